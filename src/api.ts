@@ -1,0 +1,91 @@
+import type { Desired } from './config/types.js';
+import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
+import type { OperationContext } from './providers/types.js';
+import { observeServices } from './reconcile/observe.js';
+import { planActions } from './reconcile/plan.js';
+import type { ApplyOutcome, ProgressEvent } from './reconcile/execute.js';
+import type { Applied, Observed, Plan } from './reconcile/types.js';
+import { statePaths, type StatePaths } from './state/paths.js';
+import { readState } from './state/state-file.js';
+import { StateStore } from './state/state-store.js';
+import { findStackFile } from './config/find-stack.js';
+import { readStack } from './config/read-stack.js';
+
+/** Everything a reconcile needs about one stack on this machine. */
+export interface Workspace {
+  desired: Desired;
+  paths: StatePaths;
+  providers: ProviderRegistry;
+  ctx: Omit<OperationContext, 'signal'>;
+}
+
+export interface OpenOptions {
+  file?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  verbose?: (line: string) => void;
+}
+
+/** Finds and loads stack.yaml. Throws a StackError (exit 3 or 5) for people to read. */
+export async function loadStack(options: OpenOptions = {}): Promise<Desired> {
+  const file = findStackFile({ cwd: options.cwd ?? process.cwd(), explicit: options.file, env: options.env ?? process.env });
+  return readStack(file);
+}
+
+export async function openWorkspace(options: OpenOptions = {}): Promise<Workspace> {
+  const desired = await loadStack(options);
+  const paths = statePaths(desired.root);
+  return {
+    desired,
+    paths,
+    providers: createProviderRegistry(),
+    ctx: { root: desired.root, stateDir: paths.dir, verbose: options.verbose },
+  };
+}
+
+/** What stack recorded as applied, from `.stack/state.json`. */
+export async function readApplied(workspace: Workspace): Promise<Applied> {
+  const state = await readState(workspace.paths.stateFile, workspace.desired.project);
+  return new Map(Object.entries(state.services));
+}
+
+export async function observe(workspace: Workspace, applied: Applied, signal = new AbortController().signal): Promise<Observed> {
+  return observeServices(workspace.desired, applied, workspace.providers, { ...workspace.ctx, signal });
+}
+
+export interface PlanResult {
+  plan: Plan;
+  observed: Observed;
+  applied: Applied;
+}
+
+/** Observes from scratch and plans: level-based, nothing carried over from earlier runs. */
+export async function plan(workspace: Workspace, options: { targets?: string[] } = {}): Promise<PlanResult> {
+  const applied = await readApplied(workspace);
+  const observed = await observe(workspace, applied);
+  return { plan: planActions(workspace.desired, observed, applied, options), observed, applied };
+}
+
+export interface ApplyOptions {
+  parallel?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** Carries out a plan. The caller holds the lock. */
+export async function apply(workspace: Workspace, planned: PlanResult, options: ApplyOptions = {}): Promise<ApplyOutcome> {
+  // Loaded on demand: reading commands (validate, plan, status) never load xstate.
+  const { executePlan } = await import('./reconcile/execute.js');
+  const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project);
+  return executePlan({
+    desired: workspace.desired,
+    plan: planned.plan,
+    observed: planned.observed,
+    state,
+    providers: workspace.providers,
+    ctx: workspace.ctx,
+    parallel: options.parallel ?? 4,
+    signal: options.signal ?? new AbortController().signal,
+    onProgress: options.onProgress,
+  });
+}

@@ -1,0 +1,36 @@
+import { observe, readApplied } from '../../api.js';
+import { ExitCode } from '../../errors.js';
+import { planDown } from '../../reconcile/plan-down.js';
+import { renderPlanHuman } from '../../reconcile/render-human.js';
+import { renderPlanJson } from '../../reconcile/render-json.js';
+import { acquireLock, describeOwner } from '../../state/lock.js';
+import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
+import { runPlan } from '../run-plan.js';
+
+interface DownOptions extends GlobalOptions {
+  yes?: boolean;
+  parallel?: string;
+  waitLock?: boolean;
+}
+
+export async function run(options: DownOptions, names: string[]): Promise<number> {
+  const parallel = parseParallel(options.parallel);
+  const workspace = await open(options);
+  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock });
+  try {
+    if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
+    const applied = await readApplied(workspace);
+    checkServiceNames(workspace.desired, applied, names);
+    const observed = await observe(workspace, applied);
+    const plan = planDown(workspace.desired, observed, applied, names);
+    if (plan.actions.length === 0) {
+      if (options.json) streams.stdout.write(renderPlanJson(plan));
+      else streams.stdout.write('Nothing is running.\n');
+      return ExitCode.ok;
+    }
+    if (!options.json) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
+    return await runPlan(workspace, { plan, observed, applied }, { ...options, parallel, verb: 'Down', question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
+  } finally {
+    await lock.release();
+  }
+}

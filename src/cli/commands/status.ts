@@ -1,0 +1,22 @@
+import { observe, readApplied } from '../../api.js';
+import { ExitCode } from '../../errors.js';
+import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
+import { controllerNotice } from '../controller-notice.js';
+import { renderStatusTable, statusRows } from '../status-view.js';
+
+export async function run(options: GlobalOptions, names: string[]): Promise<number> {
+  const workspace = await open(options);
+  const applied = await readApplied(workspace);
+  checkServiceNames(workspace.desired, applied, names);
+  const observed = await observe(workspace, applied);
+  const rows = statusRows(workspace.desired, observed, applied).filter((row) => names.length === 0 || names.includes(row.name));
+  if (options.json) {
+    const holder = await controllerNotice(workspace);
+    streams.stdout.write(`${JSON.stringify({ formatVersion: 1, project: workspace.desired.project, ...(holder ? { notice: holder } : {}), services: rows }, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  const notice = await controllerNotice(workspace);
+  if (notice) streams.stderr.write(`${notice}\n`);
+  streams.stdout.write(renderStatusTable(rows, { color: useColor(options), now: Date.now() }));
+  return ExitCode.ok;
+}

@@ -1,0 +1,49 @@
+import pc from 'picocolors';
+import { openWorkspace, type Workspace } from '../api.js';
+import { ExitCode, StackError } from '../errors.js';
+import type { Desired } from '../config/types.js';
+import type { Applied } from '../reconcile/types.js';
+
+/** Options every command receives (commander's optsWithGlobals). */
+export interface GlobalOptions {
+  file?: string;
+  verbose?: boolean;
+  color?: boolean;
+  json?: boolean;
+}
+
+export interface Streams {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export const streams: Streams = { stdout: process.stdout, stderr: process.stderr };
+
+/** Colour only on a terminal, never with NO_COLOR or --no-color. */
+export function useColor(options: GlobalOptions, stream: NodeJS.WriteStream = process.stdout): boolean {
+  return options.color !== false && !process.env.NO_COLOR && stream.isTTY === true && process.env.TERM !== 'dumb';
+}
+
+export function open(options: GlobalOptions): Promise<Workspace> {
+  const verbose = options.verbose ? (line: string) => process.stderr.write(`${pc.dim(`$ ${line}`)}\n`) : undefined;
+  return openWorkspace({ file: options.file, verbose });
+}
+
+/** Exit 4 when a named service is neither in stack.yaml nor recorded. */
+export function checkServiceNames(desired: Desired, applied: Applied, names: readonly string[]): void {
+  const known = new Set([...desired.services.map((service) => service.name), ...applied.keys()]);
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length === 0) return;
+  const list = [...known].join(', ') || '(none)';
+  throw new StackError(ExitCode.serviceNotFound, `no service named ${unknown.map((name) => `"${name}"`).join(', ')} in ${desired.file}`, {
+    hint: `services: ${list}`,
+  });
+}
+
+export function parseParallel(value: unknown): number {
+  const parallel = Number(value ?? 4);
+  if (!Number.isInteger(parallel) || parallel < 1) {
+    throw new StackError(ExitCode.actionFailed, `--parallel takes a whole number of at least 1, got "${String(value)}"`);
+  }
+  return parallel;
+}

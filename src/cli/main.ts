@@ -1,0 +1,80 @@
+// The entry point: only commander and the command table load up front; every command's
+// module is imported when it runs, so `stack --version` stays close to `node -e 0`.
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '../errors.js';
+import { reportError } from './report-error.js';
+import type { GlobalOptions } from './context.js';
+
+// Replaced by the bundler with package.json's version (scripts/build.mjs).
+declare const STACK_VERSION: string;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command declares its own options
+type Loader = () => Promise<{ run: (options: any, args: string[]) => Promise<number> }>;
+
+const program = new Command('stack')
+  .description('Declarative service reconciler: one stack.yaml, plan, apply, watch.')
+  .version(STACK_VERSION, '-V, --version')
+  .option('-f, --file <path>', 'stack.yaml to use (default: ./stack.yaml or a parent folder; or $STACK_FILE)')
+  .option('--verbose', 'print every external command exactly as run')
+  .addOption(new Option('--no-color', 'never colour output (also NO_COLOR)'))
+  .showHelpAfterError('(run `stack --help` for usage)')
+  .configureHelp({ sortSubcommands: false })
+  .exitOverride();
+
+function command(name: string, description: string, load: Loader): Command {
+  return program
+    .command(name)
+    .description(description)
+    .action(async (...received: unknown[]) => {
+      const cmd = received.at(-1) as Command;
+      const args = received.slice(0, -2).flatMap((arg) => (Array.isArray(arg) ? arg : arg === undefined ? [] : [String(arg)]));
+      const options = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+      const module = await load();
+      process.exitCode = await module.run(options, args);
+    });
+}
+
+command('init', 'create a starter stack.yaml in this folder', () => import('./commands/init.js'))
+  .option('--force', 'overwrite an existing stack.yaml');
+command('validate', 'check stack.yaml and report every problem with its line and column', () => import('./commands/validate.js'))
+  .option('--json', 'machine-readable output');
+command('plan', 'show what apply would do, in order', () => import('./commands/plan.js'))
+  .option('--json', 'machine-readable output (formatVersion 1)')
+  .option('--detailed-exitcode', 'exit 0 when converged, 2 when changes are pending, 1 on error')
+  .option('-t, --target <service...>', 'plan only these services (and what they need)');
+command('apply', 'carry out the plan', () => import('./commands/apply.js'))
+  .option('-y, --yes', 'do not ask for confirmation')
+  .option('--dry-run', 'print the plan only')
+  .option('--json', 'print the plan and then the outcome as JSON')
+  .option('-t, --target <service...>', 'apply only these services (and what they need)')
+  .option('-p, --parallel <n>', 'services moving at once', '4')
+  .option('--wait-lock', 'wait for another stack process to finish instead of failing');
+command('status', 'show every service: desired and observed state, pid, uptime, ports', () => import('./commands/status.js'))
+  .argument('[service...]')
+  .option('--json', 'machine-readable output (formatVersion 1)');
+command('logs', "print services' logs", () => import('./commands/logs.js'))
+  .argument('[service...]')
+  .option('-n, --lines <n>', 'lines from the end of each log', '100')
+  .option('-f, --follow', 'keep printing new lines');
+command('down', 'stop every service (or the named ones and their dependents), whatever stack.yaml says', () => import('./commands/down.js'))
+  .argument('[service...]')
+  .option('-y, --yes', 'do not ask for confirmation')
+  .option('--json', 'print the plan and then the outcome as JSON')
+  .option('-p, --parallel <n>', 'services moving at once', '4')
+  .option('--wait-lock', 'wait for another stack process to finish instead of failing');
+command('schema', 'print the JSON Schema of stack.yaml (for editors)', () => import('./commands/schema.js'));
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version end here too, with exit code 0.
+      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.actionFailed;
+      return;
+    }
+    process.exitCode = reportError(error, { json: process.argv.includes('--json'), stderr: process.stderr });
+  }
+}
+
+await main();

@@ -1,0 +1,100 @@
+import pc from 'picocolors';
+import type { ProgressEvent, ServiceOutcome } from '../reconcile/execute.js';
+import type { Op } from '../reconcile/types.js';
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+const verbs: Record<Op, [string, string]> = {
+  install: ['installing', 'installed'],
+  start: ['starting', 'started'],
+  stop: ['stopping', 'stopped'],
+  uninstall: ['uninstalling', 'uninstalled'],
+};
+
+function describe(ops: readonly Op[], done: boolean): string {
+  const words = ops.map((op) => verbs[op][done ? 1 : 0]);
+  return ops.length === 2 && ops[0] === 'install' && ops[1] === 'start' ? words[1] as string : words.join(', ');
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** One line for a finished service: `✓ web started (120 ms)`. */
+export function outcomeLine(outcome: ServiceOutcome, color: boolean): string {
+  const c = pc.createColors(color);
+  const duration = c.dim(`(${formatDuration(outcome.durationMs)})`);
+  switch (outcome.status) {
+    case 'done':
+      return `${c.green('✓')} ${outcome.service} ${describe(outcome.ops, true)} ${duration}`;
+    case 'failed':
+      return `${c.red('✗')} ${outcome.service} ${describe(outcome.ops, false).replace(/ing\b/, '')} failed: ${outcome.error ?? ''}`;
+    case 'skipped':
+      return `${c.yellow('-')} ${outcome.service} skipped: ${outcome.error ?? ''}`;
+    case 'interrupted':
+      return `${c.yellow('!')} ${outcome.service} interrupted`;
+  }
+}
+
+/**
+ * Shows progress: on a terminal one live line per service in flight (spinner, then ✓ or ✗);
+ * elsewhere a plain line per service as it finishes.
+ */
+export class ProgressView {
+  private readonly active = new Map<string, { ops: Op[]; since: number }>();
+  private frame = 0;
+  private drawn = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly live: boolean,
+    private readonly color: boolean,
+  ) {}
+
+  readonly onProgress = (event: ProgressEvent): void => {
+    if (event.type === 'begin') {
+      this.active.set(event.service, { ops: event.ops, since: Date.now() });
+      if (this.live) this.ensureTimer();
+    } else {
+      this.active.delete(event.outcome.service);
+      this.print(outcomeLine(event.outcome, this.color));
+    }
+    if (this.live) this.redraw();
+  };
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.live) this.clear();
+  }
+
+  private ensureTimer(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.frame = (this.frame + 1) % FRAMES.length;
+      this.redraw();
+    }, 80);
+    this.timer.unref();
+  }
+
+  private print(line: string): void {
+    if (this.live) this.clear();
+    this.stream.write(`${line}\n`);
+  }
+
+  private clear(): void {
+    if (this.drawn > 0) this.stream.write(`\x1b[${this.drawn}A\x1b[J`);
+    this.drawn = 0;
+  }
+
+  private redraw(): void {
+    this.clear();
+    const c = pc.createColors(this.color);
+    const lines = [...this.active].map(([name, { ops, since }]) =>
+      `${c.cyan(FRAMES[this.frame] as string)} ${name} ${describe(ops, false)}… ${c.dim(formatDuration(Date.now() - since))}`,
+    );
+    if (lines.length > 0) this.stream.write(`${lines.join('\n')}\n`);
+    this.drawn = lines.length;
+  }
+}

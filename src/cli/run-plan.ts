@@ -1,0 +1,79 @@
+import { apply, type PlanResult, type Workspace } from '../api.js';
+import { ExitCode } from '../errors.js';
+import { planToJson } from '../reconcile/render-json.js';
+import type { ApplyOutcome } from '../reconcile/execute.js';
+import { confirm } from './confirm.js';
+import { streams, useColor, type GlobalOptions } from './context.js';
+import { onInterrupt } from './interrupt.js';
+import { formatDuration, ProgressView } from './progress.js';
+
+export interface RunPlanOptions extends GlobalOptions {
+  yes?: boolean;
+  parallel: number;
+  /** The question asked before acting. */
+  question: string;
+  /** Names the run in its summary: "Apply complete", "Down complete". */
+  verb: string;
+}
+
+/**
+ * The shared tail of `apply` and `down`: confirm, execute with progress, summarise, and turn
+ * the outcome into an exit code (1 when anything failed, 130 when interrupted).
+ */
+export async function runPlan(workspace: Workspace, planned: PlanResult, options: RunPlanOptions): Promise<number> {
+  if (planned.plan.actions.length === 0) return planned.plan.blocked.length > 0 ? ExitCode.actionFailed : ExitCode.ok;
+  if (!(await confirm(options.question, options))) {
+    streams.stderr.write('Nothing done.\n');
+    return ExitCode.actionFailed;
+  }
+  const color = useColor(options, streams.stderr);
+  const view = new ProgressView(options.json ? streams.stderr : streams.stdout, !options.json && streams.stdout.isTTY === true, color);
+  const interrupt = onInterrupt(streams.stderr);
+  const began = performance.now();
+  let outcome: ApplyOutcome;
+  try {
+    outcome = await apply(workspace, planned, { parallel: options.parallel, signal: interrupt.signal, onProgress: view.onProgress });
+  } finally {
+    view.close();
+    interrupt.dispose();
+  }
+  const elapsed = performance.now() - began;
+  if (options.json) {
+    streams.stdout.write(`${JSON.stringify({ formatVersion: 1, project: workspace.desired.project, plan: planToJson(planned.plan), outcome: outcomeToJson(outcome, elapsed) }, null, 2)}\n`);
+  } else {
+    streams.stdout.write(`${summaryLine(options.verb, outcome, planned, elapsed)}\n`);
+    for (const failed of outcome.services.filter((service) => service.status === 'failed')) {
+      streams.stderr.write(`error: ${failed.service}: ${failed.error ?? 'failed'}\n`);
+    }
+  }
+  if (outcome.interrupted) return ExitCode.interrupted;
+  return outcome.failed > 0 || planned.plan.blocked.length > 0 ? ExitCode.actionFailed : ExitCode.ok;
+}
+
+/** `Apply complete: 2 started, 1 stopped, 1 failed, 1 skipped (1.2 s).` */
+export function summaryLine(verb: string, outcome: ApplyOutcome, planned: PlanResult, elapsed: number): string {
+  const done = outcome.services.filter((service) => service.status === 'done');
+  const counts = new Map<string, number>();
+  const bump = (word: string) => counts.set(word, (counts.get(word) ?? 0) + 1);
+  for (const service of done) bump(service.ops.includes('start') ? 'started' : service.ops.includes('uninstall') ? 'removed' : service.ops.includes('stop') ? 'stopped' : 'installed');
+  for (const service of outcome.services) if (service.status !== 'done') bump(service.status);
+  if (planned.plan.blocked.length > 0) counts.set('unknown', planned.plan.blocked.length);
+  const parts = [...counts].map(([word, count]) => `${count} ${word}`);
+  const head = outcome.interrupted ? `${verb} interrupted` : outcome.failed > 0 ? `${verb} finished with failures` : `${verb} complete`;
+  return `${head}: ${parts.join(', ') || 'nothing to do'} (${formatDuration(elapsed)}).`;
+}
+
+function outcomeToJson(outcome: ApplyOutcome, elapsed: number) {
+  return {
+    interrupted: outcome.interrupted,
+    failed: outcome.failed,
+    durationMs: Math.round(elapsed),
+    services: outcome.services.map((service) => ({
+      service: service.service,
+      ops: service.ops,
+      status: service.status,
+      durationMs: Math.round(service.durationMs),
+      ...(service.error ? { error: service.error } : {}),
+    })),
+  };
+}

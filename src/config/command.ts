@@ -1,0 +1,58 @@
+/** Turns a declared command into argv without running a shell. Pure. */
+
+import { parse } from 'shell-quote';
+
+export type CommandResult = { argv: string[]; problem?: undefined } | { argv?: undefined; problem: string };
+
+const AS_ARGV_HINT = 'write it as a list of arguments or set shell: true';
+
+/**
+ * A string is split the way a shell would split it, but no shell runs, so anything only a
+ * shell understands (pipes, redirects, globs, `$VAR`) is reported instead of silently passed
+ * through as text: users who write `$HOME` expect it expanded, and keeping it literal would
+ * break that expectation quietly.
+ */
+export function splitCommand(command: string): CommandResult {
+  const variables: string[] = [];
+  let parts: ReturnType<typeof parse>;
+  try {
+    parts = parse(command, (name: string) => {
+      if (name !== '') variables.push(name);
+      return name === '' ? '$' : '';
+    });
+  } catch (error) {
+    return { problem: `command cannot be split: ${error instanceof Error ? error.message : String(error)}; ${AS_ARGV_HINT}` };
+  }
+  if (variables.length > 0) {
+    return {
+      problem: `command uses the variable $${variables[0]}, but no shell runs to expand it; ${AS_ARGV_HINT}, or quote it with '...' to keep it literal`,
+    };
+  }
+  const argv: string[] = [];
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      argv.push(part);
+      continue;
+    }
+    const entry = part as { op?: string; pattern?: string; comment?: string };
+    if (entry.comment !== undefined) return { problem: `command contains a comment ("#${entry.comment}"); quote the # or remove it` };
+    if (entry.op === 'glob') return { problem: `command uses the glob "${entry.pattern}", but no shell runs to expand it; ${AS_ARGV_HINT}` };
+    return { problem: `command uses the shell operator "${entry.op}"; ${AS_ARGV_HINT}` };
+  }
+  if (argv.length === 0) return { problem: 'command is empty' };
+  return { argv };
+}
+
+/** The argv to exec for a service's `command` and `shell` keys. */
+export function commandArgv(command: string | readonly (string | number | boolean)[], shell: boolean): CommandResult {
+  if (shell) {
+    if (typeof command !== 'string') return { problem: 'shell: true needs command to be a single string, not a list' };
+    if (command.trim() === '') return { problem: 'command is empty' };
+    return { argv: ['/bin/sh', '-c', command] };
+  }
+  if (typeof command === 'string') return splitCommand(command);
+  if (command.length === 0) return { problem: 'command is an empty list' };
+  const argv = command.map(String);
+  if (argv[0] === '') return { problem: 'the program (the first argument of command) is empty' };
+  return { argv };
+}

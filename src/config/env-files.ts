@@ -1,0 +1,59 @@
+/** Env files: which ones a stack wants, and merging them with `env:`. Pure (texts are passed in). */
+
+import { parse } from 'dotenv';
+import type { ConfigIssue } from '../errors.js';
+import { issueAt } from './issues.js';
+import type { Locate } from './issues.js';
+import { resolvePath } from './paths.js';
+import { asRecord } from './service-rules.js';
+
+export function envFileList(envFile: unknown): string[] {
+  if (typeof envFile === 'string') return [envFile];
+  return Array.isArray(envFile) ? envFile.filter((path): path is string => typeof path === 'string' && path !== '') : [];
+}
+
+/** Absolute paths of every env file the (possibly invalid) document refers to, without duplicates. */
+export function listEnvFiles(document: unknown, root: string): string[] {
+  const services = asRecord(asRecord(document)?.services) ?? {};
+  const wanted = Object.values(services).flatMap((service) =>
+    envFileList(asRecord(service)?.envFile).map((path) => resolvePath(root, path)),
+  );
+  return [...new Set(wanted)];
+}
+
+export interface ServiceEnv {
+  env: Record<string, string>;
+  envFiles: string[];
+  /** Keys that came from env files: secrets usually live there. */
+  fromFiles: string[];
+  issues: ConfigIssue[];
+}
+
+/** Env files in order, then `env:` (later wins). */
+export function resolveServiceEnv(
+  name: string,
+  declared: { env?: Record<string, string | number | boolean>; envFile?: string | string[] },
+  root: string,
+  envFileTexts: ReadonlyMap<string, string>,
+  locate: Locate,
+): ServiceEnv {
+  const env: Record<string, string> = {};
+  const fromFiles = new Set<string>();
+  const issues: ConfigIssue[] = [];
+  const declaredFiles = envFileList(declared.envFile);
+  const envFiles = declaredFiles.map((path) => resolvePath(root, path));
+  envFiles.forEach((absolute, index) => {
+    const text = envFileTexts.get(absolute);
+    const path = typeof declared.envFile === 'string' ? ['services', name, 'envFile'] : ['services', name, 'envFile', index];
+    if (text === undefined) {
+      issues.push(issueAt(locate, path, `env file ${declaredFiles[index]} not found`, `looked for ${absolute}`));
+      return;
+    }
+    for (const [key, value] of Object.entries(parse(text))) {
+      env[key] = value;
+      fromFiles.add(key);
+    }
+  });
+  for (const [key, value] of Object.entries(declared.env ?? {})) env[key] = String(value);
+  return { env, envFiles, fromFiles: [...fromFiles], issues };
+}

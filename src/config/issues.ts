@@ -1,0 +1,60 @@
+/** Helpers for building, hinting and ordering configuration issues. Pure. */
+
+import { closest, distance } from 'fastest-levenshtein';
+import type { ConfigIssue, SourcePosition } from '../errors.js';
+
+export type KeyPath = readonly (string | number)[];
+/** Where a key path is declared, or undefined when it is not in the source. */
+export type Locate = (path: KeyPath) => SourcePosition | undefined;
+
+/** `['services', 'web', 'ports', 0]` → `services.web.ports[0]`. */
+export function formatPath(path: KeyPath): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += text === '' ? segment : `.${segment}`;
+  }
+  return text;
+}
+
+/** The position of `path`, or of its nearest ancestor that exists (a missing key's parent). */
+export function locateNearest(locate: Locate, path: KeyPath): SourcePosition | undefined {
+  for (let end = path.length; end >= 0; end -= 1) {
+    const position = locate(path.slice(0, end));
+    if (position) return position;
+  }
+  return undefined;
+}
+
+export function issueAt(locate: Locate, path: KeyPath, message: string, hint?: string): ConfigIssue {
+  const issue: ConfigIssue = { message, path: formatPath(path), position: locateNearest(locate, path) };
+  if (hint !== undefined) issue.hint = hint;
+  return issue;
+}
+
+/** The closest candidate when it is close enough to be a plausible typo. */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0 || word.length > 200) return undefined;
+  const best = closest(word, [...candidates]);
+  const limit = best.length <= 3 ? 1 : Math.max(2, Math.min(3, Math.floor(best.length / 3)));
+  return distance(word.toLowerCase(), best.toLowerCase()) <= limit ? best : undefined;
+}
+
+/** Issues in reading order: document-level first, then by line and column. Stable. */
+export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const rank = (issue: ConfigIssue): [number, number] =>
+    issue.position ? [issue.position.line, issue.position.column] : [0, 0];
+  return issues
+    .map((issue, order) => ({ issue, order, at: rank(issue) }))
+    .sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1] || a.order - b.order)
+    .map((entry) => entry.issue);
+}
+
+/** A value as a person would write it in a message. */
+export function showValue(value: unknown): string {
+  if (typeof value === 'string') return `"${value.length > 60 ? `${value.slice(0, 57)}...` : value}"`;
+  if (value === null) return 'null (an empty value)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return String(value);
+}

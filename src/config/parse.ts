@@ -1,0 +1,114 @@
+/** YAML text → a plain value, plus a way to find any key path's line and column. Pure. */
+
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import type { Document, Node } from 'yaml';
+import type { ConfigIssue, SourcePosition } from '../errors.js';
+import type { KeyPath, Locate } from './issues.js';
+
+export const MAX_STACK_FILE_BYTES = 1024 * 1024;
+/** Low enough that a billion-laughs document fails fast, high enough for real anchor reuse. */
+const MAX_ALIAS_COUNT = 100;
+
+export interface ParsedStack {
+  /** The plain JS value; absent when the text is not usable YAML. */
+  document?: unknown;
+  issues: ConfigIssue[];
+  locate: Locate;
+}
+
+export function parseStackText(text: string, file: string): ParsedStack {
+  const lineCounter = new LineCounter();
+  const at = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+  if (text.length > MAX_STACK_FILE_BYTES) {
+    const issue = { message: `the file is larger than 1 MiB (${text.length} characters)`, path: '', position: { file, line: 1, column: 1 } };
+    return { issues: [issue], locate: () => undefined };
+  }
+
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, strict: true });
+  const locate: Locate = (path) => locateIn(doc, path, at);
+  const issues: ConfigIssue[] = [...findBadCharacters(text, at)];
+  for (const problem of [...doc.errors, ...doc.warnings]) {
+    issues.push({ message: cleanYamlMessage(problem.message), path: '', position: at(problem.pos[0]) });
+  }
+  issues.push(...findComplexKeys(doc, at));
+  if (issues.length > 0) return { issues, locate };
+
+  try {
+    return { document: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), issues, locate };
+  } catch (error) {
+    const message = error instanceof ReferenceError && /alias/i.test(error.message)
+      ? `too many aliases (more than ${MAX_ALIAS_COUNT} expansions); is this an alias bomb?`
+      : `the YAML could not be read: ${error instanceof Error ? error.message : String(error)}`;
+    return { issues: [{ message, path: '', position: at(0) }], locate };
+  }
+}
+
+/** yaml's pretty messages repeat the position and add a code frame; we print our own. */
+function cleanYamlMessage(message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  const bare = first.replace(/ at line \d+, column \d+:?$/, '');
+  return `invalid YAML: ${bare.charAt(0).toLowerCase()}${bare.slice(1)}`;
+}
+
+// YAML allows these code points nowhere (C0 controls but tab and newlines, DEL, lone surrogates,
+// U+FFFE/U+FFFF), and yaml does not flag all of them.
+function findBadCharacters(text: string, at: (offset: number) => SourcePosition): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (let index = 0; index < text.length && issues.length < 10; index += 1) {
+    const unit = text.charCodeAt(index);
+    if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(text.charCodeAt(index + 1))) {
+      index += 1;
+      continue;
+    }
+    const control = (unit < 0x20 && unit !== 0x09 && unit !== 0x0a && unit !== 0x0d) || unit === 0x7f;
+    if (control || (unit >= 0xd800 && unit <= 0xdfff) || unit === 0xfffe || unit === 0xffff) {
+      const code = unit.toString(16).toUpperCase().padStart(4, '0');
+      issues.push({ message: `invalid character U+${code} in the file`, path: '', position: at(index) });
+    }
+  }
+  return issues;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+// A map or list used as a key has no JS object equivalent (yaml would stringify it with a warning).
+function findComplexKeys(doc: Document, at: (offset: number) => SourcePosition): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
+        const offset = isCollection(pair.key) || isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
+        issues.push({ message: 'a key must be plain text, not a map or a list', path: '', position: at(offset) });
+      }
+    },
+  });
+  return issues;
+}
+
+/** Map entries point at their key; list items at the item; `[]` at the document's start. */
+function locateIn(doc: Document, path: KeyPath, at: (offset: number) => SourcePosition): SourcePosition | undefined {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  for (const segment of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      if (!pair || !isScalar(pair.key)) return undefined;
+      offset = pair.key.range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as Node | undefined;
+      if (item === undefined) return undefined;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      return undefined;
+    }
+  }
+  return at(offset);
+}

@@ -1,0 +1,69 @@
+/** The loader's I/O edge: reads stack.yaml and its env files, then hands the texts to the pure loader. */
+
+import { readFile, stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { ExitCode, invalidConfig, StackError } from '../errors.js';
+import type { ConfigIssue } from '../errors.js';
+import { loadStackText } from './load.js';
+import type { Loaded } from './load.js';
+import { MAX_STACK_FILE_BYTES } from './parse.js';
+import type { Desired } from './types.js';
+
+export interface ReadStackOptions {
+  /** Positions name the file relative to this folder when that is shorter. Default: process.cwd(). */
+  cwd?: string;
+}
+
+/**
+ * Loads the stack file at the absolute path `file`.
+ * Throws `invalidConfig` (exit 5) listing every issue, sorted by position, when it is not valid.
+ */
+export async function readStack(path: string, options: ReadStackOptions = {}): Promise<Desired> {
+  const file = resolve(path);
+  const display = displayPath(file, options.cwd ?? process.cwd());
+  const text = await readText(file, display, MAX_STACK_FILE_BYTES);
+  if (typeof text !== 'string') throw invalidConfig(display, [text]);
+
+  let loaded: Loaded = loadStackText(text, file, new Map(), { displayFile: display });
+  if (loaded.envFilesWanted.length > 0) {
+    const envFileTexts = await readEnvFiles(loaded.envFilesWanted);
+    loaded = loadStackText(text, file, envFileTexts, { displayFile: display });
+  }
+  if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
+  return loaded.desired;
+}
+
+function displayPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel !== '' && rel.length < file.length ? rel : file;
+}
+
+/** The text, or an issue when the file is too large or not UTF-8 (a crash would hide which file). */
+async function readText(file: string, display: string, maxBytes: number): Promise<string | ConfigIssue> {
+  const at = { file: display, line: 1, column: 1 };
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    throw new StackError(ExitCode.noStackFile, `stack file ${file} not found`, { cause: error });
+  });
+  if (info.size > maxBytes) {
+    return { message: `the file is larger than 1 MiB (${info.size} bytes)`, path: '', position: at };
+  }
+  const bytes = await readFile(file);
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return { message: 'the file is not valid UTF-8 text', path: '', position: at };
+  }
+}
+
+// A missing or unreadable env file is left out of the map; the loader reports it where it is named.
+async function readEnvFiles(paths: readonly string[]): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  await Promise.all(
+    paths.map(async (path) => {
+      const text = await readText(path, path, MAX_STACK_FILE_BYTES).catch(() => undefined);
+      if (typeof text === 'string') texts.set(path, text);
+    }),
+  );
+  return texts;
+}

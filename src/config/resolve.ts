@@ -1,0 +1,161 @@
+/** A valid StackFile → Desired: providers inferred, defaults merged, durations in ms, paths absolute. Pure. */
+
+import type { ConfigIssue } from '../errors.js';
+import { commandArgv } from './command.js';
+import { DEFAULT_HEALTH, DEFAULT_LOGS, DEFAULT_PROBE_HOST, DEFAULT_READY, DEFAULT_RESTART, DEFAULT_STOP } from './defaults.js';
+import { resolveServiceEnv } from './env-files.js';
+import type { Locate } from './issues.js';
+import { basename, dirname, resolvePath } from './paths.js';
+import type { ProbeInput, ServiceInput, StackFile } from './schema.js';
+import { SERVICE_NAME } from './semantic.js';
+import { inferProvider } from './service-rules.js';
+import type { Desired, DesiredService, LogSpec, Probe, ProbeCheck, RestartSpec, StopSpec } from './types.js';
+import { parseDuration, parsePort, parseSize } from './units.js';
+
+export interface ResolveContext {
+  /** Absolute path of stack.yaml. */
+  file: string;
+  /** Absolute env file path → its text; a path missing here is reported as not found. */
+  envFileTexts: ReadonlyMap<string, string>;
+  locate: Locate;
+}
+
+export interface Resolved {
+  desired?: Desired;
+  issues: ConfigIssue[];
+}
+
+export function resolveStack(raw: StackFile, ctx: ResolveContext): Resolved {
+  const root = dirname(ctx.file);
+  const project = raw.project ?? projectNameFor(root);
+  const issues: ConfigIssue[] = [];
+  const services = manifestOrder(Object.keys(raw.services), ctx.locate).map((name, index) => {
+    const resolved = resolveService(name, index, raw.services[name] as ServiceInput, { raw, root, project, ctx });
+    issues.push(...resolved.issues);
+    return resolved.service;
+  });
+  if (issues.length > 0) return { issues };
+  return { desired: { version: 1, project, file: ctx.file, root, services }, issues };
+}
+
+/** The stack's folder name, made fit to name `.stack/` and compose projects. */
+export function projectNameFor(root: string): string {
+  const name = basename(root)
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, 63);
+  return SERVICE_NAME.test(name) ? name : 'stack';
+}
+
+// JS objects put integer-like keys ("8080") first, so the source order comes from positions.
+function manifestOrder(names: string[], locate: Locate): string[] {
+  const at = (name: string): [number, number] => {
+    const position = locate(['services', name]);
+    return position ? [position.line, position.column] : [Number.MAX_SAFE_INTEGER, 0];
+  };
+  return names
+    .map((name, order) => ({ name, order, at: at(name) }))
+    .sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1] || a.order - b.order)
+    .map((entry) => entry.name);
+}
+
+interface Scope {
+  raw: StackFile;
+  root: string;
+  project: string;
+  ctx: ResolveContext;
+}
+
+function resolveService(name: string, index: number, input: ServiceInput, scope: Scope): { service: DesiredService; issues: ConfigIssue[] } {
+  const { raw, root, ctx } = scope;
+  const provider = inferProvider(input) ?? 'process';
+  const issues: ConfigIssue[] = [];
+  const service: DesiredService = {
+    name,
+    index,
+    provider,
+    enabled: input.enabled ?? true,
+    state: input.state ?? 'running',
+    dependsOn: [...new Set(input.dependsOn ?? [])],
+    ports: (input.ports ?? []).flatMap((port) => parsePort(port) ?? []),
+    stop: resolveStop(raw.defaults?.stop, input.stop),
+    restart: resolveRestart(raw.defaults?.restart, input.restart),
+    logs: resolveLogs(raw.defaults?.logs, input.logs),
+    sensitive: [...(input.sensitive ?? [])],
+  };
+  if (input.ready) service.ready = resolveProbe(input.ready, DEFAULT_READY);
+  if (input.health) service.health = resolveProbe(input.health, DEFAULT_HEALTH);
+  const position = ctx.locate(['services', name]);
+  if (position) service.position = position;
+
+  if (provider === 'process' && input.command !== undefined) {
+    const env = resolveServiceEnv(name, input, root, ctx.envFileTexts, ctx.locate);
+    issues.push(...env.issues);
+    const shell = input.shell ?? false;
+    service.process = {
+      argv: commandArgv(input.command, shell).argv ?? [],
+      shell,
+      cwd: resolvePath(root, input.cwd ?? '.'),
+      env: env.env,
+      envFiles: env.envFiles,
+    };
+    service.sensitive = [...new Set([...service.sensitive, ...env.fromFiles])];
+  }
+  if (provider === 'compose' && input.compose) {
+    const compose = input.compose;
+    service.compose = {
+      file: resolvePath(root, compose.file),
+      project: compose.project ?? `${scope.project}-${name}`,
+      services: compose.services ?? [],
+      profiles: compose.profiles ?? [],
+      scale: compose.scale ?? {},
+      wait: compose.wait ?? false,
+      env: Object.fromEntries(Object.entries(compose.env ?? {}).map(([key, value]) => [key, String(value)])),
+    };
+  }
+  if (provider === 'plugin' && input.plugin !== undefined) service.plugin = { dir: resolvePath(root, input.plugin) };
+  return { service, issues };
+}
+
+// Only called on validated input, where every duration parses.
+const ms = (text: string): number => parseDuration(text) ?? 0;
+
+function resolveStop(defaults: ServiceInput['stop'], own: ServiceInput['stop']): StopSpec {
+  const merged = { ...DEFAULT_STOP, ...defaults, ...own };
+  return { signal: merged.signal, timeoutMs: ms(merged.timeout) };
+}
+
+function resolveRestart(defaults: ServiceInput['restart'], own: ServiceInput['restart']): RestartSpec {
+  const merged = { ...DEFAULT_RESTART, ...defaults, ...own };
+  const backoff = { ...DEFAULT_RESTART.backoff, ...defaults?.backoff, ...own?.backoff };
+  return {
+    policy: merged.policy,
+    maxRestarts: merged.maxRestarts,
+    backoff: { initialMs: ms(backoff.initial), maxMs: ms(backoff.max), resetMs: ms(backoff.reset) },
+  };
+}
+
+function resolveLogs(defaults: ServiceInput['logs'], own: ServiceInput['logs']): LogSpec {
+  const merged = { ...DEFAULT_LOGS, ...defaults, ...own };
+  return { maxSizeBytes: parseSize(merged.maxSize) ?? 0, maxFiles: merged.maxFiles };
+}
+
+function resolveProbe(input: ProbeInput, defaults: typeof DEFAULT_READY | typeof DEFAULT_HEALTH): Probe {
+  return {
+    check: probeCheck(input),
+    timeoutMs: ms(input.timeout ?? defaults.timeout),
+    intervalMs: ms(input.interval ?? defaults.interval),
+    failureThreshold: input.failureThreshold ?? defaults.failureThreshold,
+  };
+}
+
+function probeCheck(input: ProbeInput): ProbeCheck {
+  if (input.tcp !== undefined) {
+    const port = parsePort(input.tcp) ?? { port: 0 };
+    return { kind: 'tcp', host: port.host ?? DEFAULT_PROBE_HOST, port: port.port };
+  }
+  if (input.http !== undefined) return { kind: 'http', url: input.http };
+  if (input.exec !== undefined) return { kind: 'exec', argv: commandArgv(input.exec, false).argv ?? [] };
+  return { kind: 'log', pattern: input.log ?? '' };
+}

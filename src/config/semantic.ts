@@ -1,0 +1,114 @@
+/**
+ * Rules across keys and services: names, dependencies, cycles and ports. Reads the raw
+ * document defensively, so these issues appear alongside schema issues. Pure.
+ */
+
+import type { ConfigIssue } from '../errors.js';
+import { findCycle } from './graph.js';
+import { issueAt, suggest } from './issues.js';
+import type { Locate } from './issues.js';
+import { asRecord, checkService } from './service-rules.js';
+import { parsePort } from './units.js';
+import type { PortSpec } from './types.js';
+
+export const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function checkSemantics(document: unknown, locate: Locate): ConfigIssue[] {
+  const project = asRecord(document)?.project;
+  const projectIssues =
+    typeof project === 'string' && project !== '' && !SERVICE_NAME.test(project)
+      ? [issueAt(locate, ['project'], `project name "${project}" is not allowed: use lowercase letters, digits, "-" and "_", starting with a letter or digit (at most 63 characters)`, 'the project names .stack/ and docker compose projects')]
+      : [];
+  const services = asRecord(asRecord(document)?.services);
+  if (!services) return projectIssues;
+  const entries = Object.entries(services).flatMap(([name, value]) => {
+    const service = asRecord(value);
+    return service ? [{ name, service }] : [];
+  });
+  return [
+    ...projectIssues,
+    ...checkNames(Object.keys(services), locate),
+    ...entries.flatMap(({ name, service }) => checkService(name, service, locate)),
+    ...checkDependencies(entries, locate),
+    ...checkPorts(entries, locate),
+  ];
+}
+
+interface Entry {
+  name: string;
+  service: Record<string, unknown>;
+}
+
+function checkNames(names: string[], locate: Locate): ConfigIssue[] {
+  return names
+    .filter((name) => !SERVICE_NAME.test(name))
+    .map((name) =>
+      issueAt(
+        locate,
+        ['services', name],
+        `service name "${name}" is not allowed: use lowercase letters, digits, "-" and "_", starting with a letter or digit (at most 63 characters)`,
+        'names become file names under .stack/ and docker compose project names',
+      ),
+    );
+}
+
+function dependsOnOf(service: Record<string, unknown>): unknown[] {
+  return Array.isArray(service.dependsOn) ? service.dependsOn : [];
+}
+
+function checkDependencies(entries: Entry[], locate: Locate): ConfigIssue[] {
+  const names = entries.map((entry) => entry.name);
+  const known = new Set(names);
+  const issues: ConfigIssue[] = [];
+  for (const { name, service } of entries) {
+    dependsOnOf(service).forEach((dep, index) => {
+      if (typeof dep !== 'string') return;
+      const at = ['services', name, 'dependsOn', index];
+      if (dep === name) issues.push(issueAt(locate, at, `service "${name}" depends on itself`));
+      else if (!known.has(dep)) {
+        const guess = suggest(dep, names.filter((other) => other !== name));
+        const message = `service "${name}" depends on "${dep}", which is not a service in this file${guess ? ` (did you mean "${guess}"?)` : ''}`;
+        issues.push(issueAt(locate, at, message));
+      }
+    });
+  }
+  const nodes = entries.map(({ name, service }) => ({
+    name,
+    dependsOn: dependsOnOf(service).filter((dep): dep is string => typeof dep === 'string' && dep !== name),
+  }));
+  const cycle = findCycle(nodes);
+  if (cycle) {
+    const first = cycle[0] as string;
+    const index = nodes.find((node) => node.name === first)?.dependsOn.indexOf(cycle[1] as string) ?? 0;
+    issues.push(issueAt(locate, ['services', first, 'dependsOn', index], `dependency cycle: ${cycle.join(' → ')}`, 'remove one of these dependsOn entries'));
+  }
+  return issues;
+}
+
+const ANY_HOST = new Set([undefined, '0.0.0.0', '::', '*']);
+
+/** Two ports clash when the numbers match and the hosts match or either listens on every address. */
+export function portsClash(a: PortSpec, b: PortSpec): boolean {
+  return a.port === b.port && (a.host === b.host || ANY_HOST.has(a.host) || ANY_HOST.has(b.host));
+}
+
+// Disabled services never run, so their ports cannot clash with anything.
+function checkPorts(entries: Entry[], locate: Locate): ConfigIssue[] {
+  const claimed: { name: string; spec: PortSpec; text: string }[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const { name, service } of entries) {
+    if (service.enabled === false || !Array.isArray(service.ports)) continue;
+    service.ports.forEach((value: unknown, index) => {
+      if (typeof value !== 'string' && typeof value !== 'number') return;
+      const spec = parsePort(value);
+      if (!spec) return;
+      const owner = claimed.find((claim) => claim.name !== name && portsClash(claim.spec, spec));
+      if (owner) {
+        const message = `port ${spec.port} is declared by both "${owner.name}" (${owner.text}) and "${name}" (${String(value)})`;
+        issues.push(issueAt(locate, ['services', name, 'ports', index], message, 'two services cannot listen on the same port'));
+      }
+      claimed.push({ name, spec, text: String(value) });
+    });
+  }
+  return issues;
+}

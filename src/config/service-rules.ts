@@ -1,0 +1,115 @@
+/**
+ * Rules within one service that a shape cannot express: which provider it is, which keys go
+ * with it, how its command splits and what its probes check. Reads the raw document
+ * defensively, so these issues appear alongside schema issues. Pure.
+ */
+
+import type { ConfigIssue } from '../errors.js';
+import { commandArgv } from './command.js';
+import { issueAt, suggest } from './issues.js';
+import type { Locate } from './issues.js';
+import type { ProviderName } from './types.js';
+
+const PROVIDER_KEYS = { process: 'command', compose: 'compose', plugin: 'plugin' } as const;
+const PROVIDER_KEY_NAMES = new Set(['command', 'compose', 'plugin']);
+const PROCESS_ONLY_KEYS = ['command', 'shell', 'cwd', 'env', 'envFile'] as const;
+const PROBE_KINDS = ['tcp', 'http', 'exec', 'log'] as const;
+
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** The provider a service declares or implies, when that is unambiguous. */
+export function inferProvider(service: Record<string, unknown>): ProviderName | undefined {
+  const declared = service.provider;
+  if (declared === 'process' || declared === 'compose' || declared === 'plugin') return declared;
+  if (declared !== undefined) return undefined;
+  const present = (Object.keys(PROVIDER_KEYS) as ProviderName[]).filter((name) => service[PROVIDER_KEYS[name]] !== undefined);
+  return present.length === 1 ? present[0] : undefined;
+}
+
+export function checkService(name: string, service: Record<string, unknown>, locate: Locate): ConfigIssue[] {
+  return [...checkProvider(name, service, locate), ...checkCommand(name, service, locate), ...checkProbes(name, service, locate)];
+}
+
+function checkProvider(name: string, service: Record<string, unknown>, locate: Locate): ConfigIssue[] {
+  const at = ['services', name];
+  const present = (Object.keys(PROVIDER_KEYS) as ProviderName[]).filter((kind) => service[PROVIDER_KEYS[kind]] !== undefined);
+  const declared = service.provider;
+  if (declared === undefined) {
+    // A typo like `comand` is already reported as an unknown key with a suggestion.
+    const typo = Object.keys(service).some((key) => !PROVIDER_KEY_NAMES.has(key) && suggest(key, Object.values(PROVIDER_KEYS)));
+    if (present.length === 0 && !typo) {
+      return [issueAt(locate, at, `service "${name}" needs one of command, compose or plugin`, 'command runs a process, compose a docker compose project, plugin a plugin folder')];
+    }
+    if (present.length === 0) return [];
+    if (present.length > 1) {
+      const keys = present.map((kind) => PROVIDER_KEYS[kind]);
+      return [issueAt(locate, [...at, keys[1] as string], `service "${name}" sets both ${keys[0]} and ${keys[1]}; a service has exactly one of command, compose or plugin`)];
+    }
+  }
+  const provider = inferProvider(service);
+  if (!provider) return [];
+  const issues: ConfigIssue[] = [];
+  const needed = PROVIDER_KEYS[provider];
+  if (service[needed] === undefined) {
+    issues.push(issueAt(locate, [...at, 'provider'], `a ${provider} service needs the key "${needed}"`));
+  }
+  for (const kind of present) {
+    if (kind !== provider) issues.push(misplaced(locate, at, PROVIDER_KEYS[kind], provider));
+  }
+  if (provider !== 'process') {
+    for (const key of PROCESS_ONLY_KEYS) {
+      if (key !== 'command' && service[key] !== undefined) issues.push(misplaced(locate, at, key, provider));
+    }
+  }
+  return issues;
+}
+
+function misplaced(locate: Locate, at: string[], key: string, provider: ProviderName): ConfigIssue {
+  const owner = key === 'compose' ? 'compose' : key === 'plugin' ? 'plugin' : 'process';
+  return issueAt(locate, [...at, key], `"${key}" only applies to ${owner} services, and this one is a ${provider} service`);
+}
+
+function checkCommand(name: string, service: Record<string, unknown>, locate: Locate): ConfigIssue[] {
+  const command = service.command;
+  if (!isCommand(command)) return [];
+  const result = commandArgv(command, service.shell === true);
+  return result.problem ? [issueAt(locate, ['services', name, 'command'], result.problem)] : [];
+}
+
+function checkProbes(name: string, service: Record<string, unknown>, locate: Locate): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const key of ['ready', 'health'] as const) {
+    const probe = asRecord(service[key]);
+    if (!probe) continue;
+    const at = ['services', name, key];
+    const kinds = PROBE_KINDS.filter((kind) => probe[kind] !== undefined);
+    if (kinds.length === 0) issues.push(issueAt(locate, at, `${key} needs one of tcp, http, exec or log`));
+    if (kinds.length > 1) {
+      issues.push(issueAt(locate, [...at, kinds[1] as string], `${key} checks one thing: keep only one of ${kinds.join(' and ')}`));
+    }
+    if (isCommand(probe.exec)) {
+      const result = commandArgv(probe.exec, false);
+      if (result.problem) issues.push(issueAt(locate, [...at, 'exec'], result.problem.replace(/^command/, 'exec')));
+    }
+    if (typeof probe.log === 'string' && !isRegExp(probe.log)) {
+      issues.push(issueAt(locate, [...at, 'log'], `log is not a valid regular expression: ${JSON.stringify(probe.log)}`));
+    }
+  }
+  return issues;
+}
+
+function isCommand(value: unknown): value is string | (string | number | boolean)[] {
+  if (typeof value === 'string') return true;
+  return Array.isArray(value) && value.every((part) => ['string', 'number', 'boolean'].includes(typeof part));
+}
+
+function isRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,53 @@
+/** Parsers for the small value languages of stack.yaml: durations, sizes and ports. Pure. */
+
+import type { PortSpec } from './types.js';
+
+export const DURATION_PATTERN = /^\s*(\d{1,9})(ms|s|m|h)\s*$/;
+const DURATION_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+/** Timers in Node overflow past 2^31-1 ms, so anything above a day is almost surely a typo. */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+
+/** `500ms | 10s | 2m | 1h` → milliseconds, or undefined when the text is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION_PATTERN.exec(text);
+  if (!match) return undefined;
+  const ms = Number(match[1]) * DURATION_MS[match[2] as keyof typeof DURATION_MS];
+  return ms <= MAX_DURATION_MS ? ms : undefined;
+}
+
+const SIZE = /^(\d{1,12})\s*(b|kb|mb|gb|kib|mib|gib)?$/i;
+const SIZE_BYTES: Record<string, number> = {
+  b: 1,
+  kb: 1000,
+  mb: 1000 ** 2,
+  gb: 1000 ** 3,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+/** `10MB`, `512KiB`, `1048576` → bytes, or undefined. */
+export function parseSize(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  const match = SIZE.exec(value.trim());
+  if (!match) return undefined;
+  const bytes = Number(match[1]) * (SIZE_BYTES[(match[2] ?? 'b').toLowerCase()] ?? 1);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+}
+
+const ADDRESS = /^(?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):)?(\d{1,5})$/;
+
+/** `4222`, `"4222"` or `"127.0.0.1:4222"` → a port, or undefined. */
+export function parsePort(value: string | number): PortSpec | undefined {
+  if (typeof value === 'number') return isPortNumber(value) ? { port: value } : undefined;
+  const match = ADDRESS.exec(value.trim());
+  if (!match) return undefined;
+  const port = Number(match[2]);
+  if (!isPortNumber(port)) return undefined;
+  const host = match[1]?.replace(/^\[(.*)\]$/, '$1');
+  return host === undefined ? { port } : { host, port };
+}
+
+function isPortNumber(value: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= 65_535;
+}

@@ -1,0 +1,103 @@
+/** Checks the parsed document against StackFileSchema and turns every zod issue into one for people. Pure. */
+
+import type { z } from 'zod';
+import type { ConfigIssue } from '../errors.js';
+import { formatPath, issueAt, showValue, suggest } from './issues.js';
+import type { KeyPath, Locate } from './issues.js';
+import { StackFileSchema } from './schema.js';
+import type { StackFile } from './schema.js';
+
+export interface Validated {
+  value?: StackFile;
+  issues: ConfigIssue[];
+}
+
+export function validateStack(document: unknown, locate: Locate): Validated {
+  const result = StackFileSchema.safeParse(document, { reportInput: true });
+  if (result.success) return { value: result.data, issues: [] };
+  return { issues: result.error.issues.flatMap((issue) => describeIssue(issue, locate)) };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, locate: Locate): ConfigIssue[] {
+  const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeysAt(path);
+    return issue.keys.map((key) => {
+      const guess = suggest(key, allowed);
+      const message = guess ? `unknown key "${key}" (did you mean "${guess}"?)` : `unknown key "${key}"`;
+      const hint = `allowed keys${path.length > 0 ? ` in ${formatPath(path)}` : ''}: ${allowed.join(', ')}`;
+      return issueAt(locate, [...path, key], message, hint);
+    });
+  }
+  if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
+    const key = path.at(-1);
+    const hint = key === 'version' ? 'stack.yaml starts with `version: 1`' : undefined;
+    return [issueAt(locate, path, `missing required key "${String(key)}"`, hint)];
+  }
+  return [issueAt(locate, path, messageFor(issue))];
+}
+
+/** Our schemas carry their own messages; zod's defaults ("Invalid input: ...") are rewritten. */
+function messageFor(issue: z.core.$ZodIssue): string {
+  if (!/^(Invalid|Too (small|big))/.test(issue.message)) return issue.message;
+  const got = showValue(issue.input);
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${article(issue.expected)}, got ${got}`;
+    case 'too_small':
+      return issue.origin === 'array'
+        ? `expected at least ${issue.minimum} items`
+        : `expected a value of at least ${issue.minimum}, got ${got}`;
+    case 'too_big':
+      return `expected a value of at most ${issue.maximum}, got ${got}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((value) => showValue(value)).join(', ')}, got ${got}`;
+    default:
+      return `invalid value ${got}`;
+  }
+}
+
+function article(expected: string): string {
+  const names: Record<string, string> = { object: 'a map', array: 'a list', int: 'a whole number' };
+  return names[expected] ?? (/^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`);
+}
+
+interface SchemaDef {
+  type: string;
+  innerType?: Walkable;
+  shape?: Record<string, Walkable>;
+  valueType?: Walkable;
+  element?: Walkable;
+  options?: Walkable[];
+  in?: Walkable;
+}
+interface Walkable {
+  _zod: { def: SchemaDef };
+}
+
+/** The keys the schema allows at `path` (a map), for "did you mean". */
+export function allowedKeysAt(path: KeyPath): string[] {
+  let schema: Walkable | undefined = StackFileSchema as unknown as Walkable;
+  for (const segment of path) {
+    const def: SchemaDef | undefined = schema ? unwrap(schema)._zod.def : undefined;
+    if (!def) return [];
+    if (def.type === 'object') schema = def.shape?.[String(segment)];
+    else if (def.type === 'record') schema = def.valueType;
+    else if (def.type === 'array') schema = def.element;
+    else return [];
+  }
+  const shape = schema ? unwrap(schema)._zod.def.shape : undefined;
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: Walkable): Walkable {
+  let current = schema;
+  for (;;) {
+    const def = current._zod.def;
+    const next =
+      def.innerType ?? (def.type === 'pipe' ? def.in : undefined) ??
+      (def.type === 'union' ? def.options?.find((option) => ['object', 'array'].includes(unwrap(option)._zod.def.type)) : undefined);
+    if (!next) return current;
+    current = next;
+  }
+}

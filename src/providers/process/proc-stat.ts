@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+
+/** The fields of `/proc/<pid>/stat` that stack relies on. */
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  /** One of R S D Z T t X I …; `Z` is a zombie (dead, not yet reaped). */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** Field 22: start time in clock ticks since boot. Fixed at fork, unchanged by exec. */
+  startTicks: number;
+}
+
+/** Whether a recorded pid still is the process stack started. */
+export type Ownership = 'ours' | 'gone' | 'zombie' | 'recycled';
+
+// USER_HZ is 100 on every Linux architecture stack supports (`getconf CLK_TCK` says 100);
+// the kernel reports /proc times in USER_HZ whatever its internal HZ is.
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Thrown when /proc itself cannot be read, so no pid can be judged. */
+export class ProcUnavailableError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'ProcUnavailableError';
+  }
+}
+
+/**
+ * Parses one `/proc/<pid>/stat` line. The comm field is in parentheses and may itself hold
+ * spaces and `)`, so the fixed fields are read after the LAST `)`.
+ */
+export function parseProcStat(text: string): ProcStat | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const pid = Number(text.slice(0, open).trim());
+  const rest = text.slice(close + 1).trim().split(/\s+/);
+  // rest[0] is field 3 (state), so field N is rest[N - 3].
+  const state = rest[0];
+  const ppid = Number(rest[1]);
+  const pgrp = Number(rest[2]);
+  const session = Number(rest[3]);
+  const startTicks = Number(rest[19]);
+  if (!state || ![pid, ppid, pgrp, session, startTicks].every(Number.isInteger)) return undefined;
+  return { pid, comm: text.slice(open + 1, close), state, ppid, pgrp, session, startTicks };
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ESRCH';
+}
+
+let procChecked = false;
+function assertProcMounted(): void {
+  if (procChecked) return;
+  try {
+    readFileSync('/proc/self/stat', 'utf8');
+    procChecked = true;
+  } catch (error) {
+    throw new ProcUnavailableError('cannot read /proc (is procfs mounted?)', error);
+  }
+}
+
+/** The stat of a pid, or undefined when no such process exists. Throws ProcUnavailableError. */
+export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
+  try {
+    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  } catch (error) {
+    assertProcMounted();
+    if (isMissing(error)) return undefined;
+    throw new ProcUnavailableError(`cannot read /proc/${pid}/stat`, error);
+  }
+}
+
+/** Synchronous variant, used right after spawn so the child cannot be reaped before it is read. */
+export function readProcStatSync(pid: number): ProcStat | undefined {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch (error) {
+    assertProcMounted();
+    if (isMissing(error)) return undefined;
+    throw new ProcUnavailableError(`cannot read /proc/${pid}/stat`, error);
+  }
+}
+
+/** Judges a recorded pid. `kill -0` is not enough: it succeeds on zombies and on recycled pids. */
+export async function checkOwnership(pid: number, startTicks: number): Promise<Ownership> {
+  const stat = await readProcStat(pid);
+  if (!stat) return 'gone';
+  if (stat.startTicks !== startTicks) return 'recycled';
+  return stat.state === 'Z' ? 'zombie' : 'ours';
+}
+
+/** True when `pid` is alive, not a zombie, and started at `startTicks`. */
+export async function isOurs(pid: number, startTicks: number): Promise<boolean> {
+  return (await checkOwnership(pid, startTicks)) === 'ours';
+}
+
+/** Every live (non-zombie) process whose process group is `pgid`. */
+export async function listGroupMembers(pgid: number): Promise<ProcStat[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch (error) {
+    throw new ProcUnavailableError('cannot list /proc', error);
+  }
+  const stats = await Promise.all(
+    entries.filter((entry) => /^\d+$/.test(entry)).map((entry) => readProcStat(Number(entry)).catch(() => undefined)),
+  );
+  return stats.filter((stat): stat is ProcStat => stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z');
+}
+
+/** Seconds since the epoch at boot, from the `btime` line of /proc/stat. */
+export async function readBootTime(): Promise<number> {
+  const text = await readFile('/proc/stat', 'utf8').catch((error: unknown) => {
+    throw new ProcUnavailableError('cannot read /proc/stat', error);
+  });
+  const match = /^btime\s+(\d+)$/m.exec(text);
+  if (!match?.[1]) throw new ProcUnavailableError('no btime in /proc/stat');
+  return Number(match[1]);
+}
+
+/** Turns start ticks since boot into an ISO time (to the tick, i.e. 10 ms). */
+export function ticksToIso(startTicks: number, bootTimeSeconds: number): string {
+  return new Date(bootTimeSeconds * 1000 + (startTicks * 1000) / CLOCK_TICKS_PER_SECOND).toISOString();
+}

@@ -1,0 +1,132 @@
+import type { DesiredService, StopSpec } from '../../config/types.js';
+import type { AppliedService } from '../../reconcile/types.js';
+import { describeCheck, realClock, waitForProbe, type ProbeClock } from '../probes.js';
+import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../types.js';
+import { ensureLogsDir, logFileOf, readLogTail } from './logs.js';
+import { observeProcess } from './observe.js';
+import { processSpecOf, startProcess } from './start.js';
+import { stopProcessGroup, type StopOutcome } from './stop.js';
+
+/** How many log lines a failed start quotes. */
+export const LOG_TAIL_LINES = 10;
+// Once the group is gone, the leader's exit event follows within a tick or two.
+const EXIT_EVENT_GRACE_MS = 1000;
+
+export interface ProcessProviderOptions {
+  /** Time for readiness waits; tests pass a simulated clock. */
+  clock?: ProbeClock;
+}
+
+export interface ProcessProvider extends Provider {
+  readonly name: 'process';
+  /** Stops a run that `start` returned (e.g. after readiness failed), before it was recorded. */
+  stopStarted(name: string, started: StartedService, stop: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined>;
+}
+
+function withinGrace<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function formatFailure(message: string, logTail: string[]): string {
+  if (logTail.length === 0) return message;
+  return [`${message}`, '  last log lines:', ...logTail.map((line) => `  | ${line}`)].join('\n');
+}
+
+/** Creates the process provider: services run detached, each in its own process group. */
+export function createProcessProvider(options: ProcessProviderOptions = {}): ProcessProvider {
+  const clock = options.clock ?? realClock;
+  // Exits of the runs this stack process spawned, by pid, so stop can say how they ended.
+  const exits = new Map<number, { startTicks: number; exited: Promise<ExitInfo> }>();
+
+  async function exitOf(pid: number, startTicks: number, outcome: StopOutcome): Promise<ExitInfo | undefined> {
+    const known = exits.get(pid);
+    if (!known || known.startTicks !== startTicks || outcome.kind === 'recycled') return undefined;
+    return withinGrace(known.exited, EXIT_EVENT_GRACE_MS);
+  }
+
+  async function stop(name: string, applied: AppliedService, stopSpec: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined> {
+    const { pid, startTicks } = applied;
+    if (pid === undefined) return undefined;
+    if (startTicks === undefined) {
+      throw new OperationError(name, `${name}: pid ${pid} was recorded without its start time; not signalling it`);
+    }
+    let outcome: StopOutcome;
+    try {
+      outcome = await stopProcessGroup({ pid, pgid: applied.pgid, startTicks }, stopSpec, {
+        signal: ctx.signal,
+        verbose: ctx.verbose,
+      });
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      throw new OperationError(name, `${name}: cannot stop pid ${pid}: ${(error as Error).message}`, { cause: error });
+    }
+    return exitOf(pid, startTicks, outcome);
+  }
+
+  return {
+    name: 'process',
+
+    observe: observeProcess,
+
+    async install(_service: DesiredService, ctx: OperationContext): Promise<void> {
+      await ensureLogsDir(ctx.stateDir);
+    },
+
+    async start(service: DesiredService, ctx: OperationContext): Promise<StartedService> {
+      const run = await startProcess(service, ctx);
+      exits.set(run.pid, { startTicks: run.startTicks, exited: run.exited });
+      void run.exited.then(() => {
+        // Keep the entry a moment so a stop racing the exit still learns how it ended.
+        setTimeout(() => {
+          if (exits.get(run.pid)?.startTicks === run.startTicks) exits.delete(run.pid);
+        }, 60_000).unref();
+      });
+      const { logFile: _logFile, ...started } = run;
+      return started;
+    },
+
+    async waitReady(service: DesiredService, started: StartedService, ctx: OperationContext): Promise<void> {
+      const probe = service.ready;
+      if (!probe) return;
+      const spec = processSpecOf(service);
+      const logFile = logFileOf(ctx.stateDir, service.name);
+      const result = await waitForProbe(probe, {
+        signal: ctx.signal,
+        until: started.exited,
+        logFile,
+        logOffset: started.logOffset ?? 0,
+        cwd: spec.cwd,
+        env: spec.env,
+        verbose: ctx.verbose,
+        clock,
+      });
+      if (result.ok) return;
+      const logTail = await readLogTail(logFile, LOG_TAIL_LINES, started.logOffset ?? 0).catch(() => []);
+      const message = result.exit
+        ? `${service.name}: ${result.reason} (waiting for ${describeCheck(probe.check)})`
+        : `${service.name}: not ready: ${result.reason}`;
+      throw new OperationError(service.name, formatFailure(message, logTail), {
+        exitCode: result.exit?.code,
+        logTail,
+      });
+    },
+
+    stop,
+
+    stopStarted(name, started, stopSpec, ctx) {
+      return stop(name, { ...recordOfStart(started), provider: 'process', specHash: '', installHash: '', fields: {}, restarts: 0 }, stopSpec, ctx);
+    },
+
+    // Logs are kept after an uninstall: they are what a person reads to learn why.
+    async uninstall(): Promise<void> {},
+  };
+}
+
+/** The fields of a start that go into the state file's AppliedService. */
+export function recordOfStart(started: StartedService): Pick<AppliedService, 'pid' | 'pgid' | 'startTicks' | 'startedAt'> {
+  return { pid: started.pid, pgid: started.pgid, startTicks: started.startTicks, startedAt: started.startedAt };
+}

@@ -1,0 +1,99 @@
+import { stat } from 'node:fs/promises';
+import type { DesiredService, ProcessSpec } from '../../config/types.js';
+import { SpawnError, signalGroup, spawnDetached } from '../runner.js';
+import { OperationError, type ExitInfo, type OperationContext } from '../types.js';
+import { logFileOf, openLogForAppend, rotateLogIfLarge, ensureLogsDir } from './logs.js';
+import { readProcStatSync, type ProcStat } from './proc-stat.js';
+
+/** A process run as the process provider starts it: every field is known. */
+export interface ProcessRun {
+  pid: number;
+  pgid: number;
+  startTicks: number;
+  startedAt: string;
+  exited: Promise<ExitInfo>;
+  logFile: string;
+  logOffset: number;
+}
+
+/** The process spec of a service, or an OperationError naming what is missing. */
+export function processSpecOf(service: DesiredService): ProcessSpec {
+  if (!service.process) throw new OperationError(service.name, `${service.name}: no command to run (provider "process")`);
+  return service.process;
+}
+
+async function assertCwd(name: string, cwd: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(cwd)).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not accessible (permission denied)' : `cannot be read (${code})`;
+    throw new OperationError(name, `${name}: working directory "${cwd}" ${why}`, { cause: error });
+  }
+  if (!isDirectory) throw new OperationError(name, `${name}: working directory "${cwd}" is not a directory`);
+}
+
+/** Turns a spawn failure into words a person can act on. */
+export function describeSpawnError(name: string, error: SpawnError): OperationError {
+  const program = error.argv[0] ?? '';
+  const where = program.includes('/') ? '' : ' on PATH';
+  const message =
+    error.code === 'ENOENT'
+      ? `${name}: executable "${program}" not found${where}`
+      : error.code === 'EACCES'
+        ? `${name}: permission denied running "${program}"`
+        : `${name}: cannot start "${program}": ${error.message}`;
+  return new OperationError(name, message, { cause: error });
+}
+
+// A run whose start ticks cannot be read could never be stopped safely, so it is killed at once.
+function readStartStat(name: string, pid: number): ProcStat {
+  let procStat: ProcStat | undefined;
+  let cause: unknown;
+  try {
+    procStat = readProcStatSync(pid);
+  } catch (error) {
+    cause = error;
+  }
+  if (procStat) return procStat;
+  signalGroup(pid, 'SIGKILL');
+  throw new OperationError(name, `${name}: cannot read /proc/${pid}/stat right after the start; the process was killed`, { cause });
+}
+
+/**
+ * Spawns the service detached in its own process group, output appended to its log, and reads
+ * its start ticks from /proc before anything can reap it.
+ */
+export async function startProcess(service: DesiredService, ctx: OperationContext): Promise<ProcessRun> {
+  const spec = processSpecOf(service);
+  ctx.signal.throwIfAborted();
+  await assertCwd(service.name, spec.cwd);
+  await ensureLogsDir(ctx.stateDir);
+  await rotateLogIfLarge(logFileOf(ctx.stateDir, service.name), service.logs);
+  const log = await openLogForAppend(ctx.stateDir, service.name);
+  try {
+    ctx.signal.throwIfAborted();
+    let spawned: Awaited<ReturnType<typeof spawnDetached>>;
+    try {
+      spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env: spec.env, logFd: log.handle.fd, verbose: ctx.verbose });
+    } catch (error) {
+      throw error instanceof SpawnError ? describeSpawnError(service.name, error) : error;
+    }
+    const startedAt = new Date().toISOString();
+    // No await since the spawn: the child is at worst a zombie, never reaped, so /proc has it.
+    const procStat = readStartStat(service.name, spawned.pid);
+    return {
+      pid: spawned.pid,
+      pgid: spawned.pid,
+      startTicks: procStat.startTicks,
+      startedAt,
+      exited: spawned.exited,
+      logFile: log.file,
+      logOffset: log.offset,
+    };
+  } finally {
+    // The child holds its own copy of the descriptor.
+    await log.handle.close();
+  }
+}

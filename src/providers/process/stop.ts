@@ -1,0 +1,88 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { StopSpec } from '../../config/types.js';
+import { signalGroup } from '../runner.js';
+import { checkOwnership, listGroupMembers, type ProcStat } from './proc-stat.js';
+
+/** What stack recorded about a run. */
+export interface RunRecord {
+  pid: number;
+  /** Defaults to pid: the service was started as its own group leader. */
+  pgid?: number | undefined;
+  startTicks: number;
+}
+
+export type StopOutcome =
+  /** Every member of the group is gone; `signal` is the last one that was needed. */
+  | { kind: 'stopped'; signal: NodeJS.Signals; killed: boolean }
+  /** Nothing of this run was left; nothing was signalled. */
+  | { kind: 'already-gone' }
+  /** The pid now belongs to another process; nothing was signalled. */
+  | { kind: 'recycled' };
+
+export interface StopOptions {
+  signal?: AbortSignal | undefined;
+  verbose?: ((line: string) => void) | undefined;
+  /** How often group membership is checked. */
+  pollMs?: number;
+  /** How long to wait for the group to vanish after SIGKILL before giving up. */
+  killConfirmMs?: number;
+}
+
+/** Thrown when a group outlives SIGKILL (e.g. a process stuck in uninterruptible sleep). */
+export class StopFailedError extends Error {
+  readonly pids: number[];
+  constructor(pgid: number, pids: number[]) {
+    super(`process group ${pgid} still has ${pids.length} process(es) after SIGKILL: ${pids.join(', ')}`);
+    this.name = 'StopFailedError';
+    this.pids = pids;
+  }
+}
+
+// Members left behind by a dead leader. The pgid cannot be handed to a new process while the
+// group exists, and our leader made its own session, so `session === pgid` started no earlier
+// than the leader identifies survivors of this run.
+async function orphansOf(run: RunRecord, pgid: number): Promise<ProcStat[]> {
+  const members = await listGroupMembers(pgid);
+  return members.filter((member) => member.session === pgid && member.startTicks >= run.startTicks);
+}
+
+/** Polls until the group has no live member; false when `timeoutMs` passes first. */
+export async function waitForGroupGone(
+  pgid: number,
+  timeoutMs: number,
+  options: { signal?: AbortSignal | undefined; pollMs?: number } = {},
+): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  const pollMs = options.pollMs ?? 15;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    if ((await listGroupMembers(pgid)).length === 0) return true;
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) return false;
+    await delay(Math.min(pollMs, remaining), undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
+  }
+}
+
+/**
+ * Stops a run's whole process group: `stop.signal`, up to `stop.timeoutMs` for every member to
+ * go (zombies count as gone), then SIGKILL and confirm. A recycled pid is never signalled.
+ * On abort it stops waiting and rejects with the abort reason; signals already sent stay sent.
+ */
+export async function stopProcessGroup(run: RunRecord, stop: StopSpec, options: StopOptions = {}): Promise<StopOutcome> {
+  const pgid = run.pgid ?? run.pid;
+  options.signal?.throwIfAborted();
+  const ownership = await checkOwnership(run.pid, run.startTicks);
+  if (ownership === 'recycled') return { kind: 'recycled' };
+  if (ownership !== 'ours' && (await orphansOf(run, pgid)).length === 0) return { kind: 'already-gone' };
+
+  const waitOptions = { signal: options.signal, pollMs: options.pollMs ?? 15 };
+  if (!signalGroup(pgid, stop.signal, options.verbose)) return { kind: 'already-gone' };
+  if (await waitForGroupGone(pgid, stop.timeoutMs, waitOptions)) {
+    return { kind: 'stopped', signal: stop.signal, killed: false };
+  }
+  signalGroup(pgid, 'SIGKILL', options.verbose);
+  if (await waitForGroupGone(pgid, options.killConfirmMs ?? 5000, waitOptions)) {
+    return { kind: 'stopped', signal: 'SIGKILL', killed: true };
+  }
+  throw new StopFailedError(pgid, (await listGroupMembers(pgid)).map((member) => member.pid));
+}

@@ -1,0 +1,173 @@
+// The one module that starts processes or signals them, so `--verbose` prints each exactly once.
+import { execa, type ResultPromise } from 'execa';
+import { quote } from 'shell-quote';
+import type { ExitInfo } from './types.js';
+
+/** How an argv is shown to people: shell-quoted, so it can be pasted into a shell. */
+export function formatCommand(argv: readonly string[]): string {
+  return quote([...argv]);
+}
+
+/** Why a spawn failed, with the facts (`code` is the errno name: ENOENT, EACCES, …). */
+export class SpawnError extends Error {
+  readonly code: string | undefined;
+  readonly argv: readonly string[];
+  constructor(argv: readonly string[], code: string | undefined, message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'SpawnError';
+    this.code = code;
+    this.argv = argv;
+  }
+}
+
+export interface SpawnDetachedOptions {
+  cwd: string;
+  /** Added to the caller's environment; these values win. */
+  env: Record<string, string>;
+  /** An open file descriptor that stdout and stderr are appended to. */
+  logFd: number;
+  verbose?: ((line: string) => void) | undefined;
+}
+
+export interface DetachedProcess {
+  child: ResultPromise;
+  pid: number;
+  /** Settles when the process ends, while this process lives; never rejects. */
+  exited: Promise<ExitInfo>;
+}
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return cause === undefined ? undefined : errnoOf(cause);
+}
+
+/**
+ * Starts `argv` in its own process group and session (setsid), stdout and stderr appended to
+ * `logFd`. The child is unref'd, so a one-shot command can exit while the service runs on.
+ * Rejects with a SpawnError when the program cannot be started.
+ */
+export async function spawnDetached(argv: readonly string[], options: SpawnDetachedOptions): Promise<DetachedProcess> {
+  const [file, ...args] = argv;
+  if (!file) throw new SpawnError(argv, undefined, 'empty command');
+  options.verbose?.(formatCommand(argv));
+  // execa hands any fd number straight to spawn (no piping through us), but its types list
+  // only 1 | 2; the output must not pass through this process, which may exit first.
+  const logFd = options.logFd as unknown as 1;
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    detached: true,
+    cleanup: false,
+    buffer: false,
+    reject: false,
+    stdin: 'ignore',
+    stdout: logFd,
+    stderr: logFd,
+  });
+  // With reject: false the promise resolves even on failure, so it can never be unhandled.
+  const exited = child.then(
+    (result): ExitInfo => ({ code: result.exitCode ?? null, signal: result.signal ?? null }),
+    (): ExitInfo => ({ code: null, signal: null }),
+  );
+  // Node sets pid synchronously when the spawn syscall succeeded.
+  if (child.pid === undefined) {
+    const result = await child;
+    const code = errnoOf(result.cause) ?? errnoOf(result);
+    throw new SpawnError(argv, code, result.shortMessage ?? result.message ?? `cannot start ${file}`, result.cause);
+  }
+  child.unref();
+  return { child, pid: child.pid, exited };
+}
+
+export interface RunCommandOptions {
+  cwd?: string | undefined;
+  env?: Record<string, string> | undefined;
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  verbose?: ((line: string) => void) | undefined;
+}
+
+export interface CommandResult {
+  /** Null when the command was killed by a signal or could not start. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  /** Set when the program could not be started (e.g. ENOENT). */
+  spawnError?: string;
+}
+
+/**
+ * Runs a short command to completion (probes, plugin hooks). It runs in its own process group,
+ * which is SIGKILLed on timeout or abort and once the command exits, so nothing it forked
+ * lingers or holds its output open. Never rejects for a failing command.
+ */
+export async function runCommand(argv: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
+  const [file, ...args] = argv;
+  if (!file) return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: 'empty command' };
+  options.verbose?.(formatCommand(argv));
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    detached: true,
+    cleanup: false,
+    reject: false,
+    stdin: 'ignore',
+    maxBuffer: 1_000_000,
+    stripFinalNewline: true,
+  });
+  let timedOut = false;
+  const pid = child.pid;
+  const killGroup = (): void => {
+    try {
+      if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+    } catch {
+      // EPERM cannot happen for our own group; nothing useful to do from a timer anyway.
+    }
+  };
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          killGroup();
+        }, options.timeoutMs);
+  const onAbort = (): void => killGroup();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) killGroup();
+  child.once('exit', killGroup);
+  try {
+    const result = await child;
+    const spawned = pid !== undefined;
+    return {
+      exitCode: spawned ? (result.exitCode ?? null) : null,
+      stdout: typeof result.stdout === 'string' ? result.stdout : '',
+      stderr: typeof result.stderr === 'string' ? result.stderr : '',
+      timedOut,
+      ...(spawned ? {} : { spawnError: errnoOf(result.cause) ?? result.shortMessage }),
+    };
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Sends `signal` to every process in group `pgid`. Returns false when the group no longer
+ * exists (ESRCH); other errors (EPERM) are thrown.
+ */
+export function signalGroup(pgid: number, signal: NodeJS.Signals, verbose?: (line: string) => void): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1) throw new RangeError(`refusing to signal process group ${pgid}`);
+  verbose?.(`kill -${signal.replace(/^SIG/, '')} -- -${pgid}`);
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}

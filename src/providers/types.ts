@@ -1,0 +1,67 @@
+import type { DesiredService, ProviderName, StopSpec } from '../config/types.js';
+import type { AppliedService, ObservedService } from '../reconcile/types.js';
+
+/** What every provider operation is given. */
+export interface OperationContext {
+  signal: AbortSignal;
+  /** Folder holding stack.yaml. */
+  root: string;
+  /** `.stack/` beside stack.yaml. */
+  stateDir: string;
+  /** Print every external command exactly as run (`--verbose`). */
+  verbose?: (line: string) => void;
+}
+
+/** How a run of a service ended. */
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+/** What a start leaves behind; recorded in the state file at once. */
+export interface StartedService {
+  pid?: number;
+  pgid?: number;
+  startTicks?: number;
+  startedAt: string;
+  /** Settles when the run ends (only while this stack process is its parent). */
+  exited?: Promise<ExitInfo>;
+  /** Size of the service's log file when this run began: `log` probes read from here. */
+  logOffset?: number;
+}
+
+/** An expected failure is a value, not an exception. */
+export type ProbeResult = { ok: true } | { ok: false; reason: string };
+
+/** Thrown (as the cause of a failed operation) with facts a person can act on. */
+export class OperationError extends Error {
+  readonly service: string;
+  readonly exitCode?: number | null;
+  readonly logTail?: string[];
+  constructor(service: string, message: string, facts: { exitCode?: number | null; logTail?: string[]; cause?: unknown } = {}) {
+    super(message, { cause: facts.cause });
+    this.name = 'OperationError';
+    this.service = service;
+    this.exitCode = facts.exitCode;
+    this.logTail = facts.logTail;
+  }
+}
+
+export interface Provider {
+  readonly name: ProviderName;
+  /** What the service is now. `desired` is absent when the service left stack.yaml. */
+  observe(
+    name: string,
+    desired: DesiredService | undefined,
+    applied: AppliedService | undefined,
+    ctx: OperationContext,
+  ): Promise<ObservedService>;
+  install?(service: DesiredService, ctx: OperationContext): Promise<void>;
+  /** Starts the service; resolves once it runs (not yet ready). */
+  start(service: DesiredService, ctx: OperationContext): Promise<StartedService>;
+  /** Resolves when the service's `ready` probe passes; rejects with an OperationError otherwise. */
+  waitReady?(service: DesiredService, started: StartedService, ctx: OperationContext): Promise<void>;
+  /** Stops what `applied` records, with `stop` as declared (or the defaults when it left the file). */
+  stop(name: string, applied: AppliedService, stop: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined>;
+  uninstall?(name: string, applied: AppliedService, ctx: OperationContext): Promise<void>;
+}

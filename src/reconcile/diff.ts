@@ -1,0 +1,161 @@
+import type { DesiredService } from '../config/types.js';
+import { isSensitiveField, specOf } from './spec.js';
+import type { Action, AppliedService, Blocked, FieldChange, ObservedService, Op, Phase } from './types.js';
+
+/** What one service needs, split by plan phase. Every action of a decision shares one reason. */
+export interface ServiceDecision {
+  service: string;
+  /** Its stop, then its uninstall. */
+  stopPhase: Action[];
+  /** Its install, then its start. */
+  startPhase: Action[];
+  blocked?: Blocked;
+  /** Stopped and started again (a `~` restart). */
+  restart: boolean;
+}
+
+type Symbol = Action['symbol'];
+
+const MAX_NAMED_FIELDS = 6;
+
+/** Phases in which a stop has something to do. */
+export function isRunningPhase(phase: Phase): boolean {
+  return phase === 'starting' || phase === 'running' || phase === 'stopping';
+}
+
+/**
+ * The action-table row of DESIGN.md for one service. `desired` undefined means the service left
+ * stack.yaml; it is treated as disabled.
+ */
+export function decideService(
+  desired: DesiredService | undefined,
+  observed: ObservedService,
+  applied: AppliedService | undefined,
+): ServiceDecision {
+  const name = observed.name;
+  if (observed.phase === 'unknown') {
+    return blockedDecision(name, observed.detail ?? 'status could not be determined', 'unknown');
+  }
+  if (desired === undefined || !desired.enabled) return decideRemoval(name, desired, observed.phase);
+  return decideEnabled(desired, observed, applied);
+}
+
+function decideRemoval(name: string, desired: DesiredService | undefined, phase: Phase): ServiceDecision {
+  if (phase === 'absent') return emptyDecision(name);
+  const reason = desired ? 'disabled in stack.yaml' : 'removed from stack.yaml';
+  const ops: Op[] = isRunningPhase(phase) ? ['stop', 'uninstall'] : ['uninstall'];
+  return { ...emptyDecision(name), stopPhase: ops.map((op) => makeAction(name, op, reason, '-', false)) };
+}
+
+function decideEnabled(desired: DesiredService, observed: ObservedService, applied: AppliedService | undefined): ServiceDecision {
+  const name = desired.name;
+  const wantsRunning = desired.state === 'running';
+  const running = isRunningPhase(observed.phase);
+  if (observed.phase === 'absent') {
+    const reason = applied ? 'not installed' : 'new service';
+    const ops: Op[] = wantsRunning ? ['install', 'start'] : ['install'];
+    return { ...emptyDecision(name), startPhase: ops.map((op) => makeAction(name, op, reason, '+', false)) };
+  }
+  if (!wantsRunning) {
+    if (!running) return emptyDecision(name);
+    return { ...emptyDecision(name), stopPhase: [makeAction(name, 'stop', 'state: stopped in stack.yaml', '-', false)] };
+  }
+  if (applied && applied.provider !== desired.provider) return switchProvider(desired, applied, running);
+
+  const spec = specOf(desired);
+  const changes = applied ? fieldChanges(applied.fields, spec.fields, desired.sensitive) : [];
+  const specChanged = applied === undefined || applied.specHash !== spec.specHash;
+  const reinstall = applied !== undefined && applied.installHash !== spec.installHash;
+  const changeNote = applied === undefined ? 'not recorded in state' : changeReason(changes);
+
+  if (running) {
+    if (observed.phase === 'stopping') return restartDecision(name, 'was stopping', reinstall, changes);
+    return specChanged ? restartDecision(name, changeNote, reinstall, changes) : emptyDecision(name);
+  }
+  if (applied?.gaveUp && !specChanged) {
+    return blockedDecision(name, `gave up after ${applied.restarts} restarts; run stack restart ${name}`, 'gave-up');
+  }
+  const base = observed.phase === 'crashed' ? crashedReason(observed) : 'not running';
+  const reason = applied && specChanged ? `${base}; ${changeNote}` : base;
+  const ops: Op[] = reinstall ? ['install', 'start'] : ['start'];
+  const withChanges = applied && specChanged ? changes : undefined;
+  return { ...emptyDecision(name), startPhase: ops.map((op) => makeAction(name, op, reason, '+', false, withChanges)) };
+}
+
+// The old provider's service is stopped and uninstalled, then the new one installed.
+function switchProvider(desired: DesiredService, applied: AppliedService, running: boolean): ServiceDecision {
+  const name = desired.name;
+  const reason = `provider changed: ${applied.provider} → ${desired.provider}`;
+  const changes = fieldChanges(applied.fields, specOf(desired).fields, desired.sensitive);
+  const stopOps: Op[] = running ? ['stop', 'uninstall'] : ['uninstall'];
+  const startOps: Op[] = ['install', 'start'];
+  return {
+    service: name,
+    stopPhase: stopOps.map((op) => makeAction(name, op, reason, '~', running, changes)),
+    startPhase: startOps.map((op) => makeAction(name, op, reason, '~', running, changes)),
+    restart: running,
+  };
+}
+
+function restartDecision(name: string, reason: string, reinstall: boolean, changes: FieldChange[]): ServiceDecision {
+  const startOps: Op[] = reinstall ? ['install', 'start'] : ['start'];
+  const withChanges = changes.length > 0 ? changes : undefined;
+  return {
+    service: name,
+    stopPhase: [makeAction(name, 'stop', reason, '~', true, withChanges)],
+    startPhase: startOps.map((op) => makeAction(name, op, reason, '~', true, withChanges)),
+    restart: true,
+  };
+}
+
+/** The fields that differ between what was applied and what is desired, sorted by name. */
+export function fieldChanges(
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+  sensitive: readonly string[],
+): FieldChange[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  const changes: FieldChange[] = [];
+  for (const field of keys) {
+    const old = before[field];
+    const now = after[field];
+    if (old === now) continue;
+    if (isSensitiveField(field, sensitive)) changes.push({ field, sensitive: true });
+    else changes.push({ field, before: old, after: now, sensitive: false });
+  }
+  return changes;
+}
+
+/** `spec changed: command, env.API_TOKEN (sensitive)`. */
+export function changeReason(changes: readonly FieldChange[]): string {
+  if (changes.length === 0) return 'spec changed';
+  const names = changes.map((change) => (change.sensitive ? `${change.field} (sensitive)` : change.field));
+  const shown = names.slice(0, MAX_NAMED_FIELDS).join(', ');
+  const more = names.length > MAX_NAMED_FIELDS ? ` and ${names.length - MAX_NAMED_FIELDS} more` : '';
+  return `spec changed: ${shown}${more}`;
+}
+
+function crashedReason(observed: ObservedService): string {
+  return observed.detail ? `crashed (${observed.detail})` : 'crashed';
+}
+
+function makeAction(
+  service: string,
+  op: Op,
+  reason: string,
+  symbol: Symbol,
+  restart: boolean,
+  changes?: FieldChange[],
+): Action {
+  const action: Action = { service, op, reason, symbol, restart };
+  if (changes && changes.length > 0) action.changes = changes;
+  return action;
+}
+
+function emptyDecision(service: string): ServiceDecision {
+  return { service, stopPhase: [], startPhase: [], restart: false };
+}
+
+function blockedDecision(service: string, reason: string, kind: Blocked['kind']): ServiceDecision {
+  return { ...emptyDecision(service), blocked: { service, reason, kind } };
+}

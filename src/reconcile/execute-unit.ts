@@ -1,0 +1,185 @@
+import { createActor, fromPromise, waitFor, type ActorRefFrom } from 'xstate';
+import type { DesiredService } from '../config/types.js';
+import { serviceMachine, type InitialPhase, type OperationTimeouts } from '../machines/service-machine.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { OperationContext, StartedService } from '../providers/types.js';
+import type { StateStore } from '../state/state-store.js';
+import { specOf } from './spec.js';
+import type { AppliedService, ObservedService, Op } from './types.js';
+
+export type ServiceActor = ActorRefFrom<typeof serviceMachine>;
+
+const DEFAULT_STOP = { signal: 'SIGTERM' as const, timeoutMs: 10_000 };
+const DEFAULT_RESTART = { policy: 'no' as const, maxRestarts: 0, backoff: { initialMs: 500, maxMs: 30_000, resetMs: 10_000 } };
+
+/** What one service's operations need, shared by every unit of a run. */
+export interface UnitEnvironment {
+  providers: ProviderRegistry;
+  state: StateStore;
+  ctx: Omit<OperationContext, 'signal'>;
+  /** Every provider call in flight, so an interrupted run can wait for them to settle. */
+  inflight: Set<Promise<unknown>>;
+  /** Starts of this run, for the settle check and for supervisors. */
+  started: Map<string, StartedService>;
+  supervise?: boolean;
+}
+
+export function timeoutsFor(service: DesiredService | undefined): OperationTimeouts {
+  const stopMs = (service?.stop ?? DEFAULT_STOP).timeoutMs + 5_000;
+  return {
+    install: 5 * 60_000,
+    start: 30_000,
+    ready: service?.ready ? service.ready.timeoutMs + 1_000 : 60_000,
+    stop: stopMs,
+    uninstall: 60_000,
+  };
+}
+
+export function initialPhaseOf(observed: ObservedService | undefined): InitialPhase {
+  switch (observed?.phase) {
+    case 'running':
+    case 'starting':
+    case 'stopping':
+      return 'running';
+    case 'stopped':
+      return 'stopped';
+    case 'crashed':
+      return 'crashed';
+    default:
+      return 'absent';
+  }
+}
+
+/**
+ * Creates the lifecycle machine of one service with the real provider operations. Each
+ * operation records what it did in the state file as soon as it happened, so an interrupted
+ * or killed run never loses track of a process it started.
+ */
+export function createServiceActor(
+  name: string,
+  service: DesiredService | undefined,
+  observed: ObservedService | undefined,
+  env: UnitEnvironment,
+): ServiceActor {
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    env.inflight.add(promise);
+    void promise.finally(() => env.inflight.delete(promise)).catch(() => undefined);
+    return promise;
+  };
+  const ctxWith = (signal: AbortSignal): OperationContext => ({ ...env.ctx, signal });
+  const providerName = env.state.get(name)?.provider ?? service?.provider ?? 'process';
+  const need = (): DesiredService => {
+    if (!service) throw new Error(`${name} is no longer in stack.yaml`);
+    return service;
+  };
+
+  const machine = serviceMachine.provide({
+    actors: {
+      install: fromPromise(async ({ signal }) => {
+        const svc = need();
+        const provider = await env.providers.get(svc.provider);
+        await track(provider.install?.(svc, ctxWith(signal)) ?? Promise.resolve());
+        await env.state.update(name, (current) => ({ ...recordBase(svc, current), pid: undefined, stoppedByUs: true }));
+      }),
+      start: fromPromise(async ({ signal }) => {
+        const svc = need();
+        const provider = await env.providers.get(svc.provider);
+        const started = await track(provider.start(svc, ctxWith(signal)));
+        env.started.set(name, started);
+        await env.state.update(name, (current) => ({
+          ...recordBase(svc, current),
+          pid: started.pid,
+          pgid: started.pgid,
+          startTicks: started.startTicks,
+          startedAt: started.startedAt,
+          stoppedByUs: false,
+          lastExit: undefined,
+        }));
+      }),
+      waitReady: fromPromise(async ({ signal }) => {
+        const svc = need();
+        const started = env.started.get(name);
+        const provider = await env.providers.get(svc.provider);
+        if (started && provider.waitReady) await track(provider.waitReady(svc, started, ctxWith(signal)));
+      }),
+      stop: fromPromise(async ({ signal }) => {
+        const applied = env.state.get(name);
+        if (!applied) return;
+        const provider = await env.providers.get(applied.provider);
+        const exit = await track(provider.stop(name, applied, service?.stop ?? DEFAULT_STOP, ctxWith(signal)));
+        env.started.delete(name);
+        await env.state.update(name, (current) =>
+          current && {
+            ...current,
+            pid: undefined,
+            pgid: undefined,
+            startTicks: undefined,
+            stoppedByUs: true,
+            lastExit: exit ? { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: 'stopped by stack' } : current.lastExit,
+          },
+        );
+      }),
+      uninstall: fromPromise(async ({ signal }) => {
+        const applied = env.state.get(name);
+        if (applied) {
+          const provider = await env.providers.get(providerName);
+          await track(provider.uninstall?.(name, applied, ctxWith(signal)) ?? Promise.resolve());
+        }
+        await env.state.update(name, () => undefined);
+      }),
+    },
+  });
+
+  return createActor(machine, {
+    input: {
+      name,
+      initial: initialPhaseOf(observed),
+      timeouts: timeoutsFor(service),
+      restart: service?.restart ?? DEFAULT_RESTART,
+      supervise: env.supervise ?? false,
+      restarts: env.state.get(name)?.restarts ?? 0,
+    },
+  });
+}
+
+function recordBase(service: DesiredService, current: AppliedService | undefined): AppliedService {
+  const spec = specOf(service);
+  return {
+    ...current,
+    provider: service.provider,
+    specHash: spec.specHash,
+    installHash: spec.installHash,
+    fields: spec.fields,
+    restarts: current?.specHash === spec.specHash ? current.restarts : 0,
+    gaveUp: false,
+  };
+}
+
+const targetOf: Record<Op, 'stopped' | 'running' | 'absent'> = { install: 'stopped', start: 'running', stop: 'stopped', uninstall: 'absent' };
+const eventOf = { install: 'INSTALL', start: 'START', stop: 'STOP', uninstall: 'UNINSTALL' } as const;
+
+export type OpResult = { ok: true } | { ok: false; error: string; interrupted: boolean };
+
+/** Sends one operation to a service's machine and waits until it lands or fails. */
+export async function runOp(actor: ServiceActor, op: Op): Promise<OpResult> {
+  const target = targetOf[op];
+  const before = actor.getSnapshot();
+  // Operations that are already true are no-ops (e.g. stopping a service that crashed meanwhile).
+  if (op === 'stop' && (before.matches('crashed') || before.matches('stopped'))) {
+    if (before.matches('crashed')) actor.send({ type: 'STOP' });
+    return { ok: true };
+  }
+  actor.send({ type: eventOf[op] });
+  const snapshot = await waitFor(
+    actor,
+    (snap) => snap.status === 'done' || snap.matches('failed') || (snap.matches(target) && !isBusy(snap.value)),
+    { timeout: Infinity },
+  );
+  if (snapshot.status === 'done') return { ok: false, error: 'interrupted', interrupted: true };
+  if (snapshot.matches('failed')) return { ok: false, error: snapshot.context.error ?? `${op} failed`, interrupted: false };
+  return { ok: true };
+}
+
+function isBusy(value: unknown): boolean {
+  return value === 'installing' || value === 'starting' || value === 'waitingReady' || value === 'stopping' || value === 'uninstalling';
+}

@@ -1,0 +1,233 @@
+import type { Desired, DesiredService } from '../config/types.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { OperationContext } from '../providers/types.js';
+import type { StateStore } from '../state/state-store.js';
+import { createServiceActor, runOp, type ServiceActor, type UnitEnvironment } from './execute-unit.js';
+import { settleStarts } from './execute-settle.js';
+import type { Action, Observed, Op, Plan } from './types.js';
+
+export type UnitStatus = 'done' | 'failed' | 'skipped' | 'interrupted';
+
+/** What happened to one service in one phase of a run. */
+export interface ServiceOutcome {
+  service: string;
+  ops: Op[];
+  status: UnitStatus;
+  durationMs: number;
+  error?: string;
+}
+
+export interface ApplyOutcome {
+  services: ServiceOutcome[];
+  interrupted: boolean;
+  failed: number;
+}
+
+export type ProgressEvent =
+  | { type: 'begin'; service: string; ops: Op[] }
+  | { type: 'end'; outcome: ServiceOutcome };
+
+export interface ExecuteOptions {
+  desired: Desired;
+  plan: Plan;
+  observed: Observed;
+  state: StateStore;
+  providers: ProviderRegistry;
+  ctx: Omit<OperationContext, 'signal'>;
+  /** Services moving at once (DESIGN.md: default 4). */
+  parallel: number;
+  /** Aborted on Ctrl+C: operations in flight are interrupted, then the run waits for them to settle. */
+  signal: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+  now?: () => number;
+}
+
+interface Unit {
+  service: string;
+  phase: 'stop' | 'start';
+  ops: Op[];
+  /** Units (by key) that must finish first. */
+  after: string[];
+}
+
+const keyOf = (phase: string, service: string) => `${phase}:${service}`;
+
+/**
+ * Carries out a plan: the stop phase (dependents first), then the start phase (dependencies
+ * first), each as a dependency graph with at most `parallel` services moving at once. A failure
+ * skips what depends on it and nothing else.
+ */
+export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome> {
+  const now = options.now ?? (() => performance.now());
+  const byName = new Map(options.desired.services.map((service) => [service.name, service]));
+  const env: UnitEnvironment = { providers: options.providers, state: options.state, ctx: options.ctx, inflight: new Set(), started: new Map() };
+  const actors = new Map<string, ServiceActor>();
+  const actorFor = (name: string): ServiceActor => {
+    let actor = actors.get(name);
+    if (!actor) {
+      actor = createServiceActor(name, byName.get(name), options.observed.get(name), env);
+      actor.start();
+      actors.set(name, actor);
+    }
+    return actor;
+  };
+  const onAbort = () => {
+    for (const actor of actors.values()) actor.send({ type: 'ABORT' });
+  };
+  options.signal.addEventListener('abort', onAbort, { once: true });
+
+  const units = buildUnits(options.plan.actions, byName);
+  const outcomes = new Map<string, ServiceOutcome>();
+  const startedHere = new Set<string>();
+  const stoppedHere = new Set<string>();
+
+  const runUnit = async (unit: Unit): Promise<ServiceOutcome> => {
+    const blocker = blockerOf(unit, outcomes, byName, options.observed, startedHere, stoppedHere);
+    if (options.signal.aborted) return { service: unit.service, ops: unit.ops, status: 'interrupted', durationMs: 0, error: 'interrupted' };
+    if (blocker) return { service: unit.service, ops: unit.ops, status: 'skipped', durationMs: 0, error: blocker };
+    options.onProgress?.({ type: 'begin', service: unit.service, ops: unit.ops });
+    const began = now();
+    if (unit.ops.includes('start')) {
+      const unready = await firstUnreadyDependency(unit.service, byName, startedHere, env, options.signal);
+      if (unready) return { service: unit.service, ops: unit.ops, status: 'skipped', durationMs: now() - began, error: unready };
+    }
+    const actor = actorFor(unit.service);
+    for (const op of unit.ops) {
+      const result = await runOp(actor, op);
+      if (!result.ok) {
+        return { service: unit.service, ops: unit.ops, status: result.interrupted ? 'interrupted' : 'failed', durationMs: now() - began, error: result.error };
+      }
+      if (op === 'start') startedHere.add(unit.service);
+      if (op === 'stop') stoppedHere.add(unit.service);
+    }
+    return { service: unit.service, ops: unit.ops, status: 'done', durationMs: now() - began };
+  };
+
+  try {
+    for (const phase of ['stop', 'start'] as const) {
+      await runGraph(units.filter((unit) => unit.phase === phase), options.parallel, async (unit) => {
+        const outcome = await runUnit(unit);
+        outcomes.set(keyOf(unit.phase, unit.service), outcome);
+        if (outcome.status !== 'skipped' || !options.signal.aborted) options.onProgress?.({ type: 'end', outcome });
+      });
+    }
+    await settleStarts(env, outcomes, options.signal);
+  } finally {
+    options.signal.removeEventListener('abort', onAbort);
+    // Whatever was in flight when the run was interrupted is recorded before we return.
+    await Promise.allSettled([...env.inflight]);
+    await options.state.flush();
+    for (const actor of actors.values()) actor.stop();
+  }
+  const services = [...outcomes.values()];
+  return {
+    services,
+    interrupted: options.signal.aborted,
+    failed: services.filter((outcome) => outcome.status === 'failed').length,
+  };
+}
+
+/**
+ * Dependencies that were already running (not started by this run) may declare `ready`: a
+ * dependent starts only once they pass it, e.g. after an interrupted apply left one starting.
+ */
+async function firstUnreadyDependency(
+  name: string,
+  byName: ReadonlyMap<string, DesiredService>,
+  startedHere: ReadonlySet<string>,
+  env: UnitEnvironment,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  for (const depName of byName.get(name)?.dependsOn ?? []) {
+    const dep = byName.get(depName);
+    const record = env.state.get(depName);
+    if (!dep?.ready || startedHere.has(depName) || !record?.startedAt) continue;
+    const provider = await env.providers.get(dep.provider);
+    const started = { pid: record.pid, pgid: record.pgid, startTicks: record.startTicks, startedAt: record.startedAt };
+    try {
+      await provider.waitReady?.(dep, started, { ...env.ctx, signal });
+    } catch (error) {
+      return `dependency ${depName} is not ready: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+    }
+  }
+  return undefined;
+}
+
+function buildUnits(actions: readonly Action[], byName: ReadonlyMap<string, DesiredService>): Unit[] {
+  const units = new Map<string, Unit>();
+  for (const action of actions) {
+    const phase = action.op === 'stop' || action.op === 'uninstall' ? 'stop' : 'start';
+    const key = keyOf(phase, action.service);
+    const unit = units.get(key) ?? { service: action.service, phase, ops: [], after: [] };
+    unit.ops.push(action.op);
+    units.set(key, unit);
+  }
+  const inPhase = (phase: string, name: string) => units.has(keyOf(phase, name));
+  for (const unit of units.values()) {
+    if (unit.phase === 'start') {
+      unit.after = (byName.get(unit.service)?.dependsOn ?? []).filter((dep) => inPhase('start', dep)).map((dep) => keyOf('start', dep));
+    } else {
+      // A service stops only after everything that depends on it has stopped.
+      unit.after = [...units.values()]
+        .filter((other) => other.phase === 'stop' && byName.get(other.service)?.dependsOn.includes(unit.service))
+        .map((other) => keyOf('stop', other.service));
+    }
+  }
+  return [...units.values()];
+}
+
+/** Why a unit cannot run, or undefined when it can. */
+function blockerOf(
+  unit: Unit,
+  outcomes: ReadonlyMap<string, ServiceOutcome>,
+  byName: ReadonlyMap<string, DesiredService>,
+  observed: Observed,
+  startedHere: ReadonlySet<string>,
+  stoppedHere: ReadonlySet<string>,
+): string | undefined {
+  for (const key of unit.after) {
+    const outcome = outcomes.get(key);
+    if (outcome && outcome.status !== 'done') {
+      return unit.phase === 'start'
+        ? `dependency ${outcome.service} ${outcome.status === 'failed' ? 'failed' : 'did not start'}`
+        : `${outcome.service}, which depends on it, did not stop`;
+    }
+  }
+  if (unit.phase === 'start' && unit.ops.includes('start')) {
+    for (const dep of byName.get(unit.service)?.dependsOn ?? []) {
+      const phase = observed.get(dep)?.phase;
+      const running = startedHere.has(dep) || ((phase === 'running' || phase === 'starting') && !stoppedHere.has(dep));
+      if (!running) return `dependency ${dep} is not running`;
+    }
+  }
+  return undefined;
+}
+
+/** Runs units as a dependency graph, at most `limit` at a time, in the order given among the ready ones. */
+async function runGraph(units: Unit[], limit: number, run: (unit: Unit) => Promise<void>): Promise<void> {
+  const keys = new Set(units.map((unit) => keyOf(unit.phase, unit.service)));
+  const done = new Set<string>();
+  const pending = [...units];
+  const running = new Set<Promise<void>>();
+  let wake: () => void = () => undefined;
+  while (pending.length > 0 || running.size > 0) {
+    for (let index = 0; index < pending.length && running.size < Math.max(1, limit); ) {
+      const unit = pending[index] as Unit;
+      if (unit.after.every((key) => done.has(key) || !keys.has(key))) {
+        pending.splice(index, 1);
+        const task = run(unit).finally(() => {
+          done.add(keyOf(unit.phase, unit.service));
+          running.delete(task);
+          wake();
+        });
+        running.add(task);
+      } else {
+        index += 1;
+      }
+    }
+    if (running.size === 0) break;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+  }
+}

@@ -1,0 +1,66 @@
+import pc from 'picocolors';
+import { renderFieldChanges } from './render-field-diff.js';
+import type { Action, Blocked, Plan, PlanSummary } from './types.js';
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+export interface HumanRenderOptions {
+  /** The CLI decides: a TTY and no NO_COLOR. */
+  color: boolean;
+}
+
+const OP_WIDTH = 'uninstall'.length;
+
+/** The plan as people read it, like `terraform plan`: one line per action, then a summary. */
+export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string {
+  const colors = pc.createColors(options.color);
+  if (plan.actions.length === 0 && plan.blocked.length === 0) {
+    return `No changes. ${countNoun(plan.unchanged.length, 'service matches', 'services match')} stack.yaml.\n`;
+  }
+  const width = Math.max(...plan.actions.map((a) => a.service.length), ...plan.blocked.map((b) => b.service.length));
+  const lines: string[] = [];
+  const diffShown = new Set<string>();
+  for (const action of plan.actions) {
+    lines.push(actionLine(action, width, colors));
+    if (action.changes && !diffShown.has(action.service)) {
+      diffShown.add(action.service);
+      lines.push(...renderFieldChanges(action.changes, colors));
+    }
+  }
+  for (const entry of plan.blocked) lines.push(blockedLine(entry, width, colors));
+  lines.push('', summaryLine(plan.summary, plan.blocked));
+  return `${lines.join('\n')}\n`;
+}
+
+function actionLine(action: Action, width: number, colors: Colors): string {
+  const symbol = paintSymbol(action.symbol, colors);
+  const pulled = action.pulledInBy ? ` ${colors.dim(`(pulled in by ${action.pulledInBy})`)}` : '';
+  return `  ${symbol} ${colors.bold(action.service.padEnd(width))}  ${action.op.padEnd(OP_WIDTH)}  ${action.reason}${pulled}`;
+}
+
+function blockedLine(entry: Blocked, width: number, colors: Colors): string {
+  const label = entry.kind === 'gave-up' ? entry.reason : `unknown: ${entry.reason}`;
+  return `  ${paintSymbol('!', colors)} ${colors.bold(entry.service.padEnd(width))}  ${label}`;
+}
+
+function paintSymbol(symbol: Action['symbol'] | '!', colors: Colors): string {
+  if (symbol === '+') return colors.green(symbol);
+  if (symbol === '~') return colors.yellow(symbol);
+  if (symbol === '-') return colors.red(symbol);
+  return colors.magenta(symbol);
+}
+
+/** `Plan: 1 to install, 2 to start, 1 to restart, 1 unknown.` Zero parts are left out. */
+export function summaryLine(summary: PlanSummary, blocked: readonly Blocked[] = []): string {
+  const parts: string[] = [];
+  const verbs = ['install', 'start', 'restart', 'stop', 'uninstall'] as const;
+  for (const verb of verbs) if (summary[verb] > 0) parts.push(`${summary[verb]} to ${verb}`);
+  if (summary.unknown > 0) parts.push(`${summary.unknown} unknown`);
+  const gaveUp = blocked.filter((entry) => entry.kind === 'gave-up').length;
+  if (gaveUp > 0) parts.push(`${gaveUp} gave up`);
+  return parts.length === 0 ? 'No changes.' : `Plan: ${parts.join(', ')}.`;
+}
+
+function countNoun(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}

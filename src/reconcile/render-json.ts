@@ -1,0 +1,35 @@
+import type { Plan, PlanSummary } from './types.js';
+
+/** `stack plan --json`, version 1. A public contract: keys and their order never change. */
+export interface PlanJson {
+  formatVersion: 1;
+  project: string;
+  actions: { service: string; op: string; reason: string }[];
+  summary: PlanSummary;
+  /** Additive to DESIGN.md's contract: services reported, not acted on. */
+  blocked: { service: string; kind: 'unknown' | 'gave-up'; reason: string }[];
+}
+
+/** The plan as its JSON contract object, keys in contract order. */
+export function planToJson(plan: Plan): PlanJson {
+  const { summary } = plan;
+  return {
+    formatVersion: 1,
+    project: plan.project,
+    actions: plan.actions.map((action) => ({ service: action.service, op: action.op, reason: action.reason })),
+    summary: {
+      install: summary.install,
+      start: summary.start,
+      restart: summary.restart,
+      stop: summary.stop,
+      uninstall: summary.uninstall,
+      unknown: summary.unknown,
+    },
+    blocked: plan.blocked.map((entry) => ({ service: entry.service, kind: entry.kind ?? 'unknown', reason: entry.reason })),
+  };
+}
+
+/** `stack plan --json` output: 2-space indent and a trailing newline. */
+export function renderPlanJson(plan: Plan): string {
+  return `${JSON.stringify(planToJson(plan), null, 2)}\n`;
+}

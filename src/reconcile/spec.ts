@@ -1,0 +1,80 @@
+import type { DesiredService } from '../config/types.js';
+import { canonicalJson, hashString } from './hash.js';
+
+/** A service's spec in the form the planner compares and the state file records. */
+export interface ServiceSpec {
+  /** Hash of every field's real value: a changed secret changes it too. */
+  specHash: string;
+  /** Hash of what the install step depends on. */
+  installHash: string;
+  /** Flattened spec, keys sorted; sensitive values replaced by `sha:<digest>`. */
+  fields: Record<string, string>;
+}
+
+const SENSITIVE_KEY = /(SECRET|TOKEN|PASSW(OR)?D|API_?KEY|PRIVATE|CREDENTIAL)/i;
+const ENV_PREFIXES = ['env.', 'compose.env.'];
+const INSTALL_FIELDS = ['provider', 'compose.file', 'compose.project', 'plugin.dir'];
+
+/**
+ * The canonical spec of a service: only what changes how it runs, so only a change to one of
+ * these restarts it. Left out on purpose: stop, restart, logs, dependsOn and ports (they change
+ * how stack manages the service, not the service), and `ready`/`health`/`compose.wait` (a new
+ * probe is picked up by the next start or check; restarting a healthy service to re-probe it
+ * would only cause downtime).
+ */
+export function specOf(service: DesiredService): ServiceSpec {
+  const values = specValues(service);
+  const fields: Record<string, string> = {};
+  for (const key of Object.keys(values).sort()) {
+    const value = values[key] as string;
+    fields[key] = isSensitiveField(key, service.sensitive) ? digestOf(service.name, key, value) : value;
+  }
+  const install: Record<string, string> = {};
+  for (const key of INSTALL_FIELDS) if (key in values) install[key] = values[key] as string;
+  return { specHash: hashString(canonicalJson(values)), installHash: hashString(canonicalJson(install)), fields };
+}
+
+/** True when a field's value must never be printed. */
+export function isSensitiveField(field: string, sensitive: readonly string[]): boolean {
+  if (sensitive.includes(field)) return true;
+  const prefix = ENV_PREFIXES.find((candidate) => field.startsWith(candidate));
+  if (prefix === undefined) return false;
+  const key = field.slice(prefix.length);
+  return sensitive.includes(key) || SENSITIVE_KEY.test(key);
+}
+
+/** argv as one readable, unambiguous string: plain words bare, anything else JSON-quoted. */
+export function formatArgv(argv: readonly string[]): string {
+  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
+}
+
+// Salted with service and field so equal secrets in two places do not show as equal digests.
+function digestOf(service: string, field: string, value: string): string {
+  return `sha:${hashString(`${service}\u0000${field}\u0000${value}`)}`;
+}
+
+function specValues(service: DesiredService): Record<string, string> {
+  const values: Record<string, string> = { provider: service.provider };
+  const { process, compose, plugin } = service;
+  if (process) {
+    values.command = formatArgv(process.argv);
+    values.shell = String(process.shell);
+    values.cwd = process.cwd;
+    values.envFiles = JSON.stringify(process.envFiles);
+    addRecord(values, 'env.', process.env);
+  }
+  if (compose) {
+    values['compose.file'] = compose.file;
+    values['compose.project'] = compose.project;
+    values['compose.services'] = JSON.stringify(compose.services);
+    values['compose.profiles'] = JSON.stringify(compose.profiles);
+    addRecord(values, 'compose.scale.', compose.scale);
+    addRecord(values, 'compose.env.', compose.env);
+  }
+  if (plugin) values['plugin.dir'] = plugin.dir;
+  return values;
+}
+
+function addRecord(values: Record<string, string>, prefix: string, record: Readonly<Record<string, string | number>>): void {
+  for (const key of Object.keys(record)) values[prefix + key] = String(record[key]);
+}

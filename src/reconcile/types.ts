@@ -1,0 +1,95 @@
+import type { ProviderName } from '../config/types.js';
+
+/** What a provider says a service is right now. */
+export type Phase = 'absent' | 'stopped' | 'starting' | 'running' | 'stopping' | 'crashed' | 'unknown';
+
+export type Health = 'ready' | 'unready' | 'unhealthy' | 'none';
+
+export interface ObservedService {
+  name: string;
+  phase: Phase;
+  pid?: number;
+  /** ISO time the current run started. */
+  since?: string;
+  restarts?: number;
+  health?: Health;
+  /** Why the phase is what it is (e.g. "pid 42 now belongs to another process"), for people. */
+  detail?: string;
+}
+
+export type Observed = ReadonlyMap<string, ObservedService>;
+
+/** What stack last applied for a service, from `.stack/state.json`. */
+export interface AppliedService {
+  provider: ProviderName;
+  /** Hash of everything that affects how the service runs. */
+  specHash: string;
+  /** Hash of what its install step depends on; a change means reinstall. */
+  installHash: string;
+  /** The applied spec, flattened to `field → value`, sensitive values replaced by a digest. */
+  fields: Record<string, string>;
+  pid?: number;
+  pgid?: number;
+  /** Start time of the pid in clock ticks since boot (field 22 of /proc/<pid>/stat). */
+  startTicks?: number;
+  startedAt?: string;
+  restarts: number;
+  lastExit?: { code: number | null; signal: string | null; at: string; reason?: string };
+  /** True once the user's `state: stopped`/disable was carried out; false after a crash. */
+  stoppedByUs?: boolean;
+  /** The service used up maxRestarts and is left alone until its spec changes or a restart. */
+  gaveUp?: boolean;
+}
+
+export type Applied = ReadonlyMap<string, AppliedService>;
+
+export type Op = 'install' | 'start' | 'stop' | 'uninstall';
+export type Symbol = '+' | '~' | '-' | '!';
+
+/** A field of a service's spec that differs from what was applied. */
+export interface FieldChange {
+  field: string;
+  before?: string;
+  after?: string;
+  sensitive: boolean;
+}
+
+export interface Action {
+  service: string;
+  op: Op;
+  reason: string;
+  symbol: Exclude<Symbol, '!'>;
+  /** Part of a restart (its stop or its start). */
+  restart: boolean;
+  /** Set when the service is in the plan only because of `--target`. */
+  pulledInBy?: string;
+  changes?: FieldChange[];
+}
+
+/** A service whose phase could not be determined: reported, never acted on. */
+export interface Blocked {
+  service: string;
+  reason: string;
+  /** Why it is blocked: its phase is `unknown` (the default), or it used up maxRestarts. */
+  kind?: 'unknown' | 'gave-up';
+}
+
+export interface PlanSummary {
+  install: number;
+  start: number;
+  restart: number;
+  stop: number;
+  uninstall: number;
+  unknown: number;
+}
+
+export interface Plan {
+  formatVersion: 1;
+  project: string;
+  /** In execution order: the stop phase, then the start phase. */
+  actions: Action[];
+  blocked: Blocked[];
+  summary: PlanSummary;
+  /** Services that already match stack.yaml. */
+  unchanged: string[];
+}

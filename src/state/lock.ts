@@ -1,0 +1,145 @@
+import { link, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { ExitCode, StackError } from '../errors.js';
+import { ensureStateDir } from './state-file.js';
+import { dirname } from 'node:path';
+import { readProcStatSync } from '../providers/process/proc-stat.js';
+
+/** Who holds `.stack/lock`. */
+export interface LockOwner {
+  pid: number;
+  /** The holder's start time (clock ticks since boot), so a recycled pid is not mistaken for it. */
+  startTicks?: number;
+  command: string;
+  since: string;
+}
+
+export interface HeldLock {
+  owner: LockOwner;
+  /** Set when the lock was taken over from a holder that had died. */
+  tookOverFrom?: LockOwner;
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  command: string;
+  /** Wait for the holder to let go instead of failing (`--wait-lock`). */
+  wait?: boolean;
+  signal?: AbortSignal;
+  pollMs?: number;
+}
+
+/**
+ * Takes `.stack/lock`: one applier at a time. The lock is created with link(2), which fails when
+ * the file exists, so two stack processes can never both believe they hold it. A lock whose
+ * owner is dead is taken over (and the caller says so).
+ */
+export async function acquireLock(file: string, options: LockOptions): Promise<HeldLock> {
+  await ensureStateDir(dirname(file));
+  const owner: LockOwner = {
+    pid: process.pid,
+    startTicks: ownStartTicks(),
+    command: options.command,
+    since: new Date().toISOString(),
+  };
+  let tookOverFrom: LockOwner | undefined;
+  for (;;) {
+    if (await tryCreate(file, owner)) {
+      return { owner, tookOverFrom, release: () => releaseLock(file, owner) };
+    }
+    const holder = await readLockOwner(file);
+    if (holder && (await isAlive(holder))) {
+      if (!options.wait) throw lockedError(file, holder);
+      await pause(options.pollMs ?? 100, options.signal);
+      continue;
+    }
+    if (await removeStale(file, holder)) tookOverFrom = holder ?? tookOverFrom;
+  }
+}
+
+/** The current holder of the lock, if a live process holds it. */
+export async function lockHolder(file: string): Promise<LockOwner | undefined> {
+  const holder = await readLockOwner(file);
+  return holder && (await isAlive(holder)) ? holder : undefined;
+}
+
+export function describeOwner(owner: LockOwner): string {
+  return `pid ${owner.pid} (\`${owner.command}\`, since ${owner.since})`;
+}
+
+function lockedError(file: string, holder: LockOwner): StackError {
+  return new StackError(ExitCode.locked, `another stack process holds the lock: ${describeOwner(holder)}`, {
+    hint: `wait for it to finish, or pass --wait-lock to wait; the lock file is ${file}`,
+  });
+}
+
+async function tryCreate(file: string, owner: LockOwner): Promise<boolean> {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(temp, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
+  try {
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+async function readLockOwner(file: string): Promise<LockOwner | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<LockOwner>;
+    return typeof parsed.pid === 'number' ? (parsed as LockOwner) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes a stale lock under a short-lived guard lock, re-reading it first: two processes that
+ * both saw the same dead owner must not remove each other's fresh lock.
+ */
+async function removeStale(file: string, seen: LockOwner | undefined): Promise<boolean> {
+  const guard = `${file}.takeover`;
+  const me: LockOwner = { pid: process.pid, startTicks: ownStartTicks(), command: 'takeover', since: new Date().toISOString() };
+  if (!(await tryCreate(guard, me))) {
+    const guardOwner = await readLockOwner(guard);
+    if (!guardOwner || !(await isAlive(guardOwner))) await rm(guard, { force: true });
+    return false;
+  }
+  try {
+    const current = await readLockOwner(file);
+    if (current?.pid !== seen?.pid || current?.since !== seen?.since) return false;
+    await rm(file, { force: true });
+    return true;
+  } finally {
+    await rm(guard, { force: true });
+  }
+}
+
+async function releaseLock(file: string, owner: LockOwner): Promise<void> {
+  const current = await readLockOwner(file);
+  if (current?.pid === owner.pid && current.since === owner.since) await rm(file, { force: true });
+}
+
+async function isAlive(owner: LockOwner): Promise<boolean> {
+  const stat = readProcStatSync(owner.pid);
+  if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
+  return owner.startTicks === undefined || owner.startTicks === stat.startTicks;
+}
+
+function ownStartTicks(): number | undefined {
+  return readProcStatSync(process.pid)?.startTicks;
+}
+
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}

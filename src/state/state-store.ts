@@ -1,0 +1,56 @@
+import type { AppliedService } from '../reconcile/types.js';
+import { readState, writeState, type StateDocument } from './state-file.js';
+
+/**
+ * The state file held in memory while stack acts. Every change is written through, but
+ * writes are serialised and coalesced: a burst of 50 starts costs a few writes, not 50.
+ */
+export class StateStore {
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  private constructor(
+    private readonly file: string,
+    private doc: StateDocument,
+  ) {}
+
+  static async open(file: string, project: string): Promise<StateStore> {
+    return new StateStore(file, await readState(file, project));
+  }
+
+  get(name: string): AppliedService | undefined {
+    return this.doc.services[name];
+  }
+
+  /** Applied services in the order they were first recorded. */
+  all(): ReadonlyMap<string, AppliedService> {
+    return new Map(Object.entries(this.doc.services));
+  }
+
+  set(name: string, applied: AppliedService): Promise<void> {
+    this.doc.services[name] = applied;
+    return this.schedule();
+  }
+
+  update(name: string, change: (current: AppliedService | undefined) => AppliedService | undefined): Promise<void> {
+    const next = change(this.doc.services[name]);
+    if (next) this.doc.services[name] = next;
+    else delete this.doc.services[name];
+    return this.schedule();
+  }
+
+  /** Resolves once everything set so far is on disk. */
+  flush(): Promise<void> {
+    return this.schedule();
+  }
+
+  private schedule(): Promise<void> {
+    this.dirty = true;
+    this.writing = this.writing.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      await writeState(this.file, this.doc);
+    });
+    return this.writing;
+  }
+}

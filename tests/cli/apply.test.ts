@@ -1,0 +1,205 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive, processesWith, stack, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
+
+const made: ReturnType<typeof tempStack>[] = [];
+function scratch(yaml: string, files: Record<string, string> = {}) {
+  const created = tempStack(yaml, files);
+  made.push(created);
+  return created;
+}
+afterEach(() => {
+  for (const created of made.splice(0)) {
+    stack(['down', '--yes', '-f', created.file]);
+    created.cleanup();
+  }
+});
+
+/** A unique `sleep` duration marks one test's processes in /proc. */
+let markerSeed = 40_000 + Math.floor(Math.random() * 10_000);
+const marker = () => String((markerSeed += 1));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const pidsOf = (s: ReturnType<typeof tempStack>) => Object.fromEntries(Object.entries(s.state().services).map(([name, record]) => [name, record.pid]));
+
+describe('stack apply on real processes', () => {
+  it('starts services, is idempotent, and down stops them', () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    command: [sleep, "${m}"]\n    dependsOn: [a]\n`);
+    const first = stack(['apply', '--yes', '-f', s.file]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(2);
+    const pids = pidsOf(s);
+
+    const second = stack(['apply', '--yes', '-f', s.file]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('No changes. 2 services match stack.yaml.');
+    expect(pidsOf(s)).toEqual(pids);
+
+    const status = JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { name: string; observed: string; pid: number }[] };
+    expect(status.services.map((row) => [row.name, row.observed, row.pid])).toEqual([
+      ['a', 'running', pids.a],
+      ['b', 'running', pids.b],
+    ]);
+
+    expect(stack(['down', '--yes', '-f', s.file]).code).toBe(0);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+  });
+
+  it('starts a dependent only once its dependency accepts connections', async () => {
+    const port = await freePort();
+    const s = scratch(
+      `version: 1\nservices:\n  db:\n    command: [node, db.js]\n    ready: { tcp: ${port}, timeout: 10s }\n  web:\n    command: [node, web.js]\n    dependsOn: [db]\n`,
+      {
+        'db.js': `setTimeout(() => require('net').createServer().listen(${port}, '127.0.0.1'), 400);`,
+        'web.js': `const s = require('net').connect(${port}, '127.0.0.1');
+s.on('connect', () => { require('fs').writeFileSync('web-saw', 'accepting'); setInterval(() => {}, 1000); });
+s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterval(() => {}, 1000); });`,
+      },
+    );
+    const result = stack(['apply', '--yes', '-f', s.file]);
+    expect(result.code).toBe(0);
+    const saw = await waitFor(() => { try { return readFileSync(join(s.dir, 'web-saw'), 'utf8'); } catch { return undefined; } }, 10_000, 'web to record what it saw');
+    expect(saw).toBe('accepting');
+  });
+
+  it('an env change restarts only that service', () => {
+    const m = marker();
+    const yaml = (level: string) => `version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n    env: { LOG_LEVEL: ${level} }\n`;
+    const s = scratch(yaml('info'));
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const before = pidsOf(s);
+    s.write(yaml('debug'));
+    const plan = JSON.parse(stack(['plan', '--json', '-f', s.file]).stdout) as { actions: { service: string; op: string; reason: string }[] };
+    expect(plan.actions.map((action) => `${action.op} ${action.service}`)).toEqual(['stop b', 'start b']);
+    expect(plan.actions[0]?.reason).toContain('env.LOG_LEVEL');
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const after = pidsOf(s);
+    expect(after.a).toBe(before.a);
+    expect(after.b).not.toBe(before.b);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(2);
+  });
+
+  it("down kills a service's grandchildren", async () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  forks:\n    command: "sleep ${m} & sleep ${m} & wait"\n    shell: true\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const sleeps = () => processesWith(`sleep ${m}`).filter((proc) => proc.cmdline.startsWith('sleep '));
+    await waitFor(() => sleeps().length === 2, 5000, 'both grandchildren');
+    expect(stack(['down', '--yes', '-f', s.file]).code).toBe(0);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+  });
+
+  it('a recorded pid that now belongs to another process is not treated as ours', () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const state = s.state();
+    const record = state.services.a as { pid?: number; pgid?: number; startTicks?: number };
+    const ours = record.pid as number;
+    // Pretend our pid was recycled: point the record at the test runner itself.
+    process.kill(ours, 'SIGKILL');
+    Object.assign(record, { pid: process.pid, pgid: process.pid, startTicks: 1 });
+    writeFileSync(join(s.dir, '.stack', 'state.json'), JSON.stringify(state));
+    const status = JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { observed: string }[] };
+    expect(status.services[0]?.observed).toBe('crashed');
+    expect(stack(['down', '--yes', '-f', s.file]).code).toBe(0);
+    expect(isAlive(process.pid)).toBe(true);
+    const plan = JSON.parse(stack(['plan', '--json', '-f', s.file]).stdout) as { actions: { op: string }[] };
+    expect(plan.actions.map((action) => action.op)).toEqual(['start']);
+  });
+
+  it('a service that exits during start fails with its exit code and skips its dependents', () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  bad:\n    command: "echo boom; exit 3"\n    shell: true\n    ready: { exec: "false", timeout: 5s }\n  dependent:\n    command: sleep ${m}\n    dependsOn: [bad]\n  other:\n    command: sleep ${m}\n`);
+    const result = stack(['apply', '--yes', '-f', s.file]);
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toMatch(/code 3/);
+    expect(result.stdout + result.stderr).toContain('boom');
+    expect(result.stdout).toMatch(/dependent skipped/);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(1);
+  });
+
+  it('an executable that does not exist fails clearly', () => {
+    const s = scratch('version: 1\nservices:\n  ghost:\n    command: no-such-binary-here --flag\n');
+    const result = stack(['apply', '--yes', '-f', s.file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no-such-binary-here');
+    expect(result.stderr).toMatch(/not found/);
+  });
+
+  it('without a terminal and without --yes, apply refuses and starts nothing', () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
+    const result = stack(['apply', '-f', s.file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--yes');
+    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+  });
+
+  it('an invalid file starts nothing (exit 5)', () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    comand: sleep 1\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(5);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+  });
+
+  it('Ctrl+C mid-apply exits 130; a re-apply converges with exactly one process per service', async () => {
+    const m = marker();
+    const port = await freePort();
+    const s = scratch(
+      `version: 1\nservices:\n  slow:\n    command: [node, slow.js, "${m}"]\n    ready: { tcp: ${port}, timeout: 20s }\n  after:\n    command: sleep ${m}\n    dependsOn: [slow]\n  free:\n    command: sleep ${m}\n`,
+      { 'slow.js': `setTimeout(() => require('net').createServer().listen(${port}, '127.0.0.1'), 1500);` },
+    );
+    const run = stackAsync(['apply', '--yes', '-f', s.file]);
+    await waitFor(() => { try { return s.state().services.slow?.pid; } catch { return undefined; } }, 10_000, 'slow to be recorded');
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    const again = stack(['apply', '--yes', '-f', s.file]);
+    expect(again.code).toBe(0);
+    expect(processesWith(`slow.js ${m}`)).toHaveLength(1);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(2);
+    expect(stack(['plan', '--detailed-exitcode', '-f', s.file]).code).toBe(0);
+  });
+
+  it('two concurrent applies never start a service twice', async () => {
+    const m = marker();
+    const services = Array.from({ length: 6 }, (_, i) => `  s${i}:\n    command: sleep ${m}\n`).join('');
+    const s = scratch(`version: 1\nservices:\n${services}`);
+    const runs = [stackAsync(['apply', '--yes', '-f', s.file]), stackAsync(['apply', '--yes', '-f', s.file])];
+    const results = await Promise.all(runs.map((run) => run.done));
+    const codes = results.map((result) => result.code).sort();
+    expect(codes.every((code) => code === 0 || code === 7)).toBe(true);
+    expect(codes).toContain(0);
+    for (const result of results.filter((r) => r.code === 7)) expect(result.stderr).toMatch(/holds the lock: pid \d+/);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(6);
+  });
+
+  it('with --wait-lock, concurrent applies queue and the later one finds nothing to do', async () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n`);
+    const runs = [0, 1, 2, 3].map(() => stackAsync(['apply', '--yes', '--wait-lock', '-f', s.file]));
+    const results = await Promise.all(runs.map((run) => run.done));
+    expect(results.map((result) => result.code)).toEqual([0, 0, 0, 0]);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(2);
+  });
+
+  it('logs shows each line prefixed with the service name', async () => {
+    const s = scratch('version: 1\nservices:\n  talker:\n    command: [node, -e, "console.log(\'hello from talker\'); setInterval(() => {}, 1000)"]\n');
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    await waitFor(() => stack(['-f', s.file, 'logs', 'talker']).stdout.includes('talker | hello from talker'), 5000, 'the log line');
+    expect(stack(['-f', s.file, 'logs', 'nope']).code).toBe(4);
+  });
+});

@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { stack, tempStack } from '../support/stack-cli.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const made: ReturnType<typeof tempStack>[] = [];
+const scratch = (yaml: string) => {
+  const created = tempStack(yaml);
+  made.push(created);
+  return created;
+};
+afterEach(() => {
+  for (const created of made.splice(0)) created.cleanup();
+});
+
+describe('stack validate, plan, schema, init (the foundation)', () => {
+  it('validates stack.yaml.example', () => {
+    const result = stack(['validate', '-f', join(ROOT, 'stack.yaml.example')]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/is valid: \d+ services/);
+  });
+
+  it('a misspelled key exits 5 naming the key, its line and a suggestion', () => {
+    const { file } = scratch('version: 1\nservices:\n  web:\n    comand: node server.js\n');
+    const result = stack(['validate', '-f', file]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('stack.yaml:4:5');
+    expect(result.stderr).toContain('comand');
+    expect(result.stderr).toContain('command');
+    expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('a dependency cycle exits 5 naming the cycle', () => {
+    const { file } = scratch('version: 1\nservices:\n  a:\n    command: sleep 1\n    dependsOn: [b]\n  b:\n    command: sleep 1\n    dependsOn: [a]\n');
+    const result = stack(['plan', '-f', file]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/a → b → a|b → a → b/);
+  });
+
+  it('errors are JSON under --json', () => {
+    const { file } = scratch('version: 2\nservices: {}\n');
+    const result = stack(['validate', '--json', '-f', file]);
+    expect(result.code).toBe(5);
+    const parsed = JSON.parse(result.stderr) as { error: { code: number; line: number; column: number } };
+    expect(parsed.error.code).toBe(5);
+    expect(parsed.error.line).toBe(1);
+  });
+
+  it('plan --json lists db before web when web depends on db', () => {
+    const { file } = scratch('version: 1\nproject: demo\nservices:\n  web:\n    command: sleep 1\n    dependsOn: [db]\n  db:\n    command: sleep 2\n');
+    const result = stack(['plan', '--json', '-f', file]);
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout) as { formatVersion: number; project: string; actions: { service: string; op: string }[] };
+    expect(plan.formatVersion).toBe(1);
+    expect(plan.project).toBe('demo');
+    const starts = plan.actions.filter((action) => action.op === 'start').map((action) => action.service);
+    expect(starts).toEqual(['db', 'web']);
+  });
+
+  it('plan --detailed-exitcode exits 2 when work is pending and 0 when converged', () => {
+    const pending = scratch('version: 1\nservices:\n  web:\n    command: sleep 1\n');
+    expect(stack(['plan', '--detailed-exitcode', '-f', pending.file]).code).toBe(2);
+    const converged = scratch('version: 1\nservices:\n  web:\n    command: sleep 1\n    enabled: false\n');
+    const result = stack(['plan', '--detailed-exitcode', '-f', converged.file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('No changes');
+  });
+
+  it('no stack.yaml exits 3 with a hint to run stack init', () => {
+    const { dir } = scratch('version: 1\nservices: {}\n');
+    const result = stack(['plan', '-f', join(dir, 'missing.yaml')]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('stack init');
+  });
+
+  it('finds stack.yaml in a parent folder, like git', () => {
+    const { dir } = scratch('version: 1\nservices:\n  web:\n    command: sleep 1\n');
+    const result = stack(['validate'], { cwd: join(dir, '.'), env: { STACK_FILE: '' } });
+    expect(result.code).toBe(0);
+  });
+
+  it('schema prints a JSON Schema that names the service keys', () => {
+    const result = stack(['schema']);
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(JSON.stringify(schema)).toContain('dependsOn');
+  });
+
+  it('init writes a stack.yaml that validates, and refuses to overwrite it', () => {
+    const { dir } = scratch('version: 1\nservices: {}\n');
+    const sub = join(dir, 'fresh');
+    mkdirSync(sub);
+    expect(stack(['init'], { cwd: sub }).code).toBe(0);
+    expect(stack(['validate'], { cwd: sub }).code).toBe(0);
+    expect(stack(['init'], { cwd: sub }).code).toBe(1);
+  });
+
+  it('--version answers', () => {
+    const result = stack(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

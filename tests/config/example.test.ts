@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readStack } from '../../src/config/read-stack.js';
+import { allowedKeysAt } from '../../src/config/validate.js';
+
+const example = fileURLToPath(new URL('../../stack.yaml.example', import.meta.url));
+
+describe('stack.yaml.example', () => {
+  it('loads with no issues', async () => {
+    const desired = await readStack(example, { cwd: dirname(example) });
+    expect(desired.project).toBe('example');
+    expect(desired.services.map((service) => `${service.name}:${service.provider}`)).toEqual([
+      'broker:process',
+      'worker:process',
+      'ticker:process',
+      'dashboards:compose',
+      'memory:plugin',
+    ]);
+  });
+
+  it('starts with the schema comment and shows every key', async () => {
+    const text = await readFile(example, 'utf8');
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./stack.schema.json');
+    const levels = [[], ['defaults'], ['services', 'x'], ['services', 'x', 'ready'], ['services', 'x', 'compose'], ['services', 'x', 'stop'], ['services', 'x', 'restart'], ['services', 'x', 'restart', 'backoff'], ['services', 'x', 'logs']];
+    const missing = levels.flatMap((path) => allowedKeysAt(path)).filter((key) => !new RegExp(`\\b${key}:`).test(text));
+    expect(missing).toEqual([]);
+  });
+});

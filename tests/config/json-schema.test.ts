@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { stackJsonSchema } from '../../src/config/json-schema.js';
+
+describe('stackJsonSchema', () => {
+  const schema = stackJsonSchema() as {
+    $schema: string;
+    title: string;
+    additionalProperties: boolean;
+    required: string[];
+    properties: { services: { additionalProperties: { additionalProperties: boolean; properties: Record<string, unknown> } } };
+  };
+
+  it('is a closed draft 2020-12 schema with a title', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.title).toBe('stack.yaml');
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(['version', 'services']);
+  });
+
+  it('describes every service key and closes the service object', () => {
+    const service = schema.properties.services.additionalProperties;
+    expect(service.additionalProperties).toBe(false);
+    expect(Object.keys(service.properties)).toContain('dependsOn');
+    expect(Object.keys(service.properties)).toHaveLength(18);
+  });
+
+  it('is plain JSON', () => {
+    expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
+  });
+});

@@ -1,0 +1,73 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readStack } from '../../src/config/read-stack.js';
+import { ExitCode, StackError } from '../../src/errors.js';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'stack-read-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function rejection(promise: Promise<unknown>): Promise<StackError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (error instanceof StackError) return error;
+  throw new Error(`expected a StackError, got ${String(error)}`);
+}
+
+describe('readStack', () => {
+  it('loads a stack with its env files', async () => {
+    await mkdir(join(root, 'bot'));
+    await writeFile(join(root, 'bot', '.env'), 'TOKEN=abc\n');
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  bot:\n    command: node bot.js\n    envFile: ./bot/.env\n');
+    const desired = await readStack(join(root, 'stack.yaml'), { cwd: root });
+    expect(desired.root).toBe(root);
+    expect(desired.services[0]?.process?.env).toEqual({ TOKEN: 'abc' });
+    expect(desired.services[0]?.sensitive).toEqual(['TOKEN']);
+    expect(desired.services[0]?.position).toEqual({ file: 'stack.yaml', line: 3, column: 3 });
+  });
+
+  it('throws exit 5 with every issue, positioned relative to the cwd', async () => {
+    await mkdir(join(root, 'sub'));
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  bot:\n    comand: x\n    envFile: missing.env\n');
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: join(root, 'sub') }));
+    expect(error.code).toBe(ExitCode.invalidConfig);
+    expect(error.message).toBe('../stack.yaml is not valid (1 problem)');
+    expect(error.issues.map((issue) => `${issue.position?.file}:${issue.position?.line}:${issue.position?.column} ${issue.message}`)).toEqual([
+      '../stack.yaml:4:5 unknown key "comand" (did you mean "command"?)',
+    ]);
+  });
+
+  it('reports a missing env file where it is named', async () => {
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  bot:\n    command: x\n    envFile: missing.env\n');
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    expect(error.issues.map((issue) => `${issue.position?.line}:${issue.position?.column} ${issue.message}`)).toEqual([
+      '5:5 env file missing.env not found',
+    ]);
+  });
+
+  it('reports invalid UTF-8 instead of crashing', async () => {
+    await writeFile(join(root, 'stack.yaml'), Buffer.from([0x76, 0x3a, 0x20, 0xff, 0xfe, 0x0a]));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    expect(error.code).toBe(ExitCode.invalidConfig);
+    expect(error.issues).toEqual([{ message: 'the file is not valid UTF-8 text', path: '', position: { file: 'stack.yaml', line: 1, column: 1 } }]);
+  });
+
+  it('reports a file over 1 MiB without parsing it', async () => {
+    await writeFile(join(root, 'stack.yaml'), `# ${'x'.repeat(2 * 1024 * 1024)}\n`);
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    expect(error.issues[0]?.message).toBe(`the file is larger than 1 MiB (${2 * 1024 * 1024 + 3} bytes)`);
+  });
+
+  it('throws exit 3 when the file is gone', async () => {
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    expect(error.code).toBe(ExitCode.noStackFile);
+  });
+});

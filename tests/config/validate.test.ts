@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { allowedKeysAt } from '../../src/config/validate.js';
+import { issueLines, load, yaml } from './helpers.js';
+
+const service = (...lines: string[]) => load(yaml('version: 1', 'services:', '  web:', ...lines.map((line) => `    ${line}`)));
+
+describe('schema issues', () => {
+  it('suggests the key a typo meant, at the typo', () => {
+    const loaded = service('comand: node app.js');
+    expect(issueLines(loaded)).toEqual(['4:5 unknown key "comand" (did you mean "command"?)']);
+    expect(loaded.issues[0]?.path).toBe('services.web.comand');
+    expect(loaded.issues[0]?.hint).toMatch(/^allowed keys in services\.web: provider, command,/);
+  });
+
+  it('names an unknown key without a guess when nothing is close', () => {
+    expect(issueLines(service('command: x', 'colour: blue'))).toEqual(['5:5 unknown key "colour"']);
+  });
+
+  it('suggests top-level and nested keys', () => {
+    const loaded = load(yaml('version: 1', 'servics: {}', 'services:', '  web:', '    command: x', '    stop: { timeot: 1s }'));
+    expect(issueLines(loaded)).toEqual([
+      '2:1 unknown key "servics" (did you mean "services"?)',
+      '6:13 unknown key "timeot" (did you mean "timeout"?)',
+    ]);
+  });
+
+  it('reports a missing version and a wrong one', () => {
+    const missing = load(yaml('services: {}'));
+    expect(issueLines(missing)).toEqual(['1:1 missing required key "version"']);
+    expect(missing.issues[0]?.hint).toBe('stack.yaml starts with `version: 1`');
+    expect(issueLines(load(yaml('version: 2', 'services: {}')))).toEqual(['1:1 expected version: 1, got 2']);
+  });
+
+  it('reports missing services and services that are not a map', () => {
+    expect(issueLines(load(yaml('version: 1')))).toEqual(['1:1 missing required key "services"']);
+    expect(issueLines(load(yaml('version: 1', 'services: [web]')))).toEqual(['2:1 expected a map of services']);
+  });
+
+  it('reports a document that is not a map', () => {
+    expect(issueLines(load(yaml('- web')))).toEqual(['1:1 expected a map, got a list']);
+    expect(issueLines(load(''))).toEqual(['1:1 expected a map, got null (an empty value)']);
+  });
+
+  it('allows an empty services map', () => {
+    expect(load(yaml('version: 1', 'services: {}')).issues).toEqual([]);
+  });
+
+  it('explains durations', () => {
+    expect(issueLines(service('command: x', 'stop: { timeout: 10 seconds }'))).toEqual([
+      '5:13 expected a duration like 500ms, 10s, 2m or 1h, got "10 seconds"',
+    ]);
+    expect(issueLines(service('command: x', 'stop: { timeout: 10 }'))).toEqual([
+      '5:13 a duration needs a unit: write 10ms or 10s, not 10',
+    ]);
+    expect(issueLines(service('command: x', 'restart: { backoff: { max: 25h } }'))).toEqual(['5:27 a duration must be at most 24h']);
+  });
+
+  it('checks signals, policies, states and providers against their lists', () => {
+    const loaded = service('command: x', 'stop: { signal: SIGFOO }', 'restart: { policy: sometimes }', 'state: paused', 'provider: docker');
+    expect(issueLines(loaded)).toEqual([
+      '5:13 expected one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL, SIGUSR1, SIGUSR2, got "SIGFOO"',
+      '6:16 expected no, on-failure or always, got "sometimes"',
+      '7:5 expected running or stopped, got "paused"',
+      '8:5 expected process, compose or plugin, got "docker"',
+    ]);
+  });
+
+  it('checks ports, with the list item position', () => {
+    expect(issueLines(service('command: x', 'ports: [80, 70000, "a:b:c", true]'))).toEqual([
+      '5:17 expected a port (1-65535) or "host:port", got 70000',
+      '5:24 expected a port (1-65535) or "host:port", got "a:b:c"',
+      '5:33 expected a port (1-65535) or "host:port", got true',
+    ]);
+  });
+
+  it('checks env values, command shapes and whole numbers', () => {
+    const loaded = service('command: [node, {a: 1}]', 'env: { A: null, B: [1] }', 'restart: { maxRestarts: 1.5 }');
+    expect(issueLines(loaded)).toEqual([
+      '4:5 expected a command string or a list of arguments',
+      '5:12 expected a string, number or boolean',
+      '5:21 expected a string, number or boolean',
+      '6:16 expected a whole number, got 1.5',
+    ]);
+  });
+
+  it('checks probes, log sizes and counts', () => {
+    const loaded = service(
+      'command: x',
+      'ready: { http: "ftp://x", failureThreshold: 0 }',
+      'logs: { maxSize: 10 parsecs, maxFiles: 0 }',
+    );
+    expect(issueLines(loaded)).toEqual([
+      '5:14 expected an http:// or https:// URL',
+      '5:31 expected at least 1, got 0',
+      '6:13 expected a size like 10MB, 512KiB or a number of bytes, got "10 parsecs"',
+      '6:34 expected at least 1, got 0',
+    ]);
+  });
+
+  it('reports a missing compose file at its parent and an empty path', () => {
+    expect(issueLines(service('compose: { wait: true }'))).toEqual(['4:5 missing required key "file"']);
+    expect(issueLines(service('plugin: ""'))).toEqual(['4:5 a plugin folder path must not be empty']);
+  });
+
+  it('reports a service that is not a map', () => {
+    expect(issueLines(load(yaml('version: 1', 'services:', '  web: node app.js')))).toEqual(['3:3 expected a map, got "node app.js"']);
+  });
+
+  it('reports every issue at once, in reading order', () => {
+    const loaded = load(
+      yaml('services:', '  b:', '    command: x', '    shel: true', '  a:', '    command: y', '    stop: { signal: TERM }', 'version: 3'),
+    );
+    expect(issueLines(loaded)).toEqual([
+      '4:5 unknown key "shel" (did you mean "shell"?)',
+      '7:13 expected one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL, SIGUSR1, SIGUSR2, got "TERM"',
+      '8:1 expected version: 1, got 3',
+    ]);
+  });
+});
+
+describe('allowedKeysAt', () => {
+  it('walks objects, records and arrays of the schema', () => {
+    expect(allowedKeysAt([])).toEqual(['version', 'project', 'defaults', 'services']);
+    expect(allowedKeysAt(['services', 'x', 'restart', 'backoff'])).toEqual(['initial', 'max', 'reset']);
+    expect(allowedKeysAt(['defaults'])).toEqual(['stop', 'restart', 'logs']);
+    expect(allowedKeysAt(['services', 'x', 'ports'])).toEqual([]);
+  });
+});

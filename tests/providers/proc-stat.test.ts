@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkOwnership,
+  isOurs,
+  listGroupMembers,
+  parseProcStat,
+  readBootTime,
+  readProcStat,
+  ticksToIso,
+} from '../../src/providers/process/proc-stat.js';
+
+// Fields 3..22 after the comm; starttime (field 22) is 987654.
+const tail = 'S 100 4242 4242 0 -1 4194560 10 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100 18446744073709551615';
+
+describe('parseProcStat', () => {
+  it('reads the fields after the last ")" even when comm holds spaces and parentheses', () => {
+    const stat = parseProcStat(`4243 (my (weird) ) name) ${tail}`);
+    expect(stat).toEqual({
+      pid: 4243,
+      comm: 'my (weird) ) name',
+      state: 'S',
+      ppid: 100,
+      pgrp: 4242,
+      session: 4242,
+      startTicks: 987654,
+    });
+  });
+
+  it('reads a zombie state', () => {
+    expect(parseProcStat(`7 (sh) Z${tail.slice(1)}`)?.state).toBe('Z');
+  });
+
+  it('refuses text that is not a stat line', () => {
+    expect(parseProcStat('')).toBeUndefined();
+    expect(parseProcStat('12 (x) S 1 2')).toBeUndefined();
+    expect(parseProcStat('garbage without parens')).toBeUndefined();
+  });
+});
+
+describe('/proc readers', () => {
+  it('reads this process', async () => {
+    const stat = await readProcStat(process.pid);
+    expect(stat?.pid).toBe(process.pid);
+    expect(stat?.ppid).toBe(process.ppid);
+    expect(stat?.state).not.toBe('Z');
+  });
+
+  it('returns undefined for a pid that does not exist', async () => {
+    expect(await readProcStat(2 ** 22 + 1)).toBeUndefined();
+    expect(await checkOwnership(2 ** 22 + 1, 1)).toBe('gone');
+  });
+
+  it('tells ours from recycled by start ticks', async () => {
+    const stat = await readProcStat(process.pid);
+    expect(stat).toBeDefined();
+    expect(await isOurs(process.pid, stat!.startTicks)).toBe(true);
+    expect(await checkOwnership(process.pid, stat!.startTicks + 1)).toBe('recycled');
+  });
+
+  it('lists the members of a process group', async () => {
+    const stat = await readProcStat(process.pid);
+    const members = await listGroupMembers(stat!.pgrp);
+    expect(members.map((member) => member.pid)).toContain(process.pid);
+  });
+
+  it('turns start ticks into a time near now', async () => {
+    const stat = await readProcStat(process.pid);
+    const since = Date.parse(ticksToIso(stat!.startTicks, await readBootTime()));
+    expect(Math.abs(Date.now() - since)).toBeLessThan(10 * 60_000);
+  });
+
+  it('converts ticks at 100 per second', () => {
+    expect(ticksToIso(150, 1_000_000)).toBe(new Date(1_000_001_500).toISOString());
+  });
+});

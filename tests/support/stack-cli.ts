@@ -1,0 +1,123 @@
+// Runs the built CLI (bin/stack.js → dist/) as users do, in temp folders.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const STACK_BIN = join(import.meta.dirname, '..', '..', 'bin', 'stack.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function stack(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
+  const result = spawnSync(process.execPath, [STACK_BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    input: options.input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts the CLI without waiting, for tests that signal it mid-run. */
+export function stackAsync(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const child = spawn(process.execPath, [STACK_BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+
+/** A temp folder holding stack.yaml with `yaml`; removed (after `down`) by `cleanup`. */
+export function tempStack(yaml: string, files: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'stack-test-'));
+  const file = join(dir, 'stack.yaml');
+  writeFileSync(file, yaml);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return {
+    dir,
+    file,
+    write(text: string) {
+      writeFileSync(file, text);
+    },
+    state(): { services: Record<string, { pid?: number; startTicks?: number; restarts: number; lastExit?: unknown }> } {
+      return JSON.parse(readFileSync(join(dir, '.stack', 'state.json'), 'utf8'));
+    },
+    cleanup() {
+      killRecordedGroups(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Last-resort clean-up: kill every process group the state file records. */
+export function killRecordedGroups(dir: string): void {
+  try {
+    const state = JSON.parse(readFileSync(join(dir, '.stack', 'state.json'), 'utf8')) as { services: Record<string, { pgid?: number }> };
+    for (const record of Object.values(state.services)) {
+      if (record.pgid) {
+        try {
+          process.kill(-record.pgid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  } catch {
+    // no state file
+  }
+}
+
+/** Live (non-zombie) processes whose command line contains `marker`. */
+export function processesWith(marker: string): { pid: number; pgid: number; cmdline: string }[] {
+  const found: { pid: number; pgid: number; cmdline: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
+      if (!cmdline.includes(marker)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      found.push({ pid: Number(entry), pgid: Number(fields[2]), cmdline });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+/** Waits for a condition with a deadline: the only way tests here synchronise with processes. */
+export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Sends no signal: run sh synchronously, for fixtures. */
+export function sh(script: string): string {
+  return spawnSync('sh', ['-c', script], { encoding: 'utf8' }).stdout;
+}

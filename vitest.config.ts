@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Real-process tests spawn and signal process groups; keep files isolated.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
