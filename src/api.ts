@@ -59,8 +59,21 @@ export interface PlanResult {
   applied: Applied;
 }
 
+/** Lets each provider fingerprint the files its enabled services read (compose files, plugin folders). */
+export async function digestServiceFiles(workspace: Workspace, signal = new AbortController().signal): Promise<void> {
+  await Promise.all(
+    workspace.desired.services
+      .filter((service) => service.enabled && service.provider !== 'process')
+      .map(async (service) => {
+        const provider = await workspace.providers.get(service.provider).catch(() => undefined);
+        service.filesDigest = await provider?.digestFiles?.(service, { ...workspace.ctx, signal });
+      }),
+  );
+}
+
 /** Observes from scratch and plans: level-based, nothing carried over from earlier runs. */
 export async function plan(workspace: Workspace, options: { targets?: string[] } = {}): Promise<PlanResult> {
+  await digestServiceFiles(workspace);
   const applied = await readApplied(workspace);
   const observed = await observe(workspace, applied);
   return { plan: planActions(workspace.desired, observed, applied, options), observed, applied };

@@ -62,6 +62,31 @@ command('down', 'stop every service (or the named ones and their dependents), wh
   .option('--json', 'print the plan and then the outcome as JSON')
   .option('-p, --parallel <n>', 'services moving at once', '4')
   .option('--wait-lock', 'wait for another stack process to finish instead of failing');
+command('watch', 'reconcile now, then keep reconciling: file edits, crashes, drift', () => import('./commands/watch.js'))
+  .option('--interval <duration>', 'reconcile at least this often, to correct drift', '5s')
+  .option('-p, --parallel <n>', 'services moving at once', '4');
+command('up', 'apply, then supervise in the foreground with every log streamed; Ctrl+C stops it all', () => import('./commands/up.js'))
+  .option('-d, --detach', 'run the controller in the background and return once the stack converged')
+  .option('--interval <duration>', 'reconcile at least this often, to correct drift', '5s')
+  .option('-p, --parallel <n>', 'services moving at once', '4');
+command('restart', 'stop then start services now (clears a crash-loop give-up); stack.yaml is not changed', () => import('./commands/restart.js'))
+  .argument('<service...>')
+  .option('-p, --parallel <n>', 'services moving at once', '4')
+  .option('--wait-lock', 'wait for another stack process to finish instead of failing');
+command('run', "run a plugin's script with the service's environment", () => import('./commands/run.js'))
+  .argument('<service>')
+  .argument('<script>')
+  .argument('[args...]')
+  .allowUnknownOption();
+command('add', 'add a plugin service (a folder or git-url[#ref]) to stack.yaml, then apply it', () => import('./commands/add.js'))
+  .argument('<source>')
+  .option('--name <name>', 'the service name (default: the plugin name)')
+  .option('--stopped', 'install it but do not start it');
+command('remove', 'disable a plugin service and apply (stop, uninstall); --purge also deletes its entry', () => import('./commands/remove.js'))
+  .argument('<service>')
+  .option('--purge', 'delete the entry from stack.yaml too');
+command('check', 'check this machine can run the stack: executables, docker, plugins, variables, ports', () => import('./commands/check.js'))
+  .option('--json', 'machine-readable output');
 command('schema', 'print the JSON Schema of stack.yaml (for editors)', () => import('./commands/schema.js'));
 
 async function main(): Promise<void> {

@@ -87,6 +87,12 @@ export interface DesiredService {
   plugin?: PluginRef;
   /** Keys whose values are never printed. */
   sensitive: string[];
+  /**
+   * Digest of the files the service reads besides stack.yaml (a compose file and the env files
+   * it names, a plugin's folder), filled in by its provider before planning, so an edited file
+   * plans a restart (and, for plugins, a reinstall).
+   */
+  filesDigest?: string;
   /** Where the service is declared. */
   position?: SourcePosition;
 }

@@ -7,29 +7,31 @@ export interface ProviderRegistry {
   get(name: ProviderName): Promise<Provider>;
 }
 
+// Each provider's module is loaded only when a service needs it.
+const loaders: Record<ProviderName, () => Promise<Provider>> = {
+  process: async () => (await import('./process/process-provider.js')).createProcessProvider(),
+  compose: unavailable('compose'),
+  plugin: unavailable('plugin'),
+};
+
+function unavailable(name: ProviderName): () => Promise<Provider> {
+  return async () => {
+    throw new StackError(ExitCode.providerUnavailable, `the ${name} provider is not available in this version of stack`, {
+      hint: 'set `enabled: false` on the service for now',
+    });
+  };
+}
+
 export function createProviderRegistry(): ProviderRegistry {
   const made = new Map<ProviderName, Promise<Provider>>();
   return {
     get(name) {
       let provider = made.get(name);
       if (!provider) {
-        provider = load(name);
+        provider = loaders[name]();
         made.set(name, provider);
       }
       return provider;
     },
   };
-}
-
-async function load(name: ProviderName): Promise<Provider> {
-  switch (name) {
-    case 'process': {
-      const { createProcessProvider } = await import('./process/process-provider.js');
-      return createProcessProvider();
-    }
-    default:
-      throw new StackError(ExitCode.providerUnavailable, `the ${name} provider is not available in this version of stack`, {
-        hint: 'set `enabled: false` on the service for now',
-      });
-  }
 }

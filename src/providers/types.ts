@@ -56,6 +56,11 @@ export interface Provider {
     applied: AppliedService | undefined,
     ctx: OperationContext,
   ): Promise<ObservedService>;
+  /**
+   * A digest of the files the service reads besides stack.yaml (compose file, plugin folder),
+   * so editing them plans a restart; set as `DesiredService.filesDigest` before planning.
+   */
+  digestFiles?(service: DesiredService, ctx: OperationContext): Promise<string | undefined>;
   install?(service: DesiredService, ctx: OperationContext): Promise<void>;
   /** Starts the service; resolves once it runs (not yet ready). */
   start(service: DesiredService, ctx: OperationContext): Promise<StartedService>;

@@ -1,4 +1,5 @@
 import { describeExit } from '../providers/probes.js';
+import type { ExitInfo } from '../providers/types.js';
 import type { UnitEnvironment } from './execute-unit.js';
 import type { ServiceOutcome } from './execute.js';
 
@@ -8,31 +9,28 @@ export const SETTLE_MS = 100;
 /**
  * A service with no `ready` probe counts as started once spawned, so dependents are not held
  * up; but one that exits within SETTLE_MS of its start (a typo in its arguments, a missing
- * file) is reported as failed with its exit code rather than as a success.
+ * file) is reported as failed with its exit code rather than as a success. All services share
+ * one wait, so the check costs at most SETTLE_MS after the last start.
  */
-export async function settleStarts(
-  env: UnitEnvironment,
-  outcomes: Map<string, ServiceOutcome>,
-  signal: AbortSignal,
-): Promise<void> {
-  const checks = [...env.started.entries()].map(async ([name, started]) => {
+export async function settleStarts(env: UnitEnvironment, outcomes: Map<string, ServiceOutcome>, signal: AbortSignal): Promise<void> {
+  const watched = [...env.started.entries()].filter(([name, started]) => started.exited && outcomes.get(`start:${name}`)?.status === 'done');
+  if (watched.length === 0) return;
+  const exits = new Map<string, ExitInfo>();
+  for (const [name, started] of watched) void started.exited?.then((exit) => exits.set(name, exit));
+  const lastStart = Math.max(...watched.map(([, started]) => Date.parse(started.startedAt)));
+  await pause(Math.max(0, lastStart + SETTLE_MS - Date.now()), signal);
+  await new Promise((resolve) => setImmediate(resolve));
+
+  for (const [name, exit] of exits) {
     const key = `start:${name}`;
-    const outcome = outcomes.get(key);
-    if (!started.exited || outcome?.status !== 'done') return;
-    const age = Date.now() - Date.parse(started.startedAt);
-    const exit = await raceTimeout(started.exited, Math.max(0, SETTLE_MS - age), signal);
-    if (!exit) return;
-    const applied = env.state.get(name);
+    const outcome = outcomes.get(key) as ServiceOutcome;
     const reason = describeExit(exit);
     await env.state.update(name, (current) =>
       current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { ...exit, at: new Date().toISOString(), reason } },
     );
-    const tail = applied ? await logTail(env, name) : '';
-    outcomes.set(key, { ...outcome, status: 'failed', error: `${reason} right after it started${tail}` });
-  });
-  await Promise.all(checks);
+    outcomes.set(key, { ...outcome, status: 'failed', error: `${reason} right after it started${await logTail(env, name)}` });
+  }
 }
-
 
 async function logTail(env: UnitEnvironment, name: string): Promise<string> {
   const { readLogTail, logFileOf } = await import('../providers/process/logs.js');
@@ -40,14 +38,14 @@ async function logTail(env: UnitEnvironment, name: string): Promise<string> {
   return lines.length > 0 ? `; last lines of its log:\n  ${lines.join('\n  ')}` : '';
 }
 
-function raceTimeout<T>(promise: Promise<T>, ms: number, signal: AbortSignal): Promise<T | undefined> {
+function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    const done = (value: T | undefined) => {
+    const done = () => {
       clearTimeout(timer);
-      resolve(value);
+      signal.removeEventListener('abort', done);
+      resolve();
     };
-    signal.addEventListener('abort', () => done(undefined), { once: true });
-    promise.then(done, () => done(undefined));
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -13,7 +13,7 @@ export interface ServiceSpec {
 
 const SENSITIVE_KEY = /(SECRET|TOKEN|PASSW(OR)?D|API_?KEY|PRIVATE|CREDENTIAL)/i;
 const ENV_PREFIXES = ['env.', 'compose.env.'];
-const INSTALL_FIELDS = ['provider', 'compose.file', 'compose.project', 'plugin.dir'];
+const INSTALL_FIELDS = ['provider', 'compose.file', 'compose.project', 'plugin.dir', 'plugin.files'];
 
 /**
  * The canonical spec of a service: only what changes how it runs, so only a change to one of
@@ -72,6 +72,7 @@ function specValues(service: DesiredService): Record<string, string> {
     addRecord(values, 'compose.env.', compose.env);
   }
   if (plugin) values['plugin.dir'] = plugin.dir;
+  if (service.filesDigest !== undefined) values[plugin ? 'plugin.files' : 'files'] = service.filesDigest;
   return values;
 }
 

@@ -102,16 +102,50 @@ export async function isOurs(pid: number, startTicks: number): Promise<boolean> 
 
 /** Every live (non-zombie) process whose process group is `pgid`. */
 export async function listGroupMembers(pgid: number): Promise<ProcStat[]> {
-  let entries: string[];
+  // Fast path: no process at all in the group (zombies included) means nothing to scan for.
+  if (!groupExists(pgid)) return [];
+  const stats = await scanProcesses();
+  return stats.filter((stat) => stat.pgrp === pgid && stat.state !== 'Z');
+}
+
+function groupExists(pgid: number): boolean {
   try {
-    entries = await readdir('/proc');
+    process.kill(-pgid, 0);
+    return true;
   } catch (error) {
-    throw new ProcUnavailableError('cannot list /proc', error);
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
-  const stats = await Promise.all(
-    entries.filter((entry) => /^\d+$/.test(entry)).map((entry) => readProcStat(Number(entry)).catch(() => undefined)),
-  );
-  return stats.filter((stat): stat is ProcStat => stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z');
+}
+
+// Stopping 50 services polls 50 groups at once: they share one scan of /proc per few ms
+// instead of each reading every /proc/<pid>/stat.
+const SCAN_REUSE_MS = 5;
+let lastScan: { at: number; result: Promise<ProcStat[]> } | undefined;
+
+function scanProcesses(): Promise<ProcStat[]> {
+  const now = performance.now();
+  if (lastScan && now - lastScan.at < SCAN_REUSE_MS) return lastScan.result;
+  const result = (async () => {
+    let entries: string[];
+    try {
+      entries = await readdir('/proc');
+    } catch (error) {
+      throw new ProcUnavailableError('cannot list /proc', error);
+    }
+    const stats: ProcStat[] = [];
+    for (const entry of entries) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = parseProcStat(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+        if (stat) stats.push(stat);
+      } catch {
+        // exited while we looked
+      }
+    }
+    return stats;
+  })();
+  lastScan = { at: now, result };
+  return result;
 }
 
 /** Seconds since the epoch at boot, from the `btime` line of /proc/stat. */
