@@ -81,6 +81,15 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   const startedHere = new Set<string>();
   const stoppedHere = new Set<string>();
 
+  // A provider that throws where no machine catches it fails its own service, never the run.
+  const runUnitSafely = async (unit: Unit): Promise<ServiceOutcome> => {
+    try {
+      return await runUnit(unit);
+    } catch (error) {
+      return { service: unit.service, ops: unit.ops, status: 'failed', durationMs: 0, error: error instanceof Error ? error.message : String(error) };
+    }
+  };
+
   const runUnit = async (unit: Unit): Promise<ServiceOutcome> => {
     const blocker = blockerOf(unit, outcomes, byName, options.observed, startedHere, stoppedHere);
     if (options.signal.aborted) return { service: unit.service, ops: unit.ops, status: 'interrupted', durationMs: 0, error: 'interrupted' };
@@ -106,7 +115,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   try {
     for (const phase of ['stop', 'start'] as const) {
       await runGraph(units.filter((unit) => unit.phase === phase), options.parallel, async (unit) => {
-        const outcome = await runUnit(unit);
+        const outcome = await runUnitSafely(unit);
         outcomes.set(keyOf(unit.phase, unit.service), outcome);
         if (outcome.status !== 'skipped' || !options.signal.aborted) options.onProgress?.({ type: 'end', outcome });
       });

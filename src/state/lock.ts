@@ -52,7 +52,9 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
       await pause(options.pollMs ?? 100, options.signal);
       continue;
     }
-    if (await removeStale(file, holder)) tookOverFrom = holder ?? tookOverFrom;
+    // Whoever saw the dead holder and then wins says so, even if a racer removed the file.
+    if (holder) tookOverFrom = holder;
+    await removeStale(file, holder);
   }
 }
 

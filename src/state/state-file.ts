@@ -46,10 +46,12 @@ function isStateDocument(value: unknown): value is StateDocument {
   return doc.formatVersion === STATE_FORMAT_VERSION && typeof doc.services === 'object' && doc.services !== null;
 }
 
+let tempCounter = 0;
+
 /** Writes atomically: a temp file beside it, fsync, rename. A crash leaves the old or the new file, never half. */
 export async function writeState(file: string, state: StateDocument): Promise<void> {
   await ensureStateDir(dirname(file));
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = `${file}.${process.pid}.${(tempCounter += 1)}.tmp`;
   const handle = await open(temp, 'w', 0o600);
   try {
     await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);

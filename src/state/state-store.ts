@@ -46,11 +46,14 @@ export class StateStore {
 
   private schedule(): Promise<void> {
     this.dirty = true;
-    this.writing = this.writing.then(async () => {
+    // Chained after the previous write whatever its result: one failed write (a full disk)
+    // must not block every later one.
+    const write = this.writing.catch(() => undefined).then(async () => {
       if (!this.dirty) return;
       this.dirty = false;
       await writeState(this.file, this.doc);
     });
-    return this.writing;
+    this.writing = write;
+    return write;
   }
 }

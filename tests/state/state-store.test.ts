@@ -1,0 +1,107 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readState, type StateDocument } from '../../src/state/state-file.js';
+import { StateStore } from '../../src/state/state-store.js';
+import { record, tempDirs } from './helpers.js';
+
+const dirs = tempDirs('state-store');
+afterEach(() => dirs.cleanup());
+
+async function storeFile(): Promise<string> {
+  return path.join(await dirs.make(), '.stack', 'state.json');
+}
+
+async function onDisk(file: string): Promise<StateDocument> {
+  return JSON.parse(await readFile(file, 'utf8')) as StateDocument;
+}
+
+describe('StateStore', () => {
+  it('opens a missing file as an empty state and writes nothing until asked', async () => {
+    const file = await storeFile();
+    const store = await StateStore.open(file, 'demo');
+    expect([...store.all().keys()]).toEqual([]);
+    await expect(readFile(file)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('every one of many concurrent set/update calls lands on disk after flush', async () => {
+    const file = await storeFile();
+    const store = await StateStore.open(file, 'demo');
+    const names = Array.from({ length: 60 }, (_, index) => `svc${index}`);
+    const writes = names.flatMap((name, index) => [
+      store.set(name, record(name)),
+      store.update(name, (current) => current && { ...current, pid: 1000 + index }),
+    ]);
+    await Promise.all(writes);
+    await store.flush();
+    const doc = await onDisk(file);
+    expect(doc.project).toBe('demo');
+    expect(Object.keys(doc.services)).toEqual(names);
+    names.forEach((name, index) => expect(doc.services[name]).toEqual(record(name, { pid: 1000 + index })));
+    expect(await readdir(path.dirname(file))).toEqual(['state.json']);
+  });
+
+  it('coalesced writes of one key still end with the final value', async () => {
+    const file = await storeFile();
+    const store = await StateStore.open(file, 'demo');
+    const writes: Promise<void>[] = [];
+    for (let count = 1; count <= 100; count += 1) {
+      writes.push(store.update('web', (current) => ({ ...(current ?? record('web')), restarts: count })));
+    }
+    // Not awaiting the writes: flush alone must cover them.
+    await store.flush();
+    expect((await onDisk(file)).services.web?.restarts).toBe(100);
+    await Promise.all(writes);
+    expect((await onDisk(file)).services.web?.restarts).toBe(100);
+  });
+
+  it('the promise of each call resolves only once that change is on disk', async () => {
+    const file = await storeFile();
+    const store = await StateStore.open(file, 'demo');
+    void store.set('a', record('a'));
+    await store.set('b', record('b', { pid: 7 }));
+    expect((await onDisk(file)).services.b?.pid).toBe(7);
+  });
+
+  it('update receives the current record', async () => {
+    const file = await storeFile();
+    const store = await StateStore.open(file, 'demo');
+    await store.set('web', record('web', { pid: 1 }));
+    const seen: unknown[] = [];
+    await store.update('web', (current) => {
+      seen.push(current);
+      return current && { ...current, pid: 2 };
+    });
+    await store.update('nothing', (current) => {
+      seen.push(current);
+      return current;
+    });
+    expect(seen).toEqual([record('web', { pid: 1 }), undefined]);
+    expect(store.get('web')?.pid).toBe(2);
+    expect(store.get('nothing')).toBeUndefined();
+  });
+
+  it('update returning undefined deletes the record, in memory and on disk', async () => {
+    const file = await storeFile();
+    const store = await StateStore.open(file, 'demo');
+    await Promise.all([store.set('web', record('web')), store.set('db', record('db'))]);
+    await store.update('web', () => undefined);
+    expect(store.get('web')).toBeUndefined();
+    expect([...store.all().keys()]).toEqual(['db']);
+    await store.flush();
+    expect(Object.keys((await onDisk(file)).services)).toEqual(['db']);
+  });
+
+  it('a store opened again reads what the first one flushed, in first-recorded order', async () => {
+    const file = await storeFile();
+    const first = await StateStore.open(file, 'demo');
+    await first.set('zeta', record('zeta'));
+    await first.set('alpha', record('alpha'));
+    await first.set('zeta', record('zeta', { pid: 9 }));
+    await first.flush();
+    const second = await StateStore.open(file, 'demo');
+    expect([...second.all().keys()]).toEqual(['zeta', 'alpha']);
+    expect(second.get('zeta')?.pid).toBe(9);
+    expect(await readState(file, 'demo')).toEqual(await onDisk(file));
+  });
+});
