@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 // The pure core (config after reading the text; reconcile's diff, plan and render) does no I/O
 // and never reads the clock.
 const pureFiles = ['src/config/**/*.ts', 'src/reconcile/**/*.ts'];
-const impureInPureFolders = ['src/config/read-stack.ts', 'src/config/find-stack.ts', 'src/reconcile/observe.ts', 'src/reconcile/execute.ts', 'src/reconcile/execute-*.ts'];
+const impureInPureFolders = ['src/config/read-stack.ts', 'src/config/read-plugin.ts', 'src/config/find-stack.ts', 'src/reconcile/observe.ts', 'src/reconcile/execute.ts', 'src/reconcile/execute-*.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**', 'tests/fixtures/**', 'bench/peers/**'] },

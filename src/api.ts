@@ -10,6 +10,8 @@ import { readState } from './state/state-file.js';
 import { StateStore } from './state/state-store.js';
 import { findStackFile } from './config/find-stack.js';
 import { readStack } from './config/read-stack.js';
+import { collectSecrets } from './config/secrets.js';
+import { createRedactor } from './config/sensitive.js';
 
 /** Everything a reconcile needs about one stack on this machine. */
 export interface Workspace {
@@ -29,7 +31,7 @@ export interface OpenOptions {
 /** Finds and loads stack.yaml. Throws a StackError (exit 3 or 5) for people to read. */
 export async function loadStack(options: OpenOptions = {}): Promise<Desired> {
   const file = findStackFile({ cwd: options.cwd ?? process.cwd(), explicit: options.file, env: options.env ?? process.env });
-  return readStack(file);
+  return readStack(file, { env: options.env ?? process.env });
 }
 
 export async function openWorkspace(options: OpenOptions = {}): Promise<Workspace> {
@@ -39,8 +41,15 @@ export async function openWorkspace(options: OpenOptions = {}): Promise<Workspac
     desired,
     paths,
     providers: createProviderRegistry(),
-    ctx: { root: desired.root, stateDir: paths.dir, verbose: options.verbose },
+    ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose) },
   };
+}
+
+// Every external command is printed through here: an argv may hold an interpolated secret.
+function redactedVerbose(desired: Desired, verbose: ((line: string) => void) | undefined): ((line: string) => void) | undefined {
+  if (!verbose) return undefined;
+  const redact = createRedactor(collectSecrets(desired));
+  return (line) => verbose(redact(line));
 }
 
 /** What stack recorded as applied, from `.stack/state.json`. */
@@ -83,6 +92,8 @@ export interface ApplyOptions {
   parallel?: number;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** Uninstalls also delete data volumes (compose `down --volumes`); the caller confirmed it. */
+  removeVolumes?: boolean;
 }
 
 /** Carries out a plan. The caller holds the lock. */
@@ -96,7 +107,7 @@ export async function apply(workspace: Workspace, planned: PlanResult, options: 
     observed: planned.observed,
     state,
     providers: workspace.providers,
-    ctx: workspace.ctx,
+    ctx: options.removeVolumes ? { ...workspace.ctx, removeVolumes: true } : workspace.ctx,
     parallel: options.parallel ?? 4,
     signal: options.signal ?? new AbortController().signal,
     onProgress: options.onProgress,

@@ -48,7 +48,8 @@ command('apply', 'carry out the plan', () => import('./commands/apply.js'))
   .option('--json', 'print the plan and then the outcome as JSON')
   .option('-t, --target <service...>', 'apply only these services (and what they need)')
   .option('-p, --parallel <n>', 'services moving at once', '4')
-  .option('--wait-lock', 'wait for another stack process to finish instead of failing');
+  .option('--wait-lock', 'wait for another stack process to finish instead of failing')
+  .option('--remove-volumes', 'when a compose service is uninstalled, delete its volumes too (asks first)');
 command('status', 'show every service: desired and observed state, pid, uptime, ports', () => import('./commands/status.js'))
   .argument('[service...]')
   .option('--json', 'machine-readable output (formatVersion 1)');

@@ -14,6 +14,8 @@ export interface RunPlanOptions extends GlobalOptions {
   question: string;
   /** Names the run in its summary: "Apply complete", "Down complete". */
   verb: string;
+  /** `apply --remove-volumes` (already confirmed): uninstalls delete data volumes too. */
+  removeVolumes?: boolean;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface RunPlanOptions extends GlobalOptions {
  * the outcome into an exit code (1 when anything failed, 130 when interrupted).
  */
 export async function runPlan(workspace: Workspace, planned: PlanResult, options: RunPlanOptions): Promise<number> {
-  if (planned.plan.actions.length === 0) return planned.plan.blocked.length > 0 ? ExitCode.actionFailed : ExitCode.ok;
+  if (planned.plan.actions.length === 0) return blockedExitCode(planned) ?? ExitCode.ok;
   if (!(await confirm(options.question, options))) {
     streams.stderr.write('Nothing done.\n');
     return ExitCode.actionFailed;
@@ -32,7 +34,12 @@ export async function runPlan(workspace: Workspace, planned: PlanResult, options
   const began = performance.now();
   let outcome: ApplyOutcome;
   try {
-    outcome = await apply(workspace, planned, { parallel: options.parallel, signal: interrupt.signal, onProgress: view.onProgress });
+    outcome = await apply(workspace, planned, {
+      parallel: options.parallel,
+      signal: interrupt.signal,
+      onProgress: view.onProgress,
+      removeVolumes: options.removeVolumes,
+    });
   } finally {
     view.close();
     interrupt.dispose();
@@ -47,7 +54,13 @@ export async function runPlan(workspace: Workspace, planned: PlanResult, options
     }
   }
   if (outcome.interrupted) return ExitCode.interrupted;
-  return outcome.failed > 0 || planned.plan.blocked.length > 0 ? ExitCode.actionFailed : ExitCode.ok;
+  return blockedExitCode(planned) ?? (outcome.failed > 0 ? ExitCode.actionFailed : ExitCode.ok);
+}
+
+/** 6 when a provider is unavailable (docker missing or down), 1 for other unknowns, else none. */
+function blockedExitCode(planned: PlanResult): ExitCode | undefined {
+  if (planned.plan.blocked.some((entry) => entry.unavailable)) return ExitCode.providerUnavailable;
+  return planned.plan.blocked.length > 0 ? ExitCode.actionFailed : undefined;
 }
 
 /** `Apply complete: 2 started, 1 stopped, 1 failed, 1 skipped (1.2 s).` */
@@ -57,9 +70,10 @@ export function summaryLine(verb: string, outcome: ApplyOutcome, planned: PlanRe
   const bump = (word: string) => counts.set(word, (counts.get(word) ?? 0) + 1);
   for (const service of done) bump(service.ops.includes('start') ? 'started' : service.ops.includes('uninstall') ? 'removed' : service.ops.includes('stop') ? 'stopped' : 'installed');
   for (const service of outcome.services) if (service.status !== 'done') bump(service.status);
-  if (planned.plan.blocked.length > 0) counts.set('unknown', planned.plan.blocked.length);
+  for (const entry of planned.plan.blocked) bump(entry.kind === 'port-conflict' || entry.kind === 'dependency' ? 'blocked' : 'unknown');
   const parts = [...counts].map(([word, count]) => `${count} ${word}`);
-  const head = outcome.interrupted ? `${verb} interrupted` : outcome.failed > 0 ? `${verb} finished with failures` : `${verb} complete`;
+  const blocked = planned.plan.blocked.some((entry) => entry.kind === 'port-conflict' || entry.kind === 'dependency');
+  const head = outcome.interrupted ? `${verb} interrupted` : outcome.failed > 0 || blocked ? `${verb} finished with failures` : `${verb} complete`;
   return `${head}: ${parts.join(', ') || 'nothing to do'} (${formatDuration(elapsed)}).`;
 }
 

@@ -14,12 +14,18 @@ export interface StatusRow {
   restarts: number;
   health: string;
   ports: (number | string)[];
+  /** Additive to formatVersion 1: whether each of `ports` accepted a TCP connection (same order); absent when not probed. */
+  portsOpen?: boolean[];
   detail?: string;
   lastExit?: { code: number | null; signal: string | null; at: string; reason?: string };
 }
 
-export function statusRows(desired: Desired, observed: Observed, applied: Applied): StatusRow[] {
-  const rows = desired.services.map((service) => row(service.name, service, observed.get(service.name), applied));
+/** `portsOpen`: by service, whether each declared port accepts connections (from `probePortsOpen`). */
+export function statusRows(desired: Desired, observed: Observed, applied: Applied, portsOpen?: ReadonlyMap<string, boolean[]>): StatusRow[] {
+  const rows = desired.services.map((service) => {
+    const open = portsOpen?.get(service.name);
+    return { ...row(service.name, service, observed.get(service.name), applied), ...(open ? { portsOpen: open } : {}) };
+  });
   for (const name of applied.keys()) {
     if (!desired.services.some((service) => service.name === name)) rows.push(row(name, undefined, observed.get(name), applied));
   }
@@ -43,6 +49,15 @@ function row(name: string, service: DesiredService | undefined, observed: Observ
     ...(observed?.detail ? { detail: observed.detail } : {}),
     ...(record?.lastExit ? { lastExit: record.lastExit } : {}),
   };
+}
+
+/** `8080✓,9090✗`: ✓ accepts connections, ✗ does not; bare when not probed. */
+export function formatPorts(row: Pick<StatusRow, 'ports' | 'portsOpen'>): string {
+  if (row.ports.length === 0) return '-';
+  return row.ports.map((port, index) => {
+    const open = row.portsOpen?.[index];
+    return `${port}${open === undefined ? '' : open ? '✓' : '✗'}`;
+  }).join(',');
 }
 
 export function formatUptime(since: string | null, now: number): string {
@@ -71,7 +86,7 @@ export function renderStatusTable(rows: readonly StatusRow[], options: { color: 
     row.pid === null ? '-' : String(row.pid),
     formatUptime(row.since, options.now),
     String(row.restarts),
-    row.ports.length > 0 ? row.ports.join(',') : '-',
+    formatPorts(row),
     row.health === 'none' ? '-' : row.health,
   ]);
   const widths = HEADERS.map((header, column) => Math.max(header.length, ...cells.map((line) => (line[column] as string).length)));

@@ -8,30 +8,23 @@ const AS_ARGV_HINT = 'write it as a list of arguments or set shell: true';
 
 /**
  * A string is split the way a shell would split it, but no shell runs, so anything only a
- * shell understands (pipes, redirects, globs, `$VAR`) is reported instead of silently passed
- * through as text: users who write `$HOME` expect it expanded, and keeping it literal would
- * break that expectation quietly.
+ * shell understands (pipes, redirects, globs) is reported instead of silently passed through
+ * as text. Variables are not among them: stack.yaml is interpolated before this (`${VAR}`
+ * from the caller's environment, like compose), so a `$` left here was written as `$$` and
+ * means a literal `$`.
  */
 export function splitCommand(command: string): CommandResult {
-  const variables: string[] = [];
+  const dollar = placeholderFor(command);
   let parts: ReturnType<typeof parse>;
   try {
-    parts = parse(command, (name: string) => {
-      if (name !== '') variables.push(name);
-      return name === '' ? '$' : '';
-    });
+    parts = parse(command.split('$').join(dollar));
   } catch (error) {
     return { problem: `command cannot be split: ${error instanceof Error ? error.message : String(error)}; ${AS_ARGV_HINT}` };
-  }
-  if (variables.length > 0) {
-    return {
-      problem: `command uses the variable $${variables[0]}, but no shell runs to expand it; ${AS_ARGV_HINT}, or quote it with '...' to keep it literal`,
-    };
   }
   const argv: string[] = [];
   for (const part of parts) {
     if (typeof part === 'string') {
-      argv.push(part);
+      argv.push(part.split(dollar).join('$'));
       continue;
     }
     const entry = part as { op?: string; pattern?: string; comment?: string };
@@ -41,6 +34,13 @@ export function splitCommand(command: string): CommandResult {
   }
   if (argv.length === 0) return { problem: 'command is empty' };
   return { argv };
+}
+
+// shell-quote expands `$NAME` itself; a private-use character the text lacks stands in for `$`.
+function placeholderFor(text: string): string {
+  let code = 0xe000;
+  while (text.includes(String.fromCharCode(code))) code += 1;
+  return String.fromCharCode(code);
 }
 
 /** The argv to exec for a service's `command` and `shell` keys. */

@@ -1,11 +1,15 @@
-/** The loader as one readable pipeline: parse → validate → check semantics → resolve. Pure. */
+/** The loader as one readable pipeline: parse → interpolate → validate → check semantics → resolve. Pure. */
 
+import { parse as parseDotEnv } from 'dotenv';
 import type { ConfigIssue } from '../errors.js';
 import { listEnvFiles } from './env-files.js';
+import { interpolateDocument } from './interpolate-document.js';
+import type { MissingVariable, VariableUse } from './interpolate-document.js';
 import { sortIssues } from './issues.js';
 import { parseStackText } from './parse.js';
 import { dirname } from './paths.js';
 import { resolveStack } from './resolve.js';
+import { createRedactor } from './sensitive.js';
 import { checkSemantics } from './semantic.js';
 import type { Desired } from './types.js';
 import { validateStack } from './validate.js';
@@ -13,6 +17,15 @@ import { validateStack } from './validate.js';
 export interface LoadOptions {
   /** The name positions carry (e.g. `stack.yaml` relative to the cwd); defaults to `file`. */
   displayFile?: string;
+  /** The caller's environment, for `${VAR}` interpolation (read-stack.ts passes process.env). Default: none. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The text of `.env` beside stack.yaml, when there is one: it feeds interpolation, under `env`. */
+  dotEnvText?: string;
+  /**
+   * `false` (for `stack check`): a missing `${VAR:?}` is listed in `missingVariables` only, and
+   * interpolates as empty, so the rest of the stack can still be checked. Default: true.
+   */
+  requireVariables?: boolean;
 }
 
 export interface Loaded {
@@ -22,6 +35,8 @@ export interface Loaded {
   issues: ConfigIssue[];
   /** Absolute paths of the env files the text refers to; pass their texts in `envFileTexts`. */
   envFilesWanted: string[];
+  /** Required variables (`${VAR:?}`) that are not set. */
+  missingVariables: MissingVariable[];
 }
 
 /**
@@ -36,13 +51,32 @@ export function loadStackText(
 ): Loaded {
   const parsed = parseStackText(text, options.displayFile ?? file);
   if (parsed.document === undefined || parsed.issues.length > 0) {
-    return { issues: sortIssues(parsed.issues), envFilesWanted: [] };
+    return { issues: sortIssues(parsed.issues), envFilesWanted: [], missingVariables: [] };
   }
-  const envFilesWanted = listEnvFiles(parsed.document, dirname(file));
-  const validated = validateStack(parsed.document, parsed.locate);
-  const issues = [...validated.issues, ...checkSemantics(parsed.document, parsed.locate)];
-  if (!validated.value || issues.length > 0) return { issues: sortIssues(issues), envFilesWanted };
+  const variables = { env: options.env ?? {}, dotEnv: options.dotEnvText === undefined ? {} : parseDotEnv(options.dotEnvText) };
+  const interpolated = interpolateDocument(parsed.document, variables, parsed.locateValue);
+  const missingVariables = interpolated.missing;
+  const interpolationIssues = options.requireVariables === false
+    ? interpolated.issues.filter((issue) => !missingVariables.some((missing) => missing.message === issue.message && missing.path === issue.path))
+    : interpolated.issues;
+  const document = interpolated.document;
+  // Messages quote values; a value may hold an interpolated secret.
+  const finish = (issues: ConfigIssue[]) => sortIssues(redactIssues(issues, interpolated.uses));
 
-  const resolved = resolveStack(validated.value, { file, envFileTexts, locate: parsed.locate });
-  return { desired: resolved.desired, issues: sortIssues(resolved.issues), envFilesWanted };
+  const envFilesWanted = listEnvFiles(document, dirname(file));
+  const validated = validateStack(document, parsed.locate);
+  const issues = [...interpolationIssues, ...validated.issues, ...checkSemantics(document, parsed.locate)];
+  if (!validated.value || issues.length > 0) return { issues: finish(issues), envFilesWanted, missingVariables };
+
+  const resolved = resolveStack(validated.value, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses });
+  return { desired: resolved.desired, issues: finish(resolved.issues), envFilesWanted, missingVariables };
+}
+
+function redactIssues(issues: ConfigIssue[], uses: readonly VariableUse[]): ConfigIssue[] {
+  const redact = createRedactor(uses.filter((use) => use.sensitive).map((use) => use.value));
+  return issues.map((issue) => ({
+    ...issue,
+    message: redact(issue.message),
+    ...(issue.hint === undefined ? {} : { hint: redact(issue.hint) }),
+  }));
 }

@@ -13,7 +13,10 @@ export interface ParsedStack {
   /** The plain JS value; absent when the text is not usable YAML. */
   document?: unknown;
   issues: ConfigIssue[];
+  /** Where a key path is declared (a map entry's key). */
   locate: Locate;
+  /** Where a key path's value starts (for errors about the value's text). */
+  locateValue: Locate;
 }
 
 export function parseStackText(text: string, file: string): ParsedStack {
@@ -24,25 +27,26 @@ export function parseStackText(text: string, file: string): ParsedStack {
   };
   if (text.length > MAX_STACK_FILE_BYTES) {
     const issue = { message: `the file is larger than 1 MiB (${text.length} characters)`, path: '', position: { file, line: 1, column: 1 } };
-    return { issues: [issue], locate: () => undefined };
+    return { issues: [issue], locate: () => undefined, locateValue: () => undefined };
   }
 
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, strict: true });
-  const locate: Locate = (path) => locateIn(doc, path, at);
+  const locate: Locate = (path) => locateIn(doc, path, at, 'key');
+  const locateValue: Locate = (path) => locateIn(doc, path, at, 'value');
   const issues: ConfigIssue[] = [...findBadCharacters(text, at)];
   for (const problem of [...doc.errors, ...doc.warnings]) {
     issues.push({ message: cleanYamlMessage(problem.message), path: '', position: at(problem.pos[0]) });
   }
   issues.push(...findComplexKeys(doc, at));
-  if (issues.length > 0) return { issues, locate };
+  if (issues.length > 0) return { issues, locate, locateValue };
 
   try {
-    return { document: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), issues, locate };
+    return { document: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), issues, locate, locateValue };
   } catch (error) {
     const message = error instanceof ReferenceError && /alias/i.test(error.message)
       ? `too many aliases (more than ${MAX_ALIAS_COUNT} expansions); is this an alias bomb?`
       : `the YAML could not be read: ${error instanceof Error ? error.message : String(error)}`;
-    return { issues: [{ message, path: '', position: at(0) }], locate };
+    return { issues: [{ message, path: '', position: at(0) }], locate, locateValue };
   }
 }
 
@@ -90,8 +94,8 @@ function findComplexKeys(doc: Document, at: (offset: number) => SourcePosition):
   return issues;
 }
 
-/** Map entries point at their key; list items at the item; `[]` at the document's start. */
-function locateIn(doc: Document, path: KeyPath, at: (offset: number) => SourcePosition): SourcePosition | undefined {
+/** Map entries point at their key (or, for `value`, at their value); list items at the item; `[]` at the document's start. */
+function locateIn(doc: Document, path: KeyPath, at: (offset: number) => SourcePosition, target: 'key' | 'value'): SourcePosition | undefined {
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
   for (const segment of path) {
@@ -99,7 +103,8 @@ function locateIn(doc: Document, path: KeyPath, at: (offset: number) => SourcePo
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
       if (!pair || !isScalar(pair.key)) return undefined;
-      offset = pair.key.range?.[0] ?? offset;
+      const value = pair.value as Node | null;
+      offset = (target === 'value' ? value?.range?.[0] : undefined) ?? pair.key.range?.[0] ?? offset;
       node = pair.value;
     } else if (isSeq(node) && typeof segment === 'number') {
       const item = node.items[segment] as Node | undefined;

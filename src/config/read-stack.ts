@@ -1,17 +1,25 @@
 /** The loader's I/O edge: reads stack.yaml and its env files, then hands the texts to the pure loader. */
 
 import { readFile, stat } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ExitCode, invalidConfig, StackError } from '../errors.js';
 import type { ConfigIssue } from '../errors.js';
 import { loadStackText } from './load.js';
-import type { Loaded } from './load.js';
+import type { Loaded, LoadOptions } from './load.js';
+import type { MissingVariable } from './interpolate-document.js';
 import { MAX_STACK_FILE_BYTES } from './parse.js';
+import { checkPluginFiles } from './read-plugin.js';
 import type { Desired } from './types.js';
 
 export interface ReadStackOptions {
   /** Positions name the file relative to this folder when that is shorter. Default: process.cwd(). */
   cwd?: string;
+  /** The environment `${VAR}` interpolates from. Default: process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** `false` lists missing `${VAR:?}` variables instead of failing (for `stack check`). */
+  requireVariables?: boolean;
+  /** `false` leaves plugin.yaml files unchecked (`stack check` reports them one by one). Default: true. */
+  checkPlugins?: boolean;
 }
 
 /**
@@ -19,18 +27,35 @@ export interface ReadStackOptions {
  * Throws `invalidConfig` (exit 5) listing every issue, sorted by position, when it is not valid.
  */
 export async function readStack(path: string, options: ReadStackOptions = {}): Promise<Desired> {
+  return (await readStackDetailed(path, options)).desired;
+}
+
+/** `readStack`, also returning the required variables that are not set (with `requireVariables: false`). */
+export async function readStackDetailed(
+  path: string,
+  options: ReadStackOptions = {},
+): Promise<{ desired: Desired; missingVariables: MissingVariable[] }> {
   const file = resolve(path);
   const display = displayPath(file, options.cwd ?? process.cwd());
   const text = await readText(file, display, MAX_STACK_FILE_BYTES);
   if (typeof text !== 'string') throw invalidConfig(display, [text]);
 
-  let loaded: Loaded = loadStackText(text, file, new Map(), { displayFile: display });
+  // Like compose, `.env` beside the file feeds interpolation (the caller's environment wins).
+  const dotEnvText = (await readEnvFiles([join(dirname(file), '.env')])).values().next().value;
+  const loadOptions: LoadOptions = {
+    displayFile: display,
+    env: options.env ?? process.env,
+    requireVariables: options.requireVariables,
+    ...(dotEnvText === undefined ? {} : { dotEnvText }),
+  };
+  let loaded: Loaded = loadStackText(text, file, new Map(), loadOptions);
   if (loaded.envFilesWanted.length > 0) {
     const envFileTexts = await readEnvFiles(loaded.envFilesWanted);
-    loaded = loadStackText(text, file, envFileTexts, { displayFile: display });
+    loaded = loadStackText(text, file, envFileTexts, loadOptions);
   }
   if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
-  return loaded.desired;
+  if (options.checkPlugins !== false) await checkPluginFiles(loaded.desired, options.cwd ?? process.cwd());
+  return { desired: loaded.desired, missingVariables: loaded.missingVariables };
 }
 
 function displayPath(file: string, cwd: string): string {

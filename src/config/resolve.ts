@@ -4,10 +4,12 @@ import type { ConfigIssue } from '../errors.js';
 import { commandArgv } from './command.js';
 import { DEFAULT_HEALTH, DEFAULT_LOGS, DEFAULT_PROBE_HOST, DEFAULT_READY, DEFAULT_RESTART, DEFAULT_STOP } from './defaults.js';
 import { resolveServiceEnv } from './env-files.js';
+import type { VariableUse } from './interpolate-document.js';
 import type { Locate } from './issues.js';
 import { basename, dirname, resolvePath } from './paths.js';
 import type { ProbeInput, ServiceInput, StackFile } from './schema.js';
 import { SERVICE_NAME } from './semantic.js';
+import { isSensitiveKey } from './sensitive.js';
 import { inferProvider } from './service-rules.js';
 import type { Desired, DesiredService, LogSpec, Probe, ProbeCheck, RestartSpec, StopSpec } from './types.js';
 import { parseDuration, parsePort, parseSize } from './units.js';
@@ -18,6 +20,8 @@ export interface ResolveContext {
   /** Absolute env file path → its text; a path missing here is reported as not found. */
   envFileTexts: ReadonlyMap<string, string>;
   locate: Locate;
+  /** Variables interpolated into the document: sensitive ones make the fields they reached sensitive. */
+  uses?: readonly VariableUse[];
 }
 
 export interface Resolved {
@@ -114,8 +118,55 @@ function resolveService(name: string, index: number, input: ServiceInput, scope:
       env: Object.fromEntries(Object.entries(compose.env ?? {}).map(([key, value]) => [key, String(value)])),
     };
   }
-  if (provider === 'plugin' && input.plugin !== undefined) service.plugin = { dir: resolvePath(root, input.plugin) };
+  if (provider === 'plugin' && input.plugin !== undefined) {
+    const env = resolveServiceEnv(name, input, root, ctx.envFileTexts, ctx.locate);
+    issues.push(...env.issues);
+    service.plugin = { ...pluginSourceOf(input.plugin), dir: resolvePath(root, pluginPathOf(input.plugin)), env: env.env, envFiles: env.envFiles };
+    service.sensitive = [...new Set([...service.sensitive, ...env.fromFiles])];
+  }
+  markSecrets(service, (ctx.uses ?? []).filter((use) => use.path[1] === name));
   return { service, issues };
+}
+
+/**
+ * Records the service's secret values (for redacting free text such as `--verbose` lines) and
+ * marks every spec field a sensitive variable reached as sensitive, so plans show its digest.
+ */
+function markSecrets(service: DesiredService, uses: readonly VariableUse[]): void {
+  const sensitive = new Set(service.sensitive);
+  const secrets = new Set<string>();
+  for (const use of uses.filter((entry) => entry.sensitive)) {
+    if (use.value !== '') secrets.add(use.value);
+    const field = sensitiveFieldOf(use.path);
+    if (field !== undefined) sensitive.add(field);
+  }
+  for (const env of [service.process?.env, service.compose?.env, service.plugin?.env]) {
+    for (const [key, value] of Object.entries(env ?? {})) if (value !== '' && isSensitiveKey(key, [...sensitive])) secrets.add(value);
+  }
+  service.sensitive = [...sensitive];
+  if (secrets.size > 0) service.secrets = [...secrets];
+}
+
+/** The spec field (or, for env, the key) that a value at `path` ends up in. */
+function sensitiveFieldOf(path: readonly (string | number)[]): string | undefined {
+  const [, , key, sub, subKey] = path;
+  if (key === 'env' && typeof sub === 'string') return sub;
+  if (key === 'compose' && sub === 'env' && typeof subKey === 'string') return subKey;
+  if (key === 'compose' && typeof sub === 'string') return `compose.${sub}`;
+  if (key === 'command' || key === 'cwd') return key;
+  if (key === 'envFile') return 'envFiles';
+  if (key === 'plugin') return 'plugin.dir';
+  return undefined;
+}
+
+/** The folder of `plugin: ./dir` or `plugin: { path, source, ref }`, as written. */
+export function pluginPathOf(plugin: NonNullable<ServiceInput['plugin']>): string {
+  return typeof plugin === 'string' ? plugin : plugin.path;
+}
+
+function pluginSourceOf(plugin: NonNullable<ServiceInput['plugin']>): { source?: string; ref?: string } {
+  if (typeof plugin === 'string') return {};
+  return { ...(plugin.source === undefined ? {} : { source: plugin.source }), ...(plugin.ref === undefined ? {} : { ref: plugin.ref }) };
 }
 
 // Only called on validated input, where every duration parses.

@@ -26,12 +26,12 @@ export const DurationSchema = z
 
 const scalarError = { error: 'expected a string, number or boolean' };
 const ScalarSchema = z.union([z.string(), z.number(), z.boolean()], scalarError);
-const EnvSchema = z.record(z.string(), ScalarSchema);
-const NonEmptyString = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `${what} must not be empty` });
-const StringList = (what: string) => z.array(NonEmptyString(what), { error: `expected a list of ${what}s` });
+export const EnvSchema = z.record(z.string(), ScalarSchema);
+export const NonEmptyString = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `${what} must not be empty` });
+export const StringList = (what: string) => z.array(NonEmptyString(what), { error: `expected a list of ${what}s` });
 
 const portError = (issue: { input?: unknown }) => `expected a port (1-65535) or "host:port", got ${quoted(issue.input)}`;
-const PortSchema = z
+export const PortSchema = z
   .union([z.number(), z.string()], { error: portError })
   .refine((value) => parsePort(value) !== undefined, { error: portError });
 
@@ -93,6 +93,13 @@ export const ComposeSchema = z.strictObject({
   env: EnvSchema.optional(),
 });
 
+/** A plugin fetched by `stack add` from git: where it lives, where it came from, the commit it is pinned to. */
+export const PluginSourceSchema = z.strictObject({
+  path: NonEmptyString('a plugin folder path'),
+  source: NonEmptyString('a git URL').optional(),
+  ref: NonEmptyString('a git commit').optional(),
+});
+
 export const ServiceSchema = z.strictObject({
   provider: z.enum(PROVIDERS, { error: (issue) => `expected process, compose or plugin, got ${quoted(issue.input)}` }).optional(),
   command: ArgvSchema.optional(),
@@ -112,7 +119,9 @@ export const ServiceSchema = z.strictObject({
   restart: RestartSchema.optional(),
   logs: LogsSchema.optional(),
   compose: ComposeSchema.optional(),
-  plugin: NonEmptyString('a plugin folder path').optional(),
+  plugin: z
+    .union([NonEmptyString('a plugin folder path'), PluginSourceSchema], { error: 'expected a plugin folder path or { path, source, ref }' })
+    .optional(),
   sensitive: StringList('key').optional(),
 });
 

@@ -12,7 +12,13 @@ import type { ProviderName } from './types.js';
 
 const PROVIDER_KEYS = { process: 'command', compose: 'compose', plugin: 'plugin' } as const;
 const PROVIDER_KEY_NAMES = new Set(['command', 'compose', 'plugin']);
-const PROCESS_ONLY_KEYS = ['command', 'shell', 'cwd', 'env', 'envFile'] as const;
+// Keys that only some providers read (`env` reaches a plugin's lifecycle commands).
+const KEY_OWNERS: Record<string, readonly ProviderName[]> = {
+  shell: ['process'],
+  cwd: ['process'],
+  env: ['process', 'plugin'],
+  envFile: ['process', 'plugin'],
+};
 const PROBE_KINDS = ['tcp', 'http', 'exec', 'log'] as const;
 
 export function asRecord(value: unknown): Record<string, unknown> | undefined {
@@ -58,17 +64,15 @@ function checkProvider(name: string, service: Record<string, unknown>, locate: L
   for (const kind of present) {
     if (kind !== provider) issues.push(misplaced(locate, at, PROVIDER_KEYS[kind], provider));
   }
-  if (provider !== 'process') {
-    for (const key of PROCESS_ONLY_KEYS) {
-      if (key !== 'command' && service[key] !== undefined) issues.push(misplaced(locate, at, key, provider));
-    }
+  for (const [key, owners] of Object.entries(KEY_OWNERS)) {
+    if (service[key] !== undefined && !owners.includes(provider)) issues.push(misplaced(locate, at, key, provider));
   }
   return issues;
 }
 
 function misplaced(locate: Locate, at: string[], key: string, provider: ProviderName): ConfigIssue {
-  const owner = key === 'compose' ? 'compose' : key === 'plugin' ? 'plugin' : 'process';
-  return issueAt(locate, [...at, key], `"${key}" only applies to ${owner} services, and this one is a ${provider} service`);
+  const owners = KEY_OWNERS[key] ?? (key === 'compose' ? ['compose'] : key === 'plugin' ? ['plugin'] : ['process']);
+  return issueAt(locate, [...at, key], `"${key}" only applies to ${owners.join(' and ')} services, and this one is a ${provider} service`);
 }
 
 function checkCommand(name: string, service: Record<string, unknown>, locate: Locate): ConfigIssue[] {

@@ -60,6 +60,13 @@ export interface ComposeSpec {
 export interface PluginRef {
   /** Absolute path of the plugin folder. */
   dir: string;
+  /** Env declared for the service in stack.yaml (env files, then `env`); wins over plugin.yaml's. */
+  env?: Record<string, string>;
+  /** Absolute env file paths named by the service, in precedence order. */
+  envFiles?: string[];
+  /** The git URL `stack add` cloned it from, and the commit it is pinned to. */
+  source?: string;
+  ref?: string;
 }
 
 export interface LogSpec {
@@ -85,8 +92,13 @@ export interface DesiredService {
   process?: ProcessSpec;
   compose?: ComposeSpec;
   plugin?: PluginRef;
-  /** Keys whose values are never printed. */
+  /**
+   * Keys whose values are never printed: env keys (declared in `sensitive:` or read from an env
+   * file) and spec fields (`command`, `cwd`, …) that a sensitive variable was interpolated into.
+   */
   sensitive: string[];
+  /** The secret values themselves, so free text (`--verbose` lines, errors) can be redacted. */
+  secrets?: string[];
   /**
    * Digest of the files the service reads besides stack.yaml (a compose file and the env files
    * it names, a plugin's folder), filled in by its provider before planning, so an edited file

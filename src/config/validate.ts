@@ -1,4 +1,4 @@
-/** Checks the parsed document against StackFileSchema and turns every zod issue into one for people. Pure. */
+/** Checks a parsed document against its schema and turns every zod issue into one for people. Pure. */
 
 import type { z } from 'zod';
 import type { ConfigIssue } from '../errors.js';
@@ -13,15 +13,20 @@ export interface Validated {
 }
 
 export function validateStack(document: unknown, locate: Locate): Validated {
-  const result = StackFileSchema.safeParse(document, { reportInput: true });
-  if (result.success) return { value: result.data, issues: [] };
-  return { issues: result.error.issues.flatMap((issue) => describeIssue(issue, locate)) };
+  return validateAgainst(StackFileSchema, document, locate);
 }
 
-function describeIssue(issue: z.core.$ZodIssue, locate: Locate): ConfigIssue[] {
+/** Validates `document` against any of our file schemas (stack.yaml, plugin.yaml), every issue located. */
+export function validateAgainst<S extends z.ZodType>(schema: S, document: unknown, locate: Locate): { value?: z.infer<S>; issues: ConfigIssue[] } {
+  const result = schema.safeParse(document, { reportInput: true });
+  if (result.success) return { value: result.data, issues: [] };
+  return { issues: result.error.issues.flatMap((issue) => describeIssue(issue, locate, schema)) };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, locate: Locate, root: z.ZodType): ConfigIssue[] {
   const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
-    const allowed = allowedKeysAt(path);
+    const allowed = allowedKeysAt(path, root);
     return issue.keys.map((key) => {
       const guess = suggest(key, allowed);
       const message = guess ? `unknown key "${key}" (did you mean "${guess}"?)` : `unknown key "${key}"`;
@@ -31,7 +36,7 @@ function describeIssue(issue: z.core.$ZodIssue, locate: Locate): ConfigIssue[] {
   }
   if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
     const key = path.at(-1);
-    const hint = key === 'version' ? 'stack.yaml starts with `version: 1`' : undefined;
+    const hint = key === 'version' && root === StackFileSchema ? 'stack.yaml starts with `version: 1`' : undefined;
     return [issueAt(locate, path, `missing required key "${String(key)}"`, hint)];
   }
   return [issueAt(locate, path, messageFor(issue))];
@@ -76,8 +81,8 @@ interface Walkable {
 }
 
 /** The keys the schema allows at `path` (a map), for "did you mean". */
-export function allowedKeysAt(path: KeyPath): string[] {
-  let schema: Walkable | undefined = StackFileSchema as unknown as Walkable;
+export function allowedKeysAt(path: KeyPath, root: z.ZodType = StackFileSchema): string[] {
+  let schema: Walkable | undefined = root as unknown as Walkable;
   for (const segment of path) {
     const def: SchemaDef | undefined = schema ? unwrap(schema)._zod.def : undefined;
     if (!def) return [];

@@ -1,6 +1,5 @@
 import type { ProviderName } from '../config/types.js';
 import type { Provider } from './types.js';
-import { ExitCode, StackError } from '../errors.js';
 
 /** Hands out providers, creating each on first use. */
 export interface ProviderRegistry {
@@ -10,17 +9,9 @@ export interface ProviderRegistry {
 // Each provider's module is loaded only when a service needs it.
 const loaders: Record<ProviderName, () => Promise<Provider>> = {
   process: async () => (await import('./process/process-provider.js')).createProcessProvider(),
-  compose: unavailable('compose'),
-  plugin: unavailable('plugin'),
+  compose: async () => (await import('./compose/compose-provider.js')).createComposeProvider(),
+  plugin: async () => (await import('./plugin/plugin-provider.js')).createPluginProvider(),
 };
-
-function unavailable(name: ProviderName): () => Promise<Provider> {
-  return async () => {
-    throw new StackError(ExitCode.providerUnavailable, `the ${name} provider is not available in this version of stack`, {
-      hint: 'set `enabled: false` on the service for now',
-    });
-  };
-}
 
 export function createProviderRegistry(): ProviderRegistry {
   const made = new Map<ProviderName, Promise<Provider>>();

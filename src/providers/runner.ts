@@ -1,5 +1,6 @@
 // The one module that starts processes or signals them, so `--verbose` prints each exactly once.
 import { execa, type ResultPromise } from 'execa';
+import { constants } from 'node:os';
 import { quote } from 'shell-quote';
 import type { ExitInfo } from './types.js';
 
@@ -169,5 +170,177 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals, verbose?: (lin
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
+  }
+}
+
+export interface StreamCommandOptions extends RunCommandOptions {
+  /** Called with every complete line of stdout and stderr, in order of arrival per stream. */
+  onLine: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/**
+ * Runs a long command (`docker compose logs -f`) and hands its output over line by line until
+ * it exits or `signal` aborts (then its process group is SIGKILLed). Never rejects for a
+ * failing command.
+ */
+export async function streamCommand(argv: readonly string[], options: StreamCommandOptions): Promise<CommandResult> {
+  const [file, ...args] = argv;
+  if (!file) return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: 'empty command' };
+  options.verbose?.(formatCommand(argv));
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    detached: true,
+    cleanup: false,
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    const result = await child;
+    return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: errnoOf(result.cause) ?? result.shortMessage };
+  }
+  const killGroup = (): void => {
+    signalGroup(pid, 'SIGKILL');
+  };
+  const onAbort = (): void => {
+    try {
+      killGroup();
+    } catch {
+      // already gone
+    }
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  const pump = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr'): Promise<void> => {
+    if (!stream) return Promise.resolve();
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts) options.onLine(line, name);
+    });
+    return new Promise((resolve) =>
+      stream.once('close', () => {
+        if (partial) options.onLine(partial, name);
+        resolve();
+      }),
+    );
+  };
+  try {
+    const [result] = await Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
+    return { exitCode: result.exitCode ?? null, stdout: '', stderr: '', timedOut: false };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export interface RunShellOptions {
+  cwd: string;
+  /** Added to the caller's environment; these values win. */
+  env: Record<string, string>;
+  /** An open file descriptor that stdout and stderr are appended to. */
+  outputFd: number;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  verbose?: ((line: string) => void) | undefined;
+}
+
+export interface ShellResult {
+  /** Null when the command was killed by a signal or could not start. */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  aborted: boolean;
+  spawnError?: string;
+}
+
+/**
+ * Runs a person's shell command line (a plugin lifecycle command) with `sh -c`, in its own
+ * process group, output appended to `outputFd`. A timeout or abort SIGKILLs the whole group; a
+ * normal exit leaves the group alone, since a `start` may leave its daemon running in it (and
+ * writing to the same file, not to a pipe that would break). Never rejects.
+ */
+export async function runShell(script: string, options: RunShellOptions): Promise<ShellResult> {
+  const argv = ['sh', '-c', script];
+  options.verbose?.(formatCommand(argv));
+  const fd = options.outputFd as unknown as 1; // see spawnDetached: execa passes any fd through
+  const child = execa('sh', ['-c', script], {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    detached: true,
+    cleanup: false,
+    buffer: false,
+    reject: false,
+    stdin: 'ignore',
+    stdout: fd,
+    stderr: fd,
+  });
+  const pid = child.pid;
+  let timedOut = false;
+  let aborted = false;
+  const killGroup = (): void => {
+    if (pid === undefined) return;
+    try {
+      signalGroup(pid, 'SIGKILL');
+    } catch {
+      // EPERM cannot happen for our own group; nothing useful to do from a timer anyway.
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, options.timeoutMs);
+  const onAbort = (): void => {
+    aborted = true;
+    killGroup();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  try {
+    const result = await child;
+    if (pid === undefined) {
+      return { exitCode: null, signal: null, timedOut, aborted, spawnError: errnoOf(result.cause) ?? result.shortMessage };
+    }
+    return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, timedOut, aborted };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+const osSignals = constants.signals;
+
+export interface RunAttachedOptions {
+  cwd: string;
+  env: Record<string, string>;
+  verbose?: ((line: string) => void) | undefined;
+}
+
+/**
+ * Runs `argv` on this terminal (stdin, stdout and stderr inherited) and returns its exit code,
+ * 128 + the signal number when a signal ended it. Ctrl+C reaches the child through the
+ * terminal; stack waits for it rather than dying first. Rejects with a SpawnError when it cannot start.
+ */
+export async function runAttached(argv: readonly string[], options: RunAttachedOptions): Promise<number> {
+  const [file, ...args] = argv;
+  if (!file) throw new SpawnError(argv, undefined, 'empty command');
+  options.verbose?.(formatCommand(argv));
+  const ignore = (): void => undefined;
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', ignore);
+  try {
+    const result = await execa(file, args, { cwd: options.cwd, env: options.env, extendEnv: true, stdio: 'inherit', reject: false });
+    if (result.exitCode !== undefined) return result.exitCode;
+    if (result.signal) return 128 + (osSignals[result.signal as keyof typeof osSignals] ?? 0);
+    const code = errnoOf(result.cause);
+    throw new SpawnError(argv, code, result.shortMessage ?? `cannot start ${file}`, result.cause);
+  } finally {
+    process.off('SIGINT', ignore);
+    process.off('SIGTERM', ignore);
   }
 }

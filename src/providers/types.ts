@@ -10,6 +10,8 @@ export interface OperationContext {
   stateDir: string;
   /** Print every external command exactly as run (`--verbose`). */
   verbose?: (line: string) => void;
+  /** `apply --remove-volumes`: an uninstall also deletes the service's data volumes (compose `down --volumes`). */
+  removeVolumes?: boolean;
 }
 
 /** How a run of a service ended. */
@@ -69,4 +71,9 @@ export interface Provider {
   /** Stops what `applied` records, with `stop` as declared (or the defaults when it left the file). */
   stop(name: string, applied: AppliedService, stop: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined>;
   uninstall?(name: string, applied: AppliedService, ctx: OperationContext): Promise<void>;
+  /**
+   * Restarts in one step where the provider has its own way (a plugin's `restart` command);
+   * without it a restart is a stop then a start.
+   */
+  restart?(service: DesiredService, applied: AppliedService, ctx: OperationContext): Promise<StartedService>;
 }

@@ -34,7 +34,9 @@ export function decideService(
 ): ServiceDecision {
   const name = observed.name;
   if (observed.phase === 'unknown') {
-    return blockedDecision(name, observed.detail ?? 'status could not be determined', 'unknown');
+    const blocked = blockedDecision(name, observed.detail ?? 'status could not be determined', 'unknown');
+    if (observed.unavailable && blocked.blocked) blocked.blocked.unavailable = true;
+    return blocked;
   }
   if (desired === undefined || !desired.enabled) return decideRemoval(name, desired, observed.phase);
   return decideEnabled(desired, observed, applied);

@@ -22,6 +22,8 @@ export interface UnitEnvironment {
   /** Starts of this run, for the settle check and for supervisors. */
   started: Map<string, StartedService>;
   supervise?: boolean;
+  /** Called after each start is recorded: a supervisor listens for the run's exit here. */
+  onStarted?: (name: string, started: StartedService) => void;
 }
 
 export function timeoutsFor(service: DesiredService | undefined): OperationTimeouts {
@@ -57,10 +59,11 @@ export function initialPhaseOf(observed: ObservedService | undefined): InitialPh
  */
 export function createServiceActor(
   name: string,
-  service: DesiredService | undefined,
+  lookup: () => DesiredService | undefined,
   observed: ObservedService | undefined,
   env: UnitEnvironment,
 ): ServiceActor {
+  const service = lookup();
   const track = <T>(promise: Promise<T>): Promise<T> => {
     env.inflight.add(promise);
     void promise.finally(() => env.inflight.delete(promise)).catch(() => undefined);
@@ -68,9 +71,11 @@ export function createServiceActor(
   };
   const ctxWith = (signal: AbortSignal): OperationContext => ({ ...env.ctx, signal });
   const providerName = env.state.get(name)?.provider ?? service?.provider ?? 'process';
+  // Operations read the service as stack.yaml says now: a supervisor keeps machines across edits.
   const need = (): DesiredService => {
-    if (!service) throw new Error(`${name} is no longer in stack.yaml`);
-    return service;
+    const current = lookup();
+    if (!current) throw new Error(`${name} is no longer in stack.yaml`);
+    return current;
   };
 
   const machine = serviceMachine.provide({
@@ -95,6 +100,7 @@ export function createServiceActor(
           stoppedByUs: false,
           lastExit: undefined,
         }));
+        env.onStarted?.(name, started);
       }),
       waitReady: fromPromise(async ({ signal }) => {
         const svc = need();
@@ -106,8 +112,8 @@ export function createServiceActor(
         const applied = env.state.get(name);
         if (!applied) return;
         const provider = await env.providers.get(applied.provider);
-        const exit = await track(provider.stop(name, applied, service?.stop ?? DEFAULT_STOP, ctxWith(signal)));
         env.started.delete(name);
+        const exit = await track(provider.stop(name, applied, lookup()?.stop ?? DEFAULT_STOP, ctxWith(signal)));
         await env.state.update(name, (current) =>
           current && {
             ...current,
@@ -137,7 +143,6 @@ export function createServiceActor(
       timeouts: timeoutsFor(service),
       restart: service?.restart ?? DEFAULT_RESTART,
       supervise: env.supervise ?? false,
-      restarts: env.state.get(name)?.restarts ?? 0,
     },
   });
 }

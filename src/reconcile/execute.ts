@@ -4,7 +4,7 @@ import type { OperationContext } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
 import { createServiceActor, runOp, type ServiceActor, type UnitEnvironment } from './execute-unit.js';
 import { settleStarts } from './execute-settle.js';
-import type { Action, Observed, Op, Plan } from './types.js';
+import type { Action, Observed, ObservedService, Op, Plan } from './types.js';
 
 export type UnitStatus = 'done' | 'failed' | 'skipped' | 'interrupted';
 
@@ -40,6 +40,14 @@ export interface ExecuteOptions {
   signal: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
   now?: () => number;
+  /** A supervisor's long-lived machines; without it the run makes its own and stops them after. */
+  pool?: ServicePool;
+}
+
+/** Long-lived machines shared by successive runs (the watch controller). */
+export interface ServicePool {
+  env: UnitEnvironment;
+  actorFor(name: string, observed: ObservedService | undefined): ServiceActor;
 }
 
 interface Unit {
@@ -60,13 +68,13 @@ const keyOf = (phase: string, service: string) => `${phase}:${service}`;
 export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome> {
   const now = options.now ?? (() => performance.now());
   const byName = new Map(options.desired.services.map((service) => [service.name, service]));
-  const env: UnitEnvironment = { providers: options.providers, state: options.state, ctx: options.ctx, inflight: new Set(), started: new Map() };
+  const env: UnitEnvironment = options.pool?.env ?? { providers: options.providers, state: options.state, ctx: options.ctx, inflight: new Set(), started: new Map() };
   const actors = new Map<string, ServiceActor>();
   const actorFor = (name: string): ServiceActor => {
     let actor = actors.get(name);
     if (!actor) {
-      actor = createServiceActor(name, byName.get(name), options.observed.get(name), env);
-      actor.start();
+      actor = options.pool?.actorFor(name, options.observed.get(name)) ?? createServiceActor(name, () => byName.get(name), options.observed.get(name), env);
+      if (!options.pool) actor.start();
       actors.set(name, actor);
     }
     return actor;
@@ -126,7 +134,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     // Whatever was in flight when the run was interrupted is recorded before we return.
     await Promise.allSettled([...env.inflight]);
     await options.state.flush();
-    for (const actor of actors.values()) actor.stop();
+    if (!options.pool) for (const actor of actors.values()) actor.stop();
   }
   const services = [...outcomes.values()];
   return {

@@ -1,7 +1,9 @@
 import type { Desired, DesiredService } from '../config/types.js';
+import { ExitCode, StackError } from '../errors.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext } from '../providers/types.js';
-import type { Applied, AppliedService, ObservedService, Observed } from './types.js';
+import { findPortConflicts } from '../providers/port-conflicts.js';
+import type { Applied, AppliedService, ObservedService, Observed, PortConflict } from './types.js';
 
 /**
  * Asks every provider what each service is now: the services in stack.yaml and the ones that
@@ -17,7 +19,14 @@ export async function observeServices(
   const byName = new Map(desired.services.map((service) => [service.name, service]));
   const names = [...byName.keys(), ...[...applied.keys()].filter((name) => !byName.has(name))];
   const results = await mapBounded(names, concurrency, (name) => observeOne(name, byName.get(name), applied.get(name), providers, ctx));
-  return new Map(results.map((observed) => [observed.name, observed]));
+  const observed = new Map(results.map((entry) => [entry.name, entry]));
+  // Only now is it known which services are not running, so which would be started.
+  const conflicts = await findPortConflicts(desired, observed, applied).catch(() => new Map<string, PortConflict[]>());
+  for (const [name, portConflicts] of conflicts) {
+    const entry = observed.get(name);
+    if (entry) observed.set(name, { ...entry, portConflicts });
+  }
+  return observed;
 }
 
 async function observeOne(
@@ -34,6 +43,9 @@ async function observeOne(
     const provider = await providers.get(providerName);
     return await provider.observe(name, desired, applied, ctx);
   } catch (error) {
+    if (error instanceof StackError && error.code === ExitCode.providerUnavailable) {
+      return { name, phase: 'unknown', detail: error.hint ? `${error.message}; ${error.hint}` : error.message, unavailable: true };
+    }
     return { name, phase: 'unknown', detail: error instanceof Error ? error.message : String(error) };
   }
 }

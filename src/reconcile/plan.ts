@@ -2,6 +2,7 @@ import { topoOrder } from '../config/graph.js';
 import type { Desired, DesiredService } from '../config/types.js';
 import type { ServiceDecision } from './diff.js';
 import { decideService } from './diff.js';
+import { blockUnstartable } from './plan-blocks.js';
 import { selectTargets } from './targets.js';
 import type { Action, Applied, Blocked, Observed, ObservedService, Plan, PlanSummary } from './types.js';
 
@@ -26,6 +27,7 @@ export function planActions(desired: Desired, observed: Observed, applied: Appli
   for (const name of [...startOrder, ...removed]) {
     decisions.set(name, decideService(byName.get(name), observationOf(name, byName.get(name), observed, applied), applied.get(name)));
   }
+  blockUnstartable(decisions, startOrder, byName, observed);
   const chosen = options.targets
     ? selectTargets({ order: [...startOrder, ...removed], desired: byName, decisions, observed }, options.targets)
     : decisions;

@@ -39,7 +39,7 @@ function actionLine(action: Action, width: number, colors: Colors): string {
 }
 
 function blockedLine(entry: Blocked, width: number, colors: Colors): string {
-  const label = entry.kind === 'gave-up' ? entry.reason : `unknown: ${entry.reason}`;
+  const label = (entry.kind ?? 'unknown') === 'unknown' ? `unknown: ${entry.reason}` : entry.reason;
   return `  ${paintSymbol('!', colors)} ${colors.bold(entry.service.padEnd(width))}  ${label}`;
 }
 
@@ -58,6 +58,8 @@ export function summaryLine(summary: PlanSummary, blocked: readonly Blocked[] = 
   if (summary.unknown > 0) parts.push(`${summary.unknown} unknown`);
   const gaveUp = blocked.filter((entry) => entry.kind === 'gave-up').length;
   if (gaveUp > 0) parts.push(`${gaveUp} gave up`);
+  const stuck = blocked.filter((entry) => entry.kind === 'port-conflict' || entry.kind === 'dependency').length;
+  if (stuck > 0) parts.push(`${stuck} blocked`);
   return parts.length === 0 ? 'No changes.' : `Plan: ${parts.join(', ')}.`;
 }
 

@@ -1,4 +1,4 @@
-import type { Plan, PlanSummary } from './types.js';
+import type { BlockedKind, Plan, PlanSummary } from './types.js';
 
 /** `stack plan --json`, version 1. A public contract: keys and their order never change. */
 export interface PlanJson {
@@ -7,7 +7,7 @@ export interface PlanJson {
   actions: { service: string; op: string; reason: string }[];
   summary: PlanSummary;
   /** Additive to DESIGN.md's contract: services reported, not acted on. */
-  blocked: { service: string; kind: 'unknown' | 'gave-up'; reason: string }[];
+  blocked: { service: string; kind: BlockedKind; reason: string }[];
 }
 
 /** The plan as its JSON contract object, keys in contract order. */

@@ -1,4 +1,5 @@
 import type { DesiredService } from '../config/types.js';
+import { isSensitiveKey } from '../config/sensitive.js';
 import { canonicalJson, hashString } from './hash.js';
 
 /** A service's spec in the form the planner compares and the state file records. */
@@ -11,7 +12,6 @@ export interface ServiceSpec {
   fields: Record<string, string>;
 }
 
-const SENSITIVE_KEY = /(SECRET|TOKEN|PASSW(OR)?D|API_?KEY|PRIVATE|CREDENTIAL)/i;
 const ENV_PREFIXES = ['env.', 'compose.env.'];
 const INSTALL_FIELDS = ['provider', 'compose.file', 'compose.project', 'plugin.dir', 'plugin.files'];
 
@@ -40,7 +40,7 @@ export function isSensitiveField(field: string, sensitive: readonly string[]): b
   const prefix = ENV_PREFIXES.find((candidate) => field.startsWith(candidate));
   if (prefix === undefined) return false;
   const key = field.slice(prefix.length);
-  return sensitive.includes(key) || SENSITIVE_KEY.test(key);
+  return isSensitiveKey(key, sensitive);
 }
 
 /** argv as one readable, unambiguous string: plain words bare, anything else JSON-quoted. */
@@ -71,7 +71,11 @@ function specValues(service: DesiredService): Record<string, string> {
     addRecord(values, 'compose.scale.', compose.scale);
     addRecord(values, 'compose.env.', compose.env);
   }
-  if (plugin) values['plugin.dir'] = plugin.dir;
+  if (plugin) {
+    values['plugin.dir'] = plugin.dir;
+    if (plugin.envFiles && plugin.envFiles.length > 0) values.envFiles = JSON.stringify(plugin.envFiles);
+    addRecord(values, 'env.', plugin.env ?? {});
+  }
   if (service.filesDigest !== undefined) values[plugin ? 'plugin.files' : 'files'] = service.filesDigest;
   return values;
 }

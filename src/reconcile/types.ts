@@ -15,6 +15,21 @@ export interface ObservedService {
   health?: Health;
   /** Why the phase is what it is (e.g. "pid 42 now belongs to another process"), for people. */
   detail?: string;
+  /** Set with phase `unknown` when the provider itself is unavailable (docker missing or down): exit 6. */
+  unavailable?: boolean;
+  /**
+   * Declared ports already bound by a process that is not one of this stack's, found for a
+   * service that is not running; the planner blocks its start.
+   */
+  portConflicts?: PortConflict[];
+}
+
+/** A declared port held by another process; pid and command when they could be read. */
+export interface PortConflict {
+  port: number;
+  host?: string;
+  pid?: number;
+  command?: string;
 }
 
 export type Observed = ReadonlyMap<string, ObservedService>;
@@ -67,11 +82,18 @@ export interface Action {
 }
 
 /** A service whose phase could not be determined: reported, never acted on. */
+export type BlockedKind = 'unknown' | 'gave-up' | 'port-conflict' | 'dependency';
+
 export interface Blocked {
   service: string;
   reason: string;
-  /** Why it is blocked: its phase is `unknown` (the default), or it used up maxRestarts. */
-  kind?: 'unknown' | 'gave-up';
+  /**
+   * Why it is blocked: its phase is `unknown` (the default), it used up maxRestarts, a declared
+   * port is held by another process, or a dependency it needs to start is blocked.
+   */
+  kind?: BlockedKind;
+  /** Its provider is unavailable (docker missing or its daemon down): apply exits 6. */
+  unavailable?: boolean;
 }
 
 export interface PlanSummary {

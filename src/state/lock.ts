@@ -68,7 +68,19 @@ export function describeOwner(owner: LockOwner): string {
   return `pid ${owner.pid} (\`${owner.command}\`, since ${owner.since})`;
 }
 
+/** Commands that hold the lock for as long as they run: the reconcile loop. */
+export const CONTROLLER_COMMANDS = ['stack watch', 'stack up'];
+
+export function isController(owner: LockOwner): boolean {
+  return CONTROLLER_COMMANDS.includes(owner.command);
+}
+
 function lockedError(file: string, holder: LockOwner): StackError {
+  if (isController(holder)) {
+    return new StackError(ExitCode.locked, `a controller is reconciling this stack: ${describeOwner(holder)}`, {
+      hint: 'it applies every change to stack.yaml by itself; `stack restart <service>` goes through it, and `stack down` stops it (and the services)',
+    });
+  }
   return new StackError(ExitCode.locked, `another stack process holds the lock: ${describeOwner(holder)}`, {
     hint: `wait for it to finish, or pass --wait-lock to wait; the lock file is ${file}`,
   });

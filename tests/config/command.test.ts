@@ -17,17 +17,16 @@ describe('splitCommand', () => {
     ['a &', 'command uses the shell operator "&"; write it as a list of arguments or set shell: true'],
     ['ls *.js', 'command uses the glob "*.js", but no shell runs to expand it; write it as a list of arguments or set shell: true'],
     ['a #note', 'command contains a comment ("#note"); quote the # or remove it'],
-    ['echo $HOME', "command uses the variable $HOME, but no shell runs to expand it; write it as a list of arguments or set shell: true, or quote it with '...' to keep it literal"],
-    ['echo "${USER}"', "command uses the variable $USER, but no shell runs to expand it; write it as a list of arguments or set shell: true, or quote it with '...' to keep it literal"],
-    ['echo ${}', 'command cannot be split: Bad substitution: ${}; write it as a list of arguments or set shell: true'],
     ['   ', 'command is empty'],
   ])('reports %j', (command, problem) => {
     expect(splitCommand(command)).toEqual({ problem });
   });
 
-  it('keeps single-quoted dollars and a lone dollar literal', () => {
+  it('keeps every dollar literal: interpolation already ran, so a $ here was written $$', () => {
     expect(splitCommand("grep -E '^ok$' log")).toEqual({ argv: ['grep', '-E', '^ok$', 'log'] });
     expect(splitCommand('echo $')).toEqual({ argv: ['echo', '$'] });
+    expect(splitCommand('echo $HOME "${USER}" a$b')).toEqual({ argv: ['echo', '$HOME', '${USER}', 'a$b'] });
+    expect(splitCommand('echo \uE000$x')).toEqual({ argv: ['echo', '\uE000$x'] });
   });
 });
 

@@ -91,7 +91,7 @@ describe('providers', () => {
       '4:5 a compose service needs the key "compose"',
       '5:5 "command" only applies to process services, and this one is a compose service',
       '6:5 "cwd" only applies to process services, and this one is a compose service',
-      '7:5 "env" only applies to process services, and this one is a compose service',
+      '7:5 "env" only applies to process and plugin services, and this one is a compose service',
     ]);
   });
 

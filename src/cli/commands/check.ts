@@ -1,6 +1,12 @@
-import { ExitCode, StackError } from '../../errors.js';
+import { runChecks } from '../../check/run-checks.js';
+import { checksToJson, renderCheckTable } from '../../check/render-check.js';
+import { ExitCode } from '../../errors.js';
+import { streams, useColor, type GlobalOptions } from '../context.js';
 
-// Placeholder until the command lands; it exists so the command table can name it.
-export async function run(): Promise<number> {
-  throw new StackError(ExitCode.actionFailed, '`stack check` is not available in this version yet');
+export async function run(options: GlobalOptions): Promise<number> {
+  const verbose = options.verbose ? (line: string) => streams.stderr.write(`$ ${line}\n`) : undefined;
+  const results = await runChecks({ file: options.file, verbose });
+  if (options.json) streams.stdout.write(`${JSON.stringify(checksToJson(results), null, 2)}\n`);
+  else streams.stdout.write(renderCheckTable(results, { color: useColor(options) }));
+  return results.every((result) => result.ok) ? ExitCode.ok : ExitCode.actionFailed;
 }

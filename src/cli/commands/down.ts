@@ -1,9 +1,9 @@
 import { observe, readApplied } from '../../api.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, StackError } from '../../errors.js';
 import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
-import { acquireLock, describeOwner } from '../../state/lock.js';
+import { acquireLock, describeOwner, isController, lockHolder } from '../../state/lock.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 
@@ -16,6 +16,7 @@ interface DownOptions extends GlobalOptions {
 export async function run(options: DownOptions, names: string[]): Promise<number> {
   const parallel = parseParallel(options.parallel);
   const workspace = await open(options);
+  await stopController(workspace.paths.lockFile);
   const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock });
   try {
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
@@ -32,5 +33,18 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     return await runPlan(workspace, { plan, observed, applied }, { ...options, parallel, verb: 'Down', question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
   } finally {
     await lock.release();
+  }
+}
+
+/** `stack down` also ends a running controller first (it would restart what we stop). */
+async function stopController(lockFile: string): Promise<void> {
+  const holder = await lockHolder(lockFile);
+  if (!holder || !isController(holder)) return;
+  streams.stderr.write(`stopping the controller: ${describeOwner(holder)}\n`);
+  process.kill(holder.pid, 'SIGTERM');
+  const deadline = Date.now() + 120_000;
+  while ((await lockHolder(lockFile))?.pid === holder.pid) {
+    if (Date.now() > deadline) throw new StackError(ExitCode.locked, `the controller (pid ${holder.pid}) did not stop within 2 minutes`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

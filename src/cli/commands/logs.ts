@@ -1,7 +1,11 @@
 import { open as openFile, stat } from 'node:fs/promises';
 import pc from 'picocolors';
-import { readApplied } from '../../api.js';
+import { readApplied, type Workspace } from '../../api.js';
+import type { ComposeSpec } from '../../config/types.js';
+import { composeSpecFromFields } from '../../providers/compose/fields.js';
+import type { Applied } from '../../reconcile/types.js';
 import { ExitCode, StackError } from '../../errors.js';
+import type { PluginProvider } from '../../providers/plugin/plugin-provider.js';
 import { logFileOf, readLogTail } from '../../providers/process/logs.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 
@@ -18,6 +22,8 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
   const workspace = await open(options);
   const applied = await readApplied(workspace);
   checkServiceNames(workspace.desired, applied, names);
+  const pluginCode = await pluginLogs(workspace, names, options.follow === true);
+  if (pluginCode !== undefined) return pluginCode;
   const chosen = names.length > 0 ? names : workspace.desired.services.filter((service) => service.enabled).map((service) => service.name);
   const color = useColor(options);
   const c = pc.createColors(color);
@@ -25,15 +31,45 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
   const prefixes = new Map(chosen.map((name, index) => [name, c[PALETTE[index % PALETTE.length] as (typeof PALETTE)[number]](`${name.padEnd(width)} |`)]));
   const write = (name: string, line: string) => streams.stdout.write(`${prefixes.get(name)} ${line}\n`);
 
-  const files = new Map(chosen.map((name) => [name, logFileOf(workspace.paths.dir, name)]));
+  const compose = composeSpecsOf(workspace, applied, chosen);
+  const files = new Map(chosen.filter((name) => !compose.has(name)).map((name) => [name, logFileOf(workspace.paths.dir, name)]));
   const offsets = new Map<string, number>();
   for (const [name, file] of files) {
     const tail = lines > 0 ? await readLogTail(file, lines).catch(() => [] as string[]) : [];
     for (const line of tail) write(name, line);
     offsets.set(name, await sizeOf(file));
   }
-  if (!options.follow) return ExitCode.ok;
-  return follow(files, offsets, write);
+  const composeDone = composeLogsOf(workspace, compose, lines, options.follow === true, write);
+  if (!options.follow || files.size === 0) return composeDone.then(() => ExitCode.ok);
+  const [code] = await Promise.all([follow(files, offsets, write), composeDone]);
+  return code;
+}
+
+function composeSpecsOf(workspace: Workspace, applied: Applied, names: readonly string[]): Map<string, ComposeSpec> {
+  const specs = new Map<string, ComposeSpec>();
+  for (const name of names) {
+    const desired = workspace.desired.services.find((service) => service.name === name);
+    const record = applied.get(name);
+    const spec = desired ? desired.compose : record?.provider === 'compose' ? composeSpecFromFields(record.fields) : undefined;
+    if (spec) specs.set(name, spec);
+  }
+  return specs;
+}
+
+/** Compose services' logs come from docker (`docker compose logs`), streamed until Ctrl+C with -f. */
+async function composeLogsOf(workspace: Workspace, specs: Map<string, ComposeSpec>, lines: number, follow: boolean, write: (name: string, line: string) => void): Promise<void> {
+  if (specs.size === 0) return;
+  const { composeLogs } = await import('../../providers/compose/logs.js');
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await composeLogs(specs, { follow, lines, signal: abort.signal, verbose: workspace.ctx.verbose, write });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }
 
 async function sizeOf(file: string): Promise<number> {
@@ -71,4 +107,12 @@ async function follow(files: Map<string, string>, offsets: Map<string, number>, 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return ExitCode.ok;
+}
+
+/** One plugin service with a `logs` command: that command shows its logs (exit code passed through). */
+async function pluginLogs(workspace: Workspace, names: readonly string[], follow: boolean): Promise<number | undefined> {
+  const service = names.length === 1 ? workspace.desired.services.find((candidate) => candidate.name === names[0]) : undefined;
+  if (service?.provider !== 'plugin') return undefined;
+  const provider = (await workspace.providers.get('plugin')) as PluginProvider;
+  return provider.showLogs(service, follow, workspace.ctx);
 }

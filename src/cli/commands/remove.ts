@@ -1,6 +1,50 @@
+import { rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { openWorkspace, plan, readApplied } from '../../api.js';
+import { removeServiceText, setServiceKeyText } from '../../config/edit-stack.js';
 import { ExitCode, StackError } from '../../errors.js';
+import { renderPlanHuman } from '../../reconcile/render-human.js';
+import { acquireLock, describeOwner } from '../../state/lock.js';
+import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
+import { runPlan } from '../run-plan.js';
+import { editStackFile } from '../stack-file-edit.js';
 
-// Placeholder until the command lands; it exists so the command table can name it.
-export async function run(): Promise<number> {
-  throw new StackError(ExitCode.actionFailed, '`stack remove` is not available in this version yet');
+interface RemoveOptions extends GlobalOptions {
+  purge?: boolean;
+}
+
+/**
+ * `stack remove <service> [--purge]`: sets `enabled: false` and applies (stop, uninstall). With
+ * --purge, once that succeeded, the entry leaves stack.yaml and a clone `stack add` made is deleted.
+ */
+export async function run(options: RemoveOptions, args: string[]): Promise<number> {
+  const [name = ''] = args;
+  const workspace = await open(options);
+  checkServiceNames(workspace.desired, new Map(), [name]);
+  const { file, root } = workspace.desired;
+  const service = workspace.desired.services.find((candidate) => candidate.name === name);
+  const dependents = workspace.desired.services.filter((other) => other.enabled && other.dependsOn.includes(name)).map((other) => other.name);
+  if (options.purge && dependents.length > 0) {
+    throw new StackError(ExitCode.invalidConfig, `cannot purge ${name}: ${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on it`);
+  }
+  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack remove' });
+  try {
+    if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
+    await editStackFile(file, (text) => setServiceKeyText(text, name, 'enabled', false));
+    const reopened = await openWorkspace({ file, verbose: workspace.ctx.verbose });
+    const planned = await plan(reopened, { targets: [name] });
+    if (planned.plan.actions.length > 0) streams.stdout.write(renderPlanHuman(planned.plan, { color: useColor(options) }));
+    const code = await runPlan(reopened, planned, { ...options, yes: true, parallel: 4, verb: 'Remove', question: '' });
+    if (code !== ExitCode.ok || !options.purge) return code;
+    if ((await readApplied(reopened)).has(name)) {
+      throw new StackError(ExitCode.actionFailed, `${name} is still recorded as installed; not purging it`);
+    }
+    await editStackFile(file, (text) => removeServiceText(text, name));
+    const clone = service?.plugin?.source !== undefined ? service.plugin.dir : undefined;
+    if (clone !== undefined && clone.startsWith(join(root, 'plugins') + '/')) await rm(clone, { recursive: true, force: true });
+    streams.stdout.write(`Purged ${name} from ${relative(process.cwd(), file) || file}${clone ? ` and deleted ${relative(root, clone)}` : ''}.\n`);
+    return ExitCode.ok;
+  } finally {
+    await lock.release();
+  }
 }

@@ -1,6 +1,50 @@
+import { observe, readApplied } from '../../api.js';
 import { ExitCode, StackError } from '../../errors.js';
+import { planRestart } from '../../reconcile/plan-restart.js';
+import { renderPlanHuman } from '../../reconcile/render-human.js';
+import { acquireLock, isController, lockHolder } from '../../state/lock.js';
+import { submitRequest } from '../../supervisor/requests.js';
+import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
+import { runPlan } from '../run-plan.js';
 
-// Placeholder until the command lands; it exists so the command table can name it.
-export async function run(): Promise<number> {
-  throw new StackError(ExitCode.actionFailed, '`stack restart` is not available in this version yet');
+interface RestartOptions extends GlobalOptions {
+  parallel?: string;
+  waitLock?: boolean;
+}
+
+/** Stop then start, now; clears a crash-loop give-up. Goes through a running controller if there is one. */
+export async function run(options: RestartOptions, names: string[]): Promise<number> {
+  const parallel = parseParallel(options.parallel);
+  const workspace = await open(options);
+  const applied = await readApplied(workspace);
+  checkServiceNames(workspace.desired, applied, names);
+  const disabled = names.filter((name) => !workspace.desired.services.find((service) => service.name === name)?.enabled);
+  if (disabled.length > 0) {
+    throw new StackError(ExitCode.actionFailed, `cannot restart ${disabled.join(', ')}: disabled or not in stack.yaml`, { hint: 'enable it in stack.yaml (or `stack enable`) first' });
+  }
+
+  const holder = await lockHolder(workspace.paths.lockFile);
+  if (holder && isController(holder)) {
+    streams.stderr.write(`handing the restart to the controller (pid ${holder.pid})\n`);
+    const response = await submitRequest(workspace.paths.dir, { op: 'restart', services: names }, {
+      timeoutMs: 10 * 60_000,
+      isAlive: async () => (await lockHolder(workspace.paths.lockFile))?.pid === holder.pid,
+    });
+    for (const line of response.lines) streams.stdout.write(`${line}\n`);
+    return response.ok ? ExitCode.ok : ExitCode.actionFailed;
+  }
+
+  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack restart', wait: options.waitLock });
+  try {
+    const current = await readApplied(workspace);
+    const { StateStore } = await import('../../state/state-store.js');
+    const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project);
+    for (const name of names) await state.update(name, (record) => record && { ...record, gaveUp: false });
+    const observed = await observe(workspace, current);
+    const plan = planRestart(workspace.desired, observed, names);
+    streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
+    return await runPlan(workspace, { plan, observed, applied: current }, { ...options, yes: true, parallel, verb: 'Restart', question: '' });
+  } finally {
+    await lock.release();
+  }
 }

@@ -2,6 +2,7 @@ import { observe, readApplied } from '../../api.js';
 import { ExitCode } from '../../errors.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
+import { probePortsOpen } from '../../providers/port-probe.js';
 import { renderStatusTable, statusRows } from '../status-view.js';
 
 export async function run(options: GlobalOptions, names: string[]): Promise<number> {
@@ -9,7 +10,9 @@ export async function run(options: GlobalOptions, names: string[]): Promise<numb
   const applied = await readApplied(workspace);
   checkServiceNames(workspace.desired, applied, names);
   const observed = await observe(workspace, applied);
-  const rows = statusRows(workspace.desired, observed, applied).filter((row) => names.length === 0 || names.includes(row.name));
+  const shown = workspace.desired.services.filter((service) => names.length === 0 || names.includes(service.name));
+  const portsOpen = new Map(await Promise.all(shown.map(async (service) => [service.name, await probePortsOpen(service.ports)] as const)));
+  const rows = statusRows(workspace.desired, observed, applied, portsOpen).filter((row) => names.length === 0 || names.includes(row.name));
   if (options.json) {
     const holder = await controllerNotice(workspace);
     streams.stdout.write(`${JSON.stringify({ formatVersion: 1, project: workspace.desired.project, ...(holder ? { notice: holder } : {}), services: rows }, null, 2)}\n`);

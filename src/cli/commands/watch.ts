@@ -1,6 +1,20 @@
-import { ExitCode, StackError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
+import { Controller } from '../../supervisor/controller.js';
+import { controllerOptions, parseDuration, waitForSignal } from '../controller-cli.js';
+import { parseParallel, streams, type GlobalOptions } from '../context.js';
 
-// Placeholder until the command lands; it exists so the command table can name it.
-export async function run(): Promise<number> {
-  throw new StackError(ExitCode.actionFailed, '`stack watch` is not available in this version yet');
+interface WatchOptions extends GlobalOptions {
+  interval?: string;
+  parallel?: string;
+}
+
+export async function run(options: WatchOptions): Promise<number> {
+  const controller = await Controller.start(
+    controllerOptions(options, { command: 'stack watch', intervalMs: parseDuration(options.interval, '--interval'), parallel: parseParallel(options.parallel) }),
+  );
+  streams.stderr.write(`watching ${controller.current.file} (pid ${process.pid}); Ctrl+C stops watching and leaves the services running\n`);
+  const signal = await waitForSignal();
+  streams.stderr.write(`${signal}: stopping the controller; services keep running\n`);
+  await controller.close();
+  return ExitCode.ok;
 }

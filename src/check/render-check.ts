@@ -1,0 +1,32 @@
+import pc from 'picocolors';
+import type { CheckResult } from './types.js';
+
+/** `stack check --json`, version 1. */
+export interface CheckJson {
+  formatVersion: 1;
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+export function checksToJson(results: readonly CheckResult[]): CheckJson {
+  return {
+    formatVersion: 1,
+    ok: results.every((result) => result.ok),
+    checks: results.map((result) => ({ check: result.check, ok: result.ok, detail: result.detail, ...(result.hint === undefined ? {} : { hint: result.hint }) })),
+  };
+}
+
+/** One line per check, ✓ or ✗, a hint under each failure, then a one-line verdict. Pure. */
+export function renderCheckTable(results: readonly CheckResult[], options: { color: boolean }): string {
+  const c = pc.createColors(options.color);
+  const width = Math.max(0, ...results.map((result) => result.check.length));
+  const lines: string[] = [];
+  for (const result of results) {
+    const mark = result.ok ? c.green('✓') : c.red('✗');
+    lines.push(`${mark} ${result.check.padEnd(width)}  ${result.detail}`);
+    if (!result.ok && result.hint !== undefined) lines.push(`  ${' '.repeat(width)}  ${c.dim(`hint: ${result.hint}`)}`);
+  }
+  const failed = results.filter((result) => !result.ok).length;
+  lines.push('', failed === 0 ? `All ${results.length} checks passed.` : `${failed} of ${results.length} checks failed.`);
+  return `${lines.join('\n')}\n`;
+}

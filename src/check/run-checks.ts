@@ -1,0 +1,58 @@
+/** `stack check`: every check of this machine against one stack, in a fixed order. */
+
+import { findStackFile } from '../config/find-stack.js';
+import { readStackDetailed } from '../config/read-stack.js';
+import { collectSecrets } from '../config/secrets.js';
+import { createRedactor } from '../config/sensitive.js';
+import { statePaths } from '../state/paths.js';
+import { readState } from '../state/state-file.js';
+import { checkPlugins, checkVariables } from './check-config.js';
+import { checkDocker } from './check-docker.js';
+import { checkExecutables } from './check-executables.js';
+import { checkPorts } from './check-ports.js';
+import { checkNode, checkStateDir } from './check-system.js';
+import { pass, type CheckResult } from './types.js';
+
+export interface RunChecksOptions {
+  file?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  verbose?: (line: string) => void;
+}
+
+/**
+ * Runs every check. An unreadable or invalid stack.yaml still throws (exit 3 or 5): nothing
+ * else can be judged without it. Missing required variables and broken plugin folders are
+ * reported as failed checks instead, so the rest is still checked.
+ */
+export async function runChecks(options: RunChecksOptions = {}): Promise<CheckResult[]> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const file = findStackFile({ cwd, explicit: options.file, env });
+  const { desired, missingVariables } = await readStackDetailed(file, { cwd, env, requireVariables: false, checkPlugins: false });
+  const redact = createRedactor(collectSecrets(desired));
+  const verbose = options.verbose ? (line: string) => options.verbose?.(redact(line)) : undefined;
+  const paths = statePaths(desired.root);
+  const state = await readState(paths.stateFile, desired.project).catch(() => undefined);
+  const applied = new Map(Object.entries(state?.services ?? {}));
+  const enabled = desired.services.filter((service) => service.enabled);
+  const usesCompose = enabled.some((service) => service.provider === 'compose');
+
+  const [executables, docker, plugins, ports, stateDir] = await Promise.all([
+    checkExecutables(enabled, env),
+    usesCompose ? checkDocker(verbose) : Promise.resolve([]),
+    checkPlugins(enabled, cwd),
+    checkPorts(enabled, applied, redact),
+    checkStateDir(paths.dir),
+  ]);
+  return [
+    checkNode(),
+    pass('config', `${desired.file} is valid (${enabled.length} of ${desired.services.length} services enabled)`),
+    ...checkVariables(missingVariables),
+    ...executables,
+    ...docker,
+    ...plugins,
+    ...ports,
+    stateDir,
+  ].map((result) => ({ ...result, detail: redact(result.detail) }));
+}

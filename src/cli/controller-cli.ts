@@ -1,0 +1,74 @@
+import pc from 'picocolors';
+import { findStackFile } from '../config/find-stack.js';
+import { parseDuration as parseDurationText } from '../config/units.js';
+import { ExitCode, StackError } from '../errors.js';
+import type { ControllerOptions, PassResult } from '../supervisor/controller.js';
+import type { PoolEvent } from '../supervisor/service-pool.js';
+import { streams, useColor, type GlobalOptions } from './context.js';
+import { outcomeLine } from './progress.js';
+import { formatError } from './report-error.js';
+
+export function parseDuration(value: string | undefined, flag: string): number {
+  const ms = value === undefined ? undefined : parseDurationText(value);
+  if (ms === undefined || ms <= 0) throw new StackError(ExitCode.actionFailed, `${flag} takes a duration like 500ms, 5s or 1m, got "${value}"`);
+  return ms;
+}
+
+function stamp(): string {
+  return new Date().toTimeString().slice(0, 8);
+}
+
+/** How a controller talks to people: one timestamped line per event, on stderr. */
+export function controllerOptions(
+  options: GlobalOptions,
+  settings: { command: string; intervalMs: number; parallel: number },
+): ControllerOptions {
+  const color = useColor(options, streams.stderr);
+  const c = pc.createColors(color);
+  const say = (line: string) => streams.stderr.write(`${c.dim(stamp())} ${line}\n`);
+  return {
+    file: findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env }),
+    ...settings,
+    verbose: options.verbose ? (line) => say(c.dim(`$ ${line}`)) : undefined,
+    log: say,
+    onProgress: (event) => {
+      if (event.type === 'end') say(outcomeLine(event.outcome, color));
+    },
+    onPoolEvent: (event) => say(describePoolEvent(event, c)),
+    onPass: (pass) => reportPass(pass, say),
+  };
+}
+
+function describePoolEvent(event: PoolEvent, c: ReturnType<typeof pc.createColors>): string {
+  switch (event.type) {
+    case 'exited':
+      return `${c.yellow('!')} ${event.service} ${event.signal ? `was killed by ${event.signal}` : `exited with code ${event.code}`}`;
+    case 'restarting':
+      return `${c.cyan('↻')} ${event.service} restarting (restart ${event.attempt})`;
+    case 'gave-up':
+      return `${c.red('✗')} ${event.service} keeps crashing: gave up after ${event.restarts} restarts (run \`stack restart ${event.service}\` or edit its spec)`;
+    case 'running':
+      return `${c.green('✓')} ${event.service} running again`;
+  }
+}
+
+function reportPass(pass: PassResult, say: (line: string) => void): void {
+  if (pass.invalid) {
+    say(`stack.yaml is invalid; keeping the last good state running:\n${formatError(pass.invalid).trimEnd()}`);
+  } else if (pass.reason !== 'interval' && pass.reason !== 'start' && !pass.reason.startsWith('requested') && !pass.outcome) {
+    say(`no changes (${pass.reason})`);
+  }
+}
+
+/** Resolves with the first SIGINT or SIGTERM. */
+export function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      resolve(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}

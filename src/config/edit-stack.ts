@@ -1,0 +1,102 @@
+/**
+ * Edits of stack.yaml as text. Where the services are block maps (the usual case) the edit is
+ * spliced into the text, so every other byte stays as written; otherwise yaml's Document API
+ * does it, which keeps comments but may respace some lines. Pure: text in, text out.
+ */
+
+import { Document, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument } from 'yaml';
+import type { Node, Pair, YAMLMap } from 'yaml';
+
+interface Opened {
+  doc: Document;
+  lines: LineCounter;
+}
+
+function open(text: string): Opened {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length > 0) throw new Error(`stack.yaml cannot be edited: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
+  return { doc, lines };
+}
+
+// lineWidth 0: never fold a long line someone wrote on one line.
+const show = (doc: Document): string => doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+
+/** Appends a service at the end of `services:` (its place in the manifest order). */
+export function addServiceText(text: string, name: string, entry: Record<string, unknown>): string {
+  const { doc, lines } = open(text);
+  if (doc.hasIn(['services', name])) throw new Error(`stack.yaml already has a service named "${name}"`);
+  const services = doc.get('services', true);
+  const rendered = new Document({ [name]: entry }).toString({ lineWidth: 0 }).trimEnd();
+  const spliced = isBlockMap(services) ? appendToBlockMap(text, services, lines, rendered) : undefined;
+  if (spliced !== undefined) return spliced;
+  if (!isMap(services)) doc.set('services', doc.createNode({}));
+  doc.setIn(['services', name], doc.createNode(entry, { flow: false }));
+  return show(doc);
+}
+
+/** Sets one scalar key of a service (e.g. `enabled: false`), keeping everything else as written. */
+export function setServiceKeyText(text: string, name: string, key: string, value: string | number | boolean): string {
+  const { doc, lines } = open(text);
+  const service = doc.getIn(['services', name], true);
+  if (service === undefined) throw new Error(`stack.yaml has no service named "${name}"`);
+  if (isBlockMap(service)) {
+    const pair = service.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
+    const current = pair?.value;
+    if (pair && isScalar(current) && current.range) {
+      return text.slice(0, current.range[0]) + String(value) + text.slice(current.range[1]);
+    }
+    if (!pair) {
+      const spliced = appendToBlockMap(text, service, lines, `${key}: ${String(value)}`);
+      if (spliced !== undefined) return spliced;
+    }
+  }
+  doc.setIn(['services', name, key], value);
+  return show(doc);
+}
+
+/** Deletes a service's entry: its lines, when it sits in a block map, and nothing else. */
+export function removeServiceText(text: string, name: string): string {
+  const { doc } = open(text);
+  const services = doc.get('services', true);
+  if (isBlockMap(services) && services.items.length > 1) {
+    const pair = services.items.find((item) => isScalar(item.key) && String(item.key.value) === name) as Pair<Node, Node | null> | undefined;
+    const start = pair?.key?.range?.[0];
+    const end = pair ? endOfLastValue(pair.value ?? pair.key) : undefined;
+    if (start !== undefined && end !== undefined) {
+      const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+      const newline = text.indexOf('\n', end);
+      return text.slice(0, lineStart) + (newline < 0 ? '' : text.slice(newline + 1));
+    }
+  }
+  doc.deleteIn(['services', name]);
+  return show(doc);
+}
+
+function isBlockMap(node: unknown): node is YAMLMap<unknown, unknown> {
+  return isMap(node) && !node.flow && node.items.length > 0 && node.items.every((item) => isPair(item));
+}
+
+/** Inserts `block` (unindented lines) as the map's last entry, indented like its other keys. */
+function appendToBlockMap(text: string, map: YAMLMap<unknown, unknown>, lines: LineCounter, block: string): string | undefined {
+  const first = map.items[0] as Pair<Node, Node | null>;
+  const last = map.items.at(-1) as Pair<Node, Node | null>;
+  const keyStart = first.key?.range?.[0];
+  const end = endOfLastValue(last.value ?? last.key);
+  if (keyStart === undefined || end === undefined) return undefined;
+  const indent = ' '.repeat(lines.linePos(keyStart).col - 1);
+  const newline = text.indexOf('\n', end);
+  const at = newline < 0 ? text.length : newline;
+  const body = block.split('\n').map((line) => `${indent}${line}`).join('\n');
+  return `${text.slice(0, at)}\n${body}${newline < 0 ? '\n' : ''}${text.slice(at)}`;
+}
+
+// A collection's range runs on over the comments below it; its last scalar's does not.
+function endOfLastValue(node: unknown): number | undefined {
+  let current = node;
+  while (isCollection(current) && !current.flow && current.items.length > 0) {
+    const item = current.items.at(-1);
+    current = isPair(item) ? (item.value ?? item.key) : item;
+  }
+  return (current as Node | null | undefined)?.range?.[1];
+}

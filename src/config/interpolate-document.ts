@@ -1,0 +1,98 @@
+/**
+ * Interpolation applied to every string value of the parsed stack.yaml (never to keys), before
+ * validation, so every later step sees the final text. Pure: the variables are passed in.
+ */
+
+import type { ConfigIssue, SourcePosition } from '../errors.js';
+import { interpolateString } from './interpolate.js';
+import { formatPath, locateNearest } from './issues.js';
+import type { KeyPath, Locate } from './issues.js';
+import { isSensitiveKey } from './sensitive.js';
+import { asRecord } from './service-rules.js';
+
+/** The variables interpolation sees, and where each came from. */
+export interface Variables {
+  /** The caller's environment (wins over `dotEnv`). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** `.env` beside stack.yaml, parsed. */
+  dotEnv: Readonly<Record<string, string>>;
+}
+
+/** A variable whose value went into a string of the document. */
+export interface VariableUse {
+  path: KeyPath;
+  name: string;
+  value: string;
+  /** Its value is a secret: named like one, listed in the service's `sensitive:`, or read from `.env`. */
+  sensitive: boolean;
+}
+
+/** A `${NAME:?message}` whose variable is not set. */
+export interface MissingVariable {
+  name: string;
+  service?: string;
+  path: string;
+  position?: SourcePosition;
+  message: string;
+}
+
+export interface InterpolatedDocument {
+  document: unknown;
+  uses: VariableUse[];
+  missing: MissingVariable[];
+  /** Syntax errors, and the missing variables as issues. */
+  issues: ConfigIssue[];
+}
+
+/**
+ * Interpolates the document. `locateValue` finds a value's own position (not its key's), so an
+ * error points at the text that holds the `${...}`.
+ */
+export function interpolateDocument(document: unknown, variables: Variables, locateValue: Locate): InterpolatedDocument {
+  const uses: VariableUse[] = [];
+  const missing: MissingVariable[] = [];
+  const issues: ConfigIssue[] = [];
+  const lookup = (name: string): string | undefined => variables.env[name] ?? variables.dotEnv[name];
+  const fromDotEnv = (name: string): boolean => variables.env[name] === undefined && variables.dotEnv[name] !== undefined;
+  const services = asRecord(asRecord(document)?.services) ?? {};
+
+  const walk = (value: unknown, path: KeyPath): unknown => {
+    if (typeof value === 'string') {
+      const result = interpolateString(value, lookup);
+      const service = path[0] === 'services' && typeof path[1] === 'string' ? path[1] : undefined;
+      const listed = sensitiveListOf(service === undefined ? undefined : services[service]);
+      for (const name of result.used) {
+        const sensitive = isSensitiveKey(name, listed) || fromDotEnv(name);
+        uses.push({ path, name, value: lookup(name) ?? '', sensitive });
+      }
+      for (const error of result.errors) {
+        const position = locateNearest(locateValue, path);
+        const owner = service === undefined ? '' : ` by service "${service}"`;
+        if (error.kind === 'required') {
+          const why = error.message === '' ? 'is not set' : `is not set: ${error.message}`;
+          const message = `variable ${error.name} is required${owner} but ${why}`;
+          missing.push({ name: error.name, path: formatPath(path), message, ...(service ? { service } : {}), ...(position ? { position } : {}) });
+          issues.push({ message, path: formatPath(path), position, hint: `set ${error.name} in the environment or in .env beside stack.yaml` });
+        } else {
+          issues.push({ message: error.message, path: formatPath(path), position });
+        }
+      }
+      return result.value;
+    }
+    if (Array.isArray(value)) return value.map((item, index) => walk(item, [...path, index]));
+    const record = asRecord(value);
+    if (!record) return value;
+    const out: Record<string, unknown> = {};
+    // defineProperty: a `__proto__` key must stay a plain key, not become the prototype.
+    for (const key of Object.keys(record)) {
+      Object.defineProperty(out, key, { value: walk(record[key], [...path, key]), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  };
+  return { document: walk(document, []), uses, missing, issues };
+}
+
+function sensitiveListOf(service: unknown): string[] {
+  const list = asRecord(service)?.sensitive;
+  return Array.isArray(list) ? list.filter((key): key is string => typeof key === 'string') : [];
+}

@@ -1,0 +1,80 @@
+/** The I/O edge of plugin.yaml: reads the file and its env files, then hands the texts to the pure loader. */
+
+import { readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { ExitCode, invalidConfig, StackError } from '../errors.js';
+import type { ConfigIssue } from '../errors.js';
+import { MAX_STACK_FILE_BYTES } from './parse.js';
+import { loadPluginText, PLUGIN_FILE, type PluginManifest } from './plugin-file.js';
+import type { Desired } from './types.js';
+
+export type ReadPluginResult = { plugin: PluginManifest; issues: [] } | { plugin?: undefined; issues: ConfigIssue[]; missing?: boolean };
+
+/** Loads `<dir>/plugin.yaml`; every problem is an issue (a missing file too, flagged `missing`). */
+export async function loadPluginDir(dir: string, cwd = process.cwd()): Promise<ReadPluginResult> {
+  const file = join(dir, PLUGIN_FILE);
+  const display = displayPath(file, cwd);
+  const text = await readUtf8(file, display);
+  if (text === undefined) {
+    return { issues: [{ message: `no ${PLUGIN_FILE} in the plugin folder ${displayPath(dir, cwd)}`, path: '', position: { file: display, line: 1, column: 1 } }], missing: true };
+  }
+  if (typeof text !== 'string') return { issues: [text] };
+  let loaded = loadPluginText(text, dir, new Map(), { displayFile: display });
+  if (loaded.envFilesWanted.length > 0) {
+    const texts = new Map<string, string>();
+    for (const path of loaded.envFilesWanted) {
+      const envText = await readUtf8(path, path).catch(() => undefined);
+      if (typeof envText === 'string') texts.set(path, envText);
+    }
+    loaded = loadPluginText(text, dir, texts, { displayFile: display });
+  }
+  return loaded.plugin ? { plugin: loaded.plugin, issues: [] } : { issues: loaded.issues };
+}
+
+/** Loads a plugin folder or throws exit 5 with every issue of its plugin.yaml. */
+export async function readPlugin(dir: string, cwd = process.cwd()): Promise<PluginManifest> {
+  const result = await loadPluginDir(dir, cwd);
+  if (result.plugin) return result.plugin;
+  throw invalidConfig(result.issues[0]?.position?.file ?? PLUGIN_FILE, result.issues);
+}
+
+/**
+ * Validates the plugin.yaml of every plugin service, so `stack validate` catches a bad one and
+ * nothing starts. A disabled service's folder may be gone (it needs no lifecycle then).
+ */
+export async function checkPluginFiles(desired: Desired, cwd = process.cwd()): Promise<void> {
+  const issues: ConfigIssue[] = [];
+  for (const service of desired.services) {
+    if (!service.plugin) continue;
+    const result = await loadPluginDir(service.plugin.dir, cwd);
+    if (result.plugin || (result.missing && !service.enabled)) continue;
+    if (result.missing) {
+      const message = `service "${service.name}": ${result.issues[0]?.message ?? `no ${PLUGIN_FILE}`}`;
+      issues.push({ message, path: `services.${service.name}.plugin`, ...(service.position ? { position: service.position } : {}) });
+    } else {
+      issues.push(...result.issues);
+    }
+  }
+  if (issues.length > 0) throw invalidConfig(issues[0]?.position?.file ?? PLUGIN_FILE, issues);
+}
+
+function displayPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel !== '' && rel.length < file.length ? rel : file;
+}
+
+/** The text; undefined when the file does not exist; an issue when it is too large or not UTF-8. */
+async function readUtf8(file: string, display: string): Promise<string | ConfigIssue | undefined> {
+  const at = { file: display, line: 1, column: 1 };
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    throw new StackError(ExitCode.invalidConfig, `cannot read ${display}: ${error.message}`, { cause: error });
+  });
+  if (!info) return undefined;
+  if (info.size > MAX_STACK_FILE_BYTES) return { message: `the file is larger than 1 MiB (${info.size} bytes)`, path: '', position: at };
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(await readFile(file));
+  } catch {
+    return { message: 'the file is not valid UTF-8 text', path: '', position: at };
+  }
+}

@@ -1,0 +1,17 @@
+/** Every secret value of a stack, for redacting free text. Pure. */
+
+import { isSensitiveKey } from './sensitive.js';
+import type { Desired, DesiredService } from './types.js';
+
+/** The secret values of every service: sensitive env values and interpolated sensitive variables. */
+export function collectSecrets(desired: Pick<Desired, 'services'>): string[] {
+  return [...new Set(desired.services.flatMap(secretsOf))];
+}
+
+export function secretsOf(service: DesiredService): string[] {
+  const found = new Set(service.secrets ?? []);
+  for (const env of [service.process?.env, service.compose?.env, service.plugin?.env]) {
+    for (const [key, value] of Object.entries(env ?? {})) if (value !== '' && isSensitiveKey(key, service.sensitive)) found.add(value);
+  }
+  return [...found];
+}

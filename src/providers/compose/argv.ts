@@ -1,0 +1,98 @@
+// Pure argv builders: the same options always give the same argv (stagecraft's deterministic
+// command construction), so every docker command stack runs can be unit-tested without docker.
+import type { ComposeSpec } from '../../config/types.js';
+
+/** Which compose CLI runs the commands: the v2 plugin (`docker compose`) or v1 (`docker-compose`). */
+export type ComposeFlavour = 'v2' | 'v1';
+
+export interface ComposeCli {
+  flavour: ComposeFlavour;
+  /** The argv prefix: `['docker', 'compose']` or `['docker-compose']`. */
+  base: readonly string[];
+  version: string;
+}
+
+export const COMPOSE_V2_BASE = ['docker', 'compose'] as const;
+export const COMPOSE_V1_BASE = ['docker-compose'] as const;
+export const PROJECT_LABEL = 'com.docker.compose.project';
+export const SERVICE_LABEL = 'com.docker.compose.service';
+
+/** What a compose command needs to find its project: a subset of ComposeSpec. */
+export type ProjectRef = Pick<ComposeSpec, 'file' | 'project' | 'profiles'>;
+
+/** The name compose (v1 and v2 alike) gives a project: lower case, only `a-z 0-9 _ -`. */
+export function composeProjectName(project: string): string {
+  return project.toLowerCase().replace(/[^a-z0-9_-]/g, '');
+}
+
+/** `<cli> -p <project> -f <file> [--profile p]…`: the prefix of every project command. */
+export function projectArgv(cli: ComposeCli, ref: ProjectRef): string[] {
+  return [...cli.base, '-p', composeProjectName(ref.project), '-f', ref.file, ...ref.profiles.flatMap((profile) => ['--profile', profile])];
+}
+
+/** `--scale name=n` for every scaled service, sorted by name so the argv is stable. */
+export function scaleArgs(scale: Readonly<Record<string, number>>): string[] {
+  return Object.keys(scale)
+    .sort()
+    .flatMap((name) => ['--scale', `${name}=${scale[name]}`]);
+}
+
+export interface UpOptions {
+  /** Create the containers without starting them (the install step). */
+  noStart?: boolean;
+  /** Wait for health with `--wait` (v2 only; v1 is polled by the provider). */
+  wait?: boolean;
+}
+
+/** `up -d` (or `up --no-start`) with scale and the selected services. */
+export function upArgv(cli: ComposeCli, spec: ComposeSpec, options: UpOptions = {}): string[] {
+  const mode = options.noStart ? ['--no-start'] : ['-d'];
+  const wait = options.wait && !options.noStart && cli.flavour === 'v2' ? ['--wait'] : [];
+  return [...projectArgv(cli, spec), 'up', ...mode, ...wait, '--remove-orphans', ...scaleArgs(spec.scale), ...spec.services];
+}
+
+/** `stop -t <seconds>`; the timeout is rounded up to whole seconds, as compose takes them. */
+export function stopArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, 'services'>, timeoutMs: number): string[] {
+  return [...projectArgv(cli, spec), 'stop', '-t', String(Math.max(0, Math.ceil(timeoutMs / 1000))), ...spec.services];
+}
+
+/** `down --remove-orphans`, with `--volumes` only when asked. */
+export function downArgv(cli: ComposeCli, ref: ProjectRef, options: { volumes?: boolean } = {}): string[] {
+  return [...projectArgv(cli, ref), 'down', '--remove-orphans', ...(options.volumes ? ['--volumes'] : [])];
+}
+
+export interface LogsOptions {
+  follow?: boolean;
+  /** Lines from the end of each container's log. */
+  tail?: number;
+}
+
+export function logsArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, 'services'>, options: LogsOptions = {}): string[] {
+  return [
+    ...projectArgv(cli, spec),
+    'logs',
+    '--no-color',
+    ...(options.tail === undefined ? [] : ['--tail', String(options.tail)]),
+    ...(options.follow ? ['-f'] : []),
+    ...spec.services,
+  ];
+}
+
+/** Every container of a project, v1 or v2 alike, one JSON object per line. */
+export function psArgv(project: string): string[] {
+  return ['docker', 'ps', '-a', '--no-trunc', '--filter', `label=${PROJECT_LABEL}=${composeProjectName(project)}`, '--format', '{{json .}}'];
+}
+
+/** Asks the engine (not only the CLI) for its version: fails when the daemon does not answer. */
+export function engineVersionArgv(): string[] {
+  return ['docker', 'version', '--format', '{{.Server.Version}}'];
+}
+
+export function composeVersionArgv(flavour: ComposeFlavour): string[] {
+  return flavour === 'v2' ? [...COMPOSE_V2_BASE, 'version', '--short'] : [...COMPOSE_V1_BASE, 'version', '--short'];
+}
+
+/** Resources of a project left behind when its compose file is gone (removed by label). */
+export function labelledArgv(kind: 'network' | 'volume', project: string): string[] {
+  return ['docker', kind, 'ls', '-q', '--filter', `label=${PROJECT_LABEL}=${composeProjectName(project)}`];
+}

@@ -1,0 +1,123 @@
+import { existsSync } from 'node:fs';
+import type { ComposeSpec, DesiredService, StopSpec } from '../../config/types.js';
+import type { AppliedService, ObservedService } from '../../reconcile/types.js';
+import { realClock, type ProbeClock } from '../probes.js';
+import { runCommand } from '../runner.js';
+import { OperationError, type OperationContext, type Provider, type StartedService } from '../types.js';
+import { downArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
+import { checkEngine, detectComposeCli, type Run } from './cli.js';
+import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';
+import { digestComposeFiles } from './digest.js';
+import { mustRun, recordedSpec, removeByLabel } from './project.js';
+import { waitHealthy } from './wait.js';
+
+export interface ComposeProviderOptions {
+  /** Runs docker commands; tests pass a fake to check the argv without docker. */
+  run?: Run;
+  /** Time for health waits; tests pass a simulated clock. */
+  clock?: ProbeClock;
+  /** How often a health wait looks again (default 250ms). */
+  pollMs?: number;
+}
+
+export interface ComposeProvider extends Provider {
+  readonly name: 'compose';
+  /** The compose CLI in use, once the engine answered (detected once, then cached). */
+  cli(ctx: OperationContext): Promise<ComposeCli>;
+  /** What the project's containers say now, for the selected services. */
+  status(name: string, spec: ComposeSpec, stoppedByUs: boolean, ctx: OperationContext): Promise<ProjectStatus>;
+}
+
+/** Creates the compose provider: one compose project per stack service, observed through labels. */
+export function createComposeProvider(options: ComposeProviderOptions = {}): ComposeProvider {
+  const run: Run = options.run ?? runCommand;
+  const clock = options.clock ?? realClock;
+  const pollMs = options.pollMs ?? 250;
+  // Only success is cached: a long-lived watcher recovers once the engine comes back.
+  let detected: Promise<ComposeCli> | undefined;
+  // The full spec (with sensitive env) of services seen this run, for stop/down, which get
+  // only what the state file recorded.
+  const seen = new Map<string, ComposeSpec>();
+
+  function cli(ctx: OperationContext): Promise<ComposeCli> {
+    if (!detected) {
+      const opts = { verbose: ctx.verbose, signal: ctx.signal };
+      detected = checkEngine(run, opts).then(() => detectComposeCli(run, opts));
+      detected.catch(() => (detected = undefined));
+    }
+    return detected;
+  }
+
+  function specOf(service: DesiredService): ComposeSpec {
+    if (!service.compose) throw new OperationError(service.name, `${service.name}: no compose settings`);
+    seen.set(service.name, service.compose);
+    return service.compose;
+  }
+
+  const specFor = (name: string, applied: AppliedService): ComposeSpec => seen.get(name) ?? recordedSpec(name, applied);
+
+  async function status(name: string, spec: ComposeSpec, stoppedByUs: boolean, ctx: OperationContext): Promise<ProjectStatus> {
+    await cli(ctx);
+    const result = await mustRun(run, name, spec, psArgv(spec.project), ctx, 30_000);
+    return projectStatus({ containers: parsePsLines(result.stdout), services: spec.services, scale: spec.scale, stoppedByUs });
+  }
+
+  return {
+    name: 'compose',
+    cli,
+    status,
+
+    async observe(name, desired, applied, ctx): Promise<ObservedService> {
+      const spec = desired?.compose ? specOf(desired) : applied ? specFor(name, applied) : undefined;
+      if (!spec) return { name, phase: 'unknown', detail: 'no compose settings' };
+      const now = await status(name, spec, applied?.stoppedByUs ?? false, ctx);
+      const up = now.phase === 'running' || now.phase === 'starting';
+      return {
+        name,
+        phase: now.phase,
+        health: now.health,
+        ...(now.detail ? { detail: now.detail } : {}),
+        ...(up && applied?.startedAt ? { since: applied.startedAt } : {}),
+      };
+    },
+
+    async digestFiles(service) {
+      return digestComposeFiles(service);
+    },
+
+    // Pulls/builds and creates the containers without starting them (`state: stopped` stops here).
+    async install(service, ctx) {
+      const spec = specOf(service);
+      const compose = await cli(ctx);
+      await mustRun(run, service.name, spec, upArgv(compose, spec, { noStart: true }), ctx);
+    },
+
+    async start(service, ctx): Promise<StartedService> {
+      const spec = specOf(service);
+      const compose = await cli(ctx);
+      await mustRun(run, service.name, spec, upArgv(compose, spec, { wait: spec.wait }), ctx);
+      return { startedAt: new Date().toISOString() };
+    },
+
+    async waitReady(service, _started, ctx) {
+      const spec = specOf(service);
+      await waitHealthy({ service, spec, ctx, clock, pollMs, status, run, cli });
+    },
+
+    async stop(name, applied, stop: StopSpec, ctx) {
+      const spec = specFor(name, applied);
+      const compose = await cli(ctx);
+      await mustRun(run, name, spec, stopArgv(compose, spec, stop.timeoutMs), ctx);
+      return undefined;
+    },
+
+    async uninstall(name, applied, ctx) {
+      const spec = specFor(name, applied);
+      const compose = await cli(ctx);
+      const volumes = ctx.removeVolumes === true;
+      if (existsSync(spec.file)) await mustRun(run, name, spec, downArgv(compose, spec, { volumes }), ctx);
+      else await removeByLabel(run, name, spec, ctx, volumes);
+      seen.delete(name);
+    },
+  };
+}

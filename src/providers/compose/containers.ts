@@ -1,0 +1,132 @@
+// Pure: `docker ps --format '{{json .}}'` lines → what the project is now. No docker here.
+import type { Health, Phase } from '../../reconcile/types.js';
+import { SERVICE_LABEL } from './argv.js';
+
+export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
+
+/** One container of a compose project, as `docker ps` reports it. */
+export interface Container {
+  id: string;
+  name: string;
+  /** The compose service it belongs to (from its label). */
+  service: string;
+  /** created | running | paused | restarting | removing | exited | dead */
+  state: string;
+  /** The exit code of an exited container ("Exited (137) 2 seconds ago"). */
+  exitCode?: number;
+  health: ContainerHealth;
+  /** `docker compose run` containers: not part of the service. */
+  oneOff: boolean;
+}
+
+export interface ProjectStatus {
+  phase: Exclude<Phase, 'unknown' | 'stopping'>;
+  health: Health;
+  detail?: string;
+}
+
+/** Parses `docker ps` JSON lines; lines that are not a container are skipped. */
+export function parsePsLines(text: string): Container[] {
+  const containers: Container[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim().startsWith('{')) continue;
+    let row: Record<string, unknown>;
+    try {
+      row = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const labels = typeof row.Labels === 'string' ? row.Labels : '';
+    const status = typeof row.Status === 'string' ? row.Status : '';
+    const container: Container = {
+      id: String(row.ID ?? ''),
+      name: String(row.Names ?? ''),
+      service: labelValue(labels, SERVICE_LABEL) ?? '',
+      state: String(row.State ?? stateFromStatus(status)).toLowerCase(),
+      health: healthFromStatus(status),
+      oneOff: /^true$/i.test(labelValue(labels, 'com.docker.compose.oneoff') ?? ''),
+    };
+    const exit = /^Exited \((-?\d+)\)/.exec(status);
+    if (exit) container.exitCode = Number(exit[1]);
+    containers.push(container);
+  }
+  return containers;
+}
+
+// Labels come as one "k=v,k=v" string; values such as config_files may hold commas, so each
+// label is matched by its own name rather than by splitting.
+function labelValue(labels: string, name: string): string | undefined {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?:^|,)${escaped}=([^,]*)`).exec(labels)?.[1];
+}
+
+/** Health as the Status column shows it: "Up 3 seconds (health: starting)", "(healthy)", "(unhealthy)". */
+export function healthFromStatus(status: string): ContainerHealth {
+  if (/\(health: starting\)/.test(status)) return 'starting';
+  if (/\(unhealthy\)/.test(status)) return 'unhealthy';
+  if (/\(healthy\)/.test(status)) return 'healthy';
+  return 'none';
+}
+
+// Older engines leave out State; the Status text says the same.
+function stateFromStatus(status: string): string {
+  if (/^Up .*\(Paused\)/.test(status)) return 'paused';
+  if (status.startsWith('Up')) return 'running';
+  if (status.startsWith('Exited')) return 'exited';
+  if (status.startsWith('Restarting')) return 'restarting';
+  if (status.startsWith('Created')) return 'created';
+  return status.split(' ')[0] ?? '';
+}
+
+export interface StatusInput {
+  containers: readonly Container[];
+  /** The compose services stack manages; empty means every service that has a container. */
+  services: readonly string[];
+  scale: Readonly<Record<string, number>>;
+  /** The last thing stack did was stop it: a non-zero exit code is then ours (SIGKILL → 137). */
+  stoppedByUs: boolean;
+}
+
+/**
+ * running: every selected service has a running container, healthy where it has a
+ * healthcheck; starting: health is still starting; crashed: a container exited non-zero (or
+ * keeps restarting) when stack did not stop it; stopped: containers exist, not all run;
+ * absent: no container.
+ */
+export function projectStatus(input: StatusInput): ProjectStatus {
+  const own = input.containers.filter((container) => !container.oneOff);
+  const wanted = input.services.length > 0 ? [...input.services] : [...new Set(own.map((container) => container.service))].sort();
+  const expected = wanted.filter((service) => input.scale[service] !== 0);
+  const relevant = own.filter((container) => wanted.includes(container.service));
+  if (relevant.length === 0) return { phase: 'absent', health: 'none' };
+
+  const running = relevant.filter((container) => container.state === 'running');
+  const failed = input.stoppedByUs ? [] : relevant.filter(isFailed);
+  if (failed.length > 0) return { phase: 'crashed', health: 'none', detail: failed.map(describeFailure).join(', ') };
+
+  const notRunning = expected.filter((service) => !running.some((container) => container.service === service));
+  if (notRunning.length > 0) {
+    const detail = running.length > 0 ? `not running: ${notRunning.join(', ')}` : undefined;
+    return { phase: 'stopped', health: 'none', ...(detail ? { detail } : {}) };
+  }
+  const unhealthy = running.filter((container) => container.health === 'unhealthy');
+  if (unhealthy.length > 0) return { phase: 'running', health: 'unhealthy', detail: `unhealthy: ${names(unhealthy)}` };
+  const starting = running.filter((container) => container.health === 'starting');
+  if (starting.length > 0) return { phase: 'starting', health: 'unready', detail: `health starting: ${names(starting)}` };
+  const checked = running.some((container) => container.health === 'healthy');
+  return { phase: 'running', health: checked ? 'ready' : 'none' };
+}
+
+function isFailed(container: Container): boolean {
+  if (container.state === 'restarting' || container.state === 'dead') return true;
+  return container.state === 'exited' && container.exitCode !== undefined && container.exitCode !== 0;
+}
+
+function describeFailure(container: Container): string {
+  if (container.state === 'exited') return `${container.service} exited with code ${container.exitCode}`;
+  return `${container.service} is ${container.state}`;
+}
+
+function names(containers: readonly Container[]): string {
+  return [...new Set(containers.map((container) => container.service))].join(', ');
+}

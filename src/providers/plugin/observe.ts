@@ -1,0 +1,44 @@
+import type { DesiredService } from '../../config/types.js';
+import type { AppliedService, ObservedService } from '../../reconcile/types.js';
+import { runCommand } from '../runner.js';
+import type { OperationContext } from '../types.js';
+import { loadTarget } from './plugin-target.js';
+import { readStatusAnswer } from './status.js';
+
+/**
+ * What a plugin service is now. Stack installs a plugin before anything else, so one it never
+ * recorded is absent. With a `status` command its answer decides; without one the last state
+ * stack recorded stands, marked `(assumed)`.
+ */
+export async function observePlugin(
+  name: string,
+  desired: DesiredService | undefined,
+  applied: AppliedService | undefined,
+  ctx: OperationContext,
+): Promise<ObservedService> {
+  if (!applied) return { name, phase: 'absent' };
+  const base = { name, restarts: applied.restarts, ...(applied.startedAt && !applied.stoppedByUs ? { since: applied.startedAt } : {}) };
+  const loaded = await loadTarget(name, desired, applied);
+  if (!loaded.ok) {
+    // A disabled or removed plugin whose folder is gone has nothing left to stop.
+    const leaving = !desired?.enabled;
+    if (leaving && loaded.missing) return { ...base, phase: 'stopped', detail: `plugin folder is gone (assumed stopped)` };
+    return { ...base, phase: 'unknown', detail: loaded.reason };
+  }
+  const { plugin, env } = loaded.target;
+  const status = plugin.lifecycle.status;
+  if (status === undefined) {
+    const running = applied.stoppedByUs !== true && applied.startedAt !== undefined;
+    return { ...base, phase: running ? 'running' : 'stopped', detail: `${running ? 'running' : 'stopped'} (assumed): no status command` };
+  }
+  const result = await runCommand(['sh', '-c', status], { cwd: plugin.dir, env, timeoutMs: plugin.timeoutsMs.status, signal: ctx.signal, verbose: ctx.verbose });
+  const phase = result.timedOut ? 'unknown' : readStatusAnswer(result.exitCode, result.stdout);
+  if (phase !== 'unknown') return { ...base, phase };
+  const why = result.timedOut
+    ? 'status timed out'
+    : result.spawnError
+      ? `status could not run (${result.spawnError})`
+      : `status exited with code ${result.exitCode}`;
+  const said = (result.stdout || result.stderr).split('\n')[0]?.trim();
+  return { ...base, phase: 'unknown', detail: said ? `${why}: ${said}` : why };
+}

@@ -1,0 +1,233 @@
+import { writeFile, rm } from 'node:fs/promises';
+import { digestServiceFiles, type Workspace } from '../api.js';
+import { readStack } from '../config/read-stack.js';
+import type { Desired } from '../config/types.js';
+import { StackError, ExitCode } from '../errors.js';
+import { createProviderRegistry } from '../providers/registry.js';
+import { executePlan, type ApplyOutcome, type ProgressEvent } from '../reconcile/execute.js';
+import { observeServices } from '../reconcile/observe.js';
+import { planActions } from '../reconcile/plan.js';
+import { specOf } from '../reconcile/spec.js';
+import type { Action } from '../reconcile/types.js';
+import { acquireLock, type HeldLock } from '../state/lock.js';
+import { statePaths } from '../state/paths.js';
+import { StateStore } from '../state/state-store.js';
+import { FileWatcher, watchedPaths } from './file-watcher.js';
+import { LivenessMonitor } from './liveness.js';
+import { SupervisedPool, type PoolEvent } from './service-pool.js';
+import { answerRequest, takeRequests, type ControllerRequest } from './requests.js';
+import { planRestart } from '../reconcile/plan-restart.js';
+
+export interface ControllerOptions {
+  file: string;
+  command: string;
+  intervalMs: number;
+  parallel: number;
+  verbose?: (line: string) => void;
+  /** The controller's own messages for people (reloads, restarts, errors). */
+  log: (line: string) => void;
+  onProgress?: (event: ProgressEvent) => void;
+  onPoolEvent?: (event: PoolEvent) => void;
+  /** Called after every pass: services that failed, or an invalid file. */
+  onPass?: (pass: PassResult) => void;
+}
+
+export interface PassResult {
+  reason: string;
+  /** The file did not load: nothing was done. */
+  invalid?: StackError;
+  outcome?: ApplyOutcome;
+  converged: boolean;
+}
+
+/**
+ * The reconcile loop (`stack watch`, `stack up`): holds the lock, reconciles once, then again on
+ * every change of stack.yaml or a file it references, on an interval (drift), and keeps one
+ * supervised machine per service. Level-based: every pass loads and observes from scratch.
+ */
+export class Controller {
+  private desired: Desired;
+  private running?: Promise<void>;
+  private again?: string;
+  private timer?: NodeJS.Timeout;
+  private readonly watcher: FileWatcher;
+  private readonly liveness: LivenessMonitor;
+  private readonly abort = new AbortController();
+  private closed = false;
+  private requestTimer?: NodeJS.Timeout;
+  private readonly pendingRequests: ControllerRequest[] = [];
+
+  private constructor(
+    private readonly options: ControllerOptions,
+    private readonly workspace: Workspace,
+    private readonly lock: HeldLock,
+    private readonly state: StateStore,
+    readonly pool: SupervisedPool,
+  ) {
+    this.desired = workspace.desired;
+    this.watcher = new FileWatcher((paths) => void this.request(`changed: ${paths.map((path) => path.split('/').pop()).join(', ')}`));
+    this.liveness = new LivenessMonitor(pool, workspace, options.log);
+  }
+
+  /** Loads the file (exit 5 when invalid: nothing starts), takes the lock (exit 7), reconciles once. */
+  static async start(options: ControllerOptions): Promise<Controller> {
+    const desired = await readStack(options.file);
+    const paths = statePaths(desired.root);
+    const lock = await acquireLock(paths.lockFile, { command: options.command });
+    try {
+      if (lock.tookOverFrom) options.log(`took over the lock of pid ${lock.tookOverFrom.pid}, which is no longer running`);
+      const state = await StateStore.open(paths.stateFile, desired.project);
+      const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: options.verbose } };
+      const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, options.onPoolEvent);
+      const controller = new Controller(options, workspace, lock, state, pool);
+      await controller.request('start');
+      await controller.watcher.update(watchedPaths(options.file, desired));
+      controller.timer = setInterval(() => void controller.request('interval'), options.intervalMs);
+      controller.liveness.start();
+      controller.requestTimer = setInterval(() => void controller.checkRequests(), 100);
+      return controller;
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  get current(): Desired {
+    return this.desired;
+  }
+
+  /** Asks for a pass; passes never overlap, and requests during one fold into one more pass. */
+  request(reason: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.running) {
+      this.again = reason;
+      return this.running;
+    }
+    this.running = (async () => {
+      let next: string | undefined = reason;
+      while (next && !this.closed) {
+        this.again = undefined;
+        await this.pass(next);
+        next = this.again;
+      }
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Stops watching. Services keep running unless the caller stops them afterwards. */
+  async close(options: { keepLock?: boolean } = {}): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.requestTimer) clearInterval(this.requestTimer);
+    this.liveness.stop();
+    await this.watcher.close();
+    await this.running;
+    await this.pool.settle();
+    this.pool.stopAll();
+    await rm(this.statusFile, { force: true });
+    if (!options.keepLock) await this.lock.release();
+  }
+
+  async releaseLock(): Promise<void> {
+    await this.lock.release();
+  }
+
+  get workspaceNow(): Workspace {
+    return { ...this.workspace, desired: this.desired };
+  }
+
+  private get statusFile(): string {
+    return `${this.workspace.paths.dir}/controller.json`;
+  }
+
+  private async checkRequests(): Promise<void> {
+    const requests = await takeRequests(this.workspace.paths.dir).catch(() => []);
+    if (requests.length === 0) return;
+    this.pendingRequests.push(...requests);
+    await this.request(`requested: ${requests.map((request) => `${request.op} ${request.services.join(' ')}`).join('; ')}`);
+  }
+
+  /** `stack restart` handed over by another process: stop then start, clearing a give-up. */
+  private async serveRequests(): Promise<void> {
+    for (const request of this.pendingRequests.splice(0)) {
+      for (const name of request.services) await this.state.update(name, (current) => current && { ...current, gaveUp: false });
+      const workspace = this.workspaceNow;
+      const observed = await observeServices(this.desired, this.state.all(), workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
+      for (const name of request.services) this.pool.actorFor(name, observed.get(name));
+      const outcome = await executePlan({
+        desired: this.desired,
+        plan: planRestart(this.desired, observed, request.services),
+        observed,
+        state: this.state,
+        providers: workspace.providers,
+        ctx: workspace.ctx,
+        parallel: this.options.parallel,
+        signal: this.abort.signal,
+        onProgress: this.options.onProgress,
+        pool: this.pool,
+      });
+      await answerRequest(this.workspace.paths.dir, request.id, {
+        ok: outcome.failed === 0,
+        lines: outcome.services.map((service) => `${service.service}: ${service.ops.join(', ')} ${service.status}${service.error ? `: ${service.error}` : ''}`),
+      });
+    }
+  }
+
+  private async pass(reason: string): Promise<void> {
+    if (this.pendingRequests.length > 0) await this.serveRequests();
+    let desired: Desired;
+    try {
+      desired = await readStack(this.options.file);
+    } catch (error) {
+      if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig && error.code !== ExitCode.noStackFile) throw error;
+      // A typo never tears anything down: the last good file stays in force.
+      this.options.onPass?.({ reason, invalid: error, converged: false });
+      return;
+    }
+    this.desired = desired;
+    this.pool.setDesired(desired);
+    const workspace = this.workspaceNow;
+    await digestServiceFiles(workspace);
+    const applied = this.state.all();
+    const observed = await observeServices(desired, applied, workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
+    for (const service of desired.services) if (service.enabled) this.pool.actorFor(service.name, observed.get(service.name));
+    const plan = planActions(desired, observed, applied);
+    const actions = plan.actions.filter((action) => this.mayAct(action));
+    let outcome: ApplyOutcome | undefined;
+    if (actions.length > 0) {
+      this.options.log(`reconciling (${reason}): ${describeActions(actions)}`);
+      outcome = await executePlan({
+        desired,
+        plan: { ...plan, actions },
+        observed,
+        state: this.state,
+        providers: workspace.providers,
+        ctx: workspace.ctx,
+        parallel: this.options.parallel,
+        signal: this.abort.signal,
+        onProgress: this.options.onProgress,
+        pool: this.pool,
+      });
+    }
+    await this.watcher.update(watchedPaths(this.options.file, desired)).catch(() => undefined);
+    const converged = (outcome?.failed ?? 0) === 0 && plan.blocked.length === 0;
+    await writeFile(this.statusFile, `${JSON.stringify({ pid: process.pid, command: this.options.command, at: new Date().toISOString(), reason, converged, failed: outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [] })}\n`);
+    this.options.onPass?.({ reason, outcome, converged });
+  }
+
+  /** Leaves alone what the supervisor owns: machines mid-operation or backing off, and crashes the restart policy decided to leave. */
+  private mayAct(action: Action): boolean {
+    const name = action.service;
+    if (this.pool.isBusy(name)) return false;
+    if (this.pool.stateOf(name) !== 'crashed' || !this.pool.decidedCrash(name)) return true;
+    const service = this.desired.services.find((candidate) => candidate.name === name);
+    const applied = this.state.get(name);
+    return !service || !applied || specOf(service).specHash !== applied.specHash;
+  }
+}
+
+function describeActions(actions: readonly Action[]): string {
+  return actions.map((action) => `${action.op} ${action.service}`).join(', ');
+}

@@ -1,0 +1,163 @@
+import type { Desired, DesiredService } from '../config/types.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { OperationContext, StartedService } from '../providers/types.js';
+import { createServiceActor, type ServiceActor, type UnitEnvironment } from '../reconcile/execute-unit.js';
+import type { ServicePool } from '../reconcile/execute.js';
+import type { ObservedService } from '../reconcile/types.js';
+import type { StateStore } from '../state/state-store.js';
+
+/** Machine states in which an operation is in flight or a restart is pending. */
+const BUSY = new Set(['installing', 'starting', 'waitingReady', 'abandoning', 'stopping', 'recovering', 'uninstalling', 'backoff']);
+
+export type PoolEvent =
+  | { type: 'exited'; service: string; code: number | null; signal: string | null }
+  | { type: 'restarting'; service: string; attempt: number; delayMs?: number }
+  | { type: 'gave-up'; service: string; restarts: number }
+  | { type: 'running'; service: string };
+
+/**
+ * The controller's machines, one per service, living across reconcile passes. Runs it starts
+ * are its children, so an exit is an EXITED event at once; the machine's restart policy does
+ * the rest, and the pool writes restarts and exits to the state file.
+ */
+export class SupervisedPool implements ServicePool {
+  readonly env: UnitEnvironment;
+  private readonly actors = new Map<string, ServiceActor>();
+  private readonly configs = new Map<string, string>();
+  private desired: Desired;
+  private closed = false;
+
+  constructor(
+    desired: Desired,
+    providers: ProviderRegistry,
+    private readonly state: StateStore,
+    ctx: Omit<OperationContext, 'signal'>,
+    private readonly onEvent: (event: PoolEvent) => void = () => undefined,
+  ) {
+    this.desired = desired;
+    this.env = {
+      providers,
+      state,
+      ctx,
+      inflight: new Set(),
+      started: new Map(),
+      supervise: true,
+      onStarted: (name, started) => this.watchExit(name, started),
+    };
+  }
+
+  /** The file was reloaded: later operations use the new specs. */
+  setDesired(desired: Desired): void {
+    this.desired = desired;
+  }
+
+  service(name: string): DesiredService | undefined {
+    return this.desired.services.find((service) => service.name === name);
+  }
+
+  stateOf(name: string): string | undefined {
+    const actor = this.actors.get(name);
+    return actor ? String(actor.getSnapshot().value) : undefined;
+  }
+
+  isBusy(name: string): boolean {
+    return BUSY.has(this.stateOf(name) ?? '');
+  }
+
+  actorFor(name: string, observed: ObservedService | undefined): ServiceActor {
+    const existing = this.actors.get(name);
+    const config = configKey(this.service(name));
+    // An idle machine whose restart or timeout settings changed is replaced by a fresh one.
+    if (existing && (this.configs.get(name) === config || this.isBusy(name))) return existing;
+    existing?.stop();
+    const actor = createServiceActor(name, () => this.service(name), observed, this.env);
+    this.follow(name, actor);
+    actor.start();
+    this.actors.set(name, actor);
+    this.configs.set(name, config);
+    return actor;
+  }
+
+  /** The machine is `crashed` because its restart policy decided so (not merely observed so). */
+  decidedCrash(name: string): boolean {
+    const snapshot = this.actors.get(name)?.getSnapshot();
+    return snapshot !== undefined && (snapshot.context.gaveUp || snapshot.context.lastExit !== undefined);
+  }
+
+  /** Whether this controller started the current run (its exit is seen at once) or adopted it. */
+  isChild(name: string): boolean {
+    return this.env.started.get(name)?.exited !== undefined;
+  }
+
+  /** Sends an event to a service's machine, if it has one. */
+  send(name: string, event: Parameters<ServiceActor['send']>[0]): void {
+    this.actors.get(name)?.send(event);
+  }
+
+  /** Every service the pool has a machine for, with its state. */
+  entries(): [string, string][] {
+    return [...this.actors].map(([name, actor]) => [name, String(actor.getSnapshot().value)]);
+  }
+
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.env.inflight]);
+    await this.state.flush();
+  }
+
+  stopAll(): void {
+    this.closed = true;
+    for (const actor of this.actors.values()) actor.stop();
+    this.actors.clear();
+  }
+
+  private watchExit(name: string, started: StartedService): void {
+    void started.exited?.then((exit) => {
+      // A run we stopped ourselves, or one replaced by a newer start, is not a crash.
+      if (this.closed || this.env.started.get(name) !== started) return;
+      this.env.started.delete(name);
+      void this.state.update(name, (current) =>
+        current && {
+          ...current,
+          pid: undefined,
+          pgid: undefined,
+          startTicks: undefined,
+          stoppedByUs: false,
+          lastExit: { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: 'exited' },
+        },
+      );
+      this.onEvent({ type: 'exited', service: name, code: exit.code, signal: exit.signal });
+      this.actors.get(name)?.send({ type: 'EXITED', code: exit.code, signal: exit.signal });
+    });
+  }
+
+  /** Records restarts and give-ups in the state file and reports them. */
+  private follow(name: string, actor: ServiceActor): void {
+    let last = { value: '', restarts: -1, gaveUp: false };
+    let restarting = false;
+    actor.subscribe((snapshot) => {
+      const value = String(snapshot.value);
+      const { restarts, gaveUp } = snapshot.context;
+      if (value === last.value && restarts === last.restarts && gaveUp === last.gaveUp) return;
+      const previous = last;
+      last = { value, restarts, gaveUp };
+      if (value === 'backoff' && previous.value !== 'backoff') {
+        restarting = true;
+        this.onEvent({ type: 'restarting', service: name, attempt: restarts });
+      }
+      if (value === 'running' && restarting) {
+        restarting = false;
+        this.onEvent({ type: 'running', service: name });
+      }
+      if (gaveUp && !previous.gaveUp) this.onEvent({ type: 'gave-up', service: name, restarts });
+      // The state file counts every restart (like pm2's ↺); the machine counts consecutive ones.
+      const restarted = value === 'backoff' && previous.value !== 'backoff';
+      if (restarted || gaveUp !== previous.gaveUp) {
+        void this.state.update(name, (current) => current && { ...current, restarts: current.restarts + (restarted ? 1 : 0), gaveUp });
+      }
+    });
+  }
+}
+
+function configKey(service: DesiredService | undefined): string {
+  return JSON.stringify([service?.restart, service?.stop, service?.ready?.timeoutMs]);
+}

@@ -1,0 +1,155 @@
+// `stack` with compose services on a real docker engine, through the built CLI (bin/stack.js).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect } from 'vitest';
+import { containersOf, dockerIt, removeProject, requireDocker, TEST_IMAGE, uniqueProject, volumesOf } from '../support/docker.js';
+import { stack, stackAsync, tempStack } from '../support/stack-cli.js';
+import { waitFor } from '../providers/helpers.js';
+
+requireDocker();
+
+const LOOP = 'trap "exit 0" TERM; while true; do sleep 0.2; done';
+
+function composeFile(extra = '', command = LOOP): string {
+  return `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", ${JSON.stringify(command)}]\n${extra}`;
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+/** A stack with one compose service `web` (project `<stack project>-web`) and optional extra services. */
+function composeStack(options: { compose?: string; wait?: boolean; more?: (composeProject: string) => string } = {}) {
+  const project = uniqueProject('stk-cli');
+  const wait = options.wait ? ', wait: true' : '';
+  const yaml = (web = '') =>
+    `version: 1\nproject: ${project}\nservices:\n  web:\n    provider: compose\n    compose: { file: ./compose.yaml${wait} }\n${web}${options.more?.(`${project}-web`) ?? ''}`;
+  const stackDir = tempStack(yaml(), { 'compose.yaml': options.compose ?? composeFile() });
+  cleanups.push(() => stackDir.cleanup());
+  cleanups.push(() => removeProject(`${project}-web`));
+  return { ...stackDir, project: `${project}-web`, setWeb: (web: string) => stackDir.write(yaml(web)) };
+}
+
+const applyYes = (file: string, ...args: string[]) => stack(['-f', file, 'apply', '--yes', ...args]);
+
+describe('stack with compose services', () => {
+  dockerIt('apply runs the project with compose labels; status and a second plan agree', () => {
+    const s = composeStack();
+    const applied = applyYes(s.file);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    const [web] = containersOf(s.project);
+    expect(web).toMatchObject({ service: 'web', state: 'running' });
+    expect(web?.labels).toContain(`com.docker.compose.project=${s.project}`);
+    const status = JSON.parse(stack(['-f', s.file, 'status', '--json']).stdout) as { services: { name: string; provider: string; observed: string }[] };
+    expect(status.services).toEqual([expect.objectContaining({ name: 'web', provider: 'compose', observed: 'running' })]);
+    expect(stack(['-f', s.file, 'plan', '--detailed-exitcode']).code).toBe(0);
+  });
+
+  dockerIt('state: stopped stops the container and keeps it; enabled: false removes it', () => {
+    const s = composeStack();
+    expect(applyYes(s.file).code).toBe(0);
+    const [before] = containersOf(s.project);
+
+    s.setWeb('    state: stopped\n');
+    const stopped = applyYes(s.file);
+    expect(stopped.stdout).toMatch(/- web\s+stop\s+state: stopped/);
+    expect(stopped.code).toBe(0);
+    expect(containersOf(s.project)).toEqual([expect.objectContaining({ id: before?.id, state: 'exited' })]);
+    expect(stack(['-f', s.file, 'plan', '--detailed-exitcode']).code).toBe(0);
+
+    s.setWeb('    enabled: false\n');
+    const disabled = applyYes(s.file);
+    expect(disabled.stdout).toMatch(/- web\s+uninstall\s+disabled in stack.yaml/);
+    expect(disabled.code).toBe(0);
+    expect(containersOf(s.project)).toEqual([]);
+  });
+
+  dockerIt('an edited compose file (or an env file it reads) plans a restart that recreates the container', () => {
+    const s = composeStack({ compose: composeFile('    env_file: ./web.env\n') });
+    writeFileSync(join(s.dir, 'web.env'), 'GREETING=hello\n');
+    expect(applyYes(s.file).code).toBe(0);
+    const [first] = containersOf(s.project);
+
+    writeFileSync(join(s.dir, 'compose.yaml'), composeFile('    env_file: ./web.env\n    environment: { MODE: two }\n'));
+    const plan = stack(['-f', s.file, 'plan']);
+    expect(plan.stdout).toMatch(/~ web\s+stop\s+spec changed: files/);
+    expect(applyYes(s.file).code).toBe(0);
+    const [second] = containersOf(s.project);
+    expect(second?.state).toBe('running');
+    expect(second?.id).not.toBe(first?.id);
+
+    writeFileSync(join(s.dir, 'web.env'), 'GREETING=bonjour\n');
+    expect(applyYes(s.file).code).toBe(0);
+    expect(containersOf(s.project)[0]?.id).not.toBe(second?.id);
+  });
+
+  dockerIt('a native service that dependsOn a compose service with wait: true starts only after it is healthy', async () => {
+    const health = `    volumes: ["./gate:/gate"]\n    healthcheck: { test: ["CMD", "test", "-f", "/gate/ready"], interval: 1s, timeout: 1s, retries: 120 }\n`;
+    // app records the health docker reports for web at the moment app starts.
+    const s = composeStack({
+      compose: composeFile(health),
+      wait: true,
+      more: (project) =>
+        `  app:\n    command: [sh, -c, 'docker inspect --format "{{.State.Health.Status}}" $(docker ps -q --filter label=com.docker.compose.project=${project}) > seen.txt; exec sleep 600']\n    dependsOn: [web]\n`,
+    });
+    mkdirSync(join(s.dir, 'gate'));
+    const run = stackAsync(['-f', s.file, 'apply', '--yes']);
+    await waitFor(() => containersOf(s.project)[0]?.status.includes('health: starting'), 20_000, 'web to be health: starting');
+    expect(existsSync(join(s.dir, 'seen.txt'))).toBe(false);
+    writeFileSync(join(s.dir, 'gate', 'ready'), '');
+    const done = await run.done;
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.stdout.indexOf('web started')).toBeLessThan(done.stdout.indexOf('app started'));
+    await waitFor(() => existsSync(join(s.dir, 'seen.txt')) && readFileSync(join(s.dir, 'seen.txt'), 'utf8').trim(), 10_000, 'app to record what it saw');
+    expect(readFileSync(join(s.dir, 'seen.txt'), 'utf8').trim()).toBe('healthy');
+  });
+
+  dockerIt('an unreachable engine is exit 6 naming DOCKER_HOST, while native services still start', () => {
+    const s = composeStack({ more: () => '  native:\n    command: [sleep, "600"]\n' });
+    const result = stack(['-f', s.file, 'apply', '--yes'], { env: { DOCKER_HOST: 'unix:///nonexistent.sock' } });
+    expect(result.code).toBe(6);
+    expect(result.stdout).toMatch(/! web\s+unknown: the docker engine at DOCKER_HOST=unix:\/\/\/nonexistent\.sock is unreachable/);
+    expect(result.stdout).toMatch(/✓ native started/);
+    const pid = s.state().services.native?.pid as number;
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    expect(stack(['-f', s.file, 'down', '--yes']).code).toBe(0);
+  });
+
+  dockerIt('--remove-volumes deletes the volumes of a disabled compose service; without it they are kept', () => {
+    const volume = '    volumes: ["data:/data"]\nvolumes:\n  data: {}\n';
+    const s = composeStack({ compose: composeFile(volume) });
+    expect(applyYes(s.file).code).toBe(0);
+    s.setWeb('    enabled: false\n');
+    const kept = applyYes(s.file);
+    expect(kept.stderr).toBe('');
+    expect(kept.code).toBe(0);
+    expect(volumesOf(s.project)).toHaveLength(1);
+
+    s.setWeb('');
+    expect(applyYes(s.file).code).toBe(0);
+    s.setWeb('    enabled: false\n');
+    const refused = stack(['-f', s.file, 'apply', '--remove-volumes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--remove-volumes: the volumes of web will be deleted');
+    expect(volumesOf(s.project)).toHaveLength(1);
+    const removed = applyYes(s.file, '--remove-volumes');
+    expect(removed.code).toBe(0);
+    expect(containersOf(s.project)).toEqual([]);
+    expect(volumesOf(s.project)).toEqual([]);
+  });
+
+  dockerIt('logs and --verbose: compose logs are prefixed with the service; each docker command is printed once', () => {
+    const s = composeStack({ compose: composeFile('', `echo hello from web; ${LOOP}`) });
+    const applied = stack(['-f', s.file, '--verbose', 'apply', '--yes']);
+    expect(applied.code).toBe(0);
+    const upLines = applied.stderr.split('\n').filter((line) => / up -d /.test(line));
+    expect(upLines).toHaveLength(1);
+    expect(upLines[0]).toMatch(new RegExp(`^\\$ docker(-compose| compose) -p ${s.project} -f ${s.dir}/compose.yaml up -d --remove-orphans$`));
+    const logs = stack(['-f', s.file, 'logs', 'web', '-n', '5']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/^web \| .*hello from web$/m);
+  });
+});

@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { processesWith, stack, tempStack, waitFor } from '../support/stack-cli.js';
+
+const made: ReturnType<typeof tempStack>[] = [];
+const children: ChildProcess[] = [];
+function scratch(yaml: string, files: Record<string, string> = {}) {
+  const created = tempStack(yaml, files);
+  made.push(created);
+  return created;
+}
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const created of made.splice(0)) {
+    stack(['down', '--yes', '-f', created.file]);
+    created.cleanup();
+  }
+});
+
+let markerSeed = 50_000 + Math.floor(Math.random() * 10_000);
+const marker = () => String((markerSeed += 1));
+
+/** A process that is not ours, listening on a fresh port; resolves once it listens. */
+async function foreignListener(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port));setInterval(()=>{},1000)"], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout?.on('data', (chunk) => (out += chunk));
+  const port = await waitFor(() => (out.includes('\n') ? Number(out.trim()) : undefined), 10_000, 'the foreign listener');
+  return { child, port };
+}
+
+describe('ports held by another process', () => {
+  it('apply blocks the service and its dependents, starts the rest, exits 1', async () => {
+    const { child, port } = await foreignListener();
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  db:\n    command: sleep ${m}\n    ports: [${port}]\n  web:\n    command: sleep ${m}\n    dependsOn: [db]\n  other:\n    command: [sleep, "${m}"]\n`);
+    const result = stack(['apply', '--yes', '-f', s.file]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`! db     port ${port} is in use by pid ${child.pid} (`);
+    expect(result.stdout).toContain('! web    dependency db is blocked');
+    expect(result.stdout).toContain('2 blocked');
+    expect(Object.keys(s.state().services)).toEqual(['other']);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(1);
+
+    const status = JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { name: string; ports: number[]; portsOpen?: boolean[] }[] };
+    expect(status.services.find((row) => row.name === 'db')).toMatchObject({ ports: [port], portsOpen: [true] });
+
+    const plan = JSON.parse(stack(['plan', '--json', '-f', s.file]).stdout) as { blocked: { service: string; kind: string }[] };
+    expect(plan.blocked.map((entry) => [entry.service, entry.kind])).toEqual([['db', 'port-conflict'], ['web', 'dependency']]);
+  });
+});
+
+describe('stack check', () => {
+  it('passes on a good stack (exit 0)', () => {
+    const s = scratch('version: 1\nservices:\n  a:\n    command: [node, app.js]\n  b:\n    command: "echo hi && sleep 1"\n    shell: true\n');
+    const result = stack(['check', '-f', s.file]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('✓ executable  a: node → ');
+    expect(result.stdout).toContain('✓ executable  b: /bin/sh');
+    expect(result.stdout).toMatch(/All \d+ checks passed\./);
+    expect(result.code).toBe(0);
+  });
+
+  it('fails naming the service and the missing executable (exit 1), also as JSON', () => {
+    const s = scratch('version: 1\nservices:\n  a:\n    command: [node, app.js]\n  worker:\n    command: no-such-program-xyz --flag\n  local:\n    command: ./bin/run\n');
+    const result = stack(['check', '-f', s.file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✗ executable  worker: executable "no-such-program-xyz" not found on PATH');
+    expect(result.stdout).toContain(`✗ executable  local: executable "./bin/run" not found at ${s.dir}/bin/run`);
+    expect(result.stdout).toContain('2 of ');
+    const json = JSON.parse(stack(['check', '--json', '-f', s.file]).stdout) as { ok: boolean; checks: { check: string; ok: boolean; detail: string }[] };
+    expect(json.ok).toBe(false);
+    expect(json.checks.filter((entry) => !entry.ok).map((entry) => entry.detail)).toEqual([
+      'worker: executable "no-such-program-xyz" not found on PATH',
+      `local: executable "./bin/run" not found at ${s.dir}/bin/run`,
+    ]);
+  });
+
+  it('reports a missing required variable and a port held by a foreign process without hiding the rest', async () => {
+    const { child, port } = await foreignListener();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: [node, "\${ENTRY:?set ENTRY}"]\n    ports: [${port}]\n`);
+    const result = stack(['check', '-f', s.file], { env: { ENTRY: '' } });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('variable ENTRY is required by service "a" but is not set: set ENTRY');
+    expect(result.stdout).toContain(`✗ port        a: port ${port} is in use by pid ${child.pid}`);
+    expect(result.stdout).toContain('✓ executable  a: node');
+  });
+});
+
+describe('secrets', () => {
+  it('never appear in plan, status, --verbose lines or errors, yet a changed secret restarts', () => {
+    const m = marker();
+    const secret = 'Xk8-secret-value-QZ';
+    const s = scratch(`version: 1\nservices:\n  api:\n    command: [node, -e, "setInterval(() => {}, 1000)", "${m}", "\${API_TOKEN}"]\n    env: { AUTH: "\${API_TOKEN}", FROM_DOTENV: "\${DOTENV_VALUE}" }\n`, {
+      '.env': 'DOTENV_VALUE=dotenv-secret-777\n',
+    });
+    const env = { API_TOKEN: secret };
+    const first = stack(['--verbose', 'apply', '--yes', '-f', s.file], { env });
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`$ node -e 'setInterval(() => {}, 1000)' ${m} (sensitive)`);
+    for (const text of [first.stdout, first.stderr]) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain('dotenv-secret-777');
+    }
+    const changed = stack(['plan', '-f', s.file], { env: { API_TOKEN: 'Yk9-other-secret-RR' } });
+    expect(changed.stderr).toBe('');
+    expect(changed.stdout).toContain('spec changed: command (sensitive), env.AUTH (sensitive)');
+    expect(changed.stdout).not.toContain('Yk9-other-secret-RR');
+    expect(changed.stdout).not.toContain(secret);
+    const json = stack(['plan', '--json', '-f', s.file], { env: { API_TOKEN: 'Yk9-other-secret-RR' } });
+    expect(json.stdout).not.toContain('Yk9-other-secret-RR');
+    const status = stack(['status', '--json', '-f', s.file], { env });
+    expect(status.stdout).not.toContain(secret);
+    expect(s.state().services.api).toBeDefined();
+    expect(JSON.stringify(s.state())).not.toContain(secret);
+  });
+});

@@ -1,0 +1,149 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stack, tempStack } from '../support/stack-cli.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** A plugin whose every lifecycle command appends `<op> <name>` (and its cwd for start) to ../../journal. */
+function writePlugin(root: string, name: string, extra: string[] = []): string {
+  const dir = join(root, 'plugins', name);
+  mkdirSync(dir, { recursive: true });
+  const log = (op: string) => `echo "${op} ${name}" >> ../../journal`;
+  writeFileSync(join(dir, 'plugin.yaml'), [
+    `name: ${name}`,
+    'lifecycle:',
+    `  install: ${log('install')}`,
+    `  start: ${log('start')}; echo "cwd $PWD" >> ../../journal; touch running; echo "${name} is up"`,
+    `  stop: ${log('stop')}; rm -f running`,
+    `  uninstall: ${log('uninstall')}`,
+    '  status: test -f running || exit 3',
+    'ignore: [running]',
+    ...extra,
+  ].join('\n') + '\n');
+  writeFileSync(join(dir, 'check.sh'), 'echo "check $1 $MODE"\nexit 7\n');
+  return dir;
+}
+
+function setup(yaml: string) {
+  const fixture = tempStack(yaml);
+  cleanups.push(() => fixture.cleanup());
+  return fixture;
+}
+
+const journal = (root: string) => readFileSync(join(root, 'journal'), 'utf8').trim().split('\n');
+
+describe('plugin services through the CLI', () => {
+  it('installs then starts in manifest order, stops in reverse, uninstalls after stop', () => {
+    const fixture = setup('version: 1\nservices:\n  one:\n    plugin: ./plugins/one\n  two:\n    plugin: ./plugins/two\n');
+    const one = writePlugin(fixture.dir, 'one');
+    writePlugin(fixture.dir, 'two');
+    const applied = stack(['apply', '--yes', '--parallel', '1'], { cwd: fixture.dir });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(journal(fixture.dir)).toEqual(['install one', 'start one', `cwd ${one}`, 'install two', 'start two', `cwd ${join(fixture.dir, 'plugins', 'two')}`]);
+    expect(applied.stderr).toContain('one | one is up');
+
+    const status = stack(['status', '--json'], { cwd: fixture.dir });
+    expect(JSON.parse(status.stdout).services.map((service: { observed: string }) => service.observed)).toEqual(['running', 'running']);
+
+    writeFileSync(join(fixture.dir, 'journal'), '');
+    fixture.write('version: 1\nservices:\n  one:\n    plugin: ./plugins/one\n    enabled: false\n  two:\n    plugin: ./plugins/two\n    enabled: false\n');
+    const removed = stack(['apply', '--yes', '--parallel', '1'], { cwd: fixture.dir });
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(journal(fixture.dir)).toEqual(['stop two', 'uninstall two', 'stop one', 'uninstall one']);
+  });
+
+  it('reads LSB status 3 as stopped and plans a start', () => {
+    const fixture = setup('version: 1\nservices:\n  one:\n    plugin: ./plugins/one\n');
+    const dir = writePlugin(fixture.dir, 'one');
+    expect(stack(['apply', '--yes'], { cwd: fixture.dir }).code).toBe(0);
+    spawnSync('rm', [join(dir, 'running')]);
+    const status = stack(['status', '--json'], { cwd: fixture.dir });
+    expect(JSON.parse(status.stdout).services[0].observed).toBe('stopped');
+    const plan = stack(['plan', '--json'], { cwd: fixture.dir });
+    expect(JSON.parse(plan.stdout).actions.map((action: { op: string }) => action.op)).toEqual(['start']);
+  });
+
+  it('plans a reinstall when a plugin file changes, and nothing for an ignored one', () => {
+    const fixture = setup('version: 1\nservices:\n  one:\n    plugin: ./plugins/one\n');
+    const dir = writePlugin(fixture.dir, 'one');
+    expect(stack(['apply', '--yes'], { cwd: fixture.dir }).code).toBe(0);
+    expect(JSON.parse(stack(['plan', '--json'], { cwd: fixture.dir }).stdout).actions).toEqual([]);
+    appendFileSync(join(dir, 'check.sh'), '# edited\n');
+    const plan = JSON.parse(stack(['plan', '--json'], { cwd: fixture.dir }).stdout);
+    expect(plan.actions.map((action: { op: string }) => action.op)).toEqual(['stop', 'install', 'start']);
+    expect(plan.actions[0].reason).toBe('spec changed: plugin.files');
+  });
+
+  it('stack run passes the exit code through, with the service env and the plugin folder as cwd', () => {
+    const fixture = setup('version: 1\nservices:\n  one:\n    plugin: ./plugins/one\n    env: { MODE: fast }\n');
+    writePlugin(fixture.dir, 'one');
+    const result = stack(['run', 'one', 'check', 'arg1'], { cwd: fixture.dir });
+    expect(result.code).toBe(7);
+    expect(result.stdout).toBe('check arg1 fast\n');
+    const unknown = stack(['run', 'one', 'nope'], { cwd: fixture.dir });
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toContain('plugin one has no script "nope"');
+    expect(unknown.stderr).toContain('check');
+  });
+
+  it('exits 5 with file:line:col when a plugin.yaml is invalid, and starts nothing', () => {
+    const fixture = setup('version: 1\nservices:\n  one:\n    plugin: ./plugins/one\n');
+    writePlugin(fixture.dir, 'one', ['lifecylce: {}']);
+    const result = stack(['apply', '--yes'], { cwd: fixture.dir });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('plugins/one/plugin.yaml:9:1');
+    expect(result.stderr).toContain('unknown key "lifecylce" (did you mean "lifecycle"?)');
+    expect(() => readFileSync(join(fixture.dir, 'journal'))).toThrow();
+  });
+
+  it('stack add clones a git repository, pins its commit, installs and starts; remove --purge takes it away', () => {
+    const fixture = setup('# my stack\nversion: 1\nservices:\n  base:   # kept as is\n    plugin: ./plugins/base\n');
+    writePlugin(fixture.dir, 'base');
+    const source = join(fixture.dir, 'src-repo');
+    writePlugin(source, 'mem');
+    const work = join(source, 'plugins', 'mem');
+    const git = (args: string[], cwd: string) => {
+      const result = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+      expect(result.status, result.stderr).toBe(0);
+      return result.stdout.trim();
+    };
+    git(['init', '--quiet'], work);
+    git(['add', '.'], work);
+    git(['commit', '--quiet', '-m', 'one'], work);
+    const first = git(['rev-parse', 'HEAD'], work);
+    appendFileSync(join(work, 'check.sh'), '# two\n');
+    git(['commit', '--quiet', '-am', 'two'], work);
+    const bare = join(fixture.dir, 'mem.git');
+    git(['clone', '--quiet', '--bare', work, bare], fixture.dir);
+
+    const added = stack(['add', `${bare}#${first}`, '--name', 'memory'], { cwd: fixture.dir });
+    expect(added.code, added.stderr).toBe(0);
+    const text = readFileSync(fixture.file, 'utf8');
+    expect(text).toBe(`# my stack\nversion: 1\nservices:\n  base:   # kept as is\n    plugin: ./plugins/base\n  memory:\n    provider: plugin\n    plugin:\n      path: ./plugins/memory\n      source: ${bare}\n      ref: ${first}\n`);
+    expect(git(['rev-parse', 'HEAD'], join(fixture.dir, 'plugins', 'memory'))).toBe(first);
+    expect(journal(fixture.dir)).toEqual(['install mem', 'start mem', `cwd ${join(fixture.dir, 'plugins', 'memory')}`]);
+
+    const removed = stack(['remove', 'memory', '--purge'], { cwd: fixture.dir });
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(journal(fixture.dir).slice(-2)).toEqual(['stop mem', 'uninstall mem']);
+    expect(readFileSync(fixture.file, 'utf8')).toBe('# my stack\nversion: 1\nservices:\n  base:   # kept as is\n    plugin: ./plugins/base\n');
+  });
+
+  it('stack add --stopped installs a local folder without starting it; remove keeps the entry disabled', () => {
+    const fixture = setup('version: 1\nservices: {}\n');
+    writePlugin(fixture.dir, 'one');
+    const added = stack(['add', './plugins/one', '--stopped'], { cwd: fixture.dir });
+    expect(added.code, added.stderr).toBe(0);
+    expect(journal(fixture.dir)).toEqual(['install one']);
+    expect(readFileSync(fixture.file, 'utf8')).toContain('one:');
+    const removed = stack(['remove', 'one'], { cwd: fixture.dir });
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(journal(fixture.dir)).toEqual(['install one', 'uninstall one']);
+    expect(readFileSync(fixture.file, 'utf8')).toContain('enabled: false');
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { addServiceText, removeServiceText, setServiceKeyText } from '../../src/config/edit-stack.js';
+import { yaml } from './helpers.js';
+
+const STACK = yaml(
+  '# my stack',
+  'version: 1',
+  'services:',
+  '  web:   # the front',
+  '    command: node server.js --a-very-long-option-that-goes-on-and-on-beyond-eighty-columns-for-sure',
+  '    env: {A: "1"}',
+  '',
+  '  db:',
+  '    command: [postgres]   # pinned',
+  '    ready:',
+  '      tcp: 5432',
+  '# the end',
+);
+
+describe('editing stack.yaml', () => {
+  it('appends a service after the last one, every other byte kept', () => {
+    const edited = addServiceText(STACK, 'mem', { provider: 'plugin', plugin: { path: './plugins/mem', ref: 'abc' } });
+    expect(edited).toBe(STACK.replace('      tcp: 5432\n', '      tcp: 5432\n  mem:\n    provider: plugin\n    plugin:\n      path: ./plugins/mem\n      ref: abc\n'));
+  });
+
+  it('sets an existing key in place and adds a missing one at the end of the service', () => {
+    const disabled = setServiceKeyText(STACK, 'web', 'enabled', false);
+    expect(disabled).toBe(STACK.replace('    env: {A: "1"}\n', '    env: {A: "1"}\n    enabled: false\n'));
+    expect(setServiceKeyText(disabled, 'web', 'enabled', true)).toBe(STACK.replace('    env: {A: "1"}\n', '    env: {A: "1"}\n    enabled: true\n'));
+  });
+
+  it('falls back to the Document API for flow maps, keeping comments (spacing inside braces may change)', () => {
+    const edited = setServiceKeyText(yaml('# c', 'version: 1', 'services:', '  web: { command: x }'), 'web', 'enabled', false);
+    expect(edited).toBe(yaml('# c', 'version: 1', 'services:', '  web: {command: x, enabled: false}'));
+  });
+
+  it('deletes an entry and refuses duplicates and unknown services', () => {
+    expect(removeServiceText(STACK, 'web')).not.toContain('web:');
+    expect(removeServiceText(STACK, 'web')).toContain('# my stack');
+    expect(() => addServiceText(STACK, 'db', {})).toThrow(/already has a service named "db"/);
+    expect(() => setServiceKeyText(STACK, 'nope', 'enabled', false)).toThrow(/no service named "nope"/);
+  });
+});
+
+describe('removing a service', () => {
+  it('cuts exactly its lines', () => {
+    expect(removeServiceText(STACK, 'db')).toBe(STACK.replace('  db:\n    command: [postgres]   # pinned\n    ready:\n      tcp: 5432\n', ''));
+    expect(removeServiceText(STACK, 'web')).toBe(STACK.replace('  web:   # the front\n    command: node server.js --a-very-long-option-that-goes-on-and-on-beyond-eighty-columns-for-sure\n    env: {A: "1"}\n', ''));
+  });
+});

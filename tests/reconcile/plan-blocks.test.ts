@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { planActions } from '../../src/reconcile/plan.js';
+import { renderPlanHuman } from '../../src/reconcile/render-human.js';
+import { renderPlanJson } from '../../src/reconcile/render-json.js';
+import type { ObservedService, Plan, PortConflict } from '../../src/reconcile/types.js';
+import { appliedMap, observedMap, service, stack } from './factory.js';
+
+const steps = (plan: Plan) => plan.actions.map((a) => `${a.symbol} ${a.service} ${a.op}`);
+const held: PortConflict = { port: 5432, pid: 4242, command: 'postgres -D /var/lib/pg' };
+
+function withConflicts(entries: Record<string, ObservedService['phase']>, conflicts: Record<string, PortConflict[]>) {
+  const observed = observedMap(entries);
+  for (const [name, list] of Object.entries(conflicts)) observed.set(name, { ...(observed.get(name) as ObservedService), portConflicts: list });
+  return observed;
+}
+
+describe('planActions: ports held by other processes', () => {
+  const db = service('db', { ports: [{ port: 5432 }] });
+  const web = service('web', { dependsOn: ['db'] });
+  const api = service('api', { dependsOn: ['web'] });
+  const other = service('other');
+
+  it('blocks only the service whose port is held, and what needs it to start', () => {
+    const plan = planActions(stack([db, web, api, other]), withConflicts({ db: 'absent', web: 'absent', api: 'stopped', other: 'absent' }, { db: [held] }), new Map());
+    expect(steps(plan)).toEqual(['+ other install', '+ other start']);
+    expect(plan.blocked).toEqual([
+      { service: 'db', kind: 'port-conflict', reason: 'port 5432 is in use by pid 4242 (postgres -D /var/lib/pg)' },
+      { service: 'web', kind: 'dependency', reason: 'dependency db is blocked' },
+      { service: 'api', kind: 'dependency', reason: 'dependency web is blocked' },
+    ]);
+    expect(plan.summary.unknown).toBe(0);
+    expect(renderPlanHuman(plan, { color: false })).toBe(
+      [
+        '  + other  install    new service',
+        '  + other  start      new service',
+        '  ! db     port 5432 is in use by pid 4242 (postgres -D /var/lib/pg)',
+        '  ! web    dependency db is blocked',
+        '  ! api    dependency web is blocked',
+        '',
+        'Plan: 1 to install, 1 to start, 3 blocked.',
+        '',
+      ].join('\n'),
+    );
+    expect(JSON.parse(renderPlanJson(plan)).blocked[0]).toEqual({ service: 'db', kind: 'port-conflict', reason: 'port 5432 is in use by pid 4242 (postgres -D /var/lib/pg)' });
+  });
+
+  it('leaves a running dependent alone, and names a holder it cannot see', () => {
+    const plan = planActions(
+      stack([db, web]),
+      withConflicts({ db: 'stopped', web: 'running' }, { db: [{ port: 5432, host: '127.0.0.1' }] }),
+      appliedMap([db, web]),
+    );
+    expect(steps(plan)).toEqual([]);
+    expect(plan.blocked).toEqual([
+      { service: 'db', kind: 'port-conflict', reason: 'port 127.0.0.1:5432 is in use by another process (not ours; its owner is not visible to this user)' },
+    ]);
+  });
+
+  it('ignores conflicts of a service that is not going to start', () => {
+    const stopped = service('db', { ports: [{ port: 5432 }], state: 'stopped' });
+    const plan = planActions(stack([stopped]), withConflicts({ db: 'absent' }, { db: [held] }), new Map());
+    expect(steps(plan)).toEqual(['+ db install']);
+    expect(plan.blocked).toEqual([]);
+  });
+});
