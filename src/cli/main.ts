@@ -9,7 +9,7 @@ import type { GlobalOptions } from './context.js';
 declare const STACK_VERSION: string;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command declares its own options
-type Loader = () => Promise<{ run: (options: any, args: string[]) => Promise<number> }>;
+type Loader = () => Promise<{ run: (options: any, args: string[], name: string) => Promise<number> }>;
 
 const program = new Command('stack')
   .description('Declarative service reconciler: one stack.yaml, plan, apply, watch.')
@@ -30,7 +30,7 @@ function command(name: string, description: string, load: Loader): Command {
       const args = received.slice(0, -2).flatMap((arg) => (Array.isArray(arg) ? arg : arg === undefined ? [] : [String(arg)]));
       const options = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
       const module = await load();
-      process.exitCode = await module.run(options, args);
+      process.exitCode = await module.run(options, args, cmd.name());
     });
 }
 
@@ -41,8 +41,11 @@ command('validate', 'check stack.yaml and report every problem with its line and
 command('plan', 'show what apply would do, in order', () => import('./commands/plan.js'))
   .option('--json', 'machine-readable output (formatVersion 1)')
   .option('--detailed-exitcode', 'exit 0 when converged, 2 when changes are pending, 1 on error')
-  .option('-t, --target <service...>', 'plan only these services (and what they need)');
-command('apply', 'carry out the plan', () => import('./commands/apply.js'))
+  .option('-t, --target <service...>', 'plan only these services (and what they need)')
+  .option('--format <format>', 'text (default) or markdown (for pull requests)')
+  .option('-o, --out <file>', 'save the plan, with what it was computed from, for `stack apply <file>`');
+command('apply', 'carry out the plan (or exactly a plan saved with `stack plan -o`)', () => import('./commands/apply.js'))
+  .argument('[planfile]')
   .option('-y, --yes', 'do not ask for confirmation')
   .option('--dry-run', 'print the plan only')
   .option('--json', 'print the plan and then the outcome as JSON')
@@ -88,6 +91,32 @@ command('remove', 'disable a plugin service and apply (stop, uninstall); --purge
   .option('--purge', 'delete the entry from stack.yaml too');
 command('check', 'check this machine can run the stack: executables, docker, plugins, variables, ports', () => import('./commands/check.js'))
   .option('--json', 'machine-readable output');
+for (const [verb, description] of [
+  ['start', 'set `state: running` in stack.yaml for these services, then apply them'],
+  ['stop', 'set `state: stopped` in stack.yaml for these services, then apply them'],
+  ['enable', 'set `enabled: true` in stack.yaml for these services, then apply them'],
+  ['disable', 'set `enabled: false` in stack.yaml for these services, then apply them (stop, uninstall)'],
+] as const) {
+  command(verb, description, () => import('./commands/edit-verb.js'))
+    .argument('<service...>')
+    .option('--no-apply', 'only edit stack.yaml')
+    .option('--commit', 'commit stack.yaml (alone) to git afterwards')
+    .option('-m, --message <text>', 'the commit message (default: "stack: <verb> <services>")')
+    .option('--force', 'commit even though stack.yaml already had uncommitted changes')
+    .option('-y, --yes', 'accepted and ignored: the verb is the confirmation')
+    .option('-p, --parallel <n>', 'services moving at once', '4')
+    .option('--wait-lock', 'wait for another stack process to finish instead of failing');
+}
+command('diff', 'what stack.yaml at <rev> (default HEAD) wants, against the working file (or <rev2>); no probing', () => import('./commands/diff.js'))
+  .argument('[rev]')
+  .argument('[rev2]')
+  .option('--json', 'machine-readable output')
+  .option('--format <format>', 'text (default) or markdown');
+command('sync', 'follow a git remote: fetch, fast-forward only, reconcile when the stack changed', () => import('./commands/sync.js'))
+  .option('--remote <name>', 'the remote to follow', 'origin')
+  .option('--branch <name>', 'the branch to follow', 'main')
+  .option('--interval <duration>', 'how often to fetch', '60s')
+  .option('--once', 'fetch and reconcile once, then exit (for cron)');
 command('schema', 'print the JSON Schema of stack.yaml (for editors)', () => import('./commands/schema.js'));
 
 async function main(): Promise<void> {
