@@ -24,9 +24,13 @@ export function useColor(options: GlobalOptions, stream: NodeJS.WriteStream = pr
   return options.color !== false && !process.env.NO_COLOR && stream.isTTY === true && process.env.TERM !== 'dumb';
 }
 
+/** How `--verbose` prints an external command: dimmed, on stderr. */
+export function verboseWriter(options: GlobalOptions): ((line: string) => void) | undefined {
+  return options.verbose ? (line: string) => process.stderr.write(`${pc.dim(`$ ${line}`)}\n`) : undefined;
+}
+
 export function open(options: GlobalOptions): Promise<Workspace> {
-  const verbose = options.verbose ? (line: string) => process.stderr.write(`${pc.dim(`$ ${line}`)}\n`) : undefined;
-  return openWorkspace({ file: options.file, verbose });
+  return openWorkspace({ file: options.file, verbose: verboseWriter(options) });
 }
 
 /** Exit 4 when a named service is neither in stack.yaml nor recorded. */
@@ -46,4 +50,15 @@ export function parseParallel(value: unknown): number {
     throw new StackError(ExitCode.actionFailed, `--parallel takes a whole number of at least 1, got "${String(value)}"`);
   }
   return parallel;
+}
+
+/** `--json` or `--format text|json|markdown` (exit 1 for anything else, or both disagreeing). */
+export function parseOutputFormat(options: GlobalOptions & { format?: string }): 'text' | 'json' | 'markdown' {
+  if (options.json && options.format !== undefined && options.format !== 'json') {
+    throw new StackError(ExitCode.actionFailed, '--json and --format cannot be used together');
+  }
+  if (options.json) return 'json';
+  const format = options.format ?? 'text';
+  if (format === 'text' || format === 'json' || format === 'markdown') return format;
+  throw new StackError(ExitCode.actionFailed, `--format takes text, json or markdown, got "${format}"`);
 }

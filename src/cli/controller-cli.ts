@@ -35,7 +35,7 @@ export function controllerOptions(
       if (event.type === 'end') say(outcomeLine(event.outcome, color));
     },
     onPoolEvent: (event) => say(describePoolEvent(event, c)),
-    onPass: (pass) => reportPass(pass, say),
+    onPass: reportPasses(say),
   };
 }
 
@@ -52,10 +52,20 @@ function describePoolEvent(event: PoolEvent, c: ReturnType<typeof pc.createColor
   }
 }
 
+/** Reports passes; the errors of an invalid file once, not again on every interval pass. */
+function reportPasses(say: (line: string) => void): (pass: PassResult) => void {
+  let lastInvalid = '';
+  return (pass) => {
+    const invalid = pass.invalid ? formatError(pass.invalid).trimEnd() : '';
+    if (invalid && invalid !== lastInvalid) say(`stack.yaml is invalid; keeping the last good state running:\n${invalid}`);
+    else if (!invalid && lastInvalid) say('stack.yaml is valid again');
+    lastInvalid = invalid;
+    if (!invalid) reportPass(pass, say);
+  };
+}
+
 function reportPass(pass: PassResult, say: (line: string) => void): void {
-  if (pass.invalid) {
-    say(`stack.yaml is invalid; keeping the last good state running:\n${formatError(pass.invalid).trimEnd()}`);
-  } else if (pass.reason !== 'interval' && pass.reason !== 'start' && !pass.reason.startsWith('requested') && !pass.outcome) {
+  if (pass.reason !== 'interval' && pass.reason !== 'start' && !pass.reason.startsWith('requested') && !pass.outcome) {
     say(`no changes (${pass.reason})`);
   }
 }

@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { reportError } from './report-error.js';
+import { followForLogs } from './argv.js';
 import type { GlobalOptions } from './context.js';
 
 // Replaced by the bundler with package.json's version (scripts/build.mjs).
@@ -120,8 +121,13 @@ command('sync', 'follow a git remote: fetch, fast-forward only, reconcile when t
 command('schema', 'print the JSON Schema of stack.yaml (for editors)', () => import('./commands/schema.js'));
 
 async function main(): Promise<void> {
+  // A closed pipe (`stack logs -f | head`) ends the command quietly, as it does for other tools.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   try {
-    await program.parseAsync(process.argv);
+    await program.parseAsync(followForLogs(process.argv));
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version end here too, with exit code 0.

@@ -9,16 +9,22 @@ import { ProgressView } from './progress.js';
  * Stops every running service in reverse order (`stack up` after Ctrl+C). A second Ctrl+C
  * kills every recorded process group at once and leaves with 130.
  */
-export async function stopEverything(workspace: Workspace, options: { parallel: number; color: boolean }): Promise<number> {
+export async function stopEverything(
+  workspace: Workspace,
+  options: { parallel: number; color: boolean; beforeStop?: () => Promise<void>; beforeExit?: () => Promise<void> },
+): Promise<number> {
   const controller = new AbortController();
   const kill = () => {
     streams.stderr.write('killing every service now\n');
     controller.abort();
-    void killRecordedGroups(workspace.paths.stateFile).finally(() => process.exit(ExitCode.interrupted));
+    void killRecordedGroups(workspace.paths.stateFile)
+      .then(() => options.beforeExit?.())
+      .finally(() => process.exit(ExitCode.interrupted));
   };
   process.once('SIGINT', kill);
   process.once('SIGTERM', kill);
   try {
+    await options.beforeStop?.();
     const applied = await readApplied(workspace);
     const observed = await observe(workspace, applied);
     const plan = planDown(workspace.desired, observed, applied);

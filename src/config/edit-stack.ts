@@ -5,7 +5,7 @@
  */
 
 import { Document, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument } from 'yaml';
-import type { Node, Pair, YAMLMap } from 'yaml';
+import type { Node, Pair, Scalar, YAMLMap } from 'yaml';
 
 interface Opened {
   doc: Document;
@@ -35,24 +35,41 @@ export function addServiceText(text: string, name: string, entry: Record<string,
   return show(doc);
 }
 
-/** Sets one scalar key of a service (e.g. `enabled: false`), keeping everything else as written. */
+/**
+ * Sets one scalar key of a service (e.g. `enabled: false`), keeping everything else as written:
+ * an existing value is replaced in place (in its quote style, for strings), a missing key is
+ * added as the last entry of the service, in block maps (with the service's indentation) and in
+ * flow maps (`{ command: x, state: stopped }`) alike.
+ */
 export function setServiceKeyText(text: string, name: string, key: string, value: string | number | boolean): string {
   const { doc, lines } = open(text);
   const service = doc.getIn(['services', name], true);
   if (service === undefined) throw new Error(`stack.yaml has no service named "${name}"`);
-  if (isBlockMap(service)) {
+  if (isMap(service)) {
     const pair = service.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
     const current = pair?.value;
-    if (pair && isScalar(current) && current.range) {
-      return text.slice(0, current.range[0]) + String(value) + text.slice(current.range[1]);
-    }
-    if (!pair) {
+    if (pair && isScalar(current) && current.range) return replaceScalar(text, current, value);
+    if (!pair && isBlockMap(service)) {
       const spliced = appendToBlockMap(text, service, lines, `${key}: ${String(value)}`);
       if (spliced !== undefined) return spliced;
+    }
+    if (!pair && service.flow && service.items.length > 0) {
+      const end = (service.items.at(-1) as Pair<Node, Node | null>).value?.range?.[1];
+      if (end !== undefined) return `${text.slice(0, end)}, ${key}: ${String(value)}${text.slice(end)}`;
     }
   }
   doc.setIn(['services', name, key], value);
   return show(doc);
+}
+
+function replaceScalar(text: string, scalar: Scalar, value: string | number | boolean): string {
+  const [start, end] = scalar.range as [number, number, number];
+  let written = String(value);
+  if (typeof value === 'string' && scalar.type === 'QUOTE_DOUBLE') written = JSON.stringify(value);
+  if (typeof value === 'string' && scalar.type === 'QUOTE_SINGLE') written = `'${value.replace(/'/g, "''")}'`;
+  // `state:` with no value: the empty scalar sits right after the colon.
+  if (start === end && text[start - 1] === ':') written = ` ${written}`;
+  return text.slice(0, start) + written + text.slice(end);
 }
 
 /** Deletes a service's entry: its lines, when it sits in a block map, and nothing else. */

@@ -53,33 +53,38 @@ function insertSorted(list: string[], name: string, position: ReadonlyMap<string
   list.splice(low, 0, name);
 }
 
-/** The first dependency cycle found, as a closed path (`['a', 'b', 'a']`), or undefined. */
+/**
+ * The first dependency cycle found, as a closed path (`['a', 'b', 'a']`), or undefined.
+ * Iterative: a chain of 10,000 services must not overflow the call stack.
+ */
 export function findCycle(nodes: readonly GraphNode[]): string[] | undefined {
   const byName = new Map(nodes.map((node) => [node.name, node]));
   const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-
-  const visit = (name: string): string[] | undefined => {
-    state.set(name, 'visiting');
-    stack.push(name);
-    for (const dep of byName.get(name)?.dependsOn ?? []) {
+  for (const root of nodes) {
+    if (state.has(root.name)) continue;
+    const path: string[] = [root.name];
+    const next: number[] = [0];
+    state.set(root.name, 'visiting');
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const deps = byName.get(path[top] as string)?.dependsOn ?? [];
+      const index = next[top] as number;
+      if (index >= deps.length) {
+        state.set(path.pop() as string, 'done');
+        next.pop();
+        continue;
+      }
+      next[top] = index + 1;
+      const dep = deps[index] as string;
       if (!byName.has(dep)) continue;
       const seen = state.get(dep);
-      if (seen === 'visiting') return [...stack.slice(stack.indexOf(dep)), dep];
+      if (seen === 'visiting') return [...path.slice(path.indexOf(dep)), dep];
       if (seen === undefined) {
-        const cycle = visit(dep);
-        if (cycle) return cycle;
+        state.set(dep, 'visiting');
+        path.push(dep);
+        next.push(0);
       }
     }
-    stack.pop();
-    state.set(name, 'done');
-    return undefined;
-  };
-
-  for (const node of nodes) {
-    if (state.has(node.name)) continue;
-    const cycle = visit(node.name);
-    if (cycle) return cycle;
   }
   return undefined;
 }

@@ -37,7 +37,7 @@ export function parseStackText(text: string, file: string): ParsedStack {
   for (const problem of [...doc.errors, ...doc.warnings]) {
     issues.push({ message: cleanYamlMessage(problem.message), path: '', position: at(problem.pos[0]) });
   }
-  issues.push(...findComplexKeys(doc, at));
+  issues.push(...findComplexKeys(doc, at), ...findRecursiveAliases(doc, at));
   if (issues.length > 0) return { issues, locate, locateValue };
 
   try {
@@ -88,6 +88,20 @@ function findComplexKeys(doc: Document, at: (offset: number) => SourcePosition):
       if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
         const offset = isCollection(pair.key) || isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
         issues.push({ message: 'a key must be plain text, not a map or a list', path: '', position: at(offset) });
+      }
+    },
+  });
+  return issues;
+}
+
+// `a: &x { b: *x }` makes a cyclic value that every later step would walk forever.
+function findRecursiveAliases(doc: Document, at: (offset: number) => SourcePosition): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  visit(doc, {
+    Alias(_, alias, path) {
+      const target = alias.resolve(doc);
+      if (target && path.includes(target)) {
+        issues.push({ message: `the alias *${alias.source} is used inside its own anchor (a recursive alias)`, path: '', position: at(alias.range?.[0] ?? 0) });
       }
     },
   });

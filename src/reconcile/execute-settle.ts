@@ -1,6 +1,6 @@
 import { describeExit } from '../providers/probes.js';
 import type { ExitInfo } from '../providers/types.js';
-import type { UnitEnvironment } from './execute-unit.js';
+import type { MachineClock, UnitEnvironment } from './execute-unit.js';
 import type { ServiceOutcome } from './execute.js';
 
 /** How long a service without a `ready` probe must stay up after its start to count as started. */
@@ -48,4 +48,27 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** How long a finished run waits for provider calls still in flight (they were told to abort). */
+export const INFLIGHT_GRACE_MS = 10_000;
+
+const realClock: MachineClock = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>) };
+
+/**
+ * Waits for the provider calls still in flight so what they did gets recorded (a start that
+ * spawned as Ctrl+C came), but not forever: a call that ignores its abort signal (a hung
+ * provider whose machine already timed out) must not hold back the run and its summary.
+ * True when all settled in time.
+ */
+export async function waitForInflight(inflight: Iterable<Promise<unknown>>, ms = INFLIGHT_GRACE_MS, clock: MachineClock = realClock): Promise<boolean> {
+  let timer: unknown;
+  const expired = new Promise<false>((resolve) => {
+    timer = clock.setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([Promise.allSettled([...inflight]).then(() => true as const), expired]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
 }

@@ -24,17 +24,31 @@ export interface UnitEnvironment {
   supervise?: boolean;
   /** Called after each start is recorded: a supervisor listens for the run's exit here. */
   onStarted?: (name: string, started: StartedService) => void;
+  /** The machines' clock (their operation timeouts); tests pass a simulated one. Default: real time. */
+  clock?: MachineClock;
 }
 
+type SimulatedClockLike = { setTimeout(fn: (...args: unknown[]) => void, ms: number): number; clearTimeout(id: number): void };
+
+/** What xstate needs of a clock (xstate's own Clock type is not exported). */
+export interface MachineClock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+/**
+ * The machine's time limits: a safety net over the providers' own. Processes are quick to
+ * start and stop; compose and plugin operations (image pulls, install scripts) set their own
+ * limits (`lifecycle.timeout`, `wait`), so the machine only catches one that never returns.
+ */
 export function timeoutsFor(service: DesiredService | undefined): OperationTimeouts {
   const stopMs = (service?.stop ?? DEFAULT_STOP).timeoutMs + 5_000;
-  return {
-    install: 5 * 60_000,
-    start: 30_000,
-    ready: service?.ready ? service.ready.timeoutMs + 1_000 : 60_000,
-    stop: stopMs,
-    uninstall: 60_000,
-  };
+  const readyMs = service?.ready ? service.ready.timeoutMs + 1_000 : 60_000;
+  if (service && service.provider !== 'process') {
+    const long = 60 * 60_000;
+    return { install: long, start: long, ready: Math.max(readyMs, 10 * 60_000), stop: Math.max(stopMs, long), uninstall: long };
+  }
+  return { install: 5 * 60_000, start: 30_000, ready: readyMs, stop: stopMs, uninstall: 60_000 };
 }
 
 export function initialPhaseOf(observed: ObservedService | undefined): InitialPhase {
@@ -144,6 +158,8 @@ export function createServiceActor(
       restart: service?.restart ?? DEFAULT_RESTART,
       supervise: env.supervise ?? false,
     },
+    // xstate types its clock with numeric timer ids; ours are opaque.
+    ...(env.clock ? { clock: env.clock as SimulatedClockLike } : {}),
   });
 }
 

@@ -2,8 +2,8 @@ import type { Desired, DesiredService } from '../config/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
-import { createServiceActor, runOp, type ServiceActor, type UnitEnvironment } from './execute-unit.js';
-import { settleStarts } from './execute-settle.js';
+import { createServiceActor, runOp, type MachineClock, type ServiceActor, type UnitEnvironment } from './execute-unit.js';
+import { settleStarts, waitForInflight } from './execute-settle.js';
 import type { Action, Observed, ObservedService, Op, Plan } from './types.js';
 
 export type UnitStatus = 'done' | 'failed' | 'skipped' | 'interrupted';
@@ -40,6 +40,8 @@ export interface ExecuteOptions {
   signal: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
   now?: () => number;
+  /** The machines' clock, for their operation timeouts (tests: a simulated clock). */
+  clock?: MachineClock;
   /** A supervisor's long-lived machines; without it the run makes its own and stops them after. */
   pool?: ServicePool;
 }
@@ -68,7 +70,7 @@ const keyOf = (phase: string, service: string) => `${phase}:${service}`;
 export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome> {
   const now = options.now ?? (() => performance.now());
   const byName = new Map(options.desired.services.map((service) => [service.name, service]));
-  const env: UnitEnvironment = options.pool?.env ?? { providers: options.providers, state: options.state, ctx: options.ctx, inflight: new Set(), started: new Map() };
+  const env: UnitEnvironment = options.pool?.env ?? { providers: options.providers, state: options.state, ctx: options.ctx, inflight: new Set(), started: new Map(), clock: options.clock };
   const actors = new Map<string, ServiceActor>();
   const actorFor = (name: string): ServiceActor => {
     let actor = actors.get(name);
@@ -131,8 +133,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     await settleStarts(env, outcomes, options.signal);
   } finally {
     options.signal.removeEventListener('abort', onAbort);
-    // Whatever was in flight when the run was interrupted is recorded before we return.
-    await Promise.allSettled([...env.inflight]);
+    // Whatever was in flight when the run was interrupted is recorded before we return; a call
+    // that never returns (its machine timed out) is given up on after a grace period.
+    await waitForInflight(env.inflight, undefined, env.clock);
     await options.state.flush();
     if (!options.pool) for (const actor of actors.values()) actor.stop();
   }

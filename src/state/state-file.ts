@@ -1,7 +1,9 @@
 import { mkdir, open, readFile, rename, chmod } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AppliedService } from '../reconcile/types.js';
 import { ExitCode, StackError } from '../errors.js';
+import { adoptMarkedRuns } from './adopt.js';
+import { stateNotice } from './notices.js';
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -16,34 +18,114 @@ export function emptyState(project: string): StateDocument {
   return { formatVersion: STATE_FORMAT_VERSION, project, services: {} };
 }
 
-/** Reads the state file; a missing file is an empty state. */
-export async function readState(file: string, project: string): Promise<StateDocument> {
-  let text: string;
+export interface ReadStateOptions {
+  /**
+   * Whether this caller may write the state folder: move a corrupt file aside and record adopted
+   * processes. Default: when this process holds `.stack/lock` (apply, down, watch), since only
+   * the lock holder writes the state; read-only commands (plan, status) only report.
+   */
+  writable?: boolean;
+  /** Look for marked processes the file does not record (default true). */
+  adopt?: boolean;
+}
+
+/**
+ * Reads the state file; a missing file is an empty state. A corrupt one (truncated, emptied,
+ * garbage) is not fatal: it is reported, set aside as `state.json.corrupt-<time>` by a writer,
+ * and the state is rebuilt by observing: processes carrying this stack's marker are adopted, so
+ * nothing is started twice. A file from a newer stack (formatVersion above ours) is refused.
+ */
+export async function readState(file: string, project: string, options: ReadStateOptions = {}): Promise<StateDocument> {
+  const writable = options.writable ?? (await holdsLock(join(dirname(file), 'lock')));
+  let text: string | undefined;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState(project);
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  let doc = emptyState(project);
+  let changed = false;
+  if (text !== undefined) {
+    const parsed = parseState(text);
+    if (typeof parsed === 'string') {
+      await setAside(file, parsed, writable);
+      changed = true;
+    } else {
+      if (parsed.formatVersion !== STATE_FORMAT_VERSION) throw newerFormat(file, parsed.formatVersion);
+      doc = parsed;
+    }
+  }
+  if (options.adopt !== false) {
+    const adopted = await adoptMarkedRuns(doc.services, dirname(file)).catch(() => [] as string[]);
+    if (adopted.length > 0) {
+      changed = true;
+      stateNotice(`${file} did not record the running process of ${adopted.join(', ')}; adopted ${adopted.length === 1 ? 'it' : 'them'} (found by the marker stack gives every process it starts)`);
+    }
+  }
+  if (changed && writable) await writeState(file, doc);
+  return doc;
+}
+
+/** The document, or why the text is not one. */
+function parseState(text: string): StateDocument | string {
+  if (text.trim() === '') return 'is empty';
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (cause) {
-    throw new StackError(ExitCode.actionFailed, `${file} is not valid JSON`, {
-      cause,
-      hint: 'move it aside and run `stack plan` again; stack observes running services afresh',
-    });
+  } catch (error) {
+    return `is not valid JSON (${(error as Error).message})`;
   }
-  if (!isStateDocument(parsed)) {
-    throw new StackError(ExitCode.actionFailed, `${file} is not a stack state file (formatVersion ${STATE_FORMAT_VERSION} expected)`);
+  if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { formatVersion?: unknown }).formatVersion === 'number' && (parsed as StateDocument).formatVersion > STATE_FORMAT_VERSION) {
+    return parsed as StateDocument;
   }
+  if (!isStateDocument(parsed)) return `is not a stack state file (formatVersion ${STATE_FORMAT_VERSION} expected)`;
   return parsed;
 }
 
+function newerFormat(file: string, version: number): StackError {
+  return new StackError(ExitCode.actionFailed, `${file} was written by a newer stack (formatVersion ${version}; this one reads ${STATE_FORMAT_VERSION})`, {
+    hint: 'upgrade stack; the file is left as it is',
+  });
+}
+
+async function setAside(file: string, problem: string, writable: boolean): Promise<void> {
+  if (!writable) {
+    stateNotice(`${file} ${problem}; reading it as empty and observing running services again (the next apply sets it aside)`);
+    return;
+  }
+  const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  await rename(file, aside);
+  stateNotice(`${file} ${problem}; kept it as ${aside} and observing running services again`);
+}
+
+async function holdsLock(lockFile: string): Promise<boolean> {
+  try {
+    return (JSON.parse(await readFile(lockFile, 'utf8')) as { pid?: unknown }).pid === process.pid;
+  } catch {
+    return false;
+  }
+}
+
 function isStateDocument(value: unknown): value is StateDocument {
-  if (typeof value !== 'object' || value === null) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const doc = value as Partial<StateDocument>;
-  return doc.formatVersion === STATE_FORMAT_VERSION && typeof doc.services === 'object' && doc.services !== null;
+  if (doc.formatVersion !== STATE_FORMAT_VERSION || typeof doc.services !== 'object' || doc.services === null || Array.isArray(doc.services)) return false;
+  return Object.values(doc.services).every(isRecord);
+}
+
+// A record that later code would trip over (a pid that is not a number) makes the file corrupt.
+function isRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  const optionalNumber = (key: string) => record[key] === undefined || (typeof record[key] === 'number' && Number.isInteger(record[key]));
+  return (
+    typeof record.provider === 'string' &&
+    typeof record.specHash === 'string' &&
+    typeof record.installHash === 'string' &&
+    typeof record.fields === 'object' && record.fields !== null &&
+    typeof record.restarts === 'number' &&
+    optionalNumber('pid') && optionalNumber('pgid') && optionalNumber('startTicks')
+  );
 }
 
 let tempCounter = 0;

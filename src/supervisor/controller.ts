@@ -8,7 +8,7 @@ import { executePlan, type ApplyOutcome, type ProgressEvent } from '../reconcile
 import { observeServices } from '../reconcile/observe.js';
 import { planActions } from '../reconcile/plan.js';
 import { specOf } from '../reconcile/spec.js';
-import type { Action } from '../reconcile/types.js';
+import type { Action, Observed, Plan } from '../reconcile/types.js';
 import { acquireLock, type HeldLock } from '../state/lock.js';
 import { statePaths } from '../state/paths.js';
 import { StateStore } from '../state/state-store.js';
@@ -156,18 +156,7 @@ export class Controller {
       const workspace = this.workspaceNow;
       const observed = await observeServices(this.desired, this.state.all(), workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
       for (const name of request.services) this.pool.actorFor(name, observed.get(name));
-      const outcome = await executePlan({
-        desired: this.desired,
-        plan: planRestart(this.desired, observed, request.services),
-        observed,
-        state: this.state,
-        providers: workspace.providers,
-        ctx: workspace.ctx,
-        parallel: this.options.parallel,
-        signal: this.abort.signal,
-        onProgress: this.options.onProgress,
-        pool: this.pool,
-      });
+      const outcome = await this.execute(planRestart(this.desired, observed, request.services), observed);
       await answerRequest(this.workspace.paths.dir, request.id, {
         ok: outcome.failed === 0,
         lines: outcome.services.map((service) => `${service.service}: ${service.ops.join(', ')} ${service.status}${service.error ? `: ${service.error}` : ''}`),
@@ -198,23 +187,29 @@ export class Controller {
     let outcome: ApplyOutcome | undefined;
     if (actions.length > 0) {
       this.options.log(`reconciling (${reason}): ${describeActions(actions)}`);
-      outcome = await executePlan({
-        desired,
-        plan: { ...plan, actions },
-        observed,
-        state: this.state,
-        providers: workspace.providers,
-        ctx: workspace.ctx,
-        parallel: this.options.parallel,
-        signal: this.abort.signal,
-        onProgress: this.options.onProgress,
-        pool: this.pool,
-      });
+      outcome = await this.execute({ ...plan, actions }, observed);
     }
     await this.watcher.update(watchedPaths(this.options.file, desired)).catch(() => undefined);
     const converged = (outcome?.failed ?? 0) === 0 && plan.blocked.length === 0;
     await writeFile(this.statusFile, `${JSON.stringify({ pid: process.pid, command: this.options.command, at: new Date().toISOString(), reason, converged, failed: outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [] })}\n`);
     this.options.onPass?.({ reason, outcome, converged });
+  }
+
+  /** Runs a plan on the controller's own machines, so supervision carries on across runs. */
+  private execute(plan: Plan, observed: Observed): Promise<ApplyOutcome> {
+    const workspace = this.workspaceNow;
+    return executePlan({
+      desired: this.desired,
+      plan,
+      observed,
+      state: this.state,
+      providers: workspace.providers,
+      ctx: workspace.ctx,
+      parallel: this.options.parallel,
+      signal: this.abort.signal,
+      onProgress: this.options.onProgress,
+      pool: this.pool,
+    });
   }
 
   /** Leaves alone what the supervisor owns: machines mid-operation or backing off, and crashes the restart policy decided to leave. */

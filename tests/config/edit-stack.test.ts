@@ -29,9 +29,14 @@ describe('editing stack.yaml', () => {
     expect(setServiceKeyText(disabled, 'web', 'enabled', true)).toBe(STACK.replace('    env: {A: "1"}\n', '    env: {A: "1"}\n    enabled: true\n'));
   });
 
-  it('falls back to the Document API for flow maps, keeping comments (spacing inside braces may change)', () => {
+  it('adds a key to a flow map in place, its spacing kept', () => {
     const edited = setServiceKeyText(yaml('# c', 'version: 1', 'services:', '  web: { command: x }'), 'web', 'enabled', false);
-    expect(edited).toBe(yaml('# c', 'version: 1', 'services:', '  web: {command: x, enabled: false}'));
+    expect(edited).toBe(yaml('# c', 'version: 1', 'services:', '  web: { command: x, enabled: false }'));
+  });
+
+  it('falls back to the Document API for an empty flow map, keeping comments', () => {
+    const edited = setServiceKeyText(yaml('# c', 'version: 1', 'services:', '  web: {}'), 'web', 'enabled', false);
+    expect(edited).toBe(yaml('# c', 'version: 1', 'services:', '  web: {enabled: false}'));
   });
 
   it('deletes an entry and refuses duplicates and unknown services', () => {

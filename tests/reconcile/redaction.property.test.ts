@@ -11,6 +11,9 @@ import { formatCommand } from '../../src/providers/runner.js';
 import { planActions } from '../../src/reconcile/plan.js';
 import { renderPlanHuman } from '../../src/reconcile/render-human.js';
 import { renderPlanJson } from '../../src/reconcile/render-json.js';
+import { compareDesired } from '../../src/reconcile/compare-desired.js';
+import { renderComparisonHuman, renderComparisonJson } from '../../src/reconcile/render-comparison.js';
+import { renderComparisonMarkdown, renderPlanMarkdown } from '../../src/reconcile/render-markdown.js';
 import type { ObservedService, Phase } from '../../src/reconcile/types.js';
 import { appliedFrom } from './factory.js';
 
@@ -65,7 +68,7 @@ function load(text: string, env: Record<string, string>, dotEnvText: string): De
 }
 
 describe('secrets never reach rendered output', () => {
-  it('in plan (human, JSON), status (table, JSON), --verbose lines and errors', () => {
+  it('in plan (human, JSON, markdown), diff (human, JSON, markdown), status (table, JSON), --verbose lines and errors', () => {
     fc.assert(
       fc.property(
         fc.record({ services: fc.array(serviceArb, { minLength: 1, maxLength: 4 }) }),
@@ -92,6 +95,12 @@ describe('secrets never reach rendered output', () => {
           const outputs = [
             renderPlanHuman(plan, { color: false }),
             renderPlanJson(plan),
+            renderPlanMarkdown(plan),
+            ...[compareDesired({ label: 'HEAD', desired: old }, { label: 'working', desired }), compareDesired({ label: 'none', desired: undefined }, { label: 'working', desired })].flatMap((comparison) => [
+              renderComparisonHuman(comparison, { color: false }),
+              renderComparisonJson(comparison),
+              renderComparisonMarkdown(comparison),
+            ]),
             renderStatusTable(rows, { color: false, now: 0 }),
             JSON.stringify(rows),
             ...desired.services.map((service) => redact(formatCommand(service.process?.argv ?? []))),

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StackError } from '../../src/errors.js';
+import { onStateNotice } from '../../src/state/notices.js';
 import { emptyState, ensureStateDir, readState, STATE_FORMAT_VERSION, writeState, type StateDocument } from '../../src/state/state-file.js';
 import { record, tempDirs } from './helpers.js';
 
@@ -83,29 +84,46 @@ describe('readState / writeState', () => {
     expect(JSON.parse(text).formatVersion).toBe(STATE_FORMAT_VERSION);
   });
 
-  it('invalid JSON is a StackError naming the file', async () => {
+  it('a file from a newer stack is refused, naming the file, and left as it is', async () => {
     const { dir, file } = await stateFileIn();
     await mkdir(dir, { recursive: true });
-    await writeFile(file, '{"formatVersion": 1, "services": {');
+    await writeFile(file, JSON.stringify({ formatVersion: 2, project: 'demo', services: {} }));
     const error = await readError(file);
     expect(error.message).toContain(file);
-    expect(error.message).toMatch(/not valid JSON/);
-    expect(error.cause).toBeInstanceOf(SyntaxError);
+    expect(error.message).toMatch(/newer stack \(formatVersion 2/);
+    expect(await readdir(dir)).toEqual(['state.json']);
   });
 
   it.each([
-    ['a wrong formatVersion', { formatVersion: 2, project: 'demo', services: {} }],
-    ['no formatVersion', { project: 'demo', services: {} }],
-    ['services missing', { formatVersion: 1, project: 'demo' }],
-    ['services null', { formatVersion: 1, project: 'demo', services: null }],
-    ['a JSON array', []],
-    ['a JSON string', 'state'],
-  ])('%s is a StackError naming the file', async (_label, content) => {
+    ['invalid JSON', '{"formatVersion": 1, "services": {'],
+    ['an empty file', ''],
+    ['no formatVersion', JSON.stringify({ project: 'demo', services: {} })],
+    ['services missing', JSON.stringify({ formatVersion: 1, project: 'demo' })],
+    ['services null', JSON.stringify({ formatVersion: 1, project: 'demo', services: null })],
+    ['a record with a pid that is not a number', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, pid: 'x' } } })],
+    ['a JSON array', '[]'],
+    ['a JSON string', '"state"'],
+  ])('%s: a reader reports it (naming the file) and reads it as empty; a writer sets it aside', async (_label, content) => {
     const { dir, file } = await stateFileIn();
     await mkdir(dir, { recursive: true });
-    await writeFile(file, JSON.stringify(content));
-    const error = await readError(file);
-    expect(error.message).toContain(file);
-    expect(error.message).toContain(`formatVersion ${STATE_FORMAT_VERSION}`);
+    await writeFile(file, content);
+    const notices: string[] = [];
+    const restore = onStateNotice((message) => notices.push(message));
+    try {
+      expect(await readState(file, 'demo', { writable: false })).toEqual(emptyState('demo'));
+      expect(await readdir(dir)).toEqual(['state.json']);
+      expect(await readState(file, 'demo', { writable: true })).toEqual(emptyState('demo'));
+    } finally {
+      restore();
+    }
+    expect(notices).toHaveLength(2);
+    expect(notices[0]).toContain(file);
+    expect(notices[0]).toMatch(/reading it as empty/);
+    const aside = (await readdir(dir)).filter((name) => name.startsWith('state.json.corrupt-'));
+    expect(aside).toHaveLength(1);
+    expect(notices[1]).toContain(path.join(dir, aside[0] as string));
+    expect(await readFile(path.join(dir, aside[0] as string), 'utf8')).toBe(content);
+    // What the writer left is a valid empty state, read back without a notice.
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(emptyState('demo'));
   });
 });

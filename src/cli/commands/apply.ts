@@ -1,10 +1,12 @@
-import { plan, readApplied, type PlanResult, type Workspace } from '../../api.js';
-import { ExitCode } from '../../errors.js';
+import { digestServiceFiles, observe, plan, readApplied, type PlanResult, type Workspace } from '../../api.js';
+import { ExitCode, StackError } from '../../errors.js';
+import { checkSavedPlan } from '../../reconcile/saved-plan.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
 import { acquireLock, describeOwner } from '../../state/lock.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
 import { confirm } from '../confirm.js';
+import { hashFile, readPlanFile } from '../plan-file.js';
 import { runPlan } from '../run-plan.js';
 
 interface ApplyOptions extends GlobalOptions {
@@ -16,8 +18,10 @@ interface ApplyOptions extends GlobalOptions {
   removeVolumes?: boolean;
 }
 
-export async function run(options: ApplyOptions): Promise<number> {
+export async function run(options: ApplyOptions, args: string[]): Promise<number> {
   const parallel = parseParallel(options.parallel);
+  const [planFile] = args;
+  if (planFile !== undefined) return applySavedPlan(planFile, options, parallel);
   const workspace = await open(options);
   if (options.target) checkServiceNames(workspace.desired, await readApplied(workspace), options.target);
   const lock = options.dryRun ? undefined : await acquireLock(workspace.paths.lockFile, { command: 'stack apply', wait: options.waitLock });
@@ -55,4 +59,37 @@ async function confirmVolumeRemoval(workspace: Workspace, planned: PlanResult, o
   if (await confirm('Delete these volumes?', options)) return true;
   streams.stderr.write('Volumes kept.\n');
   return false;
+}
+
+/**
+ * `stack apply plan.json`: exactly the saved plan, never re-planned, and without a question (it
+ * was reviewed when saved). Under the lock, stack.yaml is hashed and every planned service
+ * observed again; anything that moved since the plan was made refuses it (exit 1), saying what.
+ */
+async function applySavedPlan(planFile: string, options: ApplyOptions, parallel: number): Promise<number> {
+  if (options.target) throw new StackError(ExitCode.actionFailed, '--target cannot narrow a saved plan', { hint: 'save a narrowed plan with `stack plan -t <service> -o <file>`' });
+  const saved = await readPlanFile(planFile);
+  const workspace = await open(options);
+  const lock = options.dryRun ? undefined : await acquireLock(workspace.paths.lockFile, { command: 'stack apply', wait: options.waitLock });
+  try {
+    if (lock?.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
+    const stackHash = await hashFile(workspace.desired.file);
+    await digestServiceFiles(workspace);
+    const applied = await readApplied(workspace);
+    const observed = await observe(workspace, applied);
+    const problems = checkSavedPlan(saved, { desired: workspace.desired, stackHash, observed, applied });
+    if (problems.length > 0) {
+      throw new StackError(ExitCode.actionFailed, `the saved plan ${planFile} is stale: ${problems.join('; ')}`, {
+        hint: 'make a new one with `stack plan -o <file>` (or run `stack apply` to plan afresh)',
+      });
+    }
+    const planned: PlanResult = { plan: saved.plan, observed, applied };
+    if (options.json && (options.dryRun || saved.plan.actions.length === 0)) streams.stdout.write(renderPlanJson(saved.plan));
+    else if (!options.json) streams.stdout.write(renderPlanHuman(saved.plan, { color: useColor(options) }));
+    if (options.dryRun) return ExitCode.ok;
+    const removeVolumes = options.removeVolumes === true && (await confirmVolumeRemoval(workspace, planned, options));
+    return await runPlan(workspace, planned, { ...options, yes: true, parallel, verb: 'Apply', question: '', removeVolumes });
+  } finally {
+    await lock?.release();
+  }
 }

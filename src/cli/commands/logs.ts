@@ -1,4 +1,4 @@
-import { open as openFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import pc from 'picocolors';
 import { readApplied, type Workspace } from '../../api.js';
 import type { ComposeSpec } from '../../config/types.js';
@@ -7,7 +7,9 @@ import type { Applied } from '../../reconcile/types.js';
 import { ExitCode, StackError } from '../../errors.js';
 import type { PluginProvider } from '../../providers/plugin/plugin-provider.js';
 import { logFileOf, readLogTail } from '../../providers/process/logs.js';
+import { LogFollower } from '../../providers/process/follow-log.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
+import { controllerNotice } from '../controller-notice.js';
 
 interface LogsOptions extends GlobalOptions {
   lines?: string;
@@ -22,6 +24,8 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
   const workspace = await open(options);
   const applied = await readApplied(workspace);
   checkServiceNames(workspace.desired, applied, names);
+  const notice = await controllerNotice(workspace);
+  if (notice) streams.stderr.write(`${notice}\n`);
   const pluginCode = await pluginLogs(workspace, names, options.follow === true);
   if (pluginCode !== undefined) return pluginCode;
   const chosen = names.length > 0 ? names : workspace.desired.services.filter((service) => service.enabled).map((service) => service.name);
@@ -76,9 +80,9 @@ async function sizeOf(file: string): Promise<number> {
   return stat(file).then((info) => info.size, () => 0);
 }
 
-/** Follows several log files at once until Ctrl+C; a file that shrank was rotated and is read from its start. */
+/** Follows several log files at once until Ctrl+C, across rotations (see LogFollower). */
 async function follow(files: Map<string, string>, offsets: Map<string, number>, write: (name: string, line: string) => void): Promise<number> {
-  const partial = new Map<string, string>();
+  const followers = new Map([...files].map(([name, file]) => [name, new LogFollower(file, offsets.get(name) ?? 0)]));
   let stopped = false;
   const stop = () => {
     stopped = true;
@@ -86,26 +90,10 @@ async function follow(files: Map<string, string>, offsets: Map<string, number>, 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   while (!stopped) {
-    for (const [name, file] of files) {
-      const size = await sizeOf(file);
-      let offset = offsets.get(name) ?? 0;
-      if (size < offset) offset = 0;
-      if (size === offset) continue;
-      const handle = await openFile(file, 'r');
-      try {
-        const buffer = Buffer.alloc(size - offset);
-        await handle.read(buffer, 0, buffer.length, offset);
-        const text = (partial.get(name) ?? '') + buffer.toString('utf8');
-        const parts = text.split('\n');
-        partial.set(name, parts.pop() ?? '');
-        for (const line of parts) write(name, line);
-      } finally {
-        await handle.close();
-      }
-      offsets.set(name, size);
-    }
+    for (const [name, follower] of followers) for (const line of await follower.read()) write(name, line);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  for (const follower of followers.values()) await follower.close();
   return ExitCode.ok;
 }
 

@@ -57,9 +57,14 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
     process.on('SIGTERM', handler);
   });
   streams.stderr.write('\nstopping every service in reverse order (Ctrl+C again to kill them)\n');
-  await controller.close({ keepLock: true });
   try {
-    const code = await stopEverything(controller.workspaceNow, { parallel, color: useColor(options, streams.stderr) });
+    // The second Ctrl+C is caught from here on, also while the controller winds down.
+    const code = await stopEverything(controller.workspaceNow, {
+      parallel,
+      color: useColor(options, streams.stderr),
+      beforeStop: () => controller.close({ keepLock: true }),
+      beforeExit: () => controller.releaseLock(),
+    });
     await logs.close();
     return code;
   } finally {

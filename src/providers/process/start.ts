@@ -4,6 +4,8 @@ import { SpawnError, signalGroup, spawnDetached } from '../runner.js';
 import { OperationError, type ExitInfo, type OperationContext } from '../types.js';
 import { logFileOf, openLogForAppend, rotateLogIfLarge, ensureLogsDir } from './logs.js';
 import { readProcStatSync, type ProcStat } from './proc-stat.js';
+import { specOf } from '../../reconcile/spec.js';
+import { markerEnv } from '../../state/service-marker.js';
 
 /** A process run as the process provider starts it: every field is known. */
 export interface ProcessRun {
@@ -34,16 +36,27 @@ async function assertCwd(name: string, cwd: string): Promise<void> {
   if (!isDirectory) throw new OperationError(name, `${name}: working directory "${cwd}" is not a directory`);
 }
 
+// Resource errors from fork/exec: the system, not the service, is at fault; say which limit.
+const RESOURCE_ERRORS: Readonly<Record<string, string>> = {
+  EAGAIN: 'the process table is full or your process limit (ulimit -u) is reached',
+  EMFILE: 'too many open files in stack',
+  ENFILE: 'too many open files on the system',
+  ENOMEM: 'out of memory',
+};
+
 /** Turns a spawn failure into words a person can act on. */
 export function describeSpawnError(name: string, error: SpawnError): OperationError {
   const program = error.argv[0] ?? '';
   const where = program.includes('/') ? '' : ' on PATH';
+  const resource = error.code === undefined ? undefined : RESOURCE_ERRORS[error.code];
   const message =
     error.code === 'ENOENT'
       ? `${name}: executable "${program}" not found${where}`
       : error.code === 'EACCES'
         ? `${name}: permission denied running "${program}"`
-        : `${name}: cannot start "${program}": ${error.message}`;
+        : resource
+          ? `${name}: cannot start "${program}": ${resource} (${error.code})`
+          : `${name}: cannot start "${program}": ${error.message}`;
   return new OperationError(name, message, { cause: error });
 }
 
@@ -76,7 +89,9 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
     ctx.signal.throwIfAborted();
     let spawned: Awaited<ReturnType<typeof spawnDetached>>;
     try {
-      spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env: spec.env, logFd: log.handle.fd, verbose: ctx.verbose });
+      // The marker lets a later run find this process even if its pid never reaches the state file.
+      const env = { ...spec.env, ...markerEnv(ctx.stateDir, service.name, specOf(service)) };
+      spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env, logFd: log.handle.fd, verbose: ctx.verbose });
     } catch (error) {
       throw error instanceof SpawnError ? describeSpawnError(service.name, error) : error;
     }

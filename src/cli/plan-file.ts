@@ -1,0 +1,32 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { ExitCode, StackError } from '../errors.js';
+import { parseSavedPlan, type SavedPlan } from '../reconcile/saved-plan.js';
+
+/** `sha256:<hex>` of the file's bytes: what a saved plan was computed from. */
+export async function hashFile(file: string): Promise<string> {
+  return `sha256:${createHash('sha256').update(await readFile(file)).digest('hex')}`;
+}
+
+/** Writes the plan atomically (temp file + rename): a half-written plan must never be applied. */
+export async function writePlanFile(path: string, saved: SavedPlan): Promise<void> {
+  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${JSON.stringify(saved, null, 2)}\n`, { flag: 'wx' });
+  await rename(temp, path);
+}
+
+/** Reads a plan saved by `stack plan -o`; exit 1 when it is missing or not one. */
+export async function readPlanFile(path: string): Promise<SavedPlan> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new StackError(ExitCode.actionFailed, `cannot read the plan file ${path}: ${error.code ?? error.message}`);
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new StackError(ExitCode.actionFailed, `${path} is not JSON`, { hint: 'save a plan with `stack plan -o <file>`' });
+  }
+  const parsed = parseSavedPlan(json);
+  if ('error' in parsed) throw new StackError(ExitCode.actionFailed, `${path} is not a plan saved by \`stack plan -o\`: ${parsed.error}`);
+  return parsed.plan;
+}

@@ -1,0 +1,50 @@
+/**
+ * stack.yaml as it was at a git revision, read from git's object store (`git show`): the work
+ * tree, the index and the services are never touched. Its env files and the `.env` beside it
+ * come from the same revision; the texts go through the same pure loader as the working file.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { invalidConfig } from '../errors.js';
+import { loadStackText, type LoadOptions } from '../config/load.js';
+import type { ComparedSide } from '../reconcile/compare-desired.js';
+import { resolveCommit, showFileAt, type GitOptions, type RepoFile } from './git.js';
+
+export interface LoadAtRevisionOptions extends Omit<GitOptions, 'cwd'> {
+  /** Variables for `${VAR}` (the caller's environment, as for the working file). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The desired state at `rev`; `desired` is undefined when stack.yaml did not exist there. Exit 5 when it was invalid. */
+export async function loadStackAtRevision(repo: RepoFile, rev: string, options: LoadAtRevisionOptions): Promise<ComparedSide> {
+  const git = { ...options, cwd: repo.top };
+  const commit = await resolveCommit(rev, git);
+  const label = rev === commit ? commit.slice(0, 12) : `${rev} (${commit.slice(0, 7)})`;
+  const text = await showFileAt(commit, repo.path, git);
+  if (text === undefined) return { label: `${label}, without ${repo.path}`, desired: undefined };
+
+  const dotEnvText = await showFileAt(commit, posix.join(posix.dirname(repo.path), '.env'), git);
+  const loadOptions: LoadOptions = { displayFile: `${rev}:${repo.path}`, env: options.env, ...(dotEnvText === undefined ? {} : { dotEnvText }) };
+  let loaded = loadStackText(text, repo.absolute, new Map(), loadOptions);
+  if (loaded.envFilesWanted.length > 0) {
+    const texts = new Map<string, string>();
+    for (const wanted of loaded.envFilesWanted) {
+      const found = await readEnvFileAt(repo, commit, wanted, git);
+      if (found !== undefined) texts.set(wanted, found);
+    }
+    loaded = loadStackText(text, repo.absolute, texts, loadOptions);
+  }
+  if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(`${rev}:${repo.path}`, loaded.issues);
+  return { label, desired: loaded.desired };
+}
+
+/**
+ * An env file inside the repository is read at the revision. One outside it (`/etc/app.env`) has
+ * no revisions: it is read from disk, so it is the same on both sides and never shows as a change.
+ */
+async function readEnvFileAt(repo: RepoFile, commit: string, absolute: string, git: GitOptions): Promise<string | undefined> {
+  const inside = absolute.startsWith(`${repo.top}/`);
+  if (inside) return showFileAt(commit, absolute.slice(repo.top.length + 1), git);
+  return readFile(absolute, 'utf8').catch(() => undefined);
+}

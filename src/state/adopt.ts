@@ -1,0 +1,71 @@
+import { readdir, readFile } from 'node:fs/promises';
+import type { AppliedService } from '../reconcile/types.js';
+import { checkOwnership, parseProcStat, readBootTime, ticksToIso } from '../providers/process/proc-stat.js';
+import { markerIn, stateKeyOf, type SpecHashes } from './service-marker.js';
+
+/** A live process group leader carrying the marker of one service of this stack. */
+export interface MarkedRun {
+  service: string;
+  pid: number;
+  startTicks: number;
+  spec?: SpecHashes;
+}
+
+/**
+ * Scans /proc for leaders of their own session and group (how the process provider spawns) whose
+ * environment carries this state folder's marker. Children inherit the marker but lead nothing,
+ * so they are skipped. Other users' environ is unreadable and skipped too: never ours.
+ */
+export async function findMarkedRuns(stateDir: string): Promise<Map<string, MarkedRun>> {
+  const key = stateKeyOf(stateDir);
+  const found = new Map<string, MarkedRun>();
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = parseProcStat(await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''));
+    if (!stat || stat.state === 'Z' || stat.pid !== stat.pgrp || stat.pid !== stat.session) continue;
+    const marker = markerIn(await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => ''), key);
+    if (!marker) continue;
+    const run: MarkedRun = { service: marker.service, pid: stat.pid, startTicks: stat.startTicks, ...(marker.spec ? { spec: marker.spec } : {}) };
+    // Two leaders for one service would be a bug; the older one is the run stack meant to keep.
+    const known = found.get(marker.service);
+    if (!known || run.startTicks < known.startTicks) found.set(marker.service, run);
+  }
+  return found;
+}
+
+/**
+ * Records marked runs that the state does not hold as live: the pid of a start whose state write
+ * was lost. Returns the names adopted. A record that holds another live run of ours is left alone.
+ */
+export async function adoptMarkedRuns(services: Record<string, AppliedService>, stateDir: string): Promise<string[]> {
+  const runs = await findMarkedRuns(stateDir);
+  if (runs.size === 0) return [];
+  const bootTime = await readBootTime().catch(() => undefined);
+  const adopted: string[] = [];
+  for (const run of runs.values()) {
+    const record = services[run.service];
+    if (record && record.provider !== 'process') continue;
+    if (record?.pid === run.pid && record.startTicks === run.startTicks) continue;
+    if (record?.pid !== undefined && record.startTicks !== undefined && (await checkOwnership(record.pid, record.startTicks)) === 'ours') continue;
+    const sameSpec = record !== undefined && run.spec !== undefined && record.specHash === run.spec.specHash;
+    services[run.service] = {
+      ...record,
+      provider: 'process',
+      specHash: run.spec?.specHash ?? record?.specHash ?? '',
+      installHash: run.spec?.installHash ?? record?.installHash ?? '',
+      // The recorded fields describe another spec when the hash moved on; none beats wrong ones.
+      fields: sameSpec || !run.spec ? (record?.fields ?? {}) : {},
+      restarts: record?.restarts ?? 0,
+      pid: run.pid,
+      pgid: run.pid,
+      startTicks: run.startTicks,
+      startedAt: bootTime === undefined ? new Date().toISOString() : ticksToIso(run.startTicks, bootTime),
+      stoppedByUs: false,
+      lastExit: undefined,
+      gaveUp: false,
+    };
+    adopted.push(run.service);
+  }
+  return adopted;
+}

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+
+/**
+ * Every process service is spawned with these variables, so a process whose pid never reached
+ * the state file (stack killed between spawn and write, or the file lost) can still be found in
+ * /proc/<pid>/environ and adopted instead of started twice.
+ */
+export const SERVICE_ID_VAR = 'STACK_SERVICE_ID';
+/** `<specHash>.<installHash>` of the spec the process was started with: adopting it keeps it. */
+export const SPEC_HASH_VAR = 'STACK_SPEC_HASH';
+
+/** Names one state folder on this machine (its absolute path, hashed: paths may hold anything). */
+export function stateKeyOf(stateDir: string): string {
+  return createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 16);
+}
+
+export interface SpecHashes {
+  specHash: string;
+  installHash: string;
+}
+
+/** The environment variables that mark a run of `service` of the stack kept in `stateDir`. */
+export function markerEnv(stateDir: string, service: string, spec: SpecHashes): Record<string, string> {
+  return { [SERVICE_ID_VAR]: `${stateKeyOf(stateDir)}/${service}`, [SPEC_HASH_VAR]: `${spec.specHash}.${spec.installHash}` };
+}
+
+export interface Marker {
+  service: string;
+  spec?: SpecHashes;
+}
+
+/** Reads the marker of this state folder out of a NUL-separated environ block, if present. */
+export function markerIn(environ: string, stateKey: string): Marker | undefined {
+  const idPrefix = `${SERVICE_ID_VAR}=${stateKey}/`;
+  const specPrefix = `${SPEC_HASH_VAR}=`;
+  let service: string | undefined;
+  let spec: SpecHashes | undefined;
+  for (const entry of environ.split('\0')) {
+    if (entry.startsWith(idPrefix)) service = entry.slice(idPrefix.length);
+    else if (entry.startsWith(specPrefix)) {
+      const [specHash, installHash] = entry.slice(specPrefix.length).split('.');
+      if (specHash && installHash) spec = { specHash, installHash };
+    }
+  }
+  if (!service || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(service)) return undefined;
+  return spec ? { service, spec } : { service };
+}

@@ -1,0 +1,102 @@
+// `stack up` on real processes: foreground dev mode with Ctrl+C teardown, and --detach.
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive, processesWith, stack, waitFor } from '../support/stack-cli.js';
+import { Cleanup, lockOf, rowOf, sleepsWith } from '../support/controller.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+/** A unique number marks one test's processes in /proc (`sleep N`, `talker.js N`). */
+let markerSeed = 70_000 + Math.floor(Math.random() * 9_000);
+const marker = () => {
+  markerSeed += 1;
+  cleanup.marker(`sleep ${markerSeed}`);
+  cleanup.marker(`talker.js ${markerSeed}`);
+  return String(markerSeed);
+};
+
+const FAST = 'defaults:\n  restart: { backoff: { initial: 100ms, max: 200ms } }\n';
+const TALKER = "console.log('hello from talker ' + process.argv[2]); setInterval(() => {}, 1000);";
+
+describe('stack up on real processes', () => {
+  it('streams prefixed logs; SIGINT stops every service and the controller, exit 0', async () => {
+    const m = marker();
+    const s = cleanup.scratch(
+      `version: 1\n${FAST}services:\n  talker:\n    command: [node, talker.js, "${m}"]\n  sleeper:\n    command: sleep ${m}\n    dependsOn: [talker]\n`,
+      { 'talker.js': TALKER },
+    );
+    const up = cleanup.cli(['up', '--interval', '1s', '-f', s.file]);
+    await up.waitForStderr(/stack is up \(pid \d+\)/, 10_000, 'the "stack is up" line');
+    await up.waitForStdout(new RegExp(`^talker\\s*\\| hello from talker ${m}$`, 'm'), 5000, "talker's line, prefixed");
+    expect(processesWith(`talker.js ${m}`)).toHaveLength(1);
+    expect(sleepsWith(m)).toHaveLength(1);
+    expect(lockOf(s.dir)).toMatchObject({ pid: up.pid, command: 'stack up' });
+
+    up.child.kill('SIGINT');
+    const result = await up.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/stopping every service in reverse order/);
+    expect(processesWith(`talker.js ${m}`)).toHaveLength(0);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+    expect(isAlive(up.pid)).toBe(false);
+    expect(lockOf(s.dir)).toBeUndefined();
+    expect(rowOf(s.file, 'talker')?.observed).not.toBe('running');
+  });
+
+  it('a second SIGINT kills what is still stopping and exits 130', async () => {
+    const m = marker();
+    const s = cleanup.scratch(
+      `version: 1\n${FAST}services:\n  stubborn:\n    command: [sh, -c, "trap '' TERM; sleep ${m} & wait"]\n    stop: { timeout: 20s }\n  plain:\n    command: sleep ${m}\n    dependsOn: [stubborn]\n`,
+    );
+    const up = cleanup.cli(['up', '--interval', '1s', '-f', s.file]);
+    await up.waitForStderr(/stack is up \(pid \d+\)/, 10_000, 'the "stack is up" line');
+    await waitFor(() => sleepsWith(m).length === 2, 5000, 'both sleeps');
+    up.child.kill('SIGINT');
+    // plain stops at once; stubborn ignores SIGTERM and would take its 20 s stop timeout.
+    await up.waitForStderr(/plain stopped/, 5000, 'plain to stop');
+    expect(sleepsWith(m)).toHaveLength(1);
+    up.child.kill('SIGINT');
+    const result = await waitFor(() => up.result(), 5000, 'up to quit after the second SIGINT');
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toContain('killing every service now');
+    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+  });
+
+  it('--detach returns once converged with a background `stack watch`; down stops it all', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n`);
+    const up = stack(['up', '--detach', '--interval', '1s', '-f', s.file]);
+    expect(up.code, up.stderr).toBe(0);
+    const announced = up.stdout.match(/controller running in the background \(pid (\d+)/);
+    expect(announced).not.toBeNull();
+    const controllerPid = Number(announced?.[1]);
+    expect(sleepsWith(m)).toHaveLength(2);
+    expect(rowOf(s.file, 'a')?.observed).toBe('running');
+    expect(rowOf(s.file, 'b')?.observed).toBe('running');
+    expect(lockOf(s.dir)).toMatchObject({ pid: controllerPid, command: 'stack watch' });
+    expect(isAlive(controllerPid)).toBe(true);
+
+    // It supervises: a killed service comes back.
+    const a = rowOf(s.file, 'a');
+    process.kill(a?.pid as number, 'SIGKILL');
+    await waitFor(() => { const r = rowOf(s.file, 'a'); return r?.observed === 'running' && r.pid !== a?.pid; }, 5000, 'a to be restarted by the background controller');
+
+    const down = stack(['down', '--yes', '-f', s.file]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toContain(`stopping the controller: pid ${controllerPid}`);
+    await waitFor(() => !isAlive(controllerPid), 5000, 'the background controller to exit');
+    expect(sleepsWith(m)).toHaveLength(0);
+    expect(lockOf(s.dir)).toBeUndefined();
+  });
+
+  it('--detach exits non-zero when a service cannot start', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n  fine:\n    command: sleep ${m}\n  ghost:\n    command: no-such-binary-${m} --flag\n`);
+    const up = stack(['up', '--detach', '--interval', '1s', '-f', s.file]);
+    expect(up.code, up.stderr).not.toBe(0);
+    expect(up.code).not.toBeNull();
+    expect(up.stderr).toContain(`no-such-binary-${m}`);
+    expect(up.stderr).toMatch(/not converged/);
+    expect(sleepsWith(m)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,294 @@
+// `stack watch` on real processes: hot add/remove, invalid edits, supervision, the lock, adoption.
+import { afterEach, describe, expect, it } from 'vitest';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive, stack, waitFor } from '../support/stack-cli.js';
+import { Cleanup, lockOf, passRecordOf, rowOf, sleepsWith, statusJson, waitForPasses, type Scratch } from '../support/controller.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+/** A unique `sleep` duration marks one test's processes in /proc. */
+let markerSeed = 60_000 + Math.floor(Math.random() * 9_000);
+const marker = () => {
+  markerSeed += 1;
+  cleanup.marker(`sleep ${markerSeed}`);
+  return String(markerSeed);
+};
+
+/** Fast restarts, so supervision tests take milliseconds rather than seconds. */
+const FAST = 'defaults:\n  restart: { backoff: { initial: 100ms, max: 200ms } }\n';
+const sleeper = (name: string, m: string, extra = '') => `  ${name}:\n    command: sleep ${m}\n${extra}`;
+
+const pidsOf = (s: Scratch) => Object.fromEntries(Object.entries(s.state().services).map(([name, record]) => [name, record.pid]));
+
+/** Starts `stack watch --interval 1s` and waits until it has reconciled once and watches the file. */
+async function watch(s: Scratch, interval = '1s') {
+  const controller = cleanup.cli(['watch', '--interval', interval, '-f', s.file]);
+  await controller.waitForStderr(/watching .*stack\.yaml \(pid (\d+)\)/, 10_000, 'the "watching" line');
+  return controller;
+}
+
+describe('stack watch on real processes', () => {
+  it('hot add: a service appended to stack.yaml starts; the others keep their pids', async () => {
+    const m = marker();
+    const yaml = `version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m)}`;
+    const s = cleanup.scratch(yaml);
+    const controller = await watch(s);
+    expect(sleepsWith(m)).toHaveLength(2);
+    const before = pidsOf(s);
+
+    s.write(`${yaml}${sleeper('c', m)}`);
+    await waitFor(() => sleepsWith(m).length === 3, 5000, 'the third service to start');
+    const after = await waitFor(() => { const pids = pidsOf(s); return pids.c ? pids : undefined; }, 5000, 'c to be recorded');
+    expect(after.a).toBe(before.a);
+    expect(after.b).toBe(before.b);
+    expect(isAlive(before.a as number) && isAlive(before.b as number)).toBe(true);
+    // Only what changed was acted on.
+    expect(controller.stderr()).toMatch(/reconciling \(changed: stack\.yaml\): install c, start c\n/);
+  });
+
+  it('hot remove: a service set to enabled: false stops; the others keep their pids', async () => {
+    const m = marker();
+    const yaml = (bEnabled: string) => `version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m, bEnabled)}${sleeper('c', m)}`;
+    const s = cleanup.scratch(yaml(''));
+    await watch(s);
+    const before = pidsOf(s);
+    expect(sleepsWith(m)).toHaveLength(3);
+
+    s.write(yaml('    enabled: false\n'));
+    await waitFor(() => !isAlive(before.b as number), 5000, "b's process to go away");
+    await waitFor(() => sleepsWith(m).length === 2, 5000, 'two services left');
+    const after = pidsOf(s);
+    expect(after.a).toBe(before.a);
+    expect(after.c).toBe(before.c);
+    expect(rowOf(s.file, 'b')?.desired).toBe('absent');
+  });
+
+  it('an invalid edit prints the error with line:col and keeps services running; a fixed file reconciles', async () => {
+    const m = marker();
+    const yaml = `version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m)}`;
+    const s = cleanup.scratch(yaml);
+    const controller = await watch(s);
+    const before = pidsOf(s);
+
+    // Garbage: not even YAML.
+    s.write(`${yaml}  c: [\n   :: }\n`);
+    const garbage = await controller.waitForStderr(/stack\.yaml is invalid[^\n]*\n\s*error: [^\n]*\n\s*\S*stack\.yaml:(\d+):(\d+): invalid YAML/, 5000, 'the YAML error');
+    expect([garbage[1], garbage[2]]).toEqual(['10', '7']);
+    expect(pidsOf(s)).toEqual(before);
+    const seen = controller.stderr().length;
+    // A misspelled key.
+    s.write(`${yaml}  c:\n    comand: sleep ${m}\n`);
+    const misspelled = await controller.waitForStderr(/\S*stack\.yaml:(\d+):(\d+): services\.c\.comand: unknown key "comand" \(did you mean "command"\?\)/, 5000, 'the unknown-key error', seen);
+    expect([misspelled[1], misspelled[2]]).toEqual(['10', '5']);
+    expect(controller.result()).toBeUndefined();
+    expect(pidsOf(s)).toEqual(before);
+    expect(sleepsWith(m).map((proc) => proc.pid).sort()).toEqual([before.a, before.b].sort());
+
+    // Fixed, with a change: the new service starts, the others are left alone.
+    s.write(`${yaml}${sleeper('c', m)}`);
+    await waitFor(() => sleepsWith(m).length === 3, 5000, 'c to start once the file is fixed');
+    const after = await waitFor(() => { const pids = pidsOf(s); return pids.c ? pids : undefined; }, 5000, 'c to be recorded');
+    expect(after.a).toBe(before.a);
+    expect(after.b).toBe(before.b);
+    expect(sleepsWith(m).map((proc) => proc.pid)).toContain(after.c);
+  });
+
+  it('kill -9 of a service it started: restarted, restarts = 1, a new pid', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m)}`);
+    await watch(s);
+    const before = pidsOf(s);
+    process.kill(before.a as number, 'SIGKILL');
+    const row = await waitFor(() => { const r = rowOf(s.file, 'a'); return r?.observed === 'running' && r.pid !== before.a ? r : undefined; }, 5000, 'a to be restarted');
+    expect(row.restarts).toBe(1);
+    expect(row.pid).not.toBe(before.a);
+    expect(sleepsWith(m).map((proc) => proc.pid)).toContain(row.pid);
+    expect(rowOf(s.file, 'b')).toMatchObject({ pid: before.b, restarts: 0 });
+  });
+
+  it('a failing health check restarts the service through the restart policy', async () => {
+    const m = marker();
+    const s = cleanup.scratch(
+      `version: 1\n${FAST}services:\n${sleeper('a', m, '    health: { exec: [test, -f, healthy], interval: 200ms, timeout: 1s, failureThreshold: 2 }\n')}`,
+      { healthy: '' },
+    );
+    const controller = await watch(s);
+    const before = pidsOf(s);
+    rmSync(join(s.dir, 'healthy'));
+    await controller.waitForStderr(/a: unhealthy \([^)]*\), 2 failed checks in a row/, 5000, 'the unhealthy line');
+    writeFileSync(join(s.dir, 'healthy'), '');
+    const row = await waitFor(() => { const r = rowOf(s.file, 'a'); return r?.observed === 'running' && r.pid !== before.a ? r : undefined; }, 5000, 'a to be restarted');
+    expect(row.restarts).toBe(1);
+    expect(isAlive(before.a as number)).toBe(false);
+    expect(sleepsWith(m).map((proc) => proc.pid)).toEqual([row.pid]);
+  });
+
+  it('a crash loop stops after exactly maxRestarts restarts and stays crashed', async () => {
+    const m = marker();
+    const s = cleanup.scratch(
+      `version: 1\nservices:\n${sleeper('steady', m)}  crashy:\n    command: [sh, -c, "exit 1"]\n    restart: { maxRestarts: 3, backoff: { initial: 50ms, max: 100ms } }\n`,
+    );
+    const controller = await watch(s);
+    await controller.waitForStderr(/crashy keeps crashing: gave up after 3 restarts/, 8000, 'the give-up');
+    await waitFor(() => s.state().services.crashy?.restarts === 3 && (s.state().services.crashy as { gaveUp?: boolean }).gaveUp, 3000, 'the give-up in the state file');
+    expect(rowOf(s.file, 'crashy')).toMatchObject({ observed: 'crashed', restarts: 3 });
+
+    // Two more passes (the interval is 1 s): the count must stay 3 and the service crashed.
+    const counts: number[] = [];
+    await waitForPasses(s.dir, 2, 5000, () => counts.push(s.state().services.crashy?.restarts ?? -1));
+    expect(counts).toEqual([3, 3]);
+    expect(rowOf(s.file, 'crashy')).toMatchObject({ observed: 'crashed', restarts: 3 });
+    expect(controller.stderr().match(/crashy restarting/g)).toHaveLength(3);
+    expect(controller.stderr()).not.toMatch(/restarting \(restart 4\)/);
+    expect(controller.result()).toBeUndefined();
+
+    // A change to its spec is a new chance.
+    s.write(`version: 1\nservices:\n${sleeper('steady', m)}${sleeper('crashy', m, '    restart: { maxRestarts: 3, backoff: { initial: 50ms, max: 100ms } }\n')}`);
+    await waitFor(() => sleepsWith(m).length === 2, 5000, 'crashy to start again once its spec changed');
+    await waitFor(() => rowOf(s.file, 'crashy')?.observed === 'running', 5000, 'crashy to be running');
+  });
+
+  it('apply while a controller runs exits 7 naming it; status works and notes the controller', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n${sleeper('a', m)}`);
+    const controller = await watch(s);
+    const before = pidsOf(s);
+
+    const apply = stack(['apply', '--yes', '-f', s.file]);
+    expect(apply.code, apply.stderr).toBe(7);
+    expect(apply.stderr).toContain('stack watch');
+    expect(apply.stderr).toContain(`pid ${controller.pid}`);
+
+    const human = stack(['status', '-f', s.file]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^a\s+process\s+running\s+running\s+/m);
+    expect(human.stderr).toMatch(new RegExp(`note: .*pid ${controller.pid}.*stack watch`));
+
+    const json = statusJson(s.file);
+    expect(json.notice).toMatch(new RegExp(`pid ${controller.pid}.*stack watch`));
+    expect(json.services[0]).toMatchObject({ name: 'a', observed: 'running', pid: before.a });
+    expect(pidsOf(s)).toEqual(before);
+  });
+
+  it('plan and logs work while a controller runs and note that it is active', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n  talker:\n    command: [sh, -c, "echo hello ${m}; exec sleep ${m}"]\n`);
+    const controller = await watch(s);
+    const note = new RegExp(`note: .*pid ${controller.pid}.*stack watch`);
+
+    const plan = stack(['plan', '-f', s.file]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('No changes');
+    expect(plan.stderr).toMatch(note);
+    const planJson = stack(['plan', '--json', '-f', s.file]);
+    expect(planJson.code, planJson.stderr).toBe(0);
+    expect((JSON.parse(planJson.stdout) as { actions: unknown[] }).actions).toEqual([]);
+
+    await waitFor(() => stack(['-f', s.file, 'logs', 'talker']).stdout.includes(`talker | hello ${m}`), 5000, "talker's log line");
+    const logs = stack(['-f', s.file, 'logs', 'talker']);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stderr).toMatch(note);
+  });
+
+  it("an editor's save by rename (new inode) is seen", async () => {
+    const m = marker();
+    const yaml = `version: 1\n${FAST}services:\n${sleeper('a', m)}`;
+    const s = cleanup.scratch(yaml);
+    await watch(s);
+    const before = pidsOf(s);
+    const temp = join(s.dir, '.stack.yaml.swp');
+    writeFileSync(temp, `${yaml}${sleeper('b', m)}`);
+    renameSync(temp, s.file);
+    await waitFor(() => sleepsWith(m).length === 2, 5000, 'b to start after a save by rename');
+    expect(pidsOf(s).a).toBe(before.a);
+    // And a second save by rename, now that the watched file was replaced once.
+    writeFileSync(temp, `${yaml}${sleeper('b', m)}${sleeper('c', m)}`);
+    renameSync(temp, s.file);
+    await waitFor(() => sleepsWith(m).length === 3, 5000, 'c to start after a second save by rename');
+  });
+
+  it('restart while a controller runs is handed to it, and clears a crash-loop give-up', async () => {
+    const m = marker();
+    const s = cleanup.scratch(
+      `version: 1\n${FAST}services:\n${sleeper('a', m)}  flaky:\n    command: [sh, -c, "test -f ok && exec sleep ${m}; exit 1"]\n    restart: { maxRestarts: 2, backoff: { initial: 50ms, max: 100ms } }\n`,
+    );
+    const controller = await watch(s);
+    const before = pidsOf(s);
+
+    const restart = stack(['restart', 'a', '-f', s.file]);
+    expect(restart.stderr).toContain(`handing the restart to the controller (pid ${controller.pid})`);
+    expect(restart.code, restart.stderr).toBe(0);
+    const after = rowOf(s.file, 'a');
+    expect(after?.observed).toBe('running');
+    expect(after?.pid).not.toBe(before.a);
+    expect(isAlive(before.a as number)).toBe(false);
+
+    await controller.waitForStderr(/flaky keeps crashing: gave up after 2 restarts/, 8000, 'flaky to give up');
+    expect(rowOf(s.file, 'flaky')?.observed).toBe('crashed');
+    writeFileSync(join(s.dir, 'ok'), '');
+    const again = stack(['restart', 'flaky', '-f', s.file]);
+    expect(again.code, again.stderr).toBe(0);
+    const flaky = await waitFor(() => { const r = rowOf(s.file, 'flaky'); return r?.observed === 'running' ? r : undefined; }, 5000, 'flaky to run');
+    expect(sleepsWith(m).map((proc) => proc.pid)).toContain(flaky.pid);
+    expect(controller.result()).toBeUndefined();
+  });
+
+  it('kill -9 of the controller leaves services running; a new controller adopts them, then supervises them', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m)}`);
+    const first = await watch(s);
+    const before = pidsOf(s);
+    first.child.kill('SIGKILL');
+    await first.done;
+    expect(isAlive(before.a as number) && isAlive(before.b as number)).toBe(true);
+
+    const second = await watch(s);
+    expect(second.stderr()).toMatch(/took over the lock of pid \d+/);
+    expect(second.stderr()).not.toMatch(/reconciling/);
+    expect(pidsOf(s)).toEqual(before);
+    expect(lockOf(s.dir)?.pid).toBe(second.pid);
+    // One more full pass after adoption still leaves them alone.
+    await waitForPasses(s.dir, 1, 5000);
+    expect(pidsOf(s)).toEqual(before);
+    expect(sleepsWith(m).map((proc) => proc.pid).sort()).toEqual([before.a, before.b].sort());
+
+    // Adopted runs are not its children: their death is seen by liveness polling.
+    process.kill(before.b as number, 'SIGKILL');
+    const row = await waitFor(() => { const r = rowOf(s.file, 'b'); return r?.observed === 'running' && r.pid !== before.b ? r : undefined; }, 5000, 'b to be restarted');
+    expect(row.restarts).toBe(1);
+    expect(rowOf(s.file, 'a')).toMatchObject({ pid: before.a, restarts: 0 });
+  });
+
+  it('SIGTERM stops the controller (exit 0), leaves services running and releases the lock', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m)}`);
+    const controller = await watch(s);
+    const before = pidsOf(s);
+    controller.child.kill('SIGTERM');
+    const result = await controller.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(isAlive(before.a as number) && isAlive(before.b as number)).toBe(true);
+    expect(lockOf(s.dir)).toBeUndefined();
+    const apply = stack(['apply', '--yes', '-f', s.file]);
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(apply.stdout).toContain('No changes');
+    expect(pidsOf(s)).toEqual(before);
+  });
+
+  it('down --yes while a controller runs stops the controller and every service', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m)}`);
+    const controller = await watch(s);
+    expect(sleepsWith(m)).toHaveLength(2);
+    const down = stack(['down', '--yes', '-f', s.file]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toContain(`stopping the controller: pid ${controller.pid}`);
+    const result = await waitFor(() => controller.result(), 5000, 'the controller to exit');
+    expect(result.code, result.stderr).toBe(0);
+    expect(sleepsWith(m)).toHaveLength(0);
+    expect(lockOf(s.dir)).toBeUndefined();
+    expect(passRecordOf(s.dir)).toBeUndefined();
+  });
+});

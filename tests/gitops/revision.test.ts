@@ -1,0 +1,60 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { locateInRepo, showFileAt } from '../../src/gitops/git.js';
+import { loadStackAtRevision } from '../../src/gitops/load-at-revision.js';
+import { compareDesired } from '../../src/reconcile/compare-desired.js';
+import { commitFiles, gitIn, makeRepo, removeTempFolders, writeFiles } from '../support/git-repo.js';
+
+afterEach(removeTempFolders);
+
+const STACK = (level: string) => `version: 1\nservices:\n  bot:\n    command: node bot.js\n    envFile: ./bot.env\n    env: { LEVEL: ${level} }\n`;
+
+describe('stack.yaml at a revision', () => {
+  it('is found from a subfolder and read from git without touching the work tree', async () => {
+    const repo = makeRepo({ 'deploy/stack.yaml': STACK('info'), 'deploy/bot.env': 'SECRET_KEY=one\nPORT=1\n' });
+    const first = gitIn(repo, 'rev-parse', 'HEAD');
+    commitFiles(repo, { 'deploy/stack.yaml': STACK('debug'), 'deploy/bot.env': 'SECRET_KEY=two\nPORT=2\n' }, 'second');
+    writeFiles(repo, { 'deploy/stack.yaml': STACK('trace') });
+    const before = statSync(join(repo, 'deploy/stack.yaml')).mtimeMs;
+
+    const located = await locateInRepo(join(repo, 'deploy', 'stack.yaml'));
+    expect(located.path).toBe('deploy/stack.yaml');
+    expect(await showFileAt(first, located.path, { cwd: located.top })).toBe(STACK('info'));
+    expect(await showFileAt(first, 'deploy/nope.yaml', { cwd: located.top })).toBeUndefined();
+
+    const old = await loadStackAtRevision(located, first, { env: {} });
+    const head = await loadStackAtRevision(located, 'HEAD', { env: {} });
+    expect(old.label).toBe(first.slice(0, 12));
+    expect(head.label).toMatch(/^HEAD \([0-9a-f]{7}\)$/);
+    // The env file's contents came from each revision.
+    const changes = compareDesired(old, head).services[0]?.fields.map((field) => field.field);
+    expect(changes).toEqual(['env.LEVEL', 'env.PORT', 'env.SECRET_KEY']);
+    expect(readFileSync(join(repo, 'deploy/stack.yaml'), 'utf8')).toBe(STACK('trace'));
+    expect(statSync(join(repo, 'deploy/stack.yaml')).mtimeMs).toBe(before);
+    expect(gitIn(repo, 'status', '--porcelain')).toBe('M deploy/stack.yaml');
+  });
+
+  it('is absent before the file was added, and names unknown revisions', async () => {
+    const repo = makeRepo({ 'README.md': 'hi\n' });
+    commitFiles(repo, { 'stack.yaml': STACK('info'), 'bot.env': 'A=1\n' }, 'add stack');
+    const located = await locateInRepo(join(repo, 'stack.yaml'));
+    const missing = await loadStackAtRevision(located, 'HEAD~1', { env: {} });
+    expect(missing.desired).toBeUndefined();
+    expect(missing.label).toMatch(/without stack\.yaml$/);
+    await expect(loadStackAtRevision(located, 'no-such-branch', { env: {} })).rejects.toMatchObject({ code: 1, message: 'unknown revision "no-such-branch"' });
+  });
+
+  it('is invalid (exit 5) when that revision was, naming the revision in positions', async () => {
+    const repo = makeRepo({ 'stack.yaml': 'version: 1\nservices:\n  bot: { comand: x }\n' });
+    commitFiles(repo, { 'stack.yaml': STACK('info'), 'bot.env': 'A=1\n' }, 'fix');
+    const located = await locateInRepo(join(repo, 'stack.yaml'));
+    await expect(loadStackAtRevision(located, 'HEAD~1', { env: {} })).rejects.toMatchObject({ code: 5, position: { file: 'HEAD~1:stack.yaml', line: 3 } });
+  });
+
+  it('refuses a folder outside any repository', async () => {
+    const { tempFolder } = await import('../support/git-repo.js');
+    const dir = tempFolder();
+    await expect(locateInRepo(join(dir, 'stack.yaml'))).rejects.toMatchObject({ code: 1, message: expect.stringContaining('is not in a git repository') });
+  });
+});
