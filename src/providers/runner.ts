@@ -101,6 +101,48 @@ export interface CommandResult {
   spawnError?: string;
 }
 
+/** execa options shared by every command run in its own process group. */
+function groupOptions(options: { cwd?: string | undefined; env?: Record<string, string> | undefined }) {
+  return { cwd: options.cwd, env: options.env, extendEnv: true, detached: true, cleanup: false, reject: false, stdin: 'ignore' } as const;
+}
+
+/**
+ * Kills a command's whole process group on timeout or abort (a command's children must not
+ * outlive it). `dispose` clears the timer and the abort listener.
+ */
+function guardGroup(pid: number | undefined, options: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined }) {
+  const state = { timedOut: false, aborted: false };
+  const killGroup = (): void => {
+    if (pid === undefined) return;
+    try {
+      signalGroup(pid, 'SIGKILL');
+    } catch {
+      // EPERM cannot happen for our own group; nothing useful to do from a timer anyway.
+    }
+  };
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          state.timedOut = true;
+          killGroup();
+        }, options.timeoutMs);
+  const onAbort = (): void => {
+    state.aborted = true;
+    killGroup();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  return {
+    state,
+    killGroup,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
 /**
  * Runs a short command to completion (probes, plugin hooks). It runs in its own process group,
  * which is SIGKILLed on timeout or abort and once the command exits, so nothing it forked
@@ -110,37 +152,10 @@ export async function runCommand(argv: readonly string[], options: RunCommandOpt
   const [file, ...args] = argv;
   if (!file) return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: 'empty command' };
   options.verbose?.(formatCommand(argv));
-  const child = execa(file, args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: true,
-    detached: true,
-    cleanup: false,
-    reject: false,
-    stdin: 'ignore',
-    maxBuffer: 1_000_000,
-    stripFinalNewline: true,
-  });
-  let timedOut = false;
+  const child = execa(file, args, { ...groupOptions(options), maxBuffer: 1_000_000, stripFinalNewline: true });
   const pid = child.pid;
-  const killGroup = (): void => {
-    try {
-      if (pid !== undefined) signalGroup(pid, 'SIGKILL');
-    } catch {
-      // EPERM cannot happen for our own group; nothing useful to do from a timer anyway.
-    }
-  };
-  const timer =
-    options.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          killGroup();
-        }, options.timeoutMs);
-  const onAbort = (): void => killGroup();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) killGroup();
-  child.once('exit', killGroup);
+  const guard = guardGroup(pid, options);
+  child.once('exit', guard.killGroup);
   try {
     const result = await child;
     const spawned = pid !== undefined;
@@ -148,12 +163,11 @@ export async function runCommand(argv: readonly string[], options: RunCommandOpt
       exitCode: spawned ? (result.exitCode ?? null) : null,
       stdout: typeof result.stdout === 'string' ? result.stdout : '',
       stderr: typeof result.stderr === 'string' ? result.stderr : '',
-      timedOut,
+      timedOut: guard.state.timedOut,
       ...(spawned ? {} : { spawnError: errnoOf(result.cause) ?? result.shortMessage }),
     };
   } finally {
-    if (timer) clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    guard.dispose();
   }
 }
 
@@ -187,33 +201,13 @@ export async function streamCommand(argv: readonly string[], options: StreamComm
   const [file, ...args] = argv;
   if (!file) return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: 'empty command' };
   options.verbose?.(formatCommand(argv));
-  const child = execa(file, args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: true,
-    detached: true,
-    cleanup: false,
-    reject: false,
-    buffer: false,
-    stdin: 'ignore',
-  });
+  const child = execa(file, args, { ...groupOptions(options), buffer: false });
   const pid = child.pid;
   if (pid === undefined) {
     const result = await child;
     return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: errnoOf(result.cause) ?? result.shortMessage };
   }
-  const killGroup = (): void => {
-    signalGroup(pid, 'SIGKILL');
-  };
-  const onAbort = (): void => {
-    try {
-      killGroup();
-    } catch {
-      // already gone
-    }
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
+  const guard = guardGroup(pid, { signal: options.signal });
   const pump = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr'): Promise<void> => {
     if (!stream) return Promise.resolve();
     let partial = '';
@@ -234,7 +228,7 @@ export async function streamCommand(argv: readonly string[], options: StreamComm
     const [result] = await Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
     return { exitCode: result.exitCode ?? null, stdout: '', stderr: '', timedOut: false };
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    guard.dispose();
   }
 }
 
@@ -268,48 +262,18 @@ export async function runShell(script: string, options: RunShellOptions): Promis
   const argv = ['sh', '-c', script];
   options.verbose?.(formatCommand(argv));
   const fd = options.outputFd as unknown as 1; // see spawnDetached: execa passes any fd through
-  const child = execa('sh', ['-c', script], {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: true,
-    detached: true,
-    cleanup: false,
-    buffer: false,
-    reject: false,
-    stdin: 'ignore',
-    stdout: fd,
-    stderr: fd,
-  });
+  const child = execa('sh', ['-c', script], { ...groupOptions(options), buffer: false, stdout: fd, stderr: fd });
   const pid = child.pid;
-  let timedOut = false;
-  let aborted = false;
-  const killGroup = (): void => {
-    if (pid === undefined) return;
-    try {
-      signalGroup(pid, 'SIGKILL');
-    } catch {
-      // EPERM cannot happen for our own group; nothing useful to do from a timer anyway.
-    }
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup();
-  }, options.timeoutMs);
-  const onAbort = (): void => {
-    aborted = true;
-    killGroup();
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
+  const guard = guardGroup(pid, options);
   try {
     const result = await child;
+    const { timedOut, aborted } = guard.state;
     if (pid === undefined) {
       return { exitCode: null, signal: null, timedOut, aborted, spawnError: errnoOf(result.cause) ?? result.shortMessage };
     }
     return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, timedOut, aborted };
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    guard.dispose();
   }
 }
 
