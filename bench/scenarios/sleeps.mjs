@@ -1,0 +1,22 @@
+// N `sleep` services: start from nothing until all run, status, stop all — per subject, per round.
+import { field, interleave } from './rounds.mjs';
+
+export async function sleepsScenario({ results, rounds, stack, peers, floor, n }) {
+  const subjects = [stack, ...peers, floor];
+  const values = await interleave(subjects, rounds, async (subject, dir) => {
+    const start = await subject.startSleeps(dir, n);
+    if (!subject.status) return { start };
+    const status = await subject.status(dir, n);
+    const stop = await subject.stopAll(dir, n);
+    return { start, status, stop };
+  });
+  for (const [key, label] of [['start', `start ${n} sleeps`], ['status', `status ${n}`], ['stop', `stop ${n}`]]) {
+    for (const subject of subjects) {
+      const measured = field(values.get(subject.name), key);
+      if (measured.some((value) => value !== undefined)) results.record(label, subject.name, measured);
+    }
+    for (const peer of [...peers, ...(key === 'start' ? [floor] : [])]) {
+      results.ratio(label, peer.name, field(values.get('stack'), key), field(values.get(peer.name), key));
+    }
+  }
+}

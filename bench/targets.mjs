@@ -1,0 +1,55 @@
+// The targets of issue 10, checked against the medians of the same run.
+const x = (value) => (value === undefined ? undefined : `${value.toFixed(2)}×`);
+const ms = (value) => (value === undefined ? undefined : `${value.toFixed(1)} ms`);
+const mib = (value) => (value === undefined ? undefined : `${value.toFixed(1)} MiB`);
+
+export function evaluateTargets(results) {
+  const rows = [
+    ['apply 50 sleeps ≤ 0.5× pm2', results.ratioOf('start 50 sleeps', 'pm2'), 0.5, x],
+    ['apply 50 sleeps ≤ 0.7× supervisord', results.ratioOf('start 50 sleeps', 'supervisord'), 0.7, x],
+    ['status of 50 ≤ 0.6× pm2 jlist', results.ratioOf('status 50', 'pm2'), 0.6, x],
+    ['down of 50 ≤ 0.2× pm2', results.ratioOf('stop 50', 'pm2'), 0.2, x],
+    ['down of 50 ≤ 0.3× supervisord', results.ratioOf('stop 50', 'supervisord'), 0.3, x],
+    ['50 Node HTTP servers ready ≤ 1.15× the floor', results.ratioOf('50 http servers ready', 'floor'), 1.15, x],
+    ['crash → restarted ≤ 10 ms (zero backoff)', results.median('crash → restarted', 'stack'), 10, ms],
+    ['controller RSS with 50 services ≤ 70 MiB', results.median('supervisor RSS, 50 services', 'stack'), 70, mib],
+    ['`stack --version` ≤ 1.6× `node -e 0`', results.ratioOf('startup --version', 'node -e 0'), 1.6, x],
+    ['plan of 5,000 ≤ 200 ms', results.median('plan() 5000 services', 'stack'), 200, ms],
+  ];
+  return rows.map(([label, value, limit, format]) => ({
+    label,
+    measured: format(value),
+    verdict: value === undefined ? 'skipped' : value <= limit ? 'met' : 'MISSED',
+  }));
+}
+
+export const METHOD = `Every scenario runs each subject once per round, in turn (stack, then the peers), each in a
+fresh temp folder; after each subject everything it started is ended by pid before the next one.
+Ratios are stack/peer computed per round, then the median of those ratios.
+
+- **start N sleeps** (\`sleep <mark>\`, N = 10, 50), all cold (no daemon before):
+  stack: \`stack apply --yes --parallel 8\` on a generated stack.yaml, until the command returns
+  (it returns once every service is started). pm2: \`pm2 start ecosystem.json\` (fork mode,
+  \`interpreter: none\`, private PM2_HOME; the daemon is spawned by this command) then
+  \`pm2 jlist\` until all N are online (usually one call). supervisord: start
+  \`supervisord -c <own conf>\` (nodaemon, N programs, autostart, \`startsecs=0\`) and run
+  \`supervisorctl status\` until all N are RUNNING. floor: \`node bench/floor-spawn.mjs\`, a
+  bare loop spawning N detached sleeps with log and pid files, until it exits.
+- **status N**: \`stack status --json\` vs \`pm2 jlist\` vs \`supervisorctl status\`, N running.
+- **stop N**: \`stack down --yes --parallel 8\` vs \`pm2 stop all\` vs \`supervisorctl stop all\`,
+  until the command returns.
+- **N http servers ready**: the same start commands with N \`node server.mjs <port>\` services
+  (pm2: fork mode, its default for a .mjs script), timed from the command's start until the bench
+  has seen every port accept a TCP connection (polled every 5 ms). floor: the same spawner.
+- **crash → restarted**: a bash script appends \`$EPOCHREALTIME\` to starts.log, sleeps 200 ms,
+  appends \`$EPOCHREALTIME\` to exits.log and exits 1; the figure is the median gap exit → next
+  start over six restarts per round. stack: \`stack watch\` on a fresh stack.yaml (so the
+  controller spawns the service), \`restart: { policy: always, maxRestarts: 100000, backoff:
+  { initial: 0ms, max: 0ms, reset: 1h } }\` (0ms is the smallest the schema accepts). pm2:
+  \`autorestart: true, restart_delay: 0, min_uptime: 100 (its minimum), max_restarts: 100000\`. supervisord:
+  \`autorestart=true, startsecs=0\`.
+- **supervisor RSS**: VmRSS from /proc/<pid>/status of the \`stack watch\` controller, the pm2
+  daemon (God) and supervisord, one second after all N sleeps run.
+- **startup**: \`node -e 0\`, \`stack --version\`, \`stack status\` (10 services, none running).
+- **plan() 5000 services**: \`planActions\` from dist/lib.js in-process on a generated graph of
+  5,000 services (all absent), after one warm-up call.`;
