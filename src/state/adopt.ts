@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import type { AppliedService } from '../reconcile/types.js';
 import { checkOwnership, parseProcStat, readBootTime, ticksToIso } from '../providers/process/proc-stat.js';
 import { markerIn, stateKeyOf, type SpecHashes } from './service-marker.js';
@@ -22,9 +23,11 @@ export async function findMarkedRuns(stateDir: string): Promise<Map<string, Mark
   const entries = await readdir('/proc').catch(() => [] as string[]);
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = parseProcStat(await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''));
+    // Synchronous on purpose: /proc files are tiny and generated on read; hundreds of awaited
+    // reads cost more than the reading itself.
+    const stat = parseProcStat(readQuietly(`/proc/${entry}/stat`, 'utf8'));
     if (!stat || stat.state === 'Z' || stat.pid !== stat.pgrp || stat.pid !== stat.session) continue;
-    const marker = markerIn(await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => ''), key);
+    const marker = markerIn(readQuietly(`/proc/${entry}/environ`, 'latin1'), key);
     if (!marker) continue;
     const run: MarkedRun = { service: marker.service, pid: stat.pid, startTicks: stat.startTicks, ...(marker.spec ? { spec: marker.spec } : {}) };
     // Two leaders for one service would be a bug; the older one is the run stack meant to keep.
@@ -68,4 +71,12 @@ export async function adoptMarkedRuns(services: Record<string, AppliedService>, 
     adopted.push(run.service);
   }
   return adopted;
+}
+
+function readQuietly(file: string, encoding: BufferEncoding): string {
+  try {
+    return readFileSync(file, encoding);
+  } catch {
+    return '';
+  }
 }

@@ -2,6 +2,8 @@ import { watch, type FSWatcher } from 'chokidar';
 import { dirname } from 'node:path';
 import type { Desired } from '../config/types.js';
 
+const IGNORED = /\/(\.git|node_modules|\.stack)(\/|$)/;
+
 /** Files and folders whose change means "reload and reconcile". */
 export function watchedPaths(file: string, desired: Desired | undefined): { files: Set<string>; trees: Set<string> } {
   const files = new Set([file]);
@@ -20,7 +22,7 @@ export function watchedPaths(file: string, desired: Desired | undefined): { file
  * and `git pull`, replace the inode, which a watch on the file alone would lose.
  */
 export class FileWatcher {
-  private watcher?: FSWatcher;
+  private watchers: FSWatcher[] = [];
   private timer?: NodeJS.Timeout;
   private files = new Set<string>();
   private trees = new Set<string>();
@@ -40,30 +42,36 @@ export class FileWatcher {
     this.key = key;
     this.files = paths.files;
     this.trees = paths.trees;
-    await this.watcher?.close();
-    const roots = [...new Set([...[...paths.files].map((file) => dirname(file)), ...paths.trees])];
-    this.watcher = watch(roots, {
-      ignoreInitial: true,
-      depth: 8,
-      atomic: true,
-      // Only the folders of watched files (not their subfolders) and the plugin trees matter.
-      ignored: (path) => this.isIgnored(path, roots),
-    });
-    this.watcher.on('all', (_event, path) => this.changed(path));
-    await new Promise<void>((resolve) => this.watcher?.once('ready', () => resolve()));
+    await this.closeWatchers();
+    const folders = [...new Set([...paths.files].map((file) => dirname(file)))];
+    // The folders of single files are watched one level deep only: `.stack/` and the rest of
+    // the project change on every restart and must not cost a rescan.
+    this.watchers = [
+      this.watch(folders, 0),
+      ...(paths.trees.size > 0 ? [this.watch([...paths.trees], 8)] : []),
+    ];
+    await Promise.all(this.watchers.map((watcher) => new Promise<void>((resolve) => watcher.once('ready', () => resolve()))));
   }
 
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
-    await this.watcher?.close();
+    await this.closeWatchers();
   }
 
-  private isIgnored(path: string, roots: string[]): boolean {
-    if (path.includes('/.git/') || path.endsWith('/.git') || path.includes('/node_modules/') || path.includes('/.stack')) return true;
-    if (roots.includes(path) || this.files.has(path)) return false;
-    if ([...this.trees].some((tree) => path === tree || path.startsWith(`${tree}/`))) return false;
-    // A direct child of a watched folder that is not a watched file: not of interest.
-    return roots.some((root) => dirname(path) === root) || !roots.some((root) => path.startsWith(`${root}/`));
+  private async closeWatchers(): Promise<void> {
+    await Promise.all(this.watchers.map((watcher) => watcher.close()));
+    this.watchers = [];
+  }
+
+  private watch(roots: string[], depth: number): FSWatcher {
+    const watcher = watch(roots, {
+      ignoreInitial: true,
+      depth,
+      atomic: true,
+      ignored: (path) => IGNORED.test(path),
+    });
+    watcher.on('all', (_event, path) => this.changed(path));
+    return watcher;
   }
 
   private changed(path: string): void {

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StopSpec } from '../../config/types.js';
 import { signalGroup } from '../runner.js';
-import { checkOwnership, listGroupMembers, type ProcStat } from './proc-stat.js';
+import { checkOwnership, listGroupMembers, readProcStatSync, type ProcStat } from './proc-stat.js';
 
 /** What stack recorded about a run. */
 export interface RunRecord {
@@ -46,6 +46,11 @@ async function orphansOf(run: RunRecord, pgid: number): Promise<ProcStat[]> {
   return members.filter((member) => member.session === pgid && member.startTicks >= run.startTicks);
 }
 
+function leaderAlive(pgid: number): boolean {
+  const stat = readProcStatSync(pgid);
+  return stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X';
+}
+
 /** Polls until the group has no live member; false when `timeoutMs` passes first. */
 export async function waitForGroupGone(
   pgid: number,
@@ -56,7 +61,8 @@ export async function waitForGroupGone(
   const pollMs = options.pollMs ?? 15;
   for (;;) {
     options.signal?.throwIfAborted();
-    if ((await listGroupMembers(pgid)).length === 0) return true;
+    // While the leader lives the group is not gone: one small read instead of a scan of /proc.
+    if (!leaderAlive(pgid) && (await listGroupMembers(pgid)).length === 0) return true;
     const remaining = deadline - performance.now();
     if (remaining <= 0) return false;
     await delay(Math.min(pollMs, remaining), undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
