@@ -8,6 +8,7 @@ import { stack } from './peers/stack.mjs';
 import { supervisordPeer } from './peers/supervisord.mjs';
 import { Results } from './results.mjs';
 import { crashScenario } from './scenarios/crash.mjs';
+import { hotAddScenario } from './scenarios/hotadd.mjs';
 import { httpScenario } from './scenarios/http.mjs';
 import { memoryScenario } from './scenarios/memory.mjs';
 import { planScenario } from './scenarios/plan.mjs';
@@ -44,6 +45,7 @@ async function main() {
     if (wanted('memory')) await memoryScenario({ ...ctx, n });
   }
   if (wanted('crash')) await crashScenario(ctx);
+  if (wanted('hotadd')) await hotAddScenario(ctx);
 
   const targets = evaluateTargets(results);
   console.log(`\n${results.table()}\n\n${results.ratioLines().join('\n')}\n`);

@@ -12,6 +12,7 @@ export function evaluateTargets(results) {
     ['down of 50 ≤ 0.3× supervisord', results.ratioOf('stop 50', 'supervisord'), 0.3, x],
     ['50 Node HTTP servers ready ≤ 1.15× the floor', results.ratioOf('50 http servers ready', 'floor'), 1.15, x],
     ['crash → restarted ≤ 10 ms (zero backoff)', results.median('crash → restarted', 'stack'), 10, ms],
+    ['file saved → new service started ≤ 150 ms', results.median('file saved → new service started', 'stack'), 150, ms],
     ['controller RSS with 50 services ≤ 70 MiB', results.median('supervisor RSS, 50 services', 'stack'), 70, mib],
     ['`stack --version` ≤ 1.6× `node -e 0`', results.ratioOf('startup --version', 'node -e 0'), 1.6, x],
     ['plan of 5,000 ≤ 200 ms', results.median('plan() 5000 services', 'stack'), 200, ms],
@@ -35,6 +36,9 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   \`supervisord -c <own conf>\` (nodaemon, N programs, autostart, \`startsecs=0\`) and run
   \`supervisorctl status\` until all N are RUNNING. floor: \`node bench/floor-spawn.mjs\`, a
   bare loop spawning N detached sleeps with log and pid files, until it exits.
+- **file saved → new service started** (stack only: the peers have no file to watch): under
+  \`stack watch\` with two services, a third is appended to stack.yaml; the new service is a bash
+  script that logs \`$EPOCHREALTIME\` first; the figure is that time minus the time of the save.
 - **status N**: \`stack status --json\` vs \`pm2 jlist\` vs \`supervisorctl status\`, N running.
 - **stop N**: \`stack down --yes --parallel 8\` vs \`pm2 stop all\` vs \`supervisorctl stop all\`,
   until the command returns.

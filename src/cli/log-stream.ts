@@ -26,19 +26,23 @@ export class LogStream {
 
   /** Follows these services from their logs' current end (or from the start, for new ones). */
   async follow(names: readonly string[], fromStart = false): Promise<void> {
-    const c = pc.createColors(this.color);
     for (const name of names) {
       if (this.followers.has(name)) continue;
       const file = logFileOf(this.stateDir, name);
       const offset = fromStart ? 0 : await stat(file).then((info) => info.size, () => 0);
       this.followers.set(name, new LogFollower(file, offset));
-      this.width = Math.max(this.width, name.length);
-      this.prefixes.set(name, c[PALETTE[this.prefixes.size % PALETTE.length] as (typeof PALETTE)[number]](name));
+      this.addPrefix(name);
     }
     if (!this.timer) {
       this.timer = setInterval(() => void this.poll(), this.pollMs);
       this.timer.unref();
     }
+  }
+
+  /** A line from elsewhere (`docker compose logs`), prefixed like the rest. */
+  writeLine(name: string, line: string): void {
+    this.addPrefix(name);
+    this.write(`${this.prefixOf(name)} ${line}\n`);
   }
 
   /** Reads what is left, then stops. */
@@ -55,11 +59,22 @@ export class LogStream {
     try {
       for (const [name, follower] of this.followers) {
         const lines = await follower.read();
-        const prefix = `${this.prefixes.get(name)}${' '.repeat(this.width - name.length)} |`;
+        const prefix = this.prefixOf(name);
         if (lines.length > 0) this.write(lines.map((line) => `${prefix} ${line}\n`).join(''));
       }
     } finally {
       this.reading = false;
     }
+  }
+
+  private addPrefix(name: string): void {
+    if (this.prefixes.has(name)) return;
+    const c = pc.createColors(this.color);
+    this.width = Math.max(this.width, name.length);
+    this.prefixes.set(name, c[PALETTE[this.prefixes.size % PALETTE.length] as (typeof PALETTE)[number]](name));
+  }
+
+  private prefixOf(name: string): string {
+    return `${this.prefixes.get(name)}${' '.repeat(Math.max(0, this.width - name.length))} |`;
   }
 }

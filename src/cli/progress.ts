@@ -1,17 +1,18 @@
 import pc from 'picocolors';
 import type { ProgressEvent, ServiceOutcome } from '../reconcile/execute.js';
-import type { Op } from '../reconcile/types.js';
+import type { UnitOp } from '../reconcile/execute-unit.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-const verbs: Record<Op, [string, string]> = {
+const verbs: Record<UnitOp, [string, string]> = {
   install: ['installing', 'installed'],
   start: ['starting', 'started'],
+  restart: ['restarting', 'restarted'],
   stop: ['stopping', 'stopped'],
   uninstall: ['uninstalling', 'uninstalled'],
 };
 
-function describe(ops: readonly Op[], done: boolean): string {
+function describe(ops: readonly UnitOp[], done: boolean): string {
   const words = ops.map((op) => verbs[op][done ? 1 : 0]);
   return ops.length === 2 && ops[0] === 'install' && ops[1] === 'start' ? words[1] as string : words.join(', ');
 }
@@ -41,7 +42,7 @@ export function outcomeLine(outcome: ServiceOutcome, color: boolean): string {
  * elsewhere a plain line per service as it finishes.
  */
 export class ProgressView {
-  private readonly active = new Map<string, { ops: Op[]; since: number }>();
+  private readonly active = new Map<string, { ops: UnitOp[]; since: number }>();
   private frame = 0;
   private drawn = 0;
   private timer?: NodeJS.Timeout;

@@ -68,7 +68,7 @@ export function summaryLine(verb: string, outcome: ApplyOutcome, planned: PlanRe
   const done = outcome.services.filter((service) => service.status === 'done');
   const counts = new Map<string, number>();
   const bump = (word: string) => counts.set(word, (counts.get(word) ?? 0) + 1);
-  for (const service of done) bump(service.ops.includes('start') ? 'started' : service.ops.includes('uninstall') ? 'removed' : service.ops.includes('stop') ? 'stopped' : 'installed');
+  for (const service of done) bump(service.ops.includes('restart') ? 'restarted' : service.ops.includes('start') ? 'started' : service.ops.includes('uninstall') ? 'removed' : service.ops.includes('stop') ? 'stopped' : 'installed');
   for (const service of outcome.services) if (service.status !== 'done') bump(service.status);
   for (const entry of planned.plan.blocked) bump(entry.kind === 'port-conflict' || entry.kind === 'dependency' ? 'blocked' : 'unknown');
   const parts = [...counts].map(([word, count]) => `${count} ${word}`);

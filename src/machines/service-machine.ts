@@ -40,6 +40,7 @@ export interface ServiceContext {
 export type ServiceEvent =
   | { type: 'INSTALL' }
   | { type: 'START' }
+  | { type: 'RESTART' }
   | { type: 'STOP' }
   | { type: 'UNINSTALL' }
   | { type: 'EXITED'; code: number | null; signal: string | null }
@@ -76,6 +77,7 @@ export const serviceMachine = setup({
   actors: {
     install: notProvided('install'),
     start: notProvided('start'),
+    restart: notProvided('restart'),
     waitReady: notProvided('waitReady'),
     stop: notProvided('stop'),
     uninstall: notProvided('uninstall'),
@@ -85,6 +87,7 @@ export const serviceMachine = setup({
     startTimeout: ({ context }) => context.timeouts.start,
     readyTimeout: ({ context }) => context.timeouts.ready,
     stopTimeout: ({ context }) => context.timeouts.stop,
+    restartTimeout: ({ context }) => context.timeouts.stop + context.timeouts.start,
     uninstallTimeout: ({ context }) => context.timeouts.uninstall,
     backoff: ({ context }) => backoffDelay(context.restart, context.restarts),
     resetRestarts: ({ context }) => context.restart.backoff.resetMs,
@@ -191,12 +194,26 @@ export const serviceMachine = setup({
       after: { resetRestarts: { actions: 'resetRestarts' } },
       on: {
         STOP: 'stopping',
+        RESTART: 'restarting',
         EXITED: [
           { guard: 'restartAfterExit', target: 'backoff', actions: 'recordExit' },
           { target: 'crashed', actions: 'recordExit' },
         ],
         UNHEALTHY: { target: 'recovering', actions: { type: 'recordError', params: ({ event }) => ({ message: event.reason }) } },
       },
+    },
+    // A provider that restarts in one step (a plugin's `restart` command), then readiness as after a start.
+    restarting: {
+      invoke: {
+        src: 'restart',
+        input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
+        onDone: 'waitingReady',
+        onError: { target: 'failed', actions: { type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) } },
+      },
+      after: {
+        restartTimeout: { target: 'failed', actions: { type: 'recordError', params: ({ context }) => ({ message: timedOut('restart', context.timeouts.stop + context.timeouts.start) }) } },
+      },
+      on: { ABORT: 'interrupted' },
     },
     // Failed its health check: stop it, then restart through the same policy as a crash.
     recovering: {

@@ -92,6 +92,20 @@ export function createServiceActor(
     return current;
   };
 
+  const recordStart = async (svc: DesiredService, started: StartedService): Promise<void> => {
+    env.started.set(name, started);
+    await env.state.update(name, (current) => ({
+      ...recordBase(svc, current),
+      pid: started.pid,
+      pgid: started.pgid,
+      startTicks: started.startTicks,
+      startedAt: started.startedAt,
+      stoppedByUs: false,
+      lastExit: undefined,
+    }));
+    env.onStarted?.(name, started);
+  };
+
   const machine = serviceMachine.provide({
     actors: {
       install: fromPromise(async ({ signal }) => {
@@ -103,18 +117,15 @@ export function createServiceActor(
       start: fromPromise(async ({ signal }) => {
         const svc = need();
         const provider = await env.providers.get(svc.provider);
-        const started = await track(provider.start(svc, ctxWith(signal)));
-        env.started.set(name, started);
-        await env.state.update(name, (current) => ({
-          ...recordBase(svc, current),
-          pid: started.pid,
-          pgid: started.pgid,
-          startTicks: started.startTicks,
-          startedAt: started.startedAt,
-          stoppedByUs: false,
-          lastExit: undefined,
-        }));
-        env.onStarted?.(name, started);
+        await recordStart(svc, await track(provider.start(svc, ctxWith(signal))));
+      }),
+      restart: fromPromise(async ({ signal }) => {
+        const svc = need();
+        const provider = await env.providers.get(svc.provider);
+        const applied = env.state.get(name);
+        if (!provider.restart || !applied) throw new Error(`${name} cannot be restarted in one step`);
+        env.started.delete(name);
+        await recordStart(svc, await track(provider.restart(svc, applied, ctxWith(signal))));
       }),
       waitReady: fromPromise(async ({ signal }) => {
         const svc = need();
@@ -176,13 +187,16 @@ function recordBase(service: DesiredService, current: AppliedService | undefined
   };
 }
 
-const targetOf: Record<Op, 'stopped' | 'running' | 'absent'> = { install: 'stopped', start: 'running', stop: 'stopped', uninstall: 'absent' };
-const eventOf = { install: 'INSTALL', start: 'START', stop: 'STOP', uninstall: 'UNINSTALL' } as const;
+/** What a unit does to a service: a plan's op, or a restart done in one step by the provider. */
+export type UnitOp = Op | 'restart';
+
+const targetOf: Record<UnitOp, 'stopped' | 'running' | 'absent'> = { install: 'stopped', start: 'running', restart: 'running', stop: 'stopped', uninstall: 'absent' };
+const eventOf = { install: 'INSTALL', start: 'START', restart: 'RESTART', stop: 'STOP', uninstall: 'UNINSTALL' } as const;
 
 export type OpResult = { ok: true } | { ok: false; error: string; interrupted: boolean };
 
 /** Sends one operation to a service's machine and waits until it lands or fails. */
-export async function runOp(actor: ServiceActor, op: Op): Promise<OpResult> {
+export async function runOp(actor: ServiceActor, op: UnitOp): Promise<OpResult> {
   const target = targetOf[op];
   const before = actor.getSnapshot();
   // Operations that are already true are no-ops (e.g. stopping a service that crashed meanwhile).
@@ -202,5 +216,5 @@ export async function runOp(actor: ServiceActor, op: Op): Promise<OpResult> {
 }
 
 function isBusy(value: unknown): boolean {
-  return value === 'installing' || value === 'starting' || value === 'waitingReady' || value === 'stopping' || value === 'uninstalling';
+  return ['installing', 'starting', 'restarting', 'waitingReady', 'stopping', 'uninstalling'].includes(String(value));
 }

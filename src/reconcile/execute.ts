@@ -2,16 +2,16 @@ import type { Desired, DesiredService } from '../config/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
-import { createServiceActor, runOp, type MachineClock, type ServiceActor, type UnitEnvironment } from './execute-unit.js';
+import { createServiceActor, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
 import { settleStarts, waitForInflight } from './execute-settle.js';
-import type { Action, Observed, ObservedService, Op, Plan } from './types.js';
+import type { Action, Observed, ObservedService, Plan } from './types.js';
 
 export type UnitStatus = 'done' | 'failed' | 'skipped' | 'interrupted';
 
 /** What happened to one service in one phase of a run. */
 export interface ServiceOutcome {
   service: string;
-  ops: Op[];
+  ops: UnitOp[];
   status: UnitStatus;
   durationMs: number;
   error?: string;
@@ -24,7 +24,7 @@ export interface ApplyOutcome {
 }
 
 export type ProgressEvent =
-  | { type: 'begin'; service: string; ops: Op[] }
+  | { type: 'begin'; service: string; ops: UnitOp[] }
   | { type: 'end'; outcome: ServiceOutcome };
 
 export interface ExecuteOptions {
@@ -55,7 +55,7 @@ export interface ServicePool {
 interface Unit {
   service: string;
   phase: 'stop' | 'start';
-  ops: Op[];
+  ops: UnitOp[];
   /** Units (by key) that must finish first. */
   after: string[];
 }
@@ -86,7 +86,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   };
   options.signal.addEventListener('abort', onAbort, { once: true });
 
-  const units = buildUnits(options.plan.actions, byName);
+  const units = await restartInOneStep(buildUnits(options.plan.actions, byName), byName, options);
   const outcomes = new Map<string, ServiceOutcome>();
   const startedHere = new Set<string>();
   const stoppedHere = new Set<string>();
@@ -171,6 +171,28 @@ async function firstUnreadyDependency(
     }
   }
   return undefined;
+}
+
+/**
+ * A restart whose provider can do it in one step (a plugin's `restart` command) becomes one
+ * `restart` unit in the start phase instead of a stop and a start, unless one of the
+ * service's dependencies stops in this run (then the service must be down first).
+ */
+async function restartInOneStep(units: Unit[], byName: ReadonlyMap<string, DesiredService>, options: ExecuteOptions): Promise<Unit[]> {
+  const stopping = new Set(units.filter((unit) => unit.phase === 'stop').map((unit) => unit.service));
+  const merged = new Set<string>();
+  for (const unit of units) {
+    const service = byName.get(unit.service);
+    if (unit.phase !== 'start' || unit.ops.join() !== 'start' || !service || !stopping.has(unit.service)) continue;
+    const stop = units.find((other) => other.phase === 'stop' && other.service === unit.service);
+    if (stop?.ops.join() !== 'stop' || service.dependsOn.some((dep) => stopping.has(dep))) continue;
+    if (options.observed.get(unit.service)?.phase !== 'running' || options.state.get(unit.service)?.provider !== service.provider) continue;
+    const provider = await options.providers.get(service.provider).catch(() => undefined);
+    if (!provider?.restart) continue;
+    unit.ops = ['restart'];
+    merged.add(unit.service);
+  }
+  return units.filter((unit) => !(unit.phase === 'stop' && merged.has(unit.service)));
 }
 
 function buildUnits(actions: readonly Action[], byName: ReadonlyMap<string, DesiredService>): Unit[] {

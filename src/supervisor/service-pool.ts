@@ -7,7 +7,7 @@ import type { ObservedService } from '../reconcile/types.js';
 import type { StateStore } from '../state/state-store.js';
 
 /** Machine states in which an operation is in flight or a restart is pending. */
-const BUSY = new Set(['installing', 'starting', 'waitingReady', 'abandoning', 'stopping', 'recovering', 'uninstalling', 'backoff']);
+const BUSY = new Set(['installing', 'starting', 'restarting', 'waitingReady', 'abandoning', 'stopping', 'recovering', 'uninstalling', 'backoff']);
 
 export type PoolEvent =
   | { type: 'exited'; service: string; code: number | null; signal: string | null }

@@ -57,6 +57,21 @@ describe('plugin services through the CLI', () => {
     expect(journal(fixture.dir)).toEqual(['stop two', 'uninstall two', 'stop one', 'uninstall one']);
   });
 
+  it('uses the restart lifecycle command when one is defined, stop then start otherwise', () => {
+    const fixture = setup('version: 1\nservices:\n  one:\n    plugin: ./plugins/one\n  two:\n    plugin: ./plugins/two\n');
+    const one = writePlugin(fixture.dir, 'one');
+    const manifest = join(one, 'plugin.yaml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('lifecycle:\n', 'lifecycle:\n  restart: echo "restart one" >> ../../journal\n'));
+    writePlugin(fixture.dir, 'two');
+    expect(stack(['apply', '--yes', '--parallel', '1'], { cwd: fixture.dir }).code).toBe(0);
+    writeFileSync(join(fixture.dir, 'journal'), '');
+    const restarted = stack(['restart', 'one', 'two', '--parallel', '1'], { cwd: fixture.dir });
+    expect(restarted.code, restarted.stderr).toBe(0);
+    // Manifest order (one, two), one service at a time: one by its restart command, two by stop then start.
+    expect(journal(fixture.dir)).toEqual(['restart one', 'stop two', 'start two', `cwd ${join(fixture.dir, 'plugins', 'two')}`]);
+    expect(restarted.stdout).toMatch(/one restarted/);
+  });
+
   it('reads LSB status 3 as stopped and plans a start', () => {
     const fixture = setup('version: 1\nservices:\n  one:\n    plugin: ./plugins/one\n');
     const dir = writePlugin(fixture.dir, 'one');

@@ -2,6 +2,7 @@ import { open as openFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, StackError } from '../../errors.js';
 import { readStack } from '../../config/read-stack.js';
+import type { ComposeSpec, Desired } from '../../config/types.js';
 import { findStackFile } from '../../config/find-stack.js';
 import { spawnDetached } from '../../providers/runner.js';
 import { statePaths } from '../../state/paths.js';
@@ -32,7 +33,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
   const first = await readStack(file);
   const logs = new LogStream(statePaths(first.root).dir, (text) => streams.stdout.write(text), useColor(options));
-  const enabled = (desired: typeof first) => desired.services.filter((service) => service.enabled && service.provider === 'process').map((service) => service.name);
+  const enabled = (desired: typeof first) => desired.services.filter((service) => service.enabled && service.provider !== 'compose').map((service) => service.name);
   await logs.follow(enabled(first));
   const settings = controllerOptions(options, { command: 'stack up', intervalMs, parallel });
   // The first pass runs inside start(), before the controller exists to be asked for its file.
@@ -46,6 +47,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
     },
   });
   started.controller = controller;
+  const composeLogs = streamComposeLogs(controller.current, logs);
   streams.stderr.write(`stack is up (pid ${process.pid}); Ctrl+C stops every service\n`);
   await new Promise<void>((resolve) => {
     const handler = () => {
@@ -65,11 +67,26 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
       beforeStop: () => controller.close({ keepLock: true }),
       beforeExit: () => controller.releaseLock(),
     });
+    composeLogs.abort();
     await logs.close();
     return code;
   } finally {
     await controller.releaseLock();
   }
+}
+
+/** Compose services' output comes from `docker compose logs -f`, into the same stream. */
+function streamComposeLogs(desired: Desired, logs: LogStream): AbortController {
+  const abort = new AbortController();
+  const specs = new Map(desired.services.filter((service) => service.enabled && service.compose).map((service) => [service.name, service.compose as ComposeSpec]));
+  if (specs.size > 0) {
+    void import('../../providers/compose/logs.js')
+      .then(({ composeLogs }) => composeLogs(specs, { follow: true, lines: 0, signal: abort.signal, write: (name, line) => logs.writeLine(name, line) }))
+      .catch((error: unknown) => {
+        if (!abort.signal.aborted) streams.stderr.write(`compose logs: ${error instanceof Error ? error.message : String(error)}\n`);
+      });
+  }
+  return abort;
 }
 
 /** Starts `stack watch` in the background and returns once it has converged (or could not). */
