@@ -46,7 +46,8 @@ export async function openWorkspace(options: OpenOptions = {}): Promise<Workspac
 }
 
 // Every external command is printed through here: an argv may hold an interpolated secret.
-function redactedVerbose(desired: Desired, verbose: ((line: string) => void) | undefined): ((line: string) => void) | undefined {
+/** `--verbose` lines with this stack's secret values replaced. */
+export function redactedVerbose(desired: Desired, verbose: ((line: string) => void) | undefined): ((line: string) => void) | undefined {
   if (!verbose) return undefined;
   const redact = createRedactor(collectSecrets(desired));
   return (line) => verbose(redact(line));

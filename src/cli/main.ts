@@ -124,7 +124,8 @@ async function main(): Promise<void> {
   // A closed pipe (`stack logs -f | head`) ends the command quietly, as it does for other tools.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
-    throw error;
+    process.stderr.write(`stack: cannot write the output: ${error.message}\n`);
+    process.exit(1);
   });
   try {
     await program.parseAsync(followForLogs(process.argv));

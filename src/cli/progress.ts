@@ -29,7 +29,7 @@ export function outcomeLine(outcome: ServiceOutcome, color: boolean): string {
     case 'done':
       return `${c.green('✓')} ${outcome.service} ${describe(outcome.ops, true)} ${duration}`;
     case 'failed':
-      return `${c.red('✗')} ${outcome.service} ${describe(outcome.ops, false).replace(/ing\b/, '')} failed: ${outcome.error ?? ''}`;
+      return `${c.red('✗')} ${outcome.service} ${outcome.ops.join(' + ')} failed: ${outcome.error ?? ''}`;
     case 'skipped':
       return `${c.yellow('-')} ${outcome.service} skipped: ${outcome.error ?? ''}`;
     case 'interrupted':

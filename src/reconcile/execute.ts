@@ -161,7 +161,8 @@ async function firstUnreadyDependency(
   for (const depName of byName.get(name)?.dependsOn ?? []) {
     const dep = byName.get(depName);
     const record = env.state.get(depName);
-    if (!dep?.ready || startedHere.has(depName) || !record?.startedAt) continue;
+    // A `log` probe of a run not started here would match lines of earlier runs: trust the observed phase.
+    if (!dep?.ready || dep.ready.check.kind === 'log' || startedHere.has(depName) || !record?.startedAt) continue;
     const provider = await env.providers.get(dep.provider);
     const started = { pid: record.pid, pgid: record.pgid, startTicks: record.startTicks, startedAt: record.startedAt };
     try {
@@ -227,6 +228,9 @@ function blockerOf(
   startedHere: ReadonlySet<string>,
   stoppedHere: ReadonlySet<string>,
 ): string | undefined {
+  // A service whose stop failed still runs: starting it again would leave two runs.
+  const ownStop = unit.phase === 'start' ? outcomes.get(keyOf('stop', unit.service)) : undefined;
+  if (ownStop && ownStop.status !== 'done') return `its stop ${ownStop.status === 'failed' ? 'failed' : 'did not finish'}`;
   for (const key of unit.after) {
     const outcome = outcomes.get(key);
     if (outcome && outcome.status !== 'done') {

@@ -1,5 +1,5 @@
 import { writeFile, rm } from 'node:fs/promises';
-import { digestServiceFiles, type Workspace } from '../api.js';
+import { digestServiceFiles, redactedVerbose, type Workspace } from '../api.js';
 import { readStack } from '../config/read-stack.js';
 import type { Desired } from '../config/types.js';
 import { StackError, ExitCode } from '../errors.js';
@@ -30,6 +30,8 @@ export interface ControllerOptions {
   onPoolEvent?: (event: PoolEvent) => void;
   /** Called after every pass: services that failed, or an invalid file. */
   onPass?: (pass: PassResult) => void;
+  /** Aborts what is in flight (Ctrl+C), the first pass included. */
+  signal?: AbortSignal;
 }
 
 export interface PassResult {
@@ -77,9 +79,10 @@ export class Controller {
     try {
       if (lock.tookOverFrom) options.log(`took over the lock of pid ${lock.tookOverFrom.pid}, which is no longer running`);
       const state = await StateStore.open(paths.stateFile, desired.project);
-      const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: options.verbose } };
+      const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose) } };
       const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, options.onPoolEvent);
       const controller = new Controller(options, workspace, lock, state, pool);
+      options.signal?.addEventListener('abort', () => controller.abort.abort(), { once: true });
       await controller.request('start');
       await controller.watcher.update(watchedPaths(options.file, desired));
       controller.timer = setInterval(() => void controller.request('interval'), options.intervalMs);
@@ -107,7 +110,12 @@ export class Controller {
       let next: string | undefined = reason;
       while (next && !this.closed) {
         this.again = undefined;
-        await this.pass(next);
+        try {
+          await this.pass(next);
+        } catch (error) {
+          // One failed pass (a compose file gone, a full disk) must not end supervision.
+          this.options.log(`reconcile failed (${next}): ${error instanceof Error ? error.message : String(error)}; retrying on the next change or interval`);
+        }
         next = this.again;
       }
     })().finally(() => {
@@ -119,6 +127,8 @@ export class Controller {
   /** Stops watching. Services keep running unless the caller stops them afterwards. */
   async close(options: { keepLock?: boolean } = {}): Promise<void> {
     this.closed = true;
+    // What is in flight is interrupted (and recorded), not waited for.
+    this.abort.abort();
     if (this.timer) clearInterval(this.timer);
     if (this.requestTimer) clearInterval(this.requestTimer);
     this.liveness.stop();
@@ -135,7 +145,9 @@ export class Controller {
   }
 
   get workspaceNow(): Workspace {
-    return { ...this.workspace, desired: this.desired };
+    // Secrets can change with the file: --verbose redacts the current ones.
+    const ctx = { ...this.workspace.ctx, verbose: redactedVerbose(this.desired, this.options.verbose) };
+    return { ...this.workspace, desired: this.desired, ctx };
   }
 
   private get statusFile(): string {

@@ -1,16 +1,20 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Desired } from '../config/types.js';
 
 const IGNORED = /\/(\.git|node_modules|\.stack)(\/|$)/;
 
 /** Files and folders whose change means "reload and reconcile". */
 export function watchedPaths(file: string, desired: Desired | undefined): { files: Set<string>; trees: Set<string> } {
-  const files = new Set([file]);
+  // The `.env` beside stack.yaml feeds interpolation.
+  const files = new Set([file, join(dirname(file), '.env')]);
   const trees = new Set<string>();
   for (const service of desired?.services ?? []) {
-    for (const envFile of service.process?.envFiles ?? []) files.add(envFile);
-    if (service.compose) files.add(service.compose.file);
+    for (const envFile of [...(service.process?.envFiles ?? []), ...(service.plugin?.envFiles ?? [])]) files.add(envFile);
+    if (service.compose) {
+      files.add(service.compose.file);
+      files.add(join(dirname(service.compose.file), '.env'));
+    }
     if (service.plugin) trees.add(service.plugin.dir);
   }
   return { files, trees };

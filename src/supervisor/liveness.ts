@@ -1,8 +1,8 @@
 import type { Workspace } from '../api.js';
-import { runProbeOnce } from '../providers/probes.js';
 import type { SupervisedPool } from './service-pool.js';
 
 const TICK_MS = 500;
+const SLOW_POLL_MS = 5_000;
 
 /**
  * Between passes: polls services the controller adopted (started by an earlier `apply`, so
@@ -15,6 +15,7 @@ export class LivenessMonitor {
   private checking = false;
   private readonly failures = new Map<string, number>();
   private readonly nextProbe = new Map<string, number>();
+  private readonly nextSlow = new Map<string, number>();
 
   constructor(
     private readonly pool: SupervisedPool,
@@ -44,37 +45,40 @@ export class LivenessMonitor {
   private async check(name: string): Promise<void> {
     const service = this.pool.service(name);
     if (!service) return;
-    if (!this.pool.isChild(name)) {
-      const provider = await this.workspace.providers.get(service.provider);
-      const applied = this.pool.env.state.get(name);
-      const observed = await provider.observe(name, service, applied, { ...this.workspace.ctx, signal: AbortSignal.timeout(5000) }).catch(() => undefined);
-      if (observed && observed.phase !== 'running' && observed.phase !== 'starting' && this.pool.stateOf(name) === 'running') {
-        this.log(`${name}: ${observed.detail ?? `is ${observed.phase}`}`);
-        await this.pool.env.state.update(name, (current) => current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason: observed.detail ?? 'gone' } });
-        this.pool.send(name, { type: 'EXITED', code: null, signal: null });
-        return;
-      }
-    }
-    await this.probeHealth(name);
-  }
-
-  private async probeHealth(name: string): Promise<void> {
-    const health = this.pool.service(name)?.health;
-    if (!health) return;
     const now = Date.now();
-    if ((this.nextProbe.get(name) ?? 0) > now) return;
-    this.nextProbe.set(name, now + health.intervalMs);
-    const result = await runProbeOnce(health.check, { timeoutMs: health.timeoutMs, cwd: this.workspace.desired.root });
-    if (result.ok) {
-      this.failures.set(name, 0);
+    // Process liveness is a read of /proc; a plugin's `status` script or `docker ps` is not, so
+    // those are polled less often.
+    const livenessDue = !this.pool.isChild(name) && (service.provider === 'process' || (this.nextSlow.get(name) ?? 0) <= now);
+    const healthDue = service.health !== undefined && (this.nextProbe.get(name) ?? 0) <= now;
+    if (!livenessDue && !healthDue) return;
+    if (livenessDue && service.provider !== 'process') this.nextSlow.set(name, now + SLOW_POLL_MS);
+    if (healthDue && service.health) this.nextProbe.set(name, now + service.health.intervalMs);
+
+    // The provider's own observe runs the health probe with the service's cwd and environment.
+    const provider = await this.workspace.providers.get(service.provider);
+    const applied = this.pool.env.state.get(name);
+    const ctx = { ...this.workspace.ctx, signal: AbortSignal.timeout(10_000), skipProbes: !healthDue };
+    const observed = await provider.observe(name, service, applied, ctx).catch(() => undefined);
+    if (!observed || this.pool.stateOf(name) !== 'running') return;
+    if (livenessDue && observed.phase !== 'running' && observed.phase !== 'starting') {
+      this.log(`${name}: ${observed.detail ?? `is ${observed.phase}`}`);
+      await this.pool.env.state.update(name, (current) => current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason: observed.detail ?? 'gone' } });
+      this.pool.send(name, { type: 'EXITED', code: null, signal: null });
       return;
     }
+    if (healthDue) this.countHealth(name, observed.health);
+  }
+
+  private countHealth(name: string, health: string | undefined): void {
+    const threshold = this.pool.service(name)?.health?.failureThreshold ?? 1;
+    if (health === 'ready') this.failures.set(name, 0);
+    if (health !== 'unhealthy') return;
     const count = (this.failures.get(name) ?? 0) + 1;
     this.failures.set(name, count);
-    if (count >= health.failureThreshold && this.pool.stateOf(name) === 'running') {
+    if (count >= threshold) {
       this.failures.set(name, 0);
-      this.log(`${name}: unhealthy (${result.reason}), ${count} failed checks in a row`);
-      this.pool.send(name, { type: 'UNHEALTHY', reason: result.reason });
+      this.log(`${name}: unhealthy (its health check failed), ${count} failed checks in a row`);
+      this.pool.send(name, { type: 'UNHEALTHY', reason: `health check failed ${count} times in a row` });
     }
   }
 }

@@ -275,6 +275,19 @@ describe('executePlan: failures', () => {
     expect(disk.services.cache?.pid).toBeUndefined();
   });
 
+  it('a restart whose stop failed does not start a second run', async () => {
+    const web = service('web');
+    const h = await harness([web], { web: 'running' }, { web: { ...running(web, 4), specHash: 'an older spec' } });
+    expect(h.plan.actions.map((action) => action.op)).toEqual(['stop', 'start']);
+    h.fake.fail('web', 'stop', 'permission denied');
+    const outcome = await h.run();
+    const outcomes = outcome.services.filter((entry) => entry.service === 'web');
+    expect(outcomes.map((entry) => [entry.ops.join(), entry.status])).toEqual([['stop', 'failed'], ['start', 'skipped']]);
+    expect(outcomes[1]?.error).toBe('its stop failed');
+    expect(h.fake.find('web', 'start')).toBeUndefined();
+    expect((await h.onDisk()).services.web?.pid).toBe(4);
+  });
+
   it('a failed readiness check stops the service again and reports the readiness message', async () => {
     const web = service('web');
     const worker = service('worker', { dependsOn: ['web'] });

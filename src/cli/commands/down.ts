@@ -41,7 +41,13 @@ async function stopController(lockFile: string): Promise<void> {
   const holder = await lockHolder(lockFile);
   if (!holder || !isController(holder)) return;
   streams.stderr.write(`stopping the controller: ${describeOwner(holder)}\n`);
-  process.kill(holder.pid, 'SIGTERM');
+  try {
+    process.kill(holder.pid, 'SIGTERM');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPERM') throw new StackError(ExitCode.locked, `the controller (pid ${holder.pid}) belongs to another user; stop it there`);
+    if (code !== 'ESRCH') throw error;
+  }
   const deadline = Date.now() + 120_000;
   while ((await lockHolder(lockFile))?.pid === holder.pid) {
     if (Date.now() > deadline) throw new StackError(ExitCode.locked, `the controller (pid ${holder.pid}) did not stop within 2 minutes`);

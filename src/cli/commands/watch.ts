@@ -9,11 +9,18 @@ interface WatchOptions extends GlobalOptions {
 }
 
 export async function run(options: WatchOptions): Promise<number> {
-  const controller = await Controller.start(
-    controllerOptions(options, { command: 'stack watch', intervalMs: parseDuration(options.interval, '--interval'), parallel: parseParallel(options.parallel) }),
-  );
-  streams.stderr.write(`watching ${controller.current.file} (pid ${process.pid}); Ctrl+C stops watching and leaves the services running\n`);
-  const signal = await waitForSignal();
+  const settings = controllerOptions(options, { command: 'stack watch', intervalMs: parseDuration(options.interval, '--interval'), parallel: parseParallel(options.parallel) });
+  // Caught from the start: Ctrl+C during the first pass interrupts it (what started is recorded).
+  const interrupted = new AbortController();
+  const signalled = waitForSignal().then((signal) => {
+    interrupted.abort();
+    return signal;
+  });
+  const controller = await Controller.start({ ...settings, signal: interrupted.signal });
+  if (!interrupted.signal.aborted) {
+    streams.stderr.write(`watching ${controller.current.file} (pid ${process.pid}); Ctrl+C stops watching and leaves the services running\n`);
+  }
+  const signal = await signalled;
   streams.stderr.write(`${signal}: stopping the controller; services keep running\n`);
   await controller.close();
   return ExitCode.ok;

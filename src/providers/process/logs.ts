@@ -17,9 +17,15 @@ export function logFileOf(stateDir: string, service: string): string {
 }
 
 /** Creates `.stack/` and `.stack/logs/` (mode 0700) if missing. */
+// Starting 50 services would otherwise make 200 mkdir calls; a folder removed behind our back
+// is noticed when opening a log fails, and made again.
+const ensured = new Set<string>();
+
 export async function ensureLogsDir(stateDir: string): Promise<void> {
+  if (ensured.has(stateDir)) return;
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   await mkdir(logsDir(stateDir), { recursive: true, mode: 0o700 });
+  ensured.add(stateDir);
 }
 
 export interface OpenedLog {
@@ -33,7 +39,13 @@ export interface OpenedLog {
 export async function openLogForAppend(stateDir: string, service: string): Promise<OpenedLog> {
   await ensureLogsDir(stateDir);
   const file = logFileOf(stateDir, service);
-  const handle = await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+  const openIt = () => open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+  const handle = await openIt().catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    ensured.delete(stateDir);
+    await ensureLogsDir(stateDir);
+    return openIt();
+  });
   try {
     const { size } = await handle.stat();
     return { file, handle, offset: size };

@@ -1,5 +1,6 @@
 import type { DesiredService, Probe } from '../../config/types.js';
 import type { AppliedService, Health, ObservedService } from '../../reconcile/types.js';
+import { orphansOf } from './stop.js';
 import { describeExit, runProbeOnce } from '../probes.js';
 import type { OperationContext } from '../types.js';
 import { checkOwnership, ProcUnavailableError, readBootTime, ticksToIso } from './proc-stat.js';
@@ -66,10 +67,17 @@ export async function observeProcess(
     const ownership = await checkOwnership(pid, startTicks);
     if (ownership === 'recycled') return { ...base, phase: 'crashed', detail: `pid ${pid} now belongs to another process` };
     if (ownership !== 'ours') {
+      // Members of the group can outlive their leader (a shell that forked, a daemon): the
+      // service still runs, and starting it again would make two.
+      const survivors = await orphansOf({ pid, pgid: applied.pgid, startTicks }, applied.pgid ?? pid);
+      if (survivors.length > 0) {
+        return { ...base, phase: 'running', pid, since: await sinceOf(applied, startTicks), detail: `its leader pid ${pid} exited; ${survivors.length} process(es) of its group still run` };
+      }
       const exit = lastExitWords(applied);
       return { ...base, phase: 'crashed', detail: `pid ${pid} is gone${exit ? `: ${exit}` : ''}` };
     }
     const observed: ObservedService = { ...base, phase: 'running', pid, since: await sinceOf(applied, startTicks) };
+    if (ctx.skipProbes) return observed;
     const health = await probeHealth(desired, ctx);
     return health === undefined ? observed : { ...observed, health };
   } catch (error) {

@@ -41,7 +41,7 @@ export class StopFailedError extends Error {
 // Members left behind by a dead leader. The pgid cannot be handed to a new process while the
 // group exists, and our leader made its own session, so `session === pgid` started no earlier
 // than the leader identifies survivors of this run.
-async function orphansOf(run: RunRecord, pgid: number): Promise<ProcStat[]> {
+export async function orphansOf(run: RunRecord, pgid: number): Promise<ProcStat[]> {
   const members = await listGroupMembers(pgid);
   return members.filter((member) => member.session === pgid && member.startTicks >= run.startTicks);
 }

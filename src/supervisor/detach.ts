@@ -1,0 +1,53 @@
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExitCode, StackError } from '../errors.js';
+import { spawnDetached } from '../providers/runner.js';
+import { ensureStateDir } from '../state/state-file.js';
+
+/** What a background controller reported after its first pass (`.stack/controller.json`). */
+export interface FirstPass {
+  pid: number;
+  logFile: string;
+  converged: boolean;
+  failed: { service: string; error?: string }[];
+}
+
+/** The controller ended before its first pass finished: its exit code and the end of its log. */
+export interface EarlyExit {
+  code: number | null;
+  logTail: string;
+}
+
+/**
+ * Starts `stack watch` in the background (`stack up --detach`), its output in
+ * `.stack/controller.log`, and resolves once it reports its first pass, or exited first.
+ */
+export async function startDetachedController(
+  options: { cli: string; file: string; stateDir: string; intervalMs: number; parallel: number },
+): Promise<FirstPass | EarlyExit> {
+  await ensureStateDir(options.stateDir);
+  const logFile = join(options.stateDir, 'controller.log');
+  const statusFile = join(options.stateDir, 'controller.json');
+  // A small young generation keeps a long-lived controller's memory near the floor (~10 MiB less).
+  const argv = [process.execPath, '--max-semi-space-size=1', options.cli, '-f', options.file, 'watch', '--interval', `${options.intervalMs}ms`, '--parallel', String(options.parallel)];
+  const log = await open(logFile, 'a', 0o600);
+  let child;
+  try {
+    child = await spawnDetached(argv, { cwd: process.cwd(), env: { NO_COLOR: '1' }, logFd: log.fd });
+  } finally {
+    await log.close();
+  }
+  let exited: { code: number | null } | undefined;
+  void child.exited.then((exit) => (exited = exit));
+  const deadline = Date.now() + 10 * 60_000;
+  while (Date.now() < deadline) {
+    const status = await readFile(statusFile, 'utf8').then((text) => JSON.parse(text) as Omit<FirstPass, 'logFile'>, () => undefined);
+    if (status?.pid === child.pid) return { ...status, logFile };
+    if (exited) {
+      const logTail = (await readFile(logFile, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-10).join('\n');
+      return { code: exited.code, logTail };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new StackError(ExitCode.actionFailed, 'the background controller did not report convergence within 10 minutes', { hint: `see ${logFile}` });
+}
