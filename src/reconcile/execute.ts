@@ -4,7 +4,8 @@ import type { OperationContext } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
 import { createServiceActor, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
 import { settleStarts, waitForInflight } from './execute-settle.js';
-import type { Action, Observed, ObservedService, Plan } from './types.js';
+import { blockerOf, buildUnits, keyOf, runGraph, type Unit } from './execute-graph.js';
+import type { Observed, ObservedService, Plan } from './types.js';
 
 export type UnitStatus = 'done' | 'failed' | 'skipped' | 'interrupted';
 
@@ -52,15 +53,6 @@ export interface ServicePool {
   actorFor(name: string, observed: ObservedService | undefined): ServiceActor;
 }
 
-interface Unit {
-  service: string;
-  phase: 'stop' | 'start';
-  ops: UnitOp[];
-  /** Units (by key) that must finish first. */
-  after: string[];
-}
-
-const keyOf = (phase: string, service: string) => `${phase}:${service}`;
 
 /**
  * Carries out a plan: the stop phase (dependents first), then the start phase (dependencies
@@ -194,86 +186,4 @@ async function restartInOneStep(units: Unit[], byName: ReadonlyMap<string, Desir
     merged.add(unit.service);
   }
   return units.filter((unit) => !(unit.phase === 'stop' && merged.has(unit.service)));
-}
-
-function buildUnits(actions: readonly Action[], byName: ReadonlyMap<string, DesiredService>): Unit[] {
-  const units = new Map<string, Unit>();
-  for (const action of actions) {
-    const phase = action.op === 'stop' || action.op === 'uninstall' ? 'stop' : 'start';
-    const key = keyOf(phase, action.service);
-    const unit = units.get(key) ?? { service: action.service, phase, ops: [], after: [] };
-    unit.ops.push(action.op);
-    units.set(key, unit);
-  }
-  const inPhase = (phase: string, name: string) => units.has(keyOf(phase, name));
-  for (const unit of units.values()) {
-    if (unit.phase === 'start') {
-      unit.after = (byName.get(unit.service)?.dependsOn ?? []).filter((dep) => inPhase('start', dep)).map((dep) => keyOf('start', dep));
-    } else {
-      // A service stops only after everything that depends on it has stopped.
-      unit.after = [...units.values()]
-        .filter((other) => other.phase === 'stop' && byName.get(other.service)?.dependsOn.includes(unit.service))
-        .map((other) => keyOf('stop', other.service));
-    }
-  }
-  return [...units.values()];
-}
-
-/** Why a unit cannot run, or undefined when it can. */
-function blockerOf(
-  unit: Unit,
-  outcomes: ReadonlyMap<string, ServiceOutcome>,
-  byName: ReadonlyMap<string, DesiredService>,
-  observed: Observed,
-  startedHere: ReadonlySet<string>,
-  stoppedHere: ReadonlySet<string>,
-): string | undefined {
-  // A service whose stop failed still runs: starting it again would leave two runs.
-  const ownStop = unit.phase === 'start' ? outcomes.get(keyOf('stop', unit.service)) : undefined;
-  if (ownStop && ownStop.status !== 'done') return `its stop ${ownStop.status === 'failed' ? 'failed' : 'did not finish'}`;
-  for (const key of unit.after) {
-    const outcome = outcomes.get(key);
-    if (outcome && outcome.status !== 'done') {
-      return unit.phase === 'start'
-        ? `dependency ${outcome.service} ${outcome.status === 'failed' ? 'failed' : 'did not start'}`
-        : `${outcome.service}, which depends on it, did not stop`;
-    }
-  }
-  if (unit.phase === 'start' && unit.ops.includes('start')) {
-    for (const dep of byName.get(unit.service)?.dependsOn ?? []) {
-      const phase = observed.get(dep)?.phase;
-      const running = startedHere.has(dep) || ((phase === 'running' || phase === 'starting') && !stoppedHere.has(dep));
-      if (!running) return `dependency ${dep} is not running`;
-    }
-  }
-  return undefined;
-}
-
-/** Runs units as a dependency graph, at most `limit` at a time, in the order given among the ready ones. */
-async function runGraph(units: Unit[], limit: number, run: (unit: Unit) => Promise<void>): Promise<void> {
-  const keys = new Set(units.map((unit) => keyOf(unit.phase, unit.service)));
-  const done = new Set<string>();
-  const pending = [...units];
-  const running = new Set<Promise<void>>();
-  let wake: () => void = () => undefined;
-  while (pending.length > 0 || running.size > 0) {
-    for (let index = 0; index < pending.length && running.size < Math.max(1, limit); ) {
-      const unit = pending[index] as Unit;
-      if (unit.after.every((key) => done.has(key) || !keys.has(key))) {
-        pending.splice(index, 1);
-        const task = run(unit).finally(() => {
-          done.add(keyOf(unit.phase, unit.service));
-          running.delete(task);
-          wake();
-        });
-        running.add(task);
-      } else {
-        index += 1;
-      }
-    }
-    if (running.size === 0) break;
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-  }
 }
