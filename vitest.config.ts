@@ -8,5 +8,7 @@ export default defineConfig({
     // Real-process tests spawn and signal process groups; keep files isolated.
     pool: 'forks',
     maxWorkers: 2,
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
   },
 });
