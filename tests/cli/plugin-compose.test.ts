@@ -32,7 +32,7 @@ describe('the compose-wrapping example plugin', () => {
     cleanups.push(() => removeProject(project));
     cpSync(join(EXAMPLE, 'plugins'), join(s.dir, 'plugins'), { recursive: true });
     const example = readFileSync(join(EXAMPLE, 'stack.yaml'), 'utf8')
-      .replace(/  hello:[\s\S]*?\n\n/, '')
+      .replace(/ {2}hello:[\s\S]*?\n\n/, '')
       .replace('    enabled: false', `    enabled: true\n    env: { COMPOSE_PROJECT_NAME: ${project}, WHOAMI_PORT: "${port}" }`)
       .replace('http://127.0.0.1:8792/', `http://127.0.0.1:${port}/`);
     writeFileSync(s.file, example);
