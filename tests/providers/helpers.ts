@@ -5,17 +5,9 @@ import path from 'node:path';
 import type { DesiredService, Probe, ProbeCheck } from '../../src/config/types.js';
 import { listGroupMembers } from '../../src/providers/process/proc-stat.js';
 import type { OperationContext } from '../../src/providers/types.js';
+import { waitFor } from '../support/wait.js';
 
-/** Polls `condition` until it holds (returns truthy) or `timeoutMs` passes; returns its value. */
-export async function waitFor<T>(condition: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value as NonNullable<T>;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { waitFor };
 
 export async function makeTempDir(): Promise<string> {
   return realpath(await mkdtemp(path.join(os.tmpdir(), 'stack-providers-')));

@@ -2,6 +2,7 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppliedService } from '../../src/reconcile/types.js';
+import { waitFor } from '../support/wait.js';
 
 /** A fresh temp folder per test; `cleanup` removes every folder made so far. */
 export function tempDirs(prefix: string): { make(): Promise<string>; cleanup(): Promise<void> } {
@@ -24,12 +25,6 @@ export function record(tag: string, extra: Partial<AppliedService> = {}): Applie
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes. */
-export async function waitUntil<T>(condition: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value as NonNullable<T>;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+export function waitUntil<T>(condition: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
+  return waitFor(condition, timeoutMs, what);
 }

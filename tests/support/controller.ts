@@ -1,9 +1,9 @@
 // Helpers for tests of long-running stack processes (`stack watch`, `stack up`): live output,
 // the lock holder, the controller's pass record, and a clean-up that kills everything.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { killRecordedGroups, processesWith, STACK_BIN, stack, tempStack, waitFor, type CliResult } from './stack-cli.js';
+import { killRecordedGroups, processesWith, spawnCli, STACK_BIN, stack, tempStack, waitFor, type CliResult } from './stack-cli.js';
 
 export interface RunningCli {
   child: ChildProcess;
@@ -21,44 +21,30 @@ export interface RunningCli {
 
 /** Starts the built CLI in the background with live access to its output. */
 export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
-  const child = spawn(process.execPath, [STACK_BIN, ...args], {
-    cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let result: CliResult | undefined;
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const done = new Promise<CliResult>((resolve) =>
-    child.on('close', (code) => {
-      result = { code, stdout, stderr };
-      resolve(result);
-    }),
-  );
+  const { child, done, stdout: readStdout, stderr: readStderr, result: readResult } = spawnCli(args, options);
   const watchText = (read: () => string, name: string) => (pattern: RegExp, timeoutMs = 10_000, what?: string, from = 0) =>
     waitFor(
       () => {
         const match = read().slice(from).match(pattern);
         if (match) return match;
-        if (result) throw new Error(`the process exited (code ${result.code}) before its ${name} matched ${pattern}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+        const result = readResult();
+        if (result) throw new Error(`the process exited (code ${result.code}) before its ${name} matched ${pattern}\nstdout:\n${readStdout()}\nstderr:\n${readStderr()}`);
         return undefined;
       },
       timeoutMs,
       what ?? `${name} to match ${pattern}`,
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\nstdout so far:\n${stdout}\nstderr so far:\n${stderr}`);
+      throw new Error(`${error.message}\nstdout so far:\n${readStdout()}\nstderr so far:\n${readStderr()}`);
     });
   return {
     child,
     pid: child.pid as number,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    result: () => result,
+    stdout: readStdout,
+    stderr: readStderr,
+    result: readResult,
     done,
-    waitForStderr: watchText(() => stderr, 'stderr'),
-    waitForStdout: watchText(() => stdout, 'stdout'),
+    waitForStderr: watchText(readStderr, 'stderr'),
+    waitForStdout: watchText(readStdout, 'stdout'),
   };
 }
 

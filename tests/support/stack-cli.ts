@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+
 export const STACK_BIN = join(import.meta.dirname, '..', '..', 'bin', 'stack.js');
 
 export interface CliResult {
@@ -23,8 +24,8 @@ export function stack(args: string[], options: { cwd?: string; env?: NodeJS.Proc
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Starts the CLI without waiting, for tests that signal it mid-run. */
-export function stackAsync(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+/** The built CLI running in the background, its output collected as it comes. */
+export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const child = spawn(process.execPath, [STACK_BIN, ...args], {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
@@ -32,9 +33,21 @@ export function stackAsync(args: string[], options: { cwd?: string; env?: NodeJS
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  let result: CliResult | undefined;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code) => {
+      result = { code, stdout, stderr };
+      resolve(result);
+    }),
+  );
+  return { child, done, stdout: () => stdout, stderr: () => stderr, result: () => result };
+}
+
+/** Starts the CLI without waiting, for tests that signal it mid-run. */
+export function stackAsync(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const { child, done } = spawnCli(args, options);
   return { child, done };
 }
 
@@ -97,16 +110,7 @@ export function processesWith(marker: string): { pid: number; pgid: number; cmdl
   return found;
 }
 
-/** Waits for a condition with a deadline: the only way tests here synchronise with processes. */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { waitFor } from './wait.js';
 
 export function isAlive(pid: number): boolean {
   try {
