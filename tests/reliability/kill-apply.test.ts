@@ -1,29 +1,16 @@
 // kill -9 of `stack apply` at seeded points spread over the run: the next apply must converge
 // with exactly one process per service, every one recorded in .stack/state.json.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killRecordedGroups, stack, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
-import { CLEAN, checkInvariants, figures, freePorts, printFigures, processesMarked, seededRandom, SERVER_JS, serverStackYaml, SERVICE_NAMES, stackTraceLines, tally, uniqueMarker, type Scratch } from './support.js';
+import { killRecordedGroups, stack, stackAsync, waitFor } from '../support/stack-cli.js';
+import { CLEAN, checkInvariants, figures, printFigures, processesMarked, seededRandom, SERVICE_NAMES, stackTraceLines, tally, useServerStacks, type Scratch } from './support.js';
 
 const KILLS = 20;
 const SEED = Number(process.env.STACK_RELIABILITY_SEED ?? 20_261_122);
 
-const made: Scratch[] = [];
-afterEach(() => {
-  for (const created of made.splice(0)) {
-    stack(['down', '--yes', '-f', created.file]);
-    created.cleanup();
-  }
-});
+const serverStack = useServerStacks();
 afterAll(() => printFigures('kill-apply'));
-
-async function serverStack() {
-  const marker = uniqueMarker();
-  const s = tempStack(serverStackYaml(marker, await freePorts(SERVICE_NAMES.length)), { 'server.js': SERVER_JS });
-  made.push(s);
-  return { s, marker };
-}
 
 function applyConverges(s: Scratch, marker: string): string {
   const result = stack(['apply', '--yes', '-f', s.file]);

@@ -1,26 +1,13 @@
 // The state file damaged between runs, Ctrl+C mid-apply, and concurrent applies: the state
 // stays consistent and no service ever runs twice.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stack, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
-import { CLEAN, checkInvariants, figures, freePorts, printFigures, seededRandom, SERVER_JS, serverStackYaml, SERVICE_NAMES, stackTraceLines, tally, uniqueMarker, type Scratch } from './support.js';
+import { stack, stackAsync, waitFor } from '../support/stack-cli.js';
+import { CLEAN, checkInvariants, figures, printFigures, seededRandom, SERVICE_NAMES, stackTraceLines, tally, useServerStacks, type Scratch } from './support.js';
 
-const made: Scratch[] = [];
-afterEach(() => {
-  for (const created of made.splice(0)) {
-    stack(['down', '--yes', '-f', created.file]);
-    created.cleanup();
-  }
-});
+const serverStack = useServerStacks();
 afterAll(() => printFigures('state-faults'));
-
-async function serverStack() {
-  const marker = uniqueMarker();
-  const s = tempStack(serverStackYaml(marker, await freePorts(SERVICE_NAMES.length)), { 'server.js': SERVER_JS });
-  made.push(s);
-  return { s, marker };
-}
 
 const pidsOf = (s: Scratch) => Object.fromEntries(Object.entries(s.state().services).map(([name, record]) => [name, record.pid]));
 

@@ -3,7 +3,8 @@
 import { createServer } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { tempStack } from '../support/stack-cli.js';
+import { afterEach } from 'vitest';
+import { stack, tempStack } from '../support/stack-cli.js';
 
 export type Scratch = ReturnType<typeof tempStack>;
 
@@ -135,4 +136,24 @@ export function tally(invariants: Invariants): void {
 
 export function printFigures(file: string): void {
   process.stdout.write(`RELIABILITY ${JSON.stringify({ file, ...figures })}\n`);
+}
+
+/**
+ * For a test file: a function that makes a stack of small TCP servers with ready probes (a
+ * unique marker in their argv), each brought down and removed after its test.
+ */
+export function useServerStacks(): () => Promise<{ s: Scratch; marker: string }> {
+  const made: Scratch[] = [];
+  afterEach(() => {
+    for (const created of made.splice(0)) {
+      stack(['down', '--yes', '-f', created.file]);
+      created.cleanup();
+    }
+  });
+  return async () => {
+    const marker = uniqueMarker();
+    const s = tempStack(serverStackYaml(marker, await freePorts(SERVICE_NAMES.length)), { 'server.js': SERVER_JS });
+    made.push(s);
+    return { s, marker };
+  };
 }
