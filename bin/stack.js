@@ -1,9 +1,87 @@
 #!/usr/bin/env node
-// `stack --version` is answered before the bundle loads: it is what scripts call most.
+// Starts the CLI. `stack --version` is answered before the bundle loads: scripts call it most.
+//
+// Everything else runs dist/cli.cjs (one CommonJS script, see scripts/build.mjs) through
+// node:vm with a V8 code cache, one per command: the bytecode a command compiled is saved on
+// its first run and reused, instead of compiling ~1.7 MB of JavaScript on every start. The cache
+// lives in dist/.cache (or $XDG_CACHE_HOME/stack, ~/.cache/stack when dist is read-only); its
+// name carries the bundle's size and mtime and the Node version, so a rebuild or another Node
+// never reuses it, and V8 itself rejects data that does not fit. STACK_NO_CODE_CACHE=1 turns
+// it off.
 const args = process.argv.slice(2);
+// The first word that names a command keys the cache: `status` and `apply` compile different code.
+const COMMANDS = new Set(['init', 'validate', 'plan', 'apply', 'status', 'logs', 'down', 'watch', 'up', 'restart', 'run', 'add', 'remove', 'check', 'diff', 'sync', 'schema', 'start', 'stop', 'enable', 'disable']);
+
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const { readFileSync } = await import('node:fs');
   console.log(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
 } else {
-  await import('../dist/cli.js');
+  await runBundle();
+}
+
+async function runBundle() {
+  const fs = await import('node:fs');
+  const { Script } = await import('node:vm');
+  const { createRequire } = await import('node:module');
+  const path = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+
+  const bundle = fileURLToPath(new URL('../dist/cli.cjs', import.meta.url));
+  const source = fs.readFileSync(bundle, 'utf8');
+  const cache = process.env.STACK_NO_CODE_CACHE ? undefined : cacheFileFor(fs, path, bundle);
+  let cachedData;
+  if (cache) {
+    try {
+      cachedData = fs.readFileSync(cache.file);
+    } catch {
+      // not made yet
+    }
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
+  if (cache && (cachedData === undefined || script.cachedDataRejected)) {
+    // Saved at exit, when the bytecode of everything this command ran has been compiled.
+    process.once('exit', () => saveCache(fs, path, cache, script));
+  }
+  const module = { exports: {} };
+  script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
+}
+
+function cacheFileFor(fs, path, bundle) {
+  let info;
+  try {
+    info = fs.statSync(bundle);
+  } catch {
+    return undefined;
+  }
+  const command = args.find((arg) => COMMANDS.has(arg)) ?? 'other';
+  const key = `${info.size}-${Math.trunc(info.mtimeMs)}-${process.version}-${process.arch}`;
+  const local = path.join(path.dirname(bundle), '.cache');
+  const home = process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, '.cache') : undefined);
+  const dir = writable(fs, path.dirname(bundle)) || !home ? local : path.join(home, 'stack');
+  return { dir, file: path.join(dir, `cli-${command}-${key}.bin`), key };
+}
+
+function writable(fs, dir) {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Best effort: a cache that cannot be written only means the next start compiles again.
+function saveCache(fs, path, cache, script) {
+  try {
+    fs.mkdirSync(cache.dir, { recursive: true, mode: 0o700 });
+    const temp = `${cache.file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+    fs.renameSync(temp, cache.file);
+    // Caches of earlier builds or Node versions are never read again.
+    for (const name of fs.readdirSync(cache.dir)) {
+      if (name.startsWith('cli-') && !name.endsWith(`-${cache.key}.bin`) && !name.endsWith('.tmp')) fs.rmSync(path.join(cache.dir, name), { force: true });
+    }
+  } catch {
+    // read-only or full disk
+  }
 }

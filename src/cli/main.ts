@@ -139,4 +139,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+void main();

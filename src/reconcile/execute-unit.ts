@@ -92,9 +92,9 @@ export function createServiceActor(
     return current;
   };
 
-  const recordStart = async (svc: DesiredService, started: StartedService): Promise<void> => {
+  const recordStart = (svc: DesiredService, started: StartedService): void => {
     env.started.set(name, started);
-    await env.state.update(name, (current) => ({
+    env.state.record(name, (current) => ({
       ...recordBase(svc, current),
       pid: started.pid,
       pgid: started.pgid,
@@ -117,7 +117,7 @@ export function createServiceActor(
       start: fromPromise(async ({ signal }) => {
         const svc = need();
         const provider = await env.providers.get(svc.provider);
-        await recordStart(svc, await track(provider.start(svc, ctxWith(signal))));
+        recordStart(svc, await track(provider.start(svc, ctxWith(signal))));
       }),
       restart: fromPromise(async ({ signal }) => {
         const svc = need();
@@ -125,7 +125,7 @@ export function createServiceActor(
         const applied = env.state.get(name);
         if (!provider.restart || !applied) throw new Error(`${name} cannot be restarted in one step`);
         env.started.delete(name);
-        await recordStart(svc, await track(provider.restart(svc, applied, ctxWith(signal))));
+        recordStart(svc, await track(provider.restart(svc, applied, ctxWith(signal))));
       }),
       waitReady: fromPromise(async ({ signal }) => {
         const svc = need();
@@ -139,7 +139,7 @@ export function createServiceActor(
         const provider = await env.providers.get(applied.provider);
         env.started.delete(name);
         const exit = await track(provider.stop(name, applied, lookup()?.stop ?? DEFAULT_STOP, ctxWith(signal)));
-        await env.state.update(name, (current) =>
+        env.state.record(name, (current) =>
           current && {
             ...current,
             pid: undefined,

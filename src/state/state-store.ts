@@ -39,6 +39,15 @@ export class StateStore {
     return this.schedule();
   }
 
+  /**
+   * Like update, without waiting for the disk: the write is queued and a failure surfaces at
+   * the next flush. For the executor's hot path: a process it started carries its marker
+   * (STACK_SERVICE_ID), so a crash before the write lands still finds it (state/adopt.ts).
+   */
+  record(name: string, change: (current: AppliedService | undefined) => AppliedService | undefined): void {
+    this.update(name, change).catch(() => undefined);
+  }
+
   /** Resolves once everything set so far is on disk. */
   flush(): Promise<void> {
     return this.schedule();

@@ -1,49 +1,81 @@
-import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-const DIST = join(import.meta.dirname, '..', '..', 'dist');
+const ROOT = join(import.meta.dirname, '..', '..');
 
-/** Every chunk a module loads before it runs (static imports only, transitively). */
-function staticGraph(entry: string): string[] {
-  const seen = new Set<string>();
-  const visit = (file: string) => {
-    for (const match of readFileSync(file, 'utf8').matchAll(/from\s*"(\.\/[^"]+)"/g)) {
-      const next = join(dirname(file), match[1] as string);
-      if (!seen.has(next)) {
-        seen.add(next);
-        visit(next);
-      }
-    }
-  };
-  visit(entry);
-  return [entry, ...seen];
+// A private copy of the installed layout (bin/, dist/cli.cjs, package.json), so the cache this
+// test looks at is its own and not the one every other CLI test shares.
+const install = mkdtempSync(join(tmpdir(), 'stack-bundle-'));
+mkdirSync(join(install, 'bin'));
+mkdirSync(join(install, 'dist'));
+copyFileSync(join(ROOT, 'bin', 'stack.js'), join(install, 'bin', 'stack.js'));
+copyFileSync(join(ROOT, 'dist', 'cli.cjs'), join(install, 'dist', 'cli.cjs'));
+copyFileSync(join(ROOT, 'package.json'), join(install, 'package.json'));
+const cacheDir = join(install, 'dist', '.cache');
+const stackFile = join(install, 'stack.yaml');
+writeFileSync(stackFile, 'version: 1\nservices:\n  web:\n    command: [sleep, "60"]\n');
+
+afterAll(() => rmSync(install, { recursive: true, force: true }));
+
+function run(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(install, 'bin', 'stack.js'), ...args], { cwd: install, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', STACK_NO_CODE_CACHE: '' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const chunk = (prefix: string) => {
-  const name = readdirSync(join(DIST, 'chunks')).find((file) => file.startsWith(`${prefix}-`) && file.endsWith('.js'));
-  if (!name) throw new Error(`no ${prefix} chunk in dist/chunks`);
-  return join(DIST, 'chunks', name);
-};
+const cacheOf = (command: string) => readdirSync(cacheDir).filter((name) => name.startsWith(`cli-${command}-`) && name.endsWith('.bin'));
 
-// Strings that only the bundled code of each package contains.
-const markers = { xstate: 'xstate.init', execa: 'execa', chokidar: 'chokidar' };
-const loads = (files: string[], marker: string) => files.filter((file) => readFileSync(file, 'utf8').includes(marker)).map((file) => relative(DIST, file));
+describe('the CLI bundle runs from a V8 code cache', () => {
+  it('the first run of a command saves its cache; later runs use it as it is', () => {
+    const first = run('validate');
+    expect(first.code).toBe(0);
+    expect(cacheOf('validate')).toHaveLength(1);
+    const file = join(cacheDir, cacheOf('validate')[0] as string);
+    const before = statSync(file);
 
-describe('the bundled CLI loads commands lazily', () => {
-  it('`stack --version` loads neither execa, xstate nor chokidar', () => {
-    const graph = staticGraph(join(DIST, 'cli.js'));
-    for (const marker of Object.values(markers)) expect(loads(graph, marker)).toEqual([]);
+    const second = run('validate');
+    expect(second).toEqual(first);
+    // Accepted data is not written again: same file, same modification time.
+    const after = statSync(file);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
 
-  it('`stack validate` loads neither execa, xstate nor chokidar', () => {
-    const graph = staticGraph(chunk('validate'));
-    for (const marker of Object.values(markers)) expect(loads(graph, marker)).toEqual([]);
+  it('each command has its own cache', () => {
+    expect(run('plan').code).toBe(0);
+    expect(cacheOf('plan')).toHaveLength(1);
+    expect(cacheOf('validate')).toHaveLength(1);
   });
 
-  it('the markers are real: the apply path does load xstate and execa', () => {
-    const all = readdirSync(join(DIST, 'chunks')).filter((file) => file.endsWith('.js')).map((file) => join(DIST, 'chunks', file));
-    expect(loads(all, markers.xstate).length).toBeGreaterThan(0);
-    expect(loads(all, markers.execa).length).toBeGreaterThan(0);
+  it('a damaged cache is rejected by V8, the command runs as usual, and the cache is made again', () => {
+    expect(run('schema').code).toBe(0);
+    const file = join(cacheDir, cacheOf('schema')[0] as string);
+    writeFileSync(file, Buffer.alloc(4096, 7));
+    const result = run('schema');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toHaveProperty('$schema');
+    expect(statSync(file).size).not.toBe(4096);
+  });
+
+  it('a rebuilt bundle does not reuse the caches of the old one, which are removed', () => {
+    expect(run('validate').code).toBe(0);
+    const old = cacheOf('validate');
+    // Same size, new modification time: what a rebuild with an equal-length change looks like.
+    const bundle = join(install, 'dist', 'cli.cjs');
+    const later = new Date(statSync(bundle).mtimeMs + 5_000);
+    writeFileSync(bundle, readFileSync(bundle));
+    utimesSync(bundle, later, later);
+    expect(run('validate').code).toBe(0);
+    const now = cacheOf('validate');
+    expect(now).toHaveLength(1);
+    expect(now).not.toEqual(old);
+  });
+
+  it('STACK_NO_CODE_CACHE=1 neither reads nor writes a cache', () => {
+    rmSync(cacheDir, { recursive: true, force: true });
+    const result = spawnSync(process.execPath, [join(install, 'bin', 'stack.js'), 'validate'], { cwd: install, encoding: 'utf8', env: { ...process.env, STACK_NO_CODE_CACHE: '1' } });
+    expect(result.status).toBe(0);
+    expect(() => readdirSync(cacheDir)).toThrow(/ENOENT/);
   });
 });

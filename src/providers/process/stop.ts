@@ -59,13 +59,17 @@ export async function waitForGroupGone(
 ): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   const pollMs = options.pollMs ?? 15;
+  // Most services are gone a millisecond after the signal: the first checks come quickly, then
+  // the pace slows to pollMs (1, 2, 4, 8, 15, 15 … ms), so stopping 50 is not 50 × pollMs.
+  let pause = Math.min(1, pollMs);
   for (;;) {
     options.signal?.throwIfAborted();
     // While the leader lives the group is not gone: one small read instead of a scan of /proc.
     if (!leaderAlive(pgid) && (await listGroupMembers(pgid)).length === 0) return true;
     const remaining = deadline - performance.now();
     if (remaining <= 0) return false;
-    await delay(Math.min(pollMs, remaining), undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
+    await delay(Math.min(pause, remaining), undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
+    pause = Math.min(pause * 2, pollMs);
   }
 }
 
