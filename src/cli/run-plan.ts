@@ -23,6 +23,17 @@ export interface RunPlanOptions extends GlobalOptions {
  * the outcome into an exit code (1 when anything failed, 130 when interrupted).
  */
 export async function runPlan(workspace: Workspace, planned: PlanResult, options: RunPlanOptions): Promise<number> {
+  const code = await executePlan(workspace, planned, options);
+  // While the lock is held: logs of running services that grew past logs.maxSize are rotated
+  // (without a controller, each apply is when that happens).
+  if (code !== ExitCode.interrupted) {
+    const { rotateLiveLogs } = await import('../providers/process/rotate-live.js');
+    await rotateLiveLogs(workspace.ctx.stateDir, workspace.desired.services, (line) => streams.stderr.write(`${line}\n`));
+  }
+  return code;
+}
+
+async function executePlan(workspace: Workspace, planned: PlanResult, options: RunPlanOptions): Promise<number> {
   if (planned.plan.actions.length === 0) return blockedExitCode(planned) ?? ExitCode.ok;
   if (!(await confirm(options.question, options))) {
     streams.stderr.write('Nothing done.\n');

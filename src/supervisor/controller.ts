@@ -14,6 +14,7 @@ import { statePaths } from '../state/paths.js';
 import { StateStore } from '../state/state-store.js';
 import { FileWatcher, watchedPaths } from './file-watcher.js';
 import { LivenessMonitor } from './liveness.js';
+import { LogRotation } from './log-rotation.js';
 import { SupervisedPool, type PoolEvent } from './service-pool.js';
 import { answerRequest, takeRequests, type ControllerRequest } from './requests.js';
 import { planRestart } from '../reconcile/plan-restart.js';
@@ -54,6 +55,7 @@ export class Controller {
   private timer?: NodeJS.Timeout;
   private readonly watcher: FileWatcher;
   private readonly liveness: LivenessMonitor;
+  private readonly logRotation: LogRotation;
   private readonly abort = new AbortController();
   private closed = false;
   private requestTimer?: NodeJS.Timeout;
@@ -69,6 +71,7 @@ export class Controller {
     this.desired = workspace.desired;
     this.watcher = new FileWatcher((paths) => void this.request(`changed: ${paths.map((path) => path.split('/').pop()).join(', ')}`));
     this.liveness = new LivenessMonitor(pool, workspace, options.log);
+    this.logRotation = new LogRotation(pool, workspace.ctx.stateDir, options.log);
   }
 
   /** Loads the file (exit 5 when invalid: nothing starts), takes the lock (exit 7), reconciles once. */
@@ -87,6 +90,7 @@ export class Controller {
       await controller.watcher.update(watchedPaths(options.file, desired));
       controller.timer = setInterval(() => void controller.request('interval'), options.intervalMs);
       controller.liveness.start();
+      controller.logRotation.start();
       controller.requestTimer = setInterval(() => void controller.checkRequests(), 100);
       return controller;
     } catch (error) {
@@ -132,6 +136,7 @@ export class Controller {
     if (this.timer) clearInterval(this.timer);
     if (this.requestTimer) clearInterval(this.requestTimer);
     this.liveness.stop();
+    this.logRotation.stop();
     await this.watcher.close();
     await this.running;
     await this.pool.settle();

@@ -1,11 +1,14 @@
 // Log rotation while a service writes fast: no line lost or duplicated across the rotation, and
 // `stack logs -f` follows across it. Services write straight into their log file (no pipe through
-// stack, which may exit), so rotation happens when a run starts: see docs/reliability.md.
-import { readFileSync } from 'node:fs';
+// stack, which may exit). A log is rotated when a run starts (rename) and, while the service
+// runs, by the controller and by each apply (its oldest blocks cut from the live file): see
+// docs/reliability.md.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { stack, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
 import { figures, printFigures } from './support.js';
+import { startCli } from '../support/controller.js';
 
 const made: ReturnType<typeof tempStack>[] = [];
 afterEach(() => {
@@ -21,7 +24,7 @@ const WRITER_JS = `let seq = 0;
 setInterval(() => { for (let i = 0; i < 50; i += 1) process.stdout.write('run=' + process.env.RUN + ' seq=' + (seq++) + '\\n'); }, 1);
 `;
 
-const yaml = (run: number) => `version: 1\nservices:\n  writer:\n    command: [node, writer.js]\n    env: { RUN: "${run}" }\n    logs: { maxSize: 16KB, maxFiles: 3 }\n    stop: { timeout: 2s }\n`;
+const yaml = (run: number) => `version: 1\nservices:\n  writer:\n    command: [node, writer.js]\n    env: { RUN: "${run}" }\n    logs: { maxSize: 16KB, maxFiles: 100 }\n    stop: { timeout: 2s }\n`;
 
 /** The sequence numbers of run `run` in `text`, in order. */
 function seqs(text: string, run: number): number[] {
@@ -33,6 +36,14 @@ function expectContiguous(numbers: number[], from: number | undefined, label: st
   const first = numbers[0] as number;
   if (from !== undefined) expect(first, label).toBe(from);
   expect(numbers, label).toEqual(numbers.map((_, index) => first + index));
+}
+
+/** Every rotated file of `log`, oldest first, then the live one, as one text. */
+function wholeStream(log: string): string {
+  const parts: Buffer[] = [];
+  for (let index = 1; existsSync(`${log}.${index}`); index += 1) parts.unshift(readFileSync(`${log}.${index}`));
+  parts.push(readFileSync(log));
+  return Buffer.concat(parts).toString('utf8');
 }
 
 describe('log rotation', () => {
@@ -58,14 +69,46 @@ describe('log rotation', () => {
     follow.child.kill('SIGINT');
     const followed = (await follow.done).stdout;
 
-    // On disk: writer.log.3 … writer.log hold runs 1 … 4, each whole and in order.
-    const files = [`${log}.3`, `${log}.2`, `${log}.1`, log].map((file) => readFileSync(file, 'utf8'));
-    files.forEach((text, index) => expectContiguous(seqs(text, index + 1), 0, `run ${index + 1} on disk`));
-    // Followed: run 1 from wherever -f joined, runs 2 and 3 whole, run 4 from its start.
+    // On disk, every rotated file oldest first and then the live one: runs 1 … 4, each whole.
+    const onDisk = wholeStream(log);
+    for (let run = 1; run <= 4; run += 1) expectContiguous(seqs(onDisk, run), 0, `run ${run} on disk`);
+    const files = [1, 2, 3, 4].map((run) => onDisk.split('\n').filter((line) => line.startsWith(`run=${run} `)).join('\n'));
     expectContiguous(seqs(followed, 1), undefined, 'run 1 followed');
     expect(seqs(followed, 1).at(-1)).toBe(seqs(files[0] as string, 1).at(-1));
     for (const run of [2, 3]) expect(seqs(followed, run), `run ${run} followed`).toEqual(seqs(files[run - 1] as string, run));
     expectContiguous(seqs(followed, 4), 0, 'run 4 followed');
     expect(followed.split('\n').filter((line) => line !== '' && !/^writer \| run=\d seq=\d+$/.test(line))).toEqual([]);
+  });
+
+  it('a running service is rotated by size while `stack watch` supervises it: same pid, every line once on disk and in `logs -f`', async () => {
+    const live = `version: 1\nservices:\n  writer:\n    command: [node, writer.js]\n    env: { RUN: "1" }\n    logs: { maxSize: 64KB, maxFiles: 100 }\n    stop: { timeout: 2s }\n`;
+    const s = tempStack(live, { 'writer.js': WRITER_JS });
+    made.push(s);
+    const log = join(s.dir, '.stack', 'logs', 'writer.log');
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const pidOf = () => (JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { pid?: number }[] }).services[0]?.pid;
+    const pid = pidOf();
+    expect(pid).toBeGreaterThan(0);
+    const follow = stackAsync(['-f', s.file, 'logs', 'writer', '-n', '0', '-f']);
+    let followed = '';
+    follow.child.stdout.on('data', (chunk) => (followed += chunk));
+    const watch = startCli(['-f', s.file, 'watch']);
+    try {
+      await waitFor(() => existsSync(`${log}.3`), 30_000, 'the controller to rotate the live log three times');
+    } finally {
+      watch.child.kill('SIGTERM');
+      await watch.done;
+    }
+    figures.faultsInjected += 3;
+    expect(pidOf()).toBe(pid);
+    // Stopping the writer fixes the end of the stream; the follower catches up to it.
+    expect(stack(['down', '--yes', '-f', s.file]).code).toBe(0);
+    const written = seqs(wholeStream(log), 1);
+    expectContiguous(written, 0, 'every rotated file, then the live one');
+    await waitFor(() => seqs(followed, 1).at(-1) === written.at(-1), 10_000, 'logs -f to reach the last line');
+    follow.child.kill('SIGINT');
+    await follow.done;
+    expectContiguous(seqs(followed, 1), undefined, 'logs -f across the live rotations');
+    expect(followed.split('\n').filter((line) => line !== '' && !/^writer \| run=1 seq=\d+$/.test(line))).toEqual([]);
   });
 });

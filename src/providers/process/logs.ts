@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogSpec } from '../../config/types.js';
+import { readLogIndex, removedFrom, settledLogIndex, shiftRotated, writeLogIndex, pruneRemoved } from './log-index.js';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -67,15 +68,25 @@ export async function fileSize(file: string): Promise<number> {
 
 /**
  * Rotates `file` → `file.1` → … → `file.<maxFiles>` when it is larger than `maxSizeBytes`.
- * Done before a start only: a running process keeps writing to its open descriptor.
+ * Done before a start, when no process writes to it; a log in use is rotated by
+ * rotate-live.ts instead.
  */
 export async function rotateLogIfLarge(file: string, spec: LogSpec): Promise<boolean> {
-  if (spec.maxSizeBytes <= 0 || (await fileSize(file)) <= spec.maxSizeBytes) return false;
-  for (let index = spec.maxFiles - 1; index >= 1; index -= 1) {
-    await rename(`${file}.${index}`, `${file}.${index + 1}`).catch(ignoreMissing);
+  if (spec.maxSizeBytes <= 0) return false;
+  const info = await stat(file).catch(() => undefined);
+  if (!info || info.size <= spec.maxSizeBytes) return false;
+  if (spec.maxFiles < 1) {
+    await (await open(file, 'w')).close();
+    return true;
   }
-  if (spec.maxFiles >= 1) await rename(file, `${file}.1`);
-  else await (await open(file, 'w')).close();
+  // Recorded in the index (log-index.ts), so a follower that is behind finds this file's
+  // bytes, and those cut from it earlier, in the rotated files.
+  const index = await settledLogIndex(file, spec.maxFiles);
+  await writeLogIndex(file, { ...index, generation: index.generation + 1, pending: { kind: 'rename', ino: info.ino } });
+  const start = removedFrom(index, info.ino);
+  const files = await shiftRotated(file, index, spec.maxFiles, { ino: info.ino, start, end: start + info.size });
+  await rename(file, `${file}.1`);
+  await writeLogIndex(file, { generation: index.generation + 2, removed: pruneRemoved(index.removed, files, undefined), files });
   return true;
 }
 
@@ -85,19 +96,23 @@ function ignoreMissing(error: unknown): void {
 
 /** Reads `file` from byte `offset` to its end ('' when it does not exist). */
 export async function readLogFrom(file: string, offset: number): Promise<string> {
+  return (await readBytesFrom(file, offset)).toString('utf8');
+}
+
+async function readBytesFrom(file: string, offset: number): Promise<Buffer> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
   } catch (error) {
     ignoreMissing(error);
-    return '';
+    return Buffer.alloc(0);
   }
   try {
     const { size } = await handle.stat();
     const start = Math.min(Math.max(offset, 0), size);
     const buffer = Buffer.alloc(size - start);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
-    return buffer.subarray(0, bytesRead).toString('utf8');
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
@@ -105,11 +120,20 @@ export async function readLogFrom(file: string, offset: number): Promise<string>
 
 const TAIL_BYTES = 64 * 1024;
 
-/** The last `lines` lines of `file` (at most the last 64 KiB), optionally only after `offset`. */
+/**
+ * The last `lines` lines of `file` (at most the last 64 KiB), optionally only after `offset`.
+ * Without an offset, a file whose front was cut while its service ran (rotate-live.ts) is
+ * read on from the end of `file.1`, where its first line began.
+ */
 export async function readLogTail(file: string, lines: number, offset = 0): Promise<string[]> {
-  const size = await fileSize(file);
-  const text = await readLogFrom(file, Math.max(offset, size - TAIL_BYTES));
-  const all = text.split('\n');
+  const info = await stat(file).catch(() => undefined);
+  const size = info?.size ?? 0;
+  let bytes = await readBytesFrom(file, Math.max(offset, size - TAIL_BYTES));
+  if (offset === 0 && info && size < TAIL_BYTES && (await readLogIndex(file)).files[0]?.ino === info.ino) {
+    const before = `${file}.1`;
+    bytes = Buffer.concat([await readBytesFrom(before, (await fileSize(before)) - (TAIL_BYTES - size)), bytes]);
+  }
+  const all = bytes.toString('utf8').split('\n');
   if (all.at(-1) === '') all.pop();
   return lines <= 0 ? [] : all.slice(-lines);
 }

@@ -1,0 +1,143 @@
+import { constants } from 'node:fs';
+import { open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DesiredService, LogSpec } from '../../config/types.js';
+import { runCommand } from '../runner.js';
+import { logFileOf } from './logs.js';
+import { pruneRemoved, removedFrom, settledLogIndex, shiftRotated, writeLogIndex } from './log-index.js';
+
+/**
+ * Size rotation of a log that a running service still writes to.
+ *
+ * A service writes its output straight into `.stack/logs/<name>.log` (O_APPEND, no pipe
+ * through stack, so it outlives every stack process). Renaming the file would leave the
+ * service writing into the renamed one, and copy-then-truncate loses whatever it writes
+ * between the two steps. Instead the oldest whole blocks are copied to `<name>.log.1` and
+ * then removed from the front of the live file with fallocate(FALLOC_FL_COLLAPSE_RANGE): the
+ * kernel does that under the inode lock, so appends made meanwhile land after the kept part
+ * and no byte is lost or written twice. The cut falls on a block boundary, so a line can
+ * begin at the end of `.1` and end at the start of the live file; `stack logs` joins them.
+ *
+ * `<name>.log.index` (log-index.ts) records each cut and what every rotated file holds, so
+ * that followers (`stack logs -f`, see LogFollower) find every byte once.
+ *
+ * Needs a filesystem that collapses ranges (ext4, xfs); elsewhere (tmpfs, btrfs, zfs) logs
+ * rotate only when the service (re)starts, as they always do.
+ */
+
+export type LiveRotation = 'rotated' | 'not-needed' | 'unsupported';
+
+const support = new Map<string, Promise<boolean>>();
+
+/** Whether the filesystem holding `dir` collapses ranges; asked once per folder. */
+export function collapseSupported(dir: string): Promise<boolean> {
+  let known = support.get(dir);
+  if (!known) {
+    known = probeCollapse(dir);
+    support.set(dir, known);
+  }
+  return known;
+}
+
+async function probeCollapse(dir: string): Promise<boolean> {
+  const probe = path.join(dir, `.collapse-check-${process.pid}`);
+  try {
+    const { blksize } = await stat(dir);
+    await writeFile(probe, Buffer.alloc(blksize * 2, 0x61));
+    const result = await collapse(probe, blksize);
+    return result.ok && (await stat(probe)).size === blksize;
+  } catch {
+    return false;
+  } finally {
+    await rm(probe, { force: true });
+  }
+}
+
+async function collapse(file: string, length: number): Promise<{ ok: boolean; why: string }> {
+  // util-linux's fallocate(1): Node has no binding for fallocate(2). Arguments, no shell.
+  const result = await runCommand(['fallocate', '--collapse-range', '--offset', '0', '--length', String(length), file], { timeoutMs: 30_000 });
+  return { ok: result.exitCode === 0, why: result.spawnError ?? (result.stderr.trim() || `exit code ${result.exitCode}`) };
+}
+
+/**
+ * Rotates `file` while its service may be writing to it, when it is larger than
+ * `spec.maxSizeBytes`: the whole blocks before its end go to `file.1` (older files move up to
+ * `file.<maxFiles>`), and are then cut from the live file. Callers hold the stack lock.
+ */
+export async function rotateLiveLog(file: string, spec: LogSpec): Promise<LiveRotation> {
+  if (spec.maxSizeBytes <= 0) return 'not-needed';
+  const info = await stat(file).catch(() => undefined);
+  if (!info) return 'not-needed';
+  const index = await settledLogIndex(file, spec.maxFiles);
+  if (info.size <= spec.maxSizeBytes) return 'not-needed';
+  if (!(await collapseSupported(path.dirname(file)))) return 'unsupported';
+  // A collapse must end before the end of the file, on a block boundary.
+  const cut = Math.floor((info.size - 1) / info.blksize) * info.blksize;
+  if (cut <= 0) return 'not-needed';
+
+  const from = removedFrom(index, info.ino);
+  await writeLogIndex(file, { ...index, generation: index.generation + 1, pending: { kind: 'cut', ino: info.ino, from, cut } });
+  try {
+    await copyHead(file, `${file}.rotating`, cut);
+  } catch (error) {
+    await rm(`${file}.rotating`, { force: true });
+    await writeLogIndex(file, { ...index, generation: index.generation + 2 });
+    throw error;
+  }
+  const files = await shiftRotated(file, index, spec.maxFiles, { ino: info.ino, start: from, end: from + cut });
+  await rename(`${file}.rotating`, `${file}.1`);
+  const result = await collapse(file, cut);
+  if (!result.ok) {
+    // Nothing was cut: the copy in .1 would repeat what the live file still holds.
+    await rm(`${file}.1`, { force: true });
+    await writeLogIndex(file, { generation: index.generation + 2, removed: index.removed, files: [null, ...files.slice(1)] });
+    throw new Error(`cannot rotate ${file}: fallocate --collapse-range failed: ${result.why}`);
+  }
+  const removed = { ...index.removed, [String(info.ino)]: from + cut };
+  await writeLogIndex(file, { generation: index.generation + 2, removed: pruneRemoved(removed, files, info.ino), files });
+  return 'rotated';
+}
+
+async function copyHead(from: string, to: string, length: number): Promise<void> {
+  const source = await open(from, 'r');
+  try {
+    const target = await open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    try {
+      const buffer = Buffer.alloc(Math.min(length, 1 << 20));
+      for (let position = 0; position < length; ) {
+        const { bytesRead } = await source.read(buffer, 0, Math.min(buffer.length, length - position), position);
+        if (bytesRead === 0) throw new Error(`${from} shrank while it was being rotated`);
+        await target.write(buffer, 0, bytesRead);
+        position += bytesRead;
+      }
+      await target.sync();
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+const warnedUnsupported = new Set<string>();
+
+/**
+ * Rotates the logs of `services` (process and plugin services: the ones whose output stack
+ * writes to a file) that grew past their `logs.maxSize`. Problems are reported, not thrown:
+ * a log that cannot be rotated never stops a reconcile. Callers hold the stack lock.
+ */
+export async function rotateLiveLogs(stateDir: string, services: Iterable<DesiredService>, report: (line: string) => void): Promise<void> {
+  for (const service of services) {
+    if (service.provider !== 'process' && service.provider !== 'plugin') continue;
+    const file = logFileOf(stateDir, service.name);
+    try {
+      const result = await rotateLiveLog(file, service.logs);
+      if (result === 'unsupported' && !warnedUnsupported.has(stateDir)) {
+        warnedUnsupported.add(stateDir);
+        report(`note: the filesystem of ${path.dirname(file)} cannot cut a file's front (fallocate collapse-range: ext4 and xfs can); logs of running services rotate when they restart`);
+      }
+    } catch (error) {
+      report(`warning: ${service.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
