@@ -15,7 +15,7 @@ export const NODE = process.execPath;
  */
 function snapshot() {
   const dir = mkdtempSync(join(tmpdir(), 'stack-bench-snapshot-'));
-  if (!existsSync(join(ROOT, 'dist/cli.js')) || !existsSync(join(ROOT, 'dist/lib.js'))) {
+  if (!existsSync(join(ROOT, 'dist/cli.cjs')) || !existsSync(join(ROOT, 'dist/lib.js'))) {
     throw new Error('dist/ is missing: run `npm run build` (or `npm run bench`, which builds)');
   }
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });

@@ -41,8 +41,13 @@ await build({
   plugins: [zodEnglishOnly],
   entryPoints: { cli: 'src/cli/main.ts' },
   outExtension: { '.js': '.cjs' },
+  minify: true,
   outdir: 'dist',
   format: 'cjs',
+  // Wrapped here, as Node wraps a CommonJS module, so that bin/stack.js runs the file's text
+  // as it is instead of holding a second, wrapped copy.
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+  footer: { js: '\n})' },
 });
 
 await build({

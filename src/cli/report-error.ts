@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import path from 'node:path';
 import { ExitCode, StackError, type ConfigIssue } from '../errors.js';
 
 interface ErrorStreams {
@@ -11,7 +14,7 @@ export function reportError(error: unknown, streams: ErrorStreams): number {
   if (!(error instanceof StackError)) {
     const message = error instanceof Error ? error.message : String(error);
     streams.stderr.write(`stack: internal error: ${message}\n`);
-    if (debug && error instanceof Error && error.stack) streams.stderr.write(`${error.stack}\n`);
+    if (debug && error instanceof Error && error.stack) streams.stderr.write(`${sourceMapped(error.stack)}\n`);
     else streams.stderr.write('(set STACK_DEBUG=1 to see where)\n');
     return ExitCode.actionFailed;
   }
@@ -20,7 +23,7 @@ export function reportError(error: unknown, streams: ErrorStreams): number {
   } else {
     streams.stderr.write(formatError(error));
   }
-  if (debug && error.stack) streams.stderr.write(`${error.stack}\n`);
+  if (debug && error.stack) streams.stderr.write(`${sourceMapped(error.stack)}\n`);
   return error.code;
 }
 
@@ -56,3 +59,32 @@ export function errorToJson(error: StackError): Record<string, unknown> {
       : {}),
   };
 }
+
+/**
+ * A stack trace with positions in the minified bundle (dist/cli.cjs:1:2345) turned into the
+ * TypeScript they came from (src/cli/main.ts:42:7), through the bundle's source map. Only for
+ * STACK_DEBUG=1: Node applies source maps to its own module loader's code, not to a script
+ * run through node:vm, which is how bin/stack.js runs the bundle.
+ */
+export function sourceMapped(stack: string): string {
+  const maps = new Map<string, SourceMap | undefined>();
+  const mapOf = (file: string): SourceMap | undefined => {
+    if (!maps.has(file)) {
+      let map: SourceMap | undefined;
+      try {
+        map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]);
+      } catch {
+        map = undefined;
+      }
+      maps.set(file, map);
+    }
+    return maps.get(file);
+  };
+  return stack.replace(/(\/[^\s():]+\.cjs):(\d+):(\d+)/g, (whole, file: string, line: string, column: string) => {
+    const entry = mapOf(file)?.findEntry(Number(line) - 1, Number(column) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+    if (entry?.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return whole;
+    const source = path.resolve(path.dirname(file), entry.originalSource);
+    return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  });
+}
+

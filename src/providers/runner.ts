@@ -1,8 +1,16 @@
 // The one module that starts processes or signals them, so `--verbose` prints each exactly once.
-import { execa, type ResultPromise } from 'execa';
+import type { execa as Execa, ResultPromise } from 'execa';
 import { constants } from 'node:os';
 import { quote } from 'shell-quote';
 import type { ExitInfo } from './types.js';
+
+// execa (with its signal tables and stream plumbing) is loaded at the first spawn, so commands
+// that only read state (`stack status`) never initialise it.
+let execaModule: Promise<{ execa: typeof Execa }> | undefined;
+async function loadExeca(): Promise<typeof Execa> {
+  execaModule ??= import('execa');
+  return (await execaModule).execa;
+}
 
 /** How an argv is shown to people: shell-quoted, so it can be pasted into a shell. */
 export function formatCommand(argv: readonly string[]): string {
@@ -56,6 +64,7 @@ export async function spawnDetached(argv: readonly string[], options: SpawnDetac
   // execa hands any fd number straight to spawn (no piping through us), but its types list
   // only 1 | 2; the output must not pass through this process, which may exit first.
   const logFd = options.logFd as unknown as 1;
+  const execa = await loadExeca();
   const child = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
@@ -152,6 +161,7 @@ export async function runCommand(argv: readonly string[], options: RunCommandOpt
   const [file, ...args] = argv;
   if (!file) return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: 'empty command' };
   options.verbose?.(formatCommand(argv));
+  const execa = await loadExeca();
   const child = execa(file, args, { ...groupOptions(options), maxBuffer: 1_000_000, stripFinalNewline: true });
   const pid = child.pid;
   const guard = guardGroup(pid, options);
@@ -201,6 +211,7 @@ export async function streamCommand(argv: readonly string[], options: StreamComm
   const [file, ...args] = argv;
   if (!file) return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: 'empty command' };
   options.verbose?.(formatCommand(argv));
+  const execa = await loadExeca();
   const child = execa(file, args, { ...groupOptions(options), buffer: false });
   const pid = child.pid;
   if (pid === undefined) {
@@ -262,6 +273,7 @@ export async function runShell(script: string, options: RunShellOptions): Promis
   const argv = ['sh', '-c', script];
   options.verbose?.(formatCommand(argv));
   const fd = options.outputFd as unknown as 1; // see spawnDetached: execa passes any fd through
+  const execa = await loadExeca();
   const child = execa('sh', ['-c', script], { ...groupOptions(options), buffer: false, stdout: fd, stderr: fd });
   const pid = child.pid;
   const guard = guardGroup(pid, options);
@@ -298,6 +310,7 @@ export async function runAttached(argv: readonly string[], options: RunAttachedO
   process.on('SIGINT', ignore);
   process.on('SIGTERM', ignore);
   try {
+    const execa = await loadExeca();
     const result = await execa(file, args, { cwd: options.cwd, env: options.env, extendEnv: true, stdio: 'inherit', reject: false });
     if (result.exitCode !== undefined) return result.exitCode;
     if (result.signal) return 128 + (osSignals[result.signal as keyof typeof osSignals] ?? 0);

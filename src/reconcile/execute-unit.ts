@@ -1,6 +1,6 @@
 import { createActor, fromPromise, waitFor, type ActorRefFrom } from 'xstate';
 import type { DesiredService } from '../config/types.js';
-import { serviceMachine, type InitialPhase, type OperationTimeouts } from '../machines/service-machine.js';
+import { serviceMachine, type InitialPhase, type OperationInput, type OperationTimeouts } from '../machines/service-machine.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
@@ -78,21 +78,52 @@ export function createServiceActor(
   env: UnitEnvironment,
 ): ServiceActor {
   const service = lookup();
+  return createActor(machineFor(env, name, lookup), {
+    input: {
+      name,
+      initial: initialPhaseOf(observed),
+      timeouts: timeoutsFor(service),
+      restart: service?.restart ?? DEFAULT_RESTART,
+      supervise: env.supervise ?? false,
+    },
+    // xstate types its clock with numeric timer ids; ours are opaque.
+    ...(env.clock ? { clock: env.clock as SimulatedClockLike } : {}),
+  });
+}
+
+type Lookup = () => DesiredService | undefined;
+
+// One provided machine per run (or supervisor), shared by all its services: building a
+// machine builds its whole state tree, which for 50 services cost more than their spawns.
+// Operations find their service by the name in their input.
+const provided = new WeakMap<UnitEnvironment, { machine: typeof serviceMachine; lookups: Map<string, Lookup> }>();
+
+function machineFor(env: UnitEnvironment, name: string, lookup: Lookup): typeof serviceMachine {
+  let entry = provided.get(env);
+  if (!entry) {
+    const lookups = new Map<string, Lookup>();
+    entry = { machine: provideOperations(env, (service) => lookups.get(service) ?? (() => undefined)), lookups };
+    provided.set(env, entry);
+  }
+  entry.lookups.set(name, lookup);
+  return entry.machine;
+}
+
+function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Lookup): typeof serviceMachine {
   const track = <T>(promise: Promise<T>): Promise<T> => {
     env.inflight.add(promise);
     void promise.finally(() => env.inflight.delete(promise)).catch(() => undefined);
     return promise;
   };
   const ctxWith = (signal: AbortSignal): OperationContext => ({ ...env.ctx, signal });
-  const providerName = env.state.get(name)?.provider ?? service?.provider ?? 'process';
   // Operations read the service as stack.yaml says now: a supervisor keeps machines across edits.
-  const need = (): DesiredService => {
-    const current = lookup();
+  const need = (name: string): DesiredService => {
+    const current = lookupOf(name)();
     if (!current) throw new Error(`${name} is no longer in stack.yaml`);
     return current;
   };
 
-  const recordStart = (svc: DesiredService, started: StartedService): void => {
+  const recordStart = (name: string, svc: DesiredService, started: StartedService): void => {
     env.started.set(name, started);
     env.state.record(name, (current) => ({
       ...recordBase(svc, current),
@@ -106,39 +137,39 @@ export function createServiceActor(
     env.onStarted?.(name, started);
   };
 
-  const machine = serviceMachine.provide({
+  return serviceMachine.provide({
     actors: {
-      install: fromPromise(async ({ signal }) => {
-        const svc = need();
+      install: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
+        const svc = need(name);
         const provider = await env.providers.get(svc.provider);
         await track(provider.install?.(svc, ctxWith(signal)) ?? Promise.resolve());
         await env.state.update(name, (current) => ({ ...recordBase(svc, current), pid: undefined, stoppedByUs: true }));
       }),
-      start: fromPromise(async ({ signal }) => {
-        const svc = need();
+      start: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
+        const svc = need(name);
         const provider = await env.providers.get(svc.provider);
-        recordStart(svc, await track(provider.start(svc, ctxWith(signal))));
+        recordStart(name, svc, await track(provider.start(svc, ctxWith(signal))));
       }),
-      restart: fromPromise(async ({ signal }) => {
-        const svc = need();
+      restart: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
+        const svc = need(name);
         const provider = await env.providers.get(svc.provider);
         const applied = env.state.get(name);
         if (!provider.restart || !applied) throw new Error(`${name} cannot be restarted in one step`);
         env.started.delete(name);
-        recordStart(svc, await track(provider.restart(svc, applied, ctxWith(signal))));
+        recordStart(name, svc, await track(provider.restart(svc, applied, ctxWith(signal))));
       }),
-      waitReady: fromPromise(async ({ signal }) => {
-        const svc = need();
+      waitReady: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
+        const svc = need(name);
         const started = env.started.get(name);
         const provider = await env.providers.get(svc.provider);
         if (started && provider.waitReady) await track(provider.waitReady(svc, started, ctxWith(signal)));
       }),
-      stop: fromPromise(async ({ signal }) => {
+      stop: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const applied = env.state.get(name);
         if (!applied) return;
         const provider = await env.providers.get(applied.provider);
         env.started.delete(name);
-        const exit = await track(provider.stop(name, applied, lookup()?.stop ?? DEFAULT_STOP, ctxWith(signal)));
+        const exit = await track(provider.stop(name, applied, lookupOf(name)()?.stop ?? DEFAULT_STOP, ctxWith(signal)));
         env.state.record(name, (current) =>
           current && {
             ...current,
@@ -150,27 +181,15 @@ export function createServiceActor(
           },
         );
       }),
-      uninstall: fromPromise(async ({ signal }) => {
+      uninstall: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const applied = env.state.get(name);
         if (applied) {
-          const provider = await env.providers.get(providerName);
+          const provider = await env.providers.get(applied.provider);
           await track(provider.uninstall?.(name, applied, ctxWith(signal)) ?? Promise.resolve());
         }
         await env.state.update(name, () => undefined);
       }),
     },
-  });
-
-  return createActor(machine, {
-    input: {
-      name,
-      initial: initialPhaseOf(observed),
-      timeouts: timeoutsFor(service),
-      restart: service?.restart ?? DEFAULT_RESTART,
-      supervise: env.supervise ?? false,
-    },
-    // xstate types its clock with numeric timer ids; ours are opaque.
-    ...(env.clock ? { clock: env.clock as SimulatedClockLike } : {}),
   });
 }
 

@@ -41,7 +41,9 @@ export async function readState(file: string, project: string, options: ReadStat
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') await ensureStateDir(dirname(file)); // says what is in the way
+    if (code !== 'ENOENT') throw error;
   }
   let doc = emptyState(project);
   let changed = false;
@@ -146,6 +148,17 @@ export async function writeState(file: string, state: StateDocument): Promise<vo
 
 /** `.stack/` is private to its user (mode 0700): it holds logs and the state of every service. */
 export async function ensureStateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new StackError(ExitCode.actionFailed, `cannot use ${dir} for stack's state: a file of that name is in the way`, { hint: 'move or delete it; stack keeps its state, logs and lock in that folder', cause: error });
+    }
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new StackError(ExitCode.actionFailed, `cannot create or use ${dir} for stack's state (${code})`, { hint: 'stack needs to write there: check the permissions of the project folder', cause: error });
+    }
+    throw error;
+  }
 }

@@ -79,3 +79,23 @@ describe('the CLI bundle runs from a V8 code cache', () => {
     expect(() => readdirSync(cacheDir)).toThrow(/ENOENT/);
   });
 });
+
+describe('errors from the minified bundle', () => {
+  it('a folder-shaped problem is a message, not a trace; STACK_DEBUG=1 traces point at the TypeScript sources', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-debug-'));
+    try {
+      writeFileSync(join(dir, 'stack.yaml'), 'version: 1\nservices:\n  web:\n    command: [sleep, "60"]\n');
+      writeFileSync(join(dir, '.stack'), 'not a folder\n');
+      const plain = spawnSync(process.execPath, [join(ROOT, 'bin', 'stack.js'), 'status'], { cwd: dir, encoding: 'utf8' });
+      expect(plain.status).toBe(1);
+      expect(plain.stderr).toBe(`error: cannot use ${join(dir, '.stack')} for stack's state: a file of that name is in the way\nhint: move or delete it; stack keeps its state, logs and lock in that folder\n`);
+
+      const debug = spawnSync(process.execPath, [join(ROOT, 'bin', 'stack.js'), 'status'], { cwd: dir, encoding: 'utf8', env: { ...process.env, STACK_DEBUG: '1' } });
+      expect(debug.status).toBe(1);
+      expect(debug.stderr).toMatch(/at .*src\/state\/state-file\.ts:\d+:\d+/);
+      expect(debug.stderr).not.toMatch(/cli\.cjs:\d+:\d+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,7 +1,7 @@
 // Live log rotation (copy the head to .1, cut it from the live file) against a real process
 // writing as fast as it can, with a real LogFollower reading alongside.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -173,7 +173,7 @@ describe('rotating a log while its service writes', () => {
   });
 
   describe('a rotation cut short by a crash of stack is settled by the next one', () => {
-    it('copied to .1 but not cut: the copy is dropped, nothing is duplicated', async () => {
+    it('copied to .1 but not cut: the copy is dropped before the next cut, nothing is duplicated', async () => {
       const dir = tempDir();
       const log = join(dir, 'app.log');
       writeFileSync(log, 'a'.repeat(8192) + 'tail\n');
@@ -181,22 +181,46 @@ describe('rotating a log while its service writes', () => {
       writeFileSync(`${log}.1`, 'a'.repeat(blksize));
       writeFileSync(logIndexFile(log), JSON.stringify({ generation: 3, pending: { kind: 'cut', ino, from: 0, cut: blksize }, removed: {}, files: [] }));
 
-      expect(await rotateLiveLog(log, { maxSizeBytes: 1 << 20, maxFiles: 3 })).toBe('not-needed');
-      expect(await readLogIndex(log)).toEqual({ generation: 4, removed: {}, files: [] });
-      expect(existsSync(`${log}.1`)).toBe(false);
+      expect(await rotateLiveLog(log, { maxSizeBytes: 1024, maxFiles: 3 })).toBe('rotated');
+      expect(readFileSync(`${log}.1`, 'utf8')).toBe('a'.repeat(8192));
+      expect(existsSync(`${log}.2`)).toBe(false);
+      expect(readFileSync(log, 'utf8')).toBe('tail\n');
+      expect(await readLogIndex(log)).toEqual({ generation: 6, removed: { [ino]: 8192 }, files: [{ ino, start: 0, end: 8192 }] });
     });
 
     it('cut but not marked done: the cut is recorded, the copy kept and described', async () => {
       const dir = tempDir();
       const log = join(dir, 'app.log');
-      writeFileSync(log, 'b'.repeat(100) + '\n');
+      writeFileSync(log, 'b'.repeat(5000) + '\n');
       const { ino } = statSync(log);
       writeFileSync(`${log}.1`, 'a'.repeat(4096));
       writeFileSync(logIndexFile(log), JSON.stringify({ generation: 3, pending: { kind: 'cut', ino, from: 0, cut: 4096 }, removed: {}, files: [] }));
 
-      expect(await rotateLiveLog(log, { maxSizeBytes: 1 << 20, maxFiles: 3 })).toBe('not-needed');
-      expect(await readLogIndex(log)).toEqual({ generation: 4, removed: { [ino]: 4096 }, files: [{ ino, start: 0, end: 4096 }] });
-      expect(readFileSync(`${log}.1`, 'utf8')).toBe('a'.repeat(4096));
+      expect(await rotateLiveLog(log, { maxSizeBytes: 1024, maxFiles: 3 })).toBe('rotated');
+      expect(readFileSync(`${log}.2`, 'utf8')).toBe('a'.repeat(4096));
+      expect(readFileSync(`${log}.1`, 'utf8')).toBe('b'.repeat(4096));
+      expect(await readLogIndex(log)).toEqual({
+        generation: 6,
+        removed: { [ino]: 8192 },
+        files: [
+          { ino, start: 4096, end: 8192 },
+          { ino, start: 0, end: 4096 },
+        ],
+      });
+    });
+
+    it('a follower does not wait for ever on a rotation that a crash left pending', async () => {
+      const dir = tempDir();
+      const log = join(dir, 'app.log');
+      writeFileSync(log, 'one\ntwo\n');
+      const { ino } = statSync(log);
+      writeFileSync(logIndexFile(log), JSON.stringify({ generation: 1, pending: { kind: 'cut', ino, from: 0, cut: 4096 }, removed: {}, files: [] }));
+      const follower = new LogFollower(log, 0);
+      expect(await follower.read()).toEqual([]);
+      const longAgo = new Date(Date.now() - 60_000);
+      utimesSync(logIndexFile(log), longAgo, longAgo);
+      expect(await follower.read()).toEqual(['one', 'two']);
+      await follower.close();
     });
   });
 });

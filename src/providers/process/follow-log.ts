@@ -1,5 +1,5 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { readLogIndex, readRotatedRange, removedFrom } from './log-index.js';
+import { readLogIndex, readRotatedRange, removedFrom, rotationUnderWay } from './log-index.js';
 
 const NEWLINE = 0x0a;
 
@@ -36,7 +36,7 @@ export class LogFollower {
     if (!this.handle && !(await this.openCurrent())) return [];
     const inode = this.inode as number;
     const before = await readLogIndex(this.file);
-    if (before.pending) return [];
+    if (await rotationUnderWay(this.file, before)) return [];
     const now = await stat(this.file).catch(() => undefined);
 
     // Worked out on copies, kept only if no rotation began or ended meanwhile.
@@ -56,7 +56,7 @@ export class LogFollower {
     }
     const drained = await this.readFrom(offset);
     const after = await readLogIndex(this.file);
-    if (after.pending || after.generation !== before.generation) return [];
+    if (after.generation !== before.generation || (await rotationUnderWay(this.file, after))) return [];
     this.offset = drained.next;
     this.removed = removed;
     chunks.push(drained.bytes);

@@ -37,6 +37,19 @@ export interface LogIndex {
 
 const EMPTY: LogIndex = { generation: 0, removed: {}, files: [] };
 
+/**
+ * A rotation takes milliseconds; a pending mark older than this was left by a stack that died
+ * during one (the next rotation settles it). Readers stop waiting for it.
+ */
+export const STALE_PENDING_MS = 10_000;
+
+/** Whether the index is mid-rotation, for a reader: a pending mark left by a crash does not count. */
+export async function rotationUnderWay(logFile: string, index: LogIndex): Promise<boolean> {
+  if (!index.pending) return false;
+  const written = await stat(logIndexFile(logFile)).then((info) => info.mtimeMs, () => 0);
+  return Date.now() - written < STALE_PENDING_MS;
+}
+
 export function logIndexFile(logFile: string): string {
   return `${logFile}.index`;
 }

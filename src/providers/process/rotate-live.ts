@@ -67,10 +67,9 @@ async function collapse(file: string, length: number): Promise<{ ok: boolean; wh
 export async function rotateLiveLog(file: string, spec: LogSpec): Promise<LiveRotation> {
   if (spec.maxSizeBytes <= 0) return 'not-needed';
   const info = await stat(file).catch(() => undefined);
-  if (!info) return 'not-needed';
-  const index = await settledLogIndex(file, spec.maxFiles);
-  if (info.size <= spec.maxSizeBytes) return 'not-needed';
+  if (!info || info.size <= spec.maxSizeBytes) return 'not-needed';
   if (!(await collapseSupported(path.dirname(file)))) return 'unsupported';
+  const index = await settledLogIndex(file, spec.maxFiles);
   // A collapse must end before the end of the file, on a block boundary.
   const cut = Math.floor((info.size - 1) / info.blksize) * info.blksize;
   if (cut <= 0) return 'not-needed';
