@@ -1,4 +1,5 @@
 // N `sleep` services: start from nothing until all run, status, stop all — per subject, per round.
+import { countSleeps, now, waitUntil } from '../lib.mjs';
 import { field, interleave } from './rounds.mjs';
 
 export async function sleepsScenario({ results, rounds, stack, peers, floor, n }) {
@@ -7,8 +8,12 @@ export async function sleepsScenario({ results, rounds, stack, peers, floor, n }
     const start = await subject.startSleeps(dir, n);
     if (!subject.status) return { start };
     const status = await subject.status(dir, n);
-    const stop = await subject.stopAll(dir, n);
-    return { start, status, stop };
+    // Stopped means gone: a subject whose stop command returns before its processes have ended
+    // is timed until they have.
+    const began = now();
+    await subject.stopAll(dir, n);
+    await waitUntil(() => countSleeps() === 0, { timeoutMs: 30_000, intervalMs: 1, what: `${subject.name} to end every sleep` });
+    return { start, status, stop: now() - began };
   });
   for (const [key, label] of [['start', `start ${n} sleeps`], ['status', `status ${n}`], ['stop', `stop ${n}`]]) {
     for (const subject of subjects) {

@@ -5,9 +5,12 @@ import { readState, writeState, type StateDocument } from './state-file.js';
  * The state file held in memory while stack acts. Every change is written through, but
  * writes are serialised and coalesced: a burst of 50 starts costs a few writes, not 50.
  */
+const RECORD_DELAY_MS = 50;
+
 export class StateStore {
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
+  private recordTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly file: string,
@@ -40,16 +43,27 @@ export class StateStore {
   }
 
   /**
-   * Like update, without waiting for the disk: the write is queued and a failure surfaces at
-   * the next flush. For the executor's hot path: a process it started carries its marker
+   * Like update, without waiting for the disk: the change is written within RECORD_DELAY_MS,
+   * together with whatever else was recorded meanwhile (a burst of 50 starts is a few writes,
+   * not 50 fsyncs competing with the starts for the I/O threads); a failure surfaces at the
+   * next flush. For the executor's hot path: a process it started carries its marker
    * (STACK_SERVICE_ID), so a crash before the write lands still finds it (state/adopt.ts).
    */
   record(name: string, change: (current: AppliedService | undefined) => AppliedService | undefined): void {
-    this.update(name, change).catch(() => undefined);
+    const next = change(this.doc.services[name]);
+    if (next) this.doc.services[name] = next;
+    else delete this.doc.services[name];
+    this.dirty = true;
+    this.recordTimer ??= setTimeout(() => {
+      this.recordTimer = undefined;
+      this.schedule().catch(() => undefined);
+    }, RECORD_DELAY_MS);
   }
 
   /** Resolves once everything set so far is on disk. */
   flush(): Promise<void> {
+    clearTimeout(this.recordTimer);
+    this.recordTimer = undefined;
     return this.schedule();
   }
 

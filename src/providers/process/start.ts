@@ -81,7 +81,6 @@ function readStartStat(name: string, pid: number): ProcStat {
 export async function startProcess(service: DesiredService, ctx: OperationContext): Promise<ProcessRun> {
   const spec = processSpecOf(service);
   ctx.signal.throwIfAborted();
-  await assertCwd(service.name, spec.cwd);
   await ensureLogsDir(ctx.stateDir);
   await rotateLogIfLarge(logFileOf(ctx.stateDir, service.name), service.logs);
   const log = await openLogForAppend(ctx.stateDir, service.name);
@@ -93,7 +92,11 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       const env = { ...spec.env, ...markerEnv(ctx.stateDir, service.name, specOf(service)) };
       spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env, logFd: log.handle.fd, verbose: ctx.verbose });
     } catch (error) {
-      throw error instanceof SpawnError ? describeSpawnError(service.name, error) : error;
+      if (!(error instanceof SpawnError)) throw error;
+      // A missing working directory fails the spawn with ENOENT too: checked only now, so a
+      // start that works costs no extra stat.
+      await assertCwd(service.name, spec.cwd);
+      throw describeSpawnError(service.name, error);
     }
     const startedAt = new Date().toISOString();
     // No await since the spawn: the child is at worst a zombie, never reaped, so /proc has it.
