@@ -142,8 +142,14 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
       install: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const svc = need(name);
         const provider = await env.providers.get(svc.provider);
-        await track(provider.install?.(svc, ctxWith(signal)) ?? Promise.resolve());
-        await env.state.update(name, (current) => ({ ...recordBase(svc, current), pid: undefined, stoppedByUs: true }));
+        const installed = (current: AppliedService | undefined): AppliedService => ({ ...recordBase(svc, current), pid: undefined, stoppedByUs: true });
+        if (!provider.install) {
+          // Nothing to install (a process): only bookkeeping, written with the run's next write.
+          env.state.record(name, installed);
+          return;
+        }
+        await track(provider.install(svc, ctxWith(signal)));
+        await env.state.update(name, installed);
       }),
       start: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const svc = need(name);
