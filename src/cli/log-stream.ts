@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import pc from 'picocolors';
 import { LogFollower } from '../providers/process/follow-log.js';
 import { logFileOf } from '../providers/process/logs.js';
@@ -29,8 +28,7 @@ export class LogStream {
     for (const name of names) {
       if (this.followers.has(name)) continue;
       const file = logFileOf(this.stateDir, name);
-      const offset = fromStart ? 0 : await stat(file).then((info) => info.size, () => 0);
-      this.followers.set(name, new LogFollower(file, offset));
+      this.followers.set(name, fromStart ? new LogFollower(file, 0) : (await LogFollower.atEnd(file)).follower);
       this.addPrefix(name);
     }
     if (!this.timer) {
@@ -50,7 +48,11 @@ export class LogStream {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.poll();
-    for (const follower of this.followers.values()) await follower.close();
+    for (const [name, follower] of this.followers) {
+      const partial = follower.takePartial();
+      if (partial !== undefined) this.write(`${this.prefixOf(name)} ${partial}\n`);
+      await follower.close();
+    }
   }
 
   private async poll(): Promise<void> {

@@ -136,7 +136,7 @@ export class Controller {
     if (this.timer) clearInterval(this.timer);
     if (this.requestTimer) clearInterval(this.requestTimer);
     this.liveness.stop();
-    this.logRotation.stop();
+    await this.logRotation.stop();
     await this.watcher.close();
     await this.running;
     await this.pool.settle();

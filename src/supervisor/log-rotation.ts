@@ -11,7 +11,7 @@ const ROTATE_EVERY_MS = 1_000;
  */
 export class LogRotation {
   private timer?: NodeJS.Timeout;
-  private busy = false;
+  private current: Promise<void> | undefined;
 
   constructor(
     private readonly pool: SupervisedPool,
@@ -20,23 +20,26 @@ export class LogRotation {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), ROTATE_EVERY_MS);
+    this.timer = setInterval(() => this.tick(), ROTATE_EVERY_MS);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the checks; resolves once a rotation under way has finished (before the lock goes). */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.current;
   }
 
-  private async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const running = this.pool.entries().filter(([, state]) => state === 'running').map(([name]) => this.pool.service(name)).filter((service): service is DesiredService => service !== undefined);
-      const { rotateLiveLogs } = await import('../providers/process/rotate-live.js');
-      await rotateLiveLogs(this.stateDir, running, this.log);
-    } finally {
-      this.busy = false;
-    }
+  private tick(): void {
+    if (this.current) return;
+    this.current = this.rotate().finally(() => {
+      this.current = undefined;
+    });
+  }
+
+  private async rotate(): Promise<void> {
+    const running = this.pool.entries().filter(([, state]) => state === 'running').map(([name]) => this.pool.service(name)).filter((service): service is DesiredService => service !== undefined);
+    const { rotateLiveLogs } = await import('../providers/process/rotate-live.js');
+    await rotateLiveLogs(this.stateDir, running, this.log);
   }
 }

@@ -1,7 +1,7 @@
 // Live log rotation (copy the head to .1, cut it from the live file) against a real process
 // writing as fast as it can, with a real LogFollower reading alongside.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,6 +56,9 @@ function wholeStream(log: string): string {
 }
 
 const supported = await collapseSupported(tmpdir());
+
+// A pid no process has (above the kernel's pid_max of 4,194,304).
+const DEAD_PID = 2 ** 22 + 1;
 
 describe('rotating a log while its service writes', () => {
   it('the filesystem of the test folder supports it (ext4 here and in CI)', () => {
@@ -173,34 +176,34 @@ describe('rotating a log while its service writes', () => {
   });
 
   describe('a rotation cut short by a crash of stack is settled by the next one', () => {
-    it('copied to .1 but not cut: the copy is dropped before the next cut, nothing is duplicated', async () => {
+    it('stopped before the cut began: the live file is whole, .1 is kept (at worst a block shows twice)', async () => {
       const dir = tempDir();
       const log = join(dir, 'app.log');
       writeFileSync(log, 'a'.repeat(8192) + 'tail\n');
       const { ino, blksize } = statSync(log);
       writeFileSync(`${log}.1`, 'a'.repeat(blksize));
-      writeFileSync(logIndexFile(log), JSON.stringify({ generation: 3, pending: { kind: 'cut', ino, from: 0, cut: blksize }, removed: {}, files: [] }));
+      writeFileSync(logIndexFile(log), JSON.stringify({ generation: 3, pending: { kind: 'cut', ino, from: 0, cut: blksize, pid: DEAD_PID, step: 'moving' }, removed: {}, files: [] }));
 
       expect(await rotateLiveLog(log, { maxSizeBytes: 1024, maxFiles: 3 })).toBe('rotated');
+      expect(readFileSync(`${log}.2`, 'utf8')).toBe('a'.repeat(blksize));
       expect(readFileSync(`${log}.1`, 'utf8')).toBe('a'.repeat(8192));
-      expect(existsSync(`${log}.2`)).toBe(false);
       expect(readFileSync(log, 'utf8')).toBe('tail\n');
-      expect(await readLogIndex(log)).toEqual({ generation: 6, removed: { [ino]: 8192 }, files: [{ ino, start: 0, end: 8192 }] });
+      expect(await readLogIndex(log)).toEqual({ generation: 7, removed: { [ino]: 8192 }, files: [{ ino, start: 0, end: 8192 }] });
     });
 
-    it('cut but not marked done: the cut is recorded, the copy kept and described', async () => {
+    it('stopped once the cut may have begun: the cut is recorded, the copy kept and described', async () => {
       const dir = tempDir();
       const log = join(dir, 'app.log');
       writeFileSync(log, 'b'.repeat(5000) + '\n');
       const { ino } = statSync(log);
       writeFileSync(`${log}.1`, 'a'.repeat(4096));
-      writeFileSync(logIndexFile(log), JSON.stringify({ generation: 3, pending: { kind: 'cut', ino, from: 0, cut: 4096 }, removed: {}, files: [] }));
+      writeFileSync(logIndexFile(log), JSON.stringify({ generation: 3, pending: { kind: 'cut', ino, from: 0, cut: 4096, pid: DEAD_PID, step: 'collapsing' }, removed: {}, files: [] }));
 
       expect(await rotateLiveLog(log, { maxSizeBytes: 1024, maxFiles: 3 })).toBe('rotated');
       expect(readFileSync(`${log}.2`, 'utf8')).toBe('a'.repeat(4096));
       expect(readFileSync(`${log}.1`, 'utf8')).toBe('b'.repeat(4096));
       expect(await readLogIndex(log)).toEqual({
-        generation: 6,
+        generation: 7,
         removed: { [ino]: 8192 },
         files: [
           { ino, start: 4096, end: 8192 },
@@ -209,18 +212,44 @@ describe('rotating a log while its service writes', () => {
       });
     });
 
-    it('a follower does not wait for ever on a rotation that a crash left pending', async () => {
+    it('content that repeats (the copy equals the new head) is never taken for a cut that did not happen', async () => {
+      const dir = tempDir();
+      const log = join(dir, 'app.log');
+      const line = `${'x'.repeat(63)}\n`;
+      writeFileSync(log, line.repeat(100));
+      const { ino } = statSync(log);
+      writeFileSync(`${log}.1`, line.repeat(64));
+      writeFileSync(logIndexFile(log), JSON.stringify({ generation: 1, pending: { kind: 'cut', ino, from: 0, cut: 4096, pid: DEAD_PID, step: 'collapsing' }, removed: {}, files: [] }));
+
+      expect(await rotateLiveLog(log, { maxSizeBytes: 1 << 20, maxFiles: 3 })).toBe('not-needed');
+      expect(readFileSync(`${log}.1`, 'utf8')).toBe(line.repeat(64));
+      expect(await readLogIndex(log)).toEqual({ generation: 2, removed: { [ino]: 4096 }, files: [{ ino, start: 0, end: 4096 }] });
+    });
+
+    it('a follower waits while the rotating process lives, and not for a dead one', async () => {
       const dir = tempDir();
       const log = join(dir, 'app.log');
       writeFileSync(log, 'one\ntwo\n');
       const { ino } = statSync(log);
-      writeFileSync(logIndexFile(log), JSON.stringify({ generation: 1, pending: { kind: 'cut', ino, from: 0, cut: 4096 }, removed: {}, files: [] }));
+      const pending = (pid: number) => JSON.stringify({ generation: 1, pending: { kind: 'cut', ino, from: 0, cut: 4096, pid, step: 'moving' }, removed: {}, files: [] });
+      writeFileSync(logIndexFile(log), pending(process.pid));
       const follower = new LogFollower(log, 0);
       expect(await follower.read()).toEqual([]);
-      const longAgo = new Date(Date.now() - 60_000);
-      utimesSync(logIndexFile(log), longAgo, longAgo);
+      writeFileSync(logIndexFile(log), pending(DEAD_PID));
       expect(await follower.read()).toEqual(['one', 'two']);
       await follower.close();
     });
+  });
+
+  it('a live rotation and a restart rotation of one log at the same moment take turns: nothing lost', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'app.log');
+    const text = Array.from({ length: 3000 }, (_, index) => `line ${index}`).join('\n') + '\n';
+    writeFileSync(log, text);
+    const spec = { maxSizeBytes: 4096, maxFiles: 10 };
+    const results = await Promise.all([rotateLiveLog(log, spec), rotateLogIfLarge(log, spec), rotateLiveLog(log, spec)]);
+    expect(results[0]).toBe('rotated');
+    const stream = Buffer.concat([...Array.from({ length: 10 }, (_, index) => `${log}.${10 - index}`).filter((file) => existsSync(file)).map((file) => readFileSync(file)), existsSync(log) ? readFileSync(log) : Buffer.alloc(0)]);
+    expect(stream.toString('utf8')).toBe(text);
   });
 });

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import pc from 'picocolors';
 import { readApplied, type Workspace } from '../../api.js';
 import type { ComposeSpec } from '../../config/types.js';
@@ -37,15 +36,22 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
 
   const compose = composeSpecsOf(workspace, applied, chosen);
   const files = new Map(chosen.filter((name) => !compose.has(name)).map((name) => [name, logFileOf(workspace.paths.dir, name)]));
-  const offsets = new Map<string, number>();
+  // With -f, each follower takes its place first, and the tail is read up to exactly there:
+  // no line shown twice or missed between the two.
+  const followers = new Map<string, LogFollower>();
   for (const [name, file] of files) {
-    const tail = lines > 0 ? await readLogTail(file, lines).catch(() => [] as string[]) : [];
+    let end: number | undefined;
+    if (options.follow) {
+      const { follower, size } = await LogFollower.atEnd(file);
+      followers.set(name, follower);
+      end = size;
+    }
+    const tail = lines > 0 ? await readLogTail(file, lines, 0, end).catch(() => [] as string[]) : [];
     for (const line of tail) write(name, line);
-    offsets.set(name, await sizeOf(file));
   }
   const composeDone = composeLogsOf(workspace, compose, lines, options.follow === true, write);
   if (!options.follow || files.size === 0) return composeDone.then(() => ExitCode.ok);
-  const [code] = await Promise.all([follow(files, offsets, write), composeDone]);
+  const [code] = await Promise.all([follow(followers, write), composeDone]);
   return code;
 }
 
@@ -76,13 +82,8 @@ async function composeLogsOf(workspace: Workspace, specs: Map<string, ComposeSpe
   }
 }
 
-async function sizeOf(file: string): Promise<number> {
-  return stat(file).then((info) => info.size, () => 0);
-}
-
 /** Follows several log files at once until Ctrl+C, across rotations (see LogFollower). */
-async function follow(files: Map<string, string>, offsets: Map<string, number>, write: (name: string, line: string) => void): Promise<number> {
-  const followers = new Map([...files].map(([name, file]) => [name, new LogFollower(file, offsets.get(name) ?? 0)]));
+async function follow(followers: Map<string, LogFollower>, write: (name: string, line: string) => void): Promise<number> {
   let stopped = false;
   const stop = () => {
     stopped = true;
@@ -93,7 +94,12 @@ async function follow(files: Map<string, string>, offsets: Map<string, number>, 
     for (const [name, follower] of followers) for (const line of await follower.read()) write(name, line);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  for (const follower of followers.values()) await follower.close();
+  for (const [name, follower] of followers) {
+    for (const line of await follower.read()) write(name, line);
+    const partial = follower.takePartial();
+    if (partial !== undefined) write(name, partial);
+    await follower.close();
+  }
   return ExitCode.ok;
 }
 

@@ -1,5 +1,5 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { readLogIndex, readRotatedRange, removedFrom, rotationUnderWay } from './log-index.js';
+import { readFully, readLogIndex, readRotatedRange, removedFrom, rotationUnderWay } from './log-index.js';
 
 const NEWLINE = 0x0a;
 
@@ -36,7 +36,7 @@ export class LogFollower {
     if (!this.handle && !(await this.openCurrent())) return [];
     const inode = this.inode as number;
     const before = await readLogIndex(this.file);
-    if (await rotationUnderWay(this.file, before)) return [];
+    if (rotationUnderWay(before)) return [];
     const now = await stat(this.file).catch(() => undefined);
 
     // Worked out on copies, kept only if no rotation began or ended meanwhile.
@@ -56,7 +56,7 @@ export class LogFollower {
     }
     const drained = await this.readFrom(offset);
     const after = await readLogIndex(this.file);
-    if (after.generation !== before.generation || (await rotationUnderWay(this.file, after))) return [];
+    if (after.generation !== before.generation || rotationUnderWay(after)) return [];
     this.offset = drained.next;
     this.removed = removed;
     chunks.push(drained.bytes);
@@ -95,15 +95,49 @@ export class LogFollower {
 
   /**
    * Opens the file now at the path. The offset counts from its first byte as it is now, or,
-   * `fromStart`, from the first byte it ever had (what was cut is then read from `.1`, …).
+   * `fromStart` (the default for offset 0: a file followed from its beginning, or one that did
+   * not exist yet), from the first byte it ever had: what was cut is then read from `.1`, ….
    */
   private async openCurrent(options: { fromStart?: boolean } = {}): Promise<boolean> {
     const handle = await open(this.file, 'r').catch(() => undefined);
     if (!handle) return false;
     this.handle = handle;
     this.inode = (await handle.stat()).ino;
-    this.removed = options.fromStart ? 0 : removedFrom(await readLogIndex(this.file), this.inode);
+    const fromStart = options.fromStart ?? this.offset === 0;
+    this.removed = fromStart ? 0 : removedFrom(await readLogIndex(this.file), this.inode);
     return true;
+  }
+
+  /**
+   * A follower of what `file` gets from now on, and where "now" is (for a tail read up to it):
+   * its size, taken with the cut count of the same moment (no rotation in between).
+   */
+  static async atEnd(file: string): Promise<{ follower: LogFollower; size: number }> {
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const before = await readLogIndex(file);
+      const handle = await open(file, 'r').catch(() => undefined);
+      if (!handle) return { follower: new LogFollower(file, 0), size: 0 };
+      const info = await handle.stat();
+      const after = await readLogIndex(file);
+      if (before.generation === after.generation && !rotationUnderWay(after)) {
+        const follower = new LogFollower(file, info.size);
+        follower.handle = handle;
+        follower.inode = info.ino;
+        follower.removed = removedFrom(after, info.ino);
+        return { follower, size: info.size };
+      }
+      await handle.close();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`${file} kept rotating while stack tried to follow it`);
+  }
+
+  /** The last line if it has no newline yet (a service that exited mid-line), once. */
+  takePartial(): string | undefined {
+    if (this.partial.length === 0) return undefined;
+    const line = this.partial.toString('utf8');
+    this.partial = Buffer.alloc(0);
+    return line;
   }
 
   /** The bytes from `offset` to the end of the open file, and where the next read begins. */
@@ -113,9 +147,7 @@ export class LogFollower {
     const { size } = await handle.stat();
     // Shrunk with no cut recorded: truncated by someone else; read it again from its start.
     const start = size < offset ? 0 : offset;
-    if (size === start) return { bytes: Buffer.alloc(0), next: start };
-    const buffer = Buffer.alloc(size - start);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
-    return { bytes: buffer.subarray(0, bytesRead), next: start + bytesRead };
+    const bytes = await readFully(handle, start, size - start);
+    return { bytes, next: start + bytes.length };
   }
 }

@@ -1,4 +1,4 @@
-import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 
 /**
  * `<name>.log.index`: what the rotations of a log did, so that a follower (`stack logs -f`)
@@ -25,6 +25,10 @@ export interface PendingRotation {
   /** For a cut: `removed[ino]` before it, and how many bytes it cuts. */
   from?: number;
   cut?: number;
+  /** The process rotating: a mark whose process is gone was left by a crash. */
+  pid?: number;
+  /** `collapsing` once `.1` holds the copy and the cut may have begun. */
+  step?: 'moving' | 'collapsing';
 }
 
 export interface LogIndex {
@@ -38,16 +42,39 @@ export interface LogIndex {
 const EMPTY: LogIndex = { generation: 0, removed: {}, files: [] };
 
 /**
- * A rotation takes milliseconds; a pending mark older than this was left by a stack that died
- * during one (the next rotation settles it). Readers stop waiting for it.
+ * Whether the index is mid-rotation, for a reader. A pending mark whose rotating process is
+ * gone was left by a crash (the next rotation settles it) and does not count.
  */
-export const STALE_PENDING_MS = 10_000;
+export function rotationUnderWay(index: LogIndex): boolean {
+  return index.pending !== undefined && processAlive(index.pending.pid);
+}
 
-/** Whether the index is mid-rotation, for a reader: a pending mark left by a crash does not count. */
-export async function rotationUnderWay(logFile: string, index: LogIndex): Promise<boolean> {
-  if (!index.pending) return false;
-  const written = await stat(logIndexFile(logFile)).then((info) => info.mtimeMs, () => 0);
-  return Date.now() - written < STALE_PENDING_MS;
+function processAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const exclusive = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `work` on `file` after any other rotation of it in this process: the controller's
+ * rotation pass and a restart's rotation may meet on one log (across processes, the stack
+ * lock keeps rotations apart).
+ */
+export function withRotationLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const previous = exclusive.get(file) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(work);
+  const settled = next.catch(() => undefined);
+  exclusive.set(file, settled);
+  void settled.then(() => {
+    if (exclusive.get(file) === settled) exclusive.delete(file);
+  });
+  return next;
 }
 
 export function logIndexFile(logFile: string): string {
@@ -98,47 +125,26 @@ export function pruneRemoved(removed: Record<string, number>, files: readonly (S
 }
 
 /**
- * The index with a rotation left pending by a stack that died during it settled. Callers hold
- * the stack lock, so no other rotation is under way. A cut happened if `.1` was written and the
- * live file no longer begins with it; one that did not happen leaves no copy behind (it would
- * repeat bytes the live file still has). Where files may have moved partly, their descriptions
- * are dropped: followers then read what is live, and nothing on disk is lost.
+ * The index with a rotation left pending by a process that died during it (or failed half-way)
+ * settled. Called under the rotation lock, so no rotation of this log is under way. Nothing is
+ * deleted: when it cannot be known whether a block was cut, it is taken as cut, so at worst a
+ * block shows twice (in `.1` and the live file), never not at all.
  */
 export async function settledLogIndex(file: string, maxFiles: number): Promise<LogIndex> {
   const index = await readLogIndex(file);
   const pending = index.pending;
   if (!pending) return index;
   const settled: LogIndex = { generation: index.generation + 1, removed: index.removed, files: [] };
-  const leftover = `${file}.rotating`;
-  const copyUnfinished = await stat(leftover).then(() => true, () => false);
-  await rm(leftover, { force: true });
-  if (pending.kind === 'cut' && !copyUnfinished && pending.cut !== undefined && pending.from !== undefined) {
-    const live = await stat(file).catch(() => undefined);
-    const sample = Math.min(pending.cut, 64 * 1024);
-    const [copied, head] = await Promise.all([readHead(`${file}.1`, sample), readHead(file, sample)]);
-    if (live?.ino === pending.ino && copied.length === sample) {
-      if (copied.equals(head)) {
-        await rm(`${file}.1`, { force: true });
-      } else {
-        settled.removed = { ...index.removed, [String(pending.ino)]: pending.from + pending.cut };
-        settled.files = [{ ino: pending.ino, start: pending.from, end: pending.from + pending.cut }, ...index.files].slice(0, maxFiles);
-      }
-    }
+  await rm(`${file}.rotating`, { force: true });
+  if (pending.kind === 'cut' && pending.step === 'collapsing' && pending.cut !== undefined && pending.from !== undefined) {
+    // .1 holds the copy and the files had all moved up: the cut may have happened.
+    settled.removed = { ...index.removed, [String(pending.ino)]: pending.from + pending.cut };
+    settled.files = [{ ino: pending.ino, start: pending.from, end: pending.from + pending.cut }, ...index.files].slice(0, maxFiles);
   }
+  // Otherwise the live file was not cut; the rotated files may have moved part of the way, so
+  // what each holds is no longer known (they are all still there).
   await writeLogIndex(file, settled);
   return settled;
-}
-
-async function readHead(file: string, length: number): Promise<Buffer> {
-  const handle = await open(file, 'r').catch(() => undefined);
-  if (!handle) return Buffer.alloc(0);
-  try {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Bytes [from, to) of inode `ino`'s stream that went to rotated files, in order. */
@@ -151,9 +157,7 @@ export async function readRotatedRange(file: string, index: LogIndex, ino: numbe
     const handle = await open(`${file}.${position + 1}`, 'r').catch(() => undefined);
     if (!handle) continue;
     try {
-      const bytes = Buffer.alloc(end - start);
-      const { bytesRead } = await handle.read(bytes, 0, bytes.length, start - segment.start);
-      pieces.push({ start, bytes: bytes.subarray(0, bytesRead) });
+      pieces.push({ start, bytes: await readFully(handle, start - segment.start, end - start) });
     } finally {
       await handle.close();
     }
@@ -163,4 +167,16 @@ export async function readRotatedRange(file: string, index: LogIndex, ino: numbe
 
 function ignoreMissing(error: unknown): void {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+}
+
+/** `length` bytes from `position` (fewer only at the end of the file), whatever one read returns. */
+export async function readFully(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, Math.min(length - filled, 1 << 24), position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
 }

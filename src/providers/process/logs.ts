@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogSpec } from '../../config/types.js';
-import { readLogIndex, removedFrom, settledLogIndex, shiftRotated, writeLogIndex, pruneRemoved } from './log-index.js';
+import { pruneRemoved, readFully, readLogIndex, removedFrom, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -71,8 +71,12 @@ export async function fileSize(file: string): Promise<number> {
  * Done before a start, when no process writes to it; a log in use is rotated by
  * rotate-live.ts instead.
  */
-export async function rotateLogIfLarge(file: string, spec: LogSpec): Promise<boolean> {
-  if (spec.maxSizeBytes <= 0) return false;
+export function rotateLogIfLarge(file: string, spec: LogSpec): Promise<boolean> {
+  if (spec.maxSizeBytes <= 0) return Promise.resolve(false);
+  return withRotationLock(file, () => renameIfLarge(file, spec));
+}
+
+async function renameIfLarge(file: string, spec: LogSpec): Promise<boolean> {
   const info = await stat(file).catch(() => undefined);
   if (!info || info.size <= spec.maxSizeBytes) return false;
   if (spec.maxFiles < 1) {
@@ -82,7 +86,7 @@ export async function rotateLogIfLarge(file: string, spec: LogSpec): Promise<boo
   // Recorded in the index (log-index.ts), so a follower that is behind finds this file's
   // bytes, and those cut from it earlier, in the rotated files.
   const index = await settledLogIndex(file, spec.maxFiles);
-  await writeLogIndex(file, { ...index, generation: index.generation + 1, pending: { kind: 'rename', ino: info.ino } });
+  await writeLogIndex(file, { ...index, generation: index.generation + 1, pending: { kind: 'rename', ino: info.ino, pid: process.pid } });
   const start = removedFrom(index, info.ino);
   const files = await shiftRotated(file, index, spec.maxFiles, { ino: info.ino, start, end: start + info.size });
   await rename(file, `${file}.1`);
@@ -99,7 +103,7 @@ export async function readLogFrom(file: string, offset: number): Promise<string>
   return (await readBytesFrom(file, offset)).toString('utf8');
 }
 
-async function readBytesFrom(file: string, offset: number): Promise<Buffer> {
+async function readBytesFrom(file: string, offset: number, end?: number): Promise<Buffer> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
@@ -109,10 +113,9 @@ async function readBytesFrom(file: string, offset: number): Promise<Buffer> {
   }
   try {
     const { size } = await handle.stat();
-    const start = Math.min(Math.max(offset, 0), size);
-    const buffer = Buffer.alloc(size - start);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
-    return buffer.subarray(0, bytesRead);
+    const stop = Math.min(end ?? size, size);
+    const start = Math.min(Math.max(offset, 0), stop);
+    return await readFully(handle, start, stop - start);
   } finally {
     await handle.close();
   }
@@ -121,14 +124,15 @@ async function readBytesFrom(file: string, offset: number): Promise<Buffer> {
 const TAIL_BYTES = 64 * 1024;
 
 /**
- * The last `lines` lines of `file` (at most the last 64 KiB), optionally only after `offset`.
+ * The last `lines` lines of `file` (at most the last 64 KiB), optionally only after `offset`
+ * and before `end`.
  * Without an offset, a file whose front was cut while its service ran (rotate-live.ts) is
  * read on from the end of `file.1`, where its first line began.
  */
-export async function readLogTail(file: string, lines: number, offset = 0): Promise<string[]> {
+export async function readLogTail(file: string, lines: number, offset = 0, end?: number): Promise<string[]> {
   const info = await stat(file).catch(() => undefined);
-  const size = info?.size ?? 0;
-  let bytes = await readBytesFrom(file, Math.max(offset, size - TAIL_BYTES));
+  const size = Math.min(end ?? Infinity, info?.size ?? 0);
+  let bytes = await readBytesFrom(file, Math.max(offset, size - TAIL_BYTES), size);
   if (offset === 0 && info && size < TAIL_BYTES && (await readLogIndex(file)).files[0]?.ino === info.ino) {
     const before = `${file}.1`;
     bytes = Buffer.concat([await readBytesFrom(before, (await fileSize(before)) - (TAIL_BYTES - size)), bytes]);

@@ -1,10 +1,10 @@
 import { constants } from 'node:fs';
-import { open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { DesiredService, LogSpec } from '../../config/types.js';
 import { runCommand } from '../runner.js';
 import { logFileOf } from './logs.js';
-import { pruneRemoved, removedFrom, settledLogIndex, shiftRotated, writeLogIndex } from './log-index.js';
+import { pruneRemoved, readFully, removedFrom, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 
 /**
  * Size rotation of a log that a running service still writes to.
@@ -53,68 +53,77 @@ async function probeCollapse(dir: string): Promise<boolean> {
   }
 }
 
-async function collapse(file: string, length: number): Promise<{ ok: boolean; why: string }> {
+/** `refused`: fallocate could not run or reported failure, so nothing was cut. */
+async function collapse(file: string, length: number): Promise<{ ok: boolean; refused: boolean; why: string }> {
   // util-linux's fallocate(1): Node has no binding for fallocate(2). Arguments, no shell.
-  const result = await runCommand(['fallocate', '--collapse-range', '--offset', '0', '--length', String(length), file], { timeoutMs: 30_000 });
-  return { ok: result.exitCode === 0, why: result.spawnError ?? (result.stderr.trim() || `exit code ${result.exitCode}`) };
+  const result = await runCommand(['fallocate', '--collapse-range', '--offset', '0', '--length', String(length), file], { timeoutMs: 60_000 });
+  const ok = result.exitCode === 0;
+  const refused = result.spawnError !== undefined || (result.exitCode !== null && !ok);
+  return { ok, refused, why: result.spawnError ?? (result.stderr.trim() || `exit code ${result.exitCode}`) };
 }
 
 /**
  * Rotates `file` while its service may be writing to it, when it is larger than
  * `spec.maxSizeBytes`: the whole blocks before its end go to `file.1` (older files move up to
- * `file.<maxFiles>`), and are then cut from the live file. Callers hold the stack lock.
+ * `file.<maxFiles>`), and are then cut from the live file. Callers hold the stack lock; within
+ * this process, rotations of one log take turns (withRotationLock).
  */
-export async function rotateLiveLog(file: string, spec: LogSpec): Promise<LiveRotation> {
-  if (spec.maxSizeBytes <= 0) return 'not-needed';
-  const info = await stat(file).catch(() => undefined);
-  if (!info || info.size <= spec.maxSizeBytes) return 'not-needed';
-  if (!(await collapseSupported(path.dirname(file)))) return 'unsupported';
-  const index = await settledLogIndex(file, spec.maxFiles);
-  // A collapse must end before the end of the file, on a block boundary.
-  const cut = Math.floor((info.size - 1) / info.blksize) * info.blksize;
-  if (cut <= 0) return 'not-needed';
-
-  const from = removedFrom(index, info.ino);
-  await writeLogIndex(file, { ...index, generation: index.generation + 1, pending: { kind: 'cut', ino: info.ino, from, cut } });
-  try {
-    await copyHead(file, `${file}.rotating`, cut);
-  } catch (error) {
-    await rm(`${file}.rotating`, { force: true });
-    await writeLogIndex(file, { ...index, generation: index.generation + 2 });
-    throw error;
-  }
-  const files = await shiftRotated(file, index, spec.maxFiles, { ino: info.ino, start: from, end: from + cut });
-  await rename(`${file}.rotating`, `${file}.1`);
-  const result = await collapse(file, cut);
-  if (!result.ok) {
-    // Nothing was cut: the copy in .1 would repeat what the live file still holds.
-    await rm(`${file}.1`, { force: true });
-    await writeLogIndex(file, { generation: index.generation + 2, removed: index.removed, files: [null, ...files.slice(1)] });
-    throw new Error(`cannot rotate ${file}: fallocate --collapse-range failed: ${result.why}`);
-  }
-  const removed = { ...index.removed, [String(info.ino)]: from + cut };
-  await writeLogIndex(file, { generation: index.generation + 2, removed: pruneRemoved(removed, files, info.ino), files });
-  return 'rotated';
+export function rotateLiveLog(file: string, spec: LogSpec): Promise<LiveRotation> {
+  if (spec.maxSizeBytes <= 0) return Promise.resolve('not-needed');
+  return withRotationLock(file, () => rotateLocked(file, spec));
 }
 
-async function copyHead(from: string, to: string, length: number): Promise<void> {
-  const source = await open(from, 'r');
+async function rotateLocked(file: string, spec: LogSpec): Promise<LiveRotation> {
+  // Everything below works on this descriptor, so a restart renaming the path cannot make
+  // the copy and the cut act on two different files.
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return 'not-needed';
   try {
-    const target = await open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
-    try {
-      const buffer = Buffer.alloc(Math.min(length, 1 << 20));
-      for (let position = 0; position < length; ) {
-        const { bytesRead } = await source.read(buffer, 0, Math.min(buffer.length, length - position), position);
-        if (bytesRead === 0) throw new Error(`${from} shrank while it was being rotated`);
-        await target.write(buffer, 0, bytesRead);
-        position += bytesRead;
-      }
-      await target.sync();
-    } finally {
-      await target.close();
+    const info = await handle.stat();
+    const index = await settledLogIndex(file, spec.maxFiles);
+    if (info.size <= spec.maxSizeBytes) return 'not-needed';
+    if (!(await collapseSupported(path.dirname(file)))) return 'unsupported';
+    // A collapse must end before the end of the file, on a block boundary.
+    const cut = Math.floor((info.size - 1) / info.blksize) * info.blksize;
+    if (cut <= 0) return 'not-needed';
+
+    const from = removedFrom(index, info.ino);
+    const pending = { kind: 'cut' as const, ino: info.ino, from, cut, pid: process.pid };
+    await writeLogIndex(file, { ...index, generation: index.generation + 1, pending: { ...pending, step: 'moving' } });
+    await copyHead(handle, `${file}.rotating`, cut);
+    const files = await shiftRotated(file, index, spec.maxFiles, { ino: info.ino, start: from, end: from + cut });
+    await rename(`${file}.rotating`, `${file}.1`);
+    await writeLogIndex(file, { ...index, generation: index.generation + 2, pending: { ...pending, step: 'collapsing' } });
+    const result = await collapse(`/proc/${process.pid}/fd/${handle.fd}`, cut);
+    if (result.refused) {
+      // fallocate ran and the kernel said no: nothing was cut, and the copy in .1 would repeat
+      // what the live file still holds.
+      await rm(`${file}.1`, { force: true });
+      await writeLogIndex(file, { generation: index.generation + 3, removed: index.removed, files: [null, ...files.slice(1)] });
+      throw new Error(`cannot rotate ${file}: fallocate --collapse-range failed: ${result.why}`);
     }
+    // Done, or not known to have failed (fallocate killed by its timeout): taken as done, so
+    // at worst a block shows twice.
+    const removed = { ...index.removed, [String(info.ino)]: from + cut };
+    await writeLogIndex(file, { generation: index.generation + 3, removed: pruneRemoved(removed, files, info.ino), files });
+    return 'rotated';
   } finally {
-    await source.close();
+    await handle.close();
+  }
+}
+
+async function copyHead(source: FileHandle, to: string, length: number): Promise<void> {
+  const target = await open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  try {
+    for (let position = 0; position < length; ) {
+      const chunk = await readFully(source, position, Math.min(1 << 20, length - position));
+      if (chunk.length === 0) throw new Error(`${to}: the log shrank while it was being rotated`);
+      await target.write(chunk);
+      position += chunk.length;
+    }
+    await target.sync();
+  } finally {
+    await target.close();
   }
 }
 
