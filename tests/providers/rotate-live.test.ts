@@ -132,6 +132,24 @@ describe('rotating a log while its service writes', () => {
     await follower.close();
   });
 
+  it('a follower so far behind that rotated files were dropped says how much it could not show', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'app.log');
+    const spec = { maxSizeBytes: 4096, maxFiles: 1 };
+    writeFileSync(log, 'start\n');
+    const follower = new LogFollower(log, 0);
+    expect(await follower.read()).toEqual(['start']);
+    for (let round = 0; round < 3; round += 1) {
+      writeFileSync(log, `${`round ${round} `.repeat(1000)}\n`, { flag: 'a' });
+      expect(await rotateLiveLog(log, spec)).toBe('rotated');
+    }
+    const lines = await follower.read();
+    expect(lines[0]).toMatch(/^\[stack: \d+ bytes of this log were rotated away before they could be shown\]$/);
+    // What .1 and the live file still hold follows, up to the last round's end.
+    expect(lines.at(-1)).toMatch(/round 2 $/);
+    await follower.close();
+  });
+
   it('keeps at most maxFiles rotated files, newest in .1', async () => {
     const dir = tempDir();
     const log = join(dir, 'app.log');

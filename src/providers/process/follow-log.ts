@@ -49,7 +49,14 @@ export class LogFollower {
       if (offset >= cut) {
         offset -= cut;
       } else {
-        chunks.push(await readRotatedRange(this.file, before, inode, removed + offset, removedNow));
+        const wanted = removedNow - (removed + offset);
+        const found = await readRotatedRange(this.file, before, inode, removed + offset, removedNow);
+        if (found.length < wanted) {
+          // Rotated away (past maxFiles) before they could be read: said, not silently skipped.
+          const lead = this.partial.length > 0 ? '\n' : '';
+          chunks.push(Buffer.from(`${lead}[stack: ${wanted - found.length} bytes of this log were rotated away before they could be shown]\n`));
+        }
+        chunks.push(found);
         offset = 0;
       }
       removed = removedNow;

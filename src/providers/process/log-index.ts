@@ -37,6 +37,8 @@ export interface LogIndex {
   removed: Record<string, number>;
   /** What `<name>.log.<n>` holds is `files[n - 1]`; null when not known (made before the index existed). */
   files: (Segment | null)[];
+  /** The index exists but could not be read (EMFILE, EACCES): readers wait, as for a rotation. */
+  unreadable?: true;
 }
 
 const EMPTY: LogIndex = { generation: 0, removed: {}, files: [] };
@@ -46,7 +48,7 @@ const EMPTY: LogIndex = { generation: 0, removed: {}, files: [] };
  * gone was left by a crash (the next rotation settles it) and does not count.
  */
 export function rotationUnderWay(index: LogIndex): boolean {
-  return index.pending !== undefined && processAlive(index.pending.pid);
+  return index.unreadable === true || (index.pending !== undefined && processAlive(index.pending.pid));
 }
 
 function processAlive(pid: number | undefined): boolean {
@@ -83,13 +85,19 @@ export function logIndexFile(logFile: string): string {
 
 /** The index of `logFile`; an empty one when there is none or it cannot be read. */
 export async function readLogIndex(logFile: string): Promise<LogIndex> {
+  let text: string;
   try {
-    const index = JSON.parse(await readFile(logIndexFile(logFile), 'utf8')) as Partial<LogIndex>;
+    text = await readFile(logIndexFile(logFile), 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? EMPTY : { ...EMPTY, unreadable: true };
+  }
+  try {
+    const index = JSON.parse(text) as Partial<LogIndex>;
     if (typeof index.generation === 'number' && typeof index.removed === 'object' && index.removed !== null && Array.isArray(index.files)) {
       return { generation: index.generation, pending: index.pending, removed: index.removed, files: index.files };
     }
   } catch {
-    // missing or damaged: start afresh
+    // damaged: start afresh
   }
   return EMPTY;
 }
@@ -131,7 +139,8 @@ export function pruneRemoved(removed: Record<string, number>, files: readonly (S
  * block shows twice (in `.1` and the live file), never not at all.
  */
 export async function settledLogIndex(file: string, maxFiles: number): Promise<LogIndex> {
-  const index = await readLogIndex(file);
+  const read = await readLogIndex(file);
+  const index = read.unreadable ? EMPTY : read;
   const pending = index.pending;
   if (!pending) return index;
   const settled: LogIndex = { generation: index.generation + 1, removed: index.removed, files: [] };
