@@ -15,9 +15,10 @@ export interface MarkedRun {
 /**
  * Scans /proc for leaders of their own session and group (how the process provider spawns) whose
  * environment carries this state folder's marker. Children inherit the marker but lead nothing,
- * so they are skipped. Other users' environ is unreadable and skipped too: never ours.
+ * so they are skipped. Other users' environ is unreadable and skipped too: never ours. Runs in
+ * `recorded` (`pid:startTicks`) are skipped without reading their environment.
  */
-export async function findMarkedRuns(stateDir: string): Promise<Map<string, MarkedRun>> {
+export async function findMarkedRuns(stateDir: string, recorded: ReadonlySet<string> = new Set()): Promise<Map<string, MarkedRun>> {
   const key = stateKeyOf(stateDir);
   const found = new Map<string, MarkedRun>();
   const entries = await readdir('/proc').catch(() => [] as string[]);
@@ -27,6 +28,8 @@ export async function findMarkedRuns(stateDir: string): Promise<Map<string, Mark
     // reads cost more than the reading itself.
     const stat = parseProcStat(readQuietly(`/proc/${entry}/stat`, 'utf8'));
     if (!stat || stat.state === 'Z' || stat.pid !== stat.pgrp || stat.pid !== stat.session) continue;
+    // A run the state already records (same pid, same start) needs no look at its environment.
+    if (recorded.has(runKey(stat.pid, stat.startTicks))) continue;
     const marker = markerIn(readQuietly(`/proc/${entry}/environ`, 'latin1'), key);
     if (!marker) continue;
     const run: MarkedRun = { service: marker.service, pid: stat.pid, startTicks: stat.startTicks, ...(marker.spec ? { spec: marker.spec } : {}) };
@@ -37,12 +40,15 @@ export async function findMarkedRuns(stateDir: string): Promise<Map<string, Mark
   return found;
 }
 
+const runKey = (pid: number, startTicks: number): string => `${pid}:${startTicks}`;
+
 /**
  * Records marked runs that the state does not hold as live: the pid of a start whose state write
  * was lost. Returns the names adopted. A record that holds another live run of ours is left alone.
  */
 export async function adoptMarkedRuns(services: Record<string, AppliedService>, stateDir: string): Promise<string[]> {
-  const runs = await findMarkedRuns(stateDir);
+  const recorded = new Set(Object.values(services).flatMap((record) => (record.pid !== undefined && record.startTicks !== undefined ? [runKey(record.pid, record.startTicks)] : [])));
+  const runs = await findMarkedRuns(stateDir, recorded);
   if (runs.size === 0) return [];
   const bootTime = await readBootTime().catch(() => undefined);
   const adopted: string[] = [];
