@@ -14,6 +14,8 @@ export interface RunPlanOptions extends GlobalOptions {
   question: string;
   /** Names the run in its summary: "Apply complete", "Down complete". */
   verb: string;
+  /** Rotate the logs of running services past their maxSize afterwards (default); `down` does not. */
+  rotateLogs?: boolean;
   /** `apply --remove-volumes` (already confirmed): uninstalls delete data volumes too. */
   removeVolumes?: boolean;
 }
@@ -26,9 +28,10 @@ export async function runPlan(workspace: Workspace, planned: PlanResult, options
   const code = await executePlan(workspace, planned, options);
   // While the lock is held: logs of running services that grew past logs.maxSize are rotated
   // (without a controller, each apply is when that happens).
-  if (code !== ExitCode.interrupted) {
+  if (code !== ExitCode.interrupted && options.rotateLogs !== false) {
+    const running = workspace.desired.services.filter((service) => service.enabled && service.state === 'running');
     const { rotateLiveLogs } = await import('../providers/process/rotate-live.js');
-    await rotateLiveLogs(workspace.ctx.stateDir, workspace.desired.services, (line) => streams.stderr.write(`${line}\n`));
+    await rotateLiveLogs(workspace.ctx.stateDir, running, (line) => streams.stderr.write(`${line}\n`));
   }
   return code;
 }

@@ -30,7 +30,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
       return ExitCode.ok;
     }
     if (!options.json) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
-    return await runPlan(workspace, { plan, observed, applied }, { ...options, parallel, verb: 'Down', question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
+    return await runPlan(workspace, { plan, observed, applied }, { ...options, parallel, verb: 'Down', rotateLogs: false, question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
   } finally {
     await lock.release();
   }

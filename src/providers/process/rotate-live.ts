@@ -135,17 +135,20 @@ const warnedUnsupported = new Set<string>();
  * a log that cannot be rotated never stops a reconcile. Callers hold the stack lock.
  */
 export async function rotateLiveLogs(stateDir: string, services: Iterable<DesiredService>, report: (line: string) => void): Promise<void> {
-  for (const service of services) {
-    if (service.provider !== 'process' && service.provider !== 'plugin') continue;
-    const file = logFileOf(stateDir, service.name);
-    try {
-      const result = await rotateLiveLog(file, service.logs);
-      if (result === 'unsupported' && !warnedUnsupported.has(stateDir)) {
-        warnedUnsupported.add(stateDir);
-        report(`note: the filesystem of ${path.dirname(file)} cannot cut a file's front (fallocate collapse-range: ext4 and xfs can); logs of running services rotate when they restart`);
+  // Side by side: each log has its own rotation lock, and most only need a look at their size.
+  const rotations = [...services]
+    .filter((service) => service.provider === 'process' || service.provider === 'plugin')
+    .map(async (service) => {
+      const file = logFileOf(stateDir, service.name);
+      try {
+        const result = await rotateLiveLog(file, service.logs);
+        if (result === 'unsupported' && !warnedUnsupported.has(stateDir)) {
+          warnedUnsupported.add(stateDir);
+          report(`note: the filesystem of ${path.dirname(file)} cannot cut a file's front (fallocate collapse-range: ext4 and xfs can); logs of running services rotate when they restart`);
+        }
+      } catch (error) {
+        report(`warning: ${service.name}: ${error instanceof Error ? error.message : String(error)}`);
       }
-    } catch (error) {
-      report(`warning: ${service.name}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+    });
+  await Promise.all(rotations);
 }
