@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LogFollower } from '../../src/providers/process/follow-log.js';
 import { logIndexFile, readLogIndex } from '../../src/providers/process/log-index.js';
 import { collapseSupported, rotateLiveLog } from '../../src/providers/process/rotate-live.js';
-import { readLogTail, rotateLogIfLarge } from '../../src/providers/process/logs.js';
+import { openLogForAppend, readLogTail, rotateLogIfLarge } from '../../src/providers/process/logs.js';
 import { waitFor } from '../support/wait.js';
 
 const dirs: string[] = [];
@@ -148,6 +148,19 @@ describe('rotating a log while its service writes', () => {
     // What .1 and the live file still hold follows, up to the last round's end.
     expect(lines.at(-1)).toMatch(/round 2 $/);
     await follower.close();
+  });
+
+  it('a new log that reuses the inode number of a deleted one does not inherit its history', async () => {
+    const stateDir = tempDir();
+    const opened = await openLogForAppend(stateDir, 'web');
+    await opened.handle.close();
+    const { ino } = statSync(opened.file);
+    // What the index would say had an earlier, deleted log had this inode number.
+    writeFileSync(logIndexFile(opened.file), JSON.stringify({ generation: 4, removed: { [ino]: 8192, 77: 10 }, files: [{ ino, start: 0, end: 8192 }, { ino: 77, start: 0, end: 10 }] }));
+
+    const again = await openLogForAppend(stateDir, 'web');
+    await again.handle.close();
+    expect(await readLogIndex(opened.file)).toEqual({ generation: 5, removed: { 77: 10 }, files: [null, { ino: 77, start: 0, end: 10 }] });
   });
 
   it('keeps at most maxFiles rotated files, newest in .1', async () => {

@@ -125,6 +125,17 @@ export async function shiftRotated(file: string, index: LogIndex, maxFiles: numb
   return [segment, ...index.files].slice(0, maxFiles);
 }
 
+/** Drops what the index says about inode `ino` (a new file that reuses the number of a deleted one). */
+export async function forgetInode(file: string, ino: number): Promise<void> {
+  const index = await readLogIndex(file);
+  const key = String(ino);
+  const mentioned = key in index.removed || index.files.some((segment) => segment?.ino === ino);
+  if (!mentioned || index.pending || index.unreadable) return;
+  const removed = Object.fromEntries(Object.entries(index.removed).filter(([other]) => other !== key));
+  const files = index.files.map((segment) => (segment?.ino === ino ? null : segment));
+  await writeLogIndex(file, { generation: index.generation + 1, removed, files });
+}
+
 /** Keeps only the counts of inodes still live or in a rotated file. */
 export function pruneRemoved(removed: Record<string, number>, files: readonly (Segment | null)[], liveIno: number | undefined): Record<string, number> {
   const keep = new Set(files.flatMap((segment) => (segment ? [String(segment.ino)] : [])));

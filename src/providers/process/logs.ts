@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogSpec } from '../../config/types.js';
-import { pruneRemoved, readFully, readLogIndex, removedFrom, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
+import { forgetInode, pruneRemoved, readFully, readLogIndex, removedFrom, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -48,7 +48,10 @@ export async function openLogForAppend(stateDir: string, service: string): Promi
     return openIt();
   });
   try {
-    const { size } = await handle.stat();
+    const { size, ino } = await handle.stat();
+    // A new file may reuse the inode number of a log deleted behind stack's back: what the
+    // index says about that number describes the old file, not this one.
+    if (size === 0) await withRotationLock(file, () => forgetInode(file, ino));
     return { file, handle, offset: size };
   } catch (error) {
     await handle.close();

@@ -27,20 +27,25 @@ import { pruneRemoved, readFully, removedFrom, settledLogIndex, shiftRotated, wi
 
 export type LiveRotation = 'rotated' | 'not-needed' | 'unsupported';
 
-const support = new Map<string, Promise<boolean>>();
+const support = new Map<string, { answer: Promise<boolean>; at: number }>();
+const RECHECK_NO_AFTER_MS = 60_000;
 
-/** Whether the filesystem holding `dir` collapses ranges; asked once per folder. */
-export function collapseSupported(dir: string): Promise<boolean> {
-  let known = support.get(dir);
-  if (!known) {
-    known = probeCollapse(dir);
-    support.set(dir, known);
-  }
-  return known;
+/**
+ * Whether the filesystem holding `dir` collapses ranges. A yes is kept; a no is asked again
+ * after a minute (a probe can fail for passing reasons: a full disk, a busy system).
+ */
+export async function collapseSupported(dir: string): Promise<boolean> {
+  const known = support.get(dir);
+  if (known && ((await known.answer) || Date.now() - known.at < RECHECK_NO_AFTER_MS)) return known.answer;
+  const answer = probeCollapse(dir);
+  support.set(dir, { answer, at: Date.now() });
+  return answer;
 }
 
+let probes = 0;
+
 async function probeCollapse(dir: string): Promise<boolean> {
-  const probe = path.join(dir, `.collapse-check-${process.pid}`);
+  const probe = path.join(dir, `.collapse-check-${process.pid}-${(probes += 1)}`);
   try {
     const { blksize } = await stat(dir);
     await writeFile(probe, Buffer.alloc(blksize * 2, 0x61));
