@@ -2,7 +2,7 @@ import { link, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { ExitCode, StackError } from '../errors.js';
 import { ensureStateDir } from './state-file.js';
 import { dirname } from 'node:path';
-import { readProcStatSync } from '../providers/process/proc-stat.js';
+import { isRunning, ownStartTicks } from '../providers/process/proc-stat.js';
 
 /** Who holds `.stack/lock`. */
 export interface LockOwner {
@@ -47,7 +47,7 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
       return { owner, tookOverFrom, release: () => releaseLock(file, owner) };
     }
     const holder = await readLockOwner(file);
-    if (holder && (await isAlive(holder))) {
+    if (holder && isRunning(holder.pid, holder.startTicks)) {
       if (!options.wait) throw lockedError(file, holder);
       await pause(options.pollMs ?? 100, options.signal);
       continue;
@@ -61,7 +61,7 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
 /** The current holder of the lock, if a live process holds it. */
 export async function lockHolder(file: string): Promise<LockOwner | undefined> {
   const holder = await readLockOwner(file);
-  return holder && (await isAlive(holder)) ? holder : undefined;
+  return holder && isRunning(holder.pid, holder.startTicks) ? holder : undefined;
 }
 
 export function describeOwner(owner: LockOwner): string {
@@ -118,7 +118,7 @@ async function removeStale(file: string, seen: LockOwner | undefined): Promise<b
   const me: LockOwner = { pid: process.pid, startTicks: ownStartTicks(), command: 'takeover', since: new Date().toISOString() };
   if (!(await tryCreate(guard, me))) {
     const guardOwner = await readLockOwner(guard);
-    if (!guardOwner || !(await isAlive(guardOwner))) await rm(guard, { force: true });
+    if (!guardOwner || !isRunning(guardOwner.pid, guardOwner.startTicks)) await rm(guard, { force: true });
     return false;
   }
   try {
@@ -136,15 +136,6 @@ async function releaseLock(file: string, owner: LockOwner): Promise<void> {
   if (current?.pid === owner.pid && current.since === owner.since) await rm(file, { force: true });
 }
 
-async function isAlive(owner: LockOwner): Promise<boolean> {
-  const stat = readProcStatSync(owner.pid);
-  if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
-  return owner.startTicks === undefined || owner.startTicks === stat.startTicks;
-}
-
-function ownStartTicks(): number | undefined {
-  return readProcStatSync(process.pid)?.startTicks;
-}
 
 
 function pause(ms: number, signal?: AbortSignal): Promise<void> {

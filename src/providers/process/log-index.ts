@@ -1,4 +1,5 @@
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { isRunning, ownStartTicks } from './proc-stat.js';
 
 /**
  * `<name>.log.index`: what the rotations of a log did, so that a follower (`stack logs -f`)
@@ -25,8 +26,9 @@ export interface PendingRotation {
   /** For a cut: `removed[ino]` before it, and how many bytes it cuts. */
   from?: number;
   cut?: number;
-  /** The process rotating: a mark whose process is gone was left by a crash. */
+  /** The process rotating (pid and start ticks): a mark whose process is gone was left by a crash. */
   pid?: number;
+  startTicks?: number;
   /** `collapsing` once `.1` holds the copy and the cut may have begun. */
   step?: 'moving' | 'collapsing';
 }
@@ -48,17 +50,14 @@ const EMPTY: LogIndex = { generation: 0, removed: {}, files: [] };
  * gone was left by a crash (the next rotation settles it) and does not count.
  */
 export function rotationUnderWay(index: LogIndex): boolean {
-  return index.unreadable === true || (index.pending !== undefined && processAlive(index.pending.pid));
+  const pending = index.pending;
+  return index.unreadable === true || (pending?.pid !== undefined && isRunning(pending.pid, pending.startTicks));
 }
 
-function processAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** Who is rotating, for the pending mark. */
+export function rotator(): { pid: number; startTicks?: number } {
+  const startTicks = ownStartTicks();
+  return startTicks === undefined ? { pid: process.pid } : { pid: process.pid, startTicks };
 }
 
 const exclusive = new Map<string, Promise<unknown>>();

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogSpec } from '../../config/types.js';
-import { forgetInode, pruneRemoved, readFully, readLogIndex, removedFrom, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
+import { forgetInode, pruneRemoved, readFully, readLogIndex, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -89,7 +89,7 @@ async function renameIfLarge(file: string, spec: LogSpec): Promise<boolean> {
   // Recorded in the index (log-index.ts), so a follower that is behind finds this file's
   // bytes, and those cut from it earlier, in the rotated files.
   const index = await settledLogIndex(file, spec.maxFiles);
-  await writeLogIndex(file, { ...index, generation: index.generation + 1, pending: { kind: 'rename', ino: info.ino, pid: process.pid } });
+  await writeLogIndex(file, { ...index, generation: index.generation + 1, pending: { kind: 'rename', ino: info.ino, ...rotator() } });
   const start = removedFrom(index, info.ino);
   const files = await shiftRotated(file, index, spec.maxFiles, { ino: info.ino, start, end: start + info.size });
   await rename(file, `${file}.1`);

@@ -87,6 +87,21 @@ export function readProcStatSync(pid: number): ProcStat | undefined {
   }
 }
 
+/**
+ * Whether `pid` is a live process (not a zombie) and, when `startTicks` is known, the same one
+ * that was recorded: how a lock owner or a rotating process is told from a recycled pid.
+ */
+export function isRunning(pid: number, startTicks?: number): boolean {
+  const stat = readProcStatSync(pid);
+  if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
+  return startTicks === undefined || startTicks === stat.startTicks;
+}
+
+/** This process's start ticks, recorded beside its pid (lock owner, rotating process). */
+export function ownStartTicks(): number | undefined {
+  return readProcStatSync(process.pid)?.startTicks;
+}
+
 /** Judges a recorded pid. `kill -0` is not enough: it succeeds on zombies and on recycled pids. */
 export async function checkOwnership(pid: number, startTicks: number): Promise<Ownership> {
   const stat = await readProcStat(pid);

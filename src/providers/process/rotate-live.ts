@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { DesiredService, LogSpec } from '../../config/types.js';
 import { runCommand } from '../runner.js';
 import { logFileOf } from './logs.js';
-import { pruneRemoved, readFully, removedFrom, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
+import { pruneRemoved, readFully, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 
 /**
  * Size rotation of a log that a running service still writes to.
@@ -93,7 +93,7 @@ async function rotateLocked(file: string, spec: LogSpec): Promise<LiveRotation> 
     if (cut <= 0) return 'not-needed';
 
     const from = removedFrom(index, info.ino);
-    const pending = { kind: 'cut' as const, ino: info.ino, from, cut, pid: process.pid };
+    const pending = { kind: 'cut' as const, ino: info.ino, from, cut, ...rotator() };
     await writeLogIndex(file, { ...index, generation: index.generation + 1, pending: { ...pending, step: 'moving' } });
     await copyHead(handle, `${file}.rotating`, cut);
     const files = await shiftRotated(file, index, spec.maxFiles, { ino: info.ino, start: from, end: from + cut });
