@@ -55,6 +55,24 @@ function wholeStream(log: string): string {
   return Buffer.concat(parts).toString('utf8');
 }
 
+/** A log holding one line, and a follower that has read it. */
+async function followerOfNewLog() {
+  const log = join(tempDir(), 'app.log');
+  writeFileSync(log, 'first line\n');
+  const follower = new LogFollower(log, 0);
+  expect(await follower.read()).toEqual(['first line']);
+  return { log, spec: { maxSizeBytes: 4096, maxFiles: 10 }, follower };
+}
+
+async function readPolls(follower: LogFollower, polls: number): Promise<string[]> {
+  const followed: string[] = [];
+  for (let poll = 0; poll < polls; poll += 1) followed.push(...(await follower.read()));
+  return followed;
+}
+
+/** 2,000 numbered lines of one run. */
+const run = (name: string) => Array.from({ length: 2000 }, (_, index) => `${name} ${index}`);
+
 const supported = await collapseSupported(tmpdir());
 
 // A pid no process has (above the kernel's pid_max of 4,194,304).
@@ -109,13 +127,7 @@ describe('rotating a log while its service writes', () => {
   });
 
   it('a follower that is behind a cut, a restart and a cut of the new file still reads every line once', async () => {
-    const dir = tempDir();
-    const log = join(dir, 'app.log');
-    const spec = { maxSizeBytes: 4096, maxFiles: 10 };
-    const run = (name: string) => Array.from({ length: 2000 }, (_, index) => `${name} ${index}`);
-    writeFileSync(log, 'first line\n');
-    const follower = new LogFollower(log, 0);
-    expect(await follower.read()).toEqual(['first line']);
+    const { log, spec, follower } = await followerOfNewLog();
 
     writeFileSync(log, `${run('a').join('\n')}\n`, { flag: 'a' });
     expect(await rotateLiveLog(log, spec)).toBe('rotated');
@@ -126,9 +138,26 @@ describe('rotating a log while its service writes', () => {
     // …which is cut too before the follower looks again.
     expect(await rotateLiveLog(log, spec)).toBe('rotated');
 
-    const followed: string[] = [];
-    for (let poll = 0; poll < 5; poll += 1) followed.push(...(await follower.read()));
+    const followed = await readPolls(follower, 5);
     expect(followed).toEqual([...run('a'), ...run('a2'), ...run('b')]);
+    await follower.close();
+  });
+
+  // `stack logs -f` blocked on a full pipe (or stopped with Ctrl+Z) while the service restarted
+  // twice: the middle run was renamed away before the follower ever opened it.
+  it('a follower held up through two restarts reads the run in between from the rotated files', async () => {
+    const { log, spec, follower } = await followerOfNewLog();
+
+    writeFileSync(log, `${run('a').join('\n')}\n`, { flag: 'a' });
+    expect(await rotateLogIfLarge(log, spec)).toBe(true);
+    writeFileSync(log, `${run('b').join('\n')}\n`);
+    expect(await rotateLiveLog(log, spec)).toBe('rotated');
+    writeFileSync(log, `${run('b2').join('\n')}\nno newline at the end`, { flag: 'a' });
+    expect(await rotateLogIfLarge(log, spec)).toBe(true);
+    writeFileSync(log, `${run('c').join('\n')}\n`);
+
+    const followed = await readPolls(follower, 5);
+    expect(followed).toEqual([...run('a'), ...run('b'), ...run('b2'), 'no newline at the end', ...run('c')]);
     await follower.close();
   });
 

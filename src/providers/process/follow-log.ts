@@ -1,5 +1,5 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { readFully, readLogIndex, readRotatedRange, removedFrom, rotationUnderWay } from './log-index.js';
+import { readFully, readLogIndex, readRotatedRange, removedFrom, rotatedEnd, rotationUnderWay, successorsOf, type LogIndex } from './log-index.js';
 
 const NEWLINE = 0x0a;
 
@@ -24,6 +24,8 @@ export class LogFollower {
   /** Bytes cut from the front of the followed inode when it was last read. */
   private removed = 0;
   private partial: Buffer = Buffer.alloc(0);
+  /** An inode read to its end after it was renamed; the runs renamed after it are still to read. */
+  private finished: number | undefined;
 
   constructor(
     private readonly file: string,
@@ -40,7 +42,7 @@ export class LogFollower {
     const now = await stat(this.file).catch(() => undefined);
 
     // Worked out on copies, kept only if no rotation began or ended meanwhile.
-    const chunks: Buffer[] = [];
+    const chunks = this.finished === undefined ? [] : await this.missedRuns(before, this.finished, inode);
     let offset = this.offset;
     let removed = this.removed;
     const removedNow = removedFrom(before, inode);
@@ -53,8 +55,7 @@ export class LogFollower {
         const found = await readRotatedRange(this.file, before, inode, removed + offset, removedNow);
         if (found.length < wanted) {
           // Rotated away (past maxFiles) before they could be read: said, not silently skipped.
-          const lead = this.partial.length > 0 ? '\n' : '';
-          chunks.push(Buffer.from(`${lead}[stack: ${wanted - found.length} bytes of this log were rotated away before they could be shown]\n`));
+          chunks.push(rotatedAwayNotice(wanted - found.length, this.partial.length > 0 && chunks.length === 0));
         }
         chunks.push(found);
         offset = 0;
@@ -66,6 +67,7 @@ export class LogFollower {
     if (after.generation !== before.generation || rotationUnderWay(after)) return [];
     this.offset = drained.next;
     this.removed = removed;
+    this.finished = undefined;
     chunks.push(drained.bytes);
 
     if (now?.ino !== inode) {
@@ -77,10 +79,27 @@ export class LogFollower {
       await this.close();
       // The new file is read from its first byte on the next call, through the cut logic
       // above: it may have been cut (by the apply that started it) before we ever opened it.
+      // Runs renamed between this one and it come first.
       this.offset = 0;
+      this.finished = inode;
       if (now) await this.openCurrent({ fromStart: true });
     }
     return this.lines(chunks);
+  }
+
+  /**
+   * The whole output of the runs that followed inode `finished` and were themselves renamed
+   * before this follower saw them, up to the inode now open, each ending with a newline.
+   */
+  private async missedRuns(index: LogIndex, finished: number, opened: number): Promise<Buffer[]> {
+    const chunks: Buffer[] = [];
+    for (const ino of successorsOf(index, finished, opened) ?? []) {
+      const end = rotatedEnd(index, ino);
+      const bytes = await readRotatedRange(this.file, index, ino, 0, end);
+      if (bytes.length < end) chunks.push(rotatedAwayNotice(end - bytes.length, false));
+      if (bytes.length > 0) chunks.push(bytes.at(-1) === NEWLINE ? bytes : Buffer.concat([bytes, Buffer.from('\n')]));
+    }
+    return chunks;
   }
 
   async close(): Promise<void> {
@@ -157,4 +176,9 @@ export class LogFollower {
     const bytes = await readFully(handle, start, size - start);
     return { bytes, next: start + bytes.length };
   }
+}
+
+/** Said in the stream where bytes were rotated away (past maxFiles) before they could be read. */
+function rotatedAwayNotice(bytes: number, midLine: boolean): Buffer {
+  return Buffer.from(`${midLine ? '\n' : ''}[stack: ${bytes} bytes of this log were rotated away before they could be shown]\n`);
 }

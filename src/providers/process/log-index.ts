@@ -184,6 +184,28 @@ export async function readRotatedRange(file: string, index: LogIndex, ino: numbe
   return Buffer.concat(pieces.sort((a, b) => a.start - b.start).map((piece) => piece.bytes));
 }
 
+/**
+ * The inodes that followed `ino` in the log, oldest first, up to (not including) `until`: files
+ * renamed at restarts after `ino` was, whose runs a follower still holding `ino` never saw.
+ * Undefined when the index no longer describes `ino` (rotated away, or older than the index).
+ */
+export function successorsOf(index: LogIndex, ino: number, until: number | undefined): number[] | undefined {
+  const newest = index.files.findIndex((segment) => segment?.ino === ino);
+  if (newest < 0) return undefined;
+  const successors: number[] = [];
+  for (const segment of index.files.slice(0, newest).reverse()) {
+    if (!segment || segment.ino === ino) continue;
+    if (segment.ino === until) break;
+    if (!successors.includes(segment.ino)) successors.push(segment.ino);
+  }
+  return successors;
+}
+
+/** Where inode `ino`'s stream ends, as far as the rotated files tell (0 if they hold none of it). */
+export function rotatedEnd(index: LogIndex, ino: number): number {
+  return Math.max(0, ...index.files.flatMap((segment) => (segment?.ino === ino ? [segment.end] : [])));
+}
+
 function ignoreMissing(error: unknown): void {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
 }
