@@ -30,7 +30,10 @@ Ratios are stack/peer computed per round, then the median of those ratios.
 
 - **start N sleeps** (\`sleep <mark>\`, N = 10, 50), all cold (no daemon before):
   stack: \`stack apply --yes --parallel 8\` on a generated stack.yaml, until the command returns
-  (it returns once every service is started). pm2: \`pm2 start ecosystem.json\` (fork mode,
+  (it returns once every service is started), with \`defaults: { start: { settle: 0ms } }\`:
+  started means spawned, as for the peers. \`stack (settle 100ms)\` is the same with stack's
+  default, which also waits until every service stayed up 100 ms, so that one that exits at once
+  fails the apply (supervisord's \`startsecs\`, default 1 s, is this check; pm2 has none). pm2: \`pm2 start ecosystem.json\` (fork mode,
   \`interpreter: none\`, private PM2_HOME; the daemon is spawned by this command) then
   \`pm2 jlist\` until all N are online (usually one call). supervisord: start
   \`supervisord -c <own conf>\` (nodaemon, N programs, autostart, \`startsecs=0\`) and run

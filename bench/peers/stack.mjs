@@ -21,13 +21,17 @@ export const stack = {
   available: true,
   version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
 
-  sleepsFile(dir, n) {
-    return writeStack(dir, services(n, () => `    command: [sleep, "${SLEEP_MARK}"]\n`));
+  /**
+   * `start.settle: 0ms`: started means spawned, as for the peers (supervisord runs with
+   * `startsecs=0`, pm2 never waits). `settle` overrides it (stack's default is 100ms).
+   */
+  sleepsFile(dir, n, settle = '0ms') {
+    return writeStack(dir, services(n, () => `    command: [sleep, "${SLEEP_MARK}"]\n`), `defaults:\n  start: { settle: ${settle} }\n`);
   },
 
   /** `stack apply --yes` from nothing: returns once every service is started. */
-  async startSleeps(dir, n) {
-    const ms = timeCommand(cli(this.sleepsFile(dir, n), 'apply', '--yes', '--parallel', PARALLEL));
+  async startSleeps(dir, n, settle) {
+    const ms = timeCommand(cli(this.sleepsFile(dir, n, settle), 'apply', '--yes', '--parallel', PARALLEL));
     if (countSleeps() !== n) throw new Error(`stack apply returned with ${countSleeps()} of ${n} sleeps running`);
     return ms;
   },
@@ -81,5 +85,15 @@ export const stack = {
     if (controller) await endPid(controller);
     const file = join(dir, 'stack.yaml');
     if (existsSync(join(dir, '.stack'))) run(cli(file, 'down', '--yes', '--parallel', PARALLEL));
+  },
+};
+
+/** stack with its default 100ms settle check (an exit that soon fails the apply): start only. */
+export const stackDefaultSettle = {
+  ...stack,
+  name: 'stack (settle 100ms)',
+  status: undefined,
+  startSleeps(dir, n) {
+    return stack.startSleeps.call(this, dir, n, '100ms');
   },
 };

@@ -1,9 +1,11 @@
 // N `sleep` services: start from nothing until all run, status, stop all — per subject, per round.
 import { countSleeps, now, waitUntil } from '../lib.mjs';
+import { stackDefaultSettle } from '../peers/stack.mjs';
 import { field, interleave } from './rounds.mjs';
 
 export async function sleepsScenario({ results, rounds, stack, peers, floor, n }) {
-  const subjects = [stack, ...peers, floor];
+  // stack as the peers run (no wait after the start), then with its default settle check.
+  const subjects = [stack, stackDefaultSettle, ...peers, floor];
   const values = await interleave(subjects, rounds, async (subject, dir) => {
     const start = await subject.startSleeps(dir, n);
     if (!subject.status) return { start };

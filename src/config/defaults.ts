@@ -1,5 +1,10 @@
 /** The values a service gets for every key it (and `defaults:`) leaves out. */
 
+/**
+ * A service without a `ready` probe counts as started once it stayed up this long (like
+ * supervisord's `startsecs`): a typo in its arguments fails the apply, with its exit code.
+ */
+export const DEFAULT_START = { settle: '100ms' } as const;
 export const DEFAULT_STOP = { signal: 'SIGTERM', timeout: '10s' } as const;
 export const DEFAULT_RESTART = {
   policy: 'on-failure',

@@ -2,7 +2,7 @@
 
 import type { ConfigIssue } from '../errors.js';
 import { commandArgv } from './command.js';
-import { DEFAULT_HEALTH, DEFAULT_LOGS, DEFAULT_PROBE_HOST, DEFAULT_READY, DEFAULT_RESTART, DEFAULT_STOP } from './defaults.js';
+import { DEFAULT_HEALTH, DEFAULT_LOGS, DEFAULT_PROBE_HOST, DEFAULT_READY, DEFAULT_RESTART, DEFAULT_START, DEFAULT_STOP } from './defaults.js';
 import { resolveServiceEnv } from './env-files.js';
 import type { VariableUse } from './interpolate-document.js';
 import type { Locate } from './issues.js';
@@ -83,6 +83,7 @@ function resolveService(name: string, index: number, input: ServiceInput, scope:
     state: input.state ?? 'running',
     dependsOn: [...new Set(input.dependsOn ?? [])],
     ports: (input.ports ?? []).flatMap((port) => parsePort(port) ?? []),
+    start: { settleMs: ms(input.start?.settle ?? raw.defaults?.start?.settle ?? DEFAULT_START.settle) },
     stop: resolveStop(raw.defaults?.stop, input.stop),
     restart: resolveRestart(raw.defaults?.restart, input.restart),
     logs: resolveLogs(raw.defaults?.logs, input.logs),

@@ -62,6 +62,12 @@ export const StopSchema = z.strictObject({
   timeout: DurationSchema.optional(),
 });
 
+export const StartSchema = z.strictObject({
+  settle: DurationSchema.optional().describe(
+    'How long a service without a ready probe must stay up after its start for apply to count it started (0ms: no check).',
+  ),
+});
+
 export const RestartSchema = z.strictObject({
   policy: z.enum(['no', 'on-failure', 'always'], {
     error: (issue) => `expected no, on-failure or always, got ${quoted(issue.input)}`,
@@ -115,6 +121,7 @@ export const ServiceSchema = z.strictObject({
   health: ProbeSchema.optional(),
   enabled: z.boolean().optional(),
   state: z.enum(['running', 'stopped'], { error: (issue) => `expected running or stopped, got ${quoted(issue.input)}` }).optional(),
+  start: StartSchema.optional(),
   stop: StopSchema.optional(),
   restart: RestartSchema.optional(),
   logs: LogsSchema.optional(),
@@ -126,6 +133,7 @@ export const ServiceSchema = z.strictObject({
 });
 
 export const DefaultsSchema = z.strictObject({
+  start: StartSchema.optional(),
   stop: StopSchema.optional(),
   restart: RestartSchema.optional(),
   logs: LogsSchema.optional(),

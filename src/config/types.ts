@@ -69,6 +69,11 @@ export interface PluginRef {
   ref?: string;
 }
 
+export interface StartSpec {
+  /** How long a start without a `ready` probe must stay up to count as started; 0 = no check. */
+  settleMs: number;
+}
+
 export interface LogSpec {
   maxSizeBytes: number;
   maxFiles: number;
@@ -86,6 +91,7 @@ export interface DesiredService {
   ports: PortSpec[];
   ready?: Probe;
   health?: Probe;
+  start: StartSpec;
   stop: StopSpec;
   restart: RestartSpec;
   logs: LogSpec;

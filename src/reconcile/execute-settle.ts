@@ -3,22 +3,24 @@ import type { ExitInfo } from '../providers/types.js';
 import type { MachineClock, UnitEnvironment } from './execute-unit.js';
 import type { ServiceOutcome } from './execute.js';
 
-/** How long a service without a `ready` probe must stay up after its start to count as started. */
-export const SETTLE_MS = 100;
-
 /**
  * A service with no `ready` probe counts as started once spawned, so dependents are not held
- * up; but one that exits within SETTLE_MS of its start (a typo in its arguments, a missing
- * file) is reported as failed with its exit code rather than as a success. All services share
- * one wait, so the check costs at most SETTLE_MS after the last start.
+ * up; but one that exits within its `start.settle` (default 100 ms) of its start (a typo in its
+ * arguments, a missing file) is reported as failed with its exit code rather than as a success.
+ * All services share one wait, so the check costs at most the longest settle after the last
+ * start. `settleOf` gives a service's settle in ms (0: not checked).
  */
-export async function settleStarts(env: UnitEnvironment, outcomes: Map<string, ServiceOutcome>, signal: AbortSignal): Promise<void> {
-  const watched = [...env.started.entries()].filter(([name, started]) => started.exited && outcomes.get(`start:${name}`)?.status === 'done');
+export async function settleStarts(env: UnitEnvironment, outcomes: Map<string, ServiceOutcome>, settleOf: (name: string) => number, signal: AbortSignal): Promise<void> {
+  const watched = [...env.started.entries()].filter(([name, started]) => started.exited && settleOf(name) > 0 && outcomes.get(`start:${name}`)?.status === 'done');
   if (watched.length === 0) return;
   const exits = new Map<string, ExitInfo>();
-  for (const [name, started] of watched) void started.exited?.then((exit) => exits.set(name, exit));
-  const lastStart = Math.max(...watched.map(([, started]) => Date.parse(started.startedAt)));
-  await pause(Math.max(0, lastStart + SETTLE_MS - Date.now()), signal);
+  for (const [name, started] of watched) {
+    const deadline = Date.parse(started.startedAt) + settleOf(name);
+    // An exit after this service's own settle is the supervisor's business, not a failed start.
+    void started.exited?.then((exit) => Date.now() <= deadline && exits.set(name, exit));
+  }
+  const settled = Math.max(...watched.map(([name, started]) => Date.parse(started.startedAt) + settleOf(name)));
+  await pause(Math.max(0, settled - Date.now()), signal);
   await new Promise((resolve) => setImmediate(resolve));
 
   for (const [name, exit] of exits) {

@@ -122,7 +122,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
         if (outcome.status !== 'skipped' || !options.signal.aborted) options.onProgress?.({ type: 'end', outcome });
       });
     }
-    await settleStarts(env, outcomes, options.signal);
+    await settleStarts(env, outcomes, (name) => byName.get(name)?.start.settleMs ?? 0, options.signal);
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     // Whatever was in flight when the run was interrupted is recorded before we return; a call

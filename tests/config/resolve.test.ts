@@ -21,6 +21,7 @@ describe('resolveStack', () => {
       state: 'running',
       dependsOn: [],
       ports: [],
+      start: { settleMs: 100 },
       stop: { signal: 'SIGTERM', timeoutMs: 10_000 },
       restart: { policy: 'on-failure', maxRestarts: 5, backoff: { initialMs: 500, maxMs: 30_000, resetMs: 10_000 } },
       logs: { maxSizeBytes: 10 * 1024 * 1024, maxFiles: 3 },
@@ -35,6 +36,7 @@ describe('resolveStack', () => {
       yaml(
         'version: 1',
         'defaults:',
+        '  start: { settle: 0ms }',
         '  stop: { signal: SIGINT, timeout: 3s }',
         '  restart: { policy: always, backoff: { initial: 1s, max: 1m } }',
         '  logs: { maxSize: 1MB }',
@@ -46,6 +48,7 @@ describe('resolveStack', () => {
         '    logs: { maxFiles: 7 }',
       ),
     );
+    expect(web.start).toEqual({ settleMs: 0 });
     expect(web.stop).toEqual({ signal: 'SIGINT', timeoutMs: 250 });
     expect(web.restart).toEqual({ policy: 'always', maxRestarts: 0, backoff: { initialMs: 1000, maxMs: 120_000, resetMs: 10_000 } });
     expect(web.logs).toEqual({ maxSizeBytes: 1_000_000, maxFiles: 7 });

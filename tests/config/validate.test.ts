@@ -122,7 +122,7 @@ describe('allowedKeysAt', () => {
   it('walks objects, records and arrays of the schema', () => {
     expect(allowedKeysAt([])).toEqual(['version', 'project', 'defaults', 'services']);
     expect(allowedKeysAt(['services', 'x', 'restart', 'backoff'])).toEqual(['initial', 'max', 'reset']);
-    expect(allowedKeysAt(['defaults'])).toEqual(['stop', 'restart', 'logs']);
+    expect(allowedKeysAt(['defaults'])).toEqual(['start', 'stop', 'restart', 'logs']);
     expect(allowedKeysAt(['services', 'x', 'ports'])).toEqual([]);
   });
 });

@@ -56,7 +56,7 @@ export function makeService(
     state: 'running',
     dependsOn: [],
     ports: [],
-    stop: { signal: 'SIGTERM', timeoutMs: 3000 },
+    start: { settleMs: 100 }, stop: { signal: 'SIGTERM', timeoutMs: 3000 },
     restart: { policy: 'on-failure', maxRestarts: 5, backoff: { initialMs: 500, maxMs: 30_000, resetMs: 10_000 } },
     logs: { maxSizeBytes: 10_000_000, maxFiles: 3 },
     process: { argv, shell: argv[0] === '/bin/sh', cwd, env, envFiles: [] },

@@ -1,3 +1,4 @@
+import { closeSync, writeSync } from 'node:fs';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,14 +27,14 @@ describe('logs', () => {
     dir = await makeTempDir();
     const stateDir = path.join(dir, '.stack');
     const first = await openLogForAppend(stateDir, 'web');
-    await first.handle.write('one\n');
-    await first.handle.close();
+    writeSync(first.fd, 'one\n');
+    closeSync(first.fd);
     expect(first.offset).toBe(0);
     expect((await stat(stateDir)).mode & 0o777).toBe(0o700);
     expect((await stat(path.join(stateDir, 'logs'))).mode & 0o777).toBe(0o700);
     const second = await openLogForAppend(stateDir, 'web');
-    await second.handle.write('two\n');
-    await second.handle.close();
+    writeSync(second.fd, 'two\n');
+    closeSync(second.fd);
     expect(second.offset).toBe(4);
     expect(await readLogFrom(first.file, second.offset)).toBe('two\n');
     expect(await readFile(first.file, 'utf8')).toBe('one\ntwo\n');

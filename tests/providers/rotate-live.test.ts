@@ -182,13 +182,13 @@ describe('rotating a log while its service writes', () => {
   it('a new log that reuses the inode number of a deleted one does not inherit its history', async () => {
     const stateDir = tempDir();
     const opened = await openLogForAppend(stateDir, 'web');
-    await opened.handle.close();
+    closeSync(opened.fd);
     const { ino } = statSync(opened.file);
     // What the index would say had an earlier, deleted log had this inode number.
     writeFileSync(logIndexFile(opened.file), JSON.stringify({ generation: 4, removed: { [ino]: 8192, 77: 10 }, files: [{ ino, start: 0, end: 8192 }, { ino: 77, start: 0, end: 10 }] }));
 
     const again = await openLogForAppend(stateDir, 'web');
-    await again.handle.close();
+    closeSync(again.fd);
     expect(await readLogIndex(opened.file)).toEqual({ generation: 5, removed: { 77: 10 }, files: [null, { ino: 77, start: 0, end: 10 }] });
   });
 

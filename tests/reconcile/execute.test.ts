@@ -469,6 +469,14 @@ describe('executePlan: the settle check', () => {
     expect(outcomeOf(outcome, 'web').error).toContain('cannot find module ./web.js');
   });
 
+  it('with `start.settle: 0ms` an exit right after the start is not waited for: the start is done', async () => {
+    const h = await harness([service('web', { start: { settleMs: 0 } })], { web: 'absent' });
+    h.fake.exitAfterStart('web', async () => ({ code: 3, signal: null }));
+    const outcome = await h.run();
+    expect(outcome.failed).toBe(0);
+    expect(outcomeOf(outcome, 'web').status).toBe('done');
+  });
+
   it('a start whose run is still going after the settle time is done', async () => {
     const h = await harness([service('web')], { web: 'absent' });
     h.fake.exitAfterStart('web', () => new Promise(() => undefined));

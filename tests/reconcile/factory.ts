@@ -18,7 +18,7 @@ export function service(name: string, overrides: ServiceOverrides = {}): Desired
     state: 'running',
     dependsOn: [],
     ports: [],
-    stop: { signal: 'SIGTERM', timeoutMs: 10_000 },
+    start: { settleMs: 100 }, stop: { signal: 'SIGTERM', timeoutMs: 10_000 },
     restart: { policy: 'on-failure', maxRestarts: 5, backoff: { initialMs: 500, maxMs: 30_000, resetMs: 10_000 } },
     logs: { maxSizeBytes: 10_000_000, maxFiles: 3 },
     process: { argv: command ?? ['node', `${name}.js`], shell: false, cwd: `/srv/${name}`, env: env ?? {}, envFiles: [] },

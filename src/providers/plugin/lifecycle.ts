@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import type { LifecycleCommand } from '../../config/plugin-schema.js';
 import type { PluginManifest } from '../../config/plugin-file.js';
 import { formatDuration } from '../probes.js';
@@ -39,9 +40,9 @@ export async function runLifecycle(run: LifecycleRun): Promise<LifecycleDone> {
   const timeoutMs = plugin.timeoutsMs[command];
   let result;
   try {
-    result = await runShell(script, { cwd: plugin.dir, env: run.env, outputFd: log.handle.fd, timeoutMs, signal: ctx.signal, verbose: ctx.verbose });
+    result = await runShell(script, { cwd: plugin.dir, env: run.env, outputFd: log.fd, timeoutMs, signal: ctx.signal, verbose: ctx.verbose });
   } finally {
-    await log.handle.close();
+    closeSync(log.fd);
     await follower.stop();
   }
   if (result.aborted) throw ctx.signal.reason ?? new Error('interrupted');

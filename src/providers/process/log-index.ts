@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { isRunning, ownStartTicks } from './proc-stat.js';
 
@@ -84,9 +85,12 @@ export function logIndexFile(logFile: string): string {
 
 /** The index of `logFile`; an empty one when there is none or it cannot be read. */
 export async function readLogIndex(logFile: string): Promise<LogIndex> {
+  const file = logIndexFile(logFile);
+  // Most logs never rotated: no index, and no rejected read (an error object) to learn that.
+  if (!existsSync(file)) return EMPTY;
   let text: string;
   try {
-    text = await readFile(logIndexFile(logFile), 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? EMPTY : { ...EMPTY, unreadable: true };
   }

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { closeSync } from 'node:fs';
 import type { DesiredService, ProcessSpec } from '../../config/types.js';
 import { SpawnError, signalGroup, spawnDetached } from '../runner.js';
 import { OperationError, type ExitInfo, type OperationContext } from '../types.js';
@@ -90,7 +91,7 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
     try {
       // The marker lets a later run find this process even if its pid never reaches the state file.
       const env = { ...spec.env, ...markerEnv(ctx.stateDir, service.name, specOf(service)) };
-      spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env, logFd: log.handle.fd, verbose: ctx.verbose });
+      spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env, logFd: log.fd, verbose: ctx.verbose });
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
       // A missing working directory fails the spawn with ENOENT too: checked only now, so a
@@ -112,6 +113,6 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
     };
   } finally {
     // The child holds its own copy of the descriptor.
-    await log.handle.close();
+    closeSync(log.fd);
   }
 }

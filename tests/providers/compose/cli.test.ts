@@ -76,7 +76,7 @@ describe('the compose provider without docker', () => {
     state: 'running',
     dependsOn: [],
     ports: [],
-    stop: { signal: 'SIGTERM', timeoutMs: 3000 },
+    start: { settleMs: 100 }, stop: { signal: 'SIGTERM', timeoutMs: 3000 },
     restart: { policy: 'no', maxRestarts: 0, backoff: { initialMs: 1, maxMs: 1, resetMs: 1 } },
     logs: { maxSizeBytes: 1, maxFiles: 1 },
     sensitive: [],

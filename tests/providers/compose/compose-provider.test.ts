@@ -33,7 +33,7 @@ async function setup(compose: string, overrides: Partial<ComposeSpec> = {}) {
   const ctx: OperationContext = { signal: new AbortController().signal, root: dir, stateDir: path.join(dir, '.stack'), verbose: (line) => lines.push(line) };
   const service: DesiredService = {
     name: 'app', index: 0, provider: 'compose', enabled: true, state: 'running', dependsOn: [], ports: [], sensitive: [],
-    stop: { signal: 'SIGTERM', timeoutMs: 5000 }, logs: { maxSizeBytes: 1, maxFiles: 1 },
+    start: { settleMs: 100 }, stop: { signal: 'SIGTERM', timeoutMs: 5000 }, logs: { maxSizeBytes: 1, maxFiles: 1 },
     restart: { policy: 'no', maxRestarts: 0, backoff: { initialMs: 1, maxMs: 1, resetMs: 1 } },
     compose: { file, project, services: [], profiles: [], scale: {}, wait: false, env: {}, ...overrides },
   };

@@ -29,7 +29,7 @@ const COMPOSE = `services:
 function serviceFor(file: string): DesiredService {
   return {
     name: 'web', index: 0, provider: 'compose', enabled: true, state: 'running', dependsOn: [], ports: [], sensitive: [],
-    stop: { signal: 'SIGTERM', timeoutMs: 1 }, logs: { maxSizeBytes: 1, maxFiles: 1 },
+    start: { settleMs: 100 }, stop: { signal: 'SIGTERM', timeoutMs: 1 }, logs: { maxSizeBytes: 1, maxFiles: 1 },
     restart: { policy: 'no', maxRestarts: 0, backoff: { initialMs: 1, maxMs: 1, resetMs: 1 } },
     compose: { file, project: 'p-web', services: [], profiles: [], scale: {}, wait: false, env: {} },
   };
