@@ -1,5 +1,6 @@
 // The one module that starts processes or signals them, so `--verbose` prints each exactly once.
-import type { execa as Execa, ResultPromise } from 'execa';
+import type { execa as Execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { quote } from 'shell-quote';
 import type { ExitInfo } from './types.js';
@@ -39,7 +40,6 @@ export interface SpawnDetachedOptions {
 }
 
 export interface DetachedProcess {
-  child: ResultPromise;
   pid: number;
   /** Settles when the process ends, while this process lives; never rejects. */
   exited: Promise<ExitInfo>;
@@ -56,40 +56,35 @@ function errnoOf(error: unknown): string | undefined {
  * Starts `argv` in its own process group and session (setsid), stdout and stderr appended to
  * `logFd`. The child is unref'd, so a one-shot command can exit while the service runs on.
  * Rejects with a SpawnError when the program cannot be started.
+ *
+ * This is node:child_process, not execa: a service's output goes to a file descriptor and
+ * stack never waits for its result, so none of execa's stream and promise plumbing is used,
+ * yet it doubled the cost of a spawn (measured: 50 detached spawns, 195 ms bare vs 363 ms
+ * through execa). Commands whose output or exit stack awaits go through execa (below).
  */
 export async function spawnDetached(argv: readonly string[], options: SpawnDetachedOptions): Promise<DetachedProcess> {
   const [file, ...args] = argv;
   if (!file) throw new SpawnError(argv, undefined, 'empty command');
   options.verbose?.(formatCommand(argv));
-  // execa hands any fd number straight to spawn (no piping through us), but its types list
-  // only 1 | 2; the output must not pass through this process, which may exit first.
-  const logFd = options.logFd as unknown as 1;
-  const execa = await loadExeca();
-  const child = execa(file, args, {
+  const child = spawn(file, args, {
     cwd: options.cwd,
-    env: options.env,
-    extendEnv: true,
+    env: { ...process.env, ...options.env },
     detached: true,
-    cleanup: false,
-    buffer: false,
-    reject: false,
-    stdin: 'ignore',
-    stdout: logFd,
-    stderr: logFd,
+    stdio: ['ignore', options.logFd, options.logFd],
   });
-  // With reject: false the promise resolves even on failure, so it can never be unhandled.
-  const exited = child.then(
-    (result): ExitInfo => ({ code: result.exitCode ?? null, signal: result.signal ?? null }),
-    (): ExitInfo => ({ code: null, signal: null }),
-  );
-  // Node sets pid synchronously when the spawn syscall succeeded.
+  // Node sets pid synchronously when the spawn syscall succeeded, and reports a failure as an
+  // 'error' event on the next tick.
   if (child.pid === undefined) {
-    const result = await child;
-    const code = errnoOf(result.cause) ?? errnoOf(result);
-    throw new SpawnError(argv, code, result.shortMessage ?? result.message ?? `cannot start ${file}`, result.cause);
+    const error = await new Promise<Error>((resolve) => child.once('error', resolve));
+    throw new SpawnError(argv, errnoOf(error), error.message, error);
   }
+  const exited = new Promise<ExitInfo>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // Signalling a process that is gone already is not this promise's business.
+    child.on('error', () => undefined);
+  });
   child.unref();
-  return { child, pid: child.pid, exited };
+  return { pid: child.pid, exited };
 }
 
 export interface RunCommandOptions {

@@ -22,7 +22,20 @@ const INSTALL_FIELDS = ['provider', 'compose.file', 'compose.project', 'plugin.d
  * probe is picked up by the next start or check; restarting a healthy service to re-probe it
  * would only cause downtime).
  */
+// A loaded service is never changed afterwards: its spec is computed once (an apply asks for it
+// several times per service).
+const specs = new WeakMap<DesiredService, ServiceSpec>();
+
 export function specOf(service: DesiredService): ServiceSpec {
+  let spec = specs.get(service);
+  if (!spec) {
+    spec = computeSpec(service);
+    specs.set(service, spec);
+  }
+  return spec;
+}
+
+function computeSpec(service: DesiredService): ServiceSpec {
   const values = specValues(service);
   const fields: Record<string, string> = {};
   for (const key of Object.keys(values).sort()) {

@@ -2,7 +2,7 @@ import { appendFile, chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppliedService } from '../../src/reconcile/types.js';
-import { logFileOf } from '../../src/providers/process/logs.js';
+import { ensureLogsDir, logFileOf } from '../../src/providers/process/logs.js';
 import { listGroupMembers, readProcStat } from '../../src/providers/process/proc-stat.js';
 import { createProcessProvider } from '../../src/providers/process/process-provider.js';
 import { realClock } from '../../src/providers/probes.js';
@@ -41,7 +41,6 @@ function appliedOf(started: StartedService, extra: Partial<AppliedService> = {})
 
 async function start(argv: string[], overrides: Parameters<typeof makeService>[2] = {}) {
   const service = makeService(root, argv, overrides);
-  await provider.install?.(service, ctx);
   const started = await provider.start(service, ctx);
   groups.track(started.pgid);
   return { service, started };
@@ -243,7 +242,7 @@ describe('process provider: readiness', () => {
     const counting = createProcessProvider({
       clock: { now: realClock.now, sleep: (ms, signal) => ((sleeps += 1), realClock.sleep(ms, signal)) },
     });
-    await counting.install?.(makeService(root, ['true']), ctx);
+    await ensureLogsDir(ctx.stateDir);
     await writeFile(logFileOf(ctx.stateDir, 'web'), 'listening (old run)\n');
     const service = makeService(root, ['/bin/sh', '-c', 'echo booting; sleep 30'], {
       ready: probe({ kind: 'log', pattern: 'listening' }, 10_000, 20),
@@ -269,7 +268,7 @@ describe('process provider: environment and output', () => {
     process.env.STACK_T_A = 'outer';
     process.env.STACK_T_B = 'inherited';
     try {
-      await provider.install?.(makeService(root, ['true']), ctx);
+      await ensureLogsDir(ctx.stateDir);
       await writeFile(logFileOf(ctx.stateDir, 'web'), 'earlier\n');
       const { started } = await start(['/bin/sh', '-c', 'echo "A=$STACK_T_A B=$STACK_T_B"; pwd; echo to-stderr >&2'], {
         env: { STACK_T_A: 'inner' },

@@ -2,7 +2,7 @@ import type { DesiredService, StopSpec } from '../../config/types.js';
 import type { AppliedService } from '../../reconcile/types.js';
 import { describeCheck, realClock, waitForProbe, type ProbeClock } from '../probes.js';
 import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../types.js';
-import { ensureLogsDir, logFileOf, readLogTail } from './logs.js';
+import { logFileOf, readLogTail } from './logs.js';
 import { observeProcess } from './observe.js';
 import { processSpecOf, startProcess } from './start.js';
 import { stopProcessGroup, type StopOutcome } from './stop.js';
@@ -71,10 +71,6 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     name: 'process',
 
     observe: observeProcess,
-
-    async install(_service: DesiredService, ctx: OperationContext): Promise<void> {
-      await ensureLogsDir(ctx.stateDir);
-    },
 
     async start(service: DesiredService, ctx: OperationContext): Promise<StartedService> {
       const run = await startProcess(service, ctx);
