@@ -27,7 +27,7 @@ function snapshot() {
 }
 
 export const SNAPSHOT = snapshot();
-export const STACK = join(SNAPSHOT, 'bin/stack.js');
+export const STACK = join(SNAPSHOT, 'bin/stack.cjs');
 export const STACK_LIB = join(SNAPSHOT, 'dist/lib.js');
 
 /** A number no other program uses as `sleep`'s argument, so our sleeps are found by pid and cmdline. */

@@ -1,6 +1,6 @@
 // Bundles the CLI and the library.
 //
-// The CLI is one CommonJS script (dist/cli.cjs) that bin/stack.js runs through node:vm with a
+// The CLI is one CommonJS script (dist/cli.cjs) that bin/stack.cjs runs through node:vm with a
 // V8 code cache: compiling ~1.7 MB of JavaScript on every start cost more than anything the
 // commands do (status of 50 services: 185 ms as lazily loaded ES module chunks, 122 ms from
 // the cache). Node 20 offers no code cache for ES modules. Commands are still imported lazily
@@ -36,15 +36,30 @@ const zodEnglishOnly = {
   },
 };
 
+// dotenv (stack uses its `parse`) loads node:crypto up front for its encrypted-vault feature,
+// which stack never uses: ~7 ms of every command. Here crypto is loaded when first called.
+const dotenvLazyCrypto = {
+  name: 'dotenv-lazy-crypto',
+  setup(esbuild) {
+    esbuild.onLoad({ filter: /[\\/]dotenv[\\/]lib[\\/]main\.js$/ }, (args) => {
+      const eager = "const crypto = require('crypto')";
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(eager)) throw new Error(`dotenv changed: "${eager}" is no longer in ${args.path}; update scripts/build.mjs`);
+      const lazy = 'let cryptoModule\nconst crypto = { createDecipheriv: (...args) => (cryptoModule ??= require(\'crypto\')).createDecipheriv(...args) }';
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
 await build({
   ...shared,
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, dotenvLazyCrypto],
   entryPoints: { cli: 'src/cli/main.ts' },
   outExtension: { '.js': '.cjs' },
   minify: true,
   outdir: 'dist',
   format: 'cjs',
-  // Wrapped here, as Node wraps a CommonJS module, so that bin/stack.js runs the file's text
+  // Wrapped here, as Node wraps a CommonJS module, so that bin/stack.cjs runs the file's text
   // as it is instead of holding a second, wrapped copy.
   banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
   footer: { js: '\n})' },
@@ -52,7 +67,7 @@ await build({
 
 await build({
   ...shared,
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, dotenvLazyCrypto],
   entryPoints: { lib: 'src/index.ts' },
   outdir: 'dist',
   format: 'esm',

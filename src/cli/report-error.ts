@@ -64,7 +64,7 @@ export function errorToJson(error: StackError): Record<string, unknown> {
  * A stack trace with positions in the minified bundle (dist/cli.cjs:1:2345) turned into the
  * TypeScript they came from (src/cli/main.ts:42:7), through the bundle's source map. Only for
  * STACK_DEBUG=1: Node applies source maps to its own module loader's code, not to a script
- * run through node:vm, which is how bin/stack.js runs the bundle.
+ * run through node:vm, which is how bin/stack.cjs runs the bundle.
  */
 export function sourceMapped(stack: string): string {
   const maps = new Map<string, SourceMap | undefined>();

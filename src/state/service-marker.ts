@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { hashString } from '../reconcile/hash.js';
 
 /**
  * Every process service is spawned with these variables, so a process whose pid never reached
@@ -10,9 +10,12 @@ export const SERVICE_ID_VAR = 'STACK_SERVICE_ID';
 /** `<specHash>.<installHash>` of the spec the process was started with: adopting it keeps it. */
 export const SPEC_HASH_VAR = 'STACK_SPEC_HASH';
 
-/** Names one state folder on this machine (its absolute path, hashed: paths may hold anything). */
+/**
+ * Names one state folder on this machine (its absolute path, hashed: paths may hold anything).
+ * The spec hash function, not node:crypto: loading that cost `stack status` ~8 ms.
+ */
 export function stateKeyOf(stateDir: string): string {
-  return createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 16);
+  return hashString(resolve(stateDir)).slice(0, 16);
 }
 
 export interface SpecHashes {

@@ -11,7 +11,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const install = mkdtempSync(join(tmpdir(), 'stack-bundle-'));
 mkdirSync(join(install, 'bin'));
 mkdirSync(join(install, 'dist'));
-copyFileSync(join(ROOT, 'bin', 'stack.js'), join(install, 'bin', 'stack.js'));
+copyFileSync(join(ROOT, 'bin', 'stack.cjs'), join(install, 'bin', 'stack.cjs'));
 copyFileSync(join(ROOT, 'dist', 'cli.cjs'), join(install, 'dist', 'cli.cjs'));
 copyFileSync(join(ROOT, 'package.json'), join(install, 'package.json'));
 const cacheDir = join(install, 'dist', '.cache');
@@ -21,7 +21,7 @@ writeFileSync(stackFile, 'version: 1\nservices:\n  web:\n    command: [sleep, "6
 afterAll(() => rmSync(install, { recursive: true, force: true }));
 
 function run(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(install, 'bin', 'stack.js'), ...args], { cwd: install, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', STACK_NO_CODE_CACHE: '' } });
+  const result = spawnSync(process.execPath, [join(install, 'bin', 'stack.cjs'), ...args], { cwd: install, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', STACK_NO_CODE_CACHE: '' } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -74,7 +74,7 @@ describe('the CLI bundle runs from a V8 code cache', () => {
 
   it('STACK_NO_CODE_CACHE=1 neither reads nor writes a cache', () => {
     rmSync(cacheDir, { recursive: true, force: true });
-    const result = spawnSync(process.execPath, [join(install, 'bin', 'stack.js'), 'validate'], { cwd: install, encoding: 'utf8', env: { ...process.env, STACK_NO_CODE_CACHE: '1' } });
+    const result = spawnSync(process.execPath, [join(install, 'bin', 'stack.cjs'), 'validate'], { cwd: install, encoding: 'utf8', env: { ...process.env, STACK_NO_CODE_CACHE: '1' } });
     expect(result.status).toBe(0);
     expect(() => readdirSync(cacheDir)).toThrow(/ENOENT/);
   });
@@ -86,11 +86,11 @@ describe('errors from the minified bundle', () => {
     try {
       writeFileSync(join(dir, 'stack.yaml'), 'version: 1\nservices:\n  web:\n    command: [sleep, "60"]\n');
       writeFileSync(join(dir, '.stack'), 'not a folder\n');
-      const plain = spawnSync(process.execPath, [join(ROOT, 'bin', 'stack.js'), 'status'], { cwd: dir, encoding: 'utf8' });
+      const plain = spawnSync(process.execPath, [join(ROOT, 'bin', 'stack.cjs'), 'status'], { cwd: dir, encoding: 'utf8' });
       expect(plain.status).toBe(1);
       expect(plain.stderr).toBe(`error: cannot use ${join(dir, '.stack')} for stack's state: a file of that name is in the way\nhint: move or delete it; stack keeps its state, logs and lock in that folder\n`);
 
-      const debug = spawnSync(process.execPath, [join(ROOT, 'bin', 'stack.js'), 'status'], { cwd: dir, encoding: 'utf8', env: { ...process.env, STACK_DEBUG: '1' } });
+      const debug = spawnSync(process.execPath, [join(ROOT, 'bin', 'stack.cjs'), 'status'], { cwd: dir, encoding: 'utf8', env: { ...process.env, STACK_DEBUG: '1' } });
       expect(debug.status).toBe(1);
       expect(debug.stderr).toMatch(/at .*src\/state\/state-file\.ts:\d+:\d+/);
       expect(debug.stderr).not.toMatch(/cli\.cjs:\d+:\d+/);

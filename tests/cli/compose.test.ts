@@ -1,4 +1,4 @@
-// `stack` with compose services on a real docker engine, through the built CLI (bin/stack.js).
+// `stack` with compose services on a real docker engine, through the built CLI (bin/stack.cjs).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect } from 'vitest';

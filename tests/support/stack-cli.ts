@@ -1,11 +1,11 @@
-// Runs the built CLI (bin/stack.js → dist/) as users do, in temp folders.
+// Runs the built CLI (bin/stack.cjs → dist/) as users do, in temp folders.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 
-export const STACK_BIN = join(import.meta.dirname, '..', '..', 'bin', 'stack.js');
+export const STACK_BIN = join(import.meta.dirname, '..', '..', 'bin', 'stack.cjs');
 
 export interface CliResult {
   code: number | null;
