@@ -36,24 +36,31 @@ const zodEnglishOnly = {
   },
 };
 
-// dotenv (stack uses its `parse`) loads node:crypto up front for its encrypted-vault feature,
-// which stack never uses: ~7 ms of every command. Here crypto is loaded when first called.
-const dotenvLazyCrypto = {
-  name: 'dotenv-lazy-crypto',
+// Two dependencies load a module up front for a feature stack never uses, which cost every
+// command its load (measured on `stack status`): dotenv (stack uses its `parse`) loads
+// node:crypto for its encrypted vaults (~7 ms), commander loads node:child_process (and with
+// it node:net) for executable subcommands (~8 ms). Here each is loaded when first called.
+const lazyRequires = [
+  { file: /[\\/]dotenv[\\/]lib[\\/]main\.js$/, eager: "const crypto = require('crypto')", name: 'crypto', module: 'crypto', functions: ['createDecipheriv'] },
+  { file: /[\\/]commander[\\/]lib[\\/]command\.js$/, eager: "const childProcess = require('node:child_process');", name: 'childProcess', module: 'node:child_process', functions: ['spawn'] },
+];
+const lazyModules = {
+  name: 'lazy-modules',
   setup(esbuild) {
-    esbuild.onLoad({ filter: /[\\/]dotenv[\\/]lib[\\/]main\.js$/ }, (args) => {
-      const eager = "const crypto = require('crypto')";
-      const source = readFileSync(args.path, 'utf8');
-      if (!source.includes(eager)) throw new Error(`dotenv changed: "${eager}" is no longer in ${args.path}; update scripts/build.mjs`);
-      const lazy = 'let cryptoModule\nconst crypto = { createDecipheriv: (...args) => (cryptoModule ??= require(\'crypto\')).createDecipheriv(...args) }';
-      return { contents: source.replace(eager, lazy), loader: 'js' };
-    });
+    for (const { file, eager, name, module, functions } of lazyRequires) {
+      esbuild.onLoad({ filter: file }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(eager)) throw new Error(`${args.path} changed: "${eager}" is no longer in it; update scripts/build.mjs`);
+        const methods = functions.map((fn) => `${fn}: (...args) => (loaded ??= require('${module}')).${fn}(...args)`).join(', ');
+        return { contents: source.replace(eager, `let loaded; const ${name} = { ${methods} };`), loader: 'js' };
+      });
+    }
   },
 };
 
 await build({
   ...shared,
-  plugins: [zodEnglishOnly, dotenvLazyCrypto],
+  plugins: [zodEnglishOnly, lazyModules],
   entryPoints: { cli: 'src/cli/main.ts' },
   outExtension: { '.js': '.cjs' },
   minify: true,
@@ -67,7 +74,7 @@ await build({
 
 await build({
   ...shared,
-  plugins: [zodEnglishOnly, dotenvLazyCrypto],
+  plugins: [zodEnglishOnly, lazyModules],
   entryPoints: { lib: 'src/index.ts' },
   outdir: 'dist',
   format: 'esm',

@@ -1,6 +1,5 @@
 // The one module that starts processes or signals them, so `--verbose` prints each exactly once.
 import type { execa as Execa } from 'execa';
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { quote } from 'shell-quote';
 import type { ExitInfo } from './types.js';
@@ -66,6 +65,8 @@ export async function spawnDetached(argv: readonly string[], options: SpawnDetac
   const [file, ...args] = argv;
   if (!file) throw new SpawnError(argv, undefined, 'empty command');
   options.verbose?.(formatCommand(argv));
+  // Loaded here: commands that only read (`stack status`) never need it.
+  const { spawn } = await import('./child-process.js');
   const child = spawn(file, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
