@@ -99,6 +99,7 @@ export const serviceMachine = setup({
       context.restarts < context.restart.maxRestarts,
     mayRetry: ({ context }) => context.supervise && context.restarts > 0 && context.restarts < context.restart.maxRestarts,
     restartsLeft: ({ context }) => context.supervise && context.restarts < context.restart.maxRestarts,
+    noBackoff: ({ context }) => backoffDelay(context.restart, context.restarts) === 0,
   },
   actions: {
     recordError: assign({ error: (_, params: { message: string }) => params.message }),
@@ -227,6 +228,8 @@ export const serviceMachine = setup({
     },
     backoff: {
       entry: 'countRestart',
+      // No wait at all when the backoff is zero: a timer of 0 ms still costs Node's 1 ms minimum.
+      always: { guard: 'noBackoff', target: 'starting' },
       after: { backoff: 'starting' },
       on: { STOP: 'stopped', START: 'starting' },
     },

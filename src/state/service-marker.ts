@@ -10,12 +10,19 @@ export const SERVICE_ID_VAR = 'STACK_SERVICE_ID';
 /** `<specHash>.<installHash>` of the spec the process was started with: adopting it keeps it. */
 export const SPEC_HASH_VAR = 'STACK_SPEC_HASH';
 
+const stateKeys = new Map<string, string>();
+
 /**
  * Names one state folder on this machine (its absolute path, hashed: paths may hold anything).
  * The spec hash function, not node:crypto: loading that cost `stack status` ~8 ms.
  */
 export function stateKeyOf(stateDir: string): string {
-  return hashString(resolve(stateDir)).slice(0, 16);
+  let key = stateKeys.get(stateDir);
+  if (key === undefined) {
+    key = hashString(resolve(stateDir)).slice(0, 16);
+    stateKeys.set(stateDir, key);
+  }
+  return key;
 }
 
 export interface SpecHashes {

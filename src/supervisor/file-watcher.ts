@@ -51,7 +51,7 @@ export class FileWatcher {
     // The folders of single files are watched one level deep only: `.stack/` and the rest of
     // the project change on every restart and must not cost a rescan.
     this.watchers = [
-      this.watch(folders, 0),
+      this.watch(folders, 0, paths.files),
       ...(paths.trees.size > 0 ? [this.watch([...paths.trees], 8)] : []),
     ];
     await Promise.all(this.watchers.map((watcher) => new Promise<void>((resolve) => watcher.once('ready', () => resolve()))));
@@ -67,12 +67,18 @@ export class FileWatcher {
     this.watchers = [];
   }
 
-  private watch(roots: string[], depth: number): FSWatcher {
+  /**
+   * `only`: in these folders, only these files matter. Everything else in them is ignored up
+   * front, so a service writing beside stack.yaml (a log, a build) costs chokidar no stat per
+   * write (measured: ~3 ms of each crash → restart when the service wrote there).
+   */
+  private watch(roots: string[], depth: number, only?: ReadonlySet<string>): FSWatcher {
+    const rootSet = new Set(roots);
     const watcher = watch(roots, {
       ignoreInitial: true,
       depth,
       atomic: true,
-      ignored: (path) => IGNORED.test(path),
+      ignored: (path) => IGNORED.test(path) || (only !== undefined && !only.has(path) && !rootSet.has(path)),
     });
     watcher.on('all', (_event, path) => this.changed(path));
     return watcher;

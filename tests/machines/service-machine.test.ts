@@ -135,6 +135,17 @@ describe('service machine', () => {
     expect(h.actor.getSnapshot().context.restarts).toBe(3);
   });
 
+  it('with a zero backoff, restarts at once, on no timer', async () => {
+    const zero = { ...restart, backoff: { initialMs: 0, maxMs: 0, resetMs: 10_000 } };
+    const h = harness({ initial: 'running', supervise: true, restart: zero });
+    h.actor.send({ type: 'EXITED', code: 1, signal: null });
+    // The simulated clock never moved: a 0 ms timer would still be pending here.
+    expect(h.state()).toBe('starting');
+    expect(h.actor.getSnapshot().context.restarts).toBe(1);
+    await h.settle('start');
+    expect(h.calls).toEqual(['start', 'waitReady']);
+  });
+
   it('gives up after maxRestarts and stays crashed', async () => {
     const h = harness({ initial: 'running', supervise: true, restart: { ...restart, maxRestarts: 2 } });
     for (let attempt = 1; attempt <= 2; attempt += 1) {
