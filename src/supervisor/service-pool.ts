@@ -115,6 +115,9 @@ export class SupervisedPool implements ServicePool {
       // A run we stopped ourselves, or one replaced by a newer start, is not a crash.
       if (this.closed || this.env.started.get(name) !== started) return;
       this.env.started.delete(name);
+      // The machine hears it first: a restart with no backoff spawns before the bookkeeping
+      // below (state write, the line in the log) takes its turn.
+      this.actors.get(name)?.send({ type: 'EXITED', code: exit.code, signal: exit.signal });
       void this.state.update(name, (current) =>
         current && {
           ...current,
@@ -126,13 +129,13 @@ export class SupervisedPool implements ServicePool {
         },
       );
       this.onEvent({ type: 'exited', service: name, code: exit.code, signal: exit.signal });
-      this.actors.get(name)?.send({ type: 'EXITED', code: exit.code, signal: exit.signal });
     });
   }
 
   /** Records restarts and give-ups in the state file and reports them. */
   private follow(name: string, actor: ServiceActor): void {
-    let last = { value: '', restarts: -1, gaveUp: false };
+    const initial = actor.getSnapshot();
+    let last = { value: String(initial.value), restarts: initial.context.restarts, gaveUp: initial.context.gaveUp };
     let restarting = false;
     actor.subscribe((snapshot) => {
       const value = String(snapshot.value);
@@ -140,7 +143,10 @@ export class SupervisedPool implements ServicePool {
       if (value === last.value && restarts === last.restarts && gaveUp === last.gaveUp) return;
       const previous = last;
       last = { value, restarts, gaveUp };
-      if (value === 'backoff' && previous.value !== 'backoff') {
+      // Counted by the machine's counter, not by a visit to `backoff`: with a zero backoff the
+      // machine passes through it within one step, and subscribers never see it.
+      const restarted = restarts > previous.restarts;
+      if (restarted) {
         restarting = true;
         this.onEvent({ type: 'restarting', service: name, attempt: restarts });
       }
@@ -150,7 +156,6 @@ export class SupervisedPool implements ServicePool {
       }
       if (gaveUp && !previous.gaveUp) this.onEvent({ type: 'gave-up', service: name, restarts });
       // The state file counts every restart (like pm2's ↺); the machine counts consecutive ones.
-      const restarted = value === 'backoff' && previous.value !== 'backoff';
       if (restarted || gaveUp !== previous.gaveUp) {
         void this.state.update(name, (current) => current && { ...current, restarts: current.restarts + (restarted ? 1 : 0), gaveUp });
       }

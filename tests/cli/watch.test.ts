@@ -150,6 +150,15 @@ describe('stack watch on real processes', () => {
     await waitFor(() => rowOf(s.file, 'crashy')?.observed === 'running', 5000, 'crashy to be running');
   });
 
+  it('with a zero backoff, every restart is still counted and reported, and the loop gives up', async () => {
+    const s = cleanup.scratch(`version: 1\nservices:\n  crashy:\n    command: [sh, -c, "exit 1"]\n    restart: { maxRestarts: 3, backoff: { initial: 0ms, max: 0ms } }\n`);
+    const controller = await watch(s);
+    await controller.waitForStderr(/crashy keeps crashing: gave up after 3 restarts/, 8000, 'the give-up');
+    await waitFor(() => s.state().services.crashy?.restarts === 3 && (s.state().services.crashy as { gaveUp?: boolean }).gaveUp, 3000, 'the give-up in the state file');
+    expect(controller.stderr().match(/crashy restarting/g)).toHaveLength(3);
+    expect(rowOf(s.file, 'crashy')).toMatchObject({ observed: 'crashed', restarts: 3 });
+  });
+
   it('apply while a controller runs exits 7 naming it; status works and notes the controller', async () => {
     const m = marker();
     const s = cleanup.scratch(`version: 1\n${FAST}services:\n${sleeper('a', m)}`);
