@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import { quote } from 'shell-quote';
 import type { ExitInfo } from './types.js';
 
-// execa (with its signal tables and stream plumbing) is loaded at the first spawn, so commands
+// execa (with its signal tables and stream plumbing) is loaded at the first command run, so commands
 // that only read state (`stack status`) never initialise it.
 let execaModule: Promise<{ execa: typeof Execa }> | undefined;
 async function loadExeca(): Promise<typeof Execa> {

@@ -14,13 +14,13 @@ export async function settleStarts(env: UnitEnvironment, outcomes: Map<string, S
   const watched = [...env.started.entries()].filter(([name, started]) => started.exited && settleOf(name) > 0 && outcomes.get(`start:${name}`)?.status === 'done');
   if (watched.length === 0) return;
   const exits = new Map<string, ExitInfo>();
-  for (const [name, started] of watched) {
+  const deadlines = watched.map(([name, started]) => {
     const deadline = Date.parse(started.startedAt) + settleOf(name);
     // An exit after this service's own settle is the supervisor's business, not a failed start.
     void started.exited?.then((exit) => Date.now() <= deadline && exits.set(name, exit));
-  }
-  const settled = Math.max(...watched.map(([name, started]) => Date.parse(started.startedAt) + settleOf(name)));
-  await pause(Math.max(0, settled - Date.now()), signal);
+    return deadline;
+  });
+  await pause(Math.max(0, Math.max(...deadlines) - Date.now()), signal);
   await new Promise((resolve) => setImmediate(resolve));
 
   for (const [name, exit] of exits) {

@@ -15,17 +15,17 @@ export interface ServiceSpec {
 const ENV_PREFIXES = ['env.', 'compose.env.'];
 const INSTALL_FIELDS = ['provider', 'compose.file', 'compose.project', 'plugin.dir', 'plugin.files'];
 
-/**
- * The canonical spec of a service: only what changes how it runs, so only a change to one of
- * these restarts it. Left out on purpose: stop, restart, logs, dependsOn and ports (they change
- * how stack manages the service, not the service), and `ready`/`health`/`compose.wait` (a new
- * probe is picked up by the next start or check; restarting a healthy service to re-probe it
- * would only cause downtime).
- */
 // A loaded service is never changed afterwards: its spec is computed once (an apply asks for it
 // several times per service).
 const specs = new WeakMap<DesiredService, ServiceSpec>();
 
+/**
+ * The canonical spec of a service: only what changes how it runs, so only a change to one of
+ * these restarts it. Left out on purpose: start, stop, restart, logs, dependsOn and ports (they change
+ * how stack manages the service, not the service), and `ready`/`health`/`compose.wait` (a new
+ * probe is picked up by the next start or check; restarting a healthy service to re-probe it
+ * would only cause downtime).
+ */
 export function specOf(service: DesiredService): ServiceSpec {
   let spec = specs.get(service);
   if (!spec) {

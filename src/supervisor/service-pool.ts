@@ -115,8 +115,9 @@ export class SupervisedPool implements ServicePool {
       // A run we stopped ourselves, or one replaced by a newer start, is not a crash.
       if (this.closed || this.env.started.get(name) !== started) return;
       this.env.started.delete(name);
-      // The machine hears it first: a restart with no backoff spawns before the bookkeeping
-      // below (state write, the line in the log) takes its turn.
+      // Reported before the machine hears it, so "exited" reads before "restarting"; the state
+      // write comes after, so a restart with no backoff spawns before it takes its turn.
+      this.onEvent({ type: 'exited', service: name, code: exit.code, signal: exit.signal });
       this.actors.get(name)?.send({ type: 'EXITED', code: exit.code, signal: exit.signal });
       void this.state.update(name, (current) =>
         current && {
@@ -128,7 +129,6 @@ export class SupervisedPool implements ServicePool {
           lastExit: { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: 'exited' },
         },
       );
-      this.onEvent({ type: 'exited', service: name, code: exit.code, signal: exit.signal });
     });
   }
 
