@@ -26,6 +26,7 @@ export class SupervisedPool implements ServicePool {
   private readonly configs = new Map<string, string>();
   private desired: Desired;
   private closed = false;
+  private reports: PoolEvent[] = [];
 
   constructor(
     desired: Desired,
@@ -115,11 +116,12 @@ export class SupervisedPool implements ServicePool {
       // A run we stopped ourselves, or one replaced by a newer start, is not a crash.
       if (this.closed || this.env.started.get(name) !== started) return;
       this.env.started.delete(name);
-      // Reported before the machine hears it, so "exited" reads before "restarting"; the state
-      // write comes after, so a restart with no backoff spawns before it takes its turn.
-      this.onEvent({ type: 'exited', service: name, code: exit.code, signal: exit.signal });
+      // The machine hears it first: with no backoff it spawns the next run within this turn of
+      // the event loop, before the report and the disk write below take theirs.
+      this.report({ type: 'exited', service: name, code: exit.code, signal: exit.signal });
       this.actors.get(name)?.send({ type: 'EXITED', code: exit.code, signal: exit.signal });
-      void this.state.update(name, (current) =>
+      // In memory now (the next start records over it), on disk with the next batched write.
+      this.state.record(name, (current) =>
         current && {
           ...current,
           pid: undefined,
@@ -129,6 +131,21 @@ export class SupervisedPool implements ServicePool {
           lastExit: { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: 'exited' },
         },
       );
+    });
+  }
+
+  /**
+   * Reports an event once the current turn of the event loop is done, in order. A restart spawns
+   * in that turn (every step before the spawn is synchronous or an already settled promise), so
+   * writing "exited" and "restarting" lines never delays it.
+   */
+  private report(event: PoolEvent): void {
+    this.reports.push(event);
+    if (this.reports.length > 1) return;
+    setImmediate(() => {
+      const reports = this.reports;
+      this.reports = [];
+      for (const queued of reports) this.onEvent(queued);
     });
   }
 
@@ -148,16 +165,16 @@ export class SupervisedPool implements ServicePool {
       const restarted = restarts > previous.restarts;
       if (restarted) {
         restarting = true;
-        this.onEvent({ type: 'restarting', service: name, attempt: restarts });
+        this.report({ type: 'restarting', service: name, attempt: restarts });
       }
       if (value === 'running' && restarting) {
         restarting = false;
-        this.onEvent({ type: 'running', service: name });
+        this.report({ type: 'running', service: name });
       }
-      if (gaveUp && !previous.gaveUp) this.onEvent({ type: 'gave-up', service: name, restarts });
+      if (gaveUp && !previous.gaveUp) this.report({ type: 'gave-up', service: name, restarts });
       // The state file counts every restart (like pm2's ↺); the machine counts consecutive ones.
       if (restarted || gaveUp !== previous.gaveUp) {
-        void this.state.update(name, (current) => current && { ...current, restarts: current.restarts + (restarted ? 1 : 0), gaveUp });
+        this.state.record(name, (current) => current && { ...current, restarts: current.restarts + (restarted ? 1 : 0), gaveUp });
       }
     });
   }

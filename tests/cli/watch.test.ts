@@ -218,6 +218,35 @@ describe('stack watch on real processes', () => {
     await waitFor(() => sleepsWith(m).length === 3, 5000, 'c to start after a second save by rename');
   });
 
+  it('a stack.yaml deleted and written again later is seen; writes to other files beside it are not reloads', async () => {
+    const m = marker();
+    const yaml = `version: 1\n${FAST}services:\n${sleeper('a', m)}`;
+    const s = cleanup.scratch(yaml);
+    const controller = await watch(s, '1h');
+    const before = pidsOf(s);
+    // A service's log beside stack.yaml: its writes must not read as edits.
+    for (let i = 0; i < 20; i += 1) writeFileSync(join(s.dir, 'app.log'), `line ${i}\n`, { flag: 'a' });
+    rmSync(s.file);
+    await controller.waitForStderr(/stack\.yaml is invalid/, 5000, 'the missing file to be reported');
+    expect(isAlive(before.a as number)).toBe(true);
+    s.write(`${yaml}${sleeper('b', m)}`);
+    await waitFor(() => sleepsWith(m).length === 2, 5000, 'b to start once stack.yaml is back');
+    expect(pidsOf(s).a).toBe(before.a);
+    expect(controller.stderr()).not.toMatch(/app\.log/);
+  });
+
+  it('an env file edit restarts the service that reads it, and only that one', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n${sleeper('a', m, '    envFile: app.env\n')}${sleeper('b', m)}`);
+    writeFileSync(join(s.dir, 'app.env'), 'GREETING=hello\n');
+    const controller = await watch(s, '1h');
+    const before = pidsOf(s);
+    writeFileSync(join(s.dir, 'app.env'), 'GREETING=bonjour\n');
+    const after = await waitFor(() => { const pids = pidsOf(s); return pids.a && pids.a !== before.a ? pids : undefined; }, 5000, 'a to restart with the new env file');
+    expect(after.b).toBe(before.b);
+    expect(controller.stderr()).toMatch(/reconciling \(changed: app\.env\)/);
+  });
+
   it('restart while a controller runs is handed to it, and clears a crash-loop give-up', async () => {
     const m = marker();
     const s = cleanup.scratch(

@@ -1,8 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogSpec } from '../../config/types.js';
-import { forgetInode, pruneRemoved, readFully, readLogIndex, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
+import { forgetInode, logIndexFile, pruneRemoved, readFully, readLogIndex, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -59,7 +59,8 @@ export async function openLogForAppend(stateDir: string, service: string): Promi
     const { size, ino } = fstatSync(fd);
     // A new file may reuse the inode number of a log deleted behind stack's back: what the
     // index says about that number describes the old file, not this one.
-    if (size === 0) await withRotationLock(file, () => forgetInode(file, ino));
+    // Most logs never rotated and have no index to forget the number in.
+    if (size === 0 && existsSync(logIndexFile(file))) await withRotationLock(file, () => forgetInode(file, ino));
     return { file, fd, offset: size };
   } catch (error) {
     closeSync(fd);
@@ -83,13 +84,20 @@ export async function fileSize(file: string): Promise<number> {
  * rotate-live.ts instead.
  */
 export function rotateLogIfLarge(file: string, spec: LogSpec): Promise<boolean> {
-  if (spec.maxSizeBytes <= 0) return Promise.resolve(false);
+  if (spec.maxSizeBytes <= 0 || !isLarge(file, spec)) return Promise.resolve(false);
   return withRotationLock(file, () => renameIfLarge(file, spec));
 }
 
+// Sync and without throwing: on a first start no log exists, and 50 rejected stats cost
+// milliseconds in error objects alone. Checked before taking the lock too: most starts find a
+// small log and need no turn of it.
+function isLarge(file: string, spec: LogSpec): boolean {
+  const info = statSync(file, { throwIfNoEntry: false });
+  return info !== undefined && info.size > spec.maxSizeBytes;
+}
+
 async function renameIfLarge(file: string, spec: LogSpec): Promise<boolean> {
-  // Sync and without throwing: on a first start no log exists, and 50 rejected stats cost
-  // milliseconds in error objects alone.
+  // Again under the lock: a rotation that held it may have moved the file meanwhile.
   const info = statSync(file, { throwIfNoEntry: false });
   if (!info || info.size <= spec.maxSizeBytes) return false;
   if (spec.maxFiles < 1) {
