@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import type { AppliedService } from '../reconcile/types.js';
-import { checkOwnership, parseProcStat, readBootTime, ticksToIso } from '../providers/process/proc-stat.js';
+import { checkOwnership, readBootTime, scanProcStats, ticksToIso, type ProcStat } from '../providers/process/proc-stat.js';
 import { markerIn, stateKeyOf, type SpecHashes } from './service-marker.js';
 
 /** A live process group leader carrying the marker of one service of this stack. */
@@ -21,16 +20,17 @@ export interface MarkedRun {
 export async function findMarkedRuns(stateDir: string, recorded: ReadonlySet<string> = new Set()): Promise<Map<string, MarkedRun>> {
   const key = stateKeyOf(stateDir);
   const found = new Map<string, MarkedRun>();
-  const entries = await readdir('/proc').catch(() => [] as string[]);
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    // Synchronous on purpose: /proc files are tiny and generated on read; hundreds of awaited
-    // reads cost more than the reading itself.
-    const stat = parseProcStat(readQuietly(`/proc/${entry}/stat`, 'utf8'));
-    if (!stat || stat.state === 'Z' || stat.pid !== stat.pgrp || stat.pid !== stat.session) continue;
+  let stats: ProcStat[];
+  try {
+    stats = scanProcStats();
+  } catch {
+    return found;
+  }
+  for (const stat of stats) {
+    if (stat.state === 'Z' || stat.pid !== stat.pgrp || stat.pid !== stat.session) continue;
     // A run the state already records (same pid, same start) needs no look at its environment.
     if (recorded.has(runKey(stat.pid, stat.startTicks))) continue;
-    const marker = markerIn(readQuietly(`/proc/${entry}/environ`, 'latin1'), key);
+    const marker = markerIn(readQuietly(`/proc/${stat.pid}/environ`, 'latin1'), key);
     if (!marker) continue;
     const run: MarkedRun = { service: marker.service, pid: stat.pid, startTicks: stat.startTicks, ...(marker.spec ? { spec: marker.spec } : {}) };
     // Two leaders for one service would be a bug; the older one is the run stack meant to keep.

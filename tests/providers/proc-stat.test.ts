@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkOwnership,
@@ -6,6 +7,7 @@ import {
   parseProcStat,
   readBootTime,
   readProcStat,
+  scanProcStats,
   ticksToIso,
 } from '../../src/providers/process/proc-stat.js';
 
@@ -30,6 +32,32 @@ describe('parseProcStat', () => {
     expect(parseProcStat(`7 (sh) Z${tail.slice(1)}`)?.state).toBe('Z');
   });
 
+  it('agrees with splitting every field, for any comm and field values (property)', () => {
+    const field = fc.integer({ min: -1, max: 2 ** 40 });
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 64 }).filter((comm) => !comm.includes('\n')),
+        fc.constantFrom('R', 'S', 'D', 'Z', 'T', 'X', 'I'),
+        fc.array(field, { minLength: 49, maxLength: 49 }),
+        fc.nat({ max: 2 ** 22 }),
+        (comm, state, numbers, pid) => {
+          const text = `${pid} (${comm}) ${state} ${numbers.join(' ')}\n`;
+          // The reference: every field after the last ')' split on spaces.
+          const rest = text.slice(text.lastIndexOf(')') + 2).trim().split(' ');
+          expect(parseProcStat(text)).toEqual({
+            pid,
+            comm,
+            state: rest[0],
+            ppid: Number(rest[1]),
+            pgrp: Number(rest[2]),
+            session: Number(rest[3]),
+            startTicks: Number(rest[19]),
+          });
+        },
+      ),
+    );
+  });
+
   it('refuses text that is not a stat line', () => {
     expect(parseProcStat('')).toBeUndefined();
     expect(parseProcStat('12 (x) S 1 2')).toBeUndefined();
@@ -43,6 +71,12 @@ describe('/proc readers', () => {
     expect(stat?.pid).toBe(process.pid);
     expect(stat?.ppid).toBe(process.ppid);
     expect(stat?.state).not.toBe('Z');
+  });
+
+  it('scans every process, this one and its parent among them', () => {
+    const stats = scanProcStats();
+    expect(stats.find((stat) => stat.pid === process.pid)?.ppid).toBe(process.ppid);
+    expect(stats.some((stat) => stat.pid === process.ppid)).toBe(true);
   });
 
   it('returns undefined for a pid that does not exist', async () => {

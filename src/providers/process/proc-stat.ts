@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 /** The fields of `/proc/<pid>/stat` that stack relies on. */
 export interface ProcStat {
@@ -37,15 +37,24 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
+  // Fields 3 to 22 follow `) `, one space apart; only those up to field 22 are cut out (a scan
+  // of /proc parses every process, and splitting all ~50 fields was most of its cost).
+  const fields: string[] = [];
+  let at = close + 2;
+  while (fields.length < 20 && at <= text.length) {
+    let end = text.indexOf(' ', at);
+    if (end < 0) end = text.length;
+    fields.push(text.slice(at, end).trim());
+    at = end + 1;
+  }
+  // fields[0] is field 3 (state), so field N is fields[N - 3].
+  const state = fields[0];
   const pid = Number(text.slice(0, open).trim());
-  const rest = text.slice(close + 1).trim().split(/\s+/);
-  // rest[0] is field 3 (state), so field N is rest[N - 3].
-  const state = rest[0];
-  const ppid = Number(rest[1]);
-  const pgrp = Number(rest[2]);
-  const session = Number(rest[3]);
-  const startTicks = Number(rest[19]);
-  if (!state || ![pid, ppid, pgrp, session, startTicks].every(Number.isInteger)) return undefined;
+  const ppid = Number(fields[1]);
+  const pgrp = Number(fields[2]);
+  const session = Number(fields[3]);
+  const startTicks = Number(fields[19]);
+  if (!state || fields.length < 20 || ![pid, ppid, pgrp, session, startTicks].every(Number.isInteger)) return undefined;
   return { pid, comm: text.slice(open + 1, close), state, ppid, pgrp, session, startTicks };
 }
 
@@ -65,21 +74,33 @@ function assertProcMounted(): void {
   }
 }
 
-/** The stat of a pid, or undefined when no such process exists. Throws ProcUnavailableError. */
-export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
+// Every /proc/<pid>/stat is read into this one buffer: a stat line is a few hundred bytes, and
+// open/read/close skips the fstat, options and buffer of readFileSync (a scan reads them all).
+const statBuffer = Buffer.allocUnsafe(4096);
+
+/** The text of /proc/<pid>/stat; throws as the file system does (ENOENT/ESRCH: gone). */
+function readStatText(pid: number | string): string {
+  const fd = openSync(`/proc/${pid}/stat`, 'r');
   try {
-    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
-  } catch (error) {
-    assertProcMounted();
-    if (isMissing(error)) return undefined;
-    throw new ProcUnavailableError(`cannot read /proc/${pid}/stat`, error);
+    return statBuffer.toString('utf8', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0));
+  } finally {
+    closeSync(fd);
   }
+}
+
+/**
+ * The stat of a pid, or undefined when no such process exists. Throws ProcUnavailableError.
+ * Read synchronously: the file is generated on read, and a trip through the I/O threads costs
+ * more than the read.
+ */
+export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
+  return readProcStatSync(pid);
 }
 
 /** Synchronous variant, used right after spawn so the child cannot be reaped before it is read. */
 export function readProcStatSync(pid: number): ProcStat | undefined {
   try {
-    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return parseProcStat(readStatText(pid));
   } catch (error) {
     assertProcMounted();
     if (isMissing(error)) return undefined;
@@ -119,8 +140,7 @@ export async function isOurs(pid: number, startTicks: number): Promise<boolean> 
 export async function listGroupMembers(pgid: number): Promise<ProcStat[]> {
   // Fast path: no process at all in the group (zombies included) means nothing to scan for.
   if (!groupExists(pgid)) return [];
-  const stats = await scanProcesses();
-  return stats.filter((stat) => stat.pgrp === pgid && stat.state !== 'Z');
+  return (await scanProcesses()).filter((stat) => stat.pgrp === pgid && stat.state !== 'Z');
 }
 
 function groupExists(pgid: number): boolean {
@@ -132,35 +152,44 @@ function groupExists(pgid: number): boolean {
   }
 }
 
-// Stopping 50 services polls 50 groups at once: they share one scan of /proc per few ms
-// instead of each reading every /proc/<pid>/stat.
-const SCAN_REUSE_MS = 5;
-let lastScan: { at: number; result: Promise<ProcStat[]> } | undefined;
+// Stopping 50 services polls 50 groups at once. A waiter whose leader is dead needs a scan of
+// /proc that begins after it asks (an older one may still show the leader alive); every waiter
+// that asks before the next scan begins shares it, so 50 stops cost a few scans, not 50.
+let nextScan: Promise<ProcStat[]> | undefined;
 
 function scanProcesses(): Promise<ProcStat[]> {
-  const now = performance.now();
-  if (lastScan && now - lastScan.at < SCAN_REUSE_MS) return lastScan.result;
-  const result = (async () => {
-    let entries: string[];
-    try {
-      entries = await readdir('/proc');
-    } catch (error) {
-      throw new ProcUnavailableError('cannot list /proc', error);
-    }
-    const stats: ProcStat[] = [];
-    for (const entry of entries) {
-      if (!/^\d+$/.test(entry)) continue;
+  nextScan ??= new Promise<ProcStat[]>((resolve, reject) => {
+    setImmediate(() => {
+      nextScan = undefined;
       try {
-        const stat = parseProcStat(readFileSync(`/proc/${entry}/stat`, 'utf8'));
-        if (stat) stats.push(stat);
-      } catch {
-        // exited while we looked
+        resolve(scanProcStats());
+      } catch (error) {
+        reject(error);
       }
+    });
+  });
+  return nextScan;
+}
+
+/** The stat of every process, read now. Throws ProcUnavailableError when /proc cannot be listed. */
+export function scanProcStats(): ProcStat[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch (error) {
+    throw new ProcUnavailableError('cannot list /proc', error);
+  }
+  const stats: ProcStat[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = parseProcStat(readStatText(entry));
+      if (stat) stats.push(stat);
+    } catch {
+      // exited while we looked
     }
-    return stats;
-  })();
-  lastScan = { at: now, result };
-  return result;
+  }
+  return stats;
 }
 
 /** Seconds since the epoch at boot, from the `btime` line of /proc/stat. */
