@@ -1,5 +1,9 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   checkOwnership,
   isOurs,
@@ -7,9 +11,11 @@ import {
   parseProcStat,
   readBootTime,
   readProcStat,
+  readProcStatSync,
   scanProcStats,
   ticksToIso,
 } from '../../src/providers/process/proc-stat.js';
+import { waitFor } from '../support/wait.js';
 
 // Fields 3..22 after the comm; starttime (field 22) is 987654.
 const tail = 'S 100 4242 4242 0 -1 4194560 10 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100 18446744073709551615';
@@ -65,6 +71,17 @@ describe('parseProcStat', () => {
   });
 });
 
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      cleanup();
+    } catch {
+      // already gone
+    }
+  }
+});
+
 describe('/proc readers', () => {
   it('reads this process', async () => {
     const stat = await readProcStat(process.pid);
@@ -95,6 +112,26 @@ describe('/proc readers', () => {
     const stat = await readProcStat(process.pid);
     const members = await listGroupMembers(stat!.pgrp);
     expect(members.map((member) => member.pid)).toContain(process.pid);
+  });
+
+  it('finds a member that outlived its zombie leader, both created after the last full scan', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-group-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const pids = join(dir, 'pids');
+    // The scan a stop's first check makes; the group below is created after it.
+    scanProcStats();
+    // `exec sleep` never reaps: the session leader stays a zombie once it exits, as under a PID 1
+    // that reaps late. Its child stays alive in the group.
+    const parent = spawn('sh', ['-c', `setsid sh -c 'echo $$ > ${pids}; sleep 300 & echo $! >> ${pids}; exit 0' & exec sleep 300`], { stdio: 'ignore' });
+    cleanups.push(() => parent.kill('SIGKILL'));
+    const [leader, member] = await waitFor(() => {
+      const lines = readFileSync(pids, { encoding: 'utf8', flag: 'a+' }).split('\n').filter(Boolean).map(Number);
+      return lines.length === 2 && readProcStatSync(lines[0]!)?.state === 'Z' ? lines : undefined;
+    }, 5000, 'the zombie leader and its live child');
+    cleanups.push(() => process.kill(-leader!, 'SIGKILL'));
+    expect((await listGroupMembers(leader!)).map((stat) => stat.pid)).toEqual([member]);
+    process.kill(member!, 'SIGKILL');
+    await waitFor(async () => (await listGroupMembers(leader!)).length === 0, 5000, 'the group to have no live member');
   });
 
   it('turns start ticks into a time near now', async () => {

@@ -140,7 +140,77 @@ export async function isOurs(pid: number, startTicks: number): Promise<boolean> 
 export async function listGroupMembers(pgid: number): Promise<ProcStat[]> {
   // Fast path: no process at all in the group (zombies included) means nothing to scan for.
   if (!groupExists(pgid)) return [];
-  return (await scanProcesses()).filter((stat) => stat.pgrp === pgid && stat.state !== 'Z');
+  const candidates = candidatesSinceScan(pgid) ?? (await scanProcesses());
+  return candidates.filter((stat) => stat.pgrp === pgid && stat.state !== 'Z');
+}
+
+/*
+ * Where PID 1 reaps late, a stopped group's dead leader lingers as a zombie, so the group still
+ * exists and only reading every process tells whether a member outlived it. Most of those reads
+ * can be skipped when the leader (pid G) made its own session, as every run stack starts does:
+ * then every member of group G is in session G, and a process of session G either was in it at
+ * the last full scan, or is the leader, or was created after that scan (no process can enter a
+ * session it was not forked into; the leader's setsid made session G). Linux hands out pids in
+ * a cycle and /proc/loadavg names the last one, so the processes created since the scan are the
+ * pids between the cursor read before it and the cursor now. Reading those few answers for G.
+ * A scan older than BASELINE_MAX_AGE_MS, or more than MAX_NEW_PIDS pids since, means a full
+ * scan again (the cycle cannot have come round in that time: that takes pid_max forks).
+ */
+const BASELINE_MAX_AGE_MS = 2000;
+const MAX_NEW_PIDS = 256;
+let baseline: { cursor: number; at: number; stats: ProcStat[] } | undefined;
+let pidMax: number | undefined;
+
+/** The pid most recently handed out in this pid namespace (the last field of /proc/loadavg). */
+function readPidCursor(): number | undefined {
+  try {
+    const fd = openSync('/proc/loadavg', 'r');
+    try {
+      const text = statBuffer.toString('utf8', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0));
+      const last = Number(text.trim().split(' ').pop());
+      return Number.isInteger(last) && last > 0 ? last : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function readPidMax(): number | undefined {
+  if (pidMax === undefined) {
+    try {
+      const value = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim());
+      if (Number.isInteger(value) && value > 1) pidMax = value;
+    } catch {
+      // no such file: every check scans
+    }
+  }
+  return pidMax;
+}
+
+/** The stats that can be in group `pgid` now, read now; undefined when a full scan is needed. */
+function candidatesSinceScan(pgid: number): ProcStat[] | undefined {
+  if (!baseline || performance.now() - baseline.at > BASELINE_MAX_AGE_MS) return undefined;
+  const cursor = readPidCursor();
+  const max = readPidMax();
+  if (cursor === undefined || max === undefined) return undefined;
+  const created = (cursor - baseline.cursor + max) % max;
+  if (created > MAX_NEW_PIDS) return undefined;
+  // A group whose leader is gone (reaped) or did not make its own session: scan.
+  const leader = readProcStatSync(pgid);
+  if (!leader || leader.session !== pgid) return undefined;
+  const pids = new Set([pgid, ...baseline.stats.filter((stat) => stat.session === pgid || stat.pgrp === pgid).map((stat) => stat.pid)]);
+  for (let step = 1, pid = baseline.cursor; step <= created; step += 1) {
+    pid = (pid + 1) % max;
+    pids.add(pid);
+  }
+  const stats: ProcStat[] = [];
+  for (const pid of pids) {
+    const stat = readProcStatSync(pid);
+    if (stat) stats.push(stat);
+  }
+  return stats;
 }
 
 function groupExists(pgid: number): boolean {
@@ -173,6 +243,9 @@ function scanProcesses(): Promise<ProcStat[]> {
 
 /** The stat of every process, read now. Throws ProcUnavailableError when /proc cannot be listed. */
 export function scanProcStats(): ProcStat[] {
+  // Read before listing: a process created during the scan counts as created after it.
+  const cursor = readPidCursor();
+  const at = performance.now();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -189,6 +262,7 @@ export function scanProcStats(): ProcStat[] {
       // exited while we looked
     }
   }
+  baseline = cursor === undefined ? undefined : { cursor, at, stats };
   return stats;
 }
 
