@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { watch as watchFolder, type FSWatcher as FolderWatcher } from 'node:fs';
+import { realpathSync, watch as watchFolder, type FSWatcher as FolderWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Desired } from '../config/types.js';
 
@@ -39,6 +39,8 @@ export class FileWatcher {
   private trees: FSWatcher | undefined;
   private timer?: NodeJS.Timeout;
   private files = new Set<string>();
+  /** The real path of a watched file that is a symlink → the file as stack.yaml names it. */
+  private aliases = new Map<string, string>();
   private treeRoots = new Set<string>();
   private key = '';
 
@@ -51,14 +53,22 @@ export class FileWatcher {
 
   /** Starts or retargets the watch; cheap when nothing changed. */
   async update(paths: { files: Set<string>; trees: Set<string> }): Promise<void> {
-    const key = JSON.stringify([[...paths.files].sort(), [...paths.trees].sort()]);
+    // A file that is a symlink (a dotfiles manager's stack.yaml) is watched where it points too:
+    // an edit of the target changes nothing in the link's folder.
+    const aliases = new Map<string, string>();
+    for (const file of paths.files) {
+      const real = realPathOf(file);
+      if (real !== file) aliases.set(real, file);
+    }
+    const key = JSON.stringify([[...paths.files].sort(), [...paths.trees].sort(), [...aliases.keys()].sort()]);
     if (key === this.key) return;
     this.key = key;
     this.files = paths.files;
+    this.aliases = aliases;
     this.treeRoots = paths.trees;
     await this.closeWatchers();
     const byFolder = new Map<string, string[]>();
-    for (const file of paths.files) byFolder.set(dirname(file), [...(byFolder.get(dirname(file)) ?? []), file]);
+    for (const file of [...paths.files, ...aliases.keys()]) byFolder.set(dirname(file), [...(byFolder.get(dirname(file)) ?? []), file]);
     this.folders = [...byFolder].flatMap(([folder, files]) => this.watchFolder(folder, files));
     if (paths.trees.size > 0) {
       const trees = watch([...paths.trees], { ignoreInitial: true, depth: 8, atomic: true, ignored: (path) => IGNORED.test(path) });
@@ -92,14 +102,17 @@ export class FileWatcher {
     }
     watcher.on('change', (_event, name) => {
       // Some platforms give no name: any of the files may have changed.
-      if (name === null) for (const file of files) this.changed(file);
-      else this.changed(join(folder, name.toString()));
+      if (name === null) for (const file of files) this.changed(this.aliases.get(file) ?? file);
+      else {
+        const path = join(folder, name.toString());
+        this.changed(this.aliases.get(path) ?? path);
+      }
     });
     // The folder itself went away: a reload says what is missing, and the next update watches again.
     watcher.on('error', () => {
       watcher.close();
       this.key = '';
-      for (const file of files) this.changed(file);
+      for (const file of files) this.changed(this.aliases.get(file) ?? file);
     });
     return [watcher];
   }
@@ -113,5 +126,14 @@ export class FileWatcher {
       this.pending.clear();
       this.onChange(paths);
     }, this.debounceMs);
+  }
+}
+
+function realPathOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    // Missing (an optional .env): watched by its name until it appears.
+    return file;
   }
 }

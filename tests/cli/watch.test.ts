@@ -1,7 +1,7 @@
 // `stack watch` on real processes: hot add/remove, invalid edits, supervision, the lock, adoption.
 import { afterEach, describe, expect, it } from 'vitest';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { isAlive, stack, waitFor } from '../support/stack-cli.js';
 import { Cleanup, lockOf, passRecordOf, rowOf, sleepsWith, statusJson, waitForPasses, type Scratch } from '../support/controller.js';
 
@@ -233,6 +233,20 @@ describe('stack watch on real processes', () => {
     await waitFor(() => sleepsWith(m).length === 2, 5000, 'b to start once stack.yaml is back');
     expect(pidsOf(s).a).toBe(before.a);
     expect(controller.stderr()).not.toMatch(/app\.log/);
+  });
+
+  it('a stack.yaml that is a symlink: an edit of the file it points to is seen', async () => {
+    const m = marker();
+    const yaml = `version: 1\n${FAST}services:\n${sleeper('a', m)}`;
+    const s = cleanup.scratch(yaml);
+    const target = join(s.dir, 'configs', 'stack.yaml');
+    mkdirSync(dirname(target));
+    writeFileSync(target, yaml);
+    rmSync(s.file);
+    symlinkSync(target, s.file);
+    await watch(s, '1h');
+    writeFileSync(target, `${yaml}${sleeper('b', m)}`);
+    await waitFor(() => sleepsWith(m).length === 2, 5000, 'b to start after an edit of the symlink target');
   });
 
   it('an env file edit restarts the service that reads it, and only that one', async () => {
