@@ -69,7 +69,7 @@ export class Controller {
     readonly pool: SupervisedPool,
   ) {
     this.desired = workspace.desired;
-    this.watcher = new FileWatcher((paths) => void this.request(`changed: ${paths.map((path) => path.split('/').pop()).join(', ')}`));
+    this.watcher = new FileWatcher((paths) => void this.request(`changed: ${paths.map((path) => path.split('/').pop()).join(', ')}`), undefined, (message) => this.options.log(message));
     this.liveness = new LivenessMonitor(pool, workspace, options.log);
     this.logRotation = new LogRotation(pool, workspace.ctx.stateDir, options.log);
   }
@@ -188,7 +188,9 @@ export class Controller {
       desired = await readStack(this.options.file);
     } catch (error) {
       if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig && error.code !== ExitCode.noStackFile) throw error;
-      // A typo never tears anything down: the last good file stays in force.
+      // A typo never tears anything down: the last good file stays in force. A folder that went
+      // away with the file is watched again once it is back.
+      await this.watcher.update(watchedPaths(this.options.file, this.desired)).catch(() => undefined);
       this.options.onPass?.({ reason, invalid: error, converged: false });
       return;
     }

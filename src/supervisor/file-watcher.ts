@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { realpathSync, watch as watchFolder, type FSWatcher as FolderWatcher } from 'node:fs';
+import { existsSync, realpathSync, watch as watchFolder, type FSWatcher as FolderWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Desired } from '../config/types.js';
 
@@ -35,7 +35,10 @@ export function watchedPaths(file: string, desired: Desired | undefined): { file
  * folders, whole trees, are chokidar's (depth 8).
  */
 export class FileWatcher {
-  private folders: FolderWatcher[] = [];
+  private folders = new Map<string, FolderWatcher>();
+  /** Folders that could not be watched (not made yet, or a system limit): tried at every update. */
+  private unwatched = new Map<string, string[]>();
+  private warned = new Set<string>();
   private trees: FSWatcher | undefined;
   private timer?: NodeJS.Timeout;
   private files = new Set<string>();
@@ -47,6 +50,8 @@ export class FileWatcher {
   constructor(
     private readonly onChange: (paths: string[]) => void,
     private readonly debounceMs = 100,
+    /** Told once per folder and reason when a folder cannot be watched (e.g. the inotify limit). */
+    private readonly onWarning: (message: string) => void = () => undefined,
   ) {}
 
   private pending = new Set<string>();
@@ -61,7 +66,10 @@ export class FileWatcher {
       if (real !== file) aliases.set(real, file);
     }
     const key = JSON.stringify([[...paths.files].sort(), [...paths.trees].sort(), [...aliases.keys()].sort()]);
-    if (key === this.key) return;
+    if (key === this.key) {
+      for (const [folder, files] of [...this.unwatched]) this.watchFolder(folder, files);
+      return;
+    }
     this.key = key;
     this.files = paths.files;
     this.aliases = aliases;
@@ -69,7 +77,7 @@ export class FileWatcher {
     await this.closeWatchers();
     const byFolder = new Map<string, string[]>();
     for (const file of [...paths.files, ...aliases.keys()]) byFolder.set(dirname(file), [...(byFolder.get(dirname(file)) ?? []), file]);
-    this.folders = [...byFolder].flatMap(([folder, files]) => this.watchFolder(folder, files));
+    for (const [folder, files] of byFolder) this.watchFolder(folder, files);
     if (paths.trees.size > 0) {
       const trees = watch([...paths.trees], { ignoreInitial: true, depth: 8, atomic: true, ignored: (path) => IGNORED.test(path) });
       trees.on('all', (_event, path) => this.changed(path));
@@ -84,23 +92,41 @@ export class FileWatcher {
   }
 
   private async closeWatchers(): Promise<void> {
-    for (const folder of this.folders) folder.close();
-    this.folders = [];
+    for (const watcher of this.folders.values()) watcher.close();
+    this.folders.clear();
+    this.unwatched.clear();
     await this.trees?.close();
     this.trees = undefined;
   }
 
   /** Watches `folder` for changes to `files`, by name: other files in it cost a comparison. */
-  private watchFolder(folder: string, files: string[]): FolderWatcher[] {
+  private watchFolder(folder: string, files: string[]): void {
     let watcher: FolderWatcher;
     try {
       watcher = watchFolder(folder, { persistent: true });
-    } catch {
-      // A folder that does not exist (an env file in a folder not made yet): nothing to see
-      // until a reload names it again.
-      return [];
+    } catch (error) {
+      this.unwatched.set(folder, files);
+      // A folder not made yet (an env file's) is normal: it is watched once it exists.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && !this.warned.has(`${folder}:${code}`)) {
+        this.warned.add(`${folder}:${code}`);
+        const why = code === 'ENOSPC' ? 'the inotify watch limit is reached (sysctl fs.inotify.max_user_watches)' : (error as Error).message;
+        this.onWarning(`cannot watch ${folder}: ${why}; its changes are seen at the next interval pass`);
+      }
+      return;
     }
-    watcher.on('change', (_event, name) => {
+    this.unwatched.delete(folder);
+    this.folders.set(folder, watcher);
+    const lost = (): void => {
+      watcher.close();
+      this.folders.delete(folder);
+      this.unwatched.set(folder, files);
+      for (const file of files) this.changed(this.aliases.get(file) ?? file);
+    };
+    watcher.on('change', (event, name) => {
+      // The folder itself was deleted or moved: a reload says what is missing; it is watched
+      // again once it exists.
+      if (event === 'rename' && !existsSync(folder)) return lost();
       // Some platforms give no name: any of the files may have changed.
       if (name === null) for (const file of files) this.changed(this.aliases.get(file) ?? file);
       else {
@@ -108,13 +134,7 @@ export class FileWatcher {
         this.changed(this.aliases.get(path) ?? path);
       }
     });
-    // The folder itself went away: a reload says what is missing, and the next update watches again.
-    watcher.on('error', () => {
-      watcher.close();
-      this.key = '';
-      for (const file of files) this.changed(this.aliases.get(file) ?? file);
-    });
-    return [watcher];
+    watcher.on('error', lost);
   }
 
   private changed(path: string): void {

@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   checkOwnership,
+  fullScanCount,
+  handedOutBetween,
   isOurs,
   listGroupMembers,
   parseProcStat,
@@ -129,9 +131,34 @@ describe('/proc readers', () => {
       return lines.length === 2 && readProcStatSync(lines[0]!)?.state === 'Z' ? lines : undefined;
     }, 5000, 'the zombie leader and its live child');
     cleanups.push(() => process.kill(-leader!, 'SIGKILL'));
+    // Answered from the scan above and the pids handed out since: no second full scan.
+    const scans = fullScanCount();
     expect((await listGroupMembers(leader!)).map((stat) => stat.pid)).toEqual([member]);
+    expect(fullScanCount()).toBe(scans);
     process.kill(member!, 'SIGKILL');
     await waitFor(async () => (await listGroupMembers(leader!)).length === 0, 5000, 'the group to have no live member');
+  });
+
+  it('tells the pids handed out between two cursors, across the wrap of the cycle', () => {
+    expect(handedOutBetween(101, 100, 105, 32768)).toBe(true);
+    expect(handedOutBetween(100, 100, 105, 32768)).toBe(false);
+    expect(handedOutBetween(106, 100, 105, 32768)).toBe(false);
+    expect(handedOutBetween(32767, 32760, 5, 32768)).toBe(true);
+    expect(handedOutBetween(3, 32760, 5, 32768)).toBe(true);
+    expect(handedOutBetween(6, 32760, 5, 32768)).toBe(false);
+    expect(handedOutBetween(32000, 32760, 5, 32768)).toBe(false);
+    // Against walking the cycle one pid at a time.
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 300 }), fc.nat(), fc.nat(), fc.nat(), (pidMax, a, b, c) => {
+        const [from, to, pid] = [a % pidMax, b % pidMax, c % pidMax];
+        const walked = new Set<number>();
+        for (let at = from; at !== to; ) {
+          at = (at + 1) % pidMax;
+          walked.add(at);
+        }
+        expect(handedOutBetween(pid, from, to, pidMax)).toBe(walked.has(pid));
+      }),
+    );
   });
 
   it('turns start ticks into a time near now', async () => {

@@ -78,6 +78,7 @@ function assertProcMounted(): void {
 // open/read/close skips the fstat, options and buffer of readFileSync (a scan reads them all).
 const statBuffer = Buffer.allocUnsafe(4096);
 
+
 /** The text of /proc/<pid>/stat; throws as the file system does (ENOENT/ESRCH: gone). */
 function readStatText(pid: number | string): string {
   const fd = openSync(`/proc/${pid}/stat`, 'r');
@@ -146,29 +147,40 @@ export async function listGroupMembers(pgid: number): Promise<ProcStat[]> {
 
 /*
  * Where PID 1 reaps late, a stopped group's dead leader lingers as a zombie, so the group still
- * exists and only reading every process tells whether a member outlived it. Most of those reads
- * can be skipped when the leader (pid G) made its own session, as every run stack starts does:
- * then every member of group G is in session G, and a process of session G either was in it at
- * the last full scan, or is the leader, or was created after that scan (no process can enter a
- * session it was not forked into; the leader's setsid made session G). Linux hands out pids in
- * a cycle and /proc/loadavg names the last one, so the processes created since the scan are the
- * pids between the cursor read before it and the cursor now. Reading those few answers for G.
- * A scan older than BASELINE_MAX_AGE_MS, or more than MAX_NEW_PIDS pids since, means a full
- * scan again (the cycle cannot have come round in that time: that takes pid_max forks).
+ * exists and only reading processes tells whether a member outlived it. Most of those reads can
+ * be skipped when the leader (pid G) made its own session, as every run stack starts does: every
+ * member of group G is then in session G, and no process enters a session it was not forked
+ * into. So a process listed in /proc now is read only if the last full scan did not list it
+ * (created since, or not yet visible then), or listed it in session or group G, or its pid was
+ * handed out again since (Linux hands out pids in a cycle; /proc/sys/kernel/ns_last_pid names
+ * the last one). Listing /proc is one cheap call; reading every process's stat is what a full
+ * scan costs. A baseline older than BASELINE_MAX_AGE_MS, or with more than MAX_NEW_PIDS pids
+ * handed out since, means a full scan again (the cycle cannot come round in that time).
  */
 const BASELINE_MAX_AGE_MS = 2000;
-const MAX_NEW_PIDS = 256;
-let baseline: { cursor: number; at: number; stats: ProcStat[] } | undefined;
-let pidMax: number | undefined;
+const MAX_NEW_PIDS = 4096;
 
-/** The pid most recently handed out in this pid namespace (the last field of /proc/loadavg). */
-function readPidCursor(): number | undefined {
+interface Baseline {
+  /** ns_last_pid read before the scan listed /proc. */
+  cursor: number;
+  pidMax: number;
+  at: number;
+  byPid: Map<number, ProcStat>;
+}
+let baseline: Baseline | undefined;
+let fullScans = 0;
+
+/** How many full scans of /proc this process made (tests check that a stop needed few). */
+export function fullScanCount(): number {
+  return fullScans;
+}
+
+function readNumberFile(file: string): number | undefined {
   try {
-    const fd = openSync('/proc/loadavg', 'r');
+    const fd = openSync(file, 'r');
     try {
-      const text = statBuffer.toString('utf8', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0));
-      const last = Number(text.trim().split(' ').pop());
-      return Number.isInteger(last) && last > 0 ? last : undefined;
+      const value = Number(statBuffer.toString('utf8', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0)).trim());
+      return Number.isInteger(value) && value >= 0 ? value : undefined;
     } finally {
       closeSync(fd);
     }
@@ -177,40 +189,54 @@ function readPidCursor(): number | undefined {
   }
 }
 
-function readPidMax(): number | undefined {
-  if (pidMax === undefined) {
-    try {
-      const value = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim());
-      if (Number.isInteger(value) && value > 1) pidMax = value;
-    } catch {
-      // no such file: every check scans
-    }
-  }
-  return pidMax;
+/**
+ * Whether `pid` was handed out after `from` and up to `to`, on the cycle of pids below `pidMax`
+ * (pure: the ring arithmetic of the check above).
+ */
+export function handedOutBetween(pid: number, from: number, to: number, pidMax: number): boolean {
+  const since = (pid - from + pidMax) % pidMax;
+  return since >= 1 && since <= (to - from + pidMax) % pidMax;
 }
 
 /** The stats that can be in group `pgid` now, read now; undefined when a full scan is needed. */
 function candidatesSinceScan(pgid: number): ProcStat[] | undefined {
   if (!baseline || performance.now() - baseline.at > BASELINE_MAX_AGE_MS) return undefined;
-  const cursor = readPidCursor();
-  const max = readPidMax();
-  if (cursor === undefined || max === undefined) return undefined;
-  const created = (cursor - baseline.cursor + max) % max;
-  if (created > MAX_NEW_PIDS) return undefined;
+  const { cursor: from, pidMax, byPid } = baseline;
+  const to = readNumberFile('/proc/sys/kernel/ns_last_pid');
+  if (to === undefined || to >= pidMax || (to - from + pidMax) % pidMax > MAX_NEW_PIDS) return undefined;
   // A group whose leader is gone (reaped) or did not make its own session: scan.
-  const leader = readProcStatSync(pgid);
+  const leader = readStatQuietly(pgid);
   if (!leader || leader.session !== pgid) return undefined;
-  const pids = new Set([pgid, ...baseline.stats.filter((stat) => stat.session === pgid || stat.pgrp === pgid).map((stat) => stat.pid)]);
-  for (let step = 1, pid = baseline.cursor; step <= created; step += 1) {
-    pid = (pid + 1) % max;
-    pids.add(pid);
-  }
   const stats: ProcStat[] = [];
-  for (const pid of pids) {
-    const stat = readProcStatSync(pid);
+  for (const pid of listPids()) {
+    const known = byPid.get(pid);
+    if (known && known.session !== pgid && known.pgrp !== pgid && !handedOutBetween(pid, from, to, pidMax)) continue;
+    const stat = readStatQuietly(pid);
     if (stat) stats.push(stat);
   }
   return stats;
+}
+
+/** The pids listed in /proc (processes, not threads). */
+function listPids(): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch (error) {
+    throw new ProcUnavailableError('cannot list /proc', error);
+  }
+  const pids: number[] = [];
+  for (const entry of entries) if (/^\d+$/.test(entry)) pids.push(Number(entry));
+  return pids;
+}
+
+/** A stat, or undefined when the process is gone or cannot be read (hidepid: another user's). */
+function readStatQuietly(pid: number): ProcStat | undefined {
+  try {
+    return parseProcStat(readStatText(pid));
+  } catch {
+    return undefined;
+  }
 }
 
 function groupExists(pgid: number): boolean {
@@ -244,25 +270,16 @@ function scanProcesses(): Promise<ProcStat[]> {
 /** The stat of every process, read now. Throws ProcUnavailableError when /proc cannot be listed. */
 export function scanProcStats(): ProcStat[] {
   // Read before listing: a process created during the scan counts as created after it.
-  const cursor = readPidCursor();
+  const cursor = readNumberFile('/proc/sys/kernel/ns_last_pid');
+  const pidMax = readNumberFile('/proc/sys/kernel/pid_max');
   const at = performance.now();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch (error) {
-    throw new ProcUnavailableError('cannot list /proc', error);
-  }
   const stats: ProcStat[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = parseProcStat(readStatText(entry));
-      if (stat) stats.push(stat);
-    } catch {
-      // exited while we looked
-    }
+  for (const pid of listPids()) {
+    const stat = readStatQuietly(pid);
+    if (stat) stats.push(stat);
   }
-  baseline = cursor === undefined ? undefined : { cursor, at, stats };
+  fullScans += 1;
+  baseline = cursor === undefined || pidMax === undefined || cursor >= pidMax ? undefined : { cursor, pidMax, at, byPid: new Map(stats.map((stat) => [stat.pid, stat])) };
   return stats;
 }
 
