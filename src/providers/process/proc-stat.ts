@@ -154,8 +154,8 @@ export async function listGroupMembers(pgid: number): Promise<ProcStat[]> {
  * (created since, or not yet visible then), or listed it in session or group G, or its pid was
  * handed out again since (Linux hands out pids in a cycle; /proc/sys/kernel/ns_last_pid names
  * the last one). Listing /proc is one cheap call; reading every process's stat is what a full
- * scan costs. A baseline older than BASELINE_MAX_AGE_MS, or with more than MAX_NEW_PIDS pids
- * handed out since, means a full scan again (the cycle cannot come round in that time).
+ * scan costs. A baseline older than BASELINE_MAX_AGE_MS, or with more than MAX_NEW_PIDS pids (or
+ * half of pid_max) handed out since, means a full scan again (the cycle cannot come round).
  */
 const BASELINE_MAX_AGE_MS = 2000;
 const MAX_NEW_PIDS = 4096;
@@ -203,7 +203,7 @@ function candidatesSinceScan(pgid: number): ProcStat[] | undefined {
   if (!baseline || performance.now() - baseline.at > BASELINE_MAX_AGE_MS) return undefined;
   const { cursor: from, pidMax, byPid } = baseline;
   const to = readNumberFile('/proc/sys/kernel/ns_last_pid');
-  if (to === undefined || to >= pidMax || (to - from + pidMax) % pidMax > MAX_NEW_PIDS) return undefined;
+  if (to === undefined || to >= pidMax || (to - from + pidMax) % pidMax > Math.min(MAX_NEW_PIDS, pidMax / 2)) return undefined;
   // A group whose leader is gone (reaped) or did not make its own session: scan.
   const leader = readStatQuietly(pgid);
   if (!leader || leader.session !== pgid) return undefined;
