@@ -6,6 +6,7 @@ import { planActions } from './reconcile/plan.js';
 import type { ApplyOutcome, ProgressEvent } from './reconcile/execute.js';
 import type { Applied, Observed, Plan } from './reconcile/types.js';
 import { statePaths, type StatePaths } from './state/paths.js';
+import { mayMissRuns } from './state/adopt.js';
 import { readState } from './state/state-file.js';
 import { StateStore } from './state/state-store.js';
 import { findStackFile } from './config/find-stack.js';
@@ -53,9 +54,15 @@ export function redactedVerbose(desired: Desired, verbose: ((line: string) => vo
   return (line) => verbose(redact(line));
 }
 
-/** What stack recorded as applied, from `.stack/state.json`. */
-export async function readApplied(workspace: Workspace): Promise<Applied> {
-  const state = await readState(workspace.paths.stateFile, workspace.desired.project);
+/**
+ * What stack recorded as applied, from `.stack/state.json`, with runs whose state write was lost
+ * adopted. `view` (status): the scan of /proc that finds those runs is skipped when every record
+ * holds a live run and every process service that should run has a record.
+ */
+export async function readApplied(workspace: Workspace, options: { view?: boolean } = {}): Promise<Applied> {
+  const expected = workspace.desired.services.filter((service) => service.enabled && service.provider === 'process' && service.state === 'running').map((service) => service.name);
+  const adopt = options.view ? (services: Parameters<typeof mayMissRuns>[0]) => mayMissRuns(services, expected) : true;
+  const state = await readState(workspace.paths.stateFile, workspace.desired.project, { adopt });
   return new Map(Object.entries(state.services));
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AppliedService } from '../reconcile/types.js';
-import { checkOwnership, readBootTime, scanProcStats, ticksToIso, type ProcStat } from '../providers/process/proc-stat.js';
+import { checkOwnership, readBootTime, readProcStatSync, scanProcStats, ticksToIso, type ProcStat } from '../providers/process/proc-stat.js';
 import { markerIn, stateKeyOf, type SpecHashes } from './service-marker.js';
 
 /** A live process group leader carrying the marker of one service of this stack. */
@@ -41,6 +41,22 @@ export async function findMarkedRuns(stateDir: string, recorded: ReadonlySet<str
 }
 
 const runKey = (pid: number, startTicks: number): string => `${pid}:${startTicks}`;
+
+/**
+ * Whether the state may be missing a run, so that only a scan of /proc can tell: some service
+ * that should run has no record, or a process record holds no live run of ours. When every
+ * record holds one, a lost write could only concern a service no longer in stack.yaml, which
+ * the commands that act (apply, down, watch) still find, as they always scan.
+ */
+export function mayMissRuns(services: Readonly<Record<string, AppliedService>>, expected: readonly string[]): boolean {
+  if (expected.some((name) => services[name] === undefined)) return true;
+  return Object.values(services).some((record) => {
+    if (record.provider !== 'process') return false;
+    if (record.pid === undefined || record.startTicks === undefined) return true;
+    const stat = readProcStatSync(record.pid);
+    return !stat || stat.state === 'Z' || stat.startTicks !== record.startTicks;
+  });
+}
 
 /**
  * Records marked runs that the state does not hold as live: the pid of a start whose state write

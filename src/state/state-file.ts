@@ -25,8 +25,11 @@ export interface ReadStateOptions {
    * the lock holder writes the state; read-only commands (plan, status) only report.
    */
   writable?: boolean;
-  /** Look for marked processes the file does not record (default true). */
-  adopt?: boolean;
+  /**
+   * Look for marked processes the file does not record (default true). A function decides from
+   * the recorded services whether the look (a scan of /proc) is needed.
+   */
+  adopt?: boolean | ((services: Readonly<Record<string, AppliedService>>) => boolean);
 }
 
 /**
@@ -57,7 +60,7 @@ export async function readState(file: string, project: string, options: ReadStat
       doc = parsed;
     }
   }
-  if (options.adopt !== false) {
+  if (typeof options.adopt === 'function' ? options.adopt(doc.services) : options.adopt !== false) {
     const adopted = await adoptMarkedRuns(doc.services, dirname(file)).catch(() => [] as string[]);
     if (adopted.length > 0) {
       changed = true;

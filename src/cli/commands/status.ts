@@ -7,7 +7,7 @@ import { renderStatusTable, statusRows } from '../status-view.js';
 
 export async function run(options: GlobalOptions, names: string[]): Promise<number> {
   const workspace = await open(options);
-  const applied = await readApplied(workspace);
+  const applied = await readApplied(workspace, { view: true });
   checkServiceNames(workspace.desired, applied, names);
   const observed = await observe(workspace, applied);
   const shown = workspace.desired.services.filter((service) => names.length === 0 || names.includes(service.name));
