@@ -60,8 +60,9 @@ export function redactedVerbose(desired: Desired, verbose: ((line: string) => vo
  * holds a live run and every process service that should run has a record.
  */
 export async function readApplied(workspace: Workspace, options: { view?: boolean } = {}): Promise<Applied> {
-  const expected = workspace.desired.services.filter((service) => service.enabled && service.provider === 'process' && service.state === 'running').map((service) => service.name);
-  const adopt = options.view ? (services: Parameters<typeof mayMissRuns>[0]) => mayMissRuns(services, expected) : true;
+  const expected = (): string[] =>
+    workspace.desired.services.filter((service) => service.enabled && service.provider === 'process' && service.state === 'running').map((service) => service.name);
+  const adopt = options.view ? (services: Parameters<typeof mayMissRuns>[0]) => mayMissRuns(services, expected()) : true;
   const state = await readState(workspace.paths.stateFile, workspace.desired.project, { adopt });
   return new Map(Object.entries(state.services));
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AppliedService } from '../reconcile/types.js';
-import { checkOwnership, readBootTime, readProcStatSync, scanProcStats, ticksToIso, type ProcStat } from '../providers/process/proc-stat.js';
+import { checkOwnership, isRunning, readBootTime, scanProcStats, ticksToIso, type ProcStat } from '../providers/process/proc-stat.js';
 import { markerIn, stateKeyOf, type SpecHashes } from './service-marker.js';
 
 /** A live process group leader carrying the marker of one service of this stack. */
@@ -50,12 +50,9 @@ const runKey = (pid: number, startTicks: number): string => `${pid}:${startTicks
  */
 export function mayMissRuns(services: Readonly<Record<string, AppliedService>>, expected: readonly string[]): boolean {
   if (expected.some((name) => services[name] === undefined)) return true;
-  return Object.values(services).some((record) => {
-    if (record.provider !== 'process') return false;
-    if (record.pid === undefined || record.startTicks === undefined) return true;
-    const stat = readProcStatSync(record.pid);
-    return !stat || stat.state === 'Z' || stat.startTicks !== record.startTicks;
-  });
+  return Object.values(services).some(
+    (record) => record.provider === 'process' && (record.pid === undefined || record.startTicks === undefined || !isRunning(record.pid, record.startTicks)),
+  );
 }
 
 /**

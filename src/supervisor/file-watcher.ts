@@ -121,20 +121,25 @@ export class FileWatcher {
       watcher.close();
       this.folders.delete(folder);
       this.unwatched.set(folder, files);
-      for (const file of files) this.changed(this.aliases.get(file) ?? file);
+      for (const file of files) this.changed(this.named(file));
     };
     watcher.on('change', (event, name) => {
       // The folder itself was deleted or moved: a reload says what is missing; it is watched
       // again once it exists.
       if (event === 'rename' && !existsSync(folder)) return lost();
       // Some platforms give no name: any of the files may have changed.
-      if (name === null) for (const file of files) this.changed(this.aliases.get(file) ?? file);
+      if (name === null) for (const file of files) this.changed(this.named(file));
       else {
         const path = join(folder, name.toString());
-        this.changed(this.aliases.get(path) ?? path);
+        this.changed(this.named(path));
       }
     });
     watcher.on('error', lost);
+  }
+
+  /** The path as stack.yaml names it (a symlink's target → the symlink). */
+  private named(path: string): string {
+    return this.aliases.get(path) ?? path;
   }
 
   private changed(path: string): void {

@@ -74,19 +74,22 @@ function assertProcMounted(): void {
   }
 }
 
-// Every /proc/<pid>/stat is read into this one buffer: a stat line is a few hundred bytes, and
+// Every /proc/<pid>/stat (and the pid counters) is read into this one buffer: a stat line is a few hundred bytes, and
 // open/read/close skips the fstat, options and buffer of readFileSync (a scan reads them all).
-const statBuffer = Buffer.allocUnsafe(4096);
+const procBuffer = Buffer.allocUnsafe(4096);
 
-
-/** The text of /proc/<pid>/stat; throws as the file system does (ENOENT/ESRCH: gone). */
-function readStatText(pid: number | string): string {
-  const fd = openSync(`/proc/${pid}/stat`, 'r');
+/** The text of a small /proc file; throws as the file system does (ENOENT/ESRCH: gone). */
+function readProcFile(file: string): string {
+  const fd = openSync(file, 'r');
   try {
-    return statBuffer.toString('utf8', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0));
+    return procBuffer.toString('utf8', 0, readSync(fd, procBuffer, 0, procBuffer.length, 0));
   } finally {
     closeSync(fd);
   }
+}
+
+function readStatText(pid: number): string {
+  return readProcFile(`/proc/${pid}/stat`);
 }
 
 /**
@@ -177,13 +180,8 @@ export function fullScanCount(): number {
 
 function readNumberFile(file: string): number | undefined {
   try {
-    const fd = openSync(file, 'r');
-    try {
-      const value = Number(statBuffer.toString('utf8', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0)).trim());
-      return Number.isInteger(value) && value >= 0 ? value : undefined;
-    } finally {
-      closeSync(fd);
-    }
+    const value = Number(readProcFile(file).trim());
+    return Number.isInteger(value) && value >= 0 ? value : undefined;
   } catch {
     return undefined;
   }
