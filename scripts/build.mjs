@@ -6,14 +6,25 @@
 // the cache). Node 20 offers no code cache for ES modules. Commands are still imported lazily
 // (esbuild turns `import()` into deferred initialisers), so a command runs only its own code.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
+// Names what loads stack.yaml: the config sources and the yaml and zod they run on. A parse
+// cache (.stack/parse-cache.json) written by another build is never used.
+const loaderBuild = createHash('sha256');
+for (const name of readdirSync(new URL('../src/config', import.meta.url)).sort()) {
+  loaderBuild.update(name).update(readFileSync(new URL(`../src/config/${name}`, import.meta.url)));
+}
+for (const dependency of ['yaml', 'zod']) {
+  loaderBuild.update(readFileSync(new URL(`../node_modules/${dependency}/package.json`, import.meta.url)));
+}
+
 const shared = {
-  define: { STACK_VERSION: JSON.stringify(version) },
+  define: { STACK_VERSION: JSON.stringify(version), STACK_LOADER_BUILD: JSON.stringify(loaderBuild.digest('hex').slice(0, 16)) },
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -5,6 +5,7 @@ import { observeServices } from './reconcile/observe.js';
 import { planActions } from './reconcile/plan.js';
 import type { ApplyOutcome, ProgressEvent } from './reconcile/execute.js';
 import type { Applied, Observed, Plan } from './reconcile/types.js';
+import { dirname } from 'node:path';
 import { statePaths, type StatePaths } from './state/paths.js';
 import { mayMissRuns } from './state/adopt.js';
 import { readState } from './state/state-file.js';
@@ -32,7 +33,17 @@ export interface OpenOptions {
 /** Finds and loads stack.yaml. Throws a StackError (exit 3 or 5) for people to read. */
 export async function loadStack(options: OpenOptions = {}): Promise<Desired> {
   const file = findStackFile({ cwd: options.cwd ?? process.cwd(), explicit: options.file, env: options.env ?? process.env });
-  return readStack(file, { env: options.env ?? process.env });
+  return readStack(file, { env: options.env ?? process.env, ...loadCacheOf(file) });
+}
+
+// Replaced by the bundler (scripts/build.mjs) with a digest of the loader's sources and of the
+// yaml and zod it was built with; absent when running from source, which then keeps no cache.
+declare const STACK_LOADER_BUILD: string | undefined;
+
+/** The `cache` option of readStack for the stack file `file`: `.stack/parse-cache.json` beside it. */
+export function loadCacheOf(file: string): { cache?: { file: string; build: string } } {
+  const build = typeof STACK_LOADER_BUILD === 'string' ? STACK_LOADER_BUILD : undefined;
+  return build === undefined ? {} : { cache: { file: statePaths(dirname(file)).loadCacheFile, build } };
 }
 
 export async function openWorkspace(options: OpenOptions = {}): Promise<Workspace> {

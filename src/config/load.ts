@@ -6,11 +6,13 @@ import { listEnvFiles } from './env-files.js';
 import { interpolateDocument } from './interpolate-document.js';
 import type { MissingVariable, VariableUse } from './interpolate-document.js';
 import { sortIssues } from './issues.js';
-import { parseStackText } from './parse.js';
+import { parsedFromSnapshot, parseStackText } from './parse.js';
+import type { ParseSnapshot } from './parse-snapshot.js';
 import { dirname } from './paths.js';
 import { resolveStack } from './resolve.js';
 import { createRedactor } from './sensitive.js';
 import { checkSemantics } from './semantic.js';
+import type { StackFile } from './schema.js';
 import type { Desired } from './types.js';
 import { validateStack } from './validate.js';
 
@@ -26,7 +28,27 @@ export interface LoadOptions {
    * interpolates as empty, so the rest of the stack can still be checked. Default: true.
    */
   requireVariables?: boolean;
+  /**
+   * Present to use and update a cache (read-stack.ts keeps it in `.stack/`): `saved` is what an
+   * earlier load left, and `Loaded.cache` what to save now. Absent: no cache, nothing to save.
+   */
+  cache?: { saved?: LoadCache };
 }
+
+/**
+ * Saved between loads: the parse of one text (see parse-snapshot.ts) and the documents made of
+ * it that passed validation. Compared as whole strings, not hashes: nothing can collide. A
+ * document is kept only when no secret was interpolated into it.
+ */
+export interface LoadCache {
+  text: string;
+  parse: ParseSnapshot;
+  /** JSON of validated documents (after interpolation), newest first. */
+  valid: string[];
+}
+
+/** Documents kept per text: one for each environment a stack is loaded with, within reason. */
+const VALID_DOCUMENTS_KEPT = 2;
 
 export interface Loaded {
   /** Present exactly when `issues` is empty. */
@@ -37,6 +59,8 @@ export interface Loaded {
   envFilesWanted: string[];
   /** Required variables (`${VAR:?}`) that are not set. */
   missingVariables: MissingVariable[];
+  /** With `options.cache`: what to save for the next load, when it differs from what was saved. */
+  cache?: LoadCache;
 }
 
 /**
@@ -49,7 +73,8 @@ export function loadStackText(
   envFileTexts: ReadonlyMap<string, string> = new Map(),
   options: LoadOptions = {},
 ): Loaded {
-  const parsed = parseStackText(text, options.displayFile ?? file);
+  const hit = options.cache?.saved?.text === text ? options.cache.saved : undefined;
+  const parsed = hit ? parsedFromSnapshot(hit.parse, options.displayFile ?? file) : parseStackText(text, options.displayFile ?? file);
   if (parsed.document === undefined || parsed.issues.length > 0) {
     return { issues: sortIssues(parsed.issues), envFilesWanted: [], missingVariables: [] };
   }
@@ -64,12 +89,31 @@ export function loadStackText(
   const finish = (issues: ConfigIssue[]) => sortIssues(redactIssues(issues, interpolated.uses));
 
   const envFilesWanted = listEnvFiles(document, dirname(file));
-  const validated = validateStack(document, parsed.locate);
-  const issues = [...interpolationIssues, ...validated.issues, ...checkSemantics(document, parsed.locate)];
-  if (!validated.value || issues.length > 0) return { issues: finish(issues), envFilesWanted, missingVariables };
+  const documentJson = !options.cache || interpolated.uses.some((use) => use.sensitive) ? undefined : JSON.stringify(document);
+  const knownValid = documentJson !== undefined && hit?.valid.includes(documentJson) === true;
+  const validationIssues = knownValid ? [] : validateStack(document, parsed.locate).issues;
+  const issues = [...interpolationIssues, ...validationIssues, ...checkSemantics(document, parsed.locate)];
+  if (issues.length > 0) return { issues: finish(issues), envFilesWanted, missingVariables };
 
-  const resolved = resolveStack(validated.value, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses });
-  return { desired: resolved.desired, issues: finish(resolved.issues), envFilesWanted, missingVariables };
+  // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.
+  const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses });
+  if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, missingVariables };
+  const cache = !options.cache || knownValid ? undefined : nextCache(text, hit, documentJson, parsed.snapshot);
+  return { desired: resolved.desired, issues: [], envFilesWanted, missingVariables, ...(cache ? { cache } : {}) };
+}
+
+function nextCache(
+  text: string,
+  hit: LoadCache | undefined,
+  documentJson: string | undefined,
+  snapshot: (() => ParseSnapshot | undefined) | undefined,
+): LoadCache | undefined {
+  if (hit) {
+    if (documentJson === undefined) return undefined;
+    return { ...hit, valid: [documentJson, ...hit.valid.filter((json) => json !== documentJson)].slice(0, VALID_DOCUMENTS_KEPT) };
+  }
+  const parse = snapshot?.();
+  return parse ? { text, parse, valid: documentJson === undefined ? [] : [documentJson] } : undefined;
 }
 
 function redactIssues(issues: ConfigIssue[], uses: readonly VariableUse[]): ConfigIssue[] {

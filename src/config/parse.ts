@@ -4,6 +4,8 @@ import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, par
 import type { Document, Node } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
 import type { KeyPath, Locate } from './issues.js';
+import { snapshotLocators, takeSnapshot } from './parse-snapshot.js';
+import type { ParseSnapshot } from './parse-snapshot.js';
 
 export const MAX_STACK_FILE_BYTES = 1024 * 1024;
 /** Low enough that a billion-laughs document fails fast, high enough for real anchor reuse. */
@@ -17,6 +19,8 @@ export interface ParsedStack {
   locate: Locate;
   /** Where a key path's value starts (for errors about the value's text). */
   locateValue: Locate;
+  /** A snapshot of this parse to save, when it had no issues (see parse-snapshot.ts). */
+  snapshot?: () => ParseSnapshot | undefined;
 }
 
 export function parseStackText(text: string, file: string): ParsedStack {
@@ -41,13 +45,19 @@ export function parseStackText(text: string, file: string): ParsedStack {
   if (issues.length > 0) return { issues, locate, locateValue };
 
   try {
-    return { document: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), issues, locate, locateValue };
+    const document: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return { document, issues, locate, locateValue, snapshot: () => takeSnapshot(doc, document, lineCounter) };
   } catch (error) {
     const message = error instanceof ReferenceError && /alias/i.test(error.message)
       ? `too many aliases (more than ${MAX_ALIAS_COUNT} expansions); is this an alias bomb?`
       : `the YAML could not be read: ${error instanceof Error ? error.message : String(error)}`;
     return { issues: [{ message, path: '', position: at(0) }], locate, locateValue };
   }
+}
+
+/** The parse a snapshot holds, as parseStackText returned it for the same text. */
+export function parsedFromSnapshot(snapshot: ParseSnapshot, file: string): ParsedStack {
+  return { document: snapshot.document, issues: [], ...snapshotLocators(snapshot.positions, file), snapshot: () => snapshot };
 }
 
 /** yaml's pretty messages repeat the position and add a code frame; we print our own. */

@@ -1,11 +1,11 @@
 /** The loader's I/O edge: reads stack.yaml and its env files, then hands the texts to the pure loader. */
 
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ExitCode, invalidConfig, StackError } from '../errors.js';
 import type { ConfigIssue } from '../errors.js';
 import { loadStackText } from './load.js';
-import type { Loaded, LoadOptions } from './load.js';
+import type { LoadCache, Loaded, LoadOptions } from './load.js';
 import type { MissingVariable } from './interpolate-document.js';
 import { MAX_STACK_FILE_BYTES } from './parse.js';
 import { checkPluginFiles } from './read-plugin.js';
@@ -20,6 +20,13 @@ export interface ReadStackOptions {
   requireVariables?: boolean;
   /** `false` leaves plugin.yaml files unchecked (`stack check` reports them one by one). Default: true. */
   checkPlugins?: boolean;
+  /**
+   * Keep what loading learnt in `file` (`.stack/parse-cache.json`), so that the next load of the
+   * same text skips parsing, and of the same document its validation. `build` names the loader
+   * that wrote it: another build's cache is ignored. Nothing is written when the folder does not
+   * exist (before the first apply).
+   */
+  cache?: { file: string; build: string };
 }
 
 /**
@@ -48,11 +55,23 @@ export async function readStackDetailed(
     requireVariables: options.requireVariables,
     ...(dotEnvText === undefined ? {} : { dotEnvText }),
   };
-  let loaded: Loaded = loadStackText(text, file, new Map(), loadOptions);
-  if (loaded.envFilesWanted.length > 0) {
-    const envFileTexts = await readEnvFiles(loaded.envFilesWanted);
-    loaded = loadStackText(text, file, envFileTexts, loadOptions);
+  const loadAll = async (cache: { saved?: LoadCache } | undefined): Promise<Loaded> => {
+    const withCache: LoadOptions = cache ? { ...loadOptions, cache } : loadOptions;
+    const first = loadStackText(text, file, new Map(), withCache);
+    if (first.envFilesWanted.length === 0) return first;
+    return loadStackText(text, file, await readEnvFiles(first.envFilesWanted), withCache);
+  };
+  let loaded: Loaded;
+  const saved = options.cache ? await readLoadCache(options.cache) : undefined;
+  try {
+    loaded = await loadAll(options.cache ? { saved } : undefined);
+  } catch (error) {
+    if (!saved) throw error;
+    loaded = await loadAll({});
   }
+  // Issues are always those of the text itself, never of a saved parse (edited by hand, say).
+  if (saved && loaded.issues.length > 0) loaded = await loadAll({});
+  if (options.cache && loaded.cache) await writeLoadCache(options.cache, loaded.cache);
   if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
   if (options.checkPlugins !== false) await checkPluginFiles(loaded.desired, options.cwd ?? process.cwd());
   return { desired: loaded.desired, missingVariables: loaded.missingVariables };
@@ -91,4 +110,25 @@ async function readEnvFiles(paths: readonly string[]): Promise<Map<string, strin
     }),
   );
   return texts;
+}
+
+async function readLoadCache(cache: { file: string; build: string }): Promise<LoadCache | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(cache.file, 'utf8')) as Partial<LoadCache> & { build?: unknown };
+    const usable = saved.build === cache.build && typeof saved.text === 'string' && Array.isArray(saved.valid) && typeof saved.parse === 'object';
+    return usable ? (saved as LoadCache) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Best effort, like any cache: when it cannot be written, the next load parses again.
+async function writeLoadCache(cache: { file: string; build: string }, value: LoadCache): Promise<void> {
+  const temp = `${cache.file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeFile(temp, JSON.stringify({ build: cache.build, ...value }), { mode: 0o600, flag: 'wx' });
+    await rename(temp, cache.file);
+  } catch {
+    await rm(temp, { force: true }).catch(() => undefined);
+  }
 }

@@ -9,148 +9,167 @@ import { DURATION_PATTERN, parseDuration, parsePort, parseSize } from './units.j
 export const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGKILL', 'SIGUSR1', 'SIGUSR2'] as const;
 export const PROVIDERS = ['process', 'compose', 'plugin'] as const;
 
-const quoted = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value));
+/**
+ * The schemas, built on first use rather than when the module loads: zod builds each schema
+ * object eagerly (~14 ms for these on the 2-core machine, every command), and a command whose
+ * stack.yaml was validated before in this form (src/config/load-cache.ts) needs none of them.
+ */
+export const stackSchemas = once(buildStackSchemas);
 
-export const DurationSchema = z
-  .string({
-    error: (issue) =>
-      typeof issue.input === 'number'
-        ? `a duration needs a unit: write ${issue.input}ms or ${issue.input}s, not ${issue.input}`
-        : `expected a duration like 500ms, 10s, 2m or 1h, got ${quoted(issue.input)}`,
-  })
-  .regex(DURATION_PATTERN, {
-    error: (issue) => `expected a duration like 500ms, 10s, 2m or 1h, got ${quoted(issue.input)}`,
-  })
-  .refine((text) => !DURATION_PATTERN.test(text) || parseDuration(text) !== undefined, { error: 'a duration must be at most 24h' })
-  .describe('A duration: 500ms, 10s, 2m or 1h.');
+function buildStackSchemas() {
+  const quoted = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value));
 
-const scalarError = { error: 'expected a string, number or boolean' };
-const ScalarSchema = z.union([z.string(), z.number(), z.boolean()], scalarError);
-export const EnvSchema = z.record(z.string(), ScalarSchema);
-export const NonEmptyString = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `${what} must not be empty` });
-export const StringList = (what: string) => z.array(NonEmptyString(what), { error: `expected a list of ${what}s` });
+  const DurationSchema = z
+    .string({
+      error: (issue) =>
+        typeof issue.input === 'number'
+          ? `a duration needs a unit: write ${issue.input}ms or ${issue.input}s, not ${issue.input}`
+          : `expected a duration like 500ms, 10s, 2m or 1h, got ${quoted(issue.input)}`,
+    })
+    .regex(DURATION_PATTERN, {
+      error: (issue) => `expected a duration like 500ms, 10s, 2m or 1h, got ${quoted(issue.input)}`,
+    })
+    .refine((text) => !DURATION_PATTERN.test(text) || parseDuration(text) !== undefined, { error: 'a duration must be at most 24h' })
+    .describe('A duration: 500ms, 10s, 2m or 1h.');
 
-const portError = (issue: { input?: unknown }) => `expected a port (1-65535) or "host:port", got ${quoted(issue.input)}`;
-export const PortSchema = z
-  .union([z.number(), z.string()], { error: portError })
-  .refine((value) => parsePort(value) !== undefined, { error: portError });
+  const scalarError = { error: 'expected a string, number or boolean' };
+  const ScalarSchema = z.union([z.string(), z.number(), z.boolean()], scalarError);
+  const EnvSchema = z.record(z.string(), ScalarSchema);
+  const NonEmptyString = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `${what} must not be empty` });
+  const StringList = (what: string) => z.array(NonEmptyString(what), { error: `expected a list of ${what}s` });
 
-const WholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .int({ error: (issue) => `expected a whole number, got ${quoted(issue.input)}` })
-    .min(min, { error: (issue) => `expected at least ${min}, got ${quoted(issue.input)}` })
-    .max(max, { error: (issue) => `expected at most ${max}, got ${quoted(issue.input)}` });
+  const portError = (issue: { input?: unknown }) => `expected a port (1-65535) or "host:port", got ${quoted(issue.input)}`;
+  const PortSchema = z
+    .union([z.number(), z.string()], { error: portError })
+    .refine((value) => parsePort(value) !== undefined, { error: portError });
 
-const ArgvSchema = z.union([z.string(), z.array(z.union([z.string(), z.number(), z.boolean()]))], {
-  error: 'expected a command string or a list of arguments',
-});
+  const WholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+    z
+      .int({ error: (issue) => `expected a whole number, got ${quoted(issue.input)}` })
+      .min(min, { error: (issue) => `expected at least ${min}, got ${quoted(issue.input)}` })
+      .max(max, { error: (issue) => `expected at most ${max}, got ${quoted(issue.input)}` });
 
-export const ProbeSchema = z
-  .strictObject({
-    tcp: PortSchema.optional().describe('A port or "host:port" that must accept connections.'),
-    http: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
-    exec: ArgvSchema.optional().describe('A command that must exit 0.'),
-    log: NonEmptyString('a regular expression').optional().describe('A regular expression the log must show.'),
+  const ArgvSchema = z.union([z.string(), z.array(z.union([z.string(), z.number(), z.boolean()]))], {
+    error: 'expected a command string or a list of arguments',
+  });
+
+  const ProbeSchema = z
+    .strictObject({
+      tcp: PortSchema.optional().describe('A port or "host:port" that must accept connections.'),
+      http: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+      exec: ArgvSchema.optional().describe('A command that must exit 0.'),
+      log: NonEmptyString('a regular expression').optional().describe('A regular expression the log must show.'),
+      timeout: DurationSchema.optional(),
+      interval: DurationSchema.optional(),
+      failureThreshold: WholeNumber(1).optional(),
+    })
+    .describe('Exactly one of tcp, http, exec or log, with optional timing.');
+
+  const StopSchema = z.strictObject({
+    signal: z.enum(SIGNALS, { error: (issue) => `expected one of ${SIGNALS.join(', ')}, got ${quoted(issue.input)}` }).optional(),
     timeout: DurationSchema.optional(),
-    interval: DurationSchema.optional(),
-    failureThreshold: WholeNumber(1).optional(),
-  })
-  .describe('Exactly one of tcp, http, exec or log, with optional timing.');
+  });
 
-export const StopSchema = z.strictObject({
-  signal: z.enum(SIGNALS, { error: (issue) => `expected one of ${SIGNALS.join(', ')}, got ${quoted(issue.input)}` }).optional(),
-  timeout: DurationSchema.optional(),
-});
+  const StartSchema = z.strictObject({
+    settle: DurationSchema.optional().describe(
+      'How long a service without a ready probe must stay up after its start for apply to count it started (0ms: no check).',
+    ),
+  });
 
-export const StartSchema = z.strictObject({
-  settle: DurationSchema.optional().describe(
-    'How long a service without a ready probe must stay up after its start for apply to count it started (0ms: no check).',
-  ),
-});
+  const RestartSchema = z.strictObject({
+    policy: z.enum(['no', 'on-failure', 'always'], {
+      error: (issue) => `expected no, on-failure or always, got ${quoted(issue.input)}`,
+    }).optional(),
+    maxRestarts: WholeNumber(0).optional(),
+    backoff: z
+      .strictObject({ initial: DurationSchema.optional(), max: DurationSchema.optional(), reset: DurationSchema.optional() })
+      .optional(),
+  });
 
-export const RestartSchema = z.strictObject({
-  policy: z.enum(['no', 'on-failure', 'always'], {
-    error: (issue) => `expected no, on-failure or always, got ${quoted(issue.input)}`,
-  }).optional(),
-  maxRestarts: WholeNumber(0).optional(),
-  backoff: z
-    .strictObject({ initial: DurationSchema.optional(), max: DurationSchema.optional(), reset: DurationSchema.optional() })
-    .optional(),
-});
+  const sizeError = (issue: { input?: unknown }) =>
+    `expected a size like 10MB, 512KiB or a number of bytes, got ${quoted(issue.input)}`;
 
-const sizeError = (issue: { input?: unknown }) =>
-  `expected a size like 10MB, 512KiB or a number of bytes, got ${quoted(issue.input)}`;
+  const LogsSchema = z.strictObject({
+    maxSize: z
+      .union([z.number(), z.string()], { error: sizeError })
+      .refine((value) => parseSize(value) !== undefined, { error: sizeError })
+      .optional(),
+    maxFiles: WholeNumber(1, 1000).optional(),
+  });
 
-export const LogsSchema = z.strictObject({
-  maxSize: z
-    .union([z.number(), z.string()], { error: sizeError })
-    .refine((value) => parseSize(value) !== undefined, { error: sizeError })
-    .optional(),
-  maxFiles: WholeNumber(1, 1000).optional(),
-});
+  const ComposeSchema = z.strictObject({
+    file: NonEmptyString('a compose file path'),
+    project: NonEmptyString('a compose project name').optional(),
+    services: StringList('compose service name').optional(),
+    profiles: StringList('profile name').optional(),
+    scale: z.record(z.string(), WholeNumber(0)).optional(),
+    wait: z.boolean().optional(),
+    env: EnvSchema.optional(),
+  });
 
-export const ComposeSchema = z.strictObject({
-  file: NonEmptyString('a compose file path'),
-  project: NonEmptyString('a compose project name').optional(),
-  services: StringList('compose service name').optional(),
-  profiles: StringList('profile name').optional(),
-  scale: z.record(z.string(), WholeNumber(0)).optional(),
-  wait: z.boolean().optional(),
-  env: EnvSchema.optional(),
-});
+  /** A plugin fetched by `stack add` from git: where it lives, where it came from, the commit it is pinned to. */
+  const PluginSourceSchema = z.strictObject({
+    path: NonEmptyString('a plugin folder path'),
+    source: NonEmptyString('a git URL').optional(),
+    ref: NonEmptyString('a git commit').optional(),
+  });
 
-/** A plugin fetched by `stack add` from git: where it lives, where it came from, the commit it is pinned to. */
-export const PluginSourceSchema = z.strictObject({
-  path: NonEmptyString('a plugin folder path'),
-  source: NonEmptyString('a git URL').optional(),
-  ref: NonEmptyString('a git commit').optional(),
-});
+  const ServiceSchema = z.strictObject({
+    provider: z.enum(PROVIDERS, { error: (issue) => `expected process, compose or plugin, got ${quoted(issue.input)}` }).optional(),
+    command: ArgvSchema.optional(),
+    shell: z.boolean().optional(),
+    cwd: NonEmptyString('a folder path').optional(),
+    env: EnvSchema.optional(),
+    envFile: z.union([NonEmptyString('an env file path'), StringList('env file path')], {
+      error: 'expected an env file path or a list of them',
+    }).optional(),
+    dependsOn: StringList('service name').optional(),
+    ports: z.array(PortSchema, { error: 'expected a list of ports' }).optional(),
+    ready: ProbeSchema.optional(),
+    health: ProbeSchema.optional(),
+    enabled: z.boolean().optional(),
+    state: z.enum(['running', 'stopped'], { error: (issue) => `expected running or stopped, got ${quoted(issue.input)}` }).optional(),
+    start: StartSchema.optional(),
+    stop: StopSchema.optional(),
+    restart: RestartSchema.optional(),
+    logs: LogsSchema.optional(),
+    compose: ComposeSchema.optional(),
+    plugin: z
+      .union([NonEmptyString('a plugin folder path'), PluginSourceSchema], { error: 'expected a plugin folder path or { path, source, ref }' })
+      .optional(),
+    sensitive: StringList('key').optional(),
+  });
 
-export const ServiceSchema = z.strictObject({
-  provider: z.enum(PROVIDERS, { error: (issue) => `expected process, compose or plugin, got ${quoted(issue.input)}` }).optional(),
-  command: ArgvSchema.optional(),
-  shell: z.boolean().optional(),
-  cwd: NonEmptyString('a folder path').optional(),
-  env: EnvSchema.optional(),
-  envFile: z.union([NonEmptyString('an env file path'), StringList('env file path')], {
-    error: 'expected an env file path or a list of them',
-  }).optional(),
-  dependsOn: StringList('service name').optional(),
-  ports: z.array(PortSchema, { error: 'expected a list of ports' }).optional(),
-  ready: ProbeSchema.optional(),
-  health: ProbeSchema.optional(),
-  enabled: z.boolean().optional(),
-  state: z.enum(['running', 'stopped'], { error: (issue) => `expected running or stopped, got ${quoted(issue.input)}` }).optional(),
-  start: StartSchema.optional(),
-  stop: StopSchema.optional(),
-  restart: RestartSchema.optional(),
-  logs: LogsSchema.optional(),
-  compose: ComposeSchema.optional(),
-  plugin: z
-    .union([NonEmptyString('a plugin folder path'), PluginSourceSchema], { error: 'expected a plugin folder path or { path, source, ref }' })
-    .optional(),
-  sensitive: StringList('key').optional(),
-});
+  const DefaultsSchema = z.strictObject({
+    start: StartSchema.optional(),
+    stop: StopSchema.optional(),
+    restart: RestartSchema.optional(),
+    logs: LogsSchema.optional(),
+  });
 
-export const DefaultsSchema = z.strictObject({
-  start: StartSchema.optional(),
-  stop: StopSchema.optional(),
-  restart: RestartSchema.optional(),
-  logs: LogsSchema.optional(),
-});
+  const StackFileSchema = z
+    .strictObject({
+      version: z.literal(1, { error: (issue) => `expected version: 1, got ${quoted(issue.input)}` }),
+      project: NonEmptyString('a project name').optional(),
+      defaults: DefaultsSchema.optional(),
+      services: z.record(z.string(), ServiceSchema, { error: 'expected a map of services' }),
+    })
+    .describe('stack.yaml: the services of one machine, declared.');
 
-export const StackFileSchema = z
-  .strictObject({
-    version: z.literal(1, { error: (issue) => `expected version: 1, got ${quoted(issue.input)}` }),
-    project: NonEmptyString('a project name').optional(),
-    defaults: DefaultsSchema.optional(),
-    services: z.record(z.string(), ServiceSchema, { error: 'expected a map of services' }),
-  })
-  .describe('stack.yaml: the services of one machine, declared.');
+  // What plugin-schema.ts builds on, the root, and the parts whose types are exported below.
+  return { DurationSchema, EnvSchema, NonEmptyString, StringList, PortSchema, ProbeSchema, StopSchema, RestartSchema, LogsSchema, ServiceSchema, StackFileSchema };
+}
 
-export type StackFile = z.infer<typeof StackFileSchema>;
-export type ServiceInput = z.infer<typeof ServiceSchema>;
-export type ProbeInput = z.infer<typeof ProbeSchema>;
-export type StopInput = z.infer<typeof StopSchema>;
-export type RestartInput = z.infer<typeof RestartSchema>;
-export type LogsInput = z.infer<typeof LogsSchema>;
+/** `build` runs at the first call; every call returns its result. */
+export function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
+
+type StackSchemas = ReturnType<typeof buildStackSchemas>;
+export type StackFile = z.infer<StackSchemas['StackFileSchema']>;
+export type ServiceInput = z.infer<StackSchemas['ServiceSchema']>;
+export type ProbeInput = z.infer<StackSchemas['ProbeSchema']>;
+export type StopInput = z.infer<StackSchemas['StopSchema']>;
+export type RestartInput = z.infer<StackSchemas['RestartSchema']>;
+export type LogsInput = z.infer<StackSchemas['LogsSchema']>;

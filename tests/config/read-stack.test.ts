@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readStack } from '../../src/config/read-stack.js';
+import type { ReadStackOptions } from '../../src/config/read-stack.js';
 import { ExitCode, StackError } from '../../src/errors.js';
 
 let root: string;
@@ -69,5 +70,63 @@ describe('readStack', () => {
   it('throws exit 3 when the file is gone', async () => {
     const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
     expect(error.code).toBe(ExitCode.noStackFile);
+  });
+});
+
+describe('readStack with a parse cache', () => {
+  const text = 'version: 1\nservices:\n  api:\n    command: node api.js\n    env: { API_TOKEN: "${API_TOKEN}", PORT: "${PORT:-8080}" }\n    ports: ["${PORT:-8080}"]\n';
+  const cacheIn = () => ({ cache: { file: join(root, '.stack', 'parse-cache.json'), build: 'b1' } });
+  const read = (env: Record<string, string>, options: ReadStackOptions = cacheIn()) => readStack(join(root, 'stack.yaml'), { cwd: root, env, ...options });
+  const saved = async () => JSON.parse(await readFile(join(root, '.stack', 'parse-cache.json'), 'utf8')) as { build: string; text: string; valid: string[]; parse: { document: { services: { api: { command: string } } } } };
+
+  beforeEach(async () => {
+    await writeFile(join(root, 'stack.yaml'), text);
+  });
+
+  it('writes nothing before .stack/ exists', async () => {
+    await read({ API_TOKEN: 'hunter2' });
+    expect(await readdir(root)).toEqual(['stack.yaml']);
+  });
+
+  it('saves the parse for this build, readable by the owner only and without the secret, and loads the same from it', async () => {
+    await mkdir(join(root, '.stack'), { mode: 0o700 });
+    const first = await read({ API_TOKEN: 'hunter2', PORT: '9000' });
+    const cache = await saved();
+    expect(cache.build).toBe('b1');
+    expect(cache.text).toBe(text);
+    expect(JSON.stringify(cache)).not.toContain('hunter2');
+    expect((await stat(join(root, '.stack', 'parse-cache.json'))).mode & 0o777).toBe(0o600);
+    expect(await read({ API_TOKEN: 'hunter2', PORT: '9000' })).toStrictEqual(first);
+    expect(await readdir(join(root, '.stack'))).toEqual(['parse-cache.json']);
+  });
+
+  it('uses the saved parse of the same text, and ignores one of another build', async () => {
+    await mkdir(join(root, '.stack'));
+    await read({ API_TOKEN: 'x' });
+    const cache = await saved();
+    cache.parse.document.services.api.command = 'node edited.js';
+    await writeFile(join(root, '.stack', 'parse-cache.json'), JSON.stringify(cache));
+    expect((await read({ API_TOKEN: 'x' })).services[0]?.process?.argv).toEqual(['node', 'edited.js']);
+    const otherBuild = { cache: { ...cacheIn().cache, build: 'b2' } };
+    expect((await read({ API_TOKEN: 'x' }, otherBuild)).services[0]?.process?.argv).toEqual(['node', 'api.js']);
+  });
+
+  it('parses again when the saved cache is damaged', async () => {
+    await mkdir(join(root, '.stack'));
+    await read({ API_TOKEN: 'x' });
+    const expected = await read({ API_TOKEN: 'x' }, {});
+    for (const damaged of ['{"build":"b1"', JSON.stringify({ ...(await saved()), parse: { document: 1, positions: { at: 'x', map: 7 } } })]) {
+      await writeFile(join(root, '.stack', 'parse-cache.json'), damaged);
+      expect(await read({ API_TOKEN: 'x' })).toStrictEqual(expected);
+    }
+  });
+
+  it('reports a document made invalid by the environment where the text says, as without a cache', async () => {
+    await mkdir(join(root, '.stack'));
+    await read({ API_TOKEN: 'x', PORT: '9000' });
+    const withCache = await rejection(read({ API_TOKEN: 'x', PORT: 'http' }));
+    const without = await rejection(read({ API_TOKEN: 'x', PORT: 'http' }, {}));
+    expect(withCache.issues).toEqual(without.issues);
+    expect(withCache.issues.map((issue) => `${issue.position?.line}:${issue.position?.column}`)).toEqual(['6:13']);
   });
 });
