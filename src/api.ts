@@ -11,7 +11,7 @@ import { mayMissRuns } from './state/adopt.js';
 import { readState } from './state/state-file.js';
 import { StateStore } from './state/state-store.js';
 import { findStackFile } from './config/find-stack.js';
-import { readStack } from './config/read-stack.js';
+import { readStackDetailed, type ReadStackResult } from './config/read-stack.js';
 import { collectSecrets } from './config/secrets.js';
 import { createRedactor } from './config/sensitive.js';
 
@@ -21,6 +21,8 @@ export interface Workspace {
   paths: StatePaths;
   providers: ProviderRegistry;
   ctx: Omit<OperationContext, 'signal'>;
+  /** Saves what loading stack.yaml learnt, when `.stack/` did not exist at load: apply calls it once it does. */
+  saveLoadCache?: () => Promise<void>;
 }
 
 export interface OpenOptions {
@@ -32,8 +34,12 @@ export interface OpenOptions {
 
 /** Finds and loads stack.yaml. Throws a StackError (exit 3 or 5) for people to read. */
 export async function loadStack(options: OpenOptions = {}): Promise<Desired> {
+  return (await loadStackDetailed(options)).desired;
+}
+
+function loadStackDetailed(options: OpenOptions): Promise<ReadStackResult> {
   const file = findStackFile({ cwd: options.cwd ?? process.cwd(), explicit: options.file, env: options.env ?? process.env });
-  return readStack(file, { env: options.env ?? process.env, ...loadCacheOf(file) });
+  return readStackDetailed(file, { env: options.env ?? process.env, ...loadCacheOf(file) });
 }
 
 // Replaced by the bundler (scripts/build.mjs) with a digest of the loader's sources and of the
@@ -47,13 +53,14 @@ export function loadCacheOf(file: string): { cache?: { file: string; build: stri
 }
 
 export async function openWorkspace(options: OpenOptions = {}): Promise<Workspace> {
-  const desired = await loadStack(options);
+  const { desired, saveCache } = await loadStackDetailed(options);
   const paths = statePaths(desired.root);
   return {
     desired,
     paths,
     providers: createProviderRegistry(),
     ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose) },
+    ...(saveCache ? { saveLoadCache: saveCache } : {}),
   };
 }
 

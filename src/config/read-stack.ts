@@ -37,11 +37,19 @@ export async function readStack(path: string, options: ReadStackOptions = {}): P
   return (await readStackDetailed(path, options)).desired;
 }
 
-/** `readStack`, also returning the required variables that are not set (with `requireVariables: false`). */
+export interface ReadStackResult {
+  desired: Desired;
+  /** The required variables that are not set (with `requireVariables: false`). */
+  missingVariables: MissingVariable[];
+  /** With `cache`, when its folder did not exist yet (before the first apply): saves it, once it does. */
+  saveCache?: () => Promise<void>;
+}
+
+/** `readStack`, with the missing variables and the cache still to save. */
 export async function readStackDetailed(
   path: string,
   options: ReadStackOptions = {},
-): Promise<{ desired: Desired; missingVariables: MissingVariable[] }> {
+): Promise<ReadStackResult> {
   const file = resolve(path);
   const display = displayPath(file, options.cwd ?? process.cwd());
   const text = await readText(file, display, MAX_STACK_FILE_BYTES);
@@ -71,10 +79,14 @@ export async function readStackDetailed(
   }
   // Issues are always those of the text itself, never of a saved parse (edited by hand, say).
   if (saved && loaded.issues.length > 0) loaded = await loadAll({});
-  if (options.cache && loaded.cache) await writeLoadCache(options.cache, loaded.cache);
+  let saveCache: (() => Promise<void>) | undefined;
+  if (options.cache && loaded.cache) {
+    const [cache, value] = [options.cache, loaded.cache];
+    if (!(await writeLoadCache(cache, value))) saveCache = async () => void (await writeLoadCache(cache, value));
+  }
   if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
   if (options.checkPlugins !== false) await checkPluginFiles(loaded.desired, options.cwd ?? process.cwd());
-  return { desired: loaded.desired, missingVariables: loaded.missingVariables };
+  return { desired: loaded.desired, missingVariables: loaded.missingVariables, ...(saveCache ? { saveCache } : {}) };
 }
 
 function displayPath(file: string, cwd: string): string {
@@ -122,13 +134,16 @@ async function readLoadCache(cache: { file: string; build: string }): Promise<Lo
   }
 }
 
-// Best effort, like any cache: when it cannot be written, the next load parses again.
-async function writeLoadCache(cache: { file: string; build: string }, value: LoadCache): Promise<void> {
+// Best effort, like any cache: when it cannot be written, the next load parses again. False
+// when it was not written.
+async function writeLoadCache(cache: { file: string; build: string }, value: LoadCache): Promise<boolean> {
   const temp = `${cache.file}.${process.pid}.${Date.now()}.tmp`;
   try {
     await writeFile(temp, JSON.stringify({ build: cache.build, ...value }), { mode: 0o600, flag: 'wx' });
     await rename(temp, cache.file);
+    return true;
   } catch {
     await rm(temp, { force: true }).catch(() => undefined);
+    return false;
   }
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, processesWith, stack, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
 
@@ -146,6 +146,24 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('--yes');
     expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+  });
+
+  it('keeps a parse cache from the first apply on, which follows every edit; plan alone writes nothing', () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
+    expect(stack(['plan', '--detailed-exitcode', '-f', s.file]).code).toBe(2);
+    expect(existsSync(join(s.dir, '.stack'))).toBe(false);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    expect(existsSync(join(s.dir, '.stack', 'parse-cache.json'))).toBe(true);
+    const names = () => (JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { name: string }[] }).services.map((row) => row.name);
+    expect(names()).toEqual(['a']);
+    s.write(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n`);
+    expect(names()).toEqual(['a', 'b']);
+    // An edit that breaks the file is reported from the text, where it is wrong, however the last one was cached.
+    s.write(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    comand: sleep 1\n`);
+    const broken = stack(['status', '-f', s.file]);
+    expect(broken.code).toBe(5);
+    expect(broken.stderr).toContain('stack.yaml:6:5');
   });
 
   it('an invalid file starts nothing (exit 5)', () => {
