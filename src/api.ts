@@ -5,13 +5,13 @@ import { observeServices } from './reconcile/observe.js';
 import { planActions } from './reconcile/plan.js';
 import type { ApplyOutcome, ProgressEvent } from './reconcile/execute.js';
 import type { Applied, Observed, Plan } from './reconcile/types.js';
-import { dirname } from 'node:path';
+import { parseCacheFor } from './state/parse-cache.js';
 import { statePaths, type StatePaths } from './state/paths.js';
 import { mayMissRuns } from './state/adopt.js';
 import { readState } from './state/state-file.js';
 import { StateStore } from './state/state-store.js';
 import { findStackFile } from './config/find-stack.js';
-import { readStackDetailed, type ReadStackResult } from './config/read-stack.js';
+import { readStackDetailed } from './config/read-stack.js';
 import { collectSecrets } from './config/secrets.js';
 import { createRedactor } from './config/sensitive.js';
 
@@ -21,8 +21,6 @@ export interface Workspace {
   paths: StatePaths;
   providers: ProviderRegistry;
   ctx: Omit<OperationContext, 'signal'>;
-  /** Saves what loading stack.yaml learnt, when `.stack/` did not exist at load: apply calls it once it does. */
-  saveLoadCache?: () => Promise<void>;
 }
 
 export interface OpenOptions {
@@ -37,30 +35,21 @@ export async function loadStack(options: OpenOptions = {}): Promise<Desired> {
   return (await loadStackDetailed(options)).desired;
 }
 
-function loadStackDetailed(options: OpenOptions): Promise<ReadStackResult> {
-  const file = findStackFile({ cwd: options.cwd ?? process.cwd(), explicit: options.file, env: options.env ?? process.env });
-  return readStackDetailed(file, { env: options.env ?? process.env, ...loadCacheOf(file) });
-}
-
-// Replaced by the bundler (scripts/build.mjs) with a digest of the loader's sources and of the
-// yaml and zod it was built with; absent when running from source, which then keeps no cache.
-declare const STACK_LOADER_BUILD: string | undefined;
-
-/** The `cache` option of readStack for the stack file `file`: `.stack/parse-cache.json` beside it. */
-export function loadCacheOf(file: string): { cache?: { file: string; build: string } } {
-  const build = typeof STACK_LOADER_BUILD === 'string' ? STACK_LOADER_BUILD : undefined;
-  return build === undefined ? {} : { cache: { file: statePaths(dirname(file)).loadCacheFile, build } };
+function loadStackDetailed(options: OpenOptions): ReturnType<typeof readStackDetailed> {
+  const env = options.env ?? process.env;
+  const file = findStackFile({ cwd: options.cwd ?? process.cwd(), explicit: options.file, env });
+  const cache = parseCacheFor(file, env);
+  return readStackDetailed(file, { env, ...(cache ? { cache } : {}) });
 }
 
 export async function openWorkspace(options: OpenOptions = {}): Promise<Workspace> {
-  const { desired, saveCache } = await loadStackDetailed(options);
+  const { desired } = await loadStackDetailed(options);
   const paths = statePaths(desired.root);
   return {
     desired,
     paths,
     providers: createProviderRegistry(),
     ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose) },
-    ...(saveCache ? { saveLoadCache: saveCache } : {}),
   };
 }
 

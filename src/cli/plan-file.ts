@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { ExitCode, StackError } from '../errors.js';
+import { writeFileAtomic } from '../write-atomic.js';
 import { parseSavedPlan, type SavedPlan } from '../reconcile/saved-plan.js';
 
 /** `sha256:<hex>` of the file's bytes: what a saved plan was computed from. */
@@ -10,9 +11,7 @@ export async function hashFile(file: string): Promise<string> {
 
 /** Writes the plan atomically (temp file + rename): a half-written plan must never be applied. */
 export async function writePlanFile(path: string, saved: SavedPlan): Promise<void> {
-  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, `${JSON.stringify(saved, null, 2)}\n`, { flag: 'wx' });
-  await rename(temp, path);
+  await writeFileAtomic(path, `${JSON.stringify(saved, null, 2)}\n`);
 }
 
 /** Reads a plan saved by `stack plan -o`; exit 1 when it is missing or not one. */

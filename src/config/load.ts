@@ -7,9 +7,11 @@ import { interpolateDocument } from './interpolate-document.js';
 import type { MissingVariable, VariableUse } from './interpolate-document.js';
 import { sortIssues } from './issues.js';
 import { parsedFromSnapshot, parseStackText } from './parse.js';
+import type { ParsedStack } from './parse.js';
 import type { ParseSnapshot } from './parse-snapshot.js';
 import { dirname } from './paths.js';
 import { resolveStack } from './resolve.js';
+import { collectSecrets } from './secrets.js';
 import { createRedactor } from './sensitive.js';
 import { checkSemantics } from './semantic.js';
 import type { StackFile } from './schema.js';
@@ -37,8 +39,9 @@ export interface LoadOptions {
 
 /**
  * Saved between loads: the parse of one text (see parse-snapshot.ts) and the documents made of
- * it that passed validation. Compared as whole strings, not hashes: nothing can collide. A
- * document is kept only when no secret was interpolated into it.
+ * it that passed validation, compared as whole strings (nothing can collide). Nothing that holds
+ * a secret value of the stack (see secrets.ts) is kept: not the parse of a text with one written
+ * in it, not a document one was interpolated into.
  */
 export interface LoadCache {
   text: string;
@@ -89,7 +92,7 @@ export function loadStackText(
   const finish = (issues: ConfigIssue[]) => sortIssues(redactIssues(issues, interpolated.uses));
 
   const envFilesWanted = listEnvFiles(document, dirname(file));
-  const documentJson = !options.cache || interpolated.uses.some((use) => use.sensitive) ? undefined : JSON.stringify(document);
+  const documentJson = options.cache ? JSON.stringify(document) : undefined;
   const knownValid = documentJson !== undefined && hit?.valid.includes(documentJson) === true;
   const validationIssues = knownValid ? [] : validateStack(document, parsed.locate).issues;
   const issues = [...interpolationIssues, ...validationIssues, ...checkSemantics(document, parsed.locate)];
@@ -98,22 +101,26 @@ export function loadStackText(
   // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.
   const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses });
   if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, missingVariables };
-  const cache = !options.cache || knownValid ? undefined : nextCache(text, hit, documentJson, parsed.snapshot);
+  const cache = documentJson === undefined || knownValid ? undefined : nextCache(text, hit, documentJson, parsed, secretsIn(resolved.desired, interpolated.uses));
   return { desired: resolved.desired, issues: [], envFilesWanted, missingVariables, ...(cache ? { cache } : {}) };
 }
 
-function nextCache(
-  text: string,
-  hit: LoadCache | undefined,
-  documentJson: string | undefined,
-  snapshot: (() => ParseSnapshot | undefined) | undefined,
-): LoadCache | undefined {
+/** The stack's secret values as they appear inside JSON strings. */
+function secretsIn(desired: Desired, uses: readonly VariableUse[]): string[] {
+  const values = [...collectSecrets(desired), ...uses.filter((use) => use.sensitive && use.value !== '').map((use) => use.value)];
+  return values.map((value) => JSON.stringify(value).slice(1, -1));
+}
+
+function nextCache(text: string, hit: LoadCache | undefined, documentJson: string, parsed: ParsedStack, secrets: readonly string[]): LoadCache | undefined {
+  const holdsSecret = (json: string) => secrets.some((secret) => json.includes(secret));
+  const validJson = holdsSecret(documentJson) ? undefined : documentJson;
   if (hit) {
-    if (documentJson === undefined) return undefined;
-    return { ...hit, valid: [documentJson, ...hit.valid.filter((json) => json !== documentJson)].slice(0, VALID_DOCUMENTS_KEPT) };
+    if (validJson === undefined) return undefined;
+    return { ...hit, valid: [validJson, ...hit.valid.filter((json) => json !== validJson)].slice(0, VALID_DOCUMENTS_KEPT) };
   }
-  const parse = snapshot?.();
-  return parse ? { text, parse, valid: documentJson === undefined ? [] : [documentJson] } : undefined;
+  if (holdsSecret(JSON.stringify(parsed.document))) return undefined;
+  const parse = parsed.snapshot?.();
+  return parse ? { text, parse, valid: validJson === undefined ? [] : [validJson] } : undefined;
 }
 
 function redactIssues(issues: ConfigIssue[], uses: readonly VariableUse[]): ConfigIssue[] {

@@ -7,7 +7,7 @@ import { issueAt, sortIssues } from './issues.js';
 import type { Locate } from './issues.js';
 import { parseStackText } from './parse.js';
 import { resolvePath } from './paths.js';
-import { LIFECYCLE_COMMANDS, pluginSchemas } from './plugin-schema.js';
+import { LIFECYCLE_COMMANDS, getPluginSchemas } from './plugin-schema.js';
 import type { LifecycleCommand, PluginFile } from './plugin-schema.js';
 import type { PortSpec } from './types.js';
 import { parseDuration, parsePort } from './units.js';
@@ -53,7 +53,7 @@ export function loadPluginText(
 ): LoadedPlugin {
   const parsed = parseStackText(text, options.displayFile ?? `${dir}/${PLUGIN_FILE}`);
   if (parsed.document === undefined || parsed.issues.length > 0) return { issues: sortIssues(parsed.issues), envFilesWanted: [] };
-  const validated = validateAgainst(pluginSchemas().PluginFileSchema, parsed.document, parsed.locate);
+  const validated = validateAgainst(getPluginSchemas().PluginFileSchema, parsed.document, parsed.locate);
   if (!validated.value) return { issues: sortIssues(validated.issues), envFilesWanted: [] };
   const raw = validated.value;
   const envFilesWanted = envFileList(raw.envFile).map((path) => resolvePath(dir, path));

@@ -1,16 +1,17 @@
 /** The shape of a plugin's plugin.yaml: its identity and the shell commands of its lifecycle. */
 
 import { z } from 'zod';
-import { once, stackSchemas } from './schema.js';
+import { once } from './once.js';
+import { getStackSchemas } from './schema.js';
 
 export const LIFECYCLE_COMMANDS = ['install', 'start', 'stop', 'restart', 'status', 'logs', 'uninstall'] as const;
 export type LifecycleCommand = (typeof LIFECYCLE_COMMANDS)[number];
 
-/** Built on first use, like stackSchemas (a stack without plugins never needs them). */
-export const pluginSchemas = once(buildPluginSchemas);
+/** Built at the first call, like getStackSchemas (a stack without plugins never needs them). */
+export const getPluginSchemas = once(buildPluginSchemas);
 
 function buildPluginSchemas() {
-  const { DurationSchema, EnvSchema, NonEmptyString, PortSchema, StringList } = stackSchemas();
+  const { DurationSchema, EnvSchema, NonEmptyString, PortSchema, StringList } = getStackSchemas();
   const ShellCommand = (what: string) =>
     z.string({ error: `expected the ${what} command (a shell command line)` }).min(1, { error: `the ${what} command must not be empty` });
 

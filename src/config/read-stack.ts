@@ -1,6 +1,6 @@
 /** The loader's I/O edge: reads stack.yaml and its env files, then hands the texts to the pure loader. */
 
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ExitCode, invalidConfig, StackError } from '../errors.js';
 import type { ConfigIssue } from '../errors.js';
@@ -21,12 +21,17 @@ export interface ReadStackOptions {
   /** `false` leaves plugin.yaml files unchecked (`stack check` reports them one by one). Default: true. */
   checkPlugins?: boolean;
   /**
-   * Keep what loading learnt in `file` (`.stack/parse-cache.json`), so that the next load of the
-   * same text skips parsing, and of the same document its validation. `build` names the loader
-   * that wrote it: another build's cache is ignored. Nothing is written when the folder does not
-   * exist (before the first apply).
+   * Where to keep what loading learnt (src/state/parse-cache.ts), so that the next load of the
+   * same text skips parsing, and of the same document its validation.
    */
-  cache?: { file: string; build: string };
+  cache?: LoadCacheStore;
+}
+
+export interface LoadCacheStore {
+  /** What was saved; undefined when nothing (usable) was. */
+  read(): Promise<LoadCache | undefined>;
+  /** Best effort: never throws. */
+  write(value: LoadCache): Promise<void>;
 }
 
 /**
@@ -37,19 +42,11 @@ export async function readStack(path: string, options: ReadStackOptions = {}): P
   return (await readStackDetailed(path, options)).desired;
 }
 
-export interface ReadStackResult {
-  desired: Desired;
-  /** The required variables that are not set (with `requireVariables: false`). */
-  missingVariables: MissingVariable[];
-  /** With `cache`, when its folder did not exist yet (before the first apply): saves it, once it does. */
-  saveCache?: () => Promise<void>;
-}
-
-/** `readStack`, with the missing variables and the cache still to save. */
+/** `readStack`, also returning the required variables that are not set (with `requireVariables: false`). */
 export async function readStackDetailed(
   path: string,
   options: ReadStackOptions = {},
-): Promise<ReadStackResult> {
+): Promise<{ desired: Desired; missingVariables: MissingVariable[] }> {
   const file = resolve(path);
   const display = displayPath(file, options.cwd ?? process.cwd());
   const text = await readText(file, display, MAX_STACK_FILE_BYTES);
@@ -70,7 +67,7 @@ export async function readStackDetailed(
     return loadStackText(text, file, await readEnvFiles(first.envFilesWanted), withCache);
   };
   let loaded: Loaded;
-  const saved = options.cache ? await readLoadCache(options.cache) : undefined;
+  const saved = await options.cache?.read();
   try {
     loaded = await loadAll(options.cache ? { saved } : undefined);
   } catch (error) {
@@ -79,14 +76,10 @@ export async function readStackDetailed(
   }
   // Issues are always those of the text itself, never of a saved parse (edited by hand, say).
   if (saved && loaded.issues.length > 0) loaded = await loadAll({});
-  let saveCache: (() => Promise<void>) | undefined;
-  if (options.cache && loaded.cache) {
-    const [cache, value] = [options.cache, loaded.cache];
-    if (!(await writeLoadCache(cache, value))) saveCache = async () => void (await writeLoadCache(cache, value));
-  }
+  if (options.cache && loaded.cache) await options.cache.write(loaded.cache);
   if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
   if (options.checkPlugins !== false) await checkPluginFiles(loaded.desired, options.cwd ?? process.cwd());
-  return { desired: loaded.desired, missingVariables: loaded.missingVariables, ...(saveCache ? { saveCache } : {}) };
+  return { desired: loaded.desired, missingVariables: loaded.missingVariables };
 }
 
 function displayPath(file: string, cwd: string): string {
@@ -122,28 +115,4 @@ async function readEnvFiles(paths: readonly string[]): Promise<Map<string, strin
     }),
   );
   return texts;
-}
-
-async function readLoadCache(cache: { file: string; build: string }): Promise<LoadCache | undefined> {
-  try {
-    const saved = JSON.parse(await readFile(cache.file, 'utf8')) as Partial<LoadCache> & { build?: unknown };
-    const usable = saved.build === cache.build && typeof saved.text === 'string' && Array.isArray(saved.valid) && typeof saved.parse === 'object';
-    return usable ? (saved as LoadCache) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-// Best effort, like any cache: when it cannot be written, the next load parses again. False
-// when it was not written.
-async function writeLoadCache(cache: { file: string; build: string }, value: LoadCache): Promise<boolean> {
-  const temp = `${cache.file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    await writeFile(temp, JSON.stringify({ build: cache.build, ...value }), { mode: 0o600, flag: 'wx' });
-    await rename(temp, cache.file);
-    return true;
-  } catch {
-    await rm(temp, { force: true }).catch(() => undefined);
-    return false;
-  }
 }

@@ -207,7 +207,8 @@ function probeCheck(input: ProbeInput): ProbeCheck {
     const port = parsePort(input.tcp) ?? { port: 0 };
     return { kind: 'tcp', host: port.host ?? DEFAULT_PROBE_HOST, port: port.port };
   }
-  if (input.http !== undefined) return { kind: 'http', url: input.http };
+  // As zod's z.url() accepted it: trimmed, and without the tabs and newlines URL parsers skip.
+  if (input.http !== undefined) return { kind: 'http', url: input.http.trim().replace(/[\t\n\r]/g, '') };
   if (input.exec !== undefined) return { kind: 'exec', argv: commandArgv(input.exec, false).argv ?? [] };
   return { kind: 'log', pattern: input.log ?? '' };
 }

@@ -4,17 +4,18 @@
  */
 
 import { z } from 'zod';
+import { once } from './once.js';
 import { DURATION_PATTERN, parseDuration, parsePort, parseSize } from './units.js';
 
 export const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGKILL', 'SIGUSR1', 'SIGUSR2'] as const;
 export const PROVIDERS = ['process', 'compose', 'plugin'] as const;
 
 /**
- * The schemas, built on first use rather than when the module loads: zod builds each schema
- * object eagerly (~14 ms for these on the 2-core machine, every command), and a command whose
- * stack.yaml was validated before in this form (src/config/load-cache.ts) needs none of them.
+ * The schemas, built at the first call rather than when the module loads: zod builds each
+ * schema object eagerly (~14 ms for these on the 2-core machine, every command), and a command
+ * whose stack.yaml was validated before (the parse cache, see read-stack.ts) needs none of them.
  */
-export const stackSchemas = once(buildStackSchemas);
+export const getStackSchemas = once(buildStackSchemas);
 
 function buildStackSchemas() {
   const quoted = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value));
@@ -158,12 +159,6 @@ function buildStackSchemas() {
 
   // What plugin-schema.ts builds on, the root, and the parts whose types are exported below.
   return { DurationSchema, EnvSchema, NonEmptyString, StringList, PortSchema, ProbeSchema, StopSchema, RestartSchema, LogsSchema, ServiceSchema, StackFileSchema };
-}
-
-/** `build` runs at the first call; every call returns its result. */
-export function once<T>(build: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= build());
 }
 
 type StackSchemas = ReturnType<typeof buildStackSchemas>;

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { ConfigIssue } from '../errors.js';
 import { formatPath, issueAt, showValue, suggest } from './issues.js';
 import type { KeyPath, Locate } from './issues.js';
-import { stackSchemas } from './schema.js';
+import { getStackSchemas } from './schema.js';
 import type { StackFile } from './schema.js';
 
 export interface Validated {
@@ -13,7 +13,7 @@ export interface Validated {
 }
 
 export function validateStack(document: unknown, locate: Locate): Validated {
-  return validateAgainst(stackSchemas().StackFileSchema, document, locate);
+  return validateAgainst(getStackSchemas().StackFileSchema, document, locate);
 }
 
 /** Validates `document` against any of our file schemas (stack.yaml, plugin.yaml), every issue located. */
@@ -36,7 +36,7 @@ function describeIssue(issue: z.core.$ZodIssue, locate: Locate, root: z.ZodType)
   }
   if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
     const key = path.at(-1);
-    const hint = key === 'version' && root === stackSchemas().StackFileSchema ? 'stack.yaml starts with `version: 1`' : undefined;
+    const hint = key === 'version' && root === getStackSchemas().StackFileSchema ? 'stack.yaml starts with `version: 1`' : undefined;
     return [issueAt(locate, path, `missing required key "${String(key)}"`, hint)];
   }
   return [issueAt(locate, path, messageFor(issue))];
@@ -81,7 +81,7 @@ interface Walkable {
 }
 
 /** The keys the schema allows at `path` (a map), for "did you mean". */
-export function allowedKeysAt(path: KeyPath, root: z.ZodType = stackSchemas().StackFileSchema): string[] {
+export function allowedKeysAt(path: KeyPath, root: z.ZodType = getStackSchemas().StackFileSchema): string[] {
   let schema: Walkable | undefined = root as unknown as Walkable;
   for (const segment of path) {
     const def: SchemaDef | undefined = schema ? unwrap(schema)._zod.def : undefined;

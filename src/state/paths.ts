@@ -6,8 +6,6 @@ export interface StatePaths {
   stateFile: string;
   lockFile: string;
   logsDir: string;
-  /** What loading stack.yaml learnt, to load the same text faster (src/config/read-stack.ts). */
-  loadCacheFile: string;
 }
 
 export function statePaths(root: string): StatePaths {
@@ -17,6 +15,5 @@ export function statePaths(root: string): StatePaths {
     stateFile: join(dir, 'state.json'),
     lockFile: join(dir, 'lock'),
     logsDir: join(dir, 'logs'),
-    loadCacheFile: join(dir, 'parse-cache.json'),
   };
 }

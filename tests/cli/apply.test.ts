@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, processesWith, stack, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
 
@@ -148,22 +148,25 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(processesWith(`sleep ${m}`)).toHaveLength(0);
   });
 
-  it('keeps a parse cache from the first apply on, which follows every edit; plan alone writes nothing', () => {
+  it('keeps a parse cache in the user cache folder, not in the project, which follows every edit', () => {
     const m = marker();
     const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
-    expect(stack(['plan', '--detailed-exitcode', '-f', s.file]).code).toBe(2);
+    const cacheHome = join(s.dir, 'home-cache');
+    const run = (args: string[]) => stack([...args, '-f', s.file], { env: { XDG_CACHE_HOME: cacheHome } });
+    expect(run(['plan']).code).toBe(0);
     expect(existsSync(join(s.dir, '.stack'))).toBe(false);
-    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
-    expect(existsSync(join(s.dir, '.stack', 'parse-cache.json'))).toBe(true);
-    const names = () => (JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { name: string }[] }).services.map((row) => row.name);
+    expect(readdirSync(join(cacheHome, 'stack', 'parse'))).toHaveLength(1);
+    expect(run(['apply', '--yes']).code).toBe(0);
+    const names = () => (JSON.parse(run(['status', '--json']).stdout) as { services: { name: string }[] }).services.map((row) => row.name);
     expect(names()).toEqual(['a']);
     s.write(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n`);
     expect(names()).toEqual(['a', 'b']);
     // An edit that breaks the file is reported from the text, where it is wrong, however the last one was cached.
     s.write(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    comand: sleep 1\n`);
-    const broken = stack(['status', '-f', s.file]);
+    const broken = run(['status']);
     expect(broken.code).toBe(5);
     expect(broken.stderr).toContain('stack.yaml:6:5');
+    expect(readdirSync(join(cacheHome, 'stack', 'parse'))).toHaveLength(1);
   });
 
   it('an invalid file starts nothing (exit 5)', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readStack } from '../../src/config/read-stack.js';
 import type { ReadStackOptions } from '../../src/config/read-stack.js';
+import { parseCacheIn } from '../../src/state/parse-cache.js';
 import { ExitCode, StackError } from '../../src/errors.js';
 
 let root: string;
@@ -75,54 +76,68 @@ describe('readStack', () => {
 
 describe('readStack with a parse cache', () => {
   const text = 'version: 1\nservices:\n  api:\n    command: node api.js\n    env: { API_TOKEN: "${API_TOKEN}", PORT: "${PORT:-8080}" }\n    ports: ["${PORT:-8080}"]\n';
-  const cacheIn = () => ({ cache: { file: join(root, '.stack', 'parse-cache.json'), build: 'b1' } });
+  const cacheFile = () => join(root, 'cache', 'stack.json');
+  const cacheIn = (build = 'b1'): ReadStackOptions => ({ cache: parseCacheIn(cacheFile(), build) });
   const read = (env: Record<string, string>, options: ReadStackOptions = cacheIn()) => readStack(join(root, 'stack.yaml'), { cwd: root, env, ...options });
-  const saved = async () => JSON.parse(await readFile(join(root, '.stack', 'parse-cache.json'), 'utf8')) as { build: string; text: string; valid: string[]; parse: { document: { services: { api: { command: string } } } } };
+  const saved = async () => JSON.parse(await readFile(cacheFile(), 'utf8')) as { build: string; text: string; valid: string[]; parse: { document: { services: { api: { command: string } } } } };
 
   beforeEach(async () => {
     await writeFile(join(root, 'stack.yaml'), text);
   });
 
-  it('writes nothing before .stack/ exists', async () => {
-    await read({ API_TOKEN: 'hunter2' });
-    expect(await readdir(root)).toEqual(['stack.yaml']);
-  });
-
-  it('saves the parse for this build, readable by the owner only and without the secret, and loads the same from it', async () => {
-    await mkdir(join(root, '.stack'), { mode: 0o700 });
+  it('saves the parse, readable by the owner only and without the secret, and loads the same from it', async () => {
     const first = await read({ API_TOKEN: 'hunter2', PORT: '9000' });
     const cache = await saved();
     expect(cache.build).toBe('b1');
     expect(cache.text).toBe(text);
+    // The document the token was interpolated into is not kept; the parse of the text is.
+    expect(cache.valid).toEqual([]);
     expect(JSON.stringify(cache)).not.toContain('hunter2');
-    expect((await stat(join(root, '.stack', 'parse-cache.json'))).mode & 0o777).toBe(0o600);
+    expect((await stat(cacheFile())).mode & 0o777).toBe(0o600);
+    expect((await stat(join(root, 'cache'))).mode & 0o777).toBe(0o700);
     expect(await read({ API_TOKEN: 'hunter2', PORT: '9000' })).toStrictEqual(first);
-    expect(await readdir(join(root, '.stack'))).toEqual(['parse-cache.json']);
+    expect(await readdir(root)).toEqual(['cache', 'stack.yaml']);
+  });
+
+  it('keeps no secret, however it reached the stack', async () => {
+    const cases: [string, Record<string, string>][] = [
+      // A secret-named key, whatever the variable is called.
+      ['version: 1\nservices:\n  db:\n    command: postgres\n    env: { DB_PASSWORD: "${DBPW}" }\n', { DBPW: 'hunter2secret' }],
+      // Part of a longer value.
+      ['version: 1\nservices:\n  db:\n    command: ["psql", "postgres://app:${PGPASSWORD}@db/app"]\n', { PGPASSWORD: 'hunter2secret' }],
+      // Written in stack.yaml itself: not even the parse is kept.
+      ['version: 1\nservices:\n  db:\n    command: postgres\n    env: { API_KEY: hunter2secret }\n', {}],
+      // Listed as sensitive by the service.
+      ['version: 1\nservices:\n  db:\n    command: ["serve", "${SEED}"]\n    sensitive: [SEED]\n', { SEED: 'hunter2secret' }],
+    ];
+    for (const [stackText, env] of cases) {
+      await writeFile(join(root, 'stack.yaml'), stackText);
+      await read(env);
+      const written = await readFile(cacheFile(), 'utf8').catch(() => '');
+      expect(written, stackText).not.toContain('hunter2secret');
+      await rm(cacheFile(), { force: true });
+    }
   });
 
   it('uses the saved parse of the same text, and ignores one of another build', async () => {
-    await mkdir(join(root, '.stack'));
     await read({ API_TOKEN: 'x' });
     const cache = await saved();
     cache.parse.document.services.api.command = 'node edited.js';
-    await writeFile(join(root, '.stack', 'parse-cache.json'), JSON.stringify(cache));
+    await writeFile(cacheFile(), JSON.stringify(cache));
     expect((await read({ API_TOKEN: 'x' })).services[0]?.process?.argv).toEqual(['node', 'edited.js']);
-    const otherBuild = { cache: { ...cacheIn().cache, build: 'b2' } };
-    expect((await read({ API_TOKEN: 'x' }, otherBuild)).services[0]?.process?.argv).toEqual(['node', 'api.js']);
+    expect((await read({ API_TOKEN: 'x' }, cacheIn('b2'))).services[0]?.process?.argv).toEqual(['node', 'api.js']);
   });
 
   it('parses again when the saved cache is damaged', async () => {
-    await mkdir(join(root, '.stack'));
     await read({ API_TOKEN: 'x' });
     const expected = await read({ API_TOKEN: 'x' }, {});
     for (const damaged of ['{"build":"b1"', JSON.stringify({ ...(await saved()), parse: { document: 1, positions: { at: 'x', map: 7 } } })]) {
-      await writeFile(join(root, '.stack', 'parse-cache.json'), damaged);
+      await writeFile(cacheFile(), damaged);
       expect(await read({ API_TOKEN: 'x' })).toStrictEqual(expected);
     }
   });
 
   it('reports a document made invalid by the environment where the text says, as without a cache', async () => {
-    await mkdir(join(root, '.stack'));
     await read({ API_TOKEN: 'x', PORT: '9000' });
     const withCache = await rejection(read({ API_TOKEN: 'x', PORT: 'http' }));
     const without = await rejection(read({ API_TOKEN: 'x', PORT: 'http' }, {}));

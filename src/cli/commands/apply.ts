@@ -25,8 +25,6 @@ export async function run(options: ApplyOptions, args: string[]): Promise<number
   const workspace = await open(options);
   if (options.target) checkServiceNames(workspace.desired, await readApplied(workspace), options.target);
   const lock = options.dryRun ? undefined : await acquireLock(workspace.paths.lockFile, { command: 'stack apply', wait: options.waitLock });
-  // The first apply made `.stack/`: from now on, loading this stack.yaml skips its parse.
-  if (lock) await workspace.saveLoadCache?.();
   try {
     if (lock?.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     const planned = await plan(workspace, { targets: options.target });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { writeFileAtomic } from '../../write-atomic.js';
 import { isRunning, ownStartTicks } from './proc-stat.js';
 
 /**
@@ -107,9 +108,7 @@ export async function readLogIndex(logFile: string): Promise<LogIndex> {
 
 export async function writeLogIndex(logFile: string, index: LogIndex): Promise<void> {
   const file = logIndexFile(logFile);
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(index)}\n`, { mode: 0o600 });
-  await rename(temp, file);
+  await writeFileAtomic(file, `${JSON.stringify(index)}\n`, { mode: 0o600 });
 }
 
 /** Bytes cut so far from the front of inode `ino`. */
