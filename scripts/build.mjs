@@ -14,7 +14,7 @@ rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 // Names what loads stack.yaml: the config sources and the yaml and zod they run on. A parse
-// cache (.stack/parse-cache.json) written by another build is never used.
+// cache (src/state/parse-cache.ts) written by another build is never used.
 const loaderBuild = createHash('sha256');
 for (const name of readdirSync(new URL('../src/config', import.meta.url)).sort()) {
   loaderBuild.update(name).update(readFileSync(new URL(`../src/config/${name}`, import.meta.url)));

@@ -7,11 +7,10 @@ import { interpolateDocument } from './interpolate-document.js';
 import type { MissingVariable, VariableUse } from './interpolate-document.js';
 import { sortIssues } from './issues.js';
 import { parsedFromSnapshot, parseStackText } from './parse.js';
-import type { ParsedStack } from './parse.js';
-import type { ParseSnapshot } from './parse-snapshot.js';
+import { cacheAfterLoad } from './load-cache.js';
+import type { CacheUpdate, LoadCache } from './load-cache.js';
 import { dirname } from './paths.js';
 import { resolveStack } from './resolve.js';
-import { collectSecrets } from './secrets.js';
 import { createRedactor } from './sensitive.js';
 import { checkSemantics } from './semantic.js';
 import type { StackFile } from './schema.js';
@@ -31,27 +30,11 @@ export interface LoadOptions {
    */
   requireVariables?: boolean;
   /**
-   * Present to use and update a cache (read-stack.ts keeps it in `.stack/`): `saved` is what an
-   * earlier load left, and `Loaded.cache` what to save now. Absent: no cache, nothing to save.
+   * Present to use and update a cache (see load-cache.ts): `saved` is what an earlier load left,
+   * and `Loaded.cache` what to do with it now. Absent: no cache.
    */
   cache?: { saved?: LoadCache };
 }
-
-/**
- * Saved between loads: the parse of one text (see parse-snapshot.ts) and the documents made of
- * it that passed validation, compared as whole strings (nothing can collide). Nothing that holds
- * a secret value of the stack (see secrets.ts) is kept: not the parse of a text with one written
- * in it, not a document one was interpolated into.
- */
-export interface LoadCache {
-  text: string;
-  parse: ParseSnapshot;
-  /** JSON of validated documents (after interpolation), newest first. */
-  valid: string[];
-}
-
-/** Documents kept per text: one for each environment a stack is loaded with, within reason. */
-const VALID_DOCUMENTS_KEPT = 2;
 
 export interface Loaded {
   /** Present exactly when `issues` is empty. */
@@ -62,8 +45,8 @@ export interface Loaded {
   envFilesWanted: string[];
   /** Required variables (`${VAR:?}`) that are not set. */
   missingVariables: MissingVariable[];
-  /** With `options.cache`: what to save for the next load, when it differs from what was saved. */
-  cache?: LoadCache;
+  /** With `options.cache`, after a successful load: what to save, or to forget, for the next load. */
+  cache?: CacheUpdate;
 }
 
 /**
@@ -101,26 +84,8 @@ export function loadStackText(
   // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.
   const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses });
   if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, missingVariables };
-  const cache = documentJson === undefined || knownValid ? undefined : nextCache(text, hit, documentJson, parsed, secretsIn(resolved.desired, interpolated.uses));
+  const cache = documentJson === undefined ? undefined : cacheAfterLoad({ text, hit, parsed, documentJson, knownValid, desired: resolved.desired, uses: interpolated.uses });
   return { desired: resolved.desired, issues: [], envFilesWanted, missingVariables, ...(cache ? { cache } : {}) };
-}
-
-/** The stack's secret values as they appear inside JSON strings. */
-function secretsIn(desired: Desired, uses: readonly VariableUse[]): string[] {
-  const values = [...collectSecrets(desired), ...uses.filter((use) => use.sensitive && use.value !== '').map((use) => use.value)];
-  return values.map((value) => JSON.stringify(value).slice(1, -1));
-}
-
-function nextCache(text: string, hit: LoadCache | undefined, documentJson: string, parsed: ParsedStack, secrets: readonly string[]): LoadCache | undefined {
-  const holdsSecret = (json: string) => secrets.some((secret) => json.includes(secret));
-  const validJson = holdsSecret(documentJson) ? undefined : documentJson;
-  if (hit) {
-    if (validJson === undefined) return undefined;
-    return { ...hit, valid: [validJson, ...hit.valid.filter((json) => json !== validJson)].slice(0, VALID_DOCUMENTS_KEPT) };
-  }
-  if (holdsSecret(JSON.stringify(parsed.document))) return undefined;
-  const parse = parsed.snapshot?.();
-  return parse ? { text, parse, valid: validJson === undefined ? [] : [validJson] } : undefined;
 }
 
 function redactIssues(issues: ConfigIssue[], uses: readonly VariableUse[]): ConfigIssue[] {

@@ -5,7 +5,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { ExitCode, invalidConfig, StackError } from '../errors.js';
 import type { ConfigIssue } from '../errors.js';
 import { loadStackText } from './load.js';
-import type { LoadCache, Loaded, LoadOptions } from './load.js';
+import type { Loaded, LoadOptions } from './load.js';
+import type { LoadCache } from './load-cache.js';
 import type { MissingVariable } from './interpolate-document.js';
 import { MAX_STACK_FILE_BYTES } from './parse.js';
 import { checkPluginFiles } from './read-plugin.js';
@@ -32,6 +33,8 @@ export interface LoadCacheStore {
   read(): Promise<LoadCache | undefined>;
   /** Best effort: never throws. */
   write(value: LoadCache): Promise<void>;
+  /** Removes what was saved. Best effort: never throws. */
+  forget(): Promise<void>;
 }
 
 /**
@@ -76,7 +79,7 @@ export async function readStackDetailed(
   }
   // Issues are always those of the text itself, never of a saved parse (edited by hand, say).
   if (saved && loaded.issues.length > 0) loaded = await loadAll({});
-  if (options.cache && loaded.cache) await options.cache.write(loaded.cache);
+  if (options.cache && loaded.cache) await ('save' in loaded.cache ? options.cache.write(loaded.cache.save) : options.cache.forget());
   if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
   if (options.checkPlugins !== false) await checkPluginFiles(loaded.desired, options.cwd ?? process.cwd());
   return { desired: loaded.desired, missingVariables: loaded.missingVariables };

@@ -100,7 +100,7 @@ describe('readStack with a parse cache', () => {
   });
 
   it('keeps no secret, however it reached the stack', async () => {
-    const cases: [string, Record<string, string>][] = [
+    const cases: [string, Record<string, string>, Record<string, string>?][] = [
       // A secret-named key, whatever the variable is called.
       ['version: 1\nservices:\n  db:\n    command: postgres\n    env: { DB_PASSWORD: "${DBPW}" }\n', { DBPW: 'hunter2secret' }],
       // Part of a longer value.
@@ -109,14 +109,41 @@ describe('readStack with a parse cache', () => {
       ['version: 1\nservices:\n  db:\n    command: postgres\n    env: { API_KEY: hunter2secret }\n', {}],
       // Listed as sensitive by the service.
       ['version: 1\nservices:\n  db:\n    command: ["serve", "${SEED}"]\n    sensitive: [SEED]\n', { SEED: 'hunter2secret' }],
+      // In a comment, the value of a key an env file holds.
+      ['version: 1\nservices:\n  db:\n    command: postgres\n    envFile: .env.local  # API_TOKEN=hunter2secret\n', {}, { '.env.local': 'API_TOKEN=hunter2secret\n' }],
+      // Interpolated outside any service.
+      ['version: 1\nproject: "p${PRIVATE_SUFFIX}"\nservices:\n  db:\n    command: postgres\n', { PRIVATE_SUFFIX: 'hunter2secret' }],
+      // Written with quotes that JSON escapes.
+      ['version: 1\nservices:\n  db:\n    command: postgres\n    env: { API_TOKEN: "q\\"hunter2secret\\\\x" }\n', {}],
+      // A field listed as sensitive: any value may be a secret.
+      ['version: 1\nservices:\n  db:\n    command: curl -u admin:hunter2secret http://x/\n    sensitive: [command]\n', {}],
     ];
-    for (const [stackText, env] of cases) {
+    for (const [stackText, env, files = {}] of cases) {
       await writeFile(join(root, 'stack.yaml'), stackText);
+      for (const [name, content] of Object.entries(files)) await writeFile(join(root, name), content);
       await read(env);
       const written = await readFile(cacheFile(), 'utf8').catch(() => '');
       expect(written, stackText).not.toContain('hunter2secret');
       await rm(cacheFile(), { force: true });
     }
+  });
+
+  it('forgets what it saved when a value in it becomes a secret', async () => {
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  db:\n    command: postgres\n    env: { DB_URL: "postgres://hunter2secret@db" }\n    envFile: .env.local\n');
+    await writeFile(join(root, '.env.local'), 'OTHER=value\n');
+    await read({});
+    expect(await readFile(cacheFile(), 'utf8')).toContain('hunter2secret');
+    // A key an env file holds is a secret, wherever else it is set.
+    await writeFile(join(root, '.env.local'), 'OTHER=value\nDB_URL=x\n');
+    await read({});
+    expect(await readFile(cacheFile(), 'utf8').catch(() => 'gone')).toBe('gone');
+  });
+
+  it('is kept for a stack whose env file holds short values', async () => {
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  db:\n    command: [sleep, "100"]\n    envFile: .env.local\n');
+    await writeFile(join(root, '.env.local'), 'DEBUG=1\nLEVEL=dev\n');
+    await read({});
+    expect((await saved()).valid).toHaveLength(1);
   });
 
   it('uses the saved parse of the same text, and ignores one of another build', async () => {

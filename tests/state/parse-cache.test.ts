@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LoadCache } from '../../src/config/load.js';
+import type { LoadCache } from '../../src/config/load-cache.js';
 import { parseCacheFor, parseCacheIn } from '../../src/state/parse-cache.js';
 
 let root: string;
@@ -25,13 +25,52 @@ describe('the parse cache store', () => {
   });
 
   it('refuses what is not a regular file of a sane size, without waiting on it', async () => {
+    const good = join(root, 'good.json');
+    await parseCacheIn(good, 'b1').write(value);
     const fifo = join(root, 'fifo.json');
     execFileSync('mkfifo', [fifo]);
     expect(await parseCacheIn(fifo, 'b1').read()).toBeUndefined();
-    expect(await parseCacheIn(root, 'b1').read()).toBeUndefined();
+    await mkdir(join(root, 'dir.json'));
+    expect(await parseCacheIn(join(root, 'dir.json'), 'b1').read()).toBeUndefined();
+    // A link, even to a good cache: /dev/zero would be read until memory runs out.
+    for (const target of ['/dev/zero', good]) {
+      await symlink(target, join(root, 'link.json'));
+      expect(await parseCacheIn(join(root, 'link.json'), 'b1').read()).toBeUndefined();
+      await rm(join(root, 'link.json'));
+    }
     const large = join(root, 'large.json');
-    await writeFile(large, `{"build":"b1","pad":"${'x'.repeat(9 * 1024 * 1024)}"}`);
+    await writeFile(large, JSON.stringify({ build: 'b1', ...value, text: 'x'.repeat(9 * 1024 * 1024) }), { mode: 0o600 });
     expect(await parseCacheIn(large, 'b1').read()).toBeUndefined();
+  });
+
+  it('trusts only a file and folder of this user that no one else can write', async () => {
+    const dir = join(root, 'parse');
+    const file = join(dir, 'a.json');
+    await parseCacheIn(file, 'b1').write(value);
+    expect(await parseCacheIn(file, 'b1').read()).toEqual(value);
+    await chmod(file, 0o620);
+    expect(await parseCacheIn(file, 'b1').read()).toBeUndefined();
+    await chmod(file, 0o600);
+    await chmod(dir, 0o777);
+    expect(await parseCacheIn(file, 'b1').read()).toBeUndefined();
+    await parseCacheIn(join(dir, 'b.json'), 'b1').write(value);
+    await expect(stat(join(dir, 'b.json'))).rejects.toThrow();
+    await chmod(dir, 0o700);
+    if (process.geteuid?.() === 0) {
+      await chown(file, 65_534, 65_534);
+      expect(await parseCacheIn(file, 'b1').read()).toBeUndefined();
+    }
+  });
+
+  it('forgets what it saved, and temp files a dead writer left', async () => {
+    const dir = join(root, 'parse');
+    await parseCacheIn(join(dir, 'a.json'), 'b1').write(value);
+    await parseCacheIn(join(dir, 'a.json'), 'b1').forget();
+    expect(await parseCacheIn(join(dir, 'a.json'), 'b1').read()).toBeUndefined();
+    await writeFile(join(dir, 'x.json.1.tmp'), '');
+    await utimes(join(dir, 'x.json.1.tmp'), 1, 1);
+    await parseCacheIn(join(dir, 'b.json'), 'b1').write(value);
+    expect(await readdir(dir)).toEqual(['b.json']);
   });
 
   it('never throws on a write it cannot make', async () => {

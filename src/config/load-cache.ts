@@ -1,0 +1,80 @@
+/**
+ * What a load of stack.yaml keeps for the next one, and what it must never keep. Pure; the file
+ * is src/state/parse-cache.ts's business.
+ *
+ * Kept: the last text with the snapshot of its parse (parse-snapshot.ts), and the interpolated
+ * documents of it that passed validation. Compared as whole strings: nothing can collide.
+ * Never kept: anything that holds a secret value of the stack, by the redactor's definition
+ * (secrets.ts), nor a stack that marks anything `sensitive:` (a listed field may be any value).
+ */
+
+import type { ParsedStack } from './parse.js';
+import type { ParseSnapshot } from './parse-snapshot.js';
+import { collectSecrets } from './secrets.js';
+import { MIN_REDACTED_LENGTH } from './sensitive.js';
+import type { VariableUse } from './interpolate-document.js';
+import type { Desired } from './types.js';
+
+export interface LoadCache {
+  text: string;
+  parse: ParseSnapshot;
+  /** JSON of validated documents (after interpolation), newest first. */
+  valid: string[];
+}
+
+/** Save a new cache, or forget the saved one (it would now hold a secret). */
+export type CacheUpdate = { save: LoadCache } | { forget: true };
+
+/** Documents kept per text: one for each environment a stack is loaded with, within reason. */
+const VALID_DOCUMENTS_KEPT = 2;
+
+export interface SuccessfulLoad {
+  text: string;
+  /** The saved cache, when it was of this text. */
+  hit: LoadCache | undefined;
+  parsed: ParsedStack;
+  /** JSON of the interpolated document. */
+  documentJson: string;
+  /** `documentJson` was listed as valid: validation was skipped. */
+  knownValid: boolean;
+  desired: Desired;
+  uses: readonly VariableUse[];
+}
+
+/** What to do with the cache after a load that succeeded; undefined: nothing to change. */
+export function cacheAfterLoad(load: SuccessfulLoad): CacheUpdate | undefined {
+  const { text, hit, parsed, documentJson } = load;
+  const secrets = secretFinder([...collectSecrets(load.desired), ...load.uses.filter((use) => use.sensitive).map((use) => use.value)]);
+  if (listsSensitive(parsed.document) || secrets.inText(text) || secrets.inJson(JSON.stringify(parsed.document))) {
+    return hit ? { forget: true } : undefined;
+  }
+  if (load.knownValid) return undefined;
+  const valid = secrets.inJson(documentJson) ? undefined : documentJson;
+  if (hit) {
+    if (valid === undefined) return undefined;
+    return { save: { ...hit, valid: [valid, ...hit.valid.filter((json) => json !== valid)].slice(0, VALID_DOCUMENTS_KEPT) } };
+  }
+  const parse = parsed.snapshot?.();
+  return parse ? { save: { text, parse, valid: valid === undefined ? [] : [valid] } } : undefined;
+}
+
+// A secret of MIN_REDACTED_LENGTH or more is looked for anywhere (comments included); a shorter
+// one (`1`, `dev`) only as a whole JSON string value, or it would be found everywhere.
+function secretFinder(values: readonly string[]): { inText: (text: string) => boolean; inJson: (json: string) => boolean } {
+  const secrets = values.filter((value) => value !== '');
+  const long = secrets.filter((value) => value.length >= MIN_REDACTED_LENGTH);
+  const inJsonForms = [...long.map((value) => JSON.stringify(value).slice(1, -1)), ...secrets.filter((value) => value.length < MIN_REDACTED_LENGTH).map((value) => JSON.stringify(value))];
+  return {
+    inText: (text) => long.some((value) => text.includes(value)),
+    inJson: (json) => inJsonForms.some((form) => json.includes(form)),
+  };
+}
+
+function listsSensitive(document: unknown): boolean {
+  const services = (document as { services?: unknown } | null)?.services;
+  if (typeof services !== 'object' || services === null) return false;
+  return Object.values(services).some((service) => {
+    const sensitive = (service as { sensitive?: unknown } | null)?.sensitive;
+    return Array.isArray(sensitive) && sensitive.length > 0;
+  });
+}
