@@ -1,98 +1,17 @@
-/** The loader as one readable pipeline: parse → interpolate → validate → check semantics → resolve. Pure. */
+/** The loader with its parser and validator: what everything but read-stack.ts calls. Pure. */
 
-import { parse as parseDotEnv } from 'dotenv';
-import type { ConfigIssue } from '../errors.js';
-import { listEnvFiles } from './env-files.js';
-import { interpolateDocument } from './interpolate-document.js';
-import type { MissingVariable, VariableUse } from './interpolate-document.js';
-import { sortIssues } from './issues.js';
-import { parsedFromSnapshot, parseStackText } from './parse.js';
-import { cacheAfterLoad } from './load-cache.js';
-import type { CacheUpdate, LoadCache } from './load-cache.js';
-import { dirname } from './paths.js';
-import { resolveStack } from './resolve.js';
-import { createRedactor } from './sensitive.js';
-import { checkSemantics } from './semantic.js';
-import type { StackFile } from './schema.js';
-import type { Desired } from './types.js';
+import { loadStackWith } from './load-pipeline.js';
+import type { Loaded, LoadOptions } from './load-pipeline.js';
+import { parseStackText } from './parse.js';
 import { validateStack } from './validate.js';
 
-export interface LoadOptions {
-  /** The name positions carry (e.g. `stack.yaml` relative to the cwd); defaults to `file`. */
-  displayFile?: string;
-  /** The caller's environment, for `${VAR}` interpolation (read-stack.ts passes process.env). Default: none. */
-  env?: Readonly<Record<string, string | undefined>>;
-  /** The text of `.env` beside stack.yaml, when there is one: it feeds interpolation, under `env`. */
-  dotEnvText?: string;
-  /**
-   * `false` (for `stack check`): a missing `${VAR:?}` is listed in `missingVariables` only, and
-   * interpolates as empty, so the rest of the stack can still be checked. Default: true.
-   */
-  requireVariables?: boolean;
-  /**
-   * Present to use and update a cache (see load-cache.ts): `saved` is what an earlier load left,
-   * and `Loaded.cache` what to do with it now. Absent: no cache.
-   */
-  cache?: { saved?: LoadCache };
-}
-
-export interface Loaded {
-  /** Present exactly when `issues` is empty. */
-  desired?: Desired;
-  /** Every problem found, in reading order. */
-  issues: ConfigIssue[];
-  /** Absolute paths of the env files the text refers to; pass their texts in `envFileTexts`. */
-  envFilesWanted: string[];
-  /** Required variables (`${VAR:?}`) that are not set. */
-  missingVariables: MissingVariable[];
-  /** With `options.cache`, after a successful load: what to save, or to forget, for the next load. */
-  cache?: CacheUpdate;
-}
+export type { Loaded, LoadOptions } from './load-pipeline.js';
 
 /**
  * Loads stack.yaml from its text. Never throws for any input text.
  * Call it once, read the files in `envFilesWanted`, and call it again with their texts.
  */
-export function loadStackText(
-  text: string,
-  file: string,
-  envFileTexts: ReadonlyMap<string, string> = new Map(),
-  options: LoadOptions = {},
-): Loaded {
-  const hit = options.cache?.saved?.text === text ? options.cache.saved : undefined;
-  const parsed = hit ? parsedFromSnapshot(hit.parse, options.displayFile ?? file) : parseStackText(text, options.displayFile ?? file);
-  if (parsed.document === undefined || parsed.issues.length > 0) {
-    return { issues: sortIssues(parsed.issues), envFilesWanted: [], missingVariables: [] };
-  }
-  const variables = { env: options.env ?? {}, dotEnv: options.dotEnvText === undefined ? {} : parseDotEnv(options.dotEnvText) };
-  const interpolated = interpolateDocument(parsed.document, variables, parsed.locateValue);
-  const missingVariables = interpolated.missing;
-  const interpolationIssues = options.requireVariables === false
-    ? interpolated.issues.filter((issue) => !missingVariables.some((missing) => missing.message === issue.message && missing.path === issue.path))
-    : interpolated.issues;
-  const document = interpolated.document;
-  // Messages quote values; a value may hold an interpolated secret.
-  const finish = (issues: ConfigIssue[]) => sortIssues(redactIssues(issues, interpolated.uses));
-
-  const envFilesWanted = listEnvFiles(document, dirname(file));
-  const documentJson = options.cache ? JSON.stringify(document) : undefined;
-  const knownValid = documentJson !== undefined && hit?.valid.includes(documentJson) === true;
-  const validationIssues = knownValid ? [] : validateStack(document, parsed.locate).issues;
-  const issues = [...interpolationIssues, ...validationIssues, ...checkSemantics(document, parsed.locate)];
-  if (issues.length > 0) return { issues: finish(issues), envFilesWanted, missingVariables };
-
-  // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.
-  const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses });
-  if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, missingVariables };
-  const cache = documentJson === undefined ? undefined : cacheAfterLoad({ text, hit, parsed, documentJson, knownValid, desired: resolved.desired, uses: interpolated.uses });
-  return { desired: resolved.desired, issues: [], envFilesWanted, missingVariables, ...(cache ? { cache } : {}) };
-}
-
-function redactIssues(issues: ConfigIssue[], uses: readonly VariableUse[]): ConfigIssue[] {
-  const redact = createRedactor(uses.filter((use) => use.sensitive).map((use) => use.value));
-  return issues.map((issue) => ({
-    ...issue,
-    message: redact(issue.message),
-    ...(issue.hint === undefined ? {} : { hint: redact(issue.hint) }),
-  }));
+export function loadStackText(text: string, file: string, envFileTexts: ReadonlyMap<string, string> = new Map(), options: LoadOptions = {}): Loaded {
+  // Given both parts, it never answers `{ needs }`.
+  return loadStackWith({ parse: parseStackText, validate: validateStack }, text, file, envFileTexts, options) as Loaded;
 }

@@ -4,10 +4,10 @@ import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, par
 import type { Document, Node } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
 import type { KeyPath, Locate } from './issues.js';
-import { snapshotLocators, takeSnapshot } from './parse-snapshot.js';
-import type { ParseSnapshot } from './parse-snapshot.js';
+import { MAX_STACK_FILE_BYTES } from './limits.js';
+import { survivesJson } from './parse-snapshot.js';
+import type { ParseSnapshot, PositionTree } from './parse-snapshot.js';
 
-export const MAX_STACK_FILE_BYTES = 1024 * 1024;
 /** Low enough that a billion-laughs document fails fast, high enough for real anchor reuse. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -53,11 +53,6 @@ export function parseStackText(text: string, file: string): ParsedStack {
       : `the YAML could not be read: ${error instanceof Error ? error.message : String(error)}`;
     return { issues: [{ message, path: '', position: at(0) }], locate, locateValue };
   }
-}
-
-/** The parse a snapshot holds, as parseStackText returned it for the same text. */
-export function parsedFromSnapshot(snapshot: ParseSnapshot, file: string): ParsedStack {
-  return { document: snapshot.document, issues: [], ...snapshotLocators(snapshot.positions, file), snapshot: () => snapshot };
 }
 
 /** yaml's pretty messages repeat the position and add a code frame; we print our own. */
@@ -140,4 +135,55 @@ function locateIn(doc: Document, path: KeyPath, at: (offset: number) => SourcePo
     }
   }
   return at(offset);
+}
+
+/** More nodes than this (aliases expanded) are not worth saving. */
+const MAX_NODES = 200_000;
+
+/**
+ * The snapshot of a parsed document, or undefined when its value would not come back the same
+ * from JSON (a non-finite number, say) or it is too large. Positions follow parse.ts's `locateIn`:
+ * aliases are followed into their anchor, a map entry points at its key and its value.
+ */
+function takeSnapshot(doc: Document, document: unknown, lineCounter: LineCounter): ParseSnapshot | undefined {
+  if (!survivesJson(document)) return undefined;
+  const at = (offset: number): number[] => {
+    const { line, col } = lineCounter.linePos(offset);
+    return [line, col];
+  };
+  let nodes = 0;
+  const tree = (node: unknown, position: number[], fallback: number): PositionTree | undefined => {
+    nodes += 1;
+    if (nodes > MAX_NODES) return undefined;
+    const target = isAlias(node) ? node.resolve(doc) : node;
+    const out: PositionTree = { at: position };
+    if (isMap(target)) {
+      const map: Record<string, PositionTree> = {};
+      for (const pair of target.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (Object.hasOwn(map, key)) continue; // the first entry of a key wins, as in locateIn
+        const keyOffset = pair.key.range?.[0] ?? fallback;
+        const valueOffset = (pair.value as Node | null)?.range?.[0] ?? keyOffset;
+        const child = tree(pair.value, valueOffset === keyOffset ? at(keyOffset) : [...at(keyOffset), ...at(valueOffset)], keyOffset);
+        if (!child) return undefined;
+        // defineProperty: a `__proto__` key stays a key.
+        Object.defineProperty(map, key, { value: child, enumerable: true, writable: true, configurable: true });
+      }
+      out.map = map;
+    } else if (isSeq(target)) {
+      const list: PositionTree[] = [];
+      for (const item of target.items) {
+        const offset = (item as Node | null)?.range?.[0] ?? fallback;
+        const child = tree(item, at(offset), offset);
+        if (!child) return undefined;
+        list.push(child);
+      }
+      out.list = list;
+    }
+    return out;
+  };
+  const start = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  const positions = tree(doc.contents, at(start), start);
+  return positions ? { document, positions } : undefined;
 }

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ExitCode, invalidConfig, StackError } from '../errors.js';
 import type { ConfigIssue } from '../errors.js';
-import { MAX_STACK_FILE_BYTES } from './parse.js';
+import { MAX_STACK_FILE_BYTES } from './limits.js';
 import { loadPluginText, PLUGIN_FILE, type PluginManifest } from './plugin-file.js';
 import type { Desired } from './types.js';
 

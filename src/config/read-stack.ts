@@ -4,12 +4,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ExitCode, invalidConfig, StackError } from '../errors.js';
 import type { ConfigIssue } from '../errors.js';
-import { loadStackText } from './load.js';
-import type { Loaded, LoadOptions } from './load.js';
 import type { LoadCache } from './load-cache.js';
+import { loadStackWith } from './load-pipeline.js';
+import type { Loaded, LoaderParts, LoadOptions } from './load-pipeline.js';
 import type { MissingVariable } from './interpolate-document.js';
-import { MAX_STACK_FILE_BYTES } from './parse.js';
-import { checkPluginFiles } from './read-plugin.js';
+import { MAX_STACK_FILE_BYTES } from './limits.js';
 import type { Desired } from './types.js';
 
 export interface ReadStackOptions {
@@ -63,11 +62,26 @@ export async function readStackDetailed(
     requireVariables: options.requireVariables,
     ...(dotEnvText === undefined ? {} : { dotEnvText }),
   };
+  // yaml and zod are loaded when the pipeline needs them: a load from the cache needs neither.
+  // A text the cache does not hold needs both, so they are loaded before it is parsed once.
+  const parts: LoaderParts = {};
+  const loadParts = async (): Promise<void> => {
+    parts.parse = (await import('./parse.js')).parseStackText;
+    parts.validate = (await import('./validate.js')).validateStack;
+  };
+  const load = async (envFileTexts: ReadonlyMap<string, string>, withCache: LoadOptions): Promise<Loaded> => {
+    if (withCache.cache?.saved?.text !== text) await loadParts();
+    for (;;) {
+      const result = loadStackWith(parts, text, file, envFileTexts, withCache);
+      if (!('needs' in result)) return result;
+      await loadParts();
+    }
+  };
   const loadAll = async (cache: { saved?: LoadCache } | undefined): Promise<Loaded> => {
     const withCache: LoadOptions = cache ? { ...loadOptions, cache } : loadOptions;
-    const first = loadStackText(text, file, new Map(), withCache);
+    const first = await load(new Map(), withCache);
     if (first.envFilesWanted.length === 0) return first;
-    return loadStackText(text, file, await readEnvFiles(first.envFilesWanted), withCache);
+    return load(await readEnvFiles(first.envFilesWanted), withCache);
   };
   let loaded: Loaded;
   const saved = await options.cache?.read();
@@ -81,7 +95,9 @@ export async function readStackDetailed(
   if (saved && loaded.issues.length > 0) loaded = await loadAll({});
   if (options.cache && loaded.cache) await ('save' in loaded.cache ? options.cache.write(loaded.cache.save) : options.cache.forget());
   if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
-  if (options.checkPlugins !== false) await checkPluginFiles(loaded.desired, options.cwd ?? process.cwd());
+  if (options.checkPlugins !== false && loaded.desired.services.some((service) => service.plugin)) {
+    await (await import('./read-plugin.js')).checkPluginFiles(loaded.desired, options.cwd ?? process.cwd());
+  }
   return { desired: loaded.desired, missingVariables: loaded.missingVariables };
 }
 

@@ -1,4 +1,4 @@
-import { writeFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { digestServiceFiles, redactedVerbose, type Workspace } from '../api.js';
 import { readStack } from '../config/read-stack.js';
 import type { Desired } from '../config/types.js';
@@ -10,6 +10,7 @@ import { planActions } from '../reconcile/plan.js';
 import { specOf } from '../reconcile/spec.js';
 import type { Action, Observed, Plan } from '../reconcile/types.js';
 import { acquireLock, type HeldLock } from '../state/lock.js';
+import { writeFileAtomic } from '../write-atomic.js';
 import { statePaths } from '../state/paths.js';
 import { StateStore } from '../state/state-store.js';
 import { FileWatcher, watchedPaths } from './file-watcher.js';
@@ -210,7 +211,8 @@ export class Controller {
     }
     await this.watcher.update(watchedPaths(this.options.file, desired)).catch(() => undefined);
     const converged = (outcome?.failed ?? 0) === 0 && plan.blocked.length === 0;
-    await writeFile(this.statusFile, `${JSON.stringify({ pid: process.pid, command: this.options.command, at: new Date().toISOString(), reason, converged, failed: outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [] })}\n`);
+    // Whole or not at all: `stack up --detach` polls this file while it is written.
+    await writeFileAtomic(this.statusFile, `${JSON.stringify({ pid: process.pid, command: this.options.command, at: new Date().toISOString(), reason, converged, failed: outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [] })}\n`);
     this.options.onPass?.({ reason, outcome, converged });
   }
 

@@ -41,7 +41,10 @@ export async function startDetachedController(
   void child.exited.then((exit) => (exited = exit));
   const deadline = Date.now() + 10 * 60_000;
   while (Date.now() < deadline) {
-    const status = await readFile(statusFile, 'utf8').then((text) => JSON.parse(text) as Omit<FirstPass, 'logFile'>, () => undefined);
+    // Not there yet, or (from an older controller) half written: asked again at the next turn.
+    const status = await readFile(statusFile, 'utf8')
+      .then((text) => JSON.parse(text) as Omit<FirstPass, 'logFile'>)
+      .catch(() => undefined);
     if (status?.pid === child.pid) return { ...status, logFile };
     if (exited) {
       const logTail = (await readFile(logFile, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-10).join('\n');

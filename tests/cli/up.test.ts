@@ -1,4 +1,6 @@
 // `stack up` on real processes: foreground dev mode with Ctrl+C teardown, and --detach.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, processesWith, stack, waitFor } from '../support/stack-cli.js';
 import { Cleanup, lockOf, rowOf, sleepsWith } from '../support/controller.js';
@@ -87,6 +89,18 @@ describe('stack up on real processes', () => {
     await waitFor(() => !isAlive(controllerPid), 5000, 'the background controller to exit');
     expect(sleepsWith(m)).toHaveLength(0);
     expect(lockOf(s.dir)).toBeUndefined();
+  });
+
+  it('--detach waits past a half-written controller.json (it reads it while the controller writes it)', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n  a:\n    command: sleep ${m}\n`);
+    mkdirSync(join(s.dir, '.stack'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(s.dir, '.stack', 'controller.json'), '{"pid":');
+    const up = stack(['up', '--detach', '--interval', '1s', '-f', s.file]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).not.toContain('internal error');
+    expect(sleepsWith(m)).toHaveLength(1);
+    expect(stack(['down', '--yes', '-f', s.file]).code).toBe(0);
   });
 
   it('--detach exits non-zero when a service cannot start', async () => {
