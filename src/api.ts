@@ -11,7 +11,7 @@ import { mayMissRuns } from './state/adopt.js';
 import { readState } from './state/state-file.js';
 import { StateStore } from './state/state-store.js';
 import { findStackFile } from './config/find-stack.js';
-import { readStackDetailed } from './config/read-stack.js';
+import { readStack } from './config/read-stack.js';
 import { collectSecrets } from './config/secrets.js';
 import { createRedactor } from './config/sensitive.js';
 
@@ -32,18 +32,14 @@ export interface OpenOptions {
 
 /** Finds and loads stack.yaml. Throws a StackError (exit 3 or 5) for people to read. */
 export async function loadStack(options: OpenOptions = {}): Promise<Desired> {
-  return (await loadStackDetailed(options)).desired;
-}
-
-function loadStackDetailed(options: OpenOptions): ReturnType<typeof readStackDetailed> {
   const env = options.env ?? process.env;
   const file = findStackFile({ cwd: options.cwd ?? process.cwd(), explicit: options.file, env });
   const cache = parseCacheFor(file, env);
-  return readStackDetailed(file, { env, ...(cache ? { cache } : {}) });
+  return readStack(file, { env, ...(cache ? { cache } : {}) });
 }
 
 export async function openWorkspace(options: OpenOptions = {}): Promise<Workspace> {
-  const { desired } = await loadStackDetailed(options);
+  const desired = await loadStack(options);
   const paths = statePaths(desired.root);
   return {
     desired,

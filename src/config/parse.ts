@@ -142,7 +142,7 @@ const MAX_NODES = 200_000;
 
 /**
  * The snapshot of a parsed document, or undefined when its value would not come back the same
- * from JSON (a non-finite number, say) or it is too large. Positions follow parse.ts's `locateIn`:
+ * from JSON (a non-finite number, say) or it is too large. Positions follow `locateIn` above:
  * aliases are followed into their anchor, a map entry points at its key and its value.
  */
 function takeSnapshot(doc: Document, document: unknown, lineCounter: LineCounter): ParseSnapshot | undefined {

@@ -85,14 +85,16 @@ export async function readStackDetailed(
   };
   let loaded: Loaded;
   const saved = await options.cache?.read();
+  // Only a saved parse of this very text is used, and only such a load is ever done again.
+  const fromSaved = saved?.text === text;
   try {
     loaded = await loadAll(options.cache ? { saved } : undefined);
   } catch (error) {
-    if (!saved) throw error;
+    if (!fromSaved) throw error;
     loaded = await loadAll({});
   }
   // Issues are always those of the text itself, never of a saved parse (edited by hand, say).
-  if (saved && loaded.issues.length > 0) loaded = await loadAll({});
+  if (fromSaved && loaded.issues.length > 0) loaded = await loadAll({});
   if (options.cache && loaded.cache) await ('save' in loaded.cache ? options.cache.write(loaded.cache.save) : options.cache.forget());
   if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
   if (options.checkPlugins !== false && loaded.desired.services.some((service) => service.plugin)) {
