@@ -10,6 +10,7 @@ import {
   handedOutBetween,
   isOurs,
   listGroupMembers,
+  listingCount,
   parseProcStat,
   readBootTime,
   readProcStat,
@@ -137,6 +138,23 @@ describe('/proc readers', () => {
     expect(fullScanCount()).toBe(scans);
     process.kill(member!, 'SIGKILL');
     await waitFor(async () => (await listGroupMembers(leader!)).length === 0, 5000, 'the group to have no live member');
+  });
+
+  it('answers groups asked about at once from one listing of /proc', async () => {
+    const leaders = Array.from({ length: 5 }, () => {
+      const child = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+      cleanups.push(() => child.kill('SIGKILL'));
+      return child.pid!;
+    });
+    scanProcStats();
+    const listed = listingCount();
+    const members = await Promise.all(leaders.map((pgid) => listGroupMembers(pgid)));
+    expect(members.map((list) => list.map((stat) => stat.pid))).toEqual(leaders.map((pid) => [pid]));
+    expect(listingCount() - listed).toBe(1);
+    // A question asked after that listing began gets a listing of its own.
+    process.kill(leaders[0]!, 'SIGKILL');
+    await waitFor(async () => (await listGroupMembers(leaders[0]!)).length === 0, 5000, 'the killed leader to leave its group');
+    expect(listingCount() - listed).toBeGreaterThan(1);
   });
 
   it('tells the pids handed out between two cursors, across the wrap of the cycle', () => {

@@ -144,7 +144,7 @@ export async function isOurs(pid: number, startTicks: number): Promise<boolean> 
 export async function listGroupMembers(pgid: number): Promise<ProcStat[]> {
   // Fast path: no process at all in the group (zombies included) means nothing to scan for.
   if (!groupExists(pgid)) return [];
-  const candidates = candidatesSinceScan(pgid) ?? (await scanProcesses());
+  const candidates = (await candidatesSinceScan(pgid)) ?? (await scanProcesses());
   return candidates.filter((stat) => stat.pgrp === pgid && stat.state !== 'Z');
 }
 
@@ -197,22 +197,64 @@ export function handedOutBetween(pid: number, from: number, to: number, pidMax: 
 }
 
 /** The stats that can be in group `pgid` now, read now; undefined when a full scan is needed. */
-function candidatesSinceScan(pgid: number): ProcStat[] | undefined {
-  if (!baseline || performance.now() - baseline.at > BASELINE_MAX_AGE_MS) return undefined;
-  const { cursor: from, pidMax, byPid } = baseline;
-  const to = readNumberFile('/proc/sys/kernel/ns_last_pid');
+async function candidatesSinceScan(pgid: number): Promise<ProcStat[] | undefined> {
+  const since = baseline;
+  if (!since || performance.now() - since.at > BASELINE_MAX_AGE_MS) return undefined;
+  const { cursor: from, pidMax, byPid } = since;
+  const { to, pids, statOf } = await listProcesses();
   if (to === undefined || to >= pidMax || (to - from + pidMax) % pidMax > Math.min(MAX_NEW_PIDS, pidMax / 2)) return undefined;
   // A group whose leader is gone (reaped) or did not make its own session: scan.
-  const leader = readStatQuietly(pgid);
+  const leader = statOf(pgid);
   if (!leader || leader.session !== pgid) return undefined;
   const stats: ProcStat[] = [];
-  for (const pid of listPids()) {
+  for (const pid of pids) {
     const known = byPid.get(pid);
     if (known && known.session !== pgid && known.pgrp !== pgid && !handedOutBetween(pid, from, to, pidMax)) continue;
-    const stat = readStatQuietly(pid);
+    const stat = statOf(pid);
     if (stat) stats.push(stat);
   }
   return stats;
+}
+
+/** A listing of /proc, with the stats read from it so far. */
+interface Listing {
+  /** ns_last_pid, read before /proc was listed. */
+  to: number | undefined;
+  pids: number[];
+  /** Reads a stat once per listing: every waiter that shares the listing asked before it began. */
+  statOf: (pid: number) => ProcStat | undefined;
+}
+
+// Like full scans, listings are shared: stopping 50 groups at once lists /proc a few times, not
+// 50, and reads each candidate's stat once per listing instead of once per waiter.
+let nextListing: Promise<Listing> | undefined;
+let listings = 0;
+
+function listProcesses(): Promise<Listing> {
+  nextListing ??= new Promise<Listing>((resolve, reject) => {
+    setImmediate(() => {
+      nextListing = undefined;
+      try {
+        const to = readNumberFile('/proc/sys/kernel/ns_last_pid');
+        const pids = listPids();
+        const read = new Map<number, ProcStat | undefined>();
+        const statOf = (pid: number): ProcStat | undefined => {
+          if (!read.has(pid)) read.set(pid, readStatQuietly(pid));
+          return read.get(pid);
+        };
+        listings += 1;
+        resolve({ to, pids, statOf });
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+  return nextListing;
+}
+
+/** How many listings of /proc this process made to answer group questions (tests check that stops share them). */
+export function listingCount(): number {
+  return listings;
 }
 
 /** The pids listed in /proc (processes, not threads). */
