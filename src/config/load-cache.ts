@@ -11,7 +11,7 @@
 import type { ParsedStack } from './parse.js';
 import type { ParseSnapshot } from './parse-snapshot.js';
 import { collectSecrets } from './secrets.js';
-import { MIN_REDACTED_LENGTH } from './sensitive.js';
+import { isSensitiveKey, MIN_REDACTED_LENGTH } from './sensitive.js';
 import type { VariableUse } from './interpolate-document.js';
 import type { Desired } from './types.js';
 
@@ -45,14 +45,17 @@ export interface SuccessfulLoad {
 export function cacheAfterLoad(load: SuccessfulLoad): CacheUpdate | undefined {
   const { text, hit, parsed, documentJson } = load;
   const secrets = secretFinder([...collectSecrets(load.desired), ...load.uses.filter((use) => use.sensitive).map((use) => use.value)]);
-  if (listsSensitive(parsed.document) || secrets.inText(text) || secrets.inJson(JSON.stringify(parsed.document))) {
+  if (listsSensitive(parsed.document) || holdsBareSecret(parsed.document) || secrets.inText(text) || secrets.inJson(JSON.stringify(parsed.document))) {
     return hit ? { forget: true } : undefined;
   }
-  if (load.knownValid) return undefined;
   const valid = secrets.inJson(documentJson) ? undefined : documentJson;
   if (hit) {
-    if (valid === undefined) return undefined;
-    return { save: { ...hit, valid: [valid, ...hit.valid.filter((json) => json !== valid)].slice(0, VALID_DOCUMENTS_KEPT) } };
+    // A document kept from another environment may hold a value that has become a secret since
+    // (an env file now holds it under a secret name): it is dropped, never kept on.
+    const kept = hit.valid.filter((json) => json !== valid && !secrets.inJson(json));
+    const next = (valid === undefined ? kept : [valid, ...kept]).slice(0, VALID_DOCUMENTS_KEPT);
+    const unchanged = next.length === hit.valid.length && next.every((json, index) => json === hit.valid[index]);
+    return unchanged ? undefined : { save: { ...hit, valid: next } };
   }
   const parse = parsed.snapshot?.();
   return parse ? { save: { text, parse, valid: valid === undefined ? [] : [valid] } } : undefined;
@@ -70,10 +73,26 @@ function secretFinder(values: readonly string[]): { inText: (text: string) => bo
   };
 }
 
-function listsSensitive(document: unknown): boolean {
+/**
+ * Whether a secret-named env key holds a short number or boolean (`DB_PASSWORD: 123` unquoted):
+ * the document holds it as `123`, which no whole-string form finds, and a bare `123` is found
+ * everywhere.
+ */
+function holdsBareSecret(document: unknown): boolean {
+  return servicesOf(document).some((service) => {
+    const env = (service as { env?: unknown } | null)?.env;
+    if (typeof env !== 'object' || env === null) return false;
+    return Object.entries(env).some(([key, value]) => (typeof value === 'number' || typeof value === 'boolean') && isSensitiveKey(key, []));
+  });
+}
+
+function servicesOf(document: unknown): unknown[] {
   const services = (document as { services?: unknown } | null)?.services;
-  if (typeof services !== 'object' || services === null) return false;
-  return Object.values(services).some((service) => {
+  return typeof services === 'object' && services !== null ? Object.values(services) : [];
+}
+
+function listsSensitive(document: unknown): boolean {
+  return servicesOf(document).some((service) => {
     const sensitive = (service as { sensitive?: unknown } | null)?.sensitive;
     return Array.isArray(sensitive) && sensitive.length > 0;
   });

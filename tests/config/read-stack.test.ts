@@ -117,6 +117,8 @@ describe('readStack with a parse cache', () => {
       ['version: 1\nservices:\n  db:\n    command: postgres\n    env: { API_TOKEN: "q\\"hunter2secret\\\\x" }\n', {}],
       // A field listed as sensitive: any value may be a secret.
       ['version: 1\nservices:\n  db:\n    command: curl -u admin:hunter2secret http://x/\n    sensitive: [command]\n', {}],
+      // A short secret written unquoted: YAML reads a number, the environment gets its text.
+      ['version: 1\nservices:\n  db:\n    command: postgres\n    env: { DB_PASSWORD: 123, NOTE: hunter2secret }\n', {}],
     ];
     for (const [stackText, env, files = {}] of cases) {
       await writeFile(join(root, 'stack.yaml'), stackText);
@@ -137,6 +139,19 @@ describe('readStack with a parse cache', () => {
     await writeFile(join(root, '.env.local'), 'OTHER=value\nDB_URL=x\n');
     await read({});
     expect(await readFile(cacheFile(), 'utf8').catch(() => 'gone')).toBe('gone');
+  });
+
+  it('drops a document kept from another environment once a value in it becomes a secret', async () => {
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  web:\n    command: [sleep, "100"]\n    env: { GREETING: "${GREETING}" }\n    envFile: app.env\n');
+    await writeFile(join(root, 'app.env'), 'OTHER=value\n');
+    await read({ GREETING: 'hunter2secret' });
+    await read({ GREETING: 'hello there' });
+    expect((await saved()).valid.join()).toContain('hunter2secret');
+    // Now an env file holds it under a secret name: no document that holds it may stay.
+    await writeFile(join(root, 'app.env'), 'OTHER=value\nAPI_KEY=hunter2secret\n');
+    await read({ GREETING: 'hello there' });
+    expect(await readFile(cacheFile(), 'utf8')).not.toContain('hunter2secret');
+    expect((await saved()).valid).toHaveLength(1);
   });
 
   it('is kept for a stack whose env file holds short values', async () => {
