@@ -9,7 +9,8 @@ import type { AppliedService, ObservedService, Op } from './types.js';
 
 export type ServiceActor = ActorRefFrom<typeof serviceMachine>;
 
-const DEFAULT_STOP = { signal: 'SIGTERM' as const, timeoutMs: 10_000 };
+/** How a service without a `stop:` block is stopped. */
+export const DEFAULT_STOP = { signal: 'SIGTERM' as const, timeoutMs: 10_000 };
 const DEFAULT_RESTART = { policy: 'no' as const, maxRestarts: 0, backoff: { initialMs: 500, maxMs: 30_000, resetMs: 10_000 } };
 
 /** What one service's operations need, shared by every unit of a run. */

@@ -1,7 +1,7 @@
 import type { Desired, DesiredService } from '../config/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
-import { createServiceActor, type ServiceActor, type UnitEnvironment } from '../reconcile/execute-unit.js';
+import { createServiceActor, DEFAULT_STOP, type ServiceActor, type UnitEnvironment } from '../reconcile/execute-unit.js';
 import type { ServicePool } from '../reconcile/execute.js';
 import type { ObservedService } from '../reconcile/types.js';
 import type { StateStore } from '../state/state-store.js';
@@ -112,9 +112,17 @@ export class SupervisedPool implements ServicePool {
   }
 
   private watchExit(name: string, started: StartedService): void {
-    void started.exited?.then((exit) => {
+    void started.exited?.then(async (exit) => {
       // A run we stopped ourselves, or one replaced by a newer start, is not a crash.
       if (this.closed || this.env.started.get(name) !== started) return;
+      // The run ends with its leader, as systemd sees a service's main process: what the leader
+      // left in its group (`server &` in a shell) is stopped first, so a restart never runs
+      // beside the last run's children and nothing is left running that no record names. The
+      // record keeps the run until then: `status` and `down` still see the leftovers.
+      if (started.pgid !== undefined && started.pgid > 1 && groupHasMembers(started.pgid)) {
+        await this.endLeftovers(name, started);
+        if (this.closed || this.env.started.get(name) !== started) return;
+      }
       this.env.started.delete(name);
       // The machine hears it first: with no backoff it spawns the next run within this turn of
       // the event loop, before the report and the disk write below take theirs.
@@ -132,6 +140,26 @@ export class SupervisedPool implements ServicePool {
         },
       );
     });
+  }
+
+  /** Stops the members of a run's group that outlived its leader, as `stop` would (signal, wait, SIGKILL). */
+  private async endLeftovers(name: string, started: StartedService): Promise<void> {
+    const service = this.service(name);
+    const ending = (async () => {
+      // The record still holds this run (`recordStart` wrote it; nothing clears it before this).
+      const applied = this.state.get(name);
+      if (!applied || applied.pgid !== started.pgid) return;
+      const provider = await this.env.providers.get(applied.provider);
+      await provider.stop(name, applied, service?.stop ?? DEFAULT_STOP, { ...this.env.ctx, signal: new AbortController().signal });
+    })();
+    this.env.inflight.add(ending);
+    try {
+      await ending;
+    } catch (error) {
+      this.env.ctx.verbose?.(`${name}: stopping what its run left behind failed: ${(error as Error).message}`);
+    } finally {
+      this.env.inflight.delete(ending);
+    }
   }
 
   /**
@@ -182,4 +210,14 @@ export class SupervisedPool implements ServicePool {
 
 function configKey(service: DesiredService | undefined): string {
   return JSON.stringify([service?.restart, service?.stop, service?.ready?.timeoutMs]);
+}
+
+/** Whether any process (a zombie included) is still in group `pgid`. */
+function groupHasMembers(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }

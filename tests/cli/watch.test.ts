@@ -108,6 +108,23 @@ describe('stack watch on real processes', () => {
     expect(rowOf(s.file, 'b')).toMatchObject({ pid: before.b, restarts: 0 });
   });
 
+  it('a run whose leader exits leaves nothing behind: what it forked is stopped before the restart', async () => {
+    const m = marker();
+    // The shell exits at once and leaves `sleep` running in its group, as `server &` would.
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n  leaky:\n    command: [sh, -c, "sleep ${m} & sleep 0.2; exit 3"]\n`);
+    await watch(s);
+    const counts: number[] = [];
+    await waitFor(() => {
+      counts.push(sleepsWith(m).length);
+      return (s.state().services.leaky?.restarts ?? 0) >= 3;
+    }, 10_000, 'three restarts');
+    // Never two runs' children at once: each restart came after the last run's group was gone.
+    expect(Math.max(...counts)).toBeLessThanOrEqual(1);
+    const down = stack(['down', '--yes', '-f', s.file]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(sleepsWith(m)).toHaveLength(0);
+  });
+
   it('a failing health check restarts the service through the restart policy', async () => {
     const m = marker();
     const s = cleanup.scratch(
