@@ -21,7 +21,8 @@ export function findStackFile({ cwd, explicit, env }: FindStackOptions): string 
     const file = resolve(cwd, named);
     if (!isFile(file)) {
       const source = explicit !== undefined ? '' : ' (from STACK_FILE)';
-      throw new StackError(ExitCode.noStackFile, `stack file ${file}${source} not found`, { hint: INIT_HINT });
+      const what = isDirectory(file) ? 'is a directory, not a file' : 'not found';
+      throw new StackError(ExitCode.noStackFile, `stack file ${file}${source} ${what}`, { hint: INIT_HINT });
     }
     return file;
   }
@@ -38,6 +39,14 @@ export function findStackFile({ cwd, explicit, env }: FindStackOptions): string 
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }

@@ -112,18 +112,25 @@ function displayPath(file: string, cwd: string): string {
 async function readText(file: string, display: string, maxBytes: number): Promise<string | ConfigIssue> {
   const at = { file: display, line: 1, column: 1 };
   const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
+    if (error.code !== 'ENOENT') throw unreadable(file, error);
     throw new StackError(ExitCode.noStackFile, `stack file ${file} not found`, { cause: error });
   });
   if (info.size > maxBytes) {
     return { message: `the file is larger than 1 MiB (${info.size} bytes)`, path: '', position: at };
   }
-  const bytes = await readFile(file);
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw unreadable(file, error);
+  });
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return { message: 'the file is not valid UTF-8 text', path: '', position: at };
   }
+}
+
+function unreadable(file: string, error: NodeJS.ErrnoException): StackError {
+  const why = error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : error.code === 'EISDIR' ? 'it is a directory' : (error.code ?? error.message);
+  return new StackError(ExitCode.noStackFile, `cannot read stack file ${file}: ${why}`, { cause: error });
 }
 
 // A missing or unreadable env file is left out of the map; the loader reports it where it is named.

@@ -69,5 +69,7 @@ describe('findStackFile', () => {
     expect(explicit.message).toBe(`stack file ${join(root, 'nope.yaml')} not found`);
     const fromEnv = thrown(() => findStackFile({ cwd: root, env: { STACK_FILE: '/nowhere/s.yaml' } }));
     expect(fromEnv.message).toBe('stack file /nowhere/s.yaml (from STACK_FILE) not found');
+    const folder = thrown(() => findStackFile({ cwd: root, explicit: '.', env: {} }));
+    expect(folder.message).toBe(`stack file ${root} is a directory, not a file`);
   });
 });

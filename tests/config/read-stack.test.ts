@@ -72,6 +72,13 @@ describe('readStack', () => {
     const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
     expect(error.code).toBe(ExitCode.noStackFile);
   });
+
+  it('throws exit 3 saying why when the file cannot be read', async () => {
+    await mkdir(join(root, 'stack.yaml'));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    expect(error.code).toBe(ExitCode.noStackFile);
+    expect(error.message).toBe(`cannot read stack file ${join(root, 'stack.yaml')}: it is a directory`);
+  });
 });
 
 describe('readStack with a parse cache', () => {
