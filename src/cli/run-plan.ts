@@ -64,7 +64,9 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
   } else {
     streams.stdout.write(`${summaryLine(options.verb, outcome, planned, elapsed)}\n`);
     for (const failed of outcome.services.filter((service) => service.status === 'failed')) {
-      streams.stderr.write(`error: ${failed.service}: ${failed.error ?? 'failed'}\n`);
+      // Provider errors name their service already ("web: working directory … does not exist").
+      const error = failed.error ?? 'failed';
+      streams.stderr.write(`error: ${error.startsWith(`${failed.service}: `) ? error : `${failed.service}: ${error}`}\n`);
     }
   }
   if (outcome.interrupted) return ExitCode.interrupted;

@@ -11,7 +11,9 @@ const OBSERVE_PROBE_TIMEOUT_MS = 2000;
 function lastExitWords(applied: AppliedService): string | undefined {
   const exit = applied.lastExit;
   if (!exit) return undefined;
-  return `${describeExit(exit)}${exit.reason ? ` (${exit.reason})` : ''}`;
+  const words = describeExit(exit);
+  // A failed start records the exit's own words as its reason: said once.
+  return exit.reason && exit.reason !== words ? `${words} (${exit.reason})` : words;
 }
 
 function isFailedExit(exit: { code: number | null; signal: string | null }): boolean {
