@@ -55,6 +55,15 @@ export function mayMissRuns(services: Readonly<Record<string, AppliedService>>, 
   );
 }
 
+// Per state folder, the marked runs its last adoption left alone because their service's record
+// holds another live run: a process that left its service's group and session (`setsid`).
+const leftAloneIn = new Map<string, MarkedRun[]>();
+
+/** Marked runs that the last `adoptMarkedRuns` of `stateDir` found beside their service's live run. */
+export function runsLeftAlone(stateDir: string): readonly MarkedRun[] {
+  return leftAloneIn.get(stateDir) ?? [];
+}
+
 /**
  * Records marked runs that the state does not hold as live: the pid of a start whose state write
  * was lost. Returns the names adopted. A record that holds another live run of ours is left alone.
@@ -62,6 +71,8 @@ export function mayMissRuns(services: Readonly<Record<string, AppliedService>>, 
 export async function adoptMarkedRuns(services: Record<string, AppliedService>, stateDir: string): Promise<string[]> {
   const recorded = new Set(Object.values(services).flatMap((record) => (record.pid !== undefined && record.startTicks !== undefined ? [runKey(record.pid, record.startTicks)] : [])));
   const runs = await findMarkedRuns(stateDir, recorded);
+  const leftAlone: MarkedRun[] = [];
+  leftAloneIn.set(stateDir, leftAlone);
   if (runs.size === 0) return [];
   const bootTime = await readBootTime().catch(() => undefined);
   const adopted: string[] = [];
@@ -69,7 +80,10 @@ export async function adoptMarkedRuns(services: Record<string, AppliedService>, 
     const record = services[run.service];
     if (record && record.provider !== 'process') continue;
     if (record?.pid === run.pid && record.startTicks === run.startTicks) continue;
-    if (record?.pid !== undefined && record.startTicks !== undefined && (await checkOwnership(record.pid, record.startTicks)) === 'ours') continue;
+    if (record?.pid !== undefined && record.startTicks !== undefined && (await checkOwnership(record.pid, record.startTicks)) === 'ours') {
+      leftAlone.push(run);
+      continue;
+    }
     const sameSpec = record !== undefined && run.spec !== undefined && record.specHash === run.spec.specHash;
     services[run.service] = {
       ...record,

@@ -101,6 +101,18 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(processesWith(`sleep ${m}`)).toHaveLength(0);
   });
 
+  it("down also stops what left its service's process group and session (setsid)", async () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  escapes:\n    command: [sh, -c, "setsid sleep ${m} & exec sleep ${m}"]\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const sleeps = () => processesWith(`sleep ${m}`).filter((proc) => proc.cmdline.startsWith('sleep '));
+    await waitFor(() => sleeps().length === 2, 5000, 'both sleeps');
+    const down = stack(['down', '--yes', '-f', s.file]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/note: escapes: also stopped pid \d+, which had left the service's process group/);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+  });
+
   it('a recorded pid that now belongs to another process is not treated as ours', () => {
     const m = marker();
     const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);

@@ -1,4 +1,4 @@
-import { observe, readApplied } from '../../api.js';
+import { observe, readApplied, type Workspace } from '../../api.js';
 import { ExitCode, StackError } from '../../errors.js';
 import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
@@ -6,6 +6,7 @@ import { renderPlanJson } from '../../reconcile/render-json.js';
 import { acquireLock, describeOwner, isController, lockHolder } from '../../state/lock.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
+import { DEFAULT_STOP } from '../../reconcile/execute-unit.js';
 
 interface DownOptions extends GlobalOptions {
   yes?: boolean;
@@ -30,7 +31,9 @@ export async function run(options: DownOptions, names: string[]): Promise<number
       return ExitCode.ok;
     }
     if (!options.json) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
-    return await runPlan(workspace, { plan, observed, applied }, { ...options, parallel, verb: 'Down', rotateLogs: false, question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
+    const code = await runPlan(workspace, { plan, observed, applied }, { ...options, parallel, verb: 'Down', rotateLogs: false, question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
+    if (code !== ExitCode.interrupted) await stopEscapedRuns(workspace, new Set(plan.actions.filter((action) => action.op === 'stop').map((action) => action.service)));
+    return code;
   } finally {
     await lock.release();
   }
@@ -54,3 +57,28 @@ async function stopController(lockFile: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * A process that left its service's group and session (`setsid`, a daemon's double fork) is not
+ * stopped with the group, but carries the service's marker. Reading the state found such runs
+ * beside their services' live runs; those of the services just stopped are stopped too, and
+ * /proc is scanned again until none is left, so `down` leaves nothing running. Without such a
+ * run this costs nothing.
+ */
+async function stopEscapedRuns(workspace: Workspace, stopped: ReadonlySet<string>): Promise<void> {
+  const { findMarkedRuns, runsLeftAlone } = await import('../../state/adopt.js');
+  let runs = runsLeftAlone(workspace.ctx.stateDir).filter((run) => stopped.has(run.service));
+  if (runs.length === 0) return;
+  const { stopProcessGroup } = await import('../../providers/process/stop.js');
+  for (let round = 0; round < MAX_ESCAPED_ROUNDS && runs.length > 0; round += 1) {
+    for (const run of runs) {
+      const stop = workspace.desired.services.find((service) => service.name === run.service)?.stop ?? DEFAULT_STOP;
+      const outcome = await stopProcessGroup({ pid: run.pid, startTicks: run.startTicks }, stop);
+      if (outcome.kind === 'stopped') streams.stderr.write(`note: ${run.service}: also stopped pid ${run.pid}, which had left the service's process group\n`);
+    }
+    runs = [...(await findMarkedRuns(workspace.ctx.stateDir)).values()].filter((run) => stopped.has(run.service));
+  }
+}
+
+/** One marked run per service is found per scan; a service that left more is scanned for again, within reason. */
+const MAX_ESCAPED_ROUNDS = 8;
