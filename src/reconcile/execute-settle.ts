@@ -30,13 +30,15 @@ export async function settleStarts(env: UnitEnvironment, outcomes: Map<string, S
     await env.state.update(name, (current) =>
       current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { ...exit, at: new Date().toISOString(), reason } },
     );
-    outcomes.set(key, { ...outcome, status: 'failed', error: `${reason} right after it started${await logTail(env, name)}` });
+    const offset = watched.find(([watchedName]) => watchedName === name)?.[1].logOffset ?? 0;
+    outcomes.set(key, { ...outcome, status: 'failed', error: `${reason} right after it started${await logTail(env, name, offset)}` });
   }
 }
 
-async function logTail(env: UnitEnvironment, name: string): Promise<string> {
+/** The end of what this run wrote to its log (from `offset`, where it began), never an earlier run's. */
+async function logTail(env: UnitEnvironment, name: string, offset: number): Promise<string> {
   const { readLogTail, logFileOf } = await import('../providers/process/logs.js');
-  const lines = await readLogTail(logFileOf(env.ctx.stateDir, name), 5).catch(() => [] as string[]);
+  const lines = await readLogTail(logFileOf(env.ctx.stateDir, name), 5, offset).catch(() => [] as string[]);
   return lines.length > 0 ? `; last lines of its log:\n  ${lines.join('\n  ')}` : '';
 }
 

@@ -162,6 +162,14 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(status.services[0]).toMatchObject({ observed: 'crashed', detail: 'exited with code 4' });
   });
 
+  it("a failed start quotes its own run's log lines, not an earlier run's", () => {
+    const s = scratch('version: 1\nservices:\n  bad:\n    command: [sh, -c, "echo a run; exit 4"]\n');
+    expect(stack(['apply', '--yes', '-f', s.file]).stderr.match(/^ {2}a run$/gm)).toHaveLength(1);
+    const again = stack(['apply', '--yes', '-f', s.file]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.match(/^ {2}a run$/gm)).toHaveLength(1);
+  });
+
   it('without a terminal and without --yes, apply refuses and starts nothing', () => {
     const m = marker();
     const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
