@@ -101,6 +101,18 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(processesWith(`sleep ${m}`)).toHaveLength(0);
   });
 
+  it('down of named services stops only them; of one not running it says so', () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    expect(stack(['down', '--yes', '-f', s.file, 'a']).code).toBe(0);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(1);
+    const again = stack(['down', '--yes', '-f', s.file, 'a']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('Nothing to stop: a is not running.\n');
+    expect(processesWith(`sleep ${m}`)).toHaveLength(1);
+  });
+
   it("down also stops what left its service's process group and session (setsid)", async () => {
     const m = marker();
     const s = scratch(`version: 1\nservices:\n  escapes:\n    command: [sh, -c, "setsid sleep ${m} & exec sleep ${m}"]\n`);

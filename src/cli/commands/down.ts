@@ -27,7 +27,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     const plan = planDown(workspace.desired, observed, applied, names);
     if (plan.actions.length === 0) {
       if (options.json) streams.stdout.write(renderPlanJson(plan));
-      else streams.stdout.write('Nothing is running.\n');
+      else streams.stdout.write(names.length === 0 ? 'Nothing is running.\n' : `Nothing to stop: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not running.\n`);
       return ExitCode.ok;
     }
     if (!options.json) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
