@@ -109,17 +109,17 @@ function displayPath(file: string, cwd: string): string {
 }
 
 /** The text, or an issue when the file is too large or not UTF-8 (a crash would hide which file). */
-async function readText(file: string, display: string, maxBytes: number): Promise<string | ConfigIssue> {
+async function readText(file: string, display: string, maxBytes: number, kind: FileKind = 'stack file'): Promise<string | ConfigIssue> {
   const at = { file: display, line: 1, column: 1 };
   const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw unreadable(file, error);
-    throw new StackError(ExitCode.noStackFile, `stack file ${file} not found`, { cause: error });
+    if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') throw unreadable(kind, file, error);
+    throw new StackError(ExitCode.noStackFile, `${kind} ${file} not found`, { cause: error });
   });
   if (info.size > maxBytes) {
     return { message: `the file is larger than 1 MiB (${info.size} bytes)`, path: '', position: at };
   }
   const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw unreadable(file, error);
+    throw unreadable(kind, file, error);
   });
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -128,18 +128,26 @@ async function readText(file: string, display: string, maxBytes: number): Promis
   }
 }
 
-function unreadable(file: string, error: NodeJS.ErrnoException): StackError {
+type FileKind = 'stack file' | 'env file';
+
+/** A file that exists but cannot be read: exit 3 for the stack file, 5 for a file it names. */
+function unreadable(kind: FileKind, file: string, error: NodeJS.ErrnoException): StackError {
   const why = error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : error.code === 'EISDIR' ? 'it is a directory' : (error.code ?? error.message);
-  return new StackError(ExitCode.noStackFile, `cannot read stack file ${file}: ${why}`, { cause: error });
+  return new StackError(kind === 'stack file' ? ExitCode.noStackFile : ExitCode.invalidConfig, `cannot read ${kind} ${file}: ${why}`, { cause: error });
 }
 
-// A missing or unreadable env file is left out of the map; the loader reports it where it is named.
+// A missing env file is left out of the map; the loader reports it where it is named. One that
+// exists but cannot be read is an error of its own, saying why.
 async function readEnvFiles(paths: readonly string[]): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
   await Promise.all(
     paths.map(async (path) => {
-      const text = await readText(path, path, MAX_STACK_FILE_BYTES).catch(() => undefined);
-      if (typeof text === 'string') texts.set(path, text);
+      const text = await readText(path, path, MAX_STACK_FILE_BYTES, 'env file').catch((error: unknown) => {
+        if (error instanceof StackError && error.code === ExitCode.noStackFile) return undefined;
+        throw error;
+      });
+      if (typeof text === 'object') throw new StackError(ExitCode.invalidConfig, `cannot read env file ${path}: ${text.message.replace(/^the file /, 'it ')}`);
+      if (text !== undefined) texts.set(path, text);
     }),
   );
   return texts;

@@ -55,6 +55,19 @@ describe('readStack', () => {
     ]);
   });
 
+  it('says why an env file that exists cannot be read', async () => {
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  bot:\n    command: x\n    envFile: [folder.env, binary.env]\n');
+    await mkdir(join(root, 'folder.env'));
+    await writeFile(join(root, 'binary.env'), Buffer.from([0x41, 0x3d, 0xff, 0x0a]));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    expect(error.code).toBe(ExitCode.invalidConfig);
+    expect(error.message).toBe(`cannot read env file ${join(root, 'folder.env')}: it is a directory`);
+    await rm(join(root, 'folder.env'), { recursive: true });
+    await writeFile(join(root, 'folder.env'), 'B=1\n');
+    const binary = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    expect(binary.message).toBe(`cannot read env file ${join(root, 'binary.env')}: it is not valid UTF-8 text`);
+  });
+
   it('reports invalid UTF-8 instead of crashing', async () => {
     await writeFile(join(root, 'stack.yaml'), Buffer.from([0x76, 0x3a, 0x20, 0xff, 0xfe, 0x0a]));
     const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
