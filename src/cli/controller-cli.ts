@@ -49,6 +49,8 @@ function describePoolEvent(event: PoolEvent, c: ReturnType<typeof pc.createColor
       return `${c.red('✗')} ${event.service} keeps crashing: gave up after ${event.restarts} restarts (run \`stack restart ${event.service}\` or edit its spec)`;
     case 'running':
       return `${c.green('✓')} ${event.service} running again`;
+    case 'leftovers':
+      return `${c.red('✗')} ${event.service}: what its last run left running could not be stopped: ${event.error}`;
   }
 }
 

@@ -1,11 +1,15 @@
 /** The values a service gets for every key it (and `defaults:`) leaves out. */
 
+import type { StopSpec } from './types.js';
+
 /**
  * A service without a `ready` probe counts as started once it stayed up this long (like
  * supervisord's `startsecs`): a typo in its arguments fails the apply, with its exit code.
  */
 export const DEFAULT_START = { settle: '100ms' } as const;
 export const DEFAULT_STOP = { signal: 'SIGTERM', timeout: '10s' } as const;
+/** DEFAULT_STOP resolved: how a run is stopped when no service spec is at hand. */
+export const DEFAULT_STOP_SPEC: StopSpec = { signal: 'SIGTERM', timeoutMs: 10_000 };
 export const DEFAULT_RESTART = {
   policy: 'on-failure',
   maxRestarts: 5,

@@ -80,9 +80,10 @@ function secretFinder(values: readonly string[]): { inText: (text: string) => bo
  */
 function holdsBareSecret(document: unknown): boolean {
   return servicesOf(document).some((service) => {
-    const env = (service as { env?: unknown } | null)?.env;
-    if (typeof env !== 'object' || env === null) return false;
-    return Object.entries(env).some(([key, value]) => (typeof value === 'number' || typeof value === 'boolean') && isSensitiveKey(key, []));
+    const declared = service as { env?: unknown; compose?: { env?: unknown }; plugin?: { env?: unknown } } | null;
+    return [declared?.env, declared?.compose?.env, declared?.plugin?.env].some(
+      (env) => typeof env === 'object' && env !== null && Object.entries(env).some(([key, value]) => (typeof value === 'number' || typeof value === 'boolean') && isSensitiveKey(key, [])),
+    );
   });
 }
 

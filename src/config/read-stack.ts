@@ -140,15 +140,17 @@ function unreadable(kind: FileKind, file: string, error: NodeJS.ErrnoException):
 // exists but cannot be read is an error of its own, saying why.
 async function readEnvFiles(paths: readonly string[]): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
-  await Promise.all(
-    paths.map(async (path) => {
-      const text = await readText(path, path, MAX_STACK_FILE_BYTES, 'env file').catch((error: unknown) => {
-        if (error instanceof StackError && error.code === ExitCode.noStackFile) return undefined;
-        throw error;
-      });
-      if (typeof text === 'object') throw new StackError(ExitCode.invalidConfig, `cannot read env file ${path}: ${text.message.replace(/^the file /, 'it ')}`);
-      if (text !== undefined) texts.set(path, text);
-    }),
-  );
+  const read = await Promise.allSettled(paths.map((path) => readText(path, path, MAX_STACK_FILE_BYTES, 'env file')));
+  // Reported in the order the files are named, every one that cannot be read.
+  const problems: string[] = [];
+  read.forEach((result, index) => {
+    const path = paths[index] as string;
+    if (result.status === 'fulfilled') {
+      const text = result.value;
+      if (typeof text === 'string') texts.set(path, text);
+      else problems.push(`cannot read env file ${path}: ${text.message.replace(/^the file /, 'it ')}`);
+    } else if (!(result.reason instanceof StackError && result.reason.code === ExitCode.noStackFile)) problems.push((result.reason as Error).message);
+  });
+  if (problems.length > 0) throw new StackError(ExitCode.invalidConfig, problems.join('\n'));
   return texts;
 }

@@ -1,4 +1,5 @@
 import { createActor, fromPromise, waitFor, type ActorRefFrom } from 'xstate';
+import { DEFAULT_STOP_SPEC } from '../config/defaults.js';
 import type { DesiredService } from '../config/types.js';
 import { serviceMachine, type InitialPhase, type OperationInput, type OperationTimeouts } from '../machines/service-machine.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -9,8 +10,6 @@ import type { AppliedService, ObservedService, Op } from './types.js';
 
 export type ServiceActor = ActorRefFrom<typeof serviceMachine>;
 
-/** How a service without a `stop:` block is stopped. */
-export const DEFAULT_STOP = { signal: 'SIGTERM' as const, timeoutMs: 10_000 };
 const DEFAULT_RESTART = { policy: 'no' as const, maxRestarts: 0, backoff: { initialMs: 500, maxMs: 30_000, resetMs: 10_000 } };
 
 /** What one service's operations need, shared by every unit of a run. */
@@ -43,7 +42,7 @@ export interface MachineClock {
  * limits (`lifecycle.timeout`, `wait`), so the machine only catches one that never returns.
  */
 export function timeoutsFor(service: DesiredService | undefined): OperationTimeouts {
-  const stopMs = (service?.stop ?? DEFAULT_STOP).timeoutMs + 5_000;
+  const stopMs = (service?.stop ?? DEFAULT_STOP_SPEC).timeoutMs + 5_000;
   const readyMs = service?.ready ? service.ready.timeoutMs + 1_000 : 60_000;
   if (service && service.provider !== 'process') {
     const long = 60 * 60_000;
@@ -176,7 +175,7 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
         if (!applied) return;
         const provider = await env.providers.get(applied.provider);
         env.started.delete(name);
-        const exit = await track(provider.stop(name, applied, lookupOf(name)()?.stop ?? DEFAULT_STOP, ctxWith(signal)));
+        const exit = await track(provider.stop(name, applied, lookupOf(name)()?.stop ?? DEFAULT_STOP_SPEC, ctxWith(signal)));
         env.state.record(name, (current) =>
           current && {
             ...current,

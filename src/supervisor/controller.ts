@@ -134,6 +134,7 @@ export class Controller {
     this.closed = true;
     // What is in flight is interrupted (and recorded), not waited for.
     this.abort.abort();
+    this.pool.interrupt();
     if (this.timer) clearInterval(this.timer);
     if (this.requestTimer) clearInterval(this.requestTimer);
     this.liveness.stop();

@@ -1,7 +1,9 @@
+import { DEFAULT_STOP_SPEC } from '../config/defaults.js';
 import type { Desired, DesiredService } from '../config/types.js';
+import { recordOfStart } from '../providers/process/process-provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
-import { createServiceActor, DEFAULT_STOP, type ServiceActor, type UnitEnvironment } from '../reconcile/execute-unit.js';
+import { createServiceActor, type ServiceActor, type UnitEnvironment } from '../reconcile/execute-unit.js';
 import type { ServicePool } from '../reconcile/execute.js';
 import type { ObservedService } from '../reconcile/types.js';
 import type { StateStore } from '../state/state-store.js';
@@ -13,7 +15,9 @@ export type PoolEvent =
   | { type: 'exited'; service: string; code: number | null; signal: string | null }
   | { type: 'restarting'; service: string; attempt: number; delayMs?: number }
   | { type: 'gave-up'; service: string; restarts: number }
-  | { type: 'running'; service: string };
+  | { type: 'running'; service: string }
+  /** What a run left in its group could not be stopped: a restart would run beside it. */
+  | { type: 'leftovers'; service: string; error: string };
 
 /**
  * The controller's machines, one per service, living across reconcile passes. Runs it starts
@@ -27,6 +31,10 @@ export class SupervisedPool implements ServicePool {
   private desired: Desired;
   private closed = false;
   private reports: PoolEvent[] = [];
+  /** Aborted when the controller begins to close: stops of leftovers are abandoned, not waited for. */
+  private readonly closing = new AbortController();
+  /** Stops of what ended runs left behind; only `settle` waits for them, not the reconcile passes. */
+  private readonly ending = new Set<Promise<void>>();
 
   constructor(
     desired: Desired,
@@ -101,8 +109,16 @@ export class SupervisedPool implements ServicePool {
   }
 
   async settle(): Promise<void> {
-    await Promise.allSettled([...this.env.inflight]);
+    await Promise.allSettled([...this.env.inflight, ...this.ending]);
     await this.state.flush();
+  }
+
+  /**
+   * The controller is closing: no run's end leads to a restart any more, and stops of leftovers
+   * in flight are abandoned. Their records keep the run, so `status` and `down` still see it.
+   */
+  interrupt(): void {
+    this.closing.abort();
   }
 
   stopAll(): void {
@@ -112,20 +128,22 @@ export class SupervisedPool implements ServicePool {
   }
 
   private watchExit(name: string, started: StartedService): void {
+    const current = (): boolean => !this.closed && !this.closing.signal.aborted && this.env.started.get(name) === started;
     void started.exited?.then(async (exit) => {
       // A run we stopped ourselves, or one replaced by a newer start, is not a crash.
-      if (this.closed || this.env.started.get(name) !== started) return;
+      if (!current()) return;
       // The run ends with its leader, as systemd sees a service's main process: what the leader
       // left in its group (`server &` in a shell) is stopped first, so a restart never runs
       // beside the last run's children and nothing is left running that no record names. The
       // record keeps the run until then: `status` and `down` still see the leftovers.
       if (started.pgid !== undefined && started.pgid > 1 && groupHasMembers(started.pgid)) {
         await this.endLeftovers(name, started);
-        if (this.closed || this.env.started.get(name) !== started) return;
+        if (!current()) return;
       }
       this.env.started.delete(name);
-      // The machine hears it first: with no backoff it spawns the next run within this turn of
-      // the event loop, before the report and the disk write below take theirs.
+      // The machine hears it first: when the leader left nothing behind (the usual crash) and
+      // there is no backoff, it spawns the next run within this turn of the event loop, before
+      // the report and the disk write below take theirs.
       this.report({ type: 'exited', service: name, code: exit.code, signal: exit.signal });
       this.actors.get(name)?.send({ type: 'EXITED', code: exit.code, signal: exit.signal });
       // In memory now (the next start records over it), on disk with the next batched write.
@@ -146,20 +164,15 @@ export class SupervisedPool implements ServicePool {
   private async endLeftovers(name: string, started: StartedService): Promise<void> {
     const service = this.service(name);
     const ending = (async () => {
-      // The record still holds this run (`recordStart` wrote it; nothing clears it before this).
-      const applied = this.state.get(name);
-      if (!applied || applied.pgid !== started.pgid) return;
-      const provider = await this.env.providers.get(applied.provider);
-      await provider.stop(name, applied, service?.stop ?? DEFAULT_STOP, { ...this.env.ctx, signal: new AbortController().signal });
-    })();
-    this.env.inflight.add(ending);
-    try {
-      await ending;
-    } catch (error) {
-      this.env.ctx.verbose?.(`${name}: stopping what its run left behind failed: ${(error as Error).message}`);
-    } finally {
-      this.env.inflight.delete(ending);
-    }
+      const provider = await this.env.providers.get(service?.provider ?? 'process');
+      const record = { ...recordOfStart(started), provider: service?.provider ?? 'process', specHash: '', installHash: '', fields: {}, restarts: 0 };
+      await provider.stop(name, record, service?.stop ?? DEFAULT_STOP_SPEC, { ...this.env.ctx, signal: this.closing.signal });
+    })().catch((error: unknown) => {
+      if (!this.closing.signal.aborted) this.report({ type: 'leftovers', service: name, error: error instanceof Error ? error.message : String(error) });
+    });
+    this.ending.add(ending);
+    await ending;
+    this.ending.delete(ending);
   }
 
   /**

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, processesWith, stack, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
+import { isAlive, processesWith, stack, STACK_BIN, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
 
 const made: ReturnType<typeof tempStack>[] = [];
 function scratch(yaml: string, files: Record<string, string> = {}) {
@@ -113,16 +114,38 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(processesWith(`sleep ${m}`)).toHaveLength(1);
   });
 
-  it("down also stops what left its service's process group and session (setsid)", async () => {
+  /** Applies a service whose shell starts one sleep in a session of its own (`setsid`) and execs another. */
+  async function applyEscaping() {
     const m = marker();
     const s = scratch(`version: 1\nservices:\n  escapes:\n    command: [sh, -c, "setsid sleep ${m} & exec sleep ${m}"]\n`);
     expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
     const sleeps = () => processesWith(`sleep ${m}`).filter((proc) => proc.cmdline.startsWith('sleep '));
     await waitFor(() => sleeps().length === 2, 5000, 'both sleeps');
+    return { s, sleeps };
+  }
+
+  it("down also stops what left its service's process group and session (setsid)", async () => {
+    const { s, sleeps } = await applyEscaping();
     const down = stack(['down', '--yes', '-f', s.file]);
     expect(down.code, down.stderr).toBe(0);
     expect(down.stderr).toMatch(/note: escapes: also stopped pid \d+, which had left the service's process group/);
-    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+    expect(sleeps()).toHaveLength(0);
+  });
+
+  it('a down answered "no" on a terminal stops nothing, not even what left its group', async () => {
+    const { s, sleeps } = await applyEscaping();
+    // util-linux `script` gives the command a terminal, so down asks.
+    const child = spawn('script', ['-qec', `${process.execPath} ${STACK_BIN} down -f ${s.file}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await waitFor(() => output.includes('Stop 1 service?'), 10_000, 'the question');
+    child.stdin.write('n\r');
+    expect(await exited).toBe(1);
+    expect(output).toContain('Nothing done.');
+    expect(output).not.toMatch(/also stopped/);
+    expect(sleeps()).toHaveLength(2);
+    expect(stack(['down', '--yes', '-f', s.file]).code).toBe(0);
   });
 
   it('a recorded pid that now belongs to another process is not treated as ours', () => {

@@ -125,6 +125,24 @@ describe('stack watch on real processes', () => {
     expect(sleepsWith(m)).toHaveLength(0);
   });
 
+  it('closing while what a run left is being stopped abandons that stop: no restart, no wait for stop.timeout', async () => {
+    const m = marker();
+    // The leftover ignores SIGTERM, so its stop would wait the whole stop.timeout.
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n  leaky:\n    command: [sh, -c, "(trap '' TERM; exec sleep ${m}) & sleep 0.2; exit 3"]\n    stop: { timeout: 30s }\n`);
+    const controller = await watch(s);
+    const leftover = await waitFor(() => {
+      const [sleep] = sleepsWith(m);
+      return sleep && !isAlive(s.state().services.leaky?.pid as number) ? sleep : undefined;
+    }, 5000, 'the leader to exit, leaving its sleep');
+    controller.child.kill('SIGTERM');
+    const result = await waitFor(() => controller.result(), 10_000, 'the controller to exit, well before stop.timeout');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/leaky restarting/);
+    // Still recorded: status sees the leftover as the service's run, and it is the only sleep.
+    expect(sleepsWith(m).map((proc) => proc.pid)).toEqual([leftover.pid]);
+    expect(rowOf(s.file, 'leaky')?.observed).toBe('running');
+  });
+
   it('a failing health check restarts the service through the restart policy', async () => {
     const m = marker();
     const s = cleanup.scratch(

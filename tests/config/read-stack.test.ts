@@ -61,7 +61,7 @@ describe('readStack', () => {
     await writeFile(join(root, 'binary.env'), Buffer.from([0x41, 0x3d, 0xff, 0x0a]));
     const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
     expect(error.code).toBe(ExitCode.invalidConfig);
-    expect(error.message).toBe(`cannot read env file ${join(root, 'folder.env')}: it is a directory`);
+    expect(error.message).toBe(`cannot read env file ${join(root, 'folder.env')}: it is a directory\ncannot read env file ${join(root, 'binary.env')}: it is not valid UTF-8 text`);
     await rm(join(root, 'folder.env'), { recursive: true });
     await writeFile(join(root, 'folder.env'), 'B=1\n');
     const binary = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
@@ -139,6 +139,7 @@ describe('readStack with a parse cache', () => {
       ['version: 1\nservices:\n  db:\n    command: curl -u admin:hunter2secret http://x/\n    sensitive: [command]\n', {}],
       // A short secret written unquoted: YAML reads a number, the environment gets its text.
       ['version: 1\nservices:\n  db:\n    command: postgres\n    env: { DB_PASSWORD: 123, NOTE: hunter2secret }\n', {}],
+      ['version: 1\nservices:\n  db:\n    provider: compose\n    compose: { file: compose.yaml, env: { DB_PASSWORD: 123, NOTE: hunter2secret } }\n', {}, { 'compose.yaml': 'services: {}\n' }],
     ];
     for (const [stackText, env, files = {}] of cases) {
       await writeFile(join(root, 'stack.yaml'), stackText);

@@ -1,4 +1,5 @@
 import { observe, readApplied, type Workspace } from '../../api.js';
+import { DEFAULT_STOP_SPEC } from '../../config/defaults.js';
 import { ExitCode, StackError } from '../../errors.js';
 import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
@@ -6,7 +7,6 @@ import { renderPlanJson } from '../../reconcile/render-json.js';
 import { acquireLock, describeOwner, isController, lockHolder } from '../../state/lock.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
-import { DEFAULT_STOP } from '../../reconcile/execute-unit.js';
 
 interface DownOptions extends GlobalOptions {
   yes?: boolean;
@@ -32,7 +32,8 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     }
     if (!options.json) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
     const code = await runPlan(workspace, { plan, observed, applied }, { ...options, parallel, verb: 'Down', rotateLogs: false, question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
-    if (code !== ExitCode.interrupted) await stopEscapedRuns(workspace, new Set(plan.actions.filter((action) => action.op === 'stop').map((action) => action.service)));
+    // Only once every stop was confirmed and done: then no main run of those services is left.
+    if (code === ExitCode.ok) await stopEscapedRuns(workspace, new Set(plan.actions.filter((action) => action.op === 'stop').map((action) => action.service)));
     return code;
   } finally {
     await lock.release();
@@ -59,26 +60,36 @@ async function stopController(lockFile: string): Promise<void> {
 }
 
 /**
- * A process that left its service's group and session (`setsid`, a daemon's double fork) is not
- * stopped with the group, but carries the service's marker. Reading the state found such runs
- * beside their services' live runs; those of the services just stopped are stopped too, and
- * /proc is scanned again until none is left, so `down` leaves nothing running. Without such a
- * run this costs nothing.
+ * A process that made itself a session leader (`setsid`) left its service's group, so it is not
+ * stopped with the group, but it carries the service's marker. Reading the state found such
+ * runs beside their services' live runs; once those services are stopped, these are stopped too,
+ * and /proc is scanned again (one marked run per service per scan) until none is left. Without
+ * such a run this costs nothing.
  */
 async function stopEscapedRuns(workspace: Workspace, stopped: ReadonlySet<string>): Promise<void> {
   const { findMarkedRuns, runsLeftAlone } = await import('../../state/adopt.js');
   let runs = runsLeftAlone(workspace.ctx.stateDir).filter((run) => stopped.has(run.service));
   if (runs.length === 0) return;
   const { stopProcessGroup } = await import('../../providers/process/stop.js');
-  for (let round = 0; round < MAX_ESCAPED_ROUNDS && runs.length > 0; round += 1) {
-    for (const run of runs) {
-      const stop = workspace.desired.services.find((service) => service.name === run.service)?.stop ?? DEFAULT_STOP;
-      const outcome = await stopProcessGroup({ pid: run.pid, startTicks: run.startTicks }, stop);
-      if (outcome.kind === 'stopped') streams.stderr.write(`note: ${run.service}: also stopped pid ${run.pid}, which had left the service's process group\n`);
+  const failed = new Set<number>();
+  for (let round = 0; runs.length > 0; round += 1) {
+    if (round === MAX_ESCAPED_ROUNDS) {
+      streams.stderr.write(`warning: still running after ${round} rounds, left by ${[...new Set(runs.map((run) => run.service))].join(', ')}: pid ${runs.map((run) => run.pid).join(', ')}\n`);
+      return;
     }
-    runs = [...(await findMarkedRuns(workspace.ctx.stateDir)).values()].filter((run) => stopped.has(run.service));
+    await Promise.all(runs.map(async (run) => {
+      const stop = workspace.desired.services.find((service) => service.name === run.service)?.stop ?? DEFAULT_STOP_SPEC;
+      try {
+        const outcome = await stopProcessGroup({ pid: run.pid, startTicks: run.startTicks }, stop);
+        if (outcome.kind === 'stopped') streams.stderr.write(`note: ${run.service}: also stopped pid ${run.pid}, which had left the service's process group\n`);
+      } catch (error) {
+        failed.add(run.pid);
+        streams.stderr.write(`warning: ${run.service}: cannot stop pid ${run.pid}, which had left the service's process group: ${(error as Error).message}\n`);
+      }
+    }));
+    runs = [...(await findMarkedRuns(workspace.ctx.stateDir)).values()].filter((run) => stopped.has(run.service) && !failed.has(run.pid));
   }
 }
 
-/** One marked run per service is found per scan; a service that left more is scanned for again, within reason. */
+/** Rounds of scans for what stopped services left running, within reason. */
 const MAX_ESCAPED_ROUNDS = 8;

@@ -12,8 +12,8 @@ function lastExitWords(applied: AppliedService): string | undefined {
   const exit = applied.lastExit;
   if (!exit) return undefined;
   const words = describeExit(exit);
-  // A failed start records the exit's own words as its reason: said once.
-  return exit.reason && exit.reason !== words ? `${words} (${exit.reason})` : words;
+  // A failed start records the exit's words as its reason, a crash "exited": said once.
+  return exit.reason && !words.startsWith(exit.reason) ? `${words} (${exit.reason})` : words;
 }
 
 function isFailedExit(exit: { code: number | null; signal: string | null }): boolean {
