@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, processesWith, stack, STACK_BIN, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
 
@@ -112,6 +112,23 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(again.code).toBe(0);
     expect(again.stdout).toBe('Nothing to stop: a is not running.\n');
     expect(processesWith(`sleep ${m}`)).toHaveLength(1);
+  });
+
+  it('down of a stack.yaml that no longer loads stops what the state records, and says so', () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n    dependsOn: [a]\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    writeFileSync(s.file, `${readFileSync(s.file, 'utf8')}  broken: [\n`);
+    const down = stack(['down', '--yes', '-f', s.file]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/^warning: .*stack\.yaml is not valid/m);
+    expect(down.stderr).toMatch(/stack\.yaml:\d+:\d+: invalid YAML/);
+    expect(down.stderr).toContain('state.json records instead');
+    expect(down.stdout).toMatch(/- b +stop[^]*- a +stop/);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+    // Without a state to go by, the file's errors are all there is.
+    rmSync(join(s.dir, '.stack'), { recursive: true });
+    expect(stack(['down', '--yes', '-f', s.file]).code).toBe(5);
   });
 
   /** Applies a service whose shell starts one sleep in a session of its own (`setsid`) and execs another. */

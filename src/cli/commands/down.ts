@@ -1,4 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, relative } from 'node:path';
 import { observe, readApplied, type Workspace } from '../../api.js';
+import { findStackFile } from '../../config/find-stack.js';
+import type { Desired } from '../../config/types.js';
+import { createProviderRegistry } from '../../providers/registry.js';
+import { statePaths } from '../../state/paths.js';
+import { formatError } from '../report-error.js';
 import { DEFAULT_STOP_SPEC } from '../../config/defaults.js';
 import { ExitCode, StackError } from '../../errors.js';
 import { planDown } from '../../reconcile/plan-down.js';
@@ -16,7 +23,7 @@ interface DownOptions extends GlobalOptions {
 
 export async function run(options: DownOptions, names: string[]): Promise<number> {
   const parallel = parseParallel(options.parallel);
-  const workspace = await open(options);
+  const workspace = await openEvenIfInvalid(options);
   await stopController(workspace.paths.lockFile);
   const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock });
   try {
@@ -93,3 +100,35 @@ async function stopEscapedRuns(workspace: Workspace, stopped: ReadonlySet<string
 
 /** Rounds of scans for what stopped services left running, within reason. */
 const MAX_ESCAPED_ROUNDS = 8;
+
+/**
+ * The workspace, or, when stack.yaml does not load (a half-edited file, an unset `${VAR:?}`) but
+ * `.stack/state.json` records something, one with no services: every recorded service is then
+ * stopped as a service removed from the file would be, in the reverse order of its records, with
+ * SIGTERM and 10 s before SIGKILL. A broken file never keeps its services from stopping.
+ */
+async function openEvenIfInvalid(options: DownOptions): Promise<Workspace> {
+  try {
+    return await open(options);
+  } catch (error) {
+    if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig) throw error;
+    const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
+    const paths = statePaths(dirname(file));
+    const recorded = await readFile(paths.stateFile, 'utf8').catch(() => undefined);
+    if (recorded === undefined) throw error;
+    const shown = relative(process.cwd(), paths.stateFile);
+    streams.stderr.write(formatError(error).replace(/^error: /, 'warning: '));
+    streams.stderr.write(`warning: stopping what ${shown.length < paths.stateFile.length ? shown : paths.stateFile} records instead, each with SIGTERM, then SIGKILL after 10s\n`);
+    const desired: Desired = { version: 1, project: projectOf(recorded) ?? basename(dirname(file)), file, root: dirname(file), services: [] };
+    return { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir } };
+  }
+}
+
+function projectOf(stateText: string): string | undefined {
+  try {
+    const project = (JSON.parse(stateText) as { project?: unknown }).project;
+    return typeof project === 'string' ? project : undefined;
+  } catch {
+    return undefined;
+  }
+}
