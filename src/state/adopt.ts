@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AppliedService } from '../reconcile/types.js';
-import { checkOwnership, isRunning, readBootTime, scanProcStats, ticksToIso, type ProcStat } from '../providers/process/proc-stat.js';
+import { scanProcStats } from '../providers/process/group-members.js';
+import { checkOwnership, isRunning, readBootTime, ticksToIso, type ProcStat } from '../providers/process/proc-stat.js';
 import { markerIn, stateKeyOf, type SpecHashes } from './service-marker.js';
 
 /** A live process group leader carrying the marker of one service of this stack. */

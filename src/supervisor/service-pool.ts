@@ -1,5 +1,6 @@
 import { DEFAULT_STOP_SPEC } from '../config/defaults.js';
 import type { Desired, DesiredService } from '../config/types.js';
+import { groupExists } from '../providers/process/group-members.js';
 import { recordOfStart } from '../providers/process/process-provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
@@ -136,7 +137,7 @@ export class SupervisedPool implements ServicePool {
       // left in its group (`server &` in a shell) is stopped first, so a restart never runs
       // beside the last run's children and nothing is left running that no record names. The
       // record keeps the run until then: `status` and `down` still see the leftovers.
-      if (started.pgid !== undefined && started.pgid > 1 && groupHasMembers(started.pgid)) {
+      if (started.pgid !== undefined && started.pgid > 1 && groupExists(started.pgid)) {
         await this.endLeftovers(name, started);
         if (!current()) return;
       }
@@ -223,14 +224,4 @@ export class SupervisedPool implements ServicePool {
 
 function configKey(service: DesiredService | undefined): string {
   return JSON.stringify([service?.restart, service?.stop, service?.ready?.timeoutMs]);
-}
-
-/** Whether any process (a zombie included) is still in group `pgid`. */
-function groupHasMembers(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
 }

@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { DesiredService, Probe, ProbeCheck } from '../../src/config/types.js';
-import { listGroupMembers } from '../../src/providers/process/proc-stat.js';
+import { listGroupMembers } from '../../src/providers/process/group-members.js';
 import type { OperationContext } from '../../src/providers/types.js';
 import { waitFor } from '../support/wait.js';
 

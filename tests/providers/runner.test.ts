@@ -1,7 +1,8 @@
 import { open, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listGroupMembers, readProcStat } from '../../src/providers/process/proc-stat.js';
+import { listGroupMembers } from '../../src/providers/process/group-members.js';
+import { readProcStat } from '../../src/providers/process/proc-stat.js';
 import { formatCommand, runCommand, SpawnError, spawnDetached } from '../../src/providers/runner.js';
 import { GroupTracker, makeTempDir, removeDir, waitFor } from './helpers.js';
 

@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StopSpec } from '../../config/types.js';
 import { signalGroup } from '../runner.js';
-import { checkOwnership, listGroupMembers, readProcStatSync, type ProcStat } from './proc-stat.js';
+import { listGroupMembers } from './group-members.js';
+import { checkOwnership, readProcStatSync, type ProcStat } from './proc-stat.js';
 
 /** What stack recorded about a run. */
 export interface RunRecord {
