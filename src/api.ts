@@ -39,13 +39,17 @@ export async function loadStack(options: OpenOptions = {}): Promise<Desired> {
 }
 
 export async function openWorkspace(options: OpenOptions = {}): Promise<Workspace> {
-  const desired = await loadStack(options);
+  return workspaceOf(await loadStack(options), options.verbose);
+}
+
+/** The workspace of a loaded stack: its state folder beside stack.yaml, fresh providers. */
+export function workspaceOf(desired: Desired, verbose?: (line: string) => void): Workspace {
   const paths = statePaths(desired.root);
   return {
     desired,
     paths,
     providers: createProviderRegistry(),
-    ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose) },
+    ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, verbose) },
   };
 }
 

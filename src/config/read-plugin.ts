@@ -1,7 +1,8 @@
 /** The I/O edge of plugin.yaml: reads the file and its env files, then hands the texts to the pure loader. */
 
 import { readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { relativePath } from './paths.js';
 import { ExitCode, invalidConfig, StackError } from '../errors.js';
 import type { ConfigIssue } from '../errors.js';
 import { MAX_STACK_FILE_BYTES } from './limits.js';
@@ -13,10 +14,10 @@ export type ReadPluginResult = { plugin: PluginManifest; issues: [] } | { plugin
 /** Loads `<dir>/plugin.yaml`; every problem is an issue (a missing file too, flagged `missing`). */
 export async function loadPluginDir(dir: string, cwd = process.cwd()): Promise<ReadPluginResult> {
   const file = join(dir, PLUGIN_FILE);
-  const display = displayPath(file, cwd);
+  const display = relativePath(cwd, file);
   const text = await readUtf8(file, display);
   if (text === undefined) {
-    return { issues: [{ message: `no ${PLUGIN_FILE} in the plugin folder ${displayPath(dir, cwd)}`, path: '', position: { file: display, line: 1, column: 1 } }], missing: true };
+    return { issues: [{ message: `no ${PLUGIN_FILE} in the plugin folder ${relativePath(cwd, dir)}`, path: '', position: { file: display, line: 1, column: 1 } }], missing: true };
   }
   if (typeof text !== 'string') return { issues: [text] };
   let loaded = loadPluginText(text, dir, new Map(), { displayFile: display });
@@ -58,10 +59,6 @@ export async function checkPluginFiles(desired: Desired, cwd = process.cwd()): P
   if (issues.length > 0) throw invalidConfig(issues[0]?.position?.file ?? PLUGIN_FILE, issues);
 }
 
-function displayPath(file: string, cwd: string): string {
-  const rel = relative(cwd, file);
-  return rel !== '' && rel.length < file.length ? rel : file;
-}
 
 /** The text; undefined when the file does not exist; an issue when it is too large or not UTF-8. */
 async function readUtf8(file: string, display: string): Promise<string | ConfigIssue | undefined> {

@@ -1,7 +1,8 @@
 /** The loader's I/O edge: reads stack.yaml and its env files, then hands the texts to the pure loader. */
 
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { relativePath } from './paths.js';
 import { ExitCode, invalidConfig, StackError } from '../errors.js';
 import type { ConfigIssue } from '../errors.js';
 import type { LoadCache } from './load-cache.js';
@@ -50,7 +51,7 @@ export async function readStackDetailed(
   options: ReadStackOptions = {},
 ): Promise<{ desired: Desired; missingVariables: MissingVariable[] }> {
   const file = resolve(path);
-  const display = displayPath(file, options.cwd ?? process.cwd());
+  const display = relativePath(options.cwd ?? process.cwd(), file);
   const text = await readText(file, display, MAX_STACK_FILE_BYTES);
   if (typeof text !== 'string') throw invalidConfig(display, [text]);
 
@@ -103,10 +104,6 @@ export async function readStackDetailed(
   return { desired: loaded.desired, missingVariables: loaded.missingVariables };
 }
 
-function displayPath(file: string, cwd: string): string {
-  const rel = relative(cwd, file);
-  return rel !== '' && rel.length < file.length ? rel : file;
-}
 
 /** The text, or an issue when the file is too large or not UTF-8 (a crash would hide which file). */
 async function readText(file: string, display: string, maxBytes: number, kind: FileKind = 'stack file'): Promise<string | ConfigIssue> {

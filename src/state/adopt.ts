@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { StopSpec } from '../config/types.js';
 import type { AppliedService } from '../reconcile/types.js';
 import { scanProcStats } from '../providers/process/group-members.js';
 import { checkOwnership, isRunning, readBootTime, ticksToIso, type ProcStat } from '../providers/process/proc-stat.js';
@@ -105,6 +106,49 @@ export async function adoptMarkedRuns(services: Record<string, AppliedService>, 
     adopted.push(run.service);
   }
   return adopted;
+}
+
+/** One run `stopEscapedRuns` stopped, or could not stop (`error`). */
+export interface EscapedRunStop {
+  run: MarkedRun;
+  error?: string;
+}
+
+/** Rounds of scans for what stopped services left running, within reason. */
+export const MAX_ESCAPED_ROUNDS = 8;
+
+/**
+ * A process that made itself a session leader (`setsid`) left its service's group, so it is not
+ * stopped with the group, but it carries the service's marker. The last adoption found such runs
+ * beside their services' live runs; once those services are stopped, these are stopped too, and
+ * /proc is scanned again (one marked run per service per scan) until none is left, or
+ * MAX_ESCAPED_ROUNDS have passed (`left`). Without such a run this costs nothing.
+ */
+export async function stopEscapedRuns(
+  stateDir: string,
+  services: ReadonlySet<string>,
+  stopOf: (service: string) => StopSpec,
+): Promise<{ stops: EscapedRunStop[]; left: MarkedRun[] }> {
+  const stops: EscapedRunStop[] = [];
+  let runs = runsLeftAlone(stateDir).filter((run) => services.has(run.service));
+  if (runs.length === 0) return { stops, left: [] };
+  const { stopProcessGroup } = await import('../providers/process/stop.js');
+  const failed = new Set<number>();
+  for (let round = 0; runs.length > 0; round += 1) {
+    if (round === MAX_ESCAPED_ROUNDS) return { stops, left: runs };
+    await Promise.all(
+      runs.map(async (run) => {
+        try {
+          if ((await stopProcessGroup({ pid: run.pid, startTicks: run.startTicks }, stopOf(run.service))).kind === 'stopped') stops.push({ run });
+        } catch (error) {
+          failed.add(run.pid);
+          stops.push({ run, error: (error as Error).message });
+        }
+      }),
+    );
+    runs = [...(await findMarkedRuns(stateDir)).values()].filter((run) => services.has(run.service) && !failed.has(run.pid));
+  }
+  return { stops, left: [] };
 }
 
 function readQuietly(file: string, encoding: BufferEncoding): string {

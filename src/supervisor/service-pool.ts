@@ -1,7 +1,7 @@
 import { DEFAULT_STOP_SPEC } from '../config/defaults.js';
 import type { Desired, DesiredService } from '../config/types.js';
 import { groupExists } from '../providers/process/group-members.js';
-import { recordOfStart } from '../providers/process/process-provider.js';
+import { appliedOfStart } from '../providers/process/process-provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
 import { createServiceActor, type ServiceActor, type UnitEnvironment } from '../reconcile/execute-unit.js';
@@ -30,7 +30,6 @@ export class SupervisedPool implements ServicePool {
   private readonly actors = new Map<string, ServiceActor>();
   private readonly configs = new Map<string, string>();
   private desired: Desired;
-  private closed = false;
   private reports: PoolEvent[] = [];
   /** Aborted when the controller begins to close: stops of leftovers are abandoned, not waited for. */
   private readonly closing = new AbortController();
@@ -123,13 +122,13 @@ export class SupervisedPool implements ServicePool {
   }
 
   stopAll(): void {
-    this.closed = true;
+    this.interrupt();
     for (const actor of this.actors.values()) actor.stop();
     this.actors.clear();
   }
 
   private watchExit(name: string, started: StartedService): void {
-    const current = (): boolean => !this.closed && !this.closing.signal.aborted && this.env.started.get(name) === started;
+    const current = (): boolean => !this.closing.signal.aborted && this.env.started.get(name) === started;
     void started.exited?.then(async (exit) => {
       // A run we stopped ourselves, or one replaced by a newer start, is not a crash.
       if (!current()) return;
@@ -165,9 +164,9 @@ export class SupervisedPool implements ServicePool {
   private async endLeftovers(name: string, started: StartedService): Promise<void> {
     const service = this.service(name);
     const ending = (async () => {
-      const provider = await this.env.providers.get(service?.provider ?? 'process');
-      const record = { ...recordOfStart(started), provider: service?.provider ?? 'process', specHash: '', installHash: '', fields: {}, restarts: 0 };
-      await provider.stop(name, record, service?.stop ?? DEFAULT_STOP_SPEC, { ...this.env.ctx, signal: this.closing.signal });
+      // Only runs of the process provider are the controller's children, whose exit it sees.
+      const provider = await this.env.providers.get('process');
+      await provider.stop(name, appliedOfStart(started), service?.stop ?? DEFAULT_STOP_SPEC, { ...this.env.ctx, signal: this.closing.signal });
     })().catch((error: unknown) => {
       if (!this.closing.signal.aborted) this.report({ type: 'leftovers', service: name, error: error instanceof Error ? error.message : String(error) });
     });

@@ -1,18 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, relative } from 'node:path';
-import { observe, readApplied, type Workspace } from '../../api.js';
-import { findStackFile } from '../../config/find-stack.js';
-import type { Desired } from '../../config/types.js';
-import { createProviderRegistry } from '../../providers/registry.js';
-import { statePaths } from '../../state/paths.js';
-import { formatError } from '../report-error.js';
+import { basename, dirname } from 'node:path';
+import { observe, readApplied, workspaceOf, type Workspace } from '../../api.js';
 import { DEFAULT_STOP_SPEC } from '../../config/defaults.js';
+import { findStackFile } from '../../config/find-stack.js';
+import { relativePath } from '../../config/paths.js';
 import { ExitCode, StackError } from '../../errors.js';
 import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
 import { acquireLock, describeOwner, isController, lockHolder } from '../../state/lock.js';
+import { statePaths } from '../../state/paths.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
+import { formatError } from '../report-error.js';
 import { runPlan } from '../run-plan.js';
 
 interface DownOptions extends GlobalOptions {
@@ -66,40 +65,19 @@ async function stopController(lockFile: string): Promise<void> {
   }
 }
 
-/**
- * A process that made itself a session leader (`setsid`) left its service's group, so it is not
- * stopped with the group, but it carries the service's marker. Reading the state found such
- * runs beside their services' live runs; once those services are stopped, these are stopped too,
- * and /proc is scanned again (one marked run per service per scan) until none is left. Without
- * such a run this costs nothing.
- */
+/** Stops what the stopped services left outside their groups, and says what it did. */
 async function stopEscapedRuns(workspace: Workspace, stopped: ReadonlySet<string>): Promise<void> {
-  const { findMarkedRuns, runsLeftAlone } = await import('../../state/adopt.js');
-  let runs = runsLeftAlone(workspace.ctx.stateDir).filter((run) => stopped.has(run.service));
-  if (runs.length === 0) return;
-  const { stopProcessGroup } = await import('../../providers/process/stop.js');
-  const failed = new Set<number>();
-  for (let round = 0; runs.length > 0; round += 1) {
-    if (round === MAX_ESCAPED_ROUNDS) {
-      streams.stderr.write(`warning: still running after ${round} rounds, left by ${[...new Set(runs.map((run) => run.service))].join(', ')}: pid ${runs.map((run) => run.pid).join(', ')}\n`);
-      return;
-    }
-    await Promise.all(runs.map(async (run) => {
-      const stop = workspace.desired.services.find((service) => service.name === run.service)?.stop ?? DEFAULT_STOP_SPEC;
-      try {
-        const outcome = await stopProcessGroup({ pid: run.pid, startTicks: run.startTicks }, stop);
-        if (outcome.kind === 'stopped') streams.stderr.write(`note: ${run.service}: also stopped pid ${run.pid}, which had left the service's process group\n`);
-      } catch (error) {
-        failed.add(run.pid);
-        streams.stderr.write(`warning: ${run.service}: cannot stop pid ${run.pid}, which had left the service's process group: ${(error as Error).message}\n`);
-      }
-    }));
-    runs = [...(await findMarkedRuns(workspace.ctx.stateDir)).values()].filter((run) => stopped.has(run.service) && !failed.has(run.pid));
+  const { MAX_ESCAPED_ROUNDS, stopEscapedRuns: stopRuns } = await import('../../state/adopt.js');
+  const stopOf = (name: string) => workspace.desired.services.find((service) => service.name === name)?.stop ?? DEFAULT_STOP_SPEC;
+  const { stops, left } = await stopRuns(workspace.ctx.stateDir, stopped, stopOf);
+  for (const { run, error } of stops) {
+    const what = `${run.service}: ${error === undefined ? 'also stopped' : 'cannot stop'} pid ${run.pid}, which had left the service's process group`;
+    streams.stderr.write(error === undefined ? `note: ${what}\n` : `warning: ${what}: ${error}\n`);
+  }
+  if (left.length > 0) {
+    streams.stderr.write(`warning: still running after ${MAX_ESCAPED_ROUNDS} rounds, left by ${[...new Set(left.map((run) => run.service))].join(', ')}: pid ${left.map((run) => run.pid).join(', ')}\n`);
   }
 }
-
-/** Rounds of scans for what stopped services left running, within reason. */
-const MAX_ESCAPED_ROUNDS = 8;
 
 /**
  * The workspace, or, when stack.yaml does not load (a half-edited file, an unset `${VAR:?}`) but
@@ -116,11 +94,9 @@ async function openEvenIfInvalid(options: DownOptions): Promise<Workspace> {
     const paths = statePaths(dirname(file));
     const recorded = await readFile(paths.stateFile, 'utf8').catch(() => undefined);
     if (recorded === undefined) throw error;
-    const shown = relative(process.cwd(), paths.stateFile);
     streams.stderr.write(formatError(error).replace(/^error: /, 'warning: '));
-    streams.stderr.write(`warning: stopping what ${shown.length < paths.stateFile.length ? shown : paths.stateFile} records instead, each with SIGTERM, then SIGKILL after 10s\n`);
-    const desired: Desired = { version: 1, project: projectOf(recorded) ?? basename(dirname(file)), file, root: dirname(file), services: [] };
-    return { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir } };
+    streams.stderr.write(`warning: stopping what ${relativePath(process.cwd(), paths.stateFile)} records instead, each with SIGTERM, then SIGKILL after 10s\n`);
+    return workspaceOf({ version: 1, project: projectOf(recorded) ?? basename(dirname(file)), file, root: dirname(file), services: [] });
   }
 }
 

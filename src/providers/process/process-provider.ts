@@ -114,12 +114,17 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     stop,
 
     stopStarted(name, started, stopSpec, ctx) {
-      return stop(name, { ...recordOfStart(started), provider: 'process', specHash: '', installHash: '', fields: {}, restarts: 0 }, stopSpec, ctx);
+      return stop(name, appliedOfStart(started), stopSpec, ctx);
     },
 
     // Logs are kept after an uninstall: they are what a person reads to learn why.
     async uninstall(): Promise<void> {},
   };
+}
+
+/** A run as a record that says no more than the start did: enough to stop it. */
+export function appliedOfStart(started: StartedService): AppliedService {
+  return { ...recordOfStart(started), provider: 'process', specHash: '', installHash: '', fields: {}, restarts: 0 };
 }
 
 /** The fields of a start that go into the state file's AppliedService. */
