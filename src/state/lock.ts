@@ -3,6 +3,7 @@ import { ExitCode, StackError } from '../errors.js';
 import { ensureStateDir } from './state-file.js';
 import { dirname } from 'node:path';
 import { isRunning, ownStartTicks } from '../providers/process/proc-stat.js';
+import { beginHold, endHold } from './holds.js';
 
 /** Who holds `.stack/lock`. */
 export interface LockOwner {
@@ -44,6 +45,7 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
   let tookOverFrom: LockOwner | undefined;
   for (;;) {
     if (await tryCreate(file, owner)) {
+      beginHold(file);
       return { owner, tookOverFrom, release: () => releaseLock(file, owner) };
     }
     const holder = await readLockOwner(file);
@@ -132,6 +134,7 @@ async function removeStale(file: string, seen: LockOwner | undefined): Promise<b
 }
 
 async function releaseLock(file: string, owner: LockOwner): Promise<void> {
+  endHold(file);
   const current = await readLockOwner(file);
   if (current?.pid === owner.pid && current.since === owner.since) await rm(file, { force: true });
 }

@@ -1,5 +1,5 @@
 import type { AppliedService } from '../reconcile/types.js';
-import { readState, writeState, type StateDocument } from './state-file.js';
+import { readStateToAct, writeState, type StateDocument } from './state-file.js';
 
 /**
  * The state file held in memory while stack acts. Every change is written through, but
@@ -18,7 +18,7 @@ export class StateStore {
   ) {}
 
   static async open(file: string, project: string): Promise<StateStore> {
-    return new StateStore(file, await readState(file, project));
+    return new StateStore(file, await readStateToAct(file, project));
   }
 
   get(name: string): AppliedService | undefined {

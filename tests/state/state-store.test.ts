@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fullScanCount } from '../../src/providers/process/group-members.js';
+import { acquireLock } from '../../src/state/lock.js';
 import { readState, type StateDocument } from '../../src/state/state-file.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { record, tempDirs } from './helpers.js';
@@ -103,5 +105,33 @@ describe('StateStore', () => {
     expect([...second.all().keys()]).toEqual(['zeta', 'alpha']);
     expect(second.get('zeta')?.pid).toBe(9);
     expect(await readState(file, 'demo')).toEqual(await onDisk(file));
+  });
+});
+
+describe('StateStore.open under the lock', () => {
+  // apply and down read the state to plan, under the lock they then act under: the store they
+  // open reads the file again, but the scan of /proc for lost runs was just made.
+  it('skips the scan for lost runs once after a read in the same hold of the lock, and only then', async () => {
+    const file = await storeFile();
+    const lockFile = path.join(path.dirname(file), 'lock');
+    const scansOf = async (read: () => Promise<unknown>): Promise<number> => {
+      const before = fullScanCount();
+      await read();
+      return fullScanCount() - before;
+    };
+
+    expect(await scansOf(() => readState(file, 'demo'))).toBe(1);
+    expect(await scansOf(() => StateStore.open(file, 'demo'))).toBe(1); // no lock: no hold
+
+    const lock = await acquireLock(lockFile, { command: 'test' });
+    expect(await scansOf(() => readState(file, 'demo'))).toBe(1);
+    expect(await scansOf(() => StateStore.open(file, 'demo'))).toBe(0);
+    expect(await scansOf(() => StateStore.open(file, 'demo'))).toBe(1); // a store may have started runs since
+    expect(await scansOf(() => readState(file, 'demo'))).toBe(1);
+    await lock.release();
+
+    const again = await acquireLock(lockFile, { command: 'test' });
+    expect(await scansOf(() => StateStore.open(file, 'demo'))).toBe(1); // the read was in the last hold
+    await again.release();
   });
 });
