@@ -2,6 +2,7 @@ import type { Desired } from './config/types.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import type { OperationContext } from './providers/types.js';
 import { observeServices } from './reconcile/observe.js';
+import { withStaleDeclarations } from './reconcile/declarations.js';
 import { planActions } from './reconcile/plan.js';
 import type { ApplyOutcome, ProgressEvent } from './reconcile/execute.js';
 import type { Applied, Observed, Plan } from './reconcile/types.js';
@@ -110,6 +111,18 @@ export interface ApplyOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Uninstalls also delete data volumes (compose `down --volumes`); the caller confirmed it. */
   removeVolumes?: boolean;
+}
+
+/**
+ * Records how stack.yaml now says to stop each recorded service and what it depends on, when a
+ * plan had nothing to do (apply does it as it acts). The caller holds the lock.
+ */
+export async function recordDeclarations(workspace: Workspace, applied: Applied): Promise<void> {
+  if (withStaleDeclarations(workspace.desired.services, applied).length === 0) return;
+  const { refreshDeclarations } = await import('./reconcile/execute-unit.js');
+  const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project);
+  refreshDeclarations(state, workspace.desired.services);
+  await state.flush();
 }
 
 /** Carries out a plan. The caller holds the lock. */

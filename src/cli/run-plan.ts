@@ -1,4 +1,4 @@
-import { apply, type PlanResult, type Workspace } from '../api.js';
+import { apply, recordDeclarations, type PlanResult, type Workspace } from '../api.js';
 import { ExitCode } from '../errors.js';
 import { planToJson } from '../reconcile/render-json.js';
 import type { ApplyOutcome } from '../reconcile/execute.js';
@@ -37,7 +37,10 @@ export async function runPlan(workspace: Workspace, planned: PlanResult, options
 }
 
 async function executePlan(workspace: Workspace, planned: PlanResult, options: RunPlanOptions): Promise<number> {
-  if (planned.plan.actions.length === 0) return blockedExitCode(planned) ?? ExitCode.ok;
+  if (planned.plan.actions.length === 0) {
+    await recordDeclarations(workspace, planned.applied);
+    return blockedExitCode(planned) ?? ExitCode.ok;
+  }
   if (!(await confirm(options.question, options))) {
     streams.stderr.write('Nothing done.\n');
     return ExitCode.actionFailed;

@@ -14,8 +14,11 @@ export interface Unit {
 
 export const keyOf = (phase: string, service: string) => `${phase}:${service}`;
 
-/** Groups a plan's actions into units: per service and phase, ordered by dependencies. */
-export function buildUnits(actions: readonly Action[], byName: ReadonlyMap<string, DesiredService>): Unit[] {
+/**
+ * Groups a plan's actions into units: per service and phase, ordered by dependencies
+ * (`dependsOn`: stack.yaml's, or a record's for a service that left the file).
+ */
+export function buildUnits(actions: readonly Action[], dependsOn: (name: string) => readonly string[]): Unit[] {
   const units = new Map<string, Unit>();
   for (const action of actions) {
     const phase = action.op === 'stop' || action.op === 'uninstall' ? 'stop' : 'start';
@@ -27,11 +30,11 @@ export function buildUnits(actions: readonly Action[], byName: ReadonlyMap<strin
   const inPhase = (phase: string, name: string) => units.has(keyOf(phase, name));
   for (const unit of units.values()) {
     if (unit.phase === 'start') {
-      unit.after = (byName.get(unit.service)?.dependsOn ?? []).filter((dep) => inPhase('start', dep)).map((dep) => keyOf('start', dep));
+      unit.after = dependsOn(unit.service).filter((dep) => inPhase('start', dep)).map((dep) => keyOf('start', dep));
     } else {
       // A service stops only after everything that depends on it has stopped.
       unit.after = [...units.values()]
-        .filter((other) => other.phase === 'stop' && byName.get(other.service)?.dependsOn.includes(unit.service))
+        .filter((other) => other.phase === 'stop' && dependsOn(other.service).includes(unit.service))
         .map((other) => keyOf('stop', other.service));
     }
   }

@@ -1,10 +1,10 @@
 import { createActor, fromPromise, waitFor, type ActorRefFrom } from 'xstate';
-import { DEFAULT_STOP_SPEC } from '../config/defaults.js';
 import type { DesiredService } from '../config/types.js';
 import { serviceMachine, type InitialPhase, type OperationInput, type OperationTimeouts } from '../machines/service-machine.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
+import { declarationsOf, stopSpecOf, withStaleDeclarations } from './declarations.js';
 import { specOf } from './spec.js';
 import type { AppliedService, ObservedService, Op } from './types.js';
 
@@ -41,8 +41,8 @@ export interface MachineClock {
  * start and stop; compose and plugin operations (image pulls, install scripts) set their own
  * limits (`lifecycle.timeout`, `wait`), so the machine only catches one that never returns.
  */
-export function timeoutsFor(service: DesiredService | undefined): OperationTimeouts {
-  const stopMs = (service?.stop ?? DEFAULT_STOP_SPEC).timeoutMs + 5_000;
+export function timeoutsFor(service: DesiredService | undefined, record?: AppliedService): OperationTimeouts {
+  const stopMs = stopSpecOf(service, record).timeoutMs + 5_000;
   const readyMs = service?.ready ? service.ready.timeoutMs + 1_000 : 60_000;
   if (service && service.provider !== 'process') {
     const long = 60 * 60_000;
@@ -82,7 +82,7 @@ export function createServiceActor(
     input: {
       name,
       initial: initialPhaseOf(observed),
-      timeouts: timeoutsFor(service),
+      timeouts: timeoutsFor(service, env.state.get(name)),
       restart: service?.restart ?? DEFAULT_RESTART,
       supervise: env.supervise ?? false,
     },
@@ -175,7 +175,7 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
         if (!applied) return;
         const provider = await env.providers.get(applied.provider);
         env.started.delete(name);
-        const exit = await track(provider.stop(name, applied, lookupOf(name)()?.stop ?? DEFAULT_STOP_SPEC, ctxWith(signal)));
+        const exit = await track(provider.stop(name, applied, stopSpecOf(lookupOf(name)(), applied), ctxWith(signal)));
         env.state.record(name, (current) =>
           current && {
             ...current,
@@ -199,6 +199,16 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
   });
 }
 
+/**
+ * Brings records up to how stack.yaml now says to stop each service and what it depends on: an
+ * edit of either moves no service, so nothing else would record it.
+ */
+export function refreshDeclarations(state: StateStore, services: readonly DesiredService[]): void {
+  for (const service of withStaleDeclarations(services, state)) {
+    state.record(service.name, (current) => current && { ...current, ...declarationsOf(service) });
+  }
+}
+
 function recordBase(service: DesiredService, current: AppliedService | undefined): AppliedService {
   const spec = specOf(service);
   return {
@@ -207,6 +217,7 @@ function recordBase(service: DesiredService, current: AppliedService | undefined
     specHash: spec.specHash,
     installHash: spec.installHash,
     fields: spec.fields,
+    ...declarationsOf(service),
     restarts: current?.specHash === spec.specHash ? current.restarts : 0,
     gaveUp: false,
   };

@@ -10,7 +10,10 @@ const isUp = (phase: string | undefined) => phase === 'running' || phase === 'st
  */
 export function planDown(desired: Desired, observed: Observed, applied: Applied, names: readonly string[] = []): Plan {
   const known = desired.services.map((service) => ({ name: service.name, dependsOn: service.dependsOn }));
-  const removed = [...applied.keys()].filter((name) => !known.some((node) => node.name === name)).map((name) => ({ name, dependsOn: [] }));
+  // Services that left the file (all of them when it does not load) depend on what their records say.
+  const removed = [...applied]
+    .filter(([name]) => !known.some((node) => node.name === name))
+    .map(([name, record]) => ({ name, dependsOn: record.dependsOn ?? [] }));
   const nodes = [...known, ...removed];
   const chosen = new Set(names.length > 0 ? names : nodes.map((node) => node.name));
   const pulledIn = names.length > 0 ? dependentsOf(nodes, chosen) : new Set<string>();

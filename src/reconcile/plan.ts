@@ -21,8 +21,8 @@ export interface PlanOptions {
 export function planActions(desired: Desired, observed: Observed, applied: Applied, options: PlanOptions = {}): Plan {
   const byName = new Map(desired.services.map((service) => [service.name, service]));
   const startOrder = topoOrder(desired.services).map((service) => service.name);
-  // Services that left the file were dependents of nothing we know: they stop first.
-  const removed = [...applied.keys()].filter((name) => !byName.has(name)).reverse();
+  // Services that left the file stop first, dependents before what they depended on (as their records say).
+  const removed = removedInStopOrder(applied, byName);
   const decisions = new Map<string, ServiceDecision>();
   for (const name of [...startOrder, ...removed]) {
     decisions.set(name, decideService(byName.get(name), observationOf(name, byName.get(name), observed, applied), applied.get(name)));
@@ -90,4 +90,14 @@ function unchangedServices(services: readonly DesiredService[], decisions: Reado
       return decision !== undefined && !decision.blocked && decision.stopPhase.length === 0 && decision.startPhase.length === 0;
     })
     .map((service) => service.name);
+}
+
+/**
+ * The recorded services that stack.yaml no longer has, in the order to stop them: the reverse
+ * of their start order by their recorded dependencies (later records first between unrelated
+ * ones). Shared with `stack down`.
+ */
+export function removedInStopOrder(applied: Applied, desired: ReadonlyMap<string, unknown>): string[] {
+  const nodes = [...applied].filter(([name]) => !desired.has(name)).map(([name, record]) => ({ name, dependsOn: record.dependsOn ?? [] }));
+  return topoOrder(nodes).map((node) => node.name).reverse();
 }

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../config/types.js';
+import type { ProviderName, StopSpec } from '../config/types.js';
 
 /** What a provider says a service is right now. */
 export type Phase = 'absent' | 'stopped' | 'starting' | 'running' | 'stopping' | 'crashed' | 'unknown';
@@ -54,6 +54,13 @@ export interface AppliedService {
   stoppedByUs?: boolean;
   /** The service used up maxRestarts and is left alone until its spec changes or a restart. */
   gaveUp?: boolean;
+  /**
+   * How stack.yaml said to stop the service, and what it depends on, when stack last acted on
+   * it: a service removed from the file, or every service when the file no longer loads
+   * (`stack down`), is still stopped with its own signal and timeout, dependents first.
+   */
+  stop?: StopSpec;
+  dependsOn?: string[];
 }
 
 export type Applied = ReadonlyMap<string, AppliedService>;

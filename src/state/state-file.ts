@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename, chmod } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AppliedService } from '../reconcile/types.js';
+import { SIGNALS } from '../config/schema.js';
 import { ExitCode, StackError } from '../errors.js';
 import { adoptMarkedRuns } from './adopt.js';
 import { currentHold } from './holds.js';
@@ -153,8 +154,16 @@ function isRecord(value: unknown): boolean {
     typeof record.installHash === 'string' &&
     typeof record.fields === 'object' && record.fields !== null &&
     typeof record.restarts === 'number' &&
-    optionalNumber('pid') && optionalNumber('pgid') && optionalNumber('startTicks')
+    optionalNumber('pid') && optionalNumber('pgid') && optionalNumber('startTicks') &&
+    (record.stop === undefined || isStopSpec(record.stop)) &&
+    (record.dependsOn === undefined || (Array.isArray(record.dependsOn) && record.dependsOn.every((name) => typeof name === 'string')))
   );
+}
+
+function isStopSpec(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { signal, timeoutMs } = value as Record<string, unknown>;
+  return (SIGNALS as readonly unknown[]).includes(signal) && typeof timeoutMs === 'number' && Number.isInteger(timeoutMs) && timeoutMs >= 0;
 }
 
 let tempCounter = 0;

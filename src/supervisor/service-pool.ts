@@ -1,9 +1,9 @@
-import { DEFAULT_STOP_SPEC } from '../config/defaults.js';
 import type { Desired, DesiredService } from '../config/types.js';
 import { groupExists } from '../providers/process/group-members.js';
 import { appliedOfStart } from '../providers/process/process-provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
+import { stopSpecOf } from '../reconcile/declarations.js';
 import { createServiceActor, type ServiceActor, type UnitEnvironment } from '../reconcile/execute-unit.js';
 import type { ServicePool } from '../reconcile/execute.js';
 import type { ObservedService } from '../reconcile/types.js';
@@ -166,7 +166,7 @@ export class SupervisedPool implements ServicePool {
     const ending = (async () => {
       // Only runs of the process provider are the controller's children, whose exit it sees.
       const provider = await this.env.providers.get('process');
-      await provider.stop(name, appliedOfStart(started), service?.stop ?? DEFAULT_STOP_SPEC, { ...this.env.ctx, signal: this.closing.signal });
+      await provider.stop(name, appliedOfStart(started), stopSpecOf(service, this.state.get(name)), { ...this.env.ctx, signal: this.closing.signal });
     })().catch((error: unknown) => {
       if (!this.closing.signal.aborted) this.report({ type: 'leftovers', service: name, error: error instanceof Error ? error.message : String(error) });
     });

@@ -131,6 +131,31 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(stack(['down', '--yes', '-f', s.file]).code).toBe(5);
   });
 
+  it('down of a stack.yaml that no longer loads stops each service as the file last said: its signal, dependents first', () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  b:\n    command: sleep ${m}\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    // a is recorded after b, and b depends on it only from now on: an edit that restarts nothing.
+    // a ignores SIGTERM (its sleeps too) and leaves on SIGINT, as its stop says.
+    const got = join(s.dir, 'got-signal');
+    const a = `trap '' TERM; trap 'echo INT > ${got}; exit 0' INT; while :; do sleep ${m}; done`;
+    writeFileSync(s.file, `version: 1\nservices:\n  b:\n    command: sleep ${m}\n    dependsOn: [a]\n  a:\n    command: "${a}"\n    shell: true\n    stop: { signal: SIGINT, timeout: 20s }\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).stdout).toMatch(/\+ a +start/);
+    expect(s.state().services.b).toMatchObject({ dependsOn: ['a'], stop: { signal: 'SIGTERM', timeoutMs: 10_000 } });
+    expect(s.state().services.a).toMatchObject({ dependsOn: [], stop: { signal: 'SIGINT', timeoutMs: 20_000 } });
+    // An edit of the stop alone moves nothing, and is recorded all the same.
+    writeFileSync(s.file, readFileSync(s.file, 'utf8').replace('timeout: 20s', 'timeout: 25s'));
+    expect(stack(['apply', '--yes', '-f', s.file]).stdout).toMatch(/^No changes\./);
+    expect(s.state().services.a).toMatchObject({ stop: { signal: 'SIGINT', timeoutMs: 25_000 } });
+
+    writeFileSync(s.file, `${readFileSync(s.file, 'utf8')}  broken: [\n`);
+    const down = stack(['down', '--yes', '-f', s.file]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toMatch(/- b +stop[^]*- a +stop/);
+    expect(readFileSync(got, 'utf8')).toBe('INT\n');
+    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+  });
+
   /** Applies a service whose shell starts one sleep in a session of its own (`setsid`) and execs another. */
   async function applyEscaping() {
     const m = marker();

@@ -367,6 +367,42 @@ describe('executePlan: the state file', () => {
     expect(Object.keys((await h.onDisk()).services)).toEqual(['db']);
   });
 
+  it('services removed from stack.yaml stop as their records say: dependents first, each with its own stop', async () => {
+    const db = service('db');
+    const web = service('web', { dependsOn: ['db'], stop: { signal: 'SIGINT', timeoutMs: 30_000 } });
+    // Recorded web first: the reverse of the records would stop db first.
+    const records = {
+      web: { ...running(web, 8), stop: web.stop, dependsOn: ['db'] },
+      db: { ...running(db, 9), stop: db.stop, dependsOn: [] },
+    };
+    const h = await harness([], { web: 'running', db: 'running' }, records);
+    expect(h.plan.actions.map((action) => `${action.service}:${action.op}`)).toEqual(['web:stop', 'web:uninstall', 'db:stop', 'db:uninstall']);
+    const outcome = await h.run({ parallel: 4 });
+    expect(outcome.failed).toBe(0);
+    expect(h.fake.stopSpecs.get('web')).toEqual({ signal: 'SIGINT', timeoutMs: 30_000 });
+    expect(h.fake.stopSpecs.get('db')).toEqual({ signal: 'SIGTERM', timeoutMs: 10_000 });
+
+    // The dependency waits for its dependent's stop: when that fails, it is left running.
+    const failing = await harness([], { web: 'running', db: 'running' }, records);
+    failing.fake.fail('web', 'stop', 'stuck');
+    const failed = await failing.run({ parallel: 4 });
+    expect(outcomeOf(failed, 'web').status).toBe('failed');
+    expect(outcomeOf(failed, 'db')).toMatchObject({ status: 'skipped', error: expect.stringContaining('web, which depends on it, did not stop') });
+    expect(failing.fake.calls()).not.toContain('db:stop');
+  });
+
+  it('records how stack.yaml says to stop each service and what it depends on, also when only that changed', async () => {
+    const db = service('db');
+    const web = service('web', { dependsOn: ['db'], stop: { signal: 'SIGINT', timeoutMs: 5_000 } });
+    const h = await harness([db, web, service('new')], { db: 'running', web: 'running', new: 'absent' }, { db: running(db, 8), web: running(service('web'), 9) });
+    expect(h.plan.actions.map((action) => `${action.service}:${action.op}`)).toEqual(['new:install', 'new:start']);
+    await h.run();
+    const disk = await h.onDisk();
+    expect(disk.services.web).toMatchObject({ pid: 9, stop: { signal: 'SIGINT', timeoutMs: 5_000 }, dependsOn: ['db'] });
+    expect(disk.services.db).toMatchObject({ pid: 8, stop: { signal: 'SIGTERM', timeoutMs: 10_000 }, dependsOn: [] });
+    expect(disk.services.new).toMatchObject({ stop: { signal: 'SIGTERM', timeoutMs: 10_000 }, dependsOn: [] });
+  });
+
   it('reports begin and end progress for every unit that ran', async () => {
     const h = await harness([service('a'), service('b', { dependsOn: ['a'] })], { a: 'absent', b: 'absent' });
     const outcome = await h.run();

@@ -76,6 +76,8 @@ export class FakeProvider implements Provider {
   readonly journal: JournalEntry[] = [];
   /** What `start` handed out, by service. */
   readonly started = new Map<string, StartedService>();
+  /** The stop spec each service's last stop was given. */
+  readonly stopSpecs = new Map<string, StopSpec>();
   private readonly behaviours = new Map<string, Behaviour>();
   private readonly waiters: { service: string; op: FakeOp; event: JournalEntry['event']; done: () => void }[] = [];
   private seq = 0;
@@ -138,6 +140,7 @@ export class FakeProvider implements Provider {
   }
 
   stop(name: string, _applied: AppliedService, stop: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined> {
+    this.stopSpecs.set(name, stop);
     return this.call(name, 'stop', ctx, () => ({ code: null, signal: stop.signal }));
   }
 

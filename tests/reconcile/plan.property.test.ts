@@ -42,7 +42,7 @@ const scenarioArb = fc.integer({ min: 1, max: 9 }).chain((n) =>
     shapes: fc.array(shapeArb, { minLength: n, maxLength: n }),
     phases: fc.array(fc.constantFrom(...PHASES), { minLength: n, maxLength: n }),
     applied: fc.array(appliedArb, { minLength: n, maxLength: n }),
-    removed: fc.array(fc.record({ phase: fc.constantFrom(...PHASES), shape: shapeArb }), { maxLength: 3 }),
+    removed: fc.array(fc.record({ phase: fc.constantFrom(...PHASES), shape: shapeArb, picks: fc.array(fc.nat(), { maxLength: 2 }) }), { maxLength: 4 }),
   }).map(({ permutation, picks, shapes, phases, applied, removed }): Scenario => {
     const name = (index: number) => `s${index}`;
     const services = shapes.map((shape, index) => {
@@ -57,10 +57,14 @@ const scenarioArb = fc.integer({ min: 1, max: 9 }).chain((n) =>
       const record = applied[index];
       if (record) appliedMap.set(entry.name, appliedFrom(build(entry.name, record.shape, []), { gaveUp: record.gaveUp, restarts: record.restarts }));
     });
-    removed.forEach(({ phase, shape }, index) => {
+    // A removed service's record keeps what it depended on: here, services recorded after it,
+    // so that the reverse of the records is the wrong order to stop them.
+    removed.forEach(({ phase, shape, picks: recordedPicks }, index) => {
       const gone = `gone${index}`;
+      const later = removed.length - index - 1;
+      const dependsOn = later === 0 ? [] : [...new Set(recordedPicks.map((pick) => `gone${index + 1 + (pick % later)}`))];
       observed.set(gone, { name: gone, phase });
-      appliedMap.set(gone, appliedFrom(build(gone, shape, [])));
+      appliedMap.set(gone, appliedFrom(build(gone, shape, []), { dependsOn }));
     });
     return { desired: stack(services), observed, applied: appliedMap };
   }),
@@ -108,6 +112,19 @@ describe('planActions properties', () => {
           const own = starts.get(entry.name);
           if (own === undefined) continue;
           for (const dep of entry.dependsOn) expect(starts.get(dep) ?? -1).toBeLessThan(own);
+        }
+      }),
+    );
+  });
+
+  it('(1b) stops a service removed from the file before what its record says it depended on', () => {
+    fc.assert(
+      fc.property(scenarioArb, (scenario) => {
+        const stops = new Map(planOf(scenario).actions.flatMap((action, index) => (action.op === 'stop' || action.op === 'uninstall' ? [[action.service, index] as const] : [])).reverse());
+        for (const [name, record] of scenario.applied) {
+          const own = stops.get(name);
+          if (own === undefined) continue;
+          for (const dep of record.dependsOn ?? []) expect(stops.get(dep) ?? Infinity).toBeGreaterThan(own);
         }
       }),
     );

@@ -101,6 +101,8 @@ describe('readState / writeState', () => {
     ['services missing', JSON.stringify({ formatVersion: 1, project: 'demo' })],
     ['services null', JSON.stringify({ formatVersion: 1, project: 'demo', services: null })],
     ['a record with a pid that is not a number', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, pid: 'x' } } })],
+    ['a record whose stop signal is not one stack sends', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, stop: { signal: 'kill -9', timeoutMs: 1 } } } })],
+    ['a record whose dependencies are not names', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, dependsOn: [1] } } })],
     ['a JSON array', '[]'],
     ['a JSON string', '"state"'],
   ])('%s: a reader reports it (naming the file) and reads it as empty; a writer sets it aside', async (_label, content) => {

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { observe, readApplied, workspaceOf, type Workspace } from '../../api.js';
-import { DEFAULT_STOP_SPEC } from '../../config/defaults.js';
 import { findStackFile } from '../../config/find-stack.js';
 import { relativePath } from '../../config/paths.js';
 import { ExitCode, StackError } from '../../errors.js';
+import { stopSpecOf } from '../../reconcile/declarations.js';
 import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
+import type { Applied } from '../../reconcile/types.js';
 import { acquireLock, describeOwner, isController, lockHolder } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
@@ -39,7 +40,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     if (!options.json) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
     const code = await runPlan(workspace, { plan, observed, applied }, { ...options, parallel, verb: 'Down', rotateLogs: false, question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
     // Only once every stop was confirmed and done: then no main run of those services is left.
-    if (code === ExitCode.ok) await stopEscapedRuns(workspace, new Set(plan.actions.filter((action) => action.op === 'stop').map((action) => action.service)));
+    if (code === ExitCode.ok) await stopEscapedRuns(workspace, applied, new Set(plan.actions.filter((action) => action.op === 'stop').map((action) => action.service)));
     return code;
   } finally {
     await lock.release();
@@ -66,9 +67,9 @@ async function stopController(lockFile: string): Promise<void> {
 }
 
 /** Stops what the stopped services left outside their groups, and says what it did. */
-async function stopEscapedRuns(workspace: Workspace, stopped: ReadonlySet<string>): Promise<void> {
+async function stopEscapedRuns(workspace: Workspace, applied: Applied, stopped: ReadonlySet<string>): Promise<void> {
   const { MAX_ESCAPED_ROUNDS, stopEscapedRuns: stopRuns } = await import('../../state/adopt.js');
-  const stopOf = (name: string) => workspace.desired.services.find((service) => service.name === name)?.stop ?? DEFAULT_STOP_SPEC;
+  const stopOf = (name: string) => stopSpecOf(workspace.desired.services.find((service) => service.name === name), applied.get(name));
   const { stops, left } = await stopRuns(workspace.ctx.stateDir, stopped, stopOf);
   for (const { run, error } of stops) {
     const what = `${run.service}: ${error === undefined ? 'also stopped' : 'cannot stop'} pid ${run.pid}, which had left the service's process group`;
@@ -82,8 +83,9 @@ async function stopEscapedRuns(workspace: Workspace, stopped: ReadonlySet<string
 /**
  * The workspace, or, when stack.yaml does not load (a half-edited file, an unset `${VAR:?}`) but
  * `.stack/state.json` records something, one with no services: every recorded service is then
- * stopped as a service removed from the file would be, in the reverse order of its records, with
- * SIGTERM and 10 s before SIGKILL. A broken file never keeps its services from stopping.
+ * stopped as a service removed from the file would be, as its record says: dependents first, each
+ * with its own stop signal and timeout as stack.yaml said when stack last acted on it. A broken
+ * file never keeps its services from stopping.
  */
 async function openEvenIfInvalid(options: DownOptions): Promise<Workspace> {
   try {
@@ -95,7 +97,7 @@ async function openEvenIfInvalid(options: DownOptions): Promise<Workspace> {
     const recorded = await readFile(paths.stateFile, 'utf8').catch(() => undefined);
     if (recorded === undefined) throw error;
     streams.stderr.write(formatError(error).replace(/^error: /, 'warning: '));
-    streams.stderr.write(`warning: stopping what ${relativePath(process.cwd(), paths.stateFile)} records instead, each with SIGTERM, then SIGKILL after 10s\n`);
+    streams.stderr.write(`warning: stopping what ${relativePath(process.cwd(), paths.stateFile)} records instead: dependents first, each with the stop signal and timeout recorded when stack last acted on it\n`);
     return workspaceOf({ version: 1, project: projectOf(recorded) ?? basename(dirname(file)), file, root: dirname(file), services: [] });
   }
 }
