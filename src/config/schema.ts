@@ -5,9 +5,9 @@
 
 import { z } from 'zod';
 import { once } from './once.js';
+import { SIGNALS } from './signals.js';
 import { DURATION_PATTERN, parseDuration, parsePort, parseSize } from './units.js';
 
-export const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGKILL', 'SIGUSR1', 'SIGUSR2'] as const;
 export const PROVIDERS = ['process', 'compose', 'plugin'] as const;
 
 /**

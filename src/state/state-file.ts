@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename, chmod } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AppliedService } from '../reconcile/types.js';
-import { SIGNALS } from '../config/schema.js';
+import { SIGNALS } from '../config/signals.js';
 import { ExitCode, StackError } from '../errors.js';
 import { adoptMarkedRuns } from './adopt.js';
 import { currentHold } from './holds.js';
