@@ -77,6 +77,9 @@ await build({
   minify: true,
   outdir: 'dist',
   format: 'cjs',
+  // A built-in loaded on demand (`await import('node:crypto')`) becomes a require(): a script run
+  // through node:vm has no loader for a real import().
+  supported: { 'dynamic-import': false },
   // Wrapped here, as Node wraps a CommonJS module, so that bin/stack.cjs runs the file's text
   // as it is instead of holding a second, wrapped copy.
   banner: { js: '(function (exports, require, module, __filename, __dirname) {' },

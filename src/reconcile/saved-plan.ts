@@ -5,7 +5,6 @@
  * was applied and the one wanted. Pure: hashes and observations are passed in.
  */
 
-import { z } from 'zod';
 import type { Desired } from '../config/types.js';
 import { specOf } from './spec.js';
 import type { Applied, Observed, Plan } from './types.js';
@@ -75,49 +74,4 @@ function basisOf(name: string, basis: PlanBasis): PlannedServiceBasis {
     appliedSpecHash: basis.applied.get(name)?.specHash ?? null,
     desiredSpecHash: service?.enabled ? specOf(service).specHash : null,
   };
-}
-
-const fieldChangeSchema = z.object({ field: z.string(), before: z.string().optional(), after: z.string().optional(), sensitive: z.boolean() });
-const actionSchema = z.object({
-  service: z.string(),
-  op: z.enum(['install', 'start', 'stop', 'uninstall']),
-  reason: z.string(),
-  symbol: z.enum(['+', '~', '-']),
-  restart: z.boolean(),
-  pulledInBy: z.string().optional(),
-  changes: z.array(fieldChangeSchema).optional(),
-});
-const blockedSchema = z.object({
-  service: z.string(),
-  reason: z.string(),
-  kind: z.enum(['unknown', 'gave-up', 'port-conflict', 'dependency']).optional(),
-  unavailable: z.boolean().optional(),
-});
-const count = z.number().int().min(0);
-const planSchema = z.object({
-  formatVersion: z.literal(1),
-  project: z.string(),
-  actions: z.array(actionSchema),
-  blocked: z.array(blockedSchema),
-  summary: z.object({ install: count, start: count, restart: count, stop: count, uninstall: count, unknown: count }),
-  unchanged: z.array(z.string()),
-});
-const savedPlanSchema = z.object({
-  formatVersion: z.literal(1),
-  project: z.string(),
-  file: z.string(),
-  stackHash: z.string(),
-  services: z.record(
-    z.string(),
-    z.object({ phase: z.string(), pid: z.number().nullable(), appliedSpecHash: z.string().nullable(), desiredSpecHash: z.string().nullable() }),
-  ),
-  plan: planSchema,
-});
-
-/** The saved plan in `value` (parsed JSON), or the reason it is not one. */
-export function parseSavedPlan(value: unknown): { plan: SavedPlan } | { error: string } {
-  const parsed = savedPlanSchema.safeParse(value);
-  if (parsed.success) return { plan: parsed.data as SavedPlan };
-  const issue = parsed.error.issues[0];
-  return { error: `${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'not a saved plan'}` };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planActions } from '../../src/reconcile/plan.js';
-import { checkSavedPlan, createSavedPlan, parseSavedPlan } from '../../src/reconcile/saved-plan.js';
+import { checkSavedPlan, createSavedPlan } from '../../src/reconcile/saved-plan.js';
+import { parseSavedPlan } from '../../src/reconcile/saved-plan-schema.js';
 import type { ObservedService } from '../../src/reconcile/types.js';
 import { appliedFrom, service, stack } from './factory.js';
 
