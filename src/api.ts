@@ -119,10 +119,8 @@ export interface ApplyOptions {
  */
 export async function recordDeclarations(workspace: Workspace, applied: Applied): Promise<void> {
   if (withStaleDeclarations(workspace.desired.services, applied).length === 0) return;
-  const { refreshDeclarations } = await import('./reconcile/execute-unit.js');
   const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project);
-  refreshDeclarations(state, workspace.desired.services);
-  await state.flush();
+  if (state.recordDeclarations(workspace.desired.services)) await state.flush();
 }
 
 /** Carries out a plan. The caller holds the lock. */

@@ -40,7 +40,7 @@ export function stopSpecOf(service: Declared | undefined, record: AppliedService
 }
 
 /** What a service depends on: as stack.yaml says, else as its record says. */
-export function dependenciesOf(
+export function declaredOrRecordedDeps(
   name: string,
   desired: ReadonlyMap<string, Declared>,
   applied: { get(name: string): AppliedService | undefined },

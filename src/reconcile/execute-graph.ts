@@ -27,15 +27,20 @@ export function buildUnits(actions: readonly Action[], dependsOn: (name: string)
     unit.ops.push(action.op);
     units.set(key, unit);
   }
-  const inPhase = (phase: string, name: string) => units.has(keyOf(phase, name));
+  // A unit waits only for units the plan put before it. The plan orders by dependencies, so this
+  // drops nothing stack.yaml declares; records of services gone from the file may hold stale or
+  // hand-made cycles, which must not leave units waiting on each other for ever.
+  const position = new Map([...units.keys()].map((key, index) => [key, index]));
+  const before = (key: string, unit: Unit) => (position.get(key) ?? Infinity) < (position.get(keyOf(unit.phase, unit.service)) ?? -1);
   for (const unit of units.values()) {
     if (unit.phase === 'start') {
-      unit.after = dependsOn(unit.service).filter((dep) => inPhase('start', dep)).map((dep) => keyOf('start', dep));
+      unit.after = dependsOn(unit.service).map((dep) => keyOf('start', dep)).filter((key) => before(key, unit));
     } else {
       // A service stops only after everything that depends on it has stopped.
       unit.after = [...units.values()]
         .filter((other) => other.phase === 'stop' && dependsOn(other.service).includes(unit.service))
-        .map((other) => keyOf('stop', other.service));
+        .map((other) => keyOf('stop', other.service))
+        .filter((key) => before(key, unit));
     }
   }
   return [...units.values()];
@@ -93,7 +98,11 @@ export async function runGraph(units: Unit[], limit: number, run: (unit: Unit) =
         index += 1;
       }
     }
-    if (running.size === 0) break;
+    if (running.size === 0) {
+      // Units wait only for earlier ones (buildUnits), so this cannot happen; never end as if done.
+      if (pending.length > 0) throw new Error(`units wait on each other: ${pending.map((unit) => keyOf(unit.phase, unit.service)).join(', ')}`);
+      break;
+    }
     await new Promise<void>((resolve) => {
       wake = resolve;
     });

@@ -4,7 +4,7 @@ import { serviceMachine, type InitialPhase, type OperationInput, type OperationT
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
-import { declarationsOf, stopSpecOf, withStaleDeclarations } from './declarations.js';
+import { declarationsOf, stopSpecOf } from './declarations.js';
 import { specOf } from './spec.js';
 import type { AppliedService, ObservedService, Op } from './types.js';
 
@@ -197,16 +197,6 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
       }),
     },
   });
-}
-
-/**
- * Brings records up to how stack.yaml now says to stop each service and what it depends on: an
- * edit of either moves no service, so nothing else would record it.
- */
-export function refreshDeclarations(state: StateStore, services: readonly DesiredService[]): void {
-  for (const service of withStaleDeclarations(services, state)) {
-    state.record(service.name, (current) => current && { ...current, ...declarationsOf(service) });
-  }
 }
 
 function recordBase(service: DesiredService, current: AppliedService | undefined): AppliedService {

@@ -2,8 +2,8 @@ import type { Desired, DesiredService } from '../config/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
-import { dependenciesOf } from './declarations.js';
-import { createServiceActor, refreshDeclarations, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
+import { declaredOrRecordedDeps } from './declarations.js';
+import { createServiceActor, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
 import { settleStarts, waitForInflight } from './execute-settle.js';
 import { blockerOf, buildUnits, keyOf, runGraph, type Unit } from './execute-graph.js';
 import type { Observed, ObservedService, Plan } from './types.js';
@@ -63,7 +63,7 @@ export interface ServicePool {
 export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome> {
   const now = options.now ?? (() => performance.now());
   const byName = new Map(options.desired.services.map((service) => [service.name, service]));
-  refreshDeclarations(options.state, options.desired.services);
+  options.state.recordDeclarations(options.desired.services);
   const env: UnitEnvironment = options.pool?.env ?? { providers: options.providers, state: options.state, ctx: options.ctx, inflight: new Set(), started: new Map(), clock: options.clock };
   const actors = new Map<string, ServiceActor>();
   const actorFor = (name: string): ServiceActor => {
@@ -80,7 +80,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   };
   options.signal.addEventListener('abort', onAbort, { once: true });
 
-  const units = await restartInOneStep(buildUnits(options.plan.actions, (name) => dependenciesOf(name, byName, options.state)), byName, options);
+  const units = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
   const outcomes = new Map<string, ServiceOutcome>();
   const startedHere = new Set<string>();
   const stoppedHere = new Set<string>();

@@ -95,7 +95,7 @@ function unchangedServices(services: readonly DesiredService[], decisions: Reado
 /**
  * The recorded services that stack.yaml no longer has, in the order to stop them: the reverse
  * of their start order by their recorded dependencies (later records first between unrelated
- * ones). Shared with `stack down`.
+ * ones).
  */
 export function removedInStopOrder(applied: Applied, desired: ReadonlyMap<string, unknown>): string[] {
   const nodes = [...applied].filter(([name]) => !desired.has(name)).map(([name, record]) => ({ name, dependsOn: record.dependsOn ?? [] }));

@@ -1,3 +1,5 @@
+import type { DesiredService } from '../config/types.js';
+import { declarationsOf, withStaleDeclarations } from '../reconcile/declarations.js';
 import type { AppliedService } from '../reconcile/types.js';
 import { readStateToAct, writeState, type StateDocument } from './state-file.js';
 
@@ -58,6 +60,17 @@ export class StateStore {
       this.recordTimer = undefined;
       this.schedule().catch(() => undefined);
     }, RECORD_DELAY_MS);
+  }
+
+  /**
+   * Brings records up to how stack.yaml now says to stop each service and what it depends on
+   * (within RECORD_DELAY_MS, as `record`): an edit of either moves no service, so no operation
+   * would record it. True when a record changed.
+   */
+  recordDeclarations(services: readonly DesiredService[]): boolean {
+    const stale = withStaleDeclarations(services, this);
+    for (const service of stale) this.record(service.name, (current) => current && { ...current, ...declarationsOf(service) });
+    return stale.length > 0;
   }
 
   /** Resolves once everything set so far is on disk. */

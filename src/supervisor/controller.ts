@@ -198,6 +198,7 @@ export class Controller {
     }
     this.desired = desired;
     this.pool.setDesired(desired);
+    this.state.recordDeclarations(desired.services);
     const workspace = this.workspaceNow;
     await digestServiceFiles(workspace);
     const applied = this.state.all();

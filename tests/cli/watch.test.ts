@@ -65,6 +65,20 @@ describe('stack watch on real processes', () => {
     expect(rowOf(s.file, 'b')?.desired).toBe('absent');
   });
 
+  it("an edit of a service's stop alone moves nothing and is recorded, for when the service leaves the file", async () => {
+    const m = marker();
+    const yaml = (stop: string) => `version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m, `    dependsOn: [a]\n${stop}`)}`;
+    const s = cleanup.scratch(yaml(''));
+    await watch(s);
+    const before = pidsOf(s);
+    expect(s.state().services.b).toMatchObject({ stop: { signal: 'SIGTERM', timeoutMs: 10_000 }, dependsOn: ['a'] });
+
+    s.write(yaml('    stop: { signal: SIGINT, timeout: 3s }\n'));
+    await waitFor(() => s.state().services.b?.stop?.signal === 'SIGINT', 5000, "b's new stop to be recorded");
+    expect(s.state().services.b?.stop).toEqual({ signal: 'SIGINT', timeoutMs: 3000 });
+    expect(pidsOf(s)).toEqual(before);
+  });
+
   it('an invalid edit prints the error with line:col and keeps services running; a fixed file reconciles', async () => {
     const m = marker();
     const yaml = `version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m)}`;

@@ -391,6 +391,19 @@ describe('executePlan: the state file', () => {
     expect(failing.fake.calls()).not.toContain('db:stop');
   });
 
+  it('stops removed services whose records depend on each other, or on themselves (a hand-edited state)', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => service(name));
+    const h = await harness([], { a: 'running', b: 'running', c: 'running' }, {
+      a: { ...running(a as DesiredService, 7), dependsOn: ['b'] },
+      b: { ...running(b as DesiredService, 8), dependsOn: ['a'] },
+      c: { ...running(c as DesiredService, 9), dependsOn: ['c'] },
+    });
+    const outcome = await h.run();
+    expect(outcome.services.map((entry) => `${entry.service}:${entry.status}`).sort()).toEqual(['a:done', 'b:done', 'c:done']);
+    expect(h.fake.calls().filter((call) => call.endsWith(':stop')).sort()).toEqual(['a:stop', 'b:stop', 'c:stop']);
+    expect((await h.onDisk()).services).toEqual({});
+  });
+
   it('records how stack.yaml says to stop each service and what it depends on, also when only that changed', async () => {
     const db = service('db');
     const web = service('web', { dependsOn: ['db'], stop: { signal: 'SIGINT', timeoutMs: 5_000 } });

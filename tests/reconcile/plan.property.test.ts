@@ -57,12 +57,12 @@ const scenarioArb = fc.integer({ min: 1, max: 9 }).chain((n) =>
       const record = applied[index];
       if (record) appliedMap.set(entry.name, appliedFrom(build(entry.name, record.shape, []), { gaveUp: record.gaveUp, restarts: record.restarts }));
     });
-    // A removed service's record keeps what it depended on: here, services recorded after it,
-    // so that the reverse of the records is the wrong order to stop them.
+    // A removed service's record keeps what it depended on: services still in the file, and
+    // removed ones recorded after it, so that the reverse of the records is the wrong order.
     removed.forEach(({ phase, shape, picks: recordedPicks }, index) => {
       const gone = `gone${index}`;
-      const later = removed.length - index - 1;
-      const dependsOn = later === 0 ? [] : [...new Set(recordedPicks.map((pick) => `gone${index + 1 + (pick % later)}`))];
+      const candidates = [...services.map((entry) => entry.name), ...removed.slice(index + 1).map((_, later) => `gone${index + 1 + later}`)];
+      const dependsOn = [...new Set(recordedPicks.map((pick) => candidates[pick % candidates.length] as string))];
       observed.set(gone, { name: gone, phase });
       appliedMap.set(gone, appliedFrom(build(gone, shape, []), { dependsOn }));
     });
@@ -121,7 +121,9 @@ describe('planActions properties', () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
         const stops = new Map(planOf(scenario).actions.flatMap((action, index) => (action.op === 'stop' || action.op === 'uninstall' ? [[action.service, index] as const] : [])).reverse());
+        const inFile = new Set(scenario.desired.services.map((entry) => entry.name));
         for (const [name, record] of scenario.applied) {
+          if (inFile.has(name)) continue;
           const own = stops.get(name);
           if (own === undefined) continue;
           for (const dep of record.dependsOn ?? []) expect(stops.get(dep) ?? Infinity).toBeGreaterThan(own);

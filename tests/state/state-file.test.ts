@@ -102,6 +102,7 @@ describe('readState / writeState', () => {
     ['services null', JSON.stringify({ formatVersion: 1, project: 'demo', services: null })],
     ['a record with a pid that is not a number', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, pid: 'x' } } })],
     ['a record whose stop signal is not one stack sends', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, stop: { signal: 'kill -9', timeoutMs: 1 } } } })],
+    ['a record whose stop timeout is past what stack.yaml allows (a day)', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, stop: { signal: 'SIGTERM', timeoutMs: 3_000_000_000 } } } })],
     ['a record whose dependencies are not names', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, dependsOn: [1] } } })],
     ['a JSON array', '[]'],
     ['a JSON string', '"state"'],

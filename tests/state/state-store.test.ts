@@ -1,6 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fullScanCount } from '../../src/providers/process/group-members.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { readState, type StateDocument } from '../../src/state/state-file.js';
@@ -132,6 +132,21 @@ describe('StateStore.open under the lock', () => {
 
     const again = await acquireLock(lockFile, { command: 'test' });
     expect(await scansOf(() => StateStore.open(file, 'demo'))).toBe(1); // the read was in the last hold
+
+    // A scan made a while ago (a question answered by a person) is made again.
+    expect(await scansOf(() => readState(file, 'demo'))).toBe(1);
+    const later = performance.now() + 5_000;
+    vi.spyOn(performance, 'now').mockReturnValue(later);
+    try {
+      expect(await scansOf(() => StateStore.open(file, 'demo'))).toBe(1);
+    } finally {
+      vi.restoreAllMocks();
+    }
+
+    // So is one whose lock file no longer names this process.
+    expect(await scansOf(() => readState(file, 'demo'))).toBe(1);
+    await writeFile(lockFile, `${JSON.stringify({ pid: 1, command: 'someone else', since: new Date().toISOString() })}\n`);
+    expect(await scansOf(() => StateStore.open(file, 'demo'))).toBe(1);
     await again.release();
   });
 });

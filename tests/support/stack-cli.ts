@@ -63,7 +63,7 @@ export function tempStack(yaml: string, files: Record<string, string> = {}) {
     write(text: string) {
       writeFileSync(file, text);
     },
-    state(): { services: Record<string, { pid?: number; startTicks?: number; restarts: number; lastExit?: unknown }> } {
+    state(): { services: Record<string, { pid?: number; startTicks?: number; restarts: number; lastExit?: unknown; stop?: { signal: string; timeoutMs: number }; dependsOn?: string[] }> } {
       return JSON.parse(readFileSync(join(dir, '.stack', 'state.json'), 'utf8'));
     },
     cleanup() {
