@@ -15,6 +15,8 @@ export interface ObservedService {
   health?: Health;
   /** Why the phase is what it is (e.g. "pid 42 now belongs to another process"), for people. */
   detail?: string;
+  /** Running only because members of its group outlived the run's leader (a process service). */
+  leaderExited?: boolean;
   /** Set with phase `unknown` when the provider itself is unavailable (docker missing or down): exit 6. */
   unavailable?: boolean;
   /**

@@ -8,7 +8,8 @@ const SLOW_POLL_MS = 5_000;
  * Between passes: polls services the controller adopted (started by an earlier `apply`, so
  * their exit is not seen at once) and runs `health` probes. A dead adopted service is an
  * EXITED event; `failureThreshold` failed probes in a row is UNHEALTHY. The restart policy in
- * the machine decides what follows.
+ * the machine decides what follows. An adopted run of the process provider ends with its
+ * leader, as the controller's own runs do: what the leader left in its group is stopped first.
  */
 export class LivenessMonitor {
   private timer?: NodeJS.Timeout;
@@ -16,6 +17,8 @@ export class LivenessMonitor {
   private readonly failures = new Map<string, number>();
   private readonly nextProbe = new Map<string, number>();
   private readonly nextSlow = new Map<string, number>();
+  /** Services whose leftovers are being stopped: a stop may take stop.timeout, other checks go on. */
+  private readonly ending = new Set<string>();
 
   constructor(
     private readonly pool: SupervisedPool,
@@ -44,7 +47,7 @@ export class LivenessMonitor {
 
   private async check(name: string): Promise<void> {
     const service = this.pool.service(name);
-    if (!service) return;
+    if (!service || this.ending.has(name)) return;
     const now = Date.now();
     // Process liveness is a read of /proc; a plugin's `status` script or `docker ps` is not, so
     // those are polled less often.
@@ -60,13 +63,29 @@ export class LivenessMonitor {
     const ctx = { ...this.workspace.ctx, signal: AbortSignal.timeout(10_000), skipProbes: !healthDue };
     const observed = await provider.observe(name, service, applied, ctx).catch(() => undefined);
     if (!observed || this.pool.stateOf(name) !== 'running') return;
+    if (livenessDue && applied && observed.leaderExited) {
+      this.log(`${name}: ${observed.detail}; stopping them`);
+      this.ending.add(name);
+      void this.pool
+        .endLeftovers(name, applied)
+        .then(async (open) => {
+          if (open && this.pool.stateOf(name) === 'running') await this.exited(name, observed.detail ?? 'its leader exited');
+        })
+        .catch((error: unknown) => this.log(`${name}: ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => this.ending.delete(name));
+      return;
+    }
     if (livenessDue && observed.phase !== 'running' && observed.phase !== 'starting') {
       this.log(`${name}: ${observed.detail ?? `is ${observed.phase}`}`);
-      await this.pool.env.state.update(name, (current) => current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason: observed.detail ?? 'gone' } });
-      this.pool.send(name, { type: 'EXITED', code: null, signal: null });
+      await this.exited(name, observed.detail ?? 'gone');
       return;
     }
     if (healthDue) this.countHealth(name, observed.health);
+  }
+
+  private async exited(name: string, reason: string): Promise<void> {
+    await this.pool.env.state.update(name, (current) => current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason } });
+    this.pool.send(name, { type: 'EXITED', code: null, signal: null });
   }
 
   private countHealth(name: string, health: string | undefined): void {

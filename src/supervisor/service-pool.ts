@@ -6,7 +6,7 @@ import type { OperationContext, StartedService } from '../providers/types.js';
 import { stopSpecOf } from '../reconcile/declarations.js';
 import { createServiceActor, type ServiceActor, type UnitEnvironment } from '../reconcile/execute-unit.js';
 import type { ServicePool } from '../reconcile/execute.js';
-import type { ObservedService } from '../reconcile/types.js';
+import type { AppliedService, ObservedService } from '../reconcile/types.js';
 import type { StateStore } from '../state/state-store.js';
 
 /** Machine states in which an operation is in flight or a restart is pending. */
@@ -137,7 +137,7 @@ export class SupervisedPool implements ServicePool {
       // beside the last run's children and nothing is left running that no record names. The
       // record keeps the run until then: `status` and `down` still see the leftovers.
       if (started.pgid !== undefined && started.pgid > 1 && groupExists(started.pgid)) {
-        await this.endLeftovers(name, started);
+        await this.endLeftovers(name, appliedOfStart(started));
         if (!current()) return;
       }
       this.env.started.delete(name);
@@ -160,19 +160,24 @@ export class SupervisedPool implements ServicePool {
     });
   }
 
-  /** Stops the members of a run's group that outlived its leader, as `stop` would (signal, wait, SIGKILL). */
-  private async endLeftovers(name: string, started: StartedService): Promise<void> {
+  /**
+   * Stops the members of a run's group that outlived its leader, as `stop` would (signal, wait,
+   * SIGKILL): for the controller's children when their leader exits, and for adopted runs of the
+   * process provider when polling finds their leader gone (LivenessMonitor). False when the
+   * controller closed meanwhile.
+   */
+  async endLeftovers(name: string, run: AppliedService): Promise<boolean> {
     const service = this.service(name);
     const ending = (async () => {
-      // Only runs of the process provider are the controller's children, whose exit it sees.
       const provider = await this.env.providers.get('process');
-      await provider.stop(name, appliedOfStart(started), stopSpecOf(service, this.state.get(name)), { ...this.env.ctx, signal: this.closing.signal });
+      await provider.stop(name, run, stopSpecOf(service, this.state.get(name)), { ...this.env.ctx, signal: this.closing.signal });
     })().catch((error: unknown) => {
       if (!this.closing.signal.aborted) this.report({ type: 'leftovers', service: name, error: error instanceof Error ? error.message : String(error) });
     });
     this.ending.add(ending);
     await ending;
     this.ending.delete(ending);
+    return !this.closing.signal.aborted;
   }
 
   /**

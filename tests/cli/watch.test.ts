@@ -139,6 +139,23 @@ describe('stack watch on real processes', () => {
     expect(sleepsWith(m)).toHaveLength(0);
   });
 
+  it('an adopted run (started by apply) also ends with its leader: what it forked is stopped, then it restarts', async () => {
+    const m = marker();
+    // The shell leaves `sleep` running in its group and exits once the test says so.
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n  leaky:\n    command: [sh, -c, "sleep ${m} & while [ ! -e go ]; do sleep 0.05; done; rm go; exit 3"]\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const [first] = await waitFor(() => (sleepsWith(m).length === 1 ? sleepsWith(m) : undefined), 5000, "the first run's sleep");
+    const controller = await watch(s);
+    expect(pidsOf(s).leaky).toBeDefined();
+
+    writeFileSync(join(s.dir, 'go'), '');
+    await waitFor(() => (s.state().services.leaky?.restarts ?? 0) >= 1 && !isAlive(first?.pid as number), 10_000, 'the leftover stopped and the service restarted');
+    expect(controller.stderr()).toMatch(/leaky: its leader pid \d+ exited; 1 process\(es\) of its group still run; stopping them/);
+    // The new run's sleep, and no other.
+    const [second] = await waitFor(() => (sleepsWith(m).length === 1 ? sleepsWith(m) : undefined), 5000, "the new run's sleep");
+    expect(second?.pid).not.toBe(first?.pid);
+  });
+
   it('closing while what a run left is being stopped abandons that stop: no restart, no wait for stop.timeout', async () => {
     const m = marker();
     // The leftover ignores SIGTERM, so its stop would wait the whole stop.timeout.

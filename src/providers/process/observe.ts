@@ -73,7 +73,7 @@ export async function observeProcess(
       // service still runs, and starting it again would make two.
       const survivors = await orphansOf({ pid, pgid: applied.pgid, startTicks }, applied.pgid ?? pid);
       if (survivors.length > 0) {
-        return { ...base, phase: 'running', pid, since: await sinceOf(applied, startTicks), detail: `its leader pid ${pid} exited; ${survivors.length} process(es) of its group still run` };
+        return { ...base, phase: 'running', pid, since: await sinceOf(applied, startTicks), leaderExited: true, detail: `its leader pid ${pid} exited; ${survivors.length} process(es) of its group still run` };
       }
       const exit = lastExitWords(applied);
       return { ...base, phase: 'crashed', detail: `pid ${pid} is gone${exit ? `: ${exit}` : ''}` };
