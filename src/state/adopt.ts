@@ -5,41 +5,65 @@ import { scanProcStats } from '../providers/process/group-members.js';
 import { checkOwnership, isRunning, readBootTime, ticksToIso, type ProcStat } from '../providers/process/proc-stat.js';
 import { markerIn, stateKeyOf, type SpecHashes } from './service-marker.js';
 
-/** A live process group leader carrying the marker of one service of this stack. */
+/** A live process carrying the marker of one service of this stack, and the group to stop it by. */
 export interface MarkedRun {
   service: string;
   pid: number;
+  /** pid for a leader; for a stray, the group it is in. */
+  pgid: number;
   startTicks: number;
   spec?: SpecHashes;
 }
 
+export interface MarkedProcesses {
+  /** Leaders of their own session and group, as the process provider spawns: one per service, the oldest. */
+  runs: Map<string, MarkedRun>;
+  /**
+   * Marked processes that lead nothing and are in no group named by `recordedGroups` or led by
+   * one of `runs`: what left its service's session and group and forked again (a daemon's
+   * fork, setsid, fork). One per group, the oldest.
+   */
+  strays: MarkedRun[];
+}
+
 /**
- * Scans /proc for leaders of their own session and group (how the process provider spawns) whose
- * environment carries this state folder's marker. Children inherit the marker but lead nothing,
- * so they are skipped. Other users' environ is unreadable and skipped too: never ours. Runs in
- * `recorded` (`pid:startTicks`) are skipped without reading their environment.
+ * Scans /proc for processes whose environment carries this state folder's marker. Other users'
+ * environ is unreadable and skipped: never ours. Runs in `recorded` (`pid:startTicks`), and
+ * members of `recordedGroups` (children of recorded runs), are skipped without reading their
+ * environment.
  */
-export async function findMarkedRuns(stateDir: string, recorded: ReadonlySet<string> = new Set()): Promise<Map<string, MarkedRun>> {
+export async function findMarkedProcesses(
+  stateDir: string,
+  recorded: ReadonlySet<string> = new Set(),
+  recordedGroups: ReadonlySet<number> = new Set(),
+): Promise<MarkedProcesses> {
   const key = stateKeyOf(stateDir);
-  const found = new Map<string, MarkedRun>();
+  const runs = new Map<string, MarkedRun>();
+  const strays = new Map<number, MarkedRun>();
   let stats: ProcStat[];
   try {
     stats = scanProcStats();
   } catch {
-    return found;
+    return { runs, strays: [] };
   }
   for (const stat of stats) {
-    if (stat.state === 'Z' || stat.pid !== stat.pgrp || stat.pid !== stat.session) continue;
+    // Session 0 holds kernel threads and what runs in PID 1's session: never a run of ours, nor a
+    // stray (its setsid made it a session of its own).
+    if (stat.state === 'Z' || stat.session === 0 || recordedGroups.has(stat.pgrp)) continue;
+    const leader = stat.pid === stat.pgrp && stat.pid === stat.session;
     // A run the state already records (same pid, same start) needs no look at its environment.
-    if (recorded.has(runKey(stat.pid, stat.startTicks))) continue;
+    if (leader && recorded.has(runKey(stat.pid, stat.startTicks))) continue;
     const marker = markerIn(readQuietly(`/proc/${stat.pid}/environ`, 'latin1'), key);
     if (!marker) continue;
-    const run: MarkedRun = { service: marker.service, pid: stat.pid, startTicks: stat.startTicks, ...(marker.spec ? { spec: marker.spec } : {}) };
+    const run: MarkedRun = { service: marker.service, pid: stat.pid, pgid: stat.pgrp, startTicks: stat.startTicks, ...(marker.spec ? { spec: marker.spec } : {}) };
     // Two leaders for one service would be a bug; the older one is the run stack meant to keep.
-    const known = found.get(marker.service);
-    if (!known || run.startTicks < known.startTicks) found.set(marker.service, run);
+    const known = leader ? runs.get(marker.service) : strays.get(stat.pgrp);
+    if (known && known.startTicks <= run.startTicks) continue;
+    if (leader) runs.set(marker.service, run);
+    else strays.set(stat.pgrp, run);
   }
-  return found;
+  const ledByRuns = new Set([...runs.values()].map((run) => run.pid));
+  return { runs, strays: [...strays.values()].filter((stray) => !ledByRuns.has(stray.pgid)) };
 }
 
 const runKey = (pid: number, startTicks: number): string => `${pid}:${startTicks}`;
@@ -71,9 +95,11 @@ export function runsLeftAlone(stateDir: string): readonly MarkedRun[] {
  * was lost. Returns the names adopted. A record that holds another live run of ours is left alone.
  */
 export async function adoptMarkedRuns(services: Record<string, AppliedService>, stateDir: string): Promise<string[]> {
-  const recorded = new Set(Object.values(services).flatMap((record) => (record.pid !== undefined && record.startTicks !== undefined ? [runKey(record.pid, record.startTicks)] : [])));
-  const runs = await findMarkedRuns(stateDir, recorded);
-  const leftAlone: MarkedRun[] = [];
+  const live = Object.values(services).filter((record) => record.pid !== undefined && record.startTicks !== undefined);
+  const recorded = new Set(live.map((record) => runKey(record.pid as number, record.startTicks as number)));
+  const { runs, strays } = await findMarkedProcesses(stateDir, recorded, new Set(live.map((record) => record.pgid ?? (record.pid as number))));
+  // Strays are never adopted as runs (no run stack started looks like one), only stopped by down.
+  const leftAlone: MarkedRun[] = strays.filter((stray) => services[stray.service]?.provider === 'process');
   leftAloneIn.set(stateDir, leftAlone);
   if (runs.size === 0) return [];
   const bootTime = await readBootTime().catch(() => undefined);
@@ -139,14 +165,15 @@ export async function stopEscapedRuns(
     await Promise.all(
       runs.map(async (run) => {
         try {
-          if ((await stopProcessGroup({ pid: run.pid, startTicks: run.startTicks }, stopOf(run.service))).kind === 'stopped') stops.push({ run });
+          if ((await stopProcessGroup({ pid: run.pid, pgid: run.pgid, startTicks: run.startTicks }, stopOf(run.service))).kind === 'stopped') stops.push({ run });
         } catch (error) {
           failed.add(run.pid);
           stops.push({ run, error: (error as Error).message });
         }
       }),
     );
-    runs = [...(await findMarkedRuns(stateDir)).values()].filter((run) => services.has(run.service) && !failed.has(run.pid));
+    const found = await findMarkedProcesses(stateDir);
+    runs = [...found.runs.values(), ...found.strays].filter((run) => services.has(run.service) && !failed.has(run.pid));
   }
   return { stops, left: [] };
 }

@@ -174,6 +174,19 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(sleeps()).toHaveLength(0);
   });
 
+  it('down also stops a daemon that left its session and forked again (fork, setsid, fork), so it leads nothing', async () => {
+    const m = marker();
+    // `setsid sh` makes a session of its own, starts sleep in it and exits: sleep leads nothing.
+    const s = scratch(`version: 1\nservices:\n  daemon:\n    command: [sh, -c, "setsid sh -c 'sleep ${m} &' & exec sleep ${m}"]\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const sleeps = () => processesWith(`sleep ${m}`).filter((proc) => proc.cmdline.startsWith('sleep '));
+    await waitFor(() => sleeps().length === 2, 5000, 'both sleeps');
+    const down = stack(['down', '--yes', '-f', s.file]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/note: daemon: also stopped pid \d+, which had left the service's process group/);
+    expect(sleeps()).toHaveLength(0);
+  });
+
   it('a down answered "no" on a terminal stops nothing, not even what left its group', async () => {
     const { s, sleeps } = await applyEscaping();
     // util-linux `script` gives the command a terminal, so down asks.
