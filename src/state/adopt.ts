@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { StopSpec } from '../config/types.js';
 import type { AppliedService } from '../reconcile/types.js';
 import { scanProcStats } from '../providers/process/group-members.js';
-import { checkOwnership, isRunning, readBootTime, ticksToIso, type ProcStat } from '../providers/process/proc-stat.js';
+import { checkOwnership, isRunning, readBootTime, readProcStatSync, ticksToIso } from '../providers/process/proc-stat.js';
 import { markerIn, stateKeyOf, type SpecHashes } from './service-marker.js';
 
 /** A live process carrying the marker of one service of this stack, and the group to stop it by. */
@@ -19,18 +19,19 @@ export interface MarkedProcesses {
   /** Leaders of their own session and group, as the process provider spawns: one per service, the oldest. */
   runs: Map<string, MarkedRun>;
   /**
-   * Marked processes that lead nothing and are in no group named by `recordedGroups` or led by
-   * one of `runs`: what left its service's session and group and forked again (a daemon's
-   * fork, setsid, fork). One per group, the oldest.
+   * Marked processes that lead nothing, outside the groups of recorded runs and of `runs`, whose
+   * session is a recorded run's (a child that moved to a group of its own) or lost its leader
+   * (a daemon's fork, setsid, fork). One per group, the oldest.
    */
   strays: MarkedRun[];
 }
 
 /**
- * Scans /proc for processes whose environment carries this state folder's marker. Other users'
- * environ is unreadable and skipped: never ours. Runs in `recorded` (`pid:startTicks`), and
- * members of `recordedGroups` (children of recorded runs), are skipped without reading their
- * environment.
+ * Scans /proc for processes whose environment carries this state folder's marker; throws
+ * ProcUnavailableError when /proc cannot be listed. Other users' environ is unreadable and
+ * skipped: never ours. Runs in `recorded` (`pid:startTicks`), members of `recordedGroups` (the
+ * groups of recorded runs, which are also their sessions), and processes of other live
+ * sessions are skipped without reading their environment.
  */
 export async function findMarkedProcesses(
   stateDir: string,
@@ -40,19 +41,20 @@ export async function findMarkedProcesses(
   const key = stateKeyOf(stateDir);
   const runs = new Map<string, MarkedRun>();
   const strays = new Map<number, MarkedRun>();
-  let stats: ProcStat[];
-  try {
-    stats = scanProcStats();
-  } catch {
-    return { runs, strays: [] };
-  }
+  const stats = scanProcStats();
+  const live = new Set(stats.filter((stat) => stat.state !== 'Z').map((stat) => stat.pid));
   for (const stat of stats) {
-    // Session 0 holds kernel threads and what runs in PID 1's session: never a run of ours, nor a
-    // stray (its setsid made it a session of its own).
-    if (stat.state === 'Z' || stat.session === 0 || recordedGroups.has(stat.pgrp)) continue;
+    // Session 0 holds kernel threads (and, here, what PID 1 starts): no run of ours is in it, as
+    // every one made a session of its own, and neither is anything it left behind.
+    if (stat.state === 'Z' || stat.session === 0) continue;
     const leader = stat.pid === stat.pgrp && stat.pid === stat.session;
-    // A run the state already records (same pid, same start) needs no look at its environment.
-    if (leader && recorded.has(runKey(stat.pid, stat.startTicks))) continue;
+    if (leader) {
+      // A run the state already records (same pid, same start) needs no look at its environment.
+      if (recorded.has(runKey(stat.pid, stat.startTicks))) continue;
+    } else if (recordedGroups.has(stat.pgrp) || (live.has(stat.session) && !recordedGroups.has(stat.session))) {
+      // In a recorded run's group (it goes with it), or in a session whose leader lives on.
+      continue;
+    }
     const marker = markerIn(readQuietly(`/proc/${stat.pid}/environ`, 'latin1'), key);
     if (!marker) continue;
     const run: MarkedRun = { service: marker.service, pid: stat.pid, pgid: stat.pgrp, startTicks: stat.startTicks, ...(marker.spec ? { spec: marker.spec } : {}) };
@@ -95,9 +97,10 @@ export function runsLeftAlone(stateDir: string): readonly MarkedRun[] {
  * was lost. Returns the names adopted. A record that holds another live run of ours is left alone.
  */
 export async function adoptMarkedRuns(services: Record<string, AppliedService>, stateDir: string): Promise<string[]> {
-  const live = Object.values(services).filter((record) => record.pid !== undefined && record.startTicks !== undefined);
-  const recorded = new Set(live.map((record) => runKey(record.pid as number, record.startTicks as number)));
-  const { runs, strays } = await findMarkedProcesses(stateDir, recorded, new Set(live.map((record) => record.pgid ?? (record.pid as number))));
+  const withRun = Object.values(services).filter((record) => record.pid !== undefined && record.startTicks !== undefined);
+  const recorded = new Set(withRun.map((record) => runKey(record.pid as number, record.startTicks as number)));
+  // Only non-leaders are skipped by group, so a stale record never hides a run to adopt.
+  const { runs, strays } = await findMarkedProcesses(stateDir, recorded, new Set(withRun.map((record) => record.pgid ?? (record.pid as number))));
   // Strays are never adopted as runs (no run stack started looks like one), only stopped by down.
   const leftAlone: MarkedRun[] = strays.filter((stray) => services[stray.service]?.provider === 'process');
   leftAloneIn.set(stateDir, leftAlone);
@@ -165,6 +168,9 @@ export async function stopEscapedRuns(
     await Promise.all(
       runs.map(async (run) => {
         try {
+          // Found before the services' own stops: a process that since moved to another group is
+          // left to the next scan, so a group id handed out again is never signalled.
+          if (!stillIn(run)) return;
           if ((await stopProcessGroup({ pid: run.pid, pgid: run.pgid, startTicks: run.startTicks }, stopOf(run.service))).kind === 'stopped') stops.push({ run });
         } catch (error) {
           failed.add(run.pid);
@@ -172,10 +178,20 @@ export async function stopEscapedRuns(
         }
       }),
     );
-    const found = await findMarkedProcesses(stateDir);
+    let found: MarkedProcesses;
+    try {
+      found = await findMarkedProcesses(stateDir);
+    } catch {
+      return { stops, left: [] };
+    }
     runs = [...found.runs.values(), ...found.strays].filter((run) => services.has(run.service) && !failed.has(run.pid));
   }
   return { stops, left: [] };
+}
+
+function stillIn(run: MarkedRun): boolean {
+  const stat = readProcStatSync(run.pid);
+  return stat !== undefined && stat.state !== 'Z' && stat.startTicks === run.startTicks && stat.pgrp === run.pgid;
 }
 
 function readQuietly(file: string, encoding: BufferEncoding): string {

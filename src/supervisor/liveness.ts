@@ -1,4 +1,5 @@
 import type { Workspace } from '../api.js';
+import type { AppliedService } from '../reconcile/types.js';
 import type { SupervisedPool } from './service-pool.js';
 
 const TICK_MS = 500;
@@ -69,7 +70,8 @@ export class LivenessMonitor {
       void this.pool
         .endLeftovers(name, applied)
         .then(async (open) => {
-          if (open && this.pool.stateOf(name) === 'running') await this.exited(name, observed.detail ?? 'its leader exited');
+          // A pass or a restart request may have replaced the run meanwhile: that one lives on.
+          if (open && this.pool.stateOf(name) === 'running' && !this.pool.isChild(name)) await this.exited(name, applied, observed.detail ?? 'its leader exited');
         })
         .catch((error: unknown) => this.log(`${name}: ${error instanceof Error ? error.message : String(error)}`))
         .finally(() => this.ending.delete(name));
@@ -77,14 +79,17 @@ export class LivenessMonitor {
     }
     if (livenessDue && observed.phase !== 'running' && observed.phase !== 'starting') {
       this.log(`${name}: ${observed.detail ?? `is ${observed.phase}`}`);
-      await this.exited(name, observed.detail ?? 'gone');
+      if (applied) await this.exited(name, applied, observed.detail ?? 'gone');
       return;
     }
     if (healthDue) this.countHealth(name, observed.health);
   }
 
-  private async exited(name: string, reason: string): Promise<void> {
-    await this.pool.env.state.update(name, (current) => current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason } });
+  /** The run `run` records is over: recorded so, and told to the machine, unless another run replaced it. */
+  private async exited(name: string, run: AppliedService, reason: string): Promise<void> {
+    const current = this.pool.env.state.get(name);
+    if (current?.pid !== run.pid || current?.startTicks !== run.startTicks) return;
+    await this.pool.env.state.update(name, (record) => record && { ...record, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason } });
     this.pool.send(name, { type: 'EXITED', code: null, signal: null });
   }
 

@@ -187,6 +187,24 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(sleeps()).toHaveLength(0);
   });
 
+  it('down stops what a service left behind when its own run is gone (a launcher that daemonized and exited)', async () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  launcher:\n    command: [sh, -c, "setsid sh -c 'sleep ${m} &' & sleep 0.3"]\n`);
+    const sleeps = () => processesWith(`sleep ${m}`).filter((proc) => proc.cmdline.startsWith('sleep '));
+    try {
+      expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+      await waitFor(() => sleeps().length === 1 && !isAlive(s.state().services.launcher?.pid as number), 5000, 'the launcher to exit, leaving its sleep');
+      const down = stack(['down', '--yes', '-f', s.file]);
+      expect(down.code, down.stderr).toBe(0);
+      expect(down.stdout).toBe("No service is running, but 1 process that left launcher's process group is.\n");
+      expect(down.stderr).toMatch(/note: launcher: also stopped pid \d+/);
+      expect(sleeps()).toHaveLength(0);
+      expect(stack(['down', '--yes', '-f', s.file]).stdout).toBe('Nothing is running.\n');
+    } finally {
+      for (const proc of sleeps()) process.kill(proc.pid, 'SIGKILL');
+    }
+  });
+
   it('a down answered "no" on a terminal stops nothing, not even what left its group', async () => {
     const { s, sleeps } = await applyEscaping();
     // util-linux `script` gives the command a terminal, so down asks.

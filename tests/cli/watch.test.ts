@@ -149,7 +149,13 @@ describe('stack watch on real processes', () => {
     expect(pidsOf(s).leaky).toBeDefined();
 
     writeFileSync(join(s.dir, 'go'), '');
-    await waitFor(() => (s.state().services.leaky?.restarts ?? 0) >= 1 && !isAlive(first?.pid as number), 10_000, 'the leftover stopped and the service restarted');
+    const counts: number[] = [];
+    await waitFor(() => {
+      counts.push(sleepsWith(m).length);
+      return (s.state().services.leaky?.restarts ?? 0) >= 1 && !isAlive(first?.pid as number);
+    }, 10_000, 'the leftover stopped and the service restarted');
+    // Never the old run's sleep beside the new one's.
+    expect(Math.max(...counts)).toBeLessThanOrEqual(1);
     expect(controller.stderr()).toMatch(/leaky: its leader pid \d+ exited; 1 process\(es\) of its group still run; stopping them/);
     // The new run's sleep, and no other.
     const [second] = await waitFor(() => (sleepsWith(m).length === 1 ? sleepsWith(m) : undefined), 5000, "the new run's sleep");

@@ -1,7 +1,13 @@
-// When a read-only view may skip the scan of /proc for runs whose state write was lost.
-import { describe, expect, it } from 'vitest';
+// When a read-only view may skip the scan of /proc for runs whose state write was lost, and what
+// a scan of /proc finds: runs of this stack, and what they left outside their groups.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { scanProcStats } from '../../src/providers/process/group-members.js';
 import { readProcStatSync } from '../../src/providers/process/proc-stat.js';
-import { mayMissRuns } from '../../src/state/adopt.js';
+import { findMarkedProcesses, mayMissRuns } from '../../src/state/adopt.js';
+import { markerEnv } from '../../src/state/service-marker.js';
+import { waitFor } from '../support/wait.js';
 import type { AppliedService } from '../../src/reconcile/types.js';
 
 const self = readProcStatSync(process.pid)!;
@@ -21,5 +27,77 @@ describe('mayMissRuns', () => {
     expect(mayMissRuns({ api: live, worker: base }, ['api'])).toBe(true);
     expect(mayMissRuns({ api: { ...live, pid: 2 ** 22 + 1 } }, ['api'])).toBe(true);
     expect(mayMissRuns({ api: { ...live, startTicks: self.startTicks + 1 } }, ['api'])).toBe(true);
+  });
+});
+
+describe('findMarkedProcesses on real processes', () => {
+  const stateDir = `/tmp/stack-adopt-test-${process.pid}/.stack`;
+  const spec = { specHash: 's', installHash: 'i' };
+  const groups: number[] = [];
+  afterEach(() => {
+    for (const pgid of groups.splice(0)) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  let seed = 70_000 + Math.floor(Math.random() * 9_000);
+  /** Starts `sh -c script` as the process provider would: its own session and group, with the marker of `service`. */
+  function start(service: string, script: string, dir = stateDir): number {
+    const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore', env: { ...process.env, ...markerEnv(dir, service, spec) } });
+    child.unref();
+    groups.push(child.pid as number);
+    return child.pid as number;
+  }
+  const cmdlineOf = (pid: number): string => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').trim();
+    } catch {
+      return ''; // exited meanwhile
+    }
+  };
+  const sleepsOf = (m: number) => scanProcStats().filter((stat) => stat.state !== 'Z' && cmdlineOf(stat.pid) === `sleep ${m}`);
+  const alive = (pid: number) => readProcStatSync(pid)?.state !== undefined && readProcStatSync(pid)?.state !== 'Z';
+
+  it('finds runs (leaders), strays left by a launcher that exited, and one stray per group, the oldest', async () => {
+    const m = (seed += 1);
+    const leader = start('a', `exec sleep ${m}`);
+    const launcher = start('b', `sleep ${m} & sleep ${m} &`);
+    start('a', `exec sleep ${m}`, '/elsewhere/.stack'); // another stack's run: not ours
+    await waitFor(() => sleepsOf(m).length === 4 && !alive(launcher), 5000, 'the sleeps, and the launcher gone');
+
+    const { runs, strays } = await findMarkedProcesses(stateDir);
+    expect([...runs.values()]).toEqual([expect.objectContaining({ service: 'a', pid: leader, pgid: leader })]);
+    expect(strays).toHaveLength(1);
+    const [stray] = strays;
+    expect(stray).toMatchObject({ service: 'b', pgid: launcher });
+    const both = sleepsOf(m).filter((stat) => stat.pgrp === launcher);
+    expect(both.map((stat) => stat.pid)).toContain(stray?.pid);
+    expect(stray?.startTicks).toBe(Math.min(...both.map((stat) => stat.startTicks)));
+    // A stale record naming the leader's group (its pid reused) never hides a run to adopt.
+    expect((await findMarkedProcesses(stateDir, new Set(), new Set([leader]))).runs.get('a')?.pid).toBe(leader);
+  });
+
+  it("skips a recorded run's group, but not a child that moved to a group of its own in the run's session", async () => {
+    const m = (seed += 1);
+    const python = `import os; os.setpgid(0, 0); os.execvp('sleep', ['sleep', '${m}'])`;
+    const run = start('c', `sleep ${m} & python3 -c "${python}" & wait`);
+    await waitFor(() => sleepsOf(m).length === 2, 5000, 'both sleeps');
+    const moved = sleepsOf(m).find((stat) => stat.pgrp !== run);
+    expect(moved).toBeDefined();
+    groups.push(moved?.pgrp as number);
+
+    // Unrecorded, the run is found and what is in its group goes with it.
+    const unrecorded = await findMarkedProcesses(stateDir);
+    expect(unrecorded.runs.get('c')?.pid).toBe(run);
+    const ticks = readProcStatSync(run)?.startTicks as number;
+    const recorded = await findMarkedProcesses(stateDir, new Set([`${run}:${ticks}`]), new Set([run]));
+    expect(recorded.runs.size).toBe(0);
+    expect(recorded.strays).toEqual([expect.objectContaining({ service: 'c', pid: moved?.pid, pgid: moved?.pid })]);
+    // Unrecorded, the run is adopted first; the next scan, with it recorded, finds the moved child.
+    expect(unrecorded.strays).toEqual([]);
   });
 });

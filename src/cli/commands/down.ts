@@ -9,9 +9,11 @@ import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
 import type { Applied } from '../../reconcile/types.js';
+import { MAX_ESCAPED_ROUNDS, runsLeftAlone, stopEscapedRuns as stopRuns, type MarkedRun } from '../../state/adopt.js';
 import { acquireLock, describeOwner, isController, lockHolder } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
+import { confirm } from '../confirm.js';
 import { formatError } from '../report-error.js';
 import { runPlan } from '../run-plan.js';
 
@@ -32,15 +34,28 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     checkServiceNames(workspace.desired, applied, names);
     const observed = await observe(workspace, applied);
     const plan = planDown(workspace.desired, observed, applied, names);
+    // Whose escaped processes are stopped too: every recorded service, or the named ones and
+    // those stopped with them. A service whose own run is gone (a launcher that daemonized and
+    // exited) can still have left one.
+    const swept = new Set(names.length === 0 ? applied.keys() : [...names, ...plan.actions.map((action) => action.service)]);
     if (plan.actions.length === 0) {
+      const escaped = escapedRuns(workspace, swept);
       if (options.json) streams.stdout.write(renderPlanJson(plan));
-      else streams.stdout.write(names.length === 0 ? 'Nothing is running.\n' : `Nothing to stop: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not running.\n`);
+      else if (escaped.length === 0) streams.stdout.write(names.length === 0 ? 'Nothing is running.\n' : `Nothing to stop: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not running.\n`);
+      if (escaped.length === 0) return ExitCode.ok;
+      const what = `${escaped.length} process${escaped.length === 1 ? '' : 'es'} that left ${[...new Set(escaped.map((run) => run.service))].join(', ')}'s process group`;
+      if (!options.json) streams.stdout.write(`No service is running, but ${what} ${escaped.length === 1 ? 'is' : 'are'}.\n`);
+      if (!(await confirm(`Stop ${what}?`, options))) {
+        streams.stderr.write('Nothing done.\n');
+        return ExitCode.actionFailed;
+      }
+      await stopEscapedRuns(workspace, applied, swept);
       return ExitCode.ok;
     }
     if (!options.json) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
     const code = await runPlan(workspace, { plan, observed, applied }, { ...options, parallel, verb: 'Down', rotateLogs: false, question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
     // Only once every stop was confirmed and done: then no main run of those services is left.
-    if (code === ExitCode.ok) await stopEscapedRuns(workspace, applied, new Set(plan.actions.filter((action) => action.op === 'stop').map((action) => action.service)));
+    if (code === ExitCode.ok) await stopEscapedRuns(workspace, applied, swept);
     return code;
   } finally {
     await lock.release();
@@ -66,9 +81,13 @@ async function stopController(lockFile: string): Promise<void> {
   }
 }
 
+/** What the last reading of the state found outside the groups of `services`' runs. */
+function escapedRuns(workspace: Workspace, services: ReadonlySet<string>): readonly MarkedRun[] {
+  return runsLeftAlone(workspace.ctx.stateDir).filter((run) => services.has(run.service));
+}
+
 /** Stops what the stopped services left outside their groups, and says what it did. */
 async function stopEscapedRuns(workspace: Workspace, applied: Applied, stopped: ReadonlySet<string>): Promise<void> {
-  const { MAX_ESCAPED_ROUNDS, stopEscapedRuns: stopRuns } = await import('../../state/adopt.js');
   const stopOf = (name: string) => stopSpecOf(workspace.desired.services.find((service) => service.name === name), applied.get(name));
   const { stops, left } = await stopRuns(workspace.ctx.stateDir, stopped, stopOf);
   for (const { run, error } of stops) {
