@@ -6,6 +6,7 @@ import { confirm } from './confirm.js';
 import { streams, useColor, type GlobalOptions } from './context.js';
 import { onInterrupt } from './interrupt.js';
 import { formatDuration, ProgressView } from './progress.js';
+import { monotonicMs } from '../monotonic.js';
 
 export interface RunPlanOptions extends GlobalOptions {
   yes?: boolean;
@@ -48,7 +49,7 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
   const color = useColor(options, streams.stderr);
   const view = new ProgressView(options.json ? streams.stderr : streams.stdout, !options.json && streams.stdout.isTTY === true, color);
   const interrupt = onInterrupt(streams.stderr);
-  const began = performance.now();
+  const began = monotonicMs();
   let outcome: ApplyOutcome;
   try {
     outcome = await apply(workspace, planned, {
@@ -61,7 +62,7 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
     view.close();
     interrupt.dispose();
   }
-  const elapsed = performance.now() - began;
+  const elapsed = monotonicMs() - began;
   if (options.json) {
     streams.stdout.write(`${JSON.stringify({ formatVersion: 1, project: workspace.desired.project, plan: planToJson(planned.plan), outcome: outcomeToJson(outcome, elapsed) }, null, 2)}\n`);
   } else {

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Probe, ProbeCheck } from '../config/types.js';
 import { runCheck, type ProbeContext } from './probe-checks.js';
 import type { ExitInfo, ProbeResult } from './types.js';
+import { monotonicMs } from '../monotonic.js';
 
 export type { ProbeContext } from './probe-checks.js';
 
@@ -13,7 +14,7 @@ export interface ProbeClock {
 }
 
 export const realClock: ProbeClock = {
-  now: () => performance.now(),
+  now: () => monotonicMs(),
   sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
 };
 

@@ -7,6 +7,7 @@ import { createServiceActor, runOp, type MachineClock, type ServiceActor, type U
 import { settleStarts, waitForInflight } from './execute-settle.js';
 import { blockerOf, buildUnits, keyOf, runGraph, type Unit } from './execute-graph.js';
 import type { Observed, ObservedService, Plan } from './types.js';
+import { monotonicMs } from '../monotonic.js';
 
 export type UnitStatus = 'done' | 'failed' | 'skipped' | 'interrupted';
 
@@ -61,7 +62,7 @@ export interface ServicePool {
  * skips what depends on it and nothing else.
  */
 export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome> {
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? (() => monotonicMs());
   const byName = new Map(options.desired.services.map((service) => [service.name, service]));
   options.state.recordDeclarations(options.desired.services);
   const env: UnitEnvironment = options.pool?.env ?? { providers: options.providers, state: options.state, ctx: options.ctx, inflight: new Set(), started: new Map(), clock: options.clock };

@@ -7,6 +7,7 @@ import { ExitCode, StackError } from '../errors.js';
 import { adoptMarkedRuns } from './adopt.js';
 import { currentHold } from './holds.js';
 import { stateNotice } from './notices.js';
+import { monotonicMs } from '../monotonic.js';
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -73,9 +74,9 @@ export async function readState(file: string, project: string, options: ReadStat
   }
   const wanted = typeof options.adopt === 'function' ? options.adopt(doc.services) : options.adopt !== false;
   const hold = currentHold(lockFileOf(file));
-  const reused = options.reuseScan === true && writable && earlier !== undefined && earlier.hold === hold && performance.now() - earlier.at <= SCAN_REUSE_MS;
-  const began = performance.now();
+  const reused = options.reuseScan === true && writable && earlier !== undefined && earlier.hold === hold && monotonicMs() - earlier.at <= SCAN_REUSE_MS;
   let scanned = false;
+  const began = monotonicMs();
   if (wanted && !reused) {
     let adopted: string[] = [];
     try {

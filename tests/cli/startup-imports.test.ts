@@ -1,5 +1,8 @@
 import { build } from 'esbuild';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stack, tempStack } from '../support/stack-cli.js';
 
 /**
  * What a command loads before it runs: every module reachable from the CLI's entry and the
@@ -41,5 +44,29 @@ describe('what commands load before they run', () => {
     expect(files.has('src/state/state-file.ts')).toBe(true);
     for (const heavy of ['zod', 'xstate', 'execa', 'chokidar']) expect([...packages], heavy).not.toContain(heavy);
     expect([...builtinsOfOurs]).not.toContain('crypto');
+  });
+});
+
+// What the static walk cannot see: a global such as `performance` loads node:perf_hooks on first
+// use (~2 ms). Read off the running commands: Node lists every built-in it loaded.
+describe('what reading commands load as they run', () => {
+  it('status, plan and logs of a running stack load neither perf_hooks, crypto nor child_process', () => {
+    const marker = 80_000 + Math.floor(Math.random() * 9_000);
+    const s = tempStack(`version: 1\nservices:\n  a:\n    command: sleep ${marker}\n`);
+    const hook = join(s.dir, 'builtins-at-exit.cjs');
+    writeFileSync(hook, "process.on('exit', () => process.stderr.write(`BUILTINS ${process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(' ')}\\n`));\n");
+    try {
+      expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+      for (const command of [['status', '--json'], ['plan'], ['logs', '-n', '1']]) {
+        const result = stack([...command, '--file', s.file], { env: { NODE_OPTIONS: `--require ${hook}` } });
+        expect(result.code, result.stderr).toBe(0);
+        const loaded = /^BUILTINS (.*)$/m.exec(result.stderr)?.[1]?.split(' ') ?? [];
+        expect(loaded, command[0]).toContain('fs'); // the list was read
+        for (const heavy of ['perf_hooks', 'crypto', 'child_process']) expect(loaded, `${command[0]} loads ${heavy}`).not.toContain(heavy);
+      }
+    } finally {
+      stack(['down', '--yes', '-f', s.file]);
+      s.cleanup();
+    }
   });
 });

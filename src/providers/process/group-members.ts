@@ -5,6 +5,7 @@
 
 import { readdirSync } from 'node:fs';
 import { parseProcStat, ProcUnavailableError, readProcFile, readStatText, type ProcStat } from './proc-stat.js';
+import { monotonicMs } from '../../monotonic.js';
 
 /** Every live (non-zombie) process whose process group is `pgid`. */
 export async function listGroupMembers(pgid: number): Promise<ProcStat[]> {
@@ -65,7 +66,7 @@ export function handedOutBetween(pid: number, from: number, to: number, pidMax: 
 /** The stats that can be in group `pgid` now, read now; undefined when a full scan is needed. */
 async function candidatesSinceScan(pgid: number): Promise<ProcStat[] | undefined> {
   const since = baseline;
-  if (!since || performance.now() - since.at > BASELINE_MAX_AGE_MS) return undefined;
+  if (!since || monotonicMs() - since.at > BASELINE_MAX_AGE_MS) return undefined;
   const { cursor: from, pidMax, byPid } = since;
   const { to, pids, statOf } = await listProcesses();
   if (to === undefined || to >= pidMax || (to - from + pidMax) % pidMax > Math.min(MAX_NEW_PIDS, pidMax / 2)) return undefined;
@@ -179,7 +180,7 @@ export function scanProcStats(): ProcStat[] {
   // Read before listing: a process created during the scan counts as created after it.
   const cursor = readNumberFile('/proc/sys/kernel/ns_last_pid');
   const pidMax = readNumberFile('/proc/sys/kernel/pid_max');
-  const at = performance.now();
+  const at = monotonicMs();
   const stats: ProcStat[] = [];
   for (const pid of listPids()) {
     const stat = readStatQuietly(pid);

@@ -3,6 +3,7 @@ import type { StopSpec } from '../../config/types.js';
 import { signalGroup } from '../runner.js';
 import { listGroupMembers } from './group-members.js';
 import { checkOwnership, readProcStatSync, type ProcStat } from './proc-stat.js';
+import { monotonicMs } from '../../monotonic.js';
 
 /** What stack recorded about a run. */
 export interface RunRecord {
@@ -58,7 +59,7 @@ export async function waitForGroupGone(
   timeoutMs: number,
   options: { signal?: AbortSignal | undefined; pollMs?: number } = {},
 ): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
+  const deadline = monotonicMs() + timeoutMs;
   const pollMs = options.pollMs ?? 15;
   // Most services are gone a millisecond after the signal: the first checks come quickly, then
   // the pace slows to pollMs (1, 2, 4, 8, 15, 15 … ms), so stopping 50 is not 50 × pollMs.
@@ -67,7 +68,7 @@ export async function waitForGroupGone(
     options.signal?.throwIfAborted();
     // While the leader lives the group is not gone: one small read instead of a scan of /proc.
     if (!leaderAlive(pgid) && (await listGroupMembers(pgid)).length === 0) return true;
-    const remaining = deadline - performance.now();
+    const remaining = deadline - monotonicMs();
     if (remaining <= 0) return false;
     await delay(Math.min(pause, remaining), undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
     pause = Math.min(pause * 2, pollMs);
