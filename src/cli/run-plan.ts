@@ -2,11 +2,11 @@ import { apply, recordDeclarations, type PlanResult, type Workspace } from '../a
 import { ExitCode } from '../errors.js';
 import { planToJson } from '../reconcile/render-json.js';
 import type { ApplyOutcome } from '../reconcile/execute.js';
+import { monotonicMs } from '../monotonic.js';
 import { confirm } from './confirm.js';
 import { streams, useColor, type GlobalOptions } from './context.js';
 import { onInterrupt } from './interrupt.js';
 import { formatDuration, ProgressView } from './progress.js';
-import { monotonicMs } from '../monotonic.js';
 
 export interface RunPlanOptions extends GlobalOptions {
   yes?: boolean;

@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Probe, ProbeCheck } from '../config/types.js';
+import { monotonicMs } from '../monotonic.js';
 import { runCheck, type ProbeContext } from './probe-checks.js';
 import type { ExitInfo, ProbeResult } from './types.js';
-import { monotonicMs } from '../monotonic.js';
 
 export type { ProbeContext } from './probe-checks.js';
 

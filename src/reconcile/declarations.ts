@@ -5,6 +5,7 @@
  * does not load when `stack down` runs) as the file last said. Pure.
  */
 import { DEFAULT_STOP_SPEC } from '../config/defaults.js';
+import type { GraphNode } from '../config/graph.js';
 import type { DesiredService, StopSpec } from '../config/types.js';
 import type { AppliedService } from './types.js';
 
@@ -37,6 +38,11 @@ export function withStaleDeclarations<T extends Declared & { name: string }>(ser
 /** How to stop a service: as stack.yaml says, else as its record says, else the default. */
 export function stopSpecOf(service: Declared | undefined, record: AppliedService | undefined): StopSpec {
   return service?.stop ?? record?.stop ?? DEFAULT_STOP_SPEC;
+}
+
+/** The recorded services stack.yaml does not have, as graph nodes with their recorded dependencies. */
+export function recordedOnly(applied: ReadonlyMap<string, AppliedService>, inFile: { has(name: string): boolean }): GraphNode[] {
+  return [...applied].filter(([name]) => !inFile.has(name)).map(([name, record]) => ({ name, dependsOn: record.dependsOn ?? [] }));
 }
 
 /** What a service depends on: as stack.yaml says, else as its record says. */

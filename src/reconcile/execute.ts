@@ -2,12 +2,12 @@ import type { Desired, DesiredService } from '../config/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
+import { monotonicMs } from '../monotonic.js';
 import { declaredOrRecordedDeps } from './declarations.js';
 import { createServiceActor, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
 import { settleStarts, waitForInflight } from './execute-settle.js';
 import { blockerOf, buildUnits, keyOf, runGraph, type Unit } from './execute-graph.js';
 import type { Observed, ObservedService, Plan } from './types.js';
-import { monotonicMs } from '../monotonic.js';
 
 export type UnitStatus = 'done' | 'failed' | 'skipped' | 'interrupted';
 

@@ -1,5 +1,6 @@
 import type { Desired } from '../config/types.js';
 import { dependentsOf, topoOrder } from '../config/graph.js';
+import { recordedOnly } from './declarations.js';
 import type { Action, Applied, Observed, Plan } from './types.js';
 
 const isUp = (phase: string | undefined) => phase === 'running' || phase === 'starting' || phase === 'stopping';
@@ -11,10 +12,7 @@ const isUp = (phase: string | undefined) => phase === 'running' || phase === 'st
 export function planDown(desired: Desired, observed: Observed, applied: Applied, names: readonly string[] = []): Plan {
   const known = desired.services.map((service) => ({ name: service.name, dependsOn: service.dependsOn }));
   // Services that left the file (all of them when it does not load) depend on what their records say.
-  const removed = [...applied]
-    .filter(([name]) => !known.some((node) => node.name === name))
-    .map(([name, record]) => ({ name, dependsOn: record.dependsOn ?? [] }));
-  const nodes = [...known, ...removed];
+  const nodes = [...known, ...recordedOnly(applied, new Set(known.map((node) => node.name)))];
   const chosen = new Set(names.length > 0 ? names : nodes.map((node) => node.name));
   const pulledIn = names.length > 0 ? dependentsOf(nodes, chosen) : new Set<string>();
   const actions: Action[] = [];

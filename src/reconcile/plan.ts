@@ -1,5 +1,6 @@
 import { topoOrder } from '../config/graph.js';
 import type { Desired, DesiredService } from '../config/types.js';
+import { recordedOnly } from './declarations.js';
 import type { ServiceDecision } from './diff.js';
 import { decideService } from './diff.js';
 import { blockUnstartable } from './plan-blocks.js';
@@ -97,7 +98,6 @@ function unchangedServices(services: readonly DesiredService[], decisions: Reado
  * of their start order by their recorded dependencies (later records first between unrelated
  * ones).
  */
-export function removedInStopOrder(applied: Applied, desired: ReadonlyMap<string, unknown>): string[] {
-  const nodes = [...applied].filter(([name]) => !desired.has(name)).map(([name, record]) => ({ name, dependsOn: record.dependsOn ?? [] }));
-  return topoOrder(nodes).map((node) => node.name).reverse();
+function removedInStopOrder(applied: Applied, desired: ReadonlyMap<string, unknown>): string[] {
+  return topoOrder(recordedOnly(applied, desired)).map((node) => node.name).reverse();
 }

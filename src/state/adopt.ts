@@ -83,11 +83,11 @@ export function mayMissRuns(services: Readonly<Record<string, AppliedService>>, 
   );
 }
 
-// Per state folder, the marked runs its last adoption left alone because their service's record
-// holds another live run: a process that left its service's group and session (`setsid`).
+// Per state folder, what its last adoption found outside its services' recorded groups and left
+// alone: marked leaders beside their service's live run (`setsid`), and strays.
 const leftAloneIn = new Map<string, MarkedRun[]>();
 
-/** Marked runs that the last `adoptMarkedRuns` of `stateDir` found beside their service's live run. */
+/** What the last `adoptMarkedRuns` of `stateDir` found outside its services' recorded groups. */
 export function runsLeftAlone(stateDir: string): readonly MarkedRun[] {
   return leftAloneIn.get(stateDir) ?? [];
 }
@@ -147,11 +147,11 @@ export interface EscapedRunStop {
 export const MAX_ESCAPED_ROUNDS = 8;
 
 /**
- * A process that made itself a session leader (`setsid`) left its service's group, so it is not
- * stopped with the group, but it carries the service's marker. The last adoption found such runs
- * beside their services' live runs; once those services are stopped, these are stopped too, and
- * /proc is scanned again (one marked run per service per scan) until none is left, or
- * MAX_ESCAPED_ROUNDS have passed (`left`). Without such a run this costs nothing.
+ * A process that made itself a session leader (`setsid`), or a stray (a daemon's fork, setsid,
+ * fork), left its service's group, so it is not stopped with the group, but it carries the
+ * service's marker. The last adoption found such processes; once their services are stopped,
+ * these are stopped too, by their own groups, and /proc is scanned again until none is left, or
+ * MAX_ESCAPED_ROUNDS have passed (`left`). Without such a process this costs nothing.
  */
 export async function stopEscapedRuns(
   stateDir: string,

@@ -4,10 +4,10 @@ import type { AppliedService } from '../reconcile/types.js';
 import { SIGNALS } from '../config/signals.js';
 import { MAX_DURATION_MS } from '../config/units.js';
 import { ExitCode, StackError } from '../errors.js';
+import { monotonicMs } from '../monotonic.js';
 import { adoptMarkedRuns } from './adopt.js';
 import { currentHold } from './holds.js';
 import { stateNotice } from './notices.js';
-import { monotonicMs } from '../monotonic.js';
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -75,25 +75,24 @@ export async function readState(file: string, project: string, options: ReadStat
   const wanted = typeof options.adopt === 'function' ? options.adopt(doc.services) : options.adopt !== false;
   const hold = currentHold(lockFileOf(file));
   const reused = options.reuseScan === true && writable && earlier !== undefined && earlier.hold === hold && monotonicMs() - earlier.at <= SCAN_REUSE_MS;
-  let scanned = false;
-  const began = monotonicMs();
-  if (wanted && !reused) {
-    let adopted: string[] = [];
-    try {
-      adopted = await adoptMarkedRuns(doc.services, dirname(file));
-      scanned = true;
-    } catch {
-      // Nothing adopted; the next read scans again.
-    }
-    if (adopted.length > 0) {
-      changed = true;
-      stateNotice(`${file} did not record the running process of ${adopted.join(', ')}; adopted ${adopted.length === 1 ? 'it' : 'them'} (found by the marker stack gives every process it starts)`);
-    }
+  const scan = wanted && !reused ? await adoptLostRuns(doc, file) : undefined;
+  if (scan && scan.adopted.length > 0) {
+    changed = true;
+    stateNotice(`${file} did not record the running process of ${scan.adopted.join(', ')}; adopted ${scan.adopted.length === 1 ? 'it' : 'them'} (found by the marker stack gives every process it starts)`);
   }
   if (changed && writable) await writeState(file, doc);
-  const heldThroughout = hold !== undefined && currentHold(lockFileOf(file)) === hold;
-  if (scanned && writable && heldThroughout) scans.set(key, { hold, at: began });
+  if (scan && writable && hold !== undefined && currentHold(lockFileOf(file)) === hold) scans.set(key, { hold, at: scan.at });
   return doc;
+}
+
+/** Adopts the marked runs `doc` does not record; undefined when /proc could not be scanned (the next read tries again). */
+async function adoptLostRuns(doc: StateDocument, file: string): Promise<{ at: number; adopted: string[] } | undefined> {
+  const at = monotonicMs();
+  try {
+    return { at, adopted: await adoptMarkedRuns(doc.services, dirname(file)) };
+  } catch {
+    return undefined;
+  }
 }
 
 /*

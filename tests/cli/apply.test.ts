@@ -156,34 +156,28 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(processesWith(`sleep ${m}`)).toHaveLength(0);
   });
 
-  /** Applies a service whose shell starts one sleep in a session of its own (`setsid`) and execs another. */
-  async function applyEscaping() {
+  /**
+   * Applies a service whose shell starts one sleep outside its group (`escape`) and execs another:
+   * by default a sleep in a session of its own (`setsid`).
+   */
+  async function applyEscaping(service = 'escapes', escape = (m: string) => `setsid sleep ${m}`) {
     const m = marker();
-    const s = scratch(`version: 1\nservices:\n  escapes:\n    command: [sh, -c, "setsid sleep ${m} & exec sleep ${m}"]\n`);
+    const s = scratch(`version: 1\nservices:\n  ${service}:\n    command: [sh, -c, "${escape(m)} & exec sleep ${m}"]\n`);
     expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
     const sleeps = () => processesWith(`sleep ${m}`).filter((proc) => proc.cmdline.startsWith('sleep '));
     await waitFor(() => sleeps().length === 2, 5000, 'both sleeps');
     return { s, sleeps };
   }
 
-  it("down also stops what left its service's process group and session (setsid)", async () => {
-    const { s, sleeps } = await applyEscaping();
-    const down = stack(['down', '--yes', '-f', s.file]);
-    expect(down.code, down.stderr).toBe(0);
-    expect(down.stderr).toMatch(/note: escapes: also stopped pid \d+, which had left the service's process group/);
-    expect(sleeps()).toHaveLength(0);
-  });
-
-  it('down also stops a daemon that left its session and forked again (fork, setsid, fork), so it leads nothing', async () => {
-    const m = marker();
+  it.each([
+    ["what left its service's process group and session (setsid)", 'escapes', undefined],
     // `setsid sh` makes a session of its own, starts sleep in it and exits: sleep leads nothing.
-    const s = scratch(`version: 1\nservices:\n  daemon:\n    command: [sh, -c, "setsid sh -c 'sleep ${m} &' & exec sleep ${m}"]\n`);
-    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
-    const sleeps = () => processesWith(`sleep ${m}`).filter((proc) => proc.cmdline.startsWith('sleep '));
-    await waitFor(() => sleeps().length === 2, 5000, 'both sleeps');
+    ['a daemon that left its session and forked again (fork, setsid, fork), so it leads nothing', 'daemon', (m: string) => `setsid sh -c 'sleep ${m} &'`],
+  ])('down also stops %s', async (_what, service, escape) => {
+    const { s, sleeps } = await applyEscaping(service, escape);
     const down = stack(['down', '--yes', '-f', s.file]);
     expect(down.code, down.stderr).toBe(0);
-    expect(down.stderr).toMatch(/note: daemon: also stopped pid \d+, which had left the service's process group/);
+    expect(down.stderr).toMatch(new RegExp(`note: ${service}: also stopped pid \\d+, which had left the service's process group`));
     expect(sleeps()).toHaveLength(0);
   });
 

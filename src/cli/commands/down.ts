@@ -8,8 +8,8 @@ import { stopSpecOf } from '../../reconcile/declarations.js';
 import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
-import type { Applied } from '../../reconcile/types.js';
-import { MAX_ESCAPED_ROUNDS, runsLeftAlone, stopEscapedRuns as stopRuns, type MarkedRun } from '../../state/adopt.js';
+import type { Applied, Plan } from '../../reconcile/types.js';
+import { MAX_ESCAPED_ROUNDS, runsLeftAlone, stopEscapedRuns as stopRuns } from '../../state/adopt.js';
 import { acquireLock, describeOwner, isController, lockHolder } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
@@ -38,20 +38,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     // those stopped with them. A service whose own run is gone (a launcher that daemonized and
     // exited) can still have left one.
     const swept = new Set(names.length === 0 ? applied.keys() : [...names, ...plan.actions.map((action) => action.service)]);
-    if (plan.actions.length === 0) {
-      const escaped = escapedRuns(workspace, swept);
-      if (options.json) streams.stdout.write(renderPlanJson(plan));
-      else if (escaped.length === 0) streams.stdout.write(names.length === 0 ? 'Nothing is running.\n' : `Nothing to stop: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not running.\n`);
-      if (escaped.length === 0) return ExitCode.ok;
-      const what = `${escaped.length} process${escaped.length === 1 ? '' : 'es'} that left ${[...new Set(escaped.map((run) => run.service))].join(', ')}'s process group`;
-      if (!options.json) streams.stdout.write(`No service is running, but ${what} ${escaped.length === 1 ? 'is' : 'are'}.\n`);
-      if (!(await confirm(`Stop ${what}?`, options))) {
-        streams.stderr.write('Nothing done.\n');
-        return ExitCode.actionFailed;
-      }
-      await stopEscapedRuns(workspace, applied, swept);
-      return ExitCode.ok;
-    }
+    if (plan.actions.length === 0) return await stopOnlyEscaped(workspace, { applied, plan, names, swept }, options);
     if (!options.json) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
     const code = await runPlan(workspace, { plan, observed, applied }, { ...options, parallel, verb: 'Down', rotateLogs: false, question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
     // Only once every stop was confirmed and done: then no main run of those services is left.
@@ -81,9 +68,29 @@ async function stopController(lockFile: string): Promise<void> {
   }
 }
 
-/** What the last reading of the state found outside the groups of `services`' runs. */
-function escapedRuns(workspace: Workspace, services: ReadonlySet<string>): readonly MarkedRun[] {
-  return runsLeftAlone(workspace.ctx.stateDir).filter((run) => services.has(run.service));
+/**
+ * No service runs. What the services left outside their groups may still (a launcher that
+ * daemonized and exited): that is stopped, after the same question as stops.
+ */
+async function stopOnlyEscaped(
+  workspace: Workspace,
+  { applied, plan, names, swept }: { applied: Applied; plan: Plan; names: readonly string[]; swept: ReadonlySet<string> },
+  options: DownOptions,
+): Promise<number> {
+  const escaped = runsLeftAlone(workspace.ctx.stateDir).filter((run) => swept.has(run.service));
+  if (options.json) streams.stdout.write(renderPlanJson(plan));
+  if (escaped.length === 0) {
+    if (!options.json) streams.stdout.write(names.length === 0 ? 'Nothing is running.\n' : `Nothing to stop: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not running.\n`);
+    return ExitCode.ok;
+  }
+  const what = `${escaped.length} process${escaped.length === 1 ? '' : 'es'} that left ${[...new Set(escaped.map((run) => run.service))].join(', ')}'s process group`;
+  if (!options.json) streams.stdout.write(`No service is running, but ${what} ${escaped.length === 1 ? 'is' : 'are'}.\n`);
+  if (!(await confirm(`Stop ${what}?`, options))) {
+    streams.stderr.write('Nothing done.\n');
+    return ExitCode.actionFailed;
+  }
+  await stopEscapedRuns(workspace, applied, swept);
+  return ExitCode.ok;
 }
 
 /** Stops what the stopped services left outside their groups, and says what it did. */

@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StopSpec } from '../../config/types.js';
 import { signalGroup } from '../runner.js';
+import { monotonicMs } from '../../monotonic.js';
 import { listGroupMembers } from './group-members.js';
 import { checkOwnership, readProcStatSync, type ProcStat } from './proc-stat.js';
-import { monotonicMs } from '../../monotonic.js';
 
 /** What stack recorded about a run. */
 export interface RunRecord {
