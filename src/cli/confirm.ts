@@ -16,6 +16,12 @@ export async function confirm(question: string, options: { yes?: boolean }): Pro
   try {
     const answer = await rl.question(`${question} [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
+  } catch (error) {
+    // readline rejects on Ctrl+C and Ctrl+D: an answer, not a failure of stack.
+    if ((error as { code?: unknown }).code !== 'ABORT_ERR') throw error;
+    process.stderr.write('\n');
+    if (/Ctrl\+C/.test((error as Error).message)) throw new StackError(ExitCode.interrupted, 'interrupted at the question; nothing done');
+    return false;
   } finally {
     rl.close();
   }

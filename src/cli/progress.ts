@@ -25,13 +25,15 @@ export function formatDuration(ms: number): string {
 export function outcomeLine(outcome: ServiceOutcome, color: boolean): string {
   const c = pc.createColors(color);
   const duration = c.dim(`(${formatDuration(outcome.durationMs)})`);
+  // Provider errors name their service already ("web: not ready: …"); the line names it once.
+  const error = outcome.error?.startsWith(`${outcome.service}: `) ? outcome.error.slice(outcome.service.length + 2) : (outcome.error ?? '');
   switch (outcome.status) {
     case 'done':
       return `${c.green('✓')} ${outcome.service} ${describe(outcome.ops, true)} ${duration}`;
     case 'failed':
-      return `${c.red('✗')} ${outcome.service} ${outcome.ops.join(' + ')} failed: ${outcome.error ?? ''}`;
+      return `${c.red('✗')} ${outcome.service} ${outcome.ops.join(' + ')} failed: ${error}`;
     case 'skipped':
-      return `${c.yellow('-')} ${outcome.service} skipped: ${outcome.error ?? ''}`;
+      return `${c.yellow('-')} ${outcome.service} skipped: ${error}`;
     case 'interrupted':
       return `${c.yellow('!')} ${outcome.service} interrupted`;
   }

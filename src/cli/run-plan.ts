@@ -2,6 +2,7 @@ import { apply, recordDeclarations, type PlanResult, type Workspace } from '../a
 import { ExitCode } from '../errors.js';
 import { planToJson } from '../reconcile/render-json.js';
 import type { ApplyOutcome } from '../reconcile/execute.js';
+import type { Plan } from '../reconcile/types.js';
 import { monotonicMs } from '../monotonic.js';
 import { confirm } from './confirm.js';
 import { streams, useColor, type GlobalOptions } from './context.js';
@@ -40,6 +41,8 @@ export async function runPlan(workspace: Workspace, planned: PlanResult, options
 async function executePlan(workspace: Workspace, planned: PlanResult, options: RunPlanOptions): Promise<number> {
   if (planned.plan.actions.length === 0) {
     await recordDeclarations(workspace, planned.applied);
+    // The same shape as a run that acted, so a script reads `.outcome` whatever the plan was.
+    if (options.json) writeRunJson(workspace, planned.plan);
     return blockedExitCode(planned) ?? ExitCode.ok;
   }
   if (!(await confirm(options.question, options))) {
@@ -64,7 +67,7 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
   }
   const elapsed = monotonicMs() - began;
   if (options.json) {
-    streams.stdout.write(`${JSON.stringify({ formatVersion: 1, project: workspace.desired.project, plan: planToJson(planned.plan), outcome: outcomeToJson(outcome, elapsed) }, null, 2)}\n`);
+    writeRunJson(workspace, planned.plan, outcome, elapsed);
   } else {
     streams.stdout.write(`${summaryLine(options.verb, outcome, planned, elapsed)}\n`);
     for (const failed of outcome.services.filter((service) => service.status === 'failed')) {
@@ -74,8 +77,20 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
     }
   }
   if (outcome.interrupted) return ExitCode.interrupted;
-  return blockedExitCode(planned) ?? (outcome.failed > 0 ? ExitCode.actionFailed : ExitCode.ok);
+  // A skipped service is one the file wants that did not get there: not a success either.
+  return blockedExitCode(planned) ?? (outcome.failed > 0 || skippedIn(outcome) > 0 ? ExitCode.actionFailed : ExitCode.ok);
 }
+
+function skippedIn(outcome: ApplyOutcome): number {
+  return outcome.services.filter((service) => service.status === 'skipped').length;
+}
+
+/** `--json` of apply and down: `{ formatVersion, project, plan, outcome }`, also when nothing was done. */
+export function writeRunJson(workspace: Workspace, plan: Plan, outcome: ApplyOutcome = NOTHING_DONE, elapsed = 0): void {
+  streams.stdout.write(`${JSON.stringify({ formatVersion: 1, project: workspace.desired.project, plan: planToJson(plan), outcome: outcomeToJson(outcome, elapsed) }, null, 2)}\n`);
+}
+
+const NOTHING_DONE: ApplyOutcome = { services: [], interrupted: false, failed: 0 };
 
 /** 6 when a provider is unavailable (docker missing or down), 1 for other unknowns, else none. */
 function blockedExitCode(planned: PlanResult): ExitCode | undefined {
@@ -92,8 +107,8 @@ export function summaryLine(verb: string, outcome: ApplyOutcome, planned: PlanRe
   for (const service of outcome.services) if (service.status !== 'done') bump(service.status);
   for (const entry of planned.plan.blocked) bump(entry.kind === 'port-conflict' || entry.kind === 'dependency' ? 'blocked' : 'unknown');
   const parts = [...counts].map(([word, count]) => `${count} ${word}`);
-  const blocked = planned.plan.blocked.some((entry) => entry.kind === 'port-conflict' || entry.kind === 'dependency');
-  const head = outcome.interrupted ? `${verb} interrupted` : outcome.failed > 0 || blocked ? `${verb} finished with failures` : `${verb} complete`;
+  const incomplete = outcome.failed > 0 || skippedIn(outcome) > 0 || planned.plan.blocked.length > 0;
+  const head = outcome.interrupted ? `${verb} interrupted` : incomplete ? `${verb} finished with failures` : `${verb} complete`;
   return `${head}: ${parts.join(', ') || 'nothing to do'} (${formatDuration(elapsed)}).`;
 }
 
@@ -101,6 +116,7 @@ function outcomeToJson(outcome: ApplyOutcome, elapsed: number) {
   return {
     interrupted: outcome.interrupted,
     failed: outcome.failed,
+    skipped: skippedIn(outcome),
     durationMs: Math.round(elapsed),
     services: outcome.services.map((service) => ({
       service: service.service,

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { Desired, DesiredService } from '../config/types.js';
-import type { Applied, ObservedService, Observed } from '../reconcile/types.js';
+import type { Applied, LastExit, ObservedService, Observed } from '../reconcile/types.js';
 
 /** One row of `stack status`, also its JSON form (formatVersion 1). */
 export interface StatusRow {
@@ -17,7 +17,7 @@ export interface StatusRow {
   /** Additive to formatVersion 1: whether each of `ports` accepted a TCP connection (same order); absent when not probed. */
   portsOpen?: boolean[];
   detail?: string;
-  lastExit?: { code: number | null; signal: string | null; at: string; reason?: string };
+  lastExit?: LastExit;
 }
 
 /** `portsOpen`: by service, whether each declared port accepts connections (from `probePortsOpen`). */

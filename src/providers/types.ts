@@ -20,6 +20,8 @@ export interface OperationContext {
 export interface ExitInfo {
   code: number | null;
   signal: string | null;
+  /** When this process saw the exit (Date.now()), where known: a start's settle check compares it to its deadline. */
+  seenAt?: number;
 }
 
 /** What a start leaves behind; recorded in the state file at once. */

@@ -1,37 +1,67 @@
+import type { DesiredService } from '../config/types.js';
 import { describeExit } from '../providers/probes.js';
 import type { ExitInfo } from '../providers/types.js';
+import { stopSpecOf } from './declarations.js';
 import type { MachineClock, UnitEnvironment } from './execute-unit.js';
-import type { ServiceOutcome } from './execute.js';
+import type { ProgressEvent, ServiceOutcome } from './execute.js';
 
 /**
  * A service with no `ready` probe counts as started once spawned, so dependents are not held
  * up; but one that exits within its `start.settle` (default 100 ms) of its start (a typo in its
- * arguments, a missing file) is reported as failed with its exit code rather than as a success.
- * All services share one wait, so the check costs at most the longest settle after the last
- * start. `settleOf` gives a service's settle in ms (0: not checked).
+ * arguments, a missing file) is reported as failed with its exit code rather than as a success,
+ * and what it left in its process group (a `cmd &` of a shell) is stopped: a failed start leaves
+ * nothing running. All services share one wait, so the check costs at most the longest settle
+ * after the last start.
  */
-export async function settleStarts(env: UnitEnvironment, outcomes: Map<string, ServiceOutcome>, settleOf: (name: string) => number, signal: AbortSignal): Promise<void> {
+export async function settleStarts(env: UnitEnvironment, outcomes: Map<string, ServiceOutcome>, services: ReadonlyMap<string, DesiredService>, options: SettleOptions): Promise<void> {
+  const settleOf = (name: string): number => services.get(name)?.start.settleMs ?? 0;
   const watched = [...env.started.entries()].filter(([name, started]) => started.exited && settleOf(name) > 0 && outcomes.get(`start:${name}`)?.status === 'done');
   if (watched.length === 0) return;
   const exits = new Map<string, ExitInfo>();
   const deadlines = watched.map(([name, started]) => {
     const deadline = Date.parse(started.startedAt) + settleOf(name);
     // An exit after this service's own settle is the supervisor's business, not a failed start.
-    void started.exited?.then((exit) => Date.now() <= deadline && exits.set(name, exit));
+    // Judged by when the exit was seen, not by when this callback runs (after every start).
+    void started.exited?.then((exit) => (exit.seenAt ?? Date.now()) <= deadline && exits.set(name, exit));
     return deadline;
   });
-  await pause(Math.max(0, Math.max(...deadlines) - Date.now()), signal);
+  await pause(Math.max(0, Math.max(...deadlines) - Date.now()), options.signal);
   await new Promise((resolve) => setImmediate(resolve));
 
   for (const [name, exit] of exits) {
+    const started = watched.find(([watchedName]) => watchedName === name)?.[1];
+    // A supervisor may have started the next run meanwhile: that one is not this failure's.
+    if (!started || env.started.get(name) !== started) continue;
+    await stopLeftovers(env, name, services.get(name));
     const key = `start:${name}`;
     const outcome = outcomes.get(key) as ServiceOutcome;
     const reason = describeExit(exit);
     await env.state.update(name, (current) =>
-      current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { ...exit, at: new Date().toISOString(), reason } },
+      current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: `${reason} right after it started`, duringStart: true } },
     );
-    const offset = watched.find(([watchedName]) => watchedName === name)?.[1].logOffset ?? 0;
-    outcomes.set(key, { ...outcome, status: 'failed', error: `${reason} right after it started${await logTail(env, name, offset)}` });
+    const failed: ServiceOutcome = { ...outcome, status: 'failed', error: options.redact(`${reason} right after it started${await logTail(env, name, started.logOffset ?? 0)}`) };
+    outcomes.set(key, failed);
+    options.onProgress?.({ type: 'end', outcome: failed });
+  }
+}
+
+export interface SettleOptions {
+  signal: AbortSignal;
+  /** Told of each start the check turns into a failure, after its `done` was reported. */
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
+  /** Replaces secret values in what is reported and recorded (the log's last lines may print one). */
+  redact: (text: string) => string;
+}
+
+/** Stops what a run whose leader exited left in its group, as `stop` would; a failure is only noted. */
+async function stopLeftovers(env: UnitEnvironment, name: string, service: DesiredService | undefined): Promise<void> {
+  const record = env.state.get(name);
+  if (record?.pid === undefined) return;
+  try {
+    const provider = await env.providers.get(record.provider);
+    await provider.stop(name, record, stopSpecOf(service, record), { ...env.ctx, signal: new AbortController().signal });
+  } catch {
+    // What could not be stopped is still recorded as the run's group: `down` and `status` find it.
   }
 }
 

@@ -2,6 +2,8 @@ import type { Desired, DesiredService } from '../config/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
+import { collectSecrets } from '../config/secrets.js';
+import { createRedactor } from '../config/sensitive.js';
 import { monotonicMs } from '../monotonic.js';
 import { declaredOrRecordedDeps } from './declarations.js';
 import { createServiceActor, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
@@ -81,6 +83,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   };
   options.signal.addEventListener('abort', onAbort, { once: true });
 
+  // Errors quote paths, argv, URLs and the services' own log lines: secret values never get out.
+  let redactor: ((text: string) => string) | undefined;
+  const redact = (text: string): string => (redactor ??= createRedactor(collectSecrets(options.desired)))(text);
+  const redactOutcome = (outcome: ServiceOutcome): ServiceOutcome => (outcome.error === undefined ? outcome : { ...outcome, error: redact(outcome.error) });
+
   const units = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
   const outcomes = new Map<string, ServiceOutcome>();
   const startedHere = new Set<string>();
@@ -109,6 +116,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     for (const op of unit.ops) {
       const result = await runOp(actor, op);
       if (!result.ok) {
+        if (!result.interrupted && (op === 'start' || op === 'restart')) recordFailedStart(options.state, unit.service, redact(result.error));
         return { service: unit.service, ops: unit.ops, status: result.interrupted ? 'interrupted' : 'failed', durationMs: now() - began, error: result.error };
       }
       if (op === 'start') startedHere.add(unit.service);
@@ -120,12 +128,12 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   try {
     for (const phase of ['stop', 'start'] as const) {
       await runGraph(units.filter((unit) => unit.phase === phase), options.parallel, async (unit) => {
-        const outcome = await runUnitSafely(unit);
+        const outcome = redactOutcome(await runUnitSafely(unit));
         outcomes.set(keyOf(unit.phase, unit.service), outcome);
         if (outcome.status !== 'skipped' || !options.signal.aborted) options.onProgress?.({ type: 'end', outcome });
       });
     }
-    await settleStarts(env, outcomes, (name) => byName.get(name)?.start.settleMs ?? 0, options.signal);
+    await settleStarts(env, outcomes, byName, { signal: options.signal, onProgress: options.onProgress, redact });
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     // Whatever was in flight when the run was interrupted is recorded before we return; a call
@@ -140,6 +148,20 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     interrupted: options.signal.aborted,
     failed: services.filter((outcome) => outcome.status === 'failed').length,
   };
+}
+
+/**
+ * A start that failed and left no run (not found, never ready and stopped again) is recorded
+ * as such, so `status` and the next plan say `crashed` and why, not `stopped`, which would read
+ * as stopped on purpose.
+ */
+function recordFailedStart(state: StateStore, name: string, error: string): void {
+  const reason = error.startsWith(`${name}: `) ? error.slice(name.length + 2) : error;
+  state.record(name, (current) =>
+    current && current.pid === undefined
+      ? { ...current, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason: reason.split('\n')[0], duringStart: true } }
+      : current,
+  );
 }
 
 /**

@@ -20,8 +20,9 @@ const BLOCKS_DEPENDENTS = new Set<Blocked['kind']>(['port-conflict', 'dependency
 
 /**
  * A service that would start while a declared port is held by another process is blocked
- * (`!`) instead, and so is every service whose start needs it (`dependency db is blocked`),
- * so apply fails those and carries out the rest. Walks in start order, so blocks propagate.
+ * (`!`) instead, and so is every service whose start needs it (`dependency db is blocked`) or
+ * needs a service the file declares stopped or disabled, so apply fails those and carries out
+ * the rest. Walks in start order, so blocks propagate.
  */
 export function blockUnstartable(
   decisions: Map<string, ServiceDecision>,
@@ -37,9 +38,20 @@ export function blockUnstartable(
       decisions.set(name, blockedOnly(name, conflicts.map(describePortConflict).join('; '), 'port-conflict'));
       continue;
     }
-    const dep = byName.get(name)?.dependsOn.find((depName) => BLOCKS_DEPENDENTS.has(decisions.get(depName)?.blocked?.kind));
-    if (dep !== undefined) decisions.set(name, blockedOnly(name, `dependency ${dep} is blocked`, 'dependency'));
+    const deps = byName.get(name)?.dependsOn ?? [];
+    const dep = deps.find((depName) => BLOCKS_DEPENDENTS.has(decisions.get(depName)?.blocked?.kind));
+    if (dep !== undefined) {
+      decisions.set(name, blockedOnly(name, `dependency ${dep} is blocked`, 'dependency'));
+      continue;
+    }
+    // The file itself says the dependency is not to run: no apply can start this one.
+    const held = deps.map((depName) => byName.get(depName)).find((depService) => depService !== undefined && !wantsRunning(depService));
+    if (held) decisions.set(name, blockedOnly(name, `dependency ${held.name} is ${held.enabled ? 'declared stopped (state: stopped)' : 'disabled (enabled: false)'}`, 'dependency'));
   }
+}
+
+function wantsRunning(service: DesiredService): boolean {
+  return service.enabled && service.state === 'running';
 }
 
 function blockedOnly(service: string, reason: string, kind: Blocked['kind']): ServiceDecision {

@@ -27,7 +27,10 @@ export function planDown(desired: Desired, observed: Observed, applied: Applied,
   }
   const blocked = nodes
     .filter((node) => (chosen.has(node.name) || pulledIn.has(node.name)) && observed.get(node.name)?.phase === 'unknown')
-    .map((node) => ({ service: node.name, reason: observed.get(node.name)?.detail ?? 'state unknown' }));
+    .map((node) => {
+      const seen = observed.get(node.name);
+      return { service: node.name, reason: seen?.detail ?? 'state unknown', ...(seen?.unavailable ? { unavailable: true } : {}) };
+    });
   return {
     formatVersion: 1,
     project: desired.project,

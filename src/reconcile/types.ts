@@ -36,6 +36,16 @@ export interface PortConflict {
 
 export type Observed = ReadonlyMap<string, ObservedService>;
 
+/** How a service's last run ended, or why its last start failed. */
+export interface LastExit {
+  code: number | null;
+  signal: string | null;
+  at: string;
+  reason?: string;
+  /** Its start failed (not found, never ready, exited at once): `reason` says how. */
+  duringStart?: boolean;
+}
+
 /** What stack last applied for a service, from `.stack/state.json`. */
 export interface AppliedService {
   provider: ProviderName;
@@ -51,7 +61,7 @@ export interface AppliedService {
   startTicks?: number;
   startedAt?: string;
   restarts: number;
-  lastExit?: { code: number | null; signal: string | null; at: string; reason?: string };
+  lastExit?: LastExit;
   /** True once the user's `state: stopped`/disable was carried out; false after a crash. */
   stoppedByUs?: boolean;
   /** The service used up maxRestarts and is left alone until its spec changes or a restart. */

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { hashString } from '../reconcile/hash.js';
 
 /**
@@ -16,10 +17,25 @@ const stateKeys = new Map<string, string>();
  * Names one state folder on this machine (its absolute path, hashed: paths may hold anything).
  * The spec hash function, not node:crypto: loading that cost `stack status` ~8 ms.
  */
+// The same folder reached through a symlink is the same stack: its processes carry one key.
+function canonical(stateDir: string): string {
+  const absolute = resolve(stateDir);
+  try {
+    return realpathSync.native(absolute);
+  } catch {
+    // Not made yet: its parent (the folder of stack.yaml) exists.
+    try {
+      return join(realpathSync.native(dirname(absolute)), basename(absolute));
+    } catch {
+      return absolute;
+    }
+  }
+}
+
 export function stateKeyOf(stateDir: string): string {
   let key = stateKeys.get(stateDir);
   if (key === undefined) {
-    key = hashString(resolve(stateDir)).slice(0, 16);
+    key = hashString(canonical(stateDir)).slice(0, 16);
     stateKeys.set(stateDir, key);
   }
   return key;

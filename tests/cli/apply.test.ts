@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, processesWith, stack, STACK_BIN, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
 
@@ -215,6 +215,42 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(stack(['down', '--yes', '-f', s.file]).code).toBe(0);
   });
 
+  it.each([
+    ['Ctrl+C', '\x03', 130, 'interrupted at the question; nothing done'],
+    ['Ctrl+D', '\x04', 1, 'Nothing done.'],
+  ])('%s at the question of apply starts nothing and is no internal error', async (_key, keystroke, code, said) => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
+    const child = spawn('script', ['-qec', `${process.execPath} ${STACK_BIN} apply -f ${s.file}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await waitFor(() => output.includes('Apply this plan?'), 10_000, 'the question');
+    child.stdin.write(keystroke);
+    expect(await exited).toBe(code);
+    expect(output).toContain(said);
+    expect(output).not.toContain('internal error');
+    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+  });
+
+  it('a run started through a symlinked folder is found by its marker from the real folder too', () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
+    const link = `${s.dir}-link`;
+    symlinkSync(s.dir, link);
+    try {
+      expect(stack(['apply', '--yes', '-f', join(link, 'stack.yaml')]).code).toBe(0);
+      // The state write is lost: only the marker can tell the run is this stack's.
+      writeFileSync(join(s.dir, '.stack', 'state.json'), '');
+      const again = stack(['apply', '--yes', '-f', s.file]);
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain('adopted it');
+      expect(processesWith(`sleep ${m}`)).toHaveLength(1);
+    } finally {
+      rmSync(link);
+    }
+  });
+
   it('a recorded pid that now belongs to another process is not treated as ours', () => {
     const m = marker();
     const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
@@ -261,7 +297,76 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: bad: exited with code 4 right after it started/m);
     const status = JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { observed: string; detail?: string }[] };
-    expect(status.services[0]).toMatchObject({ observed: 'crashed', detail: 'exited with code 4' });
+    expect(status.services[0]).toMatchObject({ observed: 'crashed', detail: 'start failed: exited with code 4 right after it started' });
+  });
+
+  it('a start that exits within its settle while another service is still starting is still reported failed', () => {
+    const m = marker();
+    const s = scratch(
+      `version: 1\nservices:\n  slow:\n    command: [sh, -c, "sleep 0.5; echo ready; exec sleep ${m}"]\n    ready: { log: ready, timeout: 5s }\n  quick:\n    command: [sh, -c, "echo dying >&2; exit 3"]\n`,
+    );
+    const result = stack(['apply', '--yes', '-f', s.file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: quick: exited with code 3 right after it started/m);
+    expect(result.stdout).toMatch(/^✗ quick install \+ start failed: exited with code 3/m);
+    expect(result.stdout).toContain('Apply finished with failures: 1 started, 1 failed');
+  });
+
+  it('a start that exits within its settle leaves nothing of its group running, and the next apply starts one copy', async () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  bg:\n    command: "sleep ${m} & echo launched"\n    shell: true\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(1);
+    await waitFor(() => processesWith(`sleep ${m}`).length === 0 || undefined, 5000, 'the background sleep of the failed start to be stopped');
+    const status = JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { observed: string; detail?: string }[] };
+    expect(status.services[0]).toMatchObject({ observed: 'crashed', detail: 'start failed: exited with code 0 right after it started' });
+    stack(['apply', '--yes', '-f', s.file]);
+    expect(processesWith(`sleep ${m}`).length).toBeLessThanOrEqual(1);
+  });
+
+  it('a start that failed shows as crashed with the reason, and the next plan starts it again', () => {
+    const s = scratch('version: 1\nservices:\n  ghost:\n    command: no-such-binary-here\n');
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(1);
+    const status = JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { observed: string; detail?: string }[] };
+    expect(status.services[0]).toMatchObject({ observed: 'crashed', detail: 'start failed: executable "no-such-binary-here" not found on PATH' });
+    expect(stack(['plan', '-f', s.file]).stdout).toMatch(/\+ ghost +start +crashed \(start failed: executable/);
+  });
+
+  it('a service skipped because its running dependency is not ready fails the apply (exit 1)', () => {
+    const m = marker();
+    const db = `version: 1\nservices:\n  db:\n    command: sleep ${m}\n    ready: { exec: [test, -f, flag], timeout: 1s, interval: 100ms }\n`;
+    const s = scratch(db, { flag: '' });
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    rmSync(join(s.dir, 'flag'));
+    writeFileSync(s.file, `${db}  app:\n    command: sleep ${m}\n    dependsOn: [db]\n`);
+    const result = stack(['apply', '--yes', '-f', s.file, '--json']);
+    expect(result.code).toBe(1);
+    const json = JSON.parse(result.stdout) as { outcome: { failed: number; skipped: number; services: { service: string; status: string }[] } };
+    expect(json.outcome).toMatchObject({ failed: 0, skipped: 1 });
+    expect(json.outcome.services).toEqual([expect.objectContaining({ service: 'app', status: 'skipped' })]);
+  });
+
+  it('--json of apply and down has the same shape when there is nothing to do', () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
+    const keys = (args: string[]) => Object.keys(JSON.parse(stack([...args, '--yes', '--json', '-f', s.file]).stdout) as object);
+    const shape = ['formatVersion', 'project', 'plan', 'outcome'];
+    expect(keys(['apply'])).toEqual(shape);
+    expect(keys(['apply'])).toEqual(shape);
+    expect(keys(['down'])).toEqual(shape);
+    expect(keys(['down'])).toEqual(shape);
+  });
+
+  it('secret values never appear in the errors of a failed apply, its JSON, or the reasons it records', () => {
+    const secret = 'SEKRIT-do-not-print-42';
+    const s = scratch(
+      `version: 1\nservices:\n  leak:\n    command: [sh, -c, 'echo "connecting with $$API_TOKEN"; exit 1']\n    env: { API_TOKEN: ${secret} }\n  nocwd:\n    command: [sleep, "1"]\n    cwd: ./missing-${secret}\n    env: { API_TOKEN: ${secret} }\n`,
+    );
+    const human = stack(['apply', '--yes', '-f', s.file]);
+    const json = stack(['apply', '--yes', '--json', '-f', s.file]);
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain('connecting with (sensitive)');
+    const reasons = Object.values(s.state().services).map((record) => JSON.stringify(record.lastExit));
+    for (const text of [human.stdout, human.stderr, json.stdout, json.stderr, ...reasons]) expect(text).not.toContain(secret);
   });
 
   it("a failed start quotes its own run's log lines, not an earlier run's", () => {

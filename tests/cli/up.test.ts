@@ -113,4 +113,29 @@ describe('stack up on real processes', () => {
     expect(up.stderr).toMatch(/not converged/);
     expect(sleepsWith(m)).toHaveLength(1);
   });
+
+  it('down of some services while `stack up` runs is refused and stops nothing (up would stop them all)', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n`);
+    const up = cleanup.cli(['up', '--interval', '1s', '-f', s.file]);
+    await up.waitForStderr(/stack is up \(pid \d+\)/, 10_000, 'the "stack is up" line');
+    const down = stack(['down', 'a', '--yes', '-f', s.file]);
+    expect(down.code).toBe(7);
+    expect(down.stderr).toContain('`stack stop a`');
+    expect(up.result()).toBeUndefined();
+    expect(sleepsWith(m)).toHaveLength(2);
+  });
+
+  it('a closed terminal (SIGHUP) stops every service and the controller, as Ctrl+C does', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n  a:\n    command: sleep ${m}\n`);
+    const up = cleanup.cli(['up', '--interval', '1s', '-f', s.file]);
+    await up.waitForStderr(/stack is up \(pid \d+\)/, 10_000, 'the "stack is up" line');
+    expect(sleepsWith(m)).toHaveLength(1);
+    up.child.kill('SIGHUP');
+    const result = await up.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(sleepsWith(m)).toHaveLength(0);
+    expect(lockOf(s.dir)).toBeUndefined();
+  });
 });

@@ -418,4 +418,20 @@ describe('stack watch on real processes', () => {
     expect(lockOf(s.dir)).toBeUndefined();
     expect(passRecordOf(s.dir)).toBeUndefined();
   });
+
+  it('a down that is refused, declined or names an unknown service leaves the controller running', async () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n${sleeper('a', m)}`);
+    const controller = await watch(s);
+    const typo = stack(['down', 'nosuch', '--yes', '-f', s.file]);
+    expect(typo.code).toBe(4);
+    // Without a terminal and without --yes: refused before anything is stopped.
+    const refused = stack(['down', '-f', s.file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('refusing to act without confirmation');
+    expect(controller.result()).toBeUndefined();
+    expect(isAlive(controller.pid)).toBe(true);
+    expect(lockOf(s.dir)?.pid).toBe(controller.pid);
+    expect(sleepsWith(m)).toHaveLength(1);
+  });
 });

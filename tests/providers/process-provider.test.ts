@@ -275,7 +275,7 @@ describe('process provider: environment and output', () => {
         env: { STACK_T_A: 'inner' },
         cwd,
       });
-      expect(await started.exited).toEqual({ code: 0, signal: null });
+      expect(await started.exited).toMatchObject({ code: 0, signal: null });
       expect(await readLog()).toBe(`earlier\nA=inner B=inherited\n${cwd}\nto-stderr\n`);
     } finally {
       delete process.env.STACK_T_A;

@@ -230,9 +230,11 @@ describe('executePlan: failures', () => {
   });
 
   it('a dependent whose dependency is neither running nor started by this run is skipped', async () => {
-    const db = stopped('db');
+    // db used up its restarts: the plan leaves it alone (blocked), and web is planned.
+    const db = service('db');
     const web = service('web', { dependsOn: ['db'] });
-    const h = await harness([db, web], { db: 'stopped', web: 'absent' }, { db: appliedFrom(db, { stoppedByUs: true }) });
+    const h = await harness([db, web], { db: 'crashed', web: 'absent' }, { db: appliedFrom(db, { gaveUp: true, restarts: 5 }) });
+    expect(h.plan.actions.map((action) => `${action.service}:${action.op}`)).toEqual(['web:install', 'web:start']);
     const outcome = await h.run();
     expect(outcomeOf(outcome, 'web')).toMatchObject({ status: 'skipped', error: 'dependency db is not running' });
     expect(h.fake.calls()).toEqual([]);
@@ -504,7 +506,7 @@ describe('executePlan: the settle check', () => {
     const record = (await h.onDisk()).services.web;
     expect(record?.pid).toBeUndefined();
     expect(record?.stoppedByUs).toBe(false);
-    expect(record?.lastExit).toMatchObject({ code: 3, signal: null, reason: 'exited with code 3' });
+    expect(record?.lastExit).toMatchObject({ code: 3, signal: null, reason: 'exited with code 3 right after it started', duringStart: true });
   });
 
   it('the early-exit failure quotes the end of the service log', async () => {

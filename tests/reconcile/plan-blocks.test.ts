@@ -63,3 +63,28 @@ describe('planActions: ports held by other processes', () => {
     expect(plan.blocked).toEqual([]);
   });
 });
+
+describe('planActions: dependencies the file itself keeps from running', () => {
+  it('blocks a start whose dependency is declared stopped or disabled, and what needs it', () => {
+    const web = service('web', { state: 'stopped' });
+    const off = service('off', { enabled: false });
+    const worker = service('worker', { dependsOn: ['web'] });
+    const w2 = service('w2', { dependsOn: ['off'] });
+    const after = service('after', { dependsOn: ['worker'] });
+    const plan = planActions(stack([web, off, worker, w2, after]), observedMap({ web: 'absent', off: 'absent', worker: 'absent', w2: 'absent', after: 'absent' }), new Map());
+    expect(steps(plan)).toEqual(['+ web install']);
+    expect(plan.blocked).toEqual([
+      { service: 'worker', kind: 'dependency', reason: 'dependency web is declared stopped (state: stopped)' },
+      { service: 'w2', kind: 'dependency', reason: 'dependency off is disabled (enabled: false)' },
+      { service: 'after', kind: 'dependency', reason: 'dependency worker is blocked' },
+    ]);
+  });
+
+  it('leaves a dependent that already runs alone', () => {
+    const web = service('web', { state: 'stopped' });
+    const worker = service('worker', { dependsOn: ['web'] });
+    const plan = planActions(stack([web, worker]), observedMap({ web: 'running', worker: 'running' }), appliedMap([web, worker]));
+    expect(steps(plan)).toEqual(['- web stop']);
+    expect(plan.blocked).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@ import type { ProviderRegistry } from '../../src/providers/registry.js';
 import type { Provider } from '../../src/providers/types.js';
 import { observeServices } from '../../src/reconcile/observe.js';
 import { planActions } from '../../src/reconcile/plan.js';
+import { planDown } from '../../src/reconcile/plan-down.js';
 import { compose, service, stack } from './factory.js';
 
 const ctx = { signal: new AbortController().signal, root: '/tmp', stateDir: '/tmp/.stack' };
@@ -29,6 +30,13 @@ describe('an unavailable provider', () => {
     const plan = planActions(desired, observed, new Map());
     expect(plan.blocked).toEqual([{ service: 'db', reason: 'the docker engine is unreachable; set DOCKER_HOST', kind: 'unknown', unavailable: true }]);
     expect(plan.actions.map((action) => `${action.service}:${action.op}`)).toEqual(['api:install', 'api:start']);
+  });
+
+  it('marks what down cannot stop as unavailable too, so down exits 6 as apply does', async () => {
+    const desired = stack([service('api'), compose('db')]);
+    const down = new StackError(ExitCode.providerUnavailable, 'the docker CLI is not installed', { hint: 'install it' });
+    const observed = await observeServices(desired, new Map(), registry(down), ctx);
+    expect(planDown(desired, observed, new Map(), []).blocked).toEqual([{ service: 'db', reason: 'the docker CLI is not installed; install it', unavailable: true }]);
   });
 
   it('is not claimed for other observe failures', async () => {

@@ -28,7 +28,7 @@ export async function run(options: ApplyOptions, args: string[]): Promise<number
   try {
     if (lock?.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     const planned = await plan(workspace, { targets: options.target });
-    if (options.json && (options.dryRun || planned.plan.actions.length === 0)) {
+    if (options.json && options.dryRun) {
       streams.stdout.write(renderPlanJson(planned.plan));
     } else if (!options.json) {
       streams.stdout.write(renderPlanHuman(planned.plan, { color: useColor(options) }));
@@ -84,7 +84,7 @@ async function applySavedPlan(planFile: string, options: ApplyOptions, parallel:
       });
     }
     const planned: PlanResult = { plan: saved.plan, observed, applied };
-    if (options.json && (options.dryRun || saved.plan.actions.length === 0)) streams.stdout.write(renderPlanJson(saved.plan));
+    if (options.json && options.dryRun) streams.stdout.write(renderPlanJson(saved.plan));
     else if (!options.json) streams.stdout.write(renderPlanHuman(saved.plan, { color: useColor(options) }));
     if (options.dryRun) return ExitCode.ok;
     const removeVolumes = options.removeVolumes === true && (await confirmVolumeRemoval(workspace, planned, options));

@@ -7,15 +7,14 @@ import { ExitCode, StackError } from '../../errors.js';
 import { stopSpecOf } from '../../reconcile/declarations.js';
 import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
-import { renderPlanJson } from '../../reconcile/render-json.js';
 import type { Applied, Plan } from '../../reconcile/types.js';
 import { MAX_ESCAPED_ROUNDS, runsLeftAlone, stopEscapedRuns as stopRuns } from '../../state/adopt.js';
-import { acquireLock, describeOwner, isController, lockHolder } from '../../state/lock.js';
+import { acquireLock, describeOwner, isController, lockHolder, type LockOwner } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
 import { confirm } from '../confirm.js';
 import { formatError } from '../report-error.js';
-import { runPlan } from '../run-plan.js';
+import { runPlan, writeRunJson } from '../run-plan.js';
 
 interface DownOptions extends GlobalOptions {
   yes?: boolean;
@@ -26,7 +25,13 @@ interface DownOptions extends GlobalOptions {
 export async function run(options: DownOptions, names: string[]): Promise<number> {
   const parallel = parseParallel(options.parallel);
   const workspace = await openEvenIfInvalid(options);
-  await stopController(workspace.paths.lockFile);
+  const controller = await lockHolder(workspace.paths.lockFile).then((holder) => (holder && isController(holder) ? holder : undefined));
+  // Nothing changes before the names are known good and the controller's end was agreed to.
+  if (controller && !(await agreeToStopController(workspace, controller, names, options))) {
+    streams.stderr.write('Nothing done.\n');
+    return ExitCode.actionFailed;
+  }
+  if (controller) await stopController(workspace.paths.lockFile, controller);
   const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock });
   try {
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
@@ -49,10 +54,24 @@ export async function run(options: DownOptions, names: string[]): Promise<number
   }
 }
 
-/** `stack down` also ends a running controller first (it would restart what we stop). */
-async function stopController(lockFile: string): Promise<void> {
-  const holder = await lockHolder(lockFile);
-  if (!holder || !isController(holder)) return;
+/**
+ * `stack down` ends a running controller first (it would restart what we stop); that is asked
+ * with the names checked first, so a typo or a "no" leaves the controller running. `stack up`
+ * stops every service as it ends, so a down of some services only is refused while it runs.
+ */
+async function agreeToStopController(workspace: Workspace, controller: LockOwner, names: readonly string[], options: DownOptions): Promise<boolean> {
+  checkServiceNames(workspace.desired, await readApplied(workspace, { view: true }), names);
+  if (names.length > 0 && controller.command === 'stack up') {
+    throw new StackError(ExitCode.locked, `\`stack up\` is running (${describeOwner(controller)}) and stops every service as it ends, not only ${names.join(', ')}`, {
+      hint: `\`stack stop ${names.join(' ')}\` edits stack.yaml and the controller stops them; or end \`stack up\` (Ctrl+C) first`,
+    });
+  }
+  const after = controller.command === 'stack up' ? 'it stops every service as it ends' : 'the services keep running until down stops them';
+  streams.stderr.write(`a controller is reconciling this stack: ${describeOwner(controller)}; down stops it first (${after}).\n`);
+  return confirm('Stop the controller?', options);
+}
+
+async function stopController(lockFile: string, holder: LockOwner): Promise<void> {
   streams.stderr.write(`stopping the controller: ${describeOwner(holder)}\n`);
   try {
     process.kill(holder.pid, 'SIGTERM');
@@ -78,7 +97,7 @@ async function stopOnlyEscaped(
   options: DownOptions,
 ): Promise<number> {
   const escaped = runsLeftAlone(workspace.ctx.stateDir).filter((run) => swept.has(run.service));
-  if (options.json) streams.stdout.write(renderPlanJson(plan));
+  if (options.json) writeRunJson(workspace, plan);
   if (escaped.length === 0) {
     if (!options.json) streams.stdout.write(names.length === 0 ? 'Nothing is running.\n' : `Nothing to stop: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not running.\n`);
     return ExitCode.ok;

@@ -24,7 +24,8 @@ export async function run(options: UpOptions): Promise<number> {
 
 /**
  * Foreground dev mode (stagecraft, docker compose up): apply, supervise, stream every log.
- * Ctrl+C stops everything in reverse order; a second Ctrl+C kills what is left.
+ * Ctrl+C (or SIGTERM, or the terminal closing) stops everything in reverse order; a second
+ * Ctrl+C kills what is left.
  */
 async function foreground(options: UpOptions, intervalMs: number, parallel: number): Promise<number> {
   const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
@@ -38,6 +39,13 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   const onSignal = () => interrupted.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // A closed terminal (SIGHUP) ends `up` like Ctrl+C, rather than leaving services unsupervised;
+  // what is written to the terminal that is gone is dropped.
+  const onHangup = () => {
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    interrupted.abort();
+  };
+  process.once('SIGHUP', onHangup);
   // The first pass runs inside start(), before the controller exists to be asked for its file.
   const started: { controller?: Controller } = {};
   let controller: Controller;
@@ -54,6 +62,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   } catch (error) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
     throw error;
   }
   started.controller = controller;
@@ -64,6 +73,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   }
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onHangup);
   streams.stderr.write('\nstopping every service in reverse order (Ctrl+C again to kill them)\n');
   try {
     // The second Ctrl+C is caught from here on, also while the controller winds down.

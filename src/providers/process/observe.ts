@@ -1,5 +1,5 @@
 import type { DesiredService, Probe } from '../../config/types.js';
-import type { AppliedService, Health, ObservedService } from '../../reconcile/types.js';
+import type { AppliedService, Health, LastExit, ObservedService } from '../../reconcile/types.js';
 import { orphansOf } from './stop.js';
 import { describeExit, runProbeOnce } from '../probes.js';
 import type { OperationContext } from '../types.js';
@@ -11,13 +11,14 @@ const OBSERVE_PROBE_TIMEOUT_MS = 2000;
 function lastExitWords(applied: AppliedService): string | undefined {
   const exit = applied.lastExit;
   if (!exit) return undefined;
+  if (exit.duringStart) return `start failed: ${exit.reason ?? describeExit(exit)}`;
   const words = describeExit(exit);
-  // A failed start records the exit's words as its reason, a crash "exited": said once.
+  // A crash records "exited", a stop "stopped by stack": said once.
   return exit.reason && !words.startsWith(exit.reason) ? `${words} (${exit.reason})` : words;
 }
 
-function isFailedExit(exit: { code: number | null; signal: string | null }): boolean {
-  return exit.signal !== null || exit.code !== 0;
+function isFailedExit(exit: LastExit): boolean {
+  return exit.duringStart === true || exit.signal !== null || exit.code !== 0;
 }
 
 /** The phase of a service with no live run recorded: stopped, or crashed when its last run failed. */

@@ -45,7 +45,8 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
   async function exitOf(pid: number, startTicks: number, outcome: StopOutcome): Promise<ExitInfo | undefined> {
     const known = exits.get(pid);
     if (!known || known.startTicks !== startTicks || outcome.kind === 'recycled') return undefined;
-    return withinGrace(known.exited, EXIT_EVENT_GRACE_MS);
+    const exit = await withinGrace(known.exited, EXIT_EVENT_GRACE_MS);
+    return exit && { code: exit.code, signal: exit.signal };
   }
 
   async function stop(name: string, applied: AppliedService, stopSpec: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined> {

@@ -107,7 +107,8 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       pgid: spawned.pid,
       startTicks: procStat.startTicks,
       startedAt,
-      exited: spawned.exited,
+      // Timed as it happens: the settle check runs after every start and must judge when it exited.
+      exited: spawned.exited.then((exit) => ({ ...exit, seenAt: Date.now() })),
       logFile: log.file,
       logOffset: log.offset,
     };
