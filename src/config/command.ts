@@ -1,6 +1,7 @@
 /** Turns a declared command into argv without running a shell. Pure. */
 
 import { parse } from 'shell-quote';
+import { quote } from './issues.js';
 
 export type CommandResult = { argv: string[]; problem?: undefined } | { argv?: undefined; problem: string };
 
@@ -28,12 +29,32 @@ export function splitCommand(command: string): CommandResult {
       continue;
     }
     const entry = part as { op?: string; pattern?: string; comment?: string };
-    if (entry.comment !== undefined) return { problem: `command contains a comment ("#${entry.comment}"); quote the # or remove it` };
-    if (entry.op === 'glob') return { problem: `command uses the glob "${entry.pattern}", but no shell runs to expand it; ${AS_ARGV_HINT}` };
+    if (entry.comment !== undefined) return { problem: `command contains a comment (${quote(`#${entry.comment}`)}); quote the # or remove it` };
+    if (entry.op === 'glob') return { problem: `command uses the glob ${quote(entry.pattern ?? '')}, but no shell runs to expand it; ${AS_ARGV_HINT}` };
     return { problem: `command uses the shell operator "${entry.op}"; ${AS_ARGV_HINT}` };
   }
+  const open = unclosedQuote(command);
+  if (open) return { problem: `command has an unterminated quote: add the closing ${open}` };
   if (argv.length === 0) return { problem: 'command is empty' };
   return { argv };
+}
+
+// shell-quote drops a quote that is never closed (`a 'b c` gives a, b, c), where a shell refuses the line.
+function unclosedQuote(command: string): string | undefined {
+  let open: string | undefined;
+  for (let index = 0; index < command.length; index += 1) {
+    const char = command[index];
+    if (open === "'") {
+      if (char === "'") open = undefined;
+    } else if (char === '\\') {
+      index += 1;
+    } else if (char === open) {
+      open = undefined;
+    } else if (open === undefined && (char === "'" || char === '"')) {
+      open = char;
+    }
+  }
+  return open;
 }
 
 // shell-quote expands `$NAME` itself; a private-use character the text lacks stands in for `$`.

@@ -2,10 +2,25 @@
 
 import { parse } from 'dotenv';
 import type { ConfigIssue } from '../errors.js';
-import { issueAt } from './issues.js';
+import { escapeControls, issueAt, quote } from './issues.js';
 import type { Locate } from './issues.js';
 import { resolvePath } from './paths.js';
 import { asRecord } from './service-rules.js';
+
+/** What a POSIX shell takes as a variable name; `env:` and env files allow no other. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ENV_NAME_RULE = 'use letters, digits and "_", not starting with a digit';
+
+/** An env file's variables; a name that `env:` would refuse is a problem instead (dotenv takes `1X`, `A.B`, `A-B`). */
+export function parseEnvFile(text: string, declared: string): { env: Record<string, string>; problems: string[] } {
+  const env: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(parse(text))) {
+    if (ENV_NAME.test(key)) env[key] = value;
+    else problems.push(`env file ${escapeControls(declared)} sets ${quote(key)}, which is not allowed: ${ENV_NAME_RULE}`);
+  }
+  return { env, problems };
+}
 
 export function envFileList(envFile: unknown): string[] {
   if (typeof envFile === 'string') return [envFile];
@@ -46,10 +61,12 @@ export function resolveServiceEnv(
     const text = envFileTexts.get(absolute);
     const path = typeof declared.envFile === 'string' ? ['services', name, 'envFile'] : ['services', name, 'envFile', index];
     if (text === undefined) {
-      issues.push(issueAt(locate, path, `env file ${declaredFiles[index]} not found`, `looked for ${absolute}`));
+      issues.push(issueAt(locate, path, `env file ${escapeControls(declaredFiles[index] ?? '')} not found`, `looked for ${escapeControls(absolute)}`));
       return;
     }
-    for (const [key, value] of Object.entries(parse(text))) {
+    const parsed = parseEnvFile(text, declaredFiles[index] ?? absolute);
+    issues.push(...parsed.problems.map((problem) => issueAt(locate, path, problem)));
+    for (const [key, value] of Object.entries(parsed.env)) {
       env[key] = value;
       fromFiles.add(key);
     }

@@ -5,7 +5,7 @@
 
 import type { ConfigIssue, SourcePosition } from '../errors.js';
 import { interpolateString } from './interpolate.js';
-import { formatPath, locateNearest } from './issues.js';
+import { escapeControls, formatPath, locateNearest, quote } from './issues.js';
 import type { KeyPath, Locate } from './issues.js';
 import { isSensitiveKey } from './sensitive.js';
 import { asRecord } from './service-rules.js';
@@ -67,9 +67,9 @@ export function interpolateDocument(document: unknown, variables: Variables, loc
       }
       for (const error of result.errors) {
         const position = locateNearest(locateValue, path);
-        const owner = service === undefined ? '' : ` by service "${service}"`;
+        const owner = service === undefined ? '' : ` by service ${quote(service)}`;
         if (error.kind === 'required') {
-          const why = error.message === '' ? 'is not set' : `is not set: ${error.message}`;
+          const why = error.message === '' ? 'is not set' : `is not set: ${escapeControls(error.message)}`;
           const message = `variable ${error.name} is required${owner} but ${why}`;
           missing.push({ name: error.name, path: formatPath(path), message, ...(service ? { service } : {}), ...(position ? { position } : {}) });
           issues.push({ message, path: formatPath(path), position, hint: `set ${error.name} in the environment or in .env beside stack.yaml` });

@@ -5,6 +5,8 @@
  * are passed in.
  */
 
+import { quote } from './issues.js';
+
 /** Why a string could not be interpolated. */
 export type InterpolationError =
   | { kind: 'required'; name: string; message: string }
@@ -76,7 +78,7 @@ class Scanner {
         index += 1;
       }
     }
-    if (nested) this.errors.push({ kind: 'syntax', message: `unclosed "\${" in ${JSON.stringify(text)}: add the closing "}"` });
+    if (nested) this.errors.push({ kind: 'syntax', message: `unclosed "\${" in ${quote(text)}: add the closing "}"` });
     return { value: out, end: index };
   }
 
@@ -92,7 +94,7 @@ class Scanner {
       const close = text.indexOf('}', start);
       const shown = close < 0 ? text.slice(start) : text.slice(start, close + 1);
       const why = close < 0 ? 'it is never closed with "}"' : 'expected ${NAME}, ${NAME:-default}, ${NAME:?message} or $$ for a literal $';
-      this.errors.push({ kind: 'syntax', message: `invalid interpolation "${shown}": ${why}` });
+      this.errors.push({ kind: 'syntax', message: `invalid interpolation ${quote(shown)}: ${why}` });
       return { value: '', end: close < 0 ? text.length : close + 1 };
     }
     if (closes) return { value: this.valueOf(name, active) ?? '', end: index + 1 };

@@ -12,7 +12,7 @@ export function formatPath(path: KeyPath): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text === '' ? segment : `.${segment}`;
+    else text += text === '' ? escapeControls(segment) : `.${escapeControls(segment)}`;
   }
   return text;
 }
@@ -35,9 +35,19 @@ export function issueAt(locate: Locate, path: KeyPath, message: string, hint?: s
 /** The closest candidate when it is close enough to be a plausible typo. */
 export function suggest(word: string, candidates: readonly string[]): string | undefined {
   if (candidates.length === 0 || word.length > 200) return undefined;
+  // Levenshtein counts two swapped neighbours (`tpc` for `tcp`) as two edits: too many for a short key.
+  const swapped = candidates.find((candidate) => isSwap(word.toLowerCase(), candidate.toLowerCase()));
+  if (swapped !== undefined) return swapped;
   const best = closest(word, [...candidates]);
   const limit = best.length <= 3 ? 1 : Math.max(2, Math.min(3, Math.floor(best.length / 3)));
   return distance(word.toLowerCase(), best.toLowerCase()) <= limit ? best : undefined;
+}
+
+function isSwap(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let first = 0;
+  while (first < a.length && a[first] === b[first]) first += 1;
+  return first < a.length - 1 && a[first] === b[first + 1] && a[first + 1] === b[first] && a.slice(first + 2) === b.slice(first + 2);
 }
 
 /** Issues in reading order: document-level first, then by line and column. Stable. */
@@ -50,9 +60,29 @@ export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
     .map((entry) => entry.issue);
 }
 
+/**
+ * Control characters of `text` (C0, DEL, C1) escaped as JSON escapes them (`\n`, `\u001b`), as
+ * the plan renderer shows them: text from the file never reaches a terminal raw.
+ */
+export function escapeControls(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const unit = char.charCodeAt(0);
+    if (unit >= 0x20 && (unit < 0x7f || unit > 0x9f)) out += char;
+    else if (unit < 0x20) out += JSON.stringify(char).slice(1, -1);
+    else out += `\\u00${unit.toString(16)}`;
+  }
+  return out;
+}
+
+/** A key or value of the file, in double quotes, for a message. */
+export function quote(text: string): string {
+  return `"${escapeControls(text)}"`;
+}
+
 /** A value as a person would write it in a message. */
 export function showValue(value: unknown): string {
-  if (typeof value === 'string') return `"${value.length > 60 ? `${value.slice(0, 57)}...` : value}"`;
+  if (typeof value === 'string') return quote(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (value === null) return 'null (an empty value)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';

@@ -5,6 +5,7 @@ import type { Document, Node } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
 import type { KeyPath, Locate } from './issues.js';
 import { MAX_STACK_FILE_BYTES } from './limits.js';
+import { basename } from './paths.js';
 import { survivesJson } from './parse-snapshot.js';
 import type { ParseSnapshot, PositionTree } from './parse-snapshot.js';
 
@@ -39,16 +40,19 @@ export function parseStackText(text: string, file: string): ParsedStack {
   const locateValue: Locate = (path) => locateIn(doc, path, at, 'value');
   const issues: ConfigIssue[] = [...findBadCharacters(text, at)];
   for (const problem of [...doc.errors, ...doc.warnings]) {
-    issues.push({ message: cleanYamlMessage(problem.message), path: '', position: at(problem.pos[0]) });
+    const message = problem.code === 'MULTIPLE_DOCS'
+      ? `${basename(file)} must be one YAML document; a second document starts here`
+      : cleanYamlMessage(problem.message);
+    issues.push({ message, path: '', position: at(problem.pos[0]) });
   }
-  issues.push(...findComplexKeys(doc, at), ...findRecursiveAliases(doc, at));
+  issues.push(...findComplexKeys(doc, at), ...findBadAliases(doc, at));
   if (issues.length > 0) return { issues, locate, locateValue };
 
   try {
     const document: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     return { document, issues, locate, locateValue, snapshot: () => takeSnapshot(doc, document, lineCounter) };
   } catch (error) {
-    const message = error instanceof ReferenceError && /alias/i.test(error.message)
+    const message = error instanceof ReferenceError && /excessive alias count/i.test(error.message)
       ? `too many aliases (more than ${MAX_ALIAS_COUNT} expansions); is this an alias bomb?`
       : `the YAML could not be read: ${error instanceof Error ? error.message : String(error)}`;
     return { issues: [{ message, path: '', position: at(0) }], locate, locateValue };
@@ -99,14 +103,18 @@ function findComplexKeys(doc: Document, at: (offset: number) => SourcePosition):
   return issues;
 }
 
-// `a: &x { b: *x }` makes a cyclic value that every later step would walk forever.
-function findRecursiveAliases(doc: Document, at: (offset: number) => SourcePosition): ConfigIssue[] {
+// yaml leaves an unknown alias to toJS, which throws without a position; `a: &x { b: *x }`
+// makes a cyclic value that every later step would walk forever.
+function findBadAliases(doc: Document, at: (offset: number) => SourcePosition): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   visit(doc, {
     Alias(_, alias, path) {
       const target = alias.resolve(doc);
-      if (target && path.includes(target)) {
-        issues.push({ message: `the alias *${alias.source} is used inside its own anchor (a recursive alias)`, path: '', position: at(alias.range?.[0] ?? 0) });
+      const position = at(alias.range?.[0] ?? 0);
+      if (!target) {
+        issues.push({ message: `unknown alias *${alias.source}: an anchor &${alias.source} must be defined before it is used`, path: '', position });
+      } else if (path.includes(target)) {
+        issues.push({ message: `the alias *${alias.source} is used inside its own anchor (a recursive alias)`, path: '', position });
       }
     },
   });

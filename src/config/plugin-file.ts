@@ -1,9 +1,8 @@
 /** plugin.yaml text → a resolved plugin manifest: parse → validate → resolve, like stack.yaml. Pure. */
 
-import { parse as parseDotenv } from 'dotenv';
 import type { ConfigIssue } from '../errors.js';
-import { envFileList } from './env-files.js';
-import { issueAt, sortIssues } from './issues.js';
+import { envFileList, parseEnvFile } from './env-files.js';
+import { escapeControls, issueAt, sortIssues } from './issues.js';
 import type { Locate } from './issues.js';
 import { parseStackText } from './parse.js';
 import { resolvePath } from './paths.js';
@@ -101,12 +100,14 @@ function resolveEnv(
   const declared = envFileList(raw.envFile);
   envFiles.forEach((absolute, index) => {
     const text = texts.get(absolute);
+    const path = typeof raw.envFile === 'string' ? ['envFile'] : ['envFile', index];
     if (text === undefined) {
-      const path = typeof raw.envFile === 'string' ? ['envFile'] : ['envFile', index];
-      issues.push(issueAt(locate, path, `env file ${declared[index]} not found`, `looked for ${absolute}`));
+      issues.push(issueAt(locate, path, `env file ${escapeControls(declared[index] ?? '')} not found`, `looked for ${escapeControls(absolute)}`));
       return;
     }
-    Object.assign(env, parseDotenv(text));
+    const parsed = parseEnvFile(text, declared[index] ?? absolute);
+    issues.push(...parsed.problems.map((problem) => issueAt(locate, path, problem)));
+    Object.assign(env, parsed.env);
   });
   for (const [key, value] of Object.entries(raw.env ?? {})) env[key] = String(value);
   return { env, issues };

@@ -4,6 +4,8 @@
  */
 
 import { z } from 'zod';
+import { ENV_NAME, ENV_NAME_RULE } from './env-files.js';
+import { quote } from './issues.js';
 import { once } from './once.js';
 import { SIGNALS } from './signals.js';
 import { DURATION_PATTERN, parseDuration, parsePort, parseSize } from './units.js';
@@ -18,7 +20,7 @@ export const PROVIDERS = ['process', 'compose', 'plugin'] as const;
 export const getStackSchemas = once(buildStackSchemas);
 
 function buildStackSchemas() {
-  const quoted = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value));
+  const quoted = (value: unknown): string => (typeof value === 'string' ? quote(value) : JSON.stringify(value) ?? String(value));
 
   const DurationSchema = z
     .string({
@@ -35,7 +37,8 @@ function buildStackSchemas() {
 
   const scalarError = { error: 'expected a string, number or boolean' };
   const ScalarSchema = z.union([z.string(), z.number(), z.boolean()], scalarError);
-  const EnvSchema = z.record(z.string(), ScalarSchema);
+  const EnvName = z.string().regex(ENV_NAME, { error: (issue) => `env name ${quoted(issue.input)} is not allowed: ${ENV_NAME_RULE}` });
+  const EnvSchema = z.record(EnvName, ScalarSchema);
   const NonEmptyString = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `${what} must not be empty` });
   const StringList = (what: string) => z.array(NonEmptyString(what), { error: `expected a list of ${what}s` });
 

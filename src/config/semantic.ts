@@ -5,7 +5,7 @@
 
 import type { ConfigIssue } from '../errors.js';
 import { findCycle } from './graph.js';
-import { issueAt, suggest } from './issues.js';
+import { escapeControls, issueAt, quote, suggest } from './issues.js';
 import type { Locate } from './issues.js';
 import { asRecord, checkService } from './service-rules.js';
 import { parsePort } from './units.js';
@@ -17,7 +17,7 @@ export function checkSemantics(document: unknown, locate: Locate): ConfigIssue[]
   const project = asRecord(document)?.project;
   const projectIssues =
     typeof project === 'string' && project !== '' && !SERVICE_NAME.test(project)
-      ? [issueAt(locate, ['project'], `project name "${project}" is not allowed: use lowercase letters, digits, "-" and "_", starting with a letter or digit (at most 63 characters)`, 'the project names .stack/ and docker compose projects')]
+      ? [issueAt(locate, ['project'], `project name ${quote(project)} is not allowed: use lowercase letters, digits, "-" and "_", starting with a letter or digit (at most 63 characters)`, 'the project names .stack/ and docker compose projects')]
       : [];
   const services = asRecord(asRecord(document)?.services);
   if (!services) return projectIssues;
@@ -46,7 +46,7 @@ function checkNames(names: string[], locate: Locate): ConfigIssue[] {
       issueAt(
         locate,
         ['services', name],
-        `service name "${name}" is not allowed: use lowercase letters, digits, "-" and "_", starting with a letter or digit (at most 63 characters)`,
+        `service name ${quote(name)} is not allowed: use lowercase letters, digits, "-" and "_", starting with a letter or digit (at most 63 characters)`,
         'names become file names under .stack/ and docker compose project names',
       ),
     );
@@ -64,10 +64,10 @@ function checkDependencies(entries: Entry[], locate: Locate): ConfigIssue[] {
     dependsOnOf(service).forEach((dep, index) => {
       if (typeof dep !== 'string') return;
       const at = ['services', name, 'dependsOn', index];
-      if (dep === name) issues.push(issueAt(locate, at, `service "${name}" depends on itself`));
+      if (dep === name) issues.push(issueAt(locate, at, `service ${quote(name)} depends on itself`));
       else if (!known.has(dep)) {
         const guess = suggest(dep, names.filter((other) => other !== name));
-        const message = `service "${name}" depends on "${dep}", which is not a service in this file${guess ? ` (did you mean "${guess}"?)` : ''}`;
+        const message = `service ${quote(name)} depends on ${quote(dep)}, which is not a service in this file${guess ? ` (did you mean ${quote(guess)}?)` : ''}`;
         issues.push(issueAt(locate, at, message));
       }
     });
@@ -102,12 +102,16 @@ function checkPorts(entries: Entry[], locate: Locate): ConfigIssue[] {
       if (typeof value !== 'string' && typeof value !== 'number') return;
       const spec = parsePort(value);
       if (!spec) return;
-      const owner = claimed.find((claim) => claim.name !== name && portsClash(claim.spec, spec));
-      if (owner) {
-        const message = `port ${spec.port} is declared by both "${owner.name}" (${owner.text}) and "${name}" (${String(value)})`;
+      const text = escapeControls(String(value));
+      const owner = claimed.find((claim) => portsClash(claim.spec, spec));
+      if (owner?.name === name) {
+        const message = `port ${spec.port} is declared twice by ${quote(name)} (${owner.text} and ${text})`;
+        issues.push(issueAt(locate, ['services', name, 'ports', index], message, 'a service cannot listen on the same port twice'));
+      } else if (owner) {
+        const message = `port ${spec.port} is declared by both ${quote(owner.name)} (${owner.text}) and ${quote(name)} (${text})`;
         issues.push(issueAt(locate, ['services', name, 'ports', index], message, 'two services cannot listen on the same port'));
       }
-      claimed.push({ name, spec, text: String(value) });
+      claimed.push({ name, spec, text });
     });
   }
   return issues;

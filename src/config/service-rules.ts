@@ -6,7 +6,7 @@
 
 import type { ConfigIssue } from '../errors.js';
 import { commandArgv } from './command.js';
-import { issueAt, suggest } from './issues.js';
+import { issueAt, quote, suggest } from './issues.js';
 import type { Locate } from './issues.js';
 import type { ProviderName } from './types.js';
 
@@ -46,12 +46,12 @@ function checkProvider(name: string, service: Record<string, unknown>, locate: L
     // A typo like `comand` is already reported as an unknown key with a suggestion.
     const typo = Object.keys(service).some((key) => !PROVIDER_KEY_NAMES.has(key) && suggest(key, Object.values(PROVIDER_KEYS)));
     if (present.length === 0 && !typo) {
-      return [issueAt(locate, at, `service "${name}" needs one of command, compose or plugin`, 'command runs a process, compose a docker compose project, plugin a plugin folder')];
+      return [issueAt(locate, at, `service ${quote(name)} needs one of command, compose or plugin`, 'command runs a process, compose a docker compose project, plugin a plugin folder')];
     }
     if (present.length === 0) return [];
     if (present.length > 1) {
       const keys = present.map((kind) => PROVIDER_KEYS[kind]);
-      return [issueAt(locate, [...at, keys[1] as string], `service "${name}" sets both ${keys[0]} and ${keys[1]}; a service has exactly one of command, compose or plugin`)];
+      return [issueAt(locate, [...at, keys[1] as string], `service ${quote(name)} sets both ${keys[0]} and ${keys[1]}; a service has exactly one of command, compose or plugin`)];
     }
   }
   const provider = inferProvider(service);
@@ -89,16 +89,22 @@ function checkProbes(name: string, service: Record<string, unknown>, locate: Loc
     if (!probe) continue;
     const at = ['services', name, key];
     const kinds = PROBE_KINDS.filter((kind) => probe[kind] !== undefined);
-    if (kinds.length === 0) issues.push(issueAt(locate, at, `${key} needs one of tcp, http, exec or log`));
+    // A typo like `tpc` is already reported as an unknown key with a suggestion.
+    const typo = Object.keys(probe).some((other) => !(PROBE_KINDS as readonly string[]).includes(other) && suggest(other, PROBE_KINDS));
+    if (kinds.length === 0 && !typo) issues.push(issueAt(locate, at, `${key} needs one of tcp, http, exec or log`));
     if (kinds.length > 1) {
       issues.push(issueAt(locate, [...at, kinds[1] as string], `${key} checks one thing: keep only one of ${kinds.join(' and ')}`));
+    }
+    // fetch refuses a URL with credentials, so such a probe could never pass.
+    if (typeof probe.http === 'string' && hasCredentials(probe.http)) {
+      issues.push(issueAt(locate, [...at, 'http'], `credentials in the ${key} URL (user:password@) are not supported`));
     }
     if (isCommand(probe.exec)) {
       const result = commandArgv(probe.exec, false);
       if (result.problem) issues.push(issueAt(locate, [...at, 'exec'], result.problem.replace(/^command/, 'exec')));
     }
     if (typeof probe.log === 'string' && !isRegExp(probe.log)) {
-      issues.push(issueAt(locate, [...at, 'log'], `log is not a valid regular expression: ${JSON.stringify(probe.log)}`));
+      issues.push(issueAt(locate, [...at, 'log'], `log is not a valid regular expression: ${quote(probe.log)}`));
     }
   }
   return issues;
@@ -107,6 +113,12 @@ function checkProbes(name: string, service: Record<string, unknown>, locate: Loc
 function isCommand(value: unknown): value is string | (string | number | boolean)[] {
   if (typeof value === 'string') return true;
   return Array.isArray(value) && value.every((part) => ['string', 'number', 'boolean'].includes(typeof part));
+}
+
+function hasCredentials(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const { username, password } = new URL(url);
+  return username !== '' || password !== '';
 }
 
 function isRegExp(pattern: string): boolean {

@@ -2,7 +2,7 @@
 
 import type { z } from 'zod';
 import type { ConfigIssue } from '../errors.js';
-import { formatPath, issueAt, showValue, suggest } from './issues.js';
+import { formatPath, issueAt, quote, showValue, suggest } from './issues.js';
 import type { KeyPath, Locate } from './issues.js';
 import { getStackSchemas } from './schema.js';
 import type { StackFile } from './schema.js';
@@ -29,7 +29,7 @@ function describeIssue(issue: z.core.$ZodIssue, locate: Locate, root: z.ZodType)
     const allowed = allowedKeysAt(path, root);
     return issue.keys.map((key) => {
       const guess = suggest(key, allowed);
-      const message = guess ? `unknown key "${key}" (did you mean "${guess}"?)` : `unknown key "${key}"`;
+      const message = guess ? `unknown key ${quote(key)} (did you mean "${guess}"?)` : `unknown key ${quote(key)}`;
       const hint = `allowed keys${path.length > 0 ? ` in ${formatPath(path)}` : ''}: ${allowed.join(', ')}`;
       return issueAt(locate, [...path, key], message, hint);
     });
@@ -39,6 +39,8 @@ function describeIssue(issue: z.core.$ZodIssue, locate: Locate, root: z.ZodType)
     const hint = key === 'version' && root === getStackSchemas().StackFileSchema ? 'stack.yaml starts with `version: 1`' : undefined;
     return [issueAt(locate, path, `missing required key "${String(key)}"`, hint)];
   }
+  // A record's key that its key schema refused: the key schema's message says why.
+  if (issue.code === 'invalid_key') return [issueAt(locate, path, issue.issues[0]?.message ?? messageFor(issue))];
   return [issueAt(locate, path, messageFor(issue))];
 }
 

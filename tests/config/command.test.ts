@@ -18,8 +18,15 @@ describe('splitCommand', () => {
     ['ls *.js', 'command uses the glob "*.js", but no shell runs to expand it; write it as a list of arguments or set shell: true'],
     ['a #note', 'command contains a comment ("#note"); quote the # or remove it'],
     ['   ', 'command is empty'],
+    ["./argv.sh 'unterminated x y", "command has an unterminated quote: add the closing '"],
+    ['./argv.sh "unterminated x y', 'command has an unterminated quote: add the closing "'],
+    ['a "b \\" c', 'command has an unterminated quote: add the closing "'],
   ])('reports %j', (command, problem) => {
     expect(splitCommand(command)).toEqual({ problem });
+  });
+
+  it('closes quotes like a shell: the other quote and escaped quotes do not open one', () => {
+    expect(splitCommand(`a "it's" 'say "hi"' it\\'s \\" 'b\\'`)).toEqual({ argv: ['a', "it's", 'say "hi"', "it's", '"', 'b\\'] });
   });
 
   it('keeps every dollar literal: interpolation already ran, so a $ here was written $$', () => {

@@ -30,9 +30,10 @@ describe('parseStackText', () => {
     expect(lines(yaml('version: 1', 'services: web: x'))).toEqual(['2:11 invalid YAML: nested mappings are not allowed in compact mappings']);
   });
 
-  it('reports more than one document', () => {
-    expect(lines(yaml('version: 1', '---', 'version: 1'))).toEqual([
-      '2:1 invalid YAML: source contains multiple documents; please use YAML.parseAllDocuments()',
+  it('reports more than one document, at the second', () => {
+    expect(lines(yaml('version: 1', '---', 'version: 1'))).toEqual(['2:1 stack.yaml must be one YAML document; a second document starts here']);
+    expect(lines(yaml('---', 'version: 1', 'services: {}', '...', 'version: 1'))).toEqual([
+      '5:1 stack.yaml must be one YAML document; a second document starts here',
     ]);
   });
 
@@ -70,6 +71,13 @@ describe('parseStackText', () => {
         position: { file: 'stack.yaml', line: 1, column: 1 },
       },
     ]);
+  });
+
+  it('reports an alias to an unknown anchor at the alias, not as an alias bomb', () => {
+    expect(lines(yaml('version: 1', 'services:', '  web:', '    command: x', '    stop: *nosuch'))).toEqual([
+      '5:11 unknown alias *nosuch: an anchor &nosuch must be defined before it is used',
+    ]);
+    expect(lines(yaml('a: *later', 'b: &later 1'))).toEqual(['1:4 unknown alias *later: an anchor &later must be defined before it is used']);
   });
 
   it('allows a few aliases', () => {

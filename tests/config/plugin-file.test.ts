@@ -53,6 +53,15 @@ describe('loadPluginText', () => {
     expect(second.plugin?.env).toEqual({ A: 'one', B: 'two' });
   });
 
+  it('refuses env names a shell would not take, in env and in env files', () => {
+    const text = yaml('name: m', 'lifecycle: { start: a, stop: b }', 'envFile: .env', 'env: { "A=B": x }');
+    expect(issueLines(load(text))).toEqual(['4:8 env name "A=B" is not allowed: use letters, digits and "_", not starting with a digit']);
+    const fixed = text.replace('"A=B"', 'AB');
+    expect(issueLines(load(fixed, new Map([[`${DIR}/.env`, '9LIVES=1\n']])))).toEqual([
+      '3:1 env file .env sets "9LIVES", which is not allowed: use letters, digits and "_", not starting with a digit',
+    ]);
+  });
+
   it('reports broken YAML instead of throwing', () => {
     expect(issueLines(load('name: [\n'))[0]).toMatch(/^2:1 invalid YAML/);
   });

@@ -116,6 +116,16 @@ describe('resolveStack', () => {
     expect(issueLines(listed)).toEqual(['5:22 env file b.env not found']);
   });
 
+  it('refuses env names in env files that env: refuses, at the env file', () => {
+    const texts = new Map([['/home/ada/devstack/bad.env', 'OK=1\nlower=2\n1X=z\nA.B=y\nA-B=x\n']]);
+    const loaded = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [bad.env]'), texts);
+    expect(issueLines(loaded)).toEqual([
+      '5:15 env file bad.env sets "1X", which is not allowed: use letters, digits and "_", not starting with a digit',
+      '5:15 env file bad.env sets "A.B", which is not allowed: use letters, digits and "_", not starting with a digit',
+      '5:15 env file bad.env sets "A-B", which is not allowed: use letters, digits and "_", not starting with a digit',
+    ]);
+  });
+
   it('keeps manifest order, even for names JS objects would reorder', () => {
     const names = services(yaml('version: 1', 'services:', '  zeta: { command: x }', '  "10": { command: x }', '  alpha: { command: x }', '  "2": { command: x }'));
     expect(names.map((service) => [service.name, service.index])).toEqual([['zeta', 0], ['10', 1], ['alpha', 2], ['2', 3]]);

@@ -14,6 +14,15 @@ describe('names', () => {
     expect(loaded.issues[0]?.hint).toBe('names become file names under .stack/ and docker compose project names');
   });
 
+  it('escapes control characters in the names it quotes', () => {
+    const loaded = stack('  "w\\eb": { command: x, ports: [80], dependsOn: ["d\\tb"] }', '  api: { command: y, ports: [80] }');
+    expect(issueLines(loaded)).toEqual([
+      '3:3 service name "w\\u001bb" is not allowed: use lowercase letters, digits, "-" and "_", starting with a letter or digit (at most 63 characters)',
+      '3:50 service "w\\u001bb" depends on "d\\tb", which is not a service in this file',
+      '4:30 port 80 is declared by both "w\\u001bb" (80) and "api" (80)',
+    ]);
+  });
+
   it('refuses a 64-character name and a bad project name', () => {
     expect(issueLines(stack(`  ${'a'.repeat(64)}: { command: x }`))).toHaveLength(1);
     expect(issueLines(stack(`  ${'a'.repeat(63)}: { command: x }`))).toEqual([]);
@@ -65,8 +74,17 @@ describe('ports', () => {
     expect(portsClash({ port: 80 }, { port: 81 })).toBe(false);
   });
 
-  it('ignores disabled services and a service repeating its own port', () => {
-    expect(issueLines(stack('  web: { command: x, ports: [80, 80] }', '  old: { command: y, ports: [80], enabled: false }'))).toEqual([]);
+  it('ignores disabled services', () => {
+    expect(issueLines(stack('  web: { command: x, ports: [80] }', '  old: { command: y, ports: [80, 80], enabled: false }'))).toEqual([]);
+  });
+
+  it('reports a service repeating its own port, at the repeat', () => {
+    const loaded = stack('  web: { command: x, ports: [9090, 9090, "127.0.0.1:81", 81] }');
+    expect(issueLines(loaded)).toEqual([
+      '3:36 port 9090 is declared twice by "web" (9090 and 9090)',
+      '3:58 port 81 is declared twice by "web" (127.0.0.1:81 and 81)',
+    ]);
+    expect(loaded.issues[0]?.hint).toBe('a service cannot listen on the same port twice');
   });
 });
 
@@ -110,6 +128,14 @@ describe('commands and probes', () => {
     expect(issueLines(stack('  web: { command: "node a.js > out.log", shell: true }'))).toEqual([]);
   });
 
+  it('reports an unterminated quote at the command, in a probe too', () => {
+    const loaded = stack('  web:', "    command: ./argv.sh 'unterminated x y", '    ready: { exec: \'check "ok\' }');
+    expect(issueLines(loaded)).toEqual([
+      "4:5 command has an unterminated quote: add the closing '",
+      '5:14 exec has an unterminated quote: add the closing "',
+    ]);
+  });
+
   it('refuses a list command with shell: true', () => {
     expect(issueLines(stack('  web: { command: [a, b], shell: true }'))).toEqual([
       '3:10 shell: true needs command to be a single string, not a list',
@@ -119,6 +145,18 @@ describe('commands and probes', () => {
   it('needs exactly one check in a probe', () => {
     const loaded = stack('  web:', '    command: x', '    ready: { timeout: 5s }', '    health: { tcp: 80, http: "http://x/" }');
     expect(issueLines(loaded)).toEqual(['5:5 ready needs one of tcp, http, exec or log', '6:24 health checks one thing: keep only one of tcp and http']);
+  });
+
+  it('refuses an http probe with credentials in its URL, without printing them', () => {
+    const loaded = stack('  web:', '    command: x', '    ready: { http: "http://u:pw@127.0.0.1:9/" }', '    health: { http: "https://token@x/" }');
+    expect(issueLines(loaded)).toEqual([
+      '5:14 credentials in the ready URL (user:password@) are not supported',
+      '6:15 credentials in the health URL (user:password@) are not supported',
+    ]);
+  });
+
+  it('does not repeat a misspelled probe key', () => {
+    expect(issueLines(stack('  web:', '    command: x', '    ready: { tpc: 4222 }'))).toEqual(['5:14 unknown key "tpc" (did you mean "tcp"?)']);
   });
 
   it('checks exec probes and log patterns', () => {

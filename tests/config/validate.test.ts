@@ -83,6 +83,20 @@ describe('schema issues', () => {
     ]);
   });
 
+  it('refuses env names a shell would not take, at the name', () => {
+    const loaded = service('command: x', 'env: { "A=B": x, "bad key": y, "1X": z, "": empty, lower: ok, _OK: ok, A1: ok }');
+    expect(issueLines(loaded)).toEqual([
+      '5:12 env name "A=B" is not allowed: use letters, digits and "_", not starting with a digit',
+      '5:22 env name "bad key" is not allowed: use letters, digits and "_", not starting with a digit',
+      '5:36 env name "1X" is not allowed: use letters, digits and "_", not starting with a digit',
+      '5:45 env name "" is not allowed: use letters, digits and "_", not starting with a digit',
+    ]);
+    expect(loaded.issues[0]?.path).toBe('services.web.env.A=B');
+    expect(issueLines(service('compose: { file: c.yml, env: { "TAG-1": x } }'))).toEqual([
+      '4:36 env name "TAG-1" is not allowed: use letters, digits and "_", not starting with a digit',
+    ]);
+  });
+
   it('checks probes, log sizes and counts', () => {
     const loaded = service(
       'command: x',
@@ -100,6 +114,16 @@ describe('schema issues', () => {
   it('reports a missing compose file at its parent and an empty path', () => {
     expect(issueLines(service('compose: { wait: true }'))).toEqual(['4:5 missing required key "file"']);
     expect(issueLines(service('plugin: ""'))).toEqual(['4:5 a plugin folder path must not be empty']);
+  });
+
+  it('escapes control characters from the file in messages and paths', () => {
+    const loaded = service('command: x', 'state: "\\e[2J\\rrunning"', '"\\e[31mcolour\\x9b": 1');
+    expect(issueLines(loaded)).toEqual([
+      '5:5 expected running or stopped, got "\\u001b[2J\\rrunning"',
+      '6:5 unknown key "\\u001b[31mcolour\\u009b"',
+    ]);
+    expect(loaded.issues[1]?.path).toBe('services.web.\\u001b[31mcolour\\u009b');
+    expect(issueLines(service('command: x', 'restart: { backoff: "\\0" }'))).toEqual(['5:16 expected a map, got "\\u0000"']);
   });
 
   it('reports a service that is not a map', () => {
