@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { reportError } from './report-error.js';
-import { followForLogs } from './argv.js';
+import { followForLogs, unknownAfterHelp } from './argv.js';
 import type { GlobalOptions } from './context.js';
 
 // Replaced by the bundler with package.json's version (scripts/build.mjs).
@@ -19,7 +19,7 @@ const program = new Command('stack')
   .option('--verbose', 'print every external command exactly as run')
   .addOption(new Option('--no-color', 'never colour output (also NO_COLOR)'))
   .showHelpAfterError('(run `stack --help` for usage)')
-  .configureHelp({ sortSubcommands: false })
+  .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
   .exitOverride();
 
 function command(name: string, description: string, load: Loader): Command {
@@ -60,7 +60,7 @@ command('status', 'show every service: desired and observed state, pid, uptime, 
 command('logs', "print services' logs", () => import('./commands/logs.js'))
   .argument('[service...]')
   .option('-n, --lines <n>', 'lines from the end of each log', '100')
-  .option('-f, --follow', 'keep printing new lines');
+  .option('-f, --follow', 'keep printing new lines (after `logs`, -f is --follow: give the stack file with --file)');
 command('down', 'stop every service (or the named ones and their dependents), whatever stack.yaml says', () => import('./commands/down.js'))
   .argument('[service...]')
   .option('-y, --yes', 'do not ask for confirmation')
@@ -128,7 +128,8 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   try {
-    await program.parseAsync(followForLogs(process.argv));
+    const names = program.commands.map((each) => each.name());
+    await program.parseAsync(unknownAfterHelp(followForLogs(process.argv), names));
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version end here too, with exit code 0.

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ExitCode, StackError } from '../errors.js';
 import { writeFileAtomic } from '../write-atomic.js';
 import type { SavedPlan } from '../reconcile/saved-plan.js';
@@ -10,15 +11,43 @@ export async function hashFile(file: string): Promise<string> {
   return `sha256:${createHash('sha256').update(await readFile(file)).digest('hex')}`;
 }
 
+// A wrong path is a person's mistake, not stack's: say what is wrong with it.
+function describeFileError(error: NodeJS.ErrnoException, path: string): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return 'not found';
+    case 'ENOTDIR':
+      return `a parent of ${path} is not a folder`;
+    case 'EISDIR':
+      return `${path} is a directory`;
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return error.code ?? error.message;
+  }
+}
+
 /** Writes the plan atomically (temp file + rename): a half-written plan must never be applied. */
 export async function writePlanFile(path: string, saved: SavedPlan): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(saved, null, 2)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(saved, null, 2)}\n`).catch(async (error: NodeJS.ErrnoException) => {
+    throw new StackError(ExitCode.actionFailed, `cannot write the plan to ${path}: ${await whyNotWritten(error, path)}`, { cause: error });
+  });
+}
+
+// Looked at only after a failure: the errno alone does not say which part of the path is wrong
+// (`-o dir/` fails the rename with ENOTDIR, a missing folder and a read-only /proc both ENOENT).
+async function whyNotWritten(error: NodeJS.ErrnoException, path: string): Promise<string> {
+  const kind = (file: string) => stat(file).then((info) => (info.isDirectory() ? 'folder' : 'file'), () => undefined);
+  if ((await kind(path)) === 'folder') return `${path} is a directory`;
+  if (error.code === 'ENOENT' && (await kind(dirname(path))) === undefined) return `the folder ${dirname(path)} does not exist`;
+  return describeFileError(error, path);
 }
 
 /** Reads a plan saved by `stack plan -o`; exit 1 when it is missing or not one. */
 export async function readPlanFile(path: string): Promise<SavedPlan> {
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new StackError(ExitCode.actionFailed, `cannot read the plan file ${path}: ${error.code ?? error.message}`);
+    throw new StackError(ExitCode.actionFailed, `cannot read the plan file ${path}: ${describeFileError(error, path)}`, { cause: error });
   });
   let json: unknown;
   try {

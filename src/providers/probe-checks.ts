@@ -1,8 +1,8 @@
+import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import type { ProbeCheck } from '../config/types.js';
 import { readLogFrom } from './process/logs.js';
 import { runCommand } from './runner.js';
-import type { ProbeResult } from './types.js';
 
 /** What one probe attempt may use. */
 export interface ProbeContext {
@@ -18,8 +18,11 @@ export interface ProbeContext {
   verbose?: ((line: string) => void) | undefined;
 }
 
-const ok: ProbeResult = { ok: true };
-const fail = (reason: string): ProbeResult => ({ ok: false, reason });
+/** A probe result whose failure may be final: waiting longer cannot make it pass. */
+export type CheckResult = { ok: true } | { ok: false; reason: string; final?: boolean };
+
+const ok: CheckResult = { ok: true };
+const fail = (reason: string): CheckResult => ({ ok: false, reason });
 
 const errnoReasons: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -29,20 +32,41 @@ const errnoReasons: Record<string, string> = {
   ENOTFOUND: 'host not found',
   EAI_AGAIN: 'host not found (temporary)',
   ETIMEDOUT: 'timed out',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CONNECT_TIMEOUT: 'timed out',
 };
+
+// fetch throws `TypeError: fetch failed`; the socket's error is its cause, or one of the errors
+// of an AggregateError when every address of a host was tried.
+function findErrno(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== 'object' || error === null || depth > 4) return undefined;
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string') return code;
+  const inner = Array.isArray(errors) ? [cause, ...(errors as unknown[])] : [cause];
+  return inner.map((each) => findErrno(each, depth + 1)).find((each) => each !== undefined);
+}
+
+function innermostCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 4 && current instanceof Error && current.cause !== undefined; depth++) current = current.cause;
+  return current;
+}
 
 /** A short reason for a network error, e.g. `connection refused`. */
 export function describeNetworkError(error: unknown): string {
-  const code = (error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
-  if (typeof code === 'string') return errnoReasons[code] ?? code;
+  const code = findErrno(error);
+  if (code) return errnoReasons[code] ?? code;
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
-  return error instanceof Error ? error.message : String(error);
+  const cause = innermostCause(error);
+  const message = cause instanceof Error ? cause.message : String(cause);
+  // The Fetch standard blocks some ports (6000, 6665–6669, 10080, …) whatever listens there.
+  return message === 'bad port' ? 'bad port: fetch never connects to this port (use a tcp check)' : message;
 }
 
-export function checkTcp(host: string, port: number, ctx: ProbeContext): Promise<ProbeResult> {
+export function checkTcp(host: string, port: number, ctx: ProbeContext): Promise<CheckResult> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    const finish = (result: ProbeResult): void => {
+    const finish = (result: CheckResult): void => {
       clearTimeout(timer);
       ctx.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
@@ -57,7 +81,7 @@ export function checkTcp(host: string, port: number, ctx: ProbeContext): Promise
   });
 }
 
-export async function checkHttp(url: string, ctx: ProbeContext): Promise<ProbeResult> {
+export async function checkHttp(url: string, ctx: ProbeContext): Promise<CheckResult> {
   const timeout = AbortSignal.timeout(ctx.timeoutMs);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
   try {
@@ -70,7 +94,26 @@ export async function checkHttp(url: string, ctx: ProbeContext): Promise<ProbeRe
   }
 }
 
-export async function checkExec(argv: readonly string[], ctx: ProbeContext): Promise<ProbeResult> {
+// A program that is missing or not executable will not become so by waiting: the failure is final.
+const finalSpawnErrors: Readonly<Record<string, string>> = {
+  ENOENT: 'command not found',
+  EACCES: 'permission denied',
+};
+
+async function describeSpawnFailure(errno: string, cwd: string | undefined): Promise<CheckResult> {
+  // A missing working directory fails the spawn with ENOENT too; checked only on failure.
+  if (errno === 'ENOENT' && cwd !== undefined && !(await isDirectory(cwd))) {
+    return { ok: false, reason: `working directory "${cwd}" does not exist`, final: true };
+  }
+  const final = finalSpawnErrors[errno];
+  return final ? { ok: false, reason: final, final: true } : fail(`cannot run: ${errno}`);
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return stat(dir).then((info) => info.isDirectory(), () => false);
+}
+
+export async function checkExec(argv: readonly string[], ctx: ProbeContext): Promise<CheckResult> {
   const result = await runCommand(argv, {
     cwd: ctx.cwd,
     env: ctx.env,
@@ -78,7 +121,7 @@ export async function checkExec(argv: readonly string[], ctx: ProbeContext): Pro
     signal: ctx.signal,
     verbose: ctx.verbose,
   });
-  if (result.spawnError) return fail(`cannot run: ${result.spawnError}`);
+  if (result.spawnError) return describeSpawnFailure(result.spawnError, ctx.cwd);
   if (result.timedOut) return fail('timed out');
   if (result.exitCode === 0) return ok;
   const lastLine = (result.stderr || result.stdout).trim().split('\n').at(-1)?.trim();
@@ -86,7 +129,7 @@ export async function checkExec(argv: readonly string[], ctx: ProbeContext): Pro
   return fail(lastLine ? `${how}: ${lastLine}` : how);
 }
 
-export async function checkLog(pattern: string, ctx: ProbeContext): Promise<ProbeResult> {
+export async function checkLog(pattern: string, ctx: ProbeContext): Promise<CheckResult> {
   if (!ctx.logFile) return fail('no log file to read');
   let regex: RegExp;
   try {
@@ -99,7 +142,7 @@ export async function checkLog(pattern: string, ctx: ProbeContext): Promise<Prob
 }
 
 /** One attempt of a check; an expected failure is a value. */
-export function runCheck(check: ProbeCheck, ctx: ProbeContext): Promise<ProbeResult> {
+export function runCheck(check: ProbeCheck, ctx: ProbeContext): Promise<CheckResult> {
   switch (check.kind) {
     case 'tcp':
       return checkTcp(check.host, check.port, ctx);

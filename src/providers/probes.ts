@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Probe, ProbeCheck } from '../config/types.js';
 import { monotonicMs } from '../monotonic.js';
-import { runCheck, type ProbeContext } from './probe-checks.js';
-import type { ExitInfo, ProbeResult } from './types.js';
+import { runCheck, type CheckResult, type ProbeContext } from './probe-checks.js';
+import type { ExitInfo } from './types.js';
 
-export type { ProbeContext } from './probe-checks.js';
+export type { CheckResult, ProbeContext } from './probe-checks.js';
 
 /** Time as probes see it; tests pass a simulated one. */
 export interface ProbeClock {
@@ -46,7 +46,7 @@ export function describeExit(exit: ExitInfo): string {
 }
 
 /** One attempt of a check. Never throws: an unexpected error becomes the failure's reason. */
-export async function runProbeOnce(check: ProbeCheck, ctx: ProbeContext): Promise<ProbeResult> {
+export async function runProbeOnce(check: ProbeCheck, ctx: ProbeContext): Promise<CheckResult> {
   try {
     return await runCheck(check, ctx);
   } catch (error) {
@@ -62,7 +62,7 @@ export interface WaitForProbeOptions extends Omit<ProbeContext, 'timeoutMs' | 's
   /** The run's exit; when it settles first, waiting stops with a failure. */
   until?: Promise<ExitInfo> | undefined;
   clock?: ProbeClock;
-  runOnce?: (check: ProbeCheck, ctx: ProbeContext) => Promise<ProbeResult>;
+  runOnce?: (check: ProbeCheck, ctx: ProbeContext) => Promise<CheckResult>;
 }
 
 // One attempt may take the remaining time, but no more than max(interval, 1s), so a hung attempt
@@ -73,7 +73,8 @@ function attemptTimeout(remainingMs: number, intervalMs: number): number {
 
 /**
  * Retries `probe` every `intervalMs` until it passes or `timeoutMs` has elapsed. The failure
- * names the probe and its last error: `tcp 127.0.0.1:4222: connection refused after 10s`.
+ * names the probe and its last error: `tcp 127.0.0.1:4222: connection refused after 10s`; a
+ * final failure (`exec nosuchcmd: command not found`) ends the wait at once.
  * Rejects only when `signal` aborts (with its reason).
  */
 export async function waitForProbe(probe: Probe, options: WaitForProbeOptions = {}): Promise<ProbeWaitResult> {
@@ -103,6 +104,7 @@ export async function waitForProbe(probe: Probe, options: WaitForProbeOptions = 
       if (result.ok) return result;
       signal?.throwIfAborted();
       if (exit) return exitFailure(exit);
+      if (result.final) return { ok: false, reason: `${description}: ${result.reason}` };
       lastReason = result.reason;
       const remaining = deadline - clock.now();
       if (remaining <= 0) {

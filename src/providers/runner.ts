@@ -54,7 +54,7 @@ function errnoOf(error: unknown): string | undefined {
 /**
  * Starts `argv` in its own process group and session (setsid), stdout and stderr appended to
  * `logFd`. The child is unref'd, so a one-shot command can exit while the service runs on.
- * Rejects with a SpawnError when the program cannot be started.
+ * Rejects with a SpawnError, whatever the errno, when the program cannot be started.
  *
  * This is node:child_process, not execa: a service's output goes to a file descriptor and
  * stack never waits for its result, so none of execa's stream and promise plumbing is used,
@@ -67,12 +67,18 @@ export async function spawnDetached(argv: readonly string[], options: SpawnDetac
   options.verbose?.(formatCommand(argv));
   // Loaded here: commands that only read (`stack status`) never need it.
   const { spawn } = await import('./child-process.js');
-  const child = spawn(file, args, {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    detached: true,
-    stdio: ['ignore', options.logFd, options.logFd],
-  });
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(file, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      detached: true,
+      stdio: ['ignore', options.logFd, options.logFd],
+    });
+  } catch (error) {
+    // Node throws at once for errnos it does not report as an event (ENOTDIR from a cwd that is a file).
+    throw new SpawnError(argv, errnoOf(error), error instanceof Error ? error.message : String(error), error);
+  }
   // Node sets pid synchronously when the spawn syscall succeeded, and reports a failure as an
   // 'error' event on the next tick.
   if (child.pid === undefined) {

@@ -102,4 +102,19 @@ describe('stack validate, plan, schema, init (the foundation)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
+
+  it('help for an unknown command says so, with a did-you-mean, and exits 1', () => {
+    const result = stack(['help', 'stat']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("unknown command 'stat'");
+    expect(result.stderr).toContain('Did you mean start?');
+    expect(result.stderr).not.toContain('Commands:');
+    expect(stack(['help', 'logs']).code).toBe(0);
+  });
+
+  it("a command's help lists the global options too", () => {
+    const result = stack(['logs', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Global Options:[\s\S]*-f, --file <path>[\s\S]*--verbose/);
+  });
 });

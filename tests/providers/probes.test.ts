@@ -4,7 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeCheck } from '../../src/config/types.js';
-import { describeCheck, formatDuration, runProbeOnce, waitForProbe, type ProbeClock } from '../../src/providers/probes.js';
+import { describeNetworkError } from '../../src/providers/probe-checks.js';
+import { describeCheck, formatDuration, runProbeOnce, waitForProbe, type CheckResult, type ProbeClock } from '../../src/providers/probes.js';
 import type { ExitInfo, ProbeResult } from '../../src/providers/types.js';
 import { freePort, makeTempDir, probe, removeDir } from './helpers.js';
 
@@ -67,6 +68,20 @@ describe('waitForProbe (simulated time)', () => {
     expect(result.ok === false && result.reason).toBe('was killed by SIGKILL during start');
   });
 
+  it('stops at once on a final failure, naming the probe without a duration', async () => {
+    const clock = fakeClock();
+    let attempts = 0;
+    const runOnce = async (): Promise<CheckResult> => {
+      attempts++;
+      return { ok: false, reason: 'command not found', final: true };
+    };
+    const exec: ProbeCheck = { kind: 'exec', argv: ['nosuchcmd-qa'] };
+    const result = await waitForProbe(probe(exec, 2000, 100), { clock, runOnce });
+    expect(result).toEqual({ ok: false, reason: 'exec nosuchcmd-qa: command not found' });
+    expect(attempts).toBe(1);
+    expect(clock.now()).toBe(0);
+  });
+
   it('rejects with the abort reason', async () => {
     const controller = new AbortController();
     const runOnce = async (): Promise<ProbeResult> => {
@@ -74,6 +89,21 @@ describe('waitForProbe (simulated time)', () => {
       return { ok: false, reason: 'connection refused' };
     };
     await expect(waitForProbe(probe(tcp), { clock: fakeClock(), runOnce, signal: controller.signal })).rejects.toThrow('interrupted');
+  });
+});
+
+describe('describeNetworkError', () => {
+  const errno = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+  it('finds the code under fetch\'s TypeError, also among the errors of every address tried', () => {
+    expect(describeNetworkError(new TypeError('fetch failed', { cause: errno('ECONNREFUSED', 'connect ECONNREFUSED') }))).toBe('connection refused');
+    const everyAddress = new AggregateError([errno('ECONNREFUSED', 'connect ECONNREFUSED ::1:80'), errno('ECONNREFUSED', 'x')]);
+    expect(describeNetworkError(new TypeError('fetch failed', { cause: everyAddress }))).toBe('connection refused');
+    expect(describeNetworkError(new TypeError('fetch failed', { cause: errno('ENOTFOUND', 'getaddrinfo ENOTFOUND') }))).toBe('host not found');
+  });
+
+  it('quotes the innermost cause when there is no code', () => {
+    expect(describeNetworkError(new TypeError('fetch failed', { cause: new Error('invalid method') }))).toBe('invalid method');
   });
 });
 
@@ -120,6 +150,17 @@ describe('runProbeOnce (real sockets and processes)', () => {
     expect(await runProbeOnce({ kind: 'http', url: closed }, { timeoutMs: 1000 })).toEqual({ ok: false, reason: 'connection refused' });
   });
 
+  it('http: a failed fetch says why, not "fetch failed"', async () => {
+    server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const closing = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
+    expect(await runProbeOnce({ kind: 'http', url: closing }, { timeoutMs: 1000 })).toEqual({ ok: false, reason: 'connection closed by the server' });
+    expect(await runProbeOnce({ kind: 'http', url: 'http://127.0.0.1:6000/' }, { timeoutMs: 1000 })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^bad port: /),
+    });
+  });
+
   it('exec: exit 0 passes; a failure quotes its last line; a hang times out', async () => {
     expect(await runProbeOnce({ kind: 'exec', argv: ['/bin/sh', '-c', 'exit 0'] }, { timeoutMs: 2000 })).toEqual({ ok: true });
     expect(await runProbeOnce({ kind: 'exec', argv: ['/bin/sh', '-c', 'echo not yet >&2; exit 2'] }, { timeoutMs: 2000 })).toEqual({
@@ -132,7 +173,29 @@ describe('runProbeOnce (real sockets and processes)', () => {
       reason: 'timed out',
     });
     expect(performance.now() - started).toBeLessThan(3000);
-    expect((await runProbeOnce({ kind: 'exec', argv: ['no-such-probe-binary'] }, { timeoutMs: 1000 })).ok).toBe(false);
+  });
+
+  it('exec: a program that cannot run is a final failure, in words', async () => {
+    dir = await makeTempDir();
+    const notExecutable = path.join(dir, 'check.sh');
+    await writeFile(notExecutable, 'exit 0\n', { mode: 0o644 });
+    const missing = await runProbeOnce({ kind: 'exec', argv: ['no-such-probe-binary'] }, { timeoutMs: 1000, cwd: dir });
+    expect(missing).toEqual({ ok: false, reason: 'command not found', final: true });
+    const denied = await runProbeOnce({ kind: 'exec', argv: [notExecutable] }, { timeoutMs: 1000, cwd: dir });
+    expect(denied).toEqual({ ok: false, reason: 'permission denied', final: true });
+    const gone = path.join(dir, 'gone');
+    expect(await runProbeOnce({ kind: 'exec', argv: ['true'] }, { timeoutMs: 1000, cwd: gone })).toEqual({
+      ok: false,
+      reason: `working directory "${gone}" does not exist`,
+      final: true,
+    });
+  });
+
+  it('exec: a missing program fails the wait at once, not after the timeout', async () => {
+    const started = performance.now();
+    const result = await waitForProbe(probe({ kind: 'exec', argv: ['nosuchcmd-qa'] }, 2000, 100));
+    expect(result).toEqual({ ok: false, reason: 'exec nosuchcmd-qa: command not found' });
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('log: only output after the offset counts', async () => {

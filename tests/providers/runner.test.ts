@@ -60,6 +60,15 @@ describe('spawnDetached', () => {
     expect(error).toBeInstanceOf(SpawnError);
     expect((error as SpawnError).code).toBe('ENOENT');
   });
+
+  it('rejects with a SpawnError for an errno that node throws at once (a cwd that is a file)', async () => {
+    dir = await makeTempDir();
+    const handle = await openLog(path.join(dir, 'out.log'));
+    const error = await spawnDetached(['sleep', '30'], { cwd: path.join(dir, 'out.log'), env: {}, logFd: handle.fd }).catch((e: unknown) => e);
+    await handle.close();
+    expect(error).toBeInstanceOf(SpawnError);
+    expect((error as SpawnError).code).toBe('ENOTDIR');
+  });
 });
 
 describe('runCommand', () => {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import pc from 'picocolors';
 import { readApplied, type Workspace } from '../../api.js';
 import type { ComposeSpec } from '../../config/types.js';
@@ -7,6 +8,7 @@ import { ExitCode, StackError } from '../../errors.js';
 import type { PluginProvider } from '../../providers/plugin/plugin-provider.js';
 import { logFileOf, readLogTail } from '../../providers/process/logs.js';
 import { LogFollower } from '../../providers/process/follow-log.js';
+import { formatCommand } from '../../providers/runner.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
 
@@ -20,6 +22,7 @@ const PALETTE = ['cyan', 'magenta', 'green', 'yellow', 'blue', 'red'] as const;
 export async function run(options: LogsOptions, names: string[]): Promise<number> {
   const lines = Number(options.lines ?? 100);
   if (!Number.isInteger(lines) || lines < 0) throw new StackError(ExitCode.actionFailed, `--lines takes a whole number, got "${options.lines}"`);
+  checkNoStackFileAmong(names);
   const workspace = await open(options);
   const applied = await readApplied(workspace);
   checkServiceNames(workspace.desired, applied, names);
@@ -53,6 +56,27 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
   if (!options.follow || files.size === 0) return composeDone.then(() => ExitCode.ok);
   const [code] = await Promise.all([follow(followers, write), composeDone]);
   return code;
+}
+
+/**
+ * `stack logs -f stack.yaml web`: here -f is --follow (see argv.ts), so the file arrives as a
+ * service name. No service name has a dot, so a YAML file among the names is that mistake.
+ */
+function checkNoStackFileAmong(names: readonly string[]): void {
+  const file = names.find((name) => /\.ya?ml$/.test(name) && isFile(name));
+  if (file === undefined) return;
+  const instead = formatCommand(['stack', 'logs', '--file', file, ...names.filter((name) => name !== file)]);
+  throw new StackError(ExitCode.serviceNotFound, `no service named "${file}"`, {
+    hint: `for \`logs\`, -f means --follow (as in tail -f); give the stack file with --file: ${instead}`,
+  });
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function composeSpecsOf(workspace: Workspace, applied: Applied, names: readonly string[]): Map<string, ComposeSpec> {
