@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Desired } from './config/types.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import type { OperationContext } from './providers/types.js';
@@ -9,7 +10,7 @@ import type { Applied, Observed, Plan } from './reconcile/types.js';
 import { parseCacheFor } from './state/parse-cache.js';
 import { statePaths, type StatePaths } from './state/paths.js';
 import { mayMissRuns } from './state/adopt.js';
-import { readState } from './state/state-file.js';
+import { checkStateOwner, readState } from './state/state-file.js';
 import { StateStore } from './state/state-store.js';
 import { findStackFile } from './config/find-stack.js';
 import { readStack } from './config/read-stack.js';
@@ -72,6 +73,7 @@ export async function readApplied(workspace: Workspace, options: { view?: boolea
     workspace.desired.services.filter((service) => service.enabled && service.provider === 'process' && service.state === 'running').map((service) => service.name);
   const adopt = options.view ? (services: Parameters<typeof mayMissRuns>[0]) => mayMissRuns(services, expected()) : true;
   const state = await readState(workspace.paths.stateFile, workspace.desired.project, { adopt });
+  checkStateOwner(state, basename(workspace.desired.file));
   return new Map(Object.entries(state.services));
 }
 
@@ -119,7 +121,7 @@ export interface ApplyOptions {
  */
 export async function recordDeclarations(workspace: Workspace, applied: Applied): Promise<void> {
   if (withStaleDeclarations(workspace.desired.services, applied).length === 0) return;
-  const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project);
+  const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
   if (state.recordDeclarations(workspace.desired.services)) await state.flush();
 }
 
@@ -127,7 +129,7 @@ export async function recordDeclarations(workspace: Workspace, applied: Applied)
 export async function apply(workspace: Workspace, planned: PlanResult, options: ApplyOptions = {}): Promise<ApplyOutcome> {
   // Loaded on demand: reading commands (validate, plan, status) never load xstate.
   const { executePlan } = await import('./reconcile/execute.js');
-  const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project);
+  const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
   return executePlan({
     desired: workspace.desired,
     plan: planned.plan,

@@ -5,7 +5,7 @@ import { quote } from './issues.js';
 
 export type CommandResult = { argv: string[]; problem?: undefined } | { argv?: undefined; problem: string };
 
-const AS_ARGV_HINT = 'write it as a list of arguments or set shell: true';
+export const AS_ARGV_HINT = 'write it as a list of arguments or set shell: true';
 
 /**
  * A string is split the way a shell would split it, but no shell runs, so anything only a

@@ -22,7 +22,7 @@ export function findStackFile({ cwd, explicit, env }: FindStackOptions): string 
     if (!isFile(file)) {
       const source = explicit !== undefined ? '' : ' (from STACK_FILE)';
       const what = isDirectory(file) ? 'is a directory, not a file' : 'not found';
-      throw new StackError(ExitCode.noStackFile, `stack file ${file}${source} ${what}`, { hint: INIT_HINT });
+      throw new StackError(ExitCode.noStackFile, `stack file ${file}${source} ${what}`, { hint: 'check the path, or run `stack init` to create a stack file there' });
     }
     return file;
   }

@@ -5,7 +5,7 @@
  */
 
 import type { ConfigIssue } from '../errors.js';
-import { commandArgv } from './command.js';
+import { AS_ARGV_HINT, commandArgv } from './command.js';
 import { issueAt, quote, suggest } from './issues.js';
 import type { Locate } from './issues.js';
 import type { ProviderName } from './types.js';
@@ -101,7 +101,7 @@ function checkProbes(name: string, service: Record<string, unknown>, locate: Loc
     }
     if (isCommand(probe.exec)) {
       const result = commandArgv(probe.exec, false);
-      if (result.problem) issues.push(issueAt(locate, [...at, 'exec'], result.problem.replace(/^command/, 'exec')));
+      if (result.problem) issues.push(issueAt(locate, [...at, 'exec'], probeCommandProblem(result.problem)));
     }
     if (typeof probe.log === 'string' && !isRegExp(probe.log)) {
       issues.push(issueAt(locate, [...at, 'log'], `log is not a valid regular expression: ${quote(probe.log)}`));
@@ -128,4 +128,9 @@ function isRegExp(pattern: string): boolean {
   } catch {
     return false;
   }
+}
+
+// `shell: true` belongs to the service, not its probes: a probe that needs a shell says so itself.
+function probeCommandProblem(problem: string): string {
+  return problem.replace(/^command/, 'exec').replace(AS_ARGV_HINT, 'write it as a list of arguments, e.g. [sh, -c, "…"] for shell syntax');
 }

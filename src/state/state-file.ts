@@ -15,7 +15,24 @@ export const STATE_FORMAT_VERSION = 1;
 export interface StateDocument {
   formatVersion: typeof STATE_FORMAT_VERSION;
   project: string;
+  /** The name of the stack file (beside `.stack/`) whose services these are; absent in files of before. */
+  file?: string;
   services: Record<string, AppliedService>;
+}
+
+/**
+ * Two stack files in one folder share its `.stack/`: acting on one would stop and forget the
+ * services of the other as "removed from stack.yaml". The state names the file it belongs to,
+ * and another file is refused while that one has a service running or installed.
+ */
+export function checkStateOwner(doc: StateDocument, stackFile: string): void {
+  // Stopped processes leave nothing to lose; a run, or what another provider installed, would be.
+  const names = Object.entries(doc.services).filter(([, record]) => record.pid !== undefined || record.provider !== 'process').map(([name]) => name);
+  if (doc.file === undefined || doc.file === stackFile || names.length === 0) return;
+  const listed = names.length > 5 ? `${names.slice(0, 5).join(', ')}, …` : names.join(', ');
+  throw new StackError(ExitCode.invalidConfig, `.stack/ beside ${stackFile} holds the services of ${doc.file} (${listed}); acting on ${stackFile} would stop them as removed`, {
+    hint: `keep each stack file in a folder of its own (its state lives in .stack/ beside it); if you renamed ${doc.file} to ${stackFile}, rename it back, run \`stack down\`, then rename it`,
+  });
 }
 
 export function emptyState(project: string): StateDocument {
@@ -158,6 +175,7 @@ function isStateDocument(value: unknown): value is StateDocument {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const doc = value as Partial<StateDocument>;
   if (doc.formatVersion !== STATE_FORMAT_VERSION || typeof doc.services !== 'object' || doc.services === null || Array.isArray(doc.services)) return false;
+  if (doc.file !== undefined && typeof doc.file !== 'string') return false;
   return Object.values(doc.services).every(isRecord);
 }
 

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { digestServiceFiles, redactedVerbose, type Workspace } from '../api.js';
 import { readStack } from '../config/read-stack.js';
@@ -82,7 +83,7 @@ export class Controller {
     const lock = await acquireLock(paths.lockFile, { command: options.command });
     try {
       if (lock.tookOverFrom) options.log(`took over the lock of pid ${lock.tookOverFrom.pid}, which is no longer running`);
-      const state = await StateStore.open(paths.stateFile, desired.project);
+      const state = await StateStore.open(paths.stateFile, desired.project, basename(desired.file));
       const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose) } };
       const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, options.onPoolEvent);
       const controller = new Controller(options, workspace, lock, state, pool);

@@ -251,6 +251,23 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     }
   });
 
+  it("a second stack file in the same folder is refused while the first one's services run, and takes over once they are down", () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  x:\n    command: sleep ${m}\n`, { 'other.yaml': `version: 1\nservices:\n  y:\n    command: sleep ${m}\n` });
+    const other = join(s.dir, 'other.yaml');
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    for (const command of [['plan'], ['apply', '--yes'], ['down', '--yes']]) {
+      const refused = stack([...command, '-f', other]);
+      expect(refused.code, command.join(' ')).toBe(5);
+      expect(refused.stderr).toContain('.stack/ beside other.yaml holds the services of stack.yaml (x)');
+    }
+    expect(processesWith(`sleep ${m}`)).toHaveLength(1);
+    expect(stack(['down', '--yes', '-f', s.file]).code).toBe(0);
+    expect(stack(['apply', '--yes', '-f', other]).code).toBe(0);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(1);
+    stack(['down', '--yes', '-f', other]);
+  });
+
   it('a recorded pid that now belongs to another process is not treated as ours', () => {
     const m = marker();
     const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);

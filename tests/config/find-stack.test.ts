@@ -67,6 +67,8 @@ describe('findStackFile', () => {
     const explicit = thrown(() => findStackFile({ cwd: root, explicit: 'nope.yaml', env: {} }));
     expect(explicit.code).toBe(ExitCode.noStackFile);
     expect(explicit.message).toBe(`stack file ${join(root, 'nope.yaml')} not found`);
+    // The file was named already: no hint to name one.
+    expect(explicit.hint).toBe('check the path, or run `stack init` to create a stack file there');
     const fromEnv = thrown(() => findStackFile({ cwd: root, env: { STACK_FILE: '/nowhere/s.yaml' } }));
     expect(fromEnv.message).toBe('stack file /nowhere/s.yaml (from STACK_FILE) not found');
     const folder = thrown(() => findStackFile({ cwd: root, explicit: '.', env: {} }));

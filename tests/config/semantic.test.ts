@@ -162,7 +162,7 @@ describe('commands and probes', () => {
   it('checks exec probes and log patterns', () => {
     const loaded = stack('  web:', '    command: x', '    ready: { exec: "curl x | grep ok" }', '    health: { log: "([a-z" }');
     expect(issueLines(loaded)).toEqual([
-      '5:14 exec uses the shell operator "|"; write it as a list of arguments or set shell: true',
+      '5:14 exec uses the shell operator "|"; write it as a list of arguments, e.g. [sh, -c, "…"] for shell syntax',
       '6:15 log is not a valid regular expression: "([a-z"',
     ]);
   });

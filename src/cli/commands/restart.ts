@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { observe, readApplied } from '../../api.js';
 import { ExitCode, StackError } from '../../errors.js';
 import { planRestart } from '../../reconcile/plan-restart.js';
@@ -38,7 +39,7 @@ export async function run(options: RestartOptions, names: string[]): Promise<num
   try {
     const current = await readApplied(workspace);
     const { StateStore } = await import('../../state/state-store.js');
-    const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project);
+    const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
     for (const name of names) await state.update(name, (record) => record && { ...record, gaveUp: false });
     const observed = await observe(workspace, current);
     const plan = planRestart(workspace.desired, observed, names);
