@@ -3,6 +3,7 @@ import { openWorkspace, type Workspace } from '../api.js';
 import { ExitCode, StackError } from '../errors.js';
 import type { Desired } from '../config/types.js';
 import type { Applied } from '../reconcile/types.js';
+import { describeOwner, type LockOwner } from '../state/lock.js';
 
 /** Options every command receives (commander's optsWithGlobals). */
 export interface GlobalOptions {
@@ -42,6 +43,11 @@ export function checkServiceNames(desired: Desired, applied: Applied, names: rea
   throw new StackError(ExitCode.serviceNotFound, `no service named ${unknown.map((name) => `"${name}"`).join(', ')} in ${desired.file}`, {
     hint: `services: ${list}`,
   });
+}
+
+/** `--wait-lock` says what it waits for, once per holder. */
+export function waitingForLock(holder: LockOwner): void {
+  streams.stderr.write(`waiting for the lock held by ${describeOwner(holder)}…\n`);
 }
 
 export function parseParallel(value: unknown): number {

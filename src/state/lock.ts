@@ -27,6 +27,8 @@ export interface LockOptions {
   wait?: boolean;
   signal?: AbortSignal;
   pollMs?: number;
+  /** Told once per holder while `wait` waits for it (terraform's "Acquiring state lock…"). */
+  onWait?: (holder: LockOwner) => void;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
     since: new Date().toISOString(),
   };
   let tookOverFrom: LockOwner | undefined;
+  let waitingFor: number | undefined;
   for (;;) {
     if (await tryCreate(file, owner)) {
       beginHold(file);
@@ -50,7 +53,10 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
     }
     const holder = await readLockOwner(file);
     if (holder && isRunning(holder.pid, holder.startTicks)) {
-      if (!options.wait) throw lockedError(file, holder);
+      // A controller holds the lock for as long as it runs: waiting for it would never end.
+      if (!options.wait || isController(holder)) throw lockedError(file, holder);
+      if (waitingFor !== holder.pid) options.onWait?.(holder);
+      waitingFor = holder.pid;
       await pause(options.pollMs ?? 100, options.signal);
       continue;
     }

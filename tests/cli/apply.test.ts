@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, processesWith, stack, STACK_BIN, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
+import { isAlive, processesWith, spawnCli, stack, STACK_BIN, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
 
 const made: ReturnType<typeof tempStack>[] = [];
 function scratch(yaml: string, files: Record<string, string> = {}) {
@@ -470,6 +470,25 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     const results = await Promise.all(runs.map((run) => run.done));
     expect(results.map((result) => result.code)).toEqual([0, 0, 0, 0]);
     expect(processesWith(`sleep ${m}`)).toHaveLength(2);
+  });
+
+  it('--wait-lock says whom it waits for, and goes on once the holder is gone', async () => {
+    const m = marker();
+    const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
+    const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      mkdirSync(join(s.dir, '.stack'), { recursive: true, mode: 0o700 });
+      writeFileSync(join(s.dir, '.stack', 'lock'), `${JSON.stringify({ pid: holder.pid, command: 'stack apply', since: new Date().toISOString() })}\n`);
+      const run = spawnCli(['apply', '--yes', '--wait-lock', '-f', s.file]);
+      await waitFor(() => run.stderr().includes(`waiting for the lock held by pid ${holder.pid}`) || undefined, 10_000, 'the waiting note');
+      expect(processesWith(`sleep ${m}`)).toHaveLength(0);
+      holder.kill('SIGKILL');
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(0);
+      expect(processesWith(`sleep ${m}`)).toHaveLength(1);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('logs shows each line prefixed with the service name', async () => {

@@ -241,6 +241,8 @@ describe('stack watch on real processes', () => {
     expect(apply.code, apply.stderr).toBe(7);
     expect(apply.stderr).toContain('stack watch');
     expect(apply.stderr).toContain(`pid ${controller.pid}`);
+    // A controller never lets go of the lock: --wait-lock does not wait for it.
+    expect(stack(['apply', '--yes', '--wait-lock', '-f', s.file]).code).toBe(7);
 
     const human = stack(['status', '-f', s.file]);
     expect(human.code, human.stderr).toBe(0);

@@ -11,7 +11,7 @@ import type { Applied, Plan } from '../../reconcile/types.js';
 import { MAX_ESCAPED_ROUNDS, runsLeftAlone, stopEscapedRuns as stopRuns } from '../../state/adopt.js';
 import { acquireLock, describeOwner, isController, lockHolder, type LockOwner } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
-import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
+import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { confirm } from '../confirm.js';
 import { formatError } from '../report-error.js';
 import { runPlan, writeRunJson } from '../run-plan.js';
@@ -32,7 +32,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     return ExitCode.actionFailed;
   }
   if (controller) await stopController(workspace.paths.lockFile, controller);
-  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock });
+  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock, onWait: waitingForLock });
   try {
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     const applied = await readApplied(workspace);

@@ -5,7 +5,7 @@ import { ExitCode, StackError } from '../../errors.js';
 import { commitFile, prepareCommit } from '../../gitops/commit-file.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { acquireLock, describeOwner, isController, lockHolder } from '../../state/lock.js';
-import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
+import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 import { editStackFile } from '../stack-file-edit.js';
 
@@ -37,7 +37,7 @@ export async function run(options: EditVerbOptions, names: string[], verb: strin
   const commitTarget = options.commit ? await prepareCommit(file, { force: options.force, verbose: workspace.ctx.verbose }) : undefined;
   const holder = options.apply === false ? undefined : await lockHolder(workspace.paths.lockFile);
   const controller = holder && isController(holder) ? holder : undefined;
-  const lock = options.apply === false || controller ? undefined : await acquireLock(workspace.paths.lockFile, { command: `stack ${verb}`, wait: options.waitLock });
+  const lock = options.apply === false || controller ? undefined : await acquireLock(workspace.paths.lockFile, { command: `stack ${verb}`, wait: options.waitLock, onWait: waitingForLock });
   try {
     if (lock?.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     let result: VerbEditResult = { text: '', edited: [], already: [] };

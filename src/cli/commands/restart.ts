@@ -5,7 +5,7 @@ import { planRestart } from '../../reconcile/plan-restart.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { acquireLock, isController, lockHolder } from '../../state/lock.js';
 import { submitRequest } from '../../supervisor/requests.js';
-import { checkServiceNames, open, parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
+import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 
 interface RestartOptions extends GlobalOptions {
@@ -35,7 +35,7 @@ export async function run(options: RestartOptions, names: string[]): Promise<num
     return response.ok ? ExitCode.ok : ExitCode.actionFailed;
   }
 
-  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack restart', wait: options.waitLock });
+  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack restart', wait: options.waitLock, onWait: waitingForLock });
   try {
     const current = await readApplied(workspace);
     const { StateStore } = await import('../../state/state-store.js');
