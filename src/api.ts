@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Desired } from './config/types.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import type { OperationContext } from './providers/types.js';
@@ -73,7 +73,8 @@ export async function readApplied(workspace: Workspace, options: { view?: boolea
     workspace.desired.services.filter((service) => service.enabled && service.provider === 'process' && service.state === 'running').map((service) => service.name);
   const adopt = options.view ? (services: Parameters<typeof mayMissRuns>[0]) => mayMissRuns(services, expected()) : true;
   const state = await readState(workspace.paths.stateFile, workspace.desired.project, { adopt });
-  checkStateOwner(state, basename(workspace.desired.file));
+  const { file, services } = workspace.desired;
+  checkStateOwner(state, { stackFile: basename(file), folder: dirname(file), declared: new Set(services.map((service) => service.name)) });
   return new Map(Object.entries(state.services));
 }
 

@@ -56,3 +56,8 @@ export function invalidConfig(file: string, issues: ConfigIssue[]): StackError {
     position: issues[0]?.position,
   });
 }
+
+/** A provider error names its service already ("web: not ready: …"); where the service is named beside it, once is enough. */
+export function withoutServicePrefix(service: string, message: string): string {
+  return message.startsWith(`${service}: `) ? message.slice(service.length + 2) : message;
+}

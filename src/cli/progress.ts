@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { withoutServicePrefix } from '../errors.js';
 import type { ProgressEvent, ServiceOutcome } from '../reconcile/execute.js';
 import type { UnitOp } from '../reconcile/execute-unit.js';
 
@@ -26,7 +27,7 @@ export function outcomeLine(outcome: ServiceOutcome, color: boolean): string {
   const c = pc.createColors(color);
   const duration = c.dim(`(${formatDuration(outcome.durationMs)})`);
   // Provider errors name their service already ("web: not ready: …"); the line names it once.
-  const error = outcome.error?.startsWith(`${outcome.service}: `) ? outcome.error.slice(outcome.service.length + 2) : (outcome.error ?? '');
+  const error = withoutServicePrefix(outcome.service, outcome.error ?? '');
   switch (outcome.status) {
     case 'done':
       return `${c.green('✓')} ${outcome.service} ${describe(outcome.ops, true)} ${duration}`;

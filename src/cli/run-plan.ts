@@ -1,5 +1,5 @@
 import { apply, recordDeclarations, type PlanResult, type Workspace } from '../api.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, withoutServicePrefix } from '../errors.js';
 import { planToJson } from '../reconcile/render-json.js';
 import type { ApplyOutcome } from '../reconcile/execute.js';
 import type { Plan } from '../reconcile/types.js';
@@ -73,7 +73,7 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
     for (const failed of outcome.services.filter((service) => service.status === 'failed')) {
       // Provider errors name their service already ("web: working directory … does not exist").
       const error = failed.error ?? 'failed';
-      streams.stderr.write(`error: ${error.startsWith(`${failed.service}: `) ? error : `${failed.service}: ${error}`}\n`);
+      streams.stderr.write(`error: ${failed.service}: ${withoutServicePrefix(failed.service, error)}\n`);
     }
   }
   if (outcome.interrupted) return ExitCode.interrupted;

@@ -1,6 +1,6 @@
 import type { DesiredService } from '../config/types.js';
 import { describeExit } from '../providers/probes.js';
-import type { ExitInfo } from '../providers/types.js';
+import type { ExitInfo, StartedService } from '../providers/types.js';
 import { stopSpecOf } from './declarations.js';
 import type { MachineClock, UnitEnvironment } from './execute-unit.js';
 import type { ProgressEvent, ServiceOutcome } from './execute.js';
@@ -11,11 +11,17 @@ import type { ProgressEvent, ServiceOutcome } from './execute.js';
  * arguments, a missing file) is reported as failed with its exit code rather than as a success,
  * and what it left in its process group (a `cmd &` of a shell) is stopped: a failed start leaves
  * nothing running. All services share one wait, so the check costs at most the longest settle
- * after the last start.
+ * after the last start. `runs` are the starts of this run, as each was made.
  */
-export async function settleStarts(env: UnitEnvironment, outcomes: Map<string, ServiceOutcome>, services: ReadonlyMap<string, DesiredService>, options: SettleOptions): Promise<void> {
+export async function settleStarts(
+  env: UnitEnvironment,
+  runs: ReadonlyMap<string, StartedService>,
+  outcomes: Map<string, ServiceOutcome>,
+  services: ReadonlyMap<string, DesiredService>,
+  options: SettleOptions,
+): Promise<void> {
   const settleOf = (name: string): number => services.get(name)?.start.settleMs ?? 0;
-  const watched = [...env.started.entries()].filter(([name, started]) => started.exited && settleOf(name) > 0 && outcomes.get(`start:${name}`)?.status === 'done');
+  const watched = [...runs.entries()].filter(([name, started]) => started.exited && settleOf(name) > 0 && outcomes.get(`start:${name}`)?.status === 'done');
   if (watched.length === 0) return;
   const exits = new Map<string, ExitInfo>();
   const deadlines = watched.map(([name, started]) => {
@@ -30,15 +36,20 @@ export async function settleStarts(env: UnitEnvironment, outcomes: Map<string, S
 
   for (const [name, exit] of exits) {
     const started = watched.find(([watchedName]) => watchedName === name)?.[1];
+    const current = env.started.get(name);
     // A supervisor may have started the next run meanwhile: that one is not this failure's.
-    if (!started || env.started.get(name) !== started) continue;
-    await stopLeftovers(env, name, services.get(name));
+    if (!started || (current !== undefined && current !== started)) continue;
+    const reason = describeExit(exit);
+    // Under a supervisor (watch, up) the run's exit is its business: it stops what the run left
+    // and records the exit. Without one, this check does both.
+    if (!env.supervise) {
+      await stopLeftovers(env, name, services.get(name), options.signal);
+      await env.state.update(name, (record) =>
+        record && { ...record, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: `${reason} right after it started`, duringStart: true } },
+      );
+    }
     const key = `start:${name}`;
     const outcome = outcomes.get(key) as ServiceOutcome;
-    const reason = describeExit(exit);
-    await env.state.update(name, (current) =>
-      current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: `${reason} right after it started`, duringStart: true } },
-    );
     const failed: ServiceOutcome = { ...outcome, status: 'failed', error: options.redact(`${reason} right after it started${await logTail(env, name, started.logOffset ?? 0)}`) };
     outcomes.set(key, failed);
     options.onProgress?.({ type: 'end', outcome: failed });
@@ -53,15 +64,16 @@ export interface SettleOptions {
   redact: (text: string) => string;
 }
 
-/** Stops what a run whose leader exited left in its group, as `stop` would; a failure is only noted. */
-async function stopLeftovers(env: UnitEnvironment, name: string, service: DesiredService | undefined): Promise<void> {
+/** Stops what a run whose leader exited left in its group, as `stop` would (Ctrl+C ends the wait). */
+async function stopLeftovers(env: UnitEnvironment, name: string, service: DesiredService | undefined, signal: AbortSignal): Promise<void> {
   const record = env.state.get(name);
   if (record?.pid === undefined) return;
   try {
     const provider = await env.providers.get(record.provider);
-    await provider.stop(name, record, stopSpecOf(service, record), { ...env.ctx, signal: new AbortController().signal });
+    await provider.stop(name, record, stopSpecOf(service, record), { ...env.ctx, signal });
   } catch {
-    // What could not be stopped is still recorded as the run's group: `down` and `status` find it.
+    // A member that outlived SIGKILL, or an interrupted wait: the next `down` finds what is left by
+    // its marker (processes that lost their group's leader).
   }
 }
 

@@ -1,8 +1,9 @@
 import type { Desired, DesiredService } from '../config/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { OperationContext } from '../providers/types.js';
+import type { OperationContext, StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
 import { collectSecrets } from '../config/secrets.js';
+import { withoutServicePrefix } from '../errors.js';
 import { createRedactor } from '../config/sensitive.js';
 import { monotonicMs } from '../monotonic.js';
 import { declaredOrRecordedDeps } from './declarations.js';
@@ -91,6 +92,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   const units = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
   const outcomes = new Map<string, ServiceOutcome>();
   const startedHere = new Set<string>();
+  const runsHere = new Map<string, StartedService>();
   const stoppedHere = new Set<string>();
 
   // A provider that throws where no machine catches it fails its own service, never the run.
@@ -119,7 +121,12 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
         if (!result.interrupted && (op === 'start' || op === 'restart')) recordFailedStart(options.state, unit.service, redact(result.error));
         return { service: unit.service, ops: unit.ops, status: result.interrupted ? 'interrupted' : 'failed', durationMs: now() - began, error: result.error };
       }
-      if (op === 'start') startedHere.add(unit.service);
+      if (op === 'start') {
+        startedHere.add(unit.service);
+        // Taken now: a supervisor forgets a run as soon as it exits, before the settle check looks.
+        const run = env.started.get(unit.service);
+        if (run) runsHere.set(unit.service, run);
+      }
       if (op === 'stop') stoppedHere.add(unit.service);
     }
     return { service: unit.service, ops: unit.ops, status: 'done', durationMs: now() - began };
@@ -133,7 +140,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
         if (outcome.status !== 'skipped' || !options.signal.aborted) options.onProgress?.({ type: 'end', outcome });
       });
     }
-    await settleStarts(env, outcomes, byName, { signal: options.signal, onProgress: options.onProgress, redact });
+    await settleStarts(env, runsHere, outcomes, byName, { signal: options.signal, onProgress: options.onProgress, redact });
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     // Whatever was in flight when the run was interrupted is recorded before we return; a call
@@ -156,9 +163,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
  * as stopped on purpose.
  */
 function recordFailedStart(state: StateStore, name: string, error: string): void {
-  const reason = error.startsWith(`${name}: `) ? error.slice(name.length + 2) : error;
+  const reason = withoutServicePrefix(name, error);
+  // Only the process provider's observe reads it; others observe the service itself.
   state.record(name, (current) =>
-    current && current.pid === undefined
+    current?.provider === 'process' && current.pid === undefined
       ? { ...current, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason: reason.split('\n')[0], duringStart: true } }
       : current,
   );

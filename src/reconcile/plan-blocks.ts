@@ -46,7 +46,12 @@ export function blockUnstartable(
     }
     // The file itself says the dependency is not to run: no apply can start this one.
     const held = deps.map((depName) => byName.get(depName)).find((depService) => depService !== undefined && !wantsRunning(depService));
-    if (held) decisions.set(name, blockedOnly(name, `dependency ${held.name} is ${held.enabled ? 'declared stopped (state: stopped)' : 'disabled (enabled: false)'}`, 'dependency'));
+    if (held) {
+      // Its stop (a restart's first half) still happens: dependents stop before what they need.
+      const reason = `dependency ${held.name} is ${held.enabled ? 'declared stopped (state: stopped)' : 'disabled (enabled: false)'}`;
+      const stopPhase = decision.stopPhase.map((action) => ({ ...action, restart: false, symbol: '-' as const }));
+      decisions.set(name, { ...decision, stopPhase, startPhase: [], restart: false, blocked: { service: name, reason, kind: 'dependency' } });
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import type { StopSpec } from '../config/types.js';
 import type { AppliedService } from '../reconcile/types.js';
 import { scanProcStats } from '../providers/process/group-members.js';
 import { checkOwnership, isRunning, readBootTime, readProcStatSync, ticksToIso } from '../providers/process/proc-stat.js';
-import { markerIn, stateKeyOf, type SpecHashes } from './service-marker.js';
+import { markerIn, stateKeysOf, type SpecHashes } from './service-marker.js';
 
 /** A live process carrying the marker of one service of this stack, and the group to stop it by. */
 export interface MarkedRun {
@@ -38,7 +38,7 @@ export async function findMarkedProcesses(
   recorded: ReadonlySet<string> = new Set(),
   recordedGroups: ReadonlySet<number> = new Set(),
 ): Promise<MarkedProcesses> {
-  const key = stateKeyOf(stateDir);
+  const keys = stateKeysOf(stateDir);
   const runs = new Map<string, MarkedRun>();
   const strays = new Map<number, MarkedRun>();
   const stats = scanProcStats();
@@ -55,7 +55,7 @@ export async function findMarkedProcesses(
       // In a recorded run's group (it goes with it), or in a session whose leader lives on.
       continue;
     }
-    const marker = markerIn(readQuietly(`/proc/${stat.pid}/environ`, 'latin1'), key);
+    const marker = markerIn(readQuietly(`/proc/${stat.pid}/environ`, 'latin1'), keys);
     if (!marker) continue;
     const run: MarkedRun = { service: marker.service, pid: stat.pid, pgid: stat.pgrp, startTicks: stat.startTicks, ...(marker.spec ? { spec: marker.spec } : {}) };
     // Two leaders for one service would be a bug; the older one is the run stack meant to keep.

@@ -13,10 +13,6 @@ export const SPEC_HASH_VAR = 'STACK_SPEC_HASH';
 
 const stateKeys = new Map<string, string>();
 
-/**
- * Names one state folder on this machine (its absolute path, hashed: paths may hold anything).
- * The spec hash function, not node:crypto: loading that cost `stack status` ~8 ms.
- */
 // The same folder reached through a symlink is the same stack: its processes carry one key.
 function canonical(stateDir: string): string {
   const absolute = resolve(stateDir);
@@ -32,6 +28,10 @@ function canonical(stateDir: string): string {
   }
 }
 
+/**
+ * Names one state folder on this machine (its real path, hashed: paths may hold anything).
+ * The spec hash function, not node:crypto: loading that cost `stack status` ~8 ms.
+ */
 export function stateKeyOf(stateDir: string): string {
   let key = stateKeys.get(stateDir);
   if (key === undefined) {
@@ -39,6 +39,17 @@ export function stateKeyOf(stateDir: string): string {
     stateKeys.set(stateDir, key);
   }
   return key;
+}
+
+/**
+ * The keys a process of this folder may carry: its own, and the one of the path it was reached
+ * by, which stack versions before the real path was used gave (processes started through a
+ * symlink before an upgrade are still found).
+ */
+export function stateKeysOf(stateDir: string): string[] {
+  const byPath = hashString(resolve(stateDir)).slice(0, 16);
+  const key = stateKeyOf(stateDir);
+  return byPath === key ? [key] : [key, byPath];
 }
 
 export interface SpecHashes {
@@ -57,13 +68,14 @@ export interface Marker {
 }
 
 /** Reads the marker of this state folder out of a NUL-separated environ block, if present. */
-export function markerIn(environ: string, stateKey: string): Marker | undefined {
-  const idPrefix = `${SERVICE_ID_VAR}=${stateKey}/`;
+export function markerIn(environ: string, stateKeys: string | readonly string[]): Marker | undefined {
+  const idPrefixes = (typeof stateKeys === 'string' ? [stateKeys] : stateKeys).map((key) => `${SERVICE_ID_VAR}=${key}/`);
   const specPrefix = `${SPEC_HASH_VAR}=`;
   let service: string | undefined;
   let spec: SpecHashes | undefined;
   for (const entry of environ.split('\0')) {
-    if (entry.startsWith(idPrefix)) service = entry.slice(idPrefix.length);
+    const idPrefix = idPrefixes.find((prefix) => entry.startsWith(prefix));
+    if (idPrefix) service = entry.slice(idPrefix.length);
     else if (entry.startsWith(specPrefix)) {
       const [specHash, installHash] = entry.slice(specPrefix.length).split('.');
       if (specHash && installHash) spec = { specHash, installHash };

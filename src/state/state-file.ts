@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, chmod } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { AppliedService } from '../reconcile/types.js';
@@ -22,16 +23,20 @@ export interface StateDocument {
 
 /**
  * Two stack files in one folder share its `.stack/`: acting on one would stop and forget the
- * services of the other as "removed from stack.yaml". The state names the file it belongs to,
- * and another file is refused while that one has a service running or installed.
+ * services of the other as "removed from stack.yaml". The state names the file it belongs to;
+ * another file is refused while that one still exists and has services running that this one
+ * does not declare. A file renamed (the old one is gone) simply takes over.
  */
-export function checkStateOwner(doc: StateDocument, stackFile: string): void {
-  // Stopped processes leave nothing to lose; a run, or what another provider installed, would be.
-  const names = Object.entries(doc.services).filter(([, record]) => record.pid !== undefined || record.provider !== 'process').map(([name]) => name);
-  if (doc.file === undefined || doc.file === stackFile || names.length === 0) return;
-  const listed = names.length > 5 ? `${names.slice(0, 5).join(', ')}, …` : names.join(', ');
-  throw new StackError(ExitCode.invalidConfig, `.stack/ beside ${stackFile} holds the services of ${doc.file} (${listed}); acting on ${stackFile} would stop them as removed`, {
-    hint: `keep each stack file in a folder of its own (its state lives in .stack/ beside it); if you renamed ${doc.file} to ${stackFile}, rename it back, run \`stack down\`, then rename it`,
+export function checkStateOwner(doc: StateDocument, owner: { stackFile: string; folder: string; declared: ReadonlySet<string> }): void {
+  if (doc.file === undefined || doc.file === owner.stackFile || !existsSync(join(owner.folder, doc.file))) return;
+  // What that file's `down` stopped has nothing left to lose; a running service would be stopped.
+  const theirs = Object.entries(doc.services)
+    .filter(([name, record]) => !owner.declared.has(name) && (record.pid !== undefined || (record.provider !== 'process' && record.stoppedByUs !== true)))
+    .map(([name]) => name);
+  if (theirs.length === 0) return;
+  const listed = theirs.length > 5 ? `${theirs.slice(0, 5).join(', ')}, …` : theirs.join(', ');
+  throw new StackError(ExitCode.invalidConfig, `.stack/ beside ${owner.stackFile} holds the services of ${doc.file} (${listed}); acting on ${owner.stackFile} would stop them as removed`, {
+    hint: `keep each stack file in a folder of its own (its state lives in .stack/ beside it), or \`stack -f ${doc.file} down\` first`,
   });
 }
 

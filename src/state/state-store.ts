@@ -1,7 +1,7 @@
 import type { DesiredService } from '../config/types.js';
 import { declarationsOf, withStaleDeclarations } from '../reconcile/declarations.js';
 import type { AppliedService } from '../reconcile/types.js';
-import { checkStateOwner, readStateToAct, writeState, type StateDocument } from './state-file.js';
+import { readStateToAct, writeState, type StateDocument } from './state-file.js';
 
 /**
  * The state file held in memory while stack acts. Every change is written through, but
@@ -19,13 +19,10 @@ export class StateStore {
     private doc: StateDocument,
   ) {}
 
-  /** `stackFile` (the name of the stack file beside `.stack/`) is checked against the state's, and recorded. */
+  /** `stackFile`, the name of the stack file beside `.stack/` (see checkStateOwner), is recorded. */
   static async open(file: string, project: string, stackFile?: string): Promise<StateStore> {
     const doc = await readStateToAct(file, project);
-    if (stackFile !== undefined) {
-      checkStateOwner(doc, stackFile);
-      doc.file = stackFile;
-    }
+    if (stackFile !== undefined) doc.file = stackFile;
     // The project as the file names it now (a rename included), with the next write.
     doc.project = project;
     return new StateStore(file, doc);

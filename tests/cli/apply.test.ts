@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, processesWith, spawnCli, stack, STACK_BIN, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
 
@@ -266,6 +266,18 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(stack(['apply', '--yes', '-f', other]).code).toBe(0);
     expect(processesWith(`sleep ${m}`)).toHaveLength(1);
     stack(['down', '--yes', '-f', other]);
+  });
+
+  it('a stack file renamed takes its state along (the old file is gone): nothing is refused or started twice', () => {
+    const m = marker();
+    const s = scratch('version: 1\nservices: {}\n', { 'old.yaml': `version: 1\nservices:\n  x:\n    command: sleep ${m}\n` });
+    expect(stack(['apply', '--yes', '-f', join(s.dir, 'old.yaml')]).code).toBe(0);
+    renameSync(join(s.dir, 'old.yaml'), join(s.dir, 'new.yaml'));
+    const again = stack(['apply', '--yes', '-f', join(s.dir, 'new.yaml')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('No changes');
+    expect(stack(['down', '--yes', '-f', join(s.dir, 'new.yaml')]).code).toBe(0);
+    expect(processesWith(`sleep ${m}`)).toHaveLength(0);
   });
 
   it('a recorded pid that now belongs to another process is not treated as ours', () => {

@@ -138,4 +138,13 @@ describe('stack up on real processes', () => {
     expect(sleepsWith(m)).toHaveLength(0);
     expect(lockOf(s.dir)).toBeUndefined();
   });
+
+  it('--detach reports a service that exits right after it starts, and exits 1', () => {
+    const m = marker();
+    const s = cleanup.scratch(`version: 1\nservices:\n  bad:\n    command: [sh, -c, "echo boom; exit 3"]\n    restart: { policy: "no" }\n  ok:\n    command: sleep ${m}\n`);
+    const up = stack(['up', '--detach', '--interval', '1s', '-f', s.file]);
+    expect(up.code).toBe(1);
+    expect(up.stdout + up.stderr).toContain('exited with code 3 right after it started');
+    expect(stack(['down', '--yes', '-f', s.file]).code).toBe(0);
+  });
 });

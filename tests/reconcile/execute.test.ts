@@ -194,6 +194,18 @@ describe('executePlan: ordering', () => {
 });
 
 describe('executePlan: failures', () => {
+  it('a failed start is recorded as such for a process service only (other providers observe the service itself)', async () => {
+    const proc = service('proc');
+    const plugged = service('plugged', { provider: 'plugin', process: undefined });
+    const h = await harness([proc, plugged], { proc: 'absent', plugged: 'absent' });
+    h.fake.fail('proc', 'start', 'proc: executable "x" not found on PATH');
+    h.fake.fail('plugged', 'start', 'plugged: start exited with code 1');
+    await h.run();
+    expect(h.store.get('proc')).toMatchObject({ stoppedByUs: false, lastExit: { reason: 'executable "x" not found on PATH', duringStart: true } });
+    expect(h.store.get('plugged')?.lastExit).toBeUndefined();
+    expect(h.store.get('plugged')?.stoppedByUs).not.toBe(false);
+  });
+
   it('a failed start skips its dependents (naming the dependency) and nothing else', async () => {
     const db = service('db');
     const api = service('api', { dependsOn: ['db'] });

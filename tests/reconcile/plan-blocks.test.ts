@@ -87,4 +87,14 @@ describe('planActions: dependencies the file itself keeps from running', () => {
     expect(steps(plan)).toEqual(['- web stop']);
     expect(plan.blocked).toEqual([]);
   });
+
+  it('still stops a changed dependent before the dependency the file now declares stopped', () => {
+    const web = service('web');
+    const worker = service('worker', { dependsOn: ['web'], env: { A: '1' } });
+    const applied = appliedMap([web, worker]);
+    const plan = planActions(stack([service('web', { state: 'stopped' }), service('worker', { dependsOn: ['web'], env: { A: '2' } })]), observedMap({ web: 'running', worker: 'running' }), applied);
+    expect(steps(plan)).toEqual(['- worker stop', '- web stop']);
+    expect(plan.blocked).toEqual([{ service: 'worker', kind: 'dependency', reason: 'dependency web is declared stopped (state: stopped)' }]);
+    expect(plan.summary).toMatchObject({ stop: 2, restart: 0 });
+  });
 });

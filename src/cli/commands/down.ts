@@ -32,6 +32,8 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     return ExitCode.actionFailed;
   }
   if (controller) await stopController(workspace.paths.lockFile, controller);
+  // One question: agreeing to stop the controller was agreeing to the down it showed.
+  const answered = controller ? { ...options, yes: true } : options;
   const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock, onWait: waitingForLock });
   try {
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
@@ -43,9 +45,9 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     // those stopped with them. A service whose own run is gone (a launcher that daemonized and
     // exited) can still have left one.
     const swept = new Set(names.length === 0 ? applied.keys() : [...names, ...plan.actions.map((action) => action.service)]);
-    if (plan.actions.length === 0) return await stopOnlyEscaped(workspace, { applied, plan, names, swept }, options);
-    if (!options.json) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
-    const code = await runPlan(workspace, { plan, observed, applied }, { ...options, parallel, verb: 'Down', rotateLogs: false, question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
+    if (plan.actions.length === 0) return await stopOnlyEscaped(workspace, { applied, plan, names, swept }, answered);
+    if (!options.json && !controller) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
+    const code = await runPlan(workspace, { plan, observed, applied }, { ...answered, parallel, verb: 'Down', rotateLogs: false, question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
     // Only once every stop was confirmed and done: then no main run of those services is left.
     if (code === ExitCode.ok) await stopEscapedRuns(workspace, applied, swept);
     return code;
@@ -60,15 +62,19 @@ export async function run(options: DownOptions, names: string[]): Promise<number
  * stops every service as it ends, so a down of some services only is refused while it runs.
  */
 async function agreeToStopController(workspace: Workspace, controller: LockOwner, names: readonly string[], options: DownOptions): Promise<boolean> {
-  checkServiceNames(workspace.desired, await readApplied(workspace, { view: true }), names);
+  const applied = await readApplied(workspace, { view: true });
+  checkServiceNames(workspace.desired, applied, names);
   if (names.length > 0 && controller.command === 'stack up') {
     throw new StackError(ExitCode.locked, `\`stack up\` is running (${describeOwner(controller)}) and stops every service as it ends, not only ${names.join(', ')}`, {
       hint: `\`stack stop ${names.join(' ')}\` edits stack.yaml and the controller stops them; or end \`stack up\` (Ctrl+C) first`,
     });
   }
-  const after = controller.command === 'stack up' ? 'it stops every service as it ends' : 'the services keep running until down stops them';
+  // The plan as things are now; `stack up` stops them itself as it ends, `stack watch` leaves them to down.
+  const plan = planDown(workspace.desired, await observe(workspace, applied), applied, names);
+  if (!options.json) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
+  const after = controller.command === 'stack up' ? 'it stops every service as it ends' : 'then down stops the services';
   streams.stderr.write(`a controller is reconciling this stack: ${describeOwner(controller)}; down stops it first (${after}).\n`);
-  return confirm('Stop the controller?', options);
+  return confirm('Stop the controller and these services?', options);
 }
 
 async function stopController(lockFile: string, holder: LockOwner): Promise<void> {

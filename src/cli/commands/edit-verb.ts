@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { openWorkspace, plan } from '../../api.js';
+import type { DesiredService } from '../../config/types.js';
 import { applyVerbEdit, describeVerbEdit, isEditVerb, type EditVerb, type VerbEditResult } from '../../config/verb-edits.js';
 import { ExitCode, StackError } from '../../errors.js';
 import { commitFile, prepareCommit } from '../../gitops/commit-file.js';
@@ -44,6 +45,7 @@ export async function run(options: EditVerbOptions, names: string[], verb: strin
     await editStackFile(file, (text) => (result = applyVerbEdit(text, verb, names)).text);
     reportEdit(verb, result, shown);
     warnDisabled(verb, names, workspace.desired.services);
+    warnDependents(verb, names, workspace.desired.services);
 
     if (commitTarget && result.edited.length > 0) {
       const message = options.message ?? `stack: ${verb} ${names.join(' ')}`;
@@ -74,6 +76,18 @@ function reportEdit(verb: EditVerb, result: VerbEditResult, shown: string): void
   const line = describeVerbEdit(verb);
   if (result.edited.length > 0) streams.stdout.write(`Set ${line} for ${result.edited.join(', ')} in ${shown}.\n`);
   if (result.already.length > 0) streams.stdout.write(`${result.already.join(', ')}: already ${line} in ${shown}.\n`);
+}
+
+// `stack stop db` stops what depends on db too (it cannot run without it), but the file still
+// declares those running: every plan shows them blocked until db runs again. Said once, here.
+function warnDependents(verb: EditVerb, names: readonly string[], services: readonly DesiredService[]): void {
+  if (verb !== 'stop' && verb !== 'disable') return;
+  const stopped = new Set(names);
+  const dependents = services.filter((service) => service.enabled && service.state === 'running' && !stopped.has(service.name) && service.dependsOn.some((dep) => stopped.has(dep)));
+  for (const dependent of dependents) {
+    const dep = dependent.dependsOn.find((name) => stopped.has(name)) as string;
+    streams.stderr.write(`note: ${dependent.name} depends on ${dep} and is still declared running: it stops with ${dep} and is blocked until ${dep} runs again (\`stack stop ${dependent.name}\` says so in the file)\n`);
+  }
 }
 
 // `stack start web` on a disabled service edits `state` but cannot run it: say what would.

@@ -41,11 +41,13 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   process.once('SIGTERM', onSignal);
   // A closed terminal (SIGHUP) ends `up` like Ctrl+C, rather than leaving services unsupervised;
   // what is written to the terminal that is gone is dropped.
+  let hungUp = false;
   const onHangup = () => {
-    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    if (!hungUp) for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    hungUp = true;
     interrupted.abort();
   };
-  process.once('SIGHUP', onHangup);
+  process.on('SIGHUP', onHangup);
   // The first pass runs inside start(), before the controller exists to be asked for its file.
   const started: { controller?: Controller } = {};
   let controller: Controller;
@@ -73,7 +75,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   }
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onHangup);
+  // SIGHUP stays caught while everything stops: a second one must not end `up` halfway.
   streams.stderr.write('\nstopping every service in reverse order (Ctrl+C again to kill them)\n');
   try {
     // The second Ctrl+C is caught from here on, also while the controller winds down.
@@ -87,6 +89,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
     await logs.close();
     return code;
   } finally {
+    process.off('SIGHUP', onHangup);
     await controller.releaseLock();
   }
 }
