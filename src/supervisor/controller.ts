@@ -2,6 +2,8 @@ import { basename } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { digestServiceFiles, redactedVerbose, type Workspace } from '../api.js';
 import { readStack } from '../config/read-stack.js';
+import { collectSecrets } from '../config/secrets.js';
+import { createRedactor } from '../config/sensitive.js';
 import type { Desired } from '../config/types.js';
 import { StackError, ExitCode } from '../errors.js';
 import { createProviderRegistry } from '../providers/registry.js';
@@ -63,6 +65,12 @@ export class Controller {
   private requestTimer?: NodeJS.Timeout;
   private readonly pendingRequests: ControllerRequest[] = [];
 
+  /**
+   * Lines for the log, with the secret values the file declares now replaced: a liveness detail
+   * can quote a plugin's status output, an error a path or URL.
+   */
+  private readonly say = (line: string): void => this.options.log(createRedactor(collectSecrets(this.desired))(line));
+
   private constructor(
     private readonly options: ControllerOptions,
     private readonly workspace: Workspace,
@@ -71,9 +79,9 @@ export class Controller {
     readonly pool: SupervisedPool,
   ) {
     this.desired = workspace.desired;
-    this.watcher = new FileWatcher((paths) => void this.request(`changed: ${paths.map((path) => path.split('/').pop()).join(', ')}`), undefined, (message) => this.options.log(message));
-    this.liveness = new LivenessMonitor(pool, workspace, options.log);
-    this.logRotation = new LogRotation(pool, workspace.ctx.stateDir, options.log);
+    this.watcher = new FileWatcher((paths) => void this.request(`changed: ${paths.map((path) => path.split('/').pop()).join(', ')}`), undefined, this.say);
+    this.liveness = new LivenessMonitor(pool, workspace, this.say);
+    this.logRotation = new LogRotation(pool, workspace.ctx.stateDir, this.say);
   }
 
   /** Loads the file (exit 5 when invalid: nothing starts), takes the lock (exit 7), reconciles once. */
@@ -120,7 +128,7 @@ export class Controller {
           await this.pass(next);
         } catch (error) {
           // One failed pass (a compose file gone, a full disk) must not end supervision.
-          this.options.log(`reconcile failed (${next}): ${error instanceof Error ? error.message : String(error)}; retrying on the next change or interval`);
+          this.say(`reconcile failed (${next}): ${error instanceof Error ? error.message : String(error)}; retrying on the next change or interval`);
         }
         next = this.again;
       }
