@@ -436,4 +436,18 @@ describe('stack watch on real processes', () => {
     expect(lockOf(s.dir)?.pid).toBe(controller.pid);
     expect(sleepsWith(m)).toHaveLength(1);
   });
+
+  it("the controller's log never prints a secret value, even one a plugin's status output quotes", async () => {
+    const secret = 'SEKRIT-watch-4711';
+    const s = cleanup.scratch(`version: 1\nservices:\n  p:\n    plugin: ./plugin\n    env: { API_TOKEN: ${secret} }\n`);
+    mkdirSync(join(s.dir, 'plugin'));
+    writeFileSync(
+      join(s.dir, 'plugin', 'plugin.yaml'),
+      ['name: p', 'lifecycle:', '  start: touch running', '  stop: rm -f running', '  status: \'if [ -f broken ]; then echo "token $API_TOKEN refused"; exit 4; fi; test -f running || exit 3\'', 'ignore: [running, broken]', ''].join('\n'),
+    );
+    const controller = await watch(s);
+    writeFileSync(join(s.dir, 'plugin', 'broken'), '');
+    await controller.waitForStderr(/token \(sensitive\) refused/, 10_000, "the status output in the controller's log");
+    expect(controller.stderr()).not.toContain(secret);
+  });
 });
