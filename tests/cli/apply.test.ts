@@ -488,17 +488,21 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     const m = marker();
     const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
     const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+    let run: ReturnType<typeof spawnCli> | undefined;
     try {
       mkdirSync(join(s.dir, '.stack'), { recursive: true, mode: 0o700 });
       writeFileSync(join(s.dir, '.stack', 'lock'), `${JSON.stringify({ pid: holder.pid, command: 'stack apply', since: new Date().toISOString() })}\n`);
-      const run = spawnCli(['apply', '--yes', '--wait-lock', '-f', s.file]);
-      await waitFor(() => run.stderr().includes(`waiting for the lock held by pid ${holder.pid}`) || undefined, 10_000, 'the waiting note');
+      const waiting = spawnCli(['apply', '--yes', '--wait-lock', '-f', s.file]);
+      run = waiting;
+      await waitFor(() => waiting.stderr().includes(`waiting for the lock held by pid ${holder.pid}`) || undefined, 10_000, 'the waiting note');
       expect(processesWith(`sleep ${m}`)).toHaveLength(0);
       holder.kill('SIGKILL');
-      const result = await run.done;
+      const result = await waiting.done;
       expect(result.code, result.stderr).toBe(0);
       expect(processesWith(`sleep ${m}`)).toHaveLength(1);
     } finally {
+      // A failed wait must not leave the apply to start its service after the test's cleanup.
+      run?.child.kill('SIGKILL');
       holder.kill('SIGKILL');
     }
   });
