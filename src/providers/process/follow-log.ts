@@ -136,7 +136,8 @@ export class LogFollower {
 
   /**
    * A follower of what `file` gets from now on, and where "now" is (for a tail read up to it):
-   * its size, taken with the cut count of the same moment (no rotation in between).
+   * its size, taken with the cut count of the same moment (no rotation in between), moved back
+   * to the start of a line the service is still writing, so that line is shown once, whole.
    */
   static async atEnd(file: string): Promise<{ follower: LogFollower; size: number }> {
     for (let attempt = 0; attempt < 50; attempt += 1) {
@@ -144,13 +145,14 @@ export class LogFollower {
       const handle = await open(file, 'r').catch(() => undefined);
       if (!handle) return { follower: new LogFollower(file, 0), size: 0 };
       const info = await handle.stat();
+      const size = await lineStart(handle, info.size);
       const after = await readLogIndex(file);
       if (before.generation === after.generation && !rotationUnderWay(after)) {
-        const follower = new LogFollower(file, info.size);
+        const follower = new LogFollower(file, size);
         follower.handle = handle;
         follower.inode = info.ino;
         follower.removed = removedFrom(after, info.ino);
-        return { follower, size: info.size };
+        return { follower, size };
       }
       await handle.close();
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -177,6 +179,20 @@ export class LogFollower {
     return { bytes, next: start + bytes.length };
   }
 }
+
+/** Where the line that ends at `size` begins: `size` itself when the file ends with a newline. */
+async function lineStart(handle: FileHandle, size: number): Promise<number> {
+  const from = Math.max(0, size - LINE_START_SEARCH);
+  const bytes = await readFully(handle, from, size - from);
+  if (bytes.length === 0 || bytes.at(-1) === NEWLINE) return size;
+  const newline = bytes.lastIndexOf(NEWLINE);
+  if (newline >= 0) return from + newline + 1;
+  // A line longer than the search: split it rather than read the whole file.
+  return from === 0 ? 0 : size;
+}
+
+// How far back a line start is looked for (longer lines are shown split where "now" fell).
+const LINE_START_SEARCH = 64 * 1024;
 
 /** Said in the stream where bytes were rotated away (past maxFiles) before they could be read. */
 function rotatedAwayNotice(bytes: number, midLine: boolean): Buffer {

@@ -1,0 +1,41 @@
+// LogFollower.atEnd: `stack logs -f` (and `up`) begin "now", which may fall inside a line.
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LogFollower } from '../../src/providers/process/follow-log.js';
+import { readLogTail } from '../../src/providers/process/logs.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function logWith(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stack-follow-'));
+  dirs.push(dir);
+  const file = join(dir, 'web.log');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('LogFollower.atEnd', () => {
+  it('begins at the start of a line still being written, so the tail and the follower show it once, whole', async () => {
+    const file = logWith('run=1 seq=1\nru');
+    const { follower, size } = await LogFollower.atEnd(file);
+    expect(size).toBe('run=1 seq=1\n'.length);
+    expect(await readLogTail(file, 5, 0, size)).toEqual(['run=1 seq=1']);
+    appendFileSync(file, 'n=1 seq=2\nrun=1 seq=3\n');
+    expect(await follower.read()).toEqual(['run=1 seq=2', 'run=1 seq=3']);
+    await follower.close();
+  });
+
+  it('begins at the end of a file that ends with a newline', async () => {
+    const file = logWith('a\nb\n');
+    const { follower, size } = await LogFollower.atEnd(file);
+    expect(size).toBe(4);
+    appendFileSync(file, 'c\n');
+    expect(await follower.read()).toEqual(['c']);
+    await follower.close();
+  });
+});
