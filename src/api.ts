@@ -14,8 +14,7 @@ import { checkStateOwner, readState } from './state/state-file.js';
 import { StateStore } from './state/state-store.js';
 import { findStackFile } from './config/find-stack.js';
 import { readStack } from './config/read-stack.js';
-import { collectSecrets } from './config/secrets.js';
-import { createRedactor } from './config/sensitive.js';
+import { redactorOf } from './config/secrets.js';
 
 /** Everything a reconcile needs about one stack on this machine. */
 export interface Workspace {
@@ -59,7 +58,7 @@ export function workspaceOf(desired: Desired, verbose?: (line: string) => void):
 /** `--verbose` lines with this stack's secret values replaced. */
 export function redactedVerbose(desired: Desired, verbose: ((line: string) => void) | undefined): ((line: string) => void) | undefined {
   if (!verbose) return undefined;
-  const redact = createRedactor(collectSecrets(desired));
+  const redact = redactorOf(desired);
   return (line) => verbose(redact(line));
 }
 

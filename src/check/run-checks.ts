@@ -2,8 +2,7 @@
 
 import { findStackFile } from '../config/find-stack.js';
 import { readStackDetailed } from '../config/read-stack.js';
-import { collectSecrets } from '../config/secrets.js';
-import { createRedactor } from '../config/sensitive.js';
+import { redactorOf } from '../config/secrets.js';
 import { statePaths } from '../state/paths.js';
 import { readState } from '../state/state-file.js';
 import { checkPlugins, checkVariables } from './check-config.js';
@@ -30,7 +29,7 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
   const env = options.env ?? process.env;
   const file = findStackFile({ cwd, explicit: options.file, env });
   const { desired, missingVariables } = await readStackDetailed(file, { cwd, env, requireVariables: false, checkPlugins: false });
-  const redact = createRedactor(collectSecrets(desired));
+  const redact = redactorOf(desired);
   const verbose = options.verbose ? (line: string) => options.verbose?.(redact(line)) : undefined;
   const paths = statePaths(desired.root);
   const state = await readState(paths.stateFile, desired.project).catch(() => undefined);

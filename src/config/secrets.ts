@@ -1,7 +1,12 @@
 /** Every secret value of a stack, for redacting free text. Pure. */
 
-import { isSensitiveKey } from './sensitive.js';
+import { createRedactor, isSensitiveKey } from './sensitive.js';
 import type { Desired, DesiredService } from './types.js';
+
+/** Replaces every secret value of the stack in free text (errors, log lines, command lines). */
+export function redactorOf(desired: Pick<Desired, 'services'>): (text: string) => string {
+  return createRedactor(collectSecrets(desired));
+}
 
 /** The secret values of every service: sensitive env values and interpolated sensitive variables. */
 export function collectSecrets(desired: Pick<Desired, 'services'>): string[] {

@@ -1,7 +1,6 @@
 /** Plan-time port check: declared ports of services about to start that another process holds. */
 
-import { collectSecrets } from '../config/secrets.js';
-import { createRedactor } from '../config/sensitive.js';
+import { redactorOf } from '../config/secrets.js';
 import type { Desired, DesiredService } from '../config/types.js';
 import type { Applied, Observed, PortConflict } from '../reconcile/types.js';
 import { findPortHolders, type PortHolder } from './ports.js';
@@ -32,7 +31,7 @@ export async function findPortConflicts(desired: Desired, observed: Observed, ap
   const conflicts = new Map<string, PortConflict[]>();
   if (candidates.length === 0) return conflicts;
   // A foreign command line may hold one of our secrets (an old copy started by hand, say).
-  const redact = createRedactor(collectSecrets(desired));
+  const redact = redactorOf(desired);
   await Promise.all(
     candidates.map(async (service) => {
       const holders = (await findPortHolders(service.ports)).filter((holder) => !isOurs(holder, applied));

@@ -52,7 +52,7 @@ export function blockerOf(
   outcomes: ReadonlyMap<string, ServiceOutcome>,
   byName: ReadonlyMap<string, DesiredService>,
   observed: Observed,
-  startedHere: ReadonlySet<string>,
+  startedHere: Pick<ReadonlySet<string>, 'has'>,
   stoppedHere: ReadonlySet<string>,
 ): string | undefined {
   // A service whose stop failed still runs: starting it again would leave two runs.

@@ -15,13 +15,13 @@ import type { ProgressEvent, ServiceOutcome } from './execute.js';
  */
 export async function settleStarts(
   env: UnitEnvironment,
-  runs: ReadonlyMap<string, StartedService>,
+  runs: ReadonlyMap<string, StartedService | undefined>,
   outcomes: Map<string, ServiceOutcome>,
   services: ReadonlyMap<string, DesiredService>,
   options: SettleOptions,
 ): Promise<void> {
   const settleOf = (name: string): number => services.get(name)?.start.settleMs ?? 0;
-  const watched = [...runs.entries()].filter(([name, started]) => started.exited && settleOf(name) > 0 && outcomes.get(`start:${name}`)?.status === 'done');
+  const watched = [...runs].filter((entry): entry is [string, StartedService] => entry[1]?.exited !== undefined && settleOf(entry[0]) > 0 && outcomes.get(`start:${entry[0]}`)?.status === 'done');
   if (watched.length === 0) return;
   const exits = new Map<string, ExitInfo>();
   const deadlines = watched.map(([name, started]) => {

@@ -2,9 +2,8 @@ import type { Desired, DesiredService } from '../config/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
-import { collectSecrets } from '../config/secrets.js';
+import { redactorOf } from '../config/secrets.js';
 import { withoutServicePrefix } from '../errors.js';
-import { createRedactor } from '../config/sensitive.js';
 import { monotonicMs } from '../monotonic.js';
 import { declaredOrRecordedDeps } from './declarations.js';
 import { createServiceActor, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
@@ -86,13 +85,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
 
   // Errors quote paths, argv, URLs and the services' own log lines: secret values never get out.
   let redactor: ((text: string) => string) | undefined;
-  const redact = (text: string): string => (redactor ??= createRedactor(collectSecrets(options.desired)))(text);
+  const redact = (text: string): string => (redactor ??= redactorOf(options.desired))(text);
   const redactOutcome = (outcome: ServiceOutcome): ServiceOutcome => (outcome.error === undefined ? outcome : { ...outcome, error: redact(outcome.error) });
 
   const units = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
   const outcomes = new Map<string, ServiceOutcome>();
-  const startedHere = new Set<string>();
-  const runsHere = new Map<string, StartedService>();
+  // Each service this run started, with its run as it was at the start: a supervisor forgets a
+  // run as soon as it exits, before the settle check looks.
+  const startedHere = new Map<string, StartedService | undefined>();
   const stoppedHere = new Set<string>();
 
   // A provider that throws where no machine catches it fails its own service, never the run.
@@ -121,12 +121,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
         if (!result.interrupted && (op === 'start' || op === 'restart')) recordFailedStart(options.state, unit.service, redact(result.error));
         return { service: unit.service, ops: unit.ops, status: result.interrupted ? 'interrupted' : 'failed', durationMs: now() - began, error: result.error };
       }
-      if (op === 'start') {
-        startedHere.add(unit.service);
-        // Taken now: a supervisor forgets a run as soon as it exits, before the settle check looks.
-        const run = env.started.get(unit.service);
-        if (run) runsHere.set(unit.service, run);
-      }
+      if (op === 'start') startedHere.set(unit.service, env.started.get(unit.service));
       if (op === 'stop') stoppedHere.add(unit.service);
     }
     return { service: unit.service, ops: unit.ops, status: 'done', durationMs: now() - began };
@@ -140,7 +135,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
         if (outcome.status !== 'skipped' || !options.signal.aborted) options.onProgress?.({ type: 'end', outcome });
       });
     }
-    await settleStarts(env, runsHere, outcomes, byName, { signal: options.signal, onProgress: options.onProgress, redact });
+    await settleStarts(env, startedHere, outcomes, byName, { signal: options.signal, onProgress: options.onProgress, redact });
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     // Whatever was in flight when the run was interrupted is recorded before we return; a call
@@ -179,7 +174,7 @@ function recordFailedStart(state: StateStore, name: string, error: string): void
 async function firstUnreadyDependency(
   name: string,
   byName: ReadonlyMap<string, DesiredService>,
-  startedHere: ReadonlySet<string>,
+  startedHere: Pick<ReadonlySet<string>, 'has'>,
   env: UnitEnvironment,
   signal: AbortSignal,
 ): Promise<string | undefined> {

@@ -2,8 +2,7 @@ import { basename } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { digestServiceFiles, redactedVerbose, type Workspace } from '../api.js';
 import { readStack } from '../config/read-stack.js';
-import { collectSecrets } from '../config/secrets.js';
-import { createRedactor } from '../config/sensitive.js';
+import { redactorOf } from '../config/secrets.js';
 import type { Desired } from '../config/types.js';
 import { StackError, ExitCode } from '../errors.js';
 import { createProviderRegistry } from '../providers/registry.js';
@@ -69,7 +68,7 @@ export class Controller {
    * Lines for the log, with the secret values the file declares now replaced: a liveness detail
    * can quote a plugin's status output, an error a path or URL.
    */
-  private readonly say = (line: string): void => this.options.log(createRedactor(collectSecrets(this.desired))(line));
+  private readonly say = (line: string): void => this.options.log(redactorOf(this.desired)(line));
 
   private constructor(
     private readonly options: ControllerOptions,
