@@ -4,6 +4,8 @@ import type { Provider } from './types.js';
 /** Hands out providers, creating each on first use. */
 export interface ProviderRegistry {
   get(name: ProviderName): Promise<Provider>;
+  /** The provider if `get` has already made it, else undefined: for decisions that cannot wait. */
+  peek?(name: ProviderName): Provider | undefined;
 }
 
 // Each provider's module is loaded only when a service needs it.
@@ -15,14 +17,19 @@ const loaders: Record<ProviderName, () => Promise<Provider>> = {
 
 export function createProviderRegistry(): ProviderRegistry {
   const made = new Map<ProviderName, Promise<Provider>>();
+  const ready = new Map<ProviderName, Provider>();
   return {
     get(name) {
       let provider = made.get(name);
       if (!provider) {
-        provider = loaders[name]();
+        provider = loaders[name]().then((created) => {
+          ready.set(name, created);
+          return created;
+        });
         made.set(name, provider);
       }
       return provider;
     },
+    peek: (name) => ready.get(name),
   };
 }

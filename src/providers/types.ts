@@ -72,6 +72,8 @@ export interface Provider {
   start(service: DesiredService, ctx: OperationContext): Promise<StartedService>;
   /** Resolves when the service's `ready` probe passes; rejects with an OperationError otherwise. */
   waitReady?(service: DesiredService, started: StartedService, ctx: OperationContext): Promise<void>;
+  /** Whether `waitReady` has anything to wait for after a start of `service`; absent: always. */
+  awaitsReady?(service: DesiredService): boolean;
   /** Stops what `applied` records, with `stop` as declared (or the defaults when it left the file). */
   stop(name: string, applied: AppliedService, stop: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined>;
   uninstall?(name: string, applied: AppliedService, ctx: OperationContext): Promise<void>;

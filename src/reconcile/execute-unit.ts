@@ -2,7 +2,7 @@ import { createActor, fromPromise, waitFor, type ActorRefFrom } from 'xstate';
 import type { DesiredService } from '../config/types.js';
 import { serviceMachine, type InitialPhase, type OperationInput, type OperationTimeouts } from '../machines/service-machine.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { OperationContext, StartedService } from '../providers/types.js';
+import type { OperationContext, Provider, StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
 import { declarationsOf, stopSpecOf } from './declarations.js';
 import { specOf } from './spec.js';
@@ -137,12 +137,37 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
     env.onStarted?.(name, started);
   };
 
+  const installedRecord = (svc: DesiredService) => (current: AppliedService | undefined): AppliedService => ({ ...recordBase(svc, current), pid: undefined, stoppedByUs: true });
+  // A provider not made yet (runUnit makes it first) takes the full path: the safe answer.
+  const providerOf = (name: string): { svc: DesiredService; provider: Provider } | undefined => {
+    const svc = lookupOf(name)();
+    const provider = svc && env.providers.peek?.(svc.provider);
+    return svc && provider ? { svc, provider } : undefined;
+  };
+
   return serviceMachine.provide({
+    guards: {
+      nothingToInstall: ({ context }) => {
+        const known = providerOf(context.name);
+        return known !== undefined && known.provider.install === undefined;
+      },
+      nothingToAwait: ({ context }) => {
+        const known = providerOf(context.name);
+        return known !== undefined && (known.provider.waitReady === undefined || known.provider.awaitsReady?.(known.svc) === false);
+      },
+    },
+    actions: {
+      // Only bookkeeping, written with the run's next write.
+      recordInstalled: ({ context }) => {
+        const svc = lookupOf(context.name)();
+        if (svc) env.state.record(context.name, installedRecord(svc));
+      },
+    },
     actors: {
       install: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const svc = need(name);
         const provider = await env.providers.get(svc.provider);
-        const installed = (current: AppliedService | undefined): AppliedService => ({ ...recordBase(svc, current), pid: undefined, stoppedByUs: true });
+        const installed = installedRecord(svc);
         if (!provider.install) {
           // Nothing to install (a process): only bookkeeping, written with the run's next write.
           env.state.record(name, installed);

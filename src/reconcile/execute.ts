@@ -114,6 +114,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
       const unready = await firstUnreadyDependency(unit.service, byName, startedHere, env, options.signal);
       if (unready) return { service: unit.service, ops: unit.ops, status: 'skipped', durationMs: now() - began, error: unready };
     }
+    // Made before the machine moves: its shortcuts (no install step, nothing to wait for) ask
+    // the provider synchronously. A provider that fails to load fails in the operation, as before.
+    const service = byName.get(unit.service);
+    if (service) await env.providers.get(service.provider).catch(() => undefined);
     const actor = actorFor(unit.service);
     for (const op of unit.ops) {
       const result = await runOp(actor, op);

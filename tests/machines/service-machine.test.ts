@@ -21,7 +21,7 @@ function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function harness(options: { initial?: InitialPhase; supervise?: boolean; restart?: RestartSpec } = {}) {
+function harness(options: { initial?: InitialPhase; supervise?: boolean; restart?: RestartSpec; lean?: boolean } = {}) {
   const clock = new SimulatedClock();
   const calls: string[] = [];
   const pending = new Map<string, ReturnType<typeof deferred>>();
@@ -34,6 +34,9 @@ function harness(options: { initial?: InitialPhase; supervise?: boolean; restart
     });
   const machine = serviceMachine.provide({
     actors: { install: op('install'), start: op('start'), waitReady: op('waitReady'), stop: op('stop'), uninstall: op('uninstall') },
+    // A provider with no install step and a service with nothing to wait for (a process without `ready`).
+    guards: { nothingToInstall: () => options.lean === true, nothingToAwait: () => options.lean === true },
+    actions: { recordInstalled: () => void calls.push('recordInstalled') },
   });
   const actor = createActor(machine, {
     clock,
@@ -73,6 +76,18 @@ describe('service machine', () => {
     await h.settle('waitReady');
     expect(h.state()).toBe('running');
     expect(h.calls).toEqual(['install', 'start', 'waitReady']);
+  });
+
+  it('skips the install and readiness operations when the executor says there is nothing to do', async () => {
+    const h = harness({ lean: true });
+    h.actor.send({ type: 'INSTALL' });
+    // Recorded at once, no operation invoked.
+    expect(h.state()).toBe('stopped');
+    h.actor.send({ type: 'START' });
+    expect(h.state()).toBe('starting');
+    await h.settle('start');
+    expect(h.state()).toBe('running');
+    expect(h.calls).toEqual(['recordInstalled', 'start']);
   });
 
   it('stops and uninstalls back to absent', async () => {

@@ -114,7 +114,7 @@ export class FakeProvider implements Provider {
   }
 
   registry(): ProviderRegistry {
-    return { get: async () => this };
+    return { get: async () => this, peek: () => this };
   }
 
   async observe(name: string): Promise<ObservedService> {

@@ -91,6 +91,9 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
 
     start,
 
+    // Without a `ready` probe a started service is ready.
+    awaitsReady: (service: DesiredService) => service.ready !== undefined,
+
     async waitReady(service, started, ctx) {
       const probe = service.ready;
       if (!probe) return;

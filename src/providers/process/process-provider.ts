@@ -86,6 +86,9 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
       return started;
     },
 
+    // Without a `ready` probe a started service is ready.
+    awaitsReady: (service: DesiredService) => service.ready !== undefined,
+
     async waitReady(service: DesiredService, started: StartedService, ctx: OperationContext): Promise<void> {
       const probe = service.ready;
       if (!probe) return;
