@@ -4,14 +4,16 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const NODE = process.execPath;
 
+const ADDON = 'native/build/Release/stack_spawn.node';
+
 /**
- * The bench runs its own copy of bin/ and dist/ (node_modules linked), taken once at start, so
- * a rebuild of dist/ by someone else mid-run cannot break or change what is measured.
+ * The bench runs its own copy of bin/, dist/ and the native addon (node_modules linked), taken
+ * once at start, so a rebuild by someone else mid-run cannot break or change what is measured.
  */
 function snapshot() {
   const dir = mkdtempSync(join(tmpdir(), 'stack-bench-snapshot-'));
@@ -22,6 +24,11 @@ function snapshot() {
   cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  // The posix_spawn addon, where `npm ci` built it: without it stack falls back to child_process.
+  if (existsSync(join(ROOT, ADDON))) {
+    mkdirSync(join(dir, dirname(ADDON)), { recursive: true });
+    cpSync(join(ROOT, ADDON), join(dir, ADDON));
+  }
   mkdirSync(join(dir, 'tmp'));
   return dir;
 }
@@ -261,5 +268,6 @@ export function machineDescription() {
   const cpu = execFileSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]).toString().trim();
   const cores = execFileSync('nproc').toString().trim();
   const kernel = execFileSync('uname', ['-r']).toString().trim();
-  return { cores, cpu, node: process.version, kernel, platform: process.platform };
+  const spawner = existsSync(join(SNAPSHOT, ADDON)) ? 'posix_spawn (native addon)' : 'node:child_process (the native addon is not built)';
+  return { cores, cpu, node: process.version, kernel, platform: process.platform, spawner };
 }

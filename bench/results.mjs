@@ -69,7 +69,7 @@ export class Results {
     writeFileSync(
       file,
       `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString()}. Rounds: ${rounds} (interleaved: every subject once per round, in turn).\n\n` +
-        `## Machine\n\n- ${machine.cores} cores, ${machine.cpu}\n- Node ${machine.node}, Linux ${machine.kernel}\n` +
+        `## Machine\n\n- ${machine.cores} cores, ${machine.cpu}\n- Node ${machine.node}, Linux ${machine.kernel}\n- stack starts processes through ${machine.spawner}\n` +
         peers.map((p) => `- ${p.name}: ${p.available ? p.version : `skipped (${p.skipReason})`}`).join('\n') +
         `\n\n## Targets\n\n${targetTable}\n\n## Ratios\n\n${ratioTable}\n\n## All figures\n\n${this.table()}\n${skipped}\n## What is measured\n\n${method}\n`,
     );

@@ -35,7 +35,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 async function main() {
   const machine = machineDescription();
-  console.log(`${machine.cores} cores (${machine.cpu}), Node ${machine.node}; ${peers.map((p) => `${p.name} ${p.version}`).join(', ')}; ${rounds} rounds\n`);
+  console.log(`${machine.cores} cores (${machine.cpu}), Node ${machine.node}; ${peers.map((p) => `${p.name} ${p.version}`).join(', ')}; ${rounds} rounds; stack spawns through ${machine.spawner}\n`);
   const ctx = { results, rounds, stack, peers, floor };
   if (wanted('startup')) await startupScenario(ctx);
   if (wanted('plan')) await planScenario(ctx);

@@ -48,7 +48,7 @@ function runBundle() {
     process.once('exit', () => saveCache(fs, path, cache, script));
   }
   const module = { exports: {} };
-  script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
+  script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, path.dirname(bundle), require('node:url').pathToFileURL(bundle).href);
 }
 
 /**

@@ -81,8 +81,10 @@ await build({
   // through node:vm has no loader for a real import().
   supported: { 'dynamic-import': false },
   // Wrapped here, as Node wraps a CommonJS module, so that bin/stack.cjs runs the file's text
-  // as it is instead of holding a second, wrapped copy.
-  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+  // as it is instead of holding a second, wrapped copy. bin/stack.cjs also passes the file's URL,
+  // which stands for import.meta.url (src/providers/native-spawn.ts finds the addon by it).
+  banner: { js: '(function (exports, require, module, __filename, __dirname, __stackMetaUrl) {' },
+  define: { ...shared.define, 'import.meta.url': '__stackMetaUrl' },
   footer: { js: '\n})' },
 });
 

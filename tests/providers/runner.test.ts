@@ -1,9 +1,11 @@
-import { open, readlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, readlink, realpath, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listGroupMembers } from '../../src/providers/process/group-members.js';
 import { readProcStat } from '../../src/providers/process/proc-stat.js';
-import { formatCommand, runCommand, SpawnError, spawnDetached } from '../../src/providers/runner.js';
+import { nativeSpawner } from '../../src/providers/native-spawn.js';
+import { formatCommand, runCommand, SpawnError, spawnDetached, spawnThroughNode } from '../../src/providers/runner.js';
 import { GroupTracker, makeTempDir, removeDir, waitFor } from './helpers.js';
 
 const groups = new GroupTracker();
@@ -24,21 +26,52 @@ describe('formatCommand', () => {
   });
 });
 
-describe('spawnDetached', () => {
+// Both ways of starting a service must set it up the same way: posix_spawn through the native
+// addon (the default where it is built, as in CI) and node:child_process (the fallback).
+const spawners = [
+  ['posix_spawn (native addon)', spawnDetached],
+  ['node:child_process', spawnThroughNode],
+] as const;
+
+/** This process's descriptors above stdio without close-on-exec: what any child inherits. */
+function inheritedFds(): string[] {
+  const O_CLOEXEC = 0o2000000;
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      const flags = /^flags:\s+(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+      return Number(fd) > 2 && flags !== undefined && (parseInt(flags, 8) & O_CLOEXEC) === 0;
+    } catch {
+      return false; // closed meanwhile (the descriptor readdirSync used)
+    }
+  });
+}
+
+describe('the native spawner', () => {
+  it('is built and used here: npm ci builds it, and CI must measure what users get', () => {
+    expect(nativeSpawner(), 'native/build/Release/stack_spawn.node is missing: run `npm ci` (needs g++, make, python3)').toBeDefined();
+  });
+});
+
+describe.each(spawners)('spawnDetached through %s', (_name, spawn) => {
   it('starts a session and group leader whose output goes straight to the log file', async () => {
     dir = await makeTempDir();
     const logFile = path.join(dir, 'out.log');
     const handle = await openLog(logFile);
     const lines: string[] = [];
-    const run = await spawnDetached(['sleep', '30'], { cwd: dir, env: {}, logFd: handle.fd, verbose: (line) => lines.push(line) });
+    const run = await spawn(['sleep', '30'], { cwd: dir, env: {}, logFd: handle.fd, verbose: (line) => lines.push(line) });
     groups.track(run.pid);
     await handle.close();
-    expect(lines).toEqual(['sleep 30']);
+    if (spawn === spawnDetached) expect(lines).toEqual(['sleep 30']);
     const stat = await readProcStat(run.pid);
     expect(stat?.pgrp).toBe(run.pid);
     expect(stat?.session).toBe(run.pid);
+    expect(await readlink(`/proc/${run.pid}/fd/0`)).toBe('/dev/null');
     expect(await readlink(`/proc/${run.pid}/fd/1`)).toBe(logFile);
     expect(await readlink(`/proc/${run.pid}/fd/2`)).toBe(logFile);
+    // Nothing of stack's own leaks into the service: beyond stdio it holds only what stack itself
+    // inherited without close-on-exec (a test runner's pipe, say).
+    const leaked = (await readdir(`/proc/${run.pid}/fd`)).filter((fd) => Number(fd) > 2);
+    expect(leaked.filter((fd) => !inheritedFds().includes(fd))).toEqual([]);
     process.kill(-run.pid, 'SIGTERM');
     expect(await run.exited).toEqual({ code: null, signal: 'SIGTERM' });
   });
@@ -46,28 +79,64 @@ describe('spawnDetached', () => {
   it('settles exited with the exit code, never rejecting', async () => {
     dir = await makeTempDir();
     const handle = await openLog(path.join(dir, 'out.log'));
-    const run = await spawnDetached(['/bin/sh', '-c', 'exit 7'], { cwd: dir, env: {}, logFd: handle.fd });
+    const run = await spawn(['/bin/sh', '-c', 'exit 7'], { cwd: dir, env: {}, logFd: handle.fd });
     groups.track(run.pid);
     await handle.close();
     expect(await run.exited).toEqual({ code: 7, signal: null });
   });
 
+  it('runs in its cwd with the caller environment under its own, every signal at its default', async () => {
+    dir = await makeTempDir();
+    const logFile = path.join(dir, 'out.log');
+    const handle = await openLog(logFile);
+    process.env.STACK_SPAWN_TEST_OUTER = 'outer';
+    try {
+      const script = 'pwd; echo "$STACK_SPAWN_TEST_OUTER $STACK_SPAWN_TEST_INNER"; grep -E "^Sig(Blk|Ign)" /proc/self/status; cat; echo to-stderr >&2';
+      const run = await spawn(['/bin/sh', '-c', script], { cwd: dir, env: { STACK_SPAWN_TEST_INNER: 'inner' }, logFd: handle.fd });
+      groups.track(run.pid);
+      await handle.close();
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      delete process.env.STACK_SPAWN_TEST_OUTER;
+    }
+    const [cwd, env, blocked, ignored, ...rest] = (await readFile(logFile, 'utf8')).split('\n');
+    expect([cwd, env, blocked, ...rest]).toEqual([await realpath(dir), 'outer inner', 'SigBlk:\t0000000000000000', 'to-stderr', '']);
+    // Node ignores SIGPIPE and SIGXFSZ; an ignored signal survives exec and would break pipes in
+    // the service. glibc's posix_spawn leaves its two internal signals (32, 33) ignored, and every
+    // glibc program sets them again as it starts: those are the only ones allowed.
+    const glibcInternal = (1n << 31n) | (1n << 32n);
+    expect(BigInt(`0x${ignored?.split('\t')[1] ?? 'ff'}`) & ~glibcInternal).toBe(0n);
+  });
+
+  it('finds a bare program on the PATH the service is given', async () => {
+    dir = await makeTempDir();
+    const bin = path.join(dir, 'bin');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'hello-stack'), '#!/bin/sh\necho hello from "$0"\n', { mode: 0o755 });
+    const logFile = path.join(dir, 'out.log');
+    const handle = await openLog(logFile);
+    const run = await spawn(['hello-stack'], { cwd: dir, env: { PATH: `/nonexistent:${bin}:/usr/bin:/bin` }, logFd: handle.fd });
+    groups.track(run.pid);
+    await handle.close();
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(await readFile(logFile, 'utf8')).toBe(`hello from ${path.join(bin, 'hello-stack')}\n`);
+  });
+
   it('rejects with a SpawnError carrying the errno', async () => {
     dir = await makeTempDir();
     const handle = await openLog(path.join(dir, 'out.log'));
-    const error = await spawnDetached(['no-such-binary-xyz'], { cwd: dir, env: {}, logFd: handle.fd }).catch((e: unknown) => e);
+    await writeFile(path.join(dir, 'not-executable'), '#!/bin/sh\n', { mode: 0o644 });
+    const errnoOf = (argv: string[], cwd = dir ?? '') =>
+      spawn(argv, { cwd, env: {}, logFd: handle.fd }).then(
+        (run) => `started ${run.pid}`,
+        (error: unknown) => (error instanceof SpawnError ? error.code : String(error)),
+      );
+    expect(await errnoOf(['no-such-binary-xyz'])).toBe('ENOENT');
+    expect(await errnoOf([path.join(dir, 'not-executable')])).toBe('EACCES');
+    expect(await errnoOf(['sleep', '30'], path.join(dir, 'missing'))).toBe('ENOENT');
+    // A cwd that is a file: an errno node throws at once instead of reporting it as an event.
+    expect(await errnoOf(['sleep', '30'], path.join(dir, 'out.log'))).toBe('ENOTDIR');
     await handle.close();
-    expect(error).toBeInstanceOf(SpawnError);
-    expect((error as SpawnError).code).toBe('ENOENT');
-  });
-
-  it('rejects with a SpawnError for an errno that node throws at once (a cwd that is a file)', async () => {
-    dir = await makeTempDir();
-    const handle = await openLog(path.join(dir, 'out.log'));
-    const error = await spawnDetached(['sleep', '30'], { cwd: path.join(dir, 'out.log'), env: {}, logFd: handle.fd }).catch((e: unknown) => e);
-    await handle.close();
-    expect(error).toBeInstanceOf(SpawnError);
-    expect((error as SpawnError).code).toBe('ENOTDIR');
   });
 });
 

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "stack_spawn",
+      "sources": ["spawn.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}
