@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,7 +33,7 @@ static napi_value throw_usage(napi_env env) {
   return NULL;
 }
 
-// A string argument as a malloc'd C string; NULL when it is not a string.
+// A string argument as a malloc'd C string; NULL when it is not a string (or out of memory).
 static char *string_of(napi_env env, napi_value value) {
   size_t length;
   if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) return NULL;
@@ -48,11 +49,11 @@ static void free_strings(char **strings) {
   free(strings);
 }
 
-// An array of strings as a NULL-terminated vector; NULL when it is not one.
+// An array of strings as a NULL-terminated vector; NULL when it is not one (or out of memory).
 static char **strings_of(napi_env env, napi_value array) {
   uint32_t count;
   if (napi_get_array_length(env, array, &count) != napi_ok) return NULL;
-  char **strings = calloc(count + 1, sizeof(char *));
+  char **strings = calloc((size_t)count + 1, sizeof(char *));
   if (strings == NULL) return NULL;
   for (uint32_t i = 0; i < count; i++) {
     napi_value element;
@@ -64,16 +65,58 @@ static char **strings_of(napi_env env, napi_value array) {
   return strings;
 }
 
-static int is_executable_file(const char *path) {
-  struct stat info;
-  return stat(path, &info) == 0 && S_ISREG(info.st_mode) && access(path, X_OK) == 0;
+// Starts `path` in the child set up as described at the top. Returns 0 or an errno; every
+// set-up call is checked, so a child never starts half set up (in stack's cwd, say).
+static int spawn_file(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, int fd) {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  int error = posix_spawn_file_actions_init(&actions);
+  if (error != 0) return error;
+  error = posix_spawnattr_init(&attributes);
+  if (error != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    return error;
+  }
+  sigset_t every, none;
+  sigfillset(&every);
+  sigemptyset(&none);
+  // The copies first: a log that is descriptor 0 must reach 1 and 2 before /dev/null replaces it.
+  if (error == 0) error = posix_spawn_file_actions_adddup2(&actions, fd, 1);
+  if (error == 0) error = posix_spawn_file_actions_adddup2(&actions, fd, 2);
+  if (error == 0) error = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (error == 0) error = posix_spawn_file_actions_addchdir_np(&actions, cwd);
+  if (error == 0) error = posix_spawnattr_setsigdefault(&attributes, &every);
+  if (error == 0) error = posix_spawnattr_setsigmask(&attributes, &none);
+  if (error == 0) error = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  if (error == 0) error = posix_spawn(pid, path, &actions, &attributes, argv, envp);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  return error;
 }
 
-// Finds `file` on `search_path` as execvp would, but in the parent: each failed attempt in the
-// child would cost a clone. A relative directory is taken from the child's working directory.
-// Returns 0 and a malloc'd path, or an errno (ENOENT; EACCES when only unusable files matched).
-static int resolve(const char *file, const char *search_path, const char *cwd, char **found) {
-  int error = ENOENT;
+// As execvp: an executable file the kernel cannot run (no `#!` line) is run by /bin/sh.
+static int spawn_program(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, int fd) {
+  int error = spawn_file(pid, path, argv, envp, cwd, fd);
+  if (error != ENOEXEC) return error;
+  size_t count = 0;
+  while (argv[count] != NULL) count++;
+  char **script = calloc(count + 2, sizeof(char *));
+  if (script == NULL) return ENOMEM;
+  script[0] = "/bin/sh";
+  script[1] = (char *)path;
+  for (size_t i = 1; i < count; i++) script[i + 1] = argv[i];
+  error = spawn_file(pid, "/bin/sh", script, envp, cwd, fd);
+  free(script);
+  return error;
+}
+
+// Finds `file` on `search_path` and starts it, as execvp would, except that the search happens
+// in the parent (each attempt in the child would cost a clone): a candidate that is no
+// executable file is skipped, and one that fails to start as if absent (ENOENT, ENOTDIR, ...)
+// gives way to the next. A relative directory is taken from the child's working directory.
+// Returns 0 or an errno: ENOENT, or EACCES when only unusable files or folders matched.
+static int spawn_searching(pid_t *pid, const char *file, char *const argv[], char *const envp[], const char *cwd, int fd, const char *search_path) {
+  int denied = 0;
   const char *dir = search_path;
   for (;;) {
     const char *end = strchr(dir, ':');
@@ -82,27 +125,49 @@ static int resolve(const char *file, const char *search_path, const char *cwd, c
     size_t length = (relative ? strlen(cwd) + 1 : 0) + dir_length + 1 + strlen(file) + 1;
     char *candidate = malloc(length);
     if (candidate == NULL) return ENOMEM;
-    candidate[0] = '\0';
-    if (relative) {
-      strcat(candidate, cwd);
-      strcat(candidate, "/");
+    snprintf(candidate, length, "%s%s%.*s/%s", relative ? cwd : "", relative ? "/" : "", (int)dir_length, dir, file);
+    struct stat info;
+    int error;
+    if (stat(candidate, &info) != 0) {
+      error = errno;
+    } else if (!S_ISREG(info.st_mode) || access(candidate, X_OK) != 0) {
+      error = EACCES;
+    } else {
+      error = spawn_program(pid, candidate, argv, envp, cwd, fd);
     }
-    strncat(candidate, dir, dir_length);
-    strcat(candidate, "/");
-    strcat(candidate, file);
-    if (is_executable_file(candidate)) {
-      *found = candidate;
-      return 0;
-    }
-    if (access(candidate, F_OK) == 0) error = EACCES;
     free(candidate);
-    if (end == NULL) return error;
+    switch (error) {
+      case 0:
+        return 0;
+      case EACCES:
+        denied = 1;
+        break;
+      case ENOENT:
+      case ENOTDIR:
+      case ESTALE:
+      case ENODEV:
+      case ETIMEDOUT:
+      case ELOOP:
+      case ENAMETOOLONG:
+        break;
+      default:
+        return error;
+    }
+    if (end == NULL) return denied ? EACCES : ENOENT;
     dir = end + 1;
   }
 }
 
+// 0 when `path` is a directory, else why not (ENOENT, ENOTDIR, EACCES, ...).
+static int directory_error(const char *path) {
+  struct stat info;
+  if (stat(path, &info) != 0) return errno;
+  return S_ISDIR(info.st_mode) ? 0 : ENOTDIR;
+}
+
 // spawn(file, argv, envp, cwd, fd, searchPath): the pid, or -errno when the program cannot be
-// started (ENOENT for a missing program or working directory, EACCES, E2BIG, ...).
+// started (ENOENT for a missing program or working directory, EACCES, E2BIG, ...). A `file`
+// without a slash is looked for on `searchPath`, the PATH the service is given.
 static napi_value Spawn(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value args[6];
@@ -116,44 +181,22 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   char **envp = strings_of(env, args[2]);
   char *cwd = string_of(env, args[3]);
   char *search_path = string_of(env, args[5]);
-  char *path = NULL;
-  int error = 0;
   pid_t pid = 0;
-  if (file == NULL || argv == NULL || envp == NULL || cwd == NULL || search_path == NULL) {
-    error = -1;
+  int error;
+  if (file == NULL || argv == NULL || argv[0] == NULL || envp == NULL || cwd == NULL || search_path == NULL) {
+    error = ENOMEM;
+  } else if ((error = directory_error(cwd)) != 0) {
+    // Checked first: the search below takes a failed start for a missing program and moves on.
   } else if (strchr(file, '/') != NULL) {
-    path = strdup(file);
+    error = spawn_program(&pid, file, argv, envp, cwd, fd);
   } else {
-    error = resolve(file, search_path, cwd, &path);
+    error = spawn_searching(&pid, file, argv, envp, cwd, fd, search_path);
   }
-
-  if (error == 0) {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attributes;
-    sigset_t every, none;
-    sigfillset(&every);
-    sigemptyset(&none);
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attributes);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, fd, 1);
-    posix_spawn_file_actions_adddup2(&actions, fd, 2);
-    posix_spawn_file_actions_addchdir_np(&actions, cwd);
-    posix_spawnattr_setsigdefault(&attributes, &every);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    error = posix_spawn(&pid, path, &actions, &attributes, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-  }
-
   free(file);
   free_strings(argv);
   free_strings(envp);
   free(cwd);
   free(search_path);
-  free(path);
-  if (error == -1) return throw_usage(env);
   napi_value result;
   CHECK(napi_create_int32(env, error == 0 ? pid : -error, &result));
   return result;
@@ -168,6 +211,8 @@ static napi_value Reap(napi_env env, napi_callback_info info) {
   int32_t pid;
   if (argc != 1) return throw_usage(env);
   CHECK(napi_get_value_int32(env, args[0], &pid));
+  // 0 or -1 would wait for any child, libuv's included.
+  if (pid <= 0) return throw_usage(env);
   int status;
   pid_t reaped;
   do {

@@ -24,7 +24,8 @@ const args = [nodeGyp, 'rebuild', '--directory', join(root, 'native'), '--loglev
 const prefix = join(dirname(process.execPath), '..');
 if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push('--nodedir', prefix);
 
-const result = existsSync(nodeGyp) ? spawnSync(process.execPath, args, { encoding: 'utf8' }) : undefined;
+// Bounded: without headers beside Node, node-gyp downloads them, which can hang offline.
+const result = existsSync(nodeGyp) ? spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 180_000 }) : undefined;
 if (result?.status === 0 && existsSync(addon)) {
   console.log('stack: native spawner built (native/build/Release/stack_spawn.node)');
 } else {

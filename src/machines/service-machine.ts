@@ -142,7 +142,7 @@ export const serviceMachine = setup({
     },
     absent: {
       on: {
-        INSTALL: [{ guard: 'nothingToInstall', target: 'stopped', actions: 'recordInstalled' }, { target: 'installing' }],
+        INSTALL: [{ guard: 'nothingToInstall', target: 'stopped', actions: ['clearError', 'recordInstalled'] }, { target: 'installing' }],
         START: 'installing',
       },
     },

@@ -60,7 +60,16 @@ function load(): NativeSpawner | null {
   return spawnerOf(module.exports);
 }
 
-const signalNames = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
+// Number → name, the first name listed winning over its aliases (SIGABRT, not SIGIOT), as
+// node:child_process names them.
+function namesOf(table: Readonly<Record<string, number>>): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const [name, number] of Object.entries(table)) if (!names.has(number)) names.set(number, name);
+  return names;
+}
+const signalNames = namesOf(constants.signals);
+// libuv's names (getSystemErrorName) lack some the kernel returns, such as ENOEXEC.
+const errnoNames = namesOf(constants.errno);
 
 function spawnerOf(addon: Addon): NativeSpawner {
   // Children exit into SIGCHLD; each waiting one is asked for by its pid, so the children of
@@ -93,7 +102,7 @@ function spawnerOf(addon: Addon): NativeSpawner {
       }
       const pid = addon.spawn(file, [file, ...rest], envp, options.cwd, options.logFd, options.env.PATH ?? '/usr/bin:/bin');
       if (pid < 0) {
-        const errno = getSystemErrorName(pid);
+        const errno = errnoNames.get(-pid) ?? getSystemErrorName(pid);
         return { errno, message: `spawn ${file} ${errno}` };
       }
       // Reaped no earlier than the next SIGCHLD on the event loop, so the caller can still read

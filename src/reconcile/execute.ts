@@ -118,6 +118,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     // the provider synchronously. A provider that fails to load fails in the operation, as before.
     const service = byName.get(unit.service);
     if (service) await env.providers.get(service.provider).catch(() => undefined);
+    // An interrupt during that wait found no machine to abort.
+    if (options.signal.aborted) return { service: unit.service, ops: unit.ops, status: 'interrupted', durationMs: now() - began, error: 'interrupted' };
     const actor = actorFor(unit.service);
     for (const op of unit.ops) {
       const result = await runOp(actor, op);

@@ -122,6 +122,39 @@ describe.each(spawners)('spawnDetached through %s', (_name, spawn) => {
     expect(await readFile(logFile, 'utf8')).toBe(`hello from ${path.join(bin, 'hello-stack')}\n`);
   });
 
+  it('runs a script without a #! line with /bin/sh, and names signals as node does', async () => {
+    dir = await makeTempDir();
+    const logFile = path.join(dir, 'out.log');
+    const handle = await openLog(logFile);
+    await writeFile(path.join(dir, 'plain-script'), 'echo "plain script ran with $1"\n', { mode: 0o755 });
+    const script = await spawn([path.join(dir, 'plain-script'), 'one'], { cwd: dir, env: {}, logFd: handle.fd });
+    groups.track(script.pid);
+    expect(await script.exited).toEqual({ code: 0, signal: null });
+    // SIGABRT, not its alias SIGIOT: the name goes into the state file and `status`.
+    const aborted = await spawn(['/bin/sh', '-c', 'kill -ABRT $$'], { cwd: dir, env: {}, logFd: handle.fd });
+    groups.track(aborted.pid);
+    expect(await aborted.exited).toEqual({ code: null, signal: 'SIGABRT' });
+    await handle.close();
+    expect(await readFile(logFile, 'utf8')).toBe('plain script ran with one\n');
+  });
+
+  it('moves on along PATH past a program that cannot start, as execvp does', async () => {
+    dir = await makeTempDir();
+    const first = path.join(dir, 'first');
+    const second = path.join(dir, 'second');
+    await mkdir(first);
+    await mkdir(second);
+    await writeFile(path.join(first, 'pick-me'), '#!/nonexistent/interpreter\n', { mode: 0o755 });
+    await writeFile(path.join(second, 'pick-me'), '#!/bin/sh\necho second\n', { mode: 0o755 });
+    const logFile = path.join(dir, 'out.log');
+    const handle = await openLog(logFile);
+    const run = await spawn(['pick-me'], { cwd: dir, env: { PATH: `${first}:${second}` }, logFd: handle.fd });
+    groups.track(run.pid);
+    await handle.close();
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(await readFile(logFile, 'utf8')).toBe('second\n');
+  });
+
   it('rejects with a SpawnError carrying the errno', async () => {
     dir = await makeTempDir();
     const handle = await openLog(path.join(dir, 'out.log'));
