@@ -16,7 +16,8 @@ function shorten(text: string): string {
   return text.length > MAX_COMMAND ? `${text.slice(0, MAX_COMMAND - 1)}…` : text;
 }
 
-const BLOCKS_DEPENDENTS = new Set<Blocked['kind']>(['port-conflict', 'dependency']);
+// Not started by this apply, so neither is what needs it (a service that gave up waits for `stack restart`).
+const BLOCKS_DEPENDENTS = new Set<Blocked['kind']>(['port-conflict', 'dependency', 'gave-up']);
 
 /**
  * A service that would start while a declared port is held by another process is blocked

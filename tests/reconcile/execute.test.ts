@@ -34,7 +34,13 @@ interface Harness {
  * A run of `services` from the `observed` phases, with `applied` records already in the state
  * file. The plan comes from planActions, as in `stack apply`.
  */
-async function harness(services: DesiredService[], observed: Record<string, Phase>, applied: Record<string, AppliedService> = {}): Promise<Harness> {
+async function harness(
+  services: DesiredService[],
+  observed: Record<string, Phase>,
+  applied: Record<string, AppliedService> = {},
+  // A plan made earlier (`stack plan -o`), when things stood otherwise.
+  editPlan: (plan: Plan) => Plan = (plan) => plan,
+): Promise<Harness> {
   const root = await realpath(await mkdtemp(path.join(os.tmpdir(), 'stack-execute-')));
   roots.push(root);
   const stateDir = path.join(root, '.stack');
@@ -43,7 +49,7 @@ async function harness(services: DesiredService[], observed: Record<string, Phas
   const store = await StateStore.open(stateFile, desired.project);
   for (const [name, record] of Object.entries(applied)) await store.set(name, record);
   const observedServices = observedMap(observed);
-  const plan = planActions(desired, observedServices, store.all());
+  const plan = editPlan(planActions(desired, observedServices, store.all()));
   const fake = new FakeProvider();
   const progress: ProgressEvent[] = [];
   return {
@@ -242,10 +248,15 @@ describe('executePlan: failures', () => {
   });
 
   it('a dependent whose dependency is neither running nor started by this run is skipped', async () => {
-    // db used up its restarts: the plan leaves it alone (blocked), and web is planned.
+    // db used up its restarts: the plan leaves it alone and blocks web too. A plan saved while
+    // db still ran would start web: the run checks again and skips it.
     const db = service('db');
     const web = service('web', { dependsOn: ['db'] });
-    const h = await harness([db, web], { db: 'crashed', web: 'absent' }, { db: appliedFrom(db, { gaveUp: true, restarts: 5 }) });
+    const savedEarlier = (plan: Plan): Plan => {
+      expect(plan.blocked.map((entry) => `${entry.service}: ${entry.reason}`)).toEqual(['db: gave up after 5 restarts; run stack restart db', 'web: dependency db is blocked']);
+      return { ...plan, blocked: [], actions: planActions(stack([db, web]), observedMap({ db: 'running', web: 'absent' }), new Map()).actions.filter((action) => action.service === 'web') };
+    };
+    const h = await harness([db, web], { db: 'crashed', web: 'absent' }, { db: appliedFrom(db, { gaveUp: true, restarts: 5 }) }, savedEarlier);
     expect(h.plan.actions.map((action) => `${action.service}:${action.op}`)).toEqual(['web:install', 'web:start']);
     const outcome = await h.run();
     expect(outcomeOf(outcome, 'web')).toMatchObject({ status: 'skipped', error: 'dependency db is not running' });

@@ -80,6 +80,20 @@ describe('planActions: dependencies the file itself keeps from running', () => {
     ]);
   });
 
+  it('blocks a start whose dependency gave up: no apply starts that one until `stack restart`', () => {
+    // Found by the property "planning again after carrying out the plan gives no actions": the
+    // dependent was planned to start beside a dependency no apply would start.
+    const db = service('db');
+    const web = service('web', { dependsOn: ['db'] });
+    const applied = new Map([['db', { ...appliedMap([db]).get('db')!, restarts: 5, gaveUp: true }]]);
+    const plan = planActions(stack([db, web]), observedMap({ db: 'crashed', web: 'absent' }), applied);
+    expect(steps(plan)).toEqual([]);
+    expect(plan.blocked).toEqual([
+      { service: 'db', kind: 'gave-up', reason: 'gave up after 5 restarts; run stack restart db' },
+      { service: 'web', kind: 'dependency', reason: 'dependency db is blocked' },
+    ]);
+  });
+
   it('leaves a dependent that already runs alone', () => {
     const web = service('web', { state: 'stopped' });
     const worker = service('worker', { dependsOn: ['web'] });
