@@ -120,13 +120,34 @@ command('sync', 'follow a git remote: fetch, fast-forward only, reconcile when t
   .option('--once', 'fetch and reconcile once, then exit (for cron)');
 command('schema', 'print the JSON Schema of stack.yaml (for editors)', () => import('./commands/schema.js'));
 
-async function main(): Promise<void> {
-  // A closed pipe (`stack logs -f | head`) ends the command quietly, as it does for other tools.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    process.stderr.write(`stack: cannot write the output: ${error.message}\n`);
-    process.exit(1);
+// Commands that start, stop or change services: cut short, they would leave runs unrecorded
+// and the lock behind, and report success.
+const ACTING = new Set(['apply', 'down', 'watch', 'up', 'restart', 'add', 'remove', 'sync', 'start', 'stop', 'enable', 'disable']);
+
+/**
+ * A closed pipe (`stack logs -f | head`) ends a command that only reads quietly, as it does for
+ * other tools. One that acts (`stack apply --yes | head -1`) finishes what it began, without
+ * output, records it and exits with its own code; for `stack up`, whose output is the point, a
+ * closed output is a closed terminal: it stops every service, as on SIGHUP.
+ */
+function onOutputClosed(stream: NodeJS.WriteStream, command: string | undefined): void {
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && !closed) {
+      if (stream === process.stdout) process.stderr.write(`stack: cannot write the output: ${error.message}\n`);
+      process.exit(1);
+    }
+    if (!ACTING.has(command ?? '')) process.exit(0);
+    if (command === 'up' && !closed) process.kill(process.pid, 'SIGHUP');
+    // Later writes fail too (the stream is destroyed) and are dropped the same way.
+    closed = true;
   });
+}
+
+async function main(): Promise<void> {
+  const command = process.argv.slice(2).find((arg) => program.commands.some((each) => each.name() === arg));
+  onOutputClosed(process.stdout, command);
+  onOutputClosed(process.stderr, command);
   try {
     const names = program.commands.map((each) => each.name());
     await program.parseAsync(unknownAfterHelp(followForLogs(process.argv), names));

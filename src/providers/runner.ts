@@ -67,13 +67,22 @@ function errnoOf(error: unknown): string | undefined {
 export async function spawnDetached(argv: readonly string[], options: SpawnDetachedOptions): Promise<DetachedProcess> {
   const [file] = argv;
   if (!file) throw new SpawnError(argv, undefined, 'empty command');
-  options.verbose?.(formatCommand(argv));
   const native = nativeSpawner();
+  if (options.verbose) {
+    // Once per run, as a shell comment: which way services start (the addon is optional).
+    if (!toldHowSpawned.has(options.verbose)) {
+      toldHowSpawned.add(options.verbose);
+      options.verbose(`# services start through ${native ? 'posix_spawn (native addon)' : 'node:child_process (the native addon is not built; see README, Set up)'}`);
+    }
+    options.verbose(formatCommand(argv));
+  }
   if (!native) return spawnThroughNode(argv, options);
   const spawned = native.spawn(argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, logFd: options.logFd });
   if ('errno' in spawned) throw new SpawnError(argv, spawned.errno, spawned.message);
   return spawned;
 }
+
+const toldHowSpawned = new WeakSet<(line: string) => void>();
 
 /** spawnDetached through node:child_process (fork, then exec). */
 export async function spawnThroughNode(argv: readonly string[], options: SpawnDetachedOptions): Promise<DetachedProcess> {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +34,26 @@ async function freePort(): Promise<number> {
 const pidsOf = (s: ReturnType<typeof tempStack>) => Object.fromEntries(Object.entries(s.state().services).map(([name, record]) => [name, record.pid]));
 
 describe('stack apply on real processes', () => {
+  it('with its output piped into `head -1`, apply and down still finish, record every run and free the lock', () => {
+    const m = marker();
+    const names = Array.from({ length: 12 }, (_, i) => `s${i}`);
+    const s = scratch(`version: 1\nservices:\n${names.map((name) => `  ${name}:\n    command: [sleep, "${m}"]\n`).join('')}`);
+    // head exits after the first line; every later write of stack's fails with EPIPE.
+    const piped = (verb: string) =>
+      spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${STACK_BIN}" ${verb} --yes -f "${s.file}" 2>&1 | head -1`], { encoding: 'utf8', timeout: 60_000 });
+    const applied = piped('apply');
+    expect(applied.status).toBe(0);
+    expect(applied.stdout.split('\n').length).toBe(2);
+    const pids = pidsOf(s);
+    expect(Object.keys(pids).sort()).toEqual([...names].sort());
+    for (const pid of Object.values(pids)) expect(isAlive(pid as number)).toBe(true);
+    expect(existsSync(join(s.dir, '.stack', 'lock'))).toBe(false);
+    expect(piped('down').status).toBe(0);
+    expect(Object.values(pidsOf(s)).filter((pid) => pid !== undefined)).toEqual([]);
+    expect(processesWith(m)).toEqual([]);
+    expect(existsSync(join(s.dir, '.stack', 'lock'))).toBe(false);
+  });
+
   it('starts services, is idempotent, and down stops them', () => {
     const m = marker();
     const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    command: [sleep, "${m}"]\n    dependsOn: [a]\n`);

@@ -1,8 +1,9 @@
 // `stack up` on real processes: foreground dev mode with Ctrl+C teardown, and --detach.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, processesWith, stack, waitFor } from '../support/stack-cli.js';
+import { isAlive, processesWith, stack, STACK_BIN, waitFor } from '../support/stack-cli.js';
 import { Cleanup, lockOf, rowOf, sleepsWith } from '../support/controller.js';
 
 const cleanup = new Cleanup();
@@ -136,6 +137,21 @@ describe('stack up on real processes', () => {
     const result = await up.done;
     expect(result.code, result.stderr).toBe(0);
     expect(sleepsWith(m)).toHaveLength(0);
+    expect(lockOf(s.dir)).toBeUndefined();
+  });
+
+  it('a closed output (`stack up | head -1`) is a closed terminal: every service stops, exit 0', () => {
+    const m = marker();
+    const chatty = "setInterval(() => console.log('tick ' + process.argv[2]), 50);";
+    const s = cleanup.scratch(`version: 1\n${FAST}services:\n  talker:\n    command: [node, talker.js, "${m}"]\n  a:\n    command: sleep ${m}\n`, { 'talker.js': chatty });
+    // head exits after the first line; the next log line stack streams fails with EPIPE.
+    const result = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${STACK_BIN}" up --interval 1s -f "${s.file}" 2>&1 | head -1`], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(sleepsWith(m)).toHaveLength(0);
+    expect(processesWith(`talker.js ${m}`)).toHaveLength(0);
     expect(lockOf(s.dir)).toBeUndefined();
   });
 
