@@ -29,6 +29,13 @@ const result = existsSync(nodeGyp) ? spawnSync(process.execPath, args, { encodin
 if (result?.status === 0 && existsSync(addon)) {
   console.log('stack: native spawner built (native/build/Release/stack_spawn.node)');
 } else {
-  const why = result === undefined ? `node-gyp not found at ${nodeGyp}` : (result.error?.message ?? (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | '));
+  const why = result === undefined ? `node-gyp not found at ${nodeGyp}` : (result.error?.message ?? causeOf(`${result.stderr}\n${result.stdout}`));
   console.log(`stack: native spawner not built, processes start through node:child_process (${why})`);
+}
+
+// The lines that say why (a compiler error, a missing make or header), not node-gyp's boilerplate.
+function causeOf(output) {
+  const boilerplate = /^gyp ERR! (System|command|cwd|node -v|node-gyp -v|not ok|stack +at )/;
+  const lines = output.split('\n').filter((line) => /error/i.test(line) && !/^\s/.test(line) && !boilerplate.test(line));
+  return lines.slice(0, 2).join(' | ') || output.trim().split('\n').slice(-3).join(' | ');
 }

@@ -152,12 +152,15 @@ describe('process provider: start, observe, stop', () => {
     expect(lines).toEqual([]);
   });
 
-  it('prints each command once under --verbose', async () => {
+  it('prints each command once under --verbose, after saying once how services start', async () => {
     const lines: string[] = [];
+    const verbose = (line: string) => lines.push(line);
     const service = makeService(root, ['/bin/sh', '-c', 'sleep 30']);
-    const started = await provider.start(service, makeContext(root, (line) => lines.push(line)));
+    const started = await provider.start(service, makeContext(root, verbose));
     groups.track(started.pgid);
-    expect(lines).toEqual([`/bin/sh -c 'sleep 30'`]);
+    const again = await provider.start({ ...service, name: 'web2' }, makeContext(root, verbose));
+    groups.track(again.pgid);
+    expect(lines).toEqual(['# services start through posix_spawn (native addon)', `/bin/sh -c 'sleep 30'`, `/bin/sh -c 'sleep 30'`]);
   });
 });
 
