@@ -30,7 +30,7 @@ export function outcomeLine(outcome: ServiceOutcome, color: boolean): string {
   const error = withoutServicePrefix(outcome.service, outcome.error ?? '');
   switch (outcome.status) {
     case 'done':
-      return `${c.green('✓')} ${outcome.service} ${describe(outcome.ops, true)} ${duration}`;
+      return `${c.green('✓')} ${outcome.service} ${describe(outcome.ops, true)} ${duration}${outcome.note === undefined ? '' : `: ${c.yellow(outcome.note)}`}`;
     case 'failed':
       return `${c.red('✗')} ${outcome.service} ${outcome.ops.join(' + ')} failed: ${error}`;
     case 'skipped':

@@ -124,6 +124,7 @@ function outcomeToJson(outcome: ApplyOutcome, elapsed: number) {
       status: service.status,
       durationMs: Math.round(service.durationMs),
       ...(service.error ? { error: service.error } : {}),
+      ...(service.note ? { note: service.note } : {}),
     })),
   };
 }

@@ -14,6 +14,8 @@ export interface OperationContext {
   verbose?: (line: string) => void;
   /** `apply --remove-volumes`: an uninstall also deletes the service's data volumes (compose `down --volumes`). */
   removeVolumes?: boolean;
+  /** What a person should know about how an operation went, though it succeeded (a stop that needed SIGKILL). */
+  note?: (text: string) => void;
 }
 
 /** How a run of a service ended. */

@@ -22,6 +22,8 @@ export interface UnitEnvironment {
   /** Starts of this run, for the settle check and for supervisors. */
   started: Map<string, StartedService>;
   supervise?: boolean;
+  /** What the operations of this run had to say (OperationContext.note), by service, until the run reports it. */
+  notes?: Map<string, string>;
   /** Called after each start is recorded: a supervisor listens for the run's exit here. */
   onStarted?: (name: string, started: StartedService) => void;
   /** The machines' clock (their operation timeouts); tests pass a simulated one. Default: real time. */
@@ -115,7 +117,11 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
     void promise.finally(() => env.inflight.delete(promise)).catch(() => undefined);
     return promise;
   };
-  const ctxWith = (signal: AbortSignal): OperationContext => ({ ...env.ctx, signal });
+  const ctxWith = (signal: AbortSignal, name?: string): OperationContext => ({
+    ...env.ctx,
+    signal,
+    ...(name !== undefined && env.notes ? { note: (text: string) => env.notes?.set(name, text) } : {}),
+  });
   // Operations read the service as stack.yaml says now: a supervisor keeps machines across edits.
   const need = (name: string): DesiredService => {
     const current = lookupOf(name)();
@@ -200,7 +206,7 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
         if (!applied) return;
         const provider = await env.providers.get(applied.provider);
         env.started.delete(name);
-        const exit = await track(provider.stop(name, applied, stopSpecOf(lookupOf(name)(), applied), ctxWith(signal)));
+        const exit = await track(provider.stop(name, applied, stopSpecOf(lookupOf(name)(), applied), ctxWith(signal, name)));
         env.state.record(name, (current) =>
           current && {
             ...current,

@@ -20,6 +20,8 @@ export interface ServiceOutcome {
   status: UnitStatus;
   durationMs: number;
   error?: string;
+  /** How it went, though it went (`it did not stop within 10s of SIGTERM: killed with SIGKILL`). */
+  note?: string;
 }
 
 export interface ApplyOutcome {
@@ -68,6 +70,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   const byName = new Map(options.desired.services.map((service) => [service.name, service]));
   options.state.recordDeclarations(options.desired.services);
   const env: UnitEnvironment = options.pool?.env ?? { providers: options.providers, state: options.state, ctx: options.ctx, inflight: new Set(), started: new Map(), clock: options.clock };
+  env.notes ??= new Map();
   const actors = new Map<string, ServiceActor>();
   const actorFor = (name: string): ServiceActor => {
     let actor = actors.get(name);
@@ -86,7 +89,12 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   // Errors quote paths, argv, URLs and the services' own log lines: secret values never get out.
   let redactor: ((text: string) => string) | undefined;
   const redact = (text: string): string => (redactor ??= redactorOf(options.desired))(text);
-  const redactOutcome = (outcome: ServiceOutcome): ServiceOutcome => (outcome.error === undefined ? outcome : { ...outcome, error: redact(outcome.error) });
+  const redactOutcome = (outcome: ServiceOutcome): ServiceOutcome => {
+    const note = env.notes?.get(outcome.service);
+    env.notes?.delete(outcome.service);
+    const noted = note === undefined ? outcome : { ...outcome, note: redact(note) };
+    return noted.error === undefined ? noted : { ...noted, error: redact(noted.error) };
+  };
 
   const units = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
   const outcomes = new Map<string, ServiceOutcome>();
@@ -109,6 +117,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     if (options.signal.aborted) return { service: unit.service, ops: unit.ops, status: 'interrupted', durationMs: 0, error: 'interrupted' };
     if (blocker) return { service: unit.service, ops: unit.ops, status: 'skipped', durationMs: 0, error: blocker };
     options.onProgress?.({ type: 'begin', service: unit.service, ops: unit.ops });
+    // A note left by a supervisor's own stop belongs to no unit of this run.
+    env.notes?.delete(unit.service);
     const began = now();
     if (unit.ops.includes('start')) {
       const unready = await firstUnreadyDependency(unit.service, byName, startedHere, env, options.signal);

@@ -122,6 +122,24 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(processesWith(`sleep ${m}`)).toHaveLength(0);
   });
 
+  it('a stop that needed SIGKILL says so, in the progress line and in the JSON outcome', () => {
+    const m = marker();
+    const s = scratch(
+      `version: 1\nservices:\n  stubborn:\n    command: [sh, -c, "trap '' TERM; sleep ${m}"]\n    stop: { timeout: 300ms }\n  plain:\n    command: sleep ${m}\n`,
+    );
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const down = stack(['down', '--yes', '--json', '-f', s.file]);
+    expect(down.code, down.stderr).toBe(0);
+    const services = JSON.parse(down.stdout).outcome.services as { service: string; status: string; note?: string }[];
+    expect(services.find((entry) => entry.service === 'stubborn')).toMatchObject({ status: 'done', note: 'it did not stop within 300ms of SIGTERM: killed with SIGKILL' });
+    expect(services.find((entry) => entry.service === 'plain')?.note).toBeUndefined();
+    expect(processesWith(m)).toEqual([]);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const human = stack(['down', '--yes', '-f', s.file]);
+    expect(human.stdout).toMatch(/✓ stubborn stopped \(\d+ ms\): it did not stop within 300ms of SIGTERM: killed with SIGKILL\n/);
+    expect(human.stdout).toMatch(/✓ plain stopped \(\d+ ms\)\n/);
+  });
+
   it('down of named services stops only them; of one not running it says so', () => {
     const m = marker();
     const s = scratch(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n`);

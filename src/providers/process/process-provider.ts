@@ -1,6 +1,6 @@
 import type { DesiredService, StopSpec } from '../../config/types.js';
 import type { AppliedService } from '../../reconcile/types.js';
-import { describeCheck, realClock, waitForProbe, type ProbeClock } from '../probes.js';
+import { describeCheck, formatDuration, realClock, waitForProbe, type ProbeClock } from '../probes.js';
 import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../types.js';
 import { logFileOf, readLogTail } from './logs.js';
 import { observeProcess } from './observe.js';
@@ -64,6 +64,9 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       throw new OperationError(name, `${name}: cannot stop pid ${pid}: ${(error as Error).message}`, { cause: error });
+    }
+    if (outcome.kind === 'stopped' && outcome.killed) {
+      ctx.note?.(`it did not stop within ${formatDuration(stopSpec.timeoutMs)} of ${stopSpec.signal}: killed with SIGKILL`);
     }
     return exitOf(pid, startTicks, outcome);
   }
