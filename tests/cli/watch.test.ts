@@ -406,6 +406,23 @@ describe('stack watch on real processes', () => {
     expect(pidsOf(s)).toEqual(before);
   });
 
+  it('SIGINT during the first pass exits 130, as apply does; what started is recorded', async () => {
+    const m = marker();
+    // b waits for a log line that never comes, so the first pass is still running when SIGINT lands.
+    const s = cleanup.scratch(
+      `version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m, '    ready: { log: never-printed, timeout: 30s }\n')}`,
+    );
+    const controller = cleanup.cli(['watch', '--interval', '1s', '-f', s.file]);
+    await waitFor(() => sleepsWith(m).length === 2, 10_000, 'both sleeps to start');
+    controller.child.kill('SIGINT');
+    const result = await controller.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/SIGINT: interrupted during the first pass/);
+    expect(result.stderr).not.toMatch(/watching /);
+    expect(isAlive(pidsOf(s).a as number)).toBe(true);
+    expect(lockOf(s.dir)).toBeUndefined();
+  });
+
   it('down --yes while a controller runs stops the controller and every service', async () => {
     const m = marker();
     const s = cleanup.scratch(`version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m)}`);

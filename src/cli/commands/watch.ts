@@ -17,11 +17,17 @@ export async function run(options: WatchOptions): Promise<number> {
     return signal;
   });
   const controller = await Controller.start({ ...settings, signal: interrupted.signal });
-  if (!interrupted.signal.aborted) {
+  // Interrupted before it converged once: as for apply, exit 130 (what started is recorded).
+  const duringFirstPass = interrupted.signal.aborted;
+  if (!duringFirstPass) {
     streams.stderr.write(`watching ${controller.current.file} (pid ${process.pid}); Ctrl+C stops watching and leaves the services running\n`);
   }
   const signal = await signalled;
-  streams.stderr.write(`${signal}: stopping the controller; services keep running\n`);
+  streams.stderr.write(
+    duringFirstPass
+      ? `${signal}: interrupted during the first pass; what started is recorded and keeps running\n`
+      : `${signal}: stopping the controller; services keep running\n`,
+  );
   await controller.close();
-  return ExitCode.ok;
+  return duringFirstPass ? ExitCode.interrupted : ExitCode.ok;
 }
