@@ -11,7 +11,11 @@ import { asRecord } from './service-rules.js';
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const ENV_NAME_RULE = 'use letters, digits and "_", not starting with a digit';
 
-/** An env file's variables; a name that `env:` would refuse is a problem instead (dotenv takes `1X`, `A.B`, `A-B`). */
+/**
+ * An env file's variables; a name that `env:` would refuse is a problem instead (dotenv takes
+ * `1X`, `A.B`, `A-B`), and so is a line that sets nothing (dotenv skips it without a word, so a
+ * typo such as `API KEY=x` would leave the service without the variable).
+ */
 export function parseEnvFile(text: string, declared: string): { env: Record<string, string>; problems: string[] } {
   const env: Record<string, string> = {};
   const problems: string[] = [];
@@ -19,7 +23,44 @@ export function parseEnvFile(text: string, declared: string): { env: Record<stri
     if (ENV_NAME.test(key)) env[key] = value;
     else problems.push(`env file ${escapeControls(declared)} sets ${quote(key)}, which is not allowed: ${ENV_NAME_RULE}`);
   }
+  for (const { line, text: content } of linesSettingNothing(text)) {
+    problems.push(`env file ${escapeControls(declared)}, line ${line}: ${quote(content.trim().slice(0, 60))} is not NAME=value, so it would set nothing`);
+  }
   return { env, problems };
+}
+
+// The lines dotenv reads as a variable: `[export ]NAME=value` or `NAME: value`, where a quoted
+// value may go on over the following lines until its quote closes.
+const ASSIGNMENT = /^\s*(?:export\s+)?[\w.-]+(?:\s*=|:(?:\s|$))\s*(.*)$/;
+
+/** Lines that are neither blank, nor a comment, nor (part of) an assignment, 1-based. */
+function linesSettingNothing(text: string): { line: number; text: string }[] {
+  const found: { line: number; text: string }[] = [];
+  let openQuote: string | undefined;
+  text.replace(/\r\n?/g, '\n').split('\n').forEach((content, index) => {
+    if (openQuote !== undefined) {
+      if (closingQuoteIn(content, openQuote)) openQuote = undefined;
+      return;
+    }
+    const trimmed = content.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const value = ASSIGNMENT.exec(content)?.[1];
+    if (value === undefined) {
+      found.push({ line: index + 1, text: content });
+      return;
+    }
+    const quote = value[0];
+    if ((quote === '"' || quote === "'" || quote === '`') && !closingQuoteIn(value.slice(1), quote)) openQuote = quote;
+  });
+  return found;
+}
+
+function closingQuoteIn(text: string, quote: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    if (text[i] === '\\') i += 1;
+    else if (text[i] === quote) return true;
+  }
+  return false;
 }
 
 export function envFileList(envFile: unknown): string[] {

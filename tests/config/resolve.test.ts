@@ -116,6 +116,33 @@ describe('resolveStack', () => {
     expect(issueLines(listed)).toEqual(['5:22 env file b.env not found']);
   });
 
+  it('refuses a line of an env file that sets nothing, which dotenv would skip without a word', () => {
+    const text = [
+      '# a comment',
+      'OK=1',
+      'API KEY=oops',
+      '  ',
+      'MULTI="first',
+      'second line, not an assignment',
+      'last"',
+      "SINGLE='it''s'",
+      'ESCAPED="a \\" quote"',
+      'export EXPORTED=yes',
+      'COLON: value',
+      'JUST_A_NAME',
+      '[section]',
+    ].join('\n');
+    const loaded = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [app.env]'), new Map([['/home/ada/devstack/app.env', text]]));
+    expect(issueLines(loaded)).toEqual([
+      '5:15 env file app.env, line 3: "API KEY=oops" is not NAME=value, so it would set nothing',
+      '5:15 env file app.env, line 12: "JUST_A_NAME" is not NAME=value, so it would set nothing',
+      '5:15 env file app.env, line 13: "[section]" is not NAME=value, so it would set nothing',
+    ]);
+    const fixed = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [app.env]'), new Map([['/home/ada/devstack/app.env', text.split('\n').filter((_, i) => ![2, 11, 12].includes(i)).join('\n')]]));
+    expect(issueLines(fixed)).toEqual([]);
+    expect(fixed.desired?.services[0]?.process?.env).toMatchObject({ OK: '1', MULTI: 'first\nsecond line, not an assignment\nlast', EXPORTED: 'yes', COLON: 'value' });
+  });
+
   it('refuses env names in env files that env: refuses, at the env file', () => {
     const texts = new Map([['/home/ada/devstack/bad.env', 'OK=1\nlower=2\n1X=z\nA.B=y\nA-B=x\n']]);
     const loaded = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [bad.env]'), texts);
