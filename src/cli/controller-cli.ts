@@ -5,6 +5,7 @@ import { ExitCode, StackError } from '../errors.js';
 import type { ControllerOptions, PassResult } from '../supervisor/controller.js';
 import type { PoolEvent } from '../supervisor/service-pool.js';
 import { streams, useColor, type GlobalOptions } from './context.js';
+import { givenUpWords } from '../reconcile/diff.js';
 import { outcomeLine } from './progress.js';
 import { formatError } from './report-error.js';
 
@@ -46,7 +47,7 @@ function describePoolEvent(event: PoolEvent, c: ReturnType<typeof pc.createColor
     case 'restarting':
       return `${c.cyan('↻')} ${event.service} restarting (restart ${event.attempt})`;
     case 'gave-up':
-      return `${c.red('✗')} ${event.service} keeps crashing: gave up after ${event.restarts} restarts (run \`stack restart ${event.service}\` or edit its spec)`;
+      return `${c.red('✗')} ${event.service} ${event.restarts === 0 ? 'crashed' : 'keeps crashing'}: ${givenUpWords(event.restarts)} (run \`stack restart ${event.service}\` or edit its spec)`;
     case 'running':
       return `${c.green('✓')} ${event.service} running again`;
     case 'leftovers':

@@ -75,7 +75,7 @@ function decideEnabled(desired: DesiredService, observed: ObservedService, appli
     return specChanged ? restartDecision(name, changeNote, reinstall, changes) : emptyDecision(name);
   }
   if (applied?.gaveUp && !specChanged) {
-    return blockedDecision(name, `gave up after ${applied.restarts} restarts; run stack restart ${name}`, 'gave-up');
+    return blockedDecision(name, `${givenUpWords(applied.restarts)}; run stack restart ${name}`, 'gave-up');
   }
   const base = observed.phase === 'crashed' ? crashedReason(observed) : 'not running';
   const reason = applied && specChanged ? `${base}; ${changeNote}` : base;
@@ -160,4 +160,13 @@ function emptyDecision(service: string): ServiceDecision {
 
 function blockedDecision(service: string, reason: string, kind: Blocked['kind']): ServiceDecision {
   return { ...emptyDecision(service), blocked: { service, reason, kind } };
+}
+
+/**
+ * Why a crashed service is left alone, in the words `status`, `plan` and the controller use:
+ * `gave up after 3 restarts`, or, with `maxRestarts: 0`, that none was allowed.
+ */
+export function givenUpWords(restarts: number): string {
+  if (restarts === 0) return 'not restarted (restart.maxRestarts is 0)';
+  return `gave up after ${restarts} ${restarts === 1 ? 'restart' : 'restarts'}`;
 }

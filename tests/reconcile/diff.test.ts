@@ -124,6 +124,13 @@ describe('decideService: the action table', () => {
     expect(decision.blocked).toEqual({ service: 'web', reason: 'docker is not running', kind: 'unknown' });
   });
 
+  it('says why a service that gave up is left alone, in words that fit the count', () => {
+    const reasonFor = (restarts: number) => decideService(web, observed('web', 'crashed', 'exit 1'), appliedFrom(web, { gaveUp: true, restarts })).blocked?.reason;
+    expect(reasonFor(0)).toBe('not restarted (restart.maxRestarts is 0); run stack restart web');
+    expect(reasonFor(1)).toBe('gave up after 1 restart; run stack restart web');
+    expect(reasonFor(2)).toBe('gave up after 2 restarts; run stack restart web');
+  });
+
   it('blocks a service that gave up, until its spec changes', () => {
     const gaveUp = appliedFrom(web, { gaveUp: true, restarts: 5 });
     const decision = decideService(web, observed('web', 'crashed', 'exit 1'), gaveUp);
