@@ -22,8 +22,8 @@ export interface UnitEnvironment {
   /** Starts of this run, for the settle check and for supervisors. */
   started: Map<string, StartedService>;
   supervise?: boolean;
-  /** What the operations of this run had to say (OperationContext.note), by service, until the run reports it. */
-  notes?: Map<string, string>;
+  /** What the operations had to say (OperationContext.note), by service, until a run reports it. */
+  notes: Map<string, string>;
   /** Called after each start is recorded: a supervisor listens for the run's exit here. */
   onStarted?: (name: string, started: StartedService) => void;
   /** The machines' clock (their operation timeouts); tests pass a simulated one. Default: real time. */
@@ -120,7 +120,7 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
   const ctxWith = (signal: AbortSignal, name?: string): OperationContext => ({
     ...env.ctx,
     signal,
-    ...(name !== undefined && env.notes ? { note: (text: string) => env.notes?.set(name, text) } : {}),
+    ...(name === undefined ? {} : { note: (text: string) => env.notes.set(name, text) }),
   });
   // Operations read the service as stack.yaml says now: a supervisor keeps machines across edits.
   const need = (name: string): DesiredService => {

@@ -69,8 +69,15 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   const now = options.now ?? (() => monotonicMs());
   const byName = new Map(options.desired.services.map((service) => [service.name, service]));
   options.state.recordDeclarations(options.desired.services);
-  const env: UnitEnvironment = options.pool?.env ?? { providers: options.providers, state: options.state, ctx: options.ctx, inflight: new Set(), started: new Map(), clock: options.clock };
-  env.notes ??= new Map();
+  const env: UnitEnvironment = options.pool?.env ?? {
+    providers: options.providers,
+    state: options.state,
+    ctx: options.ctx,
+    inflight: new Set(),
+    started: new Map(),
+    notes: new Map(),
+    clock: options.clock,
+  };
   const actors = new Map<string, ServiceActor>();
   const actorFor = (name: string): ServiceActor => {
     let actor = actors.get(name);
@@ -90,8 +97,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   let redactor: ((text: string) => string) | undefined;
   const redact = (text: string): string => (redactor ??= redactorOf(options.desired))(text);
   const redactOutcome = (outcome: ServiceOutcome): ServiceOutcome => {
-    const note = env.notes?.get(outcome.service);
-    env.notes?.delete(outcome.service);
+    const note = env.notes.get(outcome.service);
+    env.notes.delete(outcome.service);
     const noted = note === undefined ? outcome : { ...outcome, note: redact(note) };
     return noted.error === undefined ? noted : { ...noted, error: redact(noted.error) };
   };
@@ -113,12 +120,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   };
 
   const runUnit = async (unit: Unit): Promise<ServiceOutcome> => {
+    const interrupted = (durationMs: number): ServiceOutcome => ({ service: unit.service, ops: unit.ops, status: 'interrupted', durationMs, error: 'interrupted' });
     const blocker = blockerOf(unit, outcomes, byName, options.observed, startedHere, stoppedHere);
-    if (options.signal.aborted) return { service: unit.service, ops: unit.ops, status: 'interrupted', durationMs: 0, error: 'interrupted' };
+    if (options.signal.aborted) return interrupted(0);
     if (blocker) return { service: unit.service, ops: unit.ops, status: 'skipped', durationMs: 0, error: blocker };
     options.onProgress?.({ type: 'begin', service: unit.service, ops: unit.ops });
     // A note left by a supervisor's own stop belongs to no unit of this run.
-    env.notes?.delete(unit.service);
+    env.notes.delete(unit.service);
     const began = now();
     if (unit.ops.includes('start')) {
       const unready = await firstUnreadyDependency(unit.service, byName, startedHere, env, options.signal);
@@ -129,7 +137,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     const service = byName.get(unit.service);
     if (service) await env.providers.get(service.provider).catch(() => undefined);
     // An interrupt during that wait found no machine to abort.
-    if (options.signal.aborted) return { service: unit.service, ops: unit.ops, status: 'interrupted', durationMs: now() - began, error: 'interrupted' };
+    if (options.signal.aborted) return interrupted(now() - began);
     const actor = actorFor(unit.service);
     for (const op of unit.ops) {
       const result = await runOp(actor, op);

@@ -50,6 +50,7 @@ export class SupervisedPool implements ServicePool {
       ctx,
       inflight: new Set(),
       started: new Map(),
+      notes: new Map(),
       supervise: true,
       onStarted: (name, started) => this.watchExit(name, started),
     };
