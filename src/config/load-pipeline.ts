@@ -8,7 +8,7 @@
 
 import { parse as parseDotEnv } from 'dotenv';
 import type { ConfigIssue } from '../errors.js';
-import { listEnvFiles } from './env-files.js';
+import { dotEnvIssues, listEnvFiles } from './env-files.js';
 import { interpolateDocument } from './interpolate-document.js';
 import type { MissingVariable, VariableUse } from './interpolate-document.js';
 import { sortIssues } from './issues.js';
@@ -17,7 +17,7 @@ import type { ParsedStack } from './parse.js';
 import { parsedFromSnapshot } from './parse-snapshot.js';
 import { cacheAfterLoad } from './load-cache.js';
 import type { CacheUpdate, LoadCache } from './load-cache.js';
-import { dirname } from './paths.js';
+import { dirname, resolvePath } from './paths.js';
 import { resolveStack } from './resolve.js';
 import { createRedactor } from './sensitive.js';
 import { checkSemantics } from './semantic.js';
@@ -93,7 +93,8 @@ export function loadStackWith(
   const knownValid = documentJson !== undefined && hit?.valid.includes(documentJson) === true;
   if (!knownValid && !parts.validate) return { needs: 'validate' };
   const validationIssues = knownValid ? [] : (parts.validate as NonNullable<LoaderParts['validate']>)(document, parsed.locate).issues;
-  const issues = [...interpolationIssues, ...validationIssues, ...checkSemantics(document, parsed.locate)];
+  const dotEnv = options.dotEnvText === undefined ? [] : dotEnvIssues(options.dotEnvText, resolvePath(dirname(options.displayFile ?? file), '.env'));
+  const issues = [...dotEnv, ...interpolationIssues, ...validationIssues, ...checkSemantics(document, parsed.locate)];
   if (issues.length > 0) return { issues: finish(issues), envFilesWanted, missingVariables };
 
   // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.

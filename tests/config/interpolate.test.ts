@@ -129,6 +129,18 @@ describe('interpolation in stack.yaml', () => {
     expect(loaded.desired?.services[0]?.process?.argv).toEqual(['x', 'dotenv', 'caller']);
   });
 
+  it('a line of .env that sets nothing is an error at its own line, without what follows its first word', () => {
+    const text = yaml('version: 1', 'services:', '  a:', '    command: [x, "${PORT:-3000}"]');
+    const loaded = load(text, {}, '# ports\nPORT 8080\nNAME=ok\nTOKEN s3cr3t-value\n');
+    expect(loaded.desired).toBeUndefined();
+    expect(loaded.issues.map((issue) => `${issue.position?.file}:${issue.position?.line}:${issue.position?.column} ${issue.message}`)).toEqual([
+      '.env:2:1 this line ("PORT" …) is not NAME=value, so it would set nothing',
+      '.env:4:1 this line ("TOKEN" …) is not NAME=value, so it would set nothing',
+    ]);
+    expect(JSON.stringify(loaded.issues)).not.toContain('s3cr3t');
+    expect(load(text, {}, '# ports\nPORT=8080\n').desired?.services[0]?.process?.argv).toEqual(['x', '8080']);
+  });
+
   it('env precedence: caller env < env files in order < env; env file values are not interpolated', () => {
     const loaded = loadStackText(
       yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [a.env, b.env]', '    env: { LEVEL: "${LEVEL:-env}" }'),
