@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, chmod } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { AppliedService } from '../reconcile/types.js';
+import { escapeControls } from '../config/issues.js';
 import { SIGNALS } from '../config/signals.js';
 import { MAX_DURATION_MS } from '../config/units.js';
 import { ExitCode, StackError } from '../errors.js';
@@ -141,7 +142,8 @@ function parseState(text: string): StateDocument | string {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return `is not valid JSON (${(error as Error).message})`;
+    // V8 quotes the text it choked on: raw bytes of a damaged file must not reach the terminal.
+    return `is not valid JSON (${escapeControls((error as Error).message)})`;
   }
   if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { formatVersion?: unknown }).formatVersion === 'number' && (parsed as StateDocument).formatVersion > STATE_FORMAT_VERSION) {
     return parsed as StateDocument;

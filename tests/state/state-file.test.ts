@@ -106,6 +106,7 @@ describe('readState / writeState', () => {
     ['a record whose dependencies are not names', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, dependsOn: [1] } } })],
     ['a JSON array', '[]'],
     ['a JSON string', '"state"'],
+    ['terminal control bytes', '\u001b]0;owned\u0007\u001b[2J'],
   ])('%s: a reader reports it (naming the file) and reads it as empty; a writer sets it aside', async (_label, content) => {
     const { dir, file } = await stateFileIn();
     await mkdir(dir, { recursive: true });
@@ -120,6 +121,8 @@ describe('readState / writeState', () => {
       restore();
     }
     expect(notices).toHaveLength(2);
+    // Whatever the file holds, a notice never carries a control character to the terminal.
+    expect([...notices.join('')].filter((char) => /\p{Cc}/u.test(char) && char !== '\n')).toEqual([]);
     expect(notices[0]).toContain(file);
     expect(notices[0]).toMatch(/reading it as empty/);
     const aside = (await readdir(dir)).filter((name) => name.startsWith('state.json.corrupt-'));
