@@ -9,7 +9,7 @@ import { declaredOrRecordedDeps } from './declarations.js';
 import { createServiceActor, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
 import { settleStarts, waitForInflight } from './execute-settle.js';
 import { blockerOf, buildUnits, keyOf, runGraph, type Unit } from './execute-graph.js';
-import type { Observed, ObservedService, Plan } from './types.js';
+import type { AppliedService, Observed, ObservedService, Plan } from './types.js';
 
 export type UnitStatus = 'done' | 'failed' | 'skipped' | 'interrupted';
 
@@ -156,7 +156,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
       await runGraph(units.filter((unit) => unit.phase === phase), options.parallel, async (unit) => {
         const outcome = redactOutcome(await runUnitSafely(unit));
         outcomes.set(keyOf(unit.phase, unit.service), outcome);
-        if (outcome.status !== 'skipped' || !options.signal.aborted) options.onProgress?.({ type: 'end', outcome });
+        // An interrupted unit is reported below, once what was in flight has landed.
+        if (outcome.status !== 'interrupted' && (outcome.status !== 'skipped' || !options.signal.aborted)) options.onProgress?.({ type: 'end', outcome });
       });
     }
     await settleStarts(env, startedHere, outcomes, byName, { signal: options.signal, onProgress: options.onProgress, redact });
@@ -168,12 +169,33 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     await options.state.flush();
     if (!options.pool) for (const actor of actors.values()) actor.stop();
   }
+  // What each interrupted service was left as, now that its calls in flight have been recorded.
+  for (const [key, outcome] of outcomes) {
+    if (outcome.status !== 'interrupted') continue;
+    const left = leftAfterInterrupt(outcome.ops, byName.get(outcome.service), options.state.get(outcome.service));
+    const told = left === undefined ? outcome : { ...outcome, error: left };
+    outcomes.set(key, told);
+    options.onProgress?.({ type: 'end', outcome: told });
+  }
   const services = [...outcomes.values()];
   return {
     services,
     interrupted: options.signal.aborted,
     failed: services.filter((outcome) => outcome.status === 'failed').length,
   };
+}
+
+/**
+ * How an interrupted unit left a process service, from what was recorded once its calls landed:
+ * `left running (pid 4242), not yet ready`, `not started`, `stopped`. Undefined for other
+ * providers, whose state only a probe can tell.
+ */
+export function leftAfterInterrupt(ops: readonly UnitOp[], service: DesiredService | undefined, record: AppliedService | undefined): string | undefined {
+  if ((record?.provider ?? service?.provider) !== 'process') return undefined;
+  const starting = ops.includes('start') || ops.includes('restart');
+  if (record?.pid === undefined) return starting ? 'not started' : 'stopped';
+  if (!starting) return `still running (pid ${record.pid}): its stop was cut short`;
+  return service?.ready ? `left running (pid ${record.pid}), not yet ready` : `left running (pid ${record.pid})`;
 }
 
 /**

@@ -5,13 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Desired, DesiredService } from '../../src/config/types.js';
 import { logFileOf } from '../../src/providers/process/logs.js';
 import { OperationError } from '../../src/providers/types.js';
-import { executePlan, type ApplyOutcome, type ProgressEvent, type ServiceOutcome } from '../../src/reconcile/execute.js';
+import { executePlan, leftAfterInterrupt, type ApplyOutcome, type ProgressEvent, type ServiceOutcome } from '../../src/reconcile/execute.js';
 import { planActions } from '../../src/reconcile/plan.js';
 import type { AppliedService, Phase, Plan } from '../../src/reconcile/types.js';
 import type { StateDocument } from '../../src/state/state-file.js';
 import { StateStore } from '../../src/state/state-store.js';
-import { appliedFrom, observedMap, service, stack } from './factory.js';
-import { FakeProvider, waitUntil, within, type FakeOp } from './fake-provider.js';
+import { appliedFrom, compose, observedMap, service, stack } from './factory.js';
+import { FakeProvider, within, type FakeOp } from './fake-provider.js';
 
 const roots: string[] = [];
 afterEach(async () => {
@@ -494,17 +494,20 @@ describe('executePlan: interruption', () => {
     });
     await h.fake.when('db', 'start');
     controller.abort();
-    // Both units have ended; an executor that did not wait would now only write the state file.
-    await waitUntil(() => h.progress.filter((event) => event.type === 'end').length === 2, 'both units to end');
-    // This flush is queued behind any flush of the executor's, so once it is done such an executor has returned.
+    // This flush is queued behind any flush of the executor's, so once it is done an executor that
+    // did not wait would have returned.
     await h.store.flush();
     for (let turn = 0; turn < 10; turn += 1) await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toBe(false);
     expect(h.fake.find('db', 'start', 'end')).toBeUndefined();
+    // What an interrupted service was left as is only known once its calls land: not said yet.
+    expect(h.progress.filter((event) => event.type === 'end')).toEqual([]);
     dbStart.resolve();
     const outcome = await within(run, 'executePlan to settle');
     expect(outcome.interrupted).toBe(true);
-    expect((await h.onDisk()).services.db?.pid).toBe(h.fake.started.get('db')?.pid);
+    const pid = h.fake.started.get('db')?.pid;
+    expect((await h.onDisk()).services.db?.pid).toBe(pid);
+    expect(h.progress.flatMap((event) => (event.type === 'end' ? [`${event.outcome.service}: ${event.outcome.error}`] : []))).toEqual([`db: left running (pid ${pid})`, 'web: not started']);
   });
 
   it('an abort before the run begins moves nothing', async () => {
@@ -515,6 +518,21 @@ describe('executePlan: interruption', () => {
     expect(outcome.interrupted).toBe(true);
     expect(outcomeOf(outcome, 'a').status).toBe('interrupted');
     expect(h.fake.calls()).toEqual([]);
+  });
+});
+
+describe('leftAfterInterrupt: what an interrupted unit left', () => {
+  const ready = { check: { kind: 'tcp', host: '127.0.0.1', port: 5432 }, timeoutMs: 30_000, intervalMs: 250, failureThreshold: 1 } as const;
+  it.each([
+    ['a start that ran, with a ready check', ['install', 'start'], service('db', { ready }), { pid: 42 }, 'left running (pid 42), not yet ready'],
+    ['a start that ran, nothing to wait for', ['start'], service('db'), { pid: 42 }, 'left running (pid 42)'],
+    ['a start that never ran', ['install', 'start'], service('db'), undefined, 'not started'],
+    ['a restart stopped but not started again', ['stop', 'start'], service('db'), { pid: undefined }, 'not started'],
+    ['a stop that landed', ['stop'], service('db'), { pid: undefined }, 'stopped'],
+    ['a stop cut short', ['stop'], service('db'), { pid: 42 }, 'still running (pid 42): its stop was cut short'],
+    ['a compose service, which only a probe can tell', ['start'], compose('db'), { pid: undefined }, undefined],
+  ] as const)('%s', (_label, ops, desired, record, words) => {
+    expect(leftAfterInterrupt(ops, desired, record && appliedFrom(desired, record))).toBe(words);
   });
 });
 
