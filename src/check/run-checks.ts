@@ -9,7 +9,7 @@ import { checkPlugins, checkVariables } from './check-config.js';
 import { checkDocker } from './check-docker.js';
 import { checkExecutables } from './check-executables.js';
 import { checkPorts } from './check-ports.js';
-import { checkNode, checkStateDir } from './check-system.js';
+import { checkNode, checkSpawner, checkStateDir } from './check-system.js';
 import { pass, type CheckResult } from './types.js';
 
 export interface RunChecksOptions {
@@ -52,6 +52,7 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
     ...docker,
     ...plugins,
     ...ports,
+    ...(enabled.some((service) => service.provider === 'process') ? [checkSpawner()] : []),
     stateDir,
   ].map((result) => ({ ...result, detail: redact(result.detail) }));
 }

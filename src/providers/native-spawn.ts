@@ -40,24 +40,38 @@ function addonPath(): string | undefined {
 }
 
 let loaded: NativeSpawner | null | undefined;
+// Why there is none, in words: see spawnerDescription.
+let missing: string | undefined;
 
 /** The native spawner, or undefined: not built, not Linux, or STACK_NATIVE_SPAWN=0. */
 export function nativeSpawner(): NativeSpawner | undefined {
-  if (loaded === undefined) loaded = process.platform === 'linux' && process.env.STACK_NATIVE_SPAWN !== '0' ? load() : null;
+  if (loaded === undefined) loaded = load();
   return loaded ?? undefined;
 }
 
+/** How services start, for `--verbose` and `stack check`: `posix_spawn (native addon)`, or why not. */
+export function spawnerDescription(): string {
+  return nativeSpawner() ? 'posix_spawn (native addon)' : `node:child_process (${missing})`;
+}
+
 function load(): NativeSpawner | null {
+  if (process.platform !== 'linux') return none('the native addon is for Linux only');
+  if (process.env.STACK_NATIVE_SPAWN === '0') return none('STACK_NATIVE_SPAWN=0');
   const path = addonPath();
-  if (!path) return null;
+  if (!path) return none(`the native addon is not built: ${ADDON} needs g++, make and python3 when stack is installed`);
   const module = { exports: {} as Addon };
   try {
     process.dlopen(module, path);
-  } catch {
+  } catch (error) {
     // Built for another Node or libc: child_process does the same job.
-    return null;
+    return none(`the native addon does not load: ${(error as Error).message.split('\n')[0]}`);
   }
   return spawnerOf(module.exports);
+}
+
+function none(why: string): null {
+  missing = why;
+  return null;
 }
 
 // Number → name, the first name listed winning over its aliases (SIGABRT, not SIGIOT), as

@@ -2,7 +2,7 @@
 import type { execa as Execa } from 'execa';
 import { constants } from 'node:os';
 import { quote } from 'shell-quote';
-import { nativeSpawner } from './native-spawn.js';
+import { nativeSpawner, spawnerDescription } from './native-spawn.js';
 import type { ExitInfo } from './types.js';
 
 // execa (with its signal tables and stream plumbing) is loaded at the first command run, so commands
@@ -72,7 +72,7 @@ export async function spawnDetached(argv: readonly string[], options: SpawnDetac
     // Once per run, as a shell comment: which way services start (the addon is optional).
     if (!toldHowSpawned.has(options.verbose)) {
       toldHowSpawned.add(options.verbose);
-      options.verbose(`# services start through ${native ? 'posix_spawn (native addon)' : 'node:child_process (the native addon is not built; see README, Set up)'}`);
+      options.verbose(`# services start through ${spawnerDescription()}`);
     }
     options.verbose(formatCommand(argv));
   }

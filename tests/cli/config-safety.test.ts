@@ -64,6 +64,14 @@ describe('stack check', () => {
     expect(result.code).toBe(0);
   });
 
+  it('says how process services start, and that the fallback is no failure', () => {
+    const s = scratch('version: 1\nservices:\n  a:\n    command: [node, app.js]\n');
+    expect(stack(['check', '-f', s.file]).stdout).toContain('✓ spawner     services start through posix_spawn (native addon)');
+    const fallback = stack(['check', '-f', s.file], { env: { STACK_NATIVE_SPAWN: '0' } });
+    expect(fallback.stdout).toContain('✓ spawner     services start through node:child_process (STACK_NATIVE_SPAWN=0)');
+    expect(fallback.code).toBe(0);
+  });
+
   it('fails naming the service and the missing executable (exit 1), also as JSON', () => {
     const s = scratch('version: 1\nservices:\n  a:\n    command: [node, app.js]\n  worker:\n    command: no-such-program-xyz --flag\n  local:\n    command: ./bin/run\n');
     const result = stack(['check', '-f', s.file]);
