@@ -36,7 +36,7 @@ export function outcomeLine(outcome: ServiceOutcome, color: boolean): string {
     case 'skipped':
       return `${c.yellow('-')} ${outcome.service} skipped: ${error}`;
     case 'interrupted':
-      return `${c.yellow('!')} ${outcome.service} interrupted${error === '' || error === 'interrupted' ? '' : `: ${error}`}`;
+      return `${c.yellow('!')} ${outcome.service} interrupted${outcome.note === undefined ? '' : `: ${outcome.note}`}`;
   }
 }
 

@@ -24,31 +24,32 @@ export function parseEnvFile(text: string, declared: string): { env: Record<stri
     else problems.push(`env file ${escapeControls(declared)} sets ${quote(key)}, which is not allowed: ${ENV_NAME_RULE}`);
   }
   for (const { line, text: content } of linesSettingNothing(text)) {
-    problems.push(`env file ${escapeControls(declared)}, line ${line} (${shownStart(content)}) is not NAME=value, so it would set nothing`);
+    problems.push(`env file ${escapeControls(declared)}, line ${line}${shownName(content)} is not NAME=value, so it would set nothing`);
   }
   return { env, problems };
 }
 
 /**
  * Problems of `.env` beside stack.yaml, which feeds `${}` interpolation: a line that sets nothing
- * is an error there too, at its own line (`.env:3:1`), as docker compose refuses it. Its other
- * names are not checked: one that `${}` cannot name is simply never used.
+ * is an error there too, at its own line (`.env:3:1`). Its other names are not checked: one that
+ * `${}` cannot name is simply never used.
  */
 export function dotEnvIssues(text: string, display: string): ConfigIssue[] {
   return linesSettingNothing(text).map(({ line, text: content }) => ({
-    message: `this line (${shownStart(content)}) is not NAME=value, so it would set nothing`,
+    message: `this line${shownName(content)} is not NAME=value, so it would set nothing`,
     path: '',
     position: { file: display, line, column: 1 },
     hint: 'write it as NAME=value, quoting a value that holds spaces, or make it a comment with #',
   }));
 }
 
-// A line that sets nothing may still hold a secret (`DB_PASSWORD hunter2`): only its first word
-// is shown, which is enough to find it beside the line number.
-function shownStart(content: string): string {
+// A line that sets nothing may still be a secret, or hold one: `DB_PASSWORD hunter2`, a token
+// pasted alone, a key. Only a first word that reads as a variable's name and has more after it
+// is shown (` ("DB_PASSWORD" …)`); the line number finds the rest.
+function shownName(content: string): string {
   const trimmed = content.trim();
-  const word = /^[^\s=:]{1,40}/.exec(trimmed)?.[0] ?? trimmed.slice(0, 1);
-  return word.length < trimmed.length ? `${quote(word)} …` : quote(word);
+  const word = /^[A-Za-z_][A-Za-z0-9_]{0,39}(?=[\s=:])/.exec(trimmed)?.[0];
+  return word === undefined ? '' : ` (${quote(word)} …)`;
 }
 
 // The lines dotenv reads as a variable: `[export ]NAME=value` or `NAME: value`, where a quoted

@@ -31,6 +31,8 @@ export interface LoadOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The text of `.env` beside stack.yaml, when there is one: it feeds interpolation, under `env`. */
   dotEnvText?: string;
+  /** The name positions in `.env` carry; defaults to `.env` beside `displayFile`. */
+  dotEnvDisplay?: string;
   /**
    * `false` (for `stack check`): a missing `${VAR:?}` is listed in `missingVariables` only, and
    * interpolates as empty, so the rest of the stack can still be checked. Default: true.
@@ -75,8 +77,10 @@ export function loadStackWith(
   const hit = options.cache?.saved?.text === text ? options.cache.saved : undefined;
   if (!hit && !parts.parse) return { needs: 'parse' };
   const parsed = hit ? parsedFromSnapshot(hit.parse, options.displayFile ?? file) : (parts.parse as NonNullable<LoaderParts['parse']>)(text, options.displayFile ?? file);
+  // `.env` is stack's input only where stack.yaml interpolates: otherwise it is another tool's file.
+  const dotEnv = options.dotEnvText === undefined || !text.includes('${') ? [] : dotEnvIssues(options.dotEnvText, options.dotEnvDisplay ?? resolvePath(dirname(options.displayFile ?? file), '.env'));
   if (parsed.document === undefined || parsed.issues.length > 0) {
-    return { issues: sortIssues(parsed.issues), envFilesWanted: [], missingVariables: [] };
+    return { issues: [...dotEnv, ...sortIssues(parsed.issues)], envFilesWanted: [], missingVariables: [] };
   }
   const variables = { env: options.env ?? {}, dotEnv: options.dotEnvText === undefined ? {} : parseDotEnv(options.dotEnvText) };
   const interpolated = interpolateDocument(parsed.document, variables, parsed.locateValue);
@@ -93,9 +97,8 @@ export function loadStackWith(
   const knownValid = documentJson !== undefined && hit?.valid.includes(documentJson) === true;
   if (!knownValid && !parts.validate) return { needs: 'validate' };
   const validationIssues = knownValid ? [] : (parts.validate as NonNullable<LoaderParts['validate']>)(document, parsed.locate).issues;
-  const dotEnv = options.dotEnvText === undefined ? [] : dotEnvIssues(options.dotEnvText, resolvePath(dirname(options.displayFile ?? file), '.env'));
-  const issues = [...dotEnv, ...interpolationIssues, ...validationIssues, ...checkSemantics(document, parsed.locate)];
-  if (issues.length > 0) return { issues: finish(issues), envFilesWanted, missingVariables };
+  const issues = [...interpolationIssues, ...validationIssues, ...checkSemantics(document, parsed.locate)];
+  if (issues.length > 0 || dotEnv.length > 0) return { issues: [...dotEnv, ...finish(issues)], envFilesWanted, missingVariables };
 
   // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.
   const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses });

@@ -24,8 +24,13 @@ export async function loadStackAtRevision(repo: RepoFile, rev: string, options: 
   const text = await showFileAt(commit, repo.path, git);
   if (text === undefined) return { label: `${label}, without ${repo.path}`, desired: undefined };
 
-  const dotEnvText = await showFileAt(commit, posix.join(posix.dirname(repo.path), '.env'), git);
-  const loadOptions: LoadOptions = { displayFile: `${rev}:${repo.path}`, env: options.env, ...(dotEnvText === undefined ? {} : { dotEnvText }) };
+  const dotEnvPath = posix.join(posix.dirname(repo.path), '.env');
+  const dotEnvText = await showFileAt(commit, dotEnvPath, git);
+  const loadOptions: LoadOptions = {
+    displayFile: `${rev}:${repo.path}`,
+    env: options.env,
+    ...(dotEnvText === undefined ? {} : { dotEnvText, dotEnvDisplay: `${rev}:${dotEnvPath}` }),
+  };
   let loaded = loadStackText(text, repo.absolute, new Map(), loadOptions);
   if (loaded.envFilesWanted.length > 0) {
     const texts = new Map<string, string>();

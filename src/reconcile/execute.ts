@@ -20,7 +20,10 @@ export interface ServiceOutcome {
   status: UnitStatus;
   durationMs: number;
   error?: string;
-  /** How it went, though it went (`it did not stop within 10s of SIGTERM: killed with SIGKILL`). */
+  /**
+   * How it went, though it went (`it did not stop within 10s of SIGTERM: killed with SIGKILL`);
+   * for an interrupted unit, what the service was left as (`left running (pid 4242), not yet ready`).
+   */
   note?: string;
 }
 
@@ -109,6 +112,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   // run as soon as it exits, before the settle check looks.
   const startedHere = new Map<string, StartedService | undefined>();
   const stoppedHere = new Set<string>();
+  // The units that reached their machine, with the pid recorded then: an interrupt is judged against it.
+  const reached = new Map<string, { pid: number | undefined }>();
 
   // A provider that throws where no machine catches it fails its own service, never the run.
   const runUnitSafely = async (unit: Unit): Promise<ServiceOutcome> => {
@@ -139,6 +144,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     // An interrupt during that wait found no machine to abort.
     if (options.signal.aborted) return interrupted(now() - began);
     const actor = actorFor(unit.service);
+    reached.set(keyOf(unit.phase, unit.service), { pid: options.state.get(unit.service)?.pid });
     for (const op of unit.ops) {
       const result = await runOp(actor, op);
       if (!result.ok) {
@@ -151,6 +157,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     return { service: unit.service, ops: unit.ops, status: 'done', durationMs: now() - began };
   };
 
+  let settled = true;
   try {
     for (const phase of ['stop', 'start'] as const) {
       await runGraph(units.filter((unit) => unit.phase === phase), options.parallel, async (unit) => {
@@ -165,15 +172,15 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     options.signal.removeEventListener('abort', onAbort);
     // Whatever was in flight when the run was interrupted is recorded before we return; a call
     // that never returns (its machine timed out) is given up on after a grace period.
-    await waitForInflight(env.inflight, undefined, env.clock);
+    settled = await waitForInflight(env.inflight, undefined, env.clock);
     await options.state.flush();
     if (!options.pool) for (const actor of actors.values()) actor.stop();
   }
   // What each interrupted service was left as, now that its calls in flight have been recorded.
   for (const [key, outcome] of outcomes) {
     if (outcome.status !== 'interrupted') continue;
-    const left = leftAfterInterrupt(outcome.ops, byName.get(outcome.service), options.state.get(outcome.service));
-    const told = left === undefined ? outcome : { ...outcome, error: left };
+    const left = leftAfterInterrupt(outcome.ops, byName.get(outcome.service), options.state.get(outcome.service), reached.get(key), settled);
+    const told = left === undefined ? outcome : { ...outcome, note: left };
     outcomes.set(key, told);
     options.onProgress?.({ type: 'end', outcome: told });
   }
@@ -186,16 +193,33 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
 }
 
 /**
- * How an interrupted unit left a process service, from what was recorded once its calls landed:
- * `left running (pid 4242), not yet ready`, `not started`, `stopped`. Undefined for other
- * providers, whose state only a probe can tell.
+ * How an interrupted unit left a process service, from what was recorded once its calls landed,
+ * against the pid recorded when the unit began (`began`; undefined when it never got that far):
+ * `left running (pid 4242), not yet ready`, `not started`, `stopped`, `not stopped`. Undefined
+ * for other providers, whose state only a probe can tell. `settled` is false when a call had not
+ * returned when the run gave up waiting for it.
  */
-export function leftAfterInterrupt(ops: readonly UnitOp[], service: DesiredService | undefined, record: AppliedService | undefined): string | undefined {
+export function leftAfterInterrupt(
+  ops: readonly UnitOp[],
+  service: DesiredService | undefined,
+  record: AppliedService | undefined,
+  began: { pid: number | undefined } | undefined,
+  settled = true,
+): string | undefined {
   if ((record?.provider ?? service?.provider) !== 'process') return undefined;
   const starting = ops.includes('start') || ops.includes('restart');
-  if (record?.pid === undefined) return starting ? 'not started' : 'stopped';
-  if (!starting) return `still running (pid ${record.pid}): its stop was cut short`;
-  return service?.ready ? `left running (pid ${record.pid}), not yet ready` : `left running (pid ${record.pid})`;
+  const stopping = ops.includes('stop') || ops.includes('uninstall');
+  const verb = starting ? 'started' : stopping ? 'stopped' : 'installed';
+  if (!began) return `not ${verb}`;
+  if (!settled) return `unknown: a call had not returned when stack stopped waiting; \`stack status\` tells`;
+  const pid = record?.pid;
+  if (starting) {
+    // Only a pid this unit recorded is a run it started: a crashed service keeps its last one.
+    if (pid === undefined || pid === began.pid) return 'not started';
+    return service?.ready ? `left running (pid ${pid}), not yet ready` : `left running (pid ${pid})`;
+  }
+  if (stopping) return pid === undefined ? 'stopped' : `still running (pid ${pid}): its stop was cut short`;
+  return record === undefined ? 'not installed' : 'installed';
 }
 
 /**

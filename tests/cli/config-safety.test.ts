@@ -1,6 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processesWith, stack, tempStack, waitFor } from '../support/stack-cli.js';
+import { processesWith, STACK_BIN, stack, tempStack, waitFor } from '../support/stack-cli.js';
 
 const made: ReturnType<typeof tempStack>[] = [];
 const children: ChildProcess[] = [];
@@ -70,6 +73,20 @@ describe('stack check', () => {
     const fallback = stack(['check', '-f', s.file], { env: { STACK_NATIVE_SPAWN: '0' } });
     expect(fallback.stdout).toContain('✓ spawner     services start through node:child_process (STACK_NATIVE_SPAWN=0)');
     expect(fallback.code).toBe(0);
+    // An install whose build of the addon failed: the same CLI without native/.
+    const copy = mkdtempSync(join(tmpdir(), 'stack-no-addon-'));
+    try {
+      cpSync(join(STACK_BIN, '..', '..', 'bin'), join(copy, 'bin'), { recursive: true });
+      cpSync(join(STACK_BIN, '..', '..', 'dist', 'cli.cjs'), join(copy, 'dist', 'cli.cjs'));
+      const bare = spawnSync(process.execPath, [join(copy, 'bin', 'stack.cjs'), 'check', '-f', s.file], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(bare.stdout).toContain('✓ spawner     services start through node:child_process (the native addon is not built: native/build/Release/stack_spawn.node needs g++, make and python3 when stack is installed)');
+      expect(bare.status).toBe(0);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+    // No enabled process service, nothing to say about starting processes.
+    const none = scratch('version: 1\nservices:\n  a:\n    command: [node, app.js]\n    enabled: false\n');
+    expect(stack(['check', '-f', none.file]).stdout).not.toContain('spawner');
   });
 
   it('fails naming the service and the missing executable (exit 1), also as JSON', () => {

@@ -141,6 +141,13 @@ describe('interpolation in stack.yaml', () => {
     expect(load(text, {}, '# ports\nPORT=8080\n').desired?.services[0]?.process?.argv).toEqual(['x', '8080']);
   });
 
+  it('.env is checked only where stack.yaml interpolates, and beside a YAML error too', () => {
+    const broken = 'PORT 8080\n';
+    expect(load(yaml('version: 1', 'services:', '  a:', '    command: [x, "$$PORT"]'), {}, broken).issues).toEqual([]);
+    const both = load(yaml('version: 1', 'services:', '  a:', '    command: [x, "${PORT}"', '  b: ['), {}, broken);
+    expect(both.issues.map((issue) => issue.position?.file)).toEqual(['.env', ...Array(both.issues.length - 1).fill('stack.yaml')]);
+  });
+
   it('env precedence: caller env < env files in order < env; env file values are not interpolated', () => {
     const loaded = loadStackText(
       yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [a.env, b.env]', '    env: { LEVEL: "${LEVEL:-env}" }'),

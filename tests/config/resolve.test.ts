@@ -132,19 +132,22 @@ describe('resolveStack', () => {
       'JUST_A_NAME',
       '[section]',
       'DB_PASSWORD hunter2',
+      'ghp_Tok3nPastedAloneWithoutItsName0123456789',
     ].join('\n');
     const loaded = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [app.env]'), new Map([['/home/ada/devstack/app.env', text]]));
     expect(issueLines(loaded)).toEqual([
       '5:15 env file app.env, line 3 ("API" …) is not NAME=value, so it would set nothing',
-      '5:15 env file app.env, line 12 ("JUST_A_NAME") is not NAME=value, so it would set nothing',
-      '5:15 env file app.env, line 13 ("[section]") is not NAME=value, so it would set nothing',
+      '5:15 env file app.env, line 12 is not NAME=value, so it would set nothing',
+      '5:15 env file app.env, line 13 is not NAME=value, so it would set nothing',
       '5:15 env file app.env, line 14 ("DB_PASSWORD" …) is not NAME=value, so it would set nothing',
+      '5:15 env file app.env, line 15 is not NAME=value, so it would set nothing',
     ]);
-    const fixed = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [app.env]'), new Map([['/home/ada/devstack/app.env', text.split('\n').filter((_, i) => ![2, 11, 12, 13].includes(i)).join('\n')]]));
+    const fixed = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [app.env]'), new Map([['/home/ada/devstack/app.env', text.split('\n').filter((_, i) => ![2, 11, 12, 13, 14].includes(i)).join('\n')]]));
     expect(issueLines(fixed)).toEqual([]);
     expect(fixed.desired?.services[0]?.process?.env).toMatchObject({ OK: '1', MULTI: 'first\nsecond line, not an assignment\nlast', EXPORTED: 'yes', COLON: 'value' });
     // What follows a line's first word may be a secret: it is never shown.
     expect(JSON.stringify(loaded.issues)).not.toContain('hunter2');
+    expect(JSON.stringify(loaded.issues)).not.toContain('Tok3n');
   });
 
   it('refuses env names in env files that env: refuses, at the env file', () => {

@@ -52,6 +52,15 @@ describe('stack.yaml at a revision', () => {
     await expect(loadStackAtRevision(located, 'HEAD~1', { env: {} })).rejects.toMatchObject({ code: 5, position: { file: 'HEAD~1:stack.yaml', line: 3 } });
   });
 
+  it("names a broken line of that revision's .env by the revision and the .env's own path", async () => {
+    const repo = makeRepo({ 'deploy/stack.yaml': 'version: 1\nservices:\n  bot: { command: [node, "${ENTRY:-bot.js}"] }\n', 'deploy/.env': 'ENTRY=bot.js\nPORT 8080\n' });
+    const located = await locateInRepo(join(repo, 'deploy', 'stack.yaml'));
+    await expect(loadStackAtRevision(located, 'HEAD', { env: {} })).rejects.toMatchObject({
+      code: 5,
+      issues: [{ position: { file: 'HEAD:deploy/.env', line: 2, column: 1 }, message: 'this line ("PORT" …) is not NAME=value, so it would set nothing' }],
+    });
+  });
+
   it('refuses a folder outside any repository', async () => {
     const { tempFolder } = await import('../support/git-repo.js');
     const dir = tempFolder();

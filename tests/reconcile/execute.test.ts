@@ -507,7 +507,11 @@ describe('executePlan: interruption', () => {
     expect(outcome.interrupted).toBe(true);
     const pid = h.fake.started.get('db')?.pid;
     expect((await h.onDisk()).services.db?.pid).toBe(pid);
-    expect(h.progress.flatMap((event) => (event.type === 'end' ? [`${event.outcome.service}: ${event.outcome.error}`] : []))).toEqual([`db: left running (pid ${pid})`, 'web: not started']);
+    // The JSON outcome's `error` stays "interrupted"; what each was left as is its note.
+    expect(h.progress.flatMap((event) => (event.type === 'end' ? [`${event.outcome.service}: ${event.outcome.error}, ${event.outcome.note}`] : []))).toEqual([
+      `db: interrupted, left running (pid ${pid})`,
+      'web: interrupted, not started',
+    ]);
   });
 
   it('an abort before the run begins moves nothing', async () => {
@@ -523,16 +527,45 @@ describe('executePlan: interruption', () => {
 
 describe('leftAfterInterrupt: what an interrupted unit left', () => {
   const ready = { check: { kind: 'tcp', host: '127.0.0.1', port: 5432 }, timeoutMs: 30_000, intervalMs: 250, failureThreshold: 1 } as const;
+  const db = service('db');
   it.each([
-    ['a start that ran, with a ready check', ['install', 'start'], service('db', { ready }), { pid: 42 }, 'left running (pid 42), not yet ready'],
-    ['a start that ran, nothing to wait for', ['start'], service('db'), { pid: 42 }, 'left running (pid 42)'],
-    ['a start that never ran', ['install', 'start'], service('db'), undefined, 'not started'],
-    ['a restart stopped but not started again', ['stop', 'start'], service('db'), { pid: undefined }, 'not started'],
-    ['a stop that landed', ['stop'], service('db'), { pid: undefined }, 'stopped'],
-    ['a stop cut short', ['stop'], service('db'), { pid: 42 }, 'still running (pid 42): its stop was cut short'],
-    ['a compose service, which only a probe can tell', ['start'], compose('db'), { pid: undefined }, undefined],
-  ] as const)('%s', (_label, ops, desired, record, words) => {
-    expect(leftAfterInterrupt(ops, desired, record && appliedFrom(desired, record))).toBe(words);
+    ['a start that ran, with a ready check', ['install', 'start'], service('db', { ready }), { pid: 42 }, { pid: undefined }, 'left running (pid 42), not yet ready'],
+    ['a start that ran, nothing to wait for', ['start'], db, { pid: 42 }, { pid: undefined }, 'left running (pid 42)'],
+    ['a start that reached its machine and never spawned', ['install', 'start'], db, undefined, { pid: undefined }, 'not started'],
+    ['a start of a crashed service that never spawned: its dead pid is no new run', ['start'], db, { pid: 77 }, { pid: 77 }, 'not started'],
+    ['a start of a crashed service that spawned', ['start'], db, { pid: 78 }, { pid: 77 }, 'left running (pid 78)'],
+    ['a start unit that never began', ['start'], db, { pid: 4 }, undefined, 'not started'],
+    ['a stop that landed', ['stop'], db, { pid: undefined }, { pid: 42 }, 'stopped'],
+    ['a stop cut short', ['stop'], db, { pid: 42 }, { pid: 42 }, 'still running (pid 42): its stop was cut short'],
+    ['a stop unit that never began', ['stop'], db, { pid: 42 }, undefined, 'not stopped'],
+    ['an install that never began', ['install'], db, undefined, undefined, 'not installed'],
+    ['a compose service, which only a probe can tell', ['start'], compose('db'), { pid: undefined }, { pid: undefined }, undefined],
+  ] as const)('%s', (_label, ops, desired, record, began, words) => {
+    expect(leftAfterInterrupt(ops, desired, record && appliedFrom(desired, record), began)).toBe(words);
+  });
+
+  it('says it cannot tell when a call had not returned by the end of the grace period', () => {
+    expect(leftAfterInterrupt(['start'], db, appliedFrom(db, { pid: 42 }), { pid: undefined }, false)).toMatch(/^unknown: a call had not returned/);
+  });
+});
+
+describe('executePlan: an interrupted restart', () => {
+  it('cut short in its stop: the stop says the service still runs, the start that never began says not started', async () => {
+    const web = service('web');
+    const h = await harness([web], { web: 'running' }, { web: { ...running(web, 4), specHash: 'an older spec' } });
+    expect(h.plan.actions.map((action) => action.op)).toEqual(['stop', 'start']);
+    const stop = h.fake.hold('web', 'stop');
+    const controller = new AbortController();
+    const run = h.run({ signal: controller.signal });
+    await h.fake.when('web', 'stop');
+    controller.abort();
+    stop.reject(new Error('interrupted'));
+    const outcome = await within(run, 'executePlan to settle');
+    expect(outcome.services.filter((entry) => entry.service === 'web').map((entry) => [entry.ops.join(), entry.status, entry.error, entry.note])).toEqual([
+      ['stop', 'interrupted', 'interrupted', 'still running (pid 4): its stop was cut short'],
+      ['start', 'interrupted', 'interrupted', 'not started'],
+    ]);
+    expect(h.fake.find('web', 'start')).toBeUndefined();
   });
 });
 
