@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import { openWorkspace, type Workspace } from '../api.js';
 import { ExitCode, StackError } from '../errors.js';
 import type { Desired } from '../config/types.js';
+import { formatIssue } from '../config/issues.js';
 import type { Applied } from '../reconcile/types.js';
 import { describeOwner, type LockOwner } from '../state/lock.js';
 
@@ -30,8 +31,19 @@ export function verboseWriter(options: GlobalOptions): ((line: string) => void) 
   return options.verbose ? (line: string) => process.stderr.write(`${pc.dim(`$ ${line}`)}\n`) : undefined;
 }
 
-export function open(options: GlobalOptions): Promise<Workspace> {
-  return openWorkspace({ file: options.file, verbose: verboseWriter(options) });
+export async function open(options: GlobalOptions): Promise<Workspace> {
+  const workspace = await openWorkspace({ file: options.file, verbose: verboseWriter(options) });
+  warnAbout(workspace.desired);
+  return workspace;
+}
+
+const warned = new WeakSet<Desired>();
+
+/** The stack file's warnings (a `$NAME` that is not set), on stderr, once per load. */
+export function warnAbout(desired: Desired): void {
+  if (!desired.warnings || warned.has(desired)) return;
+  warned.add(desired);
+  for (const warning of desired.warnings) streams.stderr.write(`warning: ${formatIssue(warning)}\n`);
 }
 
 /** Exit 4 when a named service is neither in stack.yaml nor recorded. */

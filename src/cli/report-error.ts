@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
 import { ExitCode, StackError, type ConfigIssue } from '../errors.js';
+import { formatIssue } from '../config/issues.js';
 
 interface ErrorStreams {
   json: boolean;
@@ -34,29 +35,13 @@ export function formatError(error: StackError): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function formatIssue(issue: ConfigIssue): string {
-  const where = issue.position ? `${issue.position.file}:${issue.position.line}:${issue.position.column}: ` : '';
-  const path = issue.path ? `${issue.path}: ` : '';
-  const hint = issue.hint ? ` (${issue.hint})` : '';
-  return `${where}${path}${issue.message}${hint}`;
-}
-
 export function errorToJson(error: StackError): Record<string, unknown> {
   return {
     code: error.code,
     message: error.message,
     ...(error.position ? { file: error.position.file, line: error.position.line, column: error.position.column } : {}),
     ...(error.hint ? { hint: error.hint } : {}),
-    ...(error.issues.length > 0
-      ? {
-          issues: error.issues.map((issue) => ({
-            message: issue.message,
-            path: issue.path,
-            ...(issue.position ? { file: issue.position.file, line: issue.position.line, column: issue.position.column } : {}),
-            ...(issue.hint ? { hint: issue.hint } : {}),
-          })),
-        }
-      : {}),
+    ...(error.issues.length > 0 ? { issues: issuesToJson(error.issues) } : {}),
   };
 }
 
@@ -88,3 +73,12 @@ export function sourceMapped(stack: string): string {
   });
 }
 
+/** Issues (or warnings) as `--json` prints them: positions flattened into `file`, `line`, `column`. */
+export function issuesToJson(issues: readonly ConfigIssue[]): Record<string, unknown>[] {
+  return issues.map((issue) => ({
+    message: issue.message,
+    path: issue.path,
+    ...(issue.position ? { file: issue.position.file, line: issue.position.line, column: issue.position.column } : {}),
+    ...(issue.hint ? { hint: issue.hint } : {}),
+  }));
+}

@@ -36,10 +36,19 @@ export interface MissingVariable {
   message: string;
 }
 
+/** A variable written bare (`$NAME`, `${NAME}`) that is not set: it became an empty string. */
+export interface UnsetVariable {
+  name: string;
+  path: string;
+  position?: SourcePosition;
+}
+
 export interface InterpolatedDocument {
   document: unknown;
   uses: VariableUse[];
   missing: MissingVariable[];
+  /** Warnings, not errors (compose defaults them to a blank string too). */
+  unset: UnsetVariable[];
   /** Syntax errors, and the missing variables as issues. */
   issues: ConfigIssue[];
 }
@@ -51,6 +60,7 @@ export interface InterpolatedDocument {
 export function interpolateDocument(document: unknown, variables: Variables, locateValue: Locate): InterpolatedDocument {
   const uses: VariableUse[] = [];
   const missing: MissingVariable[] = [];
+  const unset: UnsetVariable[] = [];
   const issues: ConfigIssue[] = [];
   const lookup = (name: string): string | undefined => variables.env[name] ?? variables.dotEnv[name];
   const fromDotEnv = (name: string): boolean => variables.env[name] === undefined && variables.dotEnv[name] !== undefined;
@@ -64,6 +74,10 @@ export function interpolateDocument(document: unknown, variables: Variables, loc
       for (const name of result.used) {
         const sensitive = isSensitiveKey(name, listed) || fromDotEnv(name);
         uses.push({ path, name, value: lookup(name) ?? '', sensitive });
+      }
+      for (const name of result.unset) {
+        const position = locateNearest(locateValue, path);
+        unset.push({ name, path: formatPath(path), ...(position ? { position } : {}) });
       }
       for (const error of result.errors) {
         const position = locateNearest(locateValue, path);
@@ -89,7 +103,7 @@ export function interpolateDocument(document: unknown, variables: Variables, loc
     }
     return out;
   };
-  return { document: walk(document, []), uses, missing, issues };
+  return { document: walk(document, []), uses, missing, unset, issues };
 }
 
 function sensitiveListOf(service: unknown): string[] {

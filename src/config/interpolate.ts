@@ -16,6 +16,8 @@ export interface InterpolatedString {
   value: string;
   /** Variables whose value went into `value`, in order of use. */
   used: string[];
+  /** Variables written bare (`$NAME`, `${NAME}`) that are not set, so became empty: compose warns of these. */
+  unset: string[];
   errors: InterpolationError[];
 }
 
@@ -32,14 +34,15 @@ type Operator = (typeof OPERATORS)[number];
  * in compose.
  */
 export function interpolateString(text: string, lookup: Lookup): InterpolatedString {
-  if (!text.includes('$')) return { value: text, used: [], errors: [] };
+  if (!text.includes('$')) return { value: text, used: [], unset: [], errors: [] };
   const scan = new Scanner(text, lookup);
   const value = scan.expand(0, false, true).value;
-  return { value, used: [...new Set(scan.used)], errors: scan.errors };
+  return { value, used: [...new Set(scan.used)], unset: [...new Set(scan.unset)], errors: scan.errors };
 }
 
 class Scanner {
   readonly used: string[] = [];
+  readonly unset: string[] = [];
   readonly errors: InterpolationError[] = [];
 
   constructor(
@@ -71,7 +74,7 @@ class Scanner {
       } else if (NAME_START.test(next)) {
         let end = index + 1;
         while (end < text.length && NAME_PART.test(text[end] as string)) end += 1;
-        out += this.valueOf(text.slice(index + 1, end), active) ?? '';
+        out += this.bareValueOf(text.slice(index + 1, end), active);
         index = end;
       } else {
         out += '$';
@@ -97,7 +100,7 @@ class Scanner {
       this.errors.push({ kind: 'syntax', message: `invalid interpolation ${quote(shown)}: ${why}` });
       return { value: '', end: close < 0 ? text.length : close + 1 };
     }
-    if (closes) return { value: this.valueOf(name, active) ?? '', end: index + 1 };
+    if (closes) return { value: this.bareValueOf(name, active), end: index + 1 };
     const op = operator as Operator;
     const set = this.lookup(name);
     const useWord = chooseWord(op, set);
@@ -109,6 +112,13 @@ class Scanner {
       return { value: '', end };
     }
     return { value: word.value, end };
+  }
+
+  /** `$NAME` or `${NAME}`: no operator says what an unset one means, so it becomes empty, noted. */
+  private bareValueOf(name: string, active: boolean): string {
+    const value = this.valueOf(name, active);
+    if (active && value === undefined) this.unset.push(name);
+    return value ?? '';
   }
 
   private valueOf(name: string, active: boolean): string | undefined {

@@ -17,6 +17,14 @@ export function formatPath(path: KeyPath): string {
   return text;
 }
 
+/** One issue as one line: `stack.yaml:4:16: services.a.command: message (hint)`. */
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.position ? `${issue.position.file}:${issue.position.line}:${issue.position.column}: ` : '';
+  const path = issue.path ? `${issue.path}: ` : '';
+  const hint = issue.hint ? ` (${issue.hint})` : '';
+  return `${where}${path}${issue.message}${hint}`;
+}
+
 /** The position of `path`, or of its nearest ancestor that exists (a missing key's parent). */
 export function locateNearest(locate: Locate, path: KeyPath): SourcePosition | undefined {
   for (let end = path.length; end >= 0; end -= 1) {

@@ -10,7 +10,7 @@ import { parse as parseDotEnv } from 'dotenv';
 import type { ConfigIssue } from '../errors.js';
 import { dotEnvIssues, listEnvFiles } from './env-files.js';
 import { interpolateDocument } from './interpolate-document.js';
-import type { MissingVariable, VariableUse } from './interpolate-document.js';
+import type { MissingVariable, UnsetVariable, VariableUse } from './interpolate-document.js';
 import { sortIssues } from './issues.js';
 import type { Locate } from './issues.js';
 import type { ParsedStack } from './parse.js';
@@ -104,7 +104,25 @@ export function loadStackWith(
   const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses });
   if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, missingVariables };
   const cache = documentJson === undefined ? undefined : cacheAfterLoad({ text, hit, parsed, documentJson, knownValid, desired: resolved.desired, uses: interpolated.uses });
-  return { desired: resolved.desired, issues: [], envFilesWanted, missingVariables, ...(cache ? { cache } : {}) };
+  const warnings = unsetWarnings(interpolated.unset);
+  const desired = warnings.length === 0 ? resolved.desired : { ...resolved.desired, warnings };
+  return { desired, issues: [], envFilesWanted, missingVariables, ...(cache ? { cache } : {}) };
+}
+
+/**
+ * A bare `$NAME` or `${NAME}` whose variable is not set becomes an empty string, as in compose,
+ * and as compose does, stack says so: often it was meant for the program (`sh -c "echo $i"`).
+ * Once per variable, where it is first used.
+ */
+function unsetWarnings(unset: readonly UnsetVariable[]): ConfigIssue[] {
+  const first = new Map<string, UnsetVariable>();
+  for (const entry of unset) if (!first.has(entry.name)) first.set(entry.name, entry);
+  return [...first.values()].map(({ name, path, position }) => ({
+    message: `variable ${name} is not set, so it became an empty string`,
+    path,
+    ...(position ? { position } : {}),
+    hint: `set it; or write $$${name} to leave $${name} to the program, or \${${name}:-} if empty is meant`,
+  }));
 }
 
 function redactIssues(issues: ConfigIssue[], uses: readonly VariableUse[]): ConfigIssue[] {

@@ -1,4 +1,4 @@
-import type { SourcePosition } from '../errors.js';
+import type { ConfigIssue, SourcePosition } from '../errors.js';
 
 export type ProviderName = 'process' | 'compose' | 'plugin';
 export type DesiredRunState = 'running' | 'stopped';
@@ -125,4 +125,6 @@ export interface Desired {
   root: string;
   /** In manifest order. */
   services: DesiredService[];
+  /** What the file does that is allowed but likely not meant (a `$NAME` that is not set); absent when nothing. */
+  warnings?: ConfigIssue[];
 }

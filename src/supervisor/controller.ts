@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { digestServiceFiles, redactedVerbose, type Workspace } from '../api.js';
+import { formatIssue } from '../config/issues.js';
 import { readStack } from '../config/read-stack.js';
 import { redactorOf } from '../config/secrets.js';
 import type { Desired } from '../config/types.js';
@@ -69,6 +70,8 @@ export class Controller {
    * can quote a plugin's status output, an error a path or URL.
    */
   private readonly say = (line: string): void => this.options.log(redactorOf(this.desired)(line));
+  // The file's warnings as last said: said again when they change, not on every pass.
+  private saidWarnings = '';
 
   private constructor(
     private readonly options: ControllerOptions,
@@ -191,6 +194,13 @@ export class Controller {
     }
   }
 
+  private warnIfNew(desired: Desired): void {
+    const lines = (desired.warnings ?? []).map((warning) => `warning: ${formatIssue(warning)}`);
+    if (lines.join('\n') === this.saidWarnings) return;
+    this.saidWarnings = lines.join('\n');
+    for (const line of lines) this.say(line);
+  }
+
   private async pass(reason: string): Promise<void> {
     if (this.pendingRequests.length > 0) await this.serveRequests();
     let desired: Desired;
@@ -205,6 +215,7 @@ export class Controller {
       return;
     }
     this.desired = desired;
+    this.warnIfNew(desired);
     this.pool.setDesired(desired);
     this.state.recordDeclarations(desired.services);
     const workspace = this.workspaceNow;

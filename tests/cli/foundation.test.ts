@@ -48,6 +48,18 @@ describe('stack validate, plan, schema, init (the foundation)', () => {
     expect(parsed.error.line).toBe(1);
   });
 
+  it('a bare $NAME that is not set is warned of, as compose does, and the command goes on', () => {
+    const { file } = scratch('version: 1\nservices:\n  counter:\n    command: [sh, -c, "i=0; while :; do i=$((i+1)); echo $i; sleep 1; done"]\n');
+    const plan = stack(['plan', '-f', file]);
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toMatch(/^warning: \S*stack\.yaml:4:23: services\.counter\.command\[2\]: variable i is not set, so it became an empty string \(set it; or write \$\$i to leave \$i to the program, or \$\{i:-\} if empty is meant\)\n$/);
+    const json = JSON.parse(stack(['validate', '--json', '-f', file]).stdout) as { valid: boolean; warnings: { message: string; line: number }[] };
+    expect(json).toMatchObject({ valid: true, warnings: [{ message: 'variable i is not set, so it became an empty string', line: 4 }] });
+    const fixed = scratch('version: 1\nservices:\n  counter:\n    command: [sh, -c, "i=0; while :; do i=$$((i+1)); echo $$i; sleep 1; done"]\n');
+    expect(stack(['plan', '-f', fixed.file]).stderr).toBe('');
+    expect((JSON.parse(stack(['validate', '--json', '-f', fixed.file]).stdout) as { warnings: unknown[] }).warnings).toEqual([]);
+  });
+
   it('plan --json lists db before web when web depends on db', () => {
     const { file } = scratch('version: 1\nproject: demo\nservices:\n  web:\n    command: sleep 1\n    dependsOn: [db]\n  db:\n    command: sleep 2\n');
     const result = stack(['plan', '--json', '-f', file]);

@@ -48,6 +48,20 @@ describe('stack watch on real processes', () => {
     expect(controller.stderr()).toMatch(/reconciling \(changed: stack\.yaml\): install c, start c\n/);
   });
 
+  it('says a warning of the file once, not on every pass, and again once it changes', async () => {
+    const m = marker();
+    const yaml = (variable: string) => `version: 1\n${FAST}services:\n${sleeper('a', m, `    env: { LEVEL: "${variable}" }\n`)}`;
+    const s = cleanup.scratch(yaml('$LEVEL_UNSET'));
+    const controller = await watch(s);
+    const warned = /warning: \S*stack\.yaml:\d+:\d+: services\.a\.env\.LEVEL: variable (\w+) is not set/g;
+    // Two more passes at the 1s interval, each loading the file again.
+    await waitForPasses(s.dir, 2, 10_000);
+    expect([...controller.stderr().matchAll(warned)].map((match) => match[1])).toEqual(['LEVEL_UNSET']);
+    s.write(yaml('$OTHER_UNSET'));
+    await controller.waitForStderr(/variable OTHER_UNSET is not set/, 5000, 'the new warning');
+    expect([...controller.stderr().matchAll(warned)].map((match) => match[1])).toEqual(['LEVEL_UNSET', 'OTHER_UNSET']);
+  });
+
   it('hot remove: a service set to enabled: false stops; the others keep their pids', async () => {
     const m = marker();
     const yaml = (bEnabled: string) => `version: 1\n${FAST}services:\n${sleeper('a', m)}${sleeper('b', m, bEnabled)}${sleeper('c', m)}`;

@@ -42,16 +42,24 @@ describe('interpolateString', () => {
     expect(value('${MISSING:?set it first}').errors).toEqual([{ kind: 'required', name: 'MISSING', message: 'set it first' }]);
     expect(value('${EMPTY:?}').errors).toEqual([{ kind: 'required', name: 'EMPTY', message: '' }]);
     expect(value('${EMPTY?}').errors).toEqual([]);
-    expect(value('${USER:?no}')).toEqual({ value: 'ada', used: ['USER'], errors: [] });
+    expect(value('${USER:?no}')).toEqual({ value: 'ada', used: ['USER'], unset: [], errors: [] });
   });
 
   it('evaluates a default only when it is used', () => {
-    expect(value('${USER:-${MISSING:?never}}')).toEqual({ value: 'ada', used: ['USER'], errors: [] });
+    expect(value('${USER:-${MISSING:?never}}')).toEqual({ value: 'ada', used: ['USER'], unset: [], errors: [] });
     expect(value('${MISSING:-${OTHER:?needed}}').errors).toEqual([{ kind: 'required', name: 'OTHER', message: 'needed' }]);
   });
 
   it('records the variables used, once each', () => {
     expect(value('$USER ${USER} ${PORT:-1} ${MISSING:-x}').used).toEqual(['USER', 'PORT']);
+  });
+
+  it('notes bare variables that are not set (they become empty), never those an operator or $$ deals with', () => {
+    expect(value('sh -c "i=0; echo $i ${i} $MISSING"').unset).toEqual(['i', 'MISSING']);
+    expect(value('$$i ${i:-0} ${i-0} ${i:+x} ${i+x} ${EMPTY} $USER').unset).toEqual([]);
+    // Only where the text is used: an unused default is not looked at.
+    expect(value('${USER:-$i}').unset).toEqual([]);
+    expect(value('${MISSING:-$i}').unset).toEqual(['i']);
   });
 
   it.each([['${}'], ['${1A}'], ['${USER'], ['${USER:x}'], ['${A B}'], ['${MISSING:-unclosed']])('reports bad syntax in %j', (text) => {
@@ -139,6 +147,21 @@ describe('interpolation in stack.yaml', () => {
     ]);
     expect(JSON.stringify(loaded.issues)).not.toContain('s3cr3t');
     expect(load(text, {}, '# ports\nPORT=8080\n').desired?.services[0]?.process?.argv).toEqual(['x', '8080']);
+  });
+
+  it('warns once per bare variable that is not set, where it is first used; a valid stack all the same', () => {
+    const loaded = load(yaml('version: 1', 'services:', '  a:', '    command: [sh, -c, "echo $i; echo ${i}"]', '  b:', '    command: [x, "$i", "${j:-1}"]'));
+    expect(loaded.issues).toEqual([]);
+    expect(loaded.desired?.services[0]?.process?.argv).toEqual(['sh', '-c', 'echo ; echo ']);
+    expect(loaded.desired?.warnings).toEqual([
+      {
+        message: 'variable i is not set, so it became an empty string',
+        path: 'services.a.command[2]',
+        position: { file: 'stack.yaml', line: 4, column: 23 },
+        hint: 'set it; or write $$i to leave $i to the program, or ${i:-} if empty is meant',
+      },
+    ]);
+    expect(load(yaml('version: 1', 'services:', '  a:', '    command: [sh, -c, "echo $$i"]')).desired?.warnings).toBeUndefined();
   });
 
   it('.env is checked only where stack.yaml interpolates, and beside a YAML error too', () => {

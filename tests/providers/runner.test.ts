@@ -58,6 +58,8 @@ describe.each(spawners)('spawnDetached through %s', (_name, spawn) => {
     const logFile = path.join(dir, 'out.log');
     const handle = await openLog(logFile);
     const lines: string[] = [];
+    // What this process holds without close-on-exec just before the spawn, and just after.
+    const inheritedBefore = inheritedFds();
     const run = await spawn(['sleep', '30'], { cwd: dir, env: {}, logFd: handle.fd, verbose: (line) => lines.push(line) });
     groups.track(run.pid);
     await handle.close();
@@ -70,8 +72,10 @@ describe.each(spawners)('spawnDetached through %s', (_name, spawn) => {
     expect(await readlink(`/proc/${run.pid}/fd/2`)).toBe(logFile);
     // Nothing of stack's own leaks into the service: beyond stdio it holds only what stack itself
     // inherited without close-on-exec (a test runner's pipe, say).
-    const leaked = (await readdir(`/proc/${run.pid}/fd`)).filter((fd) => Number(fd) > 2);
-    expect(leaked.filter((fd) => !inheritedFds().includes(fd))).toEqual([]);
+    const inherited = new Set([...inheritedBefore, ...inheritedFds()]);
+    const leaked = (await readdir(`/proc/${run.pid}/fd`)).filter((fd) => Number(fd) > 2 && !inherited.has(fd));
+    // Named by what they point at, so that a failure says what leaked.
+    expect(await Promise.all(leaked.map(async (fd) => `${fd} → ${await readlink(`/proc/${run.pid}/fd/${fd}`).catch(() => '?')}`))).toEqual([]);
     process.kill(-run.pid, 'SIGTERM');
     expect(await run.exited).toEqual({ code: null, signal: 'SIGTERM' });
   });
