@@ -9,8 +9,8 @@ import type { ApplyOutcome, ProgressEvent } from './reconcile/execute.js';
 import type { Applied, Observed, Plan } from './reconcile/types.js';
 import { parseCacheFor } from './state/parse-cache.js';
 import { statePaths, type StatePaths } from './state/paths.js';
-import { mayMissRuns } from './state/adopt.js';
-import { checkStateOwner, readState } from './state/state-file.js';
+import { runsAccountedFor } from './state/adopt.js';
+import { checkStateOwner, readState, type ReadStateOptions } from './state/state-file.js';
 import { StateStore } from './state/state-store.js';
 import { findStackFile } from './config/find-stack.js';
 import { readStack } from './config/read-stack.js';
@@ -64,17 +64,35 @@ export function redactedVerbose(desired: Desired, verbose: ((line: string) => vo
 
 /**
  * What stack recorded as applied, from `.stack/state.json`, with runs whose state write was lost
- * adopted. `view` (status): the scan of /proc that finds those runs is skipped when every record
- * holds a live run and every process service that should run has a record.
+ * adopted (a scan of /proc for processes carrying this stack's marker).
  */
-export async function readApplied(workspace: Workspace, options: { view?: boolean } = {}): Promise<Applied> {
-  const expected = (): string[] =>
-    workspace.desired.services.filter((service) => service.enabled && service.provider === 'process' && service.state === 'running').map((service) => service.name);
-  const adopt = options.view ? (services: Parameters<typeof mayMissRuns>[0]) => mayMissRuns(services, expected()) : true;
+export function readApplied(workspace: Workspace): Promise<Applied> {
+  return readAppliedWith(workspace, true);
+}
+
+async function readAppliedWith(workspace: Workspace, adopt: ReadStateOptions['adopt']): Promise<Applied> {
   const state = await readState(workspace.paths.stateFile, workspace.desired.project, { adopt });
   const { file, services } = workspace.desired;
   checkStateOwner(state, { stackFile: basename(file), folder: dirname(file), declared: new Set(services.map((service) => service.name)) });
   return new Map(Object.entries(state.services));
+}
+
+/**
+ * For commands that only look (`status`, the question `down` asks first): what stack recorded,
+ * and what each service is now. The scan of /proc for lost runs is made only when the records
+ * cannot account for what should run: a process service that should run has no record (known
+ * before observing), or a process record's run is not running (known from the observation,
+ * which reads each run's /proc entry once); then what the scan adopted is observed.
+ */
+export async function viewServices(workspace: Workspace, signal?: AbortSignal): Promise<{ applied: Applied; observed: Observed }> {
+  const expected = workspace.desired.services.filter((service) => service.enabled && service.provider === 'process' && service.state === 'running').map((service) => service.name);
+  let scanned = false;
+  const recorded = await readAppliedWith(workspace, (services) => (scanned = expected.some((name) => services[name] === undefined)));
+  const observed = await observe(workspace, recorded, signal);
+  if (scanned || runsAccountedFor(recorded, observed)) return { applied: recorded, observed };
+  const applied = await readAppliedWith(workspace, true);
+  const adopted = [...applied].some(([name, record]) => recorded.get(name)?.pid !== record.pid);
+  return { applied, observed: adopted ? await observe(workspace, applied, signal) : observed };
 }
 
 export async function observe(workspace: Workspace, applied: Applied, signal = new AbortController().signal): Promise<Observed> {

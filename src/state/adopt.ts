@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { StopSpec } from '../config/types.js';
-import type { AppliedService } from '../reconcile/types.js';
+import type { AppliedService, ObservedService } from '../reconcile/types.js';
 import { scanProcStats } from '../providers/process/group-members.js';
-import { checkOwnership, isRunning, readBootTime, readProcStatSync, ticksToIso } from '../providers/process/proc-stat.js';
+import { checkOwnership, readBootTime, readProcStatSync, ticksToIso } from '../providers/process/proc-stat.js';
 import { markerIn, stateKeysOf, type SpecHashes } from './service-marker.js';
 
 /** A live process carrying the marker of one service of this stack, and the group to stop it by. */
@@ -71,16 +71,13 @@ export async function findMarkedProcesses(
 const runKey = (pid: number, startTicks: number): string => `${pid}:${startTicks}`;
 
 /**
- * Whether the state may be missing a run, so that only a scan of /proc can tell: some service
- * that should run has no record, or a process record holds no live run of ours. When every
- * record holds one, a lost write could only concern a service no longer in stack.yaml, which
- * the commands that act (apply, down, watch) still find, as they always scan.
+ * Whether every process record holds a run that is running now, as observed: then no run of
+ * theirs can be missing from the state, and a command that only looks skips the scan of /proc.
+ * A lost write could only concern a service no longer in stack.yaml, which the commands that act
+ * (apply, down, watch) still find, as they always scan.
  */
-export function mayMissRuns(services: Readonly<Record<string, AppliedService>>, expected: readonly string[]): boolean {
-  if (expected.some((name) => services[name] === undefined)) return true;
-  return Object.values(services).some(
-    (record) => record.provider === 'process' && (record.pid === undefined || record.startTicks === undefined || !isRunning(record.pid, record.startTicks)),
-  );
+export function runsAccountedFor(applied: ReadonlyMap<string, AppliedService>, observed: ReadonlyMap<string, ObservedService>): boolean {
+  return [...applied].every(([name, record]) => record.provider !== 'process' || observed.get(name)?.phase === 'running');
 }
 
 // Per state folder, what its last adoption found outside its services' recorded groups and left

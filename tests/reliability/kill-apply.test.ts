@@ -86,4 +86,24 @@ describe('kill -9 of stack apply', () => {
     const after = JSON.parse(readFileSync(stateFile, 'utf8')) as { services: Record<string, { pid?: number }> };
     expect(Object.fromEntries(SERVICE_NAMES.map((name) => [name, after.services[name]?.pid]))).toEqual(pids);
   });
+
+  it('status finds a run whose record still names the run before it (every service has a record)', async () => {
+    const { s, marker } = await serverStack();
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const stateFile = join(s.dir, '.stack', 'state.json');
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { services: Record<string, Record<string, unknown>> };
+    const pids = Object.fromEntries(SERVICE_NAMES.map((name) => [name, state.services[name]?.pid]));
+    // As if the write of c's latest start was lost: its record names a run that is long gone.
+    Object.assign(state.services.c ?? {}, { pid: 2 ** 22 + 7, pgid: 2 ** 22 + 7, startTicks: 1 });
+    writeFileSync(stateFile, JSON.stringify(state));
+    figures.faultsInjected += 1;
+
+    const status = stack(['status', '--json', '-f', s.file]);
+    expect(status.stderr).toMatch(/did not record the running process of c; adopted it/);
+    const rows = (JSON.parse(status.stdout) as { services: { name: string; observed: string; pid: number }[] }).services;
+    expect(rows.map((row) => [row.name, row.observed, row.pid])).toEqual(SERVICE_NAMES.map((name) => [name, 'running', pids[name]]));
+    // status only looks; apply, which writes, records the run and starts nothing.
+    expect(applyConverges(s, marker)).toMatch(/adopted it/);
+    figures.adoptions += 1;
+  });
 });

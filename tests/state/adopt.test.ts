@@ -5,28 +5,25 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanProcStats } from '../../src/providers/process/group-members.js';
 import { readProcStatSync } from '../../src/providers/process/proc-stat.js';
-import { findMarkedProcesses, mayMissRuns } from '../../src/state/adopt.js';
+import { findMarkedProcesses, runsAccountedFor } from '../../src/state/adopt.js';
 import { markerEnv } from '../../src/state/service-marker.js';
 import { waitFor } from '../support/wait.js';
-import type { AppliedService } from '../../src/reconcile/types.js';
+import type { AppliedService, ObservedService } from '../../src/reconcile/types.js';
 
 const self = readProcStatSync(process.pid)!;
 const base: AppliedService = { provider: 'process', specHash: 'h', installHash: 'i', fields: {}, restarts: 0 };
 const live: AppliedService = { ...base, pid: process.pid, pgid: self.pgrp, startTicks: self.startTicks };
 
-describe('mayMissRuns', () => {
-  it('is false when every record holds a live run of ours and every expected service has one', () => {
-    expect(mayMissRuns({ api: live, db: { ...base, provider: 'compose' } }, ['api'])).toBe(false);
+describe('runsAccountedFor', () => {
+  const running = (name: string): ObservedService => ({ name, phase: 'running' });
+  it('is true when every process record is observed running; other providers are their own business', () => {
+    expect(runsAccountedFor(new Map([['api', live], ['db', { ...base, provider: 'compose' }]]), new Map([['api', running('api')]]))).toBe(true);
   });
 
-  it('is true when a service that should run has no record', () => {
-    expect(mayMissRuns({ api: live }, ['api', 'worker'])).toBe(true);
-  });
-
-  it('is true when a process record holds no run, a gone one, or a recycled pid', () => {
-    expect(mayMissRuns({ api: live, worker: base }, ['api'])).toBe(true);
-    expect(mayMissRuns({ api: { ...live, pid: 2 ** 22 + 1 } }, ['api'])).toBe(true);
-    expect(mayMissRuns({ api: { ...live, startTicks: self.startTicks + 1 } }, ['api'])).toBe(true);
+  it('is false when a process record holds no run, or one that is not running (gone, recycled, a zombie)', () => {
+    expect(runsAccountedFor(new Map([['api', live], ['worker', base]]), new Map([['api', running('api')], ['worker', { name: 'worker', phase: 'stopped' }]]))).toBe(false);
+    expect(runsAccountedFor(new Map([['api', live]]), new Map([['api', { name: 'api', phase: 'crashed' }]]))).toBe(false);
+    expect(runsAccountedFor(new Map([['api', live]]), new Map())).toBe(false);
   });
 });
 

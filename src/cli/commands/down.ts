@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { observe, readApplied, workspaceOf, type Workspace } from '../../api.js';
+import { observe, readApplied, viewServices, workspaceOf, type Workspace } from '../../api.js';
 import { findStackFile } from '../../config/find-stack.js';
 import { relativePath } from '../../config/paths.js';
 import { ExitCode, StackError } from '../../errors.js';
@@ -62,7 +62,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
  * stops every service as it ends, so a down of some services only is refused while it runs.
  */
 async function agreeToStopController(workspace: Workspace, controller: LockOwner, names: readonly string[], options: DownOptions): Promise<boolean> {
-  const applied = await readApplied(workspace, { view: true });
+  const { applied, observed } = await viewServices(workspace);
   checkServiceNames(workspace.desired, applied, names);
   if (names.length > 0 && controller.command === 'stack up') {
     throw new StackError(ExitCode.locked, `\`stack up\` is running (${describeOwner(controller)}) and stops every service as it ends, not only ${names.join(', ')}`, {
@@ -70,7 +70,7 @@ async function agreeToStopController(workspace: Workspace, controller: LockOwner
     });
   }
   // The plan as things are now; `stack up` stops them itself as it ends, `stack watch` leaves them to down.
-  const plan = planDown(workspace.desired, await observe(workspace, applied), applied, names);
+  const plan = planDown(workspace.desired, observed, applied, names);
   if (!options.json) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
   const after = controller.command === 'stack up' ? 'it stops every service as it ends' : 'then down stops the services';
   streams.stderr.write(`a controller is reconciling this stack: ${describeOwner(controller)}; down stops it first (${after}).\n`);

@@ -1,4 +1,4 @@
-import { observe, readApplied } from '../../api.js';
+import { viewServices } from '../../api.js';
 import { ExitCode } from '../../errors.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
@@ -7,9 +7,8 @@ import { renderStatusTable, statusRows } from '../status-view.js';
 
 export async function run(options: GlobalOptions, names: string[]): Promise<number> {
   const workspace = await open(options);
-  const applied = await readApplied(workspace, { view: true });
+  const { applied, observed } = await viewServices(workspace);
   checkServiceNames(workspace.desired, applied, names);
-  const observed = await observe(workspace, applied);
   const shown = workspace.desired.services.filter((service) => names.length === 0 || names.includes(service.name));
   const portsOpen = new Map(await Promise.all(shown.map(async (service) => [service.name, await probePortsOpen(service.ports)] as const)));
   const rows = statusRows(workspace.desired, observed, applied, portsOpen).filter((row) => names.length === 0 || names.includes(row.name));
