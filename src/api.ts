@@ -86,6 +86,7 @@ async function readAppliedWith(workspace: Workspace, adopt: ReadStateOptions['ad
  */
 export async function viewServices(workspace: Workspace, signal?: AbortSignal): Promise<{ applied: Applied; observed: Observed }> {
   const expected = workspace.desired.services.filter((service) => service.enabled && service.provider === 'process' && service.state === 'running').map((service) => service.name);
+  // The state's own adopt hook decides whether the first read scans; whether it did is kept.
   let scanned = false;
   const recorded = await readAppliedWith(workspace, (services) => (scanned = expected.some((name) => services[name] === undefined)));
   const observed = await observe(workspace, recorded, signal);
