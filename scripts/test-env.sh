@@ -20,6 +20,10 @@ say() { printf 'test-env: %s\n' "$*" >&2; }
 NEEDED=(
   "tmux:tmux"                       # terminal tests drive stack in a real pseudo-terminal
   "script:bsdutils"                 # the same, without tmux
+  "pg_isready:postgresql"           # examples/dev-stack
+  "psql:postgresql-client"
+  "redis-server:redis-server"
+  "nginx:nginx-light"
 )
 
 missing_packages() {
