@@ -20,7 +20,7 @@ afterAll(() => {
   }
 }, 120_000);
 
-const composeCli = (): string[] => (spawnSync('docker', ['compose', 'version']).status === 0 ? ['docker', 'compose'] : ['docker-compose']);
+const composeCli = (): [string, ...string[]] => (spawnSync('docker', ['compose', 'version']).status === 0 ? ['docker', 'compose'] : ['docker-compose']);
 
 /**
  * A copy of the example whose stack.yaml uses compose.yaml with `override` merged over it;
