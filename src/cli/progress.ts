@@ -97,7 +97,7 @@ export class ProgressView {
   }
 
   private clear(): void {
-    // From the start of the line: the terminal may have echoed `^C` after the live lines.
+    // From the start of the line: the cursor need not be at its start (a `^C` the terminal echoed).
     if (this.drawn > 0) this.stream.write(`\r\x1b[${this.drawn}A\x1b[J`);
     this.drawn = 0;
   }
