@@ -137,7 +137,7 @@ function onOutputClosed(stream: NodeJS.WriteStream, command: string | undefined)
     // Later writes fail too (the stream is destroyed), and nothing reaches a terminal that is gone.
     if (closed || hangup.hungUp) return;
     closed = true;
-    if (error.code === 'EIO') return hungUp();
+    if (error.code === 'EIO' && stream.isTTY) return hungUp();
     if (error.code !== 'EPIPE') {
       if (stream === process.stdout) process.stderr.write(`stack: cannot write the output: ${error.message}\n`);
       process.exit(1);
@@ -147,7 +147,7 @@ function onOutputClosed(stream: NodeJS.WriteStream, command: string | undefined)
   });
 }
 
-/** A command that acts winds down as on Ctrl+C and exits 129; any other ends at once with 129. */
+/** A command listening (`up`, `watch`, an apply in progress) winds down as on Ctrl+C; otherwise stack exits 129 at once. */
 function hungUp(): void {
   if (!hangup.fire()) process.exit(ExitCode.hangup);
 }
