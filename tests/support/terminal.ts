@@ -1,5 +1,5 @@
-// A real pseudo-terminal for CLI tests: a tmux server of the test's own (its own socket, no user
-// configuration) with one pane running a command. The screen is read with capture-pane, keys are
+// A real pseudo-terminal for CLI tests: a tmux server of the test's own (its socket in the test's
+// temp folder, removed with it; no user configuration) with one pane running a command. The screen is read with capture-pane, keys are
 // typed with send-keys, and killing the server closes the terminal, as closing a tmux window or
 // an ssh session does.
 import { spawnSync } from 'node:child_process';
@@ -38,8 +38,8 @@ function quote(word: string): string {
 }
 
 export class Terminal {
-  private readonly socket = `stack-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   private readonly dir = mkdtempSync(join(tmpdir(), 'stack-tty-'));
+  private readonly socket = join(this.dir, 'tmux.socket');
   private readonly statusFile = join(this.dir, 'ended.json');
 
   /**
@@ -82,7 +82,7 @@ export class Terminal {
 
   /** Closes the terminal: every process on it sees a hang-up. */
   close(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server'], { encoding: 'utf8' });
+    spawnSync('tmux', ['-S', this.socket, 'kill-server'], { encoding: 'utf8' });
   }
 
   dispose(): void {
@@ -91,7 +91,7 @@ export class Terminal {
   }
 
   private tmux(args: string[]): string {
-    const result = spawnSync('tmux', ['-L', this.socket, '-f', join(this.dir, 'tmux.conf'), ...args], { encoding: 'utf8' });
+    const result = spawnSync('tmux', ['-S', this.socket, '-f', join(this.dir, 'tmux.conf'), ...args], { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`tmux ${args[0]} failed: ${result.stderr}`);
     return result.stdout;
   }
