@@ -8,6 +8,8 @@ export const ExitCode = {
   invalidConfig: 5,
   providerUnavailable: 6,
   locked: 7,
+  /** The terminal went away (SIGHUP, or it failed a write with EIO): 128 + SIGHUP's number. */
+  hangup: 129,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

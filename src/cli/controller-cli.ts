@@ -8,6 +8,7 @@ import { streams, useColor, type GlobalOptions } from './context.js';
 import { givenUpWords } from '../reconcile/diff.js';
 import { outcomeLine } from './progress.js';
 import { formatError } from './report-error.js';
+import { hangup } from './hangup.js';
 
 export function parseDuration(value: string | undefined, flag: string): number {
   const ms = value === undefined ? undefined : parseDurationText(value);
@@ -73,15 +74,17 @@ function reportPass(pass: PassResult, say: (line: string) => void): void {
   }
 }
 
-/** Resolves with the first SIGINT or SIGTERM. */
+/** Resolves with the first SIGINT or SIGTERM, or 'SIGHUP' when the terminal went away (SIGHUP or EIO). */
 export function waitForSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const handler = (signal: NodeJS.Signals) => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
+      stopListening();
       resolve(signal);
     };
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
+    const stopListening = hangup.listen(() => handler('SIGHUP'));
   });
 }

@@ -13,7 +13,8 @@ export class LogStream {
   private readonly followers = new Map<string, LogFollower>();
   private readonly prefixes = new Map<string, string>();
   private timer?: NodeJS.Timeout;
-  private reading = false;
+  /** The read in flight: close() waits for it, or it would read files close() closed under it. */
+  private reading?: Promise<void>;
   private width = 0;
 
   constructor(
@@ -47,6 +48,7 @@ export class LogStream {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.reading;
     await this.poll();
     for (const [name, follower] of this.followers) {
       const partial = follower.takePartial();
@@ -55,17 +57,18 @@ export class LogStream {
     }
   }
 
-  private async poll(): Promise<void> {
-    if (this.reading) return;
-    this.reading = true;
-    try {
-      for (const [name, follower] of this.followers) {
-        const lines = await follower.read();
-        const prefix = this.prefixOf(name);
-        if (lines.length > 0) this.write(lines.map((line) => `${prefix} ${line}\n`).join(''));
-      }
-    } finally {
-      this.reading = false;
+  private poll(): Promise<void> {
+    this.reading ??= this.readAll().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
+  private async readAll(): Promise<void> {
+    for (const [name, follower] of this.followers) {
+      const lines = await follower.read();
+      const prefix = this.prefixOf(name);
+      if (lines.length > 0) this.write(lines.map((line) => `${prefix} ${line}\n`).join(''));
     }
   }
 

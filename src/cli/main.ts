@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { reportError } from './report-error.js';
+import { detachDeadTerminal, hangup, standardTerminals } from './hangup.js';
 import { followForLogs, unknownAfterHelp } from './argv.js';
 import type { GlobalOptions } from './context.js';
 
@@ -128,26 +129,36 @@ const ACTING = new Set(['apply', 'down', 'watch', 'up', 'restart', 'add', 'remov
  * A closed pipe (`stack logs -f | head`) ends a command that only reads quietly, as it does for
  * other tools. One that acts (`stack apply --yes | head -1`) finishes what it began, without
  * output, records it and exits with its own code; for `stack up`, whose output is the point, a
- * closed output is a closed terminal: it stops every service, as on SIGHUP.
+ * closed output is a closed terminal. A terminal that is gone (EIO) is a hang-up, as SIGHUP is.
  */
 function onOutputClosed(stream: NodeJS.WriteStream, command: string | undefined): void {
   let closed = false;
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && !closed) {
+    // Later writes fail too (the stream is destroyed), and nothing reaches a terminal that is gone.
+    if (closed || hangup.hungUp) return;
+    closed = true;
+    if (error.code === 'EIO' && stream.isTTY) return hungUp();
+    if (error.code !== 'EPIPE') {
       if (stream === process.stdout) process.stderr.write(`stack: cannot write the output: ${error.message}\n`);
       process.exit(1);
     }
     if (!ACTING.has(command ?? '')) process.exit(0);
-    if (command === 'up' && !closed) process.kill(process.pid, 'SIGHUP');
-    // Later writes fail too (the stream is destroyed) and are dropped the same way.
-    closed = true;
+    if (command === 'up') hungUp();
   });
+}
+
+/** A command listening (`up`, `watch`, an apply in progress) winds down as on Ctrl+C; otherwise stack exits 129 at once. */
+function hungUp(): void {
+  if (!hangup.fire()) process.exit(ExitCode.hangup);
 }
 
 async function main(): Promise<void> {
   const command = process.argv.slice(2).find((arg) => program.commands.some((each) => each.name() === arg));
   onOutputClosed(process.stdout, command);
   onOutputClosed(process.stderr, command);
+  process.on('SIGHUP', hungUp);
+  const terminals = standardTerminals();
+  process.on('exit', () => detachDeadTerminal(terminals));
   try {
     const names = program.commands.map((each) => each.name());
     await program.parseAsync(unknownAfterHelp(followForLogs(process.argv), names));

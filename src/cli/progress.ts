@@ -52,7 +52,7 @@ export class ProgressView {
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
-    private readonly live: boolean,
+    private live: boolean,
     private readonly color: boolean,
   ) {}
 
@@ -73,6 +73,15 @@ export class ProgressView {
     if (this.live) this.clear();
   }
 
+  /**
+   * Clears the live lines and prints plain lines from now on: others are about to write to the
+   * terminal (Ctrl+C's notice), and redrawing over their lines would leave spinner frames behind.
+   */
+  stopLive(): void {
+    this.close();
+    this.live = false;
+  }
+
   private ensureTimer(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
@@ -88,7 +97,8 @@ export class ProgressView {
   }
 
   private clear(): void {
-    if (this.drawn > 0) this.stream.write(`\x1b[${this.drawn}A\x1b[J`);
+    // From the start of the line: the cursor need not be at its start (a `^C` the terminal echoed).
+    if (this.drawn > 0) this.stream.write(`\r\x1b[${this.drawn}A\x1b[J`);
     this.drawn = 0;
   }
 

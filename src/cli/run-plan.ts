@@ -24,13 +24,13 @@ export interface RunPlanOptions extends GlobalOptions {
 
 /**
  * The shared tail of `apply` and `down`: confirm, execute with progress, summarise, and turn
- * the outcome into an exit code (1 when anything failed, 130 when interrupted).
+ * the outcome into an exit code (1 when anything failed, 130 when interrupted, 129 when the terminal closed).
  */
 export async function runPlan(workspace: Workspace, planned: PlanResult, options: RunPlanOptions): Promise<number> {
   const code = await executePlan(workspace, planned, options);
   // While the lock is held: logs of running services that grew past logs.maxSize are rotated
   // (without a controller, each apply is when that happens).
-  if (code !== ExitCode.interrupted && options.rotateLogs !== false) {
+  if (code !== ExitCode.interrupted && code !== ExitCode.hangup && options.rotateLogs !== false) {
     const running = workspace.desired.services.filter((service) => service.enabled && service.state === 'running');
     const { rotateLiveLogs } = await import('../providers/process/rotate-live.js');
     await rotateLiveLogs(workspace.ctx.stateDir, running, (line) => streams.stderr.write(`${line}\n`));
@@ -51,7 +51,7 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
   }
   const color = useColor(options, streams.stderr);
   const view = new ProgressView(options.json ? streams.stderr : streams.stdout, !options.json && streams.stdout.isTTY === true, color);
-  const interrupt = onInterrupt(streams.stderr);
+  const interrupt = onInterrupt(streams.stderr, { beforeNotice: () => view.stopLive() });
   const began = monotonicMs();
   let outcome: ApplyOutcome;
   try {
@@ -76,7 +76,7 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
       streams.stderr.write(`error: ${failed.service}: ${withoutServicePrefix(failed.service, error)}\n`);
     }
   }
-  if (outcome.interrupted) return ExitCode.interrupted;
+  if (outcome.interrupted) return interrupt.hungUp ? ExitCode.hangup : ExitCode.interrupted;
   // A skipped service is one the file wants that did not get there: not a success either.
   return blockedExitCode(planned) ?? (outcome.failed > 0 || skippedIn(outcome) > 0 ? ExitCode.actionFailed : ExitCode.ok);
 }

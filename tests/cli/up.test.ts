@@ -127,7 +127,7 @@ describe('stack up on real processes', () => {
     expect(sleepsWith(m)).toHaveLength(2);
   });
 
-  it('a closed terminal (SIGHUP) stops every service and the controller, as Ctrl+C does', async () => {
+  it('a closed terminal (SIGHUP) stops every service and the controller, as Ctrl+C does, and exits 129', async () => {
     const m = marker();
     const s = cleanup.scratch(`version: 1\n${FAST}services:\n  a:\n    command: sleep ${m}\n`);
     const up = cleanup.cli(['up', '--interval', '1s', '-f', s.file]);
@@ -135,12 +135,12 @@ describe('stack up on real processes', () => {
     expect(sleepsWith(m)).toHaveLength(1);
     up.child.kill('SIGHUP');
     const result = await up.done;
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stderr).toBe(129);
     expect(sleepsWith(m)).toHaveLength(0);
     expect(lockOf(s.dir)).toBeUndefined();
   });
 
-  it('a closed output (`stack up | head -1`) is a closed terminal: every service stops, exit 0', () => {
+  it('a closed output (`stack up | head -1`) is a closed terminal: every service stops, exit 129', () => {
     const m = marker();
     const chatty = "setInterval(() => console.log('tick ' + process.argv[2]), 50);";
     const s = cleanup.scratch(`version: 1\n${FAST}services:\n  talker:\n    command: [node, talker.js, "${m}"]\n  a:\n    command: sleep ${m}\n`, { 'talker.js': chatty });
@@ -149,7 +149,7 @@ describe('stack up on real processes', () => {
       encoding: 'utf8',
       timeout: 30_000,
     });
-    expect(result.status, result.stderr).toBe(0);
+    expect(result.status, result.stderr).toBe(129);
     expect(sleepsWith(m)).toHaveLength(0);
     expect(processesWith(`talker.js ${m}`)).toHaveLength(0);
     expect(lockOf(s.dir)).toBeUndefined();

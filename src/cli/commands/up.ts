@@ -8,6 +8,7 @@ import { Controller } from '../../supervisor/controller.js';
 import { controllerOptions, parseDuration } from '../controller-cli.js';
 import { parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
 import { LogStream } from '../log-stream.js';
+import { hangup } from '../hangup.js';
 import { stopEverything } from '../teardown.js';
 
 interface UpOptions extends GlobalOptions {
@@ -24,8 +25,8 @@ export async function run(options: UpOptions): Promise<number> {
 
 /**
  * Foreground dev mode (stagecraft, docker compose up): apply, supervise, stream every log.
- * Ctrl+C (or SIGTERM, or the terminal closing) stops everything in reverse order; a second
- * Ctrl+C kills what is left.
+ * Ctrl+C (or SIGTERM) stops everything in reverse order and exits 0; the terminal closing does
+ * the same and exits 129; a second Ctrl+C kills what is left.
  */
 async function foreground(options: UpOptions, intervalMs: number, parallel: number): Promise<number> {
   const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
@@ -39,15 +40,13 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   const onSignal = () => interrupted.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // A closed terminal (SIGHUP) ends `up` like Ctrl+C, rather than leaving services unsupervised;
-  // what is written to the terminal that is gone is dropped.
+  // A closed terminal (SIGHUP, or EIO writing to it) ends `up` like Ctrl+C, rather than leaving
+  // services unsupervised; what is written to the terminal that is gone is dropped (main.ts).
   let hungUp = false;
-  const onHangup = () => {
-    if (!hungUp) for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  const stopListening = hangup.listen(() => {
     hungUp = true;
     interrupted.abort();
-  };
-  process.on('SIGHUP', onHangup);
+  });
   // The first pass runs inside start(), before the controller exists to be asked for its file.
   const started: { controller?: Controller } = {};
   let controller: Controller;
@@ -64,7 +63,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   } catch (error) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onHangup);
+    stopListening();
     throw error;
   }
   started.controller = controller;
@@ -75,7 +74,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   }
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  // SIGHUP stays caught while everything stops: a second one must not end `up` halfway.
+  // The hang-up stays listened to while everything stops: a second SIGHUP must not end `up` halfway.
   streams.stderr.write('\nstopping every service in reverse order (Ctrl+C again to kill them)\n');
   try {
     // The second Ctrl+C is caught from here on, also while the controller winds down.
@@ -87,9 +86,9 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
     });
     composeLogs.abort();
     await logs.close();
-    return code;
+    return hungUp ? ExitCode.hangup : code;
   } finally {
-    process.off('SIGHUP', onHangup);
+    stopListening();
     await controller.releaseLock();
   }
 }

@@ -29,5 +29,7 @@ export async function run(options: WatchOptions): Promise<number> {
       : `${signal}: stopping the controller; services keep running\n`,
   );
   await controller.close();
+  // The terminal closing (129) says so whenever it came; services keep running as on Ctrl+C.
+  if (signal === 'SIGHUP') return ExitCode.hangup;
   return duringFirstPass ? ExitCode.interrupted : ExitCode.ok;
 }
