@@ -3,7 +3,7 @@
 // running set is read from /proc (each service's own `sleep`), not from stack's records.
 import { afterEach, describe, expect, it } from 'vitest';
 import { stack, waitFor } from '../support/stack-cli.js';
-import { Cleanup, passRecordOf, sleepsWith, type Scratch } from '../support/controller.js';
+import { Cleanup, passRecordOf, sleepsWith, statusJson, type Scratch } from '../support/controller.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -108,5 +108,10 @@ describe.each([daemonless, controller])('verbs $name', (mode) => {
     const records = s.state().services;
     for (const name of expected) expect(sleepsWith(m).map((proc) => proc.pid)).toContain(records[name]?.pid);
     if (act[0] === 'restart') expect(records.db?.pid).not.toBe(dbBefore);
+    if (act[0] === 'stop') {
+      // Why each dependent stopped is recorded, and said.
+      const details = statusJson(s.file).services.map((row) => `${row.name}: ${row.detail ?? '-'}`);
+      expect(details).toEqual(['db: -', 'web: stopped with its dependency db', 'nginx: stopped with its dependency web', 'other: -']);
+    }
   });
 });
