@@ -21,8 +21,8 @@ export function unknownTargets(desired: Desired, applied: Applied, targets: read
 
 /**
  * The decisions `--target` keeps: the targets' own, plus not-running dependencies of a target
- * that starts, plus running dependents of a target that stops (started again when the target
- * restarts), plus dependents stopped only because the target went away, when it starts again
+ * that starts, plus running dependents of a target that stops or is declared not to run
+ * (started again when the target restarts), plus dependents stopped only because the target went away, when it starts again
  * (`stack start db` undoes `stack stop db`). Extras carry `pulledInBy`; the first target in
  * start order claims a service.
  */
@@ -38,7 +38,11 @@ export function selectTargets(context: TargetContext, targets: readonly string[]
       pullDependencies(context, selected, target);
       pullStoppedWith(context, selected, target, dependents);
     }
-    if (hasOp(decision.stopPhase, 'stop')) pullDependents(context, selected, target, dependents);
+    // A target the file keeps from running takes its running dependents down even when it
+    // already stopped (say, stopped by hand): as a plan of the whole stack would.
+    const service = context.desired.get(target);
+    const held = service !== undefined && !(service.enabled && service.state === 'running');
+    if (hasOp(decision.stopPhase, 'stop') || held) pullDependents(context, selected, target, dependents);
   }
   return selected;
 }

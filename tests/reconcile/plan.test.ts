@@ -116,6 +116,13 @@ describe('planActions: targets', () => {
     expect(plan.summary.stop).toBe(3);
   });
 
+  it('stops running dependents of a target declared stopped that is already stopped', () => {
+    const observed = observedMap({ db: 'stopped', web: 'running', worker: 'stopped', api: 'running' });
+    const plan = planActions(stack([{ ...db, state: 'stopped' }, web, worker, api]), observed, applied, { targets: ['db'] });
+    expect(steps(plan)).toEqual(['- api stop <db', '- web stop <db']);
+    expect(plan.actions.map((a) => a.stopsWith)).toEqual(['web', 'db']);
+  });
+
   it('keeps a dependent\'s own reason when it would change anyway', () => {
     const changedDb = service('db', { env: { V: '2' } });
     const changedWeb = service('web', { dependsOn: ['db'], env: { W: '1' } });
