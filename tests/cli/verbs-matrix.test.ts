@@ -107,6 +107,8 @@ describe.each([daemonless, controller])('verbs $name', (mode) => {
     // Each running service's recorded pid is the process found alive.
     const records = s.state().services;
     for (const name of expected) expect(sleepsWith(m).map((proc) => proc.pid)).toContain(records[name]?.pid);
+    // A start forgets that the service had stopped with a dependency.
+    for (const name of expected) expect((records[name] as { stoppedWith?: string }).stoppedWith).toBeUndefined();
     if (act[0] === 'restart') expect(records.db?.pid).not.toBe(dbBefore);
     if (act[0] === 'stop') {
       // Why each dependent stopped is recorded, and said.
