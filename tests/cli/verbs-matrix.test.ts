@@ -2,7 +2,7 @@
 // whether `stack` carries it out itself or a running `stack watch` does. Real processes; the
 // running set is read from /proc (each service's own `sleep`), not from stack's records.
 import { afterEach, describe, expect, it } from 'vitest';
-import { stack, waitFor } from '../support/stack-cli.js';
+import { stack, waitFor, type CliResult } from '../support/stack-cli.js';
 import { Cleanup, passRecordOf, sleepsWith, statusJson, type Scratch } from '../support/controller.js';
 
 const cleanup = new Cleanup();
@@ -43,7 +43,7 @@ interface Mode {
   name: string;
   begin(s: Scratch): Promise<void>;
   /** Runs one verb and returns once what it asked for has been carried out. */
-  verb(s: Scratch, args: string[]): Promise<void>;
+  verb(s: Scratch, args: string[]): Promise<CliResult>;
 }
 
 const daemonless: Mode = {
@@ -55,6 +55,7 @@ const daemonless: Mode = {
     const result = stack([...args, '-f', s.file]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).not.toMatch(/is reconciling this stack/);
+    return result;
   },
 };
 
@@ -72,6 +73,7 @@ const controller: Mode = {
     expect(`${result.stdout}${result.stderr}`).toMatch(/is reconciling this stack|handing the restart to the controller/);
     // The controller records each pass once it has carried it out.
     await waitFor(() => passRecordOf(s.dir)?.at !== before, 10_000, 'the pass the verb caused');
+    return result;
   },
 };
 
@@ -102,7 +104,7 @@ describe.each([daemonless, controller])('verbs $name', (mode) => {
     await waitFor(() => running(m).length === NAMES.length, 10_000, 'every service to run');
     for (const args of setup) await mode.verb(s, args);
     const dbBefore = s.state().services.db?.pid;
-    await mode.verb(s, act);
+    const result = await mode.verb(s, act);
     expect(running(m)).toEqual(expected);
     // Each running service's recorded pid is the process found alive.
     const records = s.state().services;
@@ -111,6 +113,8 @@ describe.each([daemonless, controller])('verbs $name', (mode) => {
     for (const name of expected) expect((records[name] as { stoppedWith?: string }).stoppedWith).toBeUndefined();
     if (act[0] === 'restart') expect(records.db?.pid).not.toBe(dbBefore);
     if (act[0] === 'stop') {
+      expect(result.stderr).toContain('note: web depends on db: it stops with db and starts again with `stack start db` (`stack stop web` keeps it stopped)\n');
+      expect(result.stderr).toContain('note: nginx depends on web: it stops with web and starts again with `stack start db`');
       // Why each dependent stopped is recorded, and said.
       const details = statusJson(s.file).services.map((row) => `${row.name}: ${row.detail ?? '-'}`);
       expect(details).toEqual(['db: -', 'web: stopped with its dependency db', 'nginx: stopped with its dependency web', 'other: -']);
