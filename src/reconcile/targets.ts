@@ -22,9 +22,9 @@ export function unknownTargets(desired: Desired, applied: Applied, targets: read
 /**
  * The decisions `--target` keeps: the targets' own, plus not-running dependencies of a target
  * that starts, plus running dependents of a target that stops or is declared not to run
- * (started again when the target restarts), plus dependents stopped only because the target went away, when it starts again
- * (`stack start db` undoes `stack stop db`). Extras carry `pulledInBy`; the first target in
- * start order claims a service.
+ * (started again when the target restarts), plus dependents stopped only because the target
+ * went away, when it starts again (`stack start db` undoes `stack stop db`). Extras carry
+ * `pulledInBy`; the first target in start order claims a service.
  */
 export function selectTargets(context: TargetContext, targets: readonly string[]): Map<string, ServiceDecision> {
   const wanted = new Set(targets);
