@@ -46,7 +46,7 @@ function row(name: string, service: DesiredService | undefined, observed: Observ
     restarts: observed?.restarts ?? record?.restarts ?? 0,
     health: running ? observed?.health ?? 'none' : 'none',
     ports: (service?.ports ?? []).map((port) => (port.host ? `${port.host}:${port.port}` : port.port)),
-    ...(observed?.detail ? { detail: observed.detail } : {}),
+    ...(observed?.detail ? { detail: observed.detail } : observed?.phase === 'stopped' && record?.stoppedWith ? { detail: `stopped with its dependency ${record.stoppedWith}` } : {}),
     ...(record?.lastExit ? { lastExit: record.lastExit } : {}),
   };
 }

@@ -77,7 +77,7 @@ function decideEnabled(desired: DesiredService, observed: ObservedService, appli
   if (applied?.gaveUp && !specChanged) {
     return blockedDecision(name, `${givenUpWords(applied.restarts)}; run stack restart ${name}`, 'gave-up');
   }
-  const base = observed.phase === 'crashed' ? crashedReason(observed) : 'not running';
+  const base = observed.phase === 'crashed' ? crashedReason(observed) : idleReason(applied);
   const reason = applied && specChanged ? `${base}; ${changeNote}` : base;
   const ops: Op[] = reinstall ? ['install', 'start'] : ['start'];
   const withChanges = applied && specChanged ? changes : undefined;
@@ -135,6 +135,11 @@ export function changeReason(changes: readonly FieldChange[]): string {
   const shown = names.slice(0, MAX_NAMED_FIELDS).join(', ');
   const more = names.length > MAX_NAMED_FIELDS ? ` and ${names.length - MAX_NAMED_FIELDS} more` : '';
   return `spec changed: ${shown}${more}`;
+}
+
+// Stopped only because a dependency went away (`stack stop db`): it comes back with it.
+function idleReason(applied: AppliedService | undefined): string {
+  return applied?.stoppedWith === undefined ? 'not running' : `dependency ${applied.stoppedWith} back`;
 }
 
 function crashedReason(observed: ObservedService): string {

@@ -138,6 +138,7 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
       startTicks: started.startTicks,
       startedAt: started.startedAt,
       stoppedByUs: false,
+      stoppedWith: undefined,
       lastExit: undefined,
     }));
     env.onStarted?.(name, started);
@@ -214,6 +215,7 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
             pgid: undefined,
             startTicks: undefined,
             stoppedByUs: true,
+            stoppedWith: undefined,
             lastExit: exit ? { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: 'stopped by stack' } : current.lastExit,
           },
         );

@@ -114,6 +114,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   const stoppedHere = new Set<string>();
   // The units that reached their machine, with the pid recorded then: an interrupt is judged against it.
   const reached = new Map<string, { pid: number | undefined }>();
+  // Stops only because a dependency goes away: the record says so until the service starts again.
+  const stopsWith = new Map(options.plan.actions.flatMap((action) => (action.op === 'stop' && action.stopsWith ? [[action.service, action.stopsWith] as const] : [])));
 
   // A provider that throws where no machine catches it fails its own service, never the run.
   const runUnitSafely = async (unit: Unit): Promise<ServiceOutcome> => {
@@ -153,6 +155,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
       }
       if (op === 'start') startedHere.set(unit.service, env.started.get(unit.service));
       if (op === 'stop') stoppedHere.add(unit.service);
+      const cause = op === 'stop' ? stopsWith.get(unit.service) : undefined;
+      if (cause !== undefined) options.state.record(unit.service, (current) => current && { ...current, stoppedWith: cause });
     }
     return { service: unit.service, ops: unit.ops, status: 'done', durationMs: now() - began };
   };

@@ -1,6 +1,6 @@
 import type { DesiredService } from '../config/types.js';
-import type { ServiceDecision } from './diff.js';
-import type { Blocked, Observed, PortConflict } from './types.js';
+import { isRunningPhase, type ServiceDecision } from './diff.js';
+import type { Action, Blocked, Observed, PortConflict } from './types.js';
 
 const MAX_COMMAND = 80;
 
@@ -21,9 +21,11 @@ const BLOCKS_DEPENDENTS = new Set<Blocked['kind']>(['port-conflict', 'dependency
 
 /**
  * A service that would start while a declared port is held by another process is blocked
- * (`!`) instead, and so is every service whose start needs it (`dependency db is blocked`) or
- * needs a service the file declares stopped or disabled, so apply fails those and carries out
- * the rest. Walks in start order, so blocks propagate.
+ * (`!`) instead, and so is every service whose start needs it (`dependency db is blocked`).
+ * A service that needs one the file declares stopped or disabled cannot run either: its start
+ * is blocked, and if it runs it stops, and so does what needs it in turn, as `stack stop db`
+ * does (`dependency db is declared stopped`, `dependency web stops`). Walks in start order, so
+ * blocks and stops propagate.
  */
 export function blockUnstartable(
   decisions: Map<string, ServiceDecision>,
@@ -31,29 +33,47 @@ export function blockUnstartable(
   byName: ReadonlyMap<string, DesiredService>,
   observed: Observed,
 ): void {
+  // Declared running, but going down (or staying down) because a dependency will not run.
+  const down = new Set<string>();
   for (const name of startOrder) {
     const decision = decisions.get(name);
-    if (!decision || decision.blocked || !decision.startPhase.some((action) => action.op === 'start')) continue;
-    const conflicts = observed.get(name)?.portConflicts ?? [];
-    if (conflicts.length > 0) {
-      decisions.set(name, blockedOnly(name, conflicts.map(describePortConflict).join('; '), 'port-conflict'));
-      continue;
+    const service = byName.get(name);
+    if (!decision || decision.blocked || !service || !wantsRunning(service)) continue;
+    const starts = decision.startPhase.some((action) => action.op === 'start');
+    if (starts) {
+      const conflicts = observed.get(name)?.portConflicts ?? [];
+      if (conflicts.length > 0) {
+        decisions.set(name, blockedOnly(name, conflicts.map(describePortConflict).join('; '), 'port-conflict'));
+        continue;
+      }
+      const dep = service.dependsOn.find((depName) => BLOCKS_DEPENDENTS.has(decisions.get(depName)?.blocked?.kind));
+      if (dep !== undefined) {
+        decisions.set(name, blockedOnly(name, `dependency ${dep} is blocked`, 'dependency'));
+        continue;
+      }
     }
-    const deps = byName.get(name)?.dependsOn ?? [];
-    const dep = deps.find((depName) => BLOCKS_DEPENDENTS.has(decisions.get(depName)?.blocked?.kind));
-    if (dep !== undefined) {
-      decisions.set(name, blockedOnly(name, `dependency ${dep} is blocked`, 'dependency'));
-      continue;
-    }
-    // The file itself says the dependency is not to run: no apply can start this one.
-    const held = deps.map((depName) => byName.get(depName)).find((depService) => depService !== undefined && !wantsRunning(depService));
-    if (held) {
+    const cause = downDependency(service, byName, down);
+    if (!cause) continue;
+    down.add(name);
+    if (starts) {
       // Its stop (a restart's first half) still happens: dependents stop before what they need.
-      const reason = `dependency ${held.name} is ${held.enabled ? 'declared stopped (state: stopped)' : 'disabled (enabled: false)'}`;
-      const stopPhase = decision.stopPhase.map((action) => ({ ...action, restart: false, symbol: '-' as const }));
-      decisions.set(name, { ...decision, stopPhase, startPhase: [], restart: false, blocked: { service: name, reason, kind: 'dependency' } });
+      const stopPhase = decision.stopPhase.map((action) => ({ ...action, restart: false, symbol: '-' as const, ...(action.op === 'stop' ? { stopsWith: cause.name } : {}) }));
+      decisions.set(name, { ...decision, stopPhase, startPhase: [], restart: false, blocked: { service: name, reason: cause.reason, kind: 'dependency' } });
+    } else if (isRunningPhase(observed.get(name)?.phase ?? 'absent')) {
+      const stop: Action = { service: name, op: 'stop', reason: cause.reason, symbol: '-', restart: false, stopsWith: cause.name };
+      decisions.set(name, { service: name, stopPhase: [stop], startPhase: [], restart: false });
     }
   }
+}
+
+/** The first dependency that will not run: the file says so, or it goes down with one of its own. */
+function downDependency(service: DesiredService, byName: ReadonlyMap<string, DesiredService>, down: ReadonlySet<string>): { name: string; reason: string } | undefined {
+  for (const depName of service.dependsOn) {
+    const dep = byName.get(depName);
+    if (dep && !wantsRunning(dep)) return { name: depName, reason: `dependency ${depName} is ${dep.enabled ? 'declared stopped (state: stopped)' : 'disabled (enabled: false)'}` };
+    if (down.has(depName)) return { name: depName, reason: `dependency ${depName} stops` };
+  }
+  return undefined;
 }
 
 function wantsRunning(service: DesiredService): boolean {

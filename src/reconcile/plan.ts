@@ -30,7 +30,7 @@ export function planActions(desired: Desired, observed: Observed, applied: Appli
   }
   blockUnstartable(decisions, startOrder, byName, observed);
   const chosen = options.targets
-    ? selectTargets({ order: [...startOrder, ...removed], desired: byName, decisions, observed }, options.targets)
+    ? selectTargets({ order: [...startOrder, ...removed], desired: byName, decisions, observed, applied }, options.targets)
     : decisions;
   const actions = [
     ...collect([...removed, ...[...startOrder].reverse()], chosen, (decision) => decision.stopPhase),

@@ -15,6 +15,7 @@ const actionSchema = z.object({
   symbol: z.enum(['+', '~', '-']),
   restart: z.boolean(),
   pulledInBy: z.string().optional(),
+  stopsWith: z.string().optional(),
   changes: z.array(fieldChangeSchema).optional(),
 });
 const blockedSchema = z.object({

@@ -10,6 +10,7 @@ export interface TargetContext {
   desired: ReadonlyMap<string, DesiredService>;
   decisions: ReadonlyMap<string, ServiceDecision>;
   observed: Observed;
+  applied: Applied;
 }
 
 /** Target names that are neither in stack.yaml nor in the state file, in the order given. */
@@ -20,8 +21,10 @@ export function unknownTargets(desired: Desired, applied: Applied, targets: read
 
 /**
  * The decisions `--target` keeps: the targets' own, plus not-running dependencies of a target
- * that starts, plus running dependents of a target that stops (started again when the target
- * restarts). Extras carry `pulledInBy`; the first target in start order claims a service.
+ * that starts, plus running dependents of a target that stops or is declared not to run
+ * (started again when the target restarts), plus dependents stopped only because the target
+ * went away, when it starts again (`stack start db` undoes `stack stop db`). Extras carry
+ * `pulledInBy`; the first target in start order claims a service.
  */
 export function selectTargets(context: TargetContext, targets: readonly string[]): Map<string, ServiceDecision> {
   const wanted = new Set(targets);
@@ -31,18 +34,48 @@ export function selectTargets(context: TargetContext, targets: readonly string[]
   const dependents = reverseEdges(context.desired);
   for (const target of ordered) {
     const decision = selected.get(target) as ServiceDecision;
-    if (hasOp(decision.startPhase, 'start')) pullDependencies(context, selected, target);
-    if (hasOp(decision.stopPhase, 'stop')) pullDependents(context, selected, target, dependents);
+    if (hasOp(decision.startPhase, 'start')) {
+      pullDependencies(context, selected, target);
+      pullStoppedWith(context, selected, target, dependents);
+    }
+    // A target the file keeps from running takes its running dependents down even when it
+    // already stopped (say, stopped by hand): as a plan of the whole stack would.
+    const service = context.desired.get(target);
+    const held = service !== undefined && !(service.enabled && service.state === 'running');
+    if (hasOp(decision.stopPhase, 'stop') || held) pullDependents(context, selected, target, dependents);
   }
   return selected;
 }
 
-function pullDependencies(context: TargetContext, selected: Map<string, ServiceDecision>, target: string): void {
-  for (const name of walk(target, (node) => context.desired.get(node)?.dependsOn ?? [])) {
+function pullDependencies(context: TargetContext, selected: Map<string, ServiceDecision>, target: string, from = target): void {
+  for (const name of walk(from, (node) => context.desired.get(node)?.dependsOn ?? [])) {
     const decision = context.decisions.get(name);
     if (!decision || selected.has(name)) continue;
     if (!hasOp(decision.startPhase, 'start') || decision.stopPhase.length > 0) continue;
-    selected.set(name, pulled(decision, target, (reason) => `dependency of ${target}: ${reason}`));
+    selected.set(name, pulled(decision, target, (reason) => `dependency of ${from}: ${reason}`));
+  }
+}
+
+/**
+ * Dependents whose record says they stopped only because the target (or another such dependent)
+ * went away, that would start now: in start order, with what else they need to start.
+ */
+function pullStoppedWith(
+  context: TargetContext,
+  selected: Map<string, ServiceDecision>,
+  target: string,
+  dependents: ReadonlyMap<string, string[]>,
+): void {
+  const back = new Set([target]);
+  const reachable = new Set(walk(target, (node) => dependents.get(node) ?? []));
+  for (const name of context.order.filter((candidate) => reachable.has(candidate))) {
+    const stoppedWith = context.applied.get(name)?.stoppedWith;
+    const decision = context.decisions.get(name);
+    if (stoppedWith === undefined || !back.has(stoppedWith) || !decision || decision.blocked || !hasOp(decision.startPhase, 'start')) continue;
+    back.add(name);
+    if (selected.has(name)) continue;
+    selected.set(name, pulled(decision, target, (reason) => reason));
+    pullDependencies(context, selected, target, name);
   }
 }
 
@@ -70,7 +103,7 @@ function pullDependents(
 function dependentStop(name: string, target: string, again: boolean): ServiceDecision {
   const reason = `depends on ${target}`;
   const action = (op: 'stop' | 'start'): Action => ({
-    service: name, op, reason, symbol: again ? '~' : '-', restart: again, pulledInBy: target,
+    service: name, op, reason, symbol: again ? '~' : '-', restart: again, pulledInBy: target, ...(again ? {} : { stopsWith: target }),
   });
   return { service: name, stopPhase: [action('stop')], startPhase: again ? [action('start')] : [], restart: again };
 }

@@ -67,6 +67,11 @@ export interface AppliedService {
   /** The service used up maxRestarts and is left alone until its spec changes or a restart. */
   gaveUp?: boolean;
   /**
+   * Stopped only because this dependency stopped (or the file declared it stopped or disabled):
+   * started again once it runs (`dependency db back`). Cleared by the service's next start or stop.
+   */
+  stoppedWith?: string;
+  /**
    * How stack.yaml said to stop the service, and what it depends on, when stack last acted on
    * it: a service removed from the file, or every service when the file no longer loads
    * (`stack down`), is still stopped with its own signal and timeout, dependents first.
@@ -97,6 +102,8 @@ export interface Action {
   restart: boolean;
   /** Set when the service is in the plan only because of `--target`. */
   pulledInBy?: string;
+  /** A stop only because this dependency stops or is declared not to run: recorded as `stoppedWith`. */
+  stopsWith?: string;
   changes?: FieldChange[];
 }
 

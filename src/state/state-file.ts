@@ -199,6 +199,7 @@ function isRecord(value: unknown): boolean {
     typeof record.restarts === 'number' &&
     optionalNumber('pid') && optionalNumber('pgid') && optionalNumber('startTicks') &&
     (record.stop === undefined || isStopSpec(record.stop)) &&
+    (record.stoppedWith === undefined || typeof record.stoppedWith === 'string') &&
     (record.dependsOn === undefined || (Array.isArray(record.dependsOn) && record.dependsOn.every((name) => typeof name === 'string')))
   );
 }

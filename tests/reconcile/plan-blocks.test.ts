@@ -94,12 +94,39 @@ describe('planActions: dependencies the file itself keeps from running', () => {
     ]);
   });
 
-  it('leaves a dependent that already runs alone', () => {
+  it('stops a running dependent with the dependency, and what needs it in turn, as `stack stop` does', () => {
     const web = service('web', { state: 'stopped' });
     const worker = service('worker', { dependsOn: ['web'] });
-    const plan = planActions(stack([web, worker]), observedMap({ web: 'running', worker: 'running' }), appliedMap([web, worker]));
-    expect(steps(plan)).toEqual(['- web stop']);
+    const after = service('after', { dependsOn: ['worker'] });
+    const other = service('other');
+    const plan = planActions(stack([web, worker, after, other]), observedMap({ web: 'running', worker: 'running', after: 'running', other: 'running' }), appliedMap([web, worker, after, other]));
+    expect(steps(plan)).toEqual(['- after stop', '- worker stop', '- web stop']);
+    expect(plan.actions.map((a) => [a.service, a.reason, a.stopsWith])).toEqual([
+      ['after', 'dependency worker stops', 'worker'],
+      ['worker', 'dependency web is declared stopped (state: stopped)', 'web'],
+      ['web', 'state: stopped in stack.yaml', undefined],
+    ]);
+    // They stop as the file says; the next plan shows them blocked until web runs again.
     expect(plan.blocked).toEqual([]);
+    expect(plan.unchanged).toEqual(['other']);
+  });
+
+  it('stops a running dependent of a disabled service, and blocks the start of one that needs a service that stops', () => {
+    const off = service('off', { enabled: false });
+    const worker = service('worker', { dependsOn: ['off'] });
+    const after = service('after', { dependsOn: ['worker'] });
+    const plan = planActions(stack([off, worker, after]), observedMap({ off: 'running', worker: 'running', after: 'crashed' }), appliedMap([off, worker, after]));
+    expect(steps(plan)).toEqual(['- worker stop', '- off stop', '- off uninstall']);
+    expect(plan.actions[0]).toMatchObject({ reason: 'dependency off is disabled (enabled: false)', stopsWith: 'off' });
+    expect(plan.blocked).toEqual([{ service: 'after', kind: 'dependency', reason: 'dependency worker stops' }]);
+  });
+
+  it('starts a dependent stopped with its dependency again once that one runs: `dependency db back`', () => {
+    const db = service('db');
+    const web = service('web', { dependsOn: ['db'] });
+    const applied = new Map([...appliedMap([db]), ['web', { ...appliedMap([web]).get('web')!, stoppedWith: 'db' }]]);
+    const plan = planActions(stack([db, web]), observedMap({ db: 'stopped', web: 'stopped' }), applied);
+    expect(plan.actions.map((a) => `${a.symbol} ${a.service} ${a.op}: ${a.reason}`)).toEqual(['+ db start: not running', '+ web start: dependency db back']);
   });
 
   it('still stops a changed dependent before the dependency the file now declares stopped', () => {

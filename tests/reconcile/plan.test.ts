@@ -116,6 +116,13 @@ describe('planActions: targets', () => {
     expect(plan.summary.stop).toBe(3);
   });
 
+  it('stops running dependents of a target declared stopped that is already stopped', () => {
+    const observed = observedMap({ db: 'stopped', web: 'running', worker: 'stopped', api: 'running' });
+    const plan = planActions(stack([{ ...db, state: 'stopped' }, web, worker, api]), observed, applied, { targets: ['db'] });
+    expect(steps(plan)).toEqual(['- api stop <db', '- web stop <db']);
+    expect(plan.actions.map((a) => a.stopsWith)).toEqual(['web', 'db']);
+  });
+
   it('keeps a dependent\'s own reason when it would change anyway', () => {
     const changedDb = service('db', { env: { V: '2' } });
     const changedWeb = service('web', { dependsOn: ['db'], env: { W: '1' } });
@@ -123,6 +130,28 @@ describe('planActions: targets', () => {
     const plan = planActions(stack([changedDb, changedWeb, worker, api]), observed, applied, { targets: ['db'] });
     expect(plan.actions.filter((a) => a.service === 'web').map((a) => a.reason)).toEqual(['spec changed: env.W', 'spec changed: env.W']);
     expect(plan.actions.filter((a) => a.service === 'web').every((a) => a.pulledInBy === 'db')).toBe(true);
+  });
+
+  it('starts again what stopped only because the target went away, not what was stopped otherwise', () => {
+    const stoppedWith = (entry: typeof db, dep: string): [string, AppliedService] => [entry.name, appliedFrom(entry, { stoppedWith: dep })];
+    // web and api stopped with db (`stack stop db`); worker was stopped by other means.
+    const records = new Map([...appliedMap([db, worker]), stoppedWith(web, 'db'), stoppedWith(api, 'web')]);
+    const observed = observedMap({ db: 'stopped', web: 'stopped', worker: 'stopped', api: 'stopped' });
+    const plan = planActions(all, observed, records, { targets: ['db'] });
+    expect(steps(plan)).toEqual(['+ db start', '+ web start <db', '+ api start <db']);
+    expect(plan.actions.map((a) => a.reason)).toEqual(['not running', 'dependency db back', 'dependency web back']);
+    // A dependent the file now declares stopped stays stopped, and so does what needs it.
+    const held = planActions(stack([db, { ...web, state: 'stopped' }, worker, api]), observed, records, { targets: ['db'] });
+    expect(steps(held)).toEqual(['+ db start']);
+  });
+
+  it('starts what a dependent coming back needs too', () => {
+    const cache = service('cache');
+    const both = service('both', { dependsOn: ['db', 'cache'] });
+    const records = new Map([...appliedMap([db, cache]), ['both', appliedFrom(both, { stoppedWith: 'db' })] as [string, AppliedService]]);
+    const plan = planActions(stack([db, cache, both]), observedMap({ db: 'stopped', cache: 'crashed', both: 'stopped' }), records, { targets: ['db'] });
+    expect(steps(plan)).toEqual(['+ db start', '+ cache start <db', '+ both start <db']);
+    expect(plan.actions[1]?.reason).toBe('dependency of both: crashed');
   });
 
   it('names targets that exist nowhere', () => {

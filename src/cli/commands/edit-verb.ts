@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { openWorkspace, plan } from '../../api.js';
+import { dependentsOf } from '../../config/graph.js';
 import type { DesiredService } from '../../config/types.js';
 import { applyVerbEdit, describeVerbEdit, isEditVerb, type EditVerb, type VerbEditResult } from '../../config/verb-edits.js';
 import { ExitCode, StackError } from '../../errors.js';
@@ -78,15 +79,16 @@ function reportEdit(verb: EditVerb, result: VerbEditResult, shown: string): void
   if (result.already.length > 0) streams.stdout.write(`${result.already.join(', ')}: already ${line} in ${shown}.\n`);
 }
 
-// `stack stop db` stops what depends on db too (it cannot run without it), but the file still
-// declares those running: every plan shows them blocked until db runs again. Said once, here.
+// `stack stop db` stops what depends on db too, with a controller or without (it cannot run
+// without it), though the file still declares those running; `stack start db` starts them again.
 function warnDependents(verb: EditVerb, names: readonly string[], services: readonly DesiredService[]): void {
   if (verb !== 'stop' && verb !== 'disable') return;
   const stopped = new Set(names);
-  const dependents = services.filter((service) => service.enabled && service.state === 'running' && !stopped.has(service.name) && service.dependsOn.some((dep) => stopped.has(dep)));
-  for (const dependent of dependents) {
-    const dep = dependent.dependsOn.find((name) => stopped.has(name)) as string;
-    streams.stderr.write(`note: ${dependent.name} depends on ${dep} and is still declared running: it stops with ${dep} and is blocked until ${dep} runs again (\`stack stop ${dependent.name}\` says so in the file)\n`);
+  const going = dependentsOf(services.filter((service) => (service.enabled && service.state === 'running') || stopped.has(service.name)), stopped);
+  const undo = verb === 'stop' ? 'start' : 'enable';
+  for (const dependent of services.filter((service) => going.has(service.name))) {
+    const dep = dependent.dependsOn.find((name) => stopped.has(name) || going.has(name)) as string;
+    streams.stderr.write(`note: ${dependent.name} depends on ${dep}: it stops with ${dep} and starts again with \`stack ${undo} ${names.join(' ')}\` (\`stack stop ${dependent.name}\` keeps it stopped)\n`);
   }
 }
 

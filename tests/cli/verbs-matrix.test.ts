@@ -1,0 +1,123 @@
+// One semantics, with or without a controller: each verb leaves the same services running
+// whether `stack` carries it out itself or a running `stack watch` does. Real processes; the
+// running set is read from /proc (each service's own `sleep`), not from stack's records.
+import { afterEach, describe, expect, it } from 'vitest';
+import { stack, waitFor, type CliResult } from '../support/stack-cli.js';
+import { Cleanup, passRecordOf, sleepsWith, statusJson, type Scratch } from '../support/controller.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const NAMES = ['db', 'web', 'nginx', 'other'] as const;
+
+/** A unique 5-digit `sleep` prefix marks one test's processes; service i sleeps `<marker><i>`. */
+let markerSeed = 40_000 + Math.floor(Math.random() * 9_000);
+const marker = () => {
+  markerSeed += 1;
+  cleanup.marker(`sleep ${markerSeed}`);
+  return String(markerSeed);
+};
+
+// db <- web <- nginx, and other, which needs nothing.
+const yaml = (m: string) =>
+  [
+    'version: 1',
+    'services:',
+    ...NAMES.flatMap((name, index) => [
+      `  ${name}:`,
+      `    command: sleep ${m}${index}`,
+      '    stop: { timeout: 1s }',
+      ...(name === 'web' ? ['    dependsOn: [db]'] : name === 'nginx' ? ['    dependsOn: [web]'] : []),
+    ]),
+    '',
+  ].join('\n');
+
+/** The services whose process is alive, by the `sleep` each one runs. */
+function running(m: string): string[] {
+  const alive = new Set(sleepsWith(m).map((proc) => Number(proc.cmdline.split(' ')[1]?.slice(m.length))));
+  return NAMES.filter((_, index) => alive.has(index));
+}
+
+/** How a verb reaches the services: stack itself, or through a running controller. */
+interface Mode {
+  name: string;
+  begin(s: Scratch): Promise<void>;
+  /** Runs one verb and returns once what it asked for has been carried out. */
+  verb(s: Scratch, args: string[]): Promise<CliResult>;
+}
+
+const daemonless: Mode = {
+  name: 'without a controller',
+  async begin(s) {
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+  },
+  async verb(s, args) {
+    const result = stack([...args, '-f', s.file]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toMatch(/is reconciling this stack/);
+    return result;
+  },
+};
+
+const controller: Mode = {
+  name: 'under stack watch',
+  async begin(s) {
+    // A long interval: every pass the test sees is one the verb caused.
+    const watch = cleanup.cli(['watch', '--interval', '10m', '-f', s.file]);
+    await watch.waitForStderr(/watching .*stack\.yaml \(pid \d+\)/, 10_000, 'the "watching" line');
+  },
+  async verb(s, args) {
+    const before = passRecordOf(s.dir)?.at;
+    const result = stack([...args, '-f', s.file]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/is reconciling this stack|handing the restart to the controller/);
+    // The controller records each pass once it has carried it out.
+    await waitFor(() => passRecordOf(s.dir)?.at !== before, 10_000, 'the pass the verb caused');
+    return result;
+  },
+};
+
+interface Scenario {
+  verb: string;
+  /** Verbs run first, in the same mode. */
+  setup: string[][];
+  act: string[];
+  expected: string[];
+}
+
+const ALL = [...NAMES];
+const scenarios: Scenario[] = [
+  { verb: 'stop', setup: [], act: ['stop', 'db'], expected: ['other'] },
+  { verb: 'disable', setup: [], act: ['disable', 'db'], expected: ['other'] },
+  { verb: 'start', setup: [['stop', 'db']], act: ['start', 'db'], expected: ALL },
+  { verb: 'enable', setup: [['disable', 'db']], act: ['enable', 'db'], expected: ALL },
+  { verb: 'restart', setup: [], act: ['restart', 'db'], expected: ALL },
+  // What the user stopped stays stopped, and so does what needs it.
+  { verb: 'start (web stopped by hand meanwhile)', setup: [['stop', 'db'], ['stop', 'web']], act: ['start', 'db'], expected: ['db', 'other'] },
+];
+
+describe.each([daemonless, controller])('verbs $name', (mode) => {
+  it.each(scenarios)('$verb leaves the same services running', async ({ setup, act, expected }) => {
+    const m = marker();
+    const s = cleanup.scratch(yaml(m));
+    await mode.begin(s);
+    await waitFor(() => running(m).length === NAMES.length, 10_000, 'every service to run');
+    for (const args of setup) await mode.verb(s, args);
+    const dbBefore = s.state().services.db?.pid;
+    const result = await mode.verb(s, act);
+    expect(running(m)).toEqual(expected);
+    // Each running service's recorded pid is the process found alive.
+    const records = s.state().services;
+    for (const name of expected) expect(sleepsWith(m).map((proc) => proc.pid)).toContain(records[name]?.pid);
+    // A start forgets that the service had stopped with a dependency.
+    for (const name of expected) expect((records[name] as { stoppedWith?: string }).stoppedWith).toBeUndefined();
+    if (act[0] === 'restart') expect(records.db?.pid).not.toBe(dbBefore);
+    if (act[0] === 'stop') {
+      expect(result.stderr).toContain('note: web depends on db: it stops with db and starts again with `stack start db` (`stack stop web` keeps it stopped)\n');
+      expect(result.stderr).toContain('note: nginx depends on web: it stops with web and starts again with `stack start db`');
+      // Why each dependent stopped is recorded, and said.
+      const details = statusJson(s.file).services.map((row) => `${row.name}: ${row.detail ?? '-'}`);
+      expect(details).toEqual(['db: -', 'web: stopped with its dependency db', 'nginx: stopped with its dependency web', 'other: -']);
+    }
+  });
+});
