@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Workspace } from '../api.js';
 import { StackError } from '../errors.js';
-import type { Observed } from '../reconcile/types.js';
+import type { Applied, Observed } from '../reconcile/types.js';
 import { acquireLock } from '../state/lock.js';
 import { StateStore } from '../state/state-store.js';
 
@@ -10,8 +10,9 @@ import { StateStore } from '../state/state-store.js';
  * holder writes the state: while another stack process holds it (a controller), the results are
  * shown and not recorded, and the reason is returned.
  */
-export async function recordProbeResults(workspace: Workspace, observed: Observed): Promise<string | undefined> {
-  const probed = [...observed.values()].filter((each) => each.probe !== undefined && each.pid !== undefined);
+export async function recordProbeResults(workspace: Workspace, observed: Observed, applied: Applied): Promise<string | undefined> {
+  // A result observe only read back (a `log` probe's) is recorded already.
+  const probed = [...observed.values()].filter((each) => each.probe !== undefined && each.pid !== undefined && each.probe !== applied.get(each.name)?.probe);
   if (probed.length === 0) return undefined;
   let lock;
   try {

@@ -18,7 +18,7 @@ export async function run(options: StatusOptions, names: string[]): Promise<numb
   // Reads only: probes run (and are recorded) when asked for; otherwise the last recorded result is shown.
   const { applied, observed } = await viewServices(workspace, undefined, { probe: options.probe === true });
   checkServiceNames(workspace.desired, applied, names);
-  const notRecorded = options.probe ? await recordProbeResults(workspace, observed) : undefined;
+  const notRecorded = options.probe ? await recordProbeResults(workspace, observed, applied) : undefined;
   const portOwners = await portOwnersOf(workspace, applied, names);
   const rows = statusRows(workspace.desired, observed, applied, portOwners).filter((row) => names.length === 0 || names.includes(row.name));
   if (options.json) {
