@@ -1,4 +1,5 @@
-import type { Probe } from '../config/types.js';
+import { redactorOf } from '../config/secrets.js';
+import type { DesiredService, Probe } from '../config/types.js';
 import type { Health, ProbeRecord } from '../reconcile/types.js';
 import type { CheckResult } from './probe-checks.js';
 
@@ -9,9 +10,10 @@ export function watchedProbe(service: { health?: Probe | undefined; ready?: Prob
   return undefined;
 }
 
-/** A probe's result as the state records it. `at` is an ISO time. */
-export function probeRecordOf(kind: ProbeRecord['kind'], result: CheckResult | { ok: false; reason: string }, at: string): ProbeRecord {
-  return result.ok ? { kind, ok: true, at } : { kind, ok: false, reason: result.reason, at };
+/** A probe's result as the state records it (and status prints it): `at` an ISO time, the service's secrets out of the reason. */
+export function probeRecordOf(kind: ProbeRecord['kind'], result: CheckResult, at: string, service: DesiredService): ProbeRecord {
+  // The last line an exec probe printed may hold one of the service's secrets.
+  return result.ok ? { kind, ok: true, at } : { kind, ok: false, reason: redactorOf({ services: [service] })(result.reason), at };
 }
 
 /** What a probe result says of the service: a failed `health` probe is unhealthy, a failed `ready` one unready. */

@@ -1,4 +1,5 @@
 import { createActor, fromPromise, waitFor, type ActorRefFrom } from 'xstate';
+import { redactorOf } from '../config/secrets.js';
 import type { DesiredService } from '../config/types.js';
 import { serviceMachine, type InitialPhase, type OperationInput, type OperationTimeouts } from '../machines/service-machine.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -242,7 +243,8 @@ export async function recordReadiness(state: StateStore, name: string, svc: Desi
     await wait;
     if (svc.ready) record({ kind: 'ready', ok: true, at: new Date().toISOString() });
   } catch (error) {
-    const reason = error instanceof OperationError ? withoutPrefix(svc.name, error.message.split('\n')[0] ?? '') : undefined;
+    // The last line an exec probe printed may hold one of the service's secrets.
+    const reason = error instanceof OperationError ? redactorOf({ services: [svc] })(withoutPrefix(svc.name, error.message.split('\n')[0] ?? '')) : undefined;
     if (svc.ready && reason !== undefined) record({ kind: 'ready', ok: false, reason, at: new Date().toISOString() });
     throw error;
   }

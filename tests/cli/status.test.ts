@@ -96,6 +96,16 @@ describe('status reads, it does not act', () => {
     // A log probe cannot be run again (it needs the run's log offset): its recorded result stays.
     expect(rowOf(s.file, 'lg', ['--probe'])).toMatchObject({ health: 'ready' });
   });
+
+  it('a probe failure that prints a secret is shown and recorded without it', () => {
+    const secret = 'SEKRIT-probe-77';
+    const s = scratch(`version: 1\nservices:\n  api:\n    command: [sleep, "304"]\n    env: { API_TOKEN: ${secret} }\n    health: { exec: [sh, -c, 'echo "bad token $$API_TOKEN" >&2; exit 1'] }\n`);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const probed = stack(['status', '--probe', '-f', s.file]);
+    expect(probed.stdout).toContain('unhealthy 0s ago: exited with code 1: bad token (sensitive)');
+    expect(probed.stdout + probed.stderr + readFileSync(join(s.dir, '.stack', 'state.json'), 'utf8')).not.toContain(secret);
+    expect(rowOf(s.file, 'api').healthReason).toBe('exited with code 1: bad token (sensitive)');
+  });
 });
 
 describe('status tells the truth', () => {

@@ -49,17 +49,17 @@ const UNKNOWN_EXIT = 'its exit code is unknown: no stack process was its parent 
  */
 async function probeResult(desired: DesiredService | undefined, applied: AppliedService, ctx: OperationContext): Promise<ProbeRecord | undefined> {
   const watched = watchedProbe(desired);
-  if (!watched) return undefined;
+  if (!desired || !watched) return undefined;
   const recorded = applied.probe && !(applied.startedAt && applied.probe.at < applied.startedAt) ? applied.probe : undefined;
   if (!ctx.probe || watched.probe.check.kind === 'log') return recorded;
   const result = await runProbeOnce(watched.probe.check, {
     timeoutMs: Math.min(watched.probe.timeoutMs, OBSERVE_PROBE_TIMEOUT_MS),
     signal: ctx.signal,
-    cwd: desired?.process?.cwd,
-    env: desired?.process?.env,
+    cwd: desired.process?.cwd,
+    env: desired.process?.env,
     verbose: ctx.verbose,
   });
-  return probeRecordOf(watched.kind, result, new Date().toISOString());
+  return probeRecordOf(watched.kind, result, new Date().toISOString(), desired);
 }
 
 async function sinceOf(applied: AppliedService, startTicks: number): Promise<string | undefined> {
