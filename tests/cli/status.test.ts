@@ -58,7 +58,7 @@ async function foreignListener(): Promise<{ child: ChildProcess; port: number }>
   return { child, port };
 }
 
-describe('status reads, it does not act', () => {
+describe('status reads, it does not act', { timeout: 90_000 }, () => {
   it('shows the result apply recorded, with its age, without probing; --probe probes now and records', () => {
     const s = scratch('version: 1\nservices:\n  web:\n    command: [node, server.js]\n    ready: { exec: [test, -f, port], interval: 50ms }\n', { 'server.js': COUNTING_SERVER });
     expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
@@ -108,7 +108,7 @@ describe('status reads, it does not act', () => {
   });
 });
 
-describe('status tells the truth', () => {
+describe('status tells the truth', { timeout: 90_000 }, () => {
   it('a run that ended unseen says its exit code is unknown; after down it reads stopped', async () => {
     const s = scratch('version: 1\nservices:\n  once:\n    command: [sh, -c, "exit 0"]\n    restart: { policy: "no" }\n    start: { settle: 0ms }\n');
     expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
@@ -138,6 +138,10 @@ describe('status tells the truth', () => {
         return row.healthAt !== first ? row : undefined;
       }, 15_000, 'a later health check');
       expect(later).toMatchObject({ health: 'ready' });
+      // The controller holds the lock: --probe shows what it found and leaves recording to it.
+      const probed = stack(['status', '--probe', '-f', s.file]);
+      expect(probed.code).toBe(0);
+      expect(probed.stderr).toContain('note: the probe results are not recorded: a controller is reconciling this stack');
       const row = await waitFor(() => {
         const each = rowOf(s.file, 'once');
         return each.exit ? each : undefined;
