@@ -84,20 +84,21 @@ async function readAppliedWith(workspace: Workspace, adopt: ReadStateOptions['ad
  * before observing), or a process record's run is not running (known from the observation,
  * which reads each run's /proc entry once); then what the scan adopted is observed.
  */
-export async function viewServices(workspace: Workspace, signal?: AbortSignal): Promise<{ applied: Applied; observed: Observed }> {
+export async function viewServices(workspace: Workspace, signal?: AbortSignal, options: { probe?: boolean } = {}): Promise<{ applied: Applied; observed: Observed }> {
   const expected = workspace.desired.services.filter((service) => service.enabled && service.provider === 'process' && service.state === 'running').map((service) => service.name);
   // The state's own adopt hook decides whether the first read scans; whether it did is kept.
   let scanned = false;
   const recorded = await readAppliedWith(workspace, (services) => (scanned = expected.some((name) => services[name] === undefined)));
-  const observed = await observe(workspace, recorded, signal);
+  const observed = await observe(workspace, recorded, signal, options);
   if (scanned || runsAccountedFor(recorded, observed)) return { applied: recorded, observed };
   const applied = await readAppliedWith(workspace, true);
   const adopted = [...applied].some(([name, record]) => recorded.get(name)?.pid !== record.pid);
-  return { applied, observed: adopted ? await observe(workspace, applied, signal) : observed };
+  return { applied, observed: adopted ? await observe(workspace, applied, signal, options) : observed };
 }
 
-export async function observe(workspace: Workspace, applied: Applied, signal = new AbortController().signal): Promise<Observed> {
-  return observeServices(workspace.desired, applied, workspace.providers, { ...workspace.ctx, signal });
+/** `probe`: run the services' probes now (`status --probe`); otherwise their last recorded results are reported. */
+export async function observe(workspace: Workspace, applied: Applied, signal = new AbortController().signal, options: { probe?: boolean } = {}): Promise<Observed> {
+  return observeServices(workspace.desired, applied, workspace.providers, { ...workspace.ctx, signal, ...(options.probe ? { probe: true } : {}) });
 }
 
 export interface PlanResult {
@@ -142,6 +143,23 @@ export async function recordDeclarations(workspace: Workspace, applied: Applied)
   if (withStaleDeclarations(workspace.desired.services, applied).length === 0) return;
   const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
   if (state.recordDeclarations(workspace.desired.services)) await state.flush();
+}
+
+/**
+ * After `down`: a service whose recorded run had already ended by itself (no stack process saw
+ * it end) is recorded as stopped, as `down` means, so `status` says `stopped`. The caller holds the lock.
+ */
+export async function recordEndedRunsStopped(workspace: Workspace, observed: Observed, names: ReadonlySet<string>): Promise<void> {
+  const ended = [...observed.values()].filter((each) => names.has(each.name) && each.phase !== 'running' && each.phase !== 'starting' && each.phase !== 'unknown');
+  if (ended.length === 0) return;
+  const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
+  let changed = false;
+  for (const { name } of ended) {
+    if (state.get(name)?.pid === undefined) continue;
+    changed = true;
+    state.record(name, (current) => current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: true, probe: undefined });
+  }
+  if (changed) await state.flush();
 }
 
 /** Carries out a plan. The caller holds the lock. */

@@ -57,7 +57,8 @@ command('apply', 'carry out the plan (or exactly a plan saved with `stack plan -
   .option('--remove-volumes', 'when a compose service is uninstalled, delete its volumes too (asks first)');
 command('status', 'show every service: desired and observed state, pid, uptime, ports', () => import('./commands/status.js'))
   .argument('[service...]')
-  .option('--json', 'machine-readable output (formatVersion 1)');
+  .option('--json', 'machine-readable output (formatVersion 1)')
+  .option('--probe', "run the services' health (else ready) probes now, instead of showing the last recorded result");
 command('logs', "print services' logs", () => import('./commands/logs.js'))
   .argument('[service...]')
   .option('-n, --lines <n>', 'lines from the end of each log', '100')

@@ -8,8 +8,11 @@ export interface OperationContext {
   root: string;
   /** `.stack/` beside stack.yaml. */
   stateDir: string;
-  /** Observe only whether services run, without their probes (the supervisor's liveness polls). */
-  skipProbes?: boolean;
+  /**
+   * Run the service's probe now (`status --probe`, the controller's due health checks) and return
+   * its result as `probe`; otherwise observe reports the result last recorded.
+   */
+  probe?: boolean;
   /** Print every external command exactly as run (`--verbose`). */
   verbose?: (line: string) => void;
   /** `apply --remove-volumes`: an uninstall also deletes the service's data volumes (compose `down --volumes`). */

@@ -1,12 +1,13 @@
 import { createActor, fromPromise, waitFor, type ActorRefFrom } from 'xstate';
+import { redactorOf } from '../config/secrets.js';
 import type { DesiredService } from '../config/types.js';
 import { serviceMachine, type InitialPhase, type OperationInput, type OperationTimeouts } from '../machines/service-machine.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { OperationContext, Provider, StartedService } from '../providers/types.js';
+import { OperationError, type OperationContext, type Provider, type StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
 import { declarationsOf, stopSpecOf } from './declarations.js';
 import { specOf } from './spec.js';
-import type { AppliedService, ObservedService, Op } from './types.js';
+import type { AppliedService, ObservedService, Op, ProbeRecord } from './types.js';
 
 export type ServiceActor = ActorRefFrom<typeof serviceMachine>;
 
@@ -140,6 +141,7 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
       stoppedByUs: false,
       stoppedWith: undefined,
       lastExit: undefined,
+      probe: undefined,
     }));
     env.onStarted?.(name, started);
   };
@@ -200,7 +202,8 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
         const svc = need(name);
         const started = env.started.get(name);
         const provider = await env.providers.get(svc.provider);
-        if (started && provider.waitReady) await track(provider.waitReady(svc, started, ctxWith(signal)));
+        if (!started || !provider.waitReady) return;
+        await recordReadiness(env.state, name, svc, started, track(provider.waitReady(svc, started, ctxWith(signal))));
       }),
       stop: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const applied = env.state.get(name);
@@ -231,6 +234,25 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
     },
   });
 }
+
+/**
+ * What a readiness wait found, recorded for `status` (which shows it with its age instead of
+ * probing): passed, or why not. An interrupted wait found nothing.
+ */
+export async function recordReadiness(state: StateStore, name: string, svc: DesiredService, started: Pick<StartedService, 'pid' | 'startedAt'>, wait: Promise<void>): Promise<void> {
+  const record = (probe: ProbeRecord) => state.record(name, (current) => (current && current.pid === started.pid && current.startedAt === started.startedAt ? { ...current, probe } : current));
+  try {
+    await wait;
+    if (svc.ready) record({ kind: 'ready', ok: true, at: new Date().toISOString() });
+  } catch (error) {
+    // The last line an exec probe printed may hold one of the service's secrets.
+    const reason = error instanceof OperationError ? redactorOf({ services: [svc] })(withoutPrefix(svc.name, error.message.split('\n')[0] ?? '')) : undefined;
+    if (svc.ready && reason !== undefined) record({ kind: 'ready', ok: false, reason, at: new Date().toISOString() });
+    throw error;
+  }
+}
+
+const withoutPrefix = (name: string, message: string): string => message.replace(new RegExp(`^${name}: (not ready: )?`), '');
 
 function recordBase(service: DesiredService, current: AppliedService | undefined): AppliedService {
   const spec = specOf(service);

@@ -6,7 +6,7 @@ import { redactorOf } from '../config/secrets.js';
 import { withoutServicePrefix } from '../errors.js';
 import { monotonicMs } from '../monotonic.js';
 import { declaredOrRecordedDeps } from './declarations.js';
-import { createServiceActor, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
+import { createServiceActor, recordReadiness, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
 import { settleStarts, waitForInflight } from './execute-settle.js';
 import { blockerOf, buildUnits, keyOf, runGraph, type Unit } from './execute-graph.js';
 import type { AppliedService, Observed, ObservedService, Plan } from './types.js';
@@ -260,7 +260,7 @@ async function firstUnreadyDependency(
     const provider = await env.providers.get(dep.provider);
     const started = { pid: record.pid, pgid: record.pgid, startTicks: record.startTicks, startedAt: record.startedAt };
     try {
-      await provider.waitReady?.(dep, started, { ...env.ctx, signal });
+      if (provider.waitReady) await recordReadiness(env.state, depName, dep, started, provider.waitReady(dep, started, { ...env.ctx, signal }));
     } catch (error) {
       return `dependency ${depName} is not ready: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
     }

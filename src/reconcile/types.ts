@@ -17,6 +17,13 @@ export interface ObservedService {
   detail?: string;
   /** Running only because members of its group outlived the run's leader (a process service). */
   leaderExited?: boolean;
+  /**
+   * The last result of the service's `health` (else `ready`) probe for this run: the one recorded
+   * by apply or the controller, or one made by this observation when it was asked to probe.
+   */
+  probe?: ProbeRecord;
+  /** A run that ended by itself (not stopped by stack): how, where known (`code` and `signal` null: it cannot be). */
+  exit?: { code: number | null; signal: string | null };
   /** Set with phase `unknown` when the provider itself is unavailable (docker missing or down): exit 6. */
   unavailable?: boolean;
   /**
@@ -46,6 +53,16 @@ export interface LastExit {
   duringStart?: boolean;
 }
 
+/** One result of a service's probe, when it was made, and by whom's declaration (`ready` or `health`). */
+export interface ProbeRecord {
+  kind: 'ready' | 'health';
+  ok: boolean;
+  /** Why it failed: `connection refused`, `status 503`. */
+  reason?: string;
+  /** ISO time of the attempt's end. */
+  at: string;
+}
+
 /** What stack last applied for a service, from `.stack/state.json`. */
 export interface AppliedService {
   provider: ProviderName;
@@ -62,6 +79,8 @@ export interface AppliedService {
   startedAt?: string;
   restarts: number;
   lastExit?: LastExit;
+  /** The last probe result of the current run (apply's readiness wait, the controller's health checks, `status --probe`). */
+  probe?: ProbeRecord;
   /** True once the user's `state: stopped`/disable was carried out; false after a crash. */
   stoppedByUs?: boolean;
   /** The service used up maxRestarts and is left alone until its spec changes or a restart. */

@@ -200,8 +200,15 @@ function isRecord(value: unknown): boolean {
     optionalNumber('pid') && optionalNumber('pgid') && optionalNumber('startTicks') &&
     (record.stop === undefined || isStopSpec(record.stop)) &&
     (record.stoppedWith === undefined || typeof record.stoppedWith === 'string') &&
+    (record.probe === undefined || isProbeRecord(record.probe)) &&
     (record.dependsOn === undefined || (Array.isArray(record.dependsOn) && record.dependsOn.every((name) => typeof name === 'string')))
   );
+}
+
+function isProbeRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { kind, ok, reason, at } = value as Record<string, unknown>;
+  return (kind === 'ready' || kind === 'health') && typeof ok === 'boolean' && (reason === undefined || typeof reason === 'string') && typeof at === 'string';
 }
 
 function isStopSpec(value: unknown): boolean {

@@ -1,5 +1,5 @@
 import type { Workspace } from '../api.js';
-import type { AppliedService } from '../reconcile/types.js';
+import type { AppliedService, ProbeRecord } from '../reconcile/types.js';
 import type { SupervisedPool } from './service-pool.js';
 
 const TICK_MS = 500;
@@ -61,7 +61,7 @@ export class LivenessMonitor {
     // The provider's own observe runs the health probe with the service's cwd and environment.
     const provider = await this.workspace.providers.get(service.provider);
     const applied = this.pool.env.state.get(name);
-    const ctx = { ...this.workspace.ctx, signal: AbortSignal.timeout(10_000), skipProbes: !healthDue };
+    const ctx = { ...this.workspace.ctx, signal: AbortSignal.timeout(10_000), probe: healthDue };
     const observed = await provider.observe(name, service, applied, ctx).catch(() => undefined);
     if (!observed || this.pool.stateOf(name) !== 'running') return;
     if (livenessDue && applied && observed.leaderExited) {
@@ -82,7 +82,14 @@ export class LivenessMonitor {
       if (applied) await this.exited(name, applied, observed.detail ?? 'gone');
       return;
     }
-    if (healthDue) this.countHealth(name, observed.health);
+    if (!healthDue) return;
+    if (observed.probe) this.recordProbe(name, applied, observed.probe);
+    this.countHealth(name, observed.health);
+  }
+
+  /** `status` shows the result with its age: recorded for the run it was made against only. */
+  private recordProbe(name: string, run: AppliedService | undefined, probe: ProbeRecord): void {
+    this.pool.env.state.record(name, (current) => (current && current.pid === run?.pid && current.startTicks === run?.startTicks ? { ...current, probe } : current));
   }
 
   /** The run `run` records is over: recorded so, and told to the machine, unless another run replaced it. */

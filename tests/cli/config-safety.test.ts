@@ -48,8 +48,10 @@ describe('ports held by another process', () => {
     expect(Object.keys(s.state().services)).toEqual(['other']);
     expect(processesWith(`sleep ${m}`)).toHaveLength(1);
 
+    // Listened on, but not by db: the port is not db's, and status names who holds it.
     const status = JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { name: string; ports: number[]; portsOpen?: boolean[] }[] };
-    expect(status.services.find((row) => row.name === 'db')).toMatchObject({ ports: [port], portsOpen: [true] });
+    expect(status.services.find((row) => row.name === 'db')).toMatchObject({ ports: [port], portsOpen: [false], portOwners: [{ port, holder: 'other', pid: child.pid }] });
+    expect(stack(['status', '-f', s.file]).stdout).toContain(`${port}✗(pid ${child.pid})`);
 
     const plan = JSON.parse(stack(['plan', '--json', '-f', s.file]).stdout) as { blocked: { service: string; kind: string }[] };
     expect(plan.blocked.map((entry) => [entry.service, entry.kind])).toEqual([['db', 'port-conflict'], ['web', 'dependency']]);

@@ -55,7 +55,10 @@ describe('process provider: observe', () => {
     const idle: AppliedService = { provider: 'process', specHash: 'h', installHash: 'i', fields: {}, restarts: 0 };
     expect((await provider.observe('web', undefined, idle, ctx)).phase).toBe('stopped');
     const crashed = await provider.observe('web', undefined, { ...idle, restarts: 2, lastExit: { code: 3, signal: null, at: 'x' } }, ctx);
-    expect(crashed).toMatchObject({ phase: 'crashed', detail: 'exited with code 3', restarts: 2 });
+    expect(crashed).toMatchObject({ phase: 'crashed', detail: 'exited with code 3', restarts: 2, exit: { code: 3, signal: null } });
+    expect(await provider.observe('web', undefined, { ...idle, lastExit: { code: 0, signal: null, at: 'x', reason: 'exited' } }, ctx)).toEqual({ name: 'web', restarts: 0, phase: 'stopped', exit: { code: 0, signal: null } });
+    const unseen = { ...idle, lastExit: { code: null, signal: null, at: 'x', reason: 'pid 7 is gone' } };
+    expect(await provider.observe('web', undefined, unseen, ctx)).toMatchObject({ phase: 'stopped', exit: { code: null, signal: null }, detail: 'pid 7 is gone' });
     const stoppedByUs = { ...idle, stoppedByUs: true, lastExit: { code: null, signal: 'SIGTERM', at: 'x' } };
     expect((await provider.observe('web', undefined, stoppedByUs, ctx)).phase).toBe('stopped');
   });
@@ -84,9 +87,10 @@ describe('process provider: start, observe, stop', () => {
     const exit = await provider.stop('web', applied, { signal: 'SIGTERM', timeoutMs: 3000 }, ctx);
     expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
     expect(await listGroupMembers(started.pgid!)).toEqual([]);
+    // Ended with no stack process as its parent (the provider here saw it, the record does not say): how is not known.
     const after = await provider.observe('web', service, applied, ctx);
-    expect(after.phase).toBe('crashed');
-    expect(after.detail).toContain(`pid ${started.pid} is gone`);
+    expect(after).toMatchObject({ phase: 'stopped', exit: { code: null, signal: null } });
+    expect(after.detail).toContain(`pid ${started.pid} is gone; its exit code is unknown`);
     expect((await provider.observe('web', service, { ...applied, pid: undefined, stoppedByUs: true }, ctx)).phase).toBe('stopped');
   });
 
@@ -210,7 +214,9 @@ describe('process provider: readiness', () => {
       ready: probe({ kind: 'tcp', host: '127.0.0.1', port }, 10_000, 50),
     });
     await provider.waitReady!(service, started, ctx);
-    expect((await provider.observe('web', service, appliedOf(started), ctx)).health).toBe('ready');
+    // Observing reports the recorded result and probes only when asked to.
+    expect((await provider.observe('web', service, appliedOf(started), ctx)).health).toBeUndefined();
+    expect(await provider.observe('web', service, appliedOf(started), { ...ctx, probe: true })).toMatchObject({ health: 'ready', probe: { kind: 'ready', ok: true } });
   });
 
   it('passes an http probe', async () => {

@@ -32,7 +32,7 @@ describe('readState / writeState', () => {
       formatVersion: STATE_FORMAT_VERSION,
       project: 'demo',
       services: {
-        web: record('web', { pid: 4242, startedAt: '2024-01-02T03:04:05.000Z', stoppedByUs: false }),
+        web: record('web', { pid: 4242, startedAt: '2024-01-02T03:04:05.000Z', stoppedByUs: false, probe: { kind: 'health', ok: false, reason: 'connection refused', at: '2024-01-02T03:04:07.000Z' } }),
         db: record('db', { lastExit: { code: 3, signal: null, at: '2024-01-02T03:04:06.000Z', reason: 'exited with code 3' } }),
       },
     };
@@ -104,6 +104,7 @@ describe('readState / writeState', () => {
     ['a record whose stop signal is not one stack sends', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, stop: { signal: 'kill -9', timeoutMs: 1 } } } })],
     ['a record whose stop timeout is past what stack.yaml allows (a day)', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, stop: { signal: 'SIGTERM', timeoutMs: 3_000_000_000 } } } })],
     ['a record whose dependencies are not names', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, dependsOn: [1] } } })],
+    ['a record whose probe result is not one', JSON.stringify({ formatVersion: 1, project: 'demo', services: { a: { provider: 'process', specHash: 'x', installHash: 'y', fields: {}, restarts: 0, probe: { kind: 'health', ok: 'yes', at: 'x' } } } })],
     ['a JSON array', '[]'],
     ['a JSON string', '"state"'],
     ['terminal control bytes', '\u001b]0;owned\u0007\u001b[2J'],

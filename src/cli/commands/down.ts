@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { observe, readApplied, viewServices, workspaceOf, type Workspace } from '../../api.js';
+import { observe, readApplied, recordEndedRunsStopped, viewServices, workspaceOf, type Workspace } from '../../api.js';
 import { findStackFile } from '../../config/find-stack.js';
 import { relativePath } from '../../config/paths.js';
 import { ExitCode, StackError } from '../../errors.js';
@@ -45,11 +45,18 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     // those stopped with them. A service whose own run is gone (a launcher that daemonized and
     // exited) can still have left one.
     const swept = new Set(names.length === 0 ? applied.keys() : [...names, ...plan.actions.map((action) => action.service)]);
-    if (plan.actions.length === 0) return await stopOnlyEscaped(workspace, { applied, plan, names, swept }, answered);
+    if (plan.actions.length === 0) {
+      const code = await stopOnlyEscaped(workspace, { applied, plan, names, swept }, answered);
+      if (code === ExitCode.ok) await recordEndedRunsStopped(workspace, observed, swept);
+      return code;
+    }
     if (!options.json && !controller) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
     const code = await runPlan(workspace, { plan, observed, applied }, { ...answered, parallel, verb: 'Down', rotateLogs: false, question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
     // Only once every stop was confirmed and done: then no main run of those services is left.
-    if (code === ExitCode.ok) await stopEscapedRuns(workspace, applied, swept);
+    if (code === ExitCode.ok) {
+      await stopEscapedRuns(workspace, applied, swept);
+      await recordEndedRunsStopped(workspace, observed, swept);
+    }
     return code;
   } finally {
     await lock.release();

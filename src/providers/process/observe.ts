@@ -1,8 +1,9 @@
-import type { DesiredService, Probe } from '../../config/types.js';
-import type { AppliedService, Health, LastExit, ObservedService } from '../../reconcile/types.js';
+import type { DesiredService } from '../../config/types.js';
+import type { AppliedService, LastExit, ObservedService, ProbeRecord } from '../../reconcile/types.js';
 import { givenUpWords } from '../../reconcile/diff.js';
 import { orphansOf } from './stop.js';
 import { describeExit, runProbeOnce } from '../probes.js';
+import { healthOf, probeRecordOf, watchedProbe } from '../probe-record.js';
 import type { OperationContext } from '../types.js';
 import { checkOwnership, ProcUnavailableError, readBootTime, ticksToIso } from './proc-stat.js';
 
@@ -18,34 +19,47 @@ function lastExitWords(applied: AppliedService): string | undefined {
   return exit.reason && !words.startsWith(exit.reason) ? `${words} (${exit.reason})` : words;
 }
 
+// An exit whose code and signal are both unknown was seen only as a pid gone (an adopted run).
+const isUnknownExit = (exit: LastExit): boolean => exit.code === null && exit.signal === null && exit.duringStart !== true;
+
 function isFailedExit(exit: LastExit): boolean {
   return exit.duringStart === true || exit.signal !== null || exit.code !== 0;
 }
 
-/** The phase of a service with no live run recorded: stopped, or crashed when its last run failed. */
+/**
+ * The phase of a service with no live run recorded: stopped (by stack, or by itself with exit 0
+ * or an exit nobody could see), or crashed when its last run failed.
+ */
 function observeIdle(name: string, applied: AppliedService): ObservedService {
   const base = { name, restarts: applied.restarts };
-  if (applied.lastExit && applied.stoppedByUs !== true && isFailedExit(applied.lastExit)) {
-    const gaveUp = applied.gaveUp ? `; ${givenUpWords(applied.restarts)}` : '';
-    return { ...base, phase: 'crashed', detail: `${lastExitWords(applied)}${gaveUp}` };
-  }
-  return { ...base, phase: 'stopped' };
+  const exit = applied.stoppedByUs === true ? undefined : applied.lastExit;
+  if (!exit) return { ...base, phase: 'stopped' };
+  const how = { exit: { code: exit.code, signal: exit.signal } };
+  if (isUnknownExit(exit)) return { ...base, ...how, phase: 'stopped', detail: exit.reason ?? UNKNOWN_EXIT };
+  if (!isFailedExit(exit)) return { ...base, ...how, phase: 'stopped' };
+  const gaveUp = applied.gaveUp ? `; ${givenUpWords(applied.restarts)}` : '';
+  return { ...base, ...how, phase: 'crashed', detail: `${lastExitWords(applied)}${gaveUp}` };
 }
 
-async function probeHealth(desired: DesiredService | undefined, ctx: OperationContext): Promise<Health | undefined> {
-  const probe: Probe | undefined = desired?.health ?? desired?.ready;
-  if (!desired || !probe) return 'none';
-  // A log check needs the run's log offset, which only the starting process knows.
-  if (probe.check.kind === 'log') return undefined;
-  const result = await runProbeOnce(probe.check, {
-    timeoutMs: Math.min(probe.timeoutMs, OBSERVE_PROBE_TIMEOUT_MS),
+const UNKNOWN_EXIT = 'its exit code is unknown: no stack process was its parent when it ended';
+
+/**
+ * The service's probe result for this run: made now when `ctx.probe` asks (but a `log` check
+ * needs the run's log offset, which only the starting process knows), else the one recorded.
+ */
+async function probeResult(desired: DesiredService | undefined, applied: AppliedService, ctx: OperationContext): Promise<ProbeRecord | undefined> {
+  const watched = watchedProbe(desired);
+  if (!desired || !watched) return undefined;
+  const recorded = applied.probe && !(applied.startedAt && applied.probe.at < applied.startedAt) ? applied.probe : undefined;
+  if (!ctx.probe || watched.probe.check.kind === 'log') return recorded;
+  const result = await runProbeOnce(watched.probe.check, {
+    timeoutMs: Math.min(watched.probe.timeoutMs, OBSERVE_PROBE_TIMEOUT_MS),
     signal: ctx.signal,
     cwd: desired.process?.cwd,
     env: desired.process?.env,
     verbose: ctx.verbose,
   });
-  if (result.ok) return 'ready';
-  return desired.health ? 'unhealthy' : 'unready';
+  return probeRecordOf(watched.kind, result, new Date().toISOString(), desired);
 }
 
 async function sinceOf(applied: AppliedService, startTicks: number): Promise<string | undefined> {
@@ -77,13 +91,13 @@ export async function observeProcess(
       if (survivors.length > 0) {
         return { ...base, phase: 'running', pid, since: await sinceOf(applied, startTicks), leaderExited: true, detail: `its leader pid ${pid} exited; ${survivors.length} process(es) of its group still run` };
       }
-      const exit = lastExitWords(applied);
-      return { ...base, phase: 'crashed', detail: `pid ${pid} is gone${exit ? `: ${exit}` : ''}` };
+      // Only the parent of a run learns how it ended; this one ended unseen.
+      return { ...base, phase: 'stopped', exit: { code: null, signal: null }, detail: `pid ${pid} is gone; ${UNKNOWN_EXIT}` };
     }
     const observed: ObservedService = { ...base, phase: 'running', pid, since: await sinceOf(applied, startTicks) };
-    if (ctx.skipProbes) return observed;
-    const health = await probeHealth(desired, ctx);
-    return health === undefined ? observed : { ...observed, health };
+    if (!watchedProbe(desired)) return { ...observed, health: 'none' };
+    const probe = await probeResult(desired, applied, ctx);
+    return probe ? { ...observed, probe, health: healthOf(probe) } : observed;
   } catch (error) {
     if (error instanceof ProcUnavailableError) return { ...base, phase: 'unknown', detail: error.message };
     throw error;

@@ -1,0 +1,35 @@
+import { basename } from 'node:path';
+import type { Workspace } from '../api.js';
+import { StackError } from '../errors.js';
+import type { Applied, Observed } from '../reconcile/types.js';
+import { acquireLock } from '../state/lock.js';
+import { StateStore } from '../state/state-store.js';
+
+/**
+ * Records what `status --probe` found, so the next `status` shows it with its age. Only the lock
+ * holder writes the state: while another stack process holds it (a controller), the results are
+ * shown and not recorded, and the reason is returned.
+ */
+export async function recordProbeResults(workspace: Workspace, observed: Observed, applied: Applied): Promise<string | undefined> {
+  // A result observe only read back (a `log` probe's) is recorded already.
+  const probed = [...observed.values()].filter((each) => each.probe !== undefined && each.pid !== undefined && each.probe !== applied.get(each.name)?.probe);
+  if (probed.length === 0) return undefined;
+  let lock;
+  try {
+    lock = await acquireLock(workspace.paths.lockFile, { command: 'stack status --probe' });
+  } catch (error) {
+    if (error instanceof StackError) return error.message;
+    throw error;
+  }
+  try {
+    const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
+    for (const { name, pid, probe } of probed) {
+      // Only for the run that was probed, and only a result newer than the one recorded.
+      state.record(name, (current) => (current && current.pid === pid && probe && (!current.probe || current.probe.at < probe.at) ? { ...current, probe } : current));
+    }
+    await state.flush();
+  } finally {
+    await lock.release();
+  }
+  return undefined;
+}
