@@ -114,7 +114,9 @@ export async function digestServiceFiles(workspace: Workspace, signal = new Abor
       .filter((service) => service.enabled && service.provider !== 'process')
       .map(async (service) => {
         const provider = await workspace.providers.get(service.provider).catch(() => undefined);
-        service.filesDigest = await provider?.digestFiles?.(service, { ...workspace.ctx, signal });
+        const digested = await provider?.digestFiles?.(service, { ...workspace.ctx, signal });
+        service.filesDigest = digested?.digest;
+        service.files = digested?.files;
       }),
   );
 }

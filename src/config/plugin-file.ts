@@ -30,6 +30,8 @@ export interface PluginManifest {
   envFiles: string[];
   ports: PortSpec[];
   ignore: string[];
+  /** Leave what the folder's `.gitignore` files ignore out of the files digest (default true). */
+  gitignore: boolean;
 }
 
 export interface LoadedPlugin {
@@ -67,6 +69,7 @@ export function loadPluginText(
     envFiles: envFilesWanted,
     ports: (raw.ports ?? []).flatMap((port) => parsePort(port) ?? []),
     ignore: [...(raw.ignore ?? [])],
+    gitignore: raw.gitignore ?? true,
   };
   if (raw.version !== undefined) plugin.version = String(raw.version);
   if (raw.description !== undefined) plugin.description = raw.description;

@@ -49,6 +49,7 @@ function buildPluginSchemas() {
       }).optional(),
       ports: z.array(PortSchema, { error: 'expected a list of ports' }).optional(),
       ignore: StringList('glob').optional().describe('Globs (relative to the plugin folder) left out of its files digest.'),
+      gitignore: z.boolean({ error: 'expected true or false' }).optional().describe("Leave what the folder's .gitignore files ignore out of its files digest (default true)."),
     })
     .describe('plugin.yaml: a plugin folder and how to drive its lifecycle.');
 

@@ -110,7 +110,9 @@ export interface DesiredService {
    * it names, a plugin's folder), filled in by its provider before planning, so an edited file
    * plans a restart (and, for plugins, a reinstall).
    */
-  filesDigest?: string;
+  filesDigest?: string | undefined;
+  /** The digest of each of those files by relative path (plugins), recorded so a plan names what changed. */
+  files?: Readonly<Record<string, string>> | undefined;
   /** Where the service is declared. */
   position?: SourcePosition;
 }

@@ -30,6 +30,13 @@ export interface ExitInfo {
 }
 
 /** What a start leaves behind; recorded in the state file at once. */
+/** The files a service reads, digested: one digest of them all, and (where known) one per file. */
+export interface FilesDigest {
+  digest: string;
+  /** Relative path → digest of that file, so a plan can name what was added, changed or removed. */
+  files?: Record<string, string>;
+}
+
 export interface StartedService {
   pid?: number;
   pgid?: number;
@@ -69,9 +76,10 @@ export interface Provider {
   ): Promise<ObservedService>;
   /**
    * A digest of the files the service reads besides stack.yaml (compose file, plugin folder),
-   * so editing them plans a restart; set as `DesiredService.filesDigest` before planning.
+   * so editing them plans a restart; set as `DesiredService.filesDigest` (and `files`) before
+   * planning, and taken again after an install or start (what those write is the service's own).
    */
-  digestFiles?(service: DesiredService, ctx: OperationContext): Promise<string | undefined>;
+  digestFiles?(service: DesiredService, ctx: OperationContext): Promise<FilesDigest | undefined>;
   install?(service: DesiredService, ctx: OperationContext): Promise<void>;
   /** Starts the service; resolves once it runs (not yet ready). */
   start(service: DesiredService, ctx: OperationContext): Promise<StartedService>;

@@ -1,4 +1,5 @@
 import type { DesiredService } from '../config/types.js';
+import { describeFileChanges, nameChangedFiles } from './file-changes.js';
 import { isSensitiveField, specOf } from './spec.js';
 import type { Action, AppliedService, Blocked, FieldChange, ObservedService, Op, Phase } from './types.js';
 
@@ -65,7 +66,7 @@ function decideEnabled(desired: DesiredService, observed: ObservedService, appli
   if (applied && applied.provider !== desired.provider) return switchProvider(desired, applied, running);
 
   const spec = specOf(desired);
-  const changes = applied ? fieldChanges(applied.fields, spec.fields, desired.sensitive) : [];
+  const changes = applied ? nameChangedFiles(fieldChanges(applied.fields, spec.fields, desired.sensitive), applied.files, desired.files) : [];
   const specChanged = applied === undefined || applied.specHash !== spec.specHash;
   const reinstall = applied !== undefined && applied.installHash !== spec.installHash;
   const changeNote = applied === undefined ? 'not recorded in state' : changeReason(changes);
@@ -131,7 +132,7 @@ export function fieldChanges(
 /** `spec changed: command, env.API_TOKEN (sensitive)`. */
 export function changeReason(changes: readonly FieldChange[]): string {
   if (changes.length === 0) return 'spec changed';
-  const names = changes.map((change) => (change.sensitive ? `${change.field} (sensitive)` : change.field));
+  const names = changes.map((change) => (change.sensitive ? `${change.field} (sensitive)` : change.files ? `${change.field} (${describeFileChanges(change.files)})` : change.field));
   const shown = names.slice(0, MAX_NAMED_FIELDS).join(', ');
   const more = names.length > MAX_NAMED_FIELDS ? ` and ${names.length - MAX_NAMED_FIELDS} more` : '';
   return `spec changed: ${shown}${more}`;

@@ -6,6 +6,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import { OperationError, type OperationContext, type Provider, type StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
 import { declarationsOf, stopSpecOf } from './declarations.js';
+import { withFilesAfterRun } from './execute-files.js';
 import { specOf } from './spec.js';
 import type { AppliedService, ObservedService, Op, ProbeRecord } from './types.js';
 
@@ -183,12 +184,13 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
           return;
         }
         await track(provider.install(svc, ctxWith(signal)));
-        await env.state.update(name, installed);
+        await env.state.update(name, installedRecord(await withFilesAfterRun(provider, svc, ctxWith(signal))));
       }),
       start: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const svc = need(name);
         const provider = await env.providers.get(svc.provider);
-        recordStart(name, svc, await track(provider.start(svc, ctxWith(signal))));
+        const started = await track(provider.start(svc, ctxWith(signal)));
+        recordStart(name, await withFilesAfterRun(provider, svc, ctxWith(signal)), started);
       }),
       restart: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const svc = need(name);
@@ -196,7 +198,8 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
         const applied = env.state.get(name);
         if (!provider.restart || !applied) throw new Error(`${name} cannot be restarted in one step`);
         env.started.delete(name);
-        recordStart(name, svc, await track(provider.restart(svc, applied, ctxWith(signal))));
+        const started = await track(provider.restart(svc, applied, ctxWith(signal)));
+        recordStart(name, await withFilesAfterRun(provider, svc, ctxWith(signal)), started);
       }),
       waitReady: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const svc = need(name);
@@ -262,6 +265,7 @@ function recordBase(service: DesiredService, current: AppliedService | undefined
     specHash: spec.specHash,
     installHash: spec.installHash,
     fields: spec.fields,
+    files: service.files === undefined ? undefined : { ...service.files },
     ...declarationsOf(service),
     restarts: current?.specHash === spec.specHash ? current.restarts : 0,
     gaveUp: false,

@@ -1,6 +1,6 @@
 import { diffLines, diffWords } from 'diff';
 import type { createColors } from 'picocolors';
-import type { FieldChange } from './types.js';
+import type { FieldChange, FileChanges } from './types.js';
 
 type Colors = ReturnType<typeof createColors>;
 
@@ -15,12 +15,22 @@ export function renderFieldChanges(changes: readonly FieldChange[], colors: Colo
 function renderFieldChange(change: FieldChange, colors: Colors): string[] {
   const label = `${INDENT}${change.field}:`;
   if (change.sensitive) return [`${label} ${colors.dim('(sensitive)')}`];
+  if (change.files) return [label, ...fileLines(change.files, colors)];
   const { before, after } = change;
   if (before === undefined || after === undefined || !isLong(before, after)) {
     return [`${label} ${show(before, colors)} → ${show(after, colors)}`];
   }
   if (before.includes('\n') || after.includes('\n')) return [label, ...lineDiff(before, after, colors)];
   return [`${label} ${wordDiff(before, after, colors)}`];
+}
+
+// One line per file, marked like the plan's actions: ~ changed, + added, - removed.
+function fileLines(files: FileChanges, colors: Colors): string[] {
+  return [
+    ...files.changed.map((path) => colors.yellow(`${INDENT}  ~ ${path}`)),
+    ...files.added.map((path) => colors.green(`${INDENT}  + ${path}`)),
+    ...files.removed.map((path) => colors.red(`${INDENT}  - ${path}`)),
+  ];
 }
 
 function isLong(before: string, after: string): boolean {

@@ -56,6 +56,12 @@ function diffBlock(changes: readonly FieldChange[]): string[] {
       body.push(`  ${change.field}: (sensitive, changed)`);
       continue;
     }
+    if (change.files) {
+      body.push(...change.files.changed.map((path) => `  ${change.field}: ${path} (changed)`));
+      body.push(...change.files.added.map((path) => `+ ${change.field}: ${path}`));
+      body.push(...change.files.removed.map((path) => `- ${change.field}: ${path}`));
+      continue;
+    }
     if (change.before !== undefined) body.push(...prefixLines('-', change.field, change.before));
     if (change.after !== undefined) body.push(...prefixLines('+', change.field, change.after));
   }

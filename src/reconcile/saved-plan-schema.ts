@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import type { SavedPlan } from './saved-plan.js';
 
-const fieldChangeSchema = z.object({ field: z.string(), before: z.string().optional(), after: z.string().optional(), sensitive: z.boolean() });
+const fileChangesSchema = z.object({ added: z.array(z.string()), changed: z.array(z.string()), removed: z.array(z.string()) });
+const fieldChangeSchema = z.object({ field: z.string(), before: z.string().optional(), after: z.string().optional(), sensitive: z.boolean(), files: fileChangesSchema.optional() });
 const actionSchema = z.object({
   service: z.string(),
   op: z.enum(['install', 'start', 'stop', 'uninstall']),

@@ -72,6 +72,8 @@ export interface AppliedService {
   installHash: string;
   /** The applied spec, flattened to `field → value`, sensitive values replaced by a digest. */
   fields: Record<string, string>;
+  /** The digest of each file the service read when last installed or started (plugins): `plugin.files` per file. */
+  files?: Record<string, string>;
   pid?: number;
   pgid?: number;
   /** Start time of the pid in clock ticks since boot (field 22 of /proc/<pid>/stat). */
@@ -104,12 +106,21 @@ export type Applied = ReadonlyMap<string, AppliedService>;
 export type Op = 'install' | 'start' | 'stop' | 'uninstall';
 export type Symbol = '+' | '~' | '-' | '!';
 
+/** The files of a service that differ from what was applied, by relative path. */
+export interface FileChanges {
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
 /** A field of a service's spec that differs from what was applied. */
 export interface FieldChange {
   field: string;
   before?: string;
   after?: string;
   sensitive: boolean;
+  /** For the files digest (`plugin.files`), when both sides know their files: which ones differ (then no before/after). */
+  files?: FileChanges;
 }
 
 export interface Action {

@@ -196,6 +196,7 @@ function isRecord(value: unknown): boolean {
     typeof record.specHash === 'string' &&
     typeof record.installHash === 'string' &&
     typeof record.fields === 'object' && record.fields !== null &&
+    (record.files === undefined || (typeof record.files === 'object' && record.files !== null)) &&
     typeof record.restarts === 'number' &&
     optionalNumber('pid') && optionalNumber('pgid') && optionalNumber('startTicks') &&
     (record.stop === undefined || isStopSpec(record.stop)) &&

@@ -2,7 +2,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect } from 'vitest';
-import { containersOf, dockerIt, removeProject, requireDocker, TEST_IMAGE, uniqueProject, volumesOf } from '../support/docker.js';
+import { containersOf, docker, dockerIt, removeProject, requireDocker, TEST_IMAGE, uniqueProject, volumesOf } from '../support/docker.js';
+import { Cleanup } from '../support/controller.js';
 import { stack, stackAsync, tempStack } from '../support/stack-cli.js';
 import { waitFor } from '../providers/helpers.js';
 
@@ -15,7 +16,9 @@ function composeFile(extra = '', command = LOOP): string {
 }
 
 const cleanups: (() => void)[] = [];
-afterEach(() => {
+const running = new Cleanup();
+afterEach(async () => {
+  await running.run();
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
@@ -152,4 +155,27 @@ describe('stack with compose services', () => {
     expect(logs.code).toBe(0);
     expect(logs.stdout).toMatch(/^web \| .*hello from web$/m);
   });
+
+  dockerIt('stack up shows every start of a compose service from its first line: before up attached, after a restart, after a recreation', async () => {
+    // Each start counts itself in a bind-mounted file and says so at once: first-1, first-2, …
+    const count = 'n=$$(cat /data/n 2>/dev/null || echo 0); n=$$((n+1)); echo $$n > /data/n; echo first-$$n';
+    const s = composeStack({ compose: composeFile('    volumes: ["./data:/data"]\n', `${count}; ${LOOP}`) });
+    mkdirSync(join(s.dir, 'data'));
+    const up = running.cli(['up', '--interval', '1s', '-f', s.file]);
+    await up.waitForStderr(/stack is up \(pid \d+\)/, 30_000, 'the "stack is up" line');
+    await up.waitForStdout(/^web\s*\| first-1$/m, 10_000, 'the line printed during the first pass');
+
+    const [first] = containersOf(s.project);
+    expect(docker(['restart', '-t', '1', first?.id ?? '']).status).toBe(0);
+    await up.waitForStdout(/^web\s*\| first-2$/m, 15_000, 'the first line after a restart');
+
+    writeFileSync(join(s.dir, 'compose.yaml'), composeFile('    volumes: ["./data:/data"]\n    environment: { MODE: two }\n', `${count}; ${LOOP}`));
+    await waitFor(() => containersOf(s.project).some((container) => container.id !== first?.id && container.state === 'running'), 30_000, 'the recreated container');
+    await up.waitForStdout(/^web\s*\| first-3$/m, 15_000, 'the first line of the recreated container');
+    up.child.kill('SIGINT');
+    const result = await up.done;
+    expect(result.code, result.stderr).toBe(0);
+    // Every line once: a follow started again does not repeat what was shown.
+    expect(result.stdout.match(/^web\s*\| first-\d$/gm)).toEqual(['web | first-1', 'web | first-2', 'web | first-3']);
+  }, 120_000);
 });

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stack, tempStack } from '../support/stack-cli.js';
+import { processesWith, stack, tempStack, waitFor } from '../support/stack-cli.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -91,7 +91,52 @@ describe('plugin services through the CLI', () => {
     appendFileSync(join(dir, 'check.sh'), '# edited\n');
     const plan = JSON.parse(stack(['plan', '--json'], { cwd: fixture.dir }).stdout);
     expect(plan.actions.map((action: { op: string }) => action.op)).toEqual(['stop', 'install', 'start']);
-    expect(plan.actions[0].reason).toBe('spec changed: plugin.files');
+    expect(plan.actions[0].reason).toBe('spec changed: plugin.files (changed check.sh)');
+  });
+
+  it('a plugin that writes pid, data and .env into its folder converges; an edited script is named in the plan', async () => {
+    const fixture = setup('version: 1\nservices:\n  keeper:\n    plugin: ./plugins/keeper\n');
+    const dir = join(fixture.dir, 'plugins', 'keeper');
+    const m = String(80_000 + Math.floor(Math.random() * 9_000));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'plugin.yaml'), 'name: keeper\nlifecycle:\n  install: sh install.sh\n  start: sh start.sh\n  stop: kill $(cat run/pid) $(cat run/writer)\n');
+    // data/ is what the running plugin keeps writing: .gitignore leaves it out. run/pid, .env and
+    // the install's stamp are written by its own install and start: they are part of what was applied.
+    writeFileSync(join(dir, '.gitignore'), 'data/\n');
+    writeFileSync(join(dir, 'install.sh'), 'date > installed-at\n');
+    writeFileSync(join(dir, 'start.sh'), [
+      'mkdir -p run data',
+      'echo "TOKEN=$(date +%s%N)" > .env',
+      `sleep ${m} & echo $! > run/pid`,
+      `sh -c 'i=0; while true; do i=$((i+1)); echo $i > data/x; sleep 0.05; done; : ${m}' & echo $! > run/writer`,
+    ].join('\n') + '\n');
+    writeFileSync(join(dir, 'old.sh'), 'echo old\n');
+    cleanups.push(() => {
+      for (const proc of processesWith(String(m))) process.kill(proc.pid, 'SIGKILL');
+    });
+
+    const applied = stack(['apply', '--yes'], { cwd: fixture.dir });
+    expect(applied.code, applied.stderr).toBe(0);
+    for (const file of ['run/pid', '.env', 'installed-at']) expect(existsSync(join(dir, file)), file).toBe(true);
+    // The plugin goes on writing into data/ after apply.
+    const seen = readFileSync(join(dir, 'data', 'x'), 'utf8');
+    await waitFor(() => readFileSync(join(dir, 'data', 'x'), 'utf8') !== seen, 5000, 'the plugin to write data/x again');
+    const settled = stack(['plan', '--detailed-exitcode'], { cwd: fixture.dir });
+    expect(settled.stdout).toContain('No changes.');
+    expect(settled.code).toBe(0);
+
+    appendFileSync(join(dir, 'start.sh'), '# edited\n');
+    writeFileSync(join(dir, 'lib.sh'), 'echo lib\n');
+    rmSync(join(dir, 'old.sh'));
+    const plan = stack(['plan'], { cwd: fixture.dir });
+    expect(plan.stdout).toMatch(/~ keeper\s+stop\s+spec changed: plugin\.files \(changed start\.sh; added lib\.sh; removed old\.sh\)/);
+    expect(plan.stdout).toMatch(/plugin\.files:\n\s+~ start\.sh\n\s+\+ lib\.sh\n\s+- old\.sh\n/);
+    expect(plan.stdout).not.toMatch(/[0-9a-f]{26}/);
+
+    expect(stack(['apply', '--yes'], { cwd: fixture.dir }).code).toBe(0);
+    expect(stack(['plan', '--detailed-exitcode'], { cwd: fixture.dir }).code).toBe(0);
+    expect(stack(['down', '--yes'], { cwd: fixture.dir }).code).toBe(0);
+    expect(processesWith(String(m))).toEqual([]);
   });
 
   it('stack run passes the exit code through, with the service env and the plugin folder as cwd', () => {

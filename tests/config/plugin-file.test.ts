@@ -19,7 +19,13 @@ describe('loadPluginText', () => {
       envFiles: [],
       ports: [{ port: 8787 }],
       ignore: ['data/**'],
+      gitignore: true,
     });
+  });
+
+  it('leaves .gitignore out of the files digest only when told: gitignore: false', () => {
+    expect(load(yaml('name: m', 'lifecycle: { start: a, stop: b }', 'gitignore: false')).plugin?.gitignore).toBe(false);
+    expect(issueLines(load(yaml('name: m', 'lifecycle: { start: a, stop: b }', 'gitignore: nope')))).toEqual(['3:1 expected true or false']);
   });
 
   it('takes one timeout for every command, or one per command', () => {

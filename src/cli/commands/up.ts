@@ -49,6 +49,9 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   });
   // The first pass runs inside start(), before the controller exists to be asked for its file.
   const started: { controller?: Controller } = {};
+  // Compose services' output is followed from now on, so what their containers print during the
+  // first pass is shown too.
+  const composeLogs = streamComposeLogs(() => started.controller?.current ?? first, logs);
   let controller: Controller;
   try {
     controller = await Controller.start({
@@ -64,10 +67,10 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     stopListening();
+    composeLogs.abort();
     throw error;
   }
   started.controller = controller;
-  const composeLogs = streamComposeLogs(controller.current, logs);
   if (!interrupted.signal.aborted) {
     streams.stderr.write(`stack is up (pid ${process.pid}); Ctrl+C stops every service\n`);
     await new Promise((resolve) => interrupted.signal.addEventListener('abort', resolve, { once: true }));
@@ -93,13 +96,17 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   }
 }
 
-/** Compose services' output comes from `docker compose logs -f`, into the same stream. */
-function streamComposeLogs(desired: Desired, logs: LogStream): AbortController {
+/**
+ * Compose services' output, into the same stream: each container's, from the time `up` began,
+ * followed again across restarts and recreations (providers/compose/follow-logs.ts).
+ */
+function streamComposeLogs(current: () => Desired, logs: LogStream): AbortController {
   const abort = new AbortController();
-  const specs = new Map(desired.services.filter((service) => service.enabled && service.compose).map((service) => [service.name, service.compose as ComposeSpec]));
-  if (specs.size > 0) {
-    void import('../../providers/compose/logs.js')
-      .then(({ composeLogs }) => composeLogs(specs, { follow: true, lines: 0, signal: abort.signal, write: (name, line) => logs.writeLine(name, line) }))
+  const since = new Date();
+  const specs = () => new Map(current().services.filter((service) => service.enabled && service.compose).map((service) => [service.name, service.compose as ComposeSpec]));
+  if (specs().size > 0) {
+    void import('../../providers/compose/follow-logs.js')
+      .then(({ followComposeLogs }) => followComposeLogs({ specs, since, signal: abort.signal, write: (name, line) => logs.writeLine(name, line) }))
       .catch((error: unknown) => {
         if (!abort.signal.aborted) streams.stderr.write(`compose logs: ${error instanceof Error ? error.message : String(error)}\n`);
       });

@@ -82,7 +82,8 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
     },
 
     async digestFiles(service) {
-      return digestComposeFiles(service);
+      const digest = await digestComposeFiles(service);
+      return digest === undefined ? undefined : { digest };
     },
 
     // Pulls/builds and creates the containers without starting them (`state: stopped` stops here).

@@ -80,7 +80,7 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
 
     async digestFiles(service) {
       const target = await requireTarget(service.name, service, undefined);
-      return digestPluginFiles(target.plugin.dir, target.plugin.ignore);
+      return digestPluginFiles(target.plugin.dir, { ignore: target.plugin.ignore, gitignore: target.plugin.gitignore });
     },
 
     // A plugin without an install command needs none: a no-op, not an error.

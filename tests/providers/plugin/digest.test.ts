@@ -1,10 +1,12 @@
 import { mkdir, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { digestPluginFiles } from '../../../src/providers/plugin/digest.js';
+import { digestPluginFiles as digestWith } from '../../../src/providers/plugin/digest.js';
 import { makeTempDir } from '../helpers.js';
 
 let dir: string;
+const digestPluginFiles = async (folder: string, ignore: string[], gitignore = true) => (await digestWith(folder, { ignore, gitignore })).digest;
+const filesOf = async (folder: string, gitignore = true) => Object.keys((await digestWith(folder, { ignore: [], gitignore })).files ?? {});
 beforeEach(async () => {
   dir = await makeTempDir();
   await writeFile(join(dir, 'plugin.yaml'), 'name: p\n');
@@ -50,5 +52,33 @@ describe('digestPluginFiles', () => {
     await rm(join(dir, 'root'));
     await symlink('/tmp', join(dir, 'root'));
     expect(await digestPluginFiles(dir, [])).not.toBe(linked);
+  });
+
+  it("leaves out what the folder's .gitignore files ignore (unless gitignore: false); a deeper one can take it back", async () => {
+    await writeFile(join(dir, '.gitignore'), 'run/\n.env\n*.log\n!keep.log\n');
+    await mkdir(join(dir, 'run'));
+    await writeFile(join(dir, 'run', 'pid'), '42');
+    await writeFile(join(dir, '.env'), 'TOKEN=x\n');
+    await writeFile(join(dir, 'a.log'), 'line');
+    await writeFile(join(dir, 'keep.log'), 'kept');
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'data', '.gitignore'), '*\n!.gitignore\n!seed.sql\n');
+    await writeFile(join(dir, 'data', 'x'), 'rows');
+    await writeFile(join(dir, 'data', 'seed.sql'), 'insert');
+    expect(await filesOf(dir)).toEqual(['.gitignore', 'data/.gitignore', 'data/seed.sql', 'keep.log', 'plugin.yaml', 'start.sh']);
+    const before = await digestPluginFiles(dir, []);
+    await writeFile(join(dir, 'run', 'pid'), '43');
+    await writeFile(join(dir, 'data', 'x'), 'more rows');
+    expect(await digestPluginFiles(dir, [])).toBe(before);
+    expect(await filesOf(dir, false)).toContain('run/pid');
+  });
+
+  it('gives each file its own digest (content and executable bit)', async () => {
+    const first = (await digestWith(dir, { ignore: [], gitignore: true })).files ?? {};
+    expect(Object.keys(first)).toEqual(['plugin.yaml', 'start.sh']);
+    await chmod(join(dir, 'start.sh'), 0o755);
+    const second = (await digestWith(dir, { ignore: [], gitignore: true })).files ?? {};
+    expect(second['plugin.yaml']).toBe(first['plugin.yaml']);
+    expect(second['start.sh']).not.toBe(first['start.sh']);
   });
 });
