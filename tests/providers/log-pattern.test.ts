@@ -5,7 +5,7 @@ import path from 'node:path';
 import { compileLinePattern, MAX_LINE_BYTES, newLogCursor, scanLog } from '../../src/providers/log-pattern.js';
 import { waitForProbe } from '../../src/providers/probes.js';
 import { monotonicMs } from '../../src/monotonic.js';
-import { makeTempDir, removeDir } from './helpers.js';
+import { makeTempDir, probe, removeDir } from './helpers.js';
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -23,7 +23,7 @@ async function logWith(text: string): Promise<string> {
 describe('log patterns', () => {
   it('a catastrophic pattern on a long line ends (a backtracking engine would not, for ages)', async () => {
     const file = await logWith(`${'a'.repeat(60_000)}b\n`);
-    const result = await waitForProbe({ check: { kind: 'log', pattern: '^(a+)+$' }, timeoutMs: 500, intervalMs: 100 }, { logFile: file });
+    const result = await waitForProbe(probe({ kind: 'log', pattern: '^(a+)+$' }, 500, 100), { logFile: file });
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('not seen in the log yet') });
   });
 
@@ -64,7 +64,7 @@ describe('log patterns', () => {
   it('RE2 refuses what it cannot run in linear time, as a final failure', async () => {
     await expect(compileLinePattern('(a)\\1')).rejects.toThrow(/invalid escape/);
     const file = await logWith('aa\n');
-    const result = await waitForProbe({ check: { kind: 'log', pattern: '(?=a)' }, timeoutMs: 5000, intervalMs: 100 }, { logFile: file });
+    const result = await waitForProbe(probe({ kind: 'log', pattern: '(?=a)' }, 5000, 100), { logFile: file });
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('invalid pattern') });
   });
 });
