@@ -1,5 +1,5 @@
 // `npm run bench`: stack next to pm2, supervisord and the physical floor, interleaved, several
-// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,sleeps,http,crash,memory narrows it.
+// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory narrows it.
 // Writes bench/results.md; every process it started is ended by pid, also on failure or Ctrl+C.
 import { machineDescription, removeTempDirs, sweep, sweepNow } from './lib.mjs';
 import { floor } from './peers/floor.mjs';
@@ -14,6 +14,7 @@ import { memoryScenario } from './scenarios/memory.mjs';
 import { planScenario } from './scenarios/plan.mjs';
 import { sleepsScenario } from './scenarios/sleeps.mjs';
 import { startupScenario } from './scenarios/startup.mjs';
+import { validateScenario } from './scenarios/validate.mjs';
 import { evaluateTargets, METHOD } from './targets.mjs';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -39,6 +40,7 @@ async function main() {
   const ctx = { results, rounds, stack, peers, floor };
   if (wanted('startup')) await startupScenario(ctx);
   if (wanted('plan')) await planScenario(ctx);
+  if (wanted('validate')) await validateScenario(ctx);
   for (const n of [10, 50]) {
     if (wanted('sleeps')) await sleepsScenario({ ...ctx, n });
     if (wanted('http')) await httpScenario({ ...ctx, n });

@@ -74,7 +74,7 @@ await build({
   plugins: [zodEnglishOnly, lazyModules],
   entryPoints: { cli: 'src/cli/main.ts' },
   outExtension: { '.js': '.cjs' },
-  minify: true,
+  minify: process.env.STACK_BUILD_MINIFY !== "0",
   outdir: 'dist',
   format: 'cjs',
   // A built-in loaded on demand (`await import('node:crypto')`) becomes a require(): a script run

@@ -1,7 +1,7 @@
 /** YAML text → a plain value, plus a way to find any key path's line and column. Pure. */
 
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
-import type { Document, Node } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
 import type { KeyPath, Locate } from './issues.js';
 import { MAX_STACK_FILE_BYTES } from './limits.js';
@@ -35,10 +35,13 @@ export function parseStackText(text: string, file: string): ParsedStack {
     return { issues: [issue], locate: () => undefined, locateValue: () => undefined };
   }
 
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, strict: true });
-  const locate: Locate = (path) => locateIn(doc, path, at, 'key');
-  const locateValue: Locate = (path) => locateIn(doc, path, at, 'value');
-  const issues: ConfigIssue[] = [...findBadCharacters(text, at)];
+  // yaml's own check of unique keys compares each key with every earlier one (quadratic: 10,000
+  // services took ~10 s); findDuplicateKeys does it with a set per map.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false, strict: true });
+  const pairsOf = keyIndex();
+  const locate: Locate = (path) => locateIn(doc, path, at, 'key', pairsOf);
+  const locateValue: Locate = (path) => locateIn(doc, path, at, 'value', pairsOf);
+  const issues: ConfigIssue[] = [...findBadCharacters(text, at), ...findDuplicateKeys(doc, at)];
   for (const problem of [...doc.errors, ...doc.warnings]) {
     const message = problem.code === 'MULTIPLE_DOCS'
       ? `${basename(file)} must be one YAML document; a second document starts here`
@@ -89,6 +92,22 @@ function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
+// What yaml's `uniqueKeys` reports, with one set per map (its own check is quadratic).
+function findDuplicateKeys(doc: Document, at: (offset: number) => SourcePosition): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) issues.push({ message: 'invalid YAML: map keys must be unique', path: '', position: at(pair.key.range?.[0] ?? 0) });
+        seen.add(pair.key.value);
+      }
+    },
+  });
+  return issues;
+}
+
 // A map or list used as a key has no JS object equivalent (yaml would stringify it with a warning).
 function findComplexKeys(doc: Document, at: (offset: number) => SourcePosition): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -121,14 +140,32 @@ function findBadAliases(doc: Document, at: (offset: number) => SourcePosition): 
   return issues;
 }
 
+type PairIndex = (map: YAMLMap) => Map<string, Pair>;
+
+/** Each map's pairs by key, made on first lookup: locating every service is then linear, not quadratic. */
+function keyIndex(): PairIndex {
+  const made = new WeakMap<YAMLMap, Map<string, Pair>>();
+  return (map) => {
+    let pairs = made.get(map);
+    if (!pairs) {
+      pairs = new Map();
+      for (const item of map.items) {
+        if (isPair(item) && isScalar(item.key) && !pairs.has(String(item.key.value))) pairs.set(String(item.key.value), item);
+      }
+      made.set(map, pairs);
+    }
+    return pairs;
+  };
+}
+
 /** Map entries point at their key (or, for `value`, at their value); list items at the item; `[]` at the document's start. */
-function locateIn(doc: Document, path: KeyPath, at: (offset: number) => SourcePosition, target: 'key' | 'value'): SourcePosition | undefined {
+function locateIn(doc: Document, path: KeyPath, at: (offset: number) => SourcePosition, target: 'key' | 'value', pairsOf: PairIndex): SourcePosition | undefined {
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
   for (const segment of path) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = pairsOf(node).get(String(segment));
       if (!pair || !isScalar(pair.key)) return undefined;
       const value = pair.value as Node | null;
       offset = (target === 'value' ? value?.range?.[0] : undefined) ?? pair.key.range?.[0] ?? offset;

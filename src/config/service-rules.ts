@@ -103,8 +103,9 @@ function checkProbes(name: string, service: Record<string, unknown>, locate: Loc
       const result = commandArgv(probe.exec, false);
       if (result.problem) issues.push(issueAt(locate, [...at, 'exec'], probeCommandProblem(result.problem)));
     }
-    if (typeof probe.log === 'string' && !isRegExp(probe.log)) {
-      issues.push(issueAt(locate, [...at, 'log'], `log is not a valid regular expression: ${quote(probe.log)}`));
+    if (typeof probe.log === 'string') {
+      const problem = !isRegExp(probe.log) ? 'is not a valid regular expression' : linearTimeProblem(probe.log);
+      if (problem) issues.push(issueAt(locate, [...at, 'log'], `log ${problem}: ${quote(probe.log)}`));
     }
   }
   return issues;
@@ -128,6 +129,23 @@ function isRegExp(pattern: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `log:` patterns run on a linear-time engine (RE2's syntax, src/providers/log-pattern.ts), which
+ * has no backreferences or lookaround: say so here rather than when the probe first runs.
+ */
+function linearTimeProblem(pattern: string): string | undefined {
+  for (let i = 0; i < pattern.length; i++) {
+    const rest = pattern.slice(i);
+    if (rest.startsWith('\\')) {
+      if (/^\\([1-9]|k<)/.test(rest)) return 'uses a backreference, which the linear-time engine of log probes does not have (RE2 syntax)';
+      i++;
+    } else if (/^\(\?(=|!|<=|<!)/.test(rest)) {
+      return 'uses lookahead or lookbehind, which the linear-time engine of log probes does not have (RE2 syntax)';
+    }
+  }
+  return undefined;
 }
 
 // `shell: true` belongs to the service, not its probes: a probe that needs a shell says so itself.

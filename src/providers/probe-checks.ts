@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import type { ProbeCheck } from '../config/types.js';
-import { readLogFrom } from './process/logs.js';
+import { compileLinePattern, newLogCursor, scanLog, type LogCursor } from './log-pattern.js';
+import { monotonicMs } from '../monotonic.js';
 import { runCommand } from './runner.js';
 
 /** What one probe attempt may use. */
@@ -12,6 +13,8 @@ export interface ProbeContext {
   /** The service's log file and where this run's output begins (for `log` checks). */
   logFile?: string | undefined;
   logOffset?: number | undefined;
+  /** Where a `log` check's previous attempt stopped reading: each attempt reads only what is new. */
+  logCursor?: LogCursor | undefined;
   /** Where `exec` checks run, and the env they add (the service's). */
   cwd?: string | undefined;
   env?: Record<string, string> | undefined;
@@ -131,14 +134,15 @@ export async function checkExec(argv: readonly string[], ctx: ProbeContext): Pro
 
 export async function checkLog(pattern: string, ctx: ProbeContext): Promise<CheckResult> {
   if (!ctx.logFile) return fail('no log file to read');
-  let regex: RegExp;
+  let compiled;
   try {
-    regex = new RegExp(pattern, 'm');
+    compiled = await compileLinePattern(pattern);
   } catch (error) {
-    return fail(`invalid pattern: ${(error as Error).message}`);
+    return { ok: false, reason: `invalid pattern: ${(error as Error).message}`, final: true };
   }
-  const text = await readLogFrom(ctx.logFile, ctx.logOffset ?? 0);
-  return regex.test(text) ? ok : fail('not seen in the log yet');
+  const cursor = ctx.logCursor ?? newLogCursor(ctx.logOffset ?? 0);
+  const seen = await scanLog(ctx.logFile, cursor, compiled, monotonicMs() + ctx.timeoutMs);
+  return seen === 'seen' ? ok : fail('not seen in the log yet');
 }
 
 /** One attempt of a check; an expected failure is a value. */

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Probe, ProbeCheck } from '../config/types.js';
 import { monotonicMs } from '../monotonic.js';
+import { newLogCursor } from './log-pattern.js';
 import { runCheck, type CheckResult, type ProbeContext } from './probe-checks.js';
 import type { ExitInfo } from './types.js';
 
@@ -95,12 +96,14 @@ export async function waitForProbe(probe: Probe, options: WaitForProbeOptions = 
   });
   try {
     const deadline = clock.now() + probe.timeoutMs;
+    // A `log` check reads on from where its last attempt stopped, never the whole log again.
+    const logCursor = newLogCursor(context.logOffset ?? 0);
     let lastReason = 'no attempt made';
     for (;;) {
       signal?.throwIfAborted();
       if (exit) return exitFailure(exit);
       const timeoutMs = attemptTimeout(deadline - clock.now(), probe.intervalMs);
-      const result = await runOnce(probe.check, { ...context, timeoutMs, signal: stop.signal });
+      const result = await runOnce(probe.check, { ...context, logCursor, timeoutMs, signal: stop.signal });
       if (result.ok) return result;
       signal?.throwIfAborted();
       if (exit) return exitFailure(exit);

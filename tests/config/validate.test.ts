@@ -111,6 +111,14 @@ describe('schema issues', () => {
     ]);
   });
 
+  it('refuses log patterns the linear-time engine cannot run: backreferences and lookaround', () => {
+    expect(issueLines(service('command: x', 'ready: { log: "(a)\\\\1" }'))).toEqual([
+      '5:14 log uses a backreference, which the linear-time engine of log probes does not have (RE2 syntax): "(a)\\1"',
+    ]);
+    expect(issueLines(service('command: x', 'health: { log: "ready(?!ish)" }'))[0]).toMatch(/^5:15 log uses lookahead or lookbehind/);
+    expect(issueLines(service('command: x', 'ready: { log: "^(a+)+\\\\d$" }'))).toEqual([]);
+  });
+
   it('reports a missing compose file at its parent and an empty path', () => {
     expect(issueLines(service('compose: { wait: true }'))).toEqual(['4:5 missing required key "file"']);
     expect(issueLines(service('plugin: ""'))).toEqual(['4:5 a plugin folder path must not be empty']);
