@@ -64,8 +64,15 @@ export interface AppliedService {
   lastExit?: LastExit;
   /** True once the user's `state: stopped`/disable was carried out; false after a crash. */
   stoppedByUs?: boolean;
-  /** The service used up maxRestarts and is left alone until its spec changes or a restart. */
+  /**
+   * The service used up maxRestarts and is left alone until its declaration changes (any field),
+   * `stack restart`, or `stack down`.
+   */
   gaveUp?: boolean;
+  /** Restarts in a row when it gave up (`restarts` counts every restart ever, like pm2's ↺). */
+  gaveUpAfter?: number;
+  /** Digests of the declaration's parts when it gave up (see give-up.ts): an edit of any of them gives it a new chance. */
+  gaveUpDeclared?: Record<string, string>;
   /**
    * How stack.yaml said to stop the service, and what it depends on, when stack last acted on
    * it: a service removed from the file, or every service when the file no longer loads

@@ -1,6 +1,7 @@
 import type { DesiredService, Probe } from '../../config/types.js';
 import type { AppliedService, Health, LastExit, ObservedService } from '../../reconcile/types.js';
 import { givenUpWords } from '../../reconcile/diff.js';
+import { restartsBeforeGivingUp } from '../../reconcile/give-up.js';
 import { orphansOf } from './stop.js';
 import { describeExit, runProbeOnce } from '../probes.js';
 import type { OperationContext } from '../types.js';
@@ -26,7 +27,7 @@ function isFailedExit(exit: LastExit): boolean {
 function observeIdle(name: string, applied: AppliedService): ObservedService {
   const base = { name, restarts: applied.restarts };
   if (applied.lastExit && applied.stoppedByUs !== true && isFailedExit(applied.lastExit)) {
-    const gaveUp = applied.gaveUp ? `; ${givenUpWords(applied.restarts)}` : '';
+    const gaveUp = applied.gaveUp ? `; ${givenUpWords(restartsBeforeGivingUp(applied))}` : '';
     return { ...base, phase: 'crashed', detail: `${lastExitWords(applied)}${gaveUp}` };
   }
   return { ...base, phase: 'stopped' };
