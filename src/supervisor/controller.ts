@@ -17,10 +17,10 @@ import { withoutGiveUp } from '../state/give-up.js';
 import { acquireLock, type HeldLock } from '../state/lock.js';
 import { statePaths } from '../state/paths.js';
 import { StateStore } from '../state/state-store.js';
-import { writeFileAtomic } from '../write-atomic.js';
 import { FileWatcher, watchedPaths } from './file-watcher.js';
 import { LivenessMonitor } from './liveness.js';
 import { LogRotation } from './log-rotation.js';
+import { notRetried, writePassRecord } from './pass-record.js';
 import { SupervisedPool, type PoolEvent } from './service-pool.js';
 import { answerRequest, takeRequests, type ControllerRequest } from './requests.js';
 import { planRestart } from '../reconcile/plan-restart.js';
@@ -39,12 +39,6 @@ export interface ControllerOptions {
   onPass?: (pass: PassResult) => void;
   /** Aborts what is in flight (Ctrl+C), the first pass included. */
   signal?: AbortSignal;
-}
-
-/** A service the controller does not retry by itself (`gave up after 5 restarts`). */
-export interface NotRetried {
-  service: string;
-  why: string;
 }
 
 export interface PassResult {
@@ -257,20 +251,8 @@ export class Controller {
     const converged = (outcome?.failed ?? 0) === 0 && plan.blocked.length === 0;
     const failed = outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [];
     for (const { service } of failed) if (this.pool.isBusy(service)) this.retrying.add(service);
-    // Whole or not at all: `stack up --detach` polls this file while it is written.
-    const record = { pid: process.pid, command: this.options.command, at: new Date().toISOString(), reason, converged, failed, notRetried: this.notRetried(failed, plan.blocked) };
-    await writeFileAtomic(this.statusFile, `${JSON.stringify(record)}\n`);
+    await writePassRecord(this.statusFile, { pid: process.pid, command: this.options.command, at: new Date().toISOString(), reason, converged, failed, notRetried: notRetried(this.pool, failed, plan.blocked) });
     this.options.onPass?.({ reason, outcome, converged });
-  }
-
-  /** What this controller will not try again by itself, and why: `stack up --detach` says so rather than "keeps trying". */
-  private notRetried(failed: readonly { service: string }[], blocked: Plan['blocked']): NotRetried[] {
-    const left: NotRetried[] = blocked.filter((entry) => entry.kind === 'gave-up').map((entry) => ({ service: entry.service, why: entry.reason.replace(/; run stack restart .*$/, '') }));
-    for (const { service } of failed) {
-      const why = this.pool.leftAloneWhy(service);
-      if (why !== undefined && !left.some((entry) => entry.service === service)) left.push({ service, why });
-    }
-    return left;
   }
 
   /** Runs a plan on the controller's own machines, so supervision carries on across runs. */
