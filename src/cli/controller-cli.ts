@@ -45,11 +45,11 @@ function describePoolEvent(event: PoolEvent, c: ReturnType<typeof pc.createColor
     case 'exited':
       return `${c.yellow('!')} ${event.service} ${event.signal ? `was killed by ${event.signal}` : `exited with code ${event.code}`}`;
     case 'restarting':
-      return `${c.cyan('↻')} ${event.service} restarting (restart ${event.attempt})`;
+      return `${c.cyan('↻')} ${event.service} restarting (restart ${event.attempt} of ${event.maxRestarts})`;
     case 'gave-up':
       return `${c.red('✗')} ${describeGiveUp(event)} (run \`stack restart ${event.service}\` or edit it in stack.yaml)`;
     case 'running':
-      return `${c.green('✓')} ${event.service} running again`;
+      return `${c.green('✓')} ${event.service} ${event.again ? 'running again' : 'running (a retry of its failed start)'}`;
     case 'leftovers':
       return `${c.red('✗')} ${event.service}: what its last run left running could not be stopped: ${event.error}`;
   }

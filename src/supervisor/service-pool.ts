@@ -18,10 +18,11 @@ const BUSY = new Set(['installing', 'starting', 'restarting', 'waitingReady', 'a
 
 export type PoolEvent =
   | { type: 'exited'; service: string; code: number | null; signal: string | null }
-  | { type: 'restarting'; service: string; attempt: number; delayMs?: number }
+  | { type: 'restarting'; service: string; attempt: number; maxRestarts: number; delayMs?: number }
   /** `restarts` in a row of `maxRestarts` allowed; `reason`: why the last run or start failed; `starting`: it never got going. */
   | { type: 'gave-up'; service: string; restarts: number; maxRestarts: number; reason: string; starting: boolean }
-  | { type: 'running'; service: string }
+  /** `again`: it ran before; otherwise a retry got a start that had failed going. */
+  | { type: 'running'; service: string; again: boolean }
   /** What a run left in its group could not be stopped: a restart would run beside it. */
   | { type: 'leftovers'; service: string; error: string };
 
@@ -227,6 +228,7 @@ export class SupervisedPool implements ServicePool {
     const initial = actor.getSnapshot();
     let last = { value: String(initial.value), restarts: initial.context.restarts, gaveUp: initial.context.gaveUp };
     let restarting = false;
+    let ran = initial.matches('running');
     actor.subscribe((snapshot) => {
       const value = String(snapshot.value);
       const { restarts, gaveUp } = snapshot.context;
@@ -238,12 +240,13 @@ export class SupervisedPool implements ServicePool {
       const restarted = restarts > previous.restarts;
       if (restarted) {
         restarting = true;
-        this.report({ type: 'restarting', service: name, attempt: restarts });
+        this.report({ type: 'restarting', service: name, attempt: restarts, maxRestarts: snapshot.context.restart.maxRestarts });
       }
       if (value === 'running' && restarting) {
         restarting = false;
-        this.report({ type: 'running', service: name });
+        this.report({ type: 'running', service: name, again: ran });
       }
+      if (value === 'running') ran = true;
       const gaveUpNow = gaveUp && !previous.gaveUp;
       if (gaveUpNow) this.report(this.gaveUpEvent(name, snapshot));
       // The state file counts every restart (like pm2's ↺); the machine counts consecutive ones,

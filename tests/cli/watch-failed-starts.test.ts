@@ -57,6 +57,8 @@ describe('first starts that fail, under a controller', () => {
     await waitFor(() => rowOf(s.file, 'web')?.observed === 'running', 8000, 'web to start once db is up');
     expect(sleepsWith(m)).toHaveLength(2);
     await controller.waitForStderr(/reconciling \(db started on a retry\): install web, start web/, 5000, 'the pass that starts web');
+    expect(controller.stderr()).toContain('db restarting (restart 1 of 5)');
+    expect(controller.stderr()).toContain('db running (a retry of its failed start)');
   });
 
   it('a start that is never ready gives up after maxRestarts, saying so truly; an edit of `ready` alone is a new chance', async () => {
