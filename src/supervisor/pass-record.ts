@@ -6,6 +6,8 @@ import type { SupervisedPool } from './service-pool.js';
 export interface NotRetried {
   service: string;
   why: string;
+  /** It gave up: any edit of it in stack.yaml gives it a new chance, as `stack restart` does. */
+  gaveUp: boolean;
 }
 
 /** `.stack/controller.json`, rewritten after every pass; `stack up --detach` reads the first. */
@@ -30,11 +32,11 @@ export async function writePassRecord(file: string, record: PassRecord): Promise
  * them) and failures its restart policy leaves alone (`policy: no`). Everything else failed is
  * retried: by its machine, or by the next pass.
  */
-export function notRetried(pool: Pick<SupervisedPool, 'leftAloneWhy'>, failed: readonly { service: string }[], blocked: Plan['blocked']): NotRetried[] {
-  const left: NotRetried[] = blocked.filter((entry) => entry.kind === 'gave-up').map((entry) => ({ service: entry.service, why: entry.reason.replace(/; run stack restart .*$/, '') }));
+export function notRetried(pool: Pick<SupervisedPool, 'leftAloneWhy' | 'gaveUp'>, failed: readonly { service: string }[], blocked: Plan['blocked']): NotRetried[] {
+  const left: NotRetried[] = blocked.filter((entry) => entry.kind === 'gave-up').map((entry) => ({ service: entry.service, why: entry.reason.replace(/; run stack restart .*$/, ''), gaveUp: true }));
   for (const { service } of failed) {
     const why = pool.leftAloneWhy(service);
-    if (why !== undefined && !left.some((entry) => entry.service === service)) left.push({ service, why });
+    if (why !== undefined && !left.some((entry) => entry.service === service)) left.push({ service, why, gaveUp: pool.gaveUp(service) });
   }
   return left;
 }

@@ -105,6 +105,11 @@ export class SupervisedPool implements ServicePool {
     return snapshot?.matches('failed') === true && snapshot.context.startFailure !== undefined;
   }
 
+  /** The service used up restart.maxRestarts. */
+  gaveUp(name: string): boolean {
+    return this.actors.get(name)?.getSnapshot().context.gaveUp === true;
+  }
+
   /** Why the service is left alone (`gave up after 5 restarts`), or undefined when it is not. */
   leftAloneWhy(name: string): string | undefined {
     const context = this.actors.get(name)?.getSnapshot().context;

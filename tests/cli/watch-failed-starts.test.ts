@@ -127,13 +127,14 @@ describe('first starts that fail, under a controller', () => {
   it('up --detach says the controller keeps trying only of what it retries', () => {
     const m = marker();
     const s = cleanup.scratch(
-      `version: 1\nservices:\n  never:\n    command: [sh, -c, "exit 1"]\n    ready: { log: never, timeout: 2s }\n    restart: { maxRestarts: 0 }\n  later:\n    command: [sh, -c, "exit 1"]\n    ready: { log: never, timeout: 2s }\n    restart: { maxRestarts: 5, backoff: { initial: 1m, max: 1m } }\n  ok:\n    command: sleep ${m}\n`,
+      `version: 1\nservices:\n  never:\n    command: [sh, -c, "exit 1"]\n    ready: { log: never, timeout: 2s }\n    restart: { maxRestarts: 0 }\n  later:\n    command: [sh, -c, "exit 1"]\n    ready: { log: never, timeout: 2s }\n    restart: { maxRestarts: 5, backoff: { initial: 1m, max: 1m } }\n  nope:\n    command: [sh, -c, "exit 1"]\n    ready: { log: never, timeout: 2s }\n    restart: { policy: "no" }\n  ok:\n    command: sleep ${m}\n`,
     );
     const up = stack(['up', '--detach', '--interval', '1s', '-f', s.file]);
     expect(up.code).toBe(1);
     expect(up.stderr).toMatch(/error: never: exited with code 1 during start/);
     expect(up.stderr).toMatch(/error: later: exited with code 1 during start .*; retrying \(restart 1 of 5\)/);
-    expect(up.stderr).toContain('the controller does not retry never: not restarted (restart.maxRestarts is 0)');
+    expect(up.stderr).toContain('the controller does not retry never: not restarted (restart.maxRestarts is 0) (run `stack restart never` or edit it in stack.yaml)');
+    expect(up.stderr).toContain('the controller does not retry nope: not restarted (restart.policy is no) (run `stack restart nope`)');
     expect(up.stderr).not.toMatch(/does not retry later/);
     expect(up.stderr).toContain('it keeps trying the rest');
     expect(stack(['down', '--yes', '-f', s.file]).code).toBe(0);

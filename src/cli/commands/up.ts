@@ -124,9 +124,10 @@ async function detach(options: UpOptions, intervalMs: number, parallel: number):
 }
 
 /** Whether the controller tries again by itself: it does not for a service that gave up or whose policy says no. */
-function notConverged(failed: readonly { service: string }[], notRetried: readonly { service: string; why: string }[]): string {
+function notConverged(failed: readonly { service: string }[], notRetried: readonly { service: string; why: string; gaveUp?: boolean }[]): string {
   if (notRetried.length === 0) return 'the stack has not converged; the controller keeps trying (see `stack status`)';
-  const lines = notRetried.map((entry) => `the controller does not retry ${entry.service}: ${entry.why} (run \`stack restart ${entry.service}\` or edit it in stack.yaml)`);
+  const hint = (entry: { service: string; gaveUp?: boolean }) => `run \`stack restart ${entry.service}\`${entry.gaveUp ? ' or edit it in stack.yaml' : ''}`;
+  const lines = notRetried.map((entry) => `the controller does not retry ${entry.service}: ${entry.why} (${hint(entry)})`);
   if (failed.some((failure) => !notRetried.some((entry) => entry.service === failure.service))) lines.push('it keeps trying the rest (see `stack status`)');
   return `the stack has not converged\n${lines.join('\n')}`;
 }
