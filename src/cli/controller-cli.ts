@@ -46,14 +46,24 @@ function describePoolEvent(event: PoolEvent, c: ReturnType<typeof pc.createColor
     case 'exited':
       return `${c.yellow('!')} ${event.service} ${event.signal ? `was killed by ${event.signal}` : `exited with code ${event.code}`}`;
     case 'restarting':
-      return `${c.cyan('↻')} ${event.service} restarting (restart ${event.attempt})`;
+      return `${c.cyan('↻')} ${event.service} restarting (restart ${event.attempt} of ${event.maxRestarts})`;
     case 'gave-up':
-      return `${c.red('✗')} ${event.service} ${event.restarts === 0 ? 'crashed' : 'keeps crashing'}: ${givenUpWords(event.restarts)} (run \`stack restart ${event.service}\` or edit its spec)`;
+      return `${c.red('✗')} ${describeGiveUp(event)} (run \`stack restart ${event.service}\` or edit it in stack.yaml)`;
     case 'running':
-      return `${c.green('✓')} ${event.service} running again`;
+      return `${c.green('✓')} ${event.service} ${event.again ? 'running again' : 'running (a retry of its failed start)'}`;
     case 'leftovers':
       return `${c.red('✗')} ${event.service}: what its last run left running could not be stopped: ${event.error}`;
   }
+}
+
+/**
+ * `web keeps failing to start: gave up after 5 restarts (restart.maxRestarts is 5); last start:
+ * exited with code 1 during start (waiting for tcp 127.0.0.1:8080)`: the real count and reason.
+ */
+function describeGiveUp(event: Extract<PoolEvent, { type: 'gave-up' }>): string {
+  const what = event.starting ? (event.restarts === 0 ? 'failed to start' : 'keeps failing to start') : event.restarts === 0 ? 'crashed' : 'keeps crashing';
+  const allowed = event.restarts === 0 ? '' : ` (restart.maxRestarts is ${event.maxRestarts})`;
+  return `${event.service} ${what}: ${givenUpWords(event.restarts)}${allowed}; last ${event.starting ? 'start' : 'run'}: ${event.reason}`;
 }
 
 /** Reports passes; the errors of an invalid file once, not again on every interval pass. */

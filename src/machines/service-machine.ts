@@ -34,6 +34,11 @@ export interface ServiceContext {
   restarts: number;
   error?: string;
   lastExit?: ExitFacts;
+  /**
+   * Why the last start failed (never ready, exited while starting, an error), kept through the
+   * retries until a run reaches `running`: a retry's `starting` clears `error` at once.
+   */
+  startFailure?: string;
   gaveUp: boolean;
 }
 
@@ -97,7 +102,9 @@ export const serviceMachine = setup({
     restartAfterExit: ({ context, event }) =>
       event.type === 'EXITED' && context.supervise && shouldRestart(context.restart.policy, event) &&
       context.restarts < context.restart.maxRestarts,
-    mayRetry: ({ context }) => context.supervise && context.restarts > 0 && context.restarts < context.restart.maxRestarts,
+    // A start that fails is a failure like a crash (the policy's `on-failure` covers it): under a
+    // supervisor it is tried again, the first start of a service too, until maxRestarts in a row.
+    retryStart: ({ context }) => context.supervise && context.restart.policy !== 'no' && context.restarts < context.restart.maxRestarts,
     restartsLeft: ({ context }) => context.supervise && context.restarts < context.restart.maxRestarts,
     noBackoff: ({ context }) => backoffDelay(context.restart, context.restarts) === 0,
     // The executor knows each provider: one with no install step (a process) and a service with
@@ -114,7 +121,12 @@ export const serviceMachine = setup({
     }),
     countRestart: assign({ restarts: ({ context }) => context.restarts + 1 }),
     resetRestarts: assign({ restarts: () => 0, gaveUp: () => false }),
-    giveUpIfSupervised: assign({ gaveUp: ({ context }) => context.supervise }),
+    keepStartFailure: assign({ startFailure: (_, params: { message: string }) => params.message }),
+    forgetStartFailure: assign({ startFailure: () => undefined }),
+    // Reached when `retryStart` said no: the policy allows restarts, so they are used up.
+    giveUpIfSupervised: assign({ gaveUp: ({ context }) => context.supervise && context.restart.policy !== 'no' }),
+    /** The executor records the failed start in the state file (a start that left no run reads as crashed, not stopped). */
+    recordStartFailure: (_, _params: { message: string }) => undefined,
     /** The bookkeeping of an install that had nothing to do. */
     recordInstalled: () => undefined,
   },
@@ -168,13 +180,10 @@ export const serviceMachine = setup({
         src: 'start',
         input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
         onDone: [{ guard: 'nothingToAwait', target: 'running' }, { target: 'waitingReady' }],
-        onError: [
-          { guard: 'mayRetry', target: 'backoff', actions: [{ type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) }] },
-          { target: 'failed', actions: [{ type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) }, 'giveUpIfSupervised'] },
-        ],
+        onError: { target: 'startFailed', actions: { type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) } },
       },
       after: {
-        startTimeout: { target: 'failed', actions: { type: 'recordError', params: ({ context }) => ({ message: timedOut('start', context.timeouts.start) }) } },
+        startTimeout: { target: 'startFailed', actions: { type: 'recordError', params: ({ context }) => ({ message: timedOut('start', context.timeouts.start) }) } },
       },
       on: { ABORT: 'interrupted' },
     },
@@ -195,13 +204,23 @@ export const serviceMachine = setup({
       invoke: {
         src: 'stop',
         input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
-        onDone: [{ guard: 'mayRetry', target: 'backoff' }, { target: 'failed', actions: 'giveUpIfSupervised' }],
+        onDone: 'startFailed',
         onError: 'failed',
       },
       after: { stopTimeout: 'failed' },
     },
+    // Every way a start can fail ends here (its reason in `error`): under a supervisor it is
+    // retried through the restart policy, as a crash is; otherwise, or once the restarts in a row
+    // are used up, it stays failed. Transient: no subscriber ever sees this state.
+    startFailed: {
+      entry: [
+        { type: 'keepStartFailure', params: ({ context }) => ({ message: context.error ?? 'start failed' }) },
+        { type: 'recordStartFailure', params: ({ context }) => ({ message: context.error ?? 'start failed' }) },
+      ],
+      always: [{ guard: 'retryStart', target: 'backoff' }, { target: 'failed', actions: 'giveUpIfSupervised' }],
+    },
     running: {
-      entry: 'clearError',
+      entry: ['clearError', 'forgetStartFailure'],
       after: { resetRestarts: { actions: 'resetRestarts' } },
       on: {
         STOP: 'stopping',
@@ -219,10 +238,10 @@ export const serviceMachine = setup({
         src: 'restart',
         input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
         onDone: 'waitingReady',
-        onError: { target: 'failed', actions: { type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) } },
+        onError: { target: 'startFailed', actions: { type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) } },
       },
       after: {
-        restartTimeout: { target: 'failed', actions: { type: 'recordError', params: ({ context }) => ({ message: timedOut('restart', context.timeouts.stop + context.timeouts.start) }) } },
+        restartTimeout: { target: 'startFailed', actions: { type: 'recordError', params: ({ context }) => ({ message: timedOut('restart', context.timeouts.stop + context.timeouts.start) }) } },
       },
       on: { ABORT: 'interrupted' },
     },

@@ -1,5 +1,6 @@
 import type { DesiredService } from '../config/types.js';
 import { describeFileChanges, nameChangedFiles } from './file-changes.js';
+import { changedSinceGiveUp, restartsBeforeGivingUp } from './give-up.js';
 import { isSensitiveField, specOf } from './spec.js';
 import type { Action, AppliedService, Blocked, FieldChange, ObservedService, Op, Phase } from './types.js';
 
@@ -75,11 +76,16 @@ function decideEnabled(desired: DesiredService, observed: ObservedService, appli
     if (observed.phase === 'stopping') return restartDecision(name, 'was stopping', reinstall, changes);
     return specChanged ? restartDecision(name, changeNote, reinstall, changes) : emptyDecision(name);
   }
-  if (applied?.gaveUp && !specChanged) {
-    return blockedDecision(name, `${givenUpWords(applied.restarts)}; run stack restart ${name}`, 'gave-up');
+  // A service that gave up gets a new chance once any part of its declaration changed: the
+  // cause may be gone (a `ready` probe on the wrong port, too few restarts allowed).
+  const sinceGiveUp = applied?.gaveUp ? changedSinceGiveUp(desired, applied) : [];
+  if (applied?.gaveUp && sinceGiveUp.length === 0) {
+    return blockedDecision(name, `${givenUpWords(restartsBeforeGivingUp(applied))}; run stack restart ${name}`, 'gave-up');
   }
   const base = observed.phase === 'crashed' ? crashedReason(observed) : idleReason(applied);
-  const reason = applied && specChanged ? `${base}; ${changeNote}` : base;
+  const edited = sinceGiveUp.filter((part) => part !== 'spec');
+  const retried = edited.length > 0 && !specChanged ? `; ${edited.join(', ')} changed since it gave up` : '';
+  const reason = applied && specChanged ? `${base}; ${changeNote}` : `${base}${retried}`;
   const ops: Op[] = reinstall ? ['install', 'start'] : ['start'];
   const withChanges = applied && specChanged ? changes : undefined;
   return { ...emptyDecision(name), startPhase: ops.map((op) => makeAction(name, op, reason, '+', false, withChanges)) };
@@ -170,7 +176,8 @@ function blockedDecision(service: string, reason: string, kind: Blocked['kind'])
 
 /**
  * Why a crashed service is left alone, in the words `status`, `plan` and the controller use:
- * `gave up after 3 restarts`, or, with `maxRestarts: 0`, that none was allowed.
+ * `gave up after 3 restarts` (in a row: restart.maxRestarts of them), or, with `maxRestarts: 0`,
+ * that none was allowed (a service only gives up once its restarts are used up).
  */
 export function givenUpWords(restarts: number): string {
   if (restarts === 0) return 'not restarted (restart.maxRestarts is 0)';

@@ -1,10 +1,11 @@
 import { createActor, fromPromise, waitFor, type ActorRefFrom } from 'xstate';
-import { redactorOf } from '../config/secrets.js';
 import type { DesiredService } from '../config/types.js';
 import { serviceMachine, type InitialPhase, type OperationInput, type OperationTimeouts } from '../machines/service-machine.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { OperationError, type OperationContext, type Provider, type StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
+import { redactorOf } from '../config/secrets.js';
+import { withoutServicePrefix } from '../errors.js';
 import { declarationsOf, stopSpecOf } from './declarations.js';
 import { withFilesAfterRun } from './execute-files.js';
 import { specOf } from './spec.js';
@@ -172,6 +173,7 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
         const svc = lookupOf(context.name)();
         if (svc) env.state.record(context.name, installedRecord(svc));
       },
+      recordStartFailure: ({ context }, { message }) => recordFailedStart(env.state, context.name, lookupOf(context.name)(), message),
     },
     actors: {
       install: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
@@ -257,6 +259,22 @@ export async function recordReadiness(state: StateStore, name: string, svc: Desi
 
 const withoutPrefix = (name: string, message: string): string => message.replace(new RegExp(`^${name}: (not ready: )?`), '');
 
+/**
+ * A start that failed and left no run (not found, never ready and stopped again) is recorded
+ * as such, so `status` and the next plan say `crashed` and why, not `stopped`, which would read
+ * as stopped on purpose. Every failed start is, a supervisor's retries included.
+ */
+function recordFailedStart(state: StateStore, name: string, service: DesiredService | undefined, error: string): void {
+  // Errors quote paths, argv, URLs and the service's own log lines: secret values never get out.
+  const reason = (service ? redactorOf({ services: [service] })(withoutServicePrefix(name, error)) : withoutServicePrefix(name, error)).split('\n')[0];
+  // Only the process provider's observe reads it; others observe the service itself.
+  state.record(name, (current) =>
+    current?.provider === 'process' && current.pid === undefined
+      ? { ...current, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason, duringStart: true } }
+      : current,
+  );
+}
+
 function recordBase(service: DesiredService, current: AppliedService | undefined): AppliedService {
   const spec = specOf(service);
   return {
@@ -269,6 +287,8 @@ function recordBase(service: DesiredService, current: AppliedService | undefined
     ...declarationsOf(service),
     restarts: current?.specHash === spec.specHash ? current.restarts : 0,
     gaveUp: false,
+    gaveUpAfter: undefined,
+    gaveUpDeclared: undefined,
   };
 }
 
@@ -278,9 +298,16 @@ export type UnitOp = Op | 'restart';
 const targetOf: Record<UnitOp, 'stopped' | 'running' | 'absent'> = { install: 'stopped', start: 'running', restart: 'running', stop: 'stopped', uninstall: 'absent' };
 const eventOf = { install: 'INSTALL', start: 'START', restart: 'RESTART', stop: 'STOP', uninstall: 'UNINSTALL' } as const;
 
-export type OpResult = { ok: true } | { ok: false; error: string; interrupted: boolean };
+export type OpResult =
+  | { ok: true }
+  /** `retry`: the start failed and the supervisor's machine is trying again (restart `attempt` of `max`). */
+  | { ok: false; error: string; interrupted: boolean; retry?: { attempt: number; max: number } };
 
-/** Sends one operation to a service's machine and waits until it lands or fails. */
+/**
+ * Sends one operation to a service's machine and waits until it lands or fails. A start that
+ * failed and that a supervisor's machine retries is reported failed at once: the retries (with
+ * their backoff) are the supervisor's, the run that asked does not wait for them.
+ */
 export async function runOp(actor: ServiceActor, op: UnitOp): Promise<OpResult> {
   const target = targetOf[op];
   const before = actor.getSnapshot();
@@ -290,13 +317,20 @@ export async function runOp(actor: ServiceActor, op: UnitOp): Promise<OpResult> 
     return { ok: true };
   }
   actor.send({ type: eventOf[op] });
+  // Counted after the event: a start from `crashed` or `failed` begins a new count.
+  const restartsBefore = actor.getSnapshot().context.restarts;
+  const retried = (snap: ReturnType<ServiceActor['getSnapshot']>) => snap.context.restarts > restartsBefore && snap.context.startFailure !== undefined;
   const snapshot = await waitFor(
     actor,
-    (snap) => snap.status === 'done' || snap.matches('failed') || (snap.matches(target) && !isBusy(snap.value)),
+    (snap) => snap.status === 'done' || snap.matches('failed') || (snap.matches(target) && !isBusy(snap.value)) || retried(snap),
     { timeout: Infinity },
   );
   if (snapshot.status === 'done') return { ok: false, error: 'interrupted', interrupted: true };
   if (snapshot.matches('failed')) return { ok: false, error: snapshot.context.error ?? `${op} failed`, interrupted: false };
+  if (retried(snapshot)) {
+    const retry = { attempt: snapshot.context.restarts, max: snapshot.context.restart.maxRestarts };
+    return { ok: false, error: snapshot.context.startFailure ?? `${op} failed`, interrupted: false, retry };
+  }
   return { ok: true };
 }
 

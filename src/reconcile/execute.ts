@@ -3,7 +3,6 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
 import { redactorOf } from '../config/secrets.js';
-import { withoutServicePrefix } from '../errors.js';
 import { monotonicMs } from '../monotonic.js';
 import { declaredOrRecordedDeps } from './declarations.js';
 import { createServiceActor, recordReadiness, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
@@ -150,8 +149,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     for (const op of unit.ops) {
       const result = await runOp(actor, op);
       if (!result.ok) {
-        if (!result.interrupted && (op === 'start' || op === 'restart')) recordFailedStart(options.state, unit.service, redact(result.error));
-        return { service: unit.service, ops: unit.ops, status: result.interrupted ? 'interrupted' : 'failed', durationMs: now() - began, error: result.error };
+        // The supervisor tries again in the background; this run reports the failure now.
+        const error = result.retry ? `${result.error}; retrying (restart ${result.retry.attempt} of ${result.retry.max})` : result.error;
+        return { service: unit.service, ops: unit.ops, status: result.interrupted ? 'interrupted' : 'failed', durationMs: now() - began, error };
       }
       if (op === 'start') startedHere.set(unit.service, env.started.get(unit.service));
       if (op === 'stop') stoppedHere.add(unit.service);
@@ -224,21 +224,6 @@ export function leftAfterInterrupt(
   }
   if (stopping) return pid === undefined ? 'stopped' : `still running (pid ${pid}): its stop was cut short`;
   return record === undefined ? 'not installed' : 'installed';
-}
-
-/**
- * A start that failed and left no run (not found, never ready and stopped again) is recorded
- * as such, so `status` and the next plan say `crashed` and why, not `stopped`, which would read
- * as stopped on purpose.
- */
-function recordFailedStart(state: StateStore, name: string, error: string): void {
-  const reason = withoutServicePrefix(name, error);
-  // Only the process provider's observe reads it; others observe the service itself.
-  state.record(name, (current) =>
-    current?.provider === 'process' && current.pid === undefined
-      ? { ...current, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason: reason.split('\n')[0], duringStart: true } }
-      : current,
-  );
 }
 
 /**

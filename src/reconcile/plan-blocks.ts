@@ -16,7 +16,7 @@ function shorten(text: string): string {
   return text.length > MAX_COMMAND ? `${text.slice(0, MAX_COMMAND - 1)}…` : text;
 }
 
-// Not started by this apply, so neither is what needs it (a service that gave up waits for `stack restart`).
+// Not started by this apply, so neither is what needs it (a service that gave up waits for an edit of it, `stack restart` or `stack down`).
 const BLOCKS_DEPENDENTS = new Set<Blocked['kind']>(['port-conflict', 'dependency', 'gave-up']);
 
 /**

@@ -24,7 +24,8 @@ const specs = new WeakMap<DesiredService, ServiceSpec>();
  * these restarts it. Left out on purpose: start, stop, restart, logs, dependsOn and ports (they change
  * how stack manages the service, not the service), and `ready`/`health`/`compose.wait` (a new
  * probe is picked up by the next start or check; restarting a healthy service to re-probe it
- * would only cause downtime).
+ * would only cause downtime). A service that gave up is judged on all of them (give-up.ts): an
+ * edit of its `ready` gives it a new chance, though it restarts nothing that runs.
  */
 export function specOf(service: DesiredService): ServiceSpec {
   let spec = specs.get(service);

@@ -85,8 +85,15 @@ export interface AppliedService {
   probe?: ProbeRecord;
   /** True once the user's `state: stopped`/disable was carried out; false after a crash. */
   stoppedByUs?: boolean;
-  /** The service used up maxRestarts and is left alone until its spec changes or a restart. */
+  /**
+   * The service used up maxRestarts and is left alone until its declaration changes (any field),
+   * `stack restart`, or `stack down`.
+   */
   gaveUp?: boolean;
+  /** Restarts in a row when it gave up (`restarts` counts every restart ever, like pm2's ↺). */
+  gaveUpAfter?: number;
+  /** Digests of the declaration's parts when it gave up (see give-up.ts): an edit of any of them gives it a new chance. */
+  gaveUpDeclared?: Record<string, string>;
   /**
    * Stopped only because this dependency stopped (or the file declared it stopped or disabled):
    * started again once it runs (`dependency db back`). Cleared by the service's next start or stop.

@@ -10,15 +10,17 @@ import { createProviderRegistry } from '../providers/registry.js';
 import { executePlan, type ApplyOutcome, type ProgressEvent } from '../reconcile/execute.js';
 import { observeServices } from '../reconcile/observe.js';
 import { planActions } from '../reconcile/plan.js';
+import { changedSinceGiveUp } from '../reconcile/give-up.js';
 import { specOf } from '../reconcile/spec.js';
 import type { Action, Observed, Plan } from '../reconcile/types.js';
+import { withoutGiveUp } from '../state/give-up.js';
 import { acquireLock, type HeldLock } from '../state/lock.js';
 import { statePaths } from '../state/paths.js';
 import { StateStore } from '../state/state-store.js';
-import { writeFileAtomic } from '../write-atomic.js';
 import { FileWatcher, watchedPaths } from './file-watcher.js';
 import { LivenessMonitor } from './liveness.js';
 import { LogRotation } from './log-rotation.js';
+import { notRetried, writePassRecord } from './pass-record.js';
 import { SupervisedPool, type PoolEvent } from './service-pool.js';
 import { answerRequest, takeRequests, type ControllerRequest } from './requests.js';
 import { planRestart } from '../reconcile/plan-restart.js';
@@ -64,6 +66,8 @@ export class Controller {
   private closed = false;
   private requestTimer?: NodeJS.Timeout;
   private readonly pendingRequests: ControllerRequest[] = [];
+  /** Services whose start failed in a pass and that their machine retries. */
+  private readonly retrying = new Set<string>();
 
   /**
    * Lines for the log, with the secret values the file declares now replaced: a liveness detail
@@ -95,8 +99,10 @@ export class Controller {
       if (lock.tookOverFrom) options.log(`took over the lock of pid ${lock.tookOverFrom.pid}, which is no longer running`);
       const state = await StateStore.open(paths.stateFile, desired.project, basename(desired.file));
       const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose) } };
-      const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, options.onPoolEvent);
+      const heard: { controller?: Controller } = {};
+      const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, (event) => heard.controller?.heard(event));
       const controller = new Controller(options, workspace, lock, state, pool);
+      heard.controller = controller;
       options.signal?.addEventListener('abort', () => controller.abort.abort(), { once: true });
       await controller.request('start');
       await controller.watcher.update(watchedPaths(options.file, desired));
@@ -182,7 +188,7 @@ export class Controller {
   /** `stack restart` handed over by another process: stop then start, clearing a give-up. */
   private async serveRequests(): Promise<void> {
     for (const request of this.pendingRequests.splice(0)) {
-      for (const name of request.services) await this.state.update(name, (current) => current && { ...current, gaveUp: false });
+      for (const name of request.services) await this.state.update(name, withoutGiveUp);
       const workspace = this.workspaceNow;
       const observed = await observeServices(this.desired, this.state.all(), workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
       for (const name of request.services) this.pool.actorFor(name, observed.get(name));
@@ -192,6 +198,17 @@ export class Controller {
         lines: outcome.services.map((service) => `${service.service}: ${service.ops.join(', ')} ${service.status}${service.error ? `: ${service.error}` : ''}`),
       });
     }
+  }
+
+  /**
+   * A machine's event, told to people (the reason of a give-up can quote a probe's URL: redacted).
+   * A service whose start failed in a pass and that a retry got running has a pass of its own:
+   * what needs it was skipped and starts now.
+   */
+  private heard(event: PoolEvent): void {
+    this.options.onPoolEvent?.(event.type === 'gave-up' ? { ...event, reason: redactorOf(this.desired)(event.reason) } : event);
+    if (event.type === 'gave-up') this.retrying.delete(event.service);
+    if (event.type === 'running' && this.retrying.delete(event.service)) void this.request(`${event.service} started on a retry`);
   }
 
   private warnIfNew(desired: Desired): void {
@@ -232,8 +249,9 @@ export class Controller {
     }
     await this.watcher.update(watchedPaths(this.options.file, desired)).catch(() => undefined);
     const converged = (outcome?.failed ?? 0) === 0 && plan.blocked.length === 0;
-    // Whole or not at all: `stack up --detach` polls this file while it is written.
-    await writeFileAtomic(this.statusFile, `${JSON.stringify({ pid: process.pid, command: this.options.command, at: new Date().toISOString(), reason, converged, failed: outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [] })}\n`);
+    const failed = outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [];
+    for (const { service } of failed) if (this.pool.isBusy(service)) this.retrying.add(service);
+    await writePassRecord(this.statusFile, { pid: process.pid, command: this.options.command, at: new Date().toISOString(), reason, converged, failed, notRetried: notRetried(this.pool, failed, plan.blocked) });
     this.options.onPass?.({ reason, outcome, converged });
   }
 
@@ -254,14 +272,20 @@ export class Controller {
     });
   }
 
-  /** Leaves alone what the supervisor owns: machines mid-operation or backing off, and crashes the restart policy decided to leave. */
+  /**
+   * Leaves alone what the supervisor owns: machines mid-operation or backing off, and crashes and
+   * failed starts the restart policy decided to leave, until their spec changes (or, for one
+   * that gave up, any part of its declaration: `ready` included).
+   */
   private mayAct(action: Action): boolean {
     const name = action.service;
     if (this.pool.isBusy(name)) return false;
-    if (this.pool.stateOf(name) !== 'crashed' || !this.pool.decidedCrash(name)) return true;
+    if (!this.pool.leftAlone(name)) return true;
     const service = this.desired.services.find((candidate) => candidate.name === name);
     const applied = this.state.get(name);
-    return !service || !applied || specOf(service).specHash !== applied.specHash;
+    if (!service || !applied) return true;
+    if (applied.gaveUp) return changedSinceGiveUp(service, applied).length > 0;
+    return specOf(service).specHash !== applied.specHash;
   }
 }
 

@@ -10,6 +10,8 @@ export interface FirstPass {
   logFile: string;
   converged: boolean;
   failed: { service: string; error?: string }[];
+  /** What the controller does not retry by itself, and why (absent from an older controller). */
+  notRetried?: { service: string; why: string; gaveUp?: boolean }[];
 }
 
 /** The controller ended before its first pass finished: its exit code and the end of its log. */

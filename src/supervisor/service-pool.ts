@@ -3,7 +3,11 @@ import { groupExists } from '../providers/process/group-members.js';
 import { appliedOfStart } from '../providers/process/process-provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
+import { withoutServicePrefix } from '../errors.js';
+import { describeExit } from '../providers/probes.js';
 import { stopSpecOf } from '../reconcile/declarations.js';
+import { givenUpWords } from '../reconcile/diff.js';
+import { declarationDigests } from '../reconcile/give-up.js';
 import { createServiceActor, type ServiceActor, type UnitEnvironment } from '../reconcile/execute-unit.js';
 import type { ServicePool } from '../reconcile/execute.js';
 import type { AppliedService, ObservedService } from '../reconcile/types.js';
@@ -14,9 +18,11 @@ const BUSY = new Set(['installing', 'starting', 'restarting', 'waitingReady', 'a
 
 export type PoolEvent =
   | { type: 'exited'; service: string; code: number | null; signal: string | null }
-  | { type: 'restarting'; service: string; attempt: number; delayMs?: number }
-  | { type: 'gave-up'; service: string; restarts: number }
-  | { type: 'running'; service: string }
+  | { type: 'restarting'; service: string; attempt: number; maxRestarts: number; delayMs?: number }
+  /** `restarts` in a row of `maxRestarts` allowed; `reason`: why the last run or start failed; `starting`: it never got going. */
+  | { type: 'gave-up'; service: string; restarts: number; maxRestarts: number; reason: string; starting: boolean }
+  /** `again`: it ran before; otherwise a retry got a start that had failed going. */
+  | { type: 'running'; service: string; again: boolean }
   /** What a run left in its group could not be stopped: a restart would run beside it. */
   | { type: 'leftovers'; service: string; error: string };
 
@@ -88,10 +94,29 @@ export class SupervisedPool implements ServicePool {
     return actor;
   }
 
-  /** The machine is `crashed` because its restart policy decided so (not merely observed so). */
-  decidedCrash(name: string): boolean {
+  /**
+   * The service is down because its restart policy decided so (not merely observed so): a crash
+   * or a failed start it does not retry (`policy: no`, a clean exit under `on-failure`, restarts
+   * used up). Passes leave it alone until its declaration changes.
+   */
+  leftAlone(name: string): boolean {
     const snapshot = this.actors.get(name)?.getSnapshot();
-    return snapshot !== undefined && (snapshot.context.gaveUp || snapshot.context.lastExit !== undefined);
+    if (snapshot?.matches('crashed')) return snapshot.context.gaveUp || snapshot.context.lastExit !== undefined;
+    return snapshot?.matches('failed') === true && snapshot.context.startFailure !== undefined;
+  }
+
+  /** The service used up restart.maxRestarts. */
+  gaveUp(name: string): boolean {
+    return this.actors.get(name)?.getSnapshot().context.gaveUp === true;
+  }
+
+  /** Why the service is left alone (`gave up after 5 restarts`), or undefined when it is not. */
+  leftAloneWhy(name: string): string | undefined {
+    const context = this.actors.get(name)?.getSnapshot().context;
+    if (!context || !this.leftAlone(name)) return undefined;
+    if (context.gaveUp) return givenUpWords(context.restarts);
+    if (context.restart.policy === 'no') return 'not restarted (restart.policy is no)';
+    return 'not restarted (it exited with code 0; restart.policy is on-failure)';
   }
 
   /** Whether this controller started the current run (its exit is seen at once) or adopted it. */
@@ -196,11 +221,19 @@ export class SupervisedPool implements ServicePool {
     });
   }
 
+  private gaveUpEvent(name: string, snapshot: Snapshot): PoolEvent {
+    const { restarts, restart, startFailure, lastExit, error } = snapshot.context;
+    const starting = snapshot.matches('failed');
+    const reason = (starting ? startFailure ?? error : lastExit && describeExit(lastExit)) ?? 'failed';
+    return { type: 'gave-up', service: name, restarts, maxRestarts: restart.maxRestarts, reason: withoutServicePrefix(name, reason).split('\n')[0] as string, starting };
+  }
+
   /** Records restarts and give-ups in the state file and reports them. */
   private follow(name: string, actor: ServiceActor): void {
     const initial = actor.getSnapshot();
     let last = { value: String(initial.value), restarts: initial.context.restarts, gaveUp: initial.context.gaveUp };
     let restarting = false;
+    let ran = initial.matches('running');
     actor.subscribe((snapshot) => {
       const value = String(snapshot.value);
       const { restarts, gaveUp } = snapshot.context;
@@ -212,20 +245,28 @@ export class SupervisedPool implements ServicePool {
       const restarted = restarts > previous.restarts;
       if (restarted) {
         restarting = true;
-        this.report({ type: 'restarting', service: name, attempt: restarts });
+        this.report({ type: 'restarting', service: name, attempt: restarts, maxRestarts: snapshot.context.restart.maxRestarts });
       }
       if (value === 'running' && restarting) {
         restarting = false;
-        this.report({ type: 'running', service: name });
+        this.report({ type: 'running', service: name, again: ran });
       }
-      if (gaveUp && !previous.gaveUp) this.report({ type: 'gave-up', service: name, restarts });
-      // The state file counts every restart (like pm2's ↺); the machine counts consecutive ones.
+      if (value === 'running') ran = true;
+      const gaveUpNow = gaveUp && !previous.gaveUp;
+      if (gaveUpNow) this.report(this.gaveUpEvent(name, snapshot));
+      // The state file counts every restart (like pm2's ↺); the machine counts consecutive ones,
+      // which is what a give-up is told in. The declaration it gave up under is kept: a change
+      // of any part of it gives the service a new chance.
       if (restarted || gaveUp !== previous.gaveUp) {
-        this.state.record(name, (current) => current && { ...current, restarts: current.restarts + (restarted ? 1 : 0), gaveUp });
+        const service = this.service(name);
+        const declared = gaveUpNow && service ? { gaveUpAfter: restarts, gaveUpDeclared: declarationDigests(service) } : {};
+        this.state.record(name, (current) => current && { ...current, restarts: current.restarts + (restarted ? 1 : 0), gaveUp, ...declared });
       }
     });
   }
 }
+
+type Snapshot = ReturnType<ServiceActor['getSnapshot']>;
 
 function configKey(service: DesiredService | undefined): string {
   return JSON.stringify([service?.restart, service?.stop, service?.ready?.timeoutMs]);

@@ -206,6 +206,61 @@ describe('service machine', () => {
     expect(h.state()).toBe('backoff');
   });
 
+  it('under supervision a first start that fails is retried with the backoff, then gives up with the reason kept', async () => {
+    const h = harness({ initial: 'stopped', supervise: true, restart: { ...restart, maxRestarts: 2 } });
+    h.actor.send({ type: 'START' });
+    await h.settle('start', new Error('exited with code 1 during start'));
+    expect(h.state()).toBe('backoff');
+    expect(h.actor.getSnapshot().context).toMatchObject({ restarts: 1, startFailure: 'exited with code 1 during start', gaveUp: false });
+    h.clock.increment(499);
+    expect(h.state()).toBe('backoff');
+    h.clock.increment(1);
+    // The second attempt is never ready: stopped again, then retried after the doubled backoff.
+    await h.settle('start');
+    await h.settle('waitReady', new Error('tcp 127.0.0.1:4222: connection refused'));
+    await h.settle('stop');
+    expect(h.state()).toBe('backoff');
+    expect(h.actor.getSnapshot().context.restarts).toBe(2);
+    h.clock.increment(1000);
+    await h.settle('start', new Error('exited with code 2 during start'));
+    expect(h.state()).toBe('failed');
+    expect(h.actor.getSnapshot().context).toMatchObject({ restarts: 2, gaveUp: true, startFailure: 'exited with code 2 during start' });
+    expect(h.calls).toEqual(['start', 'start', 'waitReady', 'stop', 'start']);
+  });
+
+  it('a start that never returns is a failed start too: retried under supervision', async () => {
+    const h = harness({ initial: 'stopped', supervise: true });
+    h.actor.send({ type: 'START' });
+    await flush();
+    h.clock.increment(1000);
+    expect(h.state()).toBe('backoff');
+    expect(h.actor.getSnapshot().context.startFailure).toBe('start timed out after 1000 ms');
+  });
+
+  it('policy no leaves a failed start alone without calling it a give-up; maxRestarts 0 gives up at once', async () => {
+    const no = harness({ initial: 'stopped', supervise: true, restart: { ...restart, policy: 'no' } });
+    no.actor.send({ type: 'START' });
+    await no.settle('start', new Error('boom'));
+    expect(no.state()).toBe('failed');
+    expect(no.actor.getSnapshot().context).toMatchObject({ gaveUp: false, startFailure: 'boom', restarts: 0 });
+    const none = harness({ initial: 'stopped', supervise: true, restart: { ...restart, maxRestarts: 0 } });
+    none.actor.send({ type: 'START' });
+    await none.settle('start', new Error('boom'));
+    expect(none.state()).toBe('failed');
+    expect(none.actor.getSnapshot().context).toMatchObject({ gaveUp: true, restarts: 0 });
+  });
+
+  it('a start that succeeds after retries forgets the failure', async () => {
+    const h = harness({ initial: 'stopped', supervise: true });
+    h.actor.send({ type: 'START' });
+    await h.settle('start', new Error('boom'));
+    h.clock.increment(500);
+    await h.settle('start');
+    await h.settle('waitReady');
+    expect(h.state()).toBe('running');
+    expect(h.actor.getSnapshot().context.startFailure).toBeUndefined();
+  });
+
   it('ABORT interrupts an operation in flight', async () => {
     const h = harness({ initial: 'stopped' });
     h.actor.send({ type: 'START' });

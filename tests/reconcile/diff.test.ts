@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { changeReason, decideService, fieldChanges } from '../../src/reconcile/diff.js';
 import type { ServiceDecision } from '../../src/reconcile/diff.js';
+import { declarationDigests } from '../../src/reconcile/give-up.js';
 import { appliedFrom, compose, observed, service } from './factory.js';
 
 /** `op:symbol:restart` per action, stop phase then start phase. */
@@ -138,6 +139,30 @@ describe('decideService: the action table', () => {
     expect(decision.blocked).toEqual({ service: 'web', reason: 'gave up after 5 restarts; run stack restart web', kind: 'gave-up' });
     const edited = service('web', { env: { LOG_LEVEL: 'debug' } });
     expect(ops(decideService(edited, observed('web', 'crashed', 'exit 1'), gaveUp))).toEqual(['start:+']);
+  });
+
+  it('a service that gave up gets a new chance from an edit of any part of it, `ready` and `restart` included', () => {
+    const probe = { check: { kind: 'tcp' as const, host: '127.0.0.1', port: 4222 }, timeoutMs: 1000, intervalMs: 100, failureThreshold: 1 };
+    const api = service('api', { ready: probe });
+    const gaveUp = appliedFrom(api, { gaveUp: true, restarts: 9, gaveUpAfter: 5, gaveUpDeclared: declarationDigests(api) });
+    const crashed = observed('api', 'crashed', 'start failed: tcp 127.0.0.1:4222: connection refused');
+    // The real count: 5 in a row, not the 9 restarts of its whole life.
+    expect(decideService(api, crashed, gaveUp).blocked?.reason).toBe('gave up after 5 restarts; run stack restart api');
+    const ready = service('api', { ready: { ...probe, check: { ...probe.check, port: 4223 } } });
+    const retried = decideService(ready, crashed, gaveUp);
+    expect(ops(retried)).toEqual(['start:+']);
+    expect(reasons(retried)).toEqual(['crashed (start failed: tcp 127.0.0.1:4222: connection refused); ready changed since it gave up']);
+    const more = service('api', { ready: probe, restart: { ...api.restart, maxRestarts: 10 } });
+    expect(reasons(decideService(more, crashed, gaveUp))).toEqual(['crashed (start failed: tcp 127.0.0.1:4222: connection refused); restart changed since it gave up']);
+    // Where it is written in the file is not part of it: lines added above it change nothing.
+    expect(decideService({ ...api, index: 3, position: { file: 'stack.yaml', line: 40, column: 3 } }, crashed, gaveUp).blocked?.kind).toBe('gave-up');
+  });
+
+  it('a ready edit alone still moves nothing for a service that did not give up', () => {
+    const probe = { check: { kind: 'tcp' as const, host: '127.0.0.1', port: 4222 }, timeoutMs: 1000, intervalMs: 100, failureThreshold: 1 };
+    const api = service('api', { ready: probe });
+    const ready = service('api', { ready: { ...probe, timeoutMs: 5000 } });
+    expect(ops(decideService(ready, observed('api', 'running'), appliedFrom(api)))).toEqual([]);
   });
 
   it('restarts a running service stack has no record of', () => {

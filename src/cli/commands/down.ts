@@ -9,6 +9,7 @@ import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import type { Applied, Plan } from '../../reconcile/types.js';
 import { MAX_ESCAPED_ROUNDS, runsLeftAlone, stopEscapedRuns as stopRuns } from '../../state/adopt.js';
+import { forgetGiveUps } from '../../state/give-up.js';
 import { acquireLock, describeOwner, isController, lockHolder, type LockOwner } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
@@ -45,17 +46,24 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     // those stopped with them. A service whose own run is gone (a launcher that daemonized and
     // exited) can still have left one.
     const swept = new Set(names.length === 0 ? applied.keys() : [...names, ...plan.actions.map((action) => action.service)]);
+    const forget = () => forgetGiveUps(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file), swept);
     if (plan.actions.length === 0) {
       const code = await stopOnlyEscaped(workspace, { applied, plan, names, swept }, answered);
-      if (code === ExitCode.ok) await recordEndedRunsStopped(workspace, observed, swept);
+      if (code === ExitCode.ok) {
+        await recordEndedRunsStopped(workspace, observed, swept);
+        await recordEndedRunsStopped(workspace, observed, swept);
+      await forget();
+      }
       return code;
     }
     if (!options.json && !controller) streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));
     const code = await runPlan(workspace, { plan, observed, applied }, { ...answered, parallel, verb: 'Down', rotateLogs: false, question: `Stop ${plan.actions.length} service${plan.actions.length === 1 ? '' : 's'}?` });
-    // Only once every stop was confirmed and done: then no main run of those services is left.
+    // Only once every stop was confirmed and done: then no main run of those services is left,
+    // and those that gave up get a new chance with the next apply.
     if (code === ExitCode.ok) {
       await stopEscapedRuns(workspace, applied, swept);
       await recordEndedRunsStopped(workspace, observed, swept);
+      await forget();
     }
     return code;
   } finally {

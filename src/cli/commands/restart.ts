@@ -3,6 +3,7 @@ import { observe, readApplied } from '../../api.js';
 import { ExitCode, StackError } from '../../errors.js';
 import { planRestart } from '../../reconcile/plan-restart.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
+import { withoutGiveUp } from '../../state/give-up.js';
 import { acquireLock, isController, lockHolder } from '../../state/lock.js';
 import { submitRequest } from '../../supervisor/requests.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
@@ -40,7 +41,7 @@ export async function run(options: RestartOptions, names: string[]): Promise<num
     const current = await readApplied(workspace);
     const { StateStore } = await import('../../state/state-store.js');
     const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
-    for (const name of names) await state.update(name, (record) => record && { ...record, gaveUp: false });
+    for (const name of names) await state.update(name, withoutGiveUp);
     const observed = await observe(workspace, current);
     const plan = planRestart(workspace.desired, observed, names);
     streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));

@@ -1,4 +1,4 @@
-import { ExitCode } from '../../errors.js';
+import { ExitCode, withoutServicePrefix } from '../../errors.js';
 import { readStack } from '../../config/read-stack.js';
 import type { ComposeSpec, Desired } from '../../config/types.js';
 import { findStackFile } from '../../config/find-stack.js';
@@ -124,7 +124,16 @@ async function detach(options: UpOptions, intervalMs: number, parallel: number):
     return result.code ?? ExitCode.actionFailed;
   }
   streams.stdout.write(`controller running in the background (pid ${result.pid}, log ${result.logFile})\n`);
-  for (const failure of result.failed) streams.stderr.write(`error: ${failure.service}: ${failure.error ?? 'failed'}\n`);
-  if (!result.converged) streams.stderr.write('the stack has not converged; the controller keeps trying (see `stack status`)\n');
+  for (const failure of result.failed) streams.stderr.write(`error: ${failure.service}: ${withoutServicePrefix(failure.service, failure.error ?? 'failed')}\n`);
+  if (!result.converged) streams.stderr.write(`${notConverged(result.failed, result.notRetried ?? [])}\n`);
   return result.converged ? ExitCode.ok : ExitCode.actionFailed;
+}
+
+/** Whether the controller tries again by itself: it does not for a service that gave up or whose policy says no. */
+function notConverged(failed: readonly { service: string }[], notRetried: readonly { service: string; why: string; gaveUp?: boolean }[]): string {
+  if (notRetried.length === 0) return 'the stack has not converged; the controller keeps trying (see `stack status`)';
+  const hint = (entry: { service: string; gaveUp?: boolean }) => `run \`stack restart ${entry.service}\`${entry.gaveUp ? ' or edit it in stack.yaml' : ''}`;
+  const lines = notRetried.map((entry) => `the controller does not retry ${entry.service}: ${entry.why} (${hint(entry)})`);
+  if (failed.some((failure) => !notRetried.some((entry) => entry.service === failure.service))) lines.push('it keeps trying the rest (see `stack status`)');
+  return `the stack has not converged\n${lines.join('\n')}`;
 }

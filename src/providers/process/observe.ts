@@ -1,6 +1,7 @@
 import type { DesiredService } from '../../config/types.js';
 import type { AppliedService, LastExit, ObservedService, ProbeRecord } from '../../reconcile/types.js';
 import { givenUpWords } from '../../reconcile/diff.js';
+import { restartsBeforeGivingUp } from '../../reconcile/give-up.js';
 import { orphansOf } from './stop.js';
 import { describeExit, runProbeOnce } from '../probes.js';
 import { healthOf, probeRecordOf, watchedProbe } from '../probe-record.js';
@@ -37,7 +38,7 @@ function observeIdle(name: string, applied: AppliedService): ObservedService {
   const how = { exit: { code: exit.code, signal: exit.signal } };
   if (isUnknownExit(exit)) return { ...base, ...how, phase: 'stopped', detail: exit.reason ?? UNKNOWN_EXIT };
   if (!isFailedExit(exit)) return { ...base, ...how, phase: 'stopped' };
-  const gaveUp = applied.gaveUp ? `; ${givenUpWords(applied.restarts)}` : '';
+  const gaveUp = applied.gaveUp ? `; ${givenUpWords(restartsBeforeGivingUp(applied))}` : '';
   return { ...base, ...how, phase: 'crashed', detail: `${lastExitWords(applied)}${gaveUp}` };
 }
 
