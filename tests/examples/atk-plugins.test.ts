@@ -51,7 +51,8 @@ describe('examples/atk-plugins', () => {
     expect(containersOf(PROJECT).map((c) => [c.service, c.state]).sort()).toEqual([['openmemory', 'running'], ['qdrant', 'running']]);
     const status = JSON.parse(run('status', '--json').stdout) as { services: { name: string; observed: string }[] };
     expect(status.services).toEqual([expect.objectContaining({ name: 'openmemory', observed: 'running' })]);
-    expect(run('plan', '--detailed-exitcode').code).toBe(0);
+    const plan = run('plan', '--detailed-exitcode');
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
 
     const health = run('run', 'openmemory', 'health');
     expect(health.code, health.stderr).toBe(0);
