@@ -35,7 +35,7 @@ describe('spawn failures fail one service only', () => {
     const result = stack(['apply', '--yes', '-f', s.file]);
     expect(stackTraceLines(result.stderr)).toEqual([]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('error: tool: executable "./bin/tool.sh" not found');
+    expect(result.stderr).toContain('✗ tool start failed: executable "./bin/tool.sh" not found');
     expect(s.state().services.other?.pid).toBe(other);
     expect(processesMarked(marker).map((proc) => proc.pid)).toEqual([other]);
   });
