@@ -12,7 +12,7 @@ import { checkEnvFiles, dotEnvIssues, listEnvFiles } from './env-files.js';
 import { checkFolders, listFolders } from './folders.js';
 import type { FolderState } from './folders.js';
 import { interpolateDocument } from './interpolate-document.js';
-import type { MissingVariable, UnsetVariable, VariableUse } from './interpolate-document.js';
+import type { MissingVariable, UnsetVariable } from './interpolate-document.js';
 import { sortIssues } from './issues.js';
 import type { Locate } from './issues.js';
 import type { ParsedStack } from './parse.js';
@@ -22,6 +22,7 @@ import type { CacheUpdate, LoadCache } from './load-cache.js';
 import { dirname, resolvePath } from './paths.js';
 import { resolveStack } from './resolve.js';
 import { createRedactor } from './sensitive.js';
+import { literalSecrets } from './literal-secrets.js';
 import { checkSemantics } from './semantic.js';
 import type { StackFile } from './schema.js';
 import type { Desired } from './types.js';
@@ -98,8 +99,9 @@ export function loadStackWith(
     ? interpolated.issues.filter((issue) => !missingVariables.some((missing) => missing.message === issue.message && missing.path === issue.path))
     : interpolated.issues;
   const document = interpolated.document;
-  // Messages quote values; a value may hold an interpolated secret.
-  const finish = (issues: ConfigIssue[]) => sortIssues(redactIssues(issues, interpolated.uses));
+  // Messages quote values (a cwd path, a port); a value may hold a secret, interpolated or written.
+  const finish = (issues: ConfigIssue[]) =>
+    sortIssues(issues.length === 0 ? issues : redactIssues(issues, [...interpolated.uses.filter((use) => use.sensitive).map((use) => use.value), ...literalSecrets(document, envFileTexts)]));
 
   const root = dirname(file);
   const envFilesWanted = listEnvFiles(document, root);
@@ -143,8 +145,8 @@ function unsetWarnings(unset: readonly UnsetVariable[]): ConfigIssue[] {
   }));
 }
 
-function redactIssues(issues: ConfigIssue[], uses: readonly VariableUse[]): ConfigIssue[] {
-  const redact = createRedactor(uses.filter((use) => use.sensitive).map((use) => use.value));
+function redactIssues(issues: ConfigIssue[], secrets: readonly string[]): ConfigIssue[] {
+  const redact = createRedactor(secrets);
   return issues.map((issue) => ({
     ...issue,
     message: redact(issue.message),

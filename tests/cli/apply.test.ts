@@ -429,10 +429,15 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     );
     const human = stack(['apply', '--yes', '-f', s.file]);
     const json = stack(['apply', '--yes', '--json', '-f', s.file]);
-    expect(human.code).toBe(1);
-    expect(human.stderr).toContain('connecting with (sensitive)');
-    const reasons = Object.values(s.state().services).map((record) => JSON.stringify(record.lastExit));
-    for (const text of [human.stdout, human.stderr, json.stdout, json.stderr, ...reasons]) expect(text).not.toContain(secret);
+    // The missing cwd is found when the file loads, its path shown without the secret in it.
+    expect(human.code).toBe(5);
+    expect(human.stderr).toContain('working folder ./missing-(sensitive) does not exist');
+    writeFileSync(s.file, readFileSync(s.file, 'utf8').replace(`./missing-${secret}`, '.'));
+    const failed = stack(['apply', '--yes', '-f', s.file]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('connecting with (sensitive)');
+    const reasons = Object.values(s.state().services).map((record) => JSON.stringify(record.lastExit ?? null));
+    for (const text of [human.stdout, human.stderr, json.stdout, json.stderr, failed.stdout, failed.stderr, ...reasons]) expect(text).not.toContain(secret);
   });
 
   it("a failed start quotes its own run's log lines, not an earlier run's", () => {
