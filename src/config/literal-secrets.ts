@@ -3,12 +3,14 @@
  * port), and with no Desired to ask, the secrets come from the raw document. Pure.
  */
 
-import { parseEnvFile } from './env-files.js';
 import { isSensitiveKey } from './sensitive.js';
 import { asRecord } from './service-rules.js';
 
-/** Sensitive `env:` and `compose.env` values, by key or `sensitive:`, and every env file value. */
-export function literalSecrets(document: unknown, envFileTexts: ReadonlyMap<string, string>): string[] {
+/**
+ * Sensitive `env:` and `compose.env` values, by key or `sensitive:`. Not env files' values: no
+ * issue quotes them, and searching for every one (`value`, `true`) would mangle the messages.
+ */
+export function literalSecrets(document: unknown): string[] {
   const found = new Set<string>();
   for (const value of Object.values(asRecord(asRecord(document)?.services) ?? {})) {
     const service = asRecord(value);
@@ -19,7 +21,5 @@ export function literalSecrets(document: unknown, envFileTexts: ReadonlyMap<stri
       }
     }
   }
-  // Every key of an env file is sensitive.
-  for (const [path, text] of envFileTexts) for (const entry of Object.values(parseEnvFile(text, path).env)) found.add(entry);
   return [...found].filter((secret) => secret !== '');
 }

@@ -101,7 +101,7 @@ export function loadStackWith(
   const document = interpolated.document;
   // Messages quote values (a cwd path, a port); a value may hold a secret, interpolated or written.
   const finish = (issues: ConfigIssue[]) =>
-    sortIssues(issues.length === 0 ? issues : redactIssues(issues, [...interpolated.uses.filter((use) => use.sensitive).map((use) => use.value), ...literalSecrets(document, envFileTexts)]));
+    sortIssues(issues.length === 0 ? issues : redactIssues(issues, [...interpolated.uses.filter((use) => use.sensitive).map((use) => use.value), ...literalSecrets(document)]));
 
   const root = dirname(file);
   const envFilesWanted = listEnvFiles(document, root);

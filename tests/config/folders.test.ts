@@ -36,14 +36,11 @@ describe('working folders', () => {
 });
 
 describe('secrets in the issues of a file that did not load', () => {
-  it('a written secret, or an env file value, in a missing cwd is shown as (sensitive)', () => {
-    const broken = yaml('version: 1', 'services:', '  a:', '    command: x', '    cwd: ./run-hunter22-abcdef', '    env: { DB_PASSWORD: hunter22 }', '    envFile: ./a.env');
-    const loaded = loadStackText(broken, FILE, new Map([['/home/ada/devstack/a.env', 'SALT=abcdef\n']]), {
-      displayFile: 'stack.yaml',
-      folders: new Map([['/home/ada/devstack/run-hunter22-abcdef', 'missing']]),
-    });
-    expect(issueLines(loaded)).toEqual(['5:5 working folder ./run-(sensitive)-(sensitive) does not exist']);
-    expect(loaded.issues[0]?.hint).not.toMatch(/hunter22|abcdef/);
+  it('a secret written in the file (a sensitive env value) in a missing cwd is shown as (sensitive)', () => {
+    const broken = yaml('version: 1', 'services:', '  a:', '    command: x', '    cwd: ./run-hunter22', '    env: { DB_PASSWORD: hunter22 }');
+    const loaded = loadStackText(broken, FILE, new Map(), { displayFile: 'stack.yaml', folders: new Map([['/home/ada/devstack/run-hunter22', 'missing']]) });
+    expect(issueLines(loaded)).toEqual(['5:5 working folder ./run-(sensitive) does not exist']);
+    expect(loaded.issues[0]?.hint).not.toContain('hunter22');
   });
 });
 
