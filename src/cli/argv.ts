@@ -1,6 +1,6 @@
 // Where the command name is: the first word after the program's own options, of which only
 // -f/--file takes a value.
-function commandIndex(argv: readonly string[]): number {
+export function commandIndex(argv: readonly string[]): number {
   for (let index = 2; index < argv.length; index++) {
     const arg = argv[index] ?? '';
     if (arg === '-f' || arg === '--file') index++;

@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { reportError } from './report-error.js';
 import { detachDeadTerminal, hangup, standardTerminals } from './hangup.js';
-import { followForLogs, unknownAfterHelp } from './argv.js';
+import { commandIndex, followForLogs, unknownAfterHelp } from './argv.js';
 import type { GlobalOptions } from './context.js';
 
 // Replaced by the bundler with package.json's version (scripts/build.mjs).
@@ -162,7 +162,16 @@ async function main(): Promise<void> {
   process.on('exit', () => detachDeadTerminal(terminals));
   try {
     const names = program.commands.map((each) => each.name());
-    await program.parseAsync(unknownAfterHelp(followForLogs(process.argv), names));
+    const argv = unknownAfterHelp(followForLogs(process.argv), names);
+    const word = argv[commandIndex(argv)];
+    if (word !== undefined && word !== 'help' && !names.includes(word)) {
+      // Said here rather than by commander, whose guess would offer `stop` for `top`.
+      const { suggestCommand, unknownCommandMessage } = await import('./suggest-command.js');
+      process.stderr.write(`${unknownCommandMessage(word, suggestCommand(word, names, ACTING))}\n`);
+      process.exitCode = ExitCode.actionFailed;
+      return;
+    }
+    await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version end here too, with exit code 0.

@@ -42,7 +42,8 @@ export function outcomeLine(outcome: ServiceOutcome, color: boolean): string {
 
 /**
  * Shows progress: on a terminal one live line per service in flight (spinner, then ✓ or ✗);
- * elsewhere a plain line per service as it finishes.
+ * elsewhere a plain line per service as it finishes. A failure's line goes to `errors` (stderr),
+ * so a script that keeps only stderr still reads why; it is said there once, never again after.
  */
 export class ProgressView {
   private readonly active = new Map<string, { ops: UnitOp[]; since: number }>();
@@ -54,6 +55,7 @@ export class ProgressView {
     private readonly stream: NodeJS.WriteStream,
     private live: boolean,
     private readonly color: boolean,
+    private readonly errors: NodeJS.WritableStream = stream,
   ) {}
 
   readonly onProgress = (event: ProgressEvent): void => {
@@ -62,7 +64,7 @@ export class ProgressView {
       if (this.live) this.ensureTimer();
     } else {
       this.active.delete(event.outcome.service);
-      this.print(outcomeLine(event.outcome, this.color));
+      this.print(outcomeLine(event.outcome, this.color), event.outcome.status === 'failed' ? this.errors : this.stream);
     }
     if (this.live) this.redraw();
   };
@@ -91,9 +93,9 @@ export class ProgressView {
     this.timer.unref();
   }
 
-  private print(line: string): void {
+  private print(line: string, to: NodeJS.WritableStream): void {
     if (this.live) this.clear();
-    this.stream.write(`${line}\n`);
+    to.write(`${line}\n`);
   }
 
   private clear(): void {

@@ -1,5 +1,5 @@
 import { apply, recordDeclarations, type PlanResult, type Workspace } from '../api.js';
-import { ExitCode, withoutServicePrefix } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { planToJson } from '../reconcile/render-json.js';
 import type { ApplyOutcome } from '../reconcile/execute.js';
 import type { Plan } from '../reconcile/types.js';
@@ -50,7 +50,7 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
     return ExitCode.actionFailed;
   }
   const color = useColor(options, streams.stderr);
-  const view = new ProgressView(options.json ? streams.stderr : streams.stdout, !options.json && streams.stdout.isTTY === true, color);
+  const view = new ProgressView(options.json ? streams.stderr : streams.stdout, !options.json && streams.stdout.isTTY === true, color, streams.stderr);
   const interrupt = onInterrupt(streams.stderr, { beforeNotice: () => view.stopLive() });
   const began = monotonicMs();
   let outcome: ApplyOutcome;
@@ -69,12 +69,8 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
   if (options.json) {
     writeRunJson(workspace, planned.plan, outcome, elapsed);
   } else {
+    // Each failure was said on its own line as it came (on stderr): the summary only counts it.
     streams.stdout.write(`${summaryLine(options.verb, outcome, planned, elapsed)}\n`);
-    for (const failed of outcome.services.filter((service) => service.status === 'failed')) {
-      // Provider errors name their service already ("web: working directory … does not exist").
-      const error = failed.error ?? 'failed';
-      streams.stderr.write(`error: ${failed.service}: ${withoutServicePrefix(failed.service, error)}\n`);
-    }
   }
   if (outcome.interrupted) return interrupt.hungUp ? ExitCode.hangup : ExitCode.interrupted;
   // A skipped service is one the file wants that did not get there: not a success either.

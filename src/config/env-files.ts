@@ -3,7 +3,7 @@
 import { parse } from 'dotenv';
 import type { ConfigIssue } from '../errors.js';
 import { escapeControls, issueAt, quote } from './issues.js';
-import type { Locate } from './issues.js';
+import type { KeyPath, Locate } from './issues.js';
 import { resolvePath } from './paths.js';
 import { asRecord } from './service-rules.js';
 
@@ -20,8 +20,9 @@ export function parseEnvFile(text: string, declared: string): { env: Record<stri
   const env: Record<string, string> = {};
   const problems: string[] = [];
   for (const [key, value] of Object.entries(parse(text))) {
-    if (ENV_NAME.test(key)) env[key] = value;
-    else problems.push(`env file ${escapeControls(declared)} sets ${quote(key)}, which is not allowed: ${ENV_NAME_RULE}`);
+    if (!ENV_NAME.test(key)) problems.push(`env file ${escapeControls(declared)} sets ${quote(key)}, which is not allowed: ${ENV_NAME_RULE}`);
+    else if (value.includes('\0')) problems.push(`env file ${escapeControls(declared)} sets ${key} to a value holding a NUL character, which no process can receive`);
+    else env[key] = value;
   }
   for (const { line, text: content } of linesSettingNothing(text)) {
     problems.push(`env file ${escapeControls(declared)}, line ${line}${shownName(content)} is not NAME=value, so it would set nothing`);
@@ -87,8 +88,18 @@ function closingQuoteIn(text: string, quote: string): boolean {
 }
 
 export function envFileList(envFile: unknown): string[] {
-  if (typeof envFile === 'string') return [envFile];
-  return Array.isArray(envFile) ? envFile.filter((path): path is string => typeof path === 'string' && path !== '') : [];
+  return declaredEnvFiles(envFile).map((entry) => entry.path);
+}
+
+/**
+ * The env files `envFile` names, each with where it is written (`envFile` or `envFile[i]`).
+ * A path holding a NUL is left out: no file has that name (process-values.ts reports it).
+ */
+function declaredEnvFiles(envFile: unknown): { path: string; at: KeyPath }[] {
+  const usable = (path: unknown): path is string => typeof path === 'string' && path !== '' && !path.includes('\0');
+  if (typeof envFile === 'string') return usable(envFile) ? [{ path: envFile, at: ['envFile'] }] : [];
+  if (!Array.isArray(envFile)) return [];
+  return envFile.flatMap((path: unknown, index) => (usable(path) ? [{ path, at: ['envFile', index] }] : []));
 }
 
 /** Absolute paths of every env file the (possibly invalid) document refers to, without duplicates. */
@@ -98,6 +109,34 @@ export function listEnvFiles(document: unknown, root: string): string[] {
     envFileList(asRecord(service)?.envFile).map((path) => resolvePath(root, path)),
   );
   return [...new Set(wanted)];
+}
+
+/**
+ * Problems of every env file the (possibly invalid) document names: not found (absent from
+ * `envFileTexts`) or not NAME=value, so they are reported with the file's other issues.
+ */
+export function checkEnvFiles(document: unknown, root: string, envFileTexts: ReadonlyMap<string, string>, locate: Locate): ConfigIssue[] {
+  const services = asRecord(asRecord(document)?.services) ?? {};
+  return Object.entries(services).flatMap(([name, service]) => readServiceEnvFiles(name, asRecord(service)?.envFile, root, envFileTexts, locate).issues);
+}
+
+/** The variables of a service's env files in order (later wins), and their problems. */
+function readServiceEnvFiles(name: string, envFile: unknown, root: string, envFileTexts: ReadonlyMap<string, string>, locate: Locate) {
+  const env: Record<string, string> = {};
+  const issues: ConfigIssue[] = [];
+  for (const { path: declared, at } of declaredEnvFiles(envFile)) {
+    const absolute = resolvePath(root, declared);
+    const text = envFileTexts.get(absolute);
+    const path = ['services', name, ...at];
+    if (text === undefined) {
+      issues.push(issueAt(locate, path, `env file ${escapeControls(declared)} not found`, `looked for ${escapeControls(absolute)}`));
+      continue;
+    }
+    const parsed = parseEnvFile(text, declared);
+    issues.push(...parsed.problems.map((problem) => issueAt(locate, path, problem)));
+    Object.assign(env, parsed.env);
+  }
+  return { env, issues };
 }
 
 export interface ServiceEnv {
@@ -116,25 +155,9 @@ export function resolveServiceEnv(
   envFileTexts: ReadonlyMap<string, string>,
   locate: Locate,
 ): ServiceEnv {
-  const env: Record<string, string> = {};
-  const fromFiles = new Set<string>();
-  const issues: ConfigIssue[] = [];
-  const declaredFiles = envFileList(declared.envFile);
-  const envFiles = declaredFiles.map((path) => resolvePath(root, path));
-  envFiles.forEach((absolute, index) => {
-    const text = envFileTexts.get(absolute);
-    const path = typeof declared.envFile === 'string' ? ['services', name, 'envFile'] : ['services', name, 'envFile', index];
-    if (text === undefined) {
-      issues.push(issueAt(locate, path, `env file ${escapeControls(declaredFiles[index] ?? '')} not found`, `looked for ${escapeControls(absolute)}`));
-      return;
-    }
-    const parsed = parseEnvFile(text, declaredFiles[index] ?? absolute);
-    issues.push(...parsed.problems.map((problem) => issueAt(locate, path, problem)));
-    for (const [key, value] of Object.entries(parsed.env)) {
-      env[key] = value;
-      fromFiles.add(key);
-    }
-  });
+  const envFiles = envFileList(declared.envFile).map((path) => resolvePath(root, path));
+  const fromFiles = readServiceEnvFiles(name, declared.envFile, root, envFileTexts, locate);
+  const env: Record<string, string> = { ...fromFiles.env };
   for (const [key, value] of Object.entries(declared.env ?? {})) env[key] = String(value);
-  return { env, envFiles, fromFiles: [...fromFiles], issues };
+  return { env, envFiles, fromFiles: Object.keys(fromFiles.env), issues: fromFiles.issues };
 }

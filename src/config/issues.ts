@@ -51,7 +51,8 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   return distance(word.toLowerCase(), best.toLowerCase()) <= limit ? best : undefined;
 }
 
-function isSwap(a: string, b: string): boolean {
+/** `b` with two neighbouring letters swapped (`tpc` for `tcp`). */
+export function isSwap(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let first = 0;
   while (first < a.length && a[first] === b[first]) first += 1;

@@ -1,6 +1,6 @@
 /**
- * The loader as one readable pipeline: parse → interpolate → validate → check semantics →
- * resolve. Pure. The parser (yaml) and the validator (zod) are passed in, and asked for only
+ * The loader as one readable pipeline: parse → interpolate → validate → check semantics, env
+ * files and folders → resolve. Pure. The parser (yaml) and the validator (zod) are passed in, and asked for only
  * when needed: a load from the parse cache (load-cache.ts) uses neither, so read-stack.ts loads
  * them only then (their modules are a third of what `stack status` would otherwise compile and
  * initialise). load.ts gives the pipeline with both.
@@ -8,9 +8,11 @@
 
 import { parse as parseDotEnv } from 'dotenv';
 import type { ConfigIssue } from '../errors.js';
-import { dotEnvIssues, listEnvFiles } from './env-files.js';
+import { checkEnvFiles, dotEnvIssues, listEnvFiles } from './env-files.js';
+import { checkFolders, listFolders } from './folders.js';
+import type { FolderState } from './folders.js';
 import { interpolateDocument } from './interpolate-document.js';
-import type { MissingVariable, UnsetVariable, VariableUse } from './interpolate-document.js';
+import type { MissingVariable, UnsetVariable } from './interpolate-document.js';
 import { sortIssues } from './issues.js';
 import type { Locate } from './issues.js';
 import type { ParsedStack } from './parse.js';
@@ -20,6 +22,7 @@ import type { CacheUpdate, LoadCache } from './load-cache.js';
 import { dirname, resolvePath } from './paths.js';
 import { resolveStack } from './resolve.js';
 import { createRedactor } from './sensitive.js';
+import { literalSecrets } from './literal-secrets.js';
 import { checkSemantics } from './semantic.js';
 import type { StackFile } from './schema.js';
 import type { Desired } from './types.js';
@@ -39,6 +42,11 @@ export interface LoadOptions {
    */
   requireVariables?: boolean;
   /**
+   * What the reading step found at the folders of `Loaded.foldersWanted` (the services' `cwd`):
+   * those missing are issues. Absent: folders are not judged (a stack read from git).
+   */
+  folders?: ReadonlyMap<string, FolderState>;
+  /**
    * Present to use and update a cache (see load-cache.ts): `saved` is what an earlier load left,
    * and `Loaded.cache` what to do with it now. Absent: no cache.
    */
@@ -52,6 +60,8 @@ export interface Loaded {
   issues: ConfigIssue[];
   /** Absolute paths of the env files the text refers to; pass their texts in `envFileTexts`. */
   envFilesWanted: string[];
+  /** Absolute paths of the services' working folders; say what is there in `options.folders`. */
+  foldersWanted: string[];
   /** Required variables (`${VAR:?}`) that are not set. */
   missingVariables: MissingVariable[];
   /** With `options.cache`, after a successful load: what to save, or to forget, for the next load. */
@@ -80,7 +90,7 @@ export function loadStackWith(
   // `.env` is stack's input only where stack.yaml interpolates: otherwise it is another tool's file.
   const dotEnv = options.dotEnvText === undefined || !text.includes('${') ? [] : dotEnvIssues(options.dotEnvText, options.dotEnvDisplay ?? resolvePath(dirname(options.displayFile ?? file), '.env'));
   if (parsed.document === undefined || parsed.issues.length > 0) {
-    return { issues: [...dotEnv, ...sortIssues(parsed.issues)], envFilesWanted: [], missingVariables: [] };
+    return { issues: [...dotEnv, ...sortIssues(parsed.issues)], envFilesWanted: [], foldersWanted: [], missingVariables: [] };
   }
   const variables = { env: options.env ?? {}, dotEnv: options.dotEnvText === undefined ? {} : parseDotEnv(options.dotEnvText) };
   const interpolated = interpolateDocument(parsed.document, variables, parsed.locateValue);
@@ -89,24 +99,34 @@ export function loadStackWith(
     ? interpolated.issues.filter((issue) => !missingVariables.some((missing) => missing.message === issue.message && missing.path === issue.path))
     : interpolated.issues;
   const document = interpolated.document;
-  // Messages quote values; a value may hold an interpolated secret.
-  const finish = (issues: ConfigIssue[]) => sortIssues(redactIssues(issues, interpolated.uses));
+  // Messages quote values (a cwd path, a port); a value may hold a secret, interpolated or written.
+  const finish = (issues: ConfigIssue[]) =>
+    sortIssues(issues.length === 0 ? issues : redactIssues(issues, [...interpolated.uses.filter((use) => use.sensitive).map((use) => use.value), ...literalSecrets(document)]));
 
-  const envFilesWanted = listEnvFiles(document, dirname(file));
+  const root = dirname(file);
+  const envFilesWanted = listEnvFiles(document, root);
+  const foldersWanted = listFolders(document, root);
   const documentJson = options.cache ? JSON.stringify(document) : undefined;
   const knownValid = documentJson !== undefined && hit?.valid.includes(documentJson) === true;
   if (!knownValid && !parts.validate) return { needs: 'validate' };
   const validationIssues = knownValid ? [] : (parts.validate as NonNullable<LoaderParts['validate']>)(document, parsed.locate).issues;
-  const issues = [...interpolationIssues, ...validationIssues, ...checkSemantics(document, parsed.locate)];
-  if (issues.length > 0 || dotEnv.length > 0) return { issues: [...dotEnv, ...finish(issues)], envFilesWanted, missingVariables };
+  // Every issue at once: the files and folders it names are judged beside the text's own issues.
+  const issues = [
+    ...interpolationIssues,
+    ...validationIssues,
+    ...checkSemantics(document, parsed.locate),
+    ...checkEnvFiles(document, root, envFileTexts, parsed.locate),
+    ...(options.folders ? checkFolders(document, root, options.folders, parsed.locate) : []),
+  ];
+  if (issues.length > 0 || dotEnv.length > 0) return { issues: [...dotEnv, ...finish(issues)], envFilesWanted, foldersWanted, missingVariables };
 
   // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.
   const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses });
-  if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, missingVariables };
+  if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, foldersWanted, missingVariables };
   const cache = documentJson === undefined ? undefined : cacheAfterLoad({ text, hit, parsed, documentJson, knownValid, desired: resolved.desired, uses: interpolated.uses });
   const warnings = unsetWarnings(interpolated.unset);
   const desired = warnings.length === 0 ? resolved.desired : { ...resolved.desired, warnings };
-  return { desired, issues: [], envFilesWanted, missingVariables, ...(cache ? { cache } : {}) };
+  return { desired, issues: [], envFilesWanted, foldersWanted, missingVariables, ...(cache ? { cache } : {}) };
 }
 
 /**
@@ -125,8 +145,8 @@ function unsetWarnings(unset: readonly UnsetVariable[]): ConfigIssue[] {
   }));
 }
 
-function redactIssues(issues: ConfigIssue[], uses: readonly VariableUse[]): ConfigIssue[] {
-  const redact = createRedactor(uses.filter((use) => use.sensitive).map((use) => use.value));
+function redactIssues(issues: ConfigIssue[], secrets: readonly string[]): ConfigIssue[] {
+  const redact = createRedactor(secrets);
   return issues.map((issue) => ({
     ...issue,
     message: redact(issue.message),

@@ -9,6 +9,7 @@ import type { LoadCache } from './load-cache.js';
 import { loadStackWith } from './load-pipeline.js';
 import type { Loaded, LoaderParts, LoadOptions } from './load-pipeline.js';
 import type { MissingVariable } from './interpolate-document.js';
+import type { FolderState } from './folders.js';
 import { MAX_STACK_FILE_BYTES } from './limits.js';
 import type { Desired } from './types.js';
 
@@ -21,6 +22,11 @@ export interface ReadStackOptions {
   requireVariables?: boolean;
   /** `false` leaves plugin.yaml files unchecked (`stack check` reports them one by one). Default: true. */
   checkPlugins?: boolean;
+  /**
+   * `false` leaves the services' working folders unjudged (`stack diff` compares files, not this
+   * machine). Default: true: a `cwd` that does not exist is an issue like any other.
+   */
+  checkFolders?: boolean;
   /**
    * Where to keep what loading learnt (src/state/parse-cache.ts), so that the next load of the
    * same text skips parsing, and of the same document its validation.
@@ -81,8 +87,10 @@ export async function readStackDetailed(
   const loadAll = async (cache: { saved?: LoadCache } | undefined): Promise<Loaded> => {
     const withCache: LoadOptions = cache ? { ...loadOptions, cache } : loadOptions;
     const first = await load(new Map(), withCache);
-    if (first.envFilesWanted.length === 0) return first;
-    return load(await readEnvFiles(first.envFilesWanted), withCache);
+    const folders = options.checkFolders === false ? [] : first.foldersWanted;
+    if (first.envFilesWanted.length === 0 && folders.length === 0) return first;
+    const [texts, found] = await Promise.all([readEnvFiles(first.envFilesWanted), lookAtFolders(folders)]);
+    return load(texts, found.size === 0 ? withCache : { ...withCache, folders: found });
   };
   let loaded: Loaded;
   const saved = await options.cache?.read();
@@ -131,6 +139,20 @@ type FileKind = 'stack file' | 'env file';
 function unreadable(kind: FileKind, file: string, error: NodeJS.ErrnoException): StackError {
   const why = error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : error.code === 'EISDIR' ? 'it is a directory' : (error.code ?? error.message);
   return new StackError(kind === 'stack file' ? ExitCode.noStackFile : ExitCode.invalidConfig, `cannot read ${kind} ${file}: ${why}`, { cause: error });
+}
+
+/** What is at each path: the pure loader reports a `cwd` missing, beside the file's other issues. */
+async function lookAtFolders(paths: readonly string[]): Promise<Map<string, FolderState>> {
+  const found = new Map<string, FolderState>();
+  await Promise.all(
+    paths.map(async (path) => {
+      const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
+      if (!(info instanceof Error)) found.set(path, info.isDirectory() ? 'folder' : 'not-a-folder');
+      // Another error (a parent folder not searchable) is left for the start to report as it is.
+      else if (info.code === 'ENOENT' || info.code === 'ENOTDIR') found.set(path, 'missing');
+    }),
+  );
+  return found;
 }
 
 // A missing env file is left out of the map; the loader reports it where it is named. One that

@@ -1,6 +1,6 @@
 /**
- * Rules across keys and services: names, dependencies, cycles and ports. Reads the raw
- * document defensively, so these issues appear alongside schema issues. Pure.
+ * Rules across keys and services: names, dependencies, cycles, ports and values no process can
+ * receive. Reads the raw document defensively, so these issues appear alongside schema issues. Pure.
  */
 
 import type { ConfigIssue } from '../errors.js';
@@ -8,6 +8,7 @@ import { findCycle } from './graph.js';
 import { escapeControls, issueAt, quote, suggest } from './issues.js';
 import type { Locate } from './issues.js';
 import { asRecord, checkService } from './service-rules.js';
+import { checkProcessValues } from './process-values.js';
 import { parsePort } from './units.js';
 import type { PortSpec } from './types.js';
 
@@ -28,7 +29,7 @@ export function checkSemantics(document: unknown, locate: Locate): ConfigIssue[]
   return [
     ...projectIssues,
     ...checkNames(Object.keys(services), locate),
-    ...entries.flatMap(({ name, service }) => checkService(name, service, locate)),
+    ...entries.flatMap(({ name, service }) => [...checkService(name, service, locate), ...checkProcessValues(name, service, locate)]),
     ...checkDependencies(entries, locate),
     ...checkPorts(entries, locate),
   ];

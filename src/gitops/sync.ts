@@ -72,7 +72,7 @@ export async function syncOnce(settings: SyncSettings): Promise<SyncOutcome> {
 /** The stack's files as the work tree has them; with an invalid or missing file, just stack.yaml. */
 async function stackFilesAt(repo: RepoFile): Promise<StackFiles> {
   try {
-    return stackFilesOf(await readStack(repo.absolute, { checkPlugins: false }));
+    return stackFilesOf(await readStack(repo.absolute, { checkPlugins: false, checkFolders: false }));
   } catch {
     return { files: [repo.absolute], folders: [] };
   }

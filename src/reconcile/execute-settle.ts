@@ -10,55 +10,99 @@ import type { ProgressEvent, ServiceOutcome } from './execute.js';
  * up; but one that exits within its `start.settle` (default 100 ms) of its start (a typo in its
  * arguments, a missing file) is reported as failed with its exit code rather than as a success,
  * and what it left in its process group (a `cmd &` of a shell) is stopped: a failed start leaves
- * nothing running. All services share one wait, so the check costs at most the longest settle
- * after the last start. `runs` are the starts of this run, as each was made.
+ * nothing running. Its line waits for the verdict, so a start gets one line, `✓` once its settle
+ * passed or `✗`, never both. All services share one wait, so the check costs at most the longest
+ * settle after the last start.
  */
-export async function settleStarts(
-  env: UnitEnvironment,
-  runs: ReadonlyMap<string, StartedService | undefined>,
-  outcomes: Map<string, ServiceOutcome>,
-  services: ReadonlyMap<string, DesiredService>,
-  options: SettleOptions,
-): Promise<void> {
-  const settleOf = (name: string): number => services.get(name)?.start.settleMs ?? 0;
-  const watched = [...runs].filter((entry): entry is [string, StartedService] => entry[1]?.exited !== undefined && settleOf(entry[0]) > 0 && outcomes.get(`start:${entry[0]}`)?.status === 'done');
-  if (watched.length === 0) return;
-  const exits = new Map<string, ExitInfo>();
-  const deadlines = watched.map(([name, started]) => {
-    const deadline = Date.parse(started.startedAt) + settleOf(name);
-    // An exit after this service's own settle is the supervisor's business, not a failed start.
-    // Judged by when the exit was seen, not by when this callback runs (after every start).
-    void started.exited?.then((exit) => (exit.seenAt ?? Date.now()) <= deadline && exits.set(name, exit));
-    return deadline;
-  });
-  await pause(Math.max(0, Math.max(...deadlines) - Date.now()), options.signal);
-  await new Promise((resolve) => setImmediate(resolve));
+export class SettleCheck {
+  private readonly watched = new Map<string, Watched>();
 
-  for (const [name, exit] of exits) {
-    const started = watched.find(([watchedName]) => watchedName === name)?.[1];
-    const current = env.started.get(name);
-    // A supervisor may have started the next run meanwhile: that one is not this failure's.
-    if (!started || (current !== undefined && current !== started)) continue;
+  constructor(
+    private readonly env: UnitEnvironment,
+    private readonly services: ReadonlyMap<string, DesiredService>,
+    private readonly options: SettleOptions,
+  ) {}
+
+  /** Takes a start that just succeeded, as it was made; true when its line now waits for its settle. */
+  watch(outcome: ServiceOutcome, started: StartedService | undefined): boolean {
+    const settleMs = this.services.get(outcome.service)?.start.settleMs ?? 0;
+    if (outcome.status !== 'done' || !outcome.ops.includes('start') || started?.exited === undefined || settleMs <= 0) return false;
+    const deadline = Date.parse(started.startedAt) + settleMs;
+    const entry: Watched = { outcome, started, deadline, decided: false };
+    // An exit after this service's own settle is the supervisor's business, not a failed start.
+    // Judged by when the exit was seen, not by when this callback runs; once the line said ✓, it stays.
+    void started.exited.then((exit) => {
+      if (!entry.decided && (exit.seenAt ?? Date.now()) <= deadline) entry.exit = exit;
+    });
+    // Decided after the poll phase of the loop turn that passed the deadline: an exit seen in it counts.
+    entry.timer = setTimeout(() => setImmediate(() => entry.exit === undefined && this.report(entry)), Math.max(0, deadline - Date.now()));
+    this.watched.set(outcome.service, entry);
+    return true;
+  }
+
+  /** After the last start: waits out the longest settle, then fails the starts that exited within theirs. */
+  async finish(outcomes: Map<string, ServiceOutcome>): Promise<void> {
+    if (this.watched.size === 0) return;
+    await pause(Math.max(0, Math.max(...[...this.watched.values()].map((entry) => entry.deadline)) - Date.now()), this.options.signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const [name, entry] of this.watched) {
+      if (entry.decided) continue;
+      const current = this.env.started.get(name);
+      // A supervisor may have started the next run meanwhile: that one is not this failure's.
+      if (!entry.exit || (current !== undefined && current !== entry.started)) {
+        this.report(entry);
+        continue;
+      }
+      entry.decided = true;
+      clearTimeout(entry.timer);
+      const failed = await this.fail(name, entry.exit, entry);
+      outcomes.set(`start:${name}`, failed);
+      this.options.onProgress?.({ type: 'end', outcome: failed });
+    }
+  }
+
+  /** Reports every start still waiting as done, when the run ends before `finish` decided it. */
+  release(): void {
+    for (const entry of this.watched.values()) this.report(entry);
+  }
+
+  private report(entry: Watched): void {
+    clearTimeout(entry.timer);
+    if (entry.decided) return;
+    entry.decided = true;
+    this.options.onProgress?.({ type: 'end', outcome: entry.outcome });
+  }
+
+  /** Stops what the run left and records its exit (unless a supervisor does), and says how it failed. */
+  private async fail(name: string, exit: ExitInfo, entry: Watched): Promise<ServiceOutcome> {
     const reason = describeExit(exit);
     // Under a supervisor (watch, up) the run's exit is its business: it stops what the run left
     // and records the exit. Without one, this check does both.
-    if (!env.supervise) {
-      await stopLeftovers(env, name, services.get(name), options.signal);
-      await env.state.update(name, (record) =>
+    if (!this.env.supervise) {
+      await stopLeftovers(this.env, name, this.services.get(name), this.options.signal);
+      await this.env.state.update(name, (record) =>
         record && { ...record, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: `${reason} right after it started`, duringStart: true } },
       );
     }
-    const key = `start:${name}`;
-    const outcome = outcomes.get(key) as ServiceOutcome;
-    const failed: ServiceOutcome = { ...outcome, status: 'failed', error: options.redact(`${reason} right after it started${await logTail(env, name, started.logOffset ?? 0)}`) };
-    outcomes.set(key, failed);
-    options.onProgress?.({ type: 'end', outcome: failed });
+    const error = this.options.redact(`${reason} right after it started${await logTail(this.env, name, entry.started.logOffset ?? 0)}`);
+    return { ...entry.outcome, status: 'failed', error };
   }
+}
+
+interface Watched {
+  outcome: ServiceOutcome;
+  started: StartedService;
+  deadline: number;
+  /** Seen within the settle. */
+  exit?: ExitInfo;
+  timer?: ReturnType<typeof setTimeout>;
+  /** Its line was printed: nothing changes it any more. */
+  decided: boolean;
 }
 
 export interface SettleOptions {
   signal: AbortSignal;
-  /** Told of each start the check turns into a failure, after its `done` was reported. */
+  /** Told of each watched start once decided: `done` when its settle passed, else `failed`. */
   onProgress?: ((event: ProgressEvent) => void) | undefined;
   /** Replaces secret values in what is reported and recorded (the log's last lines may print one). */
   redact: (text: string) => string;

@@ -3,10 +3,11 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
 import { redactorOf } from '../config/secrets.js';
+import { withoutServicePrefix } from '../errors.js';
 import { monotonicMs } from '../monotonic.js';
 import { declaredOrRecordedDeps } from './declarations.js';
 import { createServiceActor, recordReadiness, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
-import { settleStarts, waitForInflight } from './execute-settle.js';
+import { SettleCheck, waitForInflight } from './execute-settle.js';
 import { blockerOf, buildUnits, keyOf, runGraph, type Unit } from './execute-graph.js';
 import type { AppliedService, Observed, ObservedService, Plan } from './types.js';
 
@@ -98,11 +99,12 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   // Errors quote paths, argv, URLs and the services' own log lines: secret values never get out.
   let redactor: ((text: string) => string) | undefined;
   const redact = (text: string): string => (redactor ??= redactorOf(options.desired))(text);
+  // Provider errors name their service ("web: not ready: …"); the outcome names it beside the error.
   const redactOutcome = (outcome: ServiceOutcome): ServiceOutcome => {
     const note = env.notes.get(outcome.service);
     env.notes.delete(outcome.service);
     const noted = note === undefined ? outcome : { ...outcome, note: redact(note) };
-    return noted.error === undefined ? noted : { ...noted, error: redact(noted.error) };
+    return noted.error === undefined ? noted : { ...noted, error: withoutServicePrefix(noted.service, redact(noted.error)) };
   };
 
   const units = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
@@ -162,17 +164,21 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   };
 
   let settled = true;
+  const settle = new SettleCheck(env, byName, { signal: options.signal, onProgress: options.onProgress, redact });
   try {
     for (const phase of ['stop', 'start'] as const) {
       await runGraph(units.filter((unit) => unit.phase === phase), options.parallel, async (unit) => {
         const outcome = redactOutcome(await runUnitSafely(unit));
         outcomes.set(keyOf(unit.phase, unit.service), outcome);
+        // A start its settle check watches is reported once that check decided it.
+        if (unit.phase === 'start' && settle.watch(outcome, startedHere.get(unit.service))) return;
         // An interrupted unit is reported below, once what was in flight has landed.
         if (outcome.status !== 'interrupted' && (outcome.status !== 'skipped' || !options.signal.aborted)) options.onProgress?.({ type: 'end', outcome });
       });
     }
-    await settleStarts(env, startedHere, outcomes, byName, { signal: options.signal, onProgress: options.onProgress, redact });
+    await settle.finish(outcomes);
   } finally {
+    settle.release();
     options.signal.removeEventListener('abort', onAbort);
     // Whatever was in flight when the run was interrupted is recorded before we return; a call
     // that never returns (its machine timed out) is given up on after a grace period.

@@ -355,14 +355,14 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(result.stderr).toContain('no-such-binary-here');
     expect(result.stderr).toMatch(/not found/);
     // Each failure names its service once.
-    expect(result.stderr).toMatch(/^error: ghost: executable "no-such-binary-here"/m);
+    expect(result.stderr).toMatch(/^✗ ghost install \+ start failed: executable "no-such-binary-here"/m);
   });
 
   it('a service that exits within its settle is reported once, then shown crashed with its exit said once', () => {
     const s = scratch('version: 1\nservices:\n  bad:\n    command: [sh, -c, "exit 4"]\n');
     const result = stack(['apply', '--yes', '-f', s.file]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: bad: exited with code 4 right after it started/m);
+    expect(result.stderr).toMatch(/^✗ bad install \+ start failed: exited with code 4 right after it started/m);
     const status = JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { observed: string; detail?: string }[] };
     expect(status.services[0]).toMatchObject({ observed: 'crashed', detail: 'start failed: exited with code 4 right after it started' });
   });
@@ -374,8 +374,7 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     );
     const result = stack(['apply', '--yes', '-f', s.file]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: quick: exited with code 3 right after it started/m);
-    expect(result.stdout).toMatch(/^✗ quick install \+ start failed: exited with code 3/m);
+    expect(result.stderr).toMatch(/^✗ quick install \+ start failed: exited with code 3 right after it started/m);
     expect(result.stdout).toContain('Apply finished with failures: 1 started, 1 failed');
   });
 
@@ -430,10 +429,15 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     );
     const human = stack(['apply', '--yes', '-f', s.file]);
     const json = stack(['apply', '--yes', '--json', '-f', s.file]);
-    expect(human.code).toBe(1);
-    expect(human.stderr).toContain('connecting with (sensitive)');
-    const reasons = Object.values(s.state().services).map((record) => JSON.stringify(record.lastExit));
-    for (const text of [human.stdout, human.stderr, json.stdout, json.stderr, ...reasons]) expect(text).not.toContain(secret);
+    // The missing cwd is found when the file loads, its path shown without the secret in it.
+    expect(human.code).toBe(5);
+    expect(human.stderr).toContain('working folder ./missing-(sensitive) does not exist');
+    writeFileSync(s.file, readFileSync(s.file, 'utf8').replace(`./missing-${secret}`, '.'));
+    const failed = stack(['apply', '--yes', '-f', s.file]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('connecting with (sensitive)');
+    const reasons = Object.values(s.state().services).map((record) => JSON.stringify(record.lastExit ?? null));
+    for (const text of [human.stdout, human.stderr, json.stdout, json.stderr, failed.stdout, failed.stderr, ...reasons]) expect(text).not.toContain(secret);
   });
 
   it("a failed start quotes its own run's log lines, not an earlier run's", () => {

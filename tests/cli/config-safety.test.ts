@@ -119,6 +119,31 @@ describe('stack check', () => {
   });
 });
 
+describe('what can be known without starting anything', () => {
+  it('validate, check and apply report a missing cwd and env file, an unknown dependency and NUL characters in one run; nothing starts', () => {
+    const m = marker();
+    const s = scratch(
+      `version: 1\nservices:\n  a:\n    command: [sleep, "${m}"]\n    cwd: ./nope\n    envFile: ./missing.env\n    dependsOn: [ghost]\n  b:\n    command: [echo, "x\\0y"]\n    env:\n      K: "v\\0w"\n  c:\n    command: sleep ${m}\n`,
+    );
+    const expected = [
+      'stack.yaml:5:5: services.a.cwd: working folder ./nope does not exist',
+      'stack.yaml:6:5: services.a.envFile: env file ./missing.env not found',
+      'stack.yaml:7:17: services.a.dependsOn[0]: service "a" depends on "ghost", which is not a service in this file',
+      'stack.yaml:9:21: services.b.command[1]: argument 2 of command holds a NUL character ("\\0"), which no process can receive',
+      'stack.yaml:11:7: services.b.env.K: the value of K holds a NUL character ("\\0"), which no process can receive',
+    ];
+    for (const command of [['validate'], ['check'], ['apply', '--yes']]) {
+      const result = stack([...command, '-f', s.file]);
+      expect(result.code, `${command[0]}: ${result.stderr}`).toBe(5);
+      expect(result.stderr).toContain('is not valid (5 problems)');
+      for (const line of expected) expect(result.stderr, command[0]).toContain(line);
+    }
+    const json = JSON.parse(stack(['validate', '--json', '-f', s.file]).stderr) as { error: { issues: { path: string }[] } };
+    expect(json.error.issues.map((issue) => issue.path)).toEqual(['services.a.cwd', 'services.a.envFile', 'services.a.dependsOn[0]', 'services.b.command[1]', 'services.b.env.K']);
+    expect(processesWith(`sleep ${m}`)).toEqual([]);
+  });
+});
+
 describe('secrets', () => {
   it('never appear in plan, status, --verbose lines or errors, yet a changed secret restarts', () => {
     const m = marker();

@@ -119,9 +119,18 @@ describe('stack validate, plan, schema, init (the foundation)', () => {
     const result = stack(['help', 'stat']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("unknown command 'stat'");
-    expect(result.stderr).toContain('Did you mean start?');
+    expect(result.stderr).toContain('Did you mean status?');
     expect(result.stderr).not.toContain('Commands:');
     expect(stack(['help', 'logs']).code).toBe(0);
+  });
+
+  it('an unknown word is never taken for a command that acts unless it is a slip of its letters', () => {
+    for (const word of ['top', 'enabled', 'remote']) {
+      const result = stack(['-f', 'x.yaml', word]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`error: unknown command '${word}'\n(run \`stack --help\` for usage)\n`);
+    }
+    expect(stack(['stpo']).stderr).toContain('(Did you mean stop?)');
   });
 
   it("a command's help lists the global options too", () => {

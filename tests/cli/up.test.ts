@@ -155,12 +155,16 @@ describe('stack up on real processes', () => {
     expect(lockOf(s.dir)).toBeUndefined();
   });
 
-  it('--detach reports a service that exits right after it starts, and exits 1', () => {
+  it('--detach reports a service that exits right after it starts, and one never ready, each naming it once; exits 1', () => {
     const m = marker();
-    const s = cleanup.scratch(`version: 1\nservices:\n  bad:\n    command: [sh, -c, "echo boom; exit 3"]\n    restart: { policy: "no" }\n  ok:\n    command: sleep ${m}\n`);
+    const s = cleanup.scratch(
+      `version: 1\nservices:\n  bad:\n    command: [sh, -c, "echo boom; exit 3"]\n    restart: { policy: "no" }\n  ok:\n    command: sleep ${m}\n  logwait:\n    command: sleep ${m}\n    ready: { log: never-said, timeout: 500ms }\n    restart: { policy: "no" }\n`,
+    );
     const up = stack(['up', '--detach', '--interval', '1s', '-f', s.file]);
     expect(up.code).toBe(1);
     expect(up.stdout + up.stderr).toContain('exited with code 3 right after it started');
+    expect(up.stderr).toMatch(/^error: logwait: not ready: log \/never-said\//m);
+    expect(up.stderr).not.toContain('logwait: logwait:');
     expect(stack(['down', '--yes', '-f', s.file]).code).toBe(0);
   });
 });

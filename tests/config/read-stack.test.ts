@@ -41,10 +41,39 @@ describe('readStack', () => {
     await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  bot:\n    comand: x\n    envFile: missing.env\n');
     const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: join(root, 'sub') }));
     expect(error.code).toBe(ExitCode.invalidConfig);
-    expect(error.message).toBe('../stack.yaml is not valid (1 problem)');
+    expect(error.message).toBe('../stack.yaml is not valid (2 problems)');
     expect(error.issues.map((issue) => `${issue.position?.file}:${issue.position?.line}:${issue.position?.column} ${issue.message}`)).toEqual([
       '../stack.yaml:4:5 unknown key "comand" (did you mean "command"?)',
+      '../stack.yaml:5:5 env file missing.env not found',
     ]);
+  });
+
+  it('reports a missing cwd, a missing env file, an unknown dependency and NUL characters all at once', async () => {
+    await writeFile(
+      join(root, 'stack.yaml'),
+      'version: 1\nservices:\n  a:\n    command: [sleep, "30"]\n    cwd: ./nope\n    envFile: ./missing.env\n    dependsOn: [ghost]\n  b:\n    command: [echo, "x\\0y"]\n    env:\n      K: "v\\0w"\n',
+    );
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    expect(error.code).toBe(ExitCode.invalidConfig);
+    expect(error.issues.map((issue) => `${issue.position?.line}:${issue.position?.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '5:5 services.a.cwd: working folder ./nope does not exist',
+      '6:5 services.a.envFile: env file ./missing.env not found',
+      '7:17 services.a.dependsOn[0]: service "a" depends on "ghost", which is not a service in this file',
+      '9:21 services.b.command[1]: argument 2 of command holds a NUL character ("\\0"), which no process can receive',
+      '11:7 services.b.env.K: the value of K holds a NUL character ("\\0"), which no process can receive',
+    ]);
+  });
+
+  it('judges a cwd that is a file, not one of a disabled service, nor any with checkFolders: false', async () => {
+    await writeFile(join(root, 'file'), '');
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  a:\n    command: x\n    cwd: ./file\n  b:\n    command: x\n    cwd: ./gone\n    enabled: false\n');
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    expect(error.issues.map((issue) => `${issue.position?.line}:${issue.position?.column} ${issue.message}`)).toEqual(['5:5 working folder ./file is not a folder']);
+    const desired = await readStack(join(root, 'stack.yaml'), { cwd: root, checkFolders: false });
+    expect(desired.services.map((service) => service.process?.cwd)).toEqual([join(root, 'file'), join(root, 'gone')]);
+    await rm(join(root, 'file'));
+    await mkdir(join(root, 'file'));
+    expect((await readStack(join(root, 'stack.yaml'), { cwd: root })).services).toHaveLength(2);
   });
 
   it('reports a missing env file where it is named', async () => {

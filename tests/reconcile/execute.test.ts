@@ -602,12 +602,32 @@ describe('executePlan: the settle check', () => {
     expect(outcomeOf(outcome, 'web').status).toBe('done');
   });
 
+  it('a start that exits within its settle is told once, as failed, never done first; its dependent once, as done', async () => {
+    const web = service('web');
+    const worker = service('worker', { dependsOn: ['web'] });
+    const h = await harness([web, worker], { web: 'absent', worker: 'absent' });
+    h.fake.exitAfterStart('web', async () => ({ code: 3, signal: null, seenAt: Date.now() }));
+    h.fake.exitAfterStart('worker', () => new Promise(() => undefined));
+    await h.run();
+    const ends = h.progress.flatMap((event) => (event.type === 'end' ? [[event.outcome.service, event.outcome.status]] : []));
+    expect(ends.filter(([name]) => name === 'web')).toEqual([['web', 'failed']]);
+    expect(ends.filter(([name]) => name === 'worker')).toEqual([['worker', 'done']]);
+  });
+
+  it("an error that names its service (`web: not ready: …`) is kept without the name, which the outcome carries", async () => {
+    const h = await harness([service('web')], { web: 'absent' });
+    h.fake.fail('web', 'start', new OperationError('web', 'web: not ready: tcp 127.0.0.1:1: connection refused after 1s'));
+    const outcome = await h.run();
+    expect(outcomeOf(outcome, 'web').error).toBe('not ready: tcp 127.0.0.1:1: connection refused after 1s');
+  });
+
   it('a start whose run is still going after the settle time is done', async () => {
     const h = await harness([service('web')], { web: 'absent' });
     h.fake.exitAfterStart('web', () => new Promise(() => undefined));
     const outcome = await h.run();
     expect(outcome.failed).toBe(0);
     expect(outcomeOf(outcome, 'web').status).toBe('done');
+    expect(h.progress.filter((event) => event.type === 'end')).toHaveLength(1);
     expect((await h.onDisk()).services.web?.pid).toBe(h.fake.started.get('web')?.pid);
   });
 });

@@ -88,7 +88,7 @@ describe('an operation that never returns', () => {
     expect(stackTraceLines(result.stderr)).toEqual([]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/Apply finished with failures: .*1 started.*1 failed.*1 skipped/);
-    expect(result.stderr).toMatch(/error: stuck: not ready: .*after 1s/);
+    expect(result.stderr).toMatch(/✗ stuck install \+ start failed: not ready: .*after 1s/);
     expect(result.stdout).toMatch(/after-stuck skipped/);
     // Hang detector only (the probe timeout is 1 s): the hung probe did not hold the run.
     expect(elapsed).toBeLessThan(15_000);

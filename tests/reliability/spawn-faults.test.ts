@@ -35,21 +35,21 @@ describe('spawn failures fail one service only', () => {
     const result = stack(['apply', '--yes', '-f', s.file]);
     expect(stackTraceLines(result.stderr)).toEqual([]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('error: tool: executable "./bin/tool.sh" not found');
+    expect(result.stderr).toContain('✗ tool start failed: executable "./bin/tool.sh" not found');
     expect(s.state().services.other?.pid).toBe(other);
     expect(processesMarked(marker).map((proc) => proc.pid)).toEqual([other]);
   });
 
-  it('a cwd that does not exist: a clear failure naming it; the others start', () => {
+  it('a cwd that does not exist: an invalid stack.yaml naming it at file:line:col; nothing starts', () => {
     const marker = uniqueMarker();
     const s = tempStack(`version: 1\nservices:\n  lost:\n    command: ${idle(marker)}\n    cwd: ./nowhere\n  fine:\n    command: ${idle(marker)}\n`);
     made.push(s);
     figures.faultsInjected += 1;
     const result = stack(['apply', '--yes', '-f', s.file]);
     expect(stackTraceLines(result.stderr)).toEqual([]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`working directory "${join(s.dir, 'nowhere')}" does not exist`);
-    expect(processesMarked(marker).map((proc) => proc.pid)).toEqual([s.state().services.fine?.pid]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain(`stack.yaml:5:5: services.lost.cwd: working folder ./nowhere does not exist (looked for ${join(s.dir, 'nowhere')}`);
+    expect(processesMarked(marker)).toEqual([]);
   });
 
   // RLIMIT_NPROC does not bind root (CI runs as root here), so a real full process table cannot be

@@ -27,7 +27,7 @@ export async function run(options: DiffOptions, args: string[]): Promise<number>
   const before = await loadStackAtRevision(repo, rev, load);
   const after: ComparedSide = rev2 !== undefined
     ? await loadStackAtRevision(repo, rev2, load)
-    : { label: `the working ${repo.path}`, desired: await readStack(repo.absolute, { checkPlugins: false }) };
+    : { label: `the working ${repo.path}`, desired: await readStack(repo.absolute, { checkPlugins: false, checkFolders: false }) };
   const comparison = compareDesired(before, after);
   if (format === 'json') streams.stdout.write(renderComparisonJson(comparison));
   else if (format === 'markdown') streams.stdout.write(renderComparisonMarkdown(comparison));

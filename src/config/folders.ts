@@ -1,0 +1,43 @@
+/**
+ * Working folders (`cwd:`) that must exist before anything starts. Pure: the reading step
+ * (read-stack.ts) looks at the folders `listFolders` names and passes what it found to
+ * `checkFolders`, which reports the ones that are missing with the file's other issues.
+ */
+
+import type { ConfigIssue } from '../errors.js';
+import { escapeControls, issueAt } from './issues.js';
+import type { Locate } from './issues.js';
+import { resolvePath } from './paths.js';
+import { asRecord } from './service-rules.js';
+
+/** What the reading step found at a folder's path. */
+export type FolderState = 'folder' | 'missing' | 'not-a-folder';
+
+/**
+ * The `cwd` of each service that can start, absolute, from a (possibly invalid) document. A
+ * disabled service never starts, so its folder may be gone; a path with a NUL names no folder.
+ */
+function declaredFolders(document: unknown, root: string): { name: string; declared: string; absolute: string }[] {
+  const services = asRecord(asRecord(document)?.services) ?? {};
+  return Object.entries(services).flatMap(([name, value]) => {
+    const service = asRecord(value);
+    const cwd = service?.cwd;
+    if (service?.enabled === false || typeof cwd !== 'string' || cwd === '' || cwd.includes('\0')) return [];
+    return [{ name, declared: cwd, absolute: resolvePath(root, cwd) }];
+  });
+}
+
+/** Absolute paths of the folders to look at, without duplicates. */
+export function listFolders(document: unknown, root: string): string[] {
+  return [...new Set(declaredFolders(document, root).map((entry) => entry.absolute))];
+}
+
+/** A `cwd` that `folders` found missing or not a folder; one it has no word on is not judged. */
+export function checkFolders(document: unknown, root: string, folders: ReadonlyMap<string, FolderState>, locate: Locate): ConfigIssue[] {
+  return declaredFolders(document, root).flatMap(({ name, declared, absolute }) => {
+    const state = folders.get(absolute);
+    if (state === undefined || state === 'folder') return [];
+    const what = state === 'missing' ? 'does not exist' : 'is not a folder';
+    return [issueAt(locate, ['services', name, 'cwd'], `working folder ${escapeControls(declared)} ${what}`, `looked for ${escapeControls(absolute)}; create it, or fix cwd`)];
+  });
+}
