@@ -50,7 +50,7 @@ export function workspaceOf(desired: Desired, verbose?: (line: string) => void):
     desired,
     paths,
     providers: createProviderRegistry(),
-    ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, verbose) },
+    ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, verbose), redact: redactorOf(desired) },
   };
 }
 

@@ -19,7 +19,7 @@ import { cacheAfterLoad } from './load-cache.js';
 import type { CacheUpdate, LoadCache } from './load-cache.js';
 import { dirname, resolvePath } from './paths.js';
 import { resolveStack } from './resolve.js';
-import { createRedactor } from './sensitive.js';
+import { createRedactor, CUT_MARK } from './sensitive.js';
 import { checkSemantics } from './semantic.js';
 import type { StackFile } from './schema.js';
 import type { Desired } from './types.js';
@@ -129,7 +129,8 @@ function redactIssues(issues: ConfigIssue[], uses: readonly VariableUse[]): Conf
   const redact = createRedactor(uses.filter((use) => use.sensitive).map((use) => use.value));
   return issues.map((issue) => ({
     ...issue,
-    message: redact(issue.message),
-    ...(issue.hint === undefined ? {} : { hint: redact(issue.hint) }),
+    // A long value is quoted cut short (showValue): a secret's beginning may end there.
+    message: redact(issue.message, { mark: CUT_MARK }),
+    ...(issue.hint === undefined ? {} : { hint: redact(issue.hint, { mark: CUT_MARK }) }),
   }));
 }

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
+import type { Redact } from '../config/sensitive.js';
 import type { ProbeCheck } from '../config/types.js';
 import { readLogFrom } from './process/logs.js';
 import { runCommand } from './runner.js';
@@ -16,6 +17,8 @@ export interface ProbeContext {
   cwd?: string | undefined;
   env?: Record<string, string> | undefined;
   verbose?: ((line: string) => void) | undefined;
+  /** What an `exec` check printed comes back with these secrets replaced. */
+  redact?: Redact | undefined;
 }
 
 /** A probe result whose failure may be final: waiting longer cannot make it pass. */
@@ -120,6 +123,7 @@ export async function checkExec(argv: readonly string[], ctx: ProbeContext): Pro
     timeoutMs: ctx.timeoutMs,
     signal: ctx.signal,
     verbose: ctx.verbose,
+    redact: ctx.redact,
   });
   if (result.spawnError) return describeSpawnFailure(result.spawnError, ctx.cwd);
   if (result.timedOut) return fail('timed out');

@@ -4,6 +4,7 @@ import { digestServiceFiles, redactedVerbose, type Workspace } from '../api.js';
 import { formatIssue } from '../config/issues.js';
 import { readStack } from '../config/read-stack.js';
 import { redactorOf } from '../config/secrets.js';
+import type { Redact } from '../config/sensitive.js';
 import type { Desired } from '../config/types.js';
 import { StackError, ExitCode } from '../errors.js';
 import { createProviderRegistry } from '../providers/registry.js';
@@ -69,7 +70,7 @@ export class Controller {
    * Lines for the log, with the secret values the file declares now replaced: a liveness detail
    * can quote a plugin's status output, an error a path or URL.
    */
-  private readonly say = (line: string): void => this.options.log(redactorOf(this.desired)(line));
+  private readonly say = (line: string): void => this.options.log(this.workspace.ctx.redact(line));
   // The file's warnings as last said: said again when they change, not on every pass.
   private saidWarnings = '';
 
@@ -94,7 +95,10 @@ export class Controller {
     try {
       if (lock.tookOverFrom) options.log(`took over the lock of pid ${lock.tookOverFrom.pid}, which is no longer running`);
       const state = await StateStore.open(paths.stateFile, desired.project, basename(desired.file));
-      const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose) } };
+      // Secrets change with the file: what the pool and liveness checks print redacts the current
+      // ones. Called only once the controller below exists.
+      const redact: Redact = (text, cut) => redactorOf(controller.current)(text, cut);
+      const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose), redact } };
       const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, options.onPoolEvent);
       const controller = new Controller(options, workspace, lock, state, pool);
       options.signal?.addEventListener('abort', () => controller.abort.abort(), { once: true });
