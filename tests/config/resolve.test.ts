@@ -163,9 +163,7 @@ describe('resolveStack', () => {
   });
 
   it('does not quote a dotenv name that reads like a token either', () => {
-    const texts = new Map([['/home/ada/devstack/bad.env', 'ghp_Tok3nAsAName.x=1
-A.B=y
-']]);
+    const texts = new Map([['/home/ada/devstack/bad.env', 'ghp_Tok3nAsAName.x=1\nA.B=y\n']]);
     const loaded = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [bad.env]'), texts);
     expect(issueLines(loaded)).toEqual([
       '5:15 env file bad.env sets a name that is not allowed (not shown: it reads like a secret): use letters, digits and "_", not starting with a digit',
