@@ -111,6 +111,12 @@ export interface DesiredService {
    * plans a restart (and, for plugins, a reinstall).
    */
   filesDigest?: string;
+  /**
+   * The digest each sensitive spec field is recorded as (`key:<hex>`, keyed with the random key
+   * kept in `.stack/digest-key`), filled in before planning, so state.json cannot confirm a
+   * guessed secret offline. Without it, fields fall back to the older unkeyed digest.
+   */
+  sealed?: Record<string, string>;
   /** Where the service is declared. */
   position?: SourcePosition;
 }

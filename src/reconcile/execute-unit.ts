@@ -5,7 +5,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, Provider, StartedService } from '../providers/types.js';
 import type { StateStore } from '../state/state-store.js';
 import { declarationsOf, stopSpecOf } from './declarations.js';
-import { specOf } from './spec.js';
+import { recordedAs, specOf } from './spec.js';
 import type { AppliedService, ObservedService, Op } from './types.js';
 
 export type ServiceActor = ActorRefFrom<typeof serviceMachine>;
@@ -239,7 +239,7 @@ function recordBase(service: DesiredService, current: AppliedService | undefined
     installHash: spec.installHash,
     fields: spec.fields,
     ...declarationsOf(service),
-    restarts: current?.specHash === spec.specHash ? current.restarts : 0,
+    restarts: recordedAs(spec, current) ? (current?.restarts ?? 0) : 0,
     gaveUp: false,
   };
 }

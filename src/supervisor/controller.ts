@@ -11,7 +11,7 @@ import { createProviderRegistry } from '../providers/registry.js';
 import { executePlan, type ApplyOutcome, type ProgressEvent } from '../reconcile/execute.js';
 import { observeServices } from '../reconcile/observe.js';
 import { planActions } from '../reconcile/plan.js';
-import { specOf } from '../reconcile/spec.js';
+import { recordedAs, specOf } from '../reconcile/spec.js';
 import type { Action, Observed, Plan } from '../reconcile/types.js';
 import { acquireLock, type HeldLock } from '../state/lock.js';
 import { statePaths } from '../state/paths.js';
@@ -221,9 +221,10 @@ export class Controller {
     this.desired = desired;
     this.warnIfNew(desired);
     this.pool.setDesired(desired);
-    this.state.recordDeclarations(desired.services);
     const workspace = this.workspaceNow;
+    // Sealed before any spec is computed (recordDeclarations reads them).
     await digestServiceFiles(workspace);
+    this.state.recordDeclarations(desired.services);
     const applied = this.state.all();
     const observed = await observeServices(desired, applied, workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
     for (const service of desired.services) if (service.enabled) this.pool.actorFor(service.name, observed.get(service.name));
@@ -265,7 +266,7 @@ export class Controller {
     if (this.pool.stateOf(name) !== 'crashed' || !this.pool.decidedCrash(name)) return true;
     const service = this.desired.services.find((candidate) => candidate.name === name);
     const applied = this.state.get(name);
-    return !service || !applied || specOf(service).specHash !== applied.specHash;
+    return !service || !applied || !recordedAs(specOf(service), applied);
   }
 }
 

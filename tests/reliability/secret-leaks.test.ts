@@ -1,9 +1,11 @@
 // Secrets printed by a plugin (status, lifecycle), a probe or a service never reach stack's
 // output, its errors, .stack/controller.log or .stack/state.json: not whole, not line by line,
 // not as a piece left at the edge of a buffer limit.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadStackText } from '../../src/config/load.js';
+import { specOf } from '../../src/reconcile/spec.js';
 import { stack, tempStack, type CliResult } from '../support/stack-cli.js';
 import { waitFor } from '../support/wait.js';
 
@@ -135,5 +137,51 @@ describe('secrets printed by plugins and probes', () => {
     expect(error).toMatch(/exited with code 1: \(sensitive\)/);
     expectClean('apply --json', all(applied));
     expect(fragmentsIn(TOKEN.slice(0, 10))).not.toEqual([]);
+  });
+});
+
+describe('digests of secrets in state.json', () => {
+  const yaml = ['version: 1', 'services:', '  api:', '    command: sleep 300', `    env: { API_TOKEN: "${TOKEN}", LEVEL: info }`, ''].join('\n');
+  /** What a stack before keyed digests recorded for this file: unkeyed, so a guess can be checked against it. */
+  const unkeyed = (file: string) => {
+    const service = loadStackText(yaml, file).desired?.services[0];
+    const legacy = service ? specOf(service).legacy : undefined;
+    if (!legacy) throw new Error('the fixture has no sensitive field');
+    return legacy;
+  };
+
+  it('are keyed with a random per-state key: the unkeyed digest of the real secret is nowhere', () => {
+    const fixture = tempStack(yaml);
+    cleanups.push(() => fixture.cleanup());
+    expect(stack(['apply', '--yes'], { cwd: fixture.dir }).code).toBe(0);
+    const text = readFileSync(join(fixture.dir, '.stack', 'state.json'), 'utf8');
+    const legacy = unkeyed(fixture.file);
+    expect(fixture.state().services.api).toMatchObject({ fields: { 'env.API_TOKEN': expect.stringMatching(/^key:[0-9a-f]{26}$/), 'env.LEVEL': 'info' } });
+    // (Its install hash holds no secret: a process's install depends on its provider alone.)
+    for (const digest of [legacy.fields['env.API_TOKEN'] as string, legacy.specHash]) expect(text).not.toContain(digest.replace(/^sha:/, ''));
+    expect(statSync(join(fixture.dir, '.stack', 'digest-key')).mode & 0o777).toBe(0o600);
+    expect(stack(['plan', '--detailed-exitcode'], { cwd: fixture.dir }).code).toBe(0);
+  });
+
+  it('a state an older stack wrote unkeyed is accepted (nothing restarts) and rewritten keyed', () => {
+    const fixture = tempStack(yaml);
+    cleanups.push(() => fixture.cleanup());
+    expect(stack(['apply', '--yes'], { cwd: fixture.dir }).code).toBe(0);
+    const stateFile = join(fixture.dir, '.stack', 'state.json');
+    const doc = JSON.parse(readFileSync(stateFile, 'utf8')) as { services: Record<string, { pid: number; specHash: string; installHash: string; fields: Record<string, string> }> };
+    const record = doc.services.api as (typeof doc.services)[string];
+    const pid = record.pid;
+    const legacy = unkeyed(fixture.file);
+    Object.assign(record, { specHash: legacy.specHash, installHash: legacy.installHash, fields: legacy.fields });
+    writeFileSync(stateFile, JSON.stringify(doc));
+
+    const planned = stack(['plan', '--detailed-exitcode'], { cwd: fixture.dir });
+    expect(planned.code, planned.stdout).toBe(0);
+    expect(stack(['apply', '--yes'], { cwd: fixture.dir }).code).toBe(0);
+    const rewritten = fixture.state().services.api as unknown as { pid: number; specHash: string; fields: Record<string, string> };
+    expect(rewritten.pid).toBe(pid);
+    expect(rewritten.fields['env.API_TOKEN']).toMatch(/^key:/);
+    expect(rewritten.specHash).not.toBe(legacy.specHash);
+    expect(stack(['plan', '--detailed-exitcode'], { cwd: fixture.dir }).code).toBe(0);
   });
 });
