@@ -4,6 +4,7 @@ import type { Redact } from '../config/sensitive.js';
 import type { ProbeCheck } from '../config/types.js';
 import { readLogFrom } from './process/logs.js';
 import { runCommand } from './runner.js';
+import { escapeControls } from '../config/issues.js';
 
 /** What one probe attempt may use. */
 export interface ProbeContext {
@@ -106,7 +107,7 @@ const finalSpawnErrors: Readonly<Record<string, string>> = {
 async function describeSpawnFailure(errno: string, cwd: string | undefined): Promise<CheckResult> {
   // A missing working directory fails the spawn with ENOENT too; checked only on failure.
   if (errno === 'ENOENT' && cwd !== undefined && !(await isDirectory(cwd))) {
-    return { ok: false, reason: `working directory "${cwd}" does not exist`, final: true };
+    return { ok: false, reason: `working directory "${escapeControls(cwd)}" does not exist`, final: true };
   }
   const final = finalSpawnErrors[errno];
   return final ? { ok: false, reason: final, final: true } : fail(`cannot run: ${errno}`);
