@@ -3,7 +3,7 @@ import type { Desired } from './config/types.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import type { OperationContext } from './providers/types.js';
 import { observeServices } from './reconcile/observe.js';
-import { withStaleDeclarations } from './reconcile/declarations.js';
+import { withStaleDeclarations, withUnkeyedDigests } from './reconcile/declarations.js';
 import { planActions } from './reconcile/plan.js';
 import type { ApplyOutcome, ProgressEvent } from './reconcile/execute.js';
 import type { Applied, Observed, Plan } from './reconcile/types.js';
@@ -11,6 +11,7 @@ import { parseCacheFor } from './state/parse-cache.js';
 import { statePaths, type StatePaths } from './state/paths.js';
 import { runsAccountedFor } from './state/adopt.js';
 import { checkStateOwner, readState, type ReadStateOptions } from './state/state-file.js';
+import { sealSensitiveFields } from './state/digest-key.js';
 import { StateStore } from './state/state-store.js';
 import { findStackFile } from './config/find-stack.js';
 import { readStack } from './config/read-stack.js';
@@ -50,7 +51,7 @@ export function workspaceOf(desired: Desired, verbose?: (line: string) => void):
     desired,
     paths,
     providers: createProviderRegistry(),
-    ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, verbose) },
+    ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, verbose), redact: redactorOf(desired) },
   };
 }
 
@@ -107,8 +108,12 @@ export interface PlanResult {
   applied: Applied;
 }
 
-/** Lets each provider fingerprint the files its enabled services read (compose files, plugin folders). */
+/**
+ * Lets each provider fingerprint the files its enabled services read (compose files, plugin
+ * folders), and digests sensitive fields with the state's key: both before any spec is computed.
+ */
 export async function digestServiceFiles(workspace: Workspace, signal = new AbortController().signal): Promise<void> {
+  await sealSensitiveFields(workspace.desired, workspace.paths.dir);
   await Promise.all(
     workspace.desired.services
       .filter((service) => service.enabled && service.provider !== 'process')
@@ -142,7 +147,7 @@ export interface ApplyOptions {
  * plan had nothing to do (apply does it as it acts). The caller holds the lock.
  */
 export async function recordDeclarations(workspace: Workspace, applied: Applied): Promise<void> {
-  if (withStaleDeclarations(workspace.desired.services, applied).length === 0) return;
+  if (withStaleDeclarations(workspace.desired.services, applied).length === 0 && withUnkeyedDigests(workspace.desired.services, applied).length === 0) return;
   const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
   if (state.recordDeclarations(workspace.desired.services)) await state.flush();
 }

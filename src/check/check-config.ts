@@ -5,6 +5,7 @@ import type { MissingVariable } from '../config/interpolate-document.js';
 import { loadPluginDir } from '../config/read-plugin.js';
 import type { DesiredService } from '../config/types.js';
 import { fail, pass, type CheckResult } from './types.js';
+import { escapeControls } from '../config/issues.js';
 
 export function checkVariables(missing: readonly MissingVariable[]): CheckResult[] {
   if (missing.length === 0) return [pass('variable', 'every required variable (${NAME:?}) is set')];
@@ -20,11 +21,11 @@ export async function checkPlugins(services: readonly DesiredService[], cwd: str
     plugins.map(async (service) => {
       const dir = (service.plugin as NonNullable<DesiredService['plugin']>).dir;
       const result = await loadPluginDir(dir, cwd).catch((error: Error) => ({ plugin: undefined, issues: [{ message: error.message, path: '' } as ConfigIssue] }));
-      if (result.plugin) return pass('plugin', `${service.name}: ${dir}/plugin.yaml is valid`);
+      if (result.plugin) return pass('plugin', `${service.name}: ${escapeControls(dir)}/plugin.yaml is valid`);
       const issue = result.issues[0];
       const where = issue?.position ? `${issue.position.file}:${issue.position.line}:${issue.position.column}: ` : '';
       const more = result.issues.length > 1 ? ` (and ${result.issues.length - 1} more; run stack validate)` : '';
-      return fail('plugin', `${service.name}: ${where}${issue?.message ?? 'invalid plugin'}${more}`, `fix the plugin folder ${dir}`);
+      return fail('plugin', `${service.name}: ${where}${issue?.message ?? 'invalid plugin'}${more}`, `fix the plugin folder ${escapeControls(dir)}`);
     }),
   );
 }

@@ -20,9 +20,11 @@ export function parseEnvFile(text: string, declared: string): { env: Record<stri
   const env: Record<string, string> = {};
   const problems: string[] = [];
   for (const [key, value] of Object.entries(parse(text))) {
-    if (!ENV_NAME.test(key)) problems.push(`env file ${escapeControls(declared)} sets ${quote(key)}, which is not allowed: ${ENV_NAME_RULE}`);
-    else if (value.includes('\0')) problems.push(`env file ${escapeControls(declared)} sets ${key} to a value holding a NUL character, which no process can receive`);
-    else env[key] = value;
+    if (ENV_NAME.test(key)) {
+      if (value.includes('\0')) problems.push(`env file ${escapeControls(declared)} sets ${key} to a value holding a NUL character, which no process can receive`);
+      else env[key] = value;
+    } else if (!readsAsName(key)) problems.push(`env file ${escapeControls(declared)} sets a name that is not allowed (not shown: it reads like a secret): ${ENV_NAME_RULE}`);
+    else problems.push(`env file ${escapeControls(declared)} sets ${quote(key)}, which is not allowed: ${ENV_NAME_RULE}`);
   }
   for (const { line, text: content } of linesSettingNothing(text)) {
     problems.push(`env file ${escapeControls(declared)}, line ${line}${shownName(content)} is not NAME=value, so it would set nothing`);
@@ -50,7 +52,22 @@ export function dotEnvIssues(text: string, display: string): ConfigIssue[] {
 function shownName(content: string): string {
   const trimmed = content.trim();
   const word = /^[A-Za-z_][A-Za-z0-9_]{0,39}(?=[\s=:])/.exec(trimmed)?.[0];
-  return word === undefined ? '' : ` (${quote(word)} …)`;
+  return word === undefined || !readsAsName(word) ? '' : ` (${quote(word)} …)`;
+}
+
+// Prefixes of well-known tokens (GitHub, GitLab, Stripe, Slack, AWS, Google, npm, Hugging Face, Shopify).
+const TOKEN_PREFIX = /^(gh[pousr]_|github_pat_|glpat|[sprw]k_(live|test)|sk_|xox[abpors]|AKIA|ASIA|AIza|npm_|hf_|shp(at|ss|ca|pa)_)/i;
+
+/**
+ * Whether a word reads as a variable's name rather than a token: no token prefix, one case of
+ * letters (`DB_PASSWORD`, `log_level`, not `aB3dE5…`), at most 3 digits, and no run of more
+ * than 20 characters between underscores (a random string has none).
+ */
+export function readsAsName(word: string): boolean {
+  if (TOKEN_PREFIX.test(word)) return false;
+  if (/[a-z]/.test(word) && /[A-Z]/.test(word)) return false;
+  if ((word.match(/[0-9]/g) ?? []).length > 3) return false;
+  return word.split(/[_.-]/).every((part) => part.length <= 20);
 }
 
 // The lines dotenv reads as a variable: `[export ]NAME=value` or `NAME: value`, where a quoted

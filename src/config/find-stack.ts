@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, StackError } from '../errors.js';
+import { escapeControls } from './issues.js';
 
 export const STACK_FILE_NAMES = ['stack.yaml', 'stack.yml'] as const;
 const INIT_HINT = 'run `stack init` to create one, or pass -f <file>';
@@ -22,7 +23,7 @@ export function findStackFile({ cwd, explicit, env }: FindStackOptions): string 
     if (!isFile(file)) {
       const source = explicit !== undefined ? '' : ' (from STACK_FILE)';
       const what = isDirectory(file) ? 'is a directory, not a file' : 'not found';
-      throw new StackError(ExitCode.noStackFile, `stack file ${file}${source} ${what}`, { hint: 'check the path, or run `stack init` to create a stack file there' });
+      throw new StackError(ExitCode.noStackFile, `stack file ${escapeControls(file)}${source} ${what}`, { hint: 'check the path, or run `stack init` to create a stack file there' });
     }
     return file;
   }

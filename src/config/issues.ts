@@ -89,9 +89,12 @@ export function quote(text: string): string {
   return `"${escapeControls(text)}"`;
 }
 
+/** What stack puts where it shortened a value it quotes: the redactor takes it as a cut edge. */
+export const CUT_MARK = '…';
+
 /** A value as a person would write it in a message. */
 export function showValue(value: unknown): string {
-  if (typeof value === 'string') return quote(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') return quote(value.length > 60 ? `${value.slice(0, 59)}${CUT_MARK}` : value);
   if (value === null) return 'null (an empty value)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';

@@ -21,7 +21,7 @@ import { cacheAfterLoad } from './load-cache.js';
 import type { CacheUpdate, LoadCache } from './load-cache.js';
 import { dirname, resolvePath } from './paths.js';
 import { resolveStack } from './resolve.js';
-import { createRedactor } from './sensitive.js';
+import { createRedactor, CUT_MARK } from './sensitive.js';
 import { literalSecrets } from './literal-secrets.js';
 import { checkSemantics } from './semantic.js';
 import type { StackFile } from './schema.js';
@@ -149,7 +149,8 @@ function redactIssues(issues: ConfigIssue[], secrets: readonly string[]): Config
   const redact = createRedactor(secrets);
   return issues.map((issue) => ({
     ...issue,
-    message: redact(issue.message),
-    ...(issue.hint === undefined ? {} : { hint: redact(issue.hint) }),
+    // A long value is quoted cut short (showValue): a secret's beginning may end there.
+    message: redact(issue.message, { mark: CUT_MARK }),
+    ...(issue.hint === undefined ? {} : { hint: redact(issue.hint, { mark: CUT_MARK }) }),
   }));
 }

@@ -6,6 +6,7 @@ import { escapeControls, issueAt, sortIssues } from './issues.js';
 import type { Locate } from './issues.js';
 import { parseStackText } from './parse.js';
 import { resolvePath } from './paths.js';
+import { isSensitiveKey } from './sensitive.js';
 import { LIFECYCLE_COMMANDS, getPluginSchemas } from './plugin-schema.js';
 import type { LifecycleCommand, PluginFile } from './plugin-schema.js';
 import type { PortSpec } from './types.js';
@@ -28,6 +29,8 @@ export interface PluginManifest {
   /** plugin.yaml's env files in order, then its `env` (later wins). */
   env: Record<string, string>;
   envFiles: string[];
+  /** Values of its env that are secrets: read from its env files, or under a key named like one. */
+  secrets: string[];
   ports: PortSpec[];
   ignore: string[];
   /** Leave what the folder's `.gitignore` files ignore out of the files digest (default true). */
@@ -67,6 +70,7 @@ export function loadPluginText(
     timeoutsMs: timeoutsOf(raw.lifecycle.timeout),
     env: env.env,
     envFiles: envFilesWanted,
+    secrets: env.secrets,
     ports: (raw.ports ?? []).flatMap((port) => parsePort(port) ?? []),
     ignore: [...(raw.ignore ?? [])],
     gitignore: raw.gitignore ?? true,
@@ -97,8 +101,9 @@ function resolveEnv(
   envFiles: readonly string[],
   texts: ReadonlyMap<string, string>,
   locate: Locate,
-): { env: Record<string, string>; issues: ConfigIssue[] } {
+): { env: Record<string, string>; secrets: string[]; issues: ConfigIssue[] } {
   const env: Record<string, string> = {};
+  const fromFiles = new Set<string>();
   const issues: ConfigIssue[] = [];
   const declared = envFileList(raw.envFile);
   envFiles.forEach((absolute, index) => {
@@ -111,7 +116,9 @@ function resolveEnv(
     const parsed = parseEnvFile(text, declared[index] ?? absolute);
     issues.push(...parsed.problems.map((problem) => issueAt(locate, path, problem)));
     Object.assign(env, parsed.env);
+    for (const key of Object.keys(parsed.env)) fromFiles.add(key);
   });
   for (const [key, value] of Object.entries(raw.env ?? {})) env[key] = String(value);
-  return { env, issues };
+  const secrets = Object.entries(env).filter(([key, value]) => value !== '' && (fromFiles.has(key) || isSensitiveKey(key, []))).map(([, value]) => value);
+  return { env, secrets, issues };
 }

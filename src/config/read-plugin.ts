@@ -8,6 +8,7 @@ import type { ConfigIssue } from '../errors.js';
 import { MAX_STACK_FILE_BYTES } from './limits.js';
 import { loadPluginText, PLUGIN_FILE, type PluginManifest } from './plugin-file.js';
 import type { Desired } from './types.js';
+import { escapeControls } from './issues.js';
 
 export type ReadPluginResult = { plugin: PluginManifest; issues: [] } | { plugin?: undefined; issues: ConfigIssue[]; missing?: boolean };
 
@@ -17,7 +18,7 @@ export async function loadPluginDir(dir: string, cwd = process.cwd()): Promise<R
   const display = relativePath(cwd, file);
   const text = await readUtf8(file, display);
   if (text === undefined) {
-    return { issues: [{ message: `no ${PLUGIN_FILE} in the plugin folder ${relativePath(cwd, dir)}`, path: '', position: { file: display, line: 1, column: 1 } }], missing: true };
+    return { issues: [{ message: `no ${PLUGIN_FILE} in the plugin folder ${escapeControls(relativePath(cwd, dir))}`, path: '', position: { file: display, line: 1, column: 1 } }], missing: true };
   }
   if (typeof text !== 'string') return { issues: [text] };
   let loaded = loadPluginText(text, dir, new Map(), { displayFile: display });

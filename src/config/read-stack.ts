@@ -12,6 +12,7 @@ import type { MissingVariable } from './interpolate-document.js';
 import type { FolderState } from './folders.js';
 import { MAX_STACK_FILE_BYTES } from './limits.js';
 import type { Desired } from './types.js';
+import { escapeControls } from './issues.js';
 
 export interface ReadStackOptions {
   /** Positions name the file relative to this folder when that is shorter. Default: process.cwd(). */
@@ -118,7 +119,7 @@ async function readText(file: string, display: string, maxBytes: number, kind: F
   const at = { file: display, line: 1, column: 1 };
   const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') throw unreadable(kind, file, error);
-    throw new StackError(ExitCode.noStackFile, `${kind} ${file} not found`, { cause: error });
+    throw new StackError(ExitCode.noStackFile, `${kind} ${escapeControls(file)} not found`, { cause: error });
   });
   if (info.size > maxBytes) {
     return { message: `the file is larger than 1 MiB (${info.size} bytes)`, path: '', position: at };
@@ -138,7 +139,7 @@ type FileKind = 'stack file' | 'env file';
 /** A file that exists but cannot be read: exit 3 for the stack file, 5 for a file it names. */
 function unreadable(kind: FileKind, file: string, error: NodeJS.ErrnoException): StackError {
   const why = error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : error.code === 'EISDIR' ? 'it is a directory' : (error.code ?? error.message);
-  return new StackError(kind === 'stack file' ? ExitCode.noStackFile : ExitCode.invalidConfig, `cannot read ${kind} ${file}: ${why}`, { cause: error });
+  return new StackError(kind === 'stack file' ? ExitCode.noStackFile : ExitCode.invalidConfig, `cannot read ${kind} ${escapeControls(file)}: ${why}`, { cause: error });
 }
 
 /** What is at each path: the pure loader reports a `cwd` missing, beside the file's other issues. */
@@ -167,7 +168,7 @@ async function readEnvFiles(paths: readonly string[]): Promise<Map<string, strin
     if (result.status === 'fulfilled') {
       const text = result.value;
       if (typeof text === 'string') texts.set(path, text);
-      else problems.push(`cannot read env file ${path}: ${text.message.replace(/^the file /, 'it ')}`);
+      else problems.push(`cannot read env file ${escapeControls(path)}: ${text.message.replace(/^the file /, 'it ')}`);
     } else if (!(result.reason instanceof StackError && result.reason.code === ExitCode.noStackFile)) problems.push((result.reason as Error).message);
   });
   if (problems.length > 0) throw new StackError(ExitCode.invalidConfig, problems.join('\n'));

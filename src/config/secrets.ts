@@ -1,11 +1,19 @@
 /** Every secret value of a stack, for redacting free text. Pure. */
 
-import { createRedactor, isSensitiveKey } from './sensitive.js';
+import { createRedactor, isSensitiveKey, type Redact } from './sensitive.js';
 import type { Desired, DesiredService } from './types.js';
 
+// A loaded stack is never changed afterwards; its redactor is made once.
+const redactors = new WeakMap<Pick<Desired, 'services'>, Redact>();
+
 /** Replaces every secret value of the stack in free text (errors, log lines, command lines). */
-export function redactorOf(desired: Pick<Desired, 'services'>): (text: string) => string {
-  return createRedactor(collectSecrets(desired));
+export function redactorOf(desired: Pick<Desired, 'services'>): Redact {
+  let redact = redactors.get(desired);
+  if (!redact) {
+    redact = createRedactor(collectSecrets(desired));
+    redactors.set(desired, redact);
+  }
+  return redact;
 }
 
 /** The secret values of every service: sensitive env values and interpolated sensitive variables. */

@@ -113,6 +113,12 @@ export interface DesiredService {
   filesDigest?: string | undefined;
   /** The digest of each of those files by relative path (plugins), recorded so a plan names what changed. */
   files?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The digest each sensitive spec field is recorded as (`key:<hex>`, keyed with the random key
+   * kept in `.stack/digest-key`), filled in before planning, so state.json cannot confirm a
+   * guessed secret offline. Without it, fields fall back to the older unkeyed digest.
+   */
+  sealed?: Record<string, string>;
   /** Where the service is declared. */
   position?: SourcePosition;
 }

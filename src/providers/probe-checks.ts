@@ -1,9 +1,11 @@
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
+import type { Redact } from '../config/sensitive.js';
 import type { ProbeCheck } from '../config/types.js';
 import { compileLinePattern, newLogCursor, scanLog, type LogCursor } from './log-pattern.js';
 import { monotonicMs } from '../monotonic.js';
 import { runCommand } from './runner.js';
+import { escapeControls } from '../config/issues.js';
 
 /** What one probe attempt may use. */
 export interface ProbeContext {
@@ -19,6 +21,8 @@ export interface ProbeContext {
   cwd?: string | undefined;
   env?: Record<string, string> | undefined;
   verbose?: ((line: string) => void) | undefined;
+  /** What an `exec` check printed comes back with these secrets replaced. */
+  redact?: Redact | undefined;
 }
 
 /** A probe result whose failure may be final: waiting longer cannot make it pass. */
@@ -106,7 +110,7 @@ const finalSpawnErrors: Readonly<Record<string, string>> = {
 async function describeSpawnFailure(errno: string, cwd: string | undefined): Promise<CheckResult> {
   // A missing working directory fails the spawn with ENOENT too; checked only on failure.
   if (errno === 'ENOENT' && cwd !== undefined && !(await isDirectory(cwd))) {
-    return { ok: false, reason: `working directory "${cwd}" does not exist`, final: true };
+    return { ok: false, reason: `working directory "${escapeControls(cwd)}" does not exist`, final: true };
   }
   const final = finalSpawnErrors[errno];
   return final ? { ok: false, reason: final, final: true } : fail(`cannot run: ${errno}`);
@@ -123,6 +127,7 @@ export async function checkExec(argv: readonly string[], ctx: ProbeContext): Pro
     timeoutMs: ctx.timeoutMs,
     signal: ctx.signal,
     verbose: ctx.verbose,
+    redact: ctx.redact,
   });
   if (result.spawnError) return describeSpawnFailure(result.spawnError, ctx.cwd);
   if (result.timedOut) return fail('timed out');

@@ -3,6 +3,7 @@ import type { execa as Execa } from 'execa';
 import { constants } from 'node:os';
 import { quote } from 'shell-quote';
 import { nativeSpawner, spawnerDescription } from './native-spawn.js';
+import type { Redact } from '../config/sensitive.js';
 import type { ExitInfo } from './types.js';
 
 // execa (with its signal tables and stream plumbing) is loaded at the first command run, so commands
@@ -122,7 +123,12 @@ export interface RunCommandOptions {
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
   verbose?: ((line: string) => void) | undefined;
+  /** stdout and stderr come back with these secrets replaced, also a piece of one where the buffer limit cut them. */
+  redact?: Redact | undefined;
 }
+
+/** How much of a short command's output is kept (execa's maxBuffer, in characters). */
+export const OUTPUT_LIMIT = 1_000_000;
 
 export interface CommandResult {
   /** Null when the command was killed by a signal or could not start. */
@@ -186,17 +192,22 @@ export async function runCommand(argv: readonly string[], options: RunCommandOpt
   if (!file) return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: 'empty command' };
   options.verbose?.(formatCommand(argv));
   const execa = await loadExeca();
-  const child = execa(file, args, { ...groupOptions(options), maxBuffer: 1_000_000, stripFinalNewline: true });
+  const child = execa(file, args, { ...groupOptions(options), maxBuffer: OUTPUT_LIMIT, stripFinalNewline: true });
   const pid = child.pid;
   const guard = guardGroup(pid, options);
   child.once('exit', guard.killGroup);
   try {
     const result = await child;
     const spawned = pid !== undefined;
+    // Past the limit the output stops mid-text: the start of a secret may be all that is left of it.
+    const shown = (text: unknown): string => {
+      const whole = typeof text === 'string' ? text : '';
+      return options.redact ? options.redact(whole, { end: result.isMaxBuffer }) : whole;
+    };
     return {
       exitCode: spawned ? (result.exitCode ?? null) : null,
-      stdout: typeof result.stdout === 'string' ? result.stdout : '',
-      stderr: typeof result.stderr === 'string' ? result.stderr : '',
+      stdout: shown(result.stdout),
+      stderr: shown(result.stderr),
       timedOut: guard.state.timedOut,
       ...(spawned ? {} : { spawnError: errnoOf(result.cause) ?? result.shortMessage }),
     };

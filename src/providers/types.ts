@@ -1,3 +1,4 @@
+import type { Redact } from '../config/sensitive.js';
 import type { DesiredService, ProviderName, StopSpec } from '../config/types.js';
 import type { AppliedService, ObservedService } from '../reconcile/types.js';
 
@@ -15,6 +16,11 @@ export interface OperationContext {
   probe?: boolean;
   /** Print every external command exactly as run (`--verbose`). */
   verbose?: (line: string) => void;
+  /**
+   * The stack's secret values replaced (sensitive.ts): every text a service, plugin or probe
+   * printed passes it before it reaches output, an error or the state file.
+   */
+  redact: Redact;
   /** `apply --remove-volumes`: an uninstall also deletes the service's data volumes (compose `down --volumes`). */
   removeVolumes?: boolean;
   /** What a person should know about how an operation went, though it succeeded (a stop that needed SIGKILL). */

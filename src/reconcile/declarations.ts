@@ -7,6 +7,7 @@
 import { DEFAULT_STOP_SPEC } from '../config/defaults.js';
 import type { GraphNode } from '../config/graph.js';
 import type { DesiredService, StopSpec } from '../config/types.js';
+import { specOf } from './spec.js';
 import type { AppliedService } from './types.js';
 
 type Declared = Pick<DesiredService, 'stop' | 'dependsOn'>;
@@ -32,6 +33,18 @@ export function withStaleDeclarations<T extends Declared & { name: string }>(ser
   return services.filter((service) => {
     const record = applied.get(service.name);
     return record !== undefined && declarationsDiffer(record, service);
+  });
+}
+
+/**
+ * The services whose records an older stack wrote with unkeyed digests of their secrets, for the
+ * spec stack.yaml still has: rewritten keyed (their sensitive fields sealed first).
+ */
+export function withUnkeyedDigests(services: readonly DesiredService[], applied: { get(name: string): AppliedService | undefined }): DesiredService[] {
+  return services.filter((service) => {
+    const record = applied.get(service.name);
+    const legacy = record === undefined || service.sealed === undefined ? undefined : specOf(service).legacy;
+    return legacy !== undefined && record?.specHash === legacy.specHash && record.specHash !== specOf(service).specHash;
   });
 }
 

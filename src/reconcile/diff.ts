@@ -1,7 +1,7 @@
 import type { DesiredService } from '../config/types.js';
 import { describeFileChanges, nameChangedFiles } from './file-changes.js';
 import { changedSinceGiveUp, restartsBeforeGivingUp } from './give-up.js';
-import { isSensitiveField, specOf } from './spec.js';
+import { isSensitiveField, recordedAs, specOf, type ServiceSpec } from './spec.js';
 import type { Action, AppliedService, Blocked, FieldChange, ObservedService, Op, Phase } from './types.js';
 
 /** What one service needs, split by plan phase. Every action of a decision shares one reason. */
@@ -67,9 +67,9 @@ function decideEnabled(desired: DesiredService, observed: ObservedService, appli
   if (applied && applied.provider !== desired.provider) return switchProvider(desired, applied, running);
 
   const spec = specOf(desired);
-  const changes = applied ? nameChangedFiles(fieldChanges(applied.fields, spec.fields, desired.sensitive), applied.files, desired.files) : [];
-  const specChanged = applied === undefined || applied.specHash !== spec.specHash;
-  const reinstall = applied !== undefined && applied.installHash !== spec.installHash;
+  const changes = applied ? nameChangedFiles(fieldChanges(recordedFields(applied.fields, spec), spec.fields, desired.sensitive), applied.files, desired.files) : [];
+  const specChanged = applied === undefined || !recordedAs(spec, applied);
+  const reinstall = applied !== undefined && !recordedAs(spec, applied, 'installHash');
   const changeNote = applied === undefined ? 'not recorded in state' : changeReason(changes);
 
   if (running) {
@@ -118,6 +118,15 @@ function restartDecision(name: string, reason: string, reinstall: boolean, chang
 }
 
 /** The fields that differ between what was applied and what is desired, sorted by name. */
+/** Recorded fields, a secret an older stack recorded unkeyed read as the keyed digest of the same value. */
+function recordedFields(fields: Readonly<Record<string, string>>, spec: ServiceSpec): Readonly<Record<string, string>> {
+  const legacy = spec.legacy?.fields;
+  if (!legacy) return fields;
+  const read = { ...fields };
+  for (const [key, value] of Object.entries(fields)) if (legacy[key] === value && spec.fields[key] !== undefined) read[key] = spec.fields[key];
+  return read;
+}
+
 export function fieldChanges(
   before: Readonly<Record<string, string>>,
   after: Readonly<Record<string, string>>,

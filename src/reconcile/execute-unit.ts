@@ -8,7 +8,7 @@ import { redactorOf } from '../config/secrets.js';
 import { withoutServicePrefix } from '../errors.js';
 import { declarationsOf, stopSpecOf } from './declarations.js';
 import { withFilesAfterRun } from './execute-files.js';
-import { specOf } from './spec.js';
+import { recordedAs, specOf } from './spec.js';
 import type { AppliedService, ObservedService, Op, ProbeRecord } from './types.js';
 
 export type ServiceActor = ActorRefFrom<typeof serviceMachine>;
@@ -285,7 +285,7 @@ function recordBase(service: DesiredService, current: AppliedService | undefined
     fields: spec.fields,
     files: service.files === undefined ? undefined : { ...service.files },
     ...declarationsOf(service),
-    restarts: current?.specHash === spec.specHash ? current.restarts : 0,
+    restarts: recordedAs(spec, current) ? (current?.restarts ?? 0) : 0,
     gaveUp: false,
     gaveUpAfter: undefined,
     gaveUpDeclared: undefined,

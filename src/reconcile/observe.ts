@@ -19,7 +19,8 @@ export async function observeServices(
   const byName = new Map(desired.services.map((service) => [service.name, service]));
   const names = [...byName.keys(), ...[...applied.keys()].filter((name) => !byName.has(name))];
   const results = await mapBounded(names, concurrency, (name) => observeOne(name, byName.get(name), applied.get(name), providers, ctx));
-  const observed = new Map(results.map((entry) => [entry.name, entry]));
+  // A detail may quote what a plugin or probe printed, or a reason recorded by an older stack.
+  const observed = new Map(results.map((entry) => [entry.name, entry.detail === undefined ? entry : { ...entry, detail: ctx.redact(entry.detail) }]));
   // Only now is it known which services are not running, so which would be started.
   const conflicts = await findPortConflicts(desired, observed, applied).catch(() => new Map<string, PortConflict[]>());
   for (const [name, portConflicts] of conflicts) {

@@ -4,12 +4,18 @@ import { canonicalJson, hashString } from './hash.js';
 
 /** A service's spec in the form the planner compares and the state file records. */
 export interface ServiceSpec {
-  /** Hash of every field's real value: a changed secret changes it too. */
+  /** Hash of every field as recorded (a secret by its keyed digest): a changed secret changes it too. */
   specHash: string;
   /** Hash of what the install step depends on. */
   installHash: string;
-  /** Flattened spec, keys sorted; sensitive values replaced by `sha:<digest>`. */
+  /** Flattened spec, keys sorted; sensitive values replaced by their digest (`key:` keyed, `sha:` unkeyed). */
   fields: Record<string, string>;
+  /**
+   * How a stack before keyed digests recorded this spec (hashes of the real values, unkeyed
+   * `sha:` digests); present only when the service has sensitive fields, where they differ. A
+   * record matching it counts as unchanged and is rewritten keyed.
+   */
+  legacy?: { specHash: string; installHash: string; fields: Record<string, string> };
 }
 
 const ENV_PREFIXES = ['env.', 'compose.env.'];
@@ -39,13 +45,39 @@ export function specOf(service: DesiredService): ServiceSpec {
 function computeSpec(service: DesiredService): ServiceSpec {
   const values = specValues(service);
   const fields: Record<string, string> = {};
+  const legacyFields: Record<string, string> = {};
   for (const key of Object.keys(values).sort()) {
     const value = values[key] as string;
-    fields[key] = isSensitiveField(key, service.sensitive) ? digestOf(service.name, key, value) : value;
+    const sensitive = isSensitiveField(key, service.sensitive);
+    legacyFields[key] = sensitive ? digestOf(service.name, key, value) : value;
+    fields[key] = sensitive ? (service.sealed?.[key] ?? (legacyFields[key] as string)) : value;
   }
-  const install: Record<string, string> = {};
-  for (const key of INSTALL_FIELDS) if (key in values) install[key] = values[key] as string;
-  return { specHash: hashString(canonicalJson(values)), installHash: hashString(canonicalJson(install)), fields };
+  // Hashed as recorded, so neither hash holds a secret that a guess could be checked against.
+  const spec = { specHash: hashString(canonicalJson(fields)), installHash: hashString(canonicalJson(pick(fields, INSTALL_FIELDS))), fields };
+  if (Object.keys(values).every((key) => fields[key] === values[key])) return spec;
+  const legacy = { specHash: hashString(canonicalJson(values)), installHash: hashString(canonicalJson(pick(values, INSTALL_FIELDS))), fields: legacyFields };
+  return { ...spec, legacy };
+}
+
+function pick(record: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const key of keys) if (key in record) picked[key] = record[key] as string;
+  return picked;
+}
+
+/** The real values of a service's sensitive spec fields, which `sealed` gives the keyed digests of. */
+export function sensitiveValues(service: DesiredService): Record<string, string> {
+  const values = specValues(service);
+  const found: Record<string, string> = {};
+  for (const key of Object.keys(values)) if (isSensitiveField(key, service.sensitive)) found[key] = values[key] as string;
+  return found;
+}
+
+/** Whether `recorded` (a state record's hashes) is the spec `spec` describes, keyed or as an older stack recorded it. */
+export function recordedAs(spec: ServiceSpec, recorded: { specHash: string } | undefined, hash: 'specHash' | 'installHash' = 'specHash'): boolean {
+  if (recorded === undefined) return false;
+  const value = (recorded as { specHash: string; installHash?: string })[hash];
+  return value === spec[hash] || (spec.legacy !== undefined && value === spec.legacy[hash]);
 }
 
 /** True when a field's value must never be printed. */

@@ -4,6 +4,7 @@ import { ensureStateDir } from './state-file.js';
 import { dirname } from 'node:path';
 import { isRunning, ownStartTicks } from '../providers/process/proc-stat.js';
 import { beginHold, endHold } from './holds.js';
+import { escapeControls } from '../config/issues.js';
 
 /** Who holds `.stack/lock`. */
 export interface LockOwner {
@@ -90,7 +91,7 @@ function lockedError(file: string, holder: LockOwner): StackError {
     });
   }
   return new StackError(ExitCode.locked, `another stack process holds the lock: ${describeOwner(holder)}`, {
-    hint: `wait for it to finish, or pass --wait-lock to wait; the lock file is ${file}`,
+    hint: `wait for it to finish, or pass --wait-lock to wait; the lock file is ${escapeControls(file)}`,
   });
 }
 

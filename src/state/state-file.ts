@@ -101,7 +101,7 @@ export async function readState(file: string, project: string, options: ReadStat
   const scan = wanted && !reused ? await adoptLostRuns(doc, file) : undefined;
   if (scan && scan.adopted.length > 0) {
     changed = true;
-    stateNotice(`${file} did not record the running process of ${scan.adopted.join(', ')}; adopted ${scan.adopted.length === 1 ? 'it' : 'them'} (found by the marker stack gives every process it starts)`);
+    stateNotice(`${escapeControls(file)} did not record the running process of ${scan.adopted.join(', ')}; adopted ${scan.adopted.length === 1 ? 'it' : 'them'} (found by the marker stack gives every process it starts)`);
   }
   if (changed && writable) await writeState(file, doc);
   if (scan && writable && hold !== undefined && currentHold(lockFileOf(file)) === hold) scans.set(key, { hold, at: scan.at });
@@ -153,19 +153,19 @@ function parseState(text: string): StateDocument | string {
 }
 
 function newerFormat(file: string, version: number): StackError {
-  return new StackError(ExitCode.actionFailed, `${file} was written by a newer stack (formatVersion ${version}; this one reads ${STATE_FORMAT_VERSION})`, {
+  return new StackError(ExitCode.actionFailed, `${escapeControls(file)} was written by a newer stack (formatVersion ${version}; this one reads ${STATE_FORMAT_VERSION})`, {
     hint: 'upgrade stack; the file is left as it is',
   });
 }
 
 async function setAside(file: string, problem: string, writable: boolean): Promise<void> {
   if (!writable) {
-    stateNotice(`${file} ${problem}; reading it as empty and observing running services again (the next apply sets it aside)`);
+    stateNotice(`${escapeControls(file)} ${problem}; reading it as empty and observing running services again (the next apply sets it aside)`);
     return;
   }
   const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   await rename(file, aside);
-  stateNotice(`${file} ${problem}; kept it as ${aside} and observing running services again`);
+  stateNotice(`${escapeControls(file)} ${problem}; kept it as ${escapeControls(aside)} and observing running services again`);
 }
 
 const lockFileOf = (stateFile: string): string => join(dirname(stateFile), 'lock');
@@ -242,10 +242,10 @@ export async function ensureStateDir(dir: string): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') {
-      throw new StackError(ExitCode.actionFailed, `cannot use ${dir} for stack's state: a file of that name is in the way`, { hint: 'move or delete it; stack keeps its state, logs and lock in that folder', cause: error });
+      throw new StackError(ExitCode.actionFailed, `cannot use ${escapeControls(dir)} for stack's state: a file of that name is in the way`, { hint: 'move or delete it; stack keeps its state, logs and lock in that folder', cause: error });
     }
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw new StackError(ExitCode.actionFailed, `cannot create or use ${dir} for stack's state (${code})`, { hint: 'stack needs to write there: check the permissions of the project folder', cause: error });
+      throw new StackError(ExitCode.actionFailed, `cannot create or use ${escapeControls(dir)} for stack's state (${code})`, { hint: 'stack needs to write there: check the permissions of the project folder', cause: error });
     }
     throw error;
   }

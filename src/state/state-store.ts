@@ -1,5 +1,6 @@
 import type { DesiredService } from '../config/types.js';
-import { declarationsOf, withStaleDeclarations } from '../reconcile/declarations.js';
+import { declarationsOf, withStaleDeclarations, withUnkeyedDigests } from '../reconcile/declarations.js';
+import { specOf } from '../reconcile/spec.js';
 import type { AppliedService } from '../reconcile/types.js';
 import { readStateToAct, writeState, type StateDocument } from './state-file.js';
 
@@ -75,7 +76,13 @@ export class StateStore {
   recordDeclarations(services: readonly DesiredService[]): boolean {
     const stale = withStaleDeclarations(services, this);
     for (const service of stale) this.record(service.name, (current) => current && { ...current, ...declarationsOf(service) });
-    return stale.length > 0;
+    // A record an older stack wrote with unkeyed digests is accepted, then rewritten keyed.
+    const unkeyed = withUnkeyedDigests(services, this);
+    for (const service of unkeyed) {
+      const { specHash, installHash, fields } = specOf(service);
+      this.record(service.name, (current) => current && { ...current, specHash, installHash, fields });
+    }
+    return stale.length + unkeyed.length > 0;
   }
 
   /** Resolves once everything set so far is on disk. */

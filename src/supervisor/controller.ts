@@ -4,6 +4,7 @@ import { digestServiceFiles, redactedVerbose, type Workspace } from '../api.js';
 import { formatIssue } from '../config/issues.js';
 import { readStack } from '../config/read-stack.js';
 import { redactorOf } from '../config/secrets.js';
+import type { Redact } from '../config/sensitive.js';
 import type { Desired } from '../config/types.js';
 import { StackError, ExitCode } from '../errors.js';
 import { createProviderRegistry } from '../providers/registry.js';
@@ -11,7 +12,7 @@ import { executePlan, type ApplyOutcome, type ProgressEvent } from '../reconcile
 import { observeServices } from '../reconcile/observe.js';
 import { planActions } from '../reconcile/plan.js';
 import { changedSinceGiveUp } from '../reconcile/give-up.js';
-import { specOf } from '../reconcile/spec.js';
+import { recordedAs, specOf } from '../reconcile/spec.js';
 import type { Action, Observed, Plan } from '../reconcile/types.js';
 import { withoutGiveUp } from '../state/give-up.js';
 import { acquireLock, type HeldLock } from '../state/lock.js';
@@ -73,7 +74,7 @@ export class Controller {
    * Lines for the log, with the secret values the file declares now replaced: a liveness detail
    * can quote a plugin's status output, an error a path or URL.
    */
-  private readonly say = (line: string): void => this.options.log(redactorOf(this.desired)(line));
+  private readonly say = (line: string): void => this.options.log(this.workspace.ctx.redact(line));
   // The file's warnings as last said: said again when they change, not on every pass.
   private saidWarnings = '';
 
@@ -98,7 +99,10 @@ export class Controller {
     try {
       if (lock.tookOverFrom) options.log(`took over the lock of pid ${lock.tookOverFrom.pid}, which is no longer running`);
       const state = await StateStore.open(paths.stateFile, desired.project, basename(desired.file));
-      const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose) } };
+      // Secrets change with the file: what the pool and liveness checks print redacts the current
+      // ones. Called only once the controller below exists.
+      const redact: Redact = (text, cut) => redactorOf(controller.current)(text, cut);
+      const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose), redact } };
       const heard: { controller?: Controller } = {};
       const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, (event) => heard.controller?.heard(event));
       const controller = new Controller(options, workspace, lock, state, pool);
@@ -234,9 +238,10 @@ export class Controller {
     this.desired = desired;
     this.warnIfNew(desired);
     this.pool.setDesired(desired);
-    this.state.recordDeclarations(desired.services);
     const workspace = this.workspaceNow;
+    // Sealed before any spec is computed (recordDeclarations reads them).
     await digestServiceFiles(workspace);
+    this.state.recordDeclarations(desired.services);
     const applied = this.state.all();
     const observed = await observeServices(desired, applied, workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
     for (const service of desired.services) if (service.enabled) this.pool.actorFor(service.name, observed.get(service.name));
@@ -285,7 +290,7 @@ export class Controller {
     const applied = this.state.get(name);
     if (!service || !applied) return true;
     if (applied.gaveUp) return changedSinceGiveUp(service, applied).length > 0;
-    return specOf(service).specHash !== applied.specHash;
+    return !recordedAs(specOf(service), applied);
   }
 }
 

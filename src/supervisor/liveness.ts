@@ -96,7 +96,9 @@ export class LivenessMonitor {
   private async exited(name: string, run: AppliedService, reason: string): Promise<void> {
     const current = this.pool.env.state.get(name);
     if (current?.pid !== run.pid || current?.startTicks !== run.startTicks) return;
-    await this.pool.env.state.update(name, (record) => record && { ...record, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason } });
+    // The reason may quote what a plugin's status printed: the state file keeps no secret.
+    const said = this.workspace.ctx.redact(reason);
+    await this.pool.env.state.update(name, (record) => record && { ...record, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason: said } });
     this.pool.send(name, { type: 'EXITED', code: null, signal: null });
   }
 

@@ -194,6 +194,21 @@ describe('plugin services through the CLI', () => {
     expect(readFileSync(fixture.file, 'utf8')).toBe('# my stack\nversion: 1\nservices:\n  base:   # kept as is\n    plugin: ./plugins/base\n');
   });
 
+  it('stack add refuses a git URL that carries credentials, printing and writing none of them, and says how to let git supply them', () => {
+    const yaml = 'version: 1\nservices: {}\n';
+    const fixture = setup(yaml);
+    for (const url of ['https://ada:tok_S3cretValue99@127.0.0.1:9/mem.git', 'https://tok_S3cretValue99@127.0.0.1:9/mem.git#main', 'ssh://ada:tok_S3cretValue99@127.0.0.1:9/mem.git']) {
+      const added = stack(['add', url, '--verbose'], { cwd: fixture.dir });
+      expect(added.code, url).toBe(1);
+      expect(added.stderr).toContain('the git URL carries credentials');
+      expect(added.stderr).toMatch(/give it as (https|ssh):\/\/(ada@)?127\.0\.0\.1:9\/mem\.git/);
+      expect(added.stderr).toContain('credential.helper');
+      expect(`${added.stdout}${added.stderr}`).not.toContain('S3cret');
+      expect(readFileSync(fixture.file, 'utf8')).toBe(yaml);
+      expect(existsSync(join(fixture.dir, 'plugins'))).toBe(false);
+    }
+  });
+
   it('stack add --stopped installs a local folder without starting it; remove keeps the entry disabled', () => {
     const fixture = setup('version: 1\nservices: {}\n');
     writePlugin(fixture.dir, 'one');

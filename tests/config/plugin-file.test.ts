@@ -17,6 +17,7 @@ describe('loadPluginText', () => {
       timeoutsMs: { install: 300_000, start: 60_000, stop: 60_000, restart: 60_000, status: 60_000, logs: 60_000, uninstall: 60_000 },
       env: { PORT: '8787', DEBUG: 'true' },
       envFiles: [],
+      secrets: [],
       ports: [{ port: 8787 }],
       ignore: ['data/**'],
       gitignore: true,
@@ -26,6 +27,12 @@ describe('loadPluginText', () => {
   it('leaves .gitignore out of the files digest only when told: gitignore: false', () => {
     expect(load(yaml('name: m', 'lifecycle: { start: a, stop: b }', 'gitignore: false')).plugin?.gitignore).toBe(false);
     expect(issueLines(load(yaml('name: m', 'lifecycle: { start: a, stop: b }', 'gitignore: nope')))).toEqual(['3:1 expected true or false']);
+  });
+
+  it('counts as secrets the values of its env files and of keys named like secrets', () => {
+    const loaded = load(yaml('name: m', 'lifecycle: { start: a, stop: b }', 'envFile: keys.env', 'env: { LEVEL: info, API_TOKEN: tok-123456 }'), new Map([[`${DIR}/keys.env`, 'CERT=abc-cert-value\n']]));
+    expect(loaded.issues).toEqual([]);
+    expect(loaded.plugin?.secrets.sort()).toEqual(['abc-cert-value', 'tok-123456']);
   });
 
   it('takes one timeout for every command, or one per command', () => {

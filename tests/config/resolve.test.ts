@@ -133,6 +133,11 @@ describe('resolveStack', () => {
       '[section]',
       'DB_PASSWORD hunter2',
       'ghp_Tok3nPastedAloneWithoutItsName0123456789',
+      'ghp_Tok3nFollowedByMore0123456789 # the bot token',
+      'sk_live_4eC39HqLyjWDarjtT1zdp7dc rest',
+      'aB3dE5gH7jK9mN1pQ3sT5 x',
+      'a8f3c9d2e7b1f4a6c5d9e2b7 y',
+      'xoxbtokenwithoutanyunderscoreatall y',
     ].join('\n');
     const loaded = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [app.env]'), new Map([['/home/ada/devstack/app.env', text]]));
     expect(issueLines(loaded)).toEqual([
@@ -141,13 +146,29 @@ describe('resolveStack', () => {
       '5:15 env file app.env, line 13 is not NAME=value, so it would set nothing',
       '5:15 env file app.env, line 14 ("DB_PASSWORD" …) is not NAME=value, so it would set nothing',
       '5:15 env file app.env, line 15 is not NAME=value, so it would set nothing',
+      // A first word that reads like a token (a known prefix, mixed case, digits, a long run) is not shown.
+      '5:15 env file app.env, line 16 is not NAME=value, so it would set nothing',
+      '5:15 env file app.env, line 17 is not NAME=value, so it would set nothing',
+      '5:15 env file app.env, line 18 is not NAME=value, so it would set nothing',
+      '5:15 env file app.env, line 19 is not NAME=value, so it would set nothing',
+      '5:15 env file app.env, line 20 is not NAME=value, so it would set nothing',
     ]);
-    const fixed = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [app.env]'), new Map([['/home/ada/devstack/app.env', text.split('\n').filter((_, i) => ![2, 11, 12, 13, 14].includes(i)).join('\n')]]));
+    const fixed = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [app.env]'), new Map([['/home/ada/devstack/app.env', text.split('\n').filter((_, i) => ![2, 11, 12, 13, 14, 15, 16, 17, 18, 19].includes(i)).join('\n')]]));
     expect(issueLines(fixed)).toEqual([]);
     expect(fixed.desired?.services[0]?.process?.env).toMatchObject({ OK: '1', MULTI: 'first\nsecond line, not an assignment\nlast', EXPORTED: 'yes', COLON: 'value' });
     // What follows a line's first word may be a secret: it is never shown.
     expect(JSON.stringify(loaded.issues)).not.toContain('hunter2');
     expect(JSON.stringify(loaded.issues)).not.toContain('Tok3n');
+    for (const piece of ['sk_live', 'aB3dE5', 'a8f3c9', 'xoxbtoken']) expect(JSON.stringify(loaded.issues)).not.toContain(piece);
+  });
+
+  it('does not quote a dotenv name that reads like a token either', () => {
+    const texts = new Map([['/home/ada/devstack/bad.env', 'ghp_Tok3nAsAName.x=1\nA.B=y\n']]);
+    const loaded = load(yaml('version: 1', 'services:', '  bot:', '    command: x', '    envFile: [bad.env]'), texts);
+    expect(issueLines(loaded)).toEqual([
+      '5:15 env file bad.env sets a name that is not allowed (not shown: it reads like a secret): use letters, digits and "_", not starting with a digit',
+      '5:15 env file bad.env sets "A.B", which is not allowed: use letters, digits and "_", not starting with a digit',
+    ]);
   });
 
   it('refuses env names in env files that env: refuses, at the env file', () => {

@@ -35,7 +35,7 @@ export class GroupTracker {
 }
 
 export function makeContext(root: string, verbose?: (line: string) => void): OperationContext {
-  return { signal: new AbortController().signal, root, stateDir: path.join(root, '.stack'), verbose };
+  return { signal: new AbortController().signal, root, stateDir: path.join(root, '.stack'), verbose, redact: (text) => text };
 }
 
 export function probe(check: ProbeCheck, timeoutMs = 5000, intervalMs = 50): Probe {

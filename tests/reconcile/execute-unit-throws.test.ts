@@ -34,7 +34,7 @@ it('a provider that throws outside a machine fails that service, not the whole r
           return fake;
         },
       },
-      ctx: { root, stateDir: path.join(root, '.stack') },
+      ctx: { root, stateDir: path.join(root, '.stack'), redact: (text) => text },
       parallel: 4,
       signal: new AbortController().signal,
     });

@@ -67,7 +67,7 @@ async function harness(
         observed: observedServices,
         state: store,
         providers: fake.registry(),
-        ctx: { root, stateDir },
+        ctx: { root, stateDir, redact: (text) => text },
         parallel,
         signal,
         onProgress: (event) => progress.push(event),

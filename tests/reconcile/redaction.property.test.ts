@@ -4,7 +4,7 @@ import { formatError } from '../../src/cli/report-error.js';
 import { renderStatusTable, statusRows } from '../../src/cli/status-view.js';
 import { loadStackText } from '../../src/config/load.js';
 import { collectSecrets } from '../../src/config/secrets.js';
-import { createRedactor } from '../../src/config/sensitive.js';
+import { createRedactor, CUT_MARK, MIN_FRAGMENT_LENGTH, MIN_REDACTED_LENGTH } from '../../src/config/sensitive.js';
 import type { Desired } from '../../src/config/types.js';
 import { invalidConfig } from '../../src/errors.js';
 import { formatCommand } from '../../src/providers/runner.js';
@@ -115,6 +115,40 @@ describe('secrets never reach rendered output', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('a multi-line secret is redacted line by line, and a cut leaves no piece of MIN_FRAGMENT_LENGTH characters at its edge', () => {
+    // Lines of secrets from the secrets' alphabet; the text around them from a disjoint one, so
+    // any run of the secrets' characters left in the output is a piece of a secret.
+    const lineArb = fc.string({ unit: fc.constantFrom(...'QXZJKVW79#$"\' '.split('')), minLength: MIN_REDACTED_LENGTH, maxLength: 12 });
+    const multiLineArb = fc.array(lineArb, { minLength: 1, maxLength: 4 }).map((lines) => lines.join('\n'));
+    const fillerArb = fc.string({ unit: fc.constantFrom(...'abcdef- \n'.split('')), maxLength: 12 });
+    fc.assert(
+      fc.property(fc.array(multiLineArb, { minLength: 1, maxLength: 3 }), fc.array(fillerArb, { minLength: 2, maxLength: 6 }), fc.nat(), fc.nat(), (secrets, fillers, at1, at2) => {
+        const text = fillers.map((filler, index) => `${filler}${secrets[index % secrets.length] ?? ''}`).join('');
+        const redact = createRedactor(secrets);
+        const [from, to] = [at1 % (text.length + 1), at2 % (text.length + 1)].sort((a, b) => a - b) as [number, number];
+        const outputs = [
+          text.split('\n').map((line) => redact(line)).join('\n'),
+          redact(text.slice(0, to), { end: true }),
+          redact(text.slice(from), { start: true }),
+          redact(`${text.slice(0, from)}${CUT_MARK}${text.slice(to)}`, { mark: CUT_MARK }),
+          redact(text.slice(from, to), { start: true, end: true }),
+        ];
+        const pieces = secrets.flatMap((secret) => secret.split('\n')).flatMap((line) => Array.from({ length: line.length - MIN_FRAGMENT_LENGTH + 1 }, (_, index) => line.slice(index, index + MIN_FRAGMENT_LENGTH)));
+        for (const output of outputs) for (const piece of pieces) expect(output).not.toContain(piece);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('a long secret quoted cut short in an error (showValue) leaves no piece of itself', () => {
+    const secret = `QXZ${'JKVW79'.repeat(12)}`;
+    const bad = loadStackText('version: 1\nservices:\n  api:\n    command: [api]\n    enabled: "${API_TOKEN}"\n', FILE, new Map(), { env: { API_TOKEN: secret } });
+    const message = formatError(invalidConfig('stack.yaml', bad.issues));
+    expect(message).toContain(`(sensitive)${CUT_MARK}`);
+    expect(message).not.toContain(secret.slice(0, MIN_FRAGMENT_LENGTH));
+    expect(message).not.toContain('JKVW7');
   });
 
   it('a changed secret plans a restart that names the field, not the value', () => {

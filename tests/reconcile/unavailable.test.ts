@@ -7,7 +7,7 @@ import { planActions } from '../../src/reconcile/plan.js';
 import { planDown } from '../../src/reconcile/plan-down.js';
 import { compose, service, stack } from './factory.js';
 
-const ctx = { signal: new AbortController().signal, root: '/tmp', stateDir: '/tmp/.stack' };
+const ctx = { signal: new AbortController().signal, root: '/tmp', stateDir: '/tmp/.stack', redact: (text: string) => text };
 
 // process answers "absent"; compose is unavailable (docker down) or fails in another way.
 function registry(composeError: Error): ProviderRegistry {

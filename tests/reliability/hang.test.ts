@@ -38,7 +38,7 @@ describe('an operation that never returns', () => {
     const fake = new FakeProvider();
     fake.hold('hung', 'start'); // never resolved: the provider call hangs for good
     const clock = new SimulatedClock();
-    const run = executePlan({ desired, plan, observed, state: store, providers: fake.registry(), ctx: { root, stateDir }, parallel: 4, signal: new AbortController().signal, clock });
+    const run = executePlan({ desired, plan, observed, state: store, providers: fake.registry(), ctx: { root, stateDir, redact: (text) => text }, parallel: 4, signal: new AbortController().signal, clock });
     await fake.when('hung', 'start');
     await waitUntil(() => fake.find('free', 'waitReady', 'end') !== undefined && fake.find('other', 'waitReady', 'end') !== undefined, 'the others to start');
     figures.faultsInjected += 1;

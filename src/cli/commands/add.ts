@@ -5,7 +5,7 @@ import { addServiceText } from '../../config/edit-stack.js';
 import { loadPluginDir } from '../../config/read-plugin.js';
 import { SERVICE_NAME } from '../../config/semantic.js';
 import { ExitCode, invalidConfig, StackError } from '../../errors.js';
-import { clonePinned, isGitSource, splitGitSource } from '../../providers/plugin/git-source.js';
+import { clonePinned, isGitSource, splitGitSource, withoutCredentials } from '../../providers/plugin/git-source.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { acquireLock, describeOwner } from '../../state/lock.js';
 import { open, streams, useColor, type GlobalOptions } from '../context.js';
@@ -60,6 +60,7 @@ async function addFolder(source: string, root: string, options: AddOptions, take
 
 async function addFromGit(source: string, root: string, options: AddOptions, taken: Set<string>): Promise<Added> {
   const { url, ref } = splitGitSource(source);
+  refuseCredentials(url);
   const isPath = !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[\w.-]+@[\w.-]+:/.test(url);
   const cloneUrl = isPath ? resolve(url) : url;
   const fromUrl = basename(url.replace(/\/+$/, '')).replace(/\.git$/, '');
@@ -78,6 +79,15 @@ async function addFromGit(source: string, root: string, options: AddOptions, tak
     await rm(dest, { recursive: true, force: true });
     throw error;
   }
+}
+
+// stack.yaml is meant to be committed, and the URL goes into it (and into the clone's .git/config).
+function refuseCredentials(url: string): void {
+  const bare = withoutCredentials(url);
+  if (bare === undefined) return;
+  throw new StackError(ExitCode.actionFailed, `the git URL carries credentials, which stack would write into stack.yaml: give it as ${bare}`, {
+    hint: 'let git supply them: `git config --global credential.helper store` (or `cache`, or your system keychain\'s helper) asks once and remembers them; or use an SSH URL (git@host:owner/repo.git)',
+  });
 }
 
 async function validPlugin(dir: string) {

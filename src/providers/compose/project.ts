@@ -44,7 +44,7 @@ export async function mustRun(
   if (result.exitCode === 0) return result;
   ctx.signal.throwIfAborted();
   const why = result.spawnError ?? (result.timedOut ? 'timed out' : `exit ${result.exitCode}`);
-  const tail = result.stderr.split('\n').filter((line) => line.trim()).slice(-STDERR_TAIL);
+  const tail = result.stderr.split('\n').filter((line) => line.trim()).slice(-STDERR_TAIL).map((line) => ctx.redact(line));
   const quoted = tail.length > 0 ? `\n  ${tail.join('\n  ')}` : '';
   throw new OperationError(name, `${name}: \`${formatCommand(argv)}\` failed (${why})${quoted}`, { exitCode: result.exitCode, logTail: tail });
 }

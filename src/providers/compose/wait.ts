@@ -42,7 +42,7 @@ export async function waitHealthy(input: WaitHealthyInput): Promise<void> {
     }
   }
   if (service.ready) {
-    const result = await waitForProbe(service.ready, { signal: ctx.signal, clock, cwd: ctx.root, env: spec.env, verbose: ctx.verbose });
+    const result = await waitForProbe(service.ready, { signal: ctx.signal, clock, cwd: ctx.root, env: spec.env, verbose: ctx.verbose, redact: ctx.redact });
     if (!result.ok) throw await failure(input, `not ready: ${result.reason}`);
   }
 }
@@ -51,7 +51,7 @@ async function failure(input: WaitHealthyInput, why: string): Promise<OperationE
   const { service, spec, ctx } = input;
   const cli = await input.cli(ctx);
   const logs = await runFor(input.run, service.name, spec, logsArgv(cli, spec, { tail: LOG_LINES }), ctx, 15_000).catch(() => undefined);
-  const tail = (logs?.stdout ?? '').split('\n').filter((line) => line.trim()).slice(-LOG_LINES);
+  const tail = (logs?.stdout ?? '').split('\n').filter((line) => line.trim()).slice(-LOG_LINES).map((line) => ctx.redact(line));
   const quoted = tail.length > 0 ? `\n  last log lines:\n${tail.map((line) => `  | ${line}`).join('\n')}` : '';
   return new OperationError(service.name, `${service.name}: ${why}${quoted}`, { logTail: tail });
 }

@@ -15,6 +15,23 @@ export function isGitSource(source: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[\w.-]+@[\w.-]+:/.test(url) || /\.git\/?$/.test(url);
 }
 
+/**
+ * The URL without the credentials it carries (`https://user:token@host/r.git` → `https://host/r.git`),
+ * or undefined when it carries none. Over ssh a user name alone is a login, not a secret; over
+ * http(s) a token often stands where the user name goes, so any user part counts.
+ */
+export function withoutCredentials(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const ssh = /^(ssh|git\+ssh|ssh\+git):$/.test(parsed.protocol);
+  if (parsed.password === '' && (parsed.username === '' || ssh)) return undefined;
+  return `${parsed.protocol}//${ssh ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}${parsed.search}`;
+}
+
 const GIT_TIMEOUT_MS = 5 * 60_000;
 
 async function git(args: string[], what: string, verbose?: (line: string) => void): Promise<CommandResult> {

@@ -1,6 +1,7 @@
 import { closeSync } from 'node:fs';
 import type { LifecycleCommand } from '../../config/plugin-schema.js';
 import type { PluginManifest } from '../../config/plugin-file.js';
+import type { Redact } from '../../config/sensitive.js';
 import { formatDuration } from '../probes.js';
 import { openLogForAppend, readLogTail } from '../process/logs.js';
 import { runShell } from '../runner.js';
@@ -16,7 +17,9 @@ export interface LifecycleRun {
   plugin: PluginManifest;
   env: Record<string, string>;
   ctx: OperationContext;
-  /** Receives each line of the command's output as it appears. */
+  /** The secrets of the stack and of the plugin: every line of output passes it. */
+  redact: Redact;
+  /** Receives each line of the command's output as it appears, redacted. */
   onLine: (line: string) => void;
 }
 
@@ -28,7 +31,7 @@ export interface LifecycleDone {
 
 /**
  * Runs one lifecycle command with `sh -c` in the plugin folder, its output appended to
- * `.stack/logs/<service>.log` and streamed line by line. Rejects with an OperationError
+ * `.stack/logs/<service>.log` and streamed line by line, secrets replaced. Rejects with an OperationError
  * carrying the exit code and the output's last lines when it fails or times out.
  */
 export async function runLifecycle(run: LifecycleRun): Promise<LifecycleDone> {
@@ -36,7 +39,7 @@ export async function runLifecycle(run: LifecycleRun): Promise<LifecycleDone> {
   const script = plugin.lifecycle[command];
   if (script === undefined) throw new OperationError(service, `${service}: plugin ${plugin.name} has no ${command} command`);
   const log = await openLogForAppend(ctx.stateDir, service);
-  const follower = followOutput(log.file, log.offset, run.onLine);
+  const follower = followOutput(log.file, log.offset, (line) => run.onLine(run.redact(line)));
   const timeoutMs = plugin.timeoutsMs[command];
   let result;
   try {
@@ -48,7 +51,7 @@ export async function runLifecycle(run: LifecycleRun): Promise<LifecycleDone> {
   if (result.aborted) throw ctx.signal.reason ?? new Error('interrupted');
   const done = { logFile: log.file, logOffset: log.offset };
   if (result.exitCode === 0) return done;
-  const logTail = await readLogTail(log.file, OUTPUT_TAIL_LINES, log.offset).catch(() => []);
+  const logTail = (await readLogTail(log.file, OUTPUT_TAIL_LINES, log.offset).catch(() => [])).map((line) => run.redact(line));
   const why = result.spawnError
     ? `could not run sh (${result.spawnError})`
     : result.timedOut

@@ -1,8 +1,9 @@
+import { CUT_MARK } from '../../config/sensitive.js';
 import type { DesiredService } from '../../config/types.js';
 import type { AppliedService, ObservedService } from '../../reconcile/types.js';
 import { runCommand } from '../runner.js';
 import type { OperationContext } from '../types.js';
-import { loadTarget } from './plugin-target.js';
+import { loadTarget, redactorFor } from './plugin-target.js';
 import { readStatusAnswer } from './status.js';
 
 /**
@@ -31,7 +32,7 @@ export async function observePlugin(
     const running = applied.stoppedByUs !== true && applied.startedAt !== undefined;
     return { ...base, phase: running ? 'running' : 'stopped', detail: `${running ? 'running' : 'stopped'} (assumed): no status command` };
   }
-  const result = await runCommand(['sh', '-c', status], { cwd: plugin.dir, env, timeoutMs: plugin.timeoutsMs.status, signal: ctx.signal, verbose: ctx.verbose });
+  const result = await runCommand(['sh', '-c', status], { cwd: plugin.dir, env, timeoutMs: plugin.timeoutsMs.status, signal: ctx.signal, verbose: ctx.verbose, redact: redactorFor(loaded.target, ctx) });
   const phase = result.timedOut ? 'unknown' : readStatusAnswer(result.exitCode, result.stdout);
   if (phase !== 'unknown') return { ...base, phase };
   const why = result.timedOut
@@ -39,6 +40,14 @@ export async function observePlugin(
     : result.spawnError
       ? `status could not run (${result.spawnError})`
       : `status exited with code ${result.exitCode}`;
-  const said = (result.stdout || result.stderr).split('\n')[0]?.trim();
+  // Already redacted (runCommand); cut after that, so no piece of a secret can be left at the cut.
+  const said = excerpt((result.stdout || result.stderr).split('\n')[0]?.trim() ?? '');
   return { ...base, phase: 'unknown', detail: said ? `${why}: ${said}` : why };
+}
+
+/** How much of a status command's first line `status` quotes. */
+const SAID_LIMIT = 200;
+
+function excerpt(line: string): string {
+  return line.length > SAID_LIMIT ? `${line.slice(0, SAID_LIMIT - 1)}${CUT_MARK}` : line;
 }

@@ -7,7 +7,7 @@ import { OperationError, type ExitInfo, type OperationContext, type Provider, ty
 import { digestPluginFiles } from './digest.js';
 import { runLifecycle } from './lifecycle.js';
 import { observePlugin } from './observe.js';
-import { loadTarget, requireTarget, type PluginTarget } from './plugin-target.js';
+import { loadTarget, redactorFor, requireTarget, type PluginTarget } from './plugin-target.js';
 import { scriptArgv } from './scripts.js';
 
 export interface PluginProviderOptions {
@@ -42,7 +42,7 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
   const isLeaving = (name: string): boolean => lastSeen.has(name) && lastSeen.get(name)?.enabled !== true;
 
   const run = (command: Parameters<typeof runLifecycle>[0]['command'], target: PluginTarget, ctx: OperationContext) =>
-    runLifecycle({ command, service: target.name, plugin: target.plugin, env: target.env, ctx, onLine: (line) => output(target.name, line) });
+    runLifecycle({ command, service: target.name, plugin: target.plugin, env: target.env, ctx, redact: redactorFor(target, ctx), onLine: (line) => output(target.name, line) });
 
   async function start(service: DesiredService, ctx: OperationContext): Promise<StartedService> {
     const target = await requireTarget(service.name, service, undefined);
@@ -105,6 +105,7 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
         cwd: target.plugin.dir,
         env: target.env,
         verbose: ctx.verbose,
+        redact: redactorFor(target, ctx),
         clock,
       });
       if (!result.ok) throw new OperationError(service.name, `${service.name}: not ready: ${result.reason} (waiting for ${describeCheck(probe.check)})`);

@@ -1,8 +1,9 @@
 import type { PluginManifest } from '../../config/plugin-file.js';
 import { loadPluginDir } from '../../config/read-plugin.js';
+import { createRedactor, type Redact } from '../../config/sensitive.js';
 import type { DesiredService } from '../../config/types.js';
 import type { AppliedService } from '../../reconcile/types.js';
-import { OperationError } from '../types.js';
+import { OperationError, type OperationContext } from '../types.js';
 
 /** A plugin service as its lifecycle commands see it. */
 export interface PluginTarget {
@@ -43,4 +44,11 @@ export async function requireTarget(name: string, desired: DesiredService | unde
   const loaded = await loadTarget(name, desired, applied);
   if (!loaded.ok) throw new OperationError(name, `${name}: ${loaded.reason}`);
   return loaded.target;
+}
+
+/** The stack's redactor, plus the secrets of plugin.yaml's own env (its env files, keys named like secrets). */
+export function redactorFor(target: PluginTarget, ctx: Pick<OperationContext, 'redact'>): Redact {
+  if (target.plugin.secrets.length === 0) return ctx.redact;
+  const own = createRedactor(target.plugin.secrets);
+  return (text, cut) => own(ctx.redact(text, cut), cut);
 }

@@ -105,10 +105,11 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
         cwd: spec.cwd,
         env: spec.env,
         verbose: ctx.verbose,
+        redact: ctx.redact,
         clock,
       });
       if (result.ok) return;
-      const logTail = await readLogTail(logFile, LOG_TAIL_LINES, started.logOffset ?? 0).catch(() => []);
+      const logTail = (await readLogTail(logFile, LOG_TAIL_LINES, started.logOffset ?? 0).catch(() => [])).map((line) => ctx.redact(line));
       const message = result.exit
         ? `${service.name}: ${result.reason} (waiting for ${describeCheck(probe.check)})`
         : `${service.name}: not ready: ${result.reason}`;

@@ -7,6 +7,7 @@ import { logFileOf, openLogForAppend, rotateLogIfLarge, ensureLogsDir } from './
 import { readProcStatSync, type ProcStat } from './proc-stat.js';
 import { specOf } from '../../reconcile/spec.js';
 import { markerEnv } from '../../state/service-marker.js';
+import { escapeControls } from '../../config/issues.js';
 
 /** A process run as the process provider starts it: every field is known. */
 export interface ProcessRun {
@@ -32,9 +33,9 @@ async function assertCwd(name: string, cwd: string): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not accessible (permission denied)' : `cannot be read (${code})`;
-    throw new OperationError(name, `${name}: working directory "${cwd}" ${why}`, { cause: error });
+    throw new OperationError(name, `${name}: working directory "${escapeControls(cwd)}" ${why}`, { cause: error });
   }
-  if (!isDirectory) throw new OperationError(name, `${name}: working directory "${cwd}" is not a directory`);
+  if (!isDirectory) throw new OperationError(name, `${name}: working directory "${escapeControls(cwd)}" is not a directory`);
 }
 
 // Resource errors from fork/exec: the system, not the service, is at fault; say which limit.

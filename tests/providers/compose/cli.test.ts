@@ -20,7 +20,7 @@ function fakeRun(answers: Record<string, Answer>) {
   return { run, calls };
 }
 
-const ctx = { signal: new AbortController().signal, root: '/tmp', stateDir: '/tmp/.stack' };
+const ctx = { signal: new AbortController().signal, root: '/tmp', stateDir: '/tmp/.stack', redact: (text: string) => text };
 
 async function rejection(promise: Promise<unknown>): Promise<StackError> {
   const error = await promise.then(() => undefined, (caught: unknown) => caught);

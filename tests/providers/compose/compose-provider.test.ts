@@ -30,7 +30,7 @@ async function setup(compose: string, overrides: Partial<ComposeSpec> = {}) {
   const file = path.join(dir, 'compose.yaml');
   await writeFile(file, compose);
   const lines: string[] = [];
-  const ctx: OperationContext = { signal: new AbortController().signal, root: dir, stateDir: path.join(dir, '.stack'), verbose: (line) => lines.push(line) };
+  const ctx: OperationContext = { signal: new AbortController().signal, root: dir, stateDir: path.join(dir, '.stack'), verbose: (line) => lines.push(line), redact: (text) => text };
   const service: DesiredService = {
     name: 'app', index: 0, provider: 'compose', enabled: true, state: 'running', dependsOn: [], ports: [], sensitive: [],
     start: { settleMs: 100 }, stop: { signal: 'SIGTERM', timeoutMs: 5000 }, logs: { maxSizeBytes: 1, maxFiles: 1 },
