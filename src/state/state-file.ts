@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, chmod } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { AppliedService } from '../reconcile/types.js';
 import { escapeControls } from '../config/issues.js';
@@ -7,6 +8,7 @@ import { SIGNALS } from '../config/signals.js';
 import { MAX_DURATION_MS } from '../config/units.js';
 import { ExitCode, StackError } from '../errors.js';
 import { monotonicMs } from '../monotonic.js';
+import { assertOwnDir, ensureOwnDir, openOwnFile, readRegularFile, unsafeFileError } from '../safe-file.js';
 import { adoptMarkedRuns } from './adopt.js';
 import { currentHold } from './holds.js';
 import { stateNotice } from './notices.js';
@@ -75,18 +77,11 @@ export async function readState(file: string, project: string, options: ReadStat
   const key = resolve(file);
   const earlier = scans.get(key);
   scans.delete(key);
-  let text: string | undefined;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') await ensureStateDir(dirname(file)); // says what is in the way
-    if (code !== 'ENOENT') throw error;
-  }
+  const text = await readStateText(file);
   let doc = emptyState(project);
   let changed = false;
   if (text !== undefined) {
-    const parsed = parseState(text);
+    const parsed = typeof text === 'string' ? parseState(text) : text.problem;
     if (typeof parsed === 'string') {
       await setAside(file, parsed, writable);
       changed = true;
@@ -106,6 +101,22 @@ export async function readState(file: string, project: string, options: ReadStat
   if (changed && writable) await writeState(file, doc);
   if (scan && writable && hold !== undefined && currentHold(lockFileOf(file)) === hold) scans.set(key, { hold, at: scan.at });
   return doc;
+}
+
+/** Larger is not a state file stack wrote (4,000 services take ~2 MB). */
+const MAX_STATE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The state file's text; undefined when there is none. Read only from a real `.stack/` folder
+ * and a regular file: a link would print the start of its target in the parse error.
+ */
+async function readStateText(file: string): Promise<string | { problem: string } | undefined> {
+  if ((await assertOwnDir(dirname(file))) === 'missing') return undefined;
+  const read = await readRegularFile(file, { maxBytes: MAX_STATE_BYTES, noFollow: true });
+  if (read.ok) return read.bytes.toString('utf8');
+  if (read.reason === 'missing') return undefined;
+  if (read.reason === 'not-regular') throw unsafeFileError(file, read.what);
+  return { problem: `is larger than ${MAX_STATE_BYTES / 1024 / 1024} MiB` };
 }
 
 /** Adopts the marked runs `doc` does not record; undefined when /proc could not be scanned (the next read tries again). */
@@ -172,7 +183,8 @@ const lockFileOf = (stateFile: string): string => join(dirname(stateFile), 'lock
 
 async function holdsLock(lockFile: string): Promise<boolean> {
   try {
-    return (JSON.parse(await readFile(lockFile, 'utf8')) as { pid?: unknown }).pid === process.pid;
+    const read = await readRegularFile(lockFile, { maxBytes: 64 * 1024, noFollow: true });
+    return read.ok && (JSON.parse(read.bytes.toString('utf8')) as { pid?: unknown }).pid === process.pid;
   } catch {
     return false;
   }
@@ -211,26 +223,38 @@ function isStopSpec(value: unknown): boolean {
 
 let tempCounter = 0;
 
-/** Writes atomically: a temp file beside it, fsync, rename. A crash leaves the old or the new file, never half. */
+/**
+ * Writes atomically: a temp file beside it, fsync, rename. A crash leaves the old or the new file,
+ * never half. The temp file is created new (O_EXCL, never through a link) and removed when any
+ * step fails (a full disk), so none piles up.
+ */
 export async function writeState(file: string, state: StateDocument): Promise<void> {
   await ensureStateDir(dirname(file));
   const temp = `${file}.${process.pid}.${(tempCounter += 1)}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
   try {
-    await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await openOwnFile(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+    try {
+      await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
   }
-  await rename(temp, file);
 }
 
-/** `.stack/` is private to its user (mode 0700): it holds logs and the state of every service. */
+/**
+ * `.stack/` is private to its user (mode 0700): it holds logs and the state of every service.
+ * A link is refused, never followed (see ensureOwnDir).
+ */
 export async function ensureStateDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await chmod(dir, 0o700);
+    await ensureOwnDir(dir);
   } catch (error) {
+    if (error instanceof StackError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') {
       throw new StackError(ExitCode.actionFailed, `cannot use ${dir} for stack's state: a file of that name is in the way`, { hint: 'move or delete it; stack keeps its state, logs and lock in that folder', cause: error });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readOwnText } from '../../safe-file.js';
 import { basename, dirname } from 'node:path';
 import { observe, readApplied, viewServices, workspaceOf, type Workspace } from '../../api.js';
 import { findStackFile } from '../../config/find-stack.js';
@@ -145,7 +145,7 @@ async function openEvenIfInvalid(options: DownOptions): Promise<Workspace> {
     if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig) throw error;
     const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
     const paths = statePaths(dirname(file));
-    const recorded = await readFile(paths.stateFile, 'utf8').catch(() => undefined);
+    const recorded = await readOwnText(paths.stateFile, 64 * 1024 * 1024).catch(() => undefined);
     if (recorded === undefined) throw error;
     streams.stderr.write(formatError(error).replace(/^error: /, 'warning: '));
     streams.stderr.write(`warning: stopping what ${relativePath(process.cwd(), paths.stateFile)} records instead: dependents first, each with the stop signal and timeout recorded when stack last acted on it\n`);
