@@ -76,7 +76,9 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
       streams.stderr.write(`error: ${failed.service}: ${withoutServicePrefix(failed.service, error)}\n`);
     }
   }
+  if (outcome.unrecorded) streams.stderr.write(`error: ${outcome.unrecorded}; what was done above is not recorded (the next run finds the processes by their marker)\n`);
   if (outcome.interrupted) return ExitCode.interrupted;
+  if (outcome.unrecorded) return ExitCode.actionFailed;
   // A skipped service is one the file wants that did not get there: not a success either.
   return blockedExitCode(planned) ?? (outcome.failed > 0 || skippedIn(outcome) > 0 ? ExitCode.actionFailed : ExitCode.ok);
 }

@@ -6,6 +6,7 @@ import { ensureStateDir } from './state-file.js';
 import { dirname } from 'node:path';
 import { isRunning, ownStartTicks } from '../providers/process/proc-stat.js';
 import { beginHold, endHold } from './holds.js';
+import { unwritableError } from './unwritable.js';
 
 /** Who holds `.stack/lock`. */
 export interface LockOwner {
@@ -110,7 +111,7 @@ async function tryCreate(file: string, owner: LockOwner): Promise<boolean> {
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw unwritableError(error, `take the lock ${file}`);
   } finally {
     await unlink(temp).catch(() => undefined);
   }

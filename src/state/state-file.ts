@@ -12,6 +12,7 @@ import { assertOwnDir, ensureOwnDir, openOwnFile, readRegularFile, unsafeFileErr
 import { adoptMarkedRuns } from './adopt.js';
 import { currentHold } from './holds.js';
 import { stateNotice } from './notices.js';
+import { unwritableError } from './unwritable.js';
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -242,7 +243,7 @@ export async function writeState(file: string, state: StateDocument): Promise<vo
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
+    throw unwritableError(error, `write ${file}`);
   }
 }
 
@@ -259,6 +260,7 @@ export async function ensureStateDir(dir: string): Promise<void> {
     if (code === 'EEXIST' || code === 'ENOTDIR') {
       throw new StackError(ExitCode.actionFailed, `cannot use ${dir} for stack's state: a file of that name is in the way`, { hint: 'move or delete it; stack keeps its state, logs and lock in that folder', cause: error });
     }
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw unwritableError(error, `create ${dir} for stack's state`);
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
       throw new StackError(ExitCode.actionFailed, `cannot create or use ${dir} for stack's state (${code})`, { hint: 'stack needs to write there: check the permissions of the project folder', cause: error });
     }

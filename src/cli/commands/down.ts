@@ -11,6 +11,7 @@ import type { Applied, Plan } from '../../reconcile/types.js';
 import { MAX_ESCAPED_ROUNDS, runsLeftAlone, stopEscapedRuns as stopRuns } from '../../state/adopt.js';
 import { acquireLock, describeOwner, isController, lockHolder, type LockOwner } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
+import { isUnwritable } from '../../state/unwritable.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { confirm } from '../confirm.js';
 import { formatError } from '../report-error.js';
@@ -34,7 +35,13 @@ export async function run(options: DownOptions, names: string[]): Promise<number
   if (controller) await stopController(workspace.paths.lockFile, controller);
   // One question: agreeing to stop the controller was agreeing to the down it showed.
   const answered = controller ? { ...options, yes: true } : options;
-  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock, onWait: waitingForLock });
+  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock, onWait: waitingForLock }).catch((error: unknown) => {
+    // A full disk or a read-only .stack must not keep services running: they are stopped
+    // without the lock (which could not be written either), and what was not recorded is said.
+    if (!isUnwritable(error)) throw error;
+    streams.stderr.write(`warning: ${(error as Error).message}; stopping the services without it\n`);
+    return { tookOverFrom: undefined, release: () => Promise.resolve() };
+  });
   try {
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     const applied = await readApplied(workspace);
