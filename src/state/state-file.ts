@@ -8,7 +8,8 @@ import { SIGNALS } from '../config/signals.js';
 import { MAX_DURATION_MS } from '../config/units.js';
 import { ExitCode, StackError } from '../errors.js';
 import { monotonicMs } from '../monotonic.js';
-import { assertOwnDir, ensureOwnDir, openOwnFile, readRegularFile, unsafeFileError } from '../safe-file.js';
+import { ensureOwnDir, openOwnFile } from '../safe-file.js';
+import { holdsLock, readStateText } from './state-text.js';
 import { adoptMarkedRuns } from './adopt.js';
 import { currentHold } from './holds.js';
 import { stateNotice } from './notices.js';
@@ -104,22 +105,6 @@ export async function readState(file: string, project: string, options: ReadStat
   return doc;
 }
 
-/** Larger is not a state file stack wrote (4,000 services take ~2 MB). */
-const MAX_STATE_BYTES = 64 * 1024 * 1024;
-
-/**
- * The state file's text; undefined when there is none. Read only from a real `.stack/` folder
- * and a regular file: a link would print the start of its target in the parse error.
- */
-async function readStateText(file: string): Promise<string | { problem: string } | undefined> {
-  if ((await assertOwnDir(dirname(file))) === 'missing') return undefined;
-  const read = await readRegularFile(file, { maxBytes: MAX_STATE_BYTES, noFollow: true });
-  if (read.ok) return read.bytes.toString('utf8');
-  if (read.reason === 'missing') return undefined;
-  if (read.reason === 'not-regular') throw unsafeFileError(file, read.what);
-  return { problem: `is larger than ${MAX_STATE_BYTES / 1024 / 1024} MiB` };
-}
-
 /** Adopts the marked runs `doc` does not record; undefined when /proc could not be scanned (the next read tries again). */
 async function adoptLostRuns(doc: StateDocument, file: string): Promise<{ at: number; adopted: string[] } | undefined> {
   const at = monotonicMs();
@@ -181,15 +166,6 @@ async function setAside(file: string, problem: string, writable: boolean): Promi
 }
 
 const lockFileOf = (stateFile: string): string => join(dirname(stateFile), 'lock');
-
-async function holdsLock(lockFile: string): Promise<boolean> {
-  try {
-    const read = await readRegularFile(lockFile, { maxBytes: 64 * 1024, noFollow: true });
-    return read.ok && (JSON.parse(read.bytes.toString('utf8')) as { pid?: unknown }).pid === process.pid;
-  } catch {
-    return false;
-  }
-}
 
 function isStateDocument(value: unknown): value is StateDocument {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
