@@ -174,7 +174,7 @@ export async function apply(workspace: Workspace, planned: PlanResult, options: 
   // Loaded on demand: reading commands (validate, plan, status) never load xstate.
   const { executePlan } = await import('./reconcile/execute.js');
   const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
-  return executePlan({
+  const outcome = await executePlan({
     desired: workspace.desired,
     plan: planned.plan,
     observed: planned.observed,
@@ -185,4 +185,6 @@ export async function apply(workspace: Workspace, planned: PlanResult, options: 
     signal: options.signal ?? new AbortController().signal,
     onProgress: options.onProgress,
   });
+  const lost = state.unrecorded();
+  return lost ? { ...outcome, unrecorded: lost.message } : outcome;
 }

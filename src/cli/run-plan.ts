@@ -72,7 +72,9 @@ async function executePlan(workspace: Workspace, planned: PlanResult, options: R
     // Each failure was said on its own line as it came (on stderr): the summary only counts it.
     streams.stdout.write(`${summaryLine(options.verb, outcome, planned, elapsed)}\n`);
   }
+  if (outcome.unrecorded) streams.stderr.write(`error: ${outcome.unrecorded}; what was done above is not recorded (the next run finds the processes by their marker)\n`);
   if (outcome.interrupted) return interrupt.hungUp ? ExitCode.hangup : ExitCode.interrupted;
+  if (outcome.unrecorded) return ExitCode.actionFailed;
   // A skipped service is one the file wants that did not get there: not a success either.
   return blockedExitCode(planned) ?? (outcome.failed > 0 || skippedIn(outcome) > 0 ? ExitCode.actionFailed : ExitCode.ok);
 }

@@ -20,7 +20,8 @@ export function findStackFile({ cwd, explicit, env }: FindStackOptions): string 
   const named = explicit ?? (env.STACK_FILE ? env.STACK_FILE : undefined);
   if (named !== undefined) {
     const file = resolve(cwd, named);
-    if (!isFile(file)) {
+    // A FIFO or a device of that name goes on to the reader, which refuses it (exit 5, named).
+    if (!isFile(file) && (isDirectory(file) || !exists(file))) {
       const source = explicit !== undefined ? '' : ' (from STACK_FILE)';
       const what = isDirectory(file) ? 'is a directory, not a file' : 'not found';
       throw new StackError(ExitCode.noStackFile, `stack file ${escapeControls(file)}${source} ${what}`, { hint: 'check the path, or run `stack init` to create a stack file there' });
@@ -43,6 +44,10 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+function exists(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 function isDirectory(path: string): boolean {

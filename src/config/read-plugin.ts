@@ -1,11 +1,11 @@
 /** The I/O edge of plugin.yaml: reads the file and its env files, then hands the texts to the pure loader. */
 
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { relativePath } from './paths.js';
 import { ExitCode, invalidConfig, StackError } from '../errors.js';
 import type { ConfigIssue } from '../errors.js';
 import { MAX_STACK_FILE_BYTES } from './limits.js';
+import { readRegularFile } from '../safe-file.js';
 import { loadPluginText, PLUGIN_FILE, type PluginManifest } from './plugin-file.js';
 import type { Desired } from './types.js';
 import { escapeControls } from './issues.js';
@@ -27,6 +27,8 @@ export async function loadPluginDir(dir: string, cwd = process.cwd()): Promise<R
     for (const path of loaded.envFilesWanted) {
       const envText = await readUtf8(path, path).catch(() => undefined);
       if (typeof envText === 'string') texts.set(path, envText);
+      // A FIFO or /dev/zero named as an env file: said as such, not as "not found".
+      else if (envText !== undefined) return { issues: [{ ...envText, message: envText.message.replace(/^the file /, `env file ${path} `) }] };
     }
     loaded = loadPluginText(text, dir, texts, { displayFile: display });
   }
@@ -64,14 +66,14 @@ export async function checkPluginFiles(desired: Desired, cwd = process.cwd()): P
 /** The text; undefined when the file does not exist; an issue when it is too large or not UTF-8. */
 async function readUtf8(file: string, display: string): Promise<string | ConfigIssue | undefined> {
   const at = { file: display, line: 1, column: 1 };
-  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
-    throw new StackError(ExitCode.invalidConfig, `cannot read ${display}: ${error.message}`, { cause: error });
+  const read = await readRegularFile(file, { maxBytes: MAX_STACK_FILE_BYTES }).catch((error: NodeJS.ErrnoException) => {
+    throw new StackError(ExitCode.invalidConfig, `cannot read ${display}: ${error.code ?? error.message}`, { cause: error });
   });
-  if (!info) return undefined;
-  if (info.size > MAX_STACK_FILE_BYTES) return { message: `the file is larger than 1 MiB (${info.size} bytes)`, path: '', position: at };
+  if (!read.ok && read.reason === 'missing') return undefined;
+  if (!read.ok && read.reason === 'too-large') return { message: `the file is larger than 1 MiB${read.size === undefined ? '' : ` (${read.size} bytes)`}`, path: '', position: at };
+  if (!read.ok) return { message: `the file is ${read.what}, not a regular file; stack reads only regular files`, path: '', position: at };
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(await readFile(file));
+    return new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
   } catch {
     return { message: 'the file is not valid UTF-8 text', path: '', position: at };
   }

@@ -1,6 +1,6 @@
 /** The loader's I/O edge: reads stack.yaml and its env files, then hands the texts to the pure loader. */
 
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { relativePath } from './paths.js';
 import { ExitCode, invalidConfig, StackError } from '../errors.js';
@@ -11,6 +11,7 @@ import type { Loaded, LoaderParts, LoadOptions } from './load-pipeline.js';
 import type { MissingVariable } from './interpolate-document.js';
 import type { FolderState } from './folders.js';
 import { MAX_STACK_FILE_BYTES } from './limits.js';
+import { readRegularFile } from '../safe-file.js';
 import type { Desired } from './types.js';
 import { escapeControls } from './issues.js';
 
@@ -114,21 +115,25 @@ export async function readStackDetailed(
 }
 
 
-/** The text, or an issue when the file is too large or not UTF-8 (a crash would hide which file). */
+/**
+ * The text, or an issue when the file is too large, not a regular file (a FIFO would hang the
+ * read, /dev/zero never end) or not UTF-8: a crash would hide which file. The size is counted
+ * while reading, not taken from stat, which says 0 for /proc files and a growing file.
+ */
 async function readText(file: string, display: string, maxBytes: number, kind: FileKind = 'stack file'): Promise<string | ConfigIssue> {
   const at = { file: display, line: 1, column: 1 };
-  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') throw unreadable(kind, file, error);
-    throw new StackError(ExitCode.noStackFile, `${kind} ${escapeControls(file)} not found`, { cause: error });
-  });
-  if (info.size > maxBytes) {
-    return { message: `the file is larger than 1 MiB (${info.size} bytes)`, path: '', position: at };
-  }
-  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+  const read = await readRegularFile(file, { maxBytes }).catch((error: NodeJS.ErrnoException) => {
     throw unreadable(kind, file, error);
   });
+  if (!read.ok && read.reason === 'missing') throw new StackError(ExitCode.noStackFile, `${kind} ${escapeControls(file)} not found`);
+  if (!read.ok && read.reason === 'too-large') return { message: `the file is larger than 1 MiB (${read.size === undefined ? 'more bytes than that read' : `${read.size} bytes`})`, path: '', position: at };
+  if (!read.ok && read.what === 'a directory') {
+    if (kind === 'stack file') throw new StackError(ExitCode.noStackFile, `cannot read stack file ${file}: it is a directory`);
+    return { message: 'the file is a directory', path: '', position: at };
+  }
+  if (!read.ok) return { message: `the file is ${read.what}, not a regular file; stack reads only regular files`, path: '', position: at };
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(read.bytes);
   } catch {
     return { message: 'the file is not valid UTF-8 text', path: '', position: at };
   }

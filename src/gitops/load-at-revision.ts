@@ -4,7 +4,8 @@
  * come from the same revision; the texts go through the same pure loader as the working file.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../safe-file.js';
+import { MAX_STACK_FILE_BYTES } from '../config/limits.js';
 import { posix } from 'node:path';
 import { invalidConfig } from '../errors.js';
 import { loadStackText, type LoadOptions } from '../config/load.js';
@@ -51,5 +52,7 @@ export async function loadStackAtRevision(repo: RepoFile, rev: string, options: 
 async function readEnvFileAt(repo: RepoFile, commit: string, absolute: string, git: GitOptions): Promise<string | undefined> {
   const inside = absolute.startsWith(`${repo.top}/`);
   if (inside) return showFileAt(commit, absolute.slice(repo.top.length + 1), git);
-  return readFile(absolute, 'utf8').catch(() => undefined);
+  // As from disk at the working tree: only a regular file, at most what the loader takes.
+  const read = await readRegularFile(absolute, { maxBytes: MAX_STACK_FILE_BYTES }).catch(() => undefined);
+  return read?.ok ? read.bytes.toString('utf8') : undefined;
 }

@@ -31,6 +31,8 @@ export interface ApplyOutcome {
   services: ServiceOutcome[];
   interrupted: boolean;
   failed: number;
+  /** Why what was done could not be recorded in the state file (a full disk, a read-only .stack). */
+  unrecorded?: string;
 }
 
 export type ProgressEvent =

@@ -1,10 +1,13 @@
-import { link, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { link, rm, unlink } from 'node:fs/promises';
+import { openOwnFile, readRegularFile, unsafeFileError } from '../safe-file.js';
 import { ExitCode, StackError } from '../errors.js';
 import { ensureStateDir } from './state-file.js';
 import { dirname } from 'node:path';
 import { isRunning, ownStartTicks } from '../providers/process/proc-stat.js';
 import { beginHold, endHold } from './holds.js';
 import { escapeControls } from '../config/issues.js';
+import { unwritableError } from './unwritable.js';
 
 /** Who holds `.stack/lock`. */
 export interface LockOwner {
@@ -97,22 +100,31 @@ function lockedError(file: string, holder: LockOwner): StackError {
 
 async function tryCreate(file: string, owner: LockOwner): Promise<boolean> {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  await writeFile(temp, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
   try {
+    // Created new (O_EXCL), so never written through a link of that name.
+    const handle = await openOwnFile(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+    try {
+      await handle.writeFile(`${JSON.stringify(owner)}\n`);
+    } finally {
+      await handle.close();
+    }
     await link(temp, file);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw unwritableError(error, `take the lock ${file}`);
   } finally {
     await unlink(temp).catch(() => undefined);
   }
 }
 
+// A link or a FIFO named lock is refused: stack made neither, and reading one would follow it.
 async function readLockOwner(file: string): Promise<LockOwner | undefined> {
+  const read = await readRegularFile(file, { maxBytes: 64 * 1024, noFollow: true }).catch(() => undefined);
+  if (read && !read.ok && read.reason === 'not-regular') throw unsafeFileError(file, read.what);
   try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<LockOwner>;
-    return typeof parsed.pid === 'number' ? (parsed as LockOwner) : undefined;
+    const parsed = read?.ok ? (JSON.parse(read.bytes.toString('utf8')) as Partial<LockOwner>) : undefined;
+    return typeof parsed?.pid === 'number' ? (parsed as LockOwner) : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, chmod } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { AppliedService } from '../reconcile/types.js';
 import { escapeControls } from '../config/issues.js';
@@ -7,9 +8,12 @@ import { SIGNALS } from '../config/signals.js';
 import { MAX_DURATION_MS } from '../config/units.js';
 import { ExitCode, StackError } from '../errors.js';
 import { monotonicMs } from '../monotonic.js';
+import { ensureOwnDir, openOwnFile } from '../safe-file.js';
+import { holdsLock, readStateText } from './state-text.js';
 import { adoptMarkedRuns } from './adopt.js';
 import { currentHold } from './holds.js';
 import { stateNotice } from './notices.js';
+import { unwritableError } from './unwritable.js';
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -75,18 +79,11 @@ export async function readState(file: string, project: string, options: ReadStat
   const key = resolve(file);
   const earlier = scans.get(key);
   scans.delete(key);
-  let text: string | undefined;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') await ensureStateDir(dirname(file)); // says what is in the way
-    if (code !== 'ENOENT') throw error;
-  }
+  const text = await readStateText(file);
   let doc = emptyState(project);
   let changed = false;
   if (text !== undefined) {
-    const parsed = parseState(text);
+    const parsed = typeof text === 'string' ? parseState(text) : text.problem;
     if (typeof parsed === 'string') {
       await setAside(file, parsed, writable);
       changed = true;
@@ -170,14 +167,6 @@ async function setAside(file: string, problem: string, writable: boolean): Promi
 
 const lockFileOf = (stateFile: string): string => join(dirname(stateFile), 'lock');
 
-async function holdsLock(lockFile: string): Promise<boolean> {
-  try {
-    return (JSON.parse(await readFile(lockFile, 'utf8')) as { pid?: unknown }).pid === process.pid;
-  } catch {
-    return false;
-  }
-}
-
 function isStateDocument(value: unknown): value is StateDocument {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const doc = value as Partial<StateDocument>;
@@ -220,30 +209,43 @@ function isStopSpec(value: unknown): boolean {
 
 let tempCounter = 0;
 
-/** Writes atomically: a temp file beside it, fsync, rename. A crash leaves the old or the new file, never half. */
+/**
+ * Writes atomically: a temp file beside it, fsync, rename. A crash leaves the old or the new file,
+ * never half. The temp file is created new (O_EXCL, never through a link) and removed when any
+ * step fails (a full disk), so none piles up.
+ */
 export async function writeState(file: string, state: StateDocument): Promise<void> {
   await ensureStateDir(dirname(file));
   const temp = `${file}.${process.pid}.${(tempCounter += 1)}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
   try {
-    await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await openOwnFile(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+    try {
+      await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw unwritableError(error, `write ${file}`);
   }
-  await rename(temp, file);
 }
 
-/** `.stack/` is private to its user (mode 0700): it holds logs and the state of every service. */
+/**
+ * `.stack/` is private to its user (mode 0700): it holds logs and the state of every service.
+ * A link is refused, never followed (see ensureOwnDir).
+ */
 export async function ensureStateDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await chmod(dir, 0o700);
+    await ensureOwnDir(dir);
   } catch (error) {
+    if (error instanceof StackError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') {
       throw new StackError(ExitCode.actionFailed, `cannot use ${escapeControls(dir)} for stack's state: a file of that name is in the way`, { hint: 'move or delete it; stack keeps its state, logs and lock in that folder', cause: error });
     }
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw unwritableError(error, `create ${dir} for stack's state`);
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
       throw new StackError(ExitCode.actionFailed, `cannot create or use ${escapeControls(dir)} for stack's state (${code})`, { hint: 'stack needs to write there: check the permissions of the project folder', cause: error });
     }

@@ -3,6 +3,7 @@ import { declarationsOf, withStaleDeclarations, withUnkeyedDigests } from '../re
 import { specOf } from '../reconcile/spec.js';
 import type { AppliedService } from '../reconcile/types.js';
 import { readStateToAct, writeState, type StateDocument } from './state-file.js';
+import { isUnwritable } from './unwritable.js';
 
 /**
  * The state file held in memory while stack acts. Every change is written through, but
@@ -14,6 +15,7 @@ export class StateStore {
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
   private recordTimer: NodeJS.Timeout | undefined;
+  private lost: Error | undefined;
 
   private constructor(
     private readonly file: string,
@@ -92,6 +94,11 @@ export class StateStore {
     return this.schedule();
   }
 
+  /** Why the last write could not be made (a full disk, a read-only folder); undefined once one succeeded. */
+  unrecorded(): Error | undefined {
+    return this.lost;
+  }
+
   private schedule(): Promise<void> {
     this.dirty = true;
     // Chained after the previous write whatever its result: one failed write (a full disk)
@@ -99,7 +106,15 @@ export class StateStore {
     const write = this.writing.catch(() => undefined).then(async () => {
       if (!this.dirty) return;
       this.dirty = false;
-      await writeState(this.file, this.doc);
+      try {
+        await writeState(this.file, this.doc);
+        this.lost = undefined;
+      } catch (error) {
+        // A full disk or a read-only .stack must not stop the run half-way (a down that stops
+        // nothing more, a start not waited for): kept in memory, said by the caller at the end.
+        if (!isUnwritable(error)) throw error;
+        this.lost = error as Error;
+      }
     });
     this.writing = write;
     return write;

@@ -1,4 +1,5 @@
-import { open, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { openOwnFile, readOwnText } from '../safe-file.js';
 import { join } from 'node:path';
 import { ExitCode, StackError } from '../errors.js';
 import { spawnDetached } from '../providers/runner.js';
@@ -32,7 +33,7 @@ export async function startDetachedController(
   const statusFile = join(options.stateDir, 'controller.json');
   // A small young generation keeps a long-lived controller's memory near the floor (~10 MiB less).
   const argv = [process.execPath, '--max-semi-space-size=1', options.cli, '-f', options.file, 'watch', '--interval', `${options.intervalMs}ms`, '--parallel', String(options.parallel)];
-  const log = await open(logFile, 'a', 0o600);
+  const log = await openOwnFile(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
   let child;
   try {
     child = await spawnDetached(argv, { cwd: process.cwd(), env: { NO_COLOR: '1' }, logFd: log.fd });
@@ -44,12 +45,12 @@ export async function startDetachedController(
   const deadline = Date.now() + 10 * 60_000;
   while (Date.now() < deadline) {
     // Not there yet, or (from an older controller) half written: asked again at the next turn.
-    const status = await readFile(statusFile, 'utf8')
+    const status = await readOwnText(statusFile)
       .then((text) => JSON.parse(text) as Omit<FirstPass, 'logFile'>)
       .catch(() => undefined);
     if (status?.pid === child.pid) return { ...status, logFile };
     if (exited) {
-      const logTail = (await readFile(logFile, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-10).join('\n');
+      const logTail = (await readOwnText(logFile, 16 * 1024 * 1024).catch(() => '')).trimEnd().split('\n').slice(-10).join('\n');
       return { code: exited.code, logTail };
     }
     await new Promise((resolve) => setTimeout(resolve, 50));

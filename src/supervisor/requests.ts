@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { ensureOwnDir, readOwnText } from '../safe-file.js';
 import { join } from 'node:path';
 import { ExitCode, StackError } from '../errors.js';
 
@@ -26,14 +27,15 @@ export async function submitRequest(
   options: { timeoutMs: number; isAlive: () => Promise<boolean> },
 ): Promise<ControllerResponse> {
   const dir = requestsDir(stateDir);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await ensureOwnDir(stateDir);
+  await ensureOwnDir(dir);
   const id = `${Date.now()}-${process.pid}`;
-  await writeFile(join(dir, `${id}.tmp`), JSON.stringify({ ...request, id }));
+  await writeFile(join(dir, `${id}.tmp`), JSON.stringify({ ...request, id }), { flag: 'wx' });
   await rename(join(dir, `${id}.tmp`), join(dir, `${id}.request.json`));
   const answer = join(dir, `${id}.response.json`);
   const deadline = Date.now() + options.timeoutMs;
   while (Date.now() < deadline) {
-    const text = await readFile(answer, 'utf8').catch(() => undefined);
+    const text = await readOwnText(answer).catch(() => undefined);
     if (text !== undefined) {
       await rm(answer, { force: true });
       return JSON.parse(text) as ControllerResponse;
@@ -51,7 +53,7 @@ export async function takeRequests(stateDir: string): Promise<ControllerRequest[
   const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.request.json')).sort();
   const taken: ControllerRequest[] = [];
   for (const name of names) {
-    const text = await readFile(join(dir, name), 'utf8').catch(() => undefined);
+    const text = await readOwnText(join(dir, name)).catch(() => undefined);
     await rm(join(dir, name), { force: true });
     if (text) taken.push(JSON.parse(text) as ControllerRequest);
   }
@@ -60,6 +62,6 @@ export async function takeRequests(stateDir: string): Promise<ControllerRequest[
 
 export async function answerRequest(stateDir: string, id: string, response: ControllerResponse): Promise<void> {
   const dir = requestsDir(stateDir);
-  await writeFile(join(dir, `${id}.tmp`), JSON.stringify(response));
+  await writeFile(join(dir, `${id}.tmp`), JSON.stringify(response), { flag: 'wx' });
   await rename(join(dir, `${id}.tmp`), join(dir, `${id}.response.json`));
 }

@@ -57,7 +57,7 @@ describe('parseStackText', () => {
 
   it('stops an alias bomb with an issue', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let level = 1; level < 9; level += 1) {
+    for (let level = 1; level < 6; level += 1) {
       const previous = String.fromCharCode(96 + level);
       const name = String.fromCharCode(97 + level);
       bomb.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`);
@@ -66,7 +66,7 @@ describe('parseStackText', () => {
     expect(parsed.document).toBeUndefined();
     expect(parsed.issues).toEqual([
       {
-        message: 'too many aliases (more than 100 expansions); is this an alias bomb?',
+        message: 'its aliases expand it by more than 100,000 values; is this an alias bomb?',
         path: '',
         position: { file: 'stack.yaml', line: 1, column: 1 },
       },
@@ -78,6 +78,26 @@ describe('parseStackText', () => {
       '5:11 unknown alias *nosuch: an anchor &nosuch must be defined before it is used',
     ]);
     expect(lines(yaml('a: *later', 'b: &later 1'))).toEqual(['1:4 unknown alias *later: an anchor &later must be defined before it is used']);
+  });
+
+  it('takes 150 services merging one anchor (`<<: *common`), counting real size, not alias uses', () => {
+    const services = Array.from({ length: 150 }, (_, i) => [`  s${i}:`, '    <<: *common', `    env: { N: ${i} }`]).flat();
+    const parsed = parseStackText(yaml('version: 1', 'defaults:', '  restart: &common', '    command: [sleep, "1"]', '    cwd: .', 'services:', ...services), 'stack.yaml');
+    expect(parsed.issues).toEqual([]);
+    const document = parsed.document as { services: Record<string, unknown> };
+    expect(Object.keys(document.services)).toHaveLength(150);
+    expect(document.services.s149).toEqual({ command: ['sleep', '1'], cwd: '.', env: { N: 149 } });
+  });
+
+  it('takes an anchor used 2,000 times, and refuses growth past the limit (a block of 60 values used 2,000 times)', () => {
+    const uses = (count: number, size: number) =>
+      parseStackText(yaml(`x: &x [${Array(size).fill('v').join(', ')}]`, 'y:', ...Array.from({ length: count }, () => '  - *x')), 'stack.yaml');
+    expect(uses(2000, 3).issues).toEqual([]);
+    expect(uses(2000, 60).issues.map((issue) => issue.message)).toEqual(['its aliases expand it by more than 100,000 values; is this an alias bomb?']);
+  });
+
+  it('reports a merge of something that is not a map as an issue, never a throw', () => {
+    expect(parseStackText(yaml('a: &a 1', 'b:', '  <<: *a'), 'stack.yaml').issues).toHaveLength(1);
   });
 
   it('allows a few aliases', () => {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readOwnText } from '../../safe-file.js';
 import { basename, dirname } from 'node:path';
 import { observe, readApplied, recordEndedRunsStopped, viewServices, workspaceOf, type Workspace } from '../../api.js';
 import { findStackFile } from '../../config/find-stack.js';
@@ -12,6 +12,7 @@ import { MAX_ESCAPED_ROUNDS, runsLeftAlone, stopEscapedRuns as stopRuns } from '
 import { forgetGiveUps } from '../../state/give-up.js';
 import { acquireLock, describeOwner, isController, lockHolder, type LockOwner } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
+import { isUnwritable } from '../../state/unwritable.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { confirm } from '../confirm.js';
 import { formatError } from '../report-error.js';
@@ -35,7 +36,13 @@ export async function run(options: DownOptions, names: string[]): Promise<number
   if (controller) await stopController(workspace.paths.lockFile, controller);
   // One question: agreeing to stop the controller was agreeing to the down it showed.
   const answered = controller ? { ...options, yes: true } : options;
-  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock, onWait: waitingForLock });
+  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock, onWait: waitingForLock }).catch((error: unknown) => {
+    // A full disk or a read-only .stack must not keep services running: they are stopped
+    // without the lock (which could not be written either), and what was not recorded is said.
+    if (!isUnwritable(error)) throw error;
+    streams.stderr.write(`warning: ${(error as Error).message}; stopping the services without it\n`);
+    return { tookOverFrom: undefined, release: () => Promise.resolve() };
+  });
   try {
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     const applied = await readApplied(workspace);
@@ -160,7 +167,7 @@ async function openEvenIfInvalid(options: DownOptions): Promise<Workspace> {
     if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig) throw error;
     const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
     const paths = statePaths(dirname(file));
-    const recorded = await readFile(paths.stateFile, 'utf8').catch(() => undefined);
+    const recorded = await readOwnText(paths.stateFile, 64 * 1024 * 1024).catch(() => undefined);
     if (recorded === undefined) throw error;
     streams.stderr.write(formatError(error).replace(/^error: /, 'warning: '));
     streams.stderr.write(`warning: stopping what ${relativePath(process.cwd(), paths.stateFile)} records instead: dependents first, each with the stop signal and timeout recorded when stack last acted on it\n`);

@@ -9,6 +9,7 @@ import type { PluginProvider } from '../../providers/plugin/plugin-provider.js';
 import { logFileOf, readLogTail } from '../../providers/process/logs.js';
 import { LogFollower } from '../../providers/process/follow-log.js';
 import { formatCommand } from '../../providers/runner.js';
+import { assertOwnDir, assertOwnFile } from '../../safe-file.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
 
@@ -39,6 +40,8 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
 
   const compose = composeSpecsOf(workspace, applied, chosen);
   const files = new Map(chosen.filter((name) => !compose.has(name)).map((name) => [name, logFileOf(workspace.paths.dir, name)]));
+  // Said, not skipped in silence: a log that is a link is never read (that would show its target).
+  if (files.size > 0 && (await assertOwnDir(workspace.paths.logsDir)) === 'ok') for (const file of files.values()) await assertOwnFile(file);
   // With -f, each follower takes its place first, and the tail is read up to exactly there:
   // no line shown twice or missed between the two.
   const followers = new Map<string, LogFollower>();

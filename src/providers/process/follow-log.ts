@@ -1,4 +1,6 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { stat, type FileHandle } from 'node:fs/promises';
+import { openOwnFile } from '../../safe-file.js';
 import { readFully, readLogIndex, readRotatedRange, removedFrom, rotatedEnd, rotationUnderWay, successorsOf, type LogIndex } from './log-index.js';
 
 const NEWLINE = 0x0a;
@@ -125,7 +127,7 @@ export class LogFollower {
    * not exist yet), from the first byte it ever had: what was cut is then read from `.1`, ….
    */
   private async openCurrent(options: { fromStart?: boolean } = {}): Promise<boolean> {
-    const handle = await open(this.file, 'r').catch(() => undefined);
+    const handle = await openOwnFile(this.file, constants.O_RDONLY).catch(() => undefined);
     if (!handle) return false;
     this.handle = handle;
     this.inode = (await handle.stat()).ino;
@@ -142,7 +144,7 @@ export class LogFollower {
   static async atEnd(file: string): Promise<{ follower: LogFollower; size: number }> {
     for (let attempt = 0; attempt < 50; attempt += 1) {
       const before = await readLogIndex(file);
-      const handle = await open(file, 'r').catch(() => undefined);
+      const handle = await openOwnFile(file, constants.O_RDONLY).catch(() => undefined);
       if (!handle) return { follower: new LogFollower(file, 0), size: 0 };
       const info = await handle.stat();
       const size = await lineStart(handle, info.size);

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { rename, rm, type FileHandle } from 'node:fs/promises';
+import { openOwnFile, readRegularFile } from '../../safe-file.js';
 import { writeFileAtomic } from '../../write-atomic.js';
 import { isRunning, ownStartTicks } from './proc-stat.js';
 
@@ -46,6 +47,8 @@ export interface LogIndex {
 }
 
 const EMPTY: LogIndex = { generation: 0, removed: {}, files: [] };
+/** An index describes at most maxFiles files: far smaller than this. */
+const MAX_INDEX_BYTES = 1024 * 1024;
 
 /**
  * Whether the index is mid-rotation, for a reader. A pending mark whose rotating process is
@@ -91,9 +94,12 @@ export async function readLogIndex(logFile: string): Promise<LogIndex> {
   if (!existsSync(file)) return EMPTY;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? EMPTY : { ...EMPTY, unreadable: true };
+    const read = await readRegularFile(file, { maxBytes: MAX_INDEX_BYTES, noFollow: true });
+    // A link or a special file is not an index stack wrote: as if damaged.
+    if (!read.ok) return EMPTY;
+    text = read.bytes.toString('utf8');
+  } catch {
+    return { ...EMPTY, unreadable: true };
   }
   try {
     const index = JSON.parse(text) as Partial<LogIndex>;
@@ -176,7 +182,7 @@ export async function readRotatedRange(file: string, index: LogIndex, ino: numbe
     if (!segment || segment.ino !== ino || segment.end <= from || segment.start >= to) continue;
     const start = Math.max(from, segment.start);
     const end = Math.min(to, segment.end);
-    const handle = await open(`${file}.${position + 1}`, 'r').catch(() => undefined);
+    const handle = await openOwnFile(`${file}.${position + 1}`, constants.O_RDONLY).catch(() => undefined);
     if (!handle) continue;
     try {
       pieces.push({ start, bytes: await readFully(handle, start - segment.start, end - start) });

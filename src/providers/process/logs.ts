@@ -1,5 +1,7 @@
-import { closeSync, constants, existsSync, fstatSync, openSync, statSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, existsSync, fstatSync, statSync } from 'node:fs';
+import { rename, stat, type FileHandle } from 'node:fs/promises';
+import { ensureOwnDir, openOwnFile, openOwnFileSync } from '../../safe-file.js';
+import { ensureStateDir } from '../../state/state-file.js';
 import path from 'node:path';
 import type { LogSpec } from '../../config/types.js';
 import { forgetInode, logIndexFile, pruneRemoved, readFully, readLogIndex, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
@@ -24,8 +26,9 @@ const ensured = new Set<string>();
 
 export async function ensureLogsDir(stateDir: string): Promise<void> {
   if (ensured.has(stateDir)) return;
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await mkdir(logsDir(stateDir), { recursive: true, mode: 0o700 });
+  // Links refused, never followed: output appended through one lands outside the project.
+  await ensureStateDir(stateDir);
+  await ensureOwnDir(logsDir(stateDir));
   ensured.add(stateDir);
 }
 
@@ -48,12 +51,12 @@ export async function openLogForAppend(stateDir: string, service: string): Promi
   const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
   let fd: number;
   try {
-    fd = openSync(file, flags, 0o600);
+    fd = openOwnFileSync(file, flags);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     ensured.delete(stateDir);
     await ensureLogsDir(stateDir);
-    fd = openSync(file, flags, 0o600);
+    fd = openOwnFileSync(file, flags);
   }
   try {
     const { size, ino } = fstatSync(fd);
@@ -101,7 +104,7 @@ async function renameIfLarge(file: string, spec: LogSpec): Promise<boolean> {
   const info = statSync(file, { throwIfNoEntry: false });
   if (!info || info.size <= spec.maxSizeBytes) return false;
   if (spec.maxFiles < 1) {
-    await (await open(file, 'w')).close();
+    await (await openOwnFile(file, constants.O_WRONLY | constants.O_TRUNC)).close();
     return true;
   }
   // Recorded in the index (log-index.ts), so a follower that is behind finds this file's
@@ -127,7 +130,7 @@ export async function readLogFrom(file: string, offset: number): Promise<string>
 async function readBytesFrom(file: string, offset: number, end?: number): Promise<Buffer> {
   let handle: FileHandle;
   try {
-    handle = await open(file, 'r');
+    handle = await openOwnFile(file, constants.O_RDONLY);
   } catch (error) {
     ignoreMissing(error);
     return Buffer.alloc(0);
@@ -165,8 +168,5 @@ export async function readLogTail(file: string, lines: number, offset = 0, end?:
 
 /** Whole-file read, for tests and `stack logs`. */
 export async function readLog(file: string): Promise<string> {
-  return readFile(file, 'utf8').catch((error: unknown) => {
-    ignoreMissing(error);
-    return '';
-  });
+  return (await readBytesFrom(file, 0)).toString('utf8');
 }

@@ -1,5 +1,6 @@
 import { constants, existsSync, statSync } from 'node:fs';
-import { open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { openOwnFile } from '../../safe-file.js';
 import path from 'node:path';
 import type { DesiredService, LogSpec } from '../../config/types.js';
 import { runCommand } from '../runner.js';
@@ -48,7 +49,7 @@ async function probeCollapse(dir: string): Promise<boolean> {
   const probe = path.join(dir, `.collapse-check-${process.pid}-${(probes += 1)}`);
   try {
     const { blksize } = await stat(dir);
-    await writeFile(probe, Buffer.alloc(blksize * 2, 0x61));
+    await writeFile(probe, Buffer.alloc(blksize * 2, 0x61), { flag: 'wx' });
     const result = await collapse(probe, blksize);
     return result.ok && (await stat(probe)).size === blksize;
   } catch {
@@ -85,7 +86,7 @@ export function rotateLiveLog(file: string, spec: LogSpec): Promise<LiveRotation
 async function rotateLocked(file: string, spec: LogSpec): Promise<LiveRotation> {
   // Everything below works on this descriptor, so a restart renaming the path cannot make
   // the copy and the cut act on two different files.
-  const handle = await open(file, 'r').catch(() => undefined);
+  const handle = await openOwnFile(file, constants.O_RDONLY).catch(() => undefined);
   if (!handle) return 'not-needed';
   try {
     const info = await handle.stat();
@@ -122,7 +123,7 @@ async function rotateLocked(file: string, spec: LogSpec): Promise<LiveRotation> 
 }
 
 async function copyHead(source: FileHandle, to: string, length: number): Promise<void> {
-  const target = await open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  const target = await openOwnFile(to, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC);
   try {
     for (let position = 0; position < length; ) {
       const chunk = await readFully(source, position, Math.min(1 << 20, length - position));
