@@ -3,7 +3,6 @@
  * so the digests in state.json cannot confirm a guessed secret offline: without the key a
  * guess cannot be hashed to compare. HMAC-SHA-256, cut to 26 hex digits like the other hashes.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,14 +21,14 @@ const KEY = /^[0-9a-f]{64}$/;
 export async function sealSensitiveFields(desired: Desired, stateDir: string): Promise<void> {
   const wanted = desired.services.map((service) => ({ service, values: sensitiveValues(service) })).filter(({ values }) => Object.keys(values).length > 0);
   if (wanted.length === 0) return;
+  // node:crypto is loaded here, not up front: most commands of most stacks never need it.
+  const { createHmac } = await import('node:crypto');
   const key = await digestKey(stateDir);
+  const seal = (service: string, field: string, value: string) =>
+    `key:${createHmac('sha256', key).update(`${service}\u0000${field}\u0000${value}`).digest('hex').slice(0, 26)}`;
   for (const { service, values } of wanted) {
-    service.sealed = Object.fromEntries(Object.entries(values).map(([field, value]) => [field, sealValue(key, service.name, field, value)]));
+    service.sealed = Object.fromEntries(Object.entries(values).map(([field, value]) => [field, seal(service.name, field, value)]));
   }
-}
-
-export function sealValue(key: Buffer, service: string, field: string, value: string): string {
-  return `key:${createHmac('sha256', key).update(`${service}\u0000${field}\u0000${value}`).digest('hex').slice(0, 26)}`;
 }
 
 /** The key: read, or made once (created exclusively, so two stacks racing agree on one). */
@@ -38,7 +37,7 @@ export async function digestKey(stateDir: string): Promise<Buffer> {
   const read = await readKey(file);
   if (read) return read;
   await ensureStateDir(stateDir);
-  const made = randomBytes(32).toString('hex');
+  const made = (await import('node:crypto')).randomBytes(32).toString('hex');
   const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EEXIST') return undefined;
     throw error;

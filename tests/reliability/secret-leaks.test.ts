@@ -126,7 +126,7 @@ describe('secrets printed by plugins and probes', () => {
         '    command: sleep 30',
         `    env: { API_TOKEN: "${TOKEN}" }`,
         // 199,998 lines of "aaaa\n" fill 999,990 of the 1,000,000 characters kept: 10 of the token remain.
-        `    ready: { exec: [sh, -c, 'yes aaaa | head -c 999990; printf "%s\\n" "$$API_TOKEN"; exit 1'], timeout: 6s, interval: 3s }`,
+        `    ready: { exec: [sh, -c, 'yes aaaa | head -c 999990; printf "%s\\n" "$$API_TOKEN"; exit 1'], timeout: 10s, interval: 5s }`,
         '',
       ].join('\n'),
     );
