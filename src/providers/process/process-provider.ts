@@ -6,6 +6,8 @@ import { logFileOf, readLogTail } from './logs.js';
 import { observeProcess } from './observe.js';
 import { processSpecOf, startProcess } from './start.js';
 import { stopProcessGroup, type StopOutcome } from './stop.js';
+import { checkOwnership } from './proc-stat.js';
+import { stopMarkedLeftovers } from '../../state/adopt.js';
 
 /** How many log lines a failed start quotes. */
 export const LOG_TAIL_LINES = 10;
@@ -57,10 +59,14 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     }
     let outcome: StopOutcome;
     try {
+      // A leader that died by itself may have left a `setsid` child, found only by its marker.
+      const leaderDied = (await checkOwnership(pid, startTicks)) !== 'ours';
       outcome = await stopProcessGroup({ pid, pgid: applied.pgid, startTicks }, stopSpec, {
         signal: ctx.signal,
         verbose: ctx.verbose,
       });
+      const swept = leaderDied ? await stopMarkedLeftovers(ctx.stateDir, name, stopSpec, ctx.signal) : 0;
+      if (swept > 0) ctx.note?.(`also stopped ${swept} process${swept === 1 ? '' : 'es'} it had started outside its process group`);
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       throw new OperationError(name, `${name}: cannot stop pid ${pid}: ${(error as Error).message}`, { cause: error });
