@@ -1,10 +1,10 @@
 // Issue 23, "nothing left running": what a service starts outside its process group, a plugin whose
 // `status` fails, and a controller stopped with SIGSTOP. Every case runs the built CLI against
 // real processes and checks /proc afterwards.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, sleepsWith } from '../support/controller.js';
+import { Cleanup, lockOf, sleepsWith } from '../support/controller.js';
 import { stack } from '../support/stack-cli.js';
 import { waitFor } from '../support/wait.js';
 
@@ -19,6 +19,16 @@ afterAll(() => {
 /** A number no other test sleeps for: `sleep <marker>` names one test's processes in /proc. */
 function sleepMarker(): string {
   return cleanup.marker(`9${Math.floor(Math.random() * 1e8)}`);
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, T, Z …), undefined once the process is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
 }
 
 describe('processes that leave the group and clear their environment', () => {
@@ -88,5 +98,48 @@ describe('a plugin whose status command fails', () => {
     expect(down.stdout).toContain('state unknown: status exited with code 2');
     figures.plugins += 1;
     await waitFor(() => sleepsWith(marker).length === 0, 5000, 'the plugin’s process to end');
+  });
+});
+
+describe('a controller stopped with SIGSTOP', () => {
+  it('down says so, continues it, ends it and stops the services (exit 0, not 7 after two minutes)', async () => {
+    const marker = sleepMarker();
+    const fixture = cleanup.scratch(`version: 1\nservices:\n  s:\n    command: ["sleep", "${marker}"]\n    stop: { timeout: 1s }\n`);
+    const up = stack(['up', '--detach'], { cwd: fixture.dir });
+    expect(up.code, up.stderr).toBe(0);
+    const controller = await waitFor(() => lockOf(fixture.dir)?.pid, 10_000, 'the controller to hold the lock');
+    await waitFor(() => sleepsWith(marker).length === 1, 10_000, 'the service');
+    process.kill(controller, 'SIGSTOP');
+    await waitFor(() => procState(controller) === 'T', 5000, 'the controller to be stopped');
+
+    const down = stack(['down', '--yes'], { cwd: fixture.dir });
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toContain(`the controller (pid ${controller}) is stopped (SIGSTOP or Ctrl+Z)`);
+    figures.stoppedControllers += 1;
+    expect(['Z', undefined]).toContain(procState(controller));
+    expect(sleepsWith(marker)).toEqual([]);
+  });
+});
+
+describe('a controller stopped with SIGSTOP, asked to restart', () => {
+  it('restart says so, continues it, and the controller restarts the service', async () => {
+    const marker = sleepMarker();
+    const fixture = cleanup.scratch(`version: 1\nservices:\n  s:\n    command: ["sleep", "${marker}"]\n    stop: { timeout: 1s }\n`);
+    const up = stack(['up', '--detach'], { cwd: fixture.dir });
+    expect(up.code, up.stderr).toBe(0);
+    const controller = await waitFor(() => lockOf(fixture.dir)?.pid, 10_000, 'the controller to hold the lock');
+    const [first] = await waitFor(() => sleepsWith(marker).length === 1 && sleepsWith(marker), 10_000, 'the service');
+    process.kill(controller, 'SIGSTOP');
+    await waitFor(() => procState(controller) === 'T', 5000, 'the controller to be stopped');
+
+    const restart = stack(['restart', 's'], { cwd: fixture.dir });
+    expect(restart.code, restart.stderr).toBe(0);
+    expect(restart.stderr).toContain(`the controller (pid ${controller}) is stopped (SIGSTOP or Ctrl+Z); continuing it`);
+    figures.stoppedControllers += 1;
+    expect(procState(controller)).not.toBe('T');
+    const [second] = await waitFor(() => sleepsWith(marker).length === 1 && sleepsWith(marker), 10_000, 'the restarted service');
+    expect(second?.pid).not.toBe(first?.pid);
+    const down = stack(['down', '--yes'], { cwd: fixture.dir });
+    expect(down.code, down.stderr).toBe(0);
   });
 });
