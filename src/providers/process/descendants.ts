@@ -6,9 +6,10 @@
  * link is gone (the kernel hands the orphan to init or the nearest subreaper).
  */
 
+import { existsSync, readdirSync } from 'node:fs';
 import { signalGroup } from '../runner.js';
 import { sharedProcessScan } from './group-members.js';
-import { readProcStatSync, type ProcStat } from './proc-stat.js';
+import { readProcFile, readProcStatSync, type ProcStat } from './proc-stat.js';
 
 /** A process outside the run's group, descended from one of its members. */
 export interface Descendant {
@@ -23,8 +24,58 @@ export interface Descendant {
  * that group, from one scan of /proc. Children of those are found too, in any group.
  */
 export async function descendantsOutside(pgid: number): Promise<Descendant[]> {
-  const stats = await sharedProcessScan();
-  return treeOutside(stats, pgid);
+  // From a live leader the tree is read through its children lists: a few reads per service,
+  // where a scan reads every process (stopping 50 services cost ~200 ms more that way). Members
+  // whose leader is gone hang off init, so only a scan finds them.
+  const leader = readProcStatSync(pgid);
+  if (leader && leader.state !== 'Z' && leader.pgrp === pgid) {
+    const walked = walkChildren(leader, pgid);
+    if (walked) return walked;
+  }
+  return treeOutside(await sharedProcessScan(), pgid);
+}
+
+/** The pids listed in /proc/<pid>/task/<tid>/children; undefined when the kernel has no such file. */
+function childrenOf(pid: number): number[] | undefined {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const task of tasks) {
+    let text: string;
+    try {
+      text = readProcFile(`/proc/${pid}/task/${task}/children`);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && task === String(pid) && existsSync(`/proc/${pid}`)) return undefined;
+      continue;
+    }
+    for (const word of text.split(' ')) if (word !== '') children.push(Number(word));
+  }
+  return children;
+}
+
+/** treeOutside from the leader down, read through children lists; undefined when they cannot be read. */
+function walkChildren(leader: ProcStat, pgid: number): Descendant[] | undefined {
+  const found: Descendant[] = [];
+  const seen = new Set<number>([leader.pid]);
+  const queue = [leader.pid];
+  while (queue.length > 0) {
+    const children = childrenOf(queue.shift() as number);
+    if (children === undefined) return undefined;
+    for (const pid of children) {
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const child = readProcStatSync(pid);
+      if (!child || child.state === 'Z') continue;
+      queue.push(pid);
+      if (child.pgrp !== pgid) found.push({ pid, startTicks: child.startTicks, leads: child.pgrp === pid });
+    }
+  }
+  return found;
 }
 
 /** The walk itself, on a given scan (pure, for tests). */
