@@ -5,6 +5,7 @@ import { planRestart } from '../../reconcile/plan-restart.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { acquireLock, isController, lockHolder } from '../../state/lock.js';
 import { guardStoppedController, longestStopTimeout } from '../stopped-controller.js';
+import { monotonicMs } from '../../monotonic.js';
 import { submitRequest } from '../../supervisor/requests.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
@@ -40,6 +41,8 @@ export async function run(options: RestartOptions, names: string[]): Promise<num
     } catch (error) {
       // A controller that stayed stopped was killed: the restart is done here, under its lock.
       if (!guard.killed) throw error;
+      const gone = monotonicMs() + 5000;
+      while ((await lockHolder(workspace.paths.lockFile))?.pid === holder.pid && monotonicMs() < gone) await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 

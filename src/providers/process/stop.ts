@@ -15,8 +15,8 @@ export interface RunRecord {
 }
 
 export type StopOutcome =
-  /** Every member of the group is gone; `signal` is the last one that was needed. */
-  | { kind: 'stopped'; signal: NodeJS.Signals; killed: boolean }
+  /** Every member of the group is gone; `signal` is the last one that was needed; `outside`: descendants outside the group stopped with it. */
+  | { kind: 'stopped'; signal: NodeJS.Signals; killed: boolean; outside?: number }
   /** Nothing of this run was left; nothing was signalled. */
   | { kind: 'already-gone' }
   /** The pid now belongs to another process; nothing was signalled. */
@@ -111,13 +111,13 @@ export async function stopProcessGroup(run: RunRecord, stop: StopSpec, options: 
   if (!signalled && outside.length === 0) return { kind: 'already-gone' };
   const deadline = monotonicMs() + stop.timeoutMs;
   if ((await waitForGroupGone(pgid, stop.timeoutMs, waitOptions)) && (await waitForDescendantsGone(outside, Math.max(0, deadline - monotonicMs()), waitOptions))) {
-    return { kind: 'stopped', signal: stop.signal, killed: false };
+    return { kind: 'stopped', signal: stop.signal, killed: false, outside: outside.length };
   }
   signalGroup(pgid, 'SIGKILL', options.verbose);
   signalDescendants(outside, 'SIGKILL', options.verbose);
   const confirmMs = options.killConfirmMs ?? 5000;
   if ((await waitForGroupGone(pgid, confirmMs, waitOptions)) && (await waitForDescendantsGone(outside, confirmMs, waitOptions))) {
-    return { kind: 'stopped', signal: 'SIGKILL', killed: true };
+    return { kind: 'stopped', signal: 'SIGKILL', killed: true, outside: outside.length };
   }
   const left = [...(await listGroupMembers(pgid)).map((member) => member.pid), ...outside.filter((descendant) => stillRunning(descendant)).map((descendant) => descendant.pid)];
   throw new StopFailedError(pgid, left);
