@@ -154,6 +154,8 @@ export const serviceMachine = setup({
     },
     absent: {
       on: {
+        // A service whose state could not be observed starts here; `down` stops it anyway.
+        STOP: 'stopping',
         INSTALL: [{ guard: 'nothingToInstall', target: 'stopped', actions: ['clearError', 'recordInstalled'] }, { target: 'installing' }],
         START: 'installing',
       },

@@ -186,6 +186,26 @@ export async function stopEscapedRuns(
   return { stops, left: [] };
 }
 
+/**
+ * Stops the marked processes of `service` that this process did not spawn, once the run's own
+ * leader is dead: what it left outside its group (`setsid child &` before it exited), which the
+ * next scan would otherwise adopt as the service's run. A run this process started since (a
+ * supervisor's restart) is its child, so it is spared. Returns how many were stopped.
+ */
+export async function stopMarkedLeftovers(stateDir: string, service: string, stop: StopSpec, signal?: AbortSignal): Promise<number> {
+  const { runs, strays } = await findMarkedProcesses(stateDir);
+  const left = [...runs.values(), ...strays].filter((run) => run.service === service && readProcStatSync(run.pid)?.ppid !== process.pid);
+  if (left.length === 0) return 0;
+  const { stopProcessGroup } = await import('../providers/process/stop.js');
+  let stopped = 0;
+  for (const run of left) {
+    if (!stillIn(run)) continue;
+    const outcome = await stopProcessGroup({ pid: run.pid, pgid: run.pgid, startTicks: run.startTicks }, stop, { signal });
+    if (outcome.kind === 'stopped') stopped += 1;
+  }
+  return stopped;
+}
+
 function stillIn(run: MarkedRun): boolean {
   const stat = readProcStatSync(run.pid);
   return stat !== undefined && stat.state !== 'Z' && stat.startTicks === run.startTicks && stat.pgrp === run.pgid;

@@ -15,6 +15,8 @@ import { statePaths } from '../../state/paths.js';
 import { isUnwritable } from '../../state/unwritable.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { confirm } from '../confirm.js';
+import { monotonicMs } from '../../monotonic.js';
+import { guardStoppedController, longestStopTimeout } from '../stopped-controller.js';
 import { formatError } from '../report-error.js';
 import { runPlan, writeRunJson } from '../run-plan.js';
 
@@ -33,7 +35,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     streams.stderr.write('Nothing done.\n');
     return ExitCode.actionFailed;
   }
-  if (controller) await stopController(workspace.paths.lockFile, controller);
+  if (controller) await stopController(workspace, controller);
   // One question: agreeing to stop the controller was agreeing to the down it showed.
   const answered = controller ? { ...options, yes: true } : options;
   const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock, onWait: waitingForLock }).catch((error: unknown) => {
@@ -99,7 +101,8 @@ async function agreeToStopController(workspace: Workspace, controller: LockOwner
   return confirm('Stop the controller and these services?', options);
 }
 
-async function stopController(lockFile: string, holder: LockOwner): Promise<void> {
+async function stopController(workspace: Workspace, holder: LockOwner): Promise<void> {
+  const lockFile = workspace.paths.lockFile;
   streams.stderr.write(`stopping the controller: ${describeOwner(holder)}\n`);
   try {
     process.kill(holder.pid, 'SIGTERM');
@@ -108,9 +111,11 @@ async function stopController(lockFile: string, holder: LockOwner): Promise<void
     if (code === 'EPERM') throw new StackError(ExitCode.locked, `the controller (pid ${holder.pid}) belongs to another user; stop it there`);
     if (code !== 'ESRCH') throw error;
   }
-  const deadline = Date.now() + 120_000;
+  const guard = guardStoppedController(holder, { stopTimeoutMs: longestStopTimeout(workspace.desired), waitingFor: 'exit', say: (line) => streams.stderr.write(`${line}\n`) });
+  const deadline = monotonicMs() + 120_000;
   while ((await lockHolder(lockFile))?.pid === holder.pid) {
-    if (Date.now() > deadline) throw new StackError(ExitCode.locked, `the controller (pid ${holder.pid}) did not stop within 2 minutes`);
+    // Once killed, the lock is taken over as soon as the process is gone.
+    if (guard.check() && monotonicMs() > deadline) throw new StackError(ExitCode.locked, `the controller (pid ${holder.pid}) did not stop within 2 minutes`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

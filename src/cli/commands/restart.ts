@@ -5,6 +5,8 @@ import { planRestart } from '../../reconcile/plan-restart.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { withoutGiveUp } from '../../state/give-up.js';
 import { acquireLock, isController, lockHolder } from '../../state/lock.js';
+import { guardStoppedController, longestStopTimeout } from '../stopped-controller.js';
+import { monotonicMs } from '../../monotonic.js';
 import { submitRequest } from '../../supervisor/requests.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
@@ -28,12 +30,21 @@ export async function run(options: RestartOptions, names: string[]): Promise<num
   const holder = await lockHolder(workspace.paths.lockFile);
   if (holder && isController(holder)) {
     streams.stderr.write(`handing the restart to the controller (pid ${holder.pid})\n`);
-    const response = await submitRequest(workspace.paths.dir, { op: 'restart', services: names }, {
-      timeoutMs: 10 * 60_000,
-      isAlive: async () => (await lockHolder(workspace.paths.lockFile))?.pid === holder.pid,
-    });
-    for (const line of response.lines) streams.stdout.write(`${line}\n`);
-    return response.ok ? ExitCode.ok : ExitCode.actionFailed;
+    const guard = guardStoppedController(holder, { stopTimeoutMs: longestStopTimeout(workspace.desired), waitingFor: 'answer', say: (line) => streams.stderr.write(`${line}\n`) });
+    guard.check();
+    try {
+      const response = await submitRequest(workspace.paths.dir, { op: 'restart', services: names }, {
+        timeoutMs: 10 * 60_000,
+        isAlive: async () => guard.check() && (await lockHolder(workspace.paths.lockFile))?.pid === holder.pid,
+      });
+      for (const line of response.lines) streams.stdout.write(`${line}\n`);
+      return response.ok ? ExitCode.ok : ExitCode.actionFailed;
+    } catch (error) {
+      // A controller that stayed stopped was killed: the restart is done here, under its lock.
+      if (!guard.killed) throw error;
+      const gone = monotonicMs() + 5000;
+      while ((await lockHolder(workspace.paths.lockFile))?.pid === holder.pid && monotonicMs() < gone) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack restart', wait: options.waitLock, onWait: waitingForLock });

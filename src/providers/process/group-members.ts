@@ -175,6 +175,11 @@ function scanProcesses(): Promise<ProcStat[]> {
   return nextScan;
 }
 
+/** The stat of every process, from a scan that begins after this call (shared with callers until then). */
+export function sharedProcessScan(): Promise<ProcStat[]> {
+  return scanProcesses();
+}
+
 /** The stat of every process, read now. Throws ProcUnavailableError when /proc cannot be listed. */
 export function scanProcStats(): ProcStat[] {
   // Read before listing: a process created during the scan counts as created after it.

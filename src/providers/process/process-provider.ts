@@ -6,6 +6,8 @@ import { logFileOf, readLogTail } from './logs.js';
 import { observeProcess } from './observe.js';
 import { processSpecOf, startProcess } from './start.js';
 import { stopProcessGroup, type StopOutcome } from './stop.js';
+import { checkOwnership } from './proc-stat.js';
+import { stopMarkedLeftovers } from '../../state/adopt.js';
 
 /** How many log lines a failed start quotes. */
 export const LOG_TAIL_LINES = 10;
@@ -56,18 +58,24 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
       throw new OperationError(name, `${name}: pid ${pid} was recorded without its start time; not signalling it`);
     }
     let outcome: StopOutcome;
+    const notes: string[] = [];
     try {
+      // A leader that died by itself may have left a `setsid` child, found only by its marker.
+      const leaderDied = (await checkOwnership(pid, startTicks)) !== 'ours';
       outcome = await stopProcessGroup({ pid, pgid: applied.pgid, startTicks }, stopSpec, {
         signal: ctx.signal,
         verbose: ctx.verbose,
       });
+      const swept = (outcome.kind === 'stopped' ? (outcome.outside ?? 0) : 0) + (leaderDied ? await stopMarkedLeftovers(ctx.stateDir, name, stopSpec, ctx.signal) : 0);
+      if (swept > 0) notes.push(`also stopped ${swept} process${swept === 1 ? '' : 'es'} it had started outside its process group`);
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       throw new OperationError(name, `${name}: cannot stop pid ${pid}: ${(error as Error).message}`, { cause: error });
     }
     if (outcome.kind === 'stopped' && outcome.killed) {
-      ctx.note?.(`it did not stop within ${formatDuration(stopSpec.timeoutMs)} of ${stopSpec.signal}: killed with SIGKILL`);
+      notes.unshift(`it did not stop within ${formatDuration(stopSpec.timeoutMs)} of ${stopSpec.signal}: killed with SIGKILL`);
     }
+    if (notes.length > 0) ctx.note?.(notes.join('; '));
     return exitOf(pid, startTicks, outcome);
   }
 

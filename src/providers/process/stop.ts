@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { StopSpec } from '../../config/types.js';
 import { signalGroup } from '../runner.js';
 import { monotonicMs } from '../../monotonic.js';
+import { descendantsOutside, signalDescendants, stillRunning, type Descendant } from './descendants.js';
 import { listGroupMembers } from './group-members.js';
 import { checkOwnership, readProcStatSync, type ProcStat } from './proc-stat.js';
 
@@ -14,8 +15,8 @@ export interface RunRecord {
 }
 
 export type StopOutcome =
-  /** Every member of the group is gone; `signal` is the last one that was needed. */
-  | { kind: 'stopped'; signal: NodeJS.Signals; killed: boolean }
+  /** Every member of the group is gone; `signal` is the last one that was needed; `outside`: descendants outside the group stopped with it. */
+  | { kind: 'stopped'; signal: NodeJS.Signals; killed: boolean; outside?: number }
   /** Nothing of this run was left; nothing was signalled. */
   | { kind: 'already-gone' }
   /** The pid now belongs to another process; nothing was signalled. */
@@ -75,9 +76,24 @@ export async function waitForGroupGone(
   }
 }
 
+/** Polls until none of `descendants` is still the process found; false when `timeoutMs` passes first. */
+async function waitForDescendantsGone(descendants: readonly Descendant[], timeoutMs: number, options: { signal?: AbortSignal | undefined; pollMs?: number }): Promise<boolean> {
+  const deadline = monotonicMs() + timeoutMs;
+  let pause = 1;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    if (descendants.every((descendant) => stillRunning(descendant) === undefined)) return true;
+    const remaining = deadline - monotonicMs();
+    if (remaining <= 0) return false;
+    await delay(Math.min(pause, remaining), undefined, { signal: options.signal }).catch(() => options.signal?.throwIfAborted());
+    pause = Math.min(pause * 2, options.pollMs ?? 15);
+  }
+}
+
 /**
- * Stops a run's whole process group: `stop.signal`, up to `stop.timeoutMs` for every member to
- * go (zombies count as gone), then SIGKILL and confirm. A recycled pid is never signalled.
+ * Stops a run's whole process group and what it started outside it (descendants.ts):
+ * `stop.signal` to both, up to `stop.timeoutMs` for every one to go (zombies count as gone),
+ * then SIGKILL and confirm. A recycled pid is never signalled.
  * On abort it stops waiting and rejects with the abort reason; signals already sent stay sent.
  */
 export async function stopProcessGroup(run: RunRecord, stop: StopSpec, options: StopOptions = {}): Promise<StopOutcome> {
@@ -88,13 +104,21 @@ export async function stopProcessGroup(run: RunRecord, stop: StopSpec, options: 
   if (ownership !== 'ours' && (await orphansOf(run, pgid)).length === 0) return { kind: 'already-gone' };
 
   const waitOptions = { signal: options.signal, pollMs: options.pollMs ?? 15 };
-  if (!signalGroup(pgid, stop.signal, options.verbose)) return { kind: 'already-gone' };
-  if (await waitForGroupGone(pgid, stop.timeoutMs, waitOptions)) {
-    return { kind: 'stopped', signal: stop.signal, killed: false };
+  // Read before the signal: a parent that dies takes the PPid link to its escaped children with it.
+  const escaped = (await descendantsOutside(pgid)).filter((descendant) => descendant.startTicks >= run.startTicks);
+  const signalled = signalGroup(pgid, stop.signal, options.verbose);
+  const outside = signalDescendants(escaped, stop.signal, options.verbose);
+  if (!signalled && outside.length === 0) return { kind: 'already-gone' };
+  const deadline = monotonicMs() + stop.timeoutMs;
+  if ((await waitForGroupGone(pgid, stop.timeoutMs, waitOptions)) && (await waitForDescendantsGone(outside, Math.max(0, deadline - monotonicMs()), waitOptions))) {
+    return { kind: 'stopped', signal: stop.signal, killed: false, outside: outside.length };
   }
   signalGroup(pgid, 'SIGKILL', options.verbose);
-  if (await waitForGroupGone(pgid, options.killConfirmMs ?? 5000, waitOptions)) {
-    return { kind: 'stopped', signal: 'SIGKILL', killed: true };
+  signalDescendants(outside, 'SIGKILL', options.verbose);
+  const confirmMs = options.killConfirmMs ?? 5000;
+  if ((await waitForGroupGone(pgid, confirmMs, waitOptions)) && (await waitForDescendantsGone(outside, confirmMs, waitOptions))) {
+    return { kind: 'stopped', signal: 'SIGKILL', killed: true, outside: outside.length };
   }
-  throw new StopFailedError(pgid, (await listGroupMembers(pgid)).map((member) => member.pid));
+  const left = [...(await listGroupMembers(pgid)).map((member) => member.pid), ...outside.filter((descendant) => stillRunning(descendant)).map((descendant) => descendant.pid)];
+  throw new StopFailedError(pgid, left);
 }
