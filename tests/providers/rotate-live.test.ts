@@ -24,10 +24,12 @@ function tempDir(): string {
 
 const LINES = 120_000;
 // Numbered lines with a two-byte character, written in bursts: cuts fall inside lines and
-// inside characters.
+// inside characters. The writer waits while the live file holds more than 64 KiB, so the cuts
+// keep pace with it however busy the machine is (it cannot outrun the rotation).
 const WRITER_JS = `const fs = require('node:fs');
 let seq = 0;
 const burst = () => {
+  if (fs.fstatSync(1).size > 64 * 1024) return setTimeout(burst, 1);
   let text = '';
   for (let i = 0; i < 200 && seq < ${LINES}; i += 1) text += 'é line ' + (seq++) + '\\n';
   fs.writeSync(1, text);
