@@ -2,23 +2,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { processesWith, STACK_BIN, stack, tempStack, waitFor } from '../support/stack-cli.js';
+import { describe, expect, it } from 'vitest';
+import { processesWith, scratchStacks, stack, STACK_BIN, waitFor } from '../support/stack-cli.js';
 
-const made: ReturnType<typeof tempStack>[] = [];
-const children: ChildProcess[] = [];
-function scratch(yaml: string, files: Record<string, string> = {}) {
-  const created = tempStack(yaml, files);
-  made.push(created);
-  return created;
-}
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-  for (const created of made.splice(0)) {
-    stack(['down', '--yes', '-f', created.file]);
-    created.cleanup();
-  }
-});
+const { scratch, children } = scratchStacks();
 
 let markerSeed = 50_000 + Math.floor(Math.random() * 10_000);
 const marker = () => String((markerSeed += 1));

@@ -2,24 +2,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCli } from '../support/controller.js';
-import { stack, tempStack, waitFor } from '../support/stack-cli.js';
+import { scratchStacks, stack, waitFor } from '../support/stack-cli.js';
 
-const made: ReturnType<typeof tempStack>[] = [];
-const children: ChildProcess[] = [];
-function scratch(yaml: string, files: Record<string, string> = {}) {
-  const created = tempStack(yaml, files);
-  made.push(created);
-  return created;
-}
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-  for (const created of made.splice(0)) {
-    stack(['down', '--yes', '-f', created.file]);
-    created.cleanup();
-  }
-});
+const { scratch, children } = scratchStacks();
 
 // Listens on a port the kernel picks, says it in `port`, and counts every request in `hits`.
 const COUNTING_SERVER = `

@@ -1,5 +1,6 @@
 // Runs the built CLI (bin/stack.cjs → dist/) as users do, in temp folders.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { afterEach } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,4 +125,26 @@ export function isAlive(pid: number): boolean {
 /** Sends no signal: run sh synchronously, for fixtures. */
 export function sh(script: string): string {
   return spawnSync('sh', ['-c', script], { encoding: 'utf8' }).stdout;
+}
+
+/**
+ * Temp stacks and background children for one test file, all ended after each test (`down`,
+ * then the last-resort kill of recorded groups): call once at the top of the file.
+ */
+export function scratchStacks(): { scratch: (yaml: string, files?: Record<string, string>) => ReturnType<typeof tempStack>; children: ChildProcess[] } {
+  const made: ReturnType<typeof tempStack>[] = [];
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+    for (const created of made.splice(0)) {
+      stack(['down', '--yes', '-f', created.file]);
+      created.cleanup();
+    }
+  });
+  const scratch = (yaml: string, files: Record<string, string> = {}) => {
+    const created = tempStack(yaml, files);
+    made.push(created);
+    return created;
+  };
+  return { scratch, children };
 }
