@@ -18,6 +18,8 @@ export interface LifecycleRun {
   ctx: OperationContext;
   /** Receives each line of the command's output as it appears. */
   onLine: (line: string) => void;
+  /** Resolves once what onLine was given has been passed on (output is read no faster). */
+  drained?: () => Promise<void>;
 }
 
 /** Where a lifecycle command's output began in the service's log. */
@@ -36,7 +38,7 @@ export async function runLifecycle(run: LifecycleRun): Promise<LifecycleDone> {
   const script = plugin.lifecycle[command];
   if (script === undefined) throw new OperationError(service, `${service}: plugin ${plugin.name} has no ${command} command`);
   const log = await openLogForAppend(ctx.stateDir, service);
-  const follower = followOutput(log.file, log.offset, run.onLine);
+  const follower = followOutput(log.file, log.offset, run.onLine, run.drained);
   const timeoutMs = plugin.timeoutsMs[command];
   let result;
   try {
