@@ -3,6 +3,7 @@ import type { execa as Execa } from 'execa';
 import { constants } from 'node:os';
 import { quote } from 'shell-quote';
 import { nativeSpawner, spawnerDescription } from './native-spawn.js';
+import { lineSplitter, OutputTail } from './output-tail.js';
 import type { ExitInfo } from './types.js';
 
 // execa (with its signal tables and stream plumbing) is loaded at the first command run, so commands
@@ -186,23 +187,33 @@ export async function runCommand(argv: readonly string[], options: RunCommandOpt
   if (!file) return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: 'empty command' };
   options.verbose?.(formatCommand(argv));
   const execa = await loadExeca();
-  const child = execa(file, args, { ...groupOptions(options), maxBuffer: 1_000_000, stripFinalNewline: true });
+  // Not execa's buffer: it keeps the front of the output and fails the command past maxBuffer;
+  // only the last 64 KiB of each stream is kept (a probe's verdict is in its last lines).
+  const child = execa(file, args, { ...groupOptions(options), buffer: false });
   const pid = child.pid;
   const guard = guardGroup(pid, options);
   child.once('exit', guard.killGroup);
+  const stdout = new OutputTail();
+  const stderr = new OutputTail();
+  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
   try {
     const result = await child;
     const spawned = pid !== undefined;
     return {
       exitCode: spawned ? (result.exitCode ?? null) : null,
-      stdout: typeof result.stdout === 'string' ? result.stdout : '',
-      stderr: typeof result.stderr === 'string' ? result.stderr : '',
+      stdout: withoutFinalNewline(stdout.text()),
+      stderr: withoutFinalNewline(stderr.text()),
       timedOut: guard.state.timedOut,
       ...(spawned ? {} : { spawnError: errnoOf(result.cause) ?? result.shortMessage }),
     };
   } finally {
     guard.dispose();
   }
+}
+
+function withoutFinalNewline(text: string): string {
+  return text.replace(/\r?\n$/, '');
 }
 
 /**
@@ -245,16 +256,13 @@ export async function streamCommand(argv: readonly string[], options: StreamComm
   const guard = guardGroup(pid, { signal: options.signal });
   const pump = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr'): Promise<void> => {
     if (!stream) return Promise.resolve();
-    let partial = '';
+    // A line that never ends is handed over cut, not held whole.
+    const lines = lineSplitter((line) => options.onLine(line, name));
     stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const line of parts) options.onLine(line, name);
-    });
+    stream.on('data', (chunk: string) => lines.push(chunk));
     return new Promise((resolve) =>
       stream.once('close', () => {
-        if (partial) options.onLine(partial, name);
+        lines.end();
         resolve();
       }),
     );
