@@ -2,6 +2,7 @@
 // 16 KiB. Real commands where a command is involved.
 import { describe, expect, it } from 'vitest';
 import { lineSplitter, OutputTail, TAIL_BYTES } from '../../src/providers/output-tail.js';
+import { checkExec } from '../../src/providers/probe-checks.js';
 import { runCommand, streamCommand } from '../../src/providers/runner.js';
 
 describe('OutputTail', () => {
@@ -36,6 +37,11 @@ describe('runCommand keeps a bounded tail', () => {
     expect(result.stdout.length).toBeGreaterThan(TAIL_BYTES - 100);
     expect(result.stderr.endsWith('e\nerr-end')).toBe(true);
     expect(result.stderr.length).toBeLessThanOrEqual(TAIL_BYTES);
+  });
+
+  it('an exec probe that prints 3 MB and fails is quoted by its real last line', async () => {
+    const result = await checkExec(['sh', '-c', 'yes e | head -c 3000000 >&2; echo the real reason >&2; exit 1'], { timeoutMs: 60_000 });
+    expect(result).toEqual({ ok: false, reason: 'exited with code 1: the real reason' });
   });
 
   it('streamCommand hands a line that never ends over cut, not whole', async () => {
