@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { quote } from 'shell-quote';
 import { nativeSpawner, spawnerDescription } from './native-spawn.js';
 import type { Redact } from '../config/sensitive.js';
+import { lineSplitter, OutputTail } from './output-tail.js';
 import type { ExitInfo } from './types.js';
 
 // execa (with its signal tables and stream plumbing) is loaded at the first command run, so commands
@@ -123,12 +124,9 @@ export interface RunCommandOptions {
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
   verbose?: ((line: string) => void) | undefined;
-  /** stdout and stderr come back with these secrets replaced, also a piece of one where the buffer limit cut them. */
+  /** stdout and stderr come back with these secrets replaced, also a piece of one where the kept tail cut them. */
   redact?: Redact | undefined;
 }
-
-/** How much of a short command's output is kept (execa's maxBuffer, in characters). */
-export const OUTPUT_LIMIT = 1_000_000;
 
 export interface CommandResult {
   /** Null when the command was killed by a signal or could not start. */
@@ -192,28 +190,39 @@ export async function runCommand(argv: readonly string[], options: RunCommandOpt
   if (!file) return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: 'empty command' };
   options.verbose?.(formatCommand(argv));
   const execa = await loadExeca();
-  const child = execa(file, args, { ...groupOptions(options), maxBuffer: OUTPUT_LIMIT, stripFinalNewline: true });
+  // Not execa's buffer: it keeps the front of the output and fails the command past maxBuffer;
+  // only the last 64 KiB of each stream is kept (a probe's verdict is in its last lines).
+  const child = execa(file, args, { ...groupOptions(options), buffer: false });
   const pid = child.pid;
   const guard = guardGroup(pid, options);
   child.once('exit', guard.killGroup);
+  const stdout = new OutputTail();
+  const stderr = new OutputTail();
+  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
   try {
     const result = await child;
     const spawned = pid !== undefined;
-    // Past the limit the output stops mid-text: the start of a secret may be all that is left of it.
-    const shown = (text: unknown): string => {
-      const whole = typeof text === 'string' ? text : '';
-      return options.redact ? options.redact(whole, { end: result.isMaxBuffer }) : whole;
+    // Only the last 64 KiB is kept: where the front was dropped, the end of a secret may be all
+    // that is left of it.
+    const shown = (tail: OutputTail): string => {
+      const text = withoutFinalNewline(tail.text());
+      return options.redact ? options.redact(text, { start: tail.cut }) : text;
     };
     return {
       exitCode: spawned ? (result.exitCode ?? null) : null,
-      stdout: shown(result.stdout),
-      stderr: shown(result.stderr),
+      stdout: shown(stdout),
+      stderr: shown(stderr),
       timedOut: guard.state.timedOut,
       ...(spawned ? {} : { spawnError: errnoOf(result.cause) ?? result.shortMessage }),
     };
   } finally {
     guard.dispose();
   }
+}
+
+function withoutFinalNewline(text: string): string {
+  return text.replace(/\r?\n$/, '');
 }
 
 /**
@@ -256,16 +265,13 @@ export async function streamCommand(argv: readonly string[], options: StreamComm
   const guard = guardGroup(pid, { signal: options.signal });
   const pump = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr'): Promise<void> => {
     if (!stream) return Promise.resolve();
-    let partial = '';
+    // A line that never ends is handed over cut, not held whole.
+    const lines = lineSplitter((line) => options.onLine(line, name));
     stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const line of parts) options.onLine(line, name);
-    });
+    stream.on('data', (chunk: string) => lines.push(chunk));
     return new Promise((resolve) =>
       stream.once('close', () => {
-        if (partial) options.onLine(partial, name);
+        lines.end();
         resolve();
       }),
     );

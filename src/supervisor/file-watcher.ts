@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { existsSync, realpathSync, watch as watchFolder, type FSWatcher as FolderWatcher } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, watch as watchFolder, type FSWatcher as FolderWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Desired } from '../config/types.js';
 
@@ -79,10 +79,21 @@ export class FileWatcher {
     for (const file of [...paths.files, ...aliases.keys()]) byFolder.set(dirname(file), [...(byFolder.get(dirname(file)) ?? []), file]);
     for (const [folder, files] of byFolder) this.watchFolder(folder, files);
     if (paths.trees.size > 0) {
-      const trees = watch([...paths.trees], { ignoreInitial: true, depth: 8, atomic: true, ignored: (path) => IGNORED.test(path) });
-      trees.on('all', (_event, path) => this.changed(path));
+      // followSymlinks: false: a link in a plugin folder (to /usr, to a loop) is watched as a
+      // link, never followed; following one to /usr took 83k inotify watches and 690 MB.
+      const trees = watch([...paths.trees], { ignoreInitial: true, depth: 8, atomic: true, followSymlinks: false, ignored: (path) => IGNORED.test(path) });
+      // Without following, chokidar reports each link it meets in its first scan as added,
+      // ignoreInitial or not: a reload for nothing at every start of the watch.
+      let scanned = false;
+      trees.on('all', (event, path) => {
+        if (!scanned && event === 'add' && isSymlink(path)) return;
+        this.changed(path);
+      });
+      // Without a listener an 'error' event (ENOSPC, EACCES, ELOOP) throws and ends the controller.
+      trees.on('error', (error) => this.treeError(error));
       this.trees = trees;
       await new Promise<void>((resolve) => trees.once('ready', () => resolve()));
+      scanned = true;
     }
   }
 
@@ -110,7 +121,7 @@ export class FileWatcher {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && !this.warned.has(`${folder}:${code}`)) {
         this.warned.add(`${folder}:${code}`);
-        const why = code === 'ENOSPC' ? 'the inotify watch limit is reached (sysctl fs.inotify.max_user_watches)' : (error as Error).message;
+        const why = describeWatchError(error);
         this.onWarning(`cannot watch ${folder}: ${why}; its changes are seen at the next interval pass`);
       }
       return;
@@ -137,6 +148,16 @@ export class FileWatcher {
     watcher.on('error', lost);
   }
 
+  /** A part of a plugin folder that cannot be watched: said once per reason, the rest is still watched. */
+  private treeError(error: unknown): void {
+    const { code, path } = error as NodeJS.ErrnoException;
+    const key = `tree:${code ?? (error as Error).message}`;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    const where = path ?? [...this.treeRoots].join(', ');
+    this.onWarning(`cannot watch ${where}: ${describeWatchError(error)}; its changes are seen at the next interval pass`);
+  }
+
   /** The path as stack.yaml names it (a symlink's target → the symlink). */
   private named(path: string): string {
     return this.aliases.get(path) ?? path;
@@ -161,4 +182,21 @@ function realPathOf(file: string): string {
     // Missing (an optional .env): watched by its name until it appears.
     return file;
   }
+}
+
+const WATCH_ERRORS: Record<string, string> = {
+  ENOSPC: 'the inotify watch limit is reached (sysctl fs.inotify.max_user_watches)',
+  EMFILE: 'the inotify instance limit is reached (sysctl fs.inotify.max_user_instances)',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'a symlink loop',
+};
+
+function describeWatchError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return (code && WATCH_ERRORS[code]) ?? (error instanceof Error ? error.message : String(error));
+}
+
+function isSymlink(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
 }

@@ -21,6 +21,8 @@ export interface LifecycleRun {
   redact: Redact;
   /** Receives each line of the command's output as it appears, redacted. */
   onLine: (line: string) => void;
+  /** Resolves once what onLine was given has been passed on (output is read no faster). */
+  drained?: () => Promise<void>;
 }
 
 /** Where a lifecycle command's output began in the service's log. */
@@ -39,7 +41,7 @@ export async function runLifecycle(run: LifecycleRun): Promise<LifecycleDone> {
   const script = plugin.lifecycle[command];
   if (script === undefined) throw new OperationError(service, `${service}: plugin ${plugin.name} has no ${command} command`);
   const log = await openLogForAppend(ctx.stateDir, service);
-  const follower = followOutput(log.file, log.offset, (line) => run.onLine(run.redact(line)));
+  const follower = followOutput(log.file, log.offset, (line) => run.onLine(run.redact(line)), run.drained);
   const timeoutMs = plugin.timeoutsMs[command];
   let result;
   try {

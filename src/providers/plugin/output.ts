@@ -1,4 +1,6 @@
-import { readLogFrom } from '../process/logs.js';
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { lineSplitter } from '../output-tail.js';
 
 export interface OutputFollower {
   /** Reads what is left, hands over the last partial line, and stops. */
@@ -8,32 +10,53 @@ export interface OutputFollower {
 // Often enough to read as live; a lifecycle command writes a few lines a second at most.
 const POLL_MS = 100;
 
+/** How much is read at once: a command that prints a gigabyte is followed a piece at a time. */
+const READ_BYTES = 64 * 1024;
+
 /**
- * Follows a file from `offset`, handing over each complete line as it appears. The command
- * writes to the file rather than to a pipe so a daemon it leaves behind keeps a place to write.
+ * Follows a file from `offset`, handing over each complete line as it appears (a very long line
+ * cut, see lineSplitter). The command writes to the file rather than to a pipe so a daemon it
+ * leaves behind keeps a place to write. Memory stays at one read and one line, whatever the
+ * command prints, provided `drained` waits while the lines' destination is backed up.
  */
-export function followOutput(file: string, offset: number, onLine: (line: string) => void): OutputFollower {
+export function followOutput(file: string, offset: number, onLine: (line: string) => void, drained: () => Promise<void> = async () => undefined): OutputFollower {
   let position = offset;
-  let partial = '';
+  const decoder = new StringDecoder('utf8');
+  const lines = lineSplitter(onLine);
+  const buffer = Buffer.alloc(READ_BYTES);
   let reading: Promise<void> = Promise.resolve();
+  let busy = false;
   const readMore = (): Promise<void> => {
+    busy = true;
     reading = reading.then(async () => {
-      const text = await readLogFrom(file, position).catch(() => '');
-      if (text === '') return;
-      position += Buffer.byteLength(text);
-      const lines = (partial + text).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
+      const handle = await open(file, 'r').catch(() => undefined);
+      if (!handle) return;
+      try {
+        for (;;) {
+          const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, position);
+          if (bytesRead === 0) break;
+          position += bytesRead;
+          lines.push(decoder.write(buffer.subarray(0, bytesRead)));
+          // Where the lines go (a pipe to a slow reader) queues what it cannot pass on yet:
+          // reading on would move the whole output into that queue.
+          await drained();
+        }
+      } catch {
+        // Read again at the next poll.
+      } finally {
+        await handle.close();
+        busy = false;
+      }
     });
     return reading;
   };
-  const timer = setInterval(() => void readMore(), POLL_MS);
+  const timer = setInterval(() => busy || void readMore(), POLL_MS);
   return {
     async stop() {
       clearInterval(timer);
       await readMore();
-      if (partial !== '') onLine(partial);
-      partial = '';
+      lines.push(decoder.end());
+      lines.end();
     },
   };
 }

@@ -13,6 +13,8 @@ import { scriptArgv } from './scripts.js';
 export interface PluginProviderOptions {
   /** Where lifecycle output goes as it appears; default: stderr, each line prefixed with the service. */
   output?: (service: string, line: string) => void;
+  /** Resolves once `output` has passed on what it was given; default: stderr's queue is drained. */
+  drained?: () => Promise<void>;
   clock?: ProbeClock;
 }
 
@@ -32,9 +34,27 @@ const writeToStderr = (service: string, line: string): void => {
   process.stderr.write(`${service} | ${line}\n`);
 };
 
+// A pipe's writes queue in memory in Node: a reader slower than the plugin would let the whole
+// output pile up there (1.9 GB for a plugin printing 1 GB).
+// A closed stderr never drains: stop waiting then too.
+const stderrDrained = (): Promise<void> => {
+  const stderr = process.stderr;
+  if (!stderr.writableNeedDrain || stderr.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stderr.off('drain', done);
+      stderr.off('close', done);
+      resolve();
+    };
+    stderr.once('drain', done);
+    stderr.once('close', done);
+  });
+};
+
 /** Creates the plugin provider: a folder whose plugin.yaml names the shell commands of its lifecycle. */
 export function createPluginProvider(options: PluginProviderOptions = {}): PluginProvider {
   const output = options.output ?? writeToStderr;
+  const drained = options.drained ?? stderrDrained;
   const clock = options.clock ?? realClock;
   // What stack.yaml said of each service when it was last observed: a stop of a service that is
   // being disabled or removed is part of its removal, where a failing stop only warns (as ATK).
@@ -42,7 +62,7 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
   const isLeaving = (name: string): boolean => lastSeen.has(name) && lastSeen.get(name)?.enabled !== true;
 
   const run = (command: Parameters<typeof runLifecycle>[0]['command'], target: PluginTarget, ctx: OperationContext) =>
-    runLifecycle({ command, service: target.name, plugin: target.plugin, env: target.env, ctx, redact: redactorFor(target, ctx), onLine: (line) => output(target.name, line) });
+    runLifecycle({ command, service: target.name, plugin: target.plugin, env: target.env, ctx, redact: redactorFor(target, ctx), onLine: (line) => output(target.name, line), drained });
 
   async function start(service: DesiredService, ctx: OperationContext): Promise<StartedService> {
     const target = await requireTarget(service.name, service, undefined);
