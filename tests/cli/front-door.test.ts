@@ -48,8 +48,10 @@ describe('the front door', () => {
     expect([first, ...rest].some((line) => line.includes('npx'))).toBe(false);
     // The clone stands in for the user's: its examples, with this checkout's installed build
     // (npm ci ran already), so the install line runs for real apart from the `npm ci` in front.
+    // --ignore-scripts: npm may run the package's `prepare` (a rebuild of dist/) on a folder
+    // install, which would pull dist/ from under the tests running beside this one.
     cpSync(join(ROOT, 'examples'), join(clone, 'examples'), { recursive: true });
-    const install = sh(`npm install -g --no-audit --no-fund --offline ${JSON.stringify(ROOT)}`, clone);
+    const install = sh(`npm install -g --ignore-scripts --no-audit --no-fund --offline ${JSON.stringify(ROOT)}`, clone);
     expect(install.code, install.out).toBe(0);
     expect(existsSync(join(prefix, 'bin', 'stack'))).toBe(true);
     const run = [first.replace(/^npm ci && npm install -g \. && /, ''), ...rest];
