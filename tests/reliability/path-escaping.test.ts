@@ -53,4 +53,17 @@ describe('control characters in paths', () => {
     expect(validated.code).toBe(5);
     expectEscaped(validated.stderr, 'plugin folder plug\\nins');
   });
+
+  it('are escaped in what commands say of a stack file they used: validate, init', () => {
+    const dir = project('version: 1\nservices:\n  a:\n    command: sleep 30\n');
+    const valid = stack(['validate', '-f', join(dir, 'stack.yaml')]);
+    expect(valid.code).toBe(0);
+    expectEscaped(valid.stdout, 'pro\\nject\\u001b[31m/stack.yaml is valid');
+
+    const fresh = project('');
+    rmSync(join(fresh, 'stack.yaml'));
+    const init = stack(['init'], { cwd: fresh });
+    expect(init.code, init.stderr).toBe(0);
+    expectEscaped(init.stdout, 'pro\\nject\\u001b[31m/stack.yaml. Next:');
+  });
 });

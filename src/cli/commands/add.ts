@@ -11,6 +11,7 @@ import { acquireLock, describeOwner } from '../../state/lock.js';
 import { open, streams, useColor, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 import { editStackFile } from '../stack-file-edit.js';
+import { escapeControls } from '../../config/issues.js';
 
 interface AddOptions extends GlobalOptions {
   name?: string;
@@ -32,7 +33,7 @@ export async function run(options: AddOptions, args: string[]): Promise<number> 
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     const added = isGitSource(source) ? await addFromGit(source, root, options, taken) : await addFolder(source, root, options, taken);
     await editStackFile(file, (text) => addServiceText(text, added.name, added.entry));
-    streams.stdout.write(`Added ${added.name} to ${relative(process.cwd(), file) || file}${added.pinned ? ` (pinned to ${added.pinned.slice(0, 12)})` : ''}.\n`);
+    streams.stdout.write(`Added ${added.name} to ${escapeControls(relative(process.cwd(), file) || file)}${added.pinned ? ` (pinned to ${added.pinned.slice(0, 12)})` : ''}.\n`);
     const reopened = await openWorkspace({ file, verbose: workspace.ctx.verbose });
     const planned = await plan(reopened, { targets: [added.name] });
     streams.stdout.write(renderPlanHuman(planned.plan, { color: useColor(options) }));

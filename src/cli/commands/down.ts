@@ -19,6 +19,7 @@ import { monotonicMs } from '../../monotonic.js';
 import { guardStoppedController, longestStopTimeout } from '../stopped-controller.js';
 import { formatError } from '../report-error.js';
 import { runPlan, writeRunJson } from '../run-plan.js';
+import { escapeControls } from '../../config/issues.js';
 
 interface DownOptions extends GlobalOptions {
   yes?: boolean;
@@ -175,7 +176,7 @@ async function openEvenIfInvalid(options: DownOptions): Promise<Workspace> {
     const recorded = await readOwnText(paths.stateFile, 64 * 1024 * 1024).catch(() => undefined);
     if (recorded === undefined) throw error;
     streams.stderr.write(formatError(error).replace(/^error: /, 'warning: '));
-    streams.stderr.write(`warning: stopping what ${relativePath(process.cwd(), paths.stateFile)} records instead: dependents first, each with the stop signal and timeout recorded when stack last acted on it\n`);
+    streams.stderr.write(`warning: stopping what ${escapeControls(relativePath(process.cwd(), paths.stateFile))} records instead: dependents first, each with the stop signal and timeout recorded when stack last acted on it\n`);
     return workspaceOf({ version: 1, project: projectOf(recorded) ?? basename(dirname(file)), file, root: dirname(file), services: [] });
   }
 }

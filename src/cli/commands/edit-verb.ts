@@ -10,6 +10,7 @@ import { acquireLock, describeOwner, isController, lockHolder } from '../../stat
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 import { editStackFile } from '../stack-file-edit.js';
+import { escapeControls } from '../../config/issues.js';
 
 interface EditVerbOptions extends GlobalOptions {
   /** False with --no-apply. */
@@ -51,7 +52,7 @@ export async function run(options: EditVerbOptions, names: string[], verb: strin
     if (commitTarget && result.edited.length > 0) {
       const message = options.message ?? `stack: ${verb} ${names.join(' ')}`;
       const commit = await commitFile(commitTarget, message);
-      streams.stdout.write(`Committed ${commitTarget.path} as ${commit.slice(0, 7)}: ${message}\n`);
+      streams.stdout.write(`Committed ${escapeControls(commitTarget.path)} as ${commit.slice(0, 7)}: ${message}\n`);
     } else if (commitTarget) {
       streams.stdout.write('Nothing to commit: stack.yaml already said so.\n');
     }

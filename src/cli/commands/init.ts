@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, StackError } from '../../errors.js';
 import { streams } from '../context.js';
+import { escapeControls } from '../../config/issues.js';
 
 const STARTER = `# yaml-language-server: $schema=./stack.schema.json   (write it with: stack schema > stack.schema.json)
 # stack.yaml: the services of this folder. \`stack plan\` shows what would change, \`stack apply\` does it.
@@ -23,6 +24,6 @@ export async function run(options: { force?: boolean }): Promise<number> {
     throw new StackError(ExitCode.actionFailed, `${file} already exists`, { hint: 'pass --force to overwrite it' });
   }
   writeFileSync(file, STARTER);
-  streams.stdout.write(`Created ${file}. Next: \`stack plan\`, then \`stack apply\`.\n`);
+  streams.stdout.write(`Created ${escapeControls(file)}. Next: \`stack plan\`, then \`stack apply\`.\n`);
   return 0;
 }

@@ -8,6 +8,7 @@ import { acquireLock, describeOwner } from '../../state/lock.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 import { editStackFile } from '../stack-file-edit.js';
+import { escapeControls } from '../../config/issues.js';
 
 interface RemoveOptions extends GlobalOptions {
   purge?: boolean;
@@ -42,7 +43,7 @@ export async function run(options: RemoveOptions, args: string[]): Promise<numbe
     await editStackFile(file, (text) => removeServiceText(text, name));
     const clone = service?.plugin?.source !== undefined ? service.plugin.dir : undefined;
     if (clone !== undefined && clone.startsWith(join(root, 'plugins') + '/')) await rm(clone, { recursive: true, force: true });
-    streams.stdout.write(`Purged ${name} from ${relative(process.cwd(), file) || file}${clone ? ` and deleted ${relative(root, clone)}` : ''}.\n`);
+    streams.stdout.write(`Purged ${name} from ${escapeControls(relative(process.cwd(), file) || file)}${clone ? ` and deleted ${escapeControls(relative(root, clone))}` : ''}.\n`);
     return ExitCode.ok;
   } finally {
     await lock.release();

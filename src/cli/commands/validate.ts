@@ -1,6 +1,7 @@
 import { loadStack } from '../../api.js';
 import { issuesToJson } from '../report-error.js';
 import { streams, warnAbout, type GlobalOptions } from '../context.js';
+import { escapeControls } from '../../config/issues.js';
 
 export async function run(options: GlobalOptions): Promise<number> {
   const desired = await loadStack({ file: options.file });
@@ -11,7 +12,7 @@ export async function run(options: GlobalOptions): Promise<number> {
   } else {
     warnAbout(desired);
     const count = desired.services.length;
-    streams.stdout.write(`${desired.file} is valid: ${count} service${count === 1 ? '' : 's'} (${enabled} enabled).\n`);
+    streams.stdout.write(`${escapeControls(desired.file)} is valid: ${count} service${count === 1 ? '' : 's'} (${enabled} enabled).\n`);
   }
   return 0;
 }

@@ -2,6 +2,7 @@ import { ExitCode } from '../../errors.js';
 import { Controller } from '../../supervisor/controller.js';
 import { controllerOptions, parseDuration, waitForSignal } from '../controller-cli.js';
 import { parseParallel, streams, type GlobalOptions } from '../context.js';
+import { escapeControls } from '../../config/issues.js';
 
 interface WatchOptions extends GlobalOptions {
   interval?: string;
@@ -20,7 +21,7 @@ export async function run(options: WatchOptions): Promise<number> {
   // Interrupted before it converged once: as for apply, exit 130 (what started is recorded).
   const duringFirstPass = interrupted.signal.aborted;
   if (!duringFirstPass) {
-    streams.stderr.write(`watching ${controller.current.file} (pid ${process.pid}); Ctrl+C stops watching and leaves the services running\n`);
+    streams.stderr.write(`watching ${escapeControls(controller.current.file)} (pid ${process.pid}); Ctrl+C stops watching and leaves the services running\n`);
   }
   const signal = await signalled;
   streams.stderr.write(
