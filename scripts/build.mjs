@@ -13,11 +13,13 @@ rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-// Names what loads stack.yaml: the config sources and the yaml and zod they run on. A parse
+// Names what loads stack.yaml: the config and model sources and the yaml and zod they run on. A parse
 // cache (src/state/parse-cache.ts) written by another build is never used.
 const loaderBuild = createHash('sha256');
-for (const name of readdirSync(new URL('../src/config', import.meta.url)).sort()) {
-  loaderBuild.update(name).update(readFileSync(new URL(`../src/config/${name}`, import.meta.url)));
+for (const folder of ['config', 'model']) {
+  for (const name of readdirSync(new URL(`../src/${folder}`, import.meta.url)).sort()) {
+    loaderBuild.update(name).update(readFileSync(new URL(`../src/${folder}/${name}`, import.meta.url)));
+  }
 }
 for (const dependency of ['yaml', 'zod']) {
   loaderBuild.update(readFileSync(new URL(`../node_modules/${dependency}/package.json`, import.meta.url)));
@@ -82,7 +84,7 @@ await build({
   supported: { 'dynamic-import': false },
   // Wrapped here, as Node wraps a CommonJS module, so that bin/stack.cjs runs the file's text
   // as it is instead of holding a second, wrapped copy. bin/stack.cjs also passes the file's URL,
-  // which stands for import.meta.url (src/providers/native-spawn.ts finds the addon by it).
+  // which stands for import.meta.url (src/os/native-spawn.ts finds the addon by it).
   banner: { js: '(function (exports, require, module, __filename, __dirname, __stackMetaUrl) {' },
   define: { ...shared.define, 'import.meta.url': '__stackMetaUrl' },
   footer: { js: '\n})' },

@@ -1,29 +1,20 @@
 import { basename, dirname } from 'node:path';
-import type { Desired } from './config/types.js';
-import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
-import type { OperationContext } from './providers/types.js';
-import { observeServices } from './reconcile/observe.js';
+import type { Desired } from './model/desired.js';
+import { observeServices } from './engine/observe.js';
 import { withStaleDeclarations, withUnkeyedDigests } from './reconcile/declarations.js';
 import { planActions } from './reconcile/plan.js';
-import type { ApplyOutcome, ProgressEvent } from './reconcile/execute.js';
-import type { Applied, Observed, Plan } from './reconcile/types.js';
+import type { ApplyOutcome, ProgressEvent } from './engine/execute.js';
+import type { Applied, Observed } from './model/observed.js';
+import type { Plan } from './model/plan.js';
 import { parseCacheFor } from './state/parse-cache.js';
-import { statePaths, type StatePaths } from './state/paths.js';
 import { runsAccountedFor } from './state/adopt.js';
 import { checkStateOwner, readState, type ReadStateOptions } from './state/state-file.js';
-import { sealSensitiveFields } from './state/digest-key.js';
 import { StateStore } from './state/state-store.js';
+import { digestServiceFiles, workspaceOf, type Workspace } from './engine/workspace.js';
 import { findStackFile } from './config/find-stack.js';
 import { readStack } from './config/read-stack.js';
-import { redactorOf } from './config/secrets.js';
 
-/** Everything a reconcile needs about one stack on this machine. */
-export interface Workspace {
-  desired: Desired;
-  paths: StatePaths;
-  providers: ProviderRegistry;
-  ctx: Omit<OperationContext, 'signal'>;
-}
+export { digestServiceFiles, redactedVerbose, workspaceOf, type Workspace } from './engine/workspace.js';
 
 export interface OpenOptions {
   file?: string;
@@ -42,25 +33,6 @@ export async function loadStack(options: OpenOptions = {}): Promise<Desired> {
 
 export async function openWorkspace(options: OpenOptions = {}): Promise<Workspace> {
   return workspaceOf(await loadStack(options), options.verbose);
-}
-
-/** The workspace of a loaded stack: its state folder beside stack.yaml, fresh providers. */
-export function workspaceOf(desired: Desired, verbose?: (line: string) => void): Workspace {
-  const paths = statePaths(desired.root);
-  return {
-    desired,
-    paths,
-    providers: createProviderRegistry(),
-    ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, verbose), redact: redactorOf(desired) },
-  };
-}
-
-// Every external command is printed through here: an argv may hold an interpolated secret.
-/** `--verbose` lines with this stack's secret values replaced. */
-export function redactedVerbose(desired: Desired, verbose: ((line: string) => void) | undefined): ((line: string) => void) | undefined {
-  if (!verbose) return undefined;
-  const redact = redactorOf(desired);
-  return (line) => verbose(redact(line));
 }
 
 /**
@@ -106,24 +78,6 @@ export interface PlanResult {
   plan: Plan;
   observed: Observed;
   applied: Applied;
-}
-
-/**
- * Lets each provider fingerprint the files its enabled services read (compose files, plugin
- * folders), and digests sensitive fields with the state's key: both before any spec is computed.
- */
-export async function digestServiceFiles(workspace: Workspace, signal = new AbortController().signal): Promise<void> {
-  await sealSensitiveFields(workspace.desired, workspace.paths.dir);
-  await Promise.all(
-    workspace.desired.services
-      .filter((service) => service.enabled && service.provider !== 'process')
-      .map(async (service) => {
-        const provider = await workspace.providers.get(service.provider).catch(() => undefined);
-        const digested = await provider?.digestFiles?.(service, { ...workspace.ctx, signal });
-        service.filesDigest = digested?.digest;
-        service.files = digested?.files;
-      }),
-  );
 }
 
 /** Observes from scratch and plans: level-based, nothing carried over from earlier runs. */
@@ -172,7 +126,7 @@ export async function recordEndedRunsStopped(workspace: Workspace, observed: Obs
 /** Carries out a plan. The caller holds the lock. */
 export async function apply(workspace: Workspace, planned: PlanResult, options: ApplyOptions = {}): Promise<ApplyOutcome> {
   // Loaded on demand: reading commands (validate, plan, status) never load xstate.
-  const { executePlan } = await import('./reconcile/execute.js');
+  const { executePlan } = await import('./engine/execute.js');
   const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
   const outcome = await executePlan({
     desired: workspace.desired,

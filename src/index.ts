@@ -5,7 +5,8 @@
 export { loadStack, openWorkspace, readApplied, observe, plan, apply } from './api.js';
 export type { Workspace, OpenOptions, PlanResult, ApplyOptions } from './api.js';
 export { planActions } from './reconcile/plan.js';
-export { StackError, ExitCode } from './errors.js';
-export type { Desired, DesiredService } from './config/types.js';
-export type { Plan, Action, Observed, ObservedService, Applied, AppliedService } from './reconcile/types.js';
-export type { ApplyOutcome, ServiceOutcome } from './reconcile/execute.js';
+export { StackError, ExitCode } from './model/errors.js';
+export type { Desired, DesiredService } from './model/desired.js';
+export type { Observed, ObservedService, Applied, AppliedService } from './model/observed.js';
+export type { Plan, Action } from './model/plan.js';
+export type { ApplyOutcome, ServiceOutcome } from './engine/execute.js';

@@ -1,9 +1,9 @@
 /** Checks that come from stack.yaml itself: required variables and plugin folders. */
 
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import type { MissingVariable } from '../config/interpolate-document.js';
 import { loadPluginDir } from '../config/read-plugin.js';
-import type { DesiredService } from '../config/types.js';
+import type { DesiredService } from '../model/desired.js';
 import { fail, pass, type CheckResult } from './types.js';
 import { escapeControls } from '../config/issues.js';
 

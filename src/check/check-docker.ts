@@ -1,8 +1,8 @@
 /** The docker engine answers and a compose CLI is installed: asked only when compose services are enabled. */
 
-import { StackError } from '../errors.js';
+import { StackError } from '../model/errors.js';
 import { checkEngine, detectComposeCli, type Run } from '../providers/compose/cli.js';
-import { runCommand } from '../providers/runner.js';
+import { runCommand } from '../os/runner.js';
 import { fail, pass, type CheckResult } from './types.js';
 
 /**

@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import type { DesiredService } from '../config/types.js';
+import type { DesiredService } from '../model/desired.js';
 import { fail, pass, type CheckResult } from './types.js';
 
 async function isExecutableFile(path: string): Promise<boolean> {

@@ -1,9 +1,9 @@
 /** Declared ports are free, or held by one of this stack's own services. */
 
-import type { DesiredService } from '../config/types.js';
-import { findPortHolders } from '../providers/ports.js';
+import type { DesiredService } from '../model/desired.js';
+import { findPortHolders } from '../os/ports.js';
 import { describePortConflict } from '../reconcile/plan-blocks.js';
-import type { Applied } from '../reconcile/types.js';
+import type { Applied } from '../model/observed.js';
 import { fail, pass, type CheckResult } from './types.js';
 
 /** The service whose recorded pid or process group holds the port. */

@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { spawnerDescription } from '../providers/native-spawn.js';
+import { spawnerDescription } from '../os/native-spawn.js';
 import { fail, pass, type CheckResult } from './types.js';
 
 const MIN_NODE_MAJOR = 20;

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { ExitCode, StackError } from '../errors.js';
+import { ExitCode, StackError } from '../model/errors.js';
 
 /**
  * Asks before acting, like terraform: on a terminal a yes/no question; without one, a refusal

@@ -1,9 +1,9 @@
 import pc from 'picocolors';
 import { findStackFile } from '../config/find-stack.js';
 import { parseDuration as parseDurationText } from '../config/units.js';
-import { ExitCode, StackError } from '../errors.js';
-import type { ControllerOptions, PassResult } from '../supervisor/controller.js';
-import type { PoolEvent } from '../supervisor/service-pool.js';
+import { ExitCode, StackError } from '../model/errors.js';
+import type { ControllerOptions, PassResult } from '../engine/supervise/controller.js';
+import type { PoolEvent } from '../engine/supervise/service-pool.js';
 import { streams, useColor, type GlobalOptions } from './context.js';
 import { givenUpWords } from '../reconcile/diff.js';
 import { outcomeLine } from './progress.js';

@@ -1,7 +1,7 @@
 // The entry point: only commander and the command table load up front; every command's
 // module is imported when it runs, so `stack --version` stays close to `node -e 0`.
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../model/errors.js';
 import { reportError } from './report-error.js';
 import { detachDeadTerminal, hangup, standardTerminals } from './hangup.js';
 import { commandIndex, followForLogs, unknownAfterHelp } from './argv.js';

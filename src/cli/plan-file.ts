@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ExitCode, StackError } from '../errors.js';
-import { writeFileAtomic } from '../write-atomic.js';
+import { ExitCode, StackError } from '../model/errors.js';
+import { writeFileAtomic } from '../os/write-atomic.js';
 import type { SavedPlan } from '../reconcile/saved-plan.js';
 import { escapeControls } from '../config/issues.js';
 

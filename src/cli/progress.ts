@@ -1,7 +1,7 @@
 import pc from 'picocolors';
-import { withoutServicePrefix } from '../errors.js';
-import type { ProgressEvent, ServiceOutcome } from '../reconcile/execute.js';
-import type { UnitOp } from '../reconcile/execute-unit.js';
+import { withoutServicePrefix } from '../model/errors.js';
+import type { ProgressEvent, ServiceOutcome } from '../engine/execute.js';
+import type { UnitOp } from '../engine/execute-unit.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
-import { ExitCode, StackError, type ConfigIssue } from '../errors.js';
+import { ExitCode, StackError, type ConfigIssue } from '../model/errors.js';
 import { formatIssue } from '../config/issues.js';
 
 interface ErrorStreams {

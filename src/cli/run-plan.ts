@@ -1,9 +1,9 @@
 import { apply, recordDeclarations, type PlanResult, type Workspace } from '../api.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../model/errors.js';
 import { planToJson } from '../reconcile/render-json.js';
-import type { ApplyOutcome } from '../reconcile/execute.js';
-import type { Plan } from '../reconcile/types.js';
-import { monotonicMs } from '../monotonic.js';
+import type { ApplyOutcome } from '../engine/execute.js';
+import type { Plan } from '../model/plan.js';
+import { monotonicMs } from '../os/monotonic.js';
 import { confirm } from './confirm.js';
 import { streams, useColor, type GlobalOptions } from './context.js';
 import { onInterrupt } from './interrupt.js';

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Workspace } from '../api.js';
-import { StackError } from '../errors.js';
-import type { Applied, Observed } from '../reconcile/types.js';
+import { StackError } from '../model/errors.js';
+import type { Applied, Observed } from '../model/observed.js';
 import { acquireLock } from '../state/lock.js';
 import { StateStore } from '../state/state-store.js';
 

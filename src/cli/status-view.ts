@@ -1,8 +1,8 @@
 import pc from 'picocolors';
-import type { Desired, DesiredService } from '../config/types.js';
-import type { PortOwner } from '../providers/port-owners.js';
+import type { Desired, DesiredService } from '../model/desired.js';
+import type { PortOwner } from '../os/port-owners.js';
 import { describePortConflict } from '../reconcile/plan-blocks.js';
-import type { Applied, LastExit, ObservedService, Observed } from '../reconcile/types.js';
+import type { Applied, LastExit, ObservedService, Observed } from '../model/observed.js';
 
 /** Who listens on a declared port: the service itself, nobody, someone stack cannot name (a compose service's port), or another process. */
 export interface PortOwnerView {

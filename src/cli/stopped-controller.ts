@@ -1,7 +1,7 @@
 import { DEFAULT_STOP_SPEC } from '../config/defaults.js';
-import type { Desired } from '../config/types.js';
-import { readProcStatSync } from '../providers/process/proc-stat.js';
-import { monotonicMs } from '../monotonic.js';
+import type { Desired } from '../model/desired.js';
+import { readProcStatSync } from '../os/proc-stat.js';
+import { monotonicMs } from '../os/monotonic.js';
 import type { LockOwner } from '../state/lock.js';
 
 /**

@@ -1,7 +1,7 @@
 import { apply, observe, readApplied, type Workspace } from '../api.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../model/errors.js';
 import { planDown } from '../reconcile/plan-down.js';
-import { killRecordedGroups } from '../supervisor/kill.js';
+import { killRecordedGroups } from '../engine/supervise/kill.js';
 import { streams } from './context.js';
 import { ProgressView } from './progress.js';
 

@@ -1,6 +1,6 @@
 /** The values a service gets for every key it (and `defaults:`) leaves out. */
 
-import type { StopSpec } from './types.js';
+import type { StopSpec } from '../model/desired.js';
 
 /**
  * A service without a `ready` probe counts as started once it stayed up this long (like

@@ -1,7 +1,7 @@
 /** Env files: which ones a stack wants, and merging them with `env:`. Pure (texts are passed in). */
 
 import { parse } from 'dotenv';
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import { escapeControls, issueAt, quote } from './issues.js';
 import type { KeyPath, Locate } from './issues.js';
 import { resolvePath } from './paths.js';

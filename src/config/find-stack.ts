@@ -2,7 +2,7 @@
 
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ExitCode, StackError } from '../errors.js';
+import { ExitCode, StackError } from '../model/errors.js';
 import { escapeControls } from './issues.js';
 
 export const STACK_FILE_NAMES = ['stack.yaml', 'stack.yml'] as const;

@@ -4,7 +4,7 @@
  * `checkFolders`, which reports the ones that are missing with the file's other issues.
  */
 
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import { escapeControls, issueAt } from './issues.js';
 import type { Locate } from './issues.js';
 import { resolvePath } from './paths.js';

@@ -3,7 +3,7 @@
  * validation, so every later step sees the final text. Pure: the variables are passed in.
  */
 
-import type { ConfigIssue, SourcePosition } from '../errors.js';
+import type { ConfigIssue, SourcePosition } from '../model/errors.js';
 import { interpolateString } from './interpolate.js';
 import { escapeControls, formatPath, locateNearest, quote } from './issues.js';
 import type { KeyPath, Locate } from './issues.js';

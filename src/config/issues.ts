@@ -1,7 +1,7 @@
 /** Helpers for building, hinting and ordering configuration issues. Pure. */
 
 import { closest, distance } from 'fastest-levenshtein';
-import type { ConfigIssue, SourcePosition } from '../errors.js';
+import type { ConfigIssue, SourcePosition } from '../model/errors.js';
 
 export type KeyPath = readonly (string | number)[];
 /** Where a key path is declared, or undefined when it is not in the source. */

@@ -13,7 +13,7 @@ import type { ParseSnapshot } from './parse-snapshot.js';
 import { collectSecrets } from './secrets.js';
 import { isSensitiveKey, MIN_REDACTED_LENGTH } from './sensitive.js';
 import type { VariableUse } from './interpolate-document.js';
-import type { Desired } from './types.js';
+import type { Desired } from '../model/desired.js';
 
 export interface LoadCache {
   text: string;

@@ -7,7 +7,7 @@
  */
 
 import { parse as parseDotEnv } from 'dotenv';
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import { checkEnvFiles, dotEnvIssues, listEnvFiles } from './env-files.js';
 import { checkFolders, listFolders } from './folders.js';
 import type { FolderState } from './folders.js';
@@ -25,7 +25,7 @@ import { createRedactor, CUT_MARK } from './sensitive.js';
 import { literalSecrets } from './literal-secrets.js';
 import { checkSemantics } from './semantic.js';
 import type { StackFile } from './schema.js';
-import type { Desired } from './types.js';
+import type { Desired } from '../model/desired.js';
 
 export interface LoadOptions {
   /** The name positions carry (e.g. `stack.yaml` relative to the cwd); defaults to `file`. */

@@ -8,7 +8,7 @@
  * text that parsed without any issue. Taken by parse.ts; read here without loading yaml.
  */
 
-import type { SourcePosition } from '../errors.js';
+import type { SourcePosition } from '../model/errors.js';
 import type { KeyPath, Locate } from './issues.js';
 import type { ParsedStack } from './parse.js';
 

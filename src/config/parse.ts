@@ -2,7 +2,7 @@
 
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Alias, Document, Node, Pair, YAMLMap } from 'yaml';
-import type { ConfigIssue, SourcePosition } from '../errors.js';
+import type { ConfigIssue, SourcePosition } from '../model/errors.js';
 import type { KeyPath, Locate } from './issues.js';
 import { aliasGrowth, aliasTargets } from './alias-expansion.js';
 import { MAX_ALIAS_GROWTH, MAX_STACK_FILE_BYTES } from './limits.js';

@@ -1,6 +1,6 @@
 /** plugin.yaml text → a resolved plugin manifest: parse → validate → resolve, like stack.yaml. Pure. */
 
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import { envFileList, parseEnvFile } from './env-files.js';
 import { escapeControls, issueAt, sortIssues } from './issues.js';
 import type { Locate } from './issues.js';
@@ -9,7 +9,7 @@ import { resolvePath } from './paths.js';
 import { isSensitiveKey } from './sensitive.js';
 import { LIFECYCLE_COMMANDS, getPluginSchemas } from './plugin-schema.js';
 import type { LifecycleCommand, PluginFile } from './plugin-schema.js';
-import type { PortSpec } from './types.js';
+import type { PortSpec } from '../model/desired.js';
 import { parseDuration, parsePort } from './units.js';
 import { validateAgainst } from './validate.js';
 

@@ -5,7 +5,7 @@
  * issues instead. Reads the raw document defensively. Pure.
  */
 
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import { issueAt } from './issues.js';
 import type { KeyPath, Locate } from './issues.js';
 import { asRecord } from './service-rules.js';

@@ -2,12 +2,12 @@
 
 import { join } from 'node:path';
 import { relativePath } from './paths.js';
-import { ExitCode, invalidConfig, StackError } from '../errors.js';
-import type { ConfigIssue } from '../errors.js';
+import { ExitCode, invalidConfig, StackError } from '../model/errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import { MAX_STACK_FILE_BYTES } from './limits.js';
-import { readRegularFile } from '../safe-file.js';
+import { readRegularFile } from '../os/safe-file.js';
 import { loadPluginText, PLUGIN_FILE, type PluginManifest } from './plugin-file.js';
-import type { Desired } from './types.js';
+import type { Desired } from '../model/desired.js';
 import { escapeControls } from './issues.js';
 
 export type ReadPluginResult = { plugin: PluginManifest; issues: [] } | { plugin?: undefined; issues: ConfigIssue[]; missing?: boolean };

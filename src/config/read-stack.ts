@@ -3,16 +3,16 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { relativePath } from './paths.js';
-import { ExitCode, invalidConfig, StackError } from '../errors.js';
-import type { ConfigIssue } from '../errors.js';
+import { ExitCode, invalidConfig, StackError } from '../model/errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import type { LoadCache } from './load-cache.js';
 import { loadStackWith } from './load-pipeline.js';
 import type { Loaded, LoaderParts, LoadOptions } from './load-pipeline.js';
 import type { MissingVariable } from './interpolate-document.js';
 import type { FolderState } from './folders.js';
 import { MAX_STACK_FILE_BYTES } from './limits.js';
-import { readRegularFile } from '../safe-file.js';
-import type { Desired } from './types.js';
+import { readRegularFile } from '../os/safe-file.js';
+import type { Desired } from '../model/desired.js';
 import { escapeControls } from './issues.js';
 
 export interface ReadStackOptions {

@@ -1,6 +1,6 @@
 /** A valid StackFile → Desired: providers inferred, defaults merged, durations in ms, paths absolute. Pure. */
 
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import { commandArgv } from './command.js';
 import { DEFAULT_HEALTH, DEFAULT_LOGS, DEFAULT_PROBE_HOST, DEFAULT_READY, DEFAULT_RESTART, DEFAULT_START, DEFAULT_STOP } from './defaults.js';
 import { resolveServiceEnv } from './env-files.js';
@@ -11,7 +11,7 @@ import type { ProbeInput, ServiceInput, StackFile } from './schema.js';
 import { SERVICE_NAME } from './semantic.js';
 import { isSensitiveKey } from './sensitive.js';
 import { inferProvider } from './service-rules.js';
-import type { Desired, DesiredService, LogSpec, Probe, ProbeCheck, RestartSpec, StopSpec } from './types.js';
+import type { Desired, DesiredService, LogSpec, Probe, ProbeCheck, RestartSpec, StopSpec } from '../model/desired.js';
 import { parseDuration, parsePort, parseSize } from './units.js';
 
 export interface ResolveContext {

@@ -1,7 +1,7 @@
 /** Every secret value of a stack, for redacting free text. Pure. */
 
 import { createRedactor, isSensitiveKey, type Redact } from './sensitive.js';
-import type { Desired, DesiredService } from './types.js';
+import type { Desired, DesiredService } from '../model/desired.js';
 
 // A loaded stack is never changed afterwards; its redactor is made once.
 const redactors = new WeakMap<Pick<Desired, 'services'>, Redact>();

@@ -3,14 +3,14 @@
  * receive. Reads the raw document defensively, so these issues appear alongside schema issues. Pure.
  */
 
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import { findCycle } from './graph.js';
 import { escapeControls, issueAt, quote, suggest } from './issues.js';
 import type { Locate } from './issues.js';
 import { asRecord, checkService } from './service-rules.js';
 import { checkProcessValues } from './process-values.js';
 import { parsePort } from './units.js';
-import type { PortSpec } from './types.js';
+import type { PortSpec } from '../model/desired.js';
 
 export const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 

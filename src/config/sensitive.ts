@@ -1,5 +1,6 @@
 /** Which values are secrets, and keeping them out of text meant for people. Pure. */
 
+import type { CutEdges, Redact } from '../model/redact.js';
 import { CUT_MARK, escapeControls } from './issues.js';
 
 export { CUT_MARK };
@@ -24,15 +25,7 @@ export const MIN_REDACTED_LENGTH = 4;
  */
 export const MIN_FRAGMENT_LENGTH = 3;
 
-/** Where a text was cut: at its start, at its end, and/or wherever `mark` stands in it. */
-export interface CutEdges {
-  start?: boolean;
-  end?: boolean;
-  mark?: string;
-}
-
-/** Replaces the secret values it knows in free text; `cut` says where the text was cut. */
-export type Redact = (text: string, cut?: CutEdges) => string;
+export type { CutEdges, Redact } from '../model/redact.js';
 
 /** Leaves text as it is: for callers that hold no secrets (tests, `stack init`). */
 export const redactNothing: Redact = (text) => text;

@@ -4,11 +4,11 @@
  * defensively, so these issues appear alongside schema issues. Pure.
  */
 
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import { AS_ARGV_HINT, commandArgv } from './command.js';
 import { issueAt, quote, suggest } from './issues.js';
 import type { Locate } from './issues.js';
-import type { ProviderName } from './types.js';
+import type { ProviderName } from '../model/desired.js';
 
 const PROVIDER_KEYS = { process: 'command', compose: 'compose', plugin: 'plugin' } as const;
 const PROVIDER_KEY_NAMES = new Set(['command', 'compose', 'plugin']);

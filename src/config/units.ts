@@ -1,6 +1,6 @@
 /** Parsers for the small value languages of stack.yaml: durations, sizes and ports. Pure. */
 
-import type { PortSpec } from './types.js';
+import type { PortSpec } from '../model/desired.js';
 
 export const DURATION_PATTERN = /^\s*(\d{1,9})(ms|s|m|h)\s*$/;
 const DURATION_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;

@@ -1,7 +1,7 @@
 /** Checks a parsed document against its schema and turns every zod issue into one for people. Pure. */
 
 import type { z } from 'zod';
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../model/errors.js';
 import { formatPath, issueAt, quote, showValue, suggest } from './issues.js';
 import type { KeyPath, Locate } from './issues.js';
 import { getStackSchemas } from './schema.js';

@@ -3,7 +3,7 @@
  * staged or modified, so the commit says exactly what the verb did. Nothing is ever pushed.
  */
 
-import { ExitCode, StackError } from '../errors.js';
+import { ExitCode, StackError } from '../model/errors.js';
 import { git, locateInRepo, statusLines, tryGit, type RepoFile } from './git.js';
 
 export interface CommitTarget extends RepoFile {

@@ -1,13 +1,13 @@
 /**
  * Every git command stack runs goes through here, and from here through the one runner
- * (src/providers/runner.ts), so `--verbose` prints each exactly once. Git never prompts: a
+ * (src/os/runner.ts), so `--verbose` prints each exactly once. Git never prompts: a
  * fetch that needs a password fails instead of hanging an unattended `stack sync`.
  */
 
 import { realpath } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
-import { ExitCode, StackError } from '../errors.js';
-import { runCommand, type CommandResult } from '../providers/runner.js';
+import { ExitCode, StackError } from '../model/errors.js';
+import { runCommand, type CommandResult } from '../os/runner.js';
 
 export interface GitOptions {
   /** The folder git runs in (any folder of the work tree). */

@@ -4,10 +4,10 @@
  * come from the same revision; the texts go through the same pure loader as the working file.
  */
 
-import { readRegularFile } from '../safe-file.js';
+import { readRegularFile } from '../os/safe-file.js';
 import { MAX_STACK_FILE_BYTES } from '../config/limits.js';
 import { posix } from 'node:path';
-import { invalidConfig } from '../errors.js';
+import { invalidConfig } from '../model/errors.js';
 import { loadStackText, type LoadOptions } from '../config/load.js';
 import type { ComparedSide } from '../reconcile/compare-desired.js';
 import { resolveCommit, showFileAt, type GitOptions, type RepoFile } from './git.js';

@@ -1,7 +1,7 @@
 /** Which files of the repository a stack reads, so `stack sync` knows when a pull concerns it. */
 
 import { dirname, join } from 'node:path';
-import type { Desired } from '../config/types.js';
+import type { Desired } from '../model/desired.js';
 
 export interface StackFiles {
   /** Absolute paths of single files. */

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { monotonicMs } from '../monotonic.js';
+import { monotonicMs } from '../os/monotonic.js';
 
 /**
  * `log:` probes match with RE2's semantics (re2js), which run in time linear in the text: a

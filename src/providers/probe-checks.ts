@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import type { Redact } from '../config/sensitive.js';
-import type { ProbeCheck } from '../config/types.js';
+import type { ProbeCheck } from '../model/desired.js';
 import { compileLinePattern, newLogCursor, scanLog, type LogCursor } from './log-pattern.js';
-import { monotonicMs } from '../monotonic.js';
-import { runCommand } from './runner.js';
+import { monotonicMs } from '../os/monotonic.js';
+import { runCommand } from '../os/runner.js';
 import { escapeControls } from '../config/issues.js';
 
 /** What one probe attempt may use. */

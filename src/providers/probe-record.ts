@@ -1,6 +1,6 @@
 import { redactorOf } from '../config/secrets.js';
-import type { DesiredService, Probe } from '../config/types.js';
-import type { Health, ProbeRecord } from '../reconcile/types.js';
+import type { DesiredService, Probe } from '../model/desired.js';
+import type { Health, ProbeRecord } from '../model/observed.js';
 import type { CheckResult } from './probe-checks.js';
 
 /** Which of a service's probes `status` and the controller judge it by: `health`, else `ready`. */

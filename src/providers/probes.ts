@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Probe, ProbeCheck } from '../config/types.js';
-import { monotonicMs } from '../monotonic.js';
+import type { Probe, ProbeCheck } from '../model/desired.js';
+import { monotonicMs } from '../os/monotonic.js';
 import { newLogCursor } from './log-pattern.js';
 import { runCheck, type CheckResult, type ProbeContext } from './probe-checks.js';
-import type { ExitInfo } from './types.js';
+import type { ExitInfo } from '../model/provider.js';
 
 export type { CheckResult, ProbeContext } from './probe-checks.js';
 

@@ -1,5 +1,5 @@
-import type { ProviderName } from '../config/types.js';
-import type { Provider } from './types.js';
+import type { ProviderName } from '../model/desired.js';
+import type { Provider } from '../model/provider.js';
 
 /** Hands out providers, creating each on first use. */
 export interface ProviderRegistry {

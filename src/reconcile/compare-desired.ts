@@ -4,10 +4,10 @@
  * Pure: both sides are loaded already; nothing is observed.
  */
 
-import type { Desired, DesiredService } from '../config/types.js';
+import type { Desired, DesiredService } from '../model/desired.js';
 import { fieldChanges } from './diff.js';
 import { specOf } from './spec.js';
-import type { FieldChange } from './types.js';
+import type { FieldChange } from '../model/plan.js';
 
 export type ServiceChangeKind = 'added' | 'removed' | 'changed';
 

@@ -6,9 +6,9 @@
  */
 import { DEFAULT_STOP_SPEC } from '../config/defaults.js';
 import type { GraphNode } from '../config/graph.js';
-import type { DesiredService, StopSpec } from '../config/types.js';
+import type { DesiredService, StopSpec } from '../model/desired.js';
 import { specOf } from './spec.js';
-import type { AppliedService } from './types.js';
+import type { AppliedService } from '../model/observed.js';
 
 type Declared = Pick<DesiredService, 'stop' | 'dependsOn'>;
 

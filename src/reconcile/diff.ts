@@ -1,8 +1,9 @@
-import type { DesiredService } from '../config/types.js';
+import type { DesiredService } from '../model/desired.js';
 import { describeFileChanges, nameChangedFiles } from './file-changes.js';
 import { changedSinceGiveUp, restartsBeforeGivingUp } from './give-up.js';
 import { isSensitiveField, recordedAs, specOf, type ServiceSpec } from './spec.js';
-import type { Action, AppliedService, Blocked, FieldChange, ObservedService, Op, Phase } from './types.js';
+import type { AppliedService, ObservedService, Phase } from '../model/observed.js';
+import type { Action, Blocked, FieldChange, Op } from '../model/plan.js';
 
 /** What one service needs, split by plan phase. Every action of a decision shares one reason. */
 export interface ServiceDecision {

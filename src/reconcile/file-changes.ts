@@ -3,7 +3,7 @@
  * plan says `plugin.files (changed start.sh)` rather than two hashes. Pure.
  */
 
-import type { FieldChange, FileChanges } from './types.js';
+import type { FieldChange, FileChanges } from '../model/plan.js';
 
 /** The spec fields that hold a digest of the service's files. */
 const FILES_FIELDS = new Set(['plugin.files', 'files']);

@@ -1,7 +1,7 @@
-import type { DesiredService } from '../config/types.js';
+import type { DesiredService } from '../model/desired.js';
 import { hashString } from './hash.js';
 import { specOf } from './spec.js';
-import type { AppliedService } from './types.js';
+import type { AppliedService } from '../model/observed.js';
 
 /**
  * Digests of every part of a service's declaration, recorded when it gives up. The spec hash

@@ -1,6 +1,7 @@
-import type { DesiredService } from '../config/types.js';
+import type { DesiredService } from '../model/desired.js';
 import { isRunningPhase, type ServiceDecision } from './diff.js';
-import type { Action, Blocked, Observed, PortConflict } from './types.js';
+import type { Observed, PortConflict } from '../model/observed.js';
+import type { Action, Blocked } from '../model/plan.js';
 
 const MAX_COMMAND = 80;
 

@@ -1,7 +1,8 @@
-import type { Desired } from '../config/types.js';
+import type { Desired } from '../model/desired.js';
 import { dependentsOf, topoOrder } from '../config/graph.js';
 import { recordedOnly } from './declarations.js';
-import type { Action, Applied, AppliedService, Observed, ObservedService, Plan } from './types.js';
+import type { Applied, AppliedService, Observed, ObservedService } from '../model/observed.js';
+import type { Action, Plan } from '../model/plan.js';
 
 const isUp = (phase: string | undefined) => phase === 'running' || phase === 'starting' || phase === 'stopping';
 

@@ -1,6 +1,7 @@
-import type { Desired } from '../config/types.js';
+import type { Desired } from '../model/desired.js';
 import { topoOrder } from '../config/graph.js';
-import type { Action, Observed, Plan } from './types.js';
+import type { Observed } from '../model/observed.js';
+import type { Action, Plan } from '../model/plan.js';
 
 const isUp = (phase: string | undefined) => phase === 'running' || phase === 'starting' || phase === 'stopping';
 

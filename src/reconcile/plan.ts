@@ -1,11 +1,12 @@
 import { topoOrder } from '../config/graph.js';
-import type { Desired, DesiredService } from '../config/types.js';
+import type { Desired, DesiredService } from '../model/desired.js';
 import { recordedOnly } from './declarations.js';
 import type { ServiceDecision } from './diff.js';
 import { decideService } from './diff.js';
 import { blockUnstartable } from './plan-blocks.js';
 import { selectTargets } from './targets.js';
-import type { Action, Applied, Blocked, Observed, ObservedService, Plan, PlanSummary } from './types.js';
+import type { Applied, Observed, ObservedService } from '../model/observed.js';
+import type { Action, Blocked, Plan, PlanSummary } from '../model/plan.js';
 
 export { unknownTargets } from './targets.js';
 

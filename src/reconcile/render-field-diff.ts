@@ -1,6 +1,6 @@
 import { diffLines, diffWords } from 'diff';
 import type { createColors } from 'picocolors';
-import type { FieldChange, FileChanges } from './types.js';
+import type { FieldChange, FileChanges } from '../model/plan.js';
 
 type Colors = ReturnType<typeof createColors>;
 

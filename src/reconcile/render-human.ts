@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { renderFieldChanges } from './render-field-diff.js';
-import type { Action, Blocked, Plan, PlanSummary } from './types.js';
+import type { Action, Blocked, Plan, PlanSummary } from '../model/plan.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 

@@ -1,4 +1,4 @@
-import type { BlockedKind, Plan, PlanSummary } from './types.js';
+import type { BlockedKind, Plan, PlanSummary } from '../model/plan.js';
 
 /** `stack plan --json`, version 1. A public contract: keys and their order never change. */
 export interface PlanJson {

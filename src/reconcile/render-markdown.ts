@@ -7,7 +7,7 @@
 
 import { describeDifference, describeSummary, differenceSymbol, type DesiredComparison } from './compare-desired.js';
 import { summaryLine } from './render-human.js';
-import type { FieldChange, Plan } from './types.js';
+import type { FieldChange, Plan } from '../model/plan.js';
 
 export function renderPlanMarkdown(plan: Plan): string {
   const lines = [`### stack plan: ${code(plan.project)}`, ''];

@@ -5,9 +5,10 @@
  * was applied and the one wanted. Pure: hashes and observations are passed in.
  */
 
-import type { Desired } from '../config/types.js';
+import type { Desired } from '../model/desired.js';
 import { specOf } from './spec.js';
-import type { Applied, Observed, Plan } from './types.js';
+import type { Applied, Observed } from '../model/observed.js';
+import type { Plan } from '../model/plan.js';
 
 /** What one planned service looked like when the plan was made. */
 export interface PlannedServiceBasis {

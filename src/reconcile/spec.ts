@@ -1,4 +1,4 @@
-import type { DesiredService } from '../config/types.js';
+import type { DesiredService } from '../model/desired.js';
 import { isSensitiveKey } from '../config/sensitive.js';
 import { canonicalJson, hashString } from './hash.js';
 

@@ -1,7 +1,8 @@
-import type { Desired, DesiredService } from '../config/types.js';
+import type { Desired, DesiredService } from '../model/desired.js';
 import type { ServiceDecision } from './diff.js';
 import { isRunningPhase } from './diff.js';
-import type { Action, Applied, Observed } from './types.js';
+import type { Applied, Observed } from '../model/observed.js';
+import type { Action } from '../model/plan.js';
 
 /** What `--target` selection needs to know about the whole stack. */
 export interface TargetContext {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { StopSpec } from '../config/types.js';
-import type { AppliedService, ObservedService } from '../reconcile/types.js';
-import { scanProcStats } from '../providers/process/group-members.js';
-import { checkOwnership, readBootTime, readProcStatSync, ticksToIso } from '../providers/process/proc-stat.js';
+import type { StopSpec } from '../model/desired.js';
+import type { AppliedService, ObservedService } from '../model/observed.js';
+import { scanProcStats } from '../os/group-members.js';
+import { checkOwnership, readBootTime, readProcStatSync, ticksToIso } from '../os/proc-stat.js';
 import { markerIn, stateKeysOf, type SpecHashes } from './service-marker.js';
 
 /** A live process carrying the marker of one service of this stack, and the group to stop it by. */
@@ -158,7 +158,7 @@ export async function stopEscapedRuns(
   const stops: EscapedRunStop[] = [];
   let runs = runsLeftAlone(stateDir).filter((run) => services.has(run.service));
   if (runs.length === 0) return { stops, left: [] };
-  const { stopProcessGroup } = await import('../providers/process/stop.js');
+  const { stopProcessGroup } = await import('../os/stop-group.js');
   const failed = new Set<number>();
   for (let round = 0; runs.length > 0; round += 1) {
     if (round === MAX_ESCAPED_ROUNDS) return { stops, left: runs };
@@ -196,7 +196,7 @@ export async function stopMarkedLeftovers(stateDir: string, service: string, sto
   const { runs, strays } = await findMarkedProcesses(stateDir);
   const left = [...runs.values(), ...strays].filter((run) => run.service === service && readProcStatSync(run.pid)?.ppid !== process.pid);
   if (left.length === 0) return 0;
-  const { stopProcessGroup } = await import('../providers/process/stop.js');
+  const { stopProcessGroup } = await import('../os/stop-group.js');
   let stopped = 0;
   for (const run of left) {
     if (!stillIn(run)) continue;

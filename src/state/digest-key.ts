@@ -6,9 +6,9 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Desired } from '../config/types.js';
+import type { Desired } from '../model/desired.js';
 import { sensitiveValues } from '../reconcile/spec.js';
-import { writeFileAtomic } from '../write-atomic.js';
+import { writeFileAtomic } from '../os/write-atomic.js';
 import { ensureStateDir } from './state-file.js';
 
 export const DIGEST_KEY_FILE = 'digest-key';

@@ -1,4 +1,4 @@
-import type { AppliedService } from '../reconcile/types.js';
+import type { AppliedService } from '../model/observed.js';
 import { StateStore } from './state-store.js';
 
 /** A record without its give-up: the service is started again by the next apply or pass. */

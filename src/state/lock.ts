@@ -1,10 +1,10 @@
 import { constants } from 'node:fs';
 import { link, rm, unlink } from 'node:fs/promises';
-import { openOwnFile, readRegularFile, unsafeFileError } from '../safe-file.js';
-import { ExitCode, StackError } from '../errors.js';
+import { openOwnFile, readRegularFile, unsafeFileError } from '../os/safe-file.js';
+import { ExitCode, StackError } from '../model/errors.js';
 import { ensureStateDir } from './state-file.js';
 import { dirname } from 'node:path';
-import { isRunning, ownStartTicks } from '../providers/process/proc-stat.js';
+import { isRunning, ownStartTicks } from '../os/proc-stat.js';
 import { beginHold, endHold } from './holds.js';
 import { escapeControls } from '../config/issues.js';
 import { unwritableError } from './unwritable.js';

@@ -14,7 +14,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type { LoadCache } from '../config/load-cache.js';
 import type { LoadCacheStore } from '../config/read-stack.js';
 import { hashString } from '../reconcile/hash.js';
-import { writeFileAtomic } from '../write-atomic.js';
+import { writeFileAtomic } from '../os/write-atomic.js';
 
 // Replaced by the bundler (scripts/build.mjs) with a digest of src/config and of the yaml and
 // zod it was built with; absent when running from source, which then keeps no cache.

@@ -1,7 +1,7 @@
-import type { DesiredService } from '../config/types.js';
+import type { DesiredService } from '../model/desired.js';
 import { declarationsOf, withStaleDeclarations, withUnkeyedDigests } from '../reconcile/declarations.js';
 import { specOf } from '../reconcile/spec.js';
-import type { AppliedService } from '../reconcile/types.js';
+import type { AppliedService } from '../model/observed.js';
 import { readStateToAct, writeState, type StateDocument } from './state-file.js';
 import { isUnwritable } from './unwritable.js';
 

@@ -1,7 +1,7 @@
 /** Reading `.stack/state.json` and `.stack/lock` as files: only regular ones, never through a link. */
 
 import { dirname } from 'node:path';
-import { assertOwnDir, readRegularFile, unsafeFileError } from '../safe-file.js';
+import { assertOwnDir, readRegularFile, unsafeFileError } from '../os/safe-file.js';
 
 /** Larger is not a state file stack wrote (4,000 services take ~2 MB). */
 const MAX_STATE_BYTES = 64 * 1024 * 1024;

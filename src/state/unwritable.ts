@@ -1,6 +1,6 @@
 /** Writes that fail because of the disk, not of stack: said in words, and survived where they can be. */
 
-import { ExitCode, StackError } from '../errors.js';
+import { ExitCode, StackError } from '../model/errors.js';
 
 const REASONS: Readonly<Record<string, string>> = {
   ENOSPC: 'the disk is full',

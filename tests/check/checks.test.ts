@@ -7,7 +7,7 @@ import { resolveExecutable } from '../../src/check/check-executables.js';
 import { checkNode, checkStateDir } from '../../src/check/check-system.js';
 import { checksToJson, renderCheckTable } from '../../src/check/render-check.js';
 import { fail, pass } from '../../src/check/types.js';
-import type { CommandResult } from '../../src/providers/runner.js';
+import type { CommandResult } from '../../src/os/runner.js';
 
 let root: string;
 beforeEach(async () => {

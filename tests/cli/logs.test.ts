@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/commands/logs.js';
-import { ExitCode, StackError } from '../../src/errors.js';
+import { ExitCode, StackError } from '../../src/model/errors.js';
 
 let dir: string | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readPlanFile, writePlanFile } from '../../src/cli/plan-file.js';
-import { ExitCode, StackError } from '../../src/errors.js';
+import { ExitCode, StackError } from '../../src/model/errors.js';
 import type { SavedPlan } from '../../src/reconcile/saved-plan.js';
 
 let dir: string;

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode, StackError } from '../../src/errors.js';
+import { ExitCode, StackError } from '../../src/model/errors.js';
 import { findStackFile } from '../../src/config/find-stack.js';
 
 let root: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readStack } from '../../src/config/read-stack.js';
-import { StackError } from '../../src/errors.js';
+import { StackError } from '../../src/model/errors.js';
 
 let root: string;
 beforeEach(async () => {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readStack } from '../../src/config/read-stack.js';
 import type { ReadStackOptions } from '../../src/config/read-stack.js';
 import { parseCacheIn } from '../../src/state/parse-cache.js';
-import { ExitCode, StackError } from '../../src/errors.js';
+import { ExitCode, StackError } from '../../src/model/errors.js';
 
 let root: string;
 beforeEach(async () => {

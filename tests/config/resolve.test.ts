@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { projectNameFor } from '../../src/config/resolve.js';
-import type { DesiredService } from '../../src/config/types.js';
+import type { DesiredService } from '../../src/model/desired.js';
 import { issueLines, load, yaml } from './helpers.js';
 
 function services(text: string, envFileTexts: ReadonlyMap<string, string> = new Map()): DesiredService[] {

@@ -2,9 +2,9 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { DesiredService, Probe, ProbeCheck } from '../../src/config/types.js';
-import { listGroupMembers } from '../../src/providers/process/group-members.js';
-import type { OperationContext } from '../../src/providers/types.js';
+import type { DesiredService, Probe, ProbeCheck } from '../../src/model/desired.js';
+import { listGroupMembers } from '../../src/os/group-members.js';
+import type { OperationContext } from '../../src/model/provider.js';
 import { waitFor } from '../support/wait.js';
 
 export { waitFor };
@@ -80,7 +80,7 @@ export async function removeDir(dir: string | undefined): Promise<void> {
 
 /** True when `pid` exists and is not a zombie. */
 export async function isAlive(pid: number): Promise<boolean> {
-  const { readProcStat } = await import('../../src/providers/process/proc-stat.js');
+  const { readProcStat } = await import('../../src/os/proc-stat.js');
   const stat = await readProcStat(pid);
   return stat !== undefined && stat.state !== 'Z';
 }

@@ -4,7 +4,7 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compileLinePattern, MAX_LINE_BYTES, newLogCursor, scanLog } from '../../src/providers/log-pattern.js';
 import { waitForProbe } from '../../src/providers/probes.js';
-import { monotonicMs } from '../../src/monotonic.js';
+import { monotonicMs } from '../../src/os/monotonic.js';
 import { makeTempDir, probe, removeDir } from './helpers.js';
 
 let dir: string | undefined;

@@ -3,10 +3,10 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProbeCheck } from '../../src/config/types.js';
+import type { ProbeCheck } from '../../src/model/desired.js';
 import { describeNetworkError } from '../../src/providers/probe-checks.js';
 import { describeCheck, formatDuration, runProbeOnce, waitForProbe, type CheckResult, type ProbeClock } from '../../src/providers/probes.js';
-import type { ExitInfo, ProbeResult } from '../../src/providers/types.js';
+import type { ExitInfo, ProbeResult } from '../../src/model/provider.js';
 import { freePort, makeTempDir, probe, removeDir } from './helpers.js';
 
 /** A simulated clock: sleeping advances time at once. */

@@ -1,14 +1,14 @@
 import { appendFile, chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppliedService } from '../../src/reconcile/types.js';
+import type { AppliedService } from '../../src/model/observed.js';
 import { ensureLogsDir, logFileOf } from '../../src/providers/process/logs.js';
-import { listGroupMembers } from '../../src/providers/process/group-members.js';
-import { readProcStat } from '../../src/providers/process/proc-stat.js';
+import { listGroupMembers } from '../../src/os/group-members.js';
+import { readProcStat } from '../../src/os/proc-stat.js';
 import { createProcessProvider } from '../../src/providers/process/process-provider.js';
 import { realClock } from '../../src/providers/probes.js';
-import { spawnDetached } from '../../src/providers/runner.js';
-import { OperationError, type OperationContext, type StartedService } from '../../src/providers/types.js';
+import { spawnDetached } from '../../src/os/runner.js';
+import { OperationError, type OperationContext, type StartedService } from '../../src/model/provider.js';
 import { freePort, GroupTracker, isAlive, makeContext, makeService, makeTempDir, probe, removeDir, waitFor } from './helpers.js';
 
 const groups = new GroupTracker();

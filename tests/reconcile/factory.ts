@@ -1,6 +1,6 @@
-import type { Desired, DesiredService } from '../../src/config/types.js';
+import type { Desired, DesiredService } from '../../src/model/desired.js';
 import { specOf } from '../../src/reconcile/spec.js';
-import type { AppliedService, ObservedService, Phase } from '../../src/reconcile/types.js';
+import type { AppliedService, ObservedService, Phase } from '../../src/model/observed.js';
 
 type ServiceOverrides = Partial<DesiredService> & {
   command?: string[];

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { planActions } from '../../src/reconcile/plan.js';
 import { renderPlanHuman } from '../../src/reconcile/render-human.js';
 import { renderPlanJson } from '../../src/reconcile/render-json.js';
-import type { ObservedService, Plan, PortConflict } from '../../src/reconcile/types.js';
+import type { ObservedService, PortConflict } from '../../src/model/observed.js';
+import type { Plan } from '../../src/model/plan.js';
 import { appliedMap, observedMap, service, stack } from './factory.js';
 
 const steps = (plan: Plan) => plan.actions.map((a) => `${a.symbol} ${a.service} ${a.op}`);

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Desired, DesiredService } from '../../src/config/types.js';
+import type { Desired, DesiredService } from '../../src/model/desired.js';
 import { planActions } from '../../src/reconcile/plan.js';
 import { renderPlanHuman } from '../../src/reconcile/render-human.js';
 import { renderPlanJson } from '../../src/reconcile/render-json.js';
-import type { AppliedService, ObservedService, Phase, Plan } from '../../src/reconcile/types.js';
+import type { AppliedService, ObservedService, Phase } from '../../src/model/observed.js';
+import type { Plan } from '../../src/model/plan.js';
 import { appliedFrom, compose, service, stack } from './factory.js';
 
 const PHASES: Phase[] = ['absent', 'stopped', 'starting', 'running', 'stopping', 'crashed', 'unknown'];

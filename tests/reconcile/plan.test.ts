@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planActions, unknownTargets } from '../../src/reconcile/plan.js';
-import type { AppliedService, Plan } from '../../src/reconcile/types.js';
+import type { AppliedService } from '../../src/model/observed.js';
+import type { Plan } from '../../src/model/plan.js';
 import { appliedFrom, appliedMap, observedMap, service, stack } from './factory.js';
 
 function steps(plan: Plan): string[] {

@@ -5,16 +5,16 @@ import { renderStatusTable, statusRows } from '../../src/cli/status-view.js';
 import { loadStackText } from '../../src/config/load.js';
 import { collectSecrets } from '../../src/config/secrets.js';
 import { createRedactor, CUT_MARK, MIN_FRAGMENT_LENGTH, MIN_REDACTED_LENGTH } from '../../src/config/sensitive.js';
-import type { Desired } from '../../src/config/types.js';
-import { invalidConfig } from '../../src/errors.js';
-import { formatCommand } from '../../src/providers/runner.js';
+import type { Desired } from '../../src/model/desired.js';
+import { invalidConfig } from '../../src/model/errors.js';
+import { formatCommand } from '../../src/os/runner.js';
 import { planActions } from '../../src/reconcile/plan.js';
 import { renderPlanHuman } from '../../src/reconcile/render-human.js';
 import { renderPlanJson } from '../../src/reconcile/render-json.js';
 import { compareDesired } from '../../src/reconcile/compare-desired.js';
 import { renderComparisonHuman, renderComparisonJson } from '../../src/reconcile/render-comparison.js';
 import { renderComparisonMarkdown, renderPlanMarkdown } from '../../src/reconcile/render-markdown.js';
-import type { ObservedService, Phase } from '../../src/reconcile/types.js';
+import type { ObservedService, Phase } from '../../src/model/observed.js';
 import { appliedFrom } from './factory.js';
 
 // Secrets come from an alphabet no other output uses, long enough never to match by chance.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planActions } from '../../src/reconcile/plan.js';
 import { checkSavedPlan, createSavedPlan } from '../../src/reconcile/saved-plan.js';
 import { parseSavedPlan } from '../../src/reconcile/saved-plan-schema.js';
-import type { ObservedService } from '../../src/reconcile/types.js';
+import type { ObservedService } from '../../src/model/observed.js';
 import { appliedFrom, service, stack } from './factory.js';
 
 const desired = stack([service('api'), service('web', { env: { MODE: 'new' } }), service('idle')]);

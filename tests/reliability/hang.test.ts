@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { executePlan } from '../../src/reconcile/execute.js';
-import { timeoutsFor } from '../../src/reconcile/execute-unit.js';
+import { executePlan } from '../../src/engine/execute.js';
+import { timeoutsFor } from '../../src/engine/execute-unit.js';
 import { planActions } from '../../src/reconcile/plan.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { observedMap, service, stack as stackOf } from '../reconcile/factory.js';
-import { FakeProvider, waitUntil } from '../reconcile/fake-provider.js';
+import { FakeProvider, waitUntil } from '../support/fake-provider.js';
 import { stack, tempStack } from '../support/stack-cli.js';
 import { figures, printFigures, processesMarked, stackTraceLines, uniqueMarker } from './support.js';
 

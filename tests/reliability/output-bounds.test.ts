@@ -90,7 +90,7 @@ describe('command output is bounded in memory', () => {
   }, 600_000);
 
   // A guard of the bound rather than a fix: execa's 1 MB buffer bounded this before too (it kept
-  // the front of the output; which part is kept is tested in tests/providers/output-tail.test.ts).
+  // the front of the output; which part is kept is tested in tests/os/output-tail.test.ts).
   it("an exec probe printing 100 MB before it exits 0 passes, stack's peak RSS under 150 MB", async () => {
     const probe = '[sh, -c, "yes 0123456789abcdef | head -c 100000000; yes e | head -c 1000000 >&2; exit 0"]';
     const s = tempStack(`version: 1\nservices:\n  chatty:\n    command: [sleep, "3${process.pid % 1000}7"]\n    ready: { exec: ${probe}, timeout: 5m, interval: 60s }\n`);

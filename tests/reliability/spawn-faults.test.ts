@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeSpawnError } from '../../src/providers/process/start.js';
-import { SpawnError } from '../../src/providers/runner.js';
+import { SpawnError } from '../../src/os/runner.js';
 import { stack, tempStack, waitFor } from '../support/stack-cli.js';
 import { figures, printFigures, processesMarked, stackTraceLines, uniqueMarker } from './support.js';
 

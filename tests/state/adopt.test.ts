@@ -3,12 +3,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { scanProcStats } from '../../src/providers/process/group-members.js';
-import { readProcStatSync } from '../../src/providers/process/proc-stat.js';
+import { scanProcStats } from '../../src/os/group-members.js';
+import { readProcStatSync } from '../../src/os/proc-stat.js';
 import { findMarkedProcesses, runsAccountedFor } from '../../src/state/adopt.js';
 import { markerEnv } from '../../src/state/service-marker.js';
 import { waitFor } from '../support/wait.js';
-import type { AppliedService, ObservedService } from '../../src/reconcile/types.js';
+import type { AppliedService, ObservedService } from '../../src/model/observed.js';
 
 const self = readProcStatSync(process.pid)!;
 const base: AppliedService = { provider: 'process', specHash: 'h', installHash: 'i', fields: {}, restarts: 0 };

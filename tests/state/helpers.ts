@@ -1,7 +1,7 @@
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { AppliedService } from '../../src/reconcile/types.js';
+import type { AppliedService } from '../../src/model/observed.js';
 import { waitFor } from '../support/wait.js';
 
 /** A fresh temp folder per test; `cleanup` removes every folder made so far. */

@@ -4,8 +4,8 @@ import { statSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ExitCode, StackError } from '../../src/errors.js';
-import { readProcStatSync } from '../../src/providers/process/proc-stat.js';
+import { ExitCode, StackError } from '../../src/model/errors.js';
+import { readProcStatSync } from '../../src/os/proc-stat.js';
 import { acquireLock, describeOwner, lockHolder, type HeldLock, type LockOwner } from '../../src/state/lock.js';
 import { tempDirs, waitUntil } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StackError } from '../../src/errors.js';
+import { StackError } from '../../src/model/errors.js';
 import { onStateNotice } from '../../src/state/notices.js';
 import { emptyState, ensureStateDir, readState, STATE_FORMAT_VERSION, writeState, type StateDocument } from '../../src/state/state-file.js';
 import { record, tempDirs } from './helpers.js';

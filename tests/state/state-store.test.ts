@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fullScanCount } from '../../src/providers/process/group-members.js';
+import { fullScanCount } from '../../src/os/group-members.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { readState, type StateDocument } from '../../src/state/state-file.js';
 import { StateStore } from '../../src/state/state-store.js';

@@ -4,7 +4,7 @@ import { openWorkspace, plan } from '../../api.js';
 import { addServiceText } from '../../config/edit-stack.js';
 import { loadPluginDir } from '../../config/read-plugin.js';
 import { SERVICE_NAME } from '../../config/semantic.js';
-import { ExitCode, invalidConfig, StackError } from '../../errors.js';
+import { ExitCode, invalidConfig, StackError } from '../../model/errors.js';
 import { clonePinned, isGitSource, splitGitSource, withoutCredentials } from '../../providers/plugin/git-source.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { acquireLock, describeOwner } from '../../state/lock.js';

@@ -1,5 +1,5 @@
 import { digestServiceFiles, observe, plan, readApplied, type PlanResult, type Workspace } from '../../api.js';
-import { ExitCode, StackError } from '../../errors.js';
+import { ExitCode, StackError } from '../../model/errors.js';
 import { checkSavedPlan } from '../../reconcile/saved-plan.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';

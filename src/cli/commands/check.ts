@@ -1,6 +1,6 @@
 import { runChecks } from '../../check/run-checks.js';
 import { checksToJson, renderCheckTable } from '../../check/render-check.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../../model/errors.js';
 import { streams, useColor, type GlobalOptions } from '../context.js';
 
 export async function run(options: GlobalOptions): Promise<number> {

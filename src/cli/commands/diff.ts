@@ -1,6 +1,6 @@
 import { findStackFile } from '../../config/find-stack.js';
 import { readStack } from '../../config/read-stack.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../../model/errors.js';
 import { locateInRepo } from '../../gitops/git.js';
 import { loadStackAtRevision } from '../../gitops/load-at-revision.js';
 import { compareDesired, isSameDesired, type ComparedSide } from '../../reconcile/compare-desired.js';

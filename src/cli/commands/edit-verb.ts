@@ -1,9 +1,9 @@
 import { relative } from 'node:path';
 import { openWorkspace, plan } from '../../api.js';
 import { dependentsOf } from '../../config/graph.js';
-import type { DesiredService } from '../../config/types.js';
+import type { DesiredService } from '../../model/desired.js';
 import { applyVerbEdit, describeVerbEdit, isEditVerb, type EditVerb, type VerbEditResult } from '../../config/verb-edits.js';
-import { ExitCode, StackError } from '../../errors.js';
+import { ExitCode, StackError } from '../../model/errors.js';
 import { commitFile, prepareCommit } from '../../gitops/commit-file.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { acquireLock, describeOwner, isController, lockHolder } from '../../state/lock.js';

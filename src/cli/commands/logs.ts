@@ -1,15 +1,15 @@
 import { statSync } from 'node:fs';
 import pc from 'picocolors';
 import { readApplied, type Workspace } from '../../api.js';
-import type { ComposeSpec } from '../../config/types.js';
+import type { ComposeSpec } from '../../model/desired.js';
 import { composeSpecFromFields } from '../../providers/compose/fields.js';
-import type { Applied } from '../../reconcile/types.js';
-import { ExitCode, StackError } from '../../errors.js';
+import type { Applied } from '../../model/observed.js';
+import { ExitCode, StackError } from '../../model/errors.js';
 import type { PluginProvider } from '../../providers/plugin/plugin-provider.js';
 import { logFileOf, readLogTail } from '../../providers/process/logs.js';
 import { LogFollower } from '../../providers/process/follow-log.js';
-import { formatCommand } from '../../providers/runner.js';
-import { assertOwnDir, assertOwnFile } from '../../safe-file.js';
+import { formatCommand } from '../../os/runner.js';
+import { assertOwnDir, assertOwnFile } from '../../os/safe-file.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
 

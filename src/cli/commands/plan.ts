@@ -1,5 +1,5 @@
 import { plan, readApplied } from '../../api.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../../model/errors.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
 import { renderPlanMarkdown } from '../../reconcile/render-markdown.js';

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { openWorkspace, plan, readApplied } from '../../api.js';
 import { removeServiceText, setServiceKeyText } from '../../config/edit-stack.js';
-import { ExitCode, StackError } from '../../errors.js';
+import { ExitCode, StackError } from '../../model/errors.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { acquireLock, describeOwner } from '../../state/lock.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';

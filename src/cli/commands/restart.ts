@@ -1,13 +1,13 @@
 import { basename } from 'node:path';
 import { observe, readApplied } from '../../api.js';
-import { ExitCode, StackError } from '../../errors.js';
+import { ExitCode, StackError } from '../../model/errors.js';
 import { planRestart } from '../../reconcile/plan-restart.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { withoutGiveUp } from '../../state/give-up.js';
 import { acquireLock, isController, lockHolder } from '../../state/lock.js';
 import { guardStoppedController, longestStopTimeout } from '../stopped-controller.js';
-import { monotonicMs } from '../../monotonic.js';
-import { submitRequest } from '../../supervisor/requests.js';
+import { monotonicMs } from '../../os/monotonic.js';
+import { submitRequest } from '../../engine/supervise/requests.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 

@@ -1,5 +1,5 @@
 import type { PluginProvider } from '../../providers/plugin/plugin-provider.js';
-import { ExitCode, StackError } from '../../errors.js';
+import { ExitCode, StackError } from '../../model/errors.js';
 import { checkServiceNames, open, type GlobalOptions } from '../context.js';
 
 /** `stack run <service> <script> [args...]`: the script's exit code is stack's. */

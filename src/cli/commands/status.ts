@@ -1,11 +1,11 @@
 import { viewServices, type Workspace } from '../../api.js';
 import { redactorOf } from '../../config/secrets.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../../model/errors.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
-import { findPortOwners, type PortOwner } from '../../providers/port-owners.js';
-import { readListeners } from '../../providers/ports.js';
-import type { Applied } from '../../reconcile/types.js';
+import { findPortOwners, type PortOwner } from '../../os/port-owners.js';
+import { readListeners } from '../../os/ports.js';
+import type { Applied } from '../../model/observed.js';
 import { renderStatusTable, statusRows } from '../status-view.js';
 import { recordProbeResults } from '../status-probe.js';
 

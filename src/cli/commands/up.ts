@@ -1,10 +1,10 @@
-import { ExitCode, withoutServicePrefix } from '../../errors.js';
+import { ExitCode, withoutServicePrefix } from '../../model/errors.js';
 import { readStack } from '../../config/read-stack.js';
-import type { ComposeSpec, Desired } from '../../config/types.js';
+import type { ComposeSpec, Desired } from '../../model/desired.js';
 import { findStackFile } from '../../config/find-stack.js';
-import { startDetachedController } from '../../supervisor/detach.js';
+import { startDetachedController } from '../../engine/supervise/detach.js';
 import { statePaths } from '../../state/paths.js';
-import { Controller } from '../../supervisor/controller.js';
+import { Controller } from '../../engine/supervise/controller.js';
 import { controllerOptions, parseDuration } from '../controller-cli.js';
 import { parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
 import { LogStream } from '../log-stream.js';

@@ -1,5 +1,5 @@
-import { ExitCode } from '../../errors.js';
-import { Controller } from '../../supervisor/controller.js';
+import { ExitCode } from '../../model/errors.js';
+import { Controller } from '../../engine/supervise/controller.js';
 import { controllerOptions, parseDuration, waitForSignal } from '../controller-cli.js';
 import { parseParallel, streams, type GlobalOptions } from '../context.js';
 import { escapeControls } from '../../config/issues.js';

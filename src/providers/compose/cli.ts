@@ -1,7 +1,7 @@
 // Finds the compose CLI and checks the engine answers; an unavailable one is a StackError
 // (exit 6) that says which part is missing and how to fix it.
-import { ExitCode, StackError } from '../../errors.js';
-import type { CommandResult, RunCommandOptions } from '../runner.js';
+import { ExitCode, StackError } from '../../model/errors.js';
+import type { CommandResult, RunCommandOptions } from '../../os/runner.js';
 import { COMPOSE_V1_BASE, COMPOSE_V2_BASE, composeVersionArgv, engineVersionArgv, type ComposeCli } from './argv.js';
 
 export type Run = (argv: readonly string[], options?: RunCommandOptions) => Promise<CommandResult>;

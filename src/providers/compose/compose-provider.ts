@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import type { ComposeSpec, DesiredService, StopSpec } from '../../config/types.js';
-import type { AppliedService, ObservedService } from '../../reconcile/types.js';
+import type { ComposeSpec, DesiredService, StopSpec } from '../../model/desired.js';
+import type { AppliedService, ObservedService } from '../../model/observed.js';
 import { realClock, type ProbeClock } from '../probes.js';
-import { runCommand } from '../runner.js';
-import { OperationError, type OperationContext, type Provider, type StartedService } from '../types.js';
+import { runCommand } from '../../os/runner.js';
+import { OperationError, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
 import { downArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
 import { checkEngine, detectComposeCli, type Run } from './cli.js';
 import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';

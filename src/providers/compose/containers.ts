@@ -1,5 +1,5 @@
 // Pure: `docker ps --format '{{json .}}'` lines → what the project is now. No docker here.
-import type { Health, Phase } from '../../reconcile/types.js';
+import type { Health, Phase } from '../../model/observed.js';
 import { SERVICE_LABEL } from './argv.js';
 
 export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { ExitCode, StackError } from '../../errors.js';
-import type { DesiredService } from '../../config/types.js';
+import { ExitCode, StackError } from '../../model/errors.js';
+import type { DesiredService } from '../../model/desired.js';
 
 /** The env files a compose file names (`env_file:` of every service), absolute, sorted, plus `.env` beside it. */
 export function envFilesOf(composeText: string, composeFile: string): string[] {

@@ -1,5 +1,5 @@
 // Pure: the compose spec back from what the state file recorded.
-import type { ComposeSpec } from '../../config/types.js';
+import type { ComposeSpec } from '../../model/desired.js';
 
 /**
  * The compose spec stack recorded when it applied the service, for a stop or `down` after it

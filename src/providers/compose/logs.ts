@@ -1,8 +1,8 @@
 // `stack logs` for compose services: `docker compose logs`, each line handed to the caller.
 import path from 'node:path';
-import type { ComposeSpec } from '../../config/types.js';
-import { ExitCode, StackError } from '../../errors.js';
-import { runCommand, streamCommand } from '../runner.js';
+import type { ComposeSpec } from '../../model/desired.js';
+import { ExitCode, StackError } from '../../model/errors.js';
+import { runCommand, streamCommand } from '../../os/runner.js';
 import { logsArgv } from './argv.js';
 import { checkEngine, detectComposeCli } from './cli.js';
 

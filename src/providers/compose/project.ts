@@ -1,10 +1,10 @@
 // Runs compose commands for one project and shapes their failures into OperationErrors.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ComposeSpec } from '../../config/types.js';
-import type { AppliedService } from '../../reconcile/types.js';
-import { formatCommand, type CommandResult } from '../runner.js';
-import { OperationError, type OperationContext } from '../types.js';
+import type { ComposeSpec } from '../../model/desired.js';
+import type { AppliedService } from '../../model/observed.js';
+import { formatCommand, type CommandResult } from '../../os/runner.js';
+import { OperationError, type OperationContext } from '../../model/provider.js';
 import { composeProjectName, labelledArgv, PROJECT_LABEL } from './argv.js';
 import type { Run } from './cli.js';
 import { composeSpecFromFields } from './fields.js';

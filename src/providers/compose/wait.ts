@@ -1,8 +1,8 @@
 // `wait: true`: a start counts as ready only once every selected service runs and is healthy
 // (v2's `up --wait` already waited, so its first look passes; v1 is polled here).
-import type { ComposeSpec, DesiredService } from '../../config/types.js';
+import type { ComposeSpec, DesiredService } from '../../model/desired.js';
 import { formatDuration, waitForProbe, type ProbeClock } from '../probes.js';
-import { OperationError, type OperationContext } from '../types.js';
+import { OperationError, type OperationContext } from '../../model/provider.js';
 import { logsArgv, type ComposeCli } from './argv.js';
 import type { Run } from './cli.js';
 import type { ProjectStatus } from './containers.js';

@@ -3,7 +3,7 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
-import type { FilesDigest } from '../types.js';
+import type { FilesDigest } from '../../model/provider.js';
 
 export interface PluginDigestOptions {
   /** Globs (relative paths) left out; a glob matching a folder skips all of it. */

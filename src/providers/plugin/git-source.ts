@@ -1,5 +1,5 @@
-import { ExitCode, StackError } from '../../errors.js';
-import { runCommand, type CommandResult } from '../runner.js';
+import { ExitCode, StackError } from '../../model/errors.js';
+import { runCommand, type CommandResult } from '../../os/runner.js';
 
 /** `https://host/x.git#v1` → the URL and the ref after `#` (if any). */
 export function splitGitSource(source: string): { url: string; ref?: string } {

@@ -4,8 +4,8 @@ import type { PluginManifest } from '../../config/plugin-file.js';
 import type { Redact } from '../../config/sensitive.js';
 import { formatDuration } from '../probes.js';
 import { openLogForAppend, readLogTail } from '../process/logs.js';
-import { runShell } from '../runner.js';
-import { OperationError, type OperationContext } from '../types.js';
+import { runShell } from '../../os/runner.js';
+import { OperationError, type OperationContext } from '../../model/provider.js';
 import { followOutput } from './output.js';
 
 /** How many lines of its output a failed lifecycle command quotes. */

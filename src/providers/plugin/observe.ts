@@ -1,8 +1,8 @@
 import { CUT_MARK } from '../../config/sensitive.js';
-import type { DesiredService } from '../../config/types.js';
-import type { AppliedService, ObservedService } from '../../reconcile/types.js';
-import { runCommand } from '../runner.js';
-import type { OperationContext } from '../types.js';
+import type { DesiredService } from '../../model/desired.js';
+import type { AppliedService, ObservedService } from '../../model/observed.js';
+import { runCommand } from '../../os/runner.js';
+import type { OperationContext } from '../../model/provider.js';
 import { loadTarget, redactorFor } from './plugin-target.js';
 import { readStatusAnswer } from './status.js';
 

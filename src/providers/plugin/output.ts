@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { lineSplitter } from '../output-tail.js';
+import { lineSplitter } from '../../os/output-tail.js';
 
 export interface OutputFollower {
   /** Reads what is left, hands over the last partial line, and stops. */

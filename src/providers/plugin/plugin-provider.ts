@@ -1,9 +1,9 @@
-import type { DesiredService, StopSpec } from '../../config/types.js';
-import type { AppliedService } from '../../reconcile/types.js';
+import type { DesiredService, StopSpec } from '../../model/desired.js';
+import type { AppliedService } from '../../model/observed.js';
 import { describeCheck, realClock, waitForProbe, type ProbeClock } from '../probes.js';
 import { logFileOf, rotateLogIfLarge, ensureLogsDir } from '../process/logs.js';
-import { runAttached } from '../runner.js';
-import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../types.js';
+import { runAttached } from '../../os/runner.js';
+import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
 import { digestPluginFiles } from './digest.js';
 import { runLifecycle } from './lifecycle.js';
 import { observePlugin } from './observe.js';

@@ -1,9 +1,9 @@
 import type { PluginManifest } from '../../config/plugin-file.js';
 import { loadPluginDir } from '../../config/read-plugin.js';
 import { createRedactor, type Redact } from '../../config/sensitive.js';
-import type { DesiredService } from '../../config/types.js';
-import type { AppliedService } from '../../reconcile/types.js';
-import { OperationError, type OperationContext } from '../types.js';
+import type { DesiredService } from '../../model/desired.js';
+import type { AppliedService } from '../../model/observed.js';
+import { OperationError, type OperationContext } from '../../model/provider.js';
 
 /** A plugin service as its lifecycle commands see it. */
 export interface PluginTarget {

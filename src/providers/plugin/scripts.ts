@@ -1,6 +1,6 @@
 import { access, constants, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ExitCode, StackError } from '../../errors.js';
+import { ExitCode, StackError } from '../../model/errors.js';
 import { PLUGIN_FILE } from '../../config/plugin-file.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Phase } from '../../reconcile/types.js';
+import type { Phase } from '../../model/observed.js';
 
 const WORDS = new Set<Phase>(['running', 'stopped', 'starting', 'crashed']);
 

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { stat, type FileHandle } from 'node:fs/promises';
-import { openOwnFile } from '../../safe-file.js';
+import { openOwnFile } from '../../os/safe-file.js';
 import { readFully, readLogIndex, readRotatedRange, removedFrom, rotatedEnd, rotationUnderWay, successorsOf, type LogIndex } from './log-index.js';
 
 const NEWLINE = 0x0a;

@@ -1,8 +1,8 @@
 import { constants, existsSync } from 'node:fs';
 import { rename, rm, type FileHandle } from 'node:fs/promises';
-import { openOwnFile, readRegularFile } from '../../safe-file.js';
-import { writeFileAtomic } from '../../write-atomic.js';
-import { isRunning, ownStartTicks } from './proc-stat.js';
+import { openOwnFile, readRegularFile } from '../../os/safe-file.js';
+import { writeFileAtomic } from '../../os/write-atomic.js';
+import { isRunning, ownStartTicks } from '../../os/proc-stat.js';
 
 /**
  * `<name>.log.index`: what the rotations of a log did, so that a follower (`stack logs -f`)

@@ -1,9 +1,9 @@
 import { closeSync, constants, existsSync, fstatSync, statSync } from 'node:fs';
 import { rename, stat, type FileHandle } from 'node:fs/promises';
-import { ensureOwnDir, openOwnFile, openOwnFileSync } from '../../safe-file.js';
+import { ensureOwnDir, openOwnFile, openOwnFileSync } from '../../os/safe-file.js';
 import { ensureStateDir } from '../../state/state-file.js';
 import path from 'node:path';
-import type { LogSpec } from '../../config/types.js';
+import type { LogSpec } from '../../model/desired.js';
 import { forgetInode, logIndexFile, pruneRemoved, readFully, readLogIndex, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;

@@ -1,12 +1,12 @@
-import type { DesiredService } from '../../config/types.js';
-import type { AppliedService, LastExit, ObservedService, ProbeRecord } from '../../reconcile/types.js';
+import type { DesiredService } from '../../model/desired.js';
+import type { AppliedService, LastExit, ObservedService, ProbeRecord } from '../../model/observed.js';
 import { givenUpWords } from '../../reconcile/diff.js';
 import { restartsBeforeGivingUp } from '../../reconcile/give-up.js';
-import { orphansOf } from './stop.js';
+import { orphansOf } from '../../os/stop-group.js';
 import { describeExit, runProbeOnce } from '../probes.js';
 import { healthOf, probeRecordOf, watchedProbe } from '../probe-record.js';
-import type { OperationContext } from '../types.js';
-import { checkOwnership, ProcUnavailableError, readBootTime, ticksToIso } from './proc-stat.js';
+import type { OperationContext } from '../../model/provider.js';
+import { checkOwnership, ProcUnavailableError, readBootTime, ticksToIso } from '../../os/proc-stat.js';
 
 // An observation probe is one quick attempt, not a wait.
 const OBSERVE_PROBE_TIMEOUT_MS = 2000;

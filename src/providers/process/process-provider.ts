@@ -1,12 +1,12 @@
-import type { DesiredService, StopSpec } from '../../config/types.js';
-import type { AppliedService } from '../../reconcile/types.js';
+import type { DesiredService, StopSpec } from '../../model/desired.js';
+import type { AppliedService } from '../../model/observed.js';
 import { describeCheck, formatDuration, realClock, waitForProbe, type ProbeClock } from '../probes.js';
-import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../types.js';
+import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
 import { logFileOf, readLogTail } from './logs.js';
 import { observeProcess } from './observe.js';
 import { processSpecOf, startProcess } from './start.js';
-import { stopProcessGroup, type StopOutcome } from './stop.js';
-import { checkOwnership } from './proc-stat.js';
+import { stopProcessGroup, type StopOutcome } from '../../os/stop-group.js';
+import { checkOwnership } from '../../os/proc-stat.js';
 import { stopMarkedLeftovers } from '../../state/adopt.js';
 
 /** How many log lines a failed start quotes. */

@@ -1,9 +1,9 @@
 import { constants, existsSync, statSync } from 'node:fs';
 import { rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { openOwnFile } from '../../safe-file.js';
+import { openOwnFile } from '../../os/safe-file.js';
 import path from 'node:path';
-import type { DesiredService, LogSpec } from '../../config/types.js';
-import { runCommand } from '../runner.js';
+import type { DesiredService, LogSpec } from '../../model/desired.js';
+import { runCommand } from '../../os/runner.js';
 import { logFileOf } from './logs.js';
 import { logIndexFile, pruneRemoved, readFully, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 

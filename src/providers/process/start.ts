@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { closeSync } from 'node:fs';
-import type { DesiredService, ProcessSpec } from '../../config/types.js';
-import { SpawnError, signalGroup, spawnDetached } from '../runner.js';
-import { OperationError, type ExitInfo, type OperationContext } from '../types.js';
+import type { DesiredService, ProcessSpec } from '../../model/desired.js';
+import { SpawnError, signalGroup, spawnDetached } from '../../os/runner.js';
+import { OperationError, type ExitInfo, type OperationContext } from '../../model/provider.js';
 import { logFileOf, openLogForAppend, rotateLogIfLarge, ensureLogsDir } from './logs.js';
-import { readProcStatSync, type ProcStat } from './proc-stat.js';
+import { readProcStatSync, type ProcStat } from '../../os/proc-stat.js';
 import { specOf } from '../../reconcile/spec.js';
 import { markerEnv } from '../../state/service-marker.js';
 import { escapeControls } from '../../config/issues.js';

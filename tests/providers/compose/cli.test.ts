@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode, StackError } from '../../../src/errors.js';
+import { ExitCode, StackError } from '../../../src/model/errors.js';
 import { checkEngine, detectComposeCli, type Run } from '../../../src/providers/compose/cli.js';
 import { createComposeProvider } from '../../../src/providers/compose/compose-provider.js';
-import type { CommandResult } from '../../../src/providers/runner.js';
-import type { DesiredService } from '../../../src/config/types.js';
+import type { CommandResult } from '../../../src/os/runner.js';
+import type { DesiredService } from '../../../src/model/desired.js';
 
 type Answer = Partial<CommandResult>;
 

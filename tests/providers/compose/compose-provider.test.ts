@@ -2,11 +2,11 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect } from 'vitest';
-import type { ComposeSpec, DesiredService } from '../../../src/config/types.js';
+import type { ComposeSpec, DesiredService } from '../../../src/model/desired.js';
 import { createComposeProvider } from '../../../src/providers/compose/compose-provider.js';
 import { composeLogs } from '../../../src/providers/compose/logs.js';
-import type { OperationContext } from '../../../src/providers/types.js';
-import type { AppliedService } from '../../../src/reconcile/types.js';
+import type { OperationContext } from '../../../src/model/provider.js';
+import type { AppliedService } from '../../../src/model/observed.js';
 import { containersOf, dockerIt, removeProject, requireDocker, TEST_IMAGE, uniqueProject, volumesOf } from '../../support/docker.js';
 import { makeTempDir, waitFor } from '../helpers.js';
 

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DesiredService } from '../../../src/config/types.js';
-import { ExitCode } from '../../../src/errors.js';
+import type { DesiredService } from '../../../src/model/desired.js';
+import { ExitCode } from '../../../src/model/errors.js';
 import { digestComposeFiles, envFilesOf } from '../../../src/providers/compose/digest.js';
 import { composeSpecFromFields } from '../../../src/providers/compose/fields.js';
 

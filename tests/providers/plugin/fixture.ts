@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DesiredService } from '../../../src/config/types.js';
-import type { AppliedService } from '../../../src/reconcile/types.js';
+import type { DesiredService } from '../../../src/model/desired.js';
+import type { AppliedService } from '../../../src/model/observed.js';
 import { makeService } from '../helpers.js';
 
 /** A plugin folder `<root>/plugins/<name>` with `plugin.yaml` from `lines`. */

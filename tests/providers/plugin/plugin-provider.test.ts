@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPluginProvider } from '../../../src/providers/plugin/plugin-provider.js';
-import { OperationError } from '../../../src/providers/types.js';
+import { OperationError } from '../../../src/model/provider.js';
 import { isAlive, makeContext, makeTempDir, removeDir, waitFor } from '../helpers.js';
 import { appliedFor, pluginService, readJournal, writePlugin } from './fixture.js';
 

@@ -1,0 +1,111 @@
+import type { DesiredService } from '../model/desired.js';
+import type { UnitOp } from './execute-unit.js';
+import type { ServiceOutcome } from './execute.js';
+import type { Observed } from '../model/observed.js';
+import type { Action } from '../model/plan.js';
+
+/** One service's operations in one phase of a run, and the units that must finish first. */
+export interface Unit {
+  service: string;
+  phase: 'stop' | 'start';
+  ops: UnitOp[];
+  /** Units (by key) that must finish first. */
+  after: string[];
+}
+
+export const keyOf = (phase: string, service: string) => `${phase}:${service}`;
+
+/**
+ * Groups a plan's actions into units: per service and phase, ordered by dependencies
+ * (`dependsOn`: stack.yaml's, or a record's for a service that left the file).
+ */
+export function buildUnits(actions: readonly Action[], dependsOn: (name: string) => readonly string[]): Unit[] {
+  const units = new Map<string, Unit>();
+  for (const action of actions) {
+    const phase = action.op === 'stop' || action.op === 'uninstall' ? 'stop' : 'start';
+    const key = keyOf(phase, action.service);
+    const unit = units.get(key) ?? { service: action.service, phase, ops: [], after: [] };
+    unit.ops.push(action.op);
+    units.set(key, unit);
+  }
+  // A unit waits only for units the plan put before it. The plan orders by dependencies, so this
+  // drops nothing stack.yaml declares; records of services gone from the file may hold stale or
+  // hand-made cycles, which must not leave units waiting on each other for ever.
+  const position = new Map([...units.keys()].map((key, index) => [key, index]));
+  const before = (key: string, unit: Unit) => (position.get(key) ?? Infinity) < (position.get(keyOf(unit.phase, unit.service)) ?? -1);
+  for (const unit of units.values()) {
+    if (unit.phase === 'start') {
+      unit.after = dependsOn(unit.service).map((dep) => keyOf('start', dep)).filter((key) => before(key, unit));
+    } else {
+      // A service stops only after everything that depends on it has stopped.
+      unit.after = [...units.values()]
+        .filter((other) => other.phase === 'stop' && dependsOn(other.service).includes(unit.service))
+        .map((other) => keyOf('stop', other.service))
+        .filter((key) => before(key, unit));
+    }
+  }
+  return [...units.values()];
+}
+
+/** Why a unit cannot run, or undefined when it can. */
+export function blockerOf(
+  unit: Unit,
+  outcomes: ReadonlyMap<string, ServiceOutcome>,
+  byName: ReadonlyMap<string, DesiredService>,
+  observed: Observed,
+  startedHere: Pick<ReadonlySet<string>, 'has'>,
+  stoppedHere: ReadonlySet<string>,
+): string | undefined {
+  // A service whose stop failed still runs: starting it again would leave two runs.
+  const ownStop = unit.phase === 'start' ? outcomes.get(keyOf('stop', unit.service)) : undefined;
+  if (ownStop && ownStop.status !== 'done') return `its stop ${ownStop.status === 'failed' ? 'failed' : 'did not finish'}`;
+  for (const key of unit.after) {
+    const outcome = outcomes.get(key);
+    if (outcome && outcome.status !== 'done') {
+      return unit.phase === 'start'
+        ? `dependency ${outcome.service} ${outcome.status === 'failed' ? 'failed' : 'did not start'}`
+        : `${outcome.service}, which depends on it, did not stop`;
+    }
+  }
+  if (unit.phase === 'start' && unit.ops.includes('start')) {
+    for (const dep of byName.get(unit.service)?.dependsOn ?? []) {
+      const phase = observed.get(dep)?.phase;
+      const running = startedHere.has(dep) || ((phase === 'running' || phase === 'starting') && !stoppedHere.has(dep));
+      if (!running) return `dependency ${dep} is not running`;
+    }
+  }
+  return undefined;
+}
+
+/** Runs units as a dependency graph, at most `limit` at a time, in the order given among the ready ones. */
+export async function runGraph(units: Unit[], limit: number, run: (unit: Unit) => Promise<void>): Promise<void> {
+  const keys = new Set(units.map((unit) => keyOf(unit.phase, unit.service)));
+  const done = new Set<string>();
+  const pending = [...units];
+  const running = new Set<Promise<void>>();
+  let wake: () => void = () => undefined;
+  while (pending.length > 0 || running.size > 0) {
+    for (let index = 0; index < pending.length && running.size < Math.max(1, limit); ) {
+      const unit = pending[index] as Unit;
+      if (unit.after.every((key) => done.has(key) || !keys.has(key))) {
+        pending.splice(index, 1);
+        const task = run(unit).finally(() => {
+          done.add(keyOf(unit.phase, unit.service));
+          running.delete(task);
+          wake();
+        });
+        running.add(task);
+      } else {
+        index += 1;
+      }
+    }
+    if (running.size === 0) {
+      // Units wait only for earlier ones (buildUnits), so this cannot happen; never end as if done.
+      if (pending.length > 0) throw new Error(`units wait on each other: ${pending.map((unit) => keyOf(unit.phase, unit.service)).join(', ')}`);
+      break;
+    }
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+  }
+}

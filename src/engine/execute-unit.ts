@@ -1,0 +1,340 @@
+import { createActor, fromPromise, waitFor, type ActorRefFrom } from 'xstate';
+import type { DesiredService } from '../model/desired.js';
+import { serviceMachine, type InitialPhase, type OperationInput, type OperationTimeouts } from './service-machine.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import { OperationError, type OperationContext, type Provider, type StartedService } from '../model/provider.js';
+import type { StateStore } from '../state/state-store.js';
+import { redactorOf } from '../config/secrets.js';
+import { withoutServicePrefix } from '../model/errors.js';
+import { declarationsOf, stopSpecOf } from '../reconcile/declarations.js';
+import { withFilesAfterRun } from './execute-files.js';
+import { recordedAs, specOf } from '../reconcile/spec.js';
+import type { AppliedService, ObservedService, ProbeRecord } from '../model/observed.js';
+import type { Op } from '../model/plan.js';
+
+export type ServiceActor = ActorRefFrom<typeof serviceMachine>;
+
+const DEFAULT_RESTART = { policy: 'no' as const, maxRestarts: 0, backoff: { initialMs: 500, maxMs: 30_000, resetMs: 10_000 } };
+
+/** What one service's operations need, shared by every unit of a run. */
+export interface UnitEnvironment {
+  providers: ProviderRegistry;
+  state: StateStore;
+  ctx: Omit<OperationContext, 'signal'>;
+  /** Every provider call in flight, so an interrupted run can wait for them to settle. */
+  inflight: Set<Promise<unknown>>;
+  /** Starts of this run, for the settle check and for supervisors. */
+  started: Map<string, StartedService>;
+  supervise?: boolean;
+  /** What the operations had to say (OperationContext.note), by service, until a run reports it. */
+  notes: Map<string, string>;
+  /** Called after each start is recorded: a supervisor listens for the run's exit here. */
+  onStarted?: (name: string, started: StartedService) => void;
+  /** The machines' clock (their operation timeouts); tests pass a simulated one. Default: real time. */
+  clock?: MachineClock;
+}
+
+type SimulatedClockLike = { setTimeout(fn: (...args: unknown[]) => void, ms: number): number; clearTimeout(id: number): void };
+
+/** What xstate needs of a clock (xstate's own Clock type is not exported). */
+export interface MachineClock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+/**
+ * The machine's time limits: a safety net over the providers' own. Processes are quick to
+ * start and stop; compose and plugin operations (image pulls, install scripts) set their own
+ * limits (`lifecycle.timeout`, `wait`), so the machine only catches one that never returns.
+ */
+export function timeoutsFor(service: DesiredService | undefined, record?: AppliedService): OperationTimeouts {
+  const stopMs = stopSpecOf(service, record).timeoutMs + 5_000;
+  const readyMs = service?.ready ? service.ready.timeoutMs + 1_000 : 60_000;
+  if (service && service.provider !== 'process') {
+    const long = 60 * 60_000;
+    return { install: long, start: long, ready: Math.max(readyMs, 10 * 60_000), stop: Math.max(stopMs, long), uninstall: long };
+  }
+  return { install: 5 * 60_000, start: 30_000, ready: readyMs, stop: stopMs, uninstall: 60_000 };
+}
+
+export function initialPhaseOf(observed: ObservedService | undefined): InitialPhase {
+  switch (observed?.phase) {
+    case 'running':
+    case 'starting':
+    case 'stopping':
+      return 'running';
+    case 'stopped':
+      return 'stopped';
+    case 'crashed':
+      return 'crashed';
+    default:
+      return 'absent';
+  }
+}
+
+/**
+ * Creates the lifecycle machine of one service with the real provider operations. Each
+ * operation records what it did in the state file as soon as it happened, so an interrupted
+ * or killed run never loses track of a process it started.
+ */
+export function createServiceActor(
+  name: string,
+  lookup: () => DesiredService | undefined,
+  observed: ObservedService | undefined,
+  env: UnitEnvironment,
+): ServiceActor {
+  const service = lookup();
+  return createActor(machineFor(env, name, lookup), {
+    input: {
+      name,
+      initial: initialPhaseOf(observed),
+      timeouts: timeoutsFor(service, env.state.get(name)),
+      restart: service?.restart ?? DEFAULT_RESTART,
+      supervise: env.supervise ?? false,
+    },
+    // xstate types its clock with numeric timer ids; ours are opaque.
+    ...(env.clock ? { clock: env.clock as SimulatedClockLike } : {}),
+  });
+}
+
+type Lookup = () => DesiredService | undefined;
+
+// One provided machine per run (or supervisor), shared by all its services: building a
+// machine builds its whole state tree, which for 50 services cost more than their spawns.
+// Operations find their service by the name in their input.
+const provided = new WeakMap<UnitEnvironment, { machine: typeof serviceMachine; lookups: Map<string, Lookup> }>();
+
+function machineFor(env: UnitEnvironment, name: string, lookup: Lookup): typeof serviceMachine {
+  let entry = provided.get(env);
+  if (!entry) {
+    const lookups = new Map<string, Lookup>();
+    entry = { machine: provideOperations(env, (service) => lookups.get(service) ?? (() => undefined)), lookups };
+    provided.set(env, entry);
+  }
+  entry.lookups.set(name, lookup);
+  return entry.machine;
+}
+
+function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Lookup): typeof serviceMachine {
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    env.inflight.add(promise);
+    void promise.finally(() => env.inflight.delete(promise)).catch(() => undefined);
+    return promise;
+  };
+  const ctxWith = (signal: AbortSignal, name?: string): OperationContext => ({
+    ...env.ctx,
+    signal,
+    ...(name === undefined ? {} : { note: (text: string) => env.notes.set(name, text) }),
+  });
+  // Operations read the service as stack.yaml says now: a supervisor keeps machines across edits.
+  const need = (name: string): DesiredService => {
+    const current = lookupOf(name)();
+    if (!current) throw new Error(`${name} is no longer in stack.yaml`);
+    return current;
+  };
+
+  const recordStart = (name: string, svc: DesiredService, started: StartedService): void => {
+    env.started.set(name, started);
+    env.state.record(name, (current) => ({
+      ...recordBase(svc, current),
+      pid: started.pid,
+      pgid: started.pgid,
+      startTicks: started.startTicks,
+      startedAt: started.startedAt,
+      stoppedByUs: false,
+      stoppedWith: undefined,
+      lastExit: undefined,
+      probe: undefined,
+    }));
+    env.onStarted?.(name, started);
+  };
+
+  const installedRecord = (svc: DesiredService) => (current: AppliedService | undefined): AppliedService => ({ ...recordBase(svc, current), pid: undefined, stoppedByUs: true });
+  // A provider not made yet (runUnit makes it first) takes the full path: the safe answer.
+  const providerOf = (name: string): { svc: DesiredService; provider: Provider } | undefined => {
+    const svc = lookupOf(name)();
+    const provider = svc && env.providers.peek?.(svc.provider);
+    return svc && provider ? { svc, provider } : undefined;
+  };
+
+  return serviceMachine.provide({
+    guards: {
+      nothingToInstall: ({ context }) => {
+        const known = providerOf(context.name);
+        return known !== undefined && known.provider.install === undefined;
+      },
+      nothingToAwait: ({ context }) => {
+        const known = providerOf(context.name);
+        return known !== undefined && (known.provider.waitReady === undefined || known.provider.awaitsReady?.(known.svc) === false);
+      },
+    },
+    actions: {
+      // Only bookkeeping, written with the run's next write.
+      recordInstalled: ({ context }) => {
+        const svc = lookupOf(context.name)();
+        if (svc) env.state.record(context.name, installedRecord(svc));
+      },
+      recordStartFailure: ({ context }, { message }) => recordFailedStart(env.state, context.name, lookupOf(context.name)(), message),
+    },
+    actors: {
+      install: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
+        const svc = need(name);
+        const provider = await env.providers.get(svc.provider);
+        const installed = installedRecord(svc);
+        if (!provider.install) {
+          // Nothing to install (a process): only bookkeeping, written with the run's next write.
+          env.state.record(name, installed);
+          return;
+        }
+        await track(provider.install(svc, ctxWith(signal)));
+        await env.state.update(name, installedRecord(await withFilesAfterRun(provider, svc, ctxWith(signal))));
+      }),
+      start: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
+        const svc = need(name);
+        const provider = await env.providers.get(svc.provider);
+        const started = await track(provider.start(svc, ctxWith(signal)));
+        recordStart(name, await withFilesAfterRun(provider, svc, ctxWith(signal)), started);
+      }),
+      restart: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
+        const svc = need(name);
+        const provider = await env.providers.get(svc.provider);
+        const applied = env.state.get(name);
+        if (!provider.restart || !applied) throw new Error(`${name} cannot be restarted in one step`);
+        env.started.delete(name);
+        const started = await track(provider.restart(svc, applied, ctxWith(signal)));
+        recordStart(name, await withFilesAfterRun(provider, svc, ctxWith(signal)), started);
+      }),
+      waitReady: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
+        const svc = need(name);
+        const started = env.started.get(name);
+        const provider = await env.providers.get(svc.provider);
+        if (!started || !provider.waitReady) return;
+        await recordReadiness(env.state, name, svc, started, track(provider.waitReady(svc, started, ctxWith(signal))));
+      }),
+      stop: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
+        const applied = env.state.get(name);
+        if (!applied) return;
+        const provider = await env.providers.get(applied.provider);
+        env.started.delete(name);
+        const exit = await track(provider.stop(name, applied, stopSpecOf(lookupOf(name)(), applied), ctxWith(signal, name)));
+        env.state.record(name, (current) =>
+          current && {
+            ...current,
+            pid: undefined,
+            pgid: undefined,
+            startTicks: undefined,
+            stoppedByUs: true,
+            stoppedWith: undefined,
+            lastExit: exit ? { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: 'stopped by stack' } : current.lastExit,
+          },
+        );
+      }),
+      uninstall: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
+        const applied = env.state.get(name);
+        if (applied) {
+          const provider = await env.providers.get(applied.provider);
+          await track(provider.uninstall?.(name, applied, ctxWith(signal)) ?? Promise.resolve());
+        }
+        await env.state.update(name, () => undefined);
+      }),
+    },
+  });
+}
+
+/**
+ * What a readiness wait found, recorded for `status` (which shows it with its age instead of
+ * probing): passed, or why not. An interrupted wait found nothing.
+ */
+export async function recordReadiness(state: StateStore, name: string, svc: DesiredService, started: Pick<StartedService, 'pid' | 'startedAt'>, wait: Promise<void>): Promise<void> {
+  const record = (probe: ProbeRecord) => state.record(name, (current) => (current && current.pid === started.pid && current.startedAt === started.startedAt ? { ...current, probe } : current));
+  try {
+    await wait;
+    if (svc.ready) record({ kind: 'ready', ok: true, at: new Date().toISOString() });
+  } catch (error) {
+    // The last line an exec probe printed may hold one of the service's secrets.
+    const reason = error instanceof OperationError ? redactorOf({ services: [svc] })(withoutPrefix(svc.name, error.message.split('\n')[0] ?? '')) : undefined;
+    if (svc.ready && reason !== undefined) record({ kind: 'ready', ok: false, reason, at: new Date().toISOString() });
+    throw error;
+  }
+}
+
+const withoutPrefix = (name: string, message: string): string => message.replace(new RegExp(`^${name}: (not ready: )?`), '');
+
+/**
+ * A start that failed and left no run (not found, never ready and stopped again) is recorded
+ * as such, so `status` and the next plan say `crashed` and why, not `stopped`, which would read
+ * as stopped on purpose. Every failed start is, a supervisor's retries included.
+ */
+function recordFailedStart(state: StateStore, name: string, service: DesiredService | undefined, error: string): void {
+  // Errors quote paths, argv, URLs and the service's own log lines: secret values never get out.
+  const reason = (service ? redactorOf({ services: [service] })(withoutServicePrefix(name, error)) : withoutServicePrefix(name, error)).split('\n')[0];
+  // Only the process provider's observe reads it; others observe the service itself.
+  state.record(name, (current) =>
+    current?.provider === 'process' && current.pid === undefined
+      ? { ...current, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason, duringStart: true } }
+      : current,
+  );
+}
+
+function recordBase(service: DesiredService, current: AppliedService | undefined): AppliedService {
+  const spec = specOf(service);
+  return {
+    ...current,
+    provider: service.provider,
+    specHash: spec.specHash,
+    installHash: spec.installHash,
+    fields: spec.fields,
+    files: service.files === undefined ? undefined : { ...service.files },
+    ...declarationsOf(service),
+    restarts: recordedAs(spec, current) ? (current?.restarts ?? 0) : 0,
+    gaveUp: false,
+    gaveUpAfter: undefined,
+    gaveUpDeclared: undefined,
+  };
+}
+
+/** What a unit does to a service: a plan's op, or a restart done in one step by the provider. */
+export type UnitOp = Op | 'restart';
+
+const targetOf: Record<UnitOp, 'stopped' | 'running' | 'absent'> = { install: 'stopped', start: 'running', restart: 'running', stop: 'stopped', uninstall: 'absent' };
+const eventOf = { install: 'INSTALL', start: 'START', restart: 'RESTART', stop: 'STOP', uninstall: 'UNINSTALL' } as const;
+
+export type OpResult =
+  | { ok: true }
+  /** `retry`: the start failed and the supervisor's machine is trying again (restart `attempt` of `max`). */
+  | { ok: false; error: string; interrupted: boolean; retry?: { attempt: number; max: number } };
+
+/**
+ * Sends one operation to a service's machine and waits until it lands or fails. A start that
+ * failed and that a supervisor's machine retries is reported failed at once: the retries (with
+ * their backoff) are the supervisor's, the run that asked does not wait for them.
+ */
+export async function runOp(actor: ServiceActor, op: UnitOp): Promise<OpResult> {
+  const target = targetOf[op];
+  const before = actor.getSnapshot();
+  // Operations that are already true are no-ops (e.g. stopping a service that crashed meanwhile).
+  if (op === 'stop' && (before.matches('crashed') || before.matches('stopped'))) {
+    if (before.matches('crashed')) actor.send({ type: 'STOP' });
+    return { ok: true };
+  }
+  actor.send({ type: eventOf[op] });
+  // Counted after the event: a start from `crashed` or `failed` begins a new count.
+  const restartsBefore = actor.getSnapshot().context.restarts;
+  const retried = (snap: ReturnType<ServiceActor['getSnapshot']>) => snap.context.restarts > restartsBefore && snap.context.startFailure !== undefined;
+  const snapshot = await waitFor(
+    actor,
+    (snap) => snap.status === 'done' || snap.matches('failed') || (snap.matches(target) && !isBusy(snap.value)) || retried(snap),
+    { timeout: Infinity },
+  );
+  if (snapshot.status === 'done') return { ok: false, error: 'interrupted', interrupted: true };
+  if (snapshot.matches('failed')) return { ok: false, error: snapshot.context.error ?? `${op} failed`, interrupted: false };
+  if (retried(snapshot)) {
+    const retry = { attempt: snapshot.context.restarts, max: snapshot.context.restart.maxRestarts };
+    return { ok: false, error: snapshot.context.startFailure ?? `${op} failed`, interrupted: false, retry };
+  }
+  return { ok: true };
+}
+
+function isBusy(value: unknown): boolean {
+  return ['installing', 'starting', 'restarting', 'waitingReady', 'stopping', 'uninstalling'].includes(String(value));
+}

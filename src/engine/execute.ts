@@ -1,0 +1,285 @@
+import type { Desired, DesiredService } from '../model/desired.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { OperationContext, StartedService } from '../model/provider.js';
+import type { StateStore } from '../state/state-store.js';
+import { redactorOf } from '../config/secrets.js';
+import { withoutServicePrefix } from '../model/errors.js';
+import { monotonicMs } from '../os/monotonic.js';
+import { declaredOrRecordedDeps } from '../reconcile/declarations.js';
+import { createServiceActor, recordReadiness, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
+import { SettleCheck, waitForInflight } from './settle.js';
+import { blockerOf, buildUnits, keyOf, runGraph, type Unit } from './execute-graph.js';
+import type { AppliedService, Observed, ObservedService } from '../model/observed.js';
+import type { Plan } from '../model/plan.js';
+
+export type UnitStatus = 'done' | 'failed' | 'skipped' | 'interrupted';
+
+/** What happened to one service in one phase of a run. */
+export interface ServiceOutcome {
+  service: string;
+  ops: UnitOp[];
+  status: UnitStatus;
+  durationMs: number;
+  error?: string;
+  /**
+   * How it went, though it went (`it did not stop within 10s of SIGTERM: killed with SIGKILL`);
+   * for an interrupted unit, what the service was left as (`left running (pid 4242), not yet ready`).
+   */
+  note?: string;
+}
+
+export interface ApplyOutcome {
+  services: ServiceOutcome[];
+  interrupted: boolean;
+  failed: number;
+  /** Why what was done could not be recorded in the state file (a full disk, a read-only .stack). */
+  unrecorded?: string;
+}
+
+export type ProgressEvent =
+  | { type: 'begin'; service: string; ops: UnitOp[] }
+  | { type: 'end'; outcome: ServiceOutcome };
+
+export interface ExecuteOptions {
+  desired: Desired;
+  plan: Plan;
+  observed: Observed;
+  state: StateStore;
+  providers: ProviderRegistry;
+  ctx: Omit<OperationContext, 'signal'>;
+  /** Services moving at once (DESIGN.md: default 4). */
+  parallel: number;
+  /** Aborted on Ctrl+C: operations in flight are interrupted, then the run waits for them to settle. */
+  signal: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+  now?: () => number;
+  /** The machines' clock, for their operation timeouts (tests: a simulated clock). */
+  clock?: MachineClock;
+  /** A supervisor's long-lived machines; without it the run makes its own and stops them after. */
+  pool?: ServicePool;
+}
+
+/** Long-lived machines shared by successive runs (the watch controller). */
+export interface ServicePool {
+  env: UnitEnvironment;
+  actorFor(name: string, observed: ObservedService | undefined): ServiceActor;
+}
+
+
+/**
+ * Carries out a plan: the stop phase (dependents first), then the start phase (dependencies
+ * first), each as a dependency graph with at most `parallel` services moving at once. A failure
+ * skips what depends on it and nothing else.
+ */
+export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome> {
+  const now = options.now ?? (() => monotonicMs());
+  const byName = new Map(options.desired.services.map((service) => [service.name, service]));
+  options.state.recordDeclarations(options.desired.services);
+  const env: UnitEnvironment = options.pool?.env ?? {
+    providers: options.providers,
+    state: options.state,
+    ctx: options.ctx,
+    inflight: new Set(),
+    started: new Map(),
+    notes: new Map(),
+    clock: options.clock,
+  };
+  const actors = new Map<string, ServiceActor>();
+  const actorFor = (name: string): ServiceActor => {
+    let actor = actors.get(name);
+    if (!actor) {
+      actor = options.pool?.actorFor(name, options.observed.get(name)) ?? createServiceActor(name, () => byName.get(name), options.observed.get(name), env);
+      if (!options.pool) actor.start();
+      actors.set(name, actor);
+    }
+    return actor;
+  };
+  const onAbort = () => {
+    for (const actor of actors.values()) actor.send({ type: 'ABORT' });
+  };
+  options.signal.addEventListener('abort', onAbort, { once: true });
+
+  // Errors quote paths, argv, URLs and the services' own log lines: secret values never get out.
+  let redactor: ((text: string) => string) | undefined;
+  const redact = (text: string): string => (redactor ??= redactorOf(options.desired))(text);
+  // Provider errors name their service ("web: not ready: …"); the outcome names it beside the error.
+  const redactOutcome = (outcome: ServiceOutcome): ServiceOutcome => {
+    const note = env.notes.get(outcome.service);
+    env.notes.delete(outcome.service);
+    const noted = note === undefined ? outcome : { ...outcome, note: redact(note) };
+    return noted.error === undefined ? noted : { ...noted, error: withoutServicePrefix(noted.service, redact(noted.error)) };
+  };
+
+  const units = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
+  const outcomes = new Map<string, ServiceOutcome>();
+  // Each service this run started, with its run as it was at the start: a supervisor forgets a
+  // run as soon as it exits, before the settle check looks.
+  const startedHere = new Map<string, StartedService | undefined>();
+  const stoppedHere = new Set<string>();
+  // The units that reached their machine, with the pid recorded then: an interrupt is judged against it.
+  const reached = new Map<string, { pid: number | undefined }>();
+  // Stops only because a dependency goes away: the record says so until the service starts again.
+  const stopsWith = new Map(options.plan.actions.flatMap((action) => (action.op === 'stop' && action.stopsWith ? [[action.service, action.stopsWith] as const] : [])));
+
+  // A provider that throws where no machine catches it fails its own service, never the run.
+  const runUnitSafely = async (unit: Unit): Promise<ServiceOutcome> => {
+    try {
+      return await runUnit(unit);
+    } catch (error) {
+      return { service: unit.service, ops: unit.ops, status: 'failed', durationMs: 0, error: error instanceof Error ? error.message : String(error) };
+    }
+  };
+
+  const runUnit = async (unit: Unit): Promise<ServiceOutcome> => {
+    const interrupted = (durationMs: number): ServiceOutcome => ({ service: unit.service, ops: unit.ops, status: 'interrupted', durationMs, error: 'interrupted' });
+    const blocker = blockerOf(unit, outcomes, byName, options.observed, startedHere, stoppedHere);
+    if (options.signal.aborted) return interrupted(0);
+    if (blocker) return { service: unit.service, ops: unit.ops, status: 'skipped', durationMs: 0, error: blocker };
+    options.onProgress?.({ type: 'begin', service: unit.service, ops: unit.ops });
+    // A note left by a supervisor's own stop belongs to no unit of this run.
+    env.notes.delete(unit.service);
+    const began = now();
+    if (unit.ops.includes('start')) {
+      const unready = await firstUnreadyDependency(unit.service, byName, startedHere, env, options.signal);
+      if (unready) return { service: unit.service, ops: unit.ops, status: 'skipped', durationMs: now() - began, error: unready };
+    }
+    // Made before the machine moves: its shortcuts (no install step, nothing to wait for) ask
+    // the provider synchronously. A provider that fails to load fails in the operation, as before.
+    const service = byName.get(unit.service);
+    if (service) await env.providers.get(service.provider).catch(() => undefined);
+    // An interrupt during that wait found no machine to abort.
+    if (options.signal.aborted) return interrupted(now() - began);
+    const actor = actorFor(unit.service);
+    reached.set(keyOf(unit.phase, unit.service), { pid: options.state.get(unit.service)?.pid });
+    for (const op of unit.ops) {
+      const result = await runOp(actor, op);
+      if (!result.ok) {
+        // The supervisor tries again in the background; this run reports the failure now.
+        const error = result.retry ? `${result.error}; retrying (restart ${result.retry.attempt} of ${result.retry.max})` : result.error;
+        return { service: unit.service, ops: unit.ops, status: result.interrupted ? 'interrupted' : 'failed', durationMs: now() - began, error };
+      }
+      if (op === 'start') startedHere.set(unit.service, env.started.get(unit.service));
+      if (op === 'stop') stoppedHere.add(unit.service);
+      const cause = op === 'stop' ? stopsWith.get(unit.service) : undefined;
+      if (cause !== undefined) options.state.record(unit.service, (current) => current && { ...current, stoppedWith: cause });
+    }
+    return { service: unit.service, ops: unit.ops, status: 'done', durationMs: now() - began };
+  };
+
+  let settled = true;
+  const settle = new SettleCheck(env, byName, { signal: options.signal, onProgress: options.onProgress, redact });
+  try {
+    for (const phase of ['stop', 'start'] as const) {
+      await runGraph(units.filter((unit) => unit.phase === phase), options.parallel, async (unit) => {
+        const outcome = redactOutcome(await runUnitSafely(unit));
+        outcomes.set(keyOf(unit.phase, unit.service), outcome);
+        // A start its settle check watches is reported once that check decided it.
+        if (unit.phase === 'start' && settle.watch(outcome, startedHere.get(unit.service))) return;
+        // An interrupted unit is reported below, once what was in flight has landed.
+        if (outcome.status !== 'interrupted' && (outcome.status !== 'skipped' || !options.signal.aborted)) options.onProgress?.({ type: 'end', outcome });
+      });
+    }
+    await settle.finish(outcomes);
+  } finally {
+    settle.release();
+    options.signal.removeEventListener('abort', onAbort);
+    // Whatever was in flight when the run was interrupted is recorded before we return; a call
+    // that never returns (its machine timed out) is given up on after a grace period.
+    settled = await waitForInflight(env.inflight, undefined, env.clock);
+    await options.state.flush();
+    if (!options.pool) for (const actor of actors.values()) actor.stop();
+  }
+  // What each interrupted service was left as, now that its calls in flight have been recorded.
+  for (const [key, outcome] of outcomes) {
+    if (outcome.status !== 'interrupted') continue;
+    const left = leftAfterInterrupt(outcome.ops, byName.get(outcome.service), options.state.get(outcome.service), reached.get(key), settled);
+    const told = left === undefined ? outcome : { ...outcome, note: left };
+    outcomes.set(key, told);
+    options.onProgress?.({ type: 'end', outcome: told });
+  }
+  const services = [...outcomes.values()];
+  return {
+    services,
+    interrupted: options.signal.aborted,
+    failed: services.filter((outcome) => outcome.status === 'failed').length,
+  };
+}
+
+/**
+ * How an interrupted unit left a process service, from what was recorded once its calls landed,
+ * against the pid recorded when the unit began (`began`; undefined when it never got that far):
+ * `left running (pid 4242), not yet ready`, `not started`, `stopped`, `not stopped`. Undefined
+ * for other providers, whose state only a probe can tell. `settled` is false when a call had not
+ * returned when the run gave up waiting for it.
+ */
+export function leftAfterInterrupt(
+  ops: readonly UnitOp[],
+  service: DesiredService | undefined,
+  record: AppliedService | undefined,
+  began: { pid: number | undefined } | undefined,
+  settled = true,
+): string | undefined {
+  if ((record?.provider ?? service?.provider) !== 'process') return undefined;
+  const starting = ops.includes('start') || ops.includes('restart');
+  const stopping = ops.includes('stop') || ops.includes('uninstall');
+  const verb = starting ? 'started' : stopping ? 'stopped' : 'installed';
+  if (!began) return `not ${verb}`;
+  if (!settled) return `unknown: a call had not returned when stack stopped waiting; \`stack status\` tells`;
+  const pid = record?.pid;
+  if (starting) {
+    // Only a pid this unit recorded is a run it started: a crashed service keeps its last one.
+    if (pid === undefined || pid === began.pid) return 'not started';
+    return service?.ready ? `left running (pid ${pid}), not yet ready` : `left running (pid ${pid})`;
+  }
+  if (stopping) return pid === undefined ? 'stopped' : `still running (pid ${pid}): its stop was cut short`;
+  return record === undefined ? 'not installed' : 'installed';
+}
+
+/**
+ * Dependencies that were already running (not started by this run) may declare `ready`: a
+ * dependent starts only once they pass it, e.g. after an interrupted apply left one starting.
+ */
+async function firstUnreadyDependency(
+  name: string,
+  byName: ReadonlyMap<string, DesiredService>,
+  startedHere: Pick<ReadonlySet<string>, 'has'>,
+  env: UnitEnvironment,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  for (const depName of byName.get(name)?.dependsOn ?? []) {
+    const dep = byName.get(depName);
+    const record = env.state.get(depName);
+    // A `log` probe of a run not started here would match lines of earlier runs: trust the observed phase.
+    if (!dep?.ready || dep.ready.check.kind === 'log' || startedHere.has(depName) || !record?.startedAt) continue;
+    const provider = await env.providers.get(dep.provider);
+    const started = { pid: record.pid, pgid: record.pgid, startTicks: record.startTicks, startedAt: record.startedAt };
+    try {
+      if (provider.waitReady) await recordReadiness(env.state, depName, dep, started, provider.waitReady(dep, started, { ...env.ctx, signal }));
+    } catch (error) {
+      return `dependency ${depName} is not ready: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A restart whose provider can do it in one step (a plugin's `restart` command) becomes one
+ * `restart` unit in the start phase instead of a stop and a start, unless one of the
+ * service's dependencies stops in this run (then the service must be down first).
+ */
+async function restartInOneStep(units: Unit[], byName: ReadonlyMap<string, DesiredService>, options: ExecuteOptions): Promise<Unit[]> {
+  const stopping = new Set(units.filter((unit) => unit.phase === 'stop').map((unit) => unit.service));
+  const merged = new Set<string>();
+  for (const unit of units) {
+    const service = byName.get(unit.service);
+    if (unit.phase !== 'start' || unit.ops.join() !== 'start' || !service || !stopping.has(unit.service)) continue;
+    const stop = units.find((other) => other.phase === 'stop' && other.service === unit.service);
+    if (stop?.ops.join() !== 'stop' || service.dependsOn.some((dep) => stopping.has(dep))) continue;
+    if (options.observed.get(unit.service)?.phase !== 'running' || options.state.get(unit.service)?.provider !== service.provider) continue;
+    const provider = await options.providers.get(service.provider).catch(() => undefined);
+    if (!provider?.restart) continue;
+    unit.ops = ['restart'];
+    merged.add(unit.service);
+  }
+  return units.filter((unit) => !(unit.phase === 'stop' && merged.has(unit.service)));
+}

@@ -1,0 +1,45 @@
+import type { DesiredService } from '../../model/desired.js';
+import type { SupervisedPool } from './service-pool.js';
+
+const ROTATE_EVERY_MS = 1_000;
+
+/**
+ * Rotates the logs of running services by size while the controller runs (see
+ * providers/process/rotate-live.ts): one stat per service a second, a copy and a cut when a log
+ * is past its `logs.maxSize`. Services still starting are left alone: their ready probe may
+ * be reading the log from where this run began.
+ */
+export class LogRotation {
+  private timer?: NodeJS.Timeout;
+  private current: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: SupervisedPool,
+    private readonly stateDir: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), ROTATE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  /** Stops the checks; resolves once a rotation under way has finished (before the lock goes). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.current;
+  }
+
+  private tick(): void {
+    if (this.current) return;
+    this.current = this.rotate().finally(() => {
+      this.current = undefined;
+    });
+  }
+
+  private async rotate(): Promise<void> {
+    const running = this.pool.entries().filter(([, state]) => state === 'running').map(([name]) => this.pool.service(name)).filter((service): service is DesiredService => service !== undefined);
+    const { rotateLiveLogs } = await import('../../providers/process/rotate-live.js');
+    await rotateLiveLogs(this.stateDir, running, this.log);
+  }
+}

@@ -1,0 +1,67 @@
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { ensureOwnDir, readOwnText } from '../../os/safe-file.js';
+import { join } from 'node:path';
+import { ExitCode, StackError } from '../../model/errors.js';
+
+/** What another stack process asks a running controller to do. */
+export interface ControllerRequest {
+  id: string;
+  op: 'restart';
+  services: string[];
+}
+
+export interface ControllerResponse {
+  ok: boolean;
+  lines: string[];
+}
+
+const requestsDir = (stateDir: string) => join(stateDir, 'requests');
+
+/**
+ * Hands a request to the controller that holds the lock, through files in `.stack/requests/`,
+ * and waits for its answer: commands that would act behind its back go through it instead.
+ */
+export async function submitRequest(
+  stateDir: string,
+  request: Omit<ControllerRequest, 'id'>,
+  options: { timeoutMs: number; isAlive: () => Promise<boolean> },
+): Promise<ControllerResponse> {
+  const dir = requestsDir(stateDir);
+  await ensureOwnDir(stateDir);
+  await ensureOwnDir(dir);
+  const id = `${Date.now()}-${process.pid}`;
+  await writeFile(join(dir, `${id}.tmp`), JSON.stringify({ ...request, id }), { flag: 'wx' });
+  await rename(join(dir, `${id}.tmp`), join(dir, `${id}.request.json`));
+  const answer = join(dir, `${id}.response.json`);
+  const deadline = Date.now() + options.timeoutMs;
+  while (Date.now() < deadline) {
+    const text = await readOwnText(answer).catch(() => undefined);
+    if (text !== undefined) {
+      await rm(answer, { force: true });
+      return JSON.parse(text) as ControllerResponse;
+    }
+    if (!(await options.isAlive())) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await rm(join(dir, `${id}.request.json`), { force: true });
+  throw new StackError(ExitCode.actionFailed, 'the controller did not answer the request', { hint: 'see its log; `stack status` shows whether it still runs' });
+}
+
+/** The controller's side: requests waiting, oldest first, each taken once. */
+export async function takeRequests(stateDir: string): Promise<ControllerRequest[]> {
+  const dir = requestsDir(stateDir);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.request.json')).sort();
+  const taken: ControllerRequest[] = [];
+  for (const name of names) {
+    const text = await readOwnText(join(dir, name)).catch(() => undefined);
+    await rm(join(dir, name), { force: true });
+    if (text) taken.push(JSON.parse(text) as ControllerRequest);
+  }
+  return taken;
+}
+
+export async function answerRequest(stateDir: string, id: string, response: ControllerResponse): Promise<void> {
+  const dir = requestsDir(stateDir);
+  await writeFile(join(dir, `${id}.tmp`), JSON.stringify(response), { flag: 'wx' });
+  await rename(join(dir, `${id}.tmp`), join(dir, `${id}.response.json`));
+}

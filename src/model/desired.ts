@@ -1,0 +1,138 @@
+import type { ConfigIssue, SourcePosition } from './errors.js';
+
+export type ProviderName = 'process' | 'compose' | 'plugin';
+export type DesiredRunState = 'running' | 'stopped';
+export type RestartPolicy = 'no' | 'on-failure' | 'always';
+
+/** A declared port: `4222` or `127.0.0.1:4222`. */
+export interface PortSpec {
+  host?: string;
+  port: number;
+}
+
+export type ProbeCheck =
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'http'; url: string }
+  | { kind: 'exec'; argv: string[] }
+  | { kind: 'log'; pattern: string };
+
+/** A readiness (`ready`) or liveness (`health`) probe, durations in milliseconds. */
+export interface Probe {
+  check: ProbeCheck;
+  timeoutMs: number;
+  intervalMs: number;
+  failureThreshold: number;
+}
+
+export interface StopSpec {
+  signal: NodeJS.Signals;
+  timeoutMs: number;
+}
+
+export interface RestartSpec {
+  policy: RestartPolicy;
+  maxRestarts: number;
+  backoff: { initialMs: number; maxMs: number; resetMs: number };
+}
+
+export interface ProcessSpec {
+  /** argv to exec; with `shell: true` this is `['/bin/sh', '-c', command]`. */
+  argv: string[];
+  shell: boolean;
+  /** Absolute working directory. */
+  cwd: string;
+  /** Env declared in stack.yaml and env files (not the caller's environment). */
+  env: Record<string, string>;
+  /** Absolute env file paths, in precedence order (later wins). */
+  envFiles: string[];
+}
+
+export interface ComposeSpec {
+  file: string;
+  project: string;
+  services: string[];
+  profiles: string[];
+  scale: Record<string, number>;
+  wait: boolean;
+  env: Record<string, string>;
+}
+
+export interface PluginRef {
+  /** Absolute path of the plugin folder. */
+  dir: string;
+  /** Env declared for the service in stack.yaml (env files, then `env`); wins over plugin.yaml's. */
+  env?: Record<string, string>;
+  /** Absolute env file paths named by the service, in precedence order. */
+  envFiles?: string[];
+  /** The git URL `stack add` cloned it from, and the commit it is pinned to. */
+  source?: string;
+  ref?: string;
+}
+
+export interface StartSpec {
+  /** How long a start without a `ready` probe must stay up to count as started; 0 = no check. */
+  settleMs: number;
+}
+
+export interface LogSpec {
+  maxSizeBytes: number;
+  maxFiles: number;
+}
+
+/** One service as stack.yaml wants it, defaults merged and paths resolved. */
+export interface DesiredService {
+  name: string;
+  /** Position in the manifest (0-based): the tie-breaker of every ordering. */
+  index: number;
+  provider: ProviderName;
+  enabled: boolean;
+  state: DesiredRunState;
+  dependsOn: string[];
+  ports: PortSpec[];
+  ready?: Probe;
+  health?: Probe;
+  start: StartSpec;
+  stop: StopSpec;
+  restart: RestartSpec;
+  logs: LogSpec;
+  process?: ProcessSpec;
+  compose?: ComposeSpec;
+  plugin?: PluginRef;
+  /**
+   * Keys whose values are never printed: env keys (declared in `sensitive:` or read from an env
+   * file) and spec fields (`command`, `cwd`, …) that a sensitive variable was interpolated into.
+   */
+  sensitive: string[];
+  /** The secret values themselves, so free text (`--verbose` lines, errors) can be redacted. */
+  secrets?: string[];
+  /**
+   * Digest of the files the service reads besides stack.yaml (a compose file and the env files
+   * it names, a plugin's folder), filled in by its provider before planning, so an edited file
+   * plans a restart (and, for plugins, a reinstall).
+   */
+  filesDigest?: string | undefined;
+  /** The digest of each of those files by relative path (plugins), recorded so a plan names what changed. */
+  files?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The digest each sensitive spec field is recorded as (`key:<hex>`, keyed with the random key
+   * kept in `.stack/digest-key`), filled in before planning, so state.json cannot confirm a
+   * guessed secret offline. Without it, fields fall back to the older unkeyed digest.
+   */
+  sealed?: Record<string, string>;
+  /** Where the service is declared. */
+  position?: SourcePosition;
+}
+
+/** The whole of stack.yaml, loaded. */
+export interface Desired {
+  version: 1;
+  project: string;
+  /** Absolute path of stack.yaml. */
+  file: string;
+  /** Folder holding stack.yaml; `.stack/` lives here. */
+  root: string;
+  /** In manifest order. */
+  services: DesiredService[];
+  /** What the file does that is allowed but likely not meant (a `$NAME` that is not set); absent when nothing. */
+  warnings?: ConfigIssue[];
+}

@@ -1,0 +1,11 @@
+// What keeps secrets out of text for people; the values are known to config/sensitive.ts.
+
+/** Where a text was cut: at its start, at its end, and/or wherever `mark` stands in it. */
+export interface CutEdges {
+  start?: boolean;
+  end?: boolean;
+  mark?: string;
+}
+
+/** Replaces the secret values it knows in free text; `cut` says where the text was cut. */
+export type Redact = (text: string, cut?: CutEdges) => string;

@@ -1,0 +1,127 @@
+// Services started by posix_spawn (native/spawn.c) instead of node:child_process, when the addon
+// was built at install (scripts/build-native.mjs). The child is set up the same way; what
+// changes is the cost: child_process forks, copying the page tables of stack's whole address
+// space for every service, and waits until the copy has exec'd. posix_spawn copies nothing.
+// STACK_NATIVE_SPAWN=0 turns it off.
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getSystemErrorName } from 'node:util';
+import type { ExitInfo } from '../model/provider.js';
+
+interface Addon {
+  /** The pid, or -errno. */
+  spawn(file: string, argv: string[], envp: string[], cwd: string, fd: number, searchPath: string): number;
+  /** undefined while it runs; [code, signal] (code -1 for a signal, signal 0 for none); -errno. */
+  reap(pid: number): readonly [number, number] | number | undefined;
+}
+
+export interface NativeSpawnOptions {
+  cwd: string;
+  /** The child's whole environment. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** stdout and stderr go here; stdin is /dev/null. */
+  logFd: number;
+}
+
+export type NativeSpawnResult = { pid: number; exited: Promise<ExitInfo> } | { errno: string; message: string };
+
+export interface NativeSpawner {
+  spawn(argv: readonly string[], options: NativeSpawnOptions): NativeSpawnResult;
+}
+
+const ADDON = join('native', 'build', 'Release', 'stack_spawn.node');
+
+// dist/cli.cjs, dist/lib.js and src/providers/*.ts sit one or two folders below the package root.
+function addonPath(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return [join(here, '..', ADDON), join(here, '..', '..', ADDON)].find((path) => existsSync(path));
+}
+
+let loaded: NativeSpawner | null | undefined;
+// Why there is none, in words: see spawnerDescription.
+let missing: string | undefined;
+
+/** The native spawner, or undefined: not built, not Linux, or STACK_NATIVE_SPAWN=0. */
+export function nativeSpawner(): NativeSpawner | undefined {
+  if (loaded === undefined) loaded = load();
+  return loaded ?? undefined;
+}
+
+/** How services start, for `--verbose` and `stack check`: `posix_spawn (native addon)`, or why not. */
+export function spawnerDescription(): string {
+  return nativeSpawner() ? 'posix_spawn (native addon)' : `node:child_process (${missing})`;
+}
+
+function load(): NativeSpawner | null {
+  if (process.platform !== 'linux') return none('the native addon is for Linux only');
+  if (process.env.STACK_NATIVE_SPAWN === '0') return none('STACK_NATIVE_SPAWN=0');
+  const path = addonPath();
+  if (!path) return none(`the native addon is not built: ${ADDON} needs g++, make and python3 when stack is installed`);
+  const module = { exports: {} as Addon };
+  try {
+    process.dlopen(module, path);
+  } catch (error) {
+    // Built for another Node or libc: child_process does the same job.
+    return none(`the native addon does not load: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return spawnerOf(module.exports);
+}
+
+function none(why: string): null {
+  missing = why;
+  return null;
+}
+
+// Number → name, the first name listed winning over its aliases (SIGABRT, not SIGIOT), as
+// node:child_process names them.
+function namesOf(table: Readonly<Record<string, number>>): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const [name, number] of Object.entries(table)) if (!names.has(number)) names.set(number, name);
+  return names;
+}
+const signalNames = namesOf(constants.signals);
+// libuv's names (getSystemErrorName) lack some the kernel returns, such as ENOEXEC.
+const errnoNames = namesOf(constants.errno);
+
+function spawnerOf(addon: Addon): NativeSpawner {
+  // Children exit into SIGCHLD; each waiting one is asked for by its pid, so the children of
+  // node:child_process (probes, compose) stay libuv's to reap.
+  const waiting = new Map<number, (exit: ExitInfo) => void>();
+  const reapExited = (): void => {
+    for (const [pid, resolve] of waiting) {
+      const status = addon.reap(pid);
+      if (status === undefined) continue;
+      waiting.delete(pid);
+      // -ECHILD: someone else reaped it; how it ended is unknown.
+      if (typeof status === 'number') resolve({ code: null, signal: null });
+      else resolve({ code: status[1] === 0 ? status[0] : null, signal: status[1] === 0 ? null : (signalNames.get(status[1]) ?? `SIG${status[1]}`) });
+    }
+  };
+  let listening = false;
+
+  return {
+    spawn(argv, options) {
+      const [file, ...rest] = argv;
+      const envp = Object.entries(options.env).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${value}`]));
+      // C strings end at NUL: refused, as node:child_process refuses them.
+      if (!file || [...argv, ...envp, options.cwd].some((text) => text.includes('\0'))) {
+        return { errno: 'EINVAL', message: 'arguments, environment and working directory must not contain NUL characters' };
+      }
+      if (!listening) {
+        // Unref'd like every signal listener: it never keeps stack running.
+        process.on('SIGCHLD', reapExited);
+        listening = true;
+      }
+      const pid = addon.spawn(file, [file, ...rest], envp, options.cwd, options.logFd, options.env.PATH ?? '/usr/bin:/bin');
+      if (pid < 0) {
+        const errno = errnoNames.get(-pid) ?? getSystemErrorName(pid);
+        return { errno, message: `spawn ${file} ${errno}` };
+      }
+      // Reaped no earlier than the next SIGCHLD on the event loop, so the caller can still read
+      // the child's /proc entry now, even if it has already exited.
+      return { pid, exited: new Promise<ExitInfo>((resolve) => waiting.set(pid, resolve)) };
+    },
+  };
+}

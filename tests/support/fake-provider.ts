@@ -1,0 +1,178 @@
+import type { DesiredService, ProviderName, StopSpec } from '../../src/model/desired.js';
+import type { ProviderRegistry } from '../../src/providers/registry.js';
+import type { ExitInfo, OperationContext, Provider, StartedService } from '../../src/model/provider.js';
+import type { AppliedService, ObservedService } from '../../src/model/observed.js';
+
+export type FakeOp = 'install' | 'start' | 'waitReady' | 'stop' | 'uninstall';
+
+/** One provider call: `seq` orders every begin and end of every call; `at` is wall time, for people. */
+export interface JournalEntry {
+  seq: number;
+  at: number;
+  service: string;
+  op: FakeOp;
+  event: 'begin' | 'end' | 'fail';
+  /** Whether the operation's abort signal was aborted when the call ended. */
+  aborted?: boolean;
+}
+
+export interface Deferred<T = void> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Rejects with a clear message if `promise` has not settled within `ms`: a deadline, not a sleep. */
+export function within<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms waiting for ${what}`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Polls `condition` until it holds, failing after `ms`. */
+export async function waitUntil(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms}ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+interface Behaviour {
+  /** The call waits for this before it ends. */
+  gate?: Promise<void>;
+  /** The call fails with this (a message becomes an Error), after its gate. */
+  failure?: string | Error;
+  /** For `start`: what the started run's `exited` is. */
+  exited?: () => Promise<ExitInfo>;
+}
+
+/**
+ * An in-memory provider that journals every call. Behaviour is set per service and operation:
+ * a gate the test opens, a failure, an early exit. Without any, every call succeeds at once.
+ */
+export class FakeProvider implements Provider {
+  readonly name: ProviderName = 'process';
+  readonly journal: JournalEntry[] = [];
+  /** What `start` handed out, by service. */
+  readonly started = new Map<string, StartedService>();
+  /** The stop spec each service's last stop was given. */
+  readonly stopSpecs = new Map<string, StopSpec>();
+  private readonly behaviours = new Map<string, Behaviour>();
+  private readonly waiters: { service: string; op: FakeOp; event: JournalEntry['event']; done: () => void }[] = [];
+  private seq = 0;
+  private nextPid = 40_000;
+
+  /** Makes the next calls of `op` on `service` wait until the returned deferred is resolved. */
+  hold(service: string, op: FakeOp): Deferred {
+    const gate = deferred();
+    this.behave(service, op, { gate: gate.promise });
+    return gate;
+  }
+
+  fail(service: string, op: FakeOp, failure: string | Error): void {
+    this.behave(service, op, { failure });
+  }
+
+  exitAfterStart(service: string, exit: () => Promise<ExitInfo>): void {
+    this.behave(service, 'start', { exited: exit });
+  }
+
+  /** Resolves once a call of `op` on `service` has reached `event` (at once if it already has). */
+  when(service: string, op: FakeOp, event: JournalEntry['event'] = 'begin'): Promise<void> {
+    if (this.find(service, op, event)) return Promise.resolve();
+    return within(new Promise<void>((done) => this.waiters.push({ service, op, event, done })), `${service} ${op} ${event}`);
+  }
+
+  find(service: string, op: FakeOp, event: JournalEntry['event'] = 'begin'): JournalEntry | undefined {
+    return this.journal.find((entry) => entry.service === service && entry.op === op && entry.event === event);
+  }
+
+  /** `service:op` of every call, in the order the calls began. */
+  calls(): string[] {
+    return this.journal.filter((entry) => entry.event === 'begin').map((entry) => `${entry.service}:${entry.op}`);
+  }
+
+  registry(): ProviderRegistry {
+    return { get: async () => this, peek: () => this };
+  }
+
+  async observe(name: string): Promise<ObservedService> {
+    return { name, phase: 'unknown', detail: 'the fake does not observe' };
+  }
+
+  install(service: DesiredService, ctx: OperationContext): Promise<void> {
+    return this.call(service.name, 'install', ctx, () => undefined);
+  }
+
+  start(service: DesiredService, ctx: OperationContext): Promise<StartedService> {
+    return this.call(service.name, 'start', ctx, (behaviour) => {
+      const pid = this.nextPid++;
+      const started: StartedService = { pid, pgid: pid, startTicks: pid * 10, startedAt: new Date().toISOString() };
+      if (behaviour?.exited) started.exited = behaviour.exited();
+      this.started.set(service.name, started);
+      return started;
+    });
+  }
+
+  waitReady(service: DesiredService, _started: StartedService, ctx: OperationContext): Promise<void> {
+    return this.call(service.name, 'waitReady', ctx, () => undefined);
+  }
+
+  stop(name: string, _applied: AppliedService, stop: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined> {
+    this.stopSpecs.set(name, stop);
+    return this.call(name, 'stop', ctx, () => ({ code: null, signal: stop.signal }));
+  }
+
+  uninstall(name: string, _applied: AppliedService, ctx: OperationContext): Promise<void> {
+    return this.call(name, 'uninstall', ctx, () => undefined);
+  }
+
+  private behave(service: string, op: FakeOp, change: Behaviour): void {
+    const key = `${service}:${op}`;
+    this.behaviours.set(key, { ...this.behaviours.get(key), ...change });
+  }
+
+  private async call<T>(service: string, op: FakeOp, ctx: OperationContext, result: (behaviour: Behaviour | undefined) => T): Promise<T> {
+    const behaviour = this.behaviours.get(`${service}:${op}`);
+    this.record(service, op, 'begin', ctx);
+    if (behaviour?.gate) await behaviour.gate;
+    if (behaviour?.failure) {
+      this.record(service, op, 'fail', ctx);
+      throw typeof behaviour.failure === 'string' ? new Error(behaviour.failure) : behaviour.failure;
+    }
+    const value = result(behaviour);
+    this.record(service, op, 'end', ctx);
+    return value;
+  }
+
+  private record(service: string, op: FakeOp, event: JournalEntry['event'], ctx: OperationContext): void {
+    this.journal.push({ seq: this.seq++, at: performance.now(), service, op, event, aborted: ctx.signal.aborted });
+    for (const waiter of [...this.waiters]) {
+      if (waiter.service === service && waiter.op === op && waiter.event === event) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.done();
+      }
+    }
+  }
+}
