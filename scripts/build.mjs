@@ -13,10 +13,10 @@ rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-// Names what loads stack.yaml: the config and model sources and the yaml and zod they run on. A parse
-// cache (src/state/parse-cache.ts) written by another build is never used.
+// Names what loads stack.yaml: the config, load and model sources and the yaml and zod they run
+// on. A parse cache (src/state/parse-cache.ts) written by another build is never used.
 const loaderBuild = createHash('sha256');
-for (const folder of ['config', 'model']) {
+for (const folder of ['config', 'load', 'model']) {
   for (const name of readdirSync(new URL(`../src/${folder}`, import.meta.url)).sort()) {
     loaderBuild.update(name).update(readFileSync(new URL(`../src/${folder}/${name}`, import.meta.url)));
   }

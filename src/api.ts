@@ -11,8 +11,8 @@ import { runsAccountedFor } from './state/adopt.js';
 import { checkStateOwner, readState, type ReadStateOptions } from './state/state-file.js';
 import { StateStore } from './state/state-store.js';
 import { digestServiceFiles, workspaceOf, type Workspace } from './engine/workspace.js';
-import { findStackFile } from './config/find-stack.js';
-import { readStack } from './config/read-stack.js';
+import { findStackFile } from './load/find-stack.js';
+import { readStack } from './load/read-stack.js';
 
 export { digestServiceFiles, redactedVerbose, workspaceOf, type Workspace } from './engine/workspace.js';
 

@@ -2,7 +2,7 @@
 
 import type { ConfigIssue } from '../model/errors.js';
 import type { MissingVariable } from '../config/interpolate-document.js';
-import { loadPluginDir } from '../config/read-plugin.js';
+import { loadPluginDir } from '../load/read-plugin.js';
 import type { DesiredService } from '../model/desired.js';
 import { fail, pass, type CheckResult } from './types.js';
 import { escapeControls } from '../config/issues.js';

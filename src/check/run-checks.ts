@@ -1,7 +1,7 @@
 /** `stack check`: every check of this machine against one stack, in a fixed order. */
 
-import { findStackFile } from '../config/find-stack.js';
-import { readStackDetailed } from '../config/read-stack.js';
+import { findStackFile } from '../load/find-stack.js';
+import { readStackDetailed } from '../load/read-stack.js';
 import { redactorOf } from '../config/secrets.js';
 import { statePaths } from '../state/paths.js';
 import { readState } from '../state/state-file.js';

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { findStackFile } from '../config/find-stack.js';
+import { findStackFile } from '../load/find-stack.js';
 import { parseDuration as parseDurationText } from '../config/units.js';
 import { ExitCode, StackError } from '../model/errors.js';
 import type { ControllerOptions, PassResult } from '../engine/supervise/controller.js';

@@ -1,6 +1,6 @@
 /**
  * Working folders (`cwd:`) that must exist before anything starts. Pure: the reading step
- * (read-stack.ts) looks at the folders `listFolders` names and passes what it found to
+ * (load/read-stack.ts) looks at the folders `listFolders` names and passes what it found to
  * `checkFolders`, which reports the ones that are missing with the file's other issues.
  */
 

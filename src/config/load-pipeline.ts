@@ -1,7 +1,7 @@
 /**
  * The loader as one readable pipeline: parse → interpolate → validate → check semantics, env
  * files and folders → resolve. Pure. The parser (yaml) and the validator (zod) are passed in, and asked for only
- * when needed: a load from the parse cache (load-cache.ts) uses neither, so read-stack.ts loads
+ * when needed: a load from the parse cache (load-cache.ts) uses neither, so load/read-stack.ts loads
  * them only then (their modules are a third of what `stack status` would otherwise compile and
  * initialise). load.ts gives the pipeline with both.
  */
@@ -30,7 +30,7 @@ import type { Desired } from '../model/desired.js';
 export interface LoadOptions {
   /** The name positions carry (e.g. `stack.yaml` relative to the cwd); defaults to `file`. */
   displayFile?: string;
-  /** The caller's environment, for `${VAR}` interpolation (read-stack.ts passes process.env). Default: none. */
+  /** The caller's environment, for `${VAR}` interpolation (load/read-stack.ts passes process.env). Default: none. */
   env?: Readonly<Record<string, string | undefined>>;
   /** The text of `.env` beside stack.yaml, when there is one: it feeds interpolation, under `env`. */
   dotEnvText?: string;

@@ -1,4 +1,4 @@
-/** The loader with its parser and validator: what everything but read-stack.ts calls. Pure. */
+/** The loader with its parser and validator: what everything but load/read-stack.ts calls. Pure. */
 
 import { loadStackWith } from './load-pipeline.js';
 import type { Loaded, LoadOptions } from './load-pipeline.js';

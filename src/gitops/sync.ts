@@ -5,7 +5,7 @@
  */
 
 import { join } from 'node:path';
-import { readStack } from '../config/read-stack.js';
+import { readStack } from '../load/read-stack.js';
 import { changedPaths, countCommits, git, isAncestor, locateInRepo, statusLines, tryGit, type RepoFile } from './git.js';
 import { stackFilesOf, touchedStackFiles, type StackFiles } from './referenced-files.js';
 

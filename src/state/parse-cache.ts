@@ -12,7 +12,7 @@ import type { Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { LoadCache } from '../config/load-cache.js';
-import type { LoadCacheStore } from '../config/read-stack.js';
+import type { LoadCacheStore } from '../load/read-stack.js';
 import { hashString } from '../reconcile/hash.js';
 import { writeFileAtomic } from '../os/write-atomic.js';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readStack } from '../../src/config/read-stack.js';
+import { readStack } from '../../src/load/read-stack.js';
 import { allowedKeysAt } from '../../src/config/validate.js';
 
 const example = fileURLToPath(new URL('../../stack.yaml.example', import.meta.url));

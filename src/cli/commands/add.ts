@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { openWorkspace, plan } from '../../api.js';
 import { addServiceText } from '../../config/edit-stack.js';
-import { loadPluginDir } from '../../config/read-plugin.js';
+import { loadPluginDir } from '../../load/read-plugin.js';
 import { SERVICE_NAME } from '../../config/semantic.js';
 import { ExitCode, invalidConfig, StackError } from '../../model/errors.js';
 import { clonePinned, isGitSource, splitGitSource, withoutCredentials } from '../../providers/plugin/git-source.js';

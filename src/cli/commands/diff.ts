@@ -1,5 +1,5 @@
-import { findStackFile } from '../../config/find-stack.js';
-import { readStack } from '../../config/read-stack.js';
+import { findStackFile } from '../../load/find-stack.js';
+import { readStack } from '../../load/read-stack.js';
 import { ExitCode } from '../../model/errors.js';
 import { locateInRepo } from '../../gitops/git.js';
 import { loadStackAtRevision } from '../../gitops/load-at-revision.js';

@@ -1,7 +1,7 @@
 import { readOwnText } from '../../os/safe-file.js';
 import { basename, dirname } from 'node:path';
 import { observe, readApplied, recordEndedRunsStopped, viewServices, workspaceOf, type Workspace } from '../../api.js';
-import { findStackFile } from '../../config/find-stack.js';
+import { findStackFile } from '../../load/find-stack.js';
 import { relativePath } from '../../config/paths.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { stopSpecOf } from '../../reconcile/declarations.js';

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { openWorkspace, plan } from '../../api.js';
-import { findStackFile } from '../../config/find-stack.js';
+import { findStackFile } from '../../load/find-stack.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { syncOnce, type SyncOutcome, type SyncSettings } from '../../gitops/sync.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';

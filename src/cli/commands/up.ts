@@ -1,7 +1,7 @@
 import { ExitCode, withoutServicePrefix } from '../../model/errors.js';
-import { readStack } from '../../config/read-stack.js';
+import { readStack } from '../../load/read-stack.js';
 import type { ComposeSpec, Desired } from '../../model/desired.js';
-import { findStackFile } from '../../config/find-stack.js';
+import { findStackFile } from '../../load/find-stack.js';
 import { startDetachedController } from '../../engine/supervise/detach.js';
 import { statePaths } from '../../state/paths.js';
 import { Controller } from '../../engine/supervise/controller.js';

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { digestServiceFiles, redactedVerbose, type Workspace } from '../workspace.js';
 import { formatIssue } from '../../config/issues.js';
-import { readStack } from '../../config/read-stack.js';
+import { readStack } from '../../load/read-stack.js';
 import { redactorOf } from '../../config/secrets.js';
 import type { Redact } from '../../config/sensitive.js';
 import type { Desired } from '../../model/desired.js';

@@ -1,5 +1,5 @@
 import type { PluginManifest } from '../../config/plugin-file.js';
-import { loadPluginDir } from '../../config/read-plugin.js';
+import { loadPluginDir } from '../../load/read-plugin.js';
 import { createRedactor, type Redact } from '../../config/sensitive.js';
 import type { DesiredService } from '../../model/desired.js';
 import type { AppliedService } from '../../model/observed.js';

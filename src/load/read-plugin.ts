@@ -1,14 +1,14 @@
 /** The I/O edge of plugin.yaml: reads the file and its env files, then hands the texts to the pure loader. */
 
 import { join } from 'node:path';
-import { relativePath } from './paths.js';
+import { relativePath } from '../config/paths.js';
 import { ExitCode, invalidConfig, StackError } from '../model/errors.js';
 import type { ConfigIssue } from '../model/errors.js';
-import { MAX_STACK_FILE_BYTES } from './limits.js';
+import { MAX_STACK_FILE_BYTES } from '../config/limits.js';
 import { readRegularFile } from '../os/safe-file.js';
-import { loadPluginText, PLUGIN_FILE, type PluginManifest } from './plugin-file.js';
+import { loadPluginText, PLUGIN_FILE, type PluginManifest } from '../config/plugin-file.js';
 import type { Desired } from '../model/desired.js';
-import { escapeControls } from './issues.js';
+import { escapeControls } from '../config/issues.js';
 
 export type ReadPluginResult = { plugin: PluginManifest; issues: [] } | { plugin?: undefined; issues: ConfigIssue[]; missing?: boolean };
 

@@ -2,18 +2,18 @@
 
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { relativePath } from './paths.js';
+import { relativePath } from '../config/paths.js';
 import { ExitCode, invalidConfig, StackError } from '../model/errors.js';
 import type { ConfigIssue } from '../model/errors.js';
-import type { LoadCache } from './load-cache.js';
-import { loadStackWith } from './load-pipeline.js';
-import type { Loaded, LoaderParts, LoadOptions } from './load-pipeline.js';
-import type { MissingVariable } from './interpolate-document.js';
-import type { FolderState } from './folders.js';
-import { MAX_STACK_FILE_BYTES } from './limits.js';
+import type { LoadCache } from '../config/load-cache.js';
+import { loadStackWith } from '../config/load-pipeline.js';
+import type { Loaded, LoaderParts, LoadOptions } from '../config/load-pipeline.js';
+import type { MissingVariable } from '../config/interpolate-document.js';
+import type { FolderState } from '../config/folders.js';
+import { MAX_STACK_FILE_BYTES } from '../config/limits.js';
 import { readRegularFile } from '../os/safe-file.js';
 import type { Desired } from '../model/desired.js';
-import { escapeControls } from './issues.js';
+import { escapeControls } from '../config/issues.js';
 
 export interface ReadStackOptions {
   /** Positions name the file relative to this folder when that is shorter. Default: process.cwd(). */
@@ -75,8 +75,8 @@ export async function readStackDetailed(
   // A text the cache does not hold needs both, so they are loaded before it is parsed once.
   const parts: LoaderParts = {};
   const loadParts = async (): Promise<void> => {
-    parts.parse = (await import('./parse.js')).parseStackText;
-    parts.validate = (await import('./validate.js')).validateStack;
+    parts.parse = (await import('../config/parse.js')).parseStackText;
+    parts.validate = (await import('../config/validate.js')).validateStack;
   };
   const load = async (envFileTexts: ReadonlyMap<string, string>, withCache: LoadOptions): Promise<Loaded> => {
     if (withCache.cache?.saved?.text !== text) await loadParts();

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, StackError } from '../model/errors.js';
-import { escapeControls } from './issues.js';
+import { escapeControls } from '../config/issues.js';
 
 export const STACK_FILE_NAMES = ['stack.yaml', 'stack.yml'] as const;
 const INIT_HINT = 'run `stack init` to create one, or pass -f <file>';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readStack } from '../../src/config/read-stack.js';
+import { readStack } from '../../src/load/read-stack.js';
 import { StackError } from '../../src/model/errors.js';
 
 let root: string;

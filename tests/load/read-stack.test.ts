@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readStack } from '../../src/config/read-stack.js';
-import type { ReadStackOptions } from '../../src/config/read-stack.js';
+import { readStack } from '../../src/load/read-stack.js';
+import type { ReadStackOptions } from '../../src/load/read-stack.js';
 import { parseCacheIn } from '../../src/state/parse-cache.js';
 import { ExitCode, StackError } from '../../src/model/errors.js';
 

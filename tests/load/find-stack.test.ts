@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode, StackError } from '../../src/model/errors.js';
-import { findStackFile } from '../../src/config/find-stack.js';
+import { findStackFile } from '../../src/load/find-stack.js';
 
 let root: string;
 beforeEach(async () => {
