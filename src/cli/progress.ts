@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { withoutServicePrefix } from '../model/errors.js';
-import type { ProgressEvent, ServiceOutcome } from '../engine/execute.js';
+import type { ProgressEvent, ServiceOutcome } from '../engine/outcome.js';
 import type { UnitOp } from '../engine/execute-unit.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

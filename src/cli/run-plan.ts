@@ -1,7 +1,7 @@
 import { apply, recordDeclarations, type PlanResult, type Workspace } from '../api.js';
 import { ExitCode } from '../model/errors.js';
 import { planToJson } from '../reconcile/render-json.js';
-import type { ApplyOutcome } from '../engine/execute.js';
+import type { ApplyOutcome } from '../engine/outcome.js';
 import type { Plan } from '../model/plan.js';
 import { monotonicMs } from '../os/monotonic.js';
 import { confirm } from './confirm.js';

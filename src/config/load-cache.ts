@@ -8,8 +8,7 @@
  * (secrets.ts), nor a stack that marks anything `sensitive:` (a listed field may be any value).
  */
 
-import type { ParsedStack } from './parse.js';
-import type { ParseSnapshot } from './parse-snapshot.js';
+import type { ParsedStack, ParseSnapshot } from './parsed.js';
 import { collectSecrets } from './secrets.js';
 import { isSensitiveKey, MIN_REDACTED_LENGTH } from './sensitive.js';
 import type { VariableUse } from './interpolate-document.js';

@@ -15,7 +15,7 @@ import { interpolateDocument } from './interpolate-document.js';
 import type { MissingVariable, UnsetVariable } from './interpolate-document.js';
 import { sortIssues } from './issues.js';
 import type { Locate } from './issues.js';
-import type { ParsedStack } from './parse.js';
+import type { ParsedStack } from './parsed.js';
 import { parsedFromSnapshot } from './parse-snapshot.js';
 import { cacheAfterLoad } from './load-cache.js';
 import type { CacheUpdate, LoadCache } from './load-cache.js';

@@ -10,22 +10,7 @@
 
 import type { SourcePosition } from '../model/errors.js';
 import type { KeyPath, Locate } from './issues.js';
-import type { ParsedStack } from './parse.js';
-
-export interface ParseSnapshot {
-  document: unknown;
-  positions: PositionTree;
-}
-
-/**
- * One node of the parsed document: `at` is [line, column] of its key (or list item), followed by
- * [line, column] of its value when that starts elsewhere; `map` and `list` hold its children.
- */
-export interface PositionTree {
-  at: number[];
-  map?: Record<string, PositionTree>;
-  list?: PositionTree[];
-}
+import type { ParsedStack, ParseSnapshot, PositionTree } from './parsed.js';
 
 /** `locate` and `locateValue` over a snapshot's positions, naming `file`. */
 export function snapshotLocators(positions: PositionTree, file: string): { locate: Locate; locateValue: Locate } {

@@ -8,20 +8,7 @@ import { aliasGrowth, aliasTargets } from './alias-expansion.js';
 import { MAX_ALIAS_GROWTH, MAX_STACK_FILE_BYTES } from './limits.js';
 import { basename } from './paths.js';
 import { survivesJson } from './parse-snapshot.js';
-import type { ParseSnapshot, PositionTree } from './parse-snapshot.js';
-
-
-export interface ParsedStack {
-  /** The plain JS value; absent when the text is not usable YAML. */
-  document?: unknown;
-  issues: ConfigIssue[];
-  /** Where a key path is declared (a map entry's key). */
-  locate: Locate;
-  /** Where a key path's value starts (for errors about the value's text). */
-  locateValue: Locate;
-  /** A snapshot of this parse to save, when it had no issues (see parse-snapshot.ts). */
-  snapshot?: () => ParseSnapshot | undefined;
-}
+import type { ParsedStack, ParseSnapshot, PositionTree } from './parsed.js';
 
 export function parseStackText(text: string, file: string): ParsedStack {
   const lineCounter = new LineCounter();

@@ -3,7 +3,7 @@ import { describeExit } from '../providers/probes.js';
 import type { ExitInfo, StartedService } from '../model/provider.js';
 import { stopSpecOf } from '../reconcile/declarations.js';
 import type { MachineClock, UnitEnvironment } from './execute-unit.js';
-import type { ProgressEvent, ServiceOutcome } from './execute.js';
+import type { ProgressEvent, ServiceOutcome } from './outcome.js';
 
 /**
  * A service with no `ready` probe counts as started once spawned, so dependents are not held

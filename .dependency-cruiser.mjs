@@ -1,0 +1,54 @@
+// The layers of src/ and the one direction imports may take: a folder imports only folders
+// ranked below it, never one above or beside it, and no file imports itself round a cycle.
+// docs/architecture.md draws the same ranks; `npm test` runs this check (npm run lint:layers).
+
+const ranks = [
+  ['model'], ['os'], ['config'], ['load'], ['reconcile'], ['state'], ['providers'], ['engine'],
+  ['gitops', 'check'], ['api'], ['cli', 'index'],
+];
+
+/** A folder of src/ or one of its top files (api.ts, index.ts), captured as $1. */
+const modules = (names) => `^src/(${names.join('|')})(/|\\.ts$)`;
+const see = 'see docs/architecture.md, "Allowed imports"';
+
+/** Each rank imports only ranks below it: nothing above, nothing beside it but its own folder. */
+const upward = ranks.map((names, rank) => ({
+  name: `layers-${names.join('-')}`,
+  comment: `${names.join(' and ')} (rank ${rank}) may import ${rank ? `only ${ranks.slice(0, rank).flat().join(', ')}` : 'nothing of ours'}; ${see}`,
+  severity: 'error',
+  from: { path: modules(names) },
+  to: { path: modules(ranks.slice(rank).flat()), pathNot: '^src/$1(/|\\.ts$)' },
+}));
+
+export default {
+  forbidden: [
+    ...upward,
+    {
+      name: 'no-circular',
+      comment: `an import cycle: move what both sides need into a small file below them; ${see}`,
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-unranked-folder',
+      comment: `every file of src/ lives in a ranked folder: give a new folder its rank here and in ${see.slice(4)}`,
+      severity: 'error',
+      from: { path: '^src/', pathNot: modules(ranks.flat()) },
+      to: {},
+    },
+    {
+      name: 'no-tests-from-src',
+      comment: `src/ does not import tests/, bench/ or scripts/; ${see}`,
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(tests|bench|scripts)/' },
+    },
+  ],
+  options: {
+    // Type-only imports count: a cycle through types is still a cycle between the files.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    includeOnly: '^(src|tests|bench|scripts)/',
+  },
+};
