@@ -10,8 +10,9 @@ export function commandIndex(argv: readonly string[]): number {
 }
 
 /**
- * `-f` is `--file` everywhere (DESIGN.md), but after `logs` people type it as `tail -f` and
- * `docker compose logs -f` mean it: follow. There it is `--follow`; `--file` still works.
+ * `-f` is `--file` everywhere (README.md, "Commands"), but after `logs` people type it as
+ * `tail -f` and `docker compose logs -f` mean it: follow. There it is `--follow`; `--file`
+ * still works.
  */
 export function followForLogs(argv: readonly string[]): string[] {
   const at = commandIndex(argv);

@@ -20,7 +20,7 @@ export interface ExecuteOptions {
   state: StateStore;
   providers: ProviderRegistry;
   ctx: Omit<OperationContext, 'signal'>;
-  /** Services moving at once (DESIGN.md: default 4). */
+  /** Services moving at once (`--parallel`, default 4). */
   parallel: number;
   /** Aborted on Ctrl+C: operations in flight are interrupted, then the run waits for them to settle. */
   signal: AbortSignal;

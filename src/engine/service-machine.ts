@@ -70,8 +70,8 @@ function errorText(error: unknown): string {
 const timedOut = (op: string, ms: number) => `${op} timed out after ${ms} ms`;
 
 /**
- * One service's lifecycle (DESIGN.md). The machine never spawns by itself: every provider
- * operation is a named promise actor, every interval a named delay on the actor's clock.
+ * One service's lifecycle (docs/architecture.md). The machine never spawns by itself: every
+ * provider operation is a named promise actor, every interval a named delay on the actor's clock.
  */
 export const serviceMachine = setup({
   types: {

@@ -1,4 +1,4 @@
-/** Exit codes, as DESIGN.md lists them. Only src/cli turns them into a process exit. */
+/** Exit codes, as README.md lists them. Only src/cli turns them into a process exit. */
 export const ExitCode = {
   ok: 0,
   actionFailed: 1,

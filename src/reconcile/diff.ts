@@ -27,8 +27,8 @@ export function isRunningPhase(phase: Phase): boolean {
 }
 
 /**
- * The action-table row of DESIGN.md for one service. `desired` undefined means the service left
- * stack.yaml; it is treated as disabled.
+ * The row of the action table (docs/architecture.md) for one service. `desired` undefined means
+ * the service left stack.yaml; it is treated as disabled.
  */
 export function decideService(
   desired: DesiredService | undefined,

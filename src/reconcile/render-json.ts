@@ -6,7 +6,7 @@ export interface PlanJson {
   project: string;
   actions: { service: string; op: string; reason: string }[];
   summary: PlanSummary;
-  /** Additive to DESIGN.md's contract: services reported, not acted on. */
+  /** Additive to formatVersion 1 (README.md, "JSON output"): services reported, not acted on. */
   blocked: { service: string; kind: BlockedKind; reason: string }[];
 }
 
