@@ -15,6 +15,9 @@ import { findStackFile } from './load/find-stack.js';
 import { readStack } from './load/read-stack.js';
 
 export { digestServiceFiles, redactedVerbose, workspaceOf, type Workspace } from './engine/workspace.js';
+export { askController, describeOwner, findController, stopController, type ControllerRequest, type ControllerResponse, type LockOwner } from './api/controller.js';
+export { escapedRuns, forgetGiveUps, killRecordedGroups, MAX_ESCAPED_ROUNDS, recordedWorkspace, stopEscapedRuns, type EscapedRunStop, type MarkedRun } from './api/down.js';
+export { portOwnersOf, recordProbeResults, type PortOwner } from './api/status.js';
 
 export interface OpenOptions {
   file?: string;

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { Desired, DesiredService } from '../model/desired.js';
-import type { PortOwner } from '../os/port-owners.js';
+import type { PortOwner } from '../api.js';
 import { describePortConflict } from '../reconcile/plan-blocks.js';
 import type { Applied, LastExit, ObservedService, Observed } from '../model/observed.js';
 

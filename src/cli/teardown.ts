@@ -1,7 +1,6 @@
-import { apply, observe, readApplied, type Workspace } from '../api.js';
+import { apply, killRecordedGroups, observe, readApplied, type Workspace } from '../api.js';
 import { ExitCode } from '../model/errors.js';
 import { planDown } from '../reconcile/plan-down.js';
-import { killRecordedGroups } from '../engine/supervise/kill.js';
 import { streams } from './context.js';
 import { ProgressView } from './progress.js';
 
@@ -17,7 +16,7 @@ export async function stopEverything(
   const kill = () => {
     streams.stderr.write('killing every service now\n');
     controller.abort();
-    void killRecordedGroups(workspace.paths.stateFile)
+    void killRecordedGroups(workspace)
       .then(() => options.beforeExit?.())
       .finally(() => process.exit(ExitCode.interrupted));
   };

@@ -1,23 +1,30 @@
-import { readOwnText } from '../../os/safe-file.js';
-import { basename, dirname } from 'node:path';
-import { observe, readApplied, recordEndedRunsStopped, viewServices, workspaceOf, type Workspace } from '../../api.js';
+import {
+  describeOwner,
+  escapedRuns,
+  findController,
+  forgetGiveUps,
+  MAX_ESCAPED_ROUNDS,
+  observe,
+  readApplied,
+  recordedWorkspace,
+  recordEndedRunsStopped,
+  stopController,
+  stopEscapedRuns as stopRuns,
+  viewServices,
+  type LockOwner,
+  type Workspace,
+} from '../../api.js';
 import { findStackFile } from '../../load/find-stack.js';
 import { relativePath } from '../../config/paths.js';
 import { ExitCode, StackError } from '../../model/errors.js';
-import { stopSpecOf } from '../../reconcile/declarations.js';
 import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import type { Applied } from '../../model/observed.js';
 import type { Plan } from '../../model/plan.js';
-import { MAX_ESCAPED_ROUNDS, runsLeftAlone, stopEscapedRuns as stopRuns } from '../../state/adopt.js';
-import { forgetGiveUps } from '../../state/give-up.js';
-import { acquireLock, describeOwner, isController, lockHolder, type LockOwner } from '../../state/lock.js';
-import { statePaths } from '../../state/paths.js';
+import { acquireLock } from '../../state/lock.js';
 import { isUnwritable } from '../../state/unwritable.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { confirm } from '../confirm.js';
-import { monotonicMs } from '../../os/monotonic.js';
-import { guardStoppedController, longestStopTimeout } from '../stopped-controller.js';
 import { formatError } from '../report-error.js';
 import { runPlan, writeRunJson } from '../run-plan.js';
 import { escapeControls } from '../../config/issues.js';
@@ -31,13 +38,16 @@ interface DownOptions extends GlobalOptions {
 export async function run(options: DownOptions, names: string[]): Promise<number> {
   const parallel = parseParallel(options.parallel);
   const workspace = await openEvenIfInvalid(options);
-  const controller = await lockHolder(workspace.paths.lockFile).then((holder) => (holder && isController(holder) ? holder : undefined));
+  const controller = await findController(workspace);
   // Nothing changes before the names are known good and the controller's end was agreed to.
   if (controller && !(await agreeToStopController(workspace, controller, names, options))) {
     streams.stderr.write('Nothing done.\n');
     return ExitCode.actionFailed;
   }
-  if (controller) await stopController(workspace, controller);
+  if (controller) {
+    streams.stderr.write(`stopping the controller: ${describeOwner(controller)}\n`);
+    await stopController(workspace, controller, (line) => streams.stderr.write(`${line}\n`));
+  }
   // One question: agreeing to stop the controller was agreeing to the down it showed.
   const answered = controller ? { ...options, yes: true } : options;
   const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock, onWait: waitingForLock }).catch((error: unknown) => {
@@ -57,13 +67,12 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     // those stopped with them. A service whose own run is gone (a launcher that daemonized and
     // exited) can still have left one.
     const swept = new Set(names.length === 0 ? applied.keys() : [...names, ...plan.actions.map((action) => action.service)]);
-    const forget = () => forgetGiveUps(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file), swept);
+    const forget = () => forgetGiveUps(workspace, swept);
     if (plan.actions.length === 0) {
       const code = await stopOnlyEscaped(workspace, { applied, plan, names, swept }, answered);
       if (code === ExitCode.ok) {
         await recordEndedRunsStopped(workspace, observed, swept);
-        await recordEndedRunsStopped(workspace, observed, swept);
-      await forget();
+        await forget();
       }
       return code;
     }
@@ -103,25 +112,6 @@ async function agreeToStopController(workspace: Workspace, controller: LockOwner
   return confirm('Stop the controller and these services?', options);
 }
 
-async function stopController(workspace: Workspace, holder: LockOwner): Promise<void> {
-  const lockFile = workspace.paths.lockFile;
-  streams.stderr.write(`stopping the controller: ${describeOwner(holder)}\n`);
-  try {
-    process.kill(holder.pid, 'SIGTERM');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EPERM') throw new StackError(ExitCode.locked, `the controller (pid ${holder.pid}) belongs to another user; stop it there`);
-    if (code !== 'ESRCH') throw error;
-  }
-  const guard = guardStoppedController(holder, { stopTimeoutMs: longestStopTimeout(workspace.desired), waitingFor: 'exit', say: (line) => streams.stderr.write(`${line}\n`) });
-  const deadline = monotonicMs() + 120_000;
-  while ((await lockHolder(lockFile))?.pid === holder.pid) {
-    // Once killed, the lock is taken over as soon as the process is gone.
-    if (guard.check() && monotonicMs() > deadline) throw new StackError(ExitCode.locked, `the controller (pid ${holder.pid}) did not stop within 2 minutes`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /**
  * No service runs. What the services left outside their groups may still (a launcher that
  * daemonized and exited): that is stopped, after the same question as stops.
@@ -131,7 +121,7 @@ async function stopOnlyEscaped(
   { applied, plan, names, swept }: { applied: Applied; plan: Plan; names: readonly string[]; swept: ReadonlySet<string> },
   options: DownOptions,
 ): Promise<number> {
-  const escaped = runsLeftAlone(workspace.ctx.stateDir).filter((run) => swept.has(run.service));
+  const escaped = escapedRuns(workspace, swept);
   if (options.json) writeRunJson(workspace, plan);
   if (escaped.length === 0) {
     if (!options.json) streams.stdout.write(names.length === 0 ? 'Nothing is running.\n' : `Nothing to stop: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not running.\n`);
@@ -149,8 +139,7 @@ async function stopOnlyEscaped(
 
 /** Stops what the stopped services left outside their groups, and says what it did. */
 async function stopEscapedRuns(workspace: Workspace, applied: Applied, stopped: ReadonlySet<string>): Promise<void> {
-  const stopOf = (name: string) => stopSpecOf(workspace.desired.services.find((service) => service.name === name), applied.get(name));
-  const { stops, left } = await stopRuns(workspace.ctx.stateDir, stopped, stopOf);
+  const { stops, left } = await stopRuns(workspace, applied, stopped);
   for (const { run, error } of stops) {
     const what = `${run.service}: ${error === undefined ? 'also stopped' : 'cannot stop'} pid ${run.pid}, which had left the service's process group`;
     streams.stderr.write(error === undefined ? `note: ${what}\n` : `warning: ${what}: ${error}\n`);
@@ -172,21 +161,10 @@ async function openEvenIfInvalid(options: DownOptions): Promise<Workspace> {
     return await open(options);
   } catch (error) {
     if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig) throw error;
-    const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
-    const paths = statePaths(dirname(file));
-    const recorded = await readOwnText(paths.stateFile, 64 * 1024 * 1024).catch(() => undefined);
-    if (recorded === undefined) throw error;
+    const workspace = await recordedWorkspace(findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env }));
+    if (!workspace) throw error;
     streams.stderr.write(formatError(error).replace(/^error: /, 'warning: '));
-    streams.stderr.write(`warning: stopping what ${escapeControls(relativePath(process.cwd(), paths.stateFile))} records instead: dependents first, each with the stop signal and timeout recorded when stack last acted on it\n`);
-    return workspaceOf({ version: 1, project: projectOf(recorded) ?? basename(dirname(file)), file, root: dirname(file), services: [] });
-  }
-}
-
-function projectOf(stateText: string): string | undefined {
-  try {
-    const project = (JSON.parse(stateText) as { project?: unknown }).project;
-    return typeof project === 'string' ? project : undefined;
-  } catch {
-    return undefined;
+    streams.stderr.write(`warning: stopping what ${escapeControls(relativePath(process.cwd(), workspace.paths.stateFile))} records instead: dependents first, each with the stop signal and timeout recorded when stack last acted on it\n`);
+    return workspace;
   }
 }

@@ -1,13 +1,10 @@
 import { basename } from 'node:path';
-import { observe, readApplied } from '../../api.js';
+import { askController, findController, observe, readApplied } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { planRestart } from '../../reconcile/plan-restart.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { withoutGiveUp } from '../../state/give-up.js';
-import { acquireLock, isController, lockHolder } from '../../state/lock.js';
-import { guardStoppedController, longestStopTimeout } from '../stopped-controller.js';
-import { monotonicMs } from '../../os/monotonic.js';
-import { submitRequest } from '../../engine/supervise/requests.js';
+import { acquireLock } from '../../state/lock.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 
@@ -27,23 +24,14 @@ export async function run(options: RestartOptions, names: string[]): Promise<num
     throw new StackError(ExitCode.actionFailed, `cannot restart ${disabled.join(', ')}: disabled or not in stack.yaml`, { hint: 'enable it in stack.yaml (or `stack enable`) first' });
   }
 
-  const holder = await lockHolder(workspace.paths.lockFile);
-  if (holder && isController(holder)) {
-    streams.stderr.write(`handing the restart to the controller (pid ${holder.pid})\n`);
-    const guard = guardStoppedController(holder, { stopTimeoutMs: longestStopTimeout(workspace.desired), waitingFor: 'answer', say: (line) => streams.stderr.write(`${line}\n`) });
-    guard.check();
-    try {
-      const response = await submitRequest(workspace.paths.dir, { op: 'restart', services: names }, {
-        timeoutMs: 10 * 60_000,
-        isAlive: async () => guard.check() && (await lockHolder(workspace.paths.lockFile))?.pid === holder.pid,
-      });
+  const controller = await findController(workspace);
+  if (controller) {
+    streams.stderr.write(`handing the restart to the controller (pid ${controller.pid})\n`);
+    const response = await askController(workspace, controller, { op: 'restart', services: names }, (line) => streams.stderr.write(`${line}\n`));
+    // None: a controller that stayed stopped was killed; the restart is done here, under its lock.
+    if (response) {
       for (const line of response.lines) streams.stdout.write(`${line}\n`);
       return response.ok ? ExitCode.ok : ExitCode.actionFailed;
-    } catch (error) {
-      // A controller that stayed stopped was killed: the restart is done here, under its lock.
-      if (!guard.killed) throw error;
-      const gone = monotonicMs() + 5000;
-      while ((await lockHolder(workspace.paths.lockFile))?.pid === holder.pid && monotonicMs() < gone) await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 

@@ -1,13 +1,8 @@
-import { viewServices, type Workspace } from '../../api.js';
-import { redactorOf } from '../../config/secrets.js';
+import { portOwnersOf, recordProbeResults, viewServices } from '../../api.js';
 import { ExitCode } from '../../model/errors.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
-import { findPortOwners, type PortOwner } from '../../os/port-owners.js';
-import { readListeners } from '../../os/ports.js';
-import type { Applied } from '../../model/observed.js';
 import { renderStatusTable, statusRows } from '../status-view.js';
-import { recordProbeResults } from '../status-probe.js';
 
 interface StatusOptions extends GlobalOptions {
   probe?: boolean;
@@ -19,7 +14,8 @@ export async function run(options: StatusOptions, names: string[]): Promise<numb
   const { applied, observed } = await viewServices(workspace, undefined, { probe: options.probe === true });
   checkServiceNames(workspace.desired, applied, names);
   const notRecorded = options.probe ? await recordProbeResults(workspace, observed, applied) : undefined;
-  const portOwners = await portOwnersOf(workspace, applied, names);
+  // Who listens on each port, read from /proc (never a connection to them).
+  const portOwners = await portOwnersOf(workspace, { applied, observed }, names);
   const rows = statusRows(workspace.desired, observed, applied, portOwners).filter((row) => names.length === 0 || names.includes(row.name));
   if (options.json) {
     const holder = await controllerNotice(workspace);
@@ -31,23 +27,4 @@ export async function run(options: StatusOptions, names: string[]): Promise<numb
   if (notRecorded) streams.stderr.write(`note: the probe results are not recorded: ${notRecorded}\n`);
   streams.stdout.write(renderStatusTable(rows, { color: useColor(options), now: Date.now() }));
   return ExitCode.ok;
-}
-
-/** Who listens on each shown service's ports, read from /proc (never a connection to them). */
-async function portOwnersOf(workspace: Workspace, applied: Applied, names: readonly string[]): Promise<Map<string, PortOwner[]>> {
-  const shown = workspace.desired.services.filter((service) => service.ports.length > 0 && (names.length === 0 || names.includes(service.name)));
-  if (shown.length === 0) return new Map();
-  const listeners = await readListeners();
-  // A foreign command line may hold one of our secrets (an old copy started by hand, say).
-  const redact = redactorOf(workspace.desired);
-  return new Map(
-    await Promise.all(
-      shown.map(async (service) => {
-        const record = applied.get(service.name);
-        const pgid = record?.pid === undefined ? undefined : (record.pgid ?? record.pid);
-        const owners = await findPortOwners(service.ports, { pgid, grouped: service.provider === 'process' }, listeners);
-        return [service.name, owners.map((owner) => (owner.kind === 'foreign' && owner.command !== undefined ? { ...owner, command: redact(owner.command) } : owner))] as const;
-      }),
-    ),
-  );
 }

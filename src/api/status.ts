@@ -1,9 +1,21 @@
 import { basename } from 'node:path';
-import type { Workspace } from '../api.js';
+import { findServicePortOwners, type PortOwner } from '../engine/service-ports.js';
+import type { Workspace } from '../engine/workspace.js';
 import { StackError } from '../model/errors.js';
 import type { Applied, Observed } from '../model/observed.js';
 import { acquireLock } from '../state/lock.js';
 import { StateStore } from '../state/state-store.js';
+
+export type { PortOwner } from '../engine/service-ports.js';
+
+/** Who listens on each declared port of the `names` services (all when empty), by service. */
+export function portOwnersOf(workspace: Workspace, view: { applied: Applied; observed: Observed }, names: readonly string[] = []): Promise<Map<string, PortOwner[]>> {
+  const shown = workspace.desired.services.filter((service) => names.length === 0 || names.includes(service.name));
+  return findServicePortOwners(
+    shown.map((service) => ({ service, record: view.applied.get(service.name), observed: view.observed.get(service.name) })),
+    workspace.ctx.redact,
+  );
+}
 
 /**
  * Records what `status --probe` found, so the next `status` shows it with its age. Only the lock

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { guardStoppedController } from '../../src/cli/stopped-controller.js';
-import { waitFor } from '../support/wait.js';
+import { guardStoppedController } from '../../../src/engine/supervise/stopped-controller.js';
+import { waitFor } from '../../support/wait.js';
 
 const kills: (() => void)[] = [];
 afterEach(() => {

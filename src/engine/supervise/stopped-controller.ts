@@ -1,8 +1,9 @@
-import { DEFAULT_STOP_SPEC } from '../config/defaults.js';
-import type { Desired } from '../model/desired.js';
-import { readProcStatSync } from '../os/proc-stat.js';
-import { monotonicMs } from '../os/monotonic.js';
-import type { LockOwner } from '../state/lock.js';
+import { DEFAULT_STOP_SPEC } from '../../config/defaults.js';
+import type { Desired } from '../../model/desired.js';
+import { readProcStatSync } from '../../os/proc-stat.js';
+import { monotonicMs } from '../../os/monotonic.js';
+import { signalProcess } from '../../os/signal.js';
+import type { LockOwner } from '../../state/lock.js';
 
 /**
  * A controller stopped by SIGSTOP or Ctrl+Z (state `T` in /proc, `t` under a debugger) holds the
@@ -33,13 +34,8 @@ function stateOf(holder: LockOwner): string | undefined {
 
 const isStopped = (state: string | undefined): boolean => state === 'T' || state === 't';
 
-function send(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Gone meanwhile: the next look says so.
-  }
-}
+// Gone meanwhile (or not ours to signal): the next look says so.
+const send = (pid: number, signal: NodeJS.Signals): void => void signalProcess(pid, signal);
 
 export function guardStoppedController(holder: LockOwner, options: GuardOptions): StoppedControllerGuard {
   let foundStoppedAt: number | undefined;
