@@ -8,7 +8,7 @@ export type { PortOwner } from '../os/port-owners.js';
 
 /** One service as `status` shows it: its declaration, its record and what it is now. */
 export interface ServiceView {
-  service: DesiredService;
+  service: Pick<DesiredService, 'name' | 'ports'>;
   record: AppliedService | undefined;
   observed: ObservedService | undefined;
 }
