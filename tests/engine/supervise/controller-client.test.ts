@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { askController, findController, stopController } from '../../../src/engine/supervise/controller-client.js';
 import { answerRequest, takeRequests } from '../../../src/engine/supervise/requests.js';
