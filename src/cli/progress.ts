@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { formatDuration } from '../config/units.js';
 import { withoutServicePrefix } from '../model/errors.js';
 import type { ProgressEvent, ServiceOutcome } from '../engine/outcome.js';
 import type { UnitOp } from '../engine/execute-unit.js';
@@ -16,10 +17,6 @@ const verbs: Record<UnitOp, [string, string]> = {
 function describe(ops: readonly UnitOp[], done: boolean): string {
   const words = ops.map((op) => verbs[op][done ? 1 : 0]);
   return ops.length === 2 && ops[0] === 'install' && ops[1] === 'start' ? words[1] as string : words.join(', ');
-}
-
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** One line for a finished service: `✓ web started (120 ms)`. */

@@ -7,7 +7,8 @@ import { monotonicMs } from '../os/monotonic.js';
 import { confirm } from './confirm.js';
 import { streams, useColor, type GlobalOptions } from './context.js';
 import { onInterrupt } from './interrupt.js';
-import { formatDuration, ProgressView } from './progress.js';
+import { ProgressView } from './progress.js';
+import { formatDuration } from '../config/units.js';
 
 export interface RunPlanOptions extends GlobalOptions {
   yes?: boolean;
@@ -27,7 +28,7 @@ export interface RunPlanOptions extends GlobalOptions {
  * the outcome into an exit code (1 when anything failed, 130 when interrupted, 129 when the terminal closed).
  */
 export async function runPlan(workspace: Workspace, planned: PlanResult, options: RunPlanOptions): Promise<number> {
-  const code = await executePlan(workspace, planned, options);
+  const code = await confirmAndApply(workspace, planned, options);
   // While the lock is held: logs of running services that grew past logs.maxSize are rotated
   // (without a controller, each apply is when that happens).
   if (code !== ExitCode.interrupted && code !== ExitCode.hangup && options.rotateLogs !== false) {
@@ -38,7 +39,8 @@ export async function runPlan(workspace: Workspace, planned: PlanResult, options
   return code;
 }
 
-async function executePlan(workspace: Workspace, planned: PlanResult, options: RunPlanOptions): Promise<number> {
+// Renders only: the plan is carried out by the library's `apply` (engine/execute.ts underneath).
+async function confirmAndApply(workspace: Workspace, planned: PlanResult, options: RunPlanOptions): Promise<number> {
   if (planned.plan.actions.length === 0) {
     await recordDeclarations(workspace, planned.applied);
     // The same shape as a run that acted, so a script reads `.outcome` whatever the plan was.

@@ -15,6 +15,17 @@ export function parseDuration(text: string): number | undefined {
   return ms <= MAX_DURATION_MS ? ms : undefined;
 }
 
+/**
+ * `500ms`, `10s`, `1.5s`, `2m`: a duration the way stack.yaml writes one, the inverse of
+ * `parseDuration` for whole units. The one wording for every duration stack prints: timeouts
+ * in errors and notes, and elapsed times in progress lines and summaries.
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000 || ms % 60_000 !== 0) return `${Number((ms / 1000).toFixed(2))}s`;
+  return `${ms / 60_000}m`;
+}
+
 const SIZE = /^(\d{1,12})\s*(b|kb|mb|gb|kib|mib|gib)?$/i;
 const SIZE_BYTES: Record<string, number> = {
   b: 1,

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Probe, ProbeCheck } from '../model/desired.js';
+import { formatDuration } from '../config/units.js';
 import { monotonicMs } from '../os/monotonic.js';
 import { newLogCursor } from './log-pattern.js';
 import { runCheck, type CheckResult, type ProbeContext } from './probe-checks.js';
@@ -19,12 +20,8 @@ export const realClock: ProbeClock = {
   sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
 };
 
-/** `500ms`, `10s`, `1.5s`, `2m`: the way stack.yaml writes durations. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000 || ms % 60_000 !== 0) return `${Number((ms / 1000).toFixed(2))}s`;
-  return `${ms / 60_000}m`;
-}
+// Kept importable from here for the providers that word their timeouts with it.
+export { formatDuration };
 
 /** Names a check for people: `tcp 127.0.0.1:4222`, `http http://…`, `exec pg_isready`, `log /ready/`. */
 export function describeCheck(check: ProbeCheck): string {

@@ -136,8 +136,8 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     expect(processesWith(m)).toEqual([]);
     expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
     const human = stack(['down', '--yes', '-f', s.file]);
-    expect(human.stdout).toMatch(/✓ stubborn stopped \(\d+ ms\): it did not stop within 300ms of SIGTERM: killed with SIGKILL\n/);
-    expect(human.stdout).toMatch(/✓ plain stopped \(\d+ ms\)\n/);
+    expect(human.stdout).toMatch(/✓ stubborn stopped \(\d+ms\): it did not stop within 300ms of SIGTERM: killed with SIGKILL\n/);
+    expect(human.stdout).toMatch(/✓ plain stopped \(\d+ms\)\n/);
   });
 
   it('down of named services stops only them; of one not running it says so', () => {

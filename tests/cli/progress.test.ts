@@ -32,7 +32,7 @@ describe('apply progress on real processes', () => {
     const lines = runLines(result);
     expect(lines.filter((line) => /\bcrashy\b/.test(line))).toEqual(['✗ crashy install + start failed: exited with code 3 right after it started']);
     expect(lines.filter((line) => /\bnotready\b/.test(line))).toEqual([expect.stringMatching(/^✗ notready install \+ start failed: not ready: log \/never-said\/: /)]);
-    expect(lines.filter((line) => /\bok\b/.test(line))).toEqual([expect.stringMatching(/^✓ ok started \(\d+ ms\)$/)]);
+    expect(lines.filter((line) => /\bok\b/.test(line))).toEqual([expect.stringMatching(/^✓ ok started \(\d+ms\)$/)]);
     // The summary counts the failures; nothing repeats them after it.
     expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^Apply finished with failures: 1 started, 2 failed \(/);
     expect(result.stderr).not.toMatch(/^error:/m);

@@ -1,4 +1,5 @@
 import { DEFAULT_STOP_SPEC } from '../../config/defaults.js';
+import { formatDuration } from '../../config/units.js';
 import type { Desired } from '../../model/desired.js';
 import { readProcStatSync } from '../../os/proc-stat.js';
 import { monotonicMs } from '../../os/monotonic.js';
@@ -40,7 +41,7 @@ const send = (pid: number, signal: NodeJS.Signals): void => void signalProcess(p
 export function guardStoppedController(holder: LockOwner, options: GuardOptions): StoppedControllerGuard {
   let foundStoppedAt: number | undefined;
   let killed = false;
-  const seconds = `${Math.round(options.stopTimeoutMs / 100) / 10}s`;
+  const timeout = formatDuration(options.stopTimeoutMs);
   return {
     get killed() {
       return killed;
@@ -57,7 +58,7 @@ export function guardStoppedController(holder: LockOwner, options: GuardOptions)
       if (foundStoppedAt === undefined) return true;
       const overdue = monotonicMs() - foundStoppedAt >= options.stopTimeoutMs;
       if (overdue && (options.waitingFor === 'exit' || stopped)) {
-        options.say(`the controller (pid ${holder.pid}) ${stopped ? 'is still stopped' : 'did not exit'} ${seconds} after it was continued; killing it with SIGKILL`);
+        options.say(`the controller (pid ${holder.pid}) ${stopped ? 'is still stopped' : 'did not exit'} ${timeout} after it was continued; killing it with SIGKILL`);
         send(holder.pid, 'SIGKILL');
         killed = true;
         return false;

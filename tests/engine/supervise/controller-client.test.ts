@@ -78,7 +78,7 @@ describe('stopController', () => {
     expect(await exited).toEqual([null, 'SIGKILL']);
     expect(said).toEqual([
       `the controller (pid ${holder.pid}) is stopped (SIGSTOP or Ctrl+Z); continuing it`,
-      `the controller (pid ${holder.pid}) did not exit 0.2s after it was continued; killing it with SIGKILL`,
+      `the controller (pid ${holder.pid}) did not exit 200ms after it was continued; killing it with SIGKILL`,
     ]);
   });
 

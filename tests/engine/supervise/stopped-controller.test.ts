@@ -44,7 +44,7 @@ describe('guardStoppedController', () => {
     await waitFor(() => stateOf(pid) !== 'T', 5000, 'the process to be continued');
     await waitFor(() => !guard.check(), 5000, 'the guard to give up on it');
     expect(guard.killed).toBe(true);
-    expect(said[1]).toBe(`the controller (pid ${pid}) did not exit 0.2s after it was continued; killing it with SIGKILL`);
+    expect(said[1]).toBe(`the controller (pid ${pid}) did not exit 200ms after it was continued; killing it with SIGKILL`);
     await exited;
   });
 
@@ -71,7 +71,7 @@ describe('guardStoppedController', () => {
     await waitFor(() => performance.now() - since > 100, 1000, 'the timeout to pass');
     expect(guard.check()).toBe(false);
     expect(guard.killed).toBe(true);
-    expect(said[1]).toBe(`the controller (pid ${pid}) is still stopped 0.1s after it was continued; killing it with SIGKILL`);
+    expect(said[1]).toBe(`the controller (pid ${pid}) is still stopped 50ms after it was continued; killing it with SIGKILL`);
     await exited;
   });
 });
