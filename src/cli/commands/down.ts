@@ -151,10 +151,8 @@ async function stopEscapedRuns(workspace: Workspace, applied: Applied, stopped: 
 
 /**
  * The workspace, or, when stack.yaml does not load (a half-edited file, an unset `${VAR:?}`) but
- * `.stack/state.json` records something, one with no services: every recorded service is then
- * stopped as a service removed from the file would be, as its record says: dependents first, each
- * with its own stop signal and timeout as stack.yaml said when stack last acted on it. A broken
- * file never keeps its services from stopping.
+ * the state records something, the recorded one (`recordedWorkspace`): a broken file never keeps
+ * its services from stopping.
  */
 async function openEvenIfInvalid(options: DownOptions): Promise<Workspace> {
   try {

@@ -14,7 +14,7 @@ export async function run(options: StatusOptions, names: string[]): Promise<numb
   const { applied, observed } = await viewServices(workspace, undefined, { probe: options.probe === true });
   checkServiceNames(workspace.desired, applied, names);
   const notRecorded = options.probe ? await recordProbeResults(workspace, observed, applied) : undefined;
-  // Who listens on each port, read from /proc (never a connection to them).
+  // Who listens on each declared port (never a connection to them).
   const portOwners = await portOwnersOf(workspace, { applied, observed }, names);
   const rows = statusRows(workspace.desired, observed, applied, portOwners).filter((row) => names.length === 0 || names.includes(row.name));
   if (options.json) {

@@ -1,10 +1,10 @@
 import { relative } from 'node:path';
-import { openWorkspace, plan } from '../../api.js';
+import { findController, openWorkspace, plan } from '../../api.js';
 import { findStackFile } from '../../load/find-stack.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { syncOnce, type SyncOutcome, type SyncSettings } from '../../gitops/sync.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
-import { acquireLock, describeOwner, isController, lockHolder } from '../../state/lock.js';
+import { acquireLock, describeOwner } from '../../state/lock.js';
 import { parseDuration, waitForSignal } from '../controller-cli.js';
 import { streams, useColor, verboseWriter, type GlobalOptions } from '../context.js';
 import { formatError } from '../report-error.js';
@@ -77,9 +77,9 @@ async function syncPass(settings: SyncSettings, options: SyncOptions, memory: { 
 /** Applies the whole stack without asking; with a controller running, leaves it to the controller. */
 async function reconcile(settings: SyncSettings, options: SyncOptions): Promise<number> {
   const workspace = await openWorkspace({ file: settings.file, verbose: settings.verbose });
-  const holder = await lockHolder(workspace.paths.lockFile);
-  if (holder && isController(holder)) {
-    streams.stdout.write(`${describeOwner(holder)} is reconciling this stack; it picks up the new files by itself.\n`);
+  const controller = await findController(workspace);
+  if (controller) {
+    streams.stdout.write(`${describeOwner(controller)} is reconciling this stack; it picks up the new files by itself.\n`);
     return ExitCode.ok;
   }
   const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack sync', wait: true, signal: AbortSignal.timeout(LOCK_WAIT_MS) }).catch((error: unknown) => {
