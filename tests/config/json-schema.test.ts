@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { stackJsonSchema } from '../../src/config/json-schema.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 describe('stackJsonSchema', () => {
-  const schema = stackJsonSchema() as {
+  const schema = stackJsonSchema(PROVIDERS) as {
     $schema: string;
     title: string;
     additionalProperties: boolean;

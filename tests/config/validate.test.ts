@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { allowedKeysAt } from '../../src/config/validate.js';
 import { issueLines, load, yaml } from './helpers.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
+import { getStackSchemas } from '../../src/config/schema.js';
 
 const service = (...lines: string[]) => load(yaml('version: 1', 'services:', '  web:', ...lines.map((line) => `    ${line}`)));
 
@@ -151,10 +153,11 @@ describe('schema issues', () => {
 });
 
 describe('allowedKeysAt', () => {
+  const root = getStackSchemas(PROVIDERS).StackFileSchema;
   it('walks objects, records and arrays of the schema', () => {
-    expect(allowedKeysAt([])).toEqual(['version', 'project', 'defaults', 'services']);
-    expect(allowedKeysAt(['services', 'x', 'restart', 'backoff'])).toEqual(['initial', 'max', 'reset']);
-    expect(allowedKeysAt(['defaults'])).toEqual(['start', 'stop', 'restart', 'logs']);
-    expect(allowedKeysAt(['services', 'x', 'ports'])).toEqual([]);
+    expect(allowedKeysAt([], root)).toEqual(['version', 'project', 'defaults', 'services']);
+    expect(allowedKeysAt(['services', 'x', 'restart', 'backoff'], root)).toEqual(['initial', 'max', 'reset']);
+    expect(allowedKeysAt(['defaults'], root)).toEqual(['start', 'stop', 'restart', 'logs']);
+    expect(allowedKeysAt(['services', 'x', 'ports'], root)).toEqual([]);
   });
 });
