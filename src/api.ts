@@ -13,6 +13,7 @@ import { StateStore } from './state/state-store.js';
 import { digestServiceFiles, workspaceOf, type Workspace } from './engine/workspace.js';
 import { findStackFile } from './load/find-stack.js';
 import { readStack } from './load/read-stack.js';
+import { PROVIDERS } from './providers/registry.js';
 
 export { digestServiceFiles, redactedVerbose, workspaceOf, type Workspace } from './engine/workspace.js';
 export { askController, describeOwner, findController, stopController, type ControllerRequest, type ControllerResponse, type LockOwner } from './api/controller.js';
@@ -31,7 +32,7 @@ export async function loadStack(options: OpenOptions = {}): Promise<Desired> {
   const env = options.env ?? process.env;
   const file = findStackFile({ cwd: options.cwd ?? process.cwd(), explicit: options.file, env });
   const cache = parseCacheFor(file, env);
-  return readStack(file, { env, ...(cache ? { cache } : {}) });
+  return readStack(file, { providers: PROVIDERS, env, ...(cache ? { cache } : {}) });
 }
 
 export async function openWorkspace(options: OpenOptions = {}): Promise<Workspace> {

@@ -3,7 +3,7 @@
 import type { ConfigIssue } from '../model/errors.js';
 import type { MissingVariable } from '../config/interpolate-document.js';
 import { loadPluginDir } from '../load/read-plugin.js';
-import type { DesiredService } from '../model/desired.js';
+import type { DesiredService, DesiredServiceOf } from '../model/desired.js';
 import { fail, pass, type CheckResult } from './types.js';
 import { escapeControls } from '../config/issues.js';
 
@@ -16,10 +16,10 @@ export function checkVariables(missing: readonly MissingVariable[]): CheckResult
 }
 
 export async function checkPlugins(services: readonly DesiredService[], cwd: string): Promise<CheckResult[]> {
-  const plugins = services.filter((service) => service.enabled && service.plugin);
+  const plugins = services.filter((service): service is DesiredServiceOf<'plugin'> => service.enabled && service.provider === 'plugin');
   return Promise.all(
     plugins.map(async (service) => {
-      const dir = (service.plugin as NonNullable<DesiredService['plugin']>).dir;
+      const dir = service.plugin.dir;
       const result = await loadPluginDir(dir, cwd).catch((error: Error) => ({ plugin: undefined, issues: [{ message: error.message, path: '' } as ConfigIssue] }));
       if (result.plugin) return pass('plugin', `${service.name}: ${escapeControls(dir)}/plugin.yaml is valid`);
       const issue = result.issues[0];

@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import type { DesiredService } from '../model/desired.js';
+import type { DesiredService, DesiredServiceOf } from '../model/desired.js';
 import { fail, pass, type CheckResult } from './types.js';
 
 async function isExecutableFile(path: string): Promise<boolean> {
@@ -34,10 +34,10 @@ export async function resolveExecutable(program: string, cwd: string, path: stri
 }
 
 export async function checkExecutables(services: readonly DesiredService[], callerEnv: NodeJS.ProcessEnv): Promise<CheckResult[]> {
-  const processes = services.filter((service) => service.enabled && service.process);
+  const processes = services.filter((service): service is DesiredServiceOf<'process'> => service.enabled && service.provider === 'process');
   return Promise.all(
     processes.map(async (service) => {
-      const spec = service.process as NonNullable<DesiredService['process']>;
+      const spec = service.process;
       const program = spec.shell ? '/bin/sh' : (spec.argv[0] ?? '');
       const path = spec.env.PATH ?? callerEnv.PATH;
       const found = await resolveExecutable(program, spec.cwd, path);

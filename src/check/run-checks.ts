@@ -2,6 +2,7 @@
 
 import { findStackFile } from '../load/find-stack.js';
 import { readStackDetailed } from '../load/read-stack.js';
+import { PROVIDERS } from '../providers/registry.js';
 import { redactorOf } from '../config/secrets.js';
 import { statePaths } from '../state/paths.js';
 import { readState } from '../state/state-file.js';
@@ -28,7 +29,7 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const file = findStackFile({ cwd, explicit: options.file, env });
-  const { desired, missingVariables } = await readStackDetailed(file, { cwd, env, requireVariables: false, checkPlugins: false });
+  const { desired, missingVariables } = await readStackDetailed(file, { providers: PROVIDERS, cwd, env, requireVariables: false, checkPlugins: false });
   const redact = redactorOf(desired);
   const verbose = options.verbose ? (line: string) => options.verbose?.(redact(line)) : undefined;
   const paths = statePaths(desired.root);

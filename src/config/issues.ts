@@ -7,6 +7,11 @@ export type KeyPath = readonly (string | number)[];
 /** Where a key path is declared, or undefined when it is not in the source. */
 export type Locate = (path: KeyPath) => SourcePosition | undefined;
 
+/** `a`, `a or b`, `a, b or c`: how messages list choices. */
+export function listOr(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
 /** `['services', 'web', 'ports', 0]` → `services.web.ports[0]`. */
 export function formatPath(path: KeyPath): string {
   let text = '';

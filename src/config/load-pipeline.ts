@@ -8,6 +8,7 @@
 
 import { parse as parseDotEnv } from 'dotenv';
 import type { ConfigIssue } from '../model/errors.js';
+import type { ProviderCatalog } from '../model/provider-module.js';
 import { checkEnvFiles, dotEnvIssues, listEnvFiles } from './env-files.js';
 import { checkFolders, listFolders } from './folders.js';
 import type { FolderState } from './folders.js';
@@ -28,6 +29,8 @@ import type { StackFile } from './schema.js';
 import type { Desired } from '../model/desired.js';
 
 export interface LoadOptions {
+  /** The providers whose keys stack.yaml may use (src/providers/registry.ts lists them). */
+  providers: ProviderCatalog;
   /** The name positions carry (e.g. `stack.yaml` relative to the cwd); defaults to `file`. */
   displayFile?: string;
   /** The caller's environment, for `${VAR}` interpolation (load/read-stack.ts passes process.env). Default: none. */
@@ -70,7 +73,7 @@ export interface Loaded {
 
 export interface LoaderParts {
   parse?: (text: string, file: string) => ParsedStack;
-  validate?: (document: unknown, locate: Locate) => { issues: ConfigIssue[] };
+  validate?: (document: unknown, locate: Locate, providers: ProviderCatalog) => { issues: ConfigIssue[] };
 }
 
 /**
@@ -109,19 +112,19 @@ export function loadStackWith(
   const documentJson = options.cache ? JSON.stringify(document) : undefined;
   const knownValid = documentJson !== undefined && hit?.valid.includes(documentJson) === true;
   if (!knownValid && !parts.validate) return { needs: 'validate' };
-  const validationIssues = knownValid ? [] : (parts.validate as NonNullable<LoaderParts['validate']>)(document, parsed.locate).issues;
+  const validationIssues = knownValid ? [] : (parts.validate as NonNullable<LoaderParts['validate']>)(document, parsed.locate, options.providers).issues;
   // Every issue at once: the files and folders it names are judged beside the text's own issues.
   const issues = [
     ...interpolationIssues,
     ...validationIssues,
-    ...checkSemantics(document, parsed.locate),
+    ...checkSemantics(document, parsed.locate, options.providers),
     ...checkEnvFiles(document, root, envFileTexts, parsed.locate),
     ...(options.folders ? checkFolders(document, root, options.folders, parsed.locate) : []),
   ];
   if (issues.length > 0 || dotEnv.length > 0) return { issues: [...dotEnv, ...finish(issues)], envFilesWanted, foldersWanted, missingVariables };
 
   // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.
-  const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses });
+  const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses, providers: options.providers });
   if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, foldersWanted, missingVariables };
   const cache = documentJson === undefined ? undefined : cacheAfterLoad({ text, hit, parsed, documentJson, knownValid, desired: resolved.desired, uses: interpolated.uses });
   const warnings = unsetWarnings(interpolated.unset);

@@ -11,7 +11,7 @@ export type { Loaded, LoadOptions } from './load-pipeline.js';
  * Loads stack.yaml from its text. Never throws for any input text.
  * Call it once, read the files in `envFilesWanted`, and call it again with their texts.
  */
-export function loadStackText(text: string, file: string, envFileTexts: ReadonlyMap<string, string> = new Map(), options: LoadOptions = {}): Loaded {
+export function loadStackText(text: string, file: string, envFileTexts: ReadonlyMap<string, string>, options: LoadOptions): Loaded {
   // Given both parts, it never answers `{ needs }`.
   return loadStackWith({ parse: parseStackText, validate: validateStack }, text, file, envFileTexts, options) as Loaded;
 }

@@ -2,16 +2,16 @@
 
 import { z } from 'zod';
 import { once } from './once.js';
-import { getStackSchemas } from './schema.js';
+import { getSchemaParts } from './schema.js';
 
 export const LIFECYCLE_COMMANDS = ['install', 'start', 'stop', 'restart', 'status', 'logs', 'uninstall'] as const;
 export type LifecycleCommand = (typeof LIFECYCLE_COMMANDS)[number];
 
-/** Built at the first call, like getStackSchemas (a stack without plugins never needs them). */
+/** Built at the first call, like getSchemaParts (a stack without plugins never needs them). */
 export const getPluginSchemas = once(buildPluginSchemas);
 
 function buildPluginSchemas() {
-  const { DurationSchema, EnvSchema, NonEmptyString, PortSchema, StringList } = getStackSchemas();
+  const { DurationSchema, EnvSchema, NonEmptyString, PortSchema, StringList } = getSchemaParts();
   const ShellCommand = (what: string) =>
     z.string({ error: `expected the ${what} command (a shell command line)` }).min(1, { error: `the ${what} command must not be empty` });
 

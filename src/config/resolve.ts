@@ -1,16 +1,20 @@
-/** A valid StackFile → Desired: providers inferred, defaults merged, durations in ms, paths absolute. Pure. */
+/**
+ * A valid StackFile → Desired: providers inferred, defaults merged, durations in ms, paths
+ * absolute. What is the provider's own (its settings, its spec fields) its module resolves. Pure.
+ */
 
 import type { ConfigIssue } from '../model/errors.js';
+import type { ProviderCatalog, ProviderModule } from '../model/provider-module.js';
 import { commandArgv } from './command.js';
 import { DEFAULT_HEALTH, DEFAULT_LOGS, DEFAULT_PROBE_HOST, DEFAULT_READY, DEFAULT_RESTART, DEFAULT_START, DEFAULT_STOP } from './defaults.js';
-import { resolveServiceEnv } from './env-files.js';
 import type { VariableUse } from './interpolate-document.js';
 import type { Locate } from './issues.js';
-import { basename, dirname, resolvePath } from './paths.js';
+import { basename, dirname } from './paths.js';
 import type { ProbeInput, ServiceInput, StackFile } from './schema.js';
 import { SERVICE_NAME } from './semantic.js';
 import { isSensitiveKey } from './sensitive.js';
 import { inferProvider } from './service-rules.js';
+import { settingsEnvOf } from '../model/desired.js';
 import type { Desired, DesiredService, LogSpec, Probe, ProbeCheck, RestartSpec, StopSpec } from '../model/desired.js';
 import { parseDuration, parsePort, parseSize } from './units.js';
 
@@ -22,6 +26,8 @@ export interface ResolveContext {
   locate: Locate;
   /** Variables interpolated into the document: sensitive ones make the fields they reached sensitive. */
   uses?: readonly VariableUse[];
+  /** The providers that resolve their own keys; the first is the provider of a service that names none. */
+  providers: ProviderCatalog;
 }
 
 export interface Resolved {
@@ -73,12 +79,13 @@ interface Scope {
 
 function resolveService(name: string, index: number, input: ServiceInput, scope: Scope): { service: DesiredService; issues: ConfigIssue[] } {
   const { raw, root, ctx } = scope;
-  const provider = inferProvider(input) ?? 'process';
-  const issues: ConfigIssue[] = [];
-  const service: DesiredService = {
+  const { providers } = ctx;
+  const module = (providers.find((candidate) => candidate.name === inferProvider(input, providers)) ?? providers[0]) as ProviderModule;
+  const own = module.resolve({ name, input, root, project: scope.project, envFileTexts: ctx.envFileTexts, locate: ctx.locate });
+  const service = {
     name,
     index,
-    provider,
+    provider: module.name,
     enabled: input.enabled ?? true,
     state: input.state ?? 'running',
     dependsOn: [...new Set(input.dependsOn ?? [])],
@@ -87,87 +94,41 @@ function resolveService(name: string, index: number, input: ServiceInput, scope:
     stop: resolveStop(raw.defaults?.stop, input.stop),
     restart: resolveRestart(raw.defaults?.restart, input.restart),
     logs: resolveLogs(raw.defaults?.logs, input.logs),
-    sensitive: [...(input.sensitive ?? [])],
-  };
+    sensitive: [...new Set([...(input.sensitive ?? []), ...(own.sensitive ?? [])])],
+    [module.name]: own.settings,
+    providerSpec: module.specFields(own.settings),
+  } as unknown as DesiredService;
   if (input.ready) service.ready = resolveProbe(input.ready, DEFAULT_READY);
   if (input.health) service.health = resolveProbe(input.health, DEFAULT_HEALTH);
   const position = ctx.locate(['services', name]);
   if (position) service.position = position;
-
-  if (provider === 'process' && input.command !== undefined) {
-    const env = resolveServiceEnv(name, input, root, ctx.envFileTexts, ctx.locate);
-    issues.push(...env.issues);
-    const shell = input.shell ?? false;
-    service.process = {
-      argv: commandArgv(input.command, shell).argv ?? [],
-      shell,
-      cwd: resolvePath(root, input.cwd ?? '.'),
-      env: env.env,
-      envFiles: env.envFiles,
-    };
-    service.sensitive = [...new Set([...service.sensitive, ...env.fromFiles])];
-  }
-  if (provider === 'compose' && input.compose) {
-    const compose = input.compose;
-    service.compose = {
-      file: resolvePath(root, compose.file),
-      project: compose.project ?? `${scope.project}-${name}`,
-      services: compose.services ?? [],
-      profiles: compose.profiles ?? [],
-      scale: compose.scale ?? {},
-      wait: compose.wait ?? false,
-      env: Object.fromEntries(Object.entries(compose.env ?? {}).map(([key, value]) => [key, String(value)])),
-    };
-  }
-  if (provider === 'plugin' && input.plugin !== undefined) {
-    const env = resolveServiceEnv(name, input, root, ctx.envFileTexts, ctx.locate);
-    issues.push(...env.issues);
-    service.plugin = { ...pluginSourceOf(input.plugin), dir: resolvePath(root, pluginPathOf(input.plugin)), env: env.env, envFiles: env.envFiles };
-    service.sensitive = [...new Set([...service.sensitive, ...env.fromFiles])];
-  }
-  markSecrets(service, (ctx.uses ?? []).filter((use) => use.path[1] === name));
-  return { service, issues };
+  markSecrets(service, module, (ctx.uses ?? []).filter((use) => use.path[1] === name));
+  return { service, issues: own.issues };
 }
 
 /**
  * Records the service's secret values (for redacting free text such as `--verbose` lines) and
  * marks every spec field a sensitive variable reached as sensitive, so plans show its digest.
  */
-function markSecrets(service: DesiredService, uses: readonly VariableUse[]): void {
+function markSecrets(service: DesiredService, module: ProviderModule, uses: readonly VariableUse[]): void {
   const sensitive = new Set(service.sensitive);
   const secrets = new Set<string>();
   for (const use of uses.filter((entry) => entry.sensitive)) {
     if (use.value !== '') secrets.add(use.value);
-    const field = sensitiveFieldOf(use.path);
+    const field = sensitiveFieldOf(use.path, module);
     if (field !== undefined) sensitive.add(field);
   }
-  for (const env of [service.process?.env, service.compose?.env, service.plugin?.env]) {
-    for (const [key, value] of Object.entries(env ?? {})) if (value !== '' && isSensitiveKey(key, [...sensitive])) secrets.add(value);
-  }
+  for (const [key, value] of Object.entries(settingsEnvOf(service))) if (value !== '' && isSensitiveKey(key, [...sensitive])) secrets.add(value);
   service.sensitive = [...sensitive];
   if (secrets.size > 0) service.secrets = [...secrets];
 }
 
 /** The spec field (or, for env, the key) that a value at `path` ends up in. */
-function sensitiveFieldOf(path: readonly (string | number)[]): string | undefined {
-  const [, , key, sub, subKey] = path;
+function sensitiveFieldOf(path: readonly (string | number)[], module: ProviderModule): string | undefined {
+  const [, , key, sub] = path;
   if (key === 'env' && typeof sub === 'string') return sub;
-  if (key === 'compose' && sub === 'env' && typeof subKey === 'string') return subKey;
-  if (key === 'compose' && typeof sub === 'string') return `compose.${sub}`;
-  if (key === 'command' || key === 'cwd') return key;
   if (key === 'envFile') return 'envFiles';
-  if (key === 'plugin') return 'plugin.dir';
-  return undefined;
-}
-
-/** The folder of `plugin: ./dir` or `plugin: { path, source, ref }`, as written. */
-export function pluginPathOf(plugin: NonNullable<ServiceInput['plugin']>): string {
-  return typeof plugin === 'string' ? plugin : plugin.path;
-}
-
-function pluginSourceOf(plugin: NonNullable<ServiceInput['plugin']>): { source?: string; ref?: string } {
-  if (typeof plugin === 'string') return {};
-  return { ...(plugin.source === undefined ? {} : { source: plugin.source }), ...(plugin.ref === undefined ? {} : { ref: plugin.ref }) };
+  return module.sensitiveField?.(path.slice(2));
 }
 
 // Only called on validated input, where every duration parses.

@@ -4,22 +4,34 @@
  */
 
 import { z } from 'zod';
+import type { ProviderCatalog, SchemaKit } from '../model/provider-module.js';
 import { ENV_NAME, ENV_NAME_RULE } from './env-files.js';
-import { quote } from './issues.js';
+import { listOr, quote } from './issues.js';
 import { once } from './once.js';
 import { SIGNALS } from './signals.js';
 import { DURATION_PATTERN, parseDuration, parsePort, parseSize } from './units.js';
-
-export const PROVIDERS = ['process', 'compose', 'plugin'] as const;
 
 /**
  * The schemas, built at the first call rather than when the module loads: zod builds each
  * schema object eagerly (~14 ms for these on the 2-core machine, every command), and a command
  * whose stack.yaml was validated before (the parse cache, see read-stack.ts) needs none of them.
+ * The parts every file shares come first; stack.yaml's own schema is built per provider catalog,
+ * each provider adding the keys it owns.
  */
-export const getStackSchemas = once(buildStackSchemas);
+export const getSchemaParts = once(buildSchemaParts);
 
-function buildStackSchemas() {
+const built = new WeakMap<ProviderCatalog, ReturnType<typeof buildStackSchemas>>();
+
+export function getStackSchemas(providers: ProviderCatalog): ReturnType<typeof buildStackSchemas> {
+  let schemas = built.get(providers);
+  if (!schemas) {
+    schemas = buildStackSchemas(providers);
+    built.set(providers, schemas);
+  }
+  return schemas;
+}
+
+function buildSchemaParts() {
   const quoted = (value: unknown): string => (typeof value === 'string' ? quote(value) : JSON.stringify(value) ?? String(value));
 
   const DurationSchema = z
@@ -101,28 +113,18 @@ function buildStackSchemas() {
     maxFiles: WholeNumber(1, 1000).optional(),
   });
 
-  const ComposeSchema = z.strictObject({
-    file: NonEmptyString('a compose file path'),
-    project: NonEmptyString('a compose project name').optional(),
-    services: StringList('compose service name').optional(),
-    profiles: StringList('profile name').optional(),
-    scale: z.record(z.string(), WholeNumber(0)).optional(),
-    wait: z.boolean().optional(),
-    env: EnvSchema.optional(),
-  });
+  const kit: SchemaKit = { z, quoted, NonEmptyString, StringList, WholeNumber, EnvSchema, ArgvSchema };
+  // What plugin-schema.ts and the providers' fragments build on.
+  return { kit, DurationSchema, EnvSchema, NonEmptyString, StringList, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, quoted };
+}
 
-  /** A plugin fetched by `stack add` from git: where it lives, where it came from, the commit it is pinned to. */
-  const PluginSourceSchema = z.strictObject({
-    path: NonEmptyString('a plugin folder path'),
-    source: NonEmptyString('a git URL').optional(),
-    ref: NonEmptyString('a git commit').optional(),
-  });
-
+function buildStackSchemas(providers: ProviderCatalog) {
+  const { kit, quoted, EnvSchema, NonEmptyString, StringList, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema } = getSchemaParts();
+  const names = providers.map((module) => module.name);
+  // The keys each provider owns come first, in the catalog's order, then those every service has.
   const ServiceSchema = z.strictObject({
-    provider: z.enum(PROVIDERS, { error: (issue) => `expected process, compose or plugin, got ${quoted(issue.input)}` }).optional(),
-    command: ArgvSchema.optional(),
-    shell: z.boolean().optional(),
-    cwd: NonEmptyString('a folder path').optional(),
+    provider: z.enum(names as [string, ...string[]], { error: (issue) => `expected ${listOr(names)}, got ${quoted(issue.input)}` }).optional(),
+    ...Object.fromEntries(providers.flatMap((module) => Object.entries(module.schema(kit)).map(([key, schema]) => [key, schema.optional()]))),
     env: EnvSchema.optional(),
     envFile: z.union([NonEmptyString('an env file path'), StringList('env file path')], {
       error: 'expected an env file path or a list of them',
@@ -137,10 +139,6 @@ function buildStackSchemas() {
     stop: StopSchema.optional(),
     restart: RestartSchema.optional(),
     logs: LogsSchema.optional(),
-    compose: ComposeSchema.optional(),
-    plugin: z
-      .union([NonEmptyString('a plugin folder path'), PluginSourceSchema], { error: 'expected a plugin folder path or { path, source, ref }' })
-      .optional(),
     sensitive: StringList('key').optional(),
   });
 
@@ -160,14 +158,15 @@ function buildStackSchemas() {
     })
     .describe('stack.yaml: the services of one machine, declared.');
 
-  // What plugin-schema.ts builds on, the root, and the parts whose types are exported below.
-  return { DurationSchema, EnvSchema, NonEmptyString, StringList, PortSchema, ProbeSchema, StopSchema, RestartSchema, LogsSchema, ServiceSchema, StackFileSchema };
+  return { ServiceSchema, StackFileSchema };
 }
 
+type SchemaParts = ReturnType<typeof buildSchemaParts>;
 type StackSchemas = ReturnType<typeof buildStackSchemas>;
 export type StackFile = z.infer<StackSchemas['StackFileSchema']>;
-export type ServiceInput = z.infer<StackSchemas['ServiceSchema']>;
-export type ProbeInput = z.infer<StackSchemas['ProbeSchema']>;
-export type StopInput = z.infer<StackSchemas['StopSchema']>;
-export type RestartInput = z.infer<StackSchemas['RestartSchema']>;
-export type LogsInput = z.infer<StackSchemas['LogsSchema']>;
+/** A service as written: the keys every service has typed, the providers' own keys as they came. */
+export type ServiceInput = z.infer<StackSchemas['ServiceSchema']> & Readonly<Record<string, unknown>>;
+export type ProbeInput = z.infer<SchemaParts['ProbeSchema']>;
+export type StopInput = z.infer<SchemaParts['StopSchema']>;
+export type RestartInput = z.infer<SchemaParts['RestartSchema']>;
+export type LogsInput = z.infer<SchemaParts['LogsSchema']>;

@@ -4,6 +4,7 @@
  */
 
 import type { ConfigIssue } from '../model/errors.js';
+import type { ProviderCatalog } from '../model/provider-module.js';
 import { findCycle } from './graph.js';
 import { escapeControls, issueAt, quote, suggest } from './issues.js';
 import type { Locate } from './issues.js';
@@ -14,7 +15,7 @@ import type { PortSpec } from '../model/desired.js';
 
 export const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-export function checkSemantics(document: unknown, locate: Locate): ConfigIssue[] {
+export function checkSemantics(document: unknown, locate: Locate, providers: ProviderCatalog): ConfigIssue[] {
   const project = asRecord(document)?.project;
   const projectIssues =
     typeof project === 'string' && project !== '' && !SERVICE_NAME.test(project)
@@ -29,7 +30,7 @@ export function checkSemantics(document: unknown, locate: Locate): ConfigIssue[]
   return [
     ...projectIssues,
     ...checkNames(Object.keys(services), locate),
-    ...entries.flatMap(({ name, service }) => [...checkService(name, service, locate), ...checkProcessValues(name, service, locate)]),
+    ...entries.flatMap(({ name, service }) => [...checkService(name, service, locate, providers), ...checkProcessValues(name, service, locate)]),
     ...checkDependencies(entries, locate),
     ...checkPorts(entries, locate),
   ];

@@ -5,20 +5,12 @@
  */
 
 import type { ConfigIssue } from '../model/errors.js';
+import type { ProviderCatalog } from '../model/provider-module.js';
 import { AS_ARGV_HINT, commandArgv } from './command.js';
-import { issueAt, quote, suggest } from './issues.js';
+import { issueAt, listOr, quote, suggest } from './issues.js';
 import type { Locate } from './issues.js';
 import type { ProviderName } from '../model/desired.js';
 
-const PROVIDER_KEYS = { process: 'command', compose: 'compose', plugin: 'plugin' } as const;
-const PROVIDER_KEY_NAMES = new Set(['command', 'compose', 'plugin']);
-// Keys that only some providers read (`env` reaches a plugin's lifecycle commands).
-const KEY_OWNERS: Record<string, readonly ProviderName[]> = {
-  shell: ['process'],
-  cwd: ['process'],
-  env: ['process', 'plugin'],
-  envFile: ['process', 'plugin'],
-};
 const PROBE_KINDS = ['tcp', 'http', 'exec', 'log'] as const;
 
 export function asRecord(value: unknown): Record<string, unknown> | undefined {
@@ -26,60 +18,65 @@ export function asRecord(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** The provider a service declares or implies, when that is unambiguous. */
-export function inferProvider(service: Record<string, unknown>): ProviderName | undefined {
+export function inferProvider(service: Record<string, unknown>, providers: ProviderCatalog): ProviderName | undefined {
   const declared = service.provider;
-  if (declared === 'process' || declared === 'compose' || declared === 'plugin') return declared;
-  if (declared !== undefined) return undefined;
-  const present = (Object.keys(PROVIDER_KEYS) as ProviderName[]).filter((name) => service[PROVIDER_KEYS[name]] !== undefined);
-  return present.length === 1 ? present[0] : undefined;
+  if (declared !== undefined) return providers.find((module) => module.name === declared)?.name;
+  const present = providers.filter((module) => service[module.key] !== undefined);
+  return present.length === 1 ? present[0]?.name : undefined;
 }
 
-export function checkService(name: string, service: Record<string, unknown>, locate: Locate): ConfigIssue[] {
-  return [...checkProvider(name, service, locate), ...checkCommand(name, service, locate), ...checkProbes(name, service, locate)];
+export function checkService(name: string, service: Record<string, unknown>, locate: Locate, providers: ProviderCatalog): ConfigIssue[] {
+  // Each provider checks its own keys wherever they appear: a misplaced key is one issue, its value may be another.
+  const own = providers.flatMap((module) => module.check?.(name, service, locate) ?? []);
+  return [...checkProvider(name, service, locate, providers), ...own, ...checkProbes(name, service, locate)];
 }
 
-function checkProvider(name: string, service: Record<string, unknown>, locate: Locate): ConfigIssue[] {
+function checkProvider(name: string, service: Record<string, unknown>, locate: Locate, providers: ProviderCatalog): ConfigIssue[] {
   const at = ['services', name];
-  const present = (Object.keys(PROVIDER_KEYS) as ProviderName[]).filter((kind) => service[PROVIDER_KEYS[kind]] !== undefined);
+  const keys = providers.map((module) => module.key);
+  const present = providers.filter((module) => service[module.key] !== undefined);
   const declared = service.provider;
   if (declared === undefined) {
     // A typo like `comand` is already reported as an unknown key with a suggestion.
-    const typo = Object.keys(service).some((key) => !PROVIDER_KEY_NAMES.has(key) && suggest(key, Object.values(PROVIDER_KEYS)));
+    const typo = Object.keys(service).some((key) => !keys.includes(key) && suggest(key, keys));
     if (present.length === 0 && !typo) {
-      return [issueAt(locate, at, `service ${quote(name)} needs one of command, compose or plugin`, 'command runs a process, compose a docker compose project, plugin a plugin folder')];
+      const hint = providers.map((module, index) => `${module.key}${index === 0 ? ' runs' : ''} ${module.runs}`).join(', ');
+      return [issueAt(locate, at, `service ${quote(name)} needs one of ${listOr(keys)}`, hint)];
     }
     if (present.length === 0) return [];
     if (present.length > 1) {
-      const keys = present.map((kind) => PROVIDER_KEYS[kind]);
-      return [issueAt(locate, [...at, keys[1] as string], `service ${quote(name)} sets both ${keys[0]} and ${keys[1]}; a service has exactly one of command, compose or plugin`)];
+      const [first, second] = present.map((module) => module.key);
+      return [issueAt(locate, [...at, second as string], `service ${quote(name)} sets both ${first} and ${second}; a service has exactly one of ${listOr(keys)}`)];
     }
   }
-  const provider = inferProvider(service);
+  const provider = providers.find((module) => module.name === inferProvider(service, providers));
   if (!provider) return [];
   const issues: ConfigIssue[] = [];
-  const needed = PROVIDER_KEYS[provider];
-  if (service[needed] === undefined) {
-    issues.push(issueAt(locate, [...at, 'provider'], `a ${provider} service needs the key "${needed}"`));
+  if (service[provider.key] === undefined) {
+    issues.push(issueAt(locate, [...at, 'provider'], `a ${provider.name} service needs the key "${provider.key}"`));
   }
-  for (const kind of present) {
-    if (kind !== provider) issues.push(misplaced(locate, at, PROVIDER_KEYS[kind], provider));
-  }
-  for (const [key, owners] of Object.entries(KEY_OWNERS)) {
-    if (service[key] !== undefined && !owners.includes(provider)) issues.push(misplaced(locate, at, key, provider));
+  for (const [key, owners] of keyOwners(providers)) {
+    if (service[key] !== undefined && !owners.includes(provider.name)) {
+      issues.push(issueAt(locate, [...at, key], `"${key}" only applies to ${owners.join(' and ')} services, and this one is a ${provider.name} service`));
+    }
   }
   return issues;
 }
 
-function misplaced(locate: Locate, at: string[], key: string, provider: ProviderName): ConfigIssue {
-  const owners = KEY_OWNERS[key] ?? (key === 'compose' ? ['compose'] : key === 'plugin' ? ['plugin'] : ['process']);
-  return issueAt(locate, [...at, key], `"${key}" only applies to ${owners.join(' and ')} services, and this one is a ${provider} service`);
+/** Each key that only some providers read (a provider's own key, `cwd`, `env`, …) → those providers. */
+function keyOwners(providers: ProviderCatalog): Map<string, ProviderName[]> {
+  const owners = new Map<string, ProviderName[]>();
+  for (const module of providers) {
+    for (const key of [module.key, ...(module.ownKeys ?? [])]) owners.set(key, [...(owners.get(key) ?? []), module.name]);
+  }
+  return owners;
 }
 
-function checkCommand(name: string, service: Record<string, unknown>, locate: Locate): ConfigIssue[] {
-  const command = service.command;
+/** The problem with a service's command (a glob, an unclosed quote), at `services.<name>.<key>`. */
+export function checkCommand(name: string, command: unknown, shell: boolean, locate: Locate, key: readonly (string | number)[] = ['command']): ConfigIssue[] {
   if (!isCommand(command)) return [];
-  const result = commandArgv(command, service.shell === true);
-  return result.problem ? [issueAt(locate, ['services', name, 'command'], result.problem)] : [];
+  const result = commandArgv(command, shell);
+  return result.problem ? [issueAt(locate, ['services', name, ...key], result.problem)] : [];
 }
 
 function checkProbes(name: string, service: Record<string, unknown>, locate: Locate): ConfigIssue[] {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { ConfigIssue } from '../model/errors.js';
 import { formatPath, issueAt, quote, showValue, suggest } from './issues.js';
 import type { KeyPath, Locate } from './issues.js';
+import type { ProviderCatalog } from '../model/provider-module.js';
 import { getStackSchemas } from './schema.js';
 import type { StackFile } from './schema.js';
 
@@ -12,18 +13,22 @@ export interface Validated {
   issues: ConfigIssue[];
 }
 
-export function validateStack(document: unknown, locate: Locate): Validated {
-  return validateAgainst(getStackSchemas().StackFileSchema, document, locate);
+/** Checks stack.yaml's document against the schema the providers' keys complete. */
+export function validateStack(document: unknown, locate: Locate, providers: ProviderCatalog): Validated {
+  return validateAgainst(getStackSchemas(providers).StackFileSchema, document, locate, 'stack.yaml starts with `version: 1`');
 }
 
-/** Validates `document` against any of our file schemas (stack.yaml, plugin.yaml), every issue located. */
-export function validateAgainst<S extends z.ZodType>(schema: S, document: unknown, locate: Locate): { value?: z.infer<S>; issues: ConfigIssue[] } {
+/**
+ * Validates `document` against any of our file schemas (stack.yaml, plugin.yaml), every issue
+ * located; `versionHint` is said when the file has no `version`.
+ */
+export function validateAgainst<S extends z.ZodType>(schema: S, document: unknown, locate: Locate, versionHint?: string): { value?: z.infer<S>; issues: ConfigIssue[] } {
   const result = schema.safeParse(document, { reportInput: true });
   if (result.success) return { value: result.data, issues: [] };
-  return { issues: result.error.issues.flatMap((issue) => describeIssue(issue, locate, schema)) };
+  return { issues: result.error.issues.flatMap((issue) => describeIssue(issue, locate, schema, versionHint)) };
 }
 
-function describeIssue(issue: z.core.$ZodIssue, locate: Locate, root: z.ZodType): ConfigIssue[] {
+function describeIssue(issue: z.core.$ZodIssue, locate: Locate, root: z.ZodType, versionHint: string | undefined): ConfigIssue[] {
   const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeysAt(path, root);
@@ -36,7 +41,7 @@ function describeIssue(issue: z.core.$ZodIssue, locate: Locate, root: z.ZodType)
   }
   if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
     const key = path.at(-1);
-    const hint = key === 'version' && root === getStackSchemas().StackFileSchema ? 'stack.yaml starts with `version: 1`' : undefined;
+    const hint = key === 'version' ? versionHint : undefined;
     return [issueAt(locate, path, `missing required key "${String(key)}"`, hint)];
   }
   // A record's key that its key schema refused: the key schema's message says why.
@@ -82,8 +87,8 @@ interface Walkable {
   _zod: { def: SchemaDef };
 }
 
-/** The keys the schema allows at `path` (a map), for "did you mean". */
-export function allowedKeysAt(path: KeyPath, root: z.ZodType = getStackSchemas().StackFileSchema): string[] {
+/** The keys the schema `root` allows at `path` (a map), for "did you mean". */
+export function allowedKeysAt(path: KeyPath, root: z.ZodType): string[] {
   let schema: Walkable | undefined = root as unknown as Walkable;
   for (const segment of path) {
     const def: SchemaDef | undefined = schema ? unwrap(schema)._zod.def : undefined;

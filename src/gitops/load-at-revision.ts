@@ -9,6 +9,7 @@ import { MAX_STACK_FILE_BYTES } from '../config/limits.js';
 import { posix } from 'node:path';
 import { invalidConfig } from '../model/errors.js';
 import { loadStackText, type LoadOptions } from '../config/load.js';
+import { PROVIDERS } from '../providers/registry.js';
 import type { ComparedSide } from '../reconcile/compare-desired.js';
 import { resolveCommit, showFileAt, type GitOptions, type RepoFile } from './git.js';
 
@@ -28,6 +29,7 @@ export async function loadStackAtRevision(repo: RepoFile, rev: string, options: 
   const dotEnvPath = posix.join(posix.dirname(repo.path), '.env');
   const dotEnvText = await showFileAt(commit, dotEnvPath, git);
   const loadOptions: LoadOptions = {
+    providers: PROVIDERS,
     displayFile: `${rev}:${repo.path}`,
     env: options.env,
     ...(dotEnvText === undefined ? {} : { dotEnvText, dotEnvDisplay: `${rev}:${dotEnvPath}` }),

@@ -6,6 +6,7 @@
 
 import { join } from 'node:path';
 import { readStack } from '../load/read-stack.js';
+import { PROVIDERS } from '../providers/registry.js';
 import { changedPaths, countCommits, git, isAncestor, locateInRepo, statusLines, tryGit, type RepoFile } from './git.js';
 import { stackFilesOf, touchedStackFiles, type StackFiles } from './referenced-files.js';
 
@@ -72,7 +73,7 @@ export async function syncOnce(settings: SyncSettings): Promise<SyncOutcome> {
 /** The stack's files as the work tree has them; with an invalid or missing file, just stack.yaml. */
 async function stackFilesAt(repo: RepoFile): Promise<StackFiles> {
   try {
-    return stackFilesOf(await readStack(repo.absolute, { checkPlugins: false, checkFolders: false }));
+    return stackFilesOf(await readStack(repo.absolute, { providers: PROVIDERS, checkPlugins: false, checkFolders: false }));
   } catch {
     return { files: [repo.absolute], folders: [] };
   }

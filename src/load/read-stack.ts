@@ -14,8 +14,11 @@ import { MAX_STACK_FILE_BYTES } from '../config/limits.js';
 import { readRegularFile } from '../os/safe-file.js';
 import type { Desired } from '../model/desired.js';
 import { escapeControls } from '../config/issues.js';
+import type { ProviderCatalog } from '../model/provider-module.js';
 
 export interface ReadStackOptions {
+  /** The providers whose keys stack.yaml may use (src/providers/registry.ts lists them). */
+  providers: ProviderCatalog;
   /** Positions name the file relative to this folder when that is shorter. Default: process.cwd(). */
   cwd?: string;
   /** The environment `${VAR}` interpolates from. Default: process.env. */
@@ -49,14 +52,14 @@ export interface LoadCacheStore {
  * Loads the stack file at the absolute path `file`.
  * Throws `invalidConfig` (exit 5) listing every issue, sorted by position, when it is not valid.
  */
-export async function readStack(path: string, options: ReadStackOptions = {}): Promise<Desired> {
+export async function readStack(path: string, options: ReadStackOptions): Promise<Desired> {
   return (await readStackDetailed(path, options)).desired;
 }
 
 /** `readStack`, also returning the required variables that are not set (with `requireVariables: false`). */
 export async function readStackDetailed(
   path: string,
-  options: ReadStackOptions = {},
+  options: ReadStackOptions,
 ): Promise<{ desired: Desired; missingVariables: MissingVariable[] }> {
   const file = resolve(path);
   const display = relativePath(options.cwd ?? process.cwd(), file);
@@ -66,6 +69,7 @@ export async function readStackDetailed(
   // Like compose, `.env` beside the file feeds interpolation (the caller's environment wins).
   const dotEnvText = (await readEnvFiles([join(dirname(file), '.env')])).values().next().value;
   const loadOptions: LoadOptions = {
+    providers: options.providers,
     displayFile: display,
     env: options.env ?? process.env,
     requireVariables: options.requireVariables,

@@ -1,6 +1,13 @@
 import type { ConfigIssue, SourcePosition } from './errors.js';
 
-export type ProviderName = 'process' | 'compose' | 'plugin';
+/**
+ * Each provider's settings by provider name, e.g. `process: ProcessSpec`. Empty here: every
+ * `providers/<name>/module.ts` adds its own entry (TypeScript module augmentation), so a new
+ * provider edits nothing in model/ (docs/architecture.md, "Providers as modules").
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ProviderSettings {}
+export type ProviderName = keyof ProviderSettings & string;
 export type DesiredRunState = 'running' | 'stopped';
 export type RestartPolicy = 'no' | 'on-failure' | 'always';
 
@@ -79,12 +86,24 @@ export interface LogSpec {
   maxFiles: number;
 }
 
-/** One service as stack.yaml wants it, defaults merged and paths resolved. */
-export interface DesiredService {
+/**
+ * The provider's part of a service's spec (reconcile/spec.ts), flattened by its module when the
+ * service is resolved, so that the pure planner compares specs without knowing any provider.
+ */
+export interface ProviderSpecFields {
+  /** Field → value as the state file records it (`command`, `compose.file`, `env.PORT`, …). */
+  values: Readonly<Record<string, string>>;
+  /** The fields besides `provider` that an install depends on: a change of one reinstalls. */
+  install: readonly string[];
+  /** The field `filesDigest` is recorded as (`files`; `plugin.files`, an install field, for plugins). */
+  files: string;
+}
+
+/** What every service has, whatever runs it. */
+export interface ServiceBase {
   name: string;
   /** Position in the manifest (0-based): the tie-breaker of every ordering. */
   index: number;
-  provider: ProviderName;
   enabled: boolean;
   state: DesiredRunState;
   dependsOn: string[];
@@ -95,9 +114,8 @@ export interface DesiredService {
   stop: StopSpec;
   restart: RestartSpec;
   logs: LogSpec;
-  process?: ProcessSpec;
-  compose?: ComposeSpec;
-  plugin?: PluginRef;
+  /** The provider's spec fields, from its settings (see ProviderSpecFields). */
+  providerSpec: ProviderSpecFields;
   /**
    * Keys whose values are never printed: env keys (declared in `sensitive:` or read from an env
    * file) and spec fields (`command`, `cwd`, …) that a sensitive variable was interpolated into.
@@ -121,6 +139,28 @@ export interface DesiredService {
   sealed?: Record<string, string>;
   /** Where the service is declared. */
   position?: SourcePosition;
+}
+
+/**
+ * One service of provider `P`: its settings under the key named like the provider
+ * (`process: ProcessSpec`), the other providers' keys absent.
+ */
+export type DesiredServiceOf<P extends ProviderName> = ServiceBase & { provider: P } & { [K in P]: ProviderSettings[K] } & {
+  [K in Exclude<ProviderName, P>]?: undefined;
+};
+
+/** One service as stack.yaml wants it, defaults merged and paths resolved; narrow it by `provider`. */
+export type DesiredService = { [P in ProviderName]: DesiredServiceOf<P> }[ProviderName];
+
+/** The settings of the service's own provider. */
+export function settingsOf(service: DesiredService): unknown {
+  return (service as unknown as Record<string, unknown>)[service.provider];
+}
+
+/** The env a service's settings declare (`env:` of process, compose and plugin services), if any. */
+export function settingsEnvOf(service: DesiredService): Readonly<Record<string, string>> {
+  const env = (settingsOf(service) as { env?: unknown } | undefined)?.env;
+  return typeof env === 'object' && env !== null ? (env as Record<string, string>) : {};
 }
 
 /** The whole of stack.yaml, loaded. */

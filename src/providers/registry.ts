@@ -1,5 +1,16 @@
 import type { ProviderName } from '../model/desired.js';
 import type { Provider } from '../model/provider.js';
+import type { ProviderCatalog } from '../model/provider-module.js';
+import { composeModule } from './compose/module.js';
+import { execModule } from './exec/module.js';
+import { pluginModule } from './plugin/module.js';
+import { processModule } from './process/module.js';
+
+/**
+ * Every provider stack knows: a new provider is its folder and one line here. The first is the
+ * provider of a service that names none; messages list them in this order.
+ */
+export const PROVIDERS: ProviderCatalog = [processModule, composeModule, pluginModule, execModule];
 
 /** Hands out providers, creating each on first use. */
 export interface ProviderRegistry {
@@ -8,21 +19,17 @@ export interface ProviderRegistry {
   peek?(name: ProviderName): Provider | undefined;
 }
 
-// Each provider's module is loaded only when a service needs it.
-const loaders: Record<ProviderName, () => Promise<Provider>> = {
-  process: async () => (await import('./process/process-provider.js')).createProcessProvider(),
-  compose: async () => (await import('./compose/compose-provider.js')).createComposeProvider(),
-  plugin: async () => (await import('./plugin/plugin-provider.js')).createPluginProvider(),
-};
-
-export function createProviderRegistry(): ProviderRegistry {
+// Each provider's runtime is loaded only when a service needs it (its module's `create`).
+export function createProviderRegistry(catalog: ProviderCatalog = PROVIDERS): ProviderRegistry {
   const made = new Map<ProviderName, Promise<Provider>>();
   const ready = new Map<ProviderName, Provider>();
   return {
     get(name) {
       let provider = made.get(name);
       if (!provider) {
-        provider = loaders[name]().then((created) => {
+        const module = catalog.find((candidate) => candidate.name === name);
+        if (!module) return Promise.reject(new Error(`no provider named "${name}"`));
+        provider = module.create().then((created) => {
           ready.set(name, created);
           return created;
         });

@@ -19,7 +19,6 @@ export interface ServiceSpec {
 }
 
 const ENV_PREFIXES = ['env.', 'compose.env.'];
-const INSTALL_FIELDS = ['provider', 'compose.file', 'compose.project', 'plugin.dir', 'plugin.files'];
 
 // A loaded service is never changed afterwards: its spec is computed once (an apply asks for it
 // several times per service).
@@ -53,9 +52,10 @@ function computeSpec(service: DesiredService): ServiceSpec {
     fields[key] = sensitive ? (service.sealed?.[key] ?? (legacyFields[key] as string)) : value;
   }
   // Hashed as recorded, so neither hash holds a secret that a guess could be checked against.
-  const spec = { specHash: hashString(canonicalJson(fields)), installHash: hashString(canonicalJson(pick(fields, INSTALL_FIELDS))), fields };
+  const install = ['provider', ...service.providerSpec.install];
+  const spec = { specHash: hashString(canonicalJson(fields)), installHash: hashString(canonicalJson(pick(fields, install))), fields };
   if (Object.keys(values).every((key) => fields[key] === values[key])) return spec;
-  const legacy = { specHash: hashString(canonicalJson(values)), installHash: hashString(canonicalJson(pick(values, INSTALL_FIELDS))), fields: legacyFields };
+  const legacy = { specHash: hashString(canonicalJson(values)), installHash: hashString(canonicalJson(pick(values, install))), fields: legacyFields };
   return { ...spec, legacy };
 }
 
@@ -99,33 +99,14 @@ function digestOf(service: string, field: string, value: string): string {
   return `sha:${hashString(`${service}\u0000${field}\u0000${value}`)}`;
 }
 
+// The provider's own fields come from its module, flattened when the service was resolved.
 function specValues(service: DesiredService): Record<string, string> {
-  const values: Record<string, string> = { provider: service.provider };
-  const { process, compose, plugin } = service;
-  if (process) {
-    values.command = formatArgv(process.argv);
-    values.shell = String(process.shell);
-    values.cwd = process.cwd;
-    values.envFiles = JSON.stringify(process.envFiles);
-    addRecord(values, 'env.', process.env);
-  }
-  if (compose) {
-    values['compose.file'] = compose.file;
-    values['compose.project'] = compose.project;
-    values['compose.services'] = JSON.stringify(compose.services);
-    values['compose.profiles'] = JSON.stringify(compose.profiles);
-    addRecord(values, 'compose.scale.', compose.scale);
-    addRecord(values, 'compose.env.', compose.env);
-  }
-  if (plugin) {
-    values['plugin.dir'] = plugin.dir;
-    if (plugin.envFiles && plugin.envFiles.length > 0) values.envFiles = JSON.stringify(plugin.envFiles);
-    addRecord(values, 'env.', plugin.env ?? {});
-  }
-  if (service.filesDigest !== undefined) values[plugin ? 'plugin.files' : 'files'] = service.filesDigest;
+  const values: Record<string, string> = { provider: service.provider, ...service.providerSpec.values };
+  if (service.filesDigest !== undefined) values[service.providerSpec.files] = service.filesDigest;
   return values;
 }
 
-function addRecord(values: Record<string, string>, prefix: string, record: Readonly<Record<string, string | number>>): void {
-  for (const key of Object.keys(record)) values[prefix + key] = String(record[key]);
+/** A record's entries as fields under `prefix` (`env.` + `PORT`), values as text. */
+export function prefixedFields(prefix: string, record: Readonly<Record<string, string | number>>): Record<string, string> {
+  return Object.fromEntries(Object.keys(record).map((key) => [prefix + key, String(record[key])]));
 }

@@ -4,12 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readStack } from '../../src/load/read-stack.js';
 import { allowedKeysAt } from '../../src/config/validate.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
+import { getStackSchemas } from '../../src/config/schema.js';
 
 const example = fileURLToPath(new URL('../../stack.yaml.example', import.meta.url));
 
 describe('stack.yaml.example', () => {
   it('loads with no issues', async () => {
-    const desired = await readStack(example, { cwd: dirname(example) });
+    const desired = await readStack(example, { providers: PROVIDERS, cwd: dirname(example) });
     expect(desired.project).toBe('example');
     expect(desired.services.map((service) => `${service.name}:${service.provider}`)).toEqual([
       'broker:process',
@@ -24,7 +26,7 @@ describe('stack.yaml.example', () => {
     const text = await readFile(example, 'utf8');
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./stack.schema.json');
     const levels = [[], ['defaults'], ['services', 'x'], ['services', 'x', 'ready'], ['services', 'x', 'compose'], ['services', 'x', 'stop'], ['services', 'x', 'restart'], ['services', 'x', 'restart', 'backoff'], ['services', 'x', 'logs']];
-    const missing = levels.flatMap((path) => allowedKeysAt(path)).filter((key) => !new RegExp(`\\b${key}:`).test(text));
+    const missing = levels.flatMap((path) => allowedKeysAt(path, getStackSchemas(PROVIDERS).StackFileSchema)).filter((key) => !new RegExp(`\\b${key}:`).test(text));
     expect(missing).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadStackText } from '../../src/config/load.js';
 import type { FolderState } from '../../src/config/folders.js';
 import { FILE, issueLines, yaml } from './helpers.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 const text = yaml(
   'version: 1',
@@ -12,7 +13,7 @@ const text = yaml(
   '  d: { command: x, cwd: ./web }',
 );
 const loadWith = (folders?: ReadonlyMap<string, FolderState>) =>
-  loadStackText(text, FILE, new Map(), { displayFile: 'stack.yaml', ...(folders ? { folders } : {}) });
+  loadStackText(text, FILE, new Map(), { providers: PROVIDERS, displayFile: 'stack.yaml', ...(folders ? { folders } : {}) });
 
 describe('working folders', () => {
   it("names each enabled service's cwd once, absolute, for the reading step to look at", () => {
@@ -38,7 +39,7 @@ describe('working folders', () => {
 describe('secrets in the issues of a file that did not load', () => {
   it('a secret written in the file (a sensitive env value) in a missing cwd is shown as (sensitive)', () => {
     const broken = yaml('version: 1', 'services:', '  a:', '    command: x', '    cwd: ./run-hunter22', '    env: { DB_PASSWORD: hunter22 }');
-    const loaded = loadStackText(broken, FILE, new Map(), { displayFile: 'stack.yaml', folders: new Map([['/home/ada/devstack/run-hunter22', 'missing']]) });
+    const loaded = loadStackText(broken, FILE, new Map(), { providers: PROVIDERS, displayFile: 'stack.yaml', folders: new Map([['/home/ada/devstack/run-hunter22', 'missing']]) });
     expect(issueLines(loaded)).toEqual(['5:5 working folder ./run-(sensitive) does not exist']);
     expect(loaded.issues[0]?.hint).not.toContain('hunter22');
   });
@@ -47,7 +48,7 @@ describe('secrets in the issues of a file that did not load', () => {
 describe('every issue at once', () => {
   it('reports an env file not found and a missing folder beside schema and dependency issues', () => {
     const broken = yaml('version: 1', 'services:', '  a:', '    comand: x', '    command: x', '    cwd: ./web', '    envFile: ./a.env', '    dependsOn: [ghost]');
-    const loaded = loadStackText(broken, FILE, new Map(), { displayFile: 'stack.yaml', folders: new Map([['/home/ada/devstack/web', 'missing']]) });
+    const loaded = loadStackText(broken, FILE, new Map(), { providers: PROVIDERS, displayFile: 'stack.yaml', folders: new Map([['/home/ada/devstack/web', 'missing']]) });
     expect(issueLines(loaded)).toEqual([
       '4:5 unknown key "comand" (did you mean "command"?)',
       '6:5 working folder ./web does not exist',

@@ -1,5 +1,6 @@
 import { loadStackText } from '../../src/config/load.js';
 import type { Loaded } from '../../src/config/load.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 export const FILE = '/home/ada/devstack/stack.yaml';
 
@@ -9,7 +10,7 @@ export function yaml(...lines: string[]): string {
 }
 
 export function load(text: string, envFileTexts: ReadonlyMap<string, string> = new Map()): Loaded {
-  return loadStackText(text, FILE, envFileTexts, { displayFile: 'stack.yaml' });
+  return loadStackText(text, FILE, envFileTexts, { providers: PROVIDERS, displayFile: 'stack.yaml' });
 }
 
 /** Issues as `line:col message` strings: one comparable line each. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { interpolateString } from '../../src/config/interpolate.js';
 import { loadStackText } from '../../src/config/load.js';
 import { FILE, issueLines, yaml } from './helpers.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 const vars: Record<string, string> = { USER: 'ada', EMPTY: '', PORT: '8080' };
 const lookup = (name: string) => vars[name];
@@ -71,7 +72,7 @@ describe('interpolateString', () => {
 
 describe('interpolation in stack.yaml', () => {
   const load = (text: string, env: Record<string, string> = {}, dotEnvText?: string) =>
-    loadStackText(text, FILE, new Map([['/home/ada/devstack/bot.env', 'FROM_FILE=file\nLEVEL=file\n']]), {
+    loadStackText(text, FILE, new Map([['/home/ada/devstack/bot.env', 'FROM_FILE=file\nLEVEL=file\n']]), { providers: PROVIDERS,
       displayFile: 'stack.yaml',
       env,
       ...(dotEnvText === undefined ? {} : { dotEnvText }),
@@ -125,7 +126,7 @@ describe('interpolation in stack.yaml', () => {
   });
 
   it('with requireVariables: false, lists missing variables without failing', () => {
-    const loaded = loadStackText(yaml('version: 1', 'services:', '  a:', '    command: [x, "${A:?}"]'), FILE, new Map(), { env: {}, requireVariables: false });
+    const loaded = loadStackText(yaml('version: 1', 'services:', '  a:', '    command: [x, "${A:?}"]'), FILE, new Map(), { providers: PROVIDERS, env: {}, requireVariables: false });
     expect(loaded.issues).toEqual([]);
     expect(loaded.missingVariables.map((missing) => missing.name)).toEqual(['A']);
     expect(loaded.desired?.services[0]?.process?.argv).toEqual(['x', '']);
@@ -179,7 +180,7 @@ describe('interpolation in stack.yaml', () => {
         ['/home/ada/devstack/a.env', 'export LEVEL=a\nA_ONLY="multi\nline"\nPRICE=$$5 # comment\n'],
         ['/home/ada/devstack/b.env', "LEVEL=b\nB_ONLY='q # not a comment'\n"],
       ]),
-      { env: { LEVEL: 'caller' } },
+      { providers: PROVIDERS, env: { LEVEL: 'caller' } },
     );
     // stack.yaml's `${LEVEL}` reads the caller's environment, not the env files.
     expect(loaded.desired?.services[0]?.process?.env).toEqual({ LEVEL: 'caller', A_ONLY: 'multi\nline', PRICE: '$$5', B_ONLY: 'q # not a comment' });
@@ -190,7 +191,7 @@ describe('interpolation in stack.yaml', () => {
         ['/home/ada/devstack/a.env', 'LEVEL=a\nA=1\n'],
         ['/home/ada/devstack/b.env', 'LEVEL=b\n'],
       ]),
-      { env: { LEVEL: 'caller' } },
+      { providers: PROVIDERS, env: { LEVEL: 'caller' } },
     );
     expect(files.desired?.services[0]?.process?.env).toEqual({ LEVEL: 'b', A: '1' });
   });

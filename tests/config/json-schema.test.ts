@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { stackJsonSchema } from '../../src/config/json-schema.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 describe('stackJsonSchema', () => {
-  const schema = stackJsonSchema() as {
+  const schema = stackJsonSchema(PROVIDERS) as {
     $schema: string;
     title: string;
     additionalProperties: boolean;
@@ -21,7 +22,7 @@ describe('stackJsonSchema', () => {
     const service = schema.properties.services.additionalProperties;
     expect(service.additionalProperties).toBe(false);
     expect(Object.keys(service.properties)).toContain('dependsOn');
-    expect(Object.keys(service.properties)).toHaveLength(19);
+    expect(Object.keys(service.properties)).toHaveLength(20);
   });
 
   it('is plain JSON', () => {

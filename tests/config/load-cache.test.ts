@@ -11,6 +11,7 @@ import { resolveStack } from '../../src/config/resolve.js';
 import type { StackFile } from '../../src/config/schema.js';
 import { validateStack } from '../../src/config/validate.js';
 import { FILE, yaml } from './helpers.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 /** What a cache is after being saved as JSON and read back, as read-stack.ts does. */
 function throughJson<T>(value: T): T {
@@ -95,7 +96,7 @@ const stackText = yaml(
 const savedBy = (update: CacheUpdate | undefined): LoadCache | undefined => (update && 'save' in update ? update.save : undefined);
 
 function loadWith(env: Record<string, string>, cache?: { saved?: LoadCache }) {
-  const options: LoadOptions = { displayFile: 'stack.yaml', env, ...(cache ? { cache } : {}) };
+  const options: LoadOptions = { providers: PROVIDERS, displayFile: 'stack.yaml', env, ...(cache ? { cache } : {}) };
   return loadStackText(stackText, FILE, new Map(), options);
 }
 
@@ -139,7 +140,7 @@ describe('loading with a cache', () => {
     // The same document again: nothing new to save.
     expect(loadWith({ PORT: '9000' }, { saved }).cache).toBeUndefined();
     // Another text: the saved parse is not used, and a new one replaces it.
-    const other = loadStackText(`${stackText}# a comment\n`, FILE, new Map(), { env: {}, cache: { saved } });
+    const other = loadStackText(`${stackText}# a comment\n`, FILE, new Map(), { providers: PROVIDERS, env: {}, cache: { saved } });
     expect(savedBy(other.cache)?.text).toBe(`${stackText}# a comment\n`);
   });
 
@@ -171,9 +172,9 @@ describe('the schemas', () => {
     const stack = fc.record({ version: fc.constant(1), services: fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/), service, { minKeys: 1, maxKeys: 3, noNullPrototype: true }) }, { noNullPrototype: true });
     fc.assert(
       fc.property(stack, (document) => {
-        const validated = validateStack(document, () => undefined);
+        const validated = validateStack(document, () => undefined, PROVIDERS);
         expect(validated.issues).toEqual([]);
-        const context = { file: FILE, envFileTexts: new Map<string, string>(), locate: () => undefined };
+        const context = { file: FILE, envFileTexts: new Map<string, string>(), locate: () => undefined, providers: PROVIDERS };
         expect(resolveStack(document as StackFile, context)).toStrictEqual(resolveStack(validated.value as StackFile, context));
       }),
       { numRuns: 200 },

@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadStackText } from '../../src/config/load.js';
 import { FILE } from './helpers.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 const envFiles = new Map([['/home/ada/devstack/.env', 'A=1\n']]);
 
 /** The loader's contract: a result with issues, or a Desired with none; never an exception. */
 function expectWellFormed(text: string): void {
-  const loaded = loadStackText(text, FILE, envFiles);
+  const loaded = loadStackText(text, FILE, envFiles, { providers: PROVIDERS });
   expect(Array.isArray(loaded.issues)).toBe(true);
   expect(loaded.desired === undefined).toBe(loaded.issues.length > 0);
   for (const issue of loaded.issues) expect(issue.message).not.toBe('');
@@ -60,7 +61,7 @@ describe('a valid generated stack', () => {
       fc.property(validStack, ([names, deps, providers]) => {
         // JSON is YAML; writing keys one by one keeps "10" after "b", as a person would write it.
         const lines = names.map((service, index) => `  ${JSON.stringify(service)}: ${JSON.stringify(serviceFor(providers[index] as string, index, deps[index] as string[]))}`);
-        const loaded = loadStackText(`version: 1\nservices:\n${lines.join('\n')}\n`, FILE);
+        const loaded = loadStackText(`version: 1\nservices:\n${lines.join('\n')}\n`, FILE, new Map(), { providers: PROVIDERS });
         expect(loaded.issues).toEqual([]);
         expect(loaded.desired?.services.map((service) => service.name)).toEqual(names);
         expect(loaded.desired?.services.map((service) => service.index)).toEqual(names.map((_, index) => index));

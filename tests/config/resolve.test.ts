@@ -28,6 +28,7 @@ describe('resolveStack', () => {
       sensitive: [],
       position: { file: 'stack.yaml', line: 3, column: 3 },
       process: { argv: ['node', 'app.js'], shell: false, cwd: '/home/ada/devstack', env: {}, envFiles: [] },
+      providerSpec: { values: { command: 'node app.js', shell: 'false', cwd: '/home/ada/devstack', envFiles: '[]' }, install: [], files: 'files' },
     });
   });
 

@@ -89,8 +89,8 @@ describe('ports', () => {
 });
 
 describe('providers', () => {
-  it('needs one of command, compose or plugin', () => {
-    expect(issueLines(stack('  web: { cwd: ./web }'))).toEqual(['3:3 service "web" needs one of command, compose or plugin']);
+  it('needs one of command, compose, plugin or exec', () => {
+    expect(issueLines(stack('  web: { cwd: ./web }'))).toEqual(['3:3 service "web" needs one of command, compose, plugin or exec']);
   });
 
   it('does not repeat a misspelled provider key', () => {
@@ -99,7 +99,7 @@ describe('providers', () => {
 
   it('refuses two providers at once', () => {
     expect(issueLines(stack('  web:', '    command: x', '    plugin: ./p'))).toEqual([
-      '5:5 service "web" sets both command and plugin; a service has exactly one of command, compose or plugin',
+      '5:5 service "web" sets both command and plugin; a service has exactly one of command, compose, plugin or exec',
     ]);
   });
 
@@ -164,6 +164,15 @@ describe('commands and probes', () => {
     expect(issueLines(loaded)).toEqual([
       '5:14 exec uses the shell operator "|"; write it as a list of arguments, e.g. [sh, -c, "…"] for shell syntax',
       '6:15 log is not a valid regular expression: "([a-z"',
+    ]);
+  });
+});
+
+describe('exec services', () => {
+  it('check each command like a process command, at its own key', () => {
+    expect(issueLines(stack('  w:', '    exec: { start: "run *.sh", stop: [kill], status: "a | b" }'))).toEqual([
+      '4:13 command uses the glob "*.sh", but no shell runs to expand it; write it as a list of arguments or set shell: true',
+      '4:46 command uses the shell operator "|"; write it as a list of arguments or set shell: true',
     ]);
   });
 });

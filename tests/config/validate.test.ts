@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { allowedKeysAt } from '../../src/config/validate.js';
 import { issueLines, load, yaml } from './helpers.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
+import { getStackSchemas } from '../../src/config/schema.js';
 
 const service = (...lines: string[]) => load(yaml('version: 1', 'services:', '  web:', ...lines.map((line) => `    ${line}`)));
 
@@ -61,7 +63,7 @@ describe('schema issues', () => {
       '5:13 expected one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL, SIGUSR1, SIGUSR2, got "SIGFOO"',
       '6:16 expected no, on-failure or always, got "sometimes"',
       '7:5 expected running or stopped, got "paused"',
-      '8:5 expected process, compose or plugin, got "docker"',
+      '8:5 expected process, compose, plugin or exec, got "docker"',
     ]);
   });
 
@@ -151,10 +153,11 @@ describe('schema issues', () => {
 });
 
 describe('allowedKeysAt', () => {
+  const root = getStackSchemas(PROVIDERS).StackFileSchema;
   it('walks objects, records and arrays of the schema', () => {
-    expect(allowedKeysAt([])).toEqual(['version', 'project', 'defaults', 'services']);
-    expect(allowedKeysAt(['services', 'x', 'restart', 'backoff'])).toEqual(['initial', 'max', 'reset']);
-    expect(allowedKeysAt(['defaults'])).toEqual(['start', 'stop', 'restart', 'logs']);
-    expect(allowedKeysAt(['services', 'x', 'ports'])).toEqual([]);
+    expect(allowedKeysAt([], root)).toEqual(['version', 'project', 'defaults', 'services']);
+    expect(allowedKeysAt(['services', 'x', 'restart', 'backoff'], root)).toEqual(['initial', 'max', 'reset']);
+    expect(allowedKeysAt(['defaults'], root)).toEqual(['start', 'stop', 'restart', 'logs']);
+    expect(allowedKeysAt(['services', 'x', 'ports'], root)).toEqual([]);
   });
 });

@@ -204,7 +204,7 @@ describe('executePlan: ordering', () => {
 describe('executePlan: failures', () => {
   it('a failed start is recorded as such for a process service only (other providers observe the service itself)', async () => {
     const proc = service('proc');
-    const plugged = service('plugged', { provider: 'plugin', process: undefined });
+    const plugged = service('plugged', { provider: 'plugin', process: undefined, plugin: { dir: '/srv/plugged' } });
     const h = await harness([proc, plugged], { proc: 'absent', plugged: 'absent' });
     h.fake.fail('proc', 'start', 'proc: executable "x" not found on PATH');
     h.fake.fail('plugged', 'start', 'plugged: start exited with code 1');

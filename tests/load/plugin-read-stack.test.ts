@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readStack } from '../../src/load/read-stack.js';
 import { StackError } from '../../src/model/errors.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 let root: string;
 beforeEach(async () => {
@@ -26,7 +27,7 @@ describe('readStack with plugin services', () => {
     await mkdir(join(root, 'plugins', 'mem'), { recursive: true });
     await writeFile(join(root, 'plugins', 'mem', 'plugin.yaml'), 'name: mem\nlifecycle:\n  start: ./run.sh\n  stpo: ./stop.sh\n');
     await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  mem:\n    plugin: ./plugins/mem\n');
-    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root }));
     expect(error.code).toBe(5);
     expect(issueLines(error)).toEqual([
       'plugins/mem/plugin.yaml:2:1 missing required key "stop"',
@@ -36,14 +37,14 @@ describe('readStack with plugin services', () => {
 
   it('names the service when an enabled plugin has no plugin.yaml', async () => {
     await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  mem:\n    plugin: ./plugins/mem\n');
-    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root }));
     expect(error.code).toBe(5);
     expect(issueLines(error)).toEqual(['stack.yaml:3:3 service "mem": no plugin.yaml in the plugin folder plugins/mem']);
   });
 
   it('lets a disabled plugin whose folder is gone load', async () => {
     await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  mem:\n    plugin: ./plugins/mem\n    enabled: false\n');
-    const desired = await readStack(join(root, 'stack.yaml'), { cwd: root });
+    const desired = await readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root });
     expect(desired.services[0]?.plugin?.dir).toBe(join(root, 'plugins', 'mem'));
   });
 
@@ -51,7 +52,7 @@ describe('readStack with plugin services', () => {
     await mkdir(join(root, 'plugins', 'mem'), { recursive: true });
     await writeFile(join(root, 'plugins', 'mem', 'plugin.yaml'), 'name: mem\nlifecycle: { start: a, stop: b }\n');
     await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  mem:\n    plugin: { path: ./plugins/mem, source: https://example.com/mem.git, ref: abc123 }\n    env: { PORT: 1 }\n');
-    const desired = await readStack(join(root, 'stack.yaml'), { cwd: root });
+    const desired = await readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root });
     expect(desired.services[0]?.plugin).toEqual({ dir: join(root, 'plugins', 'mem'), source: 'https://example.com/mem.git', ref: 'abc123', env: { PORT: '1' }, envFiles: [] });
   });
 });

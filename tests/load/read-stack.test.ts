@@ -6,6 +6,7 @@ import { readStack } from '../../src/load/read-stack.js';
 import type { ReadStackOptions } from '../../src/load/read-stack.js';
 import { parseCacheIn } from '../../src/state/parse-cache.js';
 import { ExitCode, StackError } from '../../src/model/errors.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 let root: string;
 beforeEach(async () => {
@@ -29,7 +30,7 @@ describe('readStack', () => {
     await mkdir(join(root, 'bot'));
     await writeFile(join(root, 'bot', '.env'), 'TOKEN=abc\n');
     await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  bot:\n    command: node bot.js\n    envFile: ./bot/.env\n');
-    const desired = await readStack(join(root, 'stack.yaml'), { cwd: root });
+    const desired = await readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root });
     expect(desired.root).toBe(root);
     expect(desired.services[0]?.process?.env).toEqual({ TOKEN: 'abc' });
     expect(desired.services[0]?.sensitive).toEqual(['TOKEN']);
@@ -39,7 +40,7 @@ describe('readStack', () => {
   it('throws exit 5 with every issue, positioned relative to the cwd', async () => {
     await mkdir(join(root, 'sub'));
     await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  bot:\n    comand: x\n    envFile: missing.env\n');
-    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: join(root, 'sub') }));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: join(root, 'sub') }));
     expect(error.code).toBe(ExitCode.invalidConfig);
     expect(error.message).toBe('../stack.yaml is not valid (2 problems)');
     expect(error.issues.map((issue) => `${issue.position?.file}:${issue.position?.line}:${issue.position?.column} ${issue.message}`)).toEqual([
@@ -53,7 +54,7 @@ describe('readStack', () => {
       join(root, 'stack.yaml'),
       'version: 1\nservices:\n  a:\n    command: [sleep, "30"]\n    cwd: ./nope\n    envFile: ./missing.env\n    dependsOn: [ghost]\n  b:\n    command: [echo, "x\\0y"]\n    env:\n      K: "v\\0w"\n',
     );
-    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root }));
     expect(error.code).toBe(ExitCode.invalidConfig);
     expect(error.issues.map((issue) => `${issue.position?.line}:${issue.position?.column} ${issue.path}: ${issue.message}`)).toEqual([
       '5:5 services.a.cwd: working folder ./nope does not exist',
@@ -67,18 +68,18 @@ describe('readStack', () => {
   it('judges a cwd that is a file, not one of a disabled service, nor any with checkFolders: false', async () => {
     await writeFile(join(root, 'file'), '');
     await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  a:\n    command: x\n    cwd: ./file\n  b:\n    command: x\n    cwd: ./gone\n    enabled: false\n');
-    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root }));
     expect(error.issues.map((issue) => `${issue.position?.line}:${issue.position?.column} ${issue.message}`)).toEqual(['5:5 working folder ./file is not a folder']);
-    const desired = await readStack(join(root, 'stack.yaml'), { cwd: root, checkFolders: false });
+    const desired = await readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root, checkFolders: false });
     expect(desired.services.map((service) => service.process?.cwd)).toEqual([join(root, 'file'), join(root, 'gone')]);
     await rm(join(root, 'file'));
     await mkdir(join(root, 'file'));
-    expect((await readStack(join(root, 'stack.yaml'), { cwd: root })).services).toHaveLength(2);
+    expect((await readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root })).services).toHaveLength(2);
   });
 
   it('reports a missing env file where it is named', async () => {
     await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  bot:\n    command: x\n    envFile: missing.env\n');
-    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root }));
     expect(error.issues.map((issue) => `${issue.position?.line}:${issue.position?.column} ${issue.message}`)).toEqual([
       '5:5 env file missing.env not found',
     ]);
@@ -88,36 +89,36 @@ describe('readStack', () => {
     await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  bot:\n    command: x\n    envFile: [folder.env, binary.env]\n');
     await mkdir(join(root, 'folder.env'));
     await writeFile(join(root, 'binary.env'), Buffer.from([0x41, 0x3d, 0xff, 0x0a]));
-    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root }));
     expect(error.code).toBe(ExitCode.invalidConfig);
     expect(error.message).toBe(`cannot read env file ${join(root, 'folder.env')}: it is a directory\ncannot read env file ${join(root, 'binary.env')}: it is not valid UTF-8 text`);
     await rm(join(root, 'folder.env'), { recursive: true });
     await writeFile(join(root, 'folder.env'), 'B=1\n');
-    const binary = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    const binary = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root }));
     expect(binary.message).toBe(`cannot read env file ${join(root, 'binary.env')}: it is not valid UTF-8 text`);
   });
 
   it('reports invalid UTF-8 instead of crashing', async () => {
     await writeFile(join(root, 'stack.yaml'), Buffer.from([0x76, 0x3a, 0x20, 0xff, 0xfe, 0x0a]));
-    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root }));
     expect(error.code).toBe(ExitCode.invalidConfig);
     expect(error.issues).toEqual([{ message: 'the file is not valid UTF-8 text', path: '', position: { file: 'stack.yaml', line: 1, column: 1 } }]);
   });
 
   it('reports a file over 1 MiB without parsing it', async () => {
     await writeFile(join(root, 'stack.yaml'), `# ${'x'.repeat(2 * 1024 * 1024)}\n`);
-    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root }));
     expect(error.issues[0]?.message).toBe(`the file is larger than 1 MiB (${2 * 1024 * 1024 + 3} bytes)`);
   });
 
   it('throws exit 3 when the file is gone', async () => {
-    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root }));
     expect(error.code).toBe(ExitCode.noStackFile);
   });
 
   it('throws exit 3 saying why when the file cannot be read', async () => {
     await mkdir(join(root, 'stack.yaml'));
-    const error = await rejection(readStack(join(root, 'stack.yaml'), { cwd: root }));
+    const error = await rejection(readStack(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root }));
     expect(error.code).toBe(ExitCode.noStackFile);
     expect(error.message).toBe(`cannot read stack file ${join(root, 'stack.yaml')}: it is a directory`);
   });
@@ -126,7 +127,7 @@ describe('readStack', () => {
 describe('readStack with a parse cache', () => {
   const text = 'version: 1\nservices:\n  api:\n    command: node api.js\n    env: { API_TOKEN: "${API_TOKEN}", PORT: "${PORT:-8080}" }\n    ports: ["${PORT:-8080}"]\n';
   const cacheFile = () => join(root, 'cache', 'stack.json');
-  const cacheIn = (build = 'b1'): ReadStackOptions => ({ cache: parseCacheIn(cacheFile(), build) });
+  const cacheIn = (build = 'b1'): ReadStackOptions => ({ providers: PROVIDERS, cache: parseCacheIn(cacheFile(), build) });
   const read = (env: Record<string, string>, options: ReadStackOptions = cacheIn()) => readStack(join(root, 'stack.yaml'), { cwd: root, env, ...options });
   const saved = async () => JSON.parse(await readFile(cacheFile(), 'utf8')) as { build: string; text: string; valid: string[]; parse: { document: { services: { api: { command: string } } } } };
 
@@ -222,7 +223,7 @@ describe('readStack with a parse cache', () => {
 
   it('parses again when the saved cache is damaged', async () => {
     await read({ API_TOKEN: 'x' });
-    const expected = await read({ API_TOKEN: 'x' }, {});
+    const expected = await read({ API_TOKEN: 'x' }, { providers: PROVIDERS });
     for (const damaged of ['{"build":"b1"', JSON.stringify({ ...(await saved()), parse: { document: 1, positions: { at: 'x', map: 7 } } })]) {
       await writeFile(cacheFile(), damaged);
       expect(await read({ API_TOKEN: 'x' })).toStrictEqual(expected);
@@ -232,7 +233,7 @@ describe('readStack with a parse cache', () => {
   it('reports a document made invalid by the environment where the text says, as without a cache', async () => {
     await read({ API_TOKEN: 'x', PORT: '9000' });
     const withCache = await rejection(read({ API_TOKEN: 'x', PORT: 'http' }));
-    const without = await rejection(read({ API_TOKEN: 'x', PORT: 'http' }, {}));
+    const without = await rejection(read({ API_TOKEN: 'x', PORT: 'http' }, { providers: PROVIDERS }));
     expect(withCache.issues).toEqual(without.issues);
     expect(withCache.issues.map((issue) => `${issue.position?.line}:${issue.position?.column}`)).toEqual(['6:13']);
   });

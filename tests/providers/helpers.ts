@@ -2,6 +2,7 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { desiredService, type DraftService } from '../support/desired-service.js';
 import type { DesiredService, Probe, ProbeCheck } from '../../src/model/desired.js';
 import { listGroupMembers } from '../../src/os/group-members.js';
 import type { OperationContext } from '../../src/model/provider.js';
@@ -45,10 +46,10 @@ export function probe(check: ProbeCheck, timeoutMs = 5000, intervalMs = 50): Pro
 export function makeService(
   root: string,
   argv: string[],
-  overrides: Partial<Omit<DesiredService, 'process'>> & { env?: Record<string, string>; cwd?: string } = {},
+  overrides: Partial<DraftService> & { env?: Record<string, string>; cwd?: string } = {},
 ): DesiredService {
   const { env = {}, cwd = root, ...rest } = overrides;
-  return {
+  return desiredService({
     name: 'web',
     index: 0,
     provider: 'process',
@@ -62,7 +63,7 @@ export function makeService(
     process: { argv, shell: argv[0] === '/bin/sh', cwd, env, envFiles: [] },
     sensitive: [],
     ...rest,
-  };
+  });
 }
 
 /** A port nothing listens on right now (listen on 0, read it, close). */

@@ -1,8 +1,9 @@
 import type { Desired, DesiredService } from '../../src/model/desired.js';
 import { specOf } from '../../src/reconcile/spec.js';
+import { desiredService, type DraftService } from '../support/desired-service.js';
 import type { AppliedService, ObservedService, Phase } from '../../src/model/observed.js';
 
-type ServiceOverrides = Partial<DesiredService> & {
+type ServiceOverrides = Partial<DraftService> & {
   command?: string[];
   env?: Record<string, string>;
 };
@@ -10,7 +11,7 @@ type ServiceOverrides = Partial<DesiredService> & {
 /** A process service with sensible defaults; `command` and `env` shape its process spec. */
 export function service(name: string, overrides: ServiceOverrides = {}): DesiredService {
   const { command, env, ...rest } = overrides;
-  const base: DesiredService = {
+  const base: DraftService = {
     name,
     index: 0,
     provider: 'process',
@@ -24,10 +25,10 @@ export function service(name: string, overrides: ServiceOverrides = {}): Desired
     process: { argv: command ?? ['node', `${name}.js`], shell: false, cwd: `/srv/${name}`, env: env ?? {}, envFiles: [] },
     sensitive: [],
   };
-  return { ...base, ...rest };
+  return desiredService({ ...base, ...rest });
 }
 
-export function compose(name: string, overrides: Partial<DesiredService> = {}): DesiredService {
+export function compose(name: string, overrides: ServiceOverrides = {}): DesiredService {
   return service(name, {
     provider: 'compose',
     process: undefined,

@@ -32,7 +32,7 @@ function build(name: string, shape: Shape, dependsOn: string[]): DesiredService 
   const state = shape.running ? 'running' : 'stopped';
   if (!shape.compose) return service(name, { env, dependsOn, enabled: shape.enabled, state });
   const base = compose(name, { dependsOn, enabled: shape.enabled, state });
-  return { ...base, compose: { ...base.compose!, file: `/c/${shape.file}.yml`, env } };
+  return compose(name, { dependsOn, enabled: shape.enabled, state, compose: { ...base.compose!, file: `/c/${shape.file}.yml`, env } });
 }
 
 /** A random acyclic stack: a service depends only on services earlier in a random permutation. */

@@ -16,6 +16,7 @@ import { renderComparisonHuman, renderComparisonJson } from '../../src/reconcile
 import { renderComparisonMarkdown, renderPlanMarkdown } from '../../src/reconcile/render-markdown.js';
 import type { ObservedService, Phase } from '../../src/model/observed.js';
 import { appliedFrom } from './factory.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 // Secrets come from an alphabet no other output uses, long enough never to match by chance.
 const secretArb = fc.string({ unit: fc.constantFrom(...'QXZJKVW79#$"\' '.split('')), minLength: 12, maxLength: 24 }).filter((text) => /[QXZJKVW]{3}/.test(text));
@@ -62,7 +63,7 @@ function stackText(scenario: Scenario, secrets: readonly string[], dotEnvSecret:
 }
 
 function load(text: string, env: Record<string, string>, dotEnvText: string): Desired {
-  const loaded = loadStackText(text, FILE, new Map(), { env, dotEnvText });
+  const loaded = loadStackText(text, FILE, new Map(), { providers: PROVIDERS, env, dotEnvText });
   if (!loaded.desired) throw new Error(`fixture does not load: ${JSON.stringify(loaded.issues)}`);
   return loaded.desired;
 }
@@ -91,7 +92,7 @@ describe('secrets never reach rendered output', () => {
           const plan = planActions(desired, observed, applied);
           const rows = statusRows(desired, observed, applied);
           const redact = createRedactor(collectSecrets(desired));
-          const bad = loadStackText(`${after.text}    ports: [${q(`\${S0_API_TOKEN}`)}]\n`, FILE, new Map(), { env: after.env, dotEnvText: after.dotEnvText });
+          const bad = loadStackText(`${after.text}    ports: [${q(`\${S0_API_TOKEN}`)}]\n`, FILE, new Map(), { providers: PROVIDERS, env: after.env, dotEnvText: after.dotEnvText });
           const outputs = [
             renderPlanHuman(plan, { color: false }),
             renderPlanJson(plan),
@@ -144,7 +145,7 @@ describe('secrets never reach rendered output', () => {
 
   it('a long secret quoted cut short in an error (showValue) leaves no piece of itself', () => {
     const secret = `QXZ${'JKVW79'.repeat(12)}`;
-    const bad = loadStackText('version: 1\nservices:\n  api:\n    command: [api]\n    enabled: "${API_TOKEN}"\n', FILE, new Map(), { env: { API_TOKEN: secret } });
+    const bad = loadStackText('version: 1\nservices:\n  api:\n    command: [api]\n    enabled: "${API_TOKEN}"\n', FILE, new Map(), { providers: PROVIDERS, env: { API_TOKEN: secret } });
     const message = formatError(invalidConfig('stack.yaml', bad.issues));
     expect(message).toContain(`(sensitive)${CUT_MARK}`);
     expect(message).not.toContain(secret.slice(0, MIN_FRAGMENT_LENGTH));

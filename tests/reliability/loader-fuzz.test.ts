@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { loadStackText } from '../../src/config/load.js';
 import { loadPluginText } from '../../src/config/plugin-file.js';
 import { figures, printFigures } from './support.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 const FILE = '/home/ada/devstack/stack.yaml';
 afterAll(() => printFigures('loader-fuzz'));
@@ -33,7 +34,7 @@ const mutated = fc.tuple(stackDoc, fc.nat(), fc.constantFrom('', '\t', '&a ', '*
 let documents = 0;
 function expectWellFormed(text: string): void {
   documents += 1;
-  const loaded = loadStackText(text, FILE, new Map(), { env: { X: 'x' } });
+  const loaded = loadStackText(text, FILE, new Map(), { providers: PROVIDERS, env: { X: 'x' } });
   expect(loaded.desired === undefined).toBe(loaded.issues.length > 0);
   for (const issue of loaded.issues) expect(issue.message).not.toBe('');
 }

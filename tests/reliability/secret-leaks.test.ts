@@ -8,6 +8,7 @@ import { loadStackText } from '../../src/config/load.js';
 import { specOf } from '../../src/reconcile/spec.js';
 import { stack, tempStack, type CliResult } from '../support/stack-cli.js';
 import { waitFor } from '../support/wait.js';
+import { PROVIDERS } from '../../src/providers/registry.js';
 
 const TOKEN = 'tok_Q7xZ9kP2mW4vB8nRfY';
 const CERT_LINES = ['BEGIN-Kq3Zr8Wm', 'MIIBxQ7Zs3cr3tL1neOne', 'MIIBxQ7Zs3cr3tL1neTwo', 'END-Kq3Zr8Wm'];
@@ -144,7 +145,7 @@ describe('digests of secrets in state.json', () => {
   const yaml = ['version: 1', 'services:', '  api:', '    command: sleep 300', `    env: { API_TOKEN: "${TOKEN}", LEVEL: info }`, ''].join('\n');
   /** What a stack before keyed digests recorded for this file: unkeyed, so a guess can be checked against it. */
   const unkeyed = (file: string) => {
-    const service = loadStackText(yaml, file).desired?.services[0];
+    const service = loadStackText(yaml, file, new Map(), { providers: PROVIDERS }).desired?.services[0];
     const legacy = service ? specOf(service).legacy : undefined;
     if (!legacy) throw new Error('the fixture has no sensitive field');
     return legacy;

@@ -1,5 +1,6 @@
 import { findStackFile } from '../../load/find-stack.js';
 import { readStack } from '../../load/read-stack.js';
+import { PROVIDERS } from '../../providers/registry.js';
 import { ExitCode } from '../../model/errors.js';
 import { locateInRepo } from '../../gitops/git.js';
 import { loadStackAtRevision } from '../../gitops/load-at-revision.js';
@@ -27,7 +28,7 @@ export async function run(options: DiffOptions, args: string[]): Promise<number>
   const before = await loadStackAtRevision(repo, rev, load);
   const after: ComparedSide = rev2 !== undefined
     ? await loadStackAtRevision(repo, rev2, load)
-    : { label: `the working ${repo.path}`, desired: await readStack(repo.absolute, { checkPlugins: false, checkFolders: false }) };
+    : { label: `the working ${repo.path}`, desired: await readStack(repo.absolute, { providers: PROVIDERS, checkPlugins: false, checkFolders: false }) };
   const comparison = compareDesired(before, after);
   if (format === 'json') streams.stdout.write(renderComparisonJson(comparison));
   else if (format === 'markdown') streams.stdout.write(renderComparisonMarkdown(comparison));

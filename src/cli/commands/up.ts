@@ -1,6 +1,7 @@
 import { ExitCode, withoutServicePrefix } from '../../model/errors.js';
 import { readStack } from '../../load/read-stack.js';
-import type { ComposeSpec, Desired } from '../../model/desired.js';
+import { PROVIDERS } from '../../providers/registry.js';
+import type { Desired } from '../../model/desired.js';
 import { findStackFile } from '../../load/find-stack.js';
 import { startDetachedController } from '../../engine/supervise/detach.js';
 import { statePaths } from '../../state/paths.js';
@@ -30,7 +31,7 @@ export async function run(options: UpOptions): Promise<number> {
  */
 async function foreground(options: UpOptions, intervalMs: number, parallel: number): Promise<number> {
   const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
-  const first = await readStack(file);
+  const first = await readStack(file, { providers: PROVIDERS });
   const logs = new LogStream(statePaths(first.root).dir, (text) => streams.stdout.write(text), useColor(options));
   const enabled = (desired: typeof first) => desired.services.filter((service) => service.enabled && service.provider !== 'compose').map((service) => service.name);
   await logs.follow(enabled(first));
@@ -103,7 +104,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
 function streamComposeLogs(current: () => Desired, logs: LogStream): AbortController {
   const abort = new AbortController();
   const since = new Date();
-  const specs = () => new Map(current().services.filter((service) => service.enabled && service.compose).map((service) => [service.name, service.compose as ComposeSpec]));
+  const specs = () => new Map(current().services.flatMap((service) => (service.enabled && service.provider === 'compose' ? [[service.name, service.compose] as const] : [])));
   if (specs().size > 0) {
     void import('../../providers/compose/follow-logs.js')
       .then(({ followComposeLogs }) => followComposeLogs({ specs, since, signal: abort.signal, write: (name, line) => logs.writeLine(name, line) }))
@@ -117,7 +118,7 @@ function streamComposeLogs(current: () => Desired, logs: LogStream): AbortContro
 /** Starts `stack watch` in the background and returns once it has converged (or could not). */
 async function detach(options: UpOptions, intervalMs: number, parallel: number): Promise<number> {
   const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
-  const desired = await readStack(file);
+  const desired = await readStack(file, { providers: PROVIDERS });
   const result = await startDetachedController({ cli: process.argv[1] as string, file, stateDir: statePaths(desired.root).dir, intervalMs, parallel });
   if ('logTail' in result) {
     streams.stderr.write(`${result.logTail}\n`);

@@ -7,7 +7,7 @@ import { redactorOf } from '../../config/secrets.js';
 import type { Redact } from '../../config/sensitive.js';
 import type { Desired } from '../../model/desired.js';
 import { StackError, ExitCode } from '../../model/errors.js';
-import { createProviderRegistry } from '../../providers/registry.js';
+import { createProviderRegistry, PROVIDERS } from '../../providers/registry.js';
 import { executePlan } from '../execute.js';
 import type { ApplyOutcome, ProgressEvent } from '../outcome.js';
 import { observeServices } from '../observe.js';
@@ -95,7 +95,7 @@ export class Controller {
 
   /** Loads the file (exit 5 when invalid: nothing starts), takes the lock (exit 7), reconciles once. */
   static async start(options: ControllerOptions): Promise<Controller> {
-    const desired = await readStack(options.file);
+    const desired = await readStack(options.file, { providers: PROVIDERS });
     const paths = statePaths(desired.root);
     const lock = await acquireLock(paths.lockFile, { command: options.command });
     try {
@@ -228,7 +228,7 @@ export class Controller {
     if (this.pendingRequests.length > 0) await this.serveRequests();
     let desired: Desired;
     try {
-      desired = await readStack(this.options.file);
+      desired = await readStack(this.options.file, { providers: PROVIDERS });
     } catch (error) {
       if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig && error.code !== ExitCode.noStackFile) throw error;
       // A typo never tears anything down: the last good file stays in force. A folder that went

@@ -1,5 +1,6 @@
 // Pure: the compose spec back from what the state file recorded.
 import type { ComposeSpec } from '../../model/desired.js';
+import { recordedList } from '../recorded-fields.js';
 
 /**
  * The compose spec stack recorded when it applied the service, for a stop or `down` after it
@@ -9,14 +10,7 @@ export function composeSpecFromFields(fields: Readonly<Record<string, string>>):
   const file = fields['compose.file'];
   const project = fields['compose.project'];
   if (file === undefined || project === undefined) return undefined;
-  const list = (key: string): string[] => {
-    try {
-      const value: unknown = JSON.parse(fields[key] ?? '[]');
-      return Array.isArray(value) ? value.map(String) : [];
-    } catch {
-      return [];
-    }
-  };
+  const list = (key: string): string[] => recordedList(fields, key);
   const scale: Record<string, number> = {};
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) {

@@ -4,6 +4,7 @@ import { checkEngine, detectComposeCli, type Run } from '../../../src/providers/
 import { createComposeProvider } from '../../../src/providers/compose/compose-provider.js';
 import type { CommandResult } from '../../../src/os/runner.js';
 import type { DesiredService } from '../../../src/model/desired.js';
+import { desiredService } from '../../support/desired-service.js';
 
 type Answer = Partial<CommandResult>;
 
@@ -68,7 +69,7 @@ describe('checkEngine', () => {
 });
 
 describe('the compose provider without docker', () => {
-  const service: DesiredService = {
+  const service: DesiredService = desiredService({
     name: 'web',
     index: 0,
     provider: 'compose',
@@ -81,7 +82,7 @@ describe('the compose provider without docker', () => {
     logs: { maxSizeBytes: 1, maxFiles: 1 },
     sensitive: [],
     compose: { file: '/srv/compose.yaml', project: 'dev-web', services: ['web'], profiles: [], scale: {}, wait: true, env: {} },
-  };
+  });;
 
   it('detects the CLI once and runs up -d --wait on v2', async () => {
     const { run, calls } = fakeRun({ 'docker version': { stdout: '27.0.1' }, 'docker compose': { stdout: '2.29.1' } });

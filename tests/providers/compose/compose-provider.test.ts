@@ -9,6 +9,7 @@ import type { OperationContext } from '../../../src/model/provider.js';
 import type { AppliedService } from '../../../src/model/observed.js';
 import { containersOf, dockerIt, removeProject, requireDocker, TEST_IMAGE, uniqueProject, volumesOf } from '../../support/docker.js';
 import { makeTempDir, waitFor } from '../helpers.js';
+import { desiredService } from '../../support/desired-service.js';
 
 requireDocker();
 
@@ -31,12 +32,12 @@ async function setup(compose: string, overrides: Partial<ComposeSpec> = {}) {
   await writeFile(file, compose);
   const lines: string[] = [];
   const ctx: OperationContext = { signal: new AbortController().signal, root: dir, stateDir: path.join(dir, '.stack'), verbose: (line) => lines.push(line), redact: (text) => text };
-  const service: DesiredService = {
+  const service: DesiredService = desiredService({
     name: 'app', index: 0, provider: 'compose', enabled: true, state: 'running', dependsOn: [], ports: [], sensitive: [],
     start: { settleMs: 100 }, stop: { signal: 'SIGTERM', timeoutMs: 5000 }, logs: { maxSizeBytes: 1, maxFiles: 1 },
     restart: { policy: 'no', maxRestarts: 0, backoff: { initialMs: 1, maxMs: 1, resetMs: 1 } },
     compose: { file, project, services: [], profiles: [], scale: {}, wait: false, env: {}, ...overrides },
-  };
+  });;
   const applied = (stoppedByUs: boolean): AppliedService => ({ provider: 'compose', specHash: 'h', installHash: 'i', restarts: 0, fields: {}, stoppedByUs });
   return { dir, file, project, ctx, service, applied, lines, provider: createComposeProvider({ pollMs: 100 }) };
 }

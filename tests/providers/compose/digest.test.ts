@@ -6,6 +6,7 @@ import type { DesiredService } from '../../../src/model/desired.js';
 import { ExitCode } from '../../../src/model/errors.js';
 import { digestComposeFiles, envFilesOf } from '../../../src/providers/compose/digest.js';
 import { composeSpecFromFields } from '../../../src/providers/compose/fields.js';
+import { desiredService } from '../../support/desired-service.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -27,12 +28,12 @@ const COMPOSE = `services:
 `;
 
 function serviceFor(file: string): DesiredService {
-  return {
+  return desiredService({
     name: 'web', index: 0, provider: 'compose', enabled: true, state: 'running', dependsOn: [], ports: [], sensitive: [],
     start: { settleMs: 100 }, stop: { signal: 'SIGTERM', timeoutMs: 1 }, logs: { maxSizeBytes: 1, maxFiles: 1 },
     restart: { policy: 'no', maxRestarts: 0, backoff: { initialMs: 1, maxMs: 1, resetMs: 1 } },
     compose: { file, project: 'p-web', services: [], profiles: [], scale: {}, wait: false, env: {} },
-  };
+  });;
 }
 
 describe('envFilesOf', () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { DesiredService } from '../../../src/model/desired.js';
 import type { AppliedService } from '../../../src/model/observed.js';
 import { makeService } from '../helpers.js';
+import type { DraftService } from '../../support/desired-service.js';
 
 /** A plugin folder `<root>/plugins/<name>` with `plugin.yaml` from `lines`. */
 export async function writePlugin(root: string, name: string, lines: string[], files: Record<string, string> = {}): Promise<string> {
@@ -13,9 +14,8 @@ export async function writePlugin(root: string, name: string, lines: string[], f
   return dir;
 }
 
-export function pluginService(name: string, dir: string, overrides: Partial<DesiredService> = {}): DesiredService {
-  const { process: _process, ...service } = makeService(dir, ['unused'], { name, provider: 'plugin', ...overrides });
-  return { ...service, plugin: { dir, env: {}, envFiles: [], ...overrides.plugin } };
+export function pluginService(name: string, dir: string, overrides: Partial<DraftService> = {}): DesiredService {
+  return makeService(dir, ['unused'], { name, provider: 'plugin', process: undefined, ...overrides, plugin: { dir, env: {}, envFiles: [], ...overrides.plugin } });
 }
 
 export function appliedFor(dir: string, overrides: Partial<AppliedService> = {}): AppliedService {

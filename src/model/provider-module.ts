@@ -1,0 +1,80 @@
+/**
+ * What a provider folder tells the layers below it (config reads stack.yaml with it, reconcile
+ * compares the spec fields it flattened) and above (the engine makes the runtime). One
+ * `providers/<name>/module.ts` exports one; `providers/registry.ts` lists them, and whoever loads
+ * a stack passes that list in (docs/architecture.md, "Providers as modules").
+ */
+
+import type { z } from 'zod';
+import type { ConfigIssue, SourcePosition } from './errors.js';
+import type { ProviderName, ProviderSettings, ProviderSpecFields } from './desired.js';
+import type { Provider } from './provider.js';
+
+type KeyPath = readonly (string | number)[];
+
+/**
+ * The pieces of stack.yaml's schema a fragment builds on, so that its messages read like the
+ * rest of the file's. zod comes with them: a module imports it as a type only, so a command
+ * that needs no validation (the parse cache, config/read-stack.ts) never loads zod.
+ */
+export interface SchemaKit {
+  z: typeof z;
+  /** A value quoted as messages quote it. */
+  quoted(value: unknown): string;
+  NonEmptyString(what: string): z.ZodString;
+  StringList(what: string): z.ZodArray<z.ZodString>;
+  WholeNumber(min: number, max?: number): z.ZodType<number>;
+  EnvSchema: z.ZodType<Record<string, string | number | boolean>>;
+  /** A command: a string (split like a shell would, see config/command.ts) or a list of arguments. */
+  ArgvSchema: z.ZodType<string | (string | number | boolean)[]>;
+}
+
+/** What a resolver is given: one valid service as written, and where it lives. */
+export interface ResolveInput {
+  name: string;
+  /** The service's keys as written (already valid against the schema). */
+  input: Readonly<Record<string, unknown>>;
+  /** Folder holding stack.yaml: relative paths resolve against it. */
+  root: string;
+  project: string;
+  /** Absolute env file path → its text; a path missing here is reported as not found. */
+  envFileTexts: ReadonlyMap<string, string>;
+  locate: (path: KeyPath) => SourcePosition | undefined;
+}
+
+export interface Resolution<P extends ProviderName> {
+  settings: ProviderSettings[P];
+  /** Keys whose values are secret besides those the service lists (env keys read from env files). */
+  sensitive?: readonly string[];
+  issues: ConfigIssue[];
+}
+
+export interface ProviderModule<P extends ProviderName = ProviderName> {
+  readonly name: P;
+  /** The key that selects this provider when `provider:` is not written (`command`, `compose`, …). */
+  readonly key: string;
+  /** What the key declares, for the hint of a service that has none: `key runs …` ("a process"). */
+  readonly runs: string;
+  /** Keys besides `key` that only some providers read (`cwd`): said to be misplaced elsewhere. */
+  readonly ownKeys?: readonly string[];
+  /** The zod keys of the service map this provider owns, `key` among them. */
+  schema(kit: SchemaKit): Record<string, z.ZodType>;
+  /** Rules a shape cannot express (a command that does not split), reported beside the schema's issues. */
+  check?(name: string, service: Readonly<Record<string, unknown>>, locate: ResolveInput['locate']): ConfigIssue[];
+  /** The service's keys → its settings, paths absolute and defaults filled in. Pure. */
+  resolve(input: ResolveInput): Resolution<P>;
+  /** The spec field a sensitive variable at `path` (under the service) ends up in, when it is this provider's own. */
+  sensitiveField?(path: KeyPath): string | undefined;
+  /** The settings flattened into the fields the planner compares and the state file records. */
+  specFields(settings: ProviderSettings[P]): ProviderSpecFields;
+  /** Makes the runtime, loading its modules only now (a stack that does not use it never does). */
+  create(): Promise<Provider>;
+}
+
+/** Every provider this stack knows, in the order messages list them. */
+export type ProviderCatalog = readonly ProviderModule[];
+
+/** The module of `name`, for code that was given a catalog. */
+export function moduleOf(catalog: ProviderCatalog, name: string): ProviderModule | undefined {
+  return catalog.find((module) => module.name === name);
+}

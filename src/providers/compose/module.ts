@@ -1,0 +1,71 @@
+/** The compose provider as stack.yaml and the planner see it: the `compose:` map. */
+
+import type { ComposeSpec } from '../../model/desired.js';
+import type { ProviderModule } from '../../model/provider-module.js';
+import { resolvePath } from '../../config/paths.js';
+import { prefixedFields } from '../../reconcile/spec.js';
+
+declare module '../../model/desired.js' {
+  interface ProviderSettings {
+    compose: ComposeSpec;
+  }
+}
+
+interface ComposeInput {
+  file: string;
+  project?: string;
+  services?: string[];
+  profiles?: string[];
+  scale?: Record<string, number>;
+  wait?: boolean;
+  env?: Record<string, string | number | boolean>;
+}
+
+export const composeModule: ProviderModule<'compose'> = {
+  name: 'compose',
+  key: 'compose',
+  runs: 'a docker compose project',
+  schema: ({ z, NonEmptyString, StringList, WholeNumber, EnvSchema }) => ({
+    compose: z.strictObject({
+      file: NonEmptyString('a compose file path'),
+      project: NonEmptyString('a compose project name').optional(),
+      services: StringList('compose service name').optional(),
+      profiles: StringList('profile name').optional(),
+      scale: z.record(z.string(), WholeNumber(0)).optional(),
+      wait: z.boolean().optional(),
+      env: EnvSchema.optional(),
+    }),
+  }),
+  resolve({ name, input, root, project }) {
+    const compose = input.compose as ComposeInput;
+    const settings = {
+      file: resolvePath(root, compose.file),
+      project: compose.project ?? `${project}-${name}`,
+      services: compose.services ?? [],
+      profiles: compose.profiles ?? [],
+      scale: compose.scale ?? {},
+      wait: compose.wait ?? false,
+      env: Object.fromEntries(Object.entries(compose.env ?? {}).map(([key, value]) => [key, String(value)])),
+    };
+    return { settings, issues: [] };
+  },
+  sensitiveField: ([key, sub, subKey]) => {
+    if (key !== 'compose' || typeof sub !== 'string') return undefined;
+    if (sub === 'env') return typeof subKey === 'string' ? subKey : undefined;
+    return `compose.${sub}`;
+  },
+  // `wait` is left out: it changes how a start is awaited, not what runs.
+  specFields: (spec) => ({
+    values: {
+      'compose.file': spec.file,
+      'compose.project': spec.project,
+      'compose.services': JSON.stringify(spec.services),
+      'compose.profiles': JSON.stringify(spec.profiles),
+      ...prefixedFields('compose.scale.', spec.scale),
+      ...prefixedFields('compose.env.', spec.env),
+    },
+    install: ['compose.file', 'compose.project'],
+    files: 'files',
+  }),
+  create: async () => (await import('./compose-provider.js')).createComposeProvider(),
+};
