@@ -89,7 +89,7 @@ export class Controller {
     this.desired = workspace.desired;
     this.watcher = new FileWatcher((paths) => void this.request(`changed: ${paths.map((path) => path.split('/').pop()).join(', ')}`), undefined, this.say);
     this.liveness = new LivenessMonitor(pool, workspace, this.say);
-    this.logRotation = new LogRotation(pool, workspace.ctx.stateDir, this.say);
+    this.logRotation = new LogRotation(pool, workspace, this.say);
   }
 
   /** Loads the file (exit 5 when invalid: nothing starts), takes the lock (exit 7), reconciles once. */
