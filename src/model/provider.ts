@@ -158,9 +158,10 @@ export interface Provider {
   digestFiles?(service: DesiredService, ctx: OperationContext): Promise<FilesDigest | undefined>;
   install?(service: DesiredService, ctx: OperationContext): Promise<void>;
   /**
-   * Starts the service; resolves once it runs (not yet ready). Starting a service that already
-   * runs starts another run (the engine stops the old one first); a start that fails rejects
-   * with an OperationError carrying the exit code and the last lines of output.
+   * Starts the service; resolves once it runs (not yet ready). A start of what already runs is
+   * no error: it leaves it running (compose: the same containers; process: a second run, which is
+   * why the engine stops the old one first). A start that fails rejects with an OperationError
+   * carrying the exit code and the last lines of output.
    */
   start(service: DesiredService, ctx: OperationContext): Promise<StartedService>;
   /** Resolves when the service's `ready` probe passes; rejects with an OperationError otherwise. */
