@@ -57,12 +57,12 @@ async function readAppliedWith(workspace: Workspace, adopt: ReadStateOptions['ad
 /**
  * For commands that only look (`status`, the question `down` asks first): what stack recorded,
  * and what each service is now. The scan of /proc for lost runs is made only when the records
- * cannot account for what should run: a process service that should run has no record (known
+ * cannot account for what should run: a service of a grouped provider (process) that should run has no record (known
  * before observing), or a process record's run is not running (known from the observation,
  * which reads each run's /proc entry once); then what the scan adopted is observed.
  */
 export async function viewServices(workspace: Workspace, signal?: AbortSignal, options: { probe?: boolean } = {}): Promise<{ applied: Applied; observed: Observed }> {
-  const expected = workspace.desired.services.filter((service) => service.enabled && service.provider === 'process' && service.state === 'running').map((service) => service.name);
+  const expected = await runsExpected(workspace);
   // The state's own adopt hook decides whether the first read scans; whether it did is kept.
   let scanned = false;
   const recorded = await readAppliedWith(workspace, (services) => (scanned = expected.some((name) => services[name] === undefined)));
@@ -71,6 +71,13 @@ export async function viewServices(workspace: Workspace, signal?: AbortSignal, o
   const applied = await readAppliedWith(workspace, true);
   const adopted = [...applied].some(([name, record]) => recorded.get(name)?.pid !== record.pid);
   return { applied, observed: adopted ? await observe(workspace, applied, signal, options) : observed };
+}
+
+/** The services that should run as process groups this stack spawned (a grouped provider's): a lost record of theirs is found by a scan of /proc. */
+async function runsExpected(workspace: Workspace): Promise<string[]> {
+  const wanted = workspace.desired.services.filter((service) => service.enabled && service.state === 'running');
+  const grouped = await Promise.all(wanted.map(async (service) => (await workspace.providers.get(service.provider).catch(() => undefined))?.capabilities.grouped === true));
+  return wanted.filter((_, index) => grouped[index]).map((service) => service.name);
 }
 
 /** `probe`: run the services' probes now (`status --probe`); otherwise their last recorded results are reported. */

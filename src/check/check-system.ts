@@ -3,7 +3,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { spawnerDescription } from '../os/native-spawn.js';
 import { fail, pass, type CheckResult } from './types.js';
 
 const MIN_NODE_MAJOR = 20;
@@ -12,14 +11,6 @@ export function checkNode(version: string = process.versions.node): CheckResult 
   const major = Number(version.split('.')[0]);
   if (major >= MIN_NODE_MAJOR) return pass('node', `Node.js ${version} (needs ${MIN_NODE_MAJOR} or later)`);
   return fail('node', `Node.js ${version} is too old (needs ${MIN_NODE_MAJOR} or later)`, 'install Node.js 20 or later: https://nodejs.org/');
-}
-
-/**
- * How process services start. Never a failure: without the native addon they start through
- * node:child_process, only slower; this says so, since npm hides an install script's output.
- */
-export function checkSpawner(): CheckResult {
-  return pass('spawner', `services start through ${spawnerDescription()}`);
 }
 
 /** `.stack/` must be a folder we can write, readable by us only (it holds pids, logs, env-derived state). */

@@ -7,10 +7,11 @@ import { redactorOf } from '../config/secrets.js';
 import { statePaths } from '../state/paths.js';
 import { readState } from '../state/state-file.js';
 import { checkPlugins, checkVariables } from './check-config.js';
-import { checkDocker } from './check-docker.js';
 import { checkExecutables } from './check-executables.js';
 import { checkPorts } from './check-ports.js';
-import { checkNode, checkSpawner, checkStateDir } from './check-system.js';
+import { checkNode, checkStateDir } from './check-system.js';
+import { createProviderRegistry } from '../providers/registry.js';
+import type { DesiredService } from '../model/desired.js';
 import { pass, type CheckResult } from './types.js';
 
 export interface RunChecksOptions {
@@ -36,11 +37,10 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
   const state = await readState(paths.stateFile, desired.project).catch(() => undefined);
   const applied = new Map(Object.entries(state?.services ?? {}));
   const enabled = desired.services.filter((service) => service.enabled);
-  const usesCompose = enabled.some((service) => service.provider === 'compose');
 
-  const [executables, docker, plugins, ports, stateDir] = await Promise.all([
+  const [executables, providers, plugins, ports, stateDir] = await Promise.all([
     checkExecutables(enabled, env),
-    usesCompose ? checkDocker(verbose) : Promise.resolve([]),
+    checkProviders(enabled, verbose),
     checkPlugins(enabled, cwd),
     checkPorts(enabled, applied, redact),
     checkStateDir(paths.dir),
@@ -50,10 +50,22 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
     pass('config', `${desired.file} is valid (${enabled.length} of ${desired.services.length} services enabled)`),
     ...checkVariables(missingVariables),
     ...executables,
-    ...docker,
     ...plugins,
     ...ports,
-    ...(enabled.some((service) => service.provider === 'process') ? [checkSpawner()] : []),
+    ...providers,
     stateDir,
   ].map((result) => ({ ...result, detail: redact(result.detail) }));
+}
+
+/** What each provider in use has to say about this machine (docker answers, the spawner), asked once per provider. */
+async function checkProviders(enabled: readonly DesiredService[], verbose: ((line: string) => void) | undefined): Promise<CheckResult[]> {
+  const registry = createProviderRegistry();
+  const names = [...new Set(enabled.map((service) => service.provider))].sort();
+  const results = await Promise.all(
+    names.map(async (name) => {
+      const provider = await registry.get(name);
+      return (await provider.checks?.(enabled.filter((service) => service.provider === name), { verbose })) ?? [];
+    }),
+  );
+  return results.flat();
 }

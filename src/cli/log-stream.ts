@@ -1,75 +1,68 @@
 import pc from 'picocolors';
-import { LogFollower } from '../providers/process/follow-log.js';
-import { logFileOf } from '../providers/process/logs.js';
+import type { LogsRequest } from '../model/provider.js';
 
 const PALETTE = ['cyan', 'magenta', 'green', 'yellow', 'blue', 'red'] as const;
+
+/** Asks the service's provider for its logs (`Provider.logs`). */
+export type LogSource = (name: string, request: LogsRequest) => Promise<unknown>;
 
 /**
  * Follows the logs of several services at once for `stack up`, each line prefixed with its
  * service name (coloured per service on a terminal). Services can be added while it runs (hot
- * add); each log is followed across rotations by LogFollower.
+ * add); each provider follows its own across restarts and rotations.
  */
 export class LogStream {
-  private readonly followers = new Map<string, LogFollower>();
+  /** Each service's follow, until close() aborts them. */
+  private readonly following = new Map<string, Promise<unknown>>();
   private readonly prefixes = new Map<string, string>();
-  private timer?: NodeJS.Timeout;
-  /** The read in flight: close() waits for it, or it would read files close() closed under it. */
-  private reading?: Promise<void>;
+  private readonly abort = new AbortController();
   private width = 0;
 
   constructor(
-    private readonly stateDir: string,
+    private readonly source: LogSource,
     private readonly write: (text: string) => void,
     private readonly color: boolean,
     private readonly pollMs = 100,
+    /** Told when a service's logs cannot be followed (docker gone); the rest go on. */
+    private readonly onError: (name: string, error: unknown) => void = () => undefined,
+    /** Lines stamped before this are not shown, where the provider stamps them (`up`'s start). */
+    private readonly since = new Date(),
   ) {}
 
-  /** Follows these services from their logs' current end (or from the start, for new ones). */
+  /**
+   * Follows these services from their logs' current end (or from the start, for new ones);
+   * resolves once each has taken its place, so nothing they print from then on is missed.
+   */
   async follow(names: readonly string[], fromStart = false): Promise<void> {
     for (const name of names) {
-      if (this.followers.has(name)) continue;
-      const file = logFileOf(this.stateDir, name);
-      this.followers.set(name, fromStart ? new LogFollower(file, 0) : (await LogFollower.atEnd(file)).follower);
+      if (this.following.has(name) || this.abort.signal.aborted) continue;
       this.addPrefix(name);
+      let caughtUp!: () => void;
+      const ready = new Promise<void>((resolve) => (caughtUp = resolve));
+      const request: LogsRequest = {
+        lines: fromStart ? Infinity : 0,
+        since: this.since,
+        follow: true,
+        signal: this.abort.signal,
+        pollMs: this.pollMs,
+        caughtUp,
+        write: (lines) => {
+          const prefix = this.prefixOf(name);
+          this.write(lines.map((line) => `${prefix} ${line}\n`).join(''));
+        },
+      };
+      const done = this.source(name, request).catch((error: unknown) => {
+        if (!this.abort.signal.aborted) this.onError(name, error);
+      });
+      this.following.set(name, done);
+      await Promise.race([ready, done]);
     }
-    if (!this.timer) {
-      this.timer = setInterval(() => void this.poll(), this.pollMs);
-      this.timer.unref();
-    }
-  }
-
-  /** A line from elsewhere (`docker compose logs`), prefixed like the rest. */
-  writeLine(name: string, line: string): void {
-    this.addPrefix(name);
-    this.write(`${this.prefixOf(name)} ${line}\n`);
   }
 
   /** Reads what is left, then stops. */
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.reading;
-    await this.poll();
-    for (const [name, follower] of this.followers) {
-      const partial = follower.takePartial();
-      if (partial !== undefined) this.write(`${this.prefixOf(name)} ${partial}\n`);
-      await follower.close();
-    }
-  }
-
-  private poll(): Promise<void> {
-    this.reading ??= this.readAll().finally(() => {
-      this.reading = undefined;
-    });
-    return this.reading;
-  }
-
-  private async readAll(): Promise<void> {
-    for (const [name, follower] of this.followers) {
-      const lines = await follower.read();
-      const prefix = this.prefixOf(name);
-      if (lines.length > 0) this.write(lines.map((line) => `${prefix} ${line}\n`).join(''));
-    }
+    this.abort.abort();
+    await Promise.all(this.following.values());
   }
 
   private addPrefix(name: string): void {

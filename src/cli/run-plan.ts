@@ -2,6 +2,7 @@ import { apply, recordDeclarations, type PlanResult, type Workspace } from '../a
 import { ExitCode } from '../model/errors.js';
 import { planToJson } from '../reconcile/render-json.js';
 import type { ApplyOutcome } from '../engine/outcome.js';
+import { rotateRunningLogs } from '../engine/rotate-logs.js';
 import type { Plan } from '../model/plan.js';
 import { monotonicMs } from '../os/monotonic.js';
 import { confirm } from './confirm.js';
@@ -33,8 +34,7 @@ export async function runPlan(workspace: Workspace, planned: PlanResult, options
   // (without a controller, each apply is when that happens).
   if (code !== ExitCode.interrupted && code !== ExitCode.hangup && options.rotateLogs !== false) {
     const running = workspace.desired.services.filter((service) => service.enabled && service.state === 'running');
-    const { rotateLiveLogs } = await import('../providers/process/rotate-live.js');
-    await rotateLiveLogs(workspace.ctx.stateDir, running, (line) => streams.stderr.write(`${line}\n`));
+    await rotateRunningLogs(workspace.providers, workspace.ctx, running, (line) => streams.stderr.write(`${line}\n`));
   }
   return code;
 }

@@ -1,6 +1,7 @@
 import type { DesiredService } from '../model/desired.js';
 import { describeExit } from '../providers/probes.js';
 import type { ExitInfo, StartedService } from '../model/provider.js';
+import { pause } from '../os/pause.js';
 import { stopSpecOf } from '../reconcile/declarations.js';
 import type { MachineClock, UnitEnvironment } from './execute-unit.js';
 import type { ProgressEvent, ServiceOutcome } from './outcome.js';
@@ -84,7 +85,7 @@ export class SettleCheck {
         record && { ...record, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: `${reason} right after it started`, duringStart: true } },
       );
     }
-    const error = this.options.redact(`${reason} right after it started${await logTail(this.env, name, entry.started.logOffset ?? 0)}`);
+    const error = this.options.redact(`${reason} right after it started${await logTail(this.env, name, this.services.get(name), entry.started)}`);
     return { ...entry.outcome, status: 'failed', error };
   }
 }
@@ -121,23 +122,20 @@ async function stopLeftovers(env: UnitEnvironment, name: string, service: Desire
   }
 }
 
-/** The end of what this run wrote to its log (from `offset`, where it began), never an earlier run's. */
-async function logTail(env: UnitEnvironment, name: string, offset: number): Promise<string> {
-  const { readLogTail, logFileOf } = await import('../providers/process/logs.js');
-  const lines = await readLogTail(logFileOf(env.ctx.stateDir, name), 5, offset).catch(() => [] as string[]);
+/** The end of what this run wrote to its log (where it began), never an earlier run's. */
+async function logTail(env: UnitEnvironment, name: string, service: DesiredService | undefined, started: StartedService): Promise<string> {
+  const record = env.state.get(name);
+  const which = service?.provider ?? record?.provider;
+  if (which === undefined) return '';
+  const lines: string[] = [];
+  try {
+    const provider = await env.providers.get(which);
+    const request = { lines: 5, run: started, follow: false, signal: new AbortController().signal, write: (more: readonly string[]) => lines.push(...more) };
+    await provider.logs(name, service, record, request, env.ctx);
+  } catch {
+    // No tail to quote: the failure is said without it.
+  }
   return lines.length > 0 ? `; last lines of its log:\n  ${lines.join('\n  ')}` : '';
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** How long a finished run waits for provider calls still in flight (they were told to abort). */

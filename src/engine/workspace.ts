@@ -40,10 +40,12 @@ export async function digestServiceFiles(workspace: Workspace, signal = new Abor
   await sealSensitiveFields(workspace.desired, workspace.paths.dir);
   await Promise.all(
     workspace.desired.services
-      .filter((service) => service.enabled && service.provider !== 'process')
+      .filter((service) => service.enabled)
       .map(async (service) => {
         const provider = await workspace.providers.get(service.provider).catch(() => undefined);
-        const digested = await provider?.digestFiles?.(service, { ...workspace.ctx, signal });
+        // A provider that reads no files besides stack.yaml has no digest to give.
+        if (!provider?.digestFiles) return;
+        const digested = await provider.digestFiles(service, { ...workspace.ctx, signal });
         service.filesDigest = digested?.digest;
         service.files = digested?.files;
       }),

@@ -1,4 +1,5 @@
 import type { Redact } from './redact.js';
+import { ExitCode, StackError } from './errors.js';
 import type { DesiredService, ProviderName, StopSpec } from './desired.js';
 import type { AppliedService, ObservedService } from './observed.js';
 
@@ -71,8 +72,76 @@ export class OperationError extends Error {
   }
 }
 
+/**
+ * What a provider is, declared once, so that the engine, the supervisor and the CLI ask instead
+ * of branching on its name (docs/architecture.md, "The provider contract").
+ */
+export interface ProviderCapabilities {
+  /**
+   * Each run is a process group this stack spawned (a pid, a pgid, a marker in its environment):
+   * the supervisor sees its exit, stops what its leader left in the group, and a scan of /proc
+   * finds a run whose record was lost.
+   */
+  grouped: boolean;
+  /** Observing is a read of /proc, not a command (`docker ps`, a plugin's `status`): liveness is polled at every tick. */
+  cheapObserve: boolean;
+}
+
+/** What `logs` is asked for: one shape for every provider, the tail and the follow alike. */
+export interface LogsRequest {
+  /** Lines from the end shown first; 0 for none, Infinity for all the service has kept. */
+  lines: number;
+  /** Only lines written since then, where the provider stamps its lines (compose); the others go by `lines`. */
+  since?: Date;
+  /** Only what this run wrote (a failed start quotes its own output, never an earlier run's). */
+  run?: Pick<StartedService, 'startedAt' | 'logOffset'>;
+  /** Goes on with new lines, across restarts and rotations, until `signal` aborts. */
+  follow: boolean;
+  signal: AbortSignal;
+  /** Receives lines in order, several at a time when they came together; never a partial line, but the last one at the end of a follow. */
+  write: (lines: readonly string[]) => void;
+  /**
+   * Called once the tail is on its way and, with `follow`, everything written from then on
+   * will reach `write`: a caller showing several services starts the next one then.
+   */
+  caughtUp?: () => void;
+  /** How often a follow looks for new lines, where it polls (default 200 ms). */
+  pollMs?: number;
+  /**
+   * The only service asked for, on a terminal: a provider with a logs command of its own (a
+   * plugin's `logs`) runs it there instead, and `logs` resolves to its exit code.
+   */
+  attached?: boolean;
+}
+
+/** The files and folders a service reads besides stack.yaml, whose change means "reload and reconcile". */
+export interface WatchedPaths {
+  files: string[];
+  /** Whole folders (a plugin's). */
+  trees: string[];
+}
+
+/** One line of `stack check` a provider contributes (docker answers, the spawner in use). */
+export interface ProviderCheck {
+  check: string;
+  ok: boolean;
+  detail: string;
+  hint?: string;
+}
+
+/** How long each operation may take before the provider gives up on it, where the provider bounds it. */
+export interface OperationTimeouts {
+  startMs?: number;
+  stopMs?: number;
+  readyMs?: number;
+}
+
+/** What a size rotation of a running service's log did. */
+export type LogRotation = 'rotated' | 'not-needed' | 'unsupported';
+
 export interface Provider {
   readonly name: ProviderName;
+  readonly capabilities: ProviderCapabilities;
   /** What the service is now. `desired` is absent when the service left stack.yaml. */
   observe(
     name: string,
@@ -84,16 +153,25 @@ export interface Provider {
    * A digest of the files the service reads besides stack.yaml (compose file, plugin folder),
    * so editing them plans a restart; set as `DesiredService.filesDigest` (and `files`) before
    * planning, and taken again after an install or start (what those write is the service's own).
+   * Absent: the provider reads no such files.
    */
   digestFiles?(service: DesiredService, ctx: OperationContext): Promise<FilesDigest | undefined>;
   install?(service: DesiredService, ctx: OperationContext): Promise<void>;
-  /** Starts the service; resolves once it runs (not yet ready). */
+  /**
+   * Starts the service; resolves once it runs (not yet ready). A start of what already runs is
+   * no error: it leaves it running (compose: the same containers; process: a second run, which is
+   * why the engine stops the old one first). A start that fails rejects with an OperationError
+   * carrying the exit code and the last lines of output.
+   */
   start(service: DesiredService, ctx: OperationContext): Promise<StartedService>;
   /** Resolves when the service's `ready` probe passes; rejects with an OperationError otherwise. */
   waitReady?(service: DesiredService, started: StartedService, ctx: OperationContext): Promise<void>;
   /** Whether `waitReady` has anything to wait for after a start of `service`; absent: always. */
   awaitsReady?(service: DesiredService): boolean;
-  /** Stops what `applied` records, with `stop` as declared (or the defaults when it left the file). */
+  /**
+   * Stops what `applied` records, with `stop` as declared (or the defaults when it left the file).
+   * Stopping what is not running is no error: it resolves as a stop that found nothing to do.
+   */
   stop(name: string, applied: AppliedService, stop: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined>;
   uninstall?(name: string, applied: AppliedService, ctx: OperationContext): Promise<void>;
   /**
@@ -101,4 +179,44 @@ export interface Provider {
    * without it a restart is a stop then a start.
    */
   restart?(service: DesiredService, applied: AppliedService, ctx: OperationContext): Promise<StartedService>;
+  /**
+   * The service's output (`stack logs`, `stack up`, a failed start's last lines). `desired` is
+   * absent when the service left stack.yaml. Resolves when the tail is written or the follow
+   * ended; to an exit code only when it ran an attached command (see `LogsRequest.attached`).
+   */
+  logs(name: string, desired: DesiredService | undefined, applied: AppliedService | undefined, request: LogsRequest, ctx: Omit<OperationContext, 'signal'>): Promise<number | undefined>;
+  /**
+   * `stack run`: a one-off command in the service's environment, on this terminal; resolves to
+   * its exit code. A provider that cannot run one rejects with a StackError saying so
+   * (`cannotRun`).
+   */
+  run(service: DesiredService, command: readonly string[], ctx: Omit<OperationContext, 'signal'>): Promise<number>;
+  /** What the supervisor watches for `service` besides stack.yaml and the `.env` beside it. */
+  watchedPaths(service: DesiredService): WatchedPaths;
+  /** How long its operations may take, where it bounds them (a plugin's `timeout`); absent: unbounded by the provider. */
+  timeouts?(service: DesiredService): Promise<OperationTimeouts>;
+  /**
+   * A short phrase naming the run `record` holds, for what an interrupted apply left behind
+   * (`pid 4242` → "left running (pid 4242)"); undefined when a probe alone can tell.
+   */
+  describeRun(record: AppliedService | undefined): string | undefined;
+  /** Cuts a running service's log back past its `logs.maxSize` (where stack keeps the log). */
+  rotateLog?(service: DesiredService, ctx: Omit<OperationContext, 'signal'>): Promise<LogRotation>;
+  /** What `stack check` should say about this machine for `services` of this provider (docker answers, the spawner). */
+  checks?(services: readonly DesiredService[], ctx: { verbose?: (line: string) => void }): Promise<ProviderCheck[]>;
+}
+
+/** `stack run` on a service whose provider has no way to run a command. */
+export function cannotRun(service: Pick<DesiredService, 'name' | 'provider'> | undefined, name = service?.name ?? ''): StackError {
+  return new StackError(ExitCode.actionFailed, `${name} is a ${service?.provider ?? 'unknown'} service; stack run runs the scripts of plugin services`);
+}
+
+/** A run as a record that says no more than the start did: enough to stop it. */
+export function appliedOfStart(provider: ProviderName, started: StartedService): AppliedService {
+  return { ...recordOfStart(started), provider, specHash: '', installHash: '', fields: {}, restarts: 0 };
+}
+
+/** The fields of a start that go into the state file's AppliedService. */
+export function recordOfStart(started: StartedService): Pick<AppliedService, 'pid' | 'pgid' | 'startTicks' | 'startedAt'> {
+  return { pid: started.pid, pgid: started.pgid, startTicks: started.startTicks, startedAt: started.startedAt };
 }

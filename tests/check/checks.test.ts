@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkDocker } from '../../src/check/check-docker.js';
+import { checkDocker } from '../../src/providers/compose/check.js';
 import { resolveExecutable } from '../../src/check/check-executables.js';
 import { checkNode, checkStateDir } from '../../src/check/check-system.js';
 import { checksToJson, renderCheckTable } from '../../src/check/render-check.js';

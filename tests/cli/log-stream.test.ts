@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LogStream } from '../../src/cli/log-stream.js';
 import { LogFollower } from '../../src/providers/process/follow-log.js';
+import { createProcessProvider } from '../../src/providers/process/process-provider.js';
 import { waitFor } from '../support/wait.js';
 
 const dirs: string[] = [];
@@ -29,7 +30,9 @@ describe('LogStream.close', () => {
       return read.call(this);
     });
     let written = '';
-    const stream = new LogStream(dir, (text) => (written += text), false, 1);
+    const provider = createProcessProvider();
+    const ctx = { root: dir, stateDir: dir, redact: (text: string) => text };
+    const stream = new LogStream((name, request) => provider.logs(name, undefined, undefined, request, ctx), (text) => (written += text), false, 1);
     await stream.follow(['web'], true);
     await waitFor(() => calls === 1, 2000, 'the interval read to begin');
     const closed = stream.close();

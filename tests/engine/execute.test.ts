@@ -1,9 +1,8 @@
-import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Desired, DesiredService } from '../../src/model/desired.js';
-import { logFileOf } from '../../src/providers/process/logs.js';
 import { OperationError } from '../../src/model/provider.js';
 import { executePlan, leftAfterInterrupt } from '../../src/engine/execute.js';
 import type { ApplyOutcome, ProgressEvent, ServiceOutcome } from '../../src/engine/outcome.js';
@@ -587,13 +586,16 @@ describe('executePlan: the settle check', () => {
 
   it('the early-exit failure quotes the end of the service log', async () => {
     const h = await harness([service('web')], { web: 'absent' });
-    const log = logFileOf(h.stateDir, 'web');
-    await mkdir(path.dirname(log), { recursive: true });
-    await writeFile(log, 'booting\nError: cannot find module ./web.js\n');
-    h.fake.exitAfterStart('web', async () => ({ code: 1, signal: null }));
+    h.fake.print('web', 'an earlier run: not quoted');
+    h.fake.exitAfterStart('web', async () => {
+      h.fake.print('web', 'booting');
+      h.fake.print('web', 'Error: cannot find module ./web.js');
+      return { code: 1, signal: null };
+    });
     const outcome = await h.run();
     expect(outcomeOf(outcome, 'web').error).toContain('exited with code 1 right after it started');
     expect(outcomeOf(outcome, 'web').error).toContain('cannot find module ./web.js');
+    expect(outcomeOf(outcome, 'web').error).not.toContain('an earlier run');
   });
 
   it('with `start.settle: 0ms` an exit right after the start is not waited for: the start is done', async () => {

@@ -1,6 +1,6 @@
 import type { DesiredService, ProviderName, StopSpec } from '../../src/model/desired.js';
 import type { ProviderRegistry } from '../../src/providers/registry.js';
-import type { ExitInfo, OperationContext, Provider, StartedService } from '../../src/model/provider.js';
+import { cannotRun, type ExitInfo, type LogsRequest, type OperationContext, type Provider, type StartedService } from '../../src/model/provider.js';
 import type { AppliedService, ObservedService } from '../../src/model/observed.js';
 
 export type FakeOp = 'install' | 'start' | 'waitReady' | 'stop' | 'uninstall';
@@ -73,6 +73,13 @@ interface Behaviour {
  */
 export class FakeProvider implements Provider {
   readonly name: ProviderName = 'process';
+  // It hands out pids and pgids as the process provider does, and observes without a command.
+  readonly capabilities = { grouped: true, cheapObserve: true };
+  /** The runs that have not stopped or exited, by service: what observe reports as running. */
+  private readonly running = new Map<string, StartedService>();
+  /** What each service "printed": its start prints the MARKER of its env, when it has one. */
+  private readonly printed = new Map<string, string[]>();
+  private readonly listeners = new Set<() => void>();
   readonly journal: JournalEntry[] = [];
   /** What `start` handed out, by service. */
   readonly started = new Map<string, StartedService>();
@@ -118,7 +125,9 @@ export class FakeProvider implements Provider {
   }
 
   async observe(name: string): Promise<ObservedService> {
-    return { name, phase: 'unknown', detail: 'the fake does not observe' };
+    const run = this.running.get(name);
+    if (!run) return { name, phase: 'stopped' };
+    return { name, phase: 'running', pid: run.pid, since: run.startedAt };
   }
 
   install(service: DesiredService, ctx: OperationContext): Promise<void> {
@@ -128,9 +137,17 @@ export class FakeProvider implements Provider {
   start(service: DesiredService, ctx: OperationContext): Promise<StartedService> {
     return this.call(service.name, 'start', ctx, (behaviour) => {
       const pid = this.nextPid++;
-      const started: StartedService = { pid, pgid: pid, startTicks: pid * 10, startedAt: new Date().toISOString() };
-      if (behaviour?.exited) started.exited = behaviour.exited();
+      const started: StartedService = { pid, pgid: pid, startTicks: pid * 10, startedAt: new Date().toISOString(), logOffset: this.printed.get(service.name)?.length ?? 0 };
+      if (behaviour?.exited) {
+        started.exited = behaviour.exited();
+        void started.exited.then(() => {
+          if (this.running.get(service.name) === started) this.running.delete(service.name);
+        });
+      }
       this.started.set(service.name, started);
+      this.running.set(service.name, started);
+      const marker = service.process?.env.MARKER;
+      if (marker !== undefined) this.print(service.name, marker);
       return started;
     });
   }
@@ -139,13 +156,57 @@ export class FakeProvider implements Provider {
     return this.call(service.name, 'waitReady', ctx, () => undefined);
   }
 
-  stop(name: string, _applied: AppliedService, stop: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined> {
+  stop(name: string, applied: AppliedService, stop: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined> {
     this.stopSpecs.set(name, stop);
-    return this.call(name, 'stop', ctx, () => ({ code: null, signal: stop.signal }));
+    return this.call(name, 'stop', ctx, () => {
+      // A record without a run has nothing to stop: no error, and no exit to tell.
+      if (applied.pid === undefined) return undefined;
+      if (this.running.get(name)?.pid === applied.pid) this.running.delete(name);
+      return { code: null, signal: stop.signal };
+    });
   }
 
   uninstall(name: string, _applied: AppliedService, ctx: OperationContext): Promise<void> {
-    return this.call(name, 'uninstall', ctx, () => undefined);
+    return this.call(name, 'uninstall', ctx, () => {
+      this.running.delete(name);
+    });
+  }
+
+  async logs(name: string, _desired: DesiredService | undefined, _applied: AppliedService | undefined, request: LogsRequest): Promise<undefined> {
+    const lines = this.printed.get(name) ?? [];
+    let shown = lines.length;
+    const from = request.run?.logOffset ?? 0;
+    const tail = request.lines > 0 ? lines.slice(from).slice(-request.lines) : [];
+    if (tail.length > 0) request.write(tail);
+    request.caughtUp?.();
+    if (!request.follow) return undefined;
+    const more = () => {
+      const now = this.printed.get(name) ?? [];
+      if (now.length > shown) request.write(now.slice(shown));
+      shown = now.length;
+    };
+    this.listeners.add(more);
+    await new Promise<void>((resolve) => (request.signal.aborted ? resolve() : request.signal.addEventListener('abort', () => resolve(), { once: true })));
+    this.listeners.delete(more);
+    return undefined;
+  }
+
+  run(service: DesiredService): Promise<number> {
+    return Promise.reject(cannotRun(service));
+  }
+
+  watchedPaths(service: DesiredService) {
+    return { files: [...(service.process?.envFiles ?? [])], trees: [] };
+  }
+
+  describeRun(record: AppliedService | undefined): string | undefined {
+    return record?.pid === undefined ? undefined : `pid ${record.pid}`;
+  }
+
+  /** A line of the service's output, as its run would print it. */
+  print(service: string, line: string): void {
+    this.printed.set(service, [...(this.printed.get(service) ?? []), line]);
+    for (const listener of this.listeners) listener();
   }
 
   private behave(service: string, op: FakeOp, change: Behaviour): void {

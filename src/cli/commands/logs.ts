@@ -1,15 +1,8 @@
 import { statSync } from 'node:fs';
 import pc from 'picocolors';
-import { readApplied, type Workspace } from '../../api.js';
-import type { ComposeSpec } from '../../model/desired.js';
-import { composeSpecFromFields } from '../../providers/compose/fields.js';
-import type { Applied } from '../../model/observed.js';
+import { readApplied } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
-import type { PluginProvider } from '../../providers/plugin/plugin-provider.js';
-import { logFileOf, readLogTail } from '../../providers/process/logs.js';
-import { LogFollower } from '../../providers/process/follow-log.js';
 import { formatCommand } from '../../os/runner.js';
-import { assertOwnDir, assertOwnFile } from '../../os/safe-file.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
 
@@ -29,36 +22,43 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
   checkServiceNames(workspace.desired, applied, names);
   const notice = await controllerNotice(workspace);
   if (notice) streams.stderr.write(`${notice}\n`);
-  const pluginCode = await pluginLogs(workspace, names, options.follow === true);
-  if (pluginCode !== undefined) return pluginCode;
   const chosen = names.length > 0 ? names : workspace.desired.services.filter((service) => service.enabled).map((service) => service.name);
   const color = useColor(options);
   const c = pc.createColors(color);
   const width = Math.max(0, ...chosen.map((name) => name.length));
   const prefixes = new Map(chosen.map((name, index) => [name, c[PALETTE[index % PALETTE.length] as (typeof PALETTE)[number]](`${name.padEnd(width)} |`)]));
-  const write = (name: string, line: string) => streams.stdout.write(`${prefixes.get(name)} ${line}\n`);
+  const write = (name: string, text: readonly string[]) => streams.stdout.write(text.map((line) => `${prefixes.get(name)} ${line}\n`).join(''));
 
-  const compose = composeSpecsOf(workspace, applied, chosen);
-  const files = new Map(chosen.filter((name) => !compose.has(name)).map((name) => [name, logFileOf(workspace.paths.dir, name)]));
-  // Said, not skipped in silence: a log that is a link is never read (that would show its target).
-  if (files.size > 0 && (await assertOwnDir(workspace.paths.logsDir)) === 'ok') for (const file of files.values()) await assertOwnFile(file);
-  // With -f, each follower takes its place first, and the tail is read up to exactly there:
-  // no line shown twice or missed between the two.
-  const followers = new Map<string, LogFollower>();
-  for (const [name, file] of files) {
-    let end: number | undefined;
-    if (options.follow) {
-      const { follower, size } = await LogFollower.atEnd(file);
-      followers.set(name, follower);
-      end = size;
+  // Ctrl+C ends a follow (and docker's logs); what was read so far is shown, and stack exits 0.
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const shown: Promise<number | undefined>[] = [];
+    // One service after another up to where each is caught up, so their tails come in order;
+    // then every follow goes on side by side.
+    for (const name of chosen) {
+      const desired = workspace.desired.services.find((service) => service.name === name);
+      const record = applied.get(name);
+      const which = desired?.provider ?? record?.provider;
+      if (which === undefined) continue;
+      const provider = await workspace.providers.get(which);
+      let caughtUp!: () => void;
+      const ready = new Promise<void>((resolve) => (caughtUp = resolve));
+      const request = { lines, follow: options.follow === true, signal: abort.signal, write: (text: readonly string[]) => write(name, text), caughtUp, attached: names.length === 1 };
+      const done = provider.logs(name, desired, record, request, workspace.ctx);
+      done.catch(() => undefined);
+      shown.push(done);
+      await Promise.race([ready, done]);
     }
-    const tail = lines > 0 ? await readLogTail(file, lines, 0, end).catch(() => [] as string[]) : [];
-    for (const line of tail) write(name, line);
+    const codes = await Promise.all(shown);
+    // An attached command of the provider's own (a plugin's `logs`) gives its exit code.
+    return codes.find((code) => code !== undefined) ?? ExitCode.ok;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
-  const composeDone = composeLogsOf(workspace, compose, lines, options.follow === true, write);
-  if (!options.follow || files.size === 0) return composeDone.then(() => ExitCode.ok);
-  const [code] = await Promise.all([follow(followers, write), composeDone]);
-  return code;
 }
 
 /**
@@ -80,60 +80,4 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function composeSpecsOf(workspace: Workspace, applied: Applied, names: readonly string[]): Map<string, ComposeSpec> {
-  const specs = new Map<string, ComposeSpec>();
-  for (const name of names) {
-    const desired = workspace.desired.services.find((service) => service.name === name);
-    const record = applied.get(name);
-    const spec = desired ? desired.compose : record?.provider === 'compose' ? composeSpecFromFields(record.fields) : undefined;
-    if (spec) specs.set(name, spec);
-  }
-  return specs;
-}
-
-/** Compose services' logs come from docker (`docker compose logs`), streamed until Ctrl+C with -f. */
-async function composeLogsOf(workspace: Workspace, specs: Map<string, ComposeSpec>, lines: number, follow: boolean, write: (name: string, line: string) => void): Promise<void> {
-  if (specs.size === 0) return;
-  const { composeLogs } = await import('../../providers/compose/logs.js');
-  const abort = new AbortController();
-  const stop = () => abort.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    await composeLogs(specs, { follow, lines, signal: abort.signal, verbose: workspace.ctx.verbose, write });
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
-}
-
-/** Follows several log files at once until Ctrl+C, across rotations (see LogFollower). */
-async function follow(followers: Map<string, LogFollower>, write: (name: string, line: string) => void): Promise<number> {
-  let stopped = false;
-  const stop = () => {
-    stopped = true;
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  while (!stopped) {
-    for (const [name, follower] of followers) for (const line of await follower.read()) write(name, line);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  for (const [name, follower] of followers) {
-    for (const line of await follower.read()) write(name, line);
-    const partial = follower.takePartial();
-    if (partial !== undefined) write(name, partial);
-    await follower.close();
-  }
-  return ExitCode.ok;
-}
-
-/** One plugin service with a `logs` command: that command shows its logs (exit code passed through). */
-async function pluginLogs(workspace: Workspace, names: readonly string[], follow: boolean): Promise<number | undefined> {
-  const service = names.length === 1 ? workspace.desired.services.find((candidate) => candidate.name === names[0]) : undefined;
-  if (service?.provider !== 'plugin') return undefined;
-  const provider = (await workspace.providers.get('plugin')) as PluginProvider;
-  return provider.showLogs(service, follow, workspace.ctx);
 }

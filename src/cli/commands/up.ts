@@ -1,14 +1,15 @@
 import { ExitCode, withoutServicePrefix } from '../../model/errors.js';
 import { readStack } from '../../load/read-stack.js';
-import { PROVIDERS } from '../../providers/registry.js';
 import type { Desired } from '../../model/desired.js';
+import { redactorOf } from '../../config/secrets.js';
+import { createProviderRegistry, PROVIDERS } from '../../providers/registry.js';
 import { findStackFile } from '../../load/find-stack.js';
 import { startDetachedController } from '../../engine/supervise/detach.js';
 import { statePaths } from '../../state/paths.js';
 import { Controller } from '../../engine/supervise/controller.js';
 import { controllerOptions, parseDuration } from '../controller-cli.js';
 import { parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
-import { LogStream } from '../log-stream.js';
+import { LogStream, type LogSource } from '../log-stream.js';
 import { hangup } from '../hangup.js';
 import { stopEverything } from '../teardown.js';
 
@@ -32,8 +33,14 @@ export async function run(options: UpOptions): Promise<number> {
 async function foreground(options: UpOptions, intervalMs: number, parallel: number): Promise<number> {
   const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
   const first = await readStack(file, { providers: PROVIDERS });
-  const logs = new LogStream(statePaths(first.root).dir, (text) => streams.stdout.write(text), useColor(options));
-  const enabled = (desired: typeof first) => desired.services.filter((service) => service.enabled && service.provider !== 'compose').map((service) => service.name);
+  // The first pass runs inside start(), before the controller exists to be asked for its file.
+  const started: { controller?: Controller } = {};
+  // Every service's output, into one stream, from now on: what compose containers print during
+  // the first pass is shown too, and a process log is followed from its current end.
+  const logs = new LogStream(logSource(() => started.controller?.current ?? first), (text) => streams.stdout.write(text), useColor(options), undefined, (name, error) =>
+    streams.stderr.write(`${name}: logs: ${error instanceof Error ? error.message : String(error)}\n`),
+  );
+  const enabled = (desired: typeof first) => desired.services.filter((service) => service.enabled).map((service) => service.name);
   await logs.follow(enabled(first));
   const settings = controllerOptions(options, { command: 'stack up', intervalMs, parallel });
   // Ctrl+C is caught from the start: during the first pass it interrupts it, then tears down.
@@ -48,11 +55,6 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
     hungUp = true;
     interrupted.abort();
   });
-  // The first pass runs inside start(), before the controller exists to be asked for its file.
-  const started: { controller?: Controller } = {};
-  // Compose services' output is followed from now on, so what their containers print during the
-  // first pass is shown too.
-  const composeLogs = streamComposeLogs(() => started.controller?.current ?? first, logs);
   let controller: Controller;
   try {
     controller = await Controller.start({
@@ -68,7 +70,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     stopListening();
-    composeLogs.abort();
+    await logs.close();
     throw error;
   }
   started.controller = controller;
@@ -88,31 +90,29 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
       beforeStop: () => controller.close({ keepLock: true }),
       beforeExit: () => controller.releaseLock(),
     });
-    composeLogs.abort();
     await logs.close();
     return hungUp ? ExitCode.hangup : code;
   } finally {
     stopListening();
+    await logs.close();
     await controller.releaseLock();
   }
 }
 
 /**
- * Compose services' output, into the same stream: each container's, from the time `up` began,
- * followed again across restarts and recreations (providers/compose/follow-logs.ts).
+ * Each service's logs from its provider, as stack.yaml declares it now (a hot-added service is
+ * followed too). Compose containers are followed from the time `up` began, across restarts and
+ * recreations.
  */
-function streamComposeLogs(current: () => Desired, logs: LogStream): AbortController {
-  const abort = new AbortController();
-  const since = new Date();
-  const specs = () => new Map(current().services.flatMap((service) => (service.enabled && service.provider === 'compose' ? [[service.name, service.compose] as const] : [])));
-  if (specs().size > 0) {
-    void import('../../providers/compose/follow-logs.js')
-      .then(({ followComposeLogs }) => followComposeLogs({ specs, since, signal: abort.signal, write: (name, line) => logs.writeLine(name, line) }))
-      .catch((error: unknown) => {
-        if (!abort.signal.aborted) streams.stderr.write(`compose logs: ${error instanceof Error ? error.message : String(error)}\n`);
-      });
-  }
-  return abort;
+function logSource(current: () => Desired): LogSource {
+  const registry = createProviderRegistry();
+  return async (name, request) => {
+    const desired = current();
+    const service = desired.services.find((candidate) => candidate.name === name);
+    if (!service) return undefined;
+    const provider = await registry.get(service.provider);
+    return provider.logs(name, service, undefined, request, { root: desired.root, stateDir: statePaths(desired.root).dir, redact: redactorOf(desired) });
+  };
 }
 
 /** Starts `stack watch` in the background and returns once it has converged (or could not). */

@@ -90,7 +90,7 @@ export class Controller {
     this.desired = workspace.desired;
     this.watcher = new FileWatcher((paths) => void this.request(`changed: ${paths.map((path) => path.split('/').pop()).join(', ')}`), undefined, this.say);
     this.liveness = new LivenessMonitor(pool, workspace, this.say);
-    this.logRotation = new LogRotation(pool, workspace.ctx.stateDir, this.say);
+    this.logRotation = new LogRotation(pool, workspace, this.say);
   }
 
   /** Loads the file (exit 5 when invalid: nothing starts), takes the lock (exit 7), reconciles once. */
@@ -111,7 +111,7 @@ export class Controller {
       heard.controller = controller;
       options.signal?.addEventListener('abort', () => controller.abort.abort(), { once: true });
       await controller.request('start');
-      await controller.watcher.update(watchedPaths(options.file, desired));
+      await controller.watcher.update(await watchedPaths(options.file, desired, workspace.providers));
       controller.timer = setInterval(() => void controller.request('interval'), options.intervalMs);
       controller.liveness.start();
       controller.logRotation.start();
@@ -233,7 +233,7 @@ export class Controller {
       if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig && error.code !== ExitCode.noStackFile) throw error;
       // A typo never tears anything down: the last good file stays in force. A folder that went
       // away with the file is watched again once it is back.
-      await this.watcher.update(watchedPaths(this.options.file, this.desired)).catch(() => undefined);
+      await this.watcher.update(await watchedPaths(this.options.file, this.desired, this.workspaceNow.providers)).catch(() => undefined);
       this.options.onPass?.({ reason, invalid: error, converged: false });
       return;
     }
@@ -254,7 +254,7 @@ export class Controller {
       this.options.log(`reconciling (${reason}): ${describeActions(actions)}`);
       outcome = await this.execute({ ...plan, actions }, observed);
     }
-    await this.watcher.update(watchedPaths(this.options.file, desired)).catch(() => undefined);
+    await this.watcher.update(await watchedPaths(this.options.file, desired, workspace.providers)).catch(() => undefined);
     const converged = (outcome?.failed ?? 0) === 0 && plan.blocked.length === 0;
     const failed = outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [];
     for (const { service } of failed) if (this.pool.isBusy(service)) this.retrying.add(service);

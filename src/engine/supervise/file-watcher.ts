@@ -2,21 +2,20 @@ import { watch, type FSWatcher } from 'chokidar';
 import { existsSync, lstatSync, realpathSync, watch as watchFolder, type FSWatcher as FolderWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Desired } from '../../model/desired.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
 
 const IGNORED = /\/(\.git|node_modules|\.stack)(\/|$)/;
 
-/** Files and folders whose change means "reload and reconcile". */
-export function watchedPaths(file: string, desired: Desired | undefined): { files: Set<string>; trees: Set<string> } {
+/** Files and folders whose change means "reload and reconcile": stack.yaml's and, per service, what its provider names. */
+export async function watchedPaths(file: string, desired: Desired | undefined, providers: ProviderRegistry): Promise<{ files: Set<string>; trees: Set<string> }> {
   // The `.env` beside stack.yaml feeds interpolation.
   const files = new Set([file, join(dirname(file), '.env')]);
   const trees = new Set<string>();
   for (const service of desired?.services ?? []) {
-    for (const envFile of [...(service.process?.envFiles ?? []), ...(service.plugin?.envFiles ?? [])]) files.add(envFile);
-    if (service.compose) {
-      files.add(service.compose.file);
-      files.add(join(dirname(service.compose.file), '.env'));
-    }
-    if (service.plugin) trees.add(service.plugin.dir);
+    const provider = await providers.get(service.provider).catch(() => undefined);
+    const paths = provider?.watchedPaths(service);
+    for (const path of paths?.files ?? []) files.add(path);
+    for (const tree of paths?.trees ?? []) trees.add(tree);
   }
   return { files, trees };
 }

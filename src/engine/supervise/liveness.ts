@@ -49,17 +49,18 @@ export class LivenessMonitor {
   private async check(name: string): Promise<void> {
     const service = this.pool.service(name);
     if (!service || this.ending.has(name)) return;
+    const provider = await this.workspace.providers.get(service.provider);
     const now = Date.now();
-    // Process liveness is a read of /proc; a plugin's `status` script or `docker ps` is not, so
-    // those are polled less often.
-    const livenessDue = !this.pool.isChild(name) && (service.provider === 'process' || (this.nextSlow.get(name) ?? 0) <= now);
+    // Where observing is a read of /proc it is done at every tick; a plugin's `status` script or
+    // `docker ps` is not, so those are polled less often.
+    const cheap = provider.capabilities.cheapObserve;
+    const livenessDue = !this.pool.isChild(name) && (cheap || (this.nextSlow.get(name) ?? 0) <= now);
     const healthDue = service.health !== undefined && (this.nextProbe.get(name) ?? 0) <= now;
     if (!livenessDue && !healthDue) return;
-    if (livenessDue && service.provider !== 'process') this.nextSlow.set(name, now + SLOW_POLL_MS);
+    if (livenessDue && !cheap) this.nextSlow.set(name, now + SLOW_POLL_MS);
     if (healthDue && service.health) this.nextProbe.set(name, now + service.health.intervalMs);
 
     // The provider's own observe runs the health probe with the service's cwd and environment.
-    const provider = await this.workspace.providers.get(service.provider);
     const applied = this.pool.env.state.get(name);
     const ctx = { ...this.workspace.ctx, signal: AbortSignal.timeout(10_000), probe: healthDue };
     const observed = await provider.observe(name, service, applied, ctx).catch(() => undefined);

@@ -1,11 +1,13 @@
 import type { DesiredService } from '../../model/desired.js';
+import { rotateRunningLogs } from '../rotate-logs.js';
+import type { Workspace } from '../workspace.js';
 import type { SupervisedPool } from './service-pool.js';
 
 const ROTATE_EVERY_MS = 1_000;
 
 /**
  * Rotates the logs of running services by size while the controller runs (see
- * providers/process/rotate-live.ts): one stat per service a second, a copy and a cut when a log
+ * each provider's rotateLog): one stat per service a second, a copy and a cut when a log
  * is past its `logs.maxSize`. Services still starting are left alone: their ready probe may
  * be reading the log from where this run began.
  */
@@ -15,7 +17,7 @@ export class LogRotation {
 
   constructor(
     private readonly pool: SupervisedPool,
-    private readonly stateDir: string,
+    private readonly workspace: Pick<Workspace, 'providers' | 'ctx'>,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -39,7 +41,6 @@ export class LogRotation {
 
   private async rotate(): Promise<void> {
     const running = this.pool.entries().filter(([, state]) => state === 'running').map(([name]) => this.pool.service(name)).filter((service): service is DesiredService => service !== undefined);
-    const { rotateLiveLogs } = await import('../../providers/process/rotate-live.js');
-    await rotateLiveLogs(this.stateDir, running, this.log);
+    await rotateRunningLogs(this.workspace.providers, this.workspace.ctx, running, this.log);
   }
 }

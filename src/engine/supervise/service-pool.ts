@@ -1,8 +1,7 @@
 import type { Desired, DesiredService } from '../../model/desired.js';
 import { groupExists } from '../../os/group-members.js';
-import { appliedOfStart } from '../../providers/process/process-provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
-import type { OperationContext, StartedService } from '../../model/provider.js';
+import { appliedOfStart, type OperationContext, type StartedService } from '../../model/provider.js';
 import { withoutServicePrefix } from '../../model/errors.js';
 import { describeExit } from '../../providers/probes.js';
 import { stopSpecOf } from '../../reconcile/declarations.js';
@@ -162,8 +161,10 @@ export class SupervisedPool implements ServicePool {
       // left in its group (`server &` in a shell) is stopped first, so a restart never runs
       // beside the last run's children and nothing is left running that no record names. The
       // record keeps the run until then: `status` and `down` still see the leftovers.
-      if (started.pgid !== undefined && started.pgid > 1 && groupExists(started.pgid)) {
-        await this.endLeftovers(name, appliedOfStart(started));
+      // The start was recorded at once: the record names the provider that made the run.
+      const provider = this.state.get(name)?.provider ?? this.service(name)?.provider;
+      if (provider && started.pgid !== undefined && started.pgid > 1 && groupExists(started.pgid)) {
+        await this.endLeftovers(name, appliedOfStart(provider, started));
         if (!current()) return;
       }
       this.env.started.delete(name);
@@ -195,7 +196,7 @@ export class SupervisedPool implements ServicePool {
   async endLeftovers(name: string, run: AppliedService): Promise<boolean> {
     const service = this.service(name);
     const ending = (async () => {
-      const provider = await this.env.providers.get('process');
+      const provider = await this.env.providers.get(run.provider);
       await provider.stop(name, run, stopSpecOf(service, this.state.get(name)), { ...this.env.ctx, signal: this.closing.signal });
     })().catch((error: unknown) => {
       if (!this.closing.signal.aborted) this.report({ type: 'leftovers', service: name, error: error instanceof Error ? error.message : String(error) });

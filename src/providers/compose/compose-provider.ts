@@ -3,7 +3,11 @@ import type { ComposeSpec, DesiredService, StopSpec } from '../../model/desired.
 import type { AppliedService, ObservedService } from '../../model/observed.js';
 import { realClock, type ProbeClock } from '../probes.js';
 import { runCommand } from '../../os/runner.js';
-import { OperationError, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
+import { cannotRun, OperationError, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
+import { dirname, join } from 'node:path';
+import { checkDocker } from './check.js';
+import { composeSpecFromFields } from './fields.js';
+import { showComposeLogs } from './service-logs.js';
 import { downArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
 import { checkEngine, detectComposeCli, type Run } from './cli.js';
 import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';
@@ -64,6 +68,8 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
 
   return {
     name: 'compose',
+    // Observing asks docker (`docker compose ps`): polled every few seconds, not at every tick.
+    capabilities: { grouped: false, cheapObserve: false },
     cli,
     status,
 
@@ -120,5 +126,18 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
       else await removeByLabel(run, name, spec, ctx, volumes);
       seen.delete(name);
     },
+
+    logs: (name, desired, applied, request, ctx) => showComposeLogs(name, desired ? desired.compose : applied ? composeSpecFromFields(applied.fields) : undefined, request, ctx),
+
+    run: (service) => Promise.reject(cannotRun(service)),
+
+    // The compose file, and the `.env` beside it that compose reads for interpolation.
+    watchedPaths: (service) => (service.compose ? { files: [service.compose.file, join(dirname(service.compose.file), '.env')], trees: [] } : { files: [], trees: [] }),
+
+    // Containers are docker's: only `docker compose ps` can say what is left.
+    describeRun: () => undefined,
+
+    // Asked once, whatever the number of compose services: the engine answers and a compose CLI is installed.
+    checks: (_services, ctx) => checkDocker(ctx.verbose, run),
   };
 }

@@ -27,7 +27,8 @@ export async function composeLogs(specs: ReadonlyMap<string, ComposeSpec>, optio
   const failures: string[] = [];
   await Promise.all(
     [...specs].map(async ([name, spec]) => {
-      const argv = logsArgv(cli, spec, { follow: options.follow, tail: options.lines });
+      // Infinity: every line docker kept (no --tail).
+      const argv = logsArgv(cli, spec, { follow: options.follow, tail: Number.isFinite(options.lines) ? options.lines : undefined });
       const result = await streamCommand(argv, {
         cwd: path.dirname(spec.file),
         env: spec.env,

@@ -8,9 +8,10 @@ import { closeSync } from 'node:fs';
 import { quote } from 'shell-quote';
 import type { DesiredService, StopSpec } from '../../model/desired.js';
 import type { AppliedService, ObservedService } from '../../model/observed.js';
-import { OperationError, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
+import { cannotRun, OperationError, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
 import { runCommand, runShell } from '../../os/runner.js';
-import { openLogForAppend, readLogTail } from '../process/logs.js';
+import { logFileOf, openLogForAppend, readLogTail } from '../process/logs.js';
+import { showLogFile } from '../process/show-log.js';
 import type { ExecSpec } from './spec.js';
 import { recordedList } from '../recorded-fields.js';
 
@@ -21,6 +22,7 @@ const TAIL_LINES = 10;
 export function createExecProvider(): Provider {
   return {
     name: 'exec',
+    capabilities: { grouped: false, cheapObserve: false },
     async observe(name, desired, applied, ctx): Promise<ObservedService> {
       if (!applied) return { name, phase: 'absent' };
       const spec = specOf(name, desired, applied);
@@ -41,6 +43,11 @@ export function createExecProvider(): Provider {
     },
     // Nothing is installed: the commands are the service's own.
     async uninstall() {},
+    // What start and stop printed, kept as a process service's log is.
+    logs: (name, _desired, _applied, request, ctx) => showLogFile(logFileOf(ctx.stateDir, name), request),
+    run: (service) => Promise.reject(cannotRun(service)),
+    watchedPaths: () => ({ files: [], trees: [] }),
+    describeRun: () => undefined,
   };
 }
 

@@ -4,6 +4,8 @@ import { describeCheck, realClock, waitForProbe, type ProbeClock } from '../prob
 import { logFileOf, rotateLogIfLarge, ensureLogsDir } from '../process/logs.js';
 import { runAttached } from '../../os/runner.js';
 import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
+import { rotateLiveLog } from '../process/rotate-live.js';
+import { showLogFile } from '../process/show-log.js';
 import { digestPluginFiles } from './digest.js';
 import { runLifecycle } from './lifecycle.js';
 import { observePlugin } from './observe.js';
@@ -24,10 +26,6 @@ export interface PluginProvider extends Provider {
   uninstall(name: string, applied: AppliedService, ctx: OperationContext): Promise<void>;
   /** Runs the `restart` command when the plugin has one, else `stop` then `start`. */
   restart(service: DesiredService, applied: AppliedService, ctx: OperationContext): Promise<StartedService>;
-  /** `stack run`: a script beside plugin.yaml on this terminal; resolves to its exit code. */
-  runScript(service: DesiredService, script: string, args: readonly string[], ctx: Omit<OperationContext, 'signal'>): Promise<number>;
-  /** `stack logs`: the plugin's `logs` command on this terminal (`-f` appended to follow); its exit code, undefined without one. */
-  showLogs(service: DesiredService, follow: boolean, ctx: Omit<OperationContext, 'signal'>): Promise<number | undefined>;
 }
 
 const writeToStderr = (service: string, line: string): void => {
@@ -92,6 +90,8 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
 
   return {
     name: 'plugin',
+    // Its `status` command is run to observe: polled every few seconds, not at every tick.
+    capabilities: { grouped: false, cheapObserve: false },
 
     async observe(name, desired, applied, ctx) {
       lastSeen.set(name, desired);
@@ -152,17 +152,34 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
       return { startedAt, logOffset: done.logOffset };
     },
 
-    async runScript(service, script, args, ctx) {
+    // `stack run <service> <script> [args...]`: a script beside plugin.yaml, on this terminal.
+    async run(service, [script = '', ...args], ctx) {
       const target = await requireTarget(service.name, service, undefined);
       const argv = await scriptArgv(target.plugin.dir, target.plugin.name, script, args);
       return runAttached(argv, { cwd: target.plugin.dir, env: target.env, verbose: ctx.verbose });
     },
 
-    async showLogs(service, follow, ctx) {
-      const target = await requireTarget(service.name, service, undefined);
-      const logs = target.plugin.lifecycle.logs;
-      if (logs === undefined) return undefined;
-      return runAttached(['sh', '-c', follow ? `${logs} -f` : logs], { cwd: target.plugin.dir, env: target.env, verbose: ctx.verbose });
+    // Attached, the plugin's `logs` command (`-f` appended to follow) has the terminal; otherwise,
+    // or without one, the log stack keeps of its lifecycle commands is read.
+    async logs(name, desired, _applied, request, ctx) {
+      if (request.attached && desired) {
+        const target = await requireTarget(name, desired, undefined);
+        const logs = target.plugin.lifecycle.logs;
+        if (logs !== undefined) return runAttached(['sh', '-c', request.follow ? `${logs} -f` : logs], { cwd: target.plugin.dir, env: target.env, verbose: ctx.verbose });
+      }
+      return showLogFile(logFileOf(ctx.stateDir, name), request);
     },
+
+    watchedPaths: (service) => ({ files: [...(service.plugin?.envFiles ?? [])], trees: service.plugin ? [service.plugin.dir] : [] }),
+
+    async timeouts(service) {
+      const { timeoutsMs } = (await requireTarget(service.name, service, undefined)).plugin;
+      return { startMs: timeoutsMs.start, stopMs: timeoutsMs.stop };
+    },
+
+    // Its own commands run it: only its `status` can say whether something was left running.
+    describeRun: () => undefined,
+
+    rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
   };
 }

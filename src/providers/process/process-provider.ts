@@ -1,9 +1,12 @@
 import type { DesiredService, StopSpec } from '../../model/desired.js';
 import type { AppliedService } from '../../model/observed.js';
 import { describeCheck, formatDuration, realClock, waitForProbe, type ProbeClock } from '../probes.js';
-import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
+import { appliedOfStart, cannotRun, OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
+import { spawnerDescription } from '../../os/native-spawn.js';
 import { logFileOf, readLogTail } from './logs.js';
 import { observeProcess } from './observe.js';
+import { rotateLiveLog } from './rotate-live.js';
+import { showLogFile } from './show-log.js';
 import { processSpecOf, startProcess } from './start.js';
 import { stopProcessGroup, type StopOutcome } from '../../os/stop-group.js';
 import { checkOwnership } from '../../os/proc-stat.js';
@@ -81,6 +84,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
 
   return {
     name: 'process',
+    capabilities: { grouped: true, cheapObserve: true },
 
     observe: observeProcess,
 
@@ -130,20 +134,22 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     stop,
 
     stopStarted(name, started, stopSpec, ctx) {
-      return stop(name, appliedOfStart(started), stopSpec, ctx);
+      return stop(name, appliedOfStart('process', started), stopSpec, ctx);
     },
 
     // Logs are kept after an uninstall: they are what a person reads to learn why.
     async uninstall(): Promise<void> {},
+
+    logs: (name, _desired, _applied, request, ctx) => showLogFile(logFileOf(ctx.stateDir, name), request),
+
+    run: (service) => Promise.reject(cannotRun(service)),
+
+    watchedPaths: (service) => ({ files: [...(service.process?.envFiles ?? [])], trees: [] }),
+
+    describeRun: (record) => (record?.pid === undefined ? undefined : `pid ${record.pid}`),
+
+    rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
+
+    checks: async () => [{ check: 'spawner', ok: true, detail: `services start through ${spawnerDescription()}` }],
   };
-}
-
-/** A run as a record that says no more than the start did: enough to stop it. */
-export function appliedOfStart(started: StartedService): AppliedService {
-  return { ...recordOfStart(started), provider: 'process', specHash: '', installHash: '', fields: {}, restarts: 0 };
-}
-
-/** The fields of a start that go into the state file's AppliedService. */
-export function recordOfStart(started: StartedService): Pick<AppliedService, 'pid' | 'pgid' | 'startTicks' | 'startedAt'> {
-  return { pid: started.pid, pgid: started.pgid, startTicks: started.startTicks, startedAt: started.startedAt };
 }

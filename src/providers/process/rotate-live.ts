@@ -2,9 +2,8 @@ import { constants, existsSync, statSync } from 'node:fs';
 import { rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { openOwnFile } from '../../os/safe-file.js';
 import path from 'node:path';
-import type { DesiredService, LogSpec } from '../../model/desired.js';
+import type { LogSpec } from '../../model/desired.js';
 import { runCommand } from '../../os/runner.js';
-import { logFileOf } from './logs.js';
 import { logIndexFile, pruneRemoved, readFully, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 
 /**
@@ -135,30 +134,4 @@ async function copyHead(source: FileHandle, to: string, length: number): Promise
   } finally {
     await target.close();
   }
-}
-
-const warnedUnsupported = new Set<string>();
-
-/**
- * Rotates the logs of `services` (process and plugin services: the ones whose output stack
- * writes to a file) that grew past their `logs.maxSize`. Problems are reported, not thrown:
- * a log that cannot be rotated never stops a reconcile. Callers hold the stack lock.
- */
-export async function rotateLiveLogs(stateDir: string, services: Iterable<DesiredService>, report: (line: string) => void): Promise<void> {
-  // Side by side: each log has its own rotation lock, and most only need a look at their size.
-  const rotations = [...services]
-    .filter((service) => service.provider === 'process' || service.provider === 'plugin')
-    .map(async (service) => {
-      const file = logFileOf(stateDir, service.name);
-      try {
-        const result = await rotateLiveLog(file, service.logs);
-        if (result === 'unsupported' && !warnedUnsupported.has(stateDir)) {
-          warnedUnsupported.add(stateDir);
-          report(`note: the filesystem of ${path.dirname(file)} cannot cut a file's front (fallocate collapse-range: ext4 and xfs can); logs of running services rotate when they restart`);
-        }
-      } catch (error) {
-        report(`warning: ${service.name}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    });
-  await Promise.all(rotations);
 }
