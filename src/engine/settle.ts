@@ -1,9 +1,12 @@
 import type { DesiredService } from '../model/desired.js';
 import { describeExit } from '../providers/probes.js';
 import type { ExitInfo, StartedService } from '../model/provider.js';
+import { factsOf } from '../model/outcome.js';
 import { stopSpecOf } from '../reconcile/declarations.js';
-import type { MachineClock, UnitEnvironment } from './execute-unit.js';
-import type { ProgressEvent, ServiceOutcome } from './outcome.js';
+import type { MachineClock } from '../model/clock.js';
+import type { ProgressEvent, ServiceOutcome } from '../model/outcome.js';
+import type { UnitEnvironment } from './execute-unit.js';
+import { recordExit } from './record-exit.js';
 
 /**
  * A service with no `ready` probe counts as started once spawned, so dependents are not held
@@ -32,10 +35,10 @@ export class SettleCheck {
     // An exit after this service's own settle is the supervisor's business, not a failed start.
     // Judged by when the exit was seen, not by when this callback runs; once the line said ✓, it stays.
     void started.exited.then((exit) => {
-      if (!entry.decided && (exit.seenAt ?? Date.now()) <= deadline) entry.exit = exit;
+      if (!entry.decided && (exit.seenAt ?? this.env.time.now()) <= deadline) entry.exit = exit;
     });
     // Decided after the poll phase of the loop turn that passed the deadline: an exit seen in it counts.
-    entry.timer = setTimeout(() => setImmediate(() => entry.exit === undefined && this.report(entry)), Math.max(0, deadline - Date.now()));
+    entry.timer = setTimeout(() => setImmediate(() => entry.exit === undefined && this.report(entry)), Math.max(0, deadline - this.env.time.now()));
     this.watched.set(outcome.service, entry);
     return true;
   }
@@ -43,7 +46,7 @@ export class SettleCheck {
   /** After the last start: waits out the longest settle, then fails the starts that exited within theirs. */
   async finish(outcomes: Map<string, ServiceOutcome>): Promise<void> {
     if (this.watched.size === 0) return;
-    await pause(Math.max(0, Math.max(...[...this.watched.values()].map((entry) => entry.deadline)) - Date.now()), this.options.signal);
+    await pause(Math.max(0, Math.max(...[...this.watched.values()].map((entry) => entry.deadline)) - this.env.time.now()), this.options.signal);
     await new Promise((resolve) => setImmediate(resolve));
     for (const [name, entry] of this.watched) {
       if (entry.decided) continue;
@@ -80,12 +83,14 @@ export class SettleCheck {
     // and records the exit. Without one, this check does both.
     if (!this.env.supervise) {
       await stopLeftovers(this.env, name, this.services.get(name), this.options.signal);
-      await this.env.state.update(name, (record) =>
-        record && { ...record, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: `${reason} right after it started`, duringStart: true } },
-      );
+      const end = { stoppedByUs: false, exit: { code: exit.code, signal: exit.signal, reason: `${reason} right after it started`, duringStart: true } };
+      await this.env.state.update(name, (record) => record && recordExit(record, end, this.env.time));
     }
-    const error = this.options.redact(`${reason} right after it started${await logTail(this.env, name, entry.started.logOffset ?? 0)}`);
-    return { ...entry.outcome, status: 'failed', error };
+    const lines = await logTail(this.env, name, entry.started.logOffset ?? 0);
+    const said = lines.length > 0 ? `; last lines of its log:\n  ${lines.join('\n  ')}` : '';
+    const error = this.options.redact(`${reason} right after it started${said}`);
+    const facts = factsOf({ exitCode: exit.code, signal: exit.signal, logTail: lines.map(this.options.redact) });
+    return { ...entry.outcome, status: 'failed', error, ...(facts ? { facts } : {}) };
   }
 }
 
@@ -122,10 +127,9 @@ async function stopLeftovers(env: UnitEnvironment, name: string, service: Desire
 }
 
 /** The end of what this run wrote to its log (from `offset`, where it began), never an earlier run's. */
-async function logTail(env: UnitEnvironment, name: string, offset: number): Promise<string> {
+async function logTail(env: UnitEnvironment, name: string, offset: number): Promise<string[]> {
   const { readLogTail, logFileOf } = await import('../providers/process/logs.js');
-  const lines = await readLogTail(logFileOf(env.ctx.stateDir, name), 5, offset).catch(() => [] as string[]);
-  return lines.length > 0 ? `; last lines of its log:\n  ${lines.join('\n  ')}` : '';
+  return readLogTail(logFileOf(env.ctx.stateDir, name), 5, offset).catch(() => [] as string[]);
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {

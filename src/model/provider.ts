@@ -61,18 +61,28 @@ export type ProbeResult = { ok: true } | { ok: false; reason: string };
 export class OperationError extends Error {
   readonly service: string;
   readonly exitCode?: number | null;
+  readonly signal?: string | null;
+  readonly timedOut?: boolean;
   readonly logTail?: string[];
-  constructor(service: string, message: string, facts: { exitCode?: number | null; logTail?: string[]; cause?: unknown } = {}) {
+  constructor(service: string, message: string, facts: { exitCode?: number | null; signal?: string | null; timedOut?: boolean; logTail?: string[]; cause?: unknown } = {}) {
     super(message, { cause: facts.cause });
     this.name = 'OperationError';
     this.service = service;
     this.exitCode = facts.exitCode;
+    this.signal = facts.signal;
+    this.timedOut = facts.timedOut;
     this.logTail = facts.logTail;
   }
 }
 
 export interface Provider {
   readonly name: ProviderName;
+  /**
+   * `observe` tells a crash from the record alone (a process: its pid is gone, the record says how
+   * it ended). A start that failed and left no run is then recorded as a crash (record-exit.ts);
+   * other providers observe the service itself.
+   */
+  readonly readsExitsFromRecord?: boolean;
   /** What the service is now. `desired` is absent when the service left stack.yaml. */
   observe(
     name: string,

@@ -73,6 +73,7 @@ interface Behaviour {
  */
 export class FakeProvider implements Provider {
   readonly name: ProviderName = 'process';
+  readonly readsExitsFromRecord = true;
   readonly journal: JournalEntry[] = [];
   /** What `start` handed out, by service. */
   readonly started = new Map<string, StartedService>();
@@ -114,7 +115,23 @@ export class FakeProvider implements Provider {
   }
 
   registry(): ProviderRegistry {
-    return { get: async () => this, peek: () => this };
+    const as = (name: ProviderName): Provider => (name === this.name ? this : this.posingAs(name));
+    return { get: async (name) => as(name), peek: as };
+  }
+
+  private readonly poses = new Map<ProviderName, Provider>();
+
+  /**
+   * The fake serving another provider's services: only as `process` does it read exits from the
+   * record, as the real providers do. Calls still land in this one journal.
+   */
+  private posingAs(name: ProviderName): Provider {
+    let pose = this.poses.get(name);
+    if (!pose) {
+      pose = new Proxy(this, { get: (target, key) => (key === 'readsExitsFromRecord' ? false : key === 'name' ? name : Reflect.get(target, key, target)) });
+      this.poses.set(name, pose);
+    }
+    return pose;
   }
 
   async observe(name: string): Promise<ObservedService> {

@@ -81,6 +81,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
 
   return {
     name: 'process',
+    readsExitsFromRecord: true,
 
     observe: observeProcess,
 
