@@ -1,6 +1,6 @@
 import { readOwnText } from '../../os/safe-file.js';
 import { basename, dirname } from 'node:path';
-import { observe, readApplied, recordEndedRunsStopped, viewServices, workspaceOf, type Workspace } from '../../api.js';
+import { observe, readAppliedScanned, recordEndedRunsStopped, viewServices, workspaceOf, type Workspace } from '../../api.js';
 import { findStackFile } from '../../load/find-stack.js';
 import { relativePath } from '../../config/paths.js';
 import { ExitCode, StackError } from '../../model/errors.js';
@@ -9,7 +9,7 @@ import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import type { Applied } from '../../model/observed.js';
 import type { Plan } from '../../model/plan.js';
-import { MAX_ESCAPED_ROUNDS, runsLeftAlone, stopEscapedRuns as stopRuns } from '../../state/adopt.js';
+import { MAX_ESCAPED_ROUNDS, stopEscapedRuns as stopRuns, type MarkedRun } from '../../state/adopt.js';
 import { forgetGiveUps } from '../../state/give-up.js';
 import { acquireLock, describeOwner, isController, lockHolder, type LockOwner } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
@@ -49,7 +49,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
   });
   try {
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
-    const applied = await readApplied(workspace);
+    const { applied, leftAlone } = await readAppliedScanned(workspace);
     checkServiceNames(workspace.desired, applied, names);
     const observed = await observe(workspace, applied);
     const plan = planDown(workspace.desired, observed, applied, names);
@@ -59,7 +59,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     const swept = new Set(names.length === 0 ? applied.keys() : [...names, ...plan.actions.map((action) => action.service)]);
     const forget = () => forgetGiveUps(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file), swept);
     if (plan.actions.length === 0) {
-      const code = await stopOnlyEscaped(workspace, { applied, plan, names, swept }, answered);
+      const code = await stopOnlyEscaped(workspace, { applied, leftAlone, plan, names, swept }, answered);
       if (code === ExitCode.ok) {
         await recordEndedRunsStopped(workspace, observed, swept);
         await recordEndedRunsStopped(workspace, observed, swept);
@@ -72,7 +72,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     // Only once every stop was confirmed and done: then no main run of those services is left,
     // and those that gave up get a new chance with the next apply.
     if (code === ExitCode.ok) {
-      await stopEscapedRuns(workspace, applied, swept);
+      await stopEscapedRuns(workspace, applied, leftAlone, swept);
       await recordEndedRunsStopped(workspace, observed, swept);
       await forget();
     }
@@ -128,10 +128,10 @@ async function stopController(workspace: Workspace, holder: LockOwner): Promise<
  */
 async function stopOnlyEscaped(
   workspace: Workspace,
-  { applied, plan, names, swept }: { applied: Applied; plan: Plan; names: readonly string[]; swept: ReadonlySet<string> },
+  { applied, leftAlone, plan, names, swept }: { applied: Applied; leftAlone: readonly MarkedRun[]; plan: Plan; names: readonly string[]; swept: ReadonlySet<string> },
   options: DownOptions,
 ): Promise<number> {
-  const escaped = runsLeftAlone(workspace.ctx.stateDir).filter((run) => swept.has(run.service));
+  const escaped = leftAlone.filter((run) => swept.has(run.service));
   if (options.json) writeRunJson(workspace, plan);
   if (escaped.length === 0) {
     if (!options.json) streams.stdout.write(names.length === 0 ? 'Nothing is running.\n' : `Nothing to stop: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not running.\n`);
@@ -143,14 +143,14 @@ async function stopOnlyEscaped(
     streams.stderr.write('Nothing done.\n');
     return ExitCode.actionFailed;
   }
-  await stopEscapedRuns(workspace, applied, swept);
+  await stopEscapedRuns(workspace, applied, leftAlone, swept);
   return ExitCode.ok;
 }
 
 /** Stops what the stopped services left outside their groups, and says what it did. */
-async function stopEscapedRuns(workspace: Workspace, applied: Applied, stopped: ReadonlySet<string>): Promise<void> {
+async function stopEscapedRuns(workspace: Workspace, applied: Applied, leftAlone: readonly MarkedRun[], stopped: ReadonlySet<string>): Promise<void> {
   const stopOf = (name: string) => stopSpecOf(workspace.desired.services.find((service) => service.name === name), applied.get(name));
-  const { stops, left } = await stopRuns(workspace.ctx.stateDir, stopped, stopOf);
+  const { stops, left } = await stopRuns(workspace.ctx.stateDir, leftAlone, stopped, stopOf);
   for (const { run, error } of stops) {
     const what = `${run.service}: ${error === undefined ? 'also stopped' : 'cannot stop'} pid ${run.pid}, which had left the service's process group`;
     streams.stderr.write(error === undefined ? `note: ${what}\n` : `warning: ${what}: ${error}\n`);
