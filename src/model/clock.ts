@@ -1,5 +1,5 @@
 /**
- * Time as the engine sees it (STYLE.md rule 5): read through a `Clock` that is passed in, never
+ * Time as the engine sees it (docs/architecture.md, "The clock"): read through a `Clock` that is passed in, never
  * from `Date` directly, so a test can set it. The real one is `systemClock` (src/os/clock.ts).
  */
 export interface Clock {

@@ -1,7 +1,7 @@
 import type { Op } from './plan.js';
 import { OperationError } from './provider.js';
 
-/** The facts of a failure beside its message, where known (STYLE.md: errors carry facts). */
+/** The facts of a failure beside its message, where known: a caller acts on them without parsing the text. */
 export interface FailureFacts {
   /** The exit code of the command or run that failed; null when a signal ended it. */
   exitCode?: number | null;
