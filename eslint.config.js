@@ -42,4 +42,16 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'The core never reads the clock.' }],
     },
   },
+  {
+    // The engine reads time only through the Clock it is given (src/model/clock.ts), so tests
+    // can set it; the real one is src/os/clock.ts.
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'The engine reads time through its injected Clock.' },
+        { object: 'performance', property: 'now', message: 'The engine reads time through its injected Clock.' },
+      ],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'The engine reads time through its injected Clock.' }],
+    },
+  },
 );

@@ -7,8 +7,8 @@ import type { ApplyOutcome, ProgressEvent } from './engine/outcome.js';
 import type { Applied, Observed } from './model/observed.js';
 import type { Plan } from './model/plan.js';
 import { parseCacheFor } from './state/parse-cache.js';
-import { runsAccountedFor } from './state/adopt.js';
-import { checkStateOwner, readState, type ReadStateOptions } from './state/state-file.js';
+import { runsAccountedFor, type MarkedRun } from './state/adopt.js';
+import { checkStateOwner, readStateScanned, type ReadStateOptions } from './state/state-file.js';
 import { StateStore } from './state/state-store.js';
 import { digestServiceFiles, workspaceOf, type Workspace } from './engine/workspace.js';
 import { findStackFile } from './load/find-stack.js';
@@ -43,15 +43,23 @@ export async function openWorkspace(options: OpenOptions = {}): Promise<Workspac
  * What stack recorded as applied, from `.stack/state.json`, with runs whose state write was lost
  * adopted (a scan of /proc for processes carrying this stack's marker).
  */
-export function readApplied(workspace: Workspace): Promise<Applied> {
+export async function readApplied(workspace: Workspace): Promise<Applied> {
+  return (await readAppliedScanned(workspace)).applied;
+}
+
+/**
+ * readApplied, with the marked runs its scan found outside their services' groups and left alone
+ * (`setsid` leaders, strays): `down` stops them once their services are stopped.
+ */
+export function readAppliedScanned(workspace: Workspace): Promise<{ applied: Applied; leftAlone: readonly MarkedRun[] }> {
   return readAppliedWith(workspace, true);
 }
 
-async function readAppliedWith(workspace: Workspace, adopt: ReadStateOptions['adopt']): Promise<Applied> {
-  const state = await readState(workspace.paths.stateFile, workspace.desired.project, { adopt });
+async function readAppliedWith(workspace: Workspace, adopt: ReadStateOptions['adopt']): Promise<{ applied: Applied; leftAlone: readonly MarkedRun[] }> {
+  const { doc: state, leftAlone } = await readStateScanned(workspace.paths.stateFile, workspace.desired.project, { adopt });
   const { file, services } = workspace.desired;
   checkStateOwner(state, { stackFile: basename(file), folder: dirname(file), declared: new Set(services.map((service) => service.name)) });
-  return new Map(Object.entries(state.services));
+  return { applied: new Map(Object.entries(state.services)), leftAlone };
 }
 
 /**
@@ -65,10 +73,10 @@ export async function viewServices(workspace: Workspace, signal?: AbortSignal, o
   const expected = await runsExpected(workspace);
   // The state's own adopt hook decides whether the first read scans; whether it did is kept.
   let scanned = false;
-  const recorded = await readAppliedWith(workspace, (services) => (scanned = expected.some((name) => services[name] === undefined)));
+  const { applied: recorded } = await readAppliedWith(workspace, (services) => (scanned = expected.some((name) => services[name] === undefined)));
   const observed = await observe(workspace, recorded, signal, options);
   if (scanned || runsAccountedFor(recorded, observed)) return { applied: recorded, observed };
-  const applied = await readAppliedWith(workspace, true);
+  const { applied } = await readAppliedWith(workspace, true);
   const adopted = [...applied].some(([name, record]) => recorded.get(name)?.pid !== record.pid);
   return { applied, observed: adopted ? await observe(workspace, applied, signal, options) : observed };
 }

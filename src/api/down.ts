@@ -1,7 +1,7 @@
 import { basename, dirname } from 'node:path';
 import type { Applied } from '../model/observed.js';
 import { stopSpecOf } from '../reconcile/declarations.js';
-import { runsLeftAlone, stopEscapedRuns as stopRuns, type EscapedRunStop, type MarkedRun } from '../state/adopt.js';
+import { stopEscapedRuns as stopRuns, type EscapedRunStop, type MarkedRun } from '../state/adopt.js';
 import { forgetGiveUps as forget } from '../state/give-up.js';
 import { statePaths } from '../state/paths.js';
 import { readRecordedProject } from '../state/recorded-project.js';
@@ -23,21 +23,21 @@ export async function recordedWorkspace(file: string): Promise<Workspace | undef
 }
 
 /**
- * Processes of `services` that left their service's process group (a launcher that daemonized
- * and exited), as the last look at /proc found them: a service that no longer runs can still
- * have left one.
+ * Of the runs a scan found outside their service's process group (a launcher that daemonized
+ * and exited; `readAppliedScanned`'s `leftAlone`), those of `services`: a service that no
+ * longer runs can still have left one.
  */
-export function escapedRuns(workspace: Workspace, services: ReadonlySet<string>): readonly MarkedRun[] {
-  return runsLeftAlone(workspace.ctx.stateDir).filter((run) => services.has(run.service));
+export function escapedRuns(leftAlone: readonly MarkedRun[], services: ReadonlySet<string>): readonly MarkedRun[] {
+  return leftAlone.filter((run) => services.has(run.service));
 }
 
 /**
  * Stops what the stopped `services` left outside their groups, each with its service's stop
  * signal and timeout; `left`: what still ran after every round.
  */
-export function stopEscapedRuns(workspace: Workspace, applied: Applied, services: ReadonlySet<string>): Promise<{ stops: EscapedRunStop[]; left: MarkedRun[] }> {
+export function stopEscapedRuns(workspace: Workspace, applied: Applied, leftAlone: readonly MarkedRun[], services: ReadonlySet<string>): Promise<{ stops: EscapedRunStop[]; left: MarkedRun[] }> {
   const stopOf = (name: string) => stopSpecOf(workspace.desired.services.find((service) => service.name === name), applied.get(name));
-  return stopRuns(workspace.ctx.stateDir, services, stopOf);
+  return stopRuns(workspace.ctx.stateDir, leftAlone, services, stopOf);
 }
 
 /** After `down` of `services`: those that gave up get a new chance with the next apply. The caller holds the lock. */

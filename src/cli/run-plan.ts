@@ -124,6 +124,8 @@ function outcomeToJson(outcome: ApplyOutcome, elapsed: number) {
       status: service.status,
       durationMs: Math.round(service.durationMs),
       ...(service.error ? { error: service.error } : {}),
+      // Additive to formatVersion 1: the failure's facts beside its text (exitCode, signal, timedOut, logTail).
+      ...service.facts,
       ...(service.note ? { note: service.note } : {}),
     })),
   };

@@ -1,6 +1,6 @@
 import type { DesiredService } from '../model/desired.js';
 import type { UnitOp } from './execute-unit.js';
-import type { ServiceOutcome } from './outcome.js';
+import type { ServiceOutcome } from '../model/outcome.js';
 import type { Observed } from '../model/observed.js';
 import type { Action } from '../model/plan.js';
 

@@ -1,16 +1,17 @@
 import { createActor, fromPromise, waitFor, type ActorRefFrom } from 'xstate';
 import type { DesiredService } from '../model/desired.js';
-import { serviceMachine, type InitialPhase, type OperationInput, type OperationTimeouts } from './service-machine.js';
+import { BUSY, serviceMachine, type InitialPhase, type OperationInput, type OperationTimeouts } from './service-machine.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { OperationError, type OperationContext, type Provider, type StartedService } from '../model/provider.js';
 import type { StateStore } from '../state/state-store.js';
 import { redactorOf } from '../config/secrets.js';
-import { withoutServicePrefix } from '../model/errors.js';
+import type { Clock, MachineClock } from '../model/clock.js';
+import type { Failure, UnitOp } from '../model/outcome.js';
+import { recordExit, recordFailedStart } from './record-exit.js';
 import { declarationsOf, stopSpecOf } from '../reconcile/declarations.js';
 import { withFilesAfterRun } from './execute-files.js';
 import { recordedAs, specOf } from '../reconcile/spec.js';
 import type { AppliedService, ObservedService, ProbeRecord } from '../model/observed.js';
-import type { Op } from '../model/plan.js';
 
 export type ServiceActor = ActorRefFrom<typeof serviceMachine>;
 
@@ -30,17 +31,15 @@ export interface UnitEnvironment {
   notes: Map<string, string>;
   /** Called after each start is recorded: a supervisor listens for the run's exit here. */
   onStarted?: (name: string, started: StartedService) => void;
-  /** The machines' clock (their operation timeouts); tests pass a simulated one. Default: real time. */
+  /** The machines' timers (their operation timeouts); tests pass a simulated one. Default: real time. */
   clock?: MachineClock;
+  /** The time the operations read: when a record says something happened. */
+  time: Clock;
 }
+
+export type { MachineClock, UnitOp };
 
 type SimulatedClockLike = { setTimeout(fn: (...args: unknown[]) => void, ms: number): number; clearTimeout(id: number): void };
-
-/** What xstate needs of a clock (xstate's own Clock type is not exported). */
-export interface MachineClock {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(id: unknown): void;
-}
 
 /**
  * The machine's time limits: a safety net over the providers' own. Processes are quick to
@@ -174,7 +173,10 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
         const svc = lookupOf(context.name)();
         if (svc) env.state.record(context.name, installedRecord(svc));
       },
-      recordStartFailure: ({ context }, { message }) => recordFailedStart(env.state, context.name, lookupOf(context.name)(), message),
+      recordStartFailure: ({ context }, { message }) =>
+        env.state.record(context.name, (current) =>
+          recordFailedStart(current, current && env.providers.peek?.(current.provider), { name: context.name, service: lookupOf(context.name)(), error: message }, env.time),
+        ),
     },
     actors: {
       install: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
@@ -209,7 +211,7 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
         const started = env.started.get(name);
         const provider = await env.providers.get(svc.provider);
         if (!started || !provider.waitReady) return;
-        await recordReadiness(env.state, name, svc, started, track(provider.waitReady(svc, started, ctxWith(signal))));
+        await recordReadiness(env.state, name, svc, started, track(provider.waitReady(svc, started, ctxWith(signal))), env.time);
       }),
       stop: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const applied = env.state.get(name);
@@ -217,17 +219,8 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
         const provider = await env.providers.get(applied.provider);
         env.started.delete(name);
         const exit = await track(provider.stop(name, applied, stopSpecOf(lookupOf(name)(), applied), ctxWith(signal, name)));
-        env.state.record(name, (current) =>
-          current && {
-            ...current,
-            pid: undefined,
-            pgid: undefined,
-            startTicks: undefined,
-            stoppedByUs: true,
-            stoppedWith: undefined,
-            lastExit: exit ? { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: 'stopped by stack' } : current.lastExit,
-          },
-        );
+        const end = { stoppedByUs: true, exit: exit && { code: exit.code, signal: exit.signal, reason: 'stopped by stack' } };
+        env.state.record(name, (current) => current && recordExit(current, end, env.time));
       }),
       uninstall: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const applied = env.state.get(name);
@@ -245,36 +238,27 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
  * What a readiness wait found, recorded for `status` (which shows it with its age instead of
  * probing): passed, or why not. An interrupted wait found nothing.
  */
-export async function recordReadiness(state: StateStore, name: string, svc: DesiredService, started: Pick<StartedService, 'pid' | 'startedAt'>, wait: Promise<void>): Promise<void> {
+export async function recordReadiness(
+  state: StateStore,
+  name: string,
+  svc: DesiredService,
+  started: Pick<StartedService, 'pid' | 'startedAt'>,
+  wait: Promise<void>,
+  clock: Clock,
+): Promise<void> {
   const record = (probe: ProbeRecord) => state.record(name, (current) => (current && current.pid === started.pid && current.startedAt === started.startedAt ? { ...current, probe } : current));
   try {
     await wait;
-    if (svc.ready) record({ kind: 'ready', ok: true, at: new Date().toISOString() });
+    if (svc.ready) record({ kind: 'ready', ok: true, at: clock.nowIso() });
   } catch (error) {
     // The last line an exec probe printed may hold one of the service's secrets.
     const reason = error instanceof OperationError ? redactorOf({ services: [svc] })(withoutPrefix(svc.name, error.message.split('\n')[0] ?? '')) : undefined;
-    if (svc.ready && reason !== undefined) record({ kind: 'ready', ok: false, reason, at: new Date().toISOString() });
+    if (svc.ready && reason !== undefined) record({ kind: 'ready', ok: false, reason, at: clock.nowIso() });
     throw error;
   }
 }
 
 const withoutPrefix = (name: string, message: string): string => message.replace(new RegExp(`^${name}: (not ready: )?`), '');
-
-/**
- * A start that failed and left no run (not found, never ready and stopped again) is recorded
- * as such, so `status` and the next plan say `crashed` and why, not `stopped`, which would read
- * as stopped on purpose. Every failed start is, a supervisor's retries included.
- */
-function recordFailedStart(state: StateStore, name: string, service: DesiredService | undefined, error: string): void {
-  // Errors quote paths, argv, URLs and the service's own log lines: secret values never get out.
-  const reason = (service ? redactorOf({ services: [service] })(withoutServicePrefix(name, error)) : withoutServicePrefix(name, error)).split('\n')[0];
-  // Only the process provider's observe reads it; others observe the service itself.
-  state.record(name, (current) =>
-    current?.provider === 'process' && current.pid === undefined
-      ? { ...current, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason, duringStart: true } }
-      : current,
-  );
-}
 
 function recordBase(service: DesiredService, current: AppliedService | undefined): AppliedService {
   const spec = specOf(service);
@@ -293,16 +277,13 @@ function recordBase(service: DesiredService, current: AppliedService | undefined
   };
 }
 
-/** What a unit does to a service: a plan's op, or a restart done in one step by the provider. */
-export type UnitOp = Op | 'restart';
-
 const targetOf: Record<UnitOp, 'stopped' | 'running' | 'absent'> = { install: 'stopped', start: 'running', restart: 'running', stop: 'stopped', uninstall: 'absent' };
 const eventOf = { install: 'INSTALL', start: 'START', restart: 'RESTART', stop: 'STOP', uninstall: 'UNINSTALL' } as const;
 
 export type OpResult =
   | { ok: true }
   /** `retry`: the start failed and the supervisor's machine is trying again (restart `attempt` of `max`). */
-  | { ok: false; error: string; interrupted: boolean; retry?: { attempt: number; max: number } };
+  | { ok: false; failure: Failure; interrupted: boolean; retry?: { attempt: number; max: number } };
 
 /**
  * Sends one operation to a service's machine and waits until it lands or fails. A start that
@@ -323,18 +304,14 @@ export async function runOp(actor: ServiceActor, op: UnitOp): Promise<OpResult> 
   const retried = (snap: ReturnType<ServiceActor['getSnapshot']>) => snap.context.restarts > restartsBefore && snap.context.startFailure !== undefined;
   const snapshot = await waitFor(
     actor,
-    (snap) => snap.status === 'done' || snap.matches('failed') || (snap.matches(target) && !isBusy(snap.value)) || retried(snap),
+    (snap) => snap.status === 'done' || snap.matches('failed') || (snap.matches(target) && !snap.hasTag(BUSY)) || retried(snap),
     { timeout: Infinity },
   );
-  if (snapshot.status === 'done') return { ok: false, error: 'interrupted', interrupted: true };
-  if (snapshot.matches('failed')) return { ok: false, error: snapshot.context.error ?? `${op} failed`, interrupted: false };
+  if (snapshot.status === 'done') return { ok: false, failure: { message: 'interrupted' }, interrupted: true };
+  if (snapshot.matches('failed')) return { ok: false, failure: snapshot.context.failure ?? { message: `${op} failed` }, interrupted: false };
   if (retried(snapshot)) {
     const retry = { attempt: snapshot.context.restarts, max: snapshot.context.restart.maxRestarts };
-    return { ok: false, error: snapshot.context.startFailure ?? `${op} failed`, interrupted: false, retry };
+    return { ok: false, failure: snapshot.context.startFailureFacts ?? { message: `${op} failed` }, interrupted: false, retry };
   }
   return { ok: true };
-}
-
-function isBusy(value: unknown): boolean {
-  return ['installing', 'starting', 'restarting', 'waitingReady', 'stopping', 'uninstalling'].includes(String(value));
 }

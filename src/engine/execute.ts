@@ -4,14 +4,15 @@ import type { OperationContext, StartedService } from '../model/provider.js';
 import type { StateStore } from '../state/state-store.js';
 import { redactorOf } from '../config/secrets.js';
 import { withoutServicePrefix } from '../model/errors.js';
-import { monotonicMs } from '../os/monotonic.js';
+import { systemClock } from '../os/clock.js';
+import type { Clock, MachineClock } from '../model/clock.js';
+import { factsOf, type ApplyOutcome, type FailureFacts, type ProgressEvent, type ServiceOutcome, type UnitOp } from '../model/outcome.js';
 import { declaredOrRecordedDeps } from '../reconcile/declarations.js';
-import { createServiceActor, recordReadiness, runOp, type MachineClock, type ServiceActor, type UnitEnvironment, type UnitOp } from './execute-unit.js';
+import { createServiceActor, recordReadiness, runOp, type ServiceActor, type UnitEnvironment } from './execute-unit.js';
 import { SettleCheck, waitForInflight } from './settle.js';
 import { blockerOf, buildUnits, keyOf, runGraph, type Unit } from './execute-graph.js';
 import type { AppliedService, Observed, ObservedService } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
-import type { ApplyOutcome, ProgressEvent, ServiceOutcome } from './outcome.js';
 
 export interface ExecuteOptions {
   desired: Desired;
@@ -25,8 +26,9 @@ export interface ExecuteOptions {
   /** Aborted on Ctrl+C: operations in flight are interrupted, then the run waits for them to settle. */
   signal: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
-  now?: () => number;
-  /** The machines' clock, for their operation timeouts (tests: a simulated clock). */
+  /** The time the run reads: durations, and when its records say things happened. Default: the system clock. */
+  time?: Clock;
+  /** The machines' timers, for their operation timeouts (tests: a simulated clock; SimulatedTime serves as both). */
   clock?: MachineClock;
   /** A supervisor's long-lived machines; without it the run makes its own and stops them after. */
   pool?: ServicePool;
@@ -45,7 +47,8 @@ export interface ServicePool {
  * skips what depends on it and nothing else.
  */
 export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome> {
-  const now = options.now ?? (() => monotonicMs());
+  const time = options.pool?.env.time ?? options.time ?? systemClock;
+  const now = (): number => time.monotonicMs();
   const byName = new Map(options.desired.services.map((service) => [service.name, service]));
   options.state.recordDeclarations(options.desired.services);
   const env: UnitEnvironment = options.pool?.env ?? {
@@ -56,6 +59,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     started: new Map(),
     notes: new Map(),
     clock: options.clock,
+    time,
   };
   const actors = new Map<string, ServiceActor>();
   const actorFor = (name: string): ServiceActor => {
@@ -80,7 +84,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     const note = env.notes.get(outcome.service);
     env.notes.delete(outcome.service);
     const noted = note === undefined ? outcome : { ...outcome, note: redact(note) };
-    return noted.error === undefined ? noted : { ...noted, error: withoutServicePrefix(noted.service, redact(noted.error)) };
+    if (noted.error === undefined) return noted;
+    const facts = noted.facts && redactFacts(noted.facts, redact);
+    return { ...noted, error: withoutServicePrefix(noted.service, redact(noted.error)), ...(facts ? { facts } : {}) };
   };
 
   const units = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
@@ -128,8 +134,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
       const result = await runOp(actor, op);
       if (!result.ok) {
         // The supervisor tries again in the background; this run reports the failure now.
-        const error = result.retry ? `${result.error}; retrying (restart ${result.retry.attempt} of ${result.retry.max})` : result.error;
-        return { service: unit.service, ops: unit.ops, status: result.interrupted ? 'interrupted' : 'failed', durationMs: now() - began, error };
+        const { message } = result.failure;
+        const error = result.retry ? `${message}; retrying (restart ${result.retry.attempt} of ${result.retry.max})` : message;
+        const facts = factsOf(result.failure);
+        return { service: unit.service, ops: unit.ops, status: result.interrupted ? 'interrupted' : 'failed', durationMs: now() - began, error, ...(facts ? { facts } : {}) };
       }
       if (op === 'start') startedHere.set(unit.service, env.started.get(unit.service));
       if (op === 'stop') stoppedHere.add(unit.service);
@@ -227,7 +235,7 @@ async function firstUnreadyDependency(
     const provider = await env.providers.get(dep.provider);
     const started = { pid: record.pid, pgid: record.pgid, startTicks: record.startTicks, startedAt: record.startedAt };
     try {
-      if (provider.waitReady) await recordReadiness(env.state, depName, dep, started, provider.waitReady(dep, started, { ...env.ctx, signal }));
+      if (provider.waitReady) await recordReadiness(env.state, depName, dep, started, provider.waitReady(dep, started, { ...env.ctx, signal }), env.time);
     } catch (error) {
       return `dependency ${depName} is not ready: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
     }
@@ -255,4 +263,9 @@ async function restartInOneStep(units: Unit[], byName: ReadonlyMap<string, Desir
     merged.add(unit.service);
   }
   return units.filter((unit) => !(unit.phase === 'stop' && merged.has(unit.service)));
+}
+
+/** The last lines a service printed may hold one of its secrets, as its error text may. */
+function redactFacts(facts: FailureFacts, redact: (text: string) => string): FailureFacts {
+  return facts.logTail ? { ...facts, logTail: facts.logTail.map(redact) } : facts;
 }

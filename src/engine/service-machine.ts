@@ -1,5 +1,6 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { RestartSpec } from '../model/desired.js';
+import { failureOf, type Failure } from '../model/outcome.js';
 import { backoffDelay, shouldRestart, type ExitFacts } from './restart-policy.js';
 
 /** Operation timeouts of one service, in milliseconds. */
@@ -32,13 +33,18 @@ export interface ServiceContext {
   supervise: boolean;
   /** Consecutive restarts since the service last stayed up for `backoff.resetMs`. */
   restarts: number;
+  /** Why the last operation failed, for people: `failure.message`. */
   error?: string;
+  /** The same failure with its facts (exit code, signal, timeout, log tail) as the provider gave them. */
+  failure?: Failure;
   lastExit?: ExitFacts;
   /**
    * Why the last start failed (never ready, exited while starting, an error), kept through the
    * retries until a run reaches `running`: a retry's `starting` clears `error` at once.
    */
   startFailure?: string;
+  /** The facts of `startFailure`. */
+  startFailureFacts?: Failure;
   gaveUp: boolean;
 }
 
@@ -63,11 +69,10 @@ const notProvided = (op: string) =>
     throw new Error(`the ${op} operation was not provided`);
   });
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const timedOut = (op: string, ms: number): Failure => ({ message: `${op} timed out after ${ms} ms`, timedOut: true });
 
-const timedOut = (op: string, ms: number) => `${op} timed out after ${ms} ms`;
+/** The states in which an operation is in flight or a restart is pending: `snapshot.hasTag(BUSY)`. */
+export const BUSY = 'busy';
 
 /**
  * One service's lifecycle (docs/architecture.md). The machine never spawns by itself: every
@@ -114,15 +119,15 @@ export const serviceMachine = setup({
     nothingToAwait: () => false,
   },
   actions: {
-    recordError: assign({ error: (_, params: { message: string }) => params.message }),
-    clearError: assign({ error: () => undefined }),
+    recordError: assign((_, params: { failure: Failure }) => ({ error: params.failure.message, failure: params.failure })),
+    clearError: assign({ error: () => undefined, failure: () => undefined }),
     recordExit: assign({
       lastExit: ({ event }) => (event.type === 'EXITED' ? { code: event.code, signal: event.signal } : undefined),
     }),
     countRestart: assign({ restarts: ({ context }) => context.restarts + 1 }),
     resetRestarts: assign({ restarts: () => 0, gaveUp: () => false }),
-    keepStartFailure: assign({ startFailure: (_, params: { message: string }) => params.message }),
-    forgetStartFailure: assign({ startFailure: () => undefined }),
+    keepStartFailure: assign((_, params: { failure: Failure }) => ({ startFailure: params.failure.message, startFailureFacts: params.failure })),
+    forgetStartFailure: assign({ startFailure: () => undefined, startFailureFacts: () => undefined }),
     // Reached when `retryStart` said no: the policy allows restarts, so they are used up.
     giveUpIfSupervised: assign({ gaveUp: ({ context }) => context.supervise && context.restart.policy !== 'no' }),
     /** The executor records the failed start in the state file (a start that left no run reads as crashed, not stopped). */
@@ -161,15 +166,16 @@ export const serviceMachine = setup({
       },
     },
     installing: {
+      tags: [BUSY],
       entry: 'clearError',
       invoke: {
         src: 'install',
         input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
         onDone: 'stopped',
-        onError: { target: 'failed', actions: { type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) } },
+        onError: { target: 'failed', actions: { type: 'recordError', params: ({ event }) => ({ failure: failureOf(event.error) }) } },
       },
       after: {
-        installTimeout: { target: 'failed', actions: { type: 'recordError', params: ({ context }) => ({ message: timedOut('install', context.timeouts.install) }) } },
+        installTimeout: { target: 'failed', actions: { type: 'recordError', params: ({ context }) => ({ failure: timedOut('install', context.timeouts.install) }) } },
       },
       on: { ABORT: 'interrupted' },
     },
@@ -177,32 +183,35 @@ export const serviceMachine = setup({
       on: { START: 'starting', INSTALL: 'installing', UNINSTALL: 'uninstalling' },
     },
     starting: {
+      tags: [BUSY],
       entry: 'clearError',
       invoke: {
         src: 'start',
         input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
         onDone: [{ guard: 'nothingToAwait', target: 'running' }, { target: 'waitingReady' }],
-        onError: { target: 'startFailed', actions: { type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) } },
+        onError: { target: 'startFailed', actions: { type: 'recordError', params: ({ event }) => ({ failure: failureOf(event.error) }) } },
       },
       after: {
-        startTimeout: { target: 'startFailed', actions: { type: 'recordError', params: ({ context }) => ({ message: timedOut('start', context.timeouts.start) }) } },
+        startTimeout: { target: 'startFailed', actions: { type: 'recordError', params: ({ context }) => ({ failure: timedOut('start', context.timeouts.start) }) } },
       },
       on: { ABORT: 'interrupted' },
     },
     waitingReady: {
+      tags: [BUSY],
       invoke: {
         src: 'waitReady',
         input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
         onDone: 'running',
-        onError: { target: 'abandoning', actions: { type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) } },
+        onError: { target: 'abandoning', actions: { type: 'recordError', params: ({ event }) => ({ failure: failureOf(event.error) }) } },
       },
       after: {
-        readyTimeout: { target: 'abandoning', actions: { type: 'recordError', params: ({ context }) => ({ message: timedOut('readiness', context.timeouts.ready) }) } },
+        readyTimeout: { target: 'abandoning', actions: { type: 'recordError', params: ({ context }) => ({ failure: timedOut('readiness', context.timeouts.ready) }) } },
       },
       on: { ABORT: 'interrupted', STOP: 'stopping' },
     },
     // A start that never became ready is stopped again, keeping the reason it failed.
     abandoning: {
+      tags: [BUSY],
       invoke: {
         src: 'stop',
         input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
@@ -216,7 +225,7 @@ export const serviceMachine = setup({
     // are used up, it stays failed. Transient: no subscriber ever sees this state.
     startFailed: {
       entry: [
-        { type: 'keepStartFailure', params: ({ context }) => ({ message: context.error ?? 'start failed' }) },
+        { type: 'keepStartFailure', params: ({ context }) => ({ failure: context.failure ?? { message: 'start failed' } }) },
         { type: 'recordStartFailure', params: ({ context }) => ({ message: context.error ?? 'start failed' }) },
       ],
       always: [{ guard: 'retryStart', target: 'backoff' }, { target: 'failed', actions: 'giveUpIfSupervised' }],
@@ -231,24 +240,26 @@ export const serviceMachine = setup({
           { guard: 'restartAfterExit', target: 'backoff', actions: 'recordExit' },
           { target: 'crashed', actions: 'recordExit' },
         ],
-        UNHEALTHY: { target: 'recovering', actions: { type: 'recordError', params: ({ event }) => ({ message: event.reason }) } },
+        UNHEALTHY: { target: 'recovering', actions: { type: 'recordError', params: ({ event }) => ({ failure: { message: event.reason } }) } },
       },
     },
     // A provider that restarts in one step (a plugin's `restart` command), then readiness as after a start.
     restarting: {
+      tags: [BUSY],
       invoke: {
         src: 'restart',
         input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
         onDone: 'waitingReady',
-        onError: { target: 'startFailed', actions: { type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) } },
+        onError: { target: 'startFailed', actions: { type: 'recordError', params: ({ event }) => ({ failure: failureOf(event.error) }) } },
       },
       after: {
-        restartTimeout: { target: 'startFailed', actions: { type: 'recordError', params: ({ context }) => ({ message: timedOut('restart', context.timeouts.stop + context.timeouts.start) }) } },
+        restartTimeout: { target: 'startFailed', actions: { type: 'recordError', params: ({ context }) => ({ failure: timedOut('restart', context.timeouts.stop + context.timeouts.start) }) } },
       },
       on: { ABORT: 'interrupted' },
     },
     // Failed its health check: stop it, then restart through the same policy as a crash.
     recovering: {
+      tags: [BUSY],
       invoke: {
         src: 'stop',
         input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
@@ -258,6 +269,7 @@ export const serviceMachine = setup({
       after: { stopTimeout: 'failed' },
     },
     backoff: {
+      tags: [BUSY],
       entry: 'countRestart',
       // No wait at all when the backoff is zero: a timer of 0 ms still costs Node's 1 ms minimum.
       always: { guard: 'noBackoff', target: 'starting' },
@@ -269,26 +281,28 @@ export const serviceMachine = setup({
       on: { START: { target: 'starting', actions: 'resetRestarts' }, STOP: 'stopped', UNINSTALL: 'uninstalling', INSTALL: 'installing' },
     },
     stopping: {
+      tags: [BUSY],
       invoke: {
         src: 'stop',
         input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
         onDone: 'stopped',
-        onError: { target: 'failed', actions: { type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) } },
+        onError: { target: 'failed', actions: { type: 'recordError', params: ({ event }) => ({ failure: failureOf(event.error) }) } },
       },
       after: {
-        stopTimeout: { target: 'failed', actions: { type: 'recordError', params: ({ context }) => ({ message: timedOut('stop', context.timeouts.stop) }) } },
+        stopTimeout: { target: 'failed', actions: { type: 'recordError', params: ({ context }) => ({ failure: timedOut('stop', context.timeouts.stop) }) } },
       },
       on: { ABORT: 'interrupted', EXITED: {} },
     },
     uninstalling: {
+      tags: [BUSY],
       invoke: {
         src: 'uninstall',
         input: ({ context }) => ({ name: context.name, restarts: context.restarts }),
         onDone: 'absent',
-        onError: { target: 'failed', actions: { type: 'recordError', params: ({ event }) => ({ message: errorText(event.error) }) } },
+        onError: { target: 'failed', actions: { type: 'recordError', params: ({ event }) => ({ failure: failureOf(event.error) }) } },
       },
       after: {
-        uninstallTimeout: { target: 'failed', actions: { type: 'recordError', params: ({ context }) => ({ message: timedOut('uninstall', context.timeouts.uninstall) }) } },
+        uninstallTimeout: { target: 'failed', actions: { type: 'recordError', params: ({ context }) => ({ failure: timedOut('uninstall', context.timeouts.uninstall) }) } },
       },
       on: { ABORT: 'interrupted' },
     },

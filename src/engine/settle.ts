@@ -2,9 +2,12 @@ import type { DesiredService } from '../model/desired.js';
 import { describeExit } from '../providers/probes.js';
 import type { ExitInfo, StartedService } from '../model/provider.js';
 import { pause } from '../os/pause.js';
+import { factsOf } from '../model/outcome.js';
 import { stopSpecOf } from '../reconcile/declarations.js';
-import type { MachineClock, UnitEnvironment } from './execute-unit.js';
-import type { ProgressEvent, ServiceOutcome } from './outcome.js';
+import type { MachineClock } from '../model/clock.js';
+import type { ProgressEvent, ServiceOutcome } from '../model/outcome.js';
+import type { UnitEnvironment } from './execute-unit.js';
+import { recordExit } from './record-exit.js';
 
 /**
  * A service with no `ready` probe counts as started once spawned, so dependents are not held
@@ -33,10 +36,10 @@ export class SettleCheck {
     // An exit after this service's own settle is the supervisor's business, not a failed start.
     // Judged by when the exit was seen, not by when this callback runs; once the line said ✓, it stays.
     void started.exited.then((exit) => {
-      if (!entry.decided && (exit.seenAt ?? Date.now()) <= deadline) entry.exit = exit;
+      if (!entry.decided && (exit.seenAt ?? this.env.time.now()) <= deadline) entry.exit = exit;
     });
     // Decided after the poll phase of the loop turn that passed the deadline: an exit seen in it counts.
-    entry.timer = setTimeout(() => setImmediate(() => entry.exit === undefined && this.report(entry)), Math.max(0, deadline - Date.now()));
+    entry.timer = setTimeout(() => setImmediate(() => entry.exit === undefined && this.report(entry)), Math.max(0, deadline - this.env.time.now()));
     this.watched.set(outcome.service, entry);
     return true;
   }
@@ -44,7 +47,7 @@ export class SettleCheck {
   /** After the last start: waits out the longest settle, then fails the starts that exited within theirs. */
   async finish(outcomes: Map<string, ServiceOutcome>): Promise<void> {
     if (this.watched.size === 0) return;
-    await pause(Math.max(0, Math.max(...[...this.watched.values()].map((entry) => entry.deadline)) - Date.now()), this.options.signal);
+    await pause(Math.max(0, Math.max(...[...this.watched.values()].map((entry) => entry.deadline)) - this.env.time.now()), this.options.signal);
     await new Promise((resolve) => setImmediate(resolve));
     for (const [name, entry] of this.watched) {
       if (entry.decided) continue;
@@ -81,12 +84,14 @@ export class SettleCheck {
     // and records the exit. Without one, this check does both.
     if (!this.env.supervise) {
       await stopLeftovers(this.env, name, this.services.get(name), this.options.signal);
-      await this.env.state.update(name, (record) =>
-        record && { ...record, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: `${reason} right after it started`, duringStart: true } },
-      );
+      const end = { stoppedByUs: false, exit: { code: exit.code, signal: exit.signal, reason: `${reason} right after it started`, duringStart: true } };
+      await this.env.state.update(name, (record) => record && recordExit(record, end, this.env.time));
     }
-    const error = this.options.redact(`${reason} right after it started${await logTail(this.env, name, this.services.get(name), entry.started)}`);
-    return { ...entry.outcome, status: 'failed', error };
+    const lines = await logTail(this.env, name, this.services.get(name), entry.started);
+    const said = lines.length > 0 ? `; last lines of its log:\n  ${lines.join('\n  ')}` : '';
+    const error = this.options.redact(`${reason} right after it started${said}`);
+    const facts = factsOf({ exitCode: exit.code, signal: exit.signal, logTail: lines.map(this.options.redact) });
+    return { ...entry.outcome, status: 'failed', error, ...(facts ? { facts } : {}) };
   }
 }
 
@@ -123,10 +128,10 @@ async function stopLeftovers(env: UnitEnvironment, name: string, service: Desire
 }
 
 /** The end of what this run wrote to its log (where it began), never an earlier run's. */
-async function logTail(env: UnitEnvironment, name: string, service: DesiredService | undefined, started: StartedService): Promise<string> {
+async function logTail(env: UnitEnvironment, name: string, service: DesiredService | undefined, started: StartedService): Promise<string[]> {
   const record = env.state.get(name);
   const which = service?.provider ?? record?.provider;
-  if (which === undefined) return '';
+  if (which === undefined) return [];
   const lines: string[] = [];
   try {
     const provider = await env.providers.get(which);
@@ -135,7 +140,7 @@ async function logTail(env: UnitEnvironment, name: string, service: DesiredServi
   } catch {
     // No tail to quote: the failure is said without it.
   }
-  return lines.length > 0 ? `; last lines of its log:\n  ${lines.join('\n  ')}` : '';
+  return lines;
 }
 
 /** How long a finished run waits for provider calls still in flight (they were told to abort). */

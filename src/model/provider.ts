@@ -62,12 +62,16 @@ export type ProbeResult = { ok: true } | { ok: false; reason: string };
 export class OperationError extends Error {
   readonly service: string;
   readonly exitCode?: number | null;
+  readonly signal?: string | null;
+  readonly timedOut?: boolean;
   readonly logTail?: string[];
-  constructor(service: string, message: string, facts: { exitCode?: number | null; logTail?: string[]; cause?: unknown } = {}) {
+  constructor(service: string, message: string, facts: { exitCode?: number | null; signal?: string | null; timedOut?: boolean; logTail?: string[]; cause?: unknown } = {}) {
     super(message, { cause: facts.cause });
     this.name = 'OperationError';
     this.service = service;
     this.exitCode = facts.exitCode;
+    this.signal = facts.signal;
+    this.timedOut = facts.timedOut;
     this.logTail = facts.logTail;
   }
 }
@@ -85,6 +89,12 @@ export interface ProviderCapabilities {
   grouped: boolean;
   /** Observing is a read of /proc, not a command (`docker ps`, a plugin's `status`): liveness is polled at every tick. */
   cheapObserve: boolean;
+  /**
+   * `observe` tells a crash from the record alone (a process: its pid is gone, the record says how
+   * it ended). A start that failed and left no run is then recorded as a crash (record-exit.ts);
+   * other providers observe the service itself.
+   */
+  readsExitsFromRecord: boolean;
 }
 
 /** What `logs` is asked for: one shape for every provider, the tail and the follow alike. */

@@ -128,14 +128,47 @@ export interface RunCommandOptions {
   redact?: Redact | undefined;
 }
 
+/**
+ * How a command run to its end went: the one result of runCommand, streamCommand and runShell.
+ * (A service spawned detached is a handle, DetachedProcess; runAttached answers with an exit
+ * status, as a shell does.)
+ */
 export interface CommandResult {
   /** Null when the command was killed by a signal or could not start. */
   exitCode: number | null;
+  /** The signal that ended it; absent when none did. */
+  signal?: string;
+  /** Killed because its time limit ran out. */
+  timedOut: boolean;
+  /** Killed because the caller's abort signal fired; absent when it was not. */
+  aborted?: true;
+  /** The last 64 KiB of each stream, with secrets replaced; empty where the output went elsewhere (a file, a callback). */
   stdout: string;
   stderr: string;
-  timedOut: boolean;
   /** Set when the program could not be started (e.g. ENOENT). */
   spawnError?: string;
+}
+
+interface Guarded {
+  timedOut: boolean;
+  aborted: boolean;
+}
+
+/** How a command that ran ended; `output` where it was read (runCommand), else empty. */
+function ended(result: { exitCode?: number; signal?: string }, guard: Guarded, output = { stdout: '', stderr: '' }): CommandResult {
+  return {
+    exitCode: result.exitCode ?? null,
+    ...(result.signal ? { signal: result.signal } : {}),
+    timedOut: guard.timedOut,
+    ...(guard.aborted ? { aborted: true as const } : {}),
+    ...output,
+  };
+}
+
+/** A command that never ran: an empty argv, or a program that could not be started. */
+function notStarted(spawnError: string | undefined, guard: Guarded = { timedOut: false, aborted: false }): CommandResult {
+  const result = ended({}, guard);
+  return spawnError === undefined ? result : { ...result, spawnError };
 }
 
 /** execa options shared by every command run in its own process group. */
@@ -187,7 +220,7 @@ function guardGroup(pid: number | undefined, options: { timeoutMs?: number | und
  */
 export async function runCommand(argv: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
   const [file, ...args] = argv;
-  if (!file) return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: 'empty command' };
+  if (!file) return notStarted('empty command');
   options.verbose?.(formatCommand(argv));
   const execa = await loadExeca();
   // Not execa's buffer: it keeps the front of the output and fails the command past maxBuffer;
@@ -209,13 +242,8 @@ export async function runCommand(argv: readonly string[], options: RunCommandOpt
       const text = withoutFinalNewline(tail.text());
       return options.redact ? options.redact(text, { start: tail.cut }) : text;
     };
-    return {
-      exitCode: spawned ? (result.exitCode ?? null) : null,
-      stdout: shown(stdout),
-      stderr: shown(stderr),
-      timedOut: guard.state.timedOut,
-      ...(spawned ? {} : { spawnError: errnoOf(result.cause) ?? result.shortMessage }),
-    };
+    if (!spawned) return notStarted(errnoOf(result.cause) ?? result.shortMessage, guard.state);
+    return ended(result, guard.state, { stdout: shown(stdout), stderr: shown(stderr) });
   } finally {
     guard.dispose();
   }
@@ -253,14 +281,14 @@ export interface StreamCommandOptions extends RunCommandOptions {
  */
 export async function streamCommand(argv: readonly string[], options: StreamCommandOptions): Promise<CommandResult> {
   const [file, ...args] = argv;
-  if (!file) return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: 'empty command' };
+  if (!file) return notStarted('empty command');
   options.verbose?.(formatCommand(argv));
   const execa = await loadExeca();
   const child = execa(file, args, { ...groupOptions(options), buffer: false });
   const pid = child.pid;
   if (pid === undefined) {
     const result = await child;
-    return { exitCode: null, stdout: '', stderr: '', timedOut: false, spawnError: errnoOf(result.cause) ?? result.shortMessage };
+    return notStarted(errnoOf(result.cause) ?? result.shortMessage);
   }
   const guard = guardGroup(pid, { signal: options.signal });
   const pump = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr'): Promise<void> => {
@@ -278,7 +306,7 @@ export async function streamCommand(argv: readonly string[], options: StreamComm
   };
   try {
     const [result] = await Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
-    return { exitCode: result.exitCode ?? null, stdout: '', stderr: '', timedOut: false };
+    return ended(result, guard.state);
   } finally {
     guard.dispose();
   }
@@ -295,22 +323,13 @@ export interface RunShellOptions {
   verbose?: ((line: string) => void) | undefined;
 }
 
-export interface ShellResult {
-  /** Null when the command was killed by a signal or could not start. */
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  aborted: boolean;
-  spawnError?: string;
-}
-
 /**
  * Runs a person's shell command line (a plugin lifecycle command) with `sh -c`, in its own
  * process group, output appended to `outputFd`. A timeout or abort SIGKILLs the whole group; a
  * normal exit leaves the group alone, since a `start` may leave its daemon running in it (and
  * writing to the same file, not to a pipe that would break). Never rejects.
  */
-export async function runShell(script: string, options: RunShellOptions): Promise<ShellResult> {
+export async function runShell(script: string, options: RunShellOptions): Promise<CommandResult> {
   const argv = ['sh', '-c', script];
   options.verbose?.(formatCommand(argv));
   const fd = options.outputFd as unknown as 1; // see spawnDetached: execa passes any fd through
@@ -320,11 +339,8 @@ export async function runShell(script: string, options: RunShellOptions): Promis
   const guard = guardGroup(pid, options);
   try {
     const result = await child;
-    const { timedOut, aborted } = guard.state;
-    if (pid === undefined) {
-      return { exitCode: null, signal: null, timedOut, aborted, spawnError: errnoOf(result.cause) ?? result.shortMessage };
-    }
-    return { exitCode: result.exitCode ?? null, signal: result.signal ?? null, timedOut, aborted };
+    if (pid === undefined) return notStarted(errnoOf(result.cause) ?? result.shortMessage, guard.state);
+    return ended(result, guard.state);
   } finally {
     guard.dispose();
   }

@@ -80,28 +80,28 @@ export function runsAccountedFor(applied: ReadonlyMap<string, AppliedService>, o
   return [...applied].every(([name, record]) => record.provider !== 'process' || observed.get(name)?.phase === 'running');
 }
 
-// Per state folder, what its last adoption found outside its services' recorded groups and left
-// alone: marked leaders beside their service's live run (`setsid`), and strays.
-const leftAloneIn = new Map<string, MarkedRun[]>();
-
-/** What the last `adoptMarkedRuns` of `stateDir` found outside its services' recorded groups. */
-export function runsLeftAlone(stateDir: string): readonly MarkedRun[] {
-  return leftAloneIn.get(stateDir) ?? [];
+/** What an adoption did: the services whose run it recorded, and the marked runs it left alone. */
+export interface Adoption {
+  adopted: string[];
+  /**
+   * Found outside the services' recorded groups and not adopted: marked leaders beside their
+   * service's live run (`setsid`), and strays. `down` stops them once their services are stopped.
+   */
+  leftAlone: MarkedRun[];
 }
 
 /**
  * Records marked runs that the state does not hold as live: the pid of a start whose state write
- * was lost. Returns the names adopted. A record that holds another live run of ours is left alone.
+ * was lost. A record that holds another live run of ours is left alone.
  */
-export async function adoptMarkedRuns(services: Record<string, AppliedService>, stateDir: string): Promise<string[]> {
+export async function adoptMarkedRuns(services: Record<string, AppliedService>, stateDir: string): Promise<Adoption> {
   const withRun = Object.values(services).filter((record) => record.pid !== undefined && record.startTicks !== undefined);
   const recorded = new Set(withRun.map((record) => runKey(record.pid as number, record.startTicks as number)));
   // Only non-leaders are skipped by group, so a stale record never hides a run to adopt.
   const { runs, strays } = await findMarkedProcesses(stateDir, recorded, new Set(withRun.map((record) => record.pgid ?? (record.pid as number))));
   // Strays are never adopted as runs (no run stack started looks like one), only stopped by down.
   const leftAlone: MarkedRun[] = strays.filter((stray) => services[stray.service]?.provider === 'process');
-  leftAloneIn.set(stateDir, leftAlone);
-  if (runs.size === 0) return [];
+  if (runs.size === 0) return { adopted: [], leftAlone };
   const bootTime = await readBootTime().catch(() => undefined);
   const adopted: string[] = [];
   for (const run of runs.values()) {
@@ -131,7 +131,7 @@ export async function adoptMarkedRuns(services: Record<string, AppliedService>, 
     };
     adopted.push(run.service);
   }
-  return adopted;
+  return { adopted, leftAlone };
 }
 
 /** One run `stopEscapedRuns` stopped, or could not stop (`error`). */
@@ -146,17 +146,18 @@ export const MAX_ESCAPED_ROUNDS = 8;
 /**
  * A process that made itself a session leader (`setsid`), or a stray (a daemon's fork, setsid,
  * fork), left its service's group, so it is not stopped with the group, but it carries the
- * service's marker. The last adoption found such processes; once their services are stopped,
+ * service's marker. An adoption found such processes (`leftAlone`); once their services are stopped,
  * these are stopped too, by their own groups, and /proc is scanned again until none is left, or
  * MAX_ESCAPED_ROUNDS have passed (`left`). Without such a process this costs nothing.
  */
 export async function stopEscapedRuns(
   stateDir: string,
+  leftAlone: readonly MarkedRun[],
   services: ReadonlySet<string>,
   stopOf: (service: string) => StopSpec,
 ): Promise<{ stops: EscapedRunStop[]; left: MarkedRun[] }> {
   const stops: EscapedRunStop[] = [];
-  let runs = runsLeftAlone(stateDir).filter((run) => services.has(run.service));
+  let runs = leftAlone.filter((run) => services.has(run.service));
   if (runs.length === 0) return { stops, left: [] };
   const { stopProcessGroup } = await import('../os/stop-group.js');
   const failed = new Set<number>();

@@ -10,7 +10,7 @@ import { ExitCode, StackError } from '../model/errors.js';
 import { monotonicMs } from '../os/monotonic.js';
 import { ensureOwnDir, openOwnFile } from '../os/safe-file.js';
 import { holdsLock, readStateText } from './state-text.js';
-import { adoptMarkedRuns } from './adopt.js';
+import { adoptMarkedRuns, type Adoption, type MarkedRun } from './adopt.js';
 import { currentHold } from './holds.js';
 import { stateNotice } from './notices.js';
 import { unwritableError } from './unwritable.js';
@@ -75,6 +75,11 @@ export interface ReadStateOptions {
  * nothing is started twice. A file from a newer stack (formatVersion above ours) is refused.
  */
 export async function readState(file: string, project: string, options: ReadStateOptions = {}): Promise<StateDocument> {
+  return (await readStateScanned(file, project, options)).doc;
+}
+
+/** The state as readState reads it, with the marked runs its scan for lost runs left alone (none without a scan). */
+export async function readStateScanned(file: string, project: string, options: ReadStateOptions = {}): Promise<{ doc: StateDocument; leftAlone: readonly MarkedRun[] }> {
   const writable = options.writable ?? (await holdsLock(lockFileOf(file)));
   const key = resolve(file);
   const earlier = scans.get(key);
@@ -101,15 +106,15 @@ export async function readState(file: string, project: string, options: ReadStat
     stateNotice(`${escapeControls(file)} did not record the running process of ${scan.adopted.join(', ')}; adopted ${scan.adopted.length === 1 ? 'it' : 'them'} (found by the marker stack gives every process it starts)`);
   }
   if (changed && writable) await writeState(file, doc);
-  if (scan && writable && hold !== undefined && currentHold(lockFileOf(file)) === hold) scans.set(key, { hold, at: scan.at });
-  return doc;
+  if (scan && writable && hold !== undefined && currentHold(lockFileOf(file)) === hold) scans.set(key, { hold, at: scan.at, leftAlone: scan.leftAlone });
+  return { doc, leftAlone: scan?.leftAlone ?? (reused ? (earlier?.leftAlone ?? []) : []) };
 }
 
 /** Adopts the marked runs `doc` does not record; undefined when /proc could not be scanned (the next read tries again). */
-async function adoptLostRuns(doc: StateDocument, file: string): Promise<{ at: number; adopted: string[] } | undefined> {
+async function adoptLostRuns(doc: StateDocument, file: string): Promise<(Adoption & { at: number }) | undefined> {
   const at = monotonicMs();
   try {
-    return { at, adopted: await adoptMarkedRuns(doc.services, dirname(file)) };
+    return { at, ...(await adoptMarkedRuns(doc.services, dirname(file))) };
   } catch {
     return undefined;
   }
@@ -125,7 +130,7 @@ async function adoptLostRuns(doc: StateDocument, file: string): Promise<{ at: nu
  * always was; a longer wait (a question answered by a person) scans again.
  */
 const SCAN_REUSE_MS = 1000;
-const scans = new Map<string, { hold: symbol; at: number }>();
+const scans = new Map<string, { hold: symbol; at: number; leftAlone: readonly MarkedRun[] }>();
 
 /** Reads the state to act on it: see `reuseScan`. */
 export function readStateToAct(file: string, project: string): Promise<StateDocument> {

@@ -442,6 +442,17 @@ s.on('error', (e) => { require('fs').writeFileSync('web-saw', e.code); setInterv
     for (const text of [human.stdout, human.stderr, json.stdout, json.stderr, failed.stdout, failed.stderr, ...reasons]) expect(text).not.toContain(secret);
   });
 
+  it('--json of a failed start carries its facts beside the error text: exit code and last log lines', () => {
+    const s = scratch(`version: 1\nservices:\n  quits:\n    command: [sh, -c, 'echo "cannot open db.sqlite"; exit 3']\n`);
+    const result = stack(['apply', '--yes', '--json', '-f', s.file]);
+    expect(result.code).toBe(1);
+    const json = JSON.parse(result.stdout) as { formatVersion: number; outcome: { services: { service: string; error?: string; exitCode?: number | null; logTail?: string[] }[] } };
+    expect(json.formatVersion).toBe(1);
+    expect(json.outcome.services).toEqual([
+      expect.objectContaining({ service: 'quits', error: expect.stringContaining('exited with code 3 right after it started'), exitCode: 3, logTail: ['cannot open db.sqlite'] }),
+    ]);
+  });
+
   it("a failed start quotes its own run's log lines, not an earlier run's", () => {
     const s = scratch('version: 1\nservices:\n  bad:\n    command: [sh, -c, "echo a run; exit 4"]\n');
     expect(stack(['apply', '--yes', '-f', s.file]).stderr.match(/^ {2}a run$/gm)).toHaveLength(1);

@@ -74,7 +74,7 @@ interface Behaviour {
 export class FakeProvider implements Provider {
   readonly name: ProviderName = 'process';
   // It hands out pids and pgids as the process provider does, and observes without a command.
-  readonly capabilities = { grouped: true, cheapObserve: true };
+  readonly capabilities = { grouped: true, cheapObserve: true, readsExitsFromRecord: true };
   /** The runs that have not stopped or exited, by service: what observe reports as running. */
   private readonly running = new Map<string, StartedService>();
   /** What each service "printed": its start prints the MARKER of its env, when it has one. */
@@ -121,7 +121,23 @@ export class FakeProvider implements Provider {
   }
 
   registry(): ProviderRegistry {
-    return { get: async () => this, peek: () => this };
+    const as = (name: ProviderName): Provider => (name === this.name ? this : this.posingAs(name));
+    return { get: async (name) => as(name), peek: as };
+  }
+
+  private readonly poses = new Map<ProviderName, Provider>();
+
+  /**
+   * The fake serving another provider's services: only as `process` does it read exits from the
+   * record, as the real providers do. Calls still land in this one journal.
+   */
+  private posingAs(name: ProviderName): Provider {
+    let pose = this.poses.get(name);
+    if (!pose) {
+      pose = new Proxy(this, { get: (target, key) => (key === 'capabilities' ? { ...target.capabilities, readsExitsFromRecord: false } : key === 'name' ? name : Reflect.get(target, key, target)) });
+      this.poses.set(name, pose);
+    }
+    return pose;
   }
 
   async observe(name: string): Promise<ObservedService> {

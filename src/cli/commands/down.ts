@@ -5,13 +5,14 @@ import {
   forgetGiveUps,
   MAX_ESCAPED_ROUNDS,
   observe,
-  readApplied,
+  readAppliedScanned,
   recordedWorkspace,
   recordEndedRunsStopped,
   stopController,
   stopEscapedRuns as stopRuns,
   viewServices,
   type LockOwner,
+  type MarkedRun,
   type Workspace,
 } from '../../api.js';
 import { findStackFile } from '../../load/find-stack.js';
@@ -59,7 +60,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
   });
   try {
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
-    const applied = await readApplied(workspace);
+    const { applied, leftAlone } = await readAppliedScanned(workspace);
     checkServiceNames(workspace.desired, applied, names);
     const observed = await observe(workspace, applied);
     const plan = planDown(workspace.desired, observed, applied, names);
@@ -69,7 +70,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     const swept = new Set(names.length === 0 ? applied.keys() : [...names, ...plan.actions.map((action) => action.service)]);
     const forget = () => forgetGiveUps(workspace, swept);
     if (plan.actions.length === 0) {
-      const code = await stopOnlyEscaped(workspace, { applied, plan, names, swept }, answered);
+      const code = await stopOnlyEscaped(workspace, { applied, leftAlone, plan, names, swept }, answered);
       if (code === ExitCode.ok) {
         await recordEndedRunsStopped(workspace, observed, swept);
         await forget();
@@ -81,7 +82,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
     // Only once every stop was confirmed and done: then no main run of those services is left,
     // and those that gave up get a new chance with the next apply.
     if (code === ExitCode.ok) {
-      await stopEscapedRuns(workspace, applied, swept);
+      await stopEscapedRuns(workspace, applied, leftAlone, swept);
       await recordEndedRunsStopped(workspace, observed, swept);
       await forget();
     }
@@ -118,10 +119,10 @@ async function agreeToStopController(workspace: Workspace, controller: LockOwner
  */
 async function stopOnlyEscaped(
   workspace: Workspace,
-  { applied, plan, names, swept }: { applied: Applied; plan: Plan; names: readonly string[]; swept: ReadonlySet<string> },
+  { applied, leftAlone, plan, names, swept }: { applied: Applied; leftAlone: readonly MarkedRun[]; plan: Plan; names: readonly string[]; swept: ReadonlySet<string> },
   options: DownOptions,
 ): Promise<number> {
-  const escaped = escapedRuns(workspace, swept);
+  const escaped = escapedRuns(leftAlone, swept);
   if (options.json) writeRunJson(workspace, plan);
   if (escaped.length === 0) {
     if (!options.json) streams.stdout.write(names.length === 0 ? 'Nothing is running.\n' : `Nothing to stop: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not running.\n`);
@@ -133,13 +134,13 @@ async function stopOnlyEscaped(
     streams.stderr.write('Nothing done.\n');
     return ExitCode.actionFailed;
   }
-  await stopEscapedRuns(workspace, applied, swept);
+  await stopEscapedRuns(workspace, applied, leftAlone, swept);
   return ExitCode.ok;
 }
 
 /** Stops what the stopped services left outside their groups, and says what it did. */
-async function stopEscapedRuns(workspace: Workspace, applied: Applied, stopped: ReadonlySet<string>): Promise<void> {
-  const { stops, left } = await stopRuns(workspace, applied, stopped);
+async function stopEscapedRuns(workspace: Workspace, applied: Applied, leftAlone: readonly MarkedRun[], stopped: ReadonlySet<string>): Promise<void> {
+  const { stops, left } = await stopRuns(workspace, applied, leftAlone, stopped);
   for (const { run, error } of stops) {
     const what = `${run.service}: ${error === undefined ? 'also stopped' : 'cannot stop'} pid ${run.pid}, which had left the service's process group`;
     streams.stderr.write(error === undefined ? `note: ${what}\n` : `warning: ${what}: ${error}\n`);

@@ -6,10 +6,11 @@ import { readStack } from '../../load/read-stack.js';
 import { redactorOf } from '../../config/secrets.js';
 import type { Redact } from '../../config/sensitive.js';
 import type { Desired } from '../../model/desired.js';
+import type { Clock } from '../../model/clock.js';
 import { StackError, ExitCode } from '../../model/errors.js';
 import { createProviderRegistry, PROVIDERS } from '../../providers/registry.js';
 import { executePlan } from '../execute.js';
-import type { ApplyOutcome, ProgressEvent } from '../outcome.js';
+import type { ApplyOutcome, ProgressEvent } from '../../model/outcome.js';
 import { observeServices } from '../observe.js';
 import { planActions } from '../../reconcile/plan.js';
 import { changedSinceGiveUp } from '../../reconcile/give-up.js';
@@ -42,6 +43,8 @@ export interface ControllerOptions {
   onPass?: (pass: PassResult) => void;
   /** Aborts what is in flight (Ctrl+C), the first pass included. */
   signal?: AbortSignal;
+  /** The time the controller and its machines read. Default: the system clock. */
+  time?: Clock;
 }
 
 export interface PassResult {
@@ -106,7 +109,7 @@ export class Controller {
       const redact: Redact = (text, cut) => redactorOf(controller.current)(text, cut);
       const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose), redact } };
       const heard: { controller?: Controller } = {};
-      const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, (event) => heard.controller?.heard(event));
+      const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, (event) => heard.controller?.heard(event), options.time);
       const controller = new Controller(options, workspace, lock, state, pool);
       heard.controller = controller;
       options.signal?.addEventListener('abort', () => controller.abort.abort(), { once: true });
@@ -258,7 +261,7 @@ export class Controller {
     const converged = (outcome?.failed ?? 0) === 0 && plan.blocked.length === 0;
     const failed = outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [];
     for (const { service } of failed) if (this.pool.isBusy(service)) this.retrying.add(service);
-    await writePassRecord(this.statusFile, { pid: process.pid, command: this.options.command, at: new Date().toISOString(), reason, converged, failed, notRetried: notRetried(this.pool, failed, plan.blocked) });
+    await writePassRecord(this.statusFile, { pid: process.pid, command: this.options.command, at: this.pool.env.time.nowIso(), reason, converged, failed, notRetried: notRetried(this.pool, failed, plan.blocked) });
     this.options.onPass?.({ reason, outcome, converged });
   }
 

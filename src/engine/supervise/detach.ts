@@ -3,6 +3,8 @@ import { openOwnFile, readOwnText } from '../../os/safe-file.js';
 import { join } from 'node:path';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { spawnDetached } from '../../os/runner.js';
+import type { Clock } from '../../model/clock.js';
+import { systemClock } from '../../os/clock.js';
 import { ensureStateDir } from '../../state/state-file.js';
 
 /** What a background controller reported after its first pass (`.stack/controller.json`). */
@@ -27,6 +29,7 @@ export interface EarlyExit {
  */
 export async function startDetachedController(
   options: { cli: string; file: string; stateDir: string; intervalMs: number; parallel: number },
+  clock: Clock = systemClock,
 ): Promise<FirstPass | EarlyExit> {
   await ensureStateDir(options.stateDir);
   const logFile = join(options.stateDir, 'controller.log');
@@ -42,8 +45,8 @@ export async function startDetachedController(
   }
   let exited: { code: number | null } | undefined;
   void child.exited.then((exit) => (exited = exit));
-  const deadline = Date.now() + 10 * 60_000;
-  while (Date.now() < deadline) {
+  const deadline = clock.monotonicMs() + 10 * 60_000;
+  while (clock.monotonicMs() < deadline) {
     // Not there yet, or (from an older controller) half written: asked again at the next turn.
     const status = await readOwnText(statusFile)
       .then((text) => JSON.parse(text) as Omit<FirstPass, 'logFile'>)

@@ -1,5 +1,6 @@
 import type { Workspace } from '../workspace.js';
 import type { AppliedService, ProbeRecord } from '../../model/observed.js';
+import { recordExit } from '../record-exit.js';
 import type { SupervisedPool } from './service-pool.js';
 
 const TICK_MS = 500;
@@ -50,7 +51,7 @@ export class LivenessMonitor {
     const service = this.pool.service(name);
     if (!service || this.ending.has(name)) return;
     const provider = await this.workspace.providers.get(service.provider);
-    const now = Date.now();
+    const now = this.pool.env.time.now();
     // Where observing is a read of /proc it is done at every tick; a plugin's `status` script or
     // `docker ps` is not, so those are polled less often.
     const cheap = provider.capabilities.cheapObserve;
@@ -99,7 +100,8 @@ export class LivenessMonitor {
     if (current?.pid !== run.pid || current?.startTicks !== run.startTicks) return;
     // The reason may quote what a plugin's status printed: the state file keeps no secret.
     const said = this.workspace.ctx.redact(reason);
-    await this.pool.env.state.update(name, (record) => record && { ...record, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: false, lastExit: { code: null, signal: null, at: new Date().toISOString(), reason: said } });
+    const end = { stoppedByUs: false, exit: { code: null, signal: null, reason: said } };
+    await this.pool.env.state.update(name, (record) => record && recordExit(record, end, this.pool.env.time));
     this.pool.send(name, { type: 'EXITED', code: null, signal: null });
   }
 

@@ -2,6 +2,8 @@ import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { ensureOwnDir, readOwnText } from '../../os/safe-file.js';
 import { join } from 'node:path';
 import { ExitCode, StackError } from '../../model/errors.js';
+import type { Clock } from '../../model/clock.js';
+import { systemClock } from '../../os/clock.js';
 
 /** What another stack process asks a running controller to do. */
 export interface ControllerRequest {
@@ -25,16 +27,17 @@ export async function submitRequest(
   stateDir: string,
   request: Omit<ControllerRequest, 'id'>,
   options: { timeoutMs: number; isAlive: () => Promise<boolean> },
+  clock: Clock = systemClock,
 ): Promise<ControllerResponse> {
   const dir = requestsDir(stateDir);
   await ensureOwnDir(stateDir);
   await ensureOwnDir(dir);
-  const id = `${Date.now()}-${process.pid}`;
+  const id = `${clock.now()}-${process.pid}`;
   await writeFile(join(dir, `${id}.tmp`), JSON.stringify({ ...request, id }), { flag: 'wx' });
   await rename(join(dir, `${id}.tmp`), join(dir, `${id}.request.json`));
   const answer = join(dir, `${id}.response.json`);
-  const deadline = Date.now() + options.timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = clock.monotonicMs() + options.timeoutMs;
+  while (clock.monotonicMs() < deadline) {
     const text = await readOwnText(answer).catch(() => undefined);
     if (text !== undefined) {
       await rm(answer, { force: true });

@@ -8,12 +8,14 @@ import { stopSpecOf } from '../../reconcile/declarations.js';
 import { givenUpWords } from '../../reconcile/diff.js';
 import { declarationDigests } from '../../reconcile/give-up.js';
 import { createServiceActor, type ServiceActor, type UnitEnvironment } from '../execute-unit.js';
+import { recordExit } from '../record-exit.js';
+import { BUSY } from '../service-machine.js';
+import type { Clock } from '../../model/clock.js';
+import { systemClock } from '../../os/clock.js';
 import type { ServicePool } from '../execute.js';
 import type { AppliedService, ObservedService } from '../../model/observed.js';
 import type { StateStore } from '../../state/state-store.js';
 
-/** Machine states in which an operation is in flight or a restart is pending. */
-const BUSY = new Set(['installing', 'starting', 'restarting', 'waitingReady', 'abandoning', 'stopping', 'recovering', 'uninstalling', 'backoff']);
 
 export type PoolEvent =
   | { type: 'exited'; service: string; code: number | null; signal: string | null }
@@ -47,6 +49,7 @@ export class SupervisedPool implements ServicePool {
     private readonly state: StateStore,
     ctx: Omit<OperationContext, 'signal'>,
     private readonly onEvent: (event: PoolEvent) => void = () => undefined,
+    time: Clock = systemClock,
   ) {
     this.desired = desired;
     this.env = {
@@ -57,6 +60,7 @@ export class SupervisedPool implements ServicePool {
       started: new Map(),
       notes: new Map(),
       supervise: true,
+      time,
       onStarted: (name, started) => this.watchExit(name, started),
     };
   }
@@ -75,8 +79,9 @@ export class SupervisedPool implements ServicePool {
     return actor ? String(actor.getSnapshot().value) : undefined;
   }
 
+  /** An operation is in flight or a restart is pending: passes leave the service to its machine. */
   isBusy(name: string): boolean {
-    return BUSY.has(this.stateOf(name) ?? '');
+    return this.actors.get(name)?.getSnapshot().hasTag(BUSY) === true;
   }
 
   actorFor(name: string, observed: ObservedService | undefined): ServiceActor {
@@ -174,16 +179,8 @@ export class SupervisedPool implements ServicePool {
       this.report({ type: 'exited', service: name, code: exit.code, signal: exit.signal });
       this.actors.get(name)?.send({ type: 'EXITED', code: exit.code, signal: exit.signal });
       // In memory now (the next start records over it), on disk with the next batched write.
-      this.state.record(name, (current) =>
-        current && {
-          ...current,
-          pid: undefined,
-          pgid: undefined,
-          startTicks: undefined,
-          stoppedByUs: false,
-          lastExit: { code: exit.code, signal: exit.signal, at: new Date().toISOString(), reason: 'exited' },
-        },
-      );
+      const end = { stoppedByUs: false, exit: { code: exit.code, signal: exit.signal, reason: 'exited' } };
+      this.state.record(name, (current) => current && recordExit(current, end, this.env.time));
     });
   }
 

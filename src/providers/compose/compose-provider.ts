@@ -69,7 +69,7 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
   return {
     name: 'compose',
     // Observing asks docker (`docker compose ps`): polled every few seconds, not at every tick.
-    capabilities: { grouped: false, cheapObserve: false },
+    capabilities: { grouped: false, cheapObserve: false, readsExitsFromRecord: false },
     cli,
     status,
 

@@ -46,7 +46,7 @@ export async function mustRun(
   const why = result.spawnError ?? (result.timedOut ? 'timed out' : `exit ${result.exitCode}`);
   const tail = result.stderr.split('\n').filter((line) => line.trim()).slice(-STDERR_TAIL).map((line) => ctx.redact(line));
   const quoted = tail.length > 0 ? `\n  ${tail.join('\n  ')}` : '';
-  throw new OperationError(name, `${name}: \`${formatCommand(argv)}\` failed (${why})${quoted}`, { exitCode: result.exitCode, logTail: tail });
+  throw new OperationError(name, `${name}: \`${formatCommand(argv)}\` failed (${why})${quoted}`, { exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, logTail: tail });
 }
 
 /**

@@ -22,7 +22,7 @@ const TAIL_LINES = 10;
 export function createExecProvider(): Provider {
   return {
     name: 'exec',
-    capabilities: { grouped: false, cheapObserve: false },
+    capabilities: { grouped: false, cheapObserve: false, readsExitsFromRecord: false },
     async observe(name, desired, applied, ctx): Promise<ObservedService> {
       if (!applied) return { name, phase: 'absent' };
       const spec = specOf(name, desired, applied);

@@ -62,5 +62,5 @@ export async function runLifecycle(run: LifecycleRun): Promise<LifecycleDone> {
         ? `was killed by ${result.signal}`
         : `exited with code ${result.exitCode}`;
   const lines = logTail.length > 0 ? `\n  last output lines:\n${logTail.map((line) => `  | ${line}`).join('\n')}` : '';
-  throw new OperationError(service, `${service}: ${command} (${script}) ${why}${lines}`, { exitCode: result.exitCode, logTail });
+  throw new OperationError(service, `${service}: ${command} (${script}) ${why}${lines}`, { exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, logTail });
 }

@@ -91,7 +91,7 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
   return {
     name: 'plugin',
     // Its `status` command is run to observe: polled every few seconds, not at every tick.
-    capabilities: { grouped: false, cheapObserve: false },
+    capabilities: { grouped: false, cheapObserve: false, readsExitsFromRecord: false },
 
     async observe(name, desired, applied, ctx) {
       lastSeen.set(name, desired);

@@ -84,7 +84,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
 
   return {
     name: 'process',
-    capabilities: { grouped: true, cheapObserve: true },
+    capabilities: { grouped: true, cheapObserve: true, readsExitsFromRecord: true },
 
     observe: observeProcess,
 
