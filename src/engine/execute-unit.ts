@@ -42,14 +42,16 @@ export type { MachineClock, UnitOp };
 type SimulatedClockLike = { setTimeout(fn: (...args: unknown[]) => void, ms: number): number; clearTimeout(id: number): void };
 
 /**
- * The machine's time limits: a safety net over the providers' own. Processes are quick to
- * start and stop; compose and plugin operations (image pulls, install scripts) set their own
- * limits (`lifecycle.timeout`, `wait`), so the machine only catches one that never returns.
+ * The machine's time limits: a safety net over the providers' own. A run this stack spawns
+ * itself (a grouped provider's: a process) is quick to start and stop; the other providers'
+ * operations (image pulls, install scripts, a plugin's commands) set their own limits
+ * (`lifecycle.timeout`, `wait`), so the machine only catches one that never returns. Without
+ * `provider` (not made yet), the tight limits.
  */
-export function timeoutsFor(service: DesiredService | undefined, record?: AppliedService): OperationTimeouts {
+export function timeoutsFor(service: DesiredService | undefined, record?: AppliedService, provider?: Pick<Provider, 'capabilities'>): OperationTimeouts {
   const stopMs = stopSpecOf(service, record).timeoutMs + 5_000;
   const readyMs = service?.ready ? service.ready.timeoutMs + 1_000 : 60_000;
-  if (service && service.provider !== 'process') {
+  if (service && provider && !provider.capabilities.grouped) {
     const long = 60 * 60_000;
     return { install: long, start: long, ready: Math.max(readyMs, 10 * 60_000), stop: Math.max(stopMs, long), uninstall: long };
   }
@@ -83,11 +85,15 @@ export function createServiceActor(
   env: UnitEnvironment,
 ): ServiceActor {
   const service = lookup();
+  const record = env.state.get(name);
+  // Observing (or executePlan) has made the provider already: the registry hands it out at once.
+  const providerName = service?.provider ?? record?.provider;
+  const provider = providerName === undefined ? undefined : env.providers.peek?.(providerName);
   return createActor(machineFor(env, name, lookup), {
     input: {
       name,
       initial: initialPhaseOf(observed),
-      timeouts: timeoutsFor(service, env.state.get(name)),
+      timeouts: timeoutsFor(service, record, provider),
       restart: service?.restart ?? DEFAULT_RESTART,
       supervise: env.supervise ?? false,
     },

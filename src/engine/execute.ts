@@ -1,6 +1,6 @@
 import type { Desired, DesiredService } from '../model/desired.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { OperationContext, StartedService } from '../model/provider.js';
+import type { OperationContext, Provider, StartedService } from '../model/provider.js';
 import type { StateStore } from '../state/state-store.js';
 import { redactorOf } from '../config/secrets.js';
 import { withoutServicePrefix } from '../model/errors.js';
@@ -90,6 +90,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   };
 
   const units = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
+  // Made before any machine is: a machine's time limits and an interrupt's wording ask them.
+  const providerOf = await providersOf(units, byName, options);
   const outcomes = new Map<string, ServiceOutcome>();
   // Each service this run started, with its run as it was at the start: a supervisor forgets a
   // run as soon as it exits, before the settle check looks.
@@ -173,7 +175,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   // What each interrupted service was left as, now that its calls in flight have been recorded.
   for (const [key, outcome] of outcomes) {
     if (outcome.status !== 'interrupted') continue;
-    const left = leftAfterInterrupt(outcome.ops, byName.get(outcome.service), options.state.get(outcome.service), reached.get(key), settled);
+    const left = leftAfterInterrupt(outcome.ops, byName.get(outcome.service), options.state.get(outcome.service), reached.get(key), settled, providerOf.get(outcome.service));
     const told = left === undefined ? outcome : { ...outcome, note: left };
     outcomes.set(key, told);
     options.onProgress?.({ type: 'end', outcome: told });
@@ -189,18 +191,20 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
 /**
  * How an interrupted unit left a process service, from what was recorded once its calls landed,
  * against the pid recorded when the unit began (`began`; undefined when it never got that far):
- * `left running (pid 4242), not yet ready`, `not started`, `stopped`, `not stopped`. Undefined
- * for other providers, whose state only a probe can tell. `settled` is false when a call had not
- * returned when the run gave up waiting for it.
+ * `left running (pid 4242), not yet ready`, `not started`, `stopped`, `not stopped`, the run
+ * named by its provider (`describeRun`). Undefined unless the provider's runs are groups this
+ * stack spawned, whose record alone tells (others: only a probe can), or when the provider is
+ * unknown. `settled` is false when a call had not returned when the run gave up waiting for it.
  */
 export function leftAfterInterrupt(
   ops: readonly UnitOp[],
   service: DesiredService | undefined,
   record: AppliedService | undefined,
   began: { pid: number | undefined } | undefined,
-  settled = true,
+  settled: boolean,
+  provider: Pick<Provider, 'capabilities' | 'describeRun'> | undefined,
 ): string | undefined {
-  if ((record?.provider ?? service?.provider) !== 'process') return undefined;
+  if (!provider?.capabilities.grouped) return undefined;
   const starting = ops.includes('start') || ops.includes('restart');
   const stopping = ops.includes('stop') || ops.includes('uninstall');
   const verb = starting ? 'started' : stopping ? 'stopped' : 'installed';
@@ -210,10 +214,22 @@ export function leftAfterInterrupt(
   if (starting) {
     // Only a pid this unit recorded is a run it started: a crashed service keeps its last one.
     if (pid === undefined || pid === began.pid) return 'not started';
-    return service?.ready ? `left running (pid ${pid}), not yet ready` : `left running (pid ${pid})`;
+    const run = provider.describeRun(record) ?? `pid ${pid}`;
+    return service?.ready ? `left running (${run}), not yet ready` : `left running (${run})`;
   }
-  if (stopping) return pid === undefined ? 'stopped' : `still running (pid ${pid}): its stop was cut short`;
+  if (stopping) return pid === undefined ? 'stopped' : `still running (${provider.describeRun(record) ?? `pid ${pid}`}): its stop was cut short`;
   return record === undefined ? 'not installed' : 'installed';
+}
+
+/** The provider of each unit's service (its declared one, else its recorded one); one that cannot be made is left out. */
+async function providersOf(units: readonly Unit[], byName: ReadonlyMap<string, DesiredService>, options: ExecuteOptions): Promise<Map<string, Provider>> {
+  const found = new Map<string, Provider>();
+  for (const unit of units) {
+    const name = byName.get(unit.service)?.provider ?? options.state.get(unit.service)?.provider;
+    const provider = name === undefined ? undefined : await options.providers.get(name).catch(() => undefined);
+    if (provider) found.set(unit.service, provider);
+  }
+  return found;
 }
 
 /**

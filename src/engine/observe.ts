@@ -39,7 +39,9 @@ async function observeOne(
 ): Promise<ObservedService> {
   // A service stack never applied and that is disabled needs no probe: it is absent.
   if (!applied && desired && !desired.enabled) return { name, phase: 'absent' };
-  const providerName = applied?.provider ?? desired?.provider ?? 'process';
+  const providerName = applied?.provider ?? desired?.provider;
+  // Neither declared nor recorded: nothing of it exists for any provider to look at.
+  if (providerName === undefined) return { name, phase: 'absent' };
   try {
     const provider = await providers.get(providerName);
     return await provider.observe(name, desired, applied, ctx);

@@ -139,13 +139,6 @@ export interface ProviderCheck {
   hint?: string;
 }
 
-/** How long each operation may take before the provider gives up on it, where the provider bounds it. */
-export interface OperationTimeouts {
-  startMs?: number;
-  stopMs?: number;
-  readyMs?: number;
-}
-
 /** What a size rotation of a running service's log did. */
 export type LogRotation = 'rotated' | 'not-needed' | 'unsupported';
 
@@ -203,8 +196,6 @@ export interface Provider {
   run(service: DesiredService, command: readonly string[], ctx: Omit<OperationContext, 'signal'>): Promise<number>;
   /** What the supervisor watches for `service` besides stack.yaml and the `.env` beside it. */
   watchedPaths(service: DesiredService): WatchedPaths;
-  /** How long its operations may take, where it bounds them (a plugin's `timeout`); absent: unbounded by the provider. */
-  timeouts?(service: DesiredService): Promise<OperationTimeouts>;
   /**
    * A short phrase naming the run `record` holds, for what an interrupted apply left behind
    * (`pid 4242` → "left running (pid 4242)"); undefined when a probe alone can tell.

@@ -3,7 +3,7 @@ import type { StopSpec } from '../model/desired.js';
 import type { AppliedService, ObservedService } from '../model/observed.js';
 import { scanProcStats } from '../os/group-members.js';
 import { checkOwnership, readBootTime, readProcStatSync, ticksToIso } from '../os/proc-stat.js';
-import { markerIn, stateKeysOf, type SpecHashes } from './service-marker.js';
+import { MARKED_PROVIDER, markerIn, marksItsRuns, stateKeysOf, type SpecHashes } from './service-marker.js';
 
 /** A live process carrying the marker of one service of this stack, and the group to stop it by. */
 export interface MarkedRun {
@@ -77,7 +77,7 @@ const runKey = (pid: number, startTicks: number): string => `${pid}:${startTicks
  * (apply, down, watch) still find, as they always scan.
  */
 export function runsAccountedFor(applied: ReadonlyMap<string, AppliedService>, observed: ReadonlyMap<string, ObservedService>): boolean {
-  return [...applied].every(([name, record]) => record.provider !== 'process' || observed.get(name)?.phase === 'running');
+  return [...applied].every(([name, record]) => !marksItsRuns(record) || observed.get(name)?.phase === 'running');
 }
 
 /** What an adoption did: the services whose run it recorded, and the marked runs it left alone. */
@@ -100,13 +100,16 @@ export async function adoptMarkedRuns(services: Record<string, AppliedService>, 
   // Only non-leaders are skipped by group, so a stale record never hides a run to adopt.
   const { runs, strays } = await findMarkedProcesses(stateDir, recorded, new Set(withRun.map((record) => record.pgid ?? (record.pid as number))));
   // Strays are never adopted as runs (no run stack started looks like one), only stopped by down.
-  const leftAlone: MarkedRun[] = strays.filter((stray) => services[stray.service]?.provider === 'process');
+  const leftAlone: MarkedRun[] = strays.filter((stray) => {
+    const record = services[stray.service];
+    return record !== undefined && marksItsRuns(record);
+  });
   if (runs.size === 0) return { adopted: [], leftAlone };
   const bootTime = await readBootTime().catch(() => undefined);
   const adopted: string[] = [];
   for (const run of runs.values()) {
     const record = services[run.service];
-    if (record && record.provider !== 'process') continue;
+    if (record && !marksItsRuns(record)) continue;
     if (record?.pid === run.pid && record.startTicks === run.startTicks) continue;
     if (record?.pid !== undefined && record.startTicks !== undefined && (await checkOwnership(record.pid, record.startTicks)) === 'ours') {
       leftAlone.push(run);
@@ -115,7 +118,7 @@ export async function adoptMarkedRuns(services: Record<string, AppliedService>, 
     const sameSpec = record !== undefined && run.spec !== undefined && record.specHash === run.spec.specHash;
     services[run.service] = {
       ...record,
-      provider: 'process',
+      provider: MARKED_PROVIDER,
       specHash: run.spec?.specHash ?? record?.specHash ?? '',
       installHash: run.spec?.installHash ?? record?.installHash ?? '',
       // The recorded fields describe another spec when the hash moved on; none beats wrong ones.

@@ -1,6 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { hashString } from '../reconcile/hash.js';
+import type { ProviderName } from '../model/desired.js';
+import type { AppliedService } from '../model/observed.js';
 
 /**
  * Every process service is spawned with these variables, so a process whose pid never reached
@@ -10,6 +12,19 @@ import { hashString } from '../reconcile/hash.js';
 export const SERVICE_ID_VAR = 'STACK_SERVICE_ID';
 /** `<specHash>.<installHash>` of the spec the process was started with: adopting it keeps it. */
 export const SPEC_HASH_VAR = 'STACK_SPEC_HASH';
+
+/**
+ * The provider whose runs carry the marker (providers/process/start.ts spawns them with
+ * `markerEnv`). State sits below the providers and cannot ask them: the marker, which is state's,
+ * names the one provider that sets it, and the records of that provider are what a scan of /proc
+ * accounts for and adopts into (docs/architecture.md, "Allowed imports").
+ */
+export const MARKED_PROVIDER: ProviderName = 'process';
+
+/** Whether `record` is of a service whose runs carry the marker: a lost run of it is found by a scan of /proc. */
+export function marksItsRuns(record: Pick<AppliedService, 'provider'>): boolean {
+  return record.provider === MARKED_PROVIDER;
+}
 
 const stateKeys = new Map<string, string>();
 

@@ -11,6 +11,7 @@ import { monotonicMs } from '../os/monotonic.js';
 import { ensureOwnDir, openOwnFile } from '../os/safe-file.js';
 import { holdsLock, readStateText } from './state-text.js';
 import { adoptMarkedRuns, type Adoption, type MarkedRun } from './adopt.js';
+import { marksItsRuns } from './service-marker.js';
 import { currentHold } from './holds.js';
 import { stateNotice } from './notices.js';
 import { unwritableError } from './unwritable.js';
@@ -35,8 +36,9 @@ export interface StateDocument {
 export function checkStateOwner(doc: StateDocument, owner: { stackFile: string; folder: string; declared: ReadonlySet<string> }): void {
   if (doc.file === undefined || doc.file === owner.stackFile || !existsSync(join(owner.folder, doc.file))) return;
   // What that file's `down` stopped has nothing left to lose; a running service would be stopped.
+  // A marked run is running while its record holds its pid; another provider's, until stopped.
   const theirs = Object.entries(doc.services)
-    .filter(([name, record]) => !owner.declared.has(name) && (record.pid !== undefined || (record.provider !== 'process' && record.stoppedByUs !== true)))
+    .filter(([name, record]) => !owner.declared.has(name) && (record.pid !== undefined || (!marksItsRuns(record) && record.stoppedByUs !== true)))
     .map(([name]) => name);
   if (theirs.length === 0) return;
   const listed = theirs.length > 5 ? `${theirs.slice(0, 5).join(', ')}, …` : theirs.join(', ');

@@ -527,6 +527,10 @@ describe('executePlan: interruption', () => {
 });
 
 describe('leftAfterInterrupt: what an interrupted unit left', () => {
+  // The provider is asked: a process's runs are groups stack spawned, named by their pid; compose's are not.
+  const fake = new FakeProvider();
+  const providerOf = (desired: DesiredService) =>
+    desired.provider === 'process' ? fake : { capabilities: { ...fake.capabilities, grouped: false }, describeRun: () => undefined };
   const ready = { check: { kind: 'tcp', host: '127.0.0.1', port: 5432 }, timeoutMs: 30_000, intervalMs: 250, failureThreshold: 1 } as const;
   const db = service('db');
   it.each([
@@ -542,11 +546,11 @@ describe('leftAfterInterrupt: what an interrupted unit left', () => {
     ['an install that never began', ['install'], db, undefined, undefined, 'not installed'],
     ['a compose service, which only a probe can tell', ['start'], compose('db'), { pid: undefined }, { pid: undefined }, undefined],
   ] as const)('%s', (_label, ops, desired, record, began, words) => {
-    expect(leftAfterInterrupt(ops, desired, record && appliedFrom(desired, record), began)).toBe(words);
+    expect(leftAfterInterrupt(ops, desired, record && appliedFrom(desired, record), began, true, providerOf(desired))).toBe(words);
   });
 
   it('says it cannot tell when a call had not returned by the end of the grace period', () => {
-    expect(leftAfterInterrupt(['start'], db, appliedFrom(db, { pid: 42 }), { pid: undefined }, false)).toMatch(/^unknown: a call had not returned/);
+    expect(leftAfterInterrupt(['start'], db, appliedFrom(db, { pid: 42 }), { pid: undefined }, false, providerOf(db))).toMatch(/^unknown: a call had not returned/);
   });
 });
 

@@ -172,11 +172,6 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
 
     watchedPaths: (service) => ({ files: [...(service.plugin?.envFiles ?? [])], trees: service.plugin ? [service.plugin.dir] : [] }),
 
-    async timeouts(service) {
-      const { timeoutsMs } = (await requireTarget(service.name, service, undefined)).plugin;
-      return { startMs: timeoutsMs.start, stopMs: timeoutsMs.stop };
-    },
-
     // Its own commands run it: only its `status` can say whether something was left running.
     describeRun: () => undefined,
 
