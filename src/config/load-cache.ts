@@ -13,6 +13,8 @@ import { collectSecrets } from './secrets.js';
 import { isSensitiveKey, MIN_REDACTED_LENGTH } from './sensitive.js';
 import type { VariableUse } from './interpolate-document.js';
 import type { Desired } from '../model/desired.js';
+import type { ProviderCatalog } from '../model/provider-module.js';
+import { envMaps } from './literal-secrets.js';
 
 export interface LoadCache {
   text: string;
@@ -38,13 +40,15 @@ export interface SuccessfulLoad {
   knownValid: boolean;
   desired: Desired;
   uses: readonly VariableUse[];
+  /** The providers whose keys hold env maps (a secret-named key's bare value is looked for there). */
+  providers: ProviderCatalog;
 }
 
 /** What to do with the cache after a load that succeeded; undefined: nothing to change. */
 export function cacheAfterLoad(load: SuccessfulLoad): CacheUpdate | undefined {
   const { text, hit, parsed, documentJson } = load;
   const secrets = secretFinder([...collectSecrets(load.desired), ...load.uses.filter((use) => use.sensitive).map((use) => use.value)]);
-  if (listsSensitive(parsed.document) || holdsBareSecret(parsed.document) || secrets.inText(text) || secrets.inJson(JSON.stringify(parsed.document))) {
+  if (listsSensitive(parsed.document) || holdsBareSecret(parsed.document, load.providers) || secrets.inText(text) || secrets.inJson(JSON.stringify(parsed.document))) {
     return hit ? { forget: true } : undefined;
   }
   const valid = secrets.inJson(documentJson) ? undefined : documentJson;
@@ -77,13 +81,8 @@ function secretFinder(values: readonly string[]): { inText: (text: string) => bo
  * the document holds it as `123`, which no whole-string form finds, and a bare `123` is found
  * everywhere.
  */
-function holdsBareSecret(document: unknown): boolean {
-  return servicesOf(document).some((service) => {
-    const declared = service as { env?: unknown; compose?: { env?: unknown }; plugin?: { env?: unknown } } | null;
-    return [declared?.env, declared?.compose?.env, declared?.plugin?.env].some(
-      (env) => typeof env === 'object' && env !== null && Object.entries(env).some(([key, value]) => (typeof value === 'number' || typeof value === 'boolean') && isSensitiveKey(key, [])),
-    );
-  });
+function holdsBareSecret(document: unknown, providers: ProviderCatalog): boolean {
+  return envMaps(document, providers).some(({ env }) => Object.entries(env).some(([key, value]) => (typeof value === 'number' || typeof value === 'boolean') && isSensitiveKey(key, [])));
 }
 
 function servicesOf(document: unknown): unknown[] {

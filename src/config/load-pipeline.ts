@@ -104,7 +104,7 @@ export function loadStackWith(
   const document = interpolated.document;
   // Messages quote values (a cwd path, a port); a value may hold a secret, interpolated or written.
   const finish = (issues: ConfigIssue[]) =>
-    sortIssues(issues.length === 0 ? issues : redactIssues(issues, [...interpolated.uses.filter((use) => use.sensitive).map((use) => use.value), ...literalSecrets(document)]));
+    sortIssues(issues.length === 0 ? issues : redactIssues(issues, [...interpolated.uses.filter((use) => use.sensitive).map((use) => use.value), ...literalSecrets(document, options.providers)]));
 
   const root = dirname(file);
   const envFilesWanted = listEnvFiles(document, root);
@@ -126,7 +126,7 @@ export function loadStackWith(
   // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.
   const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses, providers: options.providers });
   if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, foldersWanted, missingVariables };
-  const cache = documentJson === undefined ? undefined : cacheAfterLoad({ text, hit, parsed, documentJson, knownValid, desired: resolved.desired, uses: interpolated.uses });
+  const cache = documentJson === undefined ? undefined : cacheAfterLoad({ text, hit, parsed, documentJson, knownValid, desired: resolved.desired, uses: interpolated.uses, providers: options.providers });
   const warnings = unsetWarnings(interpolated.unset);
   const desired = warnings.length === 0 ? resolved.desired : { ...resolved.desired, warnings };
   return { desired, issues: [], envFilesWanted, foldersWanted, missingVariables, ...(cache ? { cache } : {}) };

@@ -6,13 +6,14 @@
  */
 
 import type { ConfigIssue } from '../model/errors.js';
+import type { ProcessValueKeys, ProviderCatalog } from '../model/provider-module.js';
 import { issueAt } from './issues.js';
 import type { KeyPath, Locate } from './issues.js';
 import { asRecord } from './service-rules.js';
 
 const NUL_RULE = 'holds a NUL character ("\\0"), which no process can receive';
 
-export function checkProcessValues(name: string, service: Record<string, unknown>, locate: Locate): ConfigIssue[] {
+export function checkProcessValues(name: string, service: Record<string, unknown>, locate: Locate, providers: ProviderCatalog): ConfigIssue[] {
   const at: KeyPath = ['services', name];
   const found: { path: KeyPath; what: string }[] = [];
   const look = (value: unknown, path: KeyPath, what: string): void => {
@@ -25,15 +26,32 @@ export function checkProcessValues(name: string, service: Record<string, unknown
   const lookEnv = (value: unknown, path: KeyPath): void => {
     for (const [key, entry] of Object.entries(asRecord(value) ?? {})) look(entry, [...path, key], `the value of ${key}`);
   };
-  lookCommand(service.command, [...at, 'command'], 'command');
-  look(service.cwd, [...at, 'cwd'], 'cwd');
-  lookEnv(service.env, [...at, 'env']);
-  if (Array.isArray(service.envFile)) service.envFile.forEach((path, index) => look(path, [...at, 'envFile', index], 'the env file path'));
-  else look(service.envFile, [...at, 'envFile'], 'the env file path');
+  const lookEnvFiles = (value: unknown, path: KeyPath): void => {
+    if (Array.isArray(value)) value.forEach((file, index) => look(file, [...path, index], 'the env file path'));
+    else look(value, path, 'the env file path');
+  };
+  // Each provider's keys wherever they appear, as its other checks are (service-rules.ts).
+  const keys = processValueKeys(providers);
+  for (const key of keys.commands) lookCommand(valueAt(service, key), [...at, ...key], key.join('.'));
+  for (const key of keys.strings) look(valueAt(service, key), [...at, ...key], key.join('.'));
+  for (const key of keys.env) lookEnv(valueAt(service, key), [...at, ...key]);
+  for (const key of keys.envFiles) lookEnvFiles(valueAt(service, key), [...at, ...key]);
   for (const key of ['ready', 'health'] as const) lookCommand(asRecord(service[key])?.exec, [...at, key, 'exec'], `${key}.exec`);
-  const compose = asRecord(service.compose);
-  look(compose?.file, [...at, 'compose', 'file'], 'compose.file');
-  lookEnv(compose?.env, [...at, 'compose', 'env']);
   // Positions point at the value; the message never quotes it (it may be a secret).
   return found.map(({ path, what }) => issueAt(locate, path, `${what} ${NUL_RULE}`));
+}
+
+/** Every provider's keys of each kind, each key once (a key several providers read, `env`, is checked once). */
+export function processValueKeys(providers: ProviderCatalog): { [K in keyof ProcessValueKeys]-?: KeyPath[] } {
+  const unique = (kind: keyof ProcessValueKeys): KeyPath[] => {
+    const seen = new Map<string, KeyPath>();
+    for (const module of providers) for (const key of module.processValues?.[kind] ?? []) seen.set(JSON.stringify(key), key);
+    return [...seen.values()];
+  };
+  return { commands: unique('commands'), strings: unique('strings'), envFiles: unique('envFiles'), env: unique('env') };
+}
+
+/** What a raw service map holds at `path`, read defensively. */
+export function valueAt(service: unknown, path: KeyPath): unknown {
+  return path.reduce<unknown>((value, key) => (typeof key === 'number' ? (Array.isArray(value) ? value[key] : undefined) : asRecord(value)?.[key]), service);
 }

@@ -30,7 +30,7 @@ export function checkSemantics(document: unknown, locate: Locate, providers: Pro
   return [
     ...projectIssues,
     ...checkNames(Object.keys(services), locate),
-    ...entries.flatMap(({ name, service }) => [...checkService(name, service, locate, providers), ...checkProcessValues(name, service, locate)]),
+    ...entries.flatMap(({ name, service }) => [...checkService(name, service, locate, providers), ...checkProcessValues(name, service, locate, providers)]),
     ...checkDependencies(entries, locate),
     ...checkPorts(entries, locate),
   ];

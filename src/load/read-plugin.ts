@@ -7,7 +7,7 @@ import type { ConfigIssue } from '../model/errors.js';
 import { MAX_STACK_FILE_BYTES } from '../config/limits.js';
 import { readRegularFile } from '../os/safe-file.js';
 import { loadPluginText, PLUGIN_FILE, type PluginManifest } from '../config/plugin-file.js';
-import type { Desired } from '../model/desired.js';
+import type { DesiredServiceOf } from '../model/desired.js';
 import { escapeControls } from '../config/issues.js';
 
 export type ReadPluginResult = { plugin: PluginManifest; issues: [] } | { plugin?: undefined; issues: ConfigIssue[]; missing?: boolean };
@@ -43,13 +43,12 @@ export async function readPlugin(dir: string, cwd = process.cwd()): Promise<Plug
 }
 
 /**
- * Validates the plugin.yaml of every plugin service, so `stack validate` catches a bad one and
+ * Validates the plugin.yaml of every plugin service (asked by providers/plugin/module.ts), so `stack validate` catches a bad one and
  * nothing starts. A disabled service's folder may be gone (it needs no lifecycle then).
  */
-export async function checkPluginFiles(desired: Desired, cwd = process.cwd()): Promise<void> {
+export async function checkPluginFiles(services: readonly DesiredServiceOf<'plugin'>[], cwd = process.cwd()): Promise<void> {
   const issues: ConfigIssue[] = [];
-  for (const service of desired.services) {
-    if (!service.plugin) continue;
+  for (const service of services) {
     const result = await loadPluginDir(service.plugin.dir, cwd);
     if (result.plugin || (result.missing && !service.enabled)) continue;
     if (result.missing) {

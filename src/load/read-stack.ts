@@ -25,7 +25,7 @@ export interface ReadStackOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** `false` lists missing `${VAR:?}` variables instead of failing (for `stack check`). */
   requireVariables?: boolean;
-  /** `false` leaves plugin.yaml files unchecked (`stack check` reports them one by one). Default: true. */
+  /** `false` leaves the files services name unchecked, plugin.yaml (`stack check` reports them one by one). Default: true. */
   checkPlugins?: boolean;
   /**
    * `false` leaves the services' working folders unjudged (`stack diff` compares files, not this
@@ -112,12 +112,17 @@ export async function readStackDetailed(
   if (fromSaved && loaded.issues.length > 0) loaded = await loadAll({});
   if (options.cache && loaded.cache) await ('save' in loaded.cache ? options.cache.write(loaded.cache.save) : options.cache.forget());
   if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
-  if (options.checkPlugins !== false && loaded.desired.services.some((service) => service.plugin)) {
-    await (await import('./read-plugin.js')).checkPluginFiles(loaded.desired, options.cwd ?? process.cwd());
-  }
+  if (options.checkPlugins !== false) await checkProviderFiles(loaded.desired, options.providers, options.cwd ?? process.cwd());
   return { desired: loaded.desired, missingVariables: loaded.missingVariables };
 }
 
+/** Each provider checks the files its services name (a plugin's plugin.yaml); one with no service is not asked. */
+async function checkProviderFiles(desired: Desired, providers: ProviderCatalog, cwd: string): Promise<void> {
+  for (const module of providers) {
+    const services = desired.services.filter((service) => service.provider === module.name);
+    if (module.checkFiles && services.length > 0) await module.checkFiles(services, cwd);
+  }
+}
 
 /**
  * The text, or an issue when the file is too large, not a regular file (a FIFO would hang the

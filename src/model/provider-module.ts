@@ -7,7 +7,7 @@
 
 import type { z } from 'zod';
 import type { ConfigIssue, SourcePosition } from './errors.js';
-import type { ProviderName, ProviderSettings, ProviderSpecFields } from './desired.js';
+import type { DesiredService, ProviderName, ProviderSettings, ProviderSpecFields } from './desired.js';
 import type { Provider } from './provider.js';
 
 type KeyPath = readonly (string | number)[];
@@ -49,6 +49,23 @@ export interface Resolution<P extends ProviderName> {
   issues: ConfigIssue[];
 }
 
+/**
+ * Where a provider's keys (paths under the service) hold what reaches a process, for the checks
+ * that read stack.yaml's raw document before it resolves: a NUL character no process can receive
+ * (config/process-values.ts), a secret env value written in the file (literal-secrets.ts,
+ * load-cache.ts). Keys several providers read (`env`) may be listed by each.
+ */
+export interface ProcessValueKeys {
+  /** Commands: a string, or a list of arguments (`command`). */
+  commands?: readonly KeyPath[];
+  /** Single strings, named in messages by their path (`cwd`, `compose.file`). */
+  strings?: readonly KeyPath[];
+  /** Env file paths: one, or a list (`envFile`). */
+  envFiles?: readonly KeyPath[];
+  /** Environment maps, name → value (`env`, `compose.env`). */
+  env?: readonly KeyPath[];
+}
+
 export interface ProviderModule<P extends ProviderName = ProviderName> {
   readonly name: P;
   /** The key that selects this provider when `provider:` is not written (`command`, `compose`, …). */
@@ -61,12 +78,20 @@ export interface ProviderModule<P extends ProviderName = ProviderName> {
   schema(kit: SchemaKit): Record<string, z.ZodType>;
   /** Rules a shape cannot express (a command that does not split), reported beside the schema's issues. */
   check?(name: string, service: Readonly<Record<string, unknown>>, locate: ResolveInput['locate']): ConfigIssue[];
+  /** Where its keys hold what reaches a process; absent: none that the raw checks look at. */
+  readonly processValues?: ProcessValueKeys;
   /** The service's keys → its settings, paths absolute and defaults filled in. Pure. */
   resolve(input: ResolveInput): Resolution<P>;
   /** The spec field a sensitive variable at `path` (under the service) ends up in, when it is this provider's own. */
   sensitiveField?(path: KeyPath): string | undefined;
   /** The settings flattened into the fields the planner compares and the state file records. */
   specFields(settings: ProviderSettings[P]): ProviderSpecFields;
+  /**
+   * Reads the files its services name besides stack.yaml (a plugin's plugin.yaml), so that a
+   * load fails before anything starts; rejects with `invalidConfig` listing every issue. Loads
+   * what it reads with only when called.
+   */
+  checkFiles?(services: readonly DesiredService[], cwd: string): Promise<void>;
   /** Makes the runtime, loading its modules only now (a stack that does not use it never does). */
   create(): Promise<Provider>;
 }

@@ -36,6 +36,7 @@ export const composeModule: ProviderModule<'compose'> = {
       env: EnvSchema.optional(),
     }),
   }),
+  processValues: { strings: [['compose', 'file']], env: [['compose', 'env']] },
   resolve({ name, input, root, project }) {
     const compose = input.compose as ComposeInput;
     const settings = {

@@ -1,6 +1,6 @@
 /** The plugin provider as stack.yaml and the planner see it: `plugin:`, `env`, `envFile`. */
 
-import type { PluginRef } from '../../model/desired.js';
+import type { DesiredServiceOf, PluginRef } from '../../model/desired.js';
 import type { ProviderModule } from '../../model/provider-module.js';
 import { resolveServiceEnv } from '../../config/env-files.js';
 import { resolvePath } from '../../config/paths.js';
@@ -28,6 +28,7 @@ export const pluginModule: ProviderModule<'plugin'> = {
     });
     return { plugin: z.union([NonEmptyString('a plugin folder path'), PluginSourceSchema], { error: 'expected a plugin folder path or { path, source, ref }' }) };
   },
+  processValues: { env: [['env']], envFiles: [['envFile']] },
   resolve({ name, input, root, envFileTexts, locate }) {
     const plugin = input.plugin as PluginInput;
     const env = resolveServiceEnv(name, input, root, envFileTexts, locate);
@@ -45,6 +46,8 @@ export const pluginModule: ProviderModule<'plugin'> = {
     install: ['plugin.dir', 'plugin.files'],
     files: 'plugin.files',
   }),
+  checkFiles: async (services, cwd) =>
+    (await import('../../load/read-plugin.js')).checkPluginFiles(services.filter((service): service is DesiredServiceOf<'plugin'> => service.provider === 'plugin'), cwd),
   create: async () => (await import('./plugin-provider.js')).createPluginProvider(),
 };
 

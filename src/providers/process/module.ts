@@ -29,6 +29,7 @@ export const processModule: ProviderModule<'process'> = {
   ownKeys: ['shell', 'cwd', 'env', 'envFile'],
   schema: ({ z, ArgvSchema, NonEmptyString }) => ({ command: ArgvSchema, shell: z.boolean(), cwd: NonEmptyString('a folder path') }),
   check: (name, service, locate) => checkCommand(name, service.command, service.shell === true, locate),
+  processValues: { commands: [['command']], strings: [['cwd']], env: [['env']], envFiles: [['envFile']] },
   resolve({ name, input, root, envFileTexts, locate }) {
     const declared = input as unknown as ProcessInput;
     const env = resolveServiceEnv(name, declared, root, envFileTexts, locate);
