@@ -19,6 +19,8 @@ export { digestServiceFiles, redactedVerbose, workspaceOf, type Workspace } from
 export { askController, describeOwner, findController, stopController, type ControllerRequest, type ControllerResponse, type LockOwner } from './api/controller.js';
 export { escapedRuns, forgetGiveUps, killRecordedGroups, MAX_ESCAPED_ROUNDS, recordedWorkspace, stopEscapedRuns, type EscapedRunStop, type MarkedRun } from './api/down.js';
 export { portOwnersOf, recordProbeResults, type PortOwner } from './api/status.js';
+export { preparePluginService, type AddedService, type AddOptions } from './api/add.js';
+export { declaredLogs } from './api/logs.js';
 
 export interface OpenOptions {
   file?: string;

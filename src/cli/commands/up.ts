@@ -1,15 +1,14 @@
 import { ExitCode, withoutServicePrefix } from '../../model/errors.js';
 import { readStack } from '../../load/read-stack.js';
-import type { Desired } from '../../model/desired.js';
-import { redactorOf } from '../../config/secrets.js';
-import { createProviderRegistry, PROVIDERS } from '../../providers/registry.js';
+import { PROVIDERS } from '../../providers/registry.js';
+import { declaredLogs } from '../../api.js';
 import { findStackFile } from '../../load/find-stack.js';
 import { startDetachedController } from '../../engine/supervise/detach.js';
 import { statePaths } from '../../state/paths.js';
 import { Controller } from '../../engine/supervise/controller.js';
 import { controllerOptions, parseDuration } from '../controller-cli.js';
 import { parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
-import { LogStream, type LogSource } from '../log-stream.js';
+import { LogStream } from '../log-stream.js';
 import { hangup } from '../hangup.js';
 import { stopEverything } from '../teardown.js';
 
@@ -36,8 +35,9 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   // The first pass runs inside start(), before the controller exists to be asked for its file.
   const started: { controller?: Controller } = {};
   // Every service's output, into one stream, from now on: what compose containers print during
-  // the first pass is shown too, and a process log is followed from its current end.
-  const logs = new LogStream(logSource(() => started.controller?.current ?? first), (text) => streams.stdout.write(text), useColor(options), undefined, (name, error) =>
+  // the first pass is shown too, and a process log is followed from its current end; compose
+// containers from the time `up` began, across restarts and recreations.
+  const logs = new LogStream(declaredLogs(() => started.controller?.current ?? first), (text) => streams.stdout.write(text), useColor(options), undefined, (name, error) =>
     streams.stderr.write(`${name}: logs: ${error instanceof Error ? error.message : String(error)}\n`),
   );
   const enabled = (desired: typeof first) => desired.services.filter((service) => service.enabled).map((service) => service.name);
@@ -97,22 +97,6 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
     await logs.close();
     await controller.releaseLock();
   }
-}
-
-/**
- * Each service's logs from its provider, as stack.yaml declares it now (a hot-added service is
- * followed too). Compose containers are followed from the time `up` began, across restarts and
- * recreations.
- */
-function logSource(current: () => Desired): LogSource {
-  const registry = createProviderRegistry();
-  return async (name, request) => {
-    const desired = current();
-    const service = desired.services.find((candidate) => candidate.name === name);
-    if (!service) return undefined;
-    const provider = await registry.get(service.provider);
-    return provider.logs(name, service, undefined, request, { root: desired.root, stateDir: statePaths(desired.root).dir, redact: redactorOf(desired) });
-  };
 }
 
 /** Starts `stack watch` in the background and returns once it has converged (or could not). */
