@@ -6,6 +6,8 @@ import { resolvePath } from '../../config/paths.js';
 import { checkCommand } from '../../config/service-rules.js';
 import { prefixedFields } from '../../reconcile/spec.js';
 
+import { EXEC_COMMANDS, type ExecSpec } from './spec.js';
+
 export type { ExecSpec } from './spec.js';
 
 type Command = string | (string | number | boolean)[];
@@ -17,8 +19,6 @@ interface ExecInput {
   cwd?: string;
   env?: Record<string, string | number | boolean>;
 }
-
-export const EXEC_COMMANDS = ['start', 'stop', 'status'] as const;
 
 export const execModule: ProviderModule<'exec'> = {
   name: 'exec',
@@ -32,12 +32,17 @@ export const execModule: ProviderModule<'exec'> = {
     if (typeof exec !== 'object' || exec === null) return [];
     return EXEC_COMMANDS.flatMap((command) => checkCommand(name, exec[command], exec.shell === true, locate, ['exec', command]));
   },
-  resolve({ input, root }) {
+  resolve({ name, input, root, locate }) {
     const exec = input.exec as ExecInput;
     const shell = exec.shell ?? false;
     const argv = (command: Command): string[] => commandArgv(command, shell).argv ?? [];
     const env = Object.fromEntries(Object.entries(exec.env ?? {}).map(([key, value]) => [key, String(value)]));
-    return { settings: { start: argv(exec.start), stop: argv(exec.stop), status: argv(exec.status), shell, cwd: resolvePath(root, exec.cwd ?? '.'), env }, issues: [] };
+    const at: ExecSpec['at'] = {};
+    for (const command of EXEC_COMMANDS) {
+      const position = locate(['services', name, 'exec', command]);
+      if (position) at[command] = position;
+    }
+    return { settings: { start: argv(exec.start), stop: argv(exec.stop), status: argv(exec.status), shell, cwd: resolvePath(root, exec.cwd ?? '.'), env, at }, issues: [] };
   },
   sensitiveField: ([key, sub, subKey]) => (key !== 'exec' ? undefined : sub === 'env' && typeof subKey === 'string' ? subKey : `exec.${String(sub)}`),
   // Recorded as JSON so that a service that left stack.yaml can still be stopped with its own command.

@@ -72,6 +72,6 @@ describe('exec provider on real processes', () => {
     const failing: DesiredService = { ...service, exec: { ...service.exec, start: ['/bin/sh', '-c', 'echo no luck; exit 3'] } };
     const error = await createExecProvider().start(failing, makeContext(root)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OperationError);
-    expect(error).toMatchObject({ message: 'app: start exited with code 3', exitCode: 3, logTail: ['no luck'] });
+    expect(error).toMatchObject({ message: 'app: start exited with code 3: no luck', exitCode: 3, logTail: ['no luck'] });
   });
 });
