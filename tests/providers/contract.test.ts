@@ -18,6 +18,7 @@ import { FakeProvider } from '../support/fake-provider.js';
 import { desiredService } from '../support/desired-service.js';
 import { GroupTracker, makeContext, makeService, makeTempDir, probe, removeDir, waitFor } from './helpers.js';
 import { pluginService, writePlugin } from './plugin/fixture.js';
+import { daemonCommands, execService, sh } from './exec/fixture.js';
 import { specOf } from '../../src/reconcile/spec.js';
 
 /** What one provider needs to be held to the contract. */
@@ -122,30 +123,18 @@ async function execHarness(): Promise<Harness> {
   const root = await makeTempDir();
   const provider = createExecProvider();
   const pidFiles: string[] = [];
-  // Argv lists without a shell of stack's: the scripts are sh's own arguments.
-  const exec = (name: string, start: string): DesiredService => {
+  const exec = (name: string, daemon: string, start?: string[]): DesiredService => {
     const pidFile = path.join(root, `${name}.pid`);
     pidFiles.push(pidFile);
-    const { process: _process, ...base } = makeService(root, ['unused'], { name });
-    return desiredService({
-      ...base,
-      provider: 'exec',
-      exec: {
-        start: ['/bin/sh', '-c', start, 'start', pidFile],
-        stop: ['/bin/sh', '-c', 'kill "$(cat "$1")" && rm "$1"', 'stop', pidFile],
-        status: ['/bin/sh', '-c', 'test -f "$1" && kill -0 "$(cat "$1")"', 'status', pidFile],
-        shell: false,
-        cwd: root,
-        env: {},
-      },
-    });
+    const commands = daemonCommands(pidFile, daemon);
+    return execService(root, name, { ...commands, start: start ?? commands.start });
   };
   return {
     provider,
     ctx: makeContext(root),
     // The ticker is left behind in start's process group, writing to the log start was given.
-    service: async (name, marker) => exec(name, `echo ${marker}; (while true; do echo tick; sleep 0.2; done) & echo $! > "$1"`),
-    failing: async (name) => exec(name, 'echo boom; exit 3'),
+    service: async (name, marker) => exec(name, `echo ${marker}; while true; do echo tick; sleep 0.2; done`),
+    failing: async (name) => exec(name, 'true', sh('echo boom; exit 3')),
     record: (service, started) => ({ ...appliedOfStart('exec', started), specHash: 'h', fields: specOf(service).fields }),
     quotesOwnOutput: true,
     cleanup: async () => {

@@ -6,6 +6,7 @@
 
 import { closeSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { CUT_MARK } from '../../config/sensitive.js';
 import type { ObservedService } from '../../model/observed.js';
 import { OperationError, type OperationContext } from '../../model/provider.js';
 import { resolveExecutable } from '../../os/executables.js';
@@ -19,6 +20,8 @@ import type { ExecCommand, ExecSpec } from './spec.js';
 const TAIL_LINES = 10;
 /** How much of a line a message quotes. */
 const SAID_LIMIT = 200;
+/** How much of each line the facts keep: a start that printed 1 GB on one line gives 1000 characters of it, not 64 KiB. */
+const LINE_LIMIT = 1000;
 
 export type StatusAnswer = { phase: ObservedService['phase']; detail?: string };
 
@@ -107,7 +110,8 @@ export async function runLogged(name: string, command: 'start' | 'stop', spec: E
 /** The OperationError of a `start` or `stop` that did not succeed: how it ended, and its last lines (secrets replaced). */
 export async function failureOf(name: string, command: 'start' | 'stop', run: LoggedRun, why: string | undefined, ctx: OperationContext): Promise<OperationError> {
   const { result } = run;
-  const logTail = (await readLogTail(run.logFile, TAIL_LINES, run.logOffset).catch(() => [])).map((line) => ctx.redact(line));
+  // Cut after the secrets are replaced, so no piece of one is left at the cut.
+  const logTail = (await readLogTail(run.logFile, TAIL_LINES, run.logOffset).catch(() => [])).map((line) => cut(ctx.redact(line), LINE_LIMIT));
   const ended = result.timedOut ? 'timed out (its process group was killed)' : result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
   const said = lastLine(logTail.join('\n'));
   const message = `${name}: ${command} ${why ?? ended}${said ? `: ${said}` : ''}`;
@@ -120,6 +124,9 @@ export function shellQuote(arg: string): string {
 }
 
 function lastLine(text: string): string {
-  const line = text.trimEnd().split('\n').at(-1)?.trim() ?? '';
-  return line.length > SAID_LIMIT ? `${line.slice(0, SAID_LIMIT - 1)}…` : line;
+  return cut(text.trimEnd().split('\n').at(-1)?.trim() ?? '', SAID_LIMIT);
+}
+
+function cut(line: string, limit: number): string {
+  return line.length > limit ? `${line.slice(0, limit - 1)}${CUT_MARK}` : line;
 }

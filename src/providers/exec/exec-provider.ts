@@ -32,6 +32,9 @@ export function createExecProvider(options: ExecProviderOptions = {}): Provider 
   const runningWithinMs = options.runningWithinMs ?? 30_000;
   const statusTimeoutMs = options.statusTimeoutMs ?? 5_000;
   const polling = { statusTimeoutMs, pollMs: options.pollMs ?? 100 };
+  // What stack.yaml said of each service when it was last observed: a stop runs the declared
+  // command with the declared env (the state file keeps only digests of secrets).
+  const lastSeen = new Map<string, DesiredService | undefined>();
 
   /** Fails before anything runs when `command` cannot run at all (a missing program or folder). */
   const requireRunnable = async (name: string, spec: ExecSpec, command: 'start' | 'stop', ctx: OperationContext): Promise<void> => {
@@ -44,6 +47,7 @@ export function createExecProvider(options: ExecProviderOptions = {}): Provider 
     capabilities: { grouped: false, cheapObserve: false, readsExitsFromRecord: false },
 
     async observe(name, desired, applied, ctx): Promise<ObservedService> {
+      lastSeen.set(name, desired);
       if (!applied) return { name, phase: 'absent' };
       const base = { name, restarts: applied.restarts, ...(applied.startedAt && !applied.stoppedByUs ? { since: applied.startedAt } : {}) };
       const answer = await askStatus(specOf(desired, applied), statusTimeoutMs, ctx);
@@ -85,7 +89,7 @@ export function createExecProvider(options: ExecProviderOptions = {}): Provider 
     },
 
     async stop(name: string, applied: AppliedService, stop: StopSpec, ctx: OperationContext) {
-      const spec = specOf(undefined, applied);
+      const spec = specOf(lastSeen.get(name), applied);
       const deadline = Date.now() + stop.timeoutMs;
       // Stopping what does not run is nothing to do (a `kill $(cat pidfile)` would fail).
       if ((await askStatus(spec, statusTimeoutMs, ctx)).phase === 'stopped') return undefined;
