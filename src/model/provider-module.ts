@@ -61,6 +61,11 @@ export interface ProviderModule<P extends ProviderName = ProviderName> {
   schema(kit: SchemaKit): Record<string, z.ZodType>;
   /** Rules a shape cannot express (a command that does not split), reported beside the schema's issues. */
   check?(name: string, service: Readonly<Record<string, unknown>>, locate: ResolveInput['locate']): ConfigIssue[];
+  /**
+   * Working folders of its own (`exec.cwd`) that must exist before anything starts, from the
+   * service as written (possibly invalid); reported beside a service's `cwd` (config/folders.ts).
+   */
+  folders?(service: Readonly<Record<string, unknown>>): { path: KeyPath; declared: string }[];
   /** The service's keys → its settings, paths absolute and defaults filled in. Pure. */
   resolve(input: ResolveInput): Resolution<P>;
   /** The spec field a sensitive variable at `path` (under the service) ends up in, when it is this provider's own. */

@@ -3,9 +3,9 @@
 import type { ProviderModule } from '../../model/provider-module.js';
 import { commandArgv } from '../../config/command.js';
 import { resolvePath } from '../../config/paths.js';
+import { checkValuesReachProcess, commandValues, envValues } from '../../config/process-values.js';
 import { checkCommand } from '../../config/service-rules.js';
 import { prefixedFields } from '../../reconcile/spec.js';
-
 import { EXEC_COMMANDS, type ExecSpec } from './spec.js';
 
 export type { ExecSpec } from './spec.js';
@@ -30,7 +30,17 @@ export const execModule: ProviderModule<'exec'> = {
   check(name, service, locate) {
     const exec = service.exec as Partial<ExecInput> | undefined;
     if (typeof exec !== 'object' || exec === null) return [];
-    return EXEC_COMMANDS.flatMap((command) => checkCommand(name, exec[command], exec.shell === true, locate, ['exec', command]));
+    const at = ['services', name, 'exec'];
+    const values = [
+      ...EXEC_COMMANDS.flatMap((command) => commandValues(exec[command], [...at, command], `exec.${command}`)),
+      { value: exec.cwd, path: [...at, 'cwd'], what: 'exec.cwd' },
+      ...envValues(exec.env, [...at, 'env']),
+    ];
+    return [...EXEC_COMMANDS.flatMap((command) => checkCommand(name, exec[command], exec.shell === true, locate, ['exec', command])), ...checkValuesReachProcess(values, locate)];
+  },
+  folders(service) {
+    const cwd = (service.exec as Partial<ExecInput> | undefined)?.cwd;
+    return typeof cwd === 'string' ? [{ path: ['exec', 'cwd'], declared: cwd }] : [];
   },
   resolve({ name, input, root, locate }) {
     const exec = input.exec as ExecInput;
