@@ -5,6 +5,7 @@
  * and a stop of what does not are no-ops, and neither resolves before `status` agrees.
  */
 
+import path from 'node:path';
 import type { DesiredService, StopSpec } from '../../model/desired.js';
 import type { AppliedService, ObservedService } from '../../model/observed.js';
 import { cannotRun, OperationError, type OperationContext, type Provider, type ProviderCheck, type StartedService } from '../../model/provider.js';
@@ -124,7 +125,9 @@ export function createExecProvider(options: ExecProviderOptions = {}): Provider 
 
 async function checkPrograms(name: string, spec: ExecSpec): Promise<ProviderCheck> {
   for (const command of EXEC_COMMANDS) {
-    const problem = await cannotRunBecause({ ...spec, at: {} }, command, { root: spec.cwd });
+    // Positions are said relative to stack.yaml's folder, as a failed start says them.
+    const at = spec.at?.[command];
+    const problem = await cannotRunBecause(spec, command, { root: at ? path.dirname(at.file) : spec.cwd });
     if (problem !== undefined) return { check: 'executable', ok: false, detail: `${name}: ${problem}`, hint: `install it or fix services.${name}.exec.${command} in stack.yaml` };
   }
   const programs = [...new Set(EXEC_COMMANDS.map((command) => spec[command][0]))];
