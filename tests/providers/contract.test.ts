@@ -100,7 +100,7 @@ async function composeHarness(): Promise<Harness> {
     await writeFile(file, text);
     const project = uniqueProject('stk-contract');
     projects.push(project);
-    const { process: _process, ...base } = makeService(root, ['unused'], { name, provider: 'compose', stop: { signal: 'SIGTERM', timeoutMs: 5000 } });
+    const { process: _process, ...base } = makeService(root, ['unused'], { name, stop: { signal: 'SIGTERM', timeoutMs: 5000 } });
     return desiredService({ ...base, provider: 'compose', compose: { file, project, services: [], profiles: [], scale: {}, wait: false, env: {} } });
   };
   return {
