@@ -66,7 +66,9 @@ export function createExecProvider(options: ExecProviderOptions = {}): Provider 
       await requireRunnable(service.name, spec, 'start', ctx);
       await rotateLogIfLarge(logFileOf(ctx.stateDir, service.name), service.logs);
       const run = await runLogged(service.name, 'start', spec, startTimeoutMs, ctx);
-      if (run.result.exitCode !== 0) throw await failureOf(service.name, 'start', run, undefined, ctx);
+      // The likeliest mistake: a program that stays in the foreground (redis-server without --daemonize).
+      const foreground = `did not exit within ${formatDuration(startTimeoutMs)} (its process group was killed); start must exit once the service runs in the background, and a program that stays in the foreground is a process service (command:)`;
+      if (run.result.exitCode !== 0) throw await failureOf(service.name, 'start', run, run.result.timedOut ? foreground : undefined, ctx);
       // A daemon forks and its starter exits at once: it runs once its status says so.
       const running = await waitForStatus(spec, (answer) => answer.phase === 'running', Date.now() + runningWithinMs, polling, ctx);
       if (!running.ok) {

@@ -12,7 +12,8 @@ import { createRedactor } from '../../../src/config/sensitive.js';
 import { specOf } from '../../../src/reconcile/spec.js';
 import { createExecProvider } from '../../../src/providers/exec/exec-provider.js';
 import { PROVIDERS } from '../../../src/providers/registry.js';
-import { makeContext, makeTempDir, removeDir } from '../helpers.js';
+import { makeContext, makeTempDir, removeDir, waitFor } from '../helpers.js';
+import { isAlive } from '../../support/stack-cli.js';
 import { daemonCommands, execService, sh } from './fixture.js';
 
 const roots: string[] = [];
@@ -136,6 +137,17 @@ describe('exec provider on real processes', () => {
     const error = await failureOf(createExecProvider().start(service, makeContext(root)));
     expect(error.message).toBe('app: stack.yaml:5:7: start: executable "no-such-program" not found on PATH');
     expect(existsSync(path.join(root, '.stack', 'logs', 'app.log'))).toBe(false);
+  });
+
+  it('fails a start that stays in the foreground, saying what start must do, and kills it', async () => {
+    const root = await tempRoot();
+    const pidFile = path.join(root, 'app.pid');
+    const service = execService(root, 'app', { start: sh('echo $$ > "$1"; echo serving; exec sleep 300', pidFile), stop: ['true'], status: ['false'] });
+    const error = await failureOf(createExecProvider({ startTimeoutMs: 500 }).start(service, makeContext(root)));
+    expect(error.message).toBe('app: start did not exit within 500ms (its process group was killed); start must exit once the service runs in the background, and a program that stays in the foreground is a process service (command:): serving');
+    expect(error).toMatchObject({ timedOut: true, exitCode: null, logTail: ['serving'] });
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    await waitFor(() => !isAlive(pid), 5000, 'the foreground start to be killed');
   });
 
   it('fails a start that exits 0 when status never says running', async () => {
