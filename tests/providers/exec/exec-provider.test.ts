@@ -139,6 +139,16 @@ describe('exec provider on real processes', () => {
     expect(existsSync(path.join(root, '.stack', 'logs', 'app.log'))).toBe(false);
   });
 
+  it('quotes a start that printed a flood by its last lines, each cut short, read from the end of its log', async () => {
+    const root = await tempRoot();
+    const flood = sh('head -c 5000000 /dev/zero | tr "\\0" x; echo; head -c 300000 /dev/zero | tr "\\0" y; exit 2');
+    const service = execService(root, 'app', { start: flood, stop: ['true'], status: ['false'] });
+    const error = await failureOf(createExecProvider().start(service, makeContext(root)));
+    expect(error.exitCode).toBe(2);
+    expect(error.logTail).toEqual([`${'y'.repeat(999)}…`]);
+    expect(error.message).toBe(`app: start exited with code 2: ${'y'.repeat(199)}…`);
+  });
+
   it('fails a start that stays in the foreground, saying what start must do, and kills it', async () => {
     const root = await tempRoot();
     const pidFile = path.join(root, 'app.pid');
