@@ -5,8 +5,9 @@
  */
 
 import type { ConfigIssue } from '../model/errors.js';
+import type { ProviderCatalog } from '../model/provider-module.js';
 import { escapeControls, issueAt } from './issues.js';
-import type { Locate } from './issues.js';
+import type { KeyPath, Locate } from './issues.js';
 import { resolvePath } from './paths.js';
 import { asRecord } from './service-rules.js';
 
@@ -14,30 +15,33 @@ import { asRecord } from './service-rules.js';
 export type FolderState = 'folder' | 'missing' | 'not-a-folder';
 
 /**
- * The `cwd` of each service that can start, absolute, from a (possibly invalid) document. A
- * disabled service never starts, so its folder may be gone; a path with a NUL names no folder.
+ * The `cwd` of each service that can start (and the folders its provider's module names, such
+ * as `exec.cwd`), absolute, from a (possibly invalid) document. A disabled service never
+ * starts, so its folder may be gone; a path with a NUL names no folder.
  */
-function declaredFolders(document: unknown, root: string): { name: string; declared: string; absolute: string }[] {
+function declaredFolders(document: unknown, root: string, providers: ProviderCatalog): { path: KeyPath; declared: string; absolute: string }[] {
   const services = asRecord(asRecord(document)?.services) ?? {};
   return Object.entries(services).flatMap(([name, value]) => {
     const service = asRecord(value);
-    const cwd = service?.cwd;
-    if (service?.enabled === false || typeof cwd !== 'string' || cwd === '' || cwd.includes('\0')) return [];
-    return [{ name, declared: cwd, absolute: resolvePath(root, cwd) }];
+    if (!service || service.enabled === false) return [];
+    const own = providers.flatMap((module) => (module.folders && service[module.key] !== undefined ? module.folders(service) : []));
+    return [{ path: ['cwd'] as KeyPath, declared: service.cwd }, ...own].flatMap(({ path, declared }) =>
+      typeof declared !== 'string' || declared === '' || declared.includes('\0') ? [] : [{ path: ['services', name, ...path], declared, absolute: resolvePath(root, declared) }],
+    );
   });
 }
 
 /** Absolute paths of the folders to look at, without duplicates. */
-export function listFolders(document: unknown, root: string): string[] {
-  return [...new Set(declaredFolders(document, root).map((entry) => entry.absolute))];
+export function listFolders(document: unknown, root: string, providers: ProviderCatalog): string[] {
+  return [...new Set(declaredFolders(document, root, providers).map((entry) => entry.absolute))];
 }
 
 /** A `cwd` that `folders` found missing or not a folder; one it has no word on is not judged. */
-export function checkFolders(document: unknown, root: string, folders: ReadonlyMap<string, FolderState>, locate: Locate): ConfigIssue[] {
-  return declaredFolders(document, root).flatMap(({ name, declared, absolute }) => {
+export function checkFolders(document: unknown, root: string, folders: ReadonlyMap<string, FolderState>, locate: Locate, providers: ProviderCatalog): ConfigIssue[] {
+  return declaredFolders(document, root, providers).flatMap(({ path, declared, absolute }) => {
     const state = folders.get(absolute);
     if (state === undefined || state === 'folder') return [];
     const what = state === 'missing' ? 'does not exist' : 'is not a folder';
-    return [issueAt(locate, ['services', name, 'cwd'], `working folder ${escapeControls(declared)} ${what}`, `looked for ${escapeControls(absolute)}; create it, or fix cwd`)];
+    return [issueAt(locate, path, `working folder ${escapeControls(declared)} ${what}`, `looked for ${escapeControls(absolute)}; create it, or fix ${path.slice(2).join('.')}`)];
   });
 }

@@ -108,7 +108,7 @@ export function loadStackWith(
 
   const root = dirname(file);
   const envFilesWanted = listEnvFiles(document, root);
-  const foldersWanted = listFolders(document, root);
+  const foldersWanted = listFolders(document, root, options.providers);
   const documentJson = options.cache ? JSON.stringify(document) : undefined;
   const knownValid = documentJson !== undefined && hit?.valid.includes(documentJson) === true;
   if (!knownValid && !parts.validate) return { needs: 'validate' };
@@ -119,7 +119,7 @@ export function loadStackWith(
     ...validationIssues,
     ...checkSemantics(document, parsed.locate, options.providers),
     ...checkEnvFiles(document, root, envFileTexts, parsed.locate),
-    ...(options.folders ? checkFolders(document, root, options.folders, parsed.locate) : []),
+    ...(options.folders ? checkFolders(document, root, options.folders, parsed.locate, options.providers) : []),
   ];
   if (issues.length > 0 || dotEnv.length > 0) return { issues: [...dotEnv, ...finish(issues)], envFilesWanted, foldersWanted, missingVariables };
 

@@ -39,7 +39,8 @@ function describeIssue(issue: z.core.$ZodIssue, locate: Locate, root: z.ZodType,
       return issueAt(locate, [...path, key], message, hint);
     });
   }
-  if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
+  // A union (a command: a string or a list) reports a missing key as a mismatch of every arm.
+  if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union')) {
     const key = path.at(-1);
     const hint = key === 'version' ? versionHint : undefined;
     return [issueAt(locate, path, `missing required key "${String(key)}"`, hint)];

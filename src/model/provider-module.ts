@@ -80,6 +80,11 @@ export interface ProviderModule<P extends ProviderName = ProviderName> {
   check?(name: string, service: Readonly<Record<string, unknown>>, locate: ResolveInput['locate']): ConfigIssue[];
   /** Where its keys hold what reaches a process; absent: none that the raw checks look at. */
   readonly processValues?: ProcessValueKeys;
+  /**
+   * Working folders of its own (`exec.cwd`) that must exist before anything starts, from the
+   * service as written (possibly invalid); reported beside a service's `cwd` (config/folders.ts).
+   */
+  folders?(service: Readonly<Record<string, unknown>>): { path: KeyPath; declared: string }[];
   /** The service's keys → its settings, paths absolute and defaults filled in. Pure. */
   resolve(input: ResolveInput): Resolution<P>;
   /** The spec field a sensitive variable at `path` (under the service) ends up in, when it is this provider's own. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkDocker } from '../../src/providers/compose/check.js';
-import { resolveExecutable } from '../../src/check/check-executables.js';
+import { resolveExecutable } from '../../src/os/executables.js';
 import { checkNode, checkStateDir } from '../../src/check/check-system.js';
 import { checksToJson, renderCheckTable } from '../../src/check/render-check.js';
 import { fail, pass } from '../../src/check/types.js';

@@ -1,8 +1,8 @@
 // One contract, every provider (issue 24, docs/architecture.md "The provider contract"): the
-// process, compose (real docker) and plugin providers and the tests' FakeProvider are held to
+// process, compose (real docker), plugin and exec providers and the tests' FakeProvider are held to
 // the same semantics of observe, start, stop, restart, uninstall and logs, to idempotency, and
 // to the facts a failed start carries.
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredService } from '../../src/model/desired.js';
@@ -10,6 +10,7 @@ import type { AppliedService } from '../../src/model/observed.js';
 import { appliedOfStart, OperationError, type OperationContext, type Provider, type StartedService } from '../../src/model/provider.js';
 import { StackError } from '../../src/model/errors.js';
 import { createComposeProvider } from '../../src/providers/compose/compose-provider.js';
+import { createExecProvider } from '../../src/providers/exec/exec-provider.js';
 import { createPluginProvider } from '../../src/providers/plugin/plugin-provider.js';
 import { createProcessProvider } from '../../src/providers/process/process-provider.js';
 import { removeProject, requireDocker, SKIP_DOCKER, TEST_IMAGE, uniqueProject } from '../support/docker.js';
@@ -17,6 +18,8 @@ import { FakeProvider } from '../support/fake-provider.js';
 import { desiredService } from '../support/desired-service.js';
 import { GroupTracker, makeContext, makeService, makeTempDir, probe, removeDir, waitFor } from './helpers.js';
 import { pluginService, writePlugin } from './plugin/fixture.js';
+import { daemonCommands, execService, sh } from './exec/fixture.js';
+import { specOf } from '../../src/reconcile/spec.js';
 
 /** What one provider needs to be held to the contract. */
 interface Harness {
@@ -116,6 +119,42 @@ async function composeHarness(): Promise<Harness> {
   };
 }
 
+async function execHarness(): Promise<Harness> {
+  const root = await makeTempDir();
+  const provider = createExecProvider();
+  const pidFiles: string[] = [];
+  const exec = (name: string, daemon: string, start?: string[]): DesiredService => {
+    const pidFile = path.join(root, `${name}.pid`);
+    pidFiles.push(pidFile);
+    const commands = daemonCommands(pidFile, daemon);
+    return execService(root, name, { ...commands, start: start ?? commands.start });
+  };
+  return {
+    provider,
+    ctx: makeContext(root),
+    // The ticker is left behind in start's process group, writing to the log start was given.
+    service: async (name, marker) => exec(name, `echo ${marker}; while true; do echo tick; sleep 0.2; done`),
+    failing: async (name) => exec(name, 'true', sh('echo boom; exit 3')),
+    record: (service, started) => ({ ...appliedOfStart('exec', started), specHash: 'h', fields: specOf(service).fields }),
+    quotesOwnOutput: true,
+    cleanup: async () => {
+      for (const pidFile of pidFiles) {
+        const pid = Number(await readFile(pidFile, 'utf8').catch(() => ''));
+        if (pid > 0) killIfAlive(pid);
+      }
+      await removeDir(root);
+    },
+  };
+}
+
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // stopped already, as it should be
+  }
+}
+
 async function fakeHarness(): Promise<Harness> {
   const root = await makeTempDir();
   const fake = new FakeProvider();
@@ -149,6 +188,7 @@ const arms: [string, () => Promise<Harness>, { docker?: boolean }][] = [
   ['process', processHarness, {}],
   ['compose', composeHarness, { docker: true }],
   ['plugin', pluginHarness, {}],
+  ['exec', execHarness, {}],
   ['fake', fakeHarness, {}],
 ];
 

@@ -5,6 +5,7 @@ import { commandArgv } from '../../config/command.js';
 import { resolvePath } from '../../config/paths.js';
 import { checkCommand } from '../../config/service-rules.js';
 import { prefixedFields } from '../../reconcile/spec.js';
+import { EXEC_COMMANDS, type ExecSpec } from './spec.js';
 
 export type { ExecSpec } from './spec.js';
 
@@ -18,8 +19,6 @@ interface ExecInput {
   env?: Record<string, string | number | boolean>;
 }
 
-export const EXEC_COMMANDS = ['start', 'stop', 'status'] as const;
-
 export const execModule: ProviderModule<'exec'> = {
   name: 'exec',
   key: 'exec',
@@ -27,17 +26,29 @@ export const execModule: ProviderModule<'exec'> = {
   schema: ({ z, ArgvSchema, NonEmptyString, EnvSchema }) => ({
     exec: z.strictObject({ start: ArgvSchema, stop: ArgvSchema, status: ArgvSchema, shell: z.boolean().optional(), cwd: NonEmptyString('a folder path').optional(), env: EnvSchema.optional() }),
   }),
+  // Its commands, cwd and env reach a process: checked for NUL characters and literal secrets
+  // as the process provider's are (config/process-values.ts).
+  processValues: { commands: EXEC_COMMANDS.map((command) => ['exec', command]), strings: [['exec', 'cwd']], env: [['exec', 'env']] },
   check(name, service, locate) {
     const exec = service.exec as Partial<ExecInput> | undefined;
     if (typeof exec !== 'object' || exec === null) return [];
     return EXEC_COMMANDS.flatMap((command) => checkCommand(name, exec[command], exec.shell === true, locate, ['exec', command]));
   },
-  resolve({ input, root }) {
+  folders(service) {
+    const cwd = (service.exec as Partial<ExecInput> | undefined)?.cwd;
+    return typeof cwd === 'string' ? [{ path: ['exec', 'cwd'], declared: cwd }] : [];
+  },
+  resolve({ name, input, root, locate }) {
     const exec = input.exec as ExecInput;
     const shell = exec.shell ?? false;
     const argv = (command: Command): string[] => commandArgv(command, shell).argv ?? [];
     const env = Object.fromEntries(Object.entries(exec.env ?? {}).map(([key, value]) => [key, String(value)]));
-    return { settings: { start: argv(exec.start), stop: argv(exec.stop), status: argv(exec.status), shell, cwd: resolvePath(root, exec.cwd ?? '.'), env }, issues: [] };
+    const at: ExecSpec['at'] = {};
+    for (const command of EXEC_COMMANDS) {
+      const position = locate(['services', name, 'exec', command]);
+      if (position) at[command] = position;
+    }
+    return { settings: { start: argv(exec.start), stop: argv(exec.stop), status: argv(exec.status), shell, cwd: resolvePath(root, exec.cwd ?? '.'), env, at }, issues: [] };
   },
   sensitiveField: ([key, sub, subKey]) => (key !== 'exec' ? undefined : sub === 'env' && typeof subKey === 'string' ? subKey : `exec.${String(sub)}`),
   // Recorded as JSON so that a service that left stack.yaml can still be stopped with its own command.
