@@ -183,7 +183,8 @@ export interface Provider {
    */
   restart?(service: DesiredService, applied: AppliedService, ctx: OperationContext): Promise<StartedService>;
   /**
-   * The service's output (`stack logs`, `stack up`, a failed start's last lines). `desired` is
+   * The service's output (`stack logs`, `stack up`, a failed start's last lines), every line
+   * through `ctx.redact` (a service may print its own secrets). `desired` is
    * absent when the service left stack.yaml. Resolves when the tail is written or the follow
    * ended; to an exit code only when it ran an attached command (see `LogsRequest.attached`).
    */

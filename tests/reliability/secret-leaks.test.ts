@@ -118,6 +118,35 @@ describe('secrets printed by plugins and probes', () => {
     expectClean('up --detach', all(up));
   });
 
+  it('are redacted in `stack logs` of what a process service printed itself, whole and line by line', async () => {
+    const fixture = tempStack(
+      [
+        'version: 1',
+        'services:',
+        '  talker:',
+        '    command:',
+        '      - /bin/sh',
+        '      - -c',
+        `      - 'echo token=$$API_TOKEN; printf "%s\\n" "$$PRIVATE_CERT"; echo done; sleep 30'`,
+        '    env:',
+        `      API_TOKEN: "${TOKEN}"`,
+        `      PRIVATE_CERT: "${CERT_LINES.join('\\n')}"`,
+        '',
+      ].join('\n'),
+    );
+    cleanups.push(() => stack(['down', '--yes'], { cwd: fixture.dir }));
+    const applied = stack(['apply', '--yes'], { cwd: fixture.dir });
+    expect(applied.code, all(applied)).toBe(0);
+    const log = join(fixture.dir, '.stack', 'logs', 'talker.log');
+    await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('done'), 10_000, 'talker to print');
+    // The control: the service's own log holds the secret as it printed it.
+    expect(readFileSync(log, 'utf8')).toContain(TOKEN);
+    const logs = stack(['logs', 'talker'], { cwd: fixture.dir });
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain('token=(sensitive)');
+    expectClean('stack logs', all(logs));
+  });
+
   it('a probe printing 1 MB then the secret leaves no piece of it at the cut', () => {
     const fixture = tempStack(
       [

@@ -9,10 +9,11 @@ import { composeLogs } from './logs.js';
  * again after restarts and recreations. Otherwise `docker compose logs` (with -f, until the
  * signal aborts). Lines arrive as docker prints them: `caughtUp` is called at once.
  */
-export async function showComposeLogs(name: string, spec: ComposeSpec | undefined, request: LogsRequest, ctx: Pick<OperationContext, 'verbose'>): Promise<undefined> {
+export async function showComposeLogs(name: string, spec: ComposeSpec | undefined, request: LogsRequest, ctx: Pick<OperationContext, 'verbose' | 'redact'>): Promise<undefined> {
   request.caughtUp?.();
   if (!spec) return undefined;
-  const write = (_service: string, line: string) => request.write([line]);
+  // A container may print its own secrets.
+  const write = (_service: string, line: string) => request.write([ctx.redact(line)]);
   if (request.follow && request.since) {
     await followComposeLogs({ specs: () => new Map([[name, spec]]), since: request.since, signal: request.signal, write, verbose: ctx.verbose });
   } else {

@@ -110,7 +110,7 @@ export function createExecProvider(options: ExecProviderOptions = {}): Provider 
 
     // What start and stop (and a daemon that kept their output) printed, secrets replaced.
     logs: (name, _desired, _applied, request, ctx) =>
-      showLogFile(logFileOf(ctx.stateDir, name), { ...request, write: (lines) => request.write(lines.map((line) => ctx.redact(line))) }),
+      showLogFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
 
     run: (service) => Promise.reject(cannotRun(service)),
     watchedPaths: () => ({ files: [], trees: [] }),

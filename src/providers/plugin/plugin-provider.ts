@@ -167,7 +167,7 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
         const logs = target.plugin.lifecycle.logs;
         if (logs !== undefined) return runAttached(['sh', '-c', request.follow ? `${logs} -f` : logs], { cwd: target.plugin.dir, env: target.env, verbose: ctx.verbose });
       }
-      return showLogFile(logFileOf(ctx.stateDir, name), request);
+      return showLogFile(logFileOf(ctx.stateDir, name), request, ctx.redact);
     },
 
     watchedPaths: (service) => ({ files: [...(service.plugin?.envFiles ?? [])], trees: service.plugin ? [service.plugin.dir] : [] }),

@@ -140,7 +140,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     // Logs are kept after an uninstall: they are what a person reads to learn why.
     async uninstall(): Promise<void> {},
 
-    logs: (name, _desired, _applied, request, ctx) => showLogFile(logFileOf(ctx.stateDir, name), request),
+    logs: (name, _desired, _applied, request, ctx) => showLogFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
 
     run: (service) => Promise.reject(cannotRun(service)),
 

@@ -2,6 +2,7 @@
 // plugin): the file's tail, then (following) what is appended, across rotations.
 import { dirname } from 'node:path';
 import type { LogsRequest } from '../../model/provider.js';
+import type { Redact } from '../../model/redact.js';
 import { pause } from '../../os/pause.js';
 import { assertOwnDir, assertOwnFile } from '../../os/safe-file.js';
 import { LogFollower } from './follow-log.js';
@@ -13,8 +14,10 @@ const DEFAULT_POLL_MS = 200;
  * Writes the last `request.lines` lines of `file` (of this run only, with `request.run`), then
  * with `follow` every line appended until the signal aborts. The follower takes its place
  * first and the tail is read up to exactly there: no line is shown twice or missed between the two.
+ * Every line passes `redact`: a service may print its own secrets.
  */
-export async function showLogFile(file: string, request: LogsRequest): Promise<undefined> {
+export async function showLogFile(file: string, given: LogsRequest, redact: Redact): Promise<undefined> {
+  const request = { ...given, write: (lines: readonly string[]) => given.write(lines.map((line) => redact(line))) };
   // Said, not skipped in silence: a log that is a link is never read (that would show its target).
   if ((await assertOwnDir(dirname(file))) === 'ok') await assertOwnFile(file);
   // Everything kept, followed: the whole file from its first byte (a service added while `up` runs).
