@@ -20,9 +20,23 @@ const upward = ranks.map((names, rank) => ({
   to: { path: modules(ranks.slice(rank).flat()), pathNot: '^src/$1(/|\\.ts$)' },
 }));
 
+/**
+ * The CLI is thin: it parses options, calls the library and renders. Below api it may import only
+ * the pure core (model, config, reconcile: types, errors, option units, renderers); the state,
+ * the lock, processes, providers and git are reached through api.ts and src/api/.
+ */
+const thinCli = {
+  name: 'thin-cli',
+  comment: `cli may import only api.ts, src/api/ and the pure core (model, config, reconcile); reach state, processes, providers and git through api; ${see}`,
+  severity: 'error',
+  from: { path: modules(['cli']) },
+  to: { path: '^src/', pathNot: modules(['cli', 'api', 'model', 'config', 'reconcile']) },
+};
+
 export default {
   forbidden: [
     ...upward,
+    thinCli,
     {
       name: 'no-circular',
       comment: `an import cycle: move what both sides need into a small file below them; ${see}`,

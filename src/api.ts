@@ -11,28 +11,33 @@ import { runsAccountedFor, type MarkedRun } from './state/adopt.js';
 import { checkStateOwner, readStateScanned, type ReadStateOptions } from './state/state-file.js';
 import { StateStore } from './state/state-store.js';
 import { digestServiceFiles, workspaceOf, type Workspace } from './engine/workspace.js';
-import { findStackFile } from './load/find-stack.js';
 import { readStack } from './load/read-stack.js';
 import { PROVIDERS } from './providers/registry.js';
+import { findStack, type FindOptions } from './api/stack-file.js';
 
 export { digestServiceFiles, redactedVerbose, workspaceOf, type Workspace } from './engine/workspace.js';
-export { askController, describeOwner, findController, stopController, type ControllerRequest, type ControllerResponse, type LockOwner } from './api/controller.js';
+export { askController, findController, startController, startDetachedController, stopController, type Controller, type ControllerOptions, type ControllerRequest, type ControllerResponse, type PassResult, type PoolEvent } from './api/controller.js';
+export { describeOwner, isUnwritable, lockHolderOf, lockStack, type HeldLock, type LockOwner } from './api/lock.js';
+export { findStack, readStackFile, stackSchema, type FindOptions } from './api/stack-file.js';
+export { commitFile, prepareCommit, stacksToCompare, syncOnce, type CommitTarget, type SyncOutcome, type SyncSettings } from './api/gitops.js';
+export { checksToJson, renderCheckTable, runChecks, type CheckResult } from './api/check.js';
+export { clearGiveUps } from './api/restart.js';
+export { formatCommand } from './os/runner.js';
+export { monotonicMs } from './os/monotonic.js';
+export { hashFile, readPlanFile, writePlanFile } from './api/plan-file.js';
 export { escapedRuns, forgetGiveUps, killRecordedGroups, MAX_ESCAPED_ROUNDS, recordedWorkspace, stopEscapedRuns, type EscapedRunStop, type MarkedRun } from './api/down.js';
 export { portOwnersOf, recordProbeResults, type PortOwner } from './api/status.js';
 export { preparePluginService, type AddedService, type AddOptions } from './api/add.js';
-export { declaredLogs } from './api/logs.js';
+export { declaredLogs, rotateRunningLogs } from './api/logs.js';
 
-export interface OpenOptions {
-  file?: string;
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
+export interface OpenOptions extends FindOptions {
   verbose?: (line: string) => void;
 }
 
 /** Finds and loads stack.yaml. Throws a StackError (exit 3 or 5) for people to read. */
 export async function loadStack(options: OpenOptions = {}): Promise<Desired> {
   const env = options.env ?? process.env;
-  const file = findStackFile({ cwd: options.cwd ?? process.cwd(), explicit: options.file, env });
+  const file = findStack({ ...options, env });
   const cache = parseCacheFor(file, env);
   return readStack(file, { providers: PROVIDERS, env, ...(cache ? { cache } : {}) });
 }

@@ -5,7 +5,6 @@
 
 import { rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { loadPluginDir } from '../load/read-plugin.js';
 import { SERVICE_NAME } from '../config/semantic.js';
 import { ExitCode, invalidConfig, StackError } from '../model/errors.js';
 import { clonePinned, isGitSource, splitGitSource, withoutCredentials } from '../providers/plugin/git-source.js';
@@ -76,6 +75,8 @@ function refuseCredentials(url: string): void {
 }
 
 async function validPlugin(dir: string) {
+  // Loaded when called: plugin.yaml's schema brings zod, which other commands never load.
+  const { loadPluginDir } = await import('../load/read-plugin.js');
   const result = await loadPluginDir(dir);
   if (result.plugin) return result.plugin;
   throw invalidConfig(result.issues[0]?.position?.file ?? join(dir, 'plugin.yaml'), result.issues);

@@ -3,9 +3,12 @@ import * as client from '../engine/supervise/controller-client.js';
 import { longestStopTimeout } from '../engine/supervise/stopped-controller.js';
 import type { Workspace } from '../engine/workspace.js';
 import type { LockOwner } from '../state/lock.js';
+import { statePaths } from '../state/paths.js';
+import type { Controller, ControllerOptions } from '../engine/supervise/controller.js';
+import type { EarlyExit, FirstPass } from '../engine/supervise/detach.js';
+import { readStackFile } from './stack-file.js';
 
 export type { ControllerRequest, ControllerResponse } from '../engine/supervise/requests.js';
-export { describeOwner, type LockOwner } from '../state/lock.js';
 
 /** The controller (`stack watch`, `stack up`) reconciling this stack right now, if one is. */
 export function findController(workspace: Workspace): Promise<LockOwner | undefined> {
@@ -27,4 +30,27 @@ export function stopController(workspace: Workspace, holder: LockOwner, say: (li
  */
 export function askController(workspace: Workspace, holder: LockOwner, request: Omit<ControllerRequest, 'id'>, say: (line: string) => void): Promise<ControllerResponse | undefined> {
   return client.askController(workspace.paths.dir, workspace.paths.lockFile, holder, request, { stopTimeoutMs: longestStopTimeout(workspace.desired), say });
+}
+
+export type { Controller, ControllerOptions, PassResult } from '../engine/supervise/controller.js';
+export type { PoolEvent } from '../engine/supervise/service-pool.js';
+
+/**
+ * Starts a controller (`stack watch`, `stack up`) in this process: it takes the lock, makes a
+ * first pass and keeps reconciling until closed. Loaded on demand: the controller brings xstate,
+ * the file watcher and the pool, which commands that only act once never load.
+ */
+export async function startController(options: ControllerOptions): Promise<Controller> {
+  const { Controller: Started } = await import('../engine/supervise/controller.js');
+  return Started.start(options);
+}
+
+/**
+ * `stack up --detach`: starts `stack watch` (run by `cli`) in the background for the stack file
+ * at `file`, and resolves with its first pass, or how it exited before one.
+ */
+export async function startDetachedController(options: { cli: string; file: string; intervalMs: number; parallel: number }): Promise<FirstPass | EarlyExit> {
+  const desired = await readStackFile(options.file);
+  const { startDetachedController: start } = await import('../engine/supervise/detach.js');
+  return start({ ...options, stateDir: statePaths(desired.root).dir });
 }

@@ -1,10 +1,9 @@
 import pc from 'picocolors';
-import { openWorkspace, type Workspace } from '../api.js';
+import { describeOwner, openWorkspace, type LockOwner, type Workspace } from '../api.js';
 import { ExitCode, StackError } from '../model/errors.js';
 import type { Desired } from '../model/desired.js';
 import { formatIssue } from '../config/issues.js';
 import type { Applied } from '../model/observed.js';
-import { describeOwner, type LockOwner } from '../state/lock.js';
 
 /** Options every command receives (commander's optsWithGlobals). */
 export interface GlobalOptions {

@@ -1,9 +1,7 @@
 import pc from 'picocolors';
-import { findStackFile } from '../load/find-stack.js';
 import { parseDuration as parseDurationText } from '../config/units.js';
 import { ExitCode, StackError } from '../model/errors.js';
-import type { ControllerOptions, PassResult } from '../engine/supervise/controller.js';
-import type { PoolEvent } from '../engine/supervise/service-pool.js';
+import { findStack, type ControllerOptions, type PassResult, type PoolEvent } from '../api.js';
 import { streams, useColor, type GlobalOptions } from './context.js';
 import { givenUpWords } from '../reconcile/diff.js';
 import { outcomeLine } from './progress.js';
@@ -29,7 +27,7 @@ export function controllerOptions(
   const c = pc.createColors(color);
   const say = (line: string) => streams.stderr.write(`${c.dim(stamp())} ${line}\n`);
   return {
-    file: findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env }),
+    file: findStack({ file: options.file }),
     ...settings,
     verbose: options.verbose ? (line) => say(c.dim(`$ ${line}`)) : undefined,
     log: say,

@@ -1,8 +1,7 @@
 import pc from 'picocolors';
 import { formatDuration } from '../config/units.js';
 import { withoutServicePrefix } from '../model/errors.js';
-import type { ProgressEvent, ServiceOutcome } from '../engine/outcome.js';
-import type { UnitOp } from '../engine/execute-unit.js';
+import type { ProgressEvent, ServiceOutcome, UnitOp } from '../model/outcome.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 

@@ -1,10 +1,8 @@
-import { apply, recordDeclarations, type PlanResult, type Workspace } from '../api.js';
+import { apply, monotonicMs, recordDeclarations, rotateRunningLogs, type PlanResult, type Workspace } from '../api.js';
 import { ExitCode } from '../model/errors.js';
 import { planToJson } from '../reconcile/render-json.js';
-import type { ApplyOutcome } from '../engine/outcome.js';
-import { rotateRunningLogs } from '../engine/rotate-logs.js';
+import type { ApplyOutcome } from '../model/outcome.js';
 import type { Plan } from '../model/plan.js';
-import { monotonicMs } from '../os/monotonic.js';
 import { confirm } from './confirm.js';
 import { streams, useColor, type GlobalOptions } from './context.js';
 import { onInterrupt } from './interrupt.js';
@@ -33,8 +31,7 @@ export async function runPlan(workspace: Workspace, planned: PlanResult, options
   // While the lock is held: logs of running services that grew past logs.maxSize are rotated
   // (without a controller, each apply is when that happens).
   if (code !== ExitCode.interrupted && code !== ExitCode.hangup && options.rotateLogs !== false) {
-    const running = workspace.desired.services.filter((service) => service.enabled && service.state === 'running');
-    await rotateRunningLogs(workspace.providers, workspace.ctx, running, (line) => streams.stderr.write(`${line}\n`));
+    await rotateRunningLogs(workspace, (line) => streams.stderr.write(`${line}\n`));
   }
   return code;
 }

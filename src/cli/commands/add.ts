@@ -1,8 +1,7 @@
 import { relative } from 'node:path';
-import { openWorkspace, plan, preparePluginService } from '../../api.js';
+import { describeOwner, lockStack, openWorkspace, plan, preparePluginService } from '../../api.js';
 import { addServiceText } from '../../config/edit-stack.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
-import { acquireLock, describeOwner } from '../../state/lock.js';
 import { open, streams, useColor, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 import { editStackFile } from '../stack-file-edit.js';
@@ -23,7 +22,7 @@ export async function run(options: AddOptions, args: string[]): Promise<number> 
   const workspace = await open(options);
   const { root, file } = workspace.desired;
   const taken = new Set(workspace.desired.services.map((service) => service.name));
-  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack add' });
+  const lock = await lockStack(workspace, { command: 'stack add' });
   try {
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     const added = await preparePluginService(source, root, taken, { name: options.name, stopped: options.stopped });

@@ -1,12 +1,10 @@
-import { digestServiceFiles, observe, plan, readApplied, type PlanResult, type Workspace } from '../../api.js';
+import { describeOwner, digestServiceFiles, hashFile, lockStack, observe, plan, readApplied, readPlanFile, type PlanResult, type Workspace } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { checkSavedPlan } from '../../reconcile/saved-plan.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
-import { acquireLock, describeOwner } from '../../state/lock.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { confirm } from '../confirm.js';
-import { hashFile, readPlanFile } from '../plan-file.js';
 import { runPlan } from '../run-plan.js';
 
 interface ApplyOptions extends GlobalOptions {
@@ -24,7 +22,7 @@ export async function run(options: ApplyOptions, args: string[]): Promise<number
   if (planFile !== undefined) return applySavedPlan(planFile, options, parallel);
   const workspace = await open(options);
   if (options.target) checkServiceNames(workspace.desired, await readApplied(workspace), options.target);
-  const lock = options.dryRun ? undefined : await acquireLock(workspace.paths.lockFile, { command: 'stack apply', wait: options.waitLock, onWait: waitingForLock });
+  const lock = options.dryRun ? undefined : await lockStack(workspace, { command: 'stack apply', wait: options.waitLock, onWait: waitingForLock });
   try {
     if (lock?.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     const planned = await plan(workspace, { targets: options.target });
@@ -70,7 +68,7 @@ async function applySavedPlan(planFile: string, options: ApplyOptions, parallel:
   if (options.target) throw new StackError(ExitCode.actionFailed, '--target cannot narrow a saved plan', { hint: 'save a narrowed plan with `stack plan -t <service> -o <file>`' });
   const saved = await readPlanFile(planFile);
   const workspace = await open(options);
-  const lock = options.dryRun ? undefined : await acquireLock(workspace.paths.lockFile, { command: 'stack apply', wait: options.waitLock, onWait: waitingForLock });
+  const lock = options.dryRun ? undefined : await lockStack(workspace, { command: 'stack apply', wait: options.waitLock, onWait: waitingForLock });
   try {
     if (lock?.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     const stackHash = await hashFile(workspace.desired.file);

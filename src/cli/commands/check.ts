@@ -1,5 +1,4 @@
-import { runChecks } from '../../check/run-checks.js';
-import { checksToJson, renderCheckTable } from '../../check/render-check.js';
+import { checksToJson, renderCheckTable, runChecks } from '../../api.js';
 import { ExitCode } from '../../model/errors.js';
 import { streams, useColor, type GlobalOptions } from '../context.js';
 

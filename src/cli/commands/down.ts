@@ -2,7 +2,10 @@ import {
   describeOwner,
   escapedRuns,
   findController,
+  findStack,
   forgetGiveUps,
+  isUnwritable,
+  lockStack,
   MAX_ESCAPED_ROUNDS,
   observe,
   readAppliedScanned,
@@ -15,15 +18,12 @@ import {
   type MarkedRun,
   type Workspace,
 } from '../../api.js';
-import { findStackFile } from '../../load/find-stack.js';
 import { relativePath } from '../../config/paths.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { planDown } from '../../reconcile/plan-down.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import type { Applied } from '../../model/observed.js';
 import type { Plan } from '../../model/plan.js';
-import { acquireLock } from '../../state/lock.js';
-import { isUnwritable } from '../../state/unwritable.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { confirm } from '../confirm.js';
 import { formatError } from '../report-error.js';
@@ -51,7 +51,7 @@ export async function run(options: DownOptions, names: string[]): Promise<number
   }
   // One question: agreeing to stop the controller was agreeing to the down it showed.
   const answered = controller ? { ...options, yes: true } : options;
-  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack down', wait: options.waitLock, onWait: waitingForLock }).catch((error: unknown) => {
+  const lock = await lockStack(workspace, { command: 'stack down', wait: options.waitLock, onWait: waitingForLock }).catch((error: unknown) => {
     // A full disk or a read-only .stack must not keep services running: they are stopped
     // without the lock (which could not be written either), and what was not recorded is said.
     if (!isUnwritable(error)) throw error;
@@ -160,7 +160,7 @@ async function openEvenIfInvalid(options: DownOptions): Promise<Workspace> {
     return await open(options);
   } catch (error) {
     if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig) throw error;
-    const workspace = await recordedWorkspace(findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env }));
+    const workspace = await recordedWorkspace(findStack({ file: options.file }));
     if (!workspace) throw error;
     streams.stderr.write(formatError(error).replace(/^error: /, 'warning: '));
     streams.stderr.write(`warning: stopping what ${escapeControls(relativePath(process.cwd(), workspace.paths.stateFile))} records instead: dependents first, each with the stop signal and timeout recorded when stack last acted on it\n`);

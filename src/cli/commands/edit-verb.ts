@@ -1,12 +1,10 @@
 import { relative } from 'node:path';
-import { findController, openWorkspace, plan } from '../../api.js';
+import { commitFile, describeOwner, findController, lockStack, openWorkspace, plan, prepareCommit } from '../../api.js';
 import { dependentsOf } from '../../config/graph.js';
 import type { DesiredService } from '../../model/desired.js';
 import { applyVerbEdit, describeVerbEdit, isEditVerb, type EditVerb, type VerbEditResult } from '../../config/verb-edits.js';
 import { ExitCode, StackError } from '../../model/errors.js';
-import { commitFile, prepareCommit } from '../../gitops/commit-file.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
-import { acquireLock, describeOwner } from '../../state/lock.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 import { editStackFile } from '../stack-file-edit.js';
@@ -39,7 +37,7 @@ export async function run(options: EditVerbOptions, names: string[], verb: strin
   // Checked before anything is written: a refusal must leave the file as it was.
   const commitTarget = options.commit ? await prepareCommit(file, { force: options.force, verbose: workspace.ctx.verbose }) : undefined;
   const controller = options.apply === false ? undefined : await findController(workspace);
-  const lock = options.apply === false || controller ? undefined : await acquireLock(workspace.paths.lockFile, { command: `stack ${verb}`, wait: options.waitLock, onWait: waitingForLock });
+  const lock = options.apply === false || controller ? undefined : await lockStack(workspace, { command: `stack ${verb}`, wait: options.waitLock, onWait: waitingForLock });
   try {
     if (lock?.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     let result: VerbEditResult = { text: '', edited: [], already: [] };

@@ -1,8 +1,7 @@
 import { statSync } from 'node:fs';
 import pc from 'picocolors';
-import { readApplied } from '../../api.js';
+import { formatCommand, readApplied } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
-import { formatCommand } from '../../os/runner.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
 

@@ -6,7 +6,7 @@ import { renderPlanMarkdown } from '../../reconcile/render-markdown.js';
 import { createSavedPlan } from '../../reconcile/saved-plan.js';
 import { checkServiceNames, open, parseOutputFormat, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
-import { hashFile, writePlanFile } from '../plan-file.js';
+import { hashFile, writePlanFile } from '../../api.js';
 
 interface PlanOptions extends GlobalOptions {
   detailedExitcode?: boolean;

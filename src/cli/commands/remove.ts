@@ -1,10 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { openWorkspace, plan, readApplied } from '../../api.js';
+import { describeOwner, lockStack, openWorkspace, plan, readApplied } from '../../api.js';
 import { removeServiceText, setServiceKeyText } from '../../config/edit-stack.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
-import { acquireLock, describeOwner } from '../../state/lock.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 import { editStackFile } from '../stack-file-edit.js';
@@ -28,7 +27,7 @@ export async function run(options: RemoveOptions, args: string[]): Promise<numbe
   if (options.purge && dependents.length > 0) {
     throw new StackError(ExitCode.invalidConfig, `cannot purge ${name}: ${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on it`);
   }
-  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack remove' });
+  const lock = await lockStack(workspace, { command: 'stack remove' });
   try {
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     await editStackFile(file, (text) => setServiceKeyText(text, name, 'enabled', false));

@@ -1,10 +1,7 @@
-import { basename } from 'node:path';
-import { askController, findController, observe, readApplied } from '../../api.js';
+import { askController, clearGiveUps, findController, lockStack, observe, readApplied } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { planRestart } from '../../reconcile/plan-restart.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
-import { withoutGiveUp } from '../../state/give-up.js';
-import { acquireLock } from '../../state/lock.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 
@@ -35,12 +32,10 @@ export async function run(options: RestartOptions, names: string[]): Promise<num
     }
   }
 
-  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack restart', wait: options.waitLock, onWait: waitingForLock });
+  const lock = await lockStack(workspace, { command: 'stack restart', wait: options.waitLock, onWait: waitingForLock });
   try {
     const current = await readApplied(workspace);
-    const { StateStore } = await import('../../state/state-store.js');
-    const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
-    for (const name of names) await state.update(name, withoutGiveUp);
+    await clearGiveUps(workspace, names);
     const observed = await observe(workspace, current);
     const plan = planRestart(workspace.desired, observed, names);
     streams.stdout.write(renderPlanHuman(plan, { color: useColor(options) }));

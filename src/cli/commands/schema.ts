@@ -1,8 +1,7 @@
-import { stackJsonSchema } from '../../config/json-schema.js';
-import { PROVIDERS } from '../../providers/registry.js';
+import { stackSchema } from '../../api.js';
 import { streams } from '../context.js';
 
 export async function run(): Promise<number> {
-  streams.stdout.write(`${JSON.stringify(stackJsonSchema(PROVIDERS), null, 2)}\n`);
+  streams.stdout.write(`${JSON.stringify(await stackSchema(), null, 2)}\n`);
   return 0;
 }

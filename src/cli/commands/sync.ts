@@ -1,10 +1,7 @@
 import { relative } from 'node:path';
-import { findController, openWorkspace, plan } from '../../api.js';
-import { findStackFile } from '../../load/find-stack.js';
+import { describeOwner, findController, findStack, lockStack, openWorkspace, plan, syncOnce, type SyncOutcome, type SyncSettings } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
-import { syncOnce, type SyncOutcome, type SyncSettings } from '../../gitops/sync.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
-import { acquireLock, describeOwner } from '../../state/lock.js';
 import { parseDuration, waitForSignal } from '../controller-cli.js';
 import { streams, useColor, verboseWriter, type GlobalOptions } from '../context.js';
 import { formatError } from '../report-error.js';
@@ -27,7 +24,7 @@ const LOCK_WAIT_MS = 2 * 60_000;
  */
 export async function run(options: SyncOptions): Promise<number> {
   const settings: SyncSettings = {
-    file: findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env }),
+    file: findStack({ file: options.file }),
     remote: checkName(options.remote ?? 'origin', '--remote'),
     branch: checkName(options.branch ?? 'main', '--branch'),
     verbose: verboseWriter(options),
@@ -82,7 +79,7 @@ async function reconcile(settings: SyncSettings, options: SyncOptions): Promise<
     streams.stdout.write(`${describeOwner(controller)} is reconciling this stack; it picks up the new files by itself.\n`);
     return ExitCode.ok;
   }
-  const lock = await acquireLock(workspace.paths.lockFile, { command: 'stack sync', wait: true, signal: AbortSignal.timeout(LOCK_WAIT_MS) }).catch((error: unknown) => {
+  const lock = await lockStack(workspace, { command: 'stack sync', wait: true, signal: AbortSignal.timeout(LOCK_WAIT_MS) }).catch((error: unknown) => {
     if (error instanceof StackError) throw error;
     throw new StackError(ExitCode.locked, `another stack process held the lock for over ${LOCK_WAIT_MS / 60_000} minutes; the reconcile waits for the next pass`);
   });

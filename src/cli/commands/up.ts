@@ -1,11 +1,5 @@
 import { ExitCode, withoutServicePrefix } from '../../model/errors.js';
-import { readStack } from '../../load/read-stack.js';
-import { PROVIDERS } from '../../providers/registry.js';
-import { declaredLogs } from '../../api.js';
-import { findStackFile } from '../../load/find-stack.js';
-import { startDetachedController } from '../../engine/supervise/detach.js';
-import { statePaths } from '../../state/paths.js';
-import { Controller } from '../../engine/supervise/controller.js';
+import { declaredLogs, findStack, readStackFile, startController, startDetachedController, type Controller } from '../../api.js';
 import { controllerOptions, parseDuration } from '../controller-cli.js';
 import { parseParallel, streams, useColor, type GlobalOptions } from '../context.js';
 import { LogStream } from '../log-stream.js';
@@ -30,8 +24,7 @@ export async function run(options: UpOptions): Promise<number> {
  * the same and exits 129; a second Ctrl+C kills what is left.
  */
 async function foreground(options: UpOptions, intervalMs: number, parallel: number): Promise<number> {
-  const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
-  const first = await readStack(file, { providers: PROVIDERS });
+  const first = await readStackFile(findStack({ file: options.file }));
   // The first pass runs inside start(), before the controller exists to be asked for its file.
   const started: { controller?: Controller } = {};
   // Every service's output, into one stream, from now on: what compose containers print during
@@ -57,7 +50,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
   });
   let controller: Controller;
   try {
-    controller = await Controller.start({
+    controller = await startController({
       ...settings,
       signal: interrupted.signal,
       // Hot add: a service that appears in the file has its log followed from its first line.
@@ -101,9 +94,7 @@ async function foreground(options: UpOptions, intervalMs: number, parallel: numb
 
 /** Starts `stack watch` in the background and returns once it has converged (or could not). */
 async function detach(options: UpOptions, intervalMs: number, parallel: number): Promise<number> {
-  const file = findStackFile({ cwd: process.cwd(), explicit: options.file, env: process.env });
-  const desired = await readStack(file, { providers: PROVIDERS });
-  const result = await startDetachedController({ cli: process.argv[1] as string, file, stateDir: statePaths(desired.root).dir, intervalMs, parallel });
+  const result = await startDetachedController({ cli: process.argv[1] as string, file: findStack({ file: options.file }), intervalMs, parallel });
   if ('logTail' in result) {
     streams.stderr.write(`${result.logTail}\n`);
     return result.code ?? ExitCode.actionFailed;

@@ -1,5 +1,5 @@
 import { ExitCode } from '../../model/errors.js';
-import { Controller } from '../../engine/supervise/controller.js';
+import { startController } from '../../api.js';
 import { controllerOptions, parseDuration, waitForSignal } from '../controller-cli.js';
 import { parseParallel, streams, type GlobalOptions } from '../context.js';
 import { escapeControls } from '../../config/issues.js';
@@ -17,7 +17,7 @@ export async function run(options: WatchOptions): Promise<number> {
     interrupted.abort();
     return signal;
   });
-  const controller = await Controller.start({ ...settings, signal: interrupted.signal });
+  const controller = await startController({ ...settings, signal: interrupted.signal });
   // Interrupted before it converged once: as for apply, exit 130 (what started is recorded).
   const duringFirstPass = interrupted.signal.aborted;
   if (!duringFirstPass) {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readPlanFile, writePlanFile } from '../../src/cli/plan-file.js';
+import { readPlanFile, writePlanFile } from '../../src/api/plan-file.js';
 import { ExitCode, StackError } from '../../src/model/errors.js';
 import type { SavedPlan } from '../../src/reconcile/saved-plan.js';
 
