@@ -3,7 +3,7 @@ import type { Desired } from './model/desired.js';
 import { observeServices } from './engine/observe.js';
 import { withStaleDeclarations, withUnkeyedDigests } from './reconcile/declarations.js';
 import { planActions } from './reconcile/plan.js';
-import type { ApplyOutcome, ProgressEvent } from './engine/outcome.js';
+import type { ApplyOutcome, ProgressEvent } from './model/outcome.js';
 import type { Applied, Observed } from './model/observed.js';
 import type { Plan } from './model/plan.js';
 import { parseCacheFor } from './state/parse-cache.js';

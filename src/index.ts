@@ -9,4 +9,4 @@ export { StackError, ExitCode } from './model/errors.js';
 export type { Desired, DesiredService } from './model/desired.js';
 export type { Observed, ObservedService, Applied, AppliedService } from './model/observed.js';
 export type { Plan, Action } from './model/plan.js';
-export type { ApplyOutcome, ServiceOutcome } from './engine/outcome.js';
+export type { ApplyOutcome, ServiceOutcome } from './model/outcome.js';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Desired, DesiredService } from '../../src/model/desired.js';
 import { OperationError } from '../../src/model/provider.js';
 import { executePlan, leftAfterInterrupt } from '../../src/engine/execute.js';
-import type { ApplyOutcome, ProgressEvent, ServiceOutcome } from '../../src/engine/outcome.js';
+import type { ApplyOutcome, ProgressEvent, ServiceOutcome } from '../../src/model/outcome.js';
 import { planActions } from '../../src/reconcile/plan.js';
 import type { AppliedService, Phase } from '../../src/model/observed.js';
 import type { Plan } from '../../src/model/plan.js';
