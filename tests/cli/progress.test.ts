@@ -22,9 +22,11 @@ function runLines(output: { stdout: string; stderr: string }): string[] {
 
 describe('apply progress on real processes', () => {
   it('a start that exits at once and one never ready each get one line, ✗, said nowhere else', () => {
+    // crashy's settle is long so that a loaded machine cannot let `exit 3` pass as started (the
+    // default 100 ms is a judgement of time); it fails at its exit, so the test does not wait it out.
     const m = marker();
     const s = tempStack(
-      `version: 1\nservices:\n  crashy:\n    command: "sh -c 'exit 3'"\n  ok:\n    command: sleep ${m}\n  notready:\n    command: sleep ${m}\n    ready: { log: never-said, timeout: 500ms, interval: 50ms }\n`,
+      `version: 1\nservices:\n  crashy:\n    command: "sh -c 'exit 3'"\n    start: { settle: 5s }\n  ok:\n    command: sleep ${m}\n  notready:\n    command: sleep ${m}\n    ready: { log: never-said, timeout: 500ms, interval: 50ms }\n`,
     );
     made.push(s);
     const result = stack(['apply', '--yes', '-f', s.file]);
