@@ -7,20 +7,25 @@
 // (esbuild turns `import()` into deferred initialisers), so a command runs only its own code.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-// Names what loads stack.yaml: the config, load and model sources and the yaml and zod they run
-// on. A parse cache (src/state/parse-cache.ts) written by another build is never used.
+// Names what loads stack.yaml: the config, load and model sources, each provider's module (its
+// schema keys, resolver and spec fields) and the yaml and zod they run on. A parse cache
+// (src/state/parse-cache.ts) written by another build is never used.
 const loaderBuild = createHash('sha256');
+const hashSource = (path) => loaderBuild.update(path).update(readFileSync(new URL(`../src/${path}`, import.meta.url)));
 for (const folder of ['config', 'load', 'model']) {
-  for (const name of readdirSync(new URL(`../src/${folder}`, import.meta.url)).sort()) {
-    loaderBuild.update(name).update(readFileSync(new URL(`../src/${folder}/${name}`, import.meta.url)));
-  }
+  for (const name of readdirSync(new URL(`../src/${folder}`, import.meta.url)).sort()) hashSource(`${folder}/${name}`);
 }
+for (const provider of readdirSync(new URL('../src/providers', import.meta.url), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort()) {
+  for (const name of ['module.ts', 'spec.ts']) if (existsSync(new URL(`../src/providers/${provider}/${name}`, import.meta.url))) hashSource(`providers/${provider}/${name}`);
+}
+hashSource('providers/registry.ts');
+hashSource('reconcile/spec.ts');
 for (const dependency of ['yaml', 'zod']) {
   loaderBuild.update(readFileSync(new URL(`../node_modules/${dependency}/package.json`, import.meta.url)));
 }

@@ -42,40 +42,6 @@ export interface RestartSpec {
   backoff: { initialMs: number; maxMs: number; resetMs: number };
 }
 
-export interface ProcessSpec {
-  /** argv to exec; with `shell: true` this is `['/bin/sh', '-c', command]`. */
-  argv: string[];
-  shell: boolean;
-  /** Absolute working directory. */
-  cwd: string;
-  /** Env declared in stack.yaml and env files (not the caller's environment). */
-  env: Record<string, string>;
-  /** Absolute env file paths, in precedence order (later wins). */
-  envFiles: string[];
-}
-
-export interface ComposeSpec {
-  file: string;
-  project: string;
-  services: string[];
-  profiles: string[];
-  scale: Record<string, number>;
-  wait: boolean;
-  env: Record<string, string>;
-}
-
-export interface PluginRef {
-  /** Absolute path of the plugin folder. */
-  dir: string;
-  /** Env declared for the service in stack.yaml (env files, then `env`); wins over plugin.yaml's. */
-  env?: Record<string, string>;
-  /** Absolute env file paths named by the service, in precedence order. */
-  envFiles?: string[];
-  /** The git URL `stack add` cloned it from, and the commit it is pinned to. */
-  source?: string;
-  ref?: string;
-}
-
 export interface StartSpec {
   /** How long a start without a `ready` probe must stay up to count as started; 0 = no check. */
   settleMs: number;

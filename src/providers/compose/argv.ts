@@ -1,6 +1,6 @@
 // Pure argv builders: the same options always give the same argv (stagecraft's deterministic
 // command construction), so every docker command stack runs can be unit-tested without docker.
-import type { ComposeSpec } from '../../model/desired.js';
+import type { ComposeSpec } from './spec.js';
 
 /** Which compose CLI runs the commands: the v2 plugin (`docker compose`) or v1 (`docker-compose`). */
 export type ComposeFlavour = 'v2' | 'v1';

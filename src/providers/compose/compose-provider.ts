@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import type { ComposeSpec, DesiredService, StopSpec } from '../../model/desired.js';
+import type { DesiredService, StopSpec } from '../../model/desired.js';
+import type { ComposeSpec } from './spec.js';
 import type { AppliedService, ObservedService } from '../../model/observed.js';
 import { realClock, type ProbeClock } from '../probes.js';
 import { runCommand } from '../../os/runner.js';

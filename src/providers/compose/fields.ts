@@ -1,5 +1,5 @@
 // Pure: the compose spec back from what the state file recorded.
-import type { ComposeSpec } from '../../model/desired.js';
+import type { ComposeSpec } from './spec.js';
 import { recordedList } from '../recorded-fields.js';
 
 /**

@@ -3,7 +3,7 @@
 // restarts or is recreated. `docker compose logs -f` cannot do this: started after the first
 // pass it misses what the containers printed before it attached (or, with no tail, repeats
 // every earlier run), and compose v1 ends it as soon as no container runs (a crash loop).
-import type { ComposeSpec } from '../../model/desired.js';
+import type { ComposeSpec } from './spec.js';
 import { runCommand, streamCommand } from '../../os/runner.js';
 import { psArgv } from './argv.js';
 import { parsePsLines, type Container } from './containers.js';

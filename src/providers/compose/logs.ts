@@ -1,6 +1,6 @@
 // `stack logs` for compose services: `docker compose logs`, each line handed to the caller.
 import path from 'node:path';
-import type { ComposeSpec } from '../../model/desired.js';
+import type { ComposeSpec } from './spec.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { runCommand, streamCommand } from '../../os/runner.js';
 import { logsArgv } from './argv.js';

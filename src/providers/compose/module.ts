@@ -1,6 +1,6 @@
 /** The compose provider as stack.yaml and the planner see it: the `compose:` map. */
 
-import type { ComposeSpec } from '../../model/desired.js';
+import type { ComposeSpec } from './spec.js';
 import type { ProviderModule } from '../../model/provider-module.js';
 import { resolvePath } from '../../config/paths.js';
 import { prefixedFields } from '../../reconcile/spec.js';

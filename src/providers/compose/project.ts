@@ -1,7 +1,7 @@
 // Runs compose commands for one project and shapes their failures into OperationErrors.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ComposeSpec } from '../../model/desired.js';
+import type { ComposeSpec } from './spec.js';
 import type { AppliedService } from '../../model/observed.js';
 import { formatCommand, type CommandResult } from '../../os/runner.js';
 import { OperationError, type OperationContext } from '../../model/provider.js';

@@ -1,5 +1,5 @@
 // The compose provider's side of the `logs` contract: one service's containers, through docker.
-import type { ComposeSpec } from '../../model/desired.js';
+import type { ComposeSpec } from './spec.js';
 import type { LogsRequest, OperationContext } from '../../model/provider.js';
 import { followComposeLogs } from './follow-logs.js';
 import { composeLogs } from './logs.js';

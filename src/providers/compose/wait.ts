@@ -1,6 +1,7 @@
 // `wait: true`: a start counts as ready only once every selected service runs and is healthy
 // (v2's `up --wait` already waited, so its first look passes; v1 is polled here).
-import type { ComposeSpec, DesiredService } from '../../model/desired.js';
+import type { DesiredService } from '../../model/desired.js';
+import type { ComposeSpec } from './spec.js';
 import { formatDuration, waitForProbe, type ProbeClock } from '../probes.js';
 import { OperationError, type OperationContext } from '../../model/provider.js';
 import { logsArgv, type ComposeCli } from './argv.js';

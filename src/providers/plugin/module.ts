@@ -1,6 +1,7 @@
 /** The plugin provider as stack.yaml and the planner see it: `plugin:`, `env`, `envFile`. */
 
-import type { DesiredServiceOf, PluginRef } from '../../model/desired.js';
+import type { DesiredServiceOf } from '../../model/desired.js';
+import type { PluginRef } from './spec.js';
 import type { ProviderModule } from '../../model/provider-module.js';
 import { resolveServiceEnv } from '../../config/env-files.js';
 import { resolvePath } from '../../config/paths.js';

@@ -1,6 +1,6 @@
 /** The process provider as stack.yaml and the planner see it: `command`, `shell`, `cwd`, `env`, `envFile`. */
 
-import type { ProcessSpec } from '../../model/desired.js';
+import type { ProcessSpec } from './spec.js';
 import type { ProviderModule } from '../../model/provider-module.js';
 import { commandArgv } from '../../config/command.js';
 import { resolveServiceEnv } from '../../config/env-files.js';

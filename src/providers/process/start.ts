@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { closeSync } from 'node:fs';
-import type { DesiredService, ProcessSpec } from '../../model/desired.js';
+import type { DesiredService } from '../../model/desired.js';
+import type { ProcessSpec } from './spec.js';
 import { SpawnError, signalGroup, spawnDetached } from '../../os/runner.js';
 import { OperationError, type ExitInfo, type OperationContext } from '../../model/provider.js';
 import { logFileOf, openLogForAppend, rotateLogIfLarge, ensureLogsDir } from './logs.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ComposeSpec } from '../../../src/model/desired.js';
+import type { ComposeSpec } from '../../../src/providers/compose/spec.js';
 import {
   composeProjectName,
   downArgv,

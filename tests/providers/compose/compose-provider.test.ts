@@ -2,7 +2,8 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect } from 'vitest';
-import type { ComposeSpec, DesiredService } from '../../../src/model/desired.js';
+import type { DesiredService } from '../../../src/model/desired.js';
+import type { ComposeSpec } from '../../../src/providers/compose/spec.js';
 import { createComposeProvider } from '../../../src/providers/compose/compose-provider.js';
 import { composeLogs } from '../../../src/providers/compose/logs.js';
 import type { OperationContext } from '../../../src/model/provider.js';
