@@ -6,8 +6,7 @@ import { PROVIDERS } from '../providers/registry.js';
 import { redactorOf } from '../config/secrets.js';
 import { statePaths } from '../state/paths.js';
 import { readState } from '../state/state-file.js';
-import { checkPlugins, checkVariables } from './check-config.js';
-import { checkExecutables } from './check-executables.js';
+import { checkVariables } from './check-config.js';
 import { checkPorts } from './check-ports.js';
 import { checkNode, checkStateDir } from './check-system.js';
 import { createProviderRegistry } from '../providers/registry.js';
@@ -38,10 +37,8 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
   const applied = new Map(Object.entries(state?.services ?? {}));
   const enabled = desired.services.filter((service) => service.enabled);
 
-  const [executables, providers, plugins, ports, stateDir] = await Promise.all([
-    checkExecutables(enabled, env),
-    checkProviders(enabled, verbose),
-    checkPlugins(enabled, cwd),
+  const [providers, ports, stateDir] = await Promise.all([
+    checkProviders(enabled, { verbose, env, cwd }),
     checkPorts(enabled, applied, redact),
     checkStateDir(paths.dir),
   ]);
@@ -49,22 +46,20 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
     checkNode(),
     pass('config', `${desired.file} is valid (${enabled.length} of ${desired.services.length} services enabled)`),
     ...checkVariables(missingVariables),
-    ...executables,
-    ...plugins,
-    ...ports,
     ...providers,
+    ...ports,
     stateDir,
   ].map((result) => ({ ...result, detail: redact(result.detail) }));
 }
 
-/** What each provider in use has to say about this machine (docker answers, the spawner), asked once per provider. */
-async function checkProviders(enabled: readonly DesiredService[], verbose: ((line: string) => void) | undefined): Promise<CheckResult[]> {
+/** What each provider in use has to say about this machine (programs, plugin folders, docker, the spawner), asked once per provider. */
+async function checkProviders(enabled: readonly DesiredService[], ctx: { verbose: ((line: string) => void) | undefined; env: NodeJS.ProcessEnv; cwd: string }): Promise<CheckResult[]> {
   const registry = createProviderRegistry();
   const names = [...new Set(enabled.map((service) => service.provider))].sort();
   const results = await Promise.all(
     names.map(async (name) => {
       const provider = await registry.get(name);
-      return (await provider.checks?.(enabled.filter((service) => service.provider === name), { verbose })) ?? [];
+      return (await provider.checks?.(enabled.filter((service) => service.provider === name), ctx)) ?? [];
     }),
   );
   return results.flat();

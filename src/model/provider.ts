@@ -204,8 +204,12 @@ export interface Provider {
   describeRun(record: AppliedService | undefined): string | undefined;
   /** Cuts a running service's log back past its `logs.maxSize` (where stack keeps the log). */
   rotateLog?(service: DesiredService, ctx: Omit<OperationContext, 'signal'>): Promise<LogRotation>;
-  /** What `stack check` should say about this machine for `services` of this provider (docker answers, the spawner). */
-  checks?(services: readonly DesiredService[], ctx: { verbose?: (line: string) => void }): Promise<ProviderCheck[]>;
+  /**
+   * What `stack check` should say about this machine for `services` (the enabled ones of this
+   * provider): their programs found, their folders valid, docker answering, the spawner. `env` and
+   * `cwd` are the caller's, as a start would see them.
+   */
+  checks?(services: readonly DesiredService[], ctx: { verbose?: (line: string) => void; env: NodeJS.ProcessEnv; cwd: string }): Promise<ProviderCheck[]>;
 }
 
 /** `stack run` on a service whose provider has no way to run a command. */

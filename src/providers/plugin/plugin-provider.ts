@@ -6,6 +6,7 @@ import { runAttached } from '../../os/runner.js';
 import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
 import { rotateLiveLog } from '../process/rotate-live.js';
 import { showLogFile } from '../process/show-log.js';
+import { checkPluginFolders } from './check.js';
 import { digestPluginFiles } from './digest.js';
 import { runLifecycle } from './lifecycle.js';
 import { observePlugin } from './observe.js';
@@ -174,6 +175,7 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
 
     // Its own commands run it: only its `status` can say whether something was left running.
     describeRun: () => undefined,
+    checks: (services, ctx) => checkPluginFolders(services, ctx.cwd),
 
     rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
   };
