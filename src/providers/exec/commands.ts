@@ -75,7 +75,9 @@ export async function waitForStatus(
   ctx: OperationContext,
 ): Promise<{ ok: boolean; last: StatusAnswer }> {
   for (;;) {
-    const last = await askStatus(spec, Math.max(1, Math.min(options.statusTimeoutMs, deadline - Date.now())), ctx);
+    // Each answer gets its whole time limit: a status cut short by the deadline would read as
+    // `unknown`, which a stop's wait would take for "no longer running".
+    const last = await askStatus(spec, options.statusTimeoutMs, ctx);
     if (wanted(last)) return { ok: true, last };
     if (Date.now() + options.pollMs >= deadline) return { ok: false, last };
     await pause(options.pollMs, ctx.signal);
