@@ -28,6 +28,10 @@ import { notRetried, writePassRecord } from './pass-record.js';
 import { SupervisedPool, type PoolEvent } from './service-pool.js';
 import { answerRequest, takeRequests, type ControllerRequest } from './requests.js';
 import { planRestart } from '../../reconcile/plan-restart.js';
+import { statusRows, type StatusRow } from '../../reconcile/status-rows.js';
+import type { ObservedService, Phase } from '../../model/observed.js';
+import { signalProcess } from '../../os/signal.js';
+import { API_SOCKET, ApiServer } from './api-server.js';
 
 export interface ControllerOptions {
   file: string;
@@ -39,6 +43,8 @@ export interface ControllerOptions {
   log: (line: string) => void;
   onProgress?: (event: ProgressEvent) => void;
   onPoolEvent?: (event: PoolEvent) => void;
+  /** `POST /v1/stop`: the API was asked to end the controller. Default: SIGTERM to this process. */
+  onStopRequested?: () => void;
   /** Called after every pass: services that failed, or an invalid file. */
   onPass?: (pass: PassResult) => void;
   /** Aborts what is in flight (Ctrl+C), the first pass included. */
@@ -82,6 +88,7 @@ export class Controller {
   private readonly say = (line: string): void => this.options.log(this.workspace.ctx.redact(line));
   // The file's warnings as last said: said again when they change, not on every pass.
   private saidWarnings = '';
+  private api?: ApiServer;
 
   private constructor(
     private readonly options: ControllerOptions,
@@ -119,6 +126,14 @@ export class Controller {
       controller.liveness.start();
       controller.logRotation.start();
       controller.requestTimer = setInterval(() => void controller.checkRequests(), 100);
+      controller.api = await ApiServer.listen(`${paths.dir}/${API_SOCKET}`, {
+        project: () => controller.desired.project,
+        status: () => controller.knownStatus(),
+        nowIso: () => pool.env.time.nowIso(),
+        redact: (text) => workspace.ctx.redact(text),
+        // Ends the controller as `stack down` does today: the command that runs it closes it on SIGTERM.
+        stop: () => options.onStopRequested ? options.onStopRequested() : void signalProcess(process.pid, 'SIGTERM'),
+      });
       return controller;
     } catch (error) {
       await lock.release();
@@ -164,6 +179,7 @@ export class Controller {
     if (this.timer) clearInterval(this.timer);
     if (this.requestTimer) clearInterval(this.requestTimer);
     this.liveness.stop();
+    await this.api?.close();
     await this.logRotation.stop();
     await this.watcher.close();
     await this.running;
@@ -216,8 +232,33 @@ export class Controller {
    */
   private heard(event: PoolEvent): void {
     this.options.onPoolEvent?.(event.type === 'gave-up' ? { ...event, reason: redactorOf(this.desired)(event.reason) } : event);
+    this.api?.event(event);
     if (event.type === 'gave-up') this.retrying.delete(event.service);
     if (event.type === 'running' && this.retrying.delete(event.service)) void this.request(`${event.service} started on a retry`);
+  }
+
+  /**
+   * `status` as the controller knows it (GET /v1/status): its machines' states and the records
+   * it keeps. No probe, no /proc scan, so no port owners.
+   */
+  knownStatus(): StatusRow[] {
+    const applied = this.state.all();
+    const observed = new Map<string, ObservedService>();
+    for (const name of new Set([...this.desired.services.map((service) => service.name), ...applied.keys()])) {
+      const record = applied.get(name);
+      const phase = phaseOf(this.pool.stateOf(name), record?.pid !== undefined && record.stoppedByUs !== true);
+      const running = phase === 'running' || phase === 'starting';
+      observed.set(name, {
+        name,
+        phase,
+        ...(running && record?.pid !== undefined ? { pid: record.pid } : {}),
+        ...(running && record?.startedAt ? { since: record.startedAt } : {}),
+        restarts: record?.restarts ?? 0,
+        ...(running && record?.probe ? { probe: record.probe, health: record.probe.ok ? 'ready' : record.probe.kind === 'health' ? 'unhealthy' : 'unready' } : {}),
+        ...(this.pool.leftAloneWhy(name) ? { detail: this.pool.leftAloneWhy(name) } : {}),
+      });
+    }
+    return statusRows(this.desired, observed, applied);
   }
 
   private warnIfNew(desired: Desired): void {
@@ -301,4 +342,28 @@ export class Controller {
 
 function describeActions(actions: readonly Action[]): string {
   return actions.map((action) => `${action.op} ${action.service}`).join(', ');
+}
+
+/** A machine's state as `status` names it; without a machine, what the record says. */
+function phaseOf(machine: string | undefined, recordedRunning: boolean): Phase {
+  switch (machine) {
+    case undefined:
+      return recordedRunning ? 'running' : 'absent';
+    case 'running':
+    case 'stopping':
+    case 'stopped':
+    case 'absent':
+    case 'crashed':
+      return machine;
+    case 'failed':
+    case 'startFailed':
+    case 'backoff':
+      // No run: the restart policy waits or gave up.
+      return 'crashed';
+    case 'uninstalling':
+      return 'stopping';
+    default:
+      // init, installing, starting, waitingReady, abandoning, restarting, recovering: on its way.
+      return 'starting';
+  }
 }
