@@ -15,8 +15,8 @@ export interface ApiStatus {
   services: StatusRow[];
 }
 
-/** One line of `GET /v1/events`. */
-export type ApiEvent = PoolEvent & { formatVersion: 1; at: string };
+/** One line of `GET /v1/events`; the first is `following`: every event after it is seen. */
+export type ApiEvent = (PoolEvent | { type: 'following'; pid: number }) & { formatVersion: 1; at: string };
 
 export interface ApiClient {
   status(services?: readonly string[]): Promise<ApiStatus>;

@@ -92,9 +92,9 @@ export class ApiServer {
 
   private follow(request: IncomingMessage, response: ServerResponse): void {
     response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-    // Headers go out at once, so a client knows it follows before the first event.
-    response.flushHeaders();
+    // The first line says the client follows: every event after it reaches it.
     this.followers.add(response);
+    response.write(`${JSON.stringify({ formatVersion: 1, at: this.source.nowIso(), type: 'following', pid: process.pid })}\n`);
     // A client that goes away costs nothing more: it is forgotten.
     const forget = (): void => void this.followers.delete(response);
     request.once('close', forget);
