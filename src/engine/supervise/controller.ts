@@ -33,6 +33,9 @@ import type { ObservedService, Phase } from '../../model/observed.js';
 import { signalProcess } from '../../os/signal.js';
 import { API_SOCKET, ApiServer } from './api-server.js';
 
+/** sun_path holds 108 bytes on Linux, the terminating NUL included. */
+const MAX_SOCKET_PATH = 107;
+
 export interface ControllerOptions {
   file: string;
   command: string;
@@ -126,7 +129,9 @@ export class Controller {
       controller.liveness.start();
       controller.logRotation.start();
       controller.requestTimer = setInterval(() => void controller.checkRequests(), 100);
-      controller.api = await ApiServer.listen(`${paths.dir}/${API_SOCKET}`, {
+      // A Unix socket's path is limited to 107 bytes: a deeper stack serves no API (docs/api.md).
+      const socketPath = `${paths.dir}/${API_SOCKET}`;
+      if (Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH) controller.api = await ApiServer.listen(socketPath, {
         project: () => controller.desired.project,
         status: () => controller.knownStatus(),
         nowIso: () => pool.env.time.nowIso(),
