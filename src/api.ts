@@ -29,6 +29,7 @@ export { escapedRuns, forgetGiveUps, killRecordedGroups, MAX_ESCAPED_ROUNDS, rec
 export { portOwnersOf, recordProbeResults, type PortOwner } from './api/status.js';
 export { preparePluginService, type AddedService, type AddOptions } from './api/add.js';
 export { declaredLogs, rotateRunningLogs } from './api/logs.js';
+export { editStackFile } from './api/stack-file-edit.js';
 
 export interface OpenOptions extends FindOptions {
   verbose?: (line: string) => void;

@@ -7,7 +7,7 @@ import { confirm } from './confirm.js';
 import { streams, useColor, type GlobalOptions } from './context.js';
 import { onInterrupt } from './interrupt.js';
 import { ProgressView } from './progress.js';
-import { formatDuration } from '../config/units.js';
+import { blockedExitCode, NOTHING_DONE, outcomeToJson, runExitCode, runSummaryLine } from '../reconcile/run-result.js';
 
 export interface RunPlanOptions extends GlobalOptions {
   yes?: boolean;
@@ -42,7 +42,7 @@ async function confirmAndApply(workspace: Workspace, planned: PlanResult, option
     await recordDeclarations(workspace, planned.applied);
     // The same shape as a run that acted, so a script reads `.outcome` whatever the plan was.
     if (options.json) writeRunJson(workspace, planned.plan);
-    return blockedExitCode(planned) ?? ExitCode.ok;
+    return blockedExitCode(planToJson(planned.plan)) ?? ExitCode.ok;
   }
   if (!(await confirm(options.question, options))) {
     streams.stderr.write('Nothing done.\n');
@@ -69,61 +69,14 @@ async function confirmAndApply(workspace: Workspace, planned: PlanResult, option
     writeRunJson(workspace, planned.plan, outcome, elapsed);
   } else {
     // Each failure was said on its own line as it came (on stderr): the summary only counts it.
-    streams.stdout.write(`${summaryLine(options.verb, outcome, planned, elapsed)}\n`);
+    streams.stdout.write(`${runSummaryLine(options.verb, outcomeToJson(outcome, elapsed), planToJson(planned.plan), elapsed)}\n`);
   }
   if (outcome.unrecorded) streams.stderr.write(`error: ${outcome.unrecorded}; what was done above is not recorded (the next run finds the processes by their marker)\n`);
   if (outcome.interrupted) return interrupt.hungUp ? ExitCode.hangup : ExitCode.interrupted;
-  if (outcome.unrecorded) return ExitCode.actionFailed;
-  // A skipped service is one the file wants that did not get there: not a success either.
-  return blockedExitCode(planned) ?? (outcome.failed > 0 || skippedIn(outcome) > 0 ? ExitCode.actionFailed : ExitCode.ok);
-}
-
-function skippedIn(outcome: ApplyOutcome): number {
-  return outcome.services.filter((service) => service.status === 'skipped').length;
+  return runExitCode(planToJson(planned.plan), outcomeToJson(outcome, elapsed), outcome.unrecorded !== undefined);
 }
 
 /** `--json` of apply and down: `{ formatVersion, project, plan, outcome }`, also when nothing was done. */
 export function writeRunJson(workspace: Workspace, plan: Plan, outcome: ApplyOutcome = NOTHING_DONE, elapsed = 0): void {
   streams.stdout.write(`${JSON.stringify({ formatVersion: 1, project: workspace.desired.project, plan: planToJson(plan), outcome: outcomeToJson(outcome, elapsed) }, null, 2)}\n`);
-}
-
-const NOTHING_DONE: ApplyOutcome = { services: [], interrupted: false, failed: 0 };
-
-/** 6 when a provider is unavailable (docker missing or down), 1 for other unknowns, else none. */
-function blockedExitCode(planned: PlanResult): ExitCode | undefined {
-  if (planned.plan.blocked.some((entry) => entry.unavailable)) return ExitCode.providerUnavailable;
-  return planned.plan.blocked.length > 0 ? ExitCode.actionFailed : undefined;
-}
-
-/** `Apply complete: 2 started, 1 stopped, 1 failed, 1 skipped (1.2 s).` */
-export function summaryLine(verb: string, outcome: ApplyOutcome, planned: PlanResult, elapsed: number): string {
-  const done = outcome.services.filter((service) => service.status === 'done');
-  const counts = new Map<string, number>();
-  const bump = (word: string) => counts.set(word, (counts.get(word) ?? 0) + 1);
-  for (const service of done) bump(service.ops.includes('restart') ? 'restarted' : service.ops.includes('start') ? 'started' : service.ops.includes('uninstall') ? 'removed' : service.ops.includes('stop') ? 'stopped' : 'installed');
-  for (const service of outcome.services) if (service.status !== 'done') bump(service.status);
-  for (const entry of planned.plan.blocked) bump(entry.kind === 'port-conflict' || entry.kind === 'dependency' ? 'blocked' : 'unknown');
-  const parts = [...counts].map(([word, count]) => `${count} ${word}`);
-  const incomplete = outcome.failed > 0 || skippedIn(outcome) > 0 || planned.plan.blocked.length > 0;
-  const head = outcome.interrupted ? `${verb} interrupted` : incomplete ? `${verb} finished with failures` : `${verb} complete`;
-  return `${head}: ${parts.join(', ') || 'nothing to do'} (${formatDuration(elapsed)}).`;
-}
-
-function outcomeToJson(outcome: ApplyOutcome, elapsed: number) {
-  return {
-    interrupted: outcome.interrupted,
-    failed: outcome.failed,
-    skipped: skippedIn(outcome),
-    durationMs: Math.round(elapsed),
-    services: outcome.services.map((service) => ({
-      service: service.service,
-      ops: service.ops,
-      status: service.status,
-      durationMs: Math.round(service.durationMs),
-      ...(service.error ? { error: service.error } : {}),
-      // Additive to formatVersion 1: the failure's facts beside its text (exitCode, signal, timedOut, logTail).
-      ...service.facts,
-      ...(service.note ? { note: service.note } : {}),
-    })),
-  };
 }

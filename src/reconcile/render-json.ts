@@ -7,7 +7,7 @@ export interface PlanJson {
   actions: { service: string; op: string; reason: string }[];
   summary: PlanSummary;
   /** Additive to formatVersion 1 (README.md, "JSON output"): services reported, not acted on. */
-  blocked: { service: string; kind: BlockedKind; reason: string }[];
+  blocked: { service: string; kind: BlockedKind; reason: string; unavailable?: true }[];
 }
 
 /** The plan as its JSON contract object, keys in contract order. */
@@ -25,7 +25,8 @@ export function planToJson(plan: Plan): PlanJson {
       uninstall: summary.uninstall,
       unknown: summary.unknown,
     },
-    blocked: plan.blocked.map((entry) => ({ service: entry.service, kind: entry.kind ?? 'unknown', reason: entry.reason })),
+    // `unavailable`: additive; its provider is missing or down (apply exits 6).
+    blocked: plan.blocked.map((entry) => ({ service: entry.service, kind: entry.kind ?? 'unknown', reason: entry.reason, ...(entry.unavailable ? { unavailable: true as const } : {}) })),
   };
 }
 

@@ -4,7 +4,7 @@ import { addServiceText } from '../../config/edit-stack.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { open, streams, useColor, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
-import { editStackFile } from '../stack-file-edit.js';
+import { editStackFile } from '../../api.js';
 import { escapeControls } from '../../config/issues.js';
 
 interface AddOptions extends GlobalOptions {

@@ -7,7 +7,7 @@ import { ExitCode, StackError } from '../../model/errors.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
-import { editStackFile } from '../stack-file-edit.js';
+import { editStackFile } from '../../api.js';
 import { escapeControls } from '../../config/issues.js';
 
 interface EditVerbOptions extends GlobalOptions {

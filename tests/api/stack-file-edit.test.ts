@@ -2,7 +2,7 @@ import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, syml
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { editStackFile } from '../../src/cli/stack-file-edit.js';
+import { editStackFile } from '../../src/api/stack-file-edit.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,0 +1,110 @@
+/**
+ * The controller's local API on the wire (docs/api.md): every body the server sends and every
+ * body a client posts. Types only; `connect()` (api/connect.ts) and the server (api/server.ts)
+ * both speak it. Version 1: fields may be added, none removed or changed.
+ */
+import type { PlanJson } from '../reconcile/render-json.js';
+import type { SavedPlan } from '../reconcile/saved-plan.js';
+import type { StatusRow } from '../reconcile/status-rows.js';
+import type { ProgressEvent } from '../model/outcome.js';
+import type { OutcomeJson } from '../reconcile/run-result.js';
+
+export type { PlanJson } from '../reconcile/render-json.js';
+export type { SavedPlan } from '../reconcile/saved-plan.js';
+export type { StatusRow } from '../reconcile/status-rows.js';
+export type { OutcomeJson } from '../reconcile/run-result.js';
+
+/** Any status ≥ 400. `exitCode`: what the CLI exits with when it carried the call out. */
+export interface ErrorBody {
+  formatVersion: 1;
+  error: { message: string; exitCode: number; hint?: string };
+}
+
+/** `GET /v1/status[?service=…]`: the `status --json` body, from what the controller knows. */
+export interface StatusBody {
+  formatVersion: 1;
+  project: string;
+  controller: { pid: number };
+  services: StatusRow[];
+}
+
+/**
+ * `GET /v1/plan[?target=…]`: the `plan --json` body, plus `planHash` (give it to `POST /v1/apply`
+ * to carry out exactly this plan) and `saved` (the plan as `plan -o` writes it).
+ */
+export interface PlanBody extends PlanJson {
+  planHash: string;
+  saved: SavedPlan;
+}
+
+/**
+ * `POST /v1/apply`. Neither `planHash` nor `saved`: plan afresh and carry it out (`apply --yes`).
+ * `planHash`: only if planning afresh gives that plan (409, exit 1, otherwise). `saved`: exactly
+ * that saved plan, refused (409, exit 1) when stale, as `apply plan.json`.
+ */
+export interface ApplyRequest {
+  planHash?: string;
+  saved?: SavedPlan;
+  targets?: string[];
+  removeVolumes?: boolean;
+}
+
+/** The verbs of `POST /v1/services/{verb}`. */
+export type ServiceVerb = 'start' | 'stop' | 'enable' | 'disable' | 'restart';
+
+/** `POST /v1/services/{verb}`: edits stack.yaml (not for `restart`), commits it with `commit`, applies those services. */
+export interface VerbRequest {
+  services: string[];
+  /** Commit the edit (`--commit`); `message` and `force` as the CLI's `--message`, `--force`. */
+  commit?: boolean;
+  message?: string;
+  force?: boolean;
+}
+
+/**
+ * One line of a run's NDJSON stream (`POST /v1/apply`, `POST /v1/services/{verb}`), in this
+ * order: `edit` (verbs that edit, once), `plan` (once: what is carried out), `progress` (each
+ * service as it begins and ends), `result` (last: the `apply --json` body and the exit code the
+ * CLI exits with). A client that goes away mid-run interrupts it, as Ctrl+C would.
+ */
+export type RunLine =
+  | { formatVersion: 1; type: 'edit'; edited: string[]; already: string[]; commit?: string; warnings: string[] }
+  | { formatVersion: 1; type: 'plan'; plan: PlanJson; saved: SavedPlan }
+  | { formatVersion: 1; type: 'progress'; event: ProgressEvent }
+  | { formatVersion: 1; type: 'result'; project: string; plan: PlanJson; outcome: OutcomeJson; exitCode: number };
+
+/** One line of `GET /v1/logs?service=…&lines=N&follow=1`. */
+export type LogLine =
+  | { formatVersion: 1; type: 'line'; service: string; text: string }
+  /** Every asked service's tail was sent; following lines are new. */
+  | { formatVersion: 1; type: 'caught-up' }
+  /** Without `follow`: the end, and the exit code `stack logs` exits with. */
+  | { formatVersion: 1; type: 'end'; exitCode: number };
+
+/**
+ * One line of `GET /v1/events`. The first is `following`: every event after it reaches the
+ * client. A client ignores types it does not know (later versions add some).
+ */
+export type EventBody = { formatVersion: 1; at: string } & StackEvent;
+
+export type StackEvent =
+  | { type: 'following'; pid: number }
+  /** A service's observed phase changed (the `observed` of status). */
+  | { type: 'phase'; service: string; phase: string; previous: string }
+  /** A ready or health probe's result changed (`ok`, or why not). */
+  | { type: 'probe'; service: string; kind: 'ready' | 'health'; ok: boolean; reason?: string }
+  | { type: 'exited'; service: string; code: number | null; signal: string | null }
+  | { type: 'restarting'; service: string; attempt: number; maxRestarts: number; delayMs?: number }
+  | { type: 'gave-up'; service: string; restarts: number; maxRestarts: number; reason: string; starting: boolean }
+  | { type: 'running'; service: string; again: boolean }
+  | { type: 'leftovers'; service: string; error: string }
+  /** stack.yaml or a file it references changed (names relative to the stack's folder). */
+  | { type: 'file-changed'; paths: string[] }
+  /** stack.yaml does not load: the last good file stays in force. */
+  | { type: 'invalid-file'; message: string }
+  /** A reconcile pass planned (`reason`: its cause); `actions` as `op service`. */
+  | { type: 'plan'; reason: string; actions: string[]; blocked: string[] }
+  /** A pass ended. */
+  | { type: 'reconciled'; reason: string; converged: boolean; failed: { service: string; error?: string }[] }
+  /** An apply or verb through the API began / ended (who asked: `by`, e.g. `stack apply`). */
+  | { type: 'run'; by: string; exitCode?: number };
