@@ -29,7 +29,6 @@ export { escapedRuns, forgetGiveUps, killRecordedGroups, MAX_ESCAPED_ROUNDS, rec
 export { portOwnersOf, recordProbeResults, type PortOwner } from './api/status.js';
 export { preparePluginService, type AddedService, type AddOptions } from './api/add.js';
 export { declaredLogs, rotateRunningLogs } from './api/logs.js';
-export { editStackFile } from './api/stack-file-edit.js';
 
 export interface OpenOptions extends FindOptions {
   verbose?: (line: string) => void;
@@ -168,4 +167,13 @@ export async function apply(workspace: Workspace, planned: PlanResult, options: 
   });
   const lost = state.unrecorded();
   return lost ? { ...outcome, unrecorded: lost.message } : outcome;
+}
+
+/**
+ * Rewrites stack.yaml through `edit`, atomically (api/stack-file-edit.ts). Loaded on demand:
+ * commands that only read never load what writing brings (node:crypto).
+ */
+export async function editStackFile(file: string, edit: (text: string) => string): Promise<void> {
+  const { editStackFile: editFile } = await import('./api/stack-file-edit.js');
+  return editFile(file, edit);
 }
