@@ -1,5 +1,6 @@
 // `npm run bench`: stack next to pm2, supervisord and the physical floor, interleaved, several
-// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory narrows it.
+// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api narrows it
+// (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three).
 // Writes bench/results.md; every process it started is ended by pid, also on failure or Ctrl+C.
 import { machineDescription, removeTempDirs, sweep, sweepNow } from './lib.mjs';
 import { floor } from './peers/floor.mjs';
@@ -7,6 +8,7 @@ import { pm2Peer } from './peers/pm2.mjs';
 import { stack } from './peers/stack.mjs';
 import { supervisordPeer } from './peers/supervisord.mjs';
 import { Results } from './results.mjs';
+import { apiEventsScenario, apiRssScenario, apiStatusScenario } from './scenarios/controller-api.mjs';
 import { crashScenario } from './scenarios/crash.mjs';
 import { hotAddScenario } from './scenarios/hotadd.mjs';
 import { httpScenario } from './scenarios/http.mjs';
@@ -19,7 +21,7 @@ import { evaluateTargets, METHOD } from './targets.mjs';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const only = process.env.BENCH_ONLY?.split(',');
-const wanted = (name) => !only || only.includes(name);
+const wanted = (name) => !only || only.includes(name) || (name.startsWith('api-') && only.includes('api'));
 const results = new Results();
 
 const allPeers = [pm2Peer, supervisordPeer];
@@ -48,6 +50,9 @@ async function main() {
   }
   if (wanted('crash')) await crashScenario(ctx);
   if (wanted('hotadd')) await hotAddScenario(ctx);
+  if (wanted('api-status')) await apiStatusScenario(ctx);
+  if (wanted('api-events')) await apiEventsScenario(ctx);
+  if (wanted('api-rss')) await apiRssScenario(ctx);
 
   const targets = evaluateTargets(results);
   console.log(`\n${results.table()}\n\n${results.ratioLines().join('\n')}\n`);

@@ -3,6 +3,10 @@ const x = (value) => (value === undefined ? undefined : `${value.toFixed(2)}×`)
 const ms = (value) => (value === undefined ? undefined : `${value.toFixed(1)} ms`);
 const mib = (value) => (value === undefined ? undefined : `${value.toFixed(1)} MiB`);
 
+const RSS_SCENARIO = 'controller RSS, 50 talking services';
+const rssFollowers = (results) => results.rows.find((row) => row.scenario === RSS_SCENARIO && row.subject !== 'no follower')?.subject;
+const rssWithFollowers = (results) => results.rows.find((row) => row.scenario === RSS_SCENARIO && row.subject !== 'no follower')?.median;
+
 export function evaluateTargets(results) {
   const rows = [
     ['apply 50 sleeps ≤ 0.5× pm2', results.ratioOf('start 50 sleeps', 'pm2'), 0.5, x],
@@ -24,6 +28,10 @@ export function evaluateTargets(results) {
     ['down of 50 ≤ 300 ms (issue 3)', results.median('stop 50', 'stack'), 300, ms],
     // ...so on a slower or faster machine, apply against the floor it measured there: 250 / 150.
     ['apply of 50 ≤ 1.67× the floor (issue 3: 250 ms on a ~150 ms floor)', results.ratioOf('start 50 sleeps', 'floor'), 250 / 150, x],
+    // Issue 25: the controller's API.
+    ['`stack status --json` of 50 under a controller ≤ 1.2× `node -e 0` (issue 25)', results.ratioOf('status --json of 50, controller (fast path)', 'node -e 0'), 1.2, x],
+    ['kill -9 → `exited` on the event stream ≤ 20 ms, median (issue 25)', results.median('kill -9 → exited event', 'stack'), 20, ms],
+    [`controller RSS, 50 services, ${rssFollowers(results) ?? 'a follower of every log'} ≤ 70 MiB (issue 25)`, rssWithFollowers(results), 70, mib],
   ];
   return rows.map(([label, value, limit, format]) => ({
     label,
@@ -68,5 +76,20 @@ Ratios are stack/peer computed per round, then the median of those ratios.
 - **startup**: \`node -e 0\`, \`stack --version\`, \`stack status\` (10 services, none running).
 - **validate 50000 services**: \`stack validate\` of a generated stack.yaml of 50,000 one-line
   services (just under the 1 MiB cap), with an empty parse cache, until it returns.
+- **status --json of 50** (issue 25): 50 sleeps under \`stack watch\` and 50 more applied without a
+  controller (another folder); each subject once per round, 4 × rounds: \`node -e 0\`; a bare
+  client (\`bench/api-status-client.cjs\`: node:net, GET /v1/status, prints the body: the floor);
+  \`stack --version\` (the launcher alone); \`stack status --help\` (the bundle and commander,
+  nothing read); \`stack status --json\` under the controller (the fast path,
+  src/cli/fast-status.ts; its output is checked to be the controller's); the same with
+  \`STACK_NO_FAST_STATUS=1\` (the full CLI); \`stack status --json\` of the stack without one.
+- **kill -9 → exited event** (issue 25): \`stack watch\` with one sleep restarted at once (zero
+  backoff); the bench follows GET /v1/events; it reads the service's pid from GET /v1/status,
+  calls kill(pid, SIGKILL) and times until the \`exited\` line arrives; then waits for the
+  restart (a \`running\` event and a new pid). max(20, 5 × rounds) samples; median and p90.
+- **controller RSS, 50 talking services** (issue 25): \`stack watch\` with 50 bash services
+  that each print a line every 100 ms; VmRSS 1 s after all run ("no follower"), then with 50
+  followers of GET /v1/logs?service=<name>&follow=1 (or of GET /v1/events while that route
+  answers 404: the row names which), the largest of three reads 1, 1.5 and 2 s after they began.
 - **plan() 5000 services**: \`planActions\` from dist/lib.js in-process on a generated graph of
   5,000 services (all absent), after one warm-up call.`;

@@ -19,8 +19,28 @@ const command = args.find((arg) => COMMANDS.has(arg)) ?? 'other';
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const { readFileSync } = require('node:fs');
   console.log(JSON.parse(readFileSync(require('node:path').join(__dirname, '..', 'package.json'), 'utf8')).version);
+} else if (command === 'status') {
+  fastStatusOrBundle();
 } else {
   runBundle();
+}
+
+/**
+ * `stack status` with a controller running is one question to its socket: dist/fast-status.cjs
+ * (src/cli/fast-status.ts) asks it without loading the bundle. It answers `undefined` for
+ * anything else (no controller, another option), and the bundle runs as usual.
+ */
+function fastStatusOrBundle() {
+  let fast;
+  try {
+    fast = require('../dist/fast-status.cjs');
+  } catch {
+    return runBundle();
+  }
+  fast.fastStatus(args).then(
+    (code) => (code === undefined ? runBundle() : (process.exitCode = code)),
+    () => runBundle(),
+  );
 }
 
 function runBundle() {

@@ -20,10 +20,7 @@ export interface Streams {
 
 export const streams: Streams = { stdout: process.stdout, stderr: process.stderr };
 
-/** Colour only on a terminal, never with NO_COLOR or --no-color. */
-export function useColor(options: GlobalOptions, stream: NodeJS.WriteStream = process.stdout): boolean {
-  return options.color !== false && !process.env.NO_COLOR && stream.isTTY === true && process.env.TERM !== 'dumb';
-}
+export { useColor } from './color.js';
 
 /** How `--verbose` prints an external command: dimmed, on stderr. */
 export function verboseWriter(options: GlobalOptions): ((line: string) => void) | undefined {

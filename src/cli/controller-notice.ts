@@ -1,7 +1,8 @@
-import { describeOwner, lockHolderOf, type Workspace } from '../api.js';
+import { lockHolderOf, type Workspace } from '../api.js';
+import { actingNotice } from './acting-notice.js';
 
 /** A line saying another stack process is acting on this stack right now, if one is. */
 export async function controllerNotice(workspace: Workspace): Promise<string | undefined> {
   const holder = await lockHolderOf(workspace);
-  return holder ? `note: ${describeOwner(holder)} is acting on this stack` : undefined;
+  return holder ? actingNotice(holder) : undefined;
 }

@@ -76,3 +76,8 @@ export function renderStatusTable(rows: readonly StatusRow[], options: { color: 
   if (rows.length === 0) lines.push('(no services)');
   return `${[...lines, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n')}\n`;
 }
+
+/** The body of `status --json`, the same with a controller or without (`notice`: who acts on the stack now). */
+export function renderStatusJson(project: string, services: readonly StatusRow[], notice?: string): string {
+  return `${JSON.stringify({ formatVersion: 1, project, ...(notice ? { notice } : {}), services }, null, 2)}\n`;
+}

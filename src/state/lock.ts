@@ -8,15 +8,10 @@ import { isRunning, ownStartTicks } from '../os/proc-stat.js';
 import { beginHold, endHold } from './holds.js';
 import { escapeControls } from '../config/issues.js';
 import { unwritableError } from './unwritable.js';
+import { describeOwner, type LockOwner } from './lock-owner.js';
 
-/** Who holds `.stack/lock`. */
-export interface LockOwner {
-  pid: number;
-  /** The holder's start time (clock ticks since boot), so a recycled pid is not mistaken for it. */
-  startTicks?: number;
-  command: string;
-  since: string;
-}
+export { describeOwner, type LockOwner } from './lock-owner.js';
+
 
 export interface HeldLock {
   owner: LockOwner;
@@ -74,10 +69,6 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
 export async function lockHolder(file: string): Promise<LockOwner | undefined> {
   const holder = await readLockOwner(file);
   return holder && isRunning(holder.pid, holder.startTicks) ? holder : undefined;
-}
-
-export function describeOwner(owner: LockOwner): string {
-  return `pid ${owner.pid} (\`${owner.command}\`, since ${owner.since})`;
 }
 
 /** Commands that hold the lock for as long as they run: the reconcile loop. */

@@ -6,7 +6,12 @@ export interface StatePaths {
   stateFile: string;
   lockFile: string;
   logsDir: string;
+  /** The controller's API (docs/api.md). */
+  apiSocket: string;
 }
+
+/** The name of the controller's API socket in `.stack/`. */
+export const API_SOCKET = 'api.sock';
 
 export function statePaths(root: string): StatePaths {
   const dir = join(root, '.stack');
@@ -15,5 +20,6 @@ export function statePaths(root: string): StatePaths {
     stateFile: join(dir, 'state.json'),
     lockFile: join(dir, 'lock'),
     logsDir: join(dir, 'logs'),
+    apiSocket: join(dir, API_SOCKET),
   };
 }

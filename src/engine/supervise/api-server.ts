@@ -18,8 +18,8 @@ export interface ApiSource {
   stop(): void;
 }
 
-/** The name of the socket in `.stack/` (docs/api.md). */
-export const API_SOCKET = 'api.sock';
+/** The name of the socket in `.stack/` (docs/api.md); named with the other state paths. */
+export { API_SOCKET } from '../../state/paths.js';
 
 /**
  * The controller's local API (docs/api.md): HTTP/1.1 on a Unix socket in `.stack/`, mode 0600.

@@ -1,0 +1,116 @@
+/**
+ * `stack status [--json] [service...]` while a controller runs, answered from its API before the
+ * CLI's bundle loads (bin/stack.cjs, built alone as dist/fast-status.cjs): no commander, no read
+ * of stack.yaml, no yaml or zod, not even node:http (~12 ms to load; one GET needs none of it).
+ * Issue 25 wants this call within 1.2× `node -e 0`, and loading the bundle alone costs more.
+ * Anything it does not expect (another option, no socket, no answer, an error status, a name
+ * the controller does not know) gives `undefined`: the CLI then runs as usual and says why.
+ */
+import { statSync } from 'node:fs';
+import { controllerPathsOf, recordedLockOwner, type ControllerPaths } from '../api/controller-socket.js';
+import type { StatusBody } from '../api/protocol.js';
+import { useColor } from './color.js';
+import { actingNotice } from './acting-notice.js';
+import { renderStatusJson, renderStatusTable } from './status-view.js';
+
+/** A controller answers in a few ms; one that does not by then is left to the full path (a stopped controller: docs/api.md). */
+const ANSWER_TIMEOUT_MS = 1000;
+
+export interface StatusArgs {
+  file?: string;
+  json: boolean;
+  color: boolean;
+  names: string[];
+}
+
+/** Prints the status and returns the exit code, or `undefined` when the full CLI must run. */
+export async function fastStatus(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
+  const parsed = env.STACK_NO_FAST_STATUS ? undefined : parseStatusArgs(args);
+  if (!parsed) return undefined;
+  let paths: ControllerPaths;
+  try {
+    paths = controllerPathsOf({ file: parsed.file, env });
+  } catch {
+    return undefined;
+  }
+  if (!statSync(paths.socket, { throwIfNoEntry: false })?.isSocket()) return undefined;
+  const body = statusBodyOf(await askStatus(paths.socket, parsed.names));
+  // A name the controller does not know: the full path names what is declared (exit 4).
+  if (!body || !parsed.names.every((name) => body.services.some((row) => row.name === name))) return undefined;
+  // The note the full path gives (the lock's holder), said of the controller that answered.
+  const holder = recordedLockOwner(paths.lockFile);
+  if (holder?.pid !== body.controller?.pid) return undefined;
+  const notice = actingNotice(holder);
+  if (!parsed.json) process.stderr.write(`${notice}\n`);
+  const text = parsed.json ? renderStatusJson(body.project, body.services, notice) : renderStatusTable(body.services, { color: useColor(parsed), now: Date.now() });
+  // As the full CLI: a closed pipe (`stack status | head -1`) ends a reading command quietly.
+  process.stdout.once('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') process.stderr.write(`stack: cannot write the output: ${error.message}\n`);
+    process.exit(error.code === 'EPIPE' ? 0 : 1);
+  });
+  process.stdout.write(text);
+  return 0;
+}
+
+/**
+ * The arguments of a plain `status` (`-f/--file`, `--no-color` anywhere; `--json` and names after
+ * the command), or `undefined` for anything else: `--probe`, `--help`, a typo, another command.
+ */
+export function parseStatusArgs(args: readonly string[]): StatusArgs | undefined {
+  const parsed: StatusArgs = { json: false, color: true, names: [] };
+  let command = false;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    if (arg === '-f' || arg === '--file') {
+      const value = args[++index];
+      if (value === undefined || value.startsWith('-')) return undefined;
+      parsed.file = value;
+    } else if (arg.startsWith('--file=')) parsed.file = arg.slice('--file='.length);
+    else if (arg === '--no-color') parsed.color = false;
+    else if (arg === '--json' && command) parsed.json = true;
+    else if (arg.startsWith('-')) return undefined;
+    else if (command) parsed.names.push(arg);
+    else if (arg === 'status') command = true;
+    else return undefined;
+  }
+  return command ? parsed : undefined;
+}
+
+/** The raw answer to `GET /v1/status`, or `undefined` when none came (refused, gone, timed out). */
+async function askStatus(socketPath: string, names: readonly string[]): Promise<Buffer | undefined> {
+  const query = names.map((name) => `service=${encodeURIComponent(name)}`).join('&');
+  // Loaded only now: without a controller, `status` pays nothing for node:net (~3 ms).
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(socketPath);
+    const done = (answer: Buffer | undefined): void => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(ANSWER_TIMEOUT_MS, () => done(undefined));
+    socket.once('error', () => done(undefined));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('end', () => done(Buffer.concat(chunks)));
+    // HTTP/1.0: the whole body, then the server closes; no chunked encoding to undo.
+    socket.write(`GET /v1/status${query ? `?${query}` : ''} HTTP/1.0\r\nHost: stack\r\n\r\n`);
+  });
+}
+
+/** The body of a whole `200` answer in version 1, or `undefined`. */
+export function statusBodyOf(answer: Buffer | undefined): StatusBody | undefined {
+  const headEnd = answer?.indexOf('\r\n\r\n') ?? -1;
+  if (!answer || headEnd < 0) return undefined;
+  const head = answer.subarray(0, headEnd).toString('latin1').split('\r\n');
+  const body = answer.subarray(headEnd + 4);
+  if (!/^HTTP\/1\.[01] 200 /.test(head[0] ?? '')) return undefined;
+  if (head.some((line) => /^transfer-encoding:/i.test(line))) return undefined;
+  const length = head.find((line) => /^content-length:/i.test(line));
+  if (length !== undefined && Number(length.slice(length.indexOf(':') + 1)) !== body.length) return undefined;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as Partial<StatusBody> | null;
+    return parsed?.formatVersion === 1 && Array.isArray(parsed.services) ? (parsed as StatusBody) : undefined;
+  } catch {
+    return undefined;
+  }
+}
