@@ -6,6 +6,8 @@ export interface StatePaths {
   stateFile: string;
   lockFile: string;
   logsDir: string;
+  /** The running controller's API (docs/api.md). */
+  apiSocket: string;
 }
 
 export function statePaths(root: string): StatePaths {
@@ -15,5 +17,6 @@ export function statePaths(root: string): StatePaths {
     stateFile: join(dir, 'state.json'),
     lockFile: join(dir, 'lock'),
     logsDir: join(dir, 'logs'),
+    apiSocket: join(dir, 'api.sock'),
   };
 }
