@@ -22,7 +22,8 @@ export async function throughController<T>(options: GlobalOptions, ask: (api: Ap
     if (!(error instanceof ControllerSilent)) throw error;
     const holder = await controllerOfStack(file);
     const who = holder ? `the controller (pid ${holder.pid})` : 'the controller';
-    streams.stderr.write(`warning: ${who} does not answer on ${relative(process.cwd(), socketPath) || socketPath}; ${otherwise}\n`);
+    const near = relative(process.cwd(), socketPath);
+    streams.stderr.write(`warning: ${who} does not answer on ${near.length < socketPath.length ? near : socketPath}; ${otherwise}\n`);
     return undefined;
   }
 }
