@@ -16,7 +16,7 @@ import { PROVIDERS } from './providers/registry.js';
 import { findStack, type FindOptions } from './api/stack-file.js';
 
 export { digestServiceFiles, redactedVerbose, workspaceOf, type Workspace } from './engine/workspace.js';
-export { askController, findController, startController, startDetachedController, stopController, type Controller, type ControllerOptions, type ControllerRequest, type ControllerResponse, type PassResult, type PoolEvent } from './api/controller.js';
+export { apiSocketOf, askController, controllerOfStack, findController, startController, startDetachedController, stopController, type Controller, type ControllerOptions, type ControllerRequest, type ControllerResponse, type PassResult, type PoolEvent } from './api/controller.js';
 export { describeOwner, isUnwritable, lockHolderOf, lockStack, type HeldLock, type LockOwner } from './api/lock.js';
 export { findStack, readStackFile, stackSchema, type FindOptions } from './api/stack-file.js';
 export { commitFile, prepareCommit, stacksToCompare, syncOnce, type CommitTarget, type SyncOutcome, type SyncSettings } from './api/gitops.js';

@@ -10,3 +10,6 @@ export type { Desired, DesiredService } from './model/desired.js';
 export type { Observed, ObservedService, Applied, AppliedService } from './model/observed.js';
 export type { Plan, Action } from './model/plan.js';
 export type { ApplyOutcome, ServiceOutcome } from './model/outcome.js';
+export { connect, ControllerSilent, NoController, NoRoute } from './api/connect.js';
+export type { ApiClient, ConnectOptions, LogsOptions, RunOptions, RunResult } from './api/connect.js';
+export type * from './api/protocol.js';

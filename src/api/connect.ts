@@ -1,89 +1,100 @@
-import { request, type IncomingMessage } from 'node:http';
-import { join } from 'node:path';
 import type { Workspace } from '../engine/workspace.js';
-import { API_SOCKET } from '../engine/supervise/api-server.js';
 import { ExitCode, StackError } from '../model/errors.js';
-import type { StatusRow } from '../reconcile/status-rows.js';
-import type { PoolEvent } from '../engine/supervise/service-pool.js';
 import { statePaths } from '../state/paths.js';
+import { call, callJson, readLines } from './api-http.js';
+import type { ApplyRequest, EventBody, LogLine, PlanBody, RunLine, ServiceVerb, StatusBody, VerbRequest } from './protocol.js';
 
-/** `GET /v1/status` (docs/api.md). */
-export interface ApiStatus {
-  formatVersion: 1;
-  project: string;
-  controller: { pid: number };
-  services: StatusRow[];
+export { ControllerSilent, NoController, NoRoute } from './api-http.js';
+export type * from './protocol.js';
+
+/** The last line of a run: the `apply --json` body and the exit code the CLI exits with. */
+export type RunResult = Extract<RunLine, { type: 'result' }>;
+
+export interface RunOptions {
+  /** Every line as it comes: `edit`, `plan`, `progress`, then the `result` the call resolves with. */
+  onLine?: (line: RunLine) => void;
+  /** Aborting closes the request: the controller interrupts the run, as Ctrl+C would. */
+  signal?: AbortSignal;
 }
 
-/** One line of `GET /v1/events`; the first is `following`: every event after it is seen. */
-export type ApiEvent = (PoolEvent | { type: 'following'; pid: number }) & { formatVersion: 1; at: string };
+export interface LogsOptions {
+  /** None: every enabled service. */
+  services?: readonly string[];
+  /** From the end of each log (default: the controller's, 100). */
+  lines?: number;
+  follow?: boolean;
+  signal?: AbortSignal;
+}
 
+export interface ConnectOptions {
+  /** How long a call waits for the controller to begin its answer (default 5 s; a plan 30 s). */
+  timeoutMs?: number;
+}
+
+/** The calls of the controller's API (docs/api.md), one per route. */
 export interface ApiClient {
-  status(services?: readonly string[]): Promise<ApiStatus>;
-  /** Follows the controller's events until the loop is left (or the controller ends). */
-  events(): AsyncIterable<ApiEvent>;
-  /** Asks the controller to end; resolves once it accepted (it closes after). */
+  readonly socketPath: string;
+  /** `GET /v1/status`: what the controller knows, without probing. */
+  status(services?: readonly string[]): Promise<StatusBody>;
+  /** `GET /v1/plan`: as `plan --json`, with the hash `apply` takes and the plan as `plan -o` saves it. */
+  plan(targets?: readonly string[]): Promise<PlanBody>;
+  /** `POST /v1/apply`: carries out a plan and resolves with its result line. */
+  apply(request: ApplyRequest, options?: RunOptions): Promise<RunResult>;
+  /** `POST /v1/services/{verb}`: edits stack.yaml (not for `restart`) and applies those services. */
+  verb(verb: ServiceVerb, request: VerbRequest, options?: RunOptions): Promise<RunResult>;
+  /** `GET /v1/logs`: the tails, then (with `follow`) new lines until the loop is left or `signal` aborts. */
+  logs(options?: LogsOptions): AsyncIterable<LogLine>;
+  /** `GET /v1/events`: `following` first, then every event until the loop is left (or the controller ends). */
+  events(options?: { signal?: AbortSignal }): AsyncIterable<EventBody>;
+  /** `POST /v1/stop`: resolves once the controller accepted; it closes after. */
   stop(): Promise<void>;
 }
 
+const TIMEOUT_MS = 5000;
+// Planning observes every service (docker among them): it may take longer than an answer from memory.
+const PLAN_TIMEOUT_MS = 30_000;
+
 /**
  * A client of the running controller's API, for a workspace or a stack's folder (the one holding
- * stack.yaml). Calls reject with a StackError when no controller answers (docs/api.md, "A stale socket").
+ * stack.yaml). Nothing is sent until a call: a call rejects with `NoController` when nobody
+ * listens, `NoRoute` when it does not serve the route (an older controller), `ControllerSilent` when the controller does not begin to answer in time, and a
+ * `StackError` with the exit code the controller gave otherwise.
  */
-export function connect(target: Workspace | string): ApiClient {
-  const socketPath = join(typeof target === 'string' ? statePaths(target).dir : target.paths.dir, API_SOCKET);
+export function connect(target: Workspace | string, options: ConnectOptions = {}): ApiClient {
+  const socketPath = typeof target === 'string' ? statePaths(target).apiSocket : target.paths.apiSocket;
+  const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
+  const get = <T>(path: string, limit = timeoutMs) => callJson<T>({ socketPath, method: 'GET', path, timeoutMs: limit });
+  const run = (path: string, body: unknown, { onLine, signal }: RunOptions = {}) =>
+    runStream(call({ socketPath, method: 'POST', path, body, timeoutMs, signal }), onLine);
+  const stream = <T>(path: string, signal?: AbortSignal) => follow<T>(() => call({ socketPath, method: 'GET', path, timeoutMs, signal }));
   return {
-    async status(services = []) {
-      const query = services.map((name) => `service=${encodeURIComponent(name)}`).join('&');
-      return JSON.parse(await readBody(await call(socketPath, 'GET', `/v1/status${query ? `?${query}` : ''}`))) as ApiStatus;
-    },
-    events: () => follow(socketPath),
+    socketPath,
+    status: (services = []) => get<StatusBody>(`/v1/status${query({ service: services })}`),
+    plan: (targets = []) => get<PlanBody>(`/v1/plan${query({ target: targets })}`, Math.max(timeoutMs, PLAN_TIMEOUT_MS)),
+    apply: (request, runOptions) => run('/v1/apply', request, runOptions),
+    verb: (verb, request, runOptions) => run(`/v1/services/${verb}`, request, runOptions),
+    logs: ({ services = [], lines, follow: following, signal } = {}) =>
+      stream<LogLine>(`/v1/logs${query({ service: services, lines: lines === undefined ? [] : [String(lines)], follow: following ? ['1'] : [] })}`, signal),
+    events: ({ signal } = {}) => stream<EventBody>('/v1/events', signal),
     async stop() {
-      await readBody(await call(socketPath, 'POST', '/v1/stop'));
+      await callJson({ socketPath, method: 'POST', path: '/v1/stop', timeoutMs });
     },
   };
 }
 
-function call(socketPath: string, method: string, path: string): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const sent = request({ socketPath, method, path }, (response) => {
-      if ((response.statusCode ?? 500) < 400) return resolve(response);
-      void readBody(response).then((text) => {
-        const body = JSON.parse(text) as { error?: { message?: string; exitCode?: number } };
-        reject(new StackError((body.error?.exitCode ?? ExitCode.actionFailed) as ExitCode, body.error?.message ?? `status ${response.statusCode}`));
-      }, reject);
-    });
-    sent.once('error', (error: NodeJS.ErrnoException) => {
-      const gone = error.code === 'ECONNREFUSED' || error.code === 'ENOENT';
-      reject(gone ? new StackError(ExitCode.actionFailed, `no controller answers on ${socketPath} (${error.code})`) : error);
-    });
-    sent.end();
-  });
+function query(params: Record<string, readonly string[]>): string {
+  const pairs = Object.entries(params).flatMap(([key, values]) => values.map((value) => `${key}=${encodeURIComponent(value)}`));
+  return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
 }
 
-async function readBody(response: IncomingMessage): Promise<string> {
-  let text = '';
-  response.setEncoding('utf8');
-  for await (const chunk of response) text += chunk as string;
-  return text;
+async function* follow<T>(open: () => ReturnType<typeof call>): AsyncGenerator<T> {
+  yield* readLines<T>(await open());
 }
 
-async function* follow(socketPath: string): AsyncGenerator<ApiEvent> {
-  const response = await call(socketPath, 'GET', '/v1/events');
-  response.setEncoding('utf8');
-  let pending = '';
-  try {
-    for await (const chunk of response) {
-      pending += chunk as string;
-      let end;
-      while ((end = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, end);
-        pending = pending.slice(end + 1);
-        if (line.trim()) yield JSON.parse(line) as ApiEvent;
-      }
-    }
-  } finally {
-    // Leaving the loop early closes the stream: the controller forgets this follower.
-    response.destroy();
+async function runStream(response: ReturnType<typeof call>, onLine: RunOptions['onLine']): Promise<RunResult> {
+  for await (const line of readLines<RunLine>(await response)) {
+    onLine?.(line);
+    if (line.type === 'result') return line;
   }
+  throw new StackError(ExitCode.actionFailed, 'the controller ended the run before its result (did it close?)', { hint: '`stack status` shows where the services got to' });
 }

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { ControllerRequest, ControllerResponse } from '../engine/supervise/requests.js';
 import * as client from '../engine/supervise/controller-client.js';
 import { longestStopTimeout } from '../engine/supervise/stopped-controller.js';
@@ -18,10 +19,20 @@ export function findController(workspace: Workspace): Promise<LockOwner | undefi
 /**
  * Ends the running controller and resolves once it let go of the lock; one found stopped
  * (SIGSTOP, Ctrl+Z) is continued, then killed after the stack's longest stop timeout. `say`
- * tells people what happens meanwhile.
+ * tells people what happens meanwhile. `asked`: it was asked through its API already; only waited for.
  */
-export function stopController(workspace: Workspace, holder: LockOwner, say: (line: string) => void): Promise<void> {
-  return client.stopController(workspace.paths.lockFile, holder, { stopTimeoutMs: longestStopTimeout(workspace.desired), say });
+export function stopController(workspace: Workspace, holder: LockOwner, say: (line: string) => void, options: { asked?: boolean } = {}): Promise<void> {
+  return client.stopController(workspace.paths.lockFile, holder, { stopTimeoutMs: longestStopTimeout(workspace.desired), say, asked: options.asked });
+}
+
+/** The controller of the stack whose file is `file`, if one runs; stack.yaml is not read. */
+export function controllerOfStack(file: string): Promise<LockOwner | undefined> {
+  return client.findController(statePaths(dirname(file)).lockFile);
+}
+
+/** Where the controller of the stack whose file is `file` serves its API (docs/api.md). */
+export function apiSocketOf(file: string): string {
+  return statePaths(dirname(file)).apiSocket;
 }
 
 /**

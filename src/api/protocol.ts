@@ -65,7 +65,10 @@ export interface VerbRequest {
  * One line of a run's NDJSON stream (`POST /v1/apply`, `POST /v1/services/{verb}`), in this
  * order: `edit` (verbs that edit, once), `plan` (once: what is carried out), `progress` (each
  * service as it begins and ends), `result` (last: the `apply --json` body and the exit code the
- * CLI exits with). A client that goes away mid-run interrupts it, as Ctrl+C would.
+ * CLI exits with). A client that goes away mid-run interrupts it, as Ctrl+C would. The response
+ * begins (status line and headers) at once, before planning: a client waits only a few seconds
+ * for its first byte (a controller stopped by SIGSTOP never sends one). `edit.warnings`: the
+ * notes the verb tells (`verbNotes`, config/verb-notes.ts), without `note: `.
  */
 export type RunLine =
   | { formatVersion: 1; type: 'edit'; edited: string[]; already: string[]; commit?: string; warnings: string[] }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 
 /**
@@ -12,7 +11,8 @@ export async function editStackFile(file: string, edit: (text: string) => string
   const after = edit(before);
   if (after === before) return;
   const { mode } = await stat(target);
-  const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+  // Unique enough with `wx` (which refuses an existing name); no node:crypto for every command that loads the library.
+  const temp = `${target}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
   await writeFile(temp, after, { flag: 'wx', mode: mode & 0o777 });
   await chmod(temp, mode & 0o777);
   await rename(temp, target);

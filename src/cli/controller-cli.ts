@@ -1,9 +1,9 @@
 import pc from 'picocolors';
 import { parseDuration as parseDurationText } from '../config/units.js';
 import { ExitCode, StackError } from '../model/errors.js';
-import { findStack, type ControllerOptions, type PassResult, type PoolEvent } from '../api.js';
+import { findStack, type ControllerOptions, type PassResult } from '../api.js';
 import { streams, useColor, type GlobalOptions } from './context.js';
-import { givenUpWords } from '../reconcile/diff.js';
+import { describeEvent } from './event-line.js';
 import { outcomeLine } from './progress.js';
 import { formatError } from './report-error.js';
 import { hangup } from './hangup.js';
@@ -34,34 +34,9 @@ export function controllerOptions(
     onProgress: (event) => {
       if (event.type === 'end') say(outcomeLine(event.outcome, color));
     },
-    onPoolEvent: (event) => say(describePoolEvent(event, c)),
+    onPoolEvent: (event) => say(describeEvent(event, c) ?? event.type),
     onPass: reportPasses(say),
   };
-}
-
-function describePoolEvent(event: PoolEvent, c: ReturnType<typeof pc.createColors>): string {
-  switch (event.type) {
-    case 'exited':
-      return `${c.yellow('!')} ${event.service} ${event.signal ? `was killed by ${event.signal}` : `exited with code ${event.code}`}`;
-    case 'restarting':
-      return `${c.cyan('↻')} ${event.service} restarting (restart ${event.attempt} of ${event.maxRestarts})`;
-    case 'gave-up':
-      return `${c.red('✗')} ${describeGiveUp(event)} (run \`stack restart ${event.service}\` or edit it in stack.yaml)`;
-    case 'running':
-      return `${c.green('✓')} ${event.service} ${event.again ? 'running again' : 'running (a retry of its failed start)'}`;
-    case 'leftovers':
-      return `${c.red('✗')} ${event.service}: what its last run left running could not be stopped: ${event.error}`;
-  }
-}
-
-/**
- * `web keeps failing to start: gave up after 5 restarts (restart.maxRestarts is 5); last start:
- * exited with code 1 during start (waiting for tcp 127.0.0.1:8080)`: the real count and reason.
- */
-function describeGiveUp(event: Extract<PoolEvent, { type: 'gave-up' }>): string {
-  const what = event.starting ? (event.restarts === 0 ? 'failed to start' : 'keeps failing to start') : event.restarts === 0 ? 'crashed' : 'keeps crashing';
-  const allowed = event.restarts === 0 ? '' : ` (restart.maxRestarts is ${event.maxRestarts})`;
-  return `${event.service} ${what}: ${givenUpWords(event.restarts)}${allowed}; last ${event.starting ? 'start' : 'run'}: ${event.reason}`;
 }
 
 /** Reports passes; the errors of an invalid file once, not again on every interval pass. */

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type ApiEvent } from '../../src/api/connect.js';
+import { connect, type EventBody } from '../../src/api/connect.js';
 import { Cleanup, lockOf, sleepsWith } from '../support/controller.js';
 import { isAlive, stack, waitFor } from '../support/stack-cli.js';
 
@@ -35,7 +35,7 @@ describe('the controller API over .stack/api.sock', () => {
     const a = status.services.find((row) => row.name === 'a');
     expect(sleepsWith(m).map((proc) => proc.pid)).toContain(a?.pid);
 
-    const seen: ApiEvent[] = [];
+    const seen: EventBody[] = [];
     const events = api.events()[Symbol.asyncIterator]();
     expect((await events.next()).value).toMatchObject({ formatVersion: 1, type: 'following', pid: controllerPid });
     const following = (async () => {

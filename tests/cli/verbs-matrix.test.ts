@@ -1,9 +1,12 @@
-// One semantics, with or without a controller: each verb leaves the same services running
-// whether `stack` carries it out itself or a running `stack watch` does. Real processes; the
-// running set is read from /proc (each service's own `sleep`), not from stack's records.
+// One semantics, with or without a controller: each verb leaves the same services running, says
+// the same and exits the same, whether `stack` carries it out itself or a running `stack watch`
+// does (through its API). Real processes; the running set is read from /proc (each service's own
+// `sleep`), not from stack's records.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stack, waitFor, type CliResult } from '../support/stack-cli.js';
-import { Cleanup, passRecordOf, sleepsWith, statusJson, type Scratch } from '../support/controller.js';
+import { Cleanup, sleepsWith, statusJson, type Scratch } from '../support/controller.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -62,20 +65,26 @@ const daemonless: Mode = {
 const controller: Mode = {
   name: 'under stack watch',
   async begin(s) {
-    // A long interval: every pass the test sees is one the verb caused.
+    // A long interval: nothing moves but what the verbs ask for.
     const watch = cleanup.cli(['watch', '--interval', '10m', '-f', s.file]);
     await watch.waitForStderr(/watching .*stack\.yaml \(pid \d+\)/, 10_000, 'the "watching" line');
+    await waitFor(() => existsSync(join(s.dir, '.stack', 'api.sock')), 10_000, "the controller's API");
   },
   async verb(s, args) {
-    const before = passRecordOf(s.dir)?.at;
+    // The controller carries the verb out before it answers: nothing to wait for after.
     const result = stack([...args, '-f', s.file]);
     expect(result.code, result.stderr).toBe(0);
-    expect(`${result.stdout}${result.stderr}`).toMatch(/is reconciling this stack|handing the restart to the controller/);
-    // The controller records each pass once it has carried it out.
-    await waitFor(() => passRecordOf(s.dir)?.at !== before, 10_000, 'the pass the verb caused');
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/is reconciling this stack|handing the restart to the controller/);
     return result;
   },
 };
+
+/** What a verb said, comparable across modes: durations and pids vary, the order of lines of parallel work too. */
+const said = (text: string) => text.replace(/\(\d+(\.\d+)?\s?(ms|s)\)/g, '(…)').replace(/pid \d+/g, 'pid …').split('\n').filter(Boolean).sort();
+
+/** Each scenario's act as each mode carried it out, compared once both ran. */
+const acts = new Map<string, Map<string, CliResult>>();
+const recordAct = (scenario: string, mode: string, result: CliResult) => acts.set(scenario, (acts.get(scenario) ?? new Map()).set(mode, result));
 
 interface Scenario {
   verb: string;
@@ -105,6 +114,7 @@ describe.each([daemonless, controller])('verbs $name', (mode) => {
     for (const args of setup) await mode.verb(s, args);
     const dbBefore = s.state().services.db?.pid;
     const result = await mode.verb(s, act);
+    recordAct(act.join(' ') + setup.map((args) => ` after ${args.join(' ')}`).join(''), mode.name, result);
     expect(running(m)).toEqual(expected);
     // Each running service's recorded pid is the process found alive.
     const records = s.state().services;
@@ -119,5 +129,31 @@ describe.each([daemonless, controller])('verbs $name', (mode) => {
       const details = statusJson(s.file).services.map((row) => `${row.name}: ${row.detail ?? '-'}`);
       expect(details).toEqual(['db: -', 'web: stopped with its dependency db', 'nginx: stopped with its dependency web', 'other: -']);
     }
+  });
+});
+
+describe('verbs both ways', () => {
+  it('each verb says the same and exits the same with a controller as without', () => {
+    expect(acts.size).toBe(scenarios.length);
+    for (const [scenario, byMode] of acts) {
+      const [without, under] = [byMode.get(daemonless.name), byMode.get(controller.name)];
+      expect(under?.code, scenario).toBe(without?.code);
+      expect(said(under?.stdout ?? ''), scenario).toEqual(said(without?.stdout ?? ''));
+      expect(said(under?.stderr ?? ''), scenario).toEqual(said(without?.stderr ?? ''));
+    }
+  });
+
+  it.each([daemonless, controller])('apply --json $name: the same body, by shape, and exit 0', async (mode) => {
+    const m = marker();
+    const s = cleanup.scratch(yaml(m));
+    await mode.begin(s);
+    await waitFor(() => running(m).length === NAMES.length, 10_000, 'every service to run');
+    s.write(yaml(m).replace(`sleep ${m}3`, `sleep ${m}4`));
+    const result = stack(['apply', '--yes', '--json', '-f', s.file]);
+    expect(result.code, result.stderr).toBe(0);
+    const body = JSON.parse(result.stdout) as { outcome: { services: { service: string; ops: string[]; status: string }[] } };
+    expect(Object.keys(body)).toEqual(['formatVersion', 'project', 'plan', 'outcome']);
+    expect(body).toMatchObject({ formatVersion: 1, plan: { formatVersion: 1, actions: [{ service: 'other', op: 'stop' }, { service: 'other', op: 'start' }] }, outcome: { interrupted: false, failed: 0, skipped: 0 } });
+    expect(body.outcome.services.map(({ service, ops, status }) => ({ service, ops, status }))).toEqual([{ service: 'other', ops: ['stop'], status: 'done' }, { service: 'other', ops: ['start'], status: 'done' }]);
   });
 });

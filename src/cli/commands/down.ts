@@ -28,6 +28,7 @@ import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLo
 import { confirm } from '../confirm.js';
 import { formatError } from '../report-error.js';
 import { runPlan, writeRunJson } from '../run-plan.js';
+import { throughController } from '../through-controller.js';
 import { escapeControls } from '../../config/issues.js';
 
 interface DownOptions extends GlobalOptions {
@@ -47,7 +48,9 @@ export async function run(options: DownOptions, names: string[]): Promise<number
   }
   if (controller) {
     streams.stderr.write(`stopping the controller: ${describeOwner(controller)}\n`);
-    await stopController(workspace, controller, (line) => streams.stderr.write(`${line}\n`));
+    // Asked through its API when it answers there; otherwise with SIGTERM. Either way, down waits for its lock.
+    const asked = await throughController(options, (api) => api.stop().then(() => true), 'stopping it with SIGTERM');
+    await stopController(workspace, controller, (line) => streams.stderr.write(`${line}\n`), { asked: asked === true });
   }
   // One question: agreeing to stop the controller was agreeing to the down it showed.
   const answered = controller ? { ...options, yes: true } : options;

@@ -4,6 +4,8 @@ import { formatCommand, readApplied } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
+import { throughController } from '../through-controller.js';
+import type { ApiClient } from '../../api/connect.js';
 
 interface LogsOptions extends GlobalOptions {
   lines?: string;
@@ -26,7 +28,7 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
   const c = pc.createColors(color);
   const width = Math.max(0, ...chosen.map((name) => name.length));
   const prefixes = new Map(chosen.map((name, index) => [name, c[PALETTE[index % PALETTE.length] as (typeof PALETTE)[number]](`${name.padEnd(width)} |`)]));
-  const write = (name: string, text: readonly string[]) => streams.stdout.write(text.map((line) => `${prefixes.get(name)} ${line}\n`).join(''));
+  const write = (name: string, text: readonly string[]) => streams.stdout.write(text.map((line) => `${prefixes.get(name) ?? `${name} |`} ${line}\n`).join(''));
 
   // Ctrl+C ends a follow (and docker's logs); what was read so far is shown, and stack exits 0.
   const abort = new AbortController();
@@ -34,6 +36,8 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
+    const told = await throughController(options, (api) => logsThrough(api, { names: chosen, lines, follow: options.follow === true, signal: abort.signal }, write), 'reading the log files');
+    if (told !== undefined) return told;
     const shown: Promise<number | undefined>[] = [];
     // One service after another up to where each is caught up, so their tails come in order;
     // then every follow goes on side by side.
@@ -58,6 +62,21 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+/** The controller sends every tail, then (following) new lines until Ctrl+C; its `end` line gives the exit code. */
+async function logsThrough(api: ApiClient, request: { names: string[]; lines: number; follow: boolean; signal: AbortSignal }, write: (name: string, text: readonly string[]) => void): Promise<number> {
+  const lines = api.logs({ services: request.names, lines: request.lines, follow: request.follow, signal: request.signal })[Symbol.asyncIterator]();
+  try {
+    for (let next = await lines.next(); !next.done; next = await lines.next()) {
+      if (next.value.type === 'line') write(next.value.service, [next.value.text]);
+      else if (next.value.type === 'end') return next.value.exitCode;
+    }
+  } catch (error) {
+    // Ctrl+C closed the follow: what was read is shown, and stack exits 0.
+    if (!request.signal.aborted) throw error;
+  }
+  return ExitCode.ok;
 }
 
 /**

@@ -1,12 +1,13 @@
-import { plan, readApplied } from '../../api.js';
+import { controllerOfStack, findStack, hashFile, plan, readApplied, writePlanFile } from '../../api.js';
 import { ExitCode } from '../../model/errors.js';
+import type { Plan } from '../../model/plan.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
 import { renderPlanMarkdown } from '../../reconcile/render-markdown.js';
-import { createSavedPlan } from '../../reconcile/saved-plan.js';
+import { createSavedPlan, type SavedPlan } from '../../reconcile/saved-plan.js';
 import { checkServiceNames, open, parseOutputFormat, streams, useColor, type GlobalOptions } from '../context.js';
-import { controllerNotice } from '../controller-notice.js';
-import { hashFile, writePlanFile } from '../../api.js';
+import { controllerNotice, noticeFor } from '../controller-notice.js';
+import { throughController } from '../through-controller.js';
 
 interface PlanOptions extends GlobalOptions {
   detailedExitcode?: boolean;
@@ -15,26 +16,45 @@ interface PlanOptions extends GlobalOptions {
   out?: string;
 }
 
+interface Planned {
+  plan: Plan;
+  notice?: string;
+  /** The plan as `-o` saves it (from here: only when asked for). */
+  saved?: SavedPlan;
+}
+
 export async function run(options: PlanOptions): Promise<number> {
   const format = parseOutputFormat(options);
+  const planned = (await fromController(options)) ?? (await planHere(options));
+  if (format === 'json') {
+    streams.stdout.write(renderPlanJson(planned.plan));
+  } else if (format === 'markdown') {
+    streams.stdout.write(renderPlanMarkdown(planned.plan));
+  } else {
+    if (planned.notice) streams.stderr.write(`${planned.notice}\n`);
+    streams.stdout.write(renderPlanHuman(planned.plan, { color: useColor(options) }));
+  }
+  if (options.out !== undefined && planned.saved) {
+    await writePlanFile(options.out, planned.saved);
+    streams.stderr.write(`Saved the plan to ${options.out}; \`stack apply ${options.out}\` carries out exactly this plan.\n`);
+  }
+  if (!options.detailedExitcode) return ExitCode.ok;
+  return planned.plan.actions.length > 0 || planned.plan.blocked.length > 0 ? ExitCode.changesPending : ExitCode.ok;
+}
+
+/** The controller plans from what it holds; its body carries the plan as `-o` saves it. */
+async function fromController(options: PlanOptions): Promise<Planned | undefined> {
+  const body = await throughController(options, (api) => api.plan(options.target), 'planning without it');
+  if (!body) return undefined;
+  return { plan: body.saved.plan, notice: noticeFor(await controllerOfStack(findStack({ file: options.file }))), saved: body.saved };
+}
+
+async function planHere(options: PlanOptions): Promise<Planned> {
   const workspace = await open(options);
   if (options.target) checkServiceNames(workspace.desired, await readApplied(workspace), options.target);
   // Hashed before planning: if the file changes while stack observes, the saved plan is stale, never wrongly fresh.
   const stackHash = options.out === undefined ? undefined : await hashFile(workspace.desired.file);
   const result = await plan(workspace, { targets: options.target });
-  if (format === 'json') {
-    streams.stdout.write(renderPlanJson(result.plan));
-  } else if (format === 'markdown') {
-    streams.stdout.write(renderPlanMarkdown(result.plan));
-  } else {
-    const notice = await controllerNotice(workspace);
-    if (notice) streams.stderr.write(`${notice}\n`);
-    streams.stdout.write(renderPlanHuman(result.plan, { color: useColor(options) }));
-  }
-  if (options.out !== undefined && stackHash !== undefined) {
-    await writePlanFile(options.out, createSavedPlan(result.plan, { desired: workspace.desired, stackHash, observed: result.observed, applied: result.applied }));
-    streams.stderr.write(`Saved the plan to ${options.out}; \`stack apply ${options.out}\` carries out exactly this plan.\n`);
-  }
-  if (!options.detailedExitcode) return ExitCode.ok;
-  return result.plan.actions.length > 0 || result.plan.blocked.length > 0 ? ExitCode.changesPending : ExitCode.ok;
+  const saved = stackHash === undefined ? undefined : createSavedPlan(result.plan, { desired: workspace.desired, stackHash, observed: result.observed, applied: result.applied });
+  return { plan: result.plan, notice: await controllerNotice(workspace), saved };
 }

@@ -3,7 +3,9 @@ import { ExitCode, StackError } from '../../model/errors.js';
 import { planRestart } from '../../reconcile/plan-restart.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
-import { runPlan } from '../run-plan.js';
+import { runPlan, runThroughController } from '../run-plan.js';
+import { throughController } from '../through-controller.js';
+import type { ApiClient, RunLine } from '../../api/connect.js';
 
 interface RestartOptions extends GlobalOptions {
   parallel?: string;
@@ -21,6 +23,9 @@ export async function run(options: RestartOptions, names: string[]): Promise<num
     throw new StackError(ExitCode.actionFailed, `cannot restart ${disabled.join(', ')}: disabled or not in stack.yaml`, { hint: 'enable it in stack.yaml (or `stack enable`) first' });
   }
 
+  const carried = await throughController(options, (api) => restartThrough(api, names, options), 'handing the restart over as a request file');
+  if (carried !== undefined) return carried;
+  // A controller without an API (an older one, or one that does not answer) takes requests as files.
   const controller = await findController(workspace);
   if (controller) {
     streams.stderr.write(`handing the restart to the controller (pid ${controller.pid})\n`);
@@ -43,4 +48,12 @@ export async function run(options: RestartOptions, names: string[]): Promise<num
   } finally {
     await lock.release();
   }
+}
+
+/** The controller restarts them; its plan and progress are told as a restart here tells them. */
+function restartThrough(api: ApiClient, names: string[], options: RestartOptions): Promise<number> {
+  const onLine = (line: RunLine) => {
+    if (line.type === 'plan') streams.stdout.write(renderPlanHuman(line.saved.plan, { color: useColor(options) }));
+  };
+  return runThroughController((line, signal) => api.verb('restart', { services: names }, { onLine: line, signal }), { ...options, verb: 'Restart', onLine });
 }

@@ -1,14 +1,49 @@
-import { portOwnersOf, recordProbeResults, viewServices } from '../../api.js';
-import { ExitCode } from '../../model/errors.js';
+import { controllerOfStack, findStack, portOwnersOf, recordProbeResults, viewServices } from '../../api.js';
+import { ExitCode, StackError } from '../../model/errors.js';
+import type { StatusRow } from '../../reconcile/status-rows.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
-import { controllerNotice } from '../controller-notice.js';
+import { controllerNotice, noticeFor } from '../controller-notice.js';
 import { renderStatusTable, statusRows } from '../status-view.js';
+import { throughController } from '../through-controller.js';
 
 interface StatusOptions extends GlobalOptions {
   probe?: boolean;
 }
 
+interface StatusView {
+  project: string;
+  rows: StatusRow[];
+  notice?: string;
+  notRecorded?: string;
+}
+
 export async function run(options: StatusOptions, names: string[]): Promise<number> {
+  // A running controller knows every service's state: asked, nothing is observed or probed here.
+  const view = (!options.probe && (await fromController(options, names))) || (await observeHere(options, names));
+  if (options.json) {
+    streams.stdout.write(`${JSON.stringify({ formatVersion: 1, project: view.project, ...(view.notice ? { notice: view.notice } : {}), services: view.rows }, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  if (view.notice) streams.stderr.write(`${view.notice}\n`);
+  if (view.notRecorded) streams.stderr.write(`note: the probe results are not recorded: ${view.notRecorded}\n`);
+  streams.stdout.write(renderStatusTable(view.rows, { color: useColor(options), now: Date.now() }));
+  return ExitCode.ok;
+}
+
+async function fromController(options: StatusOptions, names: readonly string[]): Promise<StatusView | undefined> {
+  const body = await throughController(options, (api) => api.status(), 'showing what stack observes itself');
+  if (!body) return undefined;
+  const unknown = names.filter((name) => !body.services.some((row) => row.name === name));
+  if (unknown.length > 0) {
+    throw new StackError(ExitCode.serviceNotFound, `no service named ${unknown.map((name) => `"${name}"`).join(', ')} in ${findStack({ file: options.file })}`, {
+      hint: `services: ${body.services.map((row) => row.name).join(', ') || '(none)'}`,
+    });
+  }
+  const rows = body.services.filter((row) => names.length === 0 || names.includes(row.name));
+  return { project: body.project, rows, notice: noticeFor(await controllerOfStack(findStack({ file: options.file }))) };
+}
+
+async function observeHere(options: StatusOptions, names: readonly string[]): Promise<StatusView> {
   const workspace = await open(options);
   // Reads only: probes run (and are recorded) when asked for; otherwise the last recorded result is shown.
   const { applied, observed } = await viewServices(workspace, undefined, { probe: options.probe === true });
@@ -17,14 +52,5 @@ export async function run(options: StatusOptions, names: string[]): Promise<numb
   // Who listens on each declared port (never a connection to them).
   const portOwners = await portOwnersOf(workspace, { applied, observed }, names);
   const rows = statusRows(workspace.desired, observed, applied, portOwners).filter((row) => names.length === 0 || names.includes(row.name));
-  if (options.json) {
-    const holder = await controllerNotice(workspace);
-    streams.stdout.write(`${JSON.stringify({ formatVersion: 1, project: workspace.desired.project, ...(holder ? { notice: holder } : {}), services: rows }, null, 2)}\n`);
-    return ExitCode.ok;
-  }
-  const notice = await controllerNotice(workspace);
-  if (notice) streams.stderr.write(`${notice}\n`);
-  if (notRecorded) streams.stderr.write(`note: the probe results are not recorded: ${notRecorded}\n`);
-  streams.stdout.write(renderStatusTable(rows, { color: useColor(options), now: Date.now() }));
-  return ExitCode.ok;
+  return { project: workspace.desired.project, rows, notice: await controllerNotice(workspace), notRecorded };
 }

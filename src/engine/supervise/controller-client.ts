@@ -41,8 +41,9 @@ async function stillHolds(lockFile: string, holder: LockOwner): Promise<boolean>
  * has let go of the lock. Throws a StackError (exit 7, locked) when it is another user's, or when it
  * still runs 2 minutes after it was asked (a stopped one is killed before that).
  */
-export async function stopController(lockFile: string, holder: LockOwner, options: ControllerClientOptions): Promise<void> {
-  if (signalProcess(holder.pid, 'SIGTERM') === 'denied') {
+export async function stopController(lockFile: string, holder: LockOwner, options: ControllerClientOptions & { asked?: boolean }): Promise<void> {
+  // Asked already (its API's POST /v1/stop): only waited for, and watched in case it stops.
+  if (!options.asked && signalProcess(holder.pid, 'SIGTERM') === 'denied') {
     throw new StackError(ExitCode.locked, `the controller (pid ${holder.pid}) belongs to another user; stop it there`);
   }
   const guard = guardStoppedController(holder, { stopTimeoutMs: options.stopTimeoutMs, waitingFor: 'exit', say: options.say });

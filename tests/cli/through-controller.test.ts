@@ -1,0 +1,121 @@
+// The CLI through a running controller's API (docs/api.md), and without one: real `stack watch`,
+// real socket, real processes.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive, stack, waitFor } from '../support/stack-cli.js';
+import { Cleanup, lockOf, sleepsWith, type Scratch } from '../support/controller.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+let markerSeed = 60_000 + Math.floor(Math.random() * 9_000);
+const marker = () => {
+  markerSeed += 1;
+  cleanup.marker(`sleep ${markerSeed}`);
+  return String(markerSeed);
+};
+
+const FAST = 'defaults:\n  restart: { backoff: { initial: 100ms, max: 200ms } }\n';
+const twoServices = (m: string) => `version: 1\n${FAST}services:\n  a:\n    command: sleep ${m}1\n  b:\n    command: sleep ${m}2\n    dependsOn: [a]\n`;
+
+/** `stack watch` on `s`, once both services run and its API answers. */
+async function watching(s: Scratch, m: string): Promise<number> {
+  const watch = cleanup.cli(['watch', '--interval', '10m', '-f', s.file]);
+  await watch.waitForStderr(/watching .*stack\.yaml \(pid \d+\)/, 10_000, 'the "watching" line');
+  await waitFor(() => sleepsWith(m).length === 2 && existsSync(join(s.dir, '.stack', 'api.sock')), 10_000, 'both services and the API');
+  return watch.pid;
+}
+
+/** A status row without what only stack itself looks at (who owns the ports). */
+const withoutPortOwners = ({ portsOpen: _open, portOwners: _owners, ...row }: Record<string, unknown>) => row;
+
+function statusBody(file: string): { project: string; notice?: string; services: Record<string, unknown>[] } {
+  const result = stack(['status', '--json', '-f', file]);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as { project: string; notice?: string; services: Record<string, unknown>[] };
+}
+
+describe('the CLI under a controller', () => {
+  it('status --json through the controller equals the daemonless one; a stale socket leaves every command working daemonless', async () => {
+    const m = marker();
+    const s = cleanup.scratch(twoServices(m));
+    const pid = await watching(s, m);
+    const through = statusBody(s.file);
+    expect(through.notice).toMatch(new RegExp(`pid ${pid} \\(\`stack watch\``));
+    // kill -9: the socket file stays, nobody listens on it; the services keep running.
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !isAlive(pid), 5000, 'the controller to die');
+    expect(existsSync(join(s.dir, '.stack', 'api.sock'))).toBe(true);
+    const here = statusBody(s.file);
+    expect(here.notice).toBeUndefined();
+    expect({ ...through, notice: undefined, services: through.services.map(withoutPortOwners) }).toEqual({ ...here, services: here.services.map(withoutPortOwners) });
+
+    for (const args of [['status'], ['plan', '--detailed-exitcode'], ['logs', '-n', '1'], ['apply', '--yes'], ['restart', 'a'], ['stop', 'b']]) {
+      const result = stack([...args, '--file', s.file]);
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.stderr, args.join(' ')).not.toMatch(/controller|api\.sock/);
+    }
+  });
+
+  it('a stopped controller (SIGSTOP) is said in one line, and status answers daemonless', async () => {
+    const m = marker();
+    const s = cleanup.scratch(twoServices(m));
+    const pid = await watching(s, m);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const result = stack(['status', '-f', s.file]);
+      expect(result.code, result.stderr).toBe(0);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines.filter((line) => /does not answer/.test(line))).toEqual([
+        `warning: the controller (pid ${pid}) does not answer on ${join(s.dir, '.stack', 'api.sock')}; showing what stack observes itself`,
+      ]);
+      expect(result.stdout).toMatch(/^a +process +running +running/m);
+      const json = stack(['status', '--json', '-f', s.file]);
+      expect(json.code).toBe(0);
+      expect((JSON.parse(json.stdout) as { services: { name: string; observed: string }[] }).services.map((row) => [row.name, row.observed])).toEqual([['a', 'running'], ['b', 'running']]);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  });
+
+  it('events --json follows the controller: a kill -9 is exited, restarting, running again', async () => {
+    const m = marker();
+    const s = cleanup.scratch(twoServices(m));
+    const pid = await watching(s, m);
+    const events = cleanup.cli(['events', '--json', '-f', s.file]);
+    await events.waitForStdout(/"type":"following"/, 10_000, 'the following line');
+    const a = sleepsWith(`${m}1`)[0]?.pid as number;
+    process.kill(a, 'SIGKILL');
+    await events.waitForStdout(/"type":"running","service":"a"|"service":"a".*"type":"running"/, 10_000, "a's restart");
+    const seen = events.stdout().trim().split('\n').map((line) => JSON.parse(line) as { formatVersion: number; type: string; service?: string; pid?: number });
+    expect(seen[0]).toMatchObject({ formatVersion: 1, type: 'following', pid });
+    expect(seen.every((event) => event.formatVersion === 1)).toBe(true);
+    const ofA = seen.filter((event) => event.service === 'a' && ['exited', 'restarting', 'running'].includes(event.type)).map((event) => event.type);
+    expect(ofA).toEqual(['exited', 'restarting', 'running']);
+    // Ctrl+C ends it, exit 0.
+    events.child.kill('SIGINT');
+    expect((await events.done).code).toBe(0);
+  });
+
+  it('events without a controller: one error line with a hint, exit 1', () => {
+    const s = cleanup.scratch('version: 1\nservices: {}\n');
+    const result = stack(['events', '-f', s.file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: no controller answers for this stack: there are no events to follow\nhint: `stack up` or `stack watch` starts one\n');
+  });
+
+  it('apply under a controller is carried out by it: exit 0, never 7 (waits on the server routes)', async () => {
+    const m = marker();
+    const s = cleanup.scratch(twoServices(m));
+    const pid = await watching(s, m);
+    const dry = stack(['apply', '--yes', '-f', s.file]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('No changes.');
+    s.write(`${twoServices(m)}  c:\n    command: sleep ${m}3\n`);
+    const result = stack(['apply', '--yes', '--json', '-f', s.file]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ formatVersion: 1, outcome: { failed: 0 } });
+    expect(lockOf(s.dir)?.pid).toBe(pid);
+  });
+});
