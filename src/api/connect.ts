@@ -1,11 +1,10 @@
 import { request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Workspace } from '../engine/workspace.js';
-import { API_SOCKET } from '../engine/supervise/api-server.js';
 import { ExitCode, StackError } from '../model/errors.js';
 import type { StatusRow } from '../reconcile/status-rows.js';
 import type { PoolEvent } from '../engine/supervise/service-pool.js';
-import { statePaths } from '../state/paths.js';
+import { API_SOCKET, statePaths } from '../state/paths.js';
 
 /** `GET /v1/status` (docs/api.md). */
 export interface ApiStatus {

@@ -1,11 +1,16 @@
 import { join } from 'node:path';
 
+/** The controller's API socket in `.stack/` (docs/api.md). */
+export const API_SOCKET = 'api.sock';
+
 /** Where stack keeps what it knows about a stack: `.stack/` beside stack.yaml. */
 export interface StatePaths {
   dir: string;
   stateFile: string;
   lockFile: string;
   logsDir: string;
+  /** Where a controller serves its API (docs/api.md). */
+  apiSocket: string;
 }
 
 export function statePaths(root: string): StatePaths {
@@ -15,5 +20,6 @@ export function statePaths(root: string): StatePaths {
     stateFile: join(dir, 'state.json'),
     lockFile: join(dir, 'lock'),
     logsDir: join(dir, 'logs'),
+    apiSocket: join(dir, API_SOCKET),
   };
 }
