@@ -87,11 +87,15 @@ export class Controller {
     state.watch(() => changes.poke());
   }
 
-  /** Loads the file (exit 5 when invalid: nothing starts), takes the lock (exit 7), reconciles once. */
-  static async start(options: ControllerOptions): Promise<Controller> {
+  /**
+   * Loads the file (exit 5 when invalid: nothing starts), takes the lock (exit 7), calls `serve`
+   * (the API: served from the first pass on), and reconciles once.
+   */
+  static async start(options: ControllerOptions, serve?: (controller: Controller) => Promise<void>): Promise<Controller> {
     const desired = await readStack(options.file, { providers: PROVIDERS });
     const paths = statePaths(desired.root);
     const lock = await acquireLock(paths.lockFile, { command: options.command });
+    const made: { controller?: Controller } = {};
     try {
       if (lock.tookOverFrom) options.log(`took over the lock of pid ${lock.tookOverFrom.pid}, which is no longer running`);
       const state = await StateStore.open(paths.stateFile, desired.project, basename(desired.file));
@@ -99,11 +103,11 @@ export class Controller {
       // ones. Called only once the controller below exists.
       const redact: Redact = (text, cut) => redactorOf(controller.current)(text, cut);
       const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose), redact } };
-      const heard: { controller?: Controller } = {};
-      const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, (event) => heard.controller?.heard(event), options.time);
+      const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, (event) => made.controller?.heard(event), options.time);
       const controller = new Controller(options, workspace, lock, state, pool);
-      heard.controller = controller;
+      made.controller = controller;
       options.signal?.addEventListener('abort', () => controller.abort.abort(), { once: true });
+      await serve?.(controller);
       await controller.request('start');
       await controller.watcher.update(await watchedPaths(options.file, desired, workspace.providers));
       controller.timer = setInterval(() => void controller.request('interval'), options.intervalMs);
@@ -112,6 +116,7 @@ export class Controller {
       controller.requests.start();
       return controller;
     } catch (error) {
+      for (const close of made.controller?.closers.splice(0) ?? []) await close().catch(() => undefined);
       await lock.release();
       throw error;
     }
