@@ -30,7 +30,7 @@ export class Runs {
   /** `GET /v1/plan[?target=…]`: the plan, its hash, and the plan as `plan -o` saves it. */
   async plan(exchange: Exchange): Promise<void> {
     const targets = exchange.url.searchParams.getAll('target');
-    await this.controller.exclusive(async () => {
+    await this.turn(exchange, async () => {
       const { plan, saved } = await this.planAfresh(exchange, targets.length > 0 ? targets : undefined);
       const planHash = this.handed.remember({ saved, targets: targets.length > 0 ? targets : undefined });
       const body: PlanBody = { ...planToJson(plan), planHash, saved };
@@ -41,7 +41,7 @@ export class Runs {
   /** `POST /v1/apply`: afresh, or exactly the plan handed out for `planHash`, or exactly `saved`. */
   async apply(exchange: Exchange): Promise<void> {
     const request = parseApplyRequest(await exchange.body());
-    await this.controller.exclusive(() =>
+    await this.turn(exchange, () =>
       this.told('stack apply', exchange, async () => {
         const { plan, saved, snapshot } = request.saved ? await this.checkSaved(exchange, request.saved, request) : await this.planToApply(exchange, request);
         exchange.stream();
@@ -53,7 +53,7 @@ export class Runs {
   /** `POST /v1/services/{verb}`: the edit (committed with `commit`), then an apply of those services. */
   async verb(exchange: Exchange, verb: ServiceVerb): Promise<void> {
     const request = parseVerbRequest(await exchange.body());
-    await this.controller.exclusive(() =>
+    await this.turn(exchange, () =>
       this.told(`stack ${verb}`, exchange, async () => {
         if (verb === 'restart') return this.restart(exchange, request.services);
         await this.edit(exchange, verb, request);
@@ -136,6 +136,13 @@ export class Runs {
     this.line(exchange, { type: 'result', project: snapshot.desired.project, plan: planJson, outcome: outcomeJson, exitCode });
     exchange.end();
     return exitCode;
+  }
+
+  /** `work` in the controller's turn, unless its client went while it waited for it. */
+  private turn(exchange: Exchange, work: () => Promise<void>): Promise<void> {
+    return this.controller.exclusive(async () => {
+      if (!exchange.gone.aborted) await work();
+    });
   }
 
   /** A run as events: `run` when it begins and when it ends, with its exit code (also when refused). */
