@@ -60,10 +60,7 @@ export class Controller {
   private readonly retrying = new Set<string>();
   private readonly closers: (() => Promise<void>)[] = [];
 
-  /**
-   * Lines for the log, with the secret values the file declares now replaced: a liveness detail
-   * can quote a plugin's status output, an error a path or URL.
-   */
+  /** Lines for the log, the file's secrets as of now replaced (a liveness detail can quote a plugin's output). */
   readonly say = (line: string): void => this.options.log(this.workspace.ctx.redact(line));
   private readonly news: FileNews;
 
@@ -87,10 +84,7 @@ export class Controller {
     state.watch(() => changes.poke());
   }
 
-  /**
-   * Loads the file (exit 5 when invalid: nothing starts), takes the lock (exit 7), calls `serve`
-   * (the API: served from the first pass on), and reconciles once.
-   */
+  /** Loads the file (exit 5 when invalid), takes the lock (exit 7), calls `serve` (the API), reconciles once. */
   static async start(options: ControllerOptions, serve?: (controller: Controller) => Promise<void>): Promise<Controller> {
     const desired = await readStack(options.file, { providers: PROVIDERS });
     const paths = statePaths(desired.root);
@@ -99,8 +93,7 @@ export class Controller {
     try {
       if (lock.tookOverFrom) options.log(`took over the lock of pid ${lock.tookOverFrom.pid}, which is no longer running`);
       const state = await StateStore.open(paths.stateFile, desired.project, basename(desired.file));
-      // Secrets change with the file: what the pool and liveness checks print redacts the current
-      // ones. Called only once the controller below exists.
+      // Secrets change with the file: what the pool and liveness print redacts the current ones.
       const redact: Redact = (text, cut) => redactorOf(controller.current)(text, cut);
       const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose), redact } };
       const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, (event) => made.controller?.heard(event), options.time);
@@ -152,10 +145,7 @@ export class Controller {
     return this.passes;
   }
 
-  /**
-   * Runs `work` when nothing else acts on the services (no pass, no other run), and nothing acts
-   * until it ends: what the API asks for, edit and apply alike, comes between two passes.
-   */
+  /** Runs `work` when no pass and no other run acts on the services, and none does until it ends. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
       if (this.closed) throw new StackError(ExitCode.actionFailed, 'the controller is stopping');
@@ -202,11 +192,7 @@ export class Controller {
     return this.state.all();
   }
 
-  /**
-   * Loads stack.yaml afresh and makes it the controller's, then observes every service: what a
-   * pass or a run plans from. A file that does not load throws its StackError (exit 5 or 3).
-   * Called inside `exclusive` (passes are).
-   */
+  /** stack.yaml loaded afresh (made the controller's; exit 5 or 3 thrown) and every service observed: what a plan starts from. Inside `exclusive`. */
   async refresh(signal: AbortSignal): Promise<Snapshot> {
     const desired = await readStack(this.options.file, { providers: PROVIDERS });
     this.desired = desired;
@@ -237,10 +223,7 @@ export class Controller {
     return lost ? { ...outcome, unrecorded: lost.message } : outcome;
   }
 
-  /**
-   * `status` as the controller knows it (GET /v1/status): its machines' states and the records
-   * it keeps. No probe, no /proc scan, so no port owners.
-   */
+  /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan, so no port owners. */
   knownStatus(): StatusRow[] {
     const applied = this.state.all();
     return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied);
@@ -257,9 +240,8 @@ export class Controller {
   }
 
   /**
-   * A machine's event, told to people (the reason of a give-up can quote a probe's URL: redacted).
-   * A service whose start failed in a pass and that a retry got running has a pass of its own:
-   * what needs it was skipped and starts now.
+   * A machine's event, told (a give-up's reason can quote a probe's URL: redacted). A failed start
+   * a retry got running has a pass of its own: what needs it was skipped and starts now.
    */
   private heard(event: PoolEvent): void {
     this.options.onPoolEvent?.(event.type === 'gave-up' ? { ...event, reason: redactorOf(this.desired)(event.reason) } : event);
@@ -306,10 +288,7 @@ export class Controller {
     this.options.onPass?.({ reason, outcome, converged });
   }
 
-  /**
-   * Runs a plan on the controller's own machines, so supervision carries on across runs. A
-   * service whose start failed and that its machine retries gets a pass once it runs.
-   */
+  /** Runs a plan on the controller's own machines, so supervision carries on across runs. */
   private async execute(plan: Plan, observed: Observed, run?: RunOptions): Promise<ApplyOutcome> {
     const workspace = this.workspaceNow;
     const outcome = await executePlan({
