@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 
 /**
@@ -12,6 +11,8 @@ export async function editStackFile(file: string, edit: (text: string) => string
   const after = edit(before);
   if (after === before) return;
   const { mode } = await stat(target);
+  // Loaded when called: node:crypto costs every command that could edit (all of api.ts's users) ~4 ms to load.
+  const { randomBytes } = await import('node:crypto');
   const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temp, after, { flag: 'wx', mode: mode & 0o777 });
   await chmod(temp, mode & 0o777);
