@@ -82,19 +82,31 @@ export function connect(target: Workspace | string, options: ConnectOptions = {}
   };
 }
 
+/** An `error` line, as the StackError the call would have thrown before its stream began. */
+export function streamError(error: { message: string; exitCode: number; hint?: string }): StackError {
+  return new StackError(error.exitCode as ExitCode, error.message, error.hint ? { hint: error.hint } : {});
+}
+
 function query(params: Record<string, readonly string[]>): string {
   const pairs = Object.entries(params).flatMap(([key, values]) => values.map((value) => `${key}=${encodeURIComponent(value)}`));
   return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
 }
 
+/** The lines of a stream; an `error` line (something failed after it began) is thrown, as it would have been before. */
 async function* follow<T>(open: () => ReturnType<typeof call>): AsyncGenerator<T> {
-  yield* readLines<T>(await open());
+  for await (const line of readLines<T>(await open())) {
+    const failed = line as { type?: string; error?: { message: string; exitCode: number; hint?: string } };
+    if (failed.type === 'error' && failed.error) throw streamError(failed.error);
+    yield line;
+  }
 }
 
 async function runStream(response: ReturnType<typeof call>, onLine: RunOptions['onLine']): Promise<RunResult> {
   for await (const line of readLines<RunLine>(await response)) {
     onLine?.(line);
     if (line.type === 'result') return line;
+    // Something failed after the stream began: the run ends with it, as the same failure would daemonless.
+    if (line.type === 'error') throw streamError(line.error);
   }
   throw new StackError(ExitCode.actionFailed, 'the controller ended the run before its result (did it close?)', { hint: '`stack status` shows where the services got to' });
 }

@@ -8,6 +8,7 @@ import { statePaths } from '../state/paths.js';
 import type { Controller, ControllerOptions } from '../engine/supervise/controller.js';
 import type { EarlyExit, FirstPass } from '../engine/supervise/detach.js';
 import { readStackFile } from './stack-file.js';
+import { signalProcess } from '../os/signal.js';
 
 export type { ControllerRequest, ControllerResponse } from '../engine/supervise/requests.js';
 
@@ -48,12 +49,17 @@ export type { PoolEvent } from '../engine/supervise/service-pool.js';
 
 /**
  * Starts a controller (`stack watch`, `stack up`) in this process: it takes the lock, makes a
- * first pass and keeps reconciling until closed. Loaded on demand: the controller brings xstate,
- * the file watcher and the pool, which commands that only act once never load.
+ * first pass and keeps reconciling until closed, and serves its API on `.stack/api.sock`
+ * (docs/api.md) from its first pass until then. Loaded on demand: the controller brings xstate, the file watcher and
+ * the pool, which commands that only act once never load.
  */
-export async function startController(options: ControllerOptions): Promise<Controller> {
+export async function startController(options: ControllerOptions & { onStopRequested?: () => void }): Promise<Controller> {
   const { Controller: Started } = await import('../engine/supervise/controller.js');
-  return Started.start(options);
+  const { serveApi } = await import('./server.js');
+  // `POST /v1/stop` ends the controller as `stack down` does: the command that runs it closes it on SIGTERM.
+  const stop = options.onStopRequested ?? (() => void signalProcess(process.pid, 'SIGTERM'));
+  // Served before the first pass: once `stack up --detach` returns, the API answers.
+  return Started.start(options, (controller) => serveApi(controller, { stop }));
 }
 
 /**

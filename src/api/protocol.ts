@@ -65,16 +65,19 @@ export interface VerbRequest {
  * One line of a run's NDJSON stream (`POST /v1/apply`, `POST /v1/services/{verb}`), in this
  * order: `edit` (verbs that edit, once), `plan` (once: what is carried out), `progress` (each
  * service as it begins and ends), `result` (last: the `apply --json` body and the exit code the
- * CLI exits with). A client that goes away mid-run interrupts it, as Ctrl+C would. The response
- * begins (status line and headers) at once, before planning: a client waits only a few seconds
- * for its first byte (a controller stopped by SIGSTOP never sends one). `edit.warnings`: the
- * notes the verb tells (`verbNotes`, config/verb-notes.ts), without `note: `.
+ * CLI exits with), or `error` instead of it (something failed after the stream began). A client
+ * that goes away mid-run interrupts it, as Ctrl+C would. The response begins (status line and
+ * headers) at once, before planning: a client waits only a few seconds for its first byte (a
+ * controller stopped by SIGSTOP never sends one). `edit.warnings`: the notes the verb tells
+ * (`verbNotes`, config/verb-notes.ts), without `note: `.
  */
 export type RunLine =
   | { formatVersion: 1; type: 'edit'; edited: string[]; already: string[]; commit?: string; warnings: string[] }
   | { formatVersion: 1; type: 'plan'; plan: PlanJson; saved: SavedPlan }
   | { formatVersion: 1; type: 'progress'; event: ProgressEvent }
-  | { formatVersion: 1; type: 'result'; project: string; plan: PlanJson; outcome: OutcomeJson; exitCode: number };
+  | { formatVersion: 1; type: 'result'; project: string; plan: PlanJson; outcome: OutcomeJson; exitCode: number }
+  /** Last instead of `result` when the run failed after its stream began (stack.yaml broke between the edit and the plan). */
+  | { formatVersion: 1; type: 'error'; error: ErrorBody['error'] };
 
 /** One line of `GET /v1/logs?service=…&lines=N&follow=1`. */
 export type LogLine =
@@ -82,7 +85,9 @@ export type LogLine =
   /** Every asked service's tail was sent; following lines are new. */
   | { formatVersion: 1; type: 'caught-up' }
   /** Without `follow`: the end, and the exit code `stack logs` exits with. */
-  | { formatVersion: 1; type: 'end'; exitCode: number };
+  | { formatVersion: 1; type: 'end'; exitCode: number }
+  /** Last when reading a log failed after the stream began. */
+  | { formatVersion: 1; type: 'error'; error: ErrorBody['error'] };
 
 /**
  * One line of `GET /v1/events`. The first is `following`: every event after it reaches the

@@ -11,8 +11,9 @@ export async function editStackFile(file: string, edit: (text: string) => string
   const after = edit(before);
   if (after === before) return;
   const { mode } = await stat(target);
-  // Unique enough with `wx` (which refuses an existing name); no node:crypto for every command that loads the library.
-  const temp = `${target}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
+  // Loaded when called: node:crypto costs every command that could edit (all of api.ts's users) ~4 ms to load.
+  const { randomBytes } = await import('node:crypto');
+  const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temp, after, { flag: 'wx', mode: mode & 0o777 });
   await chmod(temp, mode & 0o777);
   await rename(temp, target);

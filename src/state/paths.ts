@@ -1,5 +1,8 @@
 import { join } from 'node:path';
 
+/** The controller's API socket in `.stack/` (docs/api.md). */
+export const API_SOCKET = 'api.sock';
+
 /** Where stack keeps what it knows about a stack: `.stack/` beside stack.yaml. */
 export interface StatePaths {
   dir: string;
@@ -9,9 +12,6 @@ export interface StatePaths {
   /** The controller's API (docs/api.md). */
   apiSocket: string;
 }
-
-/** The name of the controller's API socket in `.stack/`. */
-export const API_SOCKET = 'api.sock';
 
 export function statePaths(root: string): StatePaths {
   const dir = join(root, '.stack');

@@ -16,6 +16,7 @@ export class StateStore {
   private dirty = false;
   private recordTimer: NodeJS.Timeout | undefined;
   private lost: Error | undefined;
+  private readonly watchers = new Set<(name: string) => void>();
 
   private constructor(
     private readonly file: string,
@@ -40,8 +41,15 @@ export class StateStore {
     return new Map(Object.entries(this.doc.services));
   }
 
+  /** Tells `listener` the name of every record that changes, as it changes (a controller's live status); the function returned stops it. */
+  watch(listener: (name: string) => void): () => void {
+    this.watchers.add(listener);
+    return () => void this.watchers.delete(listener);
+  }
+
   set(name: string, applied: AppliedService): Promise<void> {
     this.doc.services[name] = applied;
+    this.changed(name);
     return this.schedule();
   }
 
@@ -49,6 +57,7 @@ export class StateStore {
     const next = change(this.doc.services[name]);
     if (next) this.doc.services[name] = next;
     else delete this.doc.services[name];
+    this.changed(name);
     return this.schedule();
   }
 
@@ -63,6 +72,7 @@ export class StateStore {
     const next = change(this.doc.services[name]);
     if (next) this.doc.services[name] = next;
     else delete this.doc.services[name];
+    this.changed(name);
     this.dirty = true;
     this.recordTimer ??= setTimeout(() => {
       this.recordTimer = undefined;
@@ -97,6 +107,10 @@ export class StateStore {
   /** Why the last write could not be made (a full disk, a read-only folder); undefined once one succeeded. */
   unrecorded(): Error | undefined {
     return this.lost;
+  }
+
+  private changed(name: string): void {
+    for (const listener of this.watchers) listener(name);
   }
 
   private schedule(): Promise<void> {

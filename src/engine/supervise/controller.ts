@@ -1,22 +1,18 @@
-import { basename } from 'node:path';
+import { basename, relative } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { digestServiceFiles, redactedVerbose, type Workspace } from '../workspace.js';
-import { formatIssue } from '../../config/issues.js';
 import { readStack } from '../../load/read-stack.js';
 import { redactorOf } from '../../config/secrets.js';
 import type { Redact } from '../../config/sensitive.js';
 import type { Desired } from '../../model/desired.js';
-import type { Clock } from '../../model/clock.js';
 import { StackError, ExitCode } from '../../model/errors.js';
 import { createProviderRegistry, PROVIDERS } from '../../providers/registry.js';
 import { executePlan } from '../execute.js';
-import type { ApplyOutcome, ProgressEvent } from '../../model/outcome.js';
+import type { ApplyOutcome } from '../../model/outcome.js';
 import { observeServices } from '../observe.js';
 import { planActions } from '../../reconcile/plan.js';
-import { changedSinceGiveUp } from '../../reconcile/give-up.js';
-import { recordedAs, specOf } from '../../reconcile/spec.js';
 import type { Observed } from '../../model/observed.js';
-import type { Action, Plan } from '../../model/plan.js';
+import type { Plan } from '../../model/plan.js';
 import { withoutGiveUp } from '../../state/give-up.js';
 import { acquireLock, type HeldLock } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
@@ -26,72 +22,47 @@ import { LivenessMonitor } from './liveness.js';
 import { LogRotation } from './log-rotation.js';
 import { notRetried, writePassRecord } from './pass-record.js';
 import { SupervisedPool, type PoolEvent } from './service-pool.js';
-import { answerRequest, takeRequests, type ControllerRequest } from './requests.js';
+import { HandedRequests } from './requests.js';
 import { planRestart } from '../../reconcile/plan-restart.js';
 import { statusRows, type StatusRow } from '../../reconcile/status-rows.js';
-import type { ObservedService, Phase } from '../../model/observed.js';
-import { signalProcess } from '../../os/signal.js';
-import { API_SOCKET, ApiServer } from './api-server.js';
+import type { Applied } from '../../model/observed.js';
+import { Exclusive } from './exclusive.js';
+import { passMayAct } from './may-act.js';
+import { EventHub } from './events.js';
+import { knownObserved } from './known-status.js';
+import { StatusChanges } from './status-changes.js';
+import { FileNews } from './file-news.js';
+import type { ControllerOptions, RunOptions, Snapshot } from './controller-options.js';
 
-/** sun_path holds 108 bytes on Linux, the terminating NUL included. */
-const MAX_SOCKET_PATH = 107;
-
-export interface ControllerOptions {
-  file: string;
-  command: string;
-  intervalMs: number;
-  parallel: number;
-  verbose?: (line: string) => void;
-  /** The controller's own messages for people (reloads, restarts, errors). */
-  log: (line: string) => void;
-  onProgress?: (event: ProgressEvent) => void;
-  onPoolEvent?: (event: PoolEvent) => void;
-  /** `POST /v1/stop`: the API was asked to end the controller. Default: SIGTERM to this process. */
-  onStopRequested?: () => void;
-  /** Called after every pass: services that failed, or an invalid file. */
-  onPass?: (pass: PassResult) => void;
-  /** Aborts what is in flight (Ctrl+C), the first pass included. */
-  signal?: AbortSignal;
-  /** The time the controller and its machines read. Default: the system clock. */
-  time?: Clock;
-}
-
-export interface PassResult {
-  reason: string;
-  /** The file did not load: nothing was done. */
-  invalid?: StackError;
-  outcome?: ApplyOutcome;
-  converged: boolean;
-}
+export type { ControllerOptions, PassResult, RunOptions, Snapshot } from './controller-options.js';
 
 /**
  * The reconcile loop (`stack watch`, `stack up`): holds the lock, reconciles once, then again on
  * every change of stack.yaml or a file it references, on an interval (drift), and keeps one
  * supervised machine per service. Level-based: every pass loads and observes from scratch.
+ * Passes and the runs its API asks for (`exclusive`) take turns: never two at once.
  */
 export class Controller {
+  /** What happens, as it happens: the machines' events and the controller's own (`GET /v1/events`). */
+  readonly events: EventHub;
   private desired: Desired;
-  private running?: Promise<void>;
+  private passes?: Promise<void>;
   private again?: string;
   private timer?: NodeJS.Timeout;
+  private readonly queue = new Exclusive();
   private readonly watcher: FileWatcher;
   private readonly liveness: LivenessMonitor;
   private readonly logRotation: LogRotation;
   private readonly abort = new AbortController();
   private closed = false;
-  private requestTimer?: NodeJS.Timeout;
-  private readonly pendingRequests: ControllerRequest[] = [];
+  private readonly requests: HandedRequests;
   /** Services whose start failed in a pass and that their machine retries. */
   private readonly retrying = new Set<string>();
+  private readonly closers: (() => Promise<void>)[] = [];
 
-  /**
-   * Lines for the log, with the secret values the file declares now replaced: a liveness detail
-   * can quote a plugin's status output, an error a path or URL.
-   */
-  private readonly say = (line: string): void => this.options.log(this.workspace.ctx.redact(line));
-  // The file's warnings as last said: said again when they change, not on every pass.
-  private saidWarnings = '';
-  private api?: ApiServer;
+  /** Lines for the log, the file's secrets as of now replaced (a liveness detail can quote a plugin's output). */
+  readonly say = (line: string): void => this.options.log(this.workspace.ctx.redact(line));
+  private readonly news: FileNews;
 
   private constructor(
     private readonly options: ControllerOptions,
@@ -101,46 +72,44 @@ export class Controller {
     readonly pool: SupervisedPool,
   ) {
     this.desired = workspace.desired;
-    this.watcher = new FileWatcher((paths) => void this.request(`changed: ${paths.map((path) => path.split('/').pop()).join(', ')}`), undefined, this.say);
+    this.events = new EventHub(() => pool.env.time.nowIso());
+    this.news = new FileNews(this.say, (event) => this.events.emit(event));
+    this.watcher = new FileWatcher((paths) => this.changed(paths), undefined, this.say);
     this.liveness = new LivenessMonitor(pool, workspace, this.say);
     this.logRotation = new LogRotation(pool, workspace, this.say);
+    this.requests = new HandedRequests(workspace.paths.dir, (reason) => void this.request(reason));
+    // Live status: a machine that moves or a record that changes may change a phase or a probe result.
+    const changes = new StatusChanges(() => knownObserved(this.desired, this.state.all(), this.pool), (event) => this.events.emit(event));
+    pool.onMove(() => changes.poke());
+    state.watch(() => changes.poke());
   }
 
-  /** Loads the file (exit 5 when invalid: nothing starts), takes the lock (exit 7), reconciles once. */
-  static async start(options: ControllerOptions): Promise<Controller> {
+  /** Loads the file (exit 5 when invalid), takes the lock (exit 7), calls `serve` (the API), reconciles once. */
+  static async start(options: ControllerOptions, serve?: (controller: Controller) => Promise<void>): Promise<Controller> {
     const desired = await readStack(options.file, { providers: PROVIDERS });
     const paths = statePaths(desired.root);
     const lock = await acquireLock(paths.lockFile, { command: options.command });
+    const made: { controller?: Controller } = {};
     try {
       if (lock.tookOverFrom) options.log(`took over the lock of pid ${lock.tookOverFrom.pid}, which is no longer running`);
       const state = await StateStore.open(paths.stateFile, desired.project, basename(desired.file));
-      // Secrets change with the file: what the pool and liveness checks print redacts the current
-      // ones. Called only once the controller below exists.
+      // Secrets change with the file: what the pool and liveness print redacts the current ones.
       const redact: Redact = (text, cut) => redactorOf(controller.current)(text, cut);
       const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose), redact } };
-      const heard: { controller?: Controller } = {};
-      const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, (event) => heard.controller?.heard(event), options.time);
+      const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, (event) => made.controller?.heard(event), options.time);
       const controller = new Controller(options, workspace, lock, state, pool);
-      heard.controller = controller;
+      made.controller = controller;
       options.signal?.addEventListener('abort', () => controller.abort.abort(), { once: true });
+      await serve?.(controller);
       await controller.request('start');
       await controller.watcher.update(await watchedPaths(options.file, desired, workspace.providers));
       controller.timer = setInterval(() => void controller.request('interval'), options.intervalMs);
       controller.liveness.start();
       controller.logRotation.start();
-      controller.requestTimer = setInterval(() => void controller.checkRequests(), 100);
-      // A Unix socket's path is limited to 107 bytes: a deeper stack serves no API (docs/api.md).
-      const socketPath = `${paths.dir}/${API_SOCKET}`;
-      if (Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH) controller.api = await ApiServer.listen(socketPath, {
-        project: () => controller.desired.project,
-        status: () => controller.knownStatus(),
-        nowIso: () => pool.env.time.nowIso(),
-        redact: (text) => workspace.ctx.redact(text),
-        // Ends the controller as `stack down` does today: the command that runs it closes it on SIGTERM.
-        stop: () => options.onStopRequested ? options.onStopRequested() : void signalProcess(process.pid, 'SIGTERM'),
-      });
+      controller.requests.start();
       return controller;
     } catch (error) {
+      for (const close of made.controller?.closers.splice(0) ?? []) await close().catch(() => undefined);
       await lock.release();
       throw error;
     }
@@ -150,16 +119,20 @@ export class Controller {
     return this.desired;
   }
 
-  /** Asks for a pass; passes never overlap, and requests during one fold into one more pass. */
+  /** Aborted once the controller begins to close. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Asks for a pass; passes never overlap, and requests meanwhile fold into one more pass. */
   request(reason: string): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.running) {
-      this.again = reason;
-      return this.running;
-    }
-    this.running = (async () => {
-      let next: string | undefined = reason;
-      while (next && !this.closed) {
+    this.again = reason;
+    this.passes ??= this.queue.run(async () => {
+      for (;;) {
+        const next = this.again;
+        // Cleared in the same turn as the last look: a request from now on starts a new turn.
+        if (!next || this.closed) return void (this.passes = undefined);
         this.again = undefined;
         try {
           await this.pass(next);
@@ -167,12 +140,22 @@ export class Controller {
           // One failed pass (a compose file gone, a full disk) must not end supervision.
           this.say(`reconcile failed (${next}): ${error instanceof Error ? error.message : String(error)}; retrying on the next change or interval`);
         }
-        next = this.again;
       }
-    })().finally(() => {
-      this.running = undefined;
     });
-    return this.running;
+    return this.passes;
+  }
+
+  /** Runs `work` when no pass and no other run acts on the services, and none does until it ends. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      if (this.closed) throw new StackError(ExitCode.actionFailed, 'the controller is stopping');
+      return work();
+    });
+  }
+
+  /** Called as the controller closes, before it waits for what is in flight (the API's server). */
+  onClose(close: () => Promise<void>): void {
+    this.closers.push(close);
   }
 
   /** Stops watching. Services keep running unless the caller stops them afterwards. */
@@ -182,12 +165,12 @@ export class Controller {
     this.abort.abort();
     this.pool.interrupt();
     if (this.timer) clearInterval(this.timer);
-    if (this.requestTimer) clearInterval(this.requestTimer);
+    this.requests.stop();
     this.liveness.stop();
-    await this.api?.close();
+    for (const close of this.closers.splice(0)) await close().catch(() => undefined);
     await this.logRotation.stop();
     await this.watcher.close();
-    await this.running;
+    await this.queue.run(async () => undefined);
     await this.pool.settle();
     this.pool.stopAll();
     await rm(this.statusFile, { force: true });
@@ -204,171 +187,126 @@ export class Controller {
     return { ...this.workspace, desired: this.desired, ctx };
   }
 
-  private get statusFile(): string {
-    return `${this.workspace.paths.dir}/controller.json`;
+  /** What the controller recorded as applied, as it holds it now. */
+  applied(): Applied {
+    return this.state.all();
   }
 
-  private async checkRequests(): Promise<void> {
-    const requests = await takeRequests(this.workspace.paths.dir).catch(() => []);
-    if (requests.length === 0) return;
-    this.pendingRequests.push(...requests);
-    await this.request(`requested: ${requests.map((request) => `${request.op} ${request.services.join(' ')}`).join('; ')}`);
-  }
-
-  /** `stack restart` handed over by another process: stop then start, clearing a give-up. */
-  private async serveRequests(): Promise<void> {
-    for (const request of this.pendingRequests.splice(0)) {
-      for (const name of request.services) await this.state.update(name, withoutGiveUp);
-      const workspace = this.workspaceNow;
-      const observed = await observeServices(this.desired, this.state.all(), workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
-      for (const name of request.services) this.pool.actorFor(name, observed.get(name));
-      const outcome = await this.execute(planRestart(this.desired, observed, request.services), observed);
-      await answerRequest(this.workspace.paths.dir, request.id, {
-        ok: outcome.failed === 0,
-        lines: outcome.services.map((service) => `${service.service}: ${service.ops.join(', ')} ${service.status}${service.error ? `: ${service.error}` : ''}`),
-      });
-    }
-  }
-
-  /**
-   * A machine's event, told to people (the reason of a give-up can quote a probe's URL: redacted).
-   * A service whose start failed in a pass and that a retry got running has a pass of its own:
-   * what needs it was skipped and starts now.
-   */
-  private heard(event: PoolEvent): void {
-    this.options.onPoolEvent?.(event.type === 'gave-up' ? { ...event, reason: redactorOf(this.desired)(event.reason) } : event);
-    this.api?.event(event);
-    if (event.type === 'gave-up') this.retrying.delete(event.service);
-    if (event.type === 'running' && this.retrying.delete(event.service)) void this.request(`${event.service} started on a retry`);
-  }
-
-  /**
-   * `status` as the controller knows it (GET /v1/status): its machines' states and the records
-   * it keeps. No probe, no /proc scan, so no port owners.
-   */
-  knownStatus(): StatusRow[] {
-    const applied = this.state.all();
-    const observed = new Map<string, ObservedService>();
-    for (const name of new Set([...this.desired.services.map((service) => service.name), ...applied.keys()])) {
-      const record = applied.get(name);
-      const phase = phaseOf(this.pool.stateOf(name), record?.pid !== undefined && record.stoppedByUs !== true);
-      const running = phase === 'running' || phase === 'starting';
-      observed.set(name, {
-        name,
-        phase,
-        ...(running && record?.pid !== undefined ? { pid: record.pid } : {}),
-        ...(running && record?.startedAt ? { since: record.startedAt } : {}),
-        restarts: record?.restarts ?? 0,
-        ...(running && record?.probe ? { probe: record.probe, health: record.probe.ok ? 'ready' : record.probe.kind === 'health' ? 'unhealthy' : 'unready' } : {}),
-        ...(this.pool.leftAloneWhy(name) ? { detail: this.pool.leftAloneWhy(name) } : {}),
-      });
-    }
-    return statusRows(this.desired, observed, applied);
-  }
-
-  private warnIfNew(desired: Desired): void {
-    const lines = (desired.warnings ?? []).map((warning) => `warning: ${formatIssue(warning)}`);
-    if (lines.join('\n') === this.saidWarnings) return;
-    this.saidWarnings = lines.join('\n');
-    for (const line of lines) this.say(line);
-  }
-
-  private async pass(reason: string): Promise<void> {
-    if (this.pendingRequests.length > 0) await this.serveRequests();
-    let desired: Desired;
-    try {
-      desired = await readStack(this.options.file, { providers: PROVIDERS });
-    } catch (error) {
-      if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig && error.code !== ExitCode.noStackFile) throw error;
-      // A typo never tears anything down: the last good file stays in force. A folder that went
-      // away with the file is watched again once it is back.
-      await this.watcher.update(await watchedPaths(this.options.file, this.desired, this.workspaceNow.providers)).catch(() => undefined);
-      this.options.onPass?.({ reason, invalid: error, converged: false });
-      return;
-    }
+  /** stack.yaml loaded afresh (made the controller's; exit 5 or 3 thrown) and every service observed: what a plan starts from. Inside `exclusive`. */
+  async refresh(signal: AbortSignal): Promise<Snapshot> {
+    const desired = await readStack(this.options.file, { providers: PROVIDERS });
     this.desired = desired;
-    this.warnIfNew(desired);
+    this.news.loaded(desired);
     this.pool.setDesired(desired);
     const workspace = this.workspaceNow;
     // Sealed before any spec is computed (recordDeclarations reads them).
     await digestServiceFiles(workspace);
     this.state.recordDeclarations(desired.services);
     const applied = this.state.all();
-    const observed = await observeServices(desired, applied, workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
+    const observed = await observeServices(desired, applied, workspace.providers, { ...workspace.ctx, signal });
     for (const service of desired.services) if (service.enabled) this.pool.actorFor(service.name, observed.get(service.name));
+    return { desired, applied, observed };
+  }
+
+  /** `stack restart` of `names`: their give-ups cleared, a machine each, stop then start. Inside `exclusive`. */
+  async planRestart(names: readonly string[], observed: Observed): Promise<Plan> {
+    for (const name of names) await this.state.update(name, withoutGiveUp);
+    for (const name of names) this.pool.actorFor(name, observed.get(name));
+    return planRestart(this.desired, observed, names);
+  }
+
+  /** Carries out a plan on the controller's machines (inside `exclusive`), as a pass would, and says whether it was recorded. */
+  async carryOut(plan: Plan, observed: Observed, run: RunOptions): Promise<ApplyOutcome> {
+    const outcome = await this.execute(plan, observed, run);
+    await this.state.flush().catch(() => undefined);
+    const lost = this.state.unrecorded();
+    return lost ? { ...outcome, unrecorded: lost.message } : outcome;
+  }
+
+  /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan, so no port owners. */
+  knownStatus(): StatusRow[] {
+    const applied = this.state.all();
+    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied);
+  }
+
+  private get statusFile(): string {
+    return `${this.workspace.paths.dir}/controller.json`;
+  }
+
+  private changed(paths: string[]): void {
+    const names = paths.map((path) => relative(this.desired.root, path) || path);
+    this.events.emit({ type: 'file-changed', paths: names });
+    void this.request(`changed: ${paths.map((path) => path.split('/').pop()).join(', ')}`);
+  }
+
+  /**
+   * A machine's event, told (a give-up's reason can quote a probe's URL: redacted). A failed start
+   * a retry got running has a pass of its own: what needs it was skipped and starts now.
+   */
+  private heard(event: PoolEvent): void {
+    this.options.onPoolEvent?.(event.type === 'gave-up' ? { ...event, reason: redactorOf(this.desired)(event.reason) } : event);
+    this.events.emit(event);
+    if (event.type === 'gave-up') this.retrying.delete(event.service);
+    if (event.type === 'running' && this.retrying.delete(event.service)) void this.request(`${event.service} started on a retry`);
+  }
+
+  private async pass(reason: string): Promise<void> {
+    // `stack restart` handed over by another process: stop then start, clearing a give-up.
+    await this.requests.serve(async (names) => {
+      const workspace = this.workspaceNow;
+      const observed = await observeServices(this.desired, this.state.all(), workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
+      return this.execute(await this.planRestart(names, observed), observed);
+    });
+    let snapshot: Snapshot;
+    try {
+      snapshot = await this.refresh(this.abort.signal);
+    } catch (error) {
+      if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig && error.code !== ExitCode.noStackFile) throw error;
+      // A typo never tears anything down: the last good file stays in force. A folder that went
+      // away with the file is watched again once it is back.
+      await this.watcher.update(await watchedPaths(this.options.file, this.desired, this.workspaceNow.providers)).catch(() => undefined);
+      this.news.notLoaded(error);
+      this.options.onPass?.({ reason, invalid: error, converged: false });
+      return;
+    }
+    const { desired, applied, observed } = snapshot;
     const plan = planActions(desired, observed, applied);
-    const actions = plan.actions.filter((action) => this.mayAct(action));
+    const actions = plan.actions.filter((action) => passMayAct(action, this.pool, desired, applied.get(action.service)));
+    // An interval pass that finds nothing to do is not an event: the stream would tick.
+    const told = reason !== 'interval' || actions.length > 0;
+    if (told) this.events.emit({ type: 'plan', reason, actions: actions.map((action) => `${action.op} ${action.service}`), blocked: plan.blocked.map((entry) => entry.service) });
     let outcome: ApplyOutcome | undefined;
     if (actions.length > 0) {
-      this.options.log(`reconciling (${reason}): ${describeActions(actions)}`);
+      this.options.log(`reconciling (${reason}): ${actions.map((action) => `${action.op} ${action.service}`).join(', ')}`);
       outcome = await this.execute({ ...plan, actions }, observed);
     }
-    await this.watcher.update(await watchedPaths(this.options.file, desired, workspace.providers)).catch(() => undefined);
+    await this.watcher.update(await watchedPaths(this.options.file, desired, this.workspaceNow.providers)).catch(() => undefined);
     const converged = (outcome?.failed ?? 0) === 0 && plan.blocked.length === 0;
     const failed = outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [];
-    for (const { service } of failed) if (this.pool.isBusy(service)) this.retrying.add(service);
+    if (told) this.events.emit({ type: 'reconciled', reason, converged, failed });
     await writePassRecord(this.statusFile, { pid: process.pid, command: this.options.command, at: this.pool.env.time.nowIso(), reason, converged, failed, notRetried: notRetried(this.pool, failed, plan.blocked) });
     this.options.onPass?.({ reason, outcome, converged });
   }
 
   /** Runs a plan on the controller's own machines, so supervision carries on across runs. */
-  private execute(plan: Plan, observed: Observed): Promise<ApplyOutcome> {
+  private async execute(plan: Plan, observed: Observed, run?: RunOptions): Promise<ApplyOutcome> {
     const workspace = this.workspaceNow;
-    return executePlan({
+    const outcome = await executePlan({
       desired: this.desired,
       plan,
       observed,
       state: this.state,
       providers: workspace.providers,
-      ctx: workspace.ctx,
+      ctx: run?.removeVolumes ? { ...workspace.ctx, removeVolumes: true } : workspace.ctx,
       parallel: this.options.parallel,
-      signal: this.abort.signal,
-      onProgress: this.options.onProgress,
+      signal: run ? AbortSignal.any([this.abort.signal, run.signal]) : this.abort.signal,
+      onProgress: (event) => {
+        this.options.onProgress?.(event);
+        run?.onProgress?.(event);
+      },
       pool: this.pool,
     });
-  }
-
-  /**
-   * Leaves alone what the supervisor owns: machines mid-operation or backing off, and crashes and
-   * failed starts the restart policy decided to leave, until their spec changes (or, for one
-   * that gave up, any part of its declaration: `ready` included).
-   */
-  private mayAct(action: Action): boolean {
-    const name = action.service;
-    if (this.pool.isBusy(name)) return false;
-    if (!this.pool.leftAlone(name)) return true;
-    const service = this.desired.services.find((candidate) => candidate.name === name);
-    const applied = this.state.get(name);
-    if (!service || !applied) return true;
-    if (applied.gaveUp) return changedSinceGiveUp(service, applied).length > 0;
-    return !recordedAs(specOf(service), applied);
-  }
-}
-
-function describeActions(actions: readonly Action[]): string {
-  return actions.map((action) => `${action.op} ${action.service}`).join(', ');
-}
-
-/** A machine's state as `status` names it; without a machine, what the record says. */
-function phaseOf(machine: string | undefined, recordedRunning: boolean): Phase {
-  switch (machine) {
-    case undefined:
-      return recordedRunning ? 'running' : 'absent';
-    case 'running':
-    case 'stopping':
-    case 'stopped':
-    case 'absent':
-    case 'crashed':
-      return machine;
-    case 'failed':
-    case 'startFailed':
-    case 'backoff':
-      // No run: the restart policy waits or gave up.
-      return 'crashed';
-    case 'uninstalling':
-      return 'stopping';
-    default:
-      // init, installing, starting, waitingReady, abandoning, restarting, recovering: on its way.
-      return 'starting';
+    for (const service of outcome.services) if (service.status === 'failed' && this.pool.isBusy(service.service)) this.retrying.add(service.service);
+    return outcome;
   }
 }

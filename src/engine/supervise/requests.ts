@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ExitCode, StackError } from '../../model/errors.js';
 import type { Clock } from '../../model/clock.js';
 import { systemClock } from '../../os/clock.js';
+import type { ApplyOutcome } from '../../model/outcome.js';
 
 /** What another stack process asks a running controller to do. */
 export interface ControllerRequest {
@@ -67,4 +68,44 @@ export async function answerRequest(stateDir: string, id: string, response: Cont
   const dir = requestsDir(stateDir);
   await writeFile(join(dir, `${id}.tmp`), JSON.stringify(response), { flag: 'wx' });
   await rename(join(dir, `${id}.tmp`), join(dir, `${id}.response.json`));
+}
+
+/**
+ * The controller's side of `.stack/requests/`: requests are taken every 100 ms and handed to
+ * `onTaken` (which asks for a pass); the pass serves them first, one after another.
+ */
+export class HandedRequests {
+  private readonly pending: ControllerRequest[] = [];
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly onTaken: (reason: string) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.take(), 100);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Each waiting request restarted by `restart`, and answered with how it went. */
+  async serve(restart: (services: string[]) => Promise<ApplyOutcome>): Promise<void> {
+    for (const request of this.pending.splice(0)) {
+      const outcome = await restart(request.services);
+      await answerRequest(this.stateDir, request.id, {
+        ok: outcome.failed === 0,
+        lines: outcome.services.map((service) => `${service.service}: ${service.ops.join(', ')} ${service.status}${service.error ? `: ${service.error}` : ''}`),
+      });
+    }
+  }
+
+  private async take(): Promise<void> {
+    const requests = await takeRequests(this.stateDir).catch(() => []);
+    if (requests.length === 0) return;
+    this.pending.push(...requests);
+    this.onTaken(`requested: ${requests.map((request) => `${request.op} ${request.services.join(' ')}`).join('; ')}`);
+  }
 }

@@ -42,6 +42,7 @@ export class SupervisedPool implements ServicePool {
   private readonly closing = new AbortController();
   /** Stops of what ended runs left behind; only `settle` waits for them, not the reconcile passes. */
   private readonly ending = new Set<Promise<void>>();
+  private readonly movers = new Set<(name: string) => void>();
 
   constructor(
     desired: Desired,
@@ -79,6 +80,12 @@ export class SupervisedPool implements ServicePool {
     return actor ? String(actor.getSnapshot().value) : undefined;
   }
 
+  /** Tells `listener` the name of every service whose machine moved or was made; the function returned stops it. */
+  onMove(listener: (name: string) => void): () => void {
+    this.movers.add(listener);
+    return () => void this.movers.delete(listener);
+  }
+
   /** An operation is in flight or a restart is pending: passes leave the service to its machine. */
   isBusy(name: string): boolean {
     return this.actors.get(name)?.getSnapshot().hasTag(BUSY) === true;
@@ -95,6 +102,7 @@ export class SupervisedPool implements ServicePool {
     actor.start();
     this.actors.set(name, actor);
     this.configs.set(name, config);
+    this.moved(name);
     return actor;
   }
 
@@ -219,6 +227,10 @@ export class SupervisedPool implements ServicePool {
     });
   }
 
+  private moved(name: string): void {
+    for (const listener of this.movers) listener(name);
+  }
+
   private gaveUpEvent(name: string, snapshot: Snapshot): PoolEvent {
     const { restarts, restart, startFailure, lastExit, error } = snapshot.context;
     const starting = snapshot.matches('failed');
@@ -236,6 +248,7 @@ export class SupervisedPool implements ServicePool {
       const value = String(snapshot.value);
       const { restarts, gaveUp } = snapshot.context;
       if (value === last.value && restarts === last.restarts && gaveUp === last.gaveUp) return;
+      this.moved(name);
       const previous = last;
       last = { value, restarts, gaveUp };
       // Counted by the machine's counter, not by a visit to `backoff`: with a zero backoff the

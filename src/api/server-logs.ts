@@ -1,0 +1,48 @@
+import type { Controller } from '../engine/supervise/controller.js';
+import { ExitCode } from '../model/errors.js';
+import type { LogsRequest } from '../model/provider.js';
+import type { LogLine } from './protocol.js';
+import { ApiError, type Exchange, type LineOf } from './server-http.js';
+import { checkNames } from './server-runs.js';
+
+/**
+ * `GET /v1/logs?service=…&lines=N&follow=1`, as `stack logs [-f]` reads them: each service's
+ * tail from its provider, one service after another so the tails come in order, then
+ * `caught-up`; with `follow`, new lines of every service as they come until the client goes (or
+ * the controller closes); without, `end` with the exit code. Reads only: it does not wait for
+ * the controller's turn.
+ */
+export async function serveLogs(controller: Controller, exchange: Exchange): Promise<void> {
+  const params = exchange.url.searchParams;
+  const lines = Number(params.get('lines') ?? 100);
+  if (!Number.isInteger(lines) || lines < 0) throw new ApiError(400, `lines takes a whole number, got "${params.get('lines')}"`, ExitCode.actionFailed);
+  const follow = params.get('follow') === '1' || params.get('follow') === 'true';
+  const names = params.getAll('service');
+  const { desired, providers, ctx } = controller.workspaceNow;
+  const applied = controller.applied();
+  checkNames(desired, applied, names);
+  const chosen = names.length > 0 ? names : desired.services.filter((service) => service.enabled).map((service) => service.name);
+  const send = (line: LineOf<LogLine>) => exchange.line({ formatVersion: 1, ...line });
+  const signal = AbortSignal.any([exchange.gone, controller.signal]);
+  exchange.stream();
+  const shown: Promise<number | undefined>[] = [];
+  for (const name of chosen) {
+    const service = desired.services.find((candidate) => candidate.name === name);
+    const record = applied.get(name);
+    const which = service?.provider ?? record?.provider;
+    if (which === undefined) continue;
+    const provider = await providers.get(which);
+    let caughtUp!: () => void;
+    const ready = new Promise<void>((resolve) => (caughtUp = resolve));
+    const request: LogsRequest = { lines, follow, signal, caughtUp, attached: false, write: (texts) => texts.forEach((text) => send({ type: 'line', service: name, text })) };
+    const done = provider.logs(name, service, record, request, ctx);
+    done.catch(() => undefined);
+    shown.push(done);
+    await Promise.race([ready, done]);
+  }
+  send({ type: 'caught-up' });
+  const codes = await Promise.all(shown);
+  if (follow) return exchange.end();
+  // A provider's own logs command (a plugin's) gives its exit code.
+  exchange.end({ formatVersion: 1, type: 'end', exitCode: codes.find((code) => code !== undefined) ?? ExitCode.ok });
+}

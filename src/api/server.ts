@@ -1,0 +1,149 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { chmod, rm } from 'node:fs/promises';
+import type { Controller } from '../engine/supervise/controller.js';
+import { ExitCode } from '../model/errors.js';
+import type { EventBody, ServiceVerb, StatusBody } from './protocol.js';
+import { ApiError, Exchange } from './server-http.js';
+import { serveLogs } from './server-logs.js';
+import { Runs } from './server-runs.js';
+
+/** sun_path holds 108 bytes on Linux, the terminating NUL included. */
+const MAX_SOCKET_PATH = 107;
+
+const VERBS: readonly ServiceVerb[] = ['start', 'stop', 'enable', 'disable', 'restart'];
+
+export interface ServeOptions {
+  /** `POST /v1/stop`, after the answer is sent: ends the controller as SIGTERM would. */
+  stop: () => void;
+}
+
+/**
+ * Serves the controller's API on `.stack/api.sock` until it closes. Never throws: a stack too
+ * deep for a socket path, or a socket that cannot be made, is one line in the controller's log,
+ * and the controller goes on without an API (the CLI works daemonless).
+ */
+export async function serveApi(controller: Controller, options: ServeOptions): Promise<void> {
+  const socketPath = controller.workspaceNow.paths.apiSocket;
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
+    controller.say(`no API: the socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes`);
+    return;
+  }
+  try {
+    const server = await ApiServer.listen(socketPath, controller, options);
+    controller.onClose(() => server.close());
+  } catch (error) {
+    controller.say(`no API: cannot listen on ${socketPath}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * The controller's local API (docs/api.md): HTTP/1.1 on a Unix socket in `.stack/`, mode 0600.
+ * Every body it sends passes the stack's redactor, field by field.
+ */
+class ApiServer {
+  private readonly runs: Runs;
+  private readonly followers = new Set<() => void>();
+
+  private constructor(
+    private readonly server: Server,
+    private readonly socketPath: string,
+    private readonly controller: Controller,
+    private readonly options: ServeOptions,
+  ) {
+    this.runs = new Runs(controller);
+  }
+
+  static async listen(socketPath: string, controller: Controller, options: ServeOptions): Promise<ApiServer> {
+    await replaceStaleSocket(socketPath);
+    const api: { server?: ApiServer } = {};
+    const server = createServer((request, response) => api.server?.handle(request, response));
+    api.server = new ApiServer(server, socketPath, controller, options);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // .stack/ is the owner's; the socket too (created with the umask's mode, narrowed at once).
+    await chmod(socketPath, 0o600);
+    return api.server;
+  }
+
+  async close(): Promise<void> {
+    for (const stop of this.followers) stop();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+    await rm(this.socketPath, { force: true });
+  }
+
+  private handle(request: IncomingMessage, response: ServerResponse): void {
+    // The secrets the file declares now, looked up for each text as it is sent.
+    const exchange = new Exchange(request, response, (text) => this.controller.workspaceNow.ctx.redact(text));
+    this.route(exchange, request.method ?? 'GET', exchange.url.pathname).catch((error: unknown) => exchange.fail(this.controller.signal.aborted ? new ApiError(503, 'the controller is stopping', ExitCode.actionFailed) : error));
+  }
+
+  private async route(exchange: Exchange, method: string, path: string): Promise<void> {
+    const verb = /^\/v1\/services\/([^/]+)$/.exec(path)?.[1] as ServiceVerb | undefined;
+    const routes: Record<string, Partial<Record<string, () => Promise<void> | void>>> = {
+      '/v1/status': { GET: () => this.status(exchange) },
+      '/v1/plan': { GET: () => this.runs.plan(exchange) },
+      '/v1/apply': { POST: () => this.runs.apply(exchange) },
+      '/v1/logs': { GET: () => serveLogs(this.controller, exchange) },
+      '/v1/events': { GET: () => this.follow(exchange) },
+      '/v1/stop': { POST: () => this.stop(exchange) },
+      ...(verb && VERBS.includes(verb) ? { [path]: { POST: () => this.runs.verb(exchange, verb) } } : {}),
+    };
+    const route = routes[path];
+    if (!route) throw new ApiError(404, `no such route: ${method} ${path}`, ExitCode.actionFailed);
+    const handler = route[method];
+    if (!handler) throw new ApiError(405, `method not allowed: ${method} ${path} (${Object.keys(route).join(', ')})`, ExitCode.actionFailed);
+    await handler();
+  }
+
+  /** From what the controller knows: no probe, no /proc scan. */
+  private status(exchange: Exchange): void {
+    const names = exchange.url.searchParams.getAll('service');
+    const services = this.controller.knownStatus().filter((row) => names.length === 0 || names.includes(row.name));
+    const body: StatusBody = { formatVersion: 1, project: this.controller.current.project, controller: { pid: process.pid }, services };
+    exchange.json(200, body);
+  }
+
+  private stop(exchange: Exchange): void {
+    exchange.json(202, { formatVersion: 1, stopping: true });
+    exchange.onSent(() => this.options.stop());
+  }
+
+  /** `following` first, then every event, until the client goes (forgotten at once) or is too slow (dropped). */
+  private follow(exchange: Exchange): void {
+    exchange.stream();
+    const send = (body: EventBody) => exchange.line(body);
+    send({ formatVersion: 1, at: this.controller.pool.env.time.nowIso(), type: 'following', pid: process.pid });
+    const unlisten = this.controller.events.listen((event, at) => send({ formatVersion: 1, at, ...event }));
+    const stop = () => {
+      unlisten();
+      this.followers.delete(stop);
+      exchange.end();
+    };
+    this.followers.add(stop);
+    exchange.gone.addEventListener('abort', stop, { once: true });
+  }
+}
+
+/**
+ * A socket file left by a controller that died (SIGKILL) is removed; one that answers is left,
+ * and listening then fails with EADDRINUSE. The caller holds the lock, so none should answer.
+ */
+async function replaceStaleSocket(socketPath: string): Promise<void> {
+  const answers = await new Promise<boolean>((resolve) => {
+    const probe = connect(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (!answers) await rm(socketPath, { force: true });
+}
