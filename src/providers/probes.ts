@@ -5,6 +5,7 @@ import { monotonicMs } from '../os/monotonic.js';
 import { newLogCursor } from './log-pattern.js';
 import { runCheck, type CheckResult, type ProbeContext } from './probe-checks.js';
 import type { ExitInfo } from '../model/provider.js';
+import { describeExit } from '../reconcile/idle.js';
 
 export type { CheckResult, ProbeContext } from './probe-checks.js';
 
@@ -38,10 +39,7 @@ export function describeCheck(check: ProbeCheck): string {
 }
 
 /** How a run ended, in words: `exited with code 3`, `was killed by SIGKILL`. */
-export function describeExit(exit: ExitInfo): string {
-  if (exit.signal) return `was killed by ${exit.signal}`;
-  return exit.code === null ? 'exited' : `exited with code ${exit.code}`;
-}
+export { describeExit } from '../reconcile/idle.js';
 
 /** One attempt of a check. Never throws: an unexpected error becomes the failure's reason. */
 export async function runProbeOnce(check: ProbeCheck, ctx: ProbeContext): Promise<CheckResult> {

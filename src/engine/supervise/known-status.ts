@@ -1,6 +1,7 @@
 import type { Desired } from '../../model/desired.js';
 import type { Applied, Observed, ObservedService, Phase } from '../../model/observed.js';
 import type { SupervisedPool } from './service-pool.js';
+import { observeIdle } from '../../reconcile/idle.js';
 
 /**
  * Every service as the controller knows it, without looking: its machine's state, and the
@@ -13,6 +14,12 @@ export function knownObserved(desired: Desired, applied: Applied, pool: Supervis
     const phase = phaseOf(pool.stateOf(name), record?.pid !== undefined && record.stoppedByUs !== true);
     const running = phase === 'running' || phase === 'starting';
     const why = pool.leftAloneWhy(name);
+    // No run: its record says how the last one ended, as daemonless status reads it.
+    if (!running && phase !== 'stopping' && record && record.pid === undefined) {
+      const idle = observeIdle(name, record);
+      observed.set(name, { ...idle, ...(idle.detail ?? why ? { detail: idle.detail ?? why } : {}) });
+      continue;
+    }
     observed.set(name, {
       name,
       phase,

@@ -1,48 +1,14 @@
 import type { DesiredService } from '../../model/desired.js';
-import type { AppliedService, LastExit, ObservedService, ProbeRecord } from '../../model/observed.js';
-import { givenUpWords } from '../../reconcile/diff.js';
-import { restartsBeforeGivingUp } from '../../reconcile/give-up.js';
+import type { AppliedService, ObservedService, ProbeRecord } from '../../model/observed.js';
+import { observeIdle, UNKNOWN_EXIT } from '../../reconcile/idle.js';
 import { orphansOf } from '../../os/stop-group.js';
-import { describeExit, runProbeOnce } from '../probes.js';
+import { runProbeOnce } from '../probes.js';
 import { healthOf, probeRecordOf, watchedProbe } from '../probe-record.js';
 import type { OperationContext } from '../../model/provider.js';
 import { checkOwnership, ProcUnavailableError, readBootTime, ticksToIso } from '../../os/proc-stat.js';
 
 // An observation probe is one quick attempt, not a wait.
 const OBSERVE_PROBE_TIMEOUT_MS = 2000;
-
-function lastExitWords(applied: AppliedService): string | undefined {
-  const exit = applied.lastExit;
-  if (!exit) return undefined;
-  if (exit.duringStart) return `start failed: ${exit.reason ?? describeExit(exit)}`;
-  const words = describeExit(exit);
-  // A crash records "exited", a stop "stopped by stack": said once.
-  return exit.reason && !words.startsWith(exit.reason) ? `${words} (${exit.reason})` : words;
-}
-
-// An exit whose code and signal are both unknown was seen only as a pid gone (an adopted run).
-const isUnknownExit = (exit: LastExit): boolean => exit.code === null && exit.signal === null && exit.duringStart !== true;
-
-function isFailedExit(exit: LastExit): boolean {
-  return exit.duringStart === true || exit.signal !== null || exit.code !== 0;
-}
-
-/**
- * The phase of a service with no live run recorded: stopped (by stack, or by itself with exit 0
- * or an exit nobody could see), or crashed when its last run failed.
- */
-function observeIdle(name: string, applied: AppliedService): ObservedService {
-  const base = { name, restarts: applied.restarts };
-  const exit = applied.stoppedByUs === true ? undefined : applied.lastExit;
-  if (!exit) return { ...base, phase: 'stopped' };
-  const how = { exit: { code: exit.code, signal: exit.signal } };
-  if (isUnknownExit(exit)) return { ...base, ...how, phase: 'stopped', detail: exit.reason ?? UNKNOWN_EXIT };
-  if (!isFailedExit(exit)) return { ...base, ...how, phase: 'stopped' };
-  const gaveUp = applied.gaveUp ? `; ${givenUpWords(restartsBeforeGivingUp(applied))}` : '';
-  return { ...base, ...how, phase: 'crashed', detail: `${lastExitWords(applied)}${gaveUp}` };
-}
-
-const UNKNOWN_EXIT = 'its exit code is unknown: no stack process was its parent when it ended';
 
 /**
  * The service's probe result for this run: made now when `ctx.probe` asks (but a `log` check
