@@ -1,7 +1,7 @@
 // The controller's API server (src/api/server.ts, docs/api.md) on a real controller
 // (`stack up --detach`) and its real socket, spoken to with node:http alone (tests/support/api-http.ts).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -62,7 +62,7 @@ describe('the API server on .stack/api.sock', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
     const m = marker();
-    const s = await up(`version: 1\n${FAST}services:\n  web:\n    command: sleep ${m}\n    ready: { http: "http://127.0.0.1:${port}/", timeout: 10s }\n  worker:\n    command: sleep ${m}\n  idle:\n    command: sleep ${m}\n    state: stopped\n  off:\n    command: sleep ${m}\n    enabled: false\n`);
+    const s = await up(`version: 1\n${FAST}services:\n  web:\n    command: sleep ${m}\n    ready: { http: "http://127.0.0.1:${port}/", timeout: 10s }\n  worker:\n    command: sleep ${m}\n    ports: [${port + 1}]\n  idle:\n    command: sleep ${m}\n    state: stopped\n  off:\n    command: sleep ${m}\n    enabled: false\n`);
     expect(hits).toBeGreaterThan(0);
     const before = hits;
 
@@ -72,11 +72,19 @@ describe('the API server on .stack/api.sock', () => {
 
     const body = answers[0]?.body;
     expect(body).toMatchObject({ formatVersion: 1, controller: { pid: s.pid } });
-    const daemonless = statusJson(s.file).services.map((row) => {
-      const { portsOpen: _open, portOwners: _owners, ...rest } = row as typeof row & { portsOpen?: unknown; portOwners?: unknown };
-      return rest;
-    });
-    expect(body.services).toEqual(daemonless);
+    // The socket set aside, the CLI finds no controller and looks for itself (no probe either).
+    const socket = socketOf(s.dir);
+    renameSync(socket, `${socket}.aside`);
+    let daemonless;
+    try {
+      daemonless = statusJson(s.file);
+    } finally {
+      renameSync(`${socket}.aside`, socket);
+    }
+    expect(daemonless.notice).toMatch(/is acting on this stack/);
+    // Port owners included: the controller read them after its first pass.
+    expect(body.services).toEqual(daemonless.services);
+    expect(body.services[1]).toMatchObject({ name: 'worker', portsOpen: [false], portOwners: [{ port: port + 1, holder: 'none' }] });
     expect(body.services.map((row: { name: string; observed: string; health: string }) => `${row.name} ${row.observed} ${row.health}`)).toEqual(['web running ready', 'worker running none', 'idle stopped none', 'off absent none']);
     expect(hits).toBe(before);
   });

@@ -19,6 +19,7 @@ import { statePaths } from '../../state/paths.js';
 import { StateStore } from '../../state/state-store.js';
 import { FileWatcher, watchedPaths } from './file-watcher.js';
 import { LivenessMonitor } from './liveness.js';
+import { PortWatch } from './port-watch.js';
 import { LogRotation } from './log-rotation.js';
 import { notRetried, writePassRecord } from './pass-record.js';
 import { SupervisedPool, type PoolEvent } from './service-pool.js';
@@ -52,6 +53,7 @@ export class Controller {
   private readonly queue = new Exclusive();
   private readonly watcher: FileWatcher;
   private readonly liveness: LivenessMonitor;
+  private readonly ports: PortWatch;
   private readonly logRotation: LogRotation;
   private readonly abort = new AbortController();
   private closed = false;
@@ -76,6 +78,7 @@ export class Controller {
     this.news = new FileNews(this.say, (event) => this.events.emit(event));
     this.watcher = new FileWatcher((paths) => this.changed(paths), undefined, this.say);
     this.liveness = new LivenessMonitor(pool, workspace, this.say);
+    this.ports = new PortWatch(() => ({ desired: this.desired, applied: this.state.all(), observed: knownObserved(this.desired, this.state.all(), this.pool) }), workspace.ctx.redact);
     this.logRotation = new LogRotation(pool, workspace, this.say);
     this.requests = new HandedRequests(workspace.paths.dir, (reason) => void this.request(reason));
     // Live status: a machine that moves or a record that changes may change a phase or a probe result.
@@ -105,6 +108,7 @@ export class Controller {
       await controller.watcher.update(await watchedPaths(options.file, desired, workspace.providers));
       controller.timer = setInterval(() => void controller.request('interval'), options.intervalMs);
       controller.liveness.start();
+      controller.ports.start();
       controller.logRotation.start();
       controller.requests.start();
       return controller;
@@ -167,6 +171,7 @@ export class Controller {
     if (this.timer) clearInterval(this.timer);
     this.requests.stop();
     this.liveness.stop();
+    this.ports.stop();
     for (const close of this.closers.splice(0)) await close().catch(() => undefined);
     await this.logRotation.stop();
     await this.watcher.close();
@@ -223,10 +228,10 @@ export class Controller {
     return lost ? { ...outcome, unrecorded: lost.message } : outcome;
   }
 
-  /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan, so no port owners. */
+  /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan (port owners as last read on its tick). */
   knownStatus(): StatusRow[] {
     const applied = this.state.all();
-    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied);
+    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, this.ports.known);
   }
 
   private get statusFile(): string {
@@ -279,6 +284,8 @@ export class Controller {
     if (actions.length > 0) {
       this.options.log(`reconciling (${reason}): ${actions.map((action) => `${action.op} ${action.service}`).join(', ')}`);
       outcome = await this.execute({ ...plan, actions }, observed);
+      // What started or stopped listens now, or no longer: status says so at once.
+      await this.ports.refresh();
     }
     await this.watcher.update(await watchedPaths(this.options.file, desired, this.workspaceNow.providers)).catch(() => undefined);
     const converged = (outcome?.failed ?? 0) === 0 && plan.blocked.length === 0;
