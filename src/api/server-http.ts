@@ -85,6 +85,15 @@ export class Exchange {
     else this.json(status, body);
   }
 
+  /**
+   * `102 Processing` at once, before a route waits for the controller's turn (a pass or another
+   * run may hold it for long): the client knows a busy controller from a stopped one (SIGSTOP),
+   * which sends nothing. Not to HTTP/1.0 clients (the fast status), which know no interim answer.
+   */
+  processing(): void {
+    if (this.request.httpVersion !== '1.0' && !this.response.headersSent) this.response.writeProcessing();
+  }
+
   /** Begins an NDJSON answer. */
   stream(): void {
     this.response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });

@@ -1,0 +1,114 @@
+// The controller's API under clients that push it: a busy controller, huge or odd requests, a
+// controller closing mid-run. Real controller (`stack up --detach`), real socket.
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from '../../src/api/connect.js';
+import { apiStream, socketOf } from '../support/api-http.js';
+import { Cleanup, lockOf } from '../support/controller.js';
+import { spawnCli, waitFor } from '../support/stack-cli.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+let markerSeed = 50_000 + Math.floor(Math.random() * 9_000);
+const marker = () => {
+  markerSeed += 1;
+  cleanup.marker(`sleep ${markerSeed}`);
+  return String(markerSeed);
+};
+
+/** A stack under a controller (`stack up --detach`); `yaml` may name the stack's folder. */
+async function up(yaml: (dir: string) => string): Promise<{ dir: string; file: string; pid: number }> {
+  const s = cleanup.scratch('version: 1\nservices: {}\n');
+  s.write(yaml(s.dir));
+  const started = await spawnCli(['up', '--detach', '--interval', '10m', '-f', s.file]).done;
+  expect(started.code, started.stderr).toBe(0);
+  return { dir: s.dir, file: s.file, pid: lockOf(s.dir)?.pid as number };
+}
+
+/**
+ * `a` runs; `slow` is stopped, and once started is ready only when the file `go` exists: a start
+ * of it holds the controller's turn until the test says so.
+ */
+const slowStack = (m: string, dir: string) =>
+  `version: 1\nservices:\n  a:\n    command: sleep ${m}\n  slow:\n    command: sleep ${m}\n    state: stopped\n    ready: { exec: [test, -f, ${join(dir, 'go')}], interval: 100ms, timeout: 60s }\n`;
+
+/** Starts `slow` through the API: resolves once its start began (the turn is held). */
+async function holdTheTurn(dir: string) {
+  const run = await apiStream(dir, 'POST', '/v1/services/start', { services: ['slow'] });
+  await run.waitForLine((line) => line.type === 'progress' && line.event.type === 'begin', 10_000, "slow's start to begin");
+  return run;
+}
+
+/** The interim answers (1xx) and the status of one request, once its status line came. */
+function statusesOf(dir: string, method: string, path: string, body?: unknown): { informed: Promise<number>; finalStatus: Promise<number> } {
+  const sent = request({ socketPath: socketOf(dir), method, path, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+  const informed = new Promise<number>((resolve) => sent.once('information', (info) => resolve(info.statusCode)));
+  const finalStatus = new Promise<number>((resolve, reject) => {
+    sent.once('response', (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    sent.once('error', reject);
+  });
+  sent.end(body === undefined ? undefined : JSON.stringify(body));
+  return { informed, finalStatus };
+}
+
+describe('the API under clients that push it', () => {
+  it('a run waiting for the turn is told at once (102): a busy controller is not a silent one', async () => {
+    const m = marker();
+    const s = await up((dir) => slowStack(m, dir));
+    const held = await holdTheTurn(s.dir);
+
+    // The plan and an apply wait behind the start; each is told at once that the controller answers.
+    const plan = statusesOf(s.dir, 'GET', '/v1/plan');
+    expect(await plan.informed).toBe(102);
+    // A client that gives up after half a second without a sign of life does not give up.
+    let settled = false;
+    const second = connect(s.dir, { timeoutMs: 500 }).apply({});
+    second.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await waitFor(() => settled, 2000, 'the second apply to settle').catch(() => undefined);
+    expect(settled).toBe(false);
+
+    writeFileSync(join(s.dir, 'go'), '');
+    const lines = await held.done();
+    expect(lines.at(-1)).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(await plan.finalStatus).toBe(200);
+    expect(await second).toMatchObject({ type: 'result', exitCode: 0 });
+  });
+
+  it('`stack stop` while a slow start holds the turn is carried out by the controller, not refused as locked', async () => {
+    const m = marker();
+    const s = await up((dir) => slowStack(m, dir));
+    await holdTheTurn(s.dir);
+
+    const stop = spawnCli(['stop', 'a', '-f', s.file]);
+    // Longer than the CLI waits for a silent controller (5 s).
+    await waitFor(() => stop.result(), 6500, 'stack stop to end').catch(() => undefined);
+    writeFileSync(join(s.dir, 'go'), '');
+    const result = await stop.done;
+    expect(result.stderr).not.toMatch(/does not answer|locked/);
+    expect(result.code, result.stderr).toBe(0);
+  }, 30_000);
+
+  it('`stack plan` against a stopped controller (SIGSTOP) gives up on it within seconds, and plans itself', async () => {
+    const m = marker();
+    const s = await up(() => `version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
+    process.kill(s.pid, 'SIGSTOP');
+    try {
+      const began = performance.now();
+      const plan = await spawnCli(['plan', '-f', s.file]).done;
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stderr).toMatch(/does not answer .*; planning without it/);
+      expect(performance.now() - began).toBeLessThan(15_000);
+    } finally {
+      process.kill(s.pid, 'SIGCONT');
+    }
+  });
+});
