@@ -13,6 +13,9 @@ export const MAX_BUFFERED = 4 * 1024 * 1024;
 /** A body is a few kB (a saved plan of many services: tens); more is not one of ours. */
 const MAX_BODY = 8 * 1024 * 1024;
 
+/** What the request targets are relative to: the socket has no host. */
+const ORIGIN = 'http://stack';
+
 /** A line of an NDJSON stream as a route writes it: `formatVersion` is added when it is sent. */
 export type LineOf<T> = T extends unknown ? Omit<T, 'formatVersion'> : never;
 
@@ -50,7 +53,9 @@ export function errorBody(error: unknown): { status: number; body: ErrorBody } {
  * asked for is interrupted, a follow ends.
  */
 export class Exchange {
+  /** The request's target; `/` when it is none a URL parser takes (`badTarget`). */
   readonly url: URL;
+  readonly badTarget: boolean;
   private readonly going = new AbortController();
 
   constructor(
@@ -58,7 +63,9 @@ export class Exchange {
     private readonly response: ServerResponse,
     private readonly redact: (text: string) => string,
   ) {
-    this.url = new URL(request.url ?? '/', 'http://stack');
+    // Never thrown: a throw here would leave the server's request handler and end the controller.
+    this.badTarget = !URL.canParse(request.url ?? '/', ORIGIN);
+    this.url = new URL(this.badTarget ? '/' : (request.url ?? '/'), ORIGIN);
     response.once('close', () => {
       if (!response.writableFinished) this.going.abort();
     });

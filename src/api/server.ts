@@ -86,6 +86,7 @@ class ApiServer {
   }
 
   private async route(exchange: Exchange, method: string, path: string): Promise<void> {
+    if (exchange.badTarget) throw new ApiError(400, `the request target is not a path: ${exchange.request.url ?? ''}`, ExitCode.actionFailed);
     const verb = /^\/v1\/services\/([^/]+)$/.exec(path)?.[1] as ServiceVerb | undefined;
     const routes: Record<string, Partial<Record<string, () => Promise<void> | void>>> = {
       '/v1/status': { GET: () => this.status(exchange) },

@@ -1,13 +1,14 @@
 // The controller's API under clients that push it: a busy controller, huge or odd requests, a
 // controller closing mid-run. Real controller (`stack up --detach`), real socket.
 import { request } from 'node:http';
+import { connect as connectSocket } from 'node:net';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/api/connect.js';
-import { apiStream, socketOf } from '../support/api-http.js';
+import { apiJson, apiStream, socketOf } from '../support/api-http.js';
 import { Cleanup, lockOf } from '../support/controller.js';
-import { spawnCli, waitFor } from '../support/stack-cli.js';
+import { isAlive, spawnCli, waitFor } from '../support/stack-cli.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -96,6 +97,25 @@ describe('the API under clients that push it', () => {
     expect(result.stderr).not.toMatch(/does not answer|locked/);
     expect(result.code, result.stderr).toBe(0);
   }, 30_000);
+
+  it('a request target no URL parser takes is answered 400; the controller lives on', async () => {
+    const s = await up(() => 'version: 1\nservices: {}\n');
+    for (const target of ['//[', 'http://[']) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connectSocket(socketOf(s.dir));
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.once('close', () => resolve(text));
+        socket.once('error', reject);
+        socket.end(`GET ${target} HTTP/1.0\r\nHost: stack\r\n\r\n`);
+      });
+      expect(answer, target).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer, target).toContain('"exitCode":1');
+    }
+    expect(isAlive(s.pid)).toBe(true);
+    expect((await apiJson(s.dir, 'GET', '/v1/status')).status).toBe(200);
+  });
 
   it('`stack plan` against a stopped controller (SIGSTOP) gives up on it within seconds, and plans itself', async () => {
     const m = marker();
