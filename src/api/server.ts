@@ -13,6 +13,9 @@ const MAX_SOCKET_PATH = 107;
 
 const VERBS: readonly ServiceVerb[] = ['start', 'stop', 'enable', 'disable', 'restart'];
 
+/** How long a closing controller waits for the answers in flight (interrupted runs) to end before it cuts them. */
+const ANSWERS_END_MS = 5000;
+
 export interface ServeOptions {
   /** `POST /v1/stop`, after the answer is sent: ends the controller as SIGTERM would. */
   stop: () => void;
@@ -44,6 +47,8 @@ export async function serveApi(controller: Controller, options: ServeOptions): P
 class ApiServer {
   private readonly runs: Runs;
   private readonly followers = new Set<() => void>();
+  /** Each answer not yet ended, until its response closes. */
+  private readonly answering = new Set<Promise<void>>();
 
   private constructor(
     private readonly server: Server,
@@ -74,12 +79,20 @@ class ApiServer {
   async close(): Promise<void> {
     for (const stop of this.followers) stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // The controller interrupted its runs as it began to close: each ends with its result (exit
+    // 130), which reaches its client before the connections are cut.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(this.answering), new Promise((resolve) => (timer = setTimeout(resolve, ANSWERS_END_MS)))]);
+    clearTimeout(timer);
     this.server.closeAllConnections();
     await closed;
     await rm(this.socketPath, { force: true });
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
+    const answered = new Promise<void>((resolve) => response.once('close', resolve));
+    this.answering.add(answered);
+    void answered.then(() => this.answering.delete(answered));
     // The secrets the file declares now, looked up for each text as it is sent.
     const exchange = new Exchange(request, response, (text) => this.controller.workspaceNow.ctx.redact(text));
     this.route(exchange, request.method ?? 'GET', exchange.url.pathname).catch((error: unknown) => exchange.fail(this.controller.signal.aborted ? new ApiError(503, 'the controller is stopping', ExitCode.actionFailed) : error));

@@ -98,6 +98,15 @@ describe('the API under clients that push it', () => {
     expect(result.code, result.stderr).toBe(0);
   }, 30_000);
 
+  it('the controller closing mid-run ends the run with its result, interrupted (exit 130), not a cut stream', async () => {
+    const m = marker();
+    const s = await up((dir) => slowStack(m, dir));
+    const held = await holdTheTurn(s.dir);
+    process.kill(s.pid, 'SIGTERM');
+    const lines = await held.done();
+    expect(lines.at(-1)).toMatchObject({ formatVersion: 1, type: 'result', exitCode: 130, outcome: { interrupted: true } });
+  });
+
   it('a request target no URL parser takes is answered 400; the controller lives on', async () => {
     const s = await up(() => 'version: 1\nservices: {}\n');
     for (const target of ['//[', 'http://[']) {
