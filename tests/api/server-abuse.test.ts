@@ -98,6 +98,18 @@ describe('the API under clients that push it', () => {
     expect(result.code, result.stderr).toBe(0);
   }, 30_000);
 
+  it('odd query values are refused with 400 (exit 1): follow=yes does not quietly mean "no"', async () => {
+    const s = await up(() => 'version: 1\nservices: {}\n');
+    for (const query of ['follow=yes', 'follow=', 'lines=-1', 'lines=1.5', 'lines=many', 'lines=1e400']) {
+      const answer = await apiJson(s.dir, 'GET', `/v1/logs?${query}`);
+      expect([query, answer.status, answer.body.error?.exitCode]).toEqual([query, 400, 1]);
+    }
+    for (const query of ['follow=0', 'follow=false', 'lines=0', 'lines=1e12']) {
+      const lines = await (await apiStream(s.dir, 'GET', `/v1/logs?${query}`)).done();
+      expect([query, lines.at(-1)]).toEqual([query, { formatVersion: 1, type: 'end', exitCode: 0 }]);
+    }
+  });
+
   it('the controller closing mid-run ends the run with its result, interrupted (exit 130), not a cut stream', async () => {
     const m = marker();
     const s = await up((dir) => slowStack(m, dir));
