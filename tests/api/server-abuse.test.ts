@@ -1,6 +1,6 @@
 // The controller's API under clients that push it: a busy controller, huge or odd requests, a
 // controller closing mid-run. Real controller (`stack up --detach`), real socket.
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { connect as connectSocket } from 'node:net';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
@@ -98,6 +98,25 @@ describe('the API under clients that push it', () => {
     expect(result.code, result.stderr).toBe(0);
   }, 30_000);
 
+  it('a body over 8 MiB is answered 413 with an ErrorBody, whole; the controller serves on', async () => {
+    const s = await up(() => 'version: 1\nservices: {}\n');
+    const sent = request({ socketPath: socketOf(s.dir), method: 'POST', path: '/v1/apply', headers: { 'content-type': 'application/json' } });
+    let failed: Error | undefined;
+    // Once answered, the controller reads no more: what the client still sends fails (ECONNRESET).
+    sent.on('error', (error) => (failed = error));
+    const answered = new Promise<IncomingMessage>((resolve) => sent.once('response', resolve));
+    // 16 MiB: the client is still sending when the limit is passed.
+    const piece = 'x'.repeat(1024 * 1024);
+    sent.write('"');
+    for (let index = 0; index < 16; index++) sent.write(piece);
+    sent.end('"');
+    const response = await Promise.race([answered, waitFor(() => failed, 20_000, 'an answer').then(() => Promise.reject(failed))]);
+    let text = '';
+    for await (const chunk of response) text += String(chunk);
+    expect([response.statusCode, JSON.parse(text)]).toEqual([413, { formatVersion: 1, error: { message: 'the request body is too large', exitCode: 1 } }]);
+    expect((await apiJson(s.dir, 'GET', '/v1/status')).status).toBe(200);
+  });
+
   it('odd query values are refused with 400 (exit 1): follow=yes does not quietly mean "no"', async () => {
     const s = await up(() => 'version: 1\nservices: {}\n');
     for (const query of ['follow=yes', 'follow=', 'lines=-1', 'lines=1.5', 'lines=many', 'lines=1e400']) {
@@ -135,6 +154,31 @@ describe('the API under clients that push it', () => {
       expect(answer, target).toContain('"exitCode":1');
     }
     expect(isAlive(s.pid)).toBe(true);
+    expect((await apiJson(s.dir, 'GET', '/v1/status')).status).toBe(200);
+  });
+
+  it('a follower that stops reading is dropped once 4 MiB wait for it; the controller serves on', async () => {
+    const m = marker();
+    const s = await up((dir) => `version: 1\nservices:\n  loud:\n    command: [sh, -c, 'while [ ! -f ${join(dir, 'go')} ]; do sleep 0.05; done; head -c 12000000 /dev/zero | tr "\\\\0" x | fold -w 1000; exec sleep ${m}']\n`);
+    const sent = request({ socketPath: socketOf(s.dir), method: 'GET', path: '/v1/logs?service=loud&lines=0&follow=1' });
+    sent.end();
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      sent.once('response', resolve);
+      sent.once('error', reject);
+    });
+    let closed = false;
+    response.once('close', () => (closed = true));
+    response.on('error', () => undefined);
+    let text = '';
+    response.setEncoding('utf8');
+    const onData = (chunk: string) => (text += chunk);
+    response.on('data', onData);
+    await waitFor(() => text.includes('"caught-up"'), 10_000, 'caught-up');
+    // From now on nothing is read.
+    response.pause();
+    response.off('data', onData);
+    writeFileSync(join(s.dir, 'go'), '');
+    await waitFor(() => closed, 20_000, 'the controller to drop the follower');
     expect((await apiJson(s.dir, 'GET', '/v1/status')).status).toBe(200);
   });
 
