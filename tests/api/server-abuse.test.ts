@@ -3,7 +3,7 @@
 import { request, type IncomingMessage } from 'node:http';
 import { connect as connectSocket } from 'node:net';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/api/connect.js';
 import { apiJson, apiStream, socketOf } from '../support/api-http.js';
@@ -195,5 +195,15 @@ describe('the API under clients that push it', () => {
     } finally {
       process.kill(s.pid, 'SIGCONT');
     }
+  });
+
+  it("a log's tail that begins inside a line leaves that line's piece out: the end of a secret is not shown", async () => {
+    const m = marker();
+    // 8000 lines of 25 bytes: the last 64 KiB begin 14 bytes into a line, inside the secret.
+    const s = await up(() => `version: 1\nservices:\n  s:\n    command: [sh, -c, 'yes "$$API_TOKEN" | head -c 200000; exec sleep ${m}']\n    env: { API_TOKEN: tok-0123456789abcdefghij }\n`);
+    await waitFor(() => statSync(join(s.dir, '.stack', 'logs', 's.log'), { throwIfNoEntry: false })?.size === 200_000, 10_000, 'the whole log');
+    const lines = (await (await apiStream(s.dir, 'GET', '/v1/logs?service=s&lines=100000')).done()).filter((line) => line.type === 'line');
+    expect(lines.length).toBeGreaterThan(2000);
+    expect(lines.filter((line) => line.text !== '(sensitive)').map((line) => line.text)).toEqual([]);
   });
 });
