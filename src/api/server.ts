@@ -6,7 +6,7 @@ import { ExitCode } from '../model/errors.js';
 import type { EventBody, ServiceVerb, StatusBody } from './protocol.js';
 import { ApiError, Exchange } from './server-http.js';
 import { serveLogs } from './server-logs.js';
-import { Runs } from './server-runs.js';
+import { checkNames, Runs } from './server-runs.js';
 
 /** sun_path holds 108 bytes on Linux, the terminating NUL included. */
 const MAX_SOCKET_PATH = 107;
@@ -117,9 +117,10 @@ class ApiServer {
     await handler();
   }
 
-  /** From what the controller knows: no probe, no /proc scan. */
+  /** From what the controller knows: no probe, no /proc scan. A name it does not know is 404 (exit 4), as `stack status nope`. */
   private status(exchange: Exchange): void {
     const names = exchange.url.searchParams.getAll('service');
+    checkNames(this.controller.current, this.controller.applied(), names);
     const services = this.controller.knownStatus().filter((row) => names.length === 0 || names.includes(row.name));
     const body: StatusBody = { formatVersion: 1, project: this.controller.current.project, controller: { pid: process.pid }, services };
     exchange.json(200, body);

@@ -206,4 +206,13 @@ describe('the API under clients that push it', () => {
     expect(lines.length).toBeGreaterThan(2000);
     expect(lines.filter((line) => line.text !== '(sensitive)').map((line) => line.text)).toEqual([]);
   });
+
+  it('status of a service nobody knows is 404 (exit 4), as `stack status nope`, not an empty list', async () => {
+    const m = marker();
+    const s = await up(() => `version: 1\nservices:\n  a:\n    command: sleep ${m}\n`);
+    const unknown = await apiJson(s.dir, 'GET', '/v1/status?service=a&service=nope');
+    expect([unknown.status, unknown.body.error?.exitCode, unknown.body.error?.message]).toEqual([404, 4, expect.stringContaining('no service named "nope"')]);
+    const known = await apiJson(s.dir, 'GET', '/v1/status?service=a');
+    expect(known.body.services.map((row: { name: string }) => row.name)).toEqual(['a']);
+  });
 });
