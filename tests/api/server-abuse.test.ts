@@ -215,4 +215,22 @@ describe('the API under clients that push it', () => {
     const known = await apiJson(s.dir, 'GET', '/v1/status?service=a');
     expect(known.body.services.map((row: { name: string }) => row.name)).toEqual(['a']);
   });
+
+  it('Ctrl+C during `stack start` through the controller interrupts the run there: exit 130, told as a run event, the controller serves on', async () => {
+    const m = marker();
+    const s = await up((dir) => slowStack(m, dir));
+    const events = await apiStream(s.dir, 'GET', '/v1/events');
+    await events.waitForLine((line) => line.type === 'following');
+    const start = spawnCli(['start', 'slow', '-f', s.file]);
+    await waitFor(async () => (await apiJson(s.dir, 'GET', '/v1/status?service=slow')).body.services[0].observed === 'starting', 10_000, 'slow to be starting');
+    start.child.kill('SIGINT');
+    const result = await start.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/interrupted/i);
+    expect(result.stderr).not.toMatch(/internal error|does not answer/);
+    expect(await events.waitForLine((line) => line.type === 'run' && line.exitCode !== undefined, 10_000, 'the run to end')).toMatchObject({ by: 'stack start', exitCode: 130 });
+    events.close();
+    expect(isAlive(s.pid)).toBe(true);
+    expect((await apiJson(s.dir, 'GET', '/v1/status?service=a')).body.services[0].observed).toBe('running');
+  });
 });
