@@ -119,6 +119,10 @@ export async function* readLines<T>(response: IncomingMessage): AsyncGenerator<T
         if (line.trim()) yield JSON.parse(line) as T;
       }
     }
+  } catch (error) {
+    // Cut before its end: the controller closed, or dropped this client for reading too slowly.
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+    throw new StackError(ExitCode.actionFailed, 'the controller ended the stream before its end (it closed, or this client read too slowly)', { hint: '`stack status` says whether it still runs' });
   } finally {
     response.destroy();
   }

@@ -115,9 +115,18 @@ export class Exchange {
 
   /** One line of the stream; a client too slow to read is dropped (MAX_BUFFERED). */
   line(body: object): void {
+    this.lines([body]);
+  }
+
+  /**
+   * Lines sent together (a log's tail, what a follow read). The client is dropped when more than
+   * MAX_BUFFERED still waits from before them: one that does not read, not one handed a large
+   * batch at once (a tail of 65536 short lines is 4.5 MB of NDJSON).
+   */
+  lines(bodies: readonly object[]): void {
     if (this.gone.aborted || this.response.writableEnded || this.response.destroyed) return;
-    this.response.write(`${JSON.stringify(redactDeep(body, this.redact))}\n`);
-    if (this.response.writableLength > MAX_BUFFERED) this.response.destroy();
+    if (this.response.writableLength > MAX_BUFFERED) return void this.response.destroy();
+    this.response.write(bodies.map((body) => `${JSON.stringify(redactDeep(body, this.redact))}\n`).join(''));
   }
 
   end(body?: object): void {

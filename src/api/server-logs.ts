@@ -34,7 +34,7 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
     const provider = await providers.get(which);
     let caughtUp!: () => void;
     const ready = new Promise<void>((resolve) => (caughtUp = resolve));
-    const request: LogsRequest = { lines, follow, signal, caughtUp, attached: false, write: (texts) => texts.forEach((text) => send({ type: 'line', service: name, text })) };
+    const request: LogsRequest = { lines, follow, signal, caughtUp, attached: false, write: (texts) => exchange.lines(texts.map((text) => ({ formatVersion: 1, type: 'line', service: name, text }))) };
     const done = provider.logs(name, service, record, request, ctx);
     done.catch(() => undefined);
     shown.push(done);

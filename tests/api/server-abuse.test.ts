@@ -3,7 +3,7 @@
 import { request, type IncomingMessage } from 'node:http';
 import { connect as connectSocket } from 'node:net';
 import { join } from 'node:path';
-import { statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/api/connect.js';
 import { apiJson, apiStream, socketOf } from '../support/api-http.js';
@@ -41,6 +41,17 @@ async function holdTheTurn(dir: string) {
   const run = await apiStream(dir, 'POST', '/v1/services/start', { services: ['slow'] });
   await run.waitForLine((line) => line.type === 'progress' && line.event.type === 'begin', 10_000, "slow's start to begin");
   return run;
+}
+
+/** The sockets a process holds open: a client dropped is a socket closed. */
+function socketCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false;
+    }
+  }).length;
 }
 
 /** The interim answers (1xx) and the status of one request, once its status line came. */
@@ -157,28 +168,25 @@ describe('the API under clients that push it', () => {
     expect((await apiJson(s.dir, 'GET', '/v1/status')).status).toBe(200);
   });
 
-  it('a follower that stops reading is dropped once 4 MiB wait for it; the controller serves on', async () => {
+  it('a follower that stops reading is dropped once 4 MiB wait for it (1 MB of log every 0.1 s); the controller serves on', async () => {
     const m = marker();
-    const s = await up((dir) => `version: 1\nservices:\n  loud:\n    command: [sh, -c, 'while [ ! -f ${join(dir, 'go')} ]; do sleep 0.05; done; head -c 12000000 /dev/zero | tr "\\\\0" x | fold -w 1000; exec sleep ${m}']\n`);
-    const sent = request({ socketPath: socketOf(s.dir), method: 'GET', path: '/v1/logs?service=loud&lines=0&follow=1' });
-    sent.end();
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      sent.once('response', resolve);
-      sent.once('error', reject);
-    });
-    let closed = false;
-    response.once('close', () => (closed = true));
-    response.on('error', () => undefined);
+    const s = await up((dir) => `version: 1\nservices:\n  loud:\n    command: [sh, -c, 'while [ ! -f ${join(dir, 'go')} ]; do sleep 0.05; done; for i in $(seq 40); do head -c 1000000 /dev/zero | tr "\\\\0" x | fold -w 1000; sleep 0.1; done; exec sleep ${m}']\n`);
+    const before = socketCount(s.pid);
+    // A raw socket, paused: nothing more is read from the kernel, so the controller's buffer grows.
+    const socket = connectSocket(socketOf(s.dir));
+    socket.on('error', () => undefined);
     let text = '';
-    response.setEncoding('utf8');
+    socket.setEncoding('utf8');
     const onData = (chunk: string) => (text += chunk);
-    response.on('data', onData);
+    socket.on('data', onData);
+    socket.write('GET /v1/logs?service=loud&lines=0&follow=1 HTTP/1.1\r\nHost: stack\r\n\r\n');
     await waitFor(() => text.includes('"caught-up"'), 10_000, 'caught-up');
-    // From now on nothing is read.
-    response.pause();
-    response.off('data', onData);
+    socket.pause();
+    socket.off('data', onData);
+    expect(socketCount(s.pid)).toBe(before + 1);
     writeFileSync(join(s.dir, 'go'), '');
-    await waitFor(() => closed, 20_000, 'the controller to drop the follower');
+    await waitFor(() => socketCount(s.pid) === before, 20_000, 'the controller to drop the follower');
+    socket.destroy();
     expect((await apiJson(s.dir, 'GET', '/v1/status')).status).toBe(200);
   });
 
@@ -232,5 +240,14 @@ describe('the API under clients that push it', () => {
     events.close();
     expect(isAlive(s.pid)).toBe(true);
     expect((await apiJson(s.dir, 'GET', '/v1/status?service=a')).body.services[0].observed).toBe('running');
+  });
+
+  it('a tail of 65536 short lines (4.5 MB of NDJSON, written at once) reaches a client that reads it: `stack logs -n 100000` exits 0', async () => {
+    const m = marker();
+    const s = await up(() => `version: 1\nservices:\n  chatty:\n    command: [sh, -c, 'yes "" | head -c 200000; exec sleep ${m}']\n`);
+    await waitFor(() => statSync(join(s.dir, '.stack', 'logs', 'chatty.log'), { throwIfNoEntry: false })?.size === 200_000, 10_000, 'the whole log');
+    const logs = await spawnCli(['logs', 'chatty', '-n', '100000', '--file', s.file]).done;
+    expect(logs.stderr).not.toMatch(/error/);
+    expect([logs.code, logs.stdout.split('\n').length - 1]).toEqual([0, 65_536]);
   });
 });
