@@ -250,4 +250,17 @@ describe('the API under clients that push it', () => {
     expect(logs.stderr).not.toMatch(/error/);
     expect([logs.code, logs.stdout.split('\n').length - 1]).toEqual([0, 65_536]);
   });
+
+  it('a saved plan that acts on a service it recorded nothing of (edited by hand) is refused as stale (409), and nothing is done', async () => {
+    const m = marker();
+    const s = await up(() => `version: 1\nservices:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n`);
+    const planned = await apiJson(s.dir, 'GET', '/v1/plan');
+    expect(planned.body.actions).toEqual([]);
+    const saved = planned.body.saved;
+    saved.plan.actions = [{ service: 'b', op: 'stop', reason: 'edited in', symbol: '-', restart: false }];
+    saved.plan.summary.stop = 1;
+    const refused = await apiJson(s.dir, 'POST', '/v1/apply', { saved });
+    expect([refused.status, refused.body.error?.exitCode, refused.body.error?.message]).toEqual([409, 1, expect.stringContaining('b')]);
+    expect((await apiJson(s.dir, 'GET', '/v1/status?service=b')).body.services[0].observed).toBe('running');
+  });
 });
