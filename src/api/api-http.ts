@@ -1,7 +1,6 @@
 import { request, type IncomingMessage } from 'node:http';
 import { relative } from 'node:path';
 import { ExitCode, StackError } from '../model/errors.js';
-import { monotonicMs } from '../os/monotonic.js';
 import type { ErrorBody } from './protocol.js';
 
 /*
@@ -46,7 +45,10 @@ export interface CallOptions {
   method: 'GET' | 'POST';
   path: string;
   body?: unknown;
-  /** Until the response begins (its status line): a controller that is stopped never sends one. */
+  /**
+   * Until the controller says it answers: the response's status line, or the `102 Processing`
+   * a route that waits for the controller's turn sends first. A stopped controller sends neither.
+   */
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -67,6 +69,8 @@ export function call(options: CallOptions): Promise<IncomingMessage> {
       sent.destroy();
       reject(new ControllerSilent(socketPath, timeoutMs));
     }, timeoutMs);
+    // Busy (a pass or another run holds the turn), not stopped: the answer comes when it comes.
+    sent.once('information', () => clearTimeout(timer));
     sent.once('response', (response) => {
       clearTimeout(timer);
       if ((response.statusCode ?? 500) < 400) return resolve(response);
@@ -84,12 +88,10 @@ export function call(options: CallOptions): Promise<IncomingMessage> {
   });
 }
 
-/** The body of an answer, within `timeoutMs` of asking (the call's own limit carries on here). */
+/** The body of an answer, within `timeoutMs` of its status line (a JSON body is written whole, at once). */
 export async function callJson<T>(options: CallOptions): Promise<T> {
-  const asked = monotonicMs();
   const response = await call(options);
-  const left = Math.max(1, options.timeoutMs - (monotonicMs() - asked));
-  const timer = setTimeout(() => response.destroy(new ControllerSilent(options.socketPath, options.timeoutMs)), left);
+  const timer = setTimeout(() => response.destroy(new ControllerSilent(options.socketPath, options.timeoutMs)), options.timeoutMs);
   try {
     return JSON.parse(await readText(response)) as T;
   } finally {
@@ -117,6 +119,10 @@ export async function* readLines<T>(response: IncomingMessage): AsyncGenerator<T
         if (line.trim()) yield JSON.parse(line) as T;
       }
     }
+  } catch (error) {
+    // Cut before its end: the controller closed, or dropped this client for reading too slowly.
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+    throw new StackError(ExitCode.actionFailed, 'the controller ended the stream before its end (it closed, or this client read too slowly)', { hint: '`stack status` says whether it still runs' });
   } finally {
     response.destroy();
   }

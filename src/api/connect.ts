@@ -27,7 +27,7 @@ export interface LogsOptions {
 }
 
 export interface ConnectOptions {
-  /** How long a call waits for the controller to begin its answer (default 5 s; a plan 30 s). */
+  /** How long a call waits for the controller to begin its answer, or say it will (`102`): default 5 s. */
   timeoutMs?: number;
 }
 
@@ -50,9 +50,8 @@ export interface ApiClient {
   stop(): Promise<void>;
 }
 
+// A plan too: the controller says `102 Processing` at once, however long planning then takes.
 const TIMEOUT_MS = 5000;
-// Planning observes every service (docker among them): it may take longer than an answer from memory.
-const PLAN_TIMEOUT_MS = 30_000;
 
 /**
  * A client of the running controller's API, for a workspace or a stack's folder (the one holding
@@ -63,14 +62,14 @@ const PLAN_TIMEOUT_MS = 30_000;
 export function connect(target: Workspace | string, options: ConnectOptions = {}): ApiClient {
   const socketPath = typeof target === 'string' ? statePaths(target).apiSocket : target.paths.apiSocket;
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
-  const get = <T>(path: string, limit = timeoutMs) => callJson<T>({ socketPath, method: 'GET', path, timeoutMs: limit });
+  const get = <T>(path: string) => callJson<T>({ socketPath, method: 'GET', path, timeoutMs });
   const run = (path: string, body: unknown, { onLine, signal }: RunOptions = {}) =>
     runStream(call({ socketPath, method: 'POST', path, body, timeoutMs, signal }), onLine);
   const stream = <T>(path: string, signal?: AbortSignal) => follow<T>(() => call({ socketPath, method: 'GET', path, timeoutMs, signal }));
   return {
     socketPath,
     status: (services = []) => get<StatusBody>(`/v1/status${query({ service: services })}`),
-    plan: (targets = []) => get<PlanBody>(`/v1/plan${query({ target: targets })}`, Math.max(timeoutMs, PLAN_TIMEOUT_MS)),
+    plan: (targets = []) => get<PlanBody>(`/v1/plan${query({ target: targets })}`),
     apply: (request, runOptions) => run('/v1/apply', request, runOptions),
     verb: (verb, request, runOptions) => run(`/v1/services/${verb}`, request, runOptions),
     logs: ({ services = [], lines, follow: following, signal } = {}) =>

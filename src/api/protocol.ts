@@ -66,9 +66,9 @@ export interface VerbRequest {
  * order: `edit` (verbs that edit, once), `plan` (once: what is carried out), `progress` (each
  * service as it begins and ends), `result` (last: the `apply --json` body and the exit code the
  * CLI exits with), or `error` instead of it (something failed after the stream began). A client
- * that goes away mid-run interrupts it, as Ctrl+C would. The response begins (status line and
- * headers) at once, before planning: a client waits only a few seconds for its first byte (a
- * controller stopped by SIGSTOP never sends one). `edit.warnings`: the notes the verb tells
+ * that goes away mid-run interrupts it, as Ctrl+C would. A `102 Processing` interim answer comes
+ * at once, before the run waits for the controller's turn: a client waits only a few seconds for
+ * it (a controller stopped by SIGSTOP never sends one). `edit.warnings`: the notes the verb tells
  * (`verbNotes`, config/verb-notes.ts), without `note: `.
  */
 export type RunLine =

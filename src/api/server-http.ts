@@ -13,6 +13,9 @@ export const MAX_BUFFERED = 4 * 1024 * 1024;
 /** A body is a few kB (a saved plan of many services: tens); more is not one of ours. */
 const MAX_BODY = 8 * 1024 * 1024;
 
+/** What the request targets are relative to: the socket has no host. */
+const ORIGIN = 'http://stack';
+
 /** A line of an NDJSON stream as a route writes it: `formatVersion` is added when it is sent. */
 export type LineOf<T> = T extends unknown ? Omit<T, 'formatVersion'> : never;
 
@@ -50,7 +53,9 @@ export function errorBody(error: unknown): { status: number; body: ErrorBody } {
  * asked for is interrupted, a follow ends.
  */
 export class Exchange {
+  /** The request's target; `/` when it is none a URL parser takes (`badTarget`). */
   readonly url: URL;
+  readonly badTarget: boolean;
   private readonly going = new AbortController();
 
   constructor(
@@ -58,7 +63,9 @@ export class Exchange {
     private readonly response: ServerResponse,
     private readonly redact: (text: string) => string,
   ) {
-    this.url = new URL(request.url ?? '/', 'http://stack');
+    // Never thrown: a throw here would leave the server's request handler and end the controller.
+    this.badTarget = !URL.canParse(request.url ?? '/', ORIGIN);
+    this.url = new URL(this.badTarget ? '/' : (request.url ?? '/'), ORIGIN);
     response.once('close', () => {
       if (!response.writableFinished) this.going.abort();
     });
@@ -85,6 +92,15 @@ export class Exchange {
     else this.json(status, body);
   }
 
+  /**
+   * `102 Processing` at once, before a route waits for the controller's turn (a pass or another
+   * run may hold it for long): the client knows a busy controller from a stopped one (SIGSTOP),
+   * which sends nothing. Not to HTTP/1.0 clients (the fast status), which know no interim answer.
+   */
+  processing(): void {
+    if (this.request.httpVersion !== '1.0' && !this.response.headersSent) this.response.writeProcessing();
+  }
+
   /** Begins an NDJSON answer. */
   stream(): void {
     this.response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
@@ -99,9 +115,18 @@ export class Exchange {
 
   /** One line of the stream; a client too slow to read is dropped (MAX_BUFFERED). */
   line(body: object): void {
+    this.lines([body]);
+  }
+
+  /**
+   * Lines sent together (a log's tail, what a follow read). The client is dropped when more than
+   * MAX_BUFFERED still waits from before them: one that does not read, not one handed a large
+   * batch at once (a tail of 65536 short lines is 4.5 MB of NDJSON).
+   */
+  lines(bodies: readonly object[]): void {
     if (this.gone.aborted || this.response.writableEnded || this.response.destroyed) return;
-    this.response.write(`${JSON.stringify(redactDeep(body, this.redact))}\n`);
-    if (this.response.writableLength > MAX_BUFFERED) this.response.destroy();
+    if (this.response.writableLength > MAX_BUFFERED) return void this.response.destroy();
+    this.response.write(bodies.map((body) => `${JSON.stringify(redactDeep(body, this.redact))}\n`).join(''));
   }
 
   end(body?: object): void {

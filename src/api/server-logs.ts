@@ -16,7 +16,7 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
   const params = exchange.url.searchParams;
   const lines = Number(params.get('lines') ?? 100);
   if (!Number.isInteger(lines) || lines < 0) throw new ApiError(400, `lines takes a whole number, got "${params.get('lines')}"`, ExitCode.actionFailed);
-  const follow = params.get('follow') === '1' || params.get('follow') === 'true';
+  const follow = flag(params.get('follow'), 'follow');
   const names = params.getAll('service');
   const { desired, providers, ctx } = controller.workspaceNow;
   const applied = controller.applied();
@@ -34,7 +34,7 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
     const provider = await providers.get(which);
     let caughtUp!: () => void;
     const ready = new Promise<void>((resolve) => (caughtUp = resolve));
-    const request: LogsRequest = { lines, follow, signal, caughtUp, attached: false, write: (texts) => texts.forEach((text) => send({ type: 'line', service: name, text })) };
+    const request: LogsRequest = { lines, follow, signal, caughtUp, attached: false, write: (texts) => exchange.lines(texts.map((text) => ({ formatVersion: 1, type: 'line', service: name, text }))) };
     const done = provider.logs(name, service, record, request, ctx);
     done.catch(() => undefined);
     shown.push(done);
@@ -45,4 +45,11 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
   if (follow) return exchange.end();
   // A provider's own logs command (a plugin's) gives its exit code.
   exchange.end({ formatVersion: 1, type: 'end', exitCode: codes.find((code) => code !== undefined) ?? ExitCode.ok });
+}
+
+/** `1`/`true` or `0`/`false` (or absent): another value is a mistake, not a quiet "no". */
+function flag(value: string | null, name: string): boolean {
+  if (value === null || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new ApiError(400, `${name} takes 1 or 0, got "${value}"`, ExitCode.actionFailed);
 }

@@ -30,6 +30,7 @@ export class Runs {
   /** `GET /v1/plan[?target=…]`: the plan, its hash, and the plan as `plan -o` saves it. */
   async plan(exchange: Exchange): Promise<void> {
     const targets = exchange.url.searchParams.getAll('target');
+    exchange.processing();
     await this.turn(exchange, async () => {
       const { plan, saved } = await this.planAfresh(exchange, targets.length > 0 ? targets : undefined);
       const planHash = this.handed.remember({ saved, targets: targets.length > 0 ? targets : undefined });
@@ -40,6 +41,7 @@ export class Runs {
 
   /** `POST /v1/apply`: afresh, or exactly the plan handed out for `planHash`, or exactly `saved`. */
   async apply(exchange: Exchange): Promise<void> {
+    exchange.processing();
     const request = parseApplyRequest(await exchange.body());
     await this.turn(exchange, () =>
       this.told('stack apply', exchange, async () => {
@@ -52,6 +54,7 @@ export class Runs {
 
   /** `POST /v1/services/{verb}`: the edit (committed with `commit`), then an apply of those services. */
   async verb(exchange: Exchange, verb: ServiceVerb): Promise<void> {
+    exchange.processing();
     const request = parseVerbRequest(await exchange.body());
     await this.turn(exchange, () =>
       this.told(`stack ${verb}`, exchange, async () => {

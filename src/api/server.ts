@@ -6,12 +6,15 @@ import { ExitCode } from '../model/errors.js';
 import type { EventBody, ServiceVerb, StatusBody } from './protocol.js';
 import { ApiError, Exchange } from './server-http.js';
 import { serveLogs } from './server-logs.js';
-import { Runs } from './server-runs.js';
+import { checkNames, Runs } from './server-runs.js';
 
 /** sun_path holds 108 bytes on Linux, the terminating NUL included. */
 const MAX_SOCKET_PATH = 107;
 
 const VERBS: readonly ServiceVerb[] = ['start', 'stop', 'enable', 'disable', 'restart'];
+
+/** How long a closing controller waits for the answers in flight (interrupted runs) to end before it cuts them. */
+const ANSWERS_END_MS = 5000;
 
 export interface ServeOptions {
   /** `POST /v1/stop`, after the answer is sent: ends the controller as SIGTERM would. */
@@ -44,6 +47,8 @@ export async function serveApi(controller: Controller, options: ServeOptions): P
 class ApiServer {
   private readonly runs: Runs;
   private readonly followers = new Set<() => void>();
+  /** Each answer not yet ended, until its response closes. */
+  private readonly answering = new Set<Promise<void>>();
 
   private constructor(
     private readonly server: Server,
@@ -74,18 +79,27 @@ class ApiServer {
   async close(): Promise<void> {
     for (const stop of this.followers) stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // The controller interrupted its runs as it began to close: each ends with its result (exit
+    // 130), which reaches its client before the connections are cut.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(this.answering), new Promise((resolve) => (timer = setTimeout(resolve, ANSWERS_END_MS)))]);
+    clearTimeout(timer);
     this.server.closeAllConnections();
     await closed;
     await rm(this.socketPath, { force: true });
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
+    const answered = new Promise<void>((resolve) => response.once('close', resolve));
+    this.answering.add(answered);
+    void answered.then(() => this.answering.delete(answered));
     // The secrets the file declares now, looked up for each text as it is sent.
     const exchange = new Exchange(request, response, (text) => this.controller.workspaceNow.ctx.redact(text));
     this.route(exchange, request.method ?? 'GET', exchange.url.pathname).catch((error: unknown) => exchange.fail(this.controller.signal.aborted ? new ApiError(503, 'the controller is stopping', ExitCode.actionFailed) : error));
   }
 
   private async route(exchange: Exchange, method: string, path: string): Promise<void> {
+    if (exchange.badTarget) throw new ApiError(400, `the request target is not a path: ${exchange.request.url ?? ''}`, ExitCode.actionFailed);
     const verb = /^\/v1\/services\/([^/]+)$/.exec(path)?.[1] as ServiceVerb | undefined;
     const routes: Record<string, Partial<Record<string, () => Promise<void> | void>>> = {
       '/v1/status': { GET: () => this.status(exchange) },
@@ -103,9 +117,10 @@ class ApiServer {
     await handler();
   }
 
-  /** From what the controller knows: no probe, no /proc scan. */
+  /** From what the controller knows: no probe, no /proc scan. A name it does not know is 404 (exit 4), as `stack status nope`. */
   private status(exchange: Exchange): void {
     const names = exchange.url.searchParams.getAll('service');
+    checkNames(this.controller.current, this.controller.applied(), names);
     const services = this.controller.knownStatus().filter((row) => names.length === 0 || names.includes(row.name));
     const body: StatusBody = { formatVersion: 1, project: this.controller.current.project, controller: { pid: process.pid }, services };
     exchange.json(200, body);

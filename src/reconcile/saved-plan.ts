@@ -54,6 +54,8 @@ export function checkSavedPlan(saved: SavedPlan, now: PlanBasis): string[] {
   const problems: string[] = [];
   if (saved.project !== now.desired.project) problems.push(`the plan is for project "${saved.project}", this stack is "${now.desired.project}"`);
   if (saved.stackHash !== now.stackHash) problems.push(`${now.desired.file} changed since the plan was made`);
+  // Every planned service is recorded when a plan is saved: one that is not was edited in, and nothing says it is fresh.
+  for (const name of plannedServices(saved.plan)) if (!Object.hasOwn(saved.services, name)) problems.push(`the plan acts on ${name} but recorded nothing of it (edited by hand?)`);
   for (const [name, then] of Object.entries(saved.services)) {
     const current = basisOf(name, now);
     if (current.phase !== then.phase) problems.push(`${name} was ${then.phase}, now ${current.phase}`);

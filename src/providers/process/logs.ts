@@ -156,14 +156,27 @@ const TAIL_BYTES = 64 * 1024;
 export async function readLogTail(file: string, lines: number, offset = 0, end?: number): Promise<string[]> {
   const info = await stat(file).catch(() => undefined);
   const size = Math.min(end ?? Infinity, info?.size ?? 0);
-  let bytes = await readBytesFrom(file, Math.max(offset, size - TAIL_BYTES), size);
+  let bytes = await readWholeLines(file, Math.max(offset, size - TAIL_BYTES), size, offset);
   if (offset === 0 && info && size < TAIL_BYTES && (await readLogIndex(file)).files[0]?.ino === info.ino) {
     const before = `${file}.1`;
-    bytes = Buffer.concat([await readBytesFrom(before, (await fileSize(before)) - (TAIL_BYTES - size)), bytes]);
+    bytes = Buffer.concat([await readWholeLines(before, (await fileSize(before)) - (TAIL_BYTES - size), undefined, 0), bytes]);
   }
   const all = bytes.toString('utf8').split('\n');
   if (all.at(-1) === '') all.pop();
   return lines <= 0 ? [] : all.slice(-lines);
+}
+
+/**
+ * `file` from `start` (up to `end`), from its first whole line when `start` is past `floor` and
+ * inside a line: the piece of that line is left out, as `tail` does. It may be the end of a
+ * secret, which no redactor knows as one.
+ */
+async function readWholeLines(file: string, start: number, end: number | undefined, floor: number): Promise<Buffer> {
+  if (start <= floor) return readBytesFrom(file, start, end);
+  // One byte before: a newline there means `start` begins a line.
+  const bytes = await readBytesFrom(file, start - 1, end);
+  const newline = bytes.indexOf(0x0a);
+  return newline < 0 ? Buffer.alloc(0) : bytes.subarray(newline + 1);
 }
 
 /** Whole-file read, for tests and `stack logs`. */
