@@ -110,6 +110,8 @@ function writable(fs, dir) {
 
 // Best effort: a cache that cannot be written only means the next start compiles again.
 function saveCache(fs, path, cache, script) {
+  // A run a controller carried out (src/cli/through-controller.ts) compiled too little to keep.
+  if (globalThis[Symbol.for('stack.skipCodeCache')]) return;
   try {
     fs.mkdirSync(cache.dir, { recursive: true, mode: 0o700 });
     const temp = `${cache.file}.${process.pid}.tmp`;

@@ -26,6 +26,11 @@ export interface StatusBody {
   project: string;
   controller: { pid: number };
   services: StatusRow[];
+  /**
+   * Why stack.yaml does not load now: the controller keeps the last good file in force, and the
+   * CLI then reads the file itself (exit 5, as without a controller).
+   */
+  stackFileError?: string;
 }
 
 /**

@@ -122,7 +122,8 @@ class ApiServer {
     const names = exchange.url.searchParams.getAll('service');
     checkNames(this.controller.current, this.controller.applied(), names);
     const services = this.controller.knownStatus().filter((row) => names.length === 0 || names.includes(row.name));
-    const body: StatusBody = { formatVersion: 1, project: this.controller.current.project, controller: { pid: process.pid }, services };
+    const stackFileError = this.controller.stackFileError;
+    const body: StatusBody = { formatVersion: 1, project: this.controller.current.project, controller: { pid: process.pid }, services, ...(stackFileError ? { stackFileError } : {}) };
     exchange.json(200, body);
   }
 

@@ -36,7 +36,8 @@ export async function fastStatus(args: readonly string[], env: NodeJS.ProcessEnv
   if (!statSync(paths.socket, { throwIfNoEntry: false })?.isSocket()) return undefined;
   const body = statusBodyOf(await askStatus(paths.socket, parsed.names));
   // A name the controller does not know: the full path names what is declared (exit 4).
-  if (!body || !parsed.names.every((name) => body.services.some((row) => row.name === name))) return undefined;
+  // stack.yaml does not load: the full path says why, with its line and column (exit 5).
+  if (!body || body.stackFileError !== undefined || !parsed.names.every((name) => body.services.some((row) => row.name === name))) return undefined;
   // The note the full path gives (the lock's holder), said of the controller that answered.
   const holder = recordedLockOwner(paths.lockFile);
   if (holder?.pid !== body.controller?.pid) return undefined;

@@ -98,6 +98,25 @@ describe('the CLI under a controller', () => {
     expect((await events.done).code).toBe(0);
   });
 
+  it('a stack.yaml that does not load gives exit 5 with its line and column, as without a controller, though the controller keeps the last good one running', async () => {
+    const m = marker();
+    const s = cleanup.scratch(twoServices(m));
+    await watching(s, m);
+    s.write(`${twoServices(m)}  c:\n    command: 42\n`);
+    await waitFor(() => stack(['status', '-f', s.file]).code === 5, 10_000, 'the controller to see the file not load');
+    for (const args of [['status'], ['status', '--json'], ['status', 'a']]) {
+      const result = stack([...args, '-f', s.file]);
+      expect(result.code, args.join(' ')).toBe(5);
+      // --json says it as JSON (the same as without a controller), the table as `file:line:col`.
+      if (args.includes('--json')) expect(JSON.parse(result.stderr)).toMatchObject({ error: { code: 5 } });
+      else expect(result.stderr, args.join(' ')).toMatch(/stack\.yaml:\d+:\d+/);
+      expect(result.stdout, args.join(' ')).toBe('');
+    }
+    expect(sleepsWith(m)).toHaveLength(2);
+    s.write(twoServices(m));
+    await waitFor(() => stack(['status', '-f', s.file]).code === 0, 10_000, 'the file to load again');
+  });
+
   it('events without a controller: one error line with a hint, exit 1', () => {
     const s = cleanup.scratch('version: 1\nservices: {}\n');
     const result = stack(['events', '-f', s.file]);

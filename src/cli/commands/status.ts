@@ -32,7 +32,8 @@ export async function run(options: StatusOptions, names: string[]): Promise<numb
 
 async function fromController(options: StatusOptions, names: readonly string[]): Promise<StatusView | undefined> {
   const body = await throughController(options, (api) => api.status(), 'showing what stack observes itself');
-  if (!body) return undefined;
+  // stack.yaml does not load: reading it here says why, with its line and column (exit 5), as without a controller.
+  if (!body || body.stackFileError !== undefined) return undefined;
   const unknown = names.filter((name) => !body.services.some((row) => row.name === name));
   if (unknown.length > 0) {
     throw new StackError(ExitCode.serviceNotFound, `no service named ${unknown.map((name) => `"${name}"`).join(', ')} in ${findStack({ file: options.file })}`, {

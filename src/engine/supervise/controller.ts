@@ -228,6 +228,11 @@ export class Controller {
     return lost ? { ...outcome, unrecorded: lost.message } : outcome;
   }
 
+  /** Why stack.yaml did not load at the last try (the last good file stays in force); undefined when it loads. */
+  get stackFileError(): string | undefined {
+    return this.news.notLoading;
+  }
+
   /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan (port owners as last read on its tick). */
   knownStatus(): StatusRow[] {
     const applied = this.state.all();

@@ -16,6 +16,11 @@ export class FileNews {
     private readonly emit: (event: ControllerEvent) => void,
   ) {}
 
+  /** Why stack.yaml did not load at the last try; undefined once it loads. */
+  get notLoading(): string | undefined {
+    return this.invalid || undefined;
+  }
+
   loaded(desired: Desired): void {
     this.invalid = '';
     const lines = (desired.warnings ?? []).map((warning) => `warning: ${formatIssue(warning)}`);
