@@ -123,7 +123,8 @@ describe('secrets never reach rendered output', () => {
     // any run of the secrets' characters left in the output is a piece of a secret.
     const lineArb = fc.string({ unit: fc.constantFrom(...'QXZJKVW79#$"\' '.split('')), minLength: MIN_REDACTED_LENGTH, maxLength: 12 });
     const multiLineArb = fc.array(lineArb, { minLength: 1, maxLength: 4 }).map((lines) => lines.join('\n'));
-    const fillerArb = fc.string({ unit: fc.constantFrom(...'abcdef- \n'.split('')), maxLength: 12 });
+    // No space here: the secrets' alphabet has one (a secret line of spaces was found in the filler, seed 784020424).
+    const fillerArb = fc.string({ unit: fc.constantFrom(...'abcdef-\n'.split('')), maxLength: 12 });
     fc.assert(
       fc.property(fc.array(multiLineArb, { minLength: 1, maxLength: 3 }), fc.array(fillerArb, { minLength: 2, maxLength: 6 }), fc.nat(), fc.nat(), (secrets, fillers, at1, at2) => {
         const text = fillers.map((filler, index) => `${filler}${secrets[index % secrets.length] ?? ''}`).join('');

@@ -113,7 +113,7 @@ export async function runLogged(name: string, command: 'start' | 'stop', spec: E
 export async function failureOf(name: string, command: 'start' | 'stop', run: LoggedRun, why: string | undefined, ctx: OperationContext): Promise<OperationError> {
   const { result } = run;
   // Cut after the secrets are replaced, so no piece of one is left at the cut.
-  const logTail = (await readLogTail(run.logFile, TAIL_LINES, run.logOffset).catch(() => [])).map((line) => cut(ctx.redact(line), LINE_LIMIT));
+  const logTail = (await readLogTail(run.logFile, TAIL_LINES, run.logOffset, undefined, ctx.redact).catch(() => [])).map((line) => cut(ctx.redact(line), LINE_LIMIT));
   const ended = result.timedOut ? 'timed out (its process group was killed)' : result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
   const said = lastLine(logTail.join('\n'));
   const message = `${name}: ${command} ${why ?? ended}${said ? `: ${said}` : ''}`;

@@ -53,7 +53,7 @@ export async function runLifecycle(run: LifecycleRun): Promise<LifecycleDone> {
   if (result.aborted) throw ctx.signal.reason ?? new Error('interrupted');
   const done = { logFile: log.file, logOffset: log.offset };
   if (result.exitCode === 0) return done;
-  const logTail = (await readLogTail(log.file, OUTPUT_TAIL_LINES, log.offset).catch(() => [])).map((line) => run.redact(line));
+  const logTail = (await readLogTail(log.file, OUTPUT_TAIL_LINES, log.offset, undefined, run.redact).catch(() => [])).map((line) => run.redact(line));
   const why = result.spawnError
     ? `could not run sh (${result.spawnError})`
     : result.timedOut

@@ -4,6 +4,7 @@ import { ensureOwnDir, openOwnFile, openOwnFileSync } from '../../os/safe-file.j
 import { ensureStateDir } from '../../state/state-file.js';
 import path from 'node:path';
 import type { LogSpec } from '../../model/desired.js';
+import type { Redact } from '../../model/redact.js';
 import { forgetInode, logIndexFile, pruneRemoved, readFully, readLogIndex, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -152,31 +153,36 @@ const TAIL_BYTES = 64 * 1024;
  * and before `end`.
  * Without an offset, a file whose front was cut while its service ran (rotate-live.ts) is
  * read on from the end of `file.1`, where its first line began.
+ * A window that begins inside a line leaves that line's piece out, as `tail` does: it may be the
+ * end of a secret, which no redactor knows as one. With `cutLine` (a failure's last lines, where
+ * one long line is all a flood left) the piece is kept, passed through `cutLine` as cut at its start.
  */
-export async function readLogTail(file: string, lines: number, offset = 0, end?: number): Promise<string[]> {
+export async function readLogTail(file: string, lines: number, offset = 0, end?: number, cutLine?: Redact): Promise<string[]> {
   const info = await stat(file).catch(() => undefined);
   const size = Math.min(end ?? Infinity, info?.size ?? 0);
-  let bytes = await readWholeLines(file, Math.max(offset, size - TAIL_BYTES), size, offset);
+  let read = await readWholeLines(file, Math.max(offset, size - TAIL_BYTES), size, offset, cutLine !== undefined);
   if (offset === 0 && info && size < TAIL_BYTES && (await readLogIndex(file)).files[0]?.ino === info.ino) {
     const before = `${file}.1`;
-    bytes = Buffer.concat([await readWholeLines(before, (await fileSize(before)) - (TAIL_BYTES - size), undefined, 0), bytes]);
+    const earlier = await readWholeLines(before, (await fileSize(before)) - (TAIL_BYTES - size), undefined, 0, cutLine !== undefined);
+    read = { bytes: Buffer.concat([earlier.bytes, read.bytes]), cut: earlier.cut || (earlier.bytes.length === 0 && read.cut) };
   }
-  const all = bytes.toString('utf8').split('\n');
+  const all = read.bytes.toString('utf8').split('\n');
   if (all.at(-1) === '') all.pop();
+  if (read.cut && cutLine && all[0] !== undefined) all[0] = cutLine(all[0], { start: true });
   return lines <= 0 ? [] : all.slice(-lines);
 }
 
 /**
  * `file` from `start` (up to `end`), from its first whole line when `start` is past `floor` and
- * inside a line: the piece of that line is left out, as `tail` does. It may be the end of a
- * secret, which no redactor knows as one.
+ * inside a line, unless `keepCut`: then from `start`, and `cut` says a line's piece begins it.
  */
-async function readWholeLines(file: string, start: number, end: number | undefined, floor: number): Promise<Buffer> {
-  if (start <= floor) return readBytesFrom(file, start, end);
+async function readWholeLines(file: string, start: number, end: number | undefined, floor: number, keepCut: boolean): Promise<{ bytes: Buffer; cut: boolean }> {
+  if (start <= floor) return { bytes: await readBytesFrom(file, start, end), cut: false };
   // One byte before: a newline there means `start` begins a line.
   const bytes = await readBytesFrom(file, start - 1, end);
   const newline = bytes.indexOf(0x0a);
-  return newline < 0 ? Buffer.alloc(0) : bytes.subarray(newline + 1);
+  if (newline === 0 || keepCut) return { bytes: bytes.subarray(1), cut: newline !== 0 && bytes.length > 1 };
+  return { bytes: newline < 0 ? Buffer.alloc(0) : bytes.subarray(newline + 1), cut: false };
 }
 
 /** Whole-file read, for tests and `stack logs`. */

@@ -122,7 +122,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
         clock,
       });
       if (result.ok) return;
-      const logTail = (await readLogTail(logFile, LOG_TAIL_LINES, started.logOffset ?? 0).catch(() => [])).map((line) => ctx.redact(line));
+      const logTail = (await readLogTail(logFile, LOG_TAIL_LINES, started.logOffset ?? 0, undefined, ctx.redact).catch(() => [])).map((line) => ctx.redact(line));
       const message = result.exit
         ? `${service.name}: ${result.reason} (waiting for ${describeCheck(probe.check)})`
         : `${service.name}: not ready: ${result.reason}`;
