@@ -3,10 +3,10 @@
 import { request, type IncomingMessage } from 'node:http';
 import { connect as connectSocket } from 'node:net';
 import { join } from 'node:path';
-import { readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/api/connect.js';
-import { apiJson, apiStream, socketOf } from '../support/api-http.js';
+import { apiJson, apiStream, socketCount, socketOf } from '../support/api-http.js';
 import { Cleanup, lockOf } from '../support/controller.js';
 import { isAlive, spawnCli, waitFor } from '../support/stack-cli.js';
 
@@ -43,16 +43,6 @@ async function holdTheTurn(dir: string) {
   return run;
 }
 
-/** The sockets a process holds open: a client dropped is a socket closed. */
-function socketCount(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
-    } catch {
-      return false;
-    }
-  }).length;
-}
 
 /** The interim answers (1xx) and the status of one request, once its status line came. */
 function statusesOf(dir: string, method: string, path: string, body?: unknown): { informed: Promise<number>; finalStatus: Promise<number> } {

@@ -1,12 +1,12 @@
 // The controller's API server (src/api/server.ts, docs/api.md) on a real controller
 // (`stack up --detach`) and its real socket, spoken to with node:http alone (tests/support/api-http.ts).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiJson, apiStream, socketOf } from '../support/api-http.js';
+import { apiJson, apiStream, socketCount, socketOf } from '../support/api-http.js';
 import { Cleanup, lockOf, sleepsWith, statusJson } from '../support/controller.js';
 import { gitIn } from '../support/git-repo.js';
 import { isAlive, spawnCli, stack, waitFor } from '../support/stack-cli.js';
@@ -40,16 +40,6 @@ async function up(yaml: string): Promise<{ dir: string; file: string; pid: numbe
 
 const pidOf = async (dir: string, name: string): Promise<number> => (await apiJson(dir, 'GET', `/v1/status?service=${name}`)).body.services[0].pid;
 
-/** The sockets a process holds open: a client forgotten is a socket closed. */
-function socketCount(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
-    } catch {
-      return false;
-    }
-  }).length;
-}
 
 describe('the API server on .stack/api.sock', () => {
   it('status equals the daemonless `status --json` rows; an http ready probe is hit by none of 10 status calls', async () => {

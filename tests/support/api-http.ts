@@ -1,5 +1,6 @@
 // HTTP over a stack's API socket (.stack/api.sock), with node:http alone: the server's tests
 // speak the wire contract (src/api/protocol.ts) directly, whatever the client library does.
+import { readdirSync, readlinkSync } from 'node:fs';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { waitFor } from './wait.js';
@@ -84,4 +85,15 @@ export async function apiStream(dir: string, method: string, path: string, body?
       sent.destroy();
     },
   };
+}
+
+/** The sockets a process holds open: a client the server forgot or dropped is a socket closed. */
+export function socketCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false;
+    }
+  }).length;
 }
