@@ -5,15 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type EventBody } from '../../src/api/connect.js';
 import { Cleanup, lockOf, sleepsWith } from '../support/controller.js';
 import { isAlive, stack, waitFor } from '../support/stack-cli.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-let markerSeed = 80_000 + Math.floor(Math.random() * 9_000);
 const marker = () => {
-  markerSeed += 1;
-  cleanup.marker(`sleep ${markerSeed}`);
-  return String(markerSeed);
+  const m = uniqueMarker();
+  cleanup.marker(`sleep ${m}`);
+  return m;
 };
 
 const FAST = 'defaults:\n  restart: { backoff: { initial: 100ms, max: 200ms } }\n';

@@ -9,15 +9,15 @@ import { connect } from '../../src/api/connect.js';
 import { apiJson, apiStream, socketCount, socketOf } from '../support/api-http.js';
 import { Cleanup, lockOf } from '../support/controller.js';
 import { isAlive, spawnCli, waitFor } from '../support/stack-cli.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-let markerSeed = 50_000 + Math.floor(Math.random() * 9_000);
 const marker = () => {
-  markerSeed += 1;
-  cleanup.marker(`sleep ${markerSeed}`);
-  return String(markerSeed);
+  const m = uniqueMarker();
+  cleanup.marker(`sleep ${m}`);
+  return m;
 };
 
 /** A stack under a controller (`stack up --detach`); `yaml` may name the stack's folder. */

@@ -10,6 +10,7 @@ import { apiJson, apiStream, socketCount, socketOf } from '../support/api-http.j
 import { Cleanup, lockOf, sleepsWith, statusJson } from '../support/controller.js';
 import { gitIn } from '../support/git-repo.js';
 import { isAlive, spawnCli, stack, waitFor } from '../support/stack-cli.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const cleanup = new Cleanup();
 const servers: Server[] = [];
@@ -18,11 +19,10 @@ afterEach(async () => {
   await cleanup.run();
 });
 
-let markerSeed = 70_000 + Math.floor(Math.random() * 9_000);
 const marker = () => {
-  markerSeed += 1;
-  cleanup.marker(`sleep ${markerSeed}`);
-  return String(markerSeed);
+  const m = uniqueMarker();
+  cleanup.marker(`sleep ${m}`);
+  return m;
 };
 
 const FAST = 'defaults:\n  restart: { backoff: { initial: 100ms, max: 200ms } }\n';

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, processesWith, spawnCli, stack, STACK_BIN, stackAsync, tempStack, waitFor } from '../support/stack-cli.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const made: ReturnType<typeof tempStack>[] = [];
 function scratch(yaml: string, files: Record<string, string> = {}) {
@@ -18,9 +19,7 @@ afterEach(() => {
   }
 });
 
-/** A unique `sleep` duration marks one test's processes in /proc. */
-let markerSeed = 40_000 + Math.floor(Math.random() * 10_000);
-const marker = () => String((markerSeed += 1));
+const marker = uniqueMarker;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processesWith, scratchStacks, stack, STACK_BIN, waitFor } from '../support/stack-cli.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const { scratch, children } = scratchStacks();
 
-let markerSeed = 50_000 + Math.floor(Math.random() * 10_000);
-const marker = () => String((markerSeed += 1));
+const marker = uniqueMarker;
 
 /** A process that is not ours, listening on a fresh port; resolves once it listens. */
 async function foreignListener(): Promise<{ child: ChildProcess; port: number }> {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseStatusArgs, statusBodyOf } from '../../src/cli/fast-status.js';
 import { Cleanup, lockOf, sleepsWith } from '../support/controller.js';
 import { isAlive, stack, waitFor } from '../support/stack-cli.js';
+import { uniqueMarker } from '../support/marker.js';
 
 describe('the arguments the fast path takes', () => {
   it.each([
@@ -51,11 +52,10 @@ describe('the answers the fast path takes', () => {
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-let markerSeed = 80_000 + Math.floor(Math.random() * 9_000);
 const marker = () => {
-  markerSeed += 1;
-  cleanup.marker(`sleep ${markerSeed}`);
-  return String(markerSeed);
+  const m = uniqueMarker();
+  cleanup.marker(`sleep ${m}`);
+  return m;
 };
 
 /** Runs the CLI saying on stderr whether it compiled the bundle (bin/stack.cjs runs it through node:vm). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitFiles, GIT_ENV, gitIn, makeRemoteSetup, makeRepo, removeTempFolders, touchedBy, writeFiles } from '../support/git-repo.js';
 import { killRecordedGroups, processesWith, stack, stackAsync, waitFor } from '../support/stack-cli.js';
+import { uniqueMarker } from '../support/marker.js';
 
 // Runs the built CLI (`node scripts/build.mjs` first), with real git repositories in temp folders.
 
@@ -15,8 +16,7 @@ afterEach(() => {
   removeTempFolders();
 });
 
-let markerSeed = 52_000 + Math.floor(Math.random() * 5_000);
-const marker = () => String((markerSeed += 1));
+const marker = uniqueMarker;
 const run = (args: string[], cwd: string) => stack(args, { cwd, env: GIT_ENV });
 
 const TWO = (m: string, webExtra = '') =>

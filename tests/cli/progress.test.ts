@@ -1,6 +1,7 @@
 // What apply says per service on real processes: one final line each, no repeat after the summary.
 import { afterEach, describe, expect, it } from 'vitest';
 import { stack, tempStack } from '../support/stack-cli.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const made: ReturnType<typeof tempStack>[] = [];
 afterEach(() => {
@@ -10,8 +11,7 @@ afterEach(() => {
   }
 });
 
-let markerSeed = 46_000 + Math.floor(Math.random() * 4_000);
-const marker = () => String((markerSeed += 1));
+const marker = uniqueMarker;
 
 /** The lines after the plan's `Plan:` line (what the run itself said), stdout then stderr. */
 function runLines(output: { stdout: string; stderr: string }): string[] {

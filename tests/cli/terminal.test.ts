@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup, lockOf, sleepsWith, statusJson, type Scratch } from '../support/controller.js';
 import { isAlive, processesWith, stack, STACK_BIN, waitFor } from '../support/stack-cli.js';
 import { Terminal } from '../support/terminal.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const cleanup = new Cleanup();
 const terminals: Terminal[] = [];
@@ -15,12 +16,11 @@ afterEach(async () => {
   await cleanup.run();
 });
 
-let markerSeed = 80_000 + Math.floor(Math.random() * 9_000);
 const marker = () => {
-  markerSeed += 1;
-  cleanup.marker(`svc.js ${markerSeed}`);
-  cleanup.marker(`sleep ${markerSeed}`);
-  return String(markerSeed);
+  const m = uniqueMarker();
+  cleanup.marker(`svc.js ${m}`);
+  cleanup.marker(`sleep ${m}`);
+  return m;
 };
 
 function open(command: string[], s: Scratch, options: { stderrTo?: string; hangup?: 'forward' | 'keep' } = {}): Terminal {

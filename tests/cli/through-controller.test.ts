@@ -5,15 +5,15 @@ import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, stack, waitFor } from '../support/stack-cli.js';
 import { Cleanup, lockOf, sleepsWith, type Scratch } from '../support/controller.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-let markerSeed = 60_000 + Math.floor(Math.random() * 9_000);
 const marker = () => {
-  markerSeed += 1;
-  cleanup.marker(`sleep ${markerSeed}`);
-  return String(markerSeed);
+  const m = uniqueMarker();
+  cleanup.marker(`sleep ${m}`);
+  return m;
 };
 
 const FAST = 'defaults:\n  restart: { backoff: { initial: 100ms, max: 200ms } }\n';

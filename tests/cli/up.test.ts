@@ -5,17 +5,16 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, processesWith, stack, STACK_BIN, waitFor } from '../support/stack-cli.js';
 import { Cleanup, lockOf, rowOf, sleepsWith } from '../support/controller.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-/** A unique number marks one test's processes in /proc (`sleep N`, `talker.js N`). */
-let markerSeed = 70_000 + Math.floor(Math.random() * 9_000);
 const marker = () => {
-  markerSeed += 1;
-  cleanup.marker(`sleep ${markerSeed}`);
-  cleanup.marker(`talker.js ${markerSeed}`);
-  return String(markerSeed);
+  const m = uniqueMarker();
+  cleanup.marker(`sleep ${m}`);
+  cleanup.marker(`talker.js ${m}`);
+  return m;
 };
 
 const FAST = 'defaults:\n  restart: { backoff: { initial: 100ms, max: 200ms } }\n';

@@ -7,18 +7,17 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stack, waitFor, type CliResult } from '../support/stack-cli.js';
 import { Cleanup, sleepsWith, statusJson, type Scratch } from '../support/controller.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 const NAMES = ['db', 'web', 'nginx', 'other'] as const;
 
-/** A unique 5-digit `sleep` prefix marks one test's processes; service i sleeps `<marker><i>`. */
-let markerSeed = 40_000 + Math.floor(Math.random() * 9_000);
 const marker = () => {
-  markerSeed += 1;
-  cleanup.marker(`sleep ${markerSeed}`);
-  return String(markerSeed);
+  const m = uniqueMarker();
+  cleanup.marker(`sleep ${m}`);
+  return m;
 };
 
 // db <- web <- nginx, and other, which needs nothing.

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { stack, waitFor } from '../support/stack-cli.js';
 import { Cleanup, rowOf, sleepsWith, type Scratch } from '../support/controller.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const cleanup = new Cleanup();
 const servers: Server[] = [];
@@ -15,11 +16,10 @@ afterEach(async () => {
   await cleanup.run();
 });
 
-let markerSeed = 70_000 + Math.floor(Math.random() * 9_000);
 const marker = () => {
-  markerSeed += 1;
-  cleanup.marker(`sleep ${markerSeed}`);
-  return String(markerSeed);
+  const m = uniqueMarker();
+  cleanup.marker(`sleep ${m}`);
+  return m;
 };
 
 /** A port something listens on (kept open until the test ends), or, with `keep: false`, one nothing does. */

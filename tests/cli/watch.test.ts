@@ -4,16 +4,15 @@ import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import { dirname, join } from 'node:path';
 import { isAlive, stack, waitFor } from '../support/stack-cli.js';
 import { Cleanup, lockOf, passRecordOf, rowOf, sleepsWith, statusJson, waitForPasses, type Scratch } from '../support/controller.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-/** A unique `sleep` duration marks one test's processes in /proc. */
-let markerSeed = 60_000 + Math.floor(Math.random() * 9_000);
 const marker = () => {
-  markerSeed += 1;
-  cleanup.marker(`sleep ${markerSeed}`);
-  return String(markerSeed);
+  const m = uniqueMarker();
+  cleanup.marker(`sleep ${m}`);
+  return m;
 };
 
 /** Fast restarts, so supervision tests take milliseconds rather than seconds. */
@@ -398,7 +397,7 @@ describe('stack watch on real processes', () => {
 
     // Adopted runs are not its children: their death is seen by liveness polling.
     process.kill(before.b as number, 'SIGKILL');
-    const row = await waitFor(() => { const r = rowOf(s.file, 'b'); return r?.observed === 'running' && r.pid !== before.b ? r : undefined; }, 5000, 'b to be restarted');
+    const row = await waitFor(() => { const r = rowOf(s.file, 'b'); return r?.observed === 'running' && typeof r.pid === 'number' && r.pid !== before.b ? r : undefined; }, 5000, 'b to be restarted');
     expect(row.restarts).toBe(1);
     expect(rowOf(s.file, 'a')).toMatchObject({ pid: before.a, restarts: 0 });
   });

@@ -101,8 +101,11 @@ export class LivenessMonitor {
     // The reason may quote what a plugin's status printed: the state file keeps no secret.
     const said = this.workspace.ctx.redact(reason);
     const end = { stoppedByUs: false, exit: { code: null, signal: null, reason: said } };
-    await this.pool.env.state.update(name, (record) => record && recordExit(record, end, this.pool.env.time));
+    // Told to the machine in the same turn as recorded: between the two, status would show a
+    // running service without a pid.
+    const written = this.pool.env.state.update(name, (record) => record && recordExit(record, end, this.pool.env.time));
     this.pool.send(name, { type: 'EXITED', code: null, signal: null });
+    await written;
   }
 
   private countHealth(name: string, health: string | undefined): void {
