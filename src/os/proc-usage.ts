@@ -9,6 +9,8 @@ import { listPids } from './group-members.js';
 /** The fields of `/proc/<pid>/stat` a usage reading needs. */
 export interface ProcUsage {
   pid: number;
+  /** `Z`: a zombie, whose ticks count until its parent reaps it (they then move to the parent's cutime). */
+  state: string;
   pgrp: number;
   /**
    * utime + stime + cutime + cstime (fields 14 to 17), in clock ticks: the children's part is the
@@ -23,6 +25,7 @@ export interface ProcUsage {
 export interface GroupUsage {
   cpuTicks: number;
   rssBytes: number;
+  /** Live members (zombies left out). */
   processes: number;
 }
 
@@ -38,8 +41,9 @@ export function parseProcUsage(text: string): ProcUsage | undefined {
   const pgrp = Number(fields[2]);
   const times = [11, 12, 13, 14].map((index) => Number(fields[index]));
   const rssPages = Number(fields[21]);
-  if (![pid, pgrp, rssPages, ...times].every(Number.isInteger)) return undefined;
-  return { pid, pgrp, cpuTicks: times.reduce((sum, time) => sum + time, 0), rssPages };
+  const state = fields[0] ?? '';
+  if (!state || ![pid, pgrp, rssPages, ...times].every(Number.isInteger)) return undefined;
+  return { pid, state, pgrp, cpuTicks: times.reduce((sum, time) => sum + time, 0), rssPages };
 }
 
 /** The page size in bytes, from the first mapping in /proc/self/smaps (`KernelPageSize: 4 kB`); 4096 when it cannot be read. */
@@ -63,7 +67,7 @@ function pageSize(): number {
 }
 
 /**
- * The usage of each of `pgids` that has a process now (one pass over /proc). Memory is the sum of
+ * The usage of each of `pgids` that has a live process now (one pass over /proc). Memory is the sum of
  * the members' RSS: a page two members share counts for each, as `ps` and `top` count it.
  */
 export function readGroupUsage(pgids: ReadonlySet<number>): Map<number, GroupUsage> {
@@ -74,8 +78,10 @@ export function readGroupUsage(pgids: ReadonlySet<number>): Map<number, GroupUsa
     const stat = readUsageQuietly(pid);
     if (!stat || !pgids.has(stat.pgrp)) continue;
     const sum = usage.get(stat.pgrp) ?? { cpuTicks: 0, rssBytes: 0, processes: 0 };
-    usage.set(stat.pgrp, { cpuTicks: sum.cpuTicks + stat.cpuTicks, rssBytes: sum.rssBytes + stat.rssPages * bytesPerPage, processes: sum.processes + 1 });
+    const live = stat.state === 'Z' || stat.state === 'X' ? 0 : 1;
+    usage.set(stat.pgrp, { cpuTicks: sum.cpuTicks + stat.cpuTicks, rssBytes: sum.rssBytes + stat.rssPages * bytesPerPage, processes: sum.processes + live });
   }
+  for (const [pgid, sum] of usage) if (sum.processes === 0) usage.delete(pgid);
   return usage;
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cpuPercent, parsePageSize, parseProcUsage, readGroupUsage } from '../../src/os/proc-usage.js';
 import { waitFor } from '../support/wait.js';
@@ -9,7 +9,7 @@ const tail = 'S 100 4242 4242 0 -1 4194560 10 0 0 0 11 22 33 44 20 0 1 0 987654 
 
 describe('parseProcUsage', () => {
   it('sums utime, stime, cutime and cstime and reads the rss in pages, after the last ")"', () => {
-    expect(parseProcUsage(`4243 (my (weird) ) 1 2 3) ${tail}`)).toEqual({ pid: 4243, pgrp: 4242, cpuTicks: 110, rssPages: 1234 });
+    expect(parseProcUsage(`4243 (my (weird) ) 1 2 3) ${tail}`)).toEqual({ pid: 4243, state: 'S', pgrp: 4242, cpuTicks: 110, rssPages: 1234 });
   });
 
   it('rejects a line cut before the rss and one without a comm', () => {
@@ -47,6 +47,21 @@ describe('cpuPercent', () => {
   });
 });
 
+/** The states of the processes of group `pgid`, zombies included. */
+function listStates(pgid: number): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((pid) => {
+      try {
+        return parseProcUsage(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((stat) => stat?.pgrp === pgid)
+    .map((stat) => stat?.state ?? '');
+}
+
 describe('readGroupUsage', () => {
   const children: number[] = [];
   afterEach(() => {
@@ -71,6 +86,14 @@ describe('readGroupUsage', () => {
     expect(first.rssBytes).toBeGreaterThan(0);
     await waitFor(() => ((readGroupUsage(new Set([pgid])).get(pgid)?.cpuTicks ?? 0) >= first.cpuTicks + 20 ? true : undefined), 10_000, 'the busy loop to use 0.2 s of CPU');
     expect(readGroupUsage(new Set()).size).toBe(0);
+    // A zombie is not counted as a process: the shell's background child exits, and the sleep the
+    // shell became by exec never reaps it.
+    const withZombie = spawn('sh', ['-c', 'sleep 0.01 & exec sleep 60'], { detached: true, stdio: 'ignore' });
+    const zombieGroup = withZombie.pid as number;
+    children.push(zombieGroup);
+    await waitFor(() => (listStates(zombieGroup).includes('Z') ? true : undefined), 5000, 'the background sleep to be a zombie');
+    expect(listStates(zombieGroup).sort()).toEqual(['S', 'Z']);
+    expect(readGroupUsage(new Set([zombieGroup])).get(zombieGroup)?.processes).toBe(1);
     expect(readGroupUsage(new Set([2 ** 22 + 1])).size).toBe(0);
   });
 });
