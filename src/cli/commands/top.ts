@@ -108,7 +108,7 @@ async function interactive(options: TopOptions, color: boolean, first: Snapshot,
   }
 }
 
-/** The controller's status, asked again after each burst of its events; returns when the controller ends (or on quit). */
+/** The controller's status, asked again after each burst of its events; returns when the controller ends or its stream breaks (or on quit). */
 async function followController(api: ApiClient, signal: AbortSignal, update: (snapshot: Snapshot) => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const refresh = () => {
@@ -119,8 +119,8 @@ async function followController(api: ApiClient, signal: AbortSignal, update: (sn
     for await (const event of api.events({ signal })) {
       if (event.type !== 'following') refresh();
     }
-  } catch (error) {
-    if (!signal.aborted) throw error;
+  } catch {
+    // The controller went away mid-stream (killed, restarted): the view goes on without it.
   } finally {
     clearTimeout(timer);
   }
