@@ -67,6 +67,11 @@ export class Terminal {
     });
   }
 
+  /** Whether the pane shows the alternate screen (a full-screen program's), as tmux tracks it. */
+  alternateScreen(): boolean {
+    return this.tmux(['display-message', '-p', '-t', 'test', '#{alternate_on}']).trim() === '1';
+  }
+
   keys(...keys: string[]): void {
     this.tmux(['send-keys', '-t', 'test', ...keys]);
   }

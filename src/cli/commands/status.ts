@@ -6,7 +6,7 @@ import { controllerNotice, noticeFor } from '../controller-notice.js';
 import { renderStatusTable, statusRows } from '../status-view.js';
 import { throughController } from '../through-controller.js';
 
-interface StatusOptions extends GlobalOptions {
+export interface StatusOptions extends GlobalOptions {
   probe?: boolean;
 }
 
@@ -44,7 +44,7 @@ async function fromController(options: StatusOptions, names: readonly string[]):
   return { project: body.project, rows, notice: noticeFor(await controllerOfStack(findStack({ file: options.file }))) };
 }
 
-async function observeHere(options: StatusOptions, names: readonly string[]): Promise<StatusView> {
+export async function observeHere(options: StatusOptions, names: readonly string[]): Promise<StatusView> {
   const workspace = await open(options);
   // Reads only: probes run (and are recorded) when asked for; otherwise the last recorded result is shown.
   const { applied, observed } = await viewServices(workspace, undefined, { probe: options.probe === true });
