@@ -92,7 +92,8 @@ export class Terminal {
 
   dispose(): void {
     this.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    // What the hang-up ends may still write its last file here (a status, a shell's history): retried, not raced.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }
 
   private tmux(args: string[]): string {
