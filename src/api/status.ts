@@ -1,5 +1,7 @@
 import { basename } from 'node:path';
 import { findServicePortOwners, type PortOwner } from '../engine/service-ports.js';
+import { UsageSampler } from '../engine/service-usage.js';
+import type { ServiceUsage } from '../reconcile/status-rows.js';
 import type { Workspace } from '../engine/workspace.js';
 import { StackError } from '../model/errors.js';
 import type { Applied, Observed } from '../model/observed.js';
@@ -7,6 +9,17 @@ import { acquireLock } from '../state/lock.js';
 import { StateStore } from '../state/state-store.js';
 
 export type { PortOwner } from '../engine/service-ports.js';
+export { UsageSampler } from '../engine/service-usage.js';
+
+/**
+ * CPU % and memory of each running process service, read now. One reading gives memory; `cpu`
+ * needs two, so it is null unless `sampler` read the same runs before (a view that refreshes
+ * keeps one sampler). An average since the process started would be cheap, but it is another
+ * number under the same name: a service busy for its first minute and idle since would show busy.
+ */
+export function usageOf(view: { applied: Applied; observed: Observed }, sampler = new UsageSampler()): Map<string, ServiceUsage> {
+  return sampler.sample(view.applied, view.observed);
+}
 
 /** Who listens on each declared port of the `names` services (all when empty), by service. */
 export function portOwnersOf(workspace: Workspace, view: { applied: Applied; observed: Observed }, names: readonly string[] = []): Promise<Map<string, PortOwner[]>> {

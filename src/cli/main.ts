@@ -71,6 +71,8 @@ command('down', 'stop every service (or the named ones and their dependents), wh
   .option('--wait-lock', 'wait for another stack process to finish instead of failing');
 command('events', "follow what the running controller sees and does: state changes, probes, restarts, reconciles", () => import('./commands/events.js'))
   .option('--json', 'each event as one JSON line (NDJSON, formatVersion 1)');
+command('top', 'a full-screen live view of the services (over a running controller, or observed every second)', () => import('./commands/top.js'))
+  .option('--once', 'print one frame and exit (no terminal needed)');
 command('watch', 'reconcile now, then keep reconciling: file edits, crashes, drift', () => import('./commands/watch.js'))
   .option('--interval <duration>', 'reconcile at least this often, to correct drift', '5s')
   .option('-p, --parallel <n>', 'services moving at once', '4');

@@ -125,7 +125,7 @@ export function listingCount(): number {
 }
 
 /** The pids listed in /proc (processes, not threads). */
-function listPids(): number[] {
+export function listPids(): number[] {
   let entries: string[];
   try {
     entries = readdirSync('/proc');

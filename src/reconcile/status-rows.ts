@@ -42,10 +42,28 @@ export interface StatusRow {
   exit?: { code: number | null; signal: string | null };
   detail?: string;
   lastExit?: LastExit;
+  /**
+   * Additive: percent of one core the service's process group used over the controller's last
+   * interval (2 s); null when unknown: without a controller, before a run's second reading, and
+   * for a service without a process group of stack's own (compose, plugin, exec).
+   */
+  cpu?: number | null;
+  /** Additive: resident memory of the service's process group (the sum of its processes' RSS), in bytes; null when unknown. */
+  memoryBytes?: number | null;
 }
 
-/** `portOwners`: by service, who listens on each declared port (from `findPortOwners`). */
-export function statusRows(desired: Desired, observed: Observed, applied: Applied, portOwners?: ReadonlyMap<string, PortOwner[]>): StatusRow[] {
+/** What a service's process group uses (`cpu`, `memoryBytes` of its row). */
+export interface ServiceUsage {
+  cpu: number | null;
+  memoryBytes: number | null;
+}
+
+/**
+ * `portOwners`: by service, who listens on each declared port (from `findPortOwners`). `usage`:
+ * by service, what its process group uses; when given, every row has `cpu` and `memoryBytes`
+ * (null for a service it does not name).
+ */
+export function statusRows(desired: Desired, observed: Observed, applied: Applied, portOwners?: ReadonlyMap<string, PortOwner[]>, usage?: ReadonlyMap<string, ServiceUsage>): StatusRow[] {
   const rows = desired.services.map((service) => {
     const owners = portOwners?.get(service.name);
     return { ...row(service.name, service, observed.get(service.name), applied), ...(owners ? portColumns(service, owners) : {}) };
@@ -53,7 +71,7 @@ export function statusRows(desired: Desired, observed: Observed, applied: Applie
   for (const name of applied.keys()) {
     if (!desired.services.some((service) => service.name === name)) rows.push(row(name, undefined, observed.get(name), applied));
   }
-  return rows;
+  return usage ? rows.map((each) => ({ ...each, ...(usage.get(each.name) ?? { cpu: null, memoryBytes: null }) })) : rows;
 }
 
 function portColumns(service: DesiredService, owners: readonly PortOwner[]): Pick<StatusRow, 'portsOpen' | 'portOwners'> {

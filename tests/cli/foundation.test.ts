@@ -125,7 +125,7 @@ describe('stack validate, plan, schema, init (the foundation)', () => {
   });
 
   it('an unknown word is never taken for a command that acts unless it is a slip of its letters', () => {
-    for (const word of ['top', 'enabled', 'remote']) {
+    for (const word of ['shop', 'enabled', 'remote']) {
       const result = stack(['-f', 'x.yaml', word]);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(`error: unknown command '${word}'\n(run \`stack --help\` for usage)\n`);

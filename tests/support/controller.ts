@@ -98,6 +98,8 @@ export interface StatusRow {
   pid: number | null;
   restarts: number;
   detail?: string;
+  cpu?: number | null;
+  memoryBytes?: number | null;
 }
 
 export interface StatusJson {

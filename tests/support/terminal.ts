@@ -67,6 +67,11 @@ export class Terminal {
     });
   }
 
+  /** Whether the pane shows the alternate screen (a full-screen program's), as tmux tracks it. */
+  alternateScreen(): boolean {
+    return this.tmux(['display-message', '-p', '-t', 'test', '#{alternate_on}']).trim() === '1';
+  }
+
   keys(...keys: string[]): void {
     this.tmux(['send-keys', '-t', 'test', ...keys]);
   }
@@ -87,7 +92,8 @@ export class Terminal {
 
   dispose(): void {
     this.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    // What the hang-up ends may still write its last file here (a status, a shell's history): retried, not raced.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }
 
   private tmux(args: string[]): string {

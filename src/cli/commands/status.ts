@@ -1,4 +1,4 @@
-import { controllerOfStack, findStack, portOwnersOf, recordProbeResults, viewServices } from '../../api.js';
+import { controllerOfStack, findStack, portOwnersOf, recordProbeResults, usageOf, viewServices } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import type { StatusRow } from '../../reconcile/status-rows.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
@@ -6,7 +6,7 @@ import { controllerNotice, noticeFor } from '../controller-notice.js';
 import { renderStatusTable, statusRows } from '../status-view.js';
 import { throughController } from '../through-controller.js';
 
-interface StatusOptions extends GlobalOptions {
+export interface StatusOptions extends GlobalOptions {
   probe?: boolean;
 }
 
@@ -44,7 +44,7 @@ async function fromController(options: StatusOptions, names: readonly string[]):
   return { project: body.project, rows, notice: noticeFor(await controllerOfStack(findStack({ file: options.file }))) };
 }
 
-async function observeHere(options: StatusOptions, names: readonly string[]): Promise<StatusView> {
+export async function observeHere(options: StatusOptions, names: readonly string[]): Promise<StatusView> {
   const workspace = await open(options);
   // Reads only: probes run (and are recorded) when asked for; otherwise the last recorded result is shown.
   const { applied, observed } = await viewServices(workspace, undefined, { probe: options.probe === true });
@@ -52,6 +52,7 @@ async function observeHere(options: StatusOptions, names: readonly string[]): Pr
   const notRecorded = options.probe ? await recordProbeResults(workspace, observed, applied) : undefined;
   // Who listens on each declared port (never a connection to them).
   const portOwners = await portOwnersOf(workspace, { applied, observed }, names);
-  const rows = statusRows(workspace.desired, observed, applied, portOwners).filter((row) => names.length === 0 || names.includes(row.name));
+  // Memory from one reading of /proc; CPU needs two (a controller's), so it is null here.
+  const rows = statusRows(workspace.desired, observed, applied, portOwners, usageOf({ applied, observed })).filter((row) => names.length === 0 || names.includes(row.name));
   return { project: workspace.desired.project, rows, notice: await controllerNotice(workspace), notRecorded };
 }

@@ -20,6 +20,7 @@ import { StateStore } from '../../state/state-store.js';
 import { FileWatcher, watchedPaths } from './file-watcher.js';
 import { LivenessMonitor } from './liveness.js';
 import { PortWatch } from './port-watch.js';
+import { UsageWatch } from './usage-watch.js';
 import { LogRotation } from './log-rotation.js';
 import { notRetried, writePassRecord } from './pass-record.js';
 import { SupervisedPool, type PoolEvent } from './service-pool.js';
@@ -54,6 +55,7 @@ export class Controller {
   private readonly watcher: FileWatcher;
   private readonly liveness: LivenessMonitor;
   private readonly ports: PortWatch;
+  private readonly usage: UsageWatch;
   private readonly logRotation: LogRotation;
   private readonly abort = new AbortController();
   private closed = false;
@@ -79,6 +81,7 @@ export class Controller {
     this.watcher = new FileWatcher((paths) => this.changed(paths), undefined, this.say);
     this.liveness = new LivenessMonitor(pool, workspace, this.say);
     this.ports = new PortWatch(() => ({ desired: this.desired, applied: this.state.all(), observed: knownObserved(this.desired, this.state.all(), this.pool) }), workspace.ctx.redact);
+    this.usage = new UsageWatch(() => ({ applied: this.state.all(), observed: knownObserved(this.desired, this.state.all(), this.pool) }));
     this.logRotation = new LogRotation(pool, workspace, this.say);
     this.requests = new HandedRequests(workspace.paths.dir, (reason) => void this.request(reason));
     // Live status: a machine that moves or a record that changes may change a phase or a probe result.
@@ -109,6 +112,7 @@ export class Controller {
       controller.timer = setInterval(() => void controller.request('interval'), options.intervalMs);
       controller.liveness.start();
       controller.ports.start();
+      controller.usage.start();
       controller.logRotation.start();
       controller.requests.start();
       return controller;
@@ -172,6 +176,7 @@ export class Controller {
     this.requests.stop();
     this.liveness.stop();
     this.ports.stop();
+    this.usage.stop();
     for (const close of this.closers.splice(0)) await close().catch(() => undefined);
     await this.logRotation.stop();
     await this.watcher.close();
@@ -233,10 +238,10 @@ export class Controller {
     return this.news.notLoading;
   }
 
-  /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan (port owners as last read on its tick). */
+  /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan (port owners, CPU and memory as last read on their ticks). */
   knownStatus(): StatusRow[] {
     const applied = this.state.all();
-    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, this.ports.known);
+    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, this.ports.known, this.usage.known);
   }
 
   private get statusFile(): string {

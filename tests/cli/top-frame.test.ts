@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { fit, formatBytes, formatCpu, renderFrame, type FrameInput, type TopRow } from '../../src/cli/top/frame.js';
+import { splitKeys } from '../../src/cli/top/screen.js';
+
+const NOW = Date.parse('2026-01-01T12:00:00Z');
+
+function row(name: string, extra: Partial<TopRow> = {}): TopRow {
+  return {
+    name,
+    provider: 'process',
+    enabled: true,
+    desired: 'running',
+    observed: 'running',
+    pid: 4242,
+    since: new Date(NOW - 95_000).toISOString(),
+    restarts: 0,
+    health: 'none',
+    ports: [8080],
+    ...extra,
+  };
+}
+
+function frame(input: Partial<FrameInput> = {}): string[] {
+  return renderFrame({ rows: [row('api'), row('worker')], selected: 0, logLines: [], width: 100, height: 30, color: false, now: NOW, title: 'stack top · demo', ...input });
+}
+
+// Visible width: without the colour codes.
+// eslint-disable-next-line no-control-regex -- SGR sequences are what is removed
+const visible = (line: string) => [...line.replace(/\u001b\[[0-9;]*m/g, '')].length;
+
+describe('the frame of stack top', () => {
+  it.each([
+    [100, 30],
+    [80, 24],
+    [200, 50],
+    [40, 10],
+  ])('is exactly %i×%i, with colour and without', (width, height) => {
+    for (const color of [false, true]) {
+      const lines = frame({ width, height, color, logLines: ['a log line', 'x'.repeat(500)] });
+      expect(lines).toHaveLength(height);
+      for (const line of lines) expect(visible(line)).toBe(width);
+    }
+  });
+
+  it('shows every column on a wide terminal, with CPU and memory when measured', () => {
+    const lines = frame({ rows: [row('api', { cpu: 12.34, memoryBytes: 50 * 1024 * 1024 }), row('worker', { cpu: null, memoryBytes: null })], width: 160 });
+    expect(lines[1]).toMatch(/NAME +PROVIDER +DESIRED +OBSERVED +PID +UPTIME +RESTARTS +CPU +MEM +HEALTH +PORTS/);
+    expect(lines[2]).toMatch(/api +process +running +running +4242 +1m35s +0 +12% +50M +- +8080/);
+    expect(lines[3]).toMatch(/worker .* - +- +- +8080/);
+  });
+
+  it('drops the least needed columns first down to 80 columns, keeping name, state and health', () => {
+    const rows = [row('a-service-with-a-long-name', { health: 'healthy', healthAt: new Date(NOW - 3000).toISOString(), ports: ['127.0.0.1:8080', 9090], cpu: 1, memoryBytes: 1 })];
+    const header = frame({ rows, width: 80 })[1] ?? '';
+    expect(header).toMatch(/NAME .*OBSERVED .*UPTIME .*HEALTH/);
+    expect(header).not.toContain('PORTS');
+    expect(header).not.toContain('PROVIDER');
+    expect(frame({ rows, width: 80 })[2]).toContain('healthy 3s ago');
+  });
+
+  it('cuts a name too long for its column with …', () => {
+    const lines = frame({ rows: [row('n'.repeat(40))] });
+    expect(lines[2]).toContain(`${'n'.repeat(23)}…`);
+  });
+
+  it('marks the selected row with > without colour, and in inverse with it', () => {
+    const lines = frame({ selected: 1 });
+    expect(lines[2]?.startsWith('  api')).toBe(true);
+    expect(lines[3]?.startsWith('> worker')).toBe(true);
+    expect(lines[4]).toContain('log: worker');
+    expect(frame({ selected: 1, color: true })[3]).toContain('\u001b[7m');
+  });
+
+  it('keeps the selection on screen when the rows do not all fit', () => {
+    const rows = Array.from({ length: 40 }, (_, index) => row(`svc-${index}`));
+    const lines = frame({ rows, selected: 39, height: 24 });
+    expect(lines.some((line) => line.startsWith('> svc-39'))).toBe(true);
+    expect(lines.some((line) => line.includes('svc-0 '))).toBe(false);
+  });
+
+  it('has no escape sequence at all without colour (NO_COLOR)', () => {
+    const lines = frame({ rows: [row('api', { observed: 'crashed', detail: 'crash-looping: gave up after 5 restarts', pid: null, since: null })], logLines: ['\u001b[31mred\u001b[0m text'] });
+    expect(lines.join('\n')).not.toContain('\u001b');
+    expect(lines.join('\n')).toContain('red text');
+  });
+
+  it("says why a service that does not run is not running, on its row", () => {
+    const lines = frame({ rows: [row('api', { observed: 'crashed', detail: 'crash-looping: gave up after 5 restarts', pid: null, since: null })], width: 140 });
+    expect(lines[2]).toMatch(/api .*crashed .*crash-looping: gave up after 5 restarts/);
+  });
+
+  it('shows the last log lines that fit, and the keys with help', () => {
+    const logLines = Array.from({ length: 50 }, (_, index) => `line ${index}`);
+    const lines = frame({ logLines });
+    expect(lines.at(-2)?.trimEnd()).toBe('line 49');
+    expect(lines.some((line) => line.trimEnd() === 'line 10')).toBe(false);
+    expect(lines.some((line) => line.trimEnd() === 'line 26')).toBe(true);
+    const help = frame({ help: true }).join('\n');
+    expect(help).toContain('── keys');
+    expect(help).toMatch(/q {2}Ctrl\+C +quit/);
+  });
+
+  it('keeps the rows a filter matches', () => {
+    const lines = frame({ filter: 'work' });
+    expect(lines[0]).toContain('filter: work');
+    expect(lines[2]).toMatch(/^> worker/);
+    expect(frame({ filter: 'nothing' })[2]).toContain('(no service matches the filter)');
+  });
+});
+
+describe('the pieces', () => {
+  it('fits text to a width', () => {
+    expect(fit('abc', 5)).toBe('abc  ');
+    expect(fit('abcdef', 4)).toBe('abc…');
+    expect(fit('abc', 0)).toBe('');
+  });
+
+  it('formats CPU and memory, or - when not measured', () => {
+    expect([formatCpu(undefined), formatCpu(null), formatCpu(0.25), formatCpu(153.7)]).toEqual(['-', '-', '0.3%', '154%']);
+    expect([formatBytes(null), formatBytes(512), formatBytes(1536), formatBytes(300 * 1024 * 1024)]).toEqual(['-', '512B', '1.5K', '300M']);
+  });
+
+  it('splits keys typed together, an arrow being one key', () => {
+    expect(splitKeys('jj\u001b[Bq')).toEqual(['j', 'j', '\u001b[B', 'q']);
+  });
+});
