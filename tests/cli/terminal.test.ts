@@ -12,7 +12,7 @@ import { uniqueMarker } from '../support/marker.js';
 const cleanup = new Cleanup();
 const terminals: Terminal[] = [];
 afterEach(async () => {
-  for (const terminal of terminals.splice(0)) terminal.dispose();
+  for (const terminal of terminals.splice(0)) await terminal.dispose();
   await cleanup.run();
 });
 

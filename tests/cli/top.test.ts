@@ -3,20 +3,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup, type Scratch } from '../support/controller.js';
 import { stack, STACK_BIN } from '../support/stack-cli.js';
 import { Terminal } from '../support/terminal.js';
+import { uniqueMarker } from '../support/marker.js';
 
 const cleanup = new Cleanup();
 const terminals: Terminal[] = [];
 afterEach(async () => {
-  for (const terminal of terminals.splice(0)) terminal.dispose();
+  for (const terminal of terminals.splice(0)) await terminal.dispose();
   await cleanup.run();
 });
 
-let markerSeed = 70_000 + Math.floor(Math.random() * 9_000);
-
 /** Two `sleep` services, applied (no controller). */
 function twoSleeps(): Scratch {
-  markerSeed += 1;
-  const m = cleanup.marker(`sleep ${markerSeed}`).split(' ')[1] as string;
+  const m = uniqueMarker();
+  cleanup.marker(`sleep ${m}`);
   const s = cleanup.scratch(`version: 1\nproject: toptest\nservices:\n  first:\n    command: [sleep, "${m}"]\n  second:\n    command: [sleep, "${m}"]\n`);
   const applied = stack(['apply', '-y', '-f', s.file]);
   expect(applied.code, applied.stderr).toBe(0);

@@ -6,7 +6,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAlive } from './stack-cli.js';
 import { waitFor } from './wait.js';
+
+/** The holder and what runs in its group (the pane's session). */
+const killGroup = (pid: number): void => {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+};
 
 /**
  * Runs in the pane as its session leader, so the kernel's SIGHUP reaches it rather than the
@@ -54,7 +66,11 @@ export class Terminal {
     const line = ['exec', ...[process.execPath, holder, this.statusFile, options.hangup ?? 'forward', ...command].map(quote)].join(' ');
     const env = Object.entries(options.env ?? {}).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
     this.tmux(['new-session', '-d', '-s', 'test', '-x', '100', '-y', '30', '-c', options.cwd, ...env, options.stderrTo ? `${line} 2>${quote(options.stderrTo)}` : line]);
+    this.holderPid = Number(this.tmux(['display-message', '-p', '-t', 'test', '#{pane_pid}']).trim()) || undefined;
   }
+
+  /** The pane's first process: the holder, which the command's exit ends. */
+  private readonly holderPid: number | undefined;
 
   /** The visible screen, one string per row, trailing blanks trimmed. */
   screen(): string {
@@ -90,10 +106,20 @@ export class Terminal {
     spawnSync('tmux', ['-S', this.socket, 'kill-server'], { encoding: 'utf8' });
   }
 
-  dispose(): void {
+  /**
+   * Closes the terminal and removes its folder once the holder has ended: the hang-up ends it,
+   * and it writes how the command ended into that folder as it goes. One still there after the
+   * deadline (a command that ignores the hang-up) is killed, with its command.
+   */
+  async dispose(): Promise<void> {
+    const holder = this.holderPid;
     this.close();
-    // What the hang-up ends may still write its last file here (a status, a shell's history): retried, not raced.
-    rmSync(this.dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
+    if (holder !== undefined) {
+      const gone = await waitFor(() => !isAlive(holder), 10_000, "the terminal's holder to end").then(() => true, () => false);
+      if (!gone) killGroup(holder);
+      await waitFor(() => !isAlive(holder), 5_000, "the terminal's holder to be killed");
+    }
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private tmux(args: string[]): string {
