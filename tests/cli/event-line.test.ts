@@ -12,6 +12,7 @@ const cases: [StackEvent, string][] = [
   [{ type: 'probe', service: 'web', kind: 'ready', ok: true }, '03:04:05 ✓ web ready probe passes'],
   [{ type: 'probe', service: 'web', kind: 'health', ok: false, reason: 'connection refused' }, '03:04:05 ! web health probe fails: connection refused'],
   [{ type: 'exited', service: 'web', code: 1, signal: null }, '03:04:05 ! web exited with code 1'],
+  [{ type: 'exited', service: 'web', code: null, signal: null }, '03:04:05 ! web exited (how is not known: it was started before this controller)'],
   [{ type: 'exited', service: 'web', code: null, signal: 'SIGKILL' }, '03:04:05 ! web was killed by SIGKILL'],
   [{ type: 'restarting', service: 'web', attempt: 2, maxRestarts: 5, delayMs: 400 }, '03:04:05 ↻ web restarting (restart 2 of 5)'],
   [

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fit, formatBytes, formatCpu, renderFrame, type FrameInput, type TopRow } from '../../src/cli/top/frame.js';
+import { fit, formatBytes, formatCpu, renderFrame, type TopRow } from '../../src/cli/top/frame.js';
+import { initialView, type View } from '../../src/cli/top/view.js';
 import { splitKeys } from '../../src/cli/top/screen.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
@@ -20,8 +21,23 @@ function row(name: string, extra: Partial<TopRow> = {}): TopRow {
   };
 }
 
-function frame(input: Partial<FrameInput> = {}): string[] {
-  return renderFrame({ rows: [row('api'), row('worker')], selected: 0, logLines: [], width: 100, height: 30, color: false, now: NOW, title: 'stack top · demo', ...input });
+interface FrameOf {
+  rows?: TopRow[];
+  /** Index of the selected row. */
+  selected?: number;
+  logLines?: string[];
+  width?: number;
+  height?: number;
+  color?: boolean;
+  view?: Partial<View>;
+}
+
+/** A frame of `rows` (api and worker unless said) with the view as a person left it. */
+function frame(input: FrameOf = {}): string[] {
+  const rows = input.rows ?? [row('api'), row('worker')];
+  const view = { ...initialView(rows), selected: rows[input.selected ?? 0]?.name, ...input.view };
+  const log = (input.logLines ?? []).map((text) => ({ text }));
+  return renderFrame({ view, log, width: input.width ?? 100, height: input.height ?? 30, color: input.color ?? false, now: NOW, title: 'stack top · demo' });
 }
 
 // Visible width: without the colour codes.
@@ -95,16 +111,16 @@ describe('the frame of stack top', () => {
     expect(lines.at(-2)?.trimEnd()).toBe('line 49');
     expect(lines.some((line) => line.trimEnd() === 'line 10')).toBe(false);
     expect(lines.some((line) => line.trimEnd() === 'line 26')).toBe(true);
-    const help = frame({ help: true }).join('\n');
+    const help = frame({ view: { help: true } }).join('\n');
     expect(help).toContain('── keys');
     expect(help).toMatch(/q {2}Ctrl\+C +quit/);
   });
 
   it('keeps the rows a filter matches', () => {
-    const lines = frame({ filter: 'work' });
+    const lines = frame({ view: { filter: 'work' } });
     expect(lines[0]).toContain('filter: work');
     expect(lines[2]).toMatch(/^> worker/);
-    expect(frame({ filter: 'nothing' })[2]).toContain('(no service matches the filter)');
+    expect(frame({ view: { filter: 'nothing' } })[2]).toContain('(no service matches the filter)');
   });
 });
 

@@ -1,159 +1,252 @@
-import { ExitCode, StackError } from '../../model/errors.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { findStack, type Workspace } from '../../api.js';
 import type { ApiClient } from '../../api/connect.js';
+import type { EventBody } from '../../api/protocol.js';
+import { runStackCommand, type StackCommand } from '../../api/stack-command.js';
+import { ExitCode, StackError } from '../../model/errors.js';
 import { streams, useColor, type GlobalOptions } from '../context.js';
 import { hangup } from '../hangup.js';
 import { throughController } from '../through-controller.js';
-import { renderFrame, type TopRow } from '../top/frame.js';
+import { renderFrame } from '../top/frame.js';
+import { LogPane, markerOfChange, markerOfEvent } from '../top/log-pane.js';
 import { Screen } from '../top/screen.js';
-import { observeHere } from './status.js';
+import { daemonless, followController, followLogHere, fromController, poll, type Snapshot } from '../top/sources.js';
+import { initialView, press, withRows, type Effect, type View } from '../top/view.js';
 
 interface TopOptions extends GlobalOptions {
   once?: boolean;
 }
 
-interface Snapshot {
-  project: string;
-  rows: TopRow[];
-  /** Where the rows come from, for the title. */
-  source: string;
-}
-
-/** Without a controller, the rows are observed again this often. */
-const POLL_MS = 1000;
-/** Events come in bursts (a pass moves many services): one status request per burst. */
-const DEBOUNCE_MS = 50;
-const LOG_LINES = 500;
+/** Lines of a run's output kept for its pane. */
+const RUN_LINES = 500;
 
 /**
  * `stack top [--once]`: a full-screen view of the services, live. Over a running controller the
  * rows are its status, asked again on each of its events; without one, what stack observes here,
- * once a second.
+ * once a second. Keys act through the same commands a person would type (view.ts lists them).
  */
 export async function run(options: TopOptions): Promise<number> {
   if (!options.once && !(process.stdout.isTTY && process.stdin.isTTY)) {
     throw new StackError(ExitCode.actionFailed, '`stack top` needs a terminal, and this is not one', { hint: '`stack top --once` prints one frame; `stack status` a table' });
   }
   const color = useColor(options);
-  const controller = await throughController(options, async (api) => ({ api, body: await api.status() }), 'observing the services here instead');
-  const first: Snapshot = controller && controller.body.stackFileError === undefined ? fromController(controller.body) : await daemonless(options);
+  const api = await throughController(options, async (client) => ({ client, body: await client.status() }), 'observing the services here instead');
+  const first = api ? await fromController(api.client, options, api.body) : await daemonless(options);
   if (options.once) {
-    const lines = renderFrame({ rows: first.rows, selected: 0, logLines: [], width: process.stdout.columns ?? 100, height: process.stdout.rows ?? Math.max(24, first.rows.length + 12), color, now: Date.now(), title: title(first) });
+    const view = { ...initialView(first.rows), pending: first.pending };
+    const height = process.stdout.rows ?? Math.max(24, first.rows.length + 12);
+    const lines = renderFrame({ view, log: [], width: process.stdout.columns ?? 100, height, color, now: Date.now(), title: title(first) });
     streams.stdout.write(`${lines.map((line) => line.trimEnd()).join('\n')}\n`);
     return ExitCode.ok;
   }
-  return interactive(options, color, first, controller?.api);
+  return new Top(options, color, first, api?.client).run();
 }
 
-async function interactive(options: TopOptions, color: boolean, first: Snapshot, api: ApiClient | undefined): Promise<number> {
-  const screen = new Screen(process.stdin, process.stdout);
-  const stopped = new AbortController();
-  let snapshot = first;
-  let selected = 0;
-  let help = false;
-  let logLines: string[] = [];
-  const draw = () => {
-    const { columns, rows } = screen.size();
-    screen.draw(renderFrame({ rows: snapshot.rows, selected, logLines, width: columns, height: rows, color, now: Date.now(), title: title(snapshot), help }));
-  };
-  const quit = () => stopped.abort();
-  let following: AbortController | undefined;
-  const followLogs = () => {
-    following?.abort();
-    following = new AbortController();
-    logLines = [];
-    const name = snapshot.rows[selected]?.name;
-    if (api && name) void tailLogs(api, name, following.signal, (line) => {
-      logLines.push(line);
-      if (logLines.length > LOG_LINES) logLines.splice(0, logLines.length - LOG_LINES);
-      draw();
-    });
-  };
-  const move = (by: number) => {
-    const next = Math.max(0, Math.min(snapshot.rows.length - 1, selected + by));
-    if (next === selected) return;
-    selected = next;
-    followLogs();
-    draw();
-  };
-  const update = (next: Snapshot) => {
-    const name = snapshot.rows[selected]?.name;
-    snapshot = next;
-    const kept = next.rows.findIndex((row) => row.name === name);
-    selected = kept >= 0 ? kept : Math.min(selected, Math.max(0, next.rows.length - 1));
-    if (snapshot.rows[selected]?.name !== name) followLogs();
-    draw();
-  };
-  const keys: Record<string, () => void> = { q: quit, '\u0003': quit, j: () => move(1), k: () => move(-1), '\u001b[B': () => move(1), '\u001b[A': () => move(-1), '?': () => ((help = !help), draw()) };
-  process.once('SIGTERM', quit);
-  process.once('SIGINT', quit);
-  const unlisten = hangup.listen(quit);
-  screen.open({ onKey: (key) => keys[key]?.(), onResize: draw });
-  try {
-    followLogs();
-    draw();
-    const ticking = setInterval(draw, 1000); // uptimes and health ages move on their own
+class Top {
+  private readonly screen = new Screen(process.stdin, process.stdout);
+  private readonly stopped = new AbortController();
+  private readonly log = new LogPane();
+  private view: View;
+  private snapshot: Snapshot;
+  private following?: AbortController;
+  private running?: StackCommand;
+  private workspace?: Workspace;
+  private planDir?: string;
+
+  constructor(
+    private readonly options: TopOptions,
+    private readonly color: boolean,
+    first: Snapshot & { workspace?: Workspace },
+    private api: ApiClient | undefined,
+  ) {
+    this.snapshot = first;
+    this.workspace = first.workspace;
+    this.view = { ...initialView(first.rows), dependsOn: first.dependsOn ?? new Map(), pending: first.pending };
+  }
+
+  async run(): Promise<number> {
+    const quit = () => this.quit();
+    process.once('SIGTERM', quit);
+    process.once('SIGINT', quit);
+    const unlisten = hangup.listen(quit);
+    this.screen.open({ onKey: (key) => this.key(key), onResize: () => this.draw() });
     try {
-      if (api) await followController(api, stopped.signal, update);
-      if (!stopped.signal.aborted) await poll(options, stopped.signal, update);
+      this.followLog();
+      this.draw();
+      const ticking = setInterval(() => this.draw(), 1000); // uptimes and health ages move on their own
+      try {
+        if (this.api) await followController(this.api, this.options, this.stopped.signal, (next) => this.update(next), (event) => this.heard(event));
+        if (!this.stopped.signal.aborted) {
+          // The controller is gone: from now on, observed here.
+          this.api = undefined;
+          this.followLog();
+          await poll(this.options, this.stopped.signal, (next) => this.update(next), (problem) => this.say(problem, 'error'));
+        }
+      } finally {
+        clearInterval(ticking);
+      }
+      return ExitCode.ok;
     } finally {
-      clearInterval(ticking);
+      this.following?.abort();
+      this.screen.close();
+      unlisten();
+      process.off('SIGTERM', quit);
+      process.off('SIGINT', quit);
+      if (this.planDir) rmSync(this.planDir, { recursive: true, force: true });
     }
-    return ExitCode.ok;
-  } finally {
-    following?.abort();
-    screen.close();
-    unlisten();
-    process.off('SIGTERM', quit);
-    process.off('SIGINT', quit);
   }
-}
 
-/** The controller's status, asked again after each burst of its events; returns when the controller ends or its stream breaks (or on quit). */
-async function followController(api: ApiClient, signal: AbortSignal, update: (snapshot: Snapshot) => void): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const refresh = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => void api.status().then((body) => !signal.aborted && update(fromController(body)), () => undefined), DEBOUNCE_MS);
-  };
-  try {
-    for await (const event of api.events({ signal })) {
-      if (event.type !== 'following') refresh();
+  private draw(): void {
+    const { columns, rows } = this.screen.size();
+    this.screen.draw(renderFrame({ view: this.view, log: this.log.entries, width: columns, height: rows, color: this.color, now: Date.now(), title: title(this.snapshot) }));
+  }
+
+  private key(key: string): void {
+    const { rows } = this.screen.size();
+    const next = press(this.view, key, { page: Math.max(1, rows - 4), logLines: this.log.texts });
+    this.view = next.view;
+    if (next.effect) this.act(next.effect);
+    this.draw();
+  }
+
+  private act(effect: Effect): void {
+    switch (effect.type) {
+      case 'quit':
+        return this.quit();
+      case 'follow':
+        return this.followLog();
+      case 'verb':
+        return void this.runCommand([effect.verb, effect.service, ...(effect.commit ? ['--commit'] : [])], `stack ${effect.verb} ${effect.service}`);
+      case 'plan':
+        return void this.plan(effect.thenApply);
+      case 'apply':
+        return void this.runCommand(['apply', '--yes', this.planFile()], 'stack apply');
     }
-  } catch {
-    // The controller went away mid-stream (killed, restarted): the view goes on without it.
-  } finally {
-    clearTimeout(timer);
   }
-}
 
-/** What stack observes here, once a second, until quit. */
-async function poll(options: TopOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void): Promise<void> {
-  while (!signal.aborted) {
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, POLL_MS);
-      signal.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
+  /** q waits for a run under way to end (it says so); Ctrl+C, a signal or a hang-up interrupts it first, as they would the command. */
+  private quit(): void {
+    if (this.running) {
+      this.running.interrupt();
+      this.say('interrupting the run; top ends once it has', 'info');
+      void this.running.done.then(() => this.stopped.abort());
+      return;
+    }
+    this.stopped.abort();
+  }
+
+  private update(next: Snapshot & { workspace?: Workspace }): void {
+    const before = new Map(this.snapshot.rows.map((row) => [row.name, row]));
+    this.snapshot = next;
+    if (next.workspace) this.workspace = next.workspace;
+    // Without a controller's events, what changed between two looks marks the log.
+    if (!this.api) {
+      const selected = next.rows.find((row) => row.name === this.view.selected);
+      const marker = markerOfChange(before.get(this.view.selected ?? ''), selected);
+      if (marker) this.log.mark(marker);
+    }
+    const moved = withRows({ ...this.view, dependsOn: next.dependsOn ?? this.view.dependsOn, pending: next.pending }, next.rows);
+    this.view = moved.view;
+    if (next.problem) this.say(next.problem, 'error');
+    else if (this.view.message?.tone === 'error' && this.view.message.text.startsWith('stack.yaml')) this.view = { ...this.view, message: undefined };
+    if (moved.effect) this.act(moved.effect);
+    this.draw();
+  }
+
+  private heard(event: EventBody): void {
+    const marker = markerOfEvent(event, this.view.selected);
+    if (marker) {
+      this.log.mark(marker, new Date(event.at));
+      this.draw();
+    }
+    if (event.type === 'invalid-file') this.say(`stack.yaml does not load (the controller keeps the last good file): ${event.message.split('\n')[0]}`, 'error');
+    if (event.type === 'file-changed' && this.view.message?.text.startsWith('stack.yaml does not load')) this.view = { ...this.view, message: undefined };
+  }
+
+  /** The selected service's log: its last lines, then new ones, from the controller or read here. */
+  private followLog(): void {
+    this.following?.abort();
+    const following = new AbortController();
+    this.following = following;
+    this.log.clear();
+    const name = this.view.selected;
+    if (!name) return;
+    const onLines = (lines: readonly string[]) => {
+      if (following.signal.aborted) return;
+      this.log.push(lines);
+      this.draw();
+    };
+    const reading = this.api ? tailThrough(this.api, name, following.signal, onLines) : this.workspace ? followLogHere(this.workspace, name, following.signal, onLines) : Promise.resolve();
+    // A log that cannot be read leaves the pane as it is; the reason is said once.
+    reading.catch((error: unknown) => !following.signal.aborted && this.say(`log of ${name}: ${error instanceof Error ? error.message : String(error)}`, 'error'));
+  }
+
+  /** `stack plan`, saved: what `a` applies is exactly what was shown, or nothing (stale). */
+  private async plan(thenApply: boolean): Promise<void> {
+    const code = await this.runCommand(['plan', '--detailed-exitcode', '-o', this.planFile()], 'stack plan', { keepPane: true });
+    if (code === 2 && thenApply) {
+      this.view = { ...this.view, confirm: { prompt: 'apply this plan (shown above)? y/N', effect: { type: 'apply' } } };
+    } else if (code === 2) {
+      this.say('changes pending: a applies this plan', 'info');
+    } else if (code === 0) {
+      this.say('no changes: what runs is what stack.yaml says', 'ok');
+    }
+    this.draw();
+  }
+
+  /**
+   * Runs a stack command for a key, its output in a pane; the pane closes when it succeeds (its
+   * last line stays as the message) unless `keepPane`, and stays open when it fails.
+   */
+  private async runCommand(args: string[], label: string, options: { keepPane?: boolean } = {}): Promise<number> {
+    const file = findStack({ file: this.options.file });
+    const lines: string[] = [];
+    this.view = { ...this.view, busy: true, help: false, pane: { title: label, lines }, message: { text: `${label}…`, tone: 'info' } };
+    this.draw();
+    const command = await runStackCommand([process.execPath, process.argv[1] as string], [...args, '-f', file], {
+      cwd: dirname(file),
+      onLine: (line) => {
+        lines.push(line);
+        if (lines.length > RUN_LINES) lines.splice(0, lines.length - RUN_LINES);
+        this.view = { ...this.view, pane: { title: label, lines: [...lines] } };
+        this.draw();
+      },
     });
-    if (!signal.aborted) update(await daemonless(options));
+    this.running = command;
+    const code = await command.done;
+    this.running = undefined;
+    const last = [...lines].reverse().find((line) => line.trim() !== '' && !line.startsWith('hint:')) ?? '';
+    const failed = code !== 0 && !(label === 'stack plan' && code === 2);
+    const keep = options.keepPane || failed;
+    this.view = { ...this.view, busy: false, ...(keep ? {} : { pane: undefined }), message: { text: `${label}: ${failed ? `exit ${code}` : 'done'}${last ? ` · ${last.trim()}` : ''}`, tone: failed ? 'error' : 'ok' } };
+    // Without a controller, nothing else says what the command changed: look now.
+    if (!this.api) void daemonless(this.options).then((next) => this.update(next), () => undefined);
+    this.draw();
+    return code;
+  }
+
+  private planFile(): string {
+    this.planDir ??= mkdtempSync(join(tmpdir(), 'stack-top-'));
+    return join(this.planDir, 'plan.json');
+  }
+
+  private say(text: string, tone: 'info' | 'ok' | 'error'): void {
+    this.view = { ...this.view, message: { text, tone } };
+    this.draw();
   }
 }
 
-async function tailLogs(api: ApiClient, name: string, signal: AbortSignal, onLine: (text: string) => void): Promise<void> {
+async function tailThrough(api: ApiClient, name: string, signal: AbortSignal, onLines: (lines: readonly string[]) => void): Promise<void> {
   try {
     for await (const line of api.logs({ services: [name], lines: 100, follow: true, signal })) {
-      if (line.type === 'line') onLine(line.text);
+      if (line.type === 'line') onLines([line.text]);
     }
-  } catch {
-    // Closed on moving to another service, or a log that cannot be read: the pane stays as it was.
+  } catch (error) {
+    // Closed on moving to another service, or the controller went away.
+    if (!signal.aborted) throw error;
   }
-}
-
-function fromController(body: Awaited<ReturnType<ApiClient['status']>>): Snapshot {
-  return { project: body.project, rows: body.services, source: 'controller' };
-}
-
-async function daemonless(options: TopOptions): Promise<Snapshot> {
-  const view = await observeHere(options, []);
-  return { project: view.project, rows: view.rows, source: 'no controller: observed every second' };
 }
 
 function title(snapshot: Snapshot): string {

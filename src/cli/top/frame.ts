@@ -1,142 +1,96 @@
 import pc from 'picocolors';
-import type { StatusRow } from '../../reconcile/status-rows.js';
-import { formatHealth, formatObserved, formatPorts, formatUptime } from '../status-view.js';
+import { fit, fitColumns, headerLine, rowLine, type Colors } from './table.js';
+import { KEYS, selectedIndex, visibleRows, type View } from './view.js';
+
+export { fit, formatBytes, formatCpu, type TopRow } from './table.js';
 
 // `stack top`'s screen as a pure function: the same input gives the same lines, each exactly
 // `width` columns wide (before colour), `height` of them, so the terminal code only writes them.
 
-/** A status row, with the CPU and memory a controller may measure (absent: not measured). */
-export type TopRow = StatusRow & { cpu?: number | null; memoryBytes?: number | null };
+/** A line of the selected service's log, or a marker stack put there (an exit, a restart). */
+export interface LogEntry {
+  text: string;
+  marker?: boolean;
+}
 
 export interface FrameInput {
-  rows: readonly TopRow[];
-  /** Index into the rows the filter keeps. */
-  selected: number;
+  view: View;
   /** The selected service's last log lines, oldest first. */
-  logLines: readonly string[];
+  log: readonly LogEntry[];
   width: number;
   height: number;
   color: boolean;
   now: number;
   /** What the title says: the project and where the rows come from. */
   title: string;
-  /** Keeps the rows whose name contains it. */
-  filter?: string;
-  help?: boolean;
 }
-
-interface Column {
-  header: string;
-  /** Lower is kept longer when the terminal is narrow. */
-  priority: number;
-  max: number;
-  cell: (row: TopRow, now: number) => string;
-}
-
-const COLUMNS: Column[] = [
-  { header: 'NAME', priority: 0, max: 24, cell: (row) => row.name },
-  { header: 'PROVIDER', priority: 9, max: 10, cell: (row) => row.provider },
-  { header: 'DESIRED', priority: 8, max: 10, cell: (row) => (row.enabled ? row.desired : 'disabled') },
-  { header: 'OBSERVED', priority: 1, max: 22, cell: (row) => formatObserved(row) },
-  { header: 'PID', priority: 5, max: 8, cell: (row) => (row.pid === null ? '-' : String(row.pid)) },
-  { header: 'UPTIME', priority: 3, max: 8, cell: (row, now) => formatUptime(row.since, now) },
-  { header: 'RESTARTS', priority: 4, max: 8, cell: (row) => String(row.restarts) },
-  { header: 'CPU', priority: 6, max: 7, cell: (row) => formatCpu(row.cpu) },
-  { header: 'MEM', priority: 7, max: 7, cell: (row) => formatBytes(row.memoryBytes) },
-  { header: 'HEALTH', priority: 2, max: 24, cell: (row, now) => formatHealth(row, now) },
-  { header: 'PORTS', priority: 10, max: 24, cell: (row) => formatPorts(row) },
-];
-
-const GAP = 2;
-/** The selection marker's column. */
-const MARK = 2;
-
-export const KEYS: readonly [string, string][] = [
-  ['↑ ↓  j k', 'move'],
-  ['q  Ctrl+C', 'quit'],
-];
 
 export function renderFrame(input: FrameInput): string[] {
-  const { width, height } = input;
+  const { view, width, height } = input;
   const c = pc.createColors(input.color);
-  const rows = visibleRows(input.rows, input.filter);
-  const selected = clamp(input.selected, 0, rows.length - 1);
-  const columns = fitColumns(rows, input.now, width - MARK);
-  // The table first; the log keeps a third of what is left (at least 3 lines when there is room).
-  const room = height - 4;
-  const tableHeight = clamp(rows.length, 1, Math.max(1, room - Math.max(3, Math.floor(room / 3))));
-  const offset = clamp(selected - tableHeight + 1, 0, Math.max(0, rows.length - tableHeight));
-  const lines: string[] = [];
-  const filter = input.filter ? `  filter: ${input.filter}` : '';
-  lines.push(c.bold(fit(` ${input.title}${filter}`, width)));
-  lines.push(c.bold(fit(' '.repeat(MARK) + columns.map(({ column, width: w }) => fit(column.header, w)).join(' '.repeat(GAP)), width)));
-  for (let index = offset; index < offset + tableHeight; index += 1) {
-    const row = rows[index];
-    if (!row) {
-      lines.push(fit(index === 0 ? `  ${input.filter ? '(no service matches the filter)' : '(no services)'}` : '', width));
-      continue;
-    }
-    lines.push(rowLine(row, index === selected, columns, input, c));
-  }
-  const paneHeight = height - lines.length - 2;
-  const name = rows[selected]?.name;
-  if (input.help) {
-    lines.push(c.bold(fit('── keys ', width, '─')));
-    lines.push(...pad(KEYS.map(([keys, what]) => fit(`  ${keys.padEnd(12)}${what}`, width)), paneHeight, width));
+  const lines = [c.bold(fit(` ${input.title}${badges(view)}`, width))];
+  if (view.fullLog) {
+    lines.push(...bottomPane(input, height - 2, c));
   } else {
-    lines.push(c.bold(fit(`── ${name ? `log: ${name} ` : ''}`, width, '─')));
-    const log = input.logLines.slice(-paneHeight).map((line) => fit(plain(line), width));
-    lines.push(...pad(log.length > 0 ? log : [c.dim(fit('  (no log lines)', width))], paneHeight, width));
+    const rows = visibleRows(view);
+    const selected = selectedIndex(view);
+    const columns = fitColumns(rows, input.now, width - 2);
+    // The table first; the pane below keeps a third of what is left (at least 3 lines when there is room).
+    const room = height - 4;
+    const tableHeight = clamp(rows.length, 1, Math.max(1, room - Math.max(3, Math.floor(room / 3))));
+    const offset = clamp(selected - tableHeight + 1, 0, Math.max(0, rows.length - tableHeight));
+    lines.push(c.bold(headerLine(columns, width)));
+    for (let index = offset; index < offset + tableHeight; index += 1) {
+      const row = rows[index];
+      if (row) lines.push(rowLine(row, index === selected, columns, width, input.now, c));
+      else lines.push(fit(index === 0 ? `  ${view.filter ? '(no service matches the filter)' : '(no services)'}` : '', width));
+    }
+    lines.push(...bottomPane(input, height - lines.length - 1, c));
   }
-  lines.push(c.dim(fit(' ↑↓/jk move  ? help  q quit', width)));
+  lines.push(statusLine(view, width, c));
   return lines.slice(0, height);
 }
 
-function rowLine(row: TopRow, selected: boolean, columns: readonly { column: Column; width: number }[], input: FrameInput, c: ReturnType<typeof pc.createColors>): string {
-  const cells = columns.map(({ column, width: w }) => {
-    const text = fit(column.cell(row, input.now), w);
-    return column.header === 'OBSERVED' ? paint(row, text, c) : text;
-  });
-  const used = MARK + columns.reduce((sum, { width: w }) => sum + w + GAP, 0);
-  // Why a service is not running (crash-looping, given up, stopped with a dependency), in what is left.
-  const room = Math.max(0, input.width - used);
-  const why = fit(row.detail && row.observed !== 'running' ? row.detail : '', room);
-  const line = `${selected ? '> ' : '  '}${cells.join(' '.repeat(GAP))}${' '.repeat(GAP)}${c.dim(why)}`;
-  return selected ? c.inverse(line) : line;
+/** What the title adds: the filter, the commit toggle, changes a plan would make. */
+function badges(view: View): string {
+  const parts = [view.filter ? `filter: ${view.filter}` : '', view.commit ? 'commit: on' : '', view.pending ? `stack.yaml differs for ${view.pending} ${view.pending === 1 ? 'service' : 'services'} (p: plan)` : ''];
+  return parts.filter(Boolean).map((part) => ` · ${part}`).join('');
 }
 
-function paint(row: TopRow, text: string, c: ReturnType<typeof pc.createColors>): string {
-  if (row.observed === 'crashed' || row.observed === 'unknown' || row.detail) return c.red(text);
-  const matches = (row.desired === 'running') === (row.observed === 'running');
-  return matches ? c.green(text) : c.yellow(text);
+/** The help, a run's output, or the selected log: a rule with its title, then `height - 1` lines. */
+function bottomPane(input: FrameInput, height: number, c: Colors): string[] {
+  const { view, width } = input;
+  if (height <= 0) return [];
+  const body = height - 1;
+  if (view.help) return [c.bold(fit('── keys ', width, '─')), ...pad(KEYS.map(([keys, what]) => fit(`  ${keys.padEnd(16)}${what}`, width)), body, width)];
+  if (view.pane) return [c.bold(fit(`── ${view.pane.title} (Esc closes) `, width, '─')), ...pad(view.pane.lines.slice(-body).map((line) => fit(plain(line), width)), body, width)];
+  const name = view.selected;
+  const search = view.search ? `search: ${view.search} (n N) ` : '';
+  const scrolled = view.scroll > 0 ? `${view.scroll} lines up (G: end) ` : '';
+  const title = c.bold(fit(`── ${name ? `log: ${name} ` : ''}${search ? `── ${search}` : ''}${scrolled ? `── ${scrolled}` : ''}`, width, '─'));
+  const end = input.log.length - view.scroll;
+  const shown = input.log.slice(Math.max(0, end - body), end).map((entry) => logLine(entry, view.search, width, c));
+  return [title, ...pad(shown.length > 0 ? shown : [c.dim(fit('  (no log lines)', width))], body, width)];
 }
 
-/** The columns that fit in `room`, each as wide as its widest cell (up to its max), dropped by priority. */
-export function fitColumns(rows: readonly TopRow[], now: number, room: number): { column: Column; width: number }[] {
-  let kept = COLUMNS.map((column) => ({
-    column,
-    width: Math.min(column.max, Math.max(column.header.length, ...rows.map((row) => column.cell(row, now).length))),
-  }));
-  const total = () => kept.reduce((sum, { width: w }) => sum + w, 0) + GAP * kept.length;
-  while (total() > room && kept.length > 1) {
-    const drop = kept.reduce((worst, each) => (each.column.priority > worst.column.priority ? each : worst));
-    kept = kept.filter((each) => each !== drop);
+function logLine(entry: LogEntry, search: string, width: number, c: Colors): string {
+  if (entry.marker) return c.yellow(fit(entry.text, width));
+  const text = plain(entry.text);
+  // A line the search finds is marked in the gutter, which a terminal without colour shows too.
+  const found = search !== '' && text.toLowerCase().includes(search.toLowerCase());
+  return found ? c.inverse(fit(`» ${text}`, width)) : fit(text, width);
+}
+
+/** The last line: a question waiting for y, what is being typed, the last run's result, or the keys. */
+function statusLine(view: View, width: number, c: Colors): string {
+  if (view.confirm) return c.bold(c.yellow(fit(` ${view.confirm.prompt}`, width)));
+  if (view.typing) return c.bold(fit(` ${view.typing.into === 'filter' ? 'filter' : 'search'}: ${view.typing.text}▏  (Enter keeps, Esc cancels)`, width));
+  if (view.message) {
+    const paint = { info: c.cyan, ok: c.green, error: c.red }[view.message.tone];
+    return paint(fit(` ${view.message.text}`, width));
   }
-  const only = kept[0];
-  if (kept.length === 1 && only && total() > room) only.width = Math.max(1, room - GAP);
-  return kept;
-}
-
-function visibleRows(rows: readonly TopRow[], filter: string | undefined): readonly TopRow[] {
-  return filter ? rows.filter((row) => row.name.includes(filter)) : rows;
-}
-
-/** Exactly `width` columns: cut with `…`, or filled with `fill`. */
-export function fit(text: string, width: number, fill = ' '): string {
-  if (width <= 0) return '';
-  const chars = [...text];
-  if (chars.length > width) return `${chars.slice(0, width - 1).join('')}…`;
-  return text + fill.repeat(width - chars.length);
+  const keys = view.fullLog ? ' ↑↓ scroll  / search  n N next  Enter back  ? help  q quit' : ' ↑↓ move  Enter log  s x r start stop restart  e d enable disable  p plan  a apply  / filter  ? help  q quit';
+  return c.dim(fit(keys, width));
 }
 
 function pad(lines: string[], height: number, width: number): string[] {
@@ -153,20 +107,4 @@ function plain(line: string): string {
 
 function clamp(value: number, low: number, high: number): number {
   return Math.max(low, Math.min(high, value));
-}
-
-export function formatCpu(cpu: number | null | undefined): string {
-  return cpu === null || cpu === undefined ? '-' : `${cpu < 10 ? cpu.toFixed(1) : Math.round(cpu)}%`;
-}
-
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined) return '-';
-  const units = ['B', 'K', 'M', 'G', 'T'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
 }

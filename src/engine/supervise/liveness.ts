@@ -104,7 +104,7 @@ export class LivenessMonitor {
     // Told to the machine in the same turn as recorded: between the two, status would show a
     // running service without a pid.
     const written = this.pool.env.state.update(name, (record) => record && recordExit(record, end, this.pool.env.time));
-    this.pool.send(name, { type: 'EXITED', code: null, signal: null });
+    this.pool.endedUnseen(name);
     await written;
   }
 

@@ -141,6 +141,12 @@ export class SupervisedPool implements ServicePool {
     this.actors.get(name)?.send(event);
   }
 
+  /** A run that is not the controller's child was found ended (how, nobody can tell): reported as its own runs' exits are, then told to its machine. */
+  endedUnseen(name: string): void {
+    this.report({ type: 'exited', service: name, code: null, signal: null });
+    this.send(name, { type: 'EXITED', code: null, signal: null });
+  }
+
   /** Every service the pool has a machine for, with its state. */
   entries(): [string, string][] {
     return [...this.actors].map(([name, actor]) => [name, String(actor.getSnapshot().value)]);

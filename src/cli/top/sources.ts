@@ -1,0 +1,122 @@
+import { loadStack, readApplied, type Workspace } from '../../api.js';
+import type { ApiClient } from '../../api/connect.js';
+import type { EventBody } from '../../api/protocol.js';
+import type { Desired } from '../../model/desired.js';
+import { planActions } from '../../reconcile/plan.js';
+import type { GlobalOptions } from '../context.js';
+import { StackError } from '../../model/errors.js';
+import { formatIssue } from '../../config/issues.js';
+import { observeHere } from '../commands/status.js';
+import type { TopRow } from './table.js';
+
+// Where `stack top`'s rows come from: a running controller (its status, asked again on its
+// events; nothing observed here) or, without one, what stack observes here once a second.
+
+export interface Snapshot {
+  project: string;
+  rows: TopRow[];
+  /** Where the rows come from, for the title. */
+  source: string;
+  /** What each service depends on (stack.yaml): what moves with a verb. */
+  dependsOn?: ReadonlyMap<string, readonly string[]>;
+  /** Services a plan would move now. */
+  pending?: number;
+  /** Why the rows may be stale (stack.yaml does not load: the last good file's services are shown). */
+  problem?: string;
+}
+
+/** Without a controller, the rows are observed again this often. */
+export const POLL_MS = 1000;
+/** Events come in bursts (a pass moves many services): one status request per burst. */
+const DEBOUNCE_MS = 50;
+
+export function dependsOnOf(desired: Desired): Map<string, readonly string[]> {
+  return new Map(desired.services.map((service) => [service.name, service.dependsOn]));
+}
+
+export async function fromController(api: ApiClient, options: GlobalOptions, body?: Awaited<ReturnType<ApiClient['status']>>): Promise<Snapshot> {
+  const [status, plan, desired] = await Promise.all([body ?? api.status(), api.plan().catch(() => undefined), loadStack({ file: options.file }).catch(() => undefined)]);
+  return {
+    project: status.project,
+    rows: status.services,
+    source: 'controller',
+    ...(status.stackFileError ? { problem: `stack.yaml does not load (the controller keeps the last good file): ${status.stackFileError.split('\n')[0]}` } : {}),
+    ...(desired ? { dependsOn: dependsOnOf(desired) } : {}),
+    ...(plan ? { pending: servicesIn(plan.actions) } : {}),
+  };
+}
+
+/** Observed here, planned from the same observation; the workspace is kept for following logs. */
+export async function daemonless(options: GlobalOptions): Promise<Snapshot & { workspace: Workspace }> {
+  const view = await observeHere(options, []);
+  const { workspace, applied, observed } = view.observedFrom;
+  return {
+    project: view.project,
+    rows: view.rows,
+    source: 'no controller: observed every second',
+    dependsOn: dependsOnOf(workspace.desired),
+    pending: servicesIn(planActions(workspace.desired, observed, applied).actions),
+    workspace,
+  };
+}
+
+/**
+ * The controller's status, asked again after each burst of its events; `onEvent` hears every
+ * event first (markers in the log). Returns when the controller ends or its stream breaks, or
+ * on quit.
+ */
+export async function followController(api: ApiClient, options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, onEvent: (event: EventBody) => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const refresh = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void fromController(api, options).then((snapshot) => !signal.aborted && update(snapshot), () => undefined), DEBOUNCE_MS);
+  };
+  try {
+    for await (const event of api.events({ signal })) {
+      onEvent(event);
+      if (event.type !== 'following') refresh();
+    }
+  } catch {
+    // The controller went away mid-stream (killed, restarted): the view goes on without it.
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What stack observes here, once a second, until quit. */
+export async function poll(options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, failed: (problem: string) => void): Promise<void> {
+  while (!signal.aborted) {
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, POLL_MS);
+      signal.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
+    });
+    if (signal.aborted) return;
+    try {
+      update(await daemonless(options));
+    } catch (error) {
+      // A file mid-edit that does not load: said on screen, the last rows stay.
+      failed(problemOf(error));
+    }
+  }
+}
+
+/** The last 100 lines of a service's log, then new ones as they come, without a controller. */
+export async function followLogHere(workspace: Workspace, name: string, signal: AbortSignal, onLines: (lines: readonly string[]) => void): Promise<void> {
+  const desired = workspace.desired.services.find((service) => service.name === name);
+  const record = (await readApplied(workspace)).get(name);
+  const which = desired?.provider ?? record?.provider;
+  if (which === undefined) return;
+  const provider = await workspace.providers.get(which);
+  await provider.logs(name, desired, record, { lines: 100, follow: true, signal, write: onLines, pollMs: 250 }, workspace.ctx);
+}
+
+/** An error in one line for the screen: a stack.yaml mistake with its file:line:col. */
+export function problemOf(error: unknown): string {
+  if (!(error instanceof StackError)) return error instanceof Error ? error.message : String(error);
+  const issue = error.issues[0];
+  return issue ? `${error.message}: ${formatIssue(issue)}` : error.message;
+}
+
+function servicesIn(actions: readonly { service: string }[]): number {
+  return new Set(actions.map((action) => action.service)).size;
+}

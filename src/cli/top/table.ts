@@ -1,0 +1,103 @@
+import type pc from 'picocolors';
+import type { StatusRow } from '../../reconcile/status-rows.js';
+import { formatHealth, formatObserved, formatPorts, formatUptime } from '../status-view.js';
+
+// `stack top`'s table of services: which columns fit, and each row as one line `width` wide.
+
+/** A status row, with the CPU and memory a controller may measure (absent: not measured). */
+export type TopRow = StatusRow & { cpu?: number | null; memoryBytes?: number | null };
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+interface Column {
+  header: string;
+  /** Lower is kept longer when the terminal is narrow. */
+  priority: number;
+  max: number;
+  cell: (row: TopRow, now: number) => string;
+}
+
+const COLUMNS: Column[] = [
+  { header: 'NAME', priority: 0, max: 24, cell: (row) => row.name },
+  { header: 'PROVIDER', priority: 9, max: 10, cell: (row) => row.provider },
+  { header: 'DESIRED', priority: 8, max: 10, cell: (row) => (row.enabled ? row.desired : 'disabled') },
+  { header: 'OBSERVED', priority: 1, max: 22, cell: (row) => formatObserved(row) },
+  { header: 'PID', priority: 5, max: 8, cell: (row) => (row.pid === null ? '-' : String(row.pid)) },
+  { header: 'UPTIME', priority: 3, max: 8, cell: (row, now) => formatUptime(row.since, now) },
+  { header: 'RESTARTS', priority: 4, max: 8, cell: (row) => String(row.restarts) },
+  { header: 'CPU', priority: 6, max: 7, cell: (row) => formatCpu(row.cpu) },
+  { header: 'MEM', priority: 7, max: 7, cell: (row) => formatBytes(row.memoryBytes) },
+  { header: 'HEALTH', priority: 2, max: 24, cell: (row, now) => formatHealth(row, now) },
+  { header: 'PORTS', priority: 10, max: 24, cell: (row) => formatPorts(row) },
+];
+
+const GAP = 2;
+/** The selection marker's column. */
+const MARK = 2;
+
+export type Fitted = readonly { column: Column; width: number }[];
+
+/** The table's header line. */
+export function headerLine(columns: Fitted, width: number): string {
+  return fit(' '.repeat(MARK) + columns.map(({ column, width: w }) => fit(column.header, w)).join(' '.repeat(GAP)), width);
+}
+
+/** One row: its cells, then why it is not running in what room is left. */
+export function rowLine(row: TopRow, selected: boolean, columns: Fitted, width: number, now: number, c: Colors): string {
+  const cells = columns.map(({ column, width: w }) => {
+    const text = fit(column.cell(row, now), w);
+    return column.header === 'OBSERVED' ? paint(row, text, c) : text;
+  });
+  const used = MARK + columns.reduce((sum, { width: w }) => sum + w + GAP, 0);
+  // Why a service is not running (crash-looping, given up, stopped with a dependency), in what is left.
+  const room = Math.max(0, width - used);
+  const why = fit(row.detail && row.observed !== 'running' ? row.detail : '', room);
+  const line = `${selected ? '> ' : '  '}${cells.join(' '.repeat(GAP))}${' '.repeat(GAP)}${c.dim(why)}`;
+  return selected ? c.inverse(line) : line;
+}
+
+function paint(row: TopRow, text: string, c: Colors): string {
+  if (row.observed === 'crashed' || row.observed === 'unknown' || row.detail) return c.red(text);
+  const matches = (row.desired === 'running') === (row.observed === 'running');
+  return matches ? c.green(text) : c.yellow(text);
+}
+
+/** The columns that fit in `room`, each as wide as its widest cell (up to its max), dropped by priority. */
+export function fitColumns(rows: readonly TopRow[], now: number, room: number): { column: Column; width: number }[] {
+  let kept = COLUMNS.map((column) => ({
+    column,
+    width: Math.min(column.max, Math.max(column.header.length, ...rows.map((row) => column.cell(row, now).length))),
+  }));
+  const total = () => kept.reduce((sum, { width: w }) => sum + w, 0) + GAP * kept.length;
+  while (total() > room && kept.length > 1) {
+    const drop = kept.reduce((worst, each) => (each.column.priority > worst.column.priority ? each : worst));
+    kept = kept.filter((each) => each !== drop);
+  }
+  const only = kept[0];
+  if (kept.length === 1 && only && total() > room) only.width = Math.max(1, room - GAP);
+  return kept;
+}
+
+/** Exactly `width` columns: cut with `…`, or filled with `fill`. */
+export function fit(text: string, width: number, fill = ' '): string {
+  if (width <= 0) return '';
+  const chars = [...text];
+  if (chars.length > width) return `${chars.slice(0, width - 1).join('')}…`;
+  return text + fill.repeat(width - chars.length);
+}
+
+export function formatCpu(cpu: number | null | undefined): string {
+  return cpu === null || cpu === undefined ? '-' : `${cpu < 10 ? cpu.toFixed(1) : Math.round(cpu)}%`;
+}
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return '-';
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
+}
