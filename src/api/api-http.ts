@@ -60,6 +60,8 @@ export function call(options: CallOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const sent = request({
       socketPath,
+      // A connection per call: a kept-alive one the controller closed as it stopped would fail the next call with EPIPE, not NoController.
+      agent: false,
       method: options.method,
       path: options.path,
       signal,
