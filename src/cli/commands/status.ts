@@ -1,5 +1,4 @@
-import { controllerOfStack, findStack, portOwnersOf, recordProbeResults, usageOf, viewServices, type Workspace } from '../../api.js';
-import type { Applied, Observed } from '../../model/observed.js';
+import { controllerOfStack, findStack, portOwnersOf, recordProbeResults, usageOf, viewServices } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import type { StatusRow } from '../../reconcile/status-rows.js';
 import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
@@ -45,8 +44,7 @@ async function fromController(options: StatusOptions, names: readonly string[]):
   return { project: body.project, rows, notice: noticeFor(await controllerOfStack(findStack({ file: options.file }))) };
 }
 
-/** Status observed here, with what it was read from (`stack top` plans from the same observation). */
-export async function observeHere(options: StatusOptions, names: readonly string[]): Promise<StatusView & { observedFrom: { workspace: Workspace; applied: Applied; observed: Observed } }> {
+export async function observeHere(options: StatusOptions, names: readonly string[]): Promise<StatusView> {
   const workspace = await open(options);
   // Reads only: probes run (and are recorded) when asked for; otherwise the last recorded result is shown.
   const { applied, observed } = await viewServices(workspace, undefined, { probe: options.probe === true });
@@ -56,5 +54,5 @@ export async function observeHere(options: StatusOptions, names: readonly string
   const portOwners = await portOwnersOf(workspace, { applied, observed }, names);
   // Memory from one reading of /proc; CPU needs two (a controller's), so it is null here.
   const rows = statusRows(workspace.desired, observed, applied, portOwners, usageOf({ applied, observed })).filter((row) => names.length === 0 || names.includes(row.name));
-  return { project: workspace.desired.project, rows, notice: await controllerNotice(workspace), notRecorded, observedFrom: { workspace, applied, observed } };
+  return { project: workspace.desired.project, rows, notice: await controllerNotice(workspace), notRecorded };
 }

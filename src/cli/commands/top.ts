@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { findStack, type Workspace } from '../../api.js';
+import { findStack } from '../../api.js';
 import type { ApiClient } from '../../api/connect.js';
 import type { EventBody } from '../../api/protocol.js';
 import { runStackCommand, type StackCommand } from '../../api/stack-command.js';
@@ -12,7 +12,8 @@ import { throughController } from '../through-controller.js';
 import { renderFrame } from '../top/frame.js';
 import { LogPane, markerOfChange, markerOfEvent } from '../top/log-pane.js';
 import { Screen } from '../top/screen.js';
-import { daemonless, followController, followLogHere, fromController, poll, type Snapshot } from '../top/sources.js';
+import { ObservedHere } from '../top/here.js';
+import { followController, followLogHere, fromController, poll, type Snapshot } from '../top/sources.js';
 import { initialView, press, withRows, type Effect, type View } from '../top/view.js';
 
 interface TopOptions extends GlobalOptions {
@@ -33,7 +34,8 @@ export async function run(options: TopOptions): Promise<number> {
   }
   const color = useColor(options);
   const api = await throughController(options, async (client) => ({ client, body: await client.status() }), 'observing the services here instead');
-  const first = api ? await fromController(api.client, options, api.body) : await daemonless(options);
+  const here = new ObservedHere(options);
+  const first = api ? await fromController(api.client, options, api.body) : await here.look();
   if (options.once) {
     const view = { ...initialView(first.rows), pending: first.pending };
     const height = process.stdout.rows ?? Math.max(24, first.rows.length + 12);
@@ -41,7 +43,7 @@ export async function run(options: TopOptions): Promise<number> {
     streams.stdout.write(`${lines.map((line) => line.trimEnd()).join('\n')}\n`);
     return ExitCode.ok;
   }
-  return new Top(options, color, first, api?.client).run();
+  return new Top(options, color, first, api?.client, here).run();
 }
 
 class Top {
@@ -52,17 +54,16 @@ class Top {
   private snapshot: Snapshot;
   private following?: AbortController;
   private running?: StackCommand;
-  private workspace?: Workspace;
   private planDir?: string;
 
   constructor(
     private readonly options: TopOptions,
     private readonly color: boolean,
-    first: Snapshot & { workspace?: Workspace },
+    first: Snapshot,
     private api: ApiClient | undefined,
+    private readonly here: ObservedHere,
   ) {
     this.snapshot = first;
-    this.workspace = first.workspace;
     this.view = { ...initialView(first.rows), dependsOn: first.dependsOn ?? new Map(), pending: first.pending };
   }
 
@@ -81,8 +82,9 @@ class Top {
         if (!this.stopped.signal.aborted) {
           // The controller is gone: from now on, observed here.
           this.api = undefined;
+          await this.here.look().then((next) => this.update(next), () => undefined);
           this.followLog();
-          await poll(this.options, this.stopped.signal, (next) => this.update(next), (problem) => this.say(problem, 'error'));
+          await poll(this.here, this.stopped.signal, (next) => this.update(next), (problem) => this.say(problem, 'error'));
         }
       } finally {
         clearInterval(ticking);
@@ -137,10 +139,9 @@ class Top {
     this.stopped.abort();
   }
 
-  private update(next: Snapshot & { workspace?: Workspace }): void {
+  private update(next: Snapshot): void {
     const before = new Map(this.snapshot.rows.map((row) => [row.name, row]));
     this.snapshot = next;
-    if (next.workspace) this.workspace = next.workspace;
     // Without a controller's events, what changed between two looks marks the log.
     if (!this.api) {
       const selected = next.rows.find((row) => row.name === this.view.selected);
@@ -178,7 +179,8 @@ class Top {
       this.log.push(lines);
       this.draw();
     };
-    const reading = this.api ? tailThrough(this.api, name, following.signal, onLines) : this.workspace ? followLogHere(this.workspace, name, following.signal, onLines) : Promise.resolve();
+    const workspace = this.here.current;
+    const reading = this.api ? tailThrough(this.api, name, following.signal, onLines) : workspace ? followLogHere(workspace, name, following.signal, onLines) : Promise.resolve();
     // A log that cannot be read leaves the pane as it is; the reason is said once.
     reading.catch((error: unknown) => !following.signal.aborted && this.say(`log of ${name}: ${error instanceof Error ? error.message : String(error)}`, 'error'));
   }
@@ -222,7 +224,7 @@ class Top {
     const keep = options.keepPane || failed;
     this.view = { ...this.view, busy: false, ...(keep ? {} : { pane: undefined }), message: { text: `${label}: ${failed ? `exit ${code}` : 'done'}${last ? ` · ${last.trim()}` : ''}`, tone: failed ? 'error' : 'ok' } };
     // Without a controller, nothing else says what the command changed: look now.
-    if (!this.api) void daemonless(this.options).then((next) => this.update(next), () => undefined);
+    if (!this.api) void this.here.look().then((next) => this.update(next), () => undefined);
     this.draw();
     return code;
   }

@@ -2,11 +2,10 @@ import { loadStack, readApplied, type Workspace } from '../../api.js';
 import type { ApiClient } from '../../api/connect.js';
 import type { EventBody } from '../../api/protocol.js';
 import type { Desired } from '../../model/desired.js';
-import { planActions } from '../../reconcile/plan.js';
 import type { GlobalOptions } from '../context.js';
 import { StackError } from '../../model/errors.js';
 import { formatIssue } from '../../config/issues.js';
-import { observeHere } from '../commands/status.js';
+import type { ObservedHere } from './here.js';
 import type { TopRow } from './table.js';
 
 // Where `stack top`'s rows come from: a running controller (its status, asked again on its
@@ -46,20 +45,6 @@ export async function fromController(api: ApiClient, options: GlobalOptions, bod
   };
 }
 
-/** Observed here, planned from the same observation; the workspace is kept for following logs. */
-export async function daemonless(options: GlobalOptions): Promise<Snapshot & { workspace: Workspace }> {
-  const view = await observeHere(options, []);
-  const { workspace, applied, observed } = view.observedFrom;
-  return {
-    project: view.project,
-    rows: view.rows,
-    source: 'no controller: observed every second',
-    dependsOn: dependsOnOf(workspace.desired),
-    pending: servicesIn(planActions(workspace.desired, observed, applied).actions),
-    workspace,
-  };
-}
-
 /**
  * The controller's status, asked again after each burst of its events; `onEvent` hears every
  * event first (markers in the log). Returns when the controller ends or its stream breaks, or
@@ -84,7 +69,7 @@ export async function followController(api: ApiClient, options: GlobalOptions, s
 }
 
 /** What stack observes here, once a second, until quit. */
-export async function poll(options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, failed: (problem: string) => void): Promise<void> {
+export async function poll(here: ObservedHere, signal: AbortSignal, update: (snapshot: Snapshot) => void, failed: (problem: string) => void): Promise<void> {
   while (!signal.aborted) {
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, POLL_MS);
@@ -92,7 +77,7 @@ export async function poll(options: GlobalOptions, signal: AbortSignal, update: 
     });
     if (signal.aborted) return;
     try {
-      update(await daemonless(options));
+      update(await here.look());
     } catch (error) {
       // A file mid-edit that does not load: said on screen, the last rows stay.
       failed(problemOf(error));

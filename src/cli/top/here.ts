@@ -1,0 +1,59 @@
+import { statSync } from 'node:fs';
+import { digestServiceFiles, findStack, openWorkspace, portOwnersOf, UsageSampler, viewServices, type PortOwner, type Workspace } from '../../api.js';
+import type { ServiceUsage } from '../../reconcile/status-rows.js';
+import { planActions } from '../../reconcile/plan.js';
+import type { GlobalOptions } from '../context.js';
+import { statusRows } from '../status-view.js';
+import type { Snapshot } from './sources.js';
+
+/**
+ * `stack top` without a controller: the services observed here once a second, as `stack status`
+ * observes them, at a cost an idle view can afford (issue 26: ≤ 2 % of a core over 50 services).
+ * stack.yaml is loaded again only when it changed; CPU, memory and port owners (each a pass over
+ * /proc) are read every other look, and CPU is the use between two such readings, as a
+ * controller measures it.
+ */
+export class ObservedHere {
+  private workspace?: { at: string; workspace: Workspace };
+  private readonly sampler = new UsageSampler();
+  private looks = 0;
+  private usage = new Map<string, ServiceUsage>();
+  private owners = new Map<string, PortOwner[]>();
+
+  constructor(private readonly options: GlobalOptions) {}
+
+  /** The workspace of the last look (following a log reads through its providers). */
+  get current(): Workspace | undefined {
+    return this.workspace?.workspace;
+  }
+
+  async look(): Promise<Snapshot> {
+    const workspace = await this.open();
+    const { applied, observed } = await viewServices(workspace);
+    if (this.looks % 2 === 0) {
+      // What `files:` declares is part of a service's spec: read again for the plan's count.
+      await digestServiceFiles(workspace);
+      this.usage = this.sampler.sample(applied, observed);
+      this.owners = await portOwnersOf(workspace, { applied, observed });
+    }
+    this.looks += 1;
+    return {
+      project: workspace.desired.project,
+      rows: statusRows(workspace.desired, observed, applied, this.owners, this.usage),
+      source: 'no controller: observed every second',
+      dependsOn: new Map(workspace.desired.services.map((service) => [service.name, service.dependsOn])),
+      pending: new Set(planActions(workspace.desired, observed, applied).actions.map((action) => action.service)).size,
+    };
+  }
+
+  /** The workspace, loaded again when stack.yaml changed (its size, time or inode). */
+  private async open(): Promise<Workspace> {
+    const file = findStack({ file: this.options.file });
+    const stat = statSync(file, { throwIfNoEntry: false });
+    const at = stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : '';
+    if (this.workspace?.at === at) return this.workspace.workspace;
+    const workspace = await openWorkspace({ file });
+    this.workspace = { at, workspace };
+    return workspace;
+  }
+}
