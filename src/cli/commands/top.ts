@@ -108,7 +108,7 @@ class Top {
   private key(key: string): void {
     const { rows } = this.screen.size();
     const next = press(this.view, key, { page: Math.max(1, rows - 4), logLines: this.log.texts });
-    this.view = next.view;
+    this.view = stamped(next.view);
     if (next.effect) this.act(next.effect);
     this.draw();
   }
@@ -222,7 +222,7 @@ class Top {
     const last = [...lines].reverse().find((line) => line.trim() !== '' && !line.startsWith('hint:')) ?? '';
     const failed = code !== 0 && !(label === 'stack plan' && code === 2);
     const keep = options.keepPane || failed;
-    this.view = { ...this.view, busy: false, ...(keep ? {} : { pane: undefined }), message: { text: `${label}: ${failed ? `exit ${code}` : 'done'}${last ? ` · ${last.trim()}` : ''}`, tone: failed ? 'error' : 'ok' } };
+    this.view = { ...this.view, busy: false, ...(keep ? {} : { pane: undefined }), message: { text: `${label}: ${failed ? `exit ${code}` : 'done'}${last ? ` · ${last.trim()}` : ''}`, tone: failed ? 'error' : 'ok', at: Date.now() } };
     // Without a controller, nothing else says what the command changed: look now.
     if (!this.api) void this.here.look().then((next) => this.update(next), () => undefined);
     this.draw();
@@ -235,7 +235,7 @@ class Top {
   }
 
   private say(text: string, tone: 'info' | 'ok' | 'error'): void {
-    this.view = { ...this.view, message: { text, tone } };
+    this.view = { ...this.view, message: { text, tone, at: Date.now() } };
     this.draw();
   }
 }
@@ -249,6 +249,11 @@ async function tailThrough(api: ApiClient, name: string, signal: AbortSignal, on
     // Closed on moving to another service, or the controller went away.
     if (!signal.aborted) throw error;
   }
+}
+
+/** A message a key left is shown from now on (it fades after MESSAGE_MS). */
+function stamped(view: View): View {
+  return view.message && view.message.at === undefined ? { ...view, message: { ...view.message, at: Date.now() } } : view;
 }
 
 function title(snapshot: Snapshot): string {

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { fit, fitColumns, headerLine, rowLine, type Colors } from './table.js';
-import { KEYS, selectedIndex, visibleRows, type View } from './view.js';
+import { KEYS, MESSAGE_MS, selectedIndex, visibleRows, type View } from './view.js';
 
 export { fit, formatBytes, formatCpu, type TopRow } from './table.js';
 
@@ -47,7 +47,7 @@ export function renderFrame(input: FrameInput): string[] {
     }
     lines.push(...bottomPane(input, height - lines.length - 1, c));
   }
-  lines.push(statusLine(view, width, c));
+  lines.push(statusLine(view, width, input.now, c));
   return lines.slice(0, height);
 }
 
@@ -82,14 +82,15 @@ function logLine(entry: LogEntry, search: string, width: number, c: Colors): str
 }
 
 /** The last line: a question waiting for y, what is being typed, the last run's result, or the keys. */
-function statusLine(view: View, width: number, c: Colors): string {
+function statusLine(view: View, width: number, now: number, c: Colors): string {
   if (view.confirm) return c.bold(c.yellow(fit(` ${view.confirm.prompt}`, width)));
   if (view.typing) return c.bold(fit(` ${view.typing.into === 'filter' ? 'filter' : 'search'}: ${view.typing.text}▏  (Enter keeps, Esc cancels)`, width));
-  if (view.message) {
-    const paint = { info: c.cyan, ok: c.green, error: c.red }[view.message.tone];
-    return paint(fit(` ${view.message.text}`, width));
+  const message = view.message;
+  if (message && (message.tone === 'error' || message.at === undefined || now - message.at < MESSAGE_MS)) {
+    const paint = { info: c.cyan, ok: c.green, error: c.red }[message.tone];
+    return paint(fit(` ${message.text}`, width));
   }
-  const keys = view.fullLog ? ' ↑↓ scroll  / search  n N next  Enter back  ? help  q quit' : ' ↑↓ move  Enter log  s x r start stop restart  e d enable disable  p plan  a apply  / filter  ? help  q quit';
+  const keys = view.fullLog ? ' ↑↓ scroll  / search  n N next  Enter back  ? help  q quit' : ' ↑↓ move  Enter log  s start  x stop  r restart  p plan  a apply  / filter  ? all keys  q quit';
   return c.dim(fit(keys, width));
 }
 

@@ -36,10 +36,14 @@ export interface View {
   commit: boolean;
   /** A run (verb, plan, apply) is under way: another waits until it ends. */
   busy: boolean;
-  message?: { text: string; tone: 'info' | 'ok' | 'error' };
+  /** The last word to the user; `at` (ms) once shown: info and ok fade after MESSAGE_MS, an error stays until Esc. */
+  message?: { text: string; tone: 'info' | 'ok' | 'error'; at?: number };
   /** Services a plan would move now (undefined: not known). */
   pending?: number;
 }
+
+/** How long an info or ok message stays on the last line. */
+export const MESSAGE_MS = 8000;
 
 export const VERB_KEYS: Readonly<Record<string, Verb>> = { s: 'start', x: 'stop', r: 'restart', e: 'enable', d: 'disable' };
 
