@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { fit, formatBytes, formatCpu, renderFrame, type TopRow } from '../../src/cli/top/frame.js';
 import { initialView, type View } from '../../src/cli/top/view.js';
@@ -138,5 +139,19 @@ describe('the pieces', () => {
 
   it('splits keys typed together, an arrow being one key', () => {
     expect(splitKeys('jj\u001b[Bq')).toEqual(['j', 'j', '\u001b[B', 'q']);
+  });
+});
+
+describe('fit, on what a terminal draws', () => {
+  it('counts a wide character as two columns and cuts between characters, never inside one', () => {
+    expect(fit('日本語のログ', 8)).toBe('日本語… ');
+    expect(fit('ok 👍 done', 6)).toBe('ok 👍…');
+    expect(fit('e\u0301te', 4)).toBe('e\u0301te ');
+    expect(fit('plain', 3)).toBe('pl…');
+  });
+
+  it('keeps every line of a frame of wide log lines at the terminal width', () => {
+    const lines = frame({ width: 80, height: 24, logLines: ['日本語'.repeat(40), '👍'.repeat(60), 'mixed 漢字 and text '.repeat(10)] });
+    for (const line of lines) expect(stringWidth(line)).toBe(80);
   });
 });

@@ -35,7 +35,7 @@ export async function run(options: TopOptions): Promise<number> {
   const color = useColor(options);
   const api = await throughController(options, async (client) => ({ client, body: await client.status() }), 'observing the services here instead');
   const here = new ObservedHere(options);
-  const first = api ? await fromController(api.client, options, api.body) : await here.look();
+  const first = api ? await fromController(api.client, options, true, api.body) : await here.look();
   if (options.once) {
     const view = { ...initialView(first.rows), pending: first.pending };
     const height = process.stdout.rows ?? Math.max(24, first.rows.length + 12);
@@ -148,7 +148,7 @@ class Top {
       const marker = markerOfChange(before.get(this.view.selected ?? ''), selected);
       if (marker) this.log.mark(marker);
     }
-    const moved = withRows({ ...this.view, dependsOn: next.dependsOn ?? this.view.dependsOn, pending: next.pending }, next.rows);
+    const moved = withRows({ ...this.view, dependsOn: next.dependsOn ?? this.view.dependsOn, pending: next.pending ?? this.view.pending }, next.rows);
     this.view = moved.view;
     if (next.problem) this.say(next.problem, 'error');
     else if (this.view.message?.tone === 'error' && this.view.message.text.startsWith('stack.yaml')) this.view = { ...this.view, message: undefined };

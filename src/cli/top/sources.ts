@@ -26,6 +26,8 @@ export interface Snapshot {
 
 /** Without a controller, the rows are observed again this often. */
 export const POLL_MS = 1000;
+/** How often a controller reads its services' CPU and memory (engine/supervise/usage-watch.ts). */
+const USAGE_MS = 2000;
 /** Events come in bursts (a pass moves many services): one status request per burst. */
 const DEBOUNCE_MS = 50;
 
@@ -33,8 +35,17 @@ export function dependsOnOf(desired: Desired): Map<string, readonly string[]> {
   return new Map(desired.services.map((service) => [service.name, service.dependsOn]));
 }
 
-export async function fromController(api: ApiClient, options: GlobalOptions, body?: Awaited<ReturnType<ApiClient['status']>>): Promise<Snapshot> {
-  const [status, plan, desired] = await Promise.all([body ?? api.status(), api.plan().catch(() => undefined), loadStack({ file: options.file }).catch(() => undefined)]);
+/**
+ * The controller's status; with `whole`, also what a plan would move now and what each service
+ * depends on (asked when stack.yaml may have changed: a plan costs the controller a look at
+ * every service).
+ */
+export async function fromController(api: ApiClient, options: GlobalOptions, whole: boolean, body?: Awaited<ReturnType<ApiClient['status']>>): Promise<Snapshot> {
+  const [status, plan, desired] = await Promise.all([
+    body ?? api.status(),
+    whole ? api.plan().catch(() => undefined) : undefined,
+    whole ? loadStack({ file: options.file }).catch(() => undefined) : undefined,
+  ]);
   return {
     project: status.project,
     rows: status.services,
@@ -45,6 +56,9 @@ export async function fromController(api: ApiClient, options: GlobalOptions, bod
   };
 }
 
+/** Events after which stack.yaml or what runs may differ from each other. */
+const FILE_EVENTS = new Set(['file-changed', 'invalid-file', 'reconciled', 'run']);
+
 /**
  * The controller's status, asked again after each burst of its events; `onEvent` hears every
  * event first (markers in the log). Returns when the controller ends or its stream breaks, or
@@ -52,19 +66,28 @@ export async function fromController(api: ApiClient, options: GlobalOptions, bod
  */
 export async function followController(api: ApiClient, options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, onEvent: (event: EventBody) => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const refresh = () => {
+  let whole = false;
+  const refresh = (all = false) => {
     clearTimeout(timer);
-    timer = setTimeout(() => void fromController(api, options).then((snapshot) => !signal.aborted && update(snapshot), () => undefined), DEBOUNCE_MS);
+    whole ||= all;
+    timer = setTimeout(() => {
+      const asked = whole;
+      whole = false;
+      void fromController(api, options, asked).then((snapshot) => !signal.aborted && update(snapshot), () => undefined);
+    }, DEBOUNCE_MS);
   };
+  // CPU and memory change without an event: asked again as often as the controller reads them.
+  const usage = setInterval(() => refresh(), USAGE_MS);
   try {
     for await (const event of api.events({ signal })) {
       onEvent(event);
-      if (event.type !== 'following') refresh();
+      if (event.type !== 'following') refresh(FILE_EVENTS.has(event.type));
     }
   } catch {
     // The controller went away mid-stream (killed, restarted): the view goes on without it.
   } finally {
     clearTimeout(timer);
+    clearInterval(usage);
   }
 }
 

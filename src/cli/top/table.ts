@@ -1,4 +1,5 @@
 import type pc from 'picocolors';
+import stringWidth from 'string-width';
 import type { StatusRow } from '../../reconcile/status-rows.js';
 import { formatHealth, formatObserved, formatPorts, formatUptime } from '../status-view.js';
 
@@ -66,7 +67,7 @@ function paint(row: TopRow, text: string, c: Colors): string {
 export function fitColumns(rows: readonly TopRow[], now: number, room: number): { column: Column; width: number }[] {
   let kept = COLUMNS.map((column) => ({
     column,
-    width: Math.min(column.max, Math.max(column.header.length, ...rows.map((row) => column.cell(row, now).length))),
+    width: Math.min(column.max, Math.max(column.header.length, ...rows.map((row) => stringWidth(column.cell(row, now))))),
   }));
   const total = () => kept.reduce((sum, { width: w }) => sum + w, 0) + GAP * kept.length;
   while (total() > room && kept.length > 1) {
@@ -81,10 +82,21 @@ export function fitColumns(rows: readonly TopRow[], now: number, room: number): 
 /** Exactly `width` columns: cut with `…`, or filled with `fill`. */
 export function fit(text: string, width: number, fill = ' '): string {
   if (width <= 0) return '';
-  const chars = [...text];
-  if (chars.length > width) return `${chars.slice(0, width - 1).join('')}…`;
-  return text + fill.repeat(width - chars.length);
+  const total = stringWidth(text);
+  if (total <= width) return text + fill.repeat(width - total);
+  // Cut between characters as the terminal draws them: a wide one (CJK, most emoji) takes two columns.
+  let kept = '';
+  let used = 0;
+  for (const { segment } of GRAPHEMES.segment(text)) {
+    const each = stringWidth(segment);
+    if (used + each > width - 1) break;
+    kept += segment;
+    used += each;
+  }
+  return `${kept}…${fill.repeat(width - 1 - used)}`;
 }
+
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 export function formatCpu(cpu: number | null | undefined): string {
   return cpu === null || cpu === undefined ? '-' : `${cpu < 10 ? cpu.toFixed(1) : Math.round(cpu)}%`;
