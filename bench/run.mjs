@@ -1,6 +1,7 @@
 // `npm run bench`: stack next to pm2, supervisord and the physical floor, interleaved, several
-// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api narrows it
-// (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three).
+// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top narrows it
+// (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three;
+// top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen).
 // Writes bench/results.md; every process it started is ended by pid, also on failure or Ctrl+C.
 import { machineDescription, removeTempDirs, sweep, sweepNow } from './lib.mjs';
 import { floor } from './peers/floor.mjs';
@@ -16,6 +17,7 @@ import { memoryScenario } from './scenarios/memory.mjs';
 import { planScenario } from './scenarios/plan.mjs';
 import { sleepsScenario } from './scenarios/sleeps.mjs';
 import { startupScenario } from './scenarios/startup.mjs';
+import { topScenario } from './scenarios/top.mjs';
 import { validateScenario } from './scenarios/validate.mjs';
 import { evaluateTargets, METHOD } from './targets.mjs';
 
@@ -53,6 +55,7 @@ async function main() {
   if (wanted('api-status')) await apiStatusScenario(ctx);
   if (wanted('api-events')) await apiEventsScenario(ctx);
   if (wanted('api-rss')) await apiRssScenario(ctx);
+  if (wanted('top')) await topScenario(ctx);
 
   const targets = evaluateTargets(results);
   console.log(`\n${results.table()}\n\n${results.ratioLines().join('\n')}\n`);

@@ -2,6 +2,7 @@
 const x = (value) => (value === undefined ? undefined : `${value.toFixed(2)}×`);
 const ms = (value) => (value === undefined ? undefined : `${value.toFixed(1)} ms`);
 const mib = (value) => (value === undefined ? undefined : `${value.toFixed(1)} MiB`);
+const core = (value) => (value === undefined ? undefined : `${value.toFixed(2)} % of a core`);
 
 const RSS_SCENARIO = 'controller RSS, 50 talking services';
 const rssFollowers = (results) => results.rows.find((row) => row.scenario === RSS_SCENARIO && row.subject !== 'no follower')?.subject;
@@ -32,6 +33,11 @@ export function evaluateTargets(results) {
     ['`stack status --json` of 50 under a controller ≤ 1.2× `node -e 0` (issue 25)', results.ratioOf('status --json of 50, controller (fast path)', 'node -e 0'), 1.2, x],
     ['kill -9 → `exited` on the event stream ≤ 20 ms, median (issue 25)', results.median('kill -9 → exited event', 'stack'), 20, ms],
     [`controller RSS, 50 services, ${rssFollowers(results) ?? 'a follower of every log'} ≤ 70 MiB (issue 25)`, rssWithFollowers(results), 70, mib],
+    // Issue 26: `stack top`, both where it follows a controller and where it observes every second itself.
+    ['idle `stack top` of 50 services over a controller ≤ 2 % of a core (issue 26)', results.median('idle view CPU, 50 services', 'stack top, controller'), 2, core],
+    ['idle `stack top` of 50 services without a controller ≤ 2 % of a core (issue 26)', results.median('idle view CPU, 50 services', 'stack top, no controller'), 2, core],
+    ['`stack top` key press → redrawn screen over a controller ≤ 50 ms, median (issue 26)', results.median('top: key → redrawn screen', 'controller'), 50, ms],
+    ['`stack top` key press → redrawn screen without a controller ≤ 50 ms, median (issue 26)', results.median('top: key → redrawn screen', 'no controller'), 50, ms],
   ];
   return rows.map(([label, value, limit, format]) => ({
     label,
@@ -91,5 +97,26 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   that each print a line every 100 ms; VmRSS 1 s after all run ("no follower"), then with 50
   followers of GET /v1/logs?service=<name>&follow=1 (or of GET /v1/events while that route
   answers 404: the row names which), the largest of three reads 1, 1.5 and 2 s after they began.
+- **idle view CPU, 50 services** (issue 26): 50 sleeps under \`stack watch\`, 50 more applied
+  without a controller (another folder) and 50 pm2 processes (its own PM2_HOME). Each round opens
+  each view in turn on a pseudo-terminal of its own, 120 × 30: \`script -qfec "stty rows 30 cols
+  120 && exec <view>" /dev/null\` (util-linux), the bench holding script's stdin and stdout as pipes,
+  TERM=xterm-256color, in colour. The views: \`stack top\` over the controller (it asks the
+  controller's status on each of its events, and redraws each second for the uptimes), \`stack
+  top\` in the folder without one (it observes the services itself every second) and \`pm2
+  monit\`. Once the view has drawn (stack top: a whole frame whose title says where its rows come
+  from and whose selected service runs; pm2 monit: 2 KB of screen) it settles 3 s, then its CPU is
+  taken over 10 s: utime + stime + cutime + cstime from /proc/<pid>/stat of the view's process and
+  of every descendant alive, the difference over the window divided by the window's wall time, as %
+  of one core. The controller and the pm2 daemon are not counted. Then \`q\`; a view still there
+  a second later is ended by pid.
+- **top: key → redrawn screen** (issue 26): in the same terminals, after the CPU window, \`j\`
+  and \`k\` in turn, 30 presses over the rounds, each 150–350 ms after the last (at any phase of
+  the view's second). Timed from writing the key to script's stdin until the last byte arrives of
+  the first whole frame whose selected row is another. stack top writes a frame as \`ESC[H\` and its
+  lines joined by CRLF, each padded to the width (src/cli/top/screen.ts, frame.ts): it is whole
+  when its 30th line has 120 visible characters. The figure includes script's relay both ways
+  (pipe ↔ pty). pm2 monit's keys are not timed: blessed redraws changed cells, not frames, so
+  there is no end of a redraw to find.
 - **plan() 5000 services**: \`planActions\` from dist/lib.js in-process on a generated graph of
   5,000 services (all absent), after one warm-up call.`;

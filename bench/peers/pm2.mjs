@@ -95,6 +95,13 @@ export const pm2Peer = {
     return daemonPid(dir);
   },
 
+  /** `pm2 monit`, its dashboard (a full-screen blessed view), over this folder's daemon: run it on a terminal. */
+  monitCommand(dir) {
+    // In colour, as people see it (the other pm2 commands run with NO_COLOR).
+    const { NO_COLOR: _noColor, ...rest } = env(dir);
+    return { argv: pm2(dir, 'monit'), env: rest };
+  },
+
   async cleanup(dir) {
     if (!existsSync(home(dir))) return;
     const pid = daemonPid(dir);
