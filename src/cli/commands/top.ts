@@ -22,6 +22,8 @@ interface TopOptions extends GlobalOptions {
 
 /** Lines of a run's output kept for its pane. */
 const RUN_LINES = 500;
+/** Output and events redraw at most this often (a key press redraws at once). */
+const FRAME_MS = 30;
 
 /**
  * `stack top [--once]`: a full-screen view of the services, live. Over a running controller the
@@ -55,6 +57,7 @@ class Top {
   private following?: AbortController;
   private running?: StackCommand;
   private planDir?: string;
+  private pending?: NodeJS.Timeout;
 
   constructor(
     private readonly options: TopOptions,
@@ -92,6 +95,7 @@ class Top {
       return ExitCode.ok;
     } finally {
       this.following?.abort();
+      clearTimeout(this.pending);
       this.screen.close();
       unlisten();
       process.off('SIGTERM', quit);
@@ -100,7 +104,17 @@ class Top {
     }
   }
 
+  /**
+   * Draws soon, at most once per FRAME_MS: a service printing thousands of lines a second, or a
+   * burst of events, costs a few frames, not one per line.
+   */
+  private drawSoon(): void {
+    this.pending ??= setTimeout(() => this.draw(), FRAME_MS);
+  }
+
   private draw(): void {
+    clearTimeout(this.pending);
+    this.pending = undefined;
     const { columns, rows } = this.screen.size();
     this.screen.draw(renderFrame({ view: this.view, log: this.log.entries, width: columns, height: rows, color: this.color, now: Date.now(), title: title(this.snapshot) }));
   }
@@ -153,14 +167,14 @@ class Top {
     if (next.problem) this.say(next.problem, 'error');
     else if (this.view.message?.tone === 'error' && this.view.message.text.startsWith('stack.yaml')) this.view = { ...this.view, message: undefined };
     if (moved.effect) this.act(moved.effect);
-    this.draw();
+    this.drawSoon();
   }
 
   private heard(event: EventBody): void {
     const marker = markerOfEvent(event, this.view.selected);
     if (marker) {
       this.log.mark(marker, new Date(event.at));
-      this.draw();
+      this.drawSoon();
     }
     if (event.type === 'invalid-file') this.say(`stack.yaml does not load (the controller keeps the last good file): ${event.message.split('\n')[0]}`, 'error');
     if (event.type === 'file-changed' && this.view.message?.text.startsWith('stack.yaml does not load')) this.view = { ...this.view, message: undefined };
@@ -177,7 +191,7 @@ class Top {
     const onLines = (lines: readonly string[]) => {
       if (following.signal.aborted) return;
       this.log.push(lines);
-      this.draw();
+      this.drawSoon();
     };
     const workspace = this.here.current;
     const reading = this.api ? tailThrough(this.api, name, following.signal, onLines) : workspace ? followLogHere(workspace, name, following.signal, onLines) : Promise.resolve();
@@ -213,7 +227,7 @@ class Top {
         lines.push(line);
         if (lines.length > RUN_LINES) lines.splice(0, lines.length - RUN_LINES);
         this.view = { ...this.view, pane: { title: label, lines: [...lines] } };
-        this.draw();
+        this.drawSoon();
       },
     });
     this.running = command;

@@ -7,6 +7,8 @@ import pc from 'picocolors';
 
 /** Lines kept of the selected service's log (the full-screen view scrolls through them). */
 const KEPT = 2000;
+/** Characters kept of one line. */
+const LINE_CHARS = 2000;
 
 /** The selected service's log as `stack top` shows it: its lines, and markers of what happened to it between them. */
 export class LogPane {
@@ -21,7 +23,8 @@ export class LogPane {
   }
 
   push(lines: readonly string[]): void {
-    this.add(lines.map((text) => ({ text })));
+    // A line of a megabyte is kept as far as any screen could show it: measuring and searching stay cheap.
+    this.add(lines.slice(-KEPT).map((text) => ({ text: text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS)}…` : text })));
   }
 
   mark(text: string, at = new Date()): void {

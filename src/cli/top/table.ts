@@ -67,7 +67,7 @@ function paint(row: TopRow, text: string, c: Colors): string {
 export function fitColumns(rows: readonly TopRow[], now: number, room: number): { column: Column; width: number }[] {
   let kept = COLUMNS.map((column) => ({
     column,
-    width: Math.min(column.max, Math.max(column.header.length, ...rows.map((row) => stringWidth(column.cell(row, now))))),
+    width: Math.min(column.max, Math.max(column.header.length, ...rows.map((row) => widthOf(column.cell(row, now))))),
   }));
   const total = () => kept.reduce((sum, { width: w }) => sum + w, 0) + GAP * kept.length;
   while (total() > room && kept.length > 1) {
@@ -82,7 +82,7 @@ export function fitColumns(rows: readonly TopRow[], now: number, room: number): 
 /** Exactly `width` columns: cut with `…`, or filled with `fill`. */
 export function fit(text: string, width: number, fill = ' '): string {
   if (width <= 0) return '';
-  const total = stringWidth(text);
+  const total = widthOf(text);
   if (total <= width) return text + fill.repeat(width - total);
   // Cut between characters as the terminal draws them: a wide one (CJK, most emoji) takes two columns.
   let kept = '';
@@ -97,6 +97,11 @@ export function fit(text: string, width: number, fill = ' '): string {
 }
 
 const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Columns `text` takes on a terminal; plain ASCII (nearly every cell) is its length, measured without string-width's regexes. */
+export function widthOf(text: string): number {
+  return /^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text);
+}
 
 export function formatCpu(cpu: number | null | undefined): string {
   return cpu === null || cpu === undefined ? '-' : `${cpu < 10 ? cpu.toFixed(1) : Math.round(cpu)}%`;
