@@ -23,6 +23,8 @@ export interface LogsOptions {
   /** From the end of each log (default: the controller's, 100). */
   lines?: number;
   follow?: boolean;
+  /** A viewer of the latest lines: following, more than this many bytes waiting are skipped (said in one line). */
+  latest?: number;
   signal?: AbortSignal;
 }
 
@@ -72,8 +74,8 @@ export function connect(target: Workspace | string, options: ConnectOptions = {}
     plan: (targets = []) => get<PlanBody>(`/v1/plan${query({ target: targets })}`),
     apply: (request, runOptions) => run('/v1/apply', request, runOptions),
     verb: (verb, request, runOptions) => run(`/v1/services/${verb}`, request, runOptions),
-    logs: ({ services = [], lines, follow: following, signal } = {}) =>
-      stream<LogLine>(`/v1/logs${query({ service: services, lines: lines === undefined ? [] : [String(lines)], follow: following ? ['1'] : [] })}`, signal),
+    logs: ({ services = [], lines, follow: following, latest, signal } = {}) =>
+      stream<LogLine>(`/v1/logs${query({ service: services, lines: lines === undefined ? [] : [String(lines)], follow: following ? ['1'] : [], latest: latest === undefined ? [] : [String(latest)] })}`, signal),
     events: ({ signal } = {}) => stream<EventBody>('/v1/events', signal),
     async stop() {
       await callJson({ socketPath, method: 'POST', path: '/v1/stop', timeoutMs });

@@ -17,6 +17,8 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
   const lines = Number(params.get('lines') ?? 100);
   if (!Number.isInteger(lines) || lines < 0) throw new ApiError(400, `lines takes a whole number, got "${params.get('lines')}"`, ExitCode.actionFailed);
   const follow = flag(params.get('follow'), 'follow');
+  const latest = params.has('latest') ? Number(params.get('latest')) : undefined;
+  if (latest !== undefined && !(Number.isInteger(latest) && latest > 0)) throw new ApiError(400, `latest takes a whole number of bytes above 0, got "${params.get('latest')}"`, ExitCode.actionFailed);
   const names = params.getAll('service');
   const { desired, providers, ctx } = controller.workspaceNow;
   const applied = controller.applied();
@@ -34,7 +36,7 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
     const provider = await providers.get(which);
     let caughtUp!: () => void;
     const ready = new Promise<void>((resolve) => (caughtUp = resolve));
-    const request: LogsRequest = { lines, follow, signal, caughtUp, attached: false, write: (texts) => exchange.lines(texts.map((text) => ({ formatVersion: 1, type: 'line', service: name, text }))) };
+    const request: LogsRequest = { lines, follow, signal, caughtUp, attached: false, ...(latest === undefined ? {} : { latest }), write: (texts) => exchange.lines(texts.map((text) => ({ formatVersion: 1, type: 'line', service: name, text }))) };
     const done = provider.logs(name, service, record, request, ctx);
     done.catch(() => undefined);
     shown.push(done);

@@ -118,6 +118,12 @@ export interface LogsRequest {
   /** How often a follow looks for new lines, where it polls (default 200 ms). */
   pollMs?: number;
   /**
+   * A viewer of the latest lines (`stack top`): when more than this many bytes wait to be read,
+   * the follow skips to the last this many and says in one line how much it skipped, where the
+   * provider can (a log file); `stack logs -f` shows every line and leaves it unset.
+   */
+  latest?: number;
+  /**
    * The only service asked for, on a terminal: a provider with a logs command of its own (a
    * plugin's `logs`) runs it there instead, and `logs` resolves to its exit code.
    */

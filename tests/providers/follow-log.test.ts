@@ -39,3 +39,35 @@ describe('LogFollower.atEnd', () => {
     await follower.close();
   });
 });
+
+describe('LogFollower.latest (a viewer of the latest lines)', () => {
+  it('skips to the last `latest` bytes when more wait, says how many it skipped, and leaves out the line the skip fell into', async () => {
+    const file = logWith('');
+    const { follower } = await LogFollower.atEnd(file);
+    follower.latest = 100;
+    const lines = Array.from({ length: 1000 }, (_, index) => `line ${String(index).padStart(4, '0')}`);
+    appendFileSync(file, `${lines.join('\n')}\n`);
+    const read = await follower.read();
+    const total = lines.join('\n').length + 1;
+    // The last 100 bytes begin inside a line: that piece goes with the skipped ones.
+    const kept = read.slice(1);
+    expect(kept).toEqual(lines.slice(-kept.length));
+    expect(kept.join('\n').length + 1).toBeLessThanOrEqual(100);
+    expect(read[0]).toBe(`[stack: ${total - (kept.join('\n').length + 1)} bytes skipped: written faster than they could be shown]`);
+    // Caught up: what comes next is read whole.
+    appendFileSync(file, 'next\n');
+    expect(await follower.read()).toEqual(['next']);
+    await follower.close();
+  });
+
+  it('skips nothing while no more than `latest` bytes wait, and a line being written stays whole', async () => {
+    const file = logWith('');
+    const { follower } = await LogFollower.atEnd(file);
+    follower.latest = 100;
+    appendFileSync(file, 'a\nhalf');
+    expect(await follower.read()).toEqual(['a']);
+    appendFileSync(file, ' done\n');
+    expect(await follower.read()).toEqual(['half done']);
+    await follower.close();
+  });
+});

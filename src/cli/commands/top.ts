@@ -13,7 +13,7 @@ import { renderFrame } from '../top/frame.js';
 import { LogPane, markerOfChange, markerOfEvent } from '../top/log-pane.js';
 import { Screen } from '../top/screen.js';
 import { ObservedHere } from '../top/here.js';
-import { followController, followLogHere, fromController, poll, type Snapshot } from '../top/sources.js';
+import { followController, followLogHere, fromController, LATEST_BYTES, poll, type Snapshot } from '../top/sources.js';
 import { initialView, press, withRows, type Effect, type View } from '../top/view.js';
 
 interface TopOptions extends GlobalOptions {
@@ -256,7 +256,7 @@ class Top {
 
 async function tailThrough(api: ApiClient, name: string, signal: AbortSignal, onLines: (lines: readonly string[]) => void): Promise<void> {
   try {
-    for await (const line of api.logs({ services: [name], lines: 100, follow: true, signal })) {
+    for await (const line of api.logs({ services: [name], lines: 100, follow: true, latest: LATEST_BYTES, signal })) {
       if (line.type === 'line') onLines([line.text]);
     }
   } catch (error) {

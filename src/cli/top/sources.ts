@@ -24,6 +24,9 @@ export interface Snapshot {
   problem?: string;
 }
 
+/** A followed log more than this far behind is skipped ahead: the view shows the latest lines. */
+export const LATEST_BYTES = 256 * 1024;
+
 /** Without a controller, the rows are observed again this often. */
 export const POLL_MS = 1000;
 /** How often a controller reads its services' CPU and memory (engine/supervise/usage-watch.ts). */
@@ -115,7 +118,7 @@ export async function followLogHere(workspace: Workspace, name: string, signal: 
   const which = desired?.provider ?? record?.provider;
   if (which === undefined) return;
   const provider = await workspace.providers.get(which);
-  await provider.logs(name, desired, record, { lines: 100, follow: true, signal, write: onLines, pollMs: 250 }, workspace.ctx);
+  await provider.logs(name, desired, record, { lines: 100, follow: true, signal, write: onLines, pollMs: 250, latest: LATEST_BYTES }, workspace.ctx);
 }
 
 /** An error in one line for the screen: a stack.yaml mistake with its file:line:col. */

@@ -28,6 +28,8 @@ export class LogFollower {
   private partial: Buffer = Buffer.alloc(0);
   /** An inode read to its end after it was renamed; the runs renamed after it are still to read. */
   private finished: number | undefined;
+  /** A viewer's limit (LogsRequest.latest): more bytes than this waiting are skipped to the last this many. */
+  latest: number | undefined;
 
   constructor(
     private readonly file: string,
@@ -64,13 +66,22 @@ export class LogFollower {
       }
       removed = removedNow;
     }
-    const drained = await this.readFrom(offset);
+    const skipped = chunks.length === 0 && now?.ino === inode ? this.skippable(now.size - offset) : 0;
+    const drained = await this.readFrom(offset + skipped);
     const after = await readLogIndex(this.file);
     if (after.generation !== before.generation || rotationUnderWay(after)) return [];
     this.offset = drained.next;
     this.removed = removed;
     this.finished = undefined;
-    chunks.push(drained.bytes);
+    if (skipped > 0) {
+      // Read from inside a line: that line's piece is dropped with the rest, and the skip is said.
+      const first = drained.bytes.indexOf(NEWLINE);
+      const dropped = first < 0 ? drained.bytes.length : first + 1;
+      chunks.push(skippedNotice(skipped + dropped, this.partial.length > 0), drained.bytes.subarray(dropped));
+      this.partial = Buffer.alloc(0);
+    } else {
+      chunks.push(drained.bytes);
+    }
 
     if (now?.ino !== inode) {
       // Renamed at a restart (or removed): what the old file got since, then the new file.
@@ -102,6 +113,11 @@ export class LogFollower {
       if (bytes.length > 0) chunks.push(bytes.at(-1) === NEWLINE ? bytes : Buffer.concat([bytes, Buffer.from('\n')]));
     }
     return chunks;
+  }
+
+  /** Bytes to skip of `waiting` unread ones, for a viewer that shows only the latest lines. */
+  private skippable(waiting: number): number {
+    return this.latest !== undefined && waiting > this.latest ? waiting - this.latest : 0;
   }
 
   async close(): Promise<void> {
@@ -197,6 +213,10 @@ async function lineStart(handle: FileHandle, size: number): Promise<number> {
 const LINE_START_SEARCH = 64 * 1024;
 
 /** Said in the stream where bytes were rotated away (past maxFiles) before they could be read. */
+function skippedNotice(bytes: number, midLine: boolean): Buffer {
+  return Buffer.from(`${midLine ? '\n' : ''}[stack: ${bytes} bytes skipped: written faster than they could be shown]\n`);
+}
+
 function rotatedAwayNotice(bytes: number, midLine: boolean): Buffer {
   return Buffer.from(`${midLine ? '\n' : ''}[stack: ${bytes} bytes of this log were rotated away before they could be shown]\n`);
 }

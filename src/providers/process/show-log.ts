@@ -31,7 +31,10 @@ export async function showLogFile(file: string, given: LogsRequest, redact: Reda
     if (tail.length > 0) request.write(tail);
   }
   request.caughtUp?.();
-  if (follower) await followUntilAborted(follower, request);
+  if (follower) {
+    follower.latest = request.latest;
+    await followUntilAborted(follower, request);
+  }
   return undefined;
 }
 
