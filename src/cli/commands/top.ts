@@ -81,14 +81,7 @@ class Top {
       this.draw();
       const ticking = setInterval(() => this.draw(), 1000); // uptimes and health ages move on their own
       try {
-        if (this.api) await followController(this.api, this.options, this.stopped.signal, (next) => this.update(next), (event) => this.heard(event));
-        if (!this.stopped.signal.aborted) {
-          // The controller is gone: from now on, observed here.
-          this.api = undefined;
-          await this.here.look().then((next) => this.update(next), () => undefined);
-          this.followLog();
-          await poll(this.here, this.stopped.signal, (next) => this.update(next), (problem) => this.say(problem, 'error'));
-        }
+        while (!this.stopped.signal.aborted) await this.follow();
       } finally {
         clearInterval(ticking);
       }
@@ -110,6 +103,22 @@ class Top {
    */
   private drawSoon(): void {
     this.pending ??= setTimeout(() => this.draw(), FRAME_MS);
+  }
+
+  /** The controller while it answers; then, observed here, until one answers again. */
+  private async follow(): Promise<void> {
+    if (this.api) {
+      await followController(this.api, this.options, this.stopped.signal, (next) => this.update(next), (event) => this.heard(event));
+      if (this.stopped.signal.aborted) return;
+      this.api = undefined;
+      await this.here.look().then((next) => this.update(next), () => undefined);
+      this.followLog();
+      return;
+    }
+    this.api = await poll(this.here, this.options, this.stopped.signal, (next) => this.update(next), (problem) => this.say(problem, 'error'));
+    if (!this.api) return;
+    await fromController(this.api, this.options, true).then((next) => this.update(next), () => undefined);
+    this.followLog();
   }
 
   private draw(): void {

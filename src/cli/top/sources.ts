@@ -1,4 +1,6 @@
-import { loadStack, readApplied, type Workspace } from '../../api.js';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { apiSocketOf, findStack, loadStack, readApplied, type Workspace } from '../../api.js';
 import type { ApiClient } from '../../api/connect.js';
 import type { EventBody } from '../../api/protocol.js';
 import type { Desired } from '../../model/desired.js';
@@ -95,13 +97,25 @@ export async function followController(api: ApiClient, options: GlobalOptions, s
 }
 
 /** What stack observes here, once a second, until quit. */
-export async function poll(here: ObservedHere, signal: AbortSignal, update: (snapshot: Snapshot) => void, failed: (problem: string) => void): Promise<void> {
+/**
+ * What stack observes here, once a second, until quit or until a controller answers (one started
+ * meanwhile, `stack up -d` in another terminal): then its client, and the view follows it.
+ */
+export async function poll(here: ObservedHere, options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, failed: (problem: string) => void): Promise<ApiClient | undefined> {
+  const file = findStack({ file: options.file });
+  const socket = apiSocketOf(file);
   while (!signal.aborted) {
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, POLL_MS);
       signal.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
     });
-    if (signal.aborted) return;
+    if (signal.aborted) return undefined;
+    if (existsSync(socket)) {
+      const { connect } = await import('../../api/connect.js');
+      const api = connect(dirname(file));
+      // One that does not answer (stopped, or still starting) is asked again at the next look.
+      if (await api.status().then(() => true, () => false)) return api;
+    }
     try {
       update(await here.look());
     } catch (error) {
@@ -109,6 +123,7 @@ export async function poll(here: ObservedHere, signal: AbortSignal, update: (sna
       failed(problemOf(error));
     }
   }
+  return undefined;
 }
 
 /** The last 100 lines of a service's log, then new ones as they come, without a controller. */
