@@ -41,6 +41,8 @@ export interface StatusRow {
   /** Additive: how a run that ended by itself ended (`code` and `signal` null: it cannot be known). */
   exit?: { code: number | null; signal: string | null };
   detail?: string;
+  /** Additive: stopped only because this dependency stopped (`stack start <it>` starts it again). */
+  stoppedWith?: string;
   lastExit?: LastExit;
   /**
    * Additive: percent of one core the service's process group used over the controller's last
@@ -101,7 +103,7 @@ function row(name: string, service: DesiredService | undefined, observed: Observ
     ports: (service?.ports ?? []).map((port) => (port.host ? `${port.host}:${port.port}` : port.port)),
     ...(running && observed?.probe ? { healthAt: observed.probe.at, ...(observed.probe.reason === undefined ? {} : { healthReason: observed.probe.reason }) } : {}),
     ...(!running && observed?.exit ? { exit: observed.exit } : {}),
-    ...(observed?.detail ? { detail: observed.detail } : observed?.phase === 'stopped' && record?.stoppedWith ? { detail: `stopped with its dependency ${record.stoppedWith}` } : {}),
+    ...(observed?.detail ? { detail: observed.detail } : observed?.phase === 'stopped' && record?.stoppedWith ? { detail: `stopped with its dependency ${record.stoppedWith}`, stoppedWith: record.stoppedWith } : {}),
     ...(record?.lastExit ? { lastExit: record.lastExit } : {}),
   };
 }

@@ -55,6 +55,11 @@ describe('what moves with a verb in stack top', () => {
     expect(movesWith('restart', 'db', ROWS, DEPENDS).names).toEqual([]);
   });
 
+  it('a start also names what stopped only because the service stopped', () => {
+    const rows = ROWS.map((each) => (each.name === 'db' ? { ...each, observed: 'stopped', pid: null } : ['api', 'worker'].includes(each.name) ? { ...each, observed: 'stopped', pid: null, stoppedWith: 'db' } : each));
+    expect(movesWith('start', 'db', rows, DEPENDS).names).toEqual(['api', 'worker']);
+  });
+
   it('a dependency cycle in the map does not loop', () => {
     const cyclic = new Map<string, readonly string[]>([
       ['a', ['b']],

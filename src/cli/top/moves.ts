@@ -14,7 +14,8 @@ const isUp = (row: TopRow | undefined): boolean => row?.observed === 'running' |
 /**
  * The services that move with `verb` on `service`, as apply orders them: a stop (or disable) takes
  * down what runs and depends on it, however indirectly; a start (or enable) brings up what it
- * depends on that is not running and stack.yaml wants running. A restart moves the service alone (`stack restart`).
+ * depends on that is not running and stack.yaml wants running, and what stopped only because it
+ * stopped. A restart moves the service alone (`stack restart`).
  */
 export function movesWith(verb: Verb, service: string, rows: readonly TopRow[], dependsOn: ReadonlyMap<string, readonly string[]>): Moves {
   const byName = new Map(rows.map((row) => [row.name, row]));
@@ -27,7 +28,10 @@ export function movesWith(verb: Verb, service: string, rows: readonly TopRow[], 
   }
   // Only what stack.yaml wants running starts with it (a dependency kept stopped blocks the start).
   const wanted = (row: TopRow | undefined) => row !== undefined && row.enabled && row.desired === 'running';
-  const names = reach(service, (name) => dependsOn.get(name) ?? []).filter((name) => !isUp(byName.get(name)) && wanted(byName.get(name)));
+  const needed = reach(service, (name) => dependsOn.get(name) ?? []).filter((name) => !isUp(byName.get(name)) && wanted(byName.get(name)));
+  // What stopped only because this service stopped starts again with it (`stack start db` undoes `stack stop db`).
+  const stoppedWith = rows.filter((row) => row.stoppedWith === service && wanted(row)).map((row) => row.name);
+  const names = [...needed, ...stoppedWith.filter((name) => !needed.includes(name))];
   return { verb: 'starts', names, length: names.length };
 }
 
