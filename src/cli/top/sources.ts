@@ -61,7 +61,8 @@ export async function daemonless(options: GlobalOptions): Promise<Snapshot & { w
 }
 
 /**
- * The controller's status, asked again after each burst of its events; `onEvent` hears every
+ * The controller's status, asked again after each burst of its events (the first, `following`,
+ * included: what changed since the first status was asked is shown); `onEvent` hears every
  * event first (markers in the log). Returns when the controller ends or its stream breaks, or
  * on quit.
  */
@@ -74,7 +75,7 @@ export async function followController(api: ApiClient, options: GlobalOptions, s
   try {
     for await (const event of api.events({ signal })) {
       onEvent(event);
-      if (event.type !== 'following') refresh();
+      refresh();
     }
   } catch {
     // The controller went away mid-stream (killed, restarted): the view goes on without it.
