@@ -10,7 +10,7 @@ import { observeHere } from '../commands/status.js';
 import type { TopRow } from './table.js';
 
 // Where `stack top`'s rows come from: a running controller (its status, asked again on its
-// events; nothing observed here) or, without one, what stack observes here once a second.
+// events and every 2 s for CPU and memory; nothing observed here) or, without one, what stack observes here once a second.
 
 export interface Snapshot {
   project: string;
@@ -29,6 +29,8 @@ export interface Snapshot {
 export const POLL_MS = 1000;
 /** Events come in bursts (a pass moves many services): one status request per burst. */
 const DEBOUNCE_MS = 50;
+/** The controller measures CPU and memory on a tick of its own, which sends no event: its status is asked again this often. */
+const USAGE_MS = 2000;
 
 export function dependsOnOf(desired: Desired): Map<string, readonly string[]> {
   return new Map(desired.services.map((service) => [service.name, service.dependsOn]));
@@ -62,16 +64,33 @@ export async function daemonless(options: GlobalOptions): Promise<Snapshot & { w
 
 /**
  * The controller's status, asked again after each burst of its events (the first, `following`,
- * included: what changed since the first status was asked is shown); `onEvent` hears every
- * event first (markers in the log). Returns when the controller ends or its stream breaks, or
- * on quit.
+ * included: what changed since the first status was asked is shown), and its rows alone every
+ * USAGE_MS (CPU and memory); `onEvent` hears every event first (markers in the log). Returns
+ * when the controller ends or its stream breaks, or on quit.
  */
 export async function followController(api: ApiClient, options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, onEvent: (event: EventBody) => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  let last: Snapshot | undefined;
+  // Answers may cross: one asked before the answer last shown is dropped.
+  let asked = 0;
+  let shown = 0;
+  const show = (at: number, snapshot: Snapshot) => {
+    if (signal.aborted || at < shown) return;
+    shown = at;
+    last = snapshot;
+    update(snapshot);
+  };
   const refresh = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => void fromController(api, options).then((snapshot) => !signal.aborted && update(snapshot), () => undefined), DEBOUNCE_MS);
+    timer = setTimeout(() => {
+      const at = (asked += 1);
+      void fromController(api, options).then((snapshot) => show(at, snapshot), () => undefined);
+    }, DEBOUNCE_MS);
   };
+  const usage = setInterval(() => {
+    const at = (asked += 1);
+    void api.status().then((status) => last && show(at, { ...last, rows: status.services }), () => undefined);
+  }, USAGE_MS);
   try {
     for await (const event of api.events({ signal })) {
       onEvent(event);
@@ -81,6 +100,7 @@ export async function followController(api: ApiClient, options: GlobalOptions, s
     // The controller went away mid-stream (killed, restarted): the view goes on without it.
   } finally {
     clearTimeout(timer);
+    clearInterval(usage);
   }
 }
 
