@@ -117,6 +117,15 @@ describe('the frame of stack top', () => {
     expect(help).toMatch(/q {2}Ctrl\+C +quit/);
   });
 
+  it('cuts a long title before its badges: at 80 columns a pending plan is still said in full', () => {
+    const view = { ...initialView([row('api')]), selected: 'api', pending: 1 };
+    const title = 'stack top · toptest · no controller: observed every second';
+    const [line] = renderFrame({ view, log: [], width: 80, height: 24, color: false, now: NOW, title });
+    expect(line).toBe(' stack top · toptest · no controll… · stack.yaml differs for 1 service (p: plan)');
+    // Room enough: nothing is cut.
+    expect(renderFrame({ view, log: [], width: 120, height: 24, color: false, now: NOW, title })[0]?.trimEnd()).toBe(` ${title} · stack.yaml differs for 1 service (p: plan)`);
+  });
+
   it('keeps the rows a filter matches', () => {
     const lines = frame({ view: { filter: 'work' } });
     expect(lines[0]).toContain('filter: work');

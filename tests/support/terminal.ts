@@ -77,8 +77,9 @@ export class Terminal {
     return this.tmux(['capture-pane', '-p', '-t', 'test']);
   }
 
-  async waitForScreen(pattern: RegExp, timeoutMs = 15_000, what = `the screen to show ${pattern}`): Promise<void> {
-    await waitFor(() => pattern.test(this.screen()), timeoutMs, what).catch((error: Error) => {
+  /** Waits until the screen matches `pattern`; returns the match (its groups read values off the screen). */
+  async waitForScreen(pattern: RegExp, timeoutMs = 15_000, what = `the screen to show ${pattern}`): Promise<RegExpMatchArray> {
+    return waitFor(() => this.screen().match(pattern), timeoutMs, what).catch((error: Error) => {
       throw new Error(`${error.message}\nscreen:\n${this.screen()}`);
     });
   }
@@ -86,6 +87,11 @@ export class Terminal {
   /** Whether the pane shows the alternate screen (a full-screen program's), as tmux tracks it. */
   alternateScreen(): boolean {
     return this.tmux(['display-message', '-p', '-t', 'test', '#{alternate_on}']).trim() === '1';
+  }
+
+  /** Resizes the terminal, as dragging its window's corner does: the command gets SIGWINCH. */
+  resize(columns: number, rows: number): void {
+    this.tmux(['resize-window', '-t', 'test', '-x', String(columns), '-y', String(rows)]);
   }
 
   keys(...keys: string[]): void {

@@ -58,6 +58,8 @@ class Top {
   private running?: StackCommand;
   private planDir?: string;
   private pending?: NodeJS.Timeout;
+  /** The controller whose events are followed, once its stream has begun. */
+  private followedPid?: number;
 
   constructor(
     private readonly options: TopOptions,
@@ -125,7 +127,7 @@ class Top {
     clearTimeout(this.pending);
     this.pending = undefined;
     const { columns, rows } = this.screen.size();
-    this.screen.draw(renderFrame({ view: this.view, log: this.log.entries, width: columns, height: rows, color: this.color, now: Date.now(), title: title(this.snapshot) }));
+    this.screen.draw(renderFrame({ view: this.view, log: this.log.entries, width: columns, height: rows, color: this.color, now: Date.now(), title: title(this.snapshot, this.api ? this.followedPid : undefined) }));
   }
 
   private key(key: string): void {
@@ -180,6 +182,7 @@ class Top {
   }
 
   private heard(event: EventBody): void {
+    if (event.type === 'following') this.followedPid = event.pid;
     const marker = markerOfEvent(event, this.view.selected);
     if (marker) {
       this.log.mark(marker, new Date(event.at));
@@ -279,6 +282,7 @@ function stamped(view: View): View {
   return view.message && view.message.at === undefined ? { ...view, message: { ...view.message, at: Date.now() } } : view;
 }
 
-function title(snapshot: Snapshot): string {
-  return `stack top · ${snapshot.project} · ${snapshot.source}`;
+/** The project and where the rows come from; a controller's pid once its events are followed (the view is live from then on). */
+function title(snapshot: Snapshot, followedPid?: number): string {
+  return `stack top · ${snapshot.project} · ${snapshot.source}${followedPid === undefined ? '' : ` (pid ${followedPid})`}`;
 }

@@ -28,7 +28,7 @@ export interface FrameInput {
 export function renderFrame(input: FrameInput): string[] {
   const { view, width, height } = input;
   const c = pc.createColors(input.color);
-  const lines = [c.bold(fit(` ${input.title}${badges(view)}`, width))];
+  const lines = [c.bold(titleLine(input.title, badges(view), width))];
   if (view.fullLog) {
     lines.push(...bottomPane(input, height - 2, c));
   } else {
@@ -49,6 +49,15 @@ export function renderFrame(input: FrameInput): string[] {
   }
   lines.push(statusLine(view, width, input.now, c));
   return lines.slice(0, height);
+}
+
+/** Columns the title keeps however many badges follow it. */
+const TITLE_KEPT = 16;
+
+/** The title, then its badges: a title too long is cut first, as the badges say what to do (a plan pending) and it only where the rows come from. */
+function titleLine(title: string, badges: string, width: number): string {
+  const room = Math.max(TITLE_KEPT, width - 1 - [...badges].length);
+  return fit(` ${[...title].length > room ? fit(title, room) : title}${badges}`, width);
 }
 
 /** What the title adds: the filter, the commit toggle, changes a plan would make. */

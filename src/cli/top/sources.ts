@@ -11,7 +11,7 @@ import type { ObservedHere } from './here.js';
 import type { TopRow } from './table.js';
 
 // Where `stack top`'s rows come from: a running controller (its status, asked again on its
-// events; nothing observed here) or, without one, what stack observes here once a second.
+// events and every 2 s for CPU and memory; nothing observed here) or, without one, what stack observes here once a second.
 
 export interface Snapshot {
   project: string;
@@ -31,10 +31,10 @@ export const LATEST_BYTES = 256 * 1024;
 
 /** Without a controller, the rows are observed again this often. */
 export const POLL_MS = 1000;
-/** How often a controller reads its services' CPU and memory (engine/supervise/usage-watch.ts). */
-const USAGE_MS = 2000;
 /** Events come in bursts (a pass moves many services): one status request per burst. */
 const DEBOUNCE_MS = 50;
+/** The controller measures CPU and memory on a tick of its own, which sends no event: its status is asked again this often. */
+const USAGE_MS = 2000;
 
 export function dependsOnOf(desired: Desired): Map<string, readonly string[]> {
   return new Map(desired.services.map((service) => [service.name, service.dependsOn]));
@@ -65,28 +65,37 @@ export async function fromController(api: ApiClient, options: GlobalOptions, who
 const FILE_EVENTS = new Set(['file-changed', 'invalid-file', 'reconciled', 'run']);
 
 /**
- * The controller's status, asked again after each burst of its events; `onEvent` hears every
- * event first (markers in the log). Returns when the controller ends or its stream breaks, or
- * on quit.
+ * The controller's status, asked again after each burst of its events (the first, `following`,
+ * included: what changed since the first status was asked is shown), and its rows alone every
+ * USAGE_MS (CPU and memory); `onEvent` hears every event first (markers in the log). Returns
+ * when the controller ends or its stream breaks, or on quit.
  */
 export async function followController(api: ApiClient, options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, onEvent: (event: EventBody) => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let whole = false;
+  // Answers may cross: one asked before the answer last shown is dropped.
+  let asked = 0;
+  let shown = 0;
+  const show = (at: number, snapshot: Snapshot) => {
+    if (signal.aborted || at < shown) return;
+    shown = at;
+    update(snapshot);
+  };
   const refresh = (all = false) => {
     clearTimeout(timer);
     whole ||= all;
     timer = setTimeout(() => {
-      const asked = whole;
+      const at = (asked += 1);
+      const full = whole;
       whole = false;
-      void fromController(api, options, asked).then((snapshot) => !signal.aborted && update(snapshot), () => undefined);
+      void fromController(api, options, full).then((snapshot) => show(at, snapshot), () => undefined);
     }, DEBOUNCE_MS);
   };
-  // CPU and memory change without an event: asked again as often as the controller reads them.
   const usage = setInterval(() => refresh(), USAGE_MS);
   try {
     for await (const event of api.events({ signal })) {
       onEvent(event);
-      if (event.type !== 'following') refresh(FILE_EVENTS.has(event.type));
+      refresh(event.type === 'following' || FILE_EVENTS.has(event.type));
     }
   } catch {
     // The controller went away mid-stream (killed, restarted): the view goes on without it.
