@@ -111,7 +111,9 @@ describe('stack top on a terminal', () => {
     await terminal.waitForScreen(/\n stop b \(stack\.yaml edited and committed\)\? y\/N/);
     terminal.keys('y');
     await terminal.waitForScreen(row('b', 'stopped +stopped', true), 15_000);
-    await terminal.waitForScreen(/\n stack stop b: done/);
+    // The pane closed; the last line keeps the commit's hash.
+    const hash = gitIn(s.dir, 'rev-parse', '--short=7', 'HEAD');
+    await terminal.waitForScreen(new RegExp(`\\n stack stop b: done · Stop complete.* · Committed stack\\.yaml as ${hash}`));
     expect(gitIn(s.dir, 'rev-list', '--count', 'HEAD')).toBe('2');
     expect(gitIn(s.dir, 'log', '-1', '--format=%s')).toBe('stack: stop b');
     expect(touchedBy(s.dir)).toEqual(['stack.yaml']);

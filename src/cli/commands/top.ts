@@ -236,6 +236,8 @@ class Top {
     const command = await runStackCommand([process.execPath, process.argv[1] as string], [...args, '-f', file], {
       cwd: dirname(file),
       onLine: (line) => {
+        // Said for people at a prompt: here `a` applies the saved plan.
+        if (line.startsWith('Saved the plan to ')) return;
         lines.push(line);
         if (lines.length > RUN_LINES) lines.splice(0, lines.length - RUN_LINES);
         this.view = { ...this.view, pane: { title: label, lines: [...lines] } };
@@ -245,10 +247,13 @@ class Top {
     this.running = command;
     const code = await command.done;
     this.running = undefined;
-    const last = [...lines].reverse().find((line) => line.trim() !== '' && !line.startsWith('hint:')) ?? '';
+    // The run's last word, and the commit it made (`--commit`): a pane that closes must not take the hash with it.
+    const committed = lines.find((line) => line.startsWith('Committed '));
+    const said = [...lines].reverse().find((line) => line.trim() !== '' && !line.startsWith('hint:') && line !== committed);
+    const last = [said, committed].filter(Boolean).map((line) => (line as string).trim()).join(' · ');
     const failed = code !== 0 && !(label === 'stack plan' && code === 2);
     const keep = options.keepPane || failed;
-    this.view = { ...this.view, busy: false, ...(keep ? {} : { pane: undefined }), message: { text: `${label}: ${failed ? `exit ${code}` : 'done'}${last ? ` · ${last.trim()}` : ''}`, tone: failed ? 'error' : 'ok', at: Date.now() } };
+    this.view = { ...this.view, busy: false, ...(keep ? {} : { pane: undefined }), message: { text: `${label}: ${failed ? `exit ${code}` : 'done'}${last ? ` · ${last}` : ''}`, tone: failed ? 'error' : 'ok', at: Date.now() } };
     // Without a controller, nothing else says what the command changed: look now.
     if (!this.api) void this.here.look().then((next) => this.update(next), () => undefined);
     this.draw();
