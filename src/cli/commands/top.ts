@@ -117,7 +117,7 @@ class Top {
       this.followLog();
       return;
     }
-    this.api = await poll(this.here, this.options, this.stopped.signal, (next) => this.update(next), (problem) => this.say(problem, 'error'));
+    this.api = await poll(() => this.here.look(), this.options, this.stopped.signal, (next) => this.update(next), (problem) => this.say(problem, 'error'));
     if (!this.api) return;
     await fromController(this.api, this.options, true).then((next) => this.update(next), () => undefined);
     this.followLog();

@@ -7,7 +7,6 @@ import type { Desired } from '../../model/desired.js';
 import type { GlobalOptions } from '../context.js';
 import { StackError } from '../../model/errors.js';
 import { formatIssue } from '../../config/issues.js';
-import type { ObservedHere } from './here.js';
 import type { TopRow } from './table.js';
 
 // Where `stack top`'s rows come from: a running controller (its status, asked again on its
@@ -110,7 +109,7 @@ export async function followController(api: ApiClient, options: GlobalOptions, s
  * What stack observes here, once a second, until quit or until a controller answers (one started
  * meanwhile, `stack up -d` in another terminal): then its client, and the view follows it.
  */
-export async function poll(here: ObservedHere, options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, failed: (problem: string) => void): Promise<ApiClient | undefined> {
+export async function poll(look: () => Promise<Snapshot>, options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, failed: (problem: string) => void): Promise<ApiClient | undefined> {
   const file = findStack({ file: options.file });
   const socket = apiSocketOf(file);
   while (!signal.aborted) {
@@ -126,7 +125,7 @@ export async function poll(here: ObservedHere, options: GlobalOptions, signal: A
       if (await api.status().then(() => true, () => false)) return api;
     }
     try {
-      update(await here.look());
+      update(await look());
     } catch (error) {
       // A file mid-edit that does not load: said on screen, the last rows stay.
       failed(problemOf(error));
