@@ -24,6 +24,7 @@ export { checksToJson, renderCheckTable, runChecks, type CheckResult } from './a
 export { clearGiveUps } from './api/restart.js';
 export { formatCommand } from './os/runner.js';
 export { monotonicMs } from './os/monotonic.js';
+export { pause } from './os/pause.js';
 export { hashFile, readPlanFile, writePlanFile } from './api/plan-file.js';
 export { escapedRuns, forgetGiveUps, killRecordedGroups, MAX_ESCAPED_ROUNDS, recordedWorkspace, stopEscapedRuns, type EscapedRunStop, type MarkedRun } from './api/down.js';
 export { portOwnersOf, recordProbeResults, usageOf, UsageSampler, type PortOwner } from './api/status.js';

@@ -1,3 +1,5 @@
+import { redactorOf } from '../config/secrets.js';
+import type { Redact } from '../model/redact.js';
 import type { Controller } from '../engine/supervise/controller.js';
 import { ExitCode } from '../model/errors.js';
 import type { LogsRequest } from '../model/provider.js';
@@ -25,6 +27,10 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
   checkNames(desired, applied, names);
   const chosen = names.length > 0 ? names : desired.services.filter((service) => service.enabled).map((service) => service.name);
   const send = (line: LineOf<LogLine>) => exchange.line({ formatVersion: 1, ...line });
+  // The secrets of stack.yaml now (the controller's redactor follows the file) and of when the
+  // follow began: a run's last lines may print a value that an edit has just replaced.
+  const opened = redactorOf(desired);
+  const redactBoth: Redact = (text, cut) => ctx.redact(opened(text, cut), cut);
   const signal = AbortSignal.any([exchange.gone, controller.signal]);
   exchange.stream();
   const shown: Promise<number | undefined>[] = [];
@@ -37,7 +43,7 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
     let caughtUp!: () => void;
     const ready = new Promise<void>((resolve) => (caughtUp = resolve));
     const request: LogsRequest = { lines, follow, signal, caughtUp, attached: false, ...(latest === undefined ? {} : { latest }), write: (texts) => exchange.lines(texts.map((text) => ({ formatVersion: 1, type: 'line', service: name, text }))) };
-    const done = provider.logs(name, service, record, request, ctx);
+    const done = provider.logs(name, service, record, request, { ...ctx, redact: redactBoth });
     done.catch(() => undefined);
     shown.push(done);
     await Promise.race([ready, done]);

@@ -164,3 +164,24 @@ describe('fit, on what a terminal draws', () => {
     for (const line of lines) expect(stringWidth(line)).toBe(80);
   });
 });
+
+describe('what reaches the terminal', () => {
+  it('no escape sequence or control character from a row, a log line or the title (C0, DEL, C1, OSC, CSI)', () => {
+    const hostile = 'x\u001b]0;pwned\u0007\u001b[2J\u009b2J\u001bPq#\u001b\\\u0007\u0000\u007f\ny\tz';
+    const rows = [row('api', { observed: 'crashed', pid: null, detail: hostile, health: hostile })];
+    const lines = renderFrame({ view: { ...initialView(rows), selected: 'api' }, log: [{ text: hostile }], width: 120, height: 20, color: false, now: NOW, title: `stack top · ${hostile}` });
+    for (const line of lines) {
+      // eslint-disable-next-line no-control-regex -- control characters are what must be absent
+      expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      expect(stringWidth(line)).toBe(120);
+    }
+    expect(lines.join('\n')).toContain('xy  z');
+  });
+
+  it('--once shows every row, however few lines the terminal has', () => {
+    const rows = Array.from({ length: 40 }, (_, index) => row(`svc${index}`));
+    const lines = renderFrame({ view: initialView(rows), log: [], width: 100, height: 10, color: false, now: NOW, title: 't', tableOnly: true });
+    expect(lines).toHaveLength(42);
+    expect(lines.at(-1)).toMatch(/^ {2}svc39 /);
+  });
+});

@@ -148,6 +148,13 @@ describe('keys of stack top', () => {
     expect(press(current, '\u001b', withLog).view.fullLog).toBe(false);
   });
 
+  it('the keys that act work in the full log too', () => {
+    const full = press(view(), '\r', context).view;
+    expect(keys(full, 'c').view.commit).toBe(true);
+    expect(keys(full, 'p').effects).toEqual([{ type: 'plan', thenApply: false }]);
+    expect(keys(full, 'x').view.confirm?.prompt).toMatch(/^stop db/);
+  });
+
   it('q and Ctrl+C quit; Ctrl+C even while typing', () => {
     expect(keys(view(), 'q').effects).toEqual([{ type: 'quit' }]);
     expect(keys(view(), '/', '\u0003').effects).toEqual([{ type: 'quit' }]);

@@ -71,3 +71,19 @@ describe('LogFollower.latest (a viewer of the latest lines)', () => {
     await follower.close();
   });
 });
+
+describe('LogFollower and a line that never ends', () => {
+  it('hands a viewer the piece it held once it passes `latest`, instead of holding it without bound', async () => {
+    const file = logWith('');
+    const { follower } = await LogFollower.atEnd(file);
+    follower.latest = 1000;
+    appendFileSync(file, '\r50%'.repeat(100));
+    expect(await follower.read()).toEqual([]);
+    // 700 more (fewer than `latest` waiting: nothing skipped), 1,100 held: over the limit.
+    appendFileSync(file, '\r60%'.repeat(175));
+    expect(await follower.read()).toEqual([`${'\r50%'.repeat(100)}${'\r60%'.repeat(175)}`]);
+    appendFileSync(file, 'done\n');
+    expect(await follower.read()).toEqual(['done']);
+    await follower.close();
+  });
+});

@@ -1,16 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { findStack } from '../../api.js';
 import type { ApiClient } from '../../api/connect.js';
 import type { EventBody } from '../../api/protocol.js';
-import { runStackCommand, type StackCommand } from '../../api/stack-command.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { streams, useColor, type GlobalOptions } from '../context.js';
 import { hangup } from '../hangup.js';
 import { throughController } from '../through-controller.js';
 import { renderFrame } from '../top/frame.js';
 import { LogPane, markerOfChange, markerOfEvent } from '../top/log-pane.js';
+import { Runs, summaryOf } from '../top/runs.js';
 import { Screen } from '../top/screen.js';
 import { ObservedHere } from '../top/here.js';
 import { followController, followLogHere, fromController, LATEST_BYTES, poll, type Snapshot } from '../top/sources.js';
@@ -24,6 +21,10 @@ interface TopOptions extends GlobalOptions {
 const RUN_LINES = 500;
 /** Output and events redraw at most this often (a key press redraws at once). */
 const FRAME_MS = 30;
+/** A controller's event stream that ends sooner than this after it began... */
+const STREAM_MIN_MS = 3000;
+/** ...is not followed again before this much later. */
+const STREAM_RETRY_MS = 10_000;
 
 /**
  * `stack top [--once]`: a full-screen view of the services, live. Over a running controller the
@@ -35,49 +36,53 @@ export async function run(options: TopOptions): Promise<number> {
     throw new StackError(ExitCode.actionFailed, '`stack top` needs a terminal, and this is not one', { hint: '`stack top --once` prints one frame; `stack status` a table' });
   }
   const color = useColor(options);
-  const api = await throughController(options, async (client) => ({ client, body: await client.status() }), 'observing the services here instead');
-  const here = new ObservedHere(options);
-  const first = api ? await fromController(api.client, options, true, api.body) : await here.look();
+  // Resolved once: a file briefly gone (a `git stash`) must not send a key's verb to a parent folder's stack.
+  const file = findStack({ file: options.file });
+  const fixed = { ...options, file };
+  const api = await throughController(fixed, async (client) => ({ client, body: await client.status() }), 'observing the services here instead');
+  const here = new ObservedHere(fixed);
+  const first = api ? await fromController(api.client, fixed, true, api.body) : await here.look();
   if (options.once) {
+    // Every row, whatever the terminal says of its size (a pipe has none, a fresh pty may say 0×0).
     const view = { ...initialView(first.rows), pending: first.pending };
-    const height = process.stdout.rows ?? Math.max(24, first.rows.length + 12);
-    const lines = renderFrame({ view, log: [], width: process.stdout.columns ?? 100, height, color, now: Date.now(), title: title(first) });
+    const lines = renderFrame({ view, log: [], width: process.stdout.columns || 100, height: first.rows.length + 3, color, now: Date.now(), title: title(first), tableOnly: true });
     streams.stdout.write(`${lines.map((line) => line.trimEnd()).join('\n')}\n`);
     return ExitCode.ok;
   }
-  return new Top(options, color, first, api?.client, here).run();
+  return new Top(fixed, color, first, api?.client, here).run();
 }
 
 class Top {
   private readonly screen = new Screen(process.stdin, process.stdout);
   private readonly stopped = new AbortController();
   private readonly log = new LogPane();
+  private readonly runs: Runs;
   private view: View;
   private snapshot: Snapshot;
   private following?: AbortController;
-  private running?: StackCommand;
-  private planDir?: string;
   private pending?: NodeJS.Timeout;
   /** The controller whose events are followed, once its stream has begun. */
   private followedPid?: number;
 
   constructor(
-    private readonly options: TopOptions,
+    private readonly options: TopOptions & { file: string },
     private readonly color: boolean,
     first: Snapshot,
     private api: ApiClient | undefined,
     private readonly here: ObservedHere,
   ) {
     this.snapshot = first;
+    this.runs = new Runs(options.file);
     this.view = { ...initialView(first.rows), dependsOn: first.dependsOn ?? new Map(), pending: first.pending };
   }
 
   async run(): Promise<number> {
     const quit = () => this.quit();
-    process.once('SIGTERM', quit);
-    process.once('SIGINT', quit);
+    // `on`, not `once`: a second SIGTERM during a run must not fall through to Node's default, which leaves the terminal raw.
+    process.on('SIGTERM', quit);
+    process.on('SIGINT', quit);
     const unlisten = hangup.listen(quit);
-    this.screen.open({ onKey: (key) => this.key(key), onResize: () => this.draw() });
+    this.screen.open({ onKey: (key) => this.guarded(() => this.key(key)), onResize: () => this.draw() });
     try {
       this.followLog();
       this.draw();
@@ -95,7 +100,7 @@ class Top {
       unlisten();
       process.off('SIGTERM', quit);
       process.off('SIGINT', quit);
-      if (this.planDir) rmSync(this.planDir, { recursive: true, force: true });
+      this.runs.dispose();
     }
   }
 
@@ -110,24 +115,43 @@ class Top {
   /** The controller while it answers; then, observed here, until one answers again. */
   private async follow(): Promise<void> {
     if (this.api) {
+      const began = Date.now();
       await followController(this.api, this.options, this.stopped.signal, (next) => this.update(next), (event) => this.heard(event));
       if (this.stopped.signal.aborted) return;
+      // A controller whose stream ends at once (an older stack's, or one winding down) is not asked again for a while: the view would flip each second.
+      this.notBefore = Date.now() - began < STREAM_MIN_MS ? Date.now() + STREAM_RETRY_MS : 0;
       this.api = undefined;
       await this.here.look().then((next) => this.update(next), () => undefined);
       this.followLog();
       return;
     }
-    this.api = await poll(() => this.here.look(), this.options, this.stopped.signal, (next) => this.update(next), (problem) => this.say(problem, 'error'));
+    this.api = await poll(() => this.here.look(), this.options.file, this.stopped.signal, (next) => this.update(next), (problem) => this.say(problem, 'error'), this.notBefore);
     if (!this.api) return;
     await fromController(this.api, this.options, true).then((next) => this.update(next), () => undefined);
     this.followLog();
   }
+
+  private notBefore = 0;
 
   private draw(): void {
     clearTimeout(this.pending);
     this.pending = undefined;
     const { columns, rows } = this.screen.size();
     this.screen.draw(renderFrame({ view: this.view, log: this.log.entries, width: columns, height: rows, color: this.color, now: Date.now(), title: title(this.snapshot, this.api ? this.followedPid : undefined) }));
+  }
+
+  /** What a key or a run does, its error said on screen: an exception must not leave the terminal raw and the view gone without a word. */
+  private guarded(work: () => void | Promise<unknown>): void {
+    const said = (error: unknown) => {
+      this.view = { ...this.view, busy: this.runs.active };
+      this.say(error instanceof Error ? error.message : String(error), 'error');
+    };
+    try {
+      const result = work();
+      if (result instanceof Promise) result.catch(said);
+    } catch (error) {
+      said(error);
+    }
   }
 
   private key(key: string): void {
@@ -145,23 +169,23 @@ class Top {
       case 'follow':
         return this.followLog();
       case 'verb':
-        return void this.runCommand([effect.verb, effect.service, ...(effect.commit ? ['--commit'] : [])], `stack ${effect.verb} ${effect.service}`);
+        return this.guarded(() => this.runCommand([effect.verb, effect.service, ...(effect.commit ? ['--commit'] : [])], `stack ${effect.verb} ${effect.service}`));
       case 'plan':
-        return void this.plan(effect.thenApply);
+        return this.guarded(() => this.plan(effect.thenApply));
       case 'apply':
-        return void this.runCommand(['apply', '--yes', this.planFile()], 'stack apply');
+        return this.guarded(() => this.runCommand(['apply', '--yes', this.runs.planFile()], 'stack apply'));
     }
   }
 
-  /** q waits for a run under way to end (it says so); Ctrl+C, a signal or a hang-up interrupts it first, as they would the command. */
+  /** Quit, a signal or a hang-up during a run interrupts it first (once), as they would the command, and top ends when it has. */
   private quit(): void {
-    if (this.running) {
-      this.running.interrupt();
+    if (!this.runs.active) return this.stopped.abort();
+    if (this.runs.interrupt()) {
       this.say('interrupting the run; top ends once it has', 'info');
-      void this.running.done.then(() => this.stopped.abort());
-      return;
+      void this.runs.idle().then(() => this.stopped.abort());
+    } else {
+      this.say('still winding the run down; top ends once it has', 'info');
     }
-    this.stopped.abort();
   }
 
   private update(next: Snapshot): void {
@@ -178,6 +202,8 @@ class Top {
     if (next.problem) this.say(next.problem, 'error');
     else if (this.view.message?.tone === 'error' && this.view.message.text.startsWith('stack.yaml')) this.view = { ...this.view, message: undefined };
     if (moved.effect) this.act(moved.effect);
+    // A log not followed for want of a workspace (the first look failed) is followed once one loads.
+    else if (!this.api && this.unfollowed && this.here.current) this.followLog();
     this.drawSoon();
   }
 
@@ -192,29 +218,37 @@ class Top {
     if (event.type === 'file-changed' && this.view.message?.text.startsWith('stack.yaml does not load')) this.view = { ...this.view, message: undefined };
   }
 
+  private unfollowed = false;
+
   /** The selected service's log: its last lines, then new ones, from the controller or read here. */
   private followLog(): void {
     this.following?.abort();
     const following = new AbortController();
     this.following = following;
     this.log.clear();
+    this.view = { ...this.view, scroll: 0 };
     const name = this.view.selected;
-    if (!name) return;
+    const workspace = this.here.current;
+    this.unfollowed = !this.api && !workspace;
+    if (!name || this.unfollowed) return;
     const onLines = (lines: readonly string[]) => {
       if (following.signal.aborted) return;
       this.log.push(lines);
+      // Scrolled up (reading, or on a search's line): the view stays on the same lines as new ones come.
+      if (this.view.scroll > 0) this.view = { ...this.view, scroll: this.view.scroll + lines.length };
       this.drawSoon();
     };
-    const workspace = this.here.current;
-    const reading = this.api ? tailThrough(this.api, name, following.signal, onLines) : workspace ? followLogHere(workspace, name, following.signal, onLines) : Promise.resolve();
+    const reading = this.api
+      ? tailThrough(this.api, name, following.signal, onLines)
+      : followLogHere(workspace as NonNullable<typeof workspace>, name, following.signal, onLines, () => (this.here.current ?? (workspace as NonNullable<typeof workspace>)).ctx.redact);
     // A log that cannot be read leaves the pane as it is; the reason is said once.
     reading.catch((error: unknown) => !following.signal.aborted && this.say(`log of ${name}: ${error instanceof Error ? error.message : String(error)}`, 'error'));
   }
 
   /** `stack plan`, saved: what `a` applies is exactly what was shown, or nothing (stale). */
   private async plan(thenApply: boolean): Promise<void> {
-    const code = await this.runCommand(['plan', '--detailed-exitcode', '-o', this.planFile()], 'stack plan', { keepPane: true });
-    if (code === 2 && thenApply) {
+    const code = await this.runCommand(['plan', '--detailed-exitcode', '-o', this.runs.planFile()], 'stack plan', { keepPane: true });
+    if (code === 2 && thenApply && !this.stopped.signal.aborted) {
       this.view = { ...this.view, confirm: { prompt: 'apply this plan (shown above)? y/N', effect: { type: 'apply' } } };
     } else if (code === 2) {
       this.say('changes pending: a applies this plan', 'info');
@@ -229,40 +263,26 @@ class Top {
    * last line stays as the message) unless `keepPane`, and stays open when it fails.
    */
   private async runCommand(args: string[], label: string, options: { keepPane?: boolean } = {}): Promise<number> {
-    const file = findStack({ file: this.options.file });
     const lines: string[] = [];
     this.view = { ...this.view, busy: true, help: false, pane: { title: label, lines }, message: { text: `${label}…`, tone: 'info' } };
     this.draw();
-    const command = await runStackCommand([process.execPath, process.argv[1] as string], [...args, '-f', file], {
-      cwd: dirname(file),
-      onLine: (line) => {
+    const code = await this.runs
+      .run(args, (line) => {
         // Said for people at a prompt: here `a` applies the saved plan.
         if (line.startsWith('Saved the plan to ')) return;
         lines.push(line);
         if (lines.length > RUN_LINES) lines.splice(0, lines.length - RUN_LINES);
         this.view = { ...this.view, pane: { title: label, lines: [...lines] } };
         this.drawSoon();
-      },
-    });
-    this.running = command;
-    const code = await command.done;
-    this.running = undefined;
-    // The run's last word, and the commit it made (`--commit`): a pane that closes must not take the hash with it.
-    const committed = lines.find((line) => line.startsWith('Committed '));
-    const said = [...lines].reverse().find((line) => line.trim() !== '' && !line.startsWith('hint:') && line !== committed);
-    const last = [said, committed].filter(Boolean).map((line) => (line as string).trim()).join(' · ');
+      })
+      .finally(() => (this.view = { ...this.view, busy: false }));
     const failed = code !== 0 && !(label === 'stack plan' && code === 2);
     const keep = options.keepPane || failed;
-    this.view = { ...this.view, busy: false, ...(keep ? {} : { pane: undefined }), message: { text: `${label}: ${failed ? `exit ${code}` : 'done'}${last ? ` · ${last}` : ''}`, tone: failed ? 'error' : 'ok', at: Date.now() } };
+    this.view = { ...this.view, ...(keep ? {} : { pane: undefined }), message: { text: summaryOf(label, code, lines, failed), tone: failed ? 'error' : 'ok', at: Date.now() } };
     // Without a controller, nothing else says what the command changed: look now.
     if (!this.api) void this.here.look().then((next) => this.update(next), () => undefined);
     this.draw();
     return code;
-  }
-
-  private planFile(): string {
-    this.planDir ??= mkdtempSync(join(tmpdir(), 'stack-top-'));
-    return join(this.planDir, 'plan.json');
   }
 
   private say(text: string, tone: 'info' | 'ok' | 'error'): void {

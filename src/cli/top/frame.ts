@@ -23,6 +23,8 @@ export interface FrameInput {
   now: number;
   /** What the title says: the project and where the rows come from. */
   title: string;
+  /** The title and every row, nothing else (`--once`): `height` is not held to. */
+  tableOnly?: boolean;
 }
 
 export function renderFrame(input: FrameInput): string[] {
@@ -37,7 +39,7 @@ export function renderFrame(input: FrameInput): string[] {
     const columns = fitColumns(rows, input.now, width - 2);
     // The table first; the pane below keeps a third of what is left (at least 3 lines when there is room).
     const room = height - 4;
-    const tableHeight = clamp(rows.length, 1, Math.max(1, room - Math.max(3, Math.floor(room / 3))));
+    const tableHeight = input.tableOnly ? Math.max(1, rows.length) : clamp(rows.length, 1, Math.max(1, room - Math.max(3, Math.floor(room / 3))));
     const offset = clamp(selected - tableHeight + 1, 0, Math.max(0, rows.length - tableHeight));
     lines.push(c.bold(headerLine(columns, width)));
     for (let index = offset; index < offset + tableHeight; index += 1) {
@@ -45,6 +47,7 @@ export function renderFrame(input: FrameInput): string[] {
       if (row) lines.push(rowLine(row, index === selected, columns, width, input.now, c));
       else lines.push(fit(index === 0 ? `  ${view.filter ? '(no service matches the filter)' : '(no services)'}` : '', width));
     }
+    if (input.tableOnly) return lines;
     lines.push(...bottomPane(input, height - lines.length - 1, c));
   }
   lines.push(statusLine(view, width, input.now, c));
@@ -72,7 +75,7 @@ function bottomPane(input: FrameInput, height: number, c: Colors): string[] {
   if (height <= 0) return [];
   const body = height - 1;
   if (view.help) return [c.bold(fit('── keys ', width, '─')), ...pad(KEYS.map(([keys, what]) => fit(`  ${keys.padEnd(16)}${what}`, width)), body, width)];
-  if (view.pane) return [c.bold(fit(`── ${view.pane.title} (Esc closes) `, width, '─')), ...pad(view.pane.lines.slice(-body).map((line) => fit(plain(line), width)), body, width)];
+  if (view.pane) return [c.bold(fit(`── ${view.pane.title} (Esc closes) `, width, '─')), ...pad(view.pane.lines.slice(-body).map((line) => fit(line, width)), body, width)];
   const name = view.selected;
   const search = view.search ? `search: ${view.search} (n N) ` : '';
   const scrolled = view.scroll > 0 ? `${view.scroll} lines up (G: end) ` : '';
@@ -84,7 +87,7 @@ function bottomPane(input: FrameInput, height: number, c: Colors): string[] {
 
 function logLine(entry: LogEntry, search: string, width: number, c: Colors): string {
   if (entry.marker) return c.yellow(fit(entry.text, width));
-  const text = plain(entry.text);
+  const text = entry.text;
   // A line the search finds is marked in the gutter, which a terminal without colour shows too.
   const found = search !== '' && text.toLowerCase().includes(search.toLowerCase());
   return found ? c.inverse(fit(`» ${text}`, width)) : fit(text, width);
@@ -107,12 +110,6 @@ function pad(lines: string[], height: number, width: number): string[] {
   const kept = lines.slice(0, Math.max(0, height));
   while (kept.length < height) kept.push(' '.repeat(width));
   return kept;
-}
-
-/** A log line as text only: a service's own escape sequences and control characters would move the cursor. */
-function plain(line: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what is removed
-  return line.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|[\x00-\x08\x0b-\x1f\x7f]/g, '').replaceAll('\t', '  ');
 }
 
 function clamp(value: number, low: number, high: number): number {

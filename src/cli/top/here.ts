@@ -13,6 +13,9 @@ import type { Snapshot } from './sources.js';
  * /proc) are read every other look, and CPU is the use between two such readings, as a
  * controller measures it.
  */
+/** Looks between two loads of an unchanged stack.yaml. */
+const RELOAD_LOOKS = 10;
+
 export class ObservedHere {
   private workspace?: { at: string; workspace: Workspace };
   private readonly sampler = new UsageSampler();
@@ -27,7 +30,15 @@ export class ObservedHere {
     return this.workspace?.workspace;
   }
 
-  async look(): Promise<Snapshot> {
+  private looking?: Promise<Snapshot>;
+
+  /** One look at a time: a look asked for while one is under way gets that one's answer (two would cross, and two usage samples milliseconds apart read a bogus CPU). */
+  look(): Promise<Snapshot> {
+    this.looking ??= this.lookNow().finally(() => (this.looking = undefined));
+    return this.looking;
+  }
+
+  private async lookNow(): Promise<Snapshot> {
     const workspace = await this.open();
     const { applied, observed } = await viewServices(workspace);
     if (this.looks % 2 === 0) {
@@ -46,11 +57,14 @@ export class ObservedHere {
     };
   }
 
-  /** The workspace, loaded again when stack.yaml changed (its size, time or inode). */
+  /**
+   * The workspace, loaded again when stack.yaml changed (its size, time or inode), and every
+   * RELOAD_LOOKS looks: an env file it names may have changed a secret the log must hide.
+   */
   private async open(): Promise<Workspace> {
     const file = findStack({ file: this.options.file });
     const stat = statSync(file, { throwIfNoEntry: false });
-    const at = stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : '';
+    const at = stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}:${Math.floor(this.looks / RELOAD_LOOKS)}` : '';
     if (this.workspace?.at === at) return this.workspace.workspace;
     const workspace = await openWorkspace({ file });
     this.workspace = { at, workspace };

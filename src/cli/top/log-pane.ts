@@ -2,7 +2,7 @@ import type { EventBody } from '../../api/protocol.js';
 import { describeEvent } from '../event-line.js';
 import { formatObserved } from '../status-view.js';
 import type { LogEntry } from './frame.js';
-import type { TopRow } from './table.js';
+import { printable, type TopRow } from './table.js';
 import pc from 'picocolors';
 
 /** Lines kept of the selected service's log (the full-screen view scrolls through them). */
@@ -24,7 +24,8 @@ export class LogPane {
 
   push(lines: readonly string[]): void {
     // A line of a megabyte is kept as far as any screen could show it: measuring and searching stay cheap.
-    this.add(lines.slice(-KEPT).map((text) => ({ text: text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS)}…` : text })));
+    // Kept as shown (escape sequences out): the search finds what the screen shows.
+    this.add(lines.slice(-KEPT).map((text) => ({ text: printable(text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS)}…` : text) })));
   }
 
   mark(text: string, at = new Date()): void {

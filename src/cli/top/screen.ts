@@ -2,8 +2,12 @@
 // whole screens of lines (frame.ts); a few escape sequences draw them, no library needed (the
 // measured choice is in the issue 26 notes: lighter and quicker to start than ink or terminal-kit).
 
-const ALTERNATE_ON = '\u001b[?1049h\u001b[?25l';
-const ALTERNATE_OFF = '\u001b[?25h\u001b[?1049l';
+// Autowrap off while the view is shown: a character whose width was misjudged (an emoji with a
+// variation selector, an ambiguous-width one) cuts a line short instead of scrolling the screen.
+const ALTERNATE_ON = '\u001b[?1049h\u001b[?25l\u001b[?7l';
+const ALTERNATE_OFF = '\u001b[?7h\u001b[?25h\u001b[?1049l';
+/** Each line is written over a cleared one: nothing of the last frame stays at its end. */
+const CLEAR_LINE = '\u001b[2K';
 const HOME = '\u001b[H';
 
 export interface ScreenHandlers {
@@ -49,7 +53,7 @@ export class Screen {
 
   /** Writes the frame over the last one; an unchanged frame is not written again. */
   draw(lines: readonly string[]): void {
-    const frame = HOME + lines.join('\r\n');
+    const frame = HOME + lines.map((line) => CLEAR_LINE + line).join('\r\n');
     if (!this.opened || frame === this.last) return;
     this.last = frame;
     this.output.write(frame);

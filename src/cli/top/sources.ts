@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { apiSocketOf, findStack, loadStack, readApplied, type Workspace } from '../../api.js';
+import { apiSocketOf, loadStack, pause, readApplied, type Workspace } from '../../api.js';
+import type { Redact } from '../../model/redact.js';
 import type { ApiClient } from '../../api/connect.js';
 import type { EventBody } from '../../api/protocol.js';
 import type { Desired } from '../../model/desired.js';
@@ -30,8 +31,8 @@ export const LATEST_BYTES = 256 * 1024;
 
 /** Without a controller, the rows are observed again this often. */
 export const POLL_MS = 1000;
-/** Events come in bursts (a pass moves many services): one status request per burst. */
-const DEBOUNCE_MS = 50;
+/** Events come in bursts (a pass moves many services): one status request per burst, at most this often. */
+const DEBOUNCE_MS = 100;
 /** The controller measures CPU and memory on a tick of its own, which sends no event: its status is asked again this often. */
 const USAGE_MS = 2000;
 
@@ -64,31 +65,40 @@ export async function fromController(api: ApiClient, options: GlobalOptions, who
 const FILE_EVENTS = new Set(['file-changed', 'invalid-file', 'reconciled', 'run']);
 
 /**
- * The controller's status, asked again after each burst of its events (the first, `following`,
- * included: what changed since the first status was asked is shown), and its rows alone every
- * USAGE_MS (CPU and memory); `onEvent` hears every event first (markers in the log). Returns
- * when the controller ends or its stream breaks, or on quit.
+ * The controller's status, asked again after its events (the first, `following`, included: what
+ * changed since the first status was asked is shown), at most every THROTTLE_MS while they keep
+ * coming, and its rows alone every USAGE_MS (CPU and memory); `onEvent` hears every event first
+ * (markers in the log). Returns when the controller ends or its stream breaks, or on quit.
  */
 export async function followController(api: ApiClient, options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, onEvent: (event: EventBody) => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let whole = false;
-  // Answers may cross: one asked before the answer last shown is dropped.
+  // Answers may cross: one asked before the answer last shown is dropped (a whole one is asked again).
   let asked = 0;
   let shown = 0;
-  const show = (at: number, snapshot: Snapshot) => {
-    if (signal.aborted || at < shown) return;
-    shown = at;
-    update(snapshot);
+  const ask = () => {
+    timer = undefined;
+    const at = (asked += 1);
+    const full = whole;
+    whole = false;
+    void fromController(api, options, full).then(
+      (snapshot) => {
+        if (signal.aborted) return;
+        if (at < shown) {
+          if (full) refresh(true);
+          return;
+        }
+        shown = at;
+        update(snapshot);
+      },
+      () => undefined,
+    );
   };
+  // Throttled, not debounced: a pass moving many services sends events faster than any quiet
+  // gap, and the table must move while it does.
   const refresh = (all = false) => {
-    clearTimeout(timer);
     whole ||= all;
-    timer = setTimeout(() => {
-      const at = (asked += 1);
-      const full = whole;
-      whole = false;
-      void fromController(api, options, full).then((snapshot) => show(at, snapshot), () => undefined);
-    }, DEBOUNCE_MS);
+    timer ??= setTimeout(ask, DEBOUNCE_MS);
   };
   const usage = setInterval(() => refresh(), USAGE_MS);
   try {
@@ -104,21 +114,17 @@ export async function followController(api: ApiClient, options: GlobalOptions, s
   }
 }
 
-/** What stack observes here, once a second, until quit. */
 /**
  * What stack observes here, once a second, until quit or until a controller answers (one started
- * meanwhile, `stack up -d` in another terminal): then its client, and the view follows it.
+ * meanwhile, `stack up -d` in another terminal; not before `notBefore`, after one whose stream
+ * ended at once): then its client, and the view follows it.
  */
-export async function poll(look: () => Promise<Snapshot>, options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, failed: (problem: string) => void): Promise<ApiClient | undefined> {
-  const file = findStack({ file: options.file });
+export async function poll(look: () => Promise<Snapshot>, file: string, signal: AbortSignal, update: (snapshot: Snapshot) => void, failed: (problem: string) => void, notBefore = 0): Promise<ApiClient | undefined> {
   const socket = apiSocketOf(file);
   while (!signal.aborted) {
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, POLL_MS);
-      signal.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
-    });
+    await pause(POLL_MS, signal);
     if (signal.aborted) return undefined;
-    if (existsSync(socket)) {
+    if (Date.now() >= notBefore && existsSync(socket)) {
       const { connect } = await import('../../api/connect.js');
       const api = connect(dirname(file));
       // One that does not answer (stopped, or still starting) is asked again at the next look.
@@ -134,14 +140,18 @@ export async function poll(look: () => Promise<Snapshot>, options: GlobalOptions
   return undefined;
 }
 
-/** The last 100 lines of a service's log, then new ones as they come, without a controller. */
-export async function followLogHere(workspace: Workspace, name: string, signal: AbortSignal, onLines: (lines: readonly string[]) => void): Promise<void> {
+/**
+ * The last 100 lines of a service's log, then new ones as they come, without a controller. Lines
+ * pass the secrets of stack.yaml as it is now (`redactNow`) as well as of when the follow began.
+ */
+export async function followLogHere(workspace: Workspace, name: string, signal: AbortSignal, onLines: (lines: readonly string[]) => void, redactNow: () => Redact): Promise<void> {
   const desired = workspace.desired.services.find((service) => service.name === name);
   const record = (await readApplied(workspace)).get(name);
   const which = desired?.provider ?? record?.provider;
   if (which === undefined) return;
   const provider = await workspace.providers.get(which);
-  await provider.logs(name, desired, record, { lines: 100, follow: true, signal, write: onLines, pollMs: 250, latest: LATEST_BYTES }, workspace.ctx);
+  const redact: Redact = (text, cut) => redactNow()(workspace.ctx.redact(text, cut), cut);
+  await provider.logs(name, desired, record, { lines: 100, follow: true, signal, write: onLines, pollMs: 250, latest: LATEST_BYTES }, { ...workspace.ctx, redact });
 }
 
 /** An error in one line for the screen: a stack.yaml mistake with its file:line:col. */
@@ -154,3 +164,4 @@ export function problemOf(error: unknown): string {
 function servicesIn(actions: readonly { service: string }[]): number {
   return new Set(actions.map((action) => action.service)).size;
 }
+

@@ -80,8 +80,9 @@ export function fitColumns(rows: readonly TopRow[], now: number, room: number): 
 }
 
 /** Exactly `width` columns: cut with `…`, or filled with `fill`. */
-export function fit(text: string, width: number, fill = ' '): string {
+export function fit(raw: string, width: number, fill = ' '): string {
   if (width <= 0) return '';
+  const text = printable(raw);
   const total = widthOf(text);
   if (total <= width) return text + fill.repeat(width - total);
   // Cut between characters as the terminal draws them: a wide one (CJK, most emoji) takes two columns.
@@ -97,6 +98,16 @@ export function fit(text: string, width: number, fill = ' '): string {
 }
 
 const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Text as a terminal should show it: escape sequences and control characters (C0, DEL, C1: a
+ * service's log, an exec status line, a project name may hold any) removed, a tab as two spaces.
+ */
+export function printable(text: string): string {
+  if (/^[\x20-\x7e]*$/.test(text)) return text;
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
+  return text.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x9c]*[\x07\x9c]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[ -~]?|[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, '').replaceAll('\t', '  ');
+}
 
 /** Columns `text` takes on a terminal; plain ASCII (nearly every cell) is its length, measured without string-width's regexes. */
 export function widthOf(text: string): number {

@@ -122,6 +122,11 @@ function inTable(view: View, key: string, page: number): Keyed {
   if (to !== undefined) return select(view, visible[Math.max(0, Math.min(visible.length - 1, to))]?.name);
   if (ENTER.includes(key)) return view.selected ? { view: { ...view, fullLog: true, scroll: 0, help: false } } : { view };
   if (key === '/') return { view: { ...view, typing: { into: 'filter', text: view.filter, before: view.filter } } };
+  return acting(view, key);
+}
+
+/** The keys that act, the same in the table and in the full log. */
+function acting(view: View, key: string): Keyed {
   if (key === 'c') return { view: { ...view, commit: !view.commit, message: { text: `commit after each verb: ${view.commit ? 'off' : 'on'}`, tone: 'info' } } };
   const verb = VERB_KEYS[key];
   if (verb) return askVerb(view, verb);
@@ -141,9 +146,7 @@ function inLog(view: View, key: string, context: { page: number; logLines: reado
   if (ENTER.includes(key)) return { view: { ...view, fullLog: false, scroll: 0 } };
   if (key === '/') return { view: { ...view, typing: { into: 'search', text: view.search, before: view.search } } };
   if (key === 'n' || key === 'N') return findNext(view, context, key === 'n' ? 'older' : 'newer');
-  const verb = VERB_KEYS[key];
-  if (verb) return askVerb(view, verb);
-  return { view };
+  return acting(view, key);
 }
 
 /**

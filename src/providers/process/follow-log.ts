@@ -4,6 +4,8 @@ import { openOwnFile } from '../../os/safe-file.js';
 import { readFully, readLogIndex, readRotatedRange, removedFrom, rotatedEnd, rotationUnderWay, successorsOf, type LogIndex } from './log-index.js';
 
 const NEWLINE = 0x0a;
+/** The longest line held back waiting for its end (a follower with `latest` holds at most that). */
+const PARTIAL_LIMIT = 1024 * 1024;
 
 /**
  * Follows one service log across both kinds of rotation.
@@ -129,12 +131,15 @@ export class LogFollower {
   private lines(chunks: Buffer[]): string[] {
     const all = Buffer.concat([this.partial, ...chunks]);
     const end = all.lastIndexOf(NEWLINE);
-    if (end < 0) {
-      this.partial = all;
-      return [];
+    const lines = end < 0 ? [] : all.subarray(0, end).toString('utf8').split('\n');
+    this.partial = end < 0 ? all : all.subarray(end + 1);
+    // Output that never ends its line (`\r` progress bars) is handed over cut rather than held,
+    // and copied at every read, without bound.
+    if (this.partial.length > (this.latest ?? PARTIAL_LIMIT)) {
+      lines.push(this.partial.toString('utf8'));
+      this.partial = Buffer.alloc(0);
     }
-    this.partial = all.subarray(end + 1);
-    return all.subarray(0, end).toString('utf8').split('\n');
+    return lines;
   }
 
   /**
