@@ -10,9 +10,11 @@ import type { Snapshot } from './sources.js';
  * `stack top` without a controller: the services observed here once a second, as `stack status`
  * observes them, at a cost an idle view can afford (issue 26: ≤ 2 % of a core over 50 services).
  * stack.yaml is loaded again only when it changed; CPU, memory and port owners (each a pass over
- * /proc) are read every other look, and CPU is the use between two such readings, as a
+ * /proc) are read every USAGE_LOOKS looks, and CPU is the use between two such readings, as a
  * controller measures it.
  */
+/** Looks between two readings of CPU, memory and port owners: each reads every process's stat, ~300 files on a quiet machine. */
+const USAGE_LOOKS = 3;
 /** Looks between two loads of an unchanged stack.yaml. */
 const RELOAD_LOOKS = 10;
 
@@ -41,7 +43,7 @@ export class ObservedHere {
   private async lookNow(): Promise<Snapshot> {
     const workspace = await this.open();
     const { applied, observed } = await viewServices(workspace);
-    if (this.looks % 2 === 0) {
+    if (this.looks % USAGE_LOOKS === 0) {
       // What `files:` declares is part of a service's spec: read again for the plan's count.
       await digestServiceFiles(workspace);
       this.usage = this.sampler.sample(applied, observed);
