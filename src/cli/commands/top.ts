@@ -19,6 +19,8 @@ interface TopOptions extends GlobalOptions {
 
 /** Lines of a run's output kept for its pane. */
 const RUN_LINES = 500;
+/** A frame at least this often: uptimes and ages move. */
+const TICK_MS = 1000;
 /** Output and events redraw at most this often (a key press redraws at once). */
 const FRAME_MS = 30;
 /** A controller's event stream that ends sooner than this after it began... */
@@ -86,7 +88,8 @@ class Top {
     try {
       this.followLog();
       this.draw();
-      const ticking = setInterval(() => this.draw(), 1000); // uptimes and health ages move on their own
+      // Uptimes and health ages move on their own: a second without a frame gets one.
+      const ticking = setInterval(() => Date.now() - this.drawnAt >= TICK_MS - 100 && this.draw(), TICK_MS);
       try {
         while (!this.stopped.signal.aborted) await this.follow();
       } finally {
@@ -133,9 +136,12 @@ class Top {
 
   private notBefore = 0;
 
+  private drawnAt = 0;
+
   private draw(): void {
     clearTimeout(this.pending);
     this.pending = undefined;
+    this.drawnAt = Date.now();
     const { columns, rows } = this.screen.size();
     this.screen.draw(renderFrame({ view: this.view, log: this.log.entries, width: columns, height: rows, color: this.color, now: Date.now(), title: title(this.snapshot, this.api ? this.followedPid : undefined) }));
   }

@@ -29,6 +29,9 @@ export interface Snapshot {
 /** A followed log more than this far behind is skipped ahead: the view shows the latest lines. */
 export const LATEST_BYTES = 256 * 1024;
 
+/** Without a controller, a log file is looked at for new lines this often (each look is a few reads of its file and index). */
+const LOG_POLL_MS = 500;
+
 /** Without a controller, the rows are observed again this often. */
 export const POLL_MS = 1000;
 /** Events come in bursts (a pass moves many services): one status request per burst, at most this often. */
@@ -151,7 +154,7 @@ export async function followLogHere(workspace: Workspace, name: string, signal: 
   if (which === undefined) return;
   const provider = await workspace.providers.get(which);
   const redact: Redact = (text, cut) => redactNow()(workspace.ctx.redact(text, cut), cut);
-  await provider.logs(name, desired, record, { lines: 100, follow: true, signal, write: onLines, pollMs: 250, latest: LATEST_BYTES }, { ...workspace.ctx, redact });
+  await provider.logs(name, desired, record, { lines: 100, follow: true, signal, write: onLines, pollMs: LOG_POLL_MS, latest: LATEST_BYTES }, { ...workspace.ctx, redact });
 }
 
 /** An error in one line for the screen: a stack.yaml mistake with its file:line:col. */
