@@ -9,8 +9,8 @@ import { renderFrame } from '../top/frame.js';
 import { LogPane, markerOfChange, markerOfEvent } from '../top/log-pane.js';
 import { Runs, summaryOf } from '../top/runs.js';
 import { Screen } from '../top/screen.js';
-import { ObservedHere } from '../top/here.js';
-import { followController, followLogHere, fromController, LATEST_BYTES, poll, type Snapshot } from '../top/sources.js';
+import { ObservedHere } from '../../api/observed-here.js';
+import { followController, followLogHere, fromController, LATEST_BYTES, poll, type Snapshot } from '../../api/live-sources.js';
 import { initialView, press, withRows, type Effect, type View } from '../top/view.js';
 
 interface TopOptions extends GlobalOptions {

@@ -1,13 +1,11 @@
 import { statSync } from 'node:fs';
-import { digestServiceFiles, findStack, openWorkspace, portOwnersOf, UsageSampler, viewServices, type PortOwner, type Workspace } from '../../api.js';
-import type { ServiceUsage } from '../../reconcile/status-rows.js';
-import { planActions } from '../../reconcile/plan.js';
-import type { GlobalOptions } from '../context.js';
-import { statusRows } from '../status-view.js';
-import type { Snapshot } from './sources.js';
+import { digestServiceFiles, findStack, openWorkspace, portOwnersOf, UsageSampler, viewServices, type PortOwner, type Workspace } from '../api.js';
+import { statusRows, type ServiceUsage } from '../reconcile/status-rows.js';
+import { planActions } from '../reconcile/plan.js';
+import type { Snapshot } from './live-sources.js';
 
 /**
- * `stack top` without a controller: the services observed here once a second, as `stack status`
+ * `stack top` and `stack dashboard` without a controller: the services observed here once a second, as `stack status`
  * observes them, at a cost an idle view can afford (issue 26: ≤ 2 % of a core over 50 services).
  * stack.yaml is loaded again only when it changed; CPU, memory and port owners (each a pass over
  * /proc) are read every USAGE_LOOKS looks, and CPU is the use between two such readings, as a
@@ -25,7 +23,7 @@ export class ObservedHere {
   private usage = new Map<string, ServiceUsage>();
   private owners = new Map<string, PortOwner[]>();
 
-  constructor(private readonly options: GlobalOptions) {}
+  constructor(private readonly options: { file?: string }) {}
 
   /** The workspace of the last look (following a log reads through its providers). */
   get current(): Workspace | undefined {

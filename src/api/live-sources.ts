@@ -1,21 +1,25 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { apiSocketOf, loadStack, pause, readApplied, type Workspace } from '../../api.js';
-import type { Redact } from '../../model/redact.js';
-import type { ApiClient } from '../../api/connect.js';
-import type { EventBody } from '../../api/protocol.js';
-import type { Desired } from '../../model/desired.js';
-import type { GlobalOptions } from '../context.js';
-import { StackError } from '../../model/errors.js';
-import { formatIssue } from '../../config/issues.js';
-import type { TopRow } from './table.js';
+import { apiSocketOf, loadStack, pause, readApplied, type Workspace } from '../api.js';
+import type { Redact } from '../model/redact.js';
+import type { ApiClient } from './connect.js';
+import type { EventBody } from './protocol.js';
+import type { Desired } from '../model/desired.js';
+import { StackError } from '../model/errors.js';
+import { formatIssue } from '../config/issues.js';
+import type { StatusRow } from '../reconcile/status-rows.js';
 
-// Where `stack top`'s rows come from: a running controller (its status, asked again on its
+/** Where the stack file is: `-f`, resolved once by the caller. */
+export interface LiveOptions {
+  file?: string;
+}
+
+// Where `stack top`'s and `stack dashboard`'s rows come from: a running controller (its status, asked again on its
 // events and every 2 s for CPU and memory; nothing observed here) or, without one, what stack observes here once a second.
 
 export interface Snapshot {
   project: string;
-  rows: TopRow[];
+  rows: StatusRow[];
   /** Where the rows come from, for the title. */
   source: string;
   /** What each service depends on (stack.yaml): what moves with a verb. */
@@ -48,7 +52,7 @@ export function dependsOnOf(desired: Desired): Map<string, readonly string[]> {
  * depends on (asked when stack.yaml may have changed: a plan costs the controller a look at
  * every service).
  */
-export async function fromController(api: ApiClient, options: GlobalOptions, whole: boolean, body?: Awaited<ReturnType<ApiClient['status']>>): Promise<Snapshot> {
+export async function fromController(api: ApiClient, options: LiveOptions, whole: boolean, body?: Awaited<ReturnType<ApiClient['status']>>): Promise<Snapshot> {
   const [status, plan, desired] = await Promise.all([
     body ?? api.status(),
     whole ? api.plan().catch(() => undefined) : undefined,
@@ -73,7 +77,7 @@ const FILE_EVENTS = new Set(['file-changed', 'invalid-file', 'reconciled', 'run'
  * coming, and its rows alone every USAGE_MS (CPU and memory); `onEvent` hears every event first
  * (markers in the log). Returns when the controller ends or its stream breaks, or on quit.
  */
-export async function followController(api: ApiClient, options: GlobalOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, onEvent: (event: EventBody) => void): Promise<void> {
+export async function followController(api: ApiClient, options: LiveOptions, signal: AbortSignal, update: (snapshot: Snapshot) => void, onEvent: (event: EventBody) => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let whole = false;
   // Answers may cross: one asked before the answer last shown is dropped (a whole one is asked again).
@@ -128,7 +132,7 @@ export async function poll(look: () => Promise<Snapshot>, file: string, signal: 
     await pause(POLL_MS, signal);
     if (signal.aborted) return undefined;
     if (Date.now() >= notBefore && existsSync(socket)) {
-      const { connect } = await import('../../api/connect.js');
+      const { connect } = await import('./connect.js');
       const api = connect(dirname(file));
       // One that does not answer (stopped, or still starting) is asked again at the next look.
       if (await api.status().then(() => true, () => false)) return api;
