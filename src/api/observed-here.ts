@@ -57,6 +57,11 @@ export class ObservedHere {
     };
   }
 
+  /** The workspace as stack.yaml is now (loaded again only when it changed): whose secrets a payload must hide. */
+  workspaceNow(): Promise<Workspace> {
+    return this.open();
+  }
+
   /**
    * The workspace, loaded again when stack.yaml changed (its size, time or inode), and every
    * RELOAD_LOOKS looks: an env file it names may have changed a secret the log must hide.

@@ -73,6 +73,10 @@ command('events', "follow what the running controller sees and does: state chang
   .option('--json', 'each event as one JSON line (NDJSON, formatVersion 1)');
 command('top', 'a full-screen live view of the services (over a running controller, or observed every second)', () => import('./commands/top.js'))
   .option('--once', 'print one frame and exit (no terminal needed)');
+command('dashboard', 'serve the stack as a local web page (live table, logs, graph, plan, history); prints its one-time link', () => import('./commands/dashboard.js'))
+  .option('--port <n>', 'listen on this port (default: a free one)')
+  .option('--listen <addr>', 'listen on this address instead of 127.0.0.1 (reachable from elsewhere)')
+  .option('--open', 'open the link in the browser');
 command('watch', 'reconcile now, then keep reconciling: file edits, crashes, drift', () => import('./commands/watch.js'))
   .option('--interval <duration>', 'reconcile at least this often, to correct drift', '5s')
   .option('-p, --parallel <n>', 'services moving at once', '4');

@@ -1,0 +1,121 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/*
+ * Who may use the dashboard (docs/dashboard.md, "Safety"): whoever opened the URL it printed. The
+ * one-time token in that URL buys a session cookie; every request must name one of our hosts
+ * (DNS rebinding), come from our own origin when it says one, and a POST must carry the
+ * session's CSRF token.
+ */
+
+export const COOKIE = 'stack_session';
+export const CSRF_HEADER = 'x-stack-csrf';
+
+/** Sent with every answer: no inline script, nothing sniffed, no referrer with a token in it. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+/** 32 random bytes, base64url. */
+export function secret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Why a request is refused, as the status it is answered with. */
+export class Refusal extends Error {
+  constructor(
+    readonly status: 401 | 403 | 421,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class Gate {
+  private token: string | undefined = secret();
+  /** Each session's CSRF token, by session id. */
+  private readonly sessions = new Map<string, string>();
+  private readonly hosts: Set<string>;
+
+  /** `listen`: the address served on, besides the loopback names. */
+  constructor(
+    readonly port: number,
+    listen: string,
+  ) {
+    const bracketed = listen.includes(':') && !listen.startsWith('[') ? `[${listen}]` : listen;
+    const names = ['127.0.0.1', 'localhost', '[::1]', bracketed];
+    // A browser leaves the port out of Host and Origin when it is http's own.
+    this.hosts = new Set([...names.map((host) => `${host}:${port}`), ...(port === 80 ? names : [])]);
+  }
+
+  /** The token the printed URL carries, until it is spent. */
+  get oneTimeToken(): string | undefined {
+    return this.token;
+  }
+
+  /** Host and Origin, checked on every request, signed in or not. */
+  checkPlace(request: IncomingMessage): void {
+    const host = request.headers.host ?? '';
+    if (!this.hosts.has(host.toLowerCase())) throw new Refusal(421, `this dashboard does not answer for host ${JSON.stringify(host)}`);
+    const origin = request.headers.origin;
+    if (origin === undefined) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') throw new Refusal(403, 'a request that changes anything must say its Origin');
+      return;
+    }
+    if (!this.hosts.has(originHost(origin))) throw new Refusal(403, `requests from ${origin} are refused`);
+  }
+
+  /**
+   * The one-time token: a session once (its cookie to set), then spent. Compared in constant time;
+   * a wrong one is refused as no session at all.
+   */
+  redeem(given: string): string | undefined {
+    if (this.token === undefined || !same(given, this.token)) return undefined;
+    this.token = undefined;
+    const id = secret();
+    this.sessions.set(id, secret());
+    return `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/`;
+  }
+
+  /** The request's session's CSRF token; 401 without a valid session. */
+  session(request: IncomingMessage): string {
+    const id = cookieOf(request.headers.cookie ?? '', COOKIE);
+    const csrf = id === undefined ? undefined : this.sessions.get(id);
+    if (csrf === undefined) throw new Refusal(401, 'open the URL `stack dashboard` printed (it signs this browser in)');
+    return csrf;
+  }
+
+  /** A POST: a session, and its CSRF token in the header. */
+  checkPost(request: IncomingMessage): void {
+    const csrf = this.session(request);
+    const given = request.headers[CSRF_HEADER];
+    if (typeof given !== 'string' || !same(given, csrf)) throw new Refusal(403, `missing or wrong ${CSRF_HEADER} header (GET /api/v1/session gives it)`);
+  }
+}
+
+export function withSecurityHeaders(response: ServerResponse): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+}
+
+function originHost(origin: string): string {
+  if (!URL.canParse(origin)) return '';
+  const url = new URL(origin);
+  return url.protocol === 'http:' ? url.host.toLowerCase() : '';
+}
+
+function cookieOf(header: string, name: string): string | undefined {
+  for (const part of header.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+function same(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

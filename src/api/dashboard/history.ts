@@ -1,0 +1,50 @@
+import type { RepoFile } from '../../gitops/git.js';
+import type { ComparedSide } from '../../reconcile/compare-desired.js';
+import type { FileHistory } from './protocol.js';
+
+/** At most this many commits in one answer. */
+export const MAX_COMMITS = 100;
+const FIELD = '\x1f';
+
+type Entry = FileHistory['commits'][number];
+
+/**
+ * stack.yaml's git history: the commits that touched it, newest first, each with what it changed
+ * in the desired state (`stack diff <commit>^ <commit> --json`). A commit never changes: its
+ * entry is computed once. Sensitive values are never in it (the diff's JSON nulls them).
+ */
+export class FileHistoryReader {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly file: string) {}
+
+  async read(limit: number): Promise<FileHistory> {
+    const { git, locateInRepo } = await import('../../gitops/git.js');
+    const repo = await locateInRepo(this.file);
+    const log = await git(['log', `-n${Math.min(Math.max(1, limit), MAX_COMMITS)}`, `--format=%H${FIELD}%P${FIELD}%an${FIELD}%aI${FIELD}%s`, '--', repo.path], `list the commits of ${repo.path}`, { cwd: repo.top });
+    const commits: Entry[] = [];
+    for (const line of log.split('\n').filter((text) => text !== '')) {
+      const [commit = '', parents = '', author = '', date = '', subject = ''] = line.split(FIELD);
+      const known = this.entries.get(commit);
+      const entry = known ?? { commit, author, date, subject, ...(await diffOf(repo, commit, parents.split(' ')[0] || undefined)) };
+      this.entries.set(commit, entry);
+      commits.push(entry);
+    }
+    return { formatVersion: 1, file: repo.path, commits };
+  }
+}
+
+/** What `commit` changed against its first parent; a side that does not load says why. */
+async function diffOf(repo: RepoFile, commit: string, parent: string | undefined): Promise<{ diff: unknown; error?: string }> {
+  const { loadStackAtRevision } = await import('../../gitops/load-at-revision.js');
+  const { compareDesired } = await import('../../reconcile/compare-desired.js');
+  const { comparisonToJson } = await import('../../reconcile/render-comparison.js');
+  const load = { env: process.env };
+  try {
+    const before: ComparedSide = parent ? await loadStackAtRevision(repo, parent, load) : { label: 'nothing', desired: undefined };
+    const after = await loadStackAtRevision(repo, commit, load);
+    return { diff: comparisonToJson(compareDesired(before, after)) };
+  } catch (error) {
+    return { diff: null, error: error instanceof Error ? error.message : String(error) };
+  }
+}

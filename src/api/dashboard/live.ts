@@ -1,0 +1,158 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { apiSocketOf, readApplied } from '../../api.js';
+import type { ApiClient } from '../connect.js';
+import { followController, followLogHere, fromController, LATEST_BYTES, poll, problemOf, type Snapshot } from '../live-sources.js';
+import { ObservedHere } from '../observed-here.js';
+import type { EventBody } from '../protocol.js';
+import type { DashStatus, ServiceHistory } from './protocol.js';
+
+/** Events kept for the service pages: as many as the controller keeps (docs/dashboard.md). */
+const KEPT_EVENTS = 1000;
+/** A controller's event stream that ends sooner than this after it began... */
+const STREAM_MIN_MS = 3000;
+/** ...is not followed again before this much later (as `stack top`). */
+const STREAM_RETRY_MS = 10_000;
+
+export type Listener = (event: 'status' | 'event' | 'problem', data: object) => void;
+
+/**
+ * What the dashboard shows, live: the running controller's status, asked again on its events,
+ * or without one what is observed here once a second (as `stack top`: api/live-sources.ts), and
+ * the controller's events as they come. Read-only: verbs and apply are runs (runs.ts).
+ */
+export class Live {
+  private readonly here: ObservedHere;
+  private readonly stopped = new AbortController();
+  private readonly listeners = new Set<Listener>();
+  private readonly heard: EventBody[] = [];
+  private api?: ApiClient;
+  private pid?: number;
+  private latest?: DashStatus;
+  private notBefore = 0;
+  private looping?: Promise<void>;
+
+  constructor(readonly file: string) {
+    this.here = new ObservedHere({ file });
+  }
+
+  /** The first status (a stack.yaml that does not load, without a controller, throws: exit 5), then follows. */
+  async start(): Promise<void> {
+    this.api = await answering(this.file);
+    await this.here.workspaceNow().catch(() => undefined);
+    if (this.api) {
+      const body = await this.api.status();
+      this.pid = body.controller.pid;
+      this.update(await fromController(this.api, { file: this.file }, true, body));
+    } else {
+      this.update(await this.here.look());
+    }
+    this.looping = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped.abort();
+    await this.looping;
+  }
+
+  get status(): DashStatus {
+    return this.latest as DashStatus;
+  }
+
+  get controllerPid(): number | undefined {
+    return this.api ? this.pid : undefined;
+  }
+
+  /** The secrets stack.yaml declares now, hidden in `text`. */
+  redact = (text: string): string => {
+    const workspace = this.here.current;
+    return workspace ? workspace.ctx.redact(text) : text;
+  };
+
+  listen(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The events heard of a service since the dashboard began, and what the state file records of it. */
+  async historyOf(name: string): Promise<ServiceHistory> {
+    const events = this.heard.filter((event) => 'service' in event && event.service === name);
+    const workspace = await this.here.workspaceNow();
+    const record = (await readApplied(workspace)).get(name);
+    const recorded = record ? { restarts: record.restarts, lastExit: record.lastExit, probe: record.probe, gaveUp: record.gaveUp ?? false, startedAt: record.startedAt } : null;
+    return { formatVersion: 1, service: name, events, recorded };
+  }
+
+  /** A service's last `lines` lines, then new ones as they come, until `signal` aborts. */
+  async logs(name: string, lines: number, signal: AbortSignal, onLine: (text: string) => void, onCaughtUp: () => void): Promise<void> {
+    if (this.api) {
+      for await (const line of this.api.logs({ services: [name], lines, follow: true, latest: LATEST_BYTES, signal })) {
+        if (line.type === 'line') onLine(line.text);
+        else if (line.type === 'caught-up') onCaughtUp();
+      }
+      return;
+    }
+    const workspace = await this.here.workspaceNow();
+    await followLogHere(workspace, name, signal, (texts) => texts.forEach(onLine), () => (this.here.current ?? workspace).ctx.redact, lines);
+  }
+
+  /** Looks now, without waiting for the next second (after a run, without a controller). */
+  lookNow(): void {
+    if (!this.api) void this.here.look().then((snapshot) => this.update(snapshot), (error: unknown) => this.emit('problem', { formatVersion: 1, message: problemOf(error) }));
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.stopped.signal;
+    const file = { file: this.file };
+    while (!signal.aborted) {
+      if (this.api) {
+        const began = Date.now();
+        await followController(this.api, file, signal, (snapshot) => this.update(snapshot), (event) => this.hear(event));
+        if (signal.aborted) return;
+        this.notBefore = Date.now() - began < STREAM_MIN_MS ? Date.now() + STREAM_RETRY_MS : 0;
+        this.api = undefined;
+        this.lookNow();
+        continue;
+      }
+      this.api = await poll(() => this.here.look(), this.file, signal, (snapshot) => this.update(snapshot), (message) => this.emit('problem', { formatVersion: 1, message }), this.notBefore);
+      if (this.api) await fromController(this.api, file, true).then((snapshot) => this.update(snapshot), () => undefined);
+    }
+  }
+
+  private update(snapshot: Snapshot): void {
+    // Over a controller nothing here loads stack.yaml: its secrets are read again when it changed.
+    if (this.api) void this.here.workspaceNow().catch(() => undefined);
+    const dependsOn = snapshot.dependsOn ? Object.fromEntries([...snapshot.dependsOn].map(([name, on]) => [name, [...on]])) : (this.latest?.dependsOn ?? {});
+    const pending = snapshot.pending ?? this.latest?.pending;
+    this.latest = {
+      formatVersion: 1,
+      project: snapshot.project,
+      services: snapshot.rows,
+      dependsOn,
+      ...(pending === undefined ? {} : { pending }),
+      source: snapshot.source === 'controller' ? 'controller' : 'observed',
+      ...(snapshot.problem ? { problem: snapshot.problem } : {}),
+    };
+    this.emit('status', this.latest);
+  }
+
+  private hear(event: EventBody): void {
+    if (event.type === 'following') this.pid = event.pid;
+    this.heard.push(event);
+    if (this.heard.length > KEPT_EVENTS) this.heard.splice(0, this.heard.length - KEPT_EVENTS);
+    this.emit('event', event);
+    if (event.type === 'invalid-file') this.emit('problem', { formatVersion: 1, message: `stack.yaml does not load (the controller keeps the last good file): ${event.message.split('\n')[0] ?? ''}` });
+  }
+
+  private emit(event: 'status' | 'event' | 'problem', data: object): void {
+    for (const listener of this.listeners) listener(event, data);
+  }
+}
+
+/** The running controller's client, when one answers. */
+async function answering(file: string): Promise<ApiClient | undefined> {
+  if (!existsSync(apiSocketOf(file))) return undefined;
+  const { connect } = await import('../connect.js');
+  const api = connect(dirname(file));
+  return (await api.status().then(() => true, () => false)) ? api : undefined;
+}

@@ -1,0 +1,106 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ExitCode, StackError } from '../../model/errors.js';
+import { redactDeep } from '../../model/redact-deep.js';
+import { MAX_BUFFERED } from '../server-http.js';
+import type { DashErrorBody } from './protocol.js';
+
+/** A body the page posts is a few bytes (`{ planHash }`, `{ commit }`). */
+const MAX_BODY = 64 * 1024;
+/** A comment line this often keeps an idle event stream open through proxies and tells a dead page. */
+const HEARTBEAT_MS = 15_000;
+
+/** A failure answered with `status`; `code` is the exit code the CLI would give. */
+export class DashError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: number = ExitCode.actionFailed,
+  ) {
+    super(message);
+  }
+}
+
+/** The HTTP status of a StackError, by its exit code (as the controller's API answers). */
+export function statusOfCode(code: number): number {
+  if (code === ExitCode.serviceNotFound) return 404;
+  if (code === ExitCode.invalidConfig || code === ExitCode.noStackFile) return 422;
+  if (code === ExitCode.locked) return 409;
+  if (code === ExitCode.providerUnavailable) return 503;
+  return 400;
+}
+
+/** Answers to one request; every string sent passes `redact`, field by field (never over serialized JSON). */
+export class Reply {
+  constructor(
+    readonly response: ServerResponse,
+    private readonly redact: (text: string) => string,
+  ) {}
+
+  json(status: number, body: object): void {
+    const text = JSON.stringify(redactDeep(body, this.redact));
+    this.response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    this.response.end(text);
+  }
+
+  fail(error: unknown): void {
+    if (this.response.headersSent) {
+      this.response.destroy();
+      return;
+    }
+    const { status, message, code } = describe(error);
+    const body: DashErrorBody = { formatVersion: 1, error: { message, code } };
+    this.json(status, body);
+  }
+
+  /**
+   * An event stream: `send` one event; the stream ends when the page goes (`gone`), or is dropped
+   * when it reads more slowly than events come (its buffer past MAX_BUFFERED).
+   */
+  events(): { send: (event: string, data: object) => void; gone: AbortSignal } {
+    const going = new AbortController();
+    const response = this.response;
+    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+    response.write(': stack dashboard\n\n');
+    const heartbeat = setInterval(() => response.write(': ping\n\n'), HEARTBEAT_MS);
+    response.once('close', () => {
+      clearInterval(heartbeat);
+      going.abort();
+    });
+    const send = (event: string, data: object) => {
+      if (going.signal.aborted) return;
+      if (response.writableLength > MAX_BUFFERED) {
+        response.destroy();
+        return;
+      }
+      response.write(`event: ${event}\ndata: ${JSON.stringify(redactDeep(data, this.redact))}\n\n`);
+    };
+    return { send, gone: going.signal };
+  }
+}
+
+/** The JSON body of a POST; `{}` when there is none. */
+export async function bodyOf(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new DashError(413, 'the request body is too large');
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DashError(400, 'the request body is not JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new DashError(400, 'the request body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+function describe(error: unknown): { status: number; message: string; code: number } {
+  if (error instanceof DashError) return { status: error.status, message: error.message, code: error.code };
+  if (error instanceof StackError) return { status: statusOfCode(error.code), message: error.hint ? `${error.message} (${error.hint})` : error.message, code: error.code };
+  return { status: 500, message: error instanceof Error ? error.message : String(error), code: ExitCode.actionFailed };
+}

@@ -1,0 +1,106 @@
+import type { IncomingMessage } from 'node:http';
+import { FileHistoryReader } from './history.js';
+import type { Live } from './live.js';
+import type { LogLineEvent, SessionBody } from './protocol.js';
+import { bodyOf, DashError, type Reply } from './reply.js';
+import type { DashRuns } from './runs.js';
+
+/** Lines of a log sent before following, unless `lines=` says. */
+const LOG_LINES = 200;
+const MAX_LOG_LINES = 10_000;
+
+export interface RouteContext {
+  request: IncomingMessage;
+  reply: Reply;
+  url: URL;
+  /** The session's CSRF token. */
+  csrf: string;
+}
+
+type Handler = (context: RouteContext, params: string[]) => Promise<void> | void;
+
+/** The routes under `/api/v1/` (docs/dashboard.md, "Routes"): each a method, a pattern, a handler. */
+export class ApiRoutes {
+  private readonly history: FileHistoryReader;
+  private readonly table: { method: string; pattern: RegExp; handler: Handler }[];
+
+  constructor(
+    private readonly live: Live,
+    private readonly runs: DashRuns,
+  ) {
+    this.history = new FileHistoryReader(live.file);
+    this.table = [
+      { method: 'GET', pattern: /^\/api\/v1\/session$/, handler: (context) => this.session(context) },
+      { method: 'GET', pattern: /^\/api\/v1\/status$/, handler: ({ reply }) => reply.json(200, this.live.status) },
+      { method: 'GET', pattern: /^\/api\/v1\/stream$/, handler: (context) => this.stream(context) },
+      { method: 'GET', pattern: /^\/api\/v1\/logs$/, handler: (context) => this.logs(context) },
+      { method: 'GET', pattern: /^\/api\/v1\/plan$/, handler: async ({ reply }) => reply.json(200, await this.runs.plan()) },
+      { method: 'POST', pattern: /^\/api\/v1\/apply$/, handler: (context) => this.apply(context) },
+      { method: 'GET', pattern: /^\/api\/v1\/history$/, handler: (context) => this.fileHistory(context) },
+      { method: 'GET', pattern: /^\/api\/v1\/services\/([^/]+)\/history$/, handler: async ({ reply }, [name]) => reply.json(200, await this.live.historyOf(name as string)) },
+      { method: 'POST', pattern: /^\/api\/v1\/services\/([^/]+)\/([^/]+)$/, handler: (context, [name, verb]) => this.verb(context, name as string, verb as string) },
+    ];
+  }
+
+  /** Answers `path`; 404 or 405 when no route takes it. */
+  async handle(method: string, path: string, context: RouteContext): Promise<void> {
+    const matching = this.table.map((route) => ({ route, match: route.pattern.exec(path) })).filter((found) => found.match);
+    const found = matching.find(({ route }) => route.method === method);
+    if (!found?.match) {
+      if (matching.length > 0) throw new DashError(405, `method not allowed: ${method} ${path}`);
+      throw new DashError(404, `no such route: ${method} ${path}`);
+    }
+    await found.route.handler(context, found.match.slice(1).map(decodeURIComponent));
+  }
+
+  private session({ reply, csrf }: RouteContext): void {
+    const pid = this.live.controllerPid;
+    const body: SessionBody = { formatVersion: 1, project: this.live.status.project, stackFile: this.live.file, csrf, controller: pid === undefined ? null : { pid } };
+    reply.json(200, body);
+  }
+
+  /** The status now, then again on every change, the controller's events, and problems. */
+  private stream({ reply }: RouteContext): void {
+    const { send, gone } = reply.events();
+    send('status', this.live.status);
+    const unlisten = this.live.listen(send);
+    gone.addEventListener('abort', unlisten, { once: true });
+  }
+
+  /** One service's log: its last lines, then new ones, until the page closes it. */
+  private logs({ reply, url }: RouteContext): void {
+    const service = url.searchParams.get('service');
+    if (!service || !this.live.status.services.some((row) => row.name === service)) throw new DashError(404, `no service named ${JSON.stringify(service ?? '')}`, 4);
+    const lines = Number(url.searchParams.get('lines') ?? LOG_LINES);
+    if (!Number.isInteger(lines) || lines < 0 || lines > MAX_LOG_LINES) throw new DashError(400, `lines is a whole number up to ${MAX_LOG_LINES}`);
+    const { send, gone } = reply.events();
+    const line = (text: string) => send('line', { formatVersion: 1, service, text } satisfies LogLineEvent);
+    this.live.logs(service, lines, gone, line, () => send('caught-up', { formatVersion: 1 })).then(
+      () => reply.response.end(),
+      (error: unknown) => {
+        if (!gone.aborted) send('problem', { formatVersion: 1, message: `log of ${service}: ${error instanceof Error ? error.message : String(error)}` });
+        reply.response.end();
+      },
+    );
+  }
+
+  private async apply({ request, reply }: RouteContext): Promise<void> {
+    const body = await bodyOf(request);
+    const result = await this.runs.apply(body.planHash);
+    this.live.lookNow();
+    reply.json(200, result);
+  }
+
+  private async verb({ request, reply }: RouteContext, name: string, verb: string): Promise<void> {
+    const body = await bodyOf(request);
+    const result = await this.runs.verb(verb, name, body.commit);
+    this.live.lookNow();
+    reply.json(200, result);
+  }
+
+  private async fileHistory({ reply, url }: RouteContext): Promise<void> {
+    const limit = Number(url.searchParams.get('limit') ?? 20);
+    if (!Number.isInteger(limit) || limit < 1) throw new DashError(400, 'limit is a whole number of commits, 1 or more');
+    reply.json(200, await this.history.read(limit));
+  }
+}

@@ -1,0 +1,127 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ExitCode } from '../../model/errors.js';
+import type { SavedPlan } from '../../reconcile/saved-plan.js';
+import { planToJson } from '../../reconcile/render-json.js';
+import { planHashOf } from '../handed-plans.js';
+import type { ServiceVerb } from '../protocol.js';
+import { runStackCommand, type StackCommand } from '../stack-command.js';
+import type { DashPlanBody, RunResultBody } from './protocol.js';
+import { DashError, statusOfCode } from './reply.js';
+
+export const VERBS: readonly ServiceVerb[] = ['start', 'stop', 'restart', 'enable', 'disable'];
+
+/** Plans remembered by hash: the page applies the plan it was just shown. */
+const REMEMBERED = 16;
+/** Lines of a run's output kept for its answer. */
+const RUN_LINES = 500;
+
+/**
+ * The dashboard's plan, apply and verbs: the commands a person would type (`stack plan -o`,
+ * `stack apply <plan>`, `stack stop web`), one at a time, on the stack file resolved once, as
+ * `stack top`'s keys run them. They go through the running controller when one answers, as the
+ * commands do. What apply carries out is exactly the plan shown, or nothing (stale: 409).
+ */
+export class DashRuns {
+  private readonly plans = new Map<string, string>();
+  private running?: StackCommand;
+  private busy = false;
+  private counter = 0;
+  private dir?: string;
+
+  /** `stack`: how this stack was started (`[node, bin/stack.cjs]`). */
+  constructor(
+    private readonly file: string,
+    private readonly stack: readonly string[],
+  ) {}
+
+  /** `stack plan -o`: the plan, its hash, and the field diffs `stack plan` shows under each action. */
+  async plan(): Promise<DashPlanBody> {
+    this.dir ??= mkdtempSync(join(tmpdir(), 'stack-dashboard-'));
+    const path = join(this.dir, `plan-${(this.counter += 1)}.json`);
+    const result = await this.run(['plan', '--detailed-exitcode', '-o', path]);
+    if (result.exitCode !== ExitCode.ok && result.exitCode !== ExitCode.changesPending) throw failure('stack plan', result);
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as SavedPlan;
+    const planHash = planHashOf(saved);
+    this.remember(planHash, path);
+    return { ...planToJson(saved.plan), planHash, fieldDiffs: await fieldDiffsOf(saved) };
+  }
+
+  /** `stack apply --yes <the plan shown>`: 409 when it is not one handed out, or is stale. */
+  async apply(planHash: unknown): Promise<RunResultBody> {
+    if (typeof planHash !== 'string') throw new DashError(400, 'apply takes { "planHash": "sha256:…" } (GET /api/v1/plan gives it)');
+    const path = this.plans.get(planHash);
+    if (path === undefined) throw new DashError(409, 'no plan with this hash was shown (or too many since): plan again');
+    const result = await this.run(['apply', '--yes', path]);
+    if (result.exitCode === ExitCode.actionFailed && result.lines.some((line) => / is stale: /.test(line))) {
+      throw new DashError(409, `the plan changed since it was shown: ${result.lines.find((line) => / is stale: /.test(line))?.replace(/^error: /, '') ?? ''}`);
+    }
+    return result;
+  }
+
+  /** `stack <verb> <name> [--commit]`: edits stack.yaml (not `restart`) and applies it. */
+  async verb(verb: string, name: string, commit: unknown): Promise<RunResultBody> {
+    if (!VERBS.includes(verb as ServiceVerb)) throw new DashError(404, `no such verb: ${verb} (${VERBS.join(', ')})`);
+    if (commit !== undefined && typeof commit !== 'boolean') throw new DashError(400, '"commit" is true or false');
+    // A name is never read as an option: service names begin with a letter or a digit.
+    if (!/^[A-Za-z0-9][\w.-]*$/.test(name)) throw new DashError(404, `no service named "${name}"`, ExitCode.serviceNotFound);
+    const result = await this.run([verb, name, ...(commit ? ['--commit'] : [])]);
+    if (result.exitCode === ExitCode.serviceNotFound || result.exitCode === ExitCode.invalidConfig) throw failure(`stack ${verb}`, result);
+    return result;
+  }
+
+  /** Interrupts a run under way, as Ctrl+C would, and waits for it to end. */
+  async close(): Promise<void> {
+    const running = this.running;
+    running?.interrupt();
+    await running?.done;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async run(args: readonly string[]): Promise<RunResultBody> {
+    if (this.busy) throw new DashError(409, 'another run is under way: wait for it to end');
+    this.busy = true;
+    try {
+      const lines: string[] = [];
+      const command = await runStackCommand(this.stack, [...args, '-f', this.file], {
+        cwd: dirname(this.file),
+        onLine: (line) => {
+          lines.push(line);
+          if (lines.length > RUN_LINES) lines.splice(0, lines.length - RUN_LINES);
+        },
+      });
+      this.running = command;
+      const exitCode = await command.done;
+      return { formatVersion: 1, exitCode, lines };
+    } finally {
+      this.running = undefined;
+      this.busy = false;
+    }
+  }
+
+  private remember(hash: string, path: string): void {
+    this.plans.set(hash, path);
+    for (const [old, file] of this.plans) {
+      if (this.plans.size <= REMEMBERED) break;
+      this.plans.delete(old);
+      rmSync(file, { force: true });
+    }
+  }
+}
+
+/** The lines `stack plan` shows under each action that changes fields (sensitive values never). */
+async function fieldDiffsOf(saved: SavedPlan): Promise<DashPlanBody['fieldDiffs']> {
+  const { renderFieldChanges } = await import('../../reconcile/render-field-diff.js');
+  const { createColors } = (await import('picocolors')).default;
+  const colors = createColors(false);
+  return saved.plan.actions
+    .filter((action) => (action.changes?.length ?? 0) > 0)
+    .map((action) => ({ service: action.service, op: action.op, lines: renderFieldChanges(action.changes ?? [], colors).map((line) => line.trimStart()) }));
+}
+
+/** A command that failed before doing anything: its error line, with the status its exit code means. */
+function failure(label: string, result: RunResultBody): DashError {
+  const said = result.lines.find((line) => line.startsWith('error')) ?? result.lines.find((line) => line.trim() !== '') ?? `${label} exited ${result.exitCode}`;
+  return new DashError(statusOfCode(result.exitCode), said.replace(/^error: /, ''), result.exitCode);
+}

@@ -1,0 +1,49 @@
+import { dirname, join } from 'node:path';
+import { findStack } from '../../api.js';
+import { ExitCode, StackError } from '../../model/errors.js';
+import { streams, type GlobalOptions } from '../context.js';
+import { waitForSignal } from '../controller-cli.js';
+
+interface DashboardOptions extends GlobalOptions {
+  port?: string;
+  listen?: string;
+  open?: boolean;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/**
+ * `stack dashboard [--port N] [--listen ADDR] [--open]`: the stack as a local web page
+ * (docs/dashboard.md), served until Ctrl+C or SIGTERM (exit 0). The URL printed carries a
+ * one-time token that signs one browser in.
+ */
+export async function run(options: DashboardOptions): Promise<number> {
+  const port = parsePort(options.port);
+  const listen = options.listen ?? '127.0.0.1';
+  // Resolved once: a file briefly gone (a `git stash`) must not send a verb to a parent folder's stack.
+  const file = findStack({ file: options.file });
+  const { startDashboard } = await import('../../api/dashboard/server.js');
+  const stack = [process.execPath, process.argv[1] as string];
+  const dashboard = await startDashboard({ file, port, listen, stack, assets: join(dirname(stack[1] as string), '..', 'dist', 'dashboard') });
+  try {
+    streams.stdout.write(`stack dashboard: ${dashboard.url}\n`);
+    if (!LOOPBACK.has(listen)) streams.stdout.write(`note: listening on ${listen}: the dashboard is reachable from other machines (the link's token still signs in only one browser)\n`);
+    streams.stdout.write('Open that link (it works once); Ctrl+C stops the dashboard.\n');
+    if (options.open) {
+      const { openBrowser } = await import('../../api/dashboard/open.js');
+      const problem = await openBrowser(dashboard.url);
+      if (problem) streams.stderr.write(`note: ${problem}\n`);
+    }
+    await waitForSignal();
+    return ExitCode.ok;
+  } finally {
+    await dashboard.close();
+  }
+}
+
+function parsePort(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new StackError(ExitCode.actionFailed, `--port takes a port number from 1 to 65535, not ${JSON.stringify(text)}`, { hint: 'leave --port out for a free port' });
+  return port;
+}
