@@ -1,0 +1,118 @@
+// `stack dashboard`'s safety (docs/dashboard.md, "Safety"): the one-time token, the session
+// cookie, Host (DNS rebinding), Origin and CSRF, the security headers, and a port in use; on the
+// real command, spoken to with node's fetch.
+import { readFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cleanup } from '../support/controller.js';
+import { openDashboard } from '../support/dashboard.js';
+import { uniqueMarker } from '../support/marker.js';
+import { spawnCli, stack } from '../support/stack-cli.js';
+
+const cleanup = new Cleanup();
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) server.close();
+  await cleanup.run();
+});
+
+/** A stack of one `sleep`, applied. */
+function scratch() {
+  const m = cleanup.marker(uniqueMarker());
+  const s = cleanup.scratch(`version: 1\nservices:\n  web:\n    command: sleep ${m}\n`);
+  const applied = stack(['apply', '--yes', '-f', s.file]);
+  expect(applied.code, applied.stderr).toBe(0);
+  return s;
+}
+
+describe('stack dashboard: who may use it', () => {
+  it('the printed link signs in once: a cookie and a redirect to /, then the token is spent; nothing answers without the cookie', async () => {
+    const s = scratch();
+    const cli = cleanup.cli(['dashboard', '-f', s.file]);
+    const [link = ''] = await cli.waitForStdout(/http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}\b/, 20_000);
+    const base = new URL(link).origin;
+
+    const refused = await fetch(`${base}/api/v1/status`);
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toMatch(/^open the URL `stack dashboard` printed.*\n$/);
+    expect((await fetch(`${base}/?token=wrong`, { redirect: 'manual' })).status).toBe(401);
+
+    const signIn = await fetch(link, { redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    expect(signIn.headers.get('location')).toBe('/');
+    const setCookie = signIn.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^stack_session=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/$/);
+    const cookie = setCookie.split(';')[0] as string;
+
+    // Spent: the same link signs nobody else in.
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(401);
+    const status = await fetch(`${base}/api/v1/status`, { headers: { cookie } });
+    expect(status.status).toBe(200);
+    expect(status.headers.get('cache-control')).toBe('no-store');
+    expect((await fetch(`${base}/api/v1/status`, { headers: { cookie: 'stack_session=forged' } })).status).toBe(401);
+
+    const page = await fetch(`${base}/services/web`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toBe("default-src 'self'; img-src 'self' data:; style-src 'self'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+
+  it('a Host not ours is 421 (DNS rebinding), signed in or not; localhost and [::1] with the port are ours', async () => {
+    const s = scratch();
+    const d = await openDashboard(cleanup, s.file);
+    const port = new URL(d.base).port;
+    // fetch will not send a Host of our choosing: node:http does.
+    const statusWith = (host: string, cookie?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const sent = request({ host: '127.0.0.1', port, path: '/api/v1/status', headers: { host, ...(cookie ? { cookie } : {}) } }, (answer) => {
+          answer.resume();
+          resolve(answer.statusCode ?? 0);
+        });
+        sent.once('error', reject).end();
+      });
+    for (const host of [`evil.example:${port}`, 'localhost', `127.0.0.1:${Number(port) + 1}`, `127.0.0.1.evil.example:${port}`]) {
+      expect(await statusWith(host, d.cookie), host).toBe(421);
+      expect(await statusWith(host), host).toBe(421);
+    }
+    for (const host of [`localhost:${port}`, `[::1]:${port}`, `127.0.0.1:${port}`]) {
+      expect(await statusWith(host, d.cookie), host).toBe(200);
+    }
+  });
+
+  it('a POST without the CSRF header, with a wrong one, without Origin or from another origin is 403 and does nothing; a GET from another origin is 403', async () => {
+    const s = scratch();
+    const d = await openDashboard(cleanup, s.file);
+    const before = (await d.get('/api/v1/status')).json().services[0].pid;
+    const json = { 'content-type': 'application/json' };
+    const attempts: Record<string, string>[] = [
+      { ...json, origin: d.base },
+      { ...json, origin: d.base, 'x-stack-csrf': 'wrong' },
+      { ...json, 'x-stack-csrf': d.csrf },
+      { ...json, origin: 'http://evil.example', 'x-stack-csrf': d.csrf },
+      { ...json, origin: 'null', 'x-stack-csrf': d.csrf },
+    ];
+    for (const headers of attempts) {
+      const answer = await d.post('/api/v1/services/web/stop', {}, headers);
+      expect(answer.status, JSON.stringify(headers)).toBe(403);
+    }
+    expect((await d.get('/api/v1/status', { origin: 'http://evil.example' })).status).toBe(403);
+    const after = (await d.get('/api/v1/status')).json().services[0];
+    expect(after).toMatchObject({ pid: before, observed: 'running' });
+    expect(readFileSync(s.file, 'utf8')).not.toMatch(/state: stopped/);
+  });
+
+  it('a port in use is one line and exit 1', async () => {
+    const taken = createServer();
+    servers.push(taken);
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const s = scratch();
+    const result = await spawnCli(['dashboard', '-f', s.file, '--port', String(port)]).done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^error: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use\\n`));
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
