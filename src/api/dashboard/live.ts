@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { apiSocketOf, readApplied } from '../../api.js';
+import { collectSecrets } from '../../config/secrets.js';
+import { createRedactor } from '../../config/sensitive.js';
+import type { Desired } from '../../model/desired.js';
+import type { Redact } from '../../model/redact.js';
 import type { ApiClient } from '../connect.js';
 import { followController, followLogHere, fromController, LATEST_BYTES, poll, problemOf, type Snapshot } from '../live-sources.js';
 import { ObservedHere } from '../observed-here.js';
@@ -63,11 +67,24 @@ export class Live {
     return this.api ? this.pid : undefined;
   }
 
-  /** The secrets stack.yaml declares now, hidden in `text`. */
+  /**
+   * Every secret stack.yaml declared since the dashboard began, hidden in `text`: a log's older
+   * lines hold the values a rotation replaced.
+   */
   redact = (text: string): string => {
-    const workspace = this.here.current;
-    return workspace ? workspace.ctx.redact(text) : text;
+    const desired = this.here.current?.desired;
+    if (desired && desired !== this.learnt) {
+      this.learnt = desired;
+      const known = this.secrets.size;
+      for (const value of collectSecrets(desired)) this.secrets.add(value);
+      if (this.secrets.size !== known) this.redactAll = createRedactor([...this.secrets]);
+    }
+    return this.redactAll(text);
   };
+
+  private readonly secrets = new Set<string>();
+  private learnt?: Desired;
+  private redactAll: Redact = (text) => text;
 
   listen(listener: Listener): () => void {
     this.listeners.add(listener);

@@ -47,7 +47,7 @@ export interface LogLineEvent {
 /** `GET /api/v1/plan`: `stack plan --json`, its hash for `POST /api/v1/apply`, and each action's field diffs. */
 export interface DashPlanBody extends PlanJson {
   planHash: string;
-  /** Per action that changes fields: the lines `stack plan` shows under it (sensitive values never). */
+  /** Per service whose fields change: the lines `stack plan` shows under its first action (sensitive values never). */
   fieldDiffs: { service: string; op: string; lines: string[] }[];
 }
 

@@ -110,13 +110,13 @@ export class DashRuns {
   }
 }
 
-/** The lines `stack plan` shows under each action that changes fields (sensitive values never). */
+/** The lines `stack plan` shows under a service's first action that changes fields, once per service (sensitive values never). */
 async function fieldDiffsOf(saved: SavedPlan): Promise<DashPlanBody['fieldDiffs']> {
   const { renderFieldChanges } = await import('../../reconcile/render-field-diff.js');
   const { createColors } = (await import('picocolors')).default;
   const colors = createColors(false);
   return saved.plan.actions
-    .filter((action) => (action.changes?.length ?? 0) > 0)
+    .filter((action, index, actions) => (action.changes?.length ?? 0) > 0 && actions.findIndex((each) => each.service === action.service && each.changes) === index)
     .map((action) => ({ service: action.service, op: action.op, lines: renderFieldChanges(action.changes ?? [], colors).map((line) => line.trimStart()) }));
 }
 

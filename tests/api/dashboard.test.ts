@@ -1,0 +1,167 @@
+// `stack dashboard`'s routes (docs/dashboard.md, "Routes") on a real stack of `sleep` services,
+// with and without a controller, spoken to with node's fetch as the page would.
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cleanup } from '../support/controller.js';
+import { openDashboard, type OpenDashboard } from '../support/dashboard.js';
+import { gitIn } from '../support/git-repo.js';
+import { uniqueMarker } from '../support/marker.js';
+import { stack, waitFor } from '../support/stack-cli.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const sleeper = (name: string, marker: string, extra = '') => `  ${name}:\n    command: sleep ${marker}\n${extra}`;
+
+/** A stack of `services` (YAML under `services:`), applied without a controller. */
+function applied(services: string, head = '') {
+  const s = cleanup.scratch(`version: 1\nproject: dashtest\n${head}services:\n${services}`);
+  const result = stack(['apply', '--yes', '-f', s.file]);
+  expect(result.code, result.stderr).toBe(0);
+  return s;
+}
+
+const rowOf = (body: { services: { name: string }[] }, name: string) => body.services.find((row) => row.name === name) as Record<string, unknown> | undefined;
+
+describe('stack dashboard without a controller', () => {
+  it('status lists the services with what each depends on; the session names no controller', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = applied(`${sleeper('db', m)}${sleeper('web', m, '    dependsOn: [db]\n')}`);
+    const d = await openDashboard(cleanup, s.file);
+
+    expect((await d.get('/api/v1/session')).json()).toMatchObject({ formatVersion: 1, project: 'dashtest', stackFile: s.file, controller: null, csrf: d.csrf });
+    const status = (await d.get('/api/v1/status')).json();
+    expect(status).toMatchObject({ formatVersion: 1, project: 'dashtest', source: 'observed', dependsOn: { db: [], web: ['db'] }, pending: 0 });
+    expect(status.services.map((row: { name: string }) => row.name)).toEqual(['db', 'web']);
+    expect(rowOf(status, 'web')).toMatchObject({ desired: 'running', observed: 'running', pid: expect.any(Number) });
+  });
+
+  it('POST stop stops the service and edits stack.yaml; the stream shows it stopped; an unknown service is 404 (exit 4)', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = applied(`${sleeper('db', m)}${sleeper('web', m)}`);
+    const d = await openDashboard(cleanup, s.file);
+    const stream = await d.sse('/api/v1/stream');
+    await stream.waitFor((event) => event.event === 'status', 5000, 'the first status');
+
+    const stopped = await d.post('/api/v1/services/web/stop', { commit: false });
+    expect(stopped.status, stopped.text).toBe(200);
+    expect(stopped.json()).toMatchObject({ formatVersion: 1, exitCode: 0 });
+    expect(stopped.json().lines.join('\n')).toMatch(/web stopped/);
+    expect(readFileSync(s.file, 'utf8')).toMatch(/ {2}web:\n {4}command: sleep \d+\n {4}state: stopped\n/);
+    await stream.waitFor((event) => event.event === 'status' && rowOf(event.data, 'web')?.observed === 'stopped', 10_000, 'web stopped on the stream');
+    expect(rowOf((await d.get('/api/v1/status')).json(), 'db')).toMatchObject({ observed: 'running' });
+    stream.close();
+
+    const unknown = await d.post('/api/v1/services/nope/stop');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json()).toMatchObject({ formatVersion: 1, error: { code: 4 } });
+    expect((await d.post('/api/v1/services/web/explode')).status).toBe(404);
+  });
+
+  it('plan shows an edit of stack.yaml with its field diff; apply carries out that plan; applying it again is 409', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = applied(sleeper('web', m));
+    const d = await openDashboard(cleanup, s.file);
+    expect((await d.get('/api/v1/plan')).json()).toMatchObject({ actions: [], fieldDiffs: [] });
+
+    s.write(`version: 1\nproject: dashtest\nservices:\n${sleeper('web', `${m}1`)}`);
+    cleanup.marker(`${m}1`);
+    const plan = (await d.get('/api/v1/plan')).json();
+    expect(plan).toMatchObject({ formatVersion: 1, actions: [{ service: 'web', op: 'stop' }, { service: 'web', op: 'start' }], planHash: expect.stringMatching(/^sha256:/) });
+    expect(plan.fieldDiffs).toEqual([{ service: 'web', op: 'stop', lines: [`command: "sleep ${m}" → "sleep ${m}1"`] }]);
+
+    const done = await d.post('/api/v1/apply', { planHash: plan.planHash });
+    expect(done.status, done.text).toBe(200);
+    expect(done.json()).toMatchObject({ exitCode: 0 });
+    await waitFor(async () => String(rowOf((await d.get('/api/v1/status')).json(), 'web')?.observed) === 'running' && s.state().services.web?.pid, 10_000);
+    const again = await d.post('/api/v1/apply', { planHash: plan.planHash });
+    expect(again.status, again.text).toBe(409);
+    expect((await d.post('/api/v1/apply', { planHash: 'sha256:unknown' })).status).toBe(409);
+  });
+
+  it('history lists the commits of stack.yaml, newest first, each with its desired-state diff', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = applied(sleeper('web', m));
+    gitIn(s.dir, 'init', '-q');
+    gitIn(s.dir, 'add', 'stack.yaml');
+    gitIn(s.dir, 'commit', '-qm', 'first');
+    s.write(`version: 1\nproject: dashtest\nservices:\n${sleeper('web', m)}${sleeper('worker', m)}`);
+    gitIn(s.dir, 'commit', '-qam', 'a worker');
+    const d = await openDashboard(cleanup, s.file);
+    const history = (await d.get('/api/v1/history?limit=5')).json();
+    expect(history.commits.map((commit: { subject: string }) => commit.subject)).toEqual(['a worker', 'first']);
+    expect(history.commits[0].diff.services).toEqual([expect.objectContaining({ service: 'worker', change: 'added' })]);
+    expect(history.commits[1].diff.services).toEqual([expect.objectContaining({ service: 'web', change: 'added' })]);
+  });
+});
+
+describe('stack dashboard over a controller', () => {
+  it('the stream sends a status with a new pid after a kill -9 under `stack watch`, and the controller events', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = cleanup.scratch(`version: 1\nproject: dashtest\ndefaults:\n  restart: { backoff: { initial: 100ms, max: 200ms } }\nservices:\n${sleeper('a', m)}${sleeper('b', m)}`);
+    const controller = cleanup.cli(['watch', '--interval', '1s', '-f', s.file]);
+    const watching = await controller.waitForStderr(/watching .*stack\.yaml \(pid (\d+)\)/, 15_000, 'the "watching" line');
+    const d = await openDashboard(cleanup, s.file);
+    expect((await d.get('/api/v1/session')).json().controller).toEqual({ pid: Number(watching[1]) });
+    const stream = await d.sse('/api/v1/stream');
+    const first = await stream.waitFor((event) => event.event === 'status' && rowOf(event.data, 'a')?.observed === 'running', 15_000, 'a running');
+    expect(first.data.source).toBe('controller');
+    const pid = rowOf(first.data, 'a')?.pid as number;
+
+    process.kill(pid, 'SIGKILL');
+    await stream.waitFor((event) => event.event === 'event' && event.data.type === 'exited' && event.data.service === 'a', 15_000, 'the exited event');
+    const after = await stream.waitFor((event) => event.event === 'status' && rowOf(event.data, 'a')?.observed === 'running' && rowOf(event.data, 'a')?.pid !== pid, 15_000, 'a running again');
+    expect(rowOf(after.data, 'a')).toMatchObject({ restarts: 1 });
+    stream.close();
+    const history = (await d.get('/api/v1/services/a/history')).json();
+    expect(history.events.map((event: { type: string }) => event.type)).toEqual(expect.arrayContaining(['exited', 'restarting', 'running']));
+  });
+});
+
+describe('stack dashboard and secrets', () => {
+  it('a sensitive env value never appears in any answer: status, stream, logs, plan, history, a verb', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const secret = `s3cret-${m}-value`;
+    const next = `n3xt-${m}-value`;
+    const service = (value: string) => `  web:\n    command: sh -c 'echo token=$$API_TOKEN; exec sleep ${m}'\n    env:\n      API_TOKEN: ${value}\n`;
+    const s = applied(service(secret));
+    gitIn(s.dir, 'init', '-q');
+    gitIn(s.dir, 'add', 'stack.yaml');
+    gitIn(s.dir, 'commit', '-qm', 'first');
+    const d: OpenDashboard = await openDashboard(cleanup, s.file);
+
+    await d.get('/api/v1/session');
+    await d.get('/api/v1/status');
+    const logs = await d.sse('/api/v1/logs?service=web&lines=10');
+    await logs.waitFor((event) => event.event === 'line' && /^token=/.test(event.data.text), 10_000, 'the token line');
+    logs.close();
+    const stream = await d.sse('/api/v1/stream');
+    await stream.waitFor((event) => event.event === 'status');
+    stream.close();
+    await d.get('/api/v1/services/web/history');
+
+    // The new value in the file, committed: the plan and the history show that it changed, never what to.
+    s.write(`version: 1\nproject: dashtest\nservices:\n${service(next)}`);
+    gitIn(s.dir, 'commit', '-qam', 'rotate');
+    const plan = (await d.get('/api/v1/plan')).json();
+    expect(plan.fieldDiffs).toEqual([{ service: 'web', op: 'stop', lines: ['env.API_TOKEN: (sensitive)'] }]);
+    const history = (await d.get('/api/v1/history')).json();
+    expect(history.commits[0].diff.services[0].fields).toEqual([{ field: 'env.API_TOKEN', sensitive: true, before: null, after: null }]);
+    expect((await d.post('/api/v1/apply', { planHash: plan.planHash })).json()).toMatchObject({ exitCode: 0 });
+    expect((await d.post('/api/v1/services/web/restart')).json()).toMatchObject({ exitCode: 0 });
+    const again = await d.sse('/api/v1/logs?service=web&lines=10');
+    // The first run's line, the one after apply, the one after restart.
+    await waitFor(() => again.events.filter((event) => event.event === 'line' && /^token=/.test(event.data.text)).length >= 3, 10_000, 'three token lines');
+    again.close();
+
+    // The log really held them: what was hidden was there to hide.
+    const logFile = readFileSync(`${s.dir}/.stack/logs/web.log`, 'utf8');
+    expect(logFile).toContain(secret);
+    expect(logFile).toContain(next);
+    expect(d.seen.length).toBeGreaterThan(8);
+    for (const body of [...d.seen, d.cli.stdout(), d.cli.stderr()]) {
+      expect(body).not.toContain(secret);
+      expect(body).not.toContain(next);
+    }
+  });
+});
