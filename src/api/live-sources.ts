@@ -148,17 +148,17 @@ export async function poll(look: () => Promise<Snapshot>, file: string, signal: 
 }
 
 /**
- * The last `lines` lines of a service's log (100), then new ones as they come, without a controller. Lines
+ * The last `lines` lines of a service's log (100), then (`follow`) new ones as they come, without a controller. Lines
  * pass the secrets of stack.yaml as it is now (`redactNow`) as well as of when the follow began.
  */
-export async function followLogHere(workspace: Workspace, name: string, signal: AbortSignal, onLines: (lines: readonly string[]) => void, redactNow: () => Redact, lines = 100): Promise<void> {
+export async function followLogHere(workspace: Workspace, name: string, signal: AbortSignal, onLines: (lines: readonly string[]) => void, redactNow: () => Redact, lines = 100, follow = true): Promise<void> {
   const desired = workspace.desired.services.find((service) => service.name === name);
   const record = (await readApplied(workspace)).get(name);
   const which = desired?.provider ?? record?.provider;
   if (which === undefined) return;
   const provider = await workspace.providers.get(which);
   const redact: Redact = (text, cut) => redactNow()(workspace.ctx.redact(text, cut), cut);
-  await provider.logs(name, desired, record, { lines, follow: true, signal, write: onLines, pollMs: LOG_POLL_MS, latest: LATEST_BYTES }, { ...workspace.ctx, redact });
+  await provider.logs(name, desired, record, { lines, follow, signal, write: onLines, pollMs: LOG_POLL_MS, latest: LATEST_BYTES }, { ...workspace.ctx, redact });
 }
 
 /** An error in one line for the screen: a stack.yaml mistake with its file:line:col. */

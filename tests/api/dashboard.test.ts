@@ -36,6 +36,21 @@ describe('stack dashboard without a controller', () => {
     expect(rowOf(status, 'web')).toMatchObject({ desired: 'running', observed: 'running', pid: expect.any(Number) });
   });
 
+  it('logs: the last lines of a service, then caught-up (follow=0); an unknown service is 404', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = applied(`  talk:\n    command: sh -c 'echo one; echo two; echo three; exec sleep ${m}'\n`);
+    const d = await openDashboard(cleanup, s.file);
+    await waitFor(() => readFileSync(`${s.dir}/.stack/logs/talk.log`, 'utf8').includes('three'), 5000, 'the log written');
+    const logs = await d.sse('/api/v1/logs?service=talk&lines=2&follow=0');
+    await logs.waitFor((event) => event.event === 'caught-up');
+    expect(logs.events.filter((event) => event.event === 'line').map((event) => event.data)).toEqual([
+      { formatVersion: 1, service: 'talk', text: 'two' },
+      { formatVersion: 1, service: 'talk', text: 'three' },
+    ]);
+    logs.close();
+    expect((await d.get('/api/v1/logs?service=nope')).status).toBe(404);
+  });
+
   it('POST stop stops the service and edits stack.yaml; the stream shows it stopped; an unknown service is 404 (exit 4)', async () => {
     const m = cleanup.marker(uniqueMarker());
     const s = applied(`${sleeper('db', m)}${sleeper('web', m)}`);

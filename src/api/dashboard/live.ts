@@ -100,17 +100,21 @@ export class Live {
     return { formatVersion: 1, service: name, events, recorded };
   }
 
-  /** A service's last `lines` lines, then new ones as they come, until `signal` aborts. */
-  async logs(name: string, lines: number, signal: AbortSignal, onLine: (text: string) => void, onCaughtUp: () => void): Promise<void> {
+  /**
+   * A service's last `lines` lines, then (`follow`) new ones as they come, until `signal` aborts.
+   * `onCaughtUp` once the last lines were sent: said by a controller; without one, only when not following.
+   */
+  async logs(name: string, lines: number, follow: boolean, signal: AbortSignal, onLine: (text: string) => void, onCaughtUp: () => void): Promise<void> {
     if (this.api) {
-      for await (const line of this.api.logs({ services: [name], lines, follow: true, latest: LATEST_BYTES, signal })) {
+      for await (const line of this.api.logs({ services: [name], lines, follow, latest: LATEST_BYTES, signal })) {
         if (line.type === 'line') onLine(line.text);
         else if (line.type === 'caught-up') onCaughtUp();
       }
       return;
     }
     const workspace = await this.here.workspaceNow();
-    await followLogHere(workspace, name, signal, (texts) => texts.forEach(onLine), () => (this.here.current ?? workspace).ctx.redact, lines);
+    await followLogHere(workspace, name, signal, (texts) => texts.forEach(onLine), () => (this.here.current ?? workspace).ctx.redact, lines, follow);
+    if (!follow) onCaughtUp();
   }
 
   /** Looks now, without waiting for the next second (after a run, without a controller). */

@@ -67,15 +67,16 @@ export class ApiRoutes {
     gone.addEventListener('abort', unlisten, { once: true });
   }
 
-  /** One service's log: its last lines, then new ones, until the page closes it. */
+  /** One service's log: its last lines (`lines=`), then new ones until the page closes it (unless `follow=0`: the stream ends). */
   private logs({ reply, url }: RouteContext): void {
     const service = url.searchParams.get('service');
     if (!service || !this.live.status.services.some((row) => row.name === service)) throw new DashError(404, `no service named ${JSON.stringify(service ?? '')}`, 4);
     const lines = Number(url.searchParams.get('lines') ?? LOG_LINES);
     if (!Number.isInteger(lines) || lines < 0 || lines > MAX_LOG_LINES) throw new DashError(400, `lines is a whole number up to ${MAX_LOG_LINES}`);
+    const follow = url.searchParams.get('follow') !== '0';
     const { send, gone } = reply.events();
     const line = (text: string) => send('line', { formatVersion: 1, service, text } satisfies LogLineEvent);
-    this.live.logs(service, lines, gone, line, () => send('caught-up', { formatVersion: 1 })).then(
+    this.live.logs(service, lines, follow, gone, line, () => send('caught-up', { formatVersion: 1 })).then(
       () => reply.response.end(),
       (error: unknown) => {
         if (!gone.aborted) send('problem', { formatVersion: 1, message: `log of ${service}: ${error instanceof Error ? error.message : String(error)}` });
