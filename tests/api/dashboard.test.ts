@@ -36,6 +36,23 @@ describe('stack dashboard without a controller', () => {
     expect(rowOf(status, 'web')).toMatchObject({ desired: 'running', observed: 'running', pid: expect.any(Number) });
   });
 
+  it('a stack.yaml that stops loading is a problem with its line and column; the rows stay, and it clears once the file loads again', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = applied(sleeper('web', m));
+    const good = readFileSync(s.file, 'utf8');
+    const d = await openDashboard(cleanup, s.file);
+    const stream = await d.sse('/api/v1/stream');
+    s.write(`${good}  broken: [\n`);
+    const problem = await stream.waitFor((event) => event.event === 'problem', 10_000, 'the problem');
+    expect(problem.data.message).toMatch(/stack\.yaml:\d+:\d+/);
+    const status = (await d.get('/api/v1/status')).json();
+    expect(status.problem).toBe(problem.data.message);
+    expect(rowOf(status, 'web')).toMatchObject({ observed: 'running' });
+    s.write(good);
+    await waitFor(async () => (await d.get('/api/v1/status')).json().problem === undefined, 10_000, 'the problem cleared');
+    stream.close();
+  });
+
   it('logs: the last lines of a service, then caught-up (follow=0); an unknown service is 404', async () => {
     const m = cleanup.marker(uniqueMarker());
     const s = applied(`  talk:\n    command: sh -c 'echo one; echo two; echo three; exec sleep ${m}'\n`);

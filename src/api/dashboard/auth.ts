@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { networkInterfaces } from 'node:os';
 
 /*
  * Who may use the dashboard (docs/dashboard.md, "Safety"): whoever opened the URL it printed. The
@@ -45,8 +46,7 @@ export class Gate {
     readonly port: number,
     listen: string,
   ) {
-    const bracketed = listen.includes(':') && !listen.startsWith('[') ? `[${listen}]` : listen;
-    const names = ['127.0.0.1', 'localhost', '[::1]', bracketed];
+    const names = ['127.0.0.1', 'localhost', '[::1]', ...namesOf(listen)].map((name) => (name.includes(':') && !name.startsWith('[') ? `[${name}]` : name));
     // A browser leaves the port out of Host and Origin when it is http's own.
     this.hosts = new Set([...names.map((host) => `${host}:${port}`), ...(port === 80 ? names : [])]);
   }
@@ -98,6 +98,12 @@ export class Gate {
 
 export function withSecurityHeaders(response: ServerResponse): void {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+}
+
+/** The names a browser may use for `listen`: itself, or every address of this machine when it is a wildcard. */
+function namesOf(listen: string): string[] {
+  if (listen !== '0.0.0.0' && listen !== '::') return [listen];
+  return Object.values(networkInterfaces()).flatMap((addresses) => (addresses ?? []).filter((address) => listen === '::' || address.family === 'IPv4').map((address) => address.address));
 }
 
 function originHost(origin: string): string {

@@ -119,7 +119,7 @@ export class Live {
 
   /** Looks now, without waiting for the next second (after a run, without a controller). */
   lookNow(): void {
-    if (!this.api) void this.here.look().then((snapshot) => this.update(snapshot), (error: unknown) => this.emit('problem', { formatVersion: 1, message: problemOf(error) }));
+    if (!this.api) void this.here.look().then((snapshot) => this.update(snapshot), (error: unknown) => this.trouble(problemOf(error)));
   }
 
   private async loop(): Promise<void> {
@@ -135,7 +135,7 @@ export class Live {
         this.lookNow();
         continue;
       }
-      this.api = await poll(() => this.here.look(), this.file, signal, (snapshot) => this.update(snapshot), (message) => this.emit('problem', { formatVersion: 1, message }), this.notBefore);
+      this.api = await poll(() => this.here.look(), this.file, signal, (snapshot) => this.update(snapshot), (message) => this.trouble(message), this.notBefore);
       if (this.api) await fromController(this.api, file, true).then((snapshot) => this.update(snapshot), () => undefined);
     }
   }
@@ -155,6 +155,14 @@ export class Live {
       ...(snapshot.problem ? { problem: snapshot.problem } : {}),
     };
     this.emit('status', this.latest);
+  }
+
+  /** stack.yaml does not load (observed here): the last rows stay, with why they may be stale, until a look succeeds; said once. */
+  private trouble(message: string): void {
+    if (this.latest?.problem === message) return;
+    this.latest = { ...this.status, problem: message };
+    this.emit('status', this.latest);
+    this.emit('problem', { formatVersion: 1, message });
   }
 
   private hear(event: EventBody): void {

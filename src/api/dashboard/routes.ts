@@ -50,7 +50,7 @@ export class ApiRoutes {
       if (matching.length > 0) throw new DashError(405, `method not allowed: ${method} ${path}`);
       throw new DashError(404, `no such route: ${method} ${path}`);
     }
-    await found.route.handler(context, found.match.slice(1).map(decodeURIComponent));
+    await found.route.handler(context, found.match.slice(1).map(decoded));
   }
 
   private session({ reply, csrf }: RouteContext): void {
@@ -103,5 +103,13 @@ export class ApiRoutes {
     const limit = Number(url.searchParams.get('limit') ?? 20);
     if (!Number.isInteger(limit) || limit < 1) throw new DashError(400, 'limit is a whole number of commits, 1 or more');
     reply.json(200, await this.history.read(limit));
+  }
+}
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new DashError(400, `not a name: ${part}`);
   }
 }
