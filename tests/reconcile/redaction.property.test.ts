@@ -16,6 +16,7 @@ import { renderComparisonHuman, renderComparisonJson } from '../../src/reconcile
 import { renderComparisonMarkdown, renderPlanMarkdown } from '../../src/reconcile/render-markdown.js';
 import type { ObservedService, Phase } from '../../src/model/observed.js';
 import { appliedFrom } from './factory.js';
+import { fieldDiffsOf } from '../../src/api/dashboard/field-diffs.js';
 import { PROVIDERS } from '../../src/providers/registry.js';
 
 // Secrets come from an alphabet no other output uses, long enough never to match by chance.
@@ -69,7 +70,7 @@ function load(text: string, env: Record<string, string>, dotEnvText: string): De
 }
 
 describe('secrets never reach rendered output', () => {
-  it('in plan (human, JSON, markdown), diff (human, JSON, markdown), status (table, JSON), --verbose lines and errors', () => {
+  it('in plan (human, JSON, markdown, the dashboard\'s field diffs), diff (human, JSON, markdown), status (table, JSON), --verbose lines and errors', () => {
     fc.assert(
       fc.property(
         fc.record({ services: fc.array(serviceArb, { minLength: 1, maxLength: 4 }) }),
@@ -97,6 +98,8 @@ describe('secrets never reach rendered output', () => {
             renderPlanHuman(plan, { color: false }),
             renderPlanJson(plan),
             renderPlanMarkdown(plan),
+            // stack dashboard's plan preview.
+            JSON.stringify(fieldDiffsOf(plan)),
             ...[compareDesired({ label: 'HEAD', desired: old }, { label: 'working', desired }), compareDesired({ label: 'none', desired: undefined }, { label: 'working', desired })].flatMap((comparison) => [
               renderComparisonHuman(comparison, { color: false }),
               renderComparisonJson(comparison),

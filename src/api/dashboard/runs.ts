@@ -5,6 +5,7 @@ import { ExitCode } from '../../model/errors.js';
 import type { SavedPlan } from '../../reconcile/saved-plan.js';
 import { planToJson } from '../../reconcile/render-json.js';
 import { planHashOf } from '../handed-plans.js';
+import { fieldDiffsOf } from './field-diffs.js';
 import type { ServiceVerb } from '../protocol.js';
 import { runStackCommand, type StackCommand } from '../stack-command.js';
 import type { DashPlanBody, RunResultBody } from './protocol.js';
@@ -45,7 +46,7 @@ export class DashRuns {
     const saved = JSON.parse(readFileSync(path, 'utf8')) as SavedPlan;
     const planHash = planHashOf(saved);
     this.remember(planHash, path);
-    return { ...planToJson(saved.plan), planHash, fieldDiffs: await fieldDiffsOf(saved) };
+    return { ...planToJson(saved.plan), planHash, fieldDiffs: fieldDiffsOf(saved.plan) };
   }
 
   /** `stack apply --yes <the plan shown>`: 409 when it is not one handed out, or is stale. */
@@ -108,16 +109,6 @@ export class DashRuns {
       rmSync(file, { force: true });
     }
   }
-}
-
-/** The lines `stack plan` shows under a service's first action that changes fields, once per service (sensitive values never). */
-async function fieldDiffsOf(saved: SavedPlan): Promise<DashPlanBody['fieldDiffs']> {
-  const { renderFieldChanges } = await import('../../reconcile/render-field-diff.js');
-  const { createColors } = (await import('picocolors')).default;
-  const colors = createColors(false);
-  return saved.plan.actions
-    .filter((action, index, actions) => (action.changes?.length ?? 0) > 0 && actions.findIndex((each) => each.service === action.service && each.changes) === index)
-    .map((action) => ({ service: action.service, op: action.op, lines: renderFieldChanges(action.changes ?? [], colors).map((line) => line.trimStart()) }));
 }
 
 /** A command that failed before doing anything: its error line, with the status its exit code means. */
