@@ -104,6 +104,15 @@ describe('stack dashboard: who may use it', () => {
     expect(readFileSync(s.file, 'utf8')).not.toMatch(/state: stopped/);
   });
 
+  it('SIGTERM ends it with exit 0, and nothing answers after', async () => {
+    const s = scratch();
+    const d = await openDashboard(cleanup, s.file);
+    expect((await d.get('/api/v1/status')).status).toBe(200);
+    d.cli.child.kill('SIGTERM');
+    expect((await d.cli.done).code).toBe(0);
+    await expect(fetch(`${d.base}/api/v1/status`)).rejects.toThrow();
+  });
+
   it('a port in use is one line and exit 1', async () => {
     const taken = createServer();
     servers.push(taken);

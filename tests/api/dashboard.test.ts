@@ -147,6 +147,13 @@ describe('stack dashboard over a controller', () => {
     stream.close();
     const history = (await d.get('/api/v1/services/a/history')).json();
     expect(history.events.map((event: { type: string }) => event.type)).toEqual(expect.arrayContaining(['exited', 'restarting', 'running']));
+
+    // A verb goes through the controller, as `stack stop b` would.
+    const stopped = await d.post('/api/v1/services/b/stop');
+    expect(stopped.json(), stopped.text).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(s.file, 'utf8')).toMatch(/ {2}b:\n {4}command: sleep \d+\n {4}state: stopped\n/);
+    await waitFor(async () => rowOf((await d.get('/api/v1/status')).json(), 'b')?.observed === 'stopped', 10_000, 'b stopped');
+    expect(controller.result()).toBeUndefined();
   });
 });
 
