@@ -45,8 +45,10 @@ describe('stack dashboard: who may use it', () => {
     expect(setCookie).toMatch(/^stack_session=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/$/);
     const cookie = setCookie.split(';')[0] as string;
 
-    // Spent: the same link signs nobody else in.
+    // Spent: the same link signs nobody else in; opened again in the browser it signed in, it leads to the page.
     expect((await fetch(link, { redirect: 'manual' })).status).toBe(401);
+    const again = await fetch(link, { redirect: 'manual', headers: { cookie } });
+    expect([again.status, again.headers.get('location'), again.headers.get('set-cookie')]).toEqual([303, '/', null]);
     const status = await fetch(`${base}/api/v1/status`, { headers: { cookie } });
     expect(status.status).toBe(200);
     expect(status.headers.get('cache-control')).toBe('no-store');

@@ -82,10 +82,14 @@ export class Gate {
 
   /** The request's session's CSRF token; 401 without a valid session. */
   session(request: IncomingMessage): string {
-    const id = cookieOf(request.headers.cookie ?? '', COOKIE);
-    const csrf = id === undefined ? undefined : this.sessions.get(id);
+    const csrf = this.sessions.get(cookieOf(request.headers.cookie ?? '', COOKIE) ?? '');
     if (csrf === undefined) throw new Refusal(401, 'open the URL `stack dashboard` printed (it signs this browser in)');
     return csrf;
+  }
+
+  signedIn(request: IncomingMessage): boolean {
+    const id = cookieOf(request.headers.cookie ?? '', COOKIE);
+    return id !== undefined && this.sessions.has(id);
   }
 
   /** A POST: a session, and its CSRF token in the header. */

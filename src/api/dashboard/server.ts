@@ -54,7 +54,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     throw error;
   });
   const gate = (holder.gate = new Gate(port, options.listen));
-  const host = options.listen.includes(':') ? `[${options.listen}]` : options.listen;
+  // A wildcard is no address to open: this machine's loopback is.
+  const address = options.listen === '0.0.0.0' || options.listen === '::' ? '127.0.0.1' : options.listen;
+  const host = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}/?token=${gate.oneTimeToken ?? ''}`,
     port,
@@ -76,7 +78,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, gate: 
     const url = new URL(request.url ?? '/', 'http://dashboard');
     const method = request.method ?? 'GET';
     const token = url.searchParams.get('token');
-    if (url.pathname === '/' && token !== null) return signIn(gate, token, response);
+    if (url.pathname === '/' && token !== null) return signIn(gate, token, request, response);
     const csrf = gate.session(request);
     if (url.pathname.startsWith('/api/')) {
       response.setHeader('cache-control', 'no-store');
@@ -94,11 +96,11 @@ async function handle(request: IncomingMessage, response: ServerResponse, gate: 
   }
 }
 
-/** The printed URL's token: a session cookie and a redirect to the page without it; spent. */
-function signIn(gate: Gate, token: string, response: ServerResponse): void {
+/** The printed URL's token: a session cookie and a redirect to the page without it; spent. A browser signed in already (the link opened again) goes to the page. */
+function signIn(gate: Gate, token: string, request: IncomingMessage, response: ServerResponse): void {
   const cookie = gate.redeem(token);
-  if (!cookie) return refuse(response, new Refusal(401, 'this link was used already: run `stack dashboard` again for a new one'));
-  response.writeHead(303, { 'set-cookie': cookie, location: '/', 'cache-control': 'no-store' });
+  if (!cookie && !gate.signedIn(request)) return refuse(response, new Refusal(401, 'this link was used already: run `stack dashboard` again for a new one'));
+  response.writeHead(303, { ...(cookie ? { 'set-cookie': cookie } : {}), location: '/', 'cache-control': 'no-store' });
   response.end();
 }
 
