@@ -128,9 +128,9 @@ describe('stack dashboard without a controller', () => {
 });
 
 describe('stack dashboard over a controller', () => {
-  it('the stream sends a status with a new pid after a kill -9 under `stack watch`, and the controller events', async () => {
+  it('the stream sends a status with a new pid after a kill -9 under `stack watch`, and the controller events; logs and verbs go through it', async () => {
     const m = cleanup.marker(uniqueMarker());
-    const s = cleanup.scratch(`version: 1\nproject: dashtest\ndefaults:\n  restart: { backoff: { initial: 100ms, max: 200ms } }\nservices:\n${sleeper('a', m)}${sleeper('b', m)}`);
+    const s = cleanup.scratch(`version: 1\nproject: dashtest\ndefaults:\n  restart: { backoff: { initial: 100ms, max: 200ms } }\nservices:\n${sleeper('a', m)}${sleeper('b', m)}  talk:\n    command: sh -c 'echo hello; exec sleep ${m}'\n`);
     const controller = cleanup.cli(['watch', '--interval', '1s', '-f', s.file]);
     const watching = await controller.waitForStderr(/watching .*stack\.yaml \(pid (\d+)\)/, 15_000, 'the "watching" line');
     const d = await openDashboard(cleanup, s.file);
@@ -147,6 +147,13 @@ describe('stack dashboard over a controller', () => {
     stream.close();
     const history = (await d.get('/api/v1/services/a/history')).json();
     expect(history.events.map((event: { type: string }) => event.type)).toEqual(expect.arrayContaining(['exited', 'restarting', 'running']));
+
+    // Logs come from the controller.
+    await waitFor(() => readFileSync(`${s.dir}/.stack/logs/talk.log`, 'utf8').includes('hello'), 5000, 'the log written');
+    const logs = await d.sse('/api/v1/logs?service=talk&lines=5&follow=0');
+    await logs.waitFor((event) => event.event === 'caught-up');
+    expect(logs.events.filter((event) => event.event === 'line').map((event) => event.data.text)).toEqual(['hello']);
+    logs.close();
 
     // A verb goes through the controller, as `stack stop b` would.
     const stopped = await d.post('/api/v1/services/b/stop');
