@@ -53,3 +53,25 @@ export function eventData<T>(event: Event): T | undefined {
     return undefined;
   }
 }
+
+const open = new Set<EventSource>();
+
+/**
+ * An `EventSource` closed when the page is left. A browser may keep a left page (its back/forward
+ * cache) with its streams open, and allows only 6 connections to one host: a few visits away
+ * would leave the next page waiting for a connection. main.ts reloads a page brought back.
+ */
+export function openStream(url: string): EventSource {
+  const stream = new EventSource(url);
+  open.add(stream);
+  const close = stream.close.bind(stream);
+  stream.close = () => {
+    open.delete(stream);
+    close();
+  };
+  return stream;
+}
+
+export function closeStreams(): void {
+  for (const stream of [...open]) stream.close();
+}

@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 import type { RunResultBody } from './wire.js';
 
@@ -21,6 +21,13 @@ type Phase = { kind: 'asking' } | { kind: 'running' } | { kind: 'done'; result: 
 export function Confirm({ title, lines, commitOption, onConfirm, onClose }: ConfirmProps) {
   const [commit, setCommit] = useState(false);
   const [phase, setPhase] = useState<Phase>({ kind: 'asking' });
+  // Escape closes it, as its Cancel button does, except while the command runs.
+  useEffect(() => {
+    if (phase.kind === 'running') return undefined;
+    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && onClose();
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [phase.kind, onClose]);
   const run = () => {
     setPhase({ kind: 'running' });
     onConfirm(commit).then(

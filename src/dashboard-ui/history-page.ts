@@ -21,7 +21,7 @@ export function HistoryPage() {
     ${history.commits.map((commit) => html`<article class="commit" data-commit=${commit.commit}>
       <h3><code>${commit.commit.slice(0, 7)}</code> ${commit.subject}</h3>
       <p class="by">${commit.author}, ${new Date(commit.at).toLocaleString()}</p>
-      ${commit.diff.length === 0 ? html`<p class="empty">no change to the desired state</p>` : html`<pre class="diff">${commit.diff.map((line) => html`<span class=${diffClass(line)}>${line}\n</span>`)}</pre>`}
+      ${commit.diff.length === 0 ? html`<p class="empty">no change to the desired state</p>` : html`<pre class="diff">${commit.diff.map((line) => html`<span class=${diffClass(line)}>${`${line}\n`}</span>`)}</pre>`}
     </article>`)}
   </section>`;
 }

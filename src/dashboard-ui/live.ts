@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { eventData, getJson } from './api.js';
+import { eventData, getJson, openStream } from './api.js';
 import type { DashStatus, EventBody } from './wire.js';
 
 // The stack as it is now, for every page: `GET /api/v1/status` once, then each `event: status`
@@ -25,7 +25,7 @@ export function useLive(): Live {
       (status) => !closed && setLive((now) => (now.status ? now : { ...now, status, problem: status.problem })),
       (error: Error) => !closed && setLive((now) => ({ ...now, problem: error.message })),
     );
-    const stream = new EventSource('/api/v1/stream');
+    const stream = openStream('/api/v1/stream');
     stream.addEventListener('open', () => setLive((now) => ({ ...now, connected: true })));
     stream.addEventListener('error', () => setLive((now) => ({ ...now, connected: false })));
     stream.addEventListener('status', (event) => {

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { eventData } from './api.js';
+import { eventData, openStream } from './api.js';
 
 // A service's log over `/api/v1/logs` (server-sent events): the last lines, then new ones while
 // following; a search keeps the matching lines; `since` starts from a moment instead.
@@ -25,7 +25,7 @@ export function LogView({ service }: { service: string }) {
   const box = useRef<HTMLPreElement>(null);
   useEffect(() => {
     setCaughtUp(false);
-    const stream = new EventSource(logUrl(service, follow, since));
+    const stream = openStream(logUrl(service, follow, since));
     // A reconnect gets the tail again: start over rather than show it twice.
     stream.addEventListener('open', () => setLines([]));
     stream.addEventListener('line', (event) => {

@@ -1,5 +1,6 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
+import { closeStreams } from './api.js';
 import { App } from './app.js';
 import { interceptLinks } from './router.js';
 
@@ -9,4 +10,10 @@ const root = document.getElementById('app');
 if (root) {
   interceptLinks(root);
   render(html`<${App} />`, root);
+  // Leaving closes the live streams (api.ts, openStream); a page brought back from the
+  // back/forward cache has none, so it starts afresh.
+  addEventListener('pagehide', closeStreams);
+  addEventListener('pageshow', (event) => {
+    if (event.persisted) location.reload();
+  });
 }

@@ -57,8 +57,15 @@ function ServiceRow({ row, now, pending, onVerb }: { row: StatusRow; now: number
     <td class="name"><a href=${servicePath(row.name)}>${row.name}</a>${pending ? html` <span class="pending" title="a plan would move it">●</span>` : ''}</td>
     ${COLUMNS.map((column) => html`<td class=${`col-${column.header.toLowerCase()}`}>${column.cell(row, now)}</td>`)}
     <td class="why">${row.detail && row.observed !== 'running' ? row.detail : ''}</td>
-    <td class="verbs">${VERBS.map((verb) => html`<button class=${`verb verb-${verb}`} onClick=${() => onVerb(verb)}>${verb}</button>`)}</td>
+    <td class="verbs">${VERBS.map((verb) => html`<button class=${`verb verb-${verb}`} disabled=${!offered(verb, row)} onClick=${() => onVerb(verb)}>${verb}</button>`)}</td>
   </tr>`;
+}
+
+/** Enable and disable are offered only where they change something; the others always (a start of what runs says so). */
+function offered(verb: Verb, row: StatusRow): boolean {
+  if (verb === 'enable') return !row.enabled;
+  if (verb === 'disable') return row.enabled;
+  return true;
 }
 
 function VerbConfirm({ asked, status, onClose }: { asked: Asked; status: DashStatus; onClose: () => void }) {

@@ -1,42 +1,16 @@
-import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'puppeteer-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, pageProblems, waitForSelector, waitInPage } from '../support/browser.js';
+import type { Page } from 'puppeteer-core';
+import { describe, expect, it } from 'vitest';
+import { waitForSelector, waitInPage } from '../support/browser.js';
 import { waitFor } from '../support/wait.js';
-import { CSRF, row, startFakeBackend, threeServices, type FakeBackend } from './fake-backend.js';
+import { CSRF, row, threeServices } from './fake-backend.js';
+import { browserHarness } from './harness.js';
 
 // The dashboard's page (dist/dashboard/, built by `npm run build`) in a real headless Chromium,
 // against a fake backend that speaks docs/dashboard.md's routes and sends the page's real CSP.
 
-let browser: Browser;
-let backend: FakeBackend;
-const pages: Page[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(new URL('../../dist/dashboard/app.js', import.meta.url))) throw new Error('dist/dashboard/app.js is missing: run `npm run build` first');
-  backend = await startFakeBackend();
-  browser = await launchBrowser();
-});
-
-afterEach(async () => {
-  for (const page of pages.splice(0)) {
-    // Nothing failed in the page: no uncaught error, no CSP refusal of an inline script or style.
-    expect(pageProblems(page)).toEqual([]);
-    await page.close();
-  }
-  backend.posted.length = 0;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await backend?.close();
-});
-
-async function open(path: string, selector: string): Promise<Page> {
-  const page = await openPage(browser, backend.url + path, selector);
-  pages.push(page);
-  return page;
-}
+const harness = browserHarness();
+const { open } = harness;
+const backend = () => harness.backend;
 
 const cellText = (page: Page, service: string, column: string) =>
   page.$eval(`tr[data-service="${service}"] .col-${column}`, (cell) => cell.textContent);
@@ -55,11 +29,11 @@ describe('the dashboard page in a real browser', () => {
 
   it('updates a row when the stream sends a status, without reloading', async () => {
     const page = await open('/', 'tr[data-service="web"]');
-    await waitFor(() => backend.streams.size > 0, 5000, 'the page to open /api/v1/stream');
+    await waitFor(() => backend().streams.size > 0, 5000, 'the page to open /api/v1/stream');
     await page.evaluate(() => Object.assign(window, { sameDocument: true }));
     const crashed = threeServices();
     crashed.services[2] = row('web', { observed: 'crashed', pid: null, restarts: 3, detail: 'exited with code 1' });
-    backend.sendStatus(crashed);
+    backend().sendStatus(crashed);
     await waitInPage(page, 'web to show crashed', () => document.querySelector('tr[data-service="web"] .col-observed')?.textContent === 'crashed');
     expect(await cellText(page, 'web', 'restarts')).toBe('3');
     expect(await page.$eval('tr[data-service="web"]', (each) => each.className)).toBe('tone-bad');
@@ -86,11 +60,11 @@ describe('the dashboard page in a real browser', () => {
     await waitForSelector(page, '[role="dialog"]');
     expect(await page.$eval('[role="dialog"] h2', (title) => title.textContent)).toBe('stop api?');
     expect(await page.$eval('[role="dialog"] .moves', (line) => line.textContent)).toBe('It also stops: web.');
-    expect(backend.posted).toEqual([]);
+    expect(backend().posted).toEqual([]);
     await page.click('[role="dialog"] .commit-option input');
     await page.click('[role="dialog"] button.confirm');
     await waitForSelector(page, '[role="dialog"] .run-output');
-    expect(backend.posted).toEqual([{ path: '/api/v1/services/api/stop', csrf: CSRF, origin: backend.url, body: { commit: true } }]);
+    expect(backend().posted).toEqual([{ path: '/api/v1/services/api/stop', csrf: CSRF, origin: backend().url, body: { commit: true } }]);
     expect(await page.$eval('[role="dialog"] .run-output pre', (output) => output.textContent)).toBe('done: /api/v1/services/api/stop');
   });
 
@@ -101,6 +75,6 @@ describe('the dashboard page in a real browser', () => {
     expect(await page.$eval('[role="dialog"] .moves', (line) => line.textContent)).toBe('Nothing else moves with it.');
     await page.click('[role="dialog"] button.cancel');
     await waitInPage(page, 'the dialog to close', () => document.querySelector('[role="dialog"]') === null);
-    expect(backend.posted).toEqual([]);
+    expect(backend().posted).toEqual([]);
   });
 });

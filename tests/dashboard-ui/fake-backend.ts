@@ -37,6 +37,8 @@ export interface Posted {
 export interface FakeBackend {
   url: string;
   posted: Posted[];
+  /** The query of each `/api/v1/logs` request. */
+  logRequests: string[];
   /** Open `/api/v1/stream` connections. */
   streams: Set<ServerResponse>;
   /** Sends `event: status` with `status` to every open stream. */
@@ -46,6 +48,7 @@ export interface FakeBackend {
 
 export async function startFakeBackend(status: DashStatus = threeServices()): Promise<FakeBackend> {
   const posted: Posted[] = [];
+  const logRequests: string[] = [];
   const streams = new Set<ServerResponse>();
   const server = createServer((request, response) => {
     handle(request, response).catch((error: Error) => send(response, 500, { formatVersion: 1, error: { message: error.message, code: 1 } }));
@@ -72,14 +75,15 @@ export async function startFakeBackend(status: DashStatus = threeServices()): Pr
       return;
     }
     if (path === '/api/v1/logs') {
+      logRequests.push(url.search);
       openStream(response);
-      for (const text of ['listening on 8080', 'GET / 200']) event(response, 'line', { text });
+      for (const text of ['listening on 8080', 'GET / 200', 'GET /health 200', 'GET /missing 404']) event(response, 'line', { text });
       return event(response, 'caught-up', {});
     }
     const history = /^\/api\/v1\/services\/([^/]+)\/history$/.exec(path);
-    if (history) return send(response, 200, { formatVersion: 1, service: decodeURIComponent(history[1] ?? ''), exits: [], restarts: [], probes: [] } satisfies ServiceHistory);
+    if (history) return send(response, 200, serviceHistory(decodeURIComponent(history[1] ?? '')));
     if (path === '/api/v1/plan') return send(response, 200, plan());
-    if (path === '/api/v1/history') return send(response, 200, { formatVersion: 1, commits: [] } satisfies FileHistory);
+    if (path === '/api/v1/history') return send(response, 200, fileHistory());
     send(response, 404, { formatVersion: 1, error: { message: `no route ${path}`, code: 1 } });
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -87,6 +91,7 @@ export async function startFakeBackend(status: DashStatus = threeServices()): Pr
   return {
     url: `http://127.0.0.1:${port}`,
     posted,
+    logRequests,
     streams,
     sendStatus: (next) => {
       for (const stream of streams) event(stream, 'status', next);
@@ -102,6 +107,26 @@ export async function startFakeBackend(status: DashStatus = threeServices()): Pr
 function plan(): DashPlan {
   const json = { formatVersion: 1 as const, project: 'demo', actions: [{ service: 'web', op: 'restart', reason: 'spec changed: env.PORT' }], summary: { install: 0, start: 0, restart: 1, stop: 0, uninstall: 0, unknown: 0 }, blocked: [] };
   return { ...json, planHash: 'hash-1', saved: {} as DashPlan['saved'], fieldDiffs: { web: ['~ env.PORT: 8080 → 8081'] } };
+}
+
+function serviceHistory(service: string): ServiceHistory {
+  return {
+    formatVersion: 1,
+    service,
+    exits: [{ at: '2026-01-02T10:00:00Z', code: 1, signal: null }],
+    restarts: [{ at: '2026-01-02T10:00:01Z', attempt: 1, maxRestarts: 5 }],
+    probes: [{ at: '2026-01-02T10:00:03Z', kind: 'ready', ok: true }],
+  };
+}
+
+function fileHistory(): FileHistory {
+  return {
+    formatVersion: 1,
+    commits: [
+      { commit: 'a1b2c3d4e5f6', subject: 'web: port 8081', author: 'Ada', at: '2026-01-03T09:00:00Z', diff: ['~ web', '    env.PORT: 8080 → 8081'] },
+      { commit: 'f6e5d4c3b2a1', subject: 'add web', author: 'Ada', at: '2026-01-02T09:00:00Z', diff: ['+ web'] },
+    ],
+  };
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {
