@@ -8,7 +8,7 @@ import { PlanPage } from './plan-page.js';
 import { useRoute, type Route } from './router.js';
 import { ServicePage } from './service-page.js';
 import { ServicesPage } from './services-page.js';
-import type { DashStatus, SessionBody } from './wire.js';
+import type { DashStatus, EventBody, SessionBody } from './wire.js';
 
 // The page's frame: the session first (its CSRF token), the live status for every page, the
 // navigation, and the page the path names.
@@ -44,15 +44,15 @@ function Dashboard({ session }: { session: SessionBody }) {
       <span class="source">${live.status?.source === 'controller' && session.controller ? `controller pid ${session.controller.pid}` : 'observed (no controller)'}${live.connected ? '' : ' · reconnecting…'}</span>
     </header>
     ${live.problem && html`<p class="problem">${live.problem}</p>`}
-    <main>${live.status ? page(route, live.status, now) : html`<p class="loading">reading the stack…</p>`}</main>`;
+    <main>${live.status ? page(route, live.status, live.events, now) : html`<p class="loading">reading the stack…</p>`}</main>`;
 }
 
-function page(route: Route, status: DashStatus, now: number) {
+function page(route: Route, status: DashStatus, events: readonly EventBody[], now: number) {
   switch (route.page) {
     case 'services':
       return html`<${ServicesPage} status=${status} now=${now} />`;
     case 'service':
-      return html`<${ServicePage} key=${route.name} name=${route.name} status=${status} now=${now} />`;
+      return html`<${ServicePage} key=${route.name} name=${route.name} status=${status} events=${events} now=${now} />`;
     case 'graph':
       return html`<${GraphPage} status=${status} />`;
     case 'plan':

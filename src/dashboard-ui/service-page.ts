@@ -3,11 +3,11 @@ import { useEffect, useState } from 'preact/hooks';
 import { formatHealth, formatObserved, formatUptime, stateTone } from '../reconcile/status-format.js';
 import { getJson } from './api.js';
 import { LogView } from './log-view.js';
-import type { DashStatus, ServiceHistory } from './wire.js';
+import type { DashStatus, EventBody, ServiceHistory } from './wire.js';
 
 // One service: its state, its log, and its restarts, exits and probe results over time.
 
-export function ServicePage({ name, status, now }: { name: string; status: DashStatus; now: number }) {
+export function ServicePage({ name, status, events, now }: { name: string; status: DashStatus; events: readonly EventBody[]; now: number }) {
   const row = status.services.find((each) => each.name === name);
   if (!row) return html`<section class="service"><h2>${name}</h2><p class="error">stack.yaml declares no service ${name}, and none runs.</p></section>`;
   const needs = status.dependsOn[name] ?? [];
@@ -25,17 +25,22 @@ export function ServicePage({ name, status, now }: { name: string; status: DashS
     </dl>
     <h3>Log</h3>
     <${LogView} service=${name} />
-    <${HistoryView} name=${name} restarts=${row.restarts} />
+    <${HistoryView} name=${name} changed=${lastEventOf(name, events)} />
   </section>`;
 }
 
-/** Read again when the restart count moves, so a new exit shows without a reload. */
-function HistoryView({ name, restarts }: { name: string; restarts: number }) {
+/** When the controller last said something about `name` (an exit, a restart, a probe result): the history is read again then. */
+function lastEventOf(name: string, events: readonly EventBody[]): string {
+  return events.find((event) => 'service' in event && event.service === name)?.at ?? '';
+}
+
+/** Read again on each event about the service, so a new exit shows without a reload. */
+function HistoryView({ name, changed }: { name: string; changed: string }) {
   const [history, setHistory] = useState<ServiceHistory | undefined>(undefined);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   useEffect(() => {
     getJson<ServiceHistory>(`/api/v1/services/${encodeURIComponent(name)}/history`).then(setHistory, (error: Error) => setFailure(error.message));
-  }, [name, restarts]);
+  }, [name, changed]);
   if (failure) return html`<p class="error">${failure}</p>`;
   if (!history) return html`<p class="loading">reading the history…</p>`;
   const entries = [

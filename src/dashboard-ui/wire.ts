@@ -27,6 +27,12 @@ export interface DashStatus {
   problem?: string;
 }
 
+/** Each `event: problem` of `/api/v1/stream`: stack.yaml does not load now (file:line:col). */
+export interface DashProblem {
+  formatVersion: 1;
+  message: string;
+}
+
 /** `GET /api/v1/services/:name/history`: restarts, exits and probe results over time, oldest first. */
 export interface ServiceHistory {
   formatVersion: 1;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DashPlan, DashStatus, FileHistory, RunResultBody, ServiceHistory, SessionBody, StatusRow } from '../../src/dashboard-ui/wire.js';
+import type { DashPlan, DashStatus, EventBody, FileHistory, RunResultBody, ServiceHistory, SessionBody, StatusRow } from '../../src/dashboard-ui/wire.js';
 
 // The dashboard's routes (docs/dashboard.md) served from fixed JSON and a stream the test drives,
 // with the built page from dist/dashboard/ and the page's real CSP: enough to hold the front end
@@ -39,16 +39,21 @@ export interface FakeBackend {
   posted: Posted[];
   /** The query of each `/api/v1/logs` request. */
   logRequests: string[];
+  /** Every request's path and query, in order. */
+  requests: string[];
   /** Open `/api/v1/stream` connections. */
   streams: Set<ServerResponse>;
   /** Sends `event: status` with `status` to every open stream. */
   sendStatus(status: DashStatus): void;
+  /** Sends `event: event` (a controller event) to every open stream. */
+  sendEvent(body: EventBody): void;
   close(): Promise<void>;
 }
 
 export async function startFakeBackend(status: DashStatus = threeServices()): Promise<FakeBackend> {
   const posted: Posted[] = [];
   const logRequests: string[] = [];
+  const requests: string[] = [];
   const streams = new Set<ServerResponse>();
   const server = createServer((request, response) => {
     handle(request, response).catch((error: Error) => send(response, 500, { formatVersion: 1, error: { message: error.message, code: 1 } }));
@@ -56,6 +61,7 @@ export async function startFakeBackend(status: DashStatus = threeServices()): Pr
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://fake');
     const path = url.pathname;
+    requests.push(path + url.search);
     if (request.method === 'POST') {
       const body = JSON.parse((await readBody(request)) || '{}') as unknown;
       posted.push({ path, csrf: header(request, 'x-stack-csrf'), origin: header(request, 'origin'), body });
@@ -92,9 +98,13 @@ export async function startFakeBackend(status: DashStatus = threeServices()): Pr
     url: `http://127.0.0.1:${port}`,
     posted,
     logRequests,
+    requests,
     streams,
     sendStatus: (next) => {
       for (const stream of streams) event(stream, 'status', next);
+    },
+    sendEvent: (body) => {
+      for (const stream of streams) event(stream, 'event', body);
     },
     close: async () => {
       for (const stream of streams) stream.end();

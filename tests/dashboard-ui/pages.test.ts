@@ -21,6 +21,18 @@ describe('the other pages in a real browser', () => {
     expect(await page.$eval('.timeline', (table) => table.textContent)).toContain('attempt 1 of 5');
   });
 
+  it('reads a service\'s history again when the controller tells of it, without a reload', async () => {
+    const page = await harness.open('/services/web', '.timeline');
+    await waitFor(() => backend().streams.size > 0, 5000, 'the page to open /api/v1/stream');
+    await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+    const reads = () => backend().requests.filter((path) => path === '/api/v1/services/web/history').length;
+    const before = reads();
+    backend().sendEvent({ formatVersion: 1, at: '2026-01-02T10:05:00Z', type: 'exited', service: 'db', code: 1, signal: null });
+    backend().sendEvent({ formatVersion: 1, at: '2026-01-02T10:05:01Z', type: 'exited', service: 'web', code: 1, signal: null });
+    await waitFor(() => reads() === before + 1, 5000, 'the history read again');
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+  });
+
   it('stops following when asked: the log is read again without follow', async () => {
     const page = await harness.open('/services/api', '.log-follow');
     await waitFor(() => backend().logRequests.at(-1)?.includes('service=api'), 5000, 'the log request');
