@@ -4,7 +4,7 @@
 
 const ranks = [
   ['model'], ['os'], ['config'], ['load'], ['reconcile'], ['state'], ['providers'], ['engine'],
-  ['gitops', 'check'], ['api'], ['cli', 'index'],
+  ['gitops', 'check'], ['api'], ['cli', 'index'], ['dashboard-ui'],
 ];
 
 /** A folder of src/ or one of its top files (api.ts, index.ts), captured as $1. */
@@ -33,10 +33,24 @@ const thinCli = {
   to: { path: '^src/', pathNot: modules(['cli', 'api', 'model', 'config', 'reconcile']) },
 };
 
+/**
+ * The dashboard's page runs in a browser: besides its own folder it imports only what is pure
+ * and needs no Node (the model's and reconcile's types and text, the API's wire types, and
+ * `stack top`'s moves), so the bundle holds none of the CLI.
+ */
+const browserUi = {
+  name: 'browser-ui',
+  comment: `dashboard-ui runs in the browser: it may import only model, reconcile, src/api/protocol.ts and src/cli/top/moves.ts; ${see}`,
+  severity: 'error',
+  from: { path: modules(['dashboard-ui']) },
+  to: { path: '^src/', pathNot: [modules(['dashboard-ui', 'model', 'reconcile']), '^src/api/protocol\\.ts$', '^src/cli/top/moves\\.ts$'] },
+};
+
 export default {
   forbidden: [
     ...upward,
     thinCli,
+    browserUi,
     {
       name: 'no-circular',
       comment: `an import cycle: move what both sides need into a small file below them; ${see}`,

@@ -6,6 +6,10 @@ import tseslint from 'typescript-eslint';
 // disk lives in src/load, above it (docs/architecture.md, "The pure core").
 const pureFiles = ['src/model/**/*.ts', 'src/config/**/*.ts', 'src/reconcile/**/*.ts'];
 
+// tsconfig.json has the DOM's types for the dashboard's page (src/dashboard-ui); the rest of src/ runs in Node.
+const browserOnly = ['window', 'document', 'location', 'navigator', 'localStorage', 'history']
+  .map((name) => ({ name, message: 'Only the dashboard\'s page (src/dashboard-ui) runs in a browser.' }));
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**', 'tests/fixtures/**', 'bench/peers/**'] },
   js.configs.recommended,
@@ -25,6 +29,13 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    files: ['src/**/*.ts'],
+    ignores: ['src/dashboard-ui/**'],
+    rules: {
+      'no-restricted-globals': ['error', ...browserOnly],
+    },
+  },
+  {
     files: pureFiles,
     rules: {
       'no-restricted-imports': ['error', {
@@ -34,7 +45,7 @@ export default tseslint.config(
           { group: ['**/os/**', '**/load/**', '**/state/**', '**/providers/**', '**/engine/**', '**/cli/**'], message: 'The core does not reach out to I/O modules.' },
         ],
       }],
-      'no-restricted-globals': ['error', { name: 'process', message: 'The core is pure: pass what you need in.' }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'The core is pure: pass what you need in.' }, ...browserOnly],
       'no-restricted-properties': ['error',
         { object: 'Date', property: 'now', message: 'The core never reads the clock.' },
         { object: 'performance', property: 'now', message: 'The core never reads the clock.' },
@@ -53,6 +64,19 @@ export default tseslint.config(
         { object: 'performance', property: 'now', message: 'The engine reads time through its injected Clock.' },
       ],
       'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'The engine reads time through its injected Clock.' }],
+    },
+  },
+  {
+    // The dashboard's page runs in a browser (docs/architecture.md): nothing of Node.
+    files: ['src/dashboard-ui/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['node:*', 'fs', 'path', 'child_process', 'os', 'crypto', 'net', 'http', 'picocolors', 'string-width', 'execa', 'chokidar', 'xstate', 'zod', 'yaml'], message: 'The dashboard\'s page runs in a browser: no Node modules, nothing of the CLI\'s (docs/architecture.md).' }],
+      }],
+      'no-restricted-globals': ['error',
+        { name: 'process', message: 'The dashboard\'s page runs in a browser.' },
+        { name: 'Buffer', message: 'The dashboard\'s page runs in a browser.' },
+      ],
     },
   },
 );

@@ -1,4 +1,4 @@
-// Bundles the CLI and the library.
+// Bundles the CLI, the library and the dashboard's page.
 //
 // The CLI is one CommonJS script (dist/cli.cjs) that bin/stack.cjs runs through node:vm with a
 // V8 code cache: compiling ~1.7 MB of JavaScript on every start cost more than anything the
@@ -7,7 +7,8 @@
 // (esbuild turns `import()` into deferred initialisers), so a command runs only its own code.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
@@ -117,3 +118,17 @@ await build({
   // Bundled CommonJS dependencies (shell-quote, dotenv) call require() for Node built-ins.
   banner: { js: "import { createRequire as __stackRequire } from 'node:module'; const require = __stackRequire(import.meta.url);" },
 });
+
+// `stack dashboard`'s page (src/dashboard-ui, docs/dashboard.md): Preact and htm bundled for the
+// browser into dist/dashboard/, which the dashboard serves as /assets/app.js and /assets/app.css.
+// No inline script (the page's CSP is `default-src 'self'`); the CLI never loads it.
+const dashboard = new URL('../dist/dashboard/', import.meta.url);
+const browser = { bundle: true, platform: 'browser', target: ['es2022', 'chrome100', 'firefox100', 'safari15'], minify: true, outdir: 'dist/dashboard', logLevel: 'warning' };
+await build({ ...browser, entryPoints: { app: 'src/dashboard-ui/main.ts' }, format: 'esm' });
+await build({ ...browser, entryPoints: { app: 'src/dashboard-ui/app.css' } });
+copyFileSync(new URL('../src/dashboard-ui/index.html', import.meta.url), new URL('index.html', dashboard));
+const sizes = ['app.js', 'app.css'].map((name) => {
+  const bytes = readFileSync(new URL(name, dashboard));
+  return `${name} ${(bytes.length / 1024).toFixed(1)} KB (${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KB gzip)`;
+});
+process.stdout.write(`dashboard: ${sizes.join(', ')}\n`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `npm test` needs besides Node, set up before the tests run (npm's `pretest` step):
 # Debian packages the real-component tests use (tmux for terminal tests, the servers the
-# examples run), then a docker engine and its test image (scripts/docker-test-env.sh).
+# examples run, chromium for the dashboard's page), then a docker engine and its test image
+# (scripts/docker-test-env.sh).
 #
 # As root on Debian it installs and starts what is missing, and is idempotent (a second run takes
 # well under a second). Anywhere else it changes nothing and says in one line what is missing, so
@@ -24,6 +25,7 @@ NEEDED=(
   "psql:postgresql-client"
   "redis-server:redis-server"
   "nginx:nginx-light"
+  "chromium:chromium"               # the dashboard's page in a real headless browser (tests/support/browser.ts)
 )
 
 missing_packages() {

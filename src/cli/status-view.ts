@@ -1,48 +1,16 @@
 import pc from 'picocolors';
 import { describePortConflict } from '../reconcile/plan-blocks.js';
+import { formatHealth, formatObserved, formatPorts, formatUptime } from '../reconcile/status-format.js';
 import type { StatusRow } from '../reconcile/status-rows.js';
 
 export { statusRows, type PortOwnerView, type StatusRow } from '../reconcile/status-rows.js';
-
-/** `8080✓,9090✗,5432✗(pid 42)`: ✓ the service listens, ✗ it does not (another process named when one does); bare when not looked at. */
-export function formatPorts(row: Pick<StatusRow, 'ports' | 'portsOpen' | 'portOwners'>): string {
-  if (row.ports.length === 0) return '-';
-  return row.ports.map((port, index) => {
-    const open = row.portsOpen?.[index];
-    const owner = row.portOwners?.[index];
-    const other = owner?.holder === 'other' ? `(${owner.pid === undefined ? 'another user' : `pid ${owner.pid}`})` : '';
-    return `${port}${open === undefined ? '' : open ? '✓' : '✗'}${other}`;
-  }).join(',');
-}
-
-/** `running`, or for a run that ended by itself: `exited (0)`, `exited (code unknown)`. */
-export function formatObserved(row: Pick<StatusRow, 'observed' | 'exit'>): string {
-  if (row.observed !== 'stopped' || !row.exit) return row.observed;
-  if (row.exit.signal) return `killed (${row.exit.signal})`;
-  return `exited (${row.exit.code ?? 'code unknown'})`;
-}
-
-/** `ready 3m ago`, `unhealthy 10s ago: connection refused`; `-` without a result. */
-export function formatHealth(row: Pick<StatusRow, 'health' | 'healthAt' | 'healthReason'>, now: number): string {
-  if (row.health === 'none') return '-';
-  if (!row.healthAt) return row.health;
-  return `${row.health} ${formatUptime(row.healthAt, now)} ago${row.healthReason ? `: ${row.healthReason}` : ''}`;
-}
+export { formatHealth, formatObserved, formatPorts, formatUptime } from '../reconcile/status-format.js';
 
 /** Lines under the table naming the processes that hold a service's ports instead of it. */
 function portNotes(row: StatusRow): string[] {
   return (row.portOwners ?? [])
     .filter((owner) => owner.holder === 'other')
     .map((owner) => `  ${row.name}: ${describePortConflict(owner)}, not by ${row.name}`);
-}
-
-export function formatUptime(since: string | null, now: number): string {
-  if (!since) return '-';
-  const seconds = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60 ? `${seconds % 60}s` : ''}`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
-  return `${Math.floor(seconds / 86_400)}d${Math.floor((seconds % 86_400) / 3600)}h`;
 }
 
 const HEADERS = ['NAME', 'PROVIDER', 'DESIRED', 'OBSERVED', 'PID', 'UPTIME', 'RESTARTS', 'PORTS', 'HEALTH'];

@@ -43,6 +43,8 @@ describe('what commands load before they run', () => {
     expect(packages.has('commander')).toBe(true);
     expect(files.has('src/state/state-file.ts')).toBe(true);
     for (const heavy of ['zod', 'xstate', 'execa', 'chokidar']) expect([...packages], heavy).not.toContain(heavy);
+    // The dashboard's page is a browser bundle (dist/dashboard/) the CLI serves, never loads.
+    for (const page of ['preact', 'htm']) expect([...packages], page).not.toContain(page);
     expect([...builtinsOfOurs]).not.toContain('crypto');
   });
 });

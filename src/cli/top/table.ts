@@ -1,7 +1,9 @@
 import type pc from 'picocolors';
 import stringWidth from 'string-width';
 import type { StatusRow } from '../../reconcile/status-rows.js';
-import { formatHealth, formatObserved, formatPorts, formatUptime } from '../status-view.js';
+import { formatBytes, formatCpu, formatHealth, formatObserved, formatPorts, formatUptime, stateTone } from '../../reconcile/status-format.js';
+
+export { formatBytes, formatCpu } from '../../reconcile/status-format.js';
 
 // `stack top`'s table of services: which columns fit, and each row as one line `width` wide.
 
@@ -58,9 +60,8 @@ export function rowLine(row: TopRow, selected: boolean, columns: Fitted, width: 
 }
 
 function paint(row: TopRow, text: string, c: Colors): string {
-  if (row.observed === 'crashed' || row.observed === 'unknown' || row.detail) return c.red(text);
-  const matches = (row.desired === 'running') === (row.observed === 'running');
-  return matches ? c.green(text) : c.yellow(text);
+  const tone = stateTone(row);
+  return tone === 'bad' ? c.red(text) : tone === 'ok' ? c.green(text) : c.yellow(text);
 }
 
 /** The columns that fit in `room`, each as wide as its widest cell (up to its max), dropped by priority. */
@@ -112,20 +113,4 @@ export function printable(text: string): string {
 /** Columns `text` takes on a terminal; plain ASCII (nearly every cell) is its length, measured without string-width's regexes. */
 export function widthOf(text: string): number {
   return /^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text);
-}
-
-export function formatCpu(cpu: number | null | undefined): string {
-  return cpu === null || cpu === undefined ? '-' : `${cpu < 10 ? cpu.toFixed(1) : Math.round(cpu)}%`;
-}
-
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined) return '-';
-  const units = ['B', 'K', 'M', 'G', 'T'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
 }

@@ -1,0 +1,77 @@
+import type { DashError, SessionBody } from './wire.js';
+
+// How the page talks to the dashboard process: JSON over fetch, the session's CSRF token on every
+// POST (docs/dashboard.md, "Safety"). The session cookie travels by itself (same origin).
+
+let csrf: string | undefined;
+
+/** A failed call, in the words the server chose (one line) with the exit code the CLI would give. */
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number, readonly code: number) {
+    super(message);
+  }
+}
+
+/** Reads the session first: every POST after it carries its CSRF token. */
+export async function openSession(): Promise<SessionBody> {
+  const session = await getJson<SessionBody>('/api/v1/session');
+  csrf = session.csrf;
+  return session;
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  return answer<T>(await fetch(path, { headers: { accept: 'application/json' } }));
+}
+
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  if (csrf === undefined) throw new ApiError('no session yet: reload the page', 0, 1);
+  const headers = { 'content-type': 'application/json', 'x-stack-csrf': csrf };
+  return answer<T>(await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) }));
+}
+
+async function answer<T>(response: Response): Promise<T> {
+  const text = await response.text();
+  if (response.ok) return JSON.parse(text) as T;
+  const failure = parseError(text);
+  throw new ApiError(failure?.error.message ?? `${response.status} ${text.trim() || response.statusText}`, response.status, failure?.error.code ?? 1);
+}
+
+function parseError(text: string): DashError | undefined {
+  try {
+    const body = JSON.parse(text) as Partial<DashError>;
+    return body.error ? (body as DashError) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a server-sent event's JSON data; a malformed event is dropped, not thrown into a handler. */
+export function eventData<T>(event: Event): T | undefined {
+  try {
+    return JSON.parse((event as MessageEvent<string>).data) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+const open = new Set<EventSource>();
+
+/**
+ * An `EventSource` closed when the page is left. A browser may keep a left page (its back/forward
+ * cache) with its streams open, and allows only 6 connections to one host: a few visits away
+ * would leave the next page waiting for a connection. main.ts reloads a page brought back.
+ */
+export function openStream(url: string): EventSource {
+  const stream = new EventSource(url);
+  open.add(stream);
+  const close = stream.close.bind(stream);
+  stream.close = () => {
+    open.delete(stream);
+    close();
+  };
+  return stream;
+}
+
+export function closeStreams(): void {
+  for (const stream of [...open]) stream.close();
+}

@@ -1,0 +1,74 @@
+import { useEffect, useState } from 'preact/hooks';
+import { eventData, getJson, openStream } from './api.js';
+import type { DashProblem, DashStatus, EventBody } from './wire.js';
+
+// The stack as it is now, for every page: `GET /api/v1/status` once, then each `event: status`
+// of `/api/v1/stream` replaces it, so the page follows without a reload. The browser reconnects
+// a dropped stream by itself; the banner says so meanwhile.
+
+export interface Live {
+  status: DashStatus | undefined;
+  /** The controller's latest events (exited, restarting, gave-up…), newest first. */
+  events: EventBody[];
+  /** stack.yaml does not load, or the stream is down. */
+  problem: string | undefined;
+  connected: boolean;
+}
+
+const KEPT_EVENTS = 50;
+
+let early: Promise<DashStatus> | undefined;
+
+/** Asks for the status at once, beside the session, not after it: one round trip less before the first table. */
+export function prefetchStatus(): void {
+  early = getJson<DashStatus>('/api/v1/status');
+  // Without a session (401) the page says so from the session's answer; this one is not awaited then.
+  early.catch(() => undefined);
+}
+
+function firstStatus(): Promise<DashStatus> {
+  const found = early ?? getJson<DashStatus>('/api/v1/status');
+  early = undefined;
+  return found;
+}
+
+export function useLive(): Live {
+  const [live, setLive] = useState<Live>({ status: undefined, events: [], problem: undefined, connected: false });
+  useEffect(() => {
+    let closed = false;
+    firstStatus().then(
+      (status) => !closed && setLive((now) => (now.status ? now : { ...now, status, problem: status.problem })),
+      (error: Error) => !closed && setLive((now) => ({ ...now, problem: error.message })),
+    );
+    const stream = openStream('/api/v1/stream');
+    stream.addEventListener('open', () => setLive((now) => ({ ...now, connected: true })));
+    stream.addEventListener('error', () => setLive((now) => ({ ...now, connected: false })));
+    stream.addEventListener('status', (event) => {
+      const status = eventData<DashStatus>(event);
+      if (status) setLive((now) => ({ ...now, status, problem: status.problem }));
+    });
+    stream.addEventListener('event', (event) => {
+      const body = eventData<EventBody>(event);
+      if (body) setLive((now) => ({ ...now, events: [body, ...now.events].slice(0, KEPT_EVENTS) }));
+    });
+    stream.addEventListener('problem', (event) => {
+      const body = eventData<DashProblem>(event);
+      if (body) setLive((now) => ({ ...now, problem: body.message }));
+    });
+    return () => {
+      closed = true;
+      stream.close();
+    };
+  }, []);
+  return live;
+}
+
+/** The wall clock, once a second: uptimes and "3s ago" move on between status events. */
+export function useNow(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}

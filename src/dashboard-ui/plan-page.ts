@@ -1,0 +1,47 @@
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { getJson, postJson } from './api.js';
+import { Confirm } from './confirm.js';
+import type { DashPlan, RunResultBody } from './wire.js';
+
+// What `stack plan` would do now, with each service's field diffs, and apply behind a
+// confirmation. Apply carries out exactly the plan shown (its `planHash`): a plan gone stale
+// meanwhile is refused (409) and the preview is read again.
+
+const OP_MARK: Record<string, string> = { install: '+', start: '+', restart: '~', stop: '-', uninstall: '-', forget: '-' };
+
+export function PlanPage({ pendingKey }: { pendingKey: string }) {
+  const [plan, setPlan] = useState<DashPlan | undefined>(undefined);
+  const [failure, setFailure] = useState<string | undefined>(undefined);
+  const [asking, setAsking] = useState(false);
+  const [reads, setReads] = useState(0);
+  // Read again whenever the services a plan would move change (an edit of stack.yaml, a crash).
+  useEffect(() => {
+    getJson<DashPlan>('/api/v1/plan').then(
+      (body) => {
+        setPlan(body);
+        setFailure(undefined);
+      },
+      (error: Error) => setFailure(error.message),
+    );
+  }, [pendingKey, reads]);
+  if (failure) return html`<section class="plan"><p class="error">${failure}</p></section>`;
+  if (!plan) return html`<section class="plan"><p class="loading">planning…</p></section>`;
+  const apply = (): Promise<RunResultBody> => postJson<RunResultBody>('/api/v1/apply', { planHash: plan.planHash });
+  const close = () => {
+    setAsking(false);
+    setReads((count) => count + 1);
+  };
+  return html`<section class="plan">
+    ${plan.actions.length === 0 ? html`<p class="empty">Nothing to do: what runs is what stack.yaml says.</p>` : html`<ul class="actions">
+      ${plan.actions.map((action) => html`<li class=${`action op-${action.op}`} data-service=${action.service}>
+        <span class="mark">${OP_MARK[action.op] ?? '•'}</span> <strong>${action.op}</strong> ${action.service} <span class="reason">${action.reason}</span>
+        ${(plan.fieldDiffs[action.service] ?? []).length > 0 && html`<pre class="field-diff">${(plan.fieldDiffs[action.service] ?? []).join('\n')}</pre>`}
+      </li>`)}
+    </ul>`}
+    ${plan.blocked.length > 0 && html`<h3>Blocked</h3><ul class="blocked">${plan.blocked.map((entry) => html`<li class="tone-bad">${entry.service}: ${entry.reason}</li>`)}</ul>`}
+    <button class="apply" disabled=${plan.actions.length === 0} onClick=${() => setAsking(true)}>Apply</button>
+    ${asking && html`<${Confirm} title=${`Apply ${plan.actions.length} action${plan.actions.length === 1 ? '' : 's'}?`}
+      lines=${plan.actions.map((action) => `${OP_MARK[action.op] ?? '•'} ${action.op} ${action.service}`)} onConfirm=${apply} onClose=${close} />`}
+  </section>`;
+}

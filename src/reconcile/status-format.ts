@@ -1,0 +1,63 @@
+import type { StatusRow } from './status-rows.js';
+
+// The cells of `stack status`, `stack top` and the dashboard's table, as text: pure, so the
+// browser bundle (src/dashboard-ui) shows a row exactly as the terminal does.
+
+/** `8080✓,9090✗,5432✗(pid 42)`: ✓ the service listens, ✗ it does not (another process named when one does); bare when not looked at. */
+export function formatPorts(row: Pick<StatusRow, 'ports' | 'portsOpen' | 'portOwners'>): string {
+  if (row.ports.length === 0) return '-';
+  return row.ports.map((port, index) => {
+    const open = row.portsOpen?.[index];
+    const owner = row.portOwners?.[index];
+    const other = owner?.holder === 'other' ? `(${owner.pid === undefined ? 'another user' : `pid ${owner.pid}`})` : '';
+    return `${port}${open === undefined ? '' : open ? '✓' : '✗'}${other}`;
+  }).join(',');
+}
+
+/** `running`, or for a run that ended by itself: `exited (0)`, `exited (code unknown)`. */
+export function formatObserved(row: Pick<StatusRow, 'observed' | 'exit'>): string {
+  if (row.observed !== 'stopped' || !row.exit) return row.observed;
+  if (row.exit.signal) return `killed (${row.exit.signal})`;
+  return `exited (${row.exit.code ?? 'code unknown'})`;
+}
+
+/** `ready 3m ago`, `unhealthy 10s ago: connection refused`; `-` without a result. */
+/** `ready 3m ago`, `unhealthy 10s ago: connection refused`; `-` without a result. */
+export function formatHealth(row: Pick<StatusRow, 'health' | 'healthAt' | 'healthReason'>, now: number): string {
+  if (row.health === 'none') return '-';
+  if (!row.healthAt) return row.health;
+  return `${row.health} ${formatUptime(row.healthAt, now)} ago${row.healthReason ? `: ${row.healthReason}` : ''}`;
+}
+
+export function formatUptime(since: string | null, now: number): string {
+  if (!since) return '-';
+  const seconds = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60 ? `${seconds % 60}s` : ''}`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
+  return `${Math.floor(seconds / 86_400)}d${Math.floor((seconds % 86_400) / 3600)}h`;
+}
+
+export function formatCpu(cpu: number | null | undefined): string {
+  return cpu === null || cpu === undefined ? '-' : `${cpu < 10 ? cpu.toFixed(1) : Math.round(cpu)}%`;
+}
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return '-';
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
+}
+
+/** How a row's state reads at a glance (red, green, yellow): broken, as wanted, on its way. */
+export type StateTone = 'bad' | 'ok' | 'moving';
+
+export function stateTone(row: Pick<StatusRow, 'observed' | 'desired' | 'detail'>): StateTone {
+  if (row.observed === 'crashed' || row.observed === 'unknown' || row.detail) return 'bad';
+  return (row.desired === 'running') === (row.observed === 'running') ? 'ok' : 'moving';
+}
