@@ -35,15 +35,33 @@ const thinCli = {
 
 /**
  * The dashboard's page runs in a browser: besides its own folder it imports only what is pure
- * and needs no Node (the model's and reconcile's types and text, the API's wire types, and
- * `stack top`'s moves), so the bundle holds none of the CLI.
+ * and needs no Node (the model's and reconcile's types and text, the API's wire types, the
+ * dashboard's body types, and `stack top`'s moves), so the bundle holds none of the CLI.
  */
 const browserUi = {
   name: 'browser-ui',
-  comment: `dashboard-ui runs in the browser: it may import only model, reconcile, src/api/protocol.ts and src/cli/top/moves.ts; ${see}`,
+  comment: `dashboard-ui runs in the browser: it may import only model, reconcile, src/api/protocol.ts, src/api/dashboard/protocol.ts and src/cli/top/moves.ts; ${see}`,
   severity: 'error',
   from: { path: modules(['dashboard-ui']) },
-  to: { path: '^src/', pathNot: [modules(['dashboard-ui', 'model', 'reconcile']), '^src/api/protocol\\.ts$', '^src/cli/top/moves\\.ts$'] },
+  to: { path: '^src/', pathNot: [modules(['dashboard-ui', 'model', 'reconcile']), '^src/api/protocol\\.ts$', '^src/api/dashboard/protocol\\.ts$', '^src/cli/top/moves\\.ts$'] },
+};
+
+/** The dashboard's contract is one file of types, shared by its server and its page: nothing of the server comes with it. */
+const dashboardContract = {
+  name: 'dashboard-contract',
+  comment: `src/api/dashboard/protocol.ts holds the dashboard's body types: it imports types only, and only from src/api/protocol.ts; ${see}`,
+  severity: 'error',
+  from: { path: '^src/api/dashboard/protocol\\.ts$' },
+  to: { pathNot: '^src/api/protocol\\.ts$' },
+};
+
+/** The page takes the dashboard's contract as types only: nothing of it is in the bundle. */
+const dashboardTypesOnly = {
+  name: 'dashboard-types-only',
+  comment: `dashboard-ui imports src/api/dashboard/protocol.ts with \`import type\` only; ${see}`,
+  severity: 'error',
+  from: { path: modules(['dashboard-ui']) },
+  to: { path: '^src/api/dashboard/protocol\\.ts$', dependencyTypesNot: ['type-only'] },
 };
 
 export default {
@@ -51,6 +69,8 @@ export default {
     ...upward,
     thinCli,
     browserUi,
+    dashboardContract,
+    dashboardTypesOnly,
     {
       name: 'no-circular',
       comment: `an import cycle: move what both sides need into a small file below them; ${see}`,

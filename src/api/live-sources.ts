@@ -24,8 +24,10 @@ export interface Snapshot {
   source: string;
   /** What each service depends on (stack.yaml): what moves with a verb. */
   dependsOn?: ReadonlyMap<string, readonly string[]>;
-  /** Services a plan would move now. */
+  /** How many services a plan would move now... */
   pending?: number;
+  /** ...and which (the dashboard marks their rows). */
+  pendingServices?: string[];
   /** Why the rows may be stale (stack.yaml does not load: the last good file's services are shown). */
   problem?: string;
 }
@@ -64,7 +66,7 @@ export async function fromController(api: ApiClient, options: LiveOptions, whole
     source: 'controller',
     ...(status.stackFileError ? { problem: `stack.yaml does not load (the controller keeps the last good file): ${status.stackFileError.split('\n')[0]}` } : {}),
     ...(desired ? { dependsOn: dependsOnOf(desired) } : {}),
-    ...(plan ? { pending: servicesIn(plan.actions) } : {}),
+    ...(plan ? pendingOf(plan.actions) : {}),
   };
 }
 
@@ -168,7 +170,9 @@ export function problemOf(error: unknown): string {
   return issue ? `${error.message}: ${formatIssue(issue)}` : error.message;
 }
 
-function servicesIn(actions: readonly { service: string }[]): number {
-  return new Set(actions.map((action) => action.service)).size;
+/** The services a plan's actions move, each once, and how many. */
+export function pendingOf(actions: readonly { service: string }[]): { pending: number; pendingServices: string[] } {
+  const pendingServices = [...new Set(actions.map((action) => action.service))];
+  return { pending: pendingServices.length, pendingServices };
 }
 

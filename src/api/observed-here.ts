@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { digestServiceFiles, findStack, openWorkspace, portOwnersOf, UsageSampler, viewServices, type PortOwner, type Workspace } from '../api.js';
 import { statusRows, type ServiceUsage } from '../reconcile/status-rows.js';
 import { planActions } from '../reconcile/plan.js';
-import type { Snapshot } from './live-sources.js';
+import { pendingOf, type Snapshot } from './live-sources.js';
 
 /**
  * `stack top` and `stack dashboard` without a controller: the services observed here once a second, as `stack status`
@@ -53,7 +53,7 @@ export class ObservedHere {
       rows: statusRows(workspace.desired, observed, applied, this.owners, this.usage),
       source: 'no controller: observed every second',
       dependsOn: new Map(workspace.desired.services.map((service) => [service.name, service.dependsOn])),
-      pending: new Set(planActions(workspace.desired, observed, applied).actions.map((action) => action.service)).size,
+      ...pendingOf(planActions(workspace.desired, observed, applied).actions),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { DashError, SessionBody } from './wire.js';
+import type { DashErrorBody, SessionBody } from '../api/dashboard/protocol.js';
 
 // How the page talks to the dashboard process: JSON over fetch, the session's CSRF token on every
 // POST (docs/dashboard.md, "Safety"). The session cookie travels by itself (same origin).
@@ -36,10 +36,10 @@ async function answer<T>(response: Response): Promise<T> {
   throw new ApiError(failure?.error.message ?? `${response.status} ${text.trim() || response.statusText}`, response.status, failure?.error.code ?? 1);
 }
 
-function parseError(text: string): DashError | undefined {
+function parseError(text: string): DashErrorBody | undefined {
   try {
-    const body = JSON.parse(text) as Partial<DashError>;
-    return body.error ? (body as DashError) : undefined;
+    const body = JSON.parse(text) as Partial<DashErrorBody>;
+    return body.error ? (body as DashErrorBody) : undefined;
   } catch {
     return undefined;
   }

@@ -8,7 +8,7 @@ import { PlanPage } from './plan-page.js';
 import { useRoute, type Route } from './router.js';
 import { ServicePage } from './service-page.js';
 import { ServicesPage } from './services-page.js';
-import type { DashStatus, EventBody, SessionBody } from './wire.js';
+import type { DashStatus, EventBody, SessionBody } from '../api/dashboard/protocol.js';
 
 // The page's frame: the session first (its CSRF token), the live status for every page, the
 // navigation, and the page the path names.
@@ -56,7 +56,7 @@ function page(route: Route, status: DashStatus, events: readonly EventBody[], no
     case 'graph':
       return html`<${GraphPage} status=${status} />`;
     case 'plan':
-      return html`<${PlanPage} pendingKey=${status.pending.join(',')} />`;
+      return html`<${PlanPage} pendingKey=${(status.pendingServices ?? []).join(',')} />`;
     case 'history':
       return html`<${HistoryPage} />`;
     case 'missing':

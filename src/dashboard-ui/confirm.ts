@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
-import type { RunResultBody } from './wire.js';
+import type { RunResultBody } from '../api/dashboard/protocol.js';
 
 // A change (a verb, an apply) happens only after a confirmation that names what it moves, and
 // shows the command's output afterwards, as the terminal would.

@@ -2,7 +2,7 @@ import { html } from 'htm/preact';
 import { stateTone } from '../reconcile/status-format.js';
 import { layoutGraph, NODE } from './graph-layout.js';
 import { servicePath } from './router.js';
-import type { DashStatus } from './wire.js';
+import type { DashStatus } from '../api/dashboard/protocol.js';
 
 // The dependency graph as SVG: columns by start order (graph-layout.ts), each node coloured as
 // its row in the table, an arrow from each service to what it depends on.

@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { getJson } from './api.js';
-import type { FileHistory } from './wire.js';
+import type { FileHistory } from '../api/dashboard/protocol.js';
 
 // stack.yaml's git history, newest first, each commit with what it changed in the desired state
 // (as `stack diff A B`).
@@ -20,8 +20,8 @@ export function HistoryPage() {
   return html`<section class="history">
     ${history.commits.map((commit) => html`<article class="commit" data-commit=${commit.commit}>
       <h3><code>${commit.commit.slice(0, 7)}</code> ${commit.subject}</h3>
-      <p class="by">${commit.author}, ${new Date(commit.at).toLocaleString()}</p>
-      ${commit.diff.length === 0 ? html`<p class="empty">no change to the desired state</p>` : html`<pre class="diff">${commit.diff.map((line) => html`<span class=${diffClass(line)}>${`${line}\n`}</span>`)}</pre>`}
+      <p class="by">${commit.author}, ${new Date(commit.date).toLocaleString()}</p>
+      ${commit.error ? html`<p class="error">${commit.error}</p>` : commit.lines.length === 0 ? html`<p class="empty">no change to the desired state</p>` : html`<pre class="diff">${commit.lines.map((line) => html`<span class=${diffClass(line)}>${`${line}\n`}</span>`)}</pre>`}
     </article>`)}
   </section>`;
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { eventData, getJson, openStream } from './api.js';
-import type { DashProblem, DashStatus, EventBody } from './wire.js';
+import type { DashStatus, EventBody, ProblemEvent } from '../api/dashboard/protocol.js';
 
 // The stack as it is now, for every page: `GET /api/v1/status` once, then each `event: status`
 // of `/api/v1/stream` replaces it, so the page follows without a reload. The browser reconnects
@@ -52,7 +52,7 @@ export function useLive(): Live {
       if (body) setLive((now) => ({ ...now, events: [body, ...now.events].slice(0, KEPT_EVENTS) }));
     });
     stream.addEventListener('problem', (event) => {
-      const body = eventData<DashProblem>(event);
+      const body = eventData<ProblemEvent>(event);
       if (body) setLive((now) => ({ ...now, problem: body.message }));
     });
     return () => {

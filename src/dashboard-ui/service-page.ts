@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { formatHealth, formatObserved, formatUptime, stateTone } from '../reconcile/status-format.js';
 import { getJson } from './api.js';
 import { LogView } from './log-view.js';
-import type { DashStatus, EventBody, ServiceHistory } from './wire.js';
+import type { DashStatus, EventBody, ServiceHistory } from '../api/dashboard/protocol.js';
 
 // One service: its state, its log, and its restarts, exits and probe results over time.
 
@@ -44,13 +44,22 @@ function HistoryView({ name, changed }: { name: string; changed: string }) {
   if (failure) return html`<p class="error">${failure}</p>`;
   if (!history) return html`<p class="loading">reading the history…</p>`;
   const entries = [
-    ...history.exits.map((exit) => ({ at: exit.at, what: 'exited', detail: exit.signal ? `killed (${exit.signal})` : `code ${exit.code ?? 'unknown'}`, ok: exit.code === 0 })),
+    ...withRecorded(history).exits.map((exit) => ({ at: exit.at, what: 'exited', detail: exit.signal ? `killed (${exit.signal})` : `code ${exit.code ?? 'unknown'}`, ok: exit.code === 0 })),
     ...history.restarts.map((restart) => ({ at: restart.at, what: 'restarting', detail: `attempt ${restart.attempt} of ${restart.maxRestarts}`, ok: true })),
-    ...history.probes.map((probe) => ({ at: probe.at, what: probe.kind, detail: probe.ok ? 'ok' : `failed${probe.reason ? `: ${probe.reason}` : ''}`, ok: probe.ok })),
+    ...withRecorded(history).probes.map((probe) => ({ at: probe.at, what: probe.kind, detail: probe.ok ? 'ok' : `failed${probe.reason ? `: ${probe.reason}` : ''}`, ok: probe.ok })),
   ].sort((a, b) => b.at.localeCompare(a.at));
   return html`<h3>Restarts, exits and probes</h3>
     ${entries.length === 0 && html`<p class="empty">nothing recorded yet.</p>`}
     <table class="timeline">
       ${entries.map((entry) => html`<tr class=${entry.ok ? 'tone-ok' : 'tone-bad'}><td>${new Date(entry.at).toLocaleString()}</td><td>${entry.what}</td><td>${entry.detail}</td></tr>`)}
     </table>`;
+}
+
+/** The events heard, with the last exit and probe the state file records when no event told of them (without a controller, or from before the dashboard began). */
+function withRecorded(history: ServiceHistory): Pick<ServiceHistory, 'exits' | 'probes'> {
+  const { lastExit, probe } = history.recorded ?? {};
+  return {
+    exits: lastExit && !history.exits.some((exit) => exit.at === lastExit.at) ? [...history.exits, lastExit] : history.exits,
+    probes: probe && !history.probes.some((each) => each.at === probe.at) ? [...history.probes, probe] : history.probes,
+  };
 }

@@ -5,7 +5,7 @@ import { formatBytes, formatCpu, formatHealth, formatObserved, formatPorts, form
 import { postJson } from './api.js';
 import { Confirm } from './confirm.js';
 import { servicePath } from './router.js';
-import type { DashStatus, RunResultBody, StatusRow } from './wire.js';
+import type { DashStatus, RunResultBody, StatusRow } from '../api/dashboard/protocol.js';
 
 // The live services table: `stack top`'s columns and colours (src/cli/top/table.ts), one row per
 // service, each with its verbs behind a confirmation naming what moves with it.
@@ -38,7 +38,7 @@ interface Asked {
 
 export function ServicesPage({ status, now }: { status: DashStatus; now: number }) {
   const [asked, setAsked] = useState<Asked | undefined>(undefined);
-  const pending = new Set(status.pending);
+  const pending = new Set(status.pendingServices);
   return html`<section class="services">
     <table class="services-table">
       <thead><tr><th>NAME</th>${COLUMNS.map((column) => html`<th>${column.header}</th>`)}<th></th><th></th></tr></thead>

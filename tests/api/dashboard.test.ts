@@ -31,7 +31,7 @@ describe('stack dashboard without a controller', () => {
 
     expect((await d.get('/api/v1/session')).json()).toMatchObject({ formatVersion: 1, project: 'dashtest', stackFile: s.file, controller: null, csrf: d.csrf });
     const status = (await d.get('/api/v1/status')).json();
-    expect(status).toMatchObject({ formatVersion: 1, project: 'dashtest', source: 'observed', dependsOn: { db: [], web: ['db'] }, pending: 0 });
+    expect(status).toMatchObject({ formatVersion: 1, project: 'dashtest', source: 'observed', dependsOn: { db: [], web: ['db'] }, pending: 0, pendingServices: [] });
     expect(status.services.map((row: { name: string }) => row.name)).toEqual(['db', 'web']);
     expect(rowOf(status, 'web')).toMatchObject({ desired: 'running', observed: 'running', pid: expect.any(Number) });
   });
@@ -124,6 +124,7 @@ describe('stack dashboard without a controller', () => {
     expect(history.commits.map((commit: { subject: string }) => commit.subject)).toEqual(['a worker', 'first']);
     expect(history.commits[0].diff.services).toEqual([expect.objectContaining({ service: 'worker', change: 'added' })]);
     expect(history.commits[1].diff.services).toEqual([expect.objectContaining({ service: 'web', change: 'added' })]);
+    expect(history.commits[0].lines[0]).toMatch(/^\s*\+ worker\s+added/);
   });
 });
 
@@ -146,7 +147,9 @@ describe('stack dashboard over a controller', () => {
     expect(rowOf(after.data, 'a')).toMatchObject({ restarts: 1 });
     stream.close();
     const history = (await d.get('/api/v1/services/a/history')).json();
-    expect(history.events.map((event: { type: string }) => event.type)).toEqual(expect.arrayContaining(['exited', 'restarting', 'running']));
+    expect(history.exits).toEqual([expect.objectContaining({ signal: 'SIGKILL' })]);
+    expect(history.restarts).toEqual([expect.objectContaining({ attempt: 1 })]);
+    expect(history.recorded).toMatchObject({ restarts: 1, gaveUp: false });
 
     // Logs come from the controller.
     await waitFor(() => readFileSync(`${s.dir}/.stack/logs/talk.log`, 'utf8').includes('hello'), 5000, 'the log written');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DashPlan, DashStatus, EventBody, FileHistory, RunResultBody, ServiceHistory, SessionBody, StatusRow } from '../../src/dashboard-ui/wire.js';
+import type { DashPlanBody, DashStatus, EventBody, FileHistory, RunResultBody, ServiceHistory, SessionBody, StatusRow } from '../../src/api/dashboard/protocol.js';
 
 // The dashboard's routes (docs/dashboard.md) served from fixed JSON and a stream the test drives,
 // with the built page from dist/dashboard/ and the page's real CSP: enough to hold the front end
@@ -20,9 +20,11 @@ export function row(name: string, fields: Partial<StatusRow> = {}): StatusRow {
 export function threeServices(): DashStatus {
   return {
     formatVersion: 1,
+    project: 'demo',
     services: [row('db', { ports: [5432], portsOpen: [true] }), row('api'), row('web', { ports: [8080] })],
     dependsOn: { db: [], api: ['db'], web: ['api'] },
-    pending: [],
+    pending: 0,
+    pendingServices: [],
     source: 'controller',
   };
 }
@@ -114,9 +116,9 @@ export async function startFakeBackend(status: DashStatus = threeServices()): Pr
   };
 }
 
-function plan(): DashPlan {
+function plan(): DashPlanBody {
   const json = { formatVersion: 1 as const, project: 'demo', actions: [{ service: 'web', op: 'restart', reason: 'spec changed: env.PORT' }], summary: { install: 0, start: 0, restart: 1, stop: 0, uninstall: 0, unknown: 0 }, blocked: [] };
-  return { ...json, planHash: 'hash-1', saved: {} as DashPlan['saved'], fieldDiffs: { web: ['~ env.PORT: 8080 → 8081'] } };
+  return { ...json, planHash: 'hash-1', fieldDiffs: [{ service: 'web', op: 'restart', lines: ['env.PORT: "8080" → "8081"'] }] };
 }
 
 function serviceHistory(service: string): ServiceHistory {
@@ -126,15 +128,17 @@ function serviceHistory(service: string): ServiceHistory {
     exits: [{ at: '2026-01-02T10:00:00Z', code: 1, signal: null }],
     restarts: [{ at: '2026-01-02T10:00:01Z', attempt: 1, maxRestarts: 5 }],
     probes: [{ at: '2026-01-02T10:00:03Z', kind: 'ready', ok: true }],
+    recorded: { restarts: 1, lastExit: { at: '2026-01-02T10:00:00Z', code: 1, signal: null }, gaveUp: false },
   };
 }
 
 function fileHistory(): FileHistory {
   return {
     formatVersion: 1,
+    file: 'stack.yaml',
     commits: [
-      { commit: 'a1b2c3d4e5f6', subject: 'web: port 8081', author: 'Ada', at: '2026-01-03T09:00:00Z', diff: ['~ web', '    env.PORT: 8080 → 8081'] },
-      { commit: 'f6e5d4c3b2a1', subject: 'add web', author: 'Ada', at: '2026-01-02T09:00:00Z', diff: ['+ web'] },
+      { commit: 'a1b2c3d4e5f6', subject: 'web: port 8081', author: 'Ada', date: '2026-01-03T09:00:00Z', diff: null, lines: ['  ~ web  changed: env.PORT', '      env.PORT: "8080" → "8081"'] },
+      { commit: 'f6e5d4c3b2a1', subject: 'add web', author: 'Ada', date: '2026-01-02T09:00:00Z', diff: null, lines: ['  + web  added'] },
     ],
   };
 }

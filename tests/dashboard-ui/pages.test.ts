@@ -43,7 +43,7 @@ describe('the other pages in a real browser', () => {
 
   it('previews the plan with its field diffs and applies exactly that plan after a confirmation', async () => {
     const page = await harness.open('/plan', '.action[data-service="web"]');
-    expect(await page.$eval('.action[data-service="web"] .field-diff', (diff) => diff.textContent)).toBe('~ env.PORT: 8080 → 8081');
+    expect(await page.$eval('.action[data-service="web"] .field-diff', (diff) => diff.textContent)).toBe('env.PORT: "8080" → "8081"');
     await page.click('button.apply');
     await waitForSelector(page, '[role="dialog"]');
     expect(await page.$eval('[role="dialog"] .moves', (line) => line.textContent)).toBe('~ restart web');
@@ -57,7 +57,7 @@ describe('the other pages in a real browser', () => {
     const page = await harness.open('/history', 'article.commit');
     expect(await page.$$eval('article.commit', (commits) => commits.map((commit) => commit.getAttribute('data-commit')))).toEqual(['a1b2c3d4e5f6', 'f6e5d4c3b2a1']);
     expect(await page.$eval('article.commit h3', (title) => title.textContent)).toBe('a1b2c3d web: port 8081');
-    expect(await page.$$eval('article.commit .diff .added', (lines) => lines.map((line) => line.textContent))).toEqual(['+ web\n']);
+    expect(await page.$$eval('article.commit .diff .added', (lines) => lines.map((line) => line.textContent))).toEqual(['  + web  added\n']);
   });
 
   it('closes its streams when the page is left, so the seventh full load still gets a connection', async () => {

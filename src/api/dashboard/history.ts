@@ -1,6 +1,6 @@
 import type { RepoFile } from '../../gitops/git.js';
-import type { ComparedSide } from '../../reconcile/compare-desired.js';
-import type { FileHistory } from './protocol.js';
+import type { ComparedSide, DesiredComparison } from '../../reconcile/compare-desired.js';
+import type { DiffJson, FileHistory } from './protocol.js';
 
 /** At most this many commits in one answer. */
 export const MAX_COMMITS = 100;
@@ -34,17 +34,25 @@ export class FileHistoryReader {
   }
 }
 
-/** What `commit` changed against its first parent; a side that does not load says why. */
-async function diffOf(repo: RepoFile, commit: string, parent: string | undefined): Promise<{ diff: unknown; error?: string }> {
+/** What `commit` changed against its first parent, as JSON and as lines; a side that does not load says why. */
+async function diffOf(repo: RepoFile, commit: string, parent: string | undefined): Promise<{ diff: DiffJson | null; lines: string[]; error?: string }> {
   const { loadStackAtRevision } = await import('../../gitops/load-at-revision.js');
   const { compareDesired } = await import('../../reconcile/compare-desired.js');
-  const { comparisonToJson } = await import('../../reconcile/render-comparison.js');
+  const { comparisonToJson, renderComparisonHuman } = await import('../../reconcile/render-comparison.js');
   const load = { env: process.env };
   try {
     const before: ComparedSide = parent ? await loadStackAtRevision(repo, parent, load) : { label: 'nothing', desired: undefined };
     const after = await loadStackAtRevision(repo, commit, load);
-    return { diff: comparisonToJson(compareDesired(before, after)) };
+    const comparison = compareDesired(before, after);
+    return { diff: comparisonToJson(comparison), lines: differenceLines(comparison, renderComparisonHuman) };
   } catch (error) {
-    return { diff: null, error: error instanceof Error ? error.message : String(error) };
+    return { diff: null, lines: [], error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** `stack diff`'s lines without its head (`A → B`) and its summary: a line per service, its field diffs under it. */
+function differenceLines(comparison: DesiredComparison, render: (comparison: DesiredComparison, options: { color: boolean }) => string): string[] {
+  if (comparison.services.length === 0) return [];
+  const lines = render(comparison, { color: false }).split('\n');
+  return lines.slice(1, -3).map((line) => line.trimEnd());
 }

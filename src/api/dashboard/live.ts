@@ -91,13 +91,19 @@ export class Live {
     return () => this.listeners.delete(listener);
   }
 
-  /** The events heard of a service since the dashboard began, and what the state file records of it. */
+  /** A service's exits, restarts and probe results heard since the dashboard began, and what the state file records of it. */
   async historyOf(name: string): Promise<ServiceHistory> {
-    const events = this.heard.filter((event) => 'service' in event && event.service === name);
+    const history: ServiceHistory = { formatVersion: 1, service: name, exits: [], restarts: [], probes: [], recorded: null };
+    for (const event of this.heard) {
+      if (!('service' in event) || event.service !== name) continue;
+      if (event.type === 'exited') history.exits.push({ at: event.at, code: event.code, signal: event.signal });
+      else if (event.type === 'restarting') history.restarts.push({ at: event.at, attempt: event.attempt, maxRestarts: event.maxRestarts });
+      else if (event.type === 'probe') history.probes.push({ at: event.at, kind: event.kind, ok: event.ok, ...(event.reason === undefined ? {} : { reason: event.reason }) });
+    }
     const workspace = await this.here.workspaceNow();
     const record = (await readApplied(workspace)).get(name);
-    const recorded = record ? { restarts: record.restarts, lastExit: record.lastExit, probe: record.probe, gaveUp: record.gaveUp ?? false, startedAt: record.startedAt } : null;
-    return { formatVersion: 1, service: name, events, recorded };
+    if (record) history.recorded = { restarts: record.restarts, lastExit: record.lastExit, probe: record.probe, gaveUp: record.gaveUp ?? false, startedAt: record.startedAt };
+    return history;
   }
 
   /**
@@ -144,13 +150,13 @@ export class Live {
     // Over a controller nothing here loads stack.yaml: its secrets are read again when it changed.
     if (this.api) void this.here.workspaceNow().catch(() => undefined);
     const dependsOn = snapshot.dependsOn ? Object.fromEntries([...snapshot.dependsOn].map(([name, on]) => [name, [...on]])) : (this.latest?.dependsOn ?? {});
-    const pending = snapshot.pending ?? this.latest?.pending;
+    const pending = snapshot.pending === undefined ? this.latest : snapshot;
     this.latest = {
       formatVersion: 1,
       project: snapshot.project,
       services: snapshot.rows,
       dependsOn,
-      ...(pending === undefined ? {} : { pending }),
+      ...(pending?.pending === undefined ? {} : { pending: pending.pending, pendingServices: pending.pendingServices ?? [] }),
       source: snapshot.source === 'controller' ? 'controller' : 'observed',
       ...(snapshot.problem ? { problem: snapshot.problem } : {}),
     };

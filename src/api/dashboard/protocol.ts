@@ -2,7 +2,7 @@
  * What `stack dashboard`'s server sends its page (docs/dashboard.md, "Routes"): types only, shared
  * by the server (api/dashboard/) and the front end. Version 1: fields may be added, none removed.
  */
-import type { EventBody, PlanJson, StatusRow } from '../protocol.js';
+import type { PlanJson, StatusRow } from '../protocol.js';
 
 export type { EventBody, PlanJson, StatusRow } from '../protocol.js';
 
@@ -24,8 +24,10 @@ export interface DashStatus {
   services: StatusRow[];
   /** What each service depends on (stack.yaml), by name. */
   dependsOn: Record<string, string[]>;
-  /** How many services a plan would move now (when known). */
+  /** How many services a plan would move now (when known), as `stack top` shows it... */
   pending?: number;
+  /** ...and which: the page marks their rows and reads the plan again when they change. */
+  pendingServices?: string[];
   source: 'controller' | 'observed';
   /** Why the rows may be stale: stack.yaml does not load (with its file:line:col). */
   problem?: string;
@@ -60,14 +62,40 @@ export interface RunResultBody {
   lines: string[];
 }
 
-/** `GET /api/v1/services/:name/history`. */
+/**
+ * `GET /api/v1/services/:name/history`: its exits, restarts and probe results over time, oldest
+ * first, from the controller's events the dashboard heard since it began (empty without a
+ * controller), and what the state file records now.
+ */
 export interface ServiceHistory {
   formatVersion: 1;
   service: string;
-  /** What the controller's events said of it (newest last); empty without a controller. */
-  events: EventBody[];
-  /** What the state file records now. */
-  recorded: { restarts: number; lastExit?: unknown; probe?: unknown; gaveUp: boolean; startedAt?: string } | null;
+  exits: { at: string; code: number | null; signal: string | null }[];
+  restarts: { at: string; attempt: number; maxRestarts: number }[];
+  probes: { at: string; kind: 'ready' | 'health'; ok: boolean; reason?: string }[];
+  recorded: {
+    restarts: number;
+    lastExit?: { code: number | null; signal: string | null; at: string; reason?: string; duringStart?: boolean };
+    probe?: { kind: 'ready' | 'health'; ok: boolean; reason?: string; at: string };
+    gaveUp: boolean;
+    startedAt?: string;
+  } | null;
+}
+
+/** `stack diff A B --json`'s body, version 1 (reconcile/render-comparison.ts: `comparisonToJson`). */
+export interface DiffJson {
+  formatVersion: 1;
+  before: string;
+  after: string;
+  project: { before: string; after: string };
+  services: {
+    service: string;
+    change: 'added' | 'removed' | 'changed';
+    enabled: { before: boolean | null; after: boolean | null } | null;
+    state: { before: string | null; after: string | null } | null;
+    fields: { field: string; sensitive: boolean; before: string | null; after: string | null }[];
+  }[];
+  summary: { added: number; removed: number; enabled: number; disabled: number; started: number; stopped: number; changed: number };
 }
 
 /** `GET /api/v1/history?limit=N`: the commits that touched stack.yaml, newest first. */
@@ -77,10 +105,13 @@ export interface FileHistory {
   commits: {
     commit: string;
     author: string;
+    /** ISO time the commit was authored. */
     date: string;
     subject: string;
     /** `stack diff <commit>^ <commit> --json`'s body; null when a side does not load (`error` says why). */
-    diff: unknown;
+    diff: DiffJson | null;
+    /** The same diff as `stack diff` prints it (uncoloured, without its head and summary lines): what the page shows. */
+    lines: string[];
     error?: string;
   }[];
 }
