@@ -21,8 +21,8 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Opens `url` in a new tab and waits for `selector` to appear, within `timeoutMs`. */
-export async function openPage(browser: Browser, url: string, selector: string, timeoutMs = 10_000): Promise<Page> {
+/** Opens `url` in a new tab (of `browser`, or of one of its contexts: its own cookies) and waits for `selector` to appear, within `timeoutMs`. */
+export async function openPage(browser: Pick<Browser, 'newPage'>, url: string, selector: string, timeoutMs = 10_000): Promise<Page> {
   const page = await browser.newPage();
   const seen: string[] = [];
   problems.set(page, seen);
@@ -44,10 +44,17 @@ export async function waitForSelector(page: Page, selector: string, timeoutMs = 
   }
 }
 
-/** Polls `probe` in the page until it returns true, within `timeoutMs`. */
+/** A probe runs in the page this often. */
+const PROBE_MS = 50;
+
+/**
+ * Polls `probe` in the page until it returns true, within `timeoutMs`. On an interval, not on
+ * mutations: puppeteer's mutation polling does not see text changes (characterData), and preact
+ * changes a cell's text in place.
+ */
 export async function waitInPage(page: Page, what: string, probe: () => boolean, timeoutMs = 10_000): Promise<void> {
   try {
-    await page.waitForFunction(probe, { timeout: timeoutMs, polling: 'mutation' });
+    await page.waitForFunction(probe, { timeout: timeoutMs, polling: PROBE_MS });
   } catch (error) {
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}. ${await describe(page)}`, { cause: error });
   }
