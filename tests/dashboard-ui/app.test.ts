@@ -42,6 +42,16 @@ describe('the dashboard page in a real browser', () => {
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
   });
 
+  it('marks the rows of the services a plan would move (pendingServices), as the stream says', async () => {
+    const page = await open('/', 'tr[data-service="web"]');
+    // This page's own stream is open (not only one of an earlier page's): the header stops saying it reconnects.
+    await waitInPage(page, 'the stream open', () => !document.querySelector('header .source')?.textContent?.includes('reconnecting'));
+    expect(await page.$$('tr[data-service] .pending')).toHaveLength(0);
+    backend().sendStatus({ ...threeServices(), pending: 1, pendingServices: ['web'] });
+    await waitInPage(page, 'web marked pending', () => document.querySelector('tr[data-service="web"] .pending') !== null);
+    expect(await page.$$eval('tr[data-service] .pending', (marks) => marks.map((mark) => mark.closest('tr')?.getAttribute('data-service')))).toEqual(['web']);
+  });
+
   it('draws the dependency graph: 3 nodes, 2 edges, reached by a link without a reload', async () => {
     const page = await open('/', 'tr[data-service]');
     await page.evaluate(() => Object.assign(window, { sameDocument: true }));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DashPlanBody, DashStatus, EventBody, FileHistory, RunResultBody, ServiceHistory, SessionBody, StatusRow } from '../../src/api/dashboard/protocol.js';
+import type { DashPlanBody, DashStatus, DiffJson, EventBody, FileHistory, RunResultBody, ServiceHistory, SessionBody, StatusRow } from '../../src/api/dashboard/protocol.js';
 
 // The dashboard's routes (docs/dashboard.md) served from fixed JSON and a stream the test drives,
 // with the built page from dist/dashboard/ and the page's real CSP: enough to hold the front end
@@ -137,10 +137,17 @@ function fileHistory(): FileHistory {
     formatVersion: 1,
     file: 'stack.yaml',
     commits: [
-      { commit: 'a1b2c3d4e5f6', subject: 'web: port 8081', author: 'Ada', date: '2026-01-03T09:00:00Z', diff: null, lines: ['  ~ web  changed: env.PORT', '      env.PORT: "8080" → "8081"'] },
-      { commit: 'f6e5d4c3b2a1', subject: 'add web', author: 'Ada', date: '2026-01-02T09:00:00Z', diff: null, lines: ['  + web  added'] },
+      { commit: 'a1b2c3d4e5f6', subject: 'web: port 8081', author: 'Ada', date: '2026-01-03T09:00:00Z', diff: diffOf('web', 'changed'), lines: ['  ~ web  changed: env.PORT', '      env.PORT: "8080" → "8081"'] },
+      { commit: 'f6e5d4c3b2a1', subject: 'add web', author: 'Ada', date: '2026-01-02T09:00:00Z', diff: diffOf('web', 'added'), lines: ['  + web  added'] },
     ],
   };
+}
+
+/** `stack diff --json`'s body for one service added or with env.PORT changed. */
+function diffOf(service: string, change: 'added' | 'changed'): DiffJson {
+  const fields = change === 'changed' ? [{ field: 'env.PORT', sensitive: false, before: '8080', after: '8081' }] : [];
+  const summary = { added: change === 'added' ? 1 : 0, removed: 0, enabled: 0, disabled: 0, started: 0, stopped: 0, changed: change === 'changed' ? 1 : 0 };
+  return { formatVersion: 1, before: 'parent', after: 'commit', project: { before: 'demo', after: 'demo' }, services: [{ service, change, enabled: null, state: null, fields }], summary };
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {
