@@ -14,9 +14,11 @@ export function PlanPage({ pendingKey }: { pendingKey: string }) {
   const [plan, setPlan] = useState<DashPlanBody | undefined>(undefined);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   const [asking, setAsking] = useState(false);
-  const [reads, setReads] = useState(0);
-  // Read again whenever the services a plan would move change (an edit of stack.yaml, a crash).
+  // Read again whenever the services a plan would move change (an edit of stack.yaml, a crash),
+  // and once the confirmation closes; not while it is open: the server runs one command at a
+  // time, and a plan asked for during the apply would be refused (409).
   useEffect(() => {
+    if (asking) return;
     getJson<DashPlanBody>('/api/v1/plan').then(
       (body) => {
         setPlan(body);
@@ -24,14 +26,11 @@ export function PlanPage({ pendingKey }: { pendingKey: string }) {
       },
       (error: Error) => setFailure(error.message),
     );
-  }, [pendingKey, reads]);
+  }, [pendingKey, asking]);
   if (failure) return html`<section class="plan"><p class="error">${failure}</p></section>`;
   if (!plan) return html`<section class="plan"><p class="loading">planning…</p></section>`;
   const apply = (): Promise<RunResultBody> => postJson<RunResultBody>('/api/v1/apply', { planHash: plan.planHash });
-  const close = () => {
-    setAsking(false);
-    setReads((count) => count + 1);
-  };
+  const close = () => setAsking(false);
   return html`<section class="plan">
     ${plan.actions.length === 0 ? html`<p class="empty">Nothing to do: what runs is what stack.yaml says.</p>` : html`<ul class="actions">
       ${plan.actions.map((action) => html`<li class=${`action op-${action.op}`} data-service=${action.service}>

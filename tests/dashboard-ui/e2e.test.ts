@@ -73,7 +73,8 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname as `${string}.png`, fullPage: true });
 }
 
-describe('stack dashboard in a real browser, end to end', () => {
+// Each wait has its own deadline; a test as a whole may take longer than the default on 2 busy cores.
+describe('stack dashboard in a real browser, end to end', { timeout: 120_000 }, () => {
   it('shows the real stack under `stack watch`; a kill -9 goes by restarting to running on the page without a reload; the graph draws it', async () => {
     const m = cleanup.marker(uniqueMarker());
     // A backoff long enough that the status between the exit and the new start reaches the page.
