@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { digestServiceFiles, findStack, openWorkspace, portOwnersOf, UsageSampler, viewServices, type PortOwner, type Workspace } from '../api.js';
+import { digestServiceFiles, findStack, groupedIn, openWorkspace, portOwnersOf, UsageSampler, viewServices, type PortOwner, type Workspace } from '../api.js';
 import { statusRows, type ServiceUsage } from '../reconcile/status-rows.js';
 import { planActions } from '../reconcile/plan.js';
 import { pendingOf, type Snapshot } from './live-sources.js';
@@ -18,7 +18,8 @@ const RELOAD_LOOKS = 10;
 
 export class ObservedHere {
   private workspace?: { at: string; workspace: Workspace };
-  private readonly sampler = new UsageSampler();
+  // One sampler for the view's life (CPU needs two readings of a run); the providers asked are the last look's.
+  private readonly sampler = new UsageSampler((provider) => (this.current ? groupedIn(this.current.providers)(provider) : false));
   private looks = 0;
   private usage = new Map<string, ServiceUsage>();
   private owners = new Map<string, PortOwner[]>();

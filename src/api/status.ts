@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { findServicePortOwners, type PortOwner } from '../engine/service-ports.js';
-import { UsageSampler } from '../engine/service-usage.js';
+import { groupedIn, UsageSampler } from '../engine/service-usage.js';
 import type { ServiceUsage } from '../reconcile/status-rows.js';
 import type { Workspace } from '../engine/workspace.js';
 import { StackError } from '../model/errors.js';
@@ -9,7 +9,7 @@ import { acquireLock } from '../state/lock.js';
 import { StateStore } from '../state/state-store.js';
 
 export type { PortOwner } from '../engine/service-ports.js';
-export { UsageSampler } from '../engine/service-usage.js';
+export { groupedIn, UsageSampler } from '../engine/service-usage.js';
 
 /**
  * CPU % and memory of each running process service, read now. One reading gives memory; `cpu`
@@ -17,8 +17,13 @@ export { UsageSampler } from '../engine/service-usage.js';
  * keeps one sampler). An average since the process started would be cheap, but it is another
  * number under the same name: a service busy for its first minute and idle since would show busy.
  */
-export function usageOf(view: { applied: Applied; observed: Observed }, sampler = new UsageSampler()): Map<string, ServiceUsage> {
+export function usageOf(workspace: Workspace, view: { applied: Applied; observed: Observed }, sampler = usageSampler(workspace)): Map<string, ServiceUsage> {
   return sampler.sample(view.applied, view.observed);
+}
+
+/** A sampler that reads the services whose provider runs them as groups stack spawned. */
+export function usageSampler(workspace: Workspace): UsageSampler {
+  return new UsageSampler(groupedIn(workspace.providers));
 }
 
 /** Who listens on each declared port of the `names` services (all when empty), by service. */

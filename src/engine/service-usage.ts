@@ -1,4 +1,6 @@
+import type { ProviderName } from '../model/desired.js';
 import type { Applied, Observed } from '../model/observed.js';
+import type { ProviderRegistry } from '../providers/registry.js';
 import { monotonicMs } from '../os/monotonic.js';
 import { cpuPercent, readGroupUsage } from '../os/proc-usage.js';
 import type { ServiceUsage } from '../reconcile/status-rows.js';
@@ -20,11 +22,14 @@ interface Reading {
 export class UsageSampler {
   private readings = new Map<string, Reading>();
 
+  /** `grouped`: whether a provider's runs are process groups this stack spawned (its capability; see groupedIn). */
+  constructor(private readonly grouped: (provider: string) => boolean) {}
+
   sample(applied: Applied, observed: Observed): Map<string, ServiceUsage> {
     const runs = new Map<string, { pgid: number; run: string }>();
     for (const [name, record] of applied) {
       const phase = observed.get(name)?.phase;
-      if (record.provider !== 'process' || record.pid === undefined || !(phase === 'running' || phase === 'starting' || phase === 'stopping')) continue;
+      if (!this.grouped(record.provider) || record.pid === undefined || !(phase === 'running' || phase === 'starting' || phase === 'stopping')) continue;
       const pgid = record.pgid ?? record.pid;
       runs.set(name, { pgid, run: `${pgid}:${record.startTicks ?? ''}` });
     }
@@ -42,4 +47,9 @@ export class UsageSampler {
     this.readings = readings;
     return usage;
   }
+}
+
+/** Whether a provider's runs are groups stack spawned, as its capabilities say (providers not yet made have no running service to read). */
+export function groupedIn(providers: ProviderRegistry): (provider: string) => boolean {
+  return (provider) => providers.peek?.(provider as ProviderName)?.capabilities.grouped === true;
 }

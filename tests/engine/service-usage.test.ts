@@ -1,26 +1,20 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UsageSampler } from '../../src/engine/service-usage.js';
+import { groupedIn, UsageSampler } from '../../src/engine/service-usage.js';
+import { createProviderRegistry } from '../../src/providers/registry.js';
 import type { AppliedService, ObservedService, Phase } from '../../src/model/observed.js';
 import { readProcStatSync } from '../../src/os/proc-stat.js';
+import { GroupTracker } from '../providers/helpers.js';
 import { waitFor } from '../support/wait.js';
 
-const groups: number[] = [];
-afterEach(() => {
-  for (const pgid of groups.splice(0)) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-});
+const groups = new GroupTracker();
+afterEach(() => groups.killAll());
 
 /** A real busy loop as its own group leader, recorded as a process service's run would be. */
 function busyRun(): AppliedService {
   const child = spawn('sh', ['-c', 'while :; do :; done'], { detached: true, stdio: 'ignore' });
   const pid = child.pid as number;
-  groups.push(pid);
+  groups.track(pid);
   return { provider: 'process', specHash: 'h', installHash: 'i', fields: {}, restarts: 0, pid, pgid: pid, startTicks: readProcStatSync(pid)?.startTicks as number };
 }
 
@@ -35,7 +29,10 @@ describe('UsageSampler', () => {
       ['idle', { ...run, restarts: 1 }],
     ]);
     const observed = observedAs({ busy: 'running', web: 'running', idle: 'stopped' });
-    const sampler = new UsageSampler();
+    // As the controller asks: the providers' own capabilities (process runs are groups stack spawned; compose's are not).
+    const providers = createProviderRegistry();
+    await Promise.all([providers.get('process'), providers.get('compose')]);
+    const sampler = new UsageSampler(groupedIn(providers));
     const first = sampler.sample(applied, observed);
     expect([...first.keys()]).toEqual(['busy']);
     expect(first.get('busy')).toEqual({ cpu: null, memoryBytes: expect.any(Number) });

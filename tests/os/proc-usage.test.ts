@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GroupTracker } from '../providers/helpers.js';
 import { cpuPercent, parsePageSize, parseProcUsage, readGroupUsage } from '../../src/os/proc-usage.js';
 import { waitFor } from '../support/wait.js';
 
@@ -63,21 +64,13 @@ function listStates(pgid: number): string[] {
 }
 
 describe('readGroupUsage', () => {
-  const children: number[] = [];
-  afterEach(() => {
-    for (const pid of children.splice(0)) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  });
+  const children = new GroupTracker();
+  afterEach(() => children.killAll());
 
   it('sums the members of a real group: a busy loop gains ticks, three processes are counted, a group not asked for is not read', async () => {
     // A group of three: the shell, a busy loop and a sleep.
     const child = spawn('sh', ['-c', '(while :; do :; done) & sleep 60 & wait'], { detached: true, stdio: 'ignore' });
-    children.push(child.pid as number);
+    children.track(child.pid);
     const pgid = child.pid as number;
     const first = await waitFor(() => {
       const usage = readGroupUsage(new Set([pgid])).get(pgid);
@@ -90,7 +83,7 @@ describe('readGroupUsage', () => {
     // shell became by exec never reaps it.
     const withZombie = spawn('sh', ['-c', 'sleep 0.01 & exec sleep 60'], { detached: true, stdio: 'ignore' });
     const zombieGroup = withZombie.pid as number;
-    children.push(zombieGroup);
+    children.track(zombieGroup);
     await waitFor(() => (listStates(zombieGroup).includes('Z') ? true : undefined), 5000, 'the background sleep to be a zombie');
     expect(listStates(zombieGroup).sort()).toEqual(['S', 'Z']);
     expect(readGroupUsage(new Set([zombieGroup])).get(zombieGroup)?.processes).toBe(1);

@@ -53,6 +53,6 @@ export async function observeHere(options: StatusOptions, names: readonly string
   // Who listens on each declared port (never a connection to them).
   const portOwners = await portOwnersOf(workspace, { applied, observed }, names);
   // Memory from one reading of /proc; CPU needs two (a controller's), so it is null here.
-  const rows = statusRows(workspace.desired, observed, applied, portOwners, usageOf({ applied, observed })).filter((row) => names.length === 0 || names.includes(row.name));
+  const rows = statusRows(workspace.desired, observed, applied, portOwners, usageOf(workspace, { applied, observed })).filter((row) => names.length === 0 || names.includes(row.name));
   return { project: workspace.desired.project, rows, notice: await controllerNotice(workspace), notRecorded };
 }

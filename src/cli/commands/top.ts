@@ -253,7 +253,7 @@ class Top {
 
   /** `stack plan`, saved: what `a` applies is exactly what was shown, or nothing (stale). */
   private async plan(thenApply: boolean): Promise<void> {
-    const code = await this.runCommand(['plan', '--detailed-exitcode', '-o', this.runs.planFile()], 'stack plan', { keepPane: true });
+    const code = await this.runCommand(['plan', '--detailed-exitcode', '-o', this.runs.planFile()], 'stack plan', { keepPane: true, succeeded: [0, 2] });
     if (code === 2 && thenApply && !this.stopped.signal.aborted) {
       this.view = { ...this.view, confirm: { prompt: 'apply this plan (shown above)? y/N', effect: { type: 'apply' } } };
     } else if (code === 2) {
@@ -268,7 +268,7 @@ class Top {
    * Runs a stack command for a key, its output in a pane; the pane closes when it succeeds (its
    * last line stays as the message) unless `keepPane`, and stays open when it fails.
    */
-  private async runCommand(args: string[], label: string, options: { keepPane?: boolean } = {}): Promise<number> {
+  private async runCommand(args: string[], label: string, options: { keepPane?: boolean; succeeded?: readonly number[] } = {}): Promise<number> {
     const lines: string[] = [];
     this.view = { ...this.view, busy: true, help: false, pane: { title: label, lines }, message: { text: `${label}…`, tone: 'info' } };
     this.draw();
@@ -282,7 +282,8 @@ class Top {
         this.drawSoon();
       })
       .finally(() => (this.view = { ...this.view, busy: false }));
-    const failed = code !== 0 && !(label === 'stack plan' && code === 2);
+    // `plan --detailed-exitcode` says "changes pending" with 2: not a failure.
+    const failed = !(options.succeeded ?? [0]).includes(code);
     const keep = options.keepPane || failed;
     this.view = { ...this.view, ...(keep ? {} : { pane: undefined }), message: { text: summaryOf(label, code, lines, failed), tone: failed ? 'error' : 'ok', at: Date.now() } };
     // Without a controller, nothing else says what the command changed: look now.

@@ -32,6 +32,7 @@ import { Exclusive } from './exclusive.js';
 import { passMayAct } from './may-act.js';
 import { EventHub } from './events.js';
 import { knownObserved } from './known-status.js';
+import { groupedIn } from '../service-usage.js';
 import { StatusChanges } from './status-changes.js';
 import { FileNews } from './file-news.js';
 import type { ControllerOptions, RunOptions, Snapshot } from './controller-options.js';
@@ -81,7 +82,7 @@ export class Controller {
     this.watcher = new FileWatcher((paths) => this.changed(paths), undefined, this.say);
     this.liveness = new LivenessMonitor(pool, workspace, this.say);
     this.ports = new PortWatch(() => ({ desired: this.desired, applied: this.state.all(), observed: knownObserved(this.desired, this.state.all(), this.pool) }), workspace.ctx.redact);
-    this.usage = new UsageWatch(() => ({ applied: this.state.all(), observed: knownObserved(this.desired, this.state.all(), this.pool) }));
+    this.usage = new UsageWatch(() => ({ applied: this.state.all(), observed: knownObserved(this.desired, this.state.all(), this.pool) }), groupedIn(workspace.providers));
     this.logRotation = new LogRotation(pool, workspace, this.say);
     this.requests = new HandedRequests(workspace.paths.dir, (reason) => void this.request(reason));
     // Live status: a machine that moves or a record that changes may change a phase or a probe result.

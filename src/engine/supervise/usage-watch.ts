@@ -12,10 +12,15 @@ const USAGE_TICK_MS = 2000;
  */
 export class UsageWatch {
   private usage: ReadonlyMap<string, ServiceUsage> = new Map();
-  private readonly sampler = new UsageSampler();
+  private readonly sampler: UsageSampler;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly view: () => { applied: Applied; observed: Observed }) {}
+  constructor(
+    private readonly view: () => { applied: Applied; observed: Observed },
+    grouped: (provider: string) => boolean,
+  ) {
+    this.sampler = new UsageSampler(grouped);
+  }
 
   get known(): ReadonlyMap<string, ServiceUsage> {
     return this.usage;
