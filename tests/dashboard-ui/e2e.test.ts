@@ -1,7 +1,11 @@
 // `stack dashboard` end to end: the real command on a real stack of `sleep` services (with and
 // without `stack watch`), its printed link opened in a real headless Chromium, each browser in a
-// context of its own (its own cookies). The screenshots in docs/screenshots/ are taken here.
-import { existsSync, readFileSync } from 'node:fs';
+// context of its own (its own cookies). The screenshots in docs/screenshots/ are taken here: written
+// there by `npm run screenshots` (STACK_SCREENSHOTS=1), otherwise into a temporary directory (each
+// run's differ: pids, times).
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
@@ -11,7 +15,8 @@ import { Cleanup } from '../support/controller.js';
 import { uniqueMarker } from '../support/marker.js';
 import { stack } from '../support/stack-cli.js';
 
-const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
+const FOR_DOCS = process.env.STACK_SCREENSHOTS === '1';
+const SCREENSHOTS = FOR_DOCS ? new URL('../../docs/screenshots/', import.meta.url).pathname : mkdtempSync(join(tmpdir(), 'stack-screenshots-'));
 const VIEWPORT = { width: 1280, height: 720 };
 
 const cleanup = new Cleanup();
@@ -36,6 +41,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await browser?.close();
+  if (!FOR_DOCS) rmSync(SCREENSHOTS, { recursive: true, force: true });
 });
 
 /** A shop: db ← api ← web, and a worker on its own; `extra` is YAML appended under `services:`. */
@@ -70,7 +76,7 @@ async function open(url: string, selector: string, context?: BrowserContext): Pr
 const observedOf = (page: Page, service: string) => page.$eval(`tr[data-service="${service}"] .col-observed`, (cell) => cell.textContent);
 
 async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname as `${string}.png`, fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) as `${string}.png`, fullPage: true });
 }
 
 // Each wait has its own deadline; a test as a whole may take longer than the default on 2 busy cores.
