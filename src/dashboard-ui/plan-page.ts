@@ -15,8 +15,8 @@ export function PlanPage({ pendingKey }: { pendingKey: string }) {
   const [failure, setFailure] = useState<string | undefined>(undefined);
   const [asking, setAsking] = useState(false);
   // Read again whenever the services a plan would move change (an edit of stack.yaml, a crash),
-  // and once the confirmation closes; not while it is open: the server runs one command at a
-  // time, and a plan asked for during the apply would be refused (409).
+  // and once the confirmation closes; not while it is open: what it asks about stays the plan shown
+  // (the server reads a plan asked for during the apply after it).
   useEffect(() => {
     if (asking) return;
     getJson<DashPlanBody>('/api/v1/plan').then(

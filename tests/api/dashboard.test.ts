@@ -111,6 +111,21 @@ describe('stack dashboard without a controller', () => {
     expect((await d.post('/api/v1/apply', { planHash: 'sha256:unknown' })).status).toBe(409);
   });
 
+  it('a plan asked for while a stop runs waits for it and shows what it left; a second change meanwhile is 409', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    // Its stop takes two seconds: the shell runs its TERM trap once the group's `sleep 1` ends.
+    const s = applied(`  slow:\n    command: sh -c 'trap "sleep 2; exit 0" TERM; while :; do sleep 1; done'\n${sleeper('db', m)}`);
+    const d = await openDashboard(cleanup, s.file);
+    const stopping = d.post('/api/v1/services/slow/stop');
+    await waitFor(() => /state: stopped/.test(readFileSync(s.file, 'utf8')), 10_000, 'the stop to edit stack.yaml');
+    const [plan, other] = await Promise.all([d.get('/api/v1/plan'), d.post('/api/v1/services/db/stop')]);
+    expect(other.status, other.text).toBe(409);
+    expect((await stopping).json()).toMatchObject({ exitCode: 0 });
+    expect(plan.status, plan.text).toBe(200);
+    expect(plan.json()).toMatchObject({ actions: [], fieldDiffs: [] });
+    expect(rowOf((await d.get('/api/v1/status')).json(), 'db')).toMatchObject({ observed: 'running' });
+  });
+
   it('history lists the commits of stack.yaml, newest first, each with its desired-state diff', async () => {
     const m = cleanup.marker(uniqueMarker());
     const s = applied(sleeper('web', m));

@@ -23,11 +23,19 @@ const RUN_LINES = 500;
  * `stack apply <plan>`, `stack stop web`), one at a time, on the stack file resolved once, as
  * `stack top`'s keys run them. They go through the running controller when one answers, as the
  * commands do. What apply carries out is exactly the plan shown, or nothing (stale: 409).
+ *
+ * A plan waits for the run under way and is then read (pages asking meanwhile share it); a change
+ * (apply, a verb) while another change runs or waits is refused (409): a second click is not a
+ * second change.
  */
 export class DashRuns {
   private readonly plans = new Map<string, string>();
   private running?: StackCommand;
-  private busy = false;
+  /** The runs in turn: the last one's end (never rejects). */
+  private turn: Promise<unknown> = Promise.resolve();
+  private waitingPlan?: Promise<DashPlanBody>;
+  private changing = false;
+  private closed = false;
   private counter = 0;
   private dir?: string;
 
@@ -38,7 +46,17 @@ export class DashRuns {
   ) {}
 
   /** `stack plan -o`: the plan, its hash, and the field diffs `stack plan` shows under each action. */
-  async plan(): Promise<DashPlanBody> {
+  plan(): Promise<DashPlanBody> {
+    if (this.waitingPlan) return this.waitingPlan;
+    const plan = this.inTurn(() => {
+      this.waitingPlan = undefined;
+      return this.planNow();
+    });
+    this.waitingPlan = plan;
+    return plan;
+  }
+
+  private async planNow(): Promise<DashPlanBody> {
     this.dir ??= mkdtempSync(join(tmpdir(), 'stack-dashboard-'));
     const path = join(this.dir, `plan-${(this.counter += 1)}.json`);
     const result = await this.run(['plan', '--detailed-exitcode', '-o', path]);
@@ -54,7 +72,7 @@ export class DashRuns {
     if (typeof planHash !== 'string') throw new DashError(400, 'apply takes { "planHash": "sha256:…" } (GET /api/v1/plan gives it)');
     const path = this.plans.get(planHash);
     if (path === undefined) throw new DashError(409, 'no plan with this hash was shown (or too many since): plan again');
-    const result = await this.run(['apply', '--yes', path]);
+    const result = await this.change(['apply', '--yes', path]);
     if (result.exitCode === ExitCode.actionFailed && result.lines.some((line) => / is stale: /.test(line))) {
       throw new DashError(409, `the plan changed since it was shown: ${result.lines.find((line) => / is stale: /.test(line))?.replace(/^error: /, '') ?? ''}`);
     }
@@ -67,22 +85,39 @@ export class DashRuns {
     if (commit !== undefined && typeof commit !== 'boolean') throw new DashError(400, '"commit" is true or false');
     // A name is never read as an option: service names begin with a letter or a digit.
     if (!/^[A-Za-z0-9][\w.-]*$/.test(name)) throw new DashError(404, `no service named "${name}"`, ExitCode.serviceNotFound);
-    const result = await this.run([verb, name, ...(commit ? ['--commit'] : [])]);
+    const result = await this.change([verb, name, ...(commit ? ['--commit'] : [])]);
     if (result.exitCode === ExitCode.serviceNotFound || result.exitCode === ExitCode.invalidConfig) throw failure(`stack ${verb}`, result);
     return result;
   }
 
-  /** Interrupts a run under way, as Ctrl+C would, and waits for it to end. */
+  /** Interrupts a run under way, as Ctrl+C would, and waits for it to end; runs still waiting do not begin. */
   async close(): Promise<void> {
-    const running = this.running;
-    running?.interrupt();
-    await running?.done;
+    this.closed = true;
+    this.running?.interrupt();
+    await this.turn;
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** A run that changes the stack: refused while another change runs or waits. */
+  private async change(args: readonly string[]): Promise<RunResultBody> {
+    if (this.changing) throw new DashError(409, 'another change is under way: wait for it to end');
+    this.changing = true;
+    try {
+      return await this.inTurn(() => this.run(args));
+    } finally {
+      this.changing = false;
+    }
+  }
+
+  /** `work` once every run before it has ended. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const begin = () => (this.closed ? Promise.reject(new DashError(503, 'the dashboard is stopping')) : work());
+    const result = this.turn.then(begin, begin);
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+
   private async run(args: readonly string[]): Promise<RunResultBody> {
-    if (this.busy) throw new DashError(409, 'another run is under way: wait for it to end');
-    this.busy = true;
     try {
       const lines: string[] = [];
       const command = await runStackCommand(this.stack, [...args, '-f', this.file], {
@@ -97,7 +132,6 @@ export class DashRuns {
       return { formatVersion: 1, exitCode, lines };
     } finally {
       this.running = undefined;
-      this.busy = false;
     }
   }
 
