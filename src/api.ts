@@ -30,6 +30,7 @@ export { escapedRuns, forgetGiveUps, killRecordedGroups, MAX_ESCAPED_ROUNDS, rec
 export { groupedIn, portOwnersOf, recordProbeResults, usageOf, usageSampler, UsageSampler, type PortOwner } from './api/status.js';
 export { preparePluginService, type AddedService, type AddOptions } from './api/add.js';
 export { declaredLogs, rotateRunningLogs } from './api/logs.js';
+export { eventsFileOf, readEventJournal, type EventQuery, type JournalEvent } from './api/events.js';
 
 export interface OpenOptions extends FindOptions {
   verbose?: (line: string) => void;

@@ -34,6 +34,16 @@ export interface ConnectOptions {
 }
 
 /** The calls of the controller's API (docs/api.md), one per route. */
+export interface EventsOptions {
+  signal?: AbortSignal;
+  /** The events kept since this wall time (ISO 8601) come first. */
+  since?: string;
+  /** Only events about these services. */
+  services?: readonly string[];
+  /** false: the kept events, then the end (default true). */
+  follow?: boolean;
+}
+
 export interface ApiClient {
   readonly socketPath: string;
   /** `GET /v1/status`: what the controller knows, without probing. */
@@ -46,8 +56,11 @@ export interface ApiClient {
   verb(verb: ServiceVerb, request: VerbRequest, options?: RunOptions): Promise<RunResult>;
   /** `GET /v1/logs`: the tails, then (with `follow`) new lines until the loop is left or `signal` aborts. */
   logs(options?: LogsOptions): AsyncIterable<LogLine>;
-  /** `GET /v1/events`: `following` first, then every event until the loop is left (or the controller ends). */
-  events(options?: { signal?: AbortSignal }): AsyncIterable<EventBody>;
+  /**
+   * `GET /v1/events`: the events kept since `since` (about `services`), then (unless `follow` is
+   * false) `following` and every event until the loop is left (or the controller ends).
+   */
+  events(options?: EventsOptions): AsyncIterable<EventBody>;
   /** `POST /v1/stop`: resolves once the controller accepted; it closes after. */
   stop(): Promise<void>;
 }
@@ -76,7 +89,8 @@ export function connect(target: Workspace | string, options: ConnectOptions = {}
     verb: (verb, request, runOptions) => run(`/v1/services/${verb}`, request, runOptions),
     logs: ({ services = [], lines, follow: following, latest, signal } = {}) =>
       stream<LogLine>(`/v1/logs${query({ service: services, lines: lines === undefined ? [] : [String(lines)], follow: following ? ['1'] : [], latest: latest === undefined ? [] : [String(latest)] })}`, signal),
-    events: ({ signal } = {}) => stream<EventBody>('/v1/events', signal),
+    events: ({ signal, since, services = [], follow: following = true } = {}) =>
+      stream<EventBody>(`/v1/events${query({ since: since === undefined ? [] : [since], service: services, follow: following ? [] : ['0'] })}`, signal),
     async stop() {
       await callJson({ socketPath, method: 'POST', path: '/v1/stop', timeoutMs });
     },

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { chmod, rm } from 'node:fs/promises';
 import type { Controller } from '../engine/supervise/controller.js';
 import { ExitCode } from '../model/errors.js';
-import type { EventBody, ServiceVerb, StatusBody } from './protocol.js';
+import type { EventBody, ServiceVerb, StackEvent, StatusBody } from './protocol.js';
 import { ApiError, Exchange } from './server-http.js';
 import { serveLogs } from './server-logs.js';
 import { checkNames, Runs } from './server-runs.js';
@@ -132,12 +132,25 @@ class ApiServer {
     exchange.onSent(() => this.options.stop());
   }
 
-  /** `following` first, then every event, until the client goes (forgotten at once) or is too slow (dropped). */
+  /**
+   * The events kept since `since` (with `service=`: about those), oldest first; then, unless
+   * `follow=0`, `following` and every event until the client goes (forgotten at once) or is too
+   * slow (dropped). Without `since` and `follow`, only what comes from now on.
+   */
   private follow(exchange: Exchange): void {
+    const params = exchange.url.searchParams;
+    const since = params.get('since') ?? undefined;
+    if (since !== undefined && Number.isNaN(Date.parse(since))) throw new ApiError(400, `since is a time (ISO 8601, e.g. 2026-12-05T08:00:00Z), not ${JSON.stringify(since)}`, ExitCode.actionFailed);
+    const services = params.getAll('service');
+    const following = params.get('follow') !== '0';
     exchange.stream();
     const send = (body: EventBody) => exchange.line(body);
+    const query = { ...(since === undefined ? {} : { since }), ...(services.length === 0 ? {} : { services }) };
+    if (since !== undefined || !following) for (const event of this.controller.journal.query(query)) send({ formatVersion: 1, ...event });
+    if (!following) return exchange.end();
+    const about = (event: StackEvent) => services.length === 0 || ('service' in event && services.includes(event.service));
     send({ formatVersion: 1, at: this.controller.pool.env.time.nowIso(), type: 'following', pid: process.pid });
-    const unlisten = this.controller.events.listen((event, at) => send({ formatVersion: 1, at, ...event }));
+    const unlisten = this.controller.events.listen((event, at) => about(event) && send({ formatVersion: 1, at, ...event }));
     const stop = () => {
       unlisten();
       this.followers.delete(stop);

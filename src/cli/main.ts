@@ -70,6 +70,9 @@ command('down', 'stop every service (or the named ones and their dependents), wh
   .option('-p, --parallel <n>', 'services moving at once', '4')
   .option('--wait-lock', 'wait for another stack process to finish instead of failing');
 command('events', "follow what the running controller sees and does: state changes, probes, restarts, reconciles", () => import('./commands/events.js'))
+  .argument('[service...]')
+  .option('--since <when>', 'first the events kept since then: a duration ago (10m, 2h) or a time (ISO 8601); without a controller, what the last one kept')
+  .option('--no-follow', 'print the kept events and exit')
   .option('--json', 'each event as one JSON line (NDJSON, formatVersion 1)');
 command('top', 'a full-screen live view of the services (over a running controller, or observed every second)', () => import('./commands/top.js'))
   .option('--once', 'print one frame and exit (no terminal needed)');

@@ -11,6 +11,8 @@ export interface StatePaths {
   logsDir: string;
   /** The controller's API (docs/api.md). */
   apiSocket: string;
+  /** The controller's events, kept (NDJSON; `events.log.1` the older part). */
+  eventsFile: string;
 }
 
 export function statePaths(root: string): StatePaths {
@@ -21,5 +23,6 @@ export function statePaths(root: string): StatePaths {
     lockFile: join(dir, 'lock'),
     logsDir: join(dir, 'logs'),
     apiSocket: join(dir, API_SOCKET),
+    eventsFile: join(dir, 'events.log'),
   };
 }

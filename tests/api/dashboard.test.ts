@@ -182,6 +182,29 @@ describe('stack dashboard over a controller', () => {
   });
 });
 
+describe('a service page\'s history', () => {
+  it('is what the controller kept: a dashboard opened after a crash shows it, and, once the controller ended, reads it from .stack/events.log', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = cleanup.scratch(`version: 1\nproject: dashtest\ndefaults:\n  restart: { backoff: { initial: 100ms, max: 200ms } }\nservices:\n${sleeper('a', m)}${sleeper('b', m)}`);
+    const controller = cleanup.cli(['watch', '--interval', '1s', '-f', s.file]);
+    await controller.waitForStderr(/watching .*stack\.yaml \(pid (\d+)\)/, 15_000, 'the "watching" line');
+    await waitFor(() => typeof s.state().services.a?.pid === 'number', 15_000, 'a running');
+    process.kill(s.state().services.a?.pid as number, 'SIGKILL');
+    await waitFor(() => s.state().services.a?.restarts === 1 && typeof s.state().services.a?.pid === 'number', 15_000, 'a restarted');
+
+    const d = await openDashboard(cleanup, s.file);
+    const expected = { exits: [expect.objectContaining({ signal: 'SIGKILL' })], restarts: [expect.objectContaining({ attempt: 1, maxRestarts: 5 })] };
+    await waitFor(async () => (await d.get('/api/v1/services/a/history')).json().exits.length === 1, 10_000, 'the exit in the history');
+    expect((await d.get('/api/v1/services/a/history')).json()).toMatchObject(expected);
+    expect((await d.get('/api/v1/services/b/history')).json()).toMatchObject({ exits: [], restarts: [] });
+
+    controller.child.kill('SIGINT');
+    await controller.done;
+    await waitFor(async () => (await d.get('/api/v1/session')).json().controller === null, 15_000, 'the dashboard to see no controller');
+    expect((await d.get('/api/v1/services/a/history')).json()).toMatchObject({ ...expected, recorded: { restarts: 1 } });
+  });
+});
+
 describe('stack dashboard and secrets', () => {
   it('a sensitive env value never appears in any answer: status, stream, logs, plan, history, a verb', async () => {
     const m = cleanup.marker(uniqueMarker());

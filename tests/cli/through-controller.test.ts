@@ -125,7 +125,40 @@ describe('the CLI under a controller', () => {
     const s = cleanup.scratch('version: 1\nservices: {}\n');
     const result = stack(['events', '-f', s.file]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('error: no controller answers for this stack: there are no events to follow\nhint: `stack up` or `stack watch` starts one\n');
+    expect(result.stderr).toBe('error: no controller answers for this stack: there are no events to follow\nhint: `stack up` or `stack watch` starts one; `stack events --since 1h` prints what the last one kept\n');
+    const bad = stack(['events', '--since', 'yesterday', '-f', s.file]);
+    expect([bad.code, bad.stderr]).toEqual([1, 'error: --since takes a duration (10m, 2h) or a time (2026-12-05T08:00:00Z), got "yesterday"\n']);
+  });
+
+  it('events --since: the kept events first, of the named services; after the controller ends, what it kept, from .stack/events.log', async () => {
+    const m = marker();
+    const s = cleanup.scratch(twoServices(m));
+    const pid = await watching(s, m);
+    process.kill(sleepsWith(`${m}1`)[0]?.pid as number, 'SIGKILL');
+    await waitFor(() => sleepsWith(`${m}1`).length === 1, 10_000, 'a restarted');
+    const typesOf = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; service?: string }).filter((event) => event.type !== 'phase');
+    await waitFor(() => typesOf(stack(['events', 'a', '--since', '10m', '--no-follow', '--json', '-f', s.file]).stdout).some((event) => event.type === 'running'), 10_000, "a's restart kept");
+    const kept = stack(['events', 'a', '--since', '10m', '--no-follow', '--json', '-f', s.file]);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(typesOf(kept.stdout).map((event) => `${event.type} ${event.service}`)).toEqual(['exited a', 'restarting a', 'running a']);
+    // Following: the kept events, then `following`.
+    const follow = cleanup.cli(['events', '--since', '10m', '--json', '-f', s.file]);
+    await follow.waitForStdout(/"type":"following"/, 10_000, 'the following line');
+    const followed = follow.stdout().trim().split('\n').map((line) => JSON.parse(line) as { type: string; service?: string });
+    expect(followed.findIndex((event) => event.type === 'exited' && event.service === 'a')).toBeLessThan(followed.findIndex((event) => event.type === 'following'));
+    follow.child.kill('SIGINT');
+    await follow.done;
+
+    process.kill(pid, 'SIGINT');
+    await waitFor(() => !isAlive(pid), 10_000, 'the controller to end');
+    const after = stack(['events', 'a', '--since', '10m', '--json', '-f', s.file]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(typesOf(after.stdout).map((event) => `${event.type} ${event.service}`)).toEqual(['exited a', 'restarting a', 'running a']);
+    expect(after.stderr).toBe('');
+    const human = stack(['events', '--since', '10m', '-f', s.file]);
+    expect(human.stdout).toMatch(/ a was killed by SIGKILL\n.* a restarting \(restart 1 of 5\)\n/);
+    expect(human.stderr).toBe('no controller runs: these are the events the last one kept, nothing more to follow\n');
+    expect(stack(['events', '--since', '2099-01-01T00:00:00Z', '--no-follow', '-f', s.file]).stdout).toBe('');
   });
 
   it('apply under a controller is carried out by it: exit 0, never 7 (waits on the server routes)', async () => {

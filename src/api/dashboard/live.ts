@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { apiSocketOf, readApplied } from '../../api.js';
+import { apiSocketOf, eventsFileOf, readApplied, readEventJournal } from '../../api.js';
 import { collectSecrets } from '../../config/secrets.js';
 import { createRedactor } from '../../config/sensitive.js';
 import type { Desired } from '../../model/desired.js';
@@ -11,8 +11,6 @@ import { ObservedHere } from '../observed-here.js';
 import type { EventBody } from '../protocol.js';
 import type { DashStatus, ServiceHistory } from './protocol.js';
 
-/** Events kept for the service pages: as many as the controller keeps (docs/dashboard.md). */
-const KEPT_EVENTS = 1000;
 /** A controller's event stream that ends sooner than this after it began... */
 const STREAM_MIN_MS = 3000;
 /** ...is not followed again before this much later (as `stack top`). */
@@ -29,7 +27,6 @@ export class Live {
   private readonly here: ObservedHere;
   private readonly stopped = new AbortController();
   private readonly listeners = new Set<Listener>();
-  private readonly heard: EventBody[] = [];
   private api?: ApiClient;
   private pid?: number;
   private latest?: DashStatus;
@@ -91,11 +88,13 @@ export class Live {
     return () => this.listeners.delete(listener);
   }
 
-  /** A service's exits, restarts and probe results heard since the dashboard began, and what the state file records of it. */
+  /**
+   * A service's exits, restarts and probe results as the controller kept them (the running one's,
+   * or without one what the last one wrote to `.stack/events.log`), and what the state file records of it.
+   */
   async historyOf(name: string): Promise<ServiceHistory> {
     const history: ServiceHistory = { formatVersion: 1, service: name, exits: [], restarts: [], probes: [], recorded: null };
-    for (const event of this.heard) {
-      if (!('service' in event) || event.service !== name) continue;
+    for (const event of await this.keptEvents(name)) {
       if (event.type === 'exited') history.exits.push({ at: event.at, code: event.code, signal: event.signal });
       else if (event.type === 'restarting') history.restarts.push({ at: event.at, attempt: event.attempt, maxRestarts: event.maxRestarts });
       else if (event.type === 'probe') history.probes.push({ at: event.at, kind: event.kind, ok: event.ok, ...(event.reason === undefined ? {} : { reason: event.reason }) });
@@ -104,6 +103,19 @@ export class Live {
     const record = (await readApplied(workspace)).get(name);
     if (record) history.recorded = { restarts: record.restarts, lastExit: record.lastExit, probe: record.probe, gaveUp: record.gaveUp ?? false, startedAt: record.startedAt };
     return history;
+  }
+
+  private async keptEvents(name: string): Promise<EventBody[]> {
+    if (this.api) {
+      const events: EventBody[] = [];
+      for await (const event of this.api.events({ services: [name], follow: false })) {
+        // A controller older than `follow=0` follows instead: what it kept is all before `following`.
+        if (event.type === 'following') break;
+        events.push(event);
+      }
+      return events;
+    }
+    return (await readEventJournal(eventsFileOf(this.file), { services: [name] })).map((event) => ({ formatVersion: 1, ...event }) as EventBody);
   }
 
   /**
@@ -173,8 +185,6 @@ export class Live {
 
   private hear(event: EventBody): void {
     if (event.type === 'following') this.pid = event.pid;
-    this.heard.push(event);
-    if (this.heard.length > KEPT_EVENTS) this.heard.splice(0, this.heard.length - KEPT_EVENTS);
     this.emit('event', event);
     if (event.type === 'invalid-file') this.emit('problem', { formatVersion: 1, message: `stack.yaml does not load (the controller keeps the last good file): ${event.message.split('\n')[0] ?? ''}` });
   }

@@ -31,6 +31,8 @@ import type { Applied } from '../../model/observed.js';
 import { Exclusive } from './exclusive.js';
 import { passMayAct } from './may-act.js';
 import { EventHub } from './events.js';
+import { EventJournal } from './event-journal.js';
+import { redactDeep } from '../../model/redact-deep.js';
 import { knownObserved } from './known-status.js';
 import { groupedIn } from '../service-usage.js';
 import { StatusChanges } from './status-changes.js';
@@ -75,9 +77,12 @@ export class Controller {
     private readonly lock: HeldLock,
     private readonly state: StateStore,
     readonly pool: SupervisedPool,
+    /** The events kept (`GET /v1/events?since=`), on disk in `.stack/events.log`. */
+    readonly journal: EventJournal,
   ) {
     this.desired = workspace.desired;
     this.events = new EventHub(() => pool.env.time.nowIso());
+    this.events.listen((event, at) => journal.record(redactDeep(event, workspace.ctx.redact), at));
     this.news = new FileNews(this.say, (event) => this.events.emit(event));
     this.watcher = new FileWatcher((paths) => this.changed(paths), undefined, this.say);
     this.liveness = new LivenessMonitor(pool, workspace, this.say);
@@ -104,7 +109,8 @@ export class Controller {
       const redact: Redact = (text, cut) => redactorOf(controller.current)(text, cut);
       const workspace: Workspace = { desired, paths, providers: createProviderRegistry(), ctx: { root: desired.root, stateDir: paths.dir, verbose: redactedVerbose(desired, options.verbose), redact } };
       const pool = new SupervisedPool(desired, workspace.providers, state, workspace.ctx, (event) => made.controller?.heard(event), options.time);
-      const controller = new Controller(options, workspace, lock, state, pool);
+      const journal = await EventJournal.open(paths.eventsFile, options.log);
+      const controller = new Controller(options, workspace, lock, state, pool, journal);
       made.controller = controller;
       options.signal?.addEventListener('abort', () => controller.abort.abort(), { once: true });
       await serve?.(controller);
@@ -185,6 +191,7 @@ export class Controller {
     await this.pool.settle();
     this.pool.stopAll();
     await rm(this.statusFile, { force: true });
+    await this.journal.close();
     if (!options.keepLock) await this.lock.release();
   }
 
