@@ -1,7 +1,8 @@
 // `npm run bench`: stack next to pm2, supervisord and the physical floor, interleaved, several
-// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top narrows it
+// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard narrows it
 // (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three;
-// top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen).
+// top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen;
+// dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size).
 // Writes bench/results.md; every process it started is ended by pid, also on failure or Ctrl+C.
 import { machineDescription, removeTempDirs, sweep, sweepNow } from './lib.mjs';
 import { floor } from './peers/floor.mjs';
@@ -11,6 +12,7 @@ import { supervisordPeer } from './peers/supervisord.mjs';
 import { Results } from './results.mjs';
 import { apiEventsScenario, apiRssScenario, apiStatusScenario } from './scenarios/controller-api.mjs';
 import { crashScenario } from './scenarios/crash.mjs';
+import { dashboardScenario } from './scenarios/dashboard.mjs';
 import { hotAddScenario } from './scenarios/hotadd.mjs';
 import { httpScenario } from './scenarios/http.mjs';
 import { memoryScenario } from './scenarios/memory.mjs';
@@ -56,6 +58,7 @@ async function main() {
   if (wanted('api-events')) await apiEventsScenario(ctx);
   if (wanted('api-rss')) await apiRssScenario(ctx);
   if (wanted('top')) await topScenario(ctx);
+  if (wanted('dashboard')) await dashboardScenario(ctx);
 
   const targets = evaluateTargets(results);
   console.log(`\n${results.table()}\n\n${results.ratioLines().join('\n')}\n`);

@@ -38,6 +38,9 @@ export function evaluateTargets(results) {
     ['idle `stack top` of 50 services without a controller ≤ 2 % of a core (issue 26)', results.median('idle view CPU, 50 services', 'stack top, no controller'), 2, core],
     ['`stack top` key press → redrawn screen over a controller ≤ 50 ms, median (issue 26)', results.median('top: key → redrawn screen', 'controller'), 50, ms],
     ['`stack top` key press → redrawn screen without a controller ≤ 50 ms, median (issue 26)', results.median('top: key → redrawn screen', 'no controller'), 50, ms],
+    // Issue 27: `stack dashboard`'s page, opened by its printed link (the token's redirect included).
+    ['`stack dashboard` first full render of 50 services over a controller ≤ 300 ms, median (issue 27)', results.median('dashboard: first full render, 50 services', 'controller, link'), 300, ms],
+    ['`stack dashboard` first full render of 50 services without a controller ≤ 300 ms, median (issue 27)', results.median('dashboard: first full render, 50 services', 'no controller, link'), 300, ms],
   ];
   return rows.map(([label, value, limit, format]) => ({
     label,
@@ -119,4 +122,21 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   (pipe ↔ pty). pm2 monit's keys are not timed: blessed redraws changed cells, not frames, so
   there is no end of a redraw to find.
 - **plan() 5000 services**: \`planActions\` from dist/lib.js in-process on a generated graph of
-  5,000 services (all absent), after one warm-up call.`;
+  5,000 services (all absent), after one warm-up call.
+- **dashboard: first full render, 50 services** (issue 27): 50 sleeps under \`stack watch\` and 50
+  more applied without a controller (another folder). One headless Chromium (Debian's
+  \`/usr/bin/chromium\`, driven by puppeteer-core, the flags of tests/support/browser.ts), launched
+  once and warmed by one unmeasured load of each case. Each round, for each case in turn: a fresh
+  \`stack dashboard\` (bin/stack.cjs) prints its link; the link is opened at once in a fresh browser
+  context (its own cookies and cache: a first visit, the bundle compiled cold in a new renderer),
+  1280 × 720; then that tab is reloaded (the cookie held, as a user who keeps the tab). The figure
+  is read in the page: a MutationObserver installed before the page's scripts
+  (evaluateOnNewDocument) sees the services table hold all 50 rows with \`running\` in their
+  OBSERVED cells; the figure is performance.now() in the next animation frame (the frame that
+  paints it), whose origin is the navigation's start: for the link, before its \`303\` to \`/\`
+  (the redirect is in the navigation's timings, checked). \`stack dashboard\` is ended by pid
+  after each case. No peer is measured: no local web dashboard of processes installs from npm
+  today (pm2's is a cloud service; \`pm2-gui\` 0.1.4 and \`pm2-web\` 2.1.3 are unmaintained, on
+  express 3–4.13, jade and socket.io 1.4 or ws 0.4).
+- **dashboard bundle** (issue 27): dist/dashboard/app.js and app.css as the dashboard serves
+  them, raw and gzip (node:zlib gzipSync, level 9, as scripts/build.mjs prints them), in KiB.`;

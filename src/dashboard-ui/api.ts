@@ -12,9 +12,20 @@ export class ApiError extends Error {
   }
 }
 
+let earlySession: Promise<SessionBody> | undefined;
+
+/** Asks for the session as the bundle loads, beside the status: not after the first paint (App's effect). */
+export function prefetchSession(): void {
+  earlySession = getJson<SessionBody>('/api/v1/session');
+  // A refusal (401) is said by openSession's answer; this one is not awaited then.
+  earlySession.catch(() => undefined);
+}
+
 /** Reads the session first: every POST after it carries its CSRF token. */
 export async function openSession(): Promise<SessionBody> {
-  const session = await getJson<SessionBody>('/api/v1/session');
+  const asked = earlySession ?? getJson<SessionBody>('/api/v1/session');
+  earlySession = undefined;
+  const session = await asked;
   csrf = session.csrf;
   return session;
 }

@@ -18,22 +18,35 @@ export interface Live {
 const KEPT_EVENTS = 50;
 
 let early: Promise<DashStatus> | undefined;
+/** The early status once it came: the first render of the page takes it, without waiting for an effect. */
+let arrived: DashStatus | undefined;
 
 /** Asks for the status at once, beside the session, not after it: one round trip less before the first table. */
 export function prefetchStatus(): void {
-  early = getJson<DashStatus>('/api/v1/status');
+  const asked = (early = getJson<DashStatus>('/api/v1/status'));
   // Without a session (401) the page says so from the session's answer; this one is not awaited then.
-  early.catch(() => undefined);
+  asked.then((status) => early === asked && (arrived = status)).catch(() => undefined);
+}
+
+/** The early status if it came already; firstStatus() still takes its answer (no second request). */
+function arrivedStatus(): DashStatus | undefined {
+  const status = arrived;
+  arrived = undefined;
+  return status;
 }
 
 function firstStatus(): Promise<DashStatus> {
   const found = early ?? getJson<DashStatus>('/api/v1/status');
   early = undefined;
+  arrived = undefined;
   return found;
 }
 
 export function useLive(): Live {
-  const [live, setLive] = useState<Live>({ status: undefined, events: [], problem: undefined, connected: false });
+  const [live, setLive] = useState<Live>(() => {
+    const status = arrivedStatus();
+    return { status, events: [], problem: status?.problem, connected: false };
+  });
   useEffect(() => {
     let closed = false;
     firstStatus().then(

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
-import { closeStreams } from './api.js';
+import { closeStreams, prefetchSession } from './api.js';
 import { App } from './app.js';
 import { prefetchStatus } from './live.js';
 import { interceptLinks } from './router.js';
@@ -11,6 +11,7 @@ const root = document.getElementById('app');
 if (root) {
   interceptLinks(root);
   prefetchStatus();
+  prefetchSession();
   render(html`<${App} />`, root);
   // Leaving closes the live streams (api.ts, openStream); a page brought back from the
   // back/forward cache has none, so it starts afresh.
