@@ -1,4 +1,4 @@
-import type { DashErrorBody, SessionBody } from '../api/dashboard/protocol.js';
+import type { DashBoot, DashErrorBody, SessionBody } from '../api/dashboard/protocol.js';
 
 // How the page talks to the dashboard process: JSON over fetch, the session's CSRF token on every
 // POST (docs/dashboard.md, "Safety"). The session cookie travels by itself (same origin).
@@ -13,9 +13,33 @@ export class ApiError extends Error {
 }
 
 let earlySession: Promise<SessionBody> | undefined;
+let known: SessionBody | undefined;
 
-/** Asks for the session as the bundle loads, beside the status: not after the first paint (App's effect). */
-export function prefetchSession(): void {
+/** The session the page came with: the first render needs no request. */
+export function knownSession(): SessionBody | undefined {
+  return known;
+}
+
+/** What the server put in the page for its first render (docs/dashboard.md: `DashBoot`), once. */
+export function bootData(): DashBoot | undefined {
+  const element = document.getElementById('stack-boot');
+  if (!element?.textContent) return undefined;
+  element.remove();
+  try {
+    const boot = JSON.parse(element.textContent) as DashBoot;
+    return boot.formatVersion === 1 ? boot : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The session the page came with, or asked for as the bundle loads: not after the first paint (App's effect). */
+export function prefetchSession(boot?: SessionBody): void {
+  if (boot) {
+    csrf = boot.csrf;
+    known = boot;
+    return;
+  }
   earlySession = getJson<SessionBody>('/api/v1/session');
   // A refusal (401) is said by openSession's answer; this one is not awaited then.
   earlySession.catch(() => undefined);

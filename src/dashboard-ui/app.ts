@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { openSession } from './api.js';
+import { knownSession, openSession } from './api.js';
 import { GraphPage } from './graph-page.js';
 import { HistoryPage } from './history-page.js';
 import { useLive, useNow } from './live.js';
@@ -21,10 +21,10 @@ const NAV: { path: string; label: string; pages: Route['page'][] }[] = [
 ];
 
 export function App() {
-  const [session, setSession] = useState<SessionBody | undefined>(undefined);
+  const [session, setSession] = useState<SessionBody | undefined>(knownSession);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   useEffect(() => {
-    openSession().then(setSession, (error: Error) => setFailure(error.message));
+    if (!session) openSession().then(setSession, (error: Error) => setFailure(error.message));
   }, []);
   if (failure) return html`<main class="refused"><h1>stack dashboard</h1><p class="error">${failure}</p><p>Open the URL <code>stack dashboard</code> printed.</p></main>`;
   if (!session) return html`<main><p class="loading">connecting…</p></main>`;

@@ -21,8 +21,13 @@ let early: Promise<DashStatus> | undefined;
 /** The early status once it came: the first render of the page takes it, without waiting for an effect. */
 let arrived: DashStatus | undefined;
 
-/** Asks for the status at once, beside the session, not after it: one round trip less before the first table. */
-export function prefetchStatus(): void {
+/** The status the page came with, or asked for at once, beside the session, not after it: no round trip before the first table. */
+export function prefetchStatus(boot?: DashStatus): void {
+  if (boot) {
+    arrived = boot;
+    early = Promise.resolve(boot);
+    return;
+  }
   const asked = (early = getJson<DashStatus>('/api/v1/status'));
   // Without a session (401) the page says so from the session's answer; this one is not awaited then.
   asked.then((status) => early === asked && (arrived = status)).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
-import { closeStreams, prefetchSession } from './api.js';
+import { bootData, closeStreams, prefetchSession } from './api.js';
 import { App } from './app.js';
 import { prefetchStatus } from './live.js';
 import { interceptLinks } from './router.js';
@@ -10,8 +10,9 @@ import { interceptLinks } from './router.js';
 const root = document.getElementById('app');
 if (root) {
   interceptLinks(root);
-  prefetchStatus();
-  prefetchSession();
+  const boot = bootData();
+  prefetchStatus(boot?.status);
+  prefetchSession(boot?.session);
   render(html`<${App} />`, root);
   // Leaving closes the live streams (api.ts, openStream); a page brought back from the
   // back/forward cache has none, so it starts afresh.

@@ -36,6 +36,22 @@ describe('stack dashboard without a controller', () => {
     expect(rowOf(status, 'web')).toMatchObject({ desired: 'running', observed: 'running', pid: expect.any(Number) });
   });
 
+  it('a page carries its first status and session (no request before the table); a problem quoting </script> stays inside its JSON', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = applied(sleeper('web', m));
+    const d = await openDashboard(cleanup, s.file);
+    const bootOf = (page: string) => JSON.parse(/<script type="application\/json" id="stack-boot">(.*?)<\/script>/s.exec(page)?.[1] ?? 'null');
+    const page = await d.get('/services/web');
+    expect(page.status).toBe(200);
+    expect(bootOf(page.text)).toMatchObject({ formatVersion: 1, session: { csrf: d.csrf, controller: null }, status: { services: [{ name: 'web', observed: 'running' }] } });
+
+    s.write(`version: 1\nproject: dashtest\nservices:\n${sleeper('web', m)}    "</script><script>alert(1)</script>": 1\n`);
+    await waitFor(async () => /alert/.test((await d.get('/api/v1/status')).json().problem ?? ''), 10_000, 'the problem');
+    const troubled = (await d.get('/')).text;
+    expect(troubled.match(/<\/script>/g)).toHaveLength(2);
+    expect(bootOf(troubled).status.problem).toContain('</script><script>alert(1)</script>');
+  });
+
   it('a stack.yaml that stops loading is a problem with its line and column; the rows stay, and it clears once the file loads again', async () => {
     const m = cleanup.marker(uniqueMarker());
     const s = applied(sleeper('web', m));
@@ -219,6 +235,7 @@ describe('stack dashboard and secrets', () => {
 
     await d.get('/api/v1/session');
     await d.get('/api/v1/status');
+    expect((await d.get('/')).text).toContain('id="stack-boot"');
     const logs = await d.sse('/api/v1/logs?service=web&lines=10');
     await logs.waitFor((event) => event.event === 'line' && /^token=/.test(event.data.text), 10_000, 'the token line');
     logs.close();

@@ -17,6 +17,16 @@ export interface SessionBody {
   controller: { pid: number } | null;
 }
 
+/**
+ * What a page (index.html) carries for its first render, in `<script type="application/json"
+ * id="stack-boot">`: the session and the status as their routes would answer now.
+ */
+export interface DashBoot {
+  formatVersion: 1;
+  session: SessionBody;
+  status: DashStatus;
+}
+
 /** `GET /api/v1/status`, and each `event: status` of `/api/v1/stream`. */
 export interface DashStatus {
   formatVersion: 1;

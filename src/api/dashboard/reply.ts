@@ -36,6 +36,11 @@ export class Reply {
     private readonly redact: (text: string) => string,
   ) {}
 
+  /** `body` as the page's boot data: redacted, and `<` escaped so that no text ends the script element. */
+  bootText(body: object): string {
+    return JSON.stringify(redactDeep(body, this.redact)).replaceAll('<', '\\u003c');
+  }
+
   json(status: number, body: object): void {
     const text = JSON.stringify(redactDeep(body, this.redact));
     this.response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { FileHistoryReader } from './history.js';
 import type { Live } from './live.js';
-import type { LogLineEvent, SessionBody } from './protocol.js';
+import type { DashBoot, LogLineEvent, SessionBody } from './protocol.js';
 import { bodyOf, DashError, type Reply } from './reply.js';
 import type { DashRuns } from './runs.js';
 
@@ -53,10 +53,18 @@ export class ApiRoutes {
     await found.route.handler(context, found.match.slice(1).map(decoded));
   }
 
+  /** What a page carries for its first render: no request before the table. */
+  boot(csrf: string): DashBoot {
+    return { formatVersion: 1, session: this.sessionOf(csrf), status: this.live.status };
+  }
+
   private session({ reply, csrf }: RouteContext): void {
+    reply.json(200, this.sessionOf(csrf));
+  }
+
+  private sessionOf(csrf: string): SessionBody {
     const pid = this.live.controllerPid;
-    const body: SessionBody = { formatVersion: 1, project: this.live.status.project, stackFile: this.live.file, csrf, controller: pid === undefined ? null : { pid } };
-    reply.json(200, body);
+    return { formatVersion: 1, project: this.live.status.project, stackFile: this.live.file, csrf, controller: pid === undefined ? null : { pid } };
   }
 
   /** The status now, then again on every change, the controller's events, and problems. */

@@ -88,7 +88,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, gate: 
     if (method !== 'GET' && method !== 'HEAD') throw new DashError(405, `method not allowed: ${method} ${url.pathname}`);
     const type = ASSETS[url.pathname];
     if (type) return await sendFile(response, join(assets, url.pathname.slice('/assets/'.length)), type);
-    if (PAGES.test(url.pathname)) return await sendPage(response, assets);
+    if (PAGES.test(url.pathname)) return await sendPage(response, assets, reply.bootText(routes.boot(csrf)));
     throw new DashError(404, `no such page: ${url.pathname}`);
   } catch (error) {
     if (error instanceof Refusal) return refuse(response, error);
@@ -117,9 +117,11 @@ async function sendFile(response: ServerResponse, path: string, type: string): P
   response.end(body);
 }
 
-async function sendPage(response: ServerResponse, assets: string): Promise<void> {
-  const built = await readFile(join(assets, 'index.html')).catch(() => undefined);
-  const body = built ?? Buffer.from(NOT_BUILT);
+/** index.html, with the page's boot data (a JSON script element: the CSP runs no inline script) before `</head>`. */
+async function sendPage(response: ServerResponse, assets: string, boot: string): Promise<void> {
+  const built = await readFile(join(assets, 'index.html'), 'utf8').catch(() => undefined);
+  const page = built?.replace('</head>', `  <script type="application/json" id="stack-boot">${boot}</script>\n</head>`);
+  const body = Buffer.from(page ?? NOT_BUILT);
   response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
   response.end(body);
 }
