@@ -3,16 +3,16 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { eventData, openStream } from './api.js';
 
 // A service's log over `/api/v1/logs` (server-sent events): the last lines, then new ones while
-// following; a search keeps the matching lines; `since` starts from a moment instead.
+// following; a search keeps the matching lines. No `since` yet: log lines carry no time until
+// issue 30 records one for each (docs/dashboard.md).
 
 const TAIL = 200;
 /** Lines kept in the page; older ones drop off the top. */
 const KEPT = 5000;
 
-function logUrl(service: string, follow: boolean, since: string): string {
+function logUrl(service: string, follow: boolean): string {
   const query = new URLSearchParams({ service, lines: String(TAIL) });
   if (follow) query.set('follow', '1');
-  if (since) query.set('since', new Date(since).toISOString());
   return `/api/v1/logs?${query.toString()}`;
 }
 
@@ -20,12 +20,11 @@ export function LogView({ service }: { service: string }) {
   const [lines, setLines] = useState<string[]>([]);
   const [caughtUp, setCaughtUp] = useState(false);
   const [follow, setFollow] = useState(true);
-  const [since, setSince] = useState('');
   const [search, setSearch] = useState('');
   const box = useRef<HTMLPreElement>(null);
   useEffect(() => {
     setCaughtUp(false);
-    const stream = openStream(logUrl(service, follow, since));
+    const stream = openStream(logUrl(service, follow));
     // A reconnect gets the tail again: start over rather than show it twice.
     stream.addEventListener('open', () => setLines([]));
     stream.addEventListener('line', (event) => {
@@ -39,7 +38,7 @@ export function LogView({ service }: { service: string }) {
       if (!follow) stream.close();
     });
     return () => stream.close();
-  }, [service, follow, since]);
+  }, [service, follow]);
   useEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [lines, follow]);
@@ -48,7 +47,6 @@ export function LogView({ service }: { service: string }) {
   return html`<div class="log">
     <div class="log-controls">
       <label><input type="checkbox" class="log-follow" checked=${follow} onChange=${(event: Event) => setFollow((event.target as HTMLInputElement).checked)} /> follow</label>
-      <label>since <input type="datetime-local" class="log-since" value=${since} onChange=${(event: Event) => setSince((event.target as HTMLInputElement).value)} /></label>
       <input type="search" class="log-search" placeholder="search" value=${search} onInput=${(event: Event) => setSearch((event.target as HTMLInputElement).value)} />
       <span class="log-count">${needle ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}${caughtUp ? '' : ' …'}</span>
     </div>
