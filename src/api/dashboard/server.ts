@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { Gate, Refusal, withSecurityHeaders } from './auth.js';
 import { Live } from './live.js';
-import { DashError, Reply } from './reply.js';
+import { DashError, Reply, StreamCount } from './reply.js';
 import { ApiRoutes } from './routes.js';
 import { DashRuns } from './runs.js';
 
@@ -47,8 +47,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const runs = new DashRuns(options.file, options.stack);
   const routes = new ApiRoutes(live, runs);
   const holder: { gate?: Gate } = {};
+  const streams = new StreamCount();
   // Nothing is answered before the gate knows the port (the Host every request must name).
-  const server = createServer((request, response) => (holder.gate ? void handle(request, response, holder.gate, routes, live, options.assets) : response.destroy()));
+  const server = createServer((request, response) => (holder.gate ? void handle(request, response, { gate: holder.gate, routes, live, streams, assets: options.assets }) : response.destroy()));
   const port = await listen(server, options.port, options.listen).catch(async (error: unknown) => {
     await live.stop();
     throw error;
@@ -70,15 +71,25 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, gate: Gate, routes: ApiRoutes, live: Live, assets: string): Promise<void> {
+/** What every request is answered with: one dashboard's gate, routes, live state, streams and front end. */
+interface Served {
+  gate: Gate;
+  routes: ApiRoutes;
+  live: Live;
+  streams: StreamCount;
+  assets: string;
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse, { gate, routes, live, streams, assets }: Served): Promise<void> {
   withSecurityHeaders(response);
-  const reply = new Reply(response, live.redact);
+  const reply = new Reply(response, live.redact, streams);
   try {
     gate.checkPlace(request);
     const url = new URL(request.url ?? '/', 'http://dashboard');
     const method = request.method ?? 'GET';
     const token = url.searchParams.get('token');
-    if (url.pathname === '/' && token !== null) return signIn(gate, token, request, response);
+    // Only a GET spends the token: a link checker's HEAD must not sign itself in.
+    if (url.pathname === '/' && token !== null && method === 'GET') return signIn(gate, token, request, response);
     const csrf = gate.session(request);
     if (url.pathname.startsWith('/api/')) {
       response.setHeader('cache-control', 'no-store');
@@ -134,9 +145,10 @@ const NOT_BUILT = `<!doctype html>
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const where = `${host}:${port}`;
+      // Port 0 is "a free one": not worth saying.
+      const where = port === 0 ? host : `${host}:${port}`;
       if (error.code === 'EADDRINUSE') reject(new StackError(ExitCode.actionFailed, `cannot listen on ${where}: the port is in use`, { hint: 'choose another with --port, or leave --port out for a free one' }));
-      else if (error.code === 'EADDRNOTAVAIL') reject(new StackError(ExitCode.actionFailed, `cannot listen on ${where}: not an address of this machine`, { hint: '--listen takes one of its addresses (127.0.0.1 by default)' }));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') reject(new StackError(ExitCode.actionFailed, `cannot listen on ${where}: not an address of this machine`, { hint: '--listen takes one of its addresses (127.0.0.1 by default)' }));
       else reject(new StackError(ExitCode.actionFailed, `cannot listen on ${where}: ${error.message}`));
     });
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
