@@ -132,10 +132,21 @@ describe('stack dashboard: --listen', () => {
     }
   });
 
-  it('a wildcard says every address answers, over plain HTTP', async () => {
+  it('an empty --listen (an unset variable) is refused, not every address', async () => {
+    const result = await spawnCli(['dashboard', '-f', scratch().file, '--listen', '']).done;
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr.split('\n')[0]).toBe('error: --listen takes an address, not ""');
+  });
+
+  it('a wildcard, however written (`0` is 0.0.0.0), says every address answers, over plain HTTP, and prints a link to the loopback', async () => {
     const s = scratch();
-    const d = await openDashboard(cleanup, s.file, ['--listen', '0.0.0.0']);
-    expect(d.link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
-    expect(d.cli.stdout()).toMatch(/^note: listening on every address of this machine \(0\.0\.0\.0; .*over plain HTTP/m);
+    for (const listen of ['0.0.0.0', '0']) {
+      const d = await openDashboard(cleanup, s.file, ['--listen', listen]);
+      expect(d.link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+      expect(d.cli.stdout()).toMatch(/^note: listening on every address of this machine \(0\.0\.0\.0; .*over plain HTTP/m);
+      expect((await d.get('/api/v1/status')).status).toBe(200);
+      d.cli.child.kill('SIGTERM');
+      expect((await d.cli.done).code).toBe(0);
+    }
   });
 });

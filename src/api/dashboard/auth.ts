@@ -45,12 +45,12 @@ export class Gate {
   private readonly hosts: Set<string>;
   private readonly cookie: string;
 
-  /** `listen`: the address served on, besides the loopback names. */
+  /** `listen`: the addresses served on (as given and as bound), besides the loopback names. */
   constructor(
     readonly port: number,
-    listen: string,
+    listen: readonly string[],
   ) {
-    const names = ['127.0.0.1', 'localhost', '[::1]', ...namesOf(listen)].map((name) => (name.includes(':') && !name.startsWith('[') ? `[${name}]` : name));
+    const names = ['127.0.0.1', 'localhost', '[::1]', ...listen.flatMap(namesOf)].map((name) => (name.includes(':') && !name.startsWith('[') ? `[${name}]` : name));
     // A browser leaves the port out of Host and Origin when it is http's own.
     this.hosts = new Set([...names.map((host) => `${host}:${port}`), ...(port === 80 ? names : [])]);
     this.cookie = cookieName(port);

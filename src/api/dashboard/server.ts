@@ -26,6 +26,8 @@ export interface Dashboard {
   /** The URL to open, with its one-time token. */
   url: string;
   port: number;
+  /** The address listened on, as bound (`--listen 0` or `localhost` resolved): `0.0.0.0` or `::` is every one. */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -50,17 +52,20 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const streams = new StreamCount();
   // Nothing is answered before the gate knows the port (the Host every request must name).
   const server = createServer((request, response) => (holder.gate ? void handle(request, response, { gate: holder.gate, routes, live, streams, assets: options.assets }) : response.destroy()));
-  const port = await listen(server, options.port, options.listen).catch(async (error: unknown) => {
+  const { port, address } = await listen(server, options.port, options.listen).catch(async (error: unknown) => {
     await live.stop();
     throw error;
   });
-  const gate = (holder.gate = new Gate(port, options.listen));
+  // Judged by the address bound, not by how it was written (`--listen 0` is 0.0.0.0).
+  const wildcard = isWildcard(address);
+  const gate = (holder.gate = new Gate(port, wildcard ? [address] : [options.listen, address]));
   // A wildcard is no address to open: this machine's loopback is.
-  const address = options.listen === '0.0.0.0' || options.listen === '::' ? '127.0.0.1' : options.listen;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const opened = wildcard ? '127.0.0.1' : options.listen;
+  const host = opened.includes(':') ? `[${opened}]` : opened;
   return {
     url: `http://${host}:${port}/?token=${gate.oneTimeToken ?? ''}`,
     port,
+    address,
     async close() {
       await live.stop();
       await runs.close();
@@ -141,8 +146,12 @@ const NOT_BUILT = `<!doctype html>
 <body><h1>stack dashboard</h1><p>The dashboard's front end is not built: run <code>npm run build</code>, then <code>stack dashboard</code> again. The API answers under <code>/api/v1/</code>.</p></body></html>
 `;
 
-/** The port listened on; a port in use or an address not ours is one line (exit 1). */
-function listen(server: Server, port: number, host: string): Promise<number> {
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** The port and address listened on; a port in use or an address not ours is one line (exit 1). */
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       // Port 0 is "a free one": not worth saying.
@@ -151,6 +160,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
       else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') reject(new StackError(ExitCode.actionFailed, `cannot listen on ${where}: not an address of this machine`, { hint: '--listen takes one of its addresses (127.0.0.1 by default)' }));
       else reject(new StackError(ExitCode.actionFailed, `cannot listen on ${where}: ${error.message}`));
     });
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    // An empty host is every address to node: never what `--listen ""` (an unset variable) meant.
+    if (host.trim() === '') return reject(new StackError(ExitCode.actionFailed, '--listen takes an address, not ""', { hint: 'leave --listen out for 127.0.0.1; 0.0.0.0 for every address' }));
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
   });
 }

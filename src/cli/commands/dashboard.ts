@@ -10,7 +10,8 @@ interface DashboardOptions extends GlobalOptions {
   open?: boolean;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+/** The addresses only this machine reaches (as bound: `localhost` is one of them). */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
 /**
  * `stack dashboard [--port N] [--listen ADDR] [--open]`: the stack as a local web page
@@ -27,7 +28,7 @@ export async function run(options: DashboardOptions): Promise<number> {
   const dashboard = await startDashboard({ file, port, listen, stack, assets: join(dirname(stack[1] as string), '..', 'dist', 'dashboard') });
   try {
     streams.stdout.write(`stack dashboard: ${dashboard.url}\n`);
-    if (!LOOPBACK.has(listen)) streams.stdout.write(`note: ${reachable(listen)}\n`);
+    if (!LOOPBACK.test(dashboard.address)) streams.stdout.write(`note: ${reachable(dashboard.address)}\n`);
     streams.stdout.write('Open that link (it works once); Ctrl+C stops the dashboard.\n');
     if (options.open) {
       const { openBrowser } = await import('../../api/dashboard/open.js');
