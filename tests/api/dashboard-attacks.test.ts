@@ -1,8 +1,10 @@
 // `stack dashboard` under attack (the review of issue 27): requests a browser would not send but a
 // proxy, a page on another port of this host or a curious person would, spoken to the real
 // command over raw sockets (node's fetch and http normalise the very headers tried here).
-import { connect } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { launchBrowser, waitForSelector } from '../support/browser.js';
 import { Cleanup } from '../support/controller.js';
 import { openDashboard, type OpenDashboard } from '../support/dashboard.js';
 import { uniqueMarker } from '../support/marker.js';
@@ -11,8 +13,11 @@ import { waitFor } from '../support/wait.js';
 
 const cleanup = new Cleanup();
 const sockets: { destroy(): void }[] = [];
+const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
+  // Newest first: the browser before the server its connections keep open.
+  for (const close of closers.splice(0).reverse()) await close();
   await cleanup.run();
 });
 
@@ -89,6 +94,29 @@ describe('stack dashboard: its session', () => {
     expect((await withCookie(`${name}=tossed; ${name}=${id}`)).status).toBe(200);
     expect((await withCookie(`${name}=tossed`)).status).toBe(401);
     expect((await withCookie(`stack_session=${id}`)).status).toBe(401);
+  });
+
+  it('the printed link clicked on a page of another site signs in: the SameSite cookie goes with the next request (a page of ours refreshes to /, no redirect of that site)', async () => {
+    const s = scratch();
+    const cli = cleanup.cli(['dashboard', '-f', s.file]);
+    const [link = ''] = await cli.waitForStdout(/http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}\b/, 20_000);
+    // 127.0.0.2 is another site than 127.0.0.1 (a browser terminal, a chat, a notebook showing the link).
+    const elsewhere: Server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end(`<!doctype html><a id="go" href="${link}">the dashboard</a>`);
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.2', resolve));
+    closers.push(async () => {
+      elsewhere.closeAllConnections();
+      await new Promise((resolve) => elsewhere.close(resolve));
+    });
+    const browser = await launchBrowser();
+    closers.push(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.2:${(elsewhere.address() as AddressInfo).port}/`, { waitUntil: 'domcontentloaded' });
+    await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.click('#go')]);
+    await waitForSelector(page, 'tr[data-service="web"]', 15_000);
+    expect(page.url()).toBe(`${new URL(link).origin}/`);
   });
 
   it('a HEAD of the printed link (a link checker) does not spend its token', async () => {

@@ -116,9 +116,22 @@ async function handle(request: IncomingMessage, response: ServerResponse, { gate
 function signIn(gate: Gate, token: string, request: IncomingMessage, response: ServerResponse): void {
   const cookie = gate.redeem(token);
   if (!cookie && !gate.signedIn(request)) return refuse(response, new Refusal(401, 'this link was used already: run `stack dashboard` again for a new one'));
-  response.writeHead(303, { ...(cookie ? { 'set-cookie': cookie } : {}), location: '/', 'cache-control': 'no-store' });
+  const headers = { ...(cookie ? { 'set-cookie': cookie } : {}), 'cache-control': 'no-store' };
+  // Clicked on another site's page, the redirect would be of that site too: the SameSite cookie stays home.
+  // A page of our own that goes on to `/` is a navigation from this origin (a meta refresh: no script).
+  const site = request.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') {
+    response.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(SIGNED_IN) });
+    return void response.end(SIGNED_IN);
+  }
+  response.writeHead(303, { ...headers, location: '/' });
   response.end();
 }
+
+const SIGNED_IN = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=/"><title>stack dashboard</title></head>
+<body><p>Signed in: <a href="/">open the dashboard</a>.</p></body></html>
+`;
 
 /** One line for people; a page, as the browser shows it. */
 function refuse(response: ServerResponse, refusal: Refusal): void {
