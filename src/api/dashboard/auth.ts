@@ -9,7 +9,10 @@ import { networkInterfaces } from 'node:os';
  * session's CSRF token.
  */
 
-export const COOKIE = 'stack_session';
+/** The session cookie's name: its port in it, since a browser keeps one cookie jar per host, not per port. */
+export function cookieName(port: number): string {
+  return `stack_session_${port}`;
+}
 export const CSRF_HEADER = 'x-stack-csrf';
 
 /** Sent with every answer: no inline script, nothing sniffed, no referrer with a token in it. */
@@ -40,15 +43,17 @@ export class Gate {
   /** Each session's CSRF token, by session id. */
   private readonly sessions = new Map<string, string>();
   private readonly hosts: Set<string>;
+  private readonly cookie: string;
 
-  /** `listen`: the address served on, besides the loopback names. */
+  /** `listen`: the addresses served on (as given and as bound), besides the loopback names. */
   constructor(
     readonly port: number,
-    listen: string,
+    listen: readonly string[],
   ) {
-    const names = ['127.0.0.1', 'localhost', '[::1]', ...namesOf(listen)].map((name) => (name.includes(':') && !name.startsWith('[') ? `[${name}]` : name));
+    const names = ['127.0.0.1', 'localhost', '[::1]', ...listen.flatMap(namesOf)].map((name) => (name.includes(':') && !name.startsWith('[') ? `[${name}]` : name));
     // A browser leaves the port out of Host and Origin when it is http's own.
     this.hosts = new Set([...names.map((host) => `${host}:${port}`), ...(port === 80 ? names : [])]);
+    this.cookie = cookieName(port);
   }
 
   /** The token the printed URL carries, until it is spent. */
@@ -56,10 +61,18 @@ export class Gate {
     return this.token;
   }
 
-  /** Host and Origin, checked on every request, signed in or not. */
+  /** Host, Origin and the browser's Sec-Fetch-Site, checked on every request, signed in or not. */
   checkPlace(request: IncomingMessage): void {
     const host = request.headers.host ?? '';
-    if (!this.hosts.has(host.toLowerCase())) throw new Refusal(421, `this dashboard does not answer for host ${JSON.stringify(host)}`);
+    if (!this.hosts.has(host.toLowerCase()) || hostsIn(request) > 1) throw new Refusal(421, `this dashboard does not answer for host ${JSON.stringify(host)}`);
+    // An absolute-form target (`GET http://evil/ HTTP/1.1`) names a host of its own, unchecked.
+    const target = request.url ?? '/';
+    if (!target.startsWith('/') || target.startsWith('//')) throw new Refusal(421, 'this dashboard answers only paths (/…), not another host\'s URL');
+    // Another port of this host is the same site: its page gets our cookie along, Origin-less on a GET.
+    const site = request.headers['sec-fetch-site'];
+    if ((site === 'cross-site' || site === 'same-site') && !(request.headers['sec-fetch-mode'] === 'navigate' && !target.startsWith('/api/'))) {
+      throw new Refusal(403, 'requests from other sites are refused');
+    }
     const origin = request.headers.origin;
     if (origin === undefined) {
       if (request.method !== 'GET' && request.method !== 'HEAD') throw new Refusal(403, 'a request that changes anything must say its Origin');
@@ -77,19 +90,27 @@ export class Gate {
     this.token = undefined;
     const id = secret();
     this.sessions.set(id, secret());
-    return `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/`;
+    return `${this.cookie}=${id}; HttpOnly; SameSite=Strict; Path=/`;
   }
 
   /** The request's session's CSRF token; 401 without a valid session. */
   session(request: IncomingMessage): string {
-    const csrf = this.sessions.get(cookieOf(request.headers.cookie ?? '', COOKIE) ?? '');
+    const csrf = this.sessionOf(request);
     if (csrf === undefined) throw new Refusal(401, 'open the URL `stack dashboard` printed (it signs this browser in)');
     return csrf;
   }
 
   signedIn(request: IncomingMessage): boolean {
-    const id = cookieOf(request.headers.cookie ?? '', COOKIE);
-    return id !== undefined && this.sessions.has(id);
+    return this.sessionOf(request) !== undefined;
+  }
+
+  /** Any cookie of our name that is a session: another page of this host may have set one more (cookie tossing). */
+  private sessionOf(request: IncomingMessage): string | undefined {
+    for (const id of cookiesOf(request.headers.cookie ?? '', this.cookie)) {
+      const csrf = this.sessions.get(id);
+      if (csrf !== undefined) return csrf;
+    }
+    return undefined;
   }
 
   /** A POST: a session, and its CSRF token in the header. */
@@ -116,12 +137,17 @@ function originHost(origin: string): string {
   return url.protocol === 'http:' ? url.host.toLowerCase() : '';
 }
 
-function cookieOf(header: string, name: string): string | undefined {
-  for (const part of header.split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return value.join('=');
-  }
-  return undefined;
+function cookiesOf(header: string, name: string): string[] {
+  return header
+    .split(';')
+    .map((part) => part.trim().split('='))
+    .filter(([key]) => key === name)
+    .map(([, ...value]) => value.join('='));
+}
+
+/** How many Host headers the request carried (node keeps only the first). */
+function hostsIn(request: IncomingMessage): number {
+  return request.rawHeaders.filter((name, index) => index % 2 === 0 && name.toLowerCase() === 'host').length;
 }
 
 function same(a: string, b: string): boolean {

@@ -6,6 +6,8 @@ import type { DashErrorBody } from './protocol.js';
 
 /** A body the page posts is a few bytes (`{ planHash }`, `{ commit }`). */
 const MAX_BODY = 64 * 1024;
+/** Event streams open at once: a browser opens at most six to one host, a tab one or two. */
+const MAX_STREAMS = 64;
 /** A comment line this often keeps an idle event stream open through proxies and tells a dead page. */
 const HEARTBEAT_MS = 15_000;
 
@@ -29,11 +31,18 @@ export function statusOfCode(code: number): number {
   return 400;
 }
 
+/** The event streams open now, shared by every Reply of one dashboard: each holds a follower and its buffer. */
+export class StreamCount {
+  open = 0;
+  constructor(readonly max = MAX_STREAMS) {}
+}
+
 /** Answers to one request; every string sent passes `redact`, field by field (never over serialized JSON). */
 export class Reply {
   constructor(
     readonly response: ServerResponse,
     private readonly redact: (text: string) => string,
+    private readonly streams: StreamCount = new StreamCount(),
   ) {}
 
   /** `body` as the page's boot data: redacted, and `<` escaped so that no text ends the script element. */
@@ -59,15 +68,19 @@ export class Reply {
 
   /**
    * An event stream: `send` one event; the stream ends when the page goes (`gone`), or is dropped
-   * when it reads more slowly than events come (its buffer past MAX_BUFFERED).
+   * when it reads more slowly than events come (its buffer past MAX_BUFFERED). 429 when too many are open.
    */
   events(): { send: (event: string, data: object) => void; gone: AbortSignal } {
+    const streams = this.streams;
+    if (streams.open >= streams.max) throw new DashError(429, `${streams.max} event streams are open already: close some of the dashboard's tabs`);
     const going = new AbortController();
     const response = this.response;
+    streams.open += 1;
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     response.write(': stack dashboard\n\n');
     const heartbeat = setInterval(() => response.write(': ping\n\n'), HEARTBEAT_MS);
     response.once('close', () => {
+      streams.open -= 1;
       clearInterval(heartbeat);
       going.abort();
     });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { Gate, Refusal, withSecurityHeaders } from './auth.js';
 import { Live } from './live.js';
-import { DashError, Reply } from './reply.js';
+import { DashError, Reply, StreamCount } from './reply.js';
 import { ApiRoutes } from './routes.js';
 import { DashRuns } from './runs.js';
 
@@ -26,6 +26,8 @@ export interface Dashboard {
   /** The URL to open, with its one-time token. */
   url: string;
   port: number;
+  /** The address listened on, as bound (`--listen 0` or `localhost` resolved): `0.0.0.0` or `::` is every one. */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -47,19 +49,23 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const runs = new DashRuns(options.file, options.stack);
   const routes = new ApiRoutes(live, runs);
   const holder: { gate?: Gate } = {};
+  const streams = new StreamCount();
   // Nothing is answered before the gate knows the port (the Host every request must name).
-  const server = createServer((request, response) => (holder.gate ? void handle(request, response, holder.gate, routes, live, options.assets) : response.destroy()));
-  const port = await listen(server, options.port, options.listen).catch(async (error: unknown) => {
+  const server = createServer((request, response) => (holder.gate ? void handle(request, response, { gate: holder.gate, routes, live, streams, assets: options.assets }) : response.destroy()));
+  const { port, address } = await listen(server, options.port, options.listen).catch(async (error: unknown) => {
     await live.stop();
     throw error;
   });
-  const gate = (holder.gate = new Gate(port, options.listen));
+  // Judged by the address bound, not by how it was written (`--listen 0` is 0.0.0.0).
+  const wildcard = isWildcard(address);
+  const gate = (holder.gate = new Gate(port, wildcard ? [address] : [options.listen, address]));
   // A wildcard is no address to open: this machine's loopback is.
-  const address = options.listen === '0.0.0.0' || options.listen === '::' ? '127.0.0.1' : options.listen;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const opened = wildcard ? '127.0.0.1' : options.listen;
+  const host = opened.includes(':') ? `[${opened}]` : opened;
   return {
     url: `http://${host}:${port}/?token=${gate.oneTimeToken ?? ''}`,
     port,
+    address,
     async close() {
       await live.stop();
       await runs.close();
@@ -70,15 +76,25 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, gate: Gate, routes: ApiRoutes, live: Live, assets: string): Promise<void> {
+/** What every request is answered with: one dashboard's gate, routes, live state, streams and front end. */
+interface Served {
+  gate: Gate;
+  routes: ApiRoutes;
+  live: Live;
+  streams: StreamCount;
+  assets: string;
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse, { gate, routes, live, streams, assets }: Served): Promise<void> {
   withSecurityHeaders(response);
-  const reply = new Reply(response, live.redact);
+  const reply = new Reply(response, live.redact, streams);
   try {
     gate.checkPlace(request);
     const url = new URL(request.url ?? '/', 'http://dashboard');
     const method = request.method ?? 'GET';
     const token = url.searchParams.get('token');
-    if (url.pathname === '/' && token !== null) return signIn(gate, token, request, response);
+    // Only a GET spends the token: a link checker's HEAD must not sign itself in.
+    if (url.pathname === '/' && token !== null && method === 'GET') return signIn(gate, token, request, response);
     const csrf = gate.session(request);
     if (url.pathname.startsWith('/api/')) {
       response.setHeader('cache-control', 'no-store');
@@ -100,9 +116,22 @@ async function handle(request: IncomingMessage, response: ServerResponse, gate: 
 function signIn(gate: Gate, token: string, request: IncomingMessage, response: ServerResponse): void {
   const cookie = gate.redeem(token);
   if (!cookie && !gate.signedIn(request)) return refuse(response, new Refusal(401, 'this link was used already: run `stack dashboard` again for a new one'));
-  response.writeHead(303, { ...(cookie ? { 'set-cookie': cookie } : {}), location: '/', 'cache-control': 'no-store' });
+  const headers = { ...(cookie ? { 'set-cookie': cookie } : {}), 'cache-control': 'no-store' };
+  // Clicked on another site's page, the redirect would be of that site too: the SameSite cookie stays home.
+  // A page of our own that goes on to `/` is a navigation from this origin (a meta refresh: no script).
+  const site = request.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') {
+    response.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(SIGNED_IN) });
+    return void response.end(SIGNED_IN);
+  }
+  response.writeHead(303, { ...headers, location: '/' });
   response.end();
 }
+
+const SIGNED_IN = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=/"><title>stack dashboard</title></head>
+<body><p>Signed in: <a href="/">open the dashboard</a>.</p></body></html>
+`;
 
 /** One line for people; a page, as the browser shows it. */
 function refuse(response: ServerResponse, refusal: Refusal): void {
@@ -132,15 +161,22 @@ const NOT_BUILT = `<!doctype html>
 <body><h1>stack dashboard</h1><p>The dashboard's front end is not built: run <code>npm run build</code>, then <code>stack dashboard</code> again. The API answers under <code>/api/v1/</code>.</p></body></html>
 `;
 
-/** The port listened on; a port in use or an address not ours is one line (exit 1). */
-function listen(server: Server, port: number, host: string): Promise<number> {
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** The port and address listened on; a port in use or an address not ours is one line (exit 1). */
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const where = `${host}:${port}`;
+      // Port 0 is "a free one": not worth saying.
+      const where = port === 0 ? host : `${host}:${port}`;
       if (error.code === 'EADDRINUSE') reject(new StackError(ExitCode.actionFailed, `cannot listen on ${where}: the port is in use`, { hint: 'choose another with --port, or leave --port out for a free one' }));
-      else if (error.code === 'EADDRNOTAVAIL') reject(new StackError(ExitCode.actionFailed, `cannot listen on ${where}: not an address of this machine`, { hint: '--listen takes one of its addresses (127.0.0.1 by default)' }));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') reject(new StackError(ExitCode.actionFailed, `cannot listen on ${where}: not an address of this machine`, { hint: '--listen takes one of its addresses (127.0.0.1 by default)' }));
       else reject(new StackError(ExitCode.actionFailed, `cannot listen on ${where}: ${error.message}`));
     });
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    // An empty host is every address to node: never what `--listen ""` (an unset variable) meant.
+    if (host.trim() === '') return reject(new StackError(ExitCode.actionFailed, '--listen takes an address, not ""', { hint: 'leave --listen out for 127.0.0.1; 0.0.0.0 for every address' }));
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
   });
 }

@@ -10,7 +10,8 @@ interface DashboardOptions extends GlobalOptions {
   open?: boolean;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+/** The addresses only this machine reaches (as bound: `localhost` is one of them). */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
 /**
  * `stack dashboard [--port N] [--listen ADDR] [--open]`: the stack as a local web page
@@ -27,7 +28,7 @@ export async function run(options: DashboardOptions): Promise<number> {
   const dashboard = await startDashboard({ file, port, listen, stack, assets: join(dirname(stack[1] as string), '..', 'dist', 'dashboard') });
   try {
     streams.stdout.write(`stack dashboard: ${dashboard.url}\n`);
-    if (!LOOPBACK.has(listen)) streams.stdout.write(`note: listening on ${listen}: the dashboard is reachable from other machines (the link's token still signs in only one browser)\n`);
+    if (!LOOPBACK.test(dashboard.address)) streams.stdout.write(`note: ${reachable(dashboard.address)}\n`);
     streams.stdout.write('Open that link (it works once); Ctrl+C stops the dashboard.\n');
     if (options.open) {
       const { openBrowser } = await import('../../api/dashboard/open.js');
@@ -39,6 +40,13 @@ export async function run(options: DashboardOptions): Promise<number> {
   } finally {
     await dashboard.close();
   }
+}
+
+/** What `--listen` off the loopback means: others can reach it, and nothing between them and it is encrypted. */
+function reachable(listen: string): string {
+  const wildcard = listen === '0.0.0.0' || listen === '::';
+  const where = wildcard ? `every address of this machine (${listen}; from another machine, use one of them in place of 127.0.0.1)` : listen;
+  return `listening on ${where}: other machines can reach the dashboard, over plain HTTP (the link and the session cookie are readable on the way); the link's token signs in only one browser`;
 }
 
 function parsePort(text: string | undefined): number {
