@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'preact/hooks';
 import type { DashBoot, DashErrorBody, SessionBody } from '../api/dashboard/protocol.js';
 
 // How the page talks to the dashboard process: JSON over fetch, the session's CSRF token on every
@@ -105,6 +106,21 @@ export function openStream(url: string): EventSource {
     close();
   };
   return stream;
+}
+
+/**
+ * Whether the page is shown. A hidden tab holds no stream (the hooks close theirs and open them
+ * again when it is shown): a browser allows 6 connections to one host, and each tab holds one or
+ * two, so a few tabs left open would keep the next from loading at all.
+ */
+export function useVisible(): boolean {
+  const [visible, setVisible] = useState(() => document.visibilityState !== 'hidden');
+  useEffect(() => {
+    const changed = () => setVisible(document.visibilityState !== 'hidden');
+    document.addEventListener('visibilitychange', changed);
+    return () => document.removeEventListener('visibilitychange', changed);
+  }, []);
+  return visible;
 }
 
 export function closeStreams(): void {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { eventData, getJson, openStream } from './api.js';
+import { eventData, getJson, openStream, useVisible } from './api.js';
 import type { DashStatus, EventBody, ProblemEvent } from '../api/dashboard/protocol.js';
 
 // The stack as it is now, for every page: `GET /api/v1/status` once, then each `event: status`
@@ -52,10 +52,13 @@ export function useLive(): Live {
     const status = arrivedStatus();
     return { status, events: [], problem: status?.problem, connected: false };
   });
+  const visible = useVisible();
   useEffect(() => {
+    if (!visible) return;
     let closed = false;
+    // Shown again after being hidden: the status now, as on the first render.
     firstStatus().then(
-      (status) => !closed && setLive((now) => (now.status ? now : { ...now, status, problem: status.problem })),
+      (status) => !closed && setLive((now) => (now.status && now.connected ? now : { ...now, status, problem: status.problem })),
       (error: Error) => !closed && setLive((now) => ({ ...now, problem: error.message })),
     );
     const stream = openStream('/api/v1/stream');
@@ -76,8 +79,9 @@ export function useLive(): Live {
     return () => {
       closed = true;
       stream.close();
+      setLive((now) => ({ ...now, connected: false }));
     };
-  }, []);
+  }, [visible]);
   return live;
 }
 

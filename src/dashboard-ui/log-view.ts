@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { eventData, openStream } from './api.js';
+import { eventData, openStream, useVisible } from './api.js';
 
 // A service's log over `/api/v1/logs` (server-sent events): the last lines, then new ones while
 // following; a search keeps the matching lines. No `since` yet: log lines carry no time until
@@ -22,7 +22,9 @@ export function LogView({ service }: { service: string }) {
   const [follow, setFollow] = useState(true);
   const [search, setSearch] = useState('');
   const box = useRef<HTMLPreElement>(null);
+  const visible = useVisible();
   useEffect(() => {
+    if (!visible) return;
     setCaughtUp(false);
     const stream = openStream(logUrl(service, follow));
     // A reconnect gets the tail again: start over rather than show it twice.
@@ -38,7 +40,7 @@ export function LogView({ service }: { service: string }) {
       if (!follow) stream.close();
     });
     return () => stream.close();
-  }, [service, follow]);
+  }, [service, follow, visible]);
   useEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [lines, follow]);

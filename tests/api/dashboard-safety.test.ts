@@ -57,7 +57,7 @@ describe('stack dashboard: who may use it', () => {
     const page = await fetch(`${base}/services/web`, { headers: { cookie } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(page.headers.get('content-security-policy')).toBe("default-src 'self'; img-src 'self' data:; style-src 'self'");
+    expect(page.headers.get('content-security-policy')).toBe("default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
   });

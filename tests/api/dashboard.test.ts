@@ -63,6 +63,9 @@ describe('stack dashboard without a controller', () => {
     expect(problem.data.message).toMatch(/stack\.yaml:\d+:\d+/);
     const status = (await d.get('/api/v1/status')).json();
     expect(status.problem).toBe(problem.data.message);
+    // The plan says where, too.
+    const plan = await d.get('/api/v1/plan');
+    expect(plan.json().error).toMatchObject({ code: 5, message: expect.stringMatching(/is not valid.*: .*stack\.yaml:\d+:\d+: /) });
     expect(rowOf(status, 'web')).toMatchObject({ observed: 'running' });
     s.write(good);
     await waitFor(async () => (await d.get('/api/v1/status')).json().problem === undefined, 10_000, 'the problem cleared');
@@ -82,6 +85,8 @@ describe('stack dashboard without a controller', () => {
     ]);
     logs.close();
     expect((await d.get('/api/v1/logs?service=nope')).status).toBe(404);
+    expect((await d.get('/api/v1/services/nope/history')).json()).toMatchObject({ error: { code: 4 } });
+    for (const lines of ['1e3', '0x10', '', '-1', '10001', '2.5']) expect((await d.get(`/api/v1/logs?service=talk&lines=${lines}&follow=0`)).status, lines).toBe(400);
   });
 
   it('POST stop stops the service and edits stack.yaml; the stream shows it stopped; an unknown service is 404 (exit 4)', async () => {

@@ -42,6 +42,26 @@ describe('the dashboard page in a real browser', () => {
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
   });
 
+  it('a hidden tab holds no stream; shown again, it opens one and follows', async () => {
+    const page = await open('/', 'tr[data-service="web"]');
+    await waitInPage(page, 'the stream open', () => !document.querySelector('header .source')?.textContent?.includes('reconnecting'));
+    const before = backend().streams.size;
+    const show = (state: 'hidden' | 'visible') =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, 'visibilityState', { value, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await show('hidden');
+    await waitFor(() => backend().streams.size === before - 1, 5000, 'the stream closed');
+    await show('visible');
+    await waitFor(() => backend().streams.size === before, 5000, 'a stream open again');
+    await waitInPage(page, 'the stream open', () => !document.querySelector('header .source')?.textContent?.includes('reconnecting'));
+    const crashed = threeServices();
+    crashed.services[0] = row('db', { observed: 'crashed', pid: null });
+    backend().sendStatus(crashed);
+    await waitInPage(page, 'db to show crashed', () => document.querySelector('tr[data-service="db"] .col-observed')?.textContent === 'crashed');
+  });
+
   it('marks the rows of the services a plan would move (pendingServices), as the stream says', async () => {
     const page = await open('/', 'tr[data-service="web"]');
     // This page's own stream is open (not only one of an earlier page's): the header stops saying it reconnects.

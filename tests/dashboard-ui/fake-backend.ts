@@ -9,7 +9,7 @@ import type { DashPlanBody, DashStatus, DiffJson, EventBody, FileHistory, RunRes
 
 export const CSRF = 'csrf-token-of-this-session';
 const DIST = new URL('../../dist/dashboard/', import.meta.url);
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'";
+const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const PAGES = /^\/(services(\/[^/]+)?|graph|plan|history)?\/?$/;
 
 export function row(name: string, fields: Partial<StatusRow> = {}): StatusRow {

@@ -17,7 +17,7 @@ export const CSRF_HEADER = 'x-stack-csrf';
 
 /** Sent with every answer: no inline script, nothing sniffed, no referrer with a token in it. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'",
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',

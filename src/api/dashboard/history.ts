@@ -46,7 +46,8 @@ async function diffOf(repo: RepoFile, commit: string, parent: string | undefined
     const comparison = compareDesired(before, after);
     return { diff: comparisonToJson(comparison), lines: differenceLines(comparison, renderComparisonHuman) };
   } catch (error) {
-    return { diff: null, lines: [], error: error instanceof Error ? error.message : String(error) };
+    const { problemOf } = await import('../live-sources.js');
+    return { diff: null, lines: [], error: problemOf(error) };
   }
 }
 

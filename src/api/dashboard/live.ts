@@ -186,12 +186,18 @@ export class Live {
   private hear(event: EventBody): void {
     if (event.type === 'following') this.pid = event.pid;
     this.emit('event', event);
-    if (event.type === 'invalid-file') this.emit('problem', { formatVersion: 1, message: `stack.yaml does not load (the controller keeps the last good file): ${event.message.split('\n')[0] ?? ''}` });
+    if (event.type === 'invalid-file') this.emit('problem', { formatVersion: 1, message: `stack.yaml does not load (the controller keeps the last good file): ${firstProblem(event.message)}` });
   }
 
   private emit(event: 'status' | 'event' | 'problem', data: object): void {
     for (const listener of this.listeners) listener(event, data);
   }
+}
+
+/** `stack.yaml is not valid (2 problems)\nstack.yaml:8:1: …`: the first problem, with its place. */
+function firstProblem(message: string): string {
+  const [head = '', first] = message.split('\n');
+  return first ? `${head}: ${first.trim()}` : head;
 }
 
 /** The running controller's client, when one answers. */

@@ -37,7 +37,7 @@ export class ApiRoutes {
       { method: 'GET', pattern: /^\/api\/v1\/plan$/, handler: async ({ reply }) => reply.json(200, await this.runs.plan()) },
       { method: 'POST', pattern: /^\/api\/v1\/apply$/, handler: (context) => this.apply(context) },
       { method: 'GET', pattern: /^\/api\/v1\/history$/, handler: (context) => this.fileHistory(context) },
-      { method: 'GET', pattern: /^\/api\/v1\/services\/([^/]+)\/history$/, handler: async ({ reply }, [name]) => reply.json(200, await this.live.historyOf(name as string)) },
+      { method: 'GET', pattern: /^\/api\/v1\/services\/([^/]+)\/history$/, handler: async ({ reply }, [name]) => reply.json(200, await this.live.historyOf(this.known(name as string))) },
       { method: 'POST', pattern: /^\/api\/v1\/services\/([^/]+)\/([^/]+)$/, handler: (context, [name, verb]) => this.verb(context, name as string, verb as string) },
     ];
   }
@@ -77,10 +77,10 @@ export class ApiRoutes {
 
   /** One service's log: its last lines (`lines=`), then new ones until the page closes it (unless `follow=0`: the stream ends). */
   private logs({ reply, url }: RouteContext): void {
-    const service = url.searchParams.get('service');
-    if (!service || !this.live.status.services.some((row) => row.name === service)) throw new DashError(404, `no service named ${JSON.stringify(service ?? '')}`, 4);
-    const lines = Number(url.searchParams.get('lines') ?? LOG_LINES);
-    if (!Number.isInteger(lines) || lines < 0 || lines > MAX_LOG_LINES) throw new DashError(400, `lines is a whole number up to ${MAX_LOG_LINES}`);
+    const service = this.known(url.searchParams.get('service') ?? '');
+    const asked = url.searchParams.get('lines') ?? String(LOG_LINES);
+    const lines = /^\d{1,6}$/.test(asked) ? Number(asked) : Number.NaN;
+    if (!(lines <= MAX_LOG_LINES)) throw new DashError(400, `lines is a whole number up to ${MAX_LOG_LINES}, not ${JSON.stringify(asked)}`);
     const follow = url.searchParams.get('follow') !== '0';
     const { send, gone } = reply.events();
     const line = (text: string) => send('line', { formatVersion: 1, service, text } satisfies LogLineEvent);
@@ -91,6 +91,12 @@ export class ApiRoutes {
         reply.response.end();
       },
     );
+  }
+
+  /** `name`, when the table has a row for it; 404 (exit 4) otherwise, as `stack logs nope`. */
+  private known(name: string): string {
+    if (!this.live.status.services.some((row) => row.name === name)) throw new DashError(404, `no service named ${JSON.stringify(name)}`, 4);
+    return name;
   }
 
   private async apply({ request, reply }: RouteContext): Promise<void> {

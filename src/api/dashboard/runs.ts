@@ -147,6 +147,9 @@ export class DashRuns {
 
 /** A command that failed before doing anything: its error line, with the status its exit code means. */
 function failure(label: string, result: RunResultBody): DashError {
-  const said = result.lines.find((line) => line.startsWith('error')) ?? result.lines.find((line) => line.trim() !== '') ?? `${label} exited ${result.exitCode}`;
-  return new DashError(statusOfCode(result.exitCode), said.replace(/^error: /, ''), result.exitCode);
+  const at = result.lines.findIndex((line) => line.startsWith('error'));
+  const said = at >= 0 ? result.lines[at] : (result.lines.find((line) => line.trim() !== '') ?? `${label} exited ${result.exitCode}`);
+  // An invalid stack.yaml's first problem, with its place (`stack.yaml:8:1: …`), follows the error line.
+  const where = at >= 0 ? result.lines.slice(at + 1).find((line) => /^\S+:\d+:\d+: /.test(line.trim())) : undefined;
+  return new DashError(statusOfCode(result.exitCode), [said?.replace(/^error: /, ''), where?.trim()].filter(Boolean).join(': '), result.exitCode);
 }
