@@ -6,9 +6,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser, waitForSelector } from '../support/browser.js';
 import { Cleanup } from '../support/controller.js';
-import { openDashboard, type OpenDashboard } from '../support/dashboard.js';
-import { uniqueMarker } from '../support/marker.js';
-import { spawnCli, stack } from '../support/stack-cli.js';
+import { appliedWeb, openDashboard, type OpenDashboard } from '../support/dashboard.js';
+import { spawnCli } from '../support/stack-cli.js';
 import { waitFor } from '../support/wait.js';
 
 const cleanup = new Cleanup();
@@ -21,14 +20,7 @@ afterEach(async () => {
   await cleanup.run();
 });
 
-/** A stack of one `sleep`, applied. */
-function scratch() {
-  const m = cleanup.marker(uniqueMarker());
-  const s = cleanup.scratch(`version: 1\nservices:\n  web:\n    command: sleep ${m}\n`);
-  const applied = stack(['apply', '--yes', '-f', s.file]);
-  expect(applied.code, applied.stderr).toBe(0);
-  return s;
-}
+const scratch = () => appliedWeb(cleanup);
 
 async function signedIn(): Promise<OpenDashboard & { port: string }> {
   const d = await openDashboard(cleanup, scratch().file);

@@ -6,9 +6,8 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup } from '../support/controller.js';
-import { openDashboard } from '../support/dashboard.js';
-import { uniqueMarker } from '../support/marker.js';
-import { spawnCli, stack } from '../support/stack-cli.js';
+import { appliedWeb, openDashboard } from '../support/dashboard.js';
+import { spawnCli } from '../support/stack-cli.js';
 
 const cleanup = new Cleanup();
 const servers: Server[] = [];
@@ -17,14 +16,7 @@ afterEach(async () => {
   await cleanup.run();
 });
 
-/** A stack of one `sleep`, applied. */
-function scratch() {
-  const m = cleanup.marker(uniqueMarker());
-  const s = cleanup.scratch(`version: 1\nservices:\n  web:\n    command: sleep ${m}\n`);
-  const applied = stack(['apply', '--yes', '-f', s.file]);
-  expect(applied.code, applied.stderr).toBe(0);
-  return s;
-}
+const scratch = () => appliedWeb(cleanup);
 
 describe('stack dashboard: who may use it', () => {
   it('the printed link signs in once: a cookie and a redirect to /, then the token is spent; nothing answers without the cookie', async () => {

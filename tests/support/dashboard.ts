@@ -1,6 +1,8 @@
 // `stack dashboard` in tests: the real command started in the background, its printed link
 // opened, and node's fetch speaking to it as a browser would (cookie, Origin, CSRF header).
 import type { Cleanup, RunningCli } from './controller.js';
+import { uniqueMarker } from './marker.js';
+import { stack } from './stack-cli.js';
 import { waitFor } from './wait.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are checked by the tests' expectations
@@ -105,4 +107,13 @@ async function readEvents(url: string, cookie: string): Promise<SseReader> {
     waitFor: (match, timeoutMs = 10_000, what = 'an event') => waitFor(() => events.find(match), timeoutMs, what),
     close: () => stop.abort(),
   };
+}
+
+/** A stack of one `sleep` service, `web`, applied: what a dashboard of one test looks at. */
+export function appliedWeb(cleanup: Cleanup): ReturnType<Cleanup['scratch']> {
+  const m = cleanup.marker(uniqueMarker());
+  const s = cleanup.scratch(`version: 1\nservices:\n  web:\n    command: sleep ${m}\n`);
+  const applied = stack(['apply', '--yes', '-f', s.file]);
+  if (applied.code !== 0) throw new Error(`stack apply failed (${applied.code}): ${applied.stderr}`);
+  return s;
 }
