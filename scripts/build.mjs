@@ -81,6 +81,9 @@ await build({
   ...shared,
   plugins: [zodEnglishOnly, lazyModules],
   entryPoints: { cli: 'src/cli/main.ts' },
+  // `stack mcp` alone needs the MCP SDK (and its ajv, express, hono…): it is required from
+  // node_modules when that command runs, not carried in every command's bundle.
+  external: ['@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'],
   outExtension: { '.js': '.cjs' },
   minify: process.env.STACK_BUILD_MINIFY !== "0",
   outdir: 'dist',

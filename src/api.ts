@@ -44,6 +44,11 @@ export async function loadStack(options: OpenOptions = {}): Promise<Desired> {
   return readStack(file, { providers: PROVIDERS, env, ...(cache ? { cache } : {}) });
 }
 
+/** stack.yaml as `text` would make it, not written: its issues (exit 5) or what it declares. */
+export async function loadProposedStack(file: string, text: string, env: NodeJS.ProcessEnv = process.env): Promise<Desired> {
+  return readStack(file, { providers: PROVIDERS, env, text });
+}
+
 export async function openWorkspace(options: OpenOptions = {}): Promise<Workspace> {
   return workspaceOf(await loadStack(options), options.verbose);
 }

@@ -16,11 +16,17 @@ export interface StackCommand {
  * (`[node, bin/stack.cjs]`). It stays in this process's group: a hang-up of the terminal reaches
  * it, as it would reach the command typed there.
  */
-export async function runStackCommand(stack: readonly string[], args: readonly string[], options: { cwd: string; onLine: (line: string) => void }): Promise<StackCommand> {
+export async function runStackCommand(
+  stack: readonly string[],
+  args: readonly string[],
+  options: { cwd: string; onLine: (line: string) => void; onStdout?: (line: string) => void },
+): Promise<StackCommand> {
   const { spawn } = await import('../os/child-process.js');
   const [file, ...rest] = stack;
   const child = spawn(file as string, [...rest, ...args, '--no-color'], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream, crlfDelay: Infinity }).on('line', options.onLine);
+  // `onStdout`: what the command prints on stdout (its --json body) apart from what it says on stderr.
+  createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', options.onStdout ?? options.onLine);
+  createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', options.onLine);
   const done = new Promise<number>((resolve) => {
     child.once('error', (error) => {
       options.onLine(`could not run stack: ${error.message}`);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
-import { ExitCode, StackError, type ConfigIssue } from '../model/errors.js';
-import { formatIssue } from '../config/issues.js';
+import { ExitCode, StackError } from '../model/errors.js';
+import { formatIssue, issuesToJson } from '../config/issues.js';
 
 interface ErrorStreams {
   json: boolean;
@@ -73,12 +73,3 @@ export function sourceMapped(stack: string): string {
   });
 }
 
-/** Issues (or warnings) as `--json` prints them: positions flattened into `file`, `line`, `column`. */
-export function issuesToJson(issues: readonly ConfigIssue[]): Record<string, unknown>[] {
-  return issues.map((issue) => ({
-    message: issue.message,
-    path: issue.path,
-    ...(issue.position ? { file: issue.position.file, line: issue.position.line, column: issue.position.column } : {}),
-    ...(issue.hint ? { hint: issue.hint } : {}),
-  }));
-}

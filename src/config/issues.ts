@@ -105,3 +105,13 @@ export function showValue(value: unknown): string {
   if (typeof value === 'object') return 'a map';
   return String(value);
 }
+
+/** Issues (or warnings) as `--json` prints them: positions flattened into `file`, `line`, `column`. */
+export function issuesToJson(issues: readonly ConfigIssue[]): Record<string, unknown>[] {
+  return issues.map((issue) => ({
+    message: issue.message,
+    path: issue.path,
+    ...(issue.position ? { file: issue.position.file, line: issue.position.line, column: issue.position.column } : {}),
+    ...(issue.hint ? { hint: issue.hint } : {}),
+  }));
+}

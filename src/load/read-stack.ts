@@ -37,6 +37,8 @@ export interface ReadStackOptions {
    * same text skips parsing, and of the same document its validation.
    */
   cache?: LoadCacheStore;
+  /** The file's text as proposed (not written yet): loaded as if `path` held it (`stack mcp`'s validate). */
+  text?: string;
 }
 
 export interface LoadCacheStore {
@@ -63,7 +65,7 @@ export async function readStackDetailed(
 ): Promise<{ desired: Desired; missingVariables: MissingVariable[] }> {
   const file = resolve(path);
   const display = relativePath(options.cwd ?? process.cwd(), file);
-  const text = await readText(file, display, MAX_STACK_FILE_BYTES);
+  const text = options.text ?? (await readText(file, display, MAX_STACK_FILE_BYTES));
   if (typeof text !== 'string') throw invalidConfig(display, [text]);
 
   // Like compose, `.env` beside the file feeds interpolation (the caller's environment wins).

@@ -1,13 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { apiSocketOf, eventsFileOf, readApplied, readEventJournal } from '../../api.js';
-import { collectSecrets } from '../../config/secrets.js';
-import { createRedactor } from '../../config/sensitive.js';
-import type { Desired } from '../../model/desired.js';
-import type { Redact } from '../../model/redact.js';
 import type { ApiClient } from '../connect.js';
 import { followController, followLogHere, fromController, LATEST_BYTES, poll, problemOf, type Snapshot } from '../live-sources.js';
 import { ObservedHere } from '../observed-here.js';
+import { SecretsSeen } from '../secrets-seen.js';
 import type { EventBody } from '../protocol.js';
 import type { DashStatus, ServiceHistory } from './protocol.js';
 
@@ -64,24 +61,10 @@ export class Live {
     return this.api ? this.pid : undefined;
   }
 
-  /**
-   * Every secret stack.yaml declared since the dashboard began, hidden in `text`: a log's older
-   * lines hold the values a rotation replaced.
-   */
-  redact = (text: string): string => {
-    const desired = this.here.current?.desired;
-    if (desired && desired !== this.learnt) {
-      this.learnt = desired;
-      const known = this.secrets.size;
-      for (const value of collectSecrets(desired)) this.secrets.add(value);
-      if (this.secrets.size !== known) this.redactAll = createRedactor([...this.secrets]);
-    }
-    return this.redactAll(text);
-  };
+  /** Every secret stack.yaml declared since the dashboard began, hidden in `text` (api/secrets-seen.ts). */
+  redact = (text: string): string => this.secrets.redact(text, this.here.current?.desired);
 
-  private readonly secrets = new Set<string>();
-  private learnt?: Desired;
-  private redactAll: Redact = (text) => text;
+  private readonly secrets = new SecretsSeen();
 
   listen(listener: Listener): () => void {
     this.listeners.add(listener);

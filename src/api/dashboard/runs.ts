@@ -147,9 +147,16 @@ export class DashRuns {
 
 /** A command that failed before doing anything: its error line, with the status its exit code means. */
 function failure(label: string, result: RunResultBody): DashError {
-  const at = result.lines.findIndex((line) => line.startsWith('error'));
-  const said = at >= 0 ? result.lines[at] : (result.lines.find((line) => line.trim() !== '') ?? `${label} exited ${result.exitCode}`);
-  // An invalid stack.yaml's first problem, with its place (`stack.yaml:8:1: …`), follows the error line.
-  const where = at >= 0 ? result.lines.slice(at + 1).find((line) => /^\S+:\d+:\d+: /.test(line.trim())) : undefined;
-  return new DashError(statusOfCode(result.exitCode), [said?.replace(/^error: /, ''), where?.trim()].filter(Boolean).join(': '), result.exitCode);
+  return new DashError(statusOfCode(result.exitCode), problemSaid(result.lines, `${label} exited ${result.exitCode}`), result.exitCode);
+}
+
+/**
+ * What a command said went wrong: its `error:` line, and an invalid stack.yaml's first problem
+ * with its place (`stack.yaml:8:1: …`, on the lines after it); else its first line, or `otherwise`.
+ */
+export function problemSaid(lines: readonly string[], otherwise: string): string {
+  const at = lines.findIndex((line) => line.startsWith('error'));
+  if (at < 0) return lines.find((line) => line.trim() !== '') ?? otherwise;
+  const where = lines.slice(at + 1).find((line) => /^\S+:\d+:\d+: /.test(line.trim()));
+  return [(lines[at] as string).replace(/^error: /, ''), where?.trim()].filter(Boolean).join(': ');
 }

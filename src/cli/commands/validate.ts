@@ -1,5 +1,5 @@
 import { loadStack } from '../../api.js';
-import { issuesToJson } from '../report-error.js';
+import { issuesToJson } from '../../config/issues.js';
 import { streams, warnAbout, type GlobalOptions } from '../context.js';
 import { escapeControls } from '../../config/issues.js';
 

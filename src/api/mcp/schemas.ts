@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+// The tools' output schemas: the JSON contracts of the commands they answer as (docs/api.md,
+// README "JSON output"), each object loose: a later version adds fields, as the contracts allow.
+
+const version = { formatVersion: z.literal(1) };
+const action = z.looseObject({ service: z.string(), op: z.string(), reason: z.string() });
+const blocked = z.looseObject({ service: z.string(), kind: z.string(), reason: z.string() });
+const issue = z.looseObject({ message: z.string(), path: z.string().optional(), file: z.string().optional(), line: z.number().optional(), column: z.number().optional(), hint: z.string().optional() });
+const fieldDiffs = z.array(z.object({ service: z.string(), op: z.string(), lines: z.array(z.string()) }));
+
+/** `stack plan --json`'s body (reconcile/render-json.ts), with the field diffs `stack plan` prints. */
+const planBody = { ...version, project: z.string(), actions: z.array(action), summary: z.record(z.string(), z.number()), blocked: z.array(blocked), fieldDiffs };
+
+export const statusOutput = {
+  ...version,
+  project: z.string(),
+  services: z.array(z.looseObject({ name: z.string(), provider: z.string(), enabled: z.boolean(), desired: z.string(), observed: z.string(), pid: z.number().nullable(), restarts: z.number() })),
+  notice: z.string().optional(),
+};
+
+export const planOutput = { ...planBody, planHash: z.string().describe('what apply takes: exactly this plan') };
+
+export const validateOutput = {
+  ...version,
+  valid: z.boolean(),
+  issues: z.array(issue).optional().describe('why the text is not valid (valid: false)'),
+  services: z.array(z.string()).optional(),
+  warnings: z.array(issue).optional(),
+  plan: z.looseObject(planBody).optional().describe('what apply would do if the text were stack.yaml now'),
+  edited: z.array(z.string()).optional(),
+  already: z.array(z.string()).optional(),
+};
+
+export const diffOutput = {
+  ...version,
+  before: z.string(),
+  after: z.string(),
+  services: z.array(z.looseObject({ service: z.string(), change: z.enum(['added', 'removed', 'changed']) })),
+};
+
+export const checkOutput = { ...version, ok: z.boolean(), checks: z.array(z.looseObject({ check: z.string(), ok: z.boolean(), detail: z.string() })) };
+
+export const logsOutput = {
+  ...version,
+  service: z.string(),
+  lines: z.array(z.string()),
+  truncated: z.boolean().describe('older lines were left out to stay within maxBytes'),
+  grep: z.string().optional(),
+  scanned: z.number().optional().describe('with grep: how many of the last lines were searched'),
+};
+
+export const eventsOutput = {
+  ...version,
+  events: z.array(z.looseObject({ at: z.string(), type: z.string(), service: z.string().optional() })).describe('the events of docs/api.md, oldest first'),
+  next: z.string().optional().describe('the cursor for the next call'),
+  more: z.boolean().describe('more events wait after these (call again with next)'),
+};
+
+/** A change carried out: the command's exit code and what it printed (docs/dashboard.md, RunResultBody). */
+export const runOutput = { ...version, exitCode: z.number(), lines: z.array(z.string()) };

@@ -1,0 +1,253 @@
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { apiSocketOf, eventsFileOf, loadProposedStack, loadStack, openWorkspace, plan, readEventJournal, workspaceOf, type JournalEvent } from '../../api.js';
+import { applyVerbEdit } from '../../config/verb-edits.js';
+import { issuesToJson } from '../../config/issues.js';
+import { MAX_STACK_FILE_BYTES } from '../../config/limits.js';
+import type { Desired } from '../../model/desired.js';
+import { ExitCode, StackError } from '../../model/errors.js';
+import { redactDeep } from '../../model/redact-deep.js';
+import { planToJson } from '../../reconcile/render-json.js';
+import { compileLinePattern } from '../../providers/log-pattern.js';
+import { existsSync } from 'node:fs';
+import { fieldDiffsOf } from '../dashboard/field-diffs.js';
+import { DashRuns, problemSaid } from '../dashboard/runs.js';
+import { followLogHere } from '../live-sources.js';
+import type { RunResultBody } from '../dashboard/protocol.js';
+import type { EventBody, ServiceVerb } from '../protocol.js';
+import { SecretsSeen } from '../secrets-seen.js';
+import { runStackCommand } from '../stack-command.js';
+
+/** What `stack mcp --allow` may permit: `edit` the verbs (they edit stack.yaml and carry it out), `apply` a plan shown. */
+export type Permission = 'edit' | 'apply';
+export const PERMISSIONS: readonly Permission[] = ['edit', 'apply'];
+
+/** Lines a log tool call reads at most; and what it returns at most, in bytes. */
+export const MAX_LOG_LINES = 10_000;
+export const MAX_LOG_BYTES = 1024 * 1024;
+const DEFAULT_LOG_BYTES = 64 * 1024;
+/** Events one call returns at most. */
+export const MAX_EVENTS = 1000;
+
+/** A call the server will not carry out, and how to allow it: the agent reads why. */
+export class Refused extends Error {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface ToolsOptions {
+  /** stack.yaml, absolute. */
+  file: string;
+  /** How this stack was started (`[node, bin/stack.cjs]`): changes run as the commands a person types. */
+  stack: readonly string[];
+  allow: ReadonlySet<Permission>;
+}
+
+/**
+ * What `stack mcp` does for an agent (docs/mcp.md): read-only looks, in-process or as the
+ * `--json` commands (through the running controller when one answers, as those commands do),
+ * and the changes a person would type (`stack stop web`, `stack apply <plan>`) when allowed.
+ * Everything returned passes the redactor of every secret the file declared since the server began.
+ */
+export class StackTools {
+  private readonly runs: DashRuns;
+  private readonly secrets = new SecretsSeen();
+  private desired?: Desired;
+  /** The last plan shown (the `stack://plan/last` resource). */
+  lastPlan?: Record<string, unknown>;
+
+  constructor(private readonly options: ToolsOptions) {
+    this.runs = new DashRuns(options.file, options.stack);
+  }
+
+  /** `value` with every secret seen hidden, field by field; stack.yaml is loaded again first (its secrets may have changed). */
+  async redacted<T>(value: T): Promise<T> {
+    this.desired = await loadStack({ file: this.options.file }).catch(() => this.desired);
+    return redactDeep(value, (text) => this.secrets.redact(text, this.desired));
+  }
+
+  async status(services: readonly string[] = []): Promise<Record<string, unknown>> {
+    return this.json(['status', '--json', ...services.map(serviceName)], 'stack status');
+  }
+
+  async plan(): Promise<Record<string, unknown>> {
+    const body = { ...(await this.runs.plan()) } as Record<string, unknown>;
+    this.lastPlan = body;
+    return body;
+  }
+
+  /** stack.yaml as `text` would make it, written nowhere: its issues, or valid and the plan it would make now. */
+  async validate(text: string): Promise<Record<string, unknown>> {
+    if (Buffer.byteLength(text) > MAX_STACK_FILE_BYTES) throw new Refused(`the text is larger than stack.yaml may be (${MAX_STACK_FILE_BYTES} bytes)`);
+    let desired: Desired;
+    try {
+      desired = await loadProposedStack(this.options.file, text);
+    } catch (error) {
+      if (error instanceof StackError && error.code === ExitCode.invalidConfig) return { formatVersion: 1, valid: false, issues: issuesToJson(error.issues.length > 0 ? error.issues : [{ path: '', message: error.message }]) };
+      throw error;
+    }
+    // Its secrets are hidden from now on, as the file's own.
+    this.secrets.redact('', desired);
+    const planned = await plan(workspaceOf(desired));
+    return {
+      formatVersion: 1,
+      valid: true,
+      services: desired.services.map((service) => service.name),
+      warnings: issuesToJson(desired.warnings ?? []),
+      plan: { ...planToJson(planned.plan), fieldDiffs: fieldDiffsOf(planned.plan) },
+    };
+  }
+
+  async diff(from?: string, to?: string): Promise<Record<string, unknown>> {
+    // Exit 2 says the two differ: the body says how.
+    const revisions = [from, to].filter((revision) => revision !== undefined).map(revisionName);
+    return this.json(['diff', ...revisions, '--json'], 'stack diff', [ExitCode.ok, ExitCode.changesPending]);
+  }
+
+  async check(): Promise<Record<string, unknown>> {
+    // Exit 1 is a check that failed: the body says which.
+    return this.json(['check', '--json'], 'stack check', [ExitCode.ok, ExitCode.actionFailed]);
+  }
+
+  /** A service's last lines (matching `grep`, RE2: linear time), the newest that fit in `maxBytes`. */
+  async logs(service: string, lines = 100, grep?: string, maxBytes = DEFAULT_LOG_BYTES): Promise<Record<string, unknown>> {
+    const desired = await loadStack({ file: this.options.file });
+    if (!desired.services.some((each) => each.name === service)) throw new Refused(`stack.yaml declares no service "${service}"`, { exitCode: ExitCode.serviceNotFound });
+    const pattern = grep === undefined ? undefined : await compileLinePattern(grep).catch((error: unknown) => {
+      throw new Refused(`grep is not a pattern RE2 takes: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    const read = await this.logLines(service, pattern ? MAX_LOG_LINES : lines);
+    const matching = pattern ? read.filter((line) => pattern.test(line)).slice(-lines) : read;
+    const kept: string[] = [];
+    let bytes = 0;
+    for (let index = matching.length - 1; index >= 0; index -= 1) {
+      const line = matching[index] as string;
+      bytes += Buffer.byteLength(line) + 1;
+      if (bytes > maxBytes) break;
+      kept.unshift(line);
+    }
+    return { formatVersion: 1, service, lines: kept, truncated: kept.length < matching.length, ...(grep === undefined ? {} : { grep, scanned: read.length }) };
+  }
+
+  /**
+   * The controller's kept events after `cursor` (an opaque string a call returned), oldest first;
+   * `next` is the cursor to ask with next time.
+   */
+  async events(cursor?: string, services: readonly string[] = [], limit = 200): Promise<Record<string, unknown>> {
+    const after = cursor === undefined ? undefined : parseCursor(cursor);
+    const all = await this.keptEvents(after?.at, services);
+    // Those at the cursor's time that an earlier call returned come first: skipped.
+    let skip = after?.seen ?? 0;
+    const unseen = all.filter((event) => !(skip > 0 && event.at === after?.at && (skip -= 1) >= 0));
+    const events = unseen.slice(0, Math.min(limit, MAX_EVENTS));
+    const last = events.at(-1);
+    const next = last ? cursorOf(last.at, all.slice(0, all.indexOf(last) + 1).filter((event) => event.at === last.at).length) : cursor;
+    return { formatVersion: 1, events, ...(next === undefined ? {} : { next }), more: unseen.length > events.length };
+  }
+
+  /** `stack <verb> <service> [--commit]`, allowed by `--allow edit`; otherwise what it would change, and how to allow it. */
+  async verb(verb: ServiceVerb, service: string, commit = false): Promise<Record<string, unknown>> {
+    if (!this.options.allow.has('edit')) throw new Refused(`${verb} is not allowed: stack mcp was started without --allow edit`, { howToAllow: 'start the server with `stack mcp --allow edit` (or `--allow edit,apply`)', wouldDo: await this.preview(verb, service) });
+    return succeeded(await this.runs.verb(verb, service, commit));
+  }
+
+  /** `stack apply` of exactly the plan `plan` showed with this hash, allowed by `--allow apply`; refused when stale. */
+  async apply(planHash: string): Promise<Record<string, unknown>> {
+    if (!this.options.allow.has('apply')) throw new Refused('apply is not allowed: stack mcp was started without --allow apply', { howToAllow: 'start the server with `stack mcp --allow apply` (or `--allow edit,apply`)', plan: this.lastPlan ?? null });
+    return succeeded(await this.runs.apply(planHash));
+  }
+
+  async stackFileText(): Promise<string> {
+    return readFile(this.options.file, 'utf8');
+  }
+
+  async close(): Promise<void> {
+    await this.runs.close();
+  }
+
+  /** What a verb would change: stack.yaml's edit and the plan it would make (restart edits nothing: it stops and starts now). */
+  private async preview(verb: ServiceVerb, service: string): Promise<Record<string, unknown>> {
+    if (verb === 'restart') return { restart: service, note: 'stops and starts it now (and what depends on it, as `stack restart` does); stack.yaml is not edited' };
+    const edited = applyVerbEdit(await this.stackFileText(), verb, [service]);
+    return { edited: edited.edited, already: edited.already, ...(await this.validate(edited.text)) };
+  }
+
+  private async logLines(service: string, lines: number): Promise<string[]> {
+    const read: string[] = [];
+    const signal = new AbortController().signal;
+    if (existsSync(apiSocketOf(this.options.file))) {
+      const { connect, NoController } = await import('../connect.js');
+      try {
+        for await (const line of connect(dirname(this.options.file)).logs({ services: [service], lines, follow: false })) if (line.type === 'line') read.push(line.text);
+        return read;
+      } catch (error) {
+        if (!(error instanceof NoController)) throw error;
+      }
+    }
+    const workspace = await openWorkspace({ file: this.options.file });
+    await followLogHere(workspace, service, signal, (texts) => read.push(...texts), () => workspace.ctx.redact, lines, false);
+    return read;
+  }
+
+  private async keptEvents(since: string | undefined, services: readonly string[]): Promise<JournalEvent[]> {
+    const query = { ...(since === undefined ? {} : { since }), services };
+    if (existsSync(apiSocketOf(this.options.file))) {
+      const { connect, NoController } = await import('../connect.js');
+      try {
+        const events: JournalEvent[] = [];
+        for await (const event of connect(dirname(this.options.file)).events({ ...query, follow: false })) {
+          if (event.type === 'following') break;
+          const { formatVersion: _version, ...kept } = event as EventBody & { type: JournalEvent['type'] };
+          events.push(kept as JournalEvent);
+        }
+        return events;
+      } catch (error) {
+        if (!(error instanceof NoController)) throw error;
+      }
+    }
+    return readEventJournal(eventsFileOf(this.options.file), query);
+  }
+
+  /** A `--json` command's body; a failure is its error line, refused. */
+  private async json(args: string[], label: string, okCodes: readonly number[] = [ExitCode.ok]): Promise<Record<string, unknown>> {
+    const out: string[] = [];
+    const said: string[] = [];
+    const command = await runStackCommand(this.options.stack, [...args, '-f', this.options.file], { cwd: dirname(this.options.file), onStdout: (line) => out.push(line), onLine: (line) => said.push(line) });
+    const code = await command.done;
+    if (!okCodes.includes(code)) throw new Refused(problemSaid(said, `${label} exited ${code}`), { exitCode: code, output: said.slice(0, 20) });
+    return JSON.parse(out.join('\n')) as Record<string, unknown>;
+  }
+}
+
+/** A run the command ended with a failure is an error for the agent: its first problem (with its place) and what it printed. */
+function succeeded(result: RunResultBody): Record<string, unknown> {
+  if (result.exitCode === ExitCode.ok) return { ...result };
+  throw new Refused(problemSaid(result.lines, `the command exited ${result.exitCode}`), { exitCode: result.exitCode, lines: result.lines });
+}
+
+/** A service name as an argument: never read as an option (names begin with a letter or a digit). */
+function serviceName(name: string): string {
+  if (!/^[A-Za-z0-9][\w.-]*$/.test(name)) throw new Refused(`not a service name: ${JSON.stringify(name)}`, { exitCode: ExitCode.serviceNotFound });
+  return name;
+}
+
+/** A git revision as an argument: never an option (`--output=…`), no spaces or control characters. */
+function revisionName(revision: string): string {
+  if (!/^[\w./~^@{}:-]+$/.test(revision) || revision.startsWith('-')) throw new Refused(`not a git revision: ${JSON.stringify(revision)}`);
+  return revision;
+}
+
+/** An events cursor: the time of the last event returned and how many at that time were returned. */
+function cursorOf(at: string, seen: number): string {
+  return `${at}#${seen}`;
+}
+
+function parseCursor(cursor: string): { at: string; seen: number } {
+  const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)#(\d+)$/.exec(cursor);
+  if (!match) throw new Refused(`not a cursor an events call returned: ${JSON.stringify(cursor)}`);
+  return { at: match[1] as string, seen: Number(match[2]) };
+}

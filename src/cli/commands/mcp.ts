@@ -1,0 +1,48 @@
+import { findStack } from '../../api.js';
+import { PERMISSIONS, type Permission } from '../../api/mcp/tools.js';
+import { ExitCode, StackError } from '../../model/errors.js';
+import { streams, type GlobalOptions } from '../context.js';
+
+declare const STACK_VERSION: string;
+
+interface McpOptions extends GlobalOptions {
+  allow?: string;
+}
+
+/**
+ * `stack mcp [--allow edit,apply]`: the stack as tools for an AI agent, an MCP server over stdio
+ * (docs/mcp.md), until the client closes its stdin, Ctrl+C or SIGTERM (exit 0). Read-only tools
+ * always; the verbs with `--allow edit`, apply with `--allow apply`. stdout carries the protocol
+ * alone: anything for people goes to stderr.
+ */
+export async function run(options: McpOptions): Promise<number> {
+  const allow = parseAllow(options.allow);
+  // Resolved once, as the dashboard: a file briefly gone must not send a verb to a parent folder's stack.
+  const file = findStack({ file: options.file });
+  const { createMcpServer } = await import('../../api/mcp/server.js');
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const { server, tools } = createMcpServer({ file, stack: [process.execPath, process.argv[1] as string], allow, version: STACK_VERSION });
+  const transport = new StdioServerTransport();
+  const ended = new Promise<void>((resolve) => {
+    transport.onclose = resolve;
+    process.stdin.once('end', resolve);
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.connect(transport);
+  streams.stderr.write(`stack mcp: serving ${file} over stdio (${allow.size === 0 ? 'read-only: --allow edit,apply permits changes' : `allowed: ${[...allow].join(', ')}`})\n`);
+  try {
+    await ended;
+    return ExitCode.ok;
+  } finally {
+    await tools.close();
+    await server.close().catch(() => undefined);
+  }
+}
+
+function parseAllow(text: string | undefined): Set<Permission> {
+  const words = (text ?? '').split(',').map((word) => word.trim()).filter((word) => word !== '');
+  const unknown = words.filter((word) => !PERMISSIONS.includes(word as Permission));
+  if (unknown.length > 0) throw new StackError(ExitCode.actionFailed, `--allow takes ${PERMISSIONS.join(', ')} (comma-separated), not ${unknown.map((word) => JSON.stringify(word)).join(', ')}`);
+  return new Set(words as Permission[]);
+}
