@@ -158,6 +158,17 @@ describe('stack mcp --allow edit,apply', () => {
     expect(s.state().services.db?.pid).toEqual(expect.any(Number));
     expect(s.state().services.cache?.pid).toEqual(expect.any(Number));
     expect((await call('apply', { planHash: 'sha256:nothing' })).body.error).toMatch(/no plan with this hash was shown/);
+    // The other verbs: restart stops and starts it now; disable and enable edit the file.
+    const pid = s.state().services.db?.pid;
+    expect((await call('restart', { service: 'db' })).body).toMatchObject({ exitCode: 0 });
+    expect(s.state().services.db?.pid).not.toBe(pid);
+    expect((await call('disable', { service: 'cache' })).body).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(s.file, 'utf8')).toMatch(/ {2}cache:\n {4}command: sleep \d+\n {4}enabled: false\n/);
+    expect(s.state().services.cache?.pid ?? null).toBeNull();
+    expect((await call('enable', { service: 'cache' })).body).toMatchObject({ exitCode: 0 });
+    expect(s.state().services.cache?.pid).toEqual(expect.any(Number));
+    expect((await call('start', { service: 'db' })).body).toMatchObject({ exitCode: 0 });
+
     // A run that fails is an error for the agent, with what the command said.
     s.write(`${readFileSync(s.file, 'utf8')}  broken: [\n`);
     const failed = await call('start', { service: 'db' });
