@@ -9,6 +9,7 @@ import { MAX_ALIAS_GROWTH, MAX_STACK_FILE_BYTES } from './limits.js';
 import { basename } from './paths.js';
 import { survivesJson } from './parse-snapshot.js';
 import type { ParsedStack, ParseSnapshot, PositionTree } from './parsed.js';
+import { yamlErrorHint } from './yaml-hints.js';
 
 export function parseStackText(text: string, file: string): ParsedStack {
   const lineCounter = new LineCounter();
@@ -33,7 +34,8 @@ export function parseStackText(text: string, file: string): ParsedStack {
     const message = problem.code === 'MULTIPLE_DOCS'
       ? `${basename(file)} must be one YAML document; a second document starts here`
       : cleanYamlMessage(problem.message);
-    issues.push({ message, path: '', position: at(problem.pos[0]) });
+    const hint = yamlErrorHint(problem.code, text, problem.pos[0], problem.pos[1]);
+    issues.push({ message, path: '', position: at(problem.pos[0]), ...(hint ? { hint } : {}) });
   }
   const targets = aliasTargets(doc);
   issues.push(...findComplexKeys(doc, at), ...findBadAliases(doc, targets, at));

@@ -46,7 +46,9 @@ export function parseSize(value: string | number): number | undefined {
   return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
 }
 
-const ADDRESS = /^(?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):)?(\d{1,5})$/;
+// An all-digit host is refused: `"8080:80"` is compose's HOST:CONTAINER, not host 8080 (which
+// resolvers would read as the address 0.0.31.144).
+const ADDRESS = /^(?:(\[[0-9A-Fa-f:.]+\]|(?!\d+:)[A-Za-z0-9][A-Za-z0-9.-]*):)?(\d{1,5})$/;
 
 /** `4222`, `"4222"` or `"127.0.0.1:4222"` → a port, or undefined. */
 export function parsePort(value: string | number): PortSpec | undefined {

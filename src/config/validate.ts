@@ -2,6 +2,8 @@
 
 import type { z } from 'zod';
 import type { ConfigIssue } from '../model/errors.js';
+import { composeKeyHabit, composeValueHint } from './compose-habits.js';
+import type { Habit } from './compose-habits.js';
 import { formatPath, issueAt, quote, showValue, suggest } from './issues.js';
 import type { KeyPath, Locate } from './issues.js';
 import type { ProviderCatalog } from '../model/provider-module.js';
@@ -13,41 +15,57 @@ export interface Validated {
   issues: ConfigIssue[];
 }
 
-/** Checks stack.yaml's document against the schema the providers' keys complete. */
-export function validateStack(document: unknown, locate: Locate, providers: ProviderCatalog): Validated {
-  return validateAgainst(getStackSchemas(providers).StackFileSchema, document, locate, 'stack.yaml starts with `version: 1`');
+/** How one file's issues are worded beyond the schema's own messages. */
+interface Wording {
+  /** Said when the file has no `version`. */
+  versionHint?: string;
+  /** A precise hint for an unknown key, in place of the list of allowed keys. */
+  keyHabit?: (path: KeyPath, key: string, value: unknown) => Habit | undefined;
+  /** A hint for a refused value. */
+  valueHint?: (path: KeyPath, value: unknown) => string | undefined;
 }
 
-/**
- * Validates `document` against any of our file schemas (stack.yaml, plugin.yaml), every issue
- * located; `versionHint` is said when the file has no `version`.
- */
-export function validateAgainst<S extends z.ZodType>(schema: S, document: unknown, locate: Locate, versionHint?: string): { value?: z.infer<S>; issues: ConfigIssue[] } {
+/** Checks stack.yaml's document against the schema the providers' keys complete; compose's keys and forms get hints. */
+export function validateStack(document: unknown, locate: Locate, providers: ProviderCatalog): Validated {
+  return validateAgainst(getStackSchemas(providers).StackFileSchema, document, locate, {
+    versionHint: 'stack.yaml starts with `version: 1`',
+    keyHabit: composeKeyHabit,
+    valueHint: composeValueHint,
+  });
+}
+
+/** Validates `document` against any of our file schemas (stack.yaml, plugin.yaml), every issue located. */
+export function validateAgainst<S extends z.ZodType>(schema: S, document: unknown, locate: Locate, wording: Wording = {}): { value?: z.infer<S>; issues: ConfigIssue[] } {
   const result = schema.safeParse(document, { reportInput: true });
   if (result.success) return { value: result.data, issues: [] };
-  return { issues: result.error.issues.flatMap((issue) => describeIssue(issue, locate, schema, versionHint)) };
+  return { issues: result.error.issues.flatMap((issue) => describeIssue(issue, locate, schema, wording)) };
 }
 
-function describeIssue(issue: z.core.$ZodIssue, locate: Locate, root: z.ZodType, versionHint: string | undefined): ConfigIssue[] {
+function describeIssue(issue: z.core.$ZodIssue, locate: Locate, root: z.ZodType, wording: Wording): ConfigIssue[] {
   const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeysAt(path, root);
     return issue.keys.map((key) => {
-      const guess = suggest(key, allowed);
+      const habit = wording.keyHabit?.(path, key, valueOf(issue.input, key));
+      const guess = habit ? habit.instead : suggest(key, allowed);
       const message = guess ? `unknown key ${quote(key)} (did you mean "${guess}"?)` : `unknown key ${quote(key)}`;
-      const hint = `allowed keys${path.length > 0 ? ` in ${formatPath(path)}` : ''}: ${allowed.join(', ')}`;
+      const hint = habit?.hint ?? `allowed keys${path.length > 0 ? ` in ${formatPath(path)}` : ''}: ${allowed.join(', ')}`;
       return issueAt(locate, [...path, key], message, hint);
     });
   }
   // A union (a command: a string or a list) reports a missing key as a mismatch of every arm.
   if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union')) {
     const key = path.at(-1);
-    const hint = key === 'version' ? versionHint : undefined;
+    const hint = key === 'version' ? wording.versionHint : undefined;
     return [issueAt(locate, path, `missing required key "${String(key)}"`, hint)];
   }
   // A record's key that its key schema refused: the key schema's message says why.
   if (issue.code === 'invalid_key') return [issueAt(locate, path, issue.issues[0]?.message ?? messageFor(issue))];
-  return [issueAt(locate, path, messageFor(issue))];
+  return [issueAt(locate, path, messageFor(issue), wording.valueHint?.(path, issue.input))];
+}
+
+function valueOf(map: unknown, key: string): unknown {
+  return typeof map === 'object' && map !== null && Object.hasOwn(map, key) ? (map as Record<string, unknown>)[key] : undefined;
 }
 
 /** Our schemas carry their own messages; zod's defaults ("Invalid input: ...") are rewritten. */
@@ -71,7 +89,7 @@ function messageFor(issue: z.core.$ZodIssue): string {
 }
 
 function article(expected: string): string {
-  const names: Record<string, string> = { object: 'a map', array: 'a list', int: 'a whole number' };
+  const names: Record<string, string> = { object: 'a map', record: 'a map', array: 'a list', int: 'a whole number' };
   return names[expected] ?? (/^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`);
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { stack, tempStack } from '../support/stack-cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -30,6 +30,43 @@ describe('stack validate, plan, schema, init (the foundation)', () => {
     expect(result.stderr).toContain('comand');
     expect(result.stderr).toContain('command');
     expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('a compose-style file exits 5 with a hint in stack\'s terms for each habit, nothing started', () => {
+    const { file } = scratch(['version: 1', 'services:', '  web:', '    command: echo boom: x'].join('\n') + '\n');
+    const yamlError = stack(['validate', '-f', file]);
+    expect(yamlError.code).toBe(5);
+    expect(yamlError.stderr).toContain('stack.yaml:4:14: invalid YAML: nested mappings are not allowed in compact mappings (a value holding ": " must be quoted: command: "echo boom: x")');
+
+    const compose = scratch(
+      [
+        'version: 1',
+        'services:',
+        '  web:',
+        '    command: node server.js',
+        '    environment: { NODE_ENV: production }',
+        '    working_dir: ./web',
+        '    depends_on: { db: { condition: service_healthy } }',
+        '    restart: always',
+        '    healthcheck: { test: [CMD, curl, -f, http://localhost/] }',
+        '    env_file: .env.web',
+      ].join('\n') + '\n',
+    );
+    const result = stack(['validate', '-f', compose.file]);
+    expect(result.code).toBe(5);
+    const lines = result.stderr.split('\n').map((line) => line.trim());
+    expect(lines).toEqual(expect.arrayContaining([
+      expect.stringMatching(/stack\.yaml:5:5: services\.web\.environment: unknown key "environment" \(did you mean "env"\?\) \(stack's environment is env, a map/),
+      expect.stringMatching(/stack\.yaml:6:5: services\.web\.working_dir: unknown key "working_dir" \(did you mean "cwd"\?\) \(stack's working folder is cwd: /),
+      expect.stringMatching(/stack\.yaml:7:5: services\.web\.depends_on: .*\(write dependsOn: \[db\]: .*service_healthy → ready\)$/),
+      expect.stringMatching(/stack\.yaml:8:5: services\.web\.restart: expected a map, got "always" \(write restart: \{ policy: always \}/),
+      expect.stringMatching(/stack\.yaml:9:5: services\.web\.healthcheck: unknown key "healthcheck" \(did you mean "health"\?\) \(stack's liveness probe is health: \{ exec: /),
+      expect.stringMatching(/stack\.yaml:10:5: services\.web\.env_file: unknown key "env_file" \(did you mean "envFile"\?\) \(envFile takes one path or a list/),
+    ]));
+    expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+    const apply = stack(['apply', '--yes', '-f', compose.file]);
+    expect(apply.code).toBe(5);
+    expect(existsSync(join(compose.dir, '.stack', 'state.json'))).toBe(false);
   });
 
   it('a dependency cycle exits 5 naming the cycle', () => {

@@ -38,6 +38,28 @@ describe('loadStackText never throws', () => {
   });
 });
 
+const composeKeys = ['environment', 'env_file', 'working_dir', 'depends_on', 'healthcheck', 'entrypoint', 'stop_signal', 'stop_grace_period', 'logging', 'image', 'volumes'];
+
+describe('compose keys', () => {
+  it('holding any value, each is one issue at its key with its own hint, never the list of allowed keys', () => {
+    const service = fc.dictionary(fc.constantFrom(...composeKeys), fc.anything().filter((value) => value !== undefined), { minKeys: 1, maxKeys: 4 });
+    fc.assert(
+      fc.property(service, (keys) => {
+        const text = stringify({ version: 1, services: { web: { command: 'x', ...keys } } });
+        const loaded = loadStackText(text, FILE, envFiles, { providers: PROVIDERS });
+        const forKeys = loaded.issues.filter((issue) => Object.keys(keys).some((key) => issue.path === `services.web.${key}`));
+        expect(forKeys.map((issue) => issue.path).sort()).toEqual(Object.keys(keys).map((key) => `services.web.${key}`).sort());
+        for (const issue of forKeys) {
+          expect(issue.position?.line).toBeGreaterThan(0);
+          expect(issue.hint).toBeTruthy();
+          expect(issue.hint).not.toMatch(/^allowed keys/);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 const name = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,12}$/);
 const validStack = fc.uniqueArray(name, { minLength: 1, maxLength: 8 }).chain((names) =>
   fc.tuple(

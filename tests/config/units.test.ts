@@ -24,6 +24,9 @@ describe('units', () => {
     expect(parsePort('127.0.0.1:80')).toEqual({ host: '127.0.0.1', port: 80 });
     expect(parsePort('[::1]:80')).toEqual({ host: '::1', port: 80 });
     expect(parsePort('localhost:65535')).toEqual({ host: 'localhost', port: 65_535 });
+    // compose's HOST:CONTAINER, not host "8080" (which a resolver reads as 0.0.31.144)
+    expect([parsePort('8080:80'), parsePort(' 5432:5432 ')]).toEqual([undefined, undefined]);
+    expect(parsePort('db1:5432')).toEqual({ host: 'db1', port: 5432 });
     expect([parsePort(0), parsePort(65_536), parsePort(80.5), parsePort(':80'), parsePort('a:b'), parsePort('1:2:3')]).toEqual([
       undefined, undefined, undefined, undefined, undefined, undefined,
     ]);
