@@ -28,6 +28,8 @@ export const validateOutput = {
   services: z.array(z.string()).optional(),
   warnings: z.array(issue).optional(),
   plan: z.looseObject(planBody).optional().describe('what apply would do if the text were stack.yaml now'),
+  unread: z.array(z.string()).optional().describe('variables the text names that stack.yaml does not: read as unset'),
+  note: z.string().optional(),
   edited: z.array(z.string()).optional(),
   already: z.array(z.string()).optional(),
 };

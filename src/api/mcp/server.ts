@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { loadStack } from '../../api.js';
 import { DashError } from '../dashboard/reply.js';
+import { problemOf } from '../live-sources.js';
 import { StackError } from '../../model/errors.js';
 import { Refused, StackTools, MAX_EVENTS, MAX_LOG_BYTES, MAX_LOG_LINES, type ToolsOptions } from './tools.js';
 import { eventsOutput, checkOutput, diffOutput, logsOutput, planOutput, runOutput, statusOutput, validateOutput } from './schemas.js';
@@ -70,7 +71,7 @@ export function createMcpServer(options: ToolsOptions & { version: string }): { 
 
   server.registerTool('logs', {
     title: 'A service\'s log',
-    description: `A service's last lines; with grep (an RE2 pattern: linear time), the last matching lines among its last ${MAX_LOG_LINES}. At most maxBytes are returned (the newest lines); truncated says when lines were left out.`,
+    description: 'A service\'s last lines, from the last 64 KiB of its log (as `stack logs -n` reads it: a log of long lines gives fewer lines than asked); with grep (an RE2 pattern: linear time), the matching ones among those. At most maxBytes are returned (the newest lines); truncated says when lines were left out for maxBytes.',
     inputSchema: {
       service: z.string(),
       lines: z.number().int().min(1).max(MAX_LOG_LINES).optional().describe('how many (default 100)'),
@@ -113,7 +114,13 @@ export function createMcpServer(options: ToolsOptions & { version: string }): { 
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   }, ({ planHash }) => answer(() => tools.apply(planHash)));
 
-  const text = async (uri: URL, body: () => Promise<string>, mimeType: string) => ({ contents: [{ uri: uri.href, mimeType, text: await tools.redacted(await body()) }] });
+  // A failure is said as the tools say it (file:line:col), redacted too: it reaches the agent as the error's message.
+  const text = async (uri: URL, body: () => Promise<string>, mimeType: string) => {
+    const said = await body().catch(async (error: unknown) => {
+      throw new Error(await tools.redacted(String(describe(error).error)));
+    });
+    return { contents: [{ uri: uri.href, mimeType, text: await tools.redacted(said) }] };
+  };
   server.registerResource('stack.yaml', 'stack://stack.yaml', { title: 'stack.yaml', description: 'The stack file as it is now (secret values hidden).', mimeType: 'application/yaml' }, (uri) =>
     text(uri, () => tools.stackFileText(), 'application/yaml'),
   );
@@ -135,6 +142,6 @@ const INSTRUCTIONS = `stack runs a local stack of services declared in stack.yam
 function describe(error: unknown): Record<string, unknown> {
   if (error instanceof Refused) return { error: error.message, ...error.details };
   if (error instanceof DashError) return { error: error.message, exitCode: error.code };
-  if (error instanceof StackError) return { error: error.message, exitCode: error.code, ...(error.hint ? { hint: error.hint } : {}) };
+  if (error instanceof StackError) return { error: problemOf(error), exitCode: error.code, ...(error.hint ? { hint: error.hint } : {}) };
   return { error: error instanceof Error ? error.message : String(error) };
 }

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { apiSocketOf, eventsFileOf, loadProposedStack, loadStack, openWorkspace, plan, readEventJournal, workspaceOf, type JournalEvent } from '../../api.js';
+import { apiSocketOf, eventsFileOf, loadStack, openWorkspace, readEventJournal, type JournalEvent } from '../../api.js';
+import { redactorOf } from '../../config/secrets.js';
+import { currentText, loadProposal, planProposal, unreadIn, type Proposal } from './proposal.js';
 import { applyVerbEdit } from '../../config/verb-edits.js';
 import { issuesToJson } from '../../config/issues.js';
 import { MAX_STACK_FILE_BYTES } from '../../config/limits.js';
@@ -80,26 +82,31 @@ export class StackTools {
     return body;
   }
 
-  /** stack.yaml as `text` would make it, written nowhere: its issues, or valid and the plan it would make now. */
+  /**
+   * stack.yaml as `text` would make it, written nowhere: its issues, or valid and the plan it would
+   * make now. The text is an agent's: it reads only what stack.yaml reads and runs nothing (proposal.ts).
+   */
   async validate(text: string): Promise<Record<string, unknown>> {
     if (Buffer.byteLength(text) > MAX_STACK_FILE_BYTES) throw new Refused(`the text is larger than stack.yaml may be (${MAX_STACK_FILE_BYTES} bytes)`);
-    let desired: Desired;
+    let proposal: Proposal;
     try {
-      desired = await loadProposedStack(this.options.file, text);
+      proposal = await loadProposal(this.options.file, text);
     } catch (error) {
-      if (error instanceof StackError && error.code === ExitCode.invalidConfig) return { formatVersion: 1, valid: false, issues: issuesToJson(error.issues.length > 0 ? error.issues : [{ path: '', message: error.message }]) };
+      const unread = unreadNote(unreadIn(await currentText(this.options.file), text));
+      if (error instanceof StackError && error.code === ExitCode.invalidConfig) return { formatVersion: 1, valid: false, issues: issuesToJson(error.issues.length > 0 ? error.issues : [{ path: '', message: error.message }]), ...unread };
       throw error;
     }
-    // Its secrets are hidden from now on, as the file's own.
-    this.secrets.redact('', desired);
-    const planned = await plan(workspaceOf(desired));
-    return {
+    const { desired, unread } = proposal;
+    const planned = await planProposal(this.options.file, desired);
+    // Its secrets hidden in this answer; not learnt for the others (a value such as `running` would hide them).
+    return redactDeep({
       formatVersion: 1,
       valid: true,
       services: desired.services.map((service) => service.name),
       warnings: issuesToJson(desired.warnings ?? []),
-      plan: { ...planToJson(planned.plan), fieldDiffs: fieldDiffsOf(planned.plan) },
-    };
+      ...unreadNote(unread),
+      plan: { ...planToJson(planned), fieldDiffs: fieldDiffsOf(planned) },
+    }, redactorOf(desired));
   }
 
   async diff(from?: string, to?: string): Promise<Record<string, unknown>> {
@@ -162,7 +169,9 @@ export class StackTools {
   }
 
   async stackFileText(): Promise<string> {
-    return readFile(this.options.file, 'utf8');
+    return readFile(this.options.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new StackError(ExitCode.noStackFile, error.code === 'ENOENT' ? `stack file ${this.options.file} not found` : `stack file ${this.options.file} cannot be read (${error.code ?? error.message})`);
+    });
   }
 
   async close(): Promise<void> {
@@ -218,7 +227,7 @@ export class StackTools {
     const said: string[] = [];
     const command = await runStackCommand(this.options.stack, [...args, '-f', this.options.file], { cwd: dirname(this.options.file), onStdout: (line) => out.push(line), onLine: (line) => said.push(line) });
     const code = await command.done;
-    if (!okCodes.includes(code)) throw new Refused(problemSaid(said, `${label} exited ${code}`), { exitCode: code, output: said.slice(0, 20) });
+    if (!okCodes.includes(code)) throw jsonFailure(said, code) ?? new Refused(problemSaid(said, `${label} exited ${code}`), { exitCode: code, output: said.slice(0, 20) });
     return JSON.parse(out.join('\n')) as Record<string, unknown>;
   }
 }
@@ -227,6 +236,27 @@ export class StackTools {
 function succeeded(result: RunResultBody): Record<string, unknown> {
   if (result.exitCode === ExitCode.ok) return { ...result };
   throw new Refused(problemSaid(result.lines, `the command exited ${result.exitCode}`), { exitCode: result.exitCode, lines: result.lines });
+}
+
+/** The variables a proposed text names that stack.yaml does not, said: they were read as unset. */
+function unreadNote(unread: readonly string[]): Record<string, unknown> {
+  if (unread.length === 0) return {};
+  return { unread, note: `read as unset: ${unread.join(', ')} (stack.yaml does not use them, and a proposed text is not shown the server's environment)` };
+}
+
+/** A `--json` command's error (`{"error": {message, hint, issues}}` on stderr), as the agent reads it: the message with the first issue's place. */
+function jsonFailure(said: readonly string[], code: number): Refused | undefined {
+  let body: { error?: { message?: unknown; hint?: unknown; issues?: { message?: unknown; file?: unknown; line?: unknown; column?: unknown }[] } };
+  try {
+    body = JSON.parse(said.join('\n')) as typeof body;
+  } catch {
+    return undefined;
+  }
+  const { message, hint, issues = [] } = body.error ?? {};
+  if (typeof message !== 'string') return undefined;
+  const first = issues[0];
+  const where = first && typeof first.message === 'string' ? `: ${[first.file, first.line, first.column].filter((part) => part !== undefined).join(':')}: ${first.message}` : '';
+  return new Refused(`${message}${where}`, { exitCode: code, ...(typeof hint === 'string' ? { hint } : {}), ...(issues.length > 1 ? { issues: issues.slice(0, 20) } : {}) });
 }
 
 /** A service name as an argument: never read as an option (names begin with a letter or a digit). */

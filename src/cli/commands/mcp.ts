@@ -19,16 +19,21 @@ export async function run(options: McpOptions): Promise<number> {
   const allow = parseAllow(options.allow);
   // Resolved once, as the dashboard: a file briefly gone must not send a verb to a parent folder's stack.
   const file = findStack({ file: options.file });
-  const { createMcpServer } = await import('../../api/mcp/server.js');
-  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-  const { server, tools } = createMcpServer({ file, stack: [process.execPath, process.argv[1] as string], allow, version: STACK_VERSION });
-  const transport = new StdioServerTransport();
+  // Listened for before the SDK loads (a second): a SIGTERM meanwhile still ends with exit 0.
+  let end = () => {};
   const ended = new Promise<void>((resolve) => {
-    transport.onclose = resolve;
+    end = resolve;
     process.stdin.once('end', resolve);
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  const { createMcpServer } = await import('../../api/mcp/server.js');
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const { server, tools } = createMcpServer({ file, stack: [process.execPath, process.argv[1] as string], allow, version: STACK_VERSION });
+  const transport = new StdioServerTransport();
+  transport.onclose = end;
+  // What the transport gives up on (a message over the SDK's 10 MiB closes it) is said, not silent.
+  server.server.onerror = (error) => streams.stderr.write(`stack mcp: ${error.message}\n`);
   await server.connect(transport);
   streams.stderr.write(`stack mcp: serving ${file} over stdio (${allow.size === 0 ? 'read-only: --allow edit,apply permits changes' : `allowed: ${[...allow].join(', ')}`})\n`);
   try {
