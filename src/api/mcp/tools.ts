@@ -69,6 +69,8 @@ export class StackTools {
   /** `value` with every secret seen hidden, field by field; stack.yaml is loaded again first (its secrets may have changed). */
   async redacted<T>(value: T): Promise<T> {
     this.desired = await loadStack({ file: this.options.file }).catch(() => this.desired);
+    // Learnt now, not at the first string: an answer without one (no events yet) must not let the file's secret go unseen.
+    this.secrets.redact('', this.desired);
     return redactDeep(value, (text) => this.secrets.redact(text, this.desired));
   }
 
