@@ -22,6 +22,7 @@ export { findStack, readStackFile, stackSchema, type FindOptions } from './api/s
 export { commitFile, prepareCommit, stacksToCompare, syncOnce, type CommitTarget, type SyncOutcome, type SyncSettings } from './api/gitops.js';
 export { checksToJson, renderCheckTable, runChecks, type CheckResult } from './api/check.js';
 export { clearGiveUps } from './api/restart.js';
+export { parseSignal, signalServices, type ServiceSignalled } from './api/signal.js';
 export { formatCommand } from './os/runner.js';
 export { monotonicMs } from './os/monotonic.js';
 export { pause } from './os/pause.js';

@@ -93,6 +93,9 @@ command('restart', 'stop then start services now (clears a crash-loop give-up); 
   .argument('<service...>')
   .option('-p, --parallel <n>', 'services moving at once', '4')
   .option('--wait-lock', 'wait for another stack process to finish instead of failing');
+command('signal', "send a signal to running services (their process groups; a compose service's containers), e.g. `stack signal nginx HUP`", () => import('./commands/signal.js'))
+  .argument('<service...>', 'one or more services, then the signal: HUP, SIGHUP or 1 (case does not matter)')
+  .usage('[options] <service...> <signal>');
 command('run', "run a plugin's script with the service's environment", () => import('./commands/run.js'))
   .argument('<service>')
   .argument('<script>')

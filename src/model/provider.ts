@@ -145,6 +145,13 @@ export interface ProviderCheck {
   hint?: string;
 }
 
+/** What `stack signal` did to one service. */
+export type SignalOutcome =
+  /** `to` names what received it: "process group 4242", "its containers". */
+  | { kind: 'sent'; to: string }
+  /** Nothing was signalled; `reason` says why ("pid 4242 now belongs to another process"). */
+  | { kind: 'not-running'; reason: string };
+
 /** What a size rotation of a running service's log did. */
 export type LogRotation = 'rotated' | 'not-needed' | 'unsupported';
 
@@ -183,6 +190,13 @@ export interface Provider {
    */
   stop(name: string, applied: AppliedService, stop: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined>;
   uninstall?(name: string, applied: AppliedService, ctx: OperationContext): Promise<void>;
+  /**
+   * `stack signal`: sends `signal` once to the run `applied` records (a process group, containers)
+   * and waits for nothing. Records nothing: the service stays desired running, and what the
+   * signal does to it is observed as anything else it does. A run that is no longer the one
+   * recorded is never signalled. Absent: the provider has no way to signal its services.
+   */
+  signal?(name: string, applied: AppliedService, signal: NodeJS.Signals, ctx: OperationContext): Promise<SignalOutcome>;
   /**
    * Restarts in one step where the provider has its own way (a plugin's `restart` command);
    * without it a restart is a stop then a start.

@@ -1,3 +1,5 @@
+import { constants } from 'node:os';
+
 /** What became of a signal sent to one process. */
 export type SignalResult = 'sent' | 'gone' | 'denied';
 
@@ -16,4 +18,19 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): SignalResult
     if (code === 'EPERM') return 'denied';
     throw error;
   }
+}
+
+// SIGIOT and SIGPOLL are other names of SIGABRT and SIGIO: a number is named by its first name.
+const signalsByNumber = new Map<number, NodeJS.Signals>();
+for (const [name, number] of Object.entries(constants.signals)) if (!signalsByNumber.has(number)) signalsByNumber.set(number, name as NodeJS.Signals);
+
+/**
+ * The signal `text` names, as a person types it: `HUP`, `SIGHUP`, `hup` or `1`. Undefined when
+ * this platform knows no such signal; 0 (which sends nothing) is not one.
+ */
+export function signalNamed(text: string): NodeJS.Signals | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return signalsByNumber.get(Number(trimmed));
+  const name = trimmed.toUpperCase().replace(/^(SIG)?/, 'SIG');
+  return Object.hasOwn(constants.signals, name) ? (name as NodeJS.Signals) : undefined;
 }

@@ -90,6 +90,43 @@ async function waitForDescendantsGone(descendants: readonly Descendant[], timeou
   }
 }
 
+export type SignalRunOutcome =
+  /**
+   * Sent to the group, and to `outside`: each descendant outside it that was signalled, to its
+   * own group when it leads one (whose members are then not signalled again; they are in `outside` too).
+   */
+  | { kind: 'sent'; outside: Descendant[] }
+  | { kind: 'already-gone' }
+  | { kind: 'recycled' };
+
+/**
+ * Sends `signal` once to a run's process group and to what it started outside it, if the
+ * recorded pid still is that run (or its leader died and members of the run remain): a recycled
+ * pid is never signalled. What a stop sends first, and all `stack signal` sends.
+ */
+export async function signalRun(run: RunRecord, signal: NodeJS.Signals, verbose?: (line: string) => void): Promise<SignalRunOutcome> {
+  const pgid = run.pgid ?? run.pid;
+  const ownership = await checkOwnership(run.pid, run.startTicks);
+  if (ownership === 'recycled') return { kind: 'recycled' };
+  if (ownership !== 'ours' && (await orphansOf(run, pgid)).length === 0) return { kind: 'already-gone' };
+  // Read before the signal: a parent that dies takes the PPid link to its escaped children with it.
+  const escaped = (await descendantsOutside(pgid)).filter((descendant) => descendant.startTicks >= run.startTicks);
+  const signalled = signalGroup(pgid, signal, verbose);
+  const outside = signalOnce(escaped, signal, verbose);
+  if (!signalled && outside.length === 0) return { kind: 'already-gone' };
+  return { kind: 'sent', outside };
+}
+
+/** signalDescendants, but a member of a group one of them leads gets the signal once, with its group (two HUPs are two reloads). */
+function signalOnce(escaped: readonly Descendant[], signal: NodeJS.Signals, verbose?: (line: string) => void): Descendant[] {
+  const leaders = new Set(escaped.filter((descendant) => descendant.leads).map((descendant) => descendant.pid));
+  const groupOf = (descendant: Descendant) => readProcStatSync(descendant.pid)?.pgrp;
+  const members = escaped.filter((descendant) => !descendant.leads && leaders.has(groupOf(descendant) ?? -1));
+  const signalled = signalDescendants(escaped.filter((descendant) => !members.includes(descendant)), signal, verbose);
+  const reached = new Set(signalled.map((descendant) => descendant.pid));
+  return [...signalled, ...members.filter((member) => reached.has(groupOf(member) ?? -1))];
+}
+
 /**
  * Stops a run's whole process group and what it started outside it (descendants.ts):
  * `stop.signal` to both, up to `stop.timeoutMs` for every one to go (zombies count as gone),
@@ -99,16 +136,11 @@ async function waitForDescendantsGone(descendants: readonly Descendant[], timeou
 export async function stopProcessGroup(run: RunRecord, stop: StopSpec, options: StopOptions = {}): Promise<StopOutcome> {
   const pgid = run.pgid ?? run.pid;
   options.signal?.throwIfAborted();
-  const ownership = await checkOwnership(run.pid, run.startTicks);
-  if (ownership === 'recycled') return { kind: 'recycled' };
-  if (ownership !== 'ours' && (await orphansOf(run, pgid)).length === 0) return { kind: 'already-gone' };
+  const sent = await signalRun(run, stop.signal, options.verbose);
+  if (sent.kind !== 'sent') return sent;
+  const { outside } = sent;
 
   const waitOptions = { signal: options.signal, pollMs: options.pollMs ?? 15 };
-  // Read before the signal: a parent that dies takes the PPid link to its escaped children with it.
-  const escaped = (await descendantsOutside(pgid)).filter((descendant) => descendant.startTicks >= run.startTicks);
-  const signalled = signalGroup(pgid, stop.signal, options.verbose);
-  const outside = signalDescendants(escaped, stop.signal, options.verbose);
-  if (!signalled && outside.length === 0) return { kind: 'already-gone' };
   const deadline = monotonicMs() + stop.timeoutMs;
   if ((await waitForGroupGone(pgid, stop.timeoutMs, waitOptions)) && (await waitForDescendantsGone(outside, Math.max(0, deadline - monotonicMs()), waitOptions))) {
     return { kind: 'stopped', signal: stop.signal, killed: false, outside: outside.length };

@@ -210,6 +210,18 @@ export async function stopMarkedLeftovers(stateDir: string, service: string, sto
   return stopped;
 }
 
+/**
+ * The marked processes of `service` outside the group of its run `run` and started no earlier
+ * than it, besides those `known` already: what the run left behind after a double fork (its
+ * parent gone, so no PPid link leads to it). Like adoption's scan, it finds one more leader per
+ * service and one stray per group.
+ */
+export async function markedOutsideRun(stateDir: string, service: string, run: { pid: number; pgid: number; startTicks: number }, known: readonly { pid: number; startTicks: number }[] = []): Promise<MarkedRun[]> {
+  const recorded = new Set([run, ...known].map((each) => runKey(each.pid, each.startTicks)));
+  const { runs, strays } = await findMarkedProcesses(stateDir, recorded, new Set([run.pgid]));
+  return [...runs.values(), ...strays].filter((found) => found.service === service && found.pgid !== run.pgid && found.startTicks >= run.startTicks);
+}
+
 function stillIn(run: MarkedRun): boolean {
   const stat = readProcStatSync(run.pid);
   return stat !== undefined && stat.state !== 'Z' && stat.startTicks === run.startTicks && stat.pgrp === run.pgid;

@@ -56,6 +56,11 @@ export function stopArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, '
   return [...projectArgv(cli, spec), 'stop', '-t', String(Math.max(0, Math.ceil(timeoutMs / 1000))), ...spec.services];
 }
 
+/** `kill -s <signal>` to the selected services' containers (`stack signal`). */
+export function killArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, 'services'>, signal: NodeJS.Signals): string[] {
+  return [...projectArgv(cli, spec), 'kill', '-s', signal, ...spec.services];
+}
+
 /** `down --remove-orphans`, with `--volumes` only when asked. */
 export function downArgv(cli: ComposeCli, ref: ProjectRef, options: { volumes?: boolean } = {}): string[] {
   return [...projectArgv(cli, ref), 'down', '--remove-orphans', ...(options.volumes ? ['--volumes'] : [])];

@@ -4,12 +4,12 @@ import type { ComposeSpec } from './spec.js';
 import type { AppliedService, ObservedService } from '../../model/observed.js';
 import { realClock, type ProbeClock } from '../probes.js';
 import { runCommand } from '../../os/runner.js';
-import { cannotRun, OperationError, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
+import { cannotRun, OperationError, type OperationContext, type Provider, type SignalOutcome, type StartedService } from '../../model/provider.js';
 import { dirname, join } from 'node:path';
 import { checkDocker } from './check.js';
 import { composeSpecFromFields } from './fields.js';
 import { showComposeLogs } from './service-logs.js';
-import { downArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
+import { downArgv, killArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
 import { checkEngine, detectComposeCli, type Run } from './cli.js';
 import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';
 import { digestComposeFiles } from './digest.js';
@@ -117,6 +117,14 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
       const compose = await cli(ctx);
       await mustRun(run, name, spec, stopArgv(compose, spec, stop.timeoutMs), ctx);
       return undefined;
+    },
+
+    // Compose sends it to every running container of the selected services (all of the project's when none are).
+    async signal(name, applied, signal, ctx): Promise<SignalOutcome> {
+      const spec = specFor(name, applied);
+      const compose = await cli(ctx);
+      await mustRun(run, name, spec, killArgv(compose, spec, signal), ctx, 30_000);
+      return { kind: 'sent', to: spec.services.length > 0 ? `the containers of ${spec.services.join(', ')}` : 'its containers' };
     },
 
     async uninstall(name, applied, ctx) {

@@ -8,6 +8,7 @@ import {
   psArgv,
   scaleArgs,
   stopArgv,
+  killArgv,
   upArgv,
   type ComposeCli,
 } from '../../../src/providers/compose/argv.js';
@@ -42,6 +43,11 @@ describe('compose argv', () => {
   it('stops with the stop timeout rounded up to seconds', () => {
     expect(stopArgv(v1, spec({ services: ['web'] }), 1500)).toEqual(['docker-compose', '-p', 'dev-web', '-f', '/srv/dev/compose.yaml', 'stop', '-t', '2', 'web']);
     expect(stopArgv(v2, spec(), 0)).toEqual(['docker', 'compose', '-p', 'dev-web', '-f', '/srv/dev/compose.yaml', 'stop', '-t', '0']);
+  });
+
+  it('kills with the signal named, the selected services only', () => {
+    expect(killArgv(v2, spec({ services: ['web', 'db'] }), 'SIGHUP')).toEqual(['docker', 'compose', '-p', 'dev-web', '-f', '/srv/dev/compose.yaml', 'kill', '-s', 'SIGHUP', 'web', 'db']);
+    expect(killArgv(v1, spec(), 'SIGUSR1')).toEqual(['docker-compose', '-p', 'dev-web', '-f', '/srv/dev/compose.yaml', 'kill', '-s', 'SIGUSR1']);
   });
 
   it('removes volumes on down only when asked', () => {

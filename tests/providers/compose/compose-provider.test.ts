@@ -8,7 +8,7 @@ import { createComposeProvider } from '../../../src/providers/compose/compose-pr
 import { composeLogs } from '../../../src/providers/compose/logs.js';
 import type { OperationContext } from '../../../src/model/provider.js';
 import type { AppliedService } from '../../../src/model/observed.js';
-import { containersOf, dockerIt, removeProject, requireDocker, TEST_IMAGE, uniqueProject, volumesOf } from '../../support/docker.js';
+import { containersOf, docker, dockerIt, removeProject, requireDocker, TEST_IMAGE, uniqueProject, volumesOf } from '../../support/docker.js';
 import { makeTempDir, waitFor } from '../helpers.js';
 import { desiredService } from '../../support/desired-service.js';
 
@@ -44,6 +44,16 @@ async function setup(compose: string, overrides: Partial<ComposeSpec> = {}) {
 }
 
 describe('compose provider on a real engine', () => {
+  dockerIt('signal: `kill -s` reaches the container, which handles it and keeps running', async () => {
+    const trapping = 'trap "exit 0" TERM; trap "echo got HUP" HUP; while true; do sleep 0.2; done';
+    const { provider, service, ctx, project, applied } = await setup(`services:\n  web:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", ${JSON.stringify(trapping)}]\n`);
+    await provider.start(service, ctx);
+    const [before] = containersOf(project);
+    expect(await provider.signal!('app', applied(false), 'SIGHUP', ctx)).toEqual({ kind: 'sent', to: 'its containers' });
+    await waitFor(() => docker(['logs', before!.id]).stdout.includes('got HUP'), 10_000, 'the container to say it got HUP');
+    expect(containersOf(project)).toMatchObject([{ id: before!.id, state: 'running' }]);
+  });
+
   dockerIt('installs, starts, stops (keeping containers) and uninstalls a project, observed through labels', async () => {
     const { provider, service, ctx, project, applied, lines } = await setup(`services:\n  web:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", ${JSON.stringify(LOOP)}]\n`);
     expect(await provider.observe('app', service, undefined, ctx)).toMatchObject({ phase: 'absent' });
