@@ -23,4 +23,9 @@ export class SecretsSeen {
     }
     return this.redactAll(text);
   }
+
+  /** The secret values seen so far. */
+  values(): string[] {
+    return [...this.secrets];
+  }
 }

@@ -241,6 +241,14 @@ describe('stack mcp and secrets', () => {
     await read('stack://stack.yaml');
     await read('stack://logs/web');
 
+    // Written with a YAML escape, the value is still found (as YAML decodes it).
+    const escaped = `"\\u006e${next.slice(1)}"`;
+    s.write(readFileSync(s.file, 'utf8').replace(next, escaped));
+    expect(stack(['validate', '-f', s.file]).code).toBe(0);
+    const shown = await read('stack://stack.yaml');
+    expect(shown).toContain('API_TOKEN: (sensitive)');
+    expect(shown).not.toContain(escaped);
+
     expect(readFileSync(`${s.dir}/.stack/logs/web.log`, 'utf8')).toContain(secret);
     expect(seen.length).toBeGreaterThan(15);
     for (const text of seen) {

@@ -122,7 +122,7 @@ export function createMcpServer(options: ToolsOptions & { version: string }): { 
     return { contents: [{ uri: uri.href, mimeType, text: await tools.redacted(said) }] };
   };
   server.registerResource('stack.yaml', 'stack://stack.yaml', { title: 'stack.yaml', description: 'The stack file as it is now (secret values hidden).', mimeType: 'application/yaml' }, (uri) =>
-    text(uri, () => tools.stackFileText(), 'application/yaml'),
+    text(uri, () => tools.stackFileShown(), 'application/yaml'),
   );
   server.registerResource('plan', 'stack://plan/last', { title: 'The last plan', description: 'The plan the `plan` tool last returned (JSON), or a note that there is none yet.', mimeType: 'application/json' }, (uri) =>
     text(uri, async () => JSON.stringify(tools.lastPlan ?? { note: 'no plan yet: call the plan tool' }, null, 2), 'application/json'),

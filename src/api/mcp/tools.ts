@@ -4,6 +4,7 @@ import { apiSocketOf, eventsFileOf, loadStack, openWorkspace, readEventJournal, 
 import { redactorOf } from '../../config/secrets.js';
 import { currentText, loadProposal, planProposal, unreadIn, type Proposal } from './proposal.js';
 import { applyVerbEdit } from '../../config/verb-edits.js';
+import { hideSecretScalars } from '../../config/hide-secret-scalars.js';
 import { issuesToJson } from '../../config/issues.js';
 import { MAX_STACK_FILE_BYTES } from '../../config/limits.js';
 import type { Desired } from '../../model/desired.js';
@@ -174,6 +175,13 @@ export class StackTools {
     return readFile(this.options.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new StackError(ExitCode.noStackFile, error.code === 'ENOENT' ? `stack file ${this.options.file} not found` : `stack file ${this.options.file} cannot be read (${error.code ?? error.message})`);
     });
+  }
+
+  /** stack.yaml for the agent to read: every scalar holding a secret written `(sensitive)` as YAML decodes it (escaped forms too); the caller redacts the text as well. */
+  async stackFileShown(): Promise<string> {
+    const text = await this.stackFileText();
+    await this.redacted('');
+    return hideSecretScalars(text, this.secrets.values());
   }
 
   async close(): Promise<void> {
