@@ -1,14 +1,14 @@
 // `stack mcp` (docs/mcp.md) called as a prompt-injected agent would: hostile arguments to the
 // read-only tools must run nothing, read nothing outside the stack, show nothing of the server's
 // environment and spoil no later answer; failures say why with file:line:col.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup } from '../support/controller.js';
 import { uniqueMarker } from '../support/marker.js';
-import { stack, STACK_BIN } from '../support/stack-cli.js';
+import { connectMcp } from '../support/mcp.js';
+import { stack } from '../support/stack-cli.js';
 
 const cleanup = new Cleanup();
 const clients: Client[] = [];
@@ -17,25 +17,7 @@ afterEach(async () => {
   await cleanup.run();
 });
 
-// Answers are JSON read by the tests.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-/** `stack mcp` in `dir` with `env` added to its environment; every answer's text is kept in `seen`. */
-async function connect(dir: string, env: Record<string, string> = {}) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [STACK_BIN, 'mcp'], cwd: dir, stderr: 'pipe', env: { ...(process.env as Record<string, string>), ...env } });
-  const client = new Client({ name: 'stack-attacks', version: '1' });
-  await client.connect(transport);
-  clients.push(client);
-  const seen: string[] = [];
-  const call = async (name: string, args: Record<string, unknown> = {}): Promise<{ isError: boolean; body: Json }> => {
-    const result = await client.callTool({ name, arguments: args });
-    const text = (result.content as { text: string }[]).map((part) => part.text).join('\n');
-    seen.push(text);
-    return { isError: result.isError === true, body: (result.structuredContent ?? JSON.parse(text)) as Json };
-  };
-  return { client, call, seen };
-}
+const connect = (dir: string, env: Record<string, string> = {}) => connectMcp(clients, dir, { env });
 
 /** A stack applied without a controller; `files` by path inside its folder (folders made). */
 function applied(yaml: string, files: Record<string, string> = {}) {

@@ -1,13 +1,13 @@
 // `stack mcp` (docs/mcp.md) spoken to by the MCP SDK's own client over stdio, as an agent's host
 // would: the real command against a real stack of `sleep` services, with and without a controller.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup } from '../support/controller.js';
 import { gitIn } from '../support/git-repo.js';
 import { uniqueMarker } from '../support/marker.js';
-import { stack, STACK_BIN, waitFor } from '../support/stack-cli.js';
+import { connectMcp } from '../support/mcp.js';
+import { stack, waitFor } from '../support/stack-cli.js';
 
 const cleanup = new Cleanup();
 const clients: Client[] = [];
@@ -16,36 +16,7 @@ afterEach(async () => {
   await cleanup.run();
 });
 
-// Answers are JSON read by the tests, shaped by the tools' output schemas.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-interface Answer {
-  isError: boolean;
-  body: Json;
-  text: string;
-}
-
-/** `stack mcp [args]` in `dir`, connected; every answer's text is kept in `seen`. */
-async function connect(dir: string, args: string[] = []) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [STACK_BIN, 'mcp', ...args], cwd: dir, stderr: 'pipe' });
-  const client = new Client({ name: 'stack-tests', version: '1' });
-  await client.connect(transport);
-  clients.push(client);
-  const seen: string[] = [];
-  const call = async (name: string, args: Record<string, unknown> = {}): Promise<Answer> => {
-    const result = await client.callTool({ name, arguments: args });
-    const text = (result.content as { text: string }[]).map((part) => part.text).join('\n');
-    seen.push(text, JSON.stringify(result.structuredContent ?? null));
-    return { isError: result.isError === true, body: (result.structuredContent ?? JSON.parse(text)) as Json, text };
-  };
-  const read = async (uri: string): Promise<string> => {
-    const text = ((await client.readResource({ uri })).contents[0] as { text: string }).text;
-    seen.push(text);
-    return text;
-  };
-  return { client, call, read, seen };
-}
+const connect = (dir: string, args: string[] = []) => connectMcp(clients, dir, { args });
 
 const sleeper = (name: string, marker: string, extra = '') => `  ${name}:\n    command: sleep ${marker}\n${extra}`;
 
