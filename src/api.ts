@@ -23,6 +23,7 @@ export { commitFile, prepareCommit, stacksToCompare, syncOnce, type CommitTarget
 export { checksToJson, renderCheckTable, runChecks, type CheckResult } from './api/check.js';
 export { clearGiveUps } from './api/restart.js';
 export { parseSignal, signalServices, type ServiceSignalled } from './api/signal.js';
+export { execInService } from './api/exec.js';
 export { formatCommand } from './os/runner.js';
 export { monotonicMs } from './os/monotonic.js';
 export { pause } from './os/pause.js';

@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../model/errors.js';
 import { reportError } from './report-error.js';
 import { detachDeadTerminal, hangup, standardTerminals } from './hangup.js';
-import { commandIndex, followForLogs, unknownAfterHelp } from './argv.js';
+import { checkExecArgv, commandIndex, followForLogs, unknownAfterHelp } from './argv.js';
 import type { GlobalOptions } from './context.js';
 
 // Replaced by the bundler with package.json's version (scripts/build.mjs).
@@ -101,6 +101,11 @@ command('run', "run a plugin's script with the service's environment", () => imp
   .argument('<script>')
   .argument('[args...]')
   .allowUnknownOption();
+command('exec', "run a command in a service's environment (env, env files, secrets, cwd; a compose service's container); its exit code is stack's", () => import('./commands/exec.js'))
+  .argument('<service>')
+  .argument('<command...>', 'the command and its arguments, after `--`: run as given, without a shell')
+  .usage('[options] <service> -- <command> [args...]')
+  .option('--compose-service <name>', 'the compose service whose container runs it, when the project runs several');
 command('add', 'add a plugin service (a folder or git-url[#ref]) to stack.yaml, then apply it', () => import('./commands/add.js'))
   .argument('<source>')
   .option('--name <name>', 'the service name (default: the plugin name)')
@@ -187,6 +192,7 @@ async function main(): Promise<void> {
       process.exitCode = ExitCode.actionFailed;
       return;
     }
+    checkExecArgv(argv);
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -8,6 +8,10 @@ export const ExitCode = {
   invalidConfig: 5,
   providerUnavailable: 6,
   locked: 7,
+  /** `stack exec`: the command's program could not be executed (permission denied), as a shell says it. */
+  commandNotExecutable: 126,
+  /** `stack exec`: the command's program was not found, as a shell says it. */
+  commandNotFound: 127,
   /** The terminal went away (SIGHUP, or it failed a write with EIO): 128 + SIGHUP's number. */
   hangup: 129,
   interrupted: 130,

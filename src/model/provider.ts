@@ -152,6 +152,16 @@ export type SignalOutcome =
   /** Nothing was signalled; `reason` says why ("pid 4242 now belongs to another process"). */
   | { kind: 'not-running'; reason: string };
 
+/** What `stack exec` runs in a service, and how. */
+export interface ExecRequest {
+  /** argv, run as given: no shell unless it names one (`sh -c '…'`). */
+  command: readonly string[];
+  /** stack's stdin is a terminal: compose allocates one in the container (else `exec -T`). */
+  tty: boolean;
+  /** The compose service to run it in, where the project has several. */
+  composeService?: string;
+}
+
 /** What a size rotation of a running service's log did. */
 export type LogRotation = 'rotated' | 'not-needed' | 'unsupported';
 
@@ -197,6 +207,14 @@ export interface Provider {
    * recorded is never signalled. Absent: the provider has no way to signal its services.
    */
   signal?(name: string, applied: AppliedService, signal: NodeJS.Signals, ctx: OperationContext): Promise<SignalOutcome>;
+  /**
+   * `stack exec`: `request.command` on this terminal (stdin, stdout and stderr inherited) in the
+   * service's environment and working folder (a process service: as its start would run it,
+   * without the marker of a run; compose: in its running container); resolves to its exit code,
+   * 128 + the signal's number when one ended it. Records nothing. Absent: the provider has no
+   * environment of its own to run a command in.
+   */
+  exec?(service: DesiredService, request: ExecRequest, ctx: Omit<OperationContext, 'signal'>): Promise<number>;
   /**
    * Restarts in one step where the provider has its own way (a plugin's `restart` command);
    * without it a restart is a stop then a start.

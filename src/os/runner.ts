@@ -351,30 +351,46 @@ const osSignals = constants.signals;
 export interface RunAttachedOptions {
   cwd: string;
   env: Record<string, string>;
+  /** False: `env` is the whole environment (the caller's is not added); default true. */
+  extendEnv?: boolean;
   verbose?: ((line: string) => void) | undefined;
 }
+
+// Sent to stack alone (`kill`, a supervisor), these are the child's to act on: passed on.
+const FORWARDED = ['SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Runs `argv` on this terminal (stdin, stdout and stderr inherited) and returns its exit code,
  * 128 + the signal number when a signal ended it. Ctrl+C reaches the child through the
- * terminal; stack waits for it rather than dying first. Rejects with a SpawnError when it cannot start.
+ * terminal; stack waits for it rather than dying first. SIGTERM and SIGHUP sent to stack are
+ * passed on to the child, and stack goes on waiting. Rejects with a SpawnError when it cannot start.
  */
 export async function runAttached(argv: readonly string[], options: RunAttachedOptions): Promise<number> {
   const [file, ...args] = argv;
   if (!file) throw new SpawnError(argv, undefined, 'empty command');
   options.verbose?.(formatCommand(argv));
+  let child: { kill(signal: NodeJS.Signals): boolean } | undefined;
+  // One that came before the child existed reaches it once it does.
+  let early: NodeJS.Signals | undefined;
   const ignore = (): void => undefined;
+  const forward = (signal: NodeJS.Signals): void => {
+    if (child) child.kill(signal);
+    else early = signal;
+  };
   process.on('SIGINT', ignore);
-  process.on('SIGTERM', ignore);
+  for (const signal of FORWARDED) process.on(signal, forward);
   try {
     const execa = await loadExeca();
-    const result = await execa(file, args, { cwd: options.cwd, env: options.env, extendEnv: true, stdio: 'inherit', reject: false });
+    const running = execa(file, args, { cwd: options.cwd, env: options.env, extendEnv: options.extendEnv ?? true, stdio: 'inherit', reject: false, forceKillAfterDelay: false });
+    child = running;
+    if (early) running.kill(early);
+    const result = await running;
     if (result.exitCode !== undefined) return result.exitCode;
     if (result.signal) return 128 + (osSignals[result.signal as keyof typeof osSignals] ?? 0);
     const code = errnoOf(result.cause);
     throw new SpawnError(argv, code, result.shortMessage ?? `cannot start ${file}`, result.cause);
   } finally {
     process.off('SIGINT', ignore);
-    process.off('SIGTERM', ignore);
+    for (const signal of FORWARDED) process.off(signal, forward);
   }
 }

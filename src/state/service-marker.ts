@@ -77,6 +77,19 @@ export function markerEnv(stateDir: string, service: string, spec: SpecHashes): 
   return { [SERVICE_ID_VAR]: `${stateKeyOf(stateDir)}/${service}`, [SPEC_HASH_VAR]: `${spec.specHash}.${spec.installHash}` };
 }
 
+/**
+ * `env` without the marker: what runs in a service's environment but is no run of it (`stack
+ * exec`) must never be adopted or stopped as one, even when stack itself was started by a
+ * service and so inherited its marker.
+ */
+export function withoutMarker(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && key !== SERVICE_ID_VAR && key !== SPEC_HASH_VAR) kept[key] = value;
+  }
+  return kept;
+}
+
 export interface Marker {
   service: string;
   spec?: SpecHashes;

@@ -144,6 +144,19 @@ describe('stack with compose services', () => {
     expect(volumesOf(s.project)).toEqual([]);
   });
 
+  dockerIt('stack exec runs the command in the running container: piped stdin (exec -T), its exit code passed on', () => {
+    const s = composeStack();
+    const before = stack(['-f', s.file, 'exec', 'web', '--', 'true']);
+    expect(before.code).toBe(1);
+    expect(before.stderr).toMatch(/^error: web is not running: stack exec runs the command in its container\n/);
+    expect(applyYes(s.file).code).toBe(0);
+    // The container's pid 1 is the compose file's loop: the command ran inside it.
+    const result = stack(['-f', s.file, 'exec', 'web', '--', 'sh', '-c', 'cat; tr "\\0" " " < /proc/1/cmdline; exit 3'], { input: 'from stdin\n' });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^from stdin\nsh -c trap "exit 0" TERM; while true/);
+    expect(result.code).toBe(3);
+  });
+
   dockerIt('logs and --verbose: compose logs are prefixed with the service; each docker command is printed once', () => {
     const s = composeStack({ compose: composeFile('', `echo hello from web; ${LOOP}`) });
     const applied = stack(['-f', s.file, '--verbose', 'apply', '--yes']);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 // main.ts runs the CLI on import; the argv rewrite is tested through its pure copy.
-const { followForLogs, unknownAfterHelp } = await import('../../src/cli/argv.js');
+const { checkExecArgv, followForLogs, unknownAfterHelp } = await import('../../src/cli/argv.js');
 
 describe('-f after `logs` means follow', () => {
   it('rewrites -f after logs to --follow', () => {
@@ -27,5 +27,20 @@ describe('help for a name that is no command', () => {
     expect(unknownAfterHelp(['node', 'stack', 'help'], commands)).toEqual(['node', 'stack', 'help']);
     expect(unknownAfterHelp(['node', 'stack', 'status', 'help', 'web'], commands)).toEqual(['node', 'stack', 'status', 'help', 'web']);
     expect(unknownAfterHelp(['node', 'stack', '-f', 'help', 'status'], commands)).toEqual(['node', 'stack', '-f', 'help', 'status']);
+  });
+});
+
+describe('stack exec needs `--` before the command', () => {
+  const argv = (...args: string[]) => ['node', 'stack', ...args];
+  it('passes with `--`, and for help', () => {
+    expect(() => checkExecArgv(argv('exec', 'web', '--', 'ls', '-f'))).not.toThrow();
+    expect(() => checkExecArgv(argv('-f', 's.yaml', 'exec', '--compose-service', 'db', 'web', '--', 'psql'))).not.toThrow();
+    expect(() => checkExecArgv(argv('exec', '--help'))).not.toThrow();
+    expect(() => checkExecArgv(argv('status', 'web'))).not.toThrow();
+  });
+  it('refuses without it, the hint putting it after the service (option values are no service)', () => {
+    expect(() => checkExecArgv(argv('exec', 'web', 'ls', '-la'))).toThrow(expect.objectContaining({ code: 1, hint: '`stack exec web -- ls -la`' }));
+    expect(() => checkExecArgv(argv('exec', '-f', 's.yaml', 'web', 'env'))).toThrow(expect.objectContaining({ hint: '`stack exec web -- env`' }));
+    expect(() => checkExecArgv(argv('exec', 'web'))).toThrow(expect.objectContaining({ hint: '`stack exec web -- CMD [ARGS…]`' }));
   });
 });

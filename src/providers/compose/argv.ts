@@ -61,6 +61,14 @@ export function killArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, '
   return [...projectArgv(cli, spec), 'kill', '-s', signal, ...spec.services];
 }
 
+/**
+ * `exec [-T] <service> <command…>` (`stack exec`): `-T` when stack's stdin is no terminal, so
+ * piped input reaches the command and compose allocates no terminal it cannot have.
+ */
+export function execArgv(cli: ComposeCli, ref: ProjectRef, service: string, command: readonly string[], tty: boolean): string[] {
+  return [...projectArgv(cli, ref), 'exec', ...(tty ? [] : ['-T']), service, ...command];
+}
+
 /** `down --remove-orphans`, with `--volumes` only when asked. */
 export function downArgv(cli: ComposeCli, ref: ProjectRef, options: { volumes?: boolean } = {}): string[] {
   return [...projectArgv(cli, ref), 'down', '--remove-orphans', ...(options.volumes ? ['--volumes'] : [])];

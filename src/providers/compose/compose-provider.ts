@@ -13,6 +13,7 @@ import { downArgv, killArgv, psArgv, stopArgv, upArgv, type ComposeCli } from '.
 import { checkEngine, detectComposeCli, type Run } from './cli.js';
 import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';
 import { digestComposeFiles } from './digest.js';
+import { execInCompose } from './exec.js';
 import { mustRun, recordedSpec, removeByLabel } from './project.js';
 import { waitHealthy } from './wait.js';
 
@@ -125,6 +126,12 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
       const compose = await cli(ctx);
       await mustRun(run, name, spec, killArgv(compose, spec, signal), ctx, 30_000);
       return { kind: 'sent', to: spec.services.length > 0 ? `the containers of ${spec.services.join(', ')}` : 'its containers' };
+    },
+
+    // In the running container of the service's one compose service (or the one asked for).
+    async exec(service, request, ctx) {
+      const opCtx = { ...ctx, signal: AbortSignal.timeout(60_000) };
+      return execInCompose(run, await cli(opCtx), service.name, specOf(service), request, opCtx);
     },
 
     async uninstall(name, applied, ctx) {

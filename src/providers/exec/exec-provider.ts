@@ -12,6 +12,7 @@ import { cannotRun, OperationError, type OperationContext, type Provider, type P
 import { describeCheck, formatDuration, realClock, waitForProbe } from '../probes.js';
 import { logFileOf, rotateLogIfLarge } from '../process/logs.js';
 import { rotateLiveLog } from '../process/rotate-live.js';
+import { execAt } from '../process/exec.js';
 import { showLogFile } from '../process/show-log.js';
 import { recordedList } from '../recorded-fields.js';
 import { askStatus, cannotRunBecause, failureOf, runLogged, waitForStatus } from './commands.js';
@@ -113,6 +114,10 @@ export function createExecProvider(options: ExecProviderOptions = {}): Provider 
       showLogFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
 
     run: (service) => Promise.reject(cannotRun(service)),
+
+    // In the folder and environment its start, stop and status commands run in.
+    exec: (service, request, ctx) => execAt(service.name, specOf(service, undefined), request.command, ctx),
+
     watchedPaths: () => ({ files: [], trees: [] }),
     // Its own commands run it: only its `status` can say whether something was left running.
     describeRun: () => undefined,

@@ -8,6 +8,7 @@ import { logFileOf, readLogTail } from './logs.js';
 import { observeProcess } from './observe.js';
 import { rotateLiveLog } from './rotate-live.js';
 import { showLogFile } from './show-log.js';
+import { execInProcess } from './exec.js';
 import { signalProcess } from './signal.js';
 import { processSpecOf, startProcess } from './start.js';
 import { stopProcessGroup, type StopOutcome } from '../../os/stop-group.js';
@@ -140,6 +141,8 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     },
 
     signal: signalProcess,
+
+    exec: execInProcess,
 
     // Logs are kept after an uninstall: they are what a person reads to learn why.
     async uninstall(): Promise<void> {},

@@ -27,7 +27,7 @@ export function processSpecOf(service: DesiredService): ProcessSpec {
   return service.process;
 }
 
-async function assertCwd(name: string, cwd: string): Promise<void> {
+export async function assertCwd(name: string, cwd: string): Promise<void> {
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(cwd)).isDirectory();

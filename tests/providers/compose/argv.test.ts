@@ -4,6 +4,7 @@ import type { ComposeSpec } from '../../../src/providers/compose/spec.js';
 import {
   composeProjectName,
   downArgv,
+  execArgv,
   logsArgv,
   psArgv,
   scaleArgs,
@@ -12,6 +13,8 @@ import {
   upArgv,
   type ComposeCli,
 } from '../../../src/providers/compose/argv.js';
+import { execTarget } from '../../../src/providers/compose/exec.js';
+import type { Container } from '../../../src/providers/compose/containers.js';
 
 const v2: ComposeCli = { flavour: 'v2', base: ['docker', 'compose'], version: '2.29.1' };
 const v1: ComposeCli = { flavour: 'v1', base: ['docker-compose'], version: '1.29.2' };
@@ -81,5 +84,26 @@ describe('compose argv', () => {
         expect(upArgv(v2, spec({ scale: backward }))).toEqual(upArgv(v2, spec({ scale: forward })));
       }),
     );
+  });
+});
+
+describe('stack exec in a compose service', () => {
+  it('is `exec` in the project, with -T when stdin is no terminal, the command after the service as given', () => {
+    expect(execArgv(v2, spec(), 'db', ['psql', '-U', 'me'], true)).toEqual(['docker', 'compose', '-p', 'dev-web', '-f', '/srv/dev/compose.yaml', 'exec', 'db', 'psql', '-U', 'me']);
+    expect(execArgv(v1, spec({ profiles: ['x'] }), 'db', ['sh', '-c', 'echo $HOME'], false)).toEqual(['docker-compose', '-p', 'dev-web', '-f', '/srv/dev/compose.yaml', '--profile', 'x', 'exec', '-T', 'db', 'sh', '-c', 'echo $HOME']);
+  });
+
+  const container = (service: string, state = 'running', oneOff = false): Container => ({ id: service, name: service, service, state, health: 'none', oneOff });
+
+  it('runs in the one selected compose service with a running container, or the one asked for', () => {
+    expect(execTarget('web', { services: [] }, [container('db'), container('old', 'exited'), container('job', 'running', true)], undefined)).toBe('db');
+    expect(execTarget('web', { services: ['api'] }, [container('db'), container('api')], undefined)).toBe('api');
+    expect(execTarget('web', { services: [] }, [container('db'), container('api')], 'api')).toBe('api');
+  });
+
+  it('says what is missing: no running container, several to choose from, one asked for that does not run', () => {
+    expect(() => execTarget('web', { services: [] }, [container('db', 'exited')], undefined)).toThrow('web is not running: stack exec runs the command in its container');
+    expect(() => execTarget('web', { services: [] }, [container('db'), container('api')], undefined)).toThrow('web runs several compose services (api, db); say which one');
+    expect(() => execTarget('web', { services: ['db'] }, [container('db'), container('api')], 'api')).toThrow('web: compose service "api" has no running container (running: db)');
   });
 });
