@@ -24,7 +24,8 @@ export interface ErrorBody {
 export interface StatusBody {
   formatVersion: 1;
   project: string;
-  controller: { pid: number };
+  /** `can`: what this controller's API does beyond version 1's first form (additive; absent: nothing more). */
+  controller: { pid: number; can?: ApiAbility[] };
   services: StatusRow[];
   /**
    * Why stack.yaml does not load now: the controller keeps the last good file in force, and the
@@ -54,12 +55,23 @@ export interface ApplyRequest {
   removeVolumes?: boolean;
 }
 
+/**
+ * What a controller's API does beyond version 1's first form, said in `GET /v1/status`'s
+ * `controller.can`; a client asks before it relies on one. `restart-all`: a restart request with
+ * no services (an older controller refuses it: `services must name at least one service`).
+ * `restart-rolling`: `rolling` (an older controller would read the request as a plain restart).
+ */
+export type ApiAbility = 'restart-all' | 'restart-rolling';
+
 /** The verbs of `POST /v1/services/{verb}`. */
 export type ServiceVerb = 'start' | 'stop' | 'enable' | 'disable' | 'restart';
 
 /** `POST /v1/services/{verb}`: edits stack.yaml (not for `restart`), commits it with `commit`, applies those services. */
 export interface VerbRequest {
+  /** At least one, but for `restart`: none restarts every service that runs (`restart-all`). */
   services: string[];
+  /** `restart` only (`restart-rolling`): one service at a time, dependencies first, each ready before the next stops. */
+  rolling?: boolean;
   /** Commit the edit (`--commit`); `message` and `force` as the CLI's `--message`, `--force`. */
   commit?: boolean;
   message?: string;

@@ -1,6 +1,6 @@
 import { ExitCode } from '../model/errors.js';
 import { parseSavedPlan } from '../reconcile/saved-plan-schema.js';
-import type { ApplyRequest, VerbRequest } from './protocol.js';
+import type { ApplyRequest, ServiceVerb, VerbRequest } from './protocol.js';
 import { ApiError } from './server-http.js';
 
 // The bodies clients post, checked field by field: a wrong one is a 400 (exit 1) saying which field.
@@ -39,12 +39,21 @@ export function parseApplyRequest(body: unknown): ApplyRequest {
   return { ...(planHash === undefined ? {} : { planHash }), ...(saved ? { saved } : {}), ...(targets ? { targets } : {}), ...(removeVolumes === undefined ? {} : { removeVolumes }) };
 }
 
-export function parseVerbRequest(body: unknown): VerbRequest {
+/** `restart` alone takes no services (every one that runs) and `rolling`. */
+export function parseVerbRequest(body: unknown, verb: ServiceVerb): VerbRequest {
   if (!isRecord(body)) throw bad('the body must be a JSON object (VerbRequest)');
-  const services = names(body.services, 'services');
-  if (!services || services.length === 0) throw bad('services must name at least one service');
+  const services = names(body.services, 'services') ?? [];
+  if (services.length === 0 && verb !== 'restart') throw bad('services must name at least one service');
   const commit = optional(body, 'commit', 'boolean');
   const message = optional(body, 'message', 'string');
   const force = optional(body, 'force', 'boolean');
-  return { services, ...(commit === undefined ? {} : { commit }), ...(message === undefined ? {} : { message }), ...(force === undefined ? {} : { force }) };
+  const rolling = optional(body, 'rolling', 'boolean');
+  if (rolling !== undefined && verb !== 'restart') throw bad('rolling is for restart only');
+  return {
+    services,
+    ...(commit === undefined ? {} : { commit }),
+    ...(message === undefined ? {} : { message }),
+    ...(force === undefined ? {} : { force }),
+    ...(rolling === undefined ? {} : { rolling }),
+  };
 }

@@ -10,6 +10,7 @@ import type { Applied } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 import { monotonicMs } from '../os/monotonic.js';
 import { planActions } from '../reconcile/plan.js';
+import { restartable } from '../reconcile/plan-restart.js';
 import { planToJson } from '../reconcile/render-json.js';
 import { NOTHING_DONE, outcomeToJson, runExitCode } from '../reconcile/run-result.js';
 import { checkSavedPlan, createSavedPlan, type SavedPlan } from '../reconcile/saved-plan.js';
@@ -55,10 +56,10 @@ export class Runs {
   /** `POST /v1/services/{verb}`: the edit (committed with `commit`), then an apply of those services. */
   async verb(exchange: Exchange, verb: ServiceVerb): Promise<void> {
     exchange.processing();
-    const request = parseVerbRequest(await exchange.body());
+    const request = parseVerbRequest(await exchange.body(), verb);
     await this.turn(exchange, () =>
       this.told(`stack ${verb}`, exchange, async () => {
-        if (verb === 'restart') return this.restart(exchange, request.services);
+        if (verb === 'restart') return this.restart(exchange, request.services, request.rolling === true);
         await this.edit(exchange, verb, request);
         const { plan, saved, snapshot } = await this.planAfresh(exchange, request.services);
         return this.carryOut(exchange, plan, saved, snapshot);
@@ -79,14 +80,18 @@ export class Runs {
     this.line(exchange, { type: 'edit', edited: result.edited, already: result.already, ...(commit ? { commit } : {}), warnings: verbNotes(verb, request.services, desired.services) });
   }
 
-  /** `stack restart`: stop then start, now, whatever they gave up on; a disabled service cannot (exit 1). */
-  private async restart(exchange: Exchange, names: string[]): Promise<number> {
+  /**
+   * `stack restart`: stop then start, now, whatever they gave up on; a disabled service cannot
+   * (exit 1). No names: every service that runs (`restartable`), as the snapshot found them.
+   */
+  private async restart(exchange: Exchange, names: string[], rolling: boolean): Promise<number> {
     const stackHash = await hashFile(this.controller.current.file);
     const snapshot = await this.controller.refresh(exchange.gone);
     checkNames(snapshot.desired, snapshot.applied, names);
     const disabled = names.filter((name) => !snapshot.desired.services.find((service) => service.name === name)?.enabled);
     if (disabled.length > 0) throw new StackError(ExitCode.actionFailed, `cannot restart ${disabled.join(', ')}: disabled or not in stack.yaml`, { hint: 'enable it in stack.yaml (or `stack enable`) first' });
-    const plan = await this.controller.planRestart(names, snapshot.observed);
+    const chosen = names.length > 0 ? names : restartable(snapshot.desired, snapshot.observed);
+    const plan = await this.controller.planRestart(chosen, snapshot.observed, { rolling });
     exchange.stream();
     return this.carryOut(exchange, plan, createSavedPlan(plan, { ...snapshot, stackHash }), snapshot);
   }

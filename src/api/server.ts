@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { chmod, rm } from 'node:fs/promises';
 import type { Controller } from '../engine/supervise/controller.js';
 import { ExitCode } from '../model/errors.js';
-import type { EventBody, ServiceVerb, StackEvent, StatusBody } from './protocol.js';
+import type { ApiAbility, EventBody, ServiceVerb, StackEvent, StatusBody } from './protocol.js';
 import { ApiError, Exchange } from './server-http.js';
 import { serveLogs } from './server-logs.js';
 import { checkNames, Runs } from './server-runs.js';
@@ -12,6 +12,7 @@ import { checkNames, Runs } from './server-runs.js';
 const MAX_SOCKET_PATH = 107;
 
 const VERBS: readonly ServiceVerb[] = ['start', 'stop', 'enable', 'disable', 'restart'];
+const ABILITIES: readonly ApiAbility[] = ['restart-all', 'restart-rolling'];
 
 /** How long a closing controller waits for the answers in flight (interrupted runs) to end before it cuts them. */
 const ANSWERS_END_MS = 5000;
@@ -123,7 +124,7 @@ class ApiServer {
     checkNames(this.controller.current, this.controller.applied(), names);
     const services = this.controller.knownStatus().filter((row) => names.length === 0 || names.includes(row.name));
     const stackFileError = this.controller.stackFileError;
-    const body: StatusBody = { formatVersion: 1, project: this.controller.current.project, controller: { pid: process.pid }, services, ...(stackFileError ? { stackFileError } : {}) };
+    const body: StatusBody = { formatVersion: 1, project: this.controller.current.project, controller: { pid: process.pid, can: [...ABILITIES] }, services, ...(stackFileError ? { stackFileError } : {}) };
     exchange.json(200, body);
   }
 

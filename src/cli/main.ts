@@ -89,8 +89,9 @@ command('up', 'apply, then supervise in the foreground with every log streamed; 
   .option('-d, --detach', 'run the controller in the background and return once the stack converged')
   .option('--interval <duration>', 'reconcile at least this often, to correct drift', '5s')
   .option('-p, --parallel <n>', 'services moving at once', '4');
-command('restart', 'stop then start services now (clears a crash-loop give-up); stack.yaml is not changed', () => import('./commands/restart.js'))
-  .argument('<service...>')
+command('restart', 'stop then start services now, or every running one (clears a crash-loop give-up); stack.yaml is not changed', () => import('./commands/restart.js'))
+  .argument('[service...]', 'none: every enabled service that runs (or crashed)')
+  .option('--rolling', 'one service at a time, dependencies first: each ready again before the next stops')
   .option('-p, --parallel <n>', 'services moving at once', '4')
   .option('--wait-lock', 'wait for another stack process to finish instead of failing');
 command('signal', "send a signal to running services (their process groups; a compose service's containers), e.g. `stack signal nginx HUP`", () => import('./commands/signal.js'))

@@ -11,6 +11,8 @@ export interface Unit {
   ops: UnitOp[];
   /** Units (by key) that must finish first. */
   after: string[];
+  /** A rolling restart: the unit before this one (by key), which must have succeeded. */
+  rollsAfter?: string;
 }
 
 export const keyOf = (phase: string, service: string) => `${phase}:${service}`;
@@ -47,6 +49,18 @@ export function buildUnits(actions: readonly Action[], dependsOn: (name: string)
   return [...units.values()];
 }
 
+const ROLL_STOPPED = 'the rolling restart stopped:';
+
+/** A rolling restart: each unit after the one before it, so one service at a time is down. */
+export function rollUnits(units: Unit[]): Unit[] {
+  return units.map((unit, index) => {
+    const previous = units[index - 1];
+    if (!previous) return unit;
+    const key = keyOf(previous.phase, previous.service);
+    return { ...unit, after: [...unit.after, key], rollsAfter: key };
+  });
+}
+
 /** Why a unit cannot run, or undefined when it can. */
 export function blockerOf(
   unit: Unit,
@@ -56,6 +70,12 @@ export function blockerOf(
   startedHere: Pick<ReadonlySet<string>, 'has'>,
   stoppedHere: ReadonlySet<string>,
 ): string | undefined {
+  const previous = unit.rollsAfter === undefined ? undefined : outcomes.get(unit.rollsAfter);
+  if (previous && previous.status !== 'done') {
+    // Every unit after the one that failed says which one it was.
+    if (previous.status === 'skipped' && previous.error?.startsWith(ROLL_STOPPED)) return previous.error;
+    return `${ROLL_STOPPED} ${previous.service} ${previous.status === 'failed' ? 'failed' : 'did not finish'}`;
+  }
   // A service whose stop failed still runs: starting it again would leave two runs.
   const ownStop = unit.phase === 'start' ? outcomes.get(keyOf('stop', unit.service)) : undefined;
   if (ownStop && ownStop.status !== 'done') return `its stop ${ownStop.status === 'failed' ? 'failed' : 'did not finish'}`;

@@ -10,7 +10,7 @@ import { factsOf, type ApplyOutcome, type FailureFacts, type ProgressEvent, type
 import { declaredOrRecordedDeps } from '../reconcile/declarations.js';
 import { createServiceActor, recordReadiness, runOp, type ServiceActor, type UnitEnvironment } from './execute-unit.js';
 import { SettleCheck, waitForInflight } from './settle.js';
-import { blockerOf, buildUnits, keyOf, runGraph, type Unit } from './execute-graph.js';
+import { blockerOf, buildUnits, keyOf, rollUnits, runGraph, type Unit } from './execute-graph.js';
 import type { AppliedService, Observed, ObservedService } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 
@@ -44,7 +44,8 @@ export interface ServicePool {
 /**
  * Carries out a plan: the stop phase (dependents first), then the start phase (dependencies
  * first), each as a dependency graph with at most `parallel` services moving at once. A failure
- * skips what depends on it and nothing else.
+ * skips what depends on it and nothing else. A rolling plan (`stack restart --rolling`) is one
+ * chain instead: each unit after the one before, and a failure skips the rest.
  */
 export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome> {
   const time = options.pool?.env.time ?? options.time ?? systemClock;
@@ -89,7 +90,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     return { ...noted, error: withoutServicePrefix(noted.service, redact(noted.error)), ...(facts ? { facts } : {}) };
   };
 
-  const units = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
+  const merged = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
+  const units = options.plan.rolling ? rollUnits(merged) : merged;
   // Made before any machine is: a machine's time limits and an interrupt's wording ask them.
   const providerOf = await providersOf(units, byName, options);
   const outcomes = new Map<string, ServiceOutcome>();
@@ -152,8 +154,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   let settled = true;
   const settle = new SettleCheck(env, byName, { signal: options.signal, onProgress: options.onProgress, redact });
   try {
-    for (const phase of ['stop', 'start'] as const) {
-      await runGraph(units.filter((unit) => unit.phase === phase), options.parallel, async (unit) => {
+    // Rolling, one graph: each service's stop and start come together, one after the other.
+    const rounds = options.plan.rolling ? [units] : (['stop', 'start'] as const).map((phase) => units.filter((unit) => unit.phase === phase));
+    for (const round of rounds) {
+      await runGraph(round, options.parallel, async (unit) => {
         const outcome = redactOutcome(await runUnitSafely(unit));
         outcomes.set(keyOf(unit.phase, unit.service), outcome);
         // A start its settle check watches is reported once that check decided it.

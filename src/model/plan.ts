@@ -61,10 +61,15 @@ export interface PlanSummary {
 export interface Plan {
   formatVersion: 1;
   project: string;
-  /** In execution order: the stop phase, then the start phase. */
+  /** In execution order: the stop phase, then the start phase (rolling: each service's stop and start together). */
   actions: Action[];
   blocked: Blocked[];
   summary: PlanSummary;
   /** Services that already match stack.yaml. */
   unchanged: string[];
+  /**
+   * `stack restart --rolling`: carried out one unit at a time in the order of `actions`, each
+   * waiting for the one before to finish; a unit that fails stops the roll there.
+   */
+  rolling?: true;
 }

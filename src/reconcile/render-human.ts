@@ -28,7 +28,8 @@ export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string
     }
   }
   for (const entry of plan.blocked) lines.push(blockedLine(entry, width, colors));
-  lines.push('', summaryLine(plan.summary, plan.blocked));
+  const summary = summaryLine(plan.summary, plan.blocked);
+  lines.push('', plan.rolling ? summary.replace(/\.$/, ', one at a time.') : summary);
   return `${lines.join('\n')}\n`;
 }
 

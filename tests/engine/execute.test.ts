@@ -7,6 +7,7 @@ import { OperationError } from '../../src/model/provider.js';
 import { executePlan, leftAfterInterrupt } from '../../src/engine/execute.js';
 import type { ApplyOutcome, ProgressEvent, ServiceOutcome } from '../../src/model/outcome.js';
 import { planActions } from '../../src/reconcile/plan.js';
+import { planRestart } from '../../src/reconcile/plan-restart.js';
 import type { AppliedService, Phase } from '../../src/model/observed.js';
 import type { Plan } from '../../src/model/plan.js';
 import type { StateDocument } from '../../src/state/state-file.js';
@@ -128,6 +129,24 @@ describe('executePlan: ordering', () => {
     expect(outcome.failed).toBe(0);
     expect(seqOf(h.fake, 'web', 'stop', 'end')).toBeLessThan(seqOf(h.fake, 'db', 'stop', 'begin'));
     expect(h.fake.calls()).toEqual(['web:stop', 'db:stop']);
+  });
+
+  it('a rolling restart moves one service at a time, and a start that fails stops the roll before the next service goes down', async () => {
+    const db = service('db');
+    const api = service('api', { dependsOn: ['db'] });
+    const web = service('web', { dependsOn: ['api'] });
+    const h = await harness([db, api, web], { db: 'running', api: 'running', web: 'running' }, { db: running(db, 1), api: running(api, 2), web: running(web, 3) }, () =>
+      planRestart(stack([db, api, web]), observedMap({ db: 'running', api: 'running', web: 'running' }), ['web', 'db', 'api'], { rolling: true }),
+    );
+    h.fake.fail('api', 'start', 'api: start exited with code 1');
+    const outcome = await h.run({ parallel: 4 });
+    expect(h.fake.calls().filter((call) => !call.endsWith(':waitReady'))).toEqual(['db:stop', 'db:start', 'api:stop', 'api:start']);
+    expect(seqOf(h.fake, 'db', 'waitReady', 'end')).toBeLessThan(seqOf(h.fake, 'api', 'stop', 'begin'));
+    // web never went down: its stop and its start were skipped, each saying why.
+    expect(outcome.services.filter((entry) => entry.service === 'web').map((entry) => `${entry.ops.join()} ${entry.status}: ${entry.error}`)).toEqual([
+      'stop skipped: the rolling restart stopped: api failed',
+      'start skipped: the rolling restart stopped: api failed',
+    ]);
   });
 
   it('a restart of a chain stops everything (dependents first) before starting anything (dependencies first)', async () => {

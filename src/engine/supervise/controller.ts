@@ -25,7 +25,7 @@ import { LogRotation } from './log-rotation.js';
 import { notRetried, writePassRecord } from './pass-record.js';
 import { SupervisedPool, type PoolEvent } from './service-pool.js';
 import { HandedRequests } from './requests.js';
-import { planRestart } from '../../reconcile/plan-restart.js';
+import { planRestart, type RestartOptions } from '../../reconcile/plan-restart.js';
 import { statusRows, type StatusRow } from '../../reconcile/status-rows.js';
 import type { Applied } from '../../model/observed.js';
 import { Exclusive } from './exclusive.js';
@@ -226,11 +226,11 @@ export class Controller {
     return { desired, applied, observed };
   }
 
-  /** `stack restart` of `names`: their give-ups cleared, a machine each, stop then start. Inside `exclusive`. */
-  async planRestart(names: readonly string[], observed: Observed): Promise<Plan> {
+  /** `stack restart` of `names`: their give-ups cleared, a machine each, stop then start (or rolling). Inside `exclusive`. */
+  async planRestart(names: readonly string[], observed: Observed, options: RestartOptions = {}): Promise<Plan> {
     for (const name of names) await this.state.update(name, withoutGiveUp);
     for (const name of names) this.pool.actorFor(name, observed.get(name));
-    return planRestart(this.desired, observed, names);
+    return planRestart(this.desired, observed, names, options);
   }
 
   /** Carries out a plan on the controller's machines (inside `exclusive`), as a pass would, and says whether it was recorded. */
