@@ -9,10 +9,18 @@
 // own, stdin from /dev/null, stdout and stderr on the log descriptor, every signal at its
 // default action and none blocked (Node ignores SIGPIPE; an ignored signal survives exec).
 // Everything else stack opens is close-on-exec, as libuv opens it.
+//
+// A service with `user:` needs setgroups, setgid and setuid between fork and exec, which
+// posix_spawn has no step for: spawnAs forks (as node:child_process does, so such a start costs
+// what it did before the addon), sets the same things up by hand, drops to the account and
+// execs; an error of any step comes back through a close-on-exec pipe. Services without `user:`
+// never take this path.
 #define _GNU_SOURCE
 #include <node_api.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -65,9 +73,96 @@ static char **strings_of(napi_env env, napi_value array) {
   return strings;
 }
 
+// The account a child of spawnAs becomes: supplementary groups first, then the group, then the
+// user (after setuid nothing else could be changed).
+typedef struct {
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups;
+  size_t group_count;
+} identity_t;
+
+// In the forked child: only async-signal-safe calls until exec. Reports errno on `report` and
+// exits when a step fails.
+static void child_as(const char *path, char *const argv[], char *const envp[], const char *cwd, int fd, const identity_t *who, int report) {
+  int error = 0;
+  // Handlers are stack's (Node's): back to the default before any signal is let through.
+  struct sigaction fallback;
+  memset(&fallback, 0, sizeof fallback);
+  fallback.sa_handler = SIG_DFL;
+  for (int signal = 1; signal < NSIG; signal++) {
+    if (signal != SIGKILL && signal != SIGSTOP) sigaction(signal, &fallback, NULL);
+  }
+  if (setsid() < 0) goto failed;
+  // The copies first, as above. dup2 onto itself would keep close-on-exec: cleared by hand.
+  for (int target = 1; target <= 2; target++) {
+    if (fd == target) {
+      if (fcntl(fd, F_SETFD, 0) < 0) goto failed;
+    } else if (dup2(fd, target) < 0) {
+      goto failed;
+    }
+  }
+  int null = open("/dev/null", O_RDONLY);
+  if (null < 0) goto failed;
+  if (null != 0) {
+    if (dup2(null, 0) < 0) goto failed;
+    close(null);
+  }
+  if (setgroups(who->group_count, who->groups) < 0 || setgid(who->gid) < 0 || setuid(who->uid) < 0) goto failed;
+  // As the user: a folder it may not enter fails here, not later in the service.
+  if (chdir(cwd) < 0) goto failed;
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execve(path, argv, envp);
+failed:
+  error = errno;
+  while (write(report, &error, sizeof error) < 0 && errno == EINTR) {
+  }
+  _exit(127);
+}
+
+// fork, set up, become `who`, exec. Returns 0 once the child has exec'd, else its errno (the
+// child reaped).
+static int spawn_file_as(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, int fd, const identity_t *who) {
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) < 0) return errno;
+  // Blocked across the fork: a signal must not run one of stack's handlers in the child.
+  sigset_t every, before;
+  sigfillset(&every);
+  pthread_sigmask(SIG_SETMASK, &every, &before);
+  pid_t child = fork();
+  if (child == 0) {
+    close(report[0]);
+    child_as(path, argv, envp, cwd, fd, who, report[1]);
+  }
+  int fork_error = errno;
+  pthread_sigmask(SIG_SETMASK, &before, NULL);
+  close(report[1]);
+  if (child < 0) {
+    close(report[0]);
+    return fork_error;
+  }
+  int error = 0;
+  ssize_t got;
+  do {
+    got = read(report[0], &error, sizeof error);
+  } while (got < 0 && errno == EINTR);
+  close(report[0]);
+  // Nothing read: the pipe closed at exec.
+  if (got != (ssize_t)sizeof error) {
+    *pid = child;
+    return 0;
+  }
+  while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
+  }
+  return error;
+}
+
 // Starts `path` in the child set up as described at the top. Returns 0 or an errno; every
 // set-up call is checked, so a child never starts half set up (in stack's cwd, say).
-static int spawn_file(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, int fd) {
+static int spawn_file(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, int fd, const identity_t *who) {
+  if (who != NULL) return spawn_file_as(pid, path, argv, envp, cwd, fd, who);
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attributes;
   int error = posix_spawn_file_actions_init(&actions);
@@ -95,8 +190,8 @@ static int spawn_file(pid_t *pid, const char *path, char *const argv[], char *co
 }
 
 // As execvp: an executable file the kernel cannot run (no `#!` line) is run by /bin/sh.
-static int spawn_program(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, int fd) {
-  int error = spawn_file(pid, path, argv, envp, cwd, fd);
+static int spawn_program(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, int fd, const identity_t *who) {
+  int error = spawn_file(pid, path, argv, envp, cwd, fd, who);
   if (error != ENOEXEC) return error;
   size_t count = 0;
   while (argv[count] != NULL) count++;
@@ -105,7 +200,7 @@ static int spawn_program(pid_t *pid, const char *path, char *const argv[], char 
   script[0] = "/bin/sh";
   script[1] = (char *)path;
   for (size_t i = 1; i < count; i++) script[i + 1] = argv[i];
-  error = spawn_file(pid, "/bin/sh", script, envp, cwd, fd);
+  error = spawn_file(pid, "/bin/sh", script, envp, cwd, fd, who);
   free(script);
   return error;
 }
@@ -115,7 +210,7 @@ static int spawn_program(pid_t *pid, const char *path, char *const argv[], char 
 // executable file is skipped, and one that fails to start as if absent (ENOENT, ENOTDIR, ...)
 // gives way to the next. A relative directory is taken from the child's working directory.
 // Returns 0 or an errno: ENOENT, or EACCES when only unusable files or folders matched.
-static int spawn_searching(pid_t *pid, const char *file, char *const argv[], char *const envp[], const char *cwd, int fd, const char *search_path) {
+static int spawn_searching(pid_t *pid, const char *file, char *const argv[], char *const envp[], const char *cwd, int fd, const char *search_path, const identity_t *who) {
   int denied = 0;
   const char *dir = search_path;
   for (;;) {
@@ -133,7 +228,7 @@ static int spawn_searching(pid_t *pid, const char *file, char *const argv[], cha
     } else if (!S_ISREG(info.st_mode) || access(candidate, X_OK) != 0) {
       error = EACCES;
     } else {
-      error = spawn_program(pid, candidate, argv, envp, cwd, fd);
+      error = spawn_program(pid, candidate, argv, envp, cwd, fd, who);
     }
     free(candidate);
     switch (error) {
@@ -165,16 +260,48 @@ static int directory_error(const char *path) {
   return S_ISDIR(info.st_mode) ? 0 : ENOTDIR;
 }
 
+// The identity argument of spawnAs, [uid, gid, [groups...]], into `who` (groups malloc'd).
+static int identity_of(napi_env env, napi_value value, identity_t *who) {
+  napi_value uid, gid, groups;
+  uint32_t uid_value, gid_value, count;
+  if (napi_get_element(env, value, 0, &uid) != napi_ok || napi_get_value_uint32(env, uid, &uid_value) != napi_ok) return 0;
+  if (napi_get_element(env, value, 1, &gid) != napi_ok || napi_get_value_uint32(env, gid, &gid_value) != napi_ok) return 0;
+  if (napi_get_element(env, value, 2, &groups) != napi_ok || napi_get_array_length(env, groups, &count) != napi_ok) return 0;
+  who->uid = uid_value;
+  who->gid = gid_value;
+  who->group_count = count;
+  who->groups = calloc((size_t)count + 1, sizeof(gid_t));
+  if (who->groups == NULL) return 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    uint32_t group;
+    if (napi_get_element(env, groups, i, &element) != napi_ok || napi_get_value_uint32(env, element, &group) != napi_ok) return 0;
+    who->groups[i] = group;
+  }
+  return 1;
+}
+
 // spawn(file, argv, envp, cwd, fd, searchPath): the pid, or -errno when the program cannot be
 // started (ENOENT for a missing program or working directory, EACCES, E2BIG, ...). A `file`
 // without a slash is looked for on `searchPath`, the PATH the service is given.
+// spawnAs(file, argv, envp, cwd, fd, searchPath, [uid, gid, groups]): the same, run as that
+// account (EPERM when stack may not become it).
 static napi_value Spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value args[6];
+  size_t argc = 7;
+  napi_value args[7];
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  if (argc != 6) return throw_usage(env);
+  if (argc != 6 && argc != 7) return throw_usage(env);
   int32_t fd;
   CHECK(napi_get_value_int32(env, args[4], &fd));
+  identity_t identity = {0, 0, NULL, 0};
+  const identity_t *who = NULL;
+  if (argc == 7) {
+    if (!identity_of(env, args[6], &identity)) {
+      free(identity.groups);
+      return throw_usage(env);
+    }
+    who = &identity;
+  }
 
   char *file = string_of(env, args[0]);
   char **argv = strings_of(env, args[1]);
@@ -188,15 +315,16 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   } else if ((error = directory_error(cwd)) != 0) {
     // Checked first: the search below takes a failed start for a missing program and moves on.
   } else if (strchr(file, '/') != NULL) {
-    error = spawn_program(&pid, file, argv, envp, cwd, fd);
+    error = spawn_program(&pid, file, argv, envp, cwd, fd, who);
   } else {
-    error = spawn_searching(&pid, file, argv, envp, cwd, fd, search_path);
+    error = spawn_searching(&pid, file, argv, envp, cwd, fd, search_path, who);
   }
   free(file);
   free_strings(argv);
   free_strings(envp);
   free(cwd);
   free(search_path);
+  free(identity.groups);
   napi_value result;
   CHECK(napi_create_int32(env, error == 0 ? pid : -error, &result));
   return result;
@@ -238,6 +366,8 @@ NAPI_MODULE_INIT() {
   napi_value function;
   if (napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, Spawn, NULL, &function) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "spawn", function) != napi_ok) return NULL;
+  if (napi_create_function(env, "spawnAs", NAPI_AUTO_LENGTH, Spawn, NULL, &function) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "spawnAs", function) != napi_ok) return NULL;
   if (napi_create_function(env, "reap", NAPI_AUTO_LENGTH, Reap, NULL, &function) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "reap", function) != napi_ok) return NULL;
   return exports;

@@ -13,6 +13,8 @@ import type { ExitInfo } from '../model/provider.js';
 interface Addon {
   /** The pid, or -errno. */
   spawn(file: string, argv: string[], envp: string[], cwd: string, fd: number, searchPath: string): number;
+  /** spawn, as [uid, gid, supplementary groups] (fork, setgroups, setgid, setuid, exec); absent from an addon built before it. */
+  spawnAs?(file: string, argv: string[], envp: string[], cwd: string, fd: number, searchPath: string, identity: [number, number, number[]]): number;
   /** undefined while it runs; [code, signal] (code -1 for a signal, signal 0 for none); -errno. */
   reap(pid: number): readonly [number, number] | number | undefined;
 }
@@ -23,11 +25,22 @@ export interface NativeSpawnOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** stdout and stderr go here; stdin is /dev/null. */
   logFd: number;
+  /** The account it runs as; absent: stack's own. */
+  identity?: SpawnIdentity | undefined;
+}
+
+/** Who a child becomes before it execs: its user, group and supplementary groups. */
+export interface SpawnIdentity {
+  uid: number;
+  gid: number;
+  groups: readonly number[];
 }
 
 export type NativeSpawnResult = { pid: number; exited: Promise<ExitInfo> } | { errno: string; message: string };
 
 export interface NativeSpawner {
+  /** False for an addon built before `spawnAs`: a start with an identity goes through node:child_process then. */
+  readonly spawnsAs: boolean;
   spawn(argv: readonly string[], options: NativeSpawnOptions): NativeSpawnResult;
 }
 
@@ -102,6 +115,7 @@ function spawnerOf(addon: Addon): NativeSpawner {
   let listening = false;
 
   return {
+    spawnsAs: typeof addon.spawnAs === 'function',
     spawn(argv, options) {
       const [file, ...rest] = argv;
       const envp = Object.entries(options.env).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${value}`]));
@@ -114,7 +128,12 @@ function spawnerOf(addon: Addon): NativeSpawner {
         process.on('SIGCHLD', reapExited);
         listening = true;
       }
-      const pid = addon.spawn(file, [file, ...rest], envp, options.cwd, options.logFd, options.env.PATH ?? '/usr/bin:/bin');
+      const searchPath = options.env.PATH ?? '/usr/bin:/bin';
+      const who = options.identity;
+      const pid =
+        who && addon.spawnAs
+          ? addon.spawnAs(file, [file, ...rest], envp, options.cwd, options.logFd, searchPath, [who.uid, who.gid, [...who.groups]])
+          : addon.spawn(file, [file, ...rest], envp, options.cwd, options.logFd, searchPath);
       if (pid < 0) {
         const errno = errnoNames.get(-pid) ?? getSystemErrorName(pid);
         return { errno, message: `spawn ${file} ${errno}` };

@@ -2,7 +2,7 @@
 import type { execa as Execa } from 'execa';
 import { constants } from 'node:os';
 import { quote } from 'shell-quote';
-import { nativeSpawner, spawnerDescription } from './native-spawn.js';
+import { nativeSpawner, spawnerDescription, type SpawnIdentity } from './native-spawn.js';
 import type { Redact } from '../model/redact.js';
 import { lineSplitter, OutputTail } from './output-tail.js';
 import type { ExitInfo } from '../model/provider.js';
@@ -38,6 +38,12 @@ export interface SpawnDetachedOptions {
   env: Record<string, string>;
   /** An open file descriptor that stdout and stderr are appended to. */
   logFd: number;
+  /**
+   * The account it runs as (`user:`); absent: stack's own. The addon sets its supplementary
+   * groups too; node:child_process cannot (libuv clears them with setgroups(0)), so without
+   * the addon the process has its group alone.
+   */
+  identity?: SpawnIdentity | undefined;
   verbose?: ((line: string) => void) | undefined;
 }
 
@@ -76,10 +82,11 @@ export async function spawnDetached(argv: readonly string[], options: SpawnDetac
       toldHowSpawned.add(options.verbose);
       options.verbose(`# services start through ${spawnerDescription()}`);
     }
-    options.verbose(formatCommand(argv));
+    const who = options.identity;
+    options.verbose(`${formatCommand(argv)}${who ? `  # as uid ${who.uid}, gid ${who.gid}` : ''}`);
   }
-  if (!native) return spawnThroughNode(argv, options);
-  const spawned = native.spawn(argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, logFd: options.logFd });
+  if (!native || (options.identity && !native.spawnsAs)) return spawnThroughNode(argv, options);
+  const spawned = native.spawn(argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, logFd: options.logFd, identity: options.identity });
   if ('errno' in spawned) throw new SpawnError(argv, spawned.errno, spawned.message);
   return spawned;
 }
@@ -98,6 +105,7 @@ export async function spawnThroughNode(argv: readonly string[], options: SpawnDe
       env: { ...process.env, ...options.env },
       detached: true,
       stdio: ['ignore', options.logFd, options.logFd],
+      ...(options.identity ? { uid: options.identity.uid, gid: options.identity.gid } : {}),
     });
   } catch (error) {
     // Node throws at once for errnos it does not report as an event (ENOTDIR from a cwd that is a file).
@@ -353,6 +361,8 @@ export interface RunAttachedOptions {
   env: Record<string, string>;
   /** False: `env` is the whole environment (the caller's is not added); default true. */
   extendEnv?: boolean;
+  /** The account it runs as; node:child_process sets no supplementary groups. */
+  identity?: SpawnIdentity | undefined;
   verbose?: ((line: string) => void) | undefined;
 }
 
@@ -381,7 +391,15 @@ export async function runAttached(argv: readonly string[], options: RunAttachedO
   for (const signal of FORWARDED) process.on(signal, forward);
   try {
     const execa = await loadExeca();
-    const running = execa(file, args, { cwd: options.cwd, env: options.env, extendEnv: options.extendEnv ?? true, stdio: 'inherit', reject: false, forceKillAfterDelay: false });
+    const running = execa(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: options.extendEnv ?? true,
+      stdio: 'inherit',
+      reject: false,
+      forceKillAfterDelay: false,
+      ...(options.identity ? { uid: options.identity.uid, gid: options.identity.gid } : {}),
+    });
     child = running;
     if (early) running.kill(early);
     const result = await running;

@@ -3,7 +3,7 @@ import type { AppliedService } from '../../model/observed.js';
 import { describeCheck, formatDuration, realClock, waitForProbe, type ProbeClock } from '../probes.js';
 import { appliedOfStart, cannotRun, OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
 import { spawnerDescription } from '../../os/native-spawn.js';
-import { checkExecutables } from './check.js';
+import { checkAccountsRun, checkExecutables } from './check.js';
 import { logFileOf, readLogTail } from './logs.js';
 import { observeProcess } from './observe.js';
 import { rotateLiveLog } from './rotate-live.js';
@@ -157,6 +157,6 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
 
     rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
 
-    checks: async (services, ctx) => [...(await checkExecutables(services, ctx.env)), { check: 'spawner', ok: true, detail: `services start through ${spawnerDescription()}` }],
+    checks: async (services, ctx) => [...(await checkExecutables(services, ctx.env)), ...checkAccountsRun(services), { check: 'spawner', ok: true, detail: `services start through ${spawnerDescription()}` }],
   };
 }

@@ -9,6 +9,8 @@ import { readProcStatSync, type ProcStat } from '../../os/proc-stat.js';
 import { specOf } from '../../reconcile/spec.js';
 import { markerEnv } from '../../state/service-marker.js';
 import { escapeControls } from '../../config/issues.js';
+import { describeAccount, folderDenied, isCaller, loginEnv, type Account } from '../../os/accounts.js';
+import { accountToRunAs } from './accounts.js';
 
 /** A process run as the process provider starts it: every field is known. */
 export interface ProcessRun {
@@ -37,6 +39,14 @@ export async function assertCwd(name: string, cwd: string): Promise<void> {
     throw new OperationError(name, `${name}: working directory "${escapeControls(cwd)}" ${why}`, { cause: error });
   }
   if (!isDirectory) throw new OperationError(name, `${name}: working directory "${escapeControls(cwd)}" is not a directory`);
+}
+
+/** A working folder the service's user may not enter is a failed start, named, not a bare EACCES. */
+async function assertCwdFor(name: string, cwd: string, account: Account): Promise<void> {
+  const denied = await folderDenied(cwd, account);
+  if (denied === undefined) return;
+  const which = denied === cwd ? '' : ` (${escapeControls(denied)} is not searchable)`;
+  throw new OperationError(name, `${name}: working directory "${escapeControls(cwd)}" is not accessible to ${describeAccount(account)}${which}; fix its permissions or set cwd:`);
 }
 
 // Resource errors from fork/exec: the system, not the service, is at fault; say which limit.
@@ -84,6 +94,9 @@ function readStartStat(name: string, pid: number): ProcStat {
 export async function startProcess(service: DesiredService, ctx: OperationContext): Promise<ProcessRun> {
   const spec = processSpecOf(service);
   ctx.signal.throwIfAborted();
+  // Before the log is opened: a start that cannot happen leaves nothing behind.
+  const account = accountToRunAs(service.name, spec);
+  if (account) await assertCwdFor(service.name, spec.cwd, account);
   await ensureLogsDir(ctx.stateDir);
   await rotateLogIfLarge(logFileOf(ctx.stateDir, service.name), service.logs);
   const log = await openLogForAppend(ctx.stateDir, service.name);
@@ -92,8 +105,9 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
     let spawned: Awaited<ReturnType<typeof spawnDetached>>;
     try {
       // The marker lets a later run find this process even if its pid never reaches the state file.
-      const env = { ...spec.env, ...markerEnv(ctx.stateDir, service.name, specOf(service)) };
-      spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env, logFd: log.fd, verbose: ctx.verbose });
+      const env = { ...(account ? loginEnv(account) : {}), ...spec.env, ...markerEnv(ctx.stateDir, service.name, specOf(service)) };
+      const identity = account && !isCaller(account) ? account : undefined;
+      spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env, logFd: log.fd, identity, verbose: ctx.verbose });
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
       // A missing working directory fails the spawn with ENOENT too: checked only now, so a
