@@ -6,6 +6,7 @@ import {
   logFileOf,
   openLogForAppend,
   readLogFrom,
+  MAX_TAIL_BYTES,
   readLogTail,
   rotateLogIfLarge,
 } from '../../src/providers/process/logs.js';
@@ -47,6 +48,35 @@ describe('logs', () => {
     expect(await readLogTail(file, 2)).toEqual(['c', 'd']);
     expect(await readLogTail(file, 10, 4)).toEqual(['c', 'd']);
     expect(await readLogTail(path.join(dir, 'missing.log'), 5)).toEqual([]);
+  });
+
+  it('reads back past the last 64 KiB while lines are short of the count, up to its limit; a failure tail stays within 64 KiB', async () => {
+    dir = await makeTempDir();
+    const file = path.join(dir, 'big.log');
+    // 20,000 lines of 110 bytes: 2.1 MB.
+    const line = (n: number) => `${String(n).padStart(5, '0')} ${'x'.repeat(103)}`;
+    await writeFile(file, `${Array.from({ length: 20_000 }, (_, n) => line(n)).join('\n')}\n`);
+    const many = await readLogTail(file, 5000, 0, undefined, undefined, MAX_TAIL_BYTES);
+    expect(many).toHaveLength(5000);
+    expect([many[0], many.at(-1)]).toEqual([line(15_000), line(19_999)]);
+    expect(await readLogTail(file, 30_000, 0, undefined, undefined, MAX_TAIL_BYTES)).toHaveLength(20_000);
+    // Within 64 KiB by default: 595 whole lines.
+    expect(await readLogTail(file, 5000)).toHaveLength(Math.floor((64 * 1024 - 1) / 110));
+    // Only after an offset (a run's own lines): never before it, however far it reads back.
+    expect(await readLogTail(file, 30_000, 110 * 19_990, undefined, undefined, MAX_TAIL_BYTES)).toEqual(Array.from({ length: 10 }, (_, n) => line(19_990 + n)));
+  });
+
+  it('reads on into the rotated file, past 64 KiB too, when the live one was cut while its service ran', async () => {
+    dir = await makeTempDir();
+    const file = path.join(dir, 'cut.log');
+    const line = (n: number) => `${String(n).padStart(5, '0')} ${'y'.repeat(103)}`;
+    await writeFile(`${file}.1`, `${Array.from({ length: 3000 }, (_, n) => line(n)).join('\n')}\n`);
+    await writeFile(file, `${line(3000)}\n${line(3001)}\n`);
+    const { ino } = await stat(file);
+    await writeFile(`${file}.index`, JSON.stringify({ generation: 2, removed: { [ino]: 0 }, files: [{ ino, start: 0, end: 3000 * 110 }] }));
+    const tail = await readLogTail(file, 2500, 0, undefined, undefined, MAX_TAIL_BYTES);
+    expect(tail).toHaveLength(2500);
+    expect([tail[0], tail.at(-1)]).toEqual([line(502), line(3001)]);
   });
 
   it('rotates a log larger than its limit', async () => {

@@ -71,7 +71,7 @@ export function createMcpServer(options: ToolsOptions & { version: string }): { 
 
   server.registerTool('logs', {
     title: 'A service\'s log',
-    description: 'A service\'s last lines, from the last 64 KiB of its log (as `stack logs -n` reads it: a log of long lines gives fewer lines than asked); with grep (an RE2 pattern: linear time), the matching ones among those. At most maxBytes are returned (the newest lines); truncated says when lines were left out for maxBytes.',
+    description: 'A service\'s last lines, from the last 16 MiB of its log at most (as `stack logs -n` reads it); with grep (an RE2 pattern: linear time), the matching ones among the last 10000. At most maxBytes are returned (the newest lines); truncated says when lines were left out for maxBytes.',
     inputSchema: {
       service: z.string(),
       lines: z.number().int().min(1).max(MAX_LOG_LINES).optional().describe('how many (default 100)'),

@@ -147,29 +147,45 @@ async function readBytesFrom(file: string, offset: number, end?: number): Promis
 }
 
 const TAIL_BYTES = 64 * 1024;
+/** How far back `stack logs -n` reads at most, for many lines or long ones: 4× further each time lines are short. */
+export const MAX_TAIL_BYTES = 16 * 1024 * 1024;
 
 /**
- * The last `lines` lines of `file` (at most the last 64 KiB), optionally only after `offset`
- * and before `end`.
+ * The last `lines` lines of `file` (within its last `maxBytes`: read back from the last 64 KiB,
+ * further while lines are short of `lines`), optionally only after `offset` and before `end`.
  * Without an offset, a file whose front was cut while its service ran (rotate-live.ts) is
  * read on from the end of `file.1`, where its first line began.
  * A window that begins inside a line leaves that line's piece out, as `tail` does: it may be the
  * end of a secret, which no redactor knows as one. With `cutLine` (a failure's last lines, where
  * one long line is all a flood left) the piece is kept, passed through `cutLine` as cut at its start.
  */
-export async function readLogTail(file: string, lines: number, offset = 0, end?: number, cutLine?: Redact): Promise<string[]> {
+export async function readLogTail(file: string, lines: number, offset = 0, end?: number, cutLine?: Redact, maxBytes = TAIL_BYTES): Promise<string[]> {
+  if (lines <= 0) return [];
   const info = await stat(file).catch(() => undefined);
   const size = Math.min(end ?? Infinity, info?.size ?? 0);
-  let read = await readWholeLines(file, Math.max(offset, size - TAIL_BYTES), size, offset, cutLine !== undefined);
-  if (offset === 0 && info && size < TAIL_BYTES && (await readLogIndex(file)).files[0]?.ino === info.ino) {
+  const continued = offset === 0 && info !== undefined && (await readLogIndex(file)).files[0]?.ino === info.ino;
+  for (let window = Math.min(TAIL_BYTES, maxBytes); ; window = Math.min(window * 4, maxBytes)) {
+    const { all, whole } = await tailWindow(file, size, window, offset, continued, cutLine);
+    if (all.length >= lines || whole || window >= maxBytes) return all.slice(-lines);
+  }
+}
+
+/** The lines of the last `window` bytes (of `file.1` too, when `continued` and `file` is shorter); `whole` when nothing was left before them. */
+async function tailWindow(file: string, size: number, window: number, offset: number, continued: boolean, cutLine: Redact | undefined): Promise<{ all: string[]; whole: boolean }> {
+  const start = Math.max(offset, size - window);
+  let read = await readWholeLines(file, start, size, offset, cutLine !== undefined);
+  let whole = start <= offset && !continued;
+  if (continued && size < window) {
     const before = `${file}.1`;
-    const earlier = await readWholeLines(before, (await fileSize(before)) - (TAIL_BYTES - size), undefined, 0, cutLine !== undefined);
+    const from = (await fileSize(before)) - (window - size);
+    const earlier = await readWholeLines(before, from, undefined, 0, cutLine !== undefined);
     read = { bytes: Buffer.concat([earlier.bytes, read.bytes]), cut: earlier.cut || (earlier.bytes.length === 0 && read.cut) };
+    whole = from <= 0;
   }
   const all = read.bytes.toString('utf8').split('\n');
   if (all.at(-1) === '') all.pop();
   if (read.cut && cutLine && all[0] !== undefined) all[0] = cutLine(all[0], { start: true });
-  return lines <= 0 ? [] : all.slice(-lines);
+  return { all, whole };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Redact } from '../../model/redact.js';
 import { pause } from '../../os/pause.js';
 import { assertOwnDir, assertOwnFile } from '../../os/safe-file.js';
 import { LogFollower } from './follow-log.js';
-import { readLogTail } from './logs.js';
+import { MAX_TAIL_BYTES, readLogTail } from './logs.js';
 
 const DEFAULT_POLL_MS = 200;
 
@@ -27,7 +27,7 @@ export async function showLogFile(file: string, given: LogsRequest, redact: Reda
   if (whole) follower = new LogFollower(file, 0);
   else if (request.follow) ({ follower, size: end } = await LogFollower.atEnd(file));
   if (!whole && request.lines > 0) {
-    const tail = await readLogTail(file, request.lines, request.run?.logOffset ?? 0, end).catch(() => [] as string[]);
+    const tail = await readLogTail(file, request.lines, request.run?.logOffset ?? 0, end, undefined, MAX_TAIL_BYTES).catch(() => [] as string[]);
     if (tail.length > 0) request.write(tail);
   }
   request.caughtUp?.();
