@@ -57,6 +57,8 @@ export class Exchange {
   readonly url: URL;
   readonly badTarget: boolean;
   private readonly going = new AbortController();
+  /** The largest batch handed over since the socket's buffer last held no more than MAX_BUFFERED: forgiven until it drains. */
+  private allowance = 0;
 
   constructor(
     readonly request: IncomingMessage,
@@ -121,12 +123,17 @@ export class Exchange {
   /**
    * Lines sent together (a log's tail, what a follow read). The client is dropped when more than
    * MAX_BUFFERED still waits from before them: one that does not read, not one handed a large
-   * batch at once (a tail of 65536 short lines is 4.5 MB of NDJSON).
+   * batch at once (a tail of 100,000 short lines is 7 MB of NDJSON), nor the line right after it.
    */
   lines(bodies: readonly object[]): void {
     if (this.gone.aborted || this.response.writableEnded || this.response.destroyed) return;
-    if (this.response.writableLength > MAX_BUFFERED) return void this.response.destroy();
-    this.response.write(bodies.map((body) => `${JSON.stringify(redactDeep(body, this.redact))}\n`).join(''));
+    // A large batch handed over has had no time to drain: only what waits beyond it counts.
+    const waiting = this.response.writableLength;
+    if (waiting - this.allowance > MAX_BUFFERED) return void this.response.destroy();
+    if (waiting <= MAX_BUFFERED) this.allowance = 0;
+    const text = bodies.map((body) => `${JSON.stringify(redactDeep(body, this.redact))}\n`).join('');
+    this.allowance = Math.max(this.allowance, Buffer.byteLength(text));
+    this.response.write(text);
   }
 
   end(body?: object): void {
