@@ -1,6 +1,7 @@
 import { ExitCode, StackError } from '../model/errors.js';
 import { OperationError, type ExecRequest } from '../model/provider.js';
 import type { Workspace } from '../engine/workspace.js';
+import { PROVIDERS } from '../providers/registry.js';
 
 /**
  * `stack exec`: `request.command` in the service `name` of stack.yaml, through its provider, on
@@ -13,7 +14,7 @@ export async function execInService(workspace: Workspace, name: string, request:
   if (!service) throw new StackError(ExitCode.serviceNotFound, `${name} is no longer in ${workspace.desired.file}: stack exec needs its environment from there`);
   const provider = await workspace.providers.get(service.provider);
   if (!provider.exec) {
-    const hint = service.provider === 'plugin' ? `\`stack run ${name} <script>\` runs a script of the plugin with the service's environment` : undefined;
+    const hint = PROVIDERS.find((module) => module.name === service.provider)?.execInstead?.(name);
     throw new StackError(ExitCode.actionFailed, `${name} is a ${service.provider} service: stack exec does not run commands in those`, hint ? { hint } : {});
   }
   try {

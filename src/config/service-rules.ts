@@ -57,7 +57,7 @@ function checkProvider(name: string, service: Record<string, unknown>, locate: L
   }
   for (const [key, owners] of keyOwners(providers)) {
     if (service[key] !== undefined && !owners.includes(provider.name)) {
-      const hint = provider.name === 'compose' && (key === 'user' || key === 'group') ? 'a container runs as the user its compose file names (compose\'s own user:)' : undefined;
+      const hint = provider.foreignKeyHints?.[key];
       issues.push(issueAt(locate, [...at, key], `"${key}" only applies to ${owners.join(' and ')} services, and this one is a ${provider.name} service`, hint));
     }
   }

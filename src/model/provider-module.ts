@@ -74,6 +74,10 @@ export interface ProviderModule<P extends ProviderName = ProviderName> {
   readonly runs: string;
   /** Keys besides `key` that only some providers read (`cwd`): said to be misplaced elsewhere. */
   readonly ownKeys?: readonly string[];
+  /** Hints for keys other providers own, when written on this provider's service (compose: `user`). */
+  readonly foreignKeyHints?: Readonly<Record<string, string>>;
+  /** When `stack exec` cannot run commands in its services: what to use instead, for service `name`. */
+  execInstead?(name: string): string;
   /** The zod keys of the service map this provider owns, `key` among them. */
   schema(kit: SchemaKit): Record<string, z.ZodType>;
   /** Rules a shape cannot express (a command that does not split), reported beside the schema's issues. */

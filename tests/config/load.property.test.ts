@@ -38,7 +38,21 @@ describe('loadStackText never throws', () => {
   });
 });
 
-const composeKeys = ['environment', 'env_file', 'working_dir', 'depends_on', 'healthcheck', 'entrypoint', 'stop_signal', 'stop_grace_period', 'logging', 'image', 'volumes'];
+/** Each compose key, and stack's own form its hint must name. */
+const composeHints: Record<string, RegExp> = {
+  environment: /\benv\b/,
+  env_file: /\benvFile\b/,
+  working_dir: /\bcwd\b/,
+  depends_on: /\bdependsOn\b/,
+  healthcheck: /\bhealth: \{/,
+  entrypoint: /\bcommand: \[/,
+  stop_signal: /\bstop: \{ signal: /,
+  stop_grace_period: /\bstop: \{ timeout: /,
+  logging: /\blogs: \{/,
+  image: /provider: compose/,
+  volumes: /provider: compose/,
+};
+const composeKeys = Object.keys(composeHints);
 
 describe('compose keys', () => {
   it('holding any value, each is one issue at its key with its own hint, never the list of allowed keys', () => {
@@ -51,7 +65,7 @@ describe('compose keys', () => {
         expect(forKeys.map((issue) => issue.path).sort()).toEqual(Object.keys(keys).map((key) => `services.web.${key}`).sort());
         for (const issue of forKeys) {
           expect(issue.position?.line).toBeGreaterThan(0);
-          expect(issue.hint).toBeTruthy();
+          expect(issue.hint).toMatch(composeHints[issue.path.slice('services.web.'.length)] as RegExp);
           expect(issue.hint).not.toMatch(/^allowed keys/);
         }
       }),

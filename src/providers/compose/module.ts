@@ -21,8 +21,12 @@ interface ComposeInput {
   env?: Record<string, string | number | boolean>;
 }
 
+/** `user:`/`group:` are a process service's: a container's user is its compose file's. */
+const CONTAINER_USER = "a container runs as the user its compose file names (compose's own user:)";
+
 export const composeModule: ProviderModule<'compose'> = {
   name: 'compose',
+  foreignKeyHints: { user: CONTAINER_USER, group: CONTAINER_USER },
   key: 'compose',
   runs: 'a docker compose project',
   schema: ({ z, NonEmptyString, StringList, WholeNumber, EnvSchema }) => ({

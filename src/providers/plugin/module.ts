@@ -17,6 +17,7 @@ type PluginInput = string | { path: string; source?: string; ref?: string };
 
 export const pluginModule: ProviderModule<'plugin'> = {
   name: 'plugin',
+  execInstead: (name) => `\`stack run ${name} <script>\` runs a script of the plugin with the service's environment`,
   key: 'plugin',
   runs: 'a plugin folder',
   ownKeys: ['env', 'envFile'],
