@@ -1,0 +1,99 @@
+/**
+ * A service's log line as stack keeps it: the text the service wrote, which stream it came
+ * from, and when stack read it.
+ *
+ * `.stack/logs/<service>.log` is framed: every record is one line,
+ *
+ *     2026-12-05T10:54:27.123456Z o GET / 200
+ *     └──────── 27 bytes ───────┘ │ └ the service's bytes, as written, without the newline
+ *                                 └ o stdout, e stderr, s stack's own (start, exit, restart)
+ *
+ * written by the log relay (native/log-relay.c, or src/os/log-relay.ts where the addon is not
+ * built) as it reads the service's pipes. An upper-case `O` or `E` marks a piece of a longer
+ * line: the service's line goes on in the next record of that stream (a line longer than
+ * 64 KiB, or one left without its newline for a second, as a prompt is).
+ *
+ * Why a frame in the file rather than a side index of times: the time, the stream and the
+ * line stay one record, so every byte-level operation stack already does (appends from several
+ * writers, a live rotation that cuts the front of the file, a follower across rotations, a
+ * copy) keeps them together, and no crash can leave an index that disagrees with its log. The
+ * times are in the order they were read, so `--since` finds its start by bisecting the file
+ * (a seek, then the next line's time) instead of reading it whole. The cost is 30 bytes a line.
+ *
+ * A line without a frame (a log written before stack framed them, or by a program writing the
+ * file directly) reads as stdout with no time.
+ */
+
+export type LineStream = 'stdout' | 'stderr' | 'stack';
+
+export interface LogLine {
+  text: string;
+  stream: LineStream;
+  /** When stack read it, `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds); absent when not known. */
+  at?: string;
+  /** A piece of a longer line: the service's line goes on in the next line of this stream. */
+  continues?: true;
+}
+
+/** The frame's length: the time, a space, the kind, a space. */
+export const FRAME_BYTES = 30;
+
+const KIND_OF: Readonly<Record<LineStream, string>> = { stdout: 'o', stderr: 'e', stack: 's' };
+
+/** One framed record, newline included, for a line stack writes itself (`s`) or a relay written in JS. */
+export function frameLine(line: LogLine & { at: string }): string {
+  const kind = KIND_OF[line.stream];
+  return `${line.at} ${line.continues ? kind.toUpperCase() : kind} ${line.text}\n`;
+}
+
+/** A time as the frame writes it: ISO 8601 in UTC with six decimals (a Date has only three). */
+export function stampOf(time: Date, micros = 0): string {
+  const iso = time.toISOString();
+  return `${iso.slice(0, 23)}${String(micros).padStart(3, '0').slice(0, 3)}Z`;
+}
+
+/** Any RFC 3339 time in UTC (docker's nanoseconds, JavaScript's milliseconds) in the frame's form. */
+export function normalStamp(time: string): string | undefined {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(time);
+  if (!match) return undefined;
+  return `${match[1]}.${(match[2] ?? '').padEnd(6, '0').slice(0, 6)}Z`;
+}
+
+/** A stored line (without its newline) read back: framed, or a bare line as stdout with no time. */
+export function parseLogLine(raw: string): LogLine {
+  if (!isFramed(raw)) return { text: raw, stream: 'stdout' };
+  const kind = raw.charCodeAt(28);
+  const text = raw.slice(FRAME_BYTES);
+  const at = raw.slice(0, 27);
+  switch (kind) {
+    case 0x6f: // o
+      return { text, stream: 'stdout', at };
+    case 0x65: // e
+      return { text, stream: 'stderr', at };
+    case 0x73: // s
+      return { text, stream: 'stack', at };
+    case 0x4f: // O
+      return { text, stream: 'stdout', at, continues: true };
+    default: // E: isFramed admits no other
+      return { text, stream: 'stderr', at, continues: true };
+  }
+}
+
+/** The time of a stored line, undefined for a bare one: what bisecting a log by time reads. */
+export function stampOfRaw(raw: string): string | undefined {
+  return isFramed(raw) ? raw.slice(0, 27) : undefined;
+}
+
+// Checked by position, not by a regular expression: every line read passes here.
+function isFramed(raw: string): boolean {
+  if (raw.length < FRAME_BYTES - 1 || raw.charCodeAt(27) !== 0x20 || raw.charCodeAt(26) !== 0x5a /* Z */) return false;
+  if (raw.length >= FRAME_BYTES && raw.charCodeAt(29) !== 0x20) return false;
+  if (raw.charCodeAt(4) !== 0x2d || raw.charCodeAt(10) !== 0x54 || raw.charCodeAt(13) !== 0x3a || raw.charCodeAt(19) !== 0x2e) return false;
+  for (const at of DIGITS) {
+    const code = raw.charCodeAt(at);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return 'oesOE'.includes(raw[28] as string);
+}
+
+const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25];
