@@ -25,6 +25,11 @@ export interface LogsOptions {
   follow?: boolean;
   /** A viewer of the latest lines: following, more than this many bytes waiting are skipped (said in one line). */
   latest?: number;
+  /** Only lines read in this window, matching `grep` (RE2), only stderr's. */
+  since?: Date | undefined;
+  until?: Date | undefined;
+  grep?: string | undefined;
+  stderr?: boolean | undefined;
   signal?: AbortSignal;
 }
 
@@ -87,8 +92,20 @@ export function connect(target: Workspace | string, options: ConnectOptions = {}
     plan: (targets = []) => get<PlanBody>(`/v1/plan${query({ target: targets })}`),
     apply: (request, runOptions) => run('/v1/apply', request, runOptions),
     verb: (verb, request, runOptions) => run(`/v1/services/${verb}`, request, runOptions),
-    logs: ({ services = [], lines, follow: following, latest, signal } = {}) =>
-      stream<LogLine>(`/v1/logs${query({ service: services, lines: lines === undefined ? [] : [String(lines)], follow: following ? ['1'] : [], latest: latest === undefined ? [] : [String(latest)] })}`, signal),
+    logs: ({ services = [], lines, follow: following, latest, since, until, grep, stderr, signal } = {}) =>
+      stream<LogLine>(
+        `/v1/logs${query({
+          service: services,
+          lines: lines === undefined ? [] : [lines === Infinity ? 'all' : String(lines)],
+          follow: following ? ['1'] : [],
+          latest: latest === undefined ? [] : [String(latest)],
+          since: since === undefined ? [] : [since.toISOString()],
+          until: until === undefined ? [] : [until.toISOString()],
+          grep: grep === undefined ? [] : [grep],
+          stderr: stderr ? ['1'] : [],
+        })}`,
+        signal,
+      ),
     events: ({ signal, since, services = [], follow: following = true } = {}) =>
       stream<EventBody>(`/v1/events${query({ since: since === undefined ? [] : [since], service: services, follow: following ? [] : ['0'] })}`, signal),
     async stop() {

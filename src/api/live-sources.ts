@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { LogLine } from '../model/log-line.js';
 import { dirname } from 'node:path';
 import { apiSocketOf, loadStack, pause, readApplied, type Workspace } from '../api.js';
 import type { Redact } from '../model/redact.js';
@@ -149,18 +150,34 @@ export async function poll(look: () => Promise<Snapshot>, file: string, signal: 
   return undefined;
 }
 
+/** What `followLogHere` reads: the last `lines` (100), then (`follow`, the default) new ones; only those read `since`. */
+export interface LogReading {
+  lines?: number;
+  follow?: boolean;
+  since?: Date | undefined;
+  /** Only the lines this accepts (LogsRequest.match). */
+  match?: ((line: LogLine) => boolean) | undefined;
+}
+
 /**
- * The last `lines` lines of a service's log (100), then (`follow`) new ones as they come, without a controller. Lines
- * pass the secrets of stack.yaml as it is now (`redactNow`) as well as of when the follow began.
+ * The last `lines` lines of a service's log, then (`follow`) new ones as they come, without a
+ * controller. Lines pass the secrets of stack.yaml as it is now (`redactNow`) as well as of
+ * when the follow began.
  */
-export async function followLogHere(workspace: Workspace, name: string, signal: AbortSignal, onLines: (lines: readonly string[]) => void, redactNow: () => Redact, lines = 100, follow = true): Promise<void> {
+export async function followLogLinesHere(workspace: Workspace, name: string, signal: AbortSignal, onLines: (lines: readonly LogLine[]) => void, redactNow: () => Redact, reading: LogReading = {}): Promise<void> {
+  const { lines = 100, follow = true, since, match } = reading;
   const desired = workspace.desired.services.find((service) => service.name === name);
   const record = (await readApplied(workspace)).get(name);
   const which = desired?.provider ?? record?.provider;
   if (which === undefined) return;
   const provider = await workspace.providers.get(which);
   const redact: Redact = (text, cut) => redactNow()(workspace.ctx.redact(text, cut), cut);
-  await provider.logs(name, desired, record, { lines, follow, signal, write: onLines, pollMs: LOG_POLL_MS, latest: LATEST_BYTES }, { ...workspace.ctx, redact });
+  await provider.logs(name, desired, record, { lines, follow, signal, write: onLines, pollMs: LOG_POLL_MS, latest: LATEST_BYTES, ...(since ? { since } : {}), ...(match ? { match } : {}) }, { ...workspace.ctx, redact });
+}
+
+/** followLogLinesHere with the lines' text alone (`stack top`'s pane). */
+export function followLogHere(workspace: Workspace, name: string, signal: AbortSignal, onLines: (lines: readonly string[]) => void, redactNow: () => Redact): Promise<void> {
+  return followLogLinesHere(workspace, name, signal, (lines) => onLines(lines.map((line) => line.text)), redactNow);
 }
 
 /** An error in one line for the screen: a stack.yaml mistake with its file:line:col. */

@@ -96,9 +96,13 @@ export type RunLine =
   /** Last instead of `result` when the run failed after its stream began (stack.yaml broke between the edit and the plan). */
   | { formatVersion: 1; type: 'error'; error: ErrorBody['error'] };
 
-/** One line of `GET /v1/logs?service=…&lines=N&follow=1`. */
+/**
+ * One line of `GET /v1/logs?service=…&lines=N&follow=1&since=&until=&grep=&stderr=1`. `stream`
+ * and `at` (when the line was read, ISO 8601 with microseconds; absent when not known) are
+ * additive: a client that reads only `text` reads what it did.
+ */
 export type LogLine =
-  | { formatVersion: 1; type: 'line'; service: string; text: string }
+  | { formatVersion: 1; type: 'line'; service: string; text: string; stream: 'stdout' | 'stderr' | 'stack'; at?: string }
   /** Every asked service's tail was sent; following lines are new. */
   | { formatVersion: 1; type: 'caught-up' }
   /** Without `follow`: the end, and the exit code `stack logs` exits with. */

@@ -6,6 +6,7 @@ import type { LogsRequest } from '../model/provider.js';
 import type { LogLine } from './protocol.js';
 import { ApiError, type Exchange, type LineOf } from './server-http.js';
 import { checkNames } from './server-runs.js';
+import { logMatchOf } from './log-match.js';
 
 /**
  * `GET /v1/logs?service=…&lines=N&follow=1`, as `stack logs [-f]` reads them: each service's
@@ -16,11 +17,17 @@ import { checkNames } from './server-runs.js';
  */
 export async function serveLogs(controller: Controller, exchange: Exchange): Promise<void> {
   const params = exchange.url.searchParams;
-  const lines = Number(params.get('lines') ?? 100);
-  if (!Number.isInteger(lines) || lines < 0) throw new ApiError(400, `lines takes a whole number, got "${params.get('lines')}"`, ExitCode.actionFailed);
+  const all = params.get('lines') === 'all';
+  const lines = all ? Infinity : Number(params.get('lines') ?? 100);
+  if (!(all || Number.isInteger(lines)) || lines < 0) throw new ApiError(400, `lines takes a whole number, got "${params.get('lines')}"`, ExitCode.actionFailed);
   const follow = flag(params.get('follow'), 'follow');
   const latest = params.has('latest') ? Number(params.get('latest')) : undefined;
   if (latest !== undefined && !(Number.isInteger(latest) && latest > 0)) throw new ApiError(400, `latest takes a whole number of bytes above 0, got "${params.get('latest')}"`, ExitCode.actionFailed);
+  const since = timeParam(params.get('since'), 'since');
+  const until = timeParam(params.get('until'), 'until');
+  const match = await logMatchOf({ grep: params.get('grep') ?? undefined, stderr: flag(params.get('stderr'), 'stderr') }).catch((error: unknown) => {
+    throw new ApiError(400, error instanceof Error ? error.message.replace(/^--grep/, 'grep') : String(error), ExitCode.actionFailed);
+  });
   const names = params.getAll('service');
   const { desired, providers, ctx } = controller.workspaceNow;
   const applied = controller.applied();
@@ -42,7 +49,18 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
     const provider = await providers.get(which);
     let caughtUp!: () => void;
     const ready = new Promise<void>((resolve) => (caughtUp = resolve));
-    const request: LogsRequest = { lines, follow, signal, caughtUp, attached: false, ...(latest === undefined ? {} : { latest }), write: (texts) => exchange.lines(texts.map((text) => ({ formatVersion: 1, type: 'line', service: name, text }))) };
+    const request: LogsRequest = {
+      lines,
+      follow,
+      signal,
+      caughtUp,
+      attached: false,
+      ...(latest === undefined ? {} : { latest }),
+      ...(since === undefined ? {} : { since }),
+      ...(until === undefined ? {} : { until }),
+      ...(match === undefined ? {} : { match }),
+      write: (read) => exchange.lines(read.map((line) => ({ formatVersion: 1, type: 'line', service: name, ...line }))),
+    };
     const done = provider.logs(name, service, record, request, { ...ctx, redact: redactBoth });
     done.catch(() => undefined);
     shown.push(done);
@@ -53,6 +71,14 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
   if (follow) return exchange.end();
   // A provider's own logs command (a plugin's) gives its exit code.
   exchange.end({ formatVersion: 1, type: 'end', exitCode: codes.find((code) => code !== undefined) ?? ExitCode.ok });
+}
+
+/** An ISO 8601 time (a client turns `10m` into one), or absent. */
+function timeParam(value: string | null, name: string): Date | undefined {
+  if (value === null) return undefined;
+  const at = /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(at)) throw new ApiError(400, `${name} takes a time (ISO 8601), got "${value}"`, ExitCode.actionFailed);
+  return new Date(at);
 }
 
 /** `1`/`true` or `0`/`false` (or absent): another value is a mistake, not a quiet "no". */

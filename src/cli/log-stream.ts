@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import type { LogsRequest } from '../model/provider.js';
+import type { LogLine } from '../model/log-line.js';
 
 const PALETTE = ['cyan', 'magenta', 'green', 'yellow', 'blue', 'red'] as const;
 
@@ -47,8 +48,10 @@ export class LogStream {
         pollMs: this.pollMs,
         caughtUp,
         write: (lines) => {
+          const c = pc.createColors(this.color);
           const prefix = this.prefixOf(name);
-          this.write(lines.map((line) => `${prefix} ${line}\n`).join(''));
+          const bar = (line: LogLine) => (line.stream === 'stderr' ? c.red('!') : '|');
+          this.write(lines.map((line) => `${prefix} ${bar(line)} ${line.stream === 'stack' ? c.dim(line.text) : line.text}\n`).join(''));
         },
       };
       const done = this.source(name, request).catch((error: unknown) => {
@@ -73,6 +76,6 @@ export class LogStream {
   }
 
   private prefixOf(name: string): string {
-    return `${this.prefixes.get(name)}${' '.repeat(Math.max(0, this.width - name.length))} |`;
+    return `${this.prefixes.get(name)}${' '.repeat(Math.max(0, this.width - name.length))}`;
   }
 }

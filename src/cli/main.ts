@@ -61,8 +61,14 @@ command('status', 'show every service: desired and observed state, pid, uptime, 
   .option('--probe', "run the services' health (else ready) probes now, instead of showing the last recorded result");
 command('logs', "print services' logs", () => import('./commands/logs.js'))
   .argument('[service...]')
-  .option('-n, --lines <n>', 'lines from the end of each log', '100')
-  .option('-f, --follow', 'keep printing new lines (after `logs`, -f is --follow: give the stack file with --file)');
+  .option('-n, --lines <n>', 'lines from the end of each log, or "all" (default 100; all with --since)')
+  .option('-f, --follow', 'keep printing new lines (after `logs`, -f is --follow: give the stack file with --file)')
+  .option('--since <when>', 'only lines read since then: a duration ago (10m, 2h, 1d) or a time (ISO 8601)')
+  .option('--until <when>', 'only lines read until then: a duration ago or a time')
+  .option('--grep <regex>', "only lines whose text matches (RE2's syntax: linear time)")
+  .option('--stderr', 'only what the services wrote to stderr')
+  .option('-t, --timestamps', 'show when stack read each line')
+  .option('--json', 'one JSON object a line (NDJSON): time, service, stream, line');
 command('down', 'stop every service (or the named ones and their dependents), whatever stack.yaml says', () => import('./commands/down.js'))
   .argument('[service...]')
   .option('-y, --yes', 'do not ask for confirmation')

@@ -1,4 +1,5 @@
 import type { DesiredService } from '../model/desired.js';
+import type { LogLine } from '../model/log-line.js';
 import { describeExit } from '../providers/probes.js';
 import type { ExitInfo, StartedService } from '../model/provider.js';
 import { pause } from '../os/pause.js';
@@ -135,7 +136,7 @@ async function logTail(env: UnitEnvironment, name: string, service: DesiredServi
   const lines: string[] = [];
   try {
     const provider = await env.providers.get(which);
-    const request = { lines: 5, run: started, follow: false, signal: new AbortController().signal, write: (more: readonly string[]) => lines.push(...more) };
+    const request = { lines: 5, run: started, follow: false, signal: new AbortController().signal, write: (more: readonly LogLine[]) => lines.push(...more.map((line) => line.text)) };
     await provider.logs(name, service, record, request, env.ctx);
   } catch {
     // No tail to quote: the failure is said without it.

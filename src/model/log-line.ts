@@ -97,3 +97,16 @@ function isFramed(raw: string): boolean {
 }
 
 const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25];
+
+/** What a `LogsRequest` keeps: its `since` and `until` (a line without a time passes neither) and its `match`. */
+export function lineFilter(request: { since?: Date | undefined; until?: Date | undefined; match?: ((line: LogLine) => boolean) | undefined }): ((line: LogLine) => boolean) | undefined {
+  const since = request.since ? stampOf(request.since) : undefined;
+  const until = request.until ? stampOf(request.until, 999) : undefined;
+  const match = request.match;
+  if (since === undefined && until === undefined && match === undefined) return undefined;
+  return (line) => {
+    if (since !== undefined && (line.at === undefined || line.at < since)) return false;
+    if (until !== undefined && (line.at === undefined || line.at > until)) return false;
+    return match === undefined || match(line);
+  };
+}

@@ -2,6 +2,7 @@ import type { Redact } from './redact.js';
 import { ExitCode, StackError } from './errors.js';
 import type { DesiredService, ProviderName, StopSpec } from './desired.js';
 import type { AppliedService, ObservedService } from './observed.js';
+import type { LogLine } from './log-line.js';
 
 /** What every provider operation is given. */
 export interface OperationContext {
@@ -101,15 +102,23 @@ export interface ProviderCapabilities {
 export interface LogsRequest {
   /** Lines from the end shown first; 0 for none, Infinity for all the service has kept. */
   lines: number;
-  /** Only lines written since then, where the provider stamps its lines (compose); the others go by `lines`. */
+  /** Only lines read at or after this time (every provider stamps its lines: log-line.ts, docker's times). */
   since?: Date;
+  /** Only lines read at or before this time. */
+  until?: Date;
+  /**
+   * Only the lines this accepts (`--grep`, `--stderr`), tested before `lines` counts them: the
+   * last 10 lines that match, not the matches among the last 10. Lines without a time never
+   * pass `since` or `until`.
+   */
+  match?: (line: LogLine) => boolean;
   /** Only what this run wrote (a failed start quotes its own output, never an earlier run's). */
   run?: Pick<StartedService, 'startedAt' | 'logOffset'>;
   /** Goes on with new lines, across restarts and rotations, until `signal` aborts. */
   follow: boolean;
   signal: AbortSignal;
   /** Receives lines in order, several at a time when they came together; never a partial line, but the last one at the end of a follow. */
-  write: (lines: readonly string[]) => void;
+  write: (lines: readonly LogLine[]) => void;
   /**
    * Called once the tail is on its way and, with `follow`, everything written from then on
    * will reach `write`: a caller showing several services starts the next one then.
@@ -240,6 +249,11 @@ export interface Provider {
    * (`pid 4242` → "left running (pid 4242)"); undefined when a probe alone can tell.
    */
   describeRun(record: AppliedService | undefined): string | undefined;
+  /**
+   * Adds a line of stack's own to the service's log (`── web exited with code 1 ──`), where stack
+   * keeps the log; a provider whose logs live elsewhere (docker) has none.
+   */
+  mark?(name: string, text: string, ctx: Omit<OperationContext, 'signal'>): Promise<void>;
   /** Cuts a running service's log back past its `logs.maxSize` (where stack keeps the log). */
   rotateLog?(service: DesiredService, ctx: Omit<OperationContext, 'signal'>): Promise<LogRotation>;
   /**

@@ -183,7 +183,7 @@ describe('stack mcp answers hide every secret the stack declared', () => {
         const events = await tools.events();
         expect((events.events as unknown[]).length).toBe(4);
         problems.push(...redactionProblems(events, await tools.redacted(events), needles));
-        const logs = await tools.logs('web', 100);
+        const logs = await tools.logs('web', { lines: 100 });
         expect((logs.lines as unknown[]).length).toBeGreaterThanOrEqual(4);
         problems.push(...leaksIn(await tools.redacted(logs), needles));
         // Not valid, so never learnt: the loader hides what the text itself declares.

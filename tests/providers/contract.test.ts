@@ -197,7 +197,7 @@ requireDocker();
 /** The lines `logs` gives for a tail (no follow). */
 async function tailOf(h: Harness, service: DesiredService, record: AppliedService | undefined, lines = 100): Promise<string[]> {
   const seen: string[] = [];
-  await h.provider.logs(service.name, service, record, { lines, follow: false, signal: new AbortController().signal, write: (more) => seen.push(...more) }, h.ctx);
+  await h.provider.logs(service.name, service, record, { lines, follow: false, signal: new AbortController().signal, write: (more) => seen.push(...more.filter((line) => line.stream !== 'stack').map((line) => line.text)) }, h.ctx);
   return seen;
 }
 
@@ -276,7 +276,7 @@ describe.each(arms)('the provider contract: %s', (_label, make, options) => {
     const abort = new AbortController();
     const seen: string[] = [];
     let caughtUp = false;
-    const following = h.provider.logs(service.name, service, record, { lines: 0, since: new Date(), follow: true, pollMs: 20, signal: abort.signal, write: (more) => seen.push(...more), caughtUp: () => (caughtUp = true) }, h.ctx);
+    const following = h.provider.logs(service.name, service, record, { lines: 0, since: new Date(), follow: true, pollMs: 20, signal: abort.signal, write: (more) => seen.push(...more.filter((line) => line.stream !== 'stack').map((line) => line.text)), caughtUp: () => (caughtUp = true) }, h.ctx);
     await waitFor(() => caughtUp, 20_000, 'the follow to catch up');
     await waitFor(() => seen.includes('tick'), 20_000, 'a new line to be followed');
     abort.abort();

@@ -1,4 +1,5 @@
 // LogFollower.atEnd: `stack logs -f` (and `up`) begin "now", which may fall inside a line.
+import { parseLogLine } from '../../src/model/log-line.js';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ describe('LogFollower.atEnd', () => {
     const file = logWith('run=1 seq=1\nru');
     const { follower, size } = await LogFollower.atEnd(file);
     expect(size).toBe('run=1 seq=1\n'.length);
-    expect(await readLogTail(file, 5, 0, size)).toEqual(['run=1 seq=1']);
+    expect(await readLogTail(file, 5, { end: size })).toEqual(['run=1 seq=1']);
     appendFileSync(file, 'n=1 seq=2\nrun=1 seq=3\n');
     expect(await follower.read()).toEqual(['run=1 seq=2', 'run=1 seq=3']);
     await follower.close();
@@ -53,7 +54,7 @@ describe('LogFollower.latest (a viewer of the latest lines)', () => {
     const kept = read.slice(1);
     expect(kept).toEqual(lines.slice(-kept.length));
     expect(kept.join('\n').length + 1).toBeLessThanOrEqual(100);
-    expect(read[0]).toBe(`[stack: ${total - (kept.join('\n').length + 1)} bytes skipped: written faster than they could be shown]`);
+    expect(parseLogLine(read[0] as string)).toMatchObject({ stream: 'stack', text: `[stack: ${total - (kept.join('\n').length + 1)} bytes skipped: written faster than they could be shown]` });
     // Caught up: what comes next is read whole.
     appendFileSync(file, 'next\n');
     expect(await follower.read()).toEqual(['next']);

@@ -46,7 +46,7 @@ describe('logs', () => {
     const file = path.join(dir, 'x.log');
     await writeFile(file, 'a\nb\nc\nd\n');
     expect(await readLogTail(file, 2)).toEqual(['c', 'd']);
-    expect(await readLogTail(file, 10, 4)).toEqual(['c', 'd']);
+    expect(await readLogTail(file, 10, { offset: 4 })).toEqual(['c', 'd']);
     expect(await readLogTail(path.join(dir, 'missing.log'), 5)).toEqual([]);
   });
 
@@ -56,14 +56,14 @@ describe('logs', () => {
     // 20,000 lines of 110 bytes: 2.1 MB.
     const line = (n: number) => `${String(n).padStart(5, '0')} ${'x'.repeat(103)}`;
     await writeFile(file, `${Array.from({ length: 20_000 }, (_, n) => line(n)).join('\n')}\n`);
-    const many = await readLogTail(file, 5000, 0, undefined, undefined, MAX_TAIL_BYTES);
+    const many = await readLogTail(file, 5000, { maxBytes: MAX_TAIL_BYTES });
     expect(many).toHaveLength(5000);
     expect([many[0], many.at(-1)]).toEqual([line(15_000), line(19_999)]);
-    expect(await readLogTail(file, 30_000, 0, undefined, undefined, MAX_TAIL_BYTES)).toHaveLength(20_000);
+    expect(await readLogTail(file, 30_000, { maxBytes: MAX_TAIL_BYTES })).toHaveLength(20_000);
     // Within 64 KiB by default: 595 whole lines.
     expect(await readLogTail(file, 5000)).toHaveLength(Math.floor((64 * 1024 - 1) / 110));
     // Only after an offset (a run's own lines): never before it, however far it reads back.
-    expect(await readLogTail(file, 30_000, 110 * 19_990, undefined, undefined, MAX_TAIL_BYTES)).toEqual(Array.from({ length: 10 }, (_, n) => line(19_990 + n)));
+    expect(await readLogTail(file, 30_000, { offset: 110 * 19_990, maxBytes: MAX_TAIL_BYTES })).toEqual(Array.from({ length: 10 }, (_, n) => line(19_990 + n)));
   });
 
   it('reads on into the rotated file, past 64 KiB too, when the live one was cut while its service ran', async () => {
@@ -74,7 +74,7 @@ describe('logs', () => {
     await writeFile(file, `${line(3000)}\n${line(3001)}\n`);
     const { ino } = await stat(file);
     await writeFile(`${file}.index`, JSON.stringify({ generation: 2, removed: { [ino]: 0 }, files: [{ ino, start: 0, end: 3000 * 110 }] }));
-    const tail = await readLogTail(file, 2500, 0, undefined, undefined, MAX_TAIL_BYTES);
+    const tail = await readLogTail(file, 2500, { maxBytes: MAX_TAIL_BYTES });
     expect(tail).toHaveLength(2500);
     expect([tail[0], tail.at(-1)]).toEqual([line(502), line(3001)]);
   });

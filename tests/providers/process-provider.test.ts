@@ -1,4 +1,5 @@
 import { appendFile, chmod, readFile, writeFile } from 'node:fs/promises';
+import { parseLogLine } from '../../src/model/log-line.js';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppliedService } from '../../src/model/observed.js';
@@ -48,6 +49,8 @@ async function start(argv: string[], overrides: Parameters<typeof makeService>[2
 }
 
 const readLog = () => readFile(logFileOf(ctx.stateDir, 'web'), 'utf8');
+/** The log's lines without their frames (log-line.ts). */
+const readLogTexts = async () => (await readLog()).split('\n').slice(0, -1).map((raw) => parseLogLine(raw).text);
 
 describe('process provider: observe', () => {
   it('says absent with no record, stopped with no pid, crashed after a failed run', async () => {
@@ -285,7 +288,7 @@ describe('process provider: environment and output', () => {
         cwd,
       });
       expect(await started.exited).toMatchObject({ code: 0, signal: null });
-      expect(await readLog()).toBe(`earlier\nA=inner B=inherited\n${cwd}\nto-stderr\n`);
+      expect(await readLogTexts()).toEqual(['earlier', `── web started ──`, 'A=inner B=inherited', cwd, 'to-stderr']);
     } finally {
       delete process.env.STACK_T_A;
       delete process.env.STACK_T_B;

@@ -1,5 +1,6 @@
 // Live log rotation (copy the head to .1, cut it from the live file) against a real process
 // writing as fast as it can, with a real LogFollower reading alongside.
+import { parseLogLine } from '../../src/model/log-line.js';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,7 +176,7 @@ describe('rotating a log while its service writes', () => {
       expect(await rotateLiveLog(log, spec)).toBe('rotated');
     }
     const lines = await follower.read();
-    expect(lines[0]).toMatch(/^\[stack: \d+ bytes of this log were rotated away before they could be shown\]$/);
+    expect(parseLogLine(lines[0] as string)).toMatchObject({ stream: 'stack', text: expect.stringMatching(/^\[stack: \d+ bytes of this log were rotated away before they could be shown\]$/) });
     // What .1 and the live file still hold follows, up to the last round's end.
     expect(lines.at(-1)).toMatch(/round 2 $/);
     await follower.close();

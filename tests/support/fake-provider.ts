@@ -193,12 +193,12 @@ export class FakeProvider implements Provider {
     let shown = lines.length;
     const from = request.run?.logOffset ?? 0;
     const tail = request.lines > 0 ? lines.slice(from).slice(-request.lines) : [];
-    if (tail.length > 0) request.write(tail);
+    if (tail.length > 0) request.write(tail.map((text) => ({ text, stream: 'stdout' as const })));
     request.caughtUp?.();
     if (!request.follow) return undefined;
     const more = () => {
       const now = this.printed.get(name) ?? [];
-      if (now.length > shown) request.write(now.slice(shown));
+      if (now.length > shown) request.write(now.slice(shown).map((text) => ({ text, stream: 'stdout' as const })));
       shown = now.length;
     };
     this.listeners.add(more);

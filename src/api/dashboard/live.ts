@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { apiSocketOf, eventsFileOf, readApplied, readEventJournal } from '../../api.js';
 import type { ApiClient } from '../connect.js';
-import { followController, followLogHere, fromController, LATEST_BYTES, poll, problemOf, type Snapshot } from '../live-sources.js';
+import { followController, followLogLinesHere, fromController, LATEST_BYTES, poll, problemOf, type LogReading, type Snapshot } from '../live-sources.js';
+import type { LogLine } from '../../model/log-line.js';
 import { ObservedHere } from '../observed-here.js';
 import { SecretsSeen } from '../secrets-seen.js';
 import type { EventBody } from '../protocol.js';
@@ -102,19 +103,21 @@ export class Live {
   }
 
   /**
-   * A service's last `lines` lines, then (`follow`) new ones as they come, until `signal` aborts.
-   * `onCaughtUp` once the last lines were sent: said by a controller; without one, only when not following.
+   * A service's last `lines` lines (read `since`, when given), then (`follow`) new ones as they
+   * come, until `signal` aborts. `onCaughtUp` once the last lines were sent: said by a
+   * controller; without one, only when not following.
    */
-  async logs(name: string, lines: number, follow: boolean, signal: AbortSignal, onLine: (text: string) => void, onCaughtUp: () => void): Promise<void> {
+  async logs(name: string, reading: Required<Pick<LogReading, 'lines' | 'follow'>> & LogReading, signal: AbortSignal, onLine: (line: LogLine) => void, onCaughtUp: () => void): Promise<void> {
+    const { lines, follow, since } = reading;
     if (this.api) {
-      for await (const line of this.api.logs({ services: [name], lines, follow, latest: LATEST_BYTES, signal })) {
-        if (line.type === 'line') onLine(line.text);
+      for await (const line of this.api.logs({ services: [name], lines, follow, latest: LATEST_BYTES, since, signal })) {
+        if (line.type === 'line') onLine({ text: line.text, stream: line.stream ?? 'stdout', ...(line.at === undefined ? {} : { at: line.at }) });
         else if (line.type === 'caught-up') onCaughtUp();
       }
       return;
     }
     const workspace = await this.here.workspaceNow();
-    await followLogHere(workspace, name, signal, (texts) => texts.forEach(onLine), () => (this.here.current ?? workspace).ctx.redact, lines, follow);
+    await followLogLinesHere(workspace, name, signal, (read) => read.forEach(onLine), () => (this.here.current ?? workspace).ctx.redact, reading);
     if (!follow) onCaughtUp();
   }
 

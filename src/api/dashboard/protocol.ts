@@ -49,11 +49,13 @@ export interface ProblemEvent {
   message: string;
 }
 
-/** `event: line` of `/api/v1/logs`. */
+/** `event: line` of `/api/v1/logs`: `at` is when stack read it (absent when not known), `stream` where it came from. */
 export interface LogLineEvent {
   formatVersion: 1;
   service: string;
   text: string;
+  stream: 'stdout' | 'stderr' | 'stack';
+  at?: string;
 }
 
 /** `GET /api/v1/plan`: `stack plan --json`, its hash for `POST /api/v1/apply`, and each action's field diffs. */

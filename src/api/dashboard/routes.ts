@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import type { LogLine } from '../../model/log-line.js';
+import { timeOption } from '../log-match.js';
 import { FileHistoryReader } from './history.js';
 import type { Live } from './live.js';
 import type { DashBoot, LogLineEvent, SessionBody } from './protocol.js';
@@ -75,16 +77,20 @@ export class ApiRoutes {
     gone.addEventListener('abort', unlisten, { once: true });
   }
 
-  /** One service's log: its last lines (`lines=`), then new ones until the page closes it (unless `follow=0`: the stream ends). */
+  /**
+   * One service's log: its last lines (`lines=`; read since `since=`, a time or `10m`), then new
+   * ones until the page closes it (unless `follow=0`: the stream ends).
+   */
   private logs({ reply, url }: RouteContext): void {
     const service = this.known(url.searchParams.get('service') ?? '');
     const asked = url.searchParams.get('lines') ?? String(LOG_LINES);
     const lines = /^\d{1,6}$/.test(asked) ? Number(asked) : Number.NaN;
     if (!(lines <= MAX_LOG_LINES)) throw new DashError(400, `lines is a whole number up to ${MAX_LOG_LINES}, not ${JSON.stringify(asked)}`);
     const follow = url.searchParams.get('follow') !== '0';
+    const since = sinceOf(url.searchParams.get('since'));
     const { send, gone } = reply.events();
-    const line = (text: string) => send('line', { formatVersion: 1, service, text } satisfies LogLineEvent);
-    this.live.logs(service, lines, follow, gone, line, () => send('caught-up', { formatVersion: 1 })).then(
+    const line = (read: LogLine) => send('line', { formatVersion: 1, service, text: read.text, stream: read.stream, ...(read.at === undefined ? {} : { at: read.at }) } satisfies LogLineEvent);
+    this.live.logs(service, { lines, follow, since }, gone, line, () => send('caught-up', { formatVersion: 1 })).then(
       () => reply.response.end(),
       (error: unknown) => {
         if (!gone.aborted) send('problem', { formatVersion: 1, message: `log of ${service}: ${error instanceof Error ? error.message : String(error)}` });
@@ -125,5 +131,15 @@ function decoded(part: string): string {
     return decodeURIComponent(part);
   } catch {
     throw new DashError(400, `not a name: ${part}`);
+  }
+}
+
+/** `since=`: a time (ISO 8601) or a duration ago (`10m`); absent or empty: none. */
+function sinceOf(value: string | null): Date | undefined {
+  if (value === null || value === '') return undefined;
+  try {
+    return timeOption(value, 'since');
+  } catch (error) {
+    throw new DashError(400, error instanceof Error ? error.message : String(error));
   }
 }

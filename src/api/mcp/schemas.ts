@@ -46,10 +46,10 @@ export const checkOutput = { ...version, ok: z.boolean(), checks: z.array(z.loos
 export const logsOutput = {
   ...version,
   service: z.string(),
-  lines: z.array(z.string()),
+  lines: z.array(z.object({ text: z.string(), stream: z.enum(['stdout', 'stderr', 'stack']), at: z.string().optional().describe('when stack read the line (ISO 8601, microseconds)') })).describe('oldest first; stack\'s own lines (starts, exits, restarts) have stream "stack"'),
   truncated: z.boolean().describe('older lines were left out to stay within maxBytes'),
   grep: z.string().optional(),
-  scanned: z.number().optional().describe('with grep: how many of the last lines were searched'),
+  since: z.string().optional().describe('the time lines were read since, as ISO 8601'),
 };
 
 export const eventsOutput = {

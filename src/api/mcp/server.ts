@@ -1,4 +1,5 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { LogLine } from '../../model/log-line.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { loadStack } from '../../api.js';
@@ -71,16 +72,18 @@ export function createMcpServer(options: ToolsOptions & { version: string }): { 
 
   server.registerTool('logs', {
     title: 'A service\'s log',
-    description: 'A service\'s last lines, from the last 16 MiB of its log at most (as `stack logs -n` reads it); with grep (an RE2 pattern: linear time), the matching ones among the last 10000. At most maxBytes are returned (the newest lines); truncated says when lines were left out for maxBytes.',
+    description: 'A service\'s last lines with when each was read and its stream (as `stack logs --json`), from the last 16 MiB of its log at most; since narrows them to a window (bisected: a long log is not read whole), grep (an RE2 pattern: linear time) and stderr to the matching ones. At most maxBytes are returned (the newest lines); truncated says when lines were left out for maxBytes.',
     inputSchema: {
       service: z.string(),
       lines: z.number().int().min(1).max(MAX_LOG_LINES).optional().describe('how many (default 100)'),
+      since: z.string().max(64).optional().describe('only lines read since then: a duration ago (10m, 2h, 1d) or an ISO 8601 time'),
       grep: z.string().max(1000).optional().describe('keep only lines matching this RE2 pattern'),
+      stderr: z.boolean().optional().describe('only what the service wrote to stderr'),
       maxBytes: z.number().int().min(1).max(MAX_LOG_BYTES).optional().describe('at most this many bytes of lines (default 65536)'),
     },
     outputSchema: logsOutput,
     annotations: read,
-  }, ({ service, lines, grep, maxBytes }) => answer(() => tools.logs(service, lines, grep, maxBytes)));
+  }, ({ service, lines, since, grep, stderr, maxBytes }) => answer(() => tools.logs(service, { lines, since, grep, stderr, maxBytes })));
 
   server.registerTool('events', {
     title: 'Events since a cursor',
@@ -130,8 +133,8 @@ export function createMcpServer(options: ToolsOptions & { version: string }): { 
   const logs = new ResourceTemplate('stack://logs/{service}', {
     list: async () => ({ resources: (await loadStack({ file: options.file }).then((desired) => desired.services, () => [])).map((service) => ({ uri: `stack://logs/${encodeURIComponent(service.name)}`, name: `log of ${service.name}`, mimeType: 'text/plain' })) }),
   });
-  server.registerResource('log', logs, { title: 'A service\'s recent log', description: 'Its last 200 lines (secret values hidden).', mimeType: 'text/plain' }, (uri, { service }) =>
-    text(uri, async () => ((await tools.logs(decodeURIComponent(String(service)), 200)).lines as string[]).join('\n'), 'text/plain'),
+  server.registerResource('log', logs, { title: 'A service\'s recent log', description: 'Its last 200 lines, each after the time stack read it and | (stdout) or ! (stderr), as `stack logs --timestamps` (secret values hidden).', mimeType: 'text/plain' }, (uri, { service }) =>
+    text(uri, async () => ((await tools.logs(decodeURIComponent(String(service)), { lines: 200 })).lines as LogLine[]).map((line) => `${line.at ?? '-'} ${line.stream === 'stderr' ? '!' : '|'} ${line.text}`).join('\n'), 'text/plain'),
   );
   return { server, tools };
 }

@@ -11,11 +11,12 @@ import type { Desired } from '../../model/desired.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { redactDeep } from '../../model/redact-deep.js';
 import { planToJson } from '../../reconcile/render-json.js';
-import { compileLinePattern } from '../../providers/log-pattern.js';
 import { existsSync } from 'node:fs';
 import { fieldDiffsOf } from '../dashboard/field-diffs.js';
 import { DashRuns, problemSaid } from '../dashboard/runs.js';
-import { followLogHere } from '../live-sources.js';
+import { followLogLinesHere } from '../live-sources.js';
+import { logMatchOf, timeOption } from '../log-match.js';
+import type { LogLine } from '../../model/log-line.js';
 import type { RunResultBody } from '../dashboard/protocol.js';
 import type { EventBody, ServiceVerb } from '../protocol.js';
 import { SecretsSeen } from '../secrets-seen.js';
@@ -123,24 +124,26 @@ export class StackTools {
     return this.json(['check', '--json'], 'stack check', [ExitCode.ok, ExitCode.actionFailed]);
   }
 
-  /** A service's last lines (matching `grep`, RE2: linear time), the newest that fit in `maxBytes`. */
-  async logs(service: string, lines = 100, grep?: string, maxBytes = DEFAULT_LOG_BYTES): Promise<Record<string, unknown>> {
+  /** A service's last lines (read `since`, matching `grep` (RE2: linear time), only stderr's), the newest that fit in `maxBytes`. */
+  async logs(service: string, asked: McpLogQuery = {}): Promise<Record<string, unknown>> {
+    const { lines = 100, grep, stderr, maxBytes = DEFAULT_LOG_BYTES } = asked;
     const desired = await loadStack({ file: this.options.file });
     if (!desired.services.some((each) => each.name === service)) throw new Refused(`stack.yaml declares no service "${service}"`, { exitCode: ExitCode.serviceNotFound });
-    const pattern = grep === undefined ? undefined : await compileLinePattern(grep).catch((error: unknown) => {
-      throw new Refused(`grep is not a pattern RE2 takes: ${error instanceof Error ? error.message : String(error)}`);
+    const since = asked.since === undefined ? undefined : refusedIfBad(() => timeOption(asked.since as string, 'since'));
+    const match = await logMatchOf({ grep, stderr }).catch((error: unknown) => {
+      throw new Refused(`grep is not a pattern RE2 takes: ${error instanceof Error ? error.message.replace(/^--grep takes a pattern in RE2's syntax: /, '') : String(error)}`);
     });
-    const read = await this.logLines(service, pattern ? MAX_LOG_LINES : lines);
-    const matching = pattern ? read.filter((line) => pattern.test(line)).slice(-lines) : read;
-    const kept: string[] = [];
+    const matching = await this.logLines(service, { lines, since, grep, stderr, match });
+    const kept: LogLine[] = [];
     let bytes = 0;
     for (let index = matching.length - 1; index >= 0; index -= 1) {
-      const line = matching[index] as string;
-      bytes += Buffer.byteLength(line) + 1;
+      const line = matching[index] as LogLine;
+      bytes += Buffer.byteLength(line.text) + 1;
       if (bytes > maxBytes) break;
       kept.unshift(line);
     }
-    return { formatVersion: 1, service, lines: kept, truncated: kept.length < matching.length, ...(grep === undefined ? {} : { grep, scanned: read.length }) };
+    const shown = kept.map(({ text, stream, at }) => ({ text, stream, ...(at === undefined ? {} : { at }) }));
+    return { formatVersion: 1, service, lines: shown, truncated: kept.length < matching.length, ...(grep === undefined ? {} : { grep }), ...(since === undefined ? {} : { since: since.toISOString() }) };
   }
 
   /**
@@ -195,20 +198,23 @@ export class StackTools {
     return { edited: edited.edited, already: edited.already, ...(await this.validate(edited.text)) };
   }
 
-  private async logLines(service: string, lines: number): Promise<string[]> {
-    const read: string[] = [];
+  private async logLines(service: string, query: { lines: number; since: Date | undefined; grep: string | undefined; stderr: boolean | undefined; match: ((line: LogLine) => boolean) | undefined }): Promise<LogLine[]> {
+    const read: LogLine[] = [];
     const signal = new AbortController().signal;
+    const { lines, since, grep, stderr, match } = query;
     if (existsSync(apiSocketOf(this.options.file))) {
       const { connect, NoController } = await import('../connect.js');
       try {
-        for await (const line of connect(dirname(this.options.file)).logs({ services: [service], lines, follow: false })) if (line.type === 'line') read.push(line.text);
+        for await (const line of connect(dirname(this.options.file)).logs({ services: [service], lines, since, grep, stderr, follow: false })) {
+          if (line.type === 'line') read.push({ text: line.text, stream: line.stream ?? 'stdout', ...(line.at === undefined ? {} : { at: line.at }) });
+        }
         return read;
       } catch (error) {
         if (!(error instanceof NoController)) throw error;
       }
     }
     const workspace = await openWorkspace({ file: this.options.file });
-    await followLogHere(workspace, service, signal, (texts) => read.push(...texts), () => workspace.ctx.redact, lines, false);
+    await followLogLinesHere(workspace, service, signal, (more) => read.push(...more), () => workspace.ctx.redact, { lines, follow: false, since, match });
     return read;
   }
 
@@ -290,4 +296,22 @@ function parseCursor(cursor: string): { at: string; seen: number } {
   const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)#(\d+)$/.exec(cursor);
   if (!match) throw new Refused(`not a cursor an events call returned: ${JSON.stringify(cursor)}`);
   return { at: match[1] as string, seen: Number(match[2]) };
+}
+
+/** What the `logs` tool is asked. */
+export interface McpLogQuery {
+  lines?: number | undefined;
+  since?: string | undefined;
+  grep?: string | undefined;
+  stderr?: boolean | undefined;
+  maxBytes?: number | undefined;
+}
+
+/** A value the agent gave that does not parse: refused with its reason. */
+function refusedIfBad<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new Refused(error instanceof Error ? error.message : String(error));
+  }
 }

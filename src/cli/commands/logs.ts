@@ -6,17 +6,36 @@ import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '
 import { controllerNotice } from '../controller-notice.js';
 import { throughController } from '../through-controller.js';
 import type { ApiClient } from '../../api/connect.js';
+import { logMatchOf, timeOption } from '../../api/log-match.js';
+import type { LogLine } from '../../model/log-line.js';
+import { LogTimeline, type TimedLine } from '../log-timeline.js';
 
 interface LogsOptions extends GlobalOptions {
   lines?: string;
   follow?: boolean;
+  since?: string;
+  until?: string;
+  grep?: string;
+  stderr?: boolean;
+  json?: boolean;
+  timestamps?: boolean;
 }
 
 const PALETTE = ['cyan', 'magenta', 'green', 'yellow', 'blue', 'red'] as const;
+/** How long a followed line waits for older ones from other services' logs (they are polled every 200 ms). */
+const HOLD_MS = 300;
 
+/**
+ * `stack logs [NAMES…]`: the services' logs as one timeline, each line prefixed with its service
+ * (`|` for stdout, `!` for stderr, coloured per service on a terminal); `--timestamps` shows when
+ * each was read; `--json` prints NDJSON. Narrowed by `--since`, `--until`, `--grep`, `--stderr`;
+ * `-n` counts what is left per service (all of it with `--since` and no `-n`).
+ */
 export async function run(options: LogsOptions, names: string[]): Promise<number> {
-  const lines = Number(options.lines ?? 100);
-  if (!Number.isInteger(lines) || lines < 0) throw new StackError(ExitCode.actionFailed, `--lines takes a whole number, got "${options.lines}"`);
+  const since = options.since === undefined ? undefined : timeOption(options.since, '--since');
+  const until = options.until === undefined ? undefined : timeOption(options.until, '--until');
+  const lines = linesOf(options.lines, since !== undefined);
+  const match = await logMatchOf({ grep: options.grep, stderr: options.stderr });
   checkNoStackFileAmong(names);
   const workspace = await open(options);
   const applied = await readApplied(workspace);
@@ -24,23 +43,37 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
   const notice = await controllerNotice(workspace);
   if (notice) streams.stderr.write(`${notice}\n`);
   const chosen = names.length > 0 ? names : workspace.desired.services.filter((service) => service.enabled).map((service) => service.name);
-  const color = useColor(options);
-  const c = pc.createColors(color);
-  const width = Math.max(0, ...chosen.map((name) => name.length));
-  const prefixes = new Map(chosen.map((name, index) => [name, c[PALETTE[index % PALETTE.length] as (typeof PALETTE)[number]](`${name.padEnd(width)} |`)]));
-  const write = (name: string, text: readonly string[]) => streams.stdout.write(text.map((line) => `${prefixes.get(name) ?? `${name} |`} ${line}\n`).join(''));
+  const print = printerOf(options, chosen);
+  const timeline = new LogTimeline(HOLD_MS);
+  const follow = options.follow === true;
+  // Tails are gathered and merged; followed lines go through the timeline's short hold.
+  const tails = new Map<string, TimedLine[]>();
+  let live = false;
+  const take = (service: string, read: readonly LogLine[]): void => {
+    const timed = read.map((line) => ({ ...line, service }));
+    if (!live) tails.set(service, [...(tails.get(service) ?? []), ...timed]);
+    else timeline.add(timed, Date.now());
+  };
+  const goLive = (): void => {
+    print(timeline.merge([...tails.values()]));
+    tails.clear();
+    live = true;
+  };
+  const ticker = follow ? setInterval(() => print(timeline.due(Date.now())), 100) : undefined;
 
   // Ctrl+C ends a follow (and docker's logs); what was read so far is shown, and stack exits 0.
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const narrowing = { since, until, match };
   try {
-    const told = await throughController(options, (api) => logsThrough(api, { names: chosen, lines, follow: options.follow === true, signal: abort.signal }, write), 'reading the log files');
+    const query = { names: chosen, lines, follow, signal: abort.signal, since, until, grep: options.grep, stderr: options.stderr };
+    const told = await throughController(options, (api) => logsThrough(api, query, take, goLive), 'reading the log files');
     if (told !== undefined) return told;
     const shown: Promise<number | undefined>[] = [];
-    // One service after another up to where each is caught up, so their tails come in order;
-    // then every follow goes on side by side.
+    // One service after another up to where each is caught up, so their tails are all in; then
+    // every follow goes on side by side.
     for (const name of chosen) {
       const desired = workspace.desired.services.find((service) => service.name === name);
       const record = applied.get(name);
@@ -49,32 +82,87 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
       const provider = await workspace.providers.get(which);
       let caughtUp!: () => void;
       const ready = new Promise<void>((resolve) => (caughtUp = resolve));
-      const request = { lines, follow: options.follow === true, signal: abort.signal, write: (text: readonly string[]) => write(name, text), caughtUp, attached: names.length === 1 };
+      const request = { lines, follow, signal: abort.signal, write: (read: readonly LogLine[]) => take(name, read), caughtUp, attached: names.length === 1, ...defined(narrowing) };
       const done = provider.logs(name, desired, record, request, workspace.ctx);
       done.catch(() => undefined);
       shown.push(done);
       await Promise.race([ready, done]);
     }
+    goLive();
     const codes = await Promise.all(shown);
     // An attached command of the provider's own (a plugin's `logs`) gives its exit code.
     return codes.find((code) => code !== undefined) ?? ExitCode.ok;
   } finally {
+    if (ticker) clearInterval(ticker);
+    if (live) print(timeline.due(Date.now(), true));
+    else goLive();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
 }
 
+/** `-n N`, `-n all`; without it 100, or everything in the window of `--since`. */
+function linesOf(text: string | undefined, since: boolean): number {
+  if (text === undefined) return since ? Infinity : 100;
+  if (text === 'all') return Infinity;
+  const lines = Number(text);
+  if (!Number.isInteger(lines) || lines < 0) throw new StackError(ExitCode.actionFailed, `--lines takes a whole number or "all", got "${text}"`);
+  return lines;
+}
+
+function defined<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** Writes lines as `--json` NDJSON or as prefixed text. */
+function printerOf(options: LogsOptions, chosen: readonly string[]): (lines: readonly TimedLine[]) => void {
+  if (options.json) {
+    return (lines) => {
+      if (lines.length === 0) return;
+      streams.stdout.write(lines.map((line) => `${JSON.stringify({ formatVersion: 1, time: line.at ?? null, service: line.service, stream: line.stream, line: line.text })}\n`).join(''));
+    };
+  }
+  const c = pc.createColors(useColor(options));
+  const width = Math.max(0, ...chosen.map((name) => name.length));
+  const names = new Map(chosen.map((name, index) => [name, c[PALETTE[index % PALETTE.length] as (typeof PALETTE)[number]](name.padEnd(width))]));
+  return (lines) => {
+    if (lines.length === 0) return;
+    const text = lines.map((line) => {
+      const name = names.get(line.service) ?? line.service;
+      const bar = line.stream === 'stderr' ? c.red('!') : '|';
+      const time = options.timestamps ? `${c.dim(line.at ?? '-'.padEnd(27))} ` : '';
+      const body = line.stream === 'stack' ? c.dim(line.text) : line.text;
+      return `${name} ${bar} ${time}${body}\n`;
+    });
+    streams.stdout.write(text.join(''));
+  };
+}
+
+interface ThroughQuery {
+  names: string[];
+  lines: number;
+  follow: boolean;
+  signal: AbortSignal;
+  since: Date | undefined;
+  until: Date | undefined;
+  grep: string | undefined;
+  stderr: boolean | undefined;
+}
+
 /** The controller sends every tail, then (following) new lines until Ctrl+C; its `end` line gives the exit code. */
-async function logsThrough(api: ApiClient, request: { names: string[]; lines: number; follow: boolean; signal: AbortSignal }, write: (name: string, text: readonly string[]) => void): Promise<number> {
-  const lines = api.logs({ services: request.names, lines: request.lines, follow: request.follow, signal: request.signal })[Symbol.asyncIterator]();
+async function logsThrough(api: ApiClient, query: ThroughQuery, take: (service: string, read: readonly LogLine[]) => void, goLive: () => void): Promise<number> {
+  const { names, ...rest } = query;
+  const lines = api.logs({ services: names, ...rest })[Symbol.asyncIterator]();
   try {
     for (let next = await lines.next(); !next.done; next = await lines.next()) {
-      if (next.value.type === 'line') write(next.value.service, [next.value.text]);
-      else if (next.value.type === 'end') return next.value.exitCode;
+      const line = next.value;
+      if (line.type === 'line') take(line.service, [{ text: line.text, stream: line.stream ?? 'stdout', ...(line.at === undefined ? {} : { at: line.at }) }]);
+      else if (line.type === 'caught-up') goLive();
+      else if (line.type === 'end') return line.exitCode;
     }
   } catch (error) {
     // Ctrl+C closed the follow: what was read is shown, and stack exits 0.
-    if (!request.signal.aborted) throw error;
+    if (!query.signal.aborted) throw error;
   }
   return ExitCode.ok;
 }

@@ -24,6 +24,7 @@ import { UsageWatch } from './usage-watch.js';
 import { LogRotation } from './log-rotation.js';
 import { notRetried, writePassRecord } from './pass-record.js';
 import { SupervisedPool, type PoolEvent } from './service-pool.js';
+import { describeExit } from '../../reconcile/idle.js';
 import { HandedRequests } from './requests.js';
 import { planRestart, type RestartOptions } from '../../reconcile/plan-restart.js';
 import { statusRows, type StatusRow } from '../../reconcile/status-rows.js';
@@ -267,10 +268,21 @@ export class Controller {
    * a retry got running has a pass of its own: what needs it was skipped and starts now.
    */
   private heard(event: PoolEvent): void {
+    void this.markLog(event);
     this.options.onPoolEvent?.(event.type === 'gave-up' ? { ...event, reason: redactorOf(this.desired)(event.reason) } : event);
     this.events.emit(event);
     if (event.type === 'gave-up') this.retrying.delete(event.service);
     if (event.type === 'running' && this.retrying.delete(event.service)) void this.request(`${event.service} started on a retry`);
+  }
+
+  /** Exits, restarts and give-ups as lines of the service's own log, where stack keeps it (`stack logs` shows them in place). */
+  private async markLog(event: PoolEvent): Promise<void> {
+    const text = markerOf(event);
+    const service = this.desired.services.find((each) => each.name === event.service);
+    if (text === undefined || !service) return;
+    const workspace = this.workspaceNow;
+    const provider = await workspace.providers.get(service.provider).catch(() => undefined);
+    await provider?.mark?.(service.name, text, workspace.ctx).catch(() => undefined);
   }
 
   private async pass(reason: string): Promise<void> {
@@ -333,5 +345,20 @@ export class Controller {
     });
     for (const service of outcome.services) if (service.status === 'failed' && this.pool.isBusy(service.service)) this.retrying.add(service.service);
     return outcome;
+  }
+}
+
+/** The log's line for a machine's event: `── web exited with code 1 ──`. */
+function markerOf(event: PoolEvent): string | undefined {
+  const name = event.service;
+  switch (event.type) {
+    case 'exited':
+      return `── ${name} ${describeExit(event)} ──`;
+    case 'restarting':
+      return `── ${name} restarting (restart ${event.attempt}${event.maxRestarts > 0 ? ` of ${event.maxRestarts}` : ''}) ──`;
+    case 'gave-up':
+      return `── ${name} given up after ${event.restarts} restarts: ${event.reason} ──`;
+    default:
+      return undefined;
   }
 }

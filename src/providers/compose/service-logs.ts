@@ -13,7 +13,7 @@ export async function showComposeLogs(name: string, spec: ComposeSpec | undefine
   request.caughtUp?.();
   if (!spec) return undefined;
   // A container may print its own secrets.
-  const write = (_service: string, line: string) => request.write([ctx.redact(line)]);
+  const write = (_service: string, line: string) => request.write([{ text: ctx.redact(line), stream: 'stdout' }]);
   if (request.follow && request.since) {
     await followComposeLogs({ specs: () => new Map([[name, spec]]), since: request.since, signal: request.signal, write, verbose: ctx.verbose });
   } else {

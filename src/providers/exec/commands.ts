@@ -13,7 +13,7 @@ import { resolveExecutable } from '../../os/executables.js';
 import { pause } from '../../os/pause.js';
 import { runCommand, runShell, type CommandResult } from '../../os/runner.js';
 import { formatDuration } from '../probes.js';
-import { openLogForAppend, readLogTail } from '../process/logs.js';
+import { openLogForAppend, readLogTextTail } from '../process/logs.js';
 import type { ExecCommand, ExecSpec } from './spec.js';
 
 /** How many lines of its output a failed command quotes. */
@@ -113,7 +113,7 @@ export async function runLogged(name: string, command: 'start' | 'stop', spec: E
 export async function failureOf(name: string, command: 'start' | 'stop', run: LoggedRun, why: string | undefined, ctx: OperationContext): Promise<OperationError> {
   const { result } = run;
   // Cut after the secrets are replaced, so no piece of one is left at the cut.
-  const logTail = (await readLogTail(run.logFile, TAIL_LINES, run.logOffset, undefined, ctx.redact).catch(() => [])).map((line) => cut(ctx.redact(line), LINE_LIMIT));
+  const logTail = (await readLogTextTail(run.logFile, TAIL_LINES, { offset: run.logOffset, cutLine: ctx.redact }).catch(() => [])).map((line) => cut(ctx.redact(line), LINE_LIMIT));
   const ended = result.timedOut ? 'timed out (its process group was killed)' : result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
   const said = lastLine(logTail.join('\n'));
   const message = `${name}: ${command} ${why ?? ended}${said ? `: ${said}` : ''}`;

@@ -10,7 +10,7 @@ import type { DesiredService, StopSpec } from '../../model/desired.js';
 import type { AppliedService, ObservedService } from '../../model/observed.js';
 import { cannotRun, OperationError, type OperationContext, type Provider, type ProviderCheck, type StartedService } from '../../model/provider.js';
 import { describeCheck, formatDuration, realClock, waitForProbe } from '../probes.js';
-import { logFileOf, rotateLogIfLarge } from '../process/logs.js';
+import { logFileOf, rotateLogIfLarge, appendLogMarker } from '../process/logs.js';
 import { rotateLiveLog } from '../process/rotate-live.js';
 import { execAt } from '../process/exec.js';
 import { showLogFile } from '../process/show-log.js';
@@ -121,6 +121,7 @@ export function createExecProvider(options: ExecProviderOptions = {}): Provider 
     watchedPaths: () => ({ files: [], trees: [] }),
     // Its own commands run it: only its `status` can say whether something was left running.
     describeRun: () => undefined,
+    mark: (name, text, ctx) => appendLogMarker(logFileOf(ctx.stateDir, name), text),
     rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
 
     // `stack check`: every command's program is where the service will look for it.

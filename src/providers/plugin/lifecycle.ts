@@ -3,7 +3,7 @@ import type { LifecycleCommand } from '../../config/plugin-schema.js';
 import type { PluginManifest } from '../../config/plugin-file.js';
 import type { Redact } from '../../config/sensitive.js';
 import { formatDuration } from '../probes.js';
-import { openLogForAppend, readLogTail } from '../process/logs.js';
+import { openLogForAppend, readLogTextTail } from '../process/logs.js';
 import { runShell } from '../../os/runner.js';
 import { OperationError, type OperationContext } from '../../model/provider.js';
 import { followOutput } from './output.js';
@@ -53,7 +53,7 @@ export async function runLifecycle(run: LifecycleRun): Promise<LifecycleDone> {
   if (result.aborted) throw ctx.signal.reason ?? new Error('interrupted');
   const done = { logFile: log.file, logOffset: log.offset };
   if (result.exitCode === 0) return done;
-  const logTail = (await readLogTail(log.file, OUTPUT_TAIL_LINES, log.offset, undefined, run.redact).catch(() => [])).map((line) => run.redact(line));
+  const logTail = (await readLogTextTail(log.file, OUTPUT_TAIL_LINES, { offset: log.offset, cutLine: run.redact }).catch(() => [])).map((line) => run.redact(line));
   const why = result.spawnError
     ? `could not run sh (${result.spawnError})`
     : result.timedOut

@@ -1,7 +1,7 @@
 import type { DesiredService, StopSpec } from '../../model/desired.js';
 import type { AppliedService } from '../../model/observed.js';
 import { describeCheck, realClock, waitForProbe, type ProbeClock } from '../probes.js';
-import { logFileOf, rotateLogIfLarge, ensureLogsDir } from '../process/logs.js';
+import { logFileOf, rotateLogIfLarge, ensureLogsDir, appendLogMarker } from '../process/logs.js';
 import { runAttached } from '../../os/runner.js';
 import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
 import { rotateLiveLog } from '../process/rotate-live.js';
@@ -177,6 +177,7 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
     describeRun: () => undefined,
     checks: (services, ctx) => checkPluginFolders(services, ctx.cwd),
 
+    mark: (name, text, ctx) => appendLogMarker(logFileOf(ctx.stateDir, name), text),
     rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
   };
 }

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { stat, type FileHandle } from 'node:fs/promises';
 import { openOwnFile } from '../../os/safe-file.js';
+import { frameLine, stampOf } from '../../model/log-line.js';
 import { readFully, readLogIndex, readRotatedRange, removedFrom, rotatedEnd, rotationUnderWay, successorsOf, type LogIndex } from './log-index.js';
 
 const NEWLINE = 0x0a;
@@ -219,9 +220,14 @@ const LINE_START_SEARCH = 64 * 1024;
 
 /** Said in the stream where bytes were rotated away (past maxFiles) before they could be read. */
 function skippedNotice(bytes: number, midLine: boolean): Buffer {
-  return Buffer.from(`${midLine ? '\n' : ''}[stack: ${bytes} bytes skipped: written faster than they could be shown]\n`);
+  return notice(`[stack: ${bytes} bytes skipped: written faster than they could be shown]`, midLine);
 }
 
 function rotatedAwayNotice(bytes: number, midLine: boolean): Buffer {
-  return Buffer.from(`${midLine ? '\n' : ''}[stack: ${bytes} bytes of this log were rotated away before they could be shown]\n`);
+  return notice(`[stack: ${bytes} bytes of this log were rotated away before they could be shown]`, midLine);
+}
+
+/** A line of stack's own among the log's, on a line of its own. */
+function notice(text: string, midLine: boolean): Buffer {
+  return Buffer.from(`${midLine ? '\n' : ''}${frameLine({ text, stream: 'stack', at: stampOf(new Date()) })}`);
 }

@@ -5,6 +5,7 @@ import { ensureStateDir } from '../../state/state-file.js';
 import path from 'node:path';
 import type { LogSpec } from '../../model/desired.js';
 import type { Redact } from '../../model/redact.js';
+import { frameLine, parseLogLine, stampOf } from '../../model/log-line.js';
 import { forgetInode, logIndexFile, pruneRemoved, readFully, readLogIndex, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -69,6 +70,19 @@ export async function openLogForAppend(stateDir: string, service: string): Promi
   } catch (error) {
     closeSync(fd);
     throw error;
+  }
+}
+
+/** Appends a framed line of stack's own (log-line.ts) to a service's log; a log that cannot be written is left alone. */
+export async function appendLogMarker(file: string, text: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await openOwnFile(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
+    await handle.write(frameLine({ text, stream: 'stack', at: stampOf(new Date()) }));
+  } catch {
+    // A marker is a courtesy: a full disk or a removed folder must not fail a restart.
+  } finally {
+    await handle?.close();
   }
 }
 
@@ -150,24 +164,47 @@ const TAIL_BYTES = 64 * 1024;
 /** How far back `stack logs -n` reads at most, for many lines or long ones: 4× further each time lines are short. */
 export const MAX_TAIL_BYTES = 16 * 1024 * 1024;
 
+export interface TailOptions {
+  /** Only after this byte (a run's first), and not before `file.1`'s end. */
+  offset?: number;
+  /** Only before this byte. */
+  end?: number | undefined;
+  /** Keeps a line's piece at the window's start, passed through this as cut at its start. */
+  cutLine?: Redact | undefined;
+  /** How far back it reads at most (64 KiB unless said). */
+  maxBytes?: number;
+  /** Only the stored lines this accepts count and are returned (`--grep`, `--since`). */
+  keep?: ((raw: string) => boolean) | undefined;
+}
+
 /**
- * The last `lines` lines of `file` (within its last `maxBytes`: read back from the last 64 KiB,
- * further while lines are short of `lines`), optionally only after `offset` and before `end`.
+ * The last `lines` lines of `file` as stored (framed: log-line.ts), within its last `maxBytes`:
+ * read back from the last 64 KiB, further while lines are short of `lines`; optionally only
+ * after `offset` and before `end`, and only those `keep` accepts.
  * Without an offset, a file whose front was cut while its service ran (rotate-live.ts) is
  * read on from the end of `file.1`, where its first line began.
  * A window that begins inside a line leaves that line's piece out, as `tail` does: it may be the
  * end of a secret, which no redactor knows as one. With `cutLine` (a failure's last lines, where
  * one long line is all a flood left) the piece is kept, passed through `cutLine` as cut at its start.
  */
-export async function readLogTail(file: string, lines: number, offset = 0, end?: number, cutLine?: Redact, maxBytes = TAIL_BYTES): Promise<string[]> {
+export async function readLogTail(file: string, lines: number, options: TailOptions = {}): Promise<string[]> {
   if (lines <= 0) return [];
+  const { offset = 0, end, cutLine, maxBytes = TAIL_BYTES, keep } = options;
   const info = await stat(file).catch(() => undefined);
   const size = Math.min(end ?? Infinity, info?.size ?? 0);
   const continued = offset === 0 && info !== undefined && (await readLogIndex(file)).files[0]?.ino === info.ino;
   for (let window = Math.min(TAIL_BYTES, maxBytes); ; window = Math.min(window * 4, maxBytes)) {
     const { all, whole } = await tailWindow(file, size, window, offset, continued, cutLine);
-    if (all.length >= lines || whole || window >= maxBytes) return all.slice(-lines);
+    const kept = keep ? all.filter(keep) : all;
+    if (kept.length >= lines || whole || window >= maxBytes) return kept.slice(-lines);
   }
+}
+
+/** The text of a log's last lines, as a failure quotes them: the service's, not stack's own, the frame left out. */
+export async function readLogTextTail(file: string, lines: number, options: TailOptions = {}): Promise<string[]> {
+  const keep = options.keep;
+  const theirs = (raw: string) => parseLogLine(raw).stream !== 'stack' && (keep === undefined || keep(raw));
+  return (await readLogTail(file, lines, { ...options, keep: theirs })).map((raw) => parseLogLine(raw).text);
 }
 
 /** The lines of the last `window` bytes (of `file.1` too, when `continued` and `file` is shorter); `whole` when nothing was left before them. */

@@ -4,7 +4,7 @@ import { describeCheck, formatDuration, realClock, waitForProbe, type ProbeClock
 import { appliedOfStart, cannotRun, OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
 import { spawnerDescription } from '../../os/native-spawn.js';
 import { checkAccountsRun, checkExecutables } from './check.js';
-import { logFileOf, readLogTail } from './logs.js';
+import { logFileOf, readLogTextTail, appendLogMarker } from './logs.js';
 import { observeProcess } from './observe.js';
 import { rotateLiveLog } from './rotate-live.js';
 import { showLogFile } from './show-log.js';
@@ -124,7 +124,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
         clock,
       });
       if (result.ok) return;
-      const logTail = (await readLogTail(logFile, LOG_TAIL_LINES, started.logOffset ?? 0, undefined, ctx.redact).catch(() => [])).map((line) => ctx.redact(line));
+      const logTail = (await readLogTextTail(logFile, LOG_TAIL_LINES, { offset: started.logOffset ?? 0, cutLine: ctx.redact }).catch(() => [])).map((line) => ctx.redact(line));
       const message = result.exit
         ? `${service.name}: ${result.reason} (waiting for ${describeCheck(probe.check)})`
         : `${service.name}: not ready: ${result.reason}`;
@@ -155,6 +155,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
 
     describeRun: (record) => (record?.pid === undefined ? undefined : `pid ${record.pid}`),
 
+    mark: (name, text, ctx) => appendLogMarker(logFileOf(ctx.stateDir, name), text),
     rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
 
     checks: async (services, ctx) => [...(await checkExecutables(services, ctx.env)), ...checkAccountsRun(services), { check: 'spawner', ok: true, detail: `services start through ${spawnerDescription()}` }],

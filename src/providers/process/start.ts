@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { closeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
+import { frameLine, stampOf } from '../../model/log-line.js';
 import type { DesiredService } from '../../model/desired.js';
 import type { ProcessSpec } from './spec.js';
 import { SpawnError, signalGroup, spawnDetached } from '../../os/runner.js';
@@ -101,6 +102,8 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
   await rotateLogIfLarge(logFileOf(ctx.stateDir, service.name), service.logs);
   const log = await openLogForAppend(ctx.stateDir, service.name);
   try {
+    // Where this run's output begins, in the log's own words (`stack logs` shows it in place).
+    writeSync(log.fd, frameLine({ text: `── ${service.name} started ──`, stream: 'stack', at: stampOf(new Date()) }));
     ctx.signal.throwIfAborted();
     let spawned: Awaited<ReturnType<typeof spawnDetached>>;
     try {

@@ -196,7 +196,7 @@ describe('exec provider on real processes', () => {
     expect(JSON.stringify({ message: error.message, logTail: error.logTail })).not.toContain(secret);
     expect(error.logTail).toEqual(['token (sensitive)']);
     const shown: string[] = [];
-    await provider.logs('app', service, undefined, { lines: 10, follow: false, signal: new AbortController().signal, write: (lines) => shown.push(...lines) }, ctx);
+    await provider.logs('app', service, undefined, { lines: 10, follow: false, signal: new AbortController().signal, write: (lines) => shown.push(...lines.filter((line) => line.stream !== 'stack').map((line) => line.text)) }, ctx);
     expect(shown).toEqual(['token (sensitive)']);
     // The state file keeps a digest of TOKEN; stop takes its value from stack.yaml, as observed.
     const record = recordOf(service);
