@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExitInfo } from '../model/provider.js';
-import { nativeSpawner } from './native-spawn.js';
+import { nativeSpawner, spawnerDescription } from './native-spawn.js';
 import { formatCommand, SpawnError } from './runner.js';
 
 export interface LogRelay {
@@ -72,6 +72,14 @@ export async function openLogRelay(logFd: number, options: OpenLogRelayOptions =
     return { ...started, via: 'native', close: closerOf(started) };
   }
   return openNodeRelay(logFd, options);
+}
+
+/** Which relay frames services' logs, for `--verbose` and `stack check`: the native one, or Node and why. */
+export function logRelayDescription(): string {
+  const spawner = nativeSpawner();
+  if (spawner?.relay) return 'stack-log-relay (native)';
+  const why = spawner ? 'native/build/Release/stack-log-relay is not built' : spawnerDescription().replace(/^node:child_process \((.*)\)$/, '$1');
+  return `node ${SCRIPT} (${why})`;
 }
 
 function closerOf(ends: { stdout: number; stderr: number }): () => void {

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseLogLine, type LogLine } from '../../src/model/log-line.js';
-import { openLogRelay, type LogRelay, type OpenLogRelayOptions } from '../../src/os/log-relay.js';
+import { logRelayDescription, openLogRelay, type LogRelay, type OpenLogRelayOptions } from '../../src/os/log-relay.js';
 import { nativeSpawner } from '../../src/os/native-spawn.js';
 import { readProcStat } from '../../src/os/proc-stat.js';
 import { spawnDetached } from '../../src/os/runner.js';
@@ -70,6 +70,7 @@ const texts = (lines: readonly LogLine[], stream: LogLine['stream']) => lines.fi
 describe('the native relay', () => {
   it('is built and used here: npm ci builds it beside the addon', () => {
     expect(nativeSpawner()?.relay, 'native/build/Release/stack-log-relay is missing: run `npm ci` (needs g++, make, python3)').toBeDefined();
+    expect(logRelayDescription()).toBe('stack-log-relay (native)');
   });
 });
 
