@@ -10,6 +10,7 @@ export const ROOT = new URL('..', import.meta.url).pathname;
 export const NODE = process.execPath;
 
 const ADDON = 'native/build/Release/stack_spawn.node';
+const RELAY = 'native/build/Release/stack-log-relay';
 
 /**
  * The bench runs its own copy of bin/, dist/ and the native addon (node_modules linked), taken
@@ -24,10 +25,12 @@ function snapshot() {
   cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  // The posix_spawn addon, where `npm ci` built it: without it stack falls back to child_process.
-  if (existsSync(join(ROOT, ADDON))) {
-    mkdirSync(join(dir, dirname(ADDON)), { recursive: true });
-    cpSync(join(ROOT, ADDON), join(dir, ADDON));
+  // The posix_spawn addon and the log relay beside it, where `npm ci` built them: without them
+  // stack falls back to child_process and to the relay in Node.
+  for (const file of [ADDON, RELAY]) {
+    if (!existsSync(join(ROOT, file))) continue;
+    mkdirSync(join(dir, dirname(file)), { recursive: true });
+    cpSync(join(ROOT, file), join(dir, file));
   }
   mkdirSync(join(dir, 'tmp'));
   return dir;

@@ -6,9 +6,13 @@
 // detached `sleep`s from a 54 MiB process: 50-55 ms through child_process, 21 ms here.
 //
 // The child is set up as libuv sets up a detached child: a session and process group of its
-// own, stdin from /dev/null, stdout and stderr on the log descriptor, every signal at its
-// default action and none blocked (Node ignores SIGPIPE; an ignored signal survives exec).
-// Everything else stack opens is close-on-exec, as libuv opens it.
+// own, stdin from /dev/null, stdout and stderr on the descriptors given (the log relay's pipes,
+// or one log file), every signal at its default action and none blocked (Node ignores SIGPIPE;
+// an ignored signal survives exec). Everything else stack opens is close-on-exec, as libuv
+// opens it.
+//
+// relay() starts native/log-relay.c for a service: two pipes, their read ends and the log to
+// the relay, their write ends back to stack for the service.
 //
 // A service with `user:` needs setgroups, setgid and setuid between fork and exec, which
 // posix_spawn has no step for: spawnAs forks (as node:child_process does, so such a start costs
@@ -73,6 +77,12 @@ static char **strings_of(napi_env env, napi_value array) {
   return strings;
 }
 
+// Where the child's stdout and stderr go: descriptors above 2 (see lift_output).
+typedef struct {
+  int out;
+  int err;
+} output_t;
+
 // The account a child of spawnAs becomes: supplementary groups first, then the group, then the
 // user (after setuid nothing else could be changed).
 typedef struct {
@@ -84,7 +94,7 @@ typedef struct {
 
 // In the forked child: only async-signal-safe calls until exec. Reports errno on `report` and
 // exits when a step fails.
-static void child_as(const char *path, char *const argv[], char *const envp[], const char *cwd, int fd, const identity_t *who, int report) {
+static void child_as(const char *path, char *const argv[], char *const envp[], const char *cwd, const output_t *output, const identity_t *who, int report) {
   int error = 0;
   // Handlers are stack's (Node's): back to the default before any signal is let through.
   struct sigaction fallback;
@@ -94,14 +104,8 @@ static void child_as(const char *path, char *const argv[], char *const envp[], c
     if (signal != SIGKILL && signal != SIGSTOP) sigaction(signal, &fallback, NULL);
   }
   if (setsid() < 0) goto failed;
-  // The copies first, as above. dup2 onto itself would keep close-on-exec: cleared by hand.
-  for (int target = 1; target <= 2; target++) {
-    if (fd == target) {
-      if (fcntl(fd, F_SETFD, 0) < 0) goto failed;
-    } else if (dup2(fd, target) < 0) {
-      goto failed;
-    }
-  }
+  // Both sources are above 2 (lift_output), so neither copy overwrites the other's source.
+  if (dup2(output->out, 1) < 0 || dup2(output->err, 2) < 0) goto failed;
   int null = open("/dev/null", O_RDONLY);
   if (null < 0) goto failed;
   if (null != 0) {
@@ -124,7 +128,7 @@ failed:
 
 // fork, set up, become `who`, exec. Returns 0 once the child has exec'd, else its errno (the
 // child reaped).
-static int spawn_file_as(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, int fd, const identity_t *who) {
+static int spawn_file_as(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, const output_t *output, const identity_t *who) {
   int report[2];
   if (pipe2(report, O_CLOEXEC) < 0) return errno;
   // Blocked across the fork: a signal must not run one of stack's handlers in the child.
@@ -134,7 +138,7 @@ static int spawn_file_as(pid_t *pid, const char *path, char *const argv[], char 
   pid_t child = fork();
   if (child == 0) {
     close(report[0]);
-    child_as(path, argv, envp, cwd, fd, who, report[1]);
+    child_as(path, argv, envp, cwd, output, who, report[1]);
   }
   int fork_error = errno;
   pthread_sigmask(SIG_SETMASK, &before, NULL);
@@ -161,8 +165,8 @@ static int spawn_file_as(pid_t *pid, const char *path, char *const argv[], char 
 
 // Starts `path` in the child set up as described at the top. Returns 0 or an errno; every
 // set-up call is checked, so a child never starts half set up (in stack's cwd, say).
-static int spawn_file(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, int fd, const identity_t *who) {
-  if (who != NULL) return spawn_file_as(pid, path, argv, envp, cwd, fd, who);
+static int spawn_file(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, const output_t *output, const identity_t *who) {
+  if (who != NULL) return spawn_file_as(pid, path, argv, envp, cwd, output, who);
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attributes;
   int error = posix_spawn_file_actions_init(&actions);
@@ -175,9 +179,8 @@ static int spawn_file(pid_t *pid, const char *path, char *const argv[], char *co
   sigset_t every, none;
   sigfillset(&every);
   sigemptyset(&none);
-  // The copies first: a log that is descriptor 0 must reach 1 and 2 before /dev/null replaces it.
-  if (error == 0) error = posix_spawn_file_actions_adddup2(&actions, fd, 1);
-  if (error == 0) error = posix_spawn_file_actions_adddup2(&actions, fd, 2);
+  if (error == 0) error = posix_spawn_file_actions_adddup2(&actions, output->out, 1);
+  if (error == 0) error = posix_spawn_file_actions_adddup2(&actions, output->err, 2);
   if (error == 0) error = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   if (error == 0) error = posix_spawn_file_actions_addchdir_np(&actions, cwd);
   if (error == 0) error = posix_spawnattr_setsigdefault(&attributes, &every);
@@ -190,8 +193,8 @@ static int spawn_file(pid_t *pid, const char *path, char *const argv[], char *co
 }
 
 // As execvp: an executable file the kernel cannot run (no `#!` line) is run by /bin/sh.
-static int spawn_program(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, int fd, const identity_t *who) {
-  int error = spawn_file(pid, path, argv, envp, cwd, fd, who);
+static int spawn_program(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd, const output_t *output, const identity_t *who) {
+  int error = spawn_file(pid, path, argv, envp, cwd, output, who);
   if (error != ENOEXEC) return error;
   size_t count = 0;
   while (argv[count] != NULL) count++;
@@ -200,7 +203,7 @@ static int spawn_program(pid_t *pid, const char *path, char *const argv[], char 
   script[0] = "/bin/sh";
   script[1] = (char *)path;
   for (size_t i = 1; i < count; i++) script[i + 1] = argv[i];
-  error = spawn_file(pid, "/bin/sh", script, envp, cwd, fd, who);
+  error = spawn_file(pid, "/bin/sh", script, envp, cwd, output, who);
   free(script);
   return error;
 }
@@ -210,7 +213,7 @@ static int spawn_program(pid_t *pid, const char *path, char *const argv[], char 
 // executable file is skipped, and one that fails to start as if absent (ENOENT, ENOTDIR, ...)
 // gives way to the next. A relative directory is taken from the child's working directory.
 // Returns 0 or an errno: ENOENT, or EACCES when only unusable files or folders matched.
-static int spawn_searching(pid_t *pid, const char *file, char *const argv[], char *const envp[], const char *cwd, int fd, const char *search_path, const identity_t *who) {
+static int spawn_searching(pid_t *pid, const char *file, char *const argv[], char *const envp[], const char *cwd, const output_t *output, const char *search_path, const identity_t *who) {
   int denied = 0;
   const char *dir = search_path;
   for (;;) {
@@ -228,7 +231,7 @@ static int spawn_searching(pid_t *pid, const char *file, char *const argv[], cha
     } else if (!S_ISREG(info.st_mode) || access(candidate, X_OK) != 0) {
       error = EACCES;
     } else {
-      error = spawn_program(pid, candidate, argv, envp, cwd, fd, who);
+      error = spawn_program(pid, candidate, argv, envp, cwd, output, who);
     }
     free(candidate);
     switch (error) {
@@ -281,18 +284,58 @@ static int identity_of(napi_env env, napi_value value, identity_t *who) {
   return 1;
 }
 
-// spawn(file, argv, envp, cwd, fd, searchPath): the pid, or -errno when the program cannot be
+// The output argument, a descriptor for both streams or [stdout, stderr], into `output`.
+static int output_of(napi_env env, napi_value value, output_t *output) {
+  bool is_array;
+  if (napi_is_array(env, value, &is_array) != napi_ok) return 0;
+  if (!is_array) {
+    if (napi_get_value_int32(env, value, &output->out) != napi_ok) return 0;
+    output->err = output->out;
+    return output->out >= 0;
+  }
+  napi_value out, err;
+  if (napi_get_element(env, value, 0, &out) != napi_ok || napi_get_value_int32(env, out, &output->out) != napi_ok) return 0;
+  if (napi_get_element(env, value, 1, &err) != napi_ok || napi_get_value_int32(env, err, &output->err) != napi_ok) return 0;
+  return output->out >= 0 && output->err >= 0;
+}
+
+// Output on 0, 1 or 2 (stack started with stdio closed) is copied above them first, so that
+// setting up 0, 1 and 2 in the child never overwrites a source before it is copied. The copies
+// are close-on-exec and go in `lifted` for the caller to close. Returns 0 or an errno.
+static int lift_output(output_t *output, int lifted[2]) {
+  lifted[0] = lifted[1] = -1;
+  int same = output->out == output->err;
+  if (output->out <= 2) {
+    if ((lifted[0] = fcntl(output->out, F_DUPFD_CLOEXEC, 3)) < 0) return errno;
+    output->out = lifted[0];
+    if (same) output->err = lifted[0];
+  }
+  if (output->err <= 2) {
+    if ((lifted[1] = fcntl(output->err, F_DUPFD_CLOEXEC, 3)) < 0) return errno;
+    output->err = lifted[1];
+  }
+  return 0;
+}
+
+static void close_lifted(const int lifted[2]) {
+  for (int i = 0; i < 2; i++) {
+    if (lifted[i] >= 0) close(lifted[i]);
+  }
+}
+
+// spawn(file, argv, envp, cwd, output, searchPath): the pid, or -errno when the program cannot be
 // started (ENOENT for a missing program or working directory, EACCES, E2BIG, ...). A `file`
-// without a slash is looked for on `searchPath`, the PATH the service is given.
-// spawnAs(file, argv, envp, cwd, fd, searchPath, [uid, gid, groups]): the same, run as that
+// without a slash is looked for on `searchPath`, the PATH the service is given. `output` is
+// the descriptor stdout and stderr both go to, or [stdout, stderr].
+// spawnAs(file, argv, envp, cwd, output, searchPath, [uid, gid, groups]): the same, run as that
 // account (EPERM when stack may not become it).
 static napi_value Spawn(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value args[7];
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   if (argc != 6 && argc != 7) return throw_usage(env);
-  int32_t fd;
-  CHECK(napi_get_value_int32(env, args[4], &fd));
+  output_t output;
+  if (!output_of(env, args[4], &output)) return throw_usage(env);
   identity_t identity = {0, 0, NULL, 0};
   const identity_t *who = NULL;
   if (argc == 7) {
@@ -309,16 +352,20 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   char *cwd = string_of(env, args[3]);
   char *search_path = string_of(env, args[5]);
   pid_t pid = 0;
-  int error;
-  if (file == NULL || argv == NULL || argv[0] == NULL || envp == NULL || cwd == NULL || search_path == NULL) {
+  int lifted[2];
+  int error = lift_output(&output, lifted);
+  if (error != 0) {
+    // No descriptor left to copy the output to.
+  } else if (file == NULL || argv == NULL || argv[0] == NULL || envp == NULL || cwd == NULL || search_path == NULL) {
     error = ENOMEM;
   } else if ((error = directory_error(cwd)) != 0) {
     // Checked first: the search below takes a failed start for a missing program and moves on.
   } else if (strchr(file, '/') != NULL) {
-    error = spawn_program(&pid, file, argv, envp, cwd, fd, who);
+    error = spawn_program(&pid, file, argv, envp, cwd, &output, who);
   } else {
-    error = spawn_searching(&pid, file, argv, envp, cwd, fd, search_path, who);
+    error = spawn_searching(&pid, file, argv, envp, cwd, &output, search_path, who);
   }
+  close_lifted(lifted);
   free(file);
   free_strings(argv);
   free_strings(envp);
@@ -327,6 +374,87 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   free(identity.groups);
   napi_value result;
   CHECK(napi_create_int32(env, error == 0 ? pid : -error, &result));
+  return result;
+}
+
+// Starts the log relay: its own session, stdin, stdout and stderr on /dev/null, the pipes'
+// read ends and the log on 3, 4 and 5, every signal at its default (it sets its own), an empty
+// environment (no service marker: `stack down` must not take it for a service's process).
+static int spawn_relay(pid_t *pid, const char *path, int out_read, int err_read, int log_fd) {
+  // Copied above 5 first: a source on 3, 4 or 5 (or on 0-2, stdio closed) would be overwritten
+  // by another's copy before its own.
+  int sources[3] = {out_read, err_read, log_fd};
+  int high[3] = {-1, -1, -1};
+  int error = 0;
+  for (int i = 0; i < 3 && error == 0; i++) {
+    if ((high[i] = fcntl(sources[i], F_DUPFD_CLOEXEC, 10)) < 0) error = errno;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  int actions_made = 0, attributes_made = 0;
+  if (error == 0 && (error = posix_spawn_file_actions_init(&actions)) == 0) actions_made = 1;
+  if (error == 0 && (error = posix_spawnattr_init(&attributes)) == 0) attributes_made = 1;
+  for (int i = 0; i < 3 && error == 0; i++) error = posix_spawn_file_actions_adddup2(&actions, high[i], 3 + i);
+  if (error == 0) error = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (error == 0) error = posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  if (error == 0) error = posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  // Those it ignores arrive blocked, so that none ends it before its main() ignores them.
+  sigset_t every, ignored;
+  sigfillset(&every);
+  sigemptyset(&ignored);
+  sigaddset(&ignored, SIGHUP);
+  sigaddset(&ignored, SIGINT);
+  sigaddset(&ignored, SIGTERM);
+  sigaddset(&ignored, SIGPIPE);
+  if (error == 0) error = posix_spawnattr_setsigdefault(&attributes, &every);
+  if (error == 0) error = posix_spawnattr_setsigmask(&attributes, &ignored);
+  if (error == 0) error = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  char *argv[] = {(char *)path, "3", "4", "5", NULL};
+  char *envp[] = {NULL};
+  if (error == 0) error = posix_spawn(pid, path, &actions, &attributes, argv, envp);
+  if (actions_made) posix_spawn_file_actions_destroy(&actions);
+  if (attributes_made) posix_spawnattr_destroy(&attributes);
+  for (int i = 0; i < 3; i++) {
+    if (high[i] >= 0) close(high[i]);
+  }
+  return error;
+}
+
+// relay(relayPath, logFd): [pid, stdoutFd, stderrFd], the relay started on two new pipes whose
+// write ends (close-on-exec) are stack's to give the service and then close; -errno when it
+// cannot start.
+static napi_value Relay(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  if (argc != 2) return throw_usage(env);
+  int32_t log_fd;
+  CHECK(napi_get_value_int32(env, args[1], &log_fd));
+  char *path = string_of(env, args[0]);
+  if (path == NULL) return throw_usage(env);
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
+  pid_t pid = 0;
+  int error = 0;
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) error = errno;
+  if (error == 0) error = spawn_relay(&pid, path, out[0], err[0], log_fd);
+  free(path);
+  // The read ends are the relay's alone: a copy here would keep it from ever seeing the end.
+  if (out[0] >= 0) close(out[0]);
+  if (err[0] >= 0) close(err[0]);
+  napi_value result;
+  if (error != 0) {
+    if (out[1] >= 0) close(out[1]);
+    if (err[1] >= 0) close(err[1]);
+    CHECK(napi_create_int32(env, -error, &result));
+    return result;
+  }
+  int32_t values[3] = {pid, out[1], err[1]};
+  CHECK(napi_create_array_with_length(env, 3, &result));
+  for (uint32_t i = 0; i < 3; i++) {
+    napi_value value;
+    CHECK(napi_create_int32(env, values[i], &value));
+    CHECK(napi_set_element(env, result, i, value));
+  }
   return result;
 }
 
@@ -368,6 +496,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "spawn", function) != napi_ok) return NULL;
   if (napi_create_function(env, "spawnAs", NAPI_AUTO_LENGTH, Spawn, NULL, &function) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "spawnAs", function) != napi_ok) return NULL;
+  if (napi_create_function(env, "relay", NAPI_AUTO_LENGTH, Relay, NULL, &function) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "relay", function) != napi_ok) return NULL;
   if (napi_create_function(env, "reap", NAPI_AUTO_LENGTH, Reap, NULL, &function) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "reap", function) != napi_ok) return NULL;
   return exports;

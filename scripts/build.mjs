@@ -112,6 +112,17 @@ await build({
   supported: { 'dynamic-import': false },
 });
 
+// The log relay where native/log-relay.c was not built (src/os/log-relay.ts starts it with
+// `node dist/log-relay.cjs 3 4 5`): a few KB, one per running service, outliving stack.
+await build({
+  ...shared,
+  entryPoints: { 'log-relay': 'src/os/log-relay-main.ts' },
+  outExtension: { '.js': '.cjs' },
+  minify: process.env.STACK_BUILD_MINIFY !== "0",
+  outdir: 'dist',
+  format: 'cjs',
+});
+
 await build({
   ...shared,
   plugins: [zodEnglishOnly, lazyModules],

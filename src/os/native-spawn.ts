@@ -2,7 +2,8 @@
 // was built at install (scripts/build-native.mjs). The child is set up the same way; what
 // changes is the cost: child_process forks, copying the page tables of stack's whole address
 // space for every service, and waits until the copy has exec'd. posix_spawn copies nothing.
-// STACK_NATIVE_SPAWN=0 turns it off.
+// STACK_NATIVE_SPAWN=0 turns it off. The same addon starts the log relay (native/log-relay.c)
+// on two fresh pipes: log-relay.ts.
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,11 +11,16 @@ import { fileURLToPath } from 'node:url';
 import { getSystemErrorName } from 'node:util';
 import type { ExitInfo } from '../model/provider.js';
 
+/** One descriptor for stdout and stderr, or [stdout, stderr] (an addon built before relay() takes only the first form). */
+type AddonOutput = number | [number, number];
+
 interface Addon {
   /** The pid, or -errno. */
-  spawn(file: string, argv: string[], envp: string[], cwd: string, fd: number, searchPath: string): number;
+  spawn(file: string, argv: string[], envp: string[], cwd: string, output: AddonOutput, searchPath: string): number;
   /** spawn, as [uid, gid, supplementary groups] (fork, setgroups, setgid, setuid, exec); absent from an addon built before it. */
-  spawnAs?(file: string, argv: string[], envp: string[], cwd: string, fd: number, searchPath: string, identity: [number, number, number[]]): number;
+  spawnAs?(file: string, argv: string[], envp: string[], cwd: string, output: AddonOutput, searchPath: string, identity: [number, number, number[]]): number;
+  /** [pid, stdout write end, stderr write end] of a log relay started on two new pipes, or -errno; absent from an addon built before it. */
+  relay?(relayPath: string, logFd: number): [number, number, number] | number;
   /** undefined while it runs; [code, signal] (code -1 for a signal, signal 0 for none); -errno. */
   reap(pid: number): readonly [number, number] | number | undefined;
 }
@@ -23,10 +29,16 @@ export interface NativeSpawnOptions {
   cwd: string;
   /** The child's whole environment. */
   env: Readonly<Record<string, string | undefined>>;
-  /** stdout and stderr go here; stdin is /dev/null. */
-  logFd: number;
+  /** Where stdout and stderr go (the same descriptor twice for one file); stdin is /dev/null. */
+  output: ServiceOutput;
   /** The account it runs as; absent: stack's own. */
   identity?: SpawnIdentity | undefined;
+}
+
+/** A service's stdout and stderr: open descriptors, copied to the child's 1 and 2. */
+export interface ServiceOutput {
+  stdout: number;
+  stderr: number;
 }
 
 /** Who a child becomes before it execs: its user, group and supplementary groups. */
@@ -38,13 +50,24 @@ export interface SpawnIdentity {
 
 export type NativeSpawnResult = { pid: number; exited: Promise<ExitInfo> } | { errno: string; message: string };
 
+/** A log relay the addon started: its pid, the write ends of its pipes (close-on-exec), its end. */
+export type NativeRelayResult = { pid: number; stdout: number; stderr: number; exited: Promise<ExitInfo> } | { errno: string; message: string };
+
 export interface NativeSpawner {
   /** False for an addon built before `spawnAs`: a start with an identity goes through node:child_process then. */
   readonly spawnsAs: boolean;
+  /** False for an addon built before relay(): stdout and stderr apart go through node:child_process then. */
+  readonly splitsOutput: boolean;
   spawn(argv: readonly string[], options: NativeSpawnOptions): NativeSpawnResult;
+  /**
+   * Starts native/build/Release/stack-log-relay on two new pipes, appending to `logFd`; reaped
+   * here like a service. Absent when the relay program or the addon's relay() was not built.
+   */
+  readonly relay?: ((logFd: number) => NativeRelayResult) | undefined;
 }
 
 const ADDON = join('native', 'build', 'Release', 'stack_spawn.node');
+const RELAY = 'stack-log-relay';
 
 // dist/cli.cjs, dist/lib.js and src/providers/*.ts sit one or two folders below the package root.
 function addonPath(): string | undefined {
@@ -79,7 +102,8 @@ function load(): NativeSpawner | null {
     // Built for another Node or libc: child_process does the same job.
     return none(`the native addon does not load: ${(error as Error).message.split('\n')[0]}`);
   }
-  return spawnerOf(module.exports);
+  const relayPath = join(dirname(path), RELAY);
+  return spawnerOf(module.exports, existsSync(relayPath) ? relayPath : undefined);
 }
 
 function none(why: string): null {
@@ -98,7 +122,7 @@ const signalNames = namesOf(constants.signals);
 // libuv's names (getSystemErrorName) lack some the kernel returns, such as ENOEXEC.
 const errnoNames = namesOf(constants.errno);
 
-function spawnerOf(addon: Addon): NativeSpawner {
+function spawnerOf(addon: Addon, relayPath: string | undefined): NativeSpawner {
   // Children exit into SIGCHLD; each waiting one is asked for by its pid, so the children of
   // node:child_process (probes, compose) stay libuv's to reap.
   const waiting = new Map<number, (exit: ExitInfo) => void>();
@@ -113,9 +137,34 @@ function spawnerOf(addon: Addon): NativeSpawner {
     }
   };
   let listening = false;
+  const listen = (): void => {
+    if (listening) return;
+    // Unref'd like every signal listener: it never keeps stack running.
+    process.on('SIGCHLD', reapExited);
+    listening = true;
+  };
+  // Reaped no earlier than the next SIGCHLD on the event loop, so the caller can still read
+  // the child's /proc entry now, even if it has already exited.
+  const exitOf = (pid: number): Promise<ExitInfo> => new Promise<ExitInfo>((resolve) => waiting.set(pid, resolve));
+  const failure = (pid: number, what: string) => {
+    const errno = errnoNames.get(-pid) ?? getSystemErrorName(pid);
+    return { errno, message: `spawn ${what} ${errno}` };
+  };
+  const relay = addon.relay?.bind(addon);
 
   return {
     spawnsAs: typeof addon.spawnAs === 'function',
+    splitsOutput: typeof addon.relay === 'function',
+    relay:
+      relay && relayPath
+        ? (logFd) => {
+            listen();
+            const started = relay(relayPath, logFd);
+            if (typeof started === 'number') return failure(started, relayPath);
+            const [pid, stdout, stderr] = started;
+            return { pid, stdout, stderr, exited: exitOf(pid) };
+          }
+        : undefined,
     spawn(argv, options) {
       const [file, ...rest] = argv;
       const envp = Object.entries(options.env).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${value}`]));
@@ -123,24 +172,17 @@ function spawnerOf(addon: Addon): NativeSpawner {
       if (!file || [...argv, ...envp, options.cwd].some((text) => text.includes('\0'))) {
         return { errno: 'EINVAL', message: 'arguments, environment and working directory must not contain NUL characters' };
       }
-      if (!listening) {
-        // Unref'd like every signal listener: it never keeps stack running.
-        process.on('SIGCHLD', reapExited);
-        listening = true;
-      }
+      listen();
       const searchPath = options.env.PATH ?? '/usr/bin:/bin';
       const who = options.identity;
+      const { stdout, stderr } = options.output;
+      const output: AddonOutput = stdout === stderr ? stdout : [stdout, stderr];
       const pid =
         who && addon.spawnAs
-          ? addon.spawnAs(file, [file, ...rest], envp, options.cwd, options.logFd, searchPath, [who.uid, who.gid, [...who.groups]])
-          : addon.spawn(file, [file, ...rest], envp, options.cwd, options.logFd, searchPath);
-      if (pid < 0) {
-        const errno = errnoNames.get(-pid) ?? getSystemErrorName(pid);
-        return { errno, message: `spawn ${file} ${errno}` };
-      }
-      // Reaped no earlier than the next SIGCHLD on the event loop, so the caller can still read
-      // the child's /proc entry now, even if it has already exited.
-      return { pid, exited: new Promise<ExitInfo>((resolve) => waiting.set(pid, resolve)) };
+          ? addon.spawnAs(file, [file, ...rest], envp, options.cwd, output, searchPath, [who.uid, who.gid, [...who.groups]])
+          : addon.spawn(file, [file, ...rest], envp, options.cwd, output, searchPath);
+      if (pid < 0) return failure(pid, file);
+      return { pid, exited: exitOf(pid) };
     },
   };
 }

@@ -2,7 +2,7 @@
 import type { execa as Execa } from 'execa';
 import { constants } from 'node:os';
 import { quote } from 'shell-quote';
-import { nativeSpawner, spawnerDescription, type SpawnIdentity } from './native-spawn.js';
+import { nativeSpawner, spawnerDescription, type ServiceOutput, type SpawnIdentity } from './native-spawn.js';
 import type { Redact } from '../model/redact.js';
 import { lineSplitter, OutputTail } from './output-tail.js';
 import type { ExitInfo } from '../model/provider.js';
@@ -32,12 +32,15 @@ export class SpawnError extends Error {
   }
 }
 
-export interface SpawnDetachedOptions {
+export type { ServiceOutput } from './native-spawn.js';
+
+/** Where a detached child's stdout and stderr go: one file for both, or each its own (a log relay's pipes). */
+export type DetachedOutput = { logFd: number; output?: never } | { output: ServiceOutput; logFd?: never };
+
+export type SpawnDetachedOptions = DetachedOutput & {
   cwd: string;
   /** Added to the caller's environment; these values win. */
   env: Record<string, string>;
-  /** An open file descriptor that stdout and stderr are appended to. */
-  logFd: number;
   /**
    * The account it runs as (`user:`); absent: stack's own. The addon sets its supplementary
    * groups too; node:child_process cannot (libuv clears them with setgroups(0)), so without
@@ -45,6 +48,11 @@ export interface SpawnDetachedOptions {
    */
   identity?: SpawnIdentity | undefined;
   verbose?: ((line: string) => void) | undefined;
+};
+
+/** stdout and stderr of a detached child, as descriptors. */
+function outputOf(options: DetachedOutput): ServiceOutput {
+  return options.output ?? { stdout: options.logFd, stderr: options.logFd };
 }
 
 export interface DetachedProcess {
@@ -62,7 +70,7 @@ function errnoOf(error: unknown): string | undefined {
 
 /**
  * Starts `argv` in its own process group and session (setsid), stdout and stderr appended to
- * `logFd`, stdin from /dev/null. The child never keeps stack running: a one-shot command exits
+ * `logFd` (or each to its descriptor of `output`), stdin from /dev/null. The child never keeps stack running: a one-shot command exits
  * while the service runs on. Rejects with a SpawnError, whatever the errno, when the program
  * cannot be started.
  *
@@ -85,8 +93,10 @@ export async function spawnDetached(argv: readonly string[], options: SpawnDetac
     const who = options.identity;
     options.verbose(`${formatCommand(argv)}${who ? `  # as uid ${who.uid}, gid ${who.gid}` : ''}`);
   }
-  if (!native || (options.identity && !native.spawnsAs)) return spawnThroughNode(argv, options);
-  const spawned = native.spawn(argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, logFd: options.logFd, identity: options.identity });
+  const output = outputOf(options);
+  const split = output.stdout !== output.stderr;
+  if (!native || (options.identity && !native.spawnsAs) || (split && !native.splitsOutput)) return spawnThroughNode(argv, options);
+  const spawned = native.spawn(argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, output, identity: options.identity });
   if ('errno' in spawned) throw new SpawnError(argv, spawned.errno, spawned.message);
   return spawned;
 }
@@ -104,7 +114,7 @@ export async function spawnThroughNode(argv: readonly string[], options: SpawnDe
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       detached: true,
-      stdio: ['ignore', options.logFd, options.logFd],
+      stdio: ['ignore', outputOf(options).stdout, outputOf(options).stderr],
       ...(options.identity ? { uid: options.identity.uid, gid: options.identity.gid } : {}),
     });
   } catch (error) {

@@ -50,6 +50,23 @@ describe('the native spawner', () => {
   it('is built and used here: npm ci builds it, and CI must measure what users get', () => {
     expect(nativeSpawner(), 'native/build/Release/stack_spawn.node is missing: run `npm ci` (needs g++, make, python3)').toBeDefined();
   });
+
+  // The fork path (user:), as root like tests/cli/user.test.ts: the two descriptors reach 1 and 2 there too.
+  it('sends stdout and stderr apart for a service that runs as another user', async () => {
+    dir = await makeTempDir();
+    const out = await openLog(path.join(dir, 'out.log'));
+    const err = await openLog(path.join(dir, 'err.log'));
+    const run = await spawnDetached(['/bin/sh', '-c', 'id -u; id -u >&2'], {
+      cwd: '/',
+      env: {},
+      output: { stdout: out.fd, stderr: err.fd },
+      identity: { uid: 65534, gid: 65534, groups: [] },
+    });
+    groups.track(run.pid);
+    await Promise.all([out.close(), err.close()]);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect([await readFile(path.join(dir, 'out.log'), 'utf8'), await readFile(path.join(dir, 'err.log'), 'utf8')]).toEqual(['65534\n', '65534\n']);
+  });
 });
 
 describe.each(spawners)('spawnDetached through %s', (_name, spawn) => {
@@ -81,6 +98,17 @@ describe.each(spawners)('spawnDetached through %s', (_name, spawn) => {
     expect(named.filter((entry) => entry !== undefined)).toEqual([]);
     process.kill(-run.pid, 'SIGTERM');
     expect(await run.exited).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('sends stdout and stderr each to its own descriptor when given two', async () => {
+    dir = await makeTempDir();
+    const out = await openLog(path.join(dir, 'out.log'));
+    const err = await openLog(path.join(dir, 'err.log'));
+    const run = await spawn(['/bin/sh', '-c', 'echo to-stdout; echo to-stderr >&2'], { cwd: dir, env: {}, output: { stdout: out.fd, stderr: err.fd } });
+    groups.track(run.pid);
+    await Promise.all([out.close(), err.close()]);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect([await readFile(path.join(dir, 'out.log'), 'utf8'), await readFile(path.join(dir, 'err.log'), 'utf8')]).toEqual(['to-stdout\n', 'to-stderr\n']);
   });
 
   it('settles exited with the exit code, never rejecting', async () => {
