@@ -4,6 +4,7 @@ import { frameLine, stampOf } from '../../model/log-line.js';
 import type { DesiredService } from '../../model/desired.js';
 import type { ProcessSpec } from './spec.js';
 import { SpawnError, signalGroup, spawnDetached } from '../../os/runner.js';
+import { openLogRelay } from '../../os/log-relay.js';
 import { OperationError, type ExitInfo, type OperationContext } from '../../model/provider.js';
 import { logFileOf, openLogForAppend, rotateLogIfLarge, ensureLogsDir } from './logs.js';
 import { readProcStatSync, type ProcStat } from '../../os/proc-stat.js';
@@ -110,7 +111,14 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       // The marker lets a later run find this process even if its pid never reaches the state file.
       const env = { ...(account ? loginEnv(account) : {}), ...spec.env, ...markerEnv(ctx.stateDir, service.name, specOf(service)) };
       const identity = account && !isCaller(account) ? account : undefined;
-      spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env, logFd: log.fd, identity, verbose: ctx.verbose });
+      // Its output reaches the log through a relay that frames each line with its time and stream.
+      const relay = await openLogRelay(log.fd, { verbose: ctx.verbose });
+      try {
+        spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env, output: relay, identity, verbose: ctx.verbose });
+      } finally {
+        // The service holds its own copies; a spawn that failed leaves the relay at its end.
+        relay.close();
+      }
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
       // A missing working directory fails the spawn with ENOENT too: checked only now, so a
