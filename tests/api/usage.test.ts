@@ -13,12 +13,12 @@ interface UsageRow {
   name: string;
   observed: string;
   cpu?: number | null;
-  memoryBytes?: number | null;
+  memory?: number | null;
 }
 
 const byName = (rows: UsageRow[]) => Object.fromEntries(rows.map((row) => [row.name, row]));
 
-describe('cpu and memoryBytes in status', () => {
+describe('cpu and memory in status', () => {
   it('the controller reads a busy loop above 50 % and a sleep below 5 %, both with memory; a stopped service and daemonless cpu are null', async () => {
     const m = cleanup.marker(String(80_000 + Math.floor(Math.random() * 9_000)));
     const s = cleanup.scratch(
@@ -37,14 +37,14 @@ describe('cpu and memoryBytes in status', () => {
       'the busy service to read above 50 % CPU',
     );
     expect(rows.idle?.cpu).toBeLessThan(5);
-    expect(rows.busy?.memoryBytes).toBeGreaterThan(0);
-    expect(rows.idle?.memoryBytes).toBeGreaterThan(0);
-    expect(rows.off).toMatchObject({ observed: 'stopped', cpu: null, memoryBytes: null });
+    expect(rows.busy?.memory).toBeGreaterThan(0);
+    expect(rows.idle?.memory).toBeGreaterThan(0);
+    expect(rows.off).toMatchObject({ observed: 'stopped', cpu: null, memory: null });
 
     // `stack status --json` through the controller carries them too.
     const viaCli = byName(statusJson(s.file).services as UsageRow[]);
     expect(viaCli.busy?.cpu).toEqual(expect.any(Number));
-    expect(viaCli.idle?.memoryBytes).toBeGreaterThan(0);
+    expect(viaCli.idle?.memory).toBeGreaterThan(0);
 
     // Without a controller (its socket set aside): memory from one reading, cpu unknown.
     const socket = socketOf(s.dir);
@@ -55,8 +55,8 @@ describe('cpu and memoryBytes in status', () => {
     } finally {
       renameSync(`${socket}.aside`, socket);
     }
-    expect(daemonless.busy).toMatchObject({ cpu: null, memoryBytes: expect.any(Number) });
-    expect(daemonless.idle?.memoryBytes).toBeGreaterThan(0);
-    expect(daemonless.off).toMatchObject({ cpu: null, memoryBytes: null });
+    expect(daemonless.busy).toMatchObject({ cpu: null, memory: expect.any(Number) });
+    expect(daemonless.idle?.memory).toBeGreaterThan(0);
+    expect(daemonless.off).toMatchObject({ cpu: null, memory: null });
   });
 });
