@@ -72,5 +72,5 @@ export function containersCommand(containers: readonly Container[]): string {
     const runs = [each.image, each.command].filter(Boolean).join(' ');
     seen.add(several ? `${each.service}: ${runs}` : runs);
   }
-  return [...seen].join('; ');
+  return [...seen].join(' | ');
 }
