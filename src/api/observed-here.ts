@@ -45,13 +45,13 @@ export class ObservedHere {
     if (this.looks % USAGE_LOOKS === 0) {
       // What `files:` declares is part of a service's spec: read again for the plan's count.
       await digestServiceFiles(workspace);
-      this.usage = this.sampler.sample(applied, observed);
+      this.usage = this.sampler.sample(applied, observed, workspace.ctx.redact);
       this.owners = await portOwnersOf(workspace, { applied, observed });
     }
     this.looks += 1;
     return {
       project: workspace.desired.project,
-      rows: statusRows(workspace.desired, observed, applied, this.owners, this.usage),
+      rows: statusRows(workspace.desired, observed, applied, { portOwners: this.owners, usage: this.usage, now: Date.now() }),
       source: 'no controller: observed every second',
       dependsOn: new Map(workspace.desired.services.map((service) => [service.name, service.dependsOn])),
       ...pendingOf(planActions(workspace.desired, observed, applied).actions),

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { findServicePortOwners, type PortOwner } from '../engine/service-ports.js';
-import { groupedIn, UsageSampler } from '../engine/service-usage.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { groupedIn, readProviderUsage, UsageSampler } from '../engine/service-usage.js';
 import type { ServiceUsage } from '../reconcile/status-rows.js';
 import type { Workspace } from '../engine/workspace.js';
 import { StackError } from '../model/errors.js';
@@ -11,15 +12,32 @@ import { StateStore } from '../state/state-store.js';
 export type { PortOwner } from '../engine/service-ports.js';
 export { groupedIn, UsageSampler } from '../engine/service-usage.js';
 
+/** A daemonless `status -o wide` reads CPU twice this far apart: 20 clock ticks, enough to tell 5 % from 10 %. */
+const CPU_WINDOW_MS = 200;
+
 /**
- * CPU % and memory of each running process service, read now. One reading gives memory; `cpu`
- * needs two, so it is null unless `sampler` read the same runs before (a view that refreshes
- * keeps one sampler). An average since the process started would be cheap, but it is another
- * number under the same name: a service busy for its first minute and idle since would show busy.
+ * What each running service uses and runs, read now. One reading of /proc gives a process
+ * service's memory and command line; `cpu` needs two. With `rate` (`status -o wide`) a second
+ * comes CPU_WINDOW_MS after the first, and compose services' figures come from the engine
+ * (`docker stats`, a second or so), both at once; without it `cpu` is null and compose services
+ * are left out, so a plain `status` stays cheap. An average since the process started would cost
+ * nothing, but it is another number under the same name: a service busy for its first minute and
+ * idle since would show busy.
  */
-export function usageOf(workspace: Workspace, view: { applied: Applied; observed: Observed }, sampler = usageSampler(workspace)): Map<string, ServiceUsage> {
-  return sampler.sample(view.applied, view.observed);
+export async function usageOf(workspace: Workspace, view: { applied: Applied; observed: Observed }, options: { rate?: boolean } = {}): Promise<Map<string, ServiceUsage>> {
+  const sampler = usageSampler(workspace);
+  const sample = () => sampler.sample(view.applied, view.observed, workspace.ctx.redact);
+  const first = sample();
+  if (!options.rate) return first;
+  const [fromProviders, processes] = await Promise.all([
+    readProviderUsage(workspace.desired, view, workspace.providers, { ...workspace.ctx, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) }),
+    first.size === 0 ? first : delay(CPU_WINDOW_MS).then(sample),
+  ]);
+  return new Map([...fromProviders, ...processes]);
 }
+
+/** How long a daemonless `status -o wide` waits for the engine's figures. */
+const PROVIDER_TIMEOUT_MS = 20_000;
 
 /** A sampler that reads the services whose provider runs them as groups stack spawned. */
 export function usageSampler(workspace: Workspace): UsageSampler {

@@ -19,6 +19,8 @@ const ANSWER_TIMEOUT_MS = 1000;
 export interface StatusArgs {
   file?: string;
   json: boolean;
+  /** `-o wide`: the controller's CPU, memory and command columns too. */
+  wide: boolean;
   color: boolean;
   names: string[];
 }
@@ -43,7 +45,7 @@ export async function fastStatus(args: readonly string[], env: NodeJS.ProcessEnv
   if (holder?.pid !== body.controller?.pid) return undefined;
   const notice = actingNotice(holder);
   if (!parsed.json) process.stderr.write(`${notice}\n`);
-  const text = parsed.json ? renderStatusJson(body.project, body.services, notice) : renderStatusTable(body.services, { color: useColor(parsed), now: Date.now() });
+  const text = parsed.json ? renderStatusJson(body.project, body.services, notice) : renderStatusTable(body.services, { color: useColor(parsed), now: Date.now(), wide: parsed.wide, ...(parsed.wide && process.stdout.isTTY ? { width: process.stdout.columns } : {}) });
   // As the full CLI: a closed pipe (`stack status | head -1`) ends a reading command quietly.
   process.stdout.once('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') process.stderr.write(`stack: cannot write the output: ${error.message}\n`);
@@ -54,11 +56,11 @@ export async function fastStatus(args: readonly string[], env: NodeJS.ProcessEnv
 }
 
 /**
- * The arguments of a plain `status` (`-f/--file`, `--no-color` anywhere; `--json` and names after
- * the command), or `undefined` for anything else: `--probe`, `--help`, a typo, another command.
+ * The arguments of a plain `status` (`-f/--file`, `--no-color` anywhere; `--json`, `-o wide` and
+ * names after the command), or `undefined` for anything else: `--probe`, `--help`, a typo, another command.
  */
 export function parseStatusArgs(args: readonly string[]): StatusArgs | undefined {
-  const parsed: StatusArgs = { json: false, color: true, names: [] };
+  const parsed: StatusArgs = { json: false, wide: false, color: true, names: [] };
   let command = false;
   for (let index = 0; index < args.length; index++) {
     const arg = args[index] as string;
@@ -69,6 +71,10 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs | undefined
     } else if (arg.startsWith('--file=')) parsed.file = arg.slice('--file='.length);
     else if (arg === '--no-color') parsed.color = false;
     else if (arg === '--json' && command) parsed.json = true;
+    else if ((arg === '-o' || arg === '--output') && command && args[index + 1] === 'wide') {
+      parsed.wide = true;
+      index += 1;
+    } else if ((arg === '-owide' || arg === '--output=wide') && command) parsed.wide = true;
     else if (arg.startsWith('-')) return undefined;
     else if (command) parsed.names.push(arg);
     else if (arg === 'status') command = true;

@@ -58,7 +58,8 @@ command('apply', 'carry out the plan (or exactly a plan saved with `stack plan -
 command('status', 'show every service: desired and observed state, pid, uptime, ports', () => import('./commands/status.js'))
   .argument('[service...]')
   .option('--json', 'machine-readable output (formatVersion 1)')
-  .option('--probe', "run the services' health (else ready) probes now, instead of showing the last recorded result");
+  .option('--probe', "run the services' health (else ready) probes now, instead of showing the last recorded result")
+  .addOption(new Option('-o, --output <format>', 'wide: CPU, memory and the command line too (without a controller, CPU is read over 200 ms)').choices(['wide']));
 command('logs', "print services' logs", () => import('./commands/logs.js'))
   .argument('[service...]')
   .option('-n, --lines <n>', 'lines from the end of each log, or "all" (default 100; all with --since)')

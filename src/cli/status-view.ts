@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { describePortConflict } from '../reconcile/plan-blocks.js';
-import { formatHealth, formatObserved, formatPorts, formatUptime } from '../reconcile/status-format.js';
+import { formatBytes, formatCpu, formatHealth, formatObserved, formatPorts, formatUptime } from '../reconcile/status-format.js';
 import type { StatusRow } from '../reconcile/status-rows.js';
 
 export { statusRows, type PortOwnerView, type StatusRow } from '../reconcile/status-rows.js';
@@ -14,8 +14,20 @@ function portNotes(row: StatusRow): string[] {
 }
 
 const HEADERS = ['NAME', 'PROVIDER', 'DESIRED', 'OBSERVED', 'PID', 'UPTIME', 'RESTARTS', 'PORTS', 'HEALTH'];
+/** `-o wide`'s columns after those; COMMAND last, so a long one is cut at the terminal's edge. */
+const WIDE_HEADERS = ['CPU', 'MEM', 'COMMAND'];
 
-export function renderStatusTable(rows: readonly StatusRow[], options: { color: boolean; now: number }): string {
+export interface StatusTableOptions {
+  color: boolean;
+  now: number;
+  /** `-o wide`: CPU, memory and the command line too. */
+  wide?: boolean;
+  /** The terminal's width: a wide line is cut to it (none when the output is no terminal, as `ps`). */
+  width?: number;
+}
+
+export function renderStatusTable(rows: readonly StatusRow[], options: StatusTableOptions): string {
+  const headers = options.wide ? [...HEADERS, ...WIDE_HEADERS] : HEADERS;
   const c = pc.createColors(options.color);
   const paint = (row: StatusRow, text: string) => {
     const matches = (row.desired === 'running' && row.observed === 'running') || (row.desired !== 'running' && row.observed !== 'running');
@@ -32,17 +44,29 @@ export function renderStatusTable(rows: readonly StatusRow[], options: { color: 
     String(row.restarts),
     formatPorts(row),
     formatHealth(row, options.now),
+    ...(options.wide ? [formatCpu(row.cpu), formatBytes(row.memory), row.command ?? '-'] : []),
   ]);
-  const widths = HEADERS.map((header, column) => Math.max(header.length, ...cells.map((line) => (line[column] as string).length)));
+  const widths = headers.map((header, column) => Math.max(header.length, ...cells.map((line) => (line[column] as string).length)));
   const pad = (text: string, column: number) => text.padEnd(widths[column] as number);
-  const lines = [c.bold(HEADERS.map(pad).join('  ').trimEnd())];
+  const width = options.wide ? options.width : undefined;
+  const lines = [c.bold(cutTo(headers.map(pad).join('  ').trimEnd(), width))];
   cells.forEach((line, index) => {
     const row = rows[index] as StatusRow;
-    lines.push(line.map((cell, column) => (column === 3 ? paint(row, pad(cell, column)) : pad(cell, column))).join('  ').trimEnd());
+    // Cut before painting (escapes take no columns): the OBSERVED cell is painted, its neighbours are not.
+    const before = `${line.slice(0, 3).map(pad).join('  ')}  `;
+    const observed = pad(line[3] as string, 3);
+    const after = cutTo(`  ${line.slice(4).map((cell, column) => pad(cell, column + 4)).join('  ')}`.trimEnd(), width === undefined ? undefined : width - before.length - observed.length);
+    lines.push(`${before}${paint(row, observed)}${after}`.trimEnd());
   });
   const notes = rows.flatMap((row) => [...(row.detail && row.observed !== 'running' ? [`  ${row.name}: ${row.detail}`] : []), ...portNotes(row)]);
   if (rows.length === 0) lines.push('(no services)');
   return `${[...lines, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n')}\n`;
+}
+
+/** `text` within `width` columns, its last one `…` when it was cut; whole without a width. */
+function cutTo(text: string, width: number | undefined): string {
+  if (width === undefined || text.length <= width) return text;
+  return width <= 1 ? '…'.slice(0, Math.max(0, width)) : `${text.slice(0, width - 1)}…`;
 }
 
 /** The body of `status --json`, the same with a controller or without (`notice`: who acts on the stack now). */

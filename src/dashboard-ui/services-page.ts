@@ -24,7 +24,7 @@ const COLUMNS: Column[] = [
   { header: 'UPTIME', cell: (row, now) => formatUptime(row.since, now) },
   { header: 'RESTARTS', cell: (row) => String(row.restarts) },
   { header: 'CPU', cell: (row) => formatCpu(row.cpu) },
-  { header: 'MEM', cell: (row) => formatBytes(row.memoryBytes) },
+  { header: 'MEM', cell: (row) => formatBytes(row.memory) },
   { header: 'HEALTH', cell: (row, now) => formatHealth(row, now) },
   { header: 'PORTS', cell: (row) => formatPorts(row) },
 ];

@@ -174,6 +174,13 @@ export interface ExecRequest {
 /** What a size rotation of a running service's log did. */
 export type LogRotation = 'rotated' | 'not-needed' | 'unsupported';
 
+/** What a run uses now: `cpu` in percent of one core, `memory` in bytes, `command` as people read it (redacted); null when unknown. */
+export interface RunUsage {
+  cpu: number | null;
+  memory: number | null;
+  command: string | null;
+}
+
 export interface Provider {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
@@ -224,6 +231,12 @@ export interface Provider {
    * environment of its own to run a command in.
    */
   exec?(service: DesiredService, request: ExecRequest, ctx: Omit<OperationContext, 'signal'>): Promise<number>;
+  /**
+   * What a running service uses, for a provider whose runs are not process groups stack reads in
+   * /proc (compose: its containers, from the engine). Slow (the engine samples for a second or
+   * so), so asked only when wanted. `undefined`: nothing runs, or the engine could not say.
+   */
+  usage?(name: string, desired: DesiredService | undefined, applied: AppliedService | undefined, ctx: OperationContext): Promise<RunUsage | undefined>;
   /**
    * Restarts in one step where the provider has its own way (a plugin's `restart` command);
    * without it a restart is a stop then a start.

@@ -1,8 +1,9 @@
 /**
  * CPU time and resident memory of whole process groups, read from /proc: what `status` shows as
- * a process service's `cpu` and `memoryBytes`.
+ * a process service's `cpu` and `memory` (and its leader's argv, its `command`).
  */
 
+import { readFileSync } from 'node:fs';
 import { CLOCK_TICKS_PER_SECOND, readProcFile, readStatText } from './proc-stat.js';
 import { listPids } from './group-members.js';
 
@@ -83,6 +84,18 @@ export function readGroupUsage(pgids: ReadonlySet<number>): Map<number, GroupUsa
   }
   for (const [pgid, sum] of usage) if (sum.processes === 0) usage.delete(pgid);
   return usage;
+}
+
+/** A process's argv from `/proc/<pid>/cmdline` (as the process shows it, after any change of its title), or undefined when it is gone or hides it. */
+export function readArgv(pid: number): string[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // A zombie's (and a kernel thread's) is empty.
+  return text === '' ? undefined : text.replace(/\0$/, '').split('\0');
 }
 
 function readUsageQuietly(pid: number): ProcUsage | undefined {

@@ -54,6 +54,11 @@ export function formatBytes(bytes: number | null | undefined): string {
   return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
 }
 
+/** An argv as a POSIX shell reads it back: a word that needs it single-quoted, each `'` as `'\''`. */
+export function formatCommandLine(argv: readonly string[]): string {
+  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`)).join(' ');
+}
+
 /** How a row's state reads at a glance (red, green, yellow): broken, as wanted, on its way. */
 export type StateTone = 'bad' | 'ok' | 'moving';
 

@@ -45,35 +45,57 @@ export interface StatusRow {
   stoppedWith?: string;
   lastExit?: LastExit;
   /**
-   * Additive: percent of one core the service's process group used over the controller's last
-   * interval (2 s); null when unknown: without a controller, before a run's second reading, and
-   * for a service without a process group of stack's own (compose, plugin, exec).
+   * Additive: percent of one core the service used (a process service's whole process group, a
+   * compose service's containers) over the last interval it was read for (the controller's 2 s,
+   * `status -o wide`'s 200 ms); null when unknown: before a second reading, without a process
+   * group of stack's own or an engine to ask (plugin, exec).
    */
   cpu?: number | null;
-  /** Additive: resident memory of the service's process group (the sum of its processes' RSS), in bytes; null when unknown. */
-  memoryBytes?: number | null;
+  /** Additive: resident memory in bytes (the sum of the group's RSS, of the containers' usage); null when unknown. */
+  memory?: number | null;
+  /** Additive: seconds since the current run started (`since`); null when it does not run. */
+  uptime?: number | null;
+  /** Additive: the running command line, shell-quoted, secrets replaced (a compose service's containers: image and command); null when unknown. */
+  command?: string | null;
 }
 
-/** What a service's process group uses (`cpu`, `memoryBytes` of its row). */
+/** What a running service uses and runs (`cpu`, `memory`, `command` of its row). */
 export interface ServiceUsage {
   cpu: number | null;
-  memoryBytes: number | null;
+  memory: number | null;
+  command?: string | null;
 }
 
-/**
- * `portOwners`: by service, who listens on each declared port (from `findPortOwners`). `usage`:
- * by service, what its process group uses; when given, every row has `cpu` and `memoryBytes`
- * (null for a service it does not name).
- */
-export function statusRows(desired: Desired, observed: Observed, applied: Applied, portOwners?: ReadonlyMap<string, PortOwner[]>, usage?: ReadonlyMap<string, ServiceUsage>): StatusRow[] {
-  const rows = desired.services.map((service) => {
+/** What a status row adds to the observed state, each by service; what is given shows on every row (null where unknown). */
+export interface StatusExtras {
+  /** Who listens on each declared port (from `findPortOwners`). */
+  portOwners?: ReadonlyMap<string, PortOwner[]>;
+  /** What a service uses (its `cpu`, `memory` and `command`). */
+  usage?: ReadonlyMap<string, ServiceUsage>;
+  /** Now (ms since the epoch): each row's `uptime` is counted from its `since` to this. */
+  now?: number;
+}
+
+export function statusRows(desired: Desired, observed: Observed, applied: Applied, extras: StatusExtras = {}): StatusRow[] {
+  const { portOwners, usage, now } = extras;
+  const rows: StatusRow[] = desired.services.map((service) => {
     const owners = portOwners?.get(service.name);
     return { ...row(service.name, service, observed.get(service.name), applied), ...(owners ? portColumns(service, owners) : {}) };
   });
   for (const name of applied.keys()) {
     if (!desired.services.some((service) => service.name === name)) rows.push(row(name, undefined, observed.get(name), applied));
   }
-  return usage ? rows.map((each) => ({ ...each, ...(usage.get(each.name) ?? { cpu: null, memoryBytes: null }) })) : rows;
+  return rows.map((each) => ({
+    ...each,
+    ...(usage ? { cpu: null, memory: null, command: null, ...usage.get(each.name) } : {}),
+    ...(now === undefined ? {} : { uptime: uptimeOf(each.since, now) }),
+  }));
+}
+
+/** Whole seconds from `since` to `now`; never below 0 (a clock stepped back). */
+export function uptimeOf(since: string | null, now: number): number | null {
+  const start = since === null ? Number.NaN : Date.parse(since);
+  return Number.isNaN(start) ? null : Math.max(0, Math.floor((now - start) / 1000));
 }
 
 function portColumns(service: DesiredService, owners: readonly PortOwner[]): Pick<StatusRow, 'portsOpen' | 'portOwners'> {

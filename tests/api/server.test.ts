@@ -73,11 +73,11 @@ describe('the API server on .stack/api.sock', () => {
     }
     expect(daemonless.notice).toMatch(/is acting on this stack/);
     // Port owners included: the controller read them after its first pass. CPU and memory are
-    // read at other times (cpu only by the controller, over its tick): tests/api/usage.test.ts.
-    const withoutUsage = (rows: object[]) => rows.map(({ cpu: _cpu, memoryBytes: _memory, ...rest }: { cpu?: unknown; memoryBytes?: unknown }) => rest);
+    // read at other times (cpu only by the controller, over its tick), uptime a second apart at most: tests/api/usage.test.ts.
+    const withoutUsage = (rows: object[]) => rows.map(({ cpu: _cpu, memory: _memory, uptime: _uptime, ...rest }: { cpu?: unknown; memory?: unknown; uptime?: unknown }) => rest);
     expect(withoutUsage(body.services)).toEqual(withoutUsage(daemonless.services));
-    expect(body.services[0].memoryBytes).toBeGreaterThan(0);
-    expect(daemonless.services[0]?.memoryBytes).toBeGreaterThan(0);
+    expect(body.services[0].memory).toBeGreaterThan(0);
+    expect(daemonless.services[0]?.memory).toBeGreaterThan(0);
     expect(body.services[1]).toMatchObject({ name: 'worker', portsOpen: [false], portOwners: [{ port: port + 1, holder: 'none' }] });
     expect(body.services.map((row: { name: string; observed: string; health: string }) => `${row.name} ${row.observed} ${row.health}`)).toEqual(['web running ready', 'worker running none', 'idle stopped none', 'off absent none']);
     expect(hits).toBe(before);

@@ -4,7 +4,7 @@ import { renameSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiJson, socketOf } from '../support/api-http.js';
 import { Cleanup, statusJson } from '../support/controller.js';
-import { waitFor } from '../support/stack-cli.js';
+import { stack, waitFor } from '../support/stack-cli.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -13,12 +13,14 @@ interface UsageRow {
   name: string;
   observed: string;
   cpu?: number | null;
-  memoryBytes?: number | null;
+  memory?: number | null;
+  uptime?: number | null;
+  command?: string | null;
 }
 
 const byName = (rows: UsageRow[]) => Object.fromEntries(rows.map((row) => [row.name, row]));
 
-describe('cpu and memoryBytes in status', () => {
+describe('cpu, memory, uptime and command in status', () => {
   it('the controller reads a busy loop above 50 % and a sleep below 5 %, both with memory; a stopped service and daemonless cpu are null', async () => {
     const m = cleanup.marker(String(80_000 + Math.floor(Math.random() * 9_000)));
     const s = cleanup.scratch(
@@ -37,16 +39,21 @@ describe('cpu and memoryBytes in status', () => {
       'the busy service to read above 50 % CPU',
     );
     expect(rows.idle?.cpu).toBeLessThan(5);
-    expect(rows.busy?.memoryBytes).toBeGreaterThan(0);
-    expect(rows.idle?.memoryBytes).toBeGreaterThan(0);
-    expect(rows.off).toMatchObject({ observed: 'stopped', cpu: null, memoryBytes: null });
+    expect(rows.busy?.memory).toBeGreaterThan(0);
+    expect(rows.idle?.memory).toBeGreaterThan(0);
+    expect(rows.off).toMatchObject({ observed: 'stopped', cpu: null, memory: null, uptime: null, command: null });
+    expect(rows.idle).toMatchObject({ command: `sleep ${m}`, uptime: expect.any(Number) });
+    expect(rows.idle?.uptime).toBeGreaterThanOrEqual(0);
 
     // `stack status --json` through the controller carries them too.
     const viaCli = byName(statusJson(s.file).services as UsageRow[]);
     expect(viaCli.busy?.cpu).toEqual(expect.any(Number));
-    expect(viaCli.idle?.memoryBytes).toBeGreaterThan(0);
+    expect(viaCli.idle?.memory).toBeGreaterThan(0);
+    // `-o wide` through the controller (the fast path): its readings as columns.
+    const wide = stack(['status', '-o', 'wide', '-f', s.file]);
+    expect(wide.stdout).toMatch(new RegExp(`^idle .* \\d+\\.\\d% +\\d+(\\.\\d)?[KM] +sleep ${m}$`, 'm'));
 
-    // Without a controller (its socket set aside): memory from one reading, cpu unknown.
+    // Without a controller (its socket set aside): memory from one reading, cpu unknown (only -o wide reads it twice: tests/cli/status-wide.test.ts).
     const socket = socketOf(s.dir);
     renameSync(socket, `${socket}.aside`);
     let daemonless;
@@ -55,8 +62,8 @@ describe('cpu and memoryBytes in status', () => {
     } finally {
       renameSync(`${socket}.aside`, socket);
     }
-    expect(daemonless.busy).toMatchObject({ cpu: null, memoryBytes: expect.any(Number) });
-    expect(daemonless.idle?.memoryBytes).toBeGreaterThan(0);
-    expect(daemonless.off).toMatchObject({ cpu: null, memoryBytes: null });
+    expect(daemonless.busy).toMatchObject({ cpu: null, memory: expect.any(Number) });
+    expect(daemonless.idle?.memory).toBeGreaterThan(0);
+    expect(daemonless.off).toMatchObject({ cpu: null, memory: null });
   });
 });

@@ -30,8 +30,8 @@ async function watching(s: Scratch, m: string): Promise<number> {
 const shortest = (path: string): string => (relative(process.cwd(), path).length < path.length ? relative(process.cwd(), path) : path);
 
 /** A status row without what only stack itself looks at (who owns the ports). */
-// Port owners, CPU and memory are read at other times by each (cpu only by a controller, over its tick).
-const withoutReadings = ({ portsOpen: _open, portOwners: _owners, cpu: _cpu, memoryBytes: _memory, ...row }: Record<string, unknown>) => row;
+// Port owners, CPU, memory and uptime are read at other times by each (cpu only by a controller, over its tick).
+const withoutReadings = ({ portsOpen: _open, portOwners: _owners, cpu: _cpu, memory: _memory, uptime: _uptime, ...row }: Record<string, unknown>) => row;
 
 function statusBody(file: string): { project: string; notice?: string; services: Record<string, unknown>[] } {
   const result = stack(['status', '--json', '-f', file]);

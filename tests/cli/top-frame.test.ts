@@ -60,14 +60,14 @@ describe('the frame of stack top', () => {
   });
 
   it('shows every column on a wide terminal, with CPU and memory when measured', () => {
-    const lines = frame({ rows: [row('api', { cpu: 12.34, memoryBytes: 50 * 1024 * 1024 }), row('worker', { cpu: null, memoryBytes: null })], width: 160 });
+    const lines = frame({ rows: [row('api', { cpu: 12.34, memory: 50 * 1024 * 1024 }), row('worker', { cpu: null, memory: null })], width: 160 });
     expect(lines[1]).toMatch(/NAME +PROVIDER +DESIRED +OBSERVED +PID +UPTIME +RESTARTS +CPU +MEM +HEALTH +PORTS/);
     expect(lines[2]).toMatch(/api +process +running +running +4242 +1m35s +0 +12% +50M +- +8080/);
     expect(lines[3]).toMatch(/worker .* - +- +- +8080/);
   });
 
   it('drops the least needed columns first down to 80 columns, keeping name, state and health', () => {
-    const rows = [row('a-service-with-a-long-name', { health: 'healthy', healthAt: new Date(NOW - 3000).toISOString(), ports: ['127.0.0.1:8080', 9090], cpu: 1, memoryBytes: 1 })];
+    const rows = [row('a-service-with-a-long-name', { health: 'healthy', healthAt: new Date(NOW - 3000).toISOString(), ports: ['127.0.0.1:8080', 9090], cpu: 1, memory: 1 })];
     const header = frame({ rows, width: 80 })[1] ?? '';
     expect(header).toMatch(/NAME .*OBSERVED .*UPTIME .*HEALTH/);
     expect(header).not.toContain('PORTS');

@@ -35,8 +35,8 @@ describe('UsageSampler', () => {
     const sampler = new UsageSampler(groupedIn(providers));
     const first = sampler.sample(applied, observed);
     expect([...first.keys()]).toEqual(['busy']);
-    expect(first.get('busy')).toEqual({ cpu: null, memoryBytes: expect.any(Number) });
-    expect(first.get('busy')?.memoryBytes).toBeGreaterThan(0);
+    expect(first.get('busy')).toEqual({ cpu: null, memory: expect.any(Number), command: "sh -c 'while :; do :; done'" });
+    expect(first.get('busy')?.memory).toBeGreaterThan(0);
 
     // The loop spins on a core while the test polls; enough ticks make the percent meaningful.
     const second = await waitFor(() => {

@@ -99,7 +99,7 @@ export interface StatusRow {
   restarts: number;
   detail?: string;
   cpu?: number | null;
-  memoryBytes?: number | null;
+  memory?: number | null;
 }
 
 export interface StatusJson {

@@ -8,6 +8,8 @@ import { throughController } from '../through-controller.js';
 
 export interface StatusOptions extends GlobalOptions {
   probe?: boolean;
+  /** `wide`: CPU, memory and the command line as columns; without a controller, CPU read over 200 ms and compose services' figures asked of the engine. */
+  output?: 'wide';
 }
 
 interface StatusView {
@@ -26,7 +28,9 @@ export async function run(options: StatusOptions, names: string[]): Promise<numb
   }
   if (view.notice) streams.stderr.write(`${view.notice}\n`);
   if (view.notRecorded) streams.stderr.write(`note: the probe results are not recorded: ${view.notRecorded}\n`);
-  streams.stdout.write(renderStatusTable(view.rows, { color: useColor(options), now: Date.now() }));
+  const wide = options.output === 'wide';
+  const width = wide && streams.stdout.isTTY ? streams.stdout.columns : undefined;
+  streams.stdout.write(renderStatusTable(view.rows, { color: useColor(options), now: Date.now(), wide, ...(width ? { width } : {}) }));
   return ExitCode.ok;
 }
 
@@ -50,9 +54,9 @@ export async function observeHere(options: StatusOptions, names: readonly string
   const { applied, observed } = await viewServices(workspace, undefined, { probe: options.probe === true });
   checkServiceNames(workspace.desired, applied, names);
   const notRecorded = options.probe ? await recordProbeResults(workspace, observed, applied) : undefined;
+  // Memory and the command line from one reading of /proc; CPU needs two, so only -o wide waits for the second (and asks docker), while the port owners are read.
   // Who listens on each declared port (never a connection to them).
-  const portOwners = await portOwnersOf(workspace, { applied, observed }, names);
-  // Memory from one reading of /proc; CPU needs two (a controller's), so it is null here.
-  const rows = statusRows(workspace.desired, observed, applied, portOwners, usageOf(workspace, { applied, observed })).filter((row) => names.length === 0 || names.includes(row.name));
+  const [usage, portOwners] = await Promise.all([usageOf(workspace, { applied, observed }, { rate: options.output === 'wide' }), portOwnersOf(workspace, { applied, observed }, names)]);
+  const rows = statusRows(workspace.desired, observed, applied, { portOwners, usage, now: Date.now() }).filter((row) => names.length === 0 || names.includes(row.name));
   return { project: workspace.desired.project, rows, notice: await controllerNotice(workspace), notRecorded };
 }

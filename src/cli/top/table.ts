@@ -7,8 +7,8 @@ export { formatBytes, formatCpu } from '../../reconcile/status-format.js';
 
 // `stack top`'s table of services: which columns fit, and each row as one line `width` wide.
 
-/** A status row, with the CPU and memory a controller may measure (absent: not measured). */
-export type TopRow = StatusRow & { cpu?: number | null; memoryBytes?: number | null };
+/** A status row (`cpu` and `memory` absent: not measured). */
+export type TopRow = StatusRow;
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -29,7 +29,7 @@ const COLUMNS: Column[] = [
   { header: 'UPTIME', priority: 3, max: 8, cell: (row, now) => formatUptime(row.since, now) },
   { header: 'RESTARTS', priority: 4, max: 8, cell: (row) => String(row.restarts) },
   { header: 'CPU', priority: 6, max: 7, cell: (row) => formatCpu(row.cpu) },
-  { header: 'MEM', priority: 7, max: 7, cell: (row) => formatBytes(row.memoryBytes) },
+  { header: 'MEM', priority: 7, max: 7, cell: (row) => formatBytes(row.memory) },
   { header: 'HEALTH', priority: 2, max: 24, cell: (row, now) => formatHealth(row, now) },
   { header: 'PORTS', priority: 10, max: 24, cell: (row) => formatPorts(row) },
 ];

@@ -35,7 +35,7 @@ import { EventHub } from './events.js';
 import { EventJournal } from './event-journal.js';
 import { redactDeep } from '../../model/redact-deep.js';
 import { knownObserved } from './known-status.js';
-import { groupedIn } from '../service-usage.js';
+import { groupedIn, readProviderUsage } from '../service-usage.js';
 import { StatusChanges } from './status-changes.js';
 import { FileNews } from './file-news.js';
 import type { ControllerOptions, RunOptions, Snapshot } from './controller-options.js';
@@ -88,7 +88,11 @@ export class Controller {
     this.watcher = new FileWatcher((paths) => this.changed(paths), undefined, this.say);
     this.liveness = new LivenessMonitor(pool, workspace, this.say);
     this.ports = new PortWatch(() => ({ desired: this.desired, applied: this.state.all(), observed: knownObserved(this.desired, this.state.all(), this.pool) }), workspace.ctx.redact);
-    this.usage = new UsageWatch(() => ({ applied: this.state.all(), observed: knownObserved(this.desired, this.state.all(), this.pool) }), groupedIn(workspace.providers));
+    this.usage = new UsageWatch(
+      () => ({ applied: this.state.all(), observed: knownObserved(this.desired, this.state.all(), this.pool), redact: this.workspaceNow.ctx.redact }),
+      groupedIn(workspace.providers),
+      (view, signal) => readProviderUsage(this.desired, view, workspace.providers, { ...this.workspaceNow.ctx, signal }),
+    );
     this.logRotation = new LogRotation(pool, workspace, this.say);
     this.requests = new HandedRequests(workspace.paths.dir, (reason) => void this.request(reason));
     // Live status: a machine that moves or a record that changes may change a phase or a probe result.
@@ -250,7 +254,7 @@ export class Controller {
   /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan (port owners, CPU and memory as last read on their ticks). */
   knownStatus(): StatusRow[] {
     const applied = this.state.all();
-    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, this.ports.known, this.usage.known);
+    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, { portOwners: this.ports.known, usage: this.usage.known, now: this.pool.env.time.now() });
   }
 
   private get statusFile(): string {

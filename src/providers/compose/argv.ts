@@ -96,6 +96,11 @@ export function psArgv(project: string): string[] {
   return ['docker', 'ps', '-a', '--no-trunc', '--filter', `label=${PROJECT_LABEL}=${composeProjectName(project)}`, '--format', '{{json .}}'];
 }
 
+/** One reading of what the containers use (the engine samples them for about a second), one JSON object per line. */
+export function statsArgv(containerIds: readonly string[]): string[] {
+  return ['docker', 'stats', '--no-stream', '--no-trunc', '--format', '{{json .}}', ...containerIds];
+}
+
 /** Asks the engine (not only the CLI) for its version: fails when the daemon does not answer. */
 export function engineVersionArgv(): string[] {
   return ['docker', 'version', '--format', '{{.Server.Version}}'];

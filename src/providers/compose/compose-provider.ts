@@ -15,6 +15,7 @@ import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js
 import { digestComposeFiles } from './digest.js';
 import { execInCompose } from './exec.js';
 import { mustRun, recordedSpec, removeByLabel } from './project.js';
+import { readComposeUsage } from './usage.js';
 import { waitHealthy } from './wait.js';
 
 export interface ComposeProviderOptions {
@@ -87,6 +88,12 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
         ...(now.detail ? { detail: now.detail } : {}),
         ...(up && applied?.startedAt ? { since: applied.startedAt } : {}),
       };
+    },
+
+    // The engine's reading of the running containers (docker stats); nothing when it does not answer.
+    async usage(name, desired, applied, ctx) {
+      const spec = desired?.compose ? specOf(desired) : applied ? specFor(name, applied) : undefined;
+      return spec ? readComposeUsage(run, name, spec, ctx).catch(() => undefined) : undefined;
     },
 
     async digestFiles(service) {

@@ -17,6 +17,9 @@ export interface Container {
   health: ContainerHealth;
   /** `docker compose run` containers: not part of the service. */
   oneOff: boolean;
+  image?: string;
+  /** What it runs (its entrypoint and arguments, joined by spaces, as the engine says). */
+  command?: string;
 }
 
 export interface ProjectStatus {
@@ -46,11 +49,24 @@ export function parsePsLines(text: string): Container[] {
       health: healthFromStatus(status),
       oneOff: /^true$/i.test(labelValue(labels, 'com.docker.compose.oneoff') ?? ''),
     };
+    if (typeof row.Image === 'string' && row.Image) container.image = row.Image;
+    const command = typeof row.Command === 'string' ? unquoted(row.Command) : '';
+    if (command) container.command = command;
     const exit = /^Exited \((-?\d+)\)/.exec(status);
     if (exit) container.exitCode = Number(exit[1]);
     containers.push(container);
   }
   return containers;
+}
+
+// `docker ps` quotes the command as Go's strconv.Quote does, which JSON reads back for the text a command holds.
+function unquoted(text: string): string {
+  if (!/^".*"$/s.test(text)) return text;
+  try {
+    return JSON.parse(text) as string;
+  } catch {
+    return text.slice(1, -1);
+  }
 }
 
 // Labels come as one "k=v,k=v" string; values such as config_files may hold commas, so each

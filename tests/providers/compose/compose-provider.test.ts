@@ -123,6 +123,18 @@ describe('compose provider on a real engine', () => {
     expect(volumesOf(project)).toEqual([]);
   });
 
+  dockerIt('usage: the engine reads a busy container above 0 % CPU with its memory, and names its image and command; nothing once it stops', async () => {
+    const busy = 'trap "exit 0" TERM; while true; do :; done';
+    const { provider, service, ctx, applied } = await setup(`services:\n  web:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", ${JSON.stringify(busy)}]\n`);
+    await provider.start(service, ctx);
+    const usage = await provider.usage!('app', service, applied(false), ctx);
+    expect(usage?.cpu).toBeGreaterThan(0);
+    expect(usage?.memory).toBeGreaterThan(0);
+    expect(usage?.command).toBe(`${TEST_IMAGE} sh -c ${busy}`);
+    await provider.stop('app', applied(false), { signal: 'SIGTERM', timeoutMs: 5000 }, ctx);
+    expect(await provider.usage!('app', service, applied(true), ctx)).toBeUndefined();
+  });
+
   dockerIt('streams compose logs line by line', async () => {
     const { provider, service, ctx, project } = await setup(`services:\n  talk:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", ${JSON.stringify(`echo first; echo second; ${LOOP}`)}]\n`);
     await provider.start(service, ctx);

@@ -17,9 +17,9 @@ const status = (containers: Container[], services: string[] = [], stoppedByUs = 
   projectStatus({ containers, services, scale, stoppedByUs });
 
 describe('parsePsLines', () => {
-  it('reads service, state and health from a real line (labels with commas in values)', () => {
+  it('reads service, state, health, image and command from a real line (labels with commas in values)', () => {
     expect(parsePsLines(`${RUNNING_HEALTHY}\n`)).toEqual([
-      { id: '8b39f799ed65', name: 'ct1_web_1', service: 'web', state: 'running', health: 'healthy', oneOff: false },
+      { id: '8b39f799ed65', name: 'ct1_web_1', service: 'web', state: 'running', health: 'healthy', oneOff: false, image: 'stack-test/busybox:latest', command: "sh -c 'sleep 2; touch /tmp/ready; exec sleep 3600'" },
     ]);
   });
 
