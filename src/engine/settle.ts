@@ -136,7 +136,7 @@ async function logTail(env: UnitEnvironment, name: string, service: DesiredServi
   const lines: string[] = [];
   try {
     const provider = await env.providers.get(which);
-    const request = { lines: 5, run: started, follow: false, signal: new AbortController().signal, write: (more: readonly LogLine[]) => lines.push(...more.map((line) => line.text)) };
+    const request = { lines: 5, run: started, follow: false, signal: new AbortController().signal, match: (line: LogLine) => line.stream !== 'stack', write: (more: readonly LogLine[]) => lines.push(...more.map((line) => line.text)) };
     await provider.logs(name, service, record, request, env.ctx);
   } catch {
     // No tail to quote: the failure is said without it.

@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExitInfo } from '../model/provider.js';
 import { nativeSpawner, spawnerDescription } from './native-spawn.js';
-import { formatCommand, SpawnError } from './runner.js';
+import { SpawnError } from './runner.js';
 
 export interface LogRelay {
   pid: number;
@@ -65,14 +65,20 @@ function scriptPath(): string | undefined {
  */
 export async function openLogRelay(logFd: number, options: OpenLogRelayOptions = {}): Promise<LogRelay> {
   const native = options.native === false ? undefined : nativeSpawner()?.relay;
+  // Once per run, as a shell comment, as runner.ts says how services start.
+  if (options.verbose && !toldWhichRelay.has(options.verbose)) {
+    toldWhichRelay.add(options.verbose);
+    options.verbose(`# their output is framed by ${native ? 'stack-log-relay (native)' : logRelayDescription()}`);
+  }
   if (native) {
-    options.verbose?.('stack-log-relay 3 4 5');
     const started = native(logFd);
     if ('errno' in started) throw new SpawnError(['stack-log-relay'], started.errno, started.message);
     return { ...started, via: 'native', close: closerOf(started) };
   }
   return openNodeRelay(logFd, options);
 }
+
+const toldWhichRelay = new WeakSet<(line: string) => void>();
 
 /** Which relay frames services' logs, for `--verbose` and `stack check`: the native one, or Node and why. */
 export function logRelayDescription(): string {
@@ -96,7 +102,6 @@ async function openNodeRelay(logFd: number, options: OpenLogRelayOptions): Promi
   const script = options.script ?? scriptPath();
   const argv = [process.execPath, script ?? SCRIPT, '3', '4', '5'];
   if (!script) throw new SpawnError(argv, 'ENOENT', `the log relay ${SCRIPT} is not built: run \`npm run build\``);
-  options.verbose?.(formatCommand(argv));
   const pipes = await makePipes();
   // Loaded here: commands that only read (`stack status`) never need it.
   const { spawn } = await import('./child-process.js');

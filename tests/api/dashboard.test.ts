@@ -80,8 +80,8 @@ describe('stack dashboard without a controller', () => {
     const logs = await d.sse('/api/v1/logs?service=talk&lines=2&follow=0');
     await logs.waitFor((event) => event.event === 'caught-up');
     expect(logs.events.filter((event) => event.event === 'line').map((event) => event.data)).toEqual([
-      { formatVersion: 1, service: 'talk', text: 'two' },
-      { formatVersion: 1, service: 'talk', text: 'three' },
+      { formatVersion: 1, service: 'talk', text: 'two', stream: 'stdout', at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/) },
+      { formatVersion: 1, service: 'talk', text: 'three', stream: 'stdout', at: expect.stringMatching(/Z$/) },
     ]);
     logs.close();
     expect((await d.get('/api/v1/logs?service=nope')).status).toBe(404);
@@ -191,7 +191,10 @@ describe('stack dashboard over a controller', () => {
     await waitFor(() => readFileSync(`${s.dir}/.stack/logs/talk.log`, 'utf8').includes('hello'), 5000, 'the log written');
     const logs = await d.sse('/api/v1/logs?service=talk&lines=5&follow=0');
     await logs.waitFor((event) => event.event === 'caught-up');
-    expect(logs.events.filter((event) => event.event === 'line').map((event) => event.data.text)).toEqual(['hello']);
+    expect(logs.events.filter((event) => event.event === 'line').map((event) => [event.data.stream, event.data.text])).toEqual([
+      ['stack', '── talk started ──'],
+      ['stdout', 'hello'],
+    ]);
     logs.close();
 
     // A verb goes through the controller, as `stack stop b` would.

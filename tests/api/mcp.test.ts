@@ -65,16 +65,22 @@ describe('stack mcp, read-only (the default)', () => {
     expect((await call('check')).body).toMatchObject({ formatVersion: 1, checks: expect.arrayContaining([expect.objectContaining({ check: expect.any(String), ok: expect.any(Boolean) })]) });
 
     await waitFor(() => readFileSync(`${s.dir}/.stack/logs/web.log`, 'utf8').includes('ready'), 5000, 'the log written');
-    expect((await call('logs', { service: 'web', lines: 1 })).body).toMatchObject({ service: 'web', lines: ['ready'], truncated: false });
-    expect((await call('logs', { service: 'web', grep: '^rea(d)+y$' })).body).toMatchObject({ lines: ['ready'], grep: '^rea(d)+y$' });
-    expect((await call('logs', { service: 'web', maxBytes: 6 })).body).toMatchObject({ lines: ['ready'], truncated: true });
+    const ready = { text: 'ready', stream: 'stdout', at: expect.stringMatching(/^\d{4}-.*\.\d{6}Z$/) };
+    expect((await call('logs', { service: 'web', lines: 1 })).body).toMatchObject({ service: 'web', lines: [ready], truncated: false });
+    expect((await call('logs', { service: 'web', grep: '^rea(d)+y$' })).body).toMatchObject({ lines: [ready], grep: '^rea(d)+y$' });
+    expect((await call('logs', { service: 'web', maxBytes: 6 })).body).toMatchObject({ lines: [ready], truncated: true });
+    // A window of time: everything read in the last minute, nothing from an hour ahead; stderr alone is empty here.
+    expect((await call('logs', { service: 'web', since: '1m' })).body.lines.map((line: { text: string }) => line.text)).toEqual(['── web started ──', 'token=(sensitive)', 'ready']);
+    expect((await call('logs', { service: 'web', since: new Date(Date.now() + 3_600_000).toISOString() })).body.lines).toEqual([]);
+    expect((await call('logs', { service: 'web', stderr: true })).body.lines).toEqual([]);
+    expect((await call('logs', { service: 'web', since: 'yesterday' })).body.error).toMatch(/^since takes a duration ago/);
     expect((await call('logs', { service: 'nope' })).body).toMatchObject({ error: 'stack.yaml declares no service "nope"', exitCode: 4 });
     expect((await call('logs', { service: 'web', grep: '(' })).body.error).toMatch(/^grep is not a pattern RE2 takes/);
 
     expect(await read('stack://stack.yaml')).toContain('API_TOKEN: (sensitive)');
     expect(JSON.parse(await read('stack://plan/last'))).toMatchObject({ planHash: plan.body.planHash });
     expect((await client.listResources()).resources.map((resource) => resource.uri)).toEqual(expect.arrayContaining(['stack://stack.yaml', 'stack://plan/last', 'stack://logs/web', 'stack://logs/db']));
-    expect(await read('stack://logs/web')).toMatch(/ready$/);
+    expect(await read('stack://logs/web')).toMatch(/^\d{4}-\S+Z \| ready$/m);
   });
 
   it('refuses the verbs and apply, saying what they would do and how to allow them; nothing changes', async () => {
@@ -193,7 +199,7 @@ describe('stack mcp and secrets', () => {
     const { call, read, seen } = await connect(s.dir);
     await waitFor(() => readFileSync(`${s.dir}/.stack/logs/web.log`, 'utf8').includes('ready'), 5000, 'the log written');
 
-    expect((await call('logs', { service: 'web' })).body.lines).toEqual(['token=(sensitive)', 'ready']);
+    expect((await call('logs', { service: 'web', grep: '.' })).body.lines.map((line: { text: string }) => line.text)).toEqual(['token=(sensitive)', 'ready']);
     await call('logs', { service: 'web', grep: 'token' });
     await read('stack://stack.yaml');
     await read('stack://logs/web');

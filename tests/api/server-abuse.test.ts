@@ -3,7 +3,7 @@
 import { request, type IncomingMessage } from 'node:http';
 import { connect as connectSocket } from 'node:net';
 import { join } from 'node:path';
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/api/connect.js';
 import { apiJson, apiStream, socketCount, socketOf } from '../support/api-http.js';
@@ -199,8 +199,9 @@ describe('the API under clients that push it', () => {
     const m = marker();
     // 8000 lines of 25 bytes: the last 64 KiB begin 14 bytes into a line, inside the secret.
     const s = await up(() => `version: 1\nservices:\n  s:\n    command: [sh, -c, 'yes "$$API_TOKEN" | head -c 200000; exec sleep ${m}']\n    env: { API_TOKEN: tok-0123456789abcdefghij }\n`);
-    await waitFor(() => statSync(join(s.dir, '.stack', 'logs', 's.log'), { throwIfNoEntry: false })?.size === 200_000, 10_000, 'the whole log');
-    const lines = (await (await apiStream(s.dir, 'GET', '/v1/logs?service=s&lines=100000')).done()).filter((line) => line.type === 'line');
+    // The start's own line, then the 8000 lines, each framed (model/log-line.ts).
+    await waitFor(() => linesIn(join(s.dir, '.stack', 'logs', 's.log')) === 8001, 10_000, 'the whole log');
+    const lines = (await (await apiStream(s.dir, 'GET', '/v1/logs?service=s&lines=100000')).done()).filter((line) => line.type === 'line' && line.stream !== 'stack');
     expect(lines.length).toBeGreaterThan(2000);
     expect(lines.filter((line) => line.text !== '(sensitive)').map((line) => line.text)).toEqual([]);
   });
@@ -235,7 +236,7 @@ describe('the API under clients that push it', () => {
   it('a tail of 100,000 short lines (~7 MB of NDJSON, written at once) reaches a client that reads it: `stack logs -n 100000` exits 0', async () => {
     const m = marker();
     const s = await up(() => `version: 1\nservices:\n  chatty:\n    command: [sh, -c, 'yes "" | head -c 200000; exec sleep ${m}']\n`);
-    await waitFor(() => statSync(join(s.dir, '.stack', 'logs', 'chatty.log'), { throwIfNoEntry: false })?.size === 200_000, 10_000, 'the whole log');
+    await waitFor(() => linesIn(join(s.dir, '.stack', 'logs', 'chatty.log')) === 200_001, 10_000, 'the whole log');
     const logs = await spawnCli(['logs', 'chatty', '-n', '100000', '--file', s.file]).done;
     expect(logs.stderr, logs.stderr).not.toMatch(/error/);
     // Of the log's 200,000 empty lines, the 100,000 asked for (`-n` reads back as far as they need).
@@ -255,3 +256,11 @@ describe('the API under clients that push it', () => {
     expect((await apiJson(s.dir, 'GET', '/v1/status?service=b')).body.services[0].observed).toBe('running');
   });
 });
+
+/** How many lines a file holds (0 when it does not exist). */
+function linesIn(file: string): number {
+  if (!statSync(file, { throwIfNoEntry: false })) return 0;
+  let count = 0;
+  for (const byte of readFileSync(file)) if (byte === 0x0a) count += 1;
+  return count;
+}

@@ -177,15 +177,26 @@ describe('the API server on .stack/api.sock', () => {
     await waitFor(() => readFileSync(join(s.dir, '.stack', 'logs', 'b.log'), 'utf8').includes('b one'), 5000, "b's log").catch(() => undefined);
 
     const tail = await (await apiStream(s.dir, 'GET', '/v1/logs?lines=10')).done();
+    const at = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(tail).toEqual([
-      { formatVersion: 1, type: 'line', service: 'a', text: 'a one (sensitive)' },
-      { formatVersion: 1, type: 'line', service: 'a', text: 'a two' },
-      { formatVersion: 1, type: 'line', service: 'b', text: 'b one' },
+      { formatVersion: 1, type: 'line', service: 'a', text: '── a started ──', stream: 'stack', at },
+      { formatVersion: 1, type: 'line', service: 'a', text: 'a one (sensitive)', stream: 'stdout', at },
+      { formatVersion: 1, type: 'line', service: 'a', text: 'a two', stream: 'stdout', at },
+      { formatVersion: 1, type: 'line', service: 'b', text: '── b started ──', stream: 'stack', at },
+      { formatVersion: 1, type: 'line', service: 'b', text: 'b one', stream: 'stdout', at },
       { formatVersion: 1, type: 'caught-up' },
       { formatVersion: 1, type: 'end', exitCode: 0 },
     ]);
     const one = await (await apiStream(s.dir, 'GET', '/v1/logs?service=b&lines=1')).done();
     expect(one.map((line) => line.text ?? line.type)).toEqual(['b one', 'caught-up', 'end']);
+    // Narrowed: a grep (RE2) counts only what matches; stderr alone is nothing here; a window
+    // ahead of now is empty; a bad pattern or time is the client's mistake (400, exit 1).
+    const narrowed = async (query: string) => (await (await apiStream(s.dir, 'GET', `/v1/logs?${query}`)).done()).filter((line) => line.type === 'line').map((line) => line.text);
+    expect(await narrowed('service=a&lines=1&grep=%5Ea%20one')).toEqual(['a one (sensitive)']);
+    expect(await narrowed('service=a&stderr=1')).toEqual([]);
+    expect(await narrowed(`service=a&since=${new Date(Date.now() + 3_600_000).toISOString()}`)).toEqual([]);
+    expect(await narrowed(`service=a&lines=all&since=${new Date(Date.now() - 60_000).toISOString()}`)).toEqual(['── a started ──', 'a one (sensitive)', 'a two']);
+    for (const query of ['grep=(', 'since=yesterday', 'until=10m']) expect((await apiJson(s.dir, 'GET', `/v1/logs?${query}`)).status, query).toBe(400);
     expect((await apiJson(s.dir, 'GET', '/v1/logs?service=nope')).status).toBe(404);
 
     const follow = await apiStream(s.dir, 'GET', '/v1/logs?service=b&lines=0&follow=1');

@@ -1,4 +1,5 @@
 // LogStream (`stack up`'s merged logs) on real files; a read in flight is gated to close under it.
+import { frameLine, stampOf } from '../../src/model/log-line.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,8 @@ describe('LogStream.close', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-logstream-'));
     dirs.push(dir);
     mkdirSync(join(dir, 'logs'));
-    writeFileSync(join(dir, 'logs', 'web.log'), 'one\ntwo\n');
+    const at = stampOf(new Date());
+    writeFileSync(join(dir, 'logs', 'web.log'), ['one', 'two'].map((text) => frameLine({ text, stream: 'stdout', at })).join(''));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let calls = 0;
@@ -32,7 +34,7 @@ describe('LogStream.close', () => {
     let written = '';
     const provider = createProcessProvider();
     const ctx = { root: dir, stateDir: dir, redact: (text: string) => text };
-    const stream = new LogStream((name, request) => provider.logs(name, undefined, undefined, request, ctx), (text) => (written += text), false, 1);
+    const stream = new LogStream((name, request) => provider.logs(name, undefined, undefined, request, ctx), (text) => (written += text), false, 1, undefined, new Date(Date.now() - 60_000));
     await stream.follow(['web'], true);
     await waitFor(() => calls === 1, 2000, 'the interval read to begin');
     const closed = stream.close();

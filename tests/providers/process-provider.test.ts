@@ -167,7 +167,7 @@ describe('process provider: start, observe, stop', () => {
     groups.track(started.pgid);
     const again = await provider.start({ ...service, name: 'web2' }, makeContext(root, verbose));
     groups.track(again.pgid);
-    expect(lines).toEqual(['# services start through posix_spawn (native addon)', `/bin/sh -c 'sleep 30'`, `/bin/sh -c 'sleep 30'`]);
+    expect(lines).toEqual(['# their output is framed by stack-log-relay (native)', '# services start through posix_spawn (native addon)', `/bin/sh -c 'sleep 30'`, `/bin/sh -c 'sleep 30'`]);
   });
 });
 

@@ -3,6 +3,7 @@
 // stack, which may exit). A log is rotated when a run starts (rename) and, while the service
 // runs, by the controller and by each apply (its oldest blocks cut from the live file): see
 // docs/reliability.md.
+import { parseLogLine } from '../../src/model/log-line.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -72,12 +73,14 @@ describe('log rotation', () => {
     // On disk, every rotated file oldest first and then the live one: runs 1 … 4, each whole.
     const onDisk = wholeStream(log);
     for (let run = 1; run <= 4; run += 1) expectContiguous(seqs(onDisk, run), 0, `run ${run} on disk`);
-    const files = [1, 2, 3, 4].map((run) => onDisk.split('\n').filter((line) => line.startsWith(`run=${run} `)).join('\n'));
+    const texts = onDisk.split('\n').map((raw) => parseLogLine(raw).text);
+    const files = [1, 2, 3, 4].map((run) => texts.filter((line) => line.startsWith(`run=${run} `)).join('\n'));
     expectContiguous(seqs(followed, 1), undefined, 'run 1 followed');
     expect(seqs(followed, 1).at(-1)).toBe(seqs(files[0] as string, 1).at(-1));
     for (const run of [2, 3]) expect(seqs(followed, run), `run ${run} followed`).toEqual(seqs(files[run - 1] as string, run));
     expectContiguous(seqs(followed, 4), 0, 'run 4 followed');
-    expect(followed.split('\n').filter((line) => line !== '' && !/^writer \| run=\d seq=\d+$/.test(line))).toEqual([]);
+    // Besides the writer's lines, only stack's own: each start.
+    expect(followed.split('\n').filter((line) => line !== '' && !/^writer \| (run=\d seq=\d+|── writer started ──)$/.test(line))).toEqual([]);
   });
 
   it('a running service is rotated by size while `stack watch` supervises it: same pid, every line once on disk and in `logs -f`', async () => {

@@ -51,8 +51,10 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
   let live = false;
   const take = (service: string, read: readonly LogLine[]): void => {
     const timed = read.map((line) => ({ ...line, service }));
-    if (!live) tails.set(service, [...(tails.get(service) ?? []), ...timed]);
-    else timeline.add(timed, Date.now());
+    if (live) return timeline.add(timed, Date.now());
+    const tail = tails.get(service);
+    if (tail) for (const line of timed) tail.push(line);
+    else tails.set(service, timed);
   };
   const goLive = (): void => {
     print(timeline.merge([...tails.values()]));

@@ -3,6 +3,7 @@ import type { AppliedService } from '../../model/observed.js';
 import { describeCheck, formatDuration, realClock, waitForProbe, type ProbeClock } from '../probes.js';
 import { appliedOfStart, cannotRun, OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
 import { spawnerDescription } from '../../os/native-spawn.js';
+import { logRelayDescription } from '../../os/log-relay.js';
 import { checkAccountsRun, checkExecutables } from './check.js';
 import { logFileOf, readLogTextTail, appendLogMarker } from './logs.js';
 import { observeProcess } from './observe.js';
@@ -158,6 +159,6 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     mark: (name, text, ctx) => appendLogMarker(logFileOf(ctx.stateDir, name), text),
     rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
 
-    checks: async (services, ctx) => [...(await checkExecutables(services, ctx.env)), ...checkAccountsRun(services), { check: 'spawner', ok: true, detail: `services start through ${spawnerDescription()}` }],
+    checks: async (services, ctx) => [...(await checkExecutables(services, ctx.env)), ...checkAccountsRun(services), { check: 'spawner', ok: true, detail: `services start through ${spawnerDescription()}; their output is framed by ${logRelayDescription()}` }],
   };
 }
