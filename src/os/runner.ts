@@ -336,6 +336,8 @@ export interface RunShellOptions {
   env: Record<string, string>;
   /** An open file descriptor that stdout and stderr are appended to. */
   outputFd: number;
+  /** Instead of `outputFd`: stdout and stderr apart (a log relay's pipes, os/log-relay.ts). */
+  output?: ServiceOutput | undefined;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   verbose?: ((line: string) => void) | undefined;
@@ -350,9 +352,11 @@ export interface RunShellOptions {
 export async function runShell(script: string, options: RunShellOptions): Promise<CommandResult> {
   const argv = ['sh', '-c', script];
   options.verbose?.(formatCommand(argv));
-  const fd = options.outputFd as unknown as 1; // see spawnDetached: execa passes any fd through
+  // See spawnDetached: execa passes any fd through.
+  const stdout = (options.output?.stdout ?? options.outputFd) as unknown as 1;
+  const stderr = (options.output?.stderr ?? options.outputFd) as unknown as 2;
   const execa = await loadExeca();
-  const child = execa('sh', ['-c', script], { ...groupOptions(options), buffer: false, stdout: fd, stderr: fd });
+  const child = execa('sh', ['-c', script], { ...groupOptions(options), buffer: false, stdout, stderr });
   const pid = child.pid;
   const guard = guardGroup(pid, options);
   try {

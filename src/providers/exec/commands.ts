@@ -11,9 +11,9 @@ import type { ObservedService } from '../../model/observed.js';
 import { OperationError, type OperationContext } from '../../model/provider.js';
 import { resolveExecutable } from '../../os/executables.js';
 import { pause } from '../../os/pause.js';
-import { runCommand, runShell, type CommandResult } from '../../os/runner.js';
+import { runCommand, type CommandResult } from '../../os/runner.js';
 import { formatDuration } from '../probes.js';
-import { openLogForAppend, readLogTextTail } from '../process/logs.js';
+import { openLogForAppend, outputWritten, readLogTextTail, runShellLogged } from '../process/logs.js';
 import type { ExecCommand, ExecSpec } from './spec.js';
 
 /** How many lines of its output a failed command quotes. */
@@ -101,7 +101,8 @@ export async function runLogged(name: string, command: 'start' | 'stop', spec: E
   const log = await openLogForAppend(ctx.stateDir, name);
   let result: CommandResult;
   try {
-    result = await runShell(`exec ${spec[command].map(shellQuote).join(' ')}`, { cwd: spec.cwd, env: spec.env, outputFd: log.fd, timeoutMs, signal: ctx.signal, verbose: ctx.verbose });
+    result = await runShellLogged(`exec ${spec[command].map(shellQuote).join(' ')}`, log, { cwd: spec.cwd, env: spec.env, timeoutMs, signal: ctx.signal, verbose: ctx.verbose });
+    if (result.exitCode !== 0) await outputWritten(log.file, log.offset);
   } finally {
     closeSync(log.fd);
   }

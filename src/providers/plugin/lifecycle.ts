@@ -3,8 +3,8 @@ import type { LifecycleCommand } from '../../config/plugin-schema.js';
 import type { PluginManifest } from '../../config/plugin-file.js';
 import type { Redact } from '../../config/sensitive.js';
 import { formatDuration } from '../probes.js';
-import { openLogForAppend, readLogTextTail } from '../process/logs.js';
-import { runShell } from '../../os/runner.js';
+import { openLogForAppend, outputWritten, readLogTextTail, runShellLogged } from '../process/logs.js';
+import { parseLogLine } from '../../model/log-line.js';
 import { OperationError, type OperationContext } from '../../model/provider.js';
 import { followOutput } from './output.js';
 
@@ -41,11 +41,12 @@ export async function runLifecycle(run: LifecycleRun): Promise<LifecycleDone> {
   const script = plugin.lifecycle[command];
   if (script === undefined) throw new OperationError(service, `${service}: plugin ${plugin.name} has no ${command} command`);
   const log = await openLogForAppend(ctx.stateDir, service);
-  const follower = followOutput(log.file, log.offset, (line) => run.onLine(run.redact(line)), run.drained);
+  const follower = followOutput(log.file, log.offset, (line) => run.onLine(run.redact(parseLogLine(line).text)), run.drained);
   const timeoutMs = plugin.timeoutsMs[command];
   let result;
   try {
-    result = await runShell(script, { cwd: plugin.dir, env: run.env, outputFd: log.fd, timeoutMs, signal: ctx.signal, verbose: ctx.verbose });
+    result = await runShellLogged(script, log, { cwd: plugin.dir, env: run.env, timeoutMs, signal: ctx.signal, verbose: ctx.verbose });
+    await outputWritten(log.file, log.offset);
   } finally {
     closeSync(log.fd);
     await follower.stop();

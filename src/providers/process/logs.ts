@@ -2,10 +2,15 @@ import { closeSync, constants, existsSync, fstatSync, statSync } from 'node:fs';
 import { rename, stat, type FileHandle } from 'node:fs/promises';
 import { ensureOwnDir, openOwnFile, openOwnFileSync } from '../../os/safe-file.js';
 import { ensureStateDir } from '../../state/state-file.js';
+import { openLogRelay } from '../../os/log-relay.js';
+import { runShell, type CommandResult, type RunShellOptions } from '../../os/runner.js';
 import path from 'node:path';
 import type { LogSpec } from '../../model/desired.js';
 import type { Redact } from '../../model/redact.js';
-import { frameLine, parseLogLine, stampOf } from '../../model/log-line.js';
+import { FRAME_BYTES, frameLine, parseLogLine, stampOf, stampOfRaw, type LogLine } from '../../model/log-line.js';
+
+/** The longest record a relay writes: a frame and 64 KiB of a line. */
+const MAX_RECORD_BYTES = FRAME_BYTES + 64 * 1024 + 1;
 import { forgetInode, logIndexFile, pruneRemoved, readFully, readLogIndex, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -83,6 +88,47 @@ export async function appendLogMarker(file: string, text: string): Promise<void>
     // A marker is a courtesy: a full disk or a removed folder must not fail a restart.
   } finally {
     await handle?.close();
+  }
+}
+
+// The relays of runs this process started, by log file and the run's first byte: a run that
+// ended is quoted once its relay has written everything the run printed.
+const relays = new Map<string, Promise<unknown>>();
+/** How long a quote waits for a relay still holding the output (a descendant kept it open). */
+const RELAY_DRAIN_MS = 500;
+
+/** Remembers the relay of the run whose output begins at `offset` of `file`, until it exits. */
+export function noteRelay(file: string, offset: number, exited: Promise<unknown>): void {
+  const key = `${file}\0${offset}`;
+  relays.set(key, exited);
+  void exited.finally(() => relays.delete(key));
+}
+
+/**
+ * Waits (briefly) until the relay of the run at `offset` of `file` has written all the run
+ * printed: a run that exited right after it started is quoted from its log, and its last line
+ * may still be in the pipe. Nothing to wait for when this process did not start the run.
+ */
+export async function outputWritten(file: string, offset: number): Promise<void> {
+  const exited = relays.get(`${file}\0${offset}`);
+  if (!exited) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, RELAY_DRAIN_MS)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * Runs a shell command line (a plugin's lifecycle command, an exec service's start or stop) with
+ * its output through a log relay into `log`, as a service's; its relay noted, so a quote of its
+ * output waits for it (outputWritten). The caller closes `log.fd`.
+ */
+export async function runShellLogged(script: string, log: OpenedLog, options: Omit<RunShellOptions, 'outputFd' | 'output'>): Promise<CommandResult> {
+  const relay = await openLogRelay(log.fd, { verbose: options.verbose });
+  noteRelay(log.file, log.offset, relay.exited);
+  try {
+    return await runShell(script, { ...options, outputFd: log.fd, output: relay });
+  } finally {
+    relay.close();
   }
 }
 
@@ -204,7 +250,21 @@ export async function readLogTail(file: string, lines: number, options: TailOpti
 export async function readLogTextTail(file: string, lines: number, options: TailOptions = {}): Promise<string[]> {
   const keep = options.keep;
   const theirs = (raw: string) => parseLogLine(raw).stream !== 'stack' && (keep === undefined || keep(raw));
-  return (await readLogTail(file, lines, { ...options, keep: theirs })).map((raw) => parseLogLine(raw).text);
+  return joinPieces((await readLogTail(file, lines, { ...options, keep: theirs })).map(parseLogLine)).slice(-lines);
+}
+
+/** The texts of lines, a line the relay cut in pieces (longer than 64 KiB) whole again. */
+function joinPieces(lines: readonly LogLine[]): string[] {
+  const texts: string[] = [];
+  const open = new Map<string, number>();
+  for (const line of lines) {
+    const at = open.get(line.stream);
+    if (at === undefined) texts.push(line.text);
+    else texts[at] += line.text;
+    if (line.continues) open.set(line.stream, at ?? texts.length - 1);
+    else open.delete(line.stream);
+  }
+  return texts;
 }
 
 /** The lines of the last `window` bytes (of `file.1` too, when `continued` and `file` is shorter); `whole` when nothing was left before them. */
@@ -216,12 +276,15 @@ async function tailWindow(file: string, size: number, window: number, offset: nu
     const before = `${file}.1`;
     const from = (await fileSize(before)) - (window - size);
     const earlier = await readWholeLines(before, from, undefined, 0, cutLine !== undefined);
-    read = { bytes: Buffer.concat([earlier.bytes, read.bytes]), cut: earlier.cut || (earlier.bytes.length === 0 && read.cut) };
+    const opening = earlier.bytes.length > 0 ? earlier : read;
+    read = { bytes: Buffer.concat([earlier.bytes, read.bytes]), cut: opening.cut, ...(opening.framed ? { framed: true as const } : {}) };
     whole = from <= 0;
   }
   const all = read.bytes.toString('utf8').split('\n');
   if (all.at(-1) === '') all.pop();
-  if (read.cut && cutLine && all[0] !== undefined) all[0] = cutLine(all[0], { start: true });
+  // Only the text is cut (a frame kept with it stays as it is).
+  const first = all[0];
+  if (read.cut && cutLine && first !== undefined) all[0] = read.framed ? `${first.slice(0, FRAME_BYTES)}${cutLine(first.slice(FRAME_BYTES), { start: true })}` : cutLine(first, { start: true });
   return { all, whole };
 }
 
@@ -229,13 +292,31 @@ async function tailWindow(file: string, size: number, window: number, offset: nu
  * `file` from `start` (up to `end`), from its first whole line when `start` is past `floor` and
  * inside a line, unless `keepCut`: then from `start`, and `cut` says a line's piece begins it.
  */
-async function readWholeLines(file: string, start: number, end: number | undefined, floor: number, keepCut: boolean): Promise<{ bytes: Buffer; cut: boolean }> {
+async function readWholeLines(file: string, start: number, end: number | undefined, floor: number, keepCut: boolean): Promise<{ bytes: Buffer; cut: boolean; framed?: true }> {
   if (start <= floor) return { bytes: await readBytesFrom(file, start, end), cut: false };
   // One byte before: a newline there means `start` begins a line.
   const bytes = await readBytesFrom(file, start - 1, end);
   const newline = bytes.indexOf(0x0a);
-  if (newline === 0 || keepCut) return { bytes: bytes.subarray(1), cut: newline !== 0 && bytes.length > 1 };
-  return { bytes: newline < 0 ? Buffer.alloc(0) : bytes.subarray(newline + 1), cut: false };
+  if (newline === 0 || !keepCut) return { bytes: newline < 0 ? Buffer.alloc(0) : bytes.subarray(newline + 1), cut: false };
+  const piece = bytes.subarray(1);
+  if (piece.length === 0) return { bytes: piece, cut: false };
+  // The piece keeps its record's frame (its time, its stream, whether the line goes on), read
+  // from where its record began: no record is longer than a frame and 64 KiB.
+  const frame = await frameBefore(file, start, floor);
+  if (frame === undefined) return { bytes: piece, cut: true };
+  const text = start >= frame.start + FRAME_BYTES ? piece : piece.subarray(frame.start + FRAME_BYTES - start);
+  return { bytes: Buffer.concat([frame.bytes, text]), cut: true, framed: true };
+}
+
+/** The frame of the record that `position` falls inside, when it is within reach and framed. */
+async function frameBefore(file: string, position: number, floor: number): Promise<{ start: number; bytes: Buffer } | undefined> {
+  const from = Math.max(floor, position - MAX_RECORD_BYTES);
+  const before = await readBytesFrom(file, from, position);
+  const newline = before.lastIndexOf(0x0a);
+  if (newline < 0 && from > floor) return undefined;
+  const start = from + newline + 1;
+  const head = await readBytesFrom(file, start, start + FRAME_BYTES);
+  return stampOfRaw(head.toString('latin1')) === undefined ? undefined : { start, bytes: head };
 }
 
 /** Whole-file read, for tests and `stack logs`. */

@@ -5,7 +5,7 @@ import { appliedOfStart, cannotRun, OperationError, type ExitInfo, type Operatio
 import { spawnerDescription } from '../../os/native-spawn.js';
 import { logRelayDescription } from '../../os/log-relay.js';
 import { checkAccountsRun, checkExecutables } from './check.js';
-import { logFileOf, readLogTextTail, appendLogMarker } from './logs.js';
+import { logFileOf, outputWritten, readLogTextTail, appendLogMarker } from './logs.js';
 import { observeProcess } from './observe.js';
 import { rotateLiveLog } from './rotate-live.js';
 import { showLogFile } from './show-log.js';
@@ -125,6 +125,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
         clock,
       });
       if (result.ok) return;
+      if (result.exit) await outputWritten(logFile, started.logOffset ?? 0);
       const logTail = (await readLogTextTail(logFile, LOG_TAIL_LINES, { offset: started.logOffset ?? 0, cutLine: ctx.redact }).catch(() => [])).map((line) => ctx.redact(line));
       const message = result.exit
         ? `${service.name}: ${result.reason} (waiting for ${describeCheck(probe.check)})`

@@ -11,7 +11,7 @@ import { assertOwnDir, assertOwnFile, openOwnFile } from '../../os/safe-file.js'
 import { LogFollower } from './follow-log.js';
 import { readFully, readLogIndex } from './log-index.js';
 import { offsetOfTime } from './log-times.js';
-import { MAX_TAIL_BYTES, readLogTail } from './logs.js';
+import { MAX_TAIL_BYTES, outputWritten, readLogTail } from './logs.js';
 
 const DEFAULT_POLL_MS = 200;
 /** A whole log is read and shown in pieces of this size, never held whole. */
@@ -34,6 +34,8 @@ export async function showLogFile(file: string, given: LogsRequest, redact: Reda
     }
     if (lines.length > 0) given.write(lines);
   };
+  // A run's own lines (a failure quoting them): all it printed, its relay done writing.
+  if (given.run) await outputWritten(file, given.run.logOffset ?? 0);
   // Said, not skipped in silence: a log that is a link is never read (that would show its target).
   if ((await assertOwnDir(dirname(file))) === 'ok') await assertOwnFile(file);
   const request = { ...given, keep };

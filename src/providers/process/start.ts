@@ -6,7 +6,7 @@ import type { ProcessSpec } from './spec.js';
 import { SpawnError, signalGroup, spawnDetached } from '../../os/runner.js';
 import { openLogRelay } from '../../os/log-relay.js';
 import { OperationError, type ExitInfo, type OperationContext } from '../../model/provider.js';
-import { logFileOf, openLogForAppend, rotateLogIfLarge, ensureLogsDir } from './logs.js';
+import { logFileOf, noteRelay, openLogForAppend, rotateLogIfLarge, ensureLogsDir } from './logs.js';
 import { readProcStatSync, type ProcStat } from '../../os/proc-stat.js';
 import { specOf } from '../../reconcile/spec.js';
 import { markerEnv } from '../../state/service-marker.js';
@@ -113,6 +113,7 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       const identity = account && !isCaller(account) ? account : undefined;
       // Its output reaches the log through a relay that frames each line with its time and stream.
       const relay = await openLogRelay(log.fd, { verbose: ctx.verbose });
+      noteRelay(log.file, log.offset, relay.exited);
       try {
         spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env, output: relay, identity, verbose: ctx.verbose });
       } finally {

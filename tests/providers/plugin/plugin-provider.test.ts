@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseLogLine } from '../../../src/model/log-line.js';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPluginProvider } from '../../../src/providers/plugin/plugin-provider.js';
@@ -39,7 +40,7 @@ describe('plugin provider lifecycle', () => {
     expect(await readJournal(root)).toEqual([`start ${dir} plugin service`]);
     expect(lines).toEqual(['demo | started']);
     expect(started.startedAt).toMatch(/^\d{4}-/);
-    expect(await readFile(join(root, '.stack', 'logs', 'demo.log'), 'utf8')).toBe('started\n');
+    expect(parseLogLine((await readFile(join(root, '.stack', 'logs', 'demo.log'), 'utf8')).trimEnd())).toEqual({ text: 'started', stream: 'stdout', at: expect.stringMatching(/^\d{4}-.*Z$/) });
   });
 
   it('treats a missing install command as a no-op and runs one that exists', async () => {
@@ -107,7 +108,7 @@ describe('plugin provider lifecycle', () => {
     const dir = await writePlugin(root, 'demo', basic());
     const printed: string[] = [];
     await provider().start(pluginService('demo', dir), makeContext(root, (line) => printed.push(line)));
-    expect(printed).toEqual([`sh -c '${journal('start $PWD $GREETING $WHO')}; echo started'`]);
+    expect(printed).toEqual(['# their output is framed by stack-log-relay (native)', `sh -c '${journal('start $PWD $GREETING $WHO')}; echo started'`]);
   });
 });
 
