@@ -20,7 +20,7 @@ export async function logMatchOf(narrowing: LogNarrowing): Promise<((line: LogLi
       : await compileLinePattern(grep).catch((error: unknown) => {
           throw new StackError(ExitCode.actionFailed, `--grep takes a pattern in RE2's syntax: ${error instanceof Error ? error.message : String(error)}`);
         });
-  return (line) => (!stderr || line.stream === 'stderr') && (pattern === undefined || (line.stream !== 'stack' && pattern.test(line.text)));
+  return (line) => (!stderr || line.stream === 'stderr') && (pattern === undefined || pattern.test(line.text));
 }
 
 const AGO_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

@@ -43,7 +43,8 @@ const KIND_OF: Readonly<Record<LineStream, string>> = { stdout: 'o', stderr: 'e'
 /** One framed record, newline included, for a line stack writes itself (`s`) or a relay written in JS. */
 export function frameLine(line: LogLine & { at: string }): string {
   const kind = KIND_OF[line.stream];
-  return `${line.at} ${line.continues ? kind.toUpperCase() : kind} ${line.text}\n`;
+  // Stack's own lines are whole: only a service's line is cut in pieces.
+  return `${line.at} ${line.continues && line.stream !== 'stack' ? kind.toUpperCase() : kind} ${line.text}\n`;
 }
 
 /** A time as the frame writes it: ISO 8601 in UTC with six decimals (a Date has only three). */

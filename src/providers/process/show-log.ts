@@ -25,12 +25,17 @@ const CHUNK_BYTES = 1024 * 1024;
  * service may print its own secrets.
  */
 export async function showLogFile(file: string, given: LogsRequest, redact: Redact): Promise<undefined> {
+  // A pattern is matched on the text as shown: a secret's value is no way to probe for it.
   const keep = lineFilter(given);
+  const shown = (raw: string): LogLine => {
+    const line = parseLogLine(raw);
+    return { ...line, text: redact(line.text) };
+  };
   const show = (raws: readonly string[]): void => {
     const lines: LogLine[] = [];
     for (const raw of raws) {
-      const line = parseLogLine(raw);
-      if (!keep || keep(line)) lines.push({ ...line, text: redact(line.text) });
+      const line = shown(raw);
+      if (!keep || keep(line)) lines.push(line);
     }
     if (lines.length > 0) given.write(lines);
   };
@@ -38,7 +43,7 @@ export async function showLogFile(file: string, given: LogsRequest, redact: Reda
   if (given.run) await outputWritten(file, given.run.logOffset ?? 0);
   // Said, not skipped in silence: a log that is a link is never read (that would show its target).
   if ((await assertOwnDir(dirname(file))) === 'ok') await assertOwnFile(file);
-  const request = { ...given, keep };
+  const request = { ...given, keep: keep && ((raw: string) => keep(shown(raw))) };
   // Everything kept, followed: the whole file from its first byte (a service added while `up` runs).
   const whole = request.follow && request.lines === Infinity && request.run === undefined;
   let follower: LogFollower | undefined;
@@ -56,7 +61,7 @@ export async function showLogFile(file: string, given: LogsRequest, redact: Reda
 }
 
 type Show = (raws: readonly string[]) => void;
-type Kept = LogsRequest & { keep: ((line: LogLine) => boolean) | undefined };
+type Kept = LogsRequest & { keep: ((raw: string) => boolean) | undefined };
 
 /** The last lines that pass, from the file's end (or `end`) back to the run's start or `since`. */
 async function showTail(file: string, request: Kept, end: number | undefined, show: Show): Promise<void> {
@@ -64,8 +69,7 @@ async function showTail(file: string, request: Kept, end: number | undefined, sh
   const floor = request.run?.logOffset ?? 0;
   const offset = request.since ? await offsetOfTime(file, stampOf(request.since), floor, size) : floor;
   const stop = request.until ? await offsetOfTime(file, stampOf(request.until, 999).replace(/Z$/, '~'), offset, size) : size;
-  const keep = request.keep;
-  const tail = await readLogTail(file, request.lines, { offset, end: stop, maxBytes: MAX_TAIL_BYTES, keep: keep && ((raw) => keep(parseLogLine(raw))) }).catch(() => [] as string[]);
+  const tail = await readLogTail(file, request.lines, { offset, end: stop, maxBytes: MAX_TAIL_BYTES, keep: request.keep }).catch(() => [] as string[]);
   if (tail.length > 0) show(tail);
 }
 
