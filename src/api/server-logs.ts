@@ -7,6 +7,8 @@ import type { LogLine } from './protocol.js';
 import { ApiError, type Exchange, type LineOf } from './server-http.js';
 import { checkNames } from './server-runs.js';
 import { logMatchOf } from './log-match.js';
+import { followDeclared } from './declared-follow.js';
+import type { LogLine as ReadLine } from '../model/log-line.js';
 
 /**
  * `GET /v1/logs?service=…&lines=N&follow=1`, as `stack logs [-f]` reads them: each service's
@@ -41,6 +43,8 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
   const signal = AbortSignal.any([exchange.gone, controller.signal]);
   exchange.stream();
   const shown: Promise<number | undefined>[] = [];
+  const following = new Map<string, AbortController>();
+  const began = new Date();
   for (const name of chosen) {
     const service = desired.services.find((candidate) => candidate.name === name);
     const record = applied.get(name);
@@ -49,10 +53,12 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
     const provider = await providers.get(which);
     let caughtUp!: () => void;
     const ready = new Promise<void>((resolve) => (caughtUp = resolve));
+    const own = new AbortController();
+    following.set(name, own);
     const request: LogsRequest = {
       lines,
       follow,
-      signal,
+      signal: AbortSignal.any([signal, own.signal]),
       caughtUp,
       attached: false,
       ...(latest === undefined ? {} : { latest }),
@@ -67,6 +73,22 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
     await Promise.race([ready, done]);
   }
   send({ type: 'caught-up' });
+  // No names: the services stack.yaml declares as the controller takes in its edits; one added
+  // is followed from its first line, one removed let go.
+  if (follow && names.length === 0) {
+    const enabled = () => controller.workspaceNow.desired.services.filter((service) => service.enabled).map((service) => service.name);
+    const added = async (name: string, addedSignal: AbortSignal) => {
+      const now = controller.workspaceNow;
+      const service = now.desired.services.find((candidate) => candidate.name === name);
+      if (!service) return;
+      const provider = await now.providers.get(service.provider);
+      const write = (read: readonly ReadLine[]) => exchange.lines(read.map((line) => ({ formatVersion: 1, type: 'line', service: name, ...line })));
+      const from = since && since > began ? since : began;
+      const request: LogsRequest = { lines: Infinity, follow: true, signal: addedSignal, attached: false, since: from, write, ...(until === undefined ? {} : { until }), ...(match === undefined ? {} : { match }) };
+      await provider.logs(name, service, undefined, request, { ...now.ctx, redact: redactBoth });
+    };
+    shown.push(followDeclared(following, enabled, added, signal).then(() => undefined));
+  }
   const codes = await Promise.all(shown);
   if (follow) return exchange.end();
   // A provider's own logs command (a plugin's) gives its exit code.

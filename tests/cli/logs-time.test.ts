@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseLogLine } from '../../src/model/log-line.js';
 import { Cleanup, type Scratch } from '../support/controller.js';
-import { stack, waitFor } from '../support/stack-cli.js';
+import { spawnCli, stack, waitFor } from '../support/stack-cli.js';
+import { appendFileSync } from 'node:fs';
+import { frameLine, stampOf } from '../../src/model/log-line.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -105,4 +107,41 @@ describe('stack logs: lines with their time', () => {
     expect(texts.slice(0, 3)).toEqual(['stack ── w started ──', 'stdout up', 'stack ── w was killed by SIGKILL ──']);
     expect(texts.slice(3).sort()).toEqual(['stack ── w started ──', expect.stringMatching(/^stack ── w restarting \(restart 1( of \d+)?\) ──$/), 'stdout up'].sort());
   });
+
+  for (const through of ['without a controller', 'through a controller'] as const) {
+    it(`-f with no names follows a service added to stack.yaml and lets go of one removed (${through})`, async () => {
+      const m = marker();
+      const talker = (name: string) => `  ${name}:\n    command: [sh, -c, 'i=0; while :; do i=$$((i+1)); echo ${name}-$$i; sleep 0.2; done # ${m}']\n`;
+      const s = cleanup.scratch(`version: 1\nservices:\n${talker('a')}`);
+      if (through === 'through a controller') {
+        const controller = cleanup.cli(['watch', '--interval', '1s', '-f', s.file]);
+        await controller.waitForStderr(/watching .*stack\.yaml \(pid (\d+)\)/, 10_000, 'the "watching" line');
+      } else {
+        expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+      }
+      const follow = spawnCli(['logs', '-f', '-n', '1', '--file', s.file]);
+      try {
+        await waitFor(() => /^a \| a-\d+$/m.test(follow.stdout()), 10_000, "a's lines");
+        s.write(`version: 1\nservices:\n${talker('a')}${talker('b')}`);
+        if (through === 'without a controller') expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+        // b from its first line on, its start included.
+        await waitFor(() => /^b \| b-3$/m.test(follow.stdout()), 15_000, "b's lines in the follow");
+        expect(follow.stdout()).toMatch(/^b \| ── b started ──\nb \| b-1\n/m);
+        s.write(`version: 1\nservices:\n${talker('b')}`);
+        if (through === 'without a controller') expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+        await waitFor(() => s.state().services.a === undefined, 15_000, 'a to be removed');
+        // Let go (within a second): once b printed 2 s more, a line a's log gets is not followed, while b's next lines are.
+        const bLines = () => follow.stdout().split('\n').filter((line) => line.startsWith('b | b-')).length;
+        const atRemoval = bLines();
+        await waitFor(() => bLines() >= atRemoval + 10, 15_000, "2 s more of b's lines");
+        const gone = `a-after-removal-${m}`;
+        appendFileSync(join(s.dir, '.stack', 'logs', 'a.log'), frameLine({ text: gone, stream: 'stdout', at: stampOf(new Date()) }));
+        await waitFor(() => bLines() >= atRemoval + 15, 15_000, "b's next lines");
+        expect(follow.stdout()).not.toContain(gone);
+      } finally {
+        follow.child.kill('SIGINT');
+        await follow.done;
+      }
+    });
+  }
 });

@@ -9,6 +9,7 @@ import type { ApiClient } from '../../api/connect.js';
 import { logMatchOf, timeOption } from '../../api/log-match.js';
 import type { LogLine } from '../../model/log-line.js';
 import { LogTimeline, type TimedLine } from '../log-timeline.js';
+import { followDeclared } from '../../api/declared-follow.js';
 
 interface LogsOptions extends GlobalOptions {
   lines?: string;
@@ -70,10 +71,13 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
   process.once('SIGTERM', stop);
   const narrowing = { since, until, match };
   try {
-    const query = { names: chosen, lines, follow, signal: abort.signal, since, until, grep: options.grep, stderr: options.stderr };
+    // The names as given: none means the services declared, followed as stack.yaml changes.
+    const query = { names, lines, follow, signal: abort.signal, since, until, grep: options.grep, stderr: options.stderr };
     const told = await throughController(options, (api) => logsThrough(api, query, take, goLive), 'reading the log files');
     if (told !== undefined) return told;
     const shown: Promise<number | undefined>[] = [];
+    const following = new Map<string, AbortController>();
+    const began = new Date();
     // One service after another up to where each is caught up, so their tails are all in; then
     // every follow goes on side by side.
     for (const name of chosen) {
@@ -84,13 +88,32 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
       const provider = await workspace.providers.get(which);
       let caughtUp!: () => void;
       const ready = new Promise<void>((resolve) => (caughtUp = resolve));
-      const request = { lines, follow, signal: abort.signal, write: (read: readonly LogLine[]) => take(name, read), caughtUp, attached: names.length === 1, ...defined(narrowing) };
+      const own = new AbortController();
+      following.set(name, own);
+      const signal = AbortSignal.any([abort.signal, own.signal]);
+      const request = { lines, follow, signal, write: (read: readonly LogLine[]) => take(name, read), caughtUp, attached: names.length === 1, ...defined(narrowing) };
       const done = provider.logs(name, desired, record, request, workspace.ctx);
       done.catch(() => undefined);
       shown.push(done);
       await Promise.race([ready, done]);
     }
     goLive();
+    // No names: the services stack.yaml declares as it is edited, one added followed from its first line.
+    if (follow && names.length === 0) {
+      let current = workspace;
+      const declared = async () => {
+        current = await open(options);
+        return current.desired.services.filter((service) => service.enabled).map((service) => service.name);
+      };
+      const added = async (name: string, signal: AbortSignal) => {
+        const desired = current.desired.services.find((service) => service.name === name);
+        if (!desired) return;
+        const provider = await current.providers.get(desired.provider);
+        const from = since && since > began ? since : began;
+        await provider.logs(name, desired, undefined, { lines: Infinity, follow: true, signal, write: (read) => take(name, read), ...defined({ ...narrowing, since: from }) }, current.ctx);
+      };
+      shown.push(followDeclared(following, declared, added, abort.signal).then(() => undefined));
+    }
     const codes = await Promise.all(shown);
     // An attached command of the provider's own (a plugin's `logs`) gives its exit code.
     return codes.find((code) => code !== undefined) ?? ExitCode.ok;
