@@ -76,7 +76,7 @@ export function LogView({ service }: { service: string }) {
       <span class="log-count">${needle ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}${caughtUp ? '' : ' …'}</span>
     </div>
     <pre class="log-lines" ref=${box}>${shown.map(
-      (line) => html`<span class=${`line ${line.stream}`} title=${line.at ?? ''}>${times ? html`<span class="at">${clockOf(line.at)} </span>` : ''}${line.text}\n</span>`,
+      (line, index) => html`${index > 0 ? '\n' : ''}<span class=${`line ${line.stream}`} title=${line.at ?? ''}>${times ? html`<span class="at">${clockOf(line.at)} </span>` : ''}${line.text}</span>`,
     )}</pre>
   </div>`;
 }

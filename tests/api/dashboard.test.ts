@@ -87,6 +87,16 @@ describe('stack dashboard without a controller', () => {
     expect((await d.get('/api/v1/logs?service=nope')).status).toBe(404);
     expect((await d.get('/api/v1/services/nope/history')).json()).toMatchObject({ error: { code: 4 } });
     for (const lines of ['1e3', '0x10', '', '-1', '10001', '2.5']) expect((await d.get(`/api/v1/logs?service=talk&lines=${lines}&follow=0`)).status, lines).toBe(400);
+    // since: a duration ago or a time; the lines read in that window, none from an hour ahead.
+    const since = async (value: string) => {
+      const read = await d.sse(`/api/v1/logs?service=talk&lines=10000&since=${encodeURIComponent(value)}&follow=0`);
+      await read.waitFor((event) => event.event === 'caught-up');
+      read.close();
+      return read.events.filter((event) => event.event === 'line').map((event) => event.data.text);
+    };
+    expect(await since('15m')).toEqual(['── talk started ──', 'one', 'two', 'three']);
+    expect(await since(new Date(Date.now() + 3_600_000).toISOString())).toEqual([]);
+    expect((await d.get('/api/v1/logs?service=talk&since=yesterday&follow=0')).status).toBe(400);
   });
 
   it('POST stop stops the service and edits stack.yaml; the stream shows it stopped; an unknown service is 404 (exit 4)', async () => {

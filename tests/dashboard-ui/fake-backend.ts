@@ -85,7 +85,13 @@ export async function startFakeBackend(status: DashStatus = threeServices()): Pr
     if (path === '/api/v1/logs') {
       logRequests.push(url.search);
       openStream(response);
-      for (const text of ['listening on 8080', 'GET / 200', 'GET /health 200', 'GET /missing 404']) event(response, 'line', { text });
+      const lines = [
+        { text: 'listening on 8080', stream: 'stdout', at: '2026-01-02T10:00:00.000000Z' },
+        { text: 'GET / 200', stream: 'stdout', at: '2026-01-02T10:00:01.000000Z' },
+        { text: 'GET /health 200', stream: 'stdout', at: '2026-01-02T10:00:02.000000Z' },
+        { text: 'GET /missing 404', stream: 'stderr', at: '2026-01-02T10:00:03.250000Z' },
+      ];
+      for (const line of lines) event(response, 'line', line);
       return event(response, 'caught-up', {});
     }
     const history = /^\/api\/v1\/services\/([^/]+)\/history$/.exec(path);

@@ -19,6 +19,19 @@ describe('the other pages in a real browser', () => {
     await waitInPage(page, 'the search to filter', () => document.querySelector('.log-count')?.textContent === '1 of 4 lines');
     expect(await page.$eval('.log-lines', (log) => log.textContent)).toBe('GET /missing 404');
     expect(await page.$eval('.timeline', (table) => table.textContent)).toContain('attempt 1 of 5');
+    // stderr's line is marked; with times, each line shows when it was read (in the browser's zone).
+    expect(await page.$eval('.log-lines .stderr', (line) => line.textContent)).toBe('GET /missing 404');
+    await page.click('.log-times');
+    await waitInPage(page, 'the times shown', () => document.querySelectorAll('.log-lines .at').length === 1);
+    expect(await page.$eval('.log-lines .at', (at) => at.textContent)).toMatch(/^\d\d:\d\d:03\.250 $/);
+  });
+
+  it('asks for the lines read since a time ago when a window is chosen', async () => {
+    const page = await harness.open('/services/web', '.log-since');
+    await waitFor(() => backend().logRequests.at(-1) === '?service=web&lines=200&follow=1', 5000, 'the first log request');
+    await page.select('.log-since', '15m');
+    await waitFor(() => backend().logRequests.at(-1) === '?service=web&lines=5000&since=15m&follow=1', 5000, 'a request with since');
+    await waitInPage(page, 'the lines again', () => document.querySelector('.log-lines')?.textContent?.split('\n').length === 4);
   });
 
   it('reads a service\'s history again when the controller tells of it, without a reload', async () => {
