@@ -158,7 +158,7 @@ describe('stack with compose services', () => {
   });
 
   dockerIt('logs and --verbose: compose logs are prefixed with the service; each docker command is printed once', () => {
-    const s = composeStack({ compose: composeFile('', `echo hello from web; ${LOOP}`) });
+    const s = composeStack({ compose: composeFile('', `echo hello from web; echo oops >&2; ${LOOP}`) });
     const applied = stack(['-f', s.file, '--verbose', 'apply', '--yes']);
     expect(applied.code).toBe(0);
     const upLines = applied.stderr.split('\n').filter((line) => / up -d /.test(line));
@@ -167,6 +167,15 @@ describe('stack with compose services', () => {
     const logs = stack(['-f', s.file, 'logs', 'web', '-n', '5']);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toMatch(/^web \| .*hello from web$/m);
+    // The engine's times and the container's stderr, as for every provider's lines.
+    const json = stack(['-f', s.file, 'logs', 'web', '--json', '--since', '1m']);
+    const rows = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { time: string; stream: string; line: string });
+    // In the engine's order: it stamps each stream as it reads it, not in the order they were written.
+    expect(rows.map((row) => [row.stream, row.line]).sort()).toEqual([['stderr', 'oops'], ['stdout', 'hello from web']]);
+    expect(rows.map((row) => row.time)).toEqual(rows.map((row) => row.time).sort());
+    for (const row of rows) expect(row.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(stack(['-f', s.file, 'logs', 'web', '--stderr']).stdout).toBe('web ! oops\n');
+    expect(stack(['-f', s.file, 'logs', 'web', '--since', new Date(Date.now() + 60_000).toISOString()]).stdout).toBe('');
   });
 
   dockerIt('stack up shows every start of a compose service from its first line: before up attached, after a restart, after a recreation', async () => {

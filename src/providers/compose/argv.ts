@@ -91,6 +91,33 @@ export function logsArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, '
   ];
 }
 
+export interface ContainerLogsOptions {
+  follow?: boolean;
+  /** Only lines the engine stamped at or after this time (RFC 3339, to the nanosecond). */
+  since?: string;
+  /** Only lines stamped at or before this time. */
+  until?: string;
+  /** Lines from the end of the log (counted before `until`: the engine cuts the tail first). */
+  tail?: number;
+}
+
+/**
+ * `docker logs --timestamps` of one container: the engine's time on every line, and the
+ * container's stderr on docker's stderr. Engine-level, so the same under compose v1 and v2.
+ */
+export function containerLogsArgv(id: string, options: ContainerLogsOptions = {}): string[] {
+  return [
+    'docker',
+    'logs',
+    '--timestamps',
+    ...(options.follow ? ['--follow'] : []),
+    ...(options.since === undefined ? [] : ['--since', options.since]),
+    ...(options.until === undefined ? [] : ['--until', options.until]),
+    ...(options.tail === undefined ? [] : ['--tail', String(options.tail)]),
+    id,
+  ];
+}
+
 /** Every container of a project, v1 or v2 alike, one JSON object per line. */
 export function psArgv(project: string): string[] {
   return ['docker', 'ps', '-a', '--no-trunc', '--filter', `label=${PROJECT_LABEL}=${composeProjectName(project)}`, '--format', '{{json .}}'];

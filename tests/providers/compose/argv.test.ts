@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ComposeSpec } from '../../../src/providers/compose/spec.js';
 import {
   composeProjectName,
+  containerLogsArgv,
   downArgv,
   execArgv,
   logsArgv,
@@ -61,6 +62,15 @@ describe('compose argv', () => {
   it('builds logs with tail, follow and services', () => {
     expect(logsArgv(v1, spec({ services: ['web'] }), { follow: true, tail: 20 })).toEqual([
       'docker-compose', '-p', 'dev-web', '-f', '/srv/dev/compose.yaml', 'logs', '--no-color', '--tail', '20', '-f', 'web',
+    ]);
+  });
+
+  it('reads one container\'s log through the engine: stamped, narrowed by time and count where asked', () => {
+    expect(containerLogsArgv('c0ffee')).toEqual(['docker', 'logs', '--timestamps', 'c0ffee']);
+    const since = '2026-01-02T03:04:05.000000000Z';
+    const until = '2026-01-02T04:00:00.999999999Z';
+    expect(containerLogsArgv('c0ffee', { follow: true, since, until, tail: 0 })).toEqual([
+      'docker', 'logs', '--timestamps', '--follow', '--since', since, '--until', until, '--tail', '0', 'c0ffee',
     ]);
   });
 

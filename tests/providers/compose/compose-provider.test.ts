@@ -5,8 +5,8 @@ import { afterEach, describe, expect } from 'vitest';
 import type { DesiredService } from '../../../src/model/desired.js';
 import type { ComposeSpec } from '../../../src/providers/compose/spec.js';
 import { createComposeProvider } from '../../../src/providers/compose/compose-provider.js';
-import { composeLogs } from '../../../src/providers/compose/logs.js';
-import type { OperationContext } from '../../../src/model/provider.js';
+import type { LogLine } from '../../../src/model/log-line.js';
+import type { LogsRequest, OperationContext } from '../../../src/model/provider.js';
 import type { AppliedService } from '../../../src/model/observed.js';
 import { containersOf, docker, dockerIt, removeProject, requireDocker, TEST_IMAGE, uniqueProject, volumesOf } from '../../support/docker.js';
 import { makeTempDir, waitFor } from '../helpers.js';
@@ -135,18 +135,109 @@ describe('compose provider on a real engine', () => {
     expect(await provider.usage!('app', service, applied(true), ctx)).toBeUndefined();
   });
 
-  dockerIt('streams compose logs line by line', async () => {
-    const { provider, service, ctx, project } = await setup(`services:\n  talk:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", ${JSON.stringify(`echo first; echo second; ${LOOP}`)}]\n`);
-    await provider.start(service, ctx);
-    const spec = service.compose as ComposeSpec;
-    await waitFor(async () => {
-      const lines: string[] = [];
-      await composeLogs(new Map([['app', spec]]), { follow: false, lines: 10, signal: ctx.signal, write: (_name, line) => lines.push(line) });
-      return lines.some((line) => line.endsWith('second'));
-    }, 15_000, 'the log lines');
-    const lines: string[] = [];
-    await composeLogs(new Map([['app', spec]]), { follow: false, lines: 1, signal: ctx.signal, write: (name, line) => lines.push(`${name}:${line}`) });
-    expect(lines.filter((line) => line.includes('|'))).toEqual([expect.stringMatching(/^app:.*talk.*\| second$/)]);
-    expect(containersOf(project)).toHaveLength(1);
+});
+
+// Five rounds of one stdout and one stderr line, 50 ms apart (so rounds fall in different
+// milliseconds); `token hunter2` tests redaction.
+const ROUNDS = `i=1; while [ $i -le 5 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); sleep 0.05; done; echo "token hunter2"; ${LOOP}`;
+const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+describe('compose logs on a real engine', () => {
+  async function talking(command = ROUNDS, scale?: number) {
+    const scaled = scale === undefined ? {} : { scale: { talk: scale } };
+    // `$$`: compose would interpolate `$i` itself.
+    const escaped = command.replaceAll('$', () => '$$');
+    const made = await setup(`services:\n  talk:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", ${JSON.stringify(escaped)}]\n`, scaled);
+    const ctx = { ...made.ctx, redact: (text: string) => text.replaceAll('hunter2', '***') };
+    const logs = async (request: Partial<LogsRequest> = {}): Promise<LogLine[]> => {
+      const lines: LogLine[] = [];
+      await made.provider.logs('app', made.service, undefined, { lines: 100, follow: false, signal: ctx.signal, write: (more) => lines.push(...more), ...request }, ctx);
+      return lines;
+    };
+    await made.provider.start(made.service, ctx);
+    return { ...made, ctx, logs };
+  }
+  const texts = (lines: readonly LogLine[]) => lines.map((line) => line.text);
+  const ofStream = (lines: readonly LogLine[], stream: string) => texts(lines.filter((line) => line.stream === stream));
+
+  dockerIt('every line has the engine\'s time (in order, without docker\'s prefix) and its stream; secrets redacted', async () => {
+    const before = new Date(Date.now() - 1000).toISOString();
+    const { logs } = await talking();
+    await waitFor(async () => (await logs()).some((line) => line.text.startsWith('token')), 15_000, 'the last line');
+    const lines = await logs();
+    expect(ofStream(lines, 'stdout')).toEqual(['out 1', 'out 2', 'out 3', 'out 4', 'out 5', 'token ***']);
+    expect(ofStream(lines, 'stderr')).toEqual(['err 1', 'err 2', 'err 3', 'err 4', 'err 5']);
+    const times = lines.map((line) => line.at ?? '');
+    for (const at of times) expect(at).toMatch(STAMP);
+    expect(times).toEqual([...times].sort());
+    expect(times[0]! > before && times.at(-1)! <= new Date().toISOString().replace('Z', '999Z')).toBe(true);
+  });
+
+  dockerIt('since and until: a window ahead of now is empty, a minute back has every line, until ends at its time', async () => {
+    const { logs } = await talking();
+    await waitFor(async () => (await logs()).length === 11, 15_000, 'the eleven lines');
+    expect(await logs({ since: new Date(Date.now() + 60_000) })).toEqual([]);
+    expect(await logs({ since: new Date(Date.now() - 60_000), lines: Infinity })).toHaveLength(11);
+    expect(await logs({ until: new Date(Date.now() - 60_000) })).toEqual([]);
+
+    const all = await logs();
+    const third = all.find((line) => line.text === 'out 3')!;
+    const until = new Date(third.at!.slice(0, 23) + 'Z');
+    const early = await logs({ until });
+    expect(ofStream(early, 'stdout')).toEqual(['out 1', 'out 2', 'out 3']);
+    expect(ofStream(early, 'stderr').slice(0, 2)).toEqual(['err 1', 'err 2']);
+    expect(early.every((line) => line.at! <= `${third.at!.slice(0, 23)}999Z`)).toBe(true);
+    // From out 3's own millisecond on: out 3 is the first stdout line.
+    const late = await logs({ since: until });
+    expect(ofStream(late, 'stdout')[0]).toBe('out 3');
+    // With both, and a count: the last two lines up to out 3 (docker alone would count from the log's end).
+    expect(await logs({ until, lines: 2 })).toEqual(early.slice(-2));
+  });
+
+  dockerIt('-n is the last lines of the timeline; a match is tested before they are counted', async () => {
+    const { logs } = await talking();
+    await waitFor(async () => (await logs()).length === 11, 15_000, 'the eleven lines');
+    const all = await logs();
+    expect(await logs({ lines: 3 })).toEqual(all.slice(-3));
+    expect(await logs({ lines: 0 })).toEqual([]);
+    // The last two lines with a 2 or a 4 in them, not those among the last two lines.
+    expect(texts(await logs({ lines: 2, match: (line) => / [24]$/.test(line.text) })).sort()).toEqual(['err 4', 'out 4']);
+    expect(texts(await logs({ lines: 3, match: (line) => line.stream === 'stderr' }))).toEqual(['err 3', 'err 4', 'err 5']);
+  });
+
+  dockerIt('a match far back in a long log is found (docker is asked for longer tails until it is)', async () => {
+    const long = `echo needle; i=0; while [ $i -lt 3000 ]; do echo "hay $i"; i=$((i+1)); done; ${LOOP}`;
+    const { logs } = await talking(long);
+    await waitFor(async () => (await logs({ lines: 1 }))[0]?.text === 'hay 2999', 15_000, 'the last line');
+    expect(texts(await logs({ lines: 5, match: (line) => line.text.startsWith('needle') }))).toEqual(['needle']);
+  });
+
+  dockerIt('follow: the tail, then new lines with their time, none twice, until the signal aborts', async () => {
+    const { logs, provider, service, ctx, applied } = await talking(`trap "echo got HUP" HUP; ${ROUNDS}`);
+    await waitFor(async () => (await logs()).length === 11, 15_000, 'the eleven lines');
+    const abort = new AbortController();
+    const lines: LogLine[] = [];
+    let caughtUp = false;
+    const following = provider.logs('app', service, undefined, { lines: 2, follow: true, signal: abort.signal, pollMs: 100, write: (more) => lines.push(...more), caughtUp: () => (caughtUp = true) }, ctx);
+    await waitFor(() => caughtUp, 15_000, 'the tail');
+    expect(lines).toHaveLength(2);
+    await provider.signal!('app', applied(false), 'SIGHUP', ctx);
+    await waitFor(() => lines.some((line) => line.text === 'got HUP'), 15_000, 'the line printed after the tail');
+    abort.abort();
+    await following;
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatchObject({ stream: 'stdout', at: expect.stringMatching(STAMP) });
+    expect(lines[2]!.at! > lines[1]!.at!).toBe(true);
+  });
+
+  dockerIt('a scaled service: both containers\' lines in one timeline, each marked with its container', async () => {
+    const { logs } = await talking(ROUNDS, 2);
+    await waitFor(async () => (await logs()).length === 22, 20_000, 'both containers\' lines');
+    const lines = await logs();
+    const times = lines.map((line) => line.at ?? '');
+    expect(times).toEqual([...times].sort());
+    const names = new Set(lines.map((line) => /^(\S+) \| /.exec(line.text)?.[1]));
+    expect(names.size).toBe(2);
+    expect(await logs({ lines: 4 })).toEqual(lines.slice(-4));
   });
 });

@@ -1,6 +1,6 @@
-// The pure part of `stack up`'s compose log follower: the engine's line stamps.
+// The pure part of reading a container's log: the engine's line stamps, docker's argv.
 import { describe, expect, it } from 'vitest';
-import { splitStamp } from '../../../src/providers/compose/follow-logs.js';
+import { engineStamp, splitStamp } from '../../../src/providers/compose/container-log.js';
 
 describe('splitStamp', () => {
   it('pads the fraction to nanoseconds, so stamps compare as strings', () => {
@@ -14,5 +14,13 @@ describe('splitStamp', () => {
     expect(splitStamp('2026-01-02T03:04:05.000000001Z   indented')?.text).toBe('  indented');
     expect(splitStamp('2026-01-02T03:04:05.000000001Z')?.text).toBe('');
     expect(splitStamp('Error response from daemon: No such container: abc')).toBeUndefined();
+  });
+});
+
+describe('engineStamp', () => {
+  it('gives docker a time to the nanosecond; an end of a window reaches to the end of its millisecond', () => {
+    const time = new Date('2026-01-02T03:04:05.678Z');
+    expect(engineStamp(time)).toBe('2026-01-02T03:04:05.678000000Z');
+    expect(engineStamp(time, true)).toBe('2026-01-02T03:04:05.678999999Z');
   });
 });
