@@ -35,7 +35,9 @@ export async function showComposeLogs(name: string, spec: ComposeSpec | undefine
   const probe = { verbose: ctx.verbose, signal: request.signal };
   await checkEngine(runCommand, probe);
   const window = windowOf(request);
-  const keep = lineFilter({ ...window, match: request.match });
+  // A pattern is matched on the text as shown: a secret's value is no way to probe for it.
+  const filter = lineFilter({ ...window, match: request.match });
+  const keep = filter && ((line: LogLine) => filter({ ...line, text: ctx.redact(line.text) }));
   // A follow reads containers the tail did not from here: nothing between the two is lost.
   const begun = new Date();
   const containers = await listContainers(spec, probe);
