@@ -92,7 +92,8 @@ describe('log rotation', () => {
     const pidOf = () => (JSON.parse(stack(['status', '--json', '-f', s.file]).stdout) as { services: { pid?: number }[] }).services[0]?.pid;
     const pid = pidOf();
     expect(pid).toBeGreaterThan(0);
-    const follow = stackAsync(['-f', s.file, 'logs', 'writer', '-n', '0', '-f']);
+    // With each line's time: a follower across live rotations loses no line and no time.
+    const follow = stackAsync(['-f', s.file, 'logs', 'writer', '-n', '0', '-f', '--timestamps']);
     let followed = '';
     follow.child.stdout.on('data', (chunk) => (followed += chunk));
     const watch = startCli(['-f', s.file, 'watch']);
@@ -112,6 +113,9 @@ describe('log rotation', () => {
     follow.child.kill('SIGINT');
     await follow.done;
     expectContiguous(seqs(followed, 1), undefined, 'logs -f across the live rotations');
-    expect(followed.split('\n').filter((line) => line !== '' && !/^writer \| run=1 seq=\d+$/.test(line))).toEqual([]);
+    const lines = followed.split('\n').filter((line) => line !== '');
+    expect(lines.filter((line) => !/^writer \| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z run=1 seq=\d+$/.test(line))).toEqual([]);
+    const times = lines.map((line) => line.split(' ')[2] as string);
+    expect(times.every((time, index) => index === 0 || time >= (times[index - 1] as string))).toBe(true);
   });
 });
