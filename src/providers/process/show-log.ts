@@ -30,7 +30,10 @@ export async function showLogFile(file: string, given: LogsRequest, redact: Reda
     const lines: LogLine[] = [];
     for (const raw of raws) {
       const line = parseLogLine(raw);
-      if (!keep || keep(line)) lines.push({ ...line, text: redact(line.text) });
+      if (keep && !keep(line)) continue;
+      // A line of its own, just parsed: redacted in place rather than copied.
+      line.text = redact(line.text);
+      lines.push(line);
     }
     if (lines.length > 0) given.write(lines);
   };
