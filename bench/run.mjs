@@ -1,8 +1,9 @@
 // `npm run bench`: stack next to pm2, supervisord and the physical floor, interleaved, several
-// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard narrows it
+// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs narrows it
 // (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three;
 // top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen;
-// dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size).
+// dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size;
+// logs: issue 30's framed logs, `stack logs --since 1m` over 100 MB, 10 × 10 MB merged, a service printing 50k lines/s).
 // Writes bench/results.md; every process it started is ended by pid, also on failure or Ctrl+C.
 import { machineDescription, removeTempDirs, sweep, sweepNow } from './lib.mjs';
 import { floor } from './peers/floor.mjs';
@@ -14,6 +15,7 @@ import { apiEventsScenario, apiRssScenario, apiStatusScenario } from './scenario
 import { crashScenario } from './scenarios/crash.mjs';
 import { dashboardScenario } from './scenarios/dashboard.mjs';
 import { hotAddScenario } from './scenarios/hotadd.mjs';
+import { logsScenario } from './scenarios/logs.mjs';
 import { httpScenario } from './scenarios/http.mjs';
 import { memoryScenario } from './scenarios/memory.mjs';
 import { planScenario } from './scenarios/plan.mjs';
@@ -59,6 +61,7 @@ async function main() {
   if (wanted('api-rss')) await apiRssScenario(ctx);
   if (wanted('top')) await topScenario(ctx);
   if (wanted('dashboard')) await dashboardScenario(ctx);
+  if (wanted('logs')) await logsScenario(ctx);
 
   const targets = evaluateTargets(results);
   console.log(`\n${results.table()}\n\n${results.ratioLines().join('\n')}\n`);

@@ -2,11 +2,15 @@
 const x = (value) => (value === undefined ? undefined : `${value.toFixed(2)}×`);
 const ms = (value) => (value === undefined ? undefined : `${value.toFixed(1)} ms`);
 const mib = (value) => (value === undefined ? undefined : `${value.toFixed(1)} MiB`);
+const lines = (value) => (value === undefined ? undefined : `${value} lines`);
 const core = (value) => (value === undefined ? undefined : `${value.toFixed(2)} % of a core`);
 
 const RSS_SCENARIO = 'controller RSS, 50 talking services';
 const rssFollowers = (results) => results.rows.find((row) => row.scenario === RSS_SCENARIO && row.subject !== 'no follower')?.subject;
 const rssWithFollowers = (results) => results.rows.find((row) => row.scenario === RSS_SCENARIO && row.subject !== 'no follower')?.median;
+
+/** The largest value of any round (results keep the max of each row). */
+const maxOf = (results, scenarioEnd, subject) => results.rows.find((row) => row.scenario.endsWith(scenarioEnd) && row.subject === subject)?.max;
 
 export function evaluateTargets(results) {
   const rows = [
@@ -41,6 +45,10 @@ export function evaluateTargets(results) {
     // Issue 27: `stack dashboard`'s page, opened by its printed link (the token's redirect included).
     ['`stack dashboard` first full render of 50 services over a controller ≤ 300 ms, median (issue 27)', results.median('dashboard: first full render, 50 services', 'controller, link'), 300, ms],
     ['`stack dashboard` first full render of 50 services without a controller ≤ 300 ms, median (issue 27)', results.median('dashboard: first full render, 50 services', 'no controller, link'), 300, ms],
+    // Issue 30: the framed logs.
+    ['`stack logs --since 1m` over a 100 MB log ≤ 300 ms, median (issue 30)', results.median('logs --since 1m, 100 MB log', 'stack logs --since 1m'), 300, ms],
+    ['`stack logs` of 10 services × 10 MB merged into one timeline ≤ 1 s, median (issue 30)', results.median('logs merged, 10 × 10 MB', 'stack logs a…j -n all'), 1000, ms],
+    ['lines lost by the log relay at 50k lines/s = 0, worst round (issue 30)', maxOf(results, 'lines lost of 500000', 'through stack'), 0, lines],
   ];
   return rows.map(([label, value, limit, format]) => ({
     label,
@@ -138,5 +146,36 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   after each case. No peer is measured: no local web dashboard of processes installs from npm
   today (pm2's is a cloud service; \`pm2-gui\` 0.1.4 and \`pm2-web\` 2.1.3 are unmaintained, on
   express 3–4.13, jade and socket.io 1.4 or ws 0.4).
+- **logs --since 1m, 100 MB log** (issue 30): a framed log (src/model/log-line.ts) of 100 MB
+  written by the bench: ~1.03 M records of ~97 bytes (a 30-byte frame, ~67 bytes of a request
+  log's line; every 50th on stderr) spread evenly from 3 h to 1 h ago, then 3,000 records over
+  the 30 s before the bench began (the last minute's lines, at the end). \`stack logs web --since
+  1m\` (no controller: the CLI bisects the file itself, src/providers/process/log-times.ts) to
+  /dev/null, checked to show exactly the 3,000 lines before and after the rounds. Beside it, in
+  turn each round: \`stack logs web -n 0\` (the same command reading nothing: its start, the
+  floor), \`tail -n 3000\` of the file (reads from the end; it knows the count, which
+  \`--since\` does not), \`LC_ALL=C grep -c\` of a text found nowhere (the floor of reading the
+  whole file) and \`LC_ALL=C awk '$1 >= since'\` (the same filter as \`--since\` without
+  bisecting). The file is in the page cache for all of them. \`docker logs --since\` is not a
+  peer: it answers from the engine's own json-file or journald store, not a file to read. The
+  bytes read: \`strace -f -e trace=read,pread64,readv,preadv -y\` of one more run, the return
+  values of the reads on a descriptor open on the log, summed.
+- **logs merged, 10 × 10 MB** (issue 30): ten framed logs of 10 MB each (~103,000 records each,
+  ~1.03 M in all) over the same hour, each service's records at its own offsets so the ten
+  interleave line by line; \`stack logs a b … j -n all\` (no controller) to /dev/null, checked
+  once to print every line. Its CPU (user + system) and peak RSS from GNU time. Beside it:
+  \`LC_ALL=C sort -m -s -k1,1\` of the ten files (a one-pass merge of sorted files by their
+  time, the floor of the job) and \`cat\` of them.
+- **50k lines/s for 10 s** (issue 30): bench/log-writer.c (cc -O2) prints 500,000 lines of ~70
+  bytes (\`seq=<n>\` and a request log's text), 50 every millisecond on a CLOCK_MONOTONIC
+  schedule, each in a write() of its own (as a line-buffered program does); it then idles 1 s
+  and reports its own CPU (getrusage) and its worst lag behind the schedule. Each round, in
+  turn: as a service started by \`stack apply --yes\` (no controller: its stdout and stderr are
+  pipes to stack-log-relay, native/log-relay.c) and with its stdout straight to a file. The
+  relay is found by its name and the log among its descriptors; its CPU is utime + stime of
+  /proc/<relay>/stat (CLK_TCK ticks) sampled every 100 ms from just after \`apply\` returns
+  until it exits, over the writer's own wall time, as % of one core. Lines lost: written minus
+  the \`o\` records in the log; the bench also checks that \`seq=\` runs 0, 1, 2, … in the log
+  and that no stamp is earlier than the one before.
 - **dashboard bundle** (issue 27): dist/dashboard/app.js and app.css as the dashboard serves
   them, raw and gzip (node:zlib gzipSync, level 9, as scripts/build.mjs prints them), in KiB.`;

@@ -1,4 +1,4 @@
-import type { LogLine } from '../model/log-line.js';
+import { stampMicros, type LogLine } from '../model/log-line.js';
 
 export interface TimedLine extends LogLine {
   service: string;
@@ -20,11 +20,40 @@ export class LogTimeline {
 
   constructor(private readonly holdMs: number) {}
 
-  /** Merges whole tails: every service's lines in one order. */
-  merge(tails: readonly (readonly TimedLine[])[]): TimedLine[] {
-    const keyed = tails.flatMap((lines) => lines.map((line) => ({ line, key: this.keyOf(line) })));
-    // Stable: equal times keep the services' order, and each service its lines' order.
-    return keyed.sort(byKey).map(({ line }) => line);
+  /**
+   * Merges whole tails, each service's lines as read (in order already): a k-way merge, handed
+   * to `emit` in batches, so a million lines are neither sorted nor copied nor printed as one
+   * string. Equal times keep the services' order, and each service its lines' order.
+   */
+  merge(tails: ReadonlyMap<string, readonly LogLine[]>, emit: (lines: TimedLine[]) => void): void {
+    const heads: Head[] = [];
+    for (const [service, lines] of tails) {
+      if (lines.length === 0) continue;
+      const last = this.lastKey.get(service);
+      const head = { service, lines, index: 0, key: last === undefined ? -Infinity : stampMicros(last), order: heads.length };
+      head.key = keyAfter(head.key, lines[0] as LogLine);
+      heads.push(head);
+    }
+    const queue = new HeadQueue(heads);
+    let batch: TimedLine[] = [];
+    for (let head = queue.first(); head !== undefined; head = queue.first()) {
+      const line = head.lines[head.index] as LogLine;
+      // Named fields, not a spread: this runs once per line of every tail.
+      batch.push({ text: line.text, stream: line.stream, at: line.at, continues: line.continues, service: head.service });
+      if (batch.length === MERGE_BATCH) {
+        emit(batch);
+        batch = [];
+      }
+      head.index += 1;
+      if (head.index < head.lines.length) {
+        queue.advanced(keyAfter(head.key, head.lines[head.index] as LogLine));
+      } else {
+        const stamped = lastStamp(head.lines);
+        if (stamped !== undefined) this.lastKey.set(head.service, stamped);
+        queue.removeFirst();
+      }
+    }
+    if (batch.length > 0) emit(batch);
   }
 
   /** A followed service's new lines, held until due. */
@@ -54,3 +83,67 @@ export class LogTimeline {
 }
 
 const byKey = (a: { key: string }, b: { key: string }): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** Lines merged and printed at a time. */
+const MERGE_BATCH = 4096;
+
+/** A service's tail in the merge: its next line's index and sort key, and its place among the services. */
+interface Head {
+  service: string;
+  lines: readonly LogLine[];
+  index: number;
+  /** The line's time in microseconds; a line with no time (or an unreadable one) keeps the key of the line before it. */
+  key: number;
+  order: number;
+}
+
+function lastStamp(lines: readonly LogLine[]): string | undefined {
+  for (let at = lines.length - 1; at >= 0; at -= 1) if (lines[at]?.at !== undefined) return lines[at]?.at;
+  return undefined;
+}
+
+function keyAfter(previous: number, line: LogLine): number {
+  const key = line.at === undefined ? Number.NaN : stampMicros(line.at);
+  return Number.isNaN(key) ? previous : key;
+}
+
+const before = (a: Head, b: Head): boolean => a.key < b.key || (a.key === b.key && a.order < b.order);
+
+/** A binary min-heap of the services' heads, by key, then by the services' order. */
+class HeadQueue {
+  constructor(private readonly heap: Head[]) {
+    for (let at = (heap.length >> 1) - 1; at >= 0; at -= 1) this.down(at);
+  }
+
+  first(): Head | undefined {
+    return this.heap[0];
+  }
+
+  /** The first head moved on to a line with this key. */
+  advanced(key: number): void {
+    (this.heap[0] as Head).key = key;
+    this.down(0);
+  }
+
+  removeFirst(): void {
+    const last = this.heap.pop() as Head;
+    if (this.heap.length === 0) return;
+    this.heap[0] = last;
+    this.down(0);
+  }
+
+  private down(from: number): void {
+    const heap = this.heap;
+    const head = heap[from] as Head;
+    let at = from;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= heap.length) break;
+      if (child + 1 < heap.length && before(heap[child + 1] as Head, heap[child] as Head)) child += 1;
+      if (!before(heap[child] as Head, head)) break;
+      heap[at] = heap[child] as Head;
+      at = child;
+    }
+    heap[at] = head;
+  }
+}

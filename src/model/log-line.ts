@@ -80,6 +80,21 @@ export function parseLogLine(raw: string): LogLine {
   }
 }
 
+/**
+ * A stamp as microseconds since the epoch: ordering a million lines compares numbers, not
+ * 27-character texts that differ only at their end. NaN for a stamp not in the frame's form.
+ */
+export function stampMicros(stamp: string): number {
+  if (stamp.length !== 27 || stamp.charCodeAt(26) !== 0x5a /* Z */) return Number.NaN;
+  const field = (from: number, to: number): number => {
+    let value = 0;
+    for (let at = from; at < to; at += 1) value = value * 10 + stamp.charCodeAt(at) - 0x30;
+    return value;
+  };
+  const seconds = Date.UTC(field(0, 4), field(5, 7) - 1, field(8, 10), field(11, 13), field(14, 16), field(17, 19)) / 1000;
+  return seconds * 1_000_000 + field(20, 26);
+}
+
 /** The time of a stored line, undefined for a bare one: what bisecting a log by time reads. */
 export function stampOfRaw(raw: string): string | undefined {
   return isFramed(raw) ? raw.slice(0, 27) : undefined;

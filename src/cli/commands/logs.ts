@@ -48,17 +48,16 @@ export async function run(options: LogsOptions, names: string[]): Promise<number
   const timeline = new LogTimeline(HOLD_MS);
   const follow = options.follow === true;
   // Tails are gathered and merged; followed lines go through the timeline's short hold.
-  const tails = new Map<string, TimedLine[]>();
+  const tails = new Map<string, LogLine[]>();
   let live = false;
   const take = (service: string, read: readonly LogLine[]): void => {
-    const timed = read.map((line) => ({ ...line, service }));
-    if (live) return timeline.add(timed, Date.now());
+    if (live) return timeline.add(read.map((line) => ({ ...line, service })), Date.now());
     const tail = tails.get(service);
-    if (tail) for (const line of timed) tail.push(line);
-    else tails.set(service, timed);
+    if (tail) for (const line of read) tail.push(line);
+    else tails.set(service, [...read]);
   };
   const goLive = (): void => {
-    print(timeline.merge([...tails.values()]));
+    timeline.merge(tails, print);
     tails.clear();
     live = true;
   };
@@ -144,22 +143,26 @@ function printerOf(options: LogsOptions, chosen: readonly string[]): (lines: rea
   if (options.json) {
     return (lines) => {
       if (lines.length === 0) return;
-      streams.stdout.write(lines.map((line) => `${JSON.stringify({ formatVersion: 1, time: line.at ?? null, service: line.service, stream: line.stream, line: line.text })}\n`).join(''));
+      let text = '';
+      for (const line of lines) text += `${JSON.stringify({ formatVersion: 1, time: line.at ?? null, service: line.service, stream: line.stream, line: line.text })}\n`;
+      streams.stdout.write(text);
     };
   }
   const c = pc.createColors(useColor(options));
   const width = Math.max(0, ...chosen.map((name) => name.length));
   const names = new Map(chosen.map((name, index) => [name, c[PALETTE[index % PALETTE.length] as (typeof PALETTE)[number]](name.padEnd(width))]));
+  const bar = '|';
+  const errorBar = c.red('!');
   return (lines) => {
     if (lines.length === 0) return;
-    const text = lines.map((line) => {
+    let text = '';
+    for (const line of lines) {
       const name = names.get(line.service) ?? line.service;
-      const bar = line.stream === 'stderr' ? c.red('!') : '|';
       const time = options.timestamps ? `${c.dim(line.at ?? '-'.padEnd(27))} ` : '';
       const body = line.stream === 'stack' ? c.dim(line.text) : line.text;
-      return `${name} ${bar} ${time}${body}\n`;
-    });
-    streams.stdout.write(text.join(''));
+      text += `${name} ${line.stream === 'stderr' ? errorBar : bar} ${time}${body}\n`;
+    }
+    streams.stdout.write(text);
   };
 }
 

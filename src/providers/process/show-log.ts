@@ -29,7 +29,9 @@ export async function showLogFile(file: string, given: LogsRequest, redact: Reda
   const keep = lineFilter(given);
   const shown = (raw: string): LogLine => {
     const line = parseLogLine(raw);
-    return { ...line, text: redact(line.text) };
+    // A line of its own, just parsed: redacted in place rather than copied.
+    line.text = redact(line.text);
+    return line;
   };
   const show = (raws: readonly string[]): void => {
     const lines: LogLine[] = [];
