@@ -49,3 +49,20 @@ describe('LogTimeline.merge', () => {
     expect(timeline.due(1).map((each) => each.text)).toEqual(['bare', 'd1']);
   });
 });
+
+describe('LogTimeline.due', () => {
+  const held = (service: string, text: string, second: number) => ({ service, text, stream: 'stdout' as const, at: `2026-12-05T10:00:${String(second).padStart(2, '0')}.000000Z` });
+
+  it('holds followed lines for a poll interval, so an older line read later still comes first', () => {
+    const timeline = new LogTimeline(300);
+    timeline.add([held('a', 'a3', 3)], 1000);
+    expect(timeline.due(1100)).toEqual([]);
+    // b's poll comes later with an older line: it overtakes a's.
+    timeline.add([held('b', 'b2', 2)], 1200);
+    expect(timeline.due(1300).map((each) => each.text)).toEqual(['b2', 'a3']);
+    timeline.add([held('a', 'a4', 4)], 1400);
+    expect(timeline.due(1500)).toEqual([]);
+    expect(timeline.due(1500, true).map((each) => each.text)).toEqual(['a4']);
+    expect(timeline.due(2000, true)).toEqual([]);
+  });
+});
