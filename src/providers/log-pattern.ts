@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { monotonicMs } from '../os/monotonic.js';
+import { parseLogLine } from '../model/log-line.js';
 
 /**
  * `log:` probes match with RE2's semantics (re2js), which run in time linear in the text: a
@@ -55,7 +56,7 @@ export async function scanLog(file: string, cursor: LogCursor, pattern: LinePatt
   let start = 0;
   let slice = monotonicMs();
   for (let end = text.indexOf(10, start); end !== -1; end = text.indexOf(10, start)) {
-    if (pattern.test(lineAt(text, start, end))) return 'seen';
+    if (matches(pattern, lineAt(text, start, end))) return 'seen';
     start = end + 1;
     if (monotonicMs() - slice > SLICE_MS) {
       if (monotonicMs() > deadline) {
@@ -72,7 +73,13 @@ export async function scanLog(file: string, cursor: LogCursor, pattern: LinePatt
   // The start of a line not yet ended waits for its end; only its first MAX_LINE_BYTES count.
   // It is tested as it stands too: a service may print its last word without a newline.
   cursor.partial = Buffer.from(text.subarray(start, start + MAX_LINE_BYTES));
-  return cursor.partial.length > 0 && pattern.test(cursor.partial.toString('utf8')) ? 'seen' : 'not-seen';
+  return cursor.partial.length > 0 && matches(pattern, cursor.partial.toString('utf8')) ? 'seen' : 'not-seen';
+}
+
+/** A pattern is tested on what the service wrote, its frame left out (model/log-line.ts); stack's own lines never match. */
+function matches(pattern: LinePattern, stored: string): boolean {
+  const line = parseLogLine(stored);
+  return line.stream !== 'stack' && pattern.test(line.text);
 }
 
 function lineAt(text: Buffer, start: number, end: number): string {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { compileLinePattern, MAX_LINE_BYTES, newLogCursor, scanLog } from '../../src/providers/log-pattern.js';
 import { waitForProbe } from '../../src/providers/probes.js';
 import { monotonicMs } from '../../src/os/monotonic.js';
+import { frameLine, stampOf } from '../../src/model/log-line.js';
 import { makeTempDir, probe, removeDir } from './helpers.js';
 
 let dir: string | undefined;
@@ -66,5 +67,16 @@ describe('log patterns', () => {
     const file = await logWith('aa\n');
     const result = await waitForProbe(probe({ kind: 'log', pattern: '(?=a)' }, 5000, 100), { logFile: file });
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('invalid pattern') });
+  });
+});
+
+describe('log patterns on framed logs (model/log-line.ts)', () => {
+  it("match what the service wrote, its frame left out (^ anchors at its text), never stack's own lines", async () => {
+    const at = stampOf(new Date());
+    const file = await logWith(frameLine({ text: '── web started ──', stream: 'stack', at }));
+    const cursor = newLogCursor(0);
+    expect(await scanLog(file, cursor, await compileLinePattern('started'), monotonicMs() + 60_000)).toBe('not-seen');
+    await appendFile(file, frameLine({ text: 'listening on :8080', stream: 'stderr', at }));
+    expect(await scanLog(file, cursor, await compileLinePattern('^listening on :\\d+$'), monotonicMs() + 60_000)).toBe('seen');
   });
 });

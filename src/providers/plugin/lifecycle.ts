@@ -4,7 +4,6 @@ import type { PluginManifest } from '../../config/plugin-file.js';
 import type { Redact } from '../../config/sensitive.js';
 import { formatDuration } from '../probes.js';
 import { openLogForAppend, outputWritten, readLogTextTail, runShellLogged } from '../process/logs.js';
-import { parseLogLine } from '../../model/log-line.js';
 import { OperationError, type OperationContext } from '../../model/provider.js';
 import { followOutput } from './output.js';
 
@@ -41,7 +40,7 @@ export async function runLifecycle(run: LifecycleRun): Promise<LifecycleDone> {
   const script = plugin.lifecycle[command];
   if (script === undefined) throw new OperationError(service, `${service}: plugin ${plugin.name} has no ${command} command`);
   const log = await openLogForAppend(ctx.stateDir, service);
-  const follower = followOutput(log.file, log.offset, (line) => run.onLine(run.redact(parseLogLine(line).text)), run.drained);
+  const follower = followOutput(log.file, log.offset, (line) => run.onLine(run.redact(line)), run.drained);
   const timeoutMs = plugin.timeoutsMs[command];
   let result;
   try {

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { lineSplitter } from '../../os/output-tail.js';
+import { LINE_LIMIT, lineSplitter } from '../../os/output-tail.js';
+import { parseLogLine, type LineStream } from '../../model/log-line.js';
 
 export interface OutputFollower {
   /** Reads what is left, hands over the last partial line, and stops. */
@@ -13,6 +14,31 @@ const POLL_MS = 100;
 /** How much is read at once: a command that prints a gigabyte is followed a piece at a time. */
 const READ_BYTES = 64 * 1024;
 
+/** Longer than any record a relay writes (model/log-line.ts): a longer line was written without one. */
+const RECORD_LIMIT = 128 * 1024;
+
+/**
+ * Turns framed records into the service's lines, text only: the pieces of a line the relay cut
+ * (longer than 64 KiB) are one line again, cut past `limit` with how much was left out, as
+ * lineSplitter says it; only `limit` characters of it are held.
+ */
+export function recordJoiner(onLine: (line: string) => void, limit = LINE_LIMIT): (record: string) => void {
+  const open = new Map<LineStream, { text: string; over: number }>();
+  return (record) => {
+    const line = parseLogLine(record);
+    const held = open.get(line.stream) ?? { text: '', over: 0 };
+    const room = limit - held.text.length;
+    held.text += line.text.slice(0, Math.max(room, 0));
+    held.over += Math.max(line.text.length - Math.max(room, 0), 0);
+    if (line.continues) {
+      open.set(line.stream, held);
+      return;
+    }
+    open.delete(line.stream);
+    onLine(held.over > 0 ? `${held.text} … [${held.over} more characters of this line not shown]` : held.text);
+  };
+}
+
 /**
  * Follows a file from `offset`, handing over each complete line as it appears (a very long line
  * cut, see lineSplitter). The command writes to the file rather than to a pipe so a daemon it
@@ -22,7 +48,9 @@ const READ_BYTES = 64 * 1024;
 export function followOutput(file: string, offset: number, onLine: (line: string) => void, drained: () => Promise<void> = async () => undefined): OutputFollower {
   let position = offset;
   const decoder = new StringDecoder('utf8');
-  const lines = lineSplitter(onLine);
+  // Records (a relay's framed lines, none longer than a frame and 64 KiB), then the service's
+  // lines they make, each cut past LINE_LIMIT.
+  const lines = lineSplitter(recordJoiner(onLine), RECORD_LIMIT);
   const buffer = Buffer.alloc(READ_BYTES);
   let reading: Promise<void> = Promise.resolve();
   let busy = false;

@@ -103,8 +103,7 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
   await rotateLogIfLarge(logFileOf(ctx.stateDir, service.name), service.logs);
   const log = await openLogForAppend(ctx.stateDir, service.name);
   try {
-    // Where this run's output begins, in the log's own words (`stack logs` shows it in place).
-    writeSync(log.fd, frameLine({ text: `── ${service.name} started ──`, stream: 'stack', at: stampOf(new Date()) }));
+    markStart(log.fd, service.name);
     ctx.signal.throwIfAborted();
     let spawned: Awaited<ReturnType<typeof spawnDetached>>;
     try {
@@ -143,5 +142,14 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
   } finally {
     // The child holds its own copy of the descriptor.
     closeSync(log.fd);
+  }
+}
+
+/** Where this run's output begins, in the log's own words (`stack logs` shows it in place); a full disk does not stop the start. */
+function markStart(fd: number, name: string): void {
+  try {
+    writeSync(fd, frameLine({ text: `── ${name} started ──`, stream: 'stack', at: stampOf(new Date()) }));
+  } catch {
+    // The relay says what it could not write, once there is room.
   }
 }
