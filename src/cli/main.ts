@@ -139,6 +139,15 @@ for (const [verb, description] of [
     .option('-p, --parallel <n>', 'services moving at once', '4')
     .option('--wait-lock', 'wait for another stack process to finish instead of failing');
 }
+command('update', "pull newer images of compose services and move git plugins to their ref's newest commit (the pin in stack.yaml); shows the plan, applies once confirmed", () => import('./commands/update.js'))
+  .argument('[service...]', 'none: every service')
+  .option('--dry-run', 'only say what is newer: pull nothing, change nothing')
+  .option('-y, --yes', 'do not ask for confirmation')
+  .option('--commit', 'commit stack.yaml (alone) to git once the pins moved')
+  .option('-m, --message <text>', 'the commit message (default: "stack: update <service> to <commit>")')
+  .option('--force', 'commit even though stack.yaml already had uncommitted changes')
+  .option('-p, --parallel <n>', 'services moving at once', '4')
+  .option('--wait-lock', 'wait for another stack process to finish instead of failing');
 command('diff', 'what stack.yaml at <rev> (default HEAD) wants, against the working file (or <rev2>); no probing', () => import('./commands/diff.js'))
   .argument('[rev]')
   .argument('[rev2]')
@@ -153,7 +162,7 @@ command('schema', 'print the JSON Schema of stack.yaml (for editors)', () => imp
 
 // Commands that start, stop or change services: cut short, they would leave runs unrecorded
 // and the lock behind, and report success.
-const ACTING = new Set(['apply', 'down', 'watch', 'up', 'restart', 'add', 'remove', 'sync', 'start', 'stop', 'enable', 'disable']);
+const ACTING = new Set(['apply', 'down', 'watch', 'up', 'restart', 'add', 'remove', 'sync', 'start', 'stop', 'enable', 'disable', 'update']);
 
 /**
  * A closed pipe (`stack logs -f | head`) ends a command that only reads quietly, as it does for

@@ -42,29 +42,46 @@ export function addServiceText(text: string, name: string, entry: Record<string,
  * flow maps (`{ command: x, state: stopped }`) alike.
  */
 export function setServiceKeyText(text: string, name: string, key: string, value: string | number | boolean): string {
+  return setServiceValueText(text, name, [key], value);
+}
+
+/**
+ * Sets a scalar at `path` under a service (`['plugin', 'commit']`), as setServiceKeyText does
+ * for a key of the service itself. The map that holds the last key must exist.
+ */
+export function setServiceValueText(text: string, name: string, path: readonly [...string[], string], value: string | number | boolean): string {
   const { doc, lines } = open(text);
-  const service = doc.getIn(['services', name], true);
-  if (service === undefined) throw new Error(`stack.yaml has no service named "${name}"`);
-  if (isMap(service)) {
-    const pair = service.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
+  if (doc.getIn(['services', name], true) === undefined) throw new Error(`stack.yaml has no service named "${name}"`);
+  const key = path.at(-1) as string;
+  const holder = doc.getIn(['services', name, ...path.slice(0, -1)], true);
+  if (isMap(holder)) {
+    const pair = holder.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
     const current = pair?.value;
     if (pair && isScalar(current) && current.range) return replaceScalar(text, current, value);
-    if (!pair && isBlockMap(service)) {
-      const spliced = appendToBlockMap(text, service, lines, `${key}: ${String(value)}`);
+    const written = `${key}: ${plainOrQuoted(value)}`;
+    if (!pair && isBlockMap(holder)) {
+      const spliced = appendToBlockMap(text, holder, lines, written);
       if (spliced !== undefined) return spliced;
     }
-    if (!pair && service.flow && service.items.length > 0) {
-      const end = (service.items.at(-1) as Pair<Node, Node | null>).value?.range?.[1];
-      if (end !== undefined) return `${text.slice(0, end)}, ${key}: ${String(value)}${text.slice(end)}`;
+    if (!pair && holder.flow && holder.items.length > 0) {
+      const end = (holder.items.at(-1) as Pair<Node, Node | null>).value?.range?.[1];
+      if (end !== undefined) return `${text.slice(0, end)}, ${written}${text.slice(end)}`;
     }
   }
-  doc.setIn(['services', name, key], value);
+  doc.setIn(['services', name, ...path], value);
   return show(doc);
+}
+
+/** A string YAML would read as something else (`true`, `1e5`, a commit id of digits only) is quoted. */
+function plainOrQuoted(value: string | number | boolean): string {
+  if (typeof value !== 'string') return String(value);
+  const plain = value !== '' && !/[:#{}[\],&*!|>'"%@`]|^[-?\s]|\s$/.test(value) && typeof parseDocument(value).toJS() === 'string';
+  return plain ? value : JSON.stringify(value);
 }
 
 function replaceScalar(text: string, scalar: Scalar, value: string | number | boolean): string {
   const [start, end] = scalar.range as [number, number, number];
-  let written = String(value);
+  let written = plainOrQuoted(value);
   if (typeof value === 'string' && scalar.type === 'QUOTE_DOUBLE') written = JSON.stringify(value);
   if (typeof value === 'string' && scalar.type === 'QUOTE_SINGLE') written = `'${value.replace(/'/g, "''")}'`;
   // `state:` with no value: the empty scalar sits right after the colon.

@@ -9,6 +9,7 @@ import { readRegularFile } from '../os/safe-file.js';
 import { loadPluginText, PLUGIN_FILE, type PluginManifest } from '../config/plugin-file.js';
 import type { DesiredServiceOf } from '../model/desired.js';
 import { escapeControls } from '../config/issues.js';
+import { fetchGitPlugin } from './git-plugin.js';
 
 export type ReadPluginResult = { plugin: PluginManifest; issues: [] } | { plugin?: undefined; issues: ConfigIssue[]; missing?: boolean };
 
@@ -49,6 +50,12 @@ export async function readPlugin(dir: string, cwd = process.cwd()): Promise<Plug
 export async function checkPluginFiles(services: readonly DesiredServiceOf<'plugin'>[], cwd = process.cwd()): Promise<void> {
   const issues: ConfigIssue[] = [];
   for (const service of services) {
+    const unpinned = unpinnedIssue(service);
+    if (unpinned) {
+      issues.push(unpinned);
+      continue;
+    }
+    if (service.plugin.git && service.enabled) await fetchGitPlugin(service.name, service.plugin.git, service.plugin.dir);
     const result = await loadPluginDir(service.plugin.dir, cwd);
     if (result.plugin || (result.missing && !service.enabled)) continue;
     if (result.missing) {
@@ -61,6 +68,21 @@ export async function checkPluginFiles(services: readonly DesiredServiceOf<'plug
   if (issues.length > 0) throw invalidConfig(issues[0]?.position?.file ?? PLUGIN_FILE, issues);
 }
 
+/**
+ * A git plugin without `commit` is refused rather than fetched at whatever its branch is now:
+ * what runs would then depend on when stack happened to look, and two machines could run
+ * different code from one stack.yaml. `stack update` pins it (and loads without this check).
+ */
+function unpinnedIssue(service: DesiredServiceOf<'plugin'>): ConfigIssue | undefined {
+  const git = service.plugin.git;
+  if (!git || git.commit !== undefined || !service.enabled) return undefined;
+  return {
+    message: `service "${service.name}": its git plugin is not pinned to a commit`,
+    path: `services.${service.name}.plugin.commit`,
+    ...(service.position ? { position: service.position } : {}),
+    hint: `run \`stack update ${service.name}\` to pin the newest commit of ${git.ref ?? 'its default branch'}`,
+  };
+}
 
 /** The text; undefined when the file does not exist; an issue when it is too large or not UTF-8. */
 async function readUtf8(file: string, display: string): Promise<string | ConfigIssue | undefined> {

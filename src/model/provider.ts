@@ -181,6 +181,14 @@ export interface RunUsage {
   command: string | null;
 }
 
+/** What `Provider.update` found: what runs older than what is at hand, and what it could not fetch. */
+export interface UpdateFound {
+  /** `what` (an image name), the version running (`from`) and the one at hand (`to`). */
+  newer: { what: string; from: string; to: string }[];
+  /** A fetch that failed (a local-only image has no registry to pull from): said, not fatal. */
+  warnings: string[];
+}
+
 export interface Provider {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
@@ -237,6 +245,13 @@ export interface Provider {
    * so), so asked only when wanted. `undefined`: nothing runs, or the engine could not say.
    */
   usage?(name: string, desired: DesiredService | undefined, applied: AppliedService | undefined, ctx: OperationContext): Promise<RunUsage | undefined>;
+  /**
+   * `stack update`: with `fetch`, fetches newer versions of what the service runs (compose: pulls
+   * its images, through the compose CLI); then says what runs older than what is now at hand (a
+   * container whose image is not the one its tag names now). Records nothing and restarts
+   * nothing: the plan `stack update` shows does. Absent: nothing of it can be newer.
+   */
+  update?(service: DesiredService, options: { fetch: boolean }, ctx: OperationContext): Promise<UpdateFound>;
   /**
    * Restarts in one step where the provider has its own way (a plugin's `restart` command);
    * without it a restart is a stop then a start.

@@ -14,6 +14,7 @@ import { checkEngine, detectComposeCli, type Run } from './cli.js';
 import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';
 import { digestComposeFiles } from './digest.js';
 import { execInCompose } from './exec.js';
+import { findNewerImages } from './update.js';
 import { mustRun, recordedSpec, removeByLabel } from './project.js';
 import { readComposeUsage } from './usage.js';
 import { waitHealthy } from './wait.js';
@@ -139,6 +140,10 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
     async exec(service, request, ctx) {
       const opCtx = { ...ctx, signal: AbortSignal.timeout(60_000) };
       return execInCompose(run, await cli(opCtx), service.name, specOf(service), request, opCtx);
+    },
+
+    async update(service, { fetch }, ctx) {
+      return findNewerImages(run, await cli(ctx), service.name, specOf(service), fetch, ctx);
     },
 
     async uninstall(name, applied, ctx) {

@@ -1,6 +1,8 @@
 import { ExitCode, StackError } from '../../model/errors.js';
 import { runCommand, type CommandResult } from '../../os/runner.js';
 
+export { withoutCredentials } from '../../config/git-source.js';
+
 /** `https://host/x.git#v1` → the URL and the ref after `#` (if any). */
 export function splitGitSource(source: string): { url: string; ref?: string } {
   const hash = source.lastIndexOf('#');
@@ -13,23 +15,6 @@ export function splitGitSource(source: string): { url: string; ref?: string } {
 export function isGitSource(source: string): boolean {
   const { url } = splitGitSource(source);
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[\w.-]+@[\w.-]+:/.test(url) || /\.git\/?$/.test(url);
-}
-
-/**
- * The URL without the credentials it carries (`https://user:token@host/r.git` → `https://host/r.git`),
- * or undefined when it carries none. Over ssh a user name alone is a login, not a secret; over
- * http(s) a token often stands where the user name goes, so any user part counts.
- */
-export function withoutCredentials(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  const ssh = /^(ssh|git\+ssh|ssh\+git):$/.test(parsed.protocol);
-  if (parsed.password === '' && (parsed.username === '' || ssh)) return undefined;
-  return `${parsed.protocol}//${ssh ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}${parsed.search}`;
 }
 
 const GIT_TIMEOUT_MS = 5 * 60_000;

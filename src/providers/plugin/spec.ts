@@ -1,3 +1,5 @@
+import type { GitPluginSource } from '../../config/git-source.js';
+
 // The plugin provider's settings of a desired service (`plugin:` resolved); module.ts adds them
 // to the model's ProviderSettings.
 
@@ -11,4 +13,6 @@ export interface PluginRef {
   /** The git URL `stack add` cloned it from, and the commit it is pinned to. */
   source?: string;
   ref?: string;
+  /** `plugin: { git, ref, commit }`: stack fetches the commit into `dir` (.stack/plugins/) itself. */
+  git?: GitPluginSource;
 }
