@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addServiceText, removeServiceText, setServiceKeyText } from '../../src/config/edit-stack.js';
+import { addServiceText, removeServiceText, setServiceKeyText, setServiceValueText } from '../../src/config/edit-stack.js';
 import { yaml } from './helpers.js';
 
 const STACK = yaml(
@@ -51,5 +51,26 @@ describe('removing a service', () => {
   it('cuts exactly its lines', () => {
     expect(removeServiceText(STACK, 'db')).toBe(STACK.replace('  db:\n    command: [postgres]   # pinned\n    ready:\n      tcp: 5432\n', ''));
     expect(removeServiceText(STACK, 'web')).toBe(STACK.replace('  web:   # the front\n    command: node server.js --a-very-long-option-that-goes-on-and-on-beyond-eighty-columns-for-sure\n    env: {A: "1"}\n', ''));
+  });
+});
+
+describe('setServiceValueText (stack update\'s pins)', () => {
+  const commit = 'b'.repeat(40);
+  it('replaces plugin.commit in place, comments and layout kept', () => {
+    const text = `services:\n  # the plugin\n  web:\n    plugin:\n      git: file:///x # url\n      commit: ${'a'.repeat(40)} # pinned\n    env: { A: 1 }\n`;
+    expect(setServiceValueText(text, 'web', ['plugin', 'commit'], commit)).toBe(text.replace('a'.repeat(40), commit));
+  });
+
+  it('adds a missing commit to a block map and to a flow map', () => {
+    const block = `services:\n  web:\n    plugin:\n      git: file:///x\n      ref: main\n    # after\n  db: { command: x }\n`;
+    expect(setServiceValueText(block, 'web', ['plugin', 'commit'], commit)).toBe(block.replace('ref: main\n', `ref: main\n      commit: ${commit}\n`));
+    const flow = `services:\n  web: { plugin: { git: "file:///x", ref: main } }  # flow\n`;
+    expect(setServiceValueText(flow, 'web', ['plugin', 'commit'], commit)).toBe(flow.replace('ref: main }', `ref: main, commit: ${commit} }`));
+  });
+
+  it('quotes a value YAML would read as a number', () => {
+    const digits = '1'.repeat(40);
+    const text = `services:\n  web:\n    plugin: { git: "file:///x" }\n`;
+    expect(setServiceValueText(text, 'web', ['plugin', 'commit'], digits)).toContain(`commit: "${digits}"`);
   });
 });
