@@ -31,14 +31,15 @@ export function renderStatusTable(rows: readonly StatusRow[], options: StatusTab
   const c = pc.createColors(options.color);
   const paint = (row: StatusRow, text: string) => {
     const matches = (row.desired === 'running' && row.observed === 'running') || (row.desired !== 'running' && row.observed !== 'running');
-    if (row.observed === 'crashed' || row.observed === 'unknown') return c.red(text);
+    if (row.observed === 'crashed' || row.observed === 'unknown' || row.observed === 'failed') return c.red(text);
+    if (row.observed === 'completed') return c.green(text);
     return matches ? c.green(text) : c.yellow(text);
   };
   const cells = rows.map((row) => [
     row.name,
     row.provider,
     row.desired,
-    formatObserved(row),
+    formatObserved(row, options.now),
     row.pid === null ? '-' : String(row.pid),
     formatUptime(row.since, options.now),
     String(row.restarts),

@@ -109,16 +109,19 @@ function envFileHint(value: unknown): string {
   return hasEntries ? `${hint}; compose's { path: …, required: … } entries are written as their path` : hint;
 }
 
-/** `dependsOn: [db, cache]` from compose's list or map; its conditions said in stack's words. */
+/** `dependsOn: [db, cache]` from compose's list, or `dependsOn: { db: ready }` from its map of conditions. */
 function dependsOnHint(value: unknown): string {
   const names = Array.isArray(value) ? value.filter((name): name is string => typeof name === 'string') : isMap(value) ? Object.keys(value) : [];
-  const shown = names.length > 0 && names.length <= 6 && names.every((name) => SERVICE_NAME.test(name)) ? names.join(', ') : 'db';
-  const list = `write dependsOn: [${shown}]: each starts first, and is ready first where it declares a ready: probe`;
-  const conditions = isMap(value) ? Object.values(value).flatMap((entry) => (isMap(entry) && typeof entry.condition === 'string' ? [entry.condition] : [])) : [];
-  if (conditions.length === 0) return list;
-  const known = Object.keys(CONDITIONS).filter((condition) => conditions.includes(condition));
-  const mapped = (known.length > 0 ? known : Object.keys(CONDITIONS)).map((condition) => `${condition} → ${CONDITIONS[condition]}`);
-  return `${list}; compose's conditions are written in dependsOn's map form, which comes with tasks, kind: task: ${mapped.join(', ')}`;
+  const named = names.length > 0 && names.length <= 6 && names.every((name) => SERVICE_NAME.test(name));
+  const list = `write dependsOn: [${named ? names.join(', ') : 'db'}]: each starts first, and is ready first where it declares a ready: probe`;
+  if (!isMap(value)) return list;
+  const conditionOf = (entry: unknown): string | undefined => (isMap(entry) && typeof entry.condition === 'string' ? CONDITIONS[entry.condition] : undefined);
+  const entries = Object.entries(value).map(([name, entry]) => [name, conditionOf(entry)] as const);
+  if (entries.every(([, condition]) => condition === undefined)) return list;
+  const map = named ? entries.map(([name, condition]) => `${name}: ${condition ?? 'ready'}`).join(', ') : 'db: ready';
+  const mapped = Object.entries(CONDITIONS).filter(([, condition]) => entries.some(([, used]) => used === condition)).map(([compose, condition]) => `${compose} → ${condition}`);
+  const task = entries.some(([, condition]) => condition === 'completed') ? '; completed waits for a kind: task service' : '';
+  return `write dependsOn: { ${map} }: compose's ${mapped.join(', ')}${task}`;
 }
 
 /** compose's `restart: always` (or `on-failure:3`) as stack's restart map. */

@@ -88,11 +88,12 @@ function resolveService(name: string, index: number, input: ServiceInput, scope:
     provider: module.name,
     enabled: input.enabled ?? true,
     state: input.state ?? 'running',
-    dependsOn: [...new Set(input.dependsOn ?? [])],
+    ...dependenciesOf(input.dependsOn),
+    ...taskOf(input),
     ports: (input.ports ?? []).flatMap((port) => parsePort(port) ?? []),
     start: { settleMs: ms(input.start?.settle ?? raw.defaults?.start?.settle ?? DEFAULT_START.settle) },
     stop: resolveStop(raw.defaults?.stop, input.stop),
-    restart: resolveRestart(raw.defaults?.restart, input.restart),
+    restart: resolveRestart(raw.defaults?.restart, input.restart, input.kind === 'task'),
     logs: resolveLogs(raw.defaults?.logs, input.logs),
     sensitive: [...new Set([...(input.sensitive ?? []), ...(own.sensitive ?? [])])],
     [module.name]: own.settings,
@@ -139,8 +140,20 @@ function resolveStop(defaults: ServiceInput['stop'], own: ServiceInput['stop']):
   return { signal: merged.signal, timeoutMs: ms(merged.timeout) };
 }
 
-function resolveRestart(defaults: ServiceInput['restart'], own: ServiceInput['restart']): RestartSpec {
-  const merged = { ...DEFAULT_RESTART, ...defaults, ...own };
+/** The list form (each `ready`), or the map form with each entry's condition. */
+function dependenciesOf(written: ServiceInput['dependsOn']): Pick<DesiredService, 'dependsOn' | 'conditions'> {
+  if (written === undefined || Array.isArray(written)) return { dependsOn: [...new Set(written ?? [])] };
+  return { dependsOn: Object.keys(written), conditions: { ...written } };
+}
+
+function taskOf(input: ServiceInput): Pick<DesiredService, 'kind' | 'task'> {
+  if (input.kind !== 'task') return {};
+  return { kind: 'task', task: { successExitCodes: [...new Set(input.successExitCodes ?? [0])].sort((a, b) => a - b), inputs: [...(input.inputs ?? [])] } };
+}
+
+// A task is not restarted unless its own `restart` says so (compose's one-shot): `defaults` speak of services.
+function resolveRestart(defaults: ServiceInput['restart'], own: ServiceInput['restart'], task = false): RestartSpec {
+  const merged = task ? { ...DEFAULT_RESTART, ...defaults, policy: 'no' as const, ...own } : { ...DEFAULT_RESTART, ...defaults, ...own };
   const backoff = { ...DEFAULT_RESTART.backoff, ...defaults?.backoff, ...own?.backoff };
   return {
     policy: merged.policy,

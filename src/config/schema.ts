@@ -113,13 +113,23 @@ function buildSchemaParts() {
     maxFiles: WholeNumber(1, 1000).optional(),
   });
 
+  const ConditionSchema = z.enum(['started', 'ready', 'completed'], {
+    error: (issue) => `expected started, ready or completed, got ${quoted(issue.input)}`,
+  });
+  const dependsOnError = (input: unknown): string =>
+    Array.isArray(input)
+      ? 'expected a list of service names'
+      : typeof input === 'object' && input !== null
+        ? 'expected a map of service name → started, ready or completed, as in dependsOn: { db: ready }'
+        : 'expected a list of service names, or a map of service name → started, ready or completed';
+
   const kit: SchemaKit = { z, quoted, NonEmptyString, StringList, WholeNumber, EnvSchema, ArgvSchema };
   // What plugin-schema.ts and the providers' fragments build on.
-  return { kit, DurationSchema, EnvSchema, NonEmptyString, StringList, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, quoted };
+  return { kit, DurationSchema, EnvSchema, NonEmptyString, StringList, WholeNumber, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, quoted };
 }
 
 function buildStackSchemas(providers: ProviderCatalog) {
-  const { kit, quoted, EnvSchema, NonEmptyString, StringList, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema } = getSchemaParts();
+  const { kit, quoted, EnvSchema, NonEmptyString, StringList, WholeNumber, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema } = getSchemaParts();
   const names = providers.map((module) => module.name);
   // The keys each provider owns come first, in the catalog's order, then those every service has.
   const ServiceSchema = z.strictObject({
@@ -129,7 +139,22 @@ function buildStackSchemas(providers: ProviderCatalog) {
     envFile: z.union([NonEmptyString('an env file path'), StringList('env file path')], {
       error: 'expected an env file path or a list of them',
     }).optional(),
-    dependsOn: StringList('service name').optional(),
+    dependsOn: z
+      .union([StringList('service name'), z.record(z.string(), ConditionSchema)], { error: (issue) => dependsOnError(issue.input) })
+      .optional()
+      .describe('The services to start first: a list (each ready first), or a map of service → started, ready or completed.'),
+    kind: z
+      .enum(['service', 'task'], { error: (issue) => `expected service or task, got ${quoted(issue.input)}` })
+      .optional()
+      .describe('task: a command that runs to completion (a migration); service (default): one that keeps running.'),
+    successExitCodes: z
+      .array(WholeNumber(0, 255), { error: 'expected a list of exit codes' })
+      .min(1, { error: 'successExitCodes needs at least one exit code' })
+      .optional()
+      .describe('A task\'s exit codes that count as success (default [0]).'),
+    inputs: StringList('glob')
+      .optional()
+      .describe('A task\'s input files, globs relative to stack.yaml: a change of their content runs it again.'),
     ports: z.array(PortSchema, { error: 'expected a list of ports' }).optional(),
     ready: ProbeSchema.optional(),
     health: ProbeSchema.optional(),

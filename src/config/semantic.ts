@@ -10,6 +10,7 @@ import { escapeControls, issueAt, quote, suggest } from './issues.js';
 import type { Locate } from './issues.js';
 import { asRecord, checkService } from './service-rules.js';
 import { checkProcessValues } from './process-values.js';
+import { checkTasks } from './task-rules.js';
 import { parsePort } from './units.js';
 import type { PortSpec } from '../model/desired.js';
 
@@ -32,6 +33,7 @@ export function checkSemantics(document: unknown, locate: Locate, providers: Pro
     ...checkNames(Object.keys(services), locate),
     ...entries.flatMap(({ name, service }) => [...checkService(name, service, locate, providers), ...checkProcessValues(name, service, locate, providers)]),
     ...checkDependencies(entries, locate),
+    ...checkTasks(entries, locate, providers),
     ...checkPorts(entries, locate),
   ];
 }
@@ -54,8 +56,15 @@ function checkNames(names: string[], locate: Locate): ConfigIssue[] {
     );
 }
 
+/** Each dependency as written, with the path it is at (`dependsOn.0` in the list form, `dependsOn.db` in the map form). */
+function dependencyEntries(service: Record<string, unknown>): { dep: unknown; key: string | number }[] {
+  if (Array.isArray(service.dependsOn)) return service.dependsOn.map((dep: unknown, index) => ({ dep, key: index }));
+  const map = asRecord(service.dependsOn);
+  return map ? Object.keys(map).map((dep) => ({ dep, key: dep })) : [];
+}
+
 function dependsOnOf(service: Record<string, unknown>): unknown[] {
-  return Array.isArray(service.dependsOn) ? service.dependsOn : [];
+  return dependencyEntries(service).map((entry) => entry.dep);
 }
 
 function checkDependencies(entries: Entry[], locate: Locate): ConfigIssue[] {
@@ -63,9 +72,9 @@ function checkDependencies(entries: Entry[], locate: Locate): ConfigIssue[] {
   const known = new Set(names);
   const issues: ConfigIssue[] = [];
   for (const { name, service } of entries) {
-    dependsOnOf(service).forEach((dep, index) => {
+    dependencyEntries(service).forEach(({ dep, key }) => {
       if (typeof dep !== 'string') return;
-      const at = ['services', name, 'dependsOn', index];
+      const at = ['services', name, 'dependsOn', key];
       if (dep === name) issues.push(issueAt(locate, at, `service ${quote(name)} depends on itself`));
       else if (!known.has(dep)) {
         const guess = suggest(dep, names.filter((other) => other !== name));
@@ -74,6 +83,7 @@ function checkDependencies(entries: Entry[], locate: Locate): ConfigIssue[] {
       }
     });
   }
+  const services = new Map(entries.map((entry) => [entry.name, entry.service]));
   const nodes = entries.map(({ name, service }) => ({
     name,
     dependsOn: dependsOnOf(service).filter((dep): dep is string => typeof dep === 'string' && dep !== name),
@@ -81,8 +91,8 @@ function checkDependencies(entries: Entry[], locate: Locate): ConfigIssue[] {
   const cycle = findCycle(nodes);
   if (cycle) {
     const first = cycle[0] as string;
-    const index = nodes.find((node) => node.name === first)?.dependsOn.indexOf(cycle[1] as string) ?? 0;
-    issues.push(issueAt(locate, ['services', first, 'dependsOn', index], `dependency cycle: ${cycle.join(' → ')}`, 'remove one of these dependsOn entries'));
+    const entry = dependencyEntries(services.get(first) ?? {}).find(({ dep }) => dep === cycle[1]);
+    issues.push(issueAt(locate, ['services', first, 'dependsOn', entry?.key ?? 0], `dependency cycle: ${cycle.join(' → ')}`, 'remove one of these dependsOn entries'));
   }
   return issues;
 }

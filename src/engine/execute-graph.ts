@@ -1,4 +1,4 @@
-import type { DesiredService } from '../model/desired.js';
+import { conditionOf, isTask, type DependencyCondition, type DesiredService } from '../model/desired.js';
 import type { UnitOp } from './execute-unit.js';
 import type { ServiceOutcome } from '../model/outcome.js';
 import type { Observed } from '../model/observed.js';
@@ -16,12 +16,18 @@ export interface Unit {
 }
 
 export const keyOf = (phase: string, service: string) => `${phase}:${service}`;
+/** The milestone of a start unit that `dependsOn: { x: started }` waits for: its run was spawned. */
+export const spawnedKey = (service: string) => `spawned:${service}`;
 
 /**
  * Groups a plan's actions into units: per service and phase, ordered by dependencies
  * (`dependsOn`: stack.yaml's, or a record's for a service that left the file).
  */
-export function buildUnits(actions: readonly Action[], dependsOn: (name: string) => readonly string[]): Unit[] {
+export function buildUnits(
+  actions: readonly Action[],
+  dependsOn: (name: string) => readonly string[],
+  condition: (name: string, dep: string) => DependencyCondition = () => 'ready',
+): Unit[] {
   const units = new Map<string, Unit>();
   for (const action of actions) {
     const phase = action.op === 'stop' || action.op === 'uninstall' ? 'stop' : 'start';
@@ -37,7 +43,10 @@ export function buildUnits(actions: readonly Action[], dependsOn: (name: string)
   const before = (key: string, unit: Unit) => (position.get(key) ?? Infinity) < (position.get(keyOf(unit.phase, unit.service)) ?? -1);
   for (const unit of units.values()) {
     if (unit.phase === 'start') {
-      unit.after = dependsOn(unit.service).map((dep) => keyOf('start', dep)).filter((key) => before(key, unit));
+      // `started` waits for the dependency's spawn, not for its unit (its readiness, a task's end).
+      unit.after = dependsOn(unit.service)
+        .filter((dep) => before(keyOf('start', dep), unit))
+        .map((dep) => (condition(unit.service, dep) === 'started' ? spawnedKey(dep) : keyOf('start', dep)));
     } else {
       // A service stops only after everything that depends on it has stopped.
       unit.after = [...units.values()]
@@ -69,6 +78,7 @@ export function blockerOf(
   observed: Observed,
   startedHere: Pick<ReadonlySet<string>, 'has'>,
   stoppedHere: ReadonlySet<string>,
+  spawnedHere: Pick<ReadonlySet<string>, 'has'> = startedHere,
 ): string | undefined {
   const previous = unit.rollsAfter === undefined ? undefined : outcomes.get(unit.rollsAfter);
   if (previous && previous.status !== 'done') {
@@ -81,6 +91,7 @@ export function blockerOf(
   if (ownStop && ownStop.status !== 'done') return `its stop ${ownStop.status === 'failed' ? 'failed' : 'did not finish'}`;
   for (const key of unit.after) {
     const outcome = outcomes.get(key);
+    // A spawn milestone has no outcome: the dependency's own unit may still be waiting for readiness.
     if (outcome && outcome.status !== 'done') {
       return unit.phase === 'start'
         ? `dependency ${outcome.service} ${outcome.status === 'failed' ? 'failed' : 'did not start'}`
@@ -88,19 +99,44 @@ export function blockerOf(
     }
   }
   if (unit.phase === 'start' && unit.ops.includes('start')) {
-    for (const dep of byName.get(unit.service)?.dependsOn ?? []) {
-      const phase = observed.get(dep)?.phase;
-      const running = startedHere.has(dep) || ((phase === 'running' || phase === 'starting') && !stoppedHere.has(dep));
-      if (!running) return `dependency ${dep} is not running`;
+    const service = byName.get(unit.service);
+    for (const dep of service?.dependsOn ?? []) {
+      const unmet = unmetCondition(dep, conditionOf(service as DesiredService, dep), { byName, observed, startedHere, stoppedHere, spawnedHere });
+      if (unmet) return unmet;
     }
   }
   return undefined;
 }
 
+interface Seen {
+  byName: ReadonlyMap<string, DesiredService>;
+  observed: Observed;
+  startedHere: Pick<ReadonlySet<string>, 'has'>;
+  stoppedHere: ReadonlySet<string>;
+  spawnedHere: Pick<ReadonlySet<string>, 'has'>;
+}
+
+/** Why `dep` does not yet meet what its dependent waits for: running (ready), spawned, or a task's success. */
+function unmetCondition(dep: string, condition: DependencyCondition, seen: Seen): string | undefined {
+  const observed = seen.observed.get(dep);
+  const running = (observed?.phase === 'running' || observed?.phase === 'starting') && !seen.stoppedHere.has(dep);
+  // A task's unit is done once it completed with a success; before this run, its record says.
+  const completed = seen.startedHere.has(dep) || (observed?.task?.ok === true && !seen.stoppedHere.has(dep));
+  if (condition === 'started') return seen.spawnedHere.has(dep) || running || completed ? undefined : `dependency ${dep} has not started`;
+  if (isTask(seen.byName.get(dep))) return completed ? undefined : `task ${dep} has not completed`;
+  return seen.startedHere.has(dep) || running ? undefined : `dependency ${dep} is not running`;
+}
+
 /** Runs units as a dependency graph, at most `limit` at a time, in the order given among the ready ones. */
-export async function runGraph(units: Unit[], limit: number, run: (unit: Unit) => Promise<void>): Promise<void> {
-  const keys = new Set(units.map((unit) => keyOf(unit.phase, unit.service)));
+export async function runGraph(units: Unit[], limit: number, run: (unit: Unit, mark: (key: string) => void) => Promise<void>): Promise<void> {
+  const keys = new Set(units.flatMap((unit) => [keyOf(unit.phase, unit.service), ...(unit.phase === 'start' ? [spawnedKey(unit.service)] : [])]));
   const done = new Set<string>();
+  // A milestone reached before its unit ends (a spawn) lets what waits for it go.
+  const mark = (key: string): void => {
+    if (done.has(key)) return;
+    done.add(key);
+    wake();
+  };
   const pending = [...units];
   const running = new Set<Promise<void>>();
   let wake: () => void = () => undefined;
@@ -109,8 +145,9 @@ export async function runGraph(units: Unit[], limit: number, run: (unit: Unit) =
       const unit = pending[index] as Unit;
       if (unit.after.every((key) => done.has(key) || !keys.has(key))) {
         pending.splice(index, 1);
-        const task = run(unit).finally(() => {
+        const task = run(unit, mark).finally(() => {
           done.add(keyOf(unit.phase, unit.service));
+          if (unit.phase === 'start') done.add(spawnedKey(unit.service));
           running.delete(task);
           wake();
         });

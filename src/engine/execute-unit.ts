@@ -1,5 +1,7 @@
 import { createActor, fromPromise, waitFor, type ActorRefFrom } from 'xstate';
-import type { DesiredService } from '../model/desired.js';
+import { isTask, type DesiredService } from '../model/desired.js';
+import { runLogTail } from './run-log-tail.js';
+import { taskFailedWords } from '../reconcile/task-decision.js';
 import { BUSY, serviceMachine, type InitialPhase, type OperationInput, type OperationTimeouts } from './service-machine.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { OperationError, type OperationContext, type Provider, type StartedService } from '../model/provider.js';
@@ -14,6 +16,9 @@ import { recordedAs, specOf } from '../reconcile/spec.js';
 import type { AppliedService, ObservedService, ProbeRecord } from '../model/observed.js';
 
 export type ServiceActor = ActorRefFrom<typeof serviceMachine>;
+
+/** How long a task may run before its run counts as failed (timed out). */
+export const TASK_RUN_LIMIT_MS = 24 * 60 * 60_000;
 
 const DEFAULT_RESTART = { policy: 'no' as const, maxRestarts: 0, backoff: { initialMs: 500, maxMs: 30_000, resetMs: 10_000 } };
 
@@ -50,7 +55,8 @@ type SimulatedClockLike = { setTimeout(fn: (...args: unknown[]) => void, ms: num
  */
 export function timeoutsFor(service: DesiredService | undefined, record?: AppliedService, provider?: Pick<Provider, 'capabilities'>): OperationTimeouts {
   const stopMs = stopSpecOf(service, record).timeoutMs + 5_000;
-  const readyMs = service?.ready ? service.ready.timeoutMs + 1_000 : 60_000;
+  // A task's wait is its whole run: a migration may take long; Ctrl+C ends it.
+  const readyMs = isTask(service) ? TASK_RUN_LIMIT_MS : service?.ready ? service.ready.timeoutMs + 1_000 : 60_000;
   if (service && provider && !provider.capabilities.grouped) {
     const long = 60 * 60_000;
     return { install: long, start: long, ready: Math.max(readyMs, 10 * 60_000), stop: Math.max(stopMs, long), uninstall: long };
@@ -150,6 +156,7 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
       stoppedWith: undefined,
       lastExit: undefined,
       probe: undefined,
+      taskRun: undefined,
     }));
     env.onStarted?.(name, started);
   };
@@ -170,8 +177,10 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
       },
       nothingToAwait: ({ context }) => {
         const known = providerOf(context.name);
+        if (isTask(known?.svc)) return false;
         return known !== undefined && (known.provider.waitReady === undefined || known.provider.awaitsReady?.(known.svc) === false);
       },
+      runsToCompletion: ({ context }) => isTask(lookupOf(context.name)()),
     },
     actions: {
       // Only bookkeeping, written with the run's next write.
@@ -179,8 +188,9 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
         const svc = lookupOf(context.name)();
         if (svc) env.state.record(context.name, installedRecord(svc));
       },
+      // A task's failed run is recorded as such when it ends (its `taskRun`), not as a crash.
       recordStartFailure: ({ context }, { message }) =>
-        env.state.record(context.name, (current) =>
+        !isTask(lookupOf(context.name)()) && env.state.record(context.name, (current) =>
           recordFailedStart(current, current && env.providers.peek?.(current.provider), { name: context.name, service: lookupOf(context.name)(), error: message }, env.time),
         ),
     },
@@ -215,6 +225,7 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
       waitReady: fromPromise<void, OperationInput>(async ({ input: { name }, signal }) => {
         const svc = need(name);
         const started = env.started.get(name);
+        if (isTask(svc)) return awaitCompletion(env, name, svc, started, signal);
         const provider = await env.providers.get(svc.provider);
         if (!started || !provider.waitReady) return;
         await recordReadiness(env.state, name, svc, started, track(provider.waitReady(svc, started, ctxWith(signal))), env.time);
@@ -264,6 +275,39 @@ export async function recordReadiness(
   }
 }
 
+/**
+ * A task's run, to its end: its exit is recorded as the task's last run (`taskRun`, with the spec
+ * it ran), and an exit code outside `successExitCodes` fails the operation with the log's last
+ * lines. Ctrl+C (the signal) leaves the wait; the machine stops the run.
+ */
+async function awaitCompletion(env: UnitEnvironment, name: string, svc: DesiredService, started: StartedService | undefined, signal: AbortSignal): Promise<void> {
+  if (!started?.exited) throw new OperationError(name, `${name}: its run's exit cannot be seen (stack did not start it)`);
+  const exit = await abortable(started.exited, signal);
+  const ok = exit.signal === null && exit.code !== null && (svc.task?.successExitCodes ?? [0]).includes(exit.code);
+  const run = { ok, code: exit.code, signal: exit.signal, at: env.time.nowIso() };
+  const end = { stoppedByUs: false, exit: { code: exit.code, signal: exit.signal, reason: ok ? 'completed' : 'failed' } };
+  // The spec it was started with, as its start recorded it (inputs digested then).
+  await env.state.update(name, (current) => current && { ...recordExit(current, end, env.time), taskRun: { ...run, specHash: current.specHash } });
+  env.started.delete(name);
+  if (ok) {
+    env.notes.set(name, `completed (exit code ${exit.code})`);
+    return;
+  }
+  const redact = redactorOf({ services: [svc] });
+  const lines = (await runLogTail(env, name, svc, started, 10)).map((line) => redact(line));
+  const said = lines.length > 0 ? `; last lines of its log:\n  ${lines.join('\n  ')}` : '';
+  throw new OperationError(name, `${name}: ${taskFailedWords(exit)}${said}`, { exitCode: exit.code, signal: exit.signal, logTail: lines });
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('interrupted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('interrupted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 const withoutPrefix = (name: string, message: string): string => message.replace(new RegExp(`^${name}: (not ready: )?`), '');
 
 function recordBase(service: DesiredService, current: AppliedService | undefined): AppliedService {
@@ -300,7 +344,8 @@ export async function runOp(actor: ServiceActor, op: UnitOp): Promise<OpResult> 
   const target = targetOf[op];
   const before = actor.getSnapshot();
   // Operations that are already true are no-ops (e.g. stopping a service that crashed meanwhile).
-  if (op === 'stop' && (before.matches('crashed') || before.matches('stopped'))) {
+  if (op === 'stop' && (before.matches('crashed') || before.matches('stopped') || before.matches('completed'))) {
+    if (before.matches('completed')) actor.send({ type: 'STOP' });
     if (before.matches('crashed')) actor.send({ type: 'STOP' });
     return { ok: true };
   }
@@ -310,7 +355,7 @@ export async function runOp(actor: ServiceActor, op: UnitOp): Promise<OpResult> 
   const retried = (snap: ReturnType<ServiceActor['getSnapshot']>) => snap.context.restarts > restartsBefore && snap.context.startFailure !== undefined;
   const snapshot = await waitFor(
     actor,
-    (snap) => snap.status === 'done' || snap.matches('failed') || (snap.matches(target) && !snap.hasTag(BUSY)) || retried(snap),
+    (snap) => snap.status === 'done' || snap.matches('failed') || ((snap.matches(target) || (target === 'running' && snap.matches('completed'))) && !snap.hasTag(BUSY)) || retried(snap),
     { timeout: Infinity },
   );
   if (snapshot.status === 'done') return { ok: false, failure: { message: 'interrupted' }, interrupted: true };

@@ -1,4 +1,4 @@
-import type { Desired, DesiredService } from '../model/desired.js';
+import { conditionOf, type Desired, type DesiredService } from '../model/desired.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { OperationContext, Provider, StartedService } from '../model/provider.js';
 import type { StateStore } from '../state/state-store.js';
@@ -10,7 +10,7 @@ import { factsOf, type ApplyOutcome, type FailureFacts, type ProgressEvent, type
 import { declaredOrRecordedDeps } from '../reconcile/declarations.js';
 import { createServiceActor, recordReadiness, runOp, type ServiceActor, type UnitEnvironment } from './execute-unit.js';
 import { SettleCheck, waitForInflight } from './settle.js';
-import { blockerOf, buildUnits, keyOf, rollUnits, runGraph, type Unit } from './execute-graph.js';
+import { blockerOf, buildUnits, keyOf, rollUnits, runGraph, spawnedKey, type Unit } from './execute-graph.js';
 import type { AppliedService, Observed, ObservedService } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 
@@ -90,7 +90,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     return { ...noted, error: withoutServicePrefix(noted.service, redact(noted.error)), ...(facts ? { facts } : {}) };
   };
 
-  const merged = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state)), byName, options);
+  const conditionFor = (name: string, dep: string) => {
+    const service = byName.get(name);
+    return service ? conditionOf(service, dep) : 'ready';
+  };
+  const merged = await restartInOneStep(buildUnits(options.plan.actions, (name) => declaredOrRecordedDeps(name, byName, options.state), conditionFor), byName, options);
   const units = options.plan.rolling ? rollUnits(merged) : merged;
   // Made before any machine is: a machine's time limits and an interrupt's wording ask them.
   const providerOf = await providersOf(units, byName, options);
@@ -99,23 +103,25 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   // run as soon as it exits, before the settle check looks.
   const startedHere = new Map<string, StartedService | undefined>();
   const stoppedHere = new Set<string>();
+  // Services whose run this run spawned (what `dependsOn: { x: started }` waits for).
+  const spawnedHere = new Set<string>();
   // The units that reached their machine, with the pid recorded then: an interrupt is judged against it.
   const reached = new Map<string, { pid: number | undefined }>();
   // Stops only because a dependency goes away: the record says so until the service starts again.
   const stopsWith = new Map(options.plan.actions.flatMap((action) => (action.op === 'stop' && action.stopsWith ? [[action.service, action.stopsWith] as const] : [])));
 
   // A provider that throws where no machine catches it fails its own service, never the run.
-  const runUnitSafely = async (unit: Unit): Promise<ServiceOutcome> => {
+  const runUnitSafely = async (unit: Unit, mark: (key: string) => void): Promise<ServiceOutcome> => {
     try {
-      return await runUnit(unit);
+      return await runUnit(unit, mark);
     } catch (error) {
       return { service: unit.service, ops: unit.ops, status: 'failed', durationMs: 0, error: error instanceof Error ? error.message : String(error) };
     }
   };
 
-  const runUnit = async (unit: Unit): Promise<ServiceOutcome> => {
+  const runUnit = async (unit: Unit, mark: (key: string) => void): Promise<ServiceOutcome> => {
     const interrupted = (durationMs: number): ServiceOutcome => ({ service: unit.service, ops: unit.ops, status: 'interrupted', durationMs, error: 'interrupted' });
-    const blocker = blockerOf(unit, outcomes, byName, options.observed, startedHere, stoppedHere);
+    const blocker = blockerOf(unit, outcomes, byName, options.observed, startedHere, stoppedHere, spawnedHere);
     if (options.signal.aborted) return interrupted(0);
     if (blocker) return { service: unit.service, ops: unit.ops, status: 'skipped', durationMs: 0, error: blocker };
     options.onProgress?.({ type: 'begin', service: unit.service, ops: unit.ops });
@@ -134,6 +140,18 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     if (options.signal.aborted) return interrupted(now() - began);
     const actor = actorFor(unit.service);
     reached.set(keyOf(unit.phase, unit.service), { pid: options.state.get(unit.service)?.pid });
+    const spawned = unit.phase === 'start' ? watchSpawn(actor, () => {
+      spawnedHere.add(unit.service);
+      mark(spawnedKey(unit.service));
+    }) : undefined;
+    try {
+      return await runOps(unit, actor, began);
+    } finally {
+      spawned?.unsubscribe();
+    }
+  };
+
+  const runOps = async (unit: Unit, actor: ServiceActor, began: number): Promise<ServiceOutcome> => {
     for (const op of unit.ops) {
       const result = await runOp(actor, op);
       if (!result.ok) {
@@ -157,8 +175,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     // Rolling, one graph: each service's stop and start come together, one after the other.
     const rounds = options.plan.rolling ? [units] : (['stop', 'start'] as const).map((phase) => units.filter((unit) => unit.phase === phase));
     for (const round of rounds) {
-      await runGraph(round, options.parallel, async (unit) => {
-        const outcome = redactOutcome(await runUnitSafely(unit));
+      await runGraph(round, options.parallel, async (unit, mark) => {
+        const outcome = redactOutcome(await runUnitSafely(unit, mark));
         outcomes.set(keyOf(unit.phase, unit.service), outcome);
         // A start its settle check watches is reported once that check decided it.
         if (unit.phase === 'start' && settle.watch(outcome, startedHere.get(unit.service))) return;
@@ -190,6 +208,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     interrupted: options.signal.aborted,
     failed: services.filter((outcome) => outcome.status === 'failed').length,
   };
+}
+
+/** Calls `spawned` once the start of `actor` has spawned its run (it waits for readiness or a task's end, or runs). */
+function watchSpawn(actor: ServiceActor, spawned: () => void): { unsubscribe(): void } {
+  let told = false;
+  return actor.subscribe((snapshot) => {
+    if (told || !(snapshot.matches('waitingReady') || snapshot.matches('running') || snapshot.matches('completed'))) return;
+    told = true;
+    spawned();
+  });
 }
 
 /**
@@ -247,8 +275,10 @@ async function firstUnreadyDependency(
   env: UnitEnvironment,
   signal: AbortSignal,
 ): Promise<string | undefined> {
-  for (const depName of byName.get(name)?.dependsOn ?? []) {
+  const service = byName.get(name);
+  for (const depName of service?.dependsOn ?? []) {
     const dep = byName.get(depName);
+    if (service && conditionOf(service, depName) === 'started') continue;
     const record = env.state.get(depName);
     // A `log` probe of a run not started here would match lines of earlier runs: trust the observed phase.
     if (!dep?.ready || dep.ready.check.kind === 'log' || startedHere.has(depName) || !record?.startedAt) continue;

@@ -1,5 +1,4 @@
-import type { DesiredService } from '../model/desired.js';
-import type { LogLine } from '../model/log-line.js';
+import { isTask, type DesiredService } from '../model/desired.js';
 import { describeExit } from '../providers/probes.js';
 import type { ExitInfo, StartedService } from '../model/provider.js';
 import { pause } from '../os/pause.js';
@@ -9,6 +8,7 @@ import type { MachineClock } from '../model/clock.js';
 import type { ProgressEvent, ServiceOutcome } from '../model/outcome.js';
 import type { UnitEnvironment } from './execute-unit.js';
 import { recordExit } from './record-exit.js';
+import { runLogTail } from './run-log-tail.js';
 
 /**
  * A service with no `ready` probe counts as started once spawned, so dependents are not held
@@ -30,6 +30,8 @@ export class SettleCheck {
 
   /** Takes a start that just succeeded, as it was made; true when its line now waits for its settle. */
   watch(outcome: ServiceOutcome, started: StartedService | undefined): boolean {
+    // A task's exit is its end, judged by its exit code when it comes (execute-unit.ts).
+    if (isTask(this.services.get(outcome.service))) return false;
     const settleMs = this.services.get(outcome.service)?.start.settleMs ?? 0;
     if (outcome.status !== 'done' || !outcome.ops.includes('start') || started?.exited === undefined || settleMs <= 0) return false;
     const deadline = Date.parse(started.startedAt) + settleMs;
@@ -88,7 +90,7 @@ export class SettleCheck {
       const end = { stoppedByUs: false, exit: { code: exit.code, signal: exit.signal, reason: `${reason} right after it started`, duringStart: true } };
       await this.env.state.update(name, (record) => record && recordExit(record, end, this.env.time));
     }
-    const lines = await logTail(this.env, name, this.services.get(name), entry.started);
+    const lines = await runLogTail(this.env, name, this.services.get(name), entry.started);
     const said = lines.length > 0 ? `; last lines of its log:\n  ${lines.join('\n  ')}` : '';
     const error = this.options.redact(`${reason} right after it started${said}`);
     const facts = factsOf({ exitCode: exit.code, signal: exit.signal, logTail: lines.map(this.options.redact) });
@@ -126,22 +128,6 @@ async function stopLeftovers(env: UnitEnvironment, name: string, service: Desire
     // A member that outlived SIGKILL, or an interrupted wait: the next `down` finds what is left by
     // its marker (processes that lost their group's leader).
   }
-}
-
-/** The end of what this run wrote to its log (where it began), never an earlier run's. */
-async function logTail(env: UnitEnvironment, name: string, service: DesiredService | undefined, started: StartedService): Promise<string[]> {
-  const record = env.state.get(name);
-  const which = service?.provider ?? record?.provider;
-  if (which === undefined) return [];
-  const lines: string[] = [];
-  try {
-    const provider = await env.providers.get(which);
-    const request = { lines: 5, run: started, follow: false, signal: new AbortController().signal, match: (line: LogLine) => line.stream !== 'stack', write: (more: readonly LogLine[]) => lines.push(...more.map((line) => line.text)) };
-    await provider.logs(name, service, record, request, env.ctx);
-  } catch {
-    // No tail to quote: the failure is said without it.
-  }
-  return lines;
 }
 
 /** How long a finished run waits for provider calls still in flight (they were told to abort). */

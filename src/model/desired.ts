@@ -10,6 +10,21 @@ export interface ProviderSettings {}
 export type ProviderName = keyof ProviderSettings & string;
 export type DesiredRunState = 'running' | 'stopped';
 export type RestartPolicy = 'no' | 'on-failure' | 'always';
+/** `service` runs until stopped; `task` runs to completion (a migration, a build step). */
+export type ServiceKind = 'service' | 'task';
+/**
+ * What a dependent waits for: the dependency's start (`started`), its `ready` probe (`ready`, the
+ * list form's meaning; a task counts as ready once it completed), or a task's success (`completed`).
+ */
+export type DependencyCondition = 'started' | 'ready' | 'completed';
+
+/** A task's own settings (`kind: task`). */
+export interface TaskSpec {
+  /** The exit codes that count as success; [0] unless written. */
+  successExitCodes: number[];
+  /** Globs relative to stack.yaml's folder whose files' content joins the spec hash. */
+  inputs: string[];
+}
 
 /** A declared port: `4222` or `127.0.0.1:4222`. */
 export interface PortSpec {
@@ -73,6 +88,12 @@ export interface ServiceBase {
   enabled: boolean;
   state: DesiredRunState;
   dependsOn: string[];
+  /** The condition of each `dependsOn` entry written in the map form; absent entries are `ready`. */
+  conditions?: Readonly<Record<string, DependencyCondition>>;
+  /** Absent: `service`. */
+  kind?: ServiceKind;
+  /** Set exactly when `kind` is `task`. */
+  task?: TaskSpec;
   ports: PortSpec[];
   ready?: Probe;
   health?: Probe;
@@ -127,6 +148,15 @@ export function settingsOf(service: DesiredService): unknown {
 export function settingsEnvOf(service: DesiredService): Readonly<Record<string, string>> {
   const env = (settingsOf(service) as { env?: unknown } | undefined)?.env;
   return typeof env === 'object' && env !== null ? (env as Record<string, string>) : {};
+}
+
+/** What `service` waits for of its dependency `dep`. */
+export function conditionOf(service: Pick<ServiceBase, 'conditions'>, dep: string): DependencyCondition {
+  return service.conditions?.[dep] ?? 'ready';
+}
+
+export function isTask(service: Pick<ServiceBase, 'kind'> | undefined): boolean {
+  return service?.kind === 'task';
 }
 
 /** The whole of stack.yaml, loaded. */

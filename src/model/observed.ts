@@ -24,6 +24,8 @@ export interface ObservedService {
   probe?: ProbeRecord;
   /** A run that ended by itself (not stopped by stack): how, where known (`code` and `signal` null: it cannot be). */
   exit?: { code: number | null; signal: string | null };
+  /** A task's last run, when it ended (phase `stopped`): completed or failed, with its exit. */
+  task?: TaskRun;
   /** Set with phase `unknown` when the provider itself is unavailable (docker missing or down): exit 6. */
   unavailable?: boolean;
   /**
@@ -63,6 +65,18 @@ export interface ProbeRecord {
   at: string;
 }
 
+/** How a task's last run ended, and with which spec: a run of the current spec is not repeated. */
+export interface TaskRun {
+  /** Its exit code was one of `successExitCodes`. */
+  ok: boolean;
+  code: number | null;
+  signal: string | null;
+  /** ISO time it ended. */
+  at: string;
+  /** The spec hash it ran with. */
+  specHash: string;
+}
+
 /** What stack last applied for a service, from `.stack/state.json`. */
 export interface AppliedService {
   provider: ProviderName;
@@ -81,6 +95,8 @@ export interface AppliedService {
   startedAt?: string;
   restarts: number;
   lastExit?: LastExit;
+  /** A task's last run that ended (kind: task). */
+  taskRun?: TaskRun;
   /** The last probe result of the current run (apply's readiness wait, the controller's health checks, `status --probe`). */
   probe?: ProbeRecord;
   /** True once the user's `state: stopped`/disable was carried out; false after a crash. */

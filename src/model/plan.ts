@@ -32,17 +32,20 @@ export interface Action {
   /** A stop only because this dependency stops or is declared not to run: recorded as `stoppedWith`. */
   stopsWith?: string;
   changes?: FieldChange[];
+  /** A task's start: it runs to completion (`run` in the plan). */
+  task?: true;
 }
 
 /** A service whose phase could not be determined: reported, never acted on. */
-export type BlockedKind = 'unknown' | 'gave-up' | 'port-conflict' | 'dependency';
+export type BlockedKind = 'unknown' | 'gave-up' | 'port-conflict' | 'dependency' | 'task-failed';
 
 export interface Blocked {
   service: string;
   reason: string;
   /**
    * Why it is blocked: its phase is `unknown` (the default), it used up maxRestarts, a declared
-   * port is held by another process, or a dependency it needs to start is blocked.
+   * port is held by another process, a dependency it needs to start is blocked, or it is a task
+   * whose run of the current spec failed (it runs again once its spec or inputs change).
    */
   kind?: BlockedKind;
   /** Its provider is unavailable (docker missing or its daemon down): apply exits 6. */

@@ -76,6 +76,8 @@ export interface ProviderModule<P extends ProviderName = ProviderName> {
   readonly ownKeys?: readonly string[];
   /** Hints for keys other providers own, when written on this provider's service (compose: `user`). */
   readonly foreignKeyHints?: Readonly<Record<string, string>>;
+  /** Its services may be `kind: task` (run to completion): it sees each run's exit code. */
+  readonly runsTasks?: true;
   /** When `stack exec` cannot run commands in its services: what to use instead, for service `name`. */
   execInstead?(name: string): string;
   /** The zod keys of the service map this provider owns, `key` among them. */

@@ -1,21 +1,13 @@
-import type { DesiredService } from '../model/desired.js';
+import { isTask, type DesiredService } from '../model/desired.js';
+import { decideIdleTask, markTaskRuns } from './task-decision.js';
+import type { ServiceDecision } from './decision.js';
 import { describeFileChanges, nameChangedFiles } from './file-changes.js';
 import { changedSinceGiveUp, restartsBeforeGivingUp } from './give-up.js';
 import { isSensitiveField, recordedAs, specOf, type ServiceSpec } from './spec.js';
 import type { AppliedService, ObservedService, Phase } from '../model/observed.js';
 import type { Action, Blocked, FieldChange, Op } from '../model/plan.js';
 
-/** What one service needs, split by plan phase. Every action of a decision shares one reason. */
-export interface ServiceDecision {
-  service: string;
-  /** Its stop, then its uninstall. */
-  stopPhase: Action[];
-  /** Its install, then its start. */
-  startPhase: Action[];
-  blocked?: Blocked;
-  /** Stopped and started again (a `~` restart). */
-  restart: boolean;
-}
+export type { ServiceDecision };
 
 type Symbol = Action['symbol'];
 
@@ -42,7 +34,8 @@ export function decideService(
     return blocked;
   }
   if (desired === undefined || !desired.enabled) return decideRemoval(name, desired, observed.phase);
-  return decideEnabled(desired, observed, applied);
+  const decision = decideEnabled(desired, observed, applied);
+  return isTask(desired) ? markTaskRuns(decision) : decision;
 }
 
 function decideRemoval(name: string, desired: DesiredService | undefined, phase: Phase): ServiceDecision {
@@ -57,7 +50,7 @@ function decideEnabled(desired: DesiredService, observed: ObservedService, appli
   const wantsRunning = desired.state === 'running';
   const running = isRunningPhase(observed.phase);
   if (observed.phase === 'absent') {
-    const reason = applied ? 'not installed' : 'new service';
+    const reason = applied ? 'not installed' : isTask(desired) ? 'new task' : 'new service';
     const ops: Op[] = wantsRunning ? ['install', 'start'] : ['install'];
     return { ...emptyDecision(name), startPhase: ops.map((op) => makeAction(name, op, reason, '+', false)) };
   }
@@ -77,6 +70,7 @@ function decideEnabled(desired: DesiredService, observed: ObservedService, appli
     if (observed.phase === 'stopping') return restartDecision(name, 'was stopping', reinstall, changes);
     return specChanged ? restartDecision(name, changeNote, reinstall, changes) : emptyDecision(name);
   }
+  if (isTask(desired)) return decideIdleTask(desired, applied, changeNote, changes);
   // A service that gave up gets a new chance once any part of its declaration changed: the
   // cause may be gone (a `ready` probe on the wrong port, too few restarts allowed).
   const sinceGiveUp = applied?.gaveUp ? changedSinceGiveUp(desired, applied) : [];

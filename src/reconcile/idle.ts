@@ -6,17 +6,17 @@
 import type { AppliedService, LastExit, ObservedService } from '../model/observed.js';
 import { givenUpWords } from './diff.js';
 import { restartsBeforeGivingUp } from './give-up.js';
+import { describeExit } from './exit-words.js';
 
-/** `exited with code 3`, `was killed by SIGKILL`. */
-export function describeExit(exit: { code: number | null; signal: string | null }): string {
-  if (exit.signal) return `was killed by ${exit.signal}`;
-  return exit.code === null ? 'exited' : `exited with code ${exit.code}`;
-}
+export { describeExit };
 
 export const UNKNOWN_EXIT = 'its exit code is unknown: no stack process was its parent when it ended';
 
 export function observeIdle(name: string, applied: AppliedService): ObservedService {
   const base = { name, restarts: applied.restarts };
+  // A task that ended is done, well or not: never crashed, whatever its exit code.
+  const run = applied.taskRun;
+  if (run) return { ...base, phase: 'stopped', exit: { code: run.code, signal: run.signal }, task: run };
   const exit = applied.stoppedByUs === true ? undefined : applied.lastExit;
   if (!exit) return { ...base, phase: 'stopped' };
   const how = { exit: { code: exit.code, signal: exit.signal } };

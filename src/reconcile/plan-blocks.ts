@@ -1,5 +1,7 @@
-import type { DesiredService } from '../model/desired.js';
-import { isRunningPhase, type ServiceDecision } from './diff.js';
+import { conditionOf, type DesiredService } from '../model/desired.js';
+import { taskFailedWords } from './task-decision.js';
+import { isRunningPhase } from './diff.js';
+import type { ServiceDecision } from './decision.js';
 import type { Observed, PortConflict } from '../model/observed.js';
 import type { Action, Blocked } from '../model/plan.js';
 
@@ -18,7 +20,7 @@ function shorten(text: string): string {
 }
 
 // Not started by this apply, so neither is what needs it (a service that gave up waits for an edit of it, `stack restart` or `stack down`).
-const BLOCKS_DEPENDENTS = new Set<Blocked['kind']>(['port-conflict', 'dependency', 'gave-up']);
+const BLOCKS_DEPENDENTS = new Set<Blocked['kind']>(['port-conflict', 'dependency', 'gave-up', 'task-failed']);
 
 /**
  * A service that would start while a declared port is held by another process is blocked
@@ -47,9 +49,9 @@ export function blockUnstartable(
         decisions.set(name, blockedOnly(name, conflicts.map(describePortConflict).join('; '), 'port-conflict'));
         continue;
       }
-      const dep = service.dependsOn.find((depName) => BLOCKS_DEPENDENTS.has(decisions.get(depName)?.blocked?.kind));
+      const dep = service.dependsOn.find((depName) => blocksDependent(service, depName, decisions.get(depName)?.blocked?.kind));
       if (dep !== undefined) {
-        decisions.set(name, blockedOnly(name, `dependency ${dep} is blocked`, 'dependency'));
+        decisions.set(name, blockedOnly(name, blockedDependencyWords(dep, decisions.get(dep)?.blocked?.kind, observed), 'dependency'));
         continue;
       }
     }
@@ -65,6 +67,17 @@ export function blockUnstartable(
       decisions.set(name, { service: name, stopPhase: [stop], startPhase: [], restart: false });
     }
   }
+}
+
+// A failed task did start: what waits only for its start (`started`) is not held up.
+function blocksDependent(service: DesiredService, dep: string, kind: Blocked['kind']): boolean {
+  return BLOCKS_DEPENDENTS.has(kind) && !(kind === 'task-failed' && conditionOf(service, dep) === 'started');
+}
+
+/** `dependency db is blocked`, `task migrate failed: exited with code 2`. */
+function blockedDependencyWords(dep: string, kind: Blocked['kind'], observed: Observed): string {
+  const run = observed.get(dep)?.task;
+  return kind === 'task-failed' && run ? `${taskFailedWords(run).replace(/^task /, `task ${dep} `)}` : `dependency ${dep} is blocked`;
 }
 
 /** The first dependency that will not run: the file says so, or it goes down with one of its own. */

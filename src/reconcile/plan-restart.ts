@@ -1,4 +1,4 @@
-import type { Desired } from '../model/desired.js';
+import { isTask, type Desired } from '../model/desired.js';
 import { topoOrder } from '../config/graph.js';
 import type { Observed, Phase } from '../model/observed.js';
 import type { Action, Plan } from '../model/plan.js';
@@ -39,11 +39,12 @@ export interface RestartOptions {
  */
 export function planRestart(desired: Desired, observed: Observed, names: readonly string[], options: RestartOptions = {}): Plan {
   const inOrder = restartOrder(desired, names);
+  const byName = new Map(desired.services.map((service) => [service.name, service]));
   const reason = options.rolling ? 'stack restart --rolling' : 'stack restart';
   const stopOf = (name: string): Action[] => (isUp(observed.get(name)?.phase) ? [{ service: name, op: 'stop', reason, symbol: '~', restart: true }] : []);
   const startOf = (name: string): Action[] => [
     ...(observed.get(name)?.phase === 'absent' ? [{ service: name, op: 'install', reason, symbol: '~', restart: true } as const] : []),
-    { service: name, op: 'start', reason, symbol: '~', restart: true },
+    { service: name, op: 'start', reason, symbol: '~', restart: true, ...(isTask(byName.get(name)) ? { task: true as const } : {}) },
   ];
   const actions = options.rolling
     ? inOrder.flatMap((name) => [...stopOf(name), ...startOf(name)])

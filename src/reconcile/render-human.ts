@@ -28,7 +28,7 @@ export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string
     }
   }
   for (const entry of plan.blocked) lines.push(blockedLine(entry, width, colors));
-  const summary = summaryLine(plan.summary, plan.blocked);
+  const summary = summaryLine(plan.summary, plan.blocked, plan.actions);
   lines.push('', plan.rolling ? summary.replace(/\.$/, ', one at a time.') : summary);
   return `${lines.join('\n')}\n`;
 }
@@ -36,7 +36,9 @@ export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string
 function actionLine(action: Action, width: number, colors: Colors): string {
   const symbol = paintSymbol(action.symbol, colors);
   const pulled = action.pulledInBy ? ` ${colors.dim(`(pulled in by ${action.pulledInBy})`)}` : '';
-  return `  ${symbol} ${colors.bold(action.service.padEnd(width))}  ${action.op.padEnd(OP_WIDTH)}  ${action.reason}${pulled}`;
+  // A task's start runs it to completion: `run` says so (the JSON keeps op start, with task: true).
+  const op = action.task ? 'run' : action.op;
+  return `  ${symbol} ${colors.bold(action.service.padEnd(width))}  ${op.padEnd(OP_WIDTH)}  ${action.reason}${pulled}`;
 }
 
 function blockedLine(entry: Blocked, width: number, colors: Colors): string {
@@ -52,13 +54,19 @@ function paintSymbol(symbol: Action['symbol'] | '!', colors: Colors): string {
 }
 
 /** `Plan: 1 to install, 2 to start, 1 to restart, 1 unknown.` Zero parts are left out. */
-export function summaryLine(summary: PlanSummary, blocked: readonly Blocked[] = []): string {
+export function summaryLine(summary: PlanSummary, blocked: readonly Blocked[] = [], actions: readonly Action[] = []): string {
   const parts: string[] = [];
+  // Tasks' runs are counted apart from the starts (the JSON's summary counts them as starts).
+  const runs = actions.filter((action) => action.task && !action.restart).length;
+  const counts = { ...summary, start: summary.start - runs };
+  if (runs > 0) parts.push(`${runs} to run`);
   const verbs = ['install', 'start', 'restart', 'stop', 'uninstall'] as const;
-  for (const verb of verbs) if (summary[verb] > 0) parts.push(`${summary[verb]} to ${verb}`);
+  for (const verb of verbs) if (counts[verb] > 0) parts.push(`${counts[verb]} to ${verb}`);
   if (summary.unknown > 0) parts.push(`${summary.unknown} unknown`);
   const gaveUp = blocked.filter((entry) => entry.kind === 'gave-up').length;
   if (gaveUp > 0) parts.push(`${gaveUp} gave up`);
+  const failed = blocked.filter((entry) => entry.kind === 'task-failed').length;
+  if (failed > 0) parts.push(`${failed} failed ${failed === 1 ? 'task' : 'tasks'}`);
   const stuck = blocked.filter((entry) => entry.kind === 'port-conflict' || entry.kind === 'dependency').length;
   if (stuck > 0) parts.push(`${stuck} blocked`);
   return parts.length === 0 ? 'No changes.' : `Plan: ${parts.join(', ')}.`;

@@ -4,7 +4,8 @@ import type { BlockedKind, Plan, PlanSummary } from '../model/plan.js';
 export interface PlanJson {
   formatVersion: 1;
   project: string;
-  actions: { service: string; op: string; reason: string }[];
+  /** `task`: additive, a task's start (it runs to completion). */
+  actions: { service: string; op: string; reason: string; task?: true }[];
   summary: PlanSummary;
   /** Additive to formatVersion 1 (README.md, "JSON output"): services reported, not acted on. */
   blocked: { service: string; kind: BlockedKind; reason: string; unavailable?: true }[];
@@ -16,7 +17,7 @@ export function planToJson(plan: Plan): PlanJson {
   return {
     formatVersion: 1,
     project: plan.project,
-    actions: plan.actions.map((action) => ({ service: action.service, op: action.op, reason: action.reason })),
+    actions: plan.actions.map((action) => ({ service: action.service, op: action.op, reason: action.reason, ...(action.task ? { task: true as const } : {}) })),
     summary: {
       install: summary.install,
       start: summary.start,

@@ -16,10 +16,10 @@ export function renderPlanMarkdown(plan: Plan): string {
     lines.push(`**No changes.** ${count} ${count === 1 ? 'service matches' : 'services match'} stack.yaml.`);
     return `${lines.join('\n')}\n`;
   }
-  lines.push(`**${summaryLine(plan.summary, plan.blocked)}**`, '', '| | service | action | reason |', '|:-:|---|---|---|');
+  lines.push(`**${summaryLine(plan.summary, plan.blocked, plan.actions)}**`, '', '| | service | action | reason |', '|:-:|---|---|---|');
   for (const action of plan.actions) {
     const pulled = action.pulledInBy ? ` (pulled in by ${code(action.pulledInBy)})` : '';
-    lines.push(row([code(action.symbol), code(action.service), action.op, cell(action.reason) + pulled]));
+    lines.push(row([code(action.symbol), code(action.service), action.task ? 'run' : action.op, cell(action.reason) + pulled]));
   }
   for (const entry of plan.blocked) lines.push(row([code('!'), code(entry.service), entry.kind ?? 'unknown', cell(entry.reason)]));
   const shown = new Set<string>();

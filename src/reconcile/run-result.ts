@@ -73,7 +73,7 @@ export function runSummaryLine(verb: string, outcome: OutcomeJson, plan: Pick<Pl
   const bump = (word: string) => counts.set(word, (counts.get(word) ?? 0) + 1);
   for (const service of done) bump(service.ops.includes('restart') ? 'restarted' : service.ops.includes('start') ? 'started' : service.ops.includes('uninstall') ? 'removed' : service.ops.includes('stop') ? 'stopped' : 'installed');
   for (const service of outcome.services) if (service.status !== 'done') bump(service.status);
-  for (const entry of plan.blocked) bump(entry.kind === 'port-conflict' || entry.kind === 'dependency' ? 'blocked' : 'unknown');
+  for (const entry of plan.blocked) bump(entry.kind === 'port-conflict' || entry.kind === 'dependency' ? 'blocked' : entry.kind === 'task-failed' ? 'failed task' : 'unknown');
   const parts = [...counts].map(([word, count]) => `${count} ${word}`);
   const incomplete = outcome.failed > 0 || outcome.skipped > 0 || plan.blocked.length > 0;
   const head = outcome.interrupted ? `${verb} interrupted` : incomplete ? `${verb} finished with failures` : `${verb} complete`;

@@ -101,9 +101,16 @@ function digestOf(service: string, field: string, value: string): string {
 
 // The provider's own fields come from its module, flattened when the service was resolved.
 function specValues(service: DesiredService): Record<string, string> {
-  const values: Record<string, string> = { provider: service.provider, ...service.providerSpec.values };
+  const values: Record<string, string> = { provider: service.provider, ...service.providerSpec.values, ...taskValues(service) };
   if (service.filesDigest !== undefined) values[service.providerSpec.files] = service.filesDigest;
   return values;
+}
+
+// Only for tasks: the spec hash of every other service stays what it was.
+function taskValues(service: DesiredService): Record<string, string> {
+  if (service.task === undefined) return {};
+  const { successExitCodes, inputs } = service.task;
+  return { kind: 'task', successExitCodes: successExitCodes.join(','), ...(inputs.length > 0 ? { inputs: JSON.stringify(inputs) } : {}) };
 }
 
 /** A record's entries as fields under `prefix` (`env.` + `PORT`), values as text. */

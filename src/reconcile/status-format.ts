@@ -14,8 +14,16 @@ export function formatPorts(row: Pick<StatusRow, 'ports' | 'portsOpen' | 'portOw
   }).join(',');
 }
 
-/** `running`, or for a run that ended by itself: `exited (0)`, `exited (code unknown)`. */
-export function formatObserved(row: Pick<StatusRow, 'observed' | 'exit'>): string {
+/**
+ * `running`, or for a run that ended by itself: `exited (0)`, `exited (code unknown)`; a task's
+ * last run: `completed (0) 3m ago`, `failed (2) 10s ago` (the age where `now` is given).
+ */
+export function formatObserved(row: Pick<StatusRow, 'observed' | 'exit' | 'finishedAt'>, now?: number): string {
+  if ((row.observed === 'completed' || row.observed === 'failed') && row.exit) {
+    const how = row.exit.signal ?? row.exit.code ?? 'code unknown';
+    const age = now !== undefined && row.finishedAt ? ` ${formatUptime(row.finishedAt, now)} ago` : '';
+    return `${row.observed} (${how})${age}`;
+  }
   if (row.observed !== 'stopped' || !row.exit) return row.observed;
   if (row.exit.signal) return `killed (${row.exit.signal})`;
   return `exited (${row.exit.code ?? 'code unknown'})`;
@@ -63,6 +71,7 @@ export function formatCommandLine(argv: readonly string[]): string {
 export type StateTone = 'bad' | 'ok' | 'moving';
 
 export function stateTone(row: Pick<StatusRow, 'observed' | 'desired' | 'detail'>): StateTone {
-  if (row.observed === 'crashed' || row.observed === 'unknown' || row.detail) return 'bad';
+  if (row.observed === 'crashed' || row.observed === 'unknown' || row.observed === 'failed' || row.detail) return 'bad';
+  if (row.observed === 'completed') return 'ok';
   return (row.desired === 'running') === (row.observed === 'running') ? 'ok' : 'moving';
 }

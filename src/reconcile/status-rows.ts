@@ -41,6 +41,8 @@ export interface StatusRow {
   /** Additive: how a run that ended by itself ended (`code` and `signal` null: it cannot be known). */
   exit?: { code: number | null; signal: string | null };
   detail?: string;
+  /** Additive: when a task's last run ended (ISO); `observed` is then `completed` or `failed`, `exit` how it ended. */
+  finishedAt?: string;
   /** Additive: stopped only because this dependency stopped (`stack start <it>` starts it again). */
   stoppedWith?: string;
   lastExit?: LastExit;
@@ -117,7 +119,7 @@ function row(name: string, service: DesiredService | undefined, observed: Observ
     provider: service?.provider ?? record?.provider ?? 'process',
     enabled: service?.enabled ?? false,
     desired: !service || !service.enabled ? 'absent' : service.state,
-    observed: observed?.phase ?? 'unknown',
+    observed: observed?.task && observed.phase === 'stopped' ? (observed.task.ok ? 'completed' : 'failed') : observed?.phase ?? 'unknown',
     pid: running ? observed?.pid ?? null : null,
     since: running ? observed?.since ?? null : null,
     restarts: observed?.restarts ?? record?.restarts ?? 0,
@@ -125,6 +127,7 @@ function row(name: string, service: DesiredService | undefined, observed: Observ
     ports: (service?.ports ?? []).map((port) => (port.host ? `${port.host}:${port.port}` : port.port)),
     ...(running && observed?.probe ? { healthAt: observed.probe.at, ...(observed.probe.reason === undefined ? {} : { healthReason: observed.probe.reason }) } : {}),
     ...(!running && observed?.exit ? { exit: observed.exit } : {}),
+    ...(!running && observed?.task ? { finishedAt: observed.task.at } : {}),
     ...(observed?.detail ? { detail: observed.detail } : observed?.phase === 'stopped' && record?.stoppedWith ? { detail: `stopped with its dependency ${record.stoppedWith}`, stoppedWith: record.stoppedWith } : {}),
     ...(record?.lastExit ? { lastExit: record.lastExit } : {}),
   };

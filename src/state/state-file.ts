@@ -198,8 +198,15 @@ function isRecord(value: unknown): boolean {
     (record.stop === undefined || isStopSpec(record.stop)) &&
     (record.stoppedWith === undefined || typeof record.stoppedWith === 'string') &&
     (record.probe === undefined || isProbeRecord(record.probe)) &&
+    (record.taskRun === undefined || isTaskRun(record.taskRun)) &&
     (record.dependsOn === undefined || (Array.isArray(record.dependsOn) && record.dependsOn.every((name) => typeof name === 'string')))
   );
+}
+
+function isTaskRun(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { ok, code, signal, at, specHash } = value as Record<string, unknown>;
+  return typeof ok === 'boolean' && (code === null || typeof code === 'number') && (signal === null || typeof signal === 'string') && typeof at === 'string' && typeof specHash === 'string';
 }
 
 function isProbeRecord(value: unknown): boolean {

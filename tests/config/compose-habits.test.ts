@@ -41,9 +41,8 @@ describe('compose keys in a service', () => {
       '  cache: { condition: service_started }',
     );
     expect(conditions.issues.map((issue) => issue.hint)).toEqual([
-      'write dependsOn: [db, migrate, cache]: each starts first, and is ready first where it declares a ready: probe; ' +
-        'compose\'s conditions are written in dependsOn\'s map form, which comes with tasks, kind: task: ' +
-        'service_started → started, service_healthy → ready, service_completed_successfully → completed',
+      'write dependsOn: { db: ready, migrate: completed, cache: started }: compose\'s ' +
+        'service_started → started, service_healthy → ready, service_completed_successfully → completed; completed waits for a kind: task service',
     ]);
   });
 
@@ -133,8 +132,7 @@ describe('compose values', () => {
   it('dependsOn written as compose\'s condition map gets the list and the mapping', () => {
     const loaded = service('dependsOn: { db: { condition: service_healthy } }');
     expect(loaded.issues[0]?.hint).toBe(
-      'write dependsOn: [db]: each starts first, and is ready first where it declares a ready: probe; ' +
-        'compose\'s conditions are written in dependsOn\'s map form, which comes with tasks, kind: task: service_healthy → ready',
+      'write dependsOn: { db: ready }: compose\'s service_healthy → ready',
     );
   });
 });

@@ -16,6 +16,8 @@ describe('stack.yaml.example', () => {
     expect(desired.services.map((service) => `${service.name}:${service.provider}`)).toEqual([
       'broker:process',
       'worker:process',
+      'migrate:process',
+      'api:process',
       'ticker:process',
       'dashboards:compose',
       'memory:plugin',

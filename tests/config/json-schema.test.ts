@@ -22,7 +22,7 @@ describe('stackJsonSchema', () => {
     const service = schema.properties.services.additionalProperties;
     expect(service.additionalProperties).toBe(false);
     expect(Object.keys(service.properties)).toContain('dependsOn');
-    expect(Object.keys(service.properties)).toHaveLength(22);
+    expect(Object.keys(service.properties)).toHaveLength(25);
   });
 
   it('is plain JSON', () => {

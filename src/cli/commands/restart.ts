@@ -1,4 +1,4 @@
-import { askController, clearGiveUps, findController, lockStack, observe, readApplied, type LockOwner, type Workspace } from '../../api.js';
+import { askController, clearGiveUps, digestServiceFiles, findController, lockStack, observe, readApplied, type LockOwner, type Workspace } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import type { Plan } from '../../model/plan.js';
 import { planRestart, restartable, restartOrder } from '../../reconcile/plan-restart.js';
@@ -39,6 +39,8 @@ export async function run(options: RestartOptions, names: string[]): Promise<num
 
   const lock = await lockStack(workspace, { command: 'stack restart', wait: options.waitLock, onWait: waitingForLock });
   try {
+    // As a plan does: a spec recorded without its files (a task's inputs, a plugin's folder) would read as changed.
+    await digestServiceFiles(workspace);
     const current = await readApplied(workspace);
     const observed = await observe(workspace, current);
     const chosen = handed.length > 0 ? handed : restartable(workspace.desired, observed);

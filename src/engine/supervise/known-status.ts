@@ -44,6 +44,9 @@ function phaseOf(machine: string | undefined, recordedRunning: boolean): Phase {
     case 'absent':
     case 'crashed':
       return machine;
+    case 'completed':
+      // A task that ran to its end: its record says how (observeIdle).
+      return 'stopped';
     case 'failed':
     case 'startFailed':
     case 'backoff':

@@ -1,4 +1,4 @@
-import type { Desired, DesiredService } from '../../model/desired.js';
+import { isTask, type Desired, type DesiredService } from '../../model/desired.js';
 import { groupExists } from '../../os/group-members.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { appliedOfStart, type OperationContext, type StartedService } from '../../model/provider.js';
@@ -174,8 +174,9 @@ export class SupervisedPool implements ServicePool {
   private watchExit(name: string, started: StartedService): void {
     const current = (): boolean => !this.closing.signal.aborted && this.env.started.get(name) === started;
     void started.exited?.then(async (exit) => {
-      // A run we stopped ourselves, or one replaced by a newer start, is not a crash.
-      if (!current()) return;
+      // A run we stopped ourselves, or one replaced by a newer start, is not a crash. A task's
+      // end is its machine's: its wait records how it ended, and nothing restarts a success.
+      if (!current() || isTask(this.service(name))) return;
       // The run ends with its leader, as systemd sees a service's main process: what the leader
       // left in its group (`server &` in a shell) is stopped first, so a restart never runs
       // beside the last run's children and nothing is left running that no record names. The

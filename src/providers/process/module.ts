@@ -31,6 +31,7 @@ export const processModule: ProviderModule<'process'> = {
   key: 'command',
   runs: 'a process',
   ownKeys: ['shell', 'cwd', 'env', 'envFile', 'user', 'group'],
+  runsTasks: true,
   schema: ({ z, ArgvSchema, NonEmptyString }) => ({
     command: ArgvSchema,
     shell: z.boolean(),

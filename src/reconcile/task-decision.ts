@@ -1,0 +1,40 @@
+/**
+ * The action table's rows for a task (`kind: task`) that is not running: it runs once per spec
+ * (its inputs' content included), and a run of the current spec that failed stays failed,
+ * blocking what waits for it, until the spec changes or `stack restart` asks again. Pure.
+ */
+
+import type { DesiredService } from '../model/desired.js';
+import type { AppliedService, TaskRun } from '../model/observed.js';
+import type { Action, Op } from '../model/plan.js';
+import type { ServiceDecision } from './decision.js';
+import { describeExit } from './exit-words.js';
+import { recordedAs, specOf } from './spec.js';
+
+/** What to do with a task that does not run, given why its spec changed since the last start (`changeNote`). */
+export function decideIdleTask(desired: DesiredService, applied: AppliedService | undefined, changeNote: string, changes: Action['changes']): ServiceDecision {
+  const name = desired.name;
+  const spec = specOf(desired);
+  const run = applied?.taskRun;
+  if (run && recordedAs(spec, { specHash: run.specHash })) {
+    if (run.ok) return { service: name, stopPhase: [], startPhase: [], restart: false };
+    const reason = `${taskFailedWords(run)}; it runs again once its spec or inputs change, or with stack restart ${name}`;
+    return { service: name, stopPhase: [], startPhase: [], restart: false, blocked: { service: name, reason, kind: 'task-failed' } };
+  }
+  const reason = run ? changeNote : applied?.startedAt === undefined ? 'not run yet' : 'its last run did not finish';
+  const reinstall = applied !== undefined && !recordedAs(spec, applied, 'installHash');
+  const ops: Op[] = reinstall ? ['install', 'start'] : ['start'];
+  const shown = run && changes && changes.length > 0 ? { changes } : {};
+  return { service: name, stopPhase: [], startPhase: ops.map((op) => ({ service: name, op, reason, symbol: '+', restart: false, ...shown })), restart: false };
+}
+
+/** `task failed: exited with code 2`. */
+export function taskFailedWords(run: Pick<TaskRun, 'code' | 'signal'>): string {
+  return `task failed: ${describeExit(run)}`;
+}
+
+/** A task's starts are runs: the plan says `run`. */
+export function markTaskRuns(decision: ServiceDecision): ServiceDecision {
+  const mark = (action: Action): Action => (action.op === 'start' ? { ...action, task: true } : action);
+  return { ...decision, startPhase: decision.startPhase.map(mark) };
+}
