@@ -53,6 +53,11 @@ export function stampOf(time: Date, micros = 0): string {
   return `${iso.slice(0, 23)}${String(micros).padStart(3, '0').slice(0, 3)}Z`;
 }
 
+/** The last stamp a time's millisecond holds: `--until` keeps every line read within it. */
+export function untilStamp(time: Date): string {
+  return stampOf(time, 999);
+}
+
 /** Any RFC 3339 time in UTC (docker's nanoseconds, JavaScript's milliseconds) in the frame's form. */
 export function normalStamp(time: string): string | undefined {
   const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(time);
@@ -117,7 +122,7 @@ const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 
 /** What a `LogsRequest` keeps: its `since` and `until` (a line without a time passes neither) and its `match`. */
 export function lineFilter(request: { since?: Date | undefined; until?: Date | undefined; match?: ((line: LogLine) => boolean) | undefined }): ((line: LogLine) => boolean) | undefined {
   const since = request.since ? stampOf(request.since) : undefined;
-  const until = request.until ? stampOf(request.until, 999) : undefined;
+  const until = request.until ? untilStamp(request.until) : undefined;
   const match = request.match;
   if (since === undefined && until === undefined && match === undefined) return undefined;
   return (line) => {

@@ -22,7 +22,7 @@ describe('offsetOfTime: where --since begins, by bisecting the log', () => {
   it('finds the first line at or after any time, the same as reading every line would', async () => {
     let round = 0;
     await fc.assert(
-      fc.asyncProperty(log, fc.integer({ min: -2000, max: 200_000 }), async ({ bare, lines }, probe) => {
+      fc.asyncProperty(log, fc.integer({ min: -2000, max: 200_000 }), fc.boolean(), async ({ bare, lines }, offset, onALine) => {
         let at = BASE;
         const records: { start: number; stamp: string | undefined }[] = [];
         let text = '';
@@ -38,10 +38,14 @@ describe('offsetOfTime: where --since begins, by bisecting the log', () => {
         }
         const file = join(dir, `log-${(round += 1)}.log`);
         writeFileSync(file, text);
-        const wanted = stampOf(new Date(BASE + probe));
+        // Often exactly a line's time: where >= and > differ.
+        const onLine = lines.length > 0 && onALine ? records[bare.length + (offset >>> 0) % lines.length]?.stamp : undefined;
+        const wanted = onLine ?? stampOf(new Date(BASE + offset));
         const size = Buffer.byteLength(text);
         const linear = records.find((record) => record.stamp !== undefined && record.stamp >= wanted)?.start ?? size;
         expect(await offsetOfTime(file, wanted, 0, size)).toBe(linear);
+        // `after`: the first line past that time (where --until stops).
+        expect(await offsetOfTime(file, wanted, 0, size, true)).toBe(records.find((record) => record.stamp !== undefined && record.stamp > wanted)?.start ?? size);
         // From a later line's start (a run's own lines), never before it.
         const from = records[Math.floor(records.length / 2)]?.start ?? 0;
         expect(await offsetOfTime(file, wanted, from, size)).toBe(Math.max(from, records.find((record) => record.start >= from && record.stamp !== undefined && record.stamp >= wanted)?.start ?? size));

@@ -28,17 +28,24 @@ export interface ProjectStatus {
   detail?: string;
 }
 
+/** The objects of docker's `--format '{{json .}}'` output, one a line; a line that is not one is skipped. */
+export function jsonRows(text: string): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim().startsWith('{')) continue;
+    try {
+      rows.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // A warning docker printed among the rows.
+    }
+  }
+  return rows;
+}
+
 /** Parses `docker ps` JSON lines; lines that are not a container are skipped. */
 export function parsePsLines(text: string): Container[] {
   const containers: Container[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim().startsWith('{')) continue;
-    let row: Record<string, unknown>;
-    try {
-      row = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
+  for (const row of jsonRows(text)) {
     const labels = typeof row.Labels === 'string' ? row.Labels : '';
     const status = typeof row.Status === 'string' ? row.Status : '';
     const container: Container = {

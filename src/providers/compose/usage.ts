@@ -4,7 +4,7 @@ import type { ComposeSpec } from './spec.js';
 import type { OperationContext, RunUsage } from '../../model/provider.js';
 import { psArgv, statsArgv } from './argv.js';
 import type { Run } from './cli.js';
-import { parsePsLines, type Container } from './containers.js';
+import { jsonRows, parsePsLines, type Container } from './containers.js';
 import { runFor } from './project.js';
 
 /** docker stats waits for two of the engine's samples (about a second apart); a busy engine may take longer. */
@@ -33,14 +33,7 @@ export interface ContainerStats {
 /** Parses `docker stats` JSON lines; lines that are not a container are skipped. */
 export function parseStatsLines(text: string): ContainerStats[] {
   const stats: ContainerStats[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim().startsWith('{')) continue;
-    let row: Record<string, unknown>;
-    try {
-      row = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
+  for (const row of jsonRows(text)) {
     const cpu = /^(\d+(?:\.\d+)?)%$/.exec(String(row.CPUPerc ?? '').trim());
     stats.push({ id: String(row.ID ?? row.Container ?? ''), cpu: cpu ? Number(cpu[1]) : null, memory: parseByteSize(String(row.MemUsage ?? '').split('/')[0] ?? '') });
   }

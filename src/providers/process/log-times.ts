@@ -7,13 +7,13 @@ import { openOwnFile } from '../../os/safe-file.js';
 const PROBE_BYTES = 4096;
 
 /**
- * Where, between `from` and `to`, the first line stamped at or after `stamp` begins (`to` when
- * none is), by bisecting the file: a log's lines are in the order the relay read them, so
+ * Where, between `from` and `to`, the first line stamped at or after `stamp` (with `after`:
+ * past it) begins (`to` when none is), by bisecting the file: a log's lines are in the order the relay read them, so
  * `--since 10m` over 100 MB reads some 27 probes of 4 KiB, not the file. `from` is a line's
  * start. A line without a time counts as earlier than any stamp (a log written before stack
  * framed its lines).
  */
-export async function offsetOfTime(file: string, stamp: string, from: number, to: number): Promise<number> {
+export async function offsetOfTime(file: string, stamp: string, from: number, to: number, after = false): Promise<number> {
   let handle: FileHandle;
   try {
     handle = await openOwnFile(file, constants.O_RDONLY);
@@ -30,7 +30,7 @@ export async function offsetOfTime(file: string, stamp: string, from: number, to
       // Past the last line's start: that line is the one at `low`.
       const line = (await nextLine(handle, middle, high, low)) ?? (await nextLine(handle, low, high, low));
       if (line === undefined) break;
-      if (line.stamp !== undefined && line.stamp >= stamp) high = line.start;
+      if (line.stamp !== undefined && (line.stamp > stamp || (!after && line.stamp === stamp))) high = line.start;
       else low = line.end;
     }
     return high;

@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import { stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { lineFilter, parseLogLine, stampOf, type LogLine } from '../../model/log-line.js';
+import { lineFilter, parseLogLine, stampOf, untilStamp, type LogLine } from '../../model/log-line.js';
 import type { LogsRequest } from '../../model/provider.js';
 import type { Redact } from '../../model/redact.js';
 import { pause } from '../../os/pause.js';
@@ -70,7 +70,7 @@ async function showTail(file: string, request: Kept, end: number | undefined, sh
   const size = end ?? (await sizeOf(file));
   const floor = request.run?.logOffset ?? 0;
   const offset = request.since ? await offsetOfTime(file, stampOf(request.since), floor, size) : floor;
-  const stop = request.until ? await offsetOfTime(file, stampOf(request.until, 999).replace(/Z$/, '~'), offset, size) : size;
+  const stop = request.until ? await offsetOfTime(file, untilStamp(request.until), offset, size, true) : size;
   const tail = await readLogTail(file, request.lines, { offset, end: stop, maxBytes: MAX_TAIL_BYTES, keep: request.keep }).catch(() => [] as string[]);
   if (tail.length > 0) show(tail);
 }
@@ -82,13 +82,13 @@ async function showTail(file: string, request: Kept, end: number | undefined, sh
  */
 async function showRange(file: string, request: Kept, end: number | undefined, show: Show): Promise<void> {
   const files = await filesFrom(file, request);
-  const untilStamp = request.until ? stampOf(request.until, 999).replace(/Z$/, '~') : undefined;
+  const until = request.until ? untilStamp(request.until) : undefined;
   let carry: Buffer = Buffer.alloc(0);
   for (const [index, each] of files.entries()) {
     const size = index === files.length - 1 && end !== undefined ? end : await sizeOf(each);
     const floor = index === files.length - 1 ? (request.run?.logOffset ?? 0) : 0;
     const from = index === 0 && request.since ? await offsetOfTime(each, stampOf(request.since), floor, size) : floor;
-    const to = untilStamp ? await offsetOfTime(each, untilStamp, from, size) : size;
+    const to = until ? await offsetOfTime(each, until, from, size, true) : size;
     carry = await readPieces(each, from, to, carry, show, request.signal);
     if (to < size) break;
   }
