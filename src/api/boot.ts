@@ -119,7 +119,7 @@ export async function uninstallBoot(options: Omit<BootOptions, 'program' | 'as'>
   const commands: string[] = [];
   let offline = false;
   for (const job of jobs) {
-    const ctx: ManagerContext = { verbose: options.verbose, stopTimeoutSec: await stopTimeoutOfUnit(job) };
+    const ctx: ManagerContext = { verbose: options.verbose, env: pathOf(env), stopTimeoutSec: await stopTimeoutOfUnit(job) };
     const manager = managerOf(job, ctx);
     if (await manager.reachable()) {
       const failed = await runManagerCommands(manager.disableCommands(), ctx, new Set(job.kind === 'launchd' ? manager.disableCommands().map(formatCommand) : []));
@@ -150,7 +150,7 @@ export async function bootStatus(options: Omit<BootOptions, 'program' | 'as'>): 
   const jobs = await jobsOfStack(file, options, platform, env);
   const described = await Promise.all(
     jobs.map(async (job) => {
-      const manager = managerOf(job, { verbose: options.verbose, stopTimeoutSec: 0 });
+      const manager = managerOf(job, { verbose: options.verbose, env: pathOf(env), stopTimeoutSec: 0 });
       const state = (await manager.reachable()) ? await manager.describe() : 'installed; systemd is not running here (not the init system)';
       return { ...job, state };
     }),
@@ -257,7 +257,12 @@ async function writeJob(job: BootJob, text: string, home: string): Promise<void>
 }
 
 function managerContext(spec: BootSpec, options: BootOptions, env: NodeJS.ProcessEnv): ManagerContext {
-  return { verbose: options.verbose, stopTimeoutSec: spec.stopTimeoutSec, env: env.PATH === undefined ? undefined : { PATH: env.PATH } };
+  return { verbose: options.verbose, stopTimeoutSec: spec.stopTimeoutSec, env: pathOf(env) };
+}
+
+/** The manager's commands are found on the caller's PATH (the library's caller may pass its own). */
+function pathOf(env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  return env.PATH === undefined ? undefined : { PATH: env.PATH };
 }
 
 function managerOf(job: BootJob, ctx: ManagerContext): BootManager {
@@ -267,7 +272,7 @@ function managerOf(job: BootJob, ctx: ManagerContext): BootManager {
 
 async function lingerOffOf(env: NodeJS.ProcessEnv, options: BootOptions): Promise<string | undefined> {
   const user = env.USER ?? userInfo().username;
-  return (await lingerOf(user, { lingerDir: options.lingerDir, verbose: options.verbose })) === 'off' ? user : undefined;
+  return (await lingerOf(user, { lingerDir: options.lingerDir, verbose: options.verbose, env: pathOf(env) })) === 'off' ? user : undefined;
 }
 
 /**

@@ -16,13 +16,15 @@ export interface LingerContext {
   /** Where logind records lingering users (tests point elsewhere). */
   lingerDir?: string;
   verbose?: ((line: string) => void) | undefined;
+  /** Where `loginctl` is looked for (PATH). */
+  env?: Record<string, string> | undefined;
 }
 
 /** Whether `user`'s manager outlives their sessions: logind's file, else what `loginctl` says. */
-export async function lingerOf(user: string, ctx: Pick<LingerContext, 'lingerDir' | 'verbose'> = {}): Promise<'on' | 'off'> {
+export async function lingerOf(user: string, ctx: Pick<LingerContext, 'lingerDir' | 'verbose' | 'env'> = {}): Promise<'on' | 'off'> {
   const file = join(ctx.lingerDir ?? '/var/lib/systemd/linger', user);
   if (await access(file).then(() => true, () => false)) return 'on';
-  const result = await runCommand(['loginctl', 'show-user', user, '-p', 'Linger'], { verbose: ctx.verbose, timeoutMs: 10_000 });
+  const result = await runCommand(['loginctl', 'show-user', user, '-p', 'Linger'], { verbose: ctx.verbose, env: ctx.env, timeoutMs: 10_000 });
   // No logind here (a container) or no loginctl: the file above is what logind reads at boot.
   return /^Linger=yes$/m.test(result.stdout) ? 'on' : 'off';
 }

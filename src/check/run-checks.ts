@@ -44,7 +44,7 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
     checkProviders(enabled, { verbose, env, cwd }),
     checkPorts(enabled, applied, redact),
     checkStateDir(paths.dir),
-    checkLinger(desired.project, desired.file, { user: user.username, home: env.HOME ?? user.homedir, xdgConfigHome: env.XDG_CONFIG_HOME, verbose }),
+    checkLinger(desired.project, desired.file, { user: env.USER ?? user.username, home: env.HOME ?? user.homedir, xdgConfigHome: env.XDG_CONFIG_HOME, verbose }),
   ]);
   return [
     checkNode(),
