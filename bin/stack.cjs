@@ -13,7 +13,7 @@
 // which cost ~20 ms of every command (`stack --version`: 152 → 123 ms on the 2-core machine).
 const args = process.argv.slice(2);
 // The first word that names a command keys the cache: `status` and `apply` compile different code.
-const COMMANDS = new Set(['init', 'validate', 'plan', 'apply', 'status', 'logs', 'down', 'watch', 'up', 'restart', 'run', 'add', 'remove', 'check', 'diff', 'sync', 'schema', 'start', 'stop', 'enable', 'disable']);
+const COMMANDS = new Set(['init', 'validate', 'plan', 'apply', 'status', 'logs', 'down', 'watch', 'up', 'restart', 'run', 'add', 'remove', 'check', 'diff', 'sync', 'schema', 'start', 'stop', 'enable', 'disable', 'service']);
 const command = args.find((arg) => COMMANDS.has(arg)) ?? 'other';
 
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {

@@ -9,6 +9,8 @@ import { readState } from '../state/state-file.js';
 import { checkVariables } from './check-config.js';
 import { checkPorts } from './check-ports.js';
 import { checkNode, checkStateDir } from './check-system.js';
+import { checkLinger } from './check-boot.js';
+import { userInfo } from 'node:os';
 import { createProviderRegistry } from '../providers/registry.js';
 import type { DesiredService } from '../model/desired.js';
 import { pass, type CheckResult } from './types.js';
@@ -37,10 +39,12 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
   const applied = new Map(Object.entries(state?.services ?? {}));
   const enabled = desired.services.filter((service) => service.enabled);
 
-  const [providers, ports, stateDir] = await Promise.all([
+  const user = userInfo();
+  const [providers, ports, stateDir, boot] = await Promise.all([
     checkProviders(enabled, { verbose, env, cwd }),
     checkPorts(enabled, applied, redact),
     checkStateDir(paths.dir),
+    checkLinger(desired.project, desired.file, { user: env.USER ?? user.username, home: env.HOME ?? user.homedir, xdgConfigHome: env.XDG_CONFIG_HOME, verbose }),
   ]);
   return [
     checkNode(),
@@ -49,6 +53,7 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
     ...providers,
     ...ports,
     stateDir,
+    ...boot,
   ].map((result) => ({ ...result, detail: redact(result.detail) }));
 }
 

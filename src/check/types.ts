@@ -6,6 +6,8 @@ export interface CheckResult {
   /** What was found, for people: `web: node → /usr/bin/node`. */
   detail: string;
   hint?: string;
+  /** Passed, with something worth knowing (a `--user` unit without lingering): shown with its hint, does not fail the check. */
+  warning?: true;
 }
 
 export function pass(check: string, detail: string): CheckResult {
@@ -14,4 +16,8 @@ export function pass(check: string, detail: string): CheckResult {
 
 export function fail(check: string, detail: string, hint?: string): CheckResult {
   return hint === undefined ? { check, ok: false, detail } : { check, ok: false, detail, hint };
+}
+
+export function warn(check: string, detail: string, hint: string): CheckResult {
+  return { check, ok: true, detail, hint, warning: true };
 }

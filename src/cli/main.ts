@@ -158,6 +158,12 @@ command('sync', 'follow a git remote: fetch, fast-forward only, reconcile when t
   .option('--branch <name>', 'the branch to follow', 'main')
   .option('--interval <duration>', 'how often to fetch', '60s')
   .option('--once', 'fetch and reconcile once, then exit (for cron)');
+command('service', 'start the stack at boot: install, uninstall or show the systemd unit (launchd on macOS) running `stack watch`', () => import('./commands/service.js'))
+  .argument('<action>', 'install, uninstall or status')
+  .option('--user', "the user's systemd manager: at login, or at boot with lingering (default unless root)")
+  .option('--system', "the system's manager, at boot (default as root; writes /etc/systemd/system)")
+  .option('--as <user>', 'the account a --system unit runs as (default: who ran sudo, else you)')
+  .option('--dry-run', 'print the unit without writing it');
 command('schema', 'print the JSON Schema of stack.yaml (for editors)', () => import('./commands/schema.js'));
 
 // Commands that start, stop or change services: cut short, they would leave runs unrecorded
