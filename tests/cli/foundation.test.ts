@@ -58,7 +58,7 @@ describe('stack validate, plan, schema, init (the foundation)', () => {
     expect(lines).toEqual(expect.arrayContaining([
       expect.stringMatching(/stack\.yaml:5:5: services\.web\.environment: unknown key "environment" \(did you mean "env"\?\) \(stack's environment is env, a map/),
       expect.stringMatching(/stack\.yaml:6:5: services\.web\.working_dir: unknown key "working_dir" \(did you mean "cwd"\?\) \(stack's working folder is cwd: /),
-      expect.stringMatching(/stack\.yaml:7:5: services\.web\.depends_on: .*\(write dependsOn: \[db\]: .*service_healthy → ready\)$/),
+      expect.stringMatching(/stack\.yaml:7:5: services\.web\.depends_on: .*\(write dependsOn: \{ db: ready \}: .*service_healthy → ready\)$/),
       expect.stringMatching(/stack\.yaml:8:5: services\.web\.restart: expected a map, got "always" \(write restart: \{ policy: always \}/),
       expect.stringMatching(/stack\.yaml:9:5: services\.web\.healthcheck: unknown key "healthcheck" \(did you mean "health"\?\) \(stack's liveness probe is health: \{ exec: /),
       expect.stringMatching(/stack\.yaml:10:5: services\.web\.env_file: unknown key "env_file" \(did you mean "envFile"\?\) \(envFile takes one path or a list/),
