@@ -17,6 +17,8 @@ describe('stack.yaml.example', () => {
       'broker:process',
       'worker:process',
       'ticker:process',
+      'api.0:process',
+      'api.1:process',
       'dashboards:compose',
       'memory:plugin',
     ]);

@@ -1,0 +1,82 @@
+/**
+ * `replicas: N`: one process service run as N processes named `web.0` … `web.N-1` (no written
+ * name has a dot, so none collides), each with `STACK_REPLICA` in its env and ports of its own.
+ * Past resolve, a replica is a service like any other: planned, started, logged and shown alone.
+ * Pure.
+ */
+
+import type { ConfigIssue } from '../model/errors.js';
+import type { DesiredService } from '../model/desired.js';
+import { issueAt } from './issues.js';
+import type { Locate } from './issues.js';
+import { parsePort } from './units.js';
+
+export const MAX_REPLICAS = 64;
+
+/** The variable a replicated service's strings may use: `${replica}` is 0..N-1. */
+export const REPLICA_VARIABLE = 'replica';
+
+/** What each replica's process finds in its env. */
+export const REPLICA_ENV = 'STACK_REPLICA';
+
+/** A service's own name, or one replica's: `web`, `web.2`. State, log and marker files accept both. */
+export const SERVICE_OR_REPLICA_NAME = /^[a-z0-9][a-z0-9_-]{0,62}(?:\.(?:0|[1-9][0-9]?))?$/;
+
+/** N when the service as written asks for replicas; anything else is left to the schema's issues. */
+export function replicaCount(service: unknown): number | undefined {
+  const count = (service as { replicas?: unknown } | null | undefined)?.replicas;
+  return typeof count === 'number' && Number.isInteger(count) && count >= 1 && count <= MAX_REPLICAS ? count : undefined;
+}
+
+export function replicaName(name: string, replica: number): string {
+  return `${name}.${replica}`;
+}
+
+type Port = string | number;
+
+/**
+ * One replica's service as written: `STACK_REPLICA` added to its env, and each port that reads
+ * the same as replica 0's (it does not use `${replica}`) moved up by the replica's number, so
+ * `ports: [8080]` is 8080, 8081, 8082.
+ */
+export function replicaInput<T extends { env?: Record<string, unknown>; ports?: Port[] }>(own: T, first: T, replica: number): T {
+  const ports = own.ports?.map((port, index) => (replica > 0 && port === first.ports?.[index] ? offsetPort(port, replica) : port));
+  return { ...own, env: { ...own.env, [REPLICA_ENV]: String(replica) }, ...(ports ? { ports } : {}) };
+}
+
+function offsetPort(port: Port, by: number): Port {
+  const spec = parsePort(port);
+  if (!spec) return port;
+  return spec.host === undefined ? spec.port + by : `${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port + by}`;
+}
+
+/** A port moved past 65535 by its replica's number, at the port as written. */
+export function checkReplicaPorts(name: string, service: Readonly<Record<string, unknown>>, locate: Locate): ConfigIssue[] {
+  const count = replicaCount(service);
+  if (count === undefined || !Array.isArray(service.ports)) return [];
+  return service.ports.flatMap((port: unknown, index) => {
+    const spec = typeof port === 'number' || typeof port === 'string' ? parsePort(port) : undefined;
+    if (!spec || spec.port + count - 1 <= 65535) return [];
+    const message = `port ${spec.port} of ${count} replicas goes past 65535 (each replica's port is one more)`;
+    return [issueAt(locate, ['services', name, 'ports', index], message, 'use a lower port, or write the port with ${replica}')];
+  });
+}
+
+/** `dependsOn: [web]` means every replica of web; a replica depends on what web depends on. */
+export function dependOnReplicas(services: DesiredService[]): DesiredService[] {
+  const replicasOf = new Map<string, string[]>();
+  for (const service of services) if (service.replicaOf !== undefined) replicasOf.set(service.replicaOf, [...(replicasOf.get(service.replicaOf) ?? []), service.name]);
+  if (replicasOf.size === 0) return services;
+  return services.map((service) => ({ ...service, dependsOn: service.dependsOn.flatMap((name) => replicasOf.get(name) ?? [name]) }));
+}
+
+/**
+ * The services a user means by `names`: a replicated service's name means each of its replicas,
+ * a replica's name that one; other names as given. Order kept, each once.
+ */
+export function expandReplicaNames(services: readonly Pick<DesiredService, 'name' | 'replicaOf'>[], names: readonly string[]): string[] {
+  return [...new Set(names.flatMap((name) => {
+    const replicas = services.filter((service) => service.replicaOf === name).map((service) => service.name);
+    return replicas.length > 0 ? replicas : [name];
+  }))];
+}
