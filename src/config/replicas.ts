@@ -71,12 +71,21 @@ export function dependOnReplicas(services: DesiredService[]): DesiredService[] {
 }
 
 /**
- * The services a user means by `names`: a replicated service's name means each of its replicas,
- * a replica's name that one; other names as given. Order kept, each once.
+ * The services a user means by `names`, among `known` (the services declared, recorded or shown):
+ * a name that is none of them but has replicas there (`web` → `web.0`, `web.1`) means every one;
+ * other names as given. Order kept, each once.
  */
-export function expandReplicaNames(services: readonly Pick<DesiredService, 'name' | 'replicaOf'>[], names: readonly string[]): string[] {
-  return [...new Set(names.flatMap((name) => {
-    const replicas = services.filter((service) => service.replicaOf === name).map((service) => service.name);
-    return replicas.length > 0 ? replicas : [name];
-  }))];
+export function expandReplicaNames(known: readonly string[], names: readonly string[]): string[] {
+  const declared = new Set(known);
+  return [
+    ...new Set(
+      names.flatMap((name) => {
+        if (declared.has(name)) return [name];
+        const replicas = known.filter((other) => other.startsWith(`${name}.`) && /^\d+$/.test(other.slice(name.length + 1)));
+        return replicas.length > 0 ? [...new Set(replicas)].sort(byReplica) : [name];
+      }),
+    ),
+  ];
 }
+
+const byReplica = (a: string, b: string): number => Number(a.slice(a.lastIndexOf('.') + 1)) - Number(b.slice(b.lastIndexOf('.') + 1));

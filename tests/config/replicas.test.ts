@@ -73,6 +73,6 @@ describe('replicas', () => {
 
   it('means every replica by the service name', () => {
     const all = services(yaml('version: 1', 'services:', '  web: { command: w, replicas: 2 }', '  db: { command: d }'));
-    expect(expandReplicaNames(all, ['db', 'web', 'web.1'])).toEqual(['db', 'web.0', 'web.1']);
+    expect(expandReplicaNames([...all.map((service) => service.name), 'web.2'], ['db', 'web', 'web.1', 'nope'])).toEqual(['db', 'web.0', 'web.1', 'web.2', 'nope']);
   });
 });
