@@ -88,8 +88,9 @@ function interpolateAt(value: unknown, at: KeyPath, document: unknown, variables
   const walk = (value: unknown, path: KeyPath): unknown => {
     if (typeof value === 'string') {
       const service = path[0] === 'services' && typeof path[1] === 'string' ? path[1] : undefined;
-      // Inside a service, `replica` is the replica's number: no variable of the environment.
-      const replicated = service !== undefined && replicaCount(services[service]) !== undefined;
+      // Inside a service, `replica` is the replica's number: no variable of the environment. (A
+      // wrong `replicas:` value is the schema's issue, not a second one here.)
+      const replicated = service !== undefined && asRecord(services[service])?.replicas !== undefined;
       let askedReplica = false;
       const lookup = (name: string): string | undefined => {
         if (name !== REPLICA_VARIABLE || service === undefined) return variables.env[name] ?? variables.dotEnv[name];
@@ -99,7 +100,7 @@ function interpolateAt(value: unknown, at: KeyPath, document: unknown, variables
       const result = interpolateString(value, lookup);
       if (askedReplica && !replicated) {
         const position = locateNearest(locateValue, path);
-        issues.push({ message: `\${replica} is known only in a service with replicas:`, path: formatPath(path), position, hint: 'add replicas: N to the service, or write $${replica} to leave it to the program' });
+        issues.push({ message: `\${replica} is known only in a service that sets replicas`, path: formatPath(path), position, hint: 'add replicas: N to the service, or write $${replica} to leave it to the program' });
       }
       const listed = sensitiveListOf(service === undefined ? undefined : services[service]);
       for (const name of result.used.filter((used) => !(replicated && used === REPLICA_VARIABLE))) {

@@ -5,7 +5,9 @@
 import { request } from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnCli, stack } from '../support/stack-cli.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnCli, stack, waitFor } from '../support/stack-cli.js';
 import { Cleanup, statusJson, type Scratch } from '../support/controller.js';
 import { uniqueMarker } from '../support/marker.js';
 
@@ -80,6 +82,24 @@ const yaml = (m: string, prefix: number, replicas: number) =>
     '',
   ].join('\n');
 
+/** A client loop through the proxy while `stack restart web` rolls: not one failed request. */
+async function expectServedThroughRestart(s: Scratch, prefix: number): Promise<void> {
+  const restart = spawnCli(['restart', 'web', '-f', s.file]);
+  let ok = 0;
+  const failed: string[] = [];
+  while (!restart.result()) {
+    const answer = await get(prefix * 10 + 9).catch((error: Error) => ({ status: 0, body: error.message }));
+    if (answer.status === 200) ok += 1;
+    else failed.push(`${answer.status} ${answer.body}`);
+  }
+  const result = await restart.done;
+  expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+  expect(failed).toEqual([]);
+  expect(ok).toBeGreaterThan(20);
+  expect(result.stdout).toContain('one at a time');
+  expect(result.stdout).toMatch(/~ web\.0\s+stop[\s\S]*~ web\.0\s+start[\s\S]*~ web\.1\s+stop[\s\S]*~ web\.1\s+start/);
+}
+
 const rows = (s: Scratch) => statusJson(s.file).services.map((row) => `${row.name} ${row.observed}`);
 
 describe('replicas', () => {
@@ -104,25 +124,22 @@ describe('replicas', () => {
     expect(rows(s)).toEqual(['web.0 running', 'web.1 running', 'proxy running']);
     expect(await isFree(prefix * 10 + 2)).toBe(true);
 
-    // A client loop through the proxy while `stack restart web` rolls: not one failed request.
-    const restart = spawnCli(['restart', 'web', '-f', s.file]);
-    let ok = 0;
-    const failed: string[] = [];
-    while (!restart.result()) {
-      const answer = await get(prefix * 10 + 9).catch((error: Error) => ({ status: 0, body: error.message }));
-      if (answer.status === 200) ok += 1;
-      else failed.push(`${answer.status} ${answer.body}`);
-    }
-    const result = await restart.done;
-    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
-    expect(failed).toEqual([]);
-    expect(ok).toBeGreaterThan(20);
-    expect(result.stdout).toContain('one at a time');
-    expect(result.stdout).toMatch(/~ web\.0\s+stop[\s\S]*~ web\.0\s+start[\s\S]*~ web\.1\s+stop[\s\S]*~ web\.1\s+start/);
+    await expectServedThroughRestart(s, prefix);
 
     // 2 → 3: the plan adds web.2 back.
     s.write(yaml(m, prefix, 3));
     const up = stack(['plan', '--json', '-f', s.file]);
     expect((JSON.parse(up.stdout) as { actions: { service: string; op: string }[] }).actions.map((action) => `${action.op} ${action.service}`)).toEqual(['install web.2', 'start web.2']);
+  });
+
+  it('rolls under a controller too: the restart it is asked for keeps the proxy serving', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const prefix = await freePrefix();
+    const s = cleanup.scratch(yaml(m, prefix, 2), { 'server.js': SERVER, 'proxy.js': PROXY });
+    const watch = cleanup.cli(['watch', '--interval', '10m', '-f', s.file]);
+    await watch.waitForStderr(/watching .*stack\.yaml \(pid \d+\)/, 10_000, 'the "watching" line');
+    await waitFor(() => existsSync(join(s.dir, '.stack', 'api.sock')), 10_000, "the controller's API");
+    await waitFor(() => get(prefix * 10 + 9).then((answer) => answer.status === 200, () => false), 15_000, 'the proxy to serve');
+    await expectServedThroughRestart(s, prefix);
   });
 });

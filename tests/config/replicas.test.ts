@@ -45,7 +45,7 @@ describe('replicas', () => {
 
   it('knows ${replica} only in a replicated service, and $${replica} stays for the program', () => {
     expect(issueLines(load(yaml('version: 1', 'services:', '  web: { command: "serve ${replica}" }')))).toEqual([
-      '3:19 ${replica} is known only in a service with replicas:',
+      '3:19 ${replica} is known only in a service that sets replicas',
     ]);
     const [web] = services(yaml('version: 1', 'services:', '  web: { command: [sh, -c, "echo $${replica}"] }'));
     expect(web?.process?.argv).toEqual(['sh', '-c', 'echo ${replica}']);
