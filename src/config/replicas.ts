@@ -9,6 +9,7 @@ import type { ConfigIssue } from '../model/errors.js';
 import type { DesiredService } from '../model/desired.js';
 import { issueAt } from './issues.js';
 import type { Locate } from './issues.js';
+import { portsClash } from './semantic.js';
 import { parsePort } from './units.js';
 
 export const MAX_REPLICAS = 64;
@@ -60,6 +61,29 @@ export function checkReplicaPorts(name: string, service: Readonly<Record<string,
     const message = `port ${spec.port} of ${count} replicas goes past 65535 (each replica's port is one more)`;
     return [issueAt(locate, ['services', name, 'ports', index], message, 'use a lower port, or write the port with ${replica}')];
   });
+}
+
+/**
+ * A port of a replica past the first (moved up, or written with `${replica}`) that another
+ * service, or another replica, declares too: at the port as written. The first replica's ports
+ * are the document's, which semantic.ts checks.
+ */
+export function checkReplicaPortClashes(services: readonly DesiredService[], locate: Locate): ConfigIssue[] {
+  const later = (service: DesiredService): boolean => (service.replica ?? 0) > 0;
+  const running = services.filter((service) => service.enabled);
+  const claimed = running.filter((service) => !later(service)).flatMap((service) => service.ports.map((spec) => ({ name: service.name, spec })));
+  const issues: ConfigIssue[] = [];
+  for (const service of running.filter(later)) {
+    service.ports.forEach((spec, index) => {
+      const owner = claimed.find((claim) => portsClash(claim.spec, spec));
+      if (owner) {
+        const message = `port ${spec.port} of replica ${service.name} is declared by ${owner.name} too`;
+        issues.push(issueAt(locate, ['services', service.replicaOf as string, 'ports', index], message, "each replica's port is the port written plus its number: leave room, or write the port with ${replica}"));
+      }
+      claimed.push({ name: service.name, spec });
+    });
+  }
+  return issues;
 }
 
 /** `dependsOn: [web]` means every replica of web; a replica depends on what web depends on. */

@@ -17,7 +17,7 @@ import { inferProvider } from './service-rules.js';
 import { settingsEnvOf } from '../model/desired.js';
 import type { Desired, DesiredService, LogSpec, Probe, ProbeCheck, RestartSpec, StopSpec } from '../model/desired.js';
 import { parseDuration, parsePort, parseSize } from './units.js';
-import { dependOnReplicas, replicaCount, replicaInput, replicaName } from './replicas.js';
+import { checkReplicaPortClashes, dependOnReplicas, replicaCount, replicaInput, replicaName } from './replicas.js';
 
 export interface ResolveContext {
   /** Absolute path of stack.yaml. */
@@ -48,6 +48,7 @@ export function resolveStack(raw: StackFile, ctx: ResolveContext): Resolved {
     for (const each of resolved) issues.push(...each.issues);
     return resolved.map((each) => each.service);
   });
+  issues.push(...checkReplicaPortClashes(services, ctx.locate));
   if (issues.length > 0) return { issues };
   services.forEach((service, index) => (service.index = index));
   return { desired: { version: 1, project, file: ctx.file, root, services: dependOnReplicas(services) }, issues };

@@ -71,6 +71,11 @@ describe('replicas', () => {
     expect(load(yaml('version: 1', 'services:', '  c: { compose: { file: compose.yaml }, replicas: 2 }')).issues[0]?.hint).toMatch(/compose\.scale/);
   });
 
+  it('refuses a replica port another service declares', () => {
+    const text = yaml('version: 1', 'services:', '  web: { command: w, replicas: 3, ports: [8080] }', '  api: { command: a, ports: [8082] }');
+    expect(issueLines(load(text))).toEqual(['3:43 port 8082 of replica web.2 is declared by api too']);
+  });
+
   it('means every replica by the service name', () => {
     const all = services(yaml('version: 1', 'services:', '  web: { command: w, replicas: 2 }', '  db: { command: d }'));
     expect(expandReplicaNames([...all.map((service) => service.name), 'web.2'], ['db', 'web', 'web.1', 'nope'])).toEqual(['db', 'web.0', 'web.1', 'web.2', 'nope']);
