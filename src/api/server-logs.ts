@@ -30,10 +30,9 @@ export async function serveLogs(controller: Controller, exchange: Exchange): Pro
   const match = await logMatchOf({ grep: params.get('grep') ?? undefined, stderr: flag(params.get('stderr'), 'stderr') }).catch((error: unknown) => {
     throw new ApiError(400, error instanceof Error ? error.message.replace(/^--grep/, 'grep') : String(error), ExitCode.actionFailed);
   });
-  const names = params.getAll('service');
   const { desired, providers, ctx } = controller.workspaceNow;
   const applied = controller.applied();
-  checkNames(desired, applied, names);
+  const names = checkNames(desired, applied, params.getAll('service'));
   const chosen = names.length > 0 ? names : desired.services.filter((service) => service.enabled).map((service) => service.name);
   const send = (line: LineOf<LogLine>) => exchange.line({ formatVersion: 1, ...line });
   // The secrets of stack.yaml now (the controller's redactor follows the file) and of when the

@@ -22,6 +22,7 @@ import { ApiError, errorBody, type Exchange, type LineOf } from './server-http.j
 import { parseApplyRequest, parseVerbRequest } from './server-requests.js';
 import { editStackFile } from './stack-file-edit.js';
 import { readStackFile } from './stack-file.js';
+import { expandReplicaNames } from '../config/replicas.js';
 
 export class Runs {
   private readonly handed = new HandedPlans();
@@ -84,10 +85,10 @@ export class Runs {
    * `stack restart`: stop then start, now, whatever they gave up on; a disabled service cannot
    * (exit 1). No names: every service that runs (`restartable`), as the snapshot found them.
    */
-  private async restart(exchange: Exchange, names: string[], rolling: boolean): Promise<number> {
+  private async restart(exchange: Exchange, written: string[], rolling: boolean): Promise<number> {
     const stackHash = await hashFile(this.controller.current.file);
     const snapshot = await this.controller.refresh(exchange.gone);
-    checkNames(snapshot.desired, snapshot.applied, names);
+    const names = checkNames(snapshot.desired, snapshot.applied, written);
     const disabled = names.filter((name) => !snapshot.desired.services.find((service) => service.name === name)?.enabled);
     if (disabled.length > 0) throw new StackError(ExitCode.actionFailed, `cannot restart ${disabled.join(', ')}: disabled or not in stack.yaml`, { hint: 'enable it in stack.yaml (or `stack enable`) first' });
     const chosen = names.length > 0 ? names : restartable(snapshot.desired, snapshot.observed);
@@ -170,10 +171,14 @@ export class Runs {
   }
 }
 
-/** Exit 4 when a named service is neither in stack.yaml nor recorded (as the CLI says it). */
-export function checkNames(desired: Desired, applied: Applied, names: readonly string[]): void {
+/**
+ * Exit 4 when a named service is neither in stack.yaml nor recorded (as the CLI says it); else
+ * the names meant, a service with replicas meaning each of them.
+ */
+export function checkNames(desired: Desired, applied: Applied, names: readonly string[]): string[] {
   const known = new Set([...desired.services.map((service) => service.name), ...applied.keys()]);
-  const unknown = names.filter((name) => !known.has(name));
-  if (unknown.length === 0) return;
+  const meant = expandReplicaNames([...known], names);
+  const unknown = meant.filter((name) => !known.has(name));
+  if (unknown.length === 0) return meant;
   throw new StackError(ExitCode.serviceNotFound, `no service named ${unknown.map((name) => `"${name}"`).join(', ')} in ${desired.file}`, { hint: `services: ${[...known].join(', ') || '(none)'}` });
 }

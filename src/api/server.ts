@@ -120,8 +120,7 @@ class ApiServer {
 
   /** From what the controller knows: no probe, no /proc scan. A name it does not know is 404 (exit 4), as `stack status nope`. */
   private status(exchange: Exchange): void {
-    const names = exchange.url.searchParams.getAll('service');
-    checkNames(this.controller.current, this.controller.applied(), names);
+    const names = checkNames(this.controller.current, this.controller.applied(), exchange.url.searchParams.getAll('service'));
     const services = this.controller.knownStatus().filter((row) => names.length === 0 || names.includes(row.name));
     const stackFileError = this.controller.stackFileError;
     const body: StatusBody = { formatVersion: 1, project: this.controller.current.project, controller: { pid: process.pid, can: [...ABILITIES] }, services, ...(stackFileError ? { stackFileError } : {}) };

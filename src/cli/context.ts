@@ -3,6 +3,7 @@ import { describeOwner, openWorkspace, type LockOwner, type Workspace } from '..
 import { ExitCode, StackError } from '../model/errors.js';
 import type { Desired } from '../model/desired.js';
 import { formatIssue } from '../config/issues.js';
+import { expandReplicaNames } from '../config/replicas.js';
 import type { Applied } from '../model/observed.js';
 
 /** Options every command receives (commander's optsWithGlobals). */
@@ -44,13 +45,40 @@ export function warnAbout(desired: Desired): void {
 
 /** Exit 4 when a named service is neither in stack.yaml nor recorded. */
 export function checkServiceNames(desired: Desired, applied: Applied, names: readonly string[]): void {
-  const known = new Set([...desired.services.map((service) => service.name), ...applied.keys()]);
+  refuseUnknown(desired.file, [...desired.services.map((service) => service.name), ...applied.keys()], names);
+}
+
+function refuseUnknown(file: string, services: readonly string[], names: readonly string[]): void {
+  const known = new Set(services);
   const unknown = names.filter((name) => !known.has(name));
   if (unknown.length === 0) return;
   const list = [...known].join(', ') || '(none)';
-  throw new StackError(ExitCode.serviceNotFound, `no service named ${unknown.map((name) => `"${name}"`).join(', ')} in ${desired.file}`, {
+  throw new StackError(ExitCode.serviceNotFound, `no service named ${unknown.map((name) => `"${name}"`).join(', ')} in ${file}`, {
     hint: `services: ${list}`,
   });
+}
+
+/**
+ * checkServiceNames, where the name of a service with `replicas:` means each of its replicas
+ * (`web` → web.0, web.1, and a web.2 still recorded); returns the names meant.
+ */
+export function serviceNamesOf(desired: Desired, applied: Applied, names: readonly string[]): string[] {
+  const meant = expandReplicaNames([...desired.services.map((service) => service.name), ...applied.keys()], names);
+  checkServiceNames(desired, applied, meant);
+  return meant;
+}
+
+/** For verbs that edit stack.yaml: the names as written there (`web`, never one replica `web.1`). */
+export function checkWrittenNames(desired: Desired, names: readonly string[]): void {
+  for (const name of names) {
+    const replica = desired.services.find((service) => service.name === name && service.replicaOf !== undefined);
+    if (replica) {
+      throw new StackError(ExitCode.serviceNotFound, `"${name}" is one replica of "${replica.replicaOf}", and stack.yaml declares only "${replica.replicaOf}"`, {
+        hint: `name "${replica.replicaOf}" (it means every replica), or change its replicas:`,
+      });
+    }
+  }
+  refuseUnknown(desired.file, desired.services.map((service) => service.replicaOf ?? service.name), names);
 }
 
 /** `--wait-lock` says what it waits for, once per holder. */

@@ -9,6 +9,7 @@ import { escapeControls, formatPath, locateNearest, quote } from './issues.js';
 import type { KeyPath, Locate } from './issues.js';
 import { isSensitiveKey } from './sensitive.js';
 import { asRecord } from './service-rules.js';
+import { REPLICA_VARIABLE, replicaCount } from './replicas.js';
 
 /** The variables interpolation sees, and where each came from. */
 export interface Variables {
@@ -57,25 +58,56 @@ export interface InterpolatedDocument {
  * Interpolates the document. `locateValue` finds a value's own position (not its key's), so an
  * error points at the text that holds the `${...}`.
  */
-export function interpolateDocument(document: unknown, variables: Variables, locateValue: Locate): InterpolatedDocument {
+export function interpolateDocument(document: unknown, variables: Variables, locateValue: Locate, replica = 0): InterpolatedDocument {
+  return interpolateAt(document, [], document, variables, locateValue, replica);
+}
+
+/**
+ * Each service with `replicas: N` as each of its replicas sees it: `${replica}` is 0 in the
+ * document interpolateDocument gives, 0..N-1 here (resolve.ts makes one service of each).
+ */
+export function interpolateReplicas(document: unknown, variables: Variables, locateValue: Locate): Map<string, unknown[]> {
+  const services = asRecord(asRecord(document)?.services) ?? {};
+  const replicated = new Map<string, unknown[]>();
+  for (const [name, service] of Object.entries(services)) {
+    const count = replicaCount(service) ?? 0;
+    const path = ['services', name];
+    if (count > 0) replicated.set(name, Array.from({ length: count }, (_, replica) => interpolateAt(service, path, document, variables, locateValue, replica).document));
+  }
+  return replicated;
+}
+
+function interpolateAt(value: unknown, at: KeyPath, document: unknown, variables: Variables, locateValue: Locate, replica: number): InterpolatedDocument {
   const uses: VariableUse[] = [];
   const missing: MissingVariable[] = [];
   const unset: UnsetVariable[] = [];
   const issues: ConfigIssue[] = [];
-  const lookup = (name: string): string | undefined => variables.env[name] ?? variables.dotEnv[name];
   const fromDotEnv = (name: string): boolean => variables.env[name] === undefined && variables.dotEnv[name] !== undefined;
   const services = asRecord(asRecord(document)?.services) ?? {};
 
   const walk = (value: unknown, path: KeyPath): unknown => {
     if (typeof value === 'string') {
-      const result = interpolateString(value, lookup);
       const service = path[0] === 'services' && typeof path[1] === 'string' ? path[1] : undefined;
+      // Inside a service, `replica` is the replica's number: no variable of the environment. (A
+      // wrong `replicas:` value is the schema's issue, not a second one here.)
+      const replicated = service !== undefined && asRecord(services[service])?.replicas !== undefined;
+      let askedReplica = false;
+      const lookup = (name: string): string | undefined => {
+        if (name !== REPLICA_VARIABLE || service === undefined) return variables.env[name] ?? variables.dotEnv[name];
+        askedReplica = true;
+        return replicated ? String(replica) : undefined;
+      };
+      const result = interpolateString(value, lookup);
+      if (askedReplica && !replicated) {
+        const position = locateNearest(locateValue, path);
+        issues.push({ message: `\${replica} is known only in a service that sets replicas`, path: formatPath(path), position, hint: 'add replicas: N to the service, or write $${replica} to leave it to the program' });
+      }
       const listed = sensitiveListOf(service === undefined ? undefined : services[service]);
-      for (const name of result.used) {
+      for (const name of result.used.filter((used) => !(replicated && used === REPLICA_VARIABLE))) {
         const sensitive = isSensitiveKey(name, listed) || fromDotEnv(name);
         uses.push({ path, name, value: lookup(name) ?? '', sensitive });
       }
-      for (const name of result.unset) {
+      for (const name of result.unset.filter((each) => !(askedReplica && each === REPLICA_VARIABLE))) {
         const position = locateNearest(locateValue, path);
         unset.push({ name, path: formatPath(path), ...(position ? { position } : {}) });
       }
@@ -103,7 +135,7 @@ export function interpolateDocument(document: unknown, variables: Variables, loc
     }
     return out;
   };
-  return { document: walk(document, []), uses, missing, unset, issues };
+  return { document: walk(value, at), uses, missing, unset, issues };
 }
 
 function sensitiveListOf(service: unknown): string[] {

@@ -12,7 +12,7 @@ import type { ProviderCatalog } from '../model/provider-module.js';
 import { checkEnvFiles, dotEnvIssues, listEnvFiles } from './env-files.js';
 import { checkFolders, listFolders } from './folders.js';
 import type { FolderState } from './folders.js';
-import { interpolateDocument } from './interpolate-document.js';
+import { interpolateDocument, interpolateReplicas } from './interpolate-document.js';
 import type { MissingVariable, UnsetVariable } from './interpolate-document.js';
 import { sortIssues } from './issues.js';
 import type { Locate } from './issues.js';
@@ -124,7 +124,8 @@ export function loadStackWith(
   if (issues.length > 0 || dotEnv.length > 0) return { issues: [...dotEnv, ...finish(issues)], envFilesWanted, foldersWanted, missingVariables };
 
   // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.
-  const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses, providers: options.providers });
+  const replicas = interpolateReplicas(parsed.document, variables, parsed.locateValue);
+  const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses, providers: options.providers, replicas });
   if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, foldersWanted, missingVariables };
   const cache = documentJson === undefined ? undefined : cacheAfterLoad({ text, hit, parsed, documentJson, knownValid, desired: resolved.desired, uses: interpolated.uses, providers: options.providers });
   const warnings = unsetWarnings(interpolated.unset);

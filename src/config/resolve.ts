@@ -17,6 +17,7 @@ import { inferProvider } from './service-rules.js';
 import { settingsEnvOf } from '../model/desired.js';
 import type { Desired, DesiredService, LogSpec, Probe, ProbeCheck, RestartSpec, StopSpec } from '../model/desired.js';
 import { parseDuration, parsePort, parseSize } from './units.js';
+import { checkReplicaPortClashes, dependOnReplicas, replicaCount, replicaInput, replicaName } from './replicas.js';
 
 export interface ResolveContext {
   /** Absolute path of stack.yaml. */
@@ -28,6 +29,8 @@ export interface ResolveContext {
   uses?: readonly VariableUse[];
   /** The providers that resolve their own keys; the first is the provider of a service that names none. */
   providers: ProviderCatalog;
+  /** Each service with `replicas:` as each replica's interpolation sees it (interpolateReplicas). */
+  replicas?: ReadonlyMap<string, readonly unknown[]>;
 }
 
 export interface Resolved {
@@ -39,13 +42,29 @@ export function resolveStack(raw: StackFile, ctx: ResolveContext): Resolved {
   const root = dirname(ctx.file);
   const project = raw.project ?? projectNameFor(root);
   const issues: ConfigIssue[] = [];
-  const services = manifestOrder(Object.keys(raw.services), ctx.locate).map((name, index) => {
-    const resolved = resolveService(name, index, raw.services[name] as ServiceInput, { raw, root, project, ctx });
-    issues.push(...resolved.issues);
-    return resolved.service;
+  const scope = { raw, root, project, ctx };
+  const services = manifestOrder(Object.keys(raw.services), ctx.locate).flatMap((name) => {
+    const resolved = resolveReplicas(name, raw.services[name] as ServiceInput, scope) ?? [resolveService(name, 0, raw.services[name] as ServiceInput, scope)];
+    for (const each of resolved) issues.push(...each.issues);
+    return resolved.map((each) => each.service);
   });
+  issues.push(...checkReplicaPortClashes(services, ctx.locate));
   if (issues.length > 0) return { issues };
-  return { desired: { version: 1, project, file: ctx.file, root, services }, issues };
+  services.forEach((service, index) => (service.index = index));
+  return { desired: { version: 1, project, file: ctx.file, root, services: dependOnReplicas(services) }, issues };
+}
+
+/** A service with `replicas: N` as its N services (replicas.ts), each from its own interpolation. */
+function resolveReplicas(name: string, input: ServiceInput, scope: Scope): { service: DesiredService; issues: ConfigIssue[] }[] | undefined {
+  const inputs = (scope.ctx.replicas?.get(name) ?? []) as ServiceInput[];
+  if (replicaCount(input) === undefined || inputs.length === 0) return undefined;
+  const first = inputs[0] as ServiceInput;
+  return inputs.map((own, replica) => {
+    const resolved = resolveService(name, 0, replicaInput(own, first, replica), scope);
+    // The first replica's issues stand for all: they are the same issues, at the same place.
+    const service = { ...resolved.service, name: replicaName(name, replica), replicaOf: name, replica };
+    return { service, issues: replica === 0 ? resolved.issues : [] };
+  });
 }
 
 /** The stack's folder name, made fit to name `.stack/` and compose projects. */

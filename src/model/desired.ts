@@ -85,6 +85,9 @@ export interface ServiceBase {
   name: string;
   /** Position in the manifest (0-based): the tie-breaker of every ordering. */
   index: number;
+  /** One of `replicas: N` (named `<replicaOf>.<replica>`): the service as written, and which one (0..N-1). */
+  replicaOf?: string;
+  replica?: number;
   enabled: boolean;
   state: DesiredRunState;
   dependsOn: string[];

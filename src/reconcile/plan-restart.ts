@@ -28,8 +28,16 @@ export function restartOrder(desired: Desired, names: readonly string[]): string
 }
 
 export interface RestartOptions {
-  /** One service at a time, dependencies first: each stopped, started and ready before the next stops. */
+  /**
+   * One service at a time, dependencies first: each stopped, started and ready before the next
+   * stops. Always so when a replica is among them, so a service with replicas keeps serving.
+   */
   rolling?: boolean;
+}
+
+/** Whether a restart of `names` rolls: asked to, or one of them is a replica. */
+export function restartRolls(desired: Desired, names: readonly string[], options: RestartOptions = {}): boolean {
+  return options.rolling === true || desired.services.some((service) => service.replicaOf !== undefined && names.includes(service.name));
 }
 
 /**
@@ -40,13 +48,14 @@ export interface RestartOptions {
 export function planRestart(desired: Desired, observed: Observed, names: readonly string[], options: RestartOptions = {}): Plan {
   const inOrder = restartOrder(desired, names);
   const byName = new Map(desired.services.map((service) => [service.name, service]));
-  const reason = options.rolling ? 'stack restart --rolling' : 'stack restart';
+  const rolling = restartRolls(desired, inOrder, options);
+  const reason = options.rolling ? 'stack restart --rolling' : rolling ? 'stack restart, one replica at a time' : 'stack restart';
   const stopOf = (name: string): Action[] => (isUp(observed.get(name)?.phase) ? [{ service: name, op: 'stop', reason, symbol: '~', restart: true }] : []);
   const startOf = (name: string): Action[] => [
     ...(observed.get(name)?.phase === 'absent' ? [{ service: name, op: 'install', reason, symbol: '~', restart: true } as const] : []),
     { service: name, op: 'start', reason, symbol: '~', restart: true, ...(isTask(byName.get(name)) ? { task: true as const } : {}) },
   ];
-  const actions = options.rolling
+  const actions = rolling
     ? inOrder.flatMap((name) => [...stopOf(name), ...startOf(name)])
     : [...[...inOrder].reverse().flatMap(stopOf), ...inOrder.flatMap(startOf)];
   return {
@@ -56,6 +65,6 @@ export function planRestart(desired: Desired, observed: Observed, names: readonl
     blocked: [],
     summary: { install: 0, start: 0, restart: inOrder.length, stop: 0, uninstall: 0, unknown: 0 },
     unchanged: [],
-    ...(options.rolling ? { rolling: true as const } : {}),
+    ...(rolling ? { rolling: true as const } : {}),
   };
 }

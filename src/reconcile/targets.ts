@@ -1,4 +1,5 @@
 import type { Desired, DesiredService } from '../model/desired.js';
+import { expandReplicaNames } from '../config/replicas.js';
 import type { ServiceDecision } from './diff.js';
 import { isRunningPhase } from './diff.js';
 import type { Applied, Observed } from '../model/observed.js';
@@ -17,7 +18,7 @@ export interface TargetContext {
 /** Target names that are neither in stack.yaml nor in the state file, in the order given. */
 export function unknownTargets(desired: Desired, applied: Applied, targets: readonly string[]): string[] {
   const known = new Set(desired.services.map((service) => service.name));
-  return [...new Set(targets)].filter((name) => !known.has(name) && !applied.has(name));
+  return expandReplicaNames([...known, ...applied.keys()], targets).filter((name) => !known.has(name) && !applied.has(name));
 }
 
 /**
@@ -28,7 +29,8 @@ export function unknownTargets(desired: Desired, applied: Applied, targets: read
  * `pulledInBy`; the first target in start order claims a service.
  */
 export function selectTargets(context: TargetContext, targets: readonly string[]): Map<string, ServiceDecision> {
-  const wanted = new Set(targets);
+  // A service with replicas: each of them, those declared and those recorded.
+  const wanted = new Set(expandReplicaNames(context.order, targets));
   const ordered = context.order.filter((name) => wanted.has(name));
   const selected = new Map<string, ServiceDecision>();
   for (const name of ordered) selected.set(name, context.decisions.get(name) as ServiceDecision);

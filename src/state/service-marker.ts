@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { hashString } from '../reconcile/hash.js';
+import { SERVICE_OR_REPLICA_NAME } from '../config/replicas.js';
 import type { ProviderName } from '../model/desired.js';
 import type { AppliedService } from '../model/observed.js';
 
@@ -109,6 +110,6 @@ export function markerIn(environ: string, stateKeys: string | readonly string[])
       if (specHash && installHash) spec = { specHash, installHash };
     }
   }
-  if (!service || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(service)) return undefined;
+  if (!service || !SERVICE_OR_REPLICA_NAME.test(service)) return undefined;
   return spec ? { service, spec } : { service };
 }

@@ -22,7 +22,8 @@ describe('stackJsonSchema', () => {
     const service = schema.properties.services.additionalProperties;
     expect(service.additionalProperties).toBe(false);
     expect(Object.keys(service.properties)).toContain('dependsOn');
-    expect(Object.keys(service.properties)).toHaveLength(25);
+    expect(Object.keys(service.properties)).toHaveLength(26);
+    expect(service.properties.replicas).toMatchObject({ type: 'integer', minimum: 1, maximum: 64 });
   });
 
   it('is plain JSON', () => {

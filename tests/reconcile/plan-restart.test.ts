@@ -38,3 +38,19 @@ describe('planRestart', () => {
     expect(plan.summary.restart).toBe(3);
   });
 });
+
+describe('planRestart of replicas', () => {
+  const desired = stack([service('db'), service('web.0', { replicaOf: 'web', replica: 0, dependsOn: ['db'] }), service('web.1', { replicaOf: 'web', replica: 1, dependsOn: ['db'] })]);
+  const observed = observedMap({ db: 'running', 'web.0': 'running', 'web.1': 'running' });
+
+  it('rolls without being asked, one replica at a time, so one always serves', () => {
+    const plan = planRestart(desired, observed, ['web.1', 'web.0']);
+    expect(actionsOf(plan)).toEqual(['stop web.0', 'start web.0', 'stop web.1', 'start web.1']);
+    expect(plan.rolling).toBe(true);
+    expect(plan.actions[0]?.reason).toBe('stack restart, one replica at a time');
+  });
+
+  it('does not roll a restart without replicas', () => {
+    expect(planRestart(desired, observed, ['db']).rolling).toBeUndefined();
+  });
+});

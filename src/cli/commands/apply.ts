@@ -3,7 +3,7 @@ import { ExitCode, StackError } from '../../model/errors.js';
 import { checkSavedPlan, type SavedPlan } from '../../reconcile/saved-plan.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
-import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
+import { open, serviceNamesOf, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { confirm } from '../confirm.js';
 import { runPlan, runThroughController } from '../run-plan.js';
 import { throughController } from '../through-controller.js';
@@ -24,7 +24,7 @@ export async function run(options: ApplyOptions, args: string[]): Promise<number
   const [planFile] = args;
   if (planFile !== undefined) return applySavedPlan(planFile, options, parallel);
   const workspace = await open(options);
-  if (options.target) checkServiceNames(workspace.desired, await readApplied(workspace), options.target);
+  if (options.target) serviceNamesOf(workspace.desired, await readApplied(workspace), options.target);
   const carried = await throughController(options, (api) => applyThrough(api, workspace, options), 'trying without it');
   if (carried !== undefined) return carried;
   const lock = options.dryRun ? undefined : await lockStack(workspace, { command: 'stack apply', wait: options.waitLock, onWait: waitingForLock });

@@ -8,6 +8,7 @@ import {
   lockStack,
   MAX_ESCAPED_ROUNDS,
   observe,
+  readApplied,
   readAppliedScanned,
   recordedWorkspace,
   recordEndedRunsStopped,
@@ -30,6 +31,7 @@ import { formatError } from '../report-error.js';
 import { runPlan, writeRunJson } from '../run-plan.js';
 import { throughController } from '../through-controller.js';
 import { escapeControls } from '../../config/issues.js';
+import { expandReplicaNames } from '../../config/replicas.js';
 
 interface DownOptions extends GlobalOptions {
   yes?: boolean;
@@ -37,9 +39,11 @@ interface DownOptions extends GlobalOptions {
   waitLock?: boolean;
 }
 
-export async function run(options: DownOptions, names: string[]): Promise<number> {
+export async function run(options: DownOptions, written: string[]): Promise<number> {
   const parallel = parseParallel(options.parallel);
   const workspace = await openEvenIfInvalid(options);
+  // `web` means each of its replicas, those stack.yaml declares and those still recorded.
+  const names = written.length === 0 ? written : expandReplicaNames([...workspace.desired.services.map((service) => service.name), ...(await readApplied(workspace)).keys()], written);
   const controller = await findController(workspace);
   // Nothing changes before the names are known good and the controller's end was agreed to.
   if (controller && !(await agreeToStopController(workspace, controller, names, options))) {

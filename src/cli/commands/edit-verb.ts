@@ -5,7 +5,7 @@ import { applyVerbEdit, describeVerbEdit, isEditVerb, type EditVerb } from '../.
 import { verbNotes } from '../../config/verb-notes.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
-import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
+import { checkWrittenNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan, runThroughController } from '../run-plan.js';
 import { throughController } from '../through-controller.js';
 import { editStackFile } from '../../api.js';
@@ -34,7 +34,7 @@ export async function run(options: EditVerbOptions, names: string[], verb: strin
   if (!isEditVerb(verb)) throw new StackError(ExitCode.actionFailed, `unknown verb "${verb}"`);
   const parallel = parseParallel(options.parallel);
   const workspace = await open(options);
-  checkServiceNames(workspace.desired, new Map(), names);
+  checkWrittenNames(workspace.desired, names);
   if (options.apply !== false) {
     const carried = await throughController(options, (api) => verbThrough(api, verb, names, workspace, options), 'editing stack.yaml here');
     if (carried !== undefined) return carried;

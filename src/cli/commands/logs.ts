@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import pc from 'picocolors';
 import { formatCommand, readApplied } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
-import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
+import { open, serviceNamesOf, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice } from '../controller-notice.js';
 import { throughController } from '../through-controller.js';
 import type { ApiClient } from '../../api/connect.js';
@@ -32,15 +32,16 @@ const HOLD_MS = 300;
  * each was read; `--json` prints NDJSON. Narrowed by `--since`, `--until`, `--grep`, `--stderr`;
  * `-n` counts what is left per service (all of it with `--since` and no `-n`).
  */
-export async function run(options: LogsOptions, names: string[]): Promise<number> {
+export async function run(options: LogsOptions, written: string[]): Promise<number> {
   const since = options.since === undefined ? undefined : timeOption(options.since, '--since');
   const until = options.until === undefined ? undefined : timeOption(options.until, '--until');
   const lines = linesOf(options.lines, since !== undefined);
   const match = await logMatchOf({ grep: options.grep, stderr: options.stderr });
-  checkNoStackFileAmong(names);
+  checkNoStackFileAmong(written);
   const workspace = await open(options);
   const applied = await readApplied(workspace);
-  checkServiceNames(workspace.desired, applied, names);
+  // A replicated service's name means each of its replicas (`web` → `web.0`, `web.1`).
+  const names = serviceNamesOf(workspace.desired, applied, written);
   const notice = await controllerNotice(workspace);
   if (notice) streams.stderr.write(`${notice}\n`);
   const chosen = names.length > 0 ? names : workspace.desired.services.filter((service) => service.enabled).map((service) => service.name);

@@ -5,7 +5,7 @@ import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
 import { renderPlanMarkdown } from '../../reconcile/render-markdown.js';
 import { createSavedPlan, type SavedPlan } from '../../reconcile/saved-plan.js';
-import { checkServiceNames, open, parseOutputFormat, streams, useColor, type GlobalOptions } from '../context.js';
+import { open, serviceNamesOf, parseOutputFormat, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice, noticeFor } from '../controller-notice.js';
 import { throughController } from '../through-controller.js';
 
@@ -51,7 +51,7 @@ async function fromController(options: PlanOptions): Promise<Planned | undefined
 
 async function planHere(options: PlanOptions): Promise<Planned> {
   const workspace = await open(options);
-  if (options.target) checkServiceNames(workspace.desired, await readApplied(workspace), options.target);
+  if (options.target) serviceNamesOf(workspace.desired, await readApplied(workspace), options.target);
   // Hashed before planning: if the file changes while stack observes, the saved plan is stale, never wrongly fresh.
   const stackHash = options.out === undefined ? undefined : await hashFile(workspace.desired.file);
   const result = await plan(workspace, { targets: options.target });

@@ -4,10 +4,11 @@ import { describeOwner, lockStack, openWorkspace, plan, readApplied } from '../.
 import { removeServiceText, setServiceKeyText } from '../../config/edit-stack.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
-import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
+import { checkWrittenNames, open, streams, useColor, type GlobalOptions } from '../context.js';
 import { runPlan } from '../run-plan.js';
 import { editStackFile } from '../../api.js';
 import { escapeControls } from '../../config/issues.js';
+import { expandReplicaNames } from '../../config/replicas.js';
 
 interface RemoveOptions extends GlobalOptions {
   purge?: boolean;
@@ -20,7 +21,7 @@ interface RemoveOptions extends GlobalOptions {
 export async function run(options: RemoveOptions, args: string[]): Promise<number> {
   const [name = ''] = args;
   const workspace = await open(options);
-  checkServiceNames(workspace.desired, new Map(), [name]);
+  checkWrittenNames(workspace.desired, [name]);
   const { file, root } = workspace.desired;
   const service = workspace.desired.services.find((candidate) => candidate.name === name);
   const dependents = workspace.desired.services.filter((other) => other.enabled && other.dependsOn.includes(name)).map((other) => other.name);
@@ -32,11 +33,14 @@ export async function run(options: RemoveOptions, args: string[]): Promise<numbe
     if (lock.tookOverFrom) streams.stderr.write(`note: took over the lock of ${describeOwner(lock.tookOverFrom)}, which is no longer running\n`);
     await editStackFile(file, (text) => setServiceKeyText(text, name, 'enabled', false));
     const reopened = await openWorkspace({ file, verbose: workspace.ctx.verbose });
-    const planned = await plan(reopened, { targets: [name] });
+    // A service with replicas: each of them.
+    const meant = expandReplicaNames(reopened.desired.services.map((service) => service.name), [name]);
+    const planned = await plan(reopened, { targets: meant });
     if (planned.plan.actions.length > 0) streams.stdout.write(renderPlanHuman(planned.plan, { color: useColor(options) }));
     const code = await runPlan(reopened, planned, { ...options, yes: true, parallel: 4, verb: 'Remove', question: '' });
     if (code !== ExitCode.ok || !options.purge) return code;
-    if ((await readApplied(reopened)).has(name)) {
+    const applied = await readApplied(reopened);
+    if (meant.some((each) => applied.has(each))) {
       throw new StackError(ExitCode.actionFailed, `${name} is still recorded as installed; not purging it`);
     }
     await editStackFile(file, (text) => removeServiceText(text, name));

@@ -1,9 +1,9 @@
 import { askController, clearGiveUps, digestServiceFiles, findController, lockStack, observe, readApplied, type LockOwner, type Workspace } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import type { Plan } from '../../model/plan.js';
-import { planRestart, restartable, restartOrder } from '../../reconcile/plan-restart.js';
+import { planRestart, restartable, restartOrder, restartRolls } from '../../reconcile/plan-restart.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
-import { checkServiceNames, open, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
+import { open, serviceNamesOf, parseParallel, streams, useColor, waitingForLock, type GlobalOptions } from '../context.js';
 import { runPlan, runThroughController } from '../run-plan.js';
 import { throughController } from '../through-controller.js';
 import type { ApiAbility, ApiClient, RunLine } from '../../api/connect.js';
@@ -20,11 +20,11 @@ const NOTHING_RUNS = 'Nothing to restart: no service is running.\n';
  * Stop then start, now; clears a crash-loop give-up. No names: every service that runs (or
  * crashed). `--rolling`: one at a time. Goes through a running controller if there is one.
  */
-export async function run(options: RestartOptions, names: string[]): Promise<number> {
+export async function run(options: RestartOptions, written: string[]): Promise<number> {
   const parallel = parseParallel(options.parallel);
   const workspace = await open(options);
   const applied = await readApplied(workspace);
-  checkServiceNames(workspace.desired, applied, names);
+  const names = serviceNamesOf(workspace.desired, applied, written);
   const disabled = names.filter((name) => !workspace.desired.services.find((service) => service.name === name)?.enabled);
   if (disabled.length > 0) {
     throw new StackError(ExitCode.actionFailed, `cannot restart ${disabled.join(', ')}: disabled or not in stack.yaml`, { hint: 'enable it in stack.yaml (or `stack enable`) first' });
@@ -96,7 +96,7 @@ async function handOver(workspace: Workspace, controller: LockOwner, names: stri
     return ExitCode.ok;
   }
   streams.stderr.write(`handing the restart to the controller (pid ${controller.pid})\n`);
-  const batches = rolling ? chosen.map((name) => [name]) : [chosen];
+  const batches = restartRolls(workspace.desired, chosen, { rolling }) ? chosen.map((name) => [name]) : [chosen];
   for (const [index, batch] of batches.entries()) {
     const response = await askController(workspace, controller, { op: 'restart', services: batch }, (line) => streams.stderr.write(`${line}\n`));
     if (!response) return batches.slice(index).flat();

@@ -1,16 +1,16 @@
 import { parseSignal, readApplied, signalServices, type ServiceSignalled } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
-import { checkServiceNames, open, streams, type GlobalOptions } from '../context.js';
+import { open, serviceNamesOf, streams, type GlobalOptions } from '../context.js';
 
 /**
  * `stack signal SERVICE... SIGNAL`: the signal once to each service's run, directly (no lock, no
  * controller: nothing recorded changes). Exit 1 when any named service was not signalled.
  */
 export async function run(options: GlobalOptions, args: string[]): Promise<number> {
-  const { names, signal } = splitArgs(args);
+  const { names: written, signal } = splitArgs(args);
   const workspace = await open(options);
   const applied = await readApplied(workspace);
-  checkServiceNames(workspace.desired, applied, names);
+  const names = serviceNamesOf(workspace.desired, applied, written);
   const results = await signalServices(workspace, applied, names, signal);
   for (const result of results) {
     if (result.kind === 'sent') streams.stdout.write(`${result.service}: sent ${signal} to ${result.to}\n`);

@@ -1,7 +1,8 @@
 import { controllerOfStack, findStack, portOwnersOf, recordProbeResults, usageOf, viewServices } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import type { StatusRow } from '../../reconcile/status-rows.js';
-import { checkServiceNames, open, streams, useColor, type GlobalOptions } from '../context.js';
+import { expandReplicaNames } from '../../config/replicas.js';
+import { open, serviceNamesOf, streams, useColor, type GlobalOptions } from '../context.js';
 import { controllerNotice, noticeFor } from '../controller-notice.js';
 import { renderStatusTable, statusRows } from '../status-view.js';
 import { throughController } from '../through-controller.js';
@@ -34,10 +35,11 @@ export async function run(options: StatusOptions, names: string[]): Promise<numb
   return ExitCode.ok;
 }
 
-async function fromController(options: StatusOptions, names: readonly string[]): Promise<StatusView | undefined> {
+async function fromController(options: StatusOptions, written: readonly string[]): Promise<StatusView | undefined> {
   const body = await throughController(options, (api) => api.status(), 'showing what stack observes itself');
   // stack.yaml does not load: reading it here says why, with its line and column (exit 5), as without a controller.
   if (!body || body.stackFileError !== undefined) return undefined;
+  const names = expandReplicaNames(body.services.map((row) => row.name), written);
   const unknown = names.filter((name) => !body.services.some((row) => row.name === name));
   if (unknown.length > 0) {
     throw new StackError(ExitCode.serviceNotFound, `no service named ${unknown.map((name) => `"${name}"`).join(', ')} in ${findStack({ file: options.file })}`, {
@@ -48,11 +50,11 @@ async function fromController(options: StatusOptions, names: readonly string[]):
   return { project: body.project, rows, notice: noticeFor(await controllerOfStack(findStack({ file: options.file }))) };
 }
 
-export async function observeHere(options: StatusOptions, names: readonly string[]): Promise<StatusView> {
+export async function observeHere(options: StatusOptions, written: readonly string[]): Promise<StatusView> {
   const workspace = await open(options);
   // Reads only: probes run (and are recorded) when asked for; otherwise the last recorded result is shown.
   const { applied, observed } = await viewServices(workspace, undefined, { probe: options.probe === true });
-  checkServiceNames(workspace.desired, applied, names);
+  const names = serviceNamesOf(workspace.desired, applied, written);
   const notRecorded = options.probe ? await recordProbeResults(workspace, observed, applied) : undefined;
   // Memory and the command line from one reading of /proc; CPU needs two, so only -o wide waits for the second (and asks docker), while the port owners are read.
   // Who listens on each declared port (never a connection to them).

@@ -11,9 +11,8 @@ import { FRAME_BYTES, frameLine, parseLogLine, stampOf, stampOfRaw, type LogLine
 
 /** The longest record a relay writes: a frame and 64 KiB of a line. */
 const MAX_RECORD_BYTES = FRAME_BYTES + 64 * 1024 + 1;
+import { SERVICE_OR_REPLICA_NAME } from '../../config/replicas.js';
 import { forgetInode, logIndexFile, pruneRemoved, readFully, readLogIndex, removedFrom, rotator, settledLogIndex, shiftRotated, withRotationLock, writeLogIndex } from './log-index.js';
-
-const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** `.stack/logs`, below the state folder. */
 export function logsDir(stateDir: string): string {
@@ -22,7 +21,7 @@ export function logsDir(stateDir: string): string {
 
 /** `.stack/logs/<service>.log`; refuses any name that could leave the logs folder. */
 export function logFileOf(stateDir: string, service: string): string {
-  if (!SERVICE_NAME.test(service)) throw new RangeError(`invalid service name ${JSON.stringify(service)}`);
+  if (!SERVICE_OR_REPLICA_NAME.test(service)) throw new RangeError(`invalid service name ${JSON.stringify(service)}`);
   return path.join(logsDir(stateDir), `${service}.log`);
 }
 

@@ -8,6 +8,7 @@ import { commandArgv } from '../../config/command.js';
 import { resolveServiceEnv } from '../../config/env-files.js';
 import { resolvePath } from '../../config/paths.js';
 import { checkCommand } from '../../config/service-rules.js';
+import { checkReplicaPorts, MAX_REPLICAS } from '../../config/replicas.js';
 import { formatArgv, prefixedFields } from '../../reconcile/spec.js';
 
 declare module '../../model/desired.js' {
@@ -30,7 +31,7 @@ export const processModule: ProviderModule<'process'> = {
   name: 'process',
   key: 'command',
   runs: 'a process',
-  ownKeys: ['shell', 'cwd', 'env', 'envFile', 'user', 'group'],
+  ownKeys: ['shell', 'cwd', 'env', 'envFile', 'user', 'group', 'replicas'],
   runsTasks: true,
   schema: ({ z, ArgvSchema, NonEmptyString }) => ({
     command: ArgvSchema,
@@ -38,8 +39,17 @@ export const processModule: ProviderModule<'process'> = {
     cwd: NonEmptyString('a folder path'),
     user: AccountSchema(z, NonEmptyString, 'user').describe('The user the process runs as (a name or a numeric id); stack must run as root to use another.'),
     group: AccountSchema(z, NonEmptyString, 'group').describe("The process's group instead of the user's own (a name or a numeric id); only with user."),
+    replicas: z
+      .int({ error: (issue) => `expected a whole number of replicas, got ${JSON.stringify(issue.input)}` })
+      .min(1, { error: 'replicas: 0 would run nothing: write state: stopped to stop the service' })
+      .max(MAX_REPLICAS, { error: `expected at most ${MAX_REPLICAS} replicas` })
+      .describe('How many processes to run (web.0 … web.N-1), each with STACK_REPLICA and ${replica} set to its number and each port moved up by it unless written with ${replica}.'),
   }),
-  check: (name, service, locate) => [...checkCommand(name, service.command, service.shell === true, locate), ...checkGroupNeedsUser(name, service, locate)],
+  check: (name, service, locate) => [
+    ...checkCommand(name, service.command, service.shell === true, locate),
+    ...checkGroupNeedsUser(name, service, locate),
+    ...checkReplicaPorts(name, service, locate),
+  ],
   processValues: { commands: [['command']], strings: [['cwd']], env: [['env']], envFiles: [['envFile']] },
   resolve({ name, input, root, envFileTexts, locate }) {
     const declared = input as unknown as ProcessInput;
