@@ -114,8 +114,10 @@ export function loadStackWith(
   if (!knownValid && !parts.validate) return { needs: 'validate' };
   const validationIssues = knownValid ? [] : (parts.validate as NonNullable<LoaderParts['validate']>)(document, parsed.locate, options.providers).issues;
   // Every issue at once: the files and folders it names are judged beside the text's own issues.
+  // A key stack does not know is one issue, whatever its value holds (`environment: "${"`).
+  const unknownKeys = validationIssues.filter((issue) => issue.message.startsWith('unknown key')).map((issue) => issue.path);
   const issues = [
-    ...interpolationIssues,
+    ...interpolationIssues.filter((issue) => !unknownKeys.some((path) => issue.path === path || issue.path.startsWith(`${path}.`) || issue.path.startsWith(`${path}[`))),
     ...validationIssues,
     ...checkSemantics(document, parsed.locate, options.providers),
     ...checkEnvFiles(document, root, envFileTexts, parsed.locate),

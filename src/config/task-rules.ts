@@ -19,9 +19,11 @@ const TASK_ONLY = ['successExitCodes', 'inputs'] as const;
 
 export function checkTasks(entries: readonly Entry[], locate: Locate, providers: ProviderCatalog): ConfigIssue[] {
   const tasks = new Set(entries.filter(({ service }) => service.kind === 'task').map(({ name }) => name));
+  // Once, not per service: 10,000 services would make 10^8 set entries.
+  const known = new Set(entries.map((entry) => entry.name));
   return entries.flatMap(({ name, service }) => [
     ...(tasks.has(name) ? checkTask(name, service, locate, providers) : checkTaskKeys(name, service, locate)),
-    ...checkConditions(name, service, { tasks, known: new Set(entries.map((entry) => entry.name)) }, locate),
+    ...checkConditions(name, service, { tasks, known }, locate),
   ]);
 }
 

@@ -9,7 +9,6 @@ import { readRegularFile } from '../os/safe-file.js';
 import { loadPluginText, PLUGIN_FILE, type PluginManifest } from '../config/plugin-file.js';
 import type { DesiredServiceOf } from '../model/desired.js';
 import { escapeControls } from '../config/issues.js';
-import { fetchGitPlugin } from './git-plugin.js';
 
 export type ReadPluginResult = { plugin: PluginManifest; issues: [] } | { plugin?: undefined; issues: ConfigIssue[]; missing?: boolean };
 
@@ -55,7 +54,8 @@ export async function checkPluginFiles(services: readonly DesiredServiceOf<'plug
       issues.push(unpinned);
       continue;
     }
-    if (service.plugin.git && service.enabled) await fetchGitPlugin(service.name, service.plugin.git, service.plugin.dir);
+    // Loaded only for a git plugin: it needs node:crypto, which commands that only read never load.
+    if (service.plugin.git && service.enabled) await (await import('./git-plugin.js')).fetchGitPlugin(service.name, service.plugin.git, service.plugin.dir);
     const result = await loadPluginDir(service.plugin.dir, cwd);
     if (result.plugin || (result.missing && !service.enabled)) continue;
     if (result.missing) {

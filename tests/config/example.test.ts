@@ -19,8 +19,8 @@ describe('stack.yaml.example', () => {
       'migrate:process',
       'api:process',
       'ticker:process',
-      'api.0:process',
-      'api.1:process',
+      'web.0:process',
+      'web.1:process',
       'dashboards:compose',
       'memory:plugin',
     ]);

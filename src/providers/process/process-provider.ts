@@ -7,7 +7,6 @@ import { logRelayDescription } from '../../os/log-relay.js';
 import { checkAccountsRun, checkExecutables } from './check.js';
 import { logFileOf, outputWritten, readLogTextTail, appendLogMarker } from './logs.js';
 import { observeProcess } from './observe.js';
-import { digestInputs } from './inputs.js';
 import { rotateLiveLog } from './rotate-live.js';
 import { showLogFile } from './show-log.js';
 import { execInProcess } from './exec.js';
@@ -96,7 +95,8 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     // A task's `inputs:`: their content joins its spec, so an edited migration runs it again.
     async digestFiles(service: DesiredService, ctx: OperationContext) {
       const globs = service.task?.inputs ?? [];
-      return globs.length === 0 ? undefined : digestInputs(ctx.root, globs);
+      // Loaded here: it needs node:crypto, which commands that only read never load.
+      return globs.length === 0 ? undefined : (await import('./inputs.js')).digestInputs(ctx.root, globs);
     },
 
     async start(service: DesiredService, ctx: OperationContext): Promise<StartedService> {
