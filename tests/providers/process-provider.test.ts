@@ -288,7 +288,15 @@ describe('process provider: environment and output', () => {
         cwd,
       });
       expect(await started.exited).toMatchObject({ code: 0, signal: null });
-      expect(await readLogTexts()).toEqual(['earlier', `── web started ──`, 'A=inner B=inherited', cwd, 'to-stderr']);
+      // The relay writes what the service printed a moment after it exits: wait for all of it.
+      const texts = await waitFor(async () => {
+        const now = await readLogTexts();
+        return now.length === 5 ? now : undefined;
+      }, 5000, 'the relay to write every line');
+      // stdout and stderr come through two pipes: each in its order, the two side by side.
+      expect(texts.slice(0, 2)).toEqual(['earlier', `── web started ──`]);
+      expect(texts.filter((text) => text !== 'to-stderr').slice(2)).toEqual(['A=inner B=inherited', cwd]);
+      expect(texts).toContain('to-stderr');
     } finally {
       delete process.env.STACK_T_A;
       delete process.env.STACK_T_B;
