@@ -31,6 +31,8 @@ export interface UpdatesFound {
   newer: Newer[];
   /** What could not be fetched but did not stop the rest (a pull of a local-only image). */
   warnings: string[];
+  /** What the answer stands on, each once (UpdateFound.notes). */
+  notes: string[];
 }
 
 /**
@@ -52,7 +54,7 @@ export async function findUpdates(workspace: Workspace, names: readonly string[]
   const chosen = new Set(names);
   const services = workspace.desired.services.filter((service) => chosen.size === 0 || chosen.has(service.name));
   const found = await Promise.all(services.map((service) => updatesOf(workspace, service, options.fetch, options.signal ?? new AbortController().signal)));
-  return { newer: found.flatMap((each) => each.newer), warnings: found.flatMap((each) => each.warnings) };
+  return { newer: found.flatMap((each) => each.newer), warnings: found.flatMap((each) => each.warnings), notes: [...new Set(found.flatMap((each) => each.notes))] };
 }
 
 async function updatesOf(workspace: Workspace, service: DesiredService, fetch: boolean, signal: AbortSignal): Promise<UpdatesFound> {
@@ -60,13 +62,13 @@ async function updatesOf(workspace: Workspace, service: DesiredService, fetch: b
   if (git) {
     const to = await newestCommit(service.name, git, workspace.ctx.verbose);
     const what = `${git.url}${git.ref === undefined ? '' : ` (${git.ref})`}`;
-    return { newer: to === git.commit ? [] : [{ service: service.name, kind: 'plugin', what, ...(git.commit ? { from: git.commit } : {}), to }], warnings: [] };
+    return { newer: to === git.commit ? [] : [{ service: service.name, kind: 'plugin', what, ...(git.commit ? { from: git.commit } : {}), to }], warnings: [], notes: [] };
   }
-  if (!service.enabled) return { newer: [], warnings: [] };
+  if (!service.enabled) return { newer: [], warnings: [], notes: [] };
   const provider = await workspace.providers.get(service.provider);
-  if (!provider.update) return { newer: [], warnings: [] };
+  if (!provider.update) return { newer: [], warnings: [], notes: [] };
   const found = await provider.update(service, { fetch }, { ...workspace.ctx, signal });
-  return { newer: found.newer.map((each) => ({ service: service.name, kind: 'image', what: each.what, from: each.from, to: each.to })), warnings: found.warnings };
+  return { newer: found.newer.map((each) => ({ service: service.name, kind: 'image', what: each.what, from: each.from, to: each.to })), warnings: found.warnings, notes: found.notes ?? [] };
 }
 
 /** The pins `newer` asks for: each git plugin's new commit. */

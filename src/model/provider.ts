@@ -187,6 +187,8 @@ export interface UpdateFound {
   newer: { what: string; from: string; to: string }[];
   /** A fetch that failed (a local-only image has no registry to pull from): said, not fatal. */
   warnings: string[];
+  /** What the answer stands on, said once however many services give it (`--dry-run` pulls no image). */
+  notes?: string[];
 }
 
 export interface Provider {

@@ -35,9 +35,7 @@ export async function run(options: UpdateOptions, names: string[]): Promise<numb
   if (options.dryRun) {
     const found = await findUpdates(workspace, names, { fetch: false });
     reportNewer(found);
-    if (workspace.desired.services.some((service) => service.provider === 'compose' && service.enabled && (names.length === 0 || names.includes(service.name)))) {
-      streams.stderr.write('note: --dry-run pulls no image: compose services are compared with the images already on this machine\n');
-    }
+    for (const note of found.notes) streams.stderr.write(`note: ${note}\n`);
     return ExitCode.ok;
   }
   const { file } = workspace.desired;

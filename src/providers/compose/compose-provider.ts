@@ -143,7 +143,8 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
     },
 
     async update(service, { fetch }, ctx) {
-      return findNewerImages(run, await cli(ctx), service.name, specOf(service), fetch, ctx);
+      const found = await findNewerImages(run, await cli(ctx), service.name, specOf(service), fetch, ctx);
+      return fetch ? found : { ...found, notes: ['--dry-run pulls no image: compose services are compared with the images already on this machine'] };
     },
 
     async uninstall(name, applied, ctx) {
