@@ -281,9 +281,9 @@ export interface Provider {
   describeRun(record: AppliedService | undefined): string | undefined;
   /**
    * Adds a line of stack's own to the service's log (`── web exited with code 1 ──`), where stack
-   * keeps the log; a provider whose logs live elsewhere (docker) has none.
+   * keeps the log, stamped `at`; a provider whose logs live elsewhere (docker) has none.
    */
-  mark?(name: string, text: string, ctx: Omit<OperationContext, 'signal'>): Promise<void>;
+  mark?(name: string, text: string, ctx: Omit<OperationContext, 'signal'>, at?: Date): Promise<void>;
   /** Cuts a running service's log back past its `logs.maxSize` (where stack keeps the log). */
   rotateLog?(service: DesiredService, ctx: Omit<OperationContext, 'signal'>): Promise<LogRotation>;
   /**

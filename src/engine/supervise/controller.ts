@@ -63,6 +63,8 @@ export class Controller {
   private readonly logRotation: LogRotation;
   private readonly abort = new AbortController();
   private closed = false;
+  /** The log markers being written, in the order their events came. */
+  private marks: Promise<void> = Promise.resolve();
   private readonly requests: HandedRequests;
   /** Services whose start failed in a pass and that their machine retries. */
   private readonly retrying = new Set<string>();
@@ -195,6 +197,7 @@ export class Controller {
     await this.queue.run(async () => undefined);
     await this.pool.settle();
     this.pool.stopAll();
+    await this.marks;
     await rm(this.statusFile, { force: true });
     await this.journal.close();
     if (!options.keepLock) await this.lock.release();
@@ -272,7 +275,9 @@ export class Controller {
    * a retry got running has a pass of its own: what needs it was skipped and starts now.
    */
   private heard(event: PoolEvent): void {
-    void this.markLog(event);
+    // One after another, so the log has them in the order they happened, each at its own time.
+    const at = new Date(this.pool.env.time.now());
+    this.marks = this.marks.then(() => this.markLog(event, at));
     this.options.onPoolEvent?.(event.type === 'gave-up' ? { ...event, reason: redactorOf(this.desired)(event.reason) } : event);
     this.events.emit(event);
     if (event.type === 'gave-up') this.retrying.delete(event.service);
@@ -280,13 +285,13 @@ export class Controller {
   }
 
   /** Exits, restarts and give-ups as lines of the service's own log, where stack keeps it (`stack logs` shows them in place). */
-  private async markLog(event: PoolEvent): Promise<void> {
+  private async markLog(event: PoolEvent, at: Date): Promise<void> {
     const text = markerOf(event);
     const service = this.desired.services.find((each) => each.name === event.service);
     if (text === undefined || !service) return;
     const workspace = this.workspaceNow;
     const provider = await workspace.providers.get(service.provider).catch(() => undefined);
-    await provider?.mark?.(service.name, text, workspace.ctx).catch(() => undefined);
+    await provider?.mark?.(service.name, text, workspace.ctx, at).catch(() => undefined);
   }
 
   private async pass(reason: string): Promise<void> {

@@ -121,7 +121,7 @@ export function createExecProvider(options: ExecProviderOptions = {}): Provider 
     watchedPaths: () => ({ files: [], trees: [] }),
     // Its own commands run it: only its `status` can say whether something was left running.
     describeRun: () => undefined,
-    mark: (name, text, ctx) => appendLogMarker(logFileOf(ctx.stateDir, name), text),
+    mark: (name, text, ctx, at) => appendLogMarker(logFileOf(ctx.stateDir, name), text, at),
     rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
 
     // `stack check`: every command's program is where the service will look for it.

@@ -177,7 +177,7 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
     describeRun: () => undefined,
     checks: (services, ctx) => checkPluginFolders(services, ctx.cwd),
 
-    mark: (name, text, ctx) => appendLogMarker(logFileOf(ctx.stateDir, name), text),
+    mark: (name, text, ctx, at) => appendLogMarker(logFileOf(ctx.stateDir, name), text, at),
     rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
   };
 }

@@ -78,11 +78,11 @@ export async function openLogForAppend(stateDir: string, service: string): Promi
 }
 
 /** Appends a framed line of stack's own (log-line.ts) to a service's log; a log that cannot be written is left alone. */
-export async function appendLogMarker(file: string, text: string): Promise<void> {
+export async function appendLogMarker(file: string, text: string, at = new Date()): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await openOwnFile(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
-    await handle.write(frameLine({ text, stream: 'stack', at: stampOf(new Date()) }));
+    await handle.write(frameLine({ text, stream: 'stack', at: stampOf(at) }));
   } catch {
     // A marker is a courtesy: a full disk or a removed folder must not fail a restart.
   } finally {

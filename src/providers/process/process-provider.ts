@@ -164,7 +164,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
 
     describeRun: (record) => (record?.pid === undefined ? undefined : `pid ${record.pid}`),
 
-    mark: (name, text, ctx) => appendLogMarker(logFileOf(ctx.stateDir, name), text),
+    mark: (name, text, ctx, at) => appendLogMarker(logFileOf(ctx.stateDir, name), text, at),
     rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
 
     checks: async (services, ctx) => [...(await checkExecutables(services, ctx.env)), ...checkAccountsRun(services), { check: 'spawner', ok: true, detail: `services start through ${spawnerDescription()}; their output is framed by ${logRelayDescription()}` }],
