@@ -136,4 +136,10 @@ export type StackEvent =
   /** A pass ended. */
   | { type: 'reconciled'; reason: string; converged: boolean; failed: { service: string; error?: string }[] }
   /** An apply or verb through the API began / ended (who asked: `by`, e.g. `stack apply`). */
-  | { type: 'run'; by: string; exitCode?: number };
+  | { type: 'run'; by: string; exitCode?: number }
+  /**
+   * A task's schedule came due or its run ended: `run` (it began), `replaced` (it stopped the run
+   * still going, `overlap: replace`), `queued` (it waits for that run's end), `skipped` (why in
+   * `reason`), `ended` (`ok`, else why in `reason`). `schedule` as written.
+   */
+  | { type: 'schedule'; service: string; schedule: string; what: 'run' | 'replaced' | 'queued' | 'skipped' | 'ended'; ok?: boolean; reason?: string };

@@ -50,8 +50,27 @@ export function describeEvent(event: StackEvent, c: Colors): string | undefined 
       return describeReconciled(event, c);
     case 'run':
       return event.exitCode === undefined ? `${event.by} began` : `${event.by} ended (exit ${event.exitCode})`;
+    case 'schedule':
+      return describeSchedule(event, c);
     default:
       return undefined;
+  }
+}
+
+/** `backup: a scheduled run began (every 1h)`, `backup: its scheduled run failed: exited with code 2`. */
+function describeSchedule(event: Of<'schedule'>, c: Colors): string {
+  const when = c.dim(`(${event.schedule})`);
+  switch (event.what) {
+    case 'run':
+      return `${c.cyan('⏱')} ${event.service}: a scheduled run began ${when}`;
+    case 'replaced':
+      return `${c.cyan('⏱')} ${event.service}: a scheduled run replaces the one still going ${when}`;
+    case 'queued':
+      return `${c.cyan('⏱')} ${event.service}: a scheduled run waits for the last one to end ${when}`;
+    case 'skipped':
+      return `${c.yellow('!')} ${event.service}: a scheduled run was skipped: ${event.reason ?? 'its last run has not ended'} ${when}`;
+    case 'ended':
+      return event.ok ? `${c.green('✓')} ${event.service}: its scheduled run completed` : `${c.red('✗')} ${event.service}: its scheduled run failed${event.reason ? `: ${event.reason}` : ''}`;
   }
 }
 

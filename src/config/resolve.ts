@@ -18,6 +18,7 @@ import { settingsEnvOf } from '../model/desired.js';
 import type { Desired, DesiredService, LogSpec, Probe, ProbeCheck, RestartSpec, StopSpec } from '../model/desired.js';
 import { parseDuration, parsePort, parseSize } from './units.js';
 import { checkReplicaPortClashes, dependOnReplicas, replicaCount, replicaInput, replicaName } from './replicas.js';
+import { scheduleOf } from './schedule.js';
 
 export interface ResolveContext {
   /** Absolute path of stack.yaml. */
@@ -167,7 +168,9 @@ function dependenciesOf(written: ServiceInput['dependsOn']): Pick<DesiredService
 
 function taskOf(input: ServiceInput): Pick<DesiredService, 'kind' | 'task'> {
   if (input.kind !== 'task') return {};
-  return { kind: 'task', task: { successExitCodes: [...new Set(input.successExitCodes ?? [0])].sort((a, b) => a - b), inputs: [...(input.inputs ?? [])] } };
+  const schedule = input.schedule === undefined ? undefined : scheduleOf(input.schedule);
+  const successExitCodes = [...new Set(input.successExitCodes ?? [0])].sort((a, b) => a - b);
+  return { kind: 'task', task: { successExitCodes, inputs: [...(input.inputs ?? [])], ...(schedule ? { schedule } : {}) } };
 }
 
 // A task is not restarted unless its own `restart` says so (compose's one-shot): `defaults` speak of services.

@@ -31,6 +31,8 @@ export function getStackSchemas(providers: ProviderCatalog): ReturnType<typeof b
   return schemas;
 }
 
+const isMap = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 function buildSchemaParts() {
   const quoted = (value: unknown): string => (typeof value === 'string' ? quote(value) : JSON.stringify(value) ?? String(value));
 
@@ -123,13 +125,31 @@ function buildSchemaParts() {
         ? 'expected a map of service name → started, ready or completed, as in dependsOn: { db: ready }'
         : 'expected a list of service names, or a map of service name → started, ready or completed';
 
+  const overlapError = (issue: { input?: unknown }) => `expected skip, queue or replace, got ${quoted(issue.input)}`;
+  const ScheduleSchema = z.union([
+    NonEmptyString('a cron expression or an interval'),
+    z.strictObject({
+      cron: NonEmptyString('a cron expression').optional(),
+      every: DurationSchema.optional(),
+      timezone: NonEmptyString('a time zone').optional().describe('An IANA time zone the cron expression is read in (default: the machine\'s).'),
+      overlap: z.enum(['skip', 'queue', 'replace'], { error: overlapError }).optional()
+        .describe('When a run comes due and the last one still runs: skip it (default), queue it (one waits at most), or replace the running one.'),
+    }),
+  ], {
+    // A map was meant as the long form: say what is wrong inside it rather than that it is not a string.
+    error: (issue) => {
+      const inner = isMap(issue.input) && 'errors' in issue ? (issue.errors as { path: PropertyKey[]; message: string }[][])[1]?.[0] : undefined;
+      return inner ? `${inner.path.map(String).join('.')}${inner.path.length > 0 ? ': ' : ''}${inner.message}` : 'expected a cron expression ("*/15 * * * *"), an interval ("30s"), or { cron | every, overlap, timezone }';
+    },
+  });
+
   const kit: SchemaKit = { z, quoted, NonEmptyString, StringList, WholeNumber, EnvSchema, ArgvSchema };
   // What plugin-schema.ts and the providers' fragments build on.
-  return { kit, DurationSchema, EnvSchema, NonEmptyString, StringList, WholeNumber, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, quoted };
+  return { kit, ScheduleSchema, DurationSchema, EnvSchema, NonEmptyString, StringList, WholeNumber, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, quoted };
 }
 
 function buildStackSchemas(providers: ProviderCatalog) {
-  const { kit, quoted, EnvSchema, NonEmptyString, StringList, WholeNumber, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema } = getSchemaParts();
+  const { kit, quoted, EnvSchema, NonEmptyString, StringList, WholeNumber, ScheduleSchema, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema } = getSchemaParts();
   const names = providers.map((module) => module.name);
   // The keys each provider owns come first, in the catalog's order, then those every service has.
   const ServiceSchema = z.strictObject({
@@ -155,6 +175,8 @@ function buildStackSchemas(providers: ProviderCatalog) {
     inputs: StringList('glob')
       .optional()
       .describe('A task\'s input files, globs relative to stack.yaml: a change of their content runs it again.'),
+    schedule: ScheduleSchema.optional()
+      .describe('A task\'s schedule, run by stack watch or stack up: a cron expression ("*/15 * * * *"), an interval ("30s"), or { cron | every, overlap, timezone }.'),
     ports: z.array(PortSchema, { error: 'expected a list of ports' }).optional(),
     ready: ProbeSchema.optional(),
     health: ProbeSchema.optional(),

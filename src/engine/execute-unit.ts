@@ -353,12 +353,15 @@ export async function runOp(actor: ServiceActor, op: UnitOp): Promise<OpResult> 
   // Counted after the event: a start from `crashed` or `failed` begins a new count.
   const restartsBefore = actor.getSnapshot().context.restarts;
   const retried = (snap: ReturnType<ServiceActor['getSnapshot']>) => snap.context.restarts > restartsBefore && snap.context.startFailure !== undefined;
+  // A start (or a task's run) that another run stops on its way (`stack stop`, a schedule's replace) ends there.
+  const stoppedMeanwhile = (snap: ReturnType<ServiceActor['getSnapshot']>) => target === 'running' && snap.matches('stopping');
   const snapshot = await waitFor(
     actor,
-    (snap) => snap.status === 'done' || snap.matches('failed') || ((snap.matches(target) || (target === 'running' && snap.matches('completed'))) && !snap.hasTag(BUSY)) || retried(snap),
+    (snap) => snap.status === 'done' || snap.matches('failed') || ((snap.matches(target) || (target === 'running' && snap.matches('completed'))) && !snap.hasTag(BUSY)) || retried(snap) || stoppedMeanwhile(snap),
     { timeout: Infinity },
   );
   if (snapshot.status === 'done') return { ok: false, failure: { message: 'interrupted' }, interrupted: true };
+  if (stoppedMeanwhile(snapshot)) return { ok: false, failure: { message: 'stopped by another run before its start ended' }, interrupted: false };
   if (snapshot.matches('failed')) return { ok: false, failure: snapshot.context.failure ?? { message: `${op} failed` }, interrupted: false };
   if (retried(snapshot)) {
     const retry = { attempt: snapshot.context.restarts, max: snapshot.context.restart.maxRestarts };

@@ -32,6 +32,8 @@ export interface ExecuteOptions {
   clock?: MachineClock;
   /** A supervisor's long-lived machines; without it the run makes its own and stops them after. */
   pool?: ServicePool;
+  /** Told when a start has spawned its run (before it waits for readiness or, a task, for its end). */
+  onSpawned?: (service: string) => void;
 }
 
 /** Long-lived machines shared by successive runs (the watch controller). */
@@ -143,6 +145,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     const spawned = unit.phase === 'start' ? watchSpawn(actor, () => {
       spawnedHere.add(unit.service);
       mark(spawnedKey(unit.service));
+      options.onSpawned?.(unit.service);
     }) : undefined;
     try {
       return await runOps(unit, actor, began);

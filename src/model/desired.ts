@@ -24,6 +24,24 @@ export interface TaskSpec {
   successExitCodes: number[];
   /** Globs relative to stack.yaml's folder whose files' content joins the spec hash. */
   inputs: string[];
+  /** Set when the task runs on a schedule (under a controller) rather than once per spec. */
+  schedule?: ScheduleSpec;
+}
+
+/** What a scheduled run does when the last run has not ended: it is skipped, waits for it (one waits at most), or stops it. */
+export type OverlapPolicy = 'skip' | 'queue' | 'replace';
+
+/** `schedule:` of a task: a cron expression or an interval, exactly one. */
+export interface ScheduleSpec {
+  /** Five fields (minute first), six (seconds first), or a nickname (`@hourly`). */
+  cron?: string;
+  /** An interval: each run begins this long after the one before was due. */
+  everyMs?: number;
+  /** An IANA time zone the cron expression is read in; absent: the machine's. */
+  timezone?: string;
+  overlap: OverlapPolicy;
+  /** As written, for people: `*\/15 * * * *`, `every 30s`. */
+  text: string;
 }
 
 /** A declared port: `4222` or `127.0.0.1:4222`. */
@@ -160,6 +178,11 @@ export function conditionOf(service: Pick<ServiceBase, 'conditions'>, dep: strin
 
 export function isTask(service: Pick<ServiceBase, 'kind'> | undefined): boolean {
   return service?.kind === 'task';
+}
+
+/** A task that runs on its `schedule:` (under a controller), not once per spec. */
+export function isScheduled(service: Pick<ServiceBase, 'task'> | undefined): boolean {
+  return service?.task?.schedule !== undefined;
 }
 
 /** The whole of stack.yaml, loaded. */

@@ -1,5 +1,5 @@
-import { isTask, type DesiredService } from '../model/desired.js';
-import { decideIdleTask, markTaskRuns } from './task-decision.js';
+import { isScheduled, isTask, type DesiredService } from '../model/desired.js';
+import { decideIdleTask, decideScheduled, markTaskRuns } from './task-decision.js';
 import type { ServiceDecision } from './decision.js';
 import { describeFileChanges, nameChangedFiles } from './file-changes.js';
 import { changedSinceGiveUp, restartsBeforeGivingUp } from './give-up.js';
@@ -34,6 +34,12 @@ export function decideService(
     return blocked;
   }
   if (desired === undefined || !desired.enabled) return decideRemoval(name, desired, observed.phase);
+  if (isScheduled(desired)) {
+    // Moved to another provider: the old one's run goes as any service's would; the new one waits for its time.
+    if (!applied || applied.provider === desired.provider) return decideScheduled(desired, observed.phase, applied);
+    const moved = decideEnabled(desired, observed, applied);
+    return { ...moved, startPhase: moved.startPhase.filter((action) => action.op !== 'start') };
+  }
   const decision = decideEnabled(desired, observed, applied);
   return isTask(desired) ? markTaskRuns(decision) : decision;
 }

@@ -33,6 +33,8 @@ export interface RestartOptions {
    * stops. Always so when a replica is among them, so a service with replicas keeps serving.
    */
   rolling?: boolean;
+  /** Why, as the plan's actions say it (default: `stack restart`). */
+  reason?: string;
 }
 
 /** Whether a restart of `names` rolls: asked to, or one of them is a replica. */
@@ -49,7 +51,7 @@ export function planRestart(desired: Desired, observed: Observed, names: readonl
   const inOrder = restartOrder(desired, names);
   const byName = new Map(desired.services.map((service) => [service.name, service]));
   const rolling = restartRolls(desired, inOrder, options);
-  const reason = options.rolling ? 'stack restart --rolling' : rolling ? 'stack restart, one replica at a time' : 'stack restart';
+  const reason = options.reason ?? (options.rolling ? 'stack restart --rolling' : rolling ? 'stack restart, one replica at a time' : 'stack restart');
   const stopOf = (name: string): Action[] => (isUp(observed.get(name)?.phase) ? [{ service: name, op: 'stop', reason, symbol: '~', restart: true }] : []);
   const startOf = (name: string): Action[] => [
     ...(observed.get(name)?.phase === 'absent' ? [{ service: name, op: 'install', reason, symbol: '~', restart: true } as const] : []),

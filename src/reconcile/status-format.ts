@@ -18,7 +18,12 @@ export function formatPorts(row: Pick<StatusRow, 'ports' | 'portsOpen' | 'portOw
  * `running`, or for a run that ended by itself: `exited (0)`, `exited (code unknown)`; a task's
  * last run: `completed (0) 3m ago`, `failed (2) 10s ago` (the age where `now` is given).
  */
-export function formatObserved(row: Pick<StatusRow, 'observed' | 'exit' | 'finishedAt'>, now?: number): string {
+export function formatObserved(row: Pick<StatusRow, 'observed' | 'exit' | 'finishedAt'> & Partial<Pick<StatusRow, 'schedule' | 'nextRun' | 'desired'>>, now?: number): string {
+  if (row.schedule !== undefined) return `${row.observed === 'stopped' && !row.exit ? 'not run yet' : formatRun(row, now)}, ${formatNextRun(row, now)}`;
+  return formatRun(row, now);
+}
+
+function formatRun(row: Pick<StatusRow, 'observed' | 'exit' | 'finishedAt'>, now?: number): string {
   if ((row.observed === 'completed' || row.observed === 'failed') && row.exit) {
     const how = row.exit.signal ?? row.exit.code ?? 'code unknown';
     const age = now !== undefined && row.finishedAt ? ` ${formatUptime(row.finishedAt, now)} ago` : '';
@@ -29,7 +34,16 @@ export function formatObserved(row: Pick<StatusRow, 'observed' | 'exit' | 'finis
   return `exited (${row.exit.code ?? 'code unknown'})`;
 }
 
-/** `ready 3m ago`, `unhealthy 10s ago: connection refused`; `-` without a result. */
+/**
+ * A scheduled task's next run: `next in 12m` (`next at <ISO>` without `now`), `schedule paused`
+ * (stack.yaml stops it), `no controller runs its schedule` (nothing will run it).
+ */
+export function formatNextRun(row: Partial<Pick<StatusRow, 'nextRun' | 'desired'>>, now?: number): string {
+  if (row.desired !== undefined && row.desired !== 'running') return 'schedule paused';
+  if (!row.nextRun) return 'no controller runs its schedule';
+  return now === undefined ? `next at ${row.nextRun}` : `next in ${formatSeconds(Math.ceil((Date.parse(row.nextRun) - now) / 1000))}`;
+}
+
 /** `ready 3m ago`, `unhealthy 10s ago: connection refused`; `-` without a result. */
 export function formatHealth(row: Pick<StatusRow, 'health' | 'healthAt' | 'healthReason'>, now: number): string {
   if (row.health === 'none') return '-';
@@ -39,7 +53,12 @@ export function formatHealth(row: Pick<StatusRow, 'health' | 'healthAt' | 'healt
 
 export function formatUptime(since: string | null, now: number): string {
   if (!since) return '-';
-  const seconds = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
+  return formatSeconds(Math.floor((now - Date.parse(since)) / 1000));
+}
+
+/** `45s`, `3m20s`, `2h5m`, `1d4h`; never below 0s. */
+function formatSeconds(whole: number): string {
+  const seconds = Math.max(0, whole);
   if (seconds < 60) return `${seconds}s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60 ? `${seconds % 60}s` : ''}`;
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;

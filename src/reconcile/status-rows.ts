@@ -58,7 +58,13 @@ export interface StatusRow {
   /** Additive: seconds since the current run started (`since`); null when it does not run. */
   uptime?: number | null;
   /** Additive: the running command line, shell-quoted, secrets replaced (a compose service's containers: image and command); null when unknown. */
-  command?: string | null;
+  command?: string | null;  /** Additive, a scheduled task's: its schedule as written (`*\/15 * * * *`, `every 30s`). */
+  schedule?: string;
+  /**
+   * Additive, a scheduled task's: when it next runs (ISO); null when nothing will run it: no
+   * controller runs (schedules run under `stack watch` or `stack up`), or stack.yaml stops it.
+   */
+  nextRun?: string | null;
 }
 
 /** What a running service uses and runs (`cpu`, `memory`, `command` of its row). */
@@ -76,13 +82,17 @@ export interface StatusExtras {
   usage?: ReadonlyMap<string, ServiceUsage>;
   /** Now (ms since the epoch): each row's `uptime` is counted from its `since` to this. */
   now?: number;
+  /** When each armed schedule next comes due (ISO; a controller's), by task. */
+  schedules?: ReadonlyMap<string, string | null>;
 }
 
 export function statusRows(desired: Desired, observed: Observed, applied: Applied, extras: StatusExtras = {}): StatusRow[] {
-  const { portOwners, usage, now } = extras;
+  const { portOwners, usage, now, schedules } = extras;
   const rows: StatusRow[] = desired.services.map((service) => {
     const owners = portOwners?.get(service.name);
-    return { ...row(service.name, service, observed.get(service.name), applied), ...(owners ? portColumns(service, owners) : {}) };
+    const schedule = service.task?.schedule;
+    const timed = schedule ? { schedule: schedule.text, nextRun: schedules?.get(service.name) ?? null } : {};
+    return { ...row(service.name, service, observed.get(service.name), applied), ...(owners ? portColumns(service, owners) : {}), ...timed };
   });
   for (const name of applied.keys()) {
     if (!desired.services.some((service) => service.name === name)) rows.push(row(name, undefined, observed.get(name), applied));

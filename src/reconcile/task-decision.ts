@@ -10,6 +10,7 @@ import type { Action, Op } from '../model/plan.js';
 import type { ServiceDecision } from './decision.js';
 import { describeExit } from './exit-words.js';
 import { recordedAs, specOf } from './spec.js';
+import type { Phase } from '../model/observed.js';
 
 /** What to do with a task that does not run, given why its spec changed since the last start (`changeNote`). */
 export function decideIdleTask(desired: DesiredService, applied: AppliedService | undefined, changeNote: string, changes: Action['changes']): ServiceDecision {
@@ -37,4 +38,24 @@ export function taskFailedWords(run: Pick<TaskRun, 'code' | 'signal'>): string {
 export function markTaskRuns(decision: ServiceDecision): ServiceDecision {
   const mark = (action: Action): Action => (action.op === 'start' ? { ...action, task: true } : action);
   return { ...decision, startPhase: decision.startPhase.map(mark) };
+}
+
+/**
+ * A task on a schedule is never run by a plan: its controller runs it when it comes due (`stack
+ * restart` runs it now). A plan installs it, and stops a run in progress only when stack.yaml
+ * says `state: stopped`; a run in progress keeps the spec it began with, the next one has the new.
+ */
+export function decideScheduled(desired: DesiredService, phase: Phase, applied: AppliedService | undefined): ServiceDecision {
+  const name = desired.name;
+  const none: ServiceDecision = { service: name, stopPhase: [], startPhase: [], restart: false };
+  const running = phase === 'starting' || phase === 'running' || phase === 'stopping';
+  if (running) {
+    return desired.state === 'running' ? none : { ...none, stopPhase: [{ service: name, op: 'stop', reason: 'state: stopped in stack.yaml', symbol: '-', restart: false }] };
+  }
+  const onSchedule = `runs on its schedule (${desired.task?.schedule?.text ?? ''})`;
+  if (phase === 'absent') return { ...none, startPhase: [{ service: name, op: 'install', reason: `${applied ? 'not installed' : 'new task'}; ${onSchedule}`, symbol: '+', restart: false }] };
+  if (applied && applied.provider === desired.provider && !recordedAs(specOf(desired), applied, 'installHash')) {
+    return { ...none, startPhase: [{ service: name, op: 'install', reason: `its install changed; ${onSchedule}`, symbol: '~', restart: false }] };
+  }
+  return none;
 }

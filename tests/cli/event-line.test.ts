@@ -31,6 +31,12 @@ const cases: [StackEvent, string][] = [
   [{ type: 'reconciled', reason: 'crash', converged: false, failed: [{ service: 'web', error: 'not ready' }, { service: 'db' }] }, '03:04:05 ✗ reconcile (crash) failed: web (not ready), db'],
   [{ type: 'run', by: 'stack apply' }, '03:04:05 stack apply began'],
   [{ type: 'run', by: 'stack apply', exitCode: 1 }, '03:04:05 stack apply ended (exit 1)'],
+  [{ type: 'schedule', service: 'backup', schedule: '*/15 * * * *', what: 'run' }, '03:04:05 ⏱ backup: a scheduled run began (*/15 * * * *)'],
+  [{ type: 'schedule', service: 'backup', schedule: 'every 1m', what: 'skipped', reason: 'its last run has not ended' }, '03:04:05 ! backup: a scheduled run was skipped: its last run has not ended (every 1m)'],
+  [{ type: 'schedule', service: 'backup', schedule: 'every 1m', what: 'queued' }, '03:04:05 ⏱ backup: a scheduled run waits for the last one to end (every 1m)'],
+  [{ type: 'schedule', service: 'backup', schedule: 'every 1m', what: 'replaced' }, '03:04:05 ⏱ backup: a scheduled run replaces the one still going (every 1m)'],
+  [{ type: 'schedule', service: 'backup', schedule: 'every 1m', what: 'ended', ok: false, reason: 'task failed: exited with code 2' }, '03:04:05 ✗ backup: its scheduled run failed: task failed: exited with code 2'],
+  [{ type: 'schedule', service: 'backup', schedule: 'every 1m', what: 'ended', ok: true }, '03:04:05 ✓ backup: its scheduled run completed'],
 ];
 
 describe('stack events: one line per event', () => {
@@ -42,7 +48,7 @@ describe('stack events: one line per event', () => {
     // Exhaustive by type: a type added to StackEvent fails to compile here until it is listed, and then until a case has it.
     const types: Record<StackEvent['type'], true> = {
     following: true, phase: true, probe: true, exited: true, restarting: true, 'gave-up': true, running: true,
-    leftovers: true, 'file-changed': true, 'invalid-file': true, plan: true, reconciled: true, run: true,
+    leftovers: true, 'file-changed': true, 'invalid-file': true, plan: true, reconciled: true, run: true, schedule: true,
     };
     expect(new Set(cases.map(([event]) => event.type))).toEqual(new Set(Object.keys(types)));
   });

@@ -17,6 +17,7 @@ describe('stack.yaml.example', () => {
       'broker:process',
       'worker:process',
       'migrate:process',
+      'cleanup:process',
       'api:process',
       'ticker:process',
       'web.0:process',

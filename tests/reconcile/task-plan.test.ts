@@ -80,4 +80,26 @@ describe('planning tasks', () => {
       }),
     );
   });
+
+  it('a plan never runs a scheduled task: it installs it, leaves a run going, and stops one only when stack.yaml says stopped', () => {
+    const backup = (command = ['sh', 'backup.sh'], state: 'running' | 'stopped' = 'running'): DesiredService => {
+      const base = task('backup', command);
+      return { ...base, state, task: { successExitCodes: [0], inputs: [], schedule: { cron: '0 3 * * *', overlap: 'skip', text: '0 3 * * *' } } };
+    };
+    const fresh = planActions(stack([backup()]), new Map([['backup', { name: 'backup', phase: 'absent' }]]), new Map());
+    expect(fresh.actions).toEqual([expect.objectContaining({ service: 'backup', op: 'install', reason: 'new task; runs on its schedule (0 3 * * *)' })]);
+
+    // Whatever its last run did, edited or not, running or not: nothing runs it but its schedule.
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.boolean(), fc.constantFrom('stopped' as const, 'running' as const), (code, edited, phase) => {
+        const record = ran(backup(), code);
+        const desired = stack([edited ? backup(['sh', 'other.sh']) : backup()]);
+        const observed = new Map([['backup', phase === 'stopped' ? ended('backup', record) : { name: 'backup', phase }]]);
+        const plan = planActions(desired, observed, new Map([['backup', record]]));
+        expect([plan.actions, plan.blocked]).toEqual([[], []]);
+      }),
+    );
+    const paused = planActions(stack([backup(undefined, 'stopped')]), new Map([['backup', { name: 'backup', phase: 'running' }]]), new Map([['backup', ran(backup(), 0)]]));
+    expect(paused.actions).toEqual([expect.objectContaining({ service: 'backup', op: 'stop', reason: 'state: stopped in stack.yaml' })]);
+  });
 });

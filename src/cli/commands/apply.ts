@@ -9,6 +9,7 @@ import { runPlan, runThroughController } from '../run-plan.js';
 import { throughController } from '../through-controller.js';
 import type { ApiClient, ApplyRequest, RunLine } from '../../api/connect.js';
 import type { Plan } from '../../model/plan.js';
+import { isScheduled } from '../../model/desired.js';
 
 interface ApplyOptions extends GlobalOptions {
   yes?: boolean;
@@ -38,10 +39,20 @@ export async function run(options: ApplyOptions, args: string[]): Promise<number
     }
     if (options.dryRun) return ExitCode.ok;
     const removeVolumes = options.removeVolumes === true && (await confirmVolumeRemoval(planned.plan, providerIn(workspace, planned), options));
-    return await runPlan(workspace, planned, { ...options, parallel, verb: 'Apply', question: 'Apply this plan?', removeVolumes });
+    const code = await runPlan(workspace, planned, { ...options, parallel, verb: 'Apply', question: 'Apply this plan?', removeVolumes });
+    noteSchedules(workspace);
+    return code;
   } finally {
     await lock?.release();
   }
+}
+
+/** Without a controller nothing runs a schedule: said after an apply that found none running. */
+function noteSchedules(workspace: Workspace): void {
+  const scheduled = workspace.desired.services.filter((service) => isScheduled(service) && service.enabled && service.state === 'running').map((service) => service.name);
+  if (scheduled.length === 0) return;
+  const names = scheduled.length > 3 ? `${scheduled.slice(0, 3).join(', ')} and ${scheduled.length - 3} more` : scheduled.join(', ');
+  streams.stderr.write(`note: ${names} ${scheduled.length === 1 ? 'runs' : 'run'} on a schedule, and schedules run under a controller: start one with stack watch, stack up or stack up -d\n`);
 }
 
 /**

@@ -43,4 +43,6 @@ export interface RunOptions {
   signal: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
   removeVolumes?: boolean;
+  /** Told when a start has spawned its run. */
+  onSpawned?: (service: string) => void;
 }

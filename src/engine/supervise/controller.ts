@@ -4,7 +4,7 @@ import { digestServiceFiles, redactedVerbose, type Workspace } from '../workspac
 import { readStack } from '../../load/read-stack.js';
 import { redactorOf } from '../../config/secrets.js';
 import type { Redact } from '../../config/sensitive.js';
-import type { Desired } from '../../model/desired.js';
+import { isScheduled, type Desired } from '../../model/desired.js';
 import { StackError, ExitCode } from '../../model/errors.js';
 import { createProviderRegistry, PROVIDERS } from '../../providers/registry.js';
 import { executePlan } from '../execute.js';
@@ -39,6 +39,8 @@ import { groupedIn, readProviderUsage } from '../service-usage.js';
 import { StatusChanges } from './status-changes.js';
 import { FileNews } from './file-news.js';
 import type { ControllerOptions, RunOptions, Snapshot } from './controller-options.js';
+import { Schedules, type ScheduleNews, type ScheduledEnd } from './schedules.js';
+import { isRunningPhase } from '../../reconcile/diff.js';
 
 export type { ControllerOptions, PassResult, RunOptions, Snapshot } from './controller-options.js';
 
@@ -61,6 +63,7 @@ export class Controller {
   private readonly ports: PortWatch;
   private readonly usage: UsageWatch;
   private readonly logRotation: LogRotation;
+  private readonly schedules: Schedules;
   private readonly abort = new AbortController();
   private closed = false;
   /** The log markers being written, in the order their events came. */
@@ -96,6 +99,12 @@ export class Controller {
       (view, signal) => readProviderUsage(this.desired, view, workspace.providers, { ...this.workspaceNow.ctx, signal }),
     );
     this.logRotation = new LogRotation(pool, workspace, this.say);
+    this.schedules = new Schedules({
+      time: pool.env.time,
+      isRunning: (name) => this.pool.isRunning(name),
+      run: (name, replace) => this.runScheduled(name, replace),
+      told: (news) => this.heardSchedule(news),
+    });
     this.requests = new HandedRequests(workspace.paths.dir, (reason) => void this.request(reason));
     // Live status: a machine that moves or a record that changes may change a phase or a probe result.
     const changes = new StatusChanges(() => knownObserved(this.desired, this.state.all(), this.pool), (event) => this.events.emit(event));
@@ -191,6 +200,7 @@ export class Controller {
     this.liveness.stop();
     this.ports.stop();
     this.usage.stop();
+    this.schedules.stop();
     for (const close of this.closers.splice(0)) await close().catch(() => undefined);
     await this.logRotation.stop();
     await this.watcher.close();
@@ -224,6 +234,7 @@ export class Controller {
     this.desired = desired;
     this.news.loaded(desired);
     this.pool.setDesired(desired);
+    this.schedules.update(desired.services);
     const workspace = this.workspaceNow;
     // Sealed before any spec is computed (recordDeclarations reads them).
     await digestServiceFiles(workspace);
@@ -257,7 +268,57 @@ export class Controller {
   /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan (port owners, CPU and memory as last read on their ticks). */
   knownStatus(): StatusRow[] {
     const applied = this.state.all();
-    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, { portOwners: this.ports.known, usage: this.usage.known, now: this.pool.env.time.now() });
+    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, { portOwners: this.ports.known, usage: this.usage.known, schedules: this.schedules.nextRuns(), now: this.pool.env.time.now() });
+  }
+
+  /**
+   * A scheduled task's run (its schedule came due): stop-and-start as `stack restart` plans it,
+   * one of the queue's turns until it has spawned, so a long run holds up no pass; then its end.
+   */
+  private async runScheduled(name: string, replace: boolean): Promise<ScheduledEnd> {
+    let running: Promise<ApplyOutcome> | undefined;
+    const notRun = await this.exclusive(async (): Promise<string | undefined> => {
+      const service = this.desired.services.find((each) => each.name === name);
+      if (!service?.enabled || service.state !== 'running' || !isScheduled(service)) return 'it is no longer scheduled';
+      const workspace = this.workspaceNow;
+      // The task and what it depends on, not every service: a thousand of them may be scheduled.
+      const near = new Set([name, ...service.dependsOn]);
+      const looked = { ...this.desired, services: this.desired.services.filter((each) => near.has(each.name)) };
+      const records = new Map([...this.state.all()].filter(([each]) => near.has(each)));
+      const observed = await observeServices(looked, records, workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
+      if (!replace && isRunningPhase(observed.get(name)?.phase ?? 'absent')) return 'its last run has not ended';
+      const plan = await this.planRestart([name], observed, { reason: `schedule ${service.task?.schedule?.text ?? ''}` });
+      let spawned = (): void => undefined;
+      const spawn = new Promise<void>((resolve) => (spawned = resolve));
+      running = this.execute(plan, observed, { signal: this.abort.signal, onSpawned: () => spawned() });
+      await Promise.race([spawn, running]);
+      return undefined;
+    }).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+    if (notRun !== undefined || running === undefined) return { ran: false, reason: notRun ?? 'it did not start' };
+    // Its start's outcome: a replacing run's plan stops the last run first.
+    const outcome = (await running).services.find((each) => each.service === name && each.ops.includes('start'));
+    switch (outcome?.status) {
+      case 'done':
+        return { ran: true, ok: true };
+      case 'skipped':
+        return { ran: false, reason: outcome.error ?? 'it was skipped' };
+      case 'failed':
+        return { ran: true, ok: false, reason: withoutName(name, outcome.error?.split('\n')[0] ?? 'it failed') };
+      default:
+        // The controller is stopping: the run goes on without it, and a later one records its end.
+        return { ran: false, reason: 'the controller stopped' };
+    }
+  }
+
+  /** What a schedule did, told as an event and, where the run's log is stack's, as a line of it. */
+  private heardSchedule(news: ScheduleNews): void {
+    // What a closing controller's schedules could not do is no news.
+    if (this.closed) return;
+    this.events.emit({ type: 'schedule', ...news });
+    const text = scheduleMarkerOf(news);
+    if (text === undefined) return;
+    const at = new Date(this.pool.env.time.now());
+    this.marks = this.marks.then(() => this.markText(news.service, text, at));
   }
 
   private get statusFile(): string {
@@ -287,8 +348,12 @@ export class Controller {
   /** Exits, restarts and give-ups as lines of the service's own log, where stack keeps it (`stack logs` shows them in place). */
   private async markLog(event: PoolEvent, at: Date): Promise<void> {
     const text = markerOf(event);
-    const service = this.desired.services.find((each) => each.name === event.service);
-    if (text === undefined || !service) return;
+    if (text !== undefined) await this.markText(event.service, text, at);
+  }
+
+  private async markText(name: string, text: string, at: Date): Promise<void> {
+    const service = this.desired.services.find((each) => each.name === name);
+    if (!service) return;
     const workspace = this.workspaceNow;
     const provider = await workspace.providers.get(service.provider).catch(() => undefined);
     await provider?.mark?.(service.name, text, workspace.ctx, at).catch(() => undefined);
@@ -351,9 +416,32 @@ export class Controller {
         run?.onProgress?.(event);
       },
       pool: this.pool,
+      ...(run?.onSpawned ? { onSpawned: run.onSpawned } : {}),
     });
     for (const service of outcome.services) if (service.status === 'failed' && this.pool.isBusy(service.service)) this.retrying.add(service.service);
     return outcome;
+  }
+}
+
+/** `backup: task failed: …` without the name in front (the line names it already). */
+function withoutName(name: string, message: string): string {
+  return message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message;
+}
+
+/** The log's line for what a schedule did, where the run's own lines do not say it: `── backup: a scheduled run was skipped: … ──`. */
+function scheduleMarkerOf(news: ScheduleNews): string | undefined {
+  const name = news.service;
+  switch (news.what) {
+    case 'skipped':
+      return `── ${name}: a scheduled run was skipped: ${news.reason} ──`;
+    case 'queued':
+      return `── ${name}: a scheduled run waits for the last one to end ──`;
+    case 'replaced':
+      return `── ${name}: a scheduled run replaces the one still going ──`;
+    case 'ended':
+      return news.ok ? `── ${name} completed ──` : `── ${name} failed${news.reason ? `: ${news.reason}` : ''} ──`;
+    default:
+      return undefined;
   }
 }
 

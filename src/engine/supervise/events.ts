@@ -1,4 +1,5 @@
 import type { PoolEvent } from './service-pool.js';
+import type { ScheduleNews } from './schedules.js';
 
 /**
  * What happens in a controller, as it happens (`stack events`, `GET /v1/events`): its machines'
@@ -17,7 +18,9 @@ export type ControllerEvent =
   | { type: 'plan'; reason: string; actions: string[]; blocked: string[] }
   | { type: 'reconciled'; reason: string; converged: boolean; failed: { service: string; error?: string }[] }
   /** An apply or verb asked through the API began, or ended with `exitCode`. */
-  | { type: 'run'; by: string; exitCode?: number };
+  | { type: 'run'; by: string; exitCode?: number }
+  /** A task's schedule came due (`run`, `replaced`, `queued`, `skipped`), or its run ended. */
+  | ({ type: 'schedule' } & ScheduleNews);
 
 export type EventListener = (event: ControllerEvent, at: string) => void;
 

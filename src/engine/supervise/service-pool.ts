@@ -91,6 +91,12 @@ export class SupervisedPool implements ServicePool {
     return this.actors.get(name)?.getSnapshot().hasTag(BUSY) === true;
   }
 
+  /** A run is in progress, or on its way in or out. */
+  isRunning(name: string): boolean {
+    const snapshot = this.actors.get(name)?.getSnapshot();
+    return snapshot !== undefined && (snapshot.hasTag(BUSY) || snapshot.matches('running') || snapshot.matches('waitingReady'));
+  }
+
   actorFor(name: string, observed: ObservedService | undefined): ServiceActor {
     const existing = this.actors.get(name);
     const config = configKey(this.service(name));
