@@ -1,5 +1,5 @@
 // `npm run bench`: stack next to pm2, supervisord and the physical floor, interleaved, several
-// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs narrows it
+// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs,dev narrows it
 // (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three;
 // top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen;
 // dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size;
@@ -16,6 +16,7 @@ import { crashScenario } from './scenarios/crash.mjs';
 import { dashboardScenario } from './scenarios/dashboard.mjs';
 import { hotAddScenario } from './scenarios/hotadd.mjs';
 import { logsScenario } from './scenarios/logs.mjs';
+import { devScenario } from './scenarios/dev.mjs';
 import { httpScenario } from './scenarios/http.mjs';
 import { memoryScenario } from './scenarios/memory.mjs';
 import { planScenario } from './scenarios/plan.mjs';
@@ -62,6 +63,7 @@ async function main() {
   if (wanted('top')) await topScenario(ctx);
   if (wanted('dashboard')) await dashboardScenario(ctx);
   if (wanted('logs')) await logsScenario(ctx);
+  if (wanted('dev')) await devScenario(ctx);
 
   const targets = evaluateTargets(results);
   console.log(`\n${results.table()}\n\n${results.ratioLines().join('\n')}\n`);

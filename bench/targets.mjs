@@ -48,6 +48,9 @@ export function evaluateTargets(results) {
     // Issue 30: the framed logs.
     ['`stack logs --since 1m` over a 100 MB log ≤ 300 ms, median (issue 30)', results.median('logs --since 1m, 100 MB log', 'stack logs --since 1m'), 300, ms],
     ['`stack logs` of 10 services × 10 MB merged into one timeline ≤ 1 s, median (issue 30)', results.median('logs merged, 10 × 10 MB', 'stack logs a…j -n all'), 1000, ms],
+    // Issue 31: the development loop.
+    ['saved source file → restarted ≤ 150 ms + the build, median (issue 31)', results.median('save → restarted (dev loop, build: true)', 'stack'), 150, ms],
+    ['100 saves in 1 s → 1 build, largest of any round (issue 31)', maxOf(results, '100 saves in 1 s → builds', 'stack'), 1, (value) => (value === undefined ? undefined : `${value} build(s)`)],
     ['lines lost by the log relay at 50k lines/s = 0, worst round (issue 30)', maxOf(results, 'lines lost of 500000', 'through stack'), 0, lines],
   ];
   return rows.map(([label, value, limit, format]) => ({

@@ -142,4 +142,11 @@ export type StackEvent =
    * still going, `overlap: replace`), `queued` (it waits for that run's end), `skipped` (why in
    * `reason`), `ended` (`ok`, else why in `reason`). `schedule` as written.
    */
-  | { type: 'schedule'; service: string; schedule: string; what: 'run' | 'replaced' | 'queued' | 'skipped' | 'ended'; ok?: boolean; reason?: string };
+  | { type: 'schedule'; service: string; schedule: string; what: 'run' | 'replaced' | 'queued' | 'skipped' | 'ended'; ok?: boolean; reason?: string }
+  /**
+   * The development loop (`watch:`, issue 31): `changed` (`paths`, relative to the stack's
+   * folder), `building`, `build-failed` (`reason`, `output`: its last lines; the running process
+   * is kept), `restarted` (`with`: the services that restarted with it), `start-failed` (`reason`;
+   * it waits for the next change).
+   */
+  | { type: 'dev'; service: string; what: 'changed' | 'building' | 'build-failed' | 'restarted' | 'start-failed'; paths?: string[]; reason?: string; output?: string[]; with?: string[] };

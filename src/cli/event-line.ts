@@ -52,8 +52,26 @@ export function describeEvent(event: StackEvent, c: Colors): string | undefined 
       return event.exitCode === undefined ? `${event.by} began` : `${event.by} ended (exit ${event.exitCode})`;
     case 'schedule':
       return describeSchedule(event, c);
+    case 'dev':
+      return describeDev(event, c);
     default:
       return undefined;
+  }
+}
+
+/** `web: changed: src/a.ts`, `web: build failed: exited with code 2`: the development loop. */
+function describeDev(event: Of<'dev'>, c: Colors): string {
+  switch (event.what) {
+    case 'changed':
+      return `${c.cyan('✎')} ${event.service}: changed: ${(event.paths ?? []).slice(0, 3).join(', ')}${(event.paths?.length ?? 0) > 3 ? ` and ${(event.paths?.length ?? 0) - 3} more` : ''}`;
+    case 'building':
+      return `${event.service}: building`;
+    case 'build-failed':
+      return `${c.red('✗')} ${event.service}: build failed: ${event.reason ?? 'failed'}; the running process is kept`;
+    case 'restarted':
+      return `${c.green('✓')} ${event.service}: restarted${event.with && event.with.length > 0 ? ` with ${event.with.join(', ')}` : ''}`;
+    case 'start-failed':
+      return `${c.red('✗')} ${event.service}: its new start failed: ${event.reason ?? 'failed'}; waiting for the next change`;
   }
 }
 

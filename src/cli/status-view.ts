@@ -59,7 +59,7 @@ export function renderStatusTable(rows: readonly StatusRow[], options: StatusTab
     const after = cutTo(`  ${line.slice(4).map((cell, column) => pad(cell, column + 4)).join('  ')}`.trimEnd(), width === undefined ? undefined : width - before.length - observed.length);
     lines.push(`${before}${paint(row, observed)}${after}`.trimEnd());
   });
-  const notes = rows.flatMap((row) => [...(row.detail && row.observed !== 'running' ? [`  ${row.name}: ${row.detail}`] : []), ...portNotes(row)]);
+  const notes = rows.flatMap((row) => [...(row.detail && row.observed !== 'running' ? [`  ${row.name}: ${row.detail}`] : []), ...(row.waiting ? [`  ${row.name}: ${row.waiting}`] : []), ...portNotes(row)]);
   if (rows.length === 0) lines.push('(no services)');
   return `${[...lines, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n')}\n`;
 }

@@ -15,7 +15,7 @@ import { SERVICE_NAME } from './semantic.js';
 import { isSensitiveKey } from './sensitive.js';
 import { inferProvider } from './service-rules.js';
 import { settingsEnvOf } from '../model/desired.js';
-import type { Desired, DesiredService, LogSpec, Probe, ProbeCheck, RestartSpec, StopSpec } from '../model/desired.js';
+import type { Desired, DesiredService, DevSpec, LogSpec, Probe, ProbeCheck, RestartSpec, StopSpec } from '../model/desired.js';
 import { parseDuration, parsePort, parseSize } from './units.js';
 import { checkReplicaPortClashes, dependOnReplicas, replicaCount, replicaInput, replicaName } from './replicas.js';
 import { scheduleOf } from './schedule.js';
@@ -110,6 +110,7 @@ function resolveService(name: string, index: number, input: ServiceInput, scope:
     state: input.state ?? 'running',
     ...dependenciesOf(input.dependsOn),
     ...taskOf(input),
+    ...devOf(input),
     ports: (input.ports ?? []).flatMap((port) => parsePort(port) ?? []),
     start: { settleMs: ms(input.start?.settle ?? raw.defaults?.start?.settle ?? DEFAULT_START.settle) },
     stop: resolveStop(raw.defaults?.stop, input.stop),
@@ -164,6 +165,24 @@ function resolveStop(defaults: ServiceInput['stop'], own: ServiceInput['stop']):
 function dependenciesOf(written: ServiceInput['dependsOn']): Pick<DesiredService, 'dependsOn' | 'conditions'> {
   if (written === undefined || Array.isArray(written)) return { dependsOn: [...new Set(written ?? [])] };
   return { dependsOn: Object.keys(written), conditions: { ...written } };
+}
+
+// As stack.yaml's own watch: long enough for an editor's write-and-rename and a formatter's burst.
+const DEFAULT_DEBOUNCE_MS = 100;
+
+function devOf(input: ServiceInput): Pick<DesiredService, 'dev' | 'restartWith'> {
+  const restartWith = input.restartWith === undefined ? {} : { restartWith: [...new Set(input.restartWith)] };
+  if (input.watch === undefined) return restartWith;
+  const long = Array.isArray(input.watch) ? { paths: input.watch } : input.watch;
+  const build = input.build === undefined ? undefined : commandArgv(input.build, input.shell === true).argv;
+  const dev: DevSpec = {
+    paths: [...long.paths],
+    ignore: [...(long.ignore ?? [])],
+    gitignore: long.gitignore ?? true,
+    debounceMs: long.debounce === undefined ? DEFAULT_DEBOUNCE_MS : ms(long.debounce),
+    ...(build ? { build } : {}),
+  };
+  return { dev, ...restartWith };
 }
 
 function taskOf(input: ServiceInput): Pick<DesiredService, 'kind' | 'task'> {

@@ -33,6 +33,15 @@ export function getStackSchemas(providers: ProviderCatalog): ReturnType<typeof b
 
 const isMap = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * The error of a union whose second branch is a long form (a map): a map was meant as that form,
+ * so what is wrong inside it is said, rather than that it is not the short form.
+ */
+const longFormError = (fallback: string) => (issue: { input?: unknown }): string => {
+  const inner = isMap(issue.input) && 'errors' in issue ? (issue.errors as { path: PropertyKey[]; message: string }[][])[1]?.[0] : undefined;
+  return inner ? `${inner.path.map(String).join('.')}${inner.path.length > 0 ? ': ' : ''}${inner.message}` : fallback;
+};
+
 function buildSchemaParts() {
   const quoted = (value: unknown): string => (typeof value === 'string' ? quote(value) : JSON.stringify(value) ?? String(value));
 
@@ -135,21 +144,25 @@ function buildSchemaParts() {
       overlap: z.enum(['skip', 'queue', 'replace'], { error: overlapError }).optional()
         .describe('When a run comes due and the last one still runs: skip it (default), queue it (one waits at most), or replace the running one.'),
     }),
-  ], {
-    // A map was meant as the long form: say what is wrong inside it rather than that it is not a string.
-    error: (issue) => {
-      const inner = isMap(issue.input) && 'errors' in issue ? (issue.errors as { path: PropertyKey[]; message: string }[][])[1]?.[0] : undefined;
-      return inner ? `${inner.path.map(String).join('.')}${inner.path.length > 0 ? ': ' : ''}${inner.message}` : 'expected a cron expression ("*/15 * * * *"), an interval ("30s"), or { cron | every, overlap, timezone }';
-    },
-  });
+  ], { error: longFormError('expected a cron expression ("*/15 * * * *"), an interval ("30s"), or { cron | every, overlap, timezone }') });
+
+  const WatchSchema = z.union([
+    z.array(NonEmptyString('a glob'), { error: 'expected a list of globs' }).min(1, { error: 'watch needs at least one glob' }),
+    z.strictObject({
+      paths: z.array(NonEmptyString('a glob'), { error: 'expected a list of globs' }).min(1, { error: 'watch needs at least one glob' }),
+      ignore: StringList('glob').optional().describe('Globs left out (besides .git, node_modules and .stack).'),
+      gitignore: z.boolean({ error: 'expected true or false' }).optional().describe('Leave out what the .gitignore beside stack.yaml leaves out (default true).'),
+      debounce: DurationSchema.optional().describe('How long changes gather before the build or restart begins (default 100ms).'),
+    }),
+  ], { error: longFormError('expected a list of globs, or { paths, ignore, gitignore, debounce }') });
 
   const kit: SchemaKit = { z, quoted, NonEmptyString, StringList, WholeNumber, EnvSchema, ArgvSchema };
   // What plugin-schema.ts and the providers' fragments build on.
-  return { kit, ScheduleSchema, DurationSchema, EnvSchema, NonEmptyString, StringList, WholeNumber, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, quoted };
+  return { kit, ScheduleSchema, WatchSchema, ArgvSchema, DurationSchema, EnvSchema, NonEmptyString, StringList, WholeNumber, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, quoted };
 }
 
 function buildStackSchemas(providers: ProviderCatalog) {
-  const { kit, quoted, EnvSchema, NonEmptyString, StringList, WholeNumber, ScheduleSchema, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema } = getSchemaParts();
+  const { kit, quoted, EnvSchema, NonEmptyString, StringList, WholeNumber, ScheduleSchema, WatchSchema, ArgvSchema, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema } = getSchemaParts();
   const names = providers.map((module) => module.name);
   // The keys each provider owns come first, in the catalog's order, then those every service has.
   const ServiceSchema = z.strictObject({
@@ -177,6 +190,12 @@ function buildStackSchemas(providers: ProviderCatalog) {
       .describe('A task\'s input files, globs relative to stack.yaml: a change of their content runs it again.'),
     schedule: ScheduleSchema.optional()
       .describe('A task\'s schedule, run by stack watch or stack up: a cron expression ("*/15 * * * *"), an interval ("30s"), or { cron | every, overlap, timezone }.'),
+    watch: WatchSchema.optional()
+      .describe('Restart the service when these files change (globs relative to stack.yaml), under stack watch or stack up; or { paths, ignore, gitignore, debounce }.'),
+    build: ArgvSchema.optional()
+      .describe('Run before a restart caused by watch:; a failure keeps the running process. Split like command (shell: true runs it through /bin/sh).'),
+    restartWith: StringList('service name').optional()
+      .describe('Services whose restart by watch: restarts this one too, after them, each waiting for readiness.'),
     ports: z.array(PortSchema, { error: 'expected a list of ports' }).optional(),
     ready: ProbeSchema.optional(),
     health: ProbeSchema.optional(),

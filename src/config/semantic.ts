@@ -11,6 +11,7 @@ import type { Locate } from './issues.js';
 import { asRecord, checkService } from './service-rules.js';
 import { checkProcessValues } from './process-values.js';
 import { checkTasks } from './task-rules.js';
+import { checkDevLoop } from './dev-rules.js';
 import { parsePort } from './units.js';
 import type { PortSpec } from '../model/desired.js';
 
@@ -34,6 +35,7 @@ export function checkSemantics(document: unknown, locate: Locate, providers: Pro
     ...entries.flatMap(({ name, service }) => [...checkService(name, service, locate, providers), ...checkProcessValues(name, service, locate, providers)]),
     ...checkDependencies(entries, locate),
     ...checkTasks(entries, locate, providers),
+    ...checkDevLoop(entries, locate, providers),
     ...checkPorts(entries, locate),
   ];
 }

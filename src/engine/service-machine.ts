@@ -54,7 +54,8 @@ export type ServiceEvent =
   | { type: 'RESTART' }
   | { type: 'STOP' }
   | { type: 'UNINSTALL' }
-  | { type: 'EXITED'; code: number | null; signal: string | null }
+  /** `hold`: not restarted whatever the policy says (the development loop's trial of a new start). */
+  | { type: 'EXITED'; code: number | null; signal: string | null; hold?: boolean }
   | { type: 'UNHEALTHY'; reason: string }
   | { type: 'ABORT' };
 
@@ -105,7 +106,7 @@ export const serviceMachine = setup({
   guards: {
     startsIn: ({ context }, params: { phase: InitialPhase }) => context.initial === params.phase,
     restartAfterExit: ({ context, event }) =>
-      event.type === 'EXITED' && context.supervise && shouldRestart(context.restart.policy, event) &&
+      event.type === 'EXITED' && context.supervise && event.hold !== true && shouldRestart(context.restart.policy, event) &&
       context.restarts < context.restart.maxRestarts,
     // A start that fails is a failure like a crash (the policy's `on-failure` covers it): under a
     // supervisor it is tried again, the first start of a service too, until maxRestarts in a row.

@@ -28,6 +28,19 @@ export interface TaskSpec {
   schedule?: ScheduleSpec;
 }
 
+/** `watch:` and `build:` of a service: what a change of its sources does. */
+export interface DevSpec {
+  /** Globs relative to stack.yaml's folder (`src/**`, `package.json`). */
+  paths: string[];
+  /** Globs left out, besides `.git`, `node_modules`, `.stack` and (with `gitignore`) what .gitignore leaves out. */
+  ignore: string[];
+  gitignore: boolean;
+  /** How long changes gather before the build (or restart) begins. */
+  debounceMs: number;
+  /** Run to its end before the restart; a failure keeps the running process. Absent: restart only. */
+  build?: string[];
+}
+
 /** What a scheduled run does when the last run has not ended: it is skipped, waits for it (one waits at most), or stops it. */
 export type OverlapPolicy = 'skip' | 'queue' | 'replace';
 
@@ -115,6 +128,10 @@ export interface ServiceBase {
   kind?: ServiceKind;
   /** Set exactly when `kind` is `task`. */
   task?: TaskSpec;
+  /** `watch:` (and `build:`): the development loop restarts it when its sources change (issue 31). */
+  dev?: DevSpec;
+  /** Services whose restart by the development loop restarts this one too, after them. */
+  restartWith?: string[];
   ports: PortSpec[];
   ready?: Probe;
   health?: Probe;

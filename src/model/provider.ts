@@ -161,6 +161,15 @@ export type SignalOutcome =
   /** Nothing was signalled; `reason` says why ("pid 4242 now belongs to another process"). */
   | { kind: 'not-running'; reason: string };
 
+/** How a build ended: `reason` in words when it failed (`exited with code 2`), and its last lines of output, redacted. */
+export interface BuildResult {
+  ok: boolean;
+  reason?: string;
+  output: string[];
+  /** A newer change cancelled it. */
+  cancelled?: true;
+}
+
 /** What `stack exec` runs in a service, and how. */
 export interface ExecRequest {
   /** argv, run as given: no shell unless it names one (`sh -c '…'`). */
@@ -284,6 +293,13 @@ export interface Provider {
    * keeps the log, stamped `at`; a provider whose logs live elsewhere (docker) has none.
    */
   mark?(name: string, text: string, ctx: Omit<OperationContext, 'signal'>, at?: Date): Promise<void>;
+  /**
+   * `watch:`'s build (issue 31), run to its end before the restart a change asks for: a process
+   * service's `build:` in its folder with its environment, a compose service's image (`docker
+   * compose build`). Undefined (or absent): nothing to build. Cancelled through `ctx.signal`
+   * (its process group killed) when a newer change comes in.
+   */
+  build?(service: DesiredService, ctx: OperationContext): Promise<BuildResult> | undefined;
   /** Cuts a running service's log back past its `logs.maxSize` (where stack keeps the log). */
   rotateLog?(service: DesiredService, ctx: Omit<OperationContext, 'signal'>): Promise<LogRotation>;
   /**

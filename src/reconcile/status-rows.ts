@@ -65,6 +65,8 @@ export interface StatusRow {
    * controller runs (schedules run under `stack watch` or `stack up`), or stack.yaml stops it.
    */
   nextRun?: string | null;
+  /** Additive, a watched service's (`watch:`): `waiting for a change (last build failed: exited with code 2)`. */
+  waiting?: string;
 }
 
 /** What a running service uses and runs (`cpu`, `memory`, `command` of its row). */
@@ -83,16 +85,18 @@ export interface StatusExtras {
   /** Now (ms since the epoch): each row's `uptime` is counted from its `since` to this. */
   now?: number;
   /** When each armed schedule next comes due (ISO; a controller's), by task. */
-  schedules?: ReadonlyMap<string, string | null>;
+  schedules?: ReadonlyMap<string, string | null>;  /** What a watched service waits for since its last build or start failed (a controller's), by service. */
+  waiting?: ReadonlyMap<string, string>;
 }
 
 export function statusRows(desired: Desired, observed: Observed, applied: Applied, extras: StatusExtras = {}): StatusRow[] {
-  const { portOwners, usage, now, schedules } = extras;
+  const { portOwners, usage, now, schedules, waiting } = extras;
   const rows: StatusRow[] = desired.services.map((service) => {
     const owners = portOwners?.get(service.name);
     const schedule = service.task?.schedule;
     const timed = schedule ? { schedule: schedule.text, nextRun: schedules?.get(service.name) ?? null } : {};
-    return { ...row(service.name, service, observed.get(service.name), applied), ...(owners ? portColumns(service, owners) : {}), ...timed };
+    const waits = waiting?.get(service.name);
+    return { ...row(service.name, service, observed.get(service.name), applied), ...(owners ? portColumns(service, owners) : {}), ...timed, ...(waits ? { waiting: waits } : {}) };
   });
   for (const name of applied.keys()) {
     if (!desired.services.some((service) => service.name === name)) rows.push(row(name, undefined, observed.get(name), applied));

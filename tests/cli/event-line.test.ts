@@ -37,6 +37,11 @@ const cases: [StackEvent, string][] = [
   [{ type: 'schedule', service: 'backup', schedule: 'every 1m', what: 'replaced' }, '03:04:05 ⏱ backup: a scheduled run replaces the one still going (every 1m)'],
   [{ type: 'schedule', service: 'backup', schedule: 'every 1m', what: 'ended', ok: false, reason: 'task failed: exited with code 2' }, '03:04:05 ✗ backup: its scheduled run failed: task failed: exited with code 2'],
   [{ type: 'schedule', service: 'backup', schedule: 'every 1m', what: 'ended', ok: true }, '03:04:05 ✓ backup: its scheduled run completed'],
+  [{ type: 'dev', service: 'web', what: 'changed', paths: ['src/a.ts', 'src/b.ts', 'src/c.ts', 'src/d.ts'] }, '03:04:05 ✎ web: changed: src/a.ts, src/b.ts, src/c.ts and 1 more'],
+  [{ type: 'dev', service: 'web', what: 'building' }, '03:04:05 web: building'],
+  [{ type: 'dev', service: 'web', what: 'build-failed', reason: 'exited with code 2', output: ['error TS2304'] }, '03:04:05 ✗ web: build failed: exited with code 2; the running process is kept'],
+  [{ type: 'dev', service: 'web', what: 'restarted', with: ['api'] }, '03:04:05 ✓ web: restarted with api'],
+  [{ type: 'dev', service: 'web', what: 'start-failed', reason: 'exited with code 1' }, '03:04:05 ✗ web: its new start failed: exited with code 1; waiting for the next change'],
 ];
 
 describe('stack events: one line per event', () => {
@@ -48,7 +53,7 @@ describe('stack events: one line per event', () => {
     // Exhaustive by type: a type added to StackEvent fails to compile here until it is listed, and then until a case has it.
     const types: Record<StackEvent['type'], true> = {
     following: true, phase: true, probe: true, exited: true, restarting: true, 'gave-up': true, running: true,
-    leftovers: true, 'file-changed': true, 'invalid-file': true, plan: true, reconciled: true, run: true, schedule: true,
+    leftovers: true, 'file-changed': true, 'invalid-file': true, plan: true, reconciled: true, run: true, schedule: true, dev: true,
     };
     expect(new Set(cases.map(([event]) => event.type))).toEqual(new Set(Object.keys(types)));
   });

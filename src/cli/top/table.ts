@@ -54,7 +54,7 @@ export function rowLine(row: TopRow, selected: boolean, columns: Fitted, width: 
   const used = MARK + columns.reduce((sum, { width: w }) => sum + w + GAP, 0);
   // Why a service is not running (crash-looping, given up, stopped with a dependency), in what is left.
   const room = Math.max(0, width - used);
-  const why = fit(row.detail && row.observed !== 'running' ? row.detail : '', room);
+  const why = fit(row.detail && row.observed !== 'running' ? row.detail : (row.waiting ?? ''), room);
   const line = `${selected ? '> ' : '  '}${cells.join(' '.repeat(GAP))}${' '.repeat(GAP)}${c.dim(why)}`;
   return selected ? c.inverse(line) : line;
 }

@@ -4,7 +4,7 @@ import { digestServiceFiles, redactedVerbose, type Workspace } from '../workspac
 import { readStack } from '../../load/read-stack.js';
 import { redactorOf } from '../../config/secrets.js';
 import type { Redact } from '../../config/sensitive.js';
-import { isScheduled, type Desired } from '../../model/desired.js';
+import { isScheduled, type Desired, type DesiredService } from '../../model/desired.js';
 import { StackError, ExitCode } from '../../model/errors.js';
 import { createProviderRegistry, PROVIDERS } from '../../providers/registry.js';
 import { executePlan } from '../execute.js';
@@ -40,6 +40,9 @@ import { StatusChanges } from './status-changes.js';
 import { FileNews } from './file-news.js';
 import type { ControllerOptions, RunOptions, Snapshot } from './controller-options.js';
 import { Schedules, type ScheduleNews, type ScheduledEnd } from './schedules.js';
+import { DevLoop, type DevNews } from './dev-loop.js';
+import { DevWatch } from './dev-watch.js';
+import type { BuildResult } from '../../model/provider.js';
 import { isRunningPhase } from '../../reconcile/diff.js';
 
 export type { ControllerOptions, PassResult, RunOptions, Snapshot } from './controller-options.js';
@@ -64,6 +67,8 @@ export class Controller {
   private readonly usage: UsageWatch;
   private readonly logRotation: LogRotation;
   private readonly schedules: Schedules;
+  private readonly dev: DevLoop;
+  private readonly devWatch: DevWatch;
   private readonly abort = new AbortController();
   private closed = false;
   /** The log markers being written, in the order their events came. */
@@ -99,6 +104,14 @@ export class Controller {
       (view, signal) => readProviderUsage(this.desired, view, workspace.providers, { ...this.workspaceNow.ctx, signal }),
     );
     this.logRotation = new LogRotation(pool, workspace, this.say);
+    this.dev = new DevLoop({
+      desired: () => this.desired,
+      build: (service, signal) => this.devBuild(service, signal),
+      restart: (names, reason, stillWanted) => this.devRestart(names, reason, stillWanted),
+      hold: (name) => this.pool.send(name, { type: 'STOP' }),
+      told: (news) => this.heardDev(news),
+    });
+    this.devWatch = new DevWatch(workspace.desired.root, (name, paths) => void this.dev.changed(name, paths), this.say);
     this.schedules = new Schedules({
       time: pool.env.time,
       isRunning: (name) => this.pool.isRunning(name),
@@ -201,6 +214,8 @@ export class Controller {
     this.ports.stop();
     this.usage.stop();
     this.schedules.stop();
+    this.dev.stop();
+    await this.devWatch.close();
     for (const close of this.closers.splice(0)) await close().catch(() => undefined);
     await this.logRotation.stop();
     await this.watcher.close();
@@ -235,6 +250,7 @@ export class Controller {
     this.news.loaded(desired);
     this.pool.setDesired(desired);
     this.schedules.update(desired.services);
+    this.dev.update(desired);
     const workspace = this.workspaceNow;
     // Sealed before any spec is computed (recordDeclarations reads them).
     await digestServiceFiles(workspace);
@@ -268,7 +284,53 @@ export class Controller {
   /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan (port owners, CPU and memory as last read on their ticks). */
   knownStatus(): StatusRow[] {
     const applied = this.state.all();
-    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, { portOwners: this.ports.known, usage: this.usage.known, schedules: this.schedules.nextRuns(), now: this.pool.env.time.now() });
+    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, { portOwners: this.ports.known, usage: this.usage.known, schedules: this.schedules.nextRuns(), waiting: this.dev.waiting(), now: this.pool.env.time.now() });
+  }
+
+  /** `names` and what they depend on, observed: what a restart of them plans from, without looking at every service. */
+  private async observeNear(names: readonly string[]): Promise<Observed> {
+    const near = new Set(names.flatMap((name) => [name, ...(this.desired.services.find((each) => each.name === name)?.dependsOn ?? [])]));
+    const looked = { ...this.desired, services: this.desired.services.filter((each) => near.has(each.name)) };
+    const records = new Map([...this.state.all()].filter(([each]) => near.has(each)));
+    const workspace = this.workspaceNow;
+    return observeServices(looked, records, workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
+  }
+
+  /** A watched service's build (`build:`, a compose image), told as it begins; undefined when it has none. */
+  private async devBuild(service: DesiredService, signal: AbortSignal): Promise<BuildResult | undefined> {
+    const workspace = this.workspaceNow;
+    const provider = await workspace.providers.get(service.provider);
+    const building = provider.build?.(service, { ...workspace.ctx, signal: AbortSignal.any([signal, this.abort.signal]) });
+    if (!building) return undefined;
+    this.heardDev({ what: 'building', service: service.name });
+    return building;
+  }
+
+  /** The development loop's restart: `stack restart` of `names`, unless a newer change came while it waited for its turn. */
+  private devRestart(names: string[], reason: string, stillWanted: () => boolean): Promise<ApplyOutcome | undefined> {
+    return this.exclusive(async () => {
+      if (!stillWanted()) return undefined;
+      const observed = await this.observeNear(names);
+      // On trial until the run is judged: a crash right after the start is the new code's, and waits for the next change.
+      for (const name of names) this.pool.trial(name, true);
+      try {
+        return await this.execute(await this.planRestart(names, observed, { reason }), observed);
+      } finally {
+        for (const name of names) this.pool.trial(name, false);
+      }
+    }).catch(() => undefined);
+  }
+
+  /** What the development loop did: an event, a line of the controller's log, and where it is stack's, of the service's. */
+  private heardDev(news: DevNews): void {
+    if (this.closed) return;
+    this.events.emit({ type: 'dev', ...news });
+    const line = devLineOf(news);
+    // The build's own last lines go to the controller's log and the event, not into the service's log.
+    const output = news.what === 'build-failed' && news.output.length > 0 ? `; last lines:\n  ${news.output.join('\n  ')}` : '';
+    this.say(line + output);
+    const at = new Date(this.pool.env.time.now());
+    this.marks = this.marks.then(() => this.markText(news.service, `── ${line} ──`, at));
   }
 
   /**
@@ -280,12 +342,8 @@ export class Controller {
     const notRun = await this.exclusive(async (): Promise<string | undefined> => {
       const service = this.desired.services.find((each) => each.name === name);
       if (!service?.enabled || service.state !== 'running' || !isScheduled(service)) return 'it is no longer scheduled';
-      const workspace = this.workspaceNow;
       // The task and what it depends on, not every service: a thousand of them may be scheduled.
-      const near = new Set([name, ...service.dependsOn]);
-      const looked = { ...this.desired, services: this.desired.services.filter((each) => near.has(each.name)) };
-      const records = new Map([...this.state.all()].filter(([each]) => near.has(each)));
-      const observed = await observeServices(looked, records, workspace.providers, { ...workspace.ctx, signal: this.abort.signal });
+      const observed = await this.observeNear([name]);
       if (!replace && isRunningPhase(observed.get(name)?.phase ?? 'absent')) return 'its last run has not ended';
       const plan = await this.planRestart([name], observed, { reason: `schedule ${service.task?.schedule?.text ?? ''}` });
       let spawned = (): void => undefined;
@@ -380,7 +438,8 @@ export class Controller {
     }
     const { desired, applied, observed } = snapshot;
     const plan = planActions(desired, observed, applied);
-    const actions = plan.actions.filter((action) => passMayAct(action, this.pool, desired, applied.get(action.service)));
+    // A watched service whose new start failed waits for the next change, not for a pass.
+    const actions = plan.actions.filter((action) => passMayAct(action, this.pool, desired, applied.get(action.service)) && !(action.op === 'start' && this.dev.isHeld(action.service)));
     // An interval pass that finds nothing to do is not an event: the stream would tick.
     const told = reason !== 'interval' || actions.length > 0;
     if (told) this.events.emit({ type: 'plan', reason, actions: actions.map((action) => `${action.op} ${action.service}`), blocked: plan.blocked.map((entry) => entry.service) });
@@ -392,6 +451,7 @@ export class Controller {
       await this.ports.refresh();
     }
     await this.watcher.update(await watchedPaths(this.options.file, desired, this.workspaceNow.providers)).catch(() => undefined);
+    await this.devWatch.update(desired.services).catch((error: unknown) => this.say(`watch: ${error instanceof Error ? error.message : String(error)}`));
     const converged = (outcome?.failed ?? 0) === 0 && plan.blocked.length === 0;
     const failed = outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [];
     if (told) this.events.emit({ type: 'reconciled', reason, converged, failed });
@@ -420,6 +480,22 @@ export class Controller {
     });
     for (const service of outcome.services) if (service.status === 'failed' && this.pool.isBusy(service.service)) this.retrying.add(service.service);
     return outcome;
+  }
+}
+
+/** `web: src/a.ts changed`, `web: build failed: exited with code 2`: the controller's log and the service's. */
+function devLineOf(news: DevNews): string {
+  switch (news.what) {
+    case 'changed':
+      return `${news.service}: changed: ${news.paths.length > 3 ? `${news.paths.slice(0, 3).join(', ')} and ${news.paths.length - 3} more` : news.paths.join(', ')}`;
+    case 'building':
+      return `${news.service}: building`;
+    case 'build-failed':
+      return `${news.service}: build failed: ${news.reason}; the running process is kept`;
+    case 'restarted':
+      return `${news.service}: restarted${news.with.length > 0 ? ` with ${news.with.join(', ')}` : ''}`;
+    case 'start-failed':
+      return `${news.service}: its new start failed: ${news.reason}; waiting for the next change`;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { PoolEvent } from './service-pool.js';
 import type { ScheduleNews } from './schedules.js';
+import type { DevNews } from './dev-loop.js';
 
 /**
  * What happens in a controller, as it happens (`stack events`, `GET /v1/events`): its machines'
@@ -20,7 +21,9 @@ export type ControllerEvent =
   /** An apply or verb asked through the API began, or ended with `exitCode`. */
   | { type: 'run'; by: string; exitCode?: number }
   /** A task's schedule came due (`run`, `replaced`, `queued`, `skipped`), or its run ended. */
-  | ({ type: 'schedule' } & ScheduleNews);
+  | ({ type: 'schedule' } & ScheduleNews)
+  /** A watched service's sources changed, its build began or failed, it restarted, or its new start failed (issue 31). */
+  | ({ type: 'dev' } & DevNews);
 
 export type EventListener = (event: ControllerEvent, at: string) => void;
 

@@ -34,6 +34,7 @@ export type PoolEvent =
  */
 export class SupervisedPool implements ServicePool {
   readonly env: UnitEnvironment;
+  private readonly trials = new Set<string>();
   private readonly actors = new Map<string, ServiceActor>();
   private readonly configs = new Map<string, string>();
   private desired: Desired;
@@ -89,6 +90,15 @@ export class SupervisedPool implements ServicePool {
   /** An operation is in flight or a restart is pending: passes leave the service to its machine. */
   isBusy(name: string): boolean {
     return this.actors.get(name)?.getSnapshot().hasTag(BUSY) === true;
+  }
+
+  /**
+   * While on, a run of `name` that exits is not restarted by its policy: the development loop's
+   * new start on trial, which waits for the next change when it fails instead of crash-looping.
+   */
+  trial(name: string, on: boolean): void {
+    if (on) this.trials.add(name);
+    else this.trials.delete(name);
   }
 
   /** A run is in progress, or on its way in or out. */
@@ -198,7 +208,7 @@ export class SupervisedPool implements ServicePool {
       // there is no backoff, it spawns the next run within this turn of the event loop, before
       // the report and the disk write below take theirs.
       this.report({ type: 'exited', service: name, code: exit.code, signal: exit.signal });
-      this.actors.get(name)?.send({ type: 'EXITED', code: exit.code, signal: exit.signal });
+      this.actors.get(name)?.send({ type: 'EXITED', code: exit.code, signal: exit.signal, ...(this.trials.has(name) ? { hold: true } : {}) });
       // In memory now (the next start records over it), on disk with the next batched write.
       const end = { stoppedByUs: false, exit: { code: exit.code, signal: exit.signal, reason: 'exited' } };
       this.state.record(name, (current) => current && recordExit(current, end, this.env.time));

@@ -51,6 +51,11 @@ export function upArgv(cli: ComposeCli, spec: ComposeSpec, options: UpOptions = 
   return [...projectArgv(cli, spec), 'up', ...mode, ...wait, '--remove-orphans', ...scaleArgs(spec.scale), ...spec.services];
 }
 
+/** `build` of the selected services' images (`watch:` of a compose service). */
+export function buildArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, 'services'>): string[] {
+  return [...projectArgv(cli, spec), 'build', ...spec.services];
+}
+
 /** `stop -t <seconds>`; the timeout is rounded up to whole seconds, as compose takes them. */
 export function stopArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, 'services'>, timeoutMs: number): string[] {
   return [...projectArgv(cli, spec), 'stop', '-t', String(Math.max(0, Math.ceil(timeoutMs / 1000))), ...spec.services];

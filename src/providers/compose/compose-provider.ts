@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { checkDocker } from './check.js';
 import { composeSpecFromFields } from './fields.js';
 import { showComposeLogs } from './service-logs.js';
-import { downArgv, killArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
+import { buildArgv, downArgv, killArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
+import { BUILD_LIMIT_MS, buildResultOf } from '../build-result.js';
 import { checkEngine, detectComposeCli, type Run } from './cli.js';
 import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';
 import { digestComposeFiles } from './digest.js';
@@ -114,6 +115,12 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
       const compose = await cli(ctx);
       await mustRun(run, service.name, spec, upArgv(compose, spec, { wait: spec.wait }), ctx);
       return { startedAt: new Date().toISOString() };
+    },
+
+    // `watch:`: the images from the compose file again; the restart that follows recreates the containers.
+    build(service, ctx) {
+      const spec = specOf(service);
+      return cli(ctx).then(async (compose) => buildResultOf(await run(buildArgv(compose, spec), { cwd: ctx.root, signal: ctx.signal, timeoutMs: BUILD_LIMIT_MS, verbose: ctx.verbose, redact: ctx.redact })));
     },
 
     async waitReady(service, _started, ctx) {

@@ -6,6 +6,7 @@ import { spawnerDescription } from '../../os/native-spawn.js';
 import { logRelayDescription } from '../../os/log-relay.js';
 import { checkAccountsRun, checkExecutables } from './check.js';
 import { logFileOf, outputWritten, readLogTextTail, appendLogMarker } from './logs.js';
+import { buildProcess } from './build.js';
 import { observeProcess } from './observe.js';
 import { rotateLiveLog } from './rotate-live.js';
 import { showLogFile } from './show-log.js';
@@ -152,6 +153,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     signal: signalProcess,
 
     exec: execInProcess,
+    build: buildProcess,
 
     // Logs are kept after an uninstall: they are what a person reads to learn why.
     async uninstall(): Promise<void> {},
