@@ -22,7 +22,7 @@ describe('stackJsonSchema', () => {
     const service = schema.properties.services.additionalProperties;
     expect(service.additionalProperties).toBe(false);
     expect(Object.keys(service.properties)).toContain('dependsOn');
-    expect(Object.keys(service.properties)).toHaveLength(26);
+    expect(Object.keys(service.properties)).toHaveLength(27);
     expect(service.properties.replicas).toMatchObject({ type: 'integer', minimum: 1, maximum: 64 });
   });
 
