@@ -1,0 +1,126 @@
+/**
+ * How `limits:` are kept on this machine, chosen once per stack process in this order: a
+ * delegated cgroup v2 subtree, systemd-run --scope where systemd is PID 1, writable cgroup v1
+ * controllers, else a watchdog in the controller that can keep only memory (README, "limits").
+ * STACK_LIMITS=watchdog forces the last (tests, and machines whose cgroups misbehave).
+ */
+
+import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResourceLimits } from '../model/desired.js';
+import { cgroupV1, ownV1Paths } from './cgroup-v1.js';
+import { cgroupV2, ownV2Path, V2_CONTROLLERS } from './cgroup-v2.js';
+import { groupPath, type GroupPlace, type LimitGroup } from './cgroup-files.js';
+
+export type LimitMechanismName = 'cgroup-v2' | 'systemd-run' | 'cgroup-v1' | 'watchdog';
+
+export type { GroupPlace, LimitGroup } from './cgroup-files.js';
+
+export type LimitMechanism =
+  | { name: 'cgroup-v1' | 'cgroup-v2'; why: string; prepare(place: GroupPlace, limits: ResourceLimits): LimitGroup }
+  | { name: 'systemd-run'; why: string; user: boolean }
+  | { name: 'watchdog'; why: string };
+
+/** What detection reads, injectable so tests can point it at a fake cgroup root. */
+export interface MachineView {
+  /** Where cgroups are mounted: /sys/fs/cgroup. */
+  root: string;
+  /** The text of /proc/self/cgroup. */
+  selfCgroup: string;
+  /** The command name of PID 1 (`systemd`, `init`, …). */
+  pid1: string;
+  /** STACK_LIMITS. */
+  forced?: string | undefined;
+  /** Whether systemd-run is on PATH. */
+  systemdRun: boolean;
+  uid: number;
+}
+
+/** The mechanism this machine offers, and in words why (for `stack check`). */
+export function chooseMechanism(view: MachineView): LimitMechanism {
+  if (view.forced === 'watchdog') return { name: 'watchdog', why: 'STACK_LIMITS=watchdog' };
+  const v2 = ownV2Path(view.root, view.selfCgroup);
+  if (v2 && delegated(v2)) return { name: 'cgroup-v2', why: `a delegated cgroup v2 subtree under ${v2}`, prepare: (place, limits) => cgroupV2(v2).prepare(place, limits) };
+  if (view.pid1 === 'systemd' && view.systemdRun) {
+    return { name: 'systemd-run', why: `systemd-run --scope${view.uid === 0 ? '' : ' --user'} (systemd is PID 1)`, user: view.uid !== 0 };
+  }
+  const v1 = ownV1Paths(view.root, view.selfCgroup);
+  if (v1 && Object.values(v1).every(writable)) {
+    return { name: 'cgroup-v1', why: `writable cgroup v1 controllers (${Object.values(v1).join(', ')})`, prepare: (place, limits) => cgroupV1(v1).prepare(place, limits) };
+  }
+  return { name: 'watchdog', why: 'no cgroup stack can create here (no delegated v2 subtree, no systemd, no writable v1 controllers)' };
+}
+
+// A subtree is ours to split when it offers the controllers and lets us hand them down; the
+// write is idempotent, and fails (EBUSY) where processes sit in the folder itself.
+function delegated(dir: string): boolean {
+  try {
+    const offered = readFileSync(join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/);
+    if (!V2_CONTROLLERS.every((controller) => offered.includes(controller))) return false;
+    writeFileSync(join(dir, 'cgroup.subtree_control'), V2_CONTROLLERS.map((controller) => `+${controller}`).join(' '));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let chosen: LimitMechanism | undefined;
+
+/** This machine's mechanism, read once per stack process. */
+export function limitMechanism(): LimitMechanism {
+  chosen ??= chooseMechanism(machineView());
+  return chosen;
+}
+
+function machineView(): MachineView {
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  return {
+    root: '/sys/fs/cgroup',
+    selfCgroup: process.platform === 'linux' ? read('/proc/self/cgroup') : '',
+    pid1: read('/proc/1/comm'),
+    forced: process.env.STACK_LIMITS,
+    systemdRun: process.platform === 'linux' && onPath('systemd-run'),
+    uid: process.getuid?.() ?? -1,
+  };
+}
+
+/** The mechanism a service's limits are kept by, or undefined when it has none. */
+export function mechanismOf(limits: ResourceLimits | undefined, mechanism: LimitMechanism = limitMechanism()): LimitMechanismName | undefined {
+  return limits === undefined ? undefined : mechanism.name;
+}
+
+/** The folders of a group the service's leader is in now, from /proc/<pid>/cgroup (for a stop by another stack process). */
+export function groupDirsOf(pid: number, place: GroupPlace, root = '/sys/fs/cgroup'): string[] {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  } catch {
+    return [];
+  }
+  const suffix = `/${groupPath(place)}`;
+  return text.split('\n').flatMap((line) => {
+    const [, controllers = '', path = ''] = line.split(':');
+    if (!path.endsWith(suffix)) return [];
+    const hierarchy = controllers === '' ? (existsSync(join(root, 'unified')) ? 'unified' : '') : controllers.split(',').find((name) => name !== '') ?? '';
+    return [join(root, hierarchy.replace(/^name=/, ''), path)];
+  });
+}
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, program)));
+}
