@@ -1,6 +1,7 @@
 /** What every cgroup mechanism shares: the group's place and handle, putting a run in, reading a counter, removing the folders. */
 
 import { readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { listPids } from './group-members.js';
@@ -81,6 +82,28 @@ export function removeGroupDirs(dirs: readonly string[]): void {
     for (const folder of [dir, dirname(dir), dirname(dirname(dir))]) {
       if (!removeIfEmpty(folder)) break;
     }
+  }
+}
+
+/**
+ * removeGroupDirs, again every 50 ms for up to `withinMs` while a folder is busy: a stopped
+ * group's last processes may be zombies a while yet (PID 1 reaps late in containers), and the
+ * kernel counts them until they are reaped.
+ */
+export async function removeGroupDirsSoon(dirs: readonly string[], withinMs = 2000): Promise<void> {
+  for (let waited = 0; ; waited += 50) {
+    removeGroupDirs(dirs);
+    if (dirs.every((dir) => !exists(dir)) || waited >= withinMs) return;
+    await delay(50);
+  }
+}
+
+function exists(dir: string): boolean {
+  try {
+    readdirSync(dir);
+    return true;
+  } catch {
+    return false;
   }
 }
 
