@@ -59,6 +59,13 @@ export interface StatusRow {
   uptime?: number | null;
   /** Additive: the running command line, shell-quoted, secrets replaced (a compose service's containers: image and command); null when unknown. */
   command?: string | null;
+  /** Additive (issue 32): the service's `limits:` (memory in bytes), only when it has some. */
+  limits?: { memory?: number; cpu?: number; pids?: number };
+  /**
+   * Additive (issue 32), beside `limits`: what keeps them on this machine: `cgroup-v2`,
+   * `systemd-run`, `cgroup-v1`, or `watchdog` (memory only, while a controller runs).
+   */
+  mechanism?: string;
 }
 
 /** What a running service uses and runs (`cpu`, `memory`, `command` of its row). */
@@ -76,13 +83,15 @@ export interface StatusExtras {
   usage?: ReadonlyMap<string, ServiceUsage>;
   /** Now (ms since the epoch): each row's `uptime` is counted from its `since` to this. */
   now?: number;
+  /** How this machine keeps limits (os/cgroups.ts), shown on the rows of services that have some. */
+  mechanism?: string;
 }
 
 export function statusRows(desired: Desired, observed: Observed, applied: Applied, extras: StatusExtras = {}): StatusRow[] {
-  const { portOwners, usage, now } = extras;
+  const { portOwners, usage, now, mechanism } = extras;
   const rows: StatusRow[] = desired.services.map((service) => {
     const owners = portOwners?.get(service.name);
-    return { ...row(service.name, service, observed.get(service.name), applied), ...(owners ? portColumns(service, owners) : {}) };
+    return { ...row(service.name, service, observed.get(service.name), applied), ...(owners ? portColumns(service, owners) : {}), ...limitColumns(service, mechanism) };
   });
   for (const name of applied.keys()) {
     if (!desired.services.some((service) => service.name === name)) rows.push(row(name, undefined, observed.get(name), applied));
@@ -98,6 +107,15 @@ export function statusRows(desired: Desired, observed: Observed, applied: Applie
 export function uptimeOf(since: string | null, now: number): number | null {
   const start = since === null ? Number.NaN : Date.parse(since);
   return Number.isNaN(start) ? null : Math.max(0, Math.floor((now - start) / 1000));
+}
+
+function limitColumns(service: DesiredService, mechanism: string | undefined): Pick<StatusRow, 'limits' | 'mechanism'> {
+  const limits = service.limits;
+  if (limits === undefined) return {};
+  return {
+    limits: { ...(limits.memoryBytes === undefined ? {} : { memory: limits.memoryBytes }), ...(limits.cpu === undefined ? {} : { cpu: limits.cpu }), ...(limits.pids === undefined ? {} : { pids: limits.pids }) },
+    ...(mechanism === undefined ? {} : { mechanism }),
+  };
 }
 
 function portColumns(service: DesiredService, owners: readonly PortOwner[]): Pick<StatusRow, 'portsOpen' | 'portOwners'> {
