@@ -4,7 +4,7 @@
  * the controllers down.
  */
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceLimits } from '../model/desired.js';
 import { groupPath, joinGroup, readCounter, removeGroupDirs, type GroupPlace, type LimitGroup } from './cgroup-files.js';
@@ -20,6 +20,14 @@ export function ownV2Path(root: string, selfCgroup: string): string | undefined 
   const mount = existsSync(join(root, 'cgroup.controllers')) ? root : join(root, 'unified');
   const dir = join(mount, ...path.split('/').filter(Boolean));
   return existsSync(join(dir, 'cgroup.subtree_control')) ? dir : undefined;
+}
+
+// Once per stack process: stack (its pid) moved from the delegated folder into its leaf.
+function leaveBase(base: string, self: number): void {
+  const procs = readFileSync(join(base, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+  if (!procs.includes(String(self))) return;
+  mkdirSync(join(base, SELF_LEAF), { recursive: true });
+  writeFileSync(join(base, SELF_LEAF, 'cgroup.procs'), String(self));
 }
 
 /** The files and values a service's limits become, in order: controllers handed down each level, then the limits. */
@@ -39,10 +47,14 @@ export function v2Writes(base: string, place: GroupPlace, limits: ResourceLimits
   return writes;
 }
 
-export function cgroupV2(base: string): { prepare(place: GroupPlace, limits: ResourceLimits): LimitGroup } {
+/** Where stack moves itself in a delegated folder, so that the folder holds no process and may hand controllers down. */
+export const SELF_LEAF = 'stack-self';
+
+export function cgroupV2(base: string, self: number): { prepare(place: GroupPlace, limits: ResourceLimits): LimitGroup } {
   return {
     prepare(place, limits) {
       const dir = join(base, groupPath(place));
+      leaveBase(base, self);
       // Each level hands the controllers down before the level below is made: the service's
       // folder then has their files (memory.swap.max only where swap is accounted).
       const handDown = v2Writes(base, place, {}, () => false);

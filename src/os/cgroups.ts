@@ -5,7 +5,7 @@
  * STACK_LIMITS=watchdog forces the last (tests, and machines whose cgroups misbehave).
  */
 
-import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceLimits } from '../model/desired.js';
 import { cgroupV1, ownV1Paths } from './cgroup-v1.js';
@@ -17,7 +17,7 @@ export type LimitMechanismName = 'cgroup-v2' | 'systemd-run' | 'cgroup-v1' | 'wa
 export type { GroupPlace, LimitGroup } from './cgroup-files.js';
 
 export type LimitMechanism =
-  | { name: 'cgroup-v1' | 'cgroup-v2'; why: string; prepare(place: GroupPlace, limits: ResourceLimits): LimitGroup }
+  | { name: 'cgroup-v1' | 'cgroup-v2'; why: string; prepare(place: GroupPlace, limits: ResourceLimits): LimitGroup; dirsOf(place: GroupPlace): string[] }
   | { name: 'systemd-run'; why: string; user: boolean }
   | { name: 'watchdog'; why: string };
 
@@ -34,31 +34,43 @@ export interface MachineView {
   /** Whether systemd-run is on PATH. */
   systemdRun: boolean;
   uid: number;
+  /** Stack's own pid. */
+  self: number;
 }
 
 /** The mechanism this machine offers, and in words why (for `stack check`). */
 export function chooseMechanism(view: MachineView): LimitMechanism {
   if (view.forced === 'watchdog') return { name: 'watchdog', why: 'STACK_LIMITS=watchdog' };
   const v2 = ownV2Path(view.root, view.selfCgroup);
-  if (v2 && delegated(v2)) return { name: 'cgroup-v2', why: `a delegated cgroup v2 subtree under ${v2}`, prepare: (place, limits) => cgroupV2(v2).prepare(place, limits) };
+  if (v2 && delegated(v2, view.self)) return { name: 'cgroup-v2', why: `a delegated cgroup v2 subtree under ${v2}`, prepare: (place, limits) => cgroupV2(v2, view.self).prepare(place, limits), dirsOf: (place) => [join(v2, groupPath(place))] };
   if (view.pid1 === 'systemd' && view.systemdRun) {
     return { name: 'systemd-run', why: `systemd-run --scope${view.uid === 0 ? '' : ' --user'} (systemd is PID 1)`, user: view.uid !== 0 };
   }
   const v1 = ownV1Paths(view.root, view.selfCgroup);
   if (v1 && Object.values(v1).every(writable)) {
-    return { name: 'cgroup-v1', why: `writable cgroup v1 controllers (${Object.values(v1).join(', ')})`, prepare: (place, limits) => cgroupV1(v1).prepare(place, limits) };
+    return {
+      name: 'cgroup-v1',
+      why: `writable cgroup v1 controllers (${Object.values(v1).join(', ')})`,
+      prepare: (place, limits) => cgroupV1(v1).prepare(place, limits),
+      dirsOf: (place) => Object.values(v1).map((base) => join(base, groupPath(place))),
+    };
   }
   return { name: 'watchdog', why: 'no cgroup stack can create here (no delegated v2 subtree, no systemd, no writable v1 controllers)' };
 }
 
-// A subtree is ours to split when it offers the controllers and lets us hand them down; the
-// write is idempotent, and fails (EBUSY) where processes sit in the folder itself.
-function delegated(dir: string): boolean {
+/**
+ * A v2 folder is ours to split when it offers the controllers, lets us write its
+ * subtree_control, and holds no process but stack itself: the kernel hands controllers down only
+ * from a folder without processes, so stack first moves itself into a leaf of its own (as
+ * systemd asks of a delegated subtree: a unit with Delegate=yes running `stack watch`). Read
+ * only: a `status` decides the same without writing.
+ */
+function delegated(dir: string, self: number): boolean {
   try {
     const offered = readFileSync(join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/);
     if (!V2_CONTROLLERS.every((controller) => offered.includes(controller))) return false;
-    writeFileSync(join(dir, 'cgroup.subtree_control'), V2_CONTROLLERS.map((controller) => `+${controller}`).join(' '));
-    return true;
+    accessSync(join(dir, 'cgroup.subtree_control'), constants.W_OK);
+    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).every((pid) => Number(pid) === self);
   } catch {
     return false;
   }
@@ -96,6 +108,7 @@ function machineView(): MachineView {
     forced: process.env.STACK_LIMITS,
     systemdRun: process.platform === 'linux' && onPath('systemd-run'),
     uid: process.getuid?.() ?? -1,
+    self: process.pid,
   };
 }
 

@@ -30,14 +30,17 @@ function fakeRoot(files: Record<string, string>): string {
   return root;
 }
 
-const view = (root: string, more: Partial<MachineView> = {}): MachineView => ({ root, selfCgroup: '0::/', pid1: 'tini', systemdRun: false, uid: 0, ...more });
+const view = (root: string, more: Partial<MachineView> = {}): MachineView => ({ root, selfCgroup: '0::/', pid1: 'tini', systemdRun: false, uid: 0, self: 4242, ...more });
 
 describe('choosing a mechanism', () => {
-  it('takes a v2 subtree that offers memory, cpu and pids, handing them down', () => {
-    const root = fakeRoot({ 'cgroup.controllers': 'cpu memory pids\n', 'user.slice/app/cgroup.controllers': 'cpuset cpu io memory pids\n', 'user.slice/app/cgroup.subtree_control': '' });
+  it('takes a v2 subtree that offers memory, cpu and pids and holds only stack, without writing anything to decide', () => {
+    const root = fakeRoot({ 'cgroup.controllers': 'cpu memory pids\n', 'user.slice/app/cgroup.controllers': 'cpuset cpu io memory pids\n', 'user.slice/app/cgroup.subtree_control': '', 'user.slice/app/cgroup.procs': '4242\n' });
     const chosen = chooseMechanism(view(root, { selfCgroup: '0::/user.slice/app\n', pid1: 'systemd', systemdRun: true }));
     expect(chosen.name).toBe('cgroup-v2');
-    expect(readFileSync(join(root, 'user.slice/app/cgroup.subtree_control'), 'utf8')).toBe('+memory +cpu +pids');
+    expect(readFileSync(join(root, 'user.slice/app/cgroup.subtree_control'), 'utf8')).toBe('');
+    // Another process in the folder (the user's shell): the kernel would refuse to hand controllers down.
+    writeFileSync(join(root, 'user.slice/app/cgroup.procs'), '4242\n977\n');
+    expect(chooseMechanism(view(root, { selfCgroup: '0::/user.slice/app\n', pid1: 'systemd', systemdRun: true })).name).toBe('systemd-run');
   });
 
   it('passes over a v2 folder without the controllers (a hybrid machine\'s unified/) to systemd-run where systemd is PID 1', () => {
@@ -75,9 +78,11 @@ describe('what each mechanism writes', () => {
     ]);
   });
 
-  it('cgroup v2 on a fake root: the files written, the OOM kills read from memory.events', () => {
-    const root = fakeRoot({ 'app/cgroup.subtree_control': '' });
-    const group = cgroupV2(join(root, 'app')).prepare(place, { memoryBytes: 64 * 1024 ** 2 });
+  it('cgroup v2 on a fake root: stack moved into its leaf, the files written, the OOM kills read from memory.events', () => {
+    const root = fakeRoot({ 'app/cgroup.subtree_control': '', 'app/cgroup.procs': '4242\n' });
+    const group = cgroupV2(join(root, 'app'), 4242).prepare(place, { memoryBytes: 64 * 1024 ** 2 });
+    expect(readFileSync(join(root, 'app/stack-self/cgroup.procs'), 'utf8')).toBe('4242');
+    expect(readFileSync(join(root, 'app/cgroup.subtree_control'), 'utf8')).toBe('+memory +cpu +pids');
     const dir = join(root, 'app/stack', hash, 'web');
     expect(group.dirs).toEqual([dir]);
     expect(readFileSync(join(dir, 'memory.max'), 'utf8')).toBe(String(64 * 1024 ** 2));

@@ -14,7 +14,7 @@ import { ownV1Paths } from '../../src/os/cgroup-v1.js';
 const cleanup = new Cleanup();
 const selfCgroup = readFileSync('/proc/self/cgroup', 'utf8');
 const v1 = ownV1Paths('/sys/fs/cgroup', selfCgroup);
-const realV1 = chooseMechanism({ root: '/sys/fs/cgroup', selfCgroup, pid1: readFileSync('/proc/1/comm', 'utf8').trim(), systemdRun: false, uid: process.getuid?.() ?? -1 }).name === 'cgroup-v1';
+const realV1 = chooseMechanism({ root: '/sys/fs/cgroup', selfCgroup, pid1: readFileSync('/proc/1/comm', 'utf8').trim(), systemdRun: false, uid: process.getuid?.() ?? -1, self: process.pid }).name === 'cgroup-v1';
 
 /** This stack's cgroup folders under each v1 hierarchy (`stack/<hash>`), as a stack started here makes them. */
 const projectDirs = (dir: string): string[] => (v1 ? Object.values(v1).map((base) => join(base, 'stack', groupPath({ stateDir: join(dir, '.stack'), service: 'x' }).split('/')[1] as string)) : []);

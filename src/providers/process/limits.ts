@@ -4,6 +4,7 @@
  * command wrapped in systemd-run --scope; or nothing here (the controller's watchdog keeps memory).
  */
 
+import { existsSync } from 'node:fs';
 import type { DesiredService } from '../../model/desired.js';
 import { OperationError } from '../../model/provider.js';
 import { formatSize } from '../../config/units.js';
@@ -59,8 +60,14 @@ export function oomWords(memoryBytes: number): string {
   return `killed by the OOM killer (memory limit ${formatSize(memoryBytes)})`;
 }
 
-/** The groups a run is in now, read before it is stopped, so a stop by any stack process can remove them after. */
-export function groupsToRemove(service: string, pid: number, stateDir: string): () => Promise<void> {
-  const dirs = groupDirsOf(pid, { stateDir, service });
+/**
+ * The groups of a run to remove once it is stopped: those its leader is in now (read before the
+ * stop, so any stack process's stop finds them), and those this stack process would make for
+ * the service (the leader may be gone, its group's leftovers not).
+ */
+export function groupsToRemove(service: string, pid: number | undefined, stateDir: string, mechanism: LimitMechanism = limitMechanism()): () => Promise<void> {
+  const place = { stateDir, service };
+  const own = mechanism.name === 'cgroup-v1' || mechanism.name === 'cgroup-v2' ? mechanism.dirsOf(place).filter((dir) => existsSync(dir)) : [];
+  const dirs = [...new Set([...(pid === undefined ? [] : groupDirsOf(pid, place)), ...own])];
   return async () => (dirs.length === 0 ? undefined : removeGroupDirsSoon(dirs));
 }

@@ -71,13 +71,13 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
       // A leader that died by itself may have left a `setsid` child, found only by its marker.
       const leaderDied = (await checkOwnership(pid, startTicks)) !== 'ours';
       // Read while the leader lives: its cgroups (limits:) are removed once the group is stopped.
-      const removeGroups = leaderDied ? undefined : groupsToRemove(name, pid, ctx.stateDir);
+      const removeGroups = groupsToRemove(name, leaderDied ? undefined : pid, ctx.stateDir);
       outcome = await stopProcessGroup({ pid, pgid: applied.pgid, startTicks }, stopSpec, {
         signal: ctx.signal,
         verbose: ctx.verbose,
       });
       const swept = (outcome.kind === 'stopped' ? (outcome.outside ?? 0) : 0) + (leaderDied ? await stopMarkedLeftovers(ctx.stateDir, name, stopSpec, ctx.signal) : 0);
-      await removeGroups?.();
+      await removeGroups();
       if (swept > 0) notes.push(`also stopped ${swept} process${swept === 1 ? '' : 'es'} it had started outside its process group`);
     } catch (error) {
       if (ctx.signal.aborted) throw error;
