@@ -3,6 +3,7 @@ import { MemoryWatchdog, overLimitWords } from '../../../src/engine/supervise/me
 import { checkLimits } from '../../../src/check/check-limits.js';
 import { formatLimits, formatMemory } from '../../../src/reconcile/status-format.js';
 import { statusRows } from '../../../src/reconcile/status-rows.js';
+import { taskFailedWords } from '../../../src/reconcile/task-decision.js';
 import { describeExit } from '../../../src/reconcile/exit-words.js';
 import { observeIdle } from '../../../src/reconcile/idle.js';
 import { load, yaml } from '../../config/helpers.js';
@@ -71,6 +72,7 @@ describe('limits as status, top and check show them', () => {
   it('an exit a limit caused says so instead of its signal', () => {
     expect(describeExit({ code: null, signal: 'SIGKILL', reason: 'killed by the OOM killer (memory limit 512 MB)' })).toBe('killed by the OOM killer (memory limit 512 MB)');
     expect(describeExit({ code: null, signal: 'SIGKILL', reason: 'exited' })).toBe('was killed by SIGKILL');
+    expect(taskFailedWords({ code: null, signal: 'SIGKILL', reason: 'killed by the OOM killer (memory limit 100 MB)' })).toBe('task failed: killed by the OOM killer (memory limit 100 MB)');
     const record = { provider: 'process', restarts: 1, lastExit: { code: null, signal: 'SIGKILL', at: '2026-12-05T10:00:00.000Z', reason: 'memory limit 512 MB exceeded (530 MB)' } } as unknown as AppliedService;
     expect(observeIdle('web', record)).toMatchObject({ phase: 'crashed', detail: 'memory limit 512 MB exceeded (530 MB)' });
   });
