@@ -18,8 +18,11 @@ export function ownV1Paths(root: string, selfCgroup: string): Record<V1Controlle
   const paths: Partial<Record<V1Controller, string>> = {};
   for (const line of selfCgroup.split('\n')) {
     const [, controllers = '', path = ''] = line.split(':');
+    // Mounted under its own name, or with its companions (`cpu,cpuacct`) where no link names it alone.
     for (const controller of controllers.split(',')) {
-      if ((CONTROLLERS as readonly string[]).includes(controller)) paths[controller as V1Controller] = join(root, controller, ...path.split('/').filter(Boolean));
+      if (!(CONTROLLERS as readonly string[]).includes(controller)) continue;
+      const mount = [controller, controllers].find((name) => existsSync(join(root, name))) ?? controller;
+      paths[controller as V1Controller] = join(root, mount, ...path.split('/').filter(Boolean));
     }
   }
   const found = CONTROLLERS.every((controller) => paths[controller] !== undefined && existsSync(join(paths[controller], 'cgroup.procs')));

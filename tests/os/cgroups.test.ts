@@ -57,6 +57,11 @@ describe('choosing a mechanism', () => {
     expect(chooseMechanism(view(root, { selfCgroup: '4:memory:/jobs/7\n' })).name).toBe('watchdog');
   });
 
+  it('finds a v1 controller mounted with its companions when no link names it alone', () => {
+    const root = fakeRoot({ 'memory/cgroup.procs': '', 'cpu,cpuacct/cgroup.procs': '', 'pids/cgroup.procs': '' });
+    expect(ownV1Paths(root, '3:memory:/\n2:cpu,cpuacct:/\n1:pids:/\n')?.cpu).toBe(join(root, 'cpu,cpuacct'));
+  });
+
   it('is the watchdog when STACK_LIMITS=watchdog, whatever the machine offers', () => {
     const root = fakeRoot({ 'memory/cgroup.procs': '', 'cpu/cgroup.procs': '', 'pids/cgroup.procs': '' });
     expect(chooseMechanism(view(root, { selfCgroup: '3:memory:/\n2:cpu:/\n1:pids:/\n', forced: 'watchdog' }))).toEqual({ name: 'watchdog', why: 'STACK_LIMITS=watchdog' });

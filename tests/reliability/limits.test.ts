@@ -66,6 +66,8 @@ describe('a service over its memory limit', () => {
     const row = statusJson(s.file).services.find((each) => each.name === 'hog');
     expect(row).toMatchObject({ limits: { memory: 150_000_000, pids: 50 }, mechanism: 'cgroup-v1' });
     expect(stack(['check', '-f', s.file]).stdout).toMatch(/hog: cgroup-v1: memory 150 MB, pids 50, by writable cgroup v1 controllers/);
+    // Through the controller (the fast path): memory against the limit, and what keeps it.
+    await waitFor(() => /^hog .* \d+ MB \/ 150 MB +cgroup-v1: memory 150 MB, pids 50 +node -e/m.test(stack(['status', '-o', 'wide', '-f', s.file]).stdout), 10_000, 'status -o wide with the limit');
 
     // The restarted run's group has the limit written (the last run's went with its exit), and goes with its stop.
     const memoryGroup = join(v1!.memory, groupPath({ stateDir: join(s.dir, '.stack'), service: 'hog' }));
