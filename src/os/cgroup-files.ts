@@ -2,7 +2,6 @@
 
 import { readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { listPids } from './group-members.js';
 import { parseProcUsage } from './proc-usage.js';
@@ -22,14 +21,14 @@ export interface LimitGroup {
 
 /** Where a group lives: `stack/<project>/<service>` under stack's own cgroup. */
 export interface GroupPlace {
-  /** The stack's `.stack/` folder, hashed into the group's name so two stacks never share one. */
-  stateDir: string;
+  /** The stack's own name among stacks: a digest of its `.stack/` path (12 hex), so two stacks never share a group. */
+  project: string;
   service: string;
 }
 
-/** `stack/<12 hex of the project's .stack/ path>/<service>`: the group's path under a base. */
+/** `stack/<project>/<service>`: the group's path under a base. */
 export function groupPath(place: GroupPlace): string {
-  return join('stack', createHash('sha256').update(place.stateDir).digest('hex').slice(0, 12), place.service);
+  return join('stack', place.project, place.service);
 }
 
 /**

@@ -10,7 +10,7 @@ import { cgroupV2, v2Writes } from '../../src/os/cgroup-v2.js';
 import { scopeArgv } from '../../src/os/systemd-scope.js';
 import { waitFor } from '../support/wait.js';
 
-const place = { stateDir: '/home/ada/shop/.stack', service: 'web' };
+const place = { project: '3f9a0c5e12ab', service: 'web' };
 const hash = groupPath(place).split('/')[1] as string;
 const limits = { memoryBytes: 512_000_000, cpu: 1.5, pids: 200 };
 
@@ -128,8 +128,7 @@ const realV1 = v1 !== undefined && chooseMechanism(view('/sys/fs/cgroup', { self
 
 describe.runIf(realV1)('cgroup v1 on this machine', () => {
   it('makes the group, puts a run and what it forked in, and removes the group once it is empty', async () => {
-    const real = { stateDir: mkdtempSync(join(tmpdir(), 'stack-v1-')), service: 'sleeper' };
-    temps.push(real.stateDir);
+    const real = { project: `t${process.pid}${Date.now()}`.slice(0, 12), service: 'sleeper' };
     const group = cgroupV1(v1!).prepare(real, { memoryBytes: 64 * 1024 ** 2, cpu: 0.5, pids: 50 });
     try {
       expect(group.dirs).toHaveLength(3);

@@ -10,6 +10,7 @@ import { stack, waitFor } from '../support/stack-cli.js';
 import { chooseMechanism } from '../../src/os/cgroups.js';
 import { groupPath, removeGroupDirsSoon } from '../../src/os/cgroup-files.js';
 import { ownV1Paths } from '../../src/os/cgroup-v1.js';
+import { groupPlaceOf } from '../../src/providers/process/limits.js';
 
 const cleanup = new Cleanup();
 const selfCgroup = readFileSync('/proc/self/cgroup', 'utf8');
@@ -17,7 +18,7 @@ const v1 = ownV1Paths('/sys/fs/cgroup', selfCgroup);
 const realV1 = chooseMechanism({ root: '/sys/fs/cgroup', selfCgroup, pid1: readFileSync('/proc/1/comm', 'utf8').trim(), systemdRun: false, uid: process.getuid?.() ?? -1, self: process.pid }).name === 'cgroup-v1';
 
 /** This stack's cgroup folders under each v1 hierarchy (`stack/<hash>`), as a stack started here makes them. */
-const projectDirs = (dir: string): string[] => (v1 ? Object.values(v1).map((base) => join(base, 'stack', groupPath({ stateDir: join(dir, '.stack'), service: 'x' }).split('/')[1] as string)) : []);
+const projectDirs = (dir: string): string[] => (v1 ? Object.values(v1).map((base) => join(base, 'stack', groupPlaceOf(join(dir, '.stack'), 'x').project)) : []);
 const stacksMade: string[] = [];
 
 afterEach(async () => {
@@ -70,7 +71,7 @@ describe('a service over its memory limit', () => {
     await waitFor(() => /^hog .* \d+ MB \/ 150 MB +cgroup-v1: memory 150 MB, pids 50 +node -e/m.test(stack(['status', '-o', 'wide', '-f', s.file]).stdout), 10_000, 'status -o wide with the limit');
 
     // The restarted run's group has the limit written (the last run's went with its exit), and goes with its stop.
-    const memoryGroup = join(v1!.memory, groupPath({ stateDir: join(s.dir, '.stack'), service: 'hog' }));
+    const memoryGroup = join(v1!.memory, groupPath(groupPlaceOf(join(s.dir, '.stack'), 'hog')));
     await waitFor(() => existsSync(join(memoryGroup, 'memory.limit_in_bytes')), 10_000, 'the restarted run\'s group');
     // The kernel keeps whole pages of it.
     expect(150_000_000 - Number(readFileSync(join(memoryGroup, 'memory.limit_in_bytes'), 'utf8'))).toBeLessThan(4096);

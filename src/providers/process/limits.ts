@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import type { DesiredService } from '../../model/desired.js';
 import { OperationError } from '../../model/provider.js';
 import { formatSize } from '../../config/units.js';
-import { limitMechanism, groupDirsOf, type LimitGroup, type LimitMechanism } from '../../os/cgroups.js';
+import { limitMechanism, groupDirsOf, type GroupPlace, type LimitGroup, type LimitMechanism } from '../../os/cgroups.js';
+import { hashString } from '../../reconcile/hash.js';
 import { removeGroupDirsSoon } from '../../os/cgroup-files.js';
 import { scopeArgv } from '../../os/systemd-scope.js';
 
@@ -27,7 +28,7 @@ const NONE = (argv: string[]): StartLimits => ({ argv, joined: () => undefined, 
 export function startLimits(service: DesiredService, argv: string[], stateDir: string, mechanism: LimitMechanism = limitMechanism()): StartLimits {
   const limits = service.limits;
   if (limits === undefined || mechanism.name === 'watchdog') return NONE(argv);
-  const place = { stateDir, service: service.name };
+  const place = groupPlaceOf(stateDir, service.name);
   if (mechanism.name === 'systemd-run') return NONE(scopeArgv(argv, place, limits, { user: mechanism.user, run: Date.now().toString(36) }));
   let group: LimitGroup;
   try {
@@ -55,6 +56,11 @@ export function startLimits(service: DesiredService, argv: string[], stateDir: s
   };
 }
 
+/** Where a service's group lives: its stack named by 12 hex of a hash of its `.stack/` path (no node:crypto: commands load none up front). */
+export function groupPlaceOf(stateDir: string, service: string): GroupPlace {
+  return { project: hashString(stateDir).slice(0, 12), service };
+}
+
 /** `killed by the OOM killer (memory limit 512 MB)`: an exit's reason in status, events and the log. */
 export function oomWords(memoryBytes: number): string {
   return `killed by the OOM killer (memory limit ${formatSize(memoryBytes)})`;
@@ -66,7 +72,7 @@ export function oomWords(memoryBytes: number): string {
  * the service (the leader may be gone, its group's leftovers not).
  */
 export function groupsToRemove(service: string, pid: number | undefined, stateDir: string, mechanism: LimitMechanism = limitMechanism()): () => Promise<void> {
-  const place = { stateDir, service };
+  const place = groupPlaceOf(stateDir, service);
   const own = mechanism.name === 'cgroup-v1' || mechanism.name === 'cgroup-v2' ? mechanism.dirsOf(place).filter((dir) => existsSync(dir)) : [];
   const dirs = [...new Set([...(pid === undefined ? [] : groupDirsOf(pid, place)), ...own])];
   return async () => (dirs.length === 0 ? undefined : removeGroupDirsSoon(dirs));
