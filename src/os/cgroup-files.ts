@@ -3,9 +3,6 @@
 import { readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
-import { listPids } from './group-members.js';
-import { parseProcUsage } from './proc-usage.js';
-import { readStatText } from './proc-stat.js';
 
 /** A service's own cgroup(s), made before its start: its limits written, its run put in. */
 export interface LimitGroup {
@@ -32,16 +29,17 @@ export function groupPath(place: GroupPlace): string {
 }
 
 /**
- * Puts `pid` into each folder, then every member of its process group: stack moves the run in
- * right after the spawn (the same way for posix_spawn, the fork of `user:` and child_process),
- * and whatever it forked before that follows it here, so nothing of the run stays outside.
+ * Puts `pid` into each folder, then whatever it forked before that (its descendants, read
+ * through /proc/<pid>/task/<tid>/children: a few reads, not a scan of /proc). stack moves the run in
+ * right after the spawn, the same way for posix_spawn, the fork of `user:` and child_process,
+ * so nothing of the run stays outside; what it forks later is born inside.
  */
 export function joinGroup(dirs: readonly string[], pid: number): void {
   for (const dir of dirs) writeFileSync(`${dir}/cgroup.procs`, String(pid));
-  for (const member of groupMembersOf(pid)) {
+  for (const child of descendantsOf(pid)) {
     for (const dir of dirs) {
       try {
-        writeFileSync(`${dir}/cgroup.procs`, String(member));
+        writeFileSync(`${dir}/cgroup.procs`, String(child));
       } catch {
         // Gone meanwhile.
       }
@@ -49,15 +47,27 @@ export function joinGroup(dirs: readonly string[], pid: number): void {
   }
 }
 
-function groupMembersOf(pgid: number): number[] {
-  return listPids().filter((pid) => {
-    if (pid === pgid) return false;
-    try {
-      return parseProcUsage(readStatText(pid))?.pgrp === pgid;
-    } catch {
-      return false;
+/** A process's descendants, breadth first, as its threads' children lists name them now. */
+function descendantsOf(pid: number): number[] {
+  const found: number[] = [];
+  const queue = [pid];
+  // Bounded: a run that forked this much before its first microsecond is no ordinary start.
+  while (queue.length > 0 && found.length < 10_000) {
+    const parent = queue.shift() as number;
+    for (const child of childrenOf(parent)) {
+      found.push(child);
+      queue.push(child);
     }
-  });
+  }
+  return found;
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
 }
 
 /** `key N` from a flat-keyed cgroup file (memory.oom_control, memory.events), or undefined. */

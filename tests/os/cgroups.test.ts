@@ -134,10 +134,13 @@ describe.runIf(realV1)('cgroup v1 on this machine', () => {
       expect(group.dirs).toHaveLength(3);
       expect(readFileSync(join(group.dirs[0]!, 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(64 * 1024 ** 2));
       const child = spawn('sh', ['-c', 'sleep 30 & sleep 30; wait'], { detached: true, stdio: 'ignore' });
-      await waitFor(() => readFileSync(`/proc/${child.pid}/stat`, 'utf8').includes('(sh)'));
+      // Both sleeps forked before the join: they follow their parent in.
+      const forked = await waitFor(() => {
+        const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ').filter(Boolean);
+        return children.length === 2 ? children : undefined;
+      });
       group.join(child.pid!);
-      const procs = readFileSync(join(group.dirs[2]!, 'cgroup.procs'), 'utf8').trim().split('\n');
-      expect(procs).toContain(String(child.pid));
+      for (const dir of group.dirs) expect(readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim().split('\n').sort()).toEqual([String(child.pid), ...forked].sort());
       expect(groupDirsOf(child.pid!, real).sort()).toEqual([...group.dirs].sort());
       expect(group.oomKills()).toBe(0);
       group.remove();
