@@ -1,7 +1,7 @@
 /**
  * How `limits:` are kept on this machine, chosen once per stack process in this order: a
  * delegated cgroup v2 subtree, systemd-run --scope where systemd is PID 1, writable cgroup v1
- * controllers, else a watchdog in the controller that can keep only memory (README, "limits").
+ * controllers, else a watchdog in the controller that can keep only memory (README, "Resource limits").
  * STACK_LIMITS=watchdog forces the last (tests, and machines whose cgroups misbehave).
  */
 
@@ -11,8 +11,6 @@ import type { ResourceLimits } from '../model/desired.js';
 import { cgroupV1, ownV1Paths } from './cgroup-v1.js';
 import { cgroupV2, ownV2Path, V2_CONTROLLERS } from './cgroup-v2.js';
 import { groupPath, type GroupPlace, type LimitGroup } from './cgroup-files.js';
-
-export type LimitMechanismName = 'cgroup-v2' | 'systemd-run' | 'cgroup-v1' | 'watchdog';
 
 export type { GroupPlace, LimitGroup } from './cgroup-files.js';
 
@@ -112,11 +110,6 @@ function machineView(): MachineView {
   };
 }
 
-/** The mechanism a service's limits are kept by, or undefined when it has none. */
-export function mechanismOf(limits: ResourceLimits | undefined, mechanism: LimitMechanism = limitMechanism()): LimitMechanismName | undefined {
-  return limits === undefined ? undefined : mechanism.name;
-}
-
 /** The folders of a group the service's leader is in now, from /proc/<pid>/cgroup (for a stop by another stack process). */
 export function groupDirsOf(pid: number, place: GroupPlace, root = '/sys/fs/cgroup'): string[] {
   let text: string;
@@ -129,8 +122,11 @@ export function groupDirsOf(pid: number, place: GroupPlace, root = '/sys/fs/cgro
   return text.split('\n').flatMap((line) => {
     const [, controllers = '', path = ''] = line.split(':');
     if (!path.endsWith(suffix)) return [];
-    const hierarchy = controllers === '' ? (existsSync(join(root, 'unified')) ? 'unified' : '') : controllers.split(',').find((name) => name !== '') ?? '';
-    return [join(root, hierarchy.replace(/^name=/, ''), path)];
+    // v2 (`0::`) at the root or, on a hybrid machine, under unified/; v1 under its controller's
+    // own name or its companions' (`cpu,cpuacct`).
+    const v1 = [controllers.split(',')[0] ?? '', controllers].find((name) => existsSync(join(root, name))) ?? controllers;
+    const hierarchy = controllers === '' ? (existsSync(join(root, 'cgroup.controllers')) ? '' : 'unified') : v1;
+    return [join(root, hierarchy, path)];
   });
 }
 
