@@ -34,7 +34,7 @@ export function startLimits(service: DesiredService, argv: string[], stateDir: s
   try {
     group = mechanism.prepare(place, limits);
   } catch (error) {
-    throw new OperationError(service.name, `${service.name}: cannot make its cgroup for limits: (${mechanism.name}): ${(error as Error).message}`, { cause: error });
+    throw new OperationError(service.name, `${service.name}: cannot make the cgroup of its limits (${mechanism.name}): ${(error as Error).message}`, { cause: error });
   }
   let killsBefore: number | undefined;
   return {
