@@ -100,4 +100,23 @@ describe('a service over its memory limit', () => {
     const check = stack(['check', '-f', s.file], { env: { STACK_LIMITS: 'watchdog' } });
     expect(check.stdout).toMatch(/hog: watchdog: memory 150 MB, pids 50 \(pids not enforced\), by STACK_LIMITS=watchdog/);
   }, 60_000);
+
+  it('is killed by the watchdog of a controller that adopted it (started by apply), with its reason', async () => {
+    const m = cleanup.marker(`limits-adopted-${process.pid}-${Date.now()}`);
+    const s = cleanup.scratch(yaml(m));
+    stacksMade.push(s.dir);
+    const env = { STACK_LIMITS: 'watchdog' };
+    expect(stack(['apply', '--yes', '-f', s.file], { env }).code).toBe(0);
+    const adopted = s.state().services.hog?.pid;
+    const watch = cleanup.cli(['watch', '--interval', '5s', '-f', s.file], { env });
+
+    const exit = await limitedExit(s.dir, s.file, /^memory limit/);
+    expect(exit).toMatchObject({ signal: 'SIGKILL', reason: expect.stringMatching(/^memory limit 150 MB exceeded \(\d+ MB\)$/) });
+    await watch.waitForStderr(/hog memory limit 150 MB exceeded \(\d+ MB\)/, 10_000);
+    // Restarted, now as the controller's own child.
+    await waitFor(() => {
+      const pid = s.state().services.hog?.pid;
+      return pid !== undefined && pid !== adopted;
+    }, 15_000, 'hog restarted');
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { isTask, type Desired, type DesiredService } from '../../model/desired.js';
 import { groupExists } from '../../os/group-members.js';
 import { signalGroup } from '../../os/runner.js';
+import { isRunning } from '../../os/proc-stat.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { appliedOfStart, type OperationContext, type StartedService } from '../../model/provider.js';
 import { withoutServicePrefix } from '../../model/errors.js';
@@ -46,6 +47,8 @@ export class SupervisedPool implements ServicePool {
   private readonly movers = new Set<(name: string) => void>();
   // The watchdog's kills not yet seen as exits, by run: their reason goes with the exit.
   private readonly limitKills = new WeakMap<StartedService, string>();
+  // The same for runs it adopted, by service: their end is found by liveness polling.
+  private readonly adoptedLimitKills = new Map<string, { pid: number; reason: string }>();
 
   constructor(
     desired: Desired,
@@ -147,20 +150,40 @@ export class SupervisedPool implements ServicePool {
   /**
    * The watchdog found the run over its memory limit: its whole process group is killed, as the
    * kernel's OOM killer would, and its exit (and the restart its policy leads to) carries
-   * `reason`. Only a run this controller started: its exit is seen at once. False otherwise.
+   * `reason`: at once for a run this controller started, when liveness polling finds it gone for
+   * one it adopted (`takeLimitKill`). False when there is no live run to kill, or it is being killed.
    */
   killOverLimit(name: string, reason: string): boolean {
     const started = this.env.started.get(name);
-    if (started?.exited === undefined || started.pgid === undefined || started.pgid <= 1 || this.limitKills.has(started)) return false;
-    this.limitKills.set(started, reason);
-    signalGroup(started.pgid, 'SIGKILL');
+    if (started?.exited !== undefined) {
+      if (started.pgid === undefined || started.pgid <= 1 || this.limitKills.has(started)) return false;
+      this.limitKills.set(started, reason);
+      signalGroup(started.pgid, 'SIGKILL');
+      return true;
+    }
+    const record = this.state.get(name);
+    if (record?.pid === undefined || record.pgid === undefined || record.pgid <= 1 || this.adoptedLimitKills.get(name)?.pid === record.pid) return false;
+    // The record's run, not a pid handed out again since.
+    if (!isRunning(record.pid, record.startTicks)) return false;
+    this.adoptedLimitKills.set(name, { pid: record.pid, reason });
+    signalGroup(record.pgid, 'SIGKILL');
     return true;
   }
 
-  /** A run that is not the controller's child was found ended (how, nobody can tell): reported as its own runs' exits are, then told to its machine. */
-  endedUnseen(name: string): void {
-    this.report({ type: 'exited', service: name, code: null, signal: null });
-    this.send(name, { type: 'EXITED', code: null, signal: null });
+  /** The watchdog's reason for the end of adopted run `pid`, once, when it killed it. */
+  takeLimitKill(name: string, pid: number | undefined): string | undefined {
+    const kill = this.adoptedLimitKills.get(name);
+    if (kill === undefined || kill.pid !== pid) return undefined;
+    this.adoptedLimitKills.delete(name);
+    return kill.reason;
+  }
+
+  /** A run that is not the controller's child was found ended (how, nobody can tell, unless the watchdog killed it): reported as its own runs' exits are, then told to its machine. */
+  endedUnseen(name: string, limit?: string): void {
+    // The watchdog's own kill: how it ended is known after all.
+    const how = { code: null, signal: limit === undefined ? null : 'SIGKILL' };
+    this.report({ type: 'exited', service: name, ...how, ...(limit === undefined ? {} : { reason: limit }) });
+    this.send(name, { type: 'EXITED', ...how });
   }
 
   /** Every service the pool has a machine for, with its state. */
