@@ -1,5 +1,5 @@
 // `npm run bench`: stack next to pm2, supervisord and the physical floor, interleaved, several
-// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs,dev narrows it
+// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs,dev,limits narrows it
 // (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three;
 // top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen;
 // dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size;
@@ -15,6 +15,7 @@ import { apiEventsScenario, apiRssScenario, apiStatusScenario } from './scenario
 import { crashScenario } from './scenarios/crash.mjs';
 import { dashboardScenario } from './scenarios/dashboard.mjs';
 import { hotAddScenario } from './scenarios/hotadd.mjs';
+import { limitsScenario } from './scenarios/limits.mjs';
 import { logsScenario } from './scenarios/logs.mjs';
 import { devScenario } from './scenarios/dev.mjs';
 import { httpScenario } from './scenarios/http.mjs';
@@ -64,6 +65,7 @@ async function main() {
   if (wanted('dashboard')) await dashboardScenario(ctx);
   if (wanted('logs')) await logsScenario(ctx);
   if (wanted('dev')) await devScenario(ctx);
+  if (wanted('limits')) await limitsScenario(ctx);
 
   const targets = evaluateTargets(results);
   console.log(`\n${results.table()}\n\n${results.ratioLines().join('\n')}\n`);

@@ -45,6 +45,8 @@ export function evaluateTargets(results) {
     // Issue 27: `stack dashboard`'s page, opened by its printed link (the token's redirect included).
     ['`stack dashboard` first full render of 50 services over a controller ≤ 300 ms, median (issue 27)', results.median('dashboard: first full render, 50 services', 'controller, link'), 300, ms],
     ['`stack dashboard` first full render of 50 services without a controller ≤ 300 ms, median (issue 27)', results.median('dashboard: first full render, 50 services', 'no controller, link'), 300, ms],
+    // Issue 32: the memory watchdog, where no cgroup keeps limits.
+    ["the memory watchdog's CPU with 50 services ≤ 1 % of a core (issue 32)", results.median("memory watchdog's cost, 50 services", 'stack watch'), 1, core],
     // Issue 30: the framed logs.
     ['`stack logs --since 1m` over a 100 MB log ≤ 300 ms, median (issue 30)', results.median('logs --since 1m, 100 MB log', 'stack logs --since 1m'), 300, ms],
     ['`stack logs` of 10 services × 10 MB merged into one timeline ≤ 1 s, median (issue 30)', results.median('logs merged, 10 × 10 MB', 'stack logs a…j -n all'), 1000, ms],
@@ -169,6 +171,12 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   once to print every line. Its CPU (user + system) and peak RSS from GNU time. Beside it:
   \`LC_ALL=C sort -m -s -k1,1\` of the ten files (a one-pass merge of sorted files by their
   time, the floor of the job) and \`cat\` of them.
+- **memory watchdog's cost, 50 services** (issue 32): \`stack watch --interval 1h\` with
+  STACK_LIMITS=watchdog (cgroups off, as on a machine without them) over 50 sleeps, each round
+  once with \`limits: { memory: 512MB }\` on every one (the usage tick reads /proc every second
+  and the watchdog checks each reading) and once without limits (the tick every 2 s). After all
+  50 run and 3 s more, the controller's utime + stime (/proc/<pid>/stat, CLK_TCK ticks) over a
+  20 s window, as % of one core; the cost is the first minus the second, round by round.
 - **50k lines/s for 10 s** (issue 30): bench/log-writer.c (cc -O2) prints 500,000 lines of ~70
   bytes (\`seq=<n>\` and a request log's text), 50 every millisecond on a CLOCK_MONOTONIC
   schedule, each in a write() of its own (as a line-buffered program does); it then idles 1 s

@@ -29,7 +29,7 @@ export { monotonicMs } from './os/monotonic.js';
 export { pause } from './os/pause.js';
 export { hashFile, readPlanFile, writePlanFile } from './api/plan-file.js';
 export { escapedRuns, forgetGiveUps, killRecordedGroups, MAX_ESCAPED_ROUNDS, recordedWorkspace, stopEscapedRuns, type EscapedRunStop, type MarkedRun } from './api/down.js';
-export { groupedIn, portOwnersOf, recordProbeResults, usageOf, usageSampler, UsageSampler, type PortOwner } from './api/status.js';
+export { groupedIn, limitMechanismName, portOwnersOf, recordProbeResults, usageOf, usageSampler, UsageSampler, type PortOwner } from './api/status.js';
 export { preparePluginService, type AddedService, type AddOptions } from './api/add.js';
 export { declaredLogs, rotateRunningLogs } from './api/logs.js';
 export { eventsFileOf, readEventJournal, type EventQuery, type JournalEvent } from './api/events.js';

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { digestServiceFiles, findStack, groupedIn, openWorkspace, portOwnersOf, UsageSampler, viewServices, type PortOwner, type Workspace } from '../api.js';
+import { digestServiceFiles, findStack, groupedIn, limitMechanismName, openWorkspace, portOwnersOf, UsageSampler, viewServices, type PortOwner, type Workspace } from '../api.js';
 import { statusRows, type ServiceUsage } from '../reconcile/status-rows.js';
 import { planActions } from '../reconcile/plan.js';
 import { pendingOf, type Snapshot } from './live-sources.js';
@@ -51,7 +51,7 @@ export class ObservedHere {
     this.looks += 1;
     return {
       project: workspace.desired.project,
-      rows: statusRows(workspace.desired, observed, applied, { portOwners: this.owners, usage: this.usage, now: Date.now() }),
+      rows: statusRows(workspace.desired, observed, applied, { portOwners: this.owners, usage: this.usage, now: Date.now(), mechanism: limitMechanismName() }),
       source: 'no controller: observed every second',
       dependsOn: new Map(workspace.desired.services.map((service) => [service.name, service.dependsOn])),
       ...pendingOf(planActions(workspace.desired, observed, applied).actions),

@@ -122,7 +122,8 @@ export type StackEvent =
   | { type: 'phase'; service: string; phase: string; previous: string }
   /** A ready or health probe's result changed (`ok`, or why not). */
   | { type: 'probe'; service: string; kind: 'ready' | 'health'; ok: boolean; reason?: string }
-  | { type: 'exited'; service: string; code: number | null; signal: string | null }
+  /** `reason` (additive): a limit ended it, `killed by the OOM killer (memory limit 512 MB)` or `memory limit 512 MB exceeded (530 MB)`. */
+  | { type: 'exited'; service: string; code: number | null; signal: string | null; reason?: string }
   | { type: 'restarting'; service: string; attempt: number; maxRestarts: number; delayMs?: number }
   | { type: 'gave-up'; service: string; restarts: number; maxRestarts: number; reason: string; starting: boolean }
   | { type: 'running'; service: string; again: boolean }

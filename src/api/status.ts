@@ -8,9 +8,15 @@ import { StackError } from '../model/errors.js';
 import type { Applied, Observed } from '../model/observed.js';
 import { acquireLock } from '../state/lock.js';
 import { StateStore } from '../state/state-store.js';
+import { limitMechanism } from '../os/cgroups.js';
 
 export type { PortOwner } from '../engine/service-ports.js';
 export { groupedIn, UsageSampler } from '../engine/service-usage.js';
+
+/** How this machine keeps `limits:` (`cgroup-v1`, …, `watchdog`): the `mechanism` of status rows. */
+export function limitMechanismName(): string {
+  return limitMechanism().name;
+}
 
 /** A daemonless `status -o wide` reads CPU twice this far apart: 20 clock ticks, enough to tell 5 % from 10 %. */
 const CPU_WINDOW_MS = 200;

@@ -10,6 +10,8 @@ import { checkVariables } from './check-config.js';
 import { checkPorts } from './check-ports.js';
 import { checkNode, checkStateDir } from './check-system.js';
 import { checkLinger } from './check-boot.js';
+import { checkLimits } from './check-limits.js';
+import { limitMechanism } from '../os/cgroups.js';
 import { userInfo } from 'node:os';
 import { createProviderRegistry } from '../providers/registry.js';
 import type { DesiredService } from '../model/desired.js';
@@ -52,6 +54,7 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
     ...checkVariables(missingVariables),
     ...providers,
     ...ports,
+    ...checkLimits(enabled, limitMechanism()),
     stateDir,
     ...boot,
   ].map((result) => ({ ...result, detail: redact(result.detail) }));

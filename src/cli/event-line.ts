@@ -31,7 +31,7 @@ export function describeEvent(event: StackEvent, c: Colors): string | undefined 
     case 'probe':
       return event.ok ? `${c.green('✓')} ${event.service} ${event.kind} probe passes` : `${c.yellow('!')} ${event.service} ${event.kind} probe fails${event.reason ? `: ${event.reason}` : ''}`;
     case 'exited':
-      return `${c.yellow('!')} ${event.service} ${event.signal ? `was killed by ${event.signal}` : event.code === null ? 'exited (how is not known: it was started before this controller)' : `exited with code ${event.code}`}`;
+      return `${c.yellow('!')} ${event.service} ${event.reason !== undefined ? event.reason : event.signal ? `was killed by ${event.signal}` : event.code === null ? 'exited (how is not known: it was started before this controller)' : `exited with code ${event.code}`}`;
     case 'restarting':
       return `${c.cyan('↻')} ${event.service} restarting (restart ${event.attempt} of ${event.maxRestarts})`;
     case 'gave-up':

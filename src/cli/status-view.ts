@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { describePortConflict } from '../reconcile/plan-blocks.js';
-import { formatBytes, formatCpu, formatHealth, formatObserved, formatPorts, formatUptime } from '../reconcile/status-format.js';
+import { formatCpu, formatHealth, formatLimits, formatMemory, formatObserved, formatPorts, formatUptime } from '../reconcile/status-format.js';
 import type { StatusRow } from '../reconcile/status-rows.js';
 
 export { statusRows, type PortOwnerView, type StatusRow } from '../reconcile/status-rows.js';
@@ -16,6 +16,8 @@ function portNotes(row: StatusRow): string[] {
 const HEADERS = ['NAME', 'PROVIDER', 'DESIRED', 'OBSERVED', 'PID', 'UPTIME', 'RESTARTS', 'PORTS', 'HEALTH'];
 /** `-o wide`'s columns after those; COMMAND last, so a long one is cut at the terminal's edge. */
 const WIDE_HEADERS = ['CPU', 'MEM', 'COMMAND'];
+/** `-o wide` of a stack with limits: what keeps them, before the command. */
+const WIDE_LIMIT_HEADERS = ['CPU', 'MEM', 'LIMITS', 'COMMAND'];
 
 export interface StatusTableOptions {
   color: boolean;
@@ -27,7 +29,8 @@ export interface StatusTableOptions {
 }
 
 export function renderStatusTable(rows: readonly StatusRow[], options: StatusTableOptions): string {
-  const headers = options.wide ? [...HEADERS, ...WIDE_HEADERS] : HEADERS;
+  const limited = rows.some((row) => row.limits !== undefined);
+  const headers = options.wide ? [...HEADERS, ...(limited ? WIDE_LIMIT_HEADERS : WIDE_HEADERS)] : HEADERS;
   const c = pc.createColors(options.color);
   const paint = (row: StatusRow, text: string) => {
     const matches = (row.desired === 'running' && row.observed === 'running') || (row.desired !== 'running' && row.observed !== 'running');
@@ -45,7 +48,7 @@ export function renderStatusTable(rows: readonly StatusRow[], options: StatusTab
     String(row.restarts),
     formatPorts(row),
     formatHealth(row, options.now),
-    ...(options.wide ? [formatCpu(row.cpu), formatBytes(row.memory), row.command ?? '-'] : []),
+    ...(options.wide ? [formatCpu(row.cpu), formatMemory(row), ...(limited ? [formatLimits(row)] : []), row.command ?? '-'] : []),
   ]);
   const widths = headers.map((header, column) => Math.max(header.length, ...cells.map((line) => (line[column] as string).length)));
   const pad = (text: string, column: number) => text.padEnd(widths[column] as number);

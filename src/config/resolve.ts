@@ -15,7 +15,7 @@ import { SERVICE_NAME } from './semantic.js';
 import { isSensitiveKey } from './sensitive.js';
 import { inferProvider } from './service-rules.js';
 import { settingsEnvOf } from '../model/desired.js';
-import type { Desired, DesiredService, DevSpec, LogSpec, Probe, ProbeCheck, RestartSpec, StopSpec } from '../model/desired.js';
+import type { Desired, DesiredService, DevSpec, LogSpec, Probe, ProbeCheck, ResourceLimits, RestartSpec, StopSpec } from '../model/desired.js';
 import { parseDuration, parsePort, parseSize } from './units.js';
 import { checkReplicaPortClashes, dependOnReplicas, replicaCount, replicaInput, replicaName } from './replicas.js';
 import { scheduleOf } from './schedule.js';
@@ -120,6 +120,8 @@ function resolveService(name: string, index: number, input: ServiceInput, scope:
     [module.name]: own.settings,
     providerSpec: module.specFields(own.settings),
   } as unknown as DesiredService;
+  const limits = resolveLimits(input.limits);
+  if (limits) service.limits = limits;
   if (input.ready) service.ready = resolveProbe(input.ready, DEFAULT_READY);
   if (input.health) service.health = resolveProbe(input.health, DEFAULT_HEALTH);
   const position = ctx.locate(['services', name]);
@@ -206,6 +208,16 @@ function resolveRestart(defaults: ServiceInput['restart'], own: ServiceInput['re
 function resolveLogs(defaults: ServiceInput['logs'], own: ServiceInput['logs']): LogSpec {
   const merged = { ...DEFAULT_LOGS, ...defaults, ...own };
   return { maxSizeBytes: parseSize(merged.maxSize) ?? 0, maxFiles: merged.maxFiles };
+}
+
+function resolveLimits(input: ServiceInput['limits']): ResourceLimits | undefined {
+  if (input === undefined) return undefined;
+  const memoryBytes = input.memory === undefined ? undefined : parseSize(input.memory);
+  return {
+    ...(memoryBytes === undefined ? {} : { memoryBytes }),
+    ...(input.cpu === undefined ? {} : { cpu: input.cpu }),
+    ...(input.pids === undefined ? {} : { pids: input.pids }),
+  };
 }
 
 function resolveProbe(input: ProbeInput, defaults: typeof DEFAULT_READY | typeof DEFAULT_HEALTH): Probe {

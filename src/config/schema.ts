@@ -9,7 +9,7 @@ import { ENV_NAME, ENV_NAME_RULE } from './env-files.js';
 import { listOr, quote } from './issues.js';
 import { once } from './once.js';
 import { SIGNALS } from './signals.js';
-import { DURATION_PATTERN, parseDuration, parsePort, parseSize } from './units.js';
+import { DURATION_PATTERN, MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_MEMORY_LIMIT, parseDuration, parsePort, parseSize } from './units.js';
 
 /**
  * The schemas, built at the first call rather than when the module loads: zod builds each
@@ -124,6 +124,26 @@ function buildSchemaParts() {
     maxFiles: WholeNumber(1, 1000).optional(),
   });
 
+  const memoryError = (issue: { input?: unknown }) => `expected a memory size like 512MB or 1GiB, got ${quoted(issue.input)}`;
+  const cpuError = (issue: { input?: unknown }) => `expected a number of CPUs like 0.5 or 1.5, got ${quoted(issue.input)}`;
+  const LimitsSchema = z
+    .strictObject({
+      memory: z
+        .union([z.number(), z.string()], { error: memoryError })
+        .refine((value) => parseSize(value) !== undefined, { error: memoryError })
+        .refine((value) => (parseSize(value) ?? MIN_MEMORY_LIMIT) >= MIN_MEMORY_LIMIT, { error: 'a memory limit below 1MB would stop the process as it starts' })
+        .optional()
+        .describe('The most memory the process group may use: 512MB, 1GiB.'),
+      cpu: z
+        .number({ error: cpuError })
+        .min(MIN_CPU_LIMIT, { error: (issue) => `expected at least ${MIN_CPU_LIMIT} CPUs, got ${quoted(issue.input)}` })
+        .max(MAX_CPU_LIMIT, { error: (issue) => `expected at most ${MAX_CPU_LIMIT} CPUs, got ${quoted(issue.input)}` })
+        .optional()
+        .describe('How many CPUs the process group may keep busy: 0.5 is half of one core.'),
+      pids: WholeNumber(1, MAX_PIDS_LIMIT).optional().describe('The most processes and threads the process group may have at once.'),
+    })
+    .describe('Resource limits of a process service, enforced with cgroups where stack can create them, else memory by a watchdog in the controller.');
+
   const ConditionSchema = z.enum(['started', 'ready', 'completed'], {
     error: (issue) => `expected started, ready or completed, got ${quoted(issue.input)}`,
   });
@@ -158,11 +178,11 @@ function buildSchemaParts() {
 
   const kit: SchemaKit = { z, quoted, NonEmptyString, StringList, WholeNumber, EnvSchema, ArgvSchema };
   // What plugin-schema.ts and the providers' fragments build on.
-  return { kit, ScheduleSchema, WatchSchema, ArgvSchema, DurationSchema, EnvSchema, NonEmptyString, StringList, WholeNumber, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, quoted };
+  return { kit, ScheduleSchema, WatchSchema, ArgvSchema, DurationSchema, EnvSchema, NonEmptyString, StringList, WholeNumber, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, LimitsSchema, quoted };
 }
 
 function buildStackSchemas(providers: ProviderCatalog) {
-  const { kit, quoted, EnvSchema, NonEmptyString, StringList, WholeNumber, ScheduleSchema, WatchSchema, ArgvSchema, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema } = getSchemaParts();
+  const { kit, quoted, EnvSchema, NonEmptyString, StringList, WholeNumber, ScheduleSchema, WatchSchema, ArgvSchema, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, LimitsSchema } = getSchemaParts();
   const names = providers.map((module) => module.name);
   // The keys each provider owns come first, in the catalog's order, then those every service has.
   const ServiceSchema = z.strictObject({
@@ -205,6 +225,7 @@ function buildStackSchemas(providers: ProviderCatalog) {
     stop: StopSchema.optional(),
     restart: RestartSchema.optional(),
     logs: LogsSchema.optional(),
+    limits: LimitsSchema.optional(),
     sensitive: StringList('key').optional(),
   });
 
@@ -236,3 +257,4 @@ export type ProbeInput = z.infer<SchemaParts['ProbeSchema']>;
 export type StopInput = z.infer<SchemaParts['StopSchema']>;
 export type RestartInput = z.infer<SchemaParts['RestartSchema']>;
 export type LogsInput = z.infer<SchemaParts['LogsSchema']>;
+export type LimitsInput = z.infer<SchemaParts['LimitsSchema']>;

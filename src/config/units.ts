@@ -64,3 +64,37 @@ export function parsePort(value: string | number): PortSpec | undefined {
 function isPortNumber(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= 65_535;
 }
+
+/** `limits:` bounds: below 1 MB a process cannot start; cgroups' CPU quota is at least 1 ms per 100 ms. */
+export const MIN_MEMORY_LIMIT = 1000 ** 2;
+export const MIN_CPU_LIMIT = 0.01;
+export const MAX_CPU_LIMIT = 1024;
+/** The kernel's own ceiling of pid numbers (pid_max's largest value). */
+export const MAX_PIDS_LIMIT = 4_194_304;
+
+const SIZE_UNITS = [
+  ['GiB', 1024 ** 3],
+  ['GB', 1000 ** 3],
+  ['MiB', 1024 ** 2],
+  ['MB', 1000 ** 2],
+  ['KiB', 1024],
+  ['kB', 1000],
+] as const;
+
+/**
+ * A size the way stack.yaml likely wrote it: `512 MB`, `1 GiB`, the largest unit it is a whole
+ * number of (bytes otherwise). The wording of a memory limit in status, check and exit reasons.
+ */
+export function formatSize(bytes: number): string {
+  const unit = SIZE_UNITS.find(([, size]) => bytes >= size && bytes % size === 0);
+  return unit ? `${bytes / unit[1]} ${unit[0]}` : `${bytes} B`;
+}
+
+/**
+ * `bytes` in megabytes of the family `limit` is written in (`530 MB` beside `512 MB`, `530 MiB`
+ * beside `1 GiB`): a reading compared with its limit at a glance.
+ */
+export function formatSizeLike(bytes: number, limit: number): string {
+  const binary = limit % 1024 === 0 && limit % 1000 !== 0;
+  return binary ? `${Math.round(bytes / 1024 ** 2)} MiB` : `${Math.round(bytes / 1000 ** 2)} MB`;
+}

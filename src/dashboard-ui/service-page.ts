@@ -4,6 +4,7 @@ import { formatHealth, formatObserved, formatUptime, stateTone } from '../reconc
 import { getJson } from './api.js';
 import { LogView } from './log-view.js';
 import type { DashStatus, EventBody, ServiceHistory } from '../api/dashboard/protocol.js';
+import { isLimitReason } from '../reconcile/exit-words.js';
 
 // One service: its state, its log, and its restarts, exits and probe results over time.
 
@@ -44,7 +45,7 @@ function HistoryView({ name, changed }: { name: string; changed: string }) {
   if (failure) return html`<p class="error">${failure}</p>`;
   if (!history) return html`<p class="loading">reading the history…</p>`;
   const entries = [
-    ...withRecorded(history).exits.map((exit) => ({ at: exit.at, what: 'exited', detail: exit.signal ? `killed (${exit.signal})` : `code ${exit.code ?? 'unknown'}`, ok: exit.code === 0 })),
+    ...withRecorded(history).exits.map((exit) => ({ at: exit.at, what: 'exited', detail: isLimitReason(exit.reason) ? exit.reason : exit.signal ? `killed (${exit.signal})` : `code ${exit.code ?? 'unknown'}`, ok: exit.code === 0 })),
     ...history.restarts.map((restart) => ({ at: restart.at, what: 'restarting', detail: `attempt ${restart.attempt} of ${restart.maxRestarts}`, ok: true })),
     ...withRecorded(history).probes.map((probe) => ({ at: probe.at, what: probe.kind, detail: probe.ok ? 'ok' : `failed${probe.reason ? `: ${probe.reason}` : ''}`, ok: probe.ok })),
   ].sort((a, b) => b.at.localeCompare(a.at));

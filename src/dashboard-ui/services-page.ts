@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { movesWith, type Verb } from '../cli/top/moves.js';
-import { formatBytes, formatCpu, formatHealth, formatObserved, formatPorts, formatUptime, stateTone } from '../reconcile/status-format.js';
+import { formatCpu, formatHealth, formatMemory, formatObserved, formatPorts, formatUptime, stateTone } from '../reconcile/status-format.js';
 import { postJson } from './api.js';
 import { Confirm } from './confirm.js';
 import { servicePath } from './router.js';
@@ -24,7 +24,7 @@ const COLUMNS: Column[] = [
   { header: 'UPTIME', cell: (row, now) => formatUptime(row.since, now) },
   { header: 'RESTARTS', cell: (row) => String(row.restarts) },
   { header: 'CPU', cell: (row) => formatCpu(row.cpu) },
-  { header: 'MEM', cell: (row) => formatBytes(row.memory) },
+  { header: 'MEM', cell: (row) => formatMemory(row) },
   { header: 'HEALTH', cell: (row, now) => formatHealth(row, now) },
   { header: 'PORTS', cell: (row) => formatPorts(row) },
 ];

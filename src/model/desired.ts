@@ -98,6 +98,15 @@ export interface LogSpec {
   maxFiles: number;
 }
 
+/** `limits:` of a process service, each absent when not written. */
+export interface ResourceLimits {
+  memoryBytes?: number;
+  /** CPUs the group may keep busy (1.5: one and a half cores). */
+  cpu?: number;
+  /** Processes and threads at once. */
+  pids?: number;
+}
+
 /**
  * The provider's part of a service's spec (reconcile/spec.ts), flattened by its module when the
  * service is resolved, so that the pure planner compares specs without knowing any provider.
@@ -139,6 +148,8 @@ export interface ServiceBase {
   stop: StopSpec;
   restart: RestartSpec;
   logs: LogSpec;
+  /** Resource limits (`limits:`), absent when none is written; only process services have them. */
+  limits?: ResourceLimits;
   /** The provider's spec fields, from its settings (see ProviderSpecFields). */
   providerSpec: ProviderSpecFields;
   /**

@@ -35,6 +35,8 @@ export interface ExitInfo {
   signal: string | null;
   /** When this process saw the exit (Date.now()), where known: a start's settle check compares it to its deadline. */
   seenAt?: number;
+  /** Why it ended, when stack knows more than the code or signal tells: `killed by the OOM killer (memory limit 512 MB)`. */
+  reason?: string;
 }
 
 /** What a start leaves behind; recorded in the state file at once. */

@@ -1,5 +1,6 @@
 import type { DesiredService } from '../model/desired.js';
 import { isSensitiveKey } from '../config/sensitive.js';
+import { formatSize } from '../config/units.js';
 import { canonicalJson, hashString } from './hash.js';
 
 /** A service's spec in the form the planner compares and the state file records. */
@@ -101,7 +102,7 @@ function digestOf(service: string, field: string, value: string): string {
 
 // The provider's own fields come from its module, flattened when the service was resolved.
 function specValues(service: DesiredService): Record<string, string> {
-  const values: Record<string, string> = { provider: service.provider, ...service.providerSpec.values, ...taskValues(service) };
+  const values: Record<string, string> = { provider: service.provider, ...service.providerSpec.values, ...taskValues(service), ...limitValues(service) };
   if (service.filesDigest !== undefined) values[service.providerSpec.files] = service.filesDigest;
   return values;
 }
@@ -111,6 +112,18 @@ function taskValues(service: DesiredService): Record<string, string> {
   if (service.task === undefined) return {};
   const { successExitCodes, inputs } = service.task;
   return { kind: 'task', successExitCodes: successExitCodes.join(','), ...(inputs.length > 0 ? { inputs: JSON.stringify(inputs) } : {}) };
+}
+
+// Only the limits written: the spec hash of a service without them stays what it was. A changed
+// limit restarts the service, which then starts in a group with the new one.
+function limitValues(service: DesiredService): Record<string, string> {
+  const limits = service.limits;
+  if (limits === undefined) return {};
+  return {
+    ...(limits.memoryBytes === undefined ? {} : { 'limits.memory': formatSize(limits.memoryBytes) }),
+    ...(limits.cpu === undefined ? {} : { 'limits.cpu': String(limits.cpu) }),
+    ...(limits.pids === undefined ? {} : { 'limits.pids': String(limits.pids) }),
+  };
 }
 
 /** A record's entries as fields under `prefix` (`env.` + `PORT`), values as text. */

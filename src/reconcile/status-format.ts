@@ -1,4 +1,5 @@
 import type { StatusRow } from './status-rows.js';
+import { formatSize, formatSizeLike } from '../config/units.js';
 
 // The cells of `stack status`, `stack top` and the dashboard's table, as text: pure, so the
 // browser bundle (src/dashboard-ui) shows a row exactly as the terminal does.
@@ -79,6 +80,31 @@ export function formatBytes(bytes: number | null | undefined): string {
     unit += 1;
   }
   return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
+}
+
+/** A row's memory, against its limit when it has one: `130 MB / 512 MB` (`stack top`, `status -o wide`). */
+export function formatMemory(row: Pick<StatusRow, 'memory' | 'limits'>): string {
+  const limit = row.limits?.memory;
+  if (limit === undefined) return formatBytes(row.memory);
+  const used = row.memory === null || row.memory === undefined ? '-' : formatSizeLike(row.memory, limit);
+  return `${used} / ${formatSize(limit)}`;
+}
+
+/**
+ * A row's limits and what keeps them: `cgroup-v1: memory 512 MB, cpu 1.5, pids 200`; the
+ * watchdog says what it cannot keep. `-` for a service without limits.
+ */
+export function formatLimits(row: Pick<StatusRow, 'limits' | 'mechanism'>): string {
+  const limits = row.limits;
+  if (limits === undefined) return '-';
+  const parts = [
+    ...(limits.memory === undefined ? [] : [`memory ${formatSize(limits.memory)}`]),
+    ...(limits.cpu === undefined ? [] : [`cpu ${limits.cpu}`]),
+    ...(limits.pids === undefined ? [] : [`pids ${limits.pids}`]),
+  ];
+  const unkept = row.mechanism === 'watchdog' ? [limits.cpu === undefined ? '' : 'cpu', limits.pids === undefined ? '' : 'pids'].filter(Boolean) : [];
+  const note = unkept.length === 0 ? '' : ` (${unkept.join(' and ')} not enforced)`;
+  return `${row.mechanism === undefined ? '' : `${row.mechanism}: `}${parts.join(', ')}${note}`;
 }
 
 /** An argv as a POSIX shell reads it back: a word that needs it single-quoted, each `'` as `'\''`. */

@@ -58,7 +58,15 @@ export interface StatusRow {
   /** Additive: seconds since the current run started (`since`); null when it does not run. */
   uptime?: number | null;
   /** Additive: the running command line, shell-quoted, secrets replaced (a compose service's containers: image and command); null when unknown. */
-  command?: string | null;  /** Additive, a scheduled task's: its schedule as written (`*\/15 * * * *`, `every 30s`). */
+  command?: string | null;
+  /** Additive (issue 32): the service's `limits:` (memory in bytes), only when it has some. */
+  limits?: { memory?: number; cpu?: number; pids?: number };
+  /**
+   * Additive (issue 32), beside `limits`: what keeps them on this machine: `cgroup-v2`,
+   * `systemd-run`, `cgroup-v1`, or `watchdog` (memory only, while a controller runs).
+   */
+  mechanism?: string;
+  /** Additive, a scheduled task's: its schedule as written (`*\/15 * * * *`, `every 30s`). */
   schedule?: string;
   /**
    * Additive, a scheduled task's: when it next runs (ISO); null when nothing will run it: no
@@ -85,18 +93,21 @@ export interface StatusExtras {
   /** Now (ms since the epoch): each row's `uptime` is counted from its `since` to this. */
   now?: number;
   /** When each armed schedule next comes due (ISO; a controller's), by task. */
-  schedules?: ReadonlyMap<string, string | null>;  /** What a watched service waits for since its last build or start failed (a controller's), by service. */
+  schedules?: ReadonlyMap<string, string | null>;
+  /** What a watched service waits for since its last build or start failed (a controller's), by service. */
   waiting?: ReadonlyMap<string, string>;
+  /** How this machine keeps limits (os/cgroups.ts), shown on the rows of services that have some. */
+  mechanism?: string;
 }
 
 export function statusRows(desired: Desired, observed: Observed, applied: Applied, extras: StatusExtras = {}): StatusRow[] {
-  const { portOwners, usage, now, schedules, waiting } = extras;
+  const { portOwners, usage, now, schedules, waiting, mechanism } = extras;
   const rows: StatusRow[] = desired.services.map((service) => {
     const owners = portOwners?.get(service.name);
     const schedule = service.task?.schedule;
     const timed = schedule ? { schedule: schedule.text, nextRun: schedules?.get(service.name) ?? null } : {};
     const waits = waiting?.get(service.name);
-    return { ...row(service.name, service, observed.get(service.name), applied), ...(owners ? portColumns(service, owners) : {}), ...timed, ...(waits ? { waiting: waits } : {}) };
+    return { ...row(service.name, service, observed.get(service.name), applied), ...(owners ? portColumns(service, owners) : {}), ...limitColumns(service, mechanism), ...timed, ...(waits ? { waiting: waits } : {}) };
   });
   for (const name of applied.keys()) {
     if (!desired.services.some((service) => service.name === name)) rows.push(row(name, undefined, observed.get(name), applied));
@@ -112,6 +123,15 @@ export function statusRows(desired: Desired, observed: Observed, applied: Applie
 export function uptimeOf(since: string | null, now: number): number | null {
   const start = since === null ? Number.NaN : Date.parse(since);
   return Number.isNaN(start) ? null : Math.max(0, Math.floor((now - start) / 1000));
+}
+
+function limitColumns(service: DesiredService, mechanism: string | undefined): Pick<StatusRow, 'limits' | 'mechanism'> {
+  const limits = service.limits;
+  if (limits === undefined) return {};
+  return {
+    limits: { ...(limits.memoryBytes === undefined ? {} : { memory: limits.memoryBytes }), ...(limits.cpu === undefined ? {} : { cpu: limits.cpu }), ...(limits.pids === undefined ? {} : { pids: limits.pids }) },
+    ...(mechanism === undefined ? {} : { mechanism }),
+  };
 }
 
 function portColumns(service: DesiredService, owners: readonly PortOwner[]): Pick<StatusRow, 'portsOpen' | 'portOwners'> {

@@ -29,8 +29,8 @@ export function decideIdleTask(desired: DesiredService, applied: AppliedService 
   return { service: name, stopPhase: [], startPhase: ops.map((op) => ({ service: name, op, reason, symbol: '+', restart: false, ...shown })), restart: false };
 }
 
-/** `task failed: exited with code 2`. */
-export function taskFailedWords(run: Pick<TaskRun, 'code' | 'signal'>): string {
+/** `task failed: exited with code 2`; a limit's reason when one ended it (`task failed: killed by the OOM killer (…)`). */
+export function taskFailedWords(run: Pick<TaskRun, 'code' | 'signal'> & { reason?: string | undefined }): string {
   return `task failed: ${describeExit(run)}`;
 }
 

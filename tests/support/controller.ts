@@ -150,7 +150,7 @@ export class Cleanup {
   private readonly stacks: Scratch[] = [];
   private readonly markers: string[] = [];
 
-  cli(args: string[], options: { cwd?: string } = {}): RunningCli {
+  cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
     const running = startCli(args, options);
     this.clis.push(running);
     return running;

@@ -79,7 +79,7 @@ export class Live {
   async historyOf(name: string): Promise<ServiceHistory> {
     const history: ServiceHistory = { formatVersion: 1, service: name, exits: [], restarts: [], probes: [], recorded: null };
     for (const event of await this.keptEvents(name)) {
-      if (event.type === 'exited') history.exits.push({ at: event.at, code: event.code, signal: event.signal });
+      if (event.type === 'exited') history.exits.push({ at: event.at, code: event.code, signal: event.signal, ...(event.reason === undefined ? {} : { reason: event.reason }) });
       else if (event.type === 'restarting') history.restarts.push({ at: event.at, attempt: event.attempt, maxRestarts: event.maxRestarts });
       else if (event.type === 'probe') history.probes.push({ at: event.at, kind: event.kind, ok: event.ok, ...(event.reason === undefined ? {} : { reason: event.reason }) });
     }

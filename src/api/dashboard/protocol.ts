@@ -82,7 +82,8 @@ export interface RunResultBody {
 export interface ServiceHistory {
   formatVersion: 1;
   service: string;
-  exits: { at: string; code: number | null; signal: string | null }[];
+  /** `reason` (additive, issue 32): a limit ended it (`killed by the OOM killer (memory limit 512 MB)`). */
+  exits: { at: string; code: number | null; signal: string | null; reason?: string }[];
   restarts: { at: string; attempt: number; maxRestarts: number }[];
   probes: { at: string; kind: 'ready' | 'health'; ok: boolean; reason?: string }[];
   recorded: {

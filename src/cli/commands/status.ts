@@ -1,4 +1,4 @@
-import { controllerOfStack, findStack, portOwnersOf, recordProbeResults, usageOf, viewServices } from '../../api.js';
+import { controllerOfStack, findStack, limitMechanismName, portOwnersOf, recordProbeResults, usageOf, viewServices } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import type { StatusRow } from '../../reconcile/status-rows.js';
 import { expandReplicaNames } from '../../config/replicas.js';
@@ -59,6 +59,6 @@ export async function observeHere(options: StatusOptions, written: readonly stri
   // Memory and the command line from one reading of /proc; CPU needs two, so only -o wide waits for the second (and asks docker), while the port owners are read.
   // Who listens on each declared port (never a connection to them).
   const [usage, portOwners] = await Promise.all([usageOf(workspace, { applied, observed }, { rate: options.output === 'wide' }), portOwnersOf(workspace, { applied, observed }, names)]);
-  const rows = statusRows(workspace.desired, observed, applied, { portOwners, usage, now: Date.now() }).filter((row) => names.length === 0 || names.includes(row.name));
+  const rows = statusRows(workspace.desired, observed, applied, { portOwners, usage, now: Date.now(), mechanism: limitMechanismName() }).filter((row) => names.length === 0 || names.includes(row.name));
   return { project: workspace.desired.project, rows, notice: await controllerNotice(workspace), notRecorded };
 }

@@ -1,7 +1,7 @@
 import type pc from 'picocolors';
 import stringWidth from 'string-width';
 import type { StatusRow } from '../../reconcile/status-rows.js';
-import { formatBytes, formatCpu, formatHealth, formatObserved, formatPorts, formatUptime, stateTone } from '../../reconcile/status-format.js';
+import { formatCpu, formatHealth, formatMemory, formatObserved, formatPorts, formatUptime, stateTone } from '../../reconcile/status-format.js';
 
 export { formatBytes, formatCpu } from '../../reconcile/status-format.js';
 
@@ -29,7 +29,7 @@ const COLUMNS: Column[] = [
   { header: 'UPTIME', priority: 3, max: 8, cell: (row, now) => formatUptime(row.since, now) },
   { header: 'RESTARTS', priority: 4, max: 8, cell: (row) => String(row.restarts) },
   { header: 'CPU', priority: 6, max: 7, cell: (row) => formatCpu(row.cpu) },
-  { header: 'MEM', priority: 7, max: 7, cell: (row) => formatBytes(row.memory) },
+  { header: 'MEM', priority: 7, max: 17, cell: (row) => formatMemory(row) },
   { header: 'HEALTH', priority: 2, max: 24, cell: (row, now) => formatHealth(row, now) },
   { header: 'PORTS', priority: 10, max: 24, cell: (row) => formatPorts(row) },
 ];

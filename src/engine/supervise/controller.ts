@@ -21,6 +21,8 @@ import { FileWatcher, watchedPaths } from './file-watcher.js';
 import { LivenessMonitor } from './liveness.js';
 import { PortWatch } from './port-watch.js';
 import { UsageWatch } from './usage-watch.js';
+import { MemoryWatchdog } from './memory-watchdog.js';
+import { limitMechanism } from '../../os/cgroups.js';
 import { LogRotation } from './log-rotation.js';
 import { notRetried, writePassRecord } from './pass-record.js';
 import { SupervisedPool, type PoolEvent } from './service-pool.js';
@@ -102,6 +104,7 @@ export class Controller {
       () => ({ applied: this.state.all(), observed: knownObserved(this.desired, this.state.all(), this.pool), redact: this.workspaceNow.ctx.redact }),
       groupedIn(workspace.providers),
       (view, signal) => readProviderUsage(this.desired, view, workspace.providers, { ...this.workspaceNow.ctx, signal }),
+      new MemoryWatchdog(() => this.desired, limitMechanism().name === 'watchdog', (service, reason) => pool.killOverLimit(service, reason)),
     );
     this.logRotation = new LogRotation(pool, workspace, this.say);
     this.dev = new DevLoop({
@@ -284,7 +287,7 @@ export class Controller {
   /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan (port owners, CPU and memory as last read on their ticks). */
   knownStatus(): StatusRow[] {
     const applied = this.state.all();
-    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, { portOwners: this.ports.known, usage: this.usage.known, schedules: this.schedules.nextRuns(), waiting: this.dev.waiting(), now: this.pool.env.time.now() });
+    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, { portOwners: this.ports.known, usage: this.usage.known, schedules: this.schedules.nextRuns(), waiting: this.dev.waiting(), now: this.pool.env.time.now(), mechanism: limitMechanism().name });
   }
 
   /** `names` and what they depend on, observed: what a restart of them plans from, without looking at every service. */

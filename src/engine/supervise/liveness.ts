@@ -100,11 +100,12 @@ export class LivenessMonitor {
     if (current?.pid !== run.pid || current?.startTicks !== run.startTicks) return;
     // The reason may quote what a plugin's status printed: the state file keeps no secret.
     const said = this.workspace.ctx.redact(reason);
-    const end = { stoppedByUs: false, exit: { code: null, signal: null, reason: said } };
+    const limit = this.pool.takeLimitKill(name, run.pid);
+    const end = { stoppedByUs: false, exit: limit === undefined ? { code: null, signal: null, reason: said } : { code: null, signal: 'SIGKILL', reason: limit } };
     // Told to the machine in the same turn as recorded: between the two, status would show a
     // running service without a pid.
     const written = this.pool.env.state.update(name, (record) => record && recordExit(record, end, this.pool.env.time));
-    this.pool.endedUnseen(name);
+    this.pool.endedUnseen(name, limit);
     await written;
   }
 

@@ -1,5 +1,7 @@
 import { isTask, type Desired, type DesiredService } from '../../model/desired.js';
 import { groupExists } from '../../os/group-members.js';
+import { signalGroup } from '../../os/runner.js';
+import { isRunning } from '../../os/proc-stat.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { appliedOfStart, type OperationContext, type StartedService } from '../../model/provider.js';
 import { withoutServicePrefix } from '../../model/errors.js';
@@ -18,7 +20,7 @@ import type { StateStore } from '../../state/state-store.js';
 
 
 export type PoolEvent =
-  | { type: 'exited'; service: string; code: number | null; signal: string | null }
+  | { type: 'exited'; service: string; code: number | null; signal: string | null; reason?: string }
   | { type: 'restarting'; service: string; attempt: number; maxRestarts: number; delayMs?: number }
   /** `restarts` in a row of `maxRestarts` allowed; `reason`: why the last run or start failed; `starting`: it never got going. */
   | { type: 'gave-up'; service: string; restarts: number; maxRestarts: number; reason: string; starting: boolean }
@@ -44,6 +46,10 @@ export class SupervisedPool implements ServicePool {
   /** Stops of what ended runs left behind; only `settle` waits for them, not the reconcile passes. */
   private readonly ending = new Set<Promise<void>>();
   private readonly movers = new Set<(name: string) => void>();
+  // The watchdog's kills not yet seen as exits, by run: their reason goes with the exit.
+  private readonly limitKills = new WeakMap<StartedService, string>();
+  // The same for runs it adopted, by service: their end is found by liveness polling.
+  private readonly adoptedLimitKills = new Map<string, { pid: number; reason: string }>();
 
   constructor(
     desired: Desired,
@@ -157,10 +163,43 @@ export class SupervisedPool implements ServicePool {
     this.actors.get(name)?.send(event);
   }
 
-  /** A run that is not the controller's child was found ended (how, nobody can tell): reported as its own runs' exits are, then told to its machine. */
-  endedUnseen(name: string): void {
-    this.report({ type: 'exited', service: name, code: null, signal: null });
-    this.send(name, { type: 'EXITED', code: null, signal: null });
+  /**
+   * The watchdog found the run over its memory limit: its whole process group is killed, as the
+   * kernel's OOM killer would, and its exit (and the restart its policy leads to) carries
+   * `reason`: at once for a run this controller started, when liveness polling finds it gone for
+   * one it adopted (`takeLimitKill`). False when there is no live run to kill, or it is being killed.
+   */
+  killOverLimit(name: string, reason: string): boolean {
+    const started = this.env.started.get(name);
+    if (started?.exited !== undefined) {
+      if (started.pgid === undefined || started.pgid <= 1 || this.limitKills.has(started)) return false;
+      this.limitKills.set(started, reason);
+      signalGroup(started.pgid, 'SIGKILL');
+      return true;
+    }
+    const record = this.state.get(name);
+    if (record?.pid === undefined || record.pgid === undefined || record.pgid <= 1 || this.adoptedLimitKills.get(name)?.pid === record.pid) return false;
+    // The record's run, not a pid handed out again since.
+    if (!isRunning(record.pid, record.startTicks)) return false;
+    this.adoptedLimitKills.set(name, { pid: record.pid, reason });
+    signalGroup(record.pgid, 'SIGKILL');
+    return true;
+  }
+
+  /** The watchdog's reason for the end of adopted run `pid`, once, when it killed it. */
+  takeLimitKill(name: string, pid: number | undefined): string | undefined {
+    const kill = this.adoptedLimitKills.get(name);
+    if (kill === undefined || kill.pid !== pid) return undefined;
+    this.adoptedLimitKills.delete(name);
+    return kill.reason;
+  }
+
+  /** A run that is not the controller's child was found ended (how, nobody can tell, unless the watchdog killed it): reported as its own runs' exits are, then told to its machine. */
+  endedUnseen(name: string, limit?: string): void {
+    // The watchdog's own kill: how it ended is known after all.
+    const how = { code: null, signal: limit === undefined ? null : 'SIGKILL' };
+    this.report({ type: 'exited', service: name, ...how, ...(limit === undefined ? {} : { reason: limit }) });
+    this.send(name, { type: 'EXITED', ...how });
   }
 
   /** Every service the pool has a machine for, with its state. */
@@ -207,10 +246,13 @@ export class SupervisedPool implements ServicePool {
       // The machine hears it first: when the leader left nothing behind (the usual crash) and
       // there is no backoff, it spawns the next run within this turn of the event loop, before
       // the report and the disk write below take theirs.
-      this.report({ type: 'exited', service: name, code: exit.code, signal: exit.signal });
+      // A limit's reason: the kernel's OOM killer (the provider read its cgroup), or the watchdog's kill.
+      const reason = exit.reason ?? this.limitKills.get(started);
+      this.limitKills.delete(started);
+      this.report({ type: 'exited', service: name, code: exit.code, signal: exit.signal, ...(reason === undefined ? {} : { reason }) });
       this.actors.get(name)?.send({ type: 'EXITED', code: exit.code, signal: exit.signal, ...(this.trials.has(name) ? { hold: true } : {}) });
       // In memory now (the next start records over it), on disk with the next batched write.
-      const end = { stoppedByUs: false, exit: { code: exit.code, signal: exit.signal, reason: 'exited' } };
+      const end = { stoppedByUs: false, exit: { code: exit.code, signal: exit.signal, reason: reason ?? 'exited' } };
       this.state.record(name, (current) => current && recordExit(current, end, this.env.time));
     });
   }

@@ -23,6 +23,7 @@ export const execModule: ProviderModule<'exec'> = {
   name: 'exec',
   key: 'exec',
   runs: 'start, stop and status commands',
+  foreignKeyHints: { limits: 'an exec service runs what its start command starts, outside a process group of stack\'s: limit it there (systemd-run), or run it as a command: service' },
   schema: ({ z, ArgvSchema, NonEmptyString, EnvSchema }) => ({
     exec: z.strictObject({ start: ArgvSchema, stop: ArgvSchema, status: ArgvSchema, shell: z.boolean().optional(), cwd: NonEmptyString('a folder path').optional(), env: EnvSchema.optional() }),
   }),

@@ -25,6 +25,7 @@ export const pluginModule: ProviderModule<'plugin'> = {
   key: 'plugin',
   runs: 'a plugin folder',
   ownKeys: ['env', 'envFile'],
+  foreignKeyHints: { limits: "a plugin's scripts start what it runs, outside a process group of stack's: limit it there (systemd-run, ulimit), or run it as a command: service" },
   schema: ({ z, NonEmptyString }) => {
     /** A plugin fetched by `stack add` from git: where it lives, where it came from, the commit it is pinned to. */
     const PluginSourceSchema = z.strictObject({

@@ -31,7 +31,7 @@ export const processModule: ProviderModule<'process'> = {
   name: 'process',
   key: 'command',
   runs: 'a process',
-  ownKeys: ['shell', 'cwd', 'env', 'envFile', 'user', 'group', 'replicas'],
+  ownKeys: ['shell', 'cwd', 'env', 'envFile', 'user', 'group', 'replicas', 'limits'],
   runsTasks: true,
   schema: ({ z, ArgvSchema, NonEmptyString }) => ({
     command: ArgvSchema,

@@ -2,6 +2,7 @@ import type { DesiredService, StopSpec } from '../../model/desired.js';
 import type { AppliedService } from '../../model/observed.js';
 import { describeCheck, formatDuration, realClock, waitForProbe, type ProbeClock } from '../probes.js';
 import { appliedOfStart, cannotRun, OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
+import { groupsToRemove } from './limits.js';
 import { spawnerDescription } from '../../os/native-spawn.js';
 import { logRelayDescription } from '../../os/log-relay.js';
 import { checkAccountsRun, checkExecutables } from './check.js';
@@ -70,11 +71,14 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     try {
       // A leader that died by itself may have left a `setsid` child, found only by its marker.
       const leaderDied = (await checkOwnership(pid, startTicks)) !== 'ours';
+      // Read while the leader lives: its cgroups (limits:) are removed once the group is stopped.
+      const removeGroups = groupsToRemove(name, leaderDied ? undefined : pid, ctx.stateDir);
       outcome = await stopProcessGroup({ pid, pgid: applied.pgid, startTicks }, stopSpec, {
         signal: ctx.signal,
         verbose: ctx.verbose,
       });
       const swept = (outcome.kind === 'stopped' ? (outcome.outside ?? 0) : 0) + (leaderDied ? await stopMarkedLeftovers(ctx.stateDir, name, stopSpec, ctx.signal) : 0);
+      await removeGroups();
       if (swept > 0) notes.push(`also stopped ${swept} process${swept === 1 ? '' : 'es'} it had started outside its process group`);
     } catch (error) {
       if (ctx.signal.aborted) throw error;

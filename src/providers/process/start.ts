@@ -13,6 +13,7 @@ import { markerEnv } from '../../state/service-marker.js';
 import { escapeControls } from '../../config/issues.js';
 import { describeAccount, folderDenied, isCaller, loginEnv, type Account } from '../../os/accounts.js';
 import { accountToRunAs } from './accounts.js';
+import { startLimits, type StartLimits } from './limits.js';
 
 /** A process run as the process provider starts it: every field is known. */
 export interface ProcessRun {
@@ -101,6 +102,7 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
   if (account) await assertCwdFor(service.name, spec.cwd, account);
   await ensureLogsDir(ctx.stateDir);
   await rotateLogIfLarge(logFileOf(ctx.stateDir, service.name), service.logs);
+  const limits = startLimits(service, spec.argv, ctx.stateDir);
   const log = await openLogForAppend(ctx.stateDir, service.name);
   try {
     markStart(log.fd, service.name);
@@ -114,12 +116,14 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       const relay = await openLogRelay(log.fd, { verbose: ctx.verbose });
       noteRelay(log.file, log.offset, relay.exited);
       try {
-        spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env, output: relay, identity, verbose: ctx.verbose });
+        spawned = await spawnDetached(limits.argv, { cwd: spec.cwd, env, output: relay, identity, verbose: ctx.verbose });
+        joinLimits(service.name, limits, spawned.pid);
       } finally {
         // The service holds its own copies; a spawn that failed leaves the relay at its end.
         relay.close();
       }
     } catch (error) {
+      limits.ended();
       if (!(error instanceof SpawnError)) throw error;
       // A missing working directory fails the spawn with ENOENT too: checked only now, so a
       // start that works costs no extra stat.
@@ -135,13 +139,26 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       startTicks: procStat.startTicks,
       startedAt,
       // Timed as it happens: the settle check runs after every start and must judge when it exited.
-      exited: spawned.exited.then((exit) => ({ ...exit, seenAt: Date.now() })),
+      exited: spawned.exited.then((exit) => {
+        const reason = limits.ended();
+        return { ...exit, seenAt: Date.now(), ...(reason === undefined ? {} : { reason }) };
+      }),
       logFile: log.file,
       logOffset: log.offset,
     };
   } finally {
     // The child holds its own copy of the descriptor.
     closeSync(log.fd);
+  }
+}
+
+// No await between the spawn and this: the run has done next to nothing outside its group.
+function joinLimits(name: string, limits: StartLimits, pid: number): void {
+  try {
+    limits.joined(pid);
+  } catch (error) {
+    signalGroup(pid, 'SIGKILL');
+    throw error;
   }
 }
 
