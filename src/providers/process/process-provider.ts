@@ -8,7 +8,7 @@ import { checkAccountsRun, checkExecutables } from './check.js';
 import { logFileOf, outputWritten, readLogTextTail, appendLogMarker } from './logs.js';
 import { observeProcess } from './observe.js';
 import { rotateLiveLog } from './rotate-live.js';
-import { showLogFile } from './show-log.js';
+import { logChunksOfFile, showLogFile } from './show-log.js';
 import { execInProcess } from './exec.js';
 import { signalProcess } from './signal.js';
 import { processSpecOf, startProcess } from './start.js';
@@ -157,6 +157,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     async uninstall(): Promise<void> {},
 
     logs: (name, _desired, _applied, request, ctx) => showLogFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
+    logChunks: (name, request, ctx) => logChunksOfFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
 
     run: (service) => Promise.reject(cannotRun(service)),
 
