@@ -4,7 +4,7 @@ import { frameLine, stampOf } from '../../model/log-line.js';
 import type { DesiredService } from '../../model/desired.js';
 import type { ProcessSpec } from './spec.js';
 import { SpawnError, signalGroup, spawnDetached } from '../../os/runner.js';
-import { openLogRelay } from '../../os/log-relay.js';
+import { prepareLogRelay } from '../../os/log-relay.js';
 import { OperationError, type ExitInfo, type OperationContext } from '../../model/provider.js';
 import { logFileOf, noteRelay, openLogForAppend, rotateLogIfLarge, ensureLogsDir } from './logs.js';
 import { readProcStatSync, type ProcStat } from '../../os/proc-stat.js';
@@ -111,13 +111,20 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       const env = { ...(account ? loginEnv(account) : {}), ...spec.env, ...markerEnv(ctx.stateDir, service.name, specOf(service)) };
       const identity = account && !isCaller(account) ? account : undefined;
       // Its output reaches the log through a relay that frames each line with its time and stream.
-      const relay = await openLogRelay(log.fd, { verbose: ctx.verbose });
-      noteRelay(log.file, log.offset, relay.exited);
+      // The service starts first, the relay on its pipes right after: a restart waits for one exec.
+      const relay = await prepareLogRelay(log.fd, { verbose: ctx.verbose });
       try {
         spawned = await spawnDetached(spec.argv, { cwd: spec.cwd, env, output: relay, identity, verbose: ctx.verbose });
-      } finally {
-        // The service holds its own copies; a spawn that failed leaves the relay at its end.
-        relay.close();
+      } catch (error) {
+        relay.cancel();
+        throw error;
+      }
+      try {
+        noteRelay(log.file, log.offset, (await relay.start()).exited);
+      } catch (error) {
+        // Its output would have no reader: a service never runs without its relay.
+        signalGroup(spawned.pid, 'SIGKILL');
+        throw error;
       }
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
