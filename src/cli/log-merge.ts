@@ -15,12 +15,14 @@ export interface MergedLineSink {
  * end is found with indexOf on its piece, its stamp read as two numbers from its bytes, and
  * only the sink makes anything of a line. Equal times keep the logs' order; a line with no
  * time keeps its place after the line before it (before every other log's lines, at the start).
- * Only one piece per log is held at a time.
+ * A log's next piece is asked for as soon as its current one is taken (read while this one is
+ * merged), so the merge seldom waits on a read: two pieces per log are held at most.
  */
 export async function mergeLogChunks(logs: readonly AsyncIterable<Buffer>[], sink: MergedLineSink): Promise<void> {
   const heads: Head[] = [];
   for (const [order, chunks] of logs.entries()) {
-    const head: Head = { order, pieces: chunks[Symbol.asyncIterator](), piece: EMPTY, start: 0, end: -1, framed: false, day: -Infinity, time: -Infinity };
+    const pieces = chunks[Symbol.asyncIterator]();
+    const head: Head = { order, pieces, next: ask(pieces), piece: EMPTY, start: 0, end: -1, framed: false, day: -Infinity, time: -Infinity };
     if (await nextPiece(head)) heads.push(head);
   }
   const queue = new HeadQueue(heads);
@@ -45,6 +47,8 @@ const EMPTY = Buffer.alloc(0);
 interface Head {
   order: number;
   pieces: AsyncIterator<Buffer>;
+  /** The piece after this one, on its way. */
+  next: Promise<IteratorResult<Buffer>>;
   piece: Buffer;
   start: number;
   end: number;
@@ -56,14 +60,22 @@ interface Head {
 /** The head on the first line of its next non-empty piece; false when the log is done. */
 async function nextPiece(head: Head): Promise<boolean> {
   for (;;) {
-    const next = await head.pieces.next();
+    const next = await head.next;
     if (next.done === true) return false;
+    head.next = ask(head.pieces);
     if (next.value.length === 0) continue;
     head.piece = next.value;
     head.start = 0;
     readLine(head);
     return true;
   }
+}
+
+/** The next piece, asked for now; a failed read surfaces where it is awaited (never as an unhandled rejection if the merge ended first). */
+function ask(pieces: AsyncIterator<Buffer>): Promise<IteratorResult<Buffer>> {
+  const next = pieces.next();
+  next.catch(() => undefined);
+  return next;
 }
 
 function readLine(head: Head): void {
@@ -144,6 +156,24 @@ export class BatchedOutput {
     // A short line copied in a loop: Buffer#copy makes a view of its source each call.
     if (length < 128) for (let index = from; index < to; index += 1) buffer[at++] = source[index] as number;
     else at += source.copy(buffer, at, from, to);
+    this.at = at;
+  }
+
+  /** `prefix`, bytes `from..to` of `source` and a newline: a merged line as it most often prints, in one step. */
+  line(prefix: Buffer, source: Buffer, from: number, to: number): void {
+    const length = prefix.length + to - from + 1;
+    this.room(length);
+    if (length > this.buffer.length - this.at) {
+      this.bytes(prefix, 0, prefix.length);
+      this.bytes(source, from, to);
+      return this.byte(0x0a);
+    }
+    const buffer = this.buffer;
+    let at = this.at;
+    for (let index = 0; index < prefix.length; index += 1) buffer[at++] = prefix[index] as number;
+    if (to - from < 128) for (let index = from; index < to; index += 1) buffer[at++] = source[index] as number;
+    else at += source.copy(buffer, at, from, to);
+    buffer[at++] = 0x0a;
     this.at = at;
   }
 

@@ -220,6 +220,7 @@ function mergedSinkOf(options: LogsOptions, chosen: readonly string[], services:
       const stream = streamAt(piece, start, framed);
       const textStart = textStartAt(start, stop, framed);
       const prefix = (prefixes[service] as readonly [Buffer, Buffer])[stream === 'stderr' ? 1 : 0];
+      if (!options.timestamps && stream !== 'stack') return output.line(prefix, piece, textStart, stop);
       output.bytes(prefix, 0, prefix.length);
       if (options.timestamps) output.text(`${c.dim(framed ? piece.toString('latin1', start, start + 27) : '-'.padEnd(27))} `);
       if (stream === 'stack') output.text(c.dim(piece.toString('utf8', textStart, stop)));

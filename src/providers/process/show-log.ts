@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { FRAME_BYTES, lineFilter, parseLogLine, stampOf, untilStamp, type LogLine } from '../../model/log-line.js';
+import { FRAME_BYTES, isFramedBytes, lineFilter, parseLogLine, stampOf, untilStamp, type LogLine } from '../../model/log-line.js';
 import type { LogChunksRequest, LogsRequest } from '../../model/provider.js';
 import type { Redact } from '../../model/redact.js';
 import { redactNothing } from '../../config/sensitive.js';
@@ -122,18 +122,18 @@ const NEWLINE = Buffer.from('\n');
  */
 export async function* logChunksOfFile(file: string, request: LogChunksRequest, redact: Redact): AsyncGenerator<Buffer> {
   if ((await assertOwnDir(dirname(file))) === 'ok') await assertOwnFile(file);
-  const keep = lineFilter(request);
+  const keep = keeperOf(request);
   for await (const piece of rangePieces(file, request)) {
     const text = isUtf8(piece) ? piece : Buffer.from(piece.toString('utf8'));
+    // A redactor that knows no secret leaves the bytes undecoded.
     const redacted = redact === redactNothing ? text : redactPiece(text, redact);
-    const kept = keep ? keepLines(redacted, (raw) => keep(parseLogLine(raw))) : redacted;
+    const kept = keep ? keepLines(redacted, keep) : redacted;
     if (kept.length > 0) yield kept;
   }
 }
 
 /**
- * A piece with every line's text redacted (left undecoded by a redactor that knows no secret).
- * A piece none of whose text the redactor changes
+ * A piece with every line's text redacted. A piece none of whose text the redactor changes
  * (the common case: checked on the piece whole) is returned as it is; else line by line, each
  * line's text alone, as showLogFile does, its frame kept.
  */
@@ -151,12 +151,36 @@ function redactPiece(piece: Buffer, redact: Redact): Buffer {
   return Buffer.from(out);
 }
 
-/** The lines of a piece that `keep` keeps (each given as showLogFile gives it, without its newline). */
-function keepLines(piece: Buffer, keep: (raw: string) => boolean): Buffer {
+type Keep = (piece: Buffer, start: number, end: number) => boolean;
+
+/**
+ * lineFilter on a line's bytes (`piece[start..end)`, its newline at `end`): `since` and `until`
+ * compared with its stamp's bytes, and only for `match` the line parsed.
+ */
+function keeperOf(request: LogChunksRequest): Keep | undefined {
+  const since = request.since ? Buffer.from(stampOf(request.since)) : undefined;
+  const until = request.until ? Buffer.from(untilStamp(request.until)) : undefined;
+  const match = request.match;
+  if (since === undefined && until === undefined && match === undefined) return undefined;
+  return (piece, start, end) => {
+    if (since !== undefined || until !== undefined) {
+      // A line without a time passes neither.
+      if (!isFramedBytes(piece, start, end)) return false;
+      if (since !== undefined && piece.compare(since, 0, STAMP_BYTES, start, start + STAMP_BYTES) < 0) return false;
+      if (until !== undefined && piece.compare(until, 0, STAMP_BYTES, start, start + STAMP_BYTES) > 0) return false;
+    }
+    return match === undefined || match(parseLogLine(piece.toString('utf8', start, end)));
+  };
+}
+
+const STAMP_BYTES = 27;
+
+/** The lines of a piece that `keep` keeps. */
+function keepLines(piece: Buffer, keep: Keep): Buffer {
   const kept: Buffer[] = [];
   for (let start = 0; start < piece.length; ) {
     const end = piece.indexOf(0x0a, start);
-    if (keep(piece.toString('utf8', start, end))) kept.push(piece.subarray(start, end + 1));
+    if (keep(piece, start, end)) kept.push(piece.subarray(start, end + 1));
     start = end + 1;
   }
   return kept.length === 1 ? (kept[0] as Buffer) : Buffer.concat(kept);
