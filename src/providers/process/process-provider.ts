@@ -11,7 +11,7 @@ import { rotateLiveLog } from './rotate-live.js';
 import { logChunksOfFile, showLogFile } from './show-log.js';
 import { execInProcess } from './exec.js';
 import { signalProcess } from './signal.js';
-import { processSpecOf, startProcess } from './start.js';
+import { dropSpareRelay, processSpecOf, startProcess } from './start.js';
 import { stopProcessGroup, type StopOutcome } from '../../os/stop-group.js';
 import { checkOwnership } from '../../os/proc-stat.js';
 import { stopMarkedLeftovers } from '../../state/adopt.js';
@@ -59,6 +59,8 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
   }
 
   async function stop(name: string, applied: AppliedService, stopSpec: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined> {
+    // Stopped, not restarted: no next run for a relay started ahead to serve.
+    dropSpareRelay(logFileOf(ctx.stateDir, name));
     const { pid, startTicks } = applied;
     if (pid === undefined) return undefined;
     if (startTicks === undefined) {
