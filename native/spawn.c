@@ -12,7 +12,8 @@
 // opens it.
 //
 // relay() starts native/log-relay.c for a service: two pipes, their read ends and the log to
-// the relay, their write ends back to stack for the service.
+// the relay, their write ends back to stack for the service. pipes() and relayOn() do the same
+// in two steps, so that the service can start between them.
 //
 // A service with `user:` needs setgroups, setgid and setuid between fork and exec, which
 // posix_spawn has no step for: spawnAs forks (as node:child_process does, so such a start costs
@@ -458,6 +459,58 @@ static napi_value Relay(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// pipes(logFd): [stdout read end, stdout write end, stderr read end, stderr write end, a copy
+// of logFd], two new pipes and the copy all close-on-exec (the caller may close logFd then);
+// -errno. With relayOn, the service is started on the write ends first and the relay right
+// after (its output waits in the pipes): a restart does not wait for the relay's exec.
+static napi_value Pipes(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  if (argc != 1) return throw_usage(env);
+  int32_t log_fd;
+  CHECK(napi_get_value_int32(env, args[0], &log_fd));
+  int fds[5] = {-1, -1, -1, -1, -1};
+  napi_value result;
+  int error = 0;
+  if (pipe2(fds, O_CLOEXEC) < 0 || pipe2(fds + 2, O_CLOEXEC) < 0 || (fds[4] = fcntl(log_fd, F_DUPFD_CLOEXEC, 3)) < 0) error = errno;
+  if (error != 0) {
+    for (int i = 0; i < 5; i++) {
+      if (fds[i] >= 0) close(fds[i]);
+    }
+    CHECK(napi_create_int32(env, -error, &result));
+    return result;
+  }
+  CHECK(napi_create_array_with_length(env, 5, &result));
+  for (uint32_t i = 0; i < 5; i++) {
+    napi_value value;
+    CHECK(napi_create_int32(env, fds[i], &value));
+    CHECK(napi_set_element(env, result, i, value));
+  }
+  return result;
+}
+
+// relayOn(relayPath, outRead, errRead, logFd): the relay's pid, started on the read ends and
+// the log's copy from pipes() (stack closes its copies then); -errno when it cannot start.
+static napi_value RelayOn(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  if (argc != 4) return throw_usage(env);
+  int32_t out_read, err_read, log_fd;
+  CHECK(napi_get_value_int32(env, args[1], &out_read));
+  CHECK(napi_get_value_int32(env, args[2], &err_read));
+  CHECK(napi_get_value_int32(env, args[3], &log_fd));
+  char *path = string_of(env, args[0]);
+  if (path == NULL) return throw_usage(env);
+  pid_t pid = 0;
+  int error = spawn_relay(&pid, path, out_read, err_read, log_fd);
+  free(path);
+  napi_value result;
+  CHECK(napi_create_int32(env, error == 0 ? pid : -error, &result));
+  return result;
+}
+
 // reap(pid): undefined while the child runs; [code, signal] once it ended (code -1 when a signal
 // ended it, signal 0 when none did); -errno when it is not (or no longer) our child to wait for.
 static napi_value Reap(napi_env env, napi_callback_info info) {
@@ -498,6 +551,10 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "spawnAs", function) != napi_ok) return NULL;
   if (napi_create_function(env, "relay", NAPI_AUTO_LENGTH, Relay, NULL, &function) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "relay", function) != napi_ok) return NULL;
+  if (napi_create_function(env, "pipes", NAPI_AUTO_LENGTH, Pipes, NULL, &function) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "pipes", function) != napi_ok) return NULL;
+  if (napi_create_function(env, "relayOn", NAPI_AUTO_LENGTH, RelayOn, NULL, &function) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "relayOn", function) != napi_ok) return NULL;
   if (napi_create_function(env, "reap", NAPI_AUTO_LENGTH, Reap, NULL, &function) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "reap", function) != napi_ok) return NULL;
   return exports;

@@ -141,6 +141,9 @@ export interface LogsRequest {
   attached?: boolean;
 }
 
+/** What `logChunks` reads: the whole log, narrowed as `logs` narrows it. */
+export type LogChunksRequest = Pick<LogsRequest, 'since' | 'until' | 'match' | 'signal'>;
+
 /** The files and folders a service reads besides stack.yaml, whose change means "reload and reconcile". */
 export interface WatchedPaths {
   files: string[];
@@ -277,6 +280,13 @@ export interface Provider {
    * ended; to an exit code only when it ran an attached command (see `LogsRequest.attached`).
    */
   logs(name: string, desired: DesiredService | undefined, applied: AppliedService | undefined, request: LogsRequest, ctx: Omit<OperationContext, 'signal'>): Promise<number | undefined>;
+  /**
+   * Every line of the service's log that `logs` with `lines: Infinity` would show (no follow),
+   * as framed records (log-line.ts) in large pieces that each end at a line's end, oldest
+   * first, redacted and narrowed as `logs` does: what `stack logs a b c -n all` merges at the
+   * byte level, never making a string of every line. Where stack keeps the log in a file.
+   */
+  logChunks?(name: string, request: LogChunksRequest, ctx: Omit<OperationContext, 'signal'>): AsyncIterable<Buffer>;
   /**
    * `stack run`: a one-off command in the service's environment, on this terminal; resolves to
    * its exit code. A provider that cannot run one rejects with a StackError saying so

@@ -80,6 +80,69 @@ export async function openLogRelay(logFd: number, options: OpenLogRelayOptions =
 
 const toldWhichRelay = new WeakSet<(line: string) => void>();
 
+/**
+ * A log relay whose service starts first: its pipes now, the relay itself once the service
+ * has its copies of the write ends. A start (a restart under a controller) then waits for one
+ * exec, the service's, not the relay's too; what the service writes before the relay runs
+ * waits in the pipes, in order.
+ */
+export interface PendingLogRelay {
+  /** The write ends of the pipes (close-on-exec), for the service. */
+  stdout: number;
+  stderr: number;
+  /**
+   * Closes this process's copies of the write ends and starts the relay on the read ends.
+   * Rejects with a SpawnError when it cannot: the service's output has no reader then.
+   */
+  start(): Promise<LogRelay>;
+  /** No service to relay (its spawn failed): the pipes closed, no relay left waiting. */
+  cancel(): void;
+}
+
+/**
+ * The pipes of a log relay appending to `logFd`, the relay started by `start()` (see
+ * PendingLogRelay). Where the addon cannot make the pipes alone (the relay in JavaScript, an
+ * addon built before pipes()), the relay starts here, as openLogRelay starts it.
+ */
+export async function prepareLogRelay(logFd: number, options: OpenLogRelayOptions = {}): Promise<PendingLogRelay> {
+  const pending = options.native === false ? undefined : nativeSpawner()?.pendingRelay;
+  if (!pending) {
+    const relay = await openLogRelay(logFd, options);
+    return {
+      stdout: relay.stdout,
+      stderr: relay.stderr,
+      start: () => {
+        relay.close();
+        return Promise.resolve(relay);
+      },
+      cancel: relay.close,
+    };
+  }
+  if (options.verbose && !toldWhichRelay.has(options.verbose)) {
+    toldWhichRelay.add(options.verbose);
+    options.verbose('# their output is framed by stack-log-relay (native)');
+  }
+  const pipes = pending(logFd);
+  if ('errno' in pipes) throw new SpawnError(['stack-log-relay'], pipes.errno, pipes.message);
+  const close = closerOf(pipes);
+  return {
+    stdout: pipes.stdout,
+    stderr: pipes.stderr,
+    start: () => {
+      close();
+      const started = pipes.start();
+      if ('errno' in started) return Promise.reject(new SpawnError(['stack-log-relay'], started.errno, started.message));
+      return Promise.resolve({ pid: started.pid, stdout: pipes.stdout, stderr: pipes.stderr, via: 'native', exited: started.exited, close });
+    },
+    cancel: () => {
+      close();
+      pipes.cancel();
+    },
+  };
+}
+
+
+
 /** Which relay frames services' logs, for `--verbose` and `stack check`: the native one, or Node and why. */
 export function logRelayDescription(): string {
   const spawner = nativeSpawner();

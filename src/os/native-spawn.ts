@@ -4,7 +4,7 @@
 // space for every service, and waits until the copy has exec'd. posix_spawn copies nothing.
 // STACK_NATIVE_SPAWN=0 turns it off. The same addon starts the log relay (native/log-relay.c)
 // on two fresh pipes: log-relay.ts.
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,10 @@ interface Addon {
   spawnAs?(file: string, argv: string[], envp: string[], cwd: string, output: AddonOutput, searchPath: string, identity: [number, number, number[]]): number;
   /** [pid, stdout write end, stderr write end] of a log relay started on two new pipes, or -errno; absent from an addon built before it. */
   relay?(relayPath: string, logFd: number): [number, number, number] | number;
+  /** [stdout read, stdout write, stderr read, stderr write] of two new pipes and a copy of logFd (all close-on-exec), or -errno; absent from an addon built before it. */
+  pipes?(logFd: number): [number, number, number, number, number] | number;
+  /** The pid of a log relay started on read ends of pipes(), or -errno; absent from an addon built before it. */
+  relayOn?(relayPath: string, outRead: number, errRead: number, logFd: number): number;
   /** undefined while it runs; [code, signal] (code -1 for a signal, signal 0 for none); -errno. */
   reap(pid: number): readonly [number, number] | number | undefined;
 }
@@ -53,6 +57,19 @@ export type NativeSpawnResult = { pid: number; exited: Promise<ExitInfo> } | { e
 /** A log relay the addon started: its pid, the write ends of its pipes (close-on-exec), its end. */
 export type NativeRelayResult = { pid: number; stdout: number; stderr: number; exited: Promise<ExitInfo> } | { errno: string; message: string };
 
+/**
+ * A log relay's pipes, the relay not started yet: the service starts on the write ends first,
+ * then `start` starts the relay on the read ends (what the service wrote meanwhile waits in the
+ * pipes); `start` or `cancel` closes stack's read ends (and its copy of the log). The write
+ * ends are the caller's to close.
+ */
+export interface NativePendingRelay {
+  stdout: number;
+  stderr: number;
+  start(): { pid: number; exited: Promise<ExitInfo> } | { errno: string; message: string };
+  cancel(): void;
+}
+
 export interface NativeSpawner {
   /** False for an addon built before `spawnAs`: a start with an identity goes through node:child_process then. */
   readonly spawnsAs: boolean;
@@ -64,6 +81,8 @@ export interface NativeSpawner {
    * here like a service. Absent when the relay program or the addon's relay() was not built.
    */
   readonly relay?: ((logFd: number) => NativeRelayResult) | undefined;
+  /** The relay in two steps (NativePendingRelay); absent where `relay` is, or the addon was built before pipes(). */
+  readonly pendingRelay?: ((logFd: number) => NativePendingRelay | { errno: string; message: string }) | undefined;
 }
 
 const ADDON = join('native', 'build', 'Release', 'stack_spawn.node');
@@ -151,6 +170,8 @@ function spawnerOf(addon: Addon, relayPath: string | undefined): NativeSpawner {
     return { errno, message: `spawn ${what} ${errno}` };
   };
   const relay = addon.relay?.bind(addon);
+  const pipes = addon.pipes?.bind(addon);
+  const relayOn = addon.relayOn?.bind(addon);
 
   return {
     spawnsAs: typeof addon.spawnAs === 'function',
@@ -163,6 +184,35 @@ function spawnerOf(addon: Addon, relayPath: string | undefined): NativeSpawner {
             if (typeof started === 'number') return failure(started, relayPath);
             const [pid, stdout, stderr] = started;
             return { pid, stdout, stderr, exited: exitOf(pid) };
+          }
+        : undefined,
+    pendingRelay:
+      pipes && relayOn && relayPath
+        ? (logFd) => {
+            const made = pipes(logFd);
+            if (typeof made === 'number') return failure(made, 'pipe');
+            const [outRead, stdout, errRead, stderr, log] = made;
+            let open = true;
+            const closeReadEnds = (): void => {
+              if (!open) return;
+              open = false;
+              closeSync(outRead);
+              closeSync(errRead);
+              closeSync(log);
+            };
+            return {
+              stdout,
+              stderr,
+              start: () => {
+                listen();
+                const pid = relayOn(relayPath, outRead, errRead, log);
+                // The read ends are the relay's alone: a copy here would keep it from ever seeing the end.
+                closeReadEnds();
+                if (pid < 0) return failure(pid, relayPath);
+                return { pid, exited: exitOf(pid) };
+              },
+              cancel: closeReadEnds,
+            };
           }
         : undefined,
     spawn(argv, options) {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseLogLine, type LogLine } from '../../src/model/log-line.js';
-import { logRelayDescription, openLogRelay, type LogRelay, type OpenLogRelayOptions } from '../../src/os/log-relay.js';
+import { logRelayDescription, openLogRelay, prepareLogRelay, type LogRelay, type OpenLogRelayOptions, type PendingLogRelay } from '../../src/os/log-relay.js';
 import { nativeSpawner } from '../../src/os/native-spawn.js';
 import { readProcStat } from '../../src/os/proc-stat.js';
 import { spawnDetached } from '../../src/os/runner.js';
@@ -47,7 +47,7 @@ function records(file: string): LogLine[] {
 async function bundleRelay(root: string): Promise<string> {
   const entry = path.join(root, 'entry.ts');
   const source = (file: string) => JSON.stringify(path.join(repo, 'src/os', file));
-  await writeFile(entry, `export { openLogRelay } from ${source('log-relay.ts')};\nexport { spawnDetached } from ${source('runner.ts')};\n`);
+  await writeFile(entry, `export { openLogRelay, prepareLogRelay } from ${source('log-relay.ts')};\nexport { spawnDetached } from ${source('runner.ts')};\n`);
   const bundle = path.join(root, 'dist', 'relay.mjs');
   await build({
     entryPoints: [entry],
@@ -71,6 +71,8 @@ describe('the native relay', () => {
   it('is built and used here: npm ci builds it beside the addon', () => {
     expect(nativeSpawner()?.relay, 'native/build/Release/stack-log-relay is missing: run `npm ci` (needs g++, make, python3)').toBeDefined();
     expect(logRelayDescription()).toBe('stack-log-relay (native)');
+    // Its two steps (pipes, then the relay once the service runs), which a start takes.
+    expect(nativeSpawner()?.pendingRelay).toBeDefined();
   });
 });
 
@@ -174,6 +176,44 @@ describe.each([
     expect(await relay.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('started after its service (prepareLogRelay), loses no line: what the service wrote before it ran waits in the pipes, each stream in order', async () => {
+    dir ??= await makeTempDir();
+    const log = path.join(dir, 'svc.log');
+    const fd = openSync(log, 'a', 0o600);
+    let pending: PendingLogRelay;
+    try {
+      pending = await prepareLogRelay(fd, { native, script });
+    } finally {
+      closeSync(fd);
+    }
+    // 5,000 lines on each stream (~24 KB: within a pipe's 64 KiB), and the writer gone before the relay starts.
+    const run = await spawnDetached(['/bin/sh', '-c', 'seq 1 5000; seq 1 5000 >&2; echo last'], { cwd: dir, env: {}, output: pending });
+    groups.track(run.pid);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    const relay = await pending.start();
+    relays.push(relay);
+    expect(relay.via).toBe(native ? 'native' : 'node');
+    expect(await relay.exited).toEqual({ code: 0, signal: null });
+    const lines = records(log);
+    const numbers = Array.from({ length: 5000 }, (_, index) => String(index + 1));
+    expect(texts(lines, 'stdout')).toEqual([...numbers, 'last']);
+    expect(texts(lines, 'stderr')).toEqual(numbers);
+  });
+
+  it('prepared and cancelled (the service could not start), leaves no relay and no pipe open', async () => {
+    dir ??= await makeTempDir();
+    const fd = openSync(path.join(dir, 'svc.log'), 'a', 0o600);
+    const before = readdirSync('/proc/self/fd').length;
+    try {
+      const pending = await prepareLogRelay(fd, { native, script });
+      pending.cancel();
+    } finally {
+      closeSync(fd);
+    }
+    // The JavaScript relay starts at once and ends when its pipes close: waited for by the fds it held.
+    await waitFor(() => readdirSync('/proc/self/fd').length <= before - 1, 5000, 'every descriptor closed');
+  });
+
   it('ignores the signals a session or a terminal sends', async () => {
     const { relay, log } = await open();
     // Once it runs (a signal before its main() sets them up would find them at their default).
@@ -262,6 +302,36 @@ describe.each([
     await waitFor(() => texts(records(log), 'stdout')[0] === 'before', 5000, 'the line before');
     await writeFile(go, '');
     await waitFor(() => texts(records(log), 'stdout')[1] === 'after', 5000, 'the line after stack exited');
+    await waitFor(async () => !(await isAlive(Number(relayPid))), 5000, 'the relay to end with the service');
+    expect(await readFile(log, 'utf8')).toMatch(/^\S{27} o before\n\S{27} o after\n$/);
+  });
+
+  it('started after its service, outlives a stack command killed with SIGKILL right after', async () => {
+    dir = await makeTempDir();
+    const root = dir;
+    const bundle = await bundleRelay(root);
+    const log = path.join(root, 'svc.log');
+    const go = path.join(root, 'GO');
+    const apply = path.join(root, 'apply.mjs');
+    await writeFile(
+      apply,
+      `import { closeSync, openSync } from 'node:fs';
+       import { prepareLogRelay, spawnDetached } from ${JSON.stringify(bundle)};
+       const fd = openSync(${JSON.stringify(log)}, 'a');
+       const pending = await prepareLogRelay(fd);
+       const run = await spawnDetached(['/bin/sh', '-c', 'echo before; while [ ! -e ${go} ]; do sleep 0.05; done; echo after'], { cwd: ${JSON.stringify(root)}, env: {}, output: pending });
+       const relay = await pending.start();
+       console.log(relay.pid, relay.via, run.pid);
+       process.kill(process.pid, 'SIGKILL');`,
+    );
+    const result = await execa(process.execPath, [apply], { timeout: 10_000, env: { STACK_NATIVE_SPAWN: native ? '1' : '0' }, reject: false });
+    expect(result.signal).toBe('SIGKILL');
+    const [relayPid, via, servicePid] = result.stdout.trim().split(' ');
+    groups.track(Number(servicePid));
+    expect(via).toBe(native ? 'native' : 'node');
+    await waitFor(() => texts(records(log), 'stdout')[0] === 'before', 5000, 'the line before');
+    await writeFile(go, '');
+    await waitFor(() => texts(records(log), 'stdout')[1] === 'after', 5000, 'the line after stack was killed');
     await waitFor(async () => !(await isAlive(Number(relayPid))), 5000, 'the relay to end with the service');
     expect(await readFile(log, 'utf8')).toMatch(/^\S{27} o before\n\S{27} o after\n$/);
   });

@@ -1,4 +1,5 @@
 import { appendFile, chmod, readFile, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { parseLogLine } from '../../src/model/log-line.js';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { ensureLogsDir, logFileOf } from '../../src/providers/process/logs.js';
 import { listGroupMembers } from '../../src/os/group-members.js';
 import { readProcStat } from '../../src/os/proc-stat.js';
 import { createProcessProvider } from '../../src/providers/process/process-provider.js';
+import { spareRelayPid } from '../../src/providers/process/start.js';
 import { realClock } from '../../src/providers/probes.js';
 import { spawnDetached } from '../../src/os/runner.js';
 import { OperationError, type OperationContext, type StartedService } from '../../src/model/provider.js';
@@ -301,5 +303,49 @@ describe('process provider: environment and output', () => {
       delete process.env.STACK_T_A;
       delete process.env.STACK_T_B;
     }
+  });
+});
+
+/** The log relays (stack-log-relay) holding `log` open. */
+function relaysOf(log: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'stack-log-relay') continue;
+      if (readdirSync(`/proc/${entry}/fd`).some((fd) => readlinkSync(`/proc/${entry}/fd/${fd}`) === log)) found.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+describe('process provider: restarts', () => {
+  it('a service started again by the same process gets its next relay started ahead, loses no line through it, and lets it go when stopped', async () => {
+    const log = logFileOf(ctx.stateDir, 'web');
+    const argv = ['sh', '-c', 'seq 1 3; echo oops >&2'];
+    const run = async () => {
+      const { started } = await start(argv);
+      await started.exited;
+    };
+    await run();
+    await run();
+    // Restarted: a spare relay waits, started after the run (not before it), on pipes only this process holds.
+    const spare = await waitFor(() => spareRelayPid(log), 5000, 'a spare relay');
+    expect(relaysOf(log)).toContain(spare);
+    const { service, started } = await start(argv);
+    expect(spareRelayPid(log)).toBeUndefined();
+    await started.exited;
+    // The third run went through the spare: every line of the three runs, in order; the spare ends with its run.
+    await waitFor(async () => !(await isAlive(spare)), 5000, 'the spare, used, to end with its run');
+    const texts = (await readLogTexts()).filter((text) => !text.startsWith('──'));
+    expect(texts).toEqual(['1', '2', '3', 'oops', '1', '2', '3', 'oops', '1', '2', '3', 'oops']);
+    // The next spare, for a fourth run, is let go by a stop, and ends.
+    const next = await waitFor(() => spareRelayPid(log), 5000, 'the next spare');
+    await provider.stop('web', appliedOf(started), service.stop, ctx);
+    expect(spareRelayPid(log)).toBeUndefined();
+    await waitFor(async () => !(await isAlive(next)), 5000, 'the next spare to end');
+    expect(relaysOf(log)).toEqual([]);
   });
 });

@@ -3,12 +3,16 @@ import pc from 'picocolors';
 import { formatCommand, readApplied } from '../../api.js';
 import { ExitCode, StackError } from '../../model/errors.js';
 import { open, serviceNamesOf, streams, useColor, type GlobalOptions } from '../context.js';
+import type { Workspace } from '../../api.js';
+import type { Applied } from '../../model/observed.js';
 import { controllerNotice } from '../controller-notice.js';
 import { throughController } from '../through-controller.js';
 import type { ApiClient } from '../../api/connect.js';
 import { logMatchOf, timeOption } from '../../api/log-match.js';
 import type { LogLine } from '../../model/log-line.js';
 import { LogTimeline, type TimedLine } from '../log-timeline.js';
+import { BatchedOutput, mergeLogChunks, streamAt, textStartAt, type MergedLineSink } from '../log-merge.js';
+import type { LogChunksRequest } from '../../model/provider.js';
 import { followDeclared } from '../../api/declared-follow.js';
 
 interface LogsOptions extends GlobalOptions {
@@ -75,6 +79,14 @@ export async function run(options: LogsOptions, written: string[]): Promise<numb
     const query = { names, lines, follow, signal: abort.signal, since, until, grep: options.grep, stderr: options.stderr };
     const told = await throughController(options, (api) => logsThrough(api, query, take, goLive), 'reading the log files');
     if (told !== undefined) return told;
+    // A whole timeline of logs kept in files, not followed: merged at the byte level, streamed.
+    if (!follow && lines === Infinity && names.length !== 1) {
+      const merged = await mergedLogs(workspace, applied, chosen, { ...defined(narrowing), signal: abort.signal });
+      if (merged) {
+        await mergeLogChunks(merged.logs, mergedSinkOf(options, chosen, merged.services));
+        return ExitCode.ok;
+      }
+    }
     const shown: Promise<number | undefined>[] = [];
     const following = new Map<string, AbortController>();
     const began = new Date();
@@ -164,6 +176,58 @@ function printerOf(options: LogsOptions, chosen: readonly string[]): (lines: rea
       text += `${name} ${line.stream === 'stderr' ? errorBar : bar} ${time}${body}\n`;
     }
     streams.stdout.write(text);
+  };
+}
+
+/**
+ * The chosen services' whole logs as framed pieces (`Provider.logChunks`), in their order;
+ * undefined when one of them is kept by a provider that has no such pieces (docker's logs).
+ */
+async function mergedLogs(workspace: Workspace, applied: Applied, chosen: readonly string[], request: LogChunksRequest): Promise<{ services: string[]; logs: AsyncIterable<Buffer>[] } | undefined> {
+  const services: string[] = [];
+  const logs: AsyncIterable<Buffer>[] = [];
+  for (const name of chosen) {
+    const which = workspace.desired.services.find((service) => service.name === name)?.provider ?? applied.get(name)?.provider;
+    if (which === undefined) continue;
+    const provider = await workspace.providers.get(which);
+    if (!provider.logChunks) return undefined;
+    services.push(name);
+    logs.push(provider.logChunks(name, request, workspace.ctx));
+  }
+  return { services, logs };
+}
+
+/** Prints merged lines as printerOf does, from their bytes: only a line printed as text (`--json`, stack's own, `-t`) is decoded. */
+function mergedSinkOf(options: LogsOptions, chosen: readonly string[], services: readonly string[]): MergedLineSink {
+  const output = new BatchedOutput((bytes) => streams.stdout.write(bytes));
+  const end = (): void => output.flush();
+  if (options.json) {
+    return {
+      line(service, piece, start, stop, framed) {
+        const time = framed ? piece.toString('latin1', start, start + 27) : null;
+        const line = piece.toString('utf8', textStartAt(start, stop, framed), stop);
+        output.text(`${JSON.stringify({ formatVersion: 1, time, service: services[service], stream: streamAt(piece, start, framed), line })}\n`);
+      },
+      end,
+    };
+  }
+  const c = pc.createColors(useColor(options));
+  const width = Math.max(0, ...chosen.map((name) => name.length));
+  const colour = (name: string): string => c[PALETTE[Math.max(0, chosen.indexOf(name)) % PALETTE.length] as (typeof PALETTE)[number]](name.padEnd(width));
+  const prefixes = services.map((name) => [Buffer.from(`${colour(name)} | `), Buffer.from(`${colour(name)} ${c.red('!')} `)] as const);
+  return {
+    line(service, piece, start, stop, framed) {
+      const stream = streamAt(piece, start, framed);
+      const textStart = textStartAt(start, stop, framed);
+      const prefix = (prefixes[service] as readonly [Buffer, Buffer])[stream === 'stderr' ? 1 : 0];
+      if (!options.timestamps && stream !== 'stack') return output.line(prefix, piece, textStart, stop);
+      output.bytes(prefix, 0, prefix.length);
+      if (options.timestamps) output.text(`${c.dim(framed ? piece.toString('latin1', start, start + 27) : '-'.padEnd(27))} `);
+      if (stream === 'stack') output.text(c.dim(piece.toString('utf8', textStart, stop)));
+      else output.bytes(piece, textStart, stop);
+      output.byte(0x0a);
+    },
+    end,
   };
 }
 

@@ -13,7 +13,7 @@ import { describeCheck, formatDuration, realClock, waitForProbe } from '../probe
 import { logFileOf, rotateLogIfLarge, appendLogMarker } from '../process/logs.js';
 import { rotateLiveLog } from '../process/rotate-live.js';
 import { execAt } from '../process/exec.js';
-import { showLogFile } from '../process/show-log.js';
+import { logChunksOfFile, showLogFile } from '../process/show-log.js';
 import { recordedList } from '../recorded-fields.js';
 import { askStatus, cannotRunBecause, failureOf, runLogged, waitForStatus } from './commands.js';
 import { EXEC_COMMANDS, type ExecSpec } from './spec.js';
@@ -112,6 +112,7 @@ export function createExecProvider(options: ExecProviderOptions = {}): Provider 
     // What start and stop (and a daemon that kept their output) printed, secrets replaced.
     logs: (name, _desired, _applied, request, ctx) =>
       showLogFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
+    logChunks: (name, request, ctx) => logChunksOfFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
 
     run: (service) => Promise.reject(cannotRun(service)),
 

@@ -5,7 +5,7 @@ import { logFileOf, rotateLogIfLarge, ensureLogsDir, appendLogMarker } from '../
 import { runAttached } from '../../os/runner.js';
 import { OperationError, type ExitInfo, type OperationContext, type Provider, type StartedService } from '../../model/provider.js';
 import { rotateLiveLog } from '../process/rotate-live.js';
-import { showLogFile } from '../process/show-log.js';
+import { logChunksOfFile, showLogFile } from '../process/show-log.js';
 import { checkPluginFolders } from './check.js';
 import { digestPluginFiles } from './digest.js';
 import { runLifecycle } from './lifecycle.js';
@@ -170,6 +170,7 @@ export function createPluginProvider(options: PluginProviderOptions = {}): Plugi
       }
       return showLogFile(logFileOf(ctx.stateDir, name), request, ctx.redact);
     },
+    logChunks: (name, request, ctx) => logChunksOfFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
 
     watchedPaths: (service) => ({ files: [...(service.plugin?.envFiles ?? [])], trees: service.plugin ? [service.plugin.dir] : [] }),
 

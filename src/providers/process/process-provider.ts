@@ -10,10 +10,10 @@ import { logFileOf, outputWritten, readLogTextTail, appendLogMarker } from './lo
 import { buildProcess } from './build.js';
 import { observeProcess } from './observe.js';
 import { rotateLiveLog } from './rotate-live.js';
-import { showLogFile } from './show-log.js';
+import { logChunksOfFile, showLogFile } from './show-log.js';
 import { execInProcess } from './exec.js';
 import { signalProcess } from './signal.js';
-import { processSpecOf, startProcess } from './start.js';
+import { dropSpareRelay, processSpecOf, startProcess } from './start.js';
 import { stopProcessGroup, type StopOutcome } from '../../os/stop-group.js';
 import { checkOwnership } from '../../os/proc-stat.js';
 import { stopMarkedLeftovers } from '../../state/adopt.js';
@@ -61,6 +61,8 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
   }
 
   async function stop(name: string, applied: AppliedService, stopSpec: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined> {
+    // Stopped, not restarted: no next run for a relay started ahead to serve.
+    dropSpareRelay(logFileOf(ctx.stateDir, name));
     const { pid, startTicks } = applied;
     if (pid === undefined) return undefined;
     if (startTicks === undefined) {
@@ -163,6 +165,7 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     async uninstall(): Promise<void> {},
 
     logs: (name, _desired, _applied, request, ctx) => showLogFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
+    logChunks: (name, request, ctx) => logChunksOfFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
 
     run: (service) => Promise.reject(cannotRun(service)),
 

@@ -1,11 +1,13 @@
 // `logs` of the providers whose output stack writes to `.stack/logs/<service>.log` (process,
 // plugin, exec): the file's tail, then (following) what is appended, across rotations.
 import { constants } from 'node:fs';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { lineFilter, parseLogLine, stampOf, untilStamp, type LogLine } from '../../model/log-line.js';
-import type { LogsRequest } from '../../model/provider.js';
+import { FRAME_BYTES, isFramedBytes, lineFilter, parseLogLine, stampOf, untilStamp, type LogLine } from '../../model/log-line.js';
+import type { LogChunksRequest, LogsRequest } from '../../model/provider.js';
 import type { Redact } from '../../model/redact.js';
+import { redactNothing } from '../../config/sensitive.js';
 import { pause } from '../../os/pause.js';
 import { assertOwnDir, assertOwnFile, openOwnFile } from '../../os/safe-file.js';
 import { LogFollower } from './follow-log.js';
@@ -81,6 +83,14 @@ async function showTail(file: string, request: Kept, end: number | undefined, sh
  * stopped at `until` rather than read whole.
  */
 async function showRange(file: string, request: Kept, end: number | undefined, show: Show): Promise<void> {
+  for await (const piece of rangePieces(file, request, end)) show(piece.toString('utf8', 0, piece.length - 1).split('\n'));
+}
+
+/**
+ * The bytes of showRange's lines, in pieces of about CHUNK_BYTES that each end with a line's
+ * newline (a last line without one is given it).
+ */
+async function* rangePieces(file: string, request: LogChunksRequest & Pick<LogsRequest, 'run'>, end?: number): AsyncGenerator<Buffer> {
   const files = await filesFrom(file, request);
   const until = request.until ? untilStamp(request.until) : undefined;
   let carry: Buffer = Buffer.alloc(0);
@@ -89,17 +99,98 @@ async function showRange(file: string, request: Kept, end: number | undefined, s
     const floor = index === files.length - 1 ? (request.run?.logOffset ?? 0) : 0;
     const from = index === 0 && request.since ? await offsetOfTime(each, stampOf(request.since), floor, size) : floor;
     const to = until ? await offsetOfTime(each, until, from, size, true) : size;
-    carry = await readPieces(each, from, to, carry, show, request.signal);
+    const pieces = readPieces(each, from, to, carry, request.signal);
+    for (let next = await pieces.next(); ; next = await pieces.next()) {
+      if (next.done) {
+        carry = next.value;
+        break;
+      }
+      yield next.value;
+    }
     if (to < size) break;
   }
-  if (carry.length > 0) show([carry.toString('utf8')]);
+  if (carry.length > 0) yield Buffer.concat([carry, NEWLINE]);
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * The whole log of `file` (every line since `since`, up to `until`, that `match` keeps), as
+ * framed records in pieces that end at a line's end, each line's text redacted as showLogFile
+ * redacts it and decoded as it decodes it (a byte that is not UTF-8 as U+FFFD): what
+ * `stack logs a b c -n all` merges at the byte level without making a string of every line.
+ */
+export async function* logChunksOfFile(file: string, request: LogChunksRequest, redact: Redact): AsyncGenerator<Buffer> {
+  if ((await assertOwnDir(dirname(file))) === 'ok') await assertOwnFile(file);
+  const keep = keeperOf(request);
+  for await (const piece of rangePieces(file, request)) {
+    const text = isUtf8(piece) ? piece : Buffer.from(piece.toString('utf8'));
+    // A redactor that knows no secret leaves the bytes undecoded.
+    const redacted = redact === redactNothing ? text : redactPiece(text, redact);
+    const kept = keep ? keepLines(redacted, keep) : redacted;
+    if (kept.length > 0) yield kept;
+  }
+}
+
+/**
+ * A piece with every line's text redacted. A piece none of whose text the redactor changes
+ * (the common case: checked on the piece whole) is returned as it is; else line by line, each
+ * line's text alone, as showLogFile does, its frame kept.
+ */
+function redactPiece(piece: Buffer, redact: Redact): Buffer {
+  // ASCII decodes as UTF-8 does, and faster.
+  const whole = piece.toString(isAscii(piece) ? 'ascii' : 'utf8');
+  if (redact(whole) === whole) return piece;
+  const lines = whole.slice(0, -1).split('\n');
+  let out = '';
+  for (const raw of lines) {
+    const line = parseLogLine(raw);
+    const frame = line.at === undefined ? '' : raw.slice(0, FRAME_BYTES);
+    out += `${frame}${redact(line.text)}\n`;
+  }
+  return Buffer.from(out);
+}
+
+type Keep = (piece: Buffer, start: number, end: number) => boolean;
+
+/**
+ * lineFilter on a line's bytes (`piece[start..end)`, its newline at `end`): `since` and `until`
+ * compared with its stamp's bytes, and only for `match` the line parsed.
+ */
+function keeperOf(request: LogChunksRequest): Keep | undefined {
+  const since = request.since ? Buffer.from(stampOf(request.since)) : undefined;
+  const until = request.until ? Buffer.from(untilStamp(request.until)) : undefined;
+  const match = request.match;
+  if (since === undefined && until === undefined && match === undefined) return undefined;
+  return (piece, start, end) => {
+    if (since !== undefined || until !== undefined) {
+      // A line without a time passes neither.
+      if (!isFramedBytes(piece, start, end)) return false;
+      if (since !== undefined && piece.compare(since, 0, STAMP_BYTES, start, start + STAMP_BYTES) < 0) return false;
+      if (until !== undefined && piece.compare(until, 0, STAMP_BYTES, start, start + STAMP_BYTES) > 0) return false;
+    }
+    return match === undefined || match(parseLogLine(piece.toString('utf8', start, end)));
+  };
+}
+
+const STAMP_BYTES = 27;
+
+/** The lines of a piece that `keep` keeps. */
+function keepLines(piece: Buffer, keep: Keep): Buffer {
+  const kept: Buffer[] = [];
+  for (let start = 0; start < piece.length; ) {
+    const end = piece.indexOf(0x0a, start);
+    if (keep(piece, start, end)) kept.push(piece.subarray(start, end + 1));
+    start = end + 1;
+  }
+  return kept.length === 1 ? (kept[0] as Buffer) : Buffer.concat(kept);
 }
 
 /**
  * The files to read, oldest first: the live one, and the rotated ones that `since` reaches into
  * (with no `since`, or for a run's own lines, the live one alone, as the tail reads it).
  */
-async function filesFrom(file: string, request: Kept): Promise<string[]> {
+async function filesFrom(file: string, request: LogChunksRequest & Pick<LogsRequest, 'run'>): Promise<string[]> {
   if (!request.since || request.run) return [file];
   const since = stampOf(request.since);
   const rotated = (await readLogIndex(file)).files.length;
@@ -120,23 +211,50 @@ async function firstStamp(file: string): Promise<string> {
   return parseLogLine(head.toString('latin1')).at ?? '';
 }
 
-/** Shows `file` from `from` to `to` in pieces of CHUNK_BYTES; returns the piece of a line left at `to`. */
-async function readPieces(file: string, from: number, to: number, carry: Buffer, show: Show, signal: AbortSignal): Promise<Buffer> {
+/**
+ * The bytes of `file` from `from` to `to` in pieces of about CHUNK_BYTES cut at a line's end
+ * (`carry` before them), read through one handle, each read after the bytes carried into it;
+ * returns the piece of a line left at `to`.
+ */
+async function* readPieces(file: string, from: number, to: number, carry: Buffer, signal: AbortSignal): AsyncGenerator<Buffer, Buffer> {
+  let handle: FileHandle;
+  try {
+    handle = await openOwnFile(file, constants.O_RDONLY);
+  } catch {
+    return carry;
+  }
   let pending: Buffer = carry;
-  for (let at = from; at < to && !signal.aborted; ) {
-    const bytes = await readBytes(file, at, Math.min(CHUNK_BYTES, to - at));
-    if (bytes.length === 0) break;
-    at += bytes.length;
-    const joined = pending.length > 0 ? Buffer.concat([pending, bytes]) : bytes;
-    const last = joined.lastIndexOf(0x0a);
-    if (last < 0) {
-      pending = joined;
-      continue;
+  try {
+    for (let at = from; at < to && !signal.aborted; ) {
+      const buffer = Buffer.allocUnsafe(pending.length + Math.min(CHUNK_BYTES, to - at));
+      pending.copy(buffer);
+      const read = await readInto(handle, buffer, pending.length, at);
+      if (read === 0) break;
+      at += read;
+      const joined = buffer.subarray(0, pending.length + read);
+      const last = joined.lastIndexOf(0x0a);
+      if (last < 0) {
+        pending = joined;
+        continue;
+      }
+      pending = Buffer.from(joined.subarray(last + 1));
+      yield joined.subarray(0, last + 1);
     }
-    show(joined.toString('utf8', 0, last).split('\n'));
-    pending = Buffer.from(joined.subarray(last + 1));
+  } finally {
+    await handle.close();
   }
   return pending;
+}
+
+/** Fills `buffer` from `offset` with the file's bytes at `position`; how many it read (fewer at the file's end). */
+async function readInto(handle: FileHandle, buffer: Buffer, offset: number, position: number): Promise<number> {
+  let filled = offset;
+  while (filled < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled - offset);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled - offset;
 }
 
 async function readBytes(file: string, position: number, length: number): Promise<Buffer> {

@@ -1,12 +1,13 @@
 import { stat } from 'node:fs/promises';
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, writeSync } from 'node:fs';
+import { openOwnFileSync } from '../../os/safe-file.js';
 import { frameLine, stampOf } from '../../model/log-line.js';
 import type { DesiredService } from '../../model/desired.js';
 import type { ProcessSpec } from './spec.js';
 import { SpawnError, signalGroup, spawnDetached } from '../../os/runner.js';
-import { openLogRelay } from '../../os/log-relay.js';
+import { openLogRelay, prepareLogRelay, type LogRelay, type PendingLogRelay } from '../../os/log-relay.js';
 import { OperationError, type ExitInfo, type OperationContext } from '../../model/provider.js';
-import { logFileOf, noteRelay, openLogForAppend, rotateLogIfLarge, ensureLogsDir } from './logs.js';
+import { logFileOf, noteRelay, openLogForAppend, rotateLogIfLarge, ensureLogsDir, type OpenedLog } from './logs.js';
 import { readProcStatSync, type ProcStat } from '../../os/proc-stat.js';
 import { specOf } from '../../reconcile/spec.js';
 import { markerEnv } from '../../state/service-marker.js';
@@ -113,15 +114,26 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       const env = { ...(account ? loginEnv(account) : {}), ...spec.env, ...markerEnv(ctx.stateDir, service.name, specOf(service)) };
       const identity = account && !isCaller(account) ? account : undefined;
       // Its output reaches the log through a relay that frames each line with its time and stream.
-      const relay = await openLogRelay(log.fd, { verbose: ctx.verbose });
-      noteRelay(log.file, log.offset, relay.exited);
+      // A relay started ahead for this run (a restart), or the service first and its relay right
+      // after: either way a restart waits for no exec but the service's.
+      const relay = takeSpareRelay(log) ?? (await prepareLogRelay(log.fd, { verbose: ctx.verbose }));
       try {
         spawned = await spawnDetached(limits.argv, { cwd: spec.cwd, env, output: relay, identity, verbose: ctx.verbose });
         joinLimits(service.name, limits, spawned.pid);
-      } finally {
-        // The service holds its own copies; a spawn that failed leaves the relay at its end.
-        relay.close();
+      } catch (error) {
+        relay.cancel();
+        throw error;
       }
+      try {
+        noteRelay(log.file, log.offset, (await relay.start()).exited);
+      } catch (error) {
+        // Its output would have no reader: a service never runs without its relay.
+        signalGroup(spawned.pid, 'SIGKILL');
+        throw error;
+      }
+      // Started again by this process: a controller restarting it. Its next run's relay waits ready.
+      if (startedHere.has(log.file)) prepareSpareRelay(log.file);
+      startedHere.add(log.file);
     } catch (error) {
       limits.ended();
       if (!(error instanceof SpawnError)) throw error;
@@ -160,6 +172,75 @@ function joinLimits(name: string, limits: StartLimits, pid: number): void {
     signalGroup(pid, 'SIGKILL');
     throw error;
   }
+}
+
+// ---- spare relays: a restarted service's next relay, started while it runs ----------------------
+
+/** Log files this process started a run for: a second start of one is a controller's restart. */
+const startedHere = new Set<string>();
+/** Relays started ahead for a service's next run, by log file, with the inode of the log they append to. */
+const spares = new Map<string, { relay: LogRelay; inode: number }>();
+/** How long after a restart its next relay is started: not while the run it follows is starting. */
+const SPARE_DELAY_MS = 50;
+
+/**
+ * Starts, a little later, the relay of the next run of a service this process restarts, on
+ * its own pipes: the next restart hands them to the service at once. A spare appends to the
+ * log as it was then: a log rotated meanwhile (a new file) makes it useless, and it is let go.
+ * Unused, it waits on pipes only this process holds, so it ends (writing nothing) when this
+ * process does.
+ */
+function prepareSpareRelay(file: string): void {
+  setTimeout(() => {
+    if (spares.has(file)) return;
+    let fd: number;
+    try {
+      fd = openOwnFileSync(file, constants.O_WRONLY | constants.O_APPEND);
+    } catch {
+      return;
+    }
+    void openLogRelay(fd)
+      .then((relay) => {
+        const old = spares.get(file);
+        spares.set(file, { relay, inode: fstatSync(fd).ino });
+        old?.relay.close();
+      })
+      .catch(() => undefined)
+      .finally(() => closeSync(fd));
+  }, SPARE_DELAY_MS).unref();
+}
+
+/** The spare relay of `log`'s service, if one waits and still appends to this file; as a PendingLogRelay. */
+function takeSpareRelay(log: OpenedLog): PendingLogRelay | undefined {
+  const spare = spares.get(log.file);
+  if (!spare) return undefined;
+  spares.delete(log.file);
+  if (spare.inode !== fstatSync(log.fd).ino) {
+    spare.relay.close();
+    return undefined;
+  }
+  const { relay } = spare;
+  return {
+    stdout: relay.stdout,
+    stderr: relay.stderr,
+    start: () => {
+      relay.close();
+      return Promise.resolve(relay);
+    },
+    cancel: relay.close,
+  };
+}
+
+/** The pid of the relay waiting for the next run of `file`'s service, if one does. */
+export function spareRelayPid(file: string): number | undefined {
+  return spares.get(file)?.relay.pid;
+}
+
+/** Lets go of a service's spare relay (it is stopped for good): it ends, writing nothing. */
+export function dropSpareRelay(file: string): void {
+  spares.get(file)?.relay.close();
+  spares.delete(file);
+  startedHere.delete(file);
 }
 
 /** Where this run's output begins, in the log's own words (`stack logs` shows it in place); a full disk does not stop the start. */
