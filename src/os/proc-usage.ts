@@ -94,8 +94,10 @@ export function readArgv(pid: number): string[] | undefined {
   } catch {
     return undefined;
   }
-  // A zombie's (and a kernel thread's) is empty.
-  return text === '' ? undefined : text.replace(/\0$/, '').split('\0');
+  // A zombie's (and a kernel thread's) is empty. A process that set its title (redis, nginx,
+  // postgres) pads the rest of its old argv with NULs: those are no arguments.
+  const argv = text.replace(/\0+$/, '').split('\0');
+  return text === '' || argv[0] === '' ? undefined : argv;
 }
 
 function readUsageQuietly(pid: number): ProcUsage | undefined {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GroupTracker } from '../providers/helpers.js';
-import { cpuPercent, parsePageSize, parseProcUsage, readGroupUsage } from '../../src/os/proc-usage.js';
+import { cpuPercent, parsePageSize, parseProcUsage, readArgv, readGroupUsage } from '../../src/os/proc-usage.js';
 import { waitFor } from '../support/wait.js';
 
 // Fields 3..24 after the comm: utime 11, stime 22, cutime 33, cstime 44 (fields 14-17), rss 1234 (field 24).
@@ -92,5 +92,15 @@ describe('readGroupUsage', () => {
     expect(states.filter((state) => state === 'Z')).toHaveLength(1);
     expect(readGroupUsage(new Set([zombieGroup])).get(zombieGroup)?.processes).toBe(1);
     expect(readGroupUsage(new Set([2 ** 22 + 1])).size).toBe(0);
+  });
+
+  it('reads the argv of a process that set its title (redis, nginx) without the NULs padding its old one', async () => {
+    const child = spawn(process.execPath, ['-e', "process.title = 'renamed worker'; setInterval(() => {}, 1000)", 'padding', 'more padding'], { stdio: 'ignore' });
+    try {
+      await waitFor(() => readArgv(child.pid as number)?.[0] === 'renamed worker', 5_000, 'the new title');
+      expect(readArgv(child.pid as number)).toEqual(['renamed worker']);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
