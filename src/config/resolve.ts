@@ -19,6 +19,7 @@ import type { Desired, DesiredService, LogSpec, Probe, ProbeCheck, RestartSpec, 
 import { parseDuration, parsePort, parseSize } from './units.js';
 import { checkReplicaPortClashes, dependOnReplicas, replicaCount, replicaInput, replicaName } from './replicas.js';
 import { scheduleOf } from './schedule.js';
+import { namedPortSpecs } from './named-ports.js';
 
 export interface ResolveContext {
   /** Absolute path of stack.yaml. */
@@ -32,6 +33,8 @@ export interface ResolveContext {
   providers: ProviderCatalog;
   /** Each service with `replicas:` as each replica's interpolation sees it (interpolateReplicas). */
   replicas?: ReadonlyMap<string, readonly unknown[]>;
+  /** Every named port's number by key (config/named-ports.ts). */
+  ports?: ReadonlyMap<string, number>;
 }
 
 export interface Resolved {
@@ -61,7 +64,7 @@ function resolveReplicas(name: string, input: ServiceInput, scope: Scope): { ser
   if (replicaCount(input) === undefined || inputs.length === 0) return undefined;
   const first = inputs[0] as ServiceInput;
   return inputs.map((own, replica) => {
-    const resolved = resolveService(name, 0, replicaInput(own, first, replica), scope);
+    const resolved = resolveService(name, 0, replicaInput(own, first, replica), scope, replica);
     // The first replica's issues stand for all: they are the same issues, at the same place.
     const service = { ...resolved.service, name: replicaName(name, replica), replicaOf: name, replica };
     return { service, issues: replica === 0 ? resolved.issues : [] };
@@ -97,7 +100,7 @@ interface Scope {
   ctx: ResolveContext;
 }
 
-function resolveService(name: string, index: number, input: ServiceInput, scope: Scope): { service: DesiredService; issues: ConfigIssue[] } {
+function resolveService(name: string, index: number, input: ServiceInput, scope: Scope, replica?: number): { service: DesiredService; issues: ConfigIssue[] } {
   const { raw, root, ctx } = scope;
   const { providers } = ctx;
   const module = (providers.find((candidate) => candidate.name === inferProvider(input, providers)) ?? providers[0]) as ProviderModule;
@@ -110,7 +113,7 @@ function resolveService(name: string, index: number, input: ServiceInput, scope:
     state: input.state ?? 'running',
     ...dependenciesOf(input.dependsOn),
     ...taskOf(input),
-    ports: (input.ports ?? []).flatMap((port) => parsePort(port) ?? []),
+    ...portsOf(name, replica, input.ports, ctx.ports ?? new Map()),
     start: { settleMs: ms(input.start?.settle ?? raw.defaults?.start?.settle ?? DEFAULT_START.settle) },
     stop: resolveStop(raw.defaults?.stop, input.stop),
     restart: resolveRestart(raw.defaults?.restart, input.restart, input.kind === 'task'),
@@ -150,6 +153,13 @@ function sensitiveFieldOf(path: readonly (string | number)[], module: ProviderMo
   if (key === 'env' && typeof sub === 'string') return sub;
   if (key === 'envFile') return 'envFiles';
   return module.sensitiveField?.(path.slice(2));
+}
+
+/** The list form as written; the map form's ports by name, as this copy of the stack has them. */
+function portsOf(name: string, replica: number | undefined, written: ServiceInput['ports'], values: ReadonlyMap<string, number>): Pick<DesiredService, 'ports' | 'namedPorts'> {
+  if (written === undefined || Array.isArray(written)) return { ports: (written ?? []).flatMap((port) => parsePort(port) ?? []) };
+  const { specs, named } = namedPortSpecs(name, replica, written, values);
+  return { ports: specs, namedPorts: named };
 }
 
 // Only called on validated input, where every duration parses.

@@ -115,7 +115,10 @@ export interface ServiceBase {
   kind?: ServiceKind;
   /** Set exactly when `kind` is `task`. */
   task?: TaskSpec;
+  /** Every port it listens on: the list form as written, or the map form's ports as allocated. */
   ports: PortSpec[];
+  /** The map form (`ports: { http: auto }`): each name's port in this copy of the stack. */
+  namedPorts?: Readonly<Record<string, number>>;
   ready?: Probe;
   health?: Probe;
   start: StartSpec;
@@ -197,4 +200,6 @@ export interface Desired {
   services: DesiredService[];
   /** What the file does that is allowed but likely not meant (a `$NAME` that is not set); absent when nothing. */
   warnings?: ConfigIssue[];
+  /** Auto named ports kept in `.stack/ports.json` that were picked again this load, and why (the plan says so). */
+  portNotes?: string[];
 }
