@@ -61,6 +61,11 @@ export interface LoadOptions {
    * in `.stack/ports.json`). When one of `Loaded.portsWanted` is missing, the load stops there.
    */
   ports?: PortAllocation;
+  /**
+   * A short mark of the stack folder's real path (load/folder-names.ts): names global on the
+   * machine (compose projects) carry it when `project:` is not written. Absent: they do not.
+   */
+  folderId?: string;
 }
 
 export interface Loaded {
@@ -141,7 +146,7 @@ export function loadStackWith(
 
   // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.
   const replicas = interpolateReplicas(parsed.document, variables, parsed.locateValue);
-  const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses, providers: options.providers, replicas, ports: variables.ports });
+  const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses, providers: options.providers, replicas, ports: variables.ports, ...(options.folderId === undefined ? {} : { folderId: options.folderId }) });
   if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, foldersWanted, missingVariables, portsWanted };
   const cache = documentJson === undefined ? undefined : cacheAfterLoad({ text, hit, parsed, documentJson, knownValid, desired: resolved.desired, uses: interpolated.uses, providers: options.providers });
   const warnings = unsetWarnings(interpolated.unset);

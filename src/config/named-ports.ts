@@ -100,7 +100,7 @@ export function namedPortSpecs(service: string, replica: number | undefined, por
     if (port === undefined) continue;
     const want = parsePortWant(written);
     const host = want?.kind === 'fixed' ? want.spec.host : undefined;
-    specs.push(host === undefined ? { port } : { host, port });
+    specs.push(host === undefined ? { port, ...(want?.kind === 'auto' ? { auto: true as const } : {}) } : { host, port });
     named[name] = port;
   }
   return { specs, named };

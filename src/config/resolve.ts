@@ -35,6 +35,8 @@ export interface ResolveContext {
   replicas?: ReadonlyMap<string, readonly unknown[]>;
   /** Every named port's number by key (config/named-ports.ts). */
   ports?: ReadonlyMap<string, number>;
+  /** A short mark of the stack folder's path (load/folder-names.ts); absent: global names are the project's alone, as before. */
+  folderId?: string;
 }
 
 export interface Resolved {
@@ -45,8 +47,10 @@ export interface Resolved {
 export function resolveStack(raw: StackFile, ctx: ResolveContext): Resolved {
   const root = dirname(ctx.file);
   const project = raw.project ?? projectNameFor(root);
+  // Written, a project name is the user's to keep; derived, it gets the folder's own mark.
+  const instance = raw.project === undefined && ctx.folderId !== undefined ? `${project}-${ctx.folderId}` : project;
   const issues: ConfigIssue[] = [];
-  const scope = { raw, root, project, ctx };
+  const scope = { raw, root, project, instance, ctx };
   const services = manifestOrder(Object.keys(raw.services), ctx.locate).flatMap((name) => {
     const resolved = resolveReplicas(name, raw.services[name] as ServiceInput, scope) ?? [resolveService(name, 0, raw.services[name] as ServiceInput, scope)];
     for (const each of resolved) issues.push(...each.issues);
@@ -55,7 +59,7 @@ export function resolveStack(raw: StackFile, ctx: ResolveContext): Resolved {
   issues.push(...checkReplicaPortClashes(services, ctx.locate));
   if (issues.length > 0) return { issues };
   services.forEach((service, index) => (service.index = index));
-  return { desired: { version: 1, project, file: ctx.file, root, services: dependOnReplicas(services) }, issues };
+  return { desired: { version: 1, project, ...(instance === project ? {} : { instance }), file: ctx.file, root, services: dependOnReplicas(services) }, issues };
 }
 
 /** A service with `replicas: N` as its N services (replicas.ts), each from its own interpolation. */
@@ -97,6 +101,7 @@ interface Scope {
   raw: StackFile;
   root: string;
   project: string;
+  instance: string;
   ctx: ResolveContext;
 }
 
@@ -104,7 +109,7 @@ function resolveService(name: string, index: number, input: ServiceInput, scope:
   const { raw, root, ctx } = scope;
   const { providers } = ctx;
   const module = (providers.find((candidate) => candidate.name === inferProvider(input, providers)) ?? providers[0]) as ProviderModule;
-  const own = module.resolve({ name, input, root, project: scope.project, envFileTexts: ctx.envFileTexts, locate: ctx.locate });
+  const own = module.resolve({ name, input, root, project: scope.project, instance: scope.instance, envFileTexts: ctx.envFileTexts, locate: ctx.locate });
   const service = {
     name,
     index,

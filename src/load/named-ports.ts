@@ -4,7 +4,6 @@
  * pure loader says what is asked (config/named-ports.ts); this is where the machine is asked.
  */
 
-import { createHash } from 'node:crypto';
 import { realpath, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PortRequest } from '../config/named-ports.js';
@@ -13,6 +12,7 @@ import { findPortHolders } from '../os/ports.js';
 import { ensureOwnDir, readRegularFile } from '../os/safe-file.js';
 import { writeFileAtomic } from '../os/write-atomic.js';
 import { ExitCode, StackError } from '../model/errors.js';
+import { hashString } from '../model/hash.js';
 
 export const PORTS_FILE = 'ports.json';
 const FORMAT_VERSION = 1;
@@ -140,7 +140,7 @@ async function pickFree(request: PortRequest, taken: ReadonlySet<string | number
     throw new StackError(ExitCode.actionFailed, `no free port for ${request.key}: the kernel kept giving ports already taken`);
   }
   const size = range.high - range.low + 1;
-  const start = Number.parseInt(createHash('sha256').update(`${folder}\0${request.key}`).digest('hex').slice(0, 8), 16) % size;
+  const start = Number.parseInt(hashString(`${folder}\0${request.key}`).slice(0, 8), 16) % size;
   for (let step = 0; step < size; step += 1) {
     const port = range.low + ((start + step) % size);
     if (!taken.has(port) && (await canListen(port))) return port;

@@ -16,6 +16,7 @@ import type { Desired } from '../model/desired.js';
 import { escapeControls } from '../config/issues.js';
 import type { ProviderCatalog } from '../model/provider-module.js';
 import { allocatePorts } from './named-ports.js';
+import { folderIdOf } from './folder-names.js';
 
 export interface ReadStackOptions {
   /** The providers whose keys stack.yaml may use (src/providers/registry.ts lists them). */
@@ -73,8 +74,11 @@ export async function readStackDetailed(
 
   // Like compose, `.env` beside the file feeds interpolation (the caller's environment wins).
   const dotEnvText = (await readEnvFiles([join(dirname(file), '.env')])).values().next().value;
+  // Only a stack that names compose has names global on the machine (compose projects) to mark.
+  const folderId = text.includes('compose') ? await folderIdOf(dirname(file)) : undefined;
   const loadOptions: LoadOptions = {
     providers: options.providers,
+    ...(folderId === undefined ? {} : { folderId }),
     displayFile: display,
     env: options.env ?? process.env,
     requireVariables: options.requireVariables,

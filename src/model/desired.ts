@@ -48,6 +48,8 @@ export interface ScheduleSpec {
 export interface PortSpec {
   host?: string;
   port: number;
+  /** A named port written `auto`: picked for this copy of the stack (load/named-ports.ts). */
+  auto?: true;
 }
 
 export type ProbeCheck =
@@ -192,6 +194,8 @@ export function isScheduled(service: Pick<ServiceBase, 'task'> | undefined): boo
 export interface Desired {
   version: 1;
   project: string;
+  /** The name global things (compose projects) start with, when it is not `project` (ProviderModule's ResolveInput.instance). */
+  instance?: string;
   /** Absolute path of stack.yaml. */
   file: string;
   /** Folder holding stack.yaml; `.stack/` lives here. */

@@ -56,7 +56,7 @@ describe('named ports', () => {
     expect(issueLines(loaded)).toEqual([]);
     const [api, worker] = loaded.desired?.services ?? [];
     expect(api?.namedPorts).toEqual({ http: 41234, admin: 9090, debug: 7123 });
-    expect(api?.ports).toEqual([{ port: 41234 }, { port: 9090 }, { port: 7123 }]);
+    expect(api?.ports).toEqual([{ port: 41234, auto: true }, { port: 9090 }, { port: 7123, auto: true }]);
     expect(api?.ready?.check).toEqual({ kind: 'http', url: 'http://127.0.0.1:41234/' });
     expect(api?.provider === 'process' && api.process.argv).toEqual(['python3', '-m', 'http.server', '41234']);
     expect(worker?.provider === 'process' && worker.process.env).toMatchObject({ API_URL: 'http://127.0.0.1:41234', ADMIN: '9090' });
