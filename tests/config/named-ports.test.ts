@@ -97,6 +97,8 @@ describe('named ports', () => {
     const lines = issueLines(loadWith(text, {}));
     expect(lines).toContain('5:26 expected a port (1-65535), "host:port", auto or "auto:low-high", got "auto:9-1"');
     expect(lines.some((line) => line.includes('port 8080 is declared by both "a"'))).toBe(true);
+    const named = issueLines(loadWith(yaml('version: 1', 'services:', '  a:', '    command: x', '    ports: { "a.b": auto }'), {}));
+    expect(named).toEqual(['5:14 port name "a.b" is not allowed: letters, digits, _ and -, starting with a letter or _']);
   });
 
   it('reads a reference from inside and outside a replicated service', () => {
