@@ -68,7 +68,16 @@ export async function allocatePorts(root: string, requests: readonly PortRequest
     taken.add(port);
   }
   const changed = autos.some((request) => kept[request.key] !== allocation.get(request.key));
-  if (changed && options.write !== false) await keep(stateDir, file, folder, kept, allocation);
+  if (!changed || options.write === false) return { allocation, notes };
+  // Another stack command of this folder may have picked meanwhile (a controller reloading while
+  // `apply` runs): a port it kept for a name this load picked afresh wins, so both agree.
+  const now = await readKept(file, folder);
+  for (const request of autos) {
+    const theirs = now[request.key];
+    const free = [...allocation].every(([key, port]) => key === request.key || port !== theirs);
+    if (kept[request.key] === undefined && theirs !== undefined && fits(theirs, request) && free) allocation.set(request.key, theirs);
+  }
+  await keep(stateDir, file, folder, now, allocation);
   return { allocation, notes };
 }
 
