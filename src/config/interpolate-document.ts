@@ -125,7 +125,8 @@ function interpolateAt(value: unknown, at: KeyPath, document: unknown, variables
         issues.push({ message: `\${replica} is known only in a service that sets replicas`, path: formatPath(path), position, hint: 'add replicas: N to the service, or write $${replica} to leave it to the program' });
       }
       for (const message of new Set(portErrors)) {
-        issues.push({ message, path: formatPath(path), position: locateNearest(locateValue, path), hint: 'a service names its ports in the map form: ports: { http: auto }' });
+        const hint = message.endsWith('names no ports') ? { hint: 'a service names its ports in the map form: ports: { http: auto }' } : {};
+        issues.push({ message, path: formatPath(path), position: locateNearest(locateValue, path), ...hint });
       }
       const listed = sensitiveListOf(service === undefined ? undefined : services[service]);
       for (const name of result.used.filter((used) => !(replicated && used === REPLICA_VARIABLE) && !used.startsWith(PORTS_PREFIX))) {
