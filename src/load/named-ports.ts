@@ -8,6 +8,7 @@ import { realpath, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PortRequest } from '../config/named-ports.js';
 import { canListen, kernelFreePort } from '../os/free-port.js';
+import { stateKeysOf } from '../os/state-key.js';
 import { findPortHolders } from '../os/ports.js';
 import { ensureOwnDir, readRegularFile } from '../os/safe-file.js';
 import { writeFileAtomic } from '../os/write-atomic.js';
@@ -54,7 +55,7 @@ export async function allocatePorts(root: string, requests: readonly PortRequest
   for (const request of autos) {
     const port = kept[request.key];
     if (port === undefined || !fits(port, request) || taken.has(port)) continue;
-    const foreign = await foreignHolder(port, request);
+    const foreign = await foreignHolder(port, request, stateDir);
     if (foreign !== undefined) {
       notes.push(`port ${request.key} ${port} is held by ${foreign}: picked another`);
       continue;
@@ -114,28 +115,31 @@ function fits(port: number, request: PortRequest): boolean {
 }
 
 /**
- * Who holds a kept port when that is not the service itself (a process whose environment carries
- * no marker of a stack service of that name): then the service is not running on it, and it gets
- * another. A holder stack cannot see (another user's, a container's proxy) keeps the port: the
- * plan's port check names it.
+ * Who holds a kept port when that is not the service itself: a process whose environment carries
+ * no marker of this stack folder's service (`STACK_SERVICE_ID=<key>/<service>`, os/state-key.ts).
+ * Then the service is not running on it, and it gets another. A holder stack cannot see (another
+ * user's, a container's proxy) keeps the port: the plan's port check names it.
  */
-async function foreignHolder(port: number, request: PortRequest): Promise<string | undefined> {
+async function foreignHolder(port: number, request: PortRequest, stateDir: string): Promise<string | undefined> {
   if (await canListen(port)) return undefined;
-  const holders = await findPortHolders([{ port }]).catch(() => []);
+  const holders = (await findPortHolders([{ port }]).catch(() => [])).filter((holder) => holder.pid !== undefined);
+  const keys = stateKeysOf(stateDir);
+  const foreign: string[] = [];
   for (const holder of holders) {
-    if (holder.pid === undefined) continue;
     const environ = await readFile(`/proc/${holder.pid}/environ`, 'utf8').catch(() => undefined);
-    if (environ === undefined || carriesMarkerOf(environ, request.service)) continue;
-    return `pid ${holder.pid}${holder.command === undefined ? '' : ` (${holder.command.split(' ')[0]})`}`;
+    if (environ === undefined) continue;
+    // The service runs on it (beside whatever else listens there): it keeps its port.
+    if (carriesMarkerOf(environ, keys, request.service)) return undefined;
+    foreign.push(`pid ${holder.pid}${holder.command === undefined ? '' : ` (${holder.command.split(' ')[0]})`}`);
   }
-  return undefined;
+  return foreign[0];
 }
 
-/** `STACK_SERVICE_ID=<state key>/<service>` or `/<service>.<replica>` (state/service-marker.ts). */
-function carriesMarkerOf(environ: string, service: string): boolean {
+/** `STACK_SERVICE_ID=<key>/<service>` or `<key>/<service>.<replica>` of this folder's keys (state/service-marker.ts). */
+function carriesMarkerOf(environ: string, keys: readonly string[], service: string): boolean {
   return environ.split('\0').some((entry) => {
-    const match = /^STACK_SERVICE_ID=[^/]*\/(.*)$/.exec(entry);
-    return match !== null && (match[1] === service || match[1]?.startsWith(`${service}.`) === true);
+    const match = /^STACK_SERVICE_ID=([^/]*)\/(.*)$/.exec(entry);
+    return match !== null && keys.includes(match[1] as string) && (match[2] === service || match[2]?.startsWith(`${service}.`) === true);
   });
 }
 

@@ -8,6 +8,10 @@ import type { PortRequest } from '../../src/config/named-ports.js';
 import { allocatePorts } from '../../src/load/named-ports.js';
 import { readStack } from '../../src/load/read-stack.js';
 import { PROVIDERS } from '../../src/providers/registry.js';
+import { canListen } from '../../src/os/free-port.js';
+import { stateKeyOf } from '../../src/os/state-key.js';
+import { waitFor } from '../support/wait.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 const folders: string[] = [];
 const servers: Server[] = [];
@@ -30,6 +34,21 @@ const fixed = (key: string, port: number): PortRequest => {
   const [service, name] = key.split('.') as [string, string];
   return { key, service, name, want: { kind: 'fixed', spec: { port } } };
 };
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+/** A process listening on `port` with a service marker in its environment, once it listens. */
+async function listenMarked(port: number, serviceId: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, () => console.log('up'))`], { env: { ...process.env, STACK_SERVICE_ID: serviceId }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  await waitFor(() => out.includes('up'), 5000, 'the marked process to listen');
+  return child;
+}
 
 function listen(port = 0): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -83,6 +102,18 @@ describe('allocatePorts', () => {
     const again = await allocatePorts(root, [auto('api.http')]);
     expect(again.allocation.get('api.http')).not.toBe(port);
     expect(again.notes).toEqual([expect.stringMatching(new RegExp(`^port api.http ${port} is held by pid ${process.pid} \\(.*\\): picked another$`))]);
+  });
+
+  it("keeps a port its own service holds, and picks again one another stack's service of that name holds", async () => {
+    const [root, other] = [folder(), folder()];
+    const { allocation } = await allocatePorts(root, [auto('api.http')]);
+    const port = allocation.get('api.http') as number;
+    const holder = await listenMarked(port, `${stateKeyOf(join(root, '.stack'))}/api`);
+    expect(await allocatePorts(root, [auto('api.http')])).toEqual({ allocation, notes: [] });
+    holder.kill('SIGKILL');
+    await waitFor(() => canListen(port), 5000, 'the port to be free');
+    await listenMarked(port, `${stateKeyOf(join(other, '.stack'))}/api`);
+    expect((await allocatePorts(root, [auto('api.http')])).allocation.get('api.http')).not.toBe(port);
   });
 
   it('does not take a kept file copied from another folder', async () => {
