@@ -1,3 +1,4 @@
+import { noteStackSeen } from './state/stacks-seen.js';
 import { basename, dirname } from 'node:path';
 import type { Desired } from './model/desired.js';
 import { observeServices } from './engine/observe.js';
@@ -175,6 +176,8 @@ export async function apply(workspace: Workspace, planned: PlanResult, options: 
     onProgress: options.onProgress,
   });
   const lost = state.unrecorded();
+  // `stack check` of another copy of the stack warns of names and fixed ports both claim.
+  await noteStackSeen(workspace.desired, process.env);
   return lost ? { ...outcome, unrecorded: lost.message } : outcome;
 }
 

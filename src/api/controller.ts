@@ -1,3 +1,4 @@
+import { noteStackSeen } from '../state/stacks-seen.js';
 import { dirname } from 'node:path';
 import type { ControllerRequest, ControllerResponse } from '../engine/supervise/requests.js';
 import * as client from '../engine/supervise/controller-client.js';
@@ -59,7 +60,10 @@ export async function startController(options: ControllerOptions & { onStopReque
   // `POST /v1/stop` ends the controller as `stack down` does: the command that runs it closes it on SIGTERM.
   const stop = options.onStopRequested ?? (() => void signalProcess(process.pid, 'SIGTERM'));
   // Served before the first pass: once `stack up --detach` returns, the API answers.
-  return Started.start(options, (controller) => serveApi(controller, { stop }));
+  const started = await Started.start(options, (controller) => serveApi(controller, { stop }));
+  // `stack check` of another copy of the stack warns of names and fixed ports both claim.
+  await noteStackSeen(started.current, process.env);
+  return started;
 }
 
 /**

@@ -12,6 +12,7 @@ import { checkNode, checkStateDir } from './check-system.js';
 import { checkLinger } from './check-boot.js';
 import { checkLimits } from './check-limits.js';
 import { limitMechanism } from '../os/cgroups.js';
+import { checkNeighbours } from './check-neighbours.js';
 import { userInfo } from 'node:os';
 import { createProviderRegistry } from '../providers/registry.js';
 import type { DesiredService } from '../model/desired.js';
@@ -42,11 +43,12 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
   const enabled = desired.services.filter((service) => service.enabled);
 
   const user = userInfo();
-  const [providers, ports, stateDir, boot] = await Promise.all([
+  const [providers, ports, stateDir, boot, neighbours] = await Promise.all([
     checkProviders(enabled, { verbose, env, cwd }),
     checkPorts(enabled, applied, redact),
     checkStateDir(paths.dir),
     checkLinger(desired.project, desired.file, { user: env.USER ?? user.username, home: env.HOME ?? user.homedir, xdgConfigHome: env.XDG_CONFIG_HOME, verbose }),
+    checkNeighbours(desired, env),
   ]);
   return [
     checkNode(),
@@ -55,6 +57,7 @@ export async function runChecks(options: RunChecksOptions = {}): Promise<CheckRe
     ...providers,
     ...ports,
     ...checkLimits(enabled, limitMechanism()),
+    ...neighbours,
     stateDir,
     ...boot,
   ].map((result) => ({ ...result, detail: redact(result.detail) }));

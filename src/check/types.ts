@@ -1,6 +1,6 @@
 /** One line of `stack check`: what was checked, whether it passed, and what to do when not. */
 export interface CheckResult {
-  /** The kind of check: `node`, `executable`, `docker`, `compose`, `plugin`, `variable`, `port`, `spawner`, `limits`, `state`. */
+  /** The kind of check: `node`, `executable`, `docker`, `compose`, `plugin`, `variable`, `port`, `stacks`, `spawner`, `limits`, `state`. */
   check: string;
   ok: boolean;
   /** What was found, for people: `web: node → /usr/bin/node`. */

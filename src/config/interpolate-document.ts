@@ -10,6 +10,7 @@ import type { KeyPath, Locate } from './issues.js';
 import { isSensitiveKey } from './sensitive.js';
 import { asRecord } from './service-rules.js';
 import { REPLICA_VARIABLE, replicaCount } from './replicas.js';
+import { PORTS_PREFIX, referencedKey } from './named-ports.js';
 
 /** The variables interpolation sees, and where each came from. */
 export interface Variables {
@@ -17,6 +18,8 @@ export interface Variables {
   env: Readonly<Record<string, string | undefined>>;
   /** `.env` beside stack.yaml, parsed. */
   dotEnv: Readonly<Record<string, string>>;
+  /** Every named port's number by key (`web.http`, `web.1.http`): what `${ports.web.http}` reads. */
+  ports?: ReadonlyMap<string, number>;
 }
 
 /** A variable whose value went into a string of the document. */
@@ -85,6 +88,19 @@ function interpolateAt(value: unknown, at: KeyPath, document: unknown, variables
   const fromDotEnv = (name: string): boolean => variables.env[name] === undefined && variables.dotEnv[name] !== undefined;
   const services = asRecord(asRecord(document)?.services) ?? {};
 
+  // A port's number, or why `${ports.…}` names none.
+  const portOf = (name: string, service: string | undefined): number | string => {
+    const reference = name.slice(PORTS_PREFIX.length);
+    const found = referencedKey(reference, { service, replica }, (other) => replicaCount(services[other]) !== undefined);
+    if ('error' in found) return `\${${name}}: ${found.error}`;
+    const port = variables.ports?.get(found.key);
+    if (port !== undefined) return port;
+    const [owner] = reference.split('.');
+    const known = [...(variables.ports?.keys() ?? [])].filter((key) => key.startsWith(`${owner}.`)).map((key) => key.slice(key.lastIndexOf('.') + 1));
+    const declares = owner !== undefined && services[owner] !== undefined ? `service ${owner} names ${known.length === 0 ? 'no ports' : `only ${[...new Set(known)].join(', ')}`}` : `there is no service ${owner ?? ''}`;
+    return `unknown port \${${name}}: ${declares}`;
+  };
+
   const walk = (value: unknown, path: KeyPath): unknown => {
     if (typeof value === 'string') {
       const service = path[0] === 'services' && typeof path[1] === 'string' ? path[1] : undefined;
@@ -92,7 +108,13 @@ function interpolateAt(value: unknown, at: KeyPath, document: unknown, variables
       // wrong `replicas:` value is the schema's issue, not a second one here.)
       const replicated = service !== undefined && asRecord(services[service])?.replicas !== undefined;
       let askedReplica = false;
+      const portErrors: string[] = [];
       const lookup = (name: string): string | undefined => {
+        if (name.startsWith(PORTS_PREFIX)) {
+          const port = portOf(name, service);
+          if (typeof port === 'string') portErrors.push(port);
+          return typeof port === 'number' ? String(port) : undefined;
+        }
         if (name !== REPLICA_VARIABLE || service === undefined) return variables.env[name] ?? variables.dotEnv[name];
         askedReplica = true;
         return replicated ? String(replica) : undefined;
@@ -102,12 +124,16 @@ function interpolateAt(value: unknown, at: KeyPath, document: unknown, variables
         const position = locateNearest(locateValue, path);
         issues.push({ message: `\${replica} is known only in a service that sets replicas`, path: formatPath(path), position, hint: 'add replicas: N to the service, or write $${replica} to leave it to the program' });
       }
+      for (const message of new Set(portErrors)) {
+        const hint = message.endsWith('names no ports') ? { hint: 'a service names its ports in the map form: ports: { http: auto }' } : {};
+        issues.push({ message, path: formatPath(path), position: locateNearest(locateValue, path), ...hint });
+      }
       const listed = sensitiveListOf(service === undefined ? undefined : services[service]);
-      for (const name of result.used.filter((used) => !(replicated && used === REPLICA_VARIABLE))) {
+      for (const name of result.used.filter((used) => !(replicated && used === REPLICA_VARIABLE) && !used.startsWith(PORTS_PREFIX))) {
         const sensitive = isSensitiveKey(name, listed) || fromDotEnv(name);
         uses.push({ path, name, value: lookup(name) ?? '', sensitive });
       }
-      for (const name of result.unset.filter((each) => !(askedReplica && each === REPLICA_VARIABLE))) {
+      for (const name of result.unset.filter((each) => !(askedReplica && each === REPLICA_VARIABLE) && !each.startsWith(PORTS_PREFIX))) {
         const position = locateNearest(locateValue, path);
         unset.push({ name, path: formatPath(path), ...(position ? { position } : {}) });
       }

@@ -25,6 +25,7 @@ type Lookup = (name: string) => string | undefined;
 
 const NAME_START = /[A-Za-z_]/;
 const NAME_PART = /[A-Za-z0-9_]/;
+const REFERENCE_PART = /[A-Za-z0-9_.-]/;
 const OPERATORS = [':-', ':?', ':+', '-', '?', '+'] as const;
 type Operator = (typeof OPERATORS)[number];
 
@@ -90,6 +91,8 @@ class Scanner {
     const { text } = this;
     let index = start + 2;
     while (index < text.length && NAME_PART.test(text[index] as string)) index += 1;
+    // `${ports.web.http}`: a named port (config/named-ports.ts), looked up whole like a variable.
+    if (text.slice(start + 2, index) === 'ports' && text[index] === '.') while (index < text.length && REFERENCE_PART.test(text[index] as string)) index += 1;
     const name = text.slice(start + 2, index);
     const operator = OPERATORS.find((candidate) => text.startsWith(candidate, index));
     const closes = text[index] === '}';

@@ -27,6 +27,8 @@ import { literalSecrets } from './literal-secrets.js';
 import { checkSemantics } from './semantic.js';
 import type { StackFile } from './schema.js';
 import type { Desired } from '../model/desired.js';
+import { listPortRequests, portValues, unallocated } from './named-ports.js';
+import type { PortAllocation, PortRequest } from './named-ports.js';
 
 export interface LoadOptions {
   /** The providers whose keys stack.yaml may use (src/providers/registry.ts lists them). */
@@ -54,6 +56,16 @@ export interface LoadOptions {
    * and `Loaded.cache` what to do with it now. Absent: no cache.
    */
   cache?: { saved?: LoadCache };
+  /**
+   * The port each `auto` named port has in this copy of the stack (load/named-ports.ts keeps them
+   * in `.stack/ports.json`). When one of `Loaded.portsWanted` is missing, the load stops there.
+   */
+  ports?: PortAllocation;
+  /**
+   * A short mark of the stack folder's real path (load/folder-names.ts): names global on the
+   * machine (compose projects) carry it when `project:` is not written. Absent: they do not.
+   */
+  folderId?: string;
 }
 
 export interface Loaded {
@@ -67,6 +79,10 @@ export interface Loaded {
   foldersWanted: string[];
   /** Required variables (`${VAR:?}`) that are not set. */
   missingVariables: MissingVariable[];
+  /** The named ports declared (map form of `ports:`); give each auto one a port in `options.ports`. */
+  portsWanted: PortRequest[];
+  /** Set when auto ports had no port in `options.ports`: nothing past the parse was done. */
+  needsPorts?: true;
   /** With `options.cache`, after a successful load: what to save, or to forget, for the next load. */
   cache?: CacheUpdate;
 }
@@ -93,9 +109,12 @@ export function loadStackWith(
   // `.env` is stack's input only where stack.yaml interpolates: otherwise it is another tool's file.
   const dotEnv = options.dotEnvText === undefined || !text.includes('${') ? [] : dotEnvIssues(options.dotEnvText, options.dotEnvDisplay ?? resolvePath(dirname(options.displayFile ?? file), '.env'));
   if (parsed.document === undefined || parsed.issues.length > 0) {
-    return { issues: [...dotEnv, ...sortIssues(parsed.issues)], envFilesWanted: [], foldersWanted: [], missingVariables: [] };
+    return { issues: [...dotEnv, ...sortIssues(parsed.issues)], envFilesWanted: [], foldersWanted: [], missingVariables: [], portsWanted: [] };
   }
-  const variables = { env: options.env ?? {}, dotEnv: options.dotEnvText === undefined ? {} : parseDotEnv(options.dotEnvText) };
+  const dotEnvValues = options.dotEnvText === undefined ? {} : parseDotEnv(options.dotEnvText);
+  const portsWanted = listPortRequests(parsed.document, (name) => options.env?.[name] ?? dotEnvValues[name]);
+  if (unallocated(portsWanted, options.ports).length > 0) return { issues: [], envFilesWanted: [], foldersWanted: [], missingVariables: [], portsWanted, needsPorts: true };
+  const variables = { env: options.env ?? {}, dotEnv: dotEnvValues, ports: portValues(portsWanted, options.ports) };
   const interpolated = interpolateDocument(parsed.document, variables, parsed.locateValue);
   const missingVariables = interpolated.missing;
   const interpolationIssues = options.requireVariables === false
@@ -123,16 +142,16 @@ export function loadStackWith(
     ...checkEnvFiles(document, root, envFileTexts, parsed.locate),
     ...(options.folders ? checkFolders(document, root, options.folders, parsed.locate, options.providers) : []),
   ];
-  if (issues.length > 0 || dotEnv.length > 0) return { issues: [...dotEnv, ...finish(issues)], envFilesWanted, foldersWanted, missingVariables };
+  if (issues.length > 0 || dotEnv.length > 0) return { issues: [...dotEnv, ...finish(issues)], envFilesWanted, foldersWanted, missingVariables, portsWanted };
 
   // The schemas check shapes and transform nothing, so a valid document is the stack file as it is.
   const replicas = interpolateReplicas(parsed.document, variables, parsed.locateValue);
-  const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses, providers: options.providers, replicas });
-  if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, foldersWanted, missingVariables };
+  const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses, providers: options.providers, replicas, ports: variables.ports, ...(options.folderId === undefined ? {} : { folderId: options.folderId }) });
+  if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, foldersWanted, missingVariables, portsWanted };
   const cache = documentJson === undefined ? undefined : cacheAfterLoad({ text, hit, parsed, documentJson, knownValid, desired: resolved.desired, uses: interpolated.uses, providers: options.providers });
   const warnings = unsetWarnings(interpolated.unset);
   const desired = warnings.length === 0 ? resolved.desired : { ...resolved.desired, warnings };
-  return { desired, issues: [], envFilesWanted, foldersWanted, missingVariables, ...(cache ? { cache } : {}) };
+  return { desired, issues: [], envFilesWanted, foldersWanted, missingVariables, portsWanted, ...(cache ? { cache } : {}) };
 }
 
 /**

@@ -40,8 +40,11 @@ type Port = string | number;
  * the same as replica 0's (it does not use `${replica}`) moved up by the replica's number, so
  * `ports: [8080]` is 8080, 8081, 8082.
  */
-export function replicaInput<T extends { env?: Record<string, unknown>; ports?: Port[] }>(own: T, first: T, replica: number): T {
-  const ports = own.ports?.map((port, index) => (replica > 0 && port === first.ports?.[index] ? offsetPort(port, replica) : port));
+export function replicaInput<T extends { env?: Record<string, unknown>; ports?: Port[] | Record<string, unknown> }>(own: T, first: T, replica: number): T {
+  // The map form's ports are each replica's own already (config/named-ports.ts).
+  const written = Array.isArray(own.ports) ? own.ports : undefined;
+  const firsts = Array.isArray(first.ports) ? first.ports : undefined;
+  const ports = written?.map((port, index) => (replica > 0 && port === firsts?.[index] ? offsetPort(port, replica) : port));
   return { ...own, env: { ...own.env, [REPLICA_ENV]: String(replica) }, ...(ports ? { ports } : {}) };
 }
 

@@ -19,6 +19,7 @@ import type { Desired, DesiredService, DevSpec, LogSpec, Probe, ProbeCheck, Reso
 import { parseDuration, parsePort, parseSize } from './units.js';
 import { checkReplicaPortClashes, dependOnReplicas, replicaCount, replicaInput, replicaName } from './replicas.js';
 import { scheduleOf } from './schedule.js';
+import { namedPortSpecs } from './named-ports.js';
 
 export interface ResolveContext {
   /** Absolute path of stack.yaml. */
@@ -32,6 +33,10 @@ export interface ResolveContext {
   providers: ProviderCatalog;
   /** Each service with `replicas:` as each replica's interpolation sees it (interpolateReplicas). */
   replicas?: ReadonlyMap<string, readonly unknown[]>;
+  /** Every named port's number by key (config/named-ports.ts). */
+  ports?: ReadonlyMap<string, number>;
+  /** A short mark of the stack folder's path (load/folder-names.ts); absent: global names are the project's alone, as before. */
+  folderId?: string;
 }
 
 export interface Resolved {
@@ -42,8 +47,10 @@ export interface Resolved {
 export function resolveStack(raw: StackFile, ctx: ResolveContext): Resolved {
   const root = dirname(ctx.file);
   const project = raw.project ?? projectNameFor(root);
+  // Written, a project name is the user's to keep; derived, it gets the folder's own mark.
+  const instance = raw.project === undefined && ctx.folderId !== undefined ? `${project}-${ctx.folderId}` : project;
   const issues: ConfigIssue[] = [];
-  const scope = { raw, root, project, ctx };
+  const scope = { raw, root, project, instance, ctx };
   const services = manifestOrder(Object.keys(raw.services), ctx.locate).flatMap((name) => {
     const resolved = resolveReplicas(name, raw.services[name] as ServiceInput, scope) ?? [resolveService(name, 0, raw.services[name] as ServiceInput, scope)];
     for (const each of resolved) issues.push(...each.issues);
@@ -52,7 +59,7 @@ export function resolveStack(raw: StackFile, ctx: ResolveContext): Resolved {
   issues.push(...checkReplicaPortClashes(services, ctx.locate));
   if (issues.length > 0) return { issues };
   services.forEach((service, index) => (service.index = index));
-  return { desired: { version: 1, project, file: ctx.file, root, services: dependOnReplicas(services) }, issues };
+  return { desired: { version: 1, project, ...(instance === project ? {} : { instance }), file: ctx.file, root, services: dependOnReplicas(services) }, issues };
 }
 
 /** A service with `replicas: N` as its N services (replicas.ts), each from its own interpolation. */
@@ -61,7 +68,7 @@ function resolveReplicas(name: string, input: ServiceInput, scope: Scope): { ser
   if (replicaCount(input) === undefined || inputs.length === 0) return undefined;
   const first = inputs[0] as ServiceInput;
   return inputs.map((own, replica) => {
-    const resolved = resolveService(name, 0, replicaInput(own, first, replica), scope);
+    const resolved = resolveService(name, 0, replicaInput(own, first, replica), scope, replica);
     // The first replica's issues stand for all: they are the same issues, at the same place.
     const service = { ...resolved.service, name: replicaName(name, replica), replicaOf: name, replica };
     return { service, issues: replica === 0 ? resolved.issues : [] };
@@ -94,14 +101,15 @@ interface Scope {
   raw: StackFile;
   root: string;
   project: string;
+  instance: string;
   ctx: ResolveContext;
 }
 
-function resolveService(name: string, index: number, input: ServiceInput, scope: Scope): { service: DesiredService; issues: ConfigIssue[] } {
+function resolveService(name: string, index: number, input: ServiceInput, scope: Scope, replica?: number): { service: DesiredService; issues: ConfigIssue[] } {
   const { raw, root, ctx } = scope;
   const { providers } = ctx;
   const module = (providers.find((candidate) => candidate.name === inferProvider(input, providers)) ?? providers[0]) as ProviderModule;
-  const own = module.resolve({ name, input, root, project: scope.project, envFileTexts: ctx.envFileTexts, locate: ctx.locate });
+  const own = module.resolve({ name, input, root, project: scope.project, instance: scope.instance, envFileTexts: ctx.envFileTexts, locate: ctx.locate });
   const service = {
     name,
     index,
@@ -111,7 +119,7 @@ function resolveService(name: string, index: number, input: ServiceInput, scope:
     ...dependenciesOf(input.dependsOn),
     ...taskOf(input),
     ...devOf(input),
-    ports: (input.ports ?? []).flatMap((port) => parsePort(port) ?? []),
+    ...portsOf(name, replica, input.ports, ctx.ports ?? new Map()),
     start: { settleMs: ms(input.start?.settle ?? raw.defaults?.start?.settle ?? DEFAULT_START.settle) },
     stop: resolveStop(raw.defaults?.stop, input.stop),
     restart: resolveRestart(raw.defaults?.restart, input.restart, input.kind === 'task'),
@@ -153,6 +161,13 @@ function sensitiveFieldOf(path: readonly (string | number)[], module: ProviderMo
   if (key === 'env' && typeof sub === 'string') return sub;
   if (key === 'envFile') return 'envFiles';
   return module.sensitiveField?.(path.slice(2));
+}
+
+/** The list form as written; the map form's ports by name, as this copy of the stack has them. */
+function portsOf(name: string, replica: number | undefined, written: ServiceInput['ports'], values: ReadonlyMap<string, number>): Pick<DesiredService, 'ports' | 'namedPorts'> {
+  if (written === undefined || Array.isArray(written)) return { ports: (written ?? []).flatMap((port) => parsePort(port) ?? []) };
+  const { specs, named } = namedPortSpecs(name, replica, written, values);
+  return { ports: specs, namedPorts: named };
 }
 
 // Only called on validated input, where every duration parses.

@@ -9,7 +9,7 @@ import { ENV_NAME, ENV_NAME_RULE } from './env-files.js';
 import { listOr, quote } from './issues.js';
 import { once } from './once.js';
 import { SIGNALS } from './signals.js';
-import { DURATION_PATTERN, MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_MEMORY_LIMIT, parseDuration, parsePort, parseSize } from './units.js';
+import { DURATION_PATTERN, MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_MEMORY_LIMIT, parseDuration, parsePort, parsePortWant, parseSize, PORT_NAME } from './units.js';
 
 /**
  * The schemas, built at the first call rather than when the module loads: zod builds each
@@ -69,6 +69,12 @@ function buildSchemaParts() {
   const PortSchema = z
     .union([z.number(), z.string()], { error: portError })
     .refine((value) => parsePort(value) !== undefined, { error: portError });
+
+  const namedPortError = (issue: { input?: unknown }) => `expected a port (1-65535), "host:port", auto or "auto:low-high", got ${quoted(issue.input)}`;
+  const NamedPortSchema = z
+    .union([z.number(), z.string()], { error: namedPortError })
+    .refine((value) => parsePortWant(value) !== undefined, { error: namedPortError });
+  const PortName = z.string().regex(PORT_NAME, { error: (issue) => `port name ${quoted(issue.input)} is not allowed: letters, digits, _ and -, starting with a letter or _` });
 
   const WholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     z
@@ -178,11 +184,11 @@ function buildSchemaParts() {
 
   const kit: SchemaKit = { z, quoted, NonEmptyString, StringList, WholeNumber, EnvSchema, ArgvSchema };
   // What plugin-schema.ts and the providers' fragments build on.
-  return { kit, ScheduleSchema, WatchSchema, ArgvSchema, DurationSchema, EnvSchema, NonEmptyString, StringList, WholeNumber, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, LimitsSchema, quoted };
+  return { kit, ScheduleSchema, WatchSchema, ArgvSchema, DurationSchema, EnvSchema, NonEmptyString, StringList, WholeNumber, ConditionSchema, dependsOnError, PortSchema, NamedPortSchema, PortName, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, LimitsSchema, quoted };
 }
 
 function buildStackSchemas(providers: ProviderCatalog) {
-  const { kit, quoted, EnvSchema, NonEmptyString, StringList, WholeNumber, ScheduleSchema, WatchSchema, ArgvSchema, ConditionSchema, dependsOnError, PortSchema, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, LimitsSchema } = getSchemaParts();
+  const { kit, quoted, EnvSchema, NonEmptyString, StringList, WholeNumber, ScheduleSchema, WatchSchema, ArgvSchema, ConditionSchema, dependsOnError, PortSchema, NamedPortSchema, PortName, ProbeSchema, StartSchema, StopSchema, RestartSchema, LogsSchema, LimitsSchema } = getSchemaParts();
   const names = providers.map((module) => module.name);
   // The keys each provider owns come first, in the catalog's order, then those every service has.
   const ServiceSchema = z.strictObject({
@@ -216,7 +222,10 @@ function buildStackSchemas(providers: ProviderCatalog) {
       .describe('Run before a restart caused by watch:; a failure keeps the running process. Split like command (shell: true runs it through /bin/sh).'),
     restartWith: StringList('service name').optional()
       .describe('Services whose restart by watch: restarts this one too, after them, each waiting for readiness.'),
-    ports: z.array(PortSchema, { error: 'expected a list of ports' }).optional(),
+    ports: z
+      .union([z.array(PortSchema), z.record(PortName, NamedPortSchema)], { error: 'expected a list of ports, or a map of port name → port, auto or "auto:low-high"' })
+      .optional()
+      .describe('The ports it listens on: a list ([8080, "127.0.0.1:5432"]), or named ports ({ http: auto, admin: 9090, debug: "auto:7000-7999" }) that ${ports.<service>.<name>} reads; auto picks a free port once per stack folder.'),
     ready: ProbeSchema.optional(),
     health: ProbeSchema.optional(),
     enabled: z.boolean().optional(),

@@ -12,7 +12,7 @@ import { asRecord, checkService } from './service-rules.js';
 import { checkProcessValues } from './process-values.js';
 import { checkTasks } from './task-rules.js';
 import { checkDevLoop } from './dev-rules.js';
-import { parsePort } from './units.js';
+import { parsePort, parsePortWant } from './units.js';
 import type { PortSpec } from '../model/desired.js';
 
 export const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -111,10 +111,13 @@ function checkPorts(entries: Entry[], locate: Locate): ConfigIssue[] {
   const claimed: { name: string; spec: PortSpec; text: string }[] = [];
   const issues: ConfigIssue[] = [];
   for (const { name, service } of entries) {
-    if (service.enabled === false || !Array.isArray(service.ports)) continue;
-    service.ports.forEach((value: unknown, index) => {
+    if (service.enabled === false) continue;
+    // The map form's fixed ports clash like the list's; its auto ones are picked apart from them.
+    const written: [string | number, unknown][] = Array.isArray(service.ports) ? service.ports.map((value: unknown, index) => [index, value]) : Object.entries(asRecord(service.ports) ?? {});
+    written.forEach(([index, value]) => {
       if (typeof value !== 'string' && typeof value !== 'number') return;
-      const spec = parsePort(value);
+      const want = Array.isArray(service.ports) ? undefined : parsePortWant(value);
+      const spec = want ? (want.kind === 'fixed' ? want.spec : undefined) : parsePort(value);
       if (!spec) return;
       const text = escapeControls(String(value));
       const owner = claimed.find((claim) => portsClash(claim.spec, spec));

@@ -1,4 +1,4 @@
-/** Parsers for the small value languages of stack.yaml: durations, sizes and ports. Pure. */
+/** Parsers for the small value languages of stack.yaml: durations, sizes, ports and named ports. Pure. */
 
 import type { PortSpec } from '../model/desired.js';
 
@@ -97,4 +97,27 @@ export function formatSize(bytes: number): string {
 export function formatSizeLike(bytes: number, limit: number): string {
   const binary = limit % 1024 === 0 && limit % 1000 !== 0;
   return binary ? `${Math.round(bytes / 1024 ** 2)} MiB` : `${Math.round(bytes / 1000 ** 2)} MB`;
+}
+
+/** A port's name in the map form: it is read back in `${ports.svc.name}`, so no dots. */
+export const PORT_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
+
+/** What one name asks for: a port as written, or any free one (in a range when given). */
+export type PortWant = { kind: 'fixed'; spec: PortSpec } | { kind: 'auto'; range?: { low: number; high: number } };
+
+const AUTO = /^auto(?::(\d{1,5})-(\d{1,5}))?$/;
+
+/** `auto`, `"auto:7000-7999"`, `9090`, `"127.0.0.1:9090"` → what is asked, or undefined. */
+export function parsePortWant(value: unknown): PortWant | undefined {
+  if (typeof value === 'string') {
+    const auto = AUTO.exec(value.trim());
+    if (auto) {
+      if (auto[1] === undefined) return { kind: 'auto' };
+      const [low, high] = [Number(auto[1]), Number(auto[2])];
+      return low >= 1 && low <= high && high <= 65_535 ? { kind: 'auto', range: { low, high } } : undefined;
+    }
+  }
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const spec = parsePort(value);
+  return spec ? { kind: 'fixed', spec } : undefined;
 }

@@ -60,6 +60,11 @@ function describeIssue(issue: z.core.$ZodIssue, locate: Locate, root: z.ZodType,
     return [issueAt(locate, path, `missing required key "${String(key)}"`, hint)];
   }
   // A record's key that its key schema refused: the key schema's message says why.
+  // `ports:` is a list or a map: when the value is one of them, its items' own issues are what to say.
+  if (issue.code === 'invalid_union' && path.at(-1) === 'ports') {
+    const matched = issue.errors.filter((arm) => arm.length > 0 && arm.every((inner) => inner.path.length > 0));
+    if (matched.length === 1) return (matched[0] ?? []).flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue, locate, root, wording));
+  }
   if (issue.code === 'invalid_key') return [issueAt(locate, path, issue.issues[0]?.message ?? messageFor(issue))];
   return [issueAt(locate, path, messageFor(issue), wording.valueHint?.(path, issue.input))];
 }

@@ -6,7 +6,8 @@
 
 import { readRegularFile } from '../os/safe-file.js';
 import { MAX_STACK_FILE_BYTES } from '../config/limits.js';
-import { posix } from 'node:path';
+import { dirname, posix } from 'node:path';
+import { allocatePorts } from '../load/named-ports.js';
 import { invalidConfig } from '../model/errors.js';
 import { loadStackText, type LoadOptions } from '../config/load.js';
 import { PROVIDERS } from '../providers/registry.js';
@@ -28,13 +29,18 @@ export async function loadStackAtRevision(repo: RepoFile, rev: string, options: 
 
   const dotEnvPath = posix.join(posix.dirname(repo.path), '.env');
   const dotEnvText = await showFileAt(commit, dotEnvPath, git);
-  const loadOptions: LoadOptions = {
+  let loadOptions: LoadOptions = {
     providers: PROVIDERS,
     displayFile: `${rev}:${repo.path}`,
     env: options.env,
     ...(dotEnvText === undefined ? {} : { dotEnvText, dotEnvDisplay: `${rev}:${dotEnvPath}` }),
   };
   let loaded = loadStackText(text, repo.absolute, new Map(), loadOptions);
+  if (loaded.needsPorts) {
+    // The working tree's ports, as its stack has them: a revision is compared with what runs here.
+    loadOptions = { ...loadOptions, ports: (await allocatePorts(dirname(repo.absolute), loaded.portsWanted, { write: false })).allocation };
+    loaded = loadStackText(text, repo.absolute, new Map(), loadOptions);
+  }
   if (loaded.envFilesWanted.length > 0) {
     const texts = new Map<string, string>();
     for (const wanted of loaded.envFilesWanted) {

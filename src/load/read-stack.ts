@@ -15,6 +15,8 @@ import { readRegularFile } from '../os/safe-file.js';
 import type { Desired } from '../model/desired.js';
 import { escapeControls } from '../config/issues.js';
 import type { ProviderCatalog } from '../model/provider-module.js';
+import { allocatePorts } from './named-ports.js';
+import { folderIdOf } from './folder-names.js';
 
 export interface ReadStackOptions {
   /** The providers whose keys stack.yaml may use (src/providers/registry.ts lists them). */
@@ -39,6 +41,8 @@ export interface ReadStackOptions {
   cache?: LoadCacheStore;
   /** The file's text as proposed (not written yet): loaded as if `path` held it (`stack mcp`'s validate). */
   text?: string;
+  /** `false` picks auto named ports in memory without keeping them in `.stack/ports.json`. Default: true. */
+  keepPorts?: boolean;
 }
 
 export interface LoadCacheStore {
@@ -70,8 +74,11 @@ export async function readStackDetailed(
 
   // Like compose, `.env` beside the file feeds interpolation (the caller's environment wins).
   const dotEnvText = (await readEnvFiles([join(dirname(file), '.env')])).values().next().value;
+  // Only a stack that names compose has names global on the machine (compose projects) to mark.
+  const folderId = text.includes('compose') ? await folderIdOf(dirname(file)) : undefined;
   const loadOptions: LoadOptions = {
     providers: options.providers,
+    ...(folderId === undefined ? {} : { folderId }),
     displayFile: display,
     env: options.env ?? process.env,
     requireVariables: options.requireVariables,
@@ -93,14 +100,22 @@ export async function readStackDetailed(
     }
   };
   const loadAll = async (cache: { saved?: LoadCache } | undefined): Promise<Loaded> => {
-    const withCache: LoadOptions = cache ? { ...loadOptions, cache } : loadOptions;
-    const first = await load(new Map(), withCache);
+    let withCache: LoadOptions = cache ? { ...loadOptions, cache } : loadOptions;
+    let first = await load(new Map(), withCache);
+    if (first.needsPorts) {
+      // Named ports asked `auto`: this folder's ports, picked once and kept in `.stack/`.
+      const allocated = await allocatePorts(dirname(file), first.portsWanted, { write: options.keepPorts !== false });
+      portNotes = allocated.notes;
+      withCache = { ...withCache, ports: allocated.allocation };
+      first = await load(new Map(), withCache);
+    }
     const folders = options.checkFolders === false ? [] : first.foldersWanted;
     if (first.envFilesWanted.length === 0 && folders.length === 0) return first;
     const [texts, found] = await Promise.all([readEnvFiles(first.envFilesWanted), lookAtFolders(folders)]);
     return load(texts, found.size === 0 ? withCache : { ...withCache, folders: found });
   };
   let loaded: Loaded;
+  let portNotes: string[] = [];
   const saved = await options.cache?.read();
   // Only a saved parse of this very text is used, and only such a load is ever done again.
   const fromSaved = saved?.text === text;
@@ -115,7 +130,8 @@ export async function readStackDetailed(
   if (options.cache && loaded.cache) await ('save' in loaded.cache ? options.cache.write(loaded.cache.save) : options.cache.forget());
   if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
   if (options.checkPlugins !== false) await checkProviderFiles(loaded.desired, options.providers, options.cwd ?? process.cwd());
-  return { desired: loaded.desired, missingVariables: loaded.missingVariables };
+  const desired = portNotes.length === 0 ? loaded.desired : { ...loaded.desired, portNotes };
+  return { desired, missingVariables: loaded.missingVariables };
 }
 
 /** Each provider checks the files its services name (a plugin's plugin.yaml); one with no service is not asked. */

@@ -61,6 +61,8 @@ export interface ScheduleSpec {
 export interface PortSpec {
   host?: string;
   port: number;
+  /** A named port written `auto`: picked for this copy of the stack (load/named-ports.ts). */
+  auto?: true;
 }
 
 export type ProbeCheck =
@@ -141,7 +143,10 @@ export interface ServiceBase {
   dev?: DevSpec;
   /** Services whose restart by the development loop restarts this one too, after them. */
   restartWith?: string[];
+  /** Every port it listens on: the list form as written, or the map form's ports as allocated. */
   ports: PortSpec[];
+  /** The map form (`ports: { http: auto }`): each name's port in this copy of the stack. */
+  namedPorts?: Readonly<Record<string, number>>;
   ready?: Probe;
   health?: Probe;
   start: StartSpec;
@@ -217,6 +222,8 @@ export function isScheduled(service: Pick<ServiceBase, 'task'> | undefined): boo
 export interface Desired {
   version: 1;
   project: string;
+  /** The name global things (compose projects) start with, when it is not `project` (ProviderModule's ResolveInput.instance). */
+  instance?: string;
   /** Absolute path of stack.yaml. */
   file: string;
   /** Folder holding stack.yaml; `.stack/` lives here. */
@@ -225,4 +232,6 @@ export interface Desired {
   services: DesiredService[];
   /** What the file does that is allowed but likely not meant (a `$NAME` that is not set); absent when nothing. */
   warnings?: ConfigIssue[];
+  /** Auto named ports kept in `.stack/ports.json` that were picked again this load, and why (the plan says so). */
+  portNotes?: string[];
 }

@@ -75,4 +75,8 @@ export interface Plan {
    * waiting for the one before to finish; a unit that fails stops the roll there.
    */
   rolling?: true;
+  /** Each service's named ports (`ports: { http: auto }`) as this copy of the stack has them; absent when none. */
+  ports?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** What the plan tells besides its actions: a kept port picked again because another process holds it. */
+  notes?: string[];
 }

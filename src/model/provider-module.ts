@@ -37,6 +37,12 @@ export interface ResolveInput {
   /** Folder holding stack.yaml: relative paths resolve against it. */
   root: string;
   project: string;
+  /**
+   * This copy of the stack's name for what is global on the machine (a compose project): `project:`
+   * when stack.yaml writes one, else the folder's name and a short hash of its path (`app-3f2a9c`),
+   * so two clones of one project never share one (docs/architecture.md, "Where state lives").
+   */
+  instance: string;
   /** Absolute env file path → its text; a path missing here is reported as not found. */
   envFileTexts: ReadonlyMap<string, string>;
   locate: (path: KeyPath) => SourcePosition | undefined;

@@ -47,6 +47,16 @@ export function planActions(desired: Desired, observed: Observed, applied: Appli
     blocked,
     summary: summarize(actions, chosen, blocked),
     unchanged: unchangedServices(desired.services, chosen),
+    ...namedPortsOf(desired),
+  };
+}
+
+/** The named ports of this copy of the stack, and the kept ones picked again (load/named-ports.ts). */
+function namedPortsOf(desired: Desired): Pick<Plan, 'ports' | 'notes'> {
+  const named = desired.services.filter((service) => service.enabled && service.namedPorts !== undefined);
+  return {
+    ...(named.length === 0 ? {} : { ports: Object.fromEntries(named.map((service) => [service.name, { ...service.namedPorts }])) }),
+    ...(desired.portNotes?.length ? { notes: [...desired.portNotes] } : {}),
   };
 }
 

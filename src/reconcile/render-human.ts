@@ -14,8 +14,9 @@ const OP_WIDTH = 'uninstall'.length;
 /** The plan as people read it, like `terraform plan`: one line per action, then a summary. */
 export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string {
   const colors = pc.createColors(options.color);
+  const notes = (plan.notes ?? []).map((note) => `note: ${note}`);
   if (plan.actions.length === 0 && plan.blocked.length === 0) {
-    return `No changes. ${countNoun(plan.unchanged.length, 'service matches', 'services match')} stack.yaml.\n`;
+    return `${[...notes, ''].join('\n')}No changes. ${countNoun(plan.unchanged.length, 'service matches', 'services match')} stack.yaml.\n`;
   }
   const width = Math.max(...plan.actions.map((a) => a.service.length), ...plan.blocked.map((b) => b.service.length));
   const lines: string[] = [];
@@ -28,9 +29,16 @@ export function renderPlanHuman(plan: Plan, options: HumanRenderOptions): string
     }
   }
   for (const entry of plan.blocked) lines.push(blockedLine(entry, width, colors));
+  if (plan.ports) lines.push('', ...portLines(plan.ports, colors));
+  if (notes.length > 0) lines.push('', ...notes);
   const summary = summaryLine(plan.summary, plan.blocked, plan.actions);
   lines.push('', plan.rolling ? summary.replace(/\.$/, ', one at a time.') : summary);
   return `${lines.join('\n')}\n`;
+}
+
+/** `ports: api http 41234, admin 9090`: one line per service with named ports. */
+function portLines(ports: NonNullable<Plan['ports']>, colors: Colors): string[] {
+  return Object.entries(ports).map(([service, named]) => `  ports: ${colors.bold(service)} ${Object.entries(named).map(([name, port]) => `${name} ${port}`).join(', ')}`);
 }
 
 function actionLine(action: Action, width: number, colors: Colors): string {

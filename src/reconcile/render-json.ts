@@ -9,6 +9,10 @@ export interface PlanJson {
   summary: PlanSummary;
   /** Additive to formatVersion 1 (README.md, "JSON output"): services reported, not acted on. */
   blocked: { service: string; kind: BlockedKind; reason: string; unavailable?: true }[];
+  /** Additive: each service's named ports, `{ api: { http: 41234 } }`; absent when none. */
+  ports?: Record<string, Record<string, number>>;
+  /** Additive: kept ports picked again, and why; absent when none. */
+  notes?: string[];
 }
 
 /** The plan as its JSON contract object, keys in contract order. */
@@ -28,6 +32,8 @@ export function planToJson(plan: Plan): PlanJson {
     },
     // `unavailable`: additive; its provider is missing or down (apply exits 6).
     blocked: plan.blocked.map((entry) => ({ service: entry.service, kind: entry.kind ?? 'unknown', reason: entry.reason, ...(entry.unavailable ? { unavailable: true as const } : {}) })),
+    ...(plan.ports ? { ports: Object.fromEntries(Object.entries(plan.ports).map(([service, named]) => [service, { ...named }])) } : {}),
+    ...(plan.notes ? { notes: [...plan.notes] } : {}),
   };
 }
 

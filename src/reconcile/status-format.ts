@@ -4,14 +4,19 @@ import { formatSize, formatSizeLike } from '../config/units.js';
 // The cells of `stack status`, `stack top` and the dashboard's table, as text: pure, so the
 // browser bundle (src/dashboard-ui) shows a row exactly as the terminal does.
 
-/** `8080✓,9090✗,5432✗(pid 42)`: ✓ the service listens, ✗ it does not (another process named when one does); bare when not looked at. */
-export function formatPorts(row: Pick<StatusRow, 'ports' | 'portsOpen' | 'portOwners'>): string {
+/**
+ * `8080✓,9090✗,5432✗(pid 42)`: ✓ the service listens, ✗ it does not (another process named when
+ * one does); bare when not looked at. Named ports read `http=41234✓`.
+ */
+export function formatPorts(row: Pick<StatusRow, 'ports' | 'portsOpen' | 'portOwners'> & Partial<Pick<StatusRow, 'namedPorts'>>): string {
   if (row.ports.length === 0) return '-';
+  const names = Object.keys(row.namedPorts ?? {});
   return row.ports.map((port, index) => {
+    const name = names[index] === undefined ? '' : `${names[index]}=`;
     const open = row.portsOpen?.[index];
     const owner = row.portOwners?.[index];
     const other = owner?.holder === 'other' ? `(${owner.pid === undefined ? 'another user' : `pid ${owner.pid}`})` : '';
-    return `${port}${open === undefined ? '' : open ? '✓' : '✗'}${other}`;
+    return `${name}${port}${open === undefined ? '' : open ? '✓' : '✗'}${other}`;
   }).join(',');
 }
 

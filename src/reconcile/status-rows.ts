@@ -35,6 +35,8 @@ export interface StatusRow {
   portsOpen?: boolean[];
   /** Additive: who listens on each of `ports` (same order). */
   portOwners?: PortOwnerView[];
+  /** Additive: the map form's ports by name (`{ http: 41234 }`), as this copy of the stack has them; absent for the list form. */
+  namedPorts?: Record<string, number>;
   /** Additive: when `health` was found (ISO), and why it failed; `health` comes from the last recorded probe result. */
   healthAt?: string;
   healthReason?: string;
@@ -159,6 +161,7 @@ function row(name: string, service: DesiredService | undefined, observed: Observ
     restarts: observed?.restarts ?? record?.restarts ?? 0,
     health: running ? observed?.health ?? 'none' : 'none',
     ports: (service?.ports ?? []).map((port) => (port.host ? `${port.host}:${port.port}` : port.port)),
+    ...(service?.namedPorts ? { namedPorts: { ...service.namedPorts } } : {}),
     ...(running && observed?.probe ? { healthAt: observed.probe.at, ...(observed.probe.reason === undefined ? {} : { healthReason: observed.probe.reason }) } : {}),
     ...(!running && observed?.exit ? { exit: observed.exit } : {}),
     ...(!running && observed?.task ? { finishedAt: observed.task.at } : {}),

@@ -11,8 +11,13 @@ const example = fileURLToPath(new URL('../../stack.yaml.example', import.meta.ur
 
 describe('stack.yaml.example', () => {
   it('loads with no issues', async () => {
-    const desired = await readStack(example, { providers: PROVIDERS, cwd: dirname(example) });
+    // keepPorts: false: the auto ports are picked without writing .stack/ports.json into the repository.
+    const desired = await readStack(example, { providers: PROVIDERS, cwd: dirname(example), keepPorts: false });
     expect(desired.project).toBe('example');
+    const api = desired.services.find((service) => service.name === 'api');
+    expect(Object.keys(api?.namedPorts ?? {})).toEqual(['http', 'admin', 'debug']);
+    expect(api?.namedPorts?.admin).toBe(9090);
+    expect(api?.ready?.check).toEqual({ kind: 'http', url: `http://127.0.0.1:${api?.namedPorts?.http}/` });
     expect(desired.services.map((service) => `${service.name}:${service.provider}`)).toEqual([
       'broker:process',
       'worker:process',

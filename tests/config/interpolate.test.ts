@@ -9,6 +9,15 @@ const lookup = (name: string) => vars[name];
 const value = (text: string) => interpolateString(text, lookup);
 
 describe('interpolateString', () => {
+  it('reads ${ports.<service>.<name>} as one name, and only in braces', () => {
+    const values: Record<string, string> = { 'ports.web.http': '41234', 'ports.my-api.0.http': '5000', ports: 'P' };
+    const lookup = (name: string) => values[name];
+    expect(interpolateString('x ${ports.web.http} y', lookup)).toMatchObject({ value: 'x 41234 y', used: ['ports.web.http'] });
+    expect(interpolateString('${ports.my-api.0.http}', lookup).value).toBe('5000');
+    expect(interpolateString('$ports.web.http ${ports}', lookup).value).toBe('P.web.http P');
+    expect(interpolateString('${ports.web.nope}', lookup)).toMatchObject({ value: '', unset: ['ports.web.nope'] });
+  });
+
   it.each([
     ['${USER}', 'ada'],
     ['$USER', 'ada'],

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { locateInRepo, showFileAt } from '../../src/gitops/git.js';
@@ -33,6 +33,22 @@ describe('stack.yaml at a revision', () => {
     expect(readFileSync(join(repo, 'deploy/stack.yaml'), 'utf8')).toBe(STACK('trace'));
     expect(statSync(join(repo, 'deploy/stack.yaml')).mtimeMs).toBe(before);
     expect(gitIn(repo, 'status', '--porcelain')).toBe('M deploy/stack.yaml');
+  });
+
+  it("reads auto named ports as the working tree's stack keeps them, and writes none", async () => {
+    const named = (level: string) => `version: 1\nservices:\n  bot:\n    command: node bot.js \${ports.bot.http}\n    ports: { http: auto }\n    env: { LEVEL: ${level} }\n`;
+    const repo = makeRepo({ 'stack.yaml': named('info'), '.gitignore': '.stack/\n' });
+    const first = gitIn(repo, 'rev-parse', 'HEAD');
+    commitFiles(repo, { 'stack.yaml': named('debug') }, 'second');
+    mkdirSync(join(repo, '.stack'));
+    writeFileSync(join(repo, '.stack', 'ports.json'), JSON.stringify({ formatVersion: 1, folder: realpathSync(repo), ports: { 'bot.http': 41234 } }));
+    const located = await locateInRepo(join(repo, 'stack.yaml'));
+    const [old, head] = [await loadStackAtRevision(located, first, { env: {} }), await loadStackAtRevision(located, 'HEAD', { env: {} })];
+    expect(old.desired?.services[0]?.namedPorts).toEqual({ http: 41234 });
+    expect(compareDesired(old, head).services[0]?.fields.map((field) => field.field)).toEqual(['env.LEVEL']);
+    rmSync(join(repo, '.stack'), { recursive: true });
+    await loadStackAtRevision(located, 'HEAD', { env: {} });
+    expect(existsSync(join(repo, '.stack'))).toBe(false);
   });
 
   it('is absent before the file was added, and names unknown revisions', async () => {

@@ -1,12 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { planActions } from '../../src/reconcile/plan.js';
 import { renderPlanHuman, summaryLine } from '../../src/reconcile/render-human.js';
+import { renderPlanJson } from '../../src/reconcile/render-json.js';
 import { appliedFrom, appliedMap, observedMap, service, stack } from './factory.js';
 
 const db = service('db');
 const web = service('web', { dependsOn: ['db'], env: { LOG_LEVEL: 'info', API_TOKEN: 'hunter2-old' } });
 
 describe('renderPlanHuman', () => {
+  it('shows the named ports of this copy of the stack, and a kept port picked again', () => {
+    const api = { ...service('api'), ports: [{ port: 41234 }, { port: 9090 }], namedPorts: { http: 41234, admin: 9090 } };
+    const desired = { ...stack([api]), portNotes: ['port api.http 41000 is held by pid 7 (python3): picked another'] };
+    const plan = planActions(desired, observedMap({ api: 'absent' }), new Map());
+    expect(plan.ports).toEqual({ api: { http: 41234, admin: 9090 } });
+    expect(renderPlanHuman(plan, { color: false })).toBe(
+      [
+        '  + api  install    new service',
+        '  + api  start      new service',
+        '',
+        '  ports: api http 41234, admin 9090',
+        '',
+        'note: port api.http 41000 is held by pid 7 (python3): picked another',
+        '',
+        'Plan: 1 to install, 1 to start.',
+        '',
+      ].join('\n'),
+    );
+    expect(renderPlanJson(plan)).toContain('"ports": {\n    "api": {\n      "http": 41234,\n      "admin": 9090\n    }\n  },\n  "notes": [');
+  });
+
   it('renders actions, field diffs and the summary', () => {
     const edited = service('web', { dependsOn: ['db'], env: { LOG_LEVEL: 'debug', API_TOKEN: 'hunter2-new' } });
     const plan = planActions(stack([db, edited]), observedMap({ db: 'stopped', web: 'running' }), appliedMap([db, web]));

@@ -41,11 +41,11 @@ export const composeModule: ProviderModule<'compose'> = {
     }),
   }),
   processValues: { strings: [['compose', 'file']], env: [['compose', 'env']] },
-  resolve({ name, input, root, project }) {
+  resolve({ name, input, root, instance }) {
     const compose = input.compose as ComposeInput;
     const settings = {
       file: resolvePath(root, compose.file),
-      project: compose.project ?? `${project}-${name}`,
+      project: compose.project ?? `${instance}-${name}`,
       services: compose.services ?? [],
       profiles: compose.profiles ?? [],
       scale: compose.scale ?? {},
