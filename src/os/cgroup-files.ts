@@ -99,7 +99,7 @@ export function removeGroupDirs(dirs: readonly string[]): void {
  * group's last processes may be zombies a while yet (PID 1 reaps late in containers), and the
  * kernel counts them until they are reaped.
  */
-export async function removeGroupDirsSoon(dirs: readonly string[], withinMs = 2000): Promise<void> {
+export async function removeGroupDirsSoon(dirs: readonly string[], withinMs = 5000): Promise<void> {
   for (let waited = 0; ; waited += 50) {
     removeGroupDirs(dirs);
     if (dirs.every((dir) => !exists(dir)) || waited >= withinMs) return;

@@ -157,7 +157,7 @@ describe('stack up on real processes', () => {
   it('--detach reports a service that exits right after it starts, and one never ready, each naming it once; exits 1', () => {
     const m = marker();
     const s = cleanup.scratch(
-      `version: 1\nservices:\n  bad:\n    command: [sh, -c, "echo boom; exit 3"]\n    restart: { policy: "no" }\n  ok:\n    command: sleep ${m}\n  logwait:\n    command: sleep ${m}\n    ready: { log: never-said, timeout: 500ms }\n    restart: { policy: "no" }\n`,
+      `version: 1\nservices:\n  bad:\n    command: [sh, -c, "echo boom; exit 3"]\n    restart: { policy: "no" }\n    start: { settle: 3s }\n  ok:\n    command: sleep ${m}\n  logwait:\n    command: sleep ${m}\n    ready: { log: never-said, timeout: 500ms }\n    restart: { policy: "no" }\n`,
     );
     const up = stack(['up', '--detach', '--interval', '1s', '-f', s.file]);
     expect(up.code).toBe(1);

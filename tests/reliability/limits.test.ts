@@ -79,7 +79,8 @@ describe('a service over its memory limit', () => {
     await watch.done;
     const down = stack(['down', '--yes', '-f', s.file]);
     expect(down.code, down.stderr).toBe(0);
-    for (const project of projectDirs(s.dir)) expect(existsSync(project)).toBe(false);
+    // A group goes once the kernel has let go of its last member (a busy machine takes a moment).
+    await waitFor(() => projectDirs(s.dir).every((project) => !existsSync(project)), 10_000, 'its groups gone');
   }, 60_000);
 
   it('is killed by the watchdog when cgroups are off (STACK_LIMITS=watchdog) and restarted with its reading', async () => {

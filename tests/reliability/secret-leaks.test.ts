@@ -156,7 +156,8 @@ describe('secrets printed by plugins and probes', () => {
         '    command: sleep 30',
         `    env: { API_TOKEN: "${TOKEN}" }`,
         // 199,998 lines of "aaaa\n" fill 999,990 of the 1,000,000 characters kept: 10 of the token remain.
-        `    ready: { exec: [sh, -c, 'yes aaaa | head -c 999990; printf "%s\\n" "$$API_TOKEN"; exit 1'], timeout: 10s, interval: 5s }`,
+        // One attempt (the next would come after the timeout): its own failure is the reason, on a busy machine too.
+        `    ready: { exec: [sh, -c, 'yes aaaa | head -c 999990; printf "%s\\n" "$$API_TOKEN"; exit 1'], timeout: 15s, interval: 20s }`,
         '',
       ].join('\n'),
     );
@@ -167,7 +168,7 @@ describe('secrets printed by plugins and probes', () => {
     expect(error).toMatch(/exited with code 1: \(sensitive\)/);
     expectClean('apply --json', all(applied));
     expect(fragmentsIn(TOKEN.slice(0, 10))).not.toEqual([]);
-  });
+  }, 60_000);
 });
 
 describe('digests of secrets in state.json', () => {
