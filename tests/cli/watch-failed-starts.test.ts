@@ -83,7 +83,8 @@ describe('first starts that fail, under a controller', () => {
     // The probe was wrong, not the service: pointing it at the right port gives it a new chance,
     // though a changed `ready` never restarts a service that runs.
     s.write(service(open));
-    await controller.waitForStderr(/reconciling \(changed: stack\.yaml\): start api/, 15_000, 'the pass that starts api again');
+    // The pass the edit asks for, or an interval pass that read the edited file first.
+    await controller.waitForStderr(/reconciling \((changed: stack\.yaml|interval)\): start api/, 15_000, 'the pass that starts api again');
     await waitFor(() => rowOf(s.file, 'api')?.observed === 'running', 5000, 'api to run');
     expect(sleepsWith(m)).toHaveLength(1);
     expect(recordOf(s, 'api')?.gaveUp).toBe(false);
