@@ -38,6 +38,8 @@ export interface StackCommands {
   services(): Promise<ServiceRow[]>;
   tasks(ids: readonly string[]): Promise<TaskRow[]>;
   inspect(ids: readonly string[]): Promise<InspectedService[]>;
+  /** When each task's state last changed (ms since the epoch), by task id. */
+  taskTimes(ids: readonly string[]): Promise<Map<string, number>>;
   /** The compose file's services as a deploy would make them. */
   declared(): Promise<DeclaredService[]>;
 }
@@ -59,6 +61,11 @@ export function stackCommands(run: Run, name: string, spec: SwarmSpec, ctx: Oper
     services: async () => parseServiceRows(spec.stack, (await must(serviceLsArgv(spec.stack))).stdout),
     tasks: async (ids) => (ids.length === 0 ? [] : parseTaskRows(spec.stack, (await must(servicePsArgv(ids))).stdout)),
     inspect: async (ids) => (ids.length === 0 ? [] : (JSON.parse((await must(serviceInspectArgv(ids))).stdout) as InspectedService[])),
+    async taskTimes(ids) {
+      if (ids.length === 0) return new Map();
+      const tasks = JSON.parse((await must(['docker', 'inspect', ...ids])).stdout) as { ID: string; Status?: { Timestamp?: string } }[];
+      return new Map(tasks.map((task) => [task.ID, Date.parse(task.Status?.Timestamp ?? '')]));
+    },
     async declared() {
       const text = await readFile(spec.file, 'utf8');
       const envFiles = new Map<string, string | undefined>();

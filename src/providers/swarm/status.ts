@@ -14,6 +14,7 @@ export interface ServiceRow {
 
 /** One task, as `docker service ps` reports it (the current ones and their history). */
 export interface TaskRow {
+  id: string;
   /** The compose service it belongs to. */
   service: string;
   desiredState: string;
@@ -39,11 +40,13 @@ export function parseServiceRows(stack: string, text: string): ServiceRow[] {
 
 export function parseTaskRows(stack: string, text: string): TaskRow[] {
   return jsonRows(text).map((row) => ({
+    id: String(row.ID ?? ''),
     // Tasks are named `<stack>_<service>.<slot>` (or `.<node id>` in global mode).
     service: serviceOfStack(stack, String(row.Name ?? '').replace(/\.[^.]+$/, '')),
     desiredState: String(row.DesiredState ?? ''),
     currentState: String(row.CurrentState ?? ''),
-    error: String(row.Error ?? ''),
+    // Docker quotes the error as Go's %q does.
+    error: String(row.Error ?? '').replace(/^"(.*)"$/s, '$1'),
   }));
 }
 

@@ -13,7 +13,7 @@ import { showSwarmLogs } from './logs.js';
 import type { SwarmSpec } from './spec.js';
 import { recordedSwarmSpec, specOfRecord, stackCommands, type StackCommands } from './stack-commands.js';
 import { shortServices, stackStatus } from './status.js';
-import { waitConverged } from './wait.js';
+import { waitConverged, waitUpdated } from './wait.js';
 
 export interface SwarmProviderOptions {
   /** Runs docker commands; tests pass a fake to check the argv without docker. */
@@ -52,9 +52,13 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
     return service.swarm;
   }
 
+  // The rolling update it starts is part of it: a failed one rejects here, leaving the stack as swarm left it.
   async function deploy(service: DesiredService, ctx: OperationContext): Promise<StartedService> {
     await manager(ctx);
-    await stackCommands(run, service.name, specOf(service), ctx).must(deployArgv(specOf(service)), 5 * 60_000);
+    const spec = specOf(service);
+    const commands = stackCommands(run, service.name, spec, ctx);
+    await commands.must(deployArgv(spec), 5 * 60_000);
+    await waitUpdated({ service, spec, commands, ctx, clock, pollMs });
     return { startedAt: new Date().toISOString() };
   }
 
@@ -126,7 +130,7 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
     // A changed file (or drift) rolls out as one deploy: swarm replaces tasks by the file's update_config.
     restart: (service, _applied, ctx) => deploy(service, ctx),
 
-    waitReady: (service, _started, ctx) => waitConverged({ service, spec: specOf(service), commands: stackCommands(run, service.name, specOf(service), ctx), ctx, clock, pollMs }),
+    waitReady: (service, started, ctx) => waitConverged({ service, spec: specOf(service), commands: stackCommands(run, service.name, specOf(service), ctx), ctx, clock, pollMs, since: started.startedAt }),
 
     async stop(name, applied, stop: StopSpec, ctx) {
       const spec = specOfRecord(name, applied);
