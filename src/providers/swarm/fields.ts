@@ -27,14 +27,16 @@ export function deployedService(name: string, inspected: InspectedService): Decl
     const at = entry.indexOf('=');
     if (at > 0) env[entry.slice(0, at)] = entry.slice(at + 1);
   }
+  // The engine leaves zero values out of its JSON (`delay: 0s` has no Delay).
   const config = inspected.Spec.UpdateConfig ?? {};
-  const update: UpdateConfig = {};
-  if (config.Parallelism !== undefined) update.parallelism = config.Parallelism;
-  if (config.Delay !== undefined) update.delay = config.Delay;
-  if (config.Monitor !== undefined) update.monitor = config.Monitor;
-  if (config.Order !== undefined) update.order = config.Order;
-  if (config.FailureAction !== undefined) update.failureAction = config.FailureAction;
-  if (config.MaxFailureRatio !== undefined) update.maxFailureRatio = config.MaxFailureRatio;
+  const update: UpdateConfig = {
+    parallelism: config.Parallelism ?? 0,
+    delay: config.Delay ?? 0,
+    monitor: config.Monitor ?? 0,
+    order: config.Order ?? 'stop-first',
+    failureAction: config.FailureAction ?? 'pause',
+    maxFailureRatio: config.MaxFailureRatio ?? 0,
+  };
   const service: DeclaredService = { name, env, update, envFiles: [] };
   if (container.Image) service.image = withoutDigest(container.Image);
   if (container.Args) service.command = container.Args;

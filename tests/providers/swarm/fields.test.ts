@@ -63,6 +63,13 @@ describe('driftOf: the deployed specs against the file', () => {
     expect(drift(inspected())).toEqual([]);
   });
 
+  it('a zero the engine leaves out of its JSON is no drift (`delay: 0s`)', () => {
+    const zero = declaredServices(FILE.replace('delay: 2s', 'delay: 0s'), { TOKEN: 's3cret-value' }, () => 'GREETING=hello');
+    const service = inspected();
+    delete service.Spec.UpdateConfig?.Delay;
+    expect(driftOf({ declared: zero.filter((entry) => entry.name === 'web'), deployed: [deployedService('web', service)], sensitive: [], redact })).toEqual([]);
+  });
+
   it('replicas, command, image and update config changes show before and after', () => {
     const changes = drift(inspected({ replicas: 5, args: ['sh', '-c', 'old'], image: 'other:1', update: { Delay: 1e9 } }));
     expect(changes).toEqual([
