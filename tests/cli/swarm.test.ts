@@ -2,12 +2,18 @@
 // (scripts/docker-test-env.sh makes it one), through the built CLI (bin/stack.cjs).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect } from 'vitest';
-import { docker, dockerIt, requireDocker, TEST_IMAGE, uniqueProject } from '../support/docker.js';
+import { afterEach, beforeAll, describe, expect } from 'vitest';
+import { docker, dockerIt, requireDocker, SKIP_DOCKER, TEST_IMAGE, uniqueProject } from '../support/docker.js';
 import { fakeCommands } from '../support/fake-commands.js';
 import { stack, tempStack } from '../support/stack-cli.js';
 
 requireDocker();
+beforeAll(() => {
+  if (SKIP_DOCKER) return;
+  if (docker(['info', '--format', '{{.Swarm.ControlAvailable}}']).stdout.trim() !== 'true') {
+    throw new Error('the swarm tests need the engine to be a swarm manager: run `bash scripts/docker-test-env.sh` (it runs `docker swarm init --advertise-addr 127.0.0.1`)');
+  }
+});
 
 const LOOP = 'trap "exit 0" TERM; echo started $$MODE; while true; do sleep 0.2; done';
 
