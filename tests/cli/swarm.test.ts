@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect } from 'vitest';
 import { docker, dockerIt, requireDocker, SKIP_DOCKER, TEST_IMAGE, uniqueProject } from '../support/docker.js';
 import { fakeCommands } from '../support/fake-commands.js';
+import { commitFiles, GIT_ENV, gitIn, makeRemoteSetup, removeTempFolders } from '../support/git-repo.js';
 import { stack, tempStack } from '../support/stack-cli.js';
 
 requireDocker();
@@ -38,6 +39,7 @@ function composeFile(options: { replicas?: number; command?: string; mode?: stri
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+  removeTempFolders();
 });
 
 function swarmStack() {
@@ -161,4 +163,26 @@ describe('stack with swarm services', () => {
     expect(result.stdout).toMatch(/plain started/);
     expect(fake.calls().some((call) => call.startsWith('docker stack'))).toBe(false);
   });
+
+  dockerIt(
+    'stack sync: a merged change of the compose file rolls out to the cluster',
+    () => {
+      const project = uniqueProject('stk-sync');
+      const stackName = `${project}-app`;
+      const files = { 'stack.yaml': `version: 1\nproject: ${project}\nservices:\n  app:\n    swarm: { file: ./compose.yaml }\n`, 'compose.yaml': composeFile(), '.gitignore': '.stack/\n' };
+      const { upstream, follower } = makeRemoteSetup(files);
+      cleanups.push(() => removeStack(stackName));
+      expect(stack(['apply', '--yes'], { cwd: follower, env: GIT_ENV }).code).toBe(0);
+      expect(replicas(stackName)).toEqual([`${stackName}_web 2/2`]);
+
+      commitFiles(upstream, { 'compose.yaml': composeFile({ replicas: 3 }) }, 'three web replicas');
+      gitIn(upstream, 'push', '--quiet', 'origin', 'main');
+      const synced = stack(['sync', '--once'], { cwd: follower, env: GIT_ENV });
+      expect(synced.stderr).toBe('');
+      expect(synced.code).toBe(0);
+      expect(synced.stdout).toContain('swarm.web.replicas: "2" → "3"');
+      expect(replicas(stackName)).toEqual([`${stackName}_web 3/3`]);
+    },
+    180_000,
+  );
 });
