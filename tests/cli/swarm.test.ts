@@ -149,6 +149,7 @@ describe('stack with swarm services', () => {
       expect(failed.stderr + failed.stdout).toMatch(/the update of web ended paused.*non-zero exit \(3\)/);
       expect(replicas(s.stackName)).toEqual([`${s.stackName}_web 2/2`]);
       expect(inspectWeb(s.stackName).update).toBe('paused');
+      expect(stack(['-f', s.file, 'status', '--json']).stdout).toContain('update of web paused');
     },
     180_000,
   );

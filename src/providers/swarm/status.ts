@@ -10,6 +10,8 @@ export interface ServiceRow {
   name: string;
   running: number;
   desired: number;
+  /** One task per node: it cannot be scaled (to 0 or anything else). */
+  global: boolean;
 }
 
 /** One task, as `docker service ps` reports it (the current ones and their history). */
@@ -33,7 +35,8 @@ export function parseServiceRows(stack: string, text: string): ServiceRow[] {
   return jsonRows(text)
     .map((row) => {
       const [running, desired] = /^(\d+)\/(\d+)/.exec(String(row.Replicas ?? ''))?.slice(1).map(Number) ?? [0, 0];
-      return { id: String(row.ID ?? ''), name: serviceOfStack(stack, String(row.Name ?? '')), running: running ?? 0, desired: desired ?? 0 };
+      const global = String(row.Mode ?? '') === 'global';
+      return { id: String(row.ID ?? ''), name: serviceOfStack(stack, String(row.Name ?? '')), running: running ?? 0, desired: desired ?? 0, global };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -56,13 +59,17 @@ export function shortServices(services: readonly ServiceRow[]): ServiceRow[] {
 }
 
 /**
- * absent: no service; stopped: every service scaled to 0; running: every service at its
+ * absent: no service; stopped: every replicated service scaled to 0 (a global one cannot be); running: every service at its
  * desired replicas (swarm counts a task with a healthcheck as running only once healthy);
  * crashed: a service short of them whose tasks fail (their errors said); else starting.
  */
 export function stackStatus(services: readonly ServiceRow[], tasks: readonly TaskRow[] = []): StackStatus {
   if (services.length === 0) return { phase: 'absent', health: 'none' };
-  if (services.every((service) => service.desired === 0)) return { phase: 'stopped', health: 'none' };
+  const replicated = services.filter((service) => !service.global);
+  if (replicated.length > 0 && replicated.every((service) => service.desired === 0)) {
+    const global = services.filter((service) => service.global).map((service) => service.name);
+    return { phase: 'stopped', health: 'none', ...(global.length > 0 ? { detail: `global services keep running: ${global.join(', ')}` } : {}) };
+  }
   const short = shortServices(services);
   if (short.length === 0) return { phase: 'running', health: 'none' };
   const errors = taskErrors(tasks, short.map((service) => service.name));

@@ -13,7 +13,7 @@ import { showSwarmLogs } from './logs.js';
 import type { SwarmSpec } from './spec.js';
 import { recordedSwarmSpec, specOfRecord, stackCommands, type StackCommands } from './stack-commands.js';
 import { shortServices, stackStatus } from './status.js';
-import { waitConverged, waitUpdated } from './wait.js';
+import { updateStates, waitConverged, waitUpdated } from './wait.js';
 
 export interface SwarmProviderOptions {
   /** Runs docker commands; tests pass a fake to check the argv without docker. */
@@ -64,9 +64,9 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
 
   // Every replicated service to 0, then waits until no task runs.
   async function scaleToZero(name: string, spec: SwarmSpec, commands: StackCommands, ctx: OperationContext, timeoutMs: number): Promise<void> {
-    const services = (await commands.services()).filter((row) => row.desired > 0);
+    const services = (await commands.services()).filter((row) => row.desired > 0 && !row.global);
     if (services.length > 0) await commands.must(scaleArgv(Object.fromEntries(services.map((row) => [`${spec.stack}_${row.name}`, 0]))));
-    await until(ctx, timeoutMs, async () => (await commands.services()).every((row) => row.running === 0), () => `${name}: tasks of ${spec.stack} still run after the stop`);
+    await until(ctx, timeoutMs, async () => (await commands.services()).every((row) => row.global || row.running === 0), () => `${name}: tasks of ${spec.stack} still run after the stop`);
   }
 
   async function until(ctx: OperationContext, timeoutMs: number, done: () => Promise<boolean>, why: () => string): Promise<void> {
@@ -78,13 +78,15 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
     }
   }
 
-  // What a deploy would change in the cluster, for a stack that runs.
-  async function driftOfStack(service: DesiredService, commands: StackCommands, ids: readonly string[], ctx: OperationContext) {
+  // What a deploy would change in the cluster, and an update swarm paused or rolled back, for a stack that runs.
+  async function lookCloser(service: DesiredService, commands: StackCommands, ids: readonly string[], ctx: OperationContext) {
     const spec = specOf(service);
+    const inspected = await commands.inspect(ids);
+    const failed = updateStates(spec.stack, inspected).failed.map((update) => `update of ${update.service} ${update.state}`);
     const declared = await commands.declared().catch(() => undefined);
-    if (!declared) return undefined;
-    const deployed = (await commands.inspect(ids)).map((inspected) => deployedService(serviceOfStack(spec.stack, inspected.Spec.Name), inspected));
-    return driftOf({ declared, deployed, sensitive: service.sensitive, redact: ctx.redact });
+    const deployed = inspected.map((one) => deployedService(serviceOfStack(spec.stack, one.Spec.Name), one));
+    const drift = declared ? driftOf({ declared, deployed, sensitive: service.sensitive, redact: ctx.redact }) : [];
+    return { drift, failed };
   }
 
   return {
@@ -100,13 +102,14 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
       const short = shortServices(services);
       const now = stackStatus(services, await commands.tasks(short.map((row) => row.id)));
       const up = now.phase === 'running' || now.phase === 'starting';
-      const drift = desired?.swarm && up ? await driftOfStack(desired, commands, services.map((row) => row.id), ctx) : undefined;
+      const closer = desired?.swarm && up ? await lookCloser(desired, commands, services.map((row) => row.id), ctx) : undefined;
+      const detail = [now.detail, ...(closer?.failed ?? [])].filter(Boolean).join('; ');
       return {
         name,
         phase: now.phase,
         health: now.health,
-        ...(now.detail ? { detail: now.detail } : {}),
-        ...(drift && drift.length > 0 ? { drift } : {}),
+        ...(detail ? { detail } : {}),
+        ...(closer && closer.drift.length > 0 ? { drift: closer.drift } : {}),
         ...(up && applied?.startedAt ? { since: applied.startedAt } : {}),
       };
     },

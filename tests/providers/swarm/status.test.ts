@@ -16,10 +16,16 @@ describe('what a swarm stack is now', () => {
 
   it('starting while short of replicas; crashed when the short service’s tasks fail, with their error', () => {
     const services = parseServiceRows('shop', `${row('web', '1/2')}\nWARNING: not a row`);
-    expect(services).toEqual([{ id: 'id-web', name: 'web', running: 1, desired: 2 }]);
+    expect(services).toEqual([{ id: 'id-web', name: 'web', running: 1, desired: 2, global: false }]);
     expect(stackStatus(services, parseTaskRows('shop', task('web', 'Starting 1 second ago')))).toEqual({ phase: 'starting', health: 'unready', detail: 'starting: web 1/2' });
     const failing = parseTaskRows('shop', task('web', 'Failed 2 seconds ago', 'task: non-zero exit (3)'));
     expect(stackStatus(services, failing)).toEqual({ phase: 'crashed', health: 'none', detail: 'web: task: non-zero exit (3)' });
+  });
+
+  it('a global service cannot be scaled to 0: stopped names it as still running', () => {
+    const agent = JSON.stringify({ ID: 'id-agent', Name: 'shop_agent', Mode: 'global', Replicas: '1/1' });
+    expect(stackStatus(parseServiceRows('shop', `${row('web', '0/0')}\n${agent}`))).toEqual({ phase: 'stopped', health: 'none', detail: 'global services keep running: agent' });
+    expect(stackStatus(parseServiceRows('shop', agent)).phase).toBe('running');
   });
 
   it('reads the update status of each service', () => {
