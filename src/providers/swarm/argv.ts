@@ -2,13 +2,10 @@
 // give the same argv, so each can be unit-tested without docker.
 import type { SwarmSpec } from './spec.js';
 
+export { swarmStackName } from './spec.js';
+
 /** The label `docker stack deploy` puts on every service, network, config and secret of a stack. */
 export const STACK_LABEL = 'com.docker.stack.namespace';
-
-/** A stack name docker accepts (it prefixes service and network names): `a-z 0-9 _ -`, lower case. */
-export function swarmStackName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9_-]/g, '');
-}
 
 /** `docker info`'s swarm part, as JSON: whether this engine is a manager. */
 export function swarmInfoArgv(): string[] {

@@ -1,10 +1,9 @@
 /** The swarm provider as stack.yaml and the planner see it: the `swarm:` map. */
 
-import type { SwarmSpec } from './spec.js';
+import { swarmStackName, type SwarmSpec } from './spec.js';
 import type { ProviderModule } from '../../model/provider-module.js';
 import { resolvePath } from '../../config/paths.js';
 import { prefixedFields } from '../../reconcile/spec.js';
-import { swarmStackName } from './argv.js';
 
 declare module '../../model/desired.js' {
   interface ProviderSettings {
