@@ -66,14 +66,15 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
   async function scaleToZero(name: string, spec: SwarmSpec, commands: StackCommands, ctx: OperationContext, timeoutMs: number): Promise<void> {
     const services = (await commands.services()).filter((row) => row.desired > 0 && !row.global);
     if (services.length > 0) await commands.must(scaleArgv(Object.fromEntries(services.map((row) => [`${spec.stack}_${row.name}`, 0]))));
-    await until(ctx, timeoutMs, async () => (await commands.services()).every((row) => row.global || row.running === 0), () => `${name}: tasks of ${spec.stack} still run after the stop`);
+    await until(name, ctx, timeoutMs, async () => (await commands.services()).every((row) => row.global || row.running === 0), () => `${name}: tasks of ${spec.stack} still run after the stop`);
   }
 
-  async function until(ctx: OperationContext, timeoutMs: number, done: () => Promise<boolean>, why: () => string): Promise<void> {
+  // Polls `done` on the provider's clock; past the deadline, an OperationError saying `why`.
+  async function until(name: string, ctx: OperationContext, timeoutMs: number, done: () => Promise<boolean>, why: () => string): Promise<void> {
     const deadline = clock.now() + timeoutMs;
     while (!(await done())) {
       ctx.signal.throwIfAborted();
-      if (clock.now() >= deadline) throw new OperationError('', why(), { timedOut: true });
+      if (clock.now() >= deadline) throw new OperationError(name, why(), { timedOut: true });
       await clock.sleep(pollMs, ctx.signal);
     }
   }
@@ -155,7 +156,7 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
         ...(await ids(stackNetworksArgv(spec.stack))).map((id) => `network ${id.slice(0, 12)}`),
       ];
       let remaining: string[] = [];
-      await until(ctx, GONE_TIMEOUT_MS, async () => (remaining = await left()).length === 0, () => `${name}: ${spec.stack} is not gone: ${remaining.join(', ')} left`);
+      await until(name, ctx, GONE_TIMEOUT_MS, async () => (remaining = await left()).length === 0, () => `${name}: ${spec.stack} is not gone: ${remaining.join(', ')} left`);
     },
 
     logs: (name, desired, applied, request, ctx) => showSwarmLogs(run, desired?.swarm ?? (applied ? recordedSwarmSpec(applied.fields) : undefined), request, ctx),
