@@ -2,8 +2,10 @@
 # Makes a docker engine and the local test image available for stack's compose tests.
 # Idempotent, for Debian as root (CI, dev containers): installs docker.io, docker-compose and
 # busybox-static when missing, starts dockerd when no engine answers (without systemd, trying
-# a sandbox-friendly configuration when the default one cannot start), then builds
-# stack-test/busybox:latest with `docker import` (no image registry is needed).
+# a sandbox-friendly configuration when the default one cannot start), builds
+# stack-test/busybox:latest with `docker import` (no image registry is needed), and makes the
+# engine a one-node swarm manager for the swarm provider's tests (only when it is in no swarm:
+# a swarm it already belongs to is never left).
 #
 #   bash scripts/docker-test-env.sh          # prints what it did and how long each step took
 #
@@ -100,6 +102,23 @@ build_image() {
   say "image: built $IMAGE in $(took "$start")"
 }
 
+# `docker swarm init` does not disturb containers or compose projects; a failure is said, not
+# fatal: only the swarm tests need it, and they say so.
+make_swarm_manager() {
+  local state
+  state=$(docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' 2>/dev/null || true)
+  case "$state" in
+    "active true") say "swarm: already a manager"; return ;;
+    active*) say "swarm: this engine is a swarm worker; the swarm tests need a manager (run them on a manager node)"; return ;;
+  esac
+  local start; start=$(now)
+  if docker swarm init --advertise-addr 127.0.0.1 >/dev/null 2>&1; then
+    say "swarm: a one-node swarm manager in $(took "$start")"
+  else
+    say "swarm: \`docker swarm init --advertise-addr 127.0.0.1\` failed; the swarm tests will fail saying so"
+  fi
+}
+
 report_cli() {
   if docker compose version >/dev/null 2>&1; then say "compose: v2 ($(docker compose version --short 2>/dev/null || true))"; fi
   if command -v docker-compose >/dev/null 2>&1; then say "compose: v1 ($(docker-compose version --short 2>/dev/null || true))"; fi
@@ -109,6 +128,7 @@ began=$(now)
 install_packages
 start_engine
 build_image
+make_swarm_manager
 report_cli
 docker run --rm "$IMAGE" true || die "a container of $IMAGE could not run (see $LOG)"
 say "ready in $(took "$began")"

@@ -11,9 +11,9 @@ export interface StackFiles {
 }
 
 /**
- * stack.yaml, the `.env` beside it, every env file, each compose file's folder (the compose
- * file's own env files live there) and each plugin folder. Erring wide costs only an apply that
- * finds nothing to do.
+ * stack.yaml, the `.env` beside it, every env file, each compose file's folder (of compose and
+ * swarm services: the compose file's own env files live there) and each plugin folder. Erring
+ * wide costs only an apply that finds nothing to do.
  */
 export function stackFilesOf(desired: Desired): StackFiles {
   const files = new Set([desired.file, join(desired.root, '.env')]);
@@ -21,6 +21,7 @@ export function stackFilesOf(desired: Desired): StackFiles {
   for (const service of desired.services) {
     for (const file of [...(service.process?.envFiles ?? []), ...(service.plugin?.envFiles ?? [])]) files.add(file);
     if (service.compose) folders.add(dirname(service.compose.file));
+    if (service.swarm) folders.add(dirname(service.swarm.file));
     if (service.plugin) folders.add(service.plugin.dir);
   }
   return { files: [...files], folders: [...folders] };

@@ -1,4 +1,5 @@
 import type { ProviderName, StopSpec } from './desired.js';
+import type { FieldChange } from './plan.js';
 
 /** What a provider says a service is right now. */
 export type Phase = 'absent' | 'stopped' | 'starting' | 'running' | 'stopping' | 'crashed' | 'unknown';
@@ -33,6 +34,12 @@ export interface ObservedService {
    * service that is not running; the planner blocks its start.
    */
   portConflicts?: PortConflict[];
+  /**
+   * What runs differs from what is declared, field by field, where the provider can read both (a
+   * swarm service scaled by hand, or a compose file edited since the deploy): the planner rolls it
+   * out again, and the plan shows these changes.
+   */
+  drift?: FieldChange[];
 }
 
 /** A declared port held by another process; pid and command when they could be read. */

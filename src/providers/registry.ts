@@ -3,6 +3,7 @@ import type { Provider } from '../model/provider.js';
 import type { ProviderCatalog } from '../model/provider-module.js';
 import { composeModule } from './compose/module.js';
 import { execModule } from './exec/module.js';
+import { swarmModule } from './swarm/module.js';
 import { pluginModule } from './plugin/module.js';
 import { processModule } from './process/module.js';
 
@@ -10,7 +11,7 @@ import { processModule } from './process/module.js';
  * Every provider stack knows: a new provider is its folder and one line here. The first is the
  * provider of a service that names none; messages list them in this order.
  */
-export const PROVIDERS: ProviderCatalog = [processModule, composeModule, pluginModule, execModule];
+export const PROVIDERS: ProviderCatalog = [processModule, composeModule, pluginModule, execModule, swarmModule];
 
 /** Hands out providers, creating each on first use. */
 export interface ProviderRegistry {

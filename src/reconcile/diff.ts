@@ -74,7 +74,9 @@ function decideEnabled(desired: DesiredService, observed: ObservedService, appli
 
   if (running) {
     if (observed.phase === 'stopping') return restartDecision(name, 'was stopping', reinstall, changes);
-    return specChanged ? restartDecision(name, changeNote, reinstall, changes) : emptyDecision(name);
+    const drift = observed.drift ?? [];
+    if (specChanged) return restartDecision(name, changeNote, reinstall, [...changes, ...drift]);
+    return drift.length > 0 ? restartDecision(name, driftReason(drift), false, drift) : emptyDecision(name);
   }
   if (isTask(desired)) return decideIdleTask(desired, applied, changeNote, changes);
   // A service that gave up gets a new chance once any part of its declaration changed: the
@@ -152,6 +154,11 @@ export function changeReason(changes: readonly FieldChange[]): string {
   const shown = names.slice(0, MAX_NAMED_FIELDS).join(', ');
   const more = names.length > MAX_NAMED_FIELDS ? ` and ${names.length - MAX_NAMED_FIELDS} more` : '';
   return `spec changed: ${shown}${more}`;
+}
+
+/** `drift: swarm.web.replicas`: what runs is not what the file declares, though stack.yaml did not change. */
+function driftReason(drift: readonly FieldChange[]): string {
+  return `drift: ${changeReason(drift).replace(/^spec changed: /, '')}`;
 }
 
 // Stopped only because a dependency went away (`stack stop db`): it comes back with it.

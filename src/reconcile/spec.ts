@@ -19,7 +19,7 @@ export interface ServiceSpec {
   legacy?: { specHash: string; installHash: string; fields: Record<string, string> };
 }
 
-const ENV_PREFIXES = ['env.', 'compose.env.'];
+const ENV_PREFIXES = ['env.', 'compose.env.', 'swarm.env.'];
 
 // A loaded service is never changed afterwards: its spec is computed once (an apply asks for it
 // several times per service).

@@ -28,6 +28,7 @@ describe('stack.yaml.example', () => {
       'web.0:process',
       'web.1:process',
       'dashboards:compose',
+      'shop:swarm',
       'memory:plugin',
     ]);
   });
@@ -35,7 +36,7 @@ describe('stack.yaml.example', () => {
   it('starts with the schema comment and shows every key', async () => {
     const text = await readFile(example, 'utf8');
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./stack.schema.json');
-    const levels = [[], ['defaults'], ['services', 'x'], ['services', 'x', 'ready'], ['services', 'x', 'compose'], ['services', 'x', 'stop'], ['services', 'x', 'restart'], ['services', 'x', 'restart', 'backoff'], ['services', 'x', 'logs']];
+    const levels = [[], ['defaults'], ['services', 'x'], ['services', 'x', 'ready'], ['services', 'x', 'compose'], ['services', 'x', 'swarm'], ['services', 'x', 'stop'], ['services', 'x', 'restart'], ['services', 'x', 'restart', 'backoff'], ['services', 'x', 'logs']];
     const missing = levels.flatMap((path) => allowedKeysAt(path, getStackSchemas(PROVIDERS).StackFileSchema)).filter((key) => !new RegExp(`\\b${key}:`).test(text));
     expect(missing).toEqual([]);
   });

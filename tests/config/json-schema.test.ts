@@ -22,7 +22,7 @@ describe('stackJsonSchema', () => {
     const service = schema.properties.services.additionalProperties;
     expect(service.additionalProperties).toBe(false);
     expect(Object.keys(service.properties)).toContain('dependsOn');
-    expect(Object.keys(service.properties)).toHaveLength(31);
+    expect(Object.keys(service.properties)).toHaveLength(32);
     expect(service.properties.replicas).toMatchObject({ type: 'integer', minimum: 1, maximum: 64 });
     // A schedule: the short form or the long one, whose overlap an editor completes.
     expect((service.properties.schedule as { anyOf: { properties: Record<string, unknown> }[] }).anyOf[1]?.properties.overlap).toMatchObject({ enum: ['skip', 'queue', 'replace'] });

@@ -90,7 +90,7 @@ describe('ports', () => {
 
 describe('providers', () => {
   it('needs one of command, compose, plugin or exec', () => {
-    expect(issueLines(stack('  web: { cwd: ./web }'))).toEqual(['3:3 service "web" needs one of command, compose, plugin or exec']);
+    expect(issueLines(stack('  web: { cwd: ./web }'))).toEqual(['3:3 service "web" needs one of command, compose, plugin, exec or swarm']);
   });
 
   it('does not repeat a misspelled provider key', () => {
@@ -99,7 +99,7 @@ describe('providers', () => {
 
   it('refuses two providers at once', () => {
     expect(issueLines(stack('  web:', '    command: x', '    plugin: ./p'))).toEqual([
-      '5:5 service "web" sets both command and plugin; a service has exactly one of command, compose, plugin or exec',
+      '5:5 service "web" sets both command and plugin; a service has exactly one of command, compose, plugin, exec or swarm',
     ]);
   });
 

@@ -63,7 +63,7 @@ describe('schema issues', () => {
       '5:13 expected one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL, SIGUSR1, SIGUSR2, got "SIGFOO"',
       '6:16 expected no, on-failure or always, got "sometimes"',
       '7:5 expected running or stopped, got "paused"',
-      '8:5 expected process, compose, plugin or exec, got "docker"',
+      '8:5 expected process, compose, plugin, exec or swarm, got "docker"',
     ]);
   });
 

@@ -93,6 +93,22 @@ describe('decideService: the action table', () => {
     ]);
   });
 
+  it('running with drift (what runs differs from what is declared) → a restart that shows the drift', () => {
+    const drift = [{ field: 'swarm.web.replicas', before: '5', after: '2', sensitive: false }];
+    const decision = decideService(web, { ...observed('web', 'running'), drift }, appliedFrom(web));
+    expect(ops(decision)).toEqual(['stop:~:r', 'start:~:r']);
+    expect(reasons(decision)).toEqual(['drift: swarm.web.replicas']);
+    expect(decision.startPhase[0]?.changes).toEqual(drift);
+  });
+
+  it('a spec change lists the drift beside the changed fields; a stopped service ignores drift', () => {
+    const drift = [{ field: 'swarm.web.env.API_TOKEN', sensitive: true }];
+    const old = service('web', { env: { LOG_LEVEL: 'info' }, command: ['node', 'old.js'] });
+    const changed = decideService(web, { ...observed('web', 'running'), drift }, appliedFrom(old));
+    expect(changed.stopPhase[0]?.changes?.map((change) => change.field)).toEqual(['command', 'swarm.web.env.API_TOKEN']);
+    expect(ops(decideService({ ...web, state: 'stopped' }, { ...observed('web', 'stopped'), drift }, appliedFrom(web)))).toEqual([]);
+  });
+
   it('reinstalls between stop and start when install inputs changed', () => {
     const before = compose('lf');
     const after = compose('lf', { compose: { ...before.compose!, file: '/new/docker-compose.yml' } });

@@ -37,20 +37,25 @@ function listOf(value: unknown): unknown[] {
 export async function digestComposeFiles(service: DesiredService): Promise<string | undefined> {
   const spec = service.compose;
   if (!spec) return undefined;
+  return digestComposeFile(service, spec.file, 'compose.file is relative to stack.yaml');
+}
+
+/** The digest of one compose file and its env files, for the provider of `service` (compose, swarm). */
+export async function digestComposeFile(service: DesiredService, file: string, hint: string): Promise<string> {
   let text: string;
   try {
-    text = await readFile(spec.file, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new StackError(ExitCode.invalidConfig, `service "${service.name}": cannot read its compose file ${spec.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+    throw new StackError(ExitCode.invalidConfig, `service "${service.name}": cannot read its compose file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
       ...(service.position ? { position: service.position } : {}),
-      hint: 'compose.file is relative to stack.yaml',
+      hint,
     });
   }
   const hash = createHash('sha256');
   hash.update(`compose\0${text}\0`);
-  for (const file of envFilesOf(text, spec.file)) {
-    const content = await readFile(file, 'utf8').catch(() => undefined);
-    hash.update(`${file}\0${content === undefined ? 'missing' : `present\0${content}`}\0`);
+  for (const envFile of envFilesOf(text, file)) {
+    const content = await readFile(envFile, 'utf8').catch(() => undefined);
+    hash.update(`${envFile}\0${content === undefined ? 'missing' : `present\0${content}`}\0`);
   }
   return hash.digest('hex').slice(0, 16);
 }

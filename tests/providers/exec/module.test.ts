@@ -39,7 +39,7 @@ describe('exec blocks in stack.yaml', () => {
   it('refuses an exec that is not a map, an empty command, and an exec beside command', () => {
     expect(issueLines(stack('  a:', '    exec: "redis-server"', '  b:', '    command: [x]', '    exec: { start: [x], stop: [x], status: [] }'))).toEqual([
       '4:5 expected a map, got "redis-server"',
-      '7:5 service "b" sets both command and exec; a service has exactly one of command, compose, plugin or exec',
+      '7:5 service "b" sets both command and exec; a service has exactly one of command, compose, plugin, exec or swarm',
       '7:36 command is an empty list',
     ]);
   });
