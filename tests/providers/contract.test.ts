@@ -73,21 +73,29 @@ async function pluginHarness(): Promise<Harness> {
   const dir = await writePlugin(root, 'ticker', [
     'name: ticker',
     'lifecycle:',
-    `  start: echo "$MARKER"; sh -c 'while true; do echo tick; sleep 0.2; done' & echo $! > "$STACK_SERVICE.pid"`,
+    // A start of what runs leaves it be, as a plugin's start should: a second ticker would outlive the stop.
+    `  start: if [ -f "$STACK_SERVICE.pid" ] && kill -0 $(cat "$STACK_SERVICE.pid") 2>/dev/null; then exit 0; fi; echo "$MARKER"; sh -c 'while true; do echo tick; sleep 0.2; done' & echo $! > "$STACK_SERVICE.pid"`,
     `  stop: if [ -f "$STACK_SERVICE.pid" ]; then kill $(cat "$STACK_SERVICE.pid"); rm -f "$STACK_SERVICE.pid"; fi`,
     `  status: if [ -f "$STACK_SERVICE.pid" ] && kill -0 $(cat "$STACK_SERVICE.pid") 2>/dev/null; then echo running; else echo stopped; fi`,
   ]);
   const broken = await writePlugin(root, 'broken', ['name: broken', 'lifecycle:', '  start: echo boom; exit 3', '  stop: "true"', '  status: echo stopped']);
   const provider = createPluginProvider({ output: () => undefined, drained: async () => undefined });
+  // Every service handed out is stopped at the end: a test that leaves one running (`twice`) must not leak its ticker.
+  const names = new Set<string>();
   return {
     provider,
     ctx: makeContext(root),
-    service: async (name, marker) => pluginService(name, dir, { plugin: { dir, env: { MARKER: marker }, envFiles: [] } }),
+    service: async (name, marker) => {
+      names.add(name);
+      return pluginService(name, dir, { plugin: { dir, env: { MARKER: marker }, envFiles: [] } });
+    },
     failing: async (name) => pluginService(name, broken),
     record: (service, started) => ({ ...appliedOfStart('plugin', started), specHash: 'h', fields: { 'plugin.dir': service.plugin?.dir ?? '' } }),
     quotesOwnOutput: true,
     cleanup: async () => {
-      await provider.stop('a', { ...appliedOfStart('plugin', { startedAt: '' }), fields: { 'plugin.dir': dir } }, { signal: 'SIGTERM', timeoutMs: 1000 }, makeContext(root)).catch(() => undefined);
+      for (const name of names) {
+        await provider.stop(name, { ...appliedOfStart('plugin', { startedAt: '' }), fields: { 'plugin.dir': dir } }, { signal: 'SIGTERM', timeoutMs: 1000 }, makeContext(root)).catch(() => undefined);
+      }
       await removeDir(root);
     },
   };
