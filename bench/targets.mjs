@@ -51,7 +51,7 @@ export function evaluateTargets(results) {
     ['`stack logs --since 1m` over a 100 MB log ≤ 300 ms, median (issue 30)', results.median('logs --since 1m, 100 MB log', 'stack logs --since 1m'), 300, ms],
     ['`stack logs` of 10 services × 10 MB merged into one timeline ≤ 1 s, median (issue 30)', results.median('logs merged, 10 × 10 MB', 'stack logs a…j -n all'), 1000, ms],
     // Issue 31: the development loop.
-    ['saved source file → restarted ≤ 150 ms + the build, median (issue 31)', results.median('save → restarted (dev loop, build: true)', 'stack'), 150, ms],
+    ['saved source file → restarted ≤ 150 ms + the build, median (issue 31)', results.median('save → restarted, less the build (dev loop)', 'stack'), 150, ms],
     ['100 saves in 1 s → 1 build, largest of any round (issue 31)', maxOf(results, '100 saves in 1 s → builds', 'stack'), 1, (value) => (value === undefined ? undefined : `${value} build(s)`)],
     ['lines lost by the log relay at 50k lines/s = 0, worst round (issue 30)', maxOf(results, 'lines lost of 500000', 'through stack'), 0, lines],
   ];
@@ -189,4 +189,12 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   the \`o\` records in the log; the bench also checks that \`seq=\` runs 0, 1, 2, … in the log
   and that no stamp is earlier than the one before.
 - **dashboard bundle** (issue 27): dist/dashboard/app.js and app.css as the dashboard serves
-  them, raw and gzip (node:zlib gzipSync, level 9, as scripts/build.mjs prints them), in KiB.`;
+  them, raw and gzip (node:zlib gzipSync, level 9, as scripts/build.mjs prints them), in KiB.
+- **save → restarted (dev loop)** (issue 31): \`stack watch\` of one service (a bash script that
+  writes $EPOCHREALTIME, then execs a sleep) with \`watch: ["src/**"]\` and \`build: [bash,
+  build.sh]\`, a build that writes $EPOCHREALTIME first, writes a file, and writes
+  $EPOCHREALTIME last. 300 ms after the first run started, the bench writes src/app.txt; the
+  figure is the new run's first time minus the time of the save (\`with its build\`), the
+  build's own time is its last time minus its first (\`the build's own time\`), and the target
+  is checked against the first minus the second, round by round (\`less the build\`). Then 100
+  appends to src/app.txt spread over 1 s, and the number of builds that followed them.`;

@@ -23,6 +23,7 @@ import { PortWatch } from './port-watch.js';
 import { UsageWatch } from './usage-watch.js';
 import { MemoryWatchdog } from './memory-watchdog.js';
 import { limitMechanism } from '../../os/cgroups.js';
+import { prepareCommands } from '../../os/runner.js';
 import { LogRotation } from './log-rotation.js';
 import { notRetried, writePassRecord } from './pass-record.js';
 import { SupervisedPool, type PoolEvent } from './service-pool.js';
@@ -455,6 +456,8 @@ export class Controller {
     }
     await this.watcher.update(await watchedPaths(this.options.file, desired, this.workspaceNow.providers)).catch(() => undefined);
     await this.devWatch.update(desired.services).catch((error: unknown) => this.say(`watch: ${error instanceof Error ? error.message : String(error)}`));
+    // A save's build must not wait for the module that runs it.
+    if (desired.services.some((service) => service.dev?.build !== undefined)) prepareCommands();
     const converged = (outcome?.failed ?? 0) === 0 && plan.blocked.length === 0;
     const failed = outcome?.services.filter((s) => s.status === 'failed').map((s) => ({ service: s.service, error: s.error })) ?? [];
     if (told) this.events.emit({ type: 'reconciled', reason, converged, failed });
