@@ -3,6 +3,7 @@
 // (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three;
 // top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen;
 // dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size;
+// chain: issue 34's dependency chain of 200; thousand: issue 34's 1,000 services (50, 200, 1,000 sleeps beside a shell loop; status, plan, validate, down; a controller's RSS and status);
 // logs: issue 30's framed logs, `stack logs --since 1m` over 100 MB, 10 × 10 MB merged, a service printing 50k lines/s).
 // Writes bench/results.md; every process it started is ended by pid, also on failure or Ctrl+C.
 import { machineDescription, removeTempDirs, sweep, sweepNow } from './lib.mjs';
@@ -12,6 +13,7 @@ import { stack } from './peers/stack.mjs';
 import { supervisordPeer } from './peers/supervisord.mjs';
 import { Results } from './results.mjs';
 import { apiEventsScenario, apiRssScenario, apiStatusScenario } from './scenarios/controller-api.mjs';
+import { chainScenario } from './scenarios/chain.mjs';
 import { crashScenario } from './scenarios/crash.mjs';
 import { dashboardScenario } from './scenarios/dashboard.mjs';
 import { hotAddScenario } from './scenarios/hotadd.mjs';
@@ -24,6 +26,7 @@ import { planScenario } from './scenarios/plan.mjs';
 import { sleepsScenario } from './scenarios/sleeps.mjs';
 import { startupScenario } from './scenarios/startup.mjs';
 import { topScenario } from './scenarios/top.mjs';
+import { thousandScenario } from './scenarios/thousand.mjs';
 import { validateScenario } from './scenarios/validate.mjs';
 import { evaluateTargets, METHOD } from './targets.mjs';
 
@@ -66,6 +69,8 @@ async function main() {
   if (wanted('logs')) await logsScenario(ctx);
   if (wanted('dev')) await devScenario(ctx);
   if (wanted('limits')) await limitsScenario(ctx);
+  if (wanted('thousand')) await thousandScenario(ctx);
+  if (wanted('chain')) await chainScenario(ctx);
 
   const targets = evaluateTargets(results);
   console.log(`\n${results.table()}\n\n${results.ratioLines().join('\n')}\n`);

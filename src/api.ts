@@ -116,12 +116,20 @@ export interface PlanResult {
   applied: Applied;
 }
 
-/** Observes from scratch and plans: level-based, nothing carried over from earlier runs. */
-export async function plan(workspace: Workspace, options: { targets?: string[] } = {}): Promise<PlanResult> {
+/**
+ * Observes from scratch and plans: level-based, nothing carried over from earlier runs. `look`:
+ * a plan only shown (`stack plan`), which scans /proc for lost runs only when the records cannot
+ * account for what should run (viewServices); a plan to act on always scans.
+ */
+export async function plan(workspace: Workspace, options: { targets?: string[]; look?: boolean } = {}): Promise<PlanResult> {
   await digestServiceFiles(workspace);
-  const applied = await readApplied(workspace);
-  const observed = await observe(workspace, applied);
+  const { applied, observed } = options.look ? await viewServices(workspace) : await readAndObserve(workspace);
   return { plan: planActions(workspace.desired, observed, applied, options), observed, applied };
+}
+
+async function readAndObserve(workspace: Workspace): Promise<{ applied: Applied; observed: Observed }> {
+  const applied = await readApplied(workspace);
+  return { applied, observed: await observe(workspace, applied) };
 }
 
 export interface ApplyOptions {

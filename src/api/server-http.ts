@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ExitCode, StackError } from '../model/errors.js';
-import { redactDeep } from '../model/redact-deep.js';
+import { redactedJson } from '../model/redact-deep.js';
 import type { ErrorBody } from './protocol.js';
 
 /**
@@ -83,7 +83,7 @@ export class Exchange {
 
   json(status: number, body: unknown): void {
     this.response.writeHead(status, { 'content-type': 'application/json' });
-    this.response.end(`${JSON.stringify(redactDeep(body, this.redact))}\n`);
+    this.response.end(`${redactedJson(body, this.redact)}\n`);
   }
 
   /** Answers with the error's status and ErrorBody; a stream already begun ends with an `error` line instead. */
@@ -131,7 +131,7 @@ export class Exchange {
     const waiting = this.response.writableLength;
     if (waiting - this.allowance > MAX_BUFFERED) return void this.response.destroy();
     if (waiting <= MAX_BUFFERED) this.allowance = 0;
-    const text = bodies.map((body) => `${JSON.stringify(redactDeep(body, this.redact))}\n`).join('');
+    const text = bodies.map((body) => `${redactedJson(body, this.redact)}\n`).join('');
     this.allowance = Math.max(this.allowance, Buffer.byteLength(text));
     this.response.write(text);
   }

@@ -1,4 +1,5 @@
 import { FRAME_BYTES, isFramedBytes, stampDay, stampTimeOfDay, streamOfKind, type LineStream } from '../model/log-line.js';
+import { HeadQueue } from './head-queue.js';
 
 /**
  * Where merged lines go, a line at a time as bytes: `piece[start..end)` is one record without
@@ -25,7 +26,7 @@ export async function mergeLogChunks(logs: readonly AsyncIterable<Buffer>[], sin
     const head: Head = { order, pieces, next: ask(pieces), piece: EMPTY, start: 0, end: -1, framed: false, day: -Infinity, time: -Infinity };
     if (await nextPiece(head)) heads.push(head);
   }
-  const queue = new HeadQueue(heads);
+  const queue = new HeadQueue(heads, before);
   for (let head = queue.first(); head !== undefined; head = queue.first()) {
     sink.line(head.order, head.piece, head.start, head.end, head.framed);
     head.start = head.end + 1;
@@ -91,43 +92,6 @@ function readLine(head: Head): void {
 
 const before = (a: Head, b: Head): boolean => a.day < b.day || (a.day === b.day && (a.time < b.time || (a.time === b.time && a.order < b.order)));
 
-/** A binary min-heap of the logs' heads, by stamp, then by the logs' order. */
-class HeadQueue {
-  constructor(private readonly heap: Head[]) {
-    for (let at = (heap.length >> 1) - 1; at >= 0; at -= 1) this.down(at);
-  }
-
-  first(): Head | undefined {
-    return this.heap[0];
-  }
-
-  /** The first head moved on to its next line. */
-  advanced(): void {
-    this.down(0);
-  }
-
-  removeFirst(): void {
-    const last = this.heap.pop() as Head;
-    if (this.heap.length === 0) return;
-    this.heap[0] = last;
-    this.down(0);
-  }
-
-  private down(from: number): void {
-    const heap = this.heap;
-    const head = heap[from] as Head;
-    let at = from;
-    for (;;) {
-      let child = 2 * at + 1;
-      if (child >= heap.length) break;
-      if (child + 1 < heap.length && before(heap[child + 1] as Head, heap[child] as Head)) child += 1;
-      if (!before(heap[child] as Head, head)) break;
-      heap[at] = heap[child] as Head;
-      at = child;
-    }
-    heap[at] = head;
-  }
-}
 
 /** A framed line's stream, from its kind byte (a bare line is stdout). */
 export function streamAt(piece: Buffer, start: number, framed: boolean): LineStream {

@@ -1,4 +1,5 @@
 import { stampMicros, type LogLine } from '../model/log-line.js';
+import { HeadQueue } from './head-queue.js';
 
 export interface TimedLine extends LogLine {
   service: string;
@@ -34,7 +35,7 @@ export class LogTimeline {
       head.key = keyAfter(head.key, lines[0] as LogLine);
       heads.push(head);
     }
-    const queue = new HeadQueue(heads);
+    const queue = new HeadQueue(heads, before);
     let batch: TimedLine[] = [];
     for (let head = queue.first(); head !== undefined; head = queue.first()) {
       const line = head.lines[head.index] as LogLine;
@@ -46,7 +47,8 @@ export class LogTimeline {
       }
       head.index += 1;
       if (head.index < head.lines.length) {
-        queue.advanced(keyAfter(head.key, head.lines[head.index] as LogLine));
+        head.key = keyAfter(head.key, head.lines[head.index] as LogLine);
+        queue.advanced();
       } else {
         const stamped = lastStamp(head.lines);
         if (stamped !== undefined) this.lastKey.set(head.service, stamped);
@@ -109,41 +111,3 @@ function keyAfter(previous: number, line: LogLine): number {
 
 const before = (a: Head, b: Head): boolean => a.key < b.key || (a.key === b.key && a.order < b.order);
 
-/** A binary min-heap of the services' heads, by key, then by the services' order. */
-class HeadQueue {
-  constructor(private readonly heap: Head[]) {
-    for (let at = (heap.length >> 1) - 1; at >= 0; at -= 1) this.down(at);
-  }
-
-  first(): Head | undefined {
-    return this.heap[0];
-  }
-
-  /** The first head moved on to a line with this key. */
-  advanced(key: number): void {
-    (this.heap[0] as Head).key = key;
-    this.down(0);
-  }
-
-  removeFirst(): void {
-    const last = this.heap.pop() as Head;
-    if (this.heap.length === 0) return;
-    this.heap[0] = last;
-    this.down(0);
-  }
-
-  private down(from: number): void {
-    const heap = this.heap;
-    const head = heap[from] as Head;
-    let at = from;
-    for (;;) {
-      let child = 2 * at + 1;
-      if (child >= heap.length) break;
-      if (child + 1 < heap.length && before(heap[child + 1] as Head, heap[child] as Head)) child += 1;
-      if (!before(heap[child] as Head, head)) break;
-      heap[at] = heap[child] as Head;
-      at = child;
-    }
-    heap[at] = head;
-  }
-}

@@ -4,6 +4,7 @@
  * schema issues. Pure.
  */
 
+import picomatch from 'picomatch';
 import type { ConfigIssue } from '../model/errors.js';
 import type { ProviderCatalog } from '../model/provider-module.js';
 import { commandArgv, AS_ARGV_HINT } from './command.js';
@@ -15,9 +16,6 @@ interface Entry {
   service: Record<string, unknown>;
 }
 
-/** Providers whose services a change of their sources can restart: stack's processes, and compose (a rebuild). */
-const WATCHED = new Set(['process', 'compose']);
-
 export function checkDevLoop(entries: readonly Entry[], locate: Locate, providers: ProviderCatalog): ConfigIssue[] {
   const watched = new Set(entries.filter(({ service }) => service.watch !== undefined).map(({ name }) => name));
   const known = new Set(entries.map(({ name }) => name));
@@ -26,21 +24,36 @@ export function checkDevLoop(entries: readonly Entry[], locate: Locate, provider
 
 function checkWatch(name: string, service: Record<string, unknown>, locate: Locate, providers: ProviderCatalog): ConfigIssue[] {
   const at = (key: string) => ['services', name, key];
-  const provider = inferProvider(service, providers);
-  const issues: ConfigIssue[] = [];
-  if (service.watch !== undefined && provider !== undefined && !WATCHED.has(provider)) {
-    issues.push(issueAt(locate, at('watch'), `watch applies to process and compose services; ${quote(name)} is a ${provider} service`));
+  const named = inferProvider(service, providers);
+  const provider = providers.find((module) => module.name === named);
+  const issues: ConfigIssue[] = [...checkWatchRoots(service.watch, at('watch'), locate)];
+  if (service.watch !== undefined && provider !== undefined && provider.rebuilds === undefined) {
+    const rebuilt = providers.filter((module) => module.rebuilds !== undefined).map((module) => module.name);
+    issues.push(issueAt(locate, at('watch'), `watch applies to ${rebuilt.join(' and ')} services; ${quote(name)} is ${/^[aeiou]/.test(provider.name) ? 'an' : 'a'} ${provider.name} service`));
   }
   if (service.build === undefined) return issues;
   if (service.watch === undefined) {
     issues.push(issueAt(locate, at('build'), `build runs when a watched file changes, and ${quote(name)} has no watch:`, 'add watch: with the globs of its sources'));
-  } else if (provider === 'compose') {
+  } else if (provider?.rebuilds === 'image') {
     issues.push(issueAt(locate, at('build'), 'a compose service is rebuilt from its compose file (docker compose build), not by build:', 'remove build:; watch: alone rebuilds and restarts it'));
   } else if (typeof service.build === 'string' || Array.isArray(service.build)) {
     const result = commandArgv(service.build as string | string[], service.shell === true);
     if (result.problem !== undefined) issues.push(issueAt(locate, at('build'), `build: ${result.problem}`, service.shell === true ? undefined : AS_ARGV_HINT));
   }
   return issues;
+}
+
+/**
+ * A glob whose folder is the filesystem's root (`/**`, `/*.conf`) would watch every file of the
+ * machine: refused. Its paths as written, in either form of `watch:`.
+ */
+function checkWatchRoots(watch: unknown, at: (string | number)[], locate: Locate): ConfigIssue[] {
+  const listed = Array.isArray(watch) ? { paths: watch, at } : typeof watch === 'object' && watch !== null && Array.isArray((watch as { paths?: unknown }).paths) ? { paths: (watch as { paths: unknown[] }).paths, at: [...at, 'paths'] } : undefined;
+  if (!listed) return [];
+  return listed.paths.flatMap((glob, index) => {
+    if (typeof glob !== 'string' || !glob.startsWith('/') || picomatch.scan(glob).base.replace(/\/+$/, '') !== '') return [];
+    return [issueAt(locate, [...listed.at, index], `${quote(glob)} would watch every file on this machine`, 'watch the folders of the service\'s sources, relative to stack.yaml (src/**)')];
+  });
 }
 
 function checkRestartWith(name: string, service: Record<string, unknown>, names: { watched: ReadonlySet<string>; known: ReadonlySet<string> }, locate: Locate): ConfigIssue[] {

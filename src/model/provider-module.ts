@@ -84,6 +84,12 @@ export interface ProviderModule<P extends ProviderName = ProviderName> {
   readonly foreignKeyHints?: Readonly<Record<string, string>>;
   /** Its services may be `kind: task` (run to completion): it sees each run's exit code. */
   readonly runsTasks?: true;
+  /**
+   * Its services may be `watch:`ed (issue 31): a change rebuilds and restarts them. `command`: by
+   * the service's own `build:` command; `image`: from its definition (compose's `build`), so
+   * `build:` is not written.
+   */
+  readonly rebuilds?: 'command' | 'image';
   /** When `stack exec` cannot run commands in its services: what to use instead, for service `name`. */
   execInstead?(name: string): string;
   /** The zod keys of the service map this provider owns, `key` among them. */

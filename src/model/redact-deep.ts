@@ -13,3 +13,12 @@ function redactValue(value: unknown, redact: (text: string) => string): unknown 
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item, redact)]));
 }
+
+/**
+ * `JSON.stringify(redactDeep(value, redact))` without the copy: every string passes through
+ * `redact` as JSON.stringify meets it (keys untouched). What an answer of the API costs with 1,000
+ * services: the copy was half of it.
+ */
+export function redactedJson(value: unknown, redact: (text: string) => string): string {
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? redact(item) : item));
+}

@@ -99,6 +99,19 @@ export interface PendingLogRelay {
   cancel(): void;
 }
 
+/** A relay already running (started here, or ahead for a restart) as a PendingLogRelay: `start` only closes this process's write ends. */
+export function startedRelay(relay: LogRelay): PendingLogRelay {
+  return {
+    stdout: relay.stdout,
+    stderr: relay.stderr,
+    start: () => {
+      relay.close();
+      return Promise.resolve(relay);
+    },
+    cancel: relay.close,
+  };
+}
+
 /**
  * The pipes of a log relay appending to `logFd`, the relay started by `start()` (see
  * PendingLogRelay). Where the addon cannot make the pipes alone (the relay in JavaScript, an
@@ -106,18 +119,7 @@ export interface PendingLogRelay {
  */
 export async function prepareLogRelay(logFd: number, options: OpenLogRelayOptions = {}): Promise<PendingLogRelay> {
   const pending = options.native === false ? undefined : nativeSpawner()?.pendingRelay;
-  if (!pending) {
-    const relay = await openLogRelay(logFd, options);
-    return {
-      stdout: relay.stdout,
-      stderr: relay.stderr,
-      start: () => {
-        relay.close();
-        return Promise.resolve(relay);
-      },
-      cancel: relay.close,
-    };
-  }
+  if (!pending) return startedRelay(await openLogRelay(logFd, options));
   if (options.verbose && !toldWhichRelay.has(options.verbose)) {
     toldWhichRelay.add(options.verbose);
     options.verbose('# their output is framed by stack-log-relay (native)');
@@ -128,11 +130,11 @@ export async function prepareLogRelay(logFd: number, options: OpenLogRelayOption
   return {
     stdout: pipes.stdout,
     stderr: pipes.stderr,
-    start: () => {
+    start: async () => {
       close();
-      const started = pipes.start();
-      if ('errno' in started) return Promise.reject(new SpawnError(['stack-log-relay'], started.errno, started.message));
-      return Promise.resolve({ pid: started.pid, stdout: pipes.stdout, stderr: pipes.stderr, via: 'native', exited: started.exited, close });
+      const started = await pipes.start();
+      if ('errno' in started) throw new SpawnError(['stack-log-relay'], started.errno, started.message);
+      return { pid: started.pid, stdout: pipes.stdout, stderr: pipes.stderr, via: 'native', exited: started.exited, close };
     },
     cancel: () => {
       close();

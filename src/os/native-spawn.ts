@@ -25,6 +25,8 @@ interface Addon {
   pipes?(logFd: number): [number, number, number, number, number] | number;
   /** The pid of a log relay started on read ends of pipes(), or -errno; absent from an addon built before it. */
   relayOn?(relayPath: string, outRead: number, errRead: number, logFd: number): number;
+  /** relayOn on a thread of libuv's pool: this thread goes on while that one waits for the relay's exec; absent from an addon built before it. */
+  relayOnAsync?(relayPath: string, outRead: number, errRead: number, logFd: number): Promise<number>;
   /** undefined while it runs; [code, signal] (code -1 for a signal, signal 0 for none); -errno. */
   reap(pid: number): readonly [number, number] | number | undefined;
 }
@@ -66,7 +68,7 @@ export type NativeRelayResult = { pid: number; stdout: number; stderr: number; e
 export interface NativePendingRelay {
   stdout: number;
   stderr: number;
-  start(): { pid: number; exited: Promise<ExitInfo> } | { errno: string; message: string };
+  start(): Promise<{ pid: number; exited: Promise<ExitInfo> } | { errno: string; message: string }>;
   cancel(): void;
 }
 
@@ -172,6 +174,7 @@ function spawnerOf(addon: Addon, relayPath: string | undefined): NativeSpawner {
   const relay = addon.relay?.bind(addon);
   const pipes = addon.pipes?.bind(addon);
   const relayOn = addon.relayOn?.bind(addon);
+  const relayOnAsync = addon.relayOnAsync?.bind(addon);
 
   return {
     spawnsAs: typeof addon.spawnAs === 'function',
@@ -203,13 +206,19 @@ function spawnerOf(addon: Addon, relayPath: string | undefined): NativeSpawner {
             return {
               stdout,
               stderr,
-              start: () => {
+              start: async () => {
                 listen();
-                const pid = relayOn(relayPath, outRead, errRead, log);
+                // Off this thread where the addon can: starting 1,000 services, the relays' execs
+                // overlap the next services' starts instead of adding to them.
+                const pid = relayOnAsync ? await relayOnAsync(relayPath, outRead, errRead, log) : relayOn(relayPath, outRead, errRead, log);
                 // The read ends are the relay's alone: a copy here would keep it from ever seeing the end.
                 closeReadEnds();
                 if (pid < 0) return failure(pid, relayPath);
-                return { pid, exited: exitOf(pid) };
+                const exited = exitOf(pid);
+                // Started on another thread: a relay that ended before it was waited for sent its
+                // SIGCHLD before then, so it is asked for once now.
+                if (relayOnAsync) setImmediate(reapExited);
+                return { pid, exited };
               },
               cancel: closeReadEnds,
             };

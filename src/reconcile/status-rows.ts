@@ -111,8 +111,9 @@ export function statusRows(desired: Desired, observed: Observed, applied: Applie
     const waits = waiting?.get(service.name);
     return { ...row(service.name, service, observed.get(service.name), applied), ...(owners ? portColumns(service, owners) : {}), ...limitColumns(service, mechanism), ...timed, ...(waits ? { waiting: waits } : {}) };
   });
+  const declared = new Set(desired.services.map((service) => service.name));
   for (const name of applied.keys()) {
-    if (!desired.services.some((service) => service.name === name)) rows.push(row(name, undefined, observed.get(name), applied));
+    if (!declared.has(name)) rows.push(row(name, undefined, observed.get(name), applied));
   }
   return rows.map((each) => ({
     ...each,

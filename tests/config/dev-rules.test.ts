@@ -36,4 +36,18 @@ describe('watch, build and restartWith', () => {
       '7:44 expected a duration like 500ms, 10s, 2m or 1h, got "soon"',
     ]);
   });
+
+  it('refuses a glob rooted at the filesystem itself, in either form, and says which provider kinds can be watched', () => {
+    const loaded = stack(
+      '  a: { command: [a], watch: ["/**"] }',
+      '  b: { command: [b], watch: { paths: [src/**, "/*.conf"] } }',
+      '  c: { command: [c], watch: ["/etc/nginx/**"] }',
+      '  d: { exec: { start: [d], stop: [d], status: [d] }, watch: [src/**] }',
+    );
+    expect(issueLines(loaded)).toEqual([
+      '3:30 "/**" would watch every file on this machine',
+      '4:47 "/*.conf" would watch every file on this machine',
+      '6:54 watch applies to process and compose services; "d" is an exec service',
+    ]);
+  });
 });

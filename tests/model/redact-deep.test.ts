@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redactDeep } from '../../src/model/redact-deep.js';
+import { redactDeep, redactedJson } from '../../src/model/redact-deep.js';
 
 const SECRET = 'hunter2-"quoted"\\x';
 const redact = (text: string) => text.split(SECRET).join('(sensitive)');
@@ -36,4 +37,25 @@ describe('redactDeep', () => {
     expect(redactDeep(SECRET, redact)).toBe('(sensitive)');
     expect(redactDeep(undefined, redact)).toBeUndefined();
   });
+
+  it('redactedJson writes what JSON.stringify of redactDeep writes, for any JSON value (property)', () => {
+    const text = fc.oneof(fc.string(), fc.constant(SECRET), fc.string().map((rest) => `${rest}${SECRET}${rest}`));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('node')), fc.dictionary(text, tie('node'))),
+    })).node;
+    fc.assert(
+      fc.property(value, (each) => {
+        const written = redactedJson(each, redact);
+        expect(written).toBe(JSON.stringify(redactDeep(each, redact)));
+        expect(written.includes('hunter2') ? JSON.stringify(each).includes('hunter2') && hasSecretKey(each) : true).toBe(true);
+      }),
+    );
+  });
 });
+
+/** A key holding the secret: keys are names, never redacted. */
+function hasSecretKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasSecretKey);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, item]) => key.includes('hunter2') || hasSecretKey(item));
+}

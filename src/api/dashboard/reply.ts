@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ExitCode, StackError } from '../../model/errors.js';
-import { redactDeep } from '../../model/redact-deep.js';
+import { redactedJson } from '../../model/redact-deep.js';
 import { MAX_BUFFERED } from '../server-http.js';
 import type { DashErrorBody } from './protocol.js';
 
@@ -47,11 +47,11 @@ export class Reply {
 
   /** `body` as the page's boot data: redacted, and `<` escaped so that no text ends the script element. */
   bootText(body: object): string {
-    return JSON.stringify(redactDeep(body, this.redact)).replaceAll('<', '\\u003c');
+    return redactedJson(body, this.redact).replaceAll('<', '\\u003c');
   }
 
   json(status: number, body: object): void {
-    const text = JSON.stringify(redactDeep(body, this.redact));
+    const text = redactedJson(body, this.redact);
     this.response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
     this.response.end(text);
   }
@@ -90,7 +90,7 @@ export class Reply {
         response.destroy();
         return;
       }
-      response.write(`event: ${event}\ndata: ${JSON.stringify(redactDeep(data, this.redact))}\n\n`);
+      response.write(`event: ${event}\ndata: ${redactedJson(data, this.redact)}\n\n`);
     };
     return { send, gone: going.signal };
   }

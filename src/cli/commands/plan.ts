@@ -54,7 +54,7 @@ async function planHere(options: PlanOptions): Promise<Planned> {
   if (options.target) serviceNamesOf(workspace.desired, await readApplied(workspace), options.target);
   // Hashed before planning: if the file changes while stack observes, the saved plan is stale, never wrongly fresh.
   const stackHash = options.out === undefined ? undefined : await hashFile(workspace.desired.file);
-  const result = await plan(workspace, { targets: options.target });
+  const result = await plan(workspace, { targets: options.target, look: true });
   const saved = stackHash === undefined ? undefined : createSavedPlan(result.plan, { desired: workspace.desired, stackHash, observed: result.observed, applied: result.applied });
   return { plan: result.plan, notice: await controllerNotice(workspace), saved };
 }

@@ -26,6 +26,7 @@ const CONTAINER_USER = "a container runs as the user its compose file names (com
 
 export const composeModule: ProviderModule<'compose'> = {
   name: 'compose',
+  rebuilds: 'image',
   foreignKeyHints: { user: CONTAINER_USER, group: CONTAINER_USER, replicas: 'compose runs copies itself: compose.scale here, or deploy.replicas in the compose file', limits: "compose limits a container itself: set deploy.resources.limits (memory, cpus, pids) in compose.yaml" },
   key: 'compose',
   runs: 'a docker compose project',

@@ -33,6 +33,7 @@ export const processModule: ProviderModule<'process'> = {
   runs: 'a process',
   ownKeys: ['shell', 'cwd', 'env', 'envFile', 'user', 'group', 'replicas', 'limits'],
   runsTasks: true,
+  rebuilds: 'command',
   schema: ({ z, ArgvSchema, NonEmptyString }) => ({
     command: ArgvSchema,
     shell: z.boolean(),

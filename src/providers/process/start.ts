@@ -5,7 +5,7 @@ import { frameLine, stampOf } from '../../model/log-line.js';
 import type { DesiredService } from '../../model/desired.js';
 import type { ProcessSpec } from './spec.js';
 import { SpawnError, signalGroup, spawnDetached } from '../../os/runner.js';
-import { openLogRelay, prepareLogRelay, type LogRelay, type PendingLogRelay } from '../../os/log-relay.js';
+import { openLogRelay, prepareLogRelay, startedRelay, type LogRelay, type PendingLogRelay } from '../../os/log-relay.js';
 import { OperationError, type ExitInfo, type OperationContext } from '../../model/provider.js';
 import { logFileOf, noteRelay, openLogForAppend, rotateLogIfLarge, ensureLogsDir, type OpenedLog } from './logs.js';
 import { readProcStatSync, type ProcStat } from '../../os/proc-stat.js';
@@ -109,6 +109,8 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
     markStart(log.fd, service.name);
     ctx.signal.throwIfAborted();
     let spawned: Awaited<ReturnType<typeof spawnDetached>>;
+    let startedAt: string;
+    let procStat: ReturnType<typeof readStartStat>;
     try {
       // The marker lets a later run find this process even if its pid never reaches the state file.
       const env = { ...(account ? loginEnv(account) : {}), ...spec.env, ...markerEnv(ctx.stateDir, service.name, specOf(service)) };
@@ -120,6 +122,10 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       try {
         spawned = await spawnDetached(limits.argv, { cwd: spec.cwd, env, output: relay, identity, verbose: ctx.verbose });
         joinLimits(service.name, limits, spawned.pid);
+        startedAt = new Date().toISOString();
+        // No turn of the event loop since the spawn: the child is at worst a zombie, never
+        // reaped, so /proc has it (the relay's start below lets the loop turn).
+        procStat = readStartStat(service.name, spawned.pid);
       } catch (error) {
         relay.cancel();
         throw error;
@@ -142,9 +148,6 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       await assertCwd(service.name, spec.cwd);
       throw describeSpawnError(service.name, error);
     }
-    const startedAt = new Date().toISOString();
-    // No await since the spawn: the child is at worst a zombie, never reaped, so /proc has it.
-    const procStat = readStartStat(service.name, spawned.pid);
     return {
       pid: spawned.pid,
       pgid: spawned.pid,
@@ -219,16 +222,7 @@ function takeSpareRelay(log: OpenedLog): PendingLogRelay | undefined {
     spare.relay.close();
     return undefined;
   }
-  const { relay } = spare;
-  return {
-    stdout: relay.stdout,
-    stderr: relay.stderr,
-    start: () => {
-      relay.close();
-      return Promise.resolve(relay);
-    },
-    cancel: relay.close,
-  };
+  return startedRelay(spare.relay);
 }
 
 /** The pid of the relay waiting for the next run of `file`'s service, if one does. */
