@@ -1,13 +1,15 @@
-// `npm run bench`: stack next to pm2, supervisord and the physical floor, interleaved, several
+// `npm run bench`: stack next to pm2, supervisord, s6 and the physical floor, interleaved, several
 // rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs,dev,limits narrows it
 // (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three;
 // top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen;
 // dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size;
 // logs: issue 30's framed logs, `stack logs --since 1m` over 100 MB, 10 × 10 MB merged, a service printing 50k lines/s).
+// s6 (issue 34) takes part in crash, sleeps and memory only (bench/peers/s6.mjs).
 // Writes bench/results.md; every process it started is ended by pid, also on failure or Ctrl+C.
 import { machineDescription, removeTempDirs, sweep, sweepNow } from './lib.mjs';
 import { floor } from './peers/floor.mjs';
 import { pm2Peer } from './peers/pm2.mjs';
+import { s6Peer } from './peers/s6.mjs';
 import { stack } from './peers/stack.mjs';
 import { supervisordPeer } from './peers/supervisord.mjs';
 import { Results } from './results.mjs';
@@ -32,7 +34,7 @@ const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name) => !only || only.includes(name) || (name.startsWith('api-') && only.includes('api'));
 const results = new Results();
 
-const allPeers = [pm2Peer, supervisordPeer];
+const allPeers = [pm2Peer, supervisordPeer, s6Peer];
 const peers = allPeers.filter((peer) => peer.available);
 for (const peer of allPeers.filter((p) => !p.available)) results.skip('all', peer.name, peer.skipReason);
 
