@@ -4,7 +4,8 @@
 // top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen;
 // dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size;
 // logs: issue 30's framed logs, `stack logs --since 1m` over 100 MB, 10 × 10 MB merged, a service printing 50k lines/s).
-// s6 (issue 34) takes part in crash, sleeps and memory only (bench/peers/s6.mjs).
+// s6 (issue 34) takes part in crash, sleeps and memory only (bench/peers/s6.mjs). suite: `npm test`'s
+// wall time (issue 34), only when BENCH_ONLY names it.
 // Writes bench/results.md; every process it started is ended by pid, also on failure or Ctrl+C.
 import { machineDescription, removeTempDirs, sweep, sweepNow } from './lib.mjs';
 import { floor } from './peers/floor.mjs';
@@ -25,6 +26,7 @@ import { memoryScenario } from './scenarios/memory.mjs';
 import { planScenario } from './scenarios/plan.mjs';
 import { sleepsScenario } from './scenarios/sleeps.mjs';
 import { startupScenario } from './scenarios/startup.mjs';
+import { suiteScenario } from './scenarios/suite.mjs';
 import { topScenario } from './scenarios/top.mjs';
 import { validateScenario } from './scenarios/validate.mjs';
 import { evaluateTargets, METHOD } from './targets.mjs';
@@ -68,6 +70,7 @@ async function main() {
   if (wanted('logs')) await logsScenario(ctx);
   if (wanted('dev')) await devScenario(ctx);
   if (wanted('limits')) await limitsScenario(ctx);
+  if (only?.includes('suite')) await suiteScenario(ctx);
 
   const targets = evaluateTargets(results);
   console.log(`\n${results.table()}\n\n${results.ratioLines().join('\n')}\n`);
