@@ -1,7 +1,7 @@
 // Small helpers for the benchmarks: timing, statistics, temp folders, process bookkeeping.
 // Every process the bench starts is tracked by pid and ended by pid (never by name).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -63,6 +63,31 @@ export function run(argv, options = {}) {
   const result = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024, ...options });
   const ms = now() - began;
   return { ms, status: result.status, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), error: result.error };
+}
+
+/** The path of a command on PATH, or undefined. */
+export function which(name) {
+  const result = run(['sh', '-c', `command -v ${name}`]);
+  return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+/**
+ * Installs a Debian package with apt-get when one of its commands is missing (we run as root on
+ * Debian); waits for another apt-get's lock. Returns why the peer must be skipped, or undefined.
+ */
+export function ensureDebianPackage(pkg, commands) {
+  if (commands.every(which)) return undefined;
+  if (process.getuid?.() !== 0) return `${commands[0]} is not installed and we are not root (apt-get install ${pkg})`;
+  if (!which('apt-get')) return `${commands[0]} is not installed and there is no apt-get`;
+  console.error(`installing ${pkg} with apt-get …`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = ['apt-get', '-o', 'DPkg::Lock::Timeout=120', 'install', '-y', '--no-install-recommends', pkg];
+  let result = run(install, { env });
+  if (result.status !== 0) {
+    run(['apt-get', '-o', 'DPkg::Lock::Timeout=120', 'update'], { env });
+    result = run(install, { env });
+  }
+  return commands.every(which) ? undefined : `apt-get install ${pkg} failed: ${result.stderr.slice(-300)}`;
 }
 
 /** Wall time of one command, in milliseconds; throws when it fails. */
@@ -187,6 +212,45 @@ export function rssKiB(pid) {
   return match ? Number(match[1]) : NaN;
 }
 
+/** Proportional set size: the process's private pages plus its share of each page it shares. */
+export function pssKiB(pid) {
+  const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return match ? Number(match[1]) : NaN;
+}
+
+/** Pids whose /proc/<pid>/stat satisfies `test(comm, ppid)` (comm is the 15-byte process name). */
+export function pidsWhere(test) {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      if (test(comm, ppid, Number(entry))) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Whether `pid` holds a descriptor open on a path under `dir`. */
+export function holdsUnder(pid, dir) {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${dir}/`);
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
 export async function waitUntil(check, { timeoutMs = 30_000, intervalMs = 5, what = 'condition' } = {}) {
   const deadline = now() + timeoutMs;
   for (;;) {
@@ -236,14 +300,16 @@ createServer((request, response) => response.end('ok')).listen(Number(process.ar
 /**
  * A service that crashes: it appends "start <epoch ms> <pid>" to starts.log, lives 200 ms, appends
  * "exit <epoch ms>" to exits.log and exits 1. bash's $EPOCHREALTIME gives microseconds without a fork.
+ * `lives` (seconds) and `readyFd` (a descriptor to write one newline to once started: s6's
+ * readiness notification) are for the peers whose restart depends on them (bench/peers/s6.mjs).
  */
-export function crashScript(dir) {
+export function crashScript(dir, { lives = 0.2, readyFd } = {}) {
   return writeFile(
     dir,
     'crash.sh',
     `#!/bin/bash
 echo "$EPOCHREALTIME $$" >> ${join(dir, 'starts.log')}
-sleep 0.2
+${readyFd === undefined ? '' : `echo >&${readyFd}\n`}sleep ${lives}
 echo "$EPOCHREALTIME" >> ${join(dir, 'exits.log')}
 exit 1
 `,

@@ -1,14 +1,17 @@
-// `npm run bench`: stack next to pm2, supervisord and the physical floor, interleaved, several
+// `npm run bench`: stack next to pm2, supervisord, s6 and the physical floor, interleaved, several
 // rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs,dev,limits narrows it
 // (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three;
 // top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen;
 // dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size;
 // chain: issue 34's dependency chain of 200; thousand: issue 34's 1,000 services (50, 200, 1,000 sleeps beside a shell loop; status, plan, validate, down; a controller's RSS and status);
 // logs: issue 30's framed logs, `stack logs --since 1m` over 100 MB, 10 × 10 MB merged, a service printing 50k lines/s).
+// s6 (issue 34) takes part in crash, sleeps and memory only (bench/peers/s6.mjs). suite: `npm test`'s
+// wall time (issue 34), only when BENCH_ONLY names it.
 // Writes bench/results.md; every process it started is ended by pid, also on failure or Ctrl+C.
 import { machineDescription, removeTempDirs, sweep, sweepNow } from './lib.mjs';
 import { floor } from './peers/floor.mjs';
 import { pm2Peer } from './peers/pm2.mjs';
+import { s6Peer } from './peers/s6.mjs';
 import { stack } from './peers/stack.mjs';
 import { supervisordPeer } from './peers/supervisord.mjs';
 import { Results } from './results.mjs';
@@ -25,6 +28,7 @@ import { memoryScenario } from './scenarios/memory.mjs';
 import { planScenario } from './scenarios/plan.mjs';
 import { sleepsScenario } from './scenarios/sleeps.mjs';
 import { startupScenario } from './scenarios/startup.mjs';
+import { suiteScenario } from './scenarios/suite.mjs';
 import { topScenario } from './scenarios/top.mjs';
 import { thousandScenario } from './scenarios/thousand.mjs';
 import { validateScenario } from './scenarios/validate.mjs';
@@ -35,7 +39,7 @@ const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name) => !only || only.includes(name) || (name.startsWith('api-') && only.includes('api'));
 const results = new Results();
 
-const allPeers = [pm2Peer, supervisordPeer];
+const allPeers = [pm2Peer, supervisordPeer, s6Peer];
 const peers = allPeers.filter((peer) => peer.available);
 for (const peer of allPeers.filter((p) => !p.available)) results.skip('all', peer.name, peer.skipReason);
 
@@ -71,6 +75,7 @@ async function main() {
   if (wanted('limits')) await limitsScenario(ctx);
   if (wanted('thousand')) await thousandScenario(ctx);
   if (wanted('chain')) await chainScenario(ctx);
+  if (only?.includes('suite')) await suiteScenario(ctx);
 
   const targets = evaluateTargets(results);
   console.log(`\n${results.table()}\n\n${results.ratioLines().join('\n')}\n`);

@@ -511,6 +511,56 @@ static napi_value RelayOn(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// relayOnAsync(relayPath, outRead, errRead, logFd): a promise of what relayOn returns, the
+// relay started on a thread of libuv's pool, so that stack goes on (the next service's start)
+// while this thread waits for the relay's exec. The descriptors must stay open until it settles.
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  char *path;
+  int out_read, err_read, log_fd;
+  pid_t pid;
+  int error;
+} relay_job_t;
+
+static void relay_job_run(napi_env env, void *data) {
+  (void)env;
+  relay_job_t *job = data;
+  job->error = spawn_relay(&job->pid, job->path, job->out_read, job->err_read, job->log_fd);
+}
+
+static void relay_job_done(napi_env env, napi_status status, void *data) {
+  relay_job_t *job = data;
+  napi_value result;
+  int32_t value = status != napi_ok ? -ECANCELED : job->error == 0 ? job->pid : -job->error;
+  if (napi_create_int32(env, value, &result) == napi_ok) napi_resolve_deferred(env, job->deferred, result);
+  napi_delete_async_work(env, job->work);
+  free(job->path);
+  free(job);
+}
+
+static napi_value RelayOnAsync(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  if (argc != 4) return throw_usage(env);
+  relay_job_t *job = calloc(1, sizeof *job);
+  if (job == NULL) return throw_usage(env);
+  if (napi_get_value_int32(env, args[1], &job->out_read) != napi_ok || napi_get_value_int32(env, args[2], &job->err_read) != napi_ok ||
+      napi_get_value_int32(env, args[3], &job->log_fd) != napi_ok || (job->path = string_of(env, args[0])) == NULL) {
+    free(job);
+    return throw_usage(env);
+  }
+  napi_value promise, name;
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok || napi_create_string_utf8(env, "stack-relay-spawn", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, relay_job_run, relay_job_done, job, &job->work) != napi_ok || napi_queue_async_work(env, job->work) != napi_ok) {
+    free(job->path);
+    free(job);
+    return throw_usage(env);
+  }
+  return promise;
+}
+
 // reap(pid): undefined while the child runs; [code, signal] once it ended (code -1 when a signal
 // ended it, signal 0 when none did); -errno when it is not (or no longer) our child to wait for.
 static napi_value Reap(napi_env env, napi_callback_info info) {
@@ -555,6 +605,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "pipes", function) != napi_ok) return NULL;
   if (napi_create_function(env, "relayOn", NAPI_AUTO_LENGTH, RelayOn, NULL, &function) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "relayOn", function) != napi_ok) return NULL;
+  if (napi_create_function(env, "relayOnAsync", NAPI_AUTO_LENGTH, RelayOnAsync, NULL, &function) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "relayOnAsync", function) != napi_ok) return NULL;
   if (napi_create_function(env, "reap", NAPI_AUTO_LENGTH, Reap, NULL, &function) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "reap", function) != napi_ok) return NULL;
   return exports;

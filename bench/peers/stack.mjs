@@ -1,7 +1,7 @@
 // stack itself, driven through its CLI exactly as a person would run it.
 import { existsSync, readFileSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { countSleeps, endPid, NODE, now, run, SLEEP_MARK, STACK, startTracked, timeCommand, waitForPorts, waitUntil, writeFile } from '../lib.mjs';
+import { countSleeps, endPid, holdsUnder, NODE, now, pidsWhere, run, SLEEP_MARK, STACK, startTracked, timeCommand, waitForPorts, waitUntil, writeFile } from '../lib.mjs';
 
 const PARALLEL = '8';
 
@@ -77,6 +77,12 @@ export const stack = {
   async controllerPid(dir, n) {
     return this.watch(dir, services(n, () => `    command: [sleep, "${SLEEP_MARK}"]\n`), () => countSleeps() === n);
   },
+
+  /** The log relay of every service (stack-log-relay, one per service), found by its log under `dir`. */
+  helperPids(dir) {
+    return pidsWhere((comm, _ppid, pid) => comm === 'stack-log-relay' && holdsUnder(pid, dir));
+  },
+  helpers: 'controller + log relays',
 
   /** Ends the controller first (on SIGTERM it leaves services running), then `stack down`. */
   async cleanup(dir) {

@@ -2,27 +2,9 @@
 // config file and a unix socket in the round's temp folder; the system config is never read.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { countSleeps, endPid, now, run, SLEEP_MARK, startTracked, timeCommand, waitForPorts, waitUntil, writeFile } from '../lib.mjs';
+import { countSleeps, endPid, ensureDebianPackage, now, run, SLEEP_MARK, startTracked, timeCommand, waitForPorts, waitUntil, writeFile } from '../lib.mjs';
 
-function which(name) {
-  const result = run(['sh', '-c', `command -v ${name}`]);
-  return result.status === 0 ? result.stdout.trim() : undefined;
-}
-
-function ensureInstalled() {
-  if (which('supervisord') && which('supervisorctl')) return undefined;
-  if (process.getuid?.() !== 0) return 'supervisord is not installed and we are not root (apt-get install supervisor)';
-  if (!which('apt-get')) return 'supervisord is not installed and there is no apt-get';
-  console.error('installing supervisor with apt-get …');
-  let result = run(['apt-get', 'install', '-y', '--no-install-recommends', 'supervisor'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (result.status !== 0) {
-    run(['apt-get', 'update']);
-    result = run(['apt-get', 'install', '-y', '--no-install-recommends', 'supervisor'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  }
-  return which('supervisord') ? undefined : `apt-get install supervisor failed: ${result.stderr.slice(-300)}`;
-}
-
-const skipReason = ensureInstalled();
+const skipReason = ensureDebianPackage('supervisor', ['supervisord', 'supervisorctl']);
 const version = skipReason ? undefined : run(['supervisord', '--version']).stdout.trim();
 const daemons = new Map(); // dir → child
 

@@ -7,7 +7,8 @@ import { interleave } from './rounds.mjs';
 // open connection holds (EADDRINUSE, seen as failed rounds). 40 ranges of n ports: 20000–21999.
 const BASE_PORT = 20000;
 
-export async function httpScenario({ results, rounds, stack, peers, floor, n }) {
+export async function httpScenario({ results, rounds, stack, peers: all, floor, n }) {
+  const peers = all.filter((peer) => peer.startHttp); // s6 takes part in crash, sleeps and memory only
   const server = writeFile(tempDir(), 'server.mjs', HTTP_SERVER);
   const subjects = [stack, floor, ...peers];
   // Each measurement gets its own port range: a server of the previous subject that is still

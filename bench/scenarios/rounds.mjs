@@ -6,7 +6,8 @@ export async function interleave(subjects, rounds, measure) {
   const values = new Map(subjects.map((subject) => [subject.name, []]));
   for (let round = 0; round < rounds; round += 1) {
     for (const subject of subjects) {
-      const dir = tempDir(`bench-${subject.name}-`);
+      // Only letters, digits and dashes: scripts write into it unquoted (`s6 (no readiness: …)`).
+      const dir = tempDir(`bench-${subject.name.replace(/[^A-Za-z0-9]+/g, '-')}-`);
       try {
         values.get(subject.name).push(await measure(subject, dir, round));
       } catch (error) {

@@ -109,6 +109,7 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
     markStart(log.fd, service.name);
     ctx.signal.throwIfAborted();
     let spawned: Awaited<ReturnType<typeof spawnDetached>>;
+    let relayFailure: string | undefined;
     let startedAt: string;
     let procStat: ReturnType<typeof readStartStat>;
     try {
@@ -124,19 +125,22 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
         joinLimits(service.name, limits, spawned.pid);
         startedAt = new Date().toISOString();
         // No turn of the event loop since the spawn: the child is at worst a zombie, never
-        // reaped, so /proc has it (the relay's start below lets the loop turn).
+        // reaped, so /proc has it.
         procStat = readStartStat(service.name, spawned.pid);
       } catch (error) {
         relay.cancel();
         throw error;
       }
-      try {
-        noteRelay(log.file, log.offset, (await relay.start()).exited);
-      } catch (error) {
-        // Its output would have no reader: a service never runs without its relay.
-        signalGroup(spawned.pid, 'SIGKILL');
-        throw error;
-      }
+      // Not waited for: the relay's exec overlaps what comes next (the next link of a chain, the
+      // next of 1,000 services); what the service prints meanwhile waits in the pipes. A relay
+      // that cannot start ends the service, whose output would have no reader, and its exit says why.
+      const pid = spawned.pid;
+      const relaying = relay.start();
+      relaying.catch((error: unknown) => {
+        relayFailure = `its log relay could not start (${error instanceof Error ? error.message : String(error)})`;
+        signalGroup(pid, 'SIGKILL');
+      });
+      noteRelay(log.file, log.offset, relaying.then((started) => started.exited, () => undefined));
       // Started again by this process: a controller restarting it. Its next run's relay waits ready.
       if (startedHere.has(log.file)) prepareSpareRelay(log.file);
       startedHere.add(log.file);
@@ -155,7 +159,7 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       startedAt,
       // Timed as it happens: the settle check runs after every start and must judge when it exited.
       exited: spawned.exited.then((exit) => {
-        const reason = limits.ended();
+        const reason = limits.ended() ?? relayFailure;
         return { ...exit, seenAt: Date.now(), ...(reason === undefined ? {} : { reason }) };
       }),
       logFile: log.file,
