@@ -12,6 +12,12 @@ const rssWithFollowers = (results) => results.rows.find((row) => row.scenario ==
 /** The largest value of any round (results keep the max of each row). */
 const maxOf = (results, scenarioEnd, subject) => results.rows.find((row) => row.scenario.endsWith(scenarioEnd) && row.subject === subject)?.max;
 
+/** Apply's cost per service at 1,000 over its cost at 50, from the medians of the same run. */
+const growth = (results) => {
+  const at = (n) => results.median(`apply per service, ${n} sleeps`, 'stack');
+  return at(1000) === undefined || at(50) === undefined ? undefined : at(1000) / at(50);
+};
+
 export function evaluateTargets(results) {
   const rows = [
     ['apply 50 sleeps ≤ 0.5× pm2', results.ratioOf('start 50 sleeps', 'pm2'), 0.5, x],
@@ -58,6 +64,17 @@ export function evaluateTargets(results) {
     ['crash → restarted ≤ 1.5× s6 (issue 34)', results.ratioOf('crash → restarted', 's6'), 1.5, x],
     ['stop of 50 ≤ 1.5× s6 (`s6-svscanctl -t`) (issue 34)', results.ratioOf('stop 50', 's6'), 1.5, x],
     // Issue 34: CI well under 15 minutes (BENCH_ONLY=suite).
+    // Issue 34: a thousand services, a chain of 200.
+    ['apply of 1,000 sleeps ≤ 1.3× a shell loop starting them (issue 34)', results.ratioOf('start 1000 sleeps (issue 34)', 'shell loop'), 1.3, x],
+    ['apply cost per service grows ≤ 1.5× from 50 to 1,000 (issue 34)', growth(results), 1.5, x],
+    ['status of 1,000, no controller ≤ 300 ms (issue 34)', results.median('status --json, no controller, 1000 services', 'stack'), 300, ms],
+    ['status of 1,000 through a controller ≤ 1.3× `node -e 0` (issue 34)', results.ratioOf('status --json of 1000, controller', 'node -e 0'), 1.3, x],
+    ['down of 1,000 ≤ 1 s (issue 34)', results.median('down, until every sleep ended, 1000 services', 'stack'), 1000, ms],
+    ['plan of 1,000 (`stack plan`, nothing to do) ≤ 100 ms (issue 34)', results.median('plan, nothing to do, 1000 services', 'stack'), 100, ms],
+    ['validate of 1,000 ≤ 500 ms (issue 34)', results.median('validate, 1000 services', 'stack'), 500, ms],
+    ['controller RSS with 1,000 services ≤ 120 MiB (issue 34)', results.median('controller RSS, 1000 services', 'stack'), 120, mib],
+    ['file saved → new service started, 1,000 watched ≤ 150 ms (issue 34)', results.median('file saved → new service started, 1000 watched', 'stack'), 150, ms],
+    ['apply of a chain of 200 ≤ 2 s (issue 34)', results.median('apply of a chain of 200', 'stack'), 2000, ms],
     ['`npm test` ≤ 15 min (issue 34)', results.rows.find((row) => row.scenario === 'npm test, wall time')?.median, 15 * 60, (value) => (value === undefined ? undefined : `${(value / 60).toFixed(1)} min`)],
   ];
   return rows.map(([label, value, limit, format]) => ({
@@ -244,4 +261,17 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   figure is the new run's first time minus the time of the save (\`with its build\`), the
   build's own time is its last time minus its first (\`the build's own time\`), and the target
   is checked against the first minus the second, round by round (\`less the build\`). Then 100
-  appends to src/app.txt spread over 1 s, and the number of builds that followed them.`;
+  appends to src/app.txt spread over 1 s, and the number of builds that followed them.
+- **1,000 services** (issue 34, BENCH_ONLY=thousand): for N = 50, 200 and 1,000 \`sleep\`s, each
+  round in turn: stack (\`stack apply --yes --parallel 8\` from nothing, settle 0ms as in every
+  start figure, until it returns with all N running; then \`status --json\` with no controller,
+  \`plan\` of the converged stack, \`validate\`, and \`down --yes --parallel 8\` timed until
+  every sleep has ended) and a shell loop (bash: \`setsid sleep … >> sN.log 2>&1 < /dev/null &\`
+  and \`echo $! > sN.pid\` per service, until the loop returns). The per-service cost is apply's
+  time over N. At 1,000, between plan and down: \`stack watch\` over the running stack, its RSS
+  one second after its API socket appeared, \`status --json\` through it five times beside
+  \`node -e 0\` five times (medians), and stack.yaml appended with one service (a bash script
+  writing $EPOCHREALTIME) until it started.
+- **chain of 200** (issue 34, BENCH_ONLY=chain): 200 sleeps, each \`dependsOn\` the one before,
+  \`stack apply --yes\` (default parallelism, settle 0ms) from nothing until it returns with all
+  200 running.`;
