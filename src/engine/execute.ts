@@ -44,6 +44,19 @@ export interface ServicePool {
 
 
 /**
+ * How many stops may be under way at once: a stop is a signal and a wait, no work, so
+ * `--parallel` (sized for starts, which spawn and check) does not hold them back: up to
+ * STOPS_AT_ONCE, as `docker compose down` and `supervisorctl stop all` stop everything at once.
+ * Dependents still stop first, and `-p 1` is still one at a time in manifest order.
+ */
+const STOPS_AT_ONCE = 64;
+
+function limitOf(round: readonly Unit[], parallel: number): number {
+  const stopsOnly = round.length > 0 && round.every((unit) => unit.phase === 'stop');
+  return stopsOnly && parallel > 1 ? Math.max(parallel, STOPS_AT_ONCE) : parallel;
+}
+
+/**
  * Carries out a plan: the stop phase (dependents first), then the start phase (dependencies
  * first), each as a dependency graph with at most `parallel` services moving at once. A failure
  * skips what depends on it and nothing else. A rolling plan (`stack restart --rolling`) is one
@@ -178,7 +191,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     // Rolling, one graph: each service's stop and start come together, one after the other.
     const rounds = options.plan.rolling ? [units] : (['stop', 'start'] as const).map((phase) => units.filter((unit) => unit.phase === phase));
     for (const round of rounds) {
-      await runGraph(round, options.parallel, async (unit, mark) => {
+      await runGraph(round, limitOf(round, options.parallel), async (unit, mark) => {
         const outcome = redactOutcome(await runUnitSafely(unit, mark));
         outcomes.set(keyOf(unit.phase, unit.service), outcome);
         // A start its settle check watches is reported once that check decided it.

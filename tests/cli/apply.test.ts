@@ -77,6 +77,30 @@ describe('stack apply on real processes', () => {
     expect(processesWith(`sleep ${m}`)).toHaveLength(0);
   });
 
+  it('down begins the stops of independent services together whatever -p says; dependents still stop first, and -p 1 stops one at a time', () => {
+    // Each service, told to stop, writes "term <name>", takes a moment, writes "gone <name>" and exits.
+    // $$: the program's own $NAME, not stack.yaml's interpolation.
+    const script = `trap 'echo "term $$NAME" >> stops.log; sleep 0.3; echo "gone $$NAME" >> stops.log; exit 0' TERM; while :; do sleep 1; done`;
+    const service = (name: string, extra = '') => `  ${name}:\n    command: ["bash", "-c", ${JSON.stringify(script)}]\n    env: { NAME: ${name} }\n${extra}`;
+    const s = scratch(`version: 1\nservices:\n${['a', 'b', 'c', 'd', 'e'].map((name) => service(name)).join('')}${service('top', '    dependsOn: [a]\n')}`);
+    const lines = () => readFileSync(join(s.dir, 'stops.log'), 'utf8').trim().split('\n');
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    expect(stack(['down', '--yes', '-p', '2', '-f', s.file]).code).toBe(0);
+    const log = lines();
+    // top depends on a: it is gone before a is told to stop.
+    expect(log.indexOf('gone top')).toBeLessThan(log.indexOf('term a'));
+    // b, c, d and e depend on nothing: all four were told before any of them was gone, beyond -p 2.
+    const firstGone = log.findIndex((line) => line.startsWith('gone') && line !== 'gone top');
+    expect(log.slice(0, firstGone).filter((line) => /^term [b-e]$/.test(line))).toHaveLength(4);
+
+    rmSync(join(s.dir, 'stops.log'));
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    expect(stack(['down', '--yes', '-p', '1', '-f', s.file]).code).toBe(0);
+    // One at a time: every term is followed by its own gone.
+    const strict = lines();
+    for (let at = 0; at < strict.length; at += 2) expect(strict[at + 1]).toBe(strict[at]?.replace('term', 'gone'));
+  });
+
   it('starts a dependent only once its dependency accepts connections', async () => {
     const port = await freePort();
     const s = scratch(
