@@ -1,9 +1,10 @@
 // `npm run bench`: stack next to pm2, supervisord and the physical floor, interleaved, several
-// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs,dev,limits narrows it
+// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs,dev,limits,compose narrows it
 // (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three;
 // top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen;
 // dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size;
-// logs: issue 30's framed logs, `stack logs --since 1m` over 100 MB, 10 × 10 MB merged, a service printing 50k lines/s).
+// logs: issue 30's framed logs, `stack logs --since 1m` over 100 MB, 10 × 10 MB merged, a service printing 50k lines/s;
+// compose: issue 34's `stack apply` of 5 compose services beside `docker-compose up -d` of the same file, needs a docker engine).
 // Writes bench/results.md; every process it started is ended by pid, also on failure or Ctrl+C.
 import { machineDescription, removeTempDirs, sweep, sweepNow } from './lib.mjs';
 import { floor } from './peers/floor.mjs';
@@ -12,6 +13,7 @@ import { stack } from './peers/stack.mjs';
 import { supervisordPeer } from './peers/supervisord.mjs';
 import { Results } from './results.mjs';
 import { apiEventsScenario, apiRssScenario, apiStatusScenario } from './scenarios/controller-api.mjs';
+import { composeScenario } from './scenarios/compose.mjs';
 import { crashScenario } from './scenarios/crash.mjs';
 import { dashboardScenario } from './scenarios/dashboard.mjs';
 import { hotAddScenario } from './scenarios/hotadd.mjs';
@@ -66,6 +68,7 @@ async function main() {
   if (wanted('logs')) await logsScenario(ctx);
   if (wanted('dev')) await devScenario(ctx);
   if (wanted('limits')) await limitsScenario(ctx);
+  if (wanted('compose')) await composeScenario(ctx);
 
   const targets = evaluateTargets(results);
   console.log(`\n${results.table()}\n\n${results.ratioLines().join('\n')}\n`);

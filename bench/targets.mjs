@@ -9,6 +9,9 @@ const RSS_SCENARIO = 'controller RSS, 50 talking services';
 const rssFollowers = (results) => results.rows.find((row) => row.scenario === RSS_SCENARIO && row.subject !== 'no follower')?.subject;
 const rssWithFollowers = (results) => results.rows.find((row) => row.scenario === RSS_SCENARIO && row.subject !== 'no follower')?.median;
 
+/** The median ratio of a scenario whichever peer it was measured against (issue 34's compose: `docker compose` or `docker-compose`). */
+const ratioOfScenario = (results, scenario) => results.ratios.find((row) => row.scenario === scenario)?.median;
+
 /** The largest value of any round (results keep the max of each row). */
 const maxOf = (results, scenarioEnd, subject) => results.rows.find((row) => row.scenario.endsWith(scenarioEnd) && row.subject === subject)?.max;
 
@@ -54,6 +57,8 @@ export function evaluateTargets(results) {
     ['saved source file → restarted ≤ 150 ms + the build, median (issue 31)', results.median('save → restarted (dev loop, build: true)', 'stack'), 150, ms],
     ['100 saves in 1 s → 1 build, largest of any round (issue 31)', maxOf(results, '100 saves in 1 s → builds', 'stack'), 1, (value) => (value === undefined ? undefined : `${value} build(s)`)],
     ['lines lost by the log relay at 50k lines/s = 0, worst round (issue 30)', maxOf(results, 'lines lost of 500000', 'through stack'), 0, lines],
+    // Issue 34: compose services cost little more than the compose CLI run by hand on the same file.
+    ['(issue 34) apply of 5 compose services ≤ 1.1× docker-compose up -d', ratioOfScenario(results, 'apply 5 compose services'), 1.1, x],
   ];
   return rows.map(([label, value, limit, format]) => ({
     label,
@@ -188,5 +193,19 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   until it exits, over the writer's own wall time, as % of one core. Lines lost: written minus
   the \`o\` records in the log; the bench also checks that \`seq=\` runs 0, 1, 2, … in the log
   and that no stamp is earlier than the one before.
+- **apply 5 compose services** (issue 34): one compose file of five services (\`c0\` … \`c4\`), each
+  the local busybox test image (stack-test/busybox:latest, no registry) running \`sleep 86400\`.
+  Each round, in turn, from nothing (no container, no network, no \`.stack/\`), a compose project
+  name of its own: \`docker-compose -f compose.yaml -p <project> up -d\` (\`docker compose\` where
+  the v2 plugin answers), until it returns; \`stack apply --yes\` (default \`--parallel\`) of a
+  stack.yaml of five compose services, each \`compose: { file: ./compose.yaml, project: <project>,
+  services: [cN] }\` (the target's row: the same project, network and containers \`up -d\`
+  makes), until it returns; the same with one compose service selecting all five (\`stack, 1
+  service of 5\`); and five services each with a project of its own (\`stack, 5 services, 5
+  projects\`: five networks, five compose runs). After each command the bench counts the running
+  containers of its projects (\`docker ps --filter label=com.docker.compose.project=…\`): all five,
+  or the round fails. Each subject's projects are removed after it by name (\`docker-compose -p
+  <project> -f compose.yaml down -t 0 --remove-orphans\`). The docker engine is shared with the
+  machine's other work, so these figures move more than the others.
 - **dashboard bundle** (issue 27): dist/dashboard/app.js and app.css as the dashboard serves
   them, raw and gzip (node:zlib gzipSync, level 9, as scripts/build.mjs prints them), in KiB.`;
