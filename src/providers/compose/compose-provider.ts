@@ -3,7 +3,8 @@ import type { DesiredService, StopSpec } from '../../model/desired.js';
 import type { ComposeSpec } from './spec.js';
 import type { AppliedService, ObservedService } from '../../model/observed.js';
 import { realClock, type ProbeClock } from '../probes.js';
-import { runCommand } from '../../os/runner.js';
+import { runCommand, type CommandResult } from '../../os/runner.js';
+import { resolveExecutable } from '../../os/executables.js';
 import { cannotRun, OperationError, type OperationContext, type Provider, type SignalOutcome, type StartedService } from '../../model/provider.js';
 import { dirname, join } from 'node:path';
 import { checkDocker } from './check.js';
@@ -11,18 +12,20 @@ import { composeSpecFromFields } from './fields.js';
 import { showComposeLogs } from './service-logs.js';
 import { buildArgv, downArgv, killArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
 import { BUILD_LIMIT_MS, buildResultOf } from '../build-result.js';
-import { checkEngine, detectComposeCli, type Run } from './cli.js';
+import { checkEngine, detectComposeCli, type Locate, type Run } from './cli.js';
 import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';
 import { digestComposeFiles } from './digest.js';
 import { execInCompose } from './exec.js';
 import { findNewerImages } from './update.js';
-import { mustRun, recordedSpec, removeByLabel } from './project.js';
+import { mustRun, recordedSpec, removeByLabel, runFor, succeeded } from './project.js';
 import { readComposeUsage } from './usage.js';
 import { waitHealthy } from './wait.js';
 
 export interface ComposeProviderOptions {
   /** Runs docker commands; tests pass a fake to check the argv without docker. */
   run?: Run;
+  /** Finds `docker-compose` (v1) on PATH without running it; tests pass a fake. */
+  locate?: Locate;
   /** Time for health waits; tests pass a simulated clock. */
   clock?: ProbeClock;
   /** How often a health wait looks again (default 250ms). */
@@ -40,6 +43,7 @@ export interface ComposeProvider extends Provider {
 /** Creates the compose provider: one compose project per stack service, observed through labels. */
 export function createComposeProvider(options: ComposeProviderOptions = {}): ComposeProvider {
   const run: Run = options.run ?? runCommand;
+  const locate: Locate = options.locate ?? ((program) => resolveExecutable(program, process.cwd(), process.env.PATH));
   const clock = options.clock ?? realClock;
   const pollMs = options.pollMs ?? 250;
   // Only success is cached: a long-lived watcher recovers once the engine comes back.
@@ -48,13 +52,38 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
   // only what the state file recorded.
   const seen = new Map<string, ComposeSpec>();
 
+  // The `docker ps` of a project in flight, by the signal of the run asking: the services of one
+  // project observed at once share one.
+  const observing = new WeakMap<AbortSignal, Map<string, Promise<CommandResult>>>();
+
+  // The engine check and the CLI's detection at once: neither needs the other's answer, and the
+  // engine's failure is the one told when both fail.
   function cli(ctx: OperationContext): Promise<ComposeCli> {
     if (!detected) {
       const opts = { verbose: ctx.verbose, signal: ctx.signal };
-      detected = checkEngine(run, opts).then(() => detectComposeCli(run, opts));
+      const found = Promise.allSettled([checkEngine(run, opts), detectComposeCli(run, opts, locate)]);
+      detected = found.then(([engine, compose]) => {
+        if (engine.status === 'rejected') throw engine.reason;
+        if (compose.status === 'rejected') throw compose.reason;
+        return compose.value;
+      });
       detected.catch(() => (detected = undefined));
     }
     return detected;
+  }
+
+  function ps(name: string, spec: ComposeSpec, ctx: OperationContext): Promise<CommandResult> {
+    const argv = psArgv(spec.project);
+    const key = JSON.stringify([argv, spec.env]);
+    let inFlight = observing.get(ctx.signal);
+    if (!inFlight) observing.set(ctx.signal, (inFlight = new Map()));
+    const running = inFlight.get(key);
+    if (running) return running;
+    const asked = runFor(run, name, spec, argv, ctx, 30_000);
+    inFlight.set(key, asked);
+    const done = () => inFlight.delete(key);
+    void asked.then(done, done);
+    return asked;
   }
 
   function specOf(service: DesiredService): ComposeSpec {
@@ -65,9 +94,12 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
 
   const specFor = (name: string, applied: AppliedService): ComposeSpec => seen.get(name) ?? recordedSpec(name, applied);
 
+  // `docker ps` while the engine and the CLI are checked; their failure is the one told.
   async function status(name: string, spec: ComposeSpec, stoppedByUs: boolean, ctx: OperationContext): Promise<ProjectStatus> {
-    await cli(ctx);
-    const result = await mustRun(run, name, spec, psArgv(spec.project), ctx, 30_000);
+    const checked = cli(ctx);
+    const listed = ps(name, spec, ctx);
+    await checked;
+    const result = succeeded(name, psArgv(spec.project), await listed, ctx);
     return projectStatus({ containers: parsePsLines(result.stdout), services: spec.services, scale: spec.scale, stoppedByUs });
   }
 
