@@ -1,10 +1,11 @@
 // `npm run bench`: stack next to pm2, supervisord, s6 and the physical floor, interleaved, several
-// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs,dev,limits narrows it
+// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs,dev,limits,thousand,chain,compose narrows it
 // (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three;
 // top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen;
 // dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size;
 // chain: issue 34's dependency chain of 200; thousand: issue 34's 1,000 services (50, 200, 1,000 sleeps beside a shell loop; status, plan, validate, down; a controller's RSS and status);
 // logs: issue 30's framed logs, `stack logs --since 1m` over 100 MB, 10 × 10 MB merged, a service printing 50k lines/s).
+// compose: issue 34's `stack apply` of 5 compose services beside `docker-compose up -d` of the same file, needs a docker engine.
 // s6 (issue 34) takes part in crash, sleeps and memory only (bench/peers/s6.mjs). suite: `npm test`'s
 // wall time (issue 34), only when BENCH_ONLY names it.
 // Writes bench/results.md; every process it started is ended by pid, also on failure or Ctrl+C.
@@ -17,6 +18,7 @@ import { supervisordPeer } from './peers/supervisord.mjs';
 import { Results } from './results.mjs';
 import { apiEventsScenario, apiRssScenario, apiStatusScenario } from './scenarios/controller-api.mjs';
 import { chainScenario } from './scenarios/chain.mjs';
+import { composeScenario } from './scenarios/compose.mjs';
 import { crashScenario } from './scenarios/crash.mjs';
 import { dashboardScenario } from './scenarios/dashboard.mjs';
 import { hotAddScenario } from './scenarios/hotadd.mjs';
@@ -75,6 +77,7 @@ async function main() {
   if (wanted('limits')) await limitsScenario(ctx);
   if (wanted('thousand')) await thousandScenario(ctx);
   if (wanted('chain')) await chainScenario(ctx);
+  if (wanted('compose')) await composeScenario(ctx);
   if (only?.includes('suite')) await suiteScenario(ctx);
 
   const targets = evaluateTargets(results);

@@ -127,8 +127,16 @@ function unmetCondition(dep: string, condition: DependencyCondition, seen: Seen)
   return seen.startedHere.has(dep) || running ? undefined : `dependency ${dep} is not running`;
 }
 
+/** How many units move at once: `limit`, where the units of one slot (`slotOf`) count as one. */
+export interface GraphLimit {
+  limit: number;
+  /** Units with the same slot are carried out together by their provider: a ready one joins its slot's running units whatever the limit. */
+  slotOf?: ((unit: Unit) => string | undefined) | undefined;
+}
+
 /** Runs units as a dependency graph, at most `limit` at a time, in the order given among the ready ones. */
-export async function runGraph(units: Unit[], limit: number, run: (unit: Unit, mark: (key: string) => void) => Promise<void>): Promise<void> {
+export async function runGraph(units: Unit[], limits: number | GraphLimit, run: (unit: Unit, mark: (key: string) => void) => Promise<void>): Promise<void> {
+  const { limit, slotOf } = typeof limits === 'number' ? { limit: limits, slotOf: undefined } : limits;
   const keys = new Set(units.flatMap((unit) => [keyOf(unit.phase, unit.service), ...(unit.phase === 'start' ? [spawnedKey(unit.service)] : [])]));
   const done = new Set<string>();
   // A milestone reached before its unit ends (a spawn) lets what waits for it go.
@@ -139,16 +147,39 @@ export async function runGraph(units: Unit[], limit: number, run: (unit: Unit, m
   };
   const pending = [...units];
   const running = new Set<Promise<void>>();
+  // Running units by slot; `moving` counts a slot once, and each unit without one.
+  const slots = new Map<string, number>();
+  let moving = 0;
+  const take = (slot: string | undefined) => {
+    const held = slot === undefined ? 0 : (slots.get(slot) ?? 0);
+    if (slot !== undefined) slots.set(slot, held + 1);
+    if (held === 0) moving += 1;
+  };
+  const give = (slot: string | undefined) => {
+    const held = slot === undefined ? 1 : (slots.get(slot) ?? 1);
+    if (slot !== undefined && held > 1) slots.set(slot, held - 1);
+    else {
+      if (slot !== undefined) slots.delete(slot);
+      moving -= 1;
+    }
+  };
   let wake: () => void = () => undefined;
   while (pending.length > 0 || running.size > 0) {
-    for (let index = 0; index < pending.length && running.size < Math.max(1, limit); ) {
+    for (let index = 0; index < pending.length; ) {
+      const free = moving < Math.max(1, limit);
+      // Full, and no slot running that a unit could join.
+      if (!free && slots.size === 0) break;
       const unit = pending[index] as Unit;
-      if (unit.after.every((key) => done.has(key) || !keys.has(key))) {
+      const slot = slotOf?.(unit);
+      const room = free || (slot !== undefined && slots.has(slot));
+      if (room && unit.after.every((key) => done.has(key) || !keys.has(key))) {
         pending.splice(index, 1);
+        take(slot);
         const task = run(unit, mark).finally(() => {
           done.add(keyOf(unit.phase, unit.service));
           if (unit.phase === 'start') done.add(spawnedKey(unit.service));
           running.delete(task);
+          give(slot);
           wake();
         });
         running.add(task);

@@ -40,6 +40,11 @@ export interface UnitEnvironment {
   clock?: MachineClock;
   /** The time the operations read: when a record says something happened. */
   time: Clock;
+  /**
+   * Services whose unit sends START right after the INSTALL in flight: a provider whose start
+   * installs too (`startInstalls`) skips the install step for them (runOps marks them).
+   */
+  installThenStart?: Set<string>;
 }
 
 export type { MachineClock, UnitOp };
@@ -173,7 +178,8 @@ function provideOperations(env: UnitEnvironment, lookupOf: (name: string) => Loo
     guards: {
       nothingToInstall: ({ context }) => {
         const known = providerOf(context.name);
-        return known !== undefined && known.provider.install === undefined;
+        if (known === undefined) return false;
+        return known.provider.install === undefined || (known.provider.startInstalls === true && env.installThenStart?.has(context.name) === true);
       },
       nothingToAwait: ({ context }) => {
         const known = providerOf(context.name);

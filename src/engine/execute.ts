@@ -168,8 +168,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
   };
 
   const runOps = async (unit: Unit, actor: ServiceActor, began: number): Promise<ServiceOutcome> => {
-    for (const op of unit.ops) {
-      const result = await runOp(actor, op);
+    for (const [index, op] of unit.ops.entries()) {
+      // An install its start follows: a provider whose start installs too does the start alone.
+      const folds = op === 'install' && unit.ops[index + 1] === 'start';
+      if (folds) (env.installThenStart ??= new Set()).add(unit.service);
+      const result = await runOp(actor, op).finally(() => folds && env.installThenStart?.delete(unit.service));
       if (!result.ok) {
         // The supervisor tries again in the background; this run reports the failure now.
         const { message } = result.failure;
@@ -191,7 +194,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     // Rolling, one graph: each service's stop and start come together, one after the other.
     const rounds = options.plan.rolling ? [units] : (['stop', 'start'] as const).map((phase) => units.filter((unit) => unit.phase === phase));
     for (const round of rounds) {
-      await runGraph(round, limitOf(round, options.parallel), async (unit, mark) => {
+      await runGraph(round, { limit: limitOf(round, options.parallel), slotOf: startSlots(byName, providerOf, options.parallel) }, async (unit, mark) => {
         const outcome = redactOutcome(await runUnitSafely(unit, mark));
         outcomes.set(keyOf(unit.phase, unit.service), outcome);
         // A start its settle check watches is reported once that check decided it.
@@ -223,6 +226,22 @@ export async function executePlan(options: ExecuteOptions): Promise<ApplyOutcome
     services,
     interrupted: options.signal.aborted,
     failed: services.filter((outcome) => outcome.status === 'failed').length,
+  };
+}
+
+/**
+ * The slot of a start unit whose provider starts its group together (`startGroup`: the stack
+ * services of one compose project): every ready unit of the group begins at once, as one of
+ * `--parallel`'s. None with `--parallel 1`, strict manifest order.
+ */
+function startSlots(byName: ReadonlyMap<string, DesiredService>, providerOf: ReadonlyMap<string, Provider>, parallel: number): ((unit: Unit) => string | undefined) | undefined {
+  if (parallel <= 1) return undefined;
+  return (unit) => {
+    if (unit.phase !== 'start' || !unit.ops.every((op) => op === 'install' || op === 'start')) return undefined;
+    const service = byName.get(unit.service);
+    const provider = providerOf.get(unit.service);
+    const group = service && provider?.name === service.provider ? provider.startGroup?.(service) : undefined;
+    return group === undefined ? undefined : `${service?.provider}\0${group}`;
   };
 }
 

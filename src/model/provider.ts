@@ -224,6 +224,19 @@ export interface Provider {
   digestFiles?(service: DesiredService, ctx: OperationContext): Promise<FilesDigest | undefined>;
   install?(service: DesiredService, ctx: OperationContext): Promise<void>;
   /**
+   * Its start does all its install does (compose: `up -d` creates what `up --no-start` would), so
+   * a service installed and then started in one run gets the start alone: one command, not two.
+   * The install still runs on its own where nothing starts after it (`state: stopped`).
+   */
+  readonly startInstalls?: boolean;
+  /**
+   * Services whose starts are best carried out together (compose: the stack services of one
+   * project, started by one `up -d` with all their compose services): the engine lets every
+   * ready start of one group begin at once, counting the group as one of `--parallel`'s services
+   * (not with `--parallel 1`, strict manifest order). Undefined: the service starts on its own.
+   */
+  startGroup?(service: DesiredService): string | undefined;
+  /**
    * Starts the service; resolves once it runs (not yet ready). A start of what already runs is
    * no error: it leaves it running (compose: the same containers; process: a second run, which is
    * why the engine stops the old one first). A start that fails rejects with an OperationError

@@ -219,6 +219,55 @@ describe('executePlan: ordering', () => {
   });
 });
 
+/** The fake as a provider whose start installs too and whose services of `group` start together (compose's project). */
+function startsTogether(fake: FakeProvider, group: (name: string) => string | undefined): void {
+  Object.assign(fake, { startInstalls: true, startGroup: (svc: DesiredService) => group(svc.name) });
+}
+
+describe('executePlan: providers that start services together (compose)', () => {
+  it('a service installed and started in one run gets the start alone; an install with no start after it still runs', async () => {
+    const h = await harness([service('a'), stopped('b')], { a: 'absent', b: 'absent' });
+    startsTogether(h.fake, () => undefined);
+    const outcome = await h.run();
+    expect(outcome.failed).toBe(0);
+    expect(h.fake.calls().sort()).toEqual(['a:start', 'a:waitReady', 'b:install']);
+    const disk = await h.onDisk();
+    expect(disk.services.a?.pid).toBe(h.fake.started.get('a')?.pid);
+    expect(disk.services.b).toMatchObject({ stoppedByUs: true });
+  });
+
+  it('every ready start of one group begins at once, the group counted as one of --parallel’s', async () => {
+    const names = ['g1', 'x', 'g2', 'g3', 'y', 'g4'];
+    const h = await harness(names.map((name) => service(name)), Object.fromEntries(names.map((name) => [name, 'absent' as Phase])));
+    startsTogether(h.fake, (name) => (name.startsWith('g') ? 'project' : undefined));
+    const gates = new Map(names.map((name) => [name, h.fake.hold(name, 'start')]));
+    const run = h.run({ parallel: 2 });
+    // g1 takes one place and x the other; g2, g3 and g4 join g1's group; y waits for a place.
+    await Promise.all(['g1', 'x', 'g2', 'g3', 'g4'].map((name) => h.fake.when(name, 'start')));
+    expect(h.fake.find('y', 'start')).toBeUndefined();
+    gates.get('x')?.resolve();
+    await h.fake.when('y', 'start');
+    for (const gate of gates.values()) gate.resolve();
+    expect((await run).failed).toBe(0);
+  });
+
+  it('a group holds no place once its starts ended; a dependency in the group still starts first', async () => {
+    const h = await harness([service('g1'), service('g2', { dependsOn: ['g1'] }), service('z')], { g1: 'absent', g2: 'absent', z: 'absent' });
+    startsTogether(h.fake, (name) => (name.startsWith('g') ? 'project' : undefined));
+    const outcome = await h.run({ parallel: 2 });
+    expect(outcome.failed).toBe(0);
+    expect(seqOf(h.fake, 'g1', 'waitReady', 'end')).toBeLessThan(seqOf(h.fake, 'g2', 'start', 'begin'));
+  });
+
+  it('--parallel 1 keeps strict manifest order within a group', async () => {
+    const names = ['g1', 'g2', 'g3'];
+    const h = await harness(names.map((name) => service(name)), Object.fromEntries(names.map((name) => [name, 'absent' as Phase])));
+    startsTogether(h.fake, () => 'project');
+    expect((await h.run({ parallel: 1 })).failed).toBe(0);
+    expect(h.fake.calls()).toEqual(names.flatMap((name) => [`${name}:start`, `${name}:waitReady`]));
+  });
+});
+
 describe('executePlan: failures', () => {
   it('a failed start is recorded as such for a process service only (other providers observe the service itself)', async () => {
     const proc = service('proc');

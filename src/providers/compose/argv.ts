@@ -9,7 +9,8 @@ export interface ComposeCli {
   flavour: ComposeFlavour;
   /** The argv prefix: `['docker', 'compose']` or `['docker-compose']`. */
   base: readonly string[];
-  version: string;
+  /** As the CLI says it; unknown when v1 was found on PATH without running it (cli.ts). */
+  version?: string;
 }
 
 export const COMPOSE_V2_BASE = ['docker', 'compose'] as const;

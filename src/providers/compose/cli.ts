@@ -6,14 +6,27 @@ import { COMPOSE_V1_BASE, COMPOSE_V2_BASE, composeVersionArgv, engineVersionArgv
 
 export type Run = (argv: readonly string[], options?: RunCommandOptions) => Promise<CommandResult>;
 
+/** Where a program is on PATH, found without running it; undefined when it is not there. */
+export type Locate = (program: string) => Promise<string | undefined>;
+
 const PROBE_TIMEOUT_MS = 15_000;
 
-/** `docker compose` (v2) when the plugin answers, else `docker-compose` (v1). */
-export async function detectComposeCli(run: Run, options: RunCommandOptions): Promise<ComposeCli> {
+/**
+ * `docker compose` (v2) when the plugin answers, else `docker-compose` (v1). With `locate`, v1 is
+ * found on PATH instead of run: `docker-compose version` is a Python start-up of 0.6–1 s, the
+ * largest cost of an apply before its first compose command (issue 34); its version is then
+ * unknown, and a broken install shows in that first command, whose stderr is quoted. `stack
+ * check` runs it, to show the version.
+ */
+export async function detectComposeCli(run: Run, options: RunCommandOptions, locate?: Locate): Promise<ComposeCli> {
   const v2 = await run(composeVersionArgv('v2'), { ...options, timeoutMs: PROBE_TIMEOUT_MS });
   if (v2.exitCode === 0) return { flavour: 'v2', base: COMPOSE_V2_BASE, version: firstLine(v2.stdout) };
-  const v1 = await run(composeVersionArgv('v1'), { ...options, timeoutMs: PROBE_TIMEOUT_MS });
-  if (v1.exitCode === 0) return { flavour: 'v1', base: COMPOSE_V1_BASE, version: firstLine(v1.stdout) };
+  if (locate) {
+    if (await locate(COMPOSE_V1_BASE[0])) return { flavour: 'v1', base: COMPOSE_V1_BASE };
+  } else {
+    const v1 = await run(composeVersionArgv('v1'), { ...options, timeoutMs: PROBE_TIMEOUT_MS });
+    if (v1.exitCode === 0) return { flavour: 'v1', base: COMPOSE_V1_BASE, version: firstLine(v1.stdout) };
+  }
   throw new StackError(ExitCode.providerUnavailable, 'docker compose is not installed: neither `docker compose` (v2) nor `docker-compose` (v1) runs', {
     hint: 'install one: `apt-get install docker.io docker-compose` on Debian/Ubuntu, or Docker’s compose plugin (docker-compose-plugin)',
   });

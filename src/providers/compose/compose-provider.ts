@@ -3,26 +3,30 @@ import type { DesiredService, StopSpec } from '../../model/desired.js';
 import type { ComposeSpec } from './spec.js';
 import type { AppliedService, ObservedService } from '../../model/observed.js';
 import { realClock, type ProbeClock } from '../probes.js';
-import { runCommand } from '../../os/runner.js';
+import { runCommand, type CommandResult } from '../../os/runner.js';
+import { resolveExecutable } from '../../os/executables.js';
 import { cannotRun, OperationError, type OperationContext, type Provider, type SignalOutcome, type StartedService } from '../../model/provider.js';
 import { dirname, join } from 'node:path';
 import { checkDocker } from './check.js';
 import { composeSpecFromFields } from './fields.js';
 import { showComposeLogs } from './service-logs.js';
-import { buildArgv, downArgv, killArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
+import { buildArgv, composeProjectName, downArgv, killArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
 import { BUILD_LIMIT_MS, buildResultOf } from '../build-result.js';
-import { checkEngine, detectComposeCli, type Run } from './cli.js';
+import { checkEngine, detectComposeCli, type Locate, type Run } from './cli.js';
 import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';
 import { digestComposeFiles } from './digest.js';
 import { execInCompose } from './exec.js';
 import { findNewerImages } from './update.js';
-import { mustRun, recordedSpec, removeByLabel } from './project.js';
+import { mustRun, recordedSpec, removeByLabel, runFor, succeeded } from './project.js';
+import { createProjectQueue } from './project-queue.js';
 import { readComposeUsage } from './usage.js';
 import { waitHealthy } from './wait.js';
 
 export interface ComposeProviderOptions {
   /** Runs docker commands; tests pass a fake to check the argv without docker. */
   run?: Run;
+  /** Finds `docker-compose` (v1) on PATH without running it; tests pass a fake. */
+  locate?: Locate;
   /** Time for health waits; tests pass a simulated clock. */
   clock?: ProbeClock;
   /** How often a health wait looks again (default 250ms). */
@@ -40,21 +44,62 @@ export interface ComposeProvider extends Provider {
 /** Creates the compose provider: one compose project per stack service, observed through labels. */
 export function createComposeProvider(options: ComposeProviderOptions = {}): ComposeProvider {
   const run: Run = options.run ?? runCommand;
+  const locate: Locate = options.locate ?? ((program) => resolveExecutable(program, process.cwd(), process.env.PATH));
   const clock = options.clock ?? realClock;
   const pollMs = options.pollMs ?? 250;
   // Only success is cached: a long-lived watcher recovers once the engine comes back.
   let detected: Promise<ComposeCli> | undefined;
+  // The engine answered (`docker version`, or a `docker ps` that exited 0): asked no more.
+  let engine: Promise<unknown> | undefined;
   // The full spec (with sensitive env) of services seen this run, for stop/down, which get
   // only what the state file recorded.
   const seen = new Map<string, ComposeSpec>();
 
-  function cli(ctx: OperationContext): Promise<ComposeCli> {
+  // `up` and `down` one at a time per project; the `up`s that come together are one command.
+  const queue = createProjectQueue(run);
+  // The `docker ps` of a project in flight, by the signal of the run asking: the services of one
+  // project observed at once share one.
+  const observing = new WeakMap<AbortSignal, Map<string, Promise<CommandResult>>>();
+
+  function engineAnswers(ctx: OperationContext): Promise<unknown> {
+    if (!engine) {
+      const asked = checkEngine(run, { verbose: ctx.verbose, signal: ctx.signal });
+      engine = asked;
+      asked.catch(() => engine === asked && (engine = undefined));
+    }
+    return engine;
+  }
+
+  function composeCli(ctx: OperationContext): Promise<ComposeCli> {
     if (!detected) {
-      const opts = { verbose: ctx.verbose, signal: ctx.signal };
-      detected = checkEngine(run, opts).then(() => detectComposeCli(run, opts));
-      detected.catch(() => (detected = undefined));
+      const found = detectComposeCli(run, { verbose: ctx.verbose, signal: ctx.signal }, locate);
+      detected = found;
+      found.catch(() => detected === found && (detected = undefined));
     }
     return detected;
+  }
+
+  // The engine check and the CLI's detection at once: neither needs the other's answer, and the
+  // engine's failure is the one told when both fail.
+  async function cli(ctx: OperationContext): Promise<ComposeCli> {
+    const [answered, found] = await Promise.allSettled([engineAnswers(ctx), composeCli(ctx)]);
+    if (answered.status === 'rejected') throw answered.reason;
+    if (found.status === 'rejected') throw found.reason;
+    return found.value;
+  }
+
+  function ps(name: string, spec: ComposeSpec, ctx: OperationContext): Promise<CommandResult> {
+    const argv = psArgv(spec.project);
+    const key = JSON.stringify([argv, spec.env]);
+    let inFlight = observing.get(ctx.signal);
+    if (!inFlight) observing.set(ctx.signal, (inFlight = new Map()));
+    const running = inFlight.get(key);
+    if (running) return running;
+    const asked = runFor(run, name, spec, argv, ctx, 30_000);
+    inFlight.set(key, asked);
+    const done = () => inFlight.delete(key);
+    void asked.then(done, done);
+    return asked;
   }
 
   function specOf(service: DesiredService): ComposeSpec {
@@ -65,9 +110,19 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
 
   const specFor = (name: string, applied: AppliedService): ComposeSpec => seen.get(name) ?? recordedSpec(name, applied);
 
+  // `docker ps` while the CLI is looked for. A `docker ps` that answered is the engine's answer
+  // (the engine is asked only when it failed, to say why: exit 6); a missing CLI is told next.
   async function status(name: string, spec: ComposeSpec, stoppedByUs: boolean, ctx: OperationContext): Promise<ProjectStatus> {
-    await cli(ctx);
-    const result = await mustRun(run, name, spec, psArgv(spec.project), ctx, 30_000);
+    // The listing first: it is the longer of the two (it asks the engine), and each spawn takes a while.
+    const listing = ps(name, spec, ctx);
+    const found = composeCli(ctx);
+    const listed = await listing;
+    // With DOCKER_HOST or another DOCKER_ variable of its own, it asked another engine than `docker version` would.
+    const sameEngine = !Object.keys(spec.env).some((key) => key.startsWith('DOCKER_'));
+    if (listed.exitCode === 0 && sameEngine) engine ??= Promise.resolve();
+    else await engineAnswers(ctx);
+    await found;
+    const result = succeeded(name, psArgv(spec.project), listed, ctx);
     return projectStatus({ containers: parsePsLines(result.stdout), services: spec.services, scale: spec.scale, stoppedByUs });
   }
 
@@ -77,6 +132,11 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
     capabilities: { grouped: false, cheapObserve: false, readsExitsFromRecord: false },
     cli,
     status,
+    // `up -d` creates what `up --no-start` would: a service installed and started in one unit runs the start alone.
+    startInstalls: true,
+    // The stack services of one project start together, in one `up -d` (project-queue.ts). Not
+    // with `wait`: v2's `up --wait` would hold each start until all were healthy.
+    startGroup: (service) => (service.compose && !service.compose.wait ? composeProjectName(service.compose.project) : undefined),
 
     async observe(name, desired, applied, ctx): Promise<ObservedService> {
       const spec = desired?.compose ? specOf(desired) : applied ? specFor(name, applied) : undefined;
@@ -107,13 +167,14 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
     async install(service, ctx) {
       const spec = specOf(service);
       const compose = await cli(ctx);
-      await mustRun(run, service.name, spec, upArgv(compose, spec, { noStart: true }), ctx);
+      await queue.up({ name: service.name, spec, ctx, together: true, argv: (services) => upArgv(compose, { ...spec, services: [...services] }, { noStart: true }) });
     },
 
     async start(service, ctx): Promise<StartedService> {
       const spec = specOf(service);
       const compose = await cli(ctx);
-      await mustRun(run, service.name, spec, upArgv(compose, spec, { wait: spec.wait }), ctx);
+      const argv = (services: readonly string[]) => upArgv(compose, { ...spec, services: [...services] }, { wait: spec.wait });
+      await queue.up({ name: service.name, spec, ctx, together: !argv([]).includes('--wait'), argv });
       return { startedAt: new Date().toISOString() };
     },
 
@@ -158,8 +219,10 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
       const spec = specFor(name, applied);
       const compose = await cli(ctx);
       const volumes = ctx.removeVolumes === true;
-      if (existsSync(spec.file)) await mustRun(run, name, spec, downArgv(compose, spec, { volumes }), ctx);
-      else await removeByLabel(run, name, spec, ctx, volumes);
+      await queue.exclusive(spec.project, async () => {
+        if (existsSync(spec.file)) await mustRun(run, name, spec, downArgv(compose, spec, { volumes }), ctx);
+        else await removeByLabel(run, name, spec, ctx, volumes);
+      });
       seen.delete(name);
     },
 

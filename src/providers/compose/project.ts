@@ -40,7 +40,11 @@ export async function mustRun(
   ctx: OperationContext,
   timeoutMs?: number,
 ): Promise<CommandResult> {
-  const result = await runFor(run, name, spec, argv, ctx, timeoutMs);
+  return succeeded(name, argv, await runFor(run, name, spec, argv, ctx, timeoutMs), ctx);
+}
+
+/** The result of a command that exited 0; otherwise an OperationError quoting the command and its stderr. */
+export function succeeded(name: string, argv: readonly string[], result: CommandResult, ctx: Pick<OperationContext, 'signal' | 'redact'>): CommandResult {
   if (result.exitCode === 0) return result;
   ctx.signal.throwIfAborted();
   const why = result.spawnError ?? (result.timedOut ? 'timed out' : `exit ${result.exitCode}`);

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ExitCode, StackError } from '../../../src/model/errors.js';
 import { checkEngine, detectComposeCli, type Run } from '../../../src/providers/compose/cli.js';
 import { createComposeProvider } from '../../../src/providers/compose/compose-provider.js';
 import type { CommandResult } from '../../../src/os/runner.js';
 import type { DesiredService } from '../../../src/model/desired.js';
 import { desiredService } from '../../support/desired-service.js';
+import { deferred } from '../../support/fake-provider.js';
 
 type Answer = Partial<CommandResult>;
 
@@ -40,6 +41,22 @@ describe('detectComposeCli', () => {
     const { run, calls } = fakeRun({ 'docker compose': { exitCode: 1 }, 'docker-compose version': { stdout: '1.29.2' } });
     expect(await detectComposeCli(run, {})).toMatchObject({ flavour: 'v1', base: ['docker-compose'] });
     expect(calls).toEqual(['docker compose version --short', 'docker-compose version --short']);
+  });
+
+  it('with `locate`, finds v1 on PATH without running it (its Python start-up is most of an apply\'s wait); its version is unknown', async () => {
+    const { run, calls } = fakeRun({ 'docker compose': { exitCode: 1 } });
+    const asked: string[] = [];
+    const locate = async (program: string) => (asked.push(program), '/usr/bin/docker-compose');
+    expect(await detectComposeCli(run, {}, locate)).toEqual({ flavour: 'v1', base: ['docker-compose'] });
+    expect(calls).toEqual(['docker compose version --short']);
+    expect(asked).toEqual(['docker-compose']);
+  });
+
+  it('with `locate`, is exit 6 when docker-compose is not on PATH either', async () => {
+    const { run } = fakeRun({ 'docker compose': { exitCode: 1 } });
+    const error = await rejection(detectComposeCli(run, {}, async () => undefined));
+    expect(error.code).toBe(ExitCode.providerUnavailable);
+    expect(error.message).toContain('neither `docker compose` (v2) nor `docker-compose` (v1)');
   });
 
   it('is exit 6 with an install hint when neither runs', async () => {
@@ -95,6 +112,22 @@ describe('the compose provider without docker', () => {
       'docker compose -p dev-web -f /srv/compose.yaml up -d --wait --remove-orphans web',
       'docker compose -p dev-web -f /srv/compose.yaml up -d --wait --remove-orphans web',
     ]);
+  });
+
+  it('asks the engine and looks for the CLI at once; when both fail, the engine is the one told', async () => {
+    const engine = deferred();
+    const calls: string[] = [];
+    const run: Run = async (argv) => {
+      calls.push(argv.join(' '));
+      if (argv[1] === 'version') await engine.promise;
+      return { exitCode: 1, stdout: '', stderr: argv[1] === 'version' ? 'Cannot connect to the Docker daemon' : 'unknown command', timedOut: false };
+    };
+    const provider = createComposeProvider({ run, locate: async () => undefined });
+    const detected = rejection(provider.cli(ctx));
+    // The CLI was looked for while the engine had not answered yet.
+    await vi.waitFor(() => expect(calls).toEqual(['docker version --format {{.Server.Version}}', 'docker compose version --short']));
+    engine.resolve();
+    expect((await detected).message).toContain('the docker engine at unix:///var/run/docker.sock is unreachable: Cannot connect');
   });
 
   it('looks again after a failed detection, so a watcher recovers when the engine comes back', async () => {
