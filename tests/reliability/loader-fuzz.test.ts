@@ -47,7 +47,7 @@ describe('loader fuzz', () => {
     figures.faultsInjected += documents;
     expect(documents).toBeGreaterThanOrEqual(10_000);
     process.stdout.write(`loader fuzz: ${documents} documents in ${Math.round(performance.now() - began)} ms\n`);
-    // A guard against a hang, not a figure: ~40 s on the quiet 2-core machine, 102 s with both cores busy.
+    // A guard against a hang, not a figure: 10,000 documents took 102 s in a CI run with both cores busy.
   }, 240_000);
 
   it('1,000 generated plugin.yaml documents: never throws', () => {
