@@ -178,6 +178,25 @@ describe('stack with compose services', () => {
     expect(stack(['-f', s.file, 'logs', 'web', '--since', new Date(Date.now() + 60_000).toISOString()]).stdout).toBe('');
   });
 
+  dockerIt('stack services of one compose project start in one `up -d` of all their services, on one network', () => {
+    const project = uniqueProject('stk-one');
+    const names = ['web', 'api', 'worker'];
+    const compose = `services:\n${names.map((name) => `  ${name}:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", ${JSON.stringify(LOOP)}]\n`).join('')}`;
+    const services = names.map((name) => `  ${name}:\n    provider: compose\n    compose: { file: ./compose.yaml, project: ${project}, services: [${name}] }\n`).join('');
+    const s = tempStack(`version: 1\nproject: ${project}\nservices:\n${services}`, { 'compose.yaml': compose });
+    cleanups.push(() => s.cleanup());
+    cleanups.push(() => removeProject(project));
+    const applied = stack(['-f', s.file, '--verbose', 'apply', '--yes']);
+    expect(applied.stderr).not.toContain('ambiguous');
+    expect(applied.code).toBe(0);
+    // Installed and started by the one command (no `up --no-start` before it).
+    const ups = applied.stderr.split('\n').filter((line) => / up /.test(line));
+    expect(ups).toEqual([expect.stringMatching(new RegExp(`^\\$ docker(-compose| compose) -p ${project} -f ${s.dir}/compose.yaml up -d --remove-orphans api web worker$`))]);
+    expect(containersOf(project).map((container) => [container.service, container.state]).sort()).toEqual([['api', 'running'], ['web', 'running'], ['worker', 'running']]);
+    expect(docker(['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]).stdout.trim().split('\n')).toHaveLength(1);
+    expect(stack(['-f', s.file, 'plan', '--detailed-exitcode']).code).toBe(0);
+  });
+
   dockerIt('stack up shows every start of a compose service from its first line: before up attached, after a restart, after a recreation', async () => {
     // Each start counts itself in a bind-mounted file and says so at once: first-1, first-2, …
     const count = 'n=$$(cat /data/n 2>/dev/null || echo 0); n=$$((n+1)); echo $$n > /data/n; echo first-$$n';

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { checkDocker } from './check.js';
 import { composeSpecFromFields } from './fields.js';
 import { showComposeLogs } from './service-logs.js';
-import { buildArgv, downArgv, killArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
+import { buildArgv, composeProjectName, downArgv, killArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
 import { BUILD_LIMIT_MS, buildResultOf } from '../build-result.js';
 import { checkEngine, detectComposeCli, type Locate, type Run } from './cli.js';
 import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';
@@ -18,6 +18,7 @@ import { digestComposeFiles } from './digest.js';
 import { execInCompose } from './exec.js';
 import { findNewerImages } from './update.js';
 import { mustRun, recordedSpec, removeByLabel, runFor, succeeded } from './project.js';
+import { createProjectQueue } from './project-queue.js';
 import { readComposeUsage } from './usage.js';
 import { waitHealthy } from './wait.js';
 
@@ -52,6 +53,8 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
   // only what the state file recorded.
   const seen = new Map<string, ComposeSpec>();
 
+  // `up` and `down` one at a time per project; the `up`s that come together are one command.
+  const queue = createProjectQueue(run);
   // The `docker ps` of a project in flight, by the signal of the run asking: the services of one
   // project observed at once share one.
   const observing = new WeakMap<AbortSignal, Map<string, Promise<CommandResult>>>();
@@ -109,6 +112,11 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
     capabilities: { grouped: false, cheapObserve: false, readsExitsFromRecord: false },
     cli,
     status,
+    // `up -d` creates what `up --no-start` would: a service installed and started in one unit runs the start alone.
+    startInstalls: true,
+    // The stack services of one project start together, in one `up -d` (project-queue.ts). Not
+    // with `wait`: v2's `up --wait` would hold each start until all were healthy.
+    startGroup: (service) => (service.compose && !service.compose.wait ? composeProjectName(service.compose.project) : undefined),
 
     async observe(name, desired, applied, ctx): Promise<ObservedService> {
       const spec = desired?.compose ? specOf(desired) : applied ? specFor(name, applied) : undefined;
@@ -139,13 +147,14 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
     async install(service, ctx) {
       const spec = specOf(service);
       const compose = await cli(ctx);
-      await mustRun(run, service.name, spec, upArgv(compose, spec, { noStart: true }), ctx);
+      await queue.up({ name: service.name, spec, ctx, together: true, argv: (services) => upArgv(compose, { ...spec, services: [...services] }, { noStart: true }) });
     },
 
     async start(service, ctx): Promise<StartedService> {
       const spec = specOf(service);
       const compose = await cli(ctx);
-      await mustRun(run, service.name, spec, upArgv(compose, spec, { wait: spec.wait }), ctx);
+      const argv = (services: readonly string[]) => upArgv(compose, { ...spec, services: [...services] }, { wait: spec.wait });
+      await queue.up({ name: service.name, spec, ctx, together: !argv([]).includes('--wait'), argv });
       return { startedAt: new Date().toISOString() };
     },
 
@@ -190,8 +199,10 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
       const spec = specFor(name, applied);
       const compose = await cli(ctx);
       const volumes = ctx.removeVolumes === true;
-      if (existsSync(spec.file)) await mustRun(run, name, spec, downArgv(compose, spec, { volumes }), ctx);
-      else await removeByLabel(run, name, spec, ctx, volumes);
+      await queue.exclusive(spec.project, async () => {
+        if (existsSync(spec.file)) await mustRun(run, name, spec, downArgv(compose, spec, { volumes }), ctx);
+        else await removeByLabel(run, name, spec, ctx, volumes);
+      });
       seen.delete(name);
     },
 
