@@ -49,6 +49,8 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
   const pollMs = options.pollMs ?? 250;
   // Only success is cached: a long-lived watcher recovers once the engine comes back.
   let detected: Promise<ComposeCli> | undefined;
+  // The engine answered (`docker version`, or a `docker ps` that exited 0): asked no more.
+  let engine: Promise<unknown> | undefined;
   // The full spec (with sensitive env) of services seen this run, for stop/down, which get
   // only what the state file recorded.
   const seen = new Map<string, ComposeSpec>();
@@ -59,20 +61,31 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
   // project observed at once share one.
   const observing = new WeakMap<AbortSignal, Map<string, Promise<CommandResult>>>();
 
-  // The engine check and the CLI's detection at once: neither needs the other's answer, and the
-  // engine's failure is the one told when both fail.
-  function cli(ctx: OperationContext): Promise<ComposeCli> {
+  function engineAnswers(ctx: OperationContext): Promise<unknown> {
+    if (!engine) {
+      const asked = checkEngine(run, { verbose: ctx.verbose, signal: ctx.signal });
+      engine = asked;
+      asked.catch(() => engine === asked && (engine = undefined));
+    }
+    return engine;
+  }
+
+  function composeCli(ctx: OperationContext): Promise<ComposeCli> {
     if (!detected) {
-      const opts = { verbose: ctx.verbose, signal: ctx.signal };
-      const found = Promise.allSettled([checkEngine(run, opts), detectComposeCli(run, opts, locate)]);
-      detected = found.then(([engine, compose]) => {
-        if (engine.status === 'rejected') throw engine.reason;
-        if (compose.status === 'rejected') throw compose.reason;
-        return compose.value;
-      });
-      detected.catch(() => (detected = undefined));
+      const found = detectComposeCli(run, { verbose: ctx.verbose, signal: ctx.signal }, locate);
+      detected = found;
+      found.catch(() => detected === found && (detected = undefined));
     }
     return detected;
+  }
+
+  // The engine check and the CLI's detection at once: neither needs the other's answer, and the
+  // engine's failure is the one told when both fail.
+  async function cli(ctx: OperationContext): Promise<ComposeCli> {
+    const [answered, found] = await Promise.allSettled([engineAnswers(ctx), composeCli(ctx)]);
+    if (answered.status === 'rejected') throw answered.reason;
+    if (found.status === 'rejected') throw found.reason;
+    return found.value;
   }
 
   function ps(name: string, spec: ComposeSpec, ctx: OperationContext): Promise<CommandResult> {
@@ -97,12 +110,17 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
 
   const specFor = (name: string, applied: AppliedService): ComposeSpec => seen.get(name) ?? recordedSpec(name, applied);
 
-  // `docker ps` while the engine and the CLI are checked; their failure is the one told.
+  // `docker ps` while the CLI is looked for. A `docker ps` that answered is the engine's answer
+  // (the engine is asked only when it failed, to say why: exit 6); a missing CLI is told next.
   async function status(name: string, spec: ComposeSpec, stoppedByUs: boolean, ctx: OperationContext): Promise<ProjectStatus> {
-    const checked = cli(ctx);
-    const listed = ps(name, spec, ctx);
-    await checked;
-    const result = succeeded(name, psArgv(spec.project), await listed, ctx);
+    const found = composeCli(ctx);
+    const listed = await ps(name, spec, ctx);
+    // With DOCKER_HOST or another DOCKER_ variable of its own, it asked another engine than `docker version` would.
+    const sameEngine = !Object.keys(spec.env).some((key) => key.startsWith('DOCKER_'));
+    if (listed.exitCode === 0 && sameEngine) engine ??= Promise.resolve();
+    else await engineAnswers(ctx);
+    await found;
+    const result = succeeded(name, psArgv(spec.project), listed, ctx);
     return projectStatus({ containers: parsePsLines(result.stdout), services: spec.services, scale: spec.scale, stoppedByUs });
   }
 

@@ -7,6 +7,7 @@ import type { CommandResult } from '../../../src/os/runner.js';
 import type { DesiredService } from '../../../src/model/desired.js';
 import type { ComposeSpec } from '../../../src/providers/compose/spec.js';
 import { desiredService } from '../../support/desired-service.js';
+import { ExitCode } from '../../../src/model/errors.js';
 import { deferred, type Deferred } from '../../support/fake-provider.js';
 
 const ctx = { signal: new AbortController().signal, root: '/tmp', stateDir: '/tmp/.stack', redact: (text: string) => text };
@@ -96,6 +97,26 @@ describe('compose services of one project', () => {
     up.resolve();
     await Promise.all([started, removed]);
     expect(commands()).toEqual([`${UP} web`, 'docker ps -aq --filter label=com.docker.compose.project=shop', 'docker network ls -q --filter label=com.docker.compose.project=shop']);
+  });
+
+  it('a `docker ps` that answered is the engine\'s answer: no `docker version` after it (unless the service names its own DOCKER_HOST)', async () => {
+    const { run, calls } = fakeRun();
+    const provider = createComposeProvider({ run });
+    const web = composeService('web', { services: ['web'] });
+    await provider.observe('web', web, undefined, ctx);
+    await provider.start(web, ctx);
+    expect(calls).toEqual(['docker compose version --short', 'docker ps -a --no-trunc --filter label=com.docker.compose.project=shop --format {{json .}}', `${UP} web`]);
+
+    const elsewhere = fakeRun();
+    const other = createComposeProvider({ run: elsewhere.run });
+    await other.observe('web', composeService('web', { env: { DOCKER_HOST: 'tcp://builder:2375' } }), undefined, ctx);
+    expect(elsewhere.calls).toContain('docker version --format {{.Server.Version}}');
+  });
+
+  it('a `docker ps` that failed asks the engine why: exit 6 naming it when it does not answer', async () => {
+    const { run } = fakeRun({ 'docker ps': { exitCode: 1, stderr: 'Cannot connect to the Docker daemon' }, 'docker version': { exitCode: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock' } });
+    const provider = createComposeProvider({ run });
+    await expect(provider.observe('web', composeService('web', {}), undefined, ctx)).rejects.toMatchObject({ code: ExitCode.providerUnavailable, message: expect.stringContaining('is unreachable: Cannot connect') });
   });
 
   it('services of one project observed at once share one `docker ps`', async () => {
