@@ -113,8 +113,10 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
   // `docker ps` while the CLI is looked for. A `docker ps` that answered is the engine's answer
   // (the engine is asked only when it failed, to say why: exit 6); a missing CLI is told next.
   async function status(name: string, spec: ComposeSpec, stoppedByUs: boolean, ctx: OperationContext): Promise<ProjectStatus> {
+    // The listing first: it is the longer of the two (it asks the engine), and each spawn takes a while.
+    const listing = ps(name, spec, ctx);
     const found = composeCli(ctx);
-    const listed = await ps(name, spec, ctx);
+    const listed = await listing;
     // With DOCKER_HOST or another DOCKER_ variable of its own, it asked another engine than `docker version` would.
     const sameEngine = !Object.keys(spec.env).some((key) => key.startsWith('DOCKER_'));
     if (listed.exitCode === 0 && sameEngine) engine ??= Promise.resolve();

@@ -105,7 +105,7 @@ describe('compose services of one project', () => {
     const web = composeService('web', { services: ['web'] });
     await provider.observe('web', web, undefined, ctx);
     await provider.start(web, ctx);
-    expect(calls).toEqual(['docker compose version --short', 'docker ps -a --no-trunc --filter label=com.docker.compose.project=shop --format {{json .}}', `${UP} web`]);
+    expect(calls).toEqual(['docker ps -a --no-trunc --filter label=com.docker.compose.project=shop --format {{json .}}', 'docker compose version --short', `${UP} web`]);
 
     const elsewhere = fakeRun();
     const other = createComposeProvider({ run: elsewhere.run });
