@@ -206,6 +206,8 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   containers of its projects (\`docker ps --filter label=com.docker.compose.project=…\`): all five,
   or the round fails. Each subject's projects are removed after it by name (\`docker-compose -p
   <project> -f compose.yaml down -t 0 --remove-orphans\`). The docker engine is shared with the
-  machine's other work, so these figures move more than the others.
+  machine's other work, so these figures move more than the others. What stack runs around the
+  \`up\`, and when: \`node bench/exec-timeline.mjs --match docker -- node bin/stack.cjs -f
+  stack.yaml apply --yes\` (strace of every execve and exit).
 - **dashboard bundle** (issue 27): dist/dashboard/app.js and app.css as the dashboard serves
   them, raw and gzip (node:zlib gzipSync, level 9, as scripts/build.mjs prints them), in KiB.`;
