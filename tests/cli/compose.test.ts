@@ -197,6 +197,32 @@ describe('stack with compose services', () => {
     expect(stack(['-f', s.file, 'plan', '--detailed-exitcode']).code).toBe(0);
   });
 
+  dockerIt('removing one stack service of a shared compose project removes its containers only; the last one takes the project down', () => {
+    const project = uniqueProject('stk-rm');
+    const names = ['web', 'api'];
+    const compose = `services:\n${names.map((name) => `  ${name}:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", ${JSON.stringify(LOOP)}]\n`).join('')}`;
+    const service = (name: string) => `  ${name}:\n    provider: compose\n    compose: { file: ./compose.yaml, project: ${project}, services: [${name}] }\n`;
+    const s = tempStack(`version: 1\nproject: ${project}\nservices:\n${names.map(service).join('')}`, { 'compose.yaml': compose });
+    cleanups.push(() => s.cleanup());
+    cleanups.push(() => removeProject(project));
+    expect(stack(['-f', s.file, 'apply', '--yes']).code).toBe(0);
+    const api = containersOf(project).find((container) => container.service === 'api');
+
+    s.write(`version: 1\nproject: ${project}\nservices:\n${service('api')}`);
+    const removed = stack(['-f', s.file, 'apply', '--yes']);
+    expect(removed.code).toBe(0);
+    // web's container is gone; api's is the same one, still running, on the project's network.
+    expect(containersOf(project).map((container) => [container.service, container.state, container.id])).toEqual([['api', 'running', api?.id]]);
+    expect(docker(['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]).stdout.trim().split('\n')).toHaveLength(1);
+    expect(stack(['-f', s.file, 'plan', '--detailed-exitcode']).code).toBe(0);
+
+    // The last one: the project's network goes with it.
+    s.write(`version: 1\nproject: ${project}\nservices: {}\n`);
+    expect(stack(['-f', s.file, 'apply', '--yes']).code).toBe(0);
+    expect(containersOf(project)).toEqual([]);
+    expect(docker(['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]).stdout.trim()).toBe('');
+  });
+
   dockerIt('stack up shows every start of a compose service from its first line: before up attached, after a restart, after a recreation', async () => {
     // Each start counts itself in a bind-mounted file and says so at once: first-1, first-2, …
     const count = 'n=$$(cat /data/n 2>/dev/null || echo 0); n=$$((n+1)); echo $$n > /data/n; echo first-$$n';

@@ -75,6 +75,11 @@ export function execArgv(cli: ComposeCli, ref: ProjectRef, service: string, comm
   return [...projectArgv(cli, ref), 'exec', ...(tty ? [] : ['-T']), service, ...command];
 }
 
+/** `rm --stop --force` of the selected services' containers (`-v`: their anonymous volumes, only when asked). */
+export function removeServicesArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, 'services'>, options: { volumes?: boolean } = {}): string[] {
+  return [...projectArgv(cli, spec), 'rm', '--stop', '--force', ...(options.volumes ? ['-v'] : []), ...spec.services];
+}
+
 /** `down --remove-orphans`, with `--volumes` only when asked. */
 export function downArgv(cli: ComposeCli, ref: ProjectRef, options: { volumes?: boolean } = {}): string[] {
   return [...projectArgv(cli, ref), 'down', '--remove-orphans', ...(options.volumes ? ['--volumes'] : [])];

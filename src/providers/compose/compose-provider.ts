@@ -10,14 +10,14 @@ import { dirname, join } from 'node:path';
 import { checkDocker } from './check.js';
 import { composeSpecFromFields } from './fields.js';
 import { showComposeLogs } from './service-logs.js';
-import { buildArgv, composeProjectName, downArgv, killArgv, psArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
+import { buildArgv, composeProjectName, downArgv, killArgv, psArgv, removeServicesArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
 import { BUILD_LIMIT_MS, buildResultOf } from '../build-result.js';
 import { checkEngine, detectComposeCli, type Locate, type Run } from './cli.js';
 import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';
 import { digestComposeFiles } from './digest.js';
 import { execInCompose } from './exec.js';
 import { findNewerImages } from './update.js';
-import { mustRun, recordedSpec, removeByLabel, runFor, succeeded } from './project.js';
+import { mustRun, otherServicesOf, recordedSpec, removeByLabel, runFor, succeeded } from './project.js';
 import { createProjectQueue } from './project-queue.js';
 import { readComposeUsage } from './usage.js';
 import { waitHealthy } from './wait.js';
@@ -220,7 +220,11 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
       const compose = await cli(ctx);
       const volumes = ctx.removeVolumes === true;
       await queue.exclusive(spec.project, async () => {
-        if (existsSync(spec.file)) await mustRun(run, name, spec, downArgv(compose, spec, { volumes }), ctx);
+        // Other stack services of the same project still have containers: only this one's go,
+        // and the project's network and named volumes stay for them.
+        if (existsSync(spec.file) && spec.services.length > 0 && (await otherServicesOf(run, name, spec, ctx)).length > 0) {
+          await mustRun(run, name, spec, removeServicesArgv(compose, spec, { volumes }), ctx);
+        } else if (existsSync(spec.file)) await mustRun(run, name, spec, downArgv(compose, spec, { volumes }), ctx);
         else await removeByLabel(run, name, spec, ctx, volumes);
       });
       seen.delete(name);

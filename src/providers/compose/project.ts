@@ -5,7 +5,7 @@ import type { ComposeSpec } from './spec.js';
 import type { AppliedService } from '../../model/observed.js';
 import { formatCommand, type CommandResult } from '../../os/runner.js';
 import { OperationError, type OperationContext } from '../../model/provider.js';
-import { composeProjectName, labelledArgv, PROJECT_LABEL } from './argv.js';
+import { composeProjectName, labelledArgv, PROJECT_LABEL, SERVICE_LABEL } from './argv.js';
 import type { Run } from './cli.js';
 import { composeSpecFromFields } from './fields.js';
 
@@ -67,4 +67,14 @@ export async function removeByLabel(run: Run, name: string, spec: ComposeSpec, c
   if (!volumes) return;
   const named = await ids(labelledArgv('volume', spec.project));
   if (named.length > 0) await mustRun(run, name, spec, ['docker', 'volume', 'rm', ...named], ctx);
+}
+
+/**
+ * The compose services of the project that have a container now, other than `selected`: what
+ * other stack services of the same project still run (`docker ps -a`, by compose's labels).
+ */
+export async function otherServicesOf(run: Run, name: string, spec: ComposeSpec, ctx: OperationContext): Promise<string[]> {
+  const argv = ['docker', 'ps', '-a', '--filter', `label=${PROJECT_LABEL}=${composeProjectName(spec.project)}`, '--format', `{{.Label "${SERVICE_LABEL}"}}`];
+  const services = (await mustRun(run, name, spec, argv, ctx)).stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+  return [...new Set(services)].filter((service) => !spec.services.includes(service));
 }
