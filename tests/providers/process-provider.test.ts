@@ -333,7 +333,9 @@ describe('process provider: restarts', () => {
     await run();
     // Restarted: a spare relay waits, started after the run (not before it), on pipes only this process holds.
     const spare = await waitFor(() => spareRelayPid(log), 5000, 'a spare relay');
-    expect(relaysOf(log)).toContain(spare);
+    // Its exec may still be setting its name: posix_spawn returns once the child let go of stack's
+    // memory, a moment before the kernel renames it (seen: `node` in /proc/<pid>/comm, then the relay's).
+    await waitFor(() => relaysOf(log).includes(spare as number), 5000, 'the spare relay, named and holding the log');
     const { service, started } = await start(argv);
     expect(spareRelayPid(log)).toBeUndefined();
     await started.exited;
