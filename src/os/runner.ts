@@ -104,7 +104,7 @@ export async function spawnDetached(argv: readonly string[], options: SpawnDetac
   const output = outputOf(options);
   const split = output.stdout !== output.stderr;
   if (!native || (options.identity && !native.spawnsAs) || (split && !native.splitsOutput)) return spawnThroughNode(argv, options);
-  const spawned = native.spawn(argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, output, identity: options.identity });
+  const spawned = await native.spawn(argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, output, identity: options.identity });
   if ('errno' in spawned) throw new SpawnError(argv, spawned.errno, spawned.message);
   return spawned;
 }
