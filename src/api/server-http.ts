@@ -63,7 +63,8 @@ export class Exchange {
   constructor(
     readonly request: IncomingMessage,
     private readonly response: ServerResponse,
-    private readonly redact: (text: string) => string,
+    /** The stack's redactor now (it follows stack.yaml's edits). */
+    private readonly redactor: () => (text: string) => string,
   ) {
     // Never thrown: a throw here would leave the server's request handler and end the controller.
     this.badTarget = !URL.canParse(request.url ?? '/', ORIGIN);
@@ -83,7 +84,7 @@ export class Exchange {
 
   json(status: number, body: unknown): void {
     this.response.writeHead(status, { 'content-type': 'application/json' });
-    this.response.end(`${redactedJson(body, this.redact)}\n`);
+    this.response.end(`${redactedJson(body, this.redactor())}\n`);
   }
 
   /** Answers with the error's status and ErrorBody; a stream already begun ends with an `error` line instead. */
@@ -131,7 +132,8 @@ export class Exchange {
     const waiting = this.response.writableLength;
     if (waiting - this.allowance > MAX_BUFFERED) return void this.response.destroy();
     if (waiting <= MAX_BUFFERED) this.allowance = 0;
-    const text = bodies.map((body) => `${redactedJson(body, this.redact)}\n`).join('');
+    const redact = this.redactor();
+    const text = bodies.map((body) => `${redactedJson(body, redact)}\n`).join('');
     this.allowance = Math.max(this.allowance, Buffer.byteLength(text));
     this.response.write(text);
   }

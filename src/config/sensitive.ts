@@ -28,7 +28,8 @@ export const MIN_FRAGMENT_LENGTH = 3;
 export type { CutEdges, Redact } from '../model/redact.js';
 
 /** Leaves text as it is: for callers that hold no secrets (tests, `stack init`). */
-export const redactNothing: Redact = (text) => text;
+import { redactNothing } from '../model/redact.js';
+export { redactNothing };
 
 /** True when an env key (or a variable name) names a secret, by pattern or by the service's `sensitive:` list. */
 export function isSensitiveKey(key: string, sensitive: readonly string[]): boolean {
