@@ -138,7 +138,9 @@ export function loadStackWith(
   const issues = [
     ...interpolationIssues.filter((issue) => !unknownKeys.some((path) => issue.path === path || issue.path.startsWith(`${path}.`) || issue.path.startsWith(`${path}[`))),
     ...validationIssues,
-    ...checkSemantics(document, parsed.locate, options.providers),
+    // A document listed as valid passed these too: they read the document alone (stack.yaml's
+    // names, dependencies, ports, commands), not the files and folders checked below.
+    ...(knownValid ? [] : checkSemantics(document, parsed.locate, options.providers)),
     ...checkEnvFiles(document, root, envFileTexts, parsed.locate),
     ...(options.folders ? checkFolders(document, root, options.folders, parsed.locate, options.providers) : []),
   ];
