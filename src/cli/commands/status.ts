@@ -56,9 +56,15 @@ export async function observeHere(options: StatusOptions, written: readonly stri
   const { applied, observed } = await viewServices(workspace, undefined, { probe: options.probe === true });
   const names = serviceNamesOf(workspace.desired, applied, written);
   const notRecorded = options.probe ? await recordProbeResults(workspace, observed, applied) : undefined;
-  // Memory and the command line from one reading of /proc; CPU needs two, so only -o wide waits for the second (and asks docker), while the port owners are read.
+  // Memory and the command line from one reading of /proc, for the rows that show them (-o wide,
+  // --json); CPU needs two, so only -o wide waits for the second (and asks docker). The table
+  // has no column for them: it reads none (a scan of every process, ~90 ms with 1,000 services).
   // Who listens on each declared port (never a connection to them).
-  const [usage, portOwners] = await Promise.all([usageOf(workspace, { applied, observed }, { rate: options.output === 'wide' }), portOwnersOf(workspace, { applied, observed }, names)]);
+  const wide = options.output === 'wide';
+  const [usage, portOwners] = await Promise.all([
+    wide || options.json ? usageOf(workspace, { applied, observed }, { rate: wide }) : undefined,
+    portOwnersOf(workspace, { applied, observed }, names),
+  ]);
   const rows = statusRows(workspace.desired, observed, applied, { portOwners, usage, now: Date.now(), mechanism: limitMechanismName() }).filter((row) => names.length === 0 || names.includes(row.name));
   return { project: workspace.desired.project, rows, notice: await controllerNotice(workspace), notRecorded };
 }
