@@ -175,7 +175,8 @@ const ms = (text: string): number => parseDuration(text) ?? 0;
 
 function resolveStop(defaults: ServiceInput['stop'], own: ServiceInput['stop']): StopSpec {
   const merged = { ...DEFAULT_STOP, ...defaults, ...own };
-  return { signal: merged.signal, timeoutMs: ms(merged.timeout) };
+  const written = own?.timeout !== undefined || defaults?.timeout !== undefined;
+  return { signal: merged.signal, timeoutMs: ms(merged.timeout), ...(written ? { timeoutWritten: true as const } : {}) };
 }
 
 /** The list form (each `ready`), or the map form with each entry's condition. */

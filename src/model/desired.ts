@@ -82,6 +82,11 @@ export interface Probe {
 export interface StopSpec {
   signal: NodeJS.Signals;
   timeoutMs: number;
+  /**
+   * The timeout was written (the service's `stop:` or `defaults.stop:`). Without it, a provider
+   * whose services carry a timeout of their own keeps that one: compose's `stop_grace_period`.
+   */
+  timeoutWritten?: true;
 }
 
 export interface RestartSpec {

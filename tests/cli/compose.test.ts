@@ -69,6 +69,26 @@ describe('stack with compose services', () => {
     expect(containersOf(s.project)).toEqual([]);
   });
 
+  dockerIt("a stop keeps the compose file's stop_grace_period unless stack.yaml writes stop.timeout", () => {
+    // sh as the container's PID 1 ignores SIGTERM: only the grace period's end (SIGKILL) stops it.
+    const s = composeStack({ compose: composeFile('    stop_grace_period: 1s\n', 'while true; do sleep 0.2; done') });
+    expect(applyYes(s.file).code).toBe(0);
+    s.setWeb('    state: stopped\n');
+    const stopped = stack(['-f', s.file, '--verbose', 'apply', '--yes']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    const stopLine = (text: string) => text.split('\n').find((line) => / stop( |$)/.test(line) && line.startsWith('$ docker'));
+    // Not stack's default 10 s: compose's own, the file's 1 s.
+    expect(stopLine(stopped.stderr)).toMatch(/ stop$/);
+    expect(containersOf(s.project)).toEqual([expect.objectContaining({ state: 'exited' })]);
+
+    s.setWeb('');
+    expect(applyYes(s.file).code).toBe(0);
+    s.setWeb('    state: stopped\n    stop: { timeout: 2s }\n');
+    const written = stack(['-f', s.file, '--verbose', 'apply', '--yes']);
+    expect(written.code, written.stderr).toBe(0);
+    expect(stopLine(written.stderr)).toMatch(/ stop -t 2$/);
+  });
+
   dockerIt('an edited compose file (or an env file it reads) plans a restart that recreates the container', () => {
     const s = composeStack({ compose: composeFile('    env_file: ./web.env\n') });
     writeFileSync(join(s.dir, 'web.env'), 'GREETING=hello\n');

@@ -50,7 +50,7 @@ describe('resolveStack', () => {
       ),
     );
     expect(web.start).toEqual({ settleMs: 0 });
-    expect(web.stop).toEqual({ signal: 'SIGINT', timeoutMs: 250 });
+    expect(web.stop).toEqual({ signal: 'SIGINT', timeoutMs: 250, timeoutWritten: true });
     expect(web.restart).toEqual({ policy: 'always', maxRestarts: 0, backoff: { initialMs: 1000, maxMs: 120_000, resetMs: 10_000 } });
     expect(web.logs).toEqual({ maxSizeBytes: 1_000_000, maxFiles: 7 });
   });

@@ -57,9 +57,13 @@ export function buildArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, 
   return [...projectArgv(cli, spec), 'build', ...spec.services];
 }
 
-/** `stop -t <seconds>`; the timeout is rounded up to whole seconds, as compose takes them. */
-export function stopArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, 'services'>, timeoutMs: number): string[] {
-  return [...projectArgv(cli, spec), 'stop', '-t', String(Math.max(0, Math.ceil(timeoutMs / 1000))), ...spec.services];
+/**
+ * `stop -t <seconds>` (rounded up to whole seconds, as compose takes them); without a timeout,
+ * compose's own: each service's `stop_grace_period`, else its 10 s.
+ */
+export function stopArgv(cli: ComposeCli, spec: ProjectRef & Pick<ComposeSpec, 'services'>, timeoutMs: number | undefined): string[] {
+  const timeout = timeoutMs === undefined ? [] : ['-t', String(Math.max(0, Math.ceil(timeoutMs / 1000)))];
+  return [...projectArgv(cli, spec), 'stop', ...timeout, ...spec.services];
 }
 
 /** `kill -s <signal>` to the selected services' containers (`stack signal`). */

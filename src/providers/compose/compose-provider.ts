@@ -192,7 +192,8 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
     async stop(name, applied, stop: StopSpec, ctx) {
       const spec = specFor(name, applied);
       const compose = await cli(ctx);
-      await mustRun(run, name, spec, stopArgv(compose, spec, stop.timeoutMs), ctx);
+      // A timeout stack.yaml does not write leaves compose's: the compose file's stop_grace_period.
+      await mustRun(run, name, spec, stopArgv(compose, spec, stop.timeoutWritten ? stop.timeoutMs : undefined), ctx);
       return undefined;
     },
 

@@ -47,6 +47,8 @@ describe('compose argv', () => {
   it('stops with the stop timeout rounded up to seconds', () => {
     expect(stopArgv(v1, spec({ services: ['web'] }), 1500)).toEqual(['docker-compose', '-p', 'dev-web', '-f', '/srv/dev/compose.yaml', 'stop', '-t', '2', 'web']);
     expect(stopArgv(v2, spec(), 0)).toEqual(['docker', 'compose', '-p', 'dev-web', '-f', '/srv/dev/compose.yaml', 'stop', '-t', '0']);
+    // No timeout in stack.yaml: compose's own (each service's stop_grace_period).
+    expect(stopArgv(v1, spec({ services: ['web'] }), undefined)).toEqual(['docker-compose', '-p', 'dev-web', '-f', '/srv/dev/compose.yaml', 'stop', 'web']);
   });
 
   it('kills with the signal named, the selected services only', () => {
