@@ -99,6 +99,21 @@ describe('stack dashboard without a controller', () => {
     expect((await d.get('/api/v1/logs?service=talk&since=yesterday&follow=0')).status).toBe(400);
   });
 
+  it('logs: a tail larger than the stream\'s buffer limit (250 lines of 60 kB) is sent whole, not dropped', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const print = "for (let i = 0; i < 250; i++) console.log(String(i).padStart(60000, 'x'))";
+    const s = applied(`  flood:\n    command:\n      - sh\n      - -c\n      - |\n        node -e "${print}"; exec sleep ${m}\n`);
+    const log = `${s.dir}/.stack/logs/flood.log`;
+    await waitFor(() => readFileSync(log, 'utf8').includes('x249\n'), 10_000, 'the 250 lines written');
+    const d = await openDashboard(cleanup, s.file);
+    const logs = await d.sse('/api/v1/logs?service=flood&lines=250&follow=0');
+    await logs.waitFor((event) => event.event === 'caught-up', 10_000, 'the tail and caught-up');
+    const texts = logs.events.filter((event) => event.event === 'line').map((event) => event.data.text as string);
+    logs.close();
+    expect(texts).toHaveLength(250);
+    expect(texts.at(-1)).toBe('249'.padStart(60000, 'x'));
+  });
+
   it('POST stop stops the service and edits stack.yaml; the stream shows it stopped; an unknown service is 404 (exit 4)', async () => {
     const m = cleanup.marker(uniqueMarker());
     const s = applied(`${sleeper('db', m)}${sleeper('web', m)}`);
@@ -286,4 +301,5 @@ describe('stack dashboard and secrets', () => {
       expect(body).not.toContain(next);
     }
   });
+
 });
