@@ -302,4 +302,29 @@ describe('stack dashboard and secrets', () => {
     }
   });
 
+  it('a secret printed across the 64 KiB cut of a long line (stored in two pieces) shows no piece of it, nor when the tail begins at the second piece; a multi-line one printed whole shows none of its lines', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const secret = `s3cret-${m}-value`;
+    const cert = [`BEGIN-${m}`, `MIIBline-one-${m}`, `MIIBline-two-${m}`, `END-${m}`];
+    // The line's first 64 KiB end 7 characters into the secret.
+    const print = "process.stdout.write('x'.repeat(65536 - 7) + process.env.API_TOKEN + 'y'.repeat(10) + '\\n')";
+    const command = `printf '%s\\n' "$$PRIVATE_KEY"; node -e "${print}"; exec sleep ${m}`;
+    const s = applied(`  long:\n    command:\n      - sh\n      - -c\n      - |\n        ${command}\n    env:\n      API_TOKEN: ${secret}\n      PRIVATE_KEY: "${cert.join('\\n')}"\n`);
+    const log = `${s.dir}/.stack/logs/long.log`;
+    await waitFor(() => readFileSync(log, 'utf8').includes('yyyyyyyyyy\n'), 10_000, 'the long line written');
+    expect(readFileSync(log, 'utf8').replace(/\n\S+ o (?=\d+-value)/, '')).toContain(secret);
+    expect(readFileSync(log, 'utf8')).toContain(cert[1]);
+    const d = await openDashboard(cleanup, s.file);
+    for (const lines of [10, 1]) {
+      const logs = await d.sse(`/api/v1/logs?service=long&lines=${lines}&follow=0`);
+      await logs.waitFor((event) => event.event === 'caught-up', 10_000, 'the tail');
+      logs.close();
+      const texts = logs.events.filter((event) => event.event === 'line').map((event) => event.data.text as string);
+      expect(texts.at(-1), `lines=${lines}`).toBe('(sensitive)yyyyyyyyyy');
+      if (lines === 10) expect(texts.slice(1, 5)).toEqual(['(sensitive)', '(sensitive)', '(sensitive)', '(sensitive)']);
+    }
+    // No three characters of the secret in a row, anywhere: at most two survive a cut.
+    const pieces = Array.from({ length: secret.length - 2 }, (_, at) => secret.slice(at, at + 3));
+    for (const body of d.seen) for (const piece of [...pieces, ...cert]) expect(body, piece).not.toContain(piece);
+  });
 });
