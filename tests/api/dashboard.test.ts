@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup } from '../support/controller.js';
 import { openDashboard, type OpenDashboard } from '../support/dashboard.js';
-import { gitIn } from '../support/git-repo.js';
+import { GIT_ENV, gitIn } from '../support/git-repo.js';
 import { uniqueMarker } from '../support/marker.js';
 import { stack, waitFor } from '../support/stack-cli.js';
 
@@ -134,6 +134,22 @@ describe('stack dashboard without a controller', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.json()).toMatchObject({ formatVersion: 1, error: { code: 4 } });
     expect((await d.post('/api/v1/services/web/explode')).status).toBe(404);
+  });
+
+  it('POST stop with commit: true edits stack.yaml and commits it alone, as `stack stop --commit`', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = applied(`${sleeper('db', m)}${sleeper('web', m)}`);
+    gitIn(s.dir, 'init', '-q');
+    gitIn(s.dir, 'add', 'stack.yaml');
+    gitIn(s.dir, 'commit', '-qm', 'first');
+    const d = await openDashboard(cleanup, s.file, [], GIT_ENV);
+    const stopped = await d.post('/api/v1/services/web/stop', { commit: true });
+    expect(stopped.json(), stopped.text).toMatchObject({ exitCode: 0 });
+    expect(gitIn(s.dir, 'rev-list', '--count', 'HEAD')).toBe('2');
+    expect(gitIn(s.dir, 'log', '-1', '--format=', '--name-only')).toBe('stack.yaml');
+    expect(gitIn(s.dir, 'show', 'HEAD:stack.yaml')).toMatch(/ {2}web:\n {4}command: sleep \d+\n {4}state: stopped/);
+    expect(gitIn(s.dir, 'status', '--porcelain', 'stack.yaml')).toBe('');
+    expect((await d.post('/api/v1/services/db/stop', { commit: 'yes' })).status).toBe(400);
   });
 
   it('plan shows an edit of stack.yaml with its field diff; apply carries out that plan; applying it again is 409', async () => {
