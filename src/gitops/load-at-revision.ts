@@ -1,7 +1,8 @@
 /**
  * stack.yaml as it was at a git revision, read from git's object store (`git show`): the work
  * tree, the index and the services are never touched. Its env files and the `.env` beside it
- * come from the same revision; the texts go through the same pure loader as the working file.
+ * come from the same revision (those git does not track, from disk); the texts go through the
+ * same pure loader as the working file.
  */
 
 import { readRegularFile } from '../os/safe-file.js';
@@ -12,7 +13,7 @@ import { invalidConfig } from '../model/errors.js';
 import { loadStackText, type LoadOptions } from '../config/load.js';
 import { PROVIDERS } from '../providers/registry.js';
 import type { ComparedSide } from '../reconcile/compare-desired.js';
-import { resolveCommit, showFileAt, type GitOptions, type RepoFile } from './git.js';
+import { resolveCommit, showFileAt, tryGit, type GitOptions, type RepoFile } from './git.js';
 
 export interface LoadAtRevisionOptions extends Omit<GitOptions, 'cwd'> {
   /** Variables for `${VAR}` (the caller's environment, as for the working file). */
@@ -28,7 +29,7 @@ export async function loadStackAtRevision(repo: RepoFile, rev: string, options: 
   if (text === undefined) return { label: `${label}, without ${repo.path}`, desired: undefined };
 
   const dotEnvPath = posix.join(posix.dirname(repo.path), '.env');
-  const dotEnvText = await showFileAt(commit, dotEnvPath, git);
+  const dotEnvText = await readInRepoAt(repo, commit, dotEnvPath, git);
   let loadOptions: LoadOptions = {
     providers: PROVIDERS,
     displayFile: `${rev}:${repo.path}`,
@@ -59,8 +60,23 @@ export async function loadStackAtRevision(repo: RepoFile, rev: string, options: 
  */
 async function readEnvFileAt(repo: RepoFile, commit: string, absolute: string, git: GitOptions): Promise<string | undefined> {
   const inside = absolute.startsWith(`${repo.top}/`);
-  if (inside) return showFileAt(commit, absolute.slice(repo.top.length + 1), git);
-  // As from disk at the working tree: only a regular file, at most what the loader takes.
+  if (inside) return readInRepoAt(repo, commit, absolute.slice(repo.top.length + 1), git);
+  return readFromDisk(absolute);
+}
+
+/**
+ * A file of the repository at the revision; one git does not track (a `.env` of secrets, ignored
+ * as it should be) has no revisions either: read from disk, as one outside the repository.
+ */
+async function readInRepoAt(repo: RepoFile, commit: string, path: string, git: GitOptions): Promise<string | undefined> {
+  const text = await showFileAt(commit, path, git);
+  if (text !== undefined) return text;
+  const tracked = await tryGit(['--literal-pathspecs', 'ls-files', '--', path], git);
+  return tracked.exitCode === 0 && tracked.stdout.trim() === '' ? readFromDisk(`${repo.top}/${path}`) : undefined;
+}
+
+/** As from disk at the working tree: only a regular file, at most what the loader takes. */
+async function readFromDisk(absolute: string): Promise<string | undefined> {
   const read = await readRegularFile(absolute, { maxBytes: MAX_STACK_FILE_BYTES }).catch(() => undefined);
   return read?.ok ? read.bytes.toString('utf8') : undefined;
 }

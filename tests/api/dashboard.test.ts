@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup } from '../support/controller.js';
 import { openDashboard, type OpenDashboard } from '../support/dashboard.js';
-import { gitIn } from '../support/git-repo.js';
+import { GIT_ENV, gitIn } from '../support/git-repo.js';
 import { uniqueMarker } from '../support/marker.js';
 import { stack, waitFor } from '../support/stack-cli.js';
 
@@ -99,6 +99,21 @@ describe('stack dashboard without a controller', () => {
     expect((await d.get('/api/v1/logs?service=talk&since=yesterday&follow=0')).status).toBe(400);
   });
 
+  it('logs: a tail larger than the stream\'s buffer limit (250 lines of 60 kB) is sent whole, not dropped', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const print = "for (let i = 0; i < 250; i++) console.log(String(i).padStart(60000, 'x'))";
+    const s = applied(`  flood:\n    command:\n      - sh\n      - -c\n      - |\n        node -e "${print}"; exec sleep ${m}\n`);
+    const log = `${s.dir}/.stack/logs/flood.log`;
+    await waitFor(() => readFileSync(log, 'utf8').includes('x249\n'), 10_000, 'the 250 lines written');
+    const d = await openDashboard(cleanup, s.file);
+    const logs = await d.sse('/api/v1/logs?service=flood&lines=250&follow=0');
+    await logs.waitFor((event) => event.event === 'caught-up', 10_000, 'the tail and caught-up');
+    const texts = logs.events.filter((event) => event.event === 'line').map((event) => event.data.text as string);
+    logs.close();
+    expect(texts).toHaveLength(250);
+    expect(texts.at(-1)).toBe('249'.padStart(60000, 'x'));
+  });
+
   it('POST stop stops the service and edits stack.yaml; the stream shows it stopped; an unknown service is 404 (exit 4)', async () => {
     const m = cleanup.marker(uniqueMarker());
     const s = applied(`${sleeper('db', m)}${sleeper('web', m)}`);
@@ -119,6 +134,22 @@ describe('stack dashboard without a controller', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.json()).toMatchObject({ formatVersion: 1, error: { code: 4 } });
     expect((await d.post('/api/v1/services/web/explode')).status).toBe(404);
+  });
+
+  it('POST stop with commit: true edits stack.yaml and commits it alone, as `stack stop --commit`', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = applied(`${sleeper('db', m)}${sleeper('web', m)}`);
+    gitIn(s.dir, 'init', '-q');
+    gitIn(s.dir, 'add', 'stack.yaml');
+    gitIn(s.dir, 'commit', '-qm', 'first');
+    const d = await openDashboard(cleanup, s.file, [], GIT_ENV);
+    const stopped = await d.post('/api/v1/services/web/stop', { commit: true });
+    expect(stopped.json(), stopped.text).toMatchObject({ exitCode: 0 });
+    expect(gitIn(s.dir, 'rev-list', '--count', 'HEAD')).toBe('2');
+    expect(gitIn(s.dir, 'log', '-1', '--format=', '--name-only')).toBe('stack.yaml');
+    expect(gitIn(s.dir, 'show', 'HEAD:stack.yaml')).toMatch(/ {2}web:\n {4}command: sleep \d+\n {4}state: stopped/);
+    expect(gitIn(s.dir, 'status', '--porcelain', 'stack.yaml')).toBe('');
+    expect((await d.post('/api/v1/services/db/stop', { commit: 'yes' })).status).toBe(400);
   });
 
   it('plan shows an edit of stack.yaml with its field diff; apply carries out that plan; applying it again is 409', async () => {
@@ -285,5 +316,31 @@ describe('stack dashboard and secrets', () => {
       expect(body).not.toContain(secret);
       expect(body).not.toContain(next);
     }
+  });
+
+  it('a secret printed across the 64 KiB cut of a long line (stored in two pieces) shows no piece of it, nor when the tail begins at the second piece; a multi-line one printed whole shows none of its lines', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const secret = `s3cret-${m}-value`;
+    const cert = [`BEGIN-${m}`, `MIIBline-one-${m}`, `MIIBline-two-${m}`, `END-${m}`];
+    // The line's first 64 KiB end 7 characters into the secret.
+    const print = "process.stdout.write('x'.repeat(65536 - 7) + process.env.API_TOKEN + 'y'.repeat(10) + '\\n')";
+    const command = `printf '%s\\n' "$$PRIVATE_KEY"; node -e "${print}"; exec sleep ${m}`;
+    const s = applied(`  long:\n    command:\n      - sh\n      - -c\n      - |\n        ${command}\n    env:\n      API_TOKEN: ${secret}\n      PRIVATE_KEY: "${cert.join('\\n')}"\n`);
+    const log = `${s.dir}/.stack/logs/long.log`;
+    await waitFor(() => readFileSync(log, 'utf8').includes('yyyyyyyyyy\n'), 10_000, 'the long line written');
+    expect(readFileSync(log, 'utf8').replace(/\n\S+ o (?=\d+-value)/, '')).toContain(secret);
+    expect(readFileSync(log, 'utf8')).toContain(cert[1]);
+    const d = await openDashboard(cleanup, s.file);
+    for (const lines of [10, 1]) {
+      const logs = await d.sse(`/api/v1/logs?service=long&lines=${lines}&follow=0`);
+      await logs.waitFor((event) => event.event === 'caught-up', 10_000, 'the tail');
+      logs.close();
+      const texts = logs.events.filter((event) => event.event === 'line').map((event) => event.data.text as string);
+      expect(texts.at(-1), `lines=${lines}`).toBe('(sensitive)yyyyyyyyyy');
+      if (lines === 10) expect(texts.slice(1, 5)).toEqual(['(sensitive)', '(sensitive)', '(sensitive)', '(sensitive)']);
+    }
+    // No three characters of the secret in a row, anywhere: at most two survive a cut.
+    const pieces = Array.from({ length: secret.length - 2 }, (_, at) => secret.slice(at, at + 3));
+    for (const body of d.seen) for (const piece of [...pieces, ...cert]) expect(body, piece).not.toContain(piece);
   });
 });

@@ -70,6 +70,28 @@ describe('stack logs -n all: merged at the byte level', () => {
     );
   });
 
+  it('hides a secret across the cut of a line stored in pieces (longer than 64 KiB), in the tail and in -n all alike', () => {
+    const s = stackOf(['a', 'b']);
+    const cutAt = 7;
+    const pieces = [
+      frameLine({ at: at(10), text: `${'x'.repeat(20)}${SECRET.slice(0, cutAt)}`, stream: 'stdout', continues: true }),
+      frameLine({ at: at(20), text: 'an error between the pieces', stream: 'stderr' }),
+      framed(30, `${SECRET.slice(cutAt)} and on`),
+      framed(40, 'a next'),
+    ];
+    writeLog(s, 'a', pieces.join(''));
+    writeLog(s, 'b', framed(15, 'b0'));
+    const whole = logs(s, ['a', 'b', '-n', 'all']);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.stdout).toBe(logs(s, ['a', 'b', '-n', '1000']).stdout);
+    expect(whole.stdout).toBe(['a | xxxxxxxxxxxxxxxxxxxx(sensitive)', 'b | b0', 'a ! an error between the pieces', 'a | (sensitive) and on', 'a | a next', ''].join('\n'));
+    // The tail that begins at the second piece; and one whose stream wrote nothing in the records read before it: taken as cut.
+    expect(logs(s, ['a', '-n', '2']).stdout).toBe(['a | (sensitive) and on', 'a | a next', ''].join('\n'));
+    const errors = Array.from({ length: 9 }, (_, i) => frameLine({ at: at(20 + i), text: `error ${i}`, stream: 'stderr' }));
+    writeLog(s, 'a', [pieces[0], ...errors, pieces[2]].join(''));
+    expect(logs(s, ['a', '-n', '1']).stdout).toBe('a | (sensitive) and on\n');
+  });
+
   it('keeps every line whole across the pieces a log is read in (1 MiB), in time order, equal times in the order the services were named', () => {
     const s = stackOf(['a', 'b', 'c']);
     const expected: [number, number, string][] = [];

@@ -68,6 +68,22 @@ describe('stack.yaml at a revision', () => {
     await expect(loadStackAtRevision(located, 'HEAD~1', { env: {} })).rejects.toMatchObject({ code: 5, position: { file: 'HEAD~1:stack.yaml', line: 3 } });
   });
 
+  it('reads an env file and a .env that git does not track (ignored, as secrets are) from disk: the same on both sides', async () => {
+    const stackOf = (level: string) => `version: 1\nservices:\n  bot:\n    command: [node, "\${ENTRY:?set in .env}"]\n    envFile: ./bot.env\n    env: { LEVEL: ${level} }\n`;
+    const repo = makeRepo({ 'deploy/stack.yaml': stackOf('info'), '.gitignore': '.env\nbot.env\n' });
+    writeFiles(repo, { 'deploy/.env': 'ENTRY=bot.js\n', 'deploy/bot.env': 'SECRET_KEY=one\n' });
+    commitFiles(repo, { 'deploy/stack.yaml': stackOf('debug') }, 'second');
+    const located = await locateInRepo(join(repo, 'deploy', 'stack.yaml'));
+    const [old, head] = [await loadStackAtRevision(located, 'HEAD~1', { env: {} }), await loadStackAtRevision(located, 'HEAD', { env: {} })];
+    expect(head.desired?.services[0]?.process?.env).toMatchObject({ SECRET_KEY: 'one', LEVEL: 'debug' });
+    expect(head.desired?.services[0]?.process?.argv).toEqual(['node', 'bot.js']);
+    expect(compareDesired(old, head).services[0]?.fields.map((field) => field.field)).toEqual(['env.LEVEL']);
+    // One git tracks is read at the revision alone: absent there, it is absent.
+    gitIn(repo, 'add', '--force', 'deploy/bot.env');
+    gitIn(repo, 'commit', '--quiet', '-m', 'track bot.env');
+    await expect(loadStackAtRevision(located, 'HEAD~1', { env: {} })).rejects.toMatchObject({ code: 5 });
+  });
+
   it("names a broken line of that revision's .env by the revision and the .env's own path", async () => {
     const repo = makeRepo({ 'deploy/stack.yaml': 'version: 1\nservices:\n  bot: { command: [node, "${ENTRY:-bot.js}"] }\n', 'deploy/.env': 'ENTRY=bot.js\nPORT 8080\n' });
     const located = await locateInRepo(join(repo, 'deploy', 'stack.yaml'));

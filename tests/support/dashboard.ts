@@ -38,8 +38,8 @@ export interface OpenDashboard {
 }
 
 /** Starts `stack dashboard -f <file>`, waits for its link, and signs in with it (cookie and CSRF token). */
-export async function openDashboard(cleanup: Cleanup, file: string, args: string[] = []): Promise<OpenDashboard> {
-  const cli = cleanup.cli(['dashboard', '-f', file, ...args]);
+export async function openDashboard(cleanup: Cleanup, file: string, args: string[] = [], env?: NodeJS.ProcessEnv): Promise<OpenDashboard> {
+  const cli = cleanup.cli(['dashboard', '-f', file, ...args], env ? { env } : {});
   const [link = ''] = await cli.waitForStdout(/http:\/\/\S+\?token=\S+/, 20_000, 'the dashboard to print its link');
   const base = new URL(link).origin;
   const signIn = await fetch(link, { redirect: 'manual' });

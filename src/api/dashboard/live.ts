@@ -105,19 +105,20 @@ export class Live {
   /**
    * A service's last `lines` lines (read `since`, when given), then (`follow`) new ones as they
    * come, until `signal` aborts. `onCaughtUp` once the last lines were sent: said by a
-   * controller; without one, only when not following.
+   * controller; without one, only when not following. `onLines` is handed what was read together
+   * (a tail read here at once: the page's buffer forgives it, reply.ts).
    */
-  async logs(name: string, reading: Required<Pick<LogReading, 'lines' | 'follow'>> & LogReading, signal: AbortSignal, onLine: (line: LogLine) => void, onCaughtUp: () => void): Promise<void> {
+  async logs(name: string, reading: Required<Pick<LogReading, 'lines' | 'follow'>> & LogReading, signal: AbortSignal, onLines: (lines: readonly LogLine[]) => void, onCaughtUp: () => void): Promise<void> {
     const { lines, follow, since } = reading;
     if (this.api) {
       for await (const line of this.api.logs({ services: [name], lines, follow, latest: LATEST_BYTES, since, signal })) {
-        if (line.type === 'line') onLine({ text: line.text, stream: line.stream ?? 'stdout', ...(line.at === undefined ? {} : { at: line.at }) });
+        if (line.type === 'line') onLines([{ text: line.text, stream: line.stream ?? 'stdout', ...(line.at === undefined ? {} : { at: line.at }) }]);
         else if (line.type === 'caught-up') onCaughtUp();
       }
       return;
     }
     const workspace = await this.here.workspaceNow();
-    await followLogLinesHere(workspace, name, signal, (read) => read.forEach(onLine), () => (this.here.current ?? workspace).ctx.redact, reading);
+    await followLogLinesHere(workspace, name, signal, onLines, () => (this.here.current ?? workspace).ctx.redact, reading);
     if (!follow) onCaughtUp();
   }
 

@@ -67,10 +67,12 @@ export class Reply {
   }
 
   /**
-   * An event stream: `send` one event; the stream ends when the page goes (`gone`), or is dropped
-   * when it reads more slowly than events come (its buffer past MAX_BUFFERED). 429 when too many are open.
+   * An event stream: `send` one event, `sendAll` events handed over together (a log's tail); the
+   * stream ends when the page goes (`gone`), or is dropped when it reads more slowly than events
+   * come: more than MAX_BUFFERED waiting from before a batch, as the controller's API drops one
+   * (server-http.ts), not a page handed a large tail at once. 429 when too many are open.
    */
-  events(): { send: (event: string, data: object) => void; gone: AbortSignal } {
+  events(): { send: (event: string, data: object) => void; sendAll: (event: string, data: readonly object[]) => void; gone: AbortSignal } {
     const streams = this.streams;
     if (streams.open >= streams.max) throw new DashError(429, `${streams.max} event streams are open already: close some of the dashboard's tabs`);
     const going = new AbortController();
@@ -84,15 +86,21 @@ export class Reply {
       clearInterval(heartbeat);
       going.abort();
     });
-    const send = (event: string, data: object) => {
-      if (going.signal.aborted) return;
-      if (response.writableLength > MAX_BUFFERED) {
+    // The largest batch handed over since the buffer last held no more than MAX_BUFFERED: forgiven until it drains.
+    let allowance = 0;
+    const sendAll = (event: string, data: readonly object[]) => {
+      if (going.signal.aborted || data.length === 0) return;
+      const waiting = response.writableLength;
+      if (waiting - allowance > MAX_BUFFERED) {
         response.destroy();
         return;
       }
-      response.write(`event: ${event}\ndata: ${redactedJson(data, this.redact)}\n\n`);
+      if (waiting <= MAX_BUFFERED) allowance = 0;
+      const text = data.map((each) => `event: ${event}\ndata: ${redactedJson(each, this.redact)}\n\n`).join('');
+      allowance = Math.max(allowance, Buffer.byteLength(text));
+      response.write(text);
     };
-    return { send, gone: going.signal };
+    return { send: (event, data) => sendAll(event, [data]), sendAll, gone: going.signal };
   }
 }
 

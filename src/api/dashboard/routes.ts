@@ -88,9 +88,10 @@ export class ApiRoutes {
     if (!(lines <= MAX_LOG_LINES)) throw new DashError(400, `lines is a whole number up to ${MAX_LOG_LINES}, not ${JSON.stringify(asked)}`);
     const follow = url.searchParams.get('follow') !== '0';
     const since = sinceOf(url.searchParams.get('since'));
-    const { send, gone } = reply.events();
-    const line = (read: LogLine) => send('line', { formatVersion: 1, service, text: read.text, stream: read.stream, ...(read.at === undefined ? {} : { at: read.at }) } satisfies LogLineEvent);
-    this.live.logs(service, { lines, follow, since }, gone, line, () => send('caught-up', { formatVersion: 1 })).then(
+    const { send, sendAll, gone } = reply.events();
+    const event = (read: LogLine): LogLineEvent => ({ formatVersion: 1, service, text: read.text, stream: read.stream, ...(read.at === undefined ? {} : { at: read.at }) });
+    const sendLines = (read: readonly LogLine[]) => sendAll('line', read.map(event));
+    this.live.logs(service, { lines, follow, since }, gone, sendLines, () => send('caught-up', { formatVersion: 1 })).then(
       () => reply.response.end(),
       (error: unknown) => {
         if (!gone.aborted) send('problem', { formatVersion: 1, message: `log of ${service}: ${error instanceof Error ? error.message : String(error)}` });

@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { FRAME_BYTES, isFramedBytes, lineFilter, parseLogLine, stampOf, untilStamp, type LogLine } from '../../model/log-line.js';
+import { FRAME_BYTES, isFramedBytes, lineFilter, parseLogLine, stampOf, untilStamp, type LineStream, type LogLine } from '../../model/log-line.js';
 import type { LogChunksRequest, LogsRequest } from '../../model/provider.js';
 import type { Redact } from '../../model/redact.js';
 import { redactNothing } from '../../config/sensitive.js';
@@ -29,16 +29,14 @@ const CHUNK_BYTES = 1024 * 1024;
 export async function showLogFile(file: string, given: LogsRequest, redact: Redact): Promise<undefined> {
   // A pattern is matched on the text as shown: a secret's value is no way to probe for it.
   const keep = lineFilter(given);
-  const shown = (raw: string): LogLine => {
-    const line = parseLogLine(raw);
-    // A line of its own, just parsed: redacted in place rather than copied.
-    line.text = redact(line.text);
-    return line;
-  };
-  const show = (raws: readonly string[]): void => {
+  const inOrder = new PieceRedactor(redact);
+  // Out of order (a filter's look at each line): a piece is known only by whether its line goes on.
+  const shown = (raw: string): LogLine => redactCut(redact, parseLogLine(raw), false);
+  const show = (raws: readonly string[], before?: Before): void => {
+    if (before) inOrder.follow(before.raws.map(parseLogLine), before.more);
     const lines: LogLine[] = [];
     for (const raw of raws) {
-      const line = shown(raw);
+      const line = inOrder.next(parseLogLine(raw));
       if (!keep || keep(line)) lines.push(line);
     }
     if (lines.length > 0) given.write(lines);
@@ -64,7 +62,65 @@ export async function showLogFile(file: string, given: LogsRequest, redact: Reda
   return undefined;
 }
 
-type Show = (raws: readonly string[]) => void;
+/** The records just before those shown, read only to know which of their lines go on into them; `more` when there are more before. */
+interface Before {
+  raws: readonly string[];
+  more: boolean;
+}
+
+/** `raws` shown, after `before`. */
+type Show = (raws: readonly string[], before?: Before) => void;
+
+/** Records read before a tail: the last piece of each stream's line before it is among them, unless a stream wrote none of them. */
+const LOOK_BACK = 8;
+const CUT_STREAMS: readonly LineStream[] = ['stdout', 'stderr'];
+
+/**
+ * Redacts a log's lines in their order. A line longer than 64 KiB is stored in pieces
+ * (log-line.ts): a secret may stand across a cut. A piece is redacted as cut at its end when its
+ * line goes on, and at its start when it goes on from the last piece of its stream: no more than
+ * 2 characters of a secret survive either side.
+ */
+class PieceRedactor {
+  /** The streams whose next line goes on from a piece, or may (not known: taken as cut). */
+  private readonly goingOn = new Set<LineStream>();
+
+  constructor(private readonly redact: Redact) {}
+
+  /** Whether the next line of some stream goes on from a piece before it. */
+  get open(): boolean {
+    return this.goingOn.size > 0;
+  }
+
+  /** `line`, the next of the log, redacted in place (a line of its own, just parsed: not copied). */
+  next(line: LogLine): LogLine {
+    return this.note(redactCut(this.redact, line, this.goingOn.size > 0 && this.goingOn.has(line.stream)));
+  }
+
+  /**
+   * The lines just before those redacted next, not redacted here: whether each stream's last one
+   * goes on. When `more` came before them, a stream none of them is of may go on: taken as cut.
+   */
+  follow(lines: readonly LogLine[], more: boolean): void {
+    if (more) for (const stream of CUT_STREAMS) if (!lines.some((line) => line.stream === stream)) this.goingOn.add(stream);
+    for (const line of lines) this.note(line);
+  }
+
+  private note(line: LogLine): LogLine {
+    if (line.continues) this.goingOn.add(line.stream);
+    else this.goingOn.delete(line.stream);
+    return line;
+  }
+}
+
+/** `line`'s text redacted in place: as cut at its end when its line goes on, at its start when it goes on from a piece (`after`). */
+function redactCut(redact: Redact, line: LogLine, after: boolean): LogLine {
+  line.text = after || line.continues ? redact(line.text, { start: after, end: line.continues === true }) : redact(line.text);
+  return line;
+}
+
+/** The frame of a piece whose line goes on (` O `, ` E ` after its time): the cheap look before parsing. */
+const GOES_ON = /Z [OE] /;
 type Kept = LogsRequest & { keep: ((raw: string) => boolean) | undefined };
 
 /** The last lines that pass, from the file's end (or `end`) back to the run's start or `since`. */
@@ -73,8 +129,11 @@ async function showTail(file: string, request: Kept, end: number | undefined, sh
   const floor = request.run?.logOffset ?? 0;
   const offset = request.since ? await offsetOfTime(file, stampOf(request.since), floor, size) : floor;
   const stop = request.until ? await offsetOfTime(file, untilStamp(request.until), offset, size, true) : size;
-  const tail = await readLogTail(file, request.lines, { offset, end: stop, maxBytes: MAX_TAIL_BYTES, keep: request.keep }).catch(() => [] as string[]);
-  if (tail.length > 0) show(tail);
+  // A few records more, unfiltered: whether the first lines shown go on from pieces before them.
+  const back = request.keep ? 0 : LOOK_BACK;
+  const tail = await readLogTail(file, request.lines + back, { offset, end: stop, maxBytes: MAX_TAIL_BYTES, keep: request.keep }).catch(() => [] as string[]);
+  const before = Math.max(0, tail.length - request.lines);
+  if (tail.length > 0) show(tail.slice(before), { raws: tail.slice(0, before), more: before === back && back > 0 });
 }
 
 /**
@@ -123,10 +182,11 @@ const NEWLINE = Buffer.from('\n');
 export async function* logChunksOfFile(file: string, request: LogChunksRequest, redact: Redact): AsyncGenerator<Buffer> {
   if ((await assertOwnDir(dirname(file))) === 'ok') await assertOwnFile(file);
   const keep = keeperOf(request);
+  const pieces = new PieceRedactor(redact);
   for await (const piece of rangePieces(file, request)) {
     const text = isUtf8(piece) ? piece : Buffer.from(piece.toString('utf8'));
     // A redactor that knows no secret leaves the bytes undecoded.
-    const redacted = redact === redactNothing ? text : redactPiece(text, redact);
+    const redacted = redact === redactNothing ? text : redactPiece(text, redact, pieces);
     const kept = keep ? keepLines(redacted, keep) : redacted;
     if (kept.length > 0) yield kept;
   }
@@ -134,19 +194,19 @@ export async function* logChunksOfFile(file: string, request: LogChunksRequest, 
 
 /**
  * A piece with every line's text redacted. A piece none of whose text the redactor changes
- * (the common case: checked on the piece whole) is returned as it is; else line by line, each
- * line's text alone, as showLogFile does, its frame kept.
+ * and that holds no line cut in pieces (the common case: checked on the piece whole) is returned
+ * as it is; else line by line, each line's text alone, as showLogFile does, its frame kept.
  */
-function redactPiece(piece: Buffer, redact: Redact): Buffer {
+function redactPiece(piece: Buffer, redact: Redact, pieces: PieceRedactor): Buffer {
   // ASCII decodes as UTF-8 does, and faster.
   const whole = piece.toString(isAscii(piece) ? 'ascii' : 'utf8');
-  if (redact(whole) === whole) return piece;
+  if (!pieces.open && !GOES_ON.test(whole) && redact(whole) === whole) return piece;
   const lines = whole.slice(0, -1).split('\n');
   let out = '';
   for (const raw of lines) {
     const line = parseLogLine(raw);
     const frame = line.at === undefined ? '' : raw.slice(0, FRAME_BYTES);
-    out += `${frame}${redact(line.text)}\n`;
+    out += `${frame}${pieces.next(line).text}\n`;
   }
   return Buffer.from(out);
 }
