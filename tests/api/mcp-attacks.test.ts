@@ -2,8 +2,9 @@
 // read-only tools must run nothing, read nothing outside the stack, show nothing of the server's
 // environment and spoil no later answer; failures say why with file:line:col.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { basename, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup } from '../support/controller.js';
 import { uniqueMarker } from '../support/marker.js';
@@ -67,6 +68,75 @@ describe('stack mcp validate, given a hostile text', () => {
     s.write(`${base}    envFile: ${join(outside.dir, 'secret.env')}\n`);
     const named = await call('validate', { text: `${base}    envFile: ${join(outside.dir, 'secret.env')}\n` });
     expect(named.body.issues[0].message).toMatch(/line 1 .*is not NAME=value/);
+  });
+
+  it('reads nothing outside through a symlink inside the folder, nor past an auto port: env file, folder, plugin.yaml, compose file, inputs', async () => {
+    const outside = cleanup.scratch('version: 1\nservices: {}\n', { 'secret.env': 'leakword and the rest\n', 'plugin.yaml': 'leakkey: 1\n', 'dc.yml': 'services: {}\n' });
+    mkdirSync(join(outside.dir, 'plug'));
+    writeFileSync(join(outside.dir, 'plug', 'plugin.yaml'), 'leakkey: 1\n');
+    const m = cleanup.marker(uniqueMarker());
+    const base = `version: 1\nproject: attacks\nservices:\n  web:\n    command: sleep ${m}\n`;
+    const s = cleanup.scratch(base);
+    symlinkSync(join(outside.dir, 'secret.env'), join(s.dir, 'out.env'));
+    symlinkSync(outside.dir, join(s.dir, 'linked'));
+    symlinkSync(join(outside.dir, 'dc.yml'), join(s.dir, 'dc.yml'));
+    mkdirSync(join(s.dir, 'pl'));
+    symlinkSync(join(outside.dir, 'plugin.yaml'), join(s.dir, 'pl', 'plugin.yaml'));
+    const { call, seen } = await connect(s.dir);
+    const cases: [string, string][] = [
+      [`${base}    envFile: ./out.env\n`, join(s.dir, 'out.env')],
+      [`${base}    envFile: ./linked/secret.env\n`, join(s.dir, 'linked', 'secret.env')],
+      [`${base}    cwd: ./linked\n`, join(s.dir, 'linked')],
+      [`${base}  pl:\n    plugin: ./pl\n`, join(s.dir, 'pl', 'plugin.yaml')],
+      [`${base}  pl:\n    plugin: ./linked/plug\n`, join(s.dir, 'linked', 'plug')],
+      [`${base}  dc:\n    compose: { file: ./dc.yml }\n`, join(s.dir, 'dc.yml')],
+      [`${base}  t:\n    kind: task\n    command: "true"\n    inputs: ["linked/*.env"]\n`, join(s.dir, 'linked')],
+      [`${base}  t:\n    kind: task\n    command: "true"\n    inputs: ["../**"]\n`, dirname(s.dir)],
+      // An auto port makes the loader pick ports first: the file it names is judged all the same.
+      [`${base}    ports: { http: auto }\n    envFile: ${join(outside.dir, 'secret.env')}\n`, join(outside.dir, 'secret.env')],
+    ];
+    for (const [text, path] of cases) {
+      const answer = await call('validate', { text });
+      expect(answer.body, text).toMatchObject({ valid: false, issues: expect.arrayContaining([expect.objectContaining({ message: `${path} is outside ${s.dir} and stack.yaml does not name it: validate does not read it` })]) });
+    }
+    expect(seen.join('\n')).not.toMatch(/leakword|leakkey/);
+    // Nothing was written: no port kept for a proposal.
+    expect(existsSync(join(s.dir, '.stack', 'ports.json'))).toBe(false);
+    expect((await call('validate', { text: `${base}    ports: { http: auto }\n` })).body).toMatchObject({ valid: true, plan: { ports: { web: { http: expect.any(Number) } } } });
+    expect(existsSync(join(s.dir, '.stack', 'ports.json'))).toBe(false);
+  });
+
+  it('fetches no git plugin (no connection is made: a URL could carry a value out) and reads no variable of .env that stack.yaml does not use', async () => {
+    const connections: Socket[] = [];
+    const server = createServer((socket) => {
+      connections.push(socket);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const outside = cleanup.scratch('version: 1\nservices: {}\n', { 'secret.env': 'leakword and the rest\n' });
+      const m = cleanup.marker(uniqueMarker());
+      const base = `version: 1\nproject: attacks\nservices:\n  web:\n    command: sleep \${SLEEP_FOR}\n`;
+      const s = cleanup.scratch(base, { '.env': `SLEEP_FOR=${m}\nTOKEN=dotenv-${m}-value\nSUB=../${basename(outside.dir)}\n` });
+      const { call, seen } = await connect(s.dir);
+      const commit = '0123456789abcdef0123456789abcdef01234567';
+      const git = await call('validate', { text: `${base}  p:\n    plugin: { git: "http://127.0.0.1:${port}/\${TOKEN}/\${SLEEP_FOR}.git", commit: ${commit} }\n` });
+      expect(git.body).toMatchObject({
+        valid: true,
+        unread: ['TOKEN'],
+        warnings: expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/^service "p": its git plugin is not fetched yet, and validate does not fetch it/) })]),
+        plan: { actions: expect.arrayContaining([expect.objectContaining({ service: 'p', op: 'install' })]) },
+      });
+      expect(connections).toHaveLength(0);
+      expect(existsSync(join(s.dir, '.stack', 'plugins'))).toBe(false);
+      // A variable of .env only the text names is unset: a path built from it stays inside.
+      const sub = await call('validate', { text: `${base}    envFile: ./\${SUB}/secret.env\n` });
+      expect(sub.body).toMatchObject({ valid: false, unread: ['SUB'] });
+      expect(seen.join('\n')).not.toMatch(new RegExp(`leakword|dotenv-${m}`));
+    } finally {
+      server.close();
+    }
   });
 
   it('reads no variable of the server\'s environment that stack.yaml does not use, saying so; one it uses is read', async () => {
