@@ -6,10 +6,11 @@ import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup } from '../support/controller.js';
+import { Cleanup, lockOf, sleepsWith } from '../support/controller.js';
 import { uniqueMarker } from '../support/marker.js';
 import { connectMcp } from '../support/mcp.js';
-import { stack } from '../support/stack-cli.js';
+import { spawn } from 'node:child_process';
+import { isAlive, STACK_BIN, stack, waitFor } from '../support/stack-cli.js';
 
 const cleanup = new Cleanup();
 const clients: Client[] = [];
@@ -179,5 +180,70 @@ describe('stack mcp and an invalid stack.yaml', () => {
     }
     expect((await call('logs', { service: 'web' })).body.error).toMatch(/^stack\.yaml is not valid \(1 problem\): stack\.yaml:5:1: /);
     expect((await call('diff')).body).toMatchObject({ error: expect.stringMatching(/is not in a git repository$/), hint: expect.stringContaining('git init') });
+  });
+});
+
+/** `stack mcp [args]` in `dir` spoken to line by line, its stdin a pipe the test writes and closes. */
+function rawMcp(dir: string, args: string[] = []) {
+  const child = spawn(process.execPath, [STACK_BIN, 'mcp', ...args], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const answers = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id?: number; result?: { structuredContent?: { planHash?: string } } });
+  const send = (message: string) => child.stdin.write(`${message}\n`);
+  const request = (id: number, method: string, params: object = {}) => send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+  const answered = (id: number) => waitFor(() => answers().find((answer) => answer.id === id), 20_000, `the answer to request ${id}`);
+  const begin = async () => {
+    request(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
+    await answered(1);
+    send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+  };
+  return { child, send, request, answered, begin, exited, stderr: () => stderr };
+}
+
+describe('stack mcp and its stdin', () => {
+  it('skips lines that are not JSON-RPC messages, saying so in one line each, and goes on answering', async () => {
+    const s = cleanup.scratch('version: 1\nservices: {}\n');
+    const mcp = rawMcp(s.dir);
+    await mcp.begin();
+    mcp.send('not json at all');
+    mcp.send('[1,2,3]');
+    mcp.send('{"jsonrpc":"2.0","id":7,"method":5}');
+    mcp.request(2, 'tools/list');
+    expect(((await mcp.answered(2)) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(0);
+    mcp.child.stdin.end();
+    expect(await mcp.exited).toBe(0);
+    expect(mcp.stderr().split('\n').filter(Boolean).slice(1)).toEqual([
+      expect.stringMatching(/^stack mcp: skipped a line on stdin that is not JSON \(.*"not json at all" is not valid JSON\)$/),
+      'stack mcp: skipped a line on stdin that is not a JSON-RPC message',
+      'stack mcp: skipped a line on stdin that is not a JSON-RPC message',
+    ]);
+  });
+
+  it('its stdin closed while an apply runs: it ends (exit 0), the apply interrupted as Ctrl+C would, the stack left whole', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const yaml = `version: 1\nproject: attacks\nservices:\n  slow:\n    command: sleep ${m}\n    ready: { exec: "test -f ready", timeout: 30s }\n  after:\n    command: sleep ${m}\n    dependsOn: [slow]\n`;
+    const s = cleanup.scratch(yaml);
+    const mcp = rawMcp(s.dir, ['--allow', 'apply']);
+    await mcp.begin();
+    mcp.request(2, 'tools/call', { name: 'plan', arguments: {} });
+    const planHash = (await mcp.answered(2)).result?.structuredContent?.planHash;
+    mcp.request(3, 'tools/call', { name: 'apply', arguments: { planHash } });
+    // slow started, its readiness awaited: the apply is half way.
+    await waitFor(() => sleepsWith(m).length === 1, 20_000, 'slow started');
+    mcp.child.stdin.end();
+    expect(await mcp.exited).toBe(0);
+    expect(mcp.stderr()).not.toMatch(/internal error|\n\s+at /);
+    // The apply ended with the server (a lock it left names a process gone: the next command takes it).
+    const holder = lockOf(s.dir)?.pid;
+    expect(holder === undefined || !isAlive(holder)).toBe(true);
+    // Nothing half done: a person's apply carries it on to the end, with no second copy of slow.
+    writeFileSync(join(s.dir, 'ready'), '');
+    const again = stack(['apply', '--yes', '-f', s.file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(Object.keys(s.state().services).sort()).toEqual(['after', 'slow']);
+    expect(sleepsWith(m)).toHaveLength(2);
   });
 });

@@ -199,7 +199,7 @@ export class StackTools {
 
   /** What a verb would change: stack.yaml's edit and the plan it would make (restart edits nothing: it stops and starts now). */
   private async preview(verb: ServiceVerb, service: string): Promise<Record<string, unknown>> {
-    if (verb === 'restart') return { restart: service, note: 'stops and starts it now (and what depends on it, as `stack restart` does); stack.yaml is not edited' };
+    if (verb === 'restart') return { restart: service, note: 'stops and starts it now, as `stack restart` does; stack.yaml is not edited' };
     const edited = applyVerbEdit(await this.stackFileText(), verb, [service]);
     return { edited: edited.edited, already: edited.already, ...(await this.validate(edited.text)) };
   }

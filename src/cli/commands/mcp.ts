@@ -35,7 +35,7 @@ export async function run(options: McpOptions): Promise<number> {
   const transport = new StdioServerTransport();
   transport.onclose = end;
   // What the transport gives up on (a message over the SDK's 10 MiB closes it) is said, not silent.
-  server.server.onerror = (error) => streams.stderr.write(`stack mcp: ${error.message}\n`);
+  server.server.onerror = (error) => streams.stderr.write(`stack mcp: ${transportProblem(error)}\n`);
   await server.connect(transport);
   streams.stderr.write(`stack mcp: serving ${file} over stdio (${allow.size === 0 ? 'read-only: --allow edit,apply permits changes' : `allowed: ${[...allow].join(', ')}, by ${from}`})\n`);
   try {
@@ -52,6 +52,16 @@ async function permissionsOf(text: string | undefined, file: string): Promise<{ 
   if (text !== undefined) return { allow: parseAllow(text), from: '--allow' };
   const desired = await loadStack({ file }).catch(() => undefined);
   return { allow: new Set(desired?.mcpAllow ?? []), from: 'mcp.allow in stack.yaml' };
+}
+
+/**
+ * A problem of the transport in one line: a line on stdin that is not JSON, or JSON that is not a
+ * JSON-RPC message (the SDK's schema error, dozens of lines), is skipped and said as such.
+ */
+function transportProblem(error: Error): string {
+  if (error instanceof SyntaxError) return `skipped a line on stdin that is not JSON (${error.message})`;
+  if (error.name === 'ZodError') return 'skipped a line on stdin that is not a JSON-RPC message';
+  return error.message.split('\n')[0] ?? '';
 }
 
 function parseAllow(text: string): Set<Permission> {
