@@ -2,7 +2,7 @@
 // read-only tools must run nothing, read nothing outside the stack, show nothing of the server's
 // environment and spoil no later answer; failures say why with file:line:col.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -166,6 +166,42 @@ describe('stack mcp validate, given a hostile text', () => {
     const proposal = await call('validate', { text: `${base}    env:\n      API_TOKEN: running\n` });
     expect(proposal.body.valid).toBe(true);
     expect((await call('status')).body.services).toEqual([expect.objectContaining({ name: 'web', observed: 'running' })]);
+  });
+});
+
+describe('stack mcp, its other tools given hostile arguments', () => {
+  it('logs: a name that climbs out reads nothing; a pattern that backtracks in other engines answers at once over a long log, bounded in bytes', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    // Lines of 64 KiB of "a" (the relay cuts longer ones), then one that ends in "b": (a+)+$ backtracks forever elsewhere.
+    const s = applied(`version: 1\nproject: attacks\nservices:\n  web:\n    command: [node, -e, "for (let i = 0; i < 40; i++) console.log('a'.repeat(65536)); console.log('a'.repeat(5000) + 'b'); console.log('done'); setInterval(() => {}, 1e9)", ${m}]\n`);
+    await waitFor(() => readFileSync(join(s.dir, '.stack', 'logs', 'web.log'), 'utf8').includes('done'), 15_000, 'the log written');
+    const { call, client } = await connect(s.dir);
+    expect((await call('logs', { service: '../web' })).body).toMatchObject({ error: 'stack.yaml declares no service "../web"', exitCode: 4 });
+    expect((await call('logs', { service: '../../../../etc/passwd' })).body.exitCode).toBe(4);
+    await expect(client.readResource({ uri: 'stack://logs/..%2F..%2Fetc%2Fpasswd' })).rejects.toThrow(/declares no service "\.\.\/\.\.\/etc\/passwd"/);
+    const started = performance.now();
+    const grep = await call('logs', { service: 'web', grep: '^(a+)+$', lines: 10_000, maxBytes: 200_000 });
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(grep.body).toMatchObject({ truncated: true });
+    expect(grep.body.lines.length).toBe(3);
+    expect(Buffer.byteLength(grep.text)).toBeLessThan(3 * 200_000);
+    expect((await call('logs', { service: 'web', grep: '(a+)+b$' })).body.lines.map((line: { text: string }) => line.text.length)).toEqual([5001]);
+  });
+
+  it('apply of the hash of a plan another stack\'s server showed is refused; nothing runs', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const yaml = (name: string) => `version: 1\nproject: ${name}\nservices:\n  web:\n    command: sleep ${m}\n`;
+    const mine = cleanup.scratch(yaml('mine'));
+    const other = cleanup.scratch(yaml('other'));
+    const theirs = await connectMcp(clients, other.dir, { args: ['--allow', 'apply'] });
+    const shown = await theirs.call('plan');
+    expect(shown.body.actions.length).toBeGreaterThan(0);
+    const { call } = await connectMcp(clients, mine.dir, { args: ['--allow', 'apply'] });
+    expect((await call('plan')).body.planHash).not.toBe(shown.body.planHash);
+    const apply = await call('apply', { planHash: shown.body.planHash });
+    expect(apply.body.error).toMatch(/^no plan with this hash was shown/);
+    expect(sleepsWith(m)).toHaveLength(0);
+    expect(existsSync(join(mine.dir, '.stack', 'state.json'))).toBe(false);
   });
 });
 
