@@ -87,8 +87,8 @@ command('dashboard', 'serve the stack as a local web page (live table, logs, gra
   .option('--port <n>', 'listen on this port (default: a free one)')
   .option('--listen <addr>', 'listen on this address instead of 127.0.0.1 (reachable from elsewhere)')
   .option('--open', 'open the link in the browser');
-command('mcp', 'serve the stack to an AI agent as MCP tools over stdio (read-only unless --allow edit,apply)', () => import('./commands/mcp.js'))
-  .option('--allow <permissions>', 'also allow changes: edit (the verbs: they edit stack.yaml and carry it out), apply (a plan shown), or edit,apply');
+command('mcp', 'serve the stack to an AI agent as MCP tools over stdio (read-only unless --allow edit,apply or mcp.allow in stack.yaml)', () => import('./commands/mcp.js'))
+  .option('--allow <permissions>', 'also allow changes: edit (the verbs: they edit stack.yaml and carry it out), apply (a plan shown), edit,apply, or none; replaces mcp.allow of stack.yaml');
 command('watch', 'reconcile now, then keep reconciling: file edits, crashes, drift', () => import('./commands/watch.js'))
   .option('--interval <duration>', 'reconcile at least this often, to correct drift', '5s')
   .option('-p, --parallel <n>', 'services moving at once', '4');

@@ -41,6 +41,8 @@ export interface LoadOptions {
   dotEnvText?: string;
   /** The name positions in `.env` carry; defaults to `.env` beside `displayFile`. */
   dotEnvDisplay?: string;
+  /** Only these of `.env`'s variables feed interpolation. Absent: all. */
+  dotEnvNames?: ReadonlySet<string>;
   /**
    * `false` (for `stack check`): a missing `${VAR:?}` is listed in `missingVariables` only, and
    * interpolates as empty, so the rest of the stack can still be checked. Default: true.
@@ -111,7 +113,7 @@ export function loadStackWith(
   if (parsed.document === undefined || parsed.issues.length > 0) {
     return { issues: [...dotEnv, ...sortIssues(parsed.issues)], envFilesWanted: [], foldersWanted: [], missingVariables: [], portsWanted: [] };
   }
-  const dotEnvValues = options.dotEnvText === undefined ? {} : parseDotEnv(options.dotEnvText);
+  const dotEnvValues = options.dotEnvText === undefined ? {} : onlyNamed(parseDotEnv(options.dotEnvText), options.dotEnvNames);
   const portsWanted = listPortRequests(parsed.document, (name) => options.env?.[name] ?? dotEnvValues[name]);
   if (unallocated(portsWanted, options.ports).length > 0) return { issues: [], envFilesWanted: [], foldersWanted: [], missingVariables: [], portsWanted, needsPorts: true };
   const variables = { env: options.env ?? {}, dotEnv: dotEnvValues, ports: portValues(portsWanted, options.ports) };
@@ -180,4 +182,9 @@ function redactIssues(issues: ConfigIssue[], secrets: readonly string[]): Config
     message: redact(issue.message, { mark: CUT_MARK }),
     ...(issue.hint === undefined ? {} : { hint: redact(issue.hint, { mark: CUT_MARK }) }),
   }));
+}
+
+/** `values` with only the variables `names` lists (all when there is no list). */
+function onlyNamed(values: Record<string, string>, names: ReadonlySet<string> | undefined): Record<string, string> {
+  return names === undefined ? values : Object.fromEntries(Object.entries(values).filter(([name]) => names.has(name)));
 }

@@ -59,7 +59,8 @@ export function resolveStack(raw: StackFile, ctx: ResolveContext): Resolved {
   issues.push(...checkReplicaPortClashes(services, ctx.locate));
   if (issues.length > 0) return { issues };
   services.forEach((service, index) => (service.index = index));
-  return { desired: { version: 1, project, ...(instance === project ? {} : { instance }), file: ctx.file, root, services: dependOnReplicas(services) }, issues };
+  const mcp = raw.mcp === undefined ? {} : { mcpAllow: [...new Set(raw.mcp.allow)] };
+  return { desired: { version: 1, project, ...(instance === project ? {} : { instance }), file: ctx.file, root, services: dependOnReplicas(services), ...mcp }, issues };
 }
 
 /** A service with `replicas: N` as its N services (replicas.ts), each from its own interpolation. */

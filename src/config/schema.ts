@@ -250,6 +250,12 @@ function buildStackSchemas(providers: ProviderCatalog) {
       version: z.literal(1, { error: (issue) => `expected version: 1, got ${quoted(issue.input)}` }),
       project: NonEmptyString('a project name').optional(),
       defaults: DefaultsSchema.optional(),
+      mcp: z
+        .strictObject({
+          allow: z.array(z.enum(['edit', 'apply'], { error: (issue) => `expected edit or apply, got ${quoted(issue.input)}` }), { error: 'expected a list: [edit], [apply] or [edit, apply]' }),
+        })
+        .optional()
+        .describe('What `stack mcp` lets an AI agent change, read when it starts: edit (the verbs start, stop, restart, enable, disable) and apply (a plan it showed). `stack mcp --allow` replaces it.'),
       services: z.record(z.string(), ServiceSchema, { error: 'expected a map of services' }),
     })
     .describe('stack.yaml: the services of one machine, declared.');

@@ -43,6 +43,13 @@ export interface ReadStackOptions {
   text?: string;
   /** `false` picks auto named ports in memory without keeping them in `.stack/ports.json`. Default: true. */
   keepPorts?: boolean;
+  /** Only these of `.env`'s variables feed interpolation (`stack mcp`'s validate: those stack.yaml itself uses). Default: all. */
+  dotEnvNames?: ReadonlySet<string>;
+  /**
+   * Called with the env files and working folders the text names before any is read or looked
+   * at; a throw ends the load (`stack mcp`'s validate refuses those outside the stack folder).
+   */
+  beforeReading?: (paths: readonly string[]) => Promise<void>;
 }
 
 export interface LoadCacheStore {
@@ -83,6 +90,7 @@ export async function readStackDetailed(
     env: options.env ?? process.env,
     requireVariables: options.requireVariables,
     ...(dotEnvText === undefined ? {} : { dotEnvText }),
+    ...(options.dotEnvNames === undefined ? {} : { dotEnvNames: options.dotEnvNames }),
   };
   // yaml and zod are loaded when the pipeline needs them: a load from the cache needs neither.
   // A text the cache does not hold needs both, so they are loaded before it is parsed once.
@@ -111,6 +119,7 @@ export async function readStackDetailed(
     }
     const folders = options.checkFolders === false ? [] : first.foldersWanted;
     if (first.envFilesWanted.length === 0 && folders.length === 0) return first;
+    await options.beforeReading?.([...first.envFilesWanted, ...folders]);
     const [texts, found] = await Promise.all([readEnvFiles(first.envFilesWanted), lookAtFolders(folders)]);
     return load(texts, found.size === 0 ? withCache : { ...withCache, folders: found });
   };

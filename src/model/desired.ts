@@ -235,6 +235,8 @@ export interface Desired {
   root: string;
   /** In manifest order. */
   services: DesiredService[];
+  /** `mcp.allow`: what `stack mcp` lets an agent change (docs/mcp.md); absent when not written. */
+  mcpAllow?: ('edit' | 'apply')[];
   /** What the file does that is allowed but likely not meant (a `$NAME` that is not set); absent when nothing. */
   warnings?: ConfigIssue[];
   /** Auto named ports kept in `.stack/ports.json` that were picked again this load, and why (the plan says so). */

@@ -92,14 +92,14 @@ describe('stack mcp, read-only (the default)', () => {
     const stop = await call('stop', { service: 'db' });
     expect(stop.isError).toBe(true);
     expect(stop.body).toMatchObject({
-      error: 'stop is not allowed: stack mcp was started without --allow edit',
+      error: 'stop is not allowed: stack mcp was started without the edit permission',
       howToAllow: expect.stringContaining('--allow edit'),
       wouldDo: { edited: ['db'], valid: true, plan: { actions: [{ service: 'db', op: 'stop' }] } },
     });
     const plan = await call('plan');
     const apply = await call('apply', { planHash: plan.body.planHash });
     expect(apply.isError).toBe(true);
-    expect(apply.body).toMatchObject({ error: 'apply is not allowed: stack mcp was started without --allow apply', howToAllow: expect.stringContaining('--allow apply') });
+    expect(apply.body).toMatchObject({ error: 'apply is not allowed: stack mcp was started without the apply permission', howToAllow: expect.stringContaining('--allow apply'), plan: { planHash: plan.body.planHash } });
     expect(readFileSync(s.file, 'utf8')).toBe(before);
     expect(s.state().services.db?.pid).toEqual(expect.any(Number));
   });
@@ -151,6 +151,34 @@ describe('stack mcp --allow edit,apply', () => {
     const failed = await call('start', { service: 'db' });
     expect(failed.isError).toBe(true);
     expect(failed.body).toMatchObject({ exitCode: 5, error: expect.stringMatching(/stack\.yaml:\d+:\d+/) });
+  });
+});
+
+describe('stack mcp and mcp.allow in stack.yaml', () => {
+  it('grants what it lists when the server starts (an edit meanwhile grants nothing); --allow replaces it; a refused apply shows the plan now', async () => {
+    const m = cleanup.marker(uniqueMarker());
+    const s = applied(m, `s3cret-${m}`);
+    const text = readFileSync(s.file, 'utf8').replace('project: mcptest\n', 'project: mcptest\nmcp: { allow: [apply] }\n');
+    s.write(text);
+    const { call } = await connect(s.dir);
+    const stop = await call('stop', { service: 'db' });
+    expect(stop.body).toMatchObject({ error: 'stop is not allowed: stack mcp was started without the edit permission', howToAllow: expect.stringContaining('`mcp: { allow: [edit] }` in stack.yaml') });
+    // Read when the server started: the file granting edit now changes nothing until it starts again.
+    s.write(text.replace('allow: [apply]', 'allow: [edit, apply]'));
+    expect((await call('stop', { service: 'db' })).body.error).toMatch(/^stop is not allowed/);
+    expect(s.state().services.db?.pid).toEqual(expect.any(Number));
+    s.write(`${text}${sleeper('cache', `${m}7`)}`);
+    cleanup.marker(`${m}7`);
+    const plan = await call('plan');
+    expect((await call('apply', { planHash: plan.body.planHash })).body, 'apply by mcp.allow').toMatchObject({ exitCode: 0 });
+    expect(s.state().services.cache?.pid).toEqual(expect.any(Number));
+
+    // --allow none: the key is not read; a refused apply with no plan shown yet shows the plan now.
+    s.write(text);
+    const refused = await connect(s.dir, ['--allow', 'none']);
+    const apply = await refused.call('apply', { planHash: 'sha256:none-shown' });
+    expect(apply.body).toMatchObject({ error: 'apply is not allowed: stack mcp was started without the apply permission', plan: { actions: expect.arrayContaining([expect.objectContaining({ service: 'cache', op: 'stop' })]), planHash: expect.stringMatching(/^sha256:/) } });
+    expect(s.state().services.cache?.pid).toEqual(expect.any(Number));
   });
 });
 

@@ -77,6 +77,17 @@ describe('kind: task', () => {
     expect(stack(['plan', '-f', s.file]).stdout).toContain('No changes.');
   });
 
+  it('an input naming one file that is not there yet is no file: planned and run; once written, it runs again', () => {
+    const s = scratch(['version: 1', 'services:', '  seed:', '    kind: task', '    command: [sh, -c, "echo seeded >> events"]', '    inputs: ["seed.sql"]', ''].join('\n'));
+    const planned = stack(['plan', '-f', s.file]);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toMatch(/\+ seed\s+run\s+new task/);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    expect(eventsOf(s)).toEqual(['seeded']);
+    writeFileSync(join(s.dir, 'seed.sql'), 'one\n');
+    expect(stack(['plan', '-f', s.file]).stdout).toMatch(/\+ seed\s+run\s+spec changed: files \(added seed\.sql\)/);
+  });
+
   it('a failed task blocks what needs it, says so, and exits non-zero until its spec changes', () => {
     const m = cleanup.marker(uniqueMarker());
     const s = withMigrations(migrateAndWeb(m, { exit: 2 }));

@@ -108,7 +108,7 @@ describe('the CLI under a controller', () => {
     await watching(s, m);
     s.write(`${twoServices(m)}  c:\n    command: 42\n`);
     await waitFor(() => stack(['status', '-f', s.file]).code === 5, 10_000, 'the controller to see the file not load');
-    for (const args of [['status'], ['status', '--json'], ['status', 'a']]) {
+    for (const args of [['status'], ['status', '--json'], ['status', 'a'], ['plan'], ['plan', '--json']]) {
       const result = stack([...args, '-f', s.file]);
       expect(result.code, args.join(' ')).toBe(5);
       // --json says it as JSON (the same as without a controller), the table as `file:line:col`.

@@ -136,6 +136,16 @@ describe('schema issues', () => {
     expect(issueLines(service('command: x', 'restart: { backoff: "\\0" }'))).toEqual(['5:16 expected a map, got "\\u0000"']);
   });
 
+  it('takes mcp.allow (what `stack mcp` lets an agent change) as a list of edit and apply, and nothing else', () => {
+    const mcp = (line: string) => load(yaml('version: 1', line, 'services: {}'));
+    expect(mcp('mcp: { allow: [edit, apply, edit] }').desired?.mcpAllow).toEqual(['edit', 'apply']);
+    expect(mcp('mcp: { allow: [] }').desired?.mcpAllow).toEqual([]);
+    expect(load(yaml('version: 1', 'services: {}')).desired?.mcpAllow).toBeUndefined();
+    expect(issueLines(mcp('mcp: { allow: [edit, delete] }'))).toEqual(['2:22 expected edit or apply, got "delete"']);
+    expect(issueLines(mcp('mcp: { allow: apply }'))).toEqual(['2:8 expected a list: [edit], [apply] or [edit, apply]']);
+    expect(issueLines(mcp('mcp: { alow: [edit] }'))).toEqual(['2:1 missing required key "allow"', '2:8 unknown key "alow" (did you mean "allow"?)']);
+  });
+
   it('reports a service that is not a map', () => {
     expect(issueLines(load(yaml('version: 1', 'services:', '  web: node app.js')))).toEqual(['3:3 expected a map, got "node app.js"']);
   });
@@ -155,7 +165,7 @@ describe('schema issues', () => {
 describe('allowedKeysAt', () => {
   const root = getStackSchemas(PROVIDERS).StackFileSchema;
   it('walks objects, records and arrays of the schema', () => {
-    expect(allowedKeysAt([], root)).toEqual(['version', 'project', 'defaults', 'services']);
+    expect(allowedKeysAt([], root)).toEqual(['version', 'project', 'defaults', 'mcp', 'services']);
     expect(allowedKeysAt(['services', 'x', 'restart', 'backoff'], root)).toEqual(['initial', 'max', 'reset']);
     expect(allowedKeysAt(['defaults'], root)).toEqual(['start', 'stop', 'restart', 'logs']);
     expect(allowedKeysAt(['services', 'x', 'ports'], root)).toEqual([]);

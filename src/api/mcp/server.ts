@@ -101,8 +101,8 @@ export function createMcpServer(options: ToolsOptions & { version: string }): { 
     server.registerTool(verb, {
       title: `${verb} a service`,
       description: verb === 'restart'
-        ? 'Stops and starts a service now (and what depends on it), as `stack restart`. Needs the server started with `--allow edit`; otherwise it says what it would do.'
-        : `As \`stack ${verb} <service>\`: edits stack.yaml (optionally committing it) and carries out that change. Needs the server started with \`--allow edit\`; otherwise it returns the plan it would make and how to allow it.`,
+        ? 'Stops and starts a service now, as `stack restart <service>` (stack.yaml is not edited). Needs the edit permission (`--allow edit`); otherwise it says what it would do.'
+        : `As \`stack ${verb} <service>\`: edits stack.yaml (optionally committing it) and carries out that change. Needs the edit permission (\`--allow edit\`); otherwise it returns the plan it would make and how to allow it.`,
       inputSchema: { service: z.string(), ...(verb === 'restart' ? {} : { commit: z.boolean().optional().describe('commit stack.yaml to git after the edit') }) },
       outputSchema: runOutput,
       annotations: { readOnlyHint: false, destructiveHint: verb === 'stop' || verb === 'disable' || verb === 'restart', idempotentHint: verb !== 'restart', openWorldHint: false },
@@ -111,7 +111,7 @@ export function createMcpServer(options: ToolsOptions & { version: string }): { 
 
   server.registerTool('apply', {
     title: 'Apply a plan shown',
-    description: 'Carries out exactly the plan the `plan` tool returned with this planHash, as `stack apply <plan>`; refused when stack.yaml or the services changed since (plan again). Needs the server started with `--allow apply`.',
+    description: 'Carries out exactly the plan the `plan` tool returned with this planHash, as `stack apply <plan>`; refused when stack.yaml or the services changed since (plan again). Needs the apply permission (`--allow apply`).',
     inputSchema: { planHash: z.string().describe('the planHash of a plan the `plan` tool returned') },
     outputSchema: runOutput,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
@@ -139,7 +139,7 @@ export function createMcpServer(options: ToolsOptions & { version: string }): { 
   return { server, tools };
 }
 
-const INSTRUCTIONS = `stack runs a local stack of services declared in stack.yaml. Look with status, plan, logs and events; check a change to stack.yaml with validate before writing it. Changes go through the file: the verbs (start, stop, enable, disable) edit stack.yaml and carry it out, and apply carries out exactly a plan the plan tool showed (by its planHash). They are refused unless the person who started the server allowed them (--allow edit, --allow apply); a refusal says what would happen. Secret values are never shown.`;
+const INSTRUCTIONS = `stack runs a local stack of services declared in stack.yaml. Look with status, plan, logs and events; check a change to stack.yaml with validate before writing it. Changes go through the file: the verbs (start, stop, enable, disable) edit stack.yaml and carry it out, and apply carries out exactly a plan the plan tool showed (by its planHash). They are refused unless the person who started the server allowed them (--allow edit, --allow apply, or mcp.allow in stack.yaml); a refusal says what would happen. Secret values are never shown.`;
 
 /** A failure as the agent reads it: the message, the exit code the CLI would give, and what else helps (how to allow it, the plan it would make). */
 function describe(error: unknown): Record<string, unknown> {

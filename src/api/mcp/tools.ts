@@ -164,14 +164,20 @@ export class StackTools {
 
   /** `stack <verb> <service> [--commit]`, allowed by `--allow edit`; otherwise what it would change, and how to allow it. */
   async verb(verb: ServiceVerb, service: string, commit = false): Promise<Record<string, unknown>> {
-    if (!this.options.allow.has('edit')) throw new Refused(`${verb} is not allowed: stack mcp was started without --allow edit`, { howToAllow: 'start the server with `stack mcp --allow edit` (or `--allow edit,apply`)', wouldDo: await this.preview(verb, service) });
+    if (!this.options.allow.has('edit')) throw new Refused(`${verb} is not allowed: stack mcp was started without the edit permission`, { howToAllow: howToAllow('edit'), wouldDo: await this.preview(verb, service) });
     return succeeded(await this.runs.verb(verb, service, commit));
   }
 
   /** `stack apply` of exactly the plan `plan` showed with this hash, allowed by `--allow apply`; refused when stale. */
   async apply(planHash: string): Promise<Record<string, unknown>> {
-    if (!this.options.allow.has('apply')) throw new Refused('apply is not allowed: stack mcp was started without --allow apply', { howToAllow: 'start the server with `stack mcp --allow apply` (or `--allow edit,apply`)', plan: this.lastPlan ?? null });
+    if (!this.options.allow.has('apply')) throw new Refused('apply is not allowed: stack mcp was started without the apply permission', { howToAllow: howToAllow('apply'), plan: await this.planShown(planHash) });
     return succeeded(await this.runs.apply(planHash));
+  }
+
+  /** The plan shown with `planHash`, or else the plan now (none when it cannot be made): what apply would carry out. */
+  private async planShown(planHash: string): Promise<Record<string, unknown> | null> {
+    if (this.lastPlan?.planHash === planHash) return this.lastPlan;
+    return this.plan().catch(() => null);
   }
 
   async stackFileText(): Promise<string> {
@@ -193,7 +199,7 @@ export class StackTools {
 
   /** What a verb would change: stack.yaml's edit and the plan it would make (restart edits nothing: it stops and starts now). */
   private async preview(verb: ServiceVerb, service: string): Promise<Record<string, unknown>> {
-    if (verb === 'restart') return { restart: service, note: 'stops and starts it now (and what depends on it, as `stack restart` does); stack.yaml is not edited' };
+    if (verb === 'restart') return { restart: service, note: 'stops and starts it now, as `stack restart` does; stack.yaml is not edited' };
     const edited = applyVerbEdit(await this.stackFileText(), verb, [service]);
     return { edited: edited.edited, already: edited.already, ...(await this.validate(edited.text)) };
   }
@@ -252,6 +258,11 @@ export class StackTools {
 function succeeded(result: RunResultBody): Record<string, unknown> {
   if (result.exitCode === ExitCode.ok) return { ...result };
   throw new Refused(problemSaid(result.lines, `the command exited ${result.exitCode}`), { exitCode: result.exitCode, lines: result.lines });
+}
+
+/** How the person who starts the server allows `permission`. */
+function howToAllow(permission: Permission): string {
+  return `start the server with \`stack mcp --allow ${permission}\` (or \`--allow edit,apply\`), or write \`mcp: { allow: [${permission}] }\` in stack.yaml and start it again`;
 }
 
 /** The variables a proposed text names that stack.yaml does not, said: they were read as unset. */

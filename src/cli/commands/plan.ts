@@ -1,5 +1,5 @@
 import { controllerOfStack, findStack, hashFile, plan, readApplied, writePlanFile } from '../../api.js';
-import { ExitCode } from '../../model/errors.js';
+import { ExitCode, StackError } from '../../model/errors.js';
 import type { Plan } from '../../model/plan.js';
 import { renderPlanHuman } from '../../reconcile/render-human.js';
 import { renderPlanJson } from '../../reconcile/render-json.js';
@@ -44,7 +44,11 @@ export async function run(options: PlanOptions): Promise<number> {
 
 /** The controller plans from what it holds; its body carries the plan as `-o` saves it. */
 async function fromController(options: PlanOptions): Promise<Planned | undefined> {
-  const body = await throughController(options, (api) => api.plan(options.target), 'planning without it');
+  const body = await throughController(options, (api) => api.plan(options.target), 'planning without it').catch((error: unknown) => {
+    // stack.yaml does not load: planning here says why, with its line and column (exit 5), as without a controller.
+    if (error instanceof StackError && error.code === ExitCode.invalidConfig) return undefined;
+    throw error;
+  });
   if (!body) return undefined;
   return { plan: body.saved.plan, notice: noticeFor(await controllerOfStack(findStack({ file: options.file }))), saved: body.saved };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { FilesDigest } from '../../model/provider.js';
@@ -30,8 +30,8 @@ export async function digestInputs(root: string, globs: readonly string[]): Prom
 async function walk(root: string, prefix: string, matches: (path: string) => boolean, found: Set<string>): Promise<void> {
   const entries = await readdir(join(root, prefix), { withFileTypes: true }).catch(() => undefined);
   if (!entries) {
-    // A glob that names one file (`schema.sql`) has that file as its base.
-    if (prefix !== '' && matches(prefix)) found.add(prefix);
+    // A glob that names one file (`schema.sql`) has that file as its base: an input once it is there.
+    if (prefix !== '' && matches(prefix) && (await stat(join(root, prefix)).then((info) => info.isFile(), () => false))) found.add(prefix);
     return;
   }
   for (const entry of entries) {
