@@ -41,6 +41,8 @@ export interface NativeSpawnOptions {
   output: ServiceOutput;
   /** The account it runs as; absent: stack's own. */
   identity?: SpawnIdentity | undefined;
+  /** Spawned on this thread, the pid known before any other callback runs (a cgroup to join at once). */
+  atOnce?: boolean | undefined;
 }
 
 /** A service's stdout and stderr: open descriptors, copied to the child's 1 and 2. */
@@ -239,8 +241,9 @@ function spawnerOf(addon: Addon, relayPath: string | undefined): NativeSpawner {
       const who = options.identity;
       const { stdout, stderr } = options.output;
       const output: AddonOutput = stdout === stderr ? stdout : [stdout, stderr];
-      // Off this thread where the addon can (not for `user:`, whose start forks: see spawn.c).
-      const spawnAsync = who ? undefined : addon.spawnAsync;
+      // Off this thread where the addon can: not for `user:` (its start forks: see spawn.c), nor
+      // for a run to be moved into a cgroup before it does anything (limits:).
+      const spawnAsync = who || options.atOnce ? undefined : addon.spawnAsync;
       const pid = spawnAsync
         ? await spawnAsync.call(addon, file, [file, ...rest], envp, options.cwd, output, searchPath)
         : who && addon.spawnAs

@@ -14,7 +14,8 @@ type Declared = Pick<DesiredService, 'stop' | 'dependsOn'>;
 
 /** The declarations a record keeps of a service. */
 export function declarationsOf(service: Declared): Required<Pick<AppliedService, 'stop' | 'dependsOn'>> {
-  return { stop: { signal: service.stop.signal, timeoutMs: service.stop.timeoutMs }, dependsOn: [...service.dependsOn] };
+  const { signal, timeoutMs, timeoutWritten } = service.stop;
+  return { stop: { signal, timeoutMs, ...(timeoutWritten ? { timeoutWritten } : {}) }, dependsOn: [...service.dependsOn] };
 }
 
 /** Whether a record keeps other declarations than stack.yaml's service now has. */
@@ -23,6 +24,7 @@ export function declarationsDiffer(record: AppliedService, service: Declared): b
   return (
     stop?.signal !== service.stop.signal ||
     stop.timeoutMs !== service.stop.timeoutMs ||
+    (stop.timeoutWritten === true) !== (service.stop.timeoutWritten === true) ||
     dependsOn?.length !== service.dependsOn.length ||
     dependsOn.some((name, index) => name !== service.dependsOn[index])
   );

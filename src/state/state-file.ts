@@ -217,8 +217,8 @@ function isProbeRecord(value: unknown): boolean {
 
 function isStopSpec(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  const { signal, timeoutMs } = value as Record<string, unknown>;
-  return (SIGNALS as readonly unknown[]).includes(signal) && typeof timeoutMs === 'number' && Number.isInteger(timeoutMs) && timeoutMs >= 0 && timeoutMs <= MAX_DURATION_MS;
+  const { signal, timeoutMs, timeoutWritten } = value as Record<string, unknown>;
+  return (SIGNALS as readonly unknown[]).includes(signal) && typeof timeoutMs === 'number' && Number.isInteger(timeoutMs) && timeoutMs >= 0 && timeoutMs <= MAX_DURATION_MS && (timeoutWritten === undefined || timeoutWritten === true);
 }
 
 let tempCounter = 0;

@@ -160,7 +160,10 @@ describe('the compose provider without docker', () => {
       restarts: 0,
       fields: { 'compose.file': '/gone/compose.yaml', 'compose.project': 'dev-old', 'compose.services': '["api"]', 'compose.profiles': '[]', 'compose.env.TOKEN': 'sha:abc' },
     };
-    await provider.stop('old', applied, { signal: 'SIGTERM', timeoutMs: 10_000 }, ctx);
+    await provider.stop('old', applied, { signal: 'SIGTERM', timeoutMs: 10_000, timeoutWritten: true }, ctx);
     expect(calls.at(-1)).toBe('docker compose -p dev-old -f /gone/compose.yaml stop -t 10 api');
+    // A timeout stack.yaml did not write: compose's own (the compose file's stop_grace_period).
+    await provider.stop('old', applied, { signal: 'SIGTERM', timeoutMs: 10_000 }, ctx);
+    expect(calls.at(-1)).toBe('docker compose -p dev-old -f /gone/compose.yaml stop api');
   });
 });
