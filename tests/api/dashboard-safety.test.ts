@@ -1,13 +1,15 @@
 // `stack dashboard`'s safety (docs/dashboard.md, "Safety"): the one-time token, the session
 // cookie, Host (DNS rebinding), Origin and CSRF, the security headers, and a port in use; on the
 // real command, spoken to with node's fetch.
-import { readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cleanup } from '../support/controller.js';
 import { appliedWeb, openDashboard } from '../support/dashboard.js';
 import { spawnCli } from '../support/stack-cli.js';
+import { waitFor } from '../support/wait.js';
 
 const cleanup = new Cleanup();
 const servers: Server[] = [];
@@ -105,6 +107,27 @@ describe('stack dashboard: who may use it', () => {
     d.cli.child.kill('SIGTERM');
     expect((await d.cli.done).code).toBe(0);
     await expect(fetch(`${d.base}/api/v1/status`)).rejects.toThrow();
+  });
+
+  it('--open gives the browser a page of its own in .stack/ (0600) that leads to the link: the token is on no command line', async () => {
+    const s = scratch();
+    // An xdg-open that writes down what it was given, and the page and its mode as it found them.
+    const bin = join(s.dir, 'bin');
+    mkdirSync(bin);
+    const seen = join(bin, 'seen');
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\npage="\${1#file://}"\n{ printf '%s\\n' "$*"; stat -c %a "$page"; cat "$page"; } > "${seen}.part" && mv "${seen}.part" "${seen}"\n`);
+    chmodSync(join(bin, 'xdg-open'), 0o755);
+    const cli = cleanup.cli(['dashboard', '-f', s.file, '--open'], { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    const [link = ''] = await cli.waitForStdout(/http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}\b/, 20_000);
+    await waitFor(() => existsSync(seen), 20_000, 'xdg-open to be run');
+    const [argv = '', mode, ...page] = readFileSync(seen, 'utf8').split('\n');
+    const token = new URL(link).searchParams.get('token') as string;
+    expect(argv).not.toContain(token);
+    expect(argv).toMatch(new RegExp(`^file://${s.dir}/\\.stack/dashboard-[0-9a-f]{16}\\.html$`));
+    expect(mode).toBe('600');
+    expect(page.join('\n')).toContain(`content="0;url=${link.replaceAll('&', '&amp;')}"`);
+    // The link still signs in once: the browser, following the page.
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(303);
   });
 
   it('a port in use is one line and exit 1', async () => {

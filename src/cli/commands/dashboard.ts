@@ -26,18 +26,20 @@ export async function run(options: DashboardOptions): Promise<number> {
   const { startDashboard } = await import('../../api/dashboard/server.js');
   const stack = [process.execPath, process.argv[1] as string];
   const dashboard = await startDashboard({ file, port, listen, stack, assets: join(dirname(stack[1] as string), '..', 'dist', 'dashboard') });
+  const stopping = new AbortController();
   try {
     streams.stdout.write(`stack dashboard: ${dashboard.url}\n`);
     if (!LOOPBACK.test(dashboard.address)) streams.stdout.write(`note: ${reachable(dashboard.address)}\n`);
     streams.stdout.write('Open that link (it works once); Ctrl+C stops the dashboard.\n');
     if (options.open) {
       const { openBrowser } = await import('../../api/dashboard/open.js');
-      const problem = await openBrowser(dashboard.url);
+      const problem = await openBrowser(dashboard.url, file, stopping.signal);
       if (problem) streams.stderr.write(`note: ${problem}\n`);
     }
     await waitForSignal();
     return ExitCode.ok;
   } finally {
+    stopping.abort();
     await dashboard.close();
   }
 }
