@@ -88,7 +88,7 @@ describe('stack watch on real processes', () => {
 
     s.write(yaml('    stop: { signal: SIGINT, timeout: 3s }\n'));
     await waitFor(() => s.state().services.b?.stop?.signal === 'SIGINT', 5000, "b's new stop to be recorded");
-    expect(s.state().services.b?.stop).toEqual({ signal: 'SIGINT', timeoutMs: 3000 });
+    expect(s.state().services.b?.stop).toEqual({ signal: 'SIGINT', timeoutMs: 3000, timeoutWritten: true });
     expect(pidsOf(s)).toEqual(before);
   });
 

@@ -1,9 +1,11 @@
 import { closeSync, writeSync } from 'node:fs';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  endedOutputWritten,
   logFileOf,
+  noteRelay,
   openLogForAppend,
   readLogFrom,
   MAX_TAIL_BYTES,
@@ -92,3 +94,32 @@ describe('logs', () => {
     await expect(stat(file)).rejects.toThrow();
   });
 });
+
+describe('endedOutputWritten', () => {
+  it("waits for the relays of the file's ended runs to drain (an end's marker then follows their last lines), not for a run still going", async () => {
+    // No timer fires: what resolves, resolves because a relay ended or there was nothing to wait for.
+    vi.useFakeTimers();
+    try {
+      let relayOfEnded!: () => void;
+      noteRelay('/logs/t.log', 0, new Promise<void>((resolve) => (relayOfEnded = resolve)), Promise.resolve());
+      // A run of the same file still going: its relay never ends while it runs.
+      noteRelay('/logs/t.log', 100, new Promise<void>(() => undefined), new Promise<void>(() => undefined));
+      await flush();
+      let done = false;
+      const waiting = endedOutputWritten('/logs/t.log').then(() => (done = true));
+      await flush();
+      expect(done).toBe(false);
+      relayOfEnded();
+      await waiting;
+      expect(done).toBe(true);
+      // Another file's runs, or none ended: nothing to wait for.
+      await endedOutputWritten('/logs/other.log');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 10; i += 1) await Promise.resolve();
+}

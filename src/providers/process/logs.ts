@@ -92,15 +92,20 @@ export async function appendLogMarker(file: string, text: string, at = new Date(
 
 // The relays of runs this process started, by log file and the run's first byte: a run that
 // ended is quoted once its relay has written everything the run printed.
-const relays = new Map<string, Promise<unknown>>();
+const relays = new Map<string, { exited: Promise<unknown>; runEnded: boolean }>();
 /** How long a quote waits for a relay still holding the output (a descendant kept it open). */
 const RELAY_DRAIN_MS = 500;
 
-/** Remembers the relay of the run whose output begins at `offset` of `file`, until it exits. */
-export function noteRelay(file: string, offset: number, exited: Promise<unknown>): void {
+/**
+ * Remembers the relay of the run whose output begins at `offset` of `file`, until it exits;
+ * `runEnded` settles when the run itself ends (its relay then only drains what is left).
+ */
+export function noteRelay(file: string, offset: number, exited: Promise<unknown>, runEnded?: Promise<unknown>): void {
   const key = `${file}\0${offset}`;
-  relays.set(key, exited);
+  const entry = { exited, runEnded: false };
+  relays.set(key, entry);
   void exited.finally(() => relays.delete(key));
+  void runEnded?.then(() => (entry.runEnded = true));
 }
 
 /**
@@ -109,10 +114,23 @@ export function noteRelay(file: string, offset: number, exited: Promise<unknown>
  * may still be in the pipe. Nothing to wait for when this process did not start the run.
  */
 export async function outputWritten(file: string, offset: number): Promise<void> {
-  const exited = relays.get(`${file}\0${offset}`);
-  if (!exited) return;
+  const entry = relays.get(`${file}\0${offset}`);
+  if (entry) await drained([entry.exited]);
+}
+
+/**
+ * Waits (briefly) until the relays of `file`'s runs that ended have written what those runs
+ * printed: a marker of an end (`── backup completed ──`) then follows the run's last line,
+ * not its relay's lag. A run still going is not waited for.
+ */
+export async function endedOutputWritten(file: string): Promise<void> {
+  const ended = [...relays].filter(([key, entry]) => entry.runEnded && key.startsWith(`${file}\0`)).map(([, entry]) => entry.exited);
+  if (ended.length > 0) await drained(ended);
+}
+
+async function drained(exits: readonly Promise<unknown>[]): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, RELAY_DRAIN_MS)))]);
+  await Promise.race([Promise.all(exits), new Promise((resolve) => (timer = setTimeout(resolve, RELAY_DRAIN_MS)))]);
   clearTimeout(timer);
 }
 

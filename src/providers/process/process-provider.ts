@@ -6,7 +6,7 @@ import { groupsToRemove } from './limits.js';
 import { spawnerDescription } from '../../os/native-spawn.js';
 import { logRelayDescription } from '../../os/log-relay.js';
 import { checkAccountsRun, checkExecutables } from './check.js';
-import { logFileOf, outputWritten, readLogTextTail, appendLogMarker } from './logs.js';
+import { logFileOf, outputWritten, endedOutputWritten, readLogTextTail, appendLogMarker } from './logs.js';
 import { buildProcess } from './build.js';
 import { observeProcess } from './observe.js';
 import { rotateLiveLog } from './rotate-live.js';
@@ -173,7 +173,12 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
 
     describeRun: (record) => (record?.pid === undefined ? undefined : `pid ${record.pid}`),
 
-    mark: (name, text, ctx, at) => appendLogMarker(logFileOf(ctx.stateDir, name), text, at),
+    // After what an ended run printed: its relay may still hold its last lines.
+    mark: async (name, text, ctx, at) => {
+      const file = logFileOf(ctx.stateDir, name);
+      await endedOutputWritten(file);
+      await appendLogMarker(file, text, at);
+    },
     rotateLog: (service, ctx) => rotateLiveLog(logFileOf(ctx.stateDir, service.name), service.logs),
 
     checks: async (services, ctx) => [...(await checkExecutables(services, ctx.env)), ...checkAccountsRun(services), { check: 'spawner', ok: true, detail: `services start through ${spawnerDescription()}; their output is framed by ${logRelayDescription()}` }],

@@ -140,7 +140,7 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
         relayFailure = `its log relay could not start (${error instanceof Error ? error.message : String(error)})`;
         signalGroup(pid, 'SIGKILL');
       });
-      noteRelay(log.file, log.offset, relaying.then((started) => started.exited, () => undefined));
+      noteRelay(log.file, log.offset, relaying.then((started) => started.exited, () => undefined), spawned.exited);
       // Started again by this process: a controller restarting it. Its next run's relay waits ready.
       if (startedHere.has(log.file)) prepareSpareRelay(log.file);
       startedHere.add(log.file);
