@@ -330,110 +330,52 @@ static void close_lifted(const int lifted[2]) {
 // the descriptor stdout and stderr both go to, or [stdout, stderr].
 // spawnAs(file, argv, envp, cwd, output, searchPath, [uid, gid, groups]): the same, run as that
 // account (EPERM when stack may not become it).
-// spawnAsync(file, argv, envp, cwd, output, searchPath): a promise of what spawn returns, the
-// child started on a thread of libuv's pool: posix_spawn returns once the child has exec'd
-// (CLONE_VFORK), and stack goes on meanwhile (starting 1,000 services, the execs of one overlap
-// the next one's set-up). The descriptors must stay open until it settles.
-typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
-  char *file;
-  char **argv;
-  char **envp;
-  char *cwd;
-  char *search_path;
-  output_t output;
-  identity_t identity;
-  int has_identity;
-  pid_t pid;
-  int error;
-} spawn_job_t;
-
-static void free_spawn_job(spawn_job_t *job) {
-  free(job->file);
-  free_strings(job->argv);
-  free_strings(job->envp);
-  free(job->cwd);
-  free(job->search_path);
-  free(job->identity.groups);
-  free(job);
-}
-
-// The job described by spawn's arguments (with spawnAs's seventh), or NULL for a usage error.
-static spawn_job_t *spawn_job_of(napi_env env, napi_callback_info info) {
+static napi_value Spawn(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value args[7];
-  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || (argc != 6 && argc != 7)) return NULL;
-  spawn_job_t *job = calloc(1, sizeof *job);
-  if (job == NULL) return NULL;
-  if (!output_of(env, args[4], &job->output) || (argc == 7 && !identity_of(env, args[6], &job->identity))) {
-    free_spawn_job(job);
-    return NULL;
+  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  if (argc != 6 && argc != 7) return throw_usage(env);
+  output_t output;
+  if (!output_of(env, args[4], &output)) return throw_usage(env);
+  identity_t identity = {0, 0, NULL, 0};
+  const identity_t *who = NULL;
+  if (argc == 7) {
+    if (!identity_of(env, args[6], &identity)) {
+      free(identity.groups);
+      return throw_usage(env);
+    }
+    who = &identity;
   }
-  job->has_identity = argc == 7;
-  job->file = string_of(env, args[0]);
-  job->argv = strings_of(env, args[1]);
-  job->envp = strings_of(env, args[2]);
-  job->cwd = string_of(env, args[3]);
-  job->search_path = string_of(env, args[5]);
-  return job;
-}
 
-// Starts the job's child; sets job->pid, or job->error to an errno. Any thread.
-static void run_spawn_job(spawn_job_t *job) {
+  char *file = string_of(env, args[0]);
+  char **argv = strings_of(env, args[1]);
+  char **envp = strings_of(env, args[2]);
+  char *cwd = string_of(env, args[3]);
+  char *search_path = string_of(env, args[5]);
+  pid_t pid = 0;
   int lifted[2];
-  int error = lift_output(&job->output, lifted);
-  const identity_t *who = job->has_identity ? &job->identity : NULL;
+  int error = lift_output(&output, lifted);
   if (error != 0) {
     // No descriptor left to copy the output to.
-  } else if (job->file == NULL || job->argv == NULL || job->argv[0] == NULL || job->envp == NULL || job->cwd == NULL || job->search_path == NULL) {
+  } else if (file == NULL || argv == NULL || argv[0] == NULL || envp == NULL || cwd == NULL || search_path == NULL) {
     error = ENOMEM;
-  } else if ((error = directory_error(job->cwd)) != 0) {
+  } else if ((error = directory_error(cwd)) != 0) {
     // Checked first: the search below takes a failed start for a missing program and moves on.
-  } else if (strchr(job->file, '/') != NULL) {
-    error = spawn_program(&job->pid, job->file, job->argv, job->envp, job->cwd, &job->output, who);
+  } else if (strchr(file, '/') != NULL) {
+    error = spawn_program(&pid, file, argv, envp, cwd, &output, who);
   } else {
-    error = spawn_searching(&job->pid, job->file, job->argv, job->envp, job->cwd, &job->output, job->search_path, who);
+    error = spawn_searching(&pid, file, argv, envp, cwd, &output, search_path, who);
   }
   close_lifted(lifted);
-  job->error = error;
-}
-
-static napi_value Spawn(napi_env env, napi_callback_info info) {
-  spawn_job_t *job = spawn_job_of(env, info);
-  if (job == NULL) return throw_usage(env);
-  run_spawn_job(job);
-  int32_t value = job->error == 0 ? job->pid : -job->error;
-  free_spawn_job(job);
+  free(file);
+  free_strings(argv);
+  free_strings(envp);
+  free(cwd);
+  free(search_path);
+  free(identity.groups);
   napi_value result;
-  CHECK(napi_create_int32(env, value, &result));
+  CHECK(napi_create_int32(env, error == 0 ? pid : -error, &result));
   return result;
-}
-
-static void spawn_job_run(napi_env env, void *data) {
-  (void)env;
-  run_spawn_job(data);
-}
-
-static void spawn_job_done(napi_env env, napi_status status, void *data) {
-  spawn_job_t *job = data;
-  napi_value result;
-  int32_t value = status != napi_ok ? -ECANCELED : job->error == 0 ? job->pid : -job->error;
-  if (napi_create_int32(env, value, &result) == napi_ok) napi_resolve_deferred(env, job->deferred, result);
-  napi_delete_async_work(env, job->work);
-  free_spawn_job(job);
-}
-
-static napi_value SpawnAsync(napi_env env, napi_callback_info info) {
-  spawn_job_t *job = spawn_job_of(env, info);
-  if (job == NULL) return throw_usage(env);
-  napi_value promise, name;
-  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok || napi_create_string_utf8(env, "stack-spawn", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, spawn_job_run, spawn_job_done, job, &job->work) != napi_ok || napi_queue_async_work(env, job->work) != napi_ok) {
-    free_spawn_job(job);
-    return throw_usage(env);
-  }
-  return promise;
 }
 
 // Starts the log relay: its own session, stdin, stdout and stderr on /dev/null, the pipes'
@@ -657,8 +599,6 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "spawn", function) != napi_ok) return NULL;
   if (napi_create_function(env, "spawnAs", NAPI_AUTO_LENGTH, Spawn, NULL, &function) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "spawnAs", function) != napi_ok) return NULL;
-  if (napi_create_function(env, "spawnAsync", NAPI_AUTO_LENGTH, SpawnAsync, NULL, &function) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "spawnAsync", function) != napi_ok) return NULL;
   if (napi_create_function(env, "relay", NAPI_AUTO_LENGTH, Relay, NULL, &function) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "relay", function) != napi_ok) return NULL;
   if (napi_create_function(env, "pipes", NAPI_AUTO_LENGTH, Pipes, NULL, &function) != napi_ok) return NULL;

@@ -19,8 +19,6 @@ interface Addon {
   spawn(file: string, argv: string[], envp: string[], cwd: string, output: AddonOutput, searchPath: string): number;
   /** spawn, as [uid, gid, supplementary groups] (fork, setgroups, setgid, setuid, exec); absent from an addon built before it. */
   spawnAs?(file: string, argv: string[], envp: string[], cwd: string, output: AddonOutput, searchPath: string, identity: [number, number, number[]]): number;
-  /** spawn on a thread of libuv's pool: this thread goes on while that one waits for the child's exec; absent from an addon built before it. */
-  spawnAsync?(file: string, argv: string[], envp: string[], cwd: string, output: AddonOutput, searchPath: string): Promise<number>;
   /** [pid, stdout write end, stderr write end] of a log relay started on two new pipes, or -errno; absent from an addon built before it. */
   relay?(relayPath: string, logFd: number): [number, number, number] | number;
   /** [stdout read, stdout write, stderr read, stderr write] of two new pipes and a copy of logFd (all close-on-exec), or -errno; absent from an addon built before it. */
@@ -41,8 +39,6 @@ export interface NativeSpawnOptions {
   output: ServiceOutput;
   /** The account it runs as; absent: stack's own. */
   identity?: SpawnIdentity | undefined;
-  /** Spawned on this thread, the pid known before any other callback runs (a cgroup to join at once). */
-  atOnce?: boolean | undefined;
 }
 
 /** A service's stdout and stderr: open descriptors, copied to the child's 1 and 2. */
@@ -81,8 +77,7 @@ export interface NativeSpawner {
   readonly spawnsAs: boolean;
   /** False for an addon built before relay(): stdout and stderr apart go through node:child_process then. */
   readonly splitsOutput: boolean;
-  /** Settles once the child has exec'd (or could not be started); the output descriptors must stay open until then. */
-  spawn(argv: readonly string[], options: NativeSpawnOptions): Promise<NativeSpawnResult>;
+  spawn(argv: readonly string[], options: NativeSpawnOptions): NativeSpawnResult;
   /**
    * Starts native/build/Release/stack-log-relay on two new pipes, appending to `logFd`; reaped
    * here like a service. Absent when the relay program or the addon's relay() was not built.
@@ -229,7 +224,7 @@ function spawnerOf(addon: Addon, relayPath: string | undefined): NativeSpawner {
             };
           }
         : undefined,
-    async spawn(argv, options) {
+    spawn(argv, options) {
       const [file, ...rest] = argv;
       const envp = Object.entries(options.env).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${value}`]));
       // C strings end at NUL: refused, as node:child_process refuses them.
@@ -241,21 +236,12 @@ function spawnerOf(addon: Addon, relayPath: string | undefined): NativeSpawner {
       const who = options.identity;
       const { stdout, stderr } = options.output;
       const output: AddonOutput = stdout === stderr ? stdout : [stdout, stderr];
-      // Off this thread where the addon can: not for `user:` (its start forks: see spawn.c), nor
-      // for a run to be moved into a cgroup before it does anything (limits:).
-      const spawnAsync = who || options.atOnce ? undefined : addon.spawnAsync;
-      const pid = spawnAsync
-        ? await spawnAsync.call(addon, file, [file, ...rest], envp, options.cwd, output, searchPath)
-        : who && addon.spawnAs
+      const pid =
+        who && addon.spawnAs
           ? addon.spawnAs(file, [file, ...rest], envp, options.cwd, output, searchPath, [who.uid, who.gid, [...who.groups]])
           : addon.spawn(file, [file, ...rest], envp, options.cwd, output, searchPath);
       if (pid < 0) return failure(pid, file);
-      const exited = exitOf(pid);
-      // Started on another thread: a child that ended before it was waited for sent its SIGCHLD
-      // before then, so it is asked for once now (its /proc entry stays until it is reaped, and
-      // the caller reads it before this runs).
-      if (spawnAsync) setImmediate(reapExited);
-      return { pid, exited };
+      return { pid, exited: exitOf(pid) };
     },
   };
 }

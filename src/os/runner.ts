@@ -55,12 +55,6 @@ export type SpawnDetachedOptions = DetachedOutput & {
    * the addon the process has its group alone.
    */
   identity?: SpawnIdentity | undefined;
-  /**
-   * The caller acts on the child the moment it has exec'd (moves it into a cgroup): the spawn
-   * happens on this thread, so no turn of the event loop comes between. Without it, the addon
-   * may spawn on a thread of libuv's pool.
-   */
-  atOnce?: boolean | undefined;
   verbose?: ((line: string) => void) | undefined;
 };
 
@@ -110,7 +104,7 @@ export async function spawnDetached(argv: readonly string[], options: SpawnDetac
   const output = outputOf(options);
   const split = output.stdout !== output.stderr;
   if (!native || (options.identity && !native.spawnsAs) || (split && !native.splitsOutput)) return spawnThroughNode(argv, options);
-  const spawned = await native.spawn(argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, output, identity: options.identity, atOnce: options.atOnce });
+  const spawned = native.spawn(argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, output, identity: options.identity });
   if ('errno' in spawned) throw new SpawnError(argv, spawned.errno, spawned.message);
   return spawned;
 }

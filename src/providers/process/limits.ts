@@ -19,8 +19,6 @@ export interface StartLimits {
   argv: string[];
   /** Right after the spawn, before anything awaits: the run moved into its group. Throws when it cannot be. */
   joined(pid: number): void;
-  /** A group is joined: the spawn must not leave this thread (runner.ts `atOnce`). */
-  joins?: true;
   /** Once the run ended: why, when it was the kernel's OOM killer in its group; the group removed when empty. */
   ended(): string | undefined;
 }
@@ -41,7 +39,6 @@ export function startLimits(service: DesiredService, argv: string[], stateDir: s
   let killsBefore: number | undefined;
   return {
     argv,
-    joins: true,
     joined(pid) {
       try {
         group.join(pid);

@@ -121,7 +121,7 @@ export async function startProcess(service: DesiredService, ctx: OperationContex
       // after: either way a restart waits for no exec but the service's.
       const relay = takeSpareRelay(log) ?? (await prepareLogRelay(log.fd, { verbose: ctx.verbose }));
       try {
-        spawned = await spawnDetached(limits.argv, { cwd: spec.cwd, env, output: relay, identity, atOnce: limits.joins, verbose: ctx.verbose });
+        spawned = await spawnDetached(limits.argv, { cwd: spec.cwd, env, output: relay, identity, verbose: ctx.verbose });
         joinLimits(service.name, limits, spawned.pid);
         startedAt = new Date().toISOString();
         // No turn of the event loop since the spawn: the child is at worst a zombie, never
