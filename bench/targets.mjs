@@ -294,7 +294,8 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   start figure, until it returns with all N running; then \`status --json\` with no controller,
   \`plan\` of the converged stack, \`validate\`, and \`down --yes --parallel 8\` timed until
   every sleep has ended) and a shell loop (bash: \`setsid sleep … >> sN.log 2>&1 < /dev/null &\`
-  and \`echo $! > sN.pid\` per service, until the loop returns). The per-service cost is apply's
+  and \`echo $! > sN.pid\` per service, until the loop returns; then its stop.sh, \`kill -TERM --
+  -$(< sN.pid)\` per service, timed until every sleep has ended, the floor of a down). The per-service cost is apply's
   time over N. At 1,000, between plan and down: \`stack watch\` over the running stack, its RSS
   one second after its API socket appeared, \`status --json\` through it five times beside
   \`node -e 0\` five times (medians), and stack.yaml appended with one service (a bash script

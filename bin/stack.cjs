@@ -51,7 +51,10 @@ function runBundle() {
   const path = require('node:path');
 
   const bundle = path.join(__dirname, '..', 'dist', 'cli.cjs');
-  const source = fs.readFileSync(bundle, 'utf8');
+  // An all-ASCII bundle (scripts/build.mjs checks the minified one) is copied into V8 as latin1,
+  // not decoded as UTF-8: 14 → 10 ms for 1.4 MB in a fresh process here.
+  const bytes = fs.readFileSync(bundle);
+  const source = require('node:buffer').isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const cache = process.env.STACK_NO_CODE_CACHE ? undefined : cacheFileFor(fs, path, bundle);
   let cachedData;
   if (cache) {

@@ -1,8 +1,9 @@
 // Issue 34 point 2: a thousand services. Each round, for N = 50, 200 and 1,000 sleeps: stack's
 // apply from nothing beside a bare shell loop starting the same N sleeps (the floor a
 // hand-written start.sh pays), then stack's status (daemonless), plan (nothing to do), validate
-// and down. At 1,000 also a controller: its RSS, `stack status --json` through it beside
-// `node -e 0`, and a saved stack.yaml to one new service started. BENCH_ONLY=thousand.
+// and down, beside the loop's stop.sh (a kill of each group: the floor of a down). At 1,000 also
+// a controller: its RSS, `stack status --json` through it beside `node -e 0`, and a saved
+// stack.yaml to one new service started. BENCH_ONLY=thousand.
 import { appendFileSync, closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { countSleeps, endPid, NODE, now, readTimes, rssKiB, run, sleep, SLEEP_MARK, STACK, startTracked, timeCommand, waitUntil, writeFile } from '../lib.mjs';
@@ -31,7 +32,12 @@ const shellLoop = {
     );
     const ms = timeCommand(['bash', script]);
     await waitUntil(() => countSleeps() === n, { timeoutMs: 30_000, what: `${n} sleeps of the shell loop` });
-    return { apply: ms };
+    // Its stop.sh: a SIGTERM to each sleep's group, timed as stack's down is, until every sleep ended.
+    const stop = writeFile(dir, 'stop.sh', `#!/bin/bash\ncd ${dir}\nfor ((i = 0; i < ${n}; i++)); do\n  kill -TERM -- -$(< s$i.pid)\ndone\n`);
+    const began = now();
+    timeCommand(['bash', stop]);
+    await waitUntil(() => countSleeps() === 0, { timeoutMs: 60_000, intervalMs: 1, what: 'every sleep of the shell loop to end' });
+    return { apply: ms, down: now() - began };
   },
 };
 
@@ -107,6 +113,9 @@ export async function thousandScenario({ results, rounds }) {
     for (const [key, label] of [['statusTable', 'status (the table), no controller'], ['status', 'status --json, no controller'], ['plan', 'plan, nothing to do'], ['validate', 'validate'], ['down', 'down, until every sleep ended']]) {
       results.record(`${label}, ${n} services`, 'stack', of('stack', key));
     }
+    // The floor of a down: the shell loop's stop.sh, a `kill` of each group (issue 34 sets 1 s for 1,000).
+    results.record(`down, until every sleep ended, ${n} services`, 'shell loop', of('shell loop', 'down'));
+    results.ratio(`down, until every sleep ended, ${n} services`, 'shell loop', of('stack', 'down'), of('shell loop', 'down'));
     if (n !== BIG) continue;
     results.record(`controller RSS, ${n} services`, 'stack', of('stack', 'rss'), 'MiB');
     results.record(`status --json of ${n}, controller`, 'stack', of('stack', 'statusController'));

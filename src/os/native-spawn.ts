@@ -88,7 +88,13 @@ export interface NativeSpawner {
 }
 
 const ADDON = join('native', 'build', 'Release', 'stack_spawn.node');
-const RELAY = 'stack-log-relay';
+/**
+ * The native log relay's program, and so its name in /proc/<pid>/stat: each relay leads a session
+ * of its own, and the scan for lost runs (state/adopt.ts) knows it by this name without reading its
+ * environment.
+ */
+export const LOG_RELAY_PROGRAM = 'stack-log-relay';
+const RELAY = LOG_RELAY_PROGRAM;
 
 // dist/cli.cjs, dist/lib.js and src/providers/*.ts sit one or two folders below the package root.
 function addonPath(): string | undefined {

@@ -129,7 +129,11 @@ export function ownStartTicks(): number | undefined {
 
 /** Judges a recorded pid. `kill -0` is not enough: it succeeds on zombies and on recycled pids. */
 export async function checkOwnership(pid: number, startTicks: number): Promise<Ownership> {
-  const stat = await readProcStat(pid);
+  return ownershipOf(await readProcStat(pid), startTicks);
+}
+
+/** checkOwnership of a stat already read (undefined: no such process). */
+export function ownershipOf(stat: ProcStat | undefined, startTicks: number): Ownership {
   if (!stat) return 'gone';
   if (stat.startTicks !== startTicks) return 'recycled';
   return stat.state === 'Z' ? 'zombie' : 'ours';

@@ -4,7 +4,7 @@ import { signalGroup } from './runner.js';
 import { monotonicMs } from './monotonic.js';
 import { descendantsOutside, signalDescendants, stillRunning, type Descendant } from './descendants.js';
 import { listGroupMembers } from './group-members.js';
-import { checkOwnership, readProcStatSync, type ProcStat } from './proc-stat.js';
+import { ownershipOf, readProcStatSync, type ProcStat } from './proc-stat.js';
 
 /** What stack recorded about a run. */
 export interface RunRecord {
@@ -106,11 +106,12 @@ export type SignalRunOutcome =
  */
 export async function signalRun(run: RunRecord, signal: NodeJS.Signals, verbose?: (line: string) => void): Promise<SignalRunOutcome> {
   const pgid = run.pgid ?? run.pid;
-  const ownership = await checkOwnership(run.pid, run.startTicks);
+  const stat = readProcStatSync(run.pid);
+  const ownership = ownershipOf(stat, run.startTicks);
   if (ownership === 'recycled') return { kind: 'recycled' };
   if (ownership !== 'ours' && (await orphansOf(run, pgid)).length === 0) return { kind: 'already-gone' };
   // Read before the signal: a parent that dies takes the PPid link to its escaped children with it.
-  const escaped = (await descendantsOutside(pgid)).filter((descendant) => descendant.startTicks >= run.startTicks);
+  const escaped = (await descendantsOutside(pgid, ownership === 'ours' ? stat : undefined)).filter((descendant) => descendant.startTicks >= run.startTicks);
   const signalled = signalGroup(pgid, signal, verbose);
   const outside = signalOnce(escaped, signal, verbose);
   if (!signalled && outside.length === 0) return { kind: 'already-gone' };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { StopSpec } from '../model/desired.js';
 import type { AppliedService, ObservedService } from '../model/observed.js';
 import { scanProcStats } from '../os/group-members.js';
+import { LOG_RELAY_PROGRAM } from '../os/native-spawn.js';
 import { checkOwnership, readBootTime, readProcStatSync, ticksToIso } from '../os/proc-stat.js';
 import { MARKED_PROVIDER, markerIn, marksItsRuns, stateKeysOf, type SpecHashes } from './service-marker.js';
 
@@ -51,6 +52,10 @@ export async function findMarkedProcesses(
     if (leader) {
       // A run the state already records (same pid, same start) needs no look at its environment.
       if (recorded.has(runKey(stat.pid, stat.startTicks))) continue;
+      // Nor does a log relay (one per running service, leading a session of its own, never a run):
+      // with 1,000 services their environments were ~1,000 reads on every command. A service
+      // whose program is named stack-log-relay would not be adopted after a lost state write.
+      if (stat.comm === LOG_RELAY_PROGRAM) continue;
     } else if (recordedGroups.has(stat.pgrp) || (live.has(stat.session) && !recordedGroups.has(stat.session))) {
       // In a recorded run's group (it goes with it), or in a session whose leader lives on.
       continue;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppliedService } from '../../src/model/observed.js';
 import { ensureLogsDir, logFileOf } from '../../src/providers/process/logs.js';
-import { listGroupMembers } from '../../src/os/group-members.js';
+import { listGroupMembers, scanProcStats } from '../../src/os/group-members.js';
 import { readProcStat } from '../../src/os/proc-stat.js';
 import { createProcessProvider } from '../../src/providers/process/process-provider.js';
 import { spareRelayPid } from '../../src/providers/process/start.js';
@@ -78,6 +78,29 @@ describe('process provider: observe', () => {
       phase: 'crashed',
       detail: `pid ${process.pid} now belongs to another process`,
     });
+  });
+});
+
+describe('process provider: observe, again and again (as a controller polls adopted runs)', () => {
+  it('sees a run that ended at once, and a dead leader no one reaps (a zombie) within seconds', async () => {
+    // The run leads a session of its own; its parent, outside it, execs a sleep that never waits,
+    // so the run, once killed, stays a zombie.
+    const { started: parent } = await start(['sh', '-c', 'setsid sleep 61 & exec sleep 60']);
+    const childOf = async () => (await scanProcStats()).find((stat) => stat.ppid === parent.pid && stat.session === stat.pid);
+    const child = await waitFor(childOf, 5000, 'the run in a session of its own');
+    groups.track(child.pid);
+    const applied = appliedOf(parent, { pid: child.pid, pgid: child.pid, startTicks: child.startTicks });
+    expect((await provider.observe('web', undefined, applied, ctx)).phase).toBe('running');
+    process.kill(child.pid, 'SIGKILL');
+    await waitFor(async () => (await readProcStat(child.pid))?.state === 'Z', 5000, 'the run a zombie');
+    await waitFor(async () => (await provider.observe('web', undefined, applied, ctx)).phase === 'stopped', 10_000, 'the zombie seen as ended');
+
+    const { started: other } = await start(['sleep', '60']);
+    const run = appliedOf(other);
+    expect((await provider.observe('web', undefined, run, ctx)).phase).toBe('running');
+    process.kill(-other.pgid, 'SIGKILL');
+    await waitFor(async () => (await readProcStat(other.pid)) === undefined, 5000, 'the run reaped');
+    expect((await provider.observe('web', undefined, run, ctx)).phase).toBe('stopped');
   });
 });
 

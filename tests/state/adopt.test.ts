@@ -1,7 +1,8 @@
 // When a read-only view may skip the scan of /proc for runs whose state write was lost, and what
 // a scan of /proc finds: runs of this stack, and what they left outside their groups.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanProcStats } from '../../src/os/group-members.js';
 import { readProcStatSync } from '../../src/os/proc-stat.js';
@@ -76,6 +77,26 @@ describe('findMarkedProcesses on real processes', () => {
     expect(stray?.startTicks).toBe(Math.min(...both.map((stat) => stat.startTicks)));
     // A stale record naming the leader's group (its pid reused) never hides a run to adopt.
     expect((await findMarkedProcesses(stateDir, new Set(), new Set([leader]))).runs.get('a')?.pid).toBe(leader);
+  });
+
+  // Issue 34: with 1,000 services, the 1,000 relays' environments were read on every command.
+  it('does not take a log relay (its own session, named stack-log-relay) for a run, whatever its environment', async () => {
+    const relay = join(process.cwd(), 'native', 'build', 'Release', 'stack-log-relay');
+    expect(existsSync(relay), 'the native relay is built by npm ci').toBe(true);
+    const m = (seed += 1);
+    const leader = start('d', `exec sleep ${m}`);
+    mkdirSync(`/tmp/stack-adopt-test-${process.pid}`, { recursive: true });
+    const log = openSync(`/tmp/stack-adopt-test-${process.pid}/d.log`, 'a');
+    // Its environment carries the marker here, as if stack itself ran inside a service of this stack.
+    const child = spawn(relay, ['3', '4', '5'], { detached: true, stdio: ['ignore', 'ignore', 'inherit', 'pipe', 'pipe', log], env: { ...process.env, ...markerEnv(stateDir, 'e', spec) } });
+    closeSync(log);
+    child.unref();
+    groups.push(child.pid as number);
+    await waitFor(() => readProcStatSync(child.pid as number)?.comm === 'stack-log-relay' && sleepsOf(m).length === 1, 5000, 'the relay and the sleep');
+
+    const { runs, strays } = await findMarkedProcesses(stateDir);
+    expect([...runs.values()].map((run) => run.pid)).toEqual([leader]);
+    expect(strays).toEqual([]);
   });
 
   it("skips a recorded run's group, but not a child that moved to a group of its own in the run's session", async () => {

@@ -48,7 +48,7 @@ const MARKED = new Set(['exited', 'restarting', 'running', 'gave-up', 'leftovers
 /** A controller's event about `service` that its log marks (an exit, a restart, a give-up), in the words of `stack events`. */
 export function markerOfEvent(event: EventBody, service: string | undefined): string | undefined {
   if (!MARKED.has(event.type) || !('service' in event) || event.service !== service) return undefined;
-  return describeEvent(event, plain)?.replace(/^[!↻✓✗] /u, '');
+  return describeEvent(event, plain)?.replace(/^[!\u21bb\u2713\u2717] /u, '');
 }
 
 /**

@@ -5,7 +5,8 @@ import { orphansOf } from '../../os/stop-group.js';
 import { runProbeOnce } from '../probes.js';
 import { healthOf, probeRecordOf, watchedProbe } from '../probe-record.js';
 import type { OperationContext } from '../../model/provider.js';
-import { checkOwnership, ProcUnavailableError, readBootTime, ticksToIso } from '../../os/proc-stat.js';
+import { checkOwnership, ProcUnavailableError, readBootTime, ticksToIso, type Ownership } from '../../os/proc-stat.js';
+import { monotonicMs } from '../../os/monotonic.js';
 
 // An observation probe is one quick attempt, not a wait.
 const OBSERVE_PROBE_TIMEOUT_MS = 2000;
@@ -34,6 +35,43 @@ async function sinceOf(applied: AppliedService, startTicks: number): Promise<str
   return ticksToIso(startTicks, await readBootTime());
 }
 
+/**
+ * Runs a read of /proc found to be ours (pid → its start ticks, and when). For CONFIRMED_FOR_MS
+ * after such a read, a `kill -0` that still finds the pid stands for another read: a controller
+ * polls every adopted run twice a second, and for 1,000 services those reads were a tenth of a
+ * core. What `kill -0` cannot tell apart from the run, a zombie not yet reaped and a pid handed
+ * to another process after the run was reaped, is then found by the next read, at most
+ * CONFIRMED_FOR_MS later; a run that was reaped (its pid gone) is found at once.
+ */
+const confirmed = new Map<number, { startTicks: number; at: number }>();
+const CONFIRMED_FOR_MS = 5_000;
+
+function stillConfirmed(pid: number, startTicks: number): boolean {
+  const entry = confirmed.get(pid);
+  if (entry?.startTicks !== startTicks || monotonicMs() - entry.at > CONFIRMED_FOR_MS) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, run as another user (a service's `user:`).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** checkOwnership, remembered in `confirmed` when ours. */
+async function readOwnership(pid: number, startTicks: number): Promise<Ownership> {
+  const ownership = await checkOwnership(pid, startTicks);
+  const now = monotonicMs();
+  if (ownership !== 'ours') {
+    confirmed.delete(pid);
+    return ownership;
+  }
+  // The pids of runs replaced since (a crash loop makes one a second) are forgotten, not kept.
+  if (confirmed.size >= 4096) for (const [each, entry] of confirmed) if (now - entry.at > CONFIRMED_FOR_MS) confirmed.delete(each);
+  confirmed.set(pid, { startTicks, at: now });
+  return ownership;
+}
+
 /** What a process service is now, judged from its recorded pid and start ticks. */
 export async function observeProcess(
   name: string,
@@ -49,7 +87,7 @@ export async function observeProcess(
     return { ...base, phase: 'unknown', detail: `pid ${pid} was recorded without its start time; cannot tell whether it is ours` };
   }
   try {
-    const ownership = await checkOwnership(pid, startTicks);
+    const ownership = stillConfirmed(pid, startTicks) ? 'ours' : await readOwnership(pid, startTicks);
     if (ownership === 'recycled') return { ...base, phase: 'crashed', detail: `pid ${pid} now belongs to another process` };
     if (ownership !== 'ours') {
       // Members of the group can outlive their leader (a shell that forked, a daemon): the

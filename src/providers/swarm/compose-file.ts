@@ -114,7 +114,7 @@ const UNIT_NS: Readonly<Record<string, number>> = { ns: 1, us: 1e3, µs: 1e3, ms
 export function durationNs(value: unknown): number {
   if (typeof value === 'number') return value;
   let total = 0;
-  for (const match of String(value).matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(match[1]) * (UNIT_NS[match[2] as string] ?? 0);
+  for (const match of String(value).matchAll(/(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/g)) total += Number(match[1]) * (UNIT_NS[match[2] as string] ?? 0);
   return Math.round(total);
 }
 
