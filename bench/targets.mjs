@@ -297,7 +297,7 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   and \`echo $! > sN.pid\` per service, until the loop returns; then its stop.sh, \`kill -TERM --
   -$(< sN.pid)\` per service, timed until every sleep has ended, the floor of a down). The per-service cost is apply's
   time over N. At 1,000, between plan and down: \`stack watch\` over the running stack, its RSS
-  one second after its API socket appeared, \`status --json\` through it five times beside
+  at its peak over the 10 s after the first second from its API socket (sampled every 0.5 s), \`status --json\` through it five times beside
   \`node -e 0\` five times (medians), and stack.yaml appended with one service (a bash script
   writing $EPOCHREALTIME) until it started. Growth: apply's cost per added service from 200 to
   1,000 ((T1000 − T200) / 800) over that from 50 to 200 ((T200 − T50) / 150), so that the fixed

@@ -98,8 +98,8 @@ describe('process provider: observe, again and again (as a controller polls adop
     const { started: other } = await start(['sleep', '60']);
     const run = appliedOf(other);
     expect((await provider.observe('web', undefined, run, ctx)).phase).toBe('running');
-    process.kill(-other.pgid, 'SIGKILL');
-    await waitFor(async () => (await readProcStat(other.pid)) === undefined, 5000, 'the run reaped');
+    process.kill(-other.pgid!, 'SIGKILL');
+    await waitFor(async () => (await readProcStat(other.pid!)) === undefined, 5000, 'the run reaped');
     expect((await provider.observe('web', undefined, run, ctx)).phase).toBe('stopped');
   });
 });
