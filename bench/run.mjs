@@ -1,5 +1,5 @@
 // `npm run bench`: stack next to pm2, supervisord, s6 and the physical floor, interleaved, several
-// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs,dev,limits,thousand,chain,compose narrows it
+// rounds (BENCH_ROUNDS, default 5). BENCH_ONLY=startup,plan,validate,sleeps,http,crash,memory,hotadd,api,top,dashboard,logs,dev,limits,thousand,servers,chain,compose narrows it
 // (api: the controller's API of issue 25; api-status, api-events or api-rss for one of its three;
 // top: `stack top` of issue 26, its idle CPU beside pm2 monit and a key press to the redrawn screen;
 // dashboard: `stack dashboard` of issue 27, the page's first full render in headless Chromium and its bundle size;
@@ -26,6 +26,7 @@ import { limitsScenario } from './scenarios/limits.mjs';
 import { logsScenario } from './scenarios/logs.mjs';
 import { devScenario } from './scenarios/dev.mjs';
 import { httpScenario } from './scenarios/http.mjs';
+import { serversScenario } from './scenarios/servers.mjs';
 import { memoryScenario } from './scenarios/memory.mjs';
 import { planScenario } from './scenarios/plan.mjs';
 import { sleepsScenario } from './scenarios/sleeps.mjs';
@@ -76,6 +77,7 @@ async function main() {
   if (wanted('dev')) await devScenario(ctx);
   if (wanted('limits')) await limitsScenario(ctx);
   if (wanted('thousand')) await thousandScenario(ctx);
+  if (wanted('servers')) await serversScenario(ctx);
   if (wanted('chain')) await chainScenario(ctx);
   if (wanted('compose')) await composeScenario(ctx);
   if (only?.includes('suite')) await suiteScenario(ctx);

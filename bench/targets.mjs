@@ -75,6 +75,7 @@ export function evaluateTargets(results) {
     // Issue 34: a thousand services, a chain of 200.
     ['apply of 1,000 sleeps ≤ 1.3× a shell loop starting them (issue 34)', results.ratioOf('start 1000 sleeps (issue 34)', 'shell loop'), 1.3, x],
     ['apply cost per added service, 200 → 1,000 over 50 → 200, ≤ 1.5× (issue 34)', growth(results), 1.5, x],
+    ['apply of 200 Node HTTP servers with `ready: http` ≤ 1.3× the floor starting them (issue 34)', results.ratioOf('200 http servers ready (issue 34, ready: http)', 'floor'), 1.3, x],
     ['status of 1,000, no controller ≤ 300 ms (issue 34; `stack status`, the table)', results.median('status (the table), no controller, 1000 services', 'stack'), 300, ms],
     ['(the same, `stack status --json`: with memory and command lines read)', results.median('status --json, no controller, 1000 services', 'stack'), 300, ms],
     ['status of 1,000 through a controller ≤ 1.3× `node -e 0` (issue 34)', results.ratioOf('status --json of 1000, controller', 'node -e 0'), 1.3, x],
@@ -289,6 +290,11 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   build's own time is its last time minus its first (\`the build's own time\`), and the target
   is checked against the first minus the second, round by round (\`less the build\`). Then 100
   appends to src/app.txt spread over 1 s, and the number of builds that followed them.
+- **200 http servers ready** (issue 34, BENCH_ONLY=servers): 200 Node HTTP servers (the same
+  one-line server as above), each with \`ready: { http: "http://127.0.0.1:PORT/" }\` and the default
+  interval (250 ms): \`stack apply --yes --parallel 8\` from nothing until it returns (it waits for
+  every probe), beside the floor (one Node process spawning the 200 detached, then the bench polls
+  every port until it accepts). Ports 22000–23599, a range per round.
 - **1,000 services** (issue 34, BENCH_ONLY=thousand): for N = 50, 200 and 1,000 \`sleep\`s, each
   round in turn: stack (\`stack apply --yes --parallel 8\` from nothing, settle 0ms as in every
   start figure, until it returns with all N running; then \`status --json\` with no controller,
