@@ -160,7 +160,10 @@ export async function recordEndedRunsStopped(workspace: Workspace, observed: Obs
   const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
   let changed = false;
   for (const { name } of ended) {
-    if (state.get(name)?.pid === undefined) continue;
+    const record = state.get(name);
+    if (record?.pid === undefined) continue;
+    const provider = await workspace.providers.get(record.provider).catch(() => undefined);
+    await provider?.ended?.(name, record, workspace.ctx).catch(() => undefined);
     changed = true;
     state.record(name, (current) => current && { ...current, pid: undefined, pgid: undefined, startTicks: undefined, stoppedByUs: true, probe: undefined });
   }

@@ -254,6 +254,12 @@ export interface Provider {
   stop(name: string, applied: AppliedService, stop: StopSpec, ctx: OperationContext): Promise<ExitInfo | undefined>;
   uninstall?(name: string, applied: AppliedService, ctx: OperationContext): Promise<void>;
   /**
+   * A run `applied` records ended without a stack process seeing it (observed gone), as `down`
+   * records it: what it left behind on the machine is removed (a process service's cgroups of its
+   * `limits:`). Called under the lock, with nothing of the service being started.
+   */
+  ended?(name: string, applied: AppliedService, ctx: Omit<OperationContext, 'signal'>): Promise<void>;
+  /**
    * `stack signal`: sends `signal` once to the run `applied` records (a process group, containers)
    * and waits for nothing. Records nothing: the service stays desired running, and what the
    * signal does to it is observed as anything else it does. A run that is no longer the one

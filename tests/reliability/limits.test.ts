@@ -104,6 +104,22 @@ describe('a service over its memory limit', () => {
     });
   }, 60_000);
 
+  it.runIf(realV1)('leaves no group behind a run that died with no stack process its parent: down removes them', async () => {
+    const m = cleanup.marker(`limits-unseen-${process.pid}-${Date.now()}`);
+    const s = cleanup.scratch(`version: 1\nservices:\n  hog:\n    command: [sleep, "3600"] # ${m}\n    limits: { memory: 150MB, pids: 50 }\n    start: { settle: 0ms }\n`);
+    stacksMade.push(s.dir);
+    expect(stack(['apply', '--yes', '-f', s.file]).code).toBe(0);
+    const pid = s.state().services.hog?.pid as number;
+    expect(projectDirs(s.dir).some((project) => existsSync(join(project, 'hog')))).toBe(true);
+    // Killed by someone else while no stack process runs: nothing stops it, so no stop removed its groups.
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !existsSync(`/proc/${pid}`), 10_000, 'the run reaped');
+    const down = stack(['down', '--yes', '-f', s.file]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toMatch(/Nothing is running/);
+    expect(describeGroups(projectDirs(s.dir))).toBe('nothing');
+  }, 60_000);
+
   it('is killed by the watchdog when cgroups are off (STACK_LIMITS=watchdog) and restarted with its reading', async () => {
     const m = cleanup.marker(`limits-wd-${process.pid}-${Date.now()}`);
     const s = cleanup.scratch(yaml(m));

@@ -164,6 +164,12 @@ export function createProcessProvider(options: ProcessProviderOptions = {}): Pro
     // Logs are kept after an uninstall: they are what a person reads to learn why.
     async uninstall(): Promise<void> {},
 
+    // A run that died unseen (its leader killed while no stack process was its parent) left its
+    // cgroups: `down` found nothing to stop, so no stop removed them.
+    async ended(name: string, _applied: AppliedService, ctx: Omit<OperationContext, 'signal'>): Promise<void> {
+      await groupsToRemove(name, undefined, ctx.stateDir)();
+    },
+
     logs: (name, _desired, _applied, request, ctx) => showLogFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
     logChunks: (name, request, ctx) => logChunksOfFile(logFileOf(ctx.stateDir, name), request, ctx.redact),
 
