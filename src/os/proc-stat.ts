@@ -127,6 +127,21 @@ export function ownStartTicks(): number | undefined {
   return readProcStatSync(process.pid)?.startTicks;
 }
 
+/**
+ * Whether any process has `pid` (one `kill -0`, no read of /proc): a zombie and a process that
+ * got the pid again count too, so it says only that a run is not gone (see checkOwnership).
+ * The group's counterpart is groupExists (group-members.ts).
+ */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, run as another user (a service's `user:`).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Judges a recorded pid. `kill -0` is not enough: it succeeds on zombies and on recycled pids. */
 export async function checkOwnership(pid: number, startTicks: number): Promise<Ownership> {
   return ownershipOf(await readProcStat(pid), startTicks);

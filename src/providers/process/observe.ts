@@ -5,7 +5,7 @@ import { orphansOf } from '../../os/stop-group.js';
 import { runProbeOnce } from '../probes.js';
 import { healthOf, probeRecordOf, watchedProbe } from '../probe-record.js';
 import type { OperationContext } from '../../model/provider.js';
-import { checkOwnership, ProcUnavailableError, readBootTime, ticksToIso, type Ownership } from '../../os/proc-stat.js';
+import { checkOwnership, pidExists, ProcUnavailableError, readBootTime, ticksToIso, type Ownership } from '../../os/proc-stat.js';
 import { monotonicMs } from '../../os/monotonic.js';
 
 // An observation probe is one quick attempt, not a wait.
@@ -48,14 +48,7 @@ const CONFIRMED_FOR_MS = 5_000;
 
 function stillConfirmed(pid: number, startTicks: number): boolean {
   const entry = confirmed.get(pid);
-  if (entry?.startTicks !== startTicks || monotonicMs() - entry.at > CONFIRMED_FOR_MS) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, run as another user (a service's `user:`).
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return entry?.startTicks === startTicks && monotonicMs() - entry.at <= CONFIRMED_FOR_MS && pidExists(pid);
 }
 
 /** checkOwnership, remembered in `confirmed` when ours. */
