@@ -95,7 +95,7 @@ class ApiServer {
     this.answering.add(answered);
     void answered.then(() => this.answering.delete(answered));
     // The secrets the file declares now, looked up for each text as it is sent.
-    const exchange = new Exchange(request, response, () => this.controller.workspaceNow.ctx.redact);
+    const exchange = new Exchange(request, response, () => this.controller.redact);
     this.route(exchange, request.method ?? 'GET', exchange.url.pathname).catch((error: unknown) => exchange.fail(this.controller.signal.aborted ? new ApiError(503, 'the controller is stopping', ExitCode.actionFailed) : error));
   }
 

@@ -237,6 +237,37 @@ describe('the API server on .stack/api.sock', () => {
     events.close();
   });
 
+  it('status between changes: each answer counts uptime at its own time; a kill, a restart and an edit of the file show in the next answer', async () => {
+    const m = marker();
+    const s = await up(`version: 1\n${FAST}services:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n`);
+    type Row = { name: string; pid: number; since: string; uptime: number; observed: string; restarts: number };
+    const rowsOf = async () => (await apiJson(s.dir, 'GET', '/v1/status')).body.services as Row[];
+    const rowOf = (rows: Row[], name: string): Row => rows.find((row) => row.name === name) ?? expect.fail(`no row for ${name}`);
+    // The controller keeps its rows between changes: uptime must not be kept with them.
+    // Every 100 ms for 2.5 s, past a second boundary and a usage tick: each answer's uptime is
+    // the whole seconds from since to a moment between its request and its answer.
+    for (let i = 0; i < 25; i += 1) {
+      const asked = Date.now();
+      const answer = await rowsOf();
+      const answered = Date.now();
+      const a = rowOf(answer, 'a');
+      const since = Date.parse(a.since);
+      expect(a.uptime, `answer ${i}`).toBeGreaterThanOrEqual(Math.floor((asked - since) / 1000));
+      expect(a.uptime, `answer ${i}`).toBeLessThanOrEqual(Math.floor((answered - since) / 1000));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const first = rowOf(await rowsOf(), 'a');
+    process.kill(first.pid, 'SIGKILL');
+    const restarted = await waitFor(async () => {
+      const row = rowOf(await rowsOf(), 'a');
+      return row.pid !== first.pid && row.observed === 'running' ? row : undefined;
+    }, 10_000, 'a restarted, in the status');
+    expect(restarted.restarts).toBe(first.restarts + 1);
+    writeFileSync(s.file, `${readFileSync(s.file, 'utf8')}  c:\n    command: sleep ${m}\n`);
+    const c = await waitFor(async () => (await rowsOf()).find((row) => row.name === 'c' && row.observed === 'running'), 10_000, 'c running, in the status');
+    expect(c.pid).toBeGreaterThan(0);
+  });
+
   it('a client that goes mid-run interrupts it (exit 130, told as a run event); followers that go are forgotten and the controller serves on', async () => {
     const m = marker();
     const s = await up(`version: 1\nservices:\n  a:\n    command: sleep ${m}\n    ready: { log: ready, timeout: 30s }\n    state: stopped\n  b:\n    command: sleep ${m}\n`);

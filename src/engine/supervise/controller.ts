@@ -30,7 +30,7 @@ import { SupervisedPool, type PoolEvent } from './service-pool.js';
 import { describeExit } from '../../reconcile/idle.js';
 import { HandedRequests } from './requests.js';
 import { planRestart, type RestartOptions } from '../../reconcile/plan-restart.js';
-import { statusRows, type StatusRow } from '../../reconcile/status-rows.js';
+import { statusRows, uptimeOf, type StatusRow } from '../../reconcile/status-rows.js';
 import type { Applied } from '../../model/observed.js';
 import { Exclusive } from './exclusive.js';
 import { passMayAct } from './may-act.js';
@@ -80,6 +80,9 @@ export class Controller {
   /** Services whose start failed in a pass and that their machine retries. */
   private readonly retrying = new Set<string>();
   private readonly closers: (() => Promise<void>)[] = [];
+  /** Counts the moves of machines and the changes of records: what knownStatus's kept rows are checked against. */
+  private statusChanges = 0;
+  private rowsKept?: { inputs: readonly unknown[]; rows: StatusRow[] };
 
   /** Lines for the log, the file's secrets as of now replaced (a liveness detail can quote a plugin's output). */
   readonly say = (line: string): void => this.options.log(this.workspace.ctx.redact(line));
@@ -125,8 +128,14 @@ export class Controller {
     this.requests = new HandedRequests(workspace.paths.dir, (reason) => void this.request(reason));
     // Live status: a machine that moves or a record that changes may change a phase or a probe result.
     const changes = new StatusChanges(() => knownObserved(this.desired, this.state.all(), this.pool), (event) => this.events.emit(event));
-    pool.onMove(() => changes.poke());
-    state.watch(() => changes.poke());
+    pool.onMove(() => {
+      this.statusChanges += 1;
+      changes.poke();
+    });
+    state.watch(() => {
+      this.statusChanges += 1;
+      changes.poke();
+    });
   }
 
   /** Loads the file (exit 5 when invalid), takes the lock (exit 7), calls `serve` (the API), reconciles once. */
@@ -285,10 +294,27 @@ export class Controller {
     return this.news.notLoading;
   }
 
-  /** `status` as the controller knows it (GET /v1/status): no probe, no /proc scan (port owners, CPU and memory as last read on their ticks). */
+  /** The secrets stack.yaml declares now, replaced in a text (nothing to replace: `redactNothing`, which JSON answers skip). */
+  get redact(): Redact {
+    return redactorOf(this.desired);
+  }
+
+  /**
+   * `status` as the controller knows it (GET /v1/status): no probe, no /proc scan (port owners,
+   * CPU and memory as last read on their ticks). The rows are kept until what they are made of
+   * changes (a machine moves, a record changes, a tick reads ports or usage, stack.yaml is loaded):
+   * an answer between changes only counts each row's uptime again. With 1,000 services, making
+   * the rows cost ~7 ms of the controller's ~12 ms answer.
+   */
   knownStatus(): StatusRow[] {
-    const applied = this.state.all();
-    return statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, { portOwners: this.ports.known, usage: this.usage.known, schedules: this.schedules.nextRuns(), waiting: this.dev.waiting(), now: this.pool.env.time.now(), mechanism: limitMechanism().name });
+    const inputs = [this.desired, this.statusChanges, this.ports.known, this.usage.known, JSON.stringify([...this.schedules.nextRuns(), ...this.dev.waiting()]), limitMechanism().name];
+    if (!this.rowsKept || inputs.some((input, i) => input !== this.rowsKept?.inputs[i])) {
+      const applied = this.state.all();
+      const rows = statusRows(this.desired, knownObserved(this.desired, applied, this.pool), applied, { portOwners: this.ports.known, usage: this.usage.known, schedules: this.schedules.nextRuns(), waiting: this.dev.waiting(), mechanism: limitMechanism().name });
+      this.rowsKept = { inputs, rows };
+    }
+    const now = this.pool.env.time.now();
+    return this.rowsKept.rows.map((row) => ({ ...row, uptime: uptimeOf(row.since, now) }));
   }
 
   /** `names` and what they depend on, observed: what a restart of them plans from, without looking at every service. */
