@@ -69,20 +69,45 @@ export async function readStack(path: string, options: ReadStackOptions): Promis
   return (await readStackDetailed(path, options)).desired;
 }
 
-/** `readStack`, also returning the required variables that are not set (with `requireVariables: false`). */
+/**
+ * What a load read, so that a later look can tell it would read the same: each file as stat
+ * found it just before it was read (`missing` when it was not there), each working folder as it
+ * was found. Not `settled` when the load also read what a look at files cannot vouch for (the
+ * ports named `auto` took, a provider's files such as a plugin's or the accounts, the names kept
+ * for compose projects, a text given instead of the file). The environment is the caller's to
+ * hold constant.
+ */
+export interface StackInputs {
+  files: ReadonlyMap<string, string>;
+  folders: ReadonlyMap<string, FolderState | 'unknown'>;
+  settled: boolean;
+}
+
+/** `readStack`, also returning the required variables that are not set (with `requireVariables: false`) and what it read. */
 export async function readStackDetailed(
   path: string,
   options: ReadStackOptions,
-): Promise<{ desired: Desired; missingVariables: MissingVariable[] }> {
+): Promise<{ desired: Desired; missingVariables: MissingVariable[]; inputs: StackInputs }> {
   const file = resolve(path);
   const display = relativePath(options.cwd ?? process.cwd(), file);
+  const files = new Map<string, string>();
+  const folderStates = new Map<string, FolderState | 'unknown'>();
+  let settled = options.text === undefined;
+  // Looked at before each read: a change after the look makes the next look differ, never the reverse.
+  const lookAt = async (paths: readonly string[]): Promise<void> => {
+    for (const [path, signature] of await Promise.all(paths.map(async (each) => [each, await signatureOf(each)] as const))) files.set(path, signature);
+  };
+  if (options.text === undefined) await lookAt([file]);
   const text = options.text ?? (await readText(file, display, MAX_STACK_FILE_BYTES));
   if (typeof text !== 'string') throw invalidConfig(display, [text]);
 
   // Like compose, `.env` beside the file feeds interpolation (the caller's environment wins).
-  const dotEnvText = (await readEnvFiles([join(dirname(file), '.env')])).values().next().value;
+  const dotEnv = join(dirname(file), '.env');
+  await lookAt([dotEnv]);
+  const dotEnvText = (await readEnvFiles([dotEnv])).values().next().value;
   // Only a stack that names compose has names global on the machine (compose projects) to mark.
   const folderId = text.includes('compose') ? await folderIdOf(dirname(file)) : undefined;
+  if (text.includes('compose')) settled = false;
   const loadOptions: LoadOptions = {
     providers: options.providers,
     ...(folderId === undefined ? {} : { folderId }),
@@ -111,6 +136,7 @@ export async function readStackDetailed(
     let withCache: LoadOptions = cache ? { ...loadOptions, cache } : loadOptions;
     let first = await load(new Map(), withCache);
     if (first.needsPorts) {
+      settled = false;
       // Named ports asked `auto`: this folder's ports, picked once and kept in `.stack/`.
       const allocated = await allocatePorts(dirname(file), first.portsWanted, { write: options.keepPorts !== false });
       portNotes = allocated.notes;
@@ -120,7 +146,9 @@ export async function readStackDetailed(
     const folders = options.checkFolders === false ? [] : first.foldersWanted;
     if (first.envFilesWanted.length === 0 && folders.length === 0) return first;
     await options.beforeReading?.([...first.envFilesWanted, ...folders]);
+    await lookAt(first.envFilesWanted);
     const [texts, found] = await Promise.all([readEnvFiles(first.envFilesWanted), lookAtFolders(folders)]);
+    for (const folder of folders) folderStates.set(folder, found.get(folder) ?? 'unknown');
     return load(texts, found.size === 0 ? withCache : { ...withCache, folders: found });
   };
   let loaded: Loaded;
@@ -138,17 +166,35 @@ export async function readStackDetailed(
   if (fromSaved && loaded.issues.length > 0) loaded = await loadAll({});
   if (options.cache && loaded.cache) await ('save' in loaded.cache ? options.cache.write(loaded.cache.save) : options.cache.forget());
   if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
-  if (options.checkPlugins !== false) await checkProviderFiles(loaded.desired, options.providers, options.cwd ?? process.cwd());
+  if (options.checkPlugins !== false && (await checkProviderFiles(loaded.desired, options.providers, options.cwd ?? process.cwd()))) settled = false;
   const desired = portNotes.length === 0 ? loaded.desired : { ...loaded.desired, portNotes };
-  return { desired, missingVariables: loaded.missingVariables };
+  return { desired, missingVariables: loaded.missingVariables, inputs: { files, folders: folderStates, settled } };
 }
 
-/** Each provider checks the files its services name (a plugin's plugin.yaml); one with no service is not asked. */
-async function checkProviderFiles(desired: Desired, providers: ProviderCatalog, cwd: string): Promise<void> {
+/** Whether a load now would read what the one that gave `inputs` read (false when that one was not settled). */
+export async function sameInputs(inputs: StackInputs): Promise<boolean> {
+  if (!inputs.settled) return false;
+  const files = await Promise.all([...inputs.files].map(async ([path, signature]) => (await signatureOf(path)) === signature));
+  if (files.includes(false)) return false;
+  const found = await lookAtFolders([...inputs.folders.keys()]);
+  return [...inputs.folders].every(([path, state]) => (found.get(path) ?? 'unknown') === state);
+}
+
+/** A file as stat finds it (through a link): device, inode, mode, size, and the times of its last change to the nanosecond. */
+async function signatureOf(path: string): Promise<string> {
+  const info = await stat(path, { bigint: true }).catch((error: NodeJS.ErrnoException) => error);
+  if (info instanceof Error) return info.code === 'ENOENT' || info.code === 'ENOTDIR' ? 'missing' : `error ${info.code ?? info.message}`;
+  return `${info.dev}:${info.ino}:${info.mode}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+}
+
+/** Each provider checks the files its services name (a plugin's plugin.yaml); one with no service is not asked. True when one read any. */
+async function checkProviderFiles(desired: Desired, providers: ProviderCatalog, cwd: string): Promise<boolean> {
+  let read = false;
   for (const module of providers) {
     const services = desired.services.filter((service) => service.provider === module.name);
-    if (module.checkFiles && services.length > 0) await module.checkFiles(services, cwd);
+    if (module.checkFiles && services.length > 0 && (await module.checkFiles(services, cwd))) read = true;
   }
+  return read;
 }
 
 /**

@@ -112,9 +112,10 @@ export interface ProviderModule<P extends ProviderName = ProviderName> {
   /**
    * Reads the files its services name besides stack.yaml (a plugin's plugin.yaml), so that a
    * load fails before anything starts; rejects with `invalidConfig` listing every issue. Loads
-   * what it reads with only when called.
+   * what it reads with only when called. Resolves to whether it read anything: a controller then
+   * reads stack.yaml again on every interval, not only when the files the loader read change.
    */
-  checkFiles?(services: readonly DesiredService[], cwd: string): Promise<void>;
+  checkFiles?(services: readonly DesiredService[], cwd: string): Promise<boolean>;
   /** Makes the runtime, loading its modules only now (a stack that does not use it never does). */
   create(): Promise<Provider>;
 }

@@ -337,6 +337,24 @@ describe('stack watch on real processes', () => {
     await waitFor(() => sleepsWith(m).length === 2, 5000, 'b to start after an edit of the symlink target');
   });
 
+  it('the interval finds an edit no watch saw: the folder the symlink points into replaced', async () => {
+    const m = marker();
+    const yaml = `version: 1\n${FAST}services:\n${sleeper('a', m)}`;
+    const s = cleanup.scratch(yaml);
+    const target = join(s.dir, 'configs', 'stack.yaml');
+    mkdirSync(dirname(target));
+    writeFileSync(target, yaml);
+    rmSync(s.file);
+    symlinkSync(target, s.file);
+    await watch(s, '1s');
+    // The watched folder moved away and a new one put in its place: no watch is on the new one,
+    // and stack.yaml's own folder sees only `configs` change. stat through the link differs.
+    renameSync(dirname(target), `${dirname(target)}.old`);
+    mkdirSync(dirname(target));
+    writeFileSync(target, `${yaml}${sleeper('b', m)}`);
+    await waitFor(() => sleepsWith(m).length === 2, 10_000, 'b to start after the interval pass');
+  });
+
   it('an env file edit restarts the service that reads it, and only that one', async () => {
     const m = marker();
     const s = cleanup.scratch(`version: 1\n${FAST}services:\n${sleeper('a', m, '    envFile: app.env\n')}${sleeper('b', m)}`);

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readStack } from '../../src/load/read-stack.js';
+import { readStack, readStackDetailed, sameInputs } from '../../src/load/read-stack.js';
 import type { ReadStackOptions } from '../../src/load/read-stack.js';
 import { parseCacheIn } from '../../src/state/parse-cache.js';
 import { ExitCode, StackError } from '../../src/model/errors.js';
@@ -236,5 +236,58 @@ describe('readStack with a parse cache', () => {
     const without = await rejection(read({ API_TOKEN: 'x', PORT: 'http' }, { providers: PROVIDERS }));
     expect(withCache.issues).toEqual(without.issues);
     expect(withCache.issues.map((issue) => `${issue.position?.line}:${issue.position?.column}`)).toEqual(['6:13']);
+  });
+});
+
+describe('what a load read (sameInputs: the controller skips reading an unchanged stack.yaml on its interval)', () => {
+  const load = (options: Partial<ReadStackOptions> = {}) => readStackDetailed(join(root, 'stack.yaml'), { providers: PROVIDERS, cwd: root, ...options });
+
+  it('is the same until stack.yaml, .env, an env file or a working folder changes, each told apart', async () => {
+    await mkdir(join(root, 'work'));
+    await writeFile(join(root, 'app.env'), 'A=1\n');
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  a:\n    command: sleep 1\n    envFile: ./app.env\n    cwd: ./work\n');
+    let { inputs } = await load();
+    expect(inputs.settled).toBe(true);
+    expect([...inputs.files.keys()].sort()).toEqual([join(root, '.env'), join(root, 'app.env'), join(root, 'stack.yaml')]);
+    expect(await sameInputs(inputs)).toBe(true);
+
+    // The same length, the same mtime put back: the change time still tells.
+    const before = await stat(join(root, 'app.env'));
+    await writeFile(join(root, 'app.env'), 'A=2\n');
+    await utimes(join(root, 'app.env'), before.atime, before.mtime);
+    expect(await sameInputs(inputs)).toBe(false);
+    ({ inputs } = await load());
+    expect(await sameInputs(inputs)).toBe(true);
+
+    // A .env beside stack.yaml that was not there.
+    await writeFile(join(root, '.env'), 'B=1\n');
+    expect(await sameInputs(inputs)).toBe(false);
+    ({ inputs } = await load());
+
+    // The working folder gone.
+    await rm(join(root, 'work'), { recursive: true });
+    expect(await sameInputs(inputs)).toBe(false);
+    await mkdir(join(root, 'work'));
+    expect(await sameInputs(inputs)).toBe(true);
+
+    // stack.yaml replaced by a rename (an editor's save), same text.
+    await writeFile(join(root, 'next.yaml'), await readFile(join(root, 'stack.yaml')));
+    await rename(join(root, 'next.yaml'), join(root, 'stack.yaml'));
+    expect(await sameInputs(inputs)).toBe(false);
+  });
+
+  it('is never the same after a load that read what stat cannot vouch for: auto ports, compose, accounts, a text given', async () => {
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  web:\n    command: sleep ${ports.web.http}\n    ports: { http: auto }\n');
+    expect((await load()).inputs.settled).toBe(false);
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  a:\n    command: sleep 1\n');
+    const given = await load({ text: 'version: 1\nservices:\n  b:\n    command: sleep 1\n' });
+    expect(given.inputs.settled).toBe(false);
+    expect(await sameInputs(given.inputs)).toBe(false);
+    expect((await load()).inputs.settled).toBe(true);
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  a:\n    command: sleep 1\n    user: root\n');
+    expect((await load()).inputs.settled).toBe(false);
+    await writeFile(join(root, 'docker-compose.yml'), 'services:\n  db:\n    image: busybox\n');
+    await writeFile(join(root, 'stack.yaml'), 'version: 1\nservices:\n  db:\n    compose: { file: docker-compose.yml }\n');
+    expect((await load()).inputs.settled).toBe(false);
   });
 });

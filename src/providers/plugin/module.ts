@@ -81,8 +81,10 @@ export const pluginModule: ProviderModule<'plugin'> = {
     install: ['plugin.dir', 'plugin.git', 'plugin.commit', 'plugin.files'],
     files: 'plugin.files',
   }),
-  checkFiles: async (services, cwd) =>
-    (await import('../../load/read-plugin.js')).checkPluginFiles(services.filter((service): service is DesiredServiceOf<'plugin'> => service.provider === 'plugin'), cwd),
+  checkFiles: async (services, cwd) => {
+    await (await import('../../load/read-plugin.js')).checkPluginFiles(services.filter((service): service is DesiredServiceOf<'plugin'> => service.provider === 'plugin'), cwd);
+    return true;
+  },
   create: async () => (await import('./plugin-provider.js')).createPluginProvider(),
 };
 

@@ -83,7 +83,9 @@ export const processModule: ProviderModule<'process'> = {
   }),
   // Accounts are read only for a stack that names one: every other load stays as it was.
   checkFiles: async (services) => {
-    if (services.some((service) => service.process?.user !== undefined)) await (await import('./accounts.js')).checkAccounts(services);
+    if (!services.some((service) => service.process?.user !== undefined)) return false;
+    await (await import('./accounts.js')).checkAccounts(services);
+    return true;
   },
   create: async () => (await import('./process-provider.js')).createProcessProvider(),
 };
