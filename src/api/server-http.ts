@@ -83,8 +83,13 @@ export class Exchange {
   }
 
   json(status: number, body: unknown): void {
+    this.jsonText(status, redactedJson(body, this.redactor()));
+  }
+
+  /** An answer already written as JSON (and redacted) by the caller. */
+  jsonText(status: number, text: string): void {
     this.response.writeHead(status, { 'content-type': 'application/json' });
-    this.response.end(`${redactedJson(body, this.redactor())}\n`);
+    this.response.end(`${text}\n`);
   }
 
   /** Answers with the error's status and ErrorBody; a stream already begun ends with an `error` line instead. */

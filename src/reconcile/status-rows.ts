@@ -115,11 +115,27 @@ export function statusRows(desired: Desired, observed: Observed, applied: Applie
   for (const name of applied.keys()) {
     if (!declared.has(name)) rows.push(row(name, undefined, observed.get(name), applied));
   }
-  return rows.map((each) => ({
-    ...each,
-    ...(usage ? { cpu: null, memory: null, command: null, ...usage.get(each.name) } : {}),
-    ...(now === undefined ? {} : { uptime: uptimeOf(each.since, now) }),
-  }));
+  return withLiveColumns(rows, { ...(usage ? { usage } : {}), ...(now === undefined ? {} : { now }) });
+}
+
+/**
+ * The columns that change on their own, added last to each row: CPU, memory and command as
+ * `usage` read them (null where unknown), uptime counted to `now`. A controller keeps the rest of
+ * its rows between changes and adds these to each answer.
+ */
+export function withLiveColumns(rows: readonly StatusRow[], live: LiveExtras): StatusRow[] {
+  return rows.map((each) => ({ ...each, ...liveColumnsOf(each, live) }));
+}
+
+export type LiveExtras = Pick<StatusExtras, 'usage' | 'now'>;
+
+/** One row's columns that change on their own (withLiveColumns), alone. */
+export function liveColumnsOf(row: StatusRow, live: LiveExtras): Partial<StatusRow> {
+  const { usage, now } = live;
+  return {
+    ...(usage ? { cpu: null, memory: null, command: null, ...usage.get(row.name) } : {}),
+    ...(now === undefined ? {} : { uptime: uptimeOf(row.since, now) }),
+  };
 }
 
 /** Whole seconds from `since` to `now`; never below 0 (a clock stepped back). */

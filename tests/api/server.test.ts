@@ -239,7 +239,8 @@ describe('the API server on .stack/api.sock', () => {
 
   it('status between changes: each answer counts uptime at its own time; a kill, a restart and an edit of the file show in the next answer', async () => {
     const m = marker();
-    const s = await up(`version: 1\n${FAST}services:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n`);
+    const secret = `Zq9-${m}-token`;
+    const s = await up(`version: 1\n${FAST}services:\n  a:\n    command: sleep ${m}\n  b:\n    command: sleep ${m}\n  t:\n    command: [sh, -c, 'sleep ${m}; true', ${secret}]\n    env: { API_TOKEN: ${secret} }\n`);
     type Row = { name: string; pid: number; since: string; uptime: number; observed: string; restarts: number };
     const rowsOf = async () => (await apiJson(s.dir, 'GET', '/v1/status')).body.services as Row[];
     const rowOf = (rows: Row[], name: string): Row => rows.find((row) => row.name === name) ?? expect.fail(`no row for ${name}`);
@@ -256,6 +257,10 @@ describe('the API server on .stack/api.sock', () => {
       expect(a.uptime, `answer ${i}`).toBeLessThanOrEqual(Math.floor((answered - since) / 1000));
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    // The secret is in t's command line: its command column (read on the usage tick) has it replaced.
+    const told = await waitFor(async () => ((await rowsOf()).find((row) => row.name === 't') as { command?: string | null } | undefined)?.command, 10_000, "t's command column");
+    expect(told).toContain('sleep');
+    expect(JSON.stringify(await rowsOf())).not.toContain(secret);
     const first = rowOf(await rowsOf(), 'a');
     process.kill(first.pid, 'SIGKILL');
     const restarted = await waitFor(async () => {

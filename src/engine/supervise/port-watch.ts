@@ -39,7 +39,9 @@ export class PortWatch {
     this.reading ??= (async () => {
       const { desired, applied, observed } = this.view();
       const views = desired.services.map((service) => ({ service, record: applied.get(service.name), observed: observed.get(service.name) }));
-      this.owners = await findServicePortOwners(views, this.redact);
+      const owners = await findServicePortOwners(views, this.redact);
+      // The same owners keep the same map: what the controller made of them stays good.
+      if (JSON.stringify([...owners]) !== JSON.stringify([...this.owners])) this.owners = owners;
     })()
       .catch(() => undefined)
       .finally(() => (this.reading = undefined));
