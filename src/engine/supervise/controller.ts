@@ -1,7 +1,7 @@
 import { basename, relative } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { digestServiceFiles, redactedVerbose, type Workspace } from '../workspace.js';
-import { readStack, readStackDetailed, sameInputs, type StackInputs } from '../../load/read-stack.js';
+import { readStackDetailed, sameInputs, type StackInputs } from '../../load/read-stack.js';
 import { redactorOf } from '../../config/secrets.js';
 import type { Redact } from '../../config/sensitive.js';
 import { isScheduled, type Desired, type DesiredService } from '../../model/desired.js';
@@ -142,7 +142,7 @@ export class Controller {
 
   /** Loads the file (exit 5 when invalid), takes the lock (exit 7), calls `serve` (the API), reconciles once. */
   static async start(options: ControllerOptions, serve?: (controller: Controller) => Promise<void>): Promise<Controller> {
-    const desired = await readStack(options.file, { providers: PROVIDERS });
+    const { desired, inputs } = await readStackDetailed(options.file, { providers: PROVIDERS });
     const paths = statePaths(desired.root);
     const lock = await acquireLock(paths.lockFile, { command: options.command });
     const made: { controller?: Controller } = {};
@@ -156,6 +156,8 @@ export class Controller {
       const journal = await EventJournal.open(paths.eventsFile, options.log);
       const controller = new Controller(options, workspace, lock, state, pool, journal);
       made.controller = controller;
+      // The first pass reads stack.yaml again only if it changed since (a load of 1,000 services is 100–300 ms).
+      controller.loadedFrom = inputs;
       options.signal?.addEventListener('abort', () => controller.abort.abort(), { once: true });
       await serve?.(controller);
       await controller.request('start');
@@ -260,7 +262,7 @@ export class Controller {
 
   /**
    * stack.yaml loaded afresh (made the controller's; exit 5 or 3 thrown) and every service
-   * observed: what a plan starts from. Inside `exclusive`. With `unlessSame` (the interval's
+   * observed: what a plan starts from. Inside `exclusive`. With `unlessSame` (the first pass and the interval's
    * passes), the file is not read again when nothing the last load read has changed since (each
    * file's stat, each working folder): with 1,000 services a load is 100–300 ms of the
    * controller's CPU, and requests to its API waited for it every 5 s.
@@ -473,7 +475,7 @@ export class Controller {
     });
     let snapshot: Snapshot;
     try {
-      snapshot = await this.refresh(this.abort.signal, { unlessSame: reason === 'interval' });
+      snapshot = await this.refresh(this.abort.signal, { unlessSame: reason === 'interval' || reason === 'start' });
     } catch (error) {
       if (!(error instanceof StackError) || error.code !== ExitCode.invalidConfig && error.code !== ExitCode.noStackFile) throw error;
       // A typo never tears anything down: the last good file stays in force. A folder that went
