@@ -53,7 +53,8 @@ export type { ControllerOptions, PassResult, RunOptions, Snapshot } from './cont
 /**
  * The reconcile loop (`stack watch`, `stack up`): holds the lock, reconciles once, then again on
  * every change of stack.yaml or a file it references, on an interval (drift), and keeps one
- * supervised machine per service. Level-based: every pass loads and observes from scratch.
+ * supervised machine per service. Level-based: every pass observes from scratch, and loads stack.yaml afresh
+ * unless stat finds every file the last load read unchanged (the first pass and the interval's).
  * Passes and the runs its API asks for (`exclusive`) take turns: never two at once.
  */
 export class Controller {
