@@ -323,8 +323,8 @@ describe('stack watch on real processes', () => {
     expect(pidsOf(s).a).toBe(before.a);
   });
 
-  it('a stack.yaml that is a symlink: an edit of the file it points to is seen', async () => {
-    const m = marker();
+  /** A stack of one sleep whose stack.yaml is a symlink to configs/stack.yaml. */
+  const symlinkedStack = (m: string) => {
     const yaml = `version: 1\n${FAST}services:\n${sleeper('a', m)}`;
     const s = cleanup.scratch(yaml);
     const target = join(s.dir, 'configs', 'stack.yaml');
@@ -332,6 +332,12 @@ describe('stack watch on real processes', () => {
     writeFileSync(target, yaml);
     rmSync(s.file);
     symlinkSync(target, s.file);
+    return { s, yaml, target };
+  };
+
+  it('a stack.yaml that is a symlink: an edit of the file it points to is seen', async () => {
+    const m = marker();
+    const { s, yaml, target } = symlinkedStack(m);
     await watch(s, '1h');
     writeFileSync(target, `${yaml}${sleeper('b', m)}`);
     await waitFor(() => sleepsWith(m).length === 2, 5000, 'b to start after an edit of the symlink target');
@@ -339,13 +345,7 @@ describe('stack watch on real processes', () => {
 
   it('the interval finds an edit no watch saw: the folder the symlink points into replaced', async () => {
     const m = marker();
-    const yaml = `version: 1\n${FAST}services:\n${sleeper('a', m)}`;
-    const s = cleanup.scratch(yaml);
-    const target = join(s.dir, 'configs', 'stack.yaml');
-    mkdirSync(dirname(target));
-    writeFileSync(target, yaml);
-    rmSync(s.file);
-    symlinkSync(target, s.file);
+    const { s, yaml, target } = symlinkedStack(m);
     await watch(s, '1s');
     // The watched folder moved away and a new one put in its place: no watch is on the new one,
     // and stack.yaml's own folder sees only `configs` change. stat through the link differs.
