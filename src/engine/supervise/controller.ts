@@ -23,6 +23,7 @@ import { PortWatch } from './port-watch.js';
 import { UsageWatch } from './usage-watch.js';
 import { MemoryWatchdog } from './memory-watchdog.js';
 import { limitMechanism } from '../../os/cgroups.js';
+import { monotonicMs } from '../../os/monotonic.js';
 import { prepareCommands } from '../../os/runner.js';
 import { LogRotation } from './log-rotation.js';
 import { notRetried, writePassRecord } from './pass-record.js';
@@ -49,6 +50,9 @@ import type { BuildResult } from '../../model/provider.js';
 import { isRunningPhase } from '../../reconcile/diff.js';
 
 export type { ControllerOptions, PassResult, RunOptions, Snapshot } from './controller-options.js';
+
+/** How old a load of stack.yaml may be before a pass reads the file again whatever stat says of it. */
+const RELOAD_AT_LEAST_EVERY_MS = 60_000;
 
 /**
  * The reconcile loop (`stack watch`, `stack up`): holds the lock, reconciles once, then again on
@@ -84,8 +88,8 @@ export class Controller {
   /** Counts the moves of machines and the changes of records: what knownStatus's kept rows are checked against. */
   private statusChanges = 0;
   private rowsKept?: { inputs: readonly unknown[]; rows: StatusRow[] };
-  /** What the last load of stack.yaml read; undefined until one succeeds, and after one failed. */
-  private loadedFrom?: StackInputs;
+  /** What the last load of stack.yaml read, and when; undefined until one succeeds, and after one failed. */
+  private loadedFrom?: { inputs: StackInputs; at: number };
 
   /** Lines for the log, the file's secrets as of now replaced (a liveness detail can quote a plugin's output). */
   readonly say = (line: string): void => this.options.log(this.workspace.ctx.redact(line));
@@ -158,7 +162,7 @@ export class Controller {
       const controller = new Controller(options, workspace, lock, state, pool, journal);
       made.controller = controller;
       // The first pass reads stack.yaml again only if it changed since (a load of 1,000 services is 100–300 ms).
-      controller.loadedFrom = inputs;
+      controller.loadedFrom = { inputs, at: monotonicMs() };
       options.signal?.addEventListener('abort', () => controller.abort.abort(), { once: true });
       await serve?.(controller);
       await controller.request('start');
@@ -266,10 +270,14 @@ export class Controller {
    * observed: what a plan starts from. Inside `exclusive`. With `unlessSame` (the first pass and the interval's
    * passes), the file is not read again when nothing the last load read has changed since (each
    * file's stat, each working folder): with 1,000 services a load is 100–300 ms of the
-   * controller's CPU, and requests to its API waited for it every 5 s.
+   * controller's CPU, and requests to its API waited for it every 5 s. A load older than a minute
+   * is done again all the same: a file system with coarse times could show an edit of the same
+   * size no watch saw as unchanged.
    */
   async refresh(signal: AbortSignal, options: { unlessSame?: boolean } = {}): Promise<Snapshot> {
-    const desired = options.unlessSame && this.loadedFrom && (await sameInputs(this.loadedFrom)) ? this.desired : await this.load();
+    const last = this.loadedFrom;
+    const same = options.unlessSame && last !== undefined && monotonicMs() - last.at < RELOAD_AT_LEAST_EVERY_MS && (await sameInputs(last.inputs));
+    const desired = same ? this.desired : await this.load();
     this.desired = desired;
     this.news.loaded(desired);
     this.pool.setDesired(desired);
@@ -289,8 +297,9 @@ export class Controller {
   private async load(): Promise<Desired> {
     // Cleared first: after a load that failed, the next pass reads again whatever the files say.
     this.loadedFrom = undefined;
+    const at = monotonicMs();
     const { desired, inputs } = await readStackDetailed(this.options.file, { providers: PROVIDERS });
-    this.loadedFrom = inputs;
+    this.loadedFrom = { inputs, at };
     return desired;
   }
 
