@@ -3,7 +3,7 @@ import { monotonicMs } from '../../os/monotonic.js';
 import { signalProcess } from '../../os/signal.js';
 import { isController, lockHolder, type LockOwner } from '../../state/lock.js';
 import { submitRequest, type ControllerRequest, type ControllerResponse } from './requests.js';
-import { guardStoppedController } from './stopped-controller.js';
+import { controllerRuns, guardStoppedController } from './stopped-controller.js';
 
 /*
  * The other side of a running controller (`stack watch`, `stack up`): what `down` and `restart`
@@ -28,6 +28,8 @@ export async function findController(lockFile: string): Promise<LockOwner | unde
 }
 
 const STOP_DEADLINE_MS = 120_000;
+/** How long after it let go of the lock a controller's process may take to end before `down` goes on. */
+const EXIT_WAIT_MS = 5000;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,7 +40,7 @@ async function stillHolds(lockFile: string, holder: LockOwner): Promise<boolean>
 
 /**
  * Ends the controller `holder` (SIGTERM: it stops what it must as it ends) and resolves once it
- * has let go of the lock. Throws a StackError (exit 7, locked) when it is another user's, or when it
+ * has let go of the lock and its process has ended (up to 5 s after the lock). Throws a StackError (exit 7, locked) when it is another user's, or when it
  * still runs 2 minutes after it was asked (a stopped one is killed before that).
  */
 export async function stopController(lockFile: string, holder: LockOwner, options: ControllerClientOptions & { asked?: boolean }): Promise<void> {
@@ -55,6 +57,10 @@ export async function stopController(lockFile: string, holder: LockOwner, option
     }
     await pause(options.pollMs ?? 50);
   }
+  // The lock goes with the controller's last act; its process ends just after. Waited for too
+  // (5 s at most), so that `down` returns with no controller left running.
+  const exited = monotonicMs() + EXIT_WAIT_MS;
+  while (controllerRuns(holder) && monotonicMs() < exited) await pause(10);
 }
 
 /**

@@ -35,6 +35,9 @@ function stateOf(holder: LockOwner): string | undefined {
 
 const isStopped = (state: string | undefined): boolean => state === 'T' || state === 't';
 
+/** Whether the controller's process still runs (a zombie, a recycled pid or none: no). */
+export const controllerRuns = (holder: LockOwner): boolean => stateOf(holder) !== undefined;
+
 // Gone meanwhile (or not ours to signal): the next look says so.
 const send = (pid: number, signal: NodeJS.Signals): void => void signalProcess(pid, signal);
 

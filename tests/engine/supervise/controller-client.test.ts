@@ -29,10 +29,11 @@ afterEach(async () => {
  * A stand-in controller: a real process named as the lock's holder. `ignoreTerm`: it does not end
  * on SIGTERM (a controller busy stopping, or stopped by SIGSTOP with the SIGTERM pending).
  */
-async function standIn(command: string, options: { ignoreTerm?: boolean } = {}): Promise<{ paths: StatePaths; holder: LockOwner; child: ChildProcess }> {
+async function standIn(command: string, options: { ignoreTerm?: boolean; onTerm?: (lockFile: string) => string } = {}): Promise<{ paths: StatePaths; holder: LockOwner; child: ChildProcess }> {
   const paths = statePaths(await dirs.make());
   await mkdir(paths.dir, { recursive: true });
-  const script = `${options.ignoreTerm ? 'trap "" TERM; ' : ''}echo ready; while :; do sleep 1; done`;
+  const trap = options.ignoreTerm ? 'trap "" TERM; ' : options.onTerm ? `trap '${options.onTerm(paths.lockFile)}' TERM; ` : '';
+  const script = `${trap}echo ready; while :; do sleep 1; done`;
   const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
   children.add(child);
   let output = '';
@@ -66,6 +67,16 @@ describe('stopController', () => {
     expect(await exited).toEqual([null, 'SIGTERM']);
     expect(await findController(paths.lockFile)).toBeUndefined();
     expect(said).toEqual([]);
+  });
+
+  it("waits, once the lock is let go, for the controller's process to end: down returns with no controller running", async () => {
+    // As a controller ends: the lock goes with its last act, and the process a moment later.
+    const { paths, holder, child } = await standIn('stack watch', { onTerm: (lockFile) => `rm -f ${lockFile}; sleep 0.5; exit 0` });
+    const exited = once(child, 'exit');
+    await stopController(paths.lockFile, holder, { stopTimeoutMs: 5000, say: () => undefined });
+    // Ended (a zombie until this process reaps it), not still in its last half second.
+    expect(['Z', undefined]).toContain(stateOf(holder.pid));
+    expect(await exited).toEqual([0, null]);
   });
 
   it('continues a stopped controller and kills it once it has not exited within the stop timeout', async () => {
