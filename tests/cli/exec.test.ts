@@ -79,7 +79,7 @@ describe('stack with an exec service (built binary)', () => {
     const restarted = stack(['apply', '--yes', '-f', s.file]);
     expect(restarted.code, restarted.stdout + restarted.stderr).toBe(0);
     expect(restarted.stdout).toMatch(/cache stopped[\s\S]*cache started/);
-    await waitFor(() => existsSync(join(s.dir, 'redis.pid')) && Number(readFileSync(join(s.dir, 'redis.pid'), 'utf8')) !== first, 5000, 'a new pid file');
+    await waitFor(() => { const pid = existsSync(join(s.dir, 'redis.pid')) && Number(readFileSync(join(s.dir, 'redis.pid'), 'utf8')); return pid && pid !== first; }, 5000, 'a new pid file'); // (a file still empty reads as 0: not yet)
     expect(isAlive(first)).toBe(false);
     expect(cli('config', 'get', 'maxmemory').stdout).toContain(String(64 * 1024 * 1024));
 

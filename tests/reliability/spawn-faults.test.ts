@@ -71,7 +71,8 @@ describe('shell metacharacters never reach a shell', () => {
 
   it('in argv, string commands and env values, the program receives them exactly as written', async () => {
     const marker = uniqueMarker();
-    const report = `const fs = require('fs'); fs.writeFileSync(process.argv[2], JSON.stringify({ argv: process.argv.slice(3), env: process.env.HOSTILE })); setInterval(() => {}, 1e9);`;
+    // Written aside and renamed into place: the test polls for the file, and must never read it half written.
+    const report = `const fs = require('fs'); fs.writeFileSync(process.argv[2] + '.part', JSON.stringify({ argv: process.argv.slice(3), env: process.env.HOSTILE })); fs.renameSync(process.argv[2] + '.part', process.argv[2]); setInterval(() => {}, 1e9);`;
     const yaml = [
       'version: 1',
       'services:',
