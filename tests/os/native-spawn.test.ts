@@ -1,0 +1,59 @@
+import { closeSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LOG_RELAY_PROGRAM, spawnerOf, type Addon } from '../../src/os/native-spawn.js';
+import { makeTempDir, removeDir } from '../providers/helpers.js';
+
+const release = fileURLToPath(new URL('../../native/build/Release/', import.meta.url));
+let dir: string | undefined;
+afterEach(async () => {
+  await removeDir(dir);
+  dir = undefined;
+});
+
+/** The real addon, its reap() counted. */
+function countingAddon(): { addon: Addon; reaps: () => number } {
+  const module = { exports: {} as Addon };
+  process.dlopen(module, path.join(release, 'stack_spawn.node'));
+  const real = module.exports;
+  let reaps = 0;
+  const addon: Addon = {
+    ...real,
+    reap: (pid) => {
+      reaps += 1;
+      return real.reap(pid);
+    },
+  };
+  return { addon, reaps: () => reaps };
+}
+
+describe('the native spawner', () => {
+  it('asks for each relay it started off-thread once, not for every child after each start', async () => {
+    dir = await makeTempDir();
+    const { addon, reaps } = countingAddon();
+    const spawner = spawnerOf(addon, path.join(release, LOG_RELAY_PROGRAM));
+    const log = openSync(path.join(dir, 'out.log'), 'a');
+    const count = 150;
+    const relays = [];
+    for (let i = 0; i < count; i++) {
+      const pending = spawner.pendingRelay?.(log);
+      if (!pending || 'errno' in pending) throw new Error(`no pending relay: ${JSON.stringify(pending)}`);
+      const started = await pending.start();
+      if ('errno' in started) throw new Error(started.message);
+      relays.push({ ...pending, ...started });
+    }
+    closeSync(log);
+    // Each start asks for its own relay once on the next turn (a relay that ended before it was waited for).
+    await new Promise((resolve) => setImmediate(resolve));
+    // Asking for every child after each start was count²/2 (11,250 here).
+    expect(reaps()).toBeLessThanOrEqual(count * 2);
+    // And each still ends into its SIGCHLD: the service's ends closed, every relay is reaped.
+    for (const relay of relays) {
+      closeSync(relay.stdout);
+      closeSync(relay.stderr);
+    }
+    const ended = await Promise.all(relays.map((relay) => relay.exited));
+    expect(ended.every((exit) => exit.code === 0)).toBe(true);
+  });
+});
