@@ -7,11 +7,26 @@ export function withoutGiveUp(record: AppliedService | undefined): AppliedServic
 }
 
 /**
+ * Clears the give-ups of `names` (those that have one) in one write of the state file. An
+ * awaited write per service was a serialise-and-fsync of the whole file each: a `stack restart`
+ * of 1,000 spent ~7 s daemonless (~20 s in a controller, beside its other work) on them before
+ * it stopped anything.
+ */
+export async function clearGiveUps(state: StateStore, names: Iterable<string>): Promise<void> {
+  let changed = false;
+  for (const name of names) {
+    const record = state.get(name);
+    if (!record || (record.gaveUp !== true && record.gaveUpAfter === undefined && record.gaveUpDeclared === undefined)) continue;
+    state.record(name, withoutGiveUp);
+    changed = true;
+  }
+  if (changed) await state.flush();
+}
+
+/**
  * `stack down` gives the services it covered a new chance: whatever made one give up (a port
  * held, a dependency down) may be gone by the next `apply` or `up`, which then starts it.
  */
 export async function forgetGiveUps(stateFile: string, project: string, stackFile: string, names: Iterable<string>): Promise<void> {
-  const state = await StateStore.open(stateFile, project, stackFile);
-  const gaveUp = [...names].filter((name) => state.get(name)?.gaveUp === true);
-  for (const name of gaveUp) await state.update(name, withoutGiveUp);
+  await clearGiveUps(await StateStore.open(stateFile, project, stackFile), names);
 }

@@ -24,6 +24,7 @@ export class StateStore {
   private recordTimer: NodeJS.Timeout | undefined;
   private recordDelayMs = RECORD_DELAY_MS;
   private lost: Error | undefined;
+  private writes = 0;
   private readonly watchers = new Set<(name: string) => void>();
 
   private constructor(
@@ -112,6 +113,11 @@ export class StateStore {
     return this.schedule();
   }
 
+  /** How many times the file was written (tests check that a change to many records is one write). */
+  get writeCount(): number {
+    return this.writes;
+  }
+
   /** Why the last write could not be made (a full disk, a read-only folder); undefined once one succeeded. */
   unrecorded(): Error | undefined {
     return this.lost;
@@ -130,6 +136,7 @@ export class StateStore {
       this.dirty = false;
       try {
         const began = performance.now();
+        this.writes += 1;
         await writeState(this.file, this.doc);
         this.recordDelayMs = Math.min(RECORD_DELAY_MAX_MS, Math.max(RECORD_DELAY_MS, RECORD_DELAY_FACTOR * (performance.now() - began)));
         this.lost = undefined;

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fullScanCount } from '../../src/os/group-members.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { readState, type StateDocument } from '../../src/state/state-file.js';
+import { clearGiveUps } from '../../src/state/give-up.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { record, tempDirs } from './helpers.js';
 
@@ -148,5 +149,31 @@ describe('StateStore.open under the lock', () => {
     await writeFile(lockFile, `${JSON.stringify({ pid: 1, command: 'someone else', since: new Date().toISOString() })}\n`);
     expect(await scansOf(() => StateStore.open(file, 'demo'))).toBe(1);
     await again.release();
+  });
+});
+
+describe('clearGiveUps', () => {
+  it('clears the give-ups of many services in one write, and writes nothing when none gave up', async () => {
+    const file = await storeFile();
+    const seeded = await StateStore.open(file, 'demo');
+    const names = Array.from({ length: 300 }, (_, index) => `svc${index}`);
+    // Every third gave up; the others are running records with nothing to clear.
+    for (const [index, name] of names.entries()) seeded.record(name, () => record(name, index % 3 === 0 ? { gaveUp: true, gaveUpAfter: 5, gaveUpDeclared: { restart: 'x' } } : { pid: 100 + index }));
+    await seeded.flush();
+
+    const store = await StateStore.open(file, 'demo');
+    await clearGiveUps(store, names);
+    // One awaited write per service was 300 writes (each the whole file, with an fsync).
+    expect(store.writeCount).toBe(1);
+    const doc = await onDisk(file);
+    for (const [index, name] of names.entries()) {
+      expect(doc.services[name]?.gaveUp ?? false).toBe(false);
+      expect(doc.services[name]?.gaveUpAfter).toBeUndefined();
+      if (index % 3 !== 0) expect(doc.services[name]?.pid).toBe(100 + index);
+    }
+
+    const again = await StateStore.open(file, 'demo');
+    await clearGiveUps(again, [...names, 'not-recorded']);
+    expect(again.writeCount).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ import { observeServices } from '../observe.js';
 import { planActions } from '../../reconcile/plan.js';
 import type { Observed } from '../../model/observed.js';
 import type { Plan } from '../../model/plan.js';
-import { withoutGiveUp } from '../../state/give-up.js';
+import { clearGiveUps } from '../../state/give-up.js';
 import { acquireLock, type HeldLock } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
 import { StateStore } from '../../state/state-store.js';
@@ -38,7 +38,7 @@ import { passMayAct } from './may-act.js';
 import { EventHub } from './events.js';
 import { EventJournal } from './event-journal.js';
 import { redactDeep } from '../../model/redact-deep.js';
-import { knownObserved } from './known-status.js';
+import { knownObserved, knownObservedOf } from './known-status.js';
 import { groupedIn, readProviderUsage } from '../service-usage.js';
 import { StatusChanges } from './status-changes.js';
 import { FileNews } from './file-news.js';
@@ -134,14 +134,17 @@ export class Controller {
     });
     this.requests = new HandedRequests(workspace.paths.dir, (reason) => void this.request(reason));
     // Live status: a machine that moves or a record that changes may change a phase or a probe result.
-    const changes = new StatusChanges(() => knownObserved(this.desired, this.state.all(), this.pool), (event) => this.events.emit(event));
-    pool.onMove(() => {
+    const changes = new StatusChanges(
+      (names) => (names ? knownObservedOf(names, this.state, this.pool) : knownObserved(this.desired, this.state.all(), this.pool)),
+      (event) => this.events.emit(event),
+    );
+    pool.onMove((name) => {
       this.statusChanges += 1;
-      changes.poke();
+      changes.poke(name);
     });
-    state.watch(() => {
+    state.watch((name) => {
       this.statusChanges += 1;
-      changes.poke();
+      changes.poke(name);
     });
   }
 
@@ -305,7 +308,7 @@ export class Controller {
 
   /** `stack restart` of `names`: their give-ups cleared, a machine each, stop then start (or rolling). Inside `exclusive`. */
   async planRestart(names: readonly string[], observed: Observed, options: RestartOptions = {}): Promise<Plan> {
-    for (const name of names) await this.state.update(name, withoutGiveUp);
+    await clearGiveUps(this.state, names);
     for (const name of names) this.pool.actorFor(name, observed.get(name));
     return planRestart(this.desired, observed, names, options);
   }

@@ -7,10 +7,19 @@ import { observeIdle } from '../../reconcile/idle.js';
  * Every service as the controller knows it, without looking: its machine's state, and the
  * records it keeps (pid, start, restarts, last exit, last probe result). No probe, no /proc scan.
  */
-export function knownObserved(desired: Desired, applied: Applied, pool: SupervisedPool): Observed {
+export function knownObserved(desired: Desired, applied: Pick<Applied, 'get' | 'keys'>, pool: SupervisedPool): Observed {
+  return knownObservedOf(new Set([...desired.services.map((service) => service.name), ...applied.keys()]), applied, pool);
+}
+
+/**
+ * knownObserved of `names` only: those stack.yaml declares (as the pool has it) or a record
+ * keeps; the others are left out. What a change to a few services needs, at the cost of those few.
+ */
+export function knownObservedOf(names: Iterable<string>, applied: Pick<Applied, 'get'>, pool: SupervisedPool): Observed {
   const observed = new Map<string, ObservedService>();
-  for (const name of new Set([...desired.services.map((service) => service.name), ...applied.keys()])) {
+  for (const name of names) {
     const record = applied.get(name);
+    if (!record && pool.service(name) === undefined) continue;
     const phase = phaseOf(pool.stateOf(name), record?.pid !== undefined && record.stoppedByUs !== true);
     const running = phase === 'running' || phase === 'starting';
     const why = pool.leftAloneWhy(name);
