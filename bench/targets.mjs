@@ -305,7 +305,8 @@ Ratios are stack/peer computed per round, then the median of those ratios.
   time over N. At 1,000, between plan and down: \`stack watch\` over the running stack, its RSS
   at its peak over the 10 s after the first second from its API socket (sampled every 0.5 s), \`status --json\` through it five times beside
   \`node -e 0\` five times (medians), and stack.yaml appended with one service (a bash script
-  writing $EPOCHREALTIME) until it started. Growth: apply's cost per added service from 200 to
+  writing $EPOCHREALTIME) until it started, then \`stack restart --parallel 8\` of every service
+  (the controller stops and starts each; no target: a record) until it returns. Growth: apply's cost per added service from 200 to
   1,000 ((T1000 − T200) / 800) over that from 50 to 200 ((T200 − T50) / 150), so that the fixed
   start does not hide a cost that grows; the cost per service (T / N) is in the table too.
 - **chain of 200** (issue 34, BENCH_ONLY=chain): 200 sleeps, each \`dependsOn\` the one before,

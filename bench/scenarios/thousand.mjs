@@ -94,8 +94,12 @@ async function underController(dir, n) {
     appendFileSync(join(dir, 'stack.yaml'), `  added:\n    command: [bash, "${script}"]\n`);
     await waitUntil(() => readTimes(started).length > 0, { timeoutMs: 20_000, intervalMs: 2, what: 'the added service to start' });
     const added = readTimes(started)[0] - saved;
+    // Every service stopped and started again by the controller (`stack restart` hands it over), until restart returns.
+    const restarted = timed(cli(dir, 'restart', '--parallel', '8'));
+    if (!/Restart complete: \d+ stopped, \d+ started/.test(restarted.stdout + restarted.stderr)) throw new Error(`restart through the controller: ${(restarted.stdout + restarted.stderr).slice(-300)}`);
+    if (countSleeps() < n) throw new Error(`restart through the controller left ${countSleeps()} of ${n} sleeps running`);
     const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
-    return { rss, statusController: median(viaController), nodeStart: median(nodeStart), added };
+    return { rss, statusController: median(viaController), nodeStart: median(nodeStart), added, restart: restarted.ms };
   } finally {
     await endPid(controller.pid);
   }
@@ -128,5 +132,6 @@ export async function thousandScenario({ results, rounds }) {
     results.record(`status --json of ${n}, controller`, 'node -e 0', of('stack', 'nodeStart'));
     results.ratio(`status --json of ${n}, controller`, 'node -e 0', of('stack', 'statusController'), of('stack', 'nodeStart'));
     results.record(`file saved → new service started, ${n} watched`, 'stack', of('stack', 'added'));
+    results.record(`restart of every one of ${n} through a controller`, 'stack', of('stack', 'restart'));
   }
 }
