@@ -12,7 +12,7 @@ export function withoutGiveUp(record: AppliedService | undefined): AppliedServic
  * of 1,000 spent ~7 s daemonless (~20 s in a controller, beside its other work) on them before
  * it stopped anything.
  */
-export async function clearGiveUps(state: StateStore, names: Iterable<string>): Promise<void> {
+export async function clearRecordedGiveUps(state: StateStore, names: Iterable<string>): Promise<void> {
   let changed = false;
   for (const name of names) {
     const record = state.get(name);
@@ -28,5 +28,5 @@ export async function clearGiveUps(state: StateStore, names: Iterable<string>): 
  * held, a dependency down) may be gone by the next `apply` or `up`, which then starts it.
  */
 export async function forgetGiveUps(stateFile: string, project: string, stackFile: string, names: Iterable<string>): Promise<void> {
-  await clearGiveUps(await StateStore.open(stateFile, project, stackFile), names);
+  await clearRecordedGiveUps(await StateStore.open(stateFile, project, stackFile), names);
 }

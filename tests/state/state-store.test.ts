@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fullScanCount } from '../../src/os/group-members.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { readState, type StateDocument } from '../../src/state/state-file.js';
-import { clearGiveUps } from '../../src/state/give-up.js';
+import { clearRecordedGiveUps } from '../../src/state/give-up.js';
 import { StateStore } from '../../src/state/state-store.js';
 import { record, tempDirs } from './helpers.js';
 
@@ -152,7 +152,7 @@ describe('StateStore.open under the lock', () => {
   });
 });
 
-describe('clearGiveUps', () => {
+describe('clearRecordedGiveUps', () => {
   it('clears the give-ups of many services in one write, and writes nothing when none gave up', async () => {
     const file = await storeFile();
     const seeded = await StateStore.open(file, 'demo');
@@ -162,7 +162,7 @@ describe('clearGiveUps', () => {
     await seeded.flush();
 
     const store = await StateStore.open(file, 'demo');
-    await clearGiveUps(store, names);
+    await clearRecordedGiveUps(store, names);
     // One awaited write per service was 300 writes (each the whole file, with an fsync).
     expect(store.writeCount).toBe(1);
     const doc = await onDisk(file);
@@ -173,7 +173,7 @@ describe('clearGiveUps', () => {
     }
 
     const again = await StateStore.open(file, 'demo');
-    await clearGiveUps(again, [...names, 'not-recorded']);
+    await clearRecordedGiveUps(again, [...names, 'not-recorded']);
     expect(again.writeCount).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ import { observeServices } from '../observe.js';
 import { planActions } from '../../reconcile/plan.js';
 import type { Observed } from '../../model/observed.js';
 import type { Plan } from '../../model/plan.js';
-import { clearGiveUps } from '../../state/give-up.js';
+import { clearRecordedGiveUps } from '../../state/give-up.js';
 import { acquireLock, type HeldLock } from '../../state/lock.js';
 import { statePaths } from '../../state/paths.js';
 import { StateStore } from '../../state/state-store.js';
@@ -308,7 +308,7 @@ export class Controller {
 
   /** `stack restart` of `names`: their give-ups cleared, a machine each, stop then start (or rolling). Inside `exclusive`. */
   async planRestart(names: readonly string[], observed: Observed, options: RestartOptions = {}): Promise<Plan> {
-    await clearGiveUps(this.state, names);
+    await clearRecordedGiveUps(this.state, names);
     for (const name of names) this.pool.actorFor(name, observed.get(name));
     return planRestart(this.desired, observed, names, options);
   }
