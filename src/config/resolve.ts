@@ -50,7 +50,16 @@ export function resolveStack(raw: StackFile, ctx: ResolveContext): Resolved {
   // Written, a project name is the user's to keep; derived, it gets the folder's own mark.
   const instance = raw.project === undefined && ctx.folderId !== undefined ? `${project}-${ctx.folderId}` : project;
   const issues: ConfigIssue[] = [];
-  const scope = { raw, root, project, instance, ctx };
+  // Each service's variable uses, grouped once (a filter of every use for each service grew with the square of the stack).
+  const usesOf = new Map<string, VariableUse[]>();
+  for (const use of ctx.uses ?? []) {
+    const [section, name] = use.path;
+    if (section !== 'services' || typeof name !== 'string') continue;
+    const list = usesOf.get(name);
+    if (list) list.push(use);
+    else usesOf.set(name, [use]);
+  }
+  const scope = { raw, root, project, instance, ctx, usesOf };
   const services = manifestOrder(Object.keys(raw.services), ctx.locate).flatMap((name) => {
     const resolved = resolveReplicas(name, raw.services[name] as ServiceInput, scope) ?? [resolveService(name, 0, raw.services[name] as ServiceInput, scope)];
     for (const each of resolved) issues.push(...each.issues);
@@ -104,6 +113,7 @@ interface Scope {
   project: string;
   instance: string;
   ctx: ResolveContext;
+  usesOf: ReadonlyMap<string, readonly VariableUse[]>;
 }
 
 function resolveService(name: string, index: number, input: ServiceInput, scope: Scope, replica?: number): { service: DesiredService; issues: ConfigIssue[] } {
@@ -135,7 +145,7 @@ function resolveService(name: string, index: number, input: ServiceInput, scope:
   if (input.health) service.health = resolveProbe(input.health, DEFAULT_HEALTH);
   const position = ctx.locate(['services', name]);
   if (position) service.position = position;
-  markSecrets(service, module, (ctx.uses ?? []).filter((use) => use.path[1] === name));
+  markSecrets(service, module, scope.usesOf.get(name) ?? []);
   return { service, issues: own.issues };
 }
 

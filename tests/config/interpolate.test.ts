@@ -226,6 +226,13 @@ describe('interpolation in stack.yaml', () => {
     expect(loaded.desired?.services[0]?.secrets).toEqual(['postgres://u:pw@db']);
   });
 
+  it('keeps a `__proto__` key a plain key, and paths exact under lists and maps', () => {
+    const loaded = load(yaml('version: 1', 'services:', '  a:', '    command: [x, "${A:-a}"]', '    env: { B: "[${B:?}]" }', '  __proto__:', '    command: "${USER}"'), { USER: 'ada' });
+    // Had it become the prototype of `services`, the name would pass unseen (and every service inherit its command).
+    expect(issueLines(loaded)).toEqual(['5:15 variable B is required by service "a" but is not set', expect.stringMatching(/^6:3 .*__proto__/)]);
+    expect(loaded.issues[0]?.path).toBe('services.a.env.B');
+  });
+
   it('never interpolates keys', () => {
     const loaded = load(yaml('version: 1', 'services:', '  a:', '    command: x', '    env: { "$USER": "1" }'), { USER: 'ada' });
     // The key reaches validation as written (and, not being a variable name, is refused there).
