@@ -9,16 +9,25 @@ export type Run = (argv: readonly string[], options?: RunCommandOptions) => Prom
 /** Where a program is on PATH, found without running it; undefined when it is not there. */
 export type Locate = (program: string) => Promise<string | undefined>;
 
+/** Where the docker CLI's compose plugin is, found without running docker (plugin-dirs.ts); undefined when it is in none of its folders. */
+export type LocatePlugin = () => Promise<string | undefined>;
+
 const PROBE_TIMEOUT_MS = 15_000;
 
 /**
  * `docker compose` (v2) when the plugin answers, else `docker-compose` (v1). With `locate`, v1 is
  * found on PATH instead of run: `docker-compose version` is a Python start-up of 0.6–1 s, the
  * largest cost of an apply before its first compose command (issue 34); its version is then
- * unknown, and a broken install shows in that first command, whose stderr is quoted. `stack
- * check` runs it, to show the version.
+ * unknown, and a broken install shows in that first command, whose stderr is quoted. With
+ * `locatePlugin` too, v2 is found the same way, in the docker CLI's plugin folders, and then v1
+ * on PATH; `docker compose version` runs only when neither is found (a plugin where stack does
+ * not look). `stack check` runs them, to show the version.
  */
-export async function detectComposeCli(run: Run, options: RunCommandOptions, locate?: Locate): Promise<ComposeCli> {
+export async function detectComposeCli(run: Run, options: RunCommandOptions, locate?: Locate, locatePlugin?: LocatePlugin): Promise<ComposeCli> {
+  if (locate && locatePlugin) {
+    if (await locatePlugin()) return { flavour: 'v2', base: COMPOSE_V2_BASE };
+    if (await locate(COMPOSE_V1_BASE[0])) return { flavour: 'v1', base: COMPOSE_V1_BASE };
+  }
   const v2 = await run(composeVersionArgv('v2'), { ...options, timeoutMs: PROBE_TIMEOUT_MS });
   if (v2.exitCode === 0) return { flavour: 'v2', base: COMPOSE_V2_BASE, version: firstLine(v2.stdout) };
   if (locate) {

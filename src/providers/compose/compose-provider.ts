@@ -12,8 +12,10 @@ import { composeSpecFromFields } from './fields.js';
 import { showComposeLogs } from './service-logs.js';
 import { buildArgv, composeProjectName, downArgv, killArgv, psArgv, removeServicesArgv, stopArgv, upArgv, type ComposeCli } from './argv.js';
 import { BUILD_LIMIT_MS, buildResultOf } from '../build-result.js';
-import { checkEngine, detectComposeCli, type Locate, type Run } from './cli.js';
-import { parsePsLines, projectStatus, type ProjectStatus } from './containers.js';
+import { checkEngine, detectComposeCli, type Locate, type LocatePlugin, type Run } from './cli.js';
+import { findComposePlugin } from './plugin-dirs.js';
+import { containersFromEngine, parsePsLines, projectStatus, type Container, type ProjectStatus } from './containers.js';
+import { engineContainersFor, type EngineContainers } from './engine-api.js';
 import { digestComposeFiles } from './digest.js';
 import { execInCompose } from './exec.js';
 import { findNewerImages } from './update.js';
@@ -25,8 +27,16 @@ import { waitHealthy } from './wait.js';
 export interface ComposeProviderOptions {
   /** Runs docker commands; tests pass a fake to check the argv without docker. */
   run?: Run;
+  /**
+   * Lists a project's containers from the engine's socket instead of `docker ps` where the CLI
+   * would ask that engine (engine-api.ts). By default, unless `run` is given: a provider given
+   * its own `run` asks through it alone.
+   */
+  engine?: EngineContainers;
   /** Finds `docker-compose` (v1) on PATH without running it; tests pass a fake. */
   locate?: Locate;
+  /** Finds the `docker compose` (v2) plugin without running docker; by default unless `run` or `locate` is given. */
+  locatePlugin?: LocatePlugin;
   /** Time for health waits; tests pass a simulated clock. */
   clock?: ProbeClock;
   /** How often a health wait looks again (default 250ms). */
@@ -41,10 +51,15 @@ export interface ComposeProvider extends Provider {
   status(name: string, spec: ComposeSpec, stoppedByUs: boolean, ctx: OperationContext): Promise<ProjectStatus>;
 }
 
+/** A project's containers from the engine's API, or what `docker ps` said. */
+type Listing = { containers: Container[] } | { ps: CommandResult };
+
 /** Creates the compose provider: one compose project per stack service, observed through labels. */
 export function createComposeProvider(options: ComposeProviderOptions = {}): ComposeProvider {
   const run: Run = options.run ?? runCommand;
+  const engineContainers: EngineContainers | undefined = options.engine ?? (options.run ? undefined : engineContainersFor(process.env));
   const locate: Locate = options.locate ?? ((program) => resolveExecutable(program, process.cwd(), process.env.PATH));
+  const locatePlugin: LocatePlugin | undefined = options.locatePlugin ?? (options.run || options.locate ? undefined : () => findComposePlugin(process.env));
   const clock = options.clock ?? realClock;
   const pollMs = options.pollMs ?? 250;
   // Only success is cached: a long-lived watcher recovers once the engine comes back.
@@ -57,9 +72,9 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
 
   // `up` and `down` one at a time per project; the `up`s that come together are one command.
   const queue = createProjectQueue(run);
-  // The `docker ps` of a project in flight, by the signal of the run asking: the services of one
+  // The listing of a project in flight, by the signal of the run asking: the services of one
   // project observed at once share one.
-  const observing = new WeakMap<AbortSignal, Map<string, Promise<CommandResult>>>();
+  const observing = new WeakMap<AbortSignal, Map<string, Promise<Listing>>>();
 
   function engineAnswers(ctx: OperationContext): Promise<unknown> {
     if (!engine) {
@@ -72,7 +87,7 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
 
   function composeCli(ctx: OperationContext): Promise<ComposeCli> {
     if (!detected) {
-      const found = detectComposeCli(run, { verbose: ctx.verbose, signal: ctx.signal }, locate);
+      const found = detectComposeCli(run, { verbose: ctx.verbose, signal: ctx.signal }, locate, locatePlugin);
       detected = found;
       found.catch(() => detected === found && (detected = undefined));
     }
@@ -88,14 +103,22 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
     return found.value;
   }
 
-  function ps(name: string, spec: ComposeSpec, ctx: OperationContext): Promise<CommandResult> {
+  // From the engine's socket where the CLI would ask the same engine (not with a DOCKER_ variable
+  // of the service's own); `docker ps` when it cannot say.
+  async function fromEngine(ask: EngineContainers, name: string, spec: ComposeSpec, argv: readonly string[], ctx: OperationContext): Promise<Listing> {
+    const rows = await ask(composeProjectName(spec.project), { signal: ctx.signal, verbose: ctx.verbose });
+    return rows === undefined ? { ps: await runFor(run, name, spec, argv, ctx, 30_000) } : { containers: containersFromEngine(rows) };
+  }
+
+  function listing(name: string, spec: ComposeSpec, ctx: OperationContext): Promise<Listing> {
     const argv = psArgv(spec.project);
     const key = JSON.stringify([argv, spec.env]);
     let inFlight = observing.get(ctx.signal);
     if (!inFlight) observing.set(ctx.signal, (inFlight = new Map()));
     const running = inFlight.get(key);
     if (running) return running;
-    const asked = runFor(run, name, spec, argv, ctx, 30_000);
+    const ownEngine = Object.keys(spec.env).some((key) => key.startsWith('DOCKER_'));
+    const asked = engineContainers && !ownEngine ? fromEngine(engineContainers, name, spec, argv, ctx) : runFor(run, name, spec, argv, ctx, 30_000).then((ps): Listing => ({ ps }));
     inFlight.set(key, asked);
     const done = () => inFlight.delete(key);
     void asked.then(done, done);
@@ -110,19 +133,24 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
 
   const specFor = (name: string, applied: AppliedService): ComposeSpec => seen.get(name) ?? recordedSpec(name, applied);
 
-  // `docker ps` while the CLI is looked for. A `docker ps` that answered is the engine's answer
-  // (the engine is asked only when it failed, to say why: exit 6); a missing CLI is told next.
+  // The listing while the CLI is looked for. A listing that answered is the engine's answer (the
+  // engine is asked only when `docker ps` failed, to say why: exit 6); a missing CLI is told next.
   async function status(name: string, spec: ComposeSpec, stoppedByUs: boolean, ctx: OperationContext): Promise<ProjectStatus> {
     // The listing first: it is the longer of the two (it asks the engine), and each spawn takes a while.
-    const listing = ps(name, spec, ctx);
+    const listed = listing(name, spec, ctx);
     const found = composeCli(ctx);
-    const listed = await listing;
+    const answer = await listed;
+    if ('containers' in answer) {
+      engine ??= Promise.resolve();
+      await found;
+      return projectStatus({ containers: answer.containers, services: spec.services, scale: spec.scale, stoppedByUs });
+    }
     // With DOCKER_HOST or another DOCKER_ variable of its own, it asked another engine than `docker version` would.
     const sameEngine = !Object.keys(spec.env).some((key) => key.startsWith('DOCKER_'));
-    if (listed.exitCode === 0 && sameEngine) engine ??= Promise.resolve();
+    if (answer.ps.exitCode === 0 && sameEngine) engine ??= Promise.resolve();
     else await engineAnswers(ctx);
     await found;
-    const result = succeeded(name, psArgv(spec.project), listed, ctx);
+    const result = succeeded(name, psArgv(spec.project), answer.ps, ctx);
     return projectStatus({ containers: parsePsLines(result.stdout), services: spec.services, scale: spec.scale, stoppedByUs });
   }
 

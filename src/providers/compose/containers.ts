@@ -66,6 +66,38 @@ export function parsePsLines(text: string): Container[] {
   return containers;
 }
 
+/**
+ * The engine API's `GET /containers/json` rows (engine-api.ts) as parsePsLines reads the same
+ * containers from `docker ps`: names without the API's leading `/`, labels as an object, the
+ * command as the engine holds it (not quoted). A row that is not a container is skipped.
+ */
+export function containersFromEngine(rows: readonly unknown[]): Container[] {
+  const containers: Container[] = [];
+  for (const row of rows) {
+    if (typeof row !== 'object' || row === null) continue;
+    const { Id, Names, Image, Command, Labels, State, Status } = row as Record<string, unknown>;
+    if (typeof Id !== 'string') continue;
+    const labels = typeof Labels === 'object' && Labels !== null ? (Labels as Record<string, unknown>) : {};
+    const label = (name: string) => (typeof labels[name] === 'string' ? (labels[name] as string) : undefined);
+    const status = typeof Status === 'string' ? Status : '';
+    const name = Array.isArray(Names) && typeof Names[0] === 'string' ? Names[0].replace(/^\//, '') : '';
+    const container: Container = {
+      id: Id,
+      name,
+      service: label(SERVICE_LABEL) ?? '',
+      state: (typeof State === 'string' && State ? State : stateFromStatus(status)).toLowerCase(),
+      health: healthFromStatus(status),
+      oneOff: /^true$/i.test(label('com.docker.compose.oneoff') ?? ''),
+    };
+    if (typeof Image === 'string' && Image) container.image = Image;
+    if (typeof Command === 'string' && Command) container.command = Command;
+    const exit = /^Exited \((-?\d+)\)/.exec(status);
+    if (exit) container.exitCode = Number(exit[1]);
+    containers.push(container);
+  }
+  return containers;
+}
+
 // `docker ps` quotes the command as Go's strconv.Quote does, which JSON reads back for the text a command holds.
 function unquoted(text: string): string {
   if (!/^".*"$/s.test(text)) return text;

@@ -52,6 +52,21 @@ describe('detectComposeCli', () => {
     expect(asked).toEqual(['docker-compose']);
   });
 
+  it('with `locatePlugin` too, finds v2 in the plugin folders and then v1 on PATH, running nothing; only when neither is found does it ask docker', async () => {
+    const plugin = fakeRun({});
+    expect(await detectComposeCli(plugin.run, {}, async () => '/usr/bin/docker-compose', async () => '/usr/libexec/docker/cli-plugins/docker-compose')).toEqual({ flavour: 'v2', base: ['docker', 'compose'] });
+    expect(plugin.calls).toEqual([]);
+
+    const v1 = fakeRun({});
+    expect(await detectComposeCli(v1.run, {}, async () => '/usr/bin/docker-compose', async () => undefined)).toEqual({ flavour: 'v1', base: ['docker-compose'] });
+    expect(v1.calls).toEqual([]);
+
+    // A plugin where stack does not look (Docker Desktop's app bundle): docker says.
+    const elsewhere = fakeRun({ 'docker compose version': { stdout: '2.30.0\n' } });
+    expect(await detectComposeCli(elsewhere.run, {}, async () => undefined, async () => undefined)).toEqual({ flavour: 'v2', base: ['docker', 'compose'], version: '2.30.0' });
+    expect(elsewhere.calls).toEqual(['docker compose version --short']);
+  });
+
   it('with `locate`, is exit 6 when docker-compose is not on PATH either', async () => {
     const { run } = fakeRun({ 'docker compose': { exitCode: 1 } });
     const error = await rejection(detectComposeCli(run, {}, async () => undefined));

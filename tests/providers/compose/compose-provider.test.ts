@@ -5,6 +5,9 @@ import { afterEach, describe, expect } from 'vitest';
 import type { DesiredService } from '../../../src/model/desired.js';
 import type { ComposeSpec } from '../../../src/providers/compose/spec.js';
 import { createComposeProvider } from '../../../src/providers/compose/compose-provider.js';
+import { containersFromEngine, parsePsLines, type Container } from '../../../src/providers/compose/containers.js';
+import { engineContainersFor } from '../../../src/providers/compose/engine-api.js';
+import { runCommand } from '../../../src/os/runner.js';
 import type { LogLine } from '../../../src/model/log-line.js';
 import type { LogsRequest, OperationContext } from '../../../src/model/provider.js';
 import type { AppliedService } from '../../../src/model/observed.js';
@@ -74,11 +77,33 @@ describe('compose provider on a real engine', () => {
     await provider.uninstall?.('app', applied(true), ctx);
     expect(containersOf(project)).toEqual([]);
     expect(await provider.observe('app', service, applied(true), ctx)).toMatchObject({ phase: 'absent' });
-    // --verbose saw each docker command once, as run. The first observation's `docker ps`
-    // answered for the engine: `docker version` is asked only to say why a command failed.
+    // --verbose saw each docker command once, as run. Each observation asked the engine's socket
+    // (no `docker ps`), which answered for the engine: `docker version` is asked only to say why
+    // a command failed. The compose CLI was found on disk, not run (`version --short`).
     expect(lines.filter((line) => line.includes(' up -d '))).toHaveLength(1);
+    expect(lines.filter((line) => line.startsWith('GET /containers/json?'))).toHaveLength(5);
+    expect(lines.filter((line) => line.startsWith('docker ps'))).toHaveLength(0);
     expect(lines.filter((line) => line.startsWith('docker version'))).toHaveLength(0);
-    expect(lines.filter((line) => / version --short$/.test(line))).toHaveLength(1);
+    expect(lines.filter((line) => / version --short$/.test(line))).toHaveLength(0);
+  });
+
+  dockerIt('reads a project from the engine\'s socket as `docker ps` reads it: states, health, exit codes', async () => {
+    const compose =
+      `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", ${JSON.stringify(LOOP)}]\n    healthcheck: { test: ["CMD", "true"], interval: 1s, timeout: 1s, retries: 3 }\n` +
+      `  job:\n    image: ${TEST_IMAGE}\n    command: ["sh", "-c", "exit 3"]\n`;
+    const { provider, service, ctx, project, applied } = await setup(compose);
+    await provider.start(service, ctx);
+    await waitFor(() => containersOf(project).some((c) => c.state === 'exited') && containersOf(project).some((c) => c.status.includes('(healthy)')), 20_000, 'job to exit and web to be healthy');
+    const byName = (a: Container, b: Container) => a.name.localeCompare(b.name);
+    const rows = await engineContainersFor(process.env)(project, { signal: ctx.signal });
+    const viaEngine = containersFromEngine(rows ?? []).sort(byName);
+    const viaCli = parsePsLines(docker(['ps', '-a', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{json .}}']).stdout).sort(byName);
+    expect(viaEngine).toEqual(viaCli);
+    expect(viaEngine).toEqual([expect.objectContaining({ service: 'job', state: 'exited', exitCode: 3 }), expect.objectContaining({ service: 'web', state: 'running', health: 'healthy' })]);
+    // The provider's answer is the same asked either way (one given its own `run` asks the CLI alone).
+    const cliOnly = createComposeProvider({ run: runCommand });
+    expect(await provider.observe('app', service, applied(false), ctx)).toEqual(await cliOnly.observe('app', service, applied(false), ctx));
+    expect(await provider.observe('app', service, applied(false), ctx)).toMatchObject({ phase: 'crashed', detail: 'job exited with code 3' });
   });
 
   dockerIt('with wait: true, waitReady resolves only once the healthcheck passes', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { healthFromStatus, parsePsLines, projectStatus, type Container } from '../../../src/providers/compose/containers.js';
+import { containersFromEngine, healthFromStatus, parsePsLines, projectStatus, type Container } from '../../../src/providers/compose/containers.js';
 
 // Real `docker ps --format '{{json .}}'` lines (engine 20.10, compose v1 labels).
 const RUNNING_HEALTHY =
@@ -33,6 +33,31 @@ describe('parsePsLines', () => {
   it('falls back to the Status text when State is missing (older engines)', () => {
     const line = JSON.stringify({ ID: 'x', Names: 'n', Status: 'Up 3 minutes (health: starting)', Labels: 'com.docker.compose.service=web' });
     expect(parsePsLines(line)[0]).toMatchObject({ state: 'running', health: 'starting' });
+  });
+});
+
+describe('containersFromEngine', () => {
+  it('reads the engine API\'s rows as parsePsLines reads the same containers from `docker ps`', () => {
+    const rows = [
+      {
+        Id: '8b39f799ed65',
+        Names: ['/ct1_web_1'],
+        Image: 'stack-test/busybox:latest',
+        Command: "sh -c 'sleep 2; touch /tmp/ready; exec sleep 3600'",
+        Labels: { 'com.docker.compose.project': 'ct1', 'com.docker.compose.project.config_files': 'a.yml,b.yml', 'com.docker.compose.service': 'web', 'com.docker.compose.oneoff': 'False' },
+        State: 'running',
+        Status: 'Up 4 seconds (healthy)',
+      },
+      { Id: 'db-exited', Names: ['/p_db_1'], Labels: { 'com.docker.compose.service': 'db' }, State: 'exited', Status: 'Exited (137) 2 seconds ago' },
+      { Id: 'old', Names: ['/p_web_run_1'], Labels: { 'com.docker.compose.service': 'web', 'com.docker.compose.oneoff': 'True' }, Status: 'Up 3 minutes (health: starting)' },
+      'not a container',
+      { Names: ['/no-id'] },
+    ];
+    expect(containersFromEngine(rows)).toEqual([
+      ...parsePsLines(`${RUNNING_HEALTHY}\n`),
+      { id: 'db-exited', name: 'p_db_1', service: 'db', state: 'exited', health: 'none', oneOff: false, exitCode: 137 },
+      { id: 'old', name: 'p_web_run_1', service: 'web', state: 'running', health: 'starting', oneOff: true },
+    ]);
   });
 });
 

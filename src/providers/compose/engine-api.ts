@@ -1,0 +1,89 @@
+/**
+ * The docker engine's own API on its unix socket, for the question stack asks on every command:
+ * which containers a compose project has (`docker ps`). `docker ps` is a start of the docker CLI,
+ * a Go program: 80–120 ms here, most of a `stack status` of compose services; the same list from
+ * the socket takes a few ms. Asked only where the CLI would ask that same engine (the docker
+ * CLI's own order: DOCKER_HOST, then DOCKER_CONTEXT, then the current context of its config); a
+ * context, a TCP or SSH host, or any failure (no socket, no permission, an error status) gives
+ * `undefined`, and the caller runs `docker ps` as before, which says what is wrong.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_LABEL } from './argv.js';
+
+/** The engine's socket when DOCKER_HOST names none (the CLI's default context on Linux). */
+export const DEFAULT_ENGINE_SOCKET = '/var/run/docker.sock';
+
+const ANSWER_TIMEOUT_MS = 10_000;
+
+/** Lists a compose project's containers (the engine API's rows), or `undefined` when the CLI must be asked. */
+export type EngineContainers = (project: string, options: { signal: AbortSignal; verbose?: ((line: string) => void) | undefined }) => Promise<unknown[] | undefined>;
+
+/**
+ * The unix socket the docker CLI would use with `env`, or `undefined` when it would use another
+ * endpoint (a context, `tcp://`, `ssh://`) or the CLI's config cannot be read as JSON.
+ */
+export function engineSocketOf(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const host = env.DOCKER_HOST;
+  if (host !== undefined && host !== '') return host.startsWith('unix://') && host.length > 'unix://'.length ? host.slice('unix://'.length) : undefined;
+  const context = env.DOCKER_CONTEXT;
+  if (context !== undefined && context !== '') return context === 'default' ? DEFAULT_ENGINE_SOCKET : undefined;
+  const current = currentContext(env);
+  return current === undefined || current === '' || current === 'default' ? DEFAULT_ENGINE_SOCKET : undefined;
+}
+
+/** The config's `currentContext`; `null` when the config exists but cannot be read as JSON (the CLI's answer is then unknown). */
+function currentContext(env: Readonly<Record<string, string | undefined>>): string | undefined | null {
+  const home = env.HOME ?? homedir();
+  const file = join(env.DOCKER_CONFIG || join(home, '.docker'), 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const config = JSON.parse(text) as { currentContext?: unknown } | null;
+    return typeof config?.currentContext === 'string' ? config.currentContext : undefined;
+  } catch {
+    return null;
+  }
+}
+
+/** The engine lister for `env` (the process's environment): `undefined` for each question when the CLI must be asked. */
+export function engineContainersFor(env: Readonly<Record<string, string | undefined>>): EngineContainers {
+  return async (project, options) => {
+    const socket = engineSocketOf(env);
+    if (socket === undefined) return undefined;
+    const filters = JSON.stringify({ label: [`${PROJECT_LABEL}=${project}`] });
+    const path = `/containers/json?all=1&filters=${encodeURIComponent(filters)}`;
+    options.verbose?.(`GET ${path} (the engine's API on ${socket})`);
+    const answer = await getJson(socket, path, options.signal);
+    return Array.isArray(answer) ? answer : undefined;
+  };
+}
+
+/** A `200` answer's JSON body, or `undefined` for anything else. */
+async function getJson(socketPath: string, path: string, signal: AbortSignal): Promise<unknown> {
+  // Loaded only here: a stack without compose services never pays for node:http.
+  const { request } = await import('node:http');
+  return new Promise((resolve) => {
+    const asked = request({ socketPath, path, method: 'GET', headers: { Host: 'docker' }, signal, timeout: ANSWER_TIMEOUT_MS }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('error', () => resolve(undefined));
+      response.once('end', () => {
+        if (response.statusCode !== 200) return resolve(undefined);
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    asked.once('timeout', () => asked.destroy());
+    asked.once('error', () => resolve(undefined));
+    asked.end();
+  });
+}
