@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { getOverUnixSocket } from '../../os/unix-http.js';
 import { PROJECT_LABEL } from './argv.js';
 
 /** The engine's socket when DOCKER_HOST names none (the CLI's default context on Linux). */
@@ -66,24 +67,11 @@ export function engineContainersFor(env: Readonly<Record<string, string | undefi
 
 /** A `200` answer's JSON body, or `undefined` for anything else. */
 async function getJson(socketPath: string, path: string, signal: AbortSignal): Promise<unknown> {
-  // Loaded only here: a stack without compose services never pays for node:http.
-  const { request } = await import('node:http');
-  return new Promise((resolve) => {
-    const asked = request({ socketPath, path, method: 'GET', headers: { Host: 'docker' }, signal, timeout: ANSWER_TIMEOUT_MS }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.once('error', () => resolve(undefined));
-      response.once('end', () => {
-        if (response.statusCode !== 200) return resolve(undefined);
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch {
-          resolve(undefined);
-        }
-      });
-    });
-    asked.once('timeout', () => asked.destroy());
-    asked.once('error', () => resolve(undefined));
-    asked.end();
-  });
+  const answer = await getOverUnixSocket(socketPath, path, { signal, timeoutMs: ANSWER_TIMEOUT_MS });
+  if (answer?.status !== 200) return undefined;
+  try {
+    return JSON.parse(answer.body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
