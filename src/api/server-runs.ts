@@ -70,7 +70,7 @@ export class Runs {
 
   private async edit(exchange: Exchange, verb: Exclude<ServiceVerb, 'restart'>, request: VerbRequest): Promise<void> {
     const { file } = this.controller.current;
-    const desired = await readStackFile(file);
+    const desired = await readStackFile(file, { cached: true });
     checkNames(desired, new Map(), request.services);
     // Checked before anything is written: a refusal leaves the file as it was.
     const target = request.commit ? await prepareCommit(file, { force: request.force, verbose: this.controller.workspaceNow.ctx.verbose }) : undefined;

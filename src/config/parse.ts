@@ -88,18 +88,23 @@ function isLowSurrogate(unit: number): boolean {
 
 // What yaml's `uniqueKeys` reports, with one set per map (its own check is quadratic).
 function findDuplicateKeys(doc: Document, at: (offset: number) => SourcePosition): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+  return duplicateKeyOffsets(doc).map((offset) => ({ message: 'invalid YAML: map keys must be unique', path: '', position: at(offset) }));
+}
+
+/** Where each key that repeats an earlier key of its map starts, with a set per map (linear; also edit-stack.ts's check). */
+export function duplicateKeyOffsets(doc: Document): number[] {
+  const offsets: number[] = [];
   visit(doc, {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
         if (!isScalar(pair.key)) continue;
-        if (seen.has(pair.key.value)) issues.push({ message: 'invalid YAML: map keys must be unique', path: '', position: at(pair.key.range?.[0] ?? 0) });
+        if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
         seen.add(pair.key.value);
       }
     },
   });
-  return issues;
+  return offsets;
 }
 
 // A map or list used as a key has no JS object equivalent (yaml would stringify it with a warning).

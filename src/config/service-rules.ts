@@ -64,12 +64,20 @@ function checkProvider(name: string, service: Record<string, unknown>, locate: L
   return issues;
 }
 
-/** Each key that only some providers read (a provider's own key, `cwd`, `env`, …) → those providers. */
-function keyOwners(providers: ProviderCatalog): Map<string, ProviderName[]> {
+const ownersByCatalog = new WeakMap<ProviderCatalog, ReadonlyMap<string, readonly ProviderName[]>>();
+
+/**
+ * Each key that only some providers read (a provider's own key, `cwd`, `env`, …) → those
+ * providers. Made once per catalog, not once per service (~8 ms of a stack of 1,000).
+ */
+function keyOwners(providers: ProviderCatalog): ReadonlyMap<string, readonly ProviderName[]> {
+  const known = ownersByCatalog.get(providers);
+  if (known) return known;
   const owners = new Map<string, ProviderName[]>();
   for (const module of providers) {
     for (const key of [module.key, ...(module.ownKeys ?? [])]) owners.set(key, [...(owners.get(key) ?? []), module.name]);
   }
+  ownersByCatalog.set(providers, owners);
   return owners;
 }
 

@@ -1,7 +1,6 @@
 /** What `stack start|stop|enable|disable` write into stack.yaml. Pure: text in, text out. */
 
-import { parseDocument } from 'yaml';
-import { setServiceKeyText } from './edit-stack.js';
+import { openStackText, setServiceValueIn } from './edit-stack.js';
 
 export type EditVerb = 'start' | 'stop' | 'enable' | 'disable';
 
@@ -49,14 +48,15 @@ export function applyVerbEdit(text: string, verb: EditVerb, names: readonly stri
   const edited: string[] = [];
   const already: string[] = [];
   for (const name of new Set(names)) {
-    const doc = parseDocument(current);
-    if (!doc.hasIn(['services', name])) throw new Error(`stack.yaml has no service named "${name}"`);
-    const now: unknown = doc.getIn(['services', name, key]);
+    // One parse per name, for the look and the edit alike.
+    const opened = openStackText(current);
+    if (!opened.doc.hasIn(['services', name])) throw new Error(`stack.yaml has no service named "${name}"`);
+    const now: unknown = opened.doc.getIn(['services', name, key]);
     if (now === value || (now === undefined && value === byDefault)) {
       already.push(name);
       continue;
     }
-    current = setServiceKeyText(current, name, key, value);
+    current = setServiceValueIn(opened, current, name, [key], value);
     edited.push(name);
   }
   return { text: current, edited, already };

@@ -2,7 +2,7 @@
 // the same and exits the same, whether `stack` carries it out itself or a running `stack watch`
 // does (through its API). Real processes; the running set is read from /proc (each service's own
 // `sleep`), not from stack's records.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stack, waitFor, type CliResult } from '../support/stack-cli.js';
@@ -159,5 +159,25 @@ describe('verbs both ways', () => {
     expect(body).toMatchObject({ formatVersion: 1, plan: { formatVersion: 1, actions: [{ service: 'other', op: 'start' }] }, outcome: { interrupted: false, failed: 0, skipped: 0 } });
     expect(body.outcome.services.map(({ service, ops, status }) => ({ service, ops, status }))).toEqual([{ service: 'other', ops: ['start'], status: 'done' }]);
     expect(running(m)).toEqual(ALL);
+  });
+});
+
+describe('a controller and the CLI share the parse cache', () => {
+  it('after a verb the controller carried out, the cache holds the edited text, so the next command does not parse it again', async () => {
+    const m = marker();
+    const s = cleanup.scratch(yaml(m));
+    const env = { XDG_CACHE_HOME: join(s.dir, 'cache-home') };
+    const cacheDir = join(env.XDG_CACHE_HOME, 'stack', 'parse');
+    const watch = cleanup.cli(['watch', '--interval', '10m', '-f', s.file], { env });
+    await watch.waitForStderr(/watching .*stack\.yaml \(pid \d+\)/, 10_000, 'the "watching" line');
+    await waitFor(() => existsSync(join(s.dir, '.stack', 'api.sock')), 10_000, "the controller's API");
+    const result = stack(['stop', 'other', '-f', s.file], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const edited = readFileSync(s.file, 'utf8');
+    expect(edited).toContain('state: stopped');
+    // The CLI read the text before the edit; the controller made and loaded the edited one.
+    const saved = () => readdirSync(cacheDir).map((name) => (JSON.parse(readFileSync(join(cacheDir, name), 'utf8')) as { text: string }).text);
+    await waitFor(() => saved().includes(edited), 10_000, 'the edited text in the parse cache');
+    expect(saved()).toEqual([edited]);
   });
 });

@@ -90,4 +90,18 @@ describe('verbs edit stack.yaml in place', () => {
   it('refuses a service that is not declared', () => {
     expect(() => applyVerbEdit(STACK, 'stop', ['nope'])).toThrow(/no service named "nope"/);
   });
+
+  it('refuses a file with a key twice, in a service or among the services, saying where', () => {
+    const twiceInService = yaml('version: 1', 'services:', '  web:', '    command: x', '    state: running', '    state: stopped');
+    expect(() => applyVerbEdit(twiceInService, 'stop', ['web'])).toThrow('stack.yaml cannot be edited: map keys must be unique at line 6, column 5');
+    const twiceAService = yaml('version: 1', 'services:', '  web:', '    command: x', '  db:', '    command: y', '  web:', '    command: z');
+    expect(() => applyVerbEdit(twiceAService, 'stop', ['db'])).toThrow(/map keys must be unique at line 7, column 3/);
+  });
+
+  it('stops several services of one stack in one text, each edited once', () => {
+    const { text, edited, already } = applyVerbEdit(yaml('version: 1', 'services:', '  a:', '    command: x', '  b:', '    command: y', '    state: stopped', '  c:', '    command: z'), 'stop', ['a', 'b', 'c', 'a']);
+    expect(edited).toEqual(['a', 'c']);
+    expect(already).toEqual(['b']);
+    expect(text).toBe(yaml('version: 1', 'services:', '  a:', '    command: x', '    state: stopped', '  b:', '    command: y', '    state: stopped', '  c:', '    command: z', '    state: stopped'));
+  });
 });
