@@ -55,9 +55,11 @@ export interface LoadOptions {
   folders?: ReadonlyMap<string, FolderState>;
   /**
    * Present to use and update a cache (see load-cache.ts): `saved` is what an earlier load left,
-   * and `Loaded.cache` what to do with it now. Absent: no cache.
+   * and `Loaded.cache` what to do with it now. With `later`, `Loaded.cacheLater` makes that
+   * answer when called instead (the snapshot of a new text's parse and its secret checks: a
+   * controller does them after it has acted on the load). Absent: no cache.
    */
-  cache?: { saved?: LoadCache };
+  cache?: { saved?: LoadCache; later?: boolean };
   /**
    * The port each `auto` named port has in this copy of the stack (load/named-ports.ts keeps them
    * in `.stack/ports.json`). When one of `Loaded.portsWanted` is missing, the load stops there.
@@ -87,6 +89,8 @@ export interface Loaded {
   needsPorts?: true;
   /** With `options.cache`, after a successful load: what to save, or to forget, for the next load. */
   cache?: CacheUpdate;
+  /** `cache`, made when called: with `options.cache.later`. */
+  cacheLater?: () => CacheUpdate | undefined;
 }
 
 export interface LoaderParts {
@@ -152,10 +156,13 @@ export function loadStackWith(
   const replicas = interpolateReplicas(parsed.document, variables, parsed.locateValue);
   const resolved = resolveStack(document as StackFile, { file, envFileTexts, locate: parsed.locate, uses: interpolated.uses, providers: options.providers, replicas, ports: variables.ports, ...(options.folderId === undefined ? {} : { folderId: options.folderId }) });
   if (!resolved.desired) return { issues: finish(resolved.issues), envFilesWanted, foldersWanted, missingVariables, portsWanted };
-  const cache = documentJson === undefined ? undefined : cacheAfterLoad({ text, hit, parsed, documentJson, knownValid, desired: resolved.desired, uses: interpolated.uses, providers: options.providers });
+  const done = resolved.desired;
+  const update = () => cacheAfterLoad({ text, hit, parsed, documentJson: documentJson as string, knownValid, desired: done, uses: interpolated.uses, providers: options.providers });
+  const cache = documentJson === undefined || options.cache?.later ? undefined : update();
   const warnings = unsetWarnings(interpolated.unset);
   const desired = warnings.length === 0 ? resolved.desired : { ...resolved.desired, warnings };
-  return { desired, issues: [], envFilesWanted, foldersWanted, missingVariables, portsWanted, ...(cache ? { cache } : {}) };
+  const later = documentJson !== undefined && options.cache?.later ? { cacheLater: update } : {};
+  return { desired, issues: [], envFilesWanted, foldersWanted, missingVariables, portsWanted, ...(cache ? { cache } : {}), ...later };
 }
 
 /**

@@ -59,6 +59,11 @@ export interface LoadCacheStore {
   write(value: LoadCache): Promise<void>;
   /** Removes what was saved. Best effort: never throws. */
   forget(): Promise<void>;
+  /**
+   * Present: the load hands its update of the cache (made and written when called) here and
+   * returns without it, for the store to carry out later (state/parse-cache.ts's laterCache).
+   */
+  later?(update: () => Promise<void>): void;
 }
 
 /**
@@ -132,8 +137,9 @@ export async function readStackDetailed(
       await loadParts();
     }
   };
+  const later = options.cache?.later !== undefined;
   const loadAll = async (cache: { saved?: LoadCache } | undefined): Promise<Loaded> => {
-    let withCache: LoadOptions = cache ? { ...loadOptions, cache } : loadOptions;
+    let withCache: LoadOptions = cache ? { ...loadOptions, cache: later ? { ...cache, later } : cache } : loadOptions;
     let first = await load(new Map(), withCache);
     if (first.needsPorts) {
       settled = false;
@@ -164,7 +170,15 @@ export async function readStackDetailed(
   }
   // Issues are always those of the text itself, never of a saved parse (edited by hand, say).
   if (fromSaved && loaded.issues.length > 0) loaded = await loadAll({});
-  if (options.cache && loaded.cache) await ('save' in loaded.cache ? options.cache.write(loaded.cache.save) : options.cache.forget());
+  const store = options.cache;
+  if (store && loaded.cache) await ('save' in loaded.cache ? store.write(loaded.cache.save) : store.forget());
+  const cacheLater = loaded.cacheLater;
+  if (store?.later && cacheLater) {
+    store.later(async () => {
+      const update = cacheLater();
+      if (update) await ('save' in update ? store.write(update.save) : store.forget());
+    });
+  }
   if (!loaded.desired || loaded.issues.length > 0) throw invalidConfig(display, loaded.issues);
   if (options.checkPlugins !== false && (await checkProviderFiles(loaded.desired, options.providers, options.cwd ?? process.cwd()))) settled = false;
   const desired = portNotes.length === 0 ? loaded.desired : { ...loaded.desired, portNotes };

@@ -103,3 +103,36 @@ async function forgetOldest(dir: string): Promise<void> {
   const old = caches.slice(0, Math.max(0, caches.length - MAX_CACHE_FILES));
   await Promise.all([...stale, ...old].map(({ name }) => rm(join(dir, name), { force: true })));
 }
+
+/**
+ * `store`, for a long-running process: a load hands its update of the cache (the snapshot of a
+ * new text's parse, its secret checks, the write) to be done `delayMs` later, off the way from
+ * a saved stack.yaml to its services started (~100 ms of that with 1,000 services); a later
+ * update replaces one not done yet. A read first does the one waiting, so a load soon after
+ * still finds the text it read.
+ */
+export function laterCache(store: LoadCacheStore, delayMs: number): LoadCacheStore & Required<Pick<LoadCacheStore, 'later'>> {
+  let waiting: (() => Promise<void>) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const now = async (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    const update = waiting;
+    waiting = undefined;
+    await update?.().catch(() => undefined);
+  };
+  return {
+    read: async () => {
+      await now();
+      return store.read();
+    },
+    write: (value) => store.write(value),
+    forget: () => store.forget(),
+    later(update) {
+      waiting = update;
+      clearTimeout(timer);
+      timer = setTimeout(() => void now(), delayMs);
+      timer.unref();
+    },
+  };
+}

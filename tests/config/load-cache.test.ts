@@ -95,12 +95,22 @@ const stackText = yaml(
 
 const savedBy = (update: CacheUpdate | undefined): LoadCache | undefined => (update && 'save' in update ? update.save : undefined);
 
-function loadWith(env: Record<string, string>, cache?: { saved?: LoadCache }) {
+function loadWith(env: Record<string, string>, cache?: { saved?: LoadCache; later?: boolean }) {
   const options: LoadOptions = { providers: PROVIDERS, displayFile: 'stack.yaml', env, ...(cache ? { cache } : {}) };
   return loadStackText(stackText, FILE, new Map(), options);
 }
 
 describe('loading with a cache', () => {
+  it('with `later`, gives the same update as a function to call after acting, not made during the load', () => {
+    const now = loadWith({ PORT: '8080' }, {});
+    const later = loadWith({ PORT: '8080' }, { later: true });
+    expect(later.desired).toEqual(now.desired);
+    expect(later.cache).toBeUndefined();
+    expect(now.cacheLater).toBeUndefined();
+    expect(savedBy(later.cacheLater?.())).toEqual(savedBy(now.cache));
+    expect(savedBy(now.cache)?.text).toBe(stackText);
+  });
+
   const environment = fc.record(
     { PORT: fc.constantFrom('8080', '9000', '0', 'abc', '70000'), MODE: fc.constantFrom('dev', 'prod', '${x'), API_TOKEN: fc.constantFrom('s3cret-token', '') },
     { requiredKeys: [] },

@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LoadCache } from '../../src/config/load-cache.js';
-import { parseCacheFor, parseCacheIn } from '../../src/state/parse-cache.js';
+import { laterCache, parseCacheFor, parseCacheIn } from '../../src/state/parse-cache.js';
 
 let root: string;
 beforeEach(async () => {
@@ -97,5 +97,35 @@ describe('the parse cache store', () => {
 
   it('is kept nowhere when running from source (no build to name it)', () => {
     expect(parseCacheFor('/srv/app/stack.yaml', { HOME: root })).toBeUndefined();
+  });
+});
+
+describe('laterCache: a long-running process updates the cache after acting', () => {
+  it('does an update only after its delay, the last one handed over, and before any read', async () => {
+    const file = join(root, 'parse', 'later.json');
+    const store = laterCache(parseCacheIn(file, 'b1'), 60_000);
+    const done: string[] = [];
+    const update = (text: string) => async () => {
+      done.push(text);
+      await store.write({ ...value, text });
+    };
+    store.later(update('first'));
+    store.later(update('second'));
+    expect(done).toEqual([]);
+    expect(await parseCacheIn(file, 'b1').read()).toBeUndefined();
+    // A load now reads what the waiting update writes, not what the file held.
+    expect((await store.read())?.text).toBe('second');
+    expect(done).toEqual(['second']);
+    expect((await store.read())?.text).toBe('second');
+    expect(done).toEqual(['second']);
+  });
+
+  it('does it by itself once the delay passes, and a failing update is dropped', async () => {
+    const file = join(root, 'parse', 'timed.json');
+    const store = laterCache(parseCacheIn(file, 'b1'), 20);
+    store.later(() => Promise.reject(new Error('disk full')));
+    await expect(store.read()).resolves.toBeUndefined();
+    store.later(() => store.write(value));
+    await vi.waitFor(async () => expect(await parseCacheIn(file, 'b1').read()).toEqual(value), { timeout: 5000 });
   });
 });

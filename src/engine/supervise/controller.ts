@@ -1,7 +1,7 @@
 import { basename, relative } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { digestServiceFiles, redactedVerbose, type Workspace } from '../workspace.js';
-import { readStackDetailed, sameInputs, type ReadStackOptions, type StackInputs } from '../../load/read-stack.js';
+import { readStackDetailed, sameInputs, type LoadCacheStore, type ReadStackOptions, type StackInputs } from '../../load/read-stack.js';
 import { redactorOf } from '../../config/secrets.js';
 import type { Redact } from '../../config/sensitive.js';
 import { isScheduled, type Desired, type DesiredService } from '../../model/desired.js';
@@ -15,7 +15,7 @@ import type { Observed } from '../../model/observed.js';
 import type { Plan } from '../../model/plan.js';
 import { clearRecordedGiveUps } from '../../state/give-up.js';
 import { acquireLock, type HeldLock } from '../../state/lock.js';
-import { parseCacheFor } from '../../state/parse-cache.js';
+import { laterCache, parseCacheFor } from '../../state/parse-cache.js';
 import { statePaths } from '../../state/paths.js';
 import { StateStore } from '../../state/state-store.js';
 import { FileWatcher, watchedPaths } from './file-watcher.js';
@@ -601,13 +601,22 @@ function markerOf(event: PoolEvent): string | undefined {
   }
 }
 
+/** How long after a load the controller updates the parse cache (laterCache): past the acting on it. */
+const CACHE_UPDATE_DELAY_MS = 1000;
+const cacheOf = new Map<string, LoadCacheStore | undefined>();
+
 /**
  * How the controller loads stack.yaml: with the parse cache the CLI keeps (state/parse-cache.ts),
- * so a text one of them loaded is not parsed and validated again by the other. After an edit
- * verb the CLI, the API's run and the file's change pass each load the same new text: one YAML
- * parse of a stack of 1,000 services is ~150 ms in the controller, without TurboFan.
+ * so a text one of them loaded is not parsed and validated again by the other (after an edit
+ * verb, the CLI's next command, the controller's pass on the file's change; one YAML parse of a
+ * stack of 1,000 services is ~150 ms in the controller, without TurboFan). The cache is updated
+ * a second after the load, not before the services it names are started.
  */
 function loadOptionsFor(file: string): ReadStackOptions {
-  const cache = parseCacheFor(file, process.env);
+  if (!cacheOf.has(file)) {
+    const store = parseCacheFor(file, process.env);
+    cacheOf.set(file, store && laterCache(store, CACHE_UPDATE_DELAY_MS));
+  }
+  const cache = cacheOf.get(file);
   return { providers: PROVIDERS, ...(cache ? { cache } : {}) };
 }
