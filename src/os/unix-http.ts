@@ -9,11 +9,16 @@ export interface UnixHttpAnswer {
   body: Buffer;
 }
 
-/** The answer, or `undefined` when none came whole: refused, no socket, aborted, timed out, or not HTTP. */
-export async function getOverUnixSocket(socketPath: string, path: string, options: { signal?: AbortSignal; timeoutMs: number }): Promise<UnixHttpAnswer | undefined> {
+/** An answer longer than this is given up on (a `docker ps` of thousands of containers is a few MB). */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/** The answer, or `undefined` when none came whole: refused, no socket, aborted, timed out, too long, or not HTTP. */
+export async function getOverUnixSocket(socketPath: string, path: string, options: { signal?: AbortSignal; timeoutMs: number; maxBytes?: number }): Promise<UnixHttpAnswer | undefined> {
   const { connect } = await import('node:net');
+  const maxBytes = options.maxBytes ?? MAX_ANSWER_BYTES;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
+    let received = 0;
     const socket = connect(socketPath);
     const done = (answer: UnixHttpAnswer | undefined): void => {
       options.signal?.removeEventListener('abort', abort);
@@ -25,7 +30,11 @@ export async function getOverUnixSocket(socketPath: string, path: string, option
     options.signal?.addEventListener('abort', abort, { once: true });
     socket.setTimeout(options.timeoutMs, () => done(undefined));
     socket.once('error', () => done(undefined));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBytes) return done(undefined);
+      chunks.push(chunk);
+    });
     socket.once('end', () => done(parseHttpAnswer(Buffer.concat(chunks))));
     socket.write(`GET ${path} HTTP/1.0\r\nHost: localhost\r\n\r\n`);
   });

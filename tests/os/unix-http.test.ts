@@ -53,7 +53,7 @@ describe('getOverUnixSocket', () => {
     expect(requests[0]).toMatch(/^GET \/containers\/json\?all=1 HTTP\/1\.0\r\n/);
   });
 
-  it('gives undefined for no socket, a server that never answers (at the timeout or the abort), or garbage', async () => {
+  it('gives undefined for no socket, a server that never answers (at the timeout or the abort), an answer too long, or garbage', async () => {
     expect(await getOverUnixSocket(path.join(await makeTempDir(), 'none.sock'), '/', { timeoutMs: 5000 })).toBeUndefined();
     const silent = await rawServer(() => undefined);
     expect(await getOverUnixSocket(silent.socket, '/', { timeoutMs: 50 })).toBeUndefined();
@@ -61,6 +61,9 @@ describe('getOverUnixSocket', () => {
     const asked = getOverUnixSocket(silent.socket, '/', { timeoutMs: 60_000, signal: controller.signal });
     controller.abort();
     expect(await asked).toBeUndefined();
+    const endless = await rawServer(() => `HTTP/1.0 200 OK\r\n\r\n${'x'.repeat(100_000)}`);
+    expect(await getOverUnixSocket(endless.socket, '/', { timeoutMs: 5000, maxBytes: 50_000 })).toBeUndefined();
+    expect((await getOverUnixSocket(endless.socket, '/', { timeoutMs: 5000 }))?.body.length).toBe(100_000);
     const garbage = await rawServer(() => 'not http at all');
     expect(await getOverUnixSocket(garbage.socket, '/', { timeoutMs: 5000 })).toBeUndefined();
   });

@@ -183,7 +183,12 @@ export function createComposeProvider(options: ComposeProviderOptions = {}): Com
     // The engine's reading of the running containers (docker stats); nothing when it does not answer.
     async usage(name, desired, applied, ctx) {
       const spec = desired?.compose ? specOf(desired) : applied ? specFor(name, applied) : undefined;
-      return spec ? readComposeUsage(run, name, spec, ctx).catch(() => undefined) : undefined;
+      const containers = async () => {
+        const answer = spec && (await listing(name, spec, ctx));
+        if (!answer) return undefined;
+        return 'containers' in answer ? answer.containers : answer.ps.exitCode === 0 ? parsePsLines(answer.ps.stdout) : undefined;
+      };
+      return spec ? readComposeUsage(run, name, spec, ctx, containers).catch(() => undefined) : undefined;
     },
 
     async digestFiles(service) {

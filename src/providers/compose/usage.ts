@@ -1,5 +1,6 @@
 // A compose service's figures for `status`: its running containers' CPU and memory as the engine
-// reads them (`docker stats --no-stream`), and what they run (`docker ps`).
+// reads them (`docker stats --no-stream`), and what they run (the project's listing: the engine's
+// socket or `docker ps`).
 import type { ComposeSpec } from './spec.js';
 import type { OperationContext, RunUsage } from '../../model/provider.js';
 import { psArgv, statsArgv } from './argv.js';
@@ -10,15 +11,24 @@ import { runFor } from './project.js';
 /** docker stats waits for two of the engine's samples (about a second apart); a busy engine may take longer. */
 const STATS_TIMEOUT_MS = 15_000;
 
-/** The figures of the service's running containers, summed; undefined when none runs or the engine does not answer. */
-export async function readComposeUsage(run: Run, name: string, spec: ComposeSpec, ctx: OperationContext): Promise<RunUsage | undefined> {
-  const ps = await runFor(run, name, spec, psArgv(spec.project), ctx, STATS_TIMEOUT_MS);
-  if (ps.exitCode !== 0) return undefined;
-  const running = parsePsLines(ps.stdout).filter((each) => each.state === 'running' && !each.oneOff && (spec.services.length === 0 || spec.services.includes(each.service)));
+/**
+ * The figures of the service's running containers, summed; undefined when none runs or the
+ * engine does not answer. `containers` lists the project's (the provider's listing); by default
+ * `docker ps`.
+ */
+export async function readComposeUsage(run: Run, name: string, spec: ComposeSpec, ctx: OperationContext, containers?: () => Promise<Container[] | undefined>): Promise<RunUsage | undefined> {
+  const listed = containers ? await containers() : await psContainers(run, name, spec, ctx);
+  if (!listed) return undefined;
+  const running = listed.filter((each) => each.state === 'running' && !each.oneOff && (spec.services.length === 0 || spec.services.includes(each.service)));
   if (running.length === 0) return undefined;
   const stats = await runFor(run, name, spec, statsArgv(running.map((each) => each.id)), ctx, STATS_TIMEOUT_MS);
   const figures = stats.exitCode === 0 ? sumStats(parseStatsLines(stats.stdout), running.map((each) => each.id)) : { cpu: null, memory: null };
   return { ...figures, command: ctx.redact(containersCommand(running)) };
+}
+
+async function psContainers(run: Run, name: string, spec: ComposeSpec, ctx: OperationContext): Promise<Container[] | undefined> {
+  const ps = await runFor(run, name, spec, psArgv(spec.project), ctx, STATS_TIMEOUT_MS);
+  return ps.exitCode === 0 ? parsePsLines(ps.stdout) : undefined;
 }
 
 /** One container's reading, as `docker stats --format '{{json .}}'` prints it. */

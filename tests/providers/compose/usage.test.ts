@@ -60,6 +60,18 @@ describe('compose usage', () => {
     ]);
   });
 
+  it('given the provider\'s listing (the engine\'s socket), runs docker stats alone; no listing, no figures', async () => {
+    const calls: string[] = [];
+    const run: Run = async (argv) => {
+      calls.push(argv.join(' '));
+      return { exitCode: 0, stdout: argv[1] === 'stats' ? STATS : '', stderr: '', timedOut: false };
+    };
+    expect(await readComposeUsage(run, 'app', { ...spec, services: ['db'] }, ctx, async () => parsePsLines(PS))).toEqual({ cpu: 0.1, memory: Math.round(24.25 * 1024 ** 2), command: '(sensitive) docker-entrypoint.sh postgres' });
+    expect(calls).toEqual(['docker stats --no-stream --no-trunc --format {{json .}} bbb222']);
+    expect(await readComposeUsage(run, 'app', spec, ctx, async () => undefined)).toBeUndefined();
+    expect(calls).toHaveLength(1);
+  });
+
   it('gives nothing when no container runs, and the command without figures when docker stats fails', async () => {
     const exitedOnly: Run = async () => ({ exitCode: 0, stdout: ps('ddd444', 'old', 'exited', 'busybox', 'true'), stderr: '', timedOut: false });
     expect(await readComposeUsage(exitedOnly, 'app', spec, ctx)).toBeUndefined();
