@@ -92,7 +92,8 @@ export async function viewServices(workspace: Workspace, signal?: AbortSignal, o
   let scanned = false;
   const { applied: recorded } = await readAppliedWith(workspace, (services) => (scanned = expected.some((name) => services[name] === undefined)));
   const observed = await observe(workspace, recorded, signal, options);
-  if (scanned || runsAccountedFor(recorded, observed)) return { applied: recorded, observed };
+  const stoppedOnPurpose = new Set(workspace.desired.services.filter((service) => service.enabled && service.state === 'stopped').map((service) => service.name));
+  if (scanned || runsAccountedFor(recorded, observed, stoppedOnPurpose)) return { applied: recorded, observed };
   const { applied } = await readAppliedWith(workspace, true);
   const adopted = [...applied].some(([name, record]) => recorded.get(name)?.pid !== record.pid);
   return { applied, observed: adopted ? await observe(workspace, applied, signal, options) : observed };

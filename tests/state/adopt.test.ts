@@ -26,6 +26,18 @@ describe('runsAccountedFor', () => {
     expect(runsAccountedFor(new Map([['api', live]]), new Map([['api', { name: 'api', phase: 'crashed' }]]))).toBe(false);
     expect(runsAccountedFor(new Map([['api', live]]), new Map())).toBe(false);
   });
+
+  it('is true of a service stack stopped that stack.yaml declares stopped; not once stack.yaml wants it running, nor after a crash', () => {
+    const stopped: AppliedService = { ...base, stoppedByUs: true };
+    const records = new Map([['api', live], ['worker', stopped]]);
+    const seen = new Map([['api', running('api')], ['worker', { name: 'worker', phase: 'stopped' } as ObservedService]]);
+    expect(runsAccountedFor(records, seen, new Set(['worker']))).toBe(true);
+    // `stack start worker` edits stack.yaml to running first: a start whose write was lost is looked for.
+    expect(runsAccountedFor(records, seen, new Set())).toBe(false);
+    expect(runsAccountedFor(new Map([['api', live], ['worker', { ...base, stoppedByUs: false }]]), seen, new Set(['worker']))).toBe(false);
+    // A record that still holds a pid is a run to account for, whatever stack.yaml says.
+    expect(runsAccountedFor(new Map([['worker', { ...stopped, pid: 999_999_999 }]]), seen, new Set(['worker']))).toBe(false);
+  });
 });
 
 describe('findMarkedProcesses on real processes', () => {
