@@ -29,7 +29,7 @@ export async function getOverUnixSocket(socketPath: string, path: string, option
     if (options.signal?.aborted) return done(undefined);
     options.signal?.addEventListener('abort', abort, { once: true });
     socket.setTimeout(options.timeoutMs, () => done(undefined));
-    socket.once('error', () => done(undefined));
+    socket.on('error', () => done(undefined));
     socket.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > maxBytes) return done(undefined);
