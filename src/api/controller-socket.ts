@@ -6,6 +6,8 @@ import { statePaths } from '../state/paths.js';
 import type { FindOptions } from './stack-file.js';
 
 export { describeOwner, type LockOwner } from '../state/lock-owner.js';
+// One GET over the controller's socket, in HTTP/1.0 (the fast `status` asks with it; compose asks the docker engine).
+export { getOverUnixSocket, parseHttpAnswer, type UnixHttpAnswer } from '../os/unix-http.js';
 
 /** Where a controller of a stack answers, and the lock that names it. */
 export interface ControllerPaths {

@@ -7,7 +7,7 @@
  * the controller does not know) gives `undefined`: the CLI then runs as usual and says why.
  */
 import { statSync } from 'node:fs';
-import { controllerPathsOf, recordedLockOwner, type ControllerPaths } from '../api/controller-socket.js';
+import { controllerPathsOf, getOverUnixSocket, parseHttpAnswer, recordedLockOwner, type ControllerPaths, type UnixHttpAnswer } from '../api/controller-socket.js';
 import type { StatusBody } from '../api/protocol.js';
 import { useColor } from './color.js';
 import { actingNotice } from './acting-notice.js';
@@ -36,7 +36,7 @@ export async function fastStatus(args: readonly string[], env: NodeJS.ProcessEnv
     return undefined;
   }
   if (!statSync(paths.socket, { throwIfNoEntry: false })?.isSocket()) return undefined;
-  const body = statusBodyOf(await askStatus(paths.socket, parsed.names));
+  const body = bodyOfAnswer(await askStatus(paths.socket, parsed.names));
   // A name the controller does not know: the full path names what is declared (exit 4).
   // stack.yaml does not load: the full path says why, with its line and column (exit 5).
   if (!body || body.stackFileError !== undefined || !parsed.names.every((name) => body.services.some((row) => row.name === name))) return undefined;
@@ -83,39 +83,23 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs | undefined
   return command ? parsed : undefined;
 }
 
-/** The raw answer to `GET /v1/status`, or `undefined` when none came (refused, gone, timed out). */
-async function askStatus(socketPath: string, names: readonly string[]): Promise<Buffer | undefined> {
+/** The answer to `GET /v1/status`, or `undefined` when none came whole (refused, gone, timed out). */
+function askStatus(socketPath: string, names: readonly string[]): Promise<UnixHttpAnswer | undefined> {
   const query = names.map((name) => `service=${encodeURIComponent(name)}`).join('&');
-  // Loaded only now: without a controller, `status` pays nothing for node:net (~3 ms).
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const socket = connect(socketPath);
-    const done = (answer: Buffer | undefined): void => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.setTimeout(ANSWER_TIMEOUT_MS, () => done(undefined));
-    socket.once('error', () => done(undefined));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.once('end', () => done(Buffer.concat(chunks)));
-    // HTTP/1.0: the whole body, then the server closes; no chunked encoding to undo.
-    socket.write(`GET /v1/status${query ? `?${query}` : ''} HTTP/1.0\r\nHost: stack\r\n\r\n`);
-  });
+  // HTTP/1.0: the whole body, then the server closes; node:net is loaded only then, so without a
+  // controller `status` pays nothing for it (~3 ms).
+  return getOverUnixSocket(socketPath, `/v1/status${query ? `?${query}` : ''}`, { timeoutMs: ANSWER_TIMEOUT_MS });
 }
 
 /** The body of a whole `200` answer in version 1, or `undefined`. */
 export function statusBodyOf(answer: Buffer | undefined): StatusBody | undefined {
-  const headEnd = answer?.indexOf('\r\n\r\n') ?? -1;
-  if (!answer || headEnd < 0) return undefined;
-  const head = answer.subarray(0, headEnd).toString('latin1').split('\r\n');
-  const body = answer.subarray(headEnd + 4);
-  if (!/^HTTP\/1\.[01] 200 /.test(head[0] ?? '')) return undefined;
-  if (head.some((line) => /^transfer-encoding:/i.test(line))) return undefined;
-  const length = head.find((line) => /^content-length:/i.test(line));
-  if (length !== undefined && Number(length.slice(length.indexOf(':') + 1)) !== body.length) return undefined;
+  return bodyOfAnswer(answer === undefined ? undefined : parseHttpAnswer(answer));
+}
+
+function bodyOfAnswer(answer: UnixHttpAnswer | undefined): StatusBody | undefined {
+  if (answer?.status !== 200) return undefined;
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as Partial<StatusBody> | null;
+    const parsed = JSON.parse(answer.body.toString('utf8')) as Partial<StatusBody> | null;
     return parsed?.formatVersion === 1 && Array.isArray(parsed.services) ? (parsed as StatusBody) : undefined;
   } catch {
     return undefined;
