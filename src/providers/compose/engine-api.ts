@@ -7,11 +7,9 @@
  * context, a TCP or SSH host, or any failure (no socket, no permission, an error status) gives
  * `undefined`, and the caller runs `docker ps` as before, which says what is wrong.
  */
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { getOverUnixSocket } from '../../os/unix-http.js';
 import { PROJECT_LABEL } from './argv.js';
+import { readDockerConfig } from './docker-config.js';
 
 /** The engine's socket when DOCKER_HOST names none (the CLI's default context on Linux). */
 export const DEFAULT_ENGINE_SOCKET = '/var/run/docker.sock';
@@ -36,20 +34,9 @@ export function engineSocketOf(env: Readonly<Record<string, string | undefined>>
 
 /** The config's `currentContext`; `null` when the config exists but cannot be read as JSON (the CLI's answer is then unknown). */
 function currentContext(env: Readonly<Record<string, string | undefined>>): string | undefined | null {
-  const home = env.HOME ?? homedir();
-  const file = join(env.DOCKER_CONFIG || join(home, '.docker'), 'config.json');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const config = JSON.parse(text) as { currentContext?: unknown } | null;
-    return typeof config?.currentContext === 'string' ? config.currentContext : undefined;
-  } catch {
-    return null;
-  }
+  const config = readDockerConfig(env);
+  if (config === null) return null;
+  return typeof config?.currentContext === 'string' ? config.currentContext : undefined;
 }
 
 /** The engine lister for `env` (the process's environment): `undefined` for each question when the CLI must be asked. */

@@ -5,26 +5,17 @@
  * known without starting docker (`docker compose version`: 70–150 ms, on every command that
  * observes a compose service).
  */
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { resolveExecutable } from '../../os/executables.js';
+import { dockerConfigDir, readDockerConfig } from './docker-config.js';
 
 const SYSTEM_PLUGIN_DIRS = ['/usr/local/lib/docker/cli-plugins', '/usr/local/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins'];
 
 /** The folders the docker CLI looks in for plugins, in its order. */
 export function pluginDirsOf(env: Readonly<Record<string, string | undefined>>): string[] {
-  const config = env.DOCKER_CONFIG || join(env.HOME ?? homedir(), '.docker');
-  return [join(config, 'cli-plugins'), ...extraDirsOf(join(config, 'config.json')), ...SYSTEM_PLUGIN_DIRS];
-}
-
-function extraDirsOf(configFile: string): string[] {
-  try {
-    const extra = (JSON.parse(readFileSync(configFile, 'utf8')) as { cliPluginsExtraDirs?: unknown } | null)?.cliPluginsExtraDirs;
-    return Array.isArray(extra) ? extra.filter((dir): dir is string => typeof dir === 'string' && isAbsolute(dir)) : [];
-  } catch {
-    return [];
-  }
+  const extra = readDockerConfig(env)?.cliPluginsExtraDirs;
+  const extraDirs = Array.isArray(extra) ? extra.filter((dir): dir is string => typeof dir === 'string' && isAbsolute(dir)) : [];
+  return [join(dockerConfigDir(env), 'cli-plugins'), ...extraDirs, ...SYSTEM_PLUGIN_DIRS];
 }
 
 /** The executable `docker-compose` plugin the docker CLI would run for `docker compose`, or undefined. */
