@@ -155,8 +155,10 @@ export async function recordDeclarations(workspace: Workspace, applied: Applied)
  * After `down`: a service whose recorded run had already ended by itself (no stack process saw
  * it end) is recorded as stopped, as `down` means, so `status` says `stopped`. The caller holds the lock.
  */
-export async function recordEndedRunsStopped(workspace: Workspace, observed: Observed, names: ReadonlySet<string>): Promise<void> {
-  const ended = [...observed.values()].filter((each) => names.has(each.name) && each.phase !== 'running' && each.phase !== 'starting' && each.phase !== 'unknown');
+export async function recordEndedRunsStopped(workspace: Workspace, { applied, observed }: { applied: Applied; observed: Observed }, names: ReadonlySet<string>): Promise<void> {
+  // Only a run recorded when `down` read the state can have ended unseen (it holds the lock and
+  // starts nothing): a service already stopped opens no state, and so scans /proc again for nothing.
+  const ended = [...observed.values()].filter((each) => names.has(each.name) && applied.get(each.name)?.pid !== undefined && each.phase !== 'running' && each.phase !== 'starting' && each.phase !== 'unknown');
   if (ended.length === 0) return;
   const state = await StateStore.open(workspace.paths.stateFile, workspace.desired.project, basename(workspace.desired.file));
   let changed = false;

@@ -79,7 +79,7 @@ export async function run(options: DownOptions, written: string[]): Promise<numb
     if (plan.actions.length === 0) {
       const code = await stopOnlyEscaped(workspace, { applied, leftAlone, plan, names, swept }, answered);
       if (code === ExitCode.ok) {
-        await recordEndedRunsStopped(workspace, observed, swept);
+        await recordEndedRunsStopped(workspace, { applied, observed }, swept);
         await forget();
       }
       return code;
@@ -90,7 +90,7 @@ export async function run(options: DownOptions, written: string[]): Promise<numb
     // and those that gave up get a new chance with the next apply.
     if (code === ExitCode.ok) {
       await stopEscapedRuns(workspace, applied, leftAlone, swept);
-      await recordEndedRunsStopped(workspace, observed, swept);
+      await recordEndedRunsStopped(workspace, { applied, observed }, swept);
       await forget();
     }
     return code;
