@@ -7,6 +7,16 @@ import { docker, dockerIt, requireDocker, SKIP_DOCKER, TEST_IMAGE, uniqueProject
 import { fakeCommands } from '../support/fake-commands.js';
 import { commitFiles, GIT_ENV, gitIn, makeRemoteSetup, removeTempFolders } from '../support/git-repo.js';
 import { stack, tempStack } from '../support/stack-cli.js';
+import { desiredService } from '../support/desired-service.js';
+import type { AppliedService } from '../../src/model/observed.js';
+import type { OperationContext } from '../../src/model/provider.js';
+import { runCommand } from '../../src/os/runner.js';
+import { engineGetFor } from '../../src/providers/compose/engine-api.js';
+import { swarmEngineOver } from '../../src/providers/swarm/engine.js';
+import { deployedService, type InspectedService } from '../../src/providers/swarm/fields.js';
+import { stackCommands } from '../../src/providers/swarm/stack-commands.js';
+import type { TaskRow } from '../../src/providers/swarm/status.js';
+import { createSwarmProvider } from '../../src/providers/swarm/swarm-provider.js';
 
 requireDocker();
 beforeAll(() => {
@@ -139,8 +149,8 @@ describe('stack with swarm services', () => {
   );
 
   dockerIt(
-    'a failed rolling update fails the apply with the task error and leaves the old tasks running',
-    () => {
+    'a failed rolling update fails the apply with the task error and leaves the old tasks running; the engine\'s API reads it as the docker CLI does',
+    async () => {
       const s = swarmStack();
       expect(applyYes(s.file).code).toBe(0);
       s.setCompose(composeFile({ command: 'echo broken; exit 3' }));
@@ -150,6 +160,32 @@ describe('stack with swarm services', () => {
       expect(replicas(s.stackName)).toEqual([`${s.stackName}_web 2/2`]);
       expect(inspectWeb(s.stackName).update).toBe('paused');
       expect(stack(['-f', s.file, 'status', '--json']).stdout).toContain('update of web paused');
+
+      // The engine's API and the docker CLI read the same swarm: the rows, the specs, the failed
+      // tasks, and so the provider's view (one given its own `run` asks the CLI alone).
+      const ctx: OperationContext = { signal: new AbortController().signal, root: s.dir, stateDir: join(s.dir, '.stack'), redact: (text) => text };
+      const spec = { file: join(s.dir, 'compose.yaml'), stack: s.stackName, env: {} };
+      const viaEngine = stackCommands(runCommand, 'app', spec, ctx, swarmEngineOver(engineGetFor(process.env)));
+      const viaCli = stackCommands(runCommand, 'app', spec, ctx);
+      const services = await viaEngine.services();
+      const shortIds = (rows: { id: string }[]) => rows.map((row) => ({ ...row, id: row.id.slice(0, 12) }));
+      expect(shortIds(services)).toEqual(await viaCli.services());
+      const ids = services.map((row) => row.id);
+      // What stack reads of a spec (the CLI prints some zero values the API leaves out).
+      const read = (inspected: InspectedService[]) => inspected.map((one) => ({ id: one.ID, deployed: deployedService(one.Spec.Name, one), update: one.UpdateStatus }));
+      expect(read(await viaEngine.inspect(ids))).toEqual(read(await viaCli.inspect(ids)));
+      const tasks = await viaEngine.tasks(ids);
+      const withoutAgo = (rows: TaskRow[]) => rows.map((row) => ({ ...row, currentState: row.currentState.replace(/ .* ago$/, '') }));
+      expect(tasks).toEqual(withoutAgo(await viaCli.tasks(ids)));
+      expect(tasks.some((task) => task.currentState === 'Failed' && task.error.includes('non-zero exit (3)'))).toBe(true);
+      const service = desiredService({
+        name: 'app', index: 0, provider: 'swarm', enabled: true, state: 'running', dependsOn: [], ports: [], sensitive: [],
+        start: { settleMs: 0 }, stop: { signal: 'SIGTERM', timeoutMs: 5000 }, logs: { maxSizeBytes: 1, maxFiles: 1 },
+        restart: { policy: 'no', maxRestarts: 0, backoff: { initialMs: 1, maxMs: 1, resetMs: 1 } },
+        swarm: spec,
+      });
+      const applied: AppliedService = { provider: 'swarm', specHash: 'h', installHash: 'i', restarts: 0, fields: {}, stoppedByUs: false };
+      expect(await createSwarmProvider().observe('app', service, applied, ctx)).toEqual(await createSwarmProvider({ run: runCommand }).observe('app', service, applied, ctx));
     },
     180_000,
   );
@@ -158,7 +194,9 @@ describe('stack with swarm services', () => {
     const dir = tempStack(`version: 1\nproject: ${uniqueProject('stk-noswarm')}\nservices:\n  app:\n    swarm: { file: ./compose.yaml }\n  plain:\n    command: sleep 60\n`, { 'compose.yaml': composeFile() });
     cleanups.push(() => dir.cleanup());
     const fake = fakeCommands(dir.dir, { docker: { 'version*': { stdout: '20.10.24' }, 'info*': { stdout: '{"LocalNodeState":"inactive","ControlAvailable":false}' } } });
-    const result = stack(['-f', dir.file, 'apply', '--yes'], { env: { PATH: `${fake.bin}:${process.env.PATH}` } });
+    // The stand-in docker CLI speaks for the engine: stack asks the engine's API only where the CLI
+    // would, and with DOCKER_HOST on a socket nobody serves it asks the (stand-in) CLI.
+    const result = stack(['-f', dir.file, 'apply', '--yes'], { env: { PATH: `${fake.bin}:${process.env.PATH}`, DOCKER_HOST: `unix://${join(dir.dir, 'no-engine.sock')}` } });
     expect(result.code).toBe(6);
     expect(result.stdout + result.stderr).toMatch(/this docker engine is not part of a swarm.*docker swarm init.*DOCKER_HOST.*docker context/);
     expect(result.stdout).toMatch(/plain started/);

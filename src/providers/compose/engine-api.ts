@@ -1,6 +1,7 @@
 /**
- * The docker engine's own API on its unix socket, for the question stack asks on every command:
- * which containers a compose project has (`docker ps`). `docker ps` is a start of the docker CLI,
+ * The docker engine's own API on its unix socket, for the questions stack asks on every command:
+ * which containers a compose project has (`docker ps`), and what a swarm stack runs
+ * (swarm/engine.ts asks through `engineGetFor`). `docker ps` is a start of the docker CLI,
  * a Go program: 80–120 ms here, most of a `stack status` of compose services; the same list from
  * the socket takes a few ms. Asked only where the CLI would ask that same engine (the docker
  * CLI's own order: DOCKER_HOST, then DOCKER_CONTEXT, then the current context of its config); a
@@ -17,7 +18,7 @@ export const DEFAULT_ENGINE_SOCKET = '/var/run/docker.sock';
 const ANSWER_TIMEOUT_MS = 10_000;
 
 /** Lists a compose project's containers (the engine API's rows), or `undefined` when the CLI must be asked. */
-export type EngineContainers = (project: string, options: { signal: AbortSignal; verbose?: ((line: string) => void) | undefined }) => Promise<unknown[] | undefined>;
+export type EngineContainers = (project: string, options: EngineAsk) => Promise<unknown[] | undefined>;
 
 /**
  * The unix socket the docker CLI would use with `env`, or `undefined` when it would use another
@@ -39,15 +40,35 @@ function currentContext(env: Readonly<Record<string, string | undefined>>): stri
   return typeof config?.currentContext === 'string' ? config.currentContext : undefined;
 }
 
-/** The engine lister for `env` (the process's environment): `undefined` for each question when the CLI must be asked. */
-export function engineContainersFor(env: Readonly<Record<string, string | undefined>>): EngineContainers {
-  return async (project, options) => {
+/** Where and how a request is asked: an answer is awaited no longer than `signal` allows; `verbose` is told the request. */
+export interface EngineAsk {
+  signal: AbortSignal;
+  verbose?: ((line: string) => void) | undefined;
+}
+
+/** A GET to the engine's API: the `200` answer's JSON, or `undefined` when the CLI must be asked. */
+export type EngineGet = (path: string, options: EngineAsk) => Promise<unknown>;
+
+/** GETs to the engine the docker CLI would ask with `env` (the process's environment); `undefined` for each where it would ask another. */
+export function engineGetFor(env: Readonly<Record<string, string | undefined>>): EngineGet {
+  return async (path, options) => {
     const socket = engineSocketOf(env);
     if (socket === undefined) return undefined;
-    const filters = JSON.stringify({ label: [`${PROJECT_LABEL}=${project}`] });
-    const path = `/containers/json?all=1&filters=${encodeURIComponent(filters)}`;
     options.verbose?.(`GET ${path} (the engine's API on ${socket})`);
-    const answer = await getJson(socket, path, options.signal);
+    return getJson(socket, path, options.signal);
+  };
+}
+
+/** The `filters` query parameter the engine's API takes: `{"label":["a=b"]}`, encoded. */
+export function filtersQuery(filters: Readonly<Record<string, readonly string[]>>): string {
+  return `filters=${encodeURIComponent(JSON.stringify(filters))}`;
+}
+
+/** The engine lister for `env` (the process's environment): `undefined` for each question when the CLI must be asked. */
+export function engineContainersFor(env: Readonly<Record<string, string | undefined>>): EngineContainers {
+  const get = engineGetFor(env);
+  return async (project, options) => {
+    const answer = await get(`/containers/json?all=1&${filtersQuery({ label: [`${PROJECT_LABEL}=${project}`] })}`, options);
     return Array.isArray(answer) ? answer : undefined;
   };
 }

@@ -5,13 +5,7 @@ import type { ProviderCheck } from '../../model/provider.js';
 import type { RunCommandOptions } from '../../os/runner.js';
 import { checkEngine, type Run } from '../compose/cli.js';
 import { swarmInfoArgv } from './argv.js';
-
-/** `docker info`'s `.Swarm`: `LocalNodeState` is `inactive`, `pending`, `active`, `error` or `locked`. */
-export interface SwarmInfo {
-  LocalNodeState?: string;
-  ControlAvailable?: boolean;
-  Error?: string;
-}
+import type { SwarmEngine, SwarmInfo } from './engine.js';
 
 const FIX = 'make this engine a swarm manager: `docker swarm init` (or run stack on a manager node), or point DOCKER_HOST or a docker context (`docker context use NAME`) at a manager';
 
@@ -24,17 +18,23 @@ export function notAManager(info: SwarmInfo): string | undefined {
   return `this docker engine's swarm is ${state}${info.Error ? ` (${info.Error})` : ''}`;
 }
 
-/** Resolves when the engine answers and manages a swarm; otherwise throws exit 6 with the fix. */
-export async function checkSwarmManager(run: Run, options: RunCommandOptions): Promise<void> {
-  await checkEngine(run, options);
-  const result = await run(swarmInfoArgv(), { ...options, timeoutMs: 15_000 });
-  let info: SwarmInfo = {};
-  try {
-    info = JSON.parse(result.stdout) as SwarmInfo;
-  } catch {
-    // An engine that cannot say is treated as not a manager: the message says what to check.
+/**
+ * Resolves when the engine answers and manages a swarm; otherwise throws exit 6 with the fix.
+ * `engine` (engine.ts) asks its API for `docker info`'s answer first; the CLI is asked when it
+ * does not answer, and says why the engine is unreachable.
+ */
+export async function checkSwarmManager(run: Run, options: RunCommandOptions, engine?: SwarmEngine): Promise<void> {
+  let info = await engine?.info({ signal: options.signal ?? new AbortController().signal, verbose: options.verbose });
+  if (!info) {
+    await checkEngine(run, options);
+    const result = await run(swarmInfoArgv(), { ...options, timeoutMs: 15_000 });
+    try {
+      info = JSON.parse(result.stdout) as SwarmInfo;
+    } catch {
+      // An engine that cannot say is treated as not a manager: the message says what to check.
+    }
   }
-  const why = notAManager(info);
+  const why = notAManager(info ?? {});
   if (why) throw new StackError(ExitCode.providerUnavailable, why, { hint: FIX });
 }
 

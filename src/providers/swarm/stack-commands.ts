@@ -9,6 +9,7 @@ import type { Run } from '../compose/cli.js';
 import { serviceInspectArgv, serviceLsArgv, servicePsArgv } from './argv.js';
 import { declaredServices, type DeclaredService } from './compose-file.js';
 import type { InspectedService } from './fields.js';
+import { serviceRowsFromEngine, taskRowsFromEngine, type SwarmEngine } from './engine.js';
 import type { SwarmSpec } from './spec.js';
 import { parseServiceRows, parseTaskRows, type ServiceRow, type TaskRow } from './status.js';
 
@@ -44,9 +45,18 @@ export interface StackCommands {
   declared(): Promise<DeclaredService[]>;
 }
 
-export function stackCommands(run: Run, name: string, spec: SwarmSpec, ctx: OperationContext): StackCommands {
+/**
+ * The stack's commands. With `engine`, what they read is asked of the engine's API (engine.ts),
+ * unless `swarm.env` names a DOCKER_ variable (its commands then talk to an engine of its own);
+ * whatever the engine does not answer is asked of the docker CLI, as before.
+ */
+export function stackCommands(run: Run, name: string, spec: SwarmSpec, ctx: OperationContext, engine?: SwarmEngine): StackCommands {
   const folder = path.dirname(spec.file);
   const cwd = existsSync(folder) ? folder : ctx.root;
+  const api = engine && !Object.keys(spec.env).some((key) => key.startsWith('DOCKER_')) ? engine : undefined;
+  const ask = { signal: ctx.signal, verbose: ctx.verbose };
+  // The names of the services the engine listed, by id: its tasks name their service by id only.
+  const named = new Map<string, string>();
   async function must(argv: readonly string[], timeoutMs = 60_000): Promise<CommandResult> {
     const result = await run(argv, { cwd, env: spec.env, signal: ctx.signal, verbose: ctx.verbose, timeoutMs });
     if (result.exitCode === 0) return result;
@@ -56,14 +66,30 @@ export function stackCommands(run: Run, name: string, spec: SwarmSpec, ctx: Oper
     const quoted = tail.length > 0 ? `\n  ${tail.join('\n  ')}` : '';
     throw new OperationError(name, `${name}: \`${formatCommand(argv)}\` failed (${why})${quoted}`, { exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, logTail: tail });
   }
+  async function services(): Promise<ServiceRow[]> {
+    const listed = await api?.services(spec.stack, ask);
+    const rows = listed && serviceRowsFromEngine(spec.stack, listed);
+    if (listed && rows) {
+      for (const service of listed) named.set(service.ID, service.Spec.Name);
+      return rows;
+    }
+    return parseServiceRows(spec.stack, (await must(serviceLsArgv(spec.stack))).stdout);
+  }
+  async function tasks(ids: readonly string[]): Promise<TaskRow[]> {
+    if (ids.length === 0) return [];
+    const listed = ids.every((id) => named.has(id)) ? await api?.tasks({ service: ids }, ask) : undefined;
+    if (listed) return taskRowsFromEngine(spec.stack, listed, (id) => named.get(id));
+    return parseTaskRows(spec.stack, (await must(servicePsArgv(ids))).stdout);
+  }
   return {
     must,
-    services: async () => parseServiceRows(spec.stack, (await must(serviceLsArgv(spec.stack))).stdout),
-    tasks: async (ids) => (ids.length === 0 ? [] : parseTaskRows(spec.stack, (await must(servicePsArgv(ids))).stdout)),
-    inspect: async (ids) => (ids.length === 0 ? [] : (JSON.parse((await must(serviceInspectArgv(ids))).stdout) as InspectedService[])),
+    services,
+    tasks,
+    inspect: async (ids) => (ids.length === 0 ? [] : ((await api?.inspect(ids, ask)) ?? (JSON.parse((await must(serviceInspectArgv(ids))).stdout) as InspectedService[]))),
     async taskTimes(ids) {
       if (ids.length === 0) return new Map();
-      const tasks = JSON.parse((await must(['docker', 'inspect', ...ids])).stdout) as { ID: string; Status?: { Timestamp?: string } }[];
+      const listed = await api?.tasks({ id: ids }, ask);
+      const tasks = listed ?? (JSON.parse((await must(['docker', 'inspect', ...ids])).stdout) as { ID: string; Status?: { Timestamp?: string } }[]);
       return new Map(tasks.map((task) => [task.ID, Date.parse(task.Status?.Timestamp ?? '')]));
     },
     async declared() {

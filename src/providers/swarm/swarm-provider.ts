@@ -8,6 +8,8 @@ import { digestComposeFile } from '../compose/digest.js';
 import { realClock, type ProbeClock } from '../probes.js';
 import { deployArgv, scaleArgv, stackNetworksArgv, stackRmArgv, STACK_LABEL } from './argv.js';
 import { checkSwarm, checkSwarmManager } from './check.js';
+import { swarmEngineOver, type SwarmEngine } from './engine.js';
+import { engineGetFor } from '../compose/engine-api.js';
 import { deployedService, driftOf, serviceOfStack } from './fields.js';
 import { showSwarmLogs } from './logs.js';
 import type { SwarmSpec } from './spec.js';
@@ -22,6 +24,11 @@ export interface SwarmProviderOptions {
   clock?: ProbeClock;
   /** How often a wait looks again (default 500ms). */
   pollMs?: number;
+  /**
+   * Reads the swarm from the engine's API where the docker CLI would ask that engine (engine.ts).
+   * By default, unless `run` is given: a provider given its own runner reads through it alone.
+   */
+  engine?: SwarmEngine;
 }
 
 /** How long a stop (scale to 0) or a removal may take to leave nothing running. */
@@ -36,12 +43,13 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
   const run: Run = options.run ?? runCommand;
   const clock = options.clock ?? realClock;
   const pollMs = options.pollMs ?? 500;
+  const engine = options.engine ?? (options.run ? undefined : swarmEngineOver(engineGetFor(process.env)));
   // Only success is cached: a long-lived controller recovers once the engine is a manager again.
   let managing: Promise<void> | undefined;
 
   function manager(ctx: OperationContext): Promise<void> {
     if (!managing) {
-      managing = checkSwarmManager(run, { verbose: ctx.verbose, signal: ctx.signal });
+      managing = checkSwarmManager(run, { verbose: ctx.verbose, signal: ctx.signal }, engine);
       managing.catch(() => (managing = undefined));
     }
     return managing;
@@ -56,7 +64,7 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
   async function deploy(service: DesiredService, ctx: OperationContext): Promise<StartedService> {
     await manager(ctx);
     const spec = specOf(service);
-    const commands = stackCommands(run, service.name, spec, ctx);
+    const commands = stackCommands(run, service.name, spec, ctx, engine);
     await commands.must(deployArgv(spec), 5 * 60_000);
     await waitUpdated({ service, spec, commands, ctx, clock, pollMs });
     return { startedAt: new Date().toISOString() };
@@ -98,7 +106,7 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
       const spec = desired?.swarm ?? (applied ? recordedSwarmSpec(applied.fields) : undefined);
       if (!spec) return { name, phase: 'unknown', detail: 'no swarm settings' };
       await manager(ctx);
-      const commands = stackCommands(run, name, spec, ctx);
+      const commands = stackCommands(run, name, spec, ctx, engine);
       const services = await commands.services();
       const short = shortServices(services);
       const now = stackStatus(services, await commands.tasks(short.map((row) => row.id)));
@@ -125,7 +133,7 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
       await manager(ctx);
       if (service.state !== 'stopped') return;
       await deploy(service, ctx);
-      await scaleToZero(service.name, specOf(service), stackCommands(run, service.name, specOf(service), ctx), ctx, GONE_TIMEOUT_MS);
+      await scaleToZero(service.name, specOf(service), stackCommands(run, service.name, specOf(service), ctx, engine), ctx, GONE_TIMEOUT_MS);
     },
 
     // The file's replicas come back with it: a deploy sets every service to the file's count.
@@ -134,12 +142,12 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
     // A changed file (or drift) rolls out as one deploy: swarm replaces tasks by the file's update_config.
     restart: (service, _applied, ctx) => deploy(service, ctx),
 
-    waitReady: (service, started, ctx) => waitConverged({ service, spec: specOf(service), commands: stackCommands(run, service.name, specOf(service), ctx), ctx, clock, pollMs, since: started.startedAt }),
+    waitReady: (service, started, ctx) => waitConverged({ service, spec: specOf(service), commands: stackCommands(run, service.name, specOf(service), ctx, engine), ctx, clock, pollMs, since: started.startedAt }),
 
     async stop(name, applied, stop: StopSpec, ctx) {
       const spec = specOfRecord(name, applied);
       await manager(ctx);
-      await scaleToZero(name, spec, stackCommands(run, name, spec, ctx), ctx, stop.timeoutMs + GONE_TIMEOUT_MS);
+      await scaleToZero(name, spec, stackCommands(run, name, spec, ctx, engine), ctx, stop.timeoutMs + GONE_TIMEOUT_MS);
       return undefined;
     },
 
@@ -147,7 +155,7 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
     async uninstall(name, applied, ctx) {
       const spec = specOfRecord(name, applied);
       await manager(ctx);
-      const commands = stackCommands(run, name, spec, ctx);
+      const commands = stackCommands(run, name, spec, ctx, engine);
       await commands.must(stackRmArgv(spec.stack));
       const ids = async (argv: string[]) => (await commands.must(argv)).stdout.split('\n').filter((line) => line.trim());
       const left = async () => [
