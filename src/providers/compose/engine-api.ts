@@ -24,18 +24,18 @@ export type EngineContainers = (project: string, options: EngineAsk) => Promise<
  * The unix socket the docker CLI would use with `env`, or `undefined` when it would use another
  * endpoint (a context, `tcp://`, `ssh://`) or the CLI's config cannot be read as JSON.
  */
-export function engineSocketOf(env: Readonly<Record<string, string | undefined>>): string | undefined {
+export async function engineSocketOf(env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
   const host = env.DOCKER_HOST;
   if (host !== undefined && host !== '') return host.startsWith('unix://') && host.length > 'unix://'.length ? host.slice('unix://'.length) : undefined;
   const context = env.DOCKER_CONTEXT;
   if (context !== undefined && context !== '') return context === 'default' ? DEFAULT_ENGINE_SOCKET : undefined;
-  const current = currentContext(env);
+  const current = await currentContext(env);
   return current === undefined || current === '' || current === 'default' ? DEFAULT_ENGINE_SOCKET : undefined;
 }
 
 /** The config's `currentContext`; `null` when the config exists but cannot be read as JSON (the CLI's answer is then unknown). */
-function currentContext(env: Readonly<Record<string, string | undefined>>): string | undefined | null {
-  const config = readDockerConfig(env);
+async function currentContext(env: Readonly<Record<string, string | undefined>>): Promise<string | undefined | null> {
+  const config = await readDockerConfig(env);
   if (config === null) return null;
   return typeof config?.currentContext === 'string' ? config.currentContext : undefined;
 }
@@ -52,7 +52,7 @@ export type EngineGet = (path: string, options: EngineAsk) => Promise<unknown>;
 /** GETs to the engine the docker CLI would ask with `env` (the process's environment); `undefined` for each where it would ask another. */
 export function engineGetFor(env: Readonly<Record<string, string | undefined>>): EngineGet {
   return async (path, options) => {
-    const socket = engineSocketOf(env);
+    const socket = await engineSocketOf(env);
     if (socket === undefined) return undefined;
     options.verbose?.(`GET ${path} (the engine's API on ${socket})`);
     return getJson(socket, path, options.signal);

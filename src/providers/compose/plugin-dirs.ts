@@ -12,15 +12,15 @@ import { dockerConfigDir, readDockerConfig } from './docker-config.js';
 const SYSTEM_PLUGIN_DIRS = ['/usr/local/lib/docker/cli-plugins', '/usr/local/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins'];
 
 /** The folders the docker CLI looks in for plugins, in its order. */
-export function pluginDirsOf(env: Readonly<Record<string, string | undefined>>): string[] {
-  const extra = readDockerConfig(env)?.cliPluginsExtraDirs;
+export async function pluginDirsOf(env: Readonly<Record<string, string | undefined>>): Promise<string[]> {
+  const extra = (await readDockerConfig(env))?.cliPluginsExtraDirs;
   const extraDirs = Array.isArray(extra) ? extra.filter((dir): dir is string => typeof dir === 'string' && isAbsolute(dir)) : [];
   return [join(dockerConfigDir(env), 'cli-plugins'), ...extraDirs, ...SYSTEM_PLUGIN_DIRS];
 }
 
 /** The executable `docker-compose` plugin the docker CLI would run for `docker compose`, or undefined. */
 export async function findComposePlugin(env: Readonly<Record<string, string | undefined>> = process.env): Promise<string | undefined> {
-  for (const dir of pluginDirsOf(env)) {
+  for (const dir of await pluginDirsOf(env)) {
     const found = await resolveExecutable(join(dir, 'docker-compose'), dir, undefined);
     if (found) return found;
   }

@@ -1,6 +1,7 @@
 // Which engine the docker CLI would ask, and the engine API's container list over a unix socket
 // (a stand-in server here; tests/providers/compose/compose-provider.test.ts reads a real engine).
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,23 +26,37 @@ async function configDir(config?: string): Promise<string> {
 
 describe('engineSocketOf: the socket the docker CLI would use', () => {
   it('is the default socket with no DOCKER_HOST, context or config', async () => {
-    expect(engineSocketOf({ DOCKER_CONFIG: await configDir() })).toBe(DEFAULT_ENGINE_SOCKET);
-    expect(engineSocketOf({ DOCKER_CONFIG: await configDir('{"auths":{}}') })).toBe(DEFAULT_ENGINE_SOCKET);
-    expect(engineSocketOf({ DOCKER_CONFIG: await configDir('{"currentContext":"default"}') })).toBe(DEFAULT_ENGINE_SOCKET);
+    expect(await engineSocketOf({ DOCKER_CONFIG: await configDir() })).toBe(DEFAULT_ENGINE_SOCKET);
+    expect(await engineSocketOf({ DOCKER_CONFIG: await configDir('{"auths":{}}') })).toBe(DEFAULT_ENGINE_SOCKET);
+    expect(await engineSocketOf({ DOCKER_CONFIG: await configDir('{"currentContext":"default"}') })).toBe(DEFAULT_ENGINE_SOCKET);
   });
 
   it('follows a unix DOCKER_HOST (rootless docker), which wins over any context', async () => {
     const config = await configDir('{"currentContext":"colima"}');
-    expect(engineSocketOf({ DOCKER_CONFIG: config, DOCKER_HOST: 'unix:///run/user/1000/docker.sock', DOCKER_CONTEXT: 'remote' })).toBe('/run/user/1000/docker.sock');
+    expect(await engineSocketOf({ DOCKER_CONFIG: config, DOCKER_HOST: 'unix:///run/user/1000/docker.sock', DOCKER_CONTEXT: 'remote' })).toBe('/run/user/1000/docker.sock');
   });
 
   it('gives none where the CLI would go elsewhere or stack cannot tell: tcp, ssh, a context, a config it cannot read', async () => {
     const none = await configDir();
-    for (const host of ['tcp://builder:2375', 'ssh://ada@builder', 'npipe:////./pipe/docker_engine', 'unix://']) expect(engineSocketOf({ DOCKER_CONFIG: none, DOCKER_HOST: host })).toBeUndefined();
-    expect(engineSocketOf({ DOCKER_CONFIG: none, DOCKER_CONTEXT: 'desktop-linux' })).toBeUndefined();
-    expect(engineSocketOf({ DOCKER_CONFIG: none, DOCKER_CONTEXT: 'default' })).toBe(DEFAULT_ENGINE_SOCKET);
-    expect(engineSocketOf({ DOCKER_CONFIG: await configDir('{"currentContext":"colima"}') })).toBeUndefined();
-    expect(engineSocketOf({ DOCKER_CONFIG: await configDir('{"currentContext": ') })).toBeUndefined();
+    for (const host of ['tcp://builder:2375', 'ssh://ada@builder', 'npipe:////./pipe/docker_engine', 'unix://']) expect(await engineSocketOf({ DOCKER_CONFIG: none, DOCKER_HOST: host })).toBeUndefined();
+    expect(await engineSocketOf({ DOCKER_CONFIG: none, DOCKER_CONTEXT: 'desktop-linux' })).toBeUndefined();
+    expect(await engineSocketOf({ DOCKER_CONFIG: none, DOCKER_CONTEXT: 'default' })).toBe(DEFAULT_ENGINE_SOCKET);
+    expect(await engineSocketOf({ DOCKER_CONFIG: await configDir('{"currentContext":"colima"}') })).toBeUndefined();
+    expect(await engineSocketOf({ DOCKER_CONFIG: await configDir('{"currentContext": ') })).toBeUndefined();
+  });
+});
+
+describe("the docker CLI's config.json, read without hanging", () => {
+  it('a FIFO, a link to /dev/zero or a file over 4 MB is not read: the CLI is asked, and no extra plugin folder is taken from it', async () => {
+    const fifo = await configDir();
+    execFileSync('mkfifo', [path.join(fifo, 'config.json')]);
+    const zero = await configDir();
+    await symlink('/dev/zero', path.join(zero, 'config.json'));
+    const huge = await configDir(`{"currentContext":"default","pad":"${'x'.repeat(5 * 1024 * 1024)}"}`);
+    for (const dir of [fifo, zero, huge]) {
+      expect(await engineSocketOf({ DOCKER_CONFIG: dir })).toBeUndefined();
+      expect(await pluginDirsOf({ DOCKER_CONFIG: dir })).toHaveLength(5);
+    }
   });
 });
 
@@ -91,7 +106,7 @@ describe('engineContainersFor: GET /containers/json on the socket', () => {
 describe('findComposePlugin: where the docker CLI finds `docker compose`', () => {
   it('looks in the config folder, then its cliPluginsExtraDirs, then the system folders', async () => {
     const config = await configDir('{"cliPluginsExtraDirs":["/opt/docker-plugins","relative/ignored"]}');
-    expect(pluginDirsOf({ DOCKER_CONFIG: config })).toEqual([
+    expect(await pluginDirsOf({ DOCKER_CONFIG: config })).toEqual([
       path.join(config, 'cli-plugins'),
       '/opt/docker-plugins',
       '/usr/local/lib/docker/cli-plugins',
@@ -99,7 +114,7 @@ describe('findComposePlugin: where the docker CLI finds `docker compose`', () =>
       '/usr/lib/docker/cli-plugins',
       '/usr/libexec/docker/cli-plugins',
     ]);
-    expect(pluginDirsOf({ HOME: '/home/ada' })[0]).toBe('/home/ada/.docker/cli-plugins');
+    expect((await pluginDirsOf({ HOME: '/home/ada' }))[0]).toBe('/home/ada/.docker/cli-plugins');
   });
 
   it('finds an executable docker-compose there, in that order; a file that cannot run is not one', async () => {
