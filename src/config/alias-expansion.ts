@@ -1,22 +1,7 @@
 /** How much a YAML document's aliases add once expanded: the measure of an alias bomb. Pure. */
 
-import { isAlias, isCollection, isNode, isPair, visit } from 'yaml';
+import { isAlias, isCollection, isPair } from 'yaml';
 import type { Alias, Document, Node } from 'yaml';
-
-/**
- * What each alias stands for (undefined: no anchor of that name before it), found in one walk:
- * yaml's `alias.resolve(doc)` walks the whole document per call, so 2,000 aliases took seconds.
- * An alias names the last anchor of its name before it, as yaml resolves it.
- */
-export function aliasTargets(doc: Document): Map<Alias, Node | undefined> {
-  const anchors = new Map<string, Node>();
-  const targets = new Map<Alias, Node | undefined>();
-  visit(doc, (_key, node) => {
-    if (isAlias(node)) targets.set(node, anchors.get(node.source));
-    else if (isNode(node) && node.anchor) anchors.set(node.anchor, node);
-  });
-  return targets;
-}
 
 interface Frame {
   node: object;

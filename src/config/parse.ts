@@ -4,7 +4,7 @@ import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, par
 import type { Alias, Document, Node, Pair, YAMLMap } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../model/errors.js';
 import type { KeyPath, Locate } from './issues.js';
-import { aliasGrowth, aliasTargets } from './alias-expansion.js';
+import { aliasGrowth } from './alias-expansion.js';
 import { MAX_ALIAS_GROWTH, MAX_STACK_FILE_BYTES } from './limits.js';
 import { basename } from './paths.js';
 import { survivesJson } from './parse-snapshot.js';
@@ -29,7 +29,8 @@ export function parseStackText(text: string, file: string): ParsedStack {
   const pairsOf = keyIndex();
   const locate: Locate = (path) => locateIn(doc, path, at, 'key', pairsOf);
   const locateValue: Locate = (path) => locateIn(doc, path, at, 'value', pairsOf);
-  const issues: ConfigIssue[] = [...findBadCharacters(text, at), ...findDuplicateKeys(doc, at)];
+  const found = examine(doc);
+  const issues: ConfigIssue[] = [...findBadCharacters(text, at), ...found.duplicateKeys.map((offset) => ({ message: 'invalid YAML: map keys must be unique', path: '', position: at(offset) }))];
   for (const problem of [...doc.errors, ...doc.warnings]) {
     const message = problem.code === 'MULTIPLE_DOCS'
       ? `${basename(file)} must be one YAML document; a second document starts here`
@@ -37,8 +38,11 @@ export function parseStackText(text: string, file: string): ParsedStack {
     const hint = yamlErrorHint(problem.code, text, problem.pos[0], problem.pos[1]);
     issues.push({ message, path: '', position: at(problem.pos[0]), ...(hint ? { hint } : {}) });
   }
-  const targets = aliasTargets(doc);
-  issues.push(...findComplexKeys(doc, at), ...findBadAliases(doc, targets, at));
+  const { targets } = found;
+  issues.push(
+    ...found.complexKeys.map((offset) => ({ message: 'a key must be plain text, not a map or a list', path: '', position: at(offset) })),
+    ...found.badAliases.map(({ offset, message }) => ({ message, path: '', position: at(offset) })),
+  );
   if (issues.length > 0) return { issues, locate, locateValue };
   if (targets.size > 0 && aliasGrowth(doc, MAX_ALIAS_GROWTH, targets) > MAX_ALIAS_GROWTH) {
     const message = `its aliases expand it by more than ${MAX_ALIAS_GROWTH.toLocaleString('en-US')} values; is this an alias bomb?`;
@@ -86,57 +90,64 @@ function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
-// What yaml's `uniqueKeys` reports, with one set per map (its own check is quadratic).
-function findDuplicateKeys(doc: Document, at: (offset: number) => SourcePosition): ConfigIssue[] {
-  return duplicateKeyOffsets(doc).map((offset) => ({ message: 'invalid YAML: map keys must be unique', path: '', position: at(offset) }));
+/** Where each key that repeats an earlier key of `map` starts, added to `offsets` (a set per map: yaml's `uniqueKeys` check is quadratic). */
+function addDuplicateKeys(map: YAMLMap, offsets: number[]): void {
+  const seen = new Set<unknown>();
+  for (const pair of map.items) {
+    if (!isScalar(pair.key)) continue;
+    if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
+    seen.add(pair.key.value);
+  }
 }
 
-/** Where each key that repeats an earlier key of its map starts, with a set per map (linear; also edit-stack.ts's check). */
+/** Where each key that repeats an earlier key of its map starts (linear; edit-stack.ts's check). */
 export function duplicateKeyOffsets(doc: Document): number[] {
   const offsets: number[] = [];
-  visit(doc, {
-    Map(_, map) {
-      const seen = new Set<unknown>();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
-        seen.add(pair.key.value);
-      }
-    },
-  });
+  visit(doc, { Map: (_, map) => addDuplicateKeys(map, offsets) });
   return offsets;
 }
 
-// A map or list used as a key has no JS object equivalent (yaml would stringify it with a warning).
-function findComplexKeys(doc: Document, at: (offset: number) => SourcePosition): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  visit(doc, {
-    Pair(_, pair) {
-      if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
-        const offset = isCollection(pair.key) || isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
-        issues.push({ message: 'a key must be plain text, not a map or a list', path: '', position: at(offset) });
-      }
-    },
-  });
-  return issues;
+/** What the document holds that its value cannot (offsets), and what each alias stands for. */
+interface Findings {
+  duplicateKeys: number[];
+  /** A map or list used as a key: no JS object has one (yaml would stringify it with a warning). */
+  complexKeys: number[];
+  /** yaml leaves an unknown alias to toJS, which throws without a position; `a: &x { b: *x }` makes a cyclic value every later step would walk forever. */
+  badAliases: { offset: number; message: string }[];
+  /** What each alias stands for (undefined: no anchor of that name before it): the last anchor of its name before it, as yaml resolves it. */
+  targets: Map<Alias, Node | undefined>;
 }
 
-// yaml leaves an unknown alias to toJS, which throws without a position; `a: &x { b: *x }`
-// makes a cyclic value that every later step would walk forever.
-function findBadAliases(doc: Document, targets: ReadonlyMap<Alias, Node | undefined>, at: (offset: number) => SourcePosition): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+/**
+ * Every check of the document's nodes in one walk (four walks were ~45 ms of a cold load of
+ * 1,000 services). yaml's `alias.resolve(doc)` walks the whole document per call, so targets are
+ * found here too: 2,000 aliases took seconds that way.
+ */
+function examine(doc: Document): Findings {
+  const found: Findings = { duplicateKeys: [], complexKeys: [], badAliases: [], targets: new Map() };
+  const anchors = new Map<string, Node>();
+  const anchor = (node: Node): void => {
+    if (node.anchor) anchors.set(node.anchor, node);
+  };
   visit(doc, {
+    Map(_, map) {
+      anchor(map);
+      addDuplicateKeys(map, found.duplicateKeys);
+    },
+    Seq: (_, seq) => anchor(seq),
+    Scalar: (_, scalar) => anchor(scalar),
+    Pair(_, pair) {
+      if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) found.complexKeys.push(isCollection(pair.key) ? (pair.key.range?.[0] ?? 0) : 0);
+    },
     Alias(_, alias, path) {
-      const target = targets.get(alias);
-      const position = at(alias.range?.[0] ?? 0);
-      if (!target) {
-        issues.push({ message: `unknown alias *${alias.source}: an anchor &${alias.source} must be defined before it is used`, path: '', position });
-      } else if (path.includes(target)) {
-        issues.push({ message: `the alias *${alias.source} is used inside its own anchor (a recursive alias)`, path: '', position });
-      }
+      const target = anchors.get(alias.source);
+      found.targets.set(alias, target);
+      const offset = alias.range?.[0] ?? 0;
+      if (!target) found.badAliases.push({ offset, message: `unknown alias *${alias.source}: an anchor &${alias.source} must be defined before it is used` });
+      else if (path.includes(target)) found.badAliases.push({ offset, message: `the alias *${alias.source} is used inside its own anchor (a recursive alias)` });
     },
   });
-  return issues;
+  return found;
 }
 
 type PairIndex = (map: YAMLMap) => Map<string, Pair>;
@@ -211,8 +222,9 @@ function takeSnapshot(doc: Document, document: unknown, lineCounter: LineCounter
         const valueOffset = (pair.value as Node | null)?.range?.[0] ?? keyOffset;
         const child = tree(pair.value, valueOffset === keyOffset ? at(keyOffset) : [...at(keyOffset), ...at(valueOffset)], keyOffset);
         if (!child) return undefined;
-        // defineProperty: a `__proto__` key stays a key.
-        Object.defineProperty(map, key, { value: child, enumerable: true, writable: true, configurable: true });
+        // A `__proto__` key stays a key (defineProperty); any other is assigned, which is cheaper.
+        if (key === '__proto__') Object.defineProperty(map, key, { value: child, enumerable: true, writable: true, configurable: true });
+        else map[key] = child;
       }
       out.map = map;
     } else if (isSeq(target)) {

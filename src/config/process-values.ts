@@ -16,27 +16,28 @@ const NUL_RULE = 'holds a NUL character ("\\0"), which no process can receive';
 export function checkProcessValues(name: string, service: Record<string, unknown>, locate: Locate, providers: ProviderCatalog): ConfigIssue[] {
   const at: KeyPath = ['services', name];
   const found: { path: KeyPath; what: string }[] = [];
-  const look = (value: unknown, path: KeyPath, what: string): void => {
-    if (typeof value === 'string' && value.includes('\0')) found.push({ path, what });
+  // Paths and words are made only for a value found (a thousand services have tens of thousands of values).
+  const hasNul = (value: unknown): boolean => typeof value === 'string' && value.includes('\0');
+  const look = (value: unknown, path: () => KeyPath, what: string): void => {
+    if (hasNul(value)) found.push({ path: path(), what });
   };
-  const lookCommand = (value: unknown, path: KeyPath, what: string): void => {
-    if (Array.isArray(value)) value.forEach((part, index) => look(part, [...path, index], `argument ${index + 1} of ${what}`));
-    else look(value, path, what);
+  const lookList = (value: unknown, path: () => KeyPath, what: (index: number) => string, whole: string): void => {
+    if (!Array.isArray(value)) return look(value, path, whole);
+    value.forEach((part, index) => hasNul(part) && found.push({ path: [...path(), index], what: what(index) }));
   };
-  const lookEnv = (value: unknown, path: KeyPath): void => {
-    for (const [key, entry] of Object.entries(asRecord(value) ?? {})) look(entry, [...path, key], `the value of ${key}`);
+  const lookCommand = (value: unknown, path: () => KeyPath, what: string): void => lookList(value, path, (index) => `argument ${index + 1} of ${what}`, what);
+  const lookEnv = (value: unknown, path: () => KeyPath): void => {
+    for (const [key, entry] of Object.entries(asRecord(value) ?? {})) look(entry, () => [...path(), key], `the value of ${key}`);
   };
-  const lookEnvFiles = (value: unknown, path: KeyPath): void => {
-    if (Array.isArray(value)) value.forEach((file, index) => look(file, [...path, index], 'the env file path'));
-    else look(value, path, 'the env file path');
-  };
+  const lookEnvFiles = (value: unknown, path: () => KeyPath): void => lookList(value, path, () => 'the env file path', 'the env file path');
   // Each provider's keys wherever they appear, as its other checks are (service-rules.ts).
   const keys = processValueKeys(providers);
-  for (const key of keys.commands) lookCommand(valueAt(service, key), [...at, ...key], key.join('.'));
-  for (const key of keys.strings) look(valueAt(service, key), [...at, ...key], key.join('.'));
-  for (const key of keys.env) lookEnv(valueAt(service, key), [...at, ...key]);
-  for (const key of keys.envFiles) lookEnvFiles(valueAt(service, key), [...at, ...key]);
-  for (const key of ['ready', 'health'] as const) lookCommand(asRecord(service[key])?.exec, [...at, key, 'exec'], `${key}.exec`);
+  const under = (key: KeyPath) => (): KeyPath => [...at, ...key];
+  for (const key of keys.commands) lookCommand(valueAt(service, key), under(key), key.join('.'));
+  for (const key of keys.strings) look(valueAt(service, key), under(key), key.join('.'));
+  for (const key of keys.env) lookEnv(valueAt(service, key), under(key));
+  for (const key of keys.envFiles) lookEnvFiles(valueAt(service, key), under(key));
+  for (const key of ['ready', 'health'] as const) lookCommand(asRecord(service[key])?.exec, under([key, 'exec']), `${key}.exec`);
   // Positions point at the value; the message never quotes it (it may be a secret).
   return found.map(({ path, what }) => issueAt(locate, path, `${what} ${NUL_RULE}`));
 }

@@ -37,13 +37,13 @@ function checkProvider(name: string, service: Record<string, unknown>, locate: L
   const present = providers.filter((module) => service[module.key] !== undefined);
   const declared = service.provider;
   if (declared === undefined) {
-    // A typo like `comand` is already reported as an unknown key with a suggestion.
-    const typo = Object.keys(service).some((key) => !keys.includes(key) && suggest(key, keys));
-    if (present.length === 0 && !typo) {
+    if (present.length === 0) {
+      // A typo like `comand` is already reported as an unknown key with a suggestion. (Looked for
+      // only here: every service has keys that are no provider's, and suggest() costs.)
+      if (Object.keys(service).some((key) => !keys.includes(key) && suggest(key, keys))) return [];
       const hint = providers.map((module, index) => `${module.key}${index === 0 ? ' runs' : ''} ${module.runs}`).join(', ');
       return [issueAt(locate, at, `service ${quote(name)} needs one of ${listOr(keys)}`, hint)];
     }
-    if (present.length === 0) return [];
     if (present.length > 1) {
       const [first, second] = present.map((module) => module.key);
       return [issueAt(locate, [...at, second as string], `service ${quote(name)} sets both ${first} and ${second}; a service has exactly one of ${listOr(keys)}`)];
