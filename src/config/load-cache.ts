@@ -9,6 +9,7 @@
  */
 
 import type { ParsedStack, ParseSnapshot } from './parsed.js';
+import { keptSnapshot } from './parse-snapshot.js';
 import { collectSecrets } from './secrets.js';
 import { isSensitiveKey, MIN_REDACTED_LENGTH } from './sensitive.js';
 import type { VariableUse } from './interpolate-document.js';
@@ -61,7 +62,7 @@ export function cacheAfterLoad(load: SuccessfulLoad): CacheUpdate | undefined {
     return unchanged ? undefined : { save: { ...hit, valid: next } };
   }
   const parse = parsed.snapshot?.();
-  return parse ? { save: { text, parse, valid: valid === undefined ? [] : [valid] } } : undefined;
+  return parse ? { save: { text, parse: keptSnapshot(parse), valid: valid === undefined ? [] : [valid] } } : undefined;
 }
 
 // A secret of MIN_REDACTED_LENGTH or more is looked for anywhere (comments included); a shorter

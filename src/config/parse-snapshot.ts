@@ -13,9 +13,24 @@ import type { KeyPath, Locate } from './issues.js';
 import type { ParsedStack, ParseSnapshot, PositionTree } from './parsed.js';
 
 /** `locate` and `locateValue` over a snapshot's positions, naming `file`. */
-export function snapshotLocators(positions: PositionTree, file: string): { locate: Locate; locateValue: Locate } {
+export function snapshotLocators(positions: PositionTree | string, file: string, services?: Readonly<Record<string, number[]>>): { locate: Locate; locateValue: Locate } {
+  // Read on the first question; JSON that does not parse (a damaged cache) locates nothing.
+  let tree: PositionTree | null | undefined;
+  const treeOf = (): PositionTree | null => {
+    if (tree === undefined) {
+      try {
+        tree = typeof positions === 'string' ? (JSON.parse(positions) as PositionTree) : positions;
+      } catch {
+        tree = null;
+      }
+    }
+    return tree;
+  };
   const find = (path: KeyPath, value: boolean): SourcePosition | undefined => {
-    let node: PositionTree | undefined = positions;
+    const service = !value && path.length === 2 && path[0] === 'services' && services && Object.hasOwn(services, String(path[1])) ? services[String(path[1])] : undefined;
+    if (Array.isArray(service) && typeof service[0] === 'number' && typeof service[1] === 'number') return { file, line: service[0], column: service[1] };
+    let node: PositionTree | undefined | null = treeOf();
+    if (typeof node !== 'object' || node === null) return undefined;
     for (const segment of path) {
       if (node.map) node = Object.hasOwn(node.map, String(segment)) ? node.map[String(segment)] : undefined;
       else if (node.list && typeof segment === 'number') node = node.list[segment];
@@ -30,7 +45,22 @@ export function snapshotLocators(positions: PositionTree, file: string): { locat
 
 /** The parse a snapshot holds, as parseStackText returned it for the same text. */
 export function parsedFromSnapshot(snapshot: ParseSnapshot, file: string): ParsedStack {
-  return { document: snapshot.document, issues: [], ...snapshotLocators(snapshot.positions, file), snapshot: () => snapshot };
+  return { document: snapshot.document, issues: [], ...snapshotLocators(snapshot.positions, file, snapshot.services), snapshot: () => snapshot };
+}
+
+/**
+ * The snapshot as the parse cache keeps it: the tree as JSON text, each service's position beside
+ * it (see ParseSnapshot).
+ */
+export function keptSnapshot(snapshot: ParseSnapshot): ParseSnapshot {
+  if (typeof snapshot.positions === 'string') return snapshot;
+  const declared = snapshot.positions.map?.services?.map ?? {};
+  const services: Record<string, number[]> = {};
+  for (const name of Object.keys(declared)) {
+    const at = declared[name]?.at;
+    if (at) services[name] = at.slice(0, 2);
+  }
+  return { document: snapshot.document, positions: JSON.stringify(snapshot.positions), services };
 }
 
 /** True when JSON.parse(JSON.stringify(value)) is equal to `value`, key order included. */

@@ -96,7 +96,10 @@ export function projectNameFor(root: string): string {
 }
 
 // JS objects put integer-like keys ("8080") first, so the source order comes from positions.
+// Without such a name the object's order is the source order: no position is read (a parse
+// cache's positions are then never parsed, see ParseSnapshot).
 function manifestOrder(names: string[], locate: Locate): string[] {
+  if (!names.some(isArrayIndex)) return names;
   const at = (name: string): [number, number] => {
     const position = locate(['services', name]);
     return position ? [position.line, position.column] : [Number.MAX_SAFE_INTEGER, 0];
@@ -105,6 +108,11 @@ function manifestOrder(names: string[], locate: Locate): string[] {
     .map((name, order) => ({ name, order, at: at(name) }))
     .sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1] || a.order - b.order)
     .map((entry) => entry.name);
+}
+
+/** A key a JS object lists first, in number order: `0` … `4294967294`, written without leading zeros. */
+function isArrayIndex(key: string): boolean {
+  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295;
 }
 
 interface Scope {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { loadStackText } from '../../src/config/load.js';
 import type { LoadOptions } from '../../src/config/load.js';
@@ -129,6 +129,25 @@ describe('loading with a cache', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('keeps the positions as JSON text, read only when a position is asked for: a load without issues reads none', () => {
+    const text = yaml('version: 1', 'services:', '  web:', '    command: [sleep, "60"]', '    ports: ["${PORT:-8080}"]', '  worker:', '    command: sleep 60');
+    const load = (env: Record<string, string>, saved?: LoadCache) => loadStackText(text, FILE, new Map(), { providers: PROVIDERS, displayFile: 'stack.yaml', env, cache: { ...(saved ? { saved } : {}) } });
+    const saved = savedBy(load({}).cache);
+    expect(typeof saved?.parse.positions).toBe('string');
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const again = load({}, throughJson(saved));
+      expect(again.desired?.services.map((service) => service.name)).toEqual(['web', 'worker']);
+      expect(parse.mock.calls.filter(([json]) => json === saved?.parse.positions)).toEqual([]);
+      // An issue is told where it is: the positions are read then.
+      const invalid = load({ PORT: 'http' }, saved);
+      expect(invalid.issues[0]?.position).toMatchObject({ line: 5, column: 13 });
+      expect(parse.mock.calls.filter(([json]) => json === saved?.parse.positions)).toHaveLength(1);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('skips parsing and validation of what it saw before, and keeps no secret', () => {
