@@ -7,6 +7,8 @@ import { docker, dockerIt, requireDocker, SKIP_DOCKER, TEST_IMAGE, uniqueProject
 import { fakeCommands } from '../support/fake-commands.js';
 import { commitFiles, GIT_ENV, gitIn, makeRemoteSetup, removeTempFolders } from '../support/git-repo.js';
 import { stack, tempStack } from '../support/stack-cli.js';
+import { startCli } from '../support/controller.js';
+import { waitFor } from '../support/wait.js';
 import { desiredService } from '../support/desired-service.js';
 import type { AppliedService } from '../../src/model/observed.js';
 import type { OperationContext } from '../../src/model/provider.js';
@@ -121,8 +123,8 @@ describe('stack with swarm services', () => {
   );
 
   dockerIt(
-    'state: stopped scales to 0 and back; enabled: false removes the stack with nothing left',
-    () => {
+    'state: stopped scales to 0 and back (and a controller scales it back to 0 when scaled up by hand); enabled: false removes the stack with nothing left',
+    async () => {
       const s = swarmStack();
       expect(applyYes(s.file).code).toBe(0);
       s.setApp('    state: stopped\n');
@@ -131,6 +133,19 @@ describe('stack with swarm services', () => {
       expect(stopped.code).toBe(0);
       expect(replicas(s.stackName)).toEqual([`${s.stackName}_web 0/0`]);
       expect(stack(['-f', s.file, 'plan', '--detailed-exitcode']).code).toBe(0);
+
+      // Under a controller, a stopped stack scaled up by hand is stopped again, by its next pass
+      // (its machine stood stopped: the stop was taken as done, every pass, while 3 tasks ran).
+      const controller = startCli(['-f', s.file, 'watch', '--interval', '1s']);
+      try {
+        await controller.waitForStderr(/watching/, 30_000);
+        expect(docker(['service', 'scale', '--detach', `${s.stackName}_web=3`]).status).toBe(0);
+        await controller.waitForStderr(/✓ app stopped/, 60_000, 'the controller to stop the stack scaled up by hand');
+        await waitFor(() => replicas(s.stackName)[0] === `${s.stackName}_web 0/0`, 60_000, 'the stack back at 0 replicas');
+      } finally {
+        controller.child.kill('SIGTERM');
+        await controller.done;
+      }
 
       s.setApp('');
       expect(applyYes(s.file).code).toBe(0);

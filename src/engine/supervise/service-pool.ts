@@ -9,7 +9,7 @@ import { describeExit } from '../../providers/probes.js';
 import { stopSpecOf } from '../../reconcile/declarations.js';
 import { givenUpWords } from '../../reconcile/diff.js';
 import { declarationDigests } from '../../reconcile/give-up.js';
-import { createServiceActor, type ServiceActor, type UnitEnvironment } from '../execute-unit.js';
+import { createServiceActor, initialPhaseOf, type ServiceActor, type UnitEnvironment } from '../execute-unit.js';
 import { recordExit } from '../record-exit.js';
 import { BUSY } from '../service-machine.js';
 import type { Clock } from '../../model/clock.js';
@@ -121,8 +121,9 @@ export class SupervisedPool implements ServicePool {
   actorFor(name: string, observed: ObservedService | undefined): ServiceActor {
     const existing = this.actors.get(name);
     const config = configKey(this.service(name));
-    // An idle machine whose restart or timeout settings changed is replaced by a fresh one.
-    if (existing && (this.configs.get(name) === config || this.isBusy(name))) return existing;
+    // An idle machine whose restart or timeout settings changed is replaced by a fresh one, and so
+    // is one the service itself no longer matches (outOfStep).
+    if (existing && (this.configs.get(name) === config || this.isBusy(name)) && !this.outOfStep(name, existing, observed)) return existing;
     existing?.stop();
     const actor = createServiceActor(name, () => this.service(name), observed, this.env);
     this.follow(name, actor);
@@ -131,6 +132,23 @@ export class SupervisedPool implements ServicePool {
     this.configs.set(name, config);
     this.moved(name);
     return actor;
+  }
+
+  /**
+   * An idle machine that stands down (stopped, absent, crashed, failed, completed) while the pass
+   * observed its service running, for a service whose runs the pool does not start and watch
+   * itself (not `grouped`: a compose or swarm service, a plugin's): someone scaled a stopped swarm
+   * stack up, or started a compose service, by hand. The machine still stood `stopped`, so the
+   * pass's stop found nothing to do and said it was done, every pass, while it ran on. A fresh
+   * machine from what was observed does what the plan says. (The other way, a service that went
+   * down while its machine runs, is liveness's: an exit, then the restart policy.)
+   */
+  private outOfStep(name: string, actor: ServiceActor, observed: ObservedService | undefined): boolean {
+    if (!observed || initialPhaseOf(observed) !== 'running' || this.isBusy(name)) return false;
+    const provider = this.env.providers.peek?.(this.service(name)?.provider ?? this.state.get(name)?.provider ?? 'process');
+    if (!provider || provider.capabilities.grouped) return false;
+    const snapshot = actor.getSnapshot();
+    return (['stopped', 'absent', 'crashed', 'failed', 'completed'] as const).some((phase) => snapshot.matches(phase));
   }
 
   /**
