@@ -42,6 +42,8 @@ export interface SwarmEngine {
   inspect(ids: readonly string[], options: EngineAsk): Promise<InspectedService[] | undefined>;
   /** The tasks of services, or the tasks named (`docker service ps`, `docker inspect`). */
   tasks(filter: { service: readonly string[] } | { id: readonly string[] }, options: EngineAsk): Promise<EngineTask[] | undefined>;
+  /** The ids of the stack's containers, stopped ones too, and of its networks (`docker ps -aq`, `docker network ls -q`, by the stack's label): what a removal waits to see gone. */
+  leftovers(stack: string, options: EngineAsk): Promise<{ containers: string[]; networks: string[] } | undefined>;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -64,6 +66,14 @@ export function swarmEngineOver(get: EngineGet): SwarmEngine {
       return answers.every((answer) => isObject(answer) && typeof answer.ID === 'string' && isObject(answer.Spec)) ? (answers as InspectedService[]) : undefined;
     },
     tasks: (filter, options) => list<EngineTask>(`/tasks?${filtersQuery(filter)}`, options),
+    async leftovers(stack, options) {
+      const label = filtersQuery({ label: [`${STACK_LABEL}=${stack}`] });
+      const [containers, networks] = await Promise.all([get(`/containers/json?all=1&${label}`, options), get(`/networks?${label}`, options)]);
+      const ids = (rows: unknown): string[] | undefined => (Array.isArray(rows) && rows.every((row) => isObject(row) && typeof row.Id === 'string') ? rows.map((row) => (row as { Id: string }).Id) : undefined);
+      const containerIds = ids(containers);
+      const networkIds = ids(networks);
+      return containerIds && networkIds ? { containers: containerIds, networks: networkIds } : undefined;
+    },
   };
 }
 

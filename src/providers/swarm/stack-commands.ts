@@ -6,7 +6,7 @@ import type { AppliedService } from '../../model/observed.js';
 import { OperationError, type OperationContext } from '../../model/provider.js';
 import { formatCommand, type CommandResult } from '../../os/runner.js';
 import type { Run } from '../compose/cli.js';
-import { serviceInspectArgv, serviceLsArgv, servicePsArgv } from './argv.js';
+import { serviceInspectArgv, serviceLsArgv, servicePsArgv, STACK_LABEL, stackNetworksArgv } from './argv.js';
 import { declaredServices, type DeclaredService } from './compose-file.js';
 import type { InspectedService } from './fields.js';
 import { serviceRowsFromEngine, taskRowsFromEngine, type SwarmEngine } from './engine.js';
@@ -43,6 +43,8 @@ export interface StackCommands {
   taskTimes(ids: readonly string[]): Promise<Map<string, number>>;
   /** The compose file's services as a deploy would make them. */
   declared(): Promise<DeclaredService[]>;
+  /** What is left of the stack once removed: its services, task containers and networks, named for people (`service web`, `container 0123456789ab`). */
+  left(): Promise<string[]>;
 }
 
 /**
@@ -91,6 +93,18 @@ export function stackCommands(run: Run, name: string, spec: SwarmSpec, ctx: Oper
       const listed = await api?.tasks({ id: ids }, ask);
       const tasks = listed ?? (JSON.parse((await must(['docker', 'inspect', ...ids])).stdout) as { ID: string; Status?: { Timestamp?: string } }[]);
       return new Map(tasks.map((task) => [task.ID, Date.parse(task.Status?.Timestamp ?? '')]));
+    },
+    async left() {
+      const left = (await services()).map((row) => `service ${row.name}`);
+      const found = await api?.leftovers(spec.stack, ask);
+      const ids = async (argv: string[]) => (await must(argv)).stdout.split('\n').filter((line) => line.trim());
+      const containers = found?.containers ?? (await ids(['docker', 'ps', '-aq', '--filter', `label=${STACK_LABEL}=${spec.stack}`]));
+      const networks = found?.networks ?? (await ids(stackNetworksArgv(spec.stack)));
+      return [
+        ...left,
+        ...containers.map((id) => `container ${id.slice(0, 12)}`),
+        ...networks.map((id) => `network ${id.slice(0, 12)}`),
+      ];
     },
     async declared() {
       const text = await readFile(spec.file, 'utf8');

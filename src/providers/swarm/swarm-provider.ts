@@ -6,7 +6,7 @@ import { runCommand } from '../../os/runner.js';
 import type { Run } from '../compose/cli.js';
 import { digestComposeFile } from '../compose/digest.js';
 import { realClock, type ProbeClock } from '../probes.js';
-import { deployArgv, scaleArgv, stackNetworksArgv, stackRmArgv, STACK_LABEL } from './argv.js';
+import { deployArgv, scaleArgv, stackRmArgv } from './argv.js';
 import { checkSwarm, checkSwarmManager } from './check.js';
 import { swarmEngineOver, type SwarmEngine } from './engine.js';
 import { engineGetFor } from '../compose/engine-api.js';
@@ -157,14 +157,8 @@ export function createSwarmProvider(options: SwarmProviderOptions = {}): Provide
       await manager(ctx);
       const commands = stackCommands(run, name, spec, ctx, engine);
       await commands.must(stackRmArgv(spec.stack));
-      const ids = async (argv: string[]) => (await commands.must(argv)).stdout.split('\n').filter((line) => line.trim());
-      const left = async () => [
-        ...(await commands.services()).map((row) => `service ${row.name}`),
-        ...(await ids(['docker', 'ps', '-aq', '--filter', `label=${STACK_LABEL}=${spec.stack}`])).map((id) => `container ${id.slice(0, 12)}`),
-        ...(await ids(stackNetworksArgv(spec.stack))).map((id) => `network ${id.slice(0, 12)}`),
-      ];
       let remaining: string[] = [];
-      await until(name, ctx, GONE_TIMEOUT_MS, async () => (remaining = await left()).length === 0, () => `${name}: ${spec.stack} is not gone: ${remaining.join(', ')} left`);
+      await until(name, ctx, GONE_TIMEOUT_MS, async () => (remaining = await commands.left()).length === 0, () => `${name}: ${spec.stack} is not gone: ${remaining.join(', ')} left`);
     },
 
     logs: (name, desired, applied, request, ctx) => showSwarmLogs(run, desired?.swarm ?? (applied ? recordedSwarmSpec(applied.fields) : undefined), request, ctx),

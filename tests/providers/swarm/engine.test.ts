@@ -82,6 +82,13 @@ describe('the swarm read from the engine', () => {
     ]);
   });
 
+  it('what a removal waits for: the containers (stopped too) and networks with the stack label', async () => {
+    const { get, asked } = engineAnswering({ '/containers/json': [{ Id: 'c1' }], '/networks': [{ Id: 'n1' }, { Id: 'n2' }] });
+    expect(await swarmEngineOver(get).leftovers('shop', ask)).toEqual({ containers: ['c1'], networks: ['n1', 'n2'] });
+    expect(asked.sort()).toEqual(['/containers/json?all=1&filters={"label":["com.docker.stack.namespace=shop"]}', '/networks?filters={"label":["com.docker.stack.namespace=shop"]}']);
+    expect(await swarmEngineOver(engineAnswering({ '/containers/json': [], '/networks': { message: 'boom' } }).get).leftovers('shop', ask)).toBeUndefined();
+  });
+
   it('an answer of the wrong shape, or none, is undefined: the CLI is asked', async () => {
     const engine = swarmEngineOver(engineAnswering({ '/info': { NoSwarm: true }, '/services': [{ Name: 'no id' }], '/services/a1': { message: 'no such service' }, '/tasks': { not: 'a list' } }).get);
     expect(await engine.info(ask)).toBeUndefined();
@@ -116,6 +123,16 @@ describe('the stack commands with the engine', () => {
     expect(await commands.tasks(['a1'])).toEqual([{ id: 't1', service: 'api', desiredState: '', currentState: 'Failed', error: 'boom' }]);
     expect(calls).toEqual([]);
     expect(asked).toHaveLength(2);
+  });
+
+  it('name what is left of a removed stack from the engine, with no docker command; from the CLI when the engine does not answer', async () => {
+    const { get } = engineAnswering({ '/services': [], '/containers/json': [{ Id: '0123456789abcdef' }], '/networks': [{ Id: 'fedcba9876543210' }] });
+    const quiet = cli({});
+    expect(await stackCommands(quiet.run, 'app', swarmSpec(), ctx, swarmEngineOver(get)).left()).toEqual(['container 0123456789ab', 'network fedcba987654']);
+    expect(quiet.calls).toEqual([]);
+    const silent = cli({ 'docker ps -aq': 'c0ffee\n', 'docker network ls': '' });
+    expect(await stackCommands(silent.run, 'app', swarmSpec(), ctx, swarmEngineOver(async () => undefined)).left()).toEqual(['container c0ffee']);
+    expect(silent.calls).toEqual(['docker service ls', 'docker ps -aq', 'docker network ls']);
   });
 
   it('ask the docker CLI when the engine does not answer, and when swarm.env names a DOCKER_ variable (another engine)', async () => {
