@@ -122,13 +122,8 @@ export class SupervisedPool implements ServicePool {
     const existing = this.actors.get(name);
     const config = configKey(this.service(name));
     // An idle machine whose restart or timeout settings changed is replaced by a fresh one, and so
-    // is one that stands down while its service runs (seenOtherwise).
-    if (existing && (this.configs.get(name) === config || this.isBusy(name))) {
-      const seen = this.seenOtherwise(name, existing, observed);
-      // Found ended as liveness finds it (and told the same way): its restart policy decides, not a pass's start taken as done.
-      if (seen === 'ended') this.endedUnseen(name);
-      if (seen !== 'running') return existing;
-    }
+    // is one the service itself no longer matches (outOfStep).
+    if (existing && (this.configs.get(name) === config || this.isBusy(name)) && !this.outOfStep(name, existing, observed)) return existing;
     existing?.stop();
     const actor = createServiceActor(name, () => this.service(name), observed, this.env);
     this.follow(name, actor);
@@ -140,26 +135,20 @@ export class SupervisedPool implements ServicePool {
   }
 
   /**
-   * Where an idle machine and what the pass observed disagree, for a service whose runs the pool
-   * does not start and watch itself (not `grouped`: a compose or swarm service, a plugin's):
-   * - `running`: the machine stands down (stopped, absent, crashed, failed, completed) while the
-   *   service runs: someone scaled a stopped swarm stack up, or started a compose service, by
-   *   hand. The machine still stood `stopped`, so the pass's stop found nothing to do and said it
-   *   was done, every pass, while it ran on. A fresh machine from what was observed does what the
-   *   plan says.
-   * - `ended`: the machine runs while the service is down (scaled to 0, stopped by hand): the
-   *   pass's start found it running and said `started (0ms)`; liveness then saw the end. It is
-   *   now an end found by the pass, as liveness would tell it.
+   * An idle machine that stands down (stopped, absent, crashed, failed, completed) while the pass
+   * observed its service running, for a service whose runs the pool does not start and watch
+   * itself (not `grouped`: a compose or swarm service, a plugin's): someone scaled a stopped swarm
+   * stack up, or started a compose service, by hand. The machine still stood `stopped`, so the
+   * pass's stop found nothing to do and said it was done, every pass, while it ran on. A fresh
+   * machine from what was observed does what the plan says. (The other way, a service that went
+   * down while its machine runs, is liveness's: an exit, then the restart policy.)
    */
-  private seenOtherwise(name: string, actor: ServiceActor, observed: ObservedService | undefined): 'running' | 'ended' | undefined {
-    if (!observed || observed.phase === 'unknown' || this.isBusy(name)) return undefined;
+  private outOfStep(name: string, actor: ServiceActor, observed: ObservedService | undefined): boolean {
+    if (!observed || initialPhaseOf(observed) !== 'running' || this.isBusy(name)) return false;
     const provider = this.env.providers.peek?.(this.service(name)?.provider ?? this.state.get(name)?.provider ?? 'process');
-    if (!provider || provider.capabilities.grouped) return undefined;
+    if (!provider || provider.capabilities.grouped) return false;
     const snapshot = actor.getSnapshot();
-    const runs = initialPhaseOf(observed) === 'running';
-    if (runs && (['stopped', 'absent', 'crashed', 'failed', 'completed'] as const).some((phase) => snapshot.matches(phase))) return 'running';
-    if (!runs && snapshot.matches('running')) return 'ended';
-    return undefined;
+    return (['stopped', 'absent', 'crashed', 'failed', 'completed'] as const).some((phase) => snapshot.matches(phase));
   }
 
   /**

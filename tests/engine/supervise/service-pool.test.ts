@@ -8,10 +8,10 @@ import type { DesiredService } from '../../../src/model/desired.js';
 import type { Provider } from '../../../src/model/provider.js';
 import type { ProviderRegistry } from '../../../src/providers/registry.js';
 import { runOp } from '../../../src/engine/execute-unit.js';
-import { SupervisedPool, type PoolEvent } from '../../../src/engine/supervise/service-pool.js';
+import { SupervisedPool } from '../../../src/engine/supervise/service-pool.js';
 import { StateStore } from '../../../src/state/state-store.js';
 import { appliedFrom, compose, observedMap, service, stack } from '../../reconcile/factory.js';
-import { FakeProvider, waitUntil } from '../../support/fake-provider.js';
+import { FakeProvider } from '../../support/fake-provider.js';
 
 const roots: string[] = [];
 afterEach(async () => {
@@ -30,12 +30,11 @@ async function poolOf(one: DesiredService, grouped: boolean) {
   const state = await StateStore.open(path.join(stateDir, 'state.json'), 'devstack');
   // Applied before: a stop acts on what the state records.
   await state.set(one.name, appliedFrom(one));
-  const events: PoolEvent[] = [];
-  const pool = new SupervisedPool(stack([one]), providers, state, { root, stateDir, redact: (text) => text }, (event) => events.push(event));
-  return { pool, fake, events };
+  const pool = new SupervisedPool(stack([one]), providers, state, { root, stateDir, redact: (text) => text });
+  return { pool, fake };
 }
 
-const observedAs = (name: string, phase: 'running' | 'stopped' | 'crashed') => observedMap({ [name]: phase }).get(name);
+const observedAs = (name: string, phase: 'running' | 'stopped') => observedMap({ [name]: phase }).get(name);
 
 describe('the controller’s machines and what its passes observe', () => {
   it('a compose or swarm service found running while its machine stands stopped gets a machine that stops it (it was started by hand)', async () => {
@@ -52,31 +51,11 @@ describe('the controller’s machines and what its passes observe', () => {
     expect(pool.actorFor('api', observedAs('api', 'stopped'))).toBe(second);
   });
 
-  it('one found down while its machine runs has ended, as liveness tells it: its restart policy decides, not a start taken as done', async () => {
-    const { pool, fake, events } = await poolOf(compose('api'), false);
-    const machine = pool.actorFor('api', observedAs('api', 'running'));
-    expect(machine.getSnapshot().matches('running')).toBe(true);
-    // Scaled to 0 by hand: the pass sees it stopped.
-    expect(pool.actorFor('api', observedAs('api', 'stopped'))).toBe(machine);
-    await waitUntil(() => events.length > 0, 'the end reported');
-    expect(events[0]).toEqual(expect.objectContaining({ type: 'exited', service: 'api' }));
-    expect(machine.getSnapshot().matches('running')).toBe(false);
-    // The policy's restart (on-failure, 5) starts it: the provider is asked.
-    await fake.when('api', 'start');
-    expect(pool.actorFor('api', observedAs('api', 'stopped'))).toBe(machine);
-    await waitUntil(() => events.some((event) => event.type === 'running'), 'the restart reported');
-    expect(events.filter((event) => event.type === 'exited')).toHaveLength(1);
-  });
-
   it('a process service’s machine is kept: the pool hears of its runs’ ends itself', async () => {
-    const { pool, fake, events } = await poolOf(service('web', { state: 'stopped' }), true);
+    const { pool, fake } = await poolOf(service('web', { state: 'stopped' }), true);
     const first = pool.actorFor('web', observedAs('web', 'running'));
     expect((await runOp(first, 'stop')).ok).toBe(true);
     expect(pool.actorFor('web', observedAs('web', 'running'))).toBe(first);
     expect(fake.calls()).toEqual(['web:stop']);
-    const running = pool.actorFor('web', observedAs('web', 'running'));
-    expect(pool.actorFor('web', observedAs('web', 'crashed'))).toBe(running);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(events).toEqual([]);
   });
 });
