@@ -177,21 +177,36 @@ describe('stack with swarm services', () => {
       expect(stack(['-f', s.file, 'status', '--json']).stdout).toContain('update of web paused');
 
       // The engine's API and the docker CLI read the same swarm: the rows, the specs, the failed
-      // tasks, and so the provider's view (one given its own `run` asks the CLI alone).
+      // tasks, and so the provider's view (one given its own `run` asks the CLI alone). The paused
+      // update's new task is restarted every few seconds, so the swarm moves between two reads:
+      // each pair is read until it agrees (a difference in how either reads never does).
       const ctx: OperationContext = { signal: new AbortController().signal, root: s.dir, stateDir: join(s.dir, '.stack'), redact: (text) => text };
       const spec = { file: join(s.dir, 'compose.yaml'), stack: s.stackName, env: {} };
       const viaEngine = stackCommands(runCommand, 'app', spec, ctx, swarmEngineOver(engineGetFor(process.env)));
       const viaCli = stackCommands(runCommand, 'app', spec, ctx);
-      const services = await viaEngine.services();
+      const sameBothWays = async <T>(what: string, engineRead: () => Promise<T>, cliRead: () => Promise<T>): Promise<T> => {
+        let pair: [T, T] | undefined;
+        await waitFor(async () => {
+          pair = [await engineRead(), await cliRead()];
+          return JSON.stringify(pair[0]) === JSON.stringify(pair[1]);
+        }, 60_000, `${what} read the same both ways`).catch(() => undefined);
+        expect(pair?.[0], what).toEqual(pair?.[1]);
+        return pair?.[0] as T;
+      };
       const shortIds = (rows: { id: string }[]) => rows.map((row) => ({ ...row, id: row.id.slice(0, 12) }));
-      expect(shortIds(services)).toEqual(await viaCli.services());
+      const services = await viaEngine.services();
+      await sameBothWays('the services', async () => shortIds(await viaEngine.services()), () => viaCli.services());
       const ids = services.map((row) => row.id);
       // What stack reads of a spec (the CLI prints some zero values the API leaves out).
       const read = (inspected: InspectedService[]) => inspected.map((one) => ({ id: one.ID, deployed: deployedService(one.Spec.Name, one), update: one.UpdateStatus }));
-      expect(read(await viaEngine.inspect(ids))).toEqual(read(await viaCli.inspect(ids)));
-      const tasks = await viaEngine.tasks(ids);
+      await sameBothWays('the specs', async () => read(await viaEngine.inspect(ids)), async () => read(await viaCli.inspect(ids)));
       const withoutAgo = (rows: TaskRow[]) => rows.map((row) => ({ ...row, currentState: row.currentState.replace(/ .* ago$/, '') }));
-      expect(tasks).toEqual(withoutAgo(await viaCli.tasks(ids)));
+      // Each reads the services first: the engine's tasks name their service by the listing's ids.
+      const tasksViaEngine = async () => {
+        await viaEngine.services();
+        return viaEngine.tasks(ids);
+      };
+      const tasks = await sameBothWays('the tasks', tasksViaEngine, async () => withoutAgo(await viaCli.tasks(ids)));
       expect(tasks.some((task) => task.currentState === 'Failed' && task.error.includes('non-zero exit (3)'))).toBe(true);
       const service = desiredService({
         name: 'app', index: 0, provider: 'swarm', enabled: true, state: 'running', dependsOn: [], ports: [], sensitive: [],
@@ -200,7 +215,7 @@ describe('stack with swarm services', () => {
         swarm: spec,
       });
       const applied: AppliedService = { provider: 'swarm', specHash: 'h', installHash: 'i', restarts: 0, fields: {}, stoppedByUs: false };
-      expect(await createSwarmProvider().observe('app', service, applied, ctx)).toEqual(await createSwarmProvider({ run: runCommand }).observe('app', service, applied, ctx));
+      await sameBothWays('the provider\'s view', () => createSwarmProvider().observe('app', service, applied, ctx), () => createSwarmProvider({ run: runCommand }).observe('app', service, applied, ctx));
     },
     180_000,
   );
