@@ -145,7 +145,8 @@ export class SupervisedPool implements ServicePool {
    */
   private outOfStep(name: string, actor: ServiceActor, observed: ObservedService | undefined): boolean {
     if (!observed || initialPhaseOf(observed) !== 'running' || this.isBusy(name)) return false;
-    const provider = this.env.providers.peek?.(this.service(name)?.provider ?? this.state.get(name)?.provider ?? 'process');
+    const named = this.service(name)?.provider ?? this.state.get(name)?.provider;
+    const provider = named === undefined ? undefined : this.env.providers.peek?.(named);
     if (!provider || provider.capabilities.grouped) return false;
     const snapshot = actor.getSnapshot();
     return (['stopped', 'absent', 'crashed', 'failed', 'completed'] as const).some((phase) => snapshot.matches(phase));

@@ -5,6 +5,7 @@
 // program of 80–150 ms here, and a `stack status` of swarm services ran three of them one after
 // the other. Each answer here is what the CLI's own request to the engine gets; `undefined` (no
 // socket, a context, an older engine, an error status) means the CLI is asked, as before.
+import { asRecord } from '../../config/service-rules.js';
 import { filtersQuery, type EngineAsk, type EngineGet } from '../compose/engine-api.js';
 import { STACK_LABEL } from './argv.js';
 import { serviceOfStack, type InspectedService } from './fields.js';
@@ -46,30 +47,28 @@ export interface SwarmEngine {
   leftovers(stack: string, options: EngineAsk): Promise<{ containers: string[]; networks: string[] } | undefined>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** The swarm questions over `get` (engineGetFor: the engine the docker CLI would ask). */
 export function swarmEngineOver(get: EngineGet): SwarmEngine {
   const list = async <T>(path: string, options: EngineAsk): Promise<T[] | undefined> => {
     const answer = await get(path, options);
-    return Array.isArray(answer) && answer.every((row) => isObject(row) && typeof row.ID === 'string') ? (answer as T[]) : undefined;
+    return Array.isArray(answer) && answer.every((row) => typeof asRecord(row)?.ID === 'string') ? (answer as T[]) : undefined;
   };
   return {
     async info(options) {
       const answer = await get('/info', options);
-      return isObject(answer) && isObject(answer.Swarm) ? (answer.Swarm as SwarmInfo) : undefined;
+      return asRecord(asRecord(answer)?.Swarm) as SwarmInfo | undefined;
     },
     services: (stack, options) => list<ListedService>(`/services?status=true&${filtersQuery({ label: [`${STACK_LABEL}=${stack}`] })}`, options),
     async inspect(ids, options) {
       // One request each, as the CLI makes: only a single service's answer fills in the engine's defaults.
       const answers = await Promise.all(ids.map((id) => get(`/services/${encodeURIComponent(id)}?insertDefaults=true`, options)));
-      return answers.every((answer) => isObject(answer) && typeof answer.ID === 'string' && isObject(answer.Spec)) ? (answers as InspectedService[]) : undefined;
+      return answers.every((answer) => typeof asRecord(answer)?.ID === 'string' && asRecord(asRecord(answer)?.Spec) !== undefined) ? (answers as InspectedService[]) : undefined;
     },
     tasks: (filter, options) => list<EngineTask>(`/tasks?${filtersQuery(filter)}`, options),
     async leftovers(stack, options) {
       const label = filtersQuery({ label: [`${STACK_LABEL}=${stack}`] });
       const [containers, networks] = await Promise.all([get(`/containers/json?all=1&${label}`, options), get(`/networks?${label}`, options)]);
-      const ids = (rows: unknown): string[] | undefined => (Array.isArray(rows) && rows.every((row) => isObject(row) && typeof row.Id === 'string') ? rows.map((row) => (row as { Id: string }).Id) : undefined);
+      const ids = (rows: unknown): string[] | undefined => (Array.isArray(rows) && rows.every((row) => typeof asRecord(row)?.Id === 'string') ? rows.map((row) => (row as { Id: string }).Id) : undefined);
       const containerIds = ids(containers);
       const networkIds = ids(networks);
       return containerIds && networkIds ? { containers: containerIds, networks: networkIds } : undefined;
